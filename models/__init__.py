@@ -1,0 +1,1 @@
+"""The bundled model files of mtor_sim (installed as the package data ``mtor_sim.models``)."""

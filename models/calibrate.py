@@ -1,0 +1,66 @@
+"""Recompute the untreated-WT reference values of models/mtor_hcc.ant and its SBML export.
+
+Run after changing any kinetic parameter::
+
+    python models/calibrate.py
+
+The reference values only normalise readouts (they never feed back into the dynamics),
+so one pass is exact. The script then rewrites models/mtor_hcc.xml from the .ant file.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ANT = HERE / "mtor_hcc.ant"
+XML = HERE / "mtor_hcc.xml"
+
+# reference parameter -> expression of the WT steady state it normalises
+REFERENCES = {
+    "RTK_ref": "RTK + RTKa",
+    "eIF4E_ref": "eIF4E_free",
+    "S6K1p_ref": "S6K1p",
+    "ERKp_ref": "ERKp",
+    "AKT_act_ref": "AKT_act",
+    "FOXOc_ref": "FOXOc",
+    "EMT_ref": "EMTp",
+}
+
+
+def main() -> int:
+    import antimony
+
+    import mtor_sim as ms
+
+    text = ANT.read_text()
+    for name in REFERENCES:  # neutral references first, so the run is independent of them
+        text = re.sub(rf"(\n\s*{name} = )[^;]+;", r"\g<1>1;", text)
+    ANT.write_text(text)
+    model = ms.load_model(ANT)
+    ss = model.steady_state()
+    if not ss.success:
+        print(f"WT steady state failed: {ss.message}", file=sys.stderr)
+        return 1
+    r = model._runner()
+    values = {}
+    for name, expr in REFERENCES.items():
+        parts = [p.strip() for p in expr.split("+")]
+        values[name] = sum(float(r[p]) for p in parts)
+    for name, value in values.items():
+        text = re.sub(rf"(\n\s*{name} = )[^;]+;", rf"\g<1>{value:.12g};", text)
+        print(f"{name} = {value:.12g}")
+    ANT.write_text(text)
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(text) < 0:
+        print(antimony.getLastError(), file=sys.stderr)
+        return 1
+    XML.write_text(antimony.getSBMLString(antimony.getMainModuleName()))
+    print(f"wrote {XML.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

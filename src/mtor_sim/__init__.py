@@ -1,0 +1,36 @@
+"""mtor_sim: mechanistic simulation of PI3K/Akt/mTOR signalling in hepatocellular carcinoma.
+
+>>> import mtor_sim as ms
+>>> model = ms.load_model()
+>>> ss = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10})
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
+from ._engine import simulate, steady_state
+from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
+from ._model import Model, bundled_model_path, load_model
+from ._results import SteadyState, TimeCourse
+
+__all__ = [
+    "__version__",
+    "DRUGS",
+    "GENOTYPES",
+    "TARGET_SITES",
+    "Drug",
+    "Genotype",
+    "Model",
+    "ModelFileError",
+    "MtorSimError",
+    "SolverError",
+    "SteadyState",
+    "TimeCourse",
+    "UnknownNameError",
+    "bundled_model_path",
+    "load_model",
+    "simulate",
+    "steady_state",
+]

@@ -1,0 +1,342 @@
+"""Loading a model file; the names of its nodes, interactions, readouts and parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._errors import ModelFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import roadrunner
+
+__all__ = ["Model", "load_model", "bundled_model_path"]
+
+BUNDLED_NAME = "mtor_hcc"
+_ANNOTATION = re.compile(r"@(node|interaction|input|readout|reference)\s+"
+                         r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?")
+
+
+def bundled_model_path(suffix: str = ".ant") -> Path:
+    """Path of the bundled HCC model file (``.ant`` source or ``.xml`` SBML export)."""
+    return Path(str(resources.files("mtor_sim.models").joinpath(BUNDLED_NAME + suffix)))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a model is made of, as the package needs it."""
+
+    nodes: dict[str, tuple[str, ...]]          # node -> parameters zeroed (or species clamped)
+    interactions: dict[str, tuple[str, ...]]   # interaction -> parameters zeroed
+    inputs: dict[str, str]                     # input -> settable model quantity
+    readouts: tuple[str, ...]
+    species: tuple[str, ...]                   # floating species ids
+    parameters: dict[str, float]               # constant global parameters -> default
+    species_names: dict[str, str]              # SBML name -> id (generic models)
+    clamp_knockouts: bool                      # knockouts clamp species (generic) or zero params
+    drug_parameters: dict[str, str]            # drug -> its dose parameter (bundled model)
+    references: tuple[str, ...]
+
+
+class Model:
+    """A loaded model: its SBML, its names, and the verbs that simulate it.
+
+    Perturbations passed to the verbs apply to that call only; the loaded model never
+    changes. Create one with `load_model`.
+
+    Attributes
+    ----------
+    name : str
+        Model id.
+    path : pathlib.Path or None
+        File the model came from.
+    nodes, interactions, readouts, inputs : tuple of str
+        Public names accepted by ``knockouts``, ``cut``, result indexing and ``inputs``.
+    parameters : pandas.Series
+        Constant global parameters and their default values.
+    """
+
+    def __init__(self, sbml: str, layout: _Layout, *, name: str, path: Path | None,
+                 targets: dict[str, tuple[str, ...]] | None = None) -> None:
+        self._sbml = sbml
+        self._layout = layout
+        self.name = name
+        self.path = path
+        self._targets = dict(targets or {})
+        self._runners: dict[frozenset[str], Any] = {}
+        self.hash = hashlib.sha256(sbml.encode()).hexdigest()[:16]
+
+    # -- names ---------------------------------------------------------------------
+    @property
+    def sbml(self) -> str:
+        """The SBML text the engine compiles."""
+        return self._sbml
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(self._layout.nodes)
+
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        return tuple(self._layout.interactions)
+
+    @property
+    def readouts(self) -> tuple[str, ...]:
+        return self._layout.readouts
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(self._layout.inputs)
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        return self._layout.species
+
+    @property
+    def parameters(self) -> pd.Series:
+        return pd.Series(self._layout.parameters, name="value", dtype=float)
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        """Catalogue drugs this model can take (see `mtor_sim.DRUGS`)."""
+        from ._catalogue import DRUGS
+
+        if self._layout.drug_parameters:
+            return tuple(self._layout.drug_parameters)
+        if self._targets:
+            sites = set(self._targets)
+            return tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
+        return ()
+
+    @property
+    def is_bundled(self) -> bool:
+        return bool(self._layout.drug_parameters)
+
+    def __repr__(self) -> str:
+        return (f"<Model {self.name!r}: {len(self.species)} species, {len(self.nodes)} nodes, "
+                f"{len(self.interactions)} interactions, {len(self.readouts)} readouts>")
+
+    # -- engine access ---------------------------------------------------------------
+    def _runner(self, clamped: frozenset[str] = frozenset()) -> roadrunner.RoadRunner:
+        """A compiled RoadRunner for this model (one per set of clamped species)."""
+        r = self._runners.get(clamped)
+        if r is None:
+            from ._engine import compile_runner
+
+            sbml = self._sbml if not clamped else _clamp_species(self._sbml, clamped)
+            r = compile_runner(sbml, source=str(self.path or self.name))
+            self._runners[clamped] = r
+        return r
+
+    def __getstate__(self) -> dict[str, Any]:  # compiled runners stay in their process
+        state = self.__dict__.copy()
+        state["_runners"] = {}
+        return state
+
+    # -- verbs (documented in _engine) -------------------------------------------
+    def steady_state(self, **kwargs: Any):
+        """Steady state under a perturbation; see `mtor_sim.steady_state`."""
+        from ._engine import steady_state
+
+        return steady_state(self, **kwargs)
+
+    def simulate(self, t_end: float = 1440.0, **kwargs: Any):
+        """Time course under a perturbation; see `mtor_sim.simulate`."""
+        from ._engine import simulate
+
+        return simulate(self, t_end=t_end, **kwargs)
+
+
+# ------------------------------------------------------------------------- loading
+def load_model(path: str | Path | None = None, *,
+               targets: dict[str, list[str] | tuple[str, ...]] | None = None) -> Model:
+    """Load the bundled HCC model, or any SBML (``.xml``/``.sbml``) or Antimony (``.ant``) file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Model file. Omit it for the bundled mTOR/HCC model.
+    targets : dict, optional
+        For models other than the bundled one: which parameters each drug target site
+        (keys of `mtor_sim.TARGET_SITES`) scales. A drug with occupancy ``o`` on a site
+        multiplies each listed parameter by ``1 - o``. Example:
+        ``{"mTORC1_FRB": ["k_S6K_phos"]}`` lets ``drugs={"everolimus": 10}`` act.
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> model = ms.load_model()
+    >>> "AKT" in model.nodes
+    True
+    """
+    if path is None:
+        path = bundled_model_path(".ant")
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file {str(path)!r} does not exist")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".ant" or (suffix == ".txt" and "model" in text and "<sbml" not in text):
+        sbml, name = _antimony_to_sbml(text, path)
+    elif suffix in (".xml", ".sbml"):
+        sbml, name = text, path.stem
+    else:
+        raise ModelFileError(f"model file {str(path)!r}: unsupported extension {suffix!r}; "
+                             "use .ant (Antimony) or .xml/.sbml (SBML)")
+    annotations = _annotations(text) if suffix == ".ant" else {}
+    sbml, layout, name = _layout_from_sbml(sbml, annotations, path, name)
+    if targets:
+        for site, params in targets.items():
+            from ._catalogue import TARGET_SITES
+            from ._errors import check_name
+
+            check_name(site, TARGET_SITES, kind="target site")
+            for p in params:
+                check_name(p, layout.parameters, kind="parameter")
+    tg = {k: tuple(v) for k, v in (targets or {}).items()}
+    return Model(sbml, layout, name=name, path=path, targets=tg)
+
+
+def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
+    import antimony
+
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(text) < 0:
+        raise ModelFileError(f"model file {str(path)!r}: Antimony error: "
+                             f"{antimony.getLastError().strip()}")
+    name = antimony.getMainModuleName()
+    sbml = antimony.getSBMLString(name)
+    if not sbml:
+        raise ModelFileError(f"model file {str(path)!r}: Antimony produced no SBML")
+    return sbml, name
+
+
+def _annotations(text: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    out: dict[str, dict[str, tuple[str, ...]]] = {
+        k: {} for k in ("node", "interaction", "input", "readout", "reference")}
+    for line in text.splitlines():
+        if "//" not in line or line.lstrip().startswith("//   @"):
+            continue
+        comment = line.split("//", 1)[1]
+        m = _ANNOTATION.search(comment)
+        if m:
+            kind, name, rest = m.group(1), m.group(2).strip(), (m.group(3) or "")
+            params = tuple(rest.split()) if kind in ("node", "interaction") else ()
+            out[kind][name] = params
+    return out
+
+
+def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str) -> tuple[str, _Layout, str]:
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    errors = [doc.getError(i) for i in range(doc.getNumErrors())
+              if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    if errors or doc.getModel() is None:
+        detail = "; ".join(f"line {e.getLine()}: {e.getMessage().strip()}" for e in errors[:3])
+        raise ModelFileError(f"model file {str(path)!r} is not valid SBML: "
+                             f"{detail or 'no model element'}")
+    model = doc.getModel()
+    name = model.getId() or name
+    bundled = bool(ann.get("node"))
+    if not bundled:
+        # Promote reaction-local parameters so that every rate constant can be set, and give
+        # each reaction a multiplier so that it can be cut.
+        props = libsbml.ConversionProperties()
+        props.addOption("promoteLocalParameters", True)
+        if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
+            raise ModelFileError(f"model file {str(path)!r}: cannot promote local parameters")
+        model = doc.getModel()
+        for rxn in model.getListOfReactions():
+            law = rxn.getKineticLaw()
+            if law is None or law.getMath() is None:
+                continue
+            pid = f"cut_{rxn.getId()}"
+            p = model.createParameter()
+            p.setId(pid)
+            p.setValue(1.0)
+            p.setConstant(True)
+            rate = libsbml.formulaToL3String(law.getMath())
+            law.setMath(libsbml.parseL3Formula(f"{pid} * ({rate})"))
+        sbml = libsbml.writeSBMLToString(doc)
+
+    ruled = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
+    initassigned = {model.getInitialAssignment(i).getSymbol()
+                    for i in range(model.getNumInitialAssignments())}
+    floating = tuple(s.getId() for s in model.getListOfSpecies()
+                     if not s.getBoundaryCondition() and s.getId() not in ruled)
+    parameters = {p.getId(): float(p.getValue()) for p in model.getListOfParameters()
+                  if p.getConstant() and p.getId() not in ruled
+                  and p.getId() not in initassigned and not p.getId().startswith("cut_")}
+    if bundled:
+        nodes = dict(ann["node"])
+        interactions = dict(ann["interaction"])
+        inputs = {k: k for k in ann["input"]}
+        readouts = tuple(ann["readout"])
+        drug_parameters = {p[len("dose_"):]: p for p in parameters if p.startswith("dose_")}
+        names: dict[str, str] = {}
+        clamp = False
+    else:
+        species_all = [s for s in model.getListOfSpecies()]
+        nodes = {s.getId(): (s.getId(),) for s in species_all if s.getId() not in ruled}
+        interactions = {r.getId(): (f"cut_{r.getId()}",) for r in model.getListOfReactions()
+                        if r.getKineticLaw() is not None}
+        inputs = {s.getId(): f"init({s.getId()})" for s in species_all
+                  if s.getBoundaryCondition() and s.getId() not in ruled}
+        assigned = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
+                         if model.getRule(i).isAssignment())
+        readouts = tuple(dict.fromkeys(floating + assigned))
+        counts: dict[str, int] = {}
+        for s in species_all:
+            counts[s.getName()] = counts.get(s.getName(), 0) + 1
+        names = {s.getName(): s.getId() for s in species_all
+                 if s.getName() and counts[s.getName()] == 1 and s.getName() != s.getId()}
+        drug_parameters = {}
+        clamp = True
+    for kind, table in (("node", nodes), ("interaction", interactions)):
+        for key, params in table.items():
+            for p in params:
+                if not clamp and p not in parameters:
+                    raise ModelFileError(f"model file {str(path)!r}: @{kind} {key!r} names "
+                                         f"unknown parameter {p!r}")
+    layout = _Layout(nodes=nodes, interactions=interactions, inputs=inputs, readouts=readouts,
+                     species=floating, parameters=parameters, species_names=names,
+                     clamp_knockouts=clamp, drug_parameters=drug_parameters,
+                     references=tuple(ann.get("reference", ())))
+    return sbml, layout, name
+
+
+def _clamp_species(sbml: str, species: frozenset[str]) -> str:
+    """SBML with ``species`` fixed at zero (boundary, constant): a knockout of any model."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    for sid in species:
+        s = model.getSpecies(sid)
+        s.setBoundaryCondition(True)
+        s.setConstant(True)
+        if s.isSetInitialAmount():
+            s.setInitialAmount(0.0)
+        else:
+            s.setInitialConcentration(0.0)
+        model.removeInitialAssignment(sid)
+        model.removeRuleByVariable(sid)
+        for rxn in model.getListOfReactions():
+            for ref in list(rxn.getListOfReactants()) + list(rxn.getListOfProducts()):
+                if ref.getSpecies() == sid and ref.isSetConstant() is False:
+                    ref.setConstant(True)
+    return libsbml.writeSBMLToString(doc)

@@ -1,0 +1,158 @@
+"""Perturbations (genotypes, drugs, knockouts, cuts, parameters, inputs) -> model values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, occupancy
+from ._errors import MtorSimError, check_name, check_nonnegative
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Model
+
+__all__ = ["Perturbation", "make_perturbation", "resolve"]
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """One call's perturbation, validated against a model. Hashable and picklable."""
+
+    genotype: tuple[str, ...] = ()
+    drugs: tuple[tuple[str, float], ...] = ()
+    knockouts: tuple[str, ...] = ()
+    cut: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, float], ...] = ()
+    inputs: tuple[tuple[str, float], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-dict form (for result metadata and file output)."""
+        return {"genotype": list(self.genotype), "drugs": dict(self.drugs),
+                "knockouts": list(self.knockouts), "cut": list(self.cut),
+                "parameters": dict(self.parameters), "inputs": dict(self.inputs)}
+
+    def without_drugs(self) -> Perturbation:
+        return Perturbation(self.genotype, (), self.knockouts, self.cut, self.parameters,
+                            self.inputs)
+
+    def label(self) -> str:
+        """Short human-readable description, e.g. ``PTEN_loss + everolimus 10 nM``."""
+        parts = [g for g in self.genotype if g != "WT"] or ["WT"]
+        parts += [f"{d} {c:g} nM" for d, c in self.drugs if c > 0]
+        parts += [f"{k} KO" for k in self.knockouts] + [f"cut {c}" for c in self.cut]
+        parts += [f"{k}={v:g}" for k, v in self.parameters + self.inputs]
+        return " + ".join(parts)
+
+
+def _as_list(value: str | Iterable[str] | None, *, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be a name or a list of names, got {value!r}") from None
+
+
+def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"`{name}` must be a mapping of name -> value, got {value!r}")
+    return dict(value)
+
+
+def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = None,
+                      drugs: Mapping[str, float] | None = None,
+                      knockouts: Iterable[str] | None = None,
+                      cut: Iterable[str] | None = None,
+                      parameters: Mapping[str, float] | None = None,
+                      inputs: Mapping[str, float] | None = None) -> Perturbation:
+    """Check every name and value of a perturbation against ``model``."""
+    genos = _as_list(genotype, name="genotype")
+    if genos and not model.is_bundled:
+        raise MtorSimError("genotype presets exist only for the bundled HCC model; "
+                           "use `parameters=` or `knockouts=` on other models")
+    for g in genos:
+        check_name(g, GENOTYPES, kind="genotype")
+    drug_map = _as_mapping(drugs, name="drugs")
+    for d, c in drug_map.items():
+        check_name(d, model.drugs if model.drugs else DRUGS, kind="drug")
+        if d not in model.drugs:
+            raise MtorSimError(f"drug {d!r} has no target in model {model.name!r}; pass "
+                               "`targets=` to load_model to map drug target sites to parameters")
+        drug_map[d] = check_nonnegative(c, name=f"drugs[{d!r}] (dose, nM)")
+    kos = [_node_id(model, k) for k in _as_list(knockouts, name="knockouts")]
+    cuts = _as_list(cut, name="cut")
+    for c in cuts:
+        check_name(c, model.interactions, kind="interaction")
+    params = _as_mapping(parameters, name="parameters")
+    for p, v in params.items():
+        check_name(p, model.parameters.index, kind="parameter")
+        params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
+    ins = _as_mapping(inputs, name="inputs")
+    for k, v in ins.items():
+        check_name(k, model.inputs, kind="input")
+        ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
+    return Perturbation(tuple(dict.fromkeys(genos)), tuple(sorted(drug_map.items())),
+                        tuple(dict.fromkeys(kos)), tuple(dict.fromkeys(cuts)),
+                        tuple(sorted(params.items())), tuple(sorted(ins.items())))
+
+
+def _node_id(model: Model, name: str) -> str:
+    if name in model.nodes:
+        return name
+    alias = model._layout.species_names.get(name)
+    if alias is not None:
+        return alias
+    return check_name(name, model.nodes, kind="node")
+
+
+def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozenset[str]]:
+    """Model values to set, and species to clamp at zero, for ``pert``.
+
+    Order: genotype presets, explicit parameters, inputs, knockouts, cuts, drugs; a
+    later step overrides an earlier one on the same parameter.
+    """
+    layout = model._layout
+    base = layout.parameters
+    values: dict[str, float] = {}
+
+    def current(p: str) -> float:
+        return values.get(p, base[p])
+
+    for g in pert.genotype:
+        geno = GENOTYPES[g]
+        for p, factor in geno.scale:
+            values[p] = current(p) * factor
+        for p, v in geno.set:
+            values[p] = v
+    values.update(pert.parameters)
+    for k, v in pert.inputs:
+        values[layout.inputs[k]] = v
+    clamped: set[str] = set()
+    for node in pert.knockouts:
+        if layout.clamp_knockouts:
+            clamped.update(layout.nodes[node])
+        else:
+            for p in layout.nodes[node]:
+                values[p] = 0.0
+    for c in pert.cut:
+        for p in layout.interactions[c]:
+            values[p] = 0.0
+    doses = dict(pert.drugs)
+    if layout.drug_parameters:
+        for d, c in doses.items():
+            values[layout.drug_parameters[d]] = c
+    elif doses:
+        for site, params in model._targets.items():
+            occ = occupancy(site, doses)
+            for p in params:
+                values[p] = current(p) * (1.0 - occ)
+    return values, frozenset(clamped)
+
+
+def target_sites() -> tuple[str, ...]:
+    return tuple(TARGET_SITES)

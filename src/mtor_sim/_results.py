@@ -1,0 +1,133 @@
+"""Result objects: the numbers, how they were made, and whether they can be trusted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SteadyState", "TimeCourse", "provenance"]
+
+
+def provenance(model: Any, **solver: Any) -> dict[str, Any]:
+    """What a result needs to be reproduced: package version, model hash, solver settings."""
+    from . import __version__
+
+    return {"package_version": __version__, "model": model.name, "model_hash": model.hash,
+            "solver": dict(solver)}
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """A steady state of a model under one perturbation.
+
+    Index it by readout or species name for a float: ``ss["pAKT_S473"]``.
+
+    Attributes
+    ----------
+    readouts : pandas.Series
+        Readout values, indexed by readout name.
+    species : pandas.Series
+        Floating-species values (relative amounts), indexed by species id.
+    success : bool
+        True only when ``status == "ok"``: the state was verified to satisfy
+        max |dx/dt| <= ``tolerance`` and to be stable.
+    status : str
+        ``"ok"``, ``"not_reached"`` (no point with small enough residual was found),
+        ``"unstable"`` (a fixed point with a Jacobian eigenvalue of positive real part),
+        ``"negative"`` (a state went below zero) or ``"solver_failed"``.
+    message : str
+        What happened, in words, with what to try next where that helps.
+    max_rate : float
+        max |dx/dt| at the returned state (per minute).
+    max_eigenvalue : float
+        Largest real part of the (reduced) Jacobian's eigenvalues (per minute).
+    perturbation : dict
+        The perturbation that made this state.
+    metadata : dict
+        Package version, model hash, solver and tolerances.
+    """
+
+    readouts: pd.Series
+    species: pd.Series
+    success: bool
+    status: str
+    message: str
+    max_rate: float
+    max_eigenvalue: float
+    tolerance: float
+    perturbation: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stable(self) -> bool:
+        return bool(self.max_eigenvalue < 0) if np.isfinite(self.max_eigenvalue) else False
+
+    def __getitem__(self, name: str) -> float:
+        if name in self.readouts.index:
+            return float(self.readouts[name])
+        if name in self.species.index:
+            return float(self.species[name])
+        from ._errors import check_name
+
+        check_name(name, list(self.readouts.index) + list(self.species.index),
+                   kind="readout or species")
+        raise AssertionError  # pragma: no cover - check_name raised
+
+    def to_series(self) -> pd.Series:
+        """Readouts as a Series (a copy)."""
+        return self.readouts.copy()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row: readouts, status and the perturbation's label."""
+        row = self.readouts.to_dict()
+        row.update(status=self.status, max_rate=self.max_rate, stable=self.stable)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{k}={v:.3g}" for k, v in list(self.readouts.items())[:4])
+        return f"<SteadyState {self.status}: {head}, ...>"
+
+
+@dataclass(frozen=True)
+class TimeCourse:
+    """A time course (time in minutes) of readouts and species under one perturbation.
+
+    ``tc["pAKT_S473"]`` is that readout over time, a Series indexed by time (min).
+    """
+
+    data: pd.DataFrame
+    success: bool
+    status: str
+    message: str
+    perturbation: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    readout_names: tuple[str, ...] = ()
+
+    @property
+    def time(self) -> np.ndarray:
+        return self.data.index.to_numpy()
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self.data.columns:
+            from ._errors import check_name
+
+            check_name(name, self.data.columns, kind="readout or species")
+        return self.data[name]
+
+    def to_dataframe(self, *, species: bool = False) -> pd.DataFrame:
+        """Time course with a ``time`` index (min) and one column per readout.
+
+        Parameters
+        ----------
+        species : bool
+            Also include every floating species.
+        """
+        cols = list(self.data.columns) if species else list(self.readout_names)
+        return self.data[cols].copy()
+
+    def __repr__(self) -> str:
+        return (f"<TimeCourse {self.status}: {len(self.data)} points to "
+                f"t={self.data.index[-1]:g} min>")

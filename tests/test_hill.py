@@ -1,0 +1,118 @@
+"""Tests of the Hill curve and its fit (mtor_sim._hill)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from mtor_sim._hill import HillFit, fit_hill, hill
+
+DOSES = np.r_[0.0, np.logspace(-1, 4, 16)]  # nM, third-of-a-decade spacing
+
+
+def test_hill_curve_values() -> None:
+    y = hill([0.0, 10.0, 1e12], bottom=20.0, top=100.0, ic50=10.0, hill=1.5)
+    assert_allclose(y, [100.0, 60.0, 20.0], rtol=1e-12, atol=1e-9)
+
+
+def test_hill_rejects_bad_ic50() -> None:
+    with pytest.raises(ValueError, match="`ic50` must be a finite number > 0"):
+        hill([1.0], bottom=0.0, top=1.0, ic50=0.0, hill=1.0)
+
+
+@pytest.mark.parametrize("slope", [0.5, 1.0, 2.5, 6.0])
+@pytest.mark.parametrize("ic50", [3.0, 50.0, 500.0])
+def test_fit_recovers_exact_parameters(slope: float, ic50: float) -> None:
+    y = hill(DOSES, bottom=10.0, top=100.0, ic50=ic50, hill=slope)
+    fit = fit_hill(DOSES, y)
+    assert fit.success, fit.message
+    assert not fit.ic50_extrapolated
+    # noise-free data: parameters to 1e-6 relative
+    assert_allclose([fit.bottom, fit.top, fit.ic50, fit.hill], [10.0, 100.0, ic50, slope],
+                    rtol=1e-6)
+    assert_allclose(fit.emax, 0.9, rtol=1e-6)
+    assert_allclose(fit.emax_abs, 90.0, rtol=1e-6)
+    assert_allclose(fit.r_squared, 1.0, atol=1e-10)
+    assert fit.n_points == DOSES.size
+    assert_allclose(fit.ic50_ci, (ic50, ic50), rtol=1e-6)  # zero residual: degenerate CI
+
+
+@pytest.mark.parametrize("slope", [0.8, 1.5, 3.0])
+@pytest.mark.parametrize("ic50", [10.0, 100.0])
+def test_fit_recovers_parameters_from_noisy_data(slope: float, ic50: float) -> None:
+    doses = np.repeat(DOSES, 3)  # triplicates
+    rng = np.random.default_rng(20240501)
+    y = hill(doses, bottom=10.0, top=100.0, ic50=ic50, hill=slope) + rng.normal(0, 2.0, doses.size)
+    fit = fit_hill(doses, y)
+    assert fit.success, fit.message
+    # noise sd 2 (2 % of the span): plateaus within 2 sd, ic50 within 20 %, slope within 25 %
+    assert_allclose([fit.bottom, fit.top], [10.0, 100.0], atol=4.0)
+    assert_allclose(fit.ic50, ic50, rtol=0.2)
+    assert_allclose(fit.hill, slope, rtol=0.25)
+    assert_allclose(fit.rmse, 2.0, rtol=0.3)
+    assert fit.ic50_ci[0] < fit.ic50 < fit.ic50_ci[1]
+
+
+def test_fit_increasing_response_has_top_below_bottom() -> None:
+    y = hill(DOSES, bottom=5.0, top=1.0, ic50=30.0, hill=1.2)  # activation
+    fit = fit_hill(DOSES, y)
+    assert fit.success
+    assert_allclose([fit.bottom, fit.top, fit.ic50, fit.hill], [5.0, 1.0, 30.0, 1.2], rtol=1e-6)
+    assert_allclose(fit.emax, -4.0, rtol=1e-6)  # (top - bottom) / top
+
+
+def test_fixed_plateaus_are_kept() -> None:
+    y = hill(DOSES, bottom=0.0, top=1.0, ic50=20.0, hill=1.0)
+    fit = fit_hill(DOSES, y, fix_bottom=0.0, fix_top=1.0)
+    assert fit.bottom == 0.0 and fit.top == 1.0
+    assert_allclose([fit.ic50, fit.hill], [20.0, 1.0], rtol=1e-6)
+
+
+def test_predict_matches_curve() -> None:
+    y = hill(DOSES, bottom=10.0, top=100.0, ic50=40.0, hill=2.0)
+    fit = fit_hill(DOSES, y)
+    assert_allclose(fit.predict(DOSES), y, rtol=1e-8, atol=1e-8)
+
+
+def test_flat_response_is_reported_not_raised() -> None:
+    fit = fit_hill(DOSES, np.full(DOSES.size, 42.0))
+    assert not fit.success
+    assert np.isnan(fit.ic50) and np.isnan(fit.hill)
+    assert "response does not change over the dose range" in fit.message
+    assert_allclose(fit.predict([0.0, 1e3]), [42.0, 42.0], rtol=0)
+
+
+def test_ic50_beyond_tested_doses_is_flagged() -> None:
+    doses = [0.0, 1.0, 10.0, 100.0, 1000.0]
+    fit = fit_hill(doses, hill(doses, bottom=0.0, top=1.0, ic50=5000.0, hill=1.0))
+    assert fit.success
+    assert fit.ic50_extrapolated
+    assert "outside the tested doses" in fit.message
+    assert_allclose(fit.ic50, 5000.0, rtol=1e-6)
+
+
+def test_result_is_frozen() -> None:
+    fit = fit_hill(DOSES, hill(DOSES, bottom=0.0, top=1.0, ic50=5.0, hill=1.0))
+    assert isinstance(fit, HillFit)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.ic50 = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("doses", "responses", "kwargs", "match"),
+    [
+        ([0, 1, -2, 3, 4], [1, 1, 1, 0, 0], {}, r"`doses` must be >= 0 nM"),
+        ([0, 1, np.nan, 3, 4], [1, 1, 1, 0, 0], {}, r"`doses` must be finite"),
+        ([0, 1, 2, 3, 4], [1, 1, np.nan, 0, 0], {}, r"`responses` must be finite"),
+        ([0, 1, 2, 3, 4], [1, 1, 0, 0], {}, r"`responses` must have the shape of `doses`"),
+        ([[0, 1], [2, 3]], [[1, 1], [0, 0]], {}, r"`doses` must be 1-D"),
+        ([0, 1, 1, 10, 10], [1, 1, 1, 0, 0], {}, r"at least 4 distinct values"),
+        ([0, 1, 2, 3, 4], [1, 1, 1, 0, 0], {"fix_top": np.nan}, r"`fix_top` must be finite"),
+    ],
+)
+def test_bad_inputs_raise(doses, responses, kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        fit_hill(doses, responses, **kwargs)

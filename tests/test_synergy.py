@@ -1,0 +1,146 @@
+"""Tests of the synergy scores (mtor_sim._synergy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from mtor_sim._hill import hill
+from mtor_sim._synergy import (
+    SynergyScores,
+    bliss_excess,
+    combination_index,
+    fraction_inhibited,
+    hsa_excess,
+    loewe_excess,
+    synergy_scores,
+    zip_delta,
+)
+
+DOSES = np.array([0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])  # nM
+
+# Hand-checked 3x3 example: column 0 is drug A alone, row 0 drug B alone.
+SMALL = np.array([
+    [0.0, 0.2, 0.4],
+    [0.3, 0.5, 0.7],
+    [0.5, 0.6, 0.9],
+])
+
+
+def inhibition(doses: np.ndarray, *, emax: float, ic50: float, slope: float) -> np.ndarray:
+    """Hill inhibition rising from 0 at dose 0 to ``emax``."""
+    return hill(doses, bottom=emax, top=0.0, ic50=ic50, hill=slope)
+
+
+def bliss_matrix(ya: np.ndarray, yb: np.ndarray) -> np.ndarray:
+    return ya[:, None] + yb[None, :] - ya[:, None] * yb[None, :]
+
+
+def test_fraction_inhibited() -> None:
+    got = fraction_inhibited([[100.0, 80.0], [50.0, 110.0]], 100.0)
+    assert_allclose(got, [[0.0, 0.2], [0.5, -0.1]], rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="`control` must be finite and nonzero"):
+        fraction_inhibited([[1.0]], 0.0)
+
+
+def test_bliss_hand_computed() -> None:
+    # expected: (1,1) .3+.2-.06=.44; (1,2) .3+.4-.12=.58; (2,1) .5+.2-.10=.60; (2,2) .5+.4-.20=.70
+    want = np.array([[0, 0, 0], [0, 0.5 - 0.44, 0.7 - 0.58], [0, 0.6 - 0.60, 0.9 - 0.70]])
+    assert_allclose(bliss_excess(SMALL), want, rtol=0, atol=1e-12)
+
+
+def test_hsa_hand_computed() -> None:
+    # expected = max(E_a, E_b): (1,1) .3; (1,2) .4; (2,1) .5; (2,2) .5
+    want = np.array([[0, 0, 0], [0, 0.2, 0.3], [0, 0.1, 0.4]])
+    assert_allclose(hsa_excess(SMALL), want, rtol=0, atol=1e-12)
+
+
+def test_bliss_independent_matrix_scores_zero() -> None:
+    rng = np.random.default_rng(7)
+    ya = np.r_[0.0, np.sort(rng.uniform(0, 1, 5))]
+    yb = np.r_[0.0, np.sort(rng.uniform(0, 1, 4))]
+    assert_allclose(bliss_excess(bliss_matrix(ya, yb)), 0.0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("emax", "ic50", "slope"), [(1.0, 30.0, 1.0), (0.8, 10.0, 2.0),
+                                                     (0.95, 100.0, 0.7)])
+def test_loewe_sham_combination_is_additive(emax: float, ic50: float, slope: float) -> None:
+    # a drug combined with itself: effect(a, b) = H(a + b)
+    effect = inhibition(DOSES[:, None] + DOSES[None, :], emax=emax, ic50=ic50, slope=slope)
+    # exact data: the only error is the Hill fit, so 1e-6 absolute inhibition
+    assert_allclose(loewe_excess(DOSES, DOSES, effect), 0.0, rtol=0, atol=1e-6)
+    ci = combination_index(DOSES, DOSES, effect)
+    assert np.all(np.isnan(ci[0, :])) and np.all(np.isnan(ci[:, 0]))
+    assert_allclose(ci[1:, 1:], 1.0, rtol=1e-6)
+
+
+def test_loewe_undefined_beyond_weaker_drug_maximum() -> None:
+    ya = inhibition(DOSES, emax=0.5, ic50=10.0, slope=1.0)  # A never exceeds 50 %
+    yb = inhibition(DOSES, emax=0.9, ic50=10.0, slope=1.0)  # B alone reaches 50 % at 12.5 nM
+    scores = loewe_excess(DOSES, DOSES, bliss_matrix(ya, yb))
+    strong_b = yb[1:] > 0.5
+    assert np.all(np.isnan(scores[1:, 1:][:, strong_b]))
+    assert np.all(np.isfinite(scores[1:, 1:][:, ~strong_b]))
+    assert_allclose(scores[0], 0.0, rtol=0)
+
+
+def test_loewe_with_inactive_drug_is_nan() -> None:
+    ya = inhibition(DOSES, emax=0.9, ic50=10.0, slope=1.0)
+    effect = np.repeat(ya[:, None], DOSES.size, axis=1)  # drug B does nothing
+    assert np.all(np.isnan(loewe_excess(DOSES, DOSES, effect)[1:, 1:]))
+
+
+@pytest.mark.parametrize(("ic50_a", "slope_a", "ic50_b", "slope_b"),
+                         [(20.0, 1.3, 150.0, 0.8), (5.0, 2.0, 5.0, 2.0)])
+def test_zip_bliss_independent_full_efficacy_is_zero(ic50_a, slope_a, ic50_b, slope_b) -> None:
+    ya = inhibition(DOSES, emax=1.0, ic50=ic50_a, slope=slope_a)
+    yb = inhibition(DOSES, emax=1.0, ic50=ic50_b, slope=slope_b)
+    # exact data: limited by the Hill fits only
+    assert_allclose(zip_delta(DOSES, DOSES, bliss_matrix(ya, yb)), 0.0, rtol=0, atol=1e-6)
+
+
+def test_scores_detect_synergy() -> None:
+    ya = inhibition(DOSES, emax=1.0, ic50=30.0, slope=1.0)
+    yb = inhibition(DOSES, emax=1.0, ic50=60.0, slope=1.2)
+    effect = bliss_matrix(ya, yb)
+    effect[1:, 1:] = 1.0 - 0.7 * (1.0 - effect[1:, 1:])  # 30 % more kill than Bliss
+    s = synergy_scores(DOSES, DOSES, effect)
+    assert s.bliss_mean > 0 and s.hsa_mean > 0 and s.zip_mean > 0 and s.loewe_mean > 0
+
+
+def test_synergy_scores_bundle() -> None:
+    ya = inhibition(DOSES, emax=0.9, ic50=30.0, slope=1.0)
+    yb = inhibition(DOSES, emax=0.8, ic50=10.0, slope=1.5)
+    effect = bliss_matrix(ya, yb)
+    s = synergy_scores(DOSES, DOSES, effect)
+    assert isinstance(s, SynergyScores)
+    assert_allclose(s.bliss, bliss_excess(effect), rtol=0, atol=1e-15)
+    assert_allclose(s.hsa, hsa_excess(effect), rtol=0, atol=1e-15)
+    assert_allclose(s.hsa_mean, hsa_excess(effect)[1:, 1:].mean(), rtol=1e-12)
+    assert_allclose(s.loewe_mean, np.nanmean(s.loewe[1:, 1:]), rtol=1e-12)
+    assert_allclose([s.fit_a.bottom, s.fit_b.bottom], [0.9, 0.8], rtol=1e-6)
+    with pytest.raises(ValueError, match="read-only"):
+        s.bliss[1, 1] = 1.0
+    df = s.to_dataframe()
+    assert list(df.columns) == ["dose_a", "dose_b", "inhibition", "bliss", "hsa", "loewe",
+                                "zip", "combination_index"]
+    assert len(df) == DOSES.size**2
+    row = df[(df.dose_a == 30.0) & (df.dose_b == 10.0)].iloc[0]
+    assert_allclose(row.inhibition, effect[4, 3], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: bliss_excess(SMALL + 0.1), r"`effect\[0, 0\]` must be 0"),
+        (lambda: hsa_excess([0.0, 0.1]), r"`effect` must be a 2-D matrix"),
+        (lambda: bliss_excess(np.where(SMALL > 0.8, np.nan, SMALL)), r"`effect` must be finite"),
+        (lambda: loewe_excess([1, 2, 3], [0, 1, 2], SMALL), r"`doses_a` must be finite, start"),
+        (lambda: zip_delta([0, 1, 2], [0, 1], SMALL), r"`doses_b` must be 1-D with 3 entries"),
+        (lambda: loewe_excess([0, 1, 2], [0, 1, 2], SMALL), r"at least 4 distinct values"),
+    ],
+)
+def test_bad_inputs_raise(call, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
