@@ -76,8 +76,10 @@ GENOTYPES = MappingProxyType({g.name: g for g in (
        scale=(("AKT_total", 3.0),), source="review, Activation Mechanisms"),
     _G("mTORC2_high", "mTORC2 up-regulation (rictor overexpression): 3x mTORC2",
        scale=(("mTORC2_total", 3.0),), source="Villanueva 2008 Gastroenterology; review ref. 20"),
-    _G("ERK_coactivation", "MAPK/ERK co-activation: RAS-independent RAF activity (30-35 % of HCC)",
-       set=(("k_RAF_basal", 1.0),), source="review, Cross-talk with other pathways"),
+    _G("ERK_coactivation", "MAPK/ERK co-activation (30-35 % of HCC): RAS-independent RAF "
+       "activity and 70 % less DUSP1 (MKP-1) ERK phosphatase",
+       scale=(("k_ERK_dephos", 0.3),), set=(("k_RAF_basal", 1.0),),
+       source="review, Cross-talk with other pathways; Calvisi 2008 J Clin Invest (DUSP1 loss)"),
     _G("RTK_high", "receptor tyrosine kinase overexpression (EGFR/FGFR/MET): 3x synthesis",
        scale=(("RTK_expr", 3.0),), source="review, Resistance mechanisms"),
     _G("BCAT_active", "beta-catenin activation (CTNNB1 exon-3 mutation): 10x slower degradation",
