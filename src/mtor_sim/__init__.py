@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import claims
 from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
 from ._engine import simulate, steady_state
 from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
@@ -30,6 +31,7 @@ __all__ = [
     "TimeCourse",
     "UnknownNameError",
     "bundled_model_path",
+    "claims",
     "load_model",
     "simulate",
     "steady_state",

@@ -385,9 +385,9 @@ def claim_12_dual_reverses(model: Model) -> ClaimResult:
     ok = (nums["tumour reduction %, vistusertib"] >= 1.5 * nums["tumour reduction %, everolimus"]
           and nums["tumour reduction %, vistusertib"]
           - nums["tumour reduction %, everolimus"] >= 20.0)
-    rows = [("everolimus", "model", rap.reduction_percent),
-            ("vistusertib", "model", dual.reduction_percent),
-            ("everolimus", "review (rapalog)", 25.3), ("vistusertib", "review (dual)", 68.5)]
+    rap_l, dual_l = "rapalog (model: everolimus)", "dual mTORC1/2 (model: vistusertib)"
+    rows = [(rap_l, "model", rap.reduction_percent), (rap_l, "review (Li 2020)", 25.3),
+            (dual_l, "model", dual.reduction_percent), (dual_l, "review (Li 2020)", 68.5)]
     return _result(12, run, title="A dual mTORC1/2 inhibitor reverses mTORC2-driven resistance",
                    source="Resistance mechanisms (Li 2020 Oncogene: tumour reduction 68.5 % vs "
                    "25.3 %)",

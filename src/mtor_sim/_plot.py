@@ -1,0 +1,132 @@
+"""Figures from result objects only; compute code knows nothing of figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ._claims import ClaimResult
+    from ._results import TimeCourse
+
+__all__ = ["plot_claim", "plot_timecourse", "save_figure"]
+
+_UNITS = {
+    "proliferation": "index (WT = 1)", "survival": "index (WT = 1)", "EMT": "index (WT = 1)",
+    "RTK_total": "relative to untreated WT", "mTORC1_activity": "active fraction (WT total)",
+    "mTORC2_activity": "active fraction (WT total)", "beta_catenin": "relative to WT",
+}
+
+
+def _pyplot():
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not _interactive():
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _interactive() -> bool:
+    import sys
+
+    return hasattr(sys, "ps1") or "ipykernel" in sys.modules
+
+
+def unit_of(readout: str) -> str:
+    """Axis label unit of a readout."""
+    return _UNITS.get(readout, "fraction of total (0-1)")
+
+
+def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``; returns the paths written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        target = path.with_suffix("." + fmt.lstrip("."))
+        fig.savefig(target, dpi=150, bbox_inches="tight")
+        out.append(target)
+    _pyplot().close(fig)
+    return out
+
+
+def plot_timecourse(tc: TimeCourse, readouts: Sequence[str], *, ax: Any = None,
+                    hours: bool = True, title: str | None = None) -> Figure:
+    """Readouts of a time course against time (h, or min with ``hours=False``)."""
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4))
+    df = tc.to_dataframe(species=True)
+    t = df.index.to_numpy() / (60.0 if hours else 1.0)
+    for r in readouts:
+        ax.plot(t, df[r].to_numpy(), label=r, lw=2)
+    ax.set_xlabel("time after treatment (h)" if hours else "time after treatment (min)")
+    ax.set_ylabel("readout (fraction or index)")
+    ax.legend(frameon=False)
+    ax.set_title(title or tc.status)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_claim(result: ClaimResult) -> Figure:
+    """The figure of one claim check: bars, a time course, or dose-response curves."""
+    plt = _pyplot()
+    data = result.data
+    status = "PASS" if result.passed else "FAIL"
+    title = f"Claim {result.number} [{status}]: {result.title}"
+    if result.kind == "timecourse":
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        t = data.index.to_numpy() / 60.0
+        for col in data.columns:
+            ax.plot(t, data[col].to_numpy(), lw=2, label=col,
+                    ls="--" if "cut" in col else "-")
+        ax.set_xlabel("time after treatment (h)")
+        ax.set_ylabel("fold change vs t = 0" if result.number == 9
+                      else "fold change (RTK) or fraction")
+        ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+        ax.legend(frameon=False, fontsize=8)
+    elif result.kind == "dose_response":
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for ax, readout in zip(axes, ("pS6K1", "proliferation"), strict=True):
+            sub = data[data["readout"] == readout]
+            for drug, grp in sub.groupby("condition", sort=False):
+                d = grp["dose"].to_numpy()
+                v = grp["value"].to_numpy()
+                line, = ax.semilogx(d[d > 0], v[d > 0], "o-", ms=4, label=drug)
+                ic50 = result.numbers.get(f"{drug}: pS6K1 IC50 (nM)")
+                if readout == "pS6K1" and ic50 and np.isfinite(ic50):
+                    ax.axvline(ic50, color=line.get_color(), ls=":", lw=1)
+                    ax.annotate(f"IC50 {ic50:.2g} nM", (ic50, v[0] * 0.55), rotation=90,
+                                fontsize=7, color=line.get_color(), ha="right")
+            ax.set_xlabel("rapalog concentration (nM, log scale)")
+            ax.set_ylabel(f"{readout} ({unit_of(readout)})")
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3, which="both")
+            ax.legend(frameon=False, fontsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * data["condition"].nunique() + 3), 4.2))
+        conds = list(dict.fromkeys(data["condition"]))
+        reads = list(dict.fromkeys(data["readout"]))
+        width = 0.8 / len(reads)
+        x = np.arange(len(conds))
+        for i, r in enumerate(reads):
+            vals = [data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
+                    for c in conds]
+            ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
+        ax.set_xticks(x, conds, rotation=15, ha="right", fontsize=8)
+        ylabel = {"tumour": "tumour reduction after 21 days (%)"}.get(
+            "tumour" if result.number == 12 else "", "value (fraction, index or fold)")
+        if result.number in (5, 7, 14):
+            ylabel = "fractional inhibition of proliferation"
+        ax.set_ylabel(ylabel)
+        ax.legend(frameon=False, fontsize=8)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,157 @@
+"""`mtor-sim reproduce`: run every claim check and write figures, tables and a report."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._claims import ClaimResult
+    from ._model import Model
+
+__all__ = ["Report", "reproduce"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `reproduce` wrote, and whether every claim passed."""
+
+    results: tuple[ClaimResult, ...]
+    out_dir: Path
+    markdown: Path
+    html: Path
+    table: Path
+    seconds: float
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([{"claim": r.number, "passed": r.passed, "title": r.title}
+                             for r in self.results])
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
+              formats: Sequence[str] = ("png", "svg"),
+              progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """Run the 15 claim checks on ``model`` and write the report into ``out_dir``.
+
+    Writes ``figures/claim_NN.{png,svg}``, ``claims.csv`` (one row per compared number),
+    ``claims.json``, ``report.md`` and ``report.html``.
+    """
+    from ._claims import CLAIMS, check
+    from ._plot import plot_claim, save_figure
+
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    results, rows = [], []
+    for i, number in enumerate(CLAIMS):
+        res = check(model, number)
+        results.append(res)
+        save_figure(plot_claim(res), out / "figures" / f"claim_{number:02d}", formats=formats)
+        res.data.to_csv(out / "figures" / f"claim_{number:02d}_data.csv")
+        for k, v in res.numbers.items():
+            rows.append({"claim": number, "title": res.title, "quantity": k, "value": v,
+                         "criterion": res.criterion, "passed": res.passed})
+        if progress:
+            progress(i + 1, len(CLAIMS), res.title)
+    seconds = time.perf_counter() - start
+    table = out / "claims.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    meta = {"model": model.name, "model_hash": model.hash, "seconds": seconds}
+    from . import __version__
+
+    meta["package_version"] = __version__
+    (out / "claims.json").write_text(json.dumps(
+        {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str))
+    md = out / "report.md"
+    md.write_text(_markdown(results, meta))
+    page = out / "report.html"
+    page.write_text(_html(results, meta))
+    return Report(tuple(results), out, md, page, table, seconds)
+
+
+def _markdown(results: list[ClaimResult], meta: dict) -> str:
+    n_pass = sum(r.passed for r in results)
+    lines = [
+        "# mtor_sim: reproduction of the review's claims",
+        "",
+        f"Model `{meta['model']}` (hash `{meta['model_hash']}`), mtor_sim "
+        f"{meta['package_version']}; {n_pass} of {len(results)} claims pass "
+        f"({meta['seconds']:.1f} s).",
+        "",
+        "Review: Wang H. *Mammalian Target of Rapamycin (mTOR) in Hepatocellular Carcinoma.* "
+        "Medi Clin Case Rep J 2025;3(3):1083-1085.",
+        "",
+        "| # | claim | review source | result |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(f"| {r.number} | {r.title} | {r.source} | "
+                     f"{'PASS' if r.passed else '**FAIL**'} |")
+    for r in results:
+        lines += ["", f"## Claim {r.number}: {r.title}", "",
+                  f"- **Review:** {r.source}", f"- **Simulated:** {r.simulated}",
+                  f"- **Criterion:** {r.criterion}",
+                  f"- **Result:** {'PASS' if r.passed else 'FAIL'}"
+                  + ("" if r.all_solved else " (a steady state or time course failed)"), "",
+                  "| quantity | model |", "|---|---|"]
+        lines += [f"| {k} | {_fmt(v)} |" for k, v in r.numbers.items()]
+        if r.review:
+            lines += ["", "| the review reports | value |", "|---|---|"]
+            lines += [f"| {k} | {v} |" for k, v in r.review.items()]
+        lines += ["", f"![claim {r.number}](figures/claim_{r.number:02d}.png)"]
+    return "\n".join(lines) + "\n"
+
+
+def _html(results: list[ClaimResult], meta: dict) -> str:
+    e = html.escape
+    n_pass = sum(r.passed for r in results)
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        "<title>mtor_sim: reproduction of the review's claims</title>",
+        "<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;"
+        "padding:3px 8px;text-align:left}.pass{color:#1a7f37;font-weight:bold}"
+        ".fail{color:#c00;font-weight:bold}img{max-width:100%}</style></head><body>",
+        "<h1>mtor_sim: reproduction of the review's claims</h1>",
+        f"<p>Model <code>{e(meta['model'])}</code> (hash <code>{e(meta['model_hash'])}</code>), "
+        f"mtor_sim {e(meta['package_version'])}: <b>{n_pass} of {len(results)}</b> claims pass "
+        f"({meta['seconds']:.1f} s).</p>",
+        "<table><tr><th>#</th><th>claim</th><th>review source</th><th>result</th></tr>",
+    ]
+    for r in results:
+        cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
+        parts.append(f"<tr><td><a href='#c{r.number}'>{r.number}</a></td><td>{e(r.title)}</td>"
+                     f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td></tr>")
+    parts.append("</table>")
+    for r in results:
+        cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
+        parts += [f"<h2 id='c{r.number}'>Claim {r.number}: {e(r.title)} "
+                  f"<span class='{cls}'>{word}</span></h2>",
+                  f"<p><b>Review:</b> {e(r.source)}<br><b>Simulated:</b> {e(r.simulated)}<br>"
+                  f"<b>Criterion:</b> {e(r.criterion)}</p>",
+                  "<table><tr><th>quantity</th><th>model</th></tr>"]
+        parts += [f"<tr><td>{e(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in r.numbers.items()]
+        parts.append("</table>")
+        if r.review:
+            parts.append("<table><tr><th>the review reports</th><th>value</th></tr>")
+            parts += [f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>"
+                      for k, v in r.review.items()]
+            parts.append("</table>")
+        parts.append(f"<img src='figures/claim_{r.number:02d}.png' alt='claim {r.number}'>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

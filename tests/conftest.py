@@ -1,0 +1,34 @@
+"""Shared fixtures: the bundled model (compiled once per session) and reference-model paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+import mtor_sim as ms  # noqa: E402
+
+REFERENCE_DIR = Path("/work/shared/reference-models")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def model() -> ms.Model:
+    """The bundled HCC model. Tests must never change it (verbs take per-call overrides)."""
+    return ms.load_model()
+
+
+@pytest.fixture(scope="session")
+def wt(model: ms.Model) -> ms.SteadyState:
+    """Untreated wild-type steady state."""
+    return model.steady_state()
+
+
+@pytest.fixture(scope="session")
+def varusai() -> ms.Model:
+    """Varusai 2018 (BIOMD0000000823): oscillates, has no stable steady state."""
+    return ms.load_model(REFERENCE_DIR / "varusai_2018_BIOMD0000000823.xml")

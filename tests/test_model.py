@@ -1,0 +1,275 @@
+"""Tests of model loading and of the bundled model's names and files (mtor_sim._model)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import libsbml
+import numpy as np
+import pytest
+from conftest import REFERENCE_DIR
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+# SPEC section 2: public names of the bundled model.
+SPEC_NODES = {"RTK", "IRS1", "PI3K", "PIP3", "PTEN", "PDK1", "AKT", "TSC2", "RHEB", "mTORC1",
+              "mTORC2", "S6K1", "4EBP1", "FOXO", "RAS", "RAF", "MEK", "ERK", "AMPK", "BCAT"}
+SPEC_INTERACTIONS = {
+    "RTK -> IRS1", "IRS1 -> PI3K", "RTK -> RAS", "RAS -> RAF", "RAF -> MEK", "MEK -> ERK",
+    "PI3K -> PIP3", "PTEN -| PIP3", "PIP3 -> AKT", "mTORC2 -> AKT", "PIP3 -> mTORC2",
+    "AKT -| TSC2", "AMPK -> TSC2", "ERK -| TSC2", "TSC2 -| RHEB", "RHEB -> mTORC1",
+    "AMPK -| mTORC1", "mTORC1 -> S6K1", "mTORC1 -| 4EBP1", "S6K1 -| IRS1", "S6K1 -| mTORC2",
+    "AKT -| FOXO", "FOXO -> RTK", "ERK -| RAS", "BCAT -> EMT", "mTORC1 -> EMT"}
+SPEC_READOUTS = {"pAKT_T308", "pAKT_S473", "pS6K1", "p4EBP1", "pERK", "PIP3", "IRS1_active",
+                 "RTK_total", "mTORC1_activity", "mTORC2_activity", "proliferation", "survival",
+                 "EMT"}
+REFERENCE_FILES = sorted(REFERENCE_DIR.glob("*.xml"))
+
+
+# ----------------------------------------------------------------- names of the bundled model
+def test_bundled_model_loads(model: ms.Model) -> None:
+    assert isinstance(model, ms.Model)
+    assert model.is_bundled
+    assert model.name == "mtor_hcc"
+    assert model.path == ms.bundled_model_path(".ant")
+
+
+def test_nodes_are_the_spec_names(model: ms.Model) -> None:
+    # every SPEC node is there; the only extra node is the rapalog receptor FKBP12
+    assert set(model.nodes) - {"FKBP12"} == SPEC_NODES
+    assert len(model.nodes) == len(set(model.nodes))
+
+
+def test_interactions_are_the_spec_names(model: ms.Model) -> None:
+    assert set(model.interactions) == SPEC_INTERACTIONS
+    assert len(model.interactions) == len(SPEC_INTERACTIONS)
+
+
+def test_readouts_include_the_spec_names(model: ms.Model) -> None:
+    missing = SPEC_READOUTS - set(model.readouts)
+    assert not missing, f"readouts missing: {sorted(missing)}"
+    assert len(model.readouts) == len(set(model.readouts))
+
+
+def test_inputs_are_the_spec_conditions(model: ms.Model) -> None:
+    assert {"GF", "ENERGY_STRESS", "WNT"} <= set(model.inputs)
+
+
+def test_annotation_parameters_exist(model: ms.Model) -> None:
+    params = set(model.parameters.index)
+    layout = model._layout
+    for table in (layout.nodes, layout.interactions):
+        for name, carried_by in table.items():
+            assert carried_by, f"{name!r} is carried by no parameter"
+            for p in carried_by:
+                assert p in params, f"{name!r} names unknown parameter {p!r}"
+    for name, target in layout.inputs.items():
+        assert target in params, f"input {name!r} is not a settable parameter"
+
+
+def test_parameters_are_finite_and_nonnegative(model: ms.Model) -> None:
+    values = model.parameters.to_numpy()
+    assert len(values) > 100
+    assert np.all(np.isfinite(values))
+    assert np.all(values >= 0)
+
+
+def test_untreated_wt_indices_are_one(wt: ms.SteadyState) -> None:
+    assert wt.success
+    got = [wt[k] for k in ("proliferation", "survival", "EMT", "RTK_total")]
+    assert_allclose(got, 1.0, rtol=1e-6, atol=0)
+
+
+# ----------------------------------------------------------------- .ant <-> SBML export sync
+def _ant_to_sbml(text: str) -> str:
+    import antimony
+
+    antimony.clearPreviousLoads()
+    assert antimony.loadAntimonyString(text) >= 0, antimony.getLastError()
+    return antimony.getSBMLString(antimony.getMainModuleName())
+
+
+def _summary(sbml: str) -> dict[str, dict[str, object]]:
+    doc = libsbml.readSBMLFromString(sbml)
+    m = doc.getModel()
+    assert m is not None
+
+    def formula(node: libsbml.ASTNode | None) -> str:
+        return libsbml.formulaToL3String(node) if node is not None else ""
+
+    species = {}
+    for s in m.getListOfSpecies():
+        init = (s.getInitialConcentration() if s.isSetInitialConcentration()
+                else s.getInitialAmount() if s.isSetInitialAmount() else None)
+        species[s.getId()] = (s.getCompartment(), s.getBoundaryCondition(), init)
+    rules = {}
+    for i in range(m.getNumRules()):
+        rule = m.getRule(i)
+        kind = "assignment" if rule.isAssignment() else "rate" if rule.isRate() else "algebraic"
+        rules[rule.getVariable()] = (kind, formula(rule.getMath()))
+    reactions = {}
+    for r in m.getListOfReactions():
+        law = r.getKineticLaw()
+        reactions[r.getId()] = (
+            formula(law.getMath() if law is not None else None),
+            tuple(sorted((x.getSpecies(), x.getStoichiometry()) for x in r.getListOfReactants())),
+            tuple(sorted((x.getSpecies(), x.getStoichiometry()) for x in r.getListOfProducts())))
+    return {
+        "species": species,
+        "initial assignments": {a.getSymbol(): formula(a.getMath())
+                                for a in m.getListOfInitialAssignments()},
+        "parameters": {p.getId(): (p.getValue() if p.isSetValue() else None, p.getConstant())
+                       for p in m.getListOfParameters()},
+        "reactions": reactions,
+        "rules": rules,
+        "compartments": {c.getId(): c.getSize() for c in m.getListOfCompartments()},
+    }
+
+
+def sbml_differences(sbml_a: str, sbml_b: str) -> list[str]:
+    """Semantic differences between two SBML documents (empty list: in sync)."""
+    a, b = _summary(sbml_a), _summary(sbml_b)
+    out = []
+    for section in a:
+        sa, sb = a[section], b[section]
+        for key in sorted(set(sa) ^ set(sb)):
+            out.append(f"{section}: {key!r} only in {'first' if key in sa else 'second'}")
+        for key in sorted(set(sa) & set(sb)):
+            va, vb = sa[key], sb[key]
+            if section == "parameters":
+                (xa, ca), (xb, cb) = va, vb
+                same = ca == cb and (xa is None) == (xb is None) and (
+                    xa is None or np.isclose(xa, xb, rtol=1e-12, atol=0)
+                    or (np.isnan(xa) and np.isnan(xb)))
+            else:
+                same = va == vb
+            if not same:
+                out.append(f"{section}: {key!r} differs: {va!r} != {vb!r}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def ant_text() -> str:
+    return ms.bundled_model_path(".ant").read_text()
+
+
+@pytest.fixture(scope="module")
+def xml_text() -> str:
+    return ms.bundled_model_path(".xml").read_text()
+
+
+def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None:
+    diffs = sbml_differences(_ant_to_sbml(ant_text), xml_text)
+    assert diffs == [], "models/mtor_hcc.xml is out of date; run models/calibrate.py:\n" + \
+        "\n".join(diffs)
+
+
+def test_sync_summary_is_not_empty(xml_text: str) -> None:
+    # guard against a comparison that would pass because it compares nothing
+    s = _summary(xml_text)
+    assert len(s["species"]) == 39
+    assert len(s["reactions"]) == 55
+    assert len(s["parameters"]) > 100
+    assert len(s["rules"]) > 20
+    assert len(s["initial assignments"]) > 10
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("k_PTEN = 0.8;", "k_PTEN = 0.81;", "parameters: 'k_PTEN'"),
+    ("K_everolimus_FRB = 1.6;", "K_everolimus_FRB = 1.6000001;",
+     "parameters: 'K_everolimus_FRB'"),
+    ("RTK_deg: RTK -> ; kdeg_RTK*RTK;", "RTK_deg: RTK -> ; 2*kdeg_RTK*RTK;",
+     "reactions: 'RTK_deg'"),
+    ("EMT := EMTp/EMT_ref;", "EMT := 2*EMTp/EMT_ref;", "rules: 'EMT'"),
+    ("AKT = AKT_total;", "AKT = 2*AKT_total;", "initial assignments: 'AKT'"),
+    ("  BCAT = 0;  ", "  BCAT = 0; species extra_species = 0; ",
+     "species: 'extra_species'"),
+    ("EMT_deg: EMTp -> ; k_EMT_deg*EMTp;", "EMT_deg2: EMTp -> ; k_EMT_deg*EMTp;",
+     "reactions: 'EMT_deg"),
+])
+def test_sync_check_detects_an_edit(ant_text: str, xml_text: str, old: str, new: str,
+                                    expected: str) -> None:
+    assert ant_text.count(old) == 1, f"the model text no longer contains {old!r}"
+    edited = ant_text.replace(old, new)
+    diffs = sbml_differences(_ant_to_sbml(edited), xml_text)
+    assert diffs, "an edit of the .ant file went unnoticed"
+    assert any(d.startswith(expected) for d in diffs), diffs
+
+
+# ----------------------------------------------------------------- other model files
+@pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.stem)
+def test_reference_model_loads(path: Path) -> None:
+    other = ms.load_model(path)
+    assert not other.is_bundled
+    doc = libsbml.readSBMLFromFile(str(path))
+    m = doc.getModel()
+    ruled = {m.getRule(i).getVariable() for i in range(m.getNumRules())}
+    species = {s.getId() for s in m.getListOfSpecies()}
+    assert set(other.nodes) == species - ruled
+    assert set(other.interactions) == {r.getId() for r in m.getListOfReactions()}
+    assert len(other.parameters) > 0
+    assert np.all(np.isfinite(other.parameters.to_numpy()))
+    assert set(other.species) <= set(other.nodes)
+
+
+def test_local_parameters_are_promoted() -> None:
+    path = REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml"
+    m = libsbml.readSBMLFromFile(str(path)).getModel()
+    assert m.getNumParameters() == 0  # the file itself has only reaction-local k1
+    # SBML level 2: reaction-local parameters are the kinetic law's parameters
+    n_local = sum(r.getKineticLaw().getNumParameters() for r in m.getListOfReactions())
+    other = ms.load_model(path)
+    assert len(other.parameters) == n_local == 32
+    # a promoted parameter really drives its reaction
+    p = other.parameters.index[0]
+    base = other.simulate(t_end=10, n_points=2, pre_equilibrate=False).to_dataframe()
+    changed = other.simulate(t_end=10, n_points=2, pre_equilibrate=False,
+                             parameters={p: other.parameters[p] * 10 + 1}).to_dataframe()
+    assert not np.allclose(base.to_numpy(), changed.to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_antimony_file_loads(tmp_path: Path) -> None:
+    f = tmp_path / "decay.ant"
+    f.write_text("model decay\n  X -> ; k*X\n  X = 2; k = 0.5\nend\n")
+    m = ms.load_model(f)
+    assert m.species == ("X",)
+    tc = m.simulate(t_end=2, n_points=3, pre_equilibrate=False)
+    assert_allclose(tc["X"].to_numpy(), 2 * np.exp(-0.5 * np.array([0.0, 1.0, 2.0])),
+                    rtol=1e-6, atol=1e-9)
+
+
+def test_malformed_sbml_raises_naming_the_file(tmp_path: Path) -> None:
+    src = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
+    bad = tmp_path / "truncated_model.xml"
+    text = src.read_text()
+    bad.write_text(text[: len(text) // 2])
+    with pytest.raises(ms.ModelFileError, match=re.escape("truncated_model.xml")):
+        ms.load_model(bad)
+
+
+def test_malformed_antimony_raises_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.ant"
+    bad.write_text("model broken\n  X -> ; k*X*(\nend\n")
+    with pytest.raises(ms.ModelFileError, match=r"broken\.ant.*Antimony error"):
+        ms.load_model(bad)
+
+
+def test_unknown_extension_raises(tmp_path: Path) -> None:
+    f = tmp_path / "model.json"
+    shutil.copy(REFERENCE_DIR / "varusai_2018_BIOMD0000000823.xml", f)
+    with pytest.raises(ms.ModelFileError, match=r"model\.json.*unsupported extension '\.json'"):
+        ms.load_model(f)
+
+
+def test_missing_file_raises(tmp_path: Path) -> None:
+    f = tmp_path / "no_such_model.xml"
+    with pytest.raises(ms.ModelFileError, match=r"no_such_model\.xml.*does not exist"):
+        ms.load_model(f)
+
+
+def test_model_file_error_is_a_value_error() -> None:
+    assert issubclass(ms.ModelFileError, ValueError)
+    assert issubclass(ms.ModelFileError, ms.MtorSimError)
