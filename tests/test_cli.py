@@ -14,11 +14,12 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "15 of 15 claims pass" in capsys.readouterr().out
     for n in range(1, 16):
         assert (out / "figures" / f"claim_{n:02d}.png").stat().st_size > 10_000
+    assert (out / "experiments" / "wnt_emt" / "wnt_emt.png").exists()
     table = pd.read_csv(out / "claims.csv")
     assert set(table["claim"]) == set(range(1, 16))
     assert table["passed"].all()
     html = (out / "report.html").read_text()
-    assert html.count("<img") == 15 and "15 of 15" in html
+    assert html.count("<img") >= 15 + 7 and "15 of 15" in html
     assert "## Claim 12" in (out / "report.md").read_text()
 
 

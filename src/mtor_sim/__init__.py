@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 from . import claims
 from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
+from ._dose_response import Combination, DoseResponse, combination, dose_response
 from ._engine import simulate, steady_state
 from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
 from ._model import Model, bundled_model_path, load_model
@@ -21,6 +22,8 @@ __all__ = [
     "DRUGS",
     "GENOTYPES",
     "TARGET_SITES",
+    "Combination",
+    "DoseResponse",
     "Drug",
     "Genotype",
     "Model",
@@ -32,6 +35,8 @@ __all__ = [
     "UnknownNameError",
     "bundled_model_path",
     "claims",
+    "combination",
+    "dose_response",
     "load_model",
     "simulate",
     "steady_state",

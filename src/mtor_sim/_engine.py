@@ -41,6 +41,7 @@ def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
     integ = r.getIntegrator()
     integ.relative_tolerance = 1e-8
     integ.absolute_tolerance = 1e-12
+    integ.maximum_num_steps = 200_000  # long presimulations of oscillating models
     return r
 
 

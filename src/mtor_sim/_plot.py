@@ -130,3 +130,66 @@ def plot_claim(result: ClaimResult) -> Figure:
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> Figure:
+    """Points, fitted Hill curves and IC50 markers (triangles), one colour per genotype.
+
+    ``label`` replaces the genotype in the legend (e.g. the drug, when several drugs'
+    curves share one axis).
+    """
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.2))
+    table = dr.table
+    pos = table[table["dose"] > 0]
+    lo, hi = pos["dose"].min(), pos["dose"].max()
+    grid = np.logspace(np.log10(lo), np.log10(hi), 200)
+    for g, grp in table.groupby("genotype", sort=False):
+        p = grp[grp["dose"] > 0]
+        fit = dr.fits[g]
+        name = label or g
+        if fit.success and np.isfinite(fit.ic50):
+            name += f" (IC50 {fit.ic50:.3g} nM)"
+        pts, = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
+        if fit.success:
+            ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
+            if lo <= fit.ic50 <= hi:
+                ax.plot([fit.ic50], fit.predict([fit.ic50]), "v", color=pts.get_color(), ms=9,
+                        mec="black", mew=0.6)
+    ax.set_xlabel(f"{dr.drug} concentration (nM, log scale)")
+    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout)})")
+    when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
+    ax.set_title(f"{dr.drug}: {dr.readout} ({when}); triangles mark IC50s")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_combination(cm: Any) -> Figure:
+    """Heatmaps of a combination's response and Bliss excess."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    a, b = cm.drugs
+    panels = ((cm.response, f"{cm.readout} ({unit_of(cm.readout)})", "viridis", None),
+              (cm.bliss, "Bliss excess (> 0: synergy)", "RdBu_r", "sym"))
+    for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
+        m = frame.to_numpy()
+        kw = {}
+        if sym:
+            lim = max(1e-6, float(np.nanmax(np.abs(m))))
+            kw = {"vmin": -lim, "vmax": lim}
+        im = ax.imshow(m, origin="lower", cmap=cmap, aspect="auto", **kw)
+        ax.set_xticks(range(m.shape[1]), [f"{v:g}" for v in frame.columns], rotation=45)
+        ax.set_yticks(range(m.shape[0]), [f"{v:g}" for v in frame.index])
+        ax.set_xlabel(f"{b} (nM)")
+        ax.set_ylabel(f"{a} (nM)")
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                ax.text(j, i, f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}", ha="center",
+                        va="center", fontsize=7,
+                        color="white" if cmap == "viridis" else "black")
+        fig.colorbar(im, ax=ax, label=label)
+    fig.suptitle(f"{a} + {b}: {cm.readout}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -44,12 +44,13 @@ def _fmt(v: float) -> str:
 
 
 def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
-              formats: Sequence[str] = ("png", "svg"),
+              formats: Sequence[str] = ("png", "svg"), experiments: bool = True,
               progress: Callable[[int, int, str], None] | None = None) -> Report:
-    """Run the 15 claim checks on ``model`` and write the report into ``out_dir``.
+    """Run the 15 claim checks and the experiment scripts; write the report into ``out_dir``.
 
     Writes ``figures/claim_NN.{png,svg}``, ``claims.csv`` (one row per compared number),
-    ``claims.json``, ``report.md`` and ``report.html``.
+    ``claims.json``, ``experiments/<name>/`` (each experiment's figures and CSV),
+    ``report.md`` and ``report.html``.
     """
     from ._claims import CLAIMS, check
     from ._plot import plot_claim, save_figure
@@ -68,6 +69,17 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
                          "criterion": res.criterion, "passed": res.passed})
         if progress:
             progress(i + 1, len(CLAIMS), res.title)
+    figures: list[Path] = []
+    if experiments:
+        import importlib
+
+        from .experiments import EXPERIMENTS
+
+        for name in EXPERIMENTS:
+            module = importlib.import_module(f"mtor_sim.experiments.{name}")
+            figures += [p for p in module.main(out / "experiments") if p.suffix == ".png"]
+            if progress:
+                progress(len(CLAIMS), len(CLAIMS), f"experiment {name}")
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
     pd.DataFrame(rows).to_csv(table, index=False)
@@ -78,9 +90,13 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
     (out / "claims.json").write_text(json.dumps(
         {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str))
     md = out / "report.md"
-    md.write_text(_markdown(results, meta))
+    rel = [p.relative_to(out).as_posix() for p in figures]
+    md.write_text(_markdown(results, meta) + "".join(
+        f"\n## Experiment: {Path(r).stem}\n\n![{Path(r).stem}]({r})\n" for r in rel))
     page = out / "report.html"
-    page.write_text(_html(results, meta))
+    page.write_text(_html(results, meta).replace("</body></html>", "".join(
+        f"<h2>Experiment: {html.escape(Path(r).stem)}</h2><img src='{r}'>" for r in rel)
+        + "</body></html>"))
     return Report(tuple(results), out, md, page, table, seconds)
 
 

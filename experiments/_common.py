@@ -1,0 +1,44 @@
+"""What every experiment script shares: output folder, model, saving, bar charts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def setup(name: str, out: str | Path | None = None) -> tuple[Path, object]:
+    """Output folder ``out/name`` (created) and the bundled model."""
+    import mtor_sim as ms
+
+    if out is None:
+        out = sys.argv[1] if len(sys.argv) > 1 else "experiments_out"
+    out = Path(out)
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder, ms.load_model()
+
+
+def save(fig, table: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
+    """Write ``stem.png``, ``stem.svg`` and ``stem.csv`` into ``folder``."""
+    from mtor_sim._plot import save_figure
+
+    table.to_csv(folder / f"{stem}.csv", index=False)
+    return [*save_figure(fig, folder / stem, formats=("png", "svg")), folder / f"{stem}.csv"]
+
+
+def bar_chart(table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str, title: str):
+    """Grouped bars of ``y`` by ``x`` (groups) and ``hue`` (bars)."""
+    import matplotlib.pyplot as plt
+
+    wide = table.pivot(index=x, columns=hue, values=y).reindex(list(dict.fromkeys(table[x])))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(wide) + 3), 4.2))
+    wide.plot.bar(ax=ax, rot=20, width=0.8)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

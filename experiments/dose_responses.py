@@ -1,0 +1,36 @@
+"""Q: how do rapalogs and dual mTORC1/2 or PI3K/mTOR inhibitors compare across doses?"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from mtor_sim.experiments._common import save, setup
+
+import mtor_sim as ms
+
+DRUGS = ["sirolimus", "everolimus", "temsirolimus", "vistusertib", "AZD8055", "torin1",
+         "dactolisib"]
+DOSES = np.concatenate([[0.0], np.logspace(-2, 4, 13)])
+
+
+def main(out=None):
+    folder, model = setup("dose_responses", out)
+    written = []
+    fits = []
+    for readout in ("pS6K1", "pAKT_S473", "proliferation"):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for drug in DRUGS:
+            dr = ms.dose_response(model, drug, DOSES, readout=readout)
+            dr.plot(ax=ax, label=drug)
+            fits.append(dr.fit_table().assign(drug=drug, readout=readout))
+        ax.set_title(f"{readout}: rapalogs vs mTOR kinase inhibitors (WT, steady state); "
+                     "triangles: IC50", fontsize=9)
+        ax.set_xlabel("drug concentration (nM, log scale)")
+        ax.legend(frameon=False, fontsize=6, ncol=2)
+        written += save(fig, pd.concat(fits[-len(DRUGS):]), folder, f"dose_response_{readout}")
+    return written
+
+
+if __name__ == "__main__":
+    main()

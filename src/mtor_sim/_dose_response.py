@@ -1,0 +1,214 @@
+"""Dose-response curves with 4-parameter Hill fits, and drug-combination matrices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import check_name, check_nonnegative
+from ._hill import HillFit, fit_hill
+from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ._model import Model
+
+__all__ = ["DoseResponse", "Combination", "dose_response", "combination"]
+
+
+def _doses(values: Iterable[float], *, name: str) -> np.ndarray:
+    arr = [check_nonnegative(v, name=f"{name}[{i}] (dose, nM)") for i, v in enumerate(values)]
+    if len(arr) < 2:
+        raise ValueError(f"`{name}` needs at least 2 doses, got {len(arr)}")
+    return np.asarray(sorted(set(arr)), dtype=float)
+
+
+def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> tuple[float, str]:
+    """A readout at steady state (``time=None``) or ``time`` min after adding the drugs."""
+    if time is None:
+        res = model.steady_state(**pert)
+        return res[readout], res.status
+    tc = model.simulate(t_end=time, n_points=2, species=False, **pert)
+    return float(tc[readout].iloc[-1]), tc.status
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """A readout over drug doses, per genotype, with Hill fits.
+
+    Attributes
+    ----------
+    drug, readout : str
+    table : DataFrame      columns genotype, dose (nM), value, status.
+    fits : dict            genotype -> `HillFit` (IC50 in nM, Emax, Hill slope, R^2).
+    settings : dict        how the curve was made (time, perturbation, model hash).
+    """
+
+    drug: str
+    readout: str
+    table: pd.DataFrame
+    fits: dict[str, HillFit]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def _first(self) -> HillFit:
+        return next(iter(self.fits.values()))
+
+    @property
+    def ic50(self) -> float:
+        """IC50 (nM) of the first genotype's fit."""
+        return self._first.ic50
+
+    @property
+    def emax(self) -> float:
+        """Fractional maximal effect of the first genotype's fit."""
+        return self._first.emax
+
+    @property
+    def hill(self) -> float:
+        return self._first.hill
+
+    def to_dataframe(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def fit_table(self) -> pd.DataFrame:
+        """One row per genotype: IC50 (nM), Emax, Hill slope, top, bottom, R^2, fit status."""
+        return pd.DataFrame([{"genotype": g, "ic50_nM": f.ic50, "emax": f.emax, "hill": f.hill,
+                              "top": f.top, "bottom": f.bottom, "r_squared": f.r_squared,
+                              "success": f.success, "message": f.message}
+                             for g, f in self.fits.items()])
+
+    def plot(self, ax: Any = None, *, label: str | None = None) -> Figure:
+        """Log-dose plot (nM) with points, fitted curves and IC50 markers per genotype."""
+        from ._plot import plot_dose_response
+
+        return plot_dose_response(self, ax=ax, label=label)
+
+
+def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str = "proliferation",
+                  *, genotype: str | Sequence[str] | None = None,
+                  genotypes: Sequence[str | Sequence[str]] | None = None,
+                  time: float | None = None, **perturbation: Any) -> DoseResponse:
+    """Readout over doses of one drug, fitted with a 4-parameter Hill curve.
+
+    Parameters
+    ----------
+    model : Model
+    drug : str
+        A drug of `mtor_sim.DRUGS` the model can take.
+    doses : sequence of float, nM
+        Concentrations (0 is allowed and anchors the untreated top).
+    readout : str
+        Readout to measure.
+    genotype : str or list of str, optional
+        One genotype (a list combines presets), as in `steady_state`.
+    genotypes : list, optional
+        Several genotypes, one curve each (overrides ``genotype``).
+    time : float, min, optional
+        Measure ``time`` minutes after adding the drug instead of at steady state.
+    **perturbation
+        Other perturbation keywords (knockouts, cut, parameters, inputs, and ``drugs`` for a
+        fixed background drug).
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> dr = ms.dose_response(ms.load_model(), "everolimus", [0, 0.1, 1, 10, 100, 1000],
+    ...                       readout="pS6K1")
+    >>> 0.5 < dr.ic50 < 10
+    True
+    """
+    check_name(readout, model.readouts, kind="readout")
+    check_name(drug, model.drugs, kind="drug")
+    d = _doses(doses, name="doses")
+    if time is not None:
+        time = check_nonnegative(time, name="time", allow_zero=False)
+    groups = list(genotypes) if genotypes is not None else [genotype or "WT"]
+    background = dict(perturbation.pop("drugs", None) or {})
+    rows, fits = [], {}
+    for g in groups:
+        label = g if isinstance(g, str) else " + ".join(g)
+        values = []
+        for dose in d:
+            v, status = _readout_at(model, readout, time, genotype=g,
+                                    drugs=background | {drug: dose}, **perturbation)
+            values.append(v)
+            rows.append({"genotype": label, "dose": dose, "value": v, "status": status})
+        y = np.asarray(values)
+        ok = np.isfinite(y)
+        fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else fit_hill(d, np.nan_to_num(y))
+    settings = {"time": time, "perturbation": perturbation, "background_drugs": background,
+                "model": model.name, "model_hash": model.hash}
+    return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A two-drug response matrix and its synergy scores.
+
+    ``response`` is the readout (rows: doses of drug A, columns: doses of drug B, nM);
+    ``inhibition`` is ``1 - response / response[0, 0]``; ``scores`` holds Bliss, HSA,
+    Loewe and ZIP excess matrices (positive = synergy).
+    """
+
+    drugs: tuple[str, str]
+    readout: str
+    response: pd.DataFrame
+    inhibition: pd.DataFrame
+    scores: SynergyScores | None
+    bliss: pd.DataFrame
+    hsa: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Tidy table: dose_a, dose_b, response, inhibition and the synergy scores."""
+        a, b = self.drugs
+        df = self.response.stack().rename("response").reset_index()
+        df.columns = [f"dose_{a}", f"dose_{b}", "response"]
+        df["inhibition"] = self.inhibition.to_numpy().ravel()
+        df["bliss"] = self.bliss.to_numpy().ravel()
+        df["hsa"] = self.hsa.to_numpy().ravel()
+        if self.scores is not None:
+            df["loewe"] = self.scores.loewe.ravel()
+            df["zip"] = self.scores.zip.ravel()
+        return df
+
+    def plot(self) -> Figure:
+        """Heatmaps of the response and of the Bliss excess."""
+        from ._plot import plot_combination
+
+        return plot_combination(self)
+
+
+def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
+                doses_b: Iterable[float], readout: str = "proliferation",
+                **perturbation: Any) -> Combination:
+    """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
+
+    Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
+    and HSA are computed (``scores`` is None).
+    """
+    if len(drugs) != 2:
+        raise ValueError(f"`drugs` must name two drugs, got {drugs!r}")
+    a, b = drugs
+    for name in drugs:
+        check_name(name, model.drugs, kind="drug")
+    check_name(readout, model.readouts, kind="readout")
+    da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a")]))
+    db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b")]))
+    mat = np.empty((da.size, db.size))
+    for i, x in enumerate(da):
+        for j, y in enumerate(db):
+            mat[i, j] = model.steady_state(drugs={a: x, b: y}, **perturbation)[readout]
+    effect = fraction_inhibited(mat, mat[0, 0])
+    scores = synergy_scores(da, db, effect) if min(da.size, db.size) >= 4 else None
+    frame = lambda m: pd.DataFrame(m, index=pd.Index(da, name=f"{a} (nM)"),  # noqa: E731
+                                   columns=pd.Index(db, name=f"{b} (nM)"))
+    return Combination((a, b), readout, frame(mat), frame(effect), scores,
+                       frame(bliss_excess(effect)), frame(hsa_excess(effect)),
+                       {"perturbation": perturbation, "model_hash": model.hash})
