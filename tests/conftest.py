@@ -12,8 +12,9 @@ import pytest  # noqa: E402
 
 import mtor_sim as ms  # noqa: E402
 
-REFERENCE_DIR = Path("/work/shared/reference-models")
 REPO = Path(__file__).resolve().parents[1]
+# the project's shared/ folder sits beside the repository (in CI too)
+REFERENCE_DIR = REPO.parent / "shared" / "reference-models"
 
 
 @pytest.fixture(scope="session")

@@ -171,11 +171,6 @@ def test_drug_acts_through_targets() -> None:
         other.steady_state(drugs={"sorafenib": 100})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: on a model with a partial `targets=` mapping, a catalogue drug without a mapped "
-    "site (sorafenib) is reported as \"unknown drug 'sorafenib'\" instead of the "
-    "'has no target ... pass `targets=`' message; make_perturbation checks names against "
-    "model.drugs first, so its `targets=` branch is unreachable once any site is mapped"))
 def test_unmapped_catalogue_drug_mentions_targets() -> None:
     other = ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k5a1"]})
     with pytest.raises(ms.MtorSimError, match="`targets=`"):

@@ -79,7 +79,7 @@ def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = No
         check_name(g, GENOTYPES, kind="genotype")
     drug_map = _as_mapping(drugs, name="drugs")
     for d, c in drug_map.items():
-        check_name(d, model.drugs if model.drugs else DRUGS, kind="drug")
+        check_name(d, DRUGS, kind="drug")
         if d not in model.drugs:
             raise MtorSimError(f"drug {d!r} has no target in model {model.name!r}; pass "
                                "`targets=` to load_model to map drug target sites to parameters")
