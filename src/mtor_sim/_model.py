@@ -189,7 +189,7 @@ def load_model(path: str | Path | None = None, *,
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from None
     suffix = path.suffix.lower()
-    if suffix == ".ant" or (suffix == ".txt" and "model" in text and "<sbml" not in text):
+    if suffix == ".ant":
         sbml, name = _antimony_to_sbml(text, path)
     elif suffix in (".xml", ".sbml"):
         sbml, name = text, path.stem

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, occupancy
+from ._catalogue import DRUGS, GENOTYPES, occupancy
 from ._errors import MtorSimError, check_name, check_nonnegative
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -152,7 +152,3 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
             for p in params:
                 values[p] = current(p) * (1.0 - occ)
     return values, frozenset(clamped)
-
-
-def target_sites() -> tuple[str, ...]:
-    return tuple(TARGET_SITES)
