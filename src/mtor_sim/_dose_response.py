@@ -37,6 +37,14 @@ def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> 
     return float(tc[readout].iloc[-1]), tc.status
 
 
+def _no_fit(n_points: int) -> HillFit:
+    """An unsuccessful fit: too few doses gave a verified value (failed points are NaN)."""
+    nan = float("nan")
+    return HillFit(nan, nan, nan, nan, nan, nan, nan, nan, (nan, nan), False,
+                   f"only {n_points} doses gave a verified steady state; a Hill fit needs 4",
+                   n_points)
+
+
 @dataclass(frozen=True)
 class DoseResponse:
     """A readout over drug doses, per genotype, with Hill fits.
@@ -141,7 +149,7 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
             rows.append({"genotype": label, "dose": dose, "value": v, "status": status})
         y = np.asarray(values)
         ok = np.isfinite(y)
-        fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else fit_hill(d, np.nan_to_num(y))
+        fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else _no_fit(int(ok.sum()))
     settings = {"time": time, "perturbation": perturbation, "background_drugs": background,
                 "model": model.name, "model_hash": model.hash}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
