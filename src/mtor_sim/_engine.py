@@ -119,8 +119,8 @@ def steady_state_of(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL
                "not sit here; the system likely oscillates.")
     else:
         status, msg = "ok", f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
-    if status != "ok":
-        readouts = readouts * math.nan if status == "not_reached" else readouts
+    if status == "not_reached":  # no steady state: the last point of a run is not one
+        readouts = readouts * math.nan
     return SteadyState(readouts, species, status == "ok", status, message + msg, rate, eig, tol,
                        pert.as_dict(), provenance(model, method=method, tol=tol))
 

@@ -23,6 +23,12 @@ _UNITS = {
 }
 
 
+_INHIBITION = "fractional inhibition of proliferation"
+#: y-axis label of the bar figures whose values are not plain readouts, by claim number
+_BAR_YLABELS = {5: _INHIBITION, 7: _INHIBITION, 14: _INHIBITION,
+                12: "tumour reduction after 21 days (%)"}
+
+
 def _pyplot():
     import matplotlib
 
@@ -120,11 +126,7 @@ def plot_claim(result: ClaimResult) -> Figure:
                     for c in conds]
             ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
         ax.set_xticks(x, conds, rotation=15, ha="right", fontsize=8)
-        ylabel = {"tumour": "tumour reduction after 21 days (%)"}.get(
-            "tumour" if result.number == 12 else "", "value (fraction, index or fold)")
-        if result.number in (5, 7, 14):
-            ylabel = "fractional inhibition of proliferation"
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_BAR_YLABELS.get(result.number, "value (fraction, index or fold)"))
         ax.legend(frameon=False, fontsize=8)
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(title, fontsize=10)
