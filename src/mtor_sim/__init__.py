@@ -16,6 +16,9 @@ from ._engine import simulate, steady_state
 from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
 from ._model import Model, bundled_model_path, load_model
 from ._results import SteadyState, TimeCourse
+from ._screen import KnockoutScreen, knockout_screen
+from ._sensitivity import Sensitivity, sensitivity
+from ._sweep import Sweep, iter_parts, sweep
 
 __all__ = [
     "__version__",
@@ -26,18 +29,25 @@ __all__ = [
     "DoseResponse",
     "Drug",
     "Genotype",
+    "KnockoutScreen",
     "Model",
     "ModelFileError",
     "MtorSimError",
+    "Sensitivity",
     "SolverError",
     "SteadyState",
+    "Sweep",
     "TimeCourse",
     "UnknownNameError",
     "bundled_model_path",
     "claims",
     "combination",
     "dose_response",
+    "iter_parts",
+    "knockout_screen",
     "load_model",
+    "sensitivity",
     "simulate",
     "steady_state",
+    "sweep",
 ]

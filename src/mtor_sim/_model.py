@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Model", "load_model", "bundled_model_path"]
 
 BUNDLED_NAME = "mtor_hcc"
+#: Compiled runners kept per model for knockouts that clamp species (each costs a compile
+#: and several MB); the unperturbed runner is always kept.
+MAX_CLAMPED_RUNNERS = 8
 _ANNOTATION = re.compile(r"@(node|interaction|input|readout|reference)\s+"
                          r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?")
 
@@ -125,13 +128,16 @@ class Model:
     # -- engine access ---------------------------------------------------------------
     def _runner(self, clamped: frozenset[str] = frozenset()) -> roadrunner.RoadRunner:
         """A compiled RoadRunner for this model (one per set of clamped species)."""
-        r = self._runners.get(clamped)
+        r = self._runners.pop(clamped, None)
         if r is None:
             from ._engine import compile_runner
 
             sbml = self._sbml if not clamped else _clamp_species(self._sbml, clamped)
             r = compile_runner(sbml, source=str(self.path or self.name))
-            self._runners[clamped] = r
+            clamped_sets = [k for k in self._runners if k]
+            if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
+                del self._runners[clamped_sets[0]]
+        self._runners[clamped] = r  # (re)inserted last: dict order is recency
         return r
 
     def __getstate__(self) -> dict[str, Any]:  # compiled runners stay in their process

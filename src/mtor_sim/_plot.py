@@ -168,13 +168,17 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     return fig
 
 
-def plot_combination(cm: Any) -> Figure:
-    """Heatmaps of a combination's response and Bliss excess."""
+_SCORE_NAMES = {"bliss": "Bliss", "hsa": "HSA", "loewe": "Loewe", "zip": "ZIP"}
+
+
+def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
+    """Heatmaps of a combination's response and of one synergy score."""
     plt = _pyplot()
+    synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
     panels = ((cm.response, f"{cm.readout} ({unit_of(cm.readout)})", "viridis", None),
-              (cm.bliss, "Bliss excess (> 0: synergy)", "RdBu_r", "sym"))
+              (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"))
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
         m = frame.to_numpy()
         kw = {}
@@ -182,16 +186,139 @@ def plot_combination(cm: Any) -> Figure:
             lim = max(1e-6, float(np.nanmax(np.abs(m))))
             kw = {"vmin": -lim, "vmax": lim}
         im = ax.imshow(m, origin="lower", cmap=cmap, aspect="auto", **kw)
-        ax.set_xticks(range(m.shape[1]), [f"{v:g}" for v in frame.columns], rotation=45)
-        ax.set_yticks(range(m.shape[0]), [f"{v:g}" for v in frame.index])
+        ax.set_xticks(range(m.shape[1]), [f"{v:.3g}" for v in frame.columns], rotation=45)
+        ax.set_yticks(range(m.shape[0]), [f"{v:.3g}" for v in frame.index])
         ax.set_xlabel(f"{b} (nM)")
         ax.set_ylabel(f"{a} (nM)")
         for i in range(m.shape[0]):
             for j in range(m.shape[1]):
-                ax.text(j, i, f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}", ha="center",
+                text = "n/d" if not np.isfinite(m[i, j]) else (
+                    f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}")
+                ax.text(j, i, text, ha="center",
                         va="center", fontsize=7,
                         color="white" if cmap == "viridis" else "black")
         fig.colorbar(im, ax=ax, label=label)
-    fig.suptitle(f"{a} + {b}: {cm.readout}", fontsize=10)
+    undefined = " (n/d: not defined, e.g. Loewe beyond a single drug's maximal effect)" \
+        if not np.isfinite(synergy.to_numpy()).all() else ""
+    fig.suptitle(f"{a} + {b}: {cm.readout}{undefined}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _axis_label(name: str, kind: str) -> str:
+    return f"{name} (nM)" if kind == "drug" else f"{name} (model units)"
+
+
+def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
+    """A readout against one swept name: one line per combination of the other grid values
+    (a scatter for Latin-hypercube samples or many combinations); failed points are counted
+    in the title, never drawn as values."""
+    plt = _pyplot()
+    from ._errors import check_name
+
+    table = sw.table
+    check_name(readout, sw.readouts, kind="readout")
+    numeric = [n for n in sw.names if pd_numeric(table[n])]
+    if x is None:
+        if not numeric:
+            raise ValueError("no numeric swept name to put on the x axis; pass `x=`")
+        x = numeric[0]
+    check_name(x, sw.names, kind="swept name")
+    ok = table[table["status"] == "ok"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    others = [n for n in sw.names if n != x]
+    groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
+    lines = sw.settings.get("method") == "grid" and len(groups) <= 12
+    for key, grp in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}"
+                          for n, v in zip(others, key, strict=True)) or None
+        grp = grp.sort_values(x)
+        if lines:
+            ax.plot(grp[x], grp[readout], "o-", ms=3, lw=1.4, label=label)
+        else:
+            ax.plot(grp[x], grp[readout], ".", ms=3, alpha=0.5)
+    vals = table[x].to_numpy(dtype=float) if x in numeric else None
+    pos = vals[vals > 0] if vals is not None else np.array([])
+    if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
+        if np.nanmin(vals) > 0:
+            ax.set_xscale("log")
+        else:
+            ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
+    kinds = sw.settings.get("kinds", {})
+    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter")))
+    ax.set_ylabel(f"{readout} ({unit_of(readout)})")
+    failed = len(table) - len(ok)
+    ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
+                 + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
+                 fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    if lines and others:
+        ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def pd_numeric(series: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(series))
+
+
+def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
+    """Heatmap of log2 fold changes (rows: knockouts and cuts, columns: readouts); cells
+    that did not reach a verified steady state are hatched grey."""
+    plt = _pyplot()
+    effect = screen.log2_fold_change()
+    if len(effect) > max_rows:  # keep the strongest effects readable
+        order = effect.abs().max(axis=1).sort_values(ascending=False).index[:max_rows]
+        effect = effect.loc[[i for i in effect.index if i in set(order)]]
+    m = effect.to_numpy(dtype=float)
+    finite = np.abs(m[np.isfinite(m)])
+    lim = max(0.1, float(finite.max()) if finite.size else 1.0)
+    lim = min(lim, 5.0)
+    fig, ax = plt.subplots(figsize=(max(5.5, 2.5 + 0.55 * m.shape[1]), 1.6 + 0.22 * m.shape[0]))
+    im = ax.imshow(np.clip(m, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    for i, j in zip(*np.nonzero(np.isnan(m)), strict=True):
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True, fc="0.85",
+                                   hatch="///", ec="0.5", lw=0))
+    for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
+        ax.text(j, i, "0", ha="center", va="center", fontsize=7, color="white")
+    ax.set_xticks(range(m.shape[1]), list(effect.columns), rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=7)
+    fig.colorbar(im, ax=ax, label=f"log2 fold change vs {screen.baseline_label} "
+                 f"(clipped at ±{lim:.2g})", shrink=0.6)
+    ax.set_title(f"knockout screen of {screen.model_name} ({screen.baseline_label}); "
+                 "0: readout falls to zero; hatched: no verified steady state", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
+    """Tornado plot: bars of local scaled sensitivities, or Sobol S1 and ST with their
+    confidence intervals, largest first."""
+    plt = _pyplot()
+    df = sens.to_dataframe()
+    if sens.method == "local":
+        df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
+        fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
+        y = np.arange(len(df))[::-1]
+        colours = np.where(df["sensitivity"] >= 0, "#c0392b", "#2c7fb8")
+        ax.barh(y, df["sensitivity"], color=colours)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(f"scaled sensitivity d ln({sens.readout}) / d ln(parameter)")
+    else:
+        df = df.sort_values("ST", ascending=False).head(top)
+        fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.34 * len(df)))
+        y = np.arange(len(df))[::-1]
+        ax.barh(y + 0.18, df["ST"], height=0.36, xerr=df["ST_conf"], label="total (ST)",
+                color="#7f7f7f", capsize=2)
+        ax.barh(y - 0.18, df["S1"], height=0.36, xerr=df["S1_conf"], label="first order (S1)",
+                color="#2c7fb8", capsize=2)
+        ax.set_xlabel(f"Sobol index of {sens.readout} (fraction of variance)")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_yticks(y, list(df["parameter"]), fontsize=8)
+    ax.set_title(sens.title(), fontsize=9)
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig

@@ -1,0 +1,157 @@
+"""In-silico knockout screens: every node knockout and every interaction cut."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import check_name
+from ._perturb import Perturbation, make_perturbation
+from ._sweep import _readouts, conditions_from, run_conditions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ._model import Model
+
+__all__ = ["KnockoutScreen", "knockout_screen"]
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class KnockoutScreen:
+    """Readouts after each knockout or cut, next to the unperturbed baseline.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per condition: ``target`` (e.g. ``"AKT KO"``, ``"cut S6K1 -| IRS1"``),
+        ``kind`` (baseline, node, interaction, pair), the readouts, ``status``,
+        ``max_rate`` and ``message``. The first row is the baseline.
+    readouts : tuple of str
+    baseline_label : str
+        The background perturbation every row shares (e.g. ``"PTEN_loss"``).
+    settings : dict
+    """
+
+    table: pd.DataFrame
+    readouts: tuple[str, ...]
+    baseline_label: str
+    model_name: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> pd.Series:
+        """Readouts of the baseline (no knockout)."""
+        row = self.table[self.table["kind"] == BASELINE].iloc[0]
+        return row[list(self.readouts)].astype(float)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def log2_fold_change(self) -> pd.DataFrame:
+        """log2(readout / baseline) per target (rows) and readout (columns).
+
+        NaN where the condition did not reach a verified steady state, or where the
+        baseline readout is zero.
+        """
+        t = self.table[self.table["kind"] != BASELINE].set_index("target")
+        values = t[list(self.readouts)].astype(float)
+        base = self.baseline.to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lfc = np.log2(np.maximum(values.to_numpy(), 0.0) / base)
+        lfc[~np.isfinite(lfc) & np.isfinite(values.to_numpy()) & (values.to_numpy() <= 0)
+            & (base > 0)] = -np.inf
+        lfc[(t["status"] != "ok").to_numpy()] = np.nan
+        return pd.DataFrame(lfc, index=values.index, columns=values.columns)
+
+    def top(self, readout: str, n: int = 10) -> pd.DataFrame:
+        """The ``n`` targets that change ``readout`` most (by |log2 fold change|)."""
+        check_name(readout, self.readouts, kind="readout")
+        lfc = self.log2_fold_change()[readout]
+        order = lfc.abs().sort_values(ascending=False, na_position="last").index[:n]
+        return pd.DataFrame({"log2_fold_change": lfc[order],
+                             "value": self.table.set_index("target").loc[order, readout]})
+
+    def plot(self, *, max_rows: int = 60) -> Figure:
+        """Heatmap of log2 fold changes; failed conditions hatched."""
+        from ._plot import plot_knockout_screen
+
+        return plot_knockout_screen(self, max_rows=max_rows)
+
+
+def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *,
+                    nodes: Sequence[str] | None = None,
+                    interactions: Sequence[str] | None = None, pairs: bool = False,
+                    backend: str = "serial", n_workers: int | None = None,
+                    scheduler: str | None = None, out: str | Path | None = None,
+                    progress: bool = True, **perturbation: Any) -> KnockoutScreen:
+    """Knock out every node and cut every interaction, one at a time (or in pairs).
+
+    Parameters
+    ----------
+    model : Model
+        The bundled model, or any SBML model (nodes are then species, knocked out by
+        clamping them at zero; interactions are reactions, cut by zeroing their rate).
+    readouts : list of str, optional
+        Readouts to record (default: all).
+    nodes, interactions : list of str, optional
+        Restrict the screen to these (default: all of the model's; ``[]`` for none).
+    pairs : bool
+        Also every pair of the selected knockouts and cuts.
+    backend, n_workers, scheduler, out, progress
+        As in `sweep`.
+    **perturbation
+        Background for every condition, e.g. ``genotype="PTEN_loss"`` or
+        ``drugs={"everolimus": 10}``.
+
+    Returns
+    -------
+    KnockoutScreen
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> ko = ms.knockout_screen(ms.load_model(), ["pS6K1"], nodes=["RHEB", "TSC2"],
+    ...                         interactions=[], progress=False)
+    >>> bool(ko.log2_fold_change().loc["RHEB KO", "pS6K1"] < 0)
+    True
+    """
+    reads = _readouts(model, readouts)
+    node_list = list(model.nodes) if nodes is None else [
+        check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
+        for n in nodes]
+    cut_list = list(model.interactions) if interactions is None else [
+        check_name(c, model.interactions, kind="interaction") for c in interactions]
+    base = make_perturbation(model, **perturbation)
+    targets: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
+        (f"{n} KO", "node", (n,), ()) for n in node_list]
+    targets += [(f"cut {c}", "interaction", (), (c,)) for c in cut_list]
+    if pairs:
+        singles = list(targets)
+        targets += [(f"{a[0]} + {b[0]}", "pair", a[2] + b[2], a[3] + b[3])
+                    for a, b in itertools.combinations(singles, 2)]
+    perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = [
+        ((("target", BASELINE), ("kind", BASELINE)), base)]
+    for label, kind, kos, cuts in targets:
+        p = make_perturbation(model, genotype=list(base.genotype), drugs=dict(base.drugs),
+                              knockouts=list(base.knockouts) + list(kos),
+                              cut=list(base.cut) + list(cuts), parameters=dict(base.parameters),
+                              inputs=dict(base.inputs))
+        perts.append(((("target", label), ("kind", kind)), p))
+    spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
+    store, stats = run_conditions(model, conditions_from(perts), len(perts), reads,
+                                  backend=backend, n_workers=n_workers, scheduler=scheduler,
+                                  out=out, spec=spec, progress=progress, desc="knockouts")
+    from ._results import provenance
+
+    settings = {"pairs": pairs, "background": base.as_dict(), "n_conditions": len(perts),
+                **provenance(model), **stats}
+    return KnockoutScreen(store.read(), reads, base.label(), model.name, settings)

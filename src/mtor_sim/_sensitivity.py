@@ -1,0 +1,258 @@
+"""Parameter sensitivity of steady-state readouts: local (scaled) and global (Sobol)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import MtorSimError, check_name, check_nonnegative
+from ._perturb import Perturbation, make_perturbation
+from ._sweep import _readouts, conditions_from, run_conditions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ._model import Model
+
+__all__ = ["Sensitivity", "sensitivity"]
+
+REL_STEP = 1e-3   # relative step of the central differences: truncation error ~1e-6, far above
+#                   the steady states' own error (max |dx/dt| <= 1e-8)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Sensitivities of readouts to parameters.
+
+    Attributes
+    ----------
+    method : {"local", "sobol"}
+    readouts : tuple of str
+    table : DataFrame
+        ``local``: parameter, readout, value (default parameter value), sensitivity
+        (d ln readout / d ln parameter), status. ``sobol``: parameter, readout, S1,
+        S1_conf, ST, ST_conf (95 % bootstrap half-widths).
+    settings : dict
+        Step or sample size, bounds, seed, failed points, model hash and solver.
+    """
+
+    method: str
+    readouts: tuple[str, ...]
+    table: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def readout(self) -> str:
+        return self.readouts[0]
+
+    def to_dataframe(self, readout: str | None = None) -> pd.DataFrame:
+        """The table, for one readout (default: the first) or for all (``readout="all"``)."""
+        if readout == "all":
+            return self.table.copy()
+        readout = check_name(readout or self.readout, self.readouts, kind="readout")
+        return self.table[self.table["readout"] == readout].reset_index(drop=True)
+
+    def title(self) -> str:
+        if self.method == "local":
+            return (f"local sensitivity of {self.readout} "
+                    f"(central differences, step {self.settings['rel_step']:g})")
+        return (f"Sobol indices of {self.readout} ({self.settings['n_points']} points, "
+                f"seed {self.settings['seed']}, {self.settings['n_failed']} failed)")
+
+    def plot(self, readout: str | None = None, *, top: int = 20) -> Figure:
+        """Tornado plot for one readout, largest effects first."""
+        from ._plot import plot_sensitivity
+
+        one = Sensitivity(self.method, (check_name(readout or self.readout, self.readouts,
+                                                   kind="readout"),),
+                          self.table, self.settings)
+        return plot_sensitivity(one, top=top)
+
+
+def _default_parameters(model: Model) -> list[str]:
+    drug_params = set(model._layout.drug_parameters.values())
+    return [p for p, v in model.parameters.items() if v > 0 and p not in drug_params]
+
+
+def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
+                parameters: Sequence[str] | None = None, *, method: str = "local",
+                rel_step: float = REL_STEP, n: int = 256, factor: float = 2.0,
+                bounds: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
+                backend: str = "serial", n_workers: int | None = None,
+                scheduler: str | None = None, out: str | Path | None = None,
+                progress: bool = True, **perturbation: Any) -> Sensitivity:
+    """Local scaled sensitivities or global Sobol indices of steady-state readouts.
+
+    Parameters
+    ----------
+    model : Model
+    readouts : str or list of str
+        Readouts to analyse.
+    parameters : list of str, optional
+        Parameters to vary (default: every non-zero parameter except drug doses).
+    method : {"local", "sobol"}
+        ``local``: d ln(readout) / d ln(parameter) at the (perturbed) steady state by
+        central differences. ``sobol``: first-order and total Sobol indices (Saltelli
+        sampling and Jansen estimators, via SALib) over log-uniform ranges.
+    rel_step : float
+        Relative step of the central differences (``local``).
+    n : int
+        Sobol base sample size; the model runs ``n * (len(parameters) + 2)`` times.
+        A power of 2 keeps the Sobol sequence balanced.
+    factor : float
+        Sobol ranges are ``[value / factor, value * factor]``, sampled in log space.
+    bounds : dict, optional
+        Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``.
+    seed : int
+        Seed of the Sobol sample and of the bootstrap confidence intervals.
+    backend, n_workers, scheduler, out, progress
+        As in `sweep`.
+    **perturbation
+        Background perturbation, e.g. ``genotype="PTEN_loss"``.
+
+    Returns
+    -------
+    Sensitivity
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> s = ms.sensitivity(ms.load_model(), "pS6K1", ["TSC2_total"], progress=False)
+    >>> bool(s.to_dataframe()["sensitivity"].iloc[0] < 0)  # TSC2 restrains mTORC1
+    True
+    """
+    check_name(method, ("local", "sobol"), kind="sensitivity method")
+    reads = _readouts(model, readouts)
+    params = _default_parameters(model) if parameters is None else [
+        check_name(p, model.parameters.index, kind="parameter") for p in parameters]
+    if not params:
+        raise ValueError("no parameters to vary")
+    base = make_perturbation(model, **perturbation)
+    current = {**model.parameters.to_dict(), **dict(base.parameters)}
+    run = {"backend": backend, "n_workers": n_workers, "scheduler": scheduler, "out": out,
+           "progress": progress}
+    from ._results import provenance
+
+    meta = provenance(model, method="presimulation + nleq2, guarded")
+    if method == "local":
+        h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
+        if h >= 0.5:
+            raise ValueError(f"`rel_step` must be < 0.5, got {rel_step!r}")
+        table = _local(model, base, params, current, reads, h, run)
+        return Sensitivity("local", reads, table, {"rel_step": h, "background": base.as_dict(),
+                                                   **meta})
+    factor = check_nonnegative(factor, name="factor", allow_zero=False)
+    if factor <= 1:
+        raise ValueError(f"`factor` must be > 1, got {factor!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"`n` must be an integer >= 2, got {n!r}")
+    table, info = _sobol(model, base, params, current, reads, n, factor, dict(bounds or {}),
+                         seed, run)
+    return Sensitivity("sobol", reads, table, {"n": n, "factor": factor, "seed": seed,
+                                               "background": base.as_dict(), **info, **meta})
+
+
+def _with(base: Perturbation, values: Mapping[str, float]) -> Perturbation:
+    params = dict(base.parameters) | dict(values)
+    return Perturbation(base.genotype, base.drugs, base.knockouts, base.cut,
+                        tuple(sorted(params.items())), base.inputs)
+
+
+def _local(model: Model, base: Perturbation, params: list[str], current: dict[str, float],
+           reads: tuple[str, ...], h: float, run: dict[str, Any]) -> pd.DataFrame:
+    from ._perturb import resolve
+
+    # the genotype may scale a parameter: differentiate around the value it really has
+    resolved, _ = resolve(model, base)
+    at = {p: resolved.get(p, current[p]) for p in params}
+    perts = [((("parameter", ""), ("step", 0.0)), base)]
+    for p in params:
+        for s in (1 + h, 1 - h):
+            perts.append(((("parameter", p), ("step", s)), _with(base, {p: at[p] * s})))
+    store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
+                              spec={"sensitivity": "local", "h": h, "params": params,
+                                    "background": base.as_dict()},
+                              desc="sensitivity", **run)
+    t = store.read()
+    y0 = t.iloc[0]
+    rows = []
+    for i, p in enumerate(params):
+        up, down = t.iloc[1 + 2 * i], t.iloc[2 + 2 * i]
+        ok = y0["status"] == up["status"] == down["status"] == "ok"
+        for r in reads:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and y0[r] != 0 else math.nan
+            rows.append({"parameter": p, "readout": r, "value": at[p], "sensitivity": s,
+                         "status": "ok" if ok else
+                         next(x["status"] for x in (y0, up, down) if x["status"] != "ok")})
+    return pd.DataFrame(rows)
+
+
+def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[str, float],
+           reads: tuple[str, ...], n: int, factor: float,
+           bounds: dict[str, tuple[float, float]], seed: int,
+           run: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    try:
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:  # pragma: no cover - SALib is a dependency
+        raise MtorSimError("method='sobol' needs SALib: pip install SALib") from None
+    for name in bounds:
+        check_name(name, params, kind="parameter in `bounds`")
+    ranges, logs = [], []
+    for p in params:
+        if p in bounds:
+            lo, hi = (check_nonnegative(v, name=f"bounds[{p!r}]") for v in bounds[p])
+            if not lo < hi:
+                raise ValueError(f"bounds[{p!r}] must satisfy low < high, got {bounds[p]!r}")
+            ranges.append([lo, hi])
+            logs.append(False)
+        else:
+            if current[p] <= 0:
+                raise ValueError(f"parameter {p!r} is {current[p]!r}: give it `bounds`, a "
+                                 "log range around zero is empty")
+            ranges.append([math.log(current[p] / factor), math.log(current[p] * factor)])
+            logs.append(True)
+    problem = {"num_vars": len(params), "names": list(params), "bounds": ranges}
+    import warnings
+
+    with warnings.catch_warnings():  # SALib warns on non-powers of 2; the doc says so
+        warnings.simplefilter("ignore", UserWarning)
+        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    x[:, logs] = np.exp(x[:, logs])
+    perts = [((("sample", i),), _with(base, dict(zip(params, map(float, row), strict=True))))
+             for i, row in enumerate(x)]
+    store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
+                              spec={"sensitivity": "sobol", "n": n, "seed": seed,
+                                    "problem": problem, "background": base.as_dict()},
+                              desc="sobol", **run)
+    t = store.read()
+    step = len(params) + 2
+    ok_block = (t["status"] == "ok").to_numpy().reshape(-1, step).all(axis=1)
+    # A failed point invalidates its whole Saltelli block; dropping whole blocks keeps the
+    # estimators unbiased (the base samples are independent).
+    keep = np.repeat(ok_block, step)
+    rows = []
+    n_ok = int(ok_block.sum())
+    if n_ok < 2:
+        raise MtorSimError(f"only {n_ok} of {n} Sobol blocks reached a verified steady state; "
+                           "narrow the ranges (`factor` or `bounds`)")
+    for r in reads:
+        y = t[r].to_numpy(dtype=float)[keep]
+        res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        for j, p in enumerate(params):
+            rows.append({"parameter": p, "readout": r, "S1": res["S1"][j],
+                         "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
+                         "ST_conf": res["ST_conf"][j]})
+    info = {"n_points": len(t), "n_failed": int((t["status"] != "ok").sum()),
+            "blocks_used": n_ok, "bounds": {p: (float(np.exp(b[0])), float(np.exp(b[1])))
+                                            if lg else tuple(b)
+                                            for p, b, lg in zip(params, ranges, logs,
+                                                                strict=True)}}
+    return pd.DataFrame(rows), info

@@ -1,0 +1,98 @@
+"""Knockout screens on the bundled model and on every reference model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE_DIR
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+
+@pytest.fixture(scope="module")
+def screen(model: ms.Model) -> ms.KnockoutScreen:
+    return ms.knockout_screen(model, ["pAKT_S473", "pS6K1", "proliferation"], progress=False)
+
+
+def test_screen_covers_every_node_and_interaction(model: ms.Model,
+                                                  screen: ms.KnockoutScreen) -> None:
+    t = screen.table
+    assert len(t) == 1 + len(model.nodes) + len(model.interactions)
+    assert t["kind"].iloc[0] == "baseline"
+    assert set(t["target"]) >= {f"{n} KO" for n in model.nodes}
+    assert set(t["target"]) >= {f"cut {c}" for c in model.interactions}
+
+
+def test_baseline_is_the_untreated_steady_state(screen: ms.KnockoutScreen,
+                                                wt: ms.SteadyState) -> None:
+    assert_allclose(screen.baseline["pS6K1"], wt["pS6K1"], rtol=1e-9)
+
+
+def test_screen_rows_equal_single_knockouts(model: ms.Model, screen: ms.KnockoutScreen) -> None:
+    t = screen.table.set_index("target")
+    ss = model.steady_state(knockouts=["TSC2"])
+    assert_allclose(t.loc["TSC2 KO", "pS6K1"], ss["pS6K1"], rtol=1e-9)
+    ss = model.steady_state(cut=["S6K1 -| IRS1"])
+    assert_allclose(t.loc["cut S6K1 -| IRS1", "pAKT_S473"], ss["pAKT_S473"], rtol=1e-9)
+
+
+def test_screen_recovers_the_pathway_logic(screen: ms.KnockoutScreen) -> None:
+    lfc = screen.log2_fold_change()
+    assert lfc.loc["RHEB KO", "pS6K1"] < -5          # RHEB is required for mTORC1
+    assert lfc.loc["TSC2 KO", "pS6K1"] > 0.3         # TSC2 restrains it
+    assert lfc.loc["PTEN KO", "pAKT_S473"] > 0.3     # PTEN loss activates AKT
+    assert lfc.loc["cut S6K1 -| IRS1", "pAKT_S473"] > 0  # the feedback holds AKT down
+    assert lfc.loc["mTORC2 KO", "pAKT_S473"] < -5    # mTORC2 is the S473 kinase
+
+
+def test_pairs_on_request(model: ms.Model) -> None:
+    ko = ms.knockout_screen(model, ["pS6K1"], nodes=["TSC2", "RHEB", "PTEN"], interactions=[],
+                            pairs=True, progress=False)
+    assert list(ko.table["kind"]) == ["baseline"] + ["node"] * 3 + ["pair"] * 3
+    t = ko.table.set_index("target")
+    ss = model.steady_state(knockouts=["TSC2", "RHEB"])
+    assert_allclose(t.loc["TSC2 KO + RHEB KO", "pS6K1"], ss["pS6K1"], rtol=1e-9)
+
+
+def test_background_genotype(model: ms.Model) -> None:
+    ko = ms.knockout_screen(model, ["pAKT_S473"], nodes=["mTORC2"], interactions=[],
+                            genotype="PTEN_loss", progress=False)
+    assert ko.baseline_label == "PTEN_loss"
+    assert_allclose(ko.baseline["pAKT_S473"],
+                    model.steady_state(genotype="PTEN_loss")["pAKT_S473"], rtol=1e-9)
+
+
+def test_top_and_heatmap(screen: ms.KnockoutScreen, tmp_path: Path) -> None:
+    top = screen.top("pS6K1", 5)
+    assert len(top) == 5 and top["log2_fold_change"].abs().is_monotonic_decreasing
+    fig = screen.plot()
+    fig.savefig(tmp_path / "ko.png")
+    assert (tmp_path / "ko.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"nodes": ["AKT1"]}, "did you mean 'AKT'"),
+    ({"interactions": ["S6K1 -> IRS1"]}, "did you mean 'S6K1 -| IRS1'"),
+    ({"readouts": ["pS6K"]}, "did you mean"),
+])
+def test_bad_names(model: ms.Model, bad: dict, match: str) -> None:
+    with pytest.raises(ms.UnknownNameError, match=match):
+        ms.knockout_screen(model, progress=False, **bad)
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE_DIR.glob("*.xml")), ids=lambda p: p.stem)
+def test_knockout_screen_on_reference_models(path: Path) -> None:
+    """Species knockouts on any SBML model: clamped species read zero; every row has a status."""
+    m = ms.load_model(path)
+    nodes = list(m.nodes[:4])
+    ko = ms.knockout_screen(m, nodes=nodes, interactions=list(m.interactions[:4]),
+                            progress=False)
+    t = ko.table.set_index("target")
+    assert len(t) == 1 + len(nodes) + min(4, len(m.interactions))
+    assert t["status"].notna().all()
+    for n in nodes:
+        row = t.loc[f"{n} KO"]
+        if row["status"] == "ok" and n in m.readouts:
+            assert abs(row[n]) < 1e-12

@@ -1,0 +1,100 @@
+"""Local and Sobol sensitivities: against analytic values on small models, and the pathway."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+# Steady state X* = k_in / k_out: d ln X / d ln k_in = 1, d ln X / d ln k_out = -1.
+RATIO = """
+model ratio
+  J1: -> X; k_in
+  J2: X -> ; k_out * X
+  k_in = 2; k_out = 0.5; X = 0
+end
+"""
+
+# Steady state X* = 20 + Ishigami(a, b, c), with a, b, c = ua - pi, ... uniform on [-pi, pi].
+ISHIGAMI = """
+model ishigami
+  J1: -> X; 20 + sin(ua - pi) + 7 * sin(ub - pi)^2 + 0.1 * (uc - pi)^4 * sin(ua - pi)
+  J2: X -> ; X
+  ua = 1; ub = 1; uc = 1; X = 0
+end
+"""
+
+
+def _load(tmp_path: Path, text: str, name: str) -> ms.Model:
+    path = tmp_path / f"{name}.ant"
+    path.write_text(text)
+    return ms.load_model(path)
+
+
+def test_local_matches_analytic(tmp_path: Path) -> None:
+    m = _load(tmp_path, RATIO, "ratio")
+    s = ms.sensitivity(m, "X", ["k_in", "k_out"], progress=False).to_dataframe()
+    assert_allclose(s["sensitivity"], [1.0, -1.0], atol=1e-5)
+    assert (s["status"] == "ok").all()
+
+
+def test_sobol_matches_ishigami(tmp_path: Path) -> None:
+    """Analytic Ishigami indices (a = 7, b = 0.1): S1 = .314, .442, 0; ST = .558, .442, .244."""
+    m = _load(tmp_path, ISHIGAMI, "ishigami")
+    bounds = {p: (0.0, 2 * math.pi) for p in ("ua", "ub", "uc")}
+    s = ms.sensitivity(m, "X", ["ua", "ub", "uc"], method="sobol", n=2048, bounds=bounds,
+                       seed=3, progress=False).to_dataframe()
+    assert_allclose(s["S1"], [0.3139, 0.4424, 0.0], atol=0.05)
+    assert_allclose(s["ST"], [0.5576, 0.4424, 0.2437], atol=0.05)
+    assert s.attrs == {} and s["S1_conf"].max() < 0.1
+
+
+def test_sobol_is_seeded(tmp_path: Path) -> None:
+    m = _load(tmp_path, RATIO, "ratio")
+    kw = {"method": "sobol", "n": 64, "seed": 5, "progress": False}
+    a = ms.sensitivity(m, "X", ["k_in", "k_out"], **kw)
+    b = ms.sensitivity(m, "X", ["k_in", "k_out"], **kw)
+    assert_allclose(a.table[["S1", "ST"]], b.table[["S1", "ST"]], rtol=0, atol=0)
+    assert a.settings["seed"] == 5 and a.settings["n_points"] == 64 * 4
+    # log-uniform ranges of equal width: the two parameters matter equally
+    assert_allclose(a.table["ST"].iloc[0], a.table["ST"].iloc[1], rtol=0.3)
+
+
+def test_local_on_the_pathway(model: ms.Model) -> None:
+    s = ms.sensitivity(model, ["pS6K1"], ["PTEN_total", "TSC2_total", "RHEB_total", "GF"],
+                       progress=False).to_dataframe().set_index("parameter")["sensitivity"]
+    assert s["PTEN_total"] < 0 and s["TSC2_total"] < 0  # the brakes
+    assert s["RHEB_total"] > 0 and s["GF"] > 0           # the accelerators
+
+
+def test_local_on_genotype_background(model: ms.Model) -> None:
+    """Around PTEN loss the derivative is taken at the reduced PTEN level, not the WT one."""
+    s = ms.sensitivity(model, "pAKT_S473", ["PTEN_total"], genotype="PTEN_loss",
+                       progress=False).to_dataframe()
+    assert s["value"].iloc[0] < model.parameters["PTEN_total"]
+
+
+def test_tornado_plot(model: ms.Model, tmp_path: Path) -> None:
+    s = ms.sensitivity(model, "proliferation",
+                       ["PTEN_total", "TSC2_total", "RHEB_total", "AKT_total"], progress=False)
+    s.plot().savefig(tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    ({"method": "morris"}, ms.UnknownNameError, "unknown sensitivity method"),
+    ({"parameters": ["PTEN_totl"]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
+    ({"rel_step": 0}, ValueError, "`rel_step` must be > 0"),
+    ({"method": "sobol", "factor": 1.0}, ValueError, "`factor` must be > 1"),
+    ({"method": "sobol", "n": 1}, ValueError, "`n` must be an integer >= 2"),
+    ({"method": "sobol", "bounds": {"PTEN_total": (2, 1)}, "parameters": ["PTEN_total"]},
+     ValueError, "low < high"),
+])
+def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
+    kw.setdefault("parameters", ["PTEN_total", "GF"])
+    with pytest.raises(err, match=match):
+        ms.sensitivity(model, "pS6K1", progress=False, **kw)

@@ -1,0 +1,184 @@
+"""Sweeps: grids and Latin hypercubes, backends, streamed parts, resume, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REFERENCE_DIR
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+from mtor_sim._sweep import MANIFEST
+
+SPACE = {"PTEN_total": [0.25, 1.0], "everolimus": [0.0, 10.0], "genotype": ["WT", "mTORC2_high"]}
+
+
+@pytest.fixture(scope="module")
+def grid(model: ms.Model) -> ms.Sweep:
+    return ms.sweep(model, SPACE, readouts=["pAKT_S473", "pS6K1"], progress=False)
+
+
+def test_grid_has_every_combination_once(grid: ms.Sweep) -> None:
+    t = grid.table
+    assert len(t) == 8
+    assert list(t["point"]) == list(range(8))
+    combos = set(zip(t["PTEN_total"], t["everolimus"], t["genotype"], strict=True))
+    assert len(combos) == 8
+    assert (t["status"] == "ok").all()
+
+
+def test_grid_points_equal_single_steady_states(model: ms.Model, grid: ms.Sweep) -> None:
+    for _, row in grid.table.iterrows():
+        ss = model.steady_state(genotype=row["genotype"], drugs={"everolimus": row["everolimus"]},
+                                parameters={"PTEN_total": row["PTEN_total"]})
+        assert_allclose([row["pAKT_S473"], row["pS6K1"]], [ss["pAKT_S473"], ss["pS6K1"]],
+                        rtol=1e-9)
+
+
+def test_grid_shows_rapalog_feedback(grid: ms.Sweep) -> None:
+    """Everolimus lowers pS6K1 and raises pAKT_S473 at every grid point (claim 9's shape)."""
+    t = grid.table.set_index(["PTEN_total", "genotype", "everolimus"]).sort_index()
+    for (pten, geno), grp in t.groupby(level=[0, 1]):
+        untreated, treated = grp.xs(0.0, level=2).iloc[0], grp.xs(10.0, level=2).iloc[0]
+        assert treated["pS6K1"] < 0.5 * untreated["pS6K1"], (pten, geno)
+        assert treated["pAKT_S473"] > untreated["pAKT_S473"], (pten, geno)
+
+
+def test_tidy_long_form(grid: ms.Sweep) -> None:
+    long = grid.to_dataframe(long=True)
+    assert len(long) == 16
+    assert set(long["readout"]) == {"pAKT_S473", "pS6K1"}
+
+
+def test_settings_record_what_made_the_sweep(model: ms.Model, grid: ms.Sweep) -> None:
+    s = grid.settings
+    assert s["model_hash"] == model.hash
+    assert s["package_version"] == ms.__version__
+    assert s["method"] == "grid" and s["solver"]["tol"] > 0
+
+
+def test_latin_hypercube_is_seeded_and_within_bounds(model: ms.Model) -> None:
+    kw = {"method": "lhs", "n": 12, "seed": 7, "log": ["everolimus"], "readouts": ["pS6K1"],
+          "progress": False}
+    space = {"PTEN_total": (0.2, 1.5), "everolimus": (0.1, 100.0)}
+    a = ms.sweep(model, space, **kw).table
+    b = ms.sweep(model, space, **kw).table
+    pd.testing.assert_frame_equal(a, b)
+    assert a["PTEN_total"].between(0.2, 1.5).all()
+    assert a["everolimus"].between(0.1, 100.0).all()
+    # one point per stratum: the 12 log-spaced strata of the dose each hold exactly one
+    strata = np.floor(12 * np.log(a["everolimus"] / 0.1) / np.log(1000)).astype(int)
+    assert sorted(strata) == list(range(12))
+    c = ms.sweep(model, space, **{**kw, "seed": 8}).table
+    assert not np.allclose(a["PTEN_total"], c["PTEN_total"])
+
+
+def test_latin_hypercube_crossed_with_genotypes(model: ms.Model) -> None:
+    sw = ms.sweep(model, {"GF": (0.1, 1.0), "genotype": ["WT", "PTEN_loss"]}, method="lhs",
+                  n=3, readouts=["pAKT_T308"], progress=False)
+    t = sw.table
+    assert len(t) == 6
+    assert t.groupby("genotype")["GF"].apply(sorted).iloc[0] == \
+        t.groupby("genotype")["GF"].apply(sorted).iloc[1]
+
+
+def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:
+    space = {"PTEN_total": [0.3, 1.0], "GF": [0.2, 0.6, 1.0], "sorafenib": [0.0, 3000.0]}
+    kw = {"readouts": ["pAKT_S473", "pERK", "proliferation"], "progress": False}
+    serial = ms.sweep(model, space, **kw).table
+    procs = ms.sweep(model, space, backend="processes", n_workers=2, chunk_size=5, **kw).table
+    dask = ms.sweep(model, space, backend="dask", n_workers=2, chunk_size=5, **kw).table
+    pd.testing.assert_frame_equal(serial, procs)
+    pd.testing.assert_frame_equal(serial, dask)
+
+
+def test_streamed_parts_and_resume(model: ms.Model, tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    kw = {"readouts": ["pS6K1"], "chunk_size": 3, "out": out, "progress": False}
+    first = ms.sweep(model, SPACE, **kw)
+    parts = sorted(out.glob("part-*.parquet"))
+    assert len(parts) == 3  # 8 points in chunks of 3
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["spec"]["model_hash"] == model.hash
+    # lose the middle part, as if the run had been killed before writing it
+    parts[1].unlink()
+    again = ms.sweep(model, SPACE, **kw)
+    assert again.settings["resumed_points"] == 5
+    pd.testing.assert_frame_equal(first.table, again.table)
+    assert list(again.table["point"]) == list(range(8))
+
+
+def test_changed_arguments_are_not_mixed_in(model: ms.Model, tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False)
+    changed = {**SPACE, "PTEN_total": [0.25, 0.5]}
+    with pytest.raises(ms.MtorSimError, match=r"different sweep \(changed: space\)"):
+        ms.sweep(model, changed, readouts=["pS6K1"], out=out, progress=False)
+
+
+def test_failed_point_is_a_row_and_the_rest_goes_on(varusai: ms.Model) -> None:
+    p = varusai.parameters
+    name = p.index[0]
+    sw = ms.sweep(varusai, {name: [p.iloc[0], 1.1 * p.iloc[0]]}, progress=False)
+    assert len(sw.table) == 2
+    assert sw.table["status"].iloc[0] == "unstable"  # the default oscillates
+    assert sw.n_failed == int((sw.table["status"] != "ok").sum()) >= 1
+
+
+@pytest.mark.parametrize("space, err, match", [
+    ({"PTEN_totl": [1.0]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
+    ({"PTEN_total": [-1.0]}, ValueError, r"`values of 'PTEN_total'` must be >= 0"),
+    ({"PTEN_total": [float("nan")]}, ValueError, "must be finite"),
+    ({"genotype": ["PTEN_los"]}, ms.UnknownNameError, "did you mean 'PTEN_loss'"),
+    ({"knockouts": [["AKT", "MTOR"]]}, ms.UnknownNameError, "unknown node 'MTOR'"),
+    ({}, ValueError, "non-empty mapping"),
+])
+def test_bad_space_raises(model: ms.Model, space: dict, err: type, match: str) -> None:
+    with pytest.raises(err, match=match):
+        ms.sweep(model, space, progress=False)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"method": "lhs", "n": 4, "space": {"GF": (1.0, 0.5)}}, "low < high"),
+    ({"method": "lhs", "n": 4, "space": {"GF": (0.0, 1.0)}, "log": True}, "> 0 on a log scale"),
+    ({"method": "lhs", "n": 4, "space": {"GF": (0.0, float("inf"))}}, "must be finite"),
+    ({"method": "lhs", "space": {"GF": (0.1, 1.0)}}, "positive integer"),
+    ({"method": "grid", "n": 3, "space": {"GF": [0.1]}}, "applies to method='lhs'"),
+    ({"backend": "spark", "space": {"GF": [0.1]}}, "unknown backend 'spark'"),
+    ({"chunk_size": 0, "space": {"GF": [0.1]}}, "chunk_size"),
+    ({"time": -5, "space": {"GF": [0.1]}}, "`time` must be > 0"),
+])
+def test_bad_options_raise(model: ms.Model, kw: dict, match: str) -> None:
+    space = kw.pop("space")
+    with pytest.raises((ValueError, ms.UnknownNameError), match=match):
+        ms.sweep(model, space, progress=False, **kw)
+
+
+def test_time_point_sweep(model: ms.Model) -> None:
+    """Claim 10 as a sweep: dual mTORC1/2 inhibition raises RTK over 48 h, via FOXO."""
+    sw = ms.sweep(model, {"vistusertib": [0.0, 1000.0], "cut": [None, "FOXO -> RTK"]},
+                  readouts=["RTK_total"], time=2880, progress=False)
+    t = sw.table.set_index(["cut", "vistusertib"])["RTK_total"]
+    assert_allclose(t[("none", 0.0)], 1.0, rtol=1e-6)
+    assert t[("none", 1000.0)] > 1.3
+    assert_allclose(t[("FOXO -> RTK", 1000.0)], t[("FOXO -> RTK", 0.0)], rtol=0.05)
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE_DIR.glob("*.xml")), ids=lambda p: p.stem)
+def test_parameter_sweep_on_reference_models(path: Path) -> None:
+    m = ms.load_model(path)
+    name = next(p for p, v in m.parameters.items() if v > 0)
+    v = m.parameters[name]
+    sw = ms.sweep(m, {name: [0.5 * v, v, 2 * v]}, readouts=list(m.readouts[:3]),
+                  progress=False)
+    assert len(sw.table) == 3
+    ok = sw.table[sw.table["status"] == "ok"]
+    assert np.isfinite(ok[list(m.readouts[:3])].to_numpy()).all()
+    assert set(sw.table["status"]) <= {"ok", "not_reached", "unstable", "negative",
+                                        "solver_failed", "error"}
+    at_default = sw.table["status"].iloc[1]
+    assert at_default == ("unstable" if "varusai" in path.stem else "ok")
