@@ -52,3 +52,76 @@ def test_negative_dose_is_an_error(capsys):
 def test_list(capsys):
     assert main(["list", "genotypes"]) == 0
     assert "PTEN_loss" in capsys.readouterr().out
+
+
+def test_dose_response_command(tmp_path, capsys):
+    out, fig = tmp_path / "dr.csv", tmp_path / "dr.png"
+    assert main(["dose-response", "everolimus", "-r", "pS6K1", "-g", "WT", "-g", "PTEN_loss",
+                 "--doses", "log:0.01:1000:9", "-o", str(out), "--plot", str(fig)]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 18 and set(df["genotype"]) == {"WT", "PTEN_loss"}
+    fits = pd.read_csv(tmp_path / "dr_fits.csv")
+    assert fits["success"].all() and fits["ic50_nM"].between(0.5, 20).all()
+    assert fig.stat().st_size > 10_000
+
+
+def test_combination_command(tmp_path):
+    out, fig = tmp_path / "cm.parquet", tmp_path / "cm.svg"
+    assert main(["combination", "everolimus", "sorafenib", "--doses-a", "1,10,100",
+                 "--doses-b", "300,1000,3000", "--score", "hsa", "-o", str(out),
+                 "--plot", str(fig)]) == 0
+    df = pd.read_parquet(out)
+    assert len(df) == 16 and {"bliss", "hsa", "loewe", "zip"} <= set(df.columns)
+    assert fig.read_text().startswith("<?xml")
+
+
+def test_sweep_command_grid_resumes(tmp_path, capsys):
+    out, parts = tmp_path / "sw.csv", tmp_path / "parts"
+    argv = ["sweep", "--grid", "PTEN_total=0.25,1", "--grid", "everolimus=0,10",
+            "-r", "pS6K1", "--parts", str(parts), "-o", str(out), "-q"]
+    assert main(argv) == 0
+    first = pd.read_csv(out)
+    assert len(first) == 4 and (first["status"] == "ok").all()
+    assert main(argv) == 0  # again: everything comes from the parts on disk
+    pd.testing.assert_frame_equal(first, pd.read_csv(out))
+
+
+def test_sweep_command_lhs(tmp_path):
+    out = tmp_path / "lhs.csv"
+    assert main(["sweep", "--lhs", "GF=0.1:1", "--grid", "genotype=WT,PTEN_loss", "--n", "4",
+                 "--seed", "3", "-r", "pAKT_T308", "-o", str(out), "-q"]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 8 and df["GF"].between(0.1, 1).all()
+
+
+def test_sweep_command_rejects_numeric_grid_with_lhs(capsys):
+    assert main(["sweep", "--lhs", "GF=0.1:1", "--grid", "PTEN_total=1,2", "-q"]) == 2
+    assert "--grid takes only genotype" in capsys.readouterr().err
+
+
+def test_knockout_screen_command(tmp_path):
+    out, fig = tmp_path / "ko.csv", tmp_path / "ko.png"
+    assert main(["knockout-screen", "-r", "pS6K1", "--nodes", "TSC2", "RHEB",
+                 "--interactions", "S6K1 -| IRS1", "--pairs", "-o", str(out),
+                 "--plot", str(fig), "-q"]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 1 + 3 + 3
+    assert fig.stat().st_size > 5_000
+
+
+def test_sensitivity_command(tmp_path):
+    out, fig = tmp_path / "s.json", tmp_path / "s.png"
+    assert main(["sensitivity", "pS6K1", "--vary", "TSC2_total", "--vary", "RHEB_total",
+                 "-o", str(out), "--plot", str(fig), "-q"]) == 0
+    df = pd.read_json(out, orient="table")
+    assert list(df["parameter"]) == ["TSC2_total", "RHEB_total"]
+    assert df["sensitivity"].iloc[0] < 0 < df["sensitivity"].iloc[1]
+
+
+@pytest.mark.parametrize("cmd", ["dose-response", "combination", "sweep", "knockout-screen",
+                                 "sensitivity", "steady-state", "simulate", "reproduce"])
+def test_every_subcommand_has_help(cmd, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([cmd, "--help"])
+    assert exc.value.code == 0
+    assert "usage: mtor-sim " + cmd in capsys.readouterr().out

@@ -186,11 +186,21 @@ class Combination:
             df["zip"] = self.scores.zip.ravel()
         return df
 
-    def plot(self) -> Figure:
-        """Heatmaps of the response and of the Bliss excess."""
+    def score(self, name: str = "bliss") -> pd.DataFrame:
+        """Synergy matrix by ``"bliss"``, ``"hsa"``, ``"loewe"`` or ``"zip"`` (> 0: synergy)."""
+        check_name(name, ("bliss", "hsa", "loewe", "zip"), kind="synergy score")
+        if name in ("bliss", "hsa"):
+            return getattr(self, name).copy()
+        if self.scores is None:
+            raise ValueError(f"{name} needs at least 4 doses of each drug (including 0)")
+        return pd.DataFrame(getattr(self.scores, name), index=self.response.index,
+                            columns=self.response.columns)
+
+    def plot(self, score: str = "bliss") -> Figure:
+        """Heatmaps of the response and of one synergy score (default Bliss excess)."""
         from ._plot import plot_combination
 
-        return plot_combination(self)
+        return plot_combination(self, score=score)
 
 
 def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],

@@ -207,7 +207,7 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     --------
     >>> import mtor_sim as ms
     >>> tc = ms.load_model().simulate(t_end=1440, drugs={"vistusertib": 100})
-    >>> tc.to_dataframe()["pAKT_S473"].iloc[-1] < tc.to_dataframe()["pAKT_S473"].iloc[0]
+    >>> bool(tc["pAKT_S473"].iloc[-1] < tc["pAKT_S473"].iloc[0])
     True
     """
     t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)

@@ -25,7 +25,8 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("perturbation (every option may repeat)")
     g.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled HCC model")
     g.add_argument("--genotype", "-g", action="append", default=[],
-                   help="genotype preset, e.g. PTEN_loss (see `mtor-sim list genotypes`)")
+                   help="genotype preset, e.g. PTEN_loss; combine with +, e.g. "
+                   "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)")
     g.add_argument("--drug", "-d", action="append", default=[], type=_kv, metavar="DRUG=nM",
                    help="drug and concentration in nM, e.g. everolimus=10")
     g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE")
@@ -36,8 +37,46 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
                    help="input, e.g. GF=0.5 or ENERGY_STRESS=1")
 
 
+def _genotype(text: str) -> list[str]:
+    """``PTEN_loss+mTORC2_high`` -> ``["PTEN_loss", "mTORC2_high"]`` (presets combined)."""
+    return [g.strip() for g in text.split("+") if g.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    """``0,0.1,1,10`` -> floats; ``log:0.1:1000:9`` -> 9 log-spaced values."""
+    import numpy as np
+
+    try:
+        if text.startswith("log:"):
+            lo, hi, num = text[4:].split(":")
+            return [float(v) for v in np.logspace(np.log10(float(lo)), np.log10(float(hi)),
+                                                  int(num))]
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers like 0,1,10 or log:LOW:HIGH:N, got {text!r}") from None
+
+
+def _axis(text: str) -> tuple[str, list]:
+    """``NAME=v1,v2`` (numbers or names) for sweep axes."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUES, got {text!r}")
+    name, values = (t.strip() for t in text.split("=", 1))
+    if name in ("genotype", "knockouts", "cut"):
+        return name, [None if v.strip() in ("none", "") else _genotype(v) if name == "genotype"
+                      else [x.strip() for x in v.split("+")] for v in values.split(",")]
+    if ":" in values and not values.startswith("log:"):
+        lo, hi = values.split(":", 1)
+        try:
+            return name, [float(lo), float(hi)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: bounds {values!r} are not numbers") from None
+    return name, _floats(values)
+
+
 def _perturbation(args: argparse.Namespace) -> dict:
-    return {"genotype": args.genotype or None, "drugs": dict(args.drug) or None,
+    genos = [g for text in args.genotype for g in _genotype(text)]
+    return {"genotype": genos or None, "drugs": dict(args.drug) or None,
             "knockouts": args.knockout or None, "cut": args.cut or None,
             "parameters": dict(args.param) or None, "inputs": dict(args.input) or None}
 
@@ -52,15 +91,46 @@ def _write_table(df, path: str | None, fmt: str | None = None) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fmt = fmt or target.suffix.lstrip(".").lower() or "csv"
+    index = not isinstance(df.index, pd.RangeIndex)  # a plain row number is not data
     if fmt == "csv":
-        df.to_csv(target)
+        df.to_csv(target, index=index)
     elif fmt == "json":
         target.write_text(df.to_json(orient="table", indent=2))
     elif fmt == "parquet":
-        df.to_parquet(target)
+        df.to_parquet(target, index=index)
     else:
         raise ValueError(f"unsupported output format {fmt!r}; use csv, json or parquet")
     print(f"wrote {target}")
+
+
+def _save_plot(fig, path: str | None) -> None:
+    if not path:
+        return
+    from ._plot import save_figure
+
+    paths = save_figure(fig, path, formats=[Path(path).suffix.lstrip(".") or "png"])
+    print("wrote " + ", ".join(map(str, paths)))
+
+
+def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
+    p.add_argument("--out", "-o", help="table file (.csv, .json or .parquet); default: print")
+    if plot:
+        p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
+
+
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("execution")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial")
+    g.add_argument("--workers", type=int, help="worker processes (default: every core)")
+    g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    g.add_argument("--parts", help="folder to stream results into as Parquet parts; "
+                   "an interrupted run started again with the same arguments resumes")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _batch(args: argparse.Namespace) -> dict:
+    return {"backend": args.backend, "n_workers": args.workers, "scheduler": args.scheduler,
+            "out": args.parts, "progress": not args.quiet}
 
 
 def _load(args: argparse.Namespace):
@@ -115,6 +185,87 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0 if report.all_passed else 1
 
 
+def cmd_dose_response(args: argparse.Namespace) -> int:
+    from ._dose_response import dose_response
+
+    model = _load(args)
+    pert = _perturbation(args)
+    pert.pop("genotype")
+    curves = [_genotype(g) for g in args.genotype] or [["WT"]]
+    dr = dose_response(model, args.drug_name, args.doses, args.readout, time=args.time,
+                       genotypes=[c[0] if len(c) == 1 else c for c in curves],
+                       **{k: v for k, v in pert.items() if v is not None})
+    fits = dr.fit_table()
+    print(fits.to_string(index=False), file=sys.stderr)
+    _write_table(dr.to_dataframe(), args.out)
+    if args.out:
+        _write_table(fits, str(Path(args.out).with_name(Path(args.out).stem + "_fits.csv")))
+    _save_plot(dr.plot(), args.plot)
+    return 0 if (dr.table["status"] == "ok").all() and fits["success"].all() else 3
+
+
+def cmd_combination(args: argparse.Namespace) -> int:
+    from ._dose_response import combination
+
+    model = _load(args)
+    pert = {k: v for k, v in _perturbation(args).items() if v is not None}
+    cm = combination(model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b,
+                     args.readout, **pert)
+    _write_table(cm.to_dataframe(), args.out)
+    _save_plot(cm.plot(score=args.score), args.plot)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from ._sweep import sweep
+
+    model = _load(args)
+    space = dict(args.lhs or []) | dict(args.grid or [])
+    if not space:
+        raise ValueError("give at least one --grid NAME=VALUES or --lhs NAME=LOW:HIGH")
+    numeric_grid = [n for n, _ in args.grid or [] if n not in ("genotype", "knockouts", "cut")]
+    if args.lhs and numeric_grid:
+        raise ValueError(f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
+                         f"with the sample); got --grid {numeric_grid[0]}")
+    sw = sweep(model, space, args.readout or None, method="lhs" if args.lhs else "grid",
+               n=args.n if args.lhs else None, seed=args.seed, log=args.log or False,
+               time=args.time, **_batch(args),
+               **{k: v for k, v in _perturbation(args).items() if v is not None})
+    print(f"{len(sw.table)} points, {sw.n_failed} not at a verified steady state; "
+          f"{sw.settings['seconds']:.1f} s", file=sys.stderr)
+    _write_table(sw.to_dataframe(), args.out)
+    if args.plot:
+        _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
+    return 0 if sw.n_failed == 0 else 3
+
+
+def cmd_knockout_screen(args: argparse.Namespace) -> int:
+    from ._screen import knockout_screen
+
+    model = _load(args)
+    ko = knockout_screen(model, args.readout or None, nodes=args.nodes,
+                         interactions=args.interactions, pairs=args.pairs, **_batch(args),
+                         **{k: v for k, v in _perturbation(args).items() if v is not None})
+    _write_table(ko.to_dataframe(), args.out)
+    _save_plot(ko.plot(), args.plot)
+    failed = int((ko.table["status"] != "ok").sum())
+    print(f"{len(ko.table)} conditions, {failed} not at a verified steady state",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ._sensitivity import sensitivity
+
+    model = _load(args)
+    s = sensitivity(model, args.readout, args.param_names or None, method=args.method,
+                    n=args.n, factor=args.factor, seed=args.seed, **_batch(args),
+                    **{k: v for k, v in _perturbation(args).items() if v is not None})
+    _write_table(s.to_dataframe("all"), args.out)
+    _save_plot(s.plot(), args.plot)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from ._catalogue import DRUGS, GENOTYPES
 
@@ -162,6 +313,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     p.add_argument("--readout", "-r", action="append", help="readout(s) to plot")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("dose-response", help="readout over doses of one drug, Hill fits "
+                       "(IC50, Emax, slope); one curve per --genotype")
+    p.add_argument("drug_name", metavar="DRUG", help="drug name (see `mtor-sim list drugs`)")
+    p.add_argument("--doses", type=_floats, default=_floats("log:0.01:10000:13"),
+                   help="doses in nM: 0,1,10 or log:LOW:HIGH:N (default log:0.01:10000:13)")
+    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
+    _add_perturbation(p)
+    _add_outputs(p)
+    p.set_defaults(func=cmd_dose_response)
+
+    p = sub.add_parser("combination", help="two-drug response matrix with Bliss, HSA, Loewe "
+                       "and ZIP synergy")
+    p.add_argument("drug_a")
+    p.add_argument("drug_b")
+    p.add_argument("--doses-a", type=_floats, default=_floats("log:0.1:100:4"),
+                   help="doses of the first drug (nM); 0 is added")
+    p.add_argument("--doses-b", type=_floats, default=_floats("log:100:10000:4"),
+                   help="doses of the second drug (nM); 0 is added")
+    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--score", choices=["bliss", "hsa", "loewe", "zip"], default="bliss",
+                   help="synergy score shown beside the response heatmap")
+    _add_perturbation(p)
+    _add_outputs(p)
+    p.set_defaults(func=cmd_combination)
+
+    p = sub.add_parser("sweep", help="steady states over a grid or a Latin hypercube of "
+                       "parameters, inputs, doses and genotypes")
+    p.add_argument("--grid", action="append", type=_axis, metavar="NAME=VALUES",
+                   help="grid axis: PTEN_total=0.25,0.5,1 or everolimus=log:0.1:100:7 or "
+                   "genotype=WT,PTEN_loss")
+    p.add_argument("--lhs", action="append", type=_axis, metavar="NAME=LOW:HIGH",
+                   help="Latin-hypercube range, e.g. GF=0.1:1")
+    p.add_argument("--n", type=int, default=100, help="Latin-hypercube points")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log", action="append", metavar="NAME",
+                   help="sample NAME in log space (--lhs)")
+    p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
+    p.add_argument("--time", type=float, help="record TIME min after dosing")
+    _add_perturbation(p)
+    _add_batch(p)
+    _add_outputs(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("knockout-screen", help="every node knockout and interaction cut, "
+                       "effect on each readout")
+    p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
+    p.add_argument("--nodes", nargs="*", help="nodes to knock out (default all)")
+    p.add_argument("--interactions", nargs="*", help="interactions to cut (default all)")
+    p.add_argument("--pairs", action="store_true", help="also every pair")
+    _add_perturbation(p)
+    _add_batch(p)
+    _add_outputs(p)
+    p.set_defaults(func=cmd_knockout_screen)
+
+    p = sub.add_parser("sensitivity", help="local scaled sensitivities or Sobol indices")
+    p.add_argument("readout", nargs="+")
+    p.add_argument("--method", choices=["local", "sobol"], default="local")
+    p.add_argument("--vary", dest="param_names", action="append", metavar="PARAMETER",
+                   help="parameter to vary (default: every non-zero parameter but doses)")
+    p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
+    p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
+    p.add_argument("--seed", type=int, default=0)
+    _add_perturbation(p)
+    _add_batch(p)
+    _add_outputs(p)
+    p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
                        "parameters, genotypes, drugs")
