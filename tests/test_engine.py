@@ -354,3 +354,36 @@ def test_oscillating_model_status_says_not_reached(varusai: ms.Model) -> None:
     ss = varusai.steady_state()
     assert ss.success is False
     assert ss.status in {"not_reached", "unstable"}, ss.message
+
+
+def test_parameters_hold_beside_inputs_on_sbml_models() -> None:
+    """Setting an input (an initial value) must not undo parameter changes of the same call."""
+    from conftest import REFERENCE_DIR
+
+    m = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
+    name, inp = m.parameters.index[0], m.inputs[0]
+    kw = {"inputs": {inp: 50.0}, "t_end": 30, "n_points": 2}
+    base = m.simulate(**kw).to_dataframe()
+    changed = m.simulate(parameters={name: 10 * m.parameters[name] + 1}, **kw).to_dataframe()
+    assert not np.allclose(base.to_numpy(), changed.to_numpy(), rtol=1e-6, atol=1e-9)
+    ss_base = m.steady_state(inputs={inp: 50.0})
+    ss_changed = m.steady_state(inputs={inp: 50.0}, parameters={name: 10 * m.parameters[name] + 1})
+    assert not np.allclose(ss_base.species, ss_changed.species, rtol=1e-6, atol=1e-9)
+
+
+def test_compiled_model_cache_is_used(tmp_path, monkeypatch) -> None:
+    """A second load of the same SBML comes from the cache and gives the same numbers."""
+    from mtor_sim import _cache
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
+    first = ms.load_model()
+    a = first.steady_state(genotype="PTEN_loss")
+    assert len(list(tmp_path.glob("*.rrstate"))) == 1
+    assert _cache.load_cached(first.sbml) is not None
+    b = ms.load_model().steady_state(genotype="PTEN_loss")
+    np.testing.assert_allclose(a.species, b.species, rtol=1e-10)
+    (next(tmp_path.glob("*.rrstate"))).write_bytes(b"corrupt")  # a bad entry is ignored
+    c = ms.load_model().steady_state(genotype="PTEN_loss")
+    np.testing.assert_allclose(a.species, c.species, rtol=1e-10)
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    assert _cache.cache_dir() is None

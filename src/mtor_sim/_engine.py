@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,24 @@ __all__ = ["steady_state", "simulate", "compile_runner", "steady_state_of"]
 
 #: Defaults of the steady-state search.
 STEADY_TOL = 1e-8          # max |dx/dt| (per minute) accepted as steady
+RTOL, ATOL = 1e-8, 1e-12   # CVODE tolerances
 PRESIM_T = 2e4             # min; longer than the slowest loop (EMT, RTK turnover: ~1 day)
 FALLBACK_T = 1e6           # min; integration horizon when Newton's method fails
 
 
 def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
-    """Compile SBML to a RoadRunner with conserved-moiety analysis on, and tight tolerances."""
+    """Compile SBML to a RoadRunner with conserved-moiety analysis on, and tight tolerances.
+
+    A compiled model is kept on disk (see `mtor_sim._cache`), so that a second process,
+    or a worker of a sweep, loads it in ~20 ms instead of compiling it again.
+    """
     import roadrunner
 
+    from ._cache import load_cached, store_cached
+
+    r = load_cached(sbml)
+    if r is not None:
+        return r
     try:
         r = roadrunner.RoadRunner(sbml)
     except RuntimeError as exc:
@@ -39,90 +49,226 @@ def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
     except RuntimeError:  # pragma: no cover - some models refuse moiety analysis
         pass
     integ = r.getIntegrator()
-    integ.relative_tolerance = 1e-8
-    integ.absolute_tolerance = 1e-12
+    integ.relative_tolerance = RTOL
+    integ.absolute_tolerance = ATOL
     integ.maximum_num_steps = 200_000  # long presimulations of oscillating models
+    store_cached(sbml, r)
     return r
 
 
-def _prepare(model: Model, pert: Perturbation) -> roadrunner.RoadRunner:
-    """A runner reset to the perturbed initial state."""
+class Solver:
+    """A compiled model with what the hot path needs precomputed.
+
+    Sets every parameter in one batched call, starts Newton's method from a reference
+    steady state (bundled model), reads readouts as vectors, and falls back to the
+    robust path (presimulation, Newton, long integration) whenever the fast answer
+    fails its checks.
+    """
+
+    def __init__(self, r: roadrunner.RoadRunner, model: Model, *, warm_start: bool) -> None:
+        self.r = r
+        m = r.model
+        gids = list(m.getGlobalParameterIds())
+        where = {g: i for i, g in enumerate(gids)}
+        settable = [(p, v) for p, v in model._layout.parameters.items() if p in where]
+        settable += [(g, float(v)) for g, v in zip(gids, m.getGlobalParameterValues(),
+                                                   strict=True)
+                     if g.startswith("cut_") and g not in model._layout.parameters]
+        self.names = [p for p, _ in settable]
+        self.index = np.array([where[p] for p in self.names], dtype=np.int32)
+        self.defaults = np.array([v for _, v in settable], dtype=float)
+        self.position = {p: i for i, p in enumerate(self.names)}
+        # other settable quantities (initial values of boundary species of SBML models)
+        self.other_defaults = {q: float(r[q]) for q in model._layout.inputs.values()
+                               if q not in self.position}
+        fids = list(m.getFloatingSpeciesIds())
+        self.species_ids = fids
+        fpos = {f: i for i, f in enumerate(fids)}
+        self.readouts = list(model.readouts)
+        self._param_readouts = [(k, where[q]) for k, q in enumerate(self.readouts)
+                                if q in where and q not in fpos]
+        self._species_readouts = [(k, fpos[q]) for k, q in enumerate(self.readouts) if q in fpos]
+        self._other_readouts = [(k, q) for k, q in enumerate(self.readouts)
+                                if q not in fpos and q not in where]
+        self._pidx = np.array([i for _, i in self._param_readouts], dtype=np.int32)
+        self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
+        self.warm_start = warm_start
+        self.reference: np.ndarray | None = None
+
+    def apply(self, values: Mapping[str, float]) -> None:
+        """Reset to the initial state of the model with ``values`` set (others at default)."""
+        other = dict(self.other_defaults)
+        other.update((k, v) for k, v in values.items() if k not in self.position)
+        for name, v in other.items():  # first: setting an init() value resets parameters
+            self.r[name] = v
+        self.set_parameters(values)
+        self.r.reset()  # species from initial assignments, with the new totals
+
+    def set_parameters(self, values: Mapping[str, float]) -> None:
+        """Set parameters (others back to default) without touching the state.
+
+        Initial values (``init(...)``) are not set here: they apply only at a reset.
+        """
+        vec = self.defaults.copy()
+        for name, v in values.items():
+            i = self.position.get(name)
+            if i is not None:
+                vec[i] = v
+        self.r.model.setGlobalParameterValues(self.index, vec)
+
+    def state(self) -> np.ndarray:
+        return np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
+
+    def readout_values(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(len(self.readouts))
+        if self._param_readouts:
+            vals = self.r.model.getGlobalParameterValues(self._pidx)
+            for (k, _), v in zip(self._param_readouts, vals, strict=True):
+                out[k] = v
+        for k, i in self._species_readouts:
+            out[k] = x[i]
+        for k, q in self._other_readouts:
+            out[k] = float(self.r[q])
+        return out
+
+    def _warm(self) -> bool:
+        """Newton's method from the reference state carried to the new conserved totals."""
+        if self.reference is None:
+            return False
+        m = self.r.model
+        if self.n_moieties:
+            totals = np.array(m.getConservedMoietyValues(), dtype=float)
+            m.setFloatingSpeciesConcentrations(self.reference)
+            m.setConservedMoietyValues(totals)
+        else:
+            m.setFloatingSpeciesConcentrations(self.reference)
+        try:
+            self.r.steadyState()
+        except RuntimeError:
+            return False
+        return True
+
+    def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float
+              ) -> SolveResult:
+        """Guarded steady state for parameter ``values``: fast path, then robust path."""
+        self.apply(values)
+        if self.warm_start and self.reference is not None:
+            if self._warm():
+                res = self._check(tol, "warm-started nleq2", "")
+                # round-off below zero (e.g. the forms of a knocked-out protein) would be
+                # magnified by fraction readouts: let the robust path settle those exactly
+                if res.status == "ok" and res.species.min(initial=0.0) >= 0.0:
+                    return res
+            self.apply(values)  # no verified fast answer: start again, carefully
+        return self._robust(tol, presimulate)
+
+    def _robust(self, tol: float, presimulate: float) -> SolveResult:
+        method, message = "presimulation + nleq2", ""
+        try:
+            if presimulate > 0:
+                self.r.simulate(0.0, presimulate, 2)
+            try:
+                self.r.steadyState()
+            except RuntimeError as exc:
+                method = "long integration (nleq2 failed)"
+                message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
+                self.r.simulate(presimulate, presimulate + FALLBACK_T, 2)
+        except RuntimeError as exc:
+            n = len(self.species_ids)
+            return SolveResult(np.full(n, math.nan), np.full(len(self.readouts), math.nan),
+                               "solver_failed", f"integration failed: {exc}", math.nan,
+                               math.nan, method)
+        return self._check(tol, method, message)
+
+    def _check(self, tol: float, method: str, message: str) -> SolveResult:
+        x = self.state()
+        values = self.readout_values(x)
+        rates = np.asarray(self.r.getRatesOfChange(), dtype=float)
+        rate = float(np.abs(rates).max()) if rates.size else 0.0
+        scale = max(1.0, float(np.abs(x).max())) if x.size else 1.0
+        eig = math.nan
+        if not (math.isfinite(x.sum()) and math.isfinite(values.sum())):
+            status, msg = "solver_failed", "non-finite state"
+        elif rate > tol * scale:
+            status = "not_reached"
+            msg = (f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
+                   "the system may oscillate or drift. Try simulate() to inspect its dynamics.")
+        elif x.size and x.min() < -1e-9 * scale:
+            i = int(np.argmin(x))
+            status = "negative"
+            msg = f"steady state has a negative species ({self.species_ids[i]} = {x[i]:.3g})"
+        else:
+            eig = self.max_eigenvalue()
+            if eig > 1e-9:
+                status = "unstable"
+                msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
+                       "would not sit here; the system likely oscillates.")
+            elif not np.isfinite(eig):
+                status, msg = "solver_failed", "Jacobian could not be evaluated"
+            else:
+                status = "ok"
+                msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
+        if status == "not_reached":  # no steady state: the last point of a run is not one
+            values = values * math.nan
+        return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def max_eigenvalue(self) -> float:
+        r = self.r
+        try:
+            jac = np.asarray(r.getReducedJacobian() if r.conservedMoietyAnalysis
+                             else r.getFullJacobian(), dtype=float)
+        except RuntimeError:
+            return math.nan
+        if jac.size == 0:
+            return -math.inf
+        from scipy.linalg.lapack import dgeev
+
+        # LAPACK directly, eigenvalues only: a third cheaper than numpy.linalg.eigvals
+        wr, _, _, _, info = dgeev(jac, compute_vl=0, compute_vr=0, overwrite_a=1)
+        return float(wr.max()) if info == 0 and np.isfinite(wr).all() else math.nan
+
+
+class SolveResult(NamedTuple):
+    """Raw outcome of `Solver.solve`: arrays, not pandas (cheap in sweeps)."""
+
+    species: np.ndarray
+    readouts: np.ndarray
+    status: str
+    message: str
+    max_rate: float
+    max_eigenvalue: float
+    method: str
+
+
+def solver_for(model: Model, pert: Perturbation) -> tuple[Solver, dict[str, float]]:
+    """The solver for ``pert``'s clamp set, with its reference state ready, and the values."""
     values, clamped = resolve(model, pert)
-    r = model._runner(clamped)
-    r.resetAll()
-    for name, value in values.items():
-        r[name] = value
-    r.reset()  # re-evaluates initial assignments (protein totals) with the new values
-    return r
+    solver = model._solver(clamped)
+    if solver.warm_start and solver.reference is None:
+        ref = solver.solve({}, tol=STEADY_TOL, presimulate=PRESIM_T)
+        if ref.status == "ok":
+            solver.reference = ref.species.copy()
+    return solver, values
 
 
-def _collect(r: roadrunner.RoadRunner, model: Model) -> tuple[pd.Series, pd.Series]:
-    readouts = pd.Series({k: float(r[k]) for k in model.readouts}, dtype=float)
-    species = pd.Series(dict(zip(r.model.getFloatingSpeciesIds(),
-                                 r.model.getFloatingSpeciesConcentrations(), strict=True)),
-                        dtype=float)
-    return readouts, species
-
-
-def _max_rate(r: roadrunner.RoadRunner) -> float:
-    rates = np.asarray(r.getRatesOfChange(), dtype=float)
-    return float(np.max(np.abs(rates))) if rates.size else 0.0
-
-
-def _max_eigenvalue(r: roadrunner.RoadRunner) -> float:
-    try:
-        jac = np.asarray(r.getReducedJacobian() if r.conservedMoietyAnalysis
-                         else r.getFullJacobian(), dtype=float)
-    except RuntimeError:
-        return math.nan
-    if jac.size == 0:
-        return -math.inf
-    return float(np.max(np.linalg.eigvals(jac).real))
+def solve_point(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
+                presimulate: float = PRESIM_T) -> SolveResult:
+    """Guarded steady state of one already-validated perturbation, as arrays."""
+    solver, values = solver_for(model, pert)
+    return solver.solve(values, tol=tol, presimulate=presimulate)
 
 
 def steady_state_of(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
                     presimulate: float = PRESIM_T) -> SteadyState:
     """Guarded steady state for an already-validated perturbation."""
-    r = _prepare(model, pert)
-    method = "presimulation + nleq2"
-    message = ""
-    try:
-        if presimulate > 0:
-            r.simulate(0.0, presimulate, 2)
-        try:
-            r.steadyState()
-        except RuntimeError as exc:
-            method = "long integration (nleq2 failed)"
-            message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
-            r.simulate(presimulate, presimulate + FALLBACK_T, 2)
-    except RuntimeError as exc:
-        readouts, species = _collect(r, model)
-        return SteadyState(readouts * math.nan, species * math.nan, False, "solver_failed",
-                           f"integration failed: {exc}", math.nan, math.nan, tol,
-                           pert.as_dict(), provenance(model, method=method, tol=tol))
-    readouts, species = _collect(r, model)
-    rate = _max_rate(r)
-    eig = _max_eigenvalue(r)
-    scale = max(1.0, float(np.max(np.abs(species.to_numpy())))) if len(species) else 1.0
-    if not np.all(np.isfinite(species.to_numpy())):
-        status, msg = "solver_failed", "non-finite state"
-    elif rate > tol * scale:
-        status = "not_reached"
-        msg = (f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; the "
-               "system may oscillate or drift. Try simulate() to inspect its dynamics.")
-    elif species.min() < -1e-9 * scale:
-        status = "negative"
-        msg = f"steady state has a negative species ({species.idxmin()} = {species.min():.3g})"
-    elif eig > 1e-9:
-        status = "unstable"
-        msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells would "
-               "not sit here; the system likely oscillates.")
-    else:
-        status, msg = "ok", f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
-    if status == "not_reached":  # no steady state: the last point of a run is not one
-        readouts = readouts * math.nan
-    return SteadyState(readouts, species, status == "ok", status, message + msg, rate, eig, tol,
-                       pert.as_dict(), provenance(model, method=method, tol=tol))
+    solver, values = solver_for(model, pert)
+    res = solver.solve(values, tol=tol, presimulate=presimulate)
+    readouts = pd.Series(res.readouts, index=solver.readouts, dtype=float)
+    species = pd.Series(res.species, index=solver.species_ids, dtype=float)
+    return SteadyState(readouts, species, res.status == "ok", res.status, res.message,
+                       res.max_rate, res.max_eigenvalue, tol, pert.as_dict(),
+                       provenance(model, method=res.method, tol=tol, rtol=RTOL, atol=ATOL,
+                                  presimulation_min=presimulate))
 
 
 def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
@@ -222,7 +368,7 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
 def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: int,
                    pre_equilibrate: bool = True, species: bool = True) -> TimeCourse:
     """Time course for an already-validated perturbation."""
-    meta = provenance(model, method="cvode", rtol=1e-8, atol=1e-12,
+    meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
                       pre_equilibrate=pre_equilibrate)
     status, message = "ok", "integration finished"
     if pre_equilibrate:
@@ -230,12 +376,13 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         if not base.success:
             status = "baseline_" + base.status
             message = f"drug-free baseline not at steady state: {base.message}"
-        values, clamped = resolve(model, pert)
-        r = model._runner(clamped)
-        for name, value in values.items():  # drugs on top of the baseline state
-            r[name] = value
+        solver, values = solver_for(model, pert)
+        solver.set_parameters(values)  # drugs on top of the baseline state
+        r = solver.r
     else:
-        r = _prepare(model, pert)
+        solver, values = solver_for(model, pert)
+        solver.apply(values)
+        r = solver.r
     cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
                                    if species else [])
     r.timeCourseSelections = ["time"] + cols

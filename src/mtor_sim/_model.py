@@ -128,17 +128,25 @@ class Model:
     # -- engine access ---------------------------------------------------------------
     def _runner(self, clamped: frozenset[str] = frozenset()) -> roadrunner.RoadRunner:
         """A compiled RoadRunner for this model (one per set of clamped species)."""
-        r = self._runners.pop(clamped, None)
-        if r is None:
-            from ._engine import compile_runner
+        return self._solver(clamped).r
+
+    def _solver(self, clamped: frozenset[str] = frozenset()):
+        """The engine's `Solver` for this model (one per set of clamped species)."""
+        solver = self._runners.pop(clamped, None)
+        if solver is None:
+            from ._engine import Solver, compile_runner
 
             sbml = self._sbml if not clamped else _clamp_species(self._sbml, clamped)
             r = compile_runner(sbml, source=str(self.path or self.name))
+            # Newton from a reference state is validated on the bundled model only; other
+            # models may be multistable, so their steady state is the one reached by
+            # integrating from their initial state.
+            solver = Solver(r, self, warm_start=self.is_bundled)
             clamped_sets = [k for k in self._runners if k]
             if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
                 del self._runners[clamped_sets[0]]
-        self._runners[clamped] = r  # (re)inserted last: dict order is recency
-        return r
+        self._runners[clamped] = solver  # (re)inserted last: dict order is recency
+        return solver
 
     def __getstate__(self) -> dict[str, Any]:  # compiled runners stay in their process
         state = self.__dict__.copy()

@@ -1,0 +1,72 @@
+"""On-disk cache of compiled models: a second process loads in ~20 ms instead of compiling.
+
+Entries are RoadRunner states (``saveStateS``) keyed by a hash of the SBML text, the
+libroadrunner version and the engine's solver settings. The folder is
+``$MTOR_SIM_CACHE`` if set (``MTOR_SIM_CACHE=off`` disables the cache), else
+``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. A corrupt or unreadable entry is
+ignored and rewritten; a cache that cannot be written is skipped silently, because it
+only ever saves time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import roadrunner
+
+__all__ = ["cache_dir", "load_cached", "store_cached"]
+
+#: Bump when compile_runner's settings change, so old entries are not reused.
+ENGINE_SETTINGS = "moiety=1;rtol=1e-8;atol=1e-12;maxsteps=200000;v1"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    env = os.environ.get("MTOR_SIM_CACHE")
+    if env is not None:
+        return None if env.strip().lower() in ("", "0", "off", "no", "false") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mtor_sim"
+
+
+def _entry(sbml: str) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import roadrunner
+
+    key = hashlib.sha256(f"{roadrunner.__version__}|{ENGINE_SETTINGS}|{sbml}".encode())
+    return folder / f"{key.hexdigest()[:32]}.rrstate"
+
+
+def load_cached(sbml: str) -> roadrunner.RoadRunner | None:
+    """A compiled model from the cache, or None."""
+    path = _entry(sbml)
+    if path is None or not path.exists():
+        return None
+    import roadrunner
+
+    try:
+        r = roadrunner.RoadRunner()
+        r.loadStateS(path.read_bytes())
+    except (OSError, RuntimeError, TypeError, ValueError):
+        return None
+    return r
+
+
+def store_cached(sbml: str, r: roadrunner.RoadRunner) -> None:
+    """Save a compiled model to the cache (atomically; errors only skip the cache)."""
+    path = _entry(sbml)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(r.saveStateS())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError):
+        pass
