@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -94,6 +94,7 @@ class Solver:
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
+        self._lookups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
 
     def apply(self, values: Mapping[str, float]) -> None:
         """Reset to the initial state of the model with ``values`` set (others at default)."""
@@ -115,6 +116,18 @@ class Solver:
             if i is not None:
                 vec[i] = v
         self.r.model.setGlobalParameterValues(self.index, vec)
+
+    def lookup(self, names: Sequence[str]) -> list[tuple[str, int]]:
+        """Where each name sits in a `SolveResult`: ("r", readout index) or ("s", species
+        index); species clamped out of this runner get index -1 (their value is 0)."""
+        key = tuple(names)
+        found = self._lookups.get(key)
+        if found is None:
+            rpos = {q: i for i, q in enumerate(self.readouts)}
+            spos = {q: i for i, q in enumerate(self.species_ids)}
+            found = [("r", rpos[q]) if q in rpos else ("s", spos.get(q, -1)) for q in names]
+            self._lookups[key] = found
+        return found
 
     def state(self) -> np.ndarray:
         return np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)

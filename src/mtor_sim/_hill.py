@@ -18,9 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import least_squares
-from scipy.special import expit
-from scipy.stats import t as student_t
 
 __all__ = ["HillFit", "fit_hill", "hill"]
 
@@ -263,6 +260,8 @@ def fit_hill(
     def parts(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         b, t, log_ic50, slope = unpack(p)
         dx = np.where(d > 0, logd - log_ic50, 0.0)
+        from scipy.special import expit
+
         q = np.where(d > 0, expit(-_LN10 * slope * dx), 1.0)  # q = 1 / (1 + ratio)
         return np.array([b, t, log_ic50, slope]), q, dx
 
@@ -285,6 +284,8 @@ def fit_hill(
     lg0 = _ic50_guess(d, yn, t0, b0)
     lower = np.array([-np.inf, -np.inf, lg_lo, HILL_BOUNDS[0]])[free]
     upper = np.array([np.inf, np.inf, lg_hi, HILL_BOUNDS[1]])[free]
+
+    from scipy.optimize import least_squares  # imported here: keeps `import mtor_sim` fast
 
     fits = []
     for lg in (lg0, lg0 - 1.0, lg0 + 1.0):
@@ -309,6 +310,8 @@ def fit_hill(
         keep = sv > np.finfo(float).eps * max(best.jac.shape) * sv[0]
         cov = (vt[keep].T / sv[keep] ** 2) @ vt[keep] * (2.0 * best.cost / dof)
         se = float(np.sqrt(cov[int(free[:2].sum()), int(free[:2].sum())]))
+        from scipy.stats import t as student_t  # imported here: scipy.stats is slow to load
+
         half = float(student_t.ppf(0.975, dof)) * se
         ci = (float(10.0 ** (log_ic50 - half)), float(10.0 ** (log_ic50 + half)))
 

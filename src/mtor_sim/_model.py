@@ -203,15 +203,21 @@ def load_model(path: str | Path | None = None, *,
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from None
     suffix = path.suffix.lower()
-    if suffix == ".ant":
-        sbml, name = _antimony_to_sbml(text, path)
-    elif suffix in (".xml", ".sbml"):
-        sbml, name = text, path.stem
-    else:
+    if suffix not in (".ant", ".xml", ".sbml"):
         raise ModelFileError(f"model file {str(path)!r}: unsupported extension {suffix!r}; "
                              "use .ant (Antimony) or .xml/.sbml (SBML)")
-    annotations = _annotations(text) if suffix == ".ant" else {}
-    sbml, layout, name = _layout_from_sbml(sbml, annotations, path, name)
+    from ._cache import load_parsed, store_parsed
+
+    parsed = load_parsed(text, suffix)
+    if parsed is None:
+        if suffix == ".ant":
+            sbml, name = _antimony_to_sbml(text, path)
+        else:
+            sbml, name = text, path.stem
+        annotations = _annotations(text) if suffix == ".ant" else {}
+        parsed = _layout_from_sbml(sbml, annotations, path, name)
+        store_parsed(text, suffix, parsed)
+    sbml, layout, name = parsed
     if targets:
         for site, params in targets.items():
             from ._catalogue import TARGET_SITES

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._engine import PRESIM_T, STEADY_TOL
 from ._errors import MtorSimError, check_name, check_nonnegative
 from ._perturb import Perturbation, make_perturbation
 
@@ -53,15 +54,16 @@ class Condition:
 def evaluate(model: Model, pert: Perturbation, readouts: Sequence[str],
              time_point: float | None) -> tuple[list[float], str, str, float]:
     """Readouts of one condition, with its status, message and residual (NaN if a time course)."""
-    from ._engine import steady_state_of, time_course_of
+    from ._engine import solver_for, time_course_of
 
     if time_point is None:
-        ss = steady_state_of(model, pert)
-        values = [float(ss.readouts[k]) if k in ss.readouts.index else float(ss.species[k])
-                  for k in readouts]
-        return values, ss.status, ("" if ss.success else ss.message), ss.max_rate
+        solver, values = solver_for(model, pert)
+        res = solver.solve(values, tol=STEADY_TOL, presimulate=PRESIM_T)
+        out = [res.readouts[k] if kind == "r" else (res.species[k] if k >= 0 else 0.0)
+               for kind, k in solver.lookup(readouts)]
+        return out, res.status, ("" if res.status == "ok" else res.message), res.max_rate
     tc = time_course_of(model, pert, t_end=time_point, n_points=2, species=True)
-    values = [float(tc.data[k].iloc[-1]) for k in readouts]
+    values = [float(tc.data[k].iloc[-1]) if k in tc.data else 0.0 for k in readouts]
     return values, tc.status, ("" if tc.success else tc.message), math.nan
 
 
@@ -208,7 +210,10 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
 def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> None:
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")  # no inherited LLVM or thread state
+    # fork where the platform has it: workers start at once and need no importable
+    # __main__ (scripts without a main guard, stdin, notebooks); spawn elsewhere.
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         pending: dict[Any, tuple[int, int, int]] = {}
         queue = iter(todo)
@@ -474,7 +479,6 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     4
     """
     from . import __version__
-    from ._engine import PRESIM_T, STEADY_TOL
 
     if not isinstance(space, Mapping) or not space:
         raise ValueError(f"`space` must be a non-empty mapping of name -> values, got {space!r}")

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import brentq
 
 from ._hill import HillFit, fit_hill
 
@@ -179,6 +178,8 @@ def _loewe_expected(fa: HillFit, fb: HillFit, da: float, db: float) -> float:
     lo, hi = cap * 1e-12, cap * (1.0 - 1e-12)
     if not (gap(lo) > 0 > gap(hi)):
         return np.nan  # the additive effect would exceed a drug's maximal effect
+    from scipy.optimize import brentq
+
     return brentq(gap, lo, hi, xtol=1e-14, rtol=1e-12)
 
 

@@ -1,0 +1,31 @@
+"""Shared helpers of the benchmarks: timing and a printed table of figures."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+QUICK = "--quick" in sys.argv
+
+
+def median_ms(fn: Callable[[], object], n: int) -> float:
+    """Median wall time of ``fn`` over ``n`` calls, in ms."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1e3)
+
+
+def report(title: str, rows: list[tuple[str, str, str]]) -> None:
+    """Print ``(figure, measured, target)`` rows under a title."""
+    print(f"\n## {title}  (machine: {os.cpu_count()} cores)")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"  {name:<{width}}  {value:>22}   target: {target}")
+    sys.stdout.flush()

@@ -1,0 +1,54 @@
+"""Start-up costs: import, model loading (cold compile vs the compiled-model cache), report.
+
+Run: python benchmarks/bench_startup.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from _common import QUICK, report
+
+
+def in_fresh_process(code: str, env: dict[str, str] | None = None) -> float:
+    """Seconds reported by ``code`` (which prints a float) in a new interpreter."""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env={**os.environ, **(env or {})}).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+IMPORT = "import time; t = time.perf_counter(); import mtor_sim; print(time.perf_counter() - t)"
+LOAD = ("import mtor_sim as ms, time; t = time.perf_counter(); m = ms.load_model(); "
+        "m._runner(); print(time.perf_counter() - t)")
+
+
+def main() -> None:
+    reps = 3 if QUICK else 5
+    imports = sorted(in_fresh_process(IMPORT) for _ in range(reps))
+    with tempfile.TemporaryDirectory() as cache:
+        cold = in_fresh_process(LOAD, {"MTOR_SIM_CACHE": "off"})
+        in_fresh_process(LOAD, {"MTOR_SIM_CACHE": cache})  # fills the cache
+        warm = sorted(in_fresh_process(LOAD, {"MTOR_SIM_CACHE": cache}) for _ in range(reps))
+    rows = [
+        ("import mtor_sim (median, fresh process)", f"{imports[len(imports) // 2]:.2f} s",
+         "< 0.5 s"),
+        ("load_model() + compile, no cache", f"{cold:.2f} s", "baseline; < 0.5 s"),
+        ("load_model() + compiled-model cache", f"{warm[len(warm) // 2]:.3f} s", "<< 0.1 s"),
+        ("  speed-up", f"{cold / warm[len(warm) // 2]:.0f}x", "-"),
+    ]
+    if not QUICK:
+        with tempfile.TemporaryDirectory() as out:
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mtor_sim.cli", "reproduce", "--out", out,
+                            "--quiet"], check=True, capture_output=True)
+            rows.append(("mtor-sim reproduce (whole report)",
+                         f"{time.perf_counter() - t:.1f} s", "< 60 s"))
+    report("start-up", rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Sweeps: speed-up on every core, 10^5 steady states, and memory flat in the number of points.
+
+Run: python benchmarks/bench_sweep.py [--quick]
+
+Each sweep runs in a fresh process, so its peak memory (the parent and its workers) is
+its own; results stream to Parquet parts in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+from _common import QUICK, report
+
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    import numpy as np
+    import mtor_sim as ms
+    n, backend, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    model = ms.load_model()
+    model.steady_state()
+    space = {"PTEN_total": (0.1, 2.0), "GF": (0.1, 1.0), "everolimus": (0.01, 1000.0),
+             "genotype": ["WT", "mTORC2_high"]}
+    t = time.perf_counter()
+    sw = ms.sweep(model, space, readouts=["pAKT_S473", "pS6K1", "proliferation"],
+                  method="lhs", n=n // 2, seed=0, log=["everolimus"], backend=backend,
+                  n_workers=2, out=out, progress=False)
+    seconds = time.perf_counter() - t
+    rss = [resource.getrusage(w).ru_maxrss / 1024 for w in
+           (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    rows = sum(len(part) for part in ms.iter_parts(out))
+    print(json.dumps({"seconds": seconds, "rss_parent_MB": rss[0], "rss_worker_MB": rss[1],
+                      "rows": rows}))
+""")
+
+
+def run(n: int, backend: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", CHILD, str(n), backend, tmp + "/sw"],
+                             check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    n_speed = 4_000 if QUICK else 20_000
+    n_big = 20_000 if QUICK else 100_000
+    serial = run(n_speed, "serial")
+    procs = run(n_speed, "processes")
+    big = run(n_big, "processes")
+    small = procs
+    per_point = lambda r, n: r["seconds"] / n * 1e3  # noqa: E731
+    report("sweeps (Latin hypercube x 2 genotypes, streamed to Parquet)", [
+        (f"{n_speed} steady states, serial", f"{serial['seconds']:.1f} s", "baseline"),
+        (f"{n_speed} steady states, 2 processes", f"{procs['seconds']:.1f} s", "-"),
+        ("  speed-up on 2 cores", f"{serial['seconds'] / procs['seconds']:.2f}x", ">= 1.8x"),
+        (f"{n_big} steady states, 2 processes", f"{big['seconds']:.1f} s", "10^5 < 60 s"),
+        ("  per point", f"{per_point(big, n_big):.3f} ms", "-"),
+        ("  rows on disk", f"{big['rows']}", f"{n_big}, each once"),
+        (f"peak memory, parent, {n_speed} / {n_big} points",
+         f"{small['rss_parent_MB']:.0f} / {big['rss_parent_MB']:.0f} MB", "flat"),
+        (f"peak memory, a worker, {n_speed} / {n_big} points",
+         f"{small['rss_worker_MB']:.0f} / {big['rss_worker_MB']:.0f} MB",
+         "flat; < 1 GB in all at 10^6"),
+    ])
+
+
+if __name__ == "__main__":
+    main()
