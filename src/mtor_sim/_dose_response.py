@@ -141,17 +141,21 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     rows, fits = [], {}
     for g in groups:
         label = g if isinstance(g, str) else " + ".join(g)
-        values = []
+        values, statuses = [], []
         for dose in d:
             v, status = _readout_at(model, readout, time, genotype=g,
                                     drugs=background | {drug: dose}, **perturbation)
             values.append(v)
+            statuses.append(status)
             rows.append({"genotype": label, "dose": dose, "value": v, "status": status})
         y = np.asarray(values)
-        ok = np.isfinite(y)
+        ok = np.isfinite(y) & (np.asarray(statuses) == "ok")  # fit verified points only
         fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else _no_fit(int(ok.sum()))
+    from ._results import provenance
+
     settings = {"time": time, "perturbation": perturbation, "background_drugs": background,
-                "model": model.name, "model_hash": model.hash}
+                **provenance(model, method="guarded steady state" if time is None
+                             else "cvode time course")}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 
@@ -181,6 +185,8 @@ class Combination:
         df["inhibition"] = self.inhibition.to_numpy().ravel()
         df["bliss"] = self.bliss.to_numpy().ravel()
         df["hsa"] = self.hsa.to_numpy().ravel()
+        if "status" in self.settings:
+            df["status"] = self.settings["status"].to_numpy().ravel()
         if self.scores is not None:
             df["loewe"] = self.scores.loewe.ravel()
             df["zip"] = self.scores.zip.ravel()
@@ -209,8 +215,11 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
 
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
-    and HSA are computed (``scores`` is None).
+    and HSA are computed (``scores`` is None). A dose pair without a verified steady state
+    is NaN in ``response``; ``settings["status"]`` holds every pair's status.
     """
+    from ._results import provenance
+
     if len(drugs) != 2:
         raise ValueError(f"`drugs` must name two drugs, got {drugs!r}")
     a, b = drugs
@@ -220,13 +229,19 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a")]))
     db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b")]))
     mat = np.empty((da.size, db.size))
+    status = np.empty((da.size, db.size), dtype=object)
+    background = dict(perturbation.pop("drugs", None) or {})
     for i, x in enumerate(da):
         for j, y in enumerate(db):
-            mat[i, j] = model.steady_state(drugs={a: x, b: y}, **perturbation)[readout]
+            ss = model.steady_state(drugs=background | {a: x, b: y}, **perturbation)
+            mat[i, j] = ss[readout] if ss.success else np.nan  # a failed point is no number
+            status[i, j] = ss.status
     effect = fraction_inhibited(mat, mat[0, 0])
     scores = synergy_scores(da, db, effect) if min(da.size, db.size) >= 4 else None
     frame = lambda m: pd.DataFrame(m, index=pd.Index(da, name=f"{a} (nM)"),  # noqa: E731
                                    columns=pd.Index(db, name=f"{b} (nM)"))
     return Combination((a, b), readout, frame(mat), frame(effect), scores,
                        frame(bliss_excess(effect)), frame(hsa_excess(effect)),
-                       {"perturbation": perturbation, "model_hash": model.hash})
+                       {"perturbation": perturbation, "background_drugs": background,
+                        "status": frame(status),
+                        **provenance(model, method="guarded steady state")})

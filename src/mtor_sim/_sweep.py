@@ -124,6 +124,8 @@ class _Store:
             if not resume:
                 for part in self.path.glob("part-*.parquet"):
                     part.unlink()
+        for stale in self.path.glob("part-*.tmp*"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
         manifest.write_text(json.dumps({"fingerprint": self.fingerprint, "spec": self.spec},
                                        indent=2, default=str))
 
