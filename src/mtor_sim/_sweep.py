@@ -88,9 +88,22 @@ _WORKER_MODELS: dict[str, Model] = {}
 
 
 def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
-                  time_point: float | None) -> pd.DataFrame:
+                  time_point: float | None, part: str | None = None) -> pd.DataFrame | int:
+    """Evaluate a chunk in a worker; with ``part``, write it there and return its size
+    (the parent then has nothing to unpickle or write, and keeps its core for workers)."""
     cached = _WORKER_MODELS.setdefault(model.hash, model)
-    return _chunk_frame(cached, conditions, readouts, time_point)
+    frame = _chunk_frame(cached, conditions, readouts, time_point)
+    if part is None:
+        return frame
+    write_part(frame, Path(part))
+    return len(frame)
+
+
+def write_part(frame: pd.DataFrame, target: Path) -> None:
+    """Write a Parquet part atomically: a killed sweep never leaves half a part."""
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)
 
 
 # -------------------------------------------------------------------------- storage
@@ -140,10 +153,16 @@ class _Store:
         if self.path is None:
             self._memory[chunk] = frame
             return
-        target = self._part(chunk)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)  # atomic: a killed sweep never leaves half a part
+        write_part(frame, self._part(chunk))
+
+    def part_path(self, chunk: int) -> str | None:
+        """Where a worker should write ``chunk`` itself (None: return it to the parent)."""
+        return None if self.path is None else str(self._part(chunk))
+
+    def collect(self, chunk: int, result: pd.DataFrame | int) -> None:
+        """Record a worker's result: a frame to store, or the size of a part it wrote."""
+        if isinstance(result, pd.DataFrame):
+            self.write(chunk, result)
 
     def read(self) -> pd.DataFrame:
         if self.path is None:
@@ -176,8 +195,9 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     workers = n_workers or os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"`n_workers` must be a positive integer, got {n_workers!r}")
-    if chunk_size is None:  # big chunks amortise per-task costs; enough of them to balance
-        chunk_size = max(1, min(2000, math.ceil(n / (4 * workers)))) if backend != "serial" \
+    if chunk_size is None:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker
+        # keep the cores busy to the end (the last chunk runs alone)
+        chunk_size = max(1, min(2000, math.ceil(n / (16 * workers)))) if backend != "serial" \
             else max(1, min(2000, n))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
@@ -224,7 +244,8 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
             item = next(queue, None)
             if item is not None:
                 k, lo, hi = item
-                fut = pool.submit(_worker_chunk, model, make(lo, hi), readouts, time_point)
+                fut = pool.submit(_worker_chunk, model, make(lo, hi), readouts, time_point,
+                                  store.part_path(k))
                 pending[fut] = item
 
         for _ in range(2 * workers):  # bounded queue: conditions are built as they are needed
@@ -233,7 +254,7 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 k, lo, hi = pending.pop(fut)
-                store.write(k, fut.result())
+                store.collect(k, fut.result())
                 bar.update(hi - lo)
                 submit()
 
@@ -262,6 +283,7 @@ def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, sche
             if item is not None:
                 k, lo, hi = item
                 fut = client.submit(_worker_chunk, model_f, make(lo, hi), readouts, time_point,
+                                    store.part_path(k) if scheduler is None else None,
                                     pure=False)
                 pending[fut] = item
                 ac.add(fut)
@@ -270,7 +292,7 @@ def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, sche
             submit()
         for fut in ac:
             k, lo, hi = pending.pop(fut)
-            store.write(k, fut.result())
+            store.collect(k, fut.result())
             bar.update(hi - lo)
             submit()
     finally:
