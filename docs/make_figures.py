@@ -34,6 +34,10 @@ def main() -> None:
                         [0, 300, 1000, 3000, 10000], readout="proliferation")
     save_figure(cm.plot(), HERE / "combination_everolimus_sorafenib.png")
 
+    res = ms.trial(model, n=2000, seed=0, backend="processes", progress=False)
+    save_figure(res.plot_waterfall(), HERE / "trial_waterfall.png")
+    save_figure(res.plot_response_rates("pmtor"), HERE / "trial_response_pmtor.png")
+
 
 if __name__ == "__main__":
     main()

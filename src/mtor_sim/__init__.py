@@ -19,12 +19,15 @@ from ._results import SteadyState, TimeCourse
 from ._screen import KnockoutScreen, knockout_screen
 from ._sensitivity import Sensitivity, sensitivity
 from ._sweep import Sweep, iter_parts, sweep
+from ._trial import REGIMENS, Cohort, TrialResult, trial, trial_claims, virtual_cohort
 
 __all__ = [
     "__version__",
     "DRUGS",
+    "REGIMENS",
     "GENOTYPES",
     "TARGET_SITES",
+    "Cohort",
     "Combination",
     "DoseResponse",
     "Drug",
@@ -38,6 +41,7 @@ __all__ = [
     "SteadyState",
     "Sweep",
     "TimeCourse",
+    "TrialResult",
     "UnknownNameError",
     "bundled_model_path",
     "claims",
@@ -50,4 +54,7 @@ __all__ = [
     "simulate",
     "steady_state",
     "sweep",
+    "trial",
+    "trial_claims",
+    "virtual_cohort",
 ]

@@ -40,6 +40,8 @@ def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
     The message lists the valid names and the closest match, e.g.
     ``unknown drug 'everolimu'; did you mean 'everolimus'? Valid drugs: ...``.
     """
+    if isinstance(name, str) and isinstance(valid, dict | set | frozenset) and name in valid:
+        return name  # fast path for the hot loops of sweeps and cohorts
     valid = list(valid)
     if isinstance(name, str) and name in valid:
         return name

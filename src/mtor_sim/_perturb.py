@@ -90,7 +90,7 @@ def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = No
         check_name(c, model.interactions, kind="interaction")
     params = _as_mapping(parameters, name="parameters")
     for p, v in params.items():
-        check_name(p, model.parameters.index, kind="parameter")
+        check_name(p, model._layout.parameters, kind="parameter")
         params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
     ins = _as_mapping(inputs, name="inputs")
     for k, v in ins.items():

@@ -322,3 +322,82 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
+
+
+_CATEGORY_COLOURS = {"CR": "#1a9850", "PR": "#66bd63", "SD": "#bdbdbd", "PD": "#d73027",
+                     "NE": "#ffffff"}
+
+
+def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
+    """One waterfall per arm: patients sorted by diameter change (%), coloured by category,
+    with the RECIST thresholds (-30 %, +20 %) drawn."""
+    plt = _pyplot()
+    cols = min(len(arms), 4)
+    rows = int(np.ceil(len(arms) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows), squeeze=False,
+                             sharey=True)
+    table = result.table
+    for ax, arm in zip(axes.ravel(), arms, strict=False):
+        t = table[table["arm"] == arm].sort_values("diameter_change", ascending=False)
+        t = t[t["category"] != "NE"]
+        x = np.arange(len(t))
+        ax.bar(x, np.clip(t["diameter_change"], -100, 100), width=1.0,
+               color=[_CATEGORY_COLOURS[c] for c in t["category"]])
+        ax.axhline(20, color="#d73027", lw=0.8, ls="--")
+        ax.axhline(-30, color="#1a9850", lw=0.8, ls="--")
+        orr = 100 * t["category"].isin(["CR", "PR"]).mean() if len(t) else np.nan
+        ax.set_title(f"{arm}\nORR {orr:.1f} % (n = {len(t)})", fontsize=9)
+        ax.set_xticks([])
+        ax.set_xlabel("patients, sorted")
+        ax.grid(alpha=0.3, axis="y")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("tumour diameter change (%)\n(clipped at +-100)")
+    for ax in axes.ravel()[len(arms):]:
+        ax.axis("off")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=_CATEGORY_COLOURS[c]) for c in
+               ("CR", "PR", "SD", "PD")]
+    fig.legend(handles, ["complete response", "partial response (<= -30 %)", "stable",
+                         "progression (>= +20 %)"], loc="lower center", ncol=4, frameon=False,
+               fontsize=8)
+    weeks = result.settings.get("weeks")
+    fig.suptitle(f"virtual HCC trial: diameter change after {weeks:g} weeks", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def plot_response_rates(result: Any, by: str | None = None) -> Figure:
+    """Objective response rate (%) per arm, or per arm and stratum, with Wilson 95 %
+    intervals; the review's numbers, where it gives them, as black diamonds."""
+    plt = _pyplot()
+    from ._trial import REVIEW_ORR, REVIEW_SORAFENIB_PMTOR
+
+    rates = result.response_rates(by)
+    arms = list(dict.fromkeys(rates["arm"]))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(arms) + 2), 4.2))
+    x = np.arange(len(arms))
+    if by is None:
+        err = np.clip([rates["ORR"] - rates["ORR_low"], rates["ORR_high"] - rates["ORR"]], 0,
+                      None)
+        ax.bar(x, rates["ORR"], yerr=err, capsize=3, color="#4c78a8", label="simulated")
+        review = [REVIEW_ORR.get(a, np.nan) for a in arms]
+        ax.plot(x, review, "D", color="black", label="review (Table 3)")
+    else:
+        col = [c for c in rates.columns if c not in ("arm",)][0]
+        for k, (flag, colour) in enumerate(((True, "#e45756"), (False, "#4c78a8"))):
+            r = rates[rates[col] == flag].set_index("arm").reindex(arms)
+            err = np.clip([r["ORR"] - r["ORR_low"], r["ORR_high"] - r["ORR"]], 0, None)
+            ax.bar(x + (k - 0.5) * 0.38, r["ORR"], width=0.38, yerr=err, capsize=3,
+                   color=colour, label=f"{col} = {flag}")
+        if col == "pmtor_high" and "sorafenib" in arms:
+            i = arms.index("sorafenib")
+            ax.plot([i - 0.19, i + 0.19], [REVIEW_SORAFENIB_PMTOR["high"],
+                                           REVIEW_SORAFENIB_PMTOR["low"]], "D",
+                    color="black", label="review (sorafenib by p-mTOR)")
+    ax.set_xticks(x, arms, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("objective response rate (%)")
+    ax.set_title("virtual HCC trial: ORR with 95 % Wilson intervals"
+                 + (f", by {by}" if by else ""), fontsize=9)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -266,6 +266,38 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trial(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ._plot import save_figure
+    from ._trial import trial, trial_claims
+
+    model = _load(args)
+    res = trial(model, args.arms or None, n=args.n, seed=args.seed, weeks=args.weeks,
+                **_batch(args))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_table(res.to_dataframe(), str(out / f"patients.{args.table_format}"))
+    rates = pd.concat([res.response_rates(by).assign(stratum=by or "all")
+                       for by in (None, "pmtor", "PTEN", "PIK3CA", "mTORC2_high")],
+                      ignore_index=True)
+    _write_table(rates, str(out / "response_rates.csv"))
+    _write_table(res.compare_with_review(), str(out / "review_comparison.csv"))
+    claims = trial_claims(res)
+    _write_table(claims, str(out / "claims.csv"))
+    for name, fig in (("waterfall", res.plot_waterfall()),
+                      ("response_rates", res.plot_response_rates()),
+                      ("response_rates_pmtor", res.plot_response_rates("pmtor")),
+                      ("response_rates_PTEN", res.plot_response_rates("PTEN"))):
+        save_figure(fig, out / name, formats=args.format)
+    with pd.option_context("display.width", 120):
+        print(res.response_rates()[["arm", "n", "ORR", "ORR_low", "ORR_high", "DCR"]]
+              .round(1).to_string(index=False))
+    for _, c in claims.iterrows():
+        print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['claim']}: {c['numbers']}")
+    return 0 if claims["passed"].all() else 1
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from ._catalogue import DRUGS, GENOTYPES
 
@@ -381,6 +413,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch(p)
     _add_outputs(p)
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("trial", help="virtual HCC cohort: biomarker-stratified in-silico trial "
+                       "of the review's regimens")
+    p.add_argument("--arms", nargs="+", metavar="REGIMEN",
+                   help="regimens (default all): " + ", ".join(
+                       ["everolimus", "temsirolimus", "sirolimus", "'everolimus + sorafenib'",
+                        "sorafenib", "vistusertib", "dactolisib"]))
+    p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
+    p.add_argument("--out", default="trial_out", help="output folder")
+    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    p.add_argument("--model", help=argparse.SUPPRESS)
+    _add_batch(p)
+    p.set_defaults(func=cmd_trial)
 
     p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
                        "parameters, genotypes, drugs")
