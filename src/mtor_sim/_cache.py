@@ -65,14 +65,22 @@ def load_cached(sbml: str) -> roadrunner.RoadRunner | None:
 def store_cached(sbml: str, r: roadrunner.RoadRunner) -> None:
     """Save a compiled model to the cache (atomically; errors only skip the cache)."""
     path = _entry(sbml)
-    if path is None:
-        return
+    if path is not None:
+        try:
+            _write_atomic(path, r.saveStateS())
+        except RuntimeError:
+            pass
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file; a cache that cannot be written is
+    skipped, because it only ever saves time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(r.saveStateS())
+        tmp.write_bytes(data)
         os.replace(tmp, path)
-    except (OSError, RuntimeError):
+    except OSError:
         pass
 
 
@@ -102,12 +110,8 @@ def store_parsed(text: str, suffix: str, parsed: object) -> None:
     import pickle
 
     path = _parsed_entry(text, suffix)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-    except (OSError, pickle.PicklingError):
-        pass
+    if path is not None:
+        try:
+            _write_atomic(path, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        except pickle.PicklingError:
+            pass

@@ -83,10 +83,10 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
     pd.DataFrame(rows).to_csv(table, index=False)
-    meta = {"model": model.name, "model_hash": model.hash, "seconds": seconds}
-    from . import __version__
+    from ._results import provenance
 
-    meta["package_version"] = __version__
+    meta = {**provenance(model, method="guarded steady states and cvode time courses"),
+            "seconds": seconds}
     (out / "claims.json").write_text(json.dumps(
         {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str))
     md = out / "report.md"
