@@ -9,17 +9,55 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import claims
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The public names, by the private module that defines them. They are imported on first
+# use (PEP 562), so that `import mtor_sim` stays cheap (pandas, scipy and the simulation
+# libraries load only when a verb needs them); the errors and catalogues are light and
+# load at once.
 from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
-from ._dose_response import Combination, DoseResponse, combination, dose_response
-from ._engine import simulate, steady_state
 from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
-from ._model import Model, bundled_model_path, load_model
-from ._results import SteadyState, TimeCourse
-from ._screen import KnockoutScreen, knockout_screen
-from ._sensitivity import Sensitivity, sensitivity
-from ._sweep import Sweep, iter_parts, sweep
-from ._trial import REGIMENS, Cohort, TrialResult, trial, trial_claims, virtual_cohort
+
+_LAZY = {
+    "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
+    "._engine": ("simulate", "steady_state"),
+    "._model": ("Model", "bundled_model_path", "load_model"),
+    "._results": ("SteadyState", "TimeCourse"),
+    "._screen": ("KnockoutScreen", "knockout_screen"),
+    "._sensitivity": ("Sensitivity", "sensitivity"),
+    "._sweep": ("Sweep", "iter_parts", "sweep"),
+    "._trial": ("REGIMENS", "Cohort", "TrialResult", "trial", "trial_claims",
+                "virtual_cohort"),
+}
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "claims":
+        value: Any = importlib.import_module(".claims", __name__)
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    else:
+        raise AttributeError(f"module 'mtor_sim' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from . import claims
+    from ._dose_response import Combination, DoseResponse, combination, dose_response
+    from ._engine import simulate, steady_state
+    from ._model import Model, bundled_model_path, load_model
+    from ._results import SteadyState, TimeCourse
+    from ._screen import KnockoutScreen, knockout_screen
+    from ._sensitivity import Sensitivity, sensitivity
+    from ._sweep import Sweep, iter_parts, sweep
+    from ._trial import REGIMENS, Cohort, TrialResult, trial, trial_claims, virtual_cohort
 
 __all__ = [
     "__version__",
