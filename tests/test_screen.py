@@ -96,3 +96,10 @@ def test_knockout_screen_on_reference_models(path: Path) -> None:
         row = t.loc[f"{n} KO"]
         if row["status"] == "ok" and n in m.readouts:
             assert abs(row[n]) < 1e-12
+
+
+def test_no_fold_changes_without_a_verified_baseline(varusai: ms.Model) -> None:
+    ko = ms.knockout_screen(varusai, nodes=list(varusai.nodes[:2]), interactions=[],
+                            progress=False)
+    assert ko.table["status"].iloc[0] == "unstable"
+    assert ko.log2_fold_change().isna().all().all()

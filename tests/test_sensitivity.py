@@ -98,3 +98,18 @@ def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
     kw.setdefault("parameters", ["PTEN_total", "GF"])
     with pytest.raises(err, match=match):
         ms.sensitivity(model, "pS6K1", progress=False, **kw)
+
+
+def test_step_is_not_undone_by_a_background_input(model: ms.Model) -> None:
+    """GF is both a parameter and an input: a background input must not erase the step."""
+    s = ms.sensitivity(model, "pS6K1", ["GF"], inputs={"GF": 0.3}, progress=False)
+    row = s.to_dataframe().iloc[0]
+    assert row["value"] == pytest.approx(0.3) and row["sensitivity"] > 0.01
+
+
+def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
+    s = ms.sensitivity(model, "pAKT_S473", ["PTEN_total", "GF"], method="sobol", n=8,
+                       genotype="PTEN_loss", progress=False)
+    lo, hi = s.settings["bounds"]["PTEN_total"]
+    pten = 0.1 * model.parameters["PTEN_total"]  # the preset's value, not the wild type's
+    assert lo == pytest.approx(pten / 2) and hi == pytest.approx(pten * 2)

@@ -182,3 +182,29 @@ def test_parameter_sweep_on_reference_models(path: Path) -> None:
                                         "solver_failed", "error"}
     at_default = sw.table["status"].iloc[1]
     assert at_default == ("unstable" if "varusai" in path.stem else "ok")
+
+
+def test_knockout_axis_takes_sbml_names() -> None:
+    m = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
+    name, sid = next(iter(m._layout.species_names.items()))
+    sw = ms.sweep(m, {"knockouts": [None, name]}, readouts=[sid], progress=False)
+    assert list(sw.table["knockouts"]) == ["none", sid]
+    assert sw.table[sid].iloc[1] == 0.0 or sw.table["status"].iloc[1] != "ok"
+
+
+def test_resume_on_another_backend_keeps_the_parts(model: ms.Model, tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    first = ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False, chunk_size=3)
+    again = ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False,
+                     backend="processes", n_workers=2)  # default chunks differ: parts kept
+    assert again.settings["resumed_points"] == 8
+    pd.testing.assert_frame_equal(first.table, again.table)
+    with pytest.raises(ms.MtorSimError, match="chunk_size=3"):
+        ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False, chunk_size=4)
+
+
+def test_model_hash_covers_drug_targets() -> None:
+    path = REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml"
+    plain = ms.load_model(path)
+    mapped = ms.load_model(path, targets={"mTORC1_FRB": [plain.parameters.index[0]]})
+    assert plain.hash != mapped.hash

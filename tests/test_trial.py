@@ -123,3 +123,22 @@ def test_trial_command(tmp_path) -> None:
     rates = pd.read_csv(out / "response_rates.csv")
     assert set(rates["stratum"]) == {"all", "pmtor", "PTEN", "PIK3CA", "mTORC2_high"}
     assert (out / "waterfall.png").stat().st_size > 10_000
+
+
+def test_subset_cohort_keeps_patient_identity(model: ms.Model, cohort: ms.Cohort) -> None:
+    sub = ms.Cohort(cohort.table[cohort.table["PTEN_loss"]].head(12).reset_index(drop=True),
+                    cohort.parameters, cohort.settings)
+    res = ms.trial(model, ["everolimus"], cohort=sub, progress=False)
+    assert set(res.table["patient"]) == set(sub.table["patient"])
+    assert res.table["PTEN_loss"].all()
+
+
+def test_empty_stratum_is_no_crash(model: ms.Model) -> None:
+    res = ms.trial(model, ["sorafenib", "everolimus", "vistusertib"], n=20,
+                   cohort=ms.virtual_cohort(model, 20, frequencies={"PTEN_loss": 1.0,
+                                                                    "mTORC2_high": 0.0}),
+                   progress=False)
+    claims = ms.trial_claims(res).set_index("claim")["passed"]
+    assert not claims["PTEN loss does worse on sorafenib"]  # no PTEN-intact patient
+    assert not claims["dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours"]
+    res.compare_with_review()

@@ -94,6 +94,7 @@ class Solver:
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
+        self.reference_tried = False
         self._lookups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
 
     def apply(self, values: Mapping[str, float]) -> None:
@@ -257,7 +258,8 @@ def solver_for(model: Model, pert: Perturbation) -> tuple[Solver, dict[str, floa
     """The solver for ``pert``'s clamp set, with its reference state ready, and the values."""
     values, clamped = resolve(model, pert)
     solver = model._solver(clamped)
-    if solver.warm_start and solver.reference is None:
+    if solver.warm_start and solver.reference is None and not solver.reference_tried:
+        solver.reference_tried = True  # once: a failed attempt must not be redone per call
         ref = solver.solve({}, tol=STEADY_TOL, presimulate=PRESIM_T)
         if ref.status == "ok":
             solver.reference = ref.species.copy()

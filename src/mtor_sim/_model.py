@@ -73,7 +73,9 @@ class Model:
         self.path = path
         self._targets = dict(targets or {})
         self._runners: dict[frozenset[str], Any] = {}
-        self.hash = hashlib.sha256(sbml.encode()).hexdigest()[:16]
+        # the hash identifies what a result was computed with: the SBML and drug targets
+        key = sbml + repr(sorted(self._targets.items()))
+        self.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
 
     # -- names ---------------------------------------------------------------------
     @property

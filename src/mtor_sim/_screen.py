@@ -59,8 +59,9 @@ class KnockoutScreen:
     def log2_fold_change(self) -> pd.DataFrame:
         """log2(readout / baseline) per target (rows) and readout (columns).
 
-        NaN where the condition did not reach a verified steady state, or where the
-        baseline readout is zero.
+        NaN where the condition (or the baseline) did not reach a verified steady state;
+        -inf where a readout falls to zero (a knocked-out protein's fraction), +inf where
+        it rises from a zero baseline.
         """
         t = self.table[self.table["kind"] != BASELINE].set_index("target")
         values = t[list(self.readouts)].astype(float)
@@ -70,6 +71,8 @@ class KnockoutScreen:
         lfc[~np.isfinite(lfc) & np.isfinite(values.to_numpy()) & (values.to_numpy() <= 0)
             & (base > 0)] = -np.inf
         lfc[(t["status"] != "ok").to_numpy()] = np.nan
+        if (self.table.loc[self.table["kind"] == BASELINE, "status"] != "ok").any():
+            lfc[:] = np.nan  # no verified baseline: no fold change is meaningful
         return pd.DataFrame(lfc, index=values.index, columns=values.columns)
 
     def top(self, readout: str, n: int = 10) -> pd.DataFrame:

@@ -158,10 +158,14 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
                                                "background": base.as_dict(), **info, **meta})
 
 
-def _with(base: Perturbation, values: Mapping[str, float]) -> Perturbation:
+def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Perturbation:
+    """``base`` with parameters set to ``values``. A background input that targets one of
+    them is dropped: inputs are applied after parameters and would undo the step."""
     params = dict(base.parameters) | dict(values)
+    targets = model._layout.inputs
+    inputs = tuple((k, v) for k, v in base.inputs if targets[k] not in values)
     return Perturbation(base.genotype, base.drugs, base.knockouts, base.cut,
-                        tuple(sorted(params.items())), base.inputs)
+                        tuple(sorted(params.items())), inputs)
 
 
 def _local(model: Model, base: Perturbation, params: list[str], current: dict[str, float],
@@ -174,7 +178,7 @@ def _local(model: Model, base: Perturbation, params: list[str], current: dict[st
     perts = [((("parameter", ""), ("step", 0.0)), base)]
     for p in params:
         for s in (1 + h, 1 - h):
-            perts.append(((("parameter", p), ("step", s)), _with(base, {p: at[p] * s})))
+            perts.append(((("parameter", p), ("step", s)), _with(model, base, {p: at[p] * s})))
     store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
                               spec={"sensitivity": "local", "h": h, "params": params,
                                     "background": base.as_dict()},
@@ -198,6 +202,10 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
            reads: tuple[str, ...], n: int, factor: float,
            bounds: dict[str, tuple[float, float]], seed: int,
            run: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from ._perturb import resolve
+
+    resolved, _ = resolve(model, base)  # centre on the values the background really gives
+    current = {p: resolved.get(p, current[p]) for p in params}
     try:
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import sobol as sobol_sample
@@ -226,7 +234,7 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
         warnings.simplefilter("ignore", UserWarning)
         x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     x[:, logs] = np.exp(x[:, logs])
-    perts = [((("sample", i),), _with(base, dict(zip(params, map(float, row), strict=True))))
+    perts = [((("sample", i),), _with(model, base, dict(zip(params, map(float, row), strict=True))))
              for i, row in enumerate(x)]
     store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
                               spec={"sensitivity": "sobol", "n": n, "seed": seed,
@@ -235,8 +243,10 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
     t = store.read()
     step = len(params) + 2
     ok_block = (t["status"] == "ok").to_numpy().reshape(-1, step).all(axis=1)
-    # A failed point invalidates its whole Saltelli block; dropping whole blocks keeps the
-    # estimators unbiased (the base samples are independent).
+    # A failed point invalidates its whole Saltelli block, so whole blocks are dropped. The
+    # indices are then those of the parameter region where steady states exist; if failures
+    # depend on the parameters that region is not the full box, which the settings record
+    # (n_failed, blocks_used) and the plot title shows.
     keep = np.repeat(ok_block, step)
     rows = []
     n_ok = int(ok_block.sum())

@@ -59,7 +59,8 @@ def evaluate(model: Model, pert: Perturbation, readouts: Sequence[str],
     if time_point is None:
         solver, values = solver_for(model, pert)
         res = solver.solve(values, tol=STEADY_TOL, presimulate=PRESIM_T)
-        out = [res.readouts[k] if kind == "r" else (res.species[k] if k >= 0 else 0.0)
+        species = res.species if res.status != "not_reached" else res.species * math.nan
+        out = [res.readouts[k] if kind == "r" else (species[k] if k >= 0 else 0.0)
                for kind, k in solver.lookup(readouts)]
         return out, res.status, ("" if res.status == "ok" else res.message), res.max_rate
     tc = time_course_of(model, pert, t_end=time_point, n_points=2, species=True)
@@ -120,6 +121,7 @@ class _Store:
         self.spec = dict(spec)
         self.fingerprint = _fingerprint(spec)
         self._memory: dict[int, pd.DataFrame] = {}
+        self.previous_chunk_size: int | None = None  # of the parts already on disk
         if self.path is None:
             return
         self.path.mkdir(parents=True, exist_ok=True)
@@ -137,10 +139,17 @@ class _Store:
             if not resume:
                 for part in self.path.glob("part-*.parquet"):
                     part.unlink()
+            elif any(self.path.glob("part-*.parquet")):
+                self.previous_chunk_size = old.get("chunk_size")
         for stale in self.path.glob("part-*.tmp*"):  # left by a run killed mid-write
             stale.unlink(missing_ok=True)
-        manifest.write_text(json.dumps({"fingerprint": self.fingerprint, "spec": self.spec},
-                                       indent=2, default=str))
+
+    def start(self, chunk_size: int) -> None:
+        """Record the run (and how its points are cut into parts) in the manifest."""
+        if self.path is not None:
+            (self.path / MANIFEST).write_text(json.dumps(
+                {"fingerprint": self.fingerprint, "chunk_size": chunk_size, "spec": self.spec},
+                indent=2, default=str))
 
     def _part(self, chunk: int) -> Path:
         assert self.path is not None
@@ -195,15 +204,24 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     workers = n_workers or os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"`n_workers` must be a positive integer, got {n_workers!r}")
-    if chunk_size is None:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker
-        # keep the cores busy to the end (the last chunk runs alone)
+    auto = chunk_size is None
+    if auto:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker keep the cores
+        # busy to the end (the last chunk runs alone); serial parts of 500 points lose
+        # little work when a run is killed
         chunk_size = max(1, min(2000, math.ceil(n / (16 * workers)))) if backend != "serial" \
-            else max(1, min(2000, n))
+            else max(1, min(500, n))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
     full_spec = {"model_hash": model.hash, "readouts": list(readouts), "time": time_point,
-                 "n": n, "chunk_size": chunk_size, **(spec or {})}
+                 "n": n, **(spec or {})}
     store = _Store(out, full_spec, resume=resume)
+    previous = store.previous_chunk_size
+    if previous is not None and previous != chunk_size:
+        if not auto:
+            raise MtorSimError(f"{str(out)!r} holds parts of {previous} points; resume with "
+                               f"chunk_size={previous} (or leave it unset), or use a new folder")
+        chunk_size = previous  # resume on another backend or machine: keep the parts' cut
+    store.start(chunk_size)
     todo = [c for c in _chunks(n, chunk_size) if not store.done(c[0])]
     skipped = n - sum(hi - lo for _, lo, hi in todo)
     from tqdm.auto import tqdm
@@ -318,10 +336,14 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         items = tuple(tuple(v) if isinstance(v, list | tuple) else v for v in values)
         if not items:
             raise ValueError(f"sweep axis {name!r} has no values")
+        checked = []
         for v in items:  # validate every value once, here, not per point
             group = [] if v is None else ([v] if isinstance(v, str) else list(v))
-            make_perturbation(model, **{name: group})
-        return _Axis(name, name, items)
+            pert = make_perturbation(model, **{name: group})
+            if name == "knockouts" and v is not None:  # SBML names -> species ids
+                v = pert.knockouts[0] if isinstance(v, str) else tuple(pert.knockouts)
+            checked.append(v)
+        return _Axis(name, name, tuple(checked))
     if name in model.drugs:
         kind = "drug"
     elif name in model.inputs:

@@ -128,11 +128,16 @@ class Cohort:
     def __len__(self) -> int:
         return len(self.table)
 
+    @property
+    def alterations(self) -> tuple[str, ...]:
+        """The genotype presets drawn for this cohort (boolean columns of ``table``)."""
+        return tuple(self.settings.get("frequencies", FREQUENCIES))
+
     def perturbation(self, model: Model, i: int, drugs: Mapping[str, float] | None = None
                      ) -> Perturbation:
         """Patient ``i``'s perturbation: its genotype presets, then its parameter values."""
         row = self.table.iloc[i]
-        genos = [g for g in FREQUENCIES if row[g]]
+        genos = [g for g in self.alterations if row[g]]
         base = make_perturbation(model, genotype=genos)
         values, _ = resolve(model, base)
         defaults = model._layout.parameters
@@ -164,7 +169,7 @@ def virtual_cohort(model: Model, n: int, *, seed: int = 0,
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"`n` (patients) must be a positive integer, got {n!r}")
-    freqs = dict(FREQUENCIES if frequencies is None else frequencies)
+    freqs = {**FREQUENCIES, **(frequencies or {})}  # unlisted alterations keep the default
     for g, f in freqs.items():
         check_name(g, GENOTYPES, kind="genotype")
         if not 0 <= check_nonnegative(f, name=f"frequencies[{g!r}]") <= 1:
@@ -175,17 +180,17 @@ def virtual_cohort(model: Model, n: int, *, seed: int = 0,
     rng = np.random.default_rng(seed)
     expression, kinetic = _varied(model)
     data: dict[str, Any] = {"patient": np.arange(n)}
-    for g in FREQUENCIES:  # fixed order, so a seed always means the same cohort
-        data[g] = rng.random(n) < freqs.get(g, 0.0)
+    for g in freqs:  # the defaults' order first, so a seed always means the same cohort
+        data[g] = rng.random(n) < freqs[g]
     data["growth_scale"] = np.exp(rng.normal(0.0, sig["growth_sigma"], n))
     for p in expression:
         data[p] = np.exp(rng.normal(0.0, sig["expression_sigma"], n))
     for p in kinetic:
         data[p] = np.exp(rng.normal(0.0, sig["kinetic_sigma"], n))
     table = pd.DataFrame(data)
-    flags = table[list(FREQUENCIES)].to_numpy()
-    table.insert(1 + len(FREQUENCIES), "genotype",
-                 [" + ".join(g for g, f in zip(FREQUENCIES, row, strict=True) if f) or "WT"
+    flags = table[list(freqs)].to_numpy()
+    table.insert(1 + len(freqs), "genotype",
+                 [" + ".join(g for g, f in zip(freqs, row, strict=True) if f) or "WT"
                   for row in flags])
     return Cohort(table, tuple(expression + kinetic),
                   {"n": n, "seed": seed, "frequencies": freqs, **sig})
@@ -250,6 +255,8 @@ class TrialResult:
         if "sorafenib" in self.arms:
             strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"])
             for flag, label in ((True, "high"), (False, "low")):
+                if ("sorafenib", flag) not in strata.index:
+                    continue  # an empty stratum has no rate
                 r = strata.loc[("sorafenib", flag)]
                 rows.append({"comparison": f"ORR, sorafenib, p-mTOR {label}",
                              "review": REVIEW_SORAFENIB_PMTOR[label], "simulated": r["ORR"],
@@ -347,13 +354,13 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
     cohort = cohort or virtual_cohort(model, n, seed=seed)
     names = ["untreated", *arm_map]
     perts = []
-    for i in range(len(cohort)):
+    for i, patient in enumerate(cohort.table["patient"]):
         base = cohort.perturbation(model, i)
         for a in names:
             drugs = arm_map.get(a, {})
             pert = Perturbation(base.genotype, tuple(sorted(drugs.items())), base.knockouts,
                                 base.cut, base.parameters, base.inputs)
-            perts.append(((("patient", i), ("arm", a)), pert))
+            perts.append(((("patient", int(patient)), ("arm", a)), pert))
     spec = {"trial": names, "arms": arm_map, "cohort": cohort.settings, "weeks": weeks,
             "turnover": turnover}
     store, stats = run_conditions(model, conditions_from(perts), len(perts), READOUTS,
@@ -409,7 +416,7 @@ def _outcomes(raw: pd.DataFrame, cohort: Cohort, arms: dict[str, dict[str, float
             "arm": arm, "patient": t.index.to_numpy(),
             "genotype": pt.loc[t.index, "genotype"].to_numpy(),
             "pmtor_high": (activity.loc[t.index] > cutoff).to_numpy(),
-            **{g: pt.loc[t.index, g].to_numpy() for g in FREQUENCIES},
+            **{g: pt.loc[t.index, g].to_numpy() for g in cohort.alterations},
             "mTORC1_activity_untreated": activity.loc[t.index].to_numpy(),
             "growth_rate_untreated": r0, "growth_rate_treated": r1,
             "volume_ratio": ratio, "diameter_change": change,
@@ -433,15 +440,21 @@ def trial_claims(result: TrialResult) -> pd.DataFrame:
         c, e, s = (rates[a] for a in ("everolimus + sorafenib", "everolimus", "sorafenib"))
         add("everolimus + sorafenib above either monotherapy", c > e and c > s,
             f"ORR {c:.1f} % vs everolimus {e:.1f} %, sorafenib {s:.1f} %")
+    def orr(by: str, col: str, arm: str, flag: bool) -> float:
+        if col not in result.table.columns:
+            return math.nan
+        r = result.response_rates(by).set_index(["arm", col])
+        return float(r.loc[(arm, flag), "ORR"]) if (arm, flag) in r.index else math.nan
+
     if "sorafenib" in rates.index:
         for by, col, worse in (("pmtor", "pmtor_high", "p-mTOR high"),
                                ("PTEN", "PTEN_loss", "PTEN loss")):
-            r = result.response_rates(by).set_index(["arm", col])
-            hi, lo = r.loc[("sorafenib", True), "ORR"], r.loc[("sorafenib", False), "ORR"]
-            add(f"{worse} does worse on sorafenib", hi < lo, f"ORR {hi:.1f} % vs {lo:.1f} %")
+            hi, lo = orr(by, col, "sorafenib", True), orr(by, col, "sorafenib", False)
+            add(f"{worse} does worse on sorafenib", hi < lo,  # False if a stratum is empty
+                f"ORR {hi:.1f} % vs {lo:.1f} %")
     if {"vistusertib", "everolimus"} <= set(rates.index):
-        r = result.response_rates("mTORC2_high").set_index(["arm", "mTORC2_high"])
-        v, e = r.loc[("vistusertib", True), "ORR"], r.loc[("everolimus", True), "ORR"]
+        v = orr("mTORC2_high", "mTORC2_high", "vistusertib", True)
+        e = orr("mTORC2_high", "mTORC2_high", "everolimus", True)
         add("dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours", v > e,
             f"ORR {v:.1f} % vs {e:.1f} %")
     return pd.DataFrame(rows)
