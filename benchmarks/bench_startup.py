@@ -22,8 +22,12 @@ def in_fresh_process(code: str, env: dict[str, str] | None = None) -> float:
 
 
 IMPORT = "import time; t = time.perf_counter(); import mtor_sim; print(time.perf_counter() - t)"
-LOAD = ("import mtor_sim as ms, time; t = time.perf_counter(); m = ms.load_model(); "
-        "m._runner(); print(time.perf_counter() - t)")
+# the model load itself: the libraries it needs (pandas, libroadrunner) imported first
+LOAD = ("import mtor_sim as ms, pandas, roadrunner, time; t = time.perf_counter(); "
+        "m = ms.load_model(); m._runner(); print(time.perf_counter() - t)")
+# what a user waits for in a fresh process: import, first use of a verb's libraries, load
+FIRST = ("import time; t = time.perf_counter(); import mtor_sim as ms; m = ms.load_model(); "
+         "m._runner(); print(time.perf_counter() - t)")
 
 
 def main() -> None:
@@ -33,12 +37,15 @@ def main() -> None:
         cold = in_fresh_process(LOAD, {"MTOR_SIM_CACHE": "off"})
         in_fresh_process(LOAD, {"MTOR_SIM_CACHE": cache})  # fills the cache
         warm = sorted(in_fresh_process(LOAD, {"MTOR_SIM_CACHE": cache}) for _ in range(reps))
+        first = sorted(in_fresh_process(FIRST, {"MTOR_SIM_CACHE": cache}) for _ in range(reps))
     rows = [
         ("import mtor_sim (median, fresh process)", f"{imports[len(imports) // 2]:.2f} s",
          "< 0.5 s"),
         ("load_model() + compile, no cache", f"{cold:.2f} s", "baseline; < 0.5 s"),
         ("load_model() + compiled-model cache", f"{warm[len(warm) // 2]:.3f} s", "<< 0.1 s"),
         ("  speed-up", f"{cold / warm[len(warm) // 2]:.0f}x", "-"),
+        ("import + load_model() + runner, fresh process", f"{first[len(first) // 2]:.2f} s",
+         "< 0.5 s (load_model)"),
     ]
     if not QUICK:
         with tempfile.TemporaryDirectory() as out:
