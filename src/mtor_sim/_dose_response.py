@@ -151,11 +151,13 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
         y = np.asarray(values)
         ok = np.isfinite(y) & (np.asarray(statuses) == "ok")  # fit verified points only
         fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else _no_fit(int(ok.sum()))
+    from ._engine import ATOL, RTOL, steady_provenance
     from ._results import provenance
 
+    meta = steady_provenance(model) if time is None else provenance(
+        model, method="cvode time course from the drug-free steady state", rtol=RTOL, atol=ATOL)
     settings = {"time": time, "perturbation": perturbation, "background_drugs": background,
-                **provenance(model, method="guarded steady state" if time is None
-                             else "cvode time course")}
+                **meta}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 
@@ -218,7 +220,7 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
     is NaN in ``response``; ``settings["status"]`` holds every pair's status.
     """
-    from ._results import provenance
+    from ._engine import steady_provenance
 
     if len(drugs) != 2:
         raise ValueError(f"`drugs` must name two drugs, got {drugs!r}")
@@ -244,4 +246,4 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
                        frame(bliss_excess(effect)), frame(hsa_excess(effect)),
                        {"perturbation": perturbation, "background_drugs": background,
                         "status": frame(status),
-                        **provenance(model, method="guarded steady state")})
+                        **steady_provenance(model)})

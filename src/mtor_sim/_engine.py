@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._model import Model
 
-__all__ = ["steady_state", "simulate", "compile_runner", "steady_state_of"]
+__all__ = ["steady_state", "simulate", "compile_runner", "steady_state_of",
+           "steady_provenance"]
 
 #: Defaults of the steady-state search.
 STEADY_TOL = 1e-8          # max |dx/dt| (per minute) accepted as steady
@@ -271,6 +272,13 @@ def solve_point(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
     """Guarded steady state of one already-validated perturbation, as arrays."""
     solver, values = solver_for(model, pert)
     return solver.solve(values, tol=tol, presimulate=presimulate)
+
+
+def steady_provenance(model: Model) -> dict:
+    """Provenance of results made of guarded steady states at the default settings."""
+    return provenance(model, method="guarded steady state (warm-started nleq2 on the bundled "
+                      "model; presimulation + nleq2, then long integration, as fallbacks)",
+                      tol=STEADY_TOL, rtol=RTOL, atol=ATOL, presimulation_min=PRESIM_T)
 
 
 def steady_state_of(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,

@@ -153,8 +153,8 @@ def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *
     store, stats = run_conditions(model, conditions_from(perts), len(perts), reads,
                                   backend=backend, n_workers=n_workers, scheduler=scheduler,
                                   out=out, spec=spec, progress=progress, desc="knockouts")
-    from ._results import provenance
+    from ._engine import steady_provenance
 
     settings = {"pairs": pairs, "background": base.as_dict(), "n_conditions": len(perts),
-                **provenance(model), **stats}
+                **steady_provenance(model), **stats}
     return KnockoutScreen(store.read(), reads, base.label(), model.name, settings)

@@ -524,8 +524,6 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     >>> len(sw.table)
     4
     """
-    from . import __version__
-
     if not isinstance(space, Mapping) or not space:
         raise ValueError(f"`space` must be a non-empty mapping of name -> values, got {space!r}")
     check_name(method, ("grid", "lhs"), kind="sweep method")
@@ -585,12 +583,10 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
                                   n_workers=n_workers, scheduler=scheduler,
                                   chunk_size=chunk_size, out=out, resume=resume, spec=spec,
                                   progress=progress, desc="sweep")
+    from ._engine import steady_provenance
+
     settings = {**spec, "kinds": {k: a.kind for k, a in axes.items()},
-                "readouts": list(reads), "time": time, "package_version": __version__,
-                "model": model.name, "model_hash": model.hash,
-                "solver": {"steady_state": "presimulation + nleq2, guarded", "tol": STEADY_TOL,
-                           "presimulation_min": PRESIM_T, "rtol": 1e-8, "atol": 1e-12},
-                **stats}
+                "readouts": list(reads), "time": time, **steady_provenance(model), **stats}
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
