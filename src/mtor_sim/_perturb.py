@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._catalogue import DRUGS, GENOTYPES, occupancy
@@ -32,9 +32,12 @@ class Perturbation:
                 "knockouts": list(self.knockouts), "cut": list(self.cut),
                 "parameters": dict(self.parameters), "inputs": dict(self.inputs)}
 
+    def with_drugs(self, drugs: Mapping[str, float]) -> Perturbation:
+        """The same perturbation with ``drugs`` (already validated) instead of its own."""
+        return replace(self, drugs=tuple(sorted(drugs.items())))
+
     def without_drugs(self) -> Perturbation:
-        return Perturbation(self.genotype, (), self.knockouts, self.cut, self.parameters,
-                            self.inputs)
+        return self.with_drugs({})
 
     def label(self) -> str:
         """Short human-readable description, e.g. ``PTEN_loss + everolimus 10 nM``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,9 +137,9 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     current = {**model.parameters.to_dict(), **dict(base.parameters)}
     run = {"backend": backend, "n_workers": n_workers, "scheduler": scheduler, "out": out,
            "progress": progress}
-    from ._results import provenance
+    from ._engine import steady_provenance
 
-    meta = provenance(model, method="presimulation + nleq2, guarded")
+    meta = steady_provenance(model)
     if method == "local":
         h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
         if h >= 0.5:
@@ -164,8 +164,7 @@ def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Pert
     params = dict(base.parameters) | dict(values)
     targets = model._layout.inputs
     inputs = tuple((k, v) for k, v in base.inputs if targets[k] not in values)
-    return Perturbation(base.genotype, base.drugs, base.knockouts, base.cut,
-                        tuple(sorted(params.items())), inputs)
+    return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs)
 
 
 def _local(model: Model, base: Perturbation, params: list[str], current: dict[str, float],

@@ -357,9 +357,7 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
     for i, patient in enumerate(cohort.table["patient"]):
         base = cohort.perturbation(model, i)
         for a in names:
-            drugs = arm_map.get(a, {})
-            pert = Perturbation(base.genotype, tuple(sorted(drugs.items())), base.knockouts,
-                                base.cut, base.parameters, base.inputs)
+            pert = base.with_drugs(arm_map.get(a, {}))
             perts.append(((("patient", int(patient)), ("arm", a)), pert))
     spec = {"trial": names, "arms": arm_map, "cohort": cohort.settings, "weeks": weeks,
             "turnover": turnover}
@@ -368,11 +366,10 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
                                   out=out, spec=spec, progress=progress, desc="trial")
     raw = store.read()
     table = _outcomes(raw, cohort, arm_map, turnover, weeks)
-    from ._results import provenance
+    from ._engine import steady_provenance
 
     settings = {**spec, "doubling_days": DOUBLING_DAYS, "pmtor_high_fraction":
-                PMTOR_HIGH_FRACTION, **provenance(model, method="guarded steady state"),
-                **stats}
+                PMTOR_HIGH_FRACTION, **steady_provenance(model), **stats}
     return TrialResult(table, arm_map, cohort, settings)
 
 

@@ -75,10 +75,11 @@ def _axis(text: str) -> tuple[str, list]:
 
 
 def _perturbation(args: argparse.Namespace) -> dict:
+    """The perturbation keywords the user gave (options left out are not passed)."""
     genos = [g for text in args.genotype for g in _genotype(text)]
-    return {"genotype": genos or None, "drugs": dict(args.drug) or None,
-            "knockouts": args.knockout or None, "cut": args.cut or None,
-            "parameters": dict(args.param) or None, "inputs": dict(args.input) or None}
+    given = {"genotype": genos, "drugs": dict(args.drug), "knockouts": args.knockout,
+             "cut": args.cut, "parameters": dict(args.param), "inputs": dict(args.input)}
+    return {k: v for k, v in given.items() if v}
 
 
 def _write_table(df, path: str | None, fmt: str | None = None) -> None:
@@ -190,11 +191,11 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
 
     model = _load(args)
     pert = _perturbation(args)
-    pert.pop("genotype")
+    pert.pop("genotype", None)  # each -g is a curve of its own here
     curves = [_genotype(g) for g in args.genotype] or [["WT"]]
     dr = dose_response(model, args.drug_name, args.doses, args.readout, time=args.time,
                        genotypes=[c[0] if len(c) == 1 else c for c in curves],
-                       **{k: v for k, v in pert.items() if v is not None})
+                       **pert)
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
     _write_table(dr.to_dataframe(), args.out)
@@ -208,7 +209,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
     from ._dose_response import combination
 
     model = _load(args)
-    pert = {k: v for k, v in _perturbation(args).items() if v is not None}
+    pert = _perturbation(args)
     cm = combination(model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b,
                      args.readout, **pert)
     _write_table(cm.to_dataframe(), args.out)
@@ -230,7 +231,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     sw = sweep(model, space, args.readout or None, method="lhs" if args.lhs else "grid",
                n=args.n if args.lhs else None, seed=args.seed, log=args.log or False,
                time=args.time, **_batch(args),
-               **{k: v for k, v in _perturbation(args).items() if v is not None})
+               **_perturbation(args))
     print(f"{len(sw.table)} points, {sw.n_failed} not at a verified steady state; "
           f"{sw.settings['seconds']:.1f} s", file=sys.stderr)
     _write_table(sw.to_dataframe(), args.out)
@@ -245,7 +246,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
     model = _load(args)
     ko = knockout_screen(model, args.readout or None, nodes=args.nodes,
                          interactions=args.interactions, pairs=args.pairs, **_batch(args),
-                         **{k: v for k, v in _perturbation(args).items() if v is not None})
+                         **_perturbation(args))
     _write_table(ko.to_dataframe(), args.out)
     _save_plot(ko.plot(), args.plot)
     failed = int((ko.table["status"] != "ok").sum())
@@ -260,7 +261,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     model = _load(args)
     s = sensitivity(model, args.readout, args.param_names or None, method=args.method,
                     n=args.n, factor=args.factor, seed=args.seed, **_batch(args),
-                    **{k: v for k, v in _perturbation(args).items() if v is not None})
+                    **_perturbation(args))
     _write_table(s.to_dataframe("all"), args.out)
     _save_plot(s.plot(), args.plot)
     return 0
