@@ -11,6 +11,7 @@ refuses to mix results.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -93,7 +94,23 @@ def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Seque
     """Evaluate a chunk in a worker; with ``part``, write it there and return its size
     (the parent then has nothing to unpickle or write, and keeps its core for workers)."""
     cached = _WORKER_MODELS.setdefault(model.hash, model)
-    frame = _chunk_frame(cached, conditions, readouts, time_point)
+    return _deliver(_chunk_frame(cached, conditions, readouts, time_point), part)
+
+
+#: Jobs of the running process pools, by token. Forked workers inherit this table with
+#: the model (compiled, its reference state solved) and the chunk builder, so a task is
+#: four numbers: the parent neither builds nor pickles conditions and keeps its core free.
+_FORK_JOBS: dict[int, tuple[Model, Callable[[int, int], list[Condition]], Sequence[str],
+                            float | None]] = {}
+
+
+def _forked_chunk(token: int, lo: int, hi: int, part: str | None) -> pd.DataFrame | int:
+    """Build and evaluate points ``lo:hi`` of an inherited job in a forked worker."""
+    model, make, readouts, time_point = _FORK_JOBS[token]
+    return _deliver(_chunk_frame(model, make(lo, hi), readouts, time_point), part)
+
+
+def _deliver(frame: pd.DataFrame, part: str | None) -> pd.DataFrame | int:
     if part is None:
         return frame
     write_part(frame, Path(part))
@@ -252,29 +269,44 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
 
     # fork where the platform has it: workers start at once and need no importable
     # __main__ (scripts without a main guard, stdin, notebooks); spawn elsewhere.
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: dict[Any, tuple[int, int, int]] = {}
-        queue = iter(todo)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    token = id(store)
+    if fork:  # registered before the pool forks its workers, which inherit it
+        _FORK_JOBS[token] = (model, make, readouts, time_point)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
+                        token if fork else None)
+    finally:
+        _FORK_JOBS.pop(token, None)
 
-        def submit() -> None:
-            item = next(queue, None)
-            if item is not None:
-                k, lo, hi = item
+
+def _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
+                token) -> None:
+    pending: dict[Any, tuple[int, int, int]] = {}
+    queue = iter(todo)
+
+    def submit() -> None:
+        item = next(queue, None)
+        if item is not None:
+            k, lo, hi = item
+            if token is not None:
+                fut = pool.submit(_forked_chunk, token, lo, hi, store.part_path(k))
+            else:
                 fut = pool.submit(_worker_chunk, model, make(lo, hi), readouts, time_point,
                                   store.part_path(k))
-                pending[fut] = item
+            pending[fut] = item
 
-        for _ in range(2 * workers):  # bounded queue: conditions are built as they are needed
+    for _ in range(2 * workers):  # bounded queue: conditions are built as they are needed
+        submit()
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            k, lo, hi = pending.pop(fut)
+            store.collect(k, fut.result())
+            bar.update(hi - lo)
             submit()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                k, lo, hi = pending.pop(fut)
-                store.collect(k, fut.result())
-                bar.update(hi - lo)
-                submit()
 
 
 def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, scheduler) -> None:
@@ -564,14 +596,20 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     n_lhs = sample.shape[0] if sample is not None else (n if method == "lhs" else 1)
     total = n_cat * n_lhs
 
+    # categorical combinations in C order (the last axis fastest), and the sample as
+    # Python floats: a point is then dict look-ups, not numpy indexing
+    combos = [dict(zip((a.name for a in cat), combo, strict=True))
+              for combo in itertools.product(*(a.values for a in cat))]
+    rows = sample.tolist() if sample is not None else None
+    cont_names = [a.name for a in cont]
+
     def make(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
         for i in range(lo, hi):
             j, k = divmod(i, n_cat)  # LHS row j, categorical combination k
-            idx = np.unravel_index(k, shape) if shape else ()
-            setting = {a.name: a.values[t] for a, t in zip(cat, idx, strict=True)}
-            if sample is not None:
-                setting.update({a.name: float(sample[j, c]) for c, a in enumerate(cont)})
+            setting = dict(combos[k])
+            if rows is not None:
+                setting.update(zip(cont_names, rows[j], strict=True))
             labels = tuple((nm, _label(setting[nm])) for nm in axes)
             out_.append(Condition(i, labels, _perturbation_at(base, setting, axes)))
         return out_
