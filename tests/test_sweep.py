@@ -86,6 +86,22 @@ def test_latin_hypercube_crossed_with_genotypes(model: ms.Model) -> None:
         t.groupby("genotype")["GF"].apply(sorted).iloc[1]
 
 
+def test_latin_hypercube_rows_survive_any_chunking(model: ms.Model) -> None:
+    """Point i takes sample row i // n_genotypes, whatever the chunk boundaries."""
+    from scipy.stats import qmc
+
+    space = {"GF": (0.1, 1.0), "everolimus": (0.1, 100.0), "genotype": ["WT", "PTEN_loss"]}
+    unit = qmc.LatinHypercube(d=2, seed=3).random(7)
+    want_gf = 0.1 + unit[:, 0] * 0.9
+    want_evr = np.exp(np.log(0.1) + unit[:, 1] * (np.log(100.0) - np.log(0.1)))
+    for chunk in (1, 3, 5, 14):
+        t = ms.sweep(model, space, method="lhs", n=7, seed=3, log=["everolimus"],
+                     readouts=["pS6K1"], chunk_size=chunk, progress=False).table
+        assert_allclose(t["GF"], np.repeat(want_gf, 2), rtol=1e-12)
+        assert_allclose(t["everolimus"], np.repeat(want_evr, 2), rtol=1e-12)
+        assert list(t["genotype"]) == ["WT", "PTEN_loss"] * 7
+
+
 def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:
     space = {"PTEN_total": [0.3, 1.0], "GF": [0.2, 0.6, 1.0], "sorafenib": [0.0, 3000.0]}
     kw = {"readouts": ["pAKT_S473", "pERK", "proliferation"], "progress": False}

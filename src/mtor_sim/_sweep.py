@@ -596,20 +596,22 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     n_lhs = sample.shape[0] if sample is not None else (n if method == "lhs" else 1)
     total = n_cat * n_lhs
 
-    # categorical combinations in C order (the last axis fastest), and the sample as
-    # Python floats: a point is then dict look-ups, not numpy indexing
+    # categorical combinations in C order (the last axis fastest); a chunk's rows of the
+    # sample become Python floats once per chunk (the whole sample as lists would take
+    # ~150 bytes a point in the parent and in every worker)
     combos = [dict(zip((a.name for a in cat), combo, strict=True))
               for combo in itertools.product(*(a.values for a in cat))]
-    rows = sample.tolist() if sample is not None else None
     cont_names = [a.name for a in cont]
 
     def make(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
+        first = lo // n_cat
+        rows = sample[first:(hi - 1) // n_cat + 1].tolist() if sample is not None else None
         for i in range(lo, hi):
             j, k = divmod(i, n_cat)  # LHS row j, categorical combination k
             setting = dict(combos[k])
             if rows is not None:
-                setting.update(zip(cont_names, rows[j], strict=True))
+                setting.update(zip(cont_names, rows[j - first], strict=True))
             labels = tuple((nm, _label(setting[nm])) for nm in axes)
             out_.append(Condition(i, labels, _perturbation_at(base, setting, axes)))
         return out_
