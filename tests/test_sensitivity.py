@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ model ishigami
   J1: -> X; 20 + sin(ua - pi) + 7 * sin(ub - pi)^2 + 0.1 * (uc - pi)^4 * sin(ua - pi)
   J2: X -> ; X
   ua = 1; ub = 1; uc = 1; X = 0
+end
+"""
+
+
+# Steady state X* = k_in / (1 - a) for a < 1; for a > 1, X grows without bound.
+GROWTH = """
+model growth
+  J1: -> X; k_in + a * X
+  J2: X -> ; X
+  k_in = 1; a = 0.5; X = 0
 end
 """
 
@@ -62,6 +73,19 @@ def test_sobol_is_seeded(tmp_path: Path) -> None:
     assert a.settings["seed"] == 5 and a.settings["n_points"] == 64 * 4
     # log-uniform ranges of equal width: the two parameters matter equally
     assert_allclose(a.table["ST"].iloc[0], a.table["ST"].iloc[1], rtol=0.3)
+
+
+def test_sobol_warns_when_blocks_are_dropped(tmp_path: Path) -> None:
+    m = _load(tmp_path, GROWTH, "growth")
+    kw = {"method": "sobol", "n": 32, "progress": False,
+          "bounds": {"k_in": (1.0, 2.0), "a": (0.0, 1.5)}}
+    with pytest.warns(RuntimeWarning, match=r"of 32 Sobol blocks were dropped: \d+ points"):
+        s = ms.sensitivity(m, "X", ["k_in", "a"], **kw)
+    assert 0 < s.settings["n_failed"] and 2 <= s.settings["blocks_used"] < 32
+    with warnings.catch_warnings():  # every point steady: nothing to warn about
+        warnings.simplefilter("error")
+        kw["bounds"]["a"] = (0.0, 0.9)
+        assert ms.sensitivity(m, "X", ["k_in", "a"], **kw).settings["blocks_used"] == 32
 
 
 def test_local_on_the_pathway(model: ms.Model) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -120,6 +121,13 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     -------
     Sensitivity
 
+    Warns
+    -----
+    RuntimeWarning
+        ``sobol``: when points have no verified steady state. Each such point drops its
+        Saltelli block, so the indices describe only the part of the box where steady
+        states exist; ``settings`` records ``n_failed`` and ``blocks_used``.
+
     Examples
     --------
     >>> import mtor_sim as ms
@@ -227,8 +235,6 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
             ranges.append([math.log(current[p] / factor), math.log(current[p] * factor)])
             logs.append(True)
     problem = {"num_vars": len(params), "names": list(params), "bounds": ranges}
-    import warnings
-
     with warnings.catch_warnings():  # SALib warns on non-powers of 2; the doc says so
         warnings.simplefilter("ignore", UserWarning)
         x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
@@ -252,6 +258,14 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
     if n_ok < 2:
         raise MtorSimError(f"only {n_ok} of {n} Sobol blocks reached a verified steady state; "
                            "narrow the ranges (`factor` or `bounds`)")
+    n_failed = int((t["status"] != "ok").sum())
+    if n_ok < n:
+        counts = t.loc[t["status"] != "ok", "status"].value_counts()
+        warnings.warn(
+            f"{n - n_ok} of {n} Sobol blocks were dropped: {n_failed} points had no verified "
+            f"steady state ({', '.join(f'{k}: {v}' for k, v in counts.items())}). The indices "
+            "describe the part of the box where steady states exist; narrow the ranges for "
+            "indices over the whole box.", RuntimeWarning, stacklevel=3)
     for r in reads:
         y = t[r].to_numpy(dtype=float)[keep]
         res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
@@ -259,7 +273,7 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
             rows.append({"parameter": p, "readout": r, "S1": res["S1"][j],
                          "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
                          "ST_conf": res["ST_conf"][j]})
-    info = {"n_points": len(t), "n_failed": int((t["status"] != "ok").sum()),
+    info = {"n_points": len(t), "n_failed": n_failed,
             "blocks_used": n_ok, "bounds": {p: (float(np.exp(b[0])), float(np.exp(b[1])))
                                             if lg else tuple(b)
                                             for p, b, lg in zip(params, ranges, logs,
