@@ -55,8 +55,9 @@ def main() -> None:
     # serial and parallel runs alternate, and the speed-up is the median of the pairs':
     # this machine's speed drifts by 10-20 % from minute to minute
     pairs = [(run(n_speed, "serial"), run(n_speed, "processes")) for _ in range(1 if QUICK else 3)]
-    ratios = sorted(s["seconds"] / p["seconds"] for s, p in pairs)
-    serial, procs = pairs[len(pairs) // 2]
+    pairs.sort(key=lambda pair: pair[0]["seconds"] / pair[1]["seconds"])
+    ratios = [s["seconds"] / p["seconds"] for s, p in pairs]
+    serial, procs = pairs[len(pairs) // 2]  # the pair with the median ratio
     cpu_parallel = procs["cpu_parent"] + procs["cpu_workers"]
     big = run(n_big, "processes")
     per_point = lambda r, n: r["seconds"] / n * 1e3  # noqa: E731

@@ -79,11 +79,13 @@ def test_sobol_warns_when_blocks_are_dropped(tmp_path: Path) -> None:
     m = _load(tmp_path, GROWTH, "growth")
     kw = {"method": "sobol", "n": 32, "progress": False,
           "bounds": {"k_in": (1.0, 2.0), "a": (0.0, 1.5)}}
-    with pytest.warns(RuntimeWarning, match=r"of 32 Sobol blocks were dropped: \d+ points"):
+    with pytest.warns(RuntimeWarning, match=r"of 32 Sobol blocks were dropped: \d+ points") \
+            as caught:
         s = ms.sensitivity(m, "X", ["k_in", "a"], **kw)
+    assert caught[0].filename == __file__  # points at the caller's line
     assert 0 < s.settings["n_failed"] and 2 <= s.settings["blocks_used"] < 32
     with warnings.catch_warnings():  # every point steady: nothing to warn about
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         kw["bounds"]["a"] = (0.0, 0.9)
         assert ms.sensitivity(m, "X", ["k_in", "a"], **kw).settings["blocks_used"] == 32
 

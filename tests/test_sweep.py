@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def test_grid_has_every_combination_once(grid: ms.Sweep) -> None:
     t = grid.table
     assert len(t) == 8
     assert list(t["point"]) == list(range(8))
-    combos = set(zip(t["PTEN_total"], t["everolimus"], t["genotype"], strict=True))
-    assert len(combos) == 8
+    # C order, the last axis fastest: parts on disk rely on point -> values never changing
+    combos = list(zip(t["PTEN_total"], t["everolimus"], t["genotype"], strict=True))
+    assert combos == list(itertools.product(*SPACE.values()))
     assert (t["status"] == "ok").all()
 
 
@@ -135,6 +137,18 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
     pd.testing.assert_frame_equal(forked, spawned)
     pd.testing.assert_frame_equal(forked, ms.sweep(model, space, readouts=kw["readouts"],
                                                    progress=False).table)
+
+
+def test_a_failing_pool_forgets_its_job(model: ms.Model) -> None:
+    from mtor_sim import _sweep
+
+    def make(lo: int, hi: int) -> list:
+        raise RuntimeError(f"cannot build points {lo}-{hi}")
+
+    with pytest.raises(RuntimeError, match="cannot build points"):
+        _sweep.run_conditions(model, make, 4, ["pS6K1"], backend="processes", n_workers=2,
+                              chunk_size=2, progress=False)
+    assert _sweep._FORK_JOBS == {}
 
 
 def test_streamed_parts_and_resume(model: ms.Model, tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ refuses to mix results.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -241,10 +241,8 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     store.start(chunk_size)
     todo = [c for c in _chunks(n, chunk_size) if not store.done(c[0])]
     skipped = n - sum(hi - lo for _, lo, hi in todo)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n, initial=skipped, desc=desc, unit="pt", disable=not progress or None,
-               leave=False)
+    bar = _progress_bar()(total=n, initial=skipped, desc=desc, unit="pt",
+                          disable=not progress or None, leave=False)
     t0 = time.perf_counter()
     try:
         if backend == "serial" or not todo:
@@ -264,6 +262,18 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     return store, stats
 
 
+@functools.cache
+def _progress_bar() -> type:
+    """tqdm without its monitor thread: pools fork after the bar exists, and a process
+    should not fork while another of its threads may hold a lock."""
+    from tqdm.auto import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
+
+
 def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> None:
     import multiprocessing
 
@@ -273,6 +283,9 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     token = id(store)
     if fork:  # registered before the pool forks its workers, which inherit it
+        from ._engine import solver_for
+
+        solver_for(model, Perturbation())  # compiled, reference solved: once, not per worker
         _FORK_JOBS[token] = (model, make, readouts, time_point)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -596,12 +609,17 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     n_lhs = sample.shape[0] if sample is not None else (n if method == "lhs" else 1)
     total = n_cat * n_lhs
 
-    # categorical combinations in C order (the last axis fastest); a chunk's rows of the
-    # sample become Python floats once per chunk (the whole sample as lists would take
-    # ~150 bytes a point in the parent and in every worker)
-    combos = [dict(zip((a.name for a in cat), combo, strict=True))
-              for combo in itertools.product(*(a.values for a in cat))]
+    # Nothing is held per point, so memory stays flat however large the sweep: a grid
+    # point's values are decoded from its index (C order, the last axis fastest), and a
+    # chunk's rows of the sample become Python floats once per chunk.
     cont_names = [a.name for a in cont]
+
+    def combination(k: int) -> dict[str, Any]:
+        idx = []
+        for size in reversed(shape):
+            k, t = divmod(k, size)
+            idx.append(t)
+        return {a.name: a.values[t] for a, t in zip(cat, reversed(idx), strict=True)}
 
     def make(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
@@ -609,7 +627,7 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
         rows = sample[first:(hi - 1) // n_cat + 1].tolist() if sample is not None else None
         for i in range(lo, hi):
             j, k = divmod(i, n_cat)  # LHS row j, categorical combination k
-            setting = dict(combos[k])
+            setting = combination(k)
             if rows is not None:
                 setting.update(zip(cont_names, rows[j - first], strict=True))
             labels = tuple((nm, _label(setting[nm])) for nm in axes)
