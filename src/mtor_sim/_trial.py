@@ -57,7 +57,7 @@ import pandas as pd
 from ._catalogue import GENOTYPES, occupancy
 from ._errors import MtorSimError, check_name, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
-from ._sweep import conditions_from, run_conditions
+from ._sweep import Condition, run_conditions
 from ._tumour import TumourGrowth
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -353,15 +353,24 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
     turnover = check_nonnegative(turnover, name="turnover", allow_zero=False)
     cohort = cohort or virtual_cohort(model, n, seed=seed)
     names = ["untreated", *arm_map]
-    perts = []
-    for i, patient in enumerate(cohort.table["patient"]):
-        base = cohort.perturbation(model, i)
-        for a in names:
-            pert = base.with_drugs(arm_map.get(a, {}))
-            perts.append(((("patient", int(patient)), ("arm", a)), pert))
+    patients = [int(p) for p in cohort.table["patient"]]
+    arm_drugs = [arm_map.get(a, {}) for a in names]
+
+    def make(lo: int, hi: int) -> list[Condition]:
+        """Points ``lo:hi`` (patient-major, one per arm), built where they are solved:
+        in forked workers, each patient's perturbation costs its worker, not the parent."""
+        out_, current, base = [], -1, None
+        for i in range(lo, hi):
+            p, a = divmod(i, len(names))
+            if p != current:
+                current, base = p, cohort.perturbation(model, p)
+            out_.append(Condition(i, (("patient", patients[p]), ("arm", names[a])),
+                                  base.with_drugs(arm_drugs[a])))
+        return out_
+
     spec = {"trial": names, "arms": arm_map, "cohort": cohort.settings, "weeks": weeks,
             "turnover": turnover}
-    store, stats = run_conditions(model, conditions_from(perts), len(perts), READOUTS,
+    store, stats = run_conditions(model, make, len(patients) * len(names), READOUTS,
                                   backend=backend, n_workers=n_workers, scheduler=scheduler,
                                   out=out, spec=spec, progress=progress, desc="trial")
     raw = store.read()
