@@ -263,3 +263,30 @@ def test_model_hash_covers_drug_targets() -> None:
     plain = ms.load_model(path)
     mapped = ms.load_model(path, targets={"mTORC1_FRB": [plain.parameters.index[0]]})
     assert plain.hash != mapped.hash
+
+
+def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
+    """Lines per grid combination; a Latin hypercube is a scatter coloured by genotype
+    (a legend) or, with no categorical name, by the other swept name (a colour bar)."""
+    import matplotlib.pyplot as plt
+
+    fig = grid.plot("pS6K1", x="everolimus")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 4 and len(ax.get_legend().get_texts()) == 4
+    assert ax.get_xlabel() == "everolimus (nM)"
+    plt.close(fig)
+    space = {"everolimus": (0.1, 100.0), "PTEN_total": (0.2, 2.0)}
+    kw = {"method": "lhs", "n": 6, "log": ["everolimus"], "readouts": ["pAKT_S473"],
+          "progress": False}
+    lhs = ms.sweep(model, {**space, "genotype": ["WT", "mTORC2_high"]}, **kw)
+    fig = lhs.plot()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["genotype=WT", "genotype=mTORC2_high"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [6, 6]
+    assert ax.get_xscale() == "log" and len(fig.axes) == 1
+    plt.close(fig)
+    fig = ms.sweep(model, space, **kw).plot()
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel().startswith("PTEN_total")
+    assert fig.axes[0].get_legend() is None
+    plt.close(fig)

@@ -210,9 +210,10 @@ def _axis_label(name: str, kind: str) -> str:
 
 
 def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
-    """A readout against one swept name: one line per combination of the other grid values
-    (a scatter for Latin-hypercube samples or many combinations); failed points are counted
-    in the title, never drawn as values."""
+    """A readout against one swept name: one line per combination of the other grid values,
+    or, for Latin-hypercube samples and large grids, a scatter coloured by the categorical
+    names (genotype, knockouts, cut; a legend) or else by the first other numeric name (a
+    colour bar). Failed points are counted in the title, never drawn as values."""
     plt = _pyplot()
     from ._errors import check_name
 
@@ -227,17 +228,30 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     ok = table[table["status"] == "ok"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     others = [n for n in sw.names if n != x]
+    kinds = sw.settings.get("kinds", {})
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
+    legend = lines and bool(others)
+    if not lines:  # a scatter: colour by category, else by a numeric name
+        cats = [n for n in others if n not in numeric]
+        groups = list(ok.groupby(cats, sort=False)) if cats else [((), ok)]
+        legend = bool(cats) and len(groups) <= 12
+        others = cats
+    nums = [n for n in sw.names if n != x and n in numeric]
     for key, grp in groups:
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}"
                           for n, v in zip(others, key, strict=True)) or None
-        grp = grp.sort_values(x)
         if lines:
+            grp = grp.sort_values(x)
             ax.plot(grp[x], grp[readout], "o-", ms=3, lw=1.4, label=label)
-        else:
-            ax.plot(grp[x], grp[readout], ".", ms=3, alpha=0.5)
+        elif legend or not nums:
+            ax.scatter(grp[x], grp[readout], s=5, alpha=0.5, lw=0, label=label,
+                       color=None if legend else "0.3")
+    if not lines and not legend and nums:
+        colour = nums[0]
+        sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
+        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter")))
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
     if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
@@ -245,7 +259,6 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             ax.set_xscale("log")
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
-    kinds = sw.settings.get("kinds", {})
     ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter")))
     ax.set_ylabel(f"{readout} ({unit_of(readout)})")
     failed = len(table) - len(ok)
@@ -253,8 +266,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
                  + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
                  fontsize=9)
     ax.grid(alpha=0.3, which="both")
-    if lines and others:
-        ax.legend(frameon=False, fontsize=7)
+    if legend:
+        ax.legend(frameon=False, fontsize=7, markerscale=1 if lines else 2)
     fig.tight_layout()
     return fig
 

@@ -498,7 +498,9 @@ class Sweep:
                                value_name="value")
 
     def plot(self, readout: str | None = None, *, x: str | None = None) -> Figure:
-        """Readout against a swept name (lines per other grid value) or a 2-D heatmap."""
+        """Readout against a swept name (default: the first numeric one): a line per
+        combination of the other grid values, or a scatter coloured by category or by
+        another swept name (Latin hypercubes, large grids)."""
         from ._plot import plot_sweep
 
         return plot_sweep(self, readout or self.readouts[0], x=x)
