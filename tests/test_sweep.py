@@ -118,10 +118,9 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Where fork is missing, workers are spawned and sent their conditions; forked ones
     build their own from the inherited job, which is forgotten when the pool closes."""
-    import multiprocessing
-
     from mtor_sim import _sweep
 
+    assert _sweep._can_fork("linux") and not _sweep._can_fork("darwin")
     space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0], "genotype": ["WT", "PTEN_loss"]}
     kw = {"readouts": ["pAKT_S473", "pS6K1"], "progress": False, "backend": "processes",
           "n_workers": 2, "chunk_size": 3}
@@ -131,7 +130,7 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
                         lambda *a: tokens.append(a[-1] is not None) or drain(*a))
     forked = ms.sweep(model, space, out=tmp_path / "fork", **kw).table
     assert _sweep._FORK_JOBS == {}
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(_sweep, "_can_fork", lambda: False)
     spawned = ms.sweep(model, space, out=tmp_path / "spawn", **kw).table
     assert tokens == [True, False]  # an inherited job, then conditions sent to workers
     pd.testing.assert_frame_equal(forked, spawned)

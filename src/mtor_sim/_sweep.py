@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -274,12 +275,20 @@ def _progress_bar() -> type:
     return Bar
 
 
+def _can_fork(platform: str = sys.platform) -> bool:
+    """Fork where the platform has it and it is safe: workers start at once and need no
+    importable __main__ (scripts without a main guard, stdin, notebooks). Spawn on
+    macOS, whose system libraries may start threads that a forked child cannot use
+    (CPython's own default there since 3.8), and on Windows."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and platform != "darwin"
+
+
 def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> None:
     import multiprocessing
 
-    # fork where the platform has it: workers start at once and need no importable
-    # __main__ (scripts without a main guard, stdin, notebooks); spawn elsewhere.
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = _can_fork()
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     token = id(store)
     if fork:  # registered before the pool forks its workers, which inherit it
