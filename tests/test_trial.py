@@ -125,6 +125,17 @@ def test_trial_command(tmp_path) -> None:
     assert (out / "waterfall.png").stat().st_size > 10_000
 
 
+def test_trial_command_with_no_checkable_ordering(tmp_path, capsys) -> None:
+    """The README's own example: everolimus with and without sorafenib, no sorafenib arm."""
+    from mtor_sim.cli import main
+
+    out = tmp_path / "trial"
+    assert main(["trial", "--n", "30", "--arms", "everolimus", "everolimus + sorafenib",
+                 "--out", str(out), "--format", "png", "-q"]) == 0
+    assert "no ordering of the review applies" in capsys.readouterr().out
+    assert list(pd.read_csv(out / "claims.csv").columns) == ["claim", "passed", "numbers"]
+
+
 def test_subset_cohort_keeps_patient_identity(model: ms.Model, cohort: ms.Cohort) -> None:
     sub = ms.Cohort(cohort.table[cohort.table["PTEN_loss"]].head(12).reset_index(drop=True),
                     cohort.parameters, cohort.settings)

@@ -296,6 +296,8 @@ def cmd_trial(args: argparse.Namespace) -> int:
               .round(1).to_string(index=False))
     for _, c in claims.iterrows():
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['claim']}: {c['numbers']}")
+    if claims.empty:
+        print("  no ordering of the review applies to these arms")
     return 0 if claims["passed"].all() else 1
 
 
