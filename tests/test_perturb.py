@@ -171,6 +171,20 @@ def test_drug_acts_through_targets() -> None:
         other.steady_state(drugs={"sorafenib": 100})
 
 
+def test_dose_response_and_combination_on_a_mapped_sbml_model() -> None:
+    """No genotype presets on other models: the curve runs on the model as it is."""
+    other = ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k5a1"]})
+    dr = ms.dose_response(other, "everolimus", [0, 1, 10, 100, 1000], readout="mTORC1a")
+    assert set(dr.table["genotype"]) == {"baseline"} and (dr.table["status"] == "ok").all()
+    assert dr.table["value"].is_monotonic_decreasing and 0.5 < dr.ic50 < 100
+    with pytest.raises(ms.MtorSimError, match="genotype presets"):
+        ms.dose_response(other, "everolimus", [0, 1, 10], readout="mTORC1a", genotype="WT")
+    # a single dose per drug is enough: 0 is added to each axis
+    combo = ms.combination(ms.load_model(), ["everolimus", "sorafenib"], [10], [300],
+                           readout="proliferation")
+    assert combo.response.shape == (2, 2)
+
+
 def test_unmapped_catalogue_drug_mentions_targets() -> None:
     other = ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k5a1"]})
     with pytest.raises(ms.MtorSimError, match="`targets=`"):

@@ -21,10 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DoseResponse", "Combination", "dose_response", "combination"]
 
 
-def _doses(values: Iterable[float], *, name: str) -> np.ndarray:
+def _doses(values: Iterable[float], *, name: str, minimum: int = 2) -> np.ndarray:
     arr = [check_nonnegative(v, name=f"{name}[{i}] (dose, nM)") for i, v in enumerate(values)]
-    if len(arr) < 2:
-        raise ValueError(f"`{name}` needs at least 2 doses, got {len(arr)}")
+    if len(arr) < minimum:
+        raise ValueError(f"`{name}` needs at least {minimum} doses, got {len(arr)}")
     return np.asarray(sorted(set(arr)), dtype=float)
 
 
@@ -136,11 +136,13 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     d = _doses(doses, name="doses")
     if time is not None:
         time = check_nonnegative(time, name="time", allow_zero=False)
-    groups = list(genotypes) if genotypes is not None else [genotype or "WT"]
+    # by default the wild type; models without genotype presets run as they are
+    groups = list(genotypes) if genotypes is not None else [
+        genotype or ("WT" if model.is_bundled else [])]
     background = dict(perturbation.pop("drugs", None) or {})
     rows, fits = [], {}
     for g in groups:
-        label = g if isinstance(g, str) else " + ".join(g)
+        label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
         values, statuses = [], []
         for dose in d:
             v, status = _readout_at(model, readout, time, genotype=g,
@@ -228,8 +230,9 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     for name in drugs:
         check_name(name, model.drugs, kind="drug")
     check_name(readout, model.readouts, kind="readout")
-    da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a")]))
-    db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b")]))
+    # 0 is added to each axis, so one dose of a drug is enough
+    da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a", minimum=1)]))
+    db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b", minimum=1)]))
     mat = np.empty((da.size, db.size))
     status = np.empty((da.size, db.size), dtype=object)
     background = dict(perturbation.pop("drugs", None) or {})
