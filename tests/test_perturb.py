@@ -45,6 +45,7 @@ def brannmark() -> ms.Model:
     ({"cut": ["S6K1 -| IRS"]}, "interaction", "S6K1 -| IRS", "S6K1 -| IRS1"),
     ({"parameters": {"k_PTN": 1.0}}, "parameter", "k_PTN", "k_PTEN"),
     ({"inputs": {"ENERGY_STRES": 1.0}}, "input", "ENERGY_STRES", "ENERGY_STRESS"),
+    ({"inputs": {"gf": 1.0}}, "input", "gf", "GF"),  # case first: difflib finds nothing
 ])
 def test_unknown_name_suggests_closest(model: ms.Model, kwargs: dict, kind: str, wrong: str,
                                        closest: str) -> None:
@@ -64,6 +65,14 @@ def test_unknown_name_lists_valid_names(model: ms.Model) -> None:
     message = str(info.value)
     for name in ms.DRUGS:
         assert name in message
+
+
+def test_valid_names_are_listed_once_and_plurals_read_well() -> None:
+    from mtor_sim._errors import _plural, check_name
+
+    with pytest.raises(ms.UnknownNameError, match=r"Valid readouts or species: a, b$"):
+        check_name("c", ["b", "a", "b"], kind="readout or species")
+    assert _plural("parameter in `bounds`") == "parameters in `bounds`"
 
 
 def test_unknown_readout(wt: ms.SteadyState) -> None:

@@ -46,11 +46,20 @@ def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
     if isinstance(name, str) and name in valid:
         return name
     shown = repr(name)
-    close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.5) if isinstance(
+    close = ([v for v in valid if v.lower() == name.lower()]  # a matter of case first
+             or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)) if isinstance(
         name, str) else []
     hint = f"; did you mean {close[0]!r}?" if close else "."
-    listing = ", ".join(sorted(valid)) if valid else "(none)"
-    raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {kind}s: {listing}")
+    listing = ", ".join(sorted(set(valid))) if valid else "(none)"
+    raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {_plural(kind)}: {listing}")
+
+
+def _plural(kind: str) -> str:
+    """``readout or species`` -> ``readouts or species``; ``parameter in `bounds```
+    -> ``parameters in `bounds```."""
+    head, sep, tail = kind.partition(" in ")
+    words = [w if w.endswith("species") else w + "s" for w in head.split(" or ")]
+    return " or ".join(words) + sep + tail
 
 
 def check_nonnegative(value: object, *, name: str, allow_zero: bool = True) -> float:
