@@ -93,6 +93,16 @@ def test_sobol_warns_when_blocks_are_dropped(tmp_path: Path) -> None:
         assert ms.sensitivity(m, "X", ["k_in", "a"], **kw).settings["blocks_used"] == 32
 
 
+def test_default_parameters_leave_out_doses_and_readout_references(model: ms.Model) -> None:
+    from mtor_sim._sensitivity import _default_parameters
+
+    params = set(_default_parameters(model))
+    assert {"PTEN_total", "mTORC2_total", "GF"} <= params
+    assert not params & set(model._layout.references)
+    assert "eIF4E_ref" in model._layout.references  # the normaliser that used to rank 2nd
+    assert not params & set(model._layout.drug_parameters.values())
+
+
 def test_local_on_the_pathway(model: ms.Model) -> None:
     s = ms.sensitivity(model, ["pS6K1"], ["PTEN_total", "TSC2_total", "RHEB_total", "GF"],
                        progress=False).to_dataframe().set_index("parameter")["sensitivity"]

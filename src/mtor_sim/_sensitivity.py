@@ -77,8 +77,10 @@ class Sensitivity:
 
 
 def _default_parameters(model: Model) -> list[str]:
-    drug_params = set(model._layout.drug_parameters.values())
-    return [p for p, v in model.parameters.items() if v > 0 and p not in drug_params]
+    """Non-zero parameters, except drug doses and the reference values that only
+    normalise readout indices (their sensitivity is -1 by construction, not biology)."""
+    skip = set(model._layout.drug_parameters.values()) | set(model._layout.references)
+    return [p for p, v in model.parameters.items() if v > 0 and p not in skip]
 
 
 def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
@@ -96,7 +98,8 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     readouts : str or list of str
         Readouts to analyse.
     parameters : list of str, optional
-        Parameters to vary (default: every non-zero parameter except drug doses).
+        Parameters to vary (default: every non-zero parameter except drug doses and the
+        reference values that normalise readout indices).
     method : {"local", "sobol"}
         ``local``: d ln(readout) / d ln(parameter) at the (perturbed) steady state by
         central differences. ``sobol``: first-order and total Sobol indices (Saltelli

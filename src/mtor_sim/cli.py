@@ -408,7 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("readout", nargs="+")
     p.add_argument("--method", choices=["local", "sobol"], default="local")
     p.add_argument("--vary", dest="param_names", action="append", metavar="PARAMETER",
-                   help="parameter to vary (default: every non-zero parameter but doses)")
+                   help="parameter to vary (default: every non-zero parameter but doses "
+                        "and readout reference values)")
     p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
     p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
     p.add_argument("--seed", type=int, default=0)
