@@ -104,6 +104,20 @@ def test_latin_hypercube_rows_survive_any_chunking(model: ms.Model) -> None:
         assert list(t["genotype"]) == ["WT", "PTEN_loss"] * 7
 
 
+def test_sweeping_what_a_preset_changes_warns(model: ms.Model) -> None:
+    import warnings
+
+    kw = {"readouts": ["pAKT_S473"], "progress": False}
+    with pytest.warns(UserWarning, match=r"PTEN_total \(PTEN_loss\); on these the presets"):
+        t = ms.sweep(model, {"PTEN_total": [0.5], "genotype": ["WT", "PTEN_loss"]}, **kw).table
+    assert t["pAKT_S473"].iloc[0] == t["pAKT_S473"].iloc[1]  # what the warning is about
+    with pytest.warns(UserWarning, match=r"mTORC2_total \(mTORC2_high\)"):
+        ms.sweep(model, {"mTORC2_total": [0.5]}, genotype="mTORC2_high", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ms.sweep(model, {"GF": [0.5], "genotype": ["WT", "PTEN_loss"]}, **kw)
+
+
 def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:
     space = {"PTEN_total": [0.3, 1.0], "GF": [0.2, 0.6, 1.0], "sorafenib": [0.0, 3000.0]}
     kw = {"readouts": ["pAKT_S473", "pERK", "proliferation"], "progress": False}
@@ -121,7 +135,8 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
     from mtor_sim import _sweep
 
     assert _sweep._can_fork("linux") and not _sweep._can_fork("darwin")
-    space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0], "genotype": ["WT", "PTEN_loss"]}
+    space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0],
+             "genotype": ["WT", "mTORC2_high"]}
     kw = {"readouts": ["pAKT_S473", "pS6K1"], "progress": False, "backend": "processes",
           "n_workers": 2, "chunk_size": 3}
     tokens = []

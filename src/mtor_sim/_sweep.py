@@ -536,7 +536,8 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
         ``"cut"`` (lists of names; ``None`` for none). With ``method="lhs"`` each numeric
         name takes ``(low, high)`` bounds; categorical names are crossed with the sample.
         As everywhere, a parameter set explicitly replaces the value a genotype preset
-        would give it (sweeping ``PTEN_total`` under ``PTEN_loss`` sets PTEN_total).
+        would give it (sweeping ``PTEN_total`` under ``PTEN_loss`` sets PTEN_total, and
+        a warning says so).
     readouts : list of str, optional
         Readouts (or species) to record; default all readouts.
     method : {"grid", "lhs"}
@@ -595,6 +596,7 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
                         log=name in lognames)
             for name, values in space.items()}
     base = make_perturbation(model, **perturbation).as_dict()
+    _warn_overridden_presets(axes, base)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
     sample = None
@@ -657,6 +659,26 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     settings = {**spec, "kinds": {k: a.kind for k, a in axes.items()},
                 "readouts": list(reads), "time": time, **steady_provenance(model), **stats}
     return Sweep(store, tuple(reads), tuple(axes), settings)
+
+
+def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
+    """Warn when a swept parameter is one that a genotype preset of the sweep sets or
+    scales: the swept value replaces the preset's, so the preset does nothing to it."""
+    from ._catalogue import GENOTYPES
+
+    genos = set(base["genotype"])
+    if "genotype" in axes:
+        for v in axes["genotype"].values:
+            genos.update(() if v is None else ((v,) if isinstance(v, str) else v))
+    swept = {a.name for a in axes.values() if a.kind == "parameter"}
+    clashes = sorted(f"{p} ({g})" for g in genos for p, _ in
+                     GENOTYPES[g].scale + GENOTYPES[g].set if p in swept)
+    if clashes:
+        import warnings
+
+        warnings.warn(f"swept parameters replace the values genotype presets give them: "
+                      f"{', '.join(clashes)}; on these the presets have no effect (sweep "
+                      "another parameter, or leave the genotype out)", UserWarning, stacklevel=3)
 
 
 def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, ...]:
