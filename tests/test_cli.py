@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import mtor_sim as ms
 from mtor_sim.cli import main
 
 
@@ -44,6 +45,13 @@ def test_unknown_name_is_an_error_with_hint(capsys):
     assert "did you mean 'everolimus'" in capsys.readouterr().err
 
 
+def test_log_range_from_zero_is_an_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["dose-response", "everolimus", "--doses", "log:0:100:5", "-q"])
+    assert info.value.code == 2
+    assert "needs 0 < LOW < HIGH" in capsys.readouterr().err
+
+
 def test_negative_dose_is_an_error(capsys):
     assert main(["steady-state", "-d", "everolimus=-1"]) == 2
     assert "must be >= 0" in capsys.readouterr().err
@@ -52,6 +60,9 @@ def test_negative_dose_is_an_error(capsys):
 def test_list(capsys):
     assert main(["list", "genotypes"]) == 0
     assert "PTEN_loss" in capsys.readouterr().out
+    assert main(["list", "parameters"]) == 0
+    rows = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert len(rows) == len(ms.load_model().parameters) and float(rows["GF"]) == 1.0
 
 
 def test_dose_response_command(tmp_path, capsys):

@@ -48,9 +48,12 @@ def _floats(text: str) -> list[float]:
 
     try:
         if text.startswith("log:"):
-            lo, hi, num = text[4:].split(":")
-            return [float(v) for v in np.logspace(np.log10(float(lo)), np.log10(float(hi)),
-                                                  int(num))]
+            lo, hi, num = (float(v) for v in text[4:].split(":"))
+            if not (0 < lo < hi and num >= 2 and num == int(num)):
+                raise argparse.ArgumentTypeError(
+                    f"log:LOW:HIGH:N needs 0 < LOW < HIGH and a whole N >= 2, got {text!r}; "
+                    "to include 0, list the values: 0,0.1,1,10,100")
+            return [float(v) for v in np.logspace(np.log10(lo), np.log10(hi), int(num))]
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
@@ -310,6 +313,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{name:20s} {item.description}")
         return 0
     model = _load(args)
+    if args.what == "parameters":
+        for name, value in model.parameters.items():
+            print(f"{name:28s} {value:g}")
+        return 0
     for name in getattr(model, args.what):
         print(name)
     return 0
@@ -435,9 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_trial)
 
     p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
-                       "parameters, genotypes, drugs")
+                       "species, parameters (with defaults), genotypes, drugs")
     p.add_argument("what", choices=["nodes", "interactions", "readouts", "inputs", "species",
-                                    "genotypes", "drugs"])
+                                    "parameters", "genotypes", "drugs"])
     p.add_argument("--model")
     p.set_defaults(func=cmd_list)
     return parser
