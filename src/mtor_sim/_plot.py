@@ -45,9 +45,25 @@ def _interactive() -> bool:
     return hasattr(sys, "ps1") or "ipykernel" in sys.modules
 
 
-def unit_of(readout: str) -> str:
-    """Axis label unit of a readout."""
+#: Name of the bundled model, whose readout units are known.
+BUNDLED = "mtor_hcc"
+
+
+def unit_of(readout: str, model: str | None = BUNDLED) -> str:
+    """Axis label unit of a readout of ``model`` (a model's name; others: model units)."""
+    if model not in (None, BUNDLED):
+        return "model units"
     return _UNITS.get(readout, "fraction of total (0-1)")
+
+
+def _perturbation_label(pert: dict[str, Any]) -> str:
+    """A result's perturbation dict as ``PTEN_loss + everolimus 10 nM``."""
+    from ._perturb import Perturbation
+
+    items = lambda key: tuple(sorted((pert.get(key) or {}).items()))  # noqa: E731
+    return Perturbation(tuple(pert.get("genotype") or ()), items("drugs"),
+                        tuple(pert.get("knockouts") or ()), tuple(pert.get("cut") or ()),
+                        items("parameters"), items("inputs")).label()
 
 
 def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -63,19 +79,35 @@ def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png
     return out
 
 
-def plot_timecourse(tc: TimeCourse, readouts: Sequence[str], *, ax: Any = None,
+#: Readouts a time-course figure of the bundled model shows by default.
+TIMECOURSE_READOUTS = ("pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1")
+
+
+def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax: Any = None,
                     hours: bool = True, title: str | None = None) -> Figure:
-    """Readouts of a time course against time (h, or min with ``hours=False``)."""
+    """Readouts of a time course against time (h, or min with ``hours=False``); by default
+    Akt, S6K1 and 4E-BP1 phosphorylation, or a model's first four readouts."""
     plt = _pyplot()
+    if readouts is None:
+        names = tc.readout_names or tuple(tc.data.columns)
+        readouts = TIMECOURSE_READOUTS if set(TIMECOURSE_READOUTS) <= set(names) else names[:4]
+    for r in readouts:
+        tc[r]  # an unknown name raises UnknownNameError with the closest match
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=r, lw=2)
-    ax.set_xlabel("time after treatment (h)" if hours else "time after treatment (min)")
-    ax.set_ylabel("readout (fraction or index)")
+    drugs = (tc.perturbation or {}).get("drugs")
+    ax.set_xlabel(f"time {'after treatment ' if drugs else ''}({'h' if hours else 'min'})")
+    model = tc.metadata.get("model")
+    ax.set_ylabel("readout (fraction or index)" if model in (None, BUNDLED) else "model units")
     ax.legend(frameon=False)
-    ax.set_title(title or tc.status)
+    if title is None:
+        title = _perturbation_label(tc.perturbation) if tc.perturbation else ""
+        if tc.status != "ok":
+            title += f" [{tc.status}]"
+    ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
 
@@ -146,12 +178,16 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     pos = table[table["dose"] > 0]
     lo, hi = pos["dose"].min(), pos["dose"].max()
     grid = np.logspace(np.log10(lo), np.log10(hi), 200)
+    rising = []
     for g, grp in table.groupby("genotype", sort=False):
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
         name = label or g
         if fit.success and np.isfinite(fit.ic50):
-            name += f" (IC50 {fit.ic50:.3g} nM)"
+            # a readout the drug raises (feedback relief) has a half-maximal dose too, but
+            # it is an EC50, not an inhibitory concentration
+            rising.append(fit.top < fit.bottom)
+            name += f" ({'EC50' if rising[-1] else 'IC50'} {fit.ic50:.3g} nM)"
         pts, = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
@@ -159,9 +195,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
                 ax.plot([fit.ic50], fit.predict([fit.ic50]), "v", color=pts.get_color(), ms=9,
                         mec="black", mew=0.6)
     ax.set_xlabel(f"{dr.drug} concentration (nM, log scale)")
-    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout)})")
+    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, dr.settings.get('model'))})")
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
-    ax.set_title(f"{dr.drug}: {dr.readout} ({when}); triangles mark IC50s")
+    marks = ("EC50s" if all(rising) else "IC50s / EC50s" if any(rising) else "IC50s") \
+        if rising else "IC50s"
+    ax.set_title(f"{dr.drug}: {dr.readout} ({when}); triangles mark {marks}")
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
@@ -177,7 +215,8 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
-    panels = ((cm.response, f"{cm.readout} ({unit_of(cm.readout)})", "viridis", None),
+    unit = unit_of(cm.readout, cm.settings.get("model"))
+    panels = ((cm.response, f"{cm.readout} ({unit})", "viridis", None),
               (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"))
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
         m = frame.to_numpy()
@@ -205,8 +244,19 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     return fig
 
 
-def _axis_label(name: str, kind: str) -> str:
-    return f"{name} (nM)" if kind == "drug" else f"{name} (model units)"
+def _axis_label(name: str, kind: str, model: str | None = BUNDLED) -> str:
+    if kind == "drug":
+        return f"{name} (nM)"
+    if model in (None, BUNDLED) and name.endswith("_total"):
+        return f"{name} (relative to the WT total)"
+    return f"{name} (model units)"
+
+
+def _value_label(name: str, value: Any, kind: str) -> str:
+    """``everolimus=0.316 nM``, ``genotype=WT`` for legends."""
+    if isinstance(value, float):
+        return f"{name}={value:.3g}" + (" nM" if kind == "drug" else "")
+    return f"{name}={value}"
 
 
 def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
@@ -240,7 +290,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     nums = [n for n in sw.names if n != x and n in numeric]
     for key, grp in groups:
         key = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}"
+        label = ", ".join(_value_label(n, v, kinds.get(n, "parameter"))
                           for n, v in zip(others, key, strict=True)) or None
         if lines:
             grp = grp.sort_values(x)
@@ -251,7 +301,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     if not lines and not legend and nums:
         colour = nums[0]
         sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
-        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter")))
+        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"),
+                                                  sw.settings.get("model")))
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
     if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
@@ -259,8 +310,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             ax.set_xscale("log")
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
-    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter")))
-    ax.set_ylabel(f"{readout} ({unit_of(readout)})")
+    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), sw.settings.get("model")))
+    ax.set_ylabel(f"{readout} ({unit_of(readout, sw.settings.get('model'))})")
     failed = len(table) - len(ok)
     ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
                  + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
@@ -301,8 +352,11 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=7)
     fig.colorbar(im, ax=ax, label=f"log2 fold change vs {screen.baseline_label} "
                  f"(clipped at ±{lim:.2g})", shrink=0.6)
-    ax.set_title(f"knockout screen of {screen.model_name} ({screen.baseline_label}); "
-                 "0: readout falls to zero; hatched: no verified steady state", fontsize=9)
+    base_status = screen.table["status"].iloc[0]  # the first row is the baseline
+    note = ("0: readout falls to zero; hatched: no verified steady state" if base_status == "ok"
+            else f"the baseline itself is {base_status}: no fold change is defined")
+    name = screen.model_name if len(screen.model_name) <= 40 else screen.model_name[:38] + "..."
+    ax.set_title(f"knockout screen of {name} ({screen.baseline_label})\n{note}", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["SteadyState", "TimeCourse", "provenance"]
 
@@ -127,6 +131,14 @@ class TimeCourse:
         """
         cols = list(self.data.columns) if species else list(self.readout_names)
         return self.data[cols].copy()
+
+    def plot(self, readouts: Sequence[str] | None = None, *, hours: bool = True,
+             ax: Any = None) -> Figure:
+        """Readouts against time (h, or min with ``hours=False``); by default Akt, S6K1
+        and 4E-BP1 phosphorylation (a model's first four readouts if it lacks them)."""
+        from ._plot import plot_timecourse
+
+        return plot_timecourse(self, readouts, ax=ax, hours=hours)
 
     def __repr__(self) -> str:
         return (f"<TimeCourse {self.status}: {len(self.data)} points to "

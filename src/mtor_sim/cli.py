@@ -161,8 +161,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.plot:
         from ._plot import plot_timecourse, save_figure
 
-        reads = args.readout or ["pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1"]
-        paths = save_figure(plot_timecourse(tc, reads), args.plot,
+        paths = save_figure(plot_timecourse(tc, args.readout or None), args.plot,
                             formats=[Path(args.plot).suffix.lstrip(".") or "png"])
         print("wrote " + ", ".join(map(str, paths)))
     return 0 if tc.success else 3

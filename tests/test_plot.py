@@ -1,0 +1,66 @@
+"""Figures: what they show and how they are labelled, on the bundled model and another one."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+from conftest import REFERENCE_DIR
+
+import mtor_sim as ms
+
+BRANNMARK = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
+
+
+@pytest.fixture(scope="module")
+def brannmark() -> ms.Model:
+    return ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k5a1"]})
+
+
+def test_time_course_plot_of_the_bundled_model(model: ms.Model) -> None:
+    tc = model.simulate(t_end=120, genotype="PTEN_loss", drugs={"everolimus": 10})
+    fig = tc.plot()
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["pAKT_S473", "pAKT_T308", "pS6K1",
+                                                       "p4EBP1"]
+    assert ax.get_title() == "PTEN_loss + everolimus 10 nM"
+    assert ax.get_xlabel() == "time after treatment (h)"
+    assert ax.lines[0].get_xdata()[-1] == pytest.approx(2.0)  # 120 min, in hours
+    plt.close(fig)
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'pS6K1'"):
+        tc.plot(["pS6K"])
+
+
+def test_other_models_are_in_model_units(brannmark: ms.Model) -> None:
+    tc = brannmark.simulate(t_end=30, n_points=31)
+    fig = tc.plot(hours=False)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == list(brannmark.readouts[:4])
+    assert ax.get_ylabel() == "model units" and ax.get_xlabel() == "time (min)"
+    plt.close(fig)
+    dr = ms.dose_response(brannmark, "everolimus", [0, 1, 10, 100, 1000], readout="S6Kp")
+    fig = dr.plot()
+    assert fig.axes[0].get_ylabel() == "S6Kp (model units)"
+    plt.close(fig)
+
+
+def test_a_readout_the_drug_raises_has_an_ec50(model: ms.Model) -> None:
+    """Rapalogs raise pAKT S473 (feedback relief): its half-maximal dose is an EC50."""
+    doses = [0, 0.1, 1, 10, 100, 1000]
+    up = ms.dose_response(model, "everolimus", doses, readout="pAKT_S473").plot()
+    down = ms.dose_response(model, "everolimus", doses, readout="pS6K1").plot()
+    assert "EC50" in up.axes[0].get_legend().get_texts()[0].get_text()
+    assert up.axes[0].get_title().endswith("triangles mark EC50s")
+    assert "IC50" in down.axes[0].get_legend().get_texts()[0].get_text()
+    assert down.axes[0].get_ylabel() == "pS6K1 (fraction of total (0-1))"
+    plt.close("all")
+
+
+def test_knockout_screen_title_says_when_the_baseline_is_unverified(
+        varusai: ms.Model) -> None:
+    screen = ms.knockout_screen(varusai, varusai.readouts[:2], nodes=varusai.nodes[:2],
+                                interactions=[], progress=False)
+    fig = screen.plot()
+    title = fig.axes[0].get_title()
+    assert "the baseline itself is unstable: no fold change is defined" in title
+    assert len(title.splitlines()[0]) < 70  # a long SBML name is shortened
+    plt.close(fig)
