@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import REFERENCE_DIR
 from numpy.testing import assert_allclose
@@ -103,3 +105,18 @@ def test_no_fold_changes_without_a_verified_baseline(varusai: ms.Model) -> None:
                             progress=False)
     assert ko.table["status"].iloc[0] == "unstable"
     assert ko.log2_fold_change().isna().all().all()
+
+
+def test_fold_changes_treat_solver_noise_as_zero() -> None:
+    """1e-33 is zero to the solver: -inf, not 2^-100; zero in both is no change."""
+    from mtor_sim._screen import KnockoutScreen
+
+    table = pd.DataFrame({
+        "target": ["baseline", "A KO", "B KO", "C KO"],
+        "kind": ["baseline", "node", "node", "node"],
+        "x": [2.0, 1e-33, 1.0, 4.0], "y": [0.0, 0.0, 3e-14, 1.0],
+        "status": ["ok", "ok", "ok", "not_reached"]})
+    lfc = KnockoutScreen(table, ("x", "y"), "WT", "toy").log2_fold_change()
+    assert lfc.loc["A KO", "x"] == -np.inf and lfc.loc["B KO", "x"] == -1.0
+    assert lfc.loc["A KO", "y"] == 0.0 and lfc.loc["B KO", "y"] == 0.0
+    assert lfc.loc["C KO"].isna().all()

@@ -61,15 +61,21 @@ class KnockoutScreen:
 
         NaN where the condition (or the baseline) did not reach a verified steady state;
         -inf where a readout falls to zero (a knocked-out protein's fraction), +inf where
-        it rises from a zero baseline.
+        it rises from a zero baseline, 0 where it is zero in both. Values below the
+        integrator's absolute tolerance (1e-12) count as zero: a species at 1e-33 is zero
+        to the solver, not a fold change of 2^-100.
         """
+        from ._engine import ATOL
+
         t = self.table[self.table["kind"] != BASELINE].set_index("target")
-        values = t[list(self.readouts)].astype(float)
-        base = self.baseline.to_numpy()
+        values = t[list(self.readouts)].astype(float).mask(lambda v: v.abs() < ATOL, 0.0)
+        base = np.where(np.abs(self.baseline.to_numpy()) < ATOL, 0.0,
+                        self.baseline.to_numpy())
         with np.errstate(divide="ignore", invalid="ignore"):
             lfc = np.log2(np.maximum(values.to_numpy(), 0.0) / base)
         lfc[~np.isfinite(lfc) & np.isfinite(values.to_numpy()) & (values.to_numpy() <= 0)
             & (base > 0)] = -np.inf
+        lfc[(values.to_numpy() == 0) & (base == 0)] = 0.0  # zero before and after: no change
         lfc[(t["status"] != "ok").to_numpy()] = np.nan
         if (self.table.loc[self.table["kind"] == BASELINE, "status"] != "ok").any():
             lfc[:] = np.nan  # no verified baseline: no fold change is meaningful
