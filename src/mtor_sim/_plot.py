@@ -231,11 +231,12 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
         ax.set_ylabel(f"{a} (nM)")
         for i in range(m.shape[0]):
             for j in range(m.shape[1]):
-                text = "n/d" if not np.isfinite(m[i, j]) else (
-                    f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}")
-                ax.text(j, i, text, ha="center",
-                        va="center", fontsize=7,
-                        color="white" if cmap == "viridis" else "black")
+                finite = np.isfinite(m[i, j])
+                text = "n/d" if not finite else (f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}")
+                r, g, b_, _ = im.cmap(im.norm(m[i, j])) if finite else (1, 1, 1, 1)
+                dark = 0.299 * r + 0.587 * g + 0.114 * b_ < 0.5  # text readable on its cell
+                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
         fig.colorbar(im, ax=ax, label=label)
     undefined = " (n/d: not defined, e.g. Loewe beyond a single drug's maximal effect)" \
         if not np.isfinite(synergy.to_numpy()).all() else ""
