@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import REFERENCE_DIR
 
 import mtor_sim as ms
 from mtor_sim.cli import main
@@ -43,6 +44,20 @@ def test_simulate_formats_and_plot(tmp_path, fmt):
 def test_unknown_name_is_an_error_with_hint(capsys):
     assert main(["steady-state", "-d", "everolimu=10"]) == 2
     assert "did you mean 'everolimus'" in capsys.readouterr().err
+
+
+def test_dose_response_on_another_model_with_a_mapped_target(tmp_path, capsys):
+    out = tmp_path / "dr.csv"
+    model = str(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    assert main(["dose-response", "everolimus", "--model", model, "--target",
+                 "mTORC1_FRB=k5a1", "-r", "mTORC1a", "--doses", "0,1,10,100,1000",
+                 "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert set(table["genotype"]) == {"baseline"} and table["value"].is_monotonic_decreasing
+    assert main(["steady-state", "--target", "mTORC1_FRB=k5a1"]) == 2
+    assert "give --model too" in capsys.readouterr().err
+    assert main(["list", "sites"]) == 0
+    assert "mTORC1_FRB" in capsys.readouterr().out
 
 
 def test_log_range_from_zero_is_an_error(capsys):

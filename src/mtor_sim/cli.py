@@ -21,9 +21,21 @@ def _kv(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"{name}: {value!r} is not a number") from None
 
 
+def _target(text: str) -> tuple[str, str]:
+    """``mTORC1_FRB=k5a1`` -> (site, parameter)."""
+    site, _, param = text.partition("=")
+    if not site.strip() or not param.strip():
+        raise argparse.ArgumentTypeError(f"expected SITE=PARAMETER, got {text!r}")
+    return site.strip(), param.strip()
+
+
 def _add_perturbation(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("perturbation (every option may repeat)")
     g.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled HCC model")
+    g.add_argument("--target", action="append", default=[], type=_target, metavar="SITE=PARAM",
+                   help="with --model: a drug target site and the rate parameter a drug "
+                        "scales, e.g. mTORC1_FRB=k5a1 (repeat for more parameters or sites; "
+                        "see `mtor-sim list sites`)")
     g.add_argument("--genotype", "-g", action="append", default=[],
                    help="genotype preset, e.g. PTEN_loss; combine with +, e.g. "
                    "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)")
@@ -138,9 +150,18 @@ def _batch(args: argparse.Namespace) -> dict:
 
 
 def _load(args: argparse.Namespace):
+    from ._errors import MtorSimError
     from ._model import load_model
 
-    return load_model(args.model) if getattr(args, "model", None) else load_model()
+    targets: dict[str, list[str]] = {}
+    for site, param in getattr(args, "target", None) or []:
+        targets.setdefault(site, []).append(param)
+    if not getattr(args, "model", None):
+        if targets:
+            raise MtorSimError("--target maps drugs onto another model: give --model too "
+                               "(the bundled model's drug targets are built in)")
+        return load_model()
+    return load_model(args.model, targets=targets or None)
 
 
 def cmd_steady_state(args: argparse.Namespace) -> int:
@@ -194,9 +215,9 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     model = _load(args)
     pert = _perturbation(args)
     pert.pop("genotype", None)  # each -g is a curve of its own here
-    curves = [_genotype(g) for g in args.genotype] or [["WT"]]
+    curves = [_genotype(g) for g in args.genotype]
     dr = dose_response(model, args.drug_name, args.doses, args.readout, time=args.time,
-                       genotypes=[c[0] if len(c) == 1 else c for c in curves],
+                       genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
                        **pert)
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
@@ -310,6 +331,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         table = GENOTYPES if args.what == "genotypes" else DRUGS
         for name, item in table.items():
             print(f"{name:20s} {item.description}")
+        return 0
+    if args.what == "sites":
+        from ._catalogue import TARGET_SITES
+
+        for name, text in TARGET_SITES.items():
+            drugs = ", ".join(d.name for d in DRUGS.values() if name in dict(d.targets))
+            print(f"{name:12s} {text}; drugs: {drugs}")
         return 0
     model = _load(args)
     if args.what == "parameters":
@@ -441,9 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_trial)
 
     p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
-                       "species, parameters (with defaults), genotypes, drugs")
+                       "species, parameters (with defaults), genotypes, drugs, sites "
+                       "(drug target sites)")
     p.add_argument("what", choices=["nodes", "interactions", "readouts", "inputs", "species",
-                                    "parameters", "genotypes", "drugs"])
+                                    "parameters", "genotypes", "drugs", "sites"])
     p.add_argument("--model")
     p.set_defaults(func=cmd_list)
     return parser
