@@ -60,11 +60,22 @@ def test_dose_response_on_another_model_with_a_mapped_target(tmp_path, capsys):
     assert "mTORC1_FRB" in capsys.readouterr().out
 
 
-def test_log_range_from_zero_is_an_error(capsys):
+@pytest.mark.parametrize("doses", ["log:0:100:5", "log:0.1:inf:5", "log:0.1:100:inf",
+                                   "log:0.1:100:2.5"])
+def test_bad_log_range_is_an_error(capsys, doses):
     with pytest.raises(SystemExit) as info:
-        main(["dose-response", "everolimus", "--doses", "log:0:100:5", "-q"])
+        main(["dose-response", "everolimus", "--doses", doses, "-q"])
     assert info.value.code == 2
     assert "needs 0 < LOW < HIGH" in capsys.readouterr().err
+
+
+def test_unverified_results_exit_with_status_3(tmp_path, capsys):
+    """Varusai 2018 oscillates: its baseline has no verified steady state."""
+    model = str(REFERENCE_DIR / "varusai_2018_BIOMD0000000823.xml")
+    node = ms.load_model(model).nodes[0]
+    assert main(["knockout-screen", "--model", model, "--nodes", node, "--interactions",
+                 "-o", str(tmp_path / "ko.csv"), "-q"]) == 3
+    assert "2 conditions, 1 not at a verified steady state" in capsys.readouterr().err
 
 
 def test_negative_dose_is_an_error(capsys):

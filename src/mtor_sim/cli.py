@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,7 +62,8 @@ def _floats(text: str) -> list[float]:
     try:
         if text.startswith("log:"):
             lo, hi, num = (float(v) for v in text[4:].split(":"))
-            if not (0 < lo < hi and num >= 2 and num == int(num)):
+            finite = all(map(math.isfinite, (lo, hi, num)))
+            if not (finite and 0 < lo < hi and num >= 2 and num == int(num)):
                 raise argparse.ArgumentTypeError(
                     f"log:LOW:HIGH:N needs 0 < LOW < HIGH and a whole N >= 2, got {text!r}; "
                     "to include 0, list the values: 0,0.1,1,10,100")
@@ -229,6 +231,8 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
 
 
 def cmd_combination(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ._dose_response import combination
 
     model = _load(args)
@@ -237,7 +241,8 @@ def cmd_combination(args: argparse.Namespace) -> int:
                      args.readout, **pert)
     _write_table(cm.to_dataframe(), args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
-    return 0
+    status = np.asarray(cm.settings.get("status", []), dtype=object)
+    return _report_failed(int((status != "ok").sum()), status.size, "dose pairs")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -272,10 +277,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
                          **_perturbation(args))
     _write_table(ko.to_dataframe(), args.out)
     _save_plot(ko.plot(), args.plot)
-    failed = int((ko.table["status"] != "ok").sum())
-    print(f"{len(ko.table)} conditions, {failed} not at a verified steady state",
-          file=sys.stderr)
-    return 0
+    return _report_failed(int((ko.table["status"] != "ok").sum()), len(ko.table), "conditions")
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -287,7 +289,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                     **_perturbation(args))
     _write_table(s.to_dataframe("all"), args.out)
     _save_plot(s.plot(), args.plot)
-    return 0
+    if args.method == "local":
+        return _report_failed(int((s.table["status"] != "ok").sum()), len(s.table),
+                              "parameter-readout pairs")
+    return _report_failed(s.settings["n_failed"], s.settings["n_points"], "Sobol points")
+
+
+def _report_failed(failed: int, total: int, what: str) -> int:
+    """Say how many results lack a verified steady state; exit status 3 if any do."""
+    print(f"{total} {what}, {failed} not at a verified steady state", file=sys.stderr)
+    return 3 if failed else 0
 
 
 def cmd_trial(args: argparse.Namespace) -> int:
