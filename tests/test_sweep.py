@@ -116,6 +116,9 @@ def test_sweeping_what_a_preset_changes_warns(model: ms.Model) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         ms.sweep(model, {"GF": [0.5], "genotype": ["WT", "PTEN_loss"]}, **kw)
+        # a genotype axis replaces the background genotype, whose preset is never applied
+        ms.sweep(model, {"PTEN_total": [0.5], "genotype": ["WT", "mTORC2_high"]},
+                 genotype="PTEN_loss", **kw)
 
 
 def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:

@@ -666,7 +666,7 @@ def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any])
     scales: the swept value replaces the preset's, so the preset does nothing to it."""
     from ._catalogue import GENOTYPES
 
-    genos = set(base["genotype"])
+    genos = set() if "genotype" in axes else set(base["genotype"])  # the axis replaces it
     if "genotype" in axes:
         for v in axes["genotype"].values:
             genos.update(() if v is None else ((v,) if isinstance(v, str) else v))
