@@ -73,6 +73,7 @@ def test_valid_names_are_listed_once_and_plurals_read_well() -> None:
     with pytest.raises(ms.UnknownNameError, match=r"Valid readouts or species: a, b$"):
         check_name("c", ["b", "a", "b"], kind="readout or species")
     assert _plural("parameter in `bounds`") == "parameters in `bounds`"
+    assert _plural("stratum") == "strata" and _plural("sweep name") == "sweep names"
 
 
 def test_unknown_readout(wt: ms.SteadyState) -> None:
@@ -192,6 +193,8 @@ def test_dose_response_and_combination_on_a_mapped_sbml_model() -> None:
     combo = ms.combination(ms.load_model(), ["everolimus", "sorafenib"], [10], [300],
                            readout="proliferation")
     assert combo.response.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"`doses_a` needs a dose > 0"):
+        ms.combination(ms.load_model(), ["everolimus", "sorafenib"], [0], [300])
 
 
 def test_unmapped_catalogue_drug_mentions_targets() -> None:

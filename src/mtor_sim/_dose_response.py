@@ -233,6 +233,9 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     # 0 is added to each axis, so one dose of a drug is enough
     da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a", minimum=1)]))
     db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b", minimum=1)]))
+    for name, axis in (("doses_a", da), ("doses_b", db)):
+        if axis.size < 2:
+            raise ValueError(f"`{name}` needs a dose > 0 (0 is added to each axis)")
     mat = np.empty((da.size, db.size))
     status = np.empty((da.size, db.size), dtype=object)
     background = dict(perturbation.pop("drugs", None) or {})

@@ -58,7 +58,13 @@ def _plural(kind: str) -> str:
     """``readout or species`` -> ``readouts or species``; ``parameter in `bounds```
     -> ``parameters in `bounds```."""
     head, sep, tail = kind.partition(" in ")
-    words = [w if w.endswith("species") else w + "s" for w in head.split(" or ")]
+    irregular = {"species": "species", "stratum": "strata"}
+
+    def plural(words: str) -> str:  # the last word of "sweep name" carries the plural
+        *first, last = words.split(" ")
+        return " ".join([*first, irregular.get(last, last + "s")])
+
+    words = [plural(w) for w in head.split(" or ")]
     return " or ".join(words) + sep + tail
 
 
