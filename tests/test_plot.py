@@ -36,6 +36,7 @@ def test_other_models_are_in_model_units(brannmark: ms.Model) -> None:
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == list(brannmark.readouts[:4])
     assert ax.get_ylabel() == "model units" and ax.get_xlabel() == "time (min)"
+    assert ax.get_title() == "baseline"  # no genotypes there: not "WT"
     plt.close(fig)
     dr = ms.dose_response(brannmark, "everolimus", [0, 1, 10, 100, 1000], readout="S6Kp")
     fig = dr.plot()

@@ -45,25 +45,30 @@ def _interactive() -> bool:
     return hasattr(sys, "ps1") or "ipykernel" in sys.modules
 
 
-#: Name of the bundled model, whose readout units are known.
-BUNDLED = "mtor_hcc"
+def bundled(meta: dict[str, Any]) -> bool:
+    """Whether a result's provenance (``settings`` or ``metadata``) is of the bundled model,
+    whose readout units are known."""
+    return bool(meta.get("bundled", True))
 
 
-def unit_of(readout: str, model: str | None = BUNDLED) -> str:
-    """Axis label unit of a readout of ``model`` (a model's name; others: model units)."""
-    if model not in (None, BUNDLED):
+def unit_of(readout: str, is_bundled: bool = True) -> str:
+    """Axis label unit of a readout (of another model than the bundled one: model units)."""
+    if not is_bundled:
         return "model units"
     return _UNITS.get(readout, "fraction of total (0-1)")
 
 
-def _perturbation_label(pert: dict[str, Any]) -> str:
+def _perturbation_label(pert: dict[str, Any], is_bundled: bool = True) -> str:
     """A result's perturbation dict as ``PTEN_loss + everolimus 10 nM``."""
     from ._perturb import Perturbation
 
     items = lambda key: tuple(sorted((pert.get(key) or {}).items()))  # noqa: E731
-    return Perturbation(tuple(pert.get("genotype") or ()), items("drugs"),
-                        tuple(pert.get("knockouts") or ()), tuple(pert.get("cut") or ()),
-                        items("parameters"), items("inputs")).label()
+    label = Perturbation(tuple(pert.get("genotype") or ()), items("drugs"),
+                         tuple(pert.get("knockouts") or ()), tuple(pert.get("cut") or ()),
+                         items("parameters"), items("inputs")).label()
+    if not is_bundled and label.startswith("WT"):  # no genotypes there: the model as it is
+        label = "baseline" + label[2:]
+    return label
 
 
 def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -100,11 +105,11 @@ def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax
         ax.plot(t, df[r].to_numpy(), label=r, lw=2)
     drugs = (tc.perturbation or {}).get("drugs")
     ax.set_xlabel(f"time {'after treatment ' if drugs else ''}({'h' if hours else 'min'})")
-    model = tc.metadata.get("model")
-    ax.set_ylabel("readout (fraction or index)" if model in (None, BUNDLED) else "model units")
+    own = bundled(tc.metadata)
+    ax.set_ylabel("readout (fraction or index)" if own else "model units")
     ax.legend(frameon=False)
     if title is None:
-        title = _perturbation_label(tc.perturbation) if tc.perturbation else ""
+        title = _perturbation_label(tc.perturbation, own) if tc.perturbation else ""
         if tc.status != "ok":
             title += f" [{tc.status}]"
     ax.set_title(title, fontsize=9)
@@ -195,7 +200,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
                 ax.plot([fit.ic50], fit.predict([fit.ic50]), "v", color=pts.get_color(), ms=9,
                         mec="black", mew=0.6)
     ax.set_xlabel(f"{dr.drug} concentration (nM, log scale)")
-    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, dr.settings.get('model'))})")
+    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, bundled(dr.settings))})")
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
     marks = ("EC50s" if all(rising) else "IC50s / EC50s" if any(rising) else "IC50s") \
         if rising else "IC50s"
@@ -215,7 +220,7 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
-    unit = unit_of(cm.readout, cm.settings.get("model"))
+    unit = unit_of(cm.readout, bundled(cm.settings))
     panels = ((cm.response, f"{cm.readout} ({unit})", "viridis", None),
               (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"))
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
@@ -245,10 +250,10 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     return fig
 
 
-def _axis_label(name: str, kind: str, model: str | None = BUNDLED) -> str:
+def _axis_label(name: str, kind: str, is_bundled: bool = True) -> str:
     if kind == "drug":
         return f"{name} (nM)"
-    if model in (None, BUNDLED) and name.endswith("_total"):
+    if is_bundled and name.endswith("_total"):
         return f"{name} (relative to the WT total)"
     return f"{name} (model units)"
 
@@ -303,7 +308,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
         colour = nums[0]
         sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
         fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"),
-                                                  sw.settings.get("model")))
+                                                  bundled(sw.settings)))
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
     if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
@@ -311,14 +316,14 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             ax.set_xscale("log")
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
-    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), sw.settings.get("model")))
-    ax.set_ylabel(f"{readout} ({unit_of(readout, sw.settings.get('model'))})")
+    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), bundled(sw.settings)))
+    ax.set_ylabel(f"{readout} ({unit_of(readout, bundled(sw.settings))})")
     failed = len(table) - len(ok)
     ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
                  + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
                  fontsize=9)
     ax.grid(alpha=0.3, which="both")
-    if legend:
+    if legend and len(ok):  # every point failed: nothing drawn, nothing to label
         ax.legend(frameon=False, fontsize=7, markerscale=1 if lines else 2)
     fig.tight_layout()
     return fig
@@ -353,7 +358,7 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=7)
     fig.colorbar(im, ax=ax, label=f"log2 fold change vs {screen.baseline_label} "
                  f"(clipped at ±{lim:.2g})", shrink=0.6)
-    base_status = screen.table["status"].iloc[0]  # the first row is the baseline
+    base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
     note = ("0: readout falls to zero; hatched: no verified steady state" if base_status == "ok"
             else f"the baseline itself is {base_status}: no fold change is defined")
     name = screen.model_name if len(screen.model_name) <= 40 else screen.model_name[:38] + "..."

@@ -20,7 +20,7 @@ def provenance(model: Any, **solver: Any) -> dict[str, Any]:
     from . import __version__
 
     return {"package_version": __version__, "model": model.name, "model_hash": model.hash,
-            "solver": dict(solver)}
+            "bundled": model.is_bundled, "solver": dict(solver)}
 
 
 @dataclass(frozen=True)
@@ -133,12 +133,13 @@ class TimeCourse:
         return self.data[cols].copy()
 
     def plot(self, readouts: Sequence[str] | None = None, *, hours: bool = True,
-             ax: Any = None) -> Figure:
+             ax: Any = None, title: str | None = None) -> Figure:
         """Readouts against time (h, or min with ``hours=False``); by default Akt, S6K1
-        and 4E-BP1 phosphorylation (a model's first four readouts if it lacks them)."""
+        and 4E-BP1 phosphorylation (a model's first four readouts if it lacks them), under
+        a title naming the perturbation."""
         from ._plot import plot_timecourse
 
-        return plot_timecourse(self, readouts, ax=ax, hours=hours)
+        return plot_timecourse(self, readouts, ax=ax, hours=hours, title=title)
 
     def __repr__(self) -> str:
         return (f"<TimeCourse {self.status}: {len(self.data)} points to "
