@@ -136,6 +136,16 @@ def test_trial_command_with_no_checkable_ordering(tmp_path, capsys) -> None:
     assert list(pd.read_csv(out / "claims.csv").columns) == ["claim", "passed", "numbers"]
 
 
+def test_trial_is_the_same_on_worker_processes(model: ms.Model) -> None:
+    """Workers build their own patients; 36 points in chunks of 2 split patients' arms."""
+    kw = {"n": 12, "seed": 2, "progress": False}
+    serial = ms.trial(model, ["everolimus", "sorafenib"], **kw)
+    procs = ms.trial(model, ["everolimus", "sorafenib"], backend="processes", n_workers=2,
+                     **kw)
+    assert procs.settings["chunk_size"] == 2
+    pd.testing.assert_frame_equal(serial.table, procs.table)
+
+
 def test_subset_cohort_keeps_patient_identity(model: ms.Model, cohort: ms.Cohort) -> None:
     sub = ms.Cohort(cohort.table[cohort.table["PTEN_loss"]].head(12).reset_index(drop=True),
                     cohort.parameters, cohort.settings)
