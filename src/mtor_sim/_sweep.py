@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._engine import PRESIM_T, STEADY_TOL
 from ._errors import MtorSimError, check_name, check_nonnegative
-from ._perturb import Perturbation, make_perturbation
+from ._perturb import Perturbation, _as_list, make_perturbation
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -392,8 +392,7 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
             raise ValueError(f"sweep axis {name!r} has no values")
         checked = []
         for v in items:  # validate every value once, here, not per point
-            group = [] if v is None else ([v] if isinstance(v, str) else list(v))
-            pert = make_perturbation(model, **{name: group})
+            pert = make_perturbation(model, **{name: _as_list(v, name=name)})
             if name == "knockouts" and v is not None:  # SBML names -> species ids
                 v = pert.knockouts[0] if isinstance(v, str) else tuple(pert.knockouts)
             checked.append(v)
@@ -438,11 +437,9 @@ def _perturbation_at(base: dict[str, Any], setting: Mapping[str, Any],
     for name, value in setting.items():
         kind = axes[name].kind
         if kind == "genotype":
-            genotype = () if value is None else ((value,) if isinstance(value, str)
-                                                 else tuple(value))
+            genotype = tuple(_as_list(value, name=name))
         elif kind in ("knockouts", "cut"):
-            extra = [] if value is None else ([value] if isinstance(value, str) else list(value))
-            (kos if kind == "knockouts" else cuts).extend(extra)
+            (kos if kind == "knockouts" else cuts).extend(_as_list(value, name=name))
         else:
             target = {"drug": drugs, "parameter": params, "input": inputs}[kind]
             target[name] = float(value)
@@ -666,10 +663,10 @@ def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any])
     scales: the swept value replaces the preset's, so the preset does nothing to it."""
     from ._catalogue import GENOTYPES
 
-    genos = set() if "genotype" in axes else set(base["genotype"])  # the axis replaces it
-    if "genotype" in axes:
-        for v in axes["genotype"].values:
-            genos.update(() if v is None else ((v,) if isinstance(v, str) else v))
+    if "genotype" in axes:  # the axis replaces the background genotype
+        genos = {g for v in axes["genotype"].values for g in _as_list(v, name="genotype")}
+    else:
+        genos = set(base["genotype"])
     swept = {a.name for a in axes.values() if a.kind == "parameter"}
     clashes = sorted(f"{p} ({g})" for g in genos for p, _ in
                      GENOTYPES[g].scale + GENOTYPES[g].set if p in swept)
