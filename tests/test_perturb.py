@@ -67,6 +67,17 @@ def test_unknown_name_lists_valid_names(model: ms.Model) -> None:
         assert name in message
 
 
+def test_perturbation_round_trips_through_its_dict(model: ms.Model) -> None:
+    from mtor_sim._perturb import Perturbation, make_perturbation
+
+    pert = make_perturbation(model, genotype=["PTEN_loss", "mTORC2_high"],
+                             drugs={"sorafenib": 300, "everolimus": 10}, knockouts=["TSC2"],
+                             cut=["S6K1 -| IRS1"], parameters={"GF": 0.5},
+                             inputs={"WNT": 1.0})
+    assert Perturbation.from_dict(pert.as_dict()) == pert
+    assert Perturbation.from_dict({}) == Perturbation()
+
+
 def test_valid_names_are_listed_once_and_plurals_read_well() -> None:
     from mtor_sim._errors import _plural, check_name
 

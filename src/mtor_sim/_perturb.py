@@ -32,6 +32,13 @@ class Perturbation:
                 "knockouts": list(self.knockouts), "cut": list(self.cut),
                 "parameters": dict(self.parameters), "inputs": dict(self.inputs)}
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Perturbation:
+        """The inverse of `as_dict` (names are taken as valid: a result's own record)."""
+        items = lambda key: tuple(sorted((d.get(key) or {}).items()))  # noqa: E731
+        return cls(tuple(d.get("genotype") or ()), items("drugs"), tuple(d.get("knockouts") or ()),
+                   tuple(d.get("cut") or ()), items("parameters"), items("inputs"))
+
     def with_drugs(self, drugs: Mapping[str, float]) -> Perturbation:
         """The same perturbation with ``drugs`` (already validated) instead of its own."""
         return replace(self, drugs=tuple(sorted(drugs.items())))

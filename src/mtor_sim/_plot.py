@@ -62,10 +62,7 @@ def _perturbation_label(pert: dict[str, Any], is_bundled: bool = True) -> str:
     """A result's perturbation dict as ``PTEN_loss + everolimus 10 nM``."""
     from ._perturb import Perturbation
 
-    items = lambda key: tuple(sorted((pert.get(key) or {}).items()))  # noqa: E731
-    label = Perturbation(tuple(pert.get("genotype") or ()), items("drugs"),
-                         tuple(pert.get("knockouts") or ()), tuple(pert.get("cut") or ()),
-                         items("parameters"), items("inputs")).label()
+    label = Perturbation.from_dict(pert).label()
     if not is_bundled and label.startswith("WT"):  # no genotypes there: the model as it is
         label = "baseline" + label[2:]
     return label
