@@ -27,8 +27,8 @@ _LAZY = {
     "._screen": ("KnockoutScreen", "knockout_screen"),
     "._sensitivity": ("Sensitivity", "sensitivity"),
     "._sweep": ("Sweep", "iter_parts", "sweep"),
-    "._trial": ("REGIMENS", "Cohort", "TrialResult", "trial", "trial_claims",
-                "virtual_cohort"),
+    "._catalogue": ("REGIMENS",),
+    "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -50,6 +50,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import claims
+    from ._catalogue import REGIMENS
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
     from ._model import Model, bundled_model_path, load_model
@@ -57,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._screen import KnockoutScreen, knockout_screen
     from ._sensitivity import Sensitivity, sensitivity
     from ._sweep import Sweep, iter_parts, sweep
-    from ._trial import REGIMENS, Cohort, TrialResult, trial, trial_claims, virtual_cohort
+    from ._trial import Cohort, TrialResult, trial, trial_claims, virtual_cohort
 
 __all__ = [
     "__version__",

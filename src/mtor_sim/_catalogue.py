@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["Genotype", "Drug", "GENOTYPES", "DRUGS", "TARGET_SITES", "occupancy"]
+__all__ = ["Genotype", "Drug", "GENOTYPES", "DRUGS", "TARGET_SITES", "REGIMENS",
+           "occupancy"]
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,20 @@ def occupancy(site: str, doses: dict[str, float], *, fkbp12: float = 1.0) -> flo
     if site == "mTORC1_FRB":
         x *= fkbp12
     return x / (1.0 + x)
+
+
+#: The review's regimens as constant concentrations (nM). Rapalogs at 10 nM, the order of
+#: everolimus troughs at 10 mg/day (5-15 ng/mL). Sorafenib at 100 nM: its total plasma level
+#: at 400 mg twice daily is ~10 uM, but it is >99.5 % protein-bound, so the free drug is
+#: ~50-100 nM (assumption from these two figures); the 3,000 nM used for cell-culture claims
+#: would overstate it. Vistusertib and dactolisib at the claims' preclinical concentrations,
+#: for want of free clinical exposures (assumption).
+REGIMENS = {
+    "everolimus": {"everolimus": 10.0},
+    "temsirolimus": {"temsirolimus": 10.0},
+    "sirolimus": {"sirolimus": 10.0},
+    "everolimus + sorafenib": {"everolimus": 10.0, "sorafenib": 100.0},
+    "sorafenib": {"sorafenib": 100.0},
+    "vistusertib": {"vistusertib": 1000.0},
+    "dactolisib": {"dactolisib": 500.0},
+}

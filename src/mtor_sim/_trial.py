@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._catalogue import GENOTYPES, occupancy
+from ._catalogue import GENOTYPES, REGIMENS, occupancy
 from ._errors import MtorSimError, check_name, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._sweep import Condition, run_conditions
@@ -76,22 +76,6 @@ KINETIC_SIGMA = 0.15                 # assumption
 GROWTH_SIGMA = 0.8                   # ln-spread of doubling times (Nathani 2021: 11-851 days)
 DOUBLING_DAYS = 140.0                # Nathani et al., Gut 2021 (pooled TVDT 4.6 months)
 TURNOVER = 0.176                     # /day; calibrated on everolimus ORR 9.5 % (review Table 3)
-
-#: The review's regimens as constant concentrations (nM). Rapalogs at 10 nM, the order of
-#: everolimus troughs at 10 mg/day (5-15 ng/mL). Sorafenib at 100 nM: its total plasma level
-#: at 400 mg twice daily is ~10 uM, but it is >99.5 % protein-bound, so the free drug is
-#: ~50-100 nM (assumption from these two figures); the 3,000 nM used for cell-culture claims
-#: would overstate it. Vistusertib and dactolisib at the claims' preclinical concentrations,
-#: for want of free clinical exposures (assumption).
-REGIMENS = {
-    "everolimus": {"everolimus": 10.0},
-    "temsirolimus": {"temsirolimus": 10.0},
-    "sirolimus": {"sirolimus": 10.0},
-    "everolimus + sorafenib": {"everolimus": 10.0, "sorafenib": 100.0},
-    "sorafenib": {"sorafenib": 100.0},
-    "vistusertib": {"vistusertib": 1000.0},
-    "dactolisib": {"dactolisib": 500.0},
-}
 
 #: What the review reports, to show beside the simulated numbers.
 REVIEW_ORR = {"everolimus": 9.5, "temsirolimus": 9.5, "sirolimus": 7.1,

@@ -361,6 +361,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._catalogue import REGIMENS
+
     parser = argparse.ArgumentParser(
         prog="mtor-sim",
         description="Mechanistic simulation of PI3K/Akt/mTOR signalling in hepatocellular "
@@ -467,8 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "of the review's regimens")
     p.add_argument("--arms", nargs="+", metavar="REGIMEN",
                    help="regimens (default all): " + ", ".join(
-                       ["everolimus", "temsirolimus", "sirolimus", "'everolimus + sorafenib'",
-                        "sorafenib", "vistusertib", "dactolisib"]))
+                       f"'{r}'" if " " in r else r for r in REGIMENS))
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
