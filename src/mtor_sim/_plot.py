@@ -199,8 +199,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     ax.set_xlabel(f"{dr.drug} concentration (nM, log scale)")
     ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, bundled(dr.settings))})")
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
-    marks = ("EC50s" if all(rising) else "IC50s / EC50s" if any(rising) else "IC50s") \
-        if rising else "IC50s"
+    marks = "EC50s" if rising and all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
     ax.set_title(f"{dr.drug}: {dr.readout} ({when}); triangles mark {marks}")
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
@@ -282,6 +281,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     others = [n for n in sw.names if n != x]
     kinds = sw.settings.get("kinds", {})
+    own = bundled(sw.settings)
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
     legend = lines and bool(others)
@@ -304,8 +304,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     if not lines and not legend and nums:
         colour = nums[0]
         sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
-        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"),
-                                                  bundled(sw.settings)))
+        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"), own))
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
     if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
@@ -313,8 +312,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             ax.set_xscale("log")
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
-    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), bundled(sw.settings)))
-    ax.set_ylabel(f"{readout} ({unit_of(readout, bundled(sw.settings))})")
+    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), own))
+    ax.set_ylabel(f"{readout} ({unit_of(readout, own)})")
     failed = len(table) - len(ok)
     ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
                  + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),

@@ -246,13 +246,13 @@ def cmd_combination(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from ._sweep import sweep
+    from ._sweep import CATEGORICAL, sweep
 
     model = _load(args)
     space = dict(args.lhs or []) | dict(args.grid or [])
     if not space:
         raise ValueError("give at least one --grid NAME=VALUES or --lhs NAME=LOW:HIGH")
-    numeric_grid = [n for n, _ in args.grid or [] if n not in ("genotype", "knockouts", "cut")]
+    numeric_grid = [n for n, _ in args.grid or [] if n not in CATEGORICAL]
     if args.lhs and numeric_grid:
         raise ValueError(f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
                          f"with the sample); got --grid {numeric_grid[0]}")
@@ -260,12 +260,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                n=args.n if args.lhs else None, seed=args.seed, log=args.log or False,
                time=args.time, **_batch(args),
                **_perturbation(args))
-    print(f"{len(sw.table)} points, {sw.n_failed} not at a verified steady state; "
-          f"{sw.settings['seconds']:.1f} s", file=sys.stderr)
     _write_table(sw.to_dataframe(), args.out)
     if args.plot:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
-    return 0 if sw.n_failed == 0 else 3
+    return _report_failed(sw.n_failed, len(sw.table), "points",
+                          f"; {sw.settings['seconds']:.1f} s")
 
 
 def cmd_knockout_screen(args: argparse.Namespace) -> int:
@@ -295,9 +294,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return _report_failed(s.settings["n_failed"], s.settings["n_points"], "Sobol points")
 
 
-def _report_failed(failed: int, total: int, what: str) -> int:
+def _report_failed(failed: int, total: int, what: str, extra: str = "") -> int:
     """Say how many results lack a verified steady state; exit status 3 if any do."""
-    print(f"{total} {what}, {failed} not at a verified steady state", file=sys.stderr)
+    print(f"{total} {what}, {failed} not at a verified steady state{extra}", file=sys.stderr)
     return 3 if failed else 0
 
 
