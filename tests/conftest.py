@@ -13,8 +13,12 @@ import pytest  # noqa: E402
 import mtor_sim as ms  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-# the project's shared/ folder sits beside the repository (in CI too)
-REFERENCE_DIR = REPO.parent / "shared" / "reference-models"
+# published third-party models (BioModels, CC0), copied into the repository so that the
+# suite runs on a fresh clone: see tests/data/reference-models/README.md
+REFERENCE_DIR = REPO / "tests" / "data" / "reference-models"
+# the project's shared/ folder, beside the repository in development and CI but not in a
+# user's clone: tests that read it skip cleanly when it is absent
+SHARED_DIR = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
