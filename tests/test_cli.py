@@ -70,12 +70,15 @@ def test_bad_log_range_is_an_error(capsys, doses):
 
 
 def test_unverified_results_exit_with_status_3(tmp_path, capsys):
-    """Varusai 2018 oscillates: its baseline has no verified steady state."""
+    """Varusai 2018 oscillates: its baseline has no verified steady state; with IR knocked
+    out every flux through the receptor stops and the fixed point is not isolated."""
     model = str(REFERENCE_DIR / "varusai_2018_BIOMD0000000823.xml")
     node = ms.load_model(model).nodes[0]
     assert main(["knockout-screen", "--model", model, "--nodes", node, "--interactions",
                  "-o", str(tmp_path / "ko.csv"), "-q"]) == 3
-    assert "2 conditions, 1 not at a verified steady state" in capsys.readouterr().err
+    assert "2 conditions, 2 not at a verified steady state" in capsys.readouterr().err
+    statuses = set(pd.read_csv(tmp_path / "ko.csv")["status"])
+    assert statuses == {"unstable", "not_unique"}
 
 
 def test_negative_dose_is_an_error(capsys):

@@ -251,7 +251,7 @@ def test_parameter_sweep_on_reference_models(path: Path) -> None:
     ok = sw.table[sw.table["status"] == "ok"]
     assert np.isfinite(ok[list(m.readouts[:3])].to_numpy()).all()
     assert set(sw.table["status"]) <= {"ok", "not_reached", "unstable", "negative",
-                                        "solver_failed", "error"}
+                                        "not_unique", "solver_failed", "error"}
     at_default = sw.table["status"].iloc[1]
     assert at_default == ("unstable" if "varusai" in path.stem else "ok")
 

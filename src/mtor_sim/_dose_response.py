@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._errors import check_name, check_nonnegative
+from ._errors import check_name, check_names, check_nonnegative
 from ._hill import HillFit, fit_hill
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
@@ -22,10 +22,19 @@ __all__ = ["DoseResponse", "Combination", "dose_response", "combination"]
 
 
 def _doses(values: Iterable[float], *, name: str, minimum: int = 2) -> np.ndarray:
+    """Doses (nM) in increasing order; a string, a mapping or a dose given twice is refused
+    rather than silently read as something else."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise TypeError(f"`{name}` must be a sequence of doses in nM, got "
+                        f"{type(values).__name__} {values!r}")
     arr = [check_nonnegative(v, name=f"{name}[{i}] (dose, nM)") for i, v in enumerate(values)]
     if len(arr) < minimum:
         raise ValueError(f"`{name}` needs at least {minimum} doses, got {len(arr)}")
-    return np.asarray(sorted(set(arr)), dtype=float)
+    twice = sorted({x for x in arr if arr.count(x) > 1})
+    if twice:
+        raise ValueError(f"`{name}` gives the dose(s) {', '.join(f'{x:g}' for x in twice)} nM "
+                         "more than once")
+    return np.asarray(sorted(arr), dtype=float)
 
 
 def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> tuple[float, str]:
@@ -137,8 +146,20 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     if time is not None:
         time = check_nonnegative(time, name="time", allow_zero=False)
     # by default the wild type; models without genotype presets run as they are
-    groups = list(genotypes) if genotypes is not None else [
-        genotype or ("WT" if model.is_bundled else [])]
+    if genotypes is not None:
+        if isinstance(genotypes, str | Mapping) or not isinstance(genotypes, Iterable):
+            raise TypeError("`genotypes` must be a list of genotypes (each a preset name or a "
+                            f"list of presets), got {type(genotypes).__name__} {genotypes!r}")
+        groups: list[Any] = [g if isinstance(g, str) else check_names(g, name="genotypes[...]")
+                             for g in genotypes]
+        labels = [g if isinstance(g, str) else " + ".join(g) for g in groups]
+        if len(set(labels)) < len(labels):
+            raise ValueError(f"`genotypes` gives a genotype more than once: {labels}")
+        if genotype is not None:
+            raise TypeError("give `genotype` (one curve) or `genotypes` (one curve each), "
+                            "not both")
+    else:
+        groups = [genotype or ("WT" if model.is_bundled else [])]
     background = dict(perturbation.pop("drugs", None) or {})
     rows, fits = [], {}
     for g in groups:
@@ -224,9 +245,11 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
     """
     from ._engine import steady_provenance
 
-    if len(drugs) != 2:
-        raise ValueError(f"`drugs` must name two drugs, got {drugs!r}")
+    if isinstance(drugs, str | Mapping) or not isinstance(drugs, Sequence) or len(drugs) != 2:
+        raise TypeError(f"`drugs` must be a pair of drug names, got {drugs!r}")
     a, b = drugs
+    if a == b:
+        raise ValueError(f"`drugs` names {a!r} twice: a combination needs two different drugs")
     for name in drugs:
         check_name(name, model.drugs, kind="drug")
     check_name(readout, model.readouts, kind="readout")

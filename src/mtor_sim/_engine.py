@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._errors import ModelFileError, check_nonnegative
+from ._errors import ModelFileError, check_count, check_flag, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
 
@@ -26,6 +26,9 @@ STEADY_TOL = 1e-8          # max |dx/dt| (per minute) accepted as steady
 RTOL, ATOL = 1e-8, 1e-12   # CVODE tolerances
 PRESIM_T = 2e4             # min; longer than the slowest loop (EMT, RTK turnover: ~1 day)
 FALLBACK_T = 1e6           # min; integration horizon when Newton's method fails
+# |Re(eigenvalue)| (per minute) below which a fixed point counts as not isolated: its
+# slowest mode would take over 10^9 min (~1,900 years) to relax, i.e. none in practice
+EIG_TOL = 1e-9
 
 
 def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
@@ -214,12 +217,18 @@ class Solver:
             msg = f"steady state has a negative species ({self.species_ids[i]} = {x[i]:.3g})"
         else:
             eig = self.max_eigenvalue()
-            if eig > 1e-9:
+            if eig > EIG_TOL:
                 status = "unstable"
                 msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
                        "would not sit here; the system likely oscillates.")
             elif not np.isfinite(eig):
                 status, msg = "solver_failed", "Jacobian could not be evaluated"
+            elif eig > -EIG_TOL:
+                status = "not_unique"
+                msg = (f"fixed point is not isolated (max Re(eigenvalue) = {eig:.3g} /min, zero "
+                       "within tolerance): it lies on a continuum of steady states or at a "
+                       "bifurcation, so its value depends on where the solver started. Try "
+                       "simulate() from the initial state, or check for an unconserved pool.")
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
@@ -380,8 +389,9 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     True
     """
     t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
-    if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer) or n_points < 2:
-        raise ValueError(f"`n_points` must be an integer >= 2, got {n_points!r}")
+    n_points = check_count(n_points, name="n_points", minimum=2)
+    pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
+    species = check_flag(species, name="species")
     pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
                              cut=cut, parameters=parameters, inputs=inputs)
     return time_course_of(model, pert, t_end=t_end, n_points=int(n_points),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import numbers
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "MtorSimError",
@@ -11,7 +12,11 @@ __all__ = [
     "ModelFileError",
     "SolverError",
     "check_name",
+    "check_names",
+    "check_real",
     "check_nonnegative",
+    "check_count",
+    "check_flag",
 ]
 
 
@@ -68,15 +73,71 @@ def _plural(kind: str) -> str:
     return " or ".join(words) + sep + tail
 
 
-def check_nonnegative(value: object, *, name: str, allow_zero: bool = True) -> float:
-    """Return ``value`` as a float, or raise ``ValueError`` naming the argument."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a number, got {value!r}") from None
+def check_real(value: object, *, name: str) -> float:
+    """Return ``value`` as a finite float, or raise naming the argument.
+
+    Only real numbers are accepted (Python or NumPy ints and floats): a string such as
+    ``"10"`` or a boolean is a `TypeError`, not silently a number; NaN and infinities
+    are a `ValueError`.
+    """
+    if isinstance(value, bool | str | bytes) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} "
+                        f"{value!r}")
+    x = float(value)
     if x != x or x in (float("inf"), float("-inf")):
         raise ValueError(f"`{name}` must be finite, got {value!r}")
+    return x
+
+
+def check_nonnegative(value: object, *, name: str, allow_zero: bool = True) -> float:
+    """Return ``value`` as a float (a real number >= 0, or > 0), or raise naming the
+    argument (`TypeError` for a non-number, `ValueError` for a bad number)."""
+    x = check_real(value, name=name)
     if x < 0 or (x == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"`{name}` must be {bound}, got {value!r}")
     return x
+
+
+def check_count(value: object, *, name: str, minimum: int = 1) -> int:
+    """Return ``value`` if it is an integer >= ``minimum`` (not a bool, not a float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_flag(value: object, *, name: str) -> bool:
+    """Return ``value`` if it is a boolean: ``"no"`` or ``0`` is not silently a truth value."""
+    if not isinstance(value, bool):
+        import numpy as np
+
+        if not isinstance(value, np.bool_):
+            raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} "
+                            f"{value!r}")
+    return bool(value)
+
+
+def check_names(value: object, *, name: str, allow_none: bool = True) -> list[str]:
+    """A name or a sequence of names as a list, refusing what would be silently misread.
+
+    ``None`` is the empty list; a string is one name; a mapping is refused (its keys would
+    be taken as names and its values ignored); every element must be a string, and a name
+    given twice is refused.
+    """
+    if value is None and allow_none:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"`{name}` must be a name or a list of names, got "
+                        f"{type(value).__name__} {value!r}")
+    names = list(value)
+    for i, v in enumerate(names):
+        if not isinstance(v, str):
+            raise TypeError(f"`{name}[{i}]` must be a name (str), got {type(v).__name__} {v!r}")
+    seen = {n for n in names if names.count(n) > 1}
+    if seen:
+        raise ValueError(f"`{name}` names {', '.join(map(repr, sorted(seen)))} more than once")
+    return names

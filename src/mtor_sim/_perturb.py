@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._catalogue import DRUGS, GENOTYPES, occupancy
-from ._errors import MtorSimError, check_name, check_nonnegative
+from ._errors import MtorSimError, check_name, check_names, check_nonnegative
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -56,21 +56,19 @@ class Perturbation:
 
 
 def _as_list(value: str | Iterable[str] | None, *, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        raise TypeError(f"`{name}` must be a name or a list of names, got {value!r}") from None
+    """A name or list of names (not a mapping; each a string; none twice) as a list."""
+    return check_names(value, name=name)
 
 
 def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, float]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(f"`{name}` must be a mapping of name -> value, got {value!r}")
+        raise TypeError(f"`{name}` must be a mapping of name -> value, got "
+                        f"{type(value).__name__} {value!r}")
+    for k in value:
+        if not isinstance(k, str):
+            raise TypeError(f"`{name}` keys must be names (str), got {type(k).__name__} {k!r}")
     return dict(value)
 
 

@@ -41,7 +41,9 @@ class SteadyState:
     status : str
         ``"ok"``, ``"not_reached"`` (no point with small enough residual was found),
         ``"unstable"`` (a fixed point with a Jacobian eigenvalue of positive real part),
-        ``"negative"`` (a state went below zero) or ``"solver_failed"``.
+        ``"negative"`` (a state went below zero), ``"not_unique"`` (the Jacobian is
+        singular within tolerance: a continuum of steady states, so the value depends on
+        the solver's path) or ``"solver_failed"``.
     message : str
         What happened, in words, with what to try next where that helps.
     max_rate : float
