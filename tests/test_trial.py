@@ -105,7 +105,7 @@ def test_outputs_and_figures(result: ms.TrialResult, tmp_path) -> None:
 @pytest.mark.parametrize("kw, err, match", [
     ({"arms": ["everolimus", "rapamycin"]}, ms.UnknownNameError, "unknown regimen"),
     ({"arms": {"x": {"everolimu": 1}}}, ms.UnknownNameError, "did you mean 'everolimus'"),
-    ({"n": 0}, ValueError, "positive integer"),
+    ({"n": 0}, ValueError, r"`n \(patients\)` must be >= 1"),
     ({"weeks": -1}, ValueError, "`weeks` must be > 0"),
 ])
 def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:

@@ -159,6 +159,8 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
             raise TypeError("give `genotype` (one curve) or `genotypes` (one curve each), "
                             "not both")
     else:
+        if genotype is not None and not isinstance(genotype, str):
+            genotype = check_names(genotype, name="genotype")
         groups = [genotype or ("WT" if model.is_bundled else [])]
     background = dict(perturbation.pop("drugs", None) or {})
     rows, fits = [], {}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import check_name
+from ._errors import check_flag, check_name, check_names
 from ._perturb import Perturbation, make_perturbation
 from ._sweep import _readouts, conditions_from, run_conditions
 
@@ -136,9 +136,11 @@ def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *
     reads = _readouts(model, readouts)
     node_list = list(model.nodes) if nodes is None else [
         check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
-        for n in nodes]
+        for n in check_names(nodes, name="nodes")]
     cut_list = list(model.interactions) if interactions is None else [
-        check_name(c, model.interactions, kind="interaction") for c in interactions]
+        check_name(c, model.interactions, kind="interaction")
+        for c in check_names(interactions, name="interactions")]
+    pairs = check_flag(pairs, name="pairs")
     base = make_perturbation(model, **perturbation)
     targets: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
         (f"{n} KO", "node", (n,), ()) for n in node_list]

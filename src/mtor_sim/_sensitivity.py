@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name, check_nonnegative
+from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation
 from ._sweep import _readouts, conditions_from, run_conditions
 
@@ -141,9 +141,19 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     check_name(method, ("local", "sobol"), kind="sensitivity method")
     reads = _readouts(model, readouts)
     params = _default_parameters(model) if parameters is None else [
-        check_name(p, model.parameters.index, kind="parameter") for p in parameters]
+        check_name(p, model.parameters.index, kind="parameter")
+        for p in check_names(parameters, name="parameters")]
     if not params:
-        raise ValueError("no parameters to vary")
+        raise ValueError("`parameters`: no parameters to vary")
+    # every option is checked, whichever method uses it: garbage is never ignored silently
+    h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
+    if h >= 0.5:
+        raise ValueError(f"`rel_step` must be < 0.5, got {rel_step!r}")
+    factor = check_nonnegative(factor, name="factor", allow_zero=False)
+    if factor <= 1:
+        raise ValueError(f"`factor` must be > 1, got {factor!r}")
+    n = check_count(n, name="n", minimum=2)
+    seed = check_count(seed, name="seed", minimum=0)
     base = make_perturbation(model, **perturbation)
     current = {**model.parameters.to_dict(), **dict(base.parameters)}
     run = {"backend": backend, "n_workers": n_workers, "scheduler": scheduler, "out": out,
@@ -152,17 +162,9 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
 
     meta = steady_provenance(model)
     if method == "local":
-        h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
-        if h >= 0.5:
-            raise ValueError(f"`rel_step` must be < 0.5, got {rel_step!r}")
         table = _local(model, base, params, current, reads, h, run)
         return Sensitivity("local", reads, table, {"rel_step": h, "background": base.as_dict(),
                                                    **meta})
-    factor = check_nonnegative(factor, name="factor", allow_zero=False)
-    if factor <= 1:
-        raise ValueError(f"`factor` must be > 1, got {factor!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"`n` must be an integer >= 2, got {n!r}")
     table, info = _sobol(model, base, params, current, reads, n, factor, dict(bounds or {}),
                          seed, run)
     return Sensitivity("sobol", reads, table, {"n": n, "factor": factor, "seed": seed,

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ._catalogue import GENOTYPES, REGIMENS, occupancy
-from ._errors import MtorSimError, check_name, check_nonnegative
+from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._sweep import Condition, run_conditions
 from ._tumour import TumourGrowth
@@ -151,11 +151,14 @@ def virtual_cohort(model: Model, n: int, *, seed: int = 0,
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"`n` (patients) must be a positive integer, got {n!r}")
+    n = check_count(n, name="n (patients)")
+    seed = check_count(seed, name="seed", minimum=0)
+    if frequencies is not None and not isinstance(frequencies, Mapping):
+        raise TypeError("`frequencies` must be a mapping of alteration -> probability, got "
+                        f"{type(frequencies).__name__} {frequencies!r}")
     freqs = {**FREQUENCIES, **(frequencies or {})}  # unlisted alterations keep the default
     for g, f in freqs.items():
-        check_name(g, GENOTYPES, kind="genotype")
+        check_name(g, GENOTYPES, kind="genotype in `frequencies`")
         if not 0 <= check_nonnegative(f, name=f"frequencies[{g!r}]") <= 1:
             raise ValueError(f"`frequencies[{g!r}]` must be within [0, 1], got {f!r}")
     sig = {name: check_nonnegative(v, name=name) for name, v in
@@ -321,20 +324,27 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
     >>> sorted(res.response_rates()["arm"])
     ['everolimus', 'everolimus + sorafenib']
     """
-    if isinstance(arms, str):
-        arms = [arms]
     if arms is None:
         arm_map = {k: dict(v) for k, v in REGIMENS.items()}
     elif isinstance(arms, Mapping):
-        arm_map = {str(k): dict(v) for k, v in arms.items()}
+        arm_map = {}
+        for k, v in arms.items():
+            if not isinstance(k, str) or not isinstance(v, Mapping):
+                raise TypeError("`arms` as a mapping must be arm name -> {drug: nM}, got "
+                                f"{k!r}: {v!r}")
+            arm_map[k] = dict(v)
     else:
-        arm_map = {check_name(a, REGIMENS, kind="regimen"): dict(REGIMENS[a]) for a in arms}
+        arm_map = {check_name(a, REGIMENS, kind="regimen in `arms`"): dict(REGIMENS[a])
+                   for a in check_names(arms, name="arms")}
     if not arm_map:
         raise ValueError("`arms` is empty")
     for drugs in arm_map.values():
         make_perturbation(model, drugs=drugs)  # validates names and doses
     weeks = check_nonnegative(weeks, name="weeks", allow_zero=False)
     turnover = check_nonnegative(turnover, name="turnover", allow_zero=False)
+    if cohort is None:
+        n = check_count(n, name="n (patients)")
+        seed = check_count(seed, name="seed", minimum=0)
     cohort = cohort or virtual_cohort(model, n, seed=seed)
     names = ["untreated", *arm_map]
     patients = [int(p) for p in cohort.table["patient"]]

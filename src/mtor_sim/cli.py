@@ -91,12 +91,76 @@ def _axis(text: str) -> tuple[str, list]:
     return name, _floats(values)
 
 
+def _pairs(pairs: list[tuple[str, float]], option: str) -> dict[str, float]:
+    """``NAME=VALUE`` options as a dict; a name given twice is an error, not the last one
+    silently winning (``-d everolimus=-5 -d everolimus=10``)."""
+    out: dict[str, float] = {}
+    for name, value in pairs:
+        if name in out:
+            raise ValueError(f"{option} {name} is given twice ({out[name]:g} and {value:g})")
+        out[name] = value
+    return out
+
+
 def _perturbation(args: argparse.Namespace) -> dict:
     """The perturbation keywords the user gave (options left out are not passed)."""
     genos = [g for text in args.genotype for g in _genotype(text)]
-    given = {"genotype": genos, "drugs": dict(args.drug), "knockouts": args.knockout,
-             "cut": args.cut, "parameters": dict(args.param), "inputs": dict(args.input)}
+    given = {"genotype": genos, "drugs": _pairs(args.drug, "--drug"),
+             "knockouts": args.knockout, "cut": args.cut,
+             "parameters": _pairs(args.param, "--param"),
+             "inputs": _pairs(args.input, "--input")}
     return {k: v for k, v in given.items() if v}
+
+
+TABLE_FORMATS = ("csv", "json", "parquet")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def _check_output(path: str | None, formats: Sequence[str], *, option: str) -> None:
+    """Refuse an output path before any work is done: an unknown format, a folder, a
+    missing parent folder or one that cannot be written."""
+    import os
+
+    if not path:
+        return
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower() or formats[0]
+    if fmt not in formats:
+        raise ValueError(f"{option} {path}: unsupported format {fmt!r}; use "
+                         + ", ".join(f".{f}" for f in formats))
+    if target.is_dir():
+        raise ValueError(f"{option} {path} is a folder; give a file name")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path}: folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ValueError(f"{option} {path}: not writable")
+
+
+def _check_folder(path: str, *, option: str) -> None:
+    """An output folder: it may exist (as a folder) or be created inside a writable one."""
+    import os
+
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{option} {path} exists and is not a folder")
+    probe = target if target.exists() else target.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise ValueError(f"{option} {path}: {str(probe)!r} is not writable")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output option of a command, checked before it runs."""
+    if args.command in ("reproduce", "claims", "trial"):
+        _check_folder(args.out, option="--out")
+    elif getattr(args, "out", None) is not None:
+        _check_output(args.out, TABLE_FORMATS, option="--out")
+    if getattr(args, "plot", None):
+        _check_output(args.plot, FIGURE_FORMATS, option="--plot")
+    if getattr(args, "parts", None):
+        _check_folder(args.parts, option="--parts")
 
 
 def _write_table(df, path: str | None, fmt: str | None = None) -> None:
@@ -107,7 +171,6 @@ def _write_table(df, path: str | None, fmt: str | None = None) -> None:
             print(df.to_string())
         return
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     fmt = fmt or target.suffix.lstrip(".").lower() or "csv"
     index = not isinstance(df.index, pd.RangeIndex)  # a plain row number is not data
     if fmt == "csv":
@@ -253,6 +316,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not space:
         raise ValueError("give at least one --grid NAME=VALUES or --lhs NAME=LOW:HIGH")
     numeric_grid = [n for n, _ in args.grid or [] if n not in CATEGORICAL]
+    lhs_names = {n for n, _ in args.lhs or []}
+    for name in args.log or []:
+        if name not in lhs_names:
+            raise ValueError(f"--log {name}: only --lhs ranges are sampled in log space; for a "
+                             f"log-spaced grid give --grid {name}=log:LOW:HIGH:N")
     if args.lhs and numeric_grid:
         raise ValueError(f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
                          f"with the sample); got --grid {numeric_grid[0]}")
@@ -495,9 +563,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_outputs(args)
         return int(args.func(args))
     except (MtorSimError, ValueError, TypeError) as exc:
         print(f"mtor-sim: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `mtor-sim list nodes | head`: the reader has gone
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 0
+    except OSError as exc:  # a file that cannot be read or written: the user's to fix
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"mtor-sim: error:{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
 
