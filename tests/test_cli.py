@@ -165,3 +165,50 @@ def test_every_subcommand_has_help(cmd, capsys):
         main([cmd, "--help"])
     assert exc.value.code == 0
     assert "usage: mtor-sim " + cmd in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["steady-state", "-d", "everolimus=-5", "-d", "everolimus=10"],
+    ["steady-state", "-p", "k_PTEN=1", "-p", "k_PTEN=2"],
+    ["steady-state", "-o", "/nonexistent-folder/x.csv"],
+    ["sweep", "--grid", "GF=0.1,1", "-o", "out.xlsx"],
+    ["sweep", "--grid", "GF=0.1,1", "--log", "GF", "-q"],
+    ["simulate", "--plot", "figure.gif"],
+])
+def test_user_errors_exit_2_in_one_line_before_any_work(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mtor-sim: error: ") and err.count("\n") == 1
+
+
+def test_output_paths_that_are_folders_or_unwritable_exit_2(tmp_path, capsys):
+    assert main(["steady-state", "-o", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        import os
+
+        if os.access(locked, os.W_OK):  # root may write anywhere: check a file path instead
+            (tmp_path / "file").write_text("")
+            assert main(["reproduce", "--out", str(tmp_path / "file"), "-q"]) == 2
+            assert "is not a folder" in capsys.readouterr().err
+        else:
+            assert main(["steady-state", "-o", str(locked / "x.csv")]) == 2
+            assert "not writable" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    # `true` exits at once without reading, so every write meets a closed pipe
+    cmd = (f"{sys.executable} -c 'from mtor_sim.cli import main; raise SystemExit(main())' "
+           "list parameters | true")
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True,
+                          text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 0

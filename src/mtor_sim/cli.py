@@ -564,7 +564,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_outputs(args)
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a reader that has gone is seen here
+        return status
     except (MtorSimError, ValueError, TypeError) as exc:
         print(f"mtor-sim: error: {exc}", file=sys.stderr)
         return 2
