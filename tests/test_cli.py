@@ -78,7 +78,7 @@ def test_unverified_results_exit_with_status_3(tmp_path, capsys):
                  "-o", str(tmp_path / "ko.csv"), "-q"]) == 3
     assert "2 conditions, 2 not at a verified steady state" in capsys.readouterr().err
     statuses = set(pd.read_csv(tmp_path / "ko.csv")["status"])
-    assert statuses == {"unstable", "not_unique"}
+    assert statuses == {"not_reached", "not_unique"}
 
 
 def test_negative_dose_is_an_error(capsys):

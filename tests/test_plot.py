@@ -62,6 +62,6 @@ def test_knockout_screen_title_says_when_the_baseline_is_unverified(
                                 interactions=[], progress=False)
     fig = screen.plot()
     title = fig.axes[0].get_title()
-    assert "the baseline itself is unstable: no fold change is defined" in title
+    assert "the baseline itself is not_reached: no fold change is defined" in title
     assert len(title.splitlines()[0]) < 70  # a long SBML name is shortened
     plt.close(fig)

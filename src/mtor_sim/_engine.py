@@ -185,12 +185,19 @@ class Solver:
         try:
             if presimulate > 0:
                 self.r.simulate(0.0, presimulate, 2)
+            start = self.state().copy()
             try:
                 self.r.steadyState()
             except RuntimeError as exc:
+                # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
+                # model with accumulating sinks): integrate on from the presimulated
+                # state, never from that iterate
+                self.r.model.setFloatingSpeciesConcentrations(start)
                 method = "long integration (nleq2 failed)"
                 message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
-                self.r.simulate(presimulate, presimulate + FALLBACK_T, 2)
+                # CVODE's step limit holds per output interval: 100 intervals let an
+                # oscillator run the whole horizon instead of failing for too much work
+                self.r.simulate(presimulate, presimulate + FALLBACK_T, 101)
         except RuntimeError as exc:
             n = len(self.species_ids)
             return SolveResult(np.full(n, math.nan), np.full(len(self.readouts), math.nan),
@@ -232,8 +239,11 @@ class Solver:
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
-        if status == "not_reached":  # no steady state: the last point of a run is not one
+        if status in ("not_reached", "solver_failed"):
+            # no steady state: the last point of a run, or a solver's last iterate, is not
+            # one, and must not be read as one (in tables, or as a run's starting state)
             values = values * math.nan
+            x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
 
     def max_eigenvalue(self) -> float:
@@ -404,11 +414,18 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
     meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
                       pre_equilibrate=pre_equilibrate)
     status, message = "ok", "integration finished"
+    cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
+                                   if species else [])
+    times = pd.Index(np.linspace(0, t_end, n_points), name="time")
     if pre_equilibrate:
         base = steady_state_of(model, pert.without_drugs())
-        if not base.success:
-            status = "baseline_" + base.status
-            message = f"drug-free baseline not at steady state: {base.message}"
+        if not base.success:  # never start a run from a state that was not verified
+            data = pd.DataFrame(math.nan, index=times, columns=cols)
+            return TimeCourse(data, False, "baseline_" + base.status,
+                              f"drug-free baseline not at a verified steady state, so there "
+                              f"is no state to start from ({base.message}). Try "
+                              "pre_equilibrate=False to run from the initial state.",
+                              pert.as_dict(), meta, tuple(model.readouts))
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs on top of the baseline state
         r = solver.r
@@ -416,15 +433,11 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         solver, values = solver_for(model, pert)
         solver.apply(values)
         r = solver.r
-    cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
-                                   if species else [])
     r.timeCourseSelections = ["time"] + cols
     try:
         out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
     except RuntimeError as exc:
-        nan = np.full((n_points, len(cols)), math.nan)
-        data = pd.DataFrame(nan, index=pd.Index(np.linspace(0, t_end, n_points), name="time"),
-                            columns=cols)
+        data = pd.DataFrame(math.nan, index=times, columns=cols)
         return TimeCourse(data, False, "solver_failed", f"integration failed: {exc}",
                           pert.as_dict(), meta, tuple(model.readouts))
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
