@@ -443,3 +443,75 @@ def test_not_reached_carries_no_state(varusai: ms.Model) -> None:
     ss = varusai.steady_state(parameters={})
     if ss.status in ("not_reached", "solver_failed"):
         assert ss.species.isna().all() and ss.readouts.isna().all()
+
+
+_EVENT = """
+model event_model
+  species S = 0
+  J0: -> S; k
+  J1: S -> ; 0.1 * S
+  k = 0.4
+  E1: at time > 1: k = 1.2
+end
+"""
+
+
+def test_no_result_depends_on_call_history(tmp_path) -> None:
+    """An event-changed parameter must not survive into the next call."""
+    path = tmp_path / "event.ant"
+    path.write_text(_EVENT)
+    fresh = ms.load_model(path).simulate(t_end=0.5, n_points=2, pre_equilibrate=False,
+                                         outputs=["k", "S"])
+    m = ms.load_model(path)
+    m.simulate(t_end=5, n_points=2, pre_equilibrate=False)  # fires the event
+    m.steady_state()
+    again = m.simulate(t_end=0.5, n_points=2, pre_equilibrate=False, outputs=["k", "S"])
+    assert_allclose(again.to_dataframe().to_numpy(), fresh.to_dataframe().to_numpy(),
+                    rtol=1e-10)
+    assert again["k"].iloc[0] == 0.4
+
+
+_VOLUME = """
+model volume_model
+  compartment cell = 3e-12
+  species A in cell = 1e-9, B in cell = 0
+  substanceOnly species C in cell = 0
+  J0: A -> B; k1 * A * cell
+  J1: B -> A; k2 * B * cell
+  J2: -> C; kc
+  J3: C -> ; kd * C
+  k1 = 0.2; k2 = 0.1; kc = 1e-3; kd = 0.5
+end
+"""
+
+
+def test_species_units_are_the_same_in_every_verb(tmp_path) -> None:
+    """Concentrations (amounts for hasOnlySubstanceUnits species) in steady states and
+    time courses alike, with a compartment volume far from 1."""
+    path = tmp_path / "volume.ant"
+    path.write_text(_VOLUME)
+    m = ms.load_model(path)
+    ss = m.steady_state()
+    assert ss.status == "ok", ss.message
+    # analytic: A + B = 1e-9 (concentration), B / A = k1 / k2 = 2; C = kc / kd (an amount)
+    assert_allclose([ss.species["A"], ss.species["B"], ss.species["C"]],
+                    [1e-9 / 3, 2e-9 / 3, 2e-3], rtol=1e-6)
+    tc = m.simulate(t_end=200, n_points=3, outputs=["A", "B", "C"])
+    assert_allclose(tc.to_dataframe().iloc[-1].to_numpy(),
+                    [ss.species["A"], ss.species["B"], ss.species["C"]], rtol=1e-6)
+    amounts = m.simulate(t_end=200, n_points=3, outputs=["A"], species_units="amount")
+    assert_allclose(amounts["A"].iloc[-1], ss.species["A"] * 3e-12, rtol=1e-6)
+
+
+def test_residual_is_judged_per_species_in_its_own_unit(tmp_path) -> None:
+    """A state with a reaction still running is never 'ok', whatever the volume or the
+    magnitude of the concentrations (here 1e-9, turning over at ~2e-10 per min)."""
+    path = tmp_path / "small.ant"
+    path.write_text(_VOLUME.replace("kc = 1e-3", "kc = 0").replace("C in cell = 0",
+                                                                    "C in cell = 0"))
+    m = ms.load_model(path)
+    solver = m._solver()
+    solver.apply({})
+    res = solver._check(1e-8, "test", "")  # the initial state is far from steady
+    assert res.status == "not_reached", res.message
+    assert m.steady_state().status == "ok"

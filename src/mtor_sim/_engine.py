@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -29,6 +30,8 @@ FALLBACK_T = 1e6           # min; integration horizon when Newton's method fails
 # |Re(eigenvalue)| (per minute) below which a fixed point counts as not isolated: its
 # slowest mode would take over 10^9 min (~1,900 years) to relax, i.e. none in practice
 EIG_TOL = 1e-9
+# smallest state magnitude a residual is scaled by (CVODE's absolute tolerance)
+SCALE_FLOOR = ATOL
 
 
 def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
@@ -60,6 +63,23 @@ def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
     return r
 
 
+SPECIES_UNITS = ("auto", "concentration", "amount")
+
+
+@functools.lru_cache(maxsize=32)
+def _substance_only(sbml: str) -> frozenset[str]:
+    """Ids of species with ``hasOnlySubstanceUnits``: in the model's math their symbol is
+    an amount, so the package reports them as amounts (every other species as a
+    concentration, as its symbol means in SBML)."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml).getModel()
+    if model is None:
+        return frozenset()
+    return frozenset(sp.getId() for sp in model.getListOfSpecies()
+                     if sp.getHasOnlySubstanceUnits())
+
+
 class Solver:
     """A compiled model with what the hot path needs precomputed.
 
@@ -87,6 +107,10 @@ class Solver:
                                if q not in self.position}
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
+        only = _substance_only(model.sbml)
+        # floating species reported as amounts (hasOnlySubstanceUnits), by state index
+        self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
+        self.substance_only = only
         fpos = {f: i for i, f in enumerate(fids)}
         self.readouts = list(model.readouts)
         self._param_readouts = [(k, where[q]) for k, q in enumerate(self.readouts)
@@ -95,6 +119,11 @@ class Solver:
         self._other_readouts = [(k, q) for k, q in enumerate(self.readouts)
                                 if q not in fpos and q not in where]
         self._pidx = np.array([i for _, i in self._param_readouts], dtype=np.int32)
+        self._all_species = set(fids) | set(m.getBoundarySpeciesIds())
+        # events and rules can change parameters during a run, and reset() leaves those
+        # changes in place: such models need the full reset before every call
+        self._reset_all = bool(m.getNumEvents() or m.getNumRateRules()
+                               or len(gids) > len(settable))
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
@@ -102,7 +131,13 @@ class Solver:
         self._lookups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
 
     def apply(self, values: Mapping[str, float]) -> None:
-        """Reset to the initial state of the model with ``values`` set (others at default)."""
+        """Reset to the initial state of the model with ``values`` set (others at default).
+
+        Nothing of an earlier call survives: on models whose events or rules change
+        parameters, every quantity is first reset to its initial value.
+        """
+        if self._reset_all:
+            self.r.resetAll()
         other = dict(self.other_defaults)
         other.update((k, v) for k, v in values.items() if k not in self.position)
         for name, v in other.items():  # first: setting an init() value resets parameters
@@ -122,6 +157,13 @@ class Solver:
                 vec[i] = v
         self.r.model.setGlobalParameterValues(self.index, vec)
 
+    def output_names(self) -> set[str]:
+        """Everything a time course can record: species, global parameters, compartments,
+        reactions (their rates) and readouts."""
+        m = self.r.model
+        return (self._all_species | set(m.getGlobalParameterIds())
+                | set(m.getCompartmentIds()) | set(m.getReactionIds()) | set(self.readouts))
+
     def lookup(self, names: Sequence[str]) -> list[tuple[str, int]]:
         """Where each name sits in a `SolveResult`: ("r", readout index) or ("s", species
         index); species clamped out of this runner get index -1 (their value is 0)."""
@@ -135,7 +177,33 @@ class Solver:
         return found
 
     def state(self) -> np.ndarray:
-        return np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
+        """Floating species in the package's convention: concentrations, except species
+        with ``hasOnlySubstanceUnits``, which are amounts."""
+        m = self.r.model
+        x = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        if self._amount_idx.size:
+            x[self._amount_idx] = np.asarray(m.getFloatingSpeciesAmounts(), float)[self._amount_idx]
+        return x
+
+    def rates(self) -> np.ndarray:
+        """d/dt of `state`, per species in its own unit (concentration or amount per time
+        unit of the model): the residual a steady state is judged by."""
+        m = self.r.model
+        dx = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
+        if self._amount_idx.size:
+            vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+            comp = [m.getCompartmentIndexForFloatingSpecies(int(i)) for i in self._amount_idx]
+            dx[self._amount_idx] = dx[self._amount_idx] * vols[comp]
+        return dx
+
+    def selection(self, name: str, species_units: str = "auto") -> str:
+        """The roadrunner selection for ``name`` (a species is ``[S]``, its concentration,
+        or ``S``, its amount)."""
+        if name not in self._all_species:
+            return name
+        if species_units == "amount" or (species_units == "auto" and name in self.substance_only):
+            return name
+        return f"[{name}]"
 
     def readout_values(self, x: np.ndarray) -> np.ndarray:
         out = np.empty(len(self.readouts))
@@ -208,9 +276,12 @@ class Solver:
     def _check(self, tol: float, method: str, message: str) -> SolveResult:
         x = self.state()
         values = self.readout_values(x)
-        rates = np.asarray(self.r.getRatesOfChange(), dtype=float)
+        rates = self.rates()
         rate = float(np.abs(rates).max()) if rates.size else 0.0
-        scale = max(1.0, float(np.abs(x).max())) if x.size else 1.0
+        # the residual is relative to the state's own magnitude (concentrations of 1e-9 M
+        # and relative amounts of 1 alike), floored so that an all-zero state is judged
+        # against the integrator's absolute tolerance
+        scale = max(SCALE_FLOOR, float(np.abs(x).max())) if x.size else 1.0
         eig = math.nan
         if not (math.isfinite(x.sum()) and math.isfinite(values.sum())):
             status, msg = "solver_failed", "non-finite state"
@@ -368,7 +439,9 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
              knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
              parameters: Mapping[str, float] | None = None,
              inputs: Mapping[str, float] | None = None,
-             pre_equilibrate: bool = True, species: bool = True) -> TimeCourse:
+             pre_equilibrate: bool = True, species: bool = True,
+             outputs: Sequence[str] | None = None, species_units: str = "auto"
+             ) -> TimeCourse:
     """Time course of ``model`` (time in minutes) under a perturbation.
 
     By default the cells first sit at the steady state of the same perturbation without
@@ -385,6 +458,14 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
         Start from the drug-free steady state (True) or from initial conditions.
     species : bool
         Keep every floating species in the data, besides the readouts.
+    outputs : list of str, optional
+        Record these instead of the readouts: any species (floating or boundary),
+        global parameter (including ones changed by rules or events), compartment or
+        readout of the model.
+    species_units : {"auto", "concentration", "amount"}
+        How species are reported. ``"auto"``, the package's convention in every verb, is
+        the concentration, except for species with ``hasOnlySubstanceUnits``, whose
+        symbol means an amount in SBML and which are reported as amounts.
     Other parameters are as in `steady_state`.
 
     Returns
@@ -402,20 +483,35 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     n_points = check_count(n_points, name="n_points", minimum=2)
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
     species = check_flag(species, name="species")
+    from ._errors import check_name, check_names
+
+    check_name(species_units, SPECIES_UNITS, kind="species unit")
+    if outputs is not None:
+        outputs = check_names(outputs, name="outputs", allow_none=False)
+        if not outputs:
+            raise ValueError("`outputs` is empty; give at least one name, or None")
     pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
                              cut=cut, parameters=parameters, inputs=inputs)
     return time_course_of(model, pert, t_end=t_end, n_points=int(n_points),
-                          pre_equilibrate=pre_equilibrate, species=species)
+                          pre_equilibrate=pre_equilibrate, species=species,
+                          outputs=outputs, species_units=species_units)
 
 
 def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: int,
-                   pre_equilibrate: bool = True, species: bool = True) -> TimeCourse:
+                   pre_equilibrate: bool = True, species: bool = True,
+                   outputs: Sequence[str] | None = None,
+                   species_units: str = "auto") -> TimeCourse:
     """Time course for an already-validated perturbation."""
     meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
-                      pre_equilibrate=pre_equilibrate)
+                      pre_equilibrate=pre_equilibrate, species_units=species_units)
     status, message = "ok", "integration finished"
-    cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
-                                   if species else [])
+    if outputs is not None:
+        cols = list(outputs)
+        readout_names = tuple(cols)
+    else:
+        cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
+                                       if species else [])
+        readout_names = tuple(model.readouts)
     times = pd.Index(np.linspace(0, t_end, n_points), name="time")
     if pre_equilibrate:
         base = steady_state_of(model, pert.without_drugs())
@@ -425,7 +521,7 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
                               f"drug-free baseline not at a verified steady state, so there "
                               f"is no state to start from ({base.message}). Try "
                               "pre_equilibrate=False to run from the initial state.",
-                              pert.as_dict(), meta, tuple(model.readouts))
+                              pert.as_dict(), meta, readout_names)
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs on top of the baseline state
         r = solver.r
@@ -433,17 +529,23 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         solver, values = solver_for(model, pert)
         solver.apply(values)
         r = solver.r
-    r.timeCourseSelections = ["time"] + cols
+    if outputs is not None:
+        from ._errors import check_name
+
+        known = solver.output_names()
+        for name in cols:
+            check_name(name, known, kind="output (species, parameter, compartment or readout)")
     try:
+        r.timeCourseSelections = ["time"] + [solver.selection(c, species_units) for c in cols]
         out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
     except RuntimeError as exc:
         data = pd.DataFrame(math.nan, index=times, columns=cols)
         return TimeCourse(data, False, "solver_failed", f"integration failed: {exc}",
-                          pert.as_dict(), meta, tuple(model.readouts))
+                          pert.as_dict(), meta, readout_names)
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     if not np.all(np.isfinite(out)):
         status, message = "solver_failed", "non-finite values in the time course"
     return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta,
-                      tuple(model.readouts))
+                      readout_names)
 
 
