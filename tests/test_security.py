@@ -326,6 +326,22 @@ def test_refused_folder_warns_once_and_falls_back(tmp_path: Path, small: Path,
     assert private.path.stat().st_mode & 0o777 == 0o700
 
 
+def test_processes_racing_on_an_empty_folder_agree(tmp_path: Path, small: Path) -> None:
+    """One key is created however many processes start at once; all get the same numbers
+    and no temporary file is left."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "MTOR_SIM_CACHE": str(cache)}
+    code = textwrap.dedent(NUMBERS.format(path=str(small)))
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
+    results = {out.strip().splitlines()[-1] for out, _ in outs}
+    assert len(results) == 1
+    names = sorted(p.name for p in cache.iterdir())
+    assert len(names) == 3 and _cache.KEY_FILE in names and not any(".tmp" in n for n in names)
+
+
 def test_temporary_files_are_cleaned(tmp_path: Path, small: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
     small_numbers(small)  # creates the folder and its key

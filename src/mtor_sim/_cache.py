@@ -26,7 +26,8 @@ else ``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. What is guaranteed:
   file is removed if the write fails, and temporary files left by killed processes
   (older than `STALE_TMP_S`) are removed at the next write.
 - A folder that cannot be created or read only turns the cache off: it only ever saves
-  time.
+  time. So does a platform without POSIX owners, modes and descriptor-relative file
+  operations (Windows).
 
 All file operations go through one descriptor of the folder opened (and checked) once
 per process, so the folder cannot be swapped for another after its check.
@@ -65,7 +66,12 @@ STALE_TMP_S = 600.0
 #: Entries larger than this (bytes) are not read (a compiled model is a few MB).
 MAX_ENTRY_BYTES = 1 << 30
 
-_O_COMMON = os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+#: The checks need POSIX owners and modes and descriptor-relative file operations;
+#: elsewhere (Windows) the cache is off rather than unchecked. (os.replace shares
+#: os.rename's implementation but is not listed in supports_dir_fd.)
+_SAFE_PLATFORM = (hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW")
+                  and {os.open, os.unlink, os.rename, os.link} <= os.supports_dir_fd)
+_O_COMMON = (os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
 class _Folder(NamedTuple):
@@ -99,7 +105,7 @@ def cache_dir() -> Path | None:
 def _folder() -> _Folder | None:
     """The checked cache folder of this process, or None when caching is off."""
     configured = cache_dir()
-    if configured is None:
+    if configured is None or not _SAFE_PLATFORM:
         return None
     token = str(configured)
     if token in _FOLDERS:
