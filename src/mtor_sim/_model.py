@@ -267,8 +267,11 @@ def load_model(path: str | Path | None = None, *,
     True
     """
     for arg, value in (("max_bytes", max_bytes), ("max_species", max_species)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{arg}` must be a positive integer, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"`{arg}` must be an integer, got {value!r} "
+                            f"({type(value).__name__})")
+        if value < 1:
+            raise ValueError(f"`{arg}` must be >= 1, got {value!r}")
     if path is None:
         path = bundled_model_path(".ant")
     path = Path(path)
