@@ -374,12 +374,13 @@ def test_parameters_hold_beside_inputs_on_sbml_models() -> None:
 def test_compiled_model_cache_is_used(tmp_path, monkeypatch) -> None:
     """A second load of the same SBML comes from the cache and gives the same numbers."""
     from mtor_sim import _cache
+    from mtor_sim._engine import cache_settings
 
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
     first = ms.load_model()
     a = first.steady_state(genotype="PTEN_loss")
     assert len(list(tmp_path.glob("*.rrstate"))) == 1
-    assert _cache.load_cached(first.sbml) is not None
+    assert _cache.load_cached(first.sbml, settings=cache_settings()) is not None
     b = ms.load_model().steady_state(genotype="PTEN_loss")
     np.testing.assert_allclose(a.species, b.species, rtol=1e-10)
     (next(tmp_path.glob("*.rrstate"))).write_bytes(b"corrupt")  # a bad entry is ignored

@@ -1,35 +1,99 @@
 """On-disk cache of parsed and compiled models: a second process loads in tens of ms.
 
-Two kinds of entries: the parsed form of a model file (its SBML and layout, keyed by a
-hash of the file's text and the loader's version), which spares Antimony and libsbml;
-and RoadRunner states (``saveStateS``) keyed by a hash of the SBML text, the
-libroadrunner version and the engine's solver settings. The folder is
-``$MTOR_SIM_CACHE`` if set (``MTOR_SIM_CACHE=off`` disables the cache), else
-``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. A corrupt or unreadable entry is
-ignored and rewritten; a cache that cannot be written is skipped silently, because it
-only ever saves time.
+Two kinds of entries: the parsed form of a model file (its SBML text and layout, as
+JSON, keyed by a hash of the file's text and the loader's version), which spares
+Antimony and libsbml; and RoadRunner states (``saveStateS``, which embed the compiled
+native code) keyed by a hash of the SBML text, the libroadrunner version and the
+engine's solver settings.
+
+The folder is ``$MTOR_SIM_CACHE`` if set (``MTOR_SIM_CACHE=off`` disables the cache),
+else ``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. What is guaranteed:
+
+- Nothing is unpickled. Parsed models are JSON; a RoadRunner state is handed to
+  roadrunner only after its authentication code has been checked.
+- Every entry starts with an HMAC-SHA256 of its kind, its full key and its content,
+  made with a secret key (``cache.key``, 32 random bytes, mode 0600) that lives in the
+  folder. Without the key no one can write an entry that will be loaded, nor rename an
+  entry to another key.
+- The folder is created with mode 0700. A folder, or key file, owned by another user or
+  writable by group or others is refused with one `UserWarning` per process naming the
+  folder and the reason; the process then uses a private temporary folder of its own
+  (removed when the interpreter exits).
+- An entry that is truncated, altered, of an older format, not a regular file or not
+  owned by the user fails its check and is deleted, then rebuilt by the caller: it never
+  reaches roadrunner or the JSON parser and never changes a number.
+- Writes go to a temporary file in the same folder, then ``os.replace``; the temporary
+  file is removed if the write fails, and temporary files left by killed processes
+  (older than `STALE_TMP_S`) are removed at the next write.
+- A folder that cannot be created or read only turns the cache off: it only ever saves
+  time. So does a platform without POSIX owners, modes and descriptor-relative file
+  operations (Windows).
+
+All file operations go through one descriptor of the folder opened (and checked) once
+per process, so the folder cannot be swapped for another after its check.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import hmac
+import json
 import os
+import secrets
+import shutil
+import stat
+import tempfile
+import time
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
 __all__ = ["cache_dir", "load_cached", "store_cached", "load_parsed", "store_parsed"]
 
-#: Bump when compile_runner's settings change, so old entries are not reused.
-ENGINE_SETTINGS = "moiety=1;rtol=1e-8;atol=1e-12;maxsteps=200000;v1"
 #: Bump when the loader's output (`_model._Layout`, SBML edits) changes.
-LOADER_VERSION = "layout-v1"
+LOADER_VERSION = "layout-v2"
+#: First bytes of every entry: the format of this module.
+MAGIC = b"mtor_sim-cache-v2\n"
+#: File holding the folder's secret key.
+KEY_FILE = "cache.key"
+KEY_BYTES = 32
+#: Temporary files older than this (s) belong to a process that was killed mid-write.
+STALE_TMP_S = 600.0
+#: Entries larger than this (bytes) are not read (a compiled model is a few MB).
+MAX_ENTRY_BYTES = 1 << 30
+
+#: The checks need POSIX owners and modes and descriptor-relative file operations;
+#: elsewhere (Windows) the cache is off rather than unchecked. (os.replace shares
+#: os.rename's implementation but is not listed in supports_dir_fd.)
+_SAFE_PLATFORM = (hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW")
+                  and {os.open, os.unlink, os.rename, os.link} <= os.supports_dir_fd)
+_O_COMMON = (os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+
+
+class _Folder(NamedTuple):
+    path: Path
+    fd: int       # descriptor of the checked folder; every access is relative to it
+    key: bytes    # the folder's secret key
+
+
+class _Refused(Exception):
+    """The configured folder may have been written by someone else: not used."""
+
+
+#: Checked folders of this process, by configured path (None: caching off).
+_FOLDERS: dict[str, _Folder | None] = {}
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when caching is off."""
+    """The configured cache folder, or None when caching is off.
+
+    The folder actually used is this one unless it is refused (see the module's
+    documentation), in which case a private temporary folder replaces it.
+    """
     env = os.environ.get("MTOR_SIM_CACHE")
     if env is not None:
         return None if env.strip().lower() in ("", "0", "off", "no", "false") else Path(env)
@@ -37,81 +101,292 @@ def cache_dir() -> Path | None:
     return Path(base) / "mtor_sim"
 
 
-def _entry(sbml: str) -> Path | None:
-    folder = cache_dir()
+# ----------------------------------------------------------------- the folder and its key
+def _folder() -> _Folder | None:
+    """The checked cache folder of this process, or None when caching is off."""
+    configured = cache_dir()
+    if configured is None or not _SAFE_PLATFORM:
+        return None
+    token = str(configured)
+    if token in _FOLDERS:
+        return _FOLDERS[token]
+    try:
+        folder: _Folder | None = _open_folder(configured, create=True)
+    except _Refused as exc:
+        warnings.warn(f"mtor_sim: the model cache folder {token!r} is not used: {exc}. This "
+                      "process caches compiled models in a private temporary folder instead; "
+                      "fix the folder (`chmod 700`, owned by you) or point MTOR_SIM_CACHE at a "
+                      "folder of your own", UserWarning, stacklevel=4)
+        folder = _private_folder()
+    except OSError:
+        folder = None  # cannot create or read it: no cache, it only ever saves time
+    _FOLDERS[token] = folder
+    return folder
+
+
+def _check_private(st: os.stat_result, what: str) -> None:
+    """Refuse a file or folder that another user owns or may write."""
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        raise _Refused(f"{what} is owned by uid {st.st_uid}, not by you (uid {uid})")
+    if st.st_mode & 0o022:
+        who = " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002))
+                           if st.st_mode & bit)
+        raise _Refused(f"{what} is writable by {who} (mode {stat.S_IMODE(st.st_mode):o})")
+
+
+def _open_folder(path: Path, *, create: bool) -> _Folder:
+    if create:
+        try:
+            path.mkdir(mode=0o700, parents=True)
+            os.chmod(path, 0o700)  # whatever the umask
+        except FileExistsError:
+            pass
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        _check_private(st, "the folder")
+        key = _folder_key(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return _Folder(path, fd, key)
+
+
+def _private_folder() -> _Folder | None:
+    """A fresh folder only this process knows, removed when the interpreter exits."""
+    try:
+        path = Path(tempfile.mkdtemp(prefix="mtor_sim-cache-"))  # mode 0700
+        folder = _open_folder(path, create=False)
+    except (OSError, _Refused):
+        return None
+    pid = os.getpid()
+    atexit.register(_remove_private, path, pid)
+    return folder
+
+
+def _remove_private(path: Path, pid: int) -> None:
+    if os.getpid() == pid:  # not from a forked child that inherited the handler
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _folder_key(dir_fd: int) -> bytes:
+    """The folder's secret key, created (0600, atomically) when missing."""
+    for _ in range(3):
+        try:
+            fd = os.open(KEY_FILE, os.O_RDONLY | _O_COMMON, dir_fd=dir_fd)
+        except FileNotFoundError:
+            _new_key(dir_fd, replace=False)
+            continue
+        except OSError as exc:  # a symlink (ELOOP) or unreadable
+            raise _Refused(f"its key file {KEY_FILE!r} cannot be opened safely ({exc})") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise _Refused(f"its key file {KEY_FILE!r} is not a regular file")
+            _check_private(st, f"its key file {KEY_FILE!r}")
+            if st.st_mode & 0o077:
+                raise _Refused(f"its key file {KEY_FILE!r} is readable by others "
+                               f"(mode {stat.S_IMODE(st.st_mode):o})")
+            key = os.read(fd, KEY_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(key) == KEY_BYTES:
+            return key
+        _new_key(dir_fd, replace=True)  # our own key file, damaged: entries made with it go
+    raise OSError("the cache key could not be created")
+
+
+def _new_key(dir_fd: int, *, replace: bool) -> None:
+    """Write a fresh key: to a temporary file, then linked (or renamed) into place, so
+    that a process never reads a half-written key and racing processes agree on one."""
+    tmp = f"{KEY_FILE}.tmp{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_COMMON, 0o600, dir_fd=dir_fd)
+    try:
+        try:
+            _write_all(fd, secrets.token_bytes(KEY_BYTES))
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp, KEY_FILE, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        else:
+            try:
+                os.link(tmp, KEY_FILE, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            except FileExistsError:
+                pass  # another process was first: its key is the folder's key
+    finally:
+        _unlink(dir_fd, tmp)
+
+
+# ----------------------------------------------------------------- authenticated entries
+def _mac(key: bytes, kind: str, ident: str, payload: bytes | memoryview) -> bytes:
+    mac = hmac.new(key, MAGIC + kind.encode() + b"\0" + ident.encode() + b"\0", hashlib.sha256)
+    mac.update(payload)
+    return mac.digest()
+
+
+def _name(kind: str, ident: str) -> str:
+    return f"{ident[:32]}.{kind}"
+
+
+def _read_entry(kind: str, ident: str) -> bytes | None:
+    """The verified content of an entry, or None (a bad entry is deleted)."""
+    folder = _folder()
     if folder is None:
         return None
+    name = _name(kind, ident)
+    try:
+        fd = os.open(name, os.O_RDONLY | _O_COMMON, dir_fd=folder.fd)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a symlink, or unreadable
+        _unlink(folder.fd, name)
+        return None
+    try:
+        st = os.fstat(fd)
+        ok = (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid()
+              and len(MAGIC) + 32 <= st.st_size <= MAX_ENTRY_BYTES)
+        data = _read_all(fd, st.st_size) if ok else b""
+    except OSError:
+        data = b""
+    finally:
+        os.close(fd)
+    head = len(MAGIC) + 32
+    if (len(data) >= head and data.startswith(MAGIC)
+            and hmac.compare_digest(data[len(MAGIC):head],
+                                    _mac(folder.key, kind, ident, memoryview(data)[head:]))):
+        return data[head:]
+    _unlink(folder.fd, name)  # damaged, foreign or of an older format: rebuilt by the caller
+    return None
+
+
+def _write_entry(kind: str, ident: str, payload: bytes) -> None:
+    """Store an entry atomically; a cache that cannot be written is skipped."""
+    folder = _folder()
+    if folder is None:
+        return
+    _remove_stale(folder.fd)
+    name = _name(kind, ident)
+    tmp = f"{name}.tmp{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_COMMON, 0o600,
+                     dir_fd=folder.fd)
+    except OSError:
+        return
+    try:
+        try:
+            _write_all(fd, MAGIC + _mac(folder.key, kind, ident, payload))
+            _write_all(fd, payload)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=folder.fd, dst_dir_fd=folder.fd)
+    except OSError:
+        pass
+    finally:
+        _unlink(folder.fd, tmp)  # gone already when the replace succeeded
+
+
+def _remove_stale(dir_fd: int) -> None:
+    """Remove temporary files of killed writers. (Pickles of the old format,
+    ``*.parsed.pkl``, are never read: they are left alone for older versions.)"""
+    cutoff = time.time() - STALE_TMP_S
+    try:
+        with os.scandir(dir_fd) as it:
+            for e in it:
+                if ".tmp" in e.name and e.stat(follow_symlinks=False).st_mtime < cutoff:
+                    _unlink(dir_fd, e.name)
+    except OSError:
+        pass
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _unlink(dir_fd: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass
+
+
+# ----------------------------------------------------------------- the two kinds of entries
+def _runner_ident(sbml: str, settings: str) -> str:
     import roadrunner
 
-    key = hashlib.sha256(f"{roadrunner.__version__}|{ENGINE_SETTINGS}|{sbml}".encode())
-    return folder / f"{key.hexdigest()[:32]}.rrstate"
+    text = f"{roadrunner.__version__}|{settings}|{sbml}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_cached(sbml: str) -> roadrunner.RoadRunner | None:
-    """A compiled model from the cache, or None."""
-    path = _entry(sbml)
-    if path is None or not path.exists():
+def load_cached(sbml: str, *, settings: str) -> roadrunner.RoadRunner | None:
+    """A compiled model from the cache, or None.
+
+    ``settings`` describes the solver settings the caller applies after compiling
+    (it is part of the key: other settings, other entries).
+    """
+    if cache_dir() is None:
+        return None
+    payload = _read_entry("rrstate", _runner_ident(sbml, settings))
+    if payload is None:
         return None
     import roadrunner
 
     try:
         r = roadrunner.RoadRunner()
-        r.loadStateS(path.read_bytes())
-    except (OSError, RuntimeError, TypeError, ValueError):
+        r.loadStateS(payload)
+    except (RuntimeError, TypeError, ValueError):
         return None
     return r
 
 
-def store_cached(sbml: str, r: roadrunner.RoadRunner) -> None:
+def store_cached(sbml: str, r: roadrunner.RoadRunner, *, settings: str) -> None:
     """Save a compiled model to the cache (atomically; errors only skip the cache)."""
-    path = _entry(sbml)
-    if path is not None:
-        try:
-            _write_atomic(path, r.saveStateS())
-        except RuntimeError:
-            pass
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file; a cache that cannot be written is
-    skipped, because it only ever saves time."""
+    if cache_dir() is None:
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+        payload = r.saveStateS()
+    except RuntimeError:
+        return
+    _write_entry("rrstate", _runner_ident(sbml, settings), bytes(payload))
 
 
-def _parsed_entry(text: str, suffix: str) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
+def _parsed_ident(text: str, suffix: str) -> str:
+    return hashlib.sha256(f"{LOADER_VERSION}|{suffix}|{text}".encode()).hexdigest()
+
+
+def load_parsed(text: str, suffix: str) -> dict[str, Any] | None:
+    """The cached parse of a model file's text (a JSON object), or None."""
+    if cache_dir() is None:
         return None
-    key = hashlib.sha256(f"{LOADER_VERSION}|{suffix}|{text}".encode()).hexdigest()[:32]
-    return folder / f"{key}.parsed.pkl"
-
-
-def load_parsed(text: str, suffix: str) -> object | None:
-    """The cached parse of a model file's text, or None."""
-    import pickle
-
-    path = _parsed_entry(text, suffix)
-    if path is None or not path.exists():
+    payload = _read_entry("parsed.json", _parsed_ident(text, suffix))
+    if payload is None:
         return None
     try:
-        return pickle.loads(path.read_bytes())
-    except Exception:  # any unreadable entry (truncated, old pickle) is simply re-parsed
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
-def store_parsed(text: str, suffix: str, parsed: object) -> None:
-    """Cache the parse of a model file's text (atomically; errors only skip the cache)."""
-    import pickle
-
-    path = _parsed_entry(text, suffix)
-    if path is not None:
-        try:
-            _write_atomic(path, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-        except pickle.PicklingError:
-            pass
+def store_parsed(text: str, suffix: str, data: dict[str, Any]) -> None:
+    """Cache the parse of a model file's text: plain data, written as JSON."""
+    if cache_dir() is None:
+        return
+    try:
+        payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError):
+        return
+    _write_entry("parsed.json", _parsed_ident(text, suffix), payload)

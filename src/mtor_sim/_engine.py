@@ -34,8 +34,46 @@ EIG_TOL = 1e-9
 SCALE_FLOOR = ATOL
 
 
+#: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
+#: (`cache_settings`), so changing one here invalidates the cached runners.
+INTEGRATOR_SETTINGS: dict[str, float | int] = {
+    "relative_tolerance": RTOL,
+    "absolute_tolerance": ATOL,
+    "maximum_num_steps": 200_000,  # long presimulations of oscillating models
+}
+#: When conserved-moiety analysis is switched on. libroadrunner 2.x crashes (segfault) on
+#: rates and Jacobians of a model with moiety analysis on and no reaction or no floating
+#: species, so such models run without it (their species are constant anyway).
+MOIETY_POLICY = "on iff the model has reactions and floating species"
+
+
+def cache_settings() -> str:
+    """What `compile_runner` applies, as the compiled-model cache's key."""
+    items = ";".join(f"{k}={v!r}" for k, v in sorted(INTEGRATOR_SETTINGS.items()))
+    return f"integrator=cvode;{items};moiety={MOIETY_POLICY}"
+
+
+def _configure(r: roadrunner.RoadRunner) -> None:
+    m = r.model
+    if m.getNumReactions() > 0 and m.getNumFloatingSpecies() > 0:
+        try:
+            r.conservedMoietyAnalysis = True
+        except RuntimeError:  # pragma: no cover - some models refuse moiety analysis
+            pass
+    integ = r.getIntegrator()
+    for name, value in INTEGRATOR_SETTINGS.items():
+        setattr(integ, name, value)
+
+
+def _is_configured(r: roadrunner.RoadRunner) -> bool:
+    integ = r.getIntegrator()
+    return integ.getName() == "cvode" and all(
+        getattr(integ, name) == value for name, value in INTEGRATOR_SETTINGS.items())
+
+
 def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
-    """Compile SBML to a RoadRunner with conserved-moiety analysis on, and tight tolerances.
+    """Compile SBML to a RoadRunner with conserved-moiety analysis on (see `MOIETY_POLICY`)
+    and the integrator settings of `INTEGRATOR_SETTINGS`.
 
     A compiled model is kept on disk (see `mtor_sim._cache`), so that a second process,
     or a worker of a sweep, loads it in ~20 ms instead of compiling it again.
@@ -44,22 +82,16 @@ def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
 
     from ._cache import load_cached, store_cached
 
-    r = load_cached(sbml)
-    if r is not None:
+    settings = cache_settings()
+    r = load_cached(sbml, settings=settings)
+    if r is not None and _is_configured(r):
         return r
     try:
         r = roadrunner.RoadRunner(sbml)
     except RuntimeError as exc:
         raise ModelFileError(f"model {source!r} could not be compiled: {exc}") from None
-    try:
-        r.conservedMoietyAnalysis = True
-    except RuntimeError:  # pragma: no cover - some models refuse moiety analysis
-        pass
-    integ = r.getIntegrator()
-    integ.relative_tolerance = RTOL
-    integ.absolute_tolerance = ATOL
-    integ.maximum_num_steps = 200_000  # long presimulations of oscillating models
-    store_cached(sbml, r)
+    _configure(r)
+    store_cached(sbml, r, settings=settings)
     return r
 
 
@@ -95,9 +127,10 @@ class Solver:
         gids = list(m.getGlobalParameterIds())
         where = {g: i for i, g in enumerate(gids)}
         settable = [(p, v) for p, v in model._layout.parameters.items() if p in where]
+        generated = set(model._layout.generated)  # the loader's own (cut multipliers)
         settable += [(g, float(v)) for g, v in zip(gids, m.getGlobalParameterValues(),
                                                    strict=True)
-                     if g.startswith("cut_") and g not in model._layout.parameters]
+                     if g in generated and g not in model._layout.parameters]
         self.names = [p for p, _ in settable]
         self.index = np.array([where[p] for p in self.names], dtype=np.int32)
         self.defaults = np.array([v for _, v in settable], dtype=float)
@@ -250,10 +283,13 @@ class Solver:
 
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
         method, message = "presimulation + nleq2", ""
+        if not self.species_ids:  # every species clamped: nothing to solve
+            return self._check(tol, "none (no floating species)", "")
         try:
             if presimulate > 0:
                 self.r.simulate(0.0, presimulate, 2)
-            start = self.state().copy()
+            # concentrations, as setFloatingSpeciesConcentrations takes them back
+            start = np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
             try:
                 self.r.steadyState()
             except RuntimeError as exc:
@@ -299,7 +335,7 @@ class Solver:
                 status = "unstable"
                 msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
                        "would not sit here; the system likely oscillates.")
-            elif not np.isfinite(eig):
+            elif math.isnan(eig):  # -inf: no eigenvalue (no floating species)
                 status, msg = "solver_failed", "Jacobian could not be evaluated"
             elif eig > -EIG_TOL:
                 status = "not_unique"
@@ -319,13 +355,15 @@ class Solver:
 
     def max_eigenvalue(self) -> float:
         r = self.r
+        if not self.species_ids:  # every species clamped (libroadrunner segfaults here)
+            return -math.inf
         try:
             jac = np.asarray(r.getReducedJacobian() if r.conservedMoietyAnalysis
                              else r.getFullJacobian(), dtype=float)
         except RuntimeError:
             return math.nan
-        if jac.size == 0:
-            return -math.inf
+        if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
+            return 0.0 if self.species_ids else -math.inf
         from scipy.linalg.lapack import dgeev
 
         # LAPACK directly, eigenvalues only: a third cheaper than numpy.linalg.eigvals

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,16 @@ BUNDLED_NAME = "mtor_hcc"
 #: Compiled runners kept per model for knockouts that clamp species (each costs a compile
 #: and several MB); the unperturbed runner is always kept.
 MAX_CLAMPED_RUNNERS = 8
+#: Default limits of `load_model` (raise them with its ``max_bytes``/``max_species``): a
+#: model past them takes minutes to compile and solve, or is not a model file at all.
+MAX_BYTES = 50_000_000
+MAX_SPECIES = 2_000
+#: libsbml consistency checks not run at load: unit consistency (the engine ignores units
+#: and published models often mix them) and modelling practice / SBO terms (advice and
+#: annotations that do not change the equations). The other checks (general and
+#: identifier consistency, MathML, overdetermined models) refuse a model on any error.
+_SBML_CHECKS_OFF = ("LIBSBML_CAT_UNITS_CONSISTENCY", "LIBSBML_CAT_MODELING_PRACTICE",
+                    "LIBSBML_CAT_SBO_CONSISTENCY")
 _ANNOTATION = re.compile(r"@(node|interaction|input|readout|reference)\s+"
                          r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?")
 
@@ -45,6 +57,48 @@ class _Layout:
     clamp_knockouts: bool                      # knockouts clamp species (generic) or zero params
     drug_parameters: dict[str, str]            # drug -> its dose parameter (bundled model)
     references: tuple[str, ...]
+    generated: tuple[str, ...] = ()            # parameters the loader added (cut multipliers)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-able data (the parsed-model cache stores no Python objects)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Layout:
+        """The inverse of `to_json`; raises ``TypeError``/``ValueError`` on other data."""
+        if set(data) != {f.name for f in fields(cls)}:
+            raise ValueError("not a layout")
+
+        def names(v: Any) -> tuple[str, ...]:
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise TypeError("expected a list of names")
+            return tuple(v)
+
+        def table(v: Any, conv: Any) -> dict:
+            if not isinstance(v, dict):
+                raise TypeError("expected an object")
+            return {str(k): conv(x) for k, x in v.items()}
+
+        def text(v: Any) -> str:
+            if not isinstance(v, str):
+                raise TypeError("expected a string")
+            return v
+
+        def number(v: Any) -> float:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise TypeError("expected a number")
+            return float(v)
+
+        if not isinstance(data["clamp_knockouts"], bool):
+            raise TypeError("expected a boolean")
+        return cls(nodes=table(data["nodes"], names),
+                   interactions=table(data["interactions"], names),
+                   inputs=table(data["inputs"], text), readouts=names(data["readouts"]),
+                   species=names(data["species"]), parameters=table(data["parameters"], number),
+                   species_names=table(data["species_names"], text),
+                   clamp_knockouts=data["clamp_knockouts"],
+                   drug_parameters=table(data["drug_parameters"], text),
+                   references=names(data["references"]), generated=names(data["generated"]))
 
 
 class Model:
@@ -171,22 +225,39 @@ class Model:
 
 # ------------------------------------------------------------------------- loading
 def load_model(path: str | Path | None = None, *,
-               targets: dict[str, list[str] | tuple[str, ...]] | None = None) -> Model:
+               targets: dict[str, list[str] | tuple[str, ...]] | None = None,
+               max_bytes: int = MAX_BYTES, max_species: int = MAX_SPECIES) -> Model:
     """Load the bundled HCC model, or any SBML (``.xml``/``.sbml``) or Antimony (``.ant``) file.
+
+    The model is checked before it is accepted: libsbml's consistency checks (units,
+    modelling practice and SBO terms aside) must find no error, it must have at least
+    one floating species, and it must stay within the size limits below.
 
     Parameters
     ----------
     path : str or Path, optional
-        Model file. Omit it for the bundled mTOR/HCC model.
+        Model file (a regular file, or a symbolic link to one). Omit it for the bundled
+        mTOR/HCC model.
     targets : dict, optional
         For models other than the bundled one: which parameters each drug target site
         (keys of `mtor_sim.TARGET_SITES`) scales. A drug with occupancy ``o`` on a site
         multiplies each listed parameter by ``1 - o``. Example:
         ``{"mTORC1_FRB": ["k_S6K_phos"]}`` lets ``drugs={"everolimus": 10}`` act.
+    max_bytes : int, bytes
+        Largest model file accepted (default 50 MB).
+    max_species : int
+        Most floating species accepted (default 2,000): compiling and solving grow
+        quickly with the number of species.
 
     Returns
     -------
     Model
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, not a regular file, too large, not valid Antimony or SBML
+        (with libsbml's or Antimony's messages), has no floating species or too many.
 
     Examples
     --------
@@ -195,31 +266,34 @@ def load_model(path: str | Path | None = None, *,
     >>> "AKT" in model.nodes
     True
     """
+    for arg, value in (("max_bytes", max_bytes), ("max_species", max_species)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"`{arg}` must be an integer, got {value!r} "
+                            f"({type(value).__name__})")
+        if value < 1:
+            raise ValueError(f"`{arg}` must be >= 1, got {value!r}")
     if path is None:
         path = bundled_model_path(".ant")
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"model file {str(path)!r} does not exist")
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from None
+    text = _read_model_file(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()
     if suffix not in (".ant", ".xml", ".sbml"):
         raise ModelFileError(f"model file {str(path)!r}: unsupported extension {suffix!r}; "
                              "use .ant (Antimony) or .xml/.sbml (SBML)")
     from ._cache import load_parsed, store_parsed
 
-    parsed = load_parsed(text, suffix)
+    parsed = _from_cache(load_parsed(text, suffix))
     if parsed is None:
         if suffix == ".ant":
             sbml, name = _antimony_to_sbml(text, path)
         else:
             sbml, name = text, path.stem
         annotations = _annotations(text) if suffix == ".ant" else {}
-        parsed = _layout_from_sbml(sbml, annotations, path, name)
-        store_parsed(text, suffix, parsed)
+        parsed = _layout_from_sbml(sbml, annotations, path, name, max_species=max_species)
+        store_parsed(text, suffix, {"sbml": parsed[0], "layout": parsed[1].to_json(),
+                                    "name": parsed[2]})
     sbml, layout, name = parsed
+    _check_size(layout, path, max_species)
     if targets:
         for site, params in targets.items():
             from ._catalogue import TARGET_SITES
@@ -230,6 +304,76 @@ def load_model(path: str | Path | None = None, *,
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
     return Model(sbml, layout, name=name, path=path, targets=tg)
+
+
+def _read_model_file(path: Path, *, max_bytes: int) -> str:
+    """The text of a regular file of at most ``max_bytes`` (never blocks on a FIFO, never
+    reads a device)."""
+    where = f"model file {str(path)!r}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ModelFileError(f"{where} does not exist") from None
+    except OSError as exc:
+        raise ModelFileError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ModelFileError(f"{where} is a folder, not a model file")
+        if not stat.S_ISREG(st.st_mode):
+            raise ModelFileError(f"{where} is not a regular file (a device, FIFO or socket); "
+                                 "save the model to a file and load that")
+        if st.st_size > max_bytes:
+            raise ModelFileError(f"{where} is {st.st_size:,} bytes, over the limit of "
+                                 f"{max_bytes:,} (`max_bytes`); pass a larger `max_bytes=` "
+                                 "to load_model if the file really is a model")
+        chunks, total = [], 0
+        while total <= max_bytes:  # the file may grow while it is read
+            chunk = os.read(fd, min(1 << 24, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read {where}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if total > max_bytes:
+        raise ModelFileError(f"{where} is over the limit of {max_bytes:,} bytes (`max_bytes`); "
+                             "pass a larger `max_bytes=` to load_model")
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"cannot read {where}: not UTF-8 text ({exc})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines
+
+
+def _from_cache(data: dict[str, Any] | None) -> tuple[str, _Layout, str] | None:
+    """A cached parse back as (sbml, layout, name); None if it is not one."""
+    if data is None:
+        return None
+    try:
+        sbml, name = data["sbml"], data["name"]
+        if not isinstance(sbml, str) or not isinstance(name, str):
+            return None
+        return sbml, _Layout.from_json(data["layout"]), name
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _check_size(layout: _Layout, path: Path, max_species: int) -> None:
+    where = f"model file {str(path)!r}"
+    n = len(layout.species)
+    if n == 0:
+        raise ModelFileError(
+            f"{where} has no floating species (an empty model, or only parameters, boundary "
+            "species and rules): there is no state to simulate. Declare at least one species "
+            "that reactions change, e.g. `species A = 1; A -> ; k*A; k = 0.1` in Antimony")
+    if n > max_species:
+        raise ModelFileError(f"{where} has {n:,} floating species, over the limit of "
+                             f"{max_species:,} (`max_species`); pass a larger `max_species=` "
+                             "to load_model to accept it (compiling and solving it may take "
+                             "minutes)")
 
 
 def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
@@ -261,32 +405,48 @@ def _annotations(text: str) -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
-def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str) -> tuple[str, _Layout, str]:
+def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
+                      max_species: int = MAX_SPECIES) -> tuple[str, _Layout, str]:
     import libsbml
 
+    where = f"model file {str(path)!r}"
     doc = libsbml.readSBMLFromString(sbml)
-    errors = [doc.getError(i) for i in range(doc.getNumErrors())
-              if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    model = doc.getModel()
+    if model is not None and model.getNumSpecies() > max_species:  # before the costly parts
+        raise ModelFileError(f"{where} has {model.getNumSpecies():,} species, over the limit "
+                             f"of {max_species:,} (`max_species`); pass a larger "
+                             "`max_species=` to load_model to accept it (compiling and "
+                             "solving it may take minutes)")
+    if not _errors_of(doc):
+        for category in _SBML_CHECKS_OFF:
+            doc.setConsistencyChecks(getattr(libsbml, category), False)
+        doc.checkConsistency()
+    errors = _errors_of(doc)
     if errors or doc.getModel() is None:
-        detail = "; ".join(f"line {e.getLine()}: {e.getMessage().strip()}" for e in errors[:3])
-        raise ModelFileError(f"model file {str(path)!r} is not valid SBML: "
-                             f"{detail or 'no model element'}")
+        detail = "; ".join(f"line {e.getLine()}: {' '.join(e.getMessage().split())}"
+                           for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ModelFileError(f"{where} is not valid SBML: "
+                             f"{detail or 'no model element'}{more}")
     model = doc.getModel()
     name = model.getId() or name
     bundled = bool(ann.get("node"))
+    generated: list[str] = []
     if not bundled:
         # Promote reaction-local parameters so that every rate constant can be set, and give
         # each reaction a multiplier so that it can be cut.
         props = libsbml.ConversionProperties()
         props.addOption("promoteLocalParameters", True)
         if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
-            raise ModelFileError(f"model file {str(path)!r}: cannot promote local parameters")
+            raise ModelFileError(f"{where}: cannot promote local parameters")
         model = doc.getModel()
+        taken = {e.getId() for e in doc.getListOfAllElements() if e.isSetId()}
         for rxn in model.getListOfReactions():
             law = rxn.getKineticLaw()
             if law is None or law.getMath() is None:
                 continue
-            pid = f"cut_{rxn.getId()}"
+            pid = _fresh_id(f"cut_{rxn.getId()}", taken)  # never one of the model's names
+            generated.append(pid)
             p = model.createParameter()
             p.setId(pid)
             p.setValue(1.0)
@@ -302,7 +462,7 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str) -> tuple[str,
                      if not s.getBoundaryCondition() and s.getId() not in ruled)
     parameters = {p.getId(): float(p.getValue()) for p in model.getListOfParameters()
                   if p.getConstant() and p.getId() not in ruled
-                  and p.getId() not in initassigned and not p.getId().startswith("cut_")}
+                  and p.getId() not in initassigned and p.getId() not in generated}
     if bundled:
         nodes = dict(ann["node"])
         interactions = dict(ann["interaction"])
@@ -314,8 +474,9 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str) -> tuple[str,
     else:
         species_all = [s for s in model.getListOfSpecies()]
         nodes = {s.getId(): (s.getId(),) for s in species_all if s.getId() not in ruled}
-        interactions = {r.getId(): (f"cut_{r.getId()}",) for r in model.getListOfReactions()
-                        if r.getKineticLaw() is not None}
+        with_law = [r for r in model.getListOfReactions()
+                    if r.getKineticLaw() is not None and r.getKineticLaw().getMath() is not None]
+        interactions = {r.getId(): (pid,) for r, pid in zip(with_law, generated, strict=True)}
         inputs = {s.getId(): f"init({s.getId()})" for s in species_all
                   if s.getBoundaryCondition() and s.getId() not in ruled}
         assigned = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
@@ -337,8 +498,27 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str) -> tuple[str,
     layout = _Layout(nodes=nodes, interactions=interactions, inputs=inputs, readouts=readouts,
                      species=floating, parameters=parameters, species_names=names,
                      clamp_knockouts=clamp, drug_parameters=drug_parameters,
-                     references=tuple(ann.get("reference", ())))
+                     references=tuple(ann.get("reference", ())), generated=tuple(generated))
+    _check_size(layout, path, max_species)
     return sbml, layout, name
+
+
+def _errors_of(doc: Any) -> list:
+    """libsbml's errors (not warnings) recorded on a document."""
+    import libsbml
+
+    return [doc.getError(i) for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+
+
+def _fresh_id(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_1``, ``base_2``, ...: the first not in ``taken`` (then taken)."""
+    pid, i = base, 0
+    while pid in taken:
+        i += 1
+        pid = f"{base}_{i}"
+    taken.add(pid)
+    return pid
 
 
 def _clamp_species(sbml: str, species: frozenset[str]) -> str:
