@@ -178,7 +178,8 @@ def test_streamed_parts_and_resume(model: ms.Model, tmp_path: Path) -> None:
     assert manifest["spec"]["model_hash"] == model.hash
     # lose the middle part, as if the run had been killed before writing it
     parts[1].unlink()
-    again = ms.sweep(model, SPACE, **kw)
+    with pytest.warns(UserWarning, match="1 recorded part"):
+        again = ms.sweep(model, SPACE, **kw)
     assert again.settings["resumed_points"] == 5
     pd.testing.assert_frame_equal(first.table, again.table)
     assert list(again.table["point"]) == list(range(8))
