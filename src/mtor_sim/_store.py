@@ -192,7 +192,7 @@ class Store:
                     "delete this one to start again.")
             return
         if old["fingerprint"] != self.fingerprint:
-            spec_old = old.get("spec") if isinstance(old.get("spec"), dict) else {}
+            spec_old: dict[str, Any] = old["spec"] if isinstance(old.get("spec"), dict) else {}
             changed = sorted(k for k in set(spec_old) | set(spec)
                              if json.dumps(spec_old.get(k), default=str)
                              != json.dumps(spec.get(k), default=str))

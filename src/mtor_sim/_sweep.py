@@ -291,7 +291,10 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     n : int
         Number of Latin-hypercube points (per categorical combination).
     seed : int, optional
-        Seed of the Latin hypercube; recorded in ``settings``. Default 0.
+        Seed of the Latin hypercube (a non-negative integer); recorded in ``settings``.
+        Default 0. The sample is computed chunk by chunk from the seed (`lhs_unit`), the
+        same whatever the chunking or backend; it differs from the ``scipy.stats.qmc``
+        sample that versions before the chunked sampler drew for the same seed.
     log : bool or list of str
         Sample these names (all if True) uniformly in log space (``method="lhs"``).
     time : float, min, optional
@@ -304,11 +307,14 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     chunk_size : int, optional
         Points per task and per Parquet part.
     out : path, optional
-        Folder to stream results into (one Parquet part per chunk and a manifest).
-        Required for large sweeps: memory then stays flat. Run again with the same
-        arguments and a killed sweep resumes where it stopped.
+        Folder to stream results into (one Parquet part per chunk and a manifest that
+        records each part's points and checksum). Required for large sweeps: memory then
+        stays flat. Run again with the same arguments and a killed sweep resumes where
+        it stopped; parts that fail their check are computed again, and reading a damaged
+        part raises `StoreError`. A folder of another sweep, or with parts but no
+        readable manifest, is refused with `StoreError`.
     resume : bool
-        Keep the parts of an identical earlier run (default) or recompute them.
+        Keep the verified parts of an identical earlier run (default) or recompute them.
     progress : bool
         Show a progress bar.
     **perturbation
@@ -345,17 +351,19 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     _warn_overridden_presets(axes, base)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
+    n_lhs, lhs_seed = 1, 0  # Latin-hypercube rows (1 for a grid) and seed
     if method == "lhs":
         if n is None or isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"`n` (Latin-hypercube points) must be a positive integer, got {n!r}")
-        seed = _seed(seed)
-        if not cont:
+        seed = lhs_seed = _seed(seed)
+        if cont:
+            n_lhs = n
+        else:
             n = 1
     elif n is not None:
         raise ValueError("`n` applies to method='lhs' only; a grid takes every combination")
     shape = tuple(len(a.values) for a in cat)
     n_cat = int(np.prod(shape)) if shape else 1
-    n_lhs = n if method == "lhs" and cont else 1
     total = n_cat * n_lhs
 
     # Nothing is held per point, so memory stays flat however large the sweep: a grid
@@ -365,8 +373,9 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
 
     def sample(first: int, last: int) -> list[list[float]]:
         """Rows ``first:last`` of the Latin hypercube, scaled to the bounds."""
-        unit = lhs_unit(seed, len(cont), n_lhs, first, last)
+        unit = lhs_unit(lhs_seed, len(cont), n_lhs, first, last)
         for j, a in enumerate(cont):
+            assert a.bounds is not None
             lo, hi = a.bounds
             unit[:, j] = (np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
                           if a.log else lo + unit[:, j] * (hi - lo))
