@@ -5,6 +5,7 @@ error; the Latin hypercube is computed chunk by chunk in flat memory."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tracemalloc
 from pathlib import Path
@@ -102,6 +103,41 @@ def test_stray_and_duplicated_parts_add_no_rows(model: ms.Model, folder: Path,
     assert not (folder / name).exists()
     assert again.settings["resumed_points"] == N
     pd.testing.assert_frame_equal(again.table, reference)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
+def test_parts_that_are_not_regular_files_are_never_read(model: ms.Model, folder: Path,
+                                                         reference: pd.DataFrame) -> None:
+    """A pipe would hang a read and /dev/zero would fill memory: neither is opened."""
+    part = folder / "part-000001.parquet"
+    part.unlink()
+    part.symlink_to("/dev/zero")
+    with pytest.raises(ms.StoreError, match="missing or unreadable"):
+        list(ms.iter_parts(folder))
+    part.unlink()
+    os.mkfifo(part)
+    with pytest.raises(ms.StoreError, match="not a regular file"):
+        list(ms.iter_parts(folder))
+    os.mkfifo(folder / "part-000009.parquet")
+    with pytest.warns(UserWarning, match="1 recorded part"):
+        again = ms.sweep(model, SPACE, out=folder, **KW)
+    pd.testing.assert_frame_equal(again.table, reference)
+    (folder / MANIFEST).unlink()
+    (folder / MANIFEST).symlink_to("/dev/zero")
+    with pytest.raises(ms.StoreError, match="cannot be read"):
+        ms.sweep(model, SPACE, out=folder, **KW)
+
+
+def test_a_folder_named_like_a_part_is_a_clear_error(model: ms.Model, folder: Path) -> None:
+    (folder / "part-000005.parquet").mkdir()
+    with pytest.raises(ms.StoreError, match="named like a part .* move it"):
+        ms.sweep(model, SPACE, out=folder, **KW)
+
+
+def test_out_that_is_a_file_is_a_clear_error(model: ms.Model, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ms.StoreError, match="cannot use .* as the folder of results"):
+        ms.sweep(model, SPACE, out=tmp_path / "f", **KW)
 
 
 def test_a_foreign_sweeps_part_is_never_adopted(model: ms.Model, folder: Path,

@@ -126,7 +126,7 @@ def _check_parent() -> None:
 
 def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
                   time_point: float | None, part: str | None = None
-                  ) -> pd.DataFrame | tuple[int, str]:
+                  ) -> pd.DataFrame | tuple[int, int, str]:
     """Evaluate a chunk in a worker; with ``part``, write it there and return its size and
     checksum (the parent then has nothing to unpickle or write, and keeps its core for
     workers)."""
@@ -143,14 +143,14 @@ _FORK_JOBS: dict[int, tuple[Model, Callable[[int, int], list[Condition]], Sequen
 
 
 def _forked_chunk(token: int, lo: int, hi: int, part: str | None
-                  ) -> pd.DataFrame | tuple[int, str]:
+                  ) -> pd.DataFrame | tuple[int, int, str]:
     """Build and evaluate points ``lo:hi`` of an inherited job in a forked worker."""
     _check_parent()
     model, make, readouts, time_point = _FORK_JOBS[token]
     return _deliver(_chunk_frame(model, make(lo, hi), readouts, time_point), part)
 
 
-def _deliver(frame: pd.DataFrame, part: str | None) -> pd.DataFrame | tuple[int, str]:
+def _deliver(frame: pd.DataFrame, part: str | None) -> pd.DataFrame | tuple[int, int, str]:
     if part is None:
         return frame
     _check_parent()  # a chunk may be long: an orphan does not write its part

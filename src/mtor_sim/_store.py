@@ -29,6 +29,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,9 @@ def part_name(chunk: int) -> str:
     return f"part-{chunk:06d}.parquet"
 
 
-def write_part(frame: pd.DataFrame, target: Path) -> tuple[int, str]:
-    """Write a Parquet part atomically; return its number of rows and the SHA-256 of its
-    bytes (hashed in memory, before they reach the disk)."""
+def write_part(frame: pd.DataFrame, target: Path) -> tuple[int, int, str]:
+    """Write a Parquet part atomically; return its number of rows, its size in bytes and
+    the SHA-256 of its bytes (hashed in memory, before they reach the disk)."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     data = buffer.getvalue()
@@ -70,7 +71,22 @@ def write_part(frame: pd.DataFrame, target: Path) -> tuple[int, str]:
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, target)
-    return len(frame), hashlib.sha256(data).hexdigest()
+    return len(frame), len(data), hashlib.sha256(data).hexdigest()
+
+
+def read_regular(path: Path, *, size: int | None = None) -> bytes:
+    """The bytes of ``path``, which must be a regular file (of ``size`` bytes if given):
+    a symlink, FIFO or device is refused with `OSError` before anything is read, so a
+    planted ``/dev/zero`` or pipe can neither exhaust memory nor hang the run."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{str(path)!r} is not a regular file")
+        if size is not None and st.st_size != size:
+            raise OSError(f"{str(path)!r} has {st.st_size} bytes, not the {size} recorded")
+        return fh.read()
 
 
 def _write_atomic(target: Path, text: str) -> None:
@@ -79,9 +95,9 @@ def _write_atomic(target: Path, text: str) -> None:
     os.replace(tmp, target)
 
 
-#: A verified part as the manifest records it: its first and past-the-end point, and
-#: the SHA-256 of its bytes.
-Record = tuple[int, int, str]
+#: A verified part as the manifest records it: its first and past-the-end point, its
+#: size in bytes and the SHA-256 of its bytes.
+Record = tuple[int, int, int, str]
 
 
 def _parse_manifest(text: str) -> dict[str, Any]:
@@ -99,10 +115,10 @@ def _parse_manifest(text: str) -> dict[str, Any]:
     for key, rec in parts.items():
         if not (isinstance(key, str) and key.isdigit() and isinstance(rec, dict)
                 and isinstance(rec.get("lo"), int) and isinstance(rec.get("hi"), int)
-                and isinstance(rec.get("sha256"), str)
+                and isinstance(rec.get("bytes"), int) and isinstance(rec.get("sha256"), str)
                 and rec.get("rows") == rec["hi"] - rec["lo"]):
             raise ValueError(f"bad record of part {key!r}")
-        records[int(key)] = (rec["lo"], rec["hi"], rec["sha256"])
+        records[int(key)] = (rec["lo"], rec["hi"], rec["bytes"], rec["sha256"])
     old["records"] = records
     return old
 
@@ -110,10 +126,10 @@ def _parse_manifest(text: str) -> dict[str, Any]:
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
     """The folder's manifest (None when there is none); `StoreError` when unreadable."""
     path = folder / MANIFEST
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
+    try:
+        text = read_regular(path).decode()
     except (OSError, UnicodeDecodeError) as exc:
         raise StoreError(f"the manifest {str(path)!r} cannot be read ({exc}); the parts "
                          "beside it cannot be verified. Use a new folder, or delete this "
@@ -133,10 +149,10 @@ def _part_files(folder: Path) -> list[Path]:
 
 def _load_part(folder: Path, chunk: int, record: Record) -> pd.DataFrame:
     """A recorded part, read once, checked against its checksum and its row range."""
-    lo, hi, sha = record
+    lo, hi, size, sha = record
     path = folder / part_name(chunk)
     try:
-        data = path.read_bytes()
+        data = read_regular(path, size=size)
     except OSError as exc:
         raise StoreError(f"part {str(path)!r} is missing or unreadable ({exc}); run the "
                          "sweep again with the same arguments and `out=` to recompute "
@@ -179,7 +195,11 @@ class Store:
         self._head = ""
         if self.path is None:
             return
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot use {str(self.path)!r} as the folder of results: "
+                             f"{exc.strerror or exc}") from None
         for stale in self.path.glob("*.tmp*"):  # left by a run killed mid-write
             if stale.name.startswith(("part-", MANIFEST)):
                 stale.unlink(missing_ok=True)
@@ -217,7 +237,7 @@ class Store:
         self._parts_json: dict[int, str] = {}
         cut = {k: (lo, hi) for k, lo, hi in chunks(n, chunk_size)}
         for k, record in sorted(self._previous.items()):
-            if cut.get(k) == record[:2] and self._intact(k, record):
+            if cut.get(k) == record[:2] and self._intact(k, record):  # same points, same bytes
                 self._record(k, record)
             else:
                 self.recomputed += 1
@@ -226,7 +246,12 @@ class Store:
         for path in sorted(_part_files(self.path)):
             m = _PART.fullmatch(path.name)
             if m is None or int(m.group(1)) not in self.records:  # stray, damaged, unrecorded
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as exc:  # a folder named like a part, say
+                    raise StoreError(f"{str(path)!r} is named like a part of results but "
+                                     f"cannot be removed ({exc.strerror or exc}); move it "
+                                     "out of the folder") from None
                 discarded.append(path.name)
         self._save()
         if discarded or self.recomputed:
@@ -243,16 +268,16 @@ class Store:
     def _intact(self, chunk: int, record: Record) -> bool:
         assert self.path is not None
         try:
-            data = (self.path / part_name(chunk)).read_bytes()
+            data = read_regular(self.path / part_name(chunk), size=record[2])
         except OSError:
             return False
-        return hashlib.sha256(data).hexdigest() == record[2]
+        return hashlib.sha256(data).hexdigest() == record[3]
 
     def _record(self, chunk: int, record: Record) -> None:
         self.records[chunk] = record
-        lo, hi, sha = record
+        lo, hi, size, sha = record
         self._parts_json[chunk] = (f'"{chunk}":{{"lo":{lo},"hi":{hi},"rows":{hi - lo},'
-                                   f'"sha256":"{sha}"}}')
+                                   f'"bytes":{size},"sha256":"{sha}"}}')
 
     def _save(self) -> None:
         """Rewrite the manifest atomically (the records are kept as ready JSON text, so a
@@ -278,16 +303,16 @@ class Store:
         self.collect(chunk, lo, hi, write_part(frame, self.path / part_name(chunk)))
 
     def collect(self, chunk: int, lo: int, hi: int,
-                result: pd.DataFrame | tuple[int, str]) -> None:
-        """Record a worker's result: a frame to store, or the rows and checksum of the
-        part it wrote; the manifest is rewritten at once."""
+                result: pd.DataFrame | tuple[int, int, str]) -> None:
+        """Record a worker's result: a frame to store, or the rows, size and checksum of
+        the part it wrote; the manifest is rewritten at once."""
         if isinstance(result, pd.DataFrame):
             self.write(chunk, lo, hi, result)
             return
-        rows, sha = result
+        rows, size, sha = result
         if rows != hi - lo:
             raise MtorSimError(f"part {chunk} holds {rows} rows, not {hi - lo}")
-        self._record(chunk, (lo, hi, sha))
+        self._record(chunk, (lo, hi, size, sha))
         self._save()
 
     def read(self) -> pd.DataFrame:
