@@ -233,6 +233,17 @@ def test_the_manifest_records_each_part_as_it_is_written(model: ms.Model,
     assert json.loads((out / MANIFEST).read_text())["complete"] is True
 
 
+def test_resume_false_recomputes_every_part_quietly(model: ms.Model, folder: Path,
+                                                    reference: pd.DataFrame) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        again = ms.sweep(model, SPACE, out=folder, resume=False, **KW)
+    assert again.settings["resumed_points"] == 0
+    pd.testing.assert_frame_equal(again.table, reference)
+
+
 def test_a_manifest_without_checksums_keeps_no_part(model: ms.Model, folder: Path,
                                                     reference: pd.DataFrame) -> None:
     """Parts written by an earlier version (no checksums) are recomputed, not trusted."""

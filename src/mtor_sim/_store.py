@@ -192,6 +192,7 @@ class Store:
         self.previous_chunk_size: int | None = None  # of the parts already recorded
         self.recomputed = 0  # recorded parts that failed their check on resume
         self._previous: dict[int, Record] = {}
+        self._resume = resume
         self._head = ""
         if self.path is None:
             return
@@ -254,7 +255,7 @@ class Store:
                                      "out of the folder") from None
                 discarded.append(path.name)
         self._save()
-        if discarded or self.recomputed:
+        if self._resume and (discarded or self.recomputed):  # not asked for: say so
             import warnings
 
             shown = ", ".join(discarded[:5]) + (", ..." if len(discarded) > 5 else "")
