@@ -26,7 +26,9 @@ CHILD = textwrap.dedent("""
     n, out = int(sys.argv[1]), sys.argv[2]
     model = ms.load_model()
     model.steady_state()
-    from scipy.stats import qmc  # noqa: F401  (imported before measuring)
+    # versions that drew the sample with scipy imported it inside the sweep: import it
+    # first, so that either version's figure counts the sample, not the import
+    from scipy.stats import qmc  # noqa: F401
     built = []
 
     def runner(model, make, total, readouts, *, chunk_size=None, **kw):
