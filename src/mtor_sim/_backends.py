@@ -94,8 +94,11 @@ _PARENT: int | None = None
 def _die_with_parent(parent: int) -> None:
     """Pool-worker initialiser: end this worker when ``parent`` dies.
 
-    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
-    elsewhere, or if that call fails, a daemon thread polls the parent id once a second.
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``;
+    strictly, when the parent's thread that started the worker ends: that is the thread
+    running the sweep, which outlives the pool); elsewhere, or if that call fails, a
+    daemon thread polls the parent id once a second. Either way a worker whose parent is
+    gone also stops before each chunk and before writing a part (`_check_parent`).
     """
     global _PARENT
     _PARENT = parent
