@@ -277,13 +277,18 @@ def test_latin_hypercube_dimensions_look_independent() -> None:
     assert abs(u.mean() - 0.5) < 0.01
 
 
-def test_latin_hypercube_same_on_every_backend(model: ms.Model, tmp_path: Path) -> None:
+def test_latin_hypercube_same_on_every_backend_and_store(model: ms.Model, tmp_path: Path) -> None:
     space = {"GF": (0.1, 1.0), "PTEN_total": (0.2, 1.5)}
     kw = {"method": "lhs", "n": 6, "seed": 4, "readouts": ["pS6K1"], "progress": False}
     serial = ms.sweep(model, space, **kw).table
     procs = ms.sweep(model, space, backend="processes", n_workers=2, chunk_size=4,
                      out=tmp_path / "p", **kw).table
     pd.testing.assert_frame_equal(serial, procs)
+    dask = ms.sweep(model, space, backend="dask", n_workers=2, chunk_size=5,
+                    out=tmp_path / "d", **kw)  # parts written and checksummed by workers
+    pd.testing.assert_frame_equal(serial, dask.table)
+    pd.testing.assert_frame_equal(serial, pd.concat(ms.iter_parts(tmp_path / "d"),
+                                                    ignore_index=True))
 
 
 def test_latin_hypercube_memory_does_not_grow_with_n(model: ms.Model,
