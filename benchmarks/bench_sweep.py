@@ -23,7 +23,6 @@ CHILD = textwrap.dedent("""
     n, backend, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     model = ms.load_model()
     model.steady_state()
-    from scipy.stats import qmc  # noqa: F401  (a one-off 2 s import, not per-point work)
     space = {"PTEN_total": (0.1, 2.0), "GF": (0.1, 1.0), "everolimus": (0.01, 1000.0),
              "genotype": ["WT", "mTORC2_high"]}
     t, cpu0 = time.perf_counter(), os.times()

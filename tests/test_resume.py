@@ -1,7 +1,9 @@
-"""A sweep killed with SIGKILL part-way, started again, ends with every row exactly once."""
+"""A sweep killed with SIGKILL part-way, started again, ends with every row exactly once;
+its pool workers die with it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,10 +15,12 @@ import pandas as pd
 import pytest
 
 import mtor_sim as ms
+from mtor_sim._store import MANIFEST
 
 SCRIPT = """
 import sys
 import mtor_sim as ms
+from mtor_sim._store import MANIFEST
 out = sys.argv[1]
 ms.sweep(ms.load_model(), {"PTEN_total": [0.2 + 0.01 * i for i in range(150)],
                            "everolimus": [0.0, 1.0, 10.0, 100.0]},
@@ -43,7 +47,9 @@ def test_sweep_survives_sigkill(tmp_path: Path, model: ms.Model) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    done_before = len(list(out.glob("part-*.parquet")))
+    # the manifest records every part finished before the kill (a part written in the
+    # instant before its record is not trusted, and is computed again)
+    done_before = len(json.loads((out / MANIFEST).read_text())["parts"])
     assert 3 <= done_before < N // 20
 
     resumed = ms.sweep(model, SPACE, readouts=["pS6K1", "pAKT_S473"], chunk_size=20, out=out,
@@ -54,3 +60,66 @@ def test_sweep_survives_sigkill(tmp_path: Path, model: ms.Model) -> None:
     assert not list(out.glob("part-*.tmp*"))
     fresh = ms.sweep(model, SPACE, readouts=["pS6K1", "pAKT_S473"], progress=False).table
     pd.testing.assert_frame_equal(t, fresh)
+
+
+POOL_SCRIPT = """
+import sys
+import mtor_sim as ms
+ms.sweep(ms.load_model(), {"PTEN_total": [0.2 + 0.001 * i for i in range(3000)]},
+         readouts=["pS6K1"], backend="processes", n_workers=2, chunk_size=10,
+         out=sys.argv[1], progress=False)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (from /proc)."""
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == pid and state != "Z":
+                kids.append(int(entry.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasattr(signal, "SIGKILL"),
+                    reason="needs /proc and SIGKILL")
+def test_pool_workers_die_with_their_parent(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT, str(out)])
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("part-*.parquet")) or len(workers) < 2:
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            assert time.monotonic() < deadline, "no worker wrote a part in 120 s"
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [w for w in workers if _alive(w)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:  # never leave a stray process behind, whatever happened
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+    assert not survivors, f"workers {survivors} outlived their parent"
+    parts = sorted(out.glob("part-*"))
+    time.sleep(0.5)
+    assert sorted(out.glob("part-*")) == parts  # nothing writes into the folder any more

@@ -13,7 +13,7 @@ from conftest import REFERENCE_DIR
 from numpy.testing import assert_allclose
 
 import mtor_sim as ms
-from mtor_sim._sweep import MANIFEST
+from mtor_sim._store import MANIFEST
 
 SPACE = {"PTEN_total": [0.25, 1.0], "everolimus": [0.0, 10.0], "genotype": ["WT", "mTORC2_high"]}
 
@@ -90,10 +90,10 @@ def test_latin_hypercube_crossed_with_genotypes(model: ms.Model) -> None:
 
 def test_latin_hypercube_rows_survive_any_chunking(model: ms.Model) -> None:
     """Point i takes sample row i // n_genotypes, whatever the chunk boundaries."""
-    from scipy.stats import qmc
+    from mtor_sim._sweep import lhs_unit
 
     space = {"GF": (0.1, 1.0), "everolimus": (0.1, 100.0), "genotype": ["WT", "PTEN_loss"]}
-    unit = qmc.LatinHypercube(d=2, seed=3).random(7)
+    unit = lhs_unit(3, 2, 7, 0, 7)
     want_gf = 0.1 + unit[:, 0] * 0.9
     want_evr = np.exp(np.log(0.1) + unit[:, 1] * (np.log(100.0) - np.log(0.1)))
     for chunk in (1, 3, 5, 14):
@@ -135,20 +135,20 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Where fork is missing, workers are spawned and sent their conditions; forked ones
     build their own from the inherited job, which is forgotten when the pool closes."""
-    from mtor_sim import _sweep
+    from mtor_sim import _backends
 
-    assert _sweep._can_fork("linux") and not _sweep._can_fork("darwin")
+    assert _backends._can_fork("linux") and not _backends._can_fork("darwin")
     space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0],
              "genotype": ["WT", "mTORC2_high"]}
     kw = {"readouts": ["pAKT_S473", "pS6K1"], "progress": False, "backend": "processes",
           "n_workers": 2, "chunk_size": 3}
     tokens = []
-    drain = _sweep._drain_pool
-    monkeypatch.setattr(_sweep, "_drain_pool",
+    drain = _backends._drain_pool
+    monkeypatch.setattr(_backends, "_drain_pool",
                         lambda *a: tokens.append(a[-1] is not None) or drain(*a))
     forked = ms.sweep(model, space, out=tmp_path / "fork", **kw).table
-    assert _sweep._FORK_JOBS == {}
-    monkeypatch.setattr(_sweep, "_can_fork", lambda: False)
+    assert _backends._FORK_JOBS == {}
+    monkeypatch.setattr(_backends, "_can_fork", lambda: False)
     spawned = ms.sweep(model, space, out=tmp_path / "spawn", **kw).table
     assert tokens == [True, False]  # an inherited job, then conditions sent to workers
     pd.testing.assert_frame_equal(forked, spawned)
@@ -157,15 +157,15 @@ def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
 
 
 def test_a_failing_pool_forgets_its_job(model: ms.Model) -> None:
-    from mtor_sim import _sweep
+    from mtor_sim import _backends
 
     def make(lo: int, hi: int) -> list:
         raise RuntimeError(f"cannot build points {lo}-{hi}")
 
     with pytest.raises(RuntimeError, match="cannot build points"):
-        _sweep.run_conditions(model, make, 4, ["pS6K1"], backend="processes", n_workers=2,
+        _backends.run_conditions(model, make, 4, ["pS6K1"], backend="processes", n_workers=2,
                               chunk_size=2, progress=False)
-    assert _sweep._FORK_JOBS == {}
+    assert _backends._FORK_JOBS == {}
 
 
 def test_streamed_parts_and_resume(model: ms.Model, tmp_path: Path) -> None:
@@ -178,7 +178,8 @@ def test_streamed_parts_and_resume(model: ms.Model, tmp_path: Path) -> None:
     assert manifest["spec"]["model_hash"] == model.hash
     # lose the middle part, as if the run had been killed before writing it
     parts[1].unlink()
-    again = ms.sweep(model, SPACE, **kw)
+    with pytest.warns(UserWarning, match="1 recorded part"):
+        again = ms.sweep(model, SPACE, **kw)
     assert again.settings["resumed_points"] == 5
     pd.testing.assert_frame_equal(first.table, again.table)
     assert list(again.table["point"]) == list(range(8))

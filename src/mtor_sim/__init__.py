@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 # libraries load only when a verb needs them); the errors and catalogues are light and
 # load at once.
 from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
-from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
+from ._errors import ModelFileError, MtorSimError, SolverError, StoreError, UnknownNameError
 
 _LAZY = {
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
@@ -26,7 +26,8 @@ _LAZY = {
     "._results": ("SteadyState", "TimeCourse"),
     "._screen": ("KnockoutScreen", "knockout_screen"),
     "._sensitivity": ("Sensitivity", "sensitivity"),
-    "._sweep": ("Sweep", "iter_parts", "sweep"),
+    "._sweep": ("Sweep", "sweep"),
+    "._store": ("iter_parts",),
     "._catalogue": ("REGIMENS",),
     "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
 }
@@ -57,7 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._results import SteadyState, TimeCourse
     from ._screen import KnockoutScreen, knockout_screen
     from ._sensitivity import Sensitivity, sensitivity
-    from ._sweep import Sweep, iter_parts, sweep
+    from ._store import iter_parts
+    from ._sweep import Sweep, sweep
     from ._trial import Cohort, TrialResult, trial, trial_claims, virtual_cohort
 
 __all__ = [
@@ -78,6 +80,7 @@ __all__ = [
     "Sensitivity",
     "SolverError",
     "SteadyState",
+    "StoreError",
     "Sweep",
     "TimeCourse",
     "TrialResult",

@@ -11,6 +11,7 @@ __all__ = [
     "UnknownNameError",
     "ModelFileError",
     "SolverError",
+    "StoreError",
     "check_name",
     "check_names",
     "check_real",
@@ -37,6 +38,10 @@ class ModelFileError(MtorSimError, ValueError):
 
 class SolverError(MtorSimError, RuntimeError):
     """The ODE solver failed in a way that cannot be reported as a result status."""
+
+
+class StoreError(MtorSimError, ValueError):
+    """A folder of streamed results is damaged, incomplete, or holds another run's results."""
 
 
 def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names
 from ._perturb import Perturbation, make_perturbation
-from ._sweep import _readouts, conditions_from, run_conditions
+from ._sweep import _readouts
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._backends import conditions_from, run_conditions
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation
-from ._sweep import _readouts, conditions_from, run_conditions
+from ._sweep import _readouts
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

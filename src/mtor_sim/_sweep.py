@@ -1,24 +1,15 @@
-"""Many conditions at once: parameter sweeps, their backends and their on-disk results.
+"""Parameter sweeps: grids and Latin hypercubes of conditions, and their results.
 
-Every batch verb (`sweep`, `knockout_screen`, `sensitivity`) turns its work into a list
-of conditions and hands it to `run_conditions`, which evaluates them in chunks on one of
-three backends and streams each finished chunk to a Parquet part file. A folder of parts
-carries a manifest with a fingerprint of the model and the arguments: started again with
-the same arguments, a sweep skips the chunks already on disk; with other arguments it
-refuses to mix results.
+A sweep decodes each point's values from its index (a grid) or draws them from a seeded
+Latin hypercube that is evaluated chunk by chunk (`lhs_unit`), so nothing is held per
+point and memory stays flat however many points there are. The points run on the
+backends of `mtor_sim._backends`, streamed to the verified store of `mtor_sim._store`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import math
-import os
-import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,351 +17,96 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._engine import PRESIM_T, STEADY_TOL
-from ._errors import MtorSimError, check_name, check_nonnegative
+from ._backends import BACKENDS, Condition, run_conditions
+from ._errors import check_name, check_nonnegative
 from ._perturb import Perturbation, _as_list, make_perturbation
+from ._store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ._model import Model
 
-__all__ = ["Sweep", "sweep", "run_conditions", "BACKENDS"]
+__all__ = ["BACKENDS", "CATEGORICAL", "Sweep", "lhs_unit", "run_conditions", "sweep"]
 
-BACKENDS = ("serial", "processes", "dask")
-MANIFEST = "manifest.json"
 #: Sweep-space keys that are not parameter, input or drug names.
 CATEGORICAL = ("genotype", "knockouts", "cut")
 
 
-# ------------------------------------------------------------------------ conditions
-@dataclass(frozen=True)
-class Condition:
-    """One point of a batch: its id, the columns that describe it, and its perturbation."""
-
-    point: int
-    labels: tuple[tuple[str, Any], ...]
-    perturbation: Perturbation
+# ------------------------------------------------------------- Latin-hypercube sample
+#: Names the algorithm of `lhs_unit`; part of a Latin-hypercube sweep's fingerprint.
+LHS_SAMPLER = "feistel-splitmix64/1"
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_FEISTEL_ROUNDS = 6
 
 
-def evaluate(model: Model, pert: Perturbation, readouts: Sequence[str],
-             time_point: float | None) -> tuple[list[float], str, str, float]:
-    """Readouts of one condition, with its status, message and residual (NaN if a time course)."""
-    from ._engine import solver_for, time_course_of
-
-    if time_point is None:
-        solver, values = solver_for(model, pert)
-        res = solver.solve(values, tol=STEADY_TOL, presimulate=PRESIM_T)
-        species = res.species if res.status != "not_reached" else res.species * math.nan
-        out = [res.readouts[k] if kind == "r" else (species[k] if k >= 0 else 0.0)
-               for kind, k in solver.lookup(readouts)]
-        return out, res.status, ("" if res.status == "ok" else res.message), res.max_rate
-    tc = time_course_of(model, pert, t_end=time_point, n_points=2, species=True)
-    values = [float(tc.data[k].iloc[-1]) if k in tc.data else 0.0 for k in readouts]
-    return values, tc.status, ("" if tc.success else tc.message), math.nan
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (Steele, Lea & Flood 2014, "Fast splittable
+    pseudorandom number generators", OOPSLA): a bijective mix of 64-bit words."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
-def _chunk_frame(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
-                 time_point: float | None) -> pd.DataFrame:
-    rows = []
-    for c in conditions:
-        try:
-            values, status, message, rate = evaluate(model, c.perturbation, readouts, time_point)
-        except MtorSimError as exc:  # a bad point is a row with its status; the rest go on
-            values, status, message, rate = [math.nan] * len(readouts), "error", str(exc), math.nan
-        row = {"point": c.point, **dict(c.labels)}
-        row.update(zip(readouts, values, strict=True))
-        row.update(status=status, max_rate=rate, message=message)
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _permute(i: np.ndarray, n: int, keys: np.ndarray) -> np.ndarray:
+    """Row ``i`` of a keyed pseudo-random permutation of ``0..n-1``, for any ``i`` alone.
 
-
-#: Per-process cache of models received by worker processes, keyed by model hash, so
-#: that each worker compiles a model once rather than once per chunk.
-_WORKER_MODELS: dict[str, Model] = {}
-
-
-def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
-                  time_point: float | None, part: str | None = None) -> pd.DataFrame | int:
-    """Evaluate a chunk in a worker; with ``part``, write it there and return its size
-    (the parent then has nothing to unpickle or write, and keeps its core for workers)."""
-    cached = _WORKER_MODELS.setdefault(model.hash, model)
-    return _deliver(_chunk_frame(cached, conditions, readouts, time_point), part)
-
-
-#: Jobs of the running process pools, by token. Forked workers inherit this table with
-#: the model (compiled, its reference state solved) and the chunk builder, so a task is
-#: four numbers: the parent neither builds nor pickles conditions and keeps its core free.
-_FORK_JOBS: dict[int, tuple[Model, Callable[[int, int], list[Condition]], Sequence[str],
-                            float | None]] = {}
-
-
-def _forked_chunk(token: int, lo: int, hi: int, part: str | None) -> pd.DataFrame | int:
-    """Build and evaluate points ``lo:hi`` of an inherited job in a forked worker."""
-    model, make, readouts, time_point = _FORK_JOBS[token]
-    return _deliver(_chunk_frame(model, make(lo, hi), readouts, time_point), part)
-
-
-def _deliver(frame: pd.DataFrame, part: str | None) -> pd.DataFrame | int:
-    if part is None:
-        return frame
-    write_part(frame, Path(part))
-    return len(frame)
-
-
-def write_part(frame: pd.DataFrame, target: Path) -> None:
-    """Write a Parquet part atomically: a killed sweep never leaves half a part."""
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, target)
-
-
-# -------------------------------------------------------------------------- storage
-def _fingerprint(spec: Mapping[str, Any]) -> str:
-    text = json.dumps(spec, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-class _Store:
-    """A folder of Parquet parts with a manifest; or, without a folder, a list in memory."""
-
-    def __init__(self, path: str | Path | None, spec: Mapping[str, Any], *, resume: bool) -> None:
-        self.path = None if path is None else Path(path)
-        self.spec = dict(spec)
-        self.fingerprint = _fingerprint(spec)
-        self._memory: dict[int, pd.DataFrame] = {}
-        self.previous_chunk_size: int | None = None  # of the parts already on disk
-        if self.path is None:
-            return
-        self.path.mkdir(parents=True, exist_ok=True)
-        manifest = self.path / MANIFEST
-        if manifest.exists():
-            old = json.loads(manifest.read_text())
-            if old.get("fingerprint") != self.fingerprint:
-                changed = sorted(k for k in set(old.get("spec", {})) | set(spec)
-                                 if json.dumps(old.get("spec", {}).get(k), default=str)
-                                 != json.dumps(spec.get(k), default=str))
-                raise MtorSimError(
-                    f"{str(self.path)!r} holds results of a different sweep (changed: "
-                    f"{', '.join(changed) or 'model'}); results would be mixed. Use a new "
-                    "folder, or delete this one to start again.")
-            if not resume:
-                for part in self.path.glob("part-*.parquet"):
-                    part.unlink()
-            elif any(self.path.glob("part-*.parquet")):
-                self.previous_chunk_size = old.get("chunk_size")
-        for stale in self.path.glob("part-*.tmp*"):  # left by a run killed mid-write
-            stale.unlink(missing_ok=True)
-
-    def start(self, chunk_size: int) -> None:
-        """Record the run (and how its points are cut into parts) in the manifest."""
-        if self.path is not None:
-            (self.path / MANIFEST).write_text(json.dumps(
-                {"fingerprint": self.fingerprint, "chunk_size": chunk_size, "spec": self.spec},
-                indent=2, default=str))
-
-    def _part(self, chunk: int) -> Path:
-        assert self.path is not None
-        return self.path / f"part-{chunk:06d}.parquet"
-
-    def done(self, chunk: int) -> bool:
-        return chunk in self._memory if self.path is None else self._part(chunk).exists()
-
-    def write(self, chunk: int, frame: pd.DataFrame) -> None:
-        if self.path is None:
-            self._memory[chunk] = frame
-            return
-        write_part(frame, self._part(chunk))
-
-    def part_path(self, chunk: int) -> str | None:
-        """Where a worker should write ``chunk`` itself (None: return it to the parent)."""
-        return None if self.path is None else str(self._part(chunk))
-
-    def collect(self, chunk: int, result: pd.DataFrame | int) -> None:
-        """Record a worker's result: a frame to store, or the size of a part it wrote."""
-        if isinstance(result, pd.DataFrame):
-            self.write(chunk, result)
-
-    def read(self) -> pd.DataFrame:
-        if self.path is None:
-            frames = [self._memory[k] for k in sorted(self._memory)]
-        else:
-            frames = [pd.read_parquet(p) for p in sorted(self.path.glob("part-*.parquet"))]
-        if not frames:
-            return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True).sort_values("point", ignore_index=True)
-
-
-# -------------------------------------------------------------------------- running
-def _chunks(n: int, size: int) -> list[tuple[int, int, int]]:
-    return [(k, lo, min(lo + size, n)) for k, lo in enumerate(range(0, n, size))]
-
-
-def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n: int,
-                   readouts: Sequence[str], *, time_point: float | None = None,
-                   backend: str = "serial", n_workers: int | None = None,
-                   scheduler: str | None = None, chunk_size: int | None = None,
-                   out: str | Path | None = None, resume: bool = True,
-                   spec: Mapping[str, Any] | None = None, progress: bool = True,
-                   desc: str = "conditions") -> tuple[_Store, dict[str, Any]]:
-    """Evaluate ``n`` conditions, built chunk by chunk by ``make(lo, hi)``.
-
-    Returns the store of results (``.read()``: one row per condition, ordered by
-    ``point``) and run statistics.
+    A balanced Feistel network on the smallest even number of bits that holds ``n - 1``
+    is a bijection of ``[0, 4^h)``; cycle walking (encrypting again while the result is
+    ``>= n``) restricts it to a bijection of ``[0, n)`` (Black & Rogaway 2002, "Ciphers
+    with arbitrary finite domains"). Each step at most quadruples the domain, so a walk
+    takes fewer than four steps on average.
     """
-    check_name(backend, BACKENDS, kind="backend")
-    workers = n_workers or os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`n_workers` must be a positive integer, got {n_workers!r}")
-    auto = chunk_size is None
-    if auto:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker keep the cores
-        # busy to the end (the last chunk runs alone); serial parts of 500 points lose
-        # little work when a run is killed
-        chunk_size = max(1, min(2000, math.ceil(n / (16 * workers)))) if backend != "serial" \
-            else max(1, min(500, n))
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
-    full_spec = {"model_hash": model.hash, "readouts": list(readouts), "time": time_point,
-                 "n": n, **(spec or {})}
-    store = _Store(out, full_spec, resume=resume)
-    previous = store.previous_chunk_size
-    if previous is not None and previous != chunk_size:
-        if not auto:
-            raise MtorSimError(f"{str(out)!r} holds parts of {previous} points; resume with "
-                               f"chunk_size={previous} (or leave it unset), or use a new folder")
-        chunk_size = previous  # resume on another backend or machine: keep the parts' cut
-    store.start(chunk_size)
-    todo = [c for c in _chunks(n, chunk_size) if not store.done(c[0])]
-    skipped = n - sum(hi - lo for _, lo, hi in todo)
-    bar = _progress_bar()(total=n, initial=skipped, desc=desc, unit="pt",
-                          disable=not progress or None, leave=False)
-    t0 = time.perf_counter()
-    try:
-        if backend == "serial" or not todo:
-            for k, lo, hi in todo:
-                store.write(k, _chunk_frame(model, make(lo, hi), readouts, time_point))
-                bar.update(hi - lo)
-        elif backend == "processes":
-            _run_pool(model, make, todo, readouts, time_point, store, bar, workers)
-        else:
-            _run_dask(model, make, todo, readouts, time_point, store, bar, workers, scheduler)
-    finally:
-        bar.close()
-    stats = {"backend": backend, "n_workers": 1 if backend == "serial" else workers,
-             "chunk_size": chunk_size, "resumed_points": skipped,
-             "seconds": time.perf_counter() - t0, "out": None if out is None else str(out),
-             "fingerprint": store.fingerprint}
-    return store, stats
+    half = np.uint64(max(1, ((n - 1).bit_length() + 1) // 2))
+    mask = (np.uint64(1) << half) - np.uint64(1)
+
+    def encrypt(x: np.ndarray) -> np.ndarray:
+        left, right = x >> half, x & mask
+        for key in keys:
+            left, right = right, left ^ (_mix(right ^ key) & mask)
+        return (left << half) | right
+
+    y = encrypt(i)
+    outside = np.flatnonzero(y >= np.uint64(n))
+    while outside.size:
+        y[outside] = encrypt(y[outside])
+        outside = outside[y[outside] >= np.uint64(n)]
+    return y
 
 
-@functools.cache
-def _progress_bar() -> type:
-    """tqdm without its monitor thread: pools fork after the bar exists, and a process
-    should not fork while another of its threads may hold a lock."""
-    from tqdm.auto import tqdm
+def lhs_unit(seed: int, d: int, n: int, lo: int, hi: int) -> np.ndarray:
+    """Rows ``lo:hi`` of a seeded Latin-hypercube sample of ``n`` points in ``[0, 1)^d``.
 
-    class Bar(tqdm):
-        monitor_interval = 0
+    Point ``i`` has coordinate ``(pi_j(i) + u_ij) / n`` in dimension ``j``, where
+    ``pi_j`` is a pseudo-random permutation of ``0..n-1`` and ``u_ij`` a uniform jitter
+    in ``[0, 1)``, as in McKay, Beckman & Conover (1979): each of the ``n`` equal strata
+    of every dimension holds exactly one point. Both are computed from ``(seed, j, i)``
+    alone (a keyed Feistel permutation and a counter-based SplitMix64 hash), so any
+    chunk of rows is computed on its own, in memory proportional to the chunk, and the
+    sample is the same however it is cut.
 
-    return Bar
-
-
-def _can_fork(platform: str = sys.platform) -> bool:
-    """Fork where the platform has it and it is safe: workers start at once and need no
-    importable __main__ (scripts without a main guard, stdin, notebooks). Spawn on
-    macOS, whose system libraries may start threads that a forked child cannot use
-    (CPython's own default there since 3.8), and on Windows."""
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods() and platform != "darwin"
-
-
-def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> None:
-    import multiprocessing
-
-    fork = _can_fork()
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    token = id(store)
-    if fork:  # registered before the pool forks its workers, which inherit it
-        from ._engine import solver_for
-
-        solver_for(model, Perturbation())  # compiled, reference solved: once, not per worker
-        _FORK_JOBS[token] = (model, make, readouts, time_point)
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
-                        token if fork else None)
-    finally:
-        _FORK_JOBS.pop(token, None)
-
-
-def _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
-                token) -> None:
-    pending: dict[Any, tuple[int, int, int]] = {}
-    queue = iter(todo)
-
-    def submit() -> None:
-        item = next(queue, None)
-        if item is not None:
-            k, lo, hi = item
-            if token is not None:
-                fut = pool.submit(_forked_chunk, token, lo, hi, store.part_path(k))
-            else:
-                fut = pool.submit(_worker_chunk, model, make(lo, hi), readouts, time_point,
-                                  store.part_path(k))
-            pending[fut] = item
-
-    for _ in range(2 * workers):  # bounded queue: conditions are built as they are needed
-        submit()
-    while pending:
-        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            k, lo, hi = pending.pop(fut)
-            store.collect(k, fut.result())
-            bar.update(hi - lo)
-            submit()
-
-
-def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, scheduler) -> None:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise MtorSimError("backend='dask' needs dask.distributed: "
-                           "pip install 'mtor_sim[dask]'") from None
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        model_f = client.scatter(model, broadcast=True)
-        pending: dict[Any, tuple[int, int, int]] = {}
-        queue = iter(todo)
-        ac = as_completed()
-
-        def submit() -> None:
-            item = next(queue, None)
-            if item is not None:
-                k, lo, hi = item
-                fut = client.submit(_worker_chunk, model_f, make(lo, hi), readouts, time_point,
-                                    store.part_path(k) if scheduler is None else None,
-                                    pure=False)
-                pending[fut] = item
-                ac.add(fut)
-
-        for _ in range(2 * max(workers, len(client.scheduler_info().get("workers", {})))):
-            submit()
-        for fut in ac:
-            k, lo, hi = pending.pop(fut)
-            store.collect(k, fut.result())
-            bar.update(hi - lo)
-            submit()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    Examples
+    --------
+    >>> import numpy as np
+    >>> whole = lhs_unit(0, 2, 10, 0, 10)
+    >>> bool(np.array_equal(whole[3:7], lhs_unit(0, 2, 10, 3, 7)))
+    True
+    >>> sorted(np.floor(whole[:, 0] * 10).astype(int).tolist()) == list(range(10))
+    True
+    """
+    if not 0 <= lo <= hi <= n:
+        raise ValueError(f"rows {lo}:{hi} are outside a sample of {n} points")
+    i = np.arange(lo, hi, dtype=np.uint64)
+    out = np.empty((hi - lo, d))
+    for j in range(d):
+        # 6 Feistel round keys and one jitter key per dimension, from the seed
+        keys = np.random.SeedSequence(seed, spawn_key=(j,)).generate_state(
+            _FEISTEL_ROUNDS + 1, dtype=np.uint64)
+        stratum = _permute(i, n, keys[:_FEISTEL_ROUNDS])
+        jitter = (_mix(_mix(i) ^ keys[-1]) >> np.uint64(11)) * 2.0 ** -53  # 53 bits in [0, 1)
+        out[:, j] = (stratum + jitter) / n
+    return np.minimum(out, np.nextafter(1.0, 0.0))  # (n-1 + u)/n may round up to 1
 
 
 # ---------------------------------------------------------------------------- sweep
@@ -381,6 +117,19 @@ class _Axis:
     values: tuple[Any, ...] = ()
     bounds: tuple[float, float] | None = None
     log: bool = False
+
+
+def _seed(seed: object) -> int:
+    """The Latin hypercube's seed: a non-negative integer (default 0)."""
+    if seed is None:
+        return 0
+    try:
+        value = operator.index(seed)  # type: ignore[arg-type]
+    except TypeError:
+        value = -1
+    if isinstance(seed, bool) or value < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    return value
 
 
 def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> _Axis:
@@ -476,7 +225,7 @@ class Sweep:
         bounds, background perturbation, solver, backend and timing.
     """
 
-    def __init__(self, store: _Store, readouts: tuple[str, ...], names: tuple[str, ...],
+    def __init__(self, store: Store, readouts: tuple[str, ...], names: tuple[str, ...],
                  settings: dict[str, Any]) -> None:
         self._store = store
         self._table: pd.DataFrame | None = None
@@ -542,7 +291,10 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     n : int
         Number of Latin-hypercube points (per categorical combination).
     seed : int, optional
-        Seed of the Latin hypercube; recorded in ``settings``. Default 0.
+        Seed of the Latin hypercube (a non-negative integer); recorded in ``settings``.
+        Default 0. The sample is computed chunk by chunk from the seed (`lhs_unit`), the
+        same whatever the chunking or backend; it differs from the ``scipy.stats.qmc``
+        sample that versions before the chunked sampler drew for the same seed.
     log : bool or list of str
         Sample these names (all if True) uniformly in log space (``method="lhs"``).
     time : float, min, optional
@@ -555,11 +307,14 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     chunk_size : int, optional
         Points per task and per Parquet part.
     out : path, optional
-        Folder to stream results into (one Parquet part per chunk and a manifest).
-        Required for large sweeps: memory then stays flat. Run again with the same
-        arguments and a killed sweep resumes where it stopped.
+        Folder to stream results into (one Parquet part per chunk and a manifest that
+        records each part's points and checksum). Required for large sweeps: memory then
+        stays flat. Run again with the same arguments and a killed sweep resumes where
+        it stopped; parts that fail their check are computed again, and reading a damaged
+        part raises `StoreError`. A folder of another sweep, or with parts but no
+        readable manifest, is refused with `StoreError`.
     resume : bool
-        Keep the parts of an identical earlier run (default) or recompute them.
+        Keep the verified parts of an identical earlier run (default) or recompute them.
     progress : bool
         Show a progress bar.
     **perturbation
@@ -596,33 +351,35 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     _warn_overridden_presets(axes, base)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
-    sample = None
+    n_lhs, lhs_seed = 1, 0  # Latin-hypercube rows (1 for a grid) and seed
     if method == "lhs":
         if n is None or isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"`n` (Latin-hypercube points) must be a positive integer, got {n!r}")
-        seed = 0 if seed is None else seed
+        seed = lhs_seed = _seed(seed)
         if cont:
-            from scipy.stats import qmc
-
-            unit = qmc.LatinHypercube(d=len(cont), seed=seed).random(n)
-            sample = np.empty_like(unit)
-            for j, a in enumerate(cont):
-                lo, hi = a.bounds
-                sample[:, j] = (np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
-                                if a.log else lo + unit[:, j] * (hi - lo))
+            n_lhs = n
         else:
             n = 1
     elif n is not None:
         raise ValueError("`n` applies to method='lhs' only; a grid takes every combination")
     shape = tuple(len(a.values) for a in cat)
     n_cat = int(np.prod(shape)) if shape else 1
-    n_lhs = sample.shape[0] if sample is not None else (n if method == "lhs" else 1)
     total = n_cat * n_lhs
 
     # Nothing is held per point, so memory stays flat however large the sweep: a grid
     # point's values are decoded from its index (C order, the last axis fastest), and a
-    # chunk's rows of the sample become Python floats once per chunk.
+    # chunk's rows of the Latin hypercube are computed with the chunk (`lhs_unit`).
     cont_names = [a.name for a in cont]
+
+    def sample(first: int, last: int) -> list[list[float]]:
+        """Rows ``first:last`` of the Latin hypercube, scaled to the bounds."""
+        unit = lhs_unit(lhs_seed, len(cont), n_lhs, first, last)
+        for j, a in enumerate(cont):
+            assert a.bounds is not None
+            lo, hi = a.bounds
+            unit[:, j] = (np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
+                          if a.log else lo + unit[:, j] * (hi - lo))
+        return unit.tolist()
 
     def combination(k: int) -> dict[str, Any]:
         idx = []
@@ -634,7 +391,7 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     def make(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
         first = lo // n_cat
-        rows = sample[first:(hi - 1) // n_cat + 1].tolist() if sample is not None else None
+        rows = sample(first, (hi - 1) // n_cat + 1) if cont else None
         for i in range(lo, hi):
             j, k = divmod(i, n_cat)  # LHS row j, categorical combination k
             setting = combination(k)
@@ -647,6 +404,8 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     spec = {"method": method, "space": {k: (list(v.values) if v.values else list(v.bounds))
                                         for k, v in axes.items()},
             "log": sorted(lognames), "n": n, "seed": seed, "background": base}
+    if method == "lhs":  # a new sampler makes other points: their parts are never reused
+        spec["sampler"] = LHS_SAMPLER
     store, stats = run_conditions(model, make, total, reads, time_point=time, backend=backend,
                                   n_workers=n_workers, scheduler=scheduler,
                                   chunk_size=chunk_size, out=out, resume=resume, spec=spec,
@@ -688,18 +447,3 @@ def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, 
     if not reads:
         raise ValueError("`readouts` is empty")
     return reads
-
-
-def conditions_from(perts: Sequence[tuple[tuple[tuple[str, Any], ...], Perturbation]]
-                    ) -> Callable[[int, int], list[Condition]]:
-    """A chunk builder over a ready list of (labels, perturbation) pairs."""
-    def make(lo: int, hi: int) -> list[Condition]:
-        return [Condition(i, *perts[i]) for i in range(lo, hi)]
-
-    return make
-
-
-def iter_parts(folder: str | Path) -> Iterator[pd.DataFrame]:
-    """Read a streamed sweep's Parquet parts one at a time (for sweeps too large for memory)."""
-    for part in sorted(Path(folder).glob("part-*.parquet")):
-        yield pd.read_parquet(part)

@@ -54,10 +54,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._backends import Condition, run_conditions
 from ._catalogue import GENOTYPES, REGIMENS, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
-from ._sweep import Condition, run_conditions
 from ._tumour import TumourGrowth
 
 if TYPE_CHECKING:  # pragma: no cover
