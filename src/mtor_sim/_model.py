@@ -168,6 +168,13 @@ class Model:
 
         return simulate(self, t_end=t_end, **kwargs)
 
+    def to_sbml(self, path: str | Path | None = None, **kwargs: Any) -> str:
+        """This model with a perturbation applied, as standalone SBML; see
+        `mtor_sim._export.to_sbml`."""
+        from ._export import to_sbml
+
+        return to_sbml(self, path, **kwargs)
+
 
 # ------------------------------------------------------------------------- loading
 def load_model(path: str | Path | None = None, *,
