@@ -158,3 +158,12 @@ def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path
 def test_to_sbml_checks_names(model: ms.Model) -> None:
     with pytest.raises(ms.UnknownNameError, match="knockout|node"):
         model.to_sbml(knockouts=["NOT_A_NODE"])
+
+
+def test_cli_export(model: ms.Model, tmp_path: Path) -> None:
+    from mtor_sim.cli import main
+
+    out = tmp_path / "pten_everolimus.xml"
+    assert main(["export", str(out), "-g", "PTEN_loss", "-d", "everolimus=10"]) == 0
+    assert out.read_text() == model.to_sbml(genotype="PTEN_loss", drugs={"everolimus": 10})
+    assert main(["export", str(out), "-k", "NOT_A_NODE"]) == 2

@@ -78,3 +78,16 @@ def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
     tc = other.simulate(t_end=10, n_points=2)
     with pytest.raises(ms.MtorSimError, match="model="):
         ms.to_omex(tc, tmp_path / "x.omex")
+
+
+@pytest.mark.parametrize("command", [
+    ["simulate", "--t-end", "60", "--points", "7", "-d", "everolimus=10"],
+    ["sweep", "--grid", "GF=0.5,1", "-r", "pS6K1", "--quiet"],
+    ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1"],
+], ids=lambda c: c[0])
+def test_cli_omex(command: list[str], tmp_path: Path) -> None:
+    from mtor_sim.cli import main
+
+    path = tmp_path / "figure.omex"
+    assert main([*command, "--out", str(tmp_path / "t.csv"), "--omex", str(path)]) == 0
+    assert "simulation.sedml" in zipfile.ZipFile(path).namelist()
