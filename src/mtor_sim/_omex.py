@@ -78,9 +78,11 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
 
     Examples
     --------
+    >>> import tempfile, pathlib
     >>> import mtor_sim as ms
     >>> tc = ms.load_model().simulate(t_end=60, drugs={"everolimus": 10})
-    >>> ms.to_omex(tc, "everolimus.omex").name
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ms.to_omex(tc, folder / "everolimus.omex").name
     'everolimus.omex'
     """
     from ._dose_response import DoseResponse
