@@ -134,9 +134,22 @@ def test_tellurium_reproduces_perturbed_export(model: ms.Model, perturbed: str) 
     assert_allclose(got, ss.readouts.to_numpy(), rtol=0, atol=1e-8)
 
 
+@pytest.fixture
+def basico():
+    """COPASI's Python API; it sets the C locale, which is put back afterwards (the rest
+    of the suite, and users' code, read files in the locale's encoding)."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        yield pytest.importorskip("basico")
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+
+
 @pytest.mark.parametrize("perturb", [False, True], ids=["unperturbed", "perturbed"])
-def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path) -> None:
-    basico = pytest.importorskip("basico")
+def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path,
+                                  basico) -> None:
     kwargs = PERTURBATION if perturb else {}
     ss = model.steady_state(**kwargs)
     path = tmp_path / "model.xml"

@@ -251,9 +251,9 @@ def _sedml(scans: list[_Scan], title: str) -> str:
             var.setModelReference(mid)
             if col == "time":
                 var.setSymbol("urn:sedml:symbol:time")
-            elif col == "scan":
+            elif col == "scan" and scan.target is not None:
                 var.setTarget(_xpath(scan.target, scan.target_is_species))
-            else:
+            elif sid is not None:
                 var.setTarget(_xpath(sid, None))
             dg.setMath(libsedml.parseL3Formula(var.getId()))
             ds = report.createDataSet()
