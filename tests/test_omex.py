@@ -50,6 +50,22 @@ def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
         assert_allclose(dg[f"dg_sw_{q}"][-1], sw.table[q].to_numpy(), rtol=0, atol=1e-6)
 
 
+def test_scan_of_a_total_that_sets_initial_amounts(model: ms.Model, tmp_path: Path) -> None:
+    # AKT_total is the initial amount of AKT: each iteration must start from it
+    sw = ms.sweep(model, {"AKT_total": [0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"],
+                  progress=False)
+    dg = _run(ms.to_omex(sw, tmp_path / "akt.omex"))
+    for q in ("pS6K1", "pAKT_S473"):
+        assert_allclose(dg[f"dg_sw_{q}"][-1], sw.table[q].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_time_course_from_initial_state(model: ms.Model, tmp_path: Path) -> None:
+    tc = model.simulate(t_end=30, n_points=4, drugs={"torin1": 50}, pre_equilibrate=False)
+    dg = _run(ms.to_omex(tc, tmp_path / "tc.omex"))
+    for q in ("pAKT_S473", "pS6K1"):
+        assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
+
+
 def test_dose_response_archive(model: ms.Model, tmp_path: Path) -> None:
     dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1",
                           genotypes=["WT", "PTEN_loss"])

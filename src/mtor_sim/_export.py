@@ -35,7 +35,10 @@ def to_sbml(model: Model, path: str | Path | None = None, *,
     written into the model; knocked-out species of generic SBML models become constant
     boundary species at zero, as the engine clamps them. The result simulates to the same
     numbers as the package's verbs called with the same perturbation (tested against
-    plain libroadrunner to 1e-8).
+    plain libroadrunner, tellurium and COPASI to 1e-8). For a model other than the
+    bundled one this is the model as the package runs it: reaction-local parameters
+    promoted to global ones, and each rate multiplied by a ``cut_<reaction>`` parameter
+    (1 unless that reaction is cut).
 
     Parameters
     ----------

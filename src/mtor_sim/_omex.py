@@ -55,6 +55,9 @@ class _Scan:
     target_is_species: bool = False
     values: tuple[float, ...] = ()
     scan_name: str = ""
+    # initial values computed from the scanned quantity: (id, is species, formula of the
+    # scanned value written as "__scan__"), set beside it in each iteration
+    dependents: tuple[tuple[str, bool, str], ...] = ()
 
 
 def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Path:
@@ -182,7 +185,38 @@ def _scan_over(model: Model, pert: Perturbation, key: str, label: str, name: str
     target = target[5:-1] if species else target
     sbml = perturbed_sbml(model, pert, initial_state=state)
     t_end = float(time) if time is not None else STEADY_END
-    return _Scan(key, label, sbml, outputs, t_end, 1, target, species, values, name)
+    return _Scan(key, label, sbml, outputs, t_end, 1, target, species, values, name,
+                 _dependents(sbml, target))
+
+
+def _dependents(sbml: str, target: str) -> tuple[tuple[str, bool, str], ...]:
+    """Initial assignments that read ``target``: SED-ML tools set the scanned value after
+    the model's initial values are computed, so these are set beside it (the engine sets
+    parameters, then recomputes the initial state)."""
+    import re
+
+    import libsbml
+
+    # identifiers of an infix formula, function names (followed by "(") left out; text,
+    # not the AST, because libSEDML's bindings change libsbml's AST node types once loaded
+    name = re.compile(r"\b([A-Za-z_]\w*)\b(?!\s*\()")
+    m = libsbml.readSBMLFromString(sbml).getModel()
+    out = []
+    for ia in m.getListOfInitialAssignments():
+        # numbers may carry units ("1 dimensionless"): the unit is no identifier
+        formula = re.sub(r"(\d)\s+[A-Za-z_]\w*", r"\1",
+                         libsbml.formulaToL3String(ia.getMath()))
+        names = set(name.findall(formula))
+        if target not in names:
+            continue
+        if names != {target}:
+            raise MtorSimError(f"the initial value of {ia.getSymbol()!r} depends on "
+                               f"{target!r} and on {sorted(names - {target})}; SED-ML scans "
+                               "of such a quantity are not supported: export each value "
+                               "with Model.to_sbml")
+        out.append((ia.getSymbol(), m.getSpecies(ia.getSymbol()) is not None,
+                    re.sub(rf"\b{re.escape(target)}\b", "__scan__", formula)))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ SED-ML + archive
@@ -224,6 +258,13 @@ def _sedml(scans: list[_Scan], title: str) -> str:
             for v in scan.values:
                 rng.addValue(v)
             rt.setRangeId(rng.getId())
+            # initial values first: setting one (roadrunner) resets the parameters
+            for sid, is_species, formula in scan.dependents:
+                dep = rt.createTaskChange()
+                dep.setModelReference(mid)
+                dep.setTarget(_xpath(sid, is_species))
+                dep.setRange(rng.getId())
+                dep.setMath(libsedml.parseL3Formula(formula.replace("__scan__", rng.getId())))
             sv = rt.createTaskChange()
             sv.setModelReference(mid)
             sv.setTarget(_xpath(scan.target, scan.target_is_species))
