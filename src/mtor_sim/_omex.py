@@ -281,7 +281,8 @@ def _sedml(scans: list[_Scan], title: str) -> str:
         plot.setId(f"plot_{scan.key}")
         plot.setName(scan.label)
         x_name = "time" if scan.target is None else "scan"
-        columns = [(x_name, None)] + [(q, q) for q in scan.outputs]
+        columns: list[tuple[str, str | None]] = [(x_name, None)]
+        columns += [(q, q) for q in scan.outputs]
         for col, sid in columns:
             dg = doc.createDataGenerator()
             dg.setId(f"dg_{scan.key}_{col}")
