@@ -259,10 +259,10 @@ def _sedml(scans: list[_Scan], title: str) -> str:
                 rng.addValue(v)
             rt.setRangeId(rng.getId())
             # initial values first: setting one (roadrunner) resets the parameters
-            for sid, is_species, formula in scan.dependents:
+            for dep_id, is_species, formula in scan.dependents:
                 dep = rt.createTaskChange()
                 dep.setModelReference(mid)
-                dep.setTarget(_xpath(sid, is_species))
+                dep.setTarget(_xpath(dep_id, is_species))
                 dep.setRange(rng.getId())
                 dep.setMath(libsedml.parseL3Formula(formula.replace("__scan__", rng.getId())))
             sv = rt.createTaskChange()
