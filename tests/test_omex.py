@@ -83,6 +83,18 @@ def test_dose_response_at_a_time_point(model: ms.Model, tmp_path: Path) -> None:
                     rtol=0, atol=1e-6)
 
 
+def test_combination_archive(model: ms.Model, tmp_path: Path) -> None:
+    cm = ms.combination(model, ("everolimus", "sorafenib"), [1, 10], [300, 3000],
+                        readout="proliferation")
+    path = ms.to_omex(cm, tmp_path / "cm.omex")
+    assert sum(n.endswith(".xml") and n.startswith("model") for n in
+               zipfile.ZipFile(path).namelist()) == 1  # one model, one scan per row
+    dg = _run(path)
+    for i in range(len(cm.response.index)):
+        assert_allclose(dg[f"dg_cm{i}_proliferation"][-1], cm.response.iloc[i].to_numpy(),
+                        rtol=0, atol=1e-6)
+
+
 def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
     sw = ms.sweep(model, {"GF": [0.5, 1], "everolimus": [0, 1]}, readouts=["pS6K1"],
                   progress=False)
@@ -100,6 +112,7 @@ def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
     ["simulate", "--t-end", "60", "--points", "7", "-d", "everolimus=10"],
     ["sweep", "--grid", "GF=0.5,1", "-r", "pS6K1", "--quiet"],
     ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1"],
+    ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"],
 ], ids=lambda c: c[0])
 def test_cli_omex(command: list[str], tmp_path: Path) -> None:
     from mtor_sim.cli import main

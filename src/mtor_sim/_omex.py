@@ -6,7 +6,8 @@ alone. What each result becomes:
 - a time course (`simulate`): one UniformTimeCourse. With pre-equilibration (the default)
   the SBML's initial state is the drug-free steady state the package computed, so the
   drugs act from t = 0 exactly as in `simulate`.
-- a dose-response (`dose_response`) and a one-dimensional sweep (`sweep`): a RepeatedTask
+- a dose-response (`dose_response`), a two-drug matrix (`combination`: one curve of the
+  second drug per dose of the first) and a one-dimensional sweep (`sweep`): a RepeatedTask
   per curve that sets the dose (or swept parameter or input) with a SetValue and runs the
   subtask from the model's initial state (``resetModel``). At steady state the subtask is
   a long UniformTimeCourse (0 to `STEADY_END` min, one step; the second point of each
@@ -58,6 +59,12 @@ class _Scan:
     # initial values computed from the scanned quantity: (id, is species, formula of the
     # scanned value written as "__scan__"), set beside it in each iteration
     dependents: tuple[tuple[str, bool, str], ...] = ()
+    fixed: tuple[tuple[str, float], ...] = ()   # parameters set to a constant per iteration
+    model_key: str = ""      # scans with the same model_key share one model file
+
+    @property
+    def model_id(self) -> str:
+        return f"model_{self.model_key or self.key}"
 
 
 def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Path:
@@ -65,9 +72,10 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
 
     Parameters
     ----------
-    result : TimeCourse, DoseResponse or Sweep
-        A time course from `simulate`, a dose-response from `dose_response`, or a sweep
-        over one drug, input or parameter (grid) from `sweep`.
+    result : TimeCourse, DoseResponse, Combination or Sweep
+        A time course from `simulate`, a dose-response from `dose_response`, a two-drug
+        matrix from `combination` (one scan of the second drug per dose of the first), or
+        a sweep over one drug, input or parameter (grid) from `sweep`.
     path : str or Path
         Archive to write (``.omex``).
     model : Model, optional
@@ -88,7 +96,7 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
     >>> ms.to_omex(tc, folder / "everolimus.omex").name
     'everolimus.omex'
     """
-    from ._dose_response import DoseResponse
+    from ._dose_response import Combination, DoseResponse
     from ._model import load_model
     from ._results import TimeCourse
     from ._sweep import Sweep
@@ -98,11 +106,13 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
         meta, scans, what = result.metadata, _time_course(model, result), "time course"
     elif isinstance(result, DoseResponse):
         meta, scans, what = result.settings, _dose_response(model, result), "dose-response"
+    elif isinstance(result, Combination):
+        meta, scans, what = result.settings, _combination(model, result), "drug combination"
     elif isinstance(result, Sweep):
         meta, scans, what = result.settings, _sweep(model, result), "steady-state scan"
     else:
-        raise TypeError("`result` must be a TimeCourse, DoseResponse or Sweep, got "
-                        f"{type(result).__name__}")
+        raise TypeError("`result` must be a TimeCourse, DoseResponse, Combination or Sweep, "
+                        f"got {type(result).__name__}")
     recorded = meta.get("model_hash")
     if recorded is not None and recorded != model.hash:
         raise MtorSimError(f"the result was computed with model {meta.get('model')!r} (hash "
@@ -142,6 +152,24 @@ def _dose_response(model: Model, dr: Any) -> list[_Scan]:
                                 tuple(float(v) for v in rows["dose"]), [dr.readout],
                                 settings.get("time")))
     return scans
+
+
+def _combination(model: Model, cm: Any) -> list[_Scan]:
+    from dataclasses import replace
+
+    from ._perturb import make_perturbation
+
+    a, b = cm.drugs
+    settings = cm.settings
+    background = dict(settings.get("background_drugs") or {})
+    pert = make_perturbation(model, drugs=background | {a: 0.0, b: 0.0},
+                             **dict(settings.get("perturbation") or {}))
+    doses_b = tuple(float(v) for v in cm.response.columns)
+    first = _scan_over(model, pert, "cm0", "", b, "drug", doses_b, [cm.readout], None)
+    dose_a = model._layout.drug_parameters[a]
+    return [replace(first, key=f"cm{i}", label=f"{a} {x:g} nM, {b} scan", model_key="cm",
+                    fixed=((dose_a, float(x)),))
+            for i, x in enumerate(cm.response.index)]
 
 
 def _sweep(model: Model, sw: Any) -> list[_Scan]:
@@ -225,12 +253,13 @@ def _sedml(scans: list[_Scan], title: str) -> str:
 
     doc = libsedml.SedDocument(1, 4)
     for scan in scans:
-        mid = f"model_{scan.key}"
-        m = doc.createModel()
-        m.setId(mid)
-        m.setName(scan.label)
-        m.setLanguage("urn:sedml:language:sbml.level-3.version-2")
-        m.setSource(f"{mid}.xml")
+        mid = scan.model_id
+        if doc.getModel(mid) is None:
+            m = doc.createModel()
+            m.setId(mid)
+            m.setName(scan.label)
+            m.setLanguage("urn:sedml:language:sbml.level-3.version-2")
+            m.setSource(f"{mid}.xml")
         sim = doc.createUniformTimeCourse()
         sim.setId(f"sim_{scan.key}")
         sim.setInitialTime(0.0)
@@ -265,6 +294,11 @@ def _sedml(scans: list[_Scan], title: str) -> str:
                 dep.setTarget(_xpath(dep_id, is_species))
                 dep.setRange(rng.getId())
                 dep.setMath(libsedml.parseL3Formula(formula.replace("__scan__", rng.getId())))
+            for pid, value in scan.fixed:
+                fix = rt.createTaskChange()
+                fix.setModelReference(mid)
+                fix.setTarget(_xpath(pid, False))
+                fix.setMath(libsedml.parseL3Formula(repr(value)))
             sv = rt.createTaskChange()
             sv.setModelReference(mid)
             sv.setTarget(_xpath(scan.target, scan.target_is_species))
@@ -331,7 +365,9 @@ def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
         folder = Path(tmp)
         archive = libcombine.CombineArchive()
         for scan in scans:
-            f = folder / f"model_{scan.key}.xml"
+            f = folder / f"{scan.model_id}.xml"
+            if f.exists():  # shared by several scans
+                continue
             f.write_text(scan.sbml, encoding="utf-8")
             archive.addFile(str(f), f.name,
                             libcombine.KnownFormats.lookupFormat("sbml"), False)

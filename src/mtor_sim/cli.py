@@ -262,6 +262,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
                      args.readout, **pert)
     _write_table(cm.to_dataframe(), args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
+    _write_omex(cm, args, model)
     status = np.asarray(cm.settings.get("status", []), dtype=object)
     return _report_failed(int((status != "ok").sum()), status.size, "dose pairs")
 
@@ -449,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="synergy score shown beside the response heatmap")
     _add_perturbation(p)
     _add_outputs(p)
+    _add_omex(p)
     p.set_defaults(func=cmd_combination)
 
     p = sub.add_parser("sweep", help="steady states over a grid or a Latin hypercube of "
