@@ -14,7 +14,8 @@ alone. What each result becomes:
   iteration is the steady state). We chose a long time course over a SED-ML SteadyState
   (KiSAO:0000407) because tools differ in how they start Newton's method inside a
   repeated task, while every tool integrates an ODE the same way; `STEADY_END` is 50
-  times the slowest time scale of the bundled model (EMT turnover, ~2000 min).
+  times the slowest time scale of the bundled model (EMT turnover, ~2000 min); for a
+  slower model, compare the archive's numbers with the package's before sharing them.
   With ``time`` set, the subtask runs from the drug-free steady state to ``time``.
 
 Each archive holds a report (every data generator) and a plot of the readouts.
@@ -39,7 +40,6 @@ __all__ = ["to_omex", "STEADY_END"]
 STEADY_END = 1e5
 #: integrator settings written into the SED-ML (KiSAO id -> value)
 _ALGORITHM = {"KISAO:0000209": 1e-10, "KISAO:0000211": 1e-14, "KISAO:0000415": 1_000_000}
-_SBML_NS = "http://www.sbml.org/sbml/level3/version2/core"
 
 
 @dataclass
