@@ -57,7 +57,8 @@ def main() -> int:
     if antimony.loadAntimonyString(text) < 0:
         print(antimony.getLastError(), file=sys.stderr)
         return 1
-    XML.write_text(antimony.getSBMLString(antimony.getMainModuleName()))
+    # the export adds the file's opening comment as model notes
+    XML.write_text(ms.load_model(ANT).to_sbml())
     print(f"wrote {XML.name}")
     return 0
 

@@ -23,6 +23,7 @@ _LAZY = {
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
     "._engine": ("simulate", "steady_state"),
     "._model": ("Model", "bundled_model_path", "load_model"),
+    "._omex": ("to_omex",),
     "._results": ("SteadyState", "TimeCourse"),
     "._screen": ("KnockoutScreen", "knockout_screen"),
     "._sensitivity": ("Sensitivity", "sensitivity"),
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
     from ._model import Model, bundled_model_path, load_model
+    from ._omex import to_omex
     from ._results import SteadyState, TimeCourse
     from ._screen import KnockoutScreen, knockout_screen
     from ._sensitivity import Sensitivity, sensitivity
@@ -96,6 +98,7 @@ __all__ = [
     "simulate",
     "steady_state",
     "sweep",
+    "to_omex",
     "trial",
     "trial_claims",
     "virtual_cohort",

@@ -61,9 +61,12 @@ class DoseResponse:
     Attributes
     ----------
     drug, readout : str
-    table : DataFrame      columns genotype, dose (nM), value, status.
-    fits : dict            genotype -> `HillFit` (IC50 in nM, Emax, Hill slope, R^2).
-    settings : dict        how the curve was made (time, perturbation, model hash).
+    table : DataFrame
+        Columns genotype, dose (nM), value, status.
+    fits : dict
+        Genotype -> `HillFit` (IC50 in nM, Emax, Hill slope, R^2).
+    settings : dict
+        How the curve was made (time, perturbation, model hash).
     """
 
     drug: str

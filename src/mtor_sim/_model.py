@@ -222,6 +222,13 @@ class Model:
 
         return simulate(self, t_end=t_end, **kwargs)
 
+    def to_sbml(self, path: str | Path | None = None, **kwargs: Any) -> str:
+        """This model with a perturbation applied, as standalone SBML; see
+        `mtor_sim._export.to_sbml`."""
+        from ._export import to_sbml
+
+        return to_sbml(self, path, **kwargs)
+
 
 # ------------------------------------------------------------------------- loading
 def load_model(path: str | Path | None = None, *,
@@ -440,7 +447,7 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
         if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
             raise ModelFileError(f"{where}: cannot promote local parameters")
         model = doc.getModel()
-        taken = {e.getId() for e in doc.getListOfAllElements() if e.isSetId()}
+        taken = _element_ids(model)
         for rxn in model.getListOfReactions():
             law = rxn.getKineticLaw()
             if law is None or law.getMath() is None:
@@ -519,6 +526,32 @@ def _fresh_id(base: str, taken: set[str]) -> str:
         pid = f"{base}_{i}"
     taken.add(pid)
     return pid
+
+
+def _element_ids(model) -> set[str]:
+    """Every id a model uses. The model's lists are walked one by one: the generic
+    ``getListOfAllElements`` yields None for elements once another SWIG module that
+    embeds libsbml (libsedml, libcombine) is loaded in the same process."""
+    ids = {model.getId()}
+    for kind in ("FunctionDefinitions", "UnitDefinitions", "Compartments", "Species",
+                 "Parameters", "InitialAssignments", "Rules", "Constraints", "Reactions",
+                 "Events"):
+        for e in getattr(model, f"getListOf{kind}")():
+            if e is not None and e.isSetId():
+                ids.add(e.getId())
+    for rxn in model.getListOfReactions():
+        for ref in (*rxn.getListOfReactants(), *rxn.getListOfProducts(),
+                    *rxn.getListOfModifiers()):
+            if ref is not None and ref.isSetId():
+                ids.add(ref.getId())
+        law = rxn.getKineticLaw()
+        if law is not None:
+            ids |= {lp.getId() for lp in law.getListOfParameters()}
+            ids |= {lp.getId() for lp in law.getListOfLocalParameters()}
+    for e in model.getListOfAllElements():
+        if e is not None and e.isSetId():
+            ids.add(e.getId())
+    return ids
 
 
 def _clamp_species(sbml: str, species: frozenset[str]) -> str:

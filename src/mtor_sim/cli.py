@@ -199,6 +199,18 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
         p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
 
 
+def _add_omex(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--omex", metavar="PATH", help="also write a COMBINE archive (SBML + SED-ML) "
+                   "that tellurium or COPASI reruns")
+
+
+def _write_omex(result, args: argparse.Namespace, model) -> None:
+    if getattr(args, "omex", None):
+        from ._omex import to_omex
+
+        print(f"wrote {to_omex(result, args.omex, model=model)}")
+
+
 def _add_batch(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial")
@@ -250,7 +262,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         paths = save_figure(plot_timecourse(tc, args.readout or None), args.plot,
                             formats=[Path(args.plot).suffix.lstrip(".") or "png"])
         print("wrote " + ", ".join(map(str, paths)))
+    _write_omex(tc, args, model)
     return 0 if tc.success else 3
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    model = _load(args)
+    model.to_sbml(args.path, **_perturbation(args))
+    print(f"wrote {args.path}")
+    return 0
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -290,6 +310,7 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     if args.out:
         _write_table(fits, str(Path(args.out).with_name(Path(args.out).stem + "_fits.csv")))
     _save_plot(dr.plot(), args.plot)
+    _write_omex(dr, args, model)
     return 0 if (dr.table["status"] == "ok").all() and fits["success"].all() else 3
 
 
@@ -304,6 +325,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
                      args.readout, **pert)
     _write_table(cm.to_dataframe(), args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
+    _write_omex(cm, args, model)
     status = np.asarray(cm.settings.get("status", []), dtype=object)
     return _report_failed(int((status != "ok").sum()), status.size, "dose pairs")
 
@@ -331,6 +353,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _write_table(sw.to_dataframe(), args.out)
     if args.plot:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
+    _write_omex(sw, args, model)
     return _report_failed(sw.n_failed, len(sw.table), "points",
                           f"; {sw.settings['seconds']:.1f} s")
 
@@ -461,7 +484,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     p.add_argument("--readout", "-r", action="append", help="readout(s) to plot")
+    _add_omex(p)
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("export", help="write the model, with a perturbation applied, as a "
+                       "standalone SBML file")
+    p.add_argument("path", metavar="OUT.xml", help="SBML file to write")
+    _add_perturbation(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("dose-response", help="readout over doses of one drug, Hill fits "
                        "(IC50, Emax, slope); one curve per --genotype")
@@ -472,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
     _add_perturbation(p)
     _add_outputs(p)
+    _add_omex(p)
     p.set_defaults(func=cmd_dose_response)
 
     p = sub.add_parser("combination", help="two-drug response matrix with Bliss, HSA, Loewe "
@@ -487,6 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="synergy score shown beside the response heatmap")
     _add_perturbation(p)
     _add_outputs(p)
+    _add_omex(p)
     p.set_defaults(func=cmd_combination)
 
     p = sub.add_parser("sweep", help="steady states over a grid or a Latin hypercube of "
@@ -505,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_perturbation(p)
     _add_batch(p)
     _add_outputs(p)
+    _add_omex(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("knockout-screen", help="every node knockout and interaction cut, "

@@ -1,0 +1,388 @@
+"""Results as COMBINE archives (OMEX): the perturbed SBML, a SED-ML description, metadata.
+
+A colleague with tellurium, COPASI or any SED-ML tool reruns a figure from the archive
+alone. What each result becomes:
+
+- a time course (`simulate`): one UniformTimeCourse. With pre-equilibration (the default)
+  the SBML's initial state is the drug-free steady state the package computed, so the
+  drugs act from t = 0 exactly as in `simulate`.
+- a dose-response (`dose_response`), a two-drug matrix (`combination`: one curve of the
+  second drug per dose of the first) and a one-dimensional sweep (`sweep`): a RepeatedTask
+  per curve that sets the dose (or swept parameter or input) with a SetValue and runs the
+  subtask from the model's initial state (``resetModel``). At steady state the subtask is
+  a long UniformTimeCourse (0 to `STEADY_END` min, one step; the second point of each
+  iteration is the steady state). We chose a long time course over a SED-ML SteadyState
+  (KiSAO:0000407) because tools differ in how they start Newton's method inside a
+  repeated task, while every tool integrates an ODE the same way; `STEADY_END` is 50
+  times the slowest time scale of the bundled model (EMT turnover, ~2000 min); for a
+  slower model, compare the archive's numbers with the package's before sharing them.
+  With ``time`` set, the subtask runs from the drug-free steady state to ``time``.
+
+Each archive holds a report (every data generator) and a plot of the readouts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._errors import MtorSimError
+from ._perturb import Perturbation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Model
+
+__all__ = ["to_omex", "STEADY_END"]
+
+#: min; end of the long time course that stands for a steady state in SED-ML
+STEADY_END = 1e5
+#: integrator settings written into the SED-ML (KiSAO id -> value)
+_ALGORITHM = {"KISAO:0000209": 1e-10, "KISAO:0000211": 1e-14, "KISAO:0000415": 1_000_000}
+
+
+@dataclass
+class _Scan:
+    """One model file and the simulation run on it."""
+
+    key: str                 # short id, used in file and element ids
+    label: str               # human-readable
+    sbml: str
+    outputs: list[str]       # readouts reported
+    t_end: float             # end of the (sub)task's time course, min
+    steps: int               # intervals of that time course
+    target: str | None = None          # SetValue target id (None: no scan)
+    target_is_species: bool = False
+    values: tuple[float, ...] = ()
+    scan_name: str = ""
+    # initial values computed from the scanned quantity: (id, is species, formula of the
+    # scanned value written as "__scan__"), set beside it in each iteration
+    dependents: tuple[tuple[str, bool, str], ...] = ()
+    fixed: tuple[tuple[str, float], ...] = ()   # parameters set to a constant per iteration
+    model_key: str = ""      # scans with the same model_key share one model file
+
+    @property
+    def model_id(self) -> str:
+        return f"model_{self.model_key or self.key}"
+
+
+def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Path:
+    """Write a result as a COMBINE archive that SED-ML tools execute.
+
+    Parameters
+    ----------
+    result : TimeCourse, DoseResponse, Combination or Sweep
+        A time course from `simulate`, a dose-response from `dose_response`, a two-drug
+        matrix from `combination` (one scan of the second drug per dose of the first), or
+        a sweep over one drug, input or parameter (grid) from `sweep`.
+    path : str or Path
+        Archive to write (``.omex``).
+    model : Model, optional
+        The model the result was computed with; default the bundled model. Its hash must
+        match the one the result records.
+
+    Returns
+    -------
+    Path
+        The archive.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import mtor_sim as ms
+    >>> tc = ms.load_model().simulate(t_end=60, drugs={"everolimus": 10})
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ms.to_omex(tc, folder / "everolimus.omex").name
+    'everolimus.omex'
+    """
+    from ._dose_response import Combination, DoseResponse
+    from ._model import load_model
+    from ._results import TimeCourse
+    from ._sweep import Sweep
+
+    model = model if model is not None else load_model()
+    if isinstance(result, TimeCourse):
+        meta, scans, what = result.metadata, _time_course(model, result), "time course"
+    elif isinstance(result, DoseResponse):
+        meta, scans, what = result.settings, _dose_response(model, result), "dose-response"
+    elif isinstance(result, Combination):
+        meta, scans, what = result.settings, _combination(model, result), "drug combination"
+    elif isinstance(result, Sweep):
+        meta, scans, what = result.settings, _sweep(model, result), "steady-state scan"
+    else:
+        raise TypeError("`result` must be a TimeCourse, DoseResponse, Combination or Sweep, "
+                        f"got {type(result).__name__}")
+    recorded = meta.get("model_hash")
+    if recorded is not None and recorded != model.hash:
+        raise MtorSimError(f"the result was computed with model {meta.get('model')!r} (hash "
+                           f"{recorded}), not with {model.name!r} ({model.hash}); pass the "
+                           "model it came from as `model=`")
+    return _write_archive(Path(path), scans, title=f"mtor_sim {what} of model {model.name}")
+
+
+# ------------------------------------------------------------------ result -> scans
+def _time_course(model: Model, tc: Any) -> list[_Scan]:
+    from ._engine import steady_state_of
+    from ._export import perturbed_sbml
+
+    pert = Perturbation.from_dict(tc.perturbation)
+    state = None
+    if tc.metadata.get("solver", {}).get("pre_equilibrate", True):
+        base = steady_state_of(model, pert.without_drugs())
+        state = base.species.to_dict()
+    time = tc.data.index.to_numpy()
+    sbml = perturbed_sbml(model, pert, initial_state=state)
+    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), float(time[-1]),
+                  len(time) - 1)]
+
+
+def _dose_response(model: Model, dr: Any) -> list[_Scan]:
+    from ._perturb import make_perturbation
+
+    settings = dr.settings
+    background = dict(settings.get("background_drugs") or {})
+    others = dict(settings.get("perturbation") or {})
+    scans = []
+    for i, (label, rows) in enumerate(dr.table.groupby("genotype", sort=False)):
+        genotype: Any = [] if label == "baseline" else label.split(" + ")
+        pert = make_perturbation(model, genotype=genotype or None,
+                                 drugs=background | {dr.drug: 0.0}, **others)
+        scans.append(_scan_over(model, pert, f"dr{i}", f"{label}: {dr.drug}", dr.drug, "drug",
+                                tuple(float(v) for v in rows["dose"]), [dr.readout],
+                                settings.get("time")))
+    return scans
+
+
+def _combination(model: Model, cm: Any) -> list[_Scan]:
+    from dataclasses import replace
+
+    from ._perturb import make_perturbation
+
+    a, b = cm.drugs
+    settings = cm.settings
+    background = dict(settings.get("background_drugs") or {})
+    pert = make_perturbation(model, drugs=background | {a: 0.0, b: 0.0},
+                             **dict(settings.get("perturbation") or {}))
+    doses_b = tuple(float(v) for v in cm.response.columns)
+    first = _scan_over(model, pert, "cm0", "", b, "drug", doses_b, [cm.readout], None)
+    dose_a = model._layout.drug_parameters[a]
+    return [replace(first, key=f"cm{i}", label=f"{a} {x:g} nM, {b} scan", model_key="cm",
+                    fixed=((dose_a, float(x)),))
+            for i, x in enumerate(cm.response.index)]
+
+
+def _sweep(model: Model, sw: Any) -> list[_Scan]:
+    settings = sw.settings
+    if len(sw.names) != 1 or settings.get("method") != "grid":
+        raise MtorSimError("a COMBINE archive holds a grid sweep over one name; this sweep "
+                           f"has method {settings.get('method')!r} over {list(sw.names)}")
+    name = sw.names[0]
+    kind = settings["kinds"][name]
+    if kind not in ("drug", "input", "parameter"):
+        raise MtorSimError(f"sweeps over {kind!r} values cannot be written as SED-ML: each "
+                           "value is a different model; export each with Model.to_sbml")
+    pert = Perturbation.from_dict(settings["background"])
+    values = tuple(float(v) for v in settings["space"][name])
+    return [_scan_over(model, pert, "sw", f"{pert.label()}: {name}", name, kind, values,
+                       list(sw.readouts), settings.get("time"))]
+
+
+def _scan_over(model: Model, pert: Perturbation, key: str, label: str, name: str, kind: str,
+               values: tuple[float, ...], outputs: list[str], time: float | None) -> _Scan:
+    from ._engine import steady_state_of
+    from ._export import perturbed_sbml
+
+    layout = model._layout
+    if kind == "drug":
+        if not layout.drug_parameters:
+            raise MtorSimError("drug doses of models other than the bundled one scale several "
+                               "parameters; SED-ML export of such scans is not supported")
+        target = layout.drug_parameters[name]
+    elif kind == "input":
+        target = layout.inputs[name]
+    else:
+        target = name
+    if time is not None and kind != "drug":
+        raise MtorSimError("a scan at a time point starts from the drug-free steady state, "
+                           "which only a drug axis leaves unchanged; scan at steady state")
+    state = None
+    if time is not None:
+        state = steady_state_of(model, pert.without_drugs()).species.to_dict()
+    species = target.startswith("init(")
+    target = target[5:-1] if species else target
+    sbml = perturbed_sbml(model, pert, initial_state=state)
+    t_end = float(time) if time is not None else STEADY_END
+    return _Scan(key, label, sbml, outputs, t_end, 1, target, species, values, name,
+                 _dependents(sbml, target))
+
+
+def _dependents(sbml: str, target: str) -> tuple[tuple[str, bool, str], ...]:
+    """Initial assignments that read ``target``: SED-ML tools set the scanned value after
+    the model's initial values are computed, so these are set beside it (the engine sets
+    parameters, then recomputes the initial state)."""
+    import re
+
+    import libsbml
+
+    # identifiers of an infix formula, function names (followed by "(") left out; text,
+    # not the AST, because libSEDML's bindings change libsbml's AST node types once loaded
+    name = re.compile(r"\b([A-Za-z_]\w*)\b(?!\s*\()")
+    m = libsbml.readSBMLFromString(sbml).getModel()
+    out = []
+    for ia in m.getListOfInitialAssignments():
+        # numbers may carry units ("1 dimensionless"): the unit is no identifier
+        formula = re.sub(r"(\d)\s+[A-Za-z_]\w*", r"\1",
+                         libsbml.formulaToL3String(ia.getMath()))
+        names = set(name.findall(formula))
+        if target not in names:
+            continue
+        if names != {target}:
+            raise MtorSimError(f"the initial value of {ia.getSymbol()!r} depends on "
+                               f"{target!r} and on {sorted(names - {target})}; SED-ML scans "
+                               "of such a quantity are not supported: export each value "
+                               "with Model.to_sbml")
+        out.append((ia.getSymbol(), m.getSpecies(ia.getSymbol()) is not None,
+                    re.sub(rf"\b{re.escape(target)}\b", "__scan__", formula)))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ SED-ML + archive
+def _sedml(scans: list[_Scan], title: str) -> str:
+    import libsedml
+
+    doc = libsedml.SedDocument(1, 4)
+    for scan in scans:
+        mid = scan.model_id
+        if doc.getModel(mid) is None:
+            m = doc.createModel()
+            m.setId(mid)
+            m.setName(scan.label)
+            m.setLanguage("urn:sedml:language:sbml.level-3.version-2")
+            m.setSource(f"{mid}.xml")
+        sim = doc.createUniformTimeCourse()
+        sim.setId(f"sim_{scan.key}")
+        sim.setInitialTime(0.0)
+        sim.setOutputStartTime(0.0)
+        sim.setOutputEndTime(scan.t_end)
+        sim.setNumberOfSteps(scan.steps)
+        alg = sim.createAlgorithm()
+        alg.setKisaoID("KISAO:0000019")  # CVODE
+        for kisao, value in _ALGORITHM.items():
+            ap = alg.createAlgorithmParameter()
+            ap.setKisaoID(kisao)
+            ap.setValue(repr(value))
+        task = doc.createTask()
+        task.setId(f"task_{scan.key}")
+        task.setModelReference(mid)
+        task.setSimulationReference(sim.getId())
+        top = task.getId()
+        if scan.target is not None:
+            rt = doc.createRepeatedTask()
+            rt.setId(f"scan_{scan.key}")
+            rt.setName(scan.label)
+            rt.setResetModel(True)
+            rng = rt.createVectorRange()
+            rng.setId(f"range_{scan.key}")
+            for v in scan.values:
+                rng.addValue(v)
+            rt.setRangeId(rng.getId())
+            # initial values first: setting one (roadrunner) resets the parameters
+            for dep_id, is_species, formula in scan.dependents:
+                dep = rt.createTaskChange()
+                dep.setModelReference(mid)
+                dep.setTarget(_xpath(dep_id, is_species))
+                dep.setRange(rng.getId())
+                dep.setMath(libsedml.parseL3Formula(formula.replace("__scan__", rng.getId())))
+            for pid, value in scan.fixed:
+                fix = rt.createTaskChange()
+                fix.setModelReference(mid)
+                fix.setTarget(_xpath(pid, False))
+                fix.setMath(libsedml.parseL3Formula(repr(value)))
+            sv = rt.createTaskChange()
+            sv.setModelReference(mid)
+            sv.setTarget(_xpath(scan.target, scan.target_is_species))
+            sv.setRange(rng.getId())
+            sv.setMath(libsedml.parseL3Formula(rng.getId()))
+            sub = rt.createSubTask()
+            sub.setTask(task.getId())
+            sub.setOrder(1)
+            top = rt.getId()
+        report = doc.createReport()
+        report.setId(f"report_{scan.key}")
+        report.setName(scan.label)
+        plot = doc.createPlot2D()
+        plot.setId(f"plot_{scan.key}")
+        plot.setName(scan.label)
+        x_name = "time" if scan.target is None else "scan"
+        columns: list[tuple[str, str | None]] = [(x_name, None)]
+        columns += [(q, q) for q in scan.outputs]
+        for col, sid in columns:
+            dg = doc.createDataGenerator()
+            dg.setId(f"dg_{scan.key}_{col}")
+            dg.setName(col if col != "scan" else scan.scan_name)
+            var = dg.createVariable()
+            var.setId(f"v_{scan.key}_{col}")
+            var.setTaskReference(top)
+            var.setModelReference(mid)
+            if col == "time":
+                var.setSymbol("urn:sedml:symbol:time")
+            elif col == "scan" and scan.target is not None:
+                var.setTarget(_xpath(scan.target, scan.target_is_species))
+            elif sid is not None:
+                var.setTarget(_xpath(sid, None))
+            dg.setMath(libsedml.parseL3Formula(var.getId()))
+            ds = report.createDataSet()
+            ds.setId(f"ds_{scan.key}_{col}")
+            ds.setLabel(dg.getName())
+            ds.setDataReference(dg.getId())
+        for col, _ in columns[1:]:
+            curve = plot.createCurve()
+            curve.setId(f"curve_{scan.key}_{col}")
+            curve.setName(col)
+            curve.setXDataReference(f"dg_{scan.key}_{x_name}")
+            curve.setYDataReference(f"dg_{scan.key}_{col}")
+    doc.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{title}</p></body>')
+    return libsedml.writeSedMLToString(doc)
+
+
+def _xpath(sid: str, species: bool | None) -> str:
+    """XPath of an SBML parameter or species (``species=None``: look the kind up)."""
+    if species is None:
+        return f"/sbml:sbml/sbml:model/descendant::*[@id='{sid}']"
+    kind = "species" if species else "parameter"
+    plural = "listOfSpecies" if kind == "species" else "listOfParameters"
+    return f"/sbml:sbml/sbml:model/sbml:{plural}/sbml:{kind}[@id='{sid}']"
+
+
+def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
+    import libcombine
+
+    from . import __version__
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        archive = libcombine.CombineArchive()
+        for scan in scans:
+            f = folder / f"{scan.model_id}.xml"
+            if f.exists():  # shared by several scans
+                continue
+            f.write_text(scan.sbml, encoding="utf-8")
+            archive.addFile(str(f), f.name,
+                            libcombine.KnownFormats.lookupFormat("sbml"), False)
+        sed = folder / "simulation.sedml"
+        sed.write_text(_sedml(scans, title), encoding="utf-8")
+        archive.addFile(str(sed), sed.name, libcombine.KnownFormats.lookupFormat("sedml"), True)
+        desc = libcombine.OmexDescription()
+        desc.setAbout(".")
+        desc.setDescription(f"{title}; written by mtor_sim {__version__}")
+        desc.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
+        archive.addMetadata(".", desc)
+        if path.exists():
+            path.unlink()
+        if not archive.writeToFile(str(path)):
+            raise OSError(f"could not write COMBINE archive {str(path)!r}")
+        archive.cleanUp()
+    return path
+

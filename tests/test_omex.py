@@ -1,0 +1,122 @@
+"""COMBINE archives: tellurium executes them and gets the package's numbers."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+
+def _run(path: Path) -> dict[str, np.ndarray]:
+    te = pytest.importorskip("tellurium")
+    out = te.executeCombineArchive(str(path), createOutputs=False)
+    (result,) = out.values()
+    return {k: np.asarray(v) for k, v in result["dataGenerators"].items()}
+
+
+def test_archive_contents(model: ms.Model, tmp_path: Path) -> None:
+    tc = model.simulate(t_end=60, n_points=7, drugs={"everolimus": 10})
+    path = ms.to_omex(tc, tmp_path / "tc.omex")
+    names = set(zipfile.ZipFile(path).namelist())
+    assert {"manifest.xml", "metadata.rdf", "simulation.sedml", "model_tc.xml"} <= names
+    import libsedml
+
+    doc = libsedml.readSedMLFromString(zipfile.ZipFile(path).read("simulation.sedml").decode())
+    assert doc.getNumErrors(libsedml.LIBSEDML_SEV_ERROR) == 0
+    assert doc.getNumOutputs() == 2  # a report and a plot
+
+
+def test_time_course_archive(model: ms.Model, tmp_path: Path) -> None:
+    tc = model.simulate(t_end=120, n_points=13, genotype="PTEN_loss",
+                        drugs={"everolimus": 10}, knockouts=["FOXO"])
+    dg = _run(ms.to_omex(tc, tmp_path / "tc.omex"))
+    assert_allclose(dg["dg_tc_time"].ravel(), tc.time)
+    for q in model.readouts:
+        assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
+    sw = ms.sweep(model, {"GF": [0.1, 0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"],
+                  genotype="PTEN_loss", drugs={"everolimus": 5}, progress=False)
+    dg = _run(ms.to_omex(sw, tmp_path / "sw.omex"))
+    assert_allclose(dg["dg_sw_scan"][-1], [0.1, 0.5, 1, 2])
+    for q in ("pS6K1", "pAKT_S473"):
+        # second point of each iteration: the end of the long time course
+        assert_allclose(dg[f"dg_sw_{q}"][-1], sw.table[q].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_scan_of_a_total_that_sets_initial_amounts(model: ms.Model, tmp_path: Path) -> None:
+    # AKT_total is the initial amount of AKT: each iteration must start from it
+    sw = ms.sweep(model, {"AKT_total": [0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"],
+                  progress=False)
+    dg = _run(ms.to_omex(sw, tmp_path / "akt.omex"))
+    for q in ("pS6K1", "pAKT_S473"):
+        assert_allclose(dg[f"dg_sw_{q}"][-1], sw.table[q].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_time_course_from_initial_state(model: ms.Model, tmp_path: Path) -> None:
+    tc = model.simulate(t_end=30, n_points=4, drugs={"torin1": 50}, pre_equilibrate=False)
+    dg = _run(ms.to_omex(tc, tmp_path / "tc.omex"))
+    for q in ("pAKT_S473", "pS6K1"):
+        assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_dose_response_archive(model: ms.Model, tmp_path: Path) -> None:
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1",
+                          genotypes=["WT", "PTEN_loss"])
+    dg = _run(ms.to_omex(dr, tmp_path / "dr.omex"))
+    for i, genotype in enumerate(("WT", "PTEN_loss")):
+        want = dr.table.loc[dr.table["genotype"] == genotype, "value"].to_numpy()
+        assert_allclose(dg[f"dg_dr{i}_pS6K1"][-1], want, rtol=0, atol=1e-6)
+
+
+def test_dose_response_at_a_time_point(model: ms.Model, tmp_path: Path) -> None:
+    dr = ms.dose_response(model, "vistusertib", [0, 100, 1000], readout="pAKT_S473",
+                          time=60)
+    dg = _run(ms.to_omex(dr, tmp_path / "dr.omex"))
+    assert_allclose(dg["dg_dr0_pAKT_S473"][-1], dr.table["value"].to_numpy(),
+                    rtol=0, atol=1e-6)
+
+
+def test_combination_archive(model: ms.Model, tmp_path: Path) -> None:
+    cm = ms.combination(model, ("everolimus", "sorafenib"), [1, 10], [300, 3000],
+                        readout="proliferation")
+    path = ms.to_omex(cm, tmp_path / "cm.omex")
+    assert sum(n.endswith(".xml") and n.startswith("model") for n in
+               zipfile.ZipFile(path).namelist()) == 1  # one model, one scan per row
+    dg = _run(path)
+    for i in range(len(cm.response.index)):
+        assert_allclose(dg[f"dg_cm{i}_proliferation"][-1], cm.response.iloc[i].to_numpy(),
+                        rtol=0, atol=1e-6)
+
+
+def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
+    sw = ms.sweep(model, {"GF": [0.5, 1], "everolimus": [0, 1]}, readouts=["pS6K1"],
+                  progress=False)
+    with pytest.raises(ms.MtorSimError, match="one name"):
+        ms.to_omex(sw, tmp_path / "x.omex")
+    with pytest.raises(TypeError, match="TimeCourse"):
+        ms.to_omex(model.steady_state(), tmp_path / "x.omex")
+    other = ms.load_model(ms.bundled_model_path(".xml"))
+    tc = other.simulate(t_end=10, n_points=2)
+    with pytest.raises(ms.MtorSimError, match="model="):
+        ms.to_omex(tc, tmp_path / "x.omex")
+
+
+@pytest.mark.parametrize("command", [
+    ["simulate", "--t-end", "60", "--points", "7", "-d", "everolimus=10"],
+    ["sweep", "--grid", "GF=0.5,1", "-r", "pS6K1", "--quiet"],
+    ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1"],
+    ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"],
+], ids=lambda c: c[0])
+def test_cli_omex(command: list[str], tmp_path: Path) -> None:
+    from mtor_sim.cli import main
+
+    path = tmp_path / "figure.omex"
+    assert main([*command, "--out", str(tmp_path / "t.csv"), "--omex", str(path)]) == 0
+    assert "simulation.sedml" in zipfile.ZipFile(path).namelist()
