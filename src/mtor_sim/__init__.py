@@ -28,6 +28,7 @@ _LAZY = {
     "._sensitivity": ("Sensitivity", "sensitivity"),
     "._sweep": ("Sweep", "iter_parts", "sweep"),
     "._catalogue": ("REGIMENS",),
+    "._schedule": ("Exposure", "OralPK", "PK_DEFAULTS", "Schedule"),
     "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._engine import simulate, steady_state
     from ._model import Model, bundled_model_path, load_model
     from ._results import SteadyState, TimeCourse
+    from ._schedule import PK_DEFAULTS, Exposure, OralPK, Schedule
     from ._screen import KnockoutScreen, knockout_screen
     from ._sensitivity import Sensitivity, sensitivity
     from ._sweep import Sweep, iter_parts, sweep
@@ -64,17 +66,21 @@ __all__ = [
     "__version__",
     "DRUGS",
     "REGIMENS",
+    "PK_DEFAULTS",
     "GENOTYPES",
     "TARGET_SITES",
     "Cohort",
     "Combination",
     "DoseResponse",
     "Drug",
+    "Exposure",
     "Genotype",
     "KnockoutScreen",
     "Model",
     "ModelFileError",
     "MtorSimError",
+    "OralPK",
+    "Schedule",
     "Sensitivity",
     "SolverError",
     "SteadyState",

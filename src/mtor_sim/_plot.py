@@ -30,19 +30,15 @@ _BAR_YLABELS = {5: _INHIBITION, 7: _INHIBITION, 14: _INHIBITION,
 
 
 def _pyplot():
-    import matplotlib
+    """pyplot, with the user's backend left as it is: never `matplotlib.use` here.
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not _interactive():
-        matplotlib.use("Agg")
+    Matplotlib picks its own backend (Agg when there is no display), and an explicit
+    choice by the user (``matplotlib.use``, ``MPLBACKEND``, matplotlibrc) stands, so
+    ``plt.show()`` keeps working after our figures are made.
+    """
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _interactive() -> bool:
-    import sys
-
-    return hasattr(sys, "ps1") or "ipykernel" in sys.modules
 
 
 def bundled(meta: dict[str, Any]) -> bool:
@@ -81,6 +77,26 @@ def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png
     return out
 
 
+def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
+    """Drug concentrations of a scheduled course (nM, log axis); 0 nM drawn at the floor."""
+    t_fine = np.linspace(0.0, float(tc.time[-1]), 2001)
+    sched = tc.schedule
+    conc = sched.concentrations(t_fine) if sched is not None else {}
+    for d, c in (tc.perturbation or {}).get("drugs", {}).items():
+        conc[d] = np.full_like(t_fine, float(c))
+    positive = [v[v > 0] for v in conc.values() if np.any(v > 0)]
+    floor = min(float(v.min()) for v in positive) / 10 if positive else 1e-3
+    x = t_fine / (60.0 if hours else 1.0)
+    styles = ("-", "--", ":", "-.")
+    for i, (d, c) in enumerate(conc.items()):
+        ax.plot(x, np.maximum(c, floor), label=d, lw=1.6, ls=styles[i % len(styles)])
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=floor)
+    ax.set_ylabel("drug (nM, unbound)")
+    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
+
+
 #: Readouts a time-course figure of the bundled model shows by default.
 TIMECOURSE_READOUTS = ("pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1")
 
@@ -95,21 +111,35 @@ def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax
         readouts = TIMECOURSE_READOUTS if set(TIMECOURSE_READOUTS) <= set(names) else names[:4]
     for r in readouts:
         tc[r]  # an unknown name raises UnknownNameError with the closest match
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4))
+    scheduled = tc.metadata.get("schedule") is not None
+    if ax is not None:
+        fig = ax.figure
+    elif scheduled:  # exposure above the response, one time axis
+        fig, (top, ax) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True,
+                                      gridspec_kw={"height_ratios": [1, 2]})
+        _plot_exposure(tc, top, hours=hours)
+    else:
+        fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=r, lw=2)
     drugs = (tc.perturbation or {}).get("drugs")
-    ax.set_xlabel(f"time {'after treatment ' if drugs else ''}({'h' if hours else 'min'})")
+    started = "after the first dose " if scheduled else "after treatment " if drugs else ""
+    ax.set_xlabel(f"time {started}({'h' if hours else 'min'})")
     own = bundled(tc.metadata)
     ax.set_ylabel("readout (fraction or index)" if own else "model units")
-    ax.legend(frameon=False)
+    if scheduled:  # beside the panel: a schedule's curves fill the whole width
+        ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    else:
+        ax.legend(frameon=False)
     if title is None:
         title = _perturbation_label(tc.perturbation, own) if tc.perturbation else ""
+        if scheduled and tc.schedule is not None:
+            title = f"{title}; {tc.schedule.label()}" if title else tc.schedule.label()
         if tc.status != "ok":
             title += f" [{tc.status}]"
-    ax.set_title(title, fontsize=9)
+    (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
 

@@ -238,10 +238,31 @@ def cmd_steady_state(args: argparse.Namespace) -> int:
     return 0 if ss.success else 3
 
 
+def _schedule(args: argparse.Namespace):
+    """The schedule of `simulate`'s --schedule, --schedule-file and --pk options, or None."""
+    from ._schedule import load_schedule_file, parse_pk, parse_schedule
+
+    parts = [parse_schedule(t) for t in args.schedule]
+    parts += [parse_pk(t, days=args.days) for t in args.pk]
+    if args.schedule_file:
+        parts.append(load_schedule_file(args.schedule_file))
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = out | p
+    return out
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     model = _load(args)
-    tc = model.simulate(t_end=args.t_end, n_points=args.points,
-                        pre_equilibrate=not args.from_initial, **_perturbation(args))
+    schedule = _schedule(args)
+    t_end = args.t_end
+    if t_end is None:
+        t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
+    points = args.points or max(241, int(t_end // 60) + 1)  # hourly for long courses
+    tc = model.simulate(t_end=t_end, n_points=points, pre_equilibrate=not args.from_initial,
+                        schedule=schedule, pk_step=args.pk_step, **_perturbation(args))
     print(f"status: {tc.status} ({tc.message})", file=sys.stderr)
     _write_table(tc.to_dataframe(), args.out)
     if args.plot:
@@ -454,8 +475,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="time course under a perturbation (drugs at t = 0)")
     _add_perturbation(p)
-    p.add_argument("--t-end", type=float, default=1440.0, help="end time (min), default 1440")
-    p.add_argument("--points", type=int, default=241, help="number of output times")
+    p.add_argument("--t-end", type=float, help="end time (min); default 1440, or the "
+                   "length of the schedule (--days, or its last stop or dose)")
+    p.add_argument("--points", type=int, help="number of output times (default 241, or "
+                   "hourly for longer courses)")
+    g = p.add_argument_group("drug schedules (instead of constant --drug)")
+    g.add_argument("--schedule", action="append", default=[], metavar="DRUG=SPEC",
+                   help="exposure over time: everolimus=on:5d,off:2d,weeks:4[,nM:10] "
+                   "(intermittent), everolimus=nM:10,stop:24h (washout at 24 h), or "
+                   "everolimus=0-24h:10,48h-72h:5 (segments START-STOP:nM); units min, h, "
+                   "d, w")
+    g.add_argument("--schedule-file", metavar="FILE",
+                   help="schedule as JSON or YAML, e.g. {\"everolimus\": {\"on_days\": 5, "
+                   "\"off_days\": 2, \"weeks\": 4, \"nM\": 10}} (see README)")
+    g.add_argument("--pk", action="append", default=[], metavar="DRUG=DOSE",
+                   help="oral dosing with one-compartment PK and published defaults: "
+                   "everolimus=10mg/24h, sorafenib=400mg/12h, or DRUG=default")
+    g.add_argument("--days", type=float, help="course length in days for --pk doses and "
+                   "the default --t-end (default: 7 days of --pk doses)")
+    g.add_argument("--pk-step", type=float, default=30.0,
+                   help="minutes over which a PK concentration is held at its mean "
+                   "(default 30)")
     p.add_argument("--from-initial", action="store_true",
                    help="start from initial conditions instead of the drug-free steady state")
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
