@@ -42,10 +42,14 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
                    "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)")
     g.add_argument("--drug", "-d", action="append", default=[], type=_kv, metavar="DRUG=nM",
                    help="drug and concentration in nM, e.g. everolimus=10")
-    g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE")
+    g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE",
+                   help="node to knock out (protein set to zero), e.g. mTORC2; gene and "
+                   "protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim list nodes`)")
     g.add_argument("--cut", action="append", default=[], metavar="INTERACTION",
                    help='interaction to remove, e.g. "S6K1 -| IRS1"')
-    g.add_argument("--param", "-p", action="append", default=[], type=_kv, metavar="NAME=VALUE")
+    g.add_argument("--param", "-p", action="append", default=[], type=_kv, metavar="NAME=VALUE",
+                   help="parameter value, e.g. PTEN_total=0.5 (overrides genotype presets; "
+                   "see `mtor-sim list parameters` for names, units and meanings)")
     g.add_argument("--input", "-i", action="append", default=[], type=_kv, metavar="NAME=VALUE",
                    help="input, e.g. GF=0.5 or ENERGY_STRESS=1")
 
@@ -201,7 +205,8 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
-    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial",
+                   help="where points run: this process (default), a process pool, or Dask")
     g.add_argument("--workers", type=int, help="worker processes (default: every core)")
     g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     g.add_argument("--parts", help="folder to stream results into as Parquet parts; "
@@ -275,15 +280,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from ._progress import progress_bar
     from ._report import reproduce
 
     model = _load(args)
-    bar = tqdm(total=15, desc="claims", unit="claim", disable=args.quiet or None)
+    bar = progress_bar(total=None, desc="claims and experiments", unit="step",
+                       enabled=not args.quiet, leave=True)
 
     def step(i: int, n: int, title: str) -> None:
-        bar.update(1)
+        if bar.total != n:  # the total comes with the first step: claims + experiments
+            bar.total = n
+            bar.refresh()
+        bar.update(i - bar.n)
 
     report = reproduce(model, args.out, formats=args.format, progress=step)
     bar.close()
@@ -463,7 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reproduce", aliases=["claims"],
                        help="check every claim of the review and write the report")
     p.add_argument("--out", default="mtor_sim_output", help="output folder")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png svg)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
@@ -508,7 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("drug_name", metavar="DRUG", help="drug name (see `mtor-sim list drugs`)")
     p.add_argument("--doses", type=_floats, default=_floats("log:0.01:10000:13"),
                    help="doses in nM: 0,1,10 or log:LOW:HIGH:N (default log:0.01:10000:13)")
-    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--readout", "-r", default="proliferation",
+                   help="readout to fit (default proliferation; see `mtor-sim list readouts`)")
     p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
     _add_perturbation(p)
     _add_outputs(p)
@@ -516,13 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("combination", help="two-drug response matrix with Bliss, HSA, Loewe "
                        "and ZIP synergy")
-    p.add_argument("drug_a")
-    p.add_argument("drug_b")
+    p.add_argument("drug_a", help="first drug (rows; see `mtor-sim list drugs`)")
+    p.add_argument("drug_b", help="second drug (columns)")
     p.add_argument("--doses-a", type=_floats, default=_floats("log:0.1:100:4"),
                    help="doses of the first drug (nM); 0 is added")
     p.add_argument("--doses-b", type=_floats, default=_floats("log:100:10000:4"),
                    help="doses of the second drug (nM); 0 is added")
-    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--readout", "-r", default="proliferation",
+                   help="readout (default proliferation)")
     p.add_argument("--score", choices=["bliss", "hsa", "loewe", "zip"], default="bliss",
                    help="synergy score shown beside the response heatmap")
     _add_perturbation(p)
@@ -537,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lhs", action="append", type=_axis, metavar="NAME=LOW:HIGH",
                    help="Latin-hypercube range, e.g. GF=0.1:1")
     p.add_argument("--n", type=int, default=100, help="Latin-hypercube points")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the Latin hypercube (default 0; same seed, same points)")
     p.add_argument("--log", action="append", metavar="NAME",
                    help="sample NAME in log space (--lhs)")
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
@@ -559,14 +571,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_knockout_screen)
 
     p = sub.add_parser("sensitivity", help="local scaled sensitivities or Sobol indices")
-    p.add_argument("readout", nargs="+")
-    p.add_argument("--method", choices=["local", "sobol"], default="local")
+    p.add_argument("readout", nargs="+", help="readout(s) to analyse")
+    p.add_argument("--method", choices=["local", "sobol"], default="local",
+                   help="local scaled derivatives d ln y / d ln p (default) or Sobol indices")
     p.add_argument("--vary", dest="param_names", action="append", metavar="PARAMETER",
                    help="parameter to vary (default: every non-zero parameter but doses "
                         "and readout reference values)")
     p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
     p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the Sobol sample "
+                   "and bootstrap (default 0)")
     _add_perturbation(p)
     _add_batch(p)
     _add_outputs(p)
@@ -578,11 +592,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regimens (default all): " + ", ".join(
                        f"'{r}'" if " " in r else r for r in REGIMENS))
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the cohort (default 0; same seed, same patients)")
     p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
     p.add_argument("--out", default="trial_out", help="output folder")
-    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv",
+                   help="format of the tables (default csv)")
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png svg)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
@@ -591,8 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "species, parameters (with defaults), genotypes, drugs, sites "
                        "(drug target sites)")
     p.add_argument("what", choices=["nodes", "interactions", "readouts", "inputs", "species",
-                                    "parameters", "genotypes", "drugs", "sites"])
-    p.add_argument("--model")
+                                    "parameters", "genotypes", "drugs", "sites"],
+                   help="what to list")
+    p.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled model")
     p.set_defaults(func=cmd_list)
     return parser
 
