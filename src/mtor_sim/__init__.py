@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 # use (PEP 562), so that `import mtor_sim` stays cheap (pandas, scipy and the simulation
 # libraries load only when a verb needs them); the errors and catalogues are light and
 # load at once.
-from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
+from ._catalogue import DRUGS, GENOTYPES, NODE_ALIASES, TARGET_SITES, Drug, Genotype
 from ._errors import ModelFileError, MtorSimError, SolverError, UnknownNameError
 
 _LAZY = {
@@ -68,6 +68,7 @@ __all__ = [
     "REGIMENS",
     "PK_DEFAULTS",
     "GENOTYPES",
+    "NODE_ALIASES",
     "TARGET_SITES",
     "Cohort",
     "Combination",

@@ -447,9 +447,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{name:12s} {text}; drugs: {drugs}")
         return 0
     model = _load(args)
-    if args.what == "parameters":
-        for name, value in model.parameters.items():
-            print(f"{name:28s} {value:g}")
+    if args.what == "parameters":  # name, value, unit, description
+        info = model.parameter_info()
+        print(f"{'name':22s} {'value':>10s} {'unit':20s} description")
+        for name, row in info.iterrows():
+            print(f"{name:22s} {row['value']:>10g} {row['unit'] or '-':20s} "
+                  f"{row['description']}".rstrip())
         return 0
     for name in getattr(model, args.what):
         print(name)
