@@ -173,3 +173,33 @@ def test_readme_documents_the_dask_guard():
     text = (REPO / "README.md").read_text()
     i = text.index('backend="dask"` needs the\nguard on every platform')
     assert 'if __name__ == "__main__":' in text[i:i + 1200]
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+
+def test_figure_palette_fonts_and_dpi(model, tmp_path):
+    import matplotlib
+    from matplotlib.colors import to_hex
+    from PIL import Image
+
+    from mtor_sim._plot import MIN_FONT, PALETTE, save_figure
+
+    before = dict(matplotlib.rcParams)
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1",
+                          genotypes=["WT", "PTEN_loss"])
+    sched = ms.Schedule.constant("everolimus", 10, stop=600)
+    for fig in (dr.plot(), model.simulate(t_end=1200, n_points=41, schedule=sched).plot()):
+        lines = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_label()[:1] != "_"]
+        inks = {c.lower() for c in PALETTE} | {"#999999"}
+        assert lines and {to_hex(ln.get_color()) for ln in lines} <= inks
+        small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig)
+                 if t.get_fontsize() < MIN_FONT]
+        assert not small, small
+        path = save_figure(fig, tmp_path / "f", formats=["png"])[0]
+        dpi = Image.open(path).info["dpi"]
+        assert dpi[0] == pytest.approx(300, abs=1)
+    assert dict(matplotlib.rcParams) == before  # styles apply per figure, never globally
