@@ -99,7 +99,8 @@ def test_list(capsys):
     assert main(["list", "genotypes"]) == 0
     assert "PTEN_loss" in capsys.readouterr().out
     assert main(["list", "parameters"]) == 0
-    rows = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    lines = capsys.readouterr().out.splitlines()[1:]  # after the header: name value unit ...
+    rows = dict(line.split()[:2] for line in lines)
     assert len(rows) == len(ms.load_model().parameters) and float(rows["GF"]) == 1.0
 
 
