@@ -61,7 +61,8 @@ def _styled(func: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import matplotlib
 
-        with matplotlib.rc_context(style()):
+        rc: Any = style()
+        with matplotlib.rc_context(rc):
             return func(*args, **kwargs)
 
     return wrapper

@@ -318,8 +318,9 @@ class Schedule:
     def intermittent(cls, drug: str, concentration: float, *, on_days: float = 5.0,
                      off_days: float = 2.0, weeks: float | None = None,
                      cycles: int | None = None, start: float = 0.0) -> Schedule:
-        """``on_days`` on, ``off_days`` off, repeated: for ``cycles`` cycles, or as many as
-        fit in ``weeks`` weeks (default 4 weeks)."""
+        """``concentration`` nM for ``on_days``, none for ``off_days``, repeated for
+        ``cycles`` cycles, or for every cycle that starts within ``weeks`` weeks (default
+        4 weeks: 4 cycles of 5 days on / 2 off)."""
         on = _real(on_days, name="on_days")
         off = _real(off_days, name="off_days")
         if on <= 0 or off < 0:
@@ -540,12 +541,13 @@ def parse_schedule(text: str) -> Schedule:
     if any("-" in s.split(":")[0] and ":" in s for s in items):  # explicit segments
         segs = []
         for s in items:
-            span, _, conc = s.partition(":")
+            span, _, text_nM = s.partition(":")
             a, _, b = span.partition("-")
             try:
-                c = float(conc)
+                c = float(text_nM)
             except ValueError:
-                raise ValueError(f"--schedule {drug}: {conc!r} is not a concentration") from None
+                raise ValueError(f"--schedule {drug}: {text_nM!r} is not a concentration") \
+                    from None
             segs.append((_duration(a, what=f"--schedule {drug}"),
                          _duration(b, what=f"--schedule {drug}"), c))
         return Schedule.segments(drug, segs)
