@@ -127,3 +127,19 @@ def test_schedule_from_dict_and_cli(tmp_path):
     assert (tmp_path / "b.png").exists()
     assert main(["simulate", "--schedule", "everolimus=0-24h:10,12h-30h:3"]) == 2
     assert main(["simulate", "--pk", "everolimus=10 tablets"]) == 2
+
+
+def test_schedule_on_another_model_through_drug_targets():
+    # other models see a scheduled drug as its occupancy scaling the mapped parameters
+    from conftest import REFERENCE_DIR
+
+    m = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml",
+                      targets={"mTORC1_FRB": ["k5a1"]})
+    a = m.simulate(t_end=120, n_points=13, drugs={"everolimus": 10})
+    b = m.simulate(t_end=120, n_points=13, schedule=ms.Schedule.constant("everolimus", 10))
+    assert a.success and b.success
+    assert_allclose(b.data.to_numpy(), a.data.to_numpy(), rtol=1e-8, atol=1e-10)
+    c = m.simulate(t_end=120, n_points=13,
+                   schedule=ms.Schedule.constant("everolimus", 10, stop=60))
+    assert_allclose(c.data.iloc[:7].to_numpy(), a.data.iloc[:7].to_numpy(), rtol=1e-8)
+    assert not np.allclose(c.data.iloc[-1].to_numpy(), a.data.iloc[-1].to_numpy())
