@@ -480,7 +480,9 @@ def _simulate_pieces(model: Model, pert: Perturbation, solver: Solver, schedule:
     """Integrate piece by piece, the drugs' parameters set per piece; rows at ``times``.
 
     Every piece starts CVODE afresh from the state the previous one ended in, so a jump
-    in concentration is met exactly at its time.
+    in concentration is met exactly at its time. A row at a cut shows the state there
+    with the concentrations of the piece that ends at it (the row at t = 0 those of the
+    first piece, as with constant ``drugs=``).
     """
     r = solver.r
     t_end = float(times[-1])
