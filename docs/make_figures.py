@@ -34,9 +34,20 @@ def main() -> None:
                         [0, 300, 1000, 3000, 10000], readout="proliferation")
     save_figure(cm.plot(), HERE / "combination_everolimus_sorafenib.png")
 
+    schedule_figure(model)
+
     res = ms.trial(model, n=2000, seed=0, backend="processes", progress=False)
     save_figure(res.plot_waterfall(), HERE / "trial_waterfall.png")
     save_figure(res.plot_response_rates("pmtor"), HERE / "trial_response_pmtor.png")
+
+
+def schedule_figure(model: ms.Model) -> None:
+    """Oral everolimus and sorafenib (published PK) for two weeks in PTEN-null cells."""
+    sched = ms.Schedule.oral("everolimus", days=14) | ms.Schedule.oral("sorafenib", days=14)
+    tc = model.simulate(t_end=14 * 1440, n_points=14 * 24 * 4 + 1, schedule=sched,
+                        genotype="PTEN_loss")
+    save_figure(tc.plot(["pAKT_S473", "pS6K1", "p4EBP1", "pERK"]),
+                HERE / "schedule_everolimus_sorafenib_pk.png")
 
 
 if __name__ == "__main__":

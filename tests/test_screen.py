@@ -75,7 +75,7 @@ def test_top_and_heatmap(screen: ms.KnockoutScreen, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad, match", [
-    ({"nodes": ["AKT1"]}, "did you mean 'AKT'"),
+    ({"nodes": ["AKTT"]}, "did you mean 'AKT'"),  # AKT1 is an alias of AKT
     ({"interactions": ["S6K1 -> IRS1"]}, "did you mean 'S6K1 -| IRS1'"),
     ({"readouts": ["pS6K"]}, "did you mean"),
 ])

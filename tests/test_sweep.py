@@ -207,7 +207,8 @@ def test_failed_point_is_a_row_and_the_rest_goes_on(varusai: ms.Model) -> None:
     ({"PTEN_total": [-1.0]}, ValueError, r"`values of 'PTEN_total'` must be >= 0"),
     ({"PTEN_total": [float("nan")]}, ValueError, "must be finite"),
     ({"genotype": ["PTEN_los"]}, ms.UnknownNameError, "did you mean 'PTEN_loss'"),
-    ({"knockouts": [["AKT", "MTOR"]]}, ms.UnknownNameError, "unknown node 'MTOR'"),
+    ({"knockouts": [["AKT", "MTORR"]]}, ms.UnknownNameError, "unknown node 'MTORR'"),
+    ({"knockouts": [["AKT", "MTOR"]]}, ms.UnknownNameError, "'MTOR' is in more than one"),
     ({}, ValueError, "non-empty mapping"),
 ])
 def test_bad_space_raises(model: ms.Model, space: dict, err: type, match: str) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 # use (PEP 562), so that `import mtor_sim` stays cheap (pandas, scipy and the simulation
 # libraries load only when a verb needs them); the errors and catalogues are light and
 # load at once.
-from ._catalogue import DRUGS, GENOTYPES, TARGET_SITES, Drug, Genotype
+from ._catalogue import DRUGS, GENOTYPES, NODE_ALIASES, TARGET_SITES, Drug, Genotype
 from ._errors import ModelFileError, MtorSimError, SolverError, StoreError, UnknownNameError
 
 _LAZY = {
@@ -30,6 +30,7 @@ _LAZY = {
     "._sweep": ("Sweep", "sweep"),
     "._store": ("iter_parts",),
     "._catalogue": ("REGIMENS",),
+    "._schedule": ("Exposure", "OralPK", "PK_DEFAULTS", "Schedule"),
     "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._model import Model, bundled_model_path, load_model
     from ._omex import to_omex
     from ._results import SteadyState, TimeCourse
+    from ._schedule import PK_DEFAULTS, Exposure, OralPK, Schedule
     from ._screen import KnockoutScreen, knockout_screen
     from ._sensitivity import Sensitivity, sensitivity
     from ._store import iter_parts
@@ -68,17 +70,22 @@ __all__ = [
     "__version__",
     "DRUGS",
     "REGIMENS",
+    "PK_DEFAULTS",
     "GENOTYPES",
+    "NODE_ALIASES",
     "TARGET_SITES",
     "Cohort",
     "Combination",
     "DoseResponse",
     "Drug",
+    "Exposure",
     "Genotype",
     "KnockoutScreen",
     "Model",
     "ModelFileError",
     "MtorSimError",
+    "OralPK",
+    "Schedule",
     "Sensitivity",
     "SolverError",
     "SteadyState",

@@ -13,7 +13,6 @@ leaves no worker computing or writing behind it.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import signal
@@ -31,6 +30,7 @@ import pandas as pd
 from ._engine import PRESIM_T, STEADY_TOL
 from ._errors import MtorSimError, check_name
 from ._perturb import Perturbation
+from ._progress import progress_bar
 from ._store import Store, chunks, write_part
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -206,8 +206,7 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     store.start(n, chunk_size)
     todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
     skipped = n - sum(hi - lo for _, lo, hi in todo)
-    bar = _progress_bar()(total=n, initial=skipped, desc=desc, unit="pt",
-                          disable=not progress or None, leave=False)
+    bar = progress_bar(total=n, initial=skipped, desc=desc, unit="pt", enabled=bool(progress))
     t0 = time.perf_counter()
     try:
         if backend == "serial" or not todo:
@@ -225,18 +224,6 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
              "seconds": time.perf_counter() - t0, "out": None if out is None else str(out),
              "recomputed_parts": store.recomputed, "fingerprint": store.fingerprint}
     return store, stats
-
-
-@functools.cache
-def _progress_bar() -> type:
-    """tqdm without its monitor thread: pools fork after the bar exists, and a process
-    should not fork while another of its threads may hold a lock."""
-    from tqdm.auto import tqdm
-
-    class Bar(tqdm):
-        monitor_interval = 0
-
-    return Bar
 
 
 def _can_fork(platform: str = sys.platform) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = ["Genotype", "Drug", "GENOTYPES", "DRUGS", "TARGET_SITES", "REGIMENS",
-           "occupancy"]
+           "NODE_ALIASES", "AMBIGUOUS_NODES", "occupancy"]
 
 
 @dataclass(frozen=True)
@@ -156,3 +156,39 @@ REGIMENS = {
     "vistusertib": {"vistusertib": 1000.0},
     "dactolisib": {"dactolisib": 500.0},
 }
+
+
+#: Gene and protein names of the bundled model's nodes (case-insensitive: keys are lower
+#: case), so that ``knockouts=["RICTOR"]`` means the mTORC2 node. A node that lumps
+#: isoforms or paralogues answers to each of them (RAS: KRAS, NRAS, HRAS; ERK: MAPK1,
+#: MAPK3; ...): knocking one isoform out in the model removes the whole node, so read such
+#: a knockout as the pathway losing that node, not as one isoform's loss.
+NODE_ALIASES = MappingProxyType({
+    # mTOR complexes, by their defining subunits
+    "rictor": "mTORC2", "mapkap1": "mTORC2", "sin1": "mTORC2",
+    "raptor": "mTORC1", "rptor": "mTORC1",
+    # PI3K: the p110alpha catalytic subunit (the model's PI3K is class IA, p110alpha)
+    "pik3ca": "PI3K", "p110a": "PI3K", "p110alpha": "PI3K", "p110\u03b1": "PI3K",
+    "pdpk1": "PDK1",
+    "pkb": "AKT", "akt1": "AKT",
+    "pten": "PTEN",
+    # TSC1 (hamartin) stabilises TSC2 (tuberin); the model has one TSC1/2 complex node
+    "tsc1": "TSC2", "hamartin": "TSC2", "tuberin": "TSC2",
+    "rheb": "RHEB",
+    "rps6kb1": "S6K1", "p70s6k": "S6K1", "p70s6k1": "S6K1", "s6k": "S6K1",
+    "eif4ebp1": "4EBP1", "4e-bp1": "4EBP1",
+    "foxo1": "FOXO", "foxo3": "FOXO", "foxo3a": "FOXO", "foxo4": "FOXO",
+    "kras": "RAS", "nras": "RAS", "hras": "RAS",
+    "raf1": "RAF", "craf": "RAF", "c-raf": "RAF", "braf": "RAF", "araf": "RAF",
+    "map2k1": "MEK", "map2k2": "MEK", "mek1": "MEK", "mek2": "MEK",
+    "mapk1": "ERK", "mapk3": "ERK", "erk1": "ERK", "erk2": "ERK",
+    "prkaa1": "AMPK", "prkaa2": "AMPK",
+    "ctnnb1": "BCAT", "beta-catenin": "BCAT", "\u03b2-catenin": "BCAT",
+    "irs-1": "IRS1",
+    "fkbp1a": "FKBP12",
+})
+
+#: Names that mean more than one node of the bundled model: refused with the choice.
+AMBIGUOUS_NODES = MappingProxyType({
+    "mtor": ("mTORC1", "mTORC2"),
+})

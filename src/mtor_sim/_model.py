@@ -161,6 +161,23 @@ class Model:
     def parameters(self) -> pd.Series:
         return pd.Series(self._layout.parameters, name="value", dtype=float)
 
+    def parameter_info(self) -> pd.DataFrame:
+        """Parameters with their value, unit and a one-line description.
+
+        Units are read from the SBML when it declares them, else from the parameter's
+        comment in the Antimony source (``.ant`` beside the model file); descriptions
+        from that comment. Empty strings where the model says nothing.
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> ms.load_model().parameter_info().loc["dose_everolimus", "unit"]
+        'nM'
+        """
+        from ._paraminfo import parameter_info
+
+        return parameter_info(self._sbml, self.parameters, self.path)
+
     @property
     def drugs(self) -> tuple[str, ...]:
         """Catalogue drugs this model can take (see `mtor_sim.DRUGS`)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._catalogue import DRUGS, GENOTYPES, occupancy
-from ._errors import MtorSimError, check_name, check_names, check_nonnegative
+from ._errors import MtorSimError, UnknownNameError, check_name, check_names, check_nonnegative
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -110,12 +110,40 @@ def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = No
 
 
 def _node_id(model: Model, name: str) -> str:
+    """A node id from its id, its SBML name (other models), or, for the bundled model, a
+    gene or protein name (`mtor_sim._catalogue.NODE_ALIASES`, case-insensitive)."""
     if name in model.nodes:
         return name
     alias = model._layout.species_names.get(name)
     if alias is not None:
         return alias
-    return check_name(name, model.nodes, kind="node")
+    if not model.is_bundled:
+        return check_name(name, model.nodes, kind="node")
+    from ._catalogue import AMBIGUOUS_NODES, NODE_ALIASES
+
+    key = name.lower()
+    same_case = [n for n in model.nodes if n.lower() == key]
+    if same_case:
+        return same_case[0]
+    if key in NODE_ALIASES and NODE_ALIASES[key] in model.nodes:
+        return NODE_ALIASES[key]
+    if key in AMBIGUOUS_NODES:
+        both = " or ".join(repr(n) for n in AMBIGUOUS_NODES[key])
+        raise UnknownNameError(f"{name!r} is in more than one node: knock out {both} "
+                               "(or both)")
+    import difflib
+
+    close = difflib.get_close_matches(key, [*(n.lower() for n in model.nodes),
+                                            *NODE_ALIASES], n=1, cutoff=0.6)
+    hint = "."
+    if close:
+        node = NODE_ALIASES.get(close[0]) or next(n for n in model.nodes
+                                                  if n.lower() == close[0])
+        hint = (f"; did you mean {node!r}?" if close[0] == node.lower()
+                else f"; did you mean {close[0]!r} ({node})?")
+    raise UnknownNameError(f"unknown node {name!r}{hint} Valid nodes: "
+                           f"{', '.join(sorted(model.nodes))}; gene and protein names "
+                           "such as RICTOR, PIK3CA or PKB work too (mtor_sim.NODE_ALIASES)")
 
 
 def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozenset[str]]:

@@ -29,20 +29,55 @@ _BAR_YLABELS = {5: _INHIBITION, 7: _INHIBITION, 14: _INHIBITION,
                 12: "tumour reduction after 21 days (%)"}
 
 
-def _pyplot():
-    import matplotlib
+#: Okabe & Ito (2008) colour-blind-safe palette ("Color Universal Design"): blue, orange,
+#: bluish green, vermillion, sky blue, reddish purple, yellow, black. No red-green pair
+#: carries meaning; lines also cycle their style, so they differ in greyscale too.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
+           "#000000")
+LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.", ":")
+#: Raster resolution of saved figures (dots per inch); vector formats are unaffected.
+DPI = 300
+#: Smallest text size (pt) of any figure, at the size it is saved.
+MIN_FONT = 8
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not _interactive():
-        matplotlib.use("Agg")
+
+def style() -> dict[str, Any]:
+    """The rcParams our figures are drawn with (applied per figure, never globally)."""
+    from cycler import cycler
+
+    return {"axes.prop_cycle": cycler(color=list(PALETTE)) + cycler(linestyle=list(LINESTYLES)),
+            "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9,
+            "xtick.labelsize": MIN_FONT, "ytick.labelsize": MIN_FONT,
+            "legend.fontsize": MIN_FONT, "figure.titlesize": 10,
+            "savefig.dpi": DPI, "figure.dpi": 100}
+
+
+def _styled(func: Any) -> Any:
+    """Draw ``func``'s figure inside `style()`: the palette, line styles and font sizes
+    apply to what it makes, and the user's own rcParams are untouched afterwards."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+
+        rc: Any = style()
+        with matplotlib.rc_context(rc):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _pyplot():
+    """pyplot, with the user's backend left as it is: never `matplotlib.use` here.
+
+    Matplotlib picks its own backend (Agg when there is no display), and an explicit
+    choice by the user (``matplotlib.use``, ``MPLBACKEND``, matplotlibrc) stands, so
+    ``plt.show()`` keeps working after our figures are made.
+    """
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _interactive() -> bool:
-    import sys
-
-    return hasattr(sys, "ps1") or "ipykernel" in sys.modules
 
 
 def bundled(meta: dict[str, Any]) -> bool:
@@ -75,16 +110,39 @@ def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png
     out = []
     for fmt in formats:
         target = path.with_suffix("." + fmt.lstrip("."))
-        fig.savefig(target, dpi=150, bbox_inches="tight")
+        fig.savefig(target, dpi=DPI, bbox_inches="tight")
         out.append(target)
     _pyplot().close(fig)
     return out
+
+
+def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
+    """Drug concentrations of a scheduled course (nM, log axis); 0 nM drawn at the floor."""
+    t_fine = np.linspace(0.0, float(tc.time[-1]), 2001)
+    sched = tc.schedule
+    conc = sched.concentrations(t_fine) if sched is not None else {}
+    for d, c in (tc.perturbation or {}).get("drugs", {}).items():
+        conc[d] = np.full_like(t_fine, float(c))
+    positive = [v[v > 0] for v in conc.values() if np.any(v > 0)]
+    floor = min(float(v.min()) for v in positive) / 10 if positive else 1e-3
+    x = t_fine / (60.0 if hours else 1.0)
+    styles = ("-", "--", ":", "-.")
+    inks = ("#000000", "#CC79A7", "#56B4E9", "#999999")  # apart from the readouts' colours
+    for i, (d, c) in enumerate(conc.items()):
+        ax.plot(x, np.maximum(c, floor), label=d, lw=1.6, ls=styles[i % len(styles)],
+                color=inks[i % len(inks)])
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=floor)
+    ax.set_ylabel("drug (nM, unbound)")
+    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
 
 
 #: Readouts a time-course figure of the bundled model shows by default.
 TIMECOURSE_READOUTS = ("pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1")
 
 
+@_styled
 def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax: Any = None,
                     hours: bool = True, title: str | None = None) -> Figure:
     """Readouts of a time course against time (h, or min with ``hours=False``); by default
@@ -95,25 +153,40 @@ def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax
         readouts = TIMECOURSE_READOUTS if set(TIMECOURSE_READOUTS) <= set(names) else names[:4]
     for r in readouts:
         tc[r]  # an unknown name raises UnknownNameError with the closest match
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4))
+    scheduled = tc.metadata.get("schedule") is not None
+    if ax is not None:
+        fig = ax.figure
+    elif scheduled:  # exposure above the response, one time axis
+        fig, (top, ax) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True,
+                                      gridspec_kw={"height_ratios": [1, 2]})
+        _plot_exposure(tc, top, hours=hours)
+    else:
+        fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=r, lw=2)
     drugs = (tc.perturbation or {}).get("drugs")
-    ax.set_xlabel(f"time {'after treatment ' if drugs else ''}({'h' if hours else 'min'})")
+    started = "after the first dose " if scheduled else "after treatment " if drugs else ""
+    ax.set_xlabel(f"time {started}({'h' if hours else 'min'})")
     own = bundled(tc.metadata)
     ax.set_ylabel("readout (fraction or index)" if own else "model units")
-    ax.legend(frameon=False)
+    if scheduled:  # beside the panel: a schedule's curves fill the whole width
+        ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    else:
+        ax.legend(frameon=False)
     if title is None:
         title = _perturbation_label(tc.perturbation, own) if tc.perturbation else ""
+        if scheduled and tc.schedule is not None:
+            title = f"{title}; {tc.schedule.label()}" if title else tc.schedule.label()
         if tc.status != "ok":
             title += f" [{tc.status}]"
-    ax.set_title(title, fontsize=9)
+    (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
 
 
+@_styled
 def plot_claim(result: ClaimResult) -> Figure:
     """The figure of one claim check: bars, a time course, or dose-response curves."""
     plt = _pyplot()
@@ -143,7 +216,7 @@ def plot_claim(result: ClaimResult) -> Figure:
                 if readout == "pS6K1" and ic50 and np.isfinite(ic50):
                     ax.axvline(ic50, color=line.get_color(), ls=":", lw=1)
                     ax.annotate(f"IC50 {ic50:.2g} nM", (ic50, v[0] * 0.55), rotation=90,
-                                fontsize=7, color=line.get_color(), ha="right")
+                                fontsize=MIN_FONT, color=line.get_color(), ha="right")
             ax.set_xlabel("rapalog concentration (nM, log scale)")
             ax.set_ylabel(f"{readout} ({unit_of(readout)})")
             ax.set_ylim(bottom=0)
@@ -168,6 +241,7 @@ def plot_claim(result: ClaimResult) -> Figure:
     return fig
 
 
+@_styled
 def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> Figure:
     """Points, fitted Hill curves and IC50 markers (triangles), one colour per genotype.
 
@@ -210,6 +284,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
 _SCORE_NAMES = {"bliss": "Bliss", "hsa": "HSA", "loewe": "Loewe", "zip": "ZIP"}
 
 
+@_styled
 def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     """Heatmaps of a combination's response and of one synergy score."""
     plt = _pyplot()
@@ -236,7 +311,7 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
                 text = "n/d" if not finite else (f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}")
                 r, g, b_, _ = im.cmap(im.norm(m[i, j])) if finite else (1, 1, 1, 1)
                 dark = 0.299 * r + 0.587 * g + 0.114 * b_ < 0.5  # text readable on its cell
-                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                ax.text(j, i, text, ha="center", va="center", fontsize=MIN_FONT,
                         color="white" if dark else "black")
         fig.colorbar(im, ax=ax, label=label)
     undefined = " (n/d: not defined, e.g. Loewe beyond a single drug's maximal effect)" \
@@ -261,6 +336,7 @@ def _value_label(name: str, value: Any, kind: str) -> str:
     return f"{name}={value}"
 
 
+@_styled
 def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     """A readout against one swept name: one line per combination of the other grid values,
     or, for Latin-hypercube samples and large grids, a scatter coloured by the categorical
@@ -320,7 +396,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
                  fontsize=9)
     ax.grid(alpha=0.3, which="both")
     if legend and len(ok):  # every point failed: nothing drawn, nothing to label
-        ax.legend(frameon=False, fontsize=7, markerscale=1 if lines else 2)
+        ax.legend(frameon=False, fontsize=MIN_FONT, markerscale=1 if lines else 2)
     fig.tight_layout()
     return fig
 
@@ -331,6 +407,7 @@ def pd_numeric(series: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(series))
 
 
+@_styled
 def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
     """Heatmap of log2 fold changes (rows: knockouts and cuts, columns: readouts); cells
     that did not reach a verified steady state are hatched grey."""
@@ -349,9 +426,9 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True, fc="0.85",
                                    hatch="///", ec="0.5", lw=0))
     for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
-        ax.text(j, i, "0", ha="center", va="center", fontsize=7, color="white")
+        ax.text(j, i, "0", ha="center", va="center", fontsize=MIN_FONT, color="white")
     ax.set_xticks(range(m.shape[1]), list(effect.columns), rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=7)
+    ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
     fig.colorbar(im, ax=ax, label=f"log2 fold change vs {screen.baseline_label} "
                  f"(clipped at ±{lim:.2g})", shrink=0.6)
     base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
@@ -363,6 +440,7 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
     return fig
 
 
+@_styled
 def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     """Tornado plot: bars of local scaled sensitivities, or Sobol S1 and ST with their
     confidence intervals, largest first."""
@@ -372,7 +450,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
         y = np.arange(len(df))[::-1]
-        colours = np.where(df["sensitivity"] >= 0, "#c0392b", "#2c7fb8")
+        colours = np.where(df["sensitivity"] >= 0, "#D55E00", "#0072B2")
         ax.barh(y, df["sensitivity"], color=colours)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(f"scaled sensitivity d ln({sens.readout}) / d ln(parameter)")
@@ -381,9 +459,9 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.34 * len(df)))
         y = np.arange(len(df))[::-1]
         ax.barh(y + 0.18, df["ST"], height=0.36, xerr=df["ST_conf"], label="total (ST)",
-                color="#7f7f7f", capsize=2)
+                color="#999999", capsize=2)
         ax.barh(y - 0.18, df["S1"], height=0.36, xerr=df["S1_conf"], label="first order (S1)",
-                color="#2c7fb8", capsize=2)
+                color="#0072B2", capsize=2)
         ax.set_xlabel(f"Sobol index of {sens.readout} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
     ax.set_yticks(y, list(df["parameter"]), fontsize=8)
@@ -393,10 +471,11 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     return fig
 
 
-_CATEGORY_COLOURS = {"CR": "#1a9850", "PR": "#66bd63", "SD": "#bdbdbd", "PD": "#d73027",
-                     "NE": "#ffffff"}
+_CATEGORY_COLOURS = {"CR": "#0072B2", "PR": "#56B4E9", "SD": "#bdbdbd", "PD": "#D55E00",
+                     "NE": "#ffffff"}  # Okabe-Ito blues for response, vermillion for PD
 
 
+@_styled
 def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
     """One waterfall per arm: patients sorted by diameter change (%), coloured by category,
     with the RECIST thresholds (-30 %, +20 %) drawn."""
@@ -412,8 +491,8 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
         x = np.arange(len(t))
         ax.bar(x, np.clip(t["diameter_change"], -100, 100), width=1.0,
                color=[_CATEGORY_COLOURS[c] for c in t["category"]])
-        ax.axhline(20, color="#d73027", lw=0.8, ls="--")
-        ax.axhline(-30, color="#1a9850", lw=0.8, ls="--")
+        ax.axhline(20, color="#D55E00", lw=0.8, ls="--")
+        ax.axhline(-30, color="#0072B2", lw=0.8, ls=":")
         orr = 100 * t["category"].isin(["CR", "PR"]).mean() if len(t) else np.nan
         ax.set_title(f"{arm}\nORR {orr:.1f} % (n = {len(t)})", fontsize=9)
         ax.set_xticks([])
@@ -434,6 +513,7 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
     return fig
 
 
+@_styled
 def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     """Objective response rate (%) per arm, or per arm and stratum, with Wilson 95 %
     intervals; the review's numbers, where it gives them, as black diamonds."""
@@ -447,12 +527,12 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     if by is None:
         err = np.clip([rates["ORR"] - rates["ORR_low"], rates["ORR_high"] - rates["ORR"]], 0,
                       None)
-        ax.bar(x, rates["ORR"], yerr=err, capsize=3, color="#4c78a8", label="simulated")
+        ax.bar(x, rates["ORR"], yerr=err, capsize=3, color="#0072B2", label="simulated")
         review = [REVIEW_ORR.get(a, np.nan) for a in arms]
         ax.plot(x, review, "D", color="black", label="review (Table 3)")
     else:
         col = [c for c in rates.columns if c not in ("arm",)][0]
-        for k, (flag, colour) in enumerate(((True, "#e45756"), (False, "#4c78a8"))):
+        for k, (flag, colour) in enumerate(((True, "#D55E00"), (False, "#0072B2"))):
             r = rates[rates[col] == flag].set_index("arm").reindex(arms)
             err = np.clip([r["ORR"] - r["ORR_low"], r["ORR_high"] - r["ORR"]], 0, None)
             ax.bar(x + (k - 0.5) * 0.38, r["ORR"], width=0.38, yerr=err, capsize=3,

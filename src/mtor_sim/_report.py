@@ -48,6 +48,9 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
               progress: Callable[[int, int, str], None] | None = None) -> Report:
     """Run the 15 claim checks and the experiment scripts; write the report into ``out_dir``.
 
+    ``progress(done, total, label)`` is called after each claim and each experiment;
+    ``total`` counts both.
+
     Writes ``figures/claim_NN.{png,svg}``, ``claims.csv`` (one row per compared number),
     ``claims.json``, ``experiments/<name>/`` (each experiment's figures and CSV),
     ``report.md`` and ``report.html``.
@@ -59,6 +62,12 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
     (out / "figures").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     results, rows = [], []
+    names: tuple[str, ...] = ()
+    if experiments:
+        from .experiments import EXPERIMENTS
+
+        names = tuple(EXPERIMENTS)
+    total = len(CLAIMS) + len(names)  # steps reported to ``progress``: claims, experiments
     for i, number in enumerate(CLAIMS):
         res = check(model, number)
         results.append(res)
@@ -68,18 +77,16 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
             rows.append({"claim": number, "title": res.title, "quantity": k, "value": v,
                          "criterion": res.criterion, "passed": res.passed})
         if progress:
-            progress(i + 1, len(CLAIMS), res.title)
+            progress(i + 1, total, res.title)
     figures: list[Path] = []
     if experiments:
         import importlib
 
-        from .experiments import EXPERIMENTS
-
-        for name in EXPERIMENTS:
+        for j, name in enumerate(names):
             module = importlib.import_module(f"mtor_sim.experiments.{name}")
             figures += [p for p in module.main(out / "experiments") if p.suffix == ".png"]
             if progress:
-                progress(len(CLAIMS), len(CLAIMS), f"experiment {name}")
+                progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
     pd.DataFrame(rows).to_csv(table, index=False)

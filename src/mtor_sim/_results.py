@@ -134,11 +134,34 @@ class TimeCourse:
         cols = list(self.data.columns) if species else list(self.readout_names)
         return self.data[cols].copy()
 
+    @property
+    def schedule(self) -> Any:
+        """The `mtor_sim.Schedule` the course was run with, or None."""
+        recorded = self.metadata.get("schedule")
+        if not recorded:
+            return None
+        from ._schedule import Schedule
+
+        return Schedule.from_dict(recorded)
+
+    def exposure(self) -> pd.DataFrame:
+        """Scheduled drug concentrations (nM) at the output times, one column per drug:
+        the exact curve (for oral PK, not the stepwise mean the cells were given), plus
+        any constant ``drugs=``. Empty columns without drugs."""
+        t = self.time
+        conc = {d: np.full(len(t), float(c)) for d, c in
+                (self.perturbation or {}).get("drugs", {}).items()}
+        sched = self.schedule
+        if sched is not None:
+            conc.update(sched.concentrations(t))
+        return pd.DataFrame(conc, index=pd.Index(t, name="time"))
+
     def plot(self, readouts: Sequence[str] | None = None, *, hours: bool = True,
              ax: Any = None, title: str | None = None) -> Figure:
         """Readouts against time (h, or min with ``hours=False``); by default Akt, S6K1
         and 4E-BP1 phosphorylation (a model's first four readouts if it lacks them), under
-        a title naming the perturbation."""
+        a title naming the perturbation. A scheduled course gets a panel of drug exposure
+        (nM, log axis) above the readouts."""
         from ._plot import plot_timecourse
 
         return plot_timecourse(self, readouts, ax=ax, hours=hours, title=title)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names
-from ._perturb import Perturbation, make_perturbation
+from ._perturb import Perturbation, _node_id, make_perturbation
 from ._sweep import _readouts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +136,8 @@ def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *
     """
     reads = _readouts(model, readouts)
     node_list = list(model.nodes) if nodes is None else [
-        check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
+        _node_id(model, n) if model.is_bundled  # gene and protein names too (RICTOR, PKB)
+        else check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
         for n in check_names(nodes, name="nodes")]
     cut_list = list(model.interactions) if interactions is None else [
         check_name(c, model.interactions, kind="interaction")

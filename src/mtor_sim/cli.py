@@ -42,10 +42,14 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
                    "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)")
     g.add_argument("--drug", "-d", action="append", default=[], type=_kv, metavar="DRUG=nM",
                    help="drug and concentration in nM, e.g. everolimus=10")
-    g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE")
+    g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE",
+                   help="node to knock out (protein set to zero), e.g. mTORC2; gene and "
+                   "protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim list nodes`)")
     g.add_argument("--cut", action="append", default=[], metavar="INTERACTION",
                    help='interaction to remove, e.g. "S6K1 -| IRS1"')
-    g.add_argument("--param", "-p", action="append", default=[], type=_kv, metavar="NAME=VALUE")
+    g.add_argument("--param", "-p", action="append", default=[], type=_kv, metavar="NAME=VALUE",
+                   help="parameter value, e.g. PTEN_total=0.5 (overrides genotype presets; "
+                   "see `mtor-sim list parameters` for names, units and meanings)")
     g.add_argument("--input", "-i", action="append", default=[], type=_kv, metavar="NAME=VALUE",
                    help="input, e.g. GF=0.5 or ENERGY_STRESS=1")
 
@@ -213,7 +217,8 @@ def _write_omex(result, args: argparse.Namespace, model) -> None:
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
-    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial",
+                   help="where points run: this process (default), a process pool, or Dask")
     g.add_argument("--workers", type=int, help="worker processes (default: every core)")
     g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     g.add_argument("--parts", help="folder to stream results into as Parquet parts; "
@@ -250,10 +255,31 @@ def cmd_steady_state(args: argparse.Namespace) -> int:
     return 0 if ss.success else 3
 
 
+def _schedule(args: argparse.Namespace):
+    """The schedule of `simulate`'s --schedule, --schedule-file and --pk options, or None."""
+    from ._schedule import load_schedule_file, parse_pk, parse_schedule
+
+    parts = [parse_schedule(t) for t in args.schedule]
+    parts += [parse_pk(t, days=args.days) for t in args.pk]
+    if args.schedule_file:
+        parts.append(load_schedule_file(args.schedule_file))
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = out | p
+    return out
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     model = _load(args)
-    tc = model.simulate(t_end=args.t_end, n_points=args.points,
-                        pre_equilibrate=not args.from_initial, **_perturbation(args))
+    schedule = _schedule(args)
+    t_end = args.t_end
+    if t_end is None:
+        t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
+    points = args.points or max(241, int(t_end // 60) + 1)  # hourly for long courses
+    tc = model.simulate(t_end=t_end, n_points=points, pre_equilibrate=not args.from_initial,
+                        schedule=schedule, pk_step=args.pk_step, **_perturbation(args))
     print(f"status: {tc.status} ({tc.message})", file=sys.stderr)
     _write_table(tc.to_dataframe(), args.out)
     if args.plot:
@@ -274,15 +300,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from ._progress import progress_bar
     from ._report import reproduce
 
     model = _load(args)
-    bar = tqdm(total=15, desc="claims", unit="claim", disable=args.quiet or None)
+    bar = progress_bar(total=None, desc="claims and experiments", unit="step",
+                       enabled=not args.quiet, leave=True)
 
     def step(i: int, n: int, title: str) -> None:
-        bar.update(1)
+        if bar.total != n:  # the total comes with the first step: claims + experiments
+            bar.total = n
+            bar.refresh()
+        bar.update(i - bar.n)
 
     report = reproduce(model, args.out, formats=args.format, progress=step)
     bar.close()
@@ -441,9 +470,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{name:12s} {text}; drugs: {drugs}")
         return 0
     model = _load(args)
-    if args.what == "parameters":
-        for name, value in model.parameters.items():
-            print(f"{name:28s} {value:g}")
+    if args.what == "parameters":  # name, value, unit, description
+        info = model.parameter_info()
+        print(f"{'name':22s} {'value':>10s} {'unit':20s} description")
+        for name, row in info.iterrows():
+            print(f"{name:22s} {row['value']:>10g} {row['unit'] or '-':20s} "
+                  f"{row['description']}".rstrip())
         return 0
     for name in getattr(model, args.what):
         print(name)
@@ -465,7 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reproduce", aliases=["claims"],
                        help="check every claim of the review and write the report")
     p.add_argument("--out", default="mtor_sim_output", help="output folder")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png svg)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reproduce)
@@ -477,8 +510,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="time course under a perturbation (drugs at t = 0)")
     _add_perturbation(p)
-    p.add_argument("--t-end", type=float, default=1440.0, help="end time (min), default 1440")
-    p.add_argument("--points", type=int, default=241, help="number of output times")
+    p.add_argument("--t-end", type=float, help="end time (min); default 1440, or the "
+                   "length of the schedule (--days, or its last stop or dose)")
+    p.add_argument("--points", type=int, help="number of output times (default 241, or "
+                   "hourly for longer courses)")
+    g = p.add_argument_group("drug schedules (instead of constant --drug)")
+    g.add_argument("--schedule", action="append", default=[], metavar="DRUG=SPEC",
+                   help="exposure over time: everolimus=on:5d,off:2d,weeks:4[,nM:10] "
+                   "(intermittent), everolimus=nM:10,stop:24h (washout at 24 h), or "
+                   "everolimus=0-24h:10,48h-72h:5 (segments START-STOP:nM); units min, h, "
+                   "d, w")
+    g.add_argument("--schedule-file", metavar="FILE",
+                   help="schedule as JSON or YAML, e.g. {\"everolimus\": {\"on_days\": 5, "
+                   "\"off_days\": 2, \"weeks\": 4, \"nM\": 10}} (see README)")
+    g.add_argument("--pk", action="append", default=[], metavar="DRUG=DOSE",
+                   help="oral dosing with one-compartment PK and published defaults: "
+                   "everolimus=10mg/24h, sorafenib=400mg/12h, or DRUG=default")
+    g.add_argument("--days", type=float, help="course length in days for --pk doses and "
+                   "the default --t-end (default: 7 days of --pk doses)")
+    g.add_argument("--pk-step", type=float, default=30.0,
+                   help="minutes over which a PK concentration is held at its mean "
+                   "(default 30)")
     p.add_argument("--from-initial", action="store_true",
                    help="start from initial conditions instead of the drug-free steady state")
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
@@ -498,7 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("drug_name", metavar="DRUG", help="drug name (see `mtor-sim list drugs`)")
     p.add_argument("--doses", type=_floats, default=_floats("log:0.01:10000:13"),
                    help="doses in nM: 0,1,10 or log:LOW:HIGH:N (default log:0.01:10000:13)")
-    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--readout", "-r", default="proliferation",
+                   help="readout to fit (default proliferation; see `mtor-sim list readouts`)")
     p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
     _add_perturbation(p)
     _add_outputs(p)
@@ -507,13 +560,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("combination", help="two-drug response matrix with Bliss, HSA, Loewe "
                        "and ZIP synergy")
-    p.add_argument("drug_a")
-    p.add_argument("drug_b")
+    p.add_argument("drug_a", help="first drug (rows; see `mtor-sim list drugs`)")
+    p.add_argument("drug_b", help="second drug (columns)")
     p.add_argument("--doses-a", type=_floats, default=_floats("log:0.1:100:4"),
                    help="doses of the first drug (nM); 0 is added")
     p.add_argument("--doses-b", type=_floats, default=_floats("log:100:10000:4"),
                    help="doses of the second drug (nM); 0 is added")
-    p.add_argument("--readout", "-r", default="proliferation")
+    p.add_argument("--readout", "-r", default="proliferation",
+                   help="readout (default proliferation)")
     p.add_argument("--score", choices=["bliss", "hsa", "loewe", "zip"], default="bliss",
                    help="synergy score shown beside the response heatmap")
     _add_perturbation(p)
@@ -529,7 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lhs", action="append", type=_axis, metavar="NAME=LOW:HIGH",
                    help="Latin-hypercube range, e.g. GF=0.1:1")
     p.add_argument("--n", type=int, default=100, help="Latin-hypercube points")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the Latin hypercube (default 0; same seed, same points)")
     p.add_argument("--log", action="append", metavar="NAME",
                    help="sample NAME in log space (--lhs)")
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
@@ -552,14 +607,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_knockout_screen)
 
     p = sub.add_parser("sensitivity", help="local scaled sensitivities or Sobol indices")
-    p.add_argument("readout", nargs="+")
-    p.add_argument("--method", choices=["local", "sobol"], default="local")
+    p.add_argument("readout", nargs="+", help="readout(s) to analyse")
+    p.add_argument("--method", choices=["local", "sobol"], default="local",
+                   help="local scaled derivatives d ln y / d ln p (default) or Sobol indices")
     p.add_argument("--vary", dest="param_names", action="append", metavar="PARAMETER",
                    help="parameter to vary (default: every non-zero parameter but doses "
                         "and readout reference values)")
     p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
     p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the Sobol sample "
+                   "and bootstrap (default 0)")
     _add_perturbation(p)
     _add_batch(p)
     _add_outputs(p)
@@ -571,11 +628,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regimens (default all): " + ", ".join(
                        f"'{r}'" if " " in r else r for r in REGIMENS))
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the cohort (default 0; same seed, same patients)")
     p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
     p.add_argument("--out", default="trial_out", help="output folder")
-    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv",
+                   help="format of the tables (default csv)")
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png svg)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
@@ -584,8 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "species, parameters (with defaults), genotypes, drugs, sites "
                        "(drug target sites)")
     p.add_argument("what", choices=["nodes", "interactions", "readouts", "inputs", "species",
-                                    "parameters", "genotypes", "drugs", "sites"])
-    p.add_argument("--model")
+                                    "parameters", "genotypes", "drugs", "sites"],
+                   help="what to list")
+    p.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled model")
     p.set_defaults(func=cmd_list)
     return parser
 
