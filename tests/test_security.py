@@ -501,6 +501,21 @@ def test_published_models_pass_the_consistency_check(name: str | None, monkeypat
     assert len(m.species) > 0
 
 
+def test_loading_after_libsedml_and_libcombine_terminates(tmp_path: Path, small: Path) -> None:
+    """With libsedml loaded first (as the COMBINE export does), libsbml's element lists are
+    libsedml's proxies, whose iteration never ends: loading must still finish, with the
+    same numbers. (In a subprocess, so that a regression is a timeout, not a hung run.)"""
+    code = f"""
+        import json, libsedml, libcombine
+        import mtor_sim as ms
+        ss = ms.load_model({str(small)!r}).steady_state(parameters={{"k1": 0.5}})
+        print(json.dumps([ss.status, *ss.species.tolist()]))
+    """
+    got = last_json(run(code, "off", timeout=60))
+    assert got[0] == "ok"
+    np.testing.assert_allclose(got[1:], [1 / 6, 5 / 6], rtol=1e-7)
+
+
 def test_loader_names_never_collide_with_the_models(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     path = tmp_path / "m.ant"

@@ -565,7 +565,11 @@ def _element_ids(model) -> set[str]:
         if law is not None:
             ids |= {lp.getId() for lp in law.getListOfParameters()}
             ids |= {lp.getId() for lp in law.getListOfLocalParameters()}
-    for e in model.getListOfAllElements():
+    # by index: with libsedml loaded, the list is libsedml's proxy, whose iteration never
+    # raises IndexError and so never ends
+    every = model.getListOfAllElements()
+    for i in range(len(every)):
+        e = every[i]
         if e is not None and e.isSetId():
             ids.add(e.getId())
     return ids
