@@ -85,19 +85,20 @@ def classify_parameters(model) -> dict[str, list[str]]:
     """
     import roadrunner
 
-    lay = model._layout  # read-only: annotations are not public as a mapping
+    # The annotations are not exposed by Model, so they are read from the model's text.
+    text = _ant_text()
     excluded = set()
-    for params in lay.nodes.values():
-        excluded |= set(params)
-    excluded |= set(lay.inputs.values()) | set(lay.references)
-    excluded |= set(lay.drug_parameters.values())
+    for m in re.finditer(r"//\s*@node\s+[^:\s]+:\s*([^;\n]*);", text):
+        excluded |= set(m.group(1).split())
+    excluded |= set(re.findall(r"//\s*@(?:input|reference)\s+(\w+)", text))
+    excluded |= {ms.DRUGS[d].dose_parameter for d in model.drugs}
     for g in ms.GENOTYPES.values():
         excluded |= {p for p, _ in g.scale if model.parameters.get(p) == 1.0}
     params = model.parameters
     rr = roadrunner.RoadRunner(model.sbml)
     for s in rr.model.getFloatingSpeciesIds():
         rr[s] = 0.3
-    for q in lay.inputs.values():  # input couplings count (energy stress, Wnt)
+    for q in model.inputs:  # input couplings count (energy stress, Wnt)
         rr[q] = 1.0
     base = np.array(rr.getReactionRates())
     out: dict[str, list[str]] = {"kinetic": [], "drug_or_index": [], "structural": []}
