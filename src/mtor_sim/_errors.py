@@ -10,6 +10,7 @@ __all__ = [
     "UnknownNameError",
     "ModelFileError",
     "SolverError",
+    "PetabError",
     "check_name",
     "check_nonnegative",
 ]
@@ -32,6 +33,11 @@ class ModelFileError(MtorSimError, ValueError):
 
 class SolverError(MtorSimError, RuntimeError):
     """The ODE solver failed in a way that cannot be reported as a result status."""
+
+
+class PetabError(MtorSimError, ValueError):
+    """A PEtab problem is invalid (the message quotes the PEtab linter and names the file)
+    or uses a feature this package does not support."""
 
 
 def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
