@@ -171,13 +171,13 @@ def test_profiles_identifiable_and_flat(decay) -> None:
 def test_sample_and_predict(decay, tmp_path: Path) -> None:
     import mtor_sim as ms
 
-    ens = ms.sample(decay["fit"], n=1500, seed=0, out=tmp_path / "ens.parquet")
+    ens = ms.sample(decay["fit"], n=1000, seed=0, out=tmp_path / "ens.parquet")
     assert ens.diagnostics["effective_sample_size"] > 0
     assert {"burn_in", "converged"} <= set(ens.diagnostics)
     back = ms.Ensemble.from_file(tmp_path / "ens.parquet",
                                  problem=decay["folder"] / "petab" / "decay.yaml")
     assert len(back) == len(ens)
-    band = back.predict(times=[0.0, 5.0, 10.0], n=40)
+    band = back.predict(times=[0.0, 5.0, 10.0], n=30)
     assert list(band.columns) == ["observableId", "condition", "time", "q0.05", "q0.5",
                                   "q0.95"]
     assert (band["q0.05"] <= band["q0.5"]).all() and (band["q0.5"] <= band["q0.95"]).all()
@@ -207,3 +207,37 @@ def test_invalid_petab_names_the_file_and_quotes_the_linter(tmp_path: Path) -> N
         ms.fit(tmp_path / "missing.yaml", n_starts=1)
     with pytest.raises(ValueError, match="n_starts"):
         ms.fit(src / "Boehm_JProteomeRes2014.yaml", n_starts=0)
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
+    from mtor_sim.cli import main
+
+    yaml = str(decay["folder"] / "petab" / "decay.yaml")
+    assert main(["fit", yaml, "--starts", "2", "--seed", "0", "--out",
+                 str(tmp_path / "fit"), "-q"]) == 0
+    for name in ("starts.csv", "fit.json", "best_parameters.csv", "waterfall.png", "fit.png"):
+        assert (tmp_path / "fit" / name).is_file(), name
+    assert main(["profile", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
+                 "-p", "k", "--out", str(tmp_path / "prof"), "-q"]) == 0
+    assert (tmp_path / "prof" / "profiles.png").is_file()
+    assert main(["sample", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
+                 "--n", "300", "--predict", "20", "--out", str(tmp_path / "ens"), "-q"]) == 0
+    for name in ("ensemble.parquet", "ensemble.parquet.json", "prediction.csv", "band.png"):
+        assert (tmp_path / "ens" / name).is_file(), name
+
+
+def test_cli_invalid_petab_exits_2_with_the_linter_messages(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from mtor_sim.cli import main
+
+    dst = tmp_path / "bad"
+    shutil.copytree(PETAB / "Boehm_JProteomeRes2014", dst)
+    obs = dst / "observables_Boehm_JProteomeRes2014.tsv"
+    obs.write_text(obs.read_text().replace("\tnormal", "\tgaussian", 1))
+    yaml = dst / "Boehm_JProteomeRes2014.yaml"
+    assert main(["fit", str(yaml), "--starts", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "Boehm_JProteomeRes2014.yaml is not a valid PEtab problem" in err
+    assert "gaussian" in err
