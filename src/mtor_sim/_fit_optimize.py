@@ -398,7 +398,8 @@ def _start_points(obj: PetabObjective, n_starts: int, seed: int | None,
     for k in range(len(given), n_starts):
         for _ in range(MAX_DRAWS):
             guesses[k] = rng.uniform(obj.lb, obj.ub)
-            if math.isfinite(obj(guesses[k])):
+            # the optimiser's first call asks for derivatives: they must exist too
+            if math.isfinite(obj(guesses[k])) and math.isfinite(obj.derivatives(guesses[k])[0]):
                 break
             redrawn += 1
     return guesses, redrawn

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Ensemble", "sample", "SAMPLERS"]
 
-SAMPLERS = ("parallel_tempering", "adaptive_metropolis")
+SAMPLERS = ("parallel_tempering", "adaptive_metropolis", "emcee")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Ensemble:
     diagnostics : dict
         ``burn_in`` (Geweke test, samples), ``converged`` (the Geweke test found a
         burn-in shorter than the chain), ``effective_sample_size``, ``n_samples``,
-        ``acceptance`` (share of accepted steps of the chain at temperature 1).
+        ``acceptance`` (share of accepted steps of the chain at temperature 1; None for
+        emcee).
     success, status, message, metadata
         As for every result: ``status`` is ``"ok"`` or ``"not_converged"``.
     """
@@ -213,9 +214,10 @@ def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_temperin
         The result of `fit`.
     n : int
         MCMC steps (each one objective evaluation per chain).
-    sampler : {"parallel_tempering", "adaptive_metropolis"}
-        Adaptive parallel tempering (``n_chains`` temperatures) or one adaptive
-        Metropolis chain.
+    sampler : {"parallel_tempering", "adaptive_metropolis", "emcee"}
+        Adaptive parallel tempering (``n_chains`` temperatures), one adaptive Metropolis
+        chain, or emcee's affine-invariant ensemble (2 x parameters + 2 walkers; ``n``
+        steps of every walker).
     seed : int or None
         Seed of the chain (numpy's global generator, which pyPESTO uses).
     thin : int, optional
@@ -244,20 +246,22 @@ def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_temperin
     result = pypesto.Result(problem)
     result.optimize_result.append(OptimizerResult(
         id="best", x=fit.best_x, fval=fit.best_objective, exitflag=1))
+    quiet = logging.getLogger("pypesto")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # pyPESTO logs its set-up and diagnostics at INFO
     show = {"show_progress": bool(progress)}
     if sampler == "parallel_tempering":
         smp = ps.AdaptiveParallelTemperingSampler(
             internal_sampler=ps.AdaptiveMetropolisSampler(options=show), n_chains=n_chains,
             options=show)
+    elif sampler == "emcee":
+        smp = ps.EmceeSampler(nwalkers=max(2 * len(obj.x_ids) + 2, 2 * n_chains))
     else:
         smp = ps.AdaptiveMetropolisSampler(options=show)
     state = np.random.get_state()  # noqa: NPY002 - pyPESTO samples with numpy's global RNG
     if seed is not None:
         np.random.seed(seed)  # noqa: NPY002
     t0 = time.perf_counter()
-    quiet = logging.getLogger("pypesto")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)  # pyPESTO logs each diagnostic at INFO
     try:
         result = ps.sample(problem, n_samples=n, sampler=smp, x0=fit.best_x, result=result)
         seconds = time.perf_counter() - t0
@@ -270,7 +274,9 @@ def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_temperin
     sr = result.sample_result
     trace = np.asarray(sr.trace_x)[0]
     post = np.asarray(sr.trace_neglogpost)[0]
-    accepted = float(np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
+    # share of steps that moved (not defined for emcee, whose trace interleaves walkers)
+    accepted = None if sampler == "emcee" else float(
+        np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
     kept = trace[burn_in:]
     kept_post = post[burn_in:]
     step = thin or max(1, len(kept) // 1000)
