@@ -241,3 +241,13 @@ def test_cli_invalid_petab_exits_2_with_the_linter_messages(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "Boehm_JProteomeRes2014.yaml is not a valid PEtab problem" in err
     assert "gaussian" in err
+
+
+def test_fit_on_processes_matches_serial(decay) -> None:
+    """Starts shipped to worker processes (the objective pickles without its simulator)."""
+    import mtor_sim as ms
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    par = ms.fit(yaml, n_starts=2, seed=0, backend="processes", n_workers=2)
+    ser = ms.fit(yaml, n_starts=2, seed=0)
+    np.testing.assert_allclose(par.best_objective, ser.best_objective, rtol=1e-9)
