@@ -185,7 +185,8 @@ class PetabObjective:
     problem : str, pathlib.Path or petab.v1.Problem
         The PEtab problem (a YAML path is read and linted).
     rtol, atol : float
-        ODE tolerances (relative; absolute in the model's concentration units).
+        ODE tolerances (relative; absolute in the model's concentration units). A
+        simulation that fails at them is retried once at rtol 1e-8 / atol 1e-12.
     fd_step : float
         Forward-difference step in the parameters' scale, for gradients and the
         Fisher information.
