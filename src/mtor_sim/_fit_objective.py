@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ._errors import PetabError, SolverError
 
@@ -144,14 +145,22 @@ def _split_overrides(cell: Any) -> list[float | str]:
     return [_as_override(p) for p in str(cell).split(";")]
 
 
-def scale(value: np.ndarray | float, kind: str) -> Any:
+def scale(value: ArrayLike, kind: str) -> Any:
     """Linear value -> PEtab scale (``lin``, ``log`` or ``log10``)."""
-    return {"lin": lambda v: v, "log": np.log, "log10": np.log10}[kind](value)
+    if kind == "log":
+        return np.log(value)
+    if kind == "log10":
+        return np.log10(value)
+    return value
 
 
-def unscale(value: np.ndarray | float, kind: str) -> Any:
+def unscale(value: ArrayLike, kind: str) -> Any:
     """PEtab scale -> linear value."""
-    return {"lin": lambda v: v, "log": np.exp, "log10": lambda v: 10.0 ** v}[kind](value)
+    if kind == "log":
+        return np.exp(value)
+    if kind == "log10":
+        return np.power(10.0, value)
+    return value
 
 
 @dataclass
@@ -337,7 +346,7 @@ class PetabObjective:
         return state
 
     # ------------------------------------------------------------ parameters
-    def parameter_values(self, x: Sequence[float]) -> dict[str, float]:
+    def parameter_values(self, x: ArrayLike) -> dict[str, float]:
         """Every parameter-table id -> linear value, the estimated ones taken from ``x``
         (PEtab scale)."""
         x = np.asarray(x, dtype=float)
@@ -415,7 +424,7 @@ class PetabObjective:
             span *= 4
         raise SolverError(f"pre-equilibration condition {cid!r} reached no steady state")
 
-    def simulate(self, x: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Simulated observables and noise (standard deviations) for every measurement row.
 
         Returns ``(h, sigma)``, arrays aligned with ``measurement_df`` rows (linear scale).
@@ -494,7 +503,7 @@ class PetabObjective:
                     out[r] = np.log(2 * sd * jac) + np.abs(res / sd)
         return out
 
-    def nllh(self, x: Sequence[float]) -> float:
+    def nllh(self, x: ArrayLike) -> float:
         """Negative log-likelihood at ``x`` (PEtab scale); ``inf`` if a simulation fails."""
         try:
             h, sigma = self.simulate(x)
@@ -505,7 +514,7 @@ class PetabObjective:
 
     __call__ = nllh
 
-    def derivatives(self, x: Sequence[float]) -> tuple[float, np.ndarray, np.ndarray]:
+    def derivatives(self, x: ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:
         """``(nllh, gradient, fisher_information)`` at ``x`` by forward differences.
 
         The gradient is the forward difference of the negative log-likelihood; the Fisher
@@ -562,23 +571,23 @@ class PetabObjective:
                     out[r] = np.log10(h[r])
         return out
 
-    def simulation_df(self, x: Sequence[float]) -> pd.DataFrame:
+    def simulation_df(self, x: ArrayLike) -> pd.DataFrame:
         """The measurement table with a ``simulation`` column (PEtab's simulation table)."""
         h, _ = self.simulate(x)
         return self.measurements.drop(columns=["measurement"]).assign(simulation=h)
 
-    def at_times(self, times: Sequence[float]) -> PetabObjective:
+    def at_times(self, times: ArrayLike) -> PetabObjective:
         """A copy that simulates every measured (observable, condition) pair at ``times``
         (model time units) instead of the measurement times; per-measurement overrides are
         those of the pair's first measurement. Its ``y`` is NaN: use it with `simulate`."""
         import copy
 
-        times = np.unique(np.asarray(times, dtype=float))
+        grid = np.unique(np.asarray(times, dtype=float))
         m = self.measurements
         keys = ["observableId", "preequilibrationConditionId", "simulationConditionId"]
         first = m.drop_duplicates(keys)
-        rows = first.loc[first.index.repeat(len(times))].reset_index(drop=True)
-        rows["time"] = np.tile(times, len(first))
+        rows = first.loc[first.index.repeat(len(grid))].reset_index(drop=True)
+        rows["time"] = np.tile(grid, len(first))
         rows["measurement"] = np.nan
         clone = copy.copy(self)
         clone._setup_measurements(rows)

@@ -380,13 +380,12 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
     meta = {"source": obj.source, "n_starts": n_starts, "seed": seed, "optimizer": optimizer,
             "max_iter": max_iter, "max_time": max_time, "backend": backend,
             "n_workers": None if backend == "serial" else n_workers,
-            "rtol": rtol, "atol": atol, "fd_step": obj.fd_step, "seconds": seconds,
+            "rtol": obj.rtol, "atol": obj.atol, "fd_step": obj.fd_step, "seconds": seconds,
             "redrawn_start_points": redrawn,
             "x_ids": obj.x_ids, "x_scales": obj.x_scales,
             "n_measurements": int(len(obj.y)), "n_conditions": len(obj.conditions),
             "nominal_objective": _nominal(obj)}
     from . import __version__
-    from ._results import __name__ as _  # noqa: F401 - the package's result protocol
 
     meta["package_version"] = __version__
     return FitResult(best_objective=float(best["fval"]), best_parameters=best_par,

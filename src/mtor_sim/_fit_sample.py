@@ -146,9 +146,9 @@ class Ensemble:
             res.index = [f"q{v:g}" for v in q]
             return res
         obj = self._objective()
-        if times is None:
-            times = np.linspace(0.0, float(obj.measurements["time"].max()), 101)
-        pred = obj.at_times(times)
+        grid = (np.linspace(0.0, float(obj.measurements["time"].max()), 101)
+                if times is None else np.asarray(times, dtype=float))
+        pred = obj.at_times(grid)
         xs = [np.array([scale(row[p], s) for p, s in zip(obj.x_ids, obj.x_scales,
                                                          strict=True)])
               for _, row in members.iterrows()]
