@@ -65,13 +65,17 @@ def plot_fit(fit: Any) -> Any:
     colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
     sim = sim.assign(_cond=[f"{a}->{b}" if a else b for a, b in zip(
         sim["preequilibrationConditionId"], sim["simulationConditionId"], strict=True)])
+    # the simulation on a fine time grid (the data's overrides of each pair's first point)
+    fine = obj.at_times(np.linspace(0.0, float(sim["time"].max()), 201))
+    fm = fine.measurements.assign(simulation=fine.simulate(fit.best_x)[0])
+    fm["_cond"] = [f"{a}->{b}" if a else b for a, b in zip(
+        fm["preequilibrationConditionId"], fm["simulationConditionId"], strict=True)]
     for ax, oid in zip(axes.flat, obs_ids, strict=False):
         part = sim[sim["observableId"] == oid]
         for cond, g in part.groupby("_cond", sort=False):
-            g = g.sort_values("time")
             ax.plot(g["time"], g["measurement"], "o", ms=3.5, color=colours[cond], alpha=0.8)
-            line = g.groupby("time", sort=True)["simulation"].mean()
-            ax.plot(line.index, line.to_numpy(), "-", lw=1.2, color=colours[cond],
+            line = fm[(fm["observableId"] == oid) & (fm["_cond"] == cond)]
+            ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond],
                     label=cond)
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
