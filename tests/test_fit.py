@@ -251,3 +251,11 @@ def test_fit_on_processes_matches_serial(decay) -> None:
     par = ms.fit(yaml, n_starts=2, seed=0, backend="processes", n_workers=2)
     ser = ms.fit(yaml, n_starts=2, seed=0)
     np.testing.assert_allclose(par.best_objective, ser.best_objective, rtol=1e-9)
+
+
+def test_map_tasks_ships_closures_to_processes() -> None:
+    from mtor_sim._fit_optimize import map_tasks
+
+    offset = 3.0
+    assert map_tasks(lambda v: v + offset, [1.0, 2.0, 3.0], backend="processes",
+                     n_workers=2) == [4.0, 5.0, 6.0]

@@ -8,6 +8,7 @@ backends: serial, processes (``pypesto.engine.MultiProcessEngine``) or Dask.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -448,6 +449,13 @@ def objective_from(problem: Any, *, measurements: Any = None, observables: Any =
 
 
 # ------------------------------------------------------------- a generic parallel map
+def _call_pickled(fn_bytes: bytes, item: Any) -> Any:
+    import pickle
+
+    # the function was pickled by this process a moment ago (trusted; not untrusted data)
+    return pickle.loads(fn_bytes)(item)  # noqa: S301
+
+
 def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
               n_workers: int | None = None, scheduler: str | None = None) -> list[Any]:
     """``[fn(item) for item in items]`` on the package's backends, in order.
@@ -466,11 +474,14 @@ def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        import cloudpickle  # a pyPESTO dependency: lambdas and closures pickle too
+
         from ._sweep import _can_fork
 
         ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+        call = functools.partial(_call_pickled, cloudpickle.dumps(fn))
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
+            return list(pool.map(call, items, chunksize=max(1, len(items) // (4 * workers))))
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
