@@ -259,3 +259,26 @@ def test_map_tasks_ships_closures_to_processes() -> None:
     offset = 3.0
     assert map_tasks(lambda v: v + offset, [1.0, 2.0, 3.0], backend="processes",
                      n_workers=2) == [4.0, 5.0, 6.0]
+
+
+def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
+    """A' = p - k A: pre-equilibrated at p = 1 (A = p/k), then simulated at p = 3, so
+    A(t) = 3/k + (1/k - 3/k) exp(-k t)."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "prod.ant").write_text(
+        "model prod\n compartment c = 1; species A in c;\n J0: -> A; p;\n J1: A -> ; k*A;\n"
+        " p = 1; k = 0.5; A = 0;\nend\n")
+    t = np.array([0.0, 1.0, 2.0, 4.0])
+    data = pd.DataFrame({"observableId": "A", "time": t, "measurement": 1.0,
+                         "simulationConditionId": "high",
+                         "preequilibrationConditionId": "low", "noiseParameters": 0.1})
+    cond = pd.DataFrame({"conditionId": ["low", "high"], "p": [1.0, 3.0]})
+    problem = ms.to_petab(tmp_path / "prod.ant", data, parameters=["k"], conditions=cond)
+    obj = ms.PetabObjective(problem)
+    h, sigma = obj.simulate(obj.x_nominal)
+    k = 0.5
+    np.testing.assert_allclose(h, 3 / k + (1 / k - 3 / k) * np.exp(-k * t), rtol=1e-7)
+    np.testing.assert_allclose(sigma, 0.1)

@@ -417,7 +417,7 @@ class PetabObjective:
         while t < 1e8:
             rr.simulate(t, t + span, 2)
             t += span
-            rates = np.asarray(rr.model.getStateVectorRate())
+            rates = np.asarray(rr.getRatesOfChange())
             rate = float(np.max(np.abs(rates))) if rates.size else 0.0
             if rate < 1e-10:
                 return
