@@ -282,3 +282,27 @@ def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
     k = 0.5
     np.testing.assert_allclose(h, 3 / k + (1 / k - 3 / k) * np.exp(-k * t), rtol=1e-7)
     np.testing.assert_allclose(sigma, 0.1)
+
+
+@pytest.mark.parametrize(("transform", "noise"), [("lin", "laplace"), ("log10", "laplace"),
+                                                  ("log10", "normal"), ("log", "laplace")])
+def test_noise_models_agree_with_petab(decay, transform: str, noise: str) -> None:
+    import pandas as pd
+    import petab.v1 as petab
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A_obs", "time": decay["t"],
+                         "measurement": decay["y"], "noiseParameters": 0.2})
+    obs = pd.DataFrame({"observableId": ["A_obs"], "observableFormula": ["A"],
+                        "observableTransformation": [transform],
+                        "noiseDistribution": [noise]})
+    problem = ms.to_petab(decay["folder"] / "decay.ant", data, observables=obs,
+                          parameters=["k", "A0"])
+    obj = ms.PetabObjective(problem)
+    x = obj.x_nominal + 0.05
+    par = problem.parameter_df.copy()
+    par.loc[obj.x_ids, "nominalValue"] = [obj.parameter_values(x)[i] for i in obj.x_ids]
+    sim = obj.simulation_df(x).drop(columns=["preequilibrationConditionId"])
+    llh = petab.calculate_llh(problem.measurement_df, sim, problem.observable_df, par)
+    np.testing.assert_allclose(obj(x), -llh, rtol=1e-10)
