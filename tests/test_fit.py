@@ -306,3 +306,14 @@ def test_noise_models_agree_with_petab(decay, transform: str, noise: str) -> Non
     sim = obj.simulation_df(x).drop(columns=["preequilibrationConditionId"])
     llh = petab.calculate_llh(problem.measurement_df, sim, problem.observable_df, par)
     np.testing.assert_allclose(obj(x), -llh, rtol=1e-10)
+
+
+def test_fit_with_a_screening_stage(decay) -> None:
+    import mtor_sim as ms
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    res = ms.fit(yaml, n_starts=2, seed=0, screen=20)
+    assert res.best_objective == pytest.approx(decay["fit"].best_objective, abs=1e-4)
+    assert res.metadata["screen"] == 20
+    with pytest.raises(ValueError, match="screen"):
+        ms.fit(yaml, n_starts=3, screen=2)

@@ -289,7 +289,7 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
         observables: pd.DataFrame | dict[str, str] | None = None,
         parameters: Sequence[str] | dict[str, tuple[float, float]] | pd.DataFrame | None = None,
         rtol: float = 1e-12, atol: float = 1e-14, x0: Sequence[Sequence[float]] | None = None,
-        progress: bool = False) -> FitResult:
+        screen: int | None = None, progress: bool = False) -> FitResult:
     """Maximum-likelihood estimation of a PEtab problem by multi-start optimisation.
 
     Parameters
@@ -316,6 +316,9 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
         ODE tolerances of the objective.
     x0 : sequence of sequences, optional
         Start points (PEtab scale) used before random ones.
+    screen : int, optional
+        Draw this many uniform points, evaluate the objective at each (on the backend) and
+        start from the ``n_starts`` best: a cheap global stage before the local searches.
     progress : bool
         pyPESTO's progress bar.
 
@@ -338,6 +341,11 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
         raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
     obj = objective_from(problem, measurements=measurements, observables=observables,
                          parameters=parameters, rtol=rtol, atol=atol)
+    if screen:
+        if isinstance(screen, bool) or not isinstance(screen, int) or screen < n_starts:
+            raise ValueError(f"`screen` must be an integer >= n_starts, got {screen!r}")
+        x0 = list(_screened_points(obj, n_starts, screen, seed, backend, n_workers)) + list(
+            x0 if x0 is not None else [])
     guesses, redrawn = _start_points(obj, n_starts, seed, x0)
     pproblem = pypesto_problem(obj, x_guesses=guesses)
     t0 = time.perf_counter()
@@ -382,7 +390,7 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
             "max_iter": max_iter, "max_time": max_time, "backend": backend,
             "n_workers": None if backend == "serial" else n_workers,
             "rtol": obj.rtol, "atol": obj.atol, "fd_step": obj.fd_step, "seconds": seconds,
-            "redrawn_start_points": redrawn,
+            "redrawn_start_points": redrawn, "screen": screen,
             "x_ids": obj.x_ids, "x_scales": obj.x_scales,
             "n_measurements": int(len(obj.y)), "n_conditions": len(obj.conditions),
             "nominal_objective": _nominal(obj)}
@@ -396,6 +404,16 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
 
 #: Draws per start for a start point whose objective is finite (as pyPESTO's ``check_fval``).
 MAX_DRAWS = 50
+
+
+def _screened_points(obj: PetabObjective, n_starts: int, screen: int, seed: int | None,
+                     backend: str, n_workers: int | None) -> np.ndarray:
+    """The ``n_starts`` best of ``screen`` uniform draws (PEtab scale) by objective value."""
+    rng = np.random.default_rng(seed)
+    cands = rng.uniform(obj.lb, obj.ub, size=(screen, len(obj.x_ids)))
+    fvals = np.asarray(map_tasks(obj, list(cands), backend=backend, n_workers=n_workers))
+    order = np.argsort(np.where(np.isfinite(fvals), fvals, np.inf), kind="stable")
+    return cands[order[:n_starts]]
 
 
 def _start_points(obj: PetabObjective, n_starts: int, seed: int | None,
@@ -449,11 +467,14 @@ def objective_from(problem: Any, *, measurements: Any = None, observables: Any =
 
 
 # ------------------------------------------------------------- a generic parallel map
-def _call_pickled(fn_bytes: bytes, item: Any) -> Any:
+def _call_pickled(fn_bytes: bytes, chunk: list[Any]) -> list[Any]:
+    """``fn`` on each item of a chunk; ``fn`` is unpickled once per chunk (a model's
+    objective compiles its simulator on first use)."""
     import pickle
 
     # the function was pickled by this process a moment ago (trusted; not untrusted data)
-    return pickle.loads(fn_bytes)(item)  # noqa: S301
+    fn = pickle.loads(fn_bytes)  # noqa: S301
+    return [fn(item) for item in chunk]
 
 
 def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
@@ -480,8 +501,10 @@ def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
 
         ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
         call = functools.partial(_call_pickled, cloudpickle.dumps(fn))
+        size = max(1, math.ceil(len(items) / (4 * workers)))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return list(pool.map(call, items, chunksize=max(1, len(items) // (4 * workers))))
+            return [r for part in pool.map(call, chunks) for r in part]
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
