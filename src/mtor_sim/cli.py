@@ -316,7 +316,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
           file=sys.stderr)
     res = fit(args.problem, n_starts=args.starts, seed=args.seed, backend=args.backend,
               n_workers=args.workers, scheduler=args.scheduler, optimizer=args.optimizer,
-              max_iter=args.max_iter, max_time=args.max_time, progress=not args.quiet)
+              max_iter=args.max_iter, max_time=args.max_time, screen=args.screen,
+              progress=not args.quiet)
     res.to_file(out / "starts.csv")
     res.to_file(out / "fit.json")
     res.best_parameters.to_frame().to_csv(out / "best_parameters.csv")
@@ -600,6 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=["fides", "lbfgsb"], default="fides")
     p.add_argument("--max-iter", type=int, default=1000, help="iterations per start")
     p.add_argument("--max-time", type=float, help="seconds per start (fides)")
+    p.add_argument("--screen", type=int, metavar="N",
+                   help="start from the best STARTS of N uniform draws (a global stage)")
     p.set_defaults(func=cmd_fit)
 
     for name, helptext, out in (
