@@ -17,11 +17,23 @@ from typing import TYPE_CHECKING, Any
 # libraries load only when a verb needs them); the errors and catalogues are light and
 # load at once.
 from ._catalogue import DRUGS, GENOTYPES, NODE_ALIASES, TARGET_SITES, Drug, Genotype
-from ._errors import ModelFileError, MtorSimError, SolverError, StoreError, UnknownNameError
+from ._errors import (
+    ModelFileError,
+    MtorSimError,
+    PetabError,
+    SolverError,
+    StoreError,
+    UnknownNameError,
+)
 
 _LAZY = {
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
     "._engine": ("simulate", "steady_state"),
+    "._fit_objective": ("PetabObjective",),
+    "._fit_optimize": ("FitResult", "fit"),
+    "._fit_profile": ("Profile", "profile"),
+    "._fit_sample": ("Ensemble", "sample"),
+    "._fit_petab": ("to_petab",),
     "._model": ("Model", "bundled_model_path", "load_model"),
     "._omex": ("to_omex",),
     "._results": ("SteadyState", "TimeCourse"),
@@ -56,6 +68,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._catalogue import REGIMENS
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
+    from ._fit_objective import PetabObjective
+    from ._fit_optimize import FitResult, fit
+    from ._fit_petab import to_petab
+    from ._fit_profile import Profile, profile
+    from ._fit_sample import Ensemble, sample
     from ._model import Model, bundled_model_path, load_model
     from ._omex import to_omex
     from ._results import SteadyState, TimeCourse
@@ -79,6 +96,8 @@ __all__ = [
     "DoseResponse",
     "Drug",
     "Exposure",
+    "Ensemble",
+    "FitResult",
     "Genotype",
     "KnockoutScreen",
     "Model",
@@ -86,6 +105,9 @@ __all__ = [
     "MtorSimError",
     "OralPK",
     "Schedule",
+    "PetabError",
+    "PetabObjective",
+    "Profile",
     "Sensitivity",
     "SolverError",
     "SteadyState",
@@ -98,14 +120,18 @@ __all__ = [
     "claims",
     "combination",
     "dose_response",
+    "fit",
     "iter_parts",
     "knockout_screen",
     "load_model",
+    "profile",
+    "sample",
     "sensitivity",
     "simulate",
     "steady_state",
     "sweep",
     "to_omex",
+    "to_petab",
     "trial",
     "trial_claims",
     "virtual_cohort",

@@ -12,6 +12,7 @@ __all__ = [
     "ModelFileError",
     "SolverError",
     "StoreError",
+    "PetabError",
     "check_name",
     "check_names",
     "check_real",
@@ -42,6 +43,9 @@ class SolverError(MtorSimError, RuntimeError):
 
 class StoreError(MtorSimError, ValueError):
     """A folder of streamed results is damaged, incomplete, or holds another run's results."""
+class PetabError(MtorSimError, ValueError):
+    """A PEtab problem is invalid (the message quotes the PEtab linter and names the file)
+    or uses a feature this package does not support."""
 
 
 def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:

@@ -414,6 +414,123 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return _report_failed(s.settings["n_failed"], s.settings["n_points"], "Sobol points")
 
 
+def _fit_out(args: argparse.Namespace) -> Path:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _figure(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote {path}")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from ._fit_optimize import fit
+
+    out = _fit_out(args)
+    print(f"fitting {args.problem}: {args.starts} starts ({args.optimizer}, {args.backend})",
+          file=sys.stderr)
+    res = fit(args.problem, n_starts=args.starts, seed=args.seed, backend=args.backend,
+              n_workers=args.workers, scheduler=args.scheduler, optimizer=args.optimizer,
+              max_iter=args.max_iter, max_time=args.max_time, screen=args.screen,
+              progress=not args.quiet)
+    res.to_file(out / "starts.csv")
+    res.to_file(out / "fit.json")
+    res.best_parameters.to_frame().to_csv(out / "best_parameters.csv")
+    print(f"wrote {out / 'starts.csv'}, {out / 'fit.json'}, {out / 'best_parameters.csv'}")
+    if res.status != "failed":
+        _figure(res.plot_waterfall(), out / "waterfall.png")
+        _figure(res.plot_fit(), out / "fit.png")
+    print(f"{res.status}: {res.message}", file=sys.stderr)
+    return 3 if res.status == "failed" else 0
+
+
+def _refit(args: argparse.Namespace):
+    """The fit a `profile` or `sample` command starts from: the best parameters of a
+    previous `mtor-sim fit` (its --fit folder), else a new fit."""
+    import json
+
+    import numpy as np
+
+    from ._fit_optimize import fit
+
+    x0 = None
+    if args.fit:
+        doc = json.loads((Path(args.fit) / "fit.json").read_text())
+        from ._fit_objective import scale
+
+        meta = doc["metadata"]
+        x0 = [[float(scale(doc["best_parameters"][p], s))
+               for p, s in zip(meta["x_ids"], meta["x_scales"], strict=True)]]
+    res = fit(args.problem, n_starts=args.starts, seed=args.seed, x0=x0,
+              backend=args.backend, n_workers=args.workers, scheduler=args.scheduler)
+    if not np.isfinite(res.best_objective):
+        raise _FitFailed(res.message)
+    return res
+
+
+class _FitFailed(Exception):
+    pass
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from ._fit_profile import profile
+
+    out = _fit_out(args)
+    try:
+        res = _refit(args)
+    except _FitFailed as exc:
+        print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
+        return 3
+    prof = profile(res, args.parameter or None, level=args.level, backend=args.backend,
+                   n_workers=args.workers, scheduler=args.scheduler,
+                   progress=not args.quiet)
+    prof.intervals.to_csv(out / "intervals.csv")
+    prof.table.to_csv(out / "profiles.csv", index=False)
+    print(f"wrote {out / 'intervals.csv'}, {out / 'profiles.csv'}")
+    _figure(prof.plot(), out / "profiles.png")
+    print(prof.intervals[["best", "lower", "upper", "verdict"]].to_string(), file=sys.stderr)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ._fit_sample import sample
+
+    out = _fit_out(args)
+    try:
+        res = _refit(args)
+    except _FitFailed as exc:
+        print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
+        return 3
+    ens = sample(res, args.n, seed=args.seed, out=out / "ensemble.parquet",
+                 progress=not args.quiet)
+    print(f"wrote {out / 'ensemble.parquet'} (+ .json)")
+    pred = ens.predict(n=min(len(ens), args.predict), backend=args.backend,
+                       n_workers=args.workers)
+    pred.to_csv(out / "prediction.csv", index=False)
+    print(f"wrote {out / 'prediction.csv'}")
+    _figure(ens.plot_band(pred), out / "band.png")
+    print(f"{ens.status}: {ens.message}", file=sys.stderr)
+    return 0
+
+
+def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
+    p.add_argument("problem", metavar="PROBLEM.yaml", help="PEtab problem (YAML file)")
+    p.add_argument("--seed", type=int, default=0, help="seed of start points and chains")
+    p.add_argument("--out", "-o", default=out, help=f"output folder (default {out})")
+    g = p.add_argument_group("execution")
+    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial",
+                   help="where starts or samples run: this process (default), a process "
+                   "pool, or Dask")
+    g.add_argument("--workers", type=int, help="worker processes (default: every core)")
+    g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
 def _report_failed(failed: int, total: int, what: str, extra: str = "") -> int:
     """Say how many results lack a verified steady state; exit status 3 if any do."""
     print(f"{total} {what}, {failed} not at a verified steady state{extra}", file=sys.stderr)
@@ -639,6 +756,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=argparse.SUPPRESS)
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
+
+    p = sub.add_parser("fit", help="estimate the parameters of a PEtab problem: multi-start "
+                       "optimisation (pyPESTO); tables and figures in --out")
+    _add_fit_common(p, "fit_out")
+    p.add_argument("--starts", type=int, default=20, help="number of starts (default 20)")
+    p.add_argument("--optimizer", choices=["fides", "lbfgsb"], default="fides",
+                   help="local optimiser of each start: fides (trust region, default) or "
+                   "scipy's L-BFGS-B")
+    p.add_argument("--max-iter", type=int, default=1000, help="iterations per start")
+    p.add_argument("--max-time", type=float, help="seconds per start (fides)")
+    p.add_argument("--screen", type=int, metavar="N",
+                   help="start from the best STARTS of N uniform draws (a global stage)")
+    p.set_defaults(func=cmd_fit)
+
+    for name, helptext, out in (
+            ("profile", "profile likelihoods and confidence intervals of a PEtab problem's "
+             "parameters", "profile_out"),
+            ("sample", "MCMC parameter ensemble of a PEtab problem and prediction bands",
+             "sample_out")):
+        p = sub.add_parser(name, help=helptext)
+        _add_fit_common(p, out)
+        p.add_argument("--fit", metavar="FOLDER",
+                       help="start from the best parameters of `mtor-sim fit --out FOLDER`")
+        p.add_argument("--starts", type=int, default=5,
+                       help="starts of the fit it begins with (default 5)")
+        if name == "profile":
+            p.add_argument("--parameter", "-p", action="append",
+                           help="parameter to profile (repeat; default every one)")
+            p.add_argument("--level", type=float, default=0.95, help="confidence level")
+            p.set_defaults(func=cmd_profile)
+        else:
+            p.add_argument("--n", type=int, default=10000, help="MCMC steps (default 10000)")
+            p.add_argument("--predict", type=int, default=200,
+                           help="ensemble members simulated for the bands (default 200)")
+            p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
                        "species, parameters (with defaults), genotypes, drugs, sites "

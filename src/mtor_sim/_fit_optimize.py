@@ -1,0 +1,521 @@
+"""Multi-start maximum-likelihood estimation of a PEtab problem with pyPESTO.
+
+The objective (`PetabObjective`) is wrapped as a ``pypesto`` objective that returns the
+negative log-likelihood, its finite-difference gradient and a Gauss-Newton Hessian; pyPESTO
+runs the starts (optimiser ``fides`` by default, or ``scipy`` L-BFGS-B) on the package's
+backends: serial, processes (``pypesto.engine.MultiProcessEngine``) or Dask.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import MtorSimError, PetabError, check_name
+from ._fit_objective import PetabObjective, unscale
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["FitResult", "fit", "OPTIMIZERS", "BACKENDS"]
+
+OPTIMIZERS = ("fides", "lbfgsb")
+#: A best start that stopped without a convergence flag (e.g. fides' trust region shrinking
+#: to round-off, common with finite-difference gradients) still counts as an optimum when a
+#: converged start ends within this of it (negative log-likelihood units; a 95% profile
+#: interval spans 1.92).
+CONFIRM_TOL = 0.01
+BACKENDS = ("serial", "processes", "dask")
+
+
+# ------------------------------------------------------------- the pyPESTO objective
+def _pypesto_objective(obj: PetabObjective) -> Any:
+    """``obj`` as a ``pypesto.objective.ObjectiveBase`` (fval, gradient, Hessian)."""
+    from pypesto.C import FVAL, GRAD, HESS, MODE_FUN
+    from pypesto.objective import ObjectiveBase
+
+    class _Objective(ObjectiveBase):
+        def __init__(self, petab_objective: PetabObjective) -> None:
+            super().__init__(x_names=petab_objective.x_ids)
+            self.petab_objective = petab_objective
+            self._cache: tuple[bytes, Any] | None = None
+
+        def check_sensi_orders(self, sensi_orders: tuple[int, ...], mode: str) -> bool:
+            return mode == MODE_FUN and max(sensi_orders, default=0) <= 2
+
+        def check_mode(self, mode: str) -> bool:
+            return mode == MODE_FUN
+
+        def call_unprocessed(self, x: np.ndarray, sensi_orders: tuple[int, ...], mode: str,
+                             return_dict: bool, **kwargs: Any) -> dict[str, Any]:
+            x = np.asarray(x, dtype=float)
+            if max(sensi_orders, default=0) == 0:
+                return {FVAL: self.petab_objective(x)}
+            key = x.tobytes()
+            if self._cache is None or self._cache[0] != key:
+                self._cache = (key, self.petab_objective.derivatives(x))
+            f, g, h = self._cache[1]
+            out: dict[str, Any] = {FVAL: f}
+            if 1 in sensi_orders:
+                out[GRAD] = g.copy()  # optimisers may write into what they get
+            if 2 in sensi_orders:
+                out[HESS] = h.copy()
+            return out
+
+    return _Objective(obj)
+
+
+def pypesto_problem(obj: PetabObjective, x_guesses: np.ndarray | None = None) -> Any:
+    """A ``pypesto.Problem`` over the estimated parameters, in their PEtab scale."""
+    import pypesto
+
+    return pypesto.Problem(_pypesto_objective(obj), lb=obj.lb, ub=obj.ub,
+                           x_names=obj.x_ids, x_scales=obj.x_scales,
+                           x_guesses=x_guesses, copy_objective=False)
+
+
+def _optimizer(name: str, max_iter: int, max_time: float | None) -> Any:
+    import pypesto.optimize as po
+
+    if name == "fides":
+        import fides
+
+        opts: dict[str, Any] = {fides.Options.MAXITER: max_iter}
+        if max_time is not None:
+            opts[fides.Options.MAXTIME] = max_time
+        return po.FidesOptimizer(options=opts, verbose=logging.ERROR)
+    opts = {"maxiter": max_iter, "ftol": 1e-12, "gtol": 1e-6}  # scipy stops at 2e-9 otherwise
+    return po.ScipyOptimizer(method="L-BFGS-B", options=opts)
+
+
+def _engine(backend: str, n_workers: int | None, scheduler: str | None) -> Any:
+    import os
+
+    import pypesto.engine as pe
+
+    if backend == "serial":
+        return pe.SingleCoreEngine()
+    workers = n_workers or os.cpu_count() or 1
+    if backend == "processes":
+        from ._backends import _can_fork
+
+        return pe.MultiProcessEngine(n_procs=workers,
+                                     method="fork" if _can_fork() else "spawn")
+    return _DaskEngine(workers, scheduler)
+
+
+class _DaskEngine:
+    """A pyPESTO engine that runs each task on Dask (a local cluster, or ``scheduler``)."""
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        self.workers, self.scheduler = workers, scheduler
+
+    def execute(self, tasks: list[Any], progress_bar: bool | None = None) -> list[Any]:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise MtorSimError("backend='dask' needs dask.distributed: "
+                               "pip install 'mtor_sim[dask]'") from None
+        cluster = None
+        if self.scheduler is None:
+            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                   processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(self.scheduler)
+        try:
+            futures = [client.submit(_execute_task, t, pure=False) for t in tasks]
+            return client.gather(futures)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _execute_task(task: Any) -> Any:
+    return task.execute()
+
+
+# -------------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class FitResult:
+    """The result of `fit`: every start, the best parameters, and how they were found.
+
+    Attributes
+    ----------
+    best_objective : float
+        Smallest negative log-likelihood found (PEtab's convention; pyPESTO's ``fval``).
+    best_parameters : pandas.Series
+        Estimated parameters of the best start, linear scale, by parameter id.
+    starts : pandas.DataFrame
+        One row per start, best first: ``start``, ``fval``, ``success``, ``exitflag``,
+        ``message``, ``n_fval``, ``n_grad``, ``seconds`` and the parameters in their PEtab
+        scale (one column per parameter).
+    success : bool
+        True when ``status == "ok"``: the best start ended at a converged optimum.
+    status : str
+        ``"ok"``, ``"not_converged"`` (the best start stopped at an iteration or time limit)
+        or ``"failed"`` (no start reached a finite objective).
+    message : str
+        What happened, in words.
+    metadata : dict
+        Problem, optimiser, seed, backend, tolerances, times (JSON-safe).
+    """
+
+    best_objective: float
+    best_parameters: pd.Series
+    starts: pd.DataFrame
+    success: bool
+    status: str
+    message: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    objective: PetabObjective | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def x_ids(self) -> list[str]:
+        return list(self.best_parameters.index)
+
+    @property
+    def best_x(self) -> np.ndarray:
+        """Best parameters in their PEtab scale (the optimiser's coordinates)."""
+        return self.starts.iloc[0][self.x_ids].to_numpy(float)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Every start (a copy of `starts`)."""
+        return self.starts.copy()
+
+    def simulation(self) -> pd.DataFrame:
+        """The measurement table with the best fit's ``simulation`` column."""
+        obj = self._objective()
+        sim = obj.simulation_df(self.best_x)
+        return sim.assign(measurement=obj.y)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the starts table (.csv, .parquet or .json by extension); the JSON file also
+        holds the best parameters and the metadata. Returns the path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fmt = target.suffix.lstrip(".").lower()
+        if fmt == "csv":
+            self.starts.to_csv(target, index=False)
+        elif fmt == "parquet":
+            self.starts.to_parquet(target, index=False)
+        elif fmt == "json":
+            doc = {"best_objective": self.best_objective,
+                   "best_parameters": {k: float(v) for k, v in self.best_parameters.items()},
+                   "status": self.status, "message": self.message, "metadata": self.metadata,
+                   "starts": json.loads(self.starts.to_json(orient="records"))}
+            target.write_text(json.dumps(doc, indent=2, default=_json_default))
+        else:
+            raise ValueError(f"unsupported file type {target.suffix!r}; use .csv, .parquet "
+                             "or .json")
+        return target
+
+    def plot_waterfall(self, *, ax: Any = None) -> Figure:
+        """Final objective of every start, sorted (a waterfall plot)."""
+        from ._fit_plot import plot_waterfall
+
+        return plot_waterfall(self, ax=ax)
+
+    def plot_fit(self) -> Figure:
+        """Data and best-fit simulation against time, one panel per observable, one colour
+        per condition."""
+        from ._fit_plot import plot_fit
+
+        return plot_fit(self)
+
+    def _objective(self) -> PetabObjective:
+        if self.objective is None:
+            raise MtorSimError("this result has no objective attached (it was read from a "
+                               "file); fit again to simulate")
+        return self.objective
+
+    def __repr__(self) -> str:
+        ok = int(self.starts["success"].sum())
+        return (f"<FitResult {self.status}: best objective {self.best_objective:.6g}, "
+                f"{ok}/{len(self.starts)} starts converged>")
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return str(v)
+
+
+#: Largest norm of the projected gradient at which an L-BFGS-B start counts as converged
+#: (forward-difference gradients are accurate to ~1e-4 here). L-BFGS-B reports convergence
+#: when its line search stalls, e.g. next to parameters where the model cannot be simulated.
+GRAD_TOL = 1e-2
+
+
+def _converged(optimizer: str, exitflag: Any, fval: float, x: np.ndarray | None = None,
+               grad: np.ndarray | None = None, lb: np.ndarray | None = None,
+               ub: np.ndarray | None = None) -> bool:
+    if not math.isfinite(fval):
+        return False
+    try:
+        flag = int(exitflag)
+    except (TypeError, ValueError):
+        return False
+    if optimizer == "fides":  # 1 ftol, 2 xtol, 3 gtol
+        return flag > 0
+    if flag != 0:
+        return False
+    if grad is None or x is None or lb is None or ub is None:
+        return True
+    g = np.asarray(grad, dtype=float).copy()
+    g[(x <= lb + 1e-9) & (g > 0)] = 0.0  # at a bound, pushing outwards is fine
+    g[(x >= ub - 1e-9) & (g < 0)] = 0.0
+    return bool(np.all(np.isfinite(g)) and np.linalg.norm(g) <= GRAD_TOL)
+
+
+# ---------------------------------------------------------------------------- verb
+def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
+        backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
+        optimizer: str = "fides", max_iter: int = 1000, max_time: float | None = None,
+        measurements: pd.DataFrame | str | Path | None = None,
+        observables: pd.DataFrame | dict[str, str] | None = None,
+        parameters: Sequence[str] | dict[str, tuple[float, float]] | pd.DataFrame | None = None,
+        rtol: float = 1e-12, atol: float = 1e-14, x0: Sequence[Sequence[float]] | None = None,
+        screen: int | None = None, progress: bool = False) -> FitResult:
+    """Maximum-likelihood estimation of a PEtab problem by multi-start optimisation.
+
+    Parameters
+    ----------
+    problem : str, pathlib.Path, petab.v1.Problem, PetabObjective or Model
+        A PEtab problem (its YAML file or loaded), or a model (`Model`, or an SBML/Antimony
+        path) together with ``measurements``: then `to_petab` builds the problem.
+    n_starts : int
+        Number of starts, drawn uniformly in the bounds (PEtab scale).
+    seed : int or None
+        Seed of the start points.
+    backend : {"serial", "processes", "dask"}
+        Where the starts run; ``n_workers`` processes, or a Dask ``scheduler`` address.
+    optimizer : {"fides", "lbfgsb"}
+        fides (trust region with the Gauss-Newton Hessian) or scipy's L-BFGS-B.
+    max_iter : int
+        Iterations per start.
+    max_time : float or None, s
+        Wall-time cap per start (fides only).
+    measurements, observables, parameters
+        With a model: the measurement table in PEtab columns, observable formulas and the
+        parameters to estimate (see `to_petab`).
+    rtol, atol : float
+        ODE tolerances of the objective.
+    x0 : sequence of sequences, optional
+        Start points (PEtab scale) used before random ones.
+    screen : int, optional
+        Draw this many uniform points, evaluate the objective at each (on the backend) and
+        start from the ``n_starts`` best: a cheap global stage before the local searches.
+    progress : bool
+        pyPESTO's progress bar.
+
+    Returns
+    -------
+    FitResult
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> res = ms.fit("Boehm_JProteomeRes2014.yaml", n_starts=20, seed=0)  # doctest: +SKIP
+    >>> res.best_objective                                                 # doctest: +SKIP
+    138.2219...
+    """
+    import pypesto.optimize as po
+
+    check_name(backend, BACKENDS, kind="backend")
+    check_name(optimizer, OPTIMIZERS, kind="optimizer")
+    if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
+        raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
+    obj = objective_from(problem, measurements=measurements, observables=observables,
+                         parameters=parameters, rtol=rtol, atol=atol)
+    if screen:
+        if isinstance(screen, bool) or not isinstance(screen, int) or screen < n_starts:
+            raise ValueError(f"`screen` must be an integer >= n_starts, got {screen!r}")
+        x0 = list(_screened_points(obj, n_starts, screen, seed, backend, n_workers)) + list(
+            x0 if x0 is not None else [])
+    guesses, redrawn = _start_points(obj, n_starts, seed, x0)
+    pproblem = pypesto_problem(obj, x_guesses=guesses)
+    t0 = time.perf_counter()
+    result = po.minimize(pproblem, optimizer=_optimizer(optimizer, max_iter, max_time),
+                         n_starts=n_starts, engine=_engine(backend, n_workers, scheduler),
+                         progress_bar=progress,
+                         options=po.OptimizeOptions(allow_failed_starts=True))
+    seconds = time.perf_counter() - t0
+    rows = []
+    for r in result.optimize_result.list:
+        x = np.asarray(r.x if r.x is not None else np.full(len(obj.x_ids), np.nan), float)
+        fval = float(r.fval) if r.fval is not None and np.isfinite(r.fval) else math.inf
+        rows.append({"start": int(str(r.id)), "fval": fval,
+                     "success": _converged(optimizer, r.exitflag, fval, x, r.grad, obj.lb,
+                                           obj.ub),
+                     "exitflag": r.exitflag if r.exitflag is None else int(r.exitflag),
+                     "message": str(r.message), "n_fval": int(r.n_fval or 0),
+                     "n_grad": int(r.n_grad or 0), "seconds": float(r.time or 0.0),
+                     **dict(zip(obj.x_ids, x, strict=True))})
+    starts = pd.DataFrame(rows).sort_values(["fval", "start"], kind="stable")
+    starts = starts.reset_index(drop=True)
+    best = starts.iloc[0]
+    best_x = best[obj.x_ids].to_numpy(float)
+    best_par = pd.Series([float(unscale(v, s)) for v, s in zip(best_x, obj.x_scales,
+                                                                strict=True)],
+                         index=pd.Index(obj.x_ids, name="parameterId"), name="value")
+    finite = np.isfinite(starts["fval"]).sum()
+    if not finite:
+        status, message = "failed", (f"no start of {n_starts} reached a finite objective; "
+                                     "check the bounds and the model's simulations")
+    elif bool(best["success"]) or bool(
+            (starts["success"] & (starts["fval"] <= best["fval"] + CONFIRM_TOL)).any()):
+        status, message = "ok", (f"best of {n_starts} starts: {best['fval']:.6g} "
+                                 f"({best['message']}; reached by "
+                                 f"{int((starts['fval'] <= best['fval'] + CONFIRM_TOL).sum())}"
+                                 f" start(s) within {CONFIRM_TOL})")
+    else:
+        status, message = "not_converged", (
+            f"the best start stopped before convergence ({best['message']}); "
+            "try more iterations (`max_iter`) or more starts")
+    meta = {"source": obj.source, "n_starts": n_starts, "seed": seed, "optimizer": optimizer,
+            "max_iter": max_iter, "max_time": max_time, "backend": backend,
+            "n_workers": None if backend == "serial" else n_workers,
+            "rtol": obj.rtol, "atol": obj.atol, "fd_step": obj.fd_step, "seconds": seconds,
+            "redrawn_start_points": redrawn, "screen": screen,
+            "x_ids": obj.x_ids, "x_scales": obj.x_scales,
+            "n_measurements": int(len(obj.y)), "n_conditions": len(obj.conditions),
+            "nominal_objective": _nominal(obj)}
+    from . import __version__
+
+    meta["package_version"] = __version__
+    return FitResult(best_objective=float(best["fval"]), best_parameters=best_par,
+                     starts=starts, success=status == "ok", status=status, message=message,
+                     metadata=meta, objective=obj)
+
+
+#: Draws per start for a start point whose objective is finite (as pyPESTO's ``check_fval``).
+MAX_DRAWS = 50
+
+
+def _screened_points(obj: PetabObjective, n_starts: int, screen: int, seed: int | None,
+                     backend: str, n_workers: int | None) -> np.ndarray:
+    """The ``n_starts`` best of ``screen`` uniform draws (PEtab scale) by objective value."""
+    rng = np.random.default_rng(seed)
+    cands = rng.uniform(obj.lb, obj.ub, size=(screen, len(obj.x_ids)))
+    fvals = np.asarray(map_tasks(obj, list(cands), backend=backend, n_workers=n_workers))
+    order = np.argsort(np.where(np.isfinite(fvals), fvals, np.inf), kind="stable")
+    return cands[order[:n_starts]]
+
+
+def _start_points(obj: PetabObjective, n_starts: int, seed: int | None,
+                  x0: Sequence[Sequence[float]] | None) -> tuple[np.ndarray, int]:
+    """Start points uniform in the bounds (PEtab scale), redrawn where the model cannot be
+    simulated; returns them and the number of redraws."""
+    rng = np.random.default_rng(seed)
+    guesses = np.empty((n_starts, len(obj.x_ids)))
+    given = np.empty((0, len(obj.x_ids)))
+    if x0 is not None:
+        given = np.atleast_2d(np.asarray(x0, dtype=float))
+        if given.shape[1] != len(obj.x_ids):
+            raise ValueError(f"`x0` rows must have {len(obj.x_ids)} values")
+        given = given[:n_starts]
+        guesses[: len(given)] = given
+    redrawn = 0
+    for k in range(len(given), n_starts):
+        for _ in range(MAX_DRAWS):
+            guesses[k] = rng.uniform(obj.lb, obj.ub)
+            # the optimiser's first call asks for derivatives: they must exist too
+            if math.isfinite(obj(guesses[k])) and math.isfinite(obj.derivatives(guesses[k])[0]):
+                break
+            redrawn += 1
+    return guesses, redrawn
+
+
+def _nominal(obj: PetabObjective) -> float | None:
+    """Objective at the parameter table's nominal values (None if it cannot be simulated)."""
+    if not np.all(np.isfinite(obj.x_nominal)):
+        return None
+    v = obj(obj.x_nominal)
+    return float(v) if math.isfinite(v) else None
+
+
+def objective_from(problem: Any, *, measurements: Any = None, observables: Any = None,
+                   parameters: Any = None, rtol: float = 1e-12,
+                   atol: float = 1e-14) -> PetabObjective:
+    """A `PetabObjective` from a PEtab problem, or from a model plus a measurement table."""
+    if isinstance(problem, PetabObjective):
+        return problem
+    if measurements is not None:
+        from ._fit_petab import to_petab
+
+        problem = to_petab(problem, measurements, observables=observables,
+                           parameters=parameters)
+    elif isinstance(problem, str | Path) and Path(problem).suffix.lower() not in (
+            ".yaml", ".yml"):
+        raise PetabError(f"{str(problem)!r} is not a PEtab YAML file; to fit a model, pass "
+                         "`measurements=` (a table in PEtab columns) too")
+    return PetabObjective(problem, rtol=rtol, atol=atol)
+
+
+# ------------------------------------------------------------- a generic parallel map
+def _call_pickled(fn_bytes: bytes, chunk: list[Any]) -> list[Any]:
+    """``fn`` on each item of a chunk; ``fn`` is unpickled once per chunk (a model's
+    objective compiles its simulator on first use)."""
+    import pickle
+
+    # the function was pickled by this process a moment ago (trusted; not untrusted data)
+    fn = pickle.loads(fn_bytes)  # noqa: S301
+    return [fn(item) for item in chunk]
+
+
+def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
+              n_workers: int | None = None, scheduler: str | None = None) -> list[Any]:
+    """``[fn(item) for item in items]`` on the package's backends, in order.
+
+    (A small stand-in for the batch runner's backends, which map conditions onto chunks
+    and parts; this maps any picklable function.)
+    """
+    import os
+
+    check_name(backend, BACKENDS, kind="backend")
+    items = list(items)
+    if backend == "serial" or len(items) <= 1:
+        return [fn(i) for i in items]
+    workers = n_workers or os.cpu_count() or 1
+    if backend == "processes":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        import cloudpickle  # a pyPESTO dependency: lambdas and closures pickle too
+
+        from ._backends import _can_fork
+
+        ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+        call = functools.partial(_call_pickled, cloudpickle.dumps(fn))
+        size = max(1, math.ceil(len(items) / (4 * workers)))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return [r for part in pool.map(call, chunks) for r in part]
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise MtorSimError("backend='dask' needs dask.distributed: "
+                           "pip install 'mtor_sim[dask]'") from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None) if scheduler is None else None
+    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        return client.gather(client.map(fn, items, pure=False))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,181 @@
+"""Write a model, its observables and a measurement table as a PEtab (v1) problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import PetabError, check_name
+
+__all__ = ["to_petab"]
+
+#: Default bounds of an estimated kinetic parameter, as factors of its model value (an
+#: assumption of this package: two orders of magnitude either way, searched in log10).
+DEFAULT_FACTOR = 100.0
+#: Default bounds of an estimated noise standard deviation (log10 scale; an assumption).
+SIGMA_BOUNDS = (1e-3, 1e3)
+
+_MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "measurement", "time")
+
+
+def _sbml_of(model: Any) -> str:
+    from ._model import Model, load_model
+
+    if isinstance(model, Model):
+        return model.sbml
+    if isinstance(model, str | Path):
+        return load_model(model).sbml
+    raise TypeError(f"`model` must be a Model or a model file path, got {type(model).__name__}")
+
+
+def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
+             observables: pd.DataFrame | Mapping[str, str] | None = None,
+             parameters: Sequence[str] | Mapping[str, tuple[float, float]] | pd.DataFrame
+             | None = None,
+             conditions: pd.DataFrame | None = None,
+             out: str | Path | None = None, name: str = "problem") -> Any:
+    """A PEtab problem from a model, observables and a measurement table.
+
+    Parameters
+    ----------
+    model : Model, str or pathlib.Path
+        The model (`load_model` result, or an SBML/Antimony file).
+    measurements : pandas.DataFrame or path
+        Measurement table in PEtab columns: ``observableId``, ``measurement``, ``time``
+        (model time units) and optionally ``simulationConditionId`` (default ``"c0"``),
+        ``preequilibrationConditionId``, ``observableParameters``, ``noiseParameters``.
+    observables : pandas.DataFrame or dict, optional
+        Observable table in PEtab columns, or ``{observableId: formula}``. Default: each
+        measured ``observableId`` must be a model species; it is observed as
+        ``obs_<species>`` (PEtab forbids observable ids that shadow model ids).
+        Without a ``noiseFormula``, an observable's noise is ``noiseParameter1_<id>`` when
+        the measurements give ``noiseParameters``, else an estimated standard deviation
+        ``sd_<id>`` (log10 scale, bounds 1e-3 to 1e3, an assumption).
+    parameters : sequence of str, dict or pandas.DataFrame, optional
+        Model parameters to estimate: ids (bounds: model value / 100 to x 100, log10 scale,
+        an assumption), ``{id: (lower, upper)}`` (linear, log10 scale), or a full PEtab
+        parameter table. Default: every model parameter with a positive value that no
+        rule assigns.
+    conditions : pandas.DataFrame, optional
+        Condition table in PEtab columns (default: one empty condition per
+        ``simulationConditionId``).
+    out : str or pathlib.Path, optional
+        Folder to write the problem to: ``model.xml``, the four tables (``.tsv``) and
+        ``<name>.yaml``. ``petablint <name>.yaml`` accepts it.
+    name : str
+        Stem of the YAML file.
+
+    Returns
+    -------
+    petab.v1.Problem
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"observableId": ["A"] * 3, "time": [0, 1, 2],
+    ...                      "measurement": [1.0, 0.6, 0.37]})
+    >>> problem = ms.to_petab("decay.ant", data, parameters=["k"],
+    ...                       out="decay_petab")  # doctest: +SKIP
+    """
+    import libsbml
+    import petab.v1 as petab
+
+    sbml = _sbml_of(model)
+    doc = libsbml.readSBMLFromString(sbml)
+    sm = doc.getModel()
+    species = {s.getId() for s in sm.getListOfSpecies()}
+    rule_targets = {r.getVariable() for r in sm.getListOfRules()}
+    model_params = {p.getId(): p.getValue() for p in sm.getListOfParameters()}
+
+    if isinstance(measurements, str | Path):
+        measurements = pd.read_csv(measurements, sep="\t" if str(measurements).endswith(
+            ".tsv") else ",")
+    m = pd.DataFrame(measurements).copy()
+    if "simulationConditionId" not in m:
+        m["simulationConditionId"] = "c0"
+    missing = [c for c in _MEASUREMENT_COLUMNS if c not in m]
+    if missing:
+        raise PetabError(f"the measurement table lacks the PEtab column(s) {missing}; it "
+                         f"needs {list(_MEASUREMENT_COLUMNS)}")
+    obs_ids = list(dict.fromkeys(m["observableId"].astype(str)))
+
+    if observables is None:  # PEtab forbids an observable id that shadows a model id
+        for o in obs_ids:
+            check_name(o, sorted(species), kind="species (as default observable)")
+        observables = {f"obs_{o}": o for o in obs_ids}
+        m["observableId"] = "obs_" + m["observableId"].astype(str)
+    if isinstance(observables, Mapping):
+        obs = pd.DataFrame({"observableId": list(observables),
+                            "observableFormula": [str(v) for v in observables.values()]})
+    else:
+        obs = pd.DataFrame(observables).reset_index(
+            drop="observableId" in observables)
+    has_noise = "noiseParameters" in m and m["noiseParameters"].notna().any()
+    extra_params: list[dict[str, Any]] = []
+    if "noiseFormula" not in obs:
+        obs["noiseFormula"] = pd.Series([None] * len(obs), index=obs.index, dtype=object)
+    obs["noiseFormula"] = obs["noiseFormula"].astype(object)
+    for k, row in obs.iterrows():
+        if pd.isna(row["noiseFormula"]):
+            oid = row["observableId"]
+            if has_noise:
+                obs.loc[k, "noiseFormula"] = f"noiseParameter1_{oid}"
+            else:
+                obs.loc[k, "noiseFormula"] = f"sd_{oid}"
+                extra_params.append({"parameterId": f"sd_{oid}", "parameterScale": "log10",
+                                     "lowerBound": SIGMA_BOUNDS[0],
+                                     "upperBound": SIGMA_BOUNDS[1], "nominalValue": 1.0,
+                                     "estimate": 1})
+    for col, default in (("observableTransformation", "lin"), ("noiseDistribution", "normal")):
+        if col not in obs:
+            obs[col] = default
+
+    if isinstance(parameters, pd.DataFrame):
+        par = parameters.reset_index(drop="parameterId" in parameters)
+    else:
+        if parameters is None:
+            parameters = [p for p, v in model_params.items()
+                          if v > 0 and p not in rule_targets]
+        rows = []
+        items = (parameters.items() if isinstance(parameters, Mapping)
+                 else [(p, None) for p in parameters])
+        for pid, bounds in items:
+            check_name(pid, sorted(model_params), kind="model parameter")
+            value = float(model_params[pid])
+            if bounds is None:
+                if value <= 0:
+                    raise PetabError(f"parameter {pid!r} is {value}; give its bounds "
+                                     "explicitly: parameters={'%s': (low, high)}" % pid)
+                bounds = (value / DEFAULT_FACTOR, value * DEFAULT_FACTOR)
+            lo, hi = (float(b) for b in bounds)
+            nominal = value if lo <= value <= hi else float(np.sqrt(lo * hi))
+            rows.append({"parameterId": pid, "parameterScale": "log10", "lowerBound": lo,
+                         "upperBound": hi, "nominalValue": nominal, "estimate": 1})
+        par = pd.DataFrame(rows + extra_params)
+    if conditions is None:
+        cond = pd.DataFrame({"conditionId": list(dict.fromkeys(
+            m["simulationConditionId"].astype(str)))})
+    else:
+        cond = pd.DataFrame(conditions).reset_index(drop="conditionId" in conditions)
+
+    problem = petab.Problem(
+        model=petab.models.sbml_model.SbmlModel(sbml_model=sm, sbml_document=doc,
+                                                model_id=sm.getId() or name),
+        condition_df=petab.get_condition_df(cond),
+        measurement_df=petab.get_measurement_df(m),
+        parameter_df=petab.get_parameter_df(par),
+        observable_df=petab.get_observable_df(obs))
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        problem.to_files(model_file=folder / "model.xml",
+                         condition_file=folder / "conditions.tsv",
+                         measurement_file=folder / "measurements.tsv",
+                         parameter_file=folder / "parameters.tsv",
+                         observable_file=folder / "observables.tsv",
+                         yaml_file=folder / f"{name}.yaml", relative_paths=True,
+                         prefix_path=None)
+    return problem

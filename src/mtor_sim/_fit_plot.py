@@ -1,0 +1,165 @@
+"""Figures of fits, profiles and ensembles (from result objects only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_waterfall", "plot_fit", "plot_profiles", "plot_band"]
+
+
+def _axes(ax: Any = None, **kw: Any) -> tuple[Any, Any]:
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(**kw)
+    return fig, ax
+
+
+def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
+    """Sorted final objective of every start; the best value is marked, converged starts
+    filled, others hollow."""
+    fig, ax = _axes(ax, figsize=(5.5, 3.8))
+    df = fit.starts
+    fval = df["fval"].to_numpy(float)
+    finite = np.isfinite(fval)
+    rank = np.arange(1, len(df) + 1)
+    best = fval[finite].min() if finite.any() else 0.0
+    ok = df["success"].to_numpy(bool) & finite
+    y = fval - best + 1.0  # log scale over many decades, the best start at 1
+    ax.plot(rank[finite], y[finite], color="0.6", lw=0.8, zorder=1)
+    ax.scatter(rank[ok], y[ok], color="C0", s=22, label="converged", zorder=2)
+    ax.scatter(rank[finite & ~ok], y[finite & ~ok], facecolor="white", edgecolor="C3",
+               s=22, label="stopped early", zorder=2)
+    ax.axhline(1.0, color="C2", ls="--", lw=0.8, label=f"best: {best:.6g}")
+    nominal = fit.metadata.get("nominal_objective")
+    if nominal is not None and nominal - best + 1.0 > 0:
+        ax.axhline(nominal - best + 1.0, color="0.3", ls=":", lw=0.9,
+                   label=f"nominal parameters: {nominal:.6g}")
+    ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("start (sorted by final objective)")
+    ax.set_ylabel("objective - best + 1")
+    n_fail = int((~finite).sum())
+    ax.set_title(f"Waterfall: {len(df)} starts" + (f", {n_fail} failed" if n_fail else ""))
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fit(fit: Any) -> Any:
+    """Measurements (points) and best-fit simulation (lines) against time, one panel per
+    observable, one colour per condition."""
+    import matplotlib.pyplot as plt
+
+    obj = fit._objective()
+    sim = fit.simulation()
+    obs_ids = list(dict.fromkeys(sim["observableId"]))
+    n = len(obs_ids)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    conds = [f"{a}->{b}" if a else b for a, b in obj.conditions]
+    colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
+    sim = sim.assign(_cond=[f"{a}->{b}" if a else b for a, b in zip(
+        sim["preequilibrationConditionId"], sim["simulationConditionId"], strict=True)])
+    # the simulation on a fine time grid (the data's overrides of each pair's first point)
+    fine = obj.at_times(np.linspace(0.0, float(sim["time"].max()), 201))
+    fm = fine.measurements.assign(simulation=fine.simulate(fit.best_x)[0])
+    fm["_cond"] = [f"{a}->{b}" if a else b for a, b in zip(
+        fm["preequilibrationConditionId"], fm["simulationConditionId"], strict=True)]
+    for ax, oid in zip(axes.flat, obs_ids, strict=False):
+        part = sim[sim["observableId"] == oid]
+        for cond, g in part.groupby("_cond", sort=False):
+            ax.plot(g["time"], g["measurement"], "o", ms=3.5, color=colours[cond], alpha=0.8)
+            line = fm[(fm["observableId"] == oid) & (fm["_cond"] == cond)]
+            ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond],
+                    label=cond)
+        ax.set_title(oid, fontsize=10)
+        ax.set_xlabel("time (model units)")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if len(labels) > 1:
+        fig.legend(handles, labels, fontsize=7, frameon=False, loc="lower center",
+                   ncol=min(4, len(labels)), bbox_to_anchor=(0.5, 0.0))
+    fig.suptitle(f"Best fit (objective {fit.best_objective:.6g}): points data, lines "
+                 "simulation", fontsize=10)
+    bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
+    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+    return fig
+
+
+_VERDICT_COLOURS = {"identifiable": "C0", "practically non-identifiable": "C1", "flat": "C3"}
+
+
+def plot_profiles(prof: Any) -> Any:
+    """Likelihood ratio against parameter value (log axis for log-scaled parameters), one
+    panel per parameter; the confidence threshold dashed, the interval shaded, the colour
+    and title giving the verdict."""
+    import matplotlib.pyplot as plt
+
+    names = list(prof.intervals.index)
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
+    thr = prof.metadata["threshold_ratio"]
+    for ax, name in zip(axes.flat, names, strict=False):
+        iv = prof.intervals.loc[name]
+        part = prof.table[prof.table["parameter"] == name].sort_values("value")
+        colour = _VERDICT_COLOURS.get(iv["verdict"], "0.3")
+        ax.plot(part["value"], part["ratio"], "-o", ms=2.5, color=colour)
+        ax.axhline(thr, color="0.4", ls="--", lw=0.8)
+        lo = iv["lower"] if np.isfinite(iv["lower"]) else iv["bound_lower"]
+        hi = iv["upper"] if np.isfinite(iv["upper"]) else iv["bound_upper"]
+        if iv["verdict"] != "flat":
+            ax.axvspan(lo, hi, color=colour, alpha=0.12, lw=0)
+        ax.axvline(iv["best"], color="0.2", lw=0.7)
+        vals = part["value"].to_numpy(float)
+        if iv["scale"] in ("log", "log10") and vals.min() > 0 and vals.max() / vals.min() > 10:
+            ax.set_xscale("log")
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"{name}\n{iv['verdict']}", fontsize=9, color=colour)
+        ax.set_xlabel(f"{name} (linear value)", fontsize=8)
+        ax.set_ylabel("likelihood ratio", fontsize=8)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Profile likelihoods; dashed: {prof.level:.0%} confidence threshold",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
+def plot_band(pred: Any, *, data: Any = None) -> Any:
+    """Prediction bands of an ensemble: median line and the outer quantiles shaded, one
+    panel per observable, one colour per condition; measurements as points if given."""
+    import matplotlib.pyplot as plt
+
+    qcols = [c for c in pred.columns if c.startswith("q")]
+    lo, mid, hi = qcols[0], qcols[len(qcols) // 2], qcols[-1]
+    obs_ids = list(dict.fromkeys(pred["observableId"]))
+    cols = min(3, len(obs_ids))
+    rows = int(np.ceil(len(obs_ids) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    conds = list(dict.fromkeys(pred["condition"]))
+    colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
+    for ax, oid in zip(axes.flat, obs_ids, strict=False):
+        part = pred[pred["observableId"] == oid]
+        for cond, g in part.groupby("condition", sort=False):
+            ax.fill_between(g["time"], g[lo], g[hi], color=colours[cond], alpha=0.25, lw=0)
+            ax.plot(g["time"], g[mid], color=colours[cond], lw=1.2, label=cond)
+        if data is not None:
+            d = data[data["observableId"] == oid]
+            for cond, g in d.groupby("simulationConditionId", sort=False):
+                ax.plot(g["time"], g["measurement"], "o", ms=3.5, mfc="white",
+                        color=colours.get(cond, "k"))
+        ax.set_title(oid, fontsize=10)
+        ax.set_xlabel("time (model units)")
+    for ax in list(axes.flat)[len(obs_ids):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Ensemble prediction: median, {lo[1:]}-{hi[1:]} quantile band",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig

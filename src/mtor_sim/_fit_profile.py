@@ -1,0 +1,191 @@
+"""Profile likelihoods of a fit (pyPESTO), with confidence intervals and identifiability."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import check_name
+from ._fit_objective import unscale
+from ._fit_optimize import FitResult, _engine, _optimizer, pypesto_problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["Profile", "profile"]
+
+#: A profile whose likelihood ratio never falls below this over the whole bound range
+#: (objective change < 0.005) is called flat: the data do not inform the parameter.
+FLAT_RATIO = float(np.exp(-0.005))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Profile likelihoods of some parameters of a fit.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per profile point: ``parameter``, ``value`` (linear scale), ``scaled``
+        (PEtab scale), ``fval`` and ``ratio`` (likelihood ratio to the best fit).
+    intervals : pandas.DataFrame
+        One row per parameter: ``best`` (linear), ``lower`` and ``upper`` (the confidence
+        interval, linear scale; NaN where the profile reaches a bound first), ``verdict``
+        (``identifiable``, ``practically non-identifiable`` or ``flat``) and ``bound_lower``,
+        ``bound_upper`` (the parameter's bounds).
+    level : float
+        Confidence level of the intervals (e.g. 0.95).
+    success, status, message, metadata
+        As for every result: ``status`` is ``"ok"`` or ``"flat"`` (some profile is flat).
+    """
+
+    table: pd.DataFrame
+    intervals: pd.DataFrame
+    level: float
+    success: bool
+    status: str
+    message: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The intervals table (a copy)."""
+        return self.intervals.copy()
+
+    def plot(self) -> Figure:
+        """One panel per parameter: likelihood ratio against value, the confidence threshold
+        dashed, the panel titled with the verdict (identifiable or not)."""
+        from ._fit_plot import plot_profiles
+
+        return plot_profiles(self)
+
+    def __repr__(self) -> str:
+        counts = self.intervals["verdict"].value_counts().to_dict()
+        return f"<Profile {len(self.intervals)} parameters: {counts}>"
+
+
+def profile(fit: FitResult, parameters: Sequence[str] | str | None = None, *,
+            level: float = 0.95, backend: str = "serial", n_workers: int | None = None,
+            scheduler: str | None = None, optimizer: str = "fides", max_iter: int = 200,
+            whole_path: bool = False, progress: bool = False) -> Profile:
+    """Profile likelihoods from the best start of ``fit``.
+
+    Each parameter is stepped away from its optimum in both directions, the others
+    re-optimised at every step, until the likelihood ratio falls below the confidence
+    threshold (chi-squared, 1 degree of freedom) or the parameter's bound is reached.
+
+    Parameters
+    ----------
+    fit : FitResult
+        The result of `fit`.
+    parameters : str or sequence of str, optional
+        Parameter ids to profile (default: every estimated parameter).
+    level : float
+        Confidence level of the intervals, in (0, 1).
+    backend, n_workers, scheduler
+        Where the profiles run (one task per parameter).
+    optimizer : {"fides", "lbfgsb"}
+        Optimiser of each profile step.
+    max_iter : int
+        Iterations per profile step.
+    whole_path : bool
+        Continue to the bounds even past the threshold.
+    progress : bool
+        pyPESTO's progress bar.
+
+    Returns
+    -------
+    Profile
+
+    Warns
+    -----
+    UserWarning
+        For each parameter whose profile is flat (the objective does not change).
+
+    Examples
+    --------
+    >>> prof = ms.profile(res, ["k_phos"])  # doctest: +SKIP
+    >>> prof.intervals                       # doctest: +SKIP
+    """
+    import pypesto
+    import pypesto.profile as pp
+    from pypesto.result import OptimizerResult
+    from scipy.stats import chi2
+
+    obj = fit._objective()
+    if not 0 < level < 1:
+        raise ValueError(f"`level` must be in (0, 1), got {level!r}")
+    if parameters is None:
+        names = list(obj.x_ids)
+    else:
+        names = [parameters] if isinstance(parameters, str) else list(parameters)
+        for n in names:
+            check_name(n, obj.x_ids, kind="estimated parameter")
+    problem = pypesto_problem(obj)
+    result = pypesto.Result(problem)
+    x = fit.best_x
+    result.optimize_result.append(OptimizerResult(
+        id="best", x=x, fval=fit.best_objective, grad=None, hess=None, exitflag=1,
+        message="from FitResult"))
+    threshold = float(np.exp(-chi2.ppf(level, 1) / 2))  # likelihood ratio at the CI edge
+    # steps limited to a likelihood-ratio drop of 0.03, for enough points to see the shape
+    options = pp.ProfileOptions(ratio_min=min(threshold * 0.9, 0.145), delta_ratio_max=0.03,
+                                whole_path=whole_path, step_size_precheck_mode="off")
+    index = [obj.x_ids.index(n) for n in names]
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = pp.parameter_profile(
+            problem, result, _optimizer(optimizer, max_iter, None),
+            engine=_engine(backend, n_workers, scheduler), profile_index=index,
+            profile_options=options, progress_bar=progress)
+    seconds = time.perf_counter() - t0
+    rows, intervals = [], []
+    flat = []
+    for name, i in zip(names, index, strict=True):
+        pr = result.profile_result.list[0][i]
+        xs = np.asarray(pr.x_path)[i]
+        ratios = np.asarray(pr.ratio_path, dtype=float)
+        order = np.argsort(xs)
+        xs, ratios = xs[order], ratios[order]
+        fvals = np.asarray(pr.fval_path, dtype=float)[order]
+        s = obj.x_scales[i]
+        for xv, fv, rv in zip(xs, fvals, ratios, strict=True):
+            rows.append({"parameter": name, "value": float(unscale(xv, s)), "scaled": xv,
+                         "fval": fv, "ratio": rv})
+        ok = np.isfinite(ratios)
+        lo, hi = pp.calculate_approximate_ci(xs[ok], ratios[ok], threshold)
+        at_lb = bool(ratios[ok][0] >= threshold and np.isclose(xs[ok][0], obj.lb[i]))
+        at_ub = bool(ratios[ok][-1] >= threshold and np.isclose(xs[ok][-1], obj.ub[i]))
+        if ratios[ok].min() >= FLAT_RATIO:
+            verdict = "flat"
+            flat.append(name)
+        elif at_lb or at_ub:
+            verdict = "practically non-identifiable"
+        else:
+            verdict = "identifiable"
+        intervals.append({
+            "parameter": name, "best": float(fit.best_parameters[name]),
+            "lower": np.nan if at_lb else float(unscale(lo, s)),
+            "upper": np.nan if at_ub else float(unscale(hi, s)),
+            "verdict": verdict, "bound_lower": float(unscale(obj.lb[i], s)),
+            "bound_upper": float(unscale(obj.ub[i], s)), "scale": s,
+            "n_points": int(ok.sum())})
+    for name in flat:
+        warnings.warn(f"the profile of {name!r} is flat: the objective does not change over "
+                      "its bounds, so the data do not inform it (structurally "
+                      "non-identifiable, or it does not enter the model's outputs)",
+                      UserWarning, stacklevel=2)
+    status = "flat" if flat else "ok"
+    message = (f"{len(names)} profiles at {level:.0%} confidence"
+               + (f"; flat: {', '.join(flat)}" if flat else ""))
+    meta = {"level": level, "threshold_ratio": threshold, "optimizer": optimizer,
+            "backend": backend, "seconds": seconds, "fit": dict(fit.metadata)}
+    return Profile(table=pd.DataFrame(rows), intervals=pd.DataFrame(intervals).set_index(
+        "parameter"), level=level, success=True, status=status, message=message,
+        metadata=meta)

@@ -1,0 +1,305 @@
+"""Parameter ensembles of a fit: MCMC sampling (pyPESTO) and predictions with uncertainty."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import MtorSimError, check_name
+from ._fit_objective import PetabObjective, scale, unscale
+from ._fit_optimize import FitResult, map_tasks, pypesto_problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["Ensemble", "sample", "SAMPLERS"]
+
+SAMPLERS = ("parallel_tempering", "adaptive_metropolis", "emcee")
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Parameter samples from the posterior of a fit (uniform priors within the bounds).
+
+    Attributes
+    ----------
+    parameters : pandas.DataFrame
+        One row per member (after burn-in and thinning), one column per estimated
+        parameter, linear scale.
+    neglogpost : numpy.ndarray
+        Negative log-posterior of each member (the objective, for uniform priors).
+    diagnostics : dict
+        ``burn_in`` (Geweke test, samples), ``converged`` (the Geweke test found a
+        burn-in shorter than the chain), ``effective_sample_size``, ``n_samples``,
+        ``acceptance`` (share of accepted steps of the chain at temperature 1; None for
+        emcee).
+    success, status, message, metadata
+        As for every result: ``status`` is ``"ok"`` or ``"not_converged"``.
+    """
+
+    parameters: pd.DataFrame
+    neglogpost: np.ndarray
+    diagnostics: dict[str, Any]
+    success: bool
+    status: str
+    message: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    objective: PetabObjective | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Members as rows: parameters (linear) and ``neglogpost``."""
+        return self.parameters.assign(neglogpost=self.neglogpost)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the members (.parquet or .csv) and, beside them, ``<path>.json`` with the
+        diagnostics and metadata. Returns the table's path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fmt = target.suffix.lstrip(".").lower()
+        df = self.to_dataframe()
+        if fmt == "parquet":
+            df.to_parquet(target, index=False)
+        elif fmt == "csv":
+            df.to_csv(target, index=False)
+        else:
+            raise ValueError(f"unsupported file type {target.suffix!r}; use .parquet or .csv")
+        side = target.with_suffix(target.suffix + ".json")
+        side.write_text(json.dumps({"diagnostics": self.diagnostics, "status": self.status,
+                                    "message": self.message, "metadata": self.metadata},
+                                   indent=2, default=str))
+        return target
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, problem: Any = None) -> Ensemble:
+        """Read an ensemble written by `to_file`; give the PEtab ``problem`` (YAML path or
+        `PetabObjective`) to predict with it."""
+        target = Path(path)
+        df = (pd.read_parquet(target) if target.suffix.lower() == ".parquet"
+              else pd.read_csv(target))
+        side = json.loads(target.with_suffix(target.suffix + ".json").read_text())
+        obj = None
+        if problem is not None:
+            obj = problem if isinstance(problem, PetabObjective) else PetabObjective(problem)
+        return cls(parameters=df.drop(columns=["neglogpost"]),
+                   neglogpost=df["neglogpost"].to_numpy(float),
+                   diagnostics=side["diagnostics"], success=side["status"] == "ok",
+                   status=side["status"], message=side["message"],
+                   metadata=side["metadata"], objective=obj)
+
+    def scaled(self) -> np.ndarray:
+        """Members in the parameters' PEtab scale (rows), the optimiser's coordinates."""
+        obj = self._objective()
+        return np.column_stack([scale(self.parameters[p].to_numpy(float), s)
+                                for p, s in zip(obj.x_ids, obj.x_scales, strict=True)])
+
+    def predict(self, fn: Callable[[pd.Series], Any] | None = None, *,
+                times: Sequence[float] | None = None, n: int | None = None,
+                quantiles: Sequence[float] = (0.05, 0.5, 0.95), backend: str = "serial",
+                n_workers: int | None = None, seed: int | None = 0) -> pd.DataFrame:
+        """Quantiles of predictions over the ensemble.
+
+        Without ``fn``: every measured observable, in every condition, at ``times`` (model
+        time units; default 101 points from 0 to the last measurement), as a long table
+        ``observableId, condition, time, q0.05, q0.5, q0.95`` (see `plot_band`).
+        With ``fn``: ``fn(parameters)`` for each member (``parameters`` a Series, linear
+        scale; it may run any verb and return a number or a Series), and the quantiles of
+        its results, one row per quantile.
+
+        Parameters
+        ----------
+        fn : callable, optional
+            Prediction of one member (must pickle for ``backend="processes"``).
+        times : sequence of float, optional
+            Output times of the observables.
+        n : int, optional
+            Members used (a random subset, drawn with ``seed``; default all).
+        quantiles : sequence of float
+            Quantiles in [0, 1].
+        backend : {"serial", "processes", "dask"}
+            Where the members are simulated.
+        """
+        q = np.asarray(quantiles, dtype=float)
+        if q.ndim != 1 or not q.size or np.any((q < 0) | (q > 1)):
+            raise ValueError(f"`quantiles` must be numbers in [0, 1], got {quantiles!r}")
+        members = self.parameters
+        if n is not None and n < len(members):
+            rng = np.random.default_rng(seed)
+            members = members.iloc[np.sort(rng.choice(len(members), n, replace=False))]
+        if fn is not None:
+            out = map_tasks(fn, [row for _, row in members.iterrows()], backend=backend,
+                            n_workers=n_workers)
+            frame = pd.DataFrame([pd.Series(o) if not np.isscalar(o) else pd.Series(
+                {"value": o}) for o in out])
+            res = frame.quantile(q)
+            res.index = [f"q{v:g}" for v in q]
+            return res
+        obj = self._objective()
+        grid = (np.linspace(0.0, float(obj.measurements["time"].max()), 101)
+                if times is None else np.asarray(times, dtype=float))
+        pred = obj.at_times(grid)
+        xs = [np.array([scale(row[p], s) for p, s in zip(obj.x_ids, obj.x_scales,
+                                                         strict=True)])
+              for _, row in members.iterrows()]
+        sims = map_tasks(functools.partial(_simulate_h, pred), xs, backend=backend,
+                         n_workers=n_workers)
+        H = np.vstack([s for s in sims if s is not None])
+        if not len(H):
+            raise MtorSimError("no member of the ensemble could be simulated")
+        m = pred.measurements
+        table = pd.DataFrame({
+            "observableId": m["observableId"].to_numpy(),
+            "condition": [f"{a}->{b}" if a else b for a, b in zip(
+                m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)],
+            "time": m["time"].to_numpy(float)})
+        with np.errstate(invalid="ignore"):
+            qs = np.nanquantile(H, q, axis=0)
+        for k, v in enumerate(q):
+            table[f"q{v:g}"] = qs[k]
+        table.attrs["n_members"] = int(len(H))
+        table.attrs["n_failed"] = int(len(sims) - len(H))
+        return table
+
+    def plot_band(self, prediction: pd.DataFrame | None = None, *,
+                  data: bool = True) -> Figure:
+        """Prediction band (from `predict`, computed here if not given) with the data."""
+        from ._fit_plot import plot_band
+
+        pred = self.predict() if prediction is None else prediction
+        d = self._objective().measurements.assign(measurement=self._objective().y) \
+            if data else None
+        return plot_band(pred, data=d)
+
+    def _objective(self) -> PetabObjective:
+        if self.objective is None:
+            raise MtorSimError("this ensemble has no problem attached; read it with "
+                               "Ensemble.from_file(path, problem=...) to predict")
+        return self.objective
+
+    def __repr__(self) -> str:
+        return (f"<Ensemble {self.status}: {len(self)} members, ESS "
+                f"{self.diagnostics.get('effective_sample_size', float('nan')):.0f}>")
+
+
+def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
+    try:
+        return obj.simulate(x)[0]
+    except MtorSimError:
+        return None
+
+
+def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_tempering",
+           n_chains: int = 3, seed: int | None = 0, thin: int | None = None,
+           out: str | Path | None = None, progress: bool = False) -> Ensemble:
+    """Sample the posterior of a fit's parameters by MCMC (pyPESTO), from its best start.
+
+    The posterior is the likelihood with uniform priors inside the bounds, in the
+    parameters' PEtab scale. Burn-in is found by the Geweke test; the effective sample
+    size says how many independent samples the chain is worth.
+
+    Parameters
+    ----------
+    fit : FitResult
+        The result of `fit`.
+    n : int
+        MCMC steps (each one objective evaluation per chain).
+    sampler : {"parallel_tempering", "adaptive_metropolis", "emcee"}
+        Adaptive parallel tempering (``n_chains`` temperatures), one adaptive Metropolis
+        chain, or emcee's affine-invariant ensemble (2 x parameters + 2 walkers; ``n``
+        steps of every walker).
+    seed : int or None
+        Seed of the chain (numpy's global generator, which pyPESTO uses).
+    thin : int, optional
+        Keep every ``thin``-th sample after burn-in (default: about 1000 members).
+    out : str or pathlib.Path, optional
+        Write the ensemble there (.parquet or .csv, plus a .json sidecar).
+
+    Returns
+    -------
+    Ensemble
+
+    Examples
+    --------
+    >>> ens = ms.sample(res, n=5000, out="ensemble.parquet")  # doctest: +SKIP
+    >>> band = ens.predict()                                  # doctest: +SKIP
+    """
+    import pypesto
+    import pypesto.sample as ps
+    from pypesto.result import OptimizerResult
+
+    check_name(sampler, SAMPLERS, kind="sampler")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
+        raise ValueError(f"`n` must be an integer >= 10, got {n!r}")
+    obj = fit._objective()
+    problem = pypesto_problem(obj)
+    result = pypesto.Result(problem)
+    result.optimize_result.append(OptimizerResult(
+        id="best", x=fit.best_x, fval=fit.best_objective, exitflag=1))
+    quiet = logging.getLogger("pypesto")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # pyPESTO logs its set-up and diagnostics at INFO
+    show = {"show_progress": bool(progress)}
+    if sampler == "parallel_tempering":
+        smp = ps.AdaptiveParallelTemperingSampler(
+            internal_sampler=ps.AdaptiveMetropolisSampler(options=show), n_chains=n_chains,
+            options=show)
+    elif sampler == "emcee":
+        smp = ps.EmceeSampler(nwalkers=max(2 * len(obj.x_ids) + 2, 2 * n_chains))
+    else:
+        smp = ps.AdaptiveMetropolisSampler(options=show)
+    state = np.random.get_state()  # noqa: NPY002 - pyPESTO samples with numpy's global RNG
+    if seed is not None:
+        np.random.seed(seed)  # noqa: NPY002
+    t0 = time.perf_counter()
+    try:
+        result = ps.sample(problem, n_samples=n, sampler=smp, x0=fit.best_x, result=result)
+        seconds = time.perf_counter() - t0
+        burn_in = int(ps.geweke_test(result))
+        ess = ps.effective_sample_size(result)
+    finally:
+        quiet.setLevel(level)
+        if seed is not None:
+            np.random.set_state(state)  # noqa: NPY002
+    sr = result.sample_result
+    trace = np.asarray(sr.trace_x)[0]
+    post = np.asarray(sr.trace_neglogpost)[0]
+    # share of steps that moved (not defined for emcee, whose trace interleaves walkers)
+    accepted = None if sampler == "emcee" else float(
+        np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
+    kept = trace[burn_in:]
+    kept_post = post[burn_in:]
+    step = thin or max(1, len(kept) // 1000)
+    kept, kept_post = kept[::step], kept_post[::step]
+    converged = burn_in < len(trace) - 1
+    params = pd.DataFrame({p: unscale(kept[:, j], s) for j, (p, s) in
+                           enumerate(zip(obj.x_ids, obj.x_scales, strict=True))})
+    diag = {"burn_in": burn_in, "converged": bool(converged),
+            "effective_sample_size": None if ess is None else float(ess),
+            "n_samples": int(len(trace)), "thin": int(step), "acceptance": accepted,
+            "seconds": seconds}
+    if converged:
+        status, message = "ok", (f"{len(params)} members after a burn-in of {burn_in} "
+                                 f"(Geweke); effective sample size {float(ess or 0):.0f}")
+    else:
+        status, message = "not_converged", (
+            "the Geweke test found no burn-in within the chain: it has not converged; "
+            "sample longer (`n`)")
+    meta = {"sampler": sampler, "n": n, "n_chains": n_chains, "seed": seed,
+            "fit": dict(fit.metadata)}
+    ens = Ensemble(parameters=params, neglogpost=kept_post, diagnostics=diag,
+                   success=status == "ok", status=status, message=message, metadata=meta,
+                   objective=obj)
+    if out is not None:
+        ens.to_file(out)
+    return ens

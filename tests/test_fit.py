@@ -1,0 +1,319 @@
+"""Fitting: PEtab objective against reference values, optimisation, profiles, sampling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("petab")
+pytest.importorskip("pypesto")
+
+PETAB = Path(__file__).parent / "data" / "petab"
+
+
+@pytest.mark.parametrize(("name", "reference"), [
+    ("Boehm_JProteomeRes2014", 138.221998),
+    ("Fujita_SciSignal2010", -53.083767),
+])
+def test_objective_at_nominal_equals_reference(name: str, reference: float) -> None:
+    """Reference negative log-likelihoods at the published parameters (issue 14: AMICI and
+    an independent libroadrunner + petab computation agree to 3e-7)."""
+    from mtor_sim._fit_objective import PetabObjective
+
+    obj = PetabObjective(PETAB / name / f"{name}.yaml")
+    np.testing.assert_allclose(obj(obj.x_nominal), reference, rtol=1e-6)
+
+
+def test_objective_agrees_with_petab_likelihood() -> None:
+    """The vectorised likelihood equals petab's own from the simulation table."""
+    import petab.v1 as petab
+
+    from mtor_sim._fit_objective import PetabObjective
+
+    name = "Fujita_SciSignal2010"
+    obj = PetabObjective(PETAB / name / f"{name}.yaml")
+    x = obj.x_nominal + 0.1
+    p = obj.problem
+    sim = obj.simulation_df(x)
+    par = p.parameter_df.copy()
+    par.loc[obj.x_ids, "nominalValue"] = [obj.parameter_values(x)[i] for i in obj.x_ids]
+    llh = petab.calculate_llh(p.measurement_df, sim, p.observable_df, par)
+    np.testing.assert_allclose(obj(x), -llh, rtol=1e-10)
+
+
+# --------------------------------------------------------------- a problem with a known MLE
+DECAY = """
+model decay
+  compartment cell = 1;
+  species A in cell, B in cell;
+  J1: A -> ; k*A;
+  J2: B -> ; kb*B;
+  A0 = 2; k = 0.3; kb = 0.1;
+  A = A0; B = 1;
+end
+"""
+
+
+@pytest.fixture(scope="module")
+def decay(tmp_path_factory: pytest.TempPathFactory):
+    """One-species exponential decay observed on a log scale with log-normal noise:
+    log y = log A0 - k t + e, so the maximum-likelihood estimate is ordinary least squares
+    of log y on t, and sigma^2 = RSS / n. Species B (rate kb) is never observed."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    folder = tmp_path_factory.mktemp("decay")
+    (folder / "decay.ant").write_text(DECAY)
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.0, 10.0, 11)
+    y = 2.0 * np.exp(-0.3 * t) * np.exp(rng.normal(0.0, 0.1, t.size))
+    data = pd.DataFrame({"observableId": "A_obs", "time": t, "measurement": y})
+    obs = pd.DataFrame({"observableId": ["A_obs"], "observableFormula": ["A"],
+                        "observableTransformation": ["log"]})
+    problem = ms.to_petab(folder / "decay.ant", data, observables=obs,
+                          parameters={"k": (1e-3, 10.0), "A0": (1e-2, 100.0),
+                                      "kb": (1e-3, 10.0)},
+                          out=folder / "petab", name="decay")
+    fit = ms.fit(problem, n_starts=3, seed=0)
+    X = np.column_stack([np.ones_like(t), -t])
+    coef, rss, *_ = np.linalg.lstsq(X, np.log(y), rcond=None)
+    mle = {"A0": float(np.exp(coef[0])), "k": float(coef[1]),
+           "sd_A_obs": float(np.sqrt(rss[0] / t.size))}
+    return {"folder": folder, "fit": fit, "mle": mle, "t": t, "y": y, "rss": float(rss[0])}
+
+
+def test_fit_reaches_the_analytic_maximum_likelihood(decay) -> None:
+    fit = decay["fit"]
+    for name, value in decay["mle"].items():
+        np.testing.assert_allclose(fit.best_parameters[name], value, rtol=1e-4,
+                                   err_msg=name)
+    # the objective at the MLE: n/2 log(2 pi sigma^2) + n/2 + sum(log y) (log-normal)
+    t, y = decay["t"], decay["y"]
+    sigma2 = decay["rss"] / t.size
+    expected = 0.5 * t.size * np.log(2 * np.pi * sigma2) + 0.5 * t.size + np.log(y).sum()
+    np.testing.assert_allclose(fit.best_objective, expected, rtol=1e-7)
+
+
+def test_fit_result_protocol(decay, tmp_path: Path) -> None:
+    import json
+
+    fit = decay["fit"]
+    assert fit.status in ("ok", "not_converged")
+    assert len(fit.starts) == 3 and fit.starts["fval"].is_monotonic_increasing
+    assert set(fit.best_parameters.index) == {"k", "A0", "kb", "sd_A_obs"}
+    json.dumps(fit.metadata)
+    for ext in ("csv", "json", "parquet"):
+        assert fit.to_file(tmp_path / f"fit.{ext}").stat().st_size > 0
+    doc = json.loads((tmp_path / "fit.json").read_text())
+    assert doc["best_objective"] == pytest.approx(fit.best_objective)
+    with pytest.raises(ValueError, match="unsupported file type"):
+        fit.to_file(tmp_path / "fit.xlsx")
+    import matplotlib.pyplot as plt
+
+    plt.close(fit.plot_waterfall())
+    plt.close(fit.plot_fit())
+
+
+def test_fit_from_a_model_and_a_measurement_table(decay) -> None:
+    """The same problem, given as a model plus measurements (default observable: the
+    species; default noise: an estimated sd)."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A", "time": decay["t"], "measurement": decay["y"]})
+    fit = ms.fit(decay["folder"] / "decay.ant", measurements=data, parameters=["k", "A0"],
+                 n_starts=2, seed=1)
+    assert fit.best_parameters["k"] == pytest.approx(0.3, rel=0.1)
+
+
+def test_to_petab_output_passes_petablint(decay) -> None:
+    import subprocess
+    import sys
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    assert yaml.is_file()
+    run = subprocess.run([sys.executable, "-m", "petab.petablint", str(yaml)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_profiles_identifiable_and_flat(decay) -> None:
+    """k is identifiable, with the analytic profile-likelihood interval of a linear
+    regression slope; kb never reaches the data, so its profile is flat and warns."""
+    import mtor_sim as ms
+
+    fit = decay["fit"]
+    with pytest.warns(UserWarning, match="profile of 'kb' is flat"):
+        prof = ms.profile(fit, ["k", "kb"])
+    iv = prof.intervals
+    assert iv.loc["k", "verdict"] == "identifiable"
+    assert iv.loc["kb", "verdict"] == "flat"
+    assert prof.status == "flat"
+    # profile of the slope: n/2 log(RSS(k)/RSS) = chi2_95/2, RSS(k) = RSS + (k-k^)^2 Sxx
+    from scipy.stats import chi2
+
+    t = decay["t"]
+    n, rss = t.size, decay["rss"]
+    sxx = float(((t - t.mean()) ** 2).sum())
+    half = np.sqrt(rss * (np.exp(chi2.ppf(0.95, 1) / n) - 1) / sxx)
+    k = decay["mle"]["k"]
+    np.testing.assert_allclose([iv.loc["k", "lower"], iv.loc["k", "upper"]],
+                               [k - half, k + half], rtol=5e-3)
+    import matplotlib.pyplot as plt
+
+    plt.close(prof.plot())
+
+
+def test_sample_and_predict(decay, tmp_path: Path) -> None:
+    import mtor_sim as ms
+
+    ens = ms.sample(decay["fit"], n=1000, seed=0, out=tmp_path / "ens.parquet")
+    assert ens.diagnostics["effective_sample_size"] > 0
+    assert {"burn_in", "converged"} <= set(ens.diagnostics)
+    back = ms.Ensemble.from_file(tmp_path / "ens.parquet",
+                                 problem=decay["folder"] / "petab" / "decay.yaml")
+    assert len(back) == len(ens)
+    band = back.predict(times=[0.0, 5.0, 10.0], n=30)
+    assert list(band.columns) == ["observableId", "condition", "time", "q0.05", "q0.5",
+                                  "q0.95"]
+    assert (band["q0.05"] <= band["q0.5"]).all() and (band["q0.5"] <= band["q0.95"]).all()
+    # the median band follows the fitted decay
+    fit = decay["fit"].best_parameters
+    np.testing.assert_allclose(band["q0.5"], fit["A0"] * np.exp(-fit["k"] * band["time"]),
+                               rtol=0.05)
+    k = back.predict(lambda p: p["k"], n=40)
+    assert k.loc["q0.05", "value"] < fit["k"] < k.loc["q0.95", "value"]
+
+
+# ------------------------------------------------------------------------- bad input
+def test_invalid_petab_names_the_file_and_quotes_the_linter(tmp_path: Path) -> None:
+    import shutil
+
+    import mtor_sim as ms
+
+    src = PETAB / "Boehm_JProteomeRes2014"
+    dst = tmp_path / "bad"
+    shutil.copytree(src, dst)
+    par = dst / "parameters_Boehm_JProteomeRes2014.tsv"
+    par.write_text(par.read_text().replace("\tlog10\t", "\tlog7\t", 1))
+    yaml = dst / "Boehm_JProteomeRes2014.yaml"
+    with pytest.raises(ms.PetabError, match=r"(?s)Boehm_JProteomeRes2014\.yaml.*linter.*log7"):
+        ms.fit(yaml, n_starts=1)
+    with pytest.raises(ms.PetabError, match="no such PEtab YAML file"):
+        ms.fit(tmp_path / "missing.yaml", n_starts=1)
+    with pytest.raises(ValueError, match="n_starts"):
+        ms.fit(src / "Boehm_JProteomeRes2014.yaml", n_starts=0)
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
+    from mtor_sim.cli import main
+
+    yaml = str(decay["folder"] / "petab" / "decay.yaml")
+    assert main(["fit", yaml, "--starts", "2", "--seed", "0", "--out",
+                 str(tmp_path / "fit"), "-q"]) == 0
+    for name in ("starts.csv", "fit.json", "best_parameters.csv", "waterfall.png", "fit.png"):
+        assert (tmp_path / "fit" / name).is_file(), name
+    assert main(["profile", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
+                 "-p", "k", "--out", str(tmp_path / "prof"), "-q"]) == 0
+    assert (tmp_path / "prof" / "profiles.png").is_file()
+    assert main(["sample", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
+                 "--n", "300", "--predict", "20", "--out", str(tmp_path / "ens"), "-q"]) == 0
+    for name in ("ensemble.parquet", "ensemble.parquet.json", "prediction.csv", "band.png"):
+        assert (tmp_path / "ens" / name).is_file(), name
+
+
+def test_cli_invalid_petab_exits_2_with_the_linter_messages(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from mtor_sim.cli import main
+
+    dst = tmp_path / "bad"
+    shutil.copytree(PETAB / "Boehm_JProteomeRes2014", dst)
+    obs = dst / "observables_Boehm_JProteomeRes2014.tsv"
+    obs.write_text(obs.read_text().replace("\tnormal", "\tgaussian", 1))
+    yaml = dst / "Boehm_JProteomeRes2014.yaml"
+    assert main(["fit", str(yaml), "--starts", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "Boehm_JProteomeRes2014.yaml is not a valid PEtab problem" in err
+    assert "gaussian" in err
+
+
+def test_fit_on_processes_matches_serial(decay) -> None:
+    """Starts shipped to worker processes (the objective pickles without its simulator)."""
+    import mtor_sim as ms
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    par = ms.fit(yaml, n_starts=2, seed=0, backend="processes", n_workers=2)
+    ser = ms.fit(yaml, n_starts=2, seed=0)
+    np.testing.assert_allclose(par.best_objective, ser.best_objective, rtol=1e-9)
+
+
+def test_map_tasks_ships_closures_to_processes() -> None:
+    from mtor_sim._fit_optimize import map_tasks
+
+    offset = 3.0
+    assert map_tasks(lambda v: v + offset, [1.0, 2.0, 3.0], backend="processes",
+                     n_workers=2) == [4.0, 5.0, 6.0]
+
+
+def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
+    """A' = p - k A: pre-equilibrated at p = 1 (A = p/k), then simulated at p = 3, so
+    A(t) = 3/k + (1/k - 3/k) exp(-k t)."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "prod.ant").write_text(
+        "model prod\n compartment c = 1; species A in c;\n J0: -> A; p;\n J1: A -> ; k*A;\n"
+        " p = 1; k = 0.5; A = 0;\nend\n")
+    t = np.array([0.0, 1.0, 2.0, 4.0])
+    data = pd.DataFrame({"observableId": "A", "time": t, "measurement": 1.0,
+                         "simulationConditionId": "high",
+                         "preequilibrationConditionId": "low", "noiseParameters": 0.1})
+    cond = pd.DataFrame({"conditionId": ["low", "high"], "p": [1.0, 3.0]})
+    problem = ms.to_petab(tmp_path / "prod.ant", data, parameters=["k"], conditions=cond)
+    obj = ms.PetabObjective(problem)
+    h, sigma = obj.simulate(obj.x_nominal)
+    k = 0.5
+    np.testing.assert_allclose(h, 3 / k + (1 / k - 3 / k) * np.exp(-k * t), rtol=1e-7)
+    np.testing.assert_allclose(sigma, 0.1)
+
+
+@pytest.mark.parametrize(("transform", "noise"), [("lin", "laplace"), ("log10", "laplace"),
+                                                  ("log10", "normal"), ("log", "laplace")])
+def test_noise_models_agree_with_petab(decay, transform: str, noise: str) -> None:
+    import pandas as pd
+    import petab.v1 as petab
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A_obs", "time": decay["t"],
+                         "measurement": decay["y"], "noiseParameters": 0.2})
+    obs = pd.DataFrame({"observableId": ["A_obs"], "observableFormula": ["A"],
+                        "observableTransformation": [transform],
+                        "noiseDistribution": [noise]})
+    problem = ms.to_petab(decay["folder"] / "decay.ant", data, observables=obs,
+                          parameters=["k", "A0"])
+    obj = ms.PetabObjective(problem)
+    x = obj.x_nominal + 0.05
+    par = problem.parameter_df.copy()
+    par.loc[obj.x_ids, "nominalValue"] = [obj.parameter_values(x)[i] for i in obj.x_ids]
+    sim = obj.simulation_df(x).drop(columns=["preequilibrationConditionId"])
+    llh = petab.calculate_llh(problem.measurement_df, sim, problem.observable_df, par)
+    np.testing.assert_allclose(obj(x), -llh, rtol=1e-10)
+
+
+def test_fit_with_a_screening_stage(decay) -> None:
+    import mtor_sim as ms
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    res = ms.fit(yaml, n_starts=2, seed=0, screen=20)
+    assert res.best_objective == pytest.approx(decay["fit"].best_objective, abs=1e-4)
+    assert res.metadata["screen"] == 20
+    with pytest.raises(ValueError, match="screen"):
+        ms.fit(yaml, n_starts=3, screen=2)
