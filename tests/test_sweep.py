@@ -116,7 +116,8 @@ def test_sweeping_what_a_preset_changes_warns(model: ms.Model) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         ms.sweep(model, {"GF": [0.5], "genotype": ["WT", "PTEN_loss"]}, **kw)
-        # a genotype axis replaces the background genotype, whose preset is never applied
+    # a genotype axis would replace the background genotype: given both, neither wins
+    with pytest.raises(ValueError, match="both swept"):
         ms.sweep(model, {"PTEN_total": [0.5], "genotype": ["WT", "mTORC2_high"]},
                  genotype="PTEN_loss", **kw)
 
@@ -204,7 +205,7 @@ def test_failed_point_is_a_row_and_the_rest_goes_on(varusai: ms.Model) -> None:
 
 @pytest.mark.parametrize("space, err, match", [
     ({"PTEN_totl": [1.0]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
-    ({"PTEN_total": [-1.0]}, ValueError, r"`values of 'PTEN_total'` must be >= 0"),
+    ({"PTEN_total": [-1.0]}, ValueError, r"`space\['PTEN_total'\] value` must be >= 0"),
     ({"PTEN_total": [float("nan")]}, ValueError, "must be finite"),
     ({"genotype": ["PTEN_los"]}, ms.UnknownNameError, "did you mean 'PTEN_loss'"),
     ({"knockouts": [["AKT", "MTORR"]]}, ms.UnknownNameError, "unknown node 'MTORR'"),

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._engine import PRESIM_T, STEADY_TOL
-from ._errors import MtorSimError, check_name
+from ._errors import MtorSimError, check_count, check_flag, check_name
 from ._perturb import Perturbation
 from ._progress import progress_bar
 from ._store import Store, chunks, write_part
@@ -183,9 +183,12 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     ``point``) and run statistics.
     """
     check_name(backend, BACKENDS, kind="backend")
-    workers = n_workers or os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`n_workers` must be a positive integer, got {n_workers!r}")
+    check_flag(progress, name="progress")
+    check_flag(resume, name="resume")
+    workers = (os.cpu_count() or 1) if n_workers is None else check_count(n_workers,
+                                                                            name="n_workers")
+    if chunk_size is not None:
+        check_count(chunk_size, name="chunk_size")
     auto = chunk_size is None
     if auto:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker keep the cores
         # busy to the end (the last chunk runs alone); serial parts of 500 points lose

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import BACKENDS, Condition, run_conditions
-from ._errors import check_name, check_nonnegative
+from ._errors import check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, _as_list, make_perturbation
 from ._store import Store
 
@@ -158,9 +158,10 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         raise AssertionError  # pragma: no cover
     if sampled:
         try:
-            low, high = (check_nonnegative(v, name=f"bounds of {name!r}") for v in values)
+            low, high = (check_nonnegative(v, name=f"space[{name!r}] bounds")
+                         for v in values)
         except (TypeError, ValueError) as exc:
-            if "bounds of" in str(exc):
+            if "bounds" in str(exc):
                 raise
             raise ValueError(f"Latin-hypercube axis {name!r} needs (low, high) bounds, "
                              f"got {values!r}") from None
@@ -171,9 +172,13 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         return _Axis(name, kind, bounds=(low, high), log=log)
     if isinstance(values, str) or not isinstance(values, Iterable):
         raise ValueError(f"sweep axis {name!r} needs a list of values, got {values!r}")
-    vals = tuple(check_nonnegative(v, name=f"values of {name!r}") for v in values)
+    vals = tuple(check_nonnegative(v, name=f"space[{name!r}] value") for v in values)
     if not vals:
         raise ValueError(f"sweep axis {name!r} has no values")
+    if len(set(vals)) < len(vals):
+        twice = sorted({v for v in vals if vals.count(v) > 1})
+        raise ValueError(f"sweep axis {name!r} (in `space`) repeats "
+                         f"{', '.join(map(repr, twice))}: each value once")
     return _Axis(name, kind, vals)
 
 
@@ -348,6 +353,7 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
                         log=name in lognames)
             for name, values in space.items()}
     base = make_perturbation(model, **perturbation).as_dict()
+    _refuse_set_twice(model, axes, base)
     _warn_overridden_presets(axes, base)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
@@ -417,12 +423,31 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
+def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis],
+                      base: Mapping[str, Any]) -> None:
+    """A name swept and also given a background value would silently lose one of them."""
+    where = {"drug": "drugs", "parameter": "parameters", "input": "inputs"}
+    dose_of = {p: d for d, p in model._layout.drug_parameters.items()}
+    for axis in axes.values():
+        drug = dose_of.get(axis.name)
+        if axis.kind == "parameter" and drug in base["drugs"]:
+            raise ValueError(f"{axis.name!r} is swept (in `space`) and set through "
+                             f"`drugs` ({drug!r}); give the dose in one place only")
+        given = base.get(where.get(axis.kind, ""), {})
+        if axis.name in dict(given):
+            raise ValueError(f"{axis.name!r} is both swept (in `space`) and set in "
+                             f"`{where[axis.kind]}`; give it in one place only")
+    if "genotype" in axes and base["genotype"]:
+        raise ValueError("`genotype` is both swept (in `space`) and given as the background; "
+                         "give it in one place only")
+
+
 def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
     """Warn when a swept parameter is one that a genotype preset of the sweep sets or
     scales: the swept value replaces the preset's, so the preset does nothing to it."""
     from ._catalogue import GENOTYPES
 
-    if "genotype" in axes:  # the axis replaces the background genotype
+    if "genotype" in axes:  # the axis is the only genotype (a background one is refused)
         genos = {g for v in axes["genotype"].values for g in _as_list(v, name="genotype")}
     else:
         genos = set(base["genotype"])
@@ -440,10 +465,9 @@ def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any])
 def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, ...]:
     if readouts is None:
         return tuple(model.readouts)
-    if isinstance(readouts, str):
-        readouts = [readouts]
     valid = list(model.readouts) + [s for s in model.species if s not in model.readouts]
-    reads = tuple(check_name(r, valid, kind="readout") for r in readouts)
+    reads = tuple(check_name(r, valid, kind="readout")
+                  for r in check_names(readouts, name="readouts", allow_none=False))
     if not reads:
         raise ValueError("`readouts` is empty")
     return reads
