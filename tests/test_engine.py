@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -516,3 +518,97 @@ def test_residual_is_judged_per_species_in_its_own_unit(tmp_path) -> None:
     res = solver._check(1e-8, "test", "")  # the initial state is far from steady
     assert res.status == "not_reached", res.message
     assert m.steady_state().status == "ok"
+
+
+# ------------------------------------------------------------ rate rules, events, NaN
+def _ant(tmp_path: Path, name: str, text: str) -> ms.Model:
+    path = tmp_path / f"{name}.ant"
+    path.write_text(text)
+    return ms.load_model(path)
+
+
+def test_rate_rule_variables_are_state_and_judged_in_the_residual(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    decays = _ant(tmp_path, "decays", "model a; k = 1; k' = -0.1*k; end")
+    assert decays.readouts == ("k",)
+    ss = decays.steady_state()
+    assert ss.status == "ok" and abs(ss["k"]) < 1e-6  # integrated to rest, then verified
+    # a species governed by a rate rule is a species; one growing forever is no steady state
+    grows = _ant(tmp_path, "grows", "model b; species S = 1; S' = 0.2; x = 1; x' = -0.1*x; end")
+    assert grows.species == ("S",) and set(grows.readouts) == {"S", "x"}
+    assert grows.steady_state().status == "not_reached"
+    tc = grows.simulate(t_end=10.0, n_points=3, pre_equilibrate=False)
+    assert tc.to_dataframe()["S"].tolist() == pytest.approx([1.0, 2.0, 3.0])
+    # an unstable rule variable is caught by the eigenvalue check over the full state
+    unstable = _ant(tmp_path, "unstable",
+                    "model c; species S = 1; J: S -> ; 0.1*S; x = 0; x' = 0.1*x; end")
+    assert unstable.steady_state().status == "unstable"
+
+
+def test_events_at_time_zero_fire_once_on_every_call(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(tmp_path, "events", """model e
+        species S = 1; J: S -> ; k*S; k = 0.1
+        x = 3; y = 0
+        E1: at (x > 2), priority = 10, t0 = false: x = 7
+        E2: at (x > 2), priority = 5, t0 = false, fromTrigger = true: y = x
+    end""")
+    runs = [m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["x", "y"])
+            .to_dataframe().iloc[0].tolist() for _ in range(3)]
+    m.steady_state(parameters={"k": 0.5})
+    runs.append(m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False,
+                           outputs=["x", "y"]).to_dataframe().iloc[0].tolist())
+    assert runs == [[7.0, 3.0]] * 4
+
+
+def test_a_value_the_model_defines_as_nan_is_not_a_solver_failure(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(tmp_path, "nan", "model n; species S = 1; J: S -> ; 0.1*S; p = NaN; end")
+    tc = m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["S", "p"])
+    assert tc.status == "ok" and "p non-finite from t = 0" in tc.message
+
+
+def test_inputs_are_concentrations_in_every_verb_whatever_the_volume(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """A species' input is its initial concentration (an amount with
+    hasOnlySubstanceUnits), in a compartment of volume 2 as in one of volume 1; floating
+    species take inputs too (the size of a conserved pool)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(tmp_path, "vol", """model vol
+        compartment C = 2
+        species A in C = 1, B in C = 0
+        const species L in C = 3
+        J1: A -> B; k1*L*A
+        J2: B -> A; k2*B
+        k1 = 0.1; k2 = 0.3
+    end""")
+    assert {"A", "B", "L"} <= set(m.inputs)
+    ss = m.steady_state(inputs={"L": 1.0, "A": 4.0})
+    # concentrations: A + B = 4 (pool), B / A = k1 L / k2 = 1/3
+    assert ss.status == "ok"
+    assert ss["A"] == pytest.approx(3.0, rel=1e-6) and ss["B"] == pytest.approx(1.0, rel=1e-6)
+    tc = m.simulate(t_end=1e4, n_points=2, pre_equilibrate=False, inputs={"L": 1.0, "A": 4.0})
+    assert tc.to_dataframe()["A"].iloc[-1] == pytest.approx(3.0, rel=1e-5)
+    sw = ms.sweep(m, {"L": [1.0]}, ["A"], inputs={"A": 4.0}, progress=False)
+    assert sw.table["A"].iloc[0] == pytest.approx(3.0, rel=1e-6)
+
+
+def test_the_model_time_unit_sets_horizons_and_tolerances(tmp_path: Path, monkeypatch) -> None:
+    """A model in seconds whose slow mode takes 1e4 s (~2.8 h) to settle is presimulated
+    long enough (2e4 min, in seconds), and its rates are judged per minute."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    seconds = _ant(tmp_path, "secs", """model secs
+        unit time_unit = second
+        species A = 1, B = 0
+        J1: A -> B; k1*A
+        J2: B -> A; k2*B
+        k1 = 1e-4; k2 = 1e-4
+    end""")
+    assert seconds.time_unit == "second"
+    assert ms.load_model().time_unit == "minute"
+    ss = seconds.steady_state()
+    assert ss.status == "ok" and ss["A"] == pytest.approx(0.5, rel=1e-6)
+    assert seconds.simulate(t_end=10.0, n_points=2,
+                            pre_equilibrate=False).metadata["time_unit"] == "second"

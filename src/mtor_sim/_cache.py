@@ -49,13 +49,15 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._roadrunner import no_dynamic_properties
+
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
 __all__ = ["cache_dir", "load_cached", "store_cached", "load_parsed", "store_parsed"]
 
 #: Bump when the loader's output (`_model._Layout`, SBML edits) changes.
-LOADER_VERSION = "layout-v2"
+LOADER_VERSION = "layout-v6"
 #: First bytes of every entry: the format of this module.
 MAGIC = b"mtor_sim-cache-v2\n"
 #: File holding the folder's secret key.
@@ -345,8 +347,9 @@ def load_cached(sbml: str, *, settings: str) -> roadrunner.RoadRunner | None:
     import roadrunner
 
     try:
-        r = roadrunner.RoadRunner()
-        r.loadStateS(payload)
+        with no_dynamic_properties():
+            r = roadrunner.RoadRunner()
+            r.loadStateS(payload)
     except (RuntimeError, TypeError, ValueError):
         return None
     return r

@@ -13,6 +13,7 @@ import pandas as pd
 from ._errors import ModelFileError, check_count, check_flag, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
+from ._roadrunner import no_dynamic_properties, quiet
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -48,15 +49,15 @@ INTEGRATOR_SETTINGS: dict[str, float | int] = {
 MOIETY_POLICY = "on iff the model has reactions and floating species"
 
 
-def cache_settings() -> str:
+def cache_settings(moieties: bool = True) -> str:
     """What `compile_runner` applies, as the compiled-model cache's key."""
     items = ";".join(f"{k}={v!r}" for k, v in sorted(INTEGRATOR_SETTINGS.items()))
-    return f"integrator=cvode;{items};moiety={MOIETY_POLICY}"
+    return f"integrator=cvode;{items};moiety={MOIETY_POLICY if moieties else 'off'}"
 
 
-def _configure(r: roadrunner.RoadRunner) -> None:
+def _configure(r: roadrunner.RoadRunner, moieties: bool = True) -> None:
     m = r.model
-    if m.getNumReactions() > 0 and m.getNumFloatingSpecies() > 0:
+    if moieties and m.getNumReactions() > 0 and m.getNumFloatingSpecies() > 0:
         try:
             r.conservedMoietyAnalysis = True
         except RuntimeError:  # pragma: no cover - some models refuse moiety analysis
@@ -72,9 +73,15 @@ def _is_configured(r: roadrunner.RoadRunner) -> bool:
         getattr(integ, name) == value for name, value in INTEGRATOR_SETTINGS.items())
 
 
-def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
-    """Compile SBML to a RoadRunner with conserved-moiety analysis on (see `MOIETY_POLICY`)
-    and the integrator settings of `INTEGRATOR_SETTINGS`.
+def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunner.RoadRunner:
+    """Compile SBML to a RoadRunner with conserved-moiety analysis on (see `MOIETY_POLICY`;
+    off when ``moieties`` is false) and the integrator settings of `INTEGRATOR_SETTINGS`.
+
+    Moiety analysis is what steady states need (Newton's method on the independent
+    species, eigenvalues of the reduced Jacobian); time courses from a model's initial
+    state run without it, as plain SBML semantics: with it, CVODE integrates a
+    transformed system that fails or drifts on some models (non-constant stoichiometry,
+    pools of very different sizes).
 
     A compiled model is kept on disk (see `mtor_sim._cache`), so that a second process,
     or a worker of a sweep, loads it in ~20 ms instead of compiling it again.
@@ -83,20 +90,51 @@ def compile_runner(sbml: str, *, source: str) -> roadrunner.RoadRunner:
 
     from ._cache import load_cached, store_cached
 
-    settings = cache_settings()
+    settings = cache_settings(moieties)
     r = load_cached(sbml, settings=settings)
     if r is not None and _is_configured(r):
         return r
     try:
-        r = roadrunner.RoadRunner(sbml)
+        with no_dynamic_properties():
+            r = roadrunner.RoadRunner(sbml)
     except RuntimeError as exc:
         raise ModelFileError(f"model {source!r} could not be compiled: {exc}") from None
-    _configure(r)
+    _configure(r, moieties)
     store_cached(sbml, r, settings=settings)
     return r
 
 
 SPECIES_UNITS = ("auto", "concentration", "amount")
+
+
+@functools.lru_cache(maxsize=32)
+def time_unit(sbml: str) -> tuple[str, float | None]:
+    """The model's time unit, as (name, minutes per unit); ``("unknown", None)`` when the
+    SBML does not declare it, or declares something that is not a time.
+
+    Only an explicit declaration counts: a Level 3 model's ``timeUnits``, or a Level 1-2
+    unit definition with the id ``time``. The Level 1-2 default (the second) is not
+    assumed, since published models often leave it while counting in minutes or hours;
+    an undeclared unit is taken as the package's minute.
+    """
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    if model is None:
+        return "unknown", None
+    ref = model.getTimeUnits() if doc.getLevel() >= 3 else "time"
+    if ref == "second":
+        return "second", 1 / 60
+    definition = model.getUnitDefinition(ref) if ref else None
+    if definition is None or definition.getNumUnits() != 1:
+        return "unknown", None
+    unit = definition.getUnit(0)
+    if unit.getKind() != libsbml.UNIT_KIND_SECOND or unit.getExponent() != 1:
+        return "unknown", None
+    seconds = unit.getMultiplier() * 10.0 ** unit.getScale()
+    names = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
+    return names.get(seconds, f"{seconds:g} s"), seconds / 60
 
 
 @functools.lru_cache(maxsize=32)
@@ -111,6 +149,16 @@ def _substance_only(sbml: str) -> frozenset[str]:
         return frozenset()
     return frozenset(sp.getId() for sp in model.getListOfSpecies()
                      if sp.getHasOnlySubstanceUnits())
+
+
+@functools.lru_cache(maxsize=1)
+def _reset_all_but_parameters() -> int:
+    """Reset flags for every variable events and rate rules can change, parameters
+    excepted (`Solver.apply` sets those itself)."""
+    from roadrunner import SelectionRecord as S
+
+    return S.TIME | S.RATE | S.FLOATING | S.BOUNDARY | S.COMPARTMENT | S.STOICHIOMETRY
+
 
 
 class Solver:
@@ -154,11 +202,28 @@ class Solver:
                                 if q not in fpos and q not in where]
         self._pidx = np.array([i for _, i in self._param_readouts], dtype=np.int32)
         self._all_species = set(fids) | set(m.getBoundarySpeciesIds())
+        # parameters and compartments that rate rules change: state variables that are
+        # not floating species, so their rates join the residual (`_check`)
+        rules = list(m.getRateRuleSymbols())
+        self.rule_vars = [v for v in rules if v not in fpos]
+        # species that rate rules change: libroadrunner lists them last and leaves them
+        # out of its species rates; their rates (amounts per time) are read from the state
+        # vector's, as are those of the other rule variables
+        self._rule_species = [(fpos[v], v) for v in rules if v in fpos]
+        state_ids = ([m.getStateVectorId(i) for i in range(len(r.getRatesOfChange()))]
+                     if rules else [])
+        self._rule_pos = {v: state_ids.index(v) if v in state_ids else -1 for v in rules}
         # events and rules can change parameters during a run, and reset() leaves those
         # changes in place: such models need the full reset before every call
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules()
                                or len(gids) > len(settable))
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
+        self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
+        self._init_now = dict(self.other_defaults)  # initial values as set on `r`
+        self._fresh = True  # nothing has run on `r` since it was compiled or loaded
+        # horizons are given in minutes; the model may count time in other units
+        self.time_unit, per_unit = time_unit(model.sbml)
+        self.time_factor = 1.0 if per_unit is None else 1.0 / per_unit  # units per minute
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
         self.reference_tried = False
@@ -167,15 +232,33 @@ class Solver:
     def apply(self, values: Mapping[str, float]) -> None:
         """Reset to the initial state of the model with ``values`` set (others at default).
 
-        Nothing of an earlier call survives: on models whose events or rules change
-        parameters, every quantity is first reset to its initial value.
+        Nothing of an earlier call survives: every settable parameter is set (to its
+        default or to ``values``), initial values given as inputs are set where they
+        changed (setting one makes libroadrunner regenerate its initial state, which is
+        slow), and the state is reset. On models with events or rate rules the reset
+        covers every variable those can change, in one reset, so that events at t = 0
+        fire once (a second reset would fire them again, on values the first changed).
         """
-        if self._reset_all:
-            self.r.resetAll()
         other = dict(self.other_defaults)
         other.update((k, v) for k, v in values.items() if k not in self.position)
+        if (self._fresh and self._events_or_rules and not values
+                and other == self._init_now):
+            # a just-compiled model with events is in its initial state already: no
+            # reset, which libroadrunner gets wrong on a few models (a delayed event
+            # firing at t = 0: SBML Test Suite cases 1699 and 1757)
+            self._fresh = False
+            return
+        self._fresh = False
         for name, v in other.items():  # first: setting an init() value resets parameters
-            self.r[name] = v
+            if self._init_now.get(name) != v:
+                self.r[name] = v
+                self._init_now[name] = v
+        if self._events_or_rules:
+            self.set_parameters(values)
+            self.r.reset(_reset_all_but_parameters())
+            return
+        if self._reset_all:  # parameters computed by the engine (moiety totals)
+            self.r.resetAll()
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
 
@@ -223,12 +306,36 @@ class Solver:
         """d/dt of `state`, per species in its own unit (concentration or amount per time
         unit of the model): the residual a steady state is judged by."""
         m = self.r.model
-        dx = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
+        dx = self._concentration_rates()
         if self._amount_idx.size:
             vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
             comp = [m.getCompartmentIndexForFloatingSpecies(int(i)) for i in self._amount_idx]
             dx[self._amount_idx] = dx[self._amount_idx] * vols[comp]
         return dx
+
+    def _concentration_rates(self) -> np.ndarray:
+        """d/dt of every floating species' concentration, rate-rule species included."""
+        m = self.r.model
+        raw = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
+        if not self._rule_species:
+            return raw
+        dx = np.full(len(self.species_ids), math.nan)
+        dx[:raw.size] = raw
+        roc = np.asarray(self.r.getRatesOfChange(), dtype=float)
+        vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+        for i, v in self._rule_species:
+            pos = self._rule_pos[v]
+            if pos >= 0:  # an amount rate, as the state vector holds amounts
+                dx[i] = roc[pos] / vols[m.getCompartmentIndexForFloatingSpecies(i)]
+        return dx
+
+    def rule_rates(self) -> np.ndarray:
+        """d/dt of the parameters and compartments that rate rules change."""
+        if not self.rule_vars:
+            return np.empty(0)
+        roc = np.asarray(self.r.getRatesOfChange(), dtype=float)
+        return np.array([roc[self._rule_pos[v]] if self._rule_pos[v] >= 0 else math.nan
+                         for v in self.rule_vars], dtype=float)
 
     def selection(self, name: str, species_units: str = "auto") -> str:
         """The roadrunner selection for ``name`` (a species is ``[S]``, its concentration,
@@ -271,6 +378,11 @@ class Solver:
     def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float
               ) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
+        with quiet():
+            return self._solve(values, tol=tol, presimulate=presimulate)
+
+    def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float
+               ) -> SolveResult:
         self.apply(values)
         if self.warm_start and self.reference is not None:
             if self._warm():
@@ -283,9 +395,19 @@ class Solver:
         return self._robust(tol, presimulate)
 
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
+        presimulate *= self.time_factor  # minutes -> the model's time unit
+        fallback = FALLBACK_T * self.time_factor
         method, message = "presimulation + nleq2", ""
-        if not self.species_ids:  # every species clamped: nothing to solve
-            return self._check(tol, "none (no floating species)", "")
+        if not self.species_ids:  # no species (all clamped, or none): no Newton step
+            if not self.rule_vars:
+                return self._check(tol, "none (no floating species)", "")
+            try:  # only rate rules: integrate them to rest
+                self.r.simulate(0.0, presimulate + fallback, 101)
+            except RuntimeError as exc:
+                return SolveResult(np.empty(0), np.full(len(self.readouts), math.nan),
+                                   "solver_failed", f"integration failed: {exc}", math.nan,
+                                   math.nan, "long integration")
+            return self._check(tol, "long integration (rate rules only)", "")
         try:
             if presimulate > 0:
                 self.r.simulate(0.0, presimulate, 2)
@@ -302,7 +424,7 @@ class Solver:
                 message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
-                self.r.simulate(presimulate, presimulate + FALLBACK_T, 101)
+                self.r.simulate(presimulate, presimulate + fallback, 101)
         except RuntimeError as exc:
             n = len(self.species_ids)
             return SolveResult(np.full(n, math.nan), np.full(len(self.readouts), math.nan),
@@ -314,15 +436,20 @@ class Solver:
         x = self.state()
         values = self.readout_values(x)
         rates = self.rates()
-        rate = float(np.abs(rates).max()) if rates.size else 0.0
+        magnitude = np.abs(x)
+        if self.rule_vars:  # every state variable must be at rest, not only the species
+            rates = np.concatenate([rates, self.rule_rates()])
+            magnitude = np.concatenate([magnitude, np.abs([self.r[v] for v in self.rule_vars])])
+        # judged per minute whatever the model's time unit (see `time_unit`)
+        rate = float(np.abs(rates).max()) * self.time_factor if rates.size else 0.0
         # the residual is relative to the state's own magnitude (concentrations of 1e-9 M
         # and relative amounts of 1 alike), floored so that an all-zero state is judged
         # against the integrator's absolute tolerance
-        scale = max(SCALE_FLOOR, float(np.abs(x).max())) if x.size else 1.0
+        scale = max(SCALE_FLOOR, float(magnitude.max())) if magnitude.size else 1.0
         eig = math.nan
         if not (math.isfinite(x.sum()) and math.isfinite(values.sum())):
             status, msg = "solver_failed", "non-finite state"
-        elif rate > tol * scale:
+        elif not rate <= tol * scale:  # NaN too: a rate that cannot be evaluated
             status = "not_reached"
             msg = (f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
                    "the system may oscillate or drift. Try simulate() to inspect its dynamics.")
@@ -331,7 +458,7 @@ class Solver:
             status = "negative"
             msg = f"steady state has a negative species ({self.species_ids[i]} = {x[i]:.3g})"
         else:
-            eig = self.max_eigenvalue()
+            eig = self.max_eigenvalue() * self.time_factor
             if eig > EIG_TOL:
                 status = "unstable"
                 msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
@@ -356,6 +483,8 @@ class Solver:
 
     def max_eigenvalue(self) -> float:
         r = self.r
+        if self.rule_vars or self._rule_species:
+            return self._max_eigenvalue_with_rules()
         if not self.species_ids:  # every species clamped (libroadrunner segfaults here)
             return -math.inf
         try:
@@ -370,6 +499,46 @@ class Solver:
         # LAPACK directly, eigenvalues only: a third cheaper than numpy.linalg.eigvals
         wr, _, _, _, info = dgeev(jac, compute_vl=0, compute_vr=0, overwrite_a=1)
         return float(wr.max()) if info == 0 and np.isfinite(wr).all() else math.nan
+
+
+    def _max_eigenvalue_with_rules(self) -> float:
+        """Largest real part of the eigenvalues of the Jacobian over the species and the
+        variables of rate rules (libroadrunner's Jacobians cover species only), by central
+        differences. NaN (so: not verified) under moiety analysis, whose reduced
+        coordinates this full-state Jacobian does not respect."""
+        if self.n_moieties:
+            return math.nan
+        r, m = self.r, self.r.model
+        species = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        rules = np.array([r[v] for v in self.rule_vars], dtype=float)
+        x0 = np.concatenate([species, rules])
+        n_s = species.size
+
+        def set_state(x: np.ndarray) -> None:
+            if n_s:
+                m.setFloatingSpeciesConcentrations(x[:n_s])
+            for v, value in zip(self.rule_vars, x[n_s:], strict=True):
+                r[v] = float(value)
+
+        def f(x: np.ndarray) -> np.ndarray:
+            set_state(x)
+            return np.concatenate([self._concentration_rates(), self.rule_rates()])
+
+        jac = np.empty((x0.size, x0.size))
+        try:
+            for j in range(x0.size):
+                h = 1e-6 * max(abs(x0[j]), 1e-6)
+                up, down = x0.copy(), x0.copy()
+                up[j] += h
+                down[j] -= h
+                jac[:, j] = (f(up) - f(down)) / (2 * h)
+        except RuntimeError:
+            return math.nan
+        finally:
+            set_state(x0)
+        if not np.isfinite(jac).all():
+            return math.nan
+        return float(np.linalg.eigvals(jac).real.max())
 
 
 class SolveResult(NamedTuple):
@@ -452,7 +621,8 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
     inputs : dict, optional
         Input name -> value, e.g. ``{"GF": 0.2, "ENERGY_STRESS": 1}``.
     tol : float
-        Residual tolerance, per minute.
+        Residual tolerance, per minute (on a model whose SBML counts time in other units,
+        rates are converted to per minute first; `Model.time_unit`).
 
     Returns
     -------
@@ -560,6 +730,7 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
     """Time course for an already-validated perturbation (and schedule)."""
     meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
                       pre_equilibrate=pre_equilibrate, species_units=species_units)
+    meta["time_unit"] = time_unit(model.sbml)[0]
     if schedule is not None:
         meta["schedule"] = schedule.as_dict()
         meta["solver"]["pk_step_min"] = pk_step
@@ -584,8 +755,9 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs on top of the baseline state
         r = solver.r
-    else:
-        solver, values = solver_for(model, pert)
+    else:  # plain SBML semantics from the initial state: no moiety transformation
+        values, clamped = resolve(model, pert)
+        solver = model._solver(clamped, moieties=False)
         solver.apply(values)
         r = solver.r
     if outputs is not None:
@@ -597,7 +769,8 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
     try:
         r.timeCourseSelections = ["time"] + [solver.selection(c, species_units) for c in cols]
         if schedule is None:
-            out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
+            with quiet():
+                out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
         else:
             out = _simulate_pieces(model, pert, solver, schedule, times.to_numpy(),
                                    pk_step=pk_step)
@@ -606,8 +779,16 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         return TimeCourse(data, False, "solver_failed", f"integration failed: {exc}",
                           pert.as_dict(), meta, readout_names)
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
-    if not np.all(np.isfinite(out)):
-        status, message = "solver_failed", "non-finite values in the time course"
+    finite = np.isfinite(out[:, 1:])
+    if not finite.all():
+        # a value that turns non-finite during the run is a failure; one the model itself
+        # defines as NaN or infinite from the start (e.g. `<notanumber/>`) is reported
+        from_start = [c for c, ok in zip(cols, finite[0], strict=True) if not ok]
+        if not np.isfinite(out[:, 0]).all() or (~finite & finite[:1]).any():
+            status, message = "solver_failed", "non-finite values in the time course"
+        else:
+            message += (f"; {', '.join(from_start)} non-finite from t = 0, as the model "
+                        "defines them")
     return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta,
                       readout_names)
 

@@ -86,7 +86,8 @@ def perturbed_sbml(model: Model, pert: Perturbation, *,
     m = doc.getModel()
     for name, value in values.items():
         if name.startswith("init(") and name.endswith(")"):
-            _set_initial(m, name[len("init("):-1], value)
+            sid, concentration = input_species(name)
+            _set_initial(m, sid, value, concentration=concentration)
         else:
             p = m.getParameter(name)
             if p is None:  # pragma: no cover - names come from the model's own layout
@@ -99,13 +100,30 @@ def perturbed_sbml(model: Model, pert: Perturbation, *,
     return libsbml.writeSBMLToString(doc)
 
 
-def _set_initial(m, sid: str, value: float) -> None:
+def input_species(selection: str) -> tuple[str, bool]:
+    """The species an input's selection sets, and whether as a concentration:
+    ``init([S])`` (a concentration) or ``init(S)`` (an amount, hasOnlySubstanceUnits)."""
+    inner = selection[len("init("):-1]
+    if inner.startswith("[") and inner.endswith("]"):
+        return inner[1:-1], True
+    return inner, False
+
+
+def _set_initial(m, sid: str, value: float, *, concentration: bool | None = None) -> None:
+    """Set a species' initial value, given as a concentration or as an amount (``None``:
+    as the species' symbol means, an amount with hasOnlySubstanceUnits)."""
     s = m.getSpecies(sid)
     if s is None:  # pragma: no cover - names come from the model's own layout
         raise KeyError(f"species {sid!r} is not in the model")
     m.removeInitialAssignment(sid)
-    if s.isSetInitialAmount() or s.getHasOnlySubstanceUnits():
+    if concentration is None:
+        concentration = not s.getHasOnlySubstanceUnits()
+    if not concentration:
         s.setInitialAmount(float(value))
+    elif s.isSetInitialAmount():  # keep the species' own form: amount = c x size
+        comp = m.getCompartment(s.getCompartment())
+        size = comp.getSize() if comp is not None and comp.isSetSize() else 1.0
+        s.setInitialAmount(float(value) * size)
     else:
         s.setInitialConcentration(float(value))
 

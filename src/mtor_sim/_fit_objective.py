@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ._errors import PetabError, SolverError
+from ._roadrunner import no_dynamic_properties
 
 __all__ = ["PetabObjective", "load_petab"]
 
@@ -328,7 +329,8 @@ class PetabObjective:
             import roadrunner
 
             roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
-            rr = roadrunner.RoadRunner(self.sbml)
+            with no_dynamic_properties():
+                rr = roadrunner.RoadRunner(self.sbml)
             rr.integrator.relative_tolerance = self.rtol
             rr.integrator.absolute_tolerance = self.atol
             rr.integrator.maximum_num_steps = MAX_STEPS

@@ -126,7 +126,7 @@ class Model:
         self.name = name
         self.path = path
         self._targets = dict(targets or {})
-        self._runners: dict[frozenset[str], Any] = {}
+        self._runners: dict[tuple[frozenset[str], bool], Any] = {}
         # the hash identifies what a result was computed with: the SBML and drug targets
         key = sbml + repr(sorted(self._targets.items()))
         self.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -198,27 +198,41 @@ class Model:
         return (f"<Model {self.name!r}: {len(self.species)} species, {len(self.nodes)} nodes, "
                 f"{len(self.interactions)} interactions, {len(self.readouts)} readouts>")
 
+    @property
+    def time_unit(self) -> str:
+        """The model's unit of time as its SBML declares it (``"minute"`` for the bundled
+        model, ``"second"``, ``"hour"`` ...), or ``"unknown"`` when it declares none (then
+        taken as minutes; the SBML Level 1-2 default of seconds is not assumed, as
+        published models often count in minutes without saying so). Steady-state
+        tolerances are per minute and presimulation horizons in minutes, converted to
+        this unit; `simulate`'s ``t_end`` and time points are in it."""
+        from ._engine import time_unit
+
+        return time_unit(self.sbml)[0]
+
     # -- engine access ---------------------------------------------------------------
     def _runner(self, clamped: frozenset[str] = frozenset()) -> roadrunner.RoadRunner:
         """A compiled RoadRunner for this model (one per set of clamped species)."""
         return self._solver(clamped).r
 
-    def _solver(self, clamped: frozenset[str] = frozenset()):
-        """The engine's `Solver` for this model (one per set of clamped species)."""
-        solver = self._runners.pop(clamped, None)
+    def _solver(self, clamped: frozenset[str] = frozenset(), *, moieties: bool = True):
+        """The engine's `Solver` for this model (one per set of clamped species, and with
+        or without conserved-moiety analysis: see `compile_runner`)."""
+        key = (clamped, moieties)
+        solver = self._runners.pop(key, None)
         if solver is None:
             from ._engine import Solver, compile_runner
 
             sbml = self._sbml if not clamped else _clamp_species(self._sbml, clamped)
-            r = compile_runner(sbml, source=str(self.path or self.name))
+            r = compile_runner(sbml, source=str(self.path or self.name), moieties=moieties)
             # Newton from a reference state is validated on the bundled model only; other
             # models may be multistable, so their steady state is the one reached by
             # integrating from their initial state.
             solver = Solver(r, self, warm_start=self.is_bundled)
-            clamped_sets = [k for k in self._runners if k]
+            clamped_sets = [k for k in self._runners if k != (frozenset(), True)]
             if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
                 del self._runners[clamped_sets[0]]
-        self._runners[clamped] = solver  # (re)inserted last: dict order is recency
+        self._runners[key] = solver  # (re)inserted last: dict order is recency
         return solver
 
     def __getstate__(self) -> dict[str, Any]:  # compiled runners stay in their process
@@ -281,7 +295,8 @@ def load_model(path: str | Path | None = None, *,
     ------
     ModelFileError
         The file is missing, not a regular file, too large, not valid Antimony or SBML
-        (with libsbml's or Antimony's messages), has no floating species or too many.
+        (with libsbml's or Antimony's messages), is empty (no species, parameter or
+        compartment), or has too many species.
 
     Examples
     --------
@@ -317,7 +332,7 @@ def load_model(path: str | Path | None = None, *,
         store_parsed(text, suffix, {"sbml": parsed[0], "layout": parsed[1].to_json(),
                                     "name": parsed[2]})
     sbml, layout, name = parsed
-    _check_size(layout, path, max_species)
+    _check_size(layout, path, max_species, sbml)
     if targets:
         for site, params in targets.items():
             from ._catalogue import TARGET_SITES
@@ -385,19 +400,31 @@ def _from_cache(data: dict[str, Any] | None) -> tuple[str, _Layout, str] | None:
         return None
 
 
-def _check_size(layout: _Layout, path: Path, max_species: int) -> None:
+def _check_size(layout: _Layout, path: Path, max_species: int, sbml: str) -> None:
     where = f"model file {str(path)!r}"
     n = len(layout.species)
-    if n == 0:
+    if n == 0 and not _has_content(sbml):
         raise ModelFileError(
-            f"{where} has no floating species (an empty model, or only parameters, boundary "
-            "species and rules): there is no state to simulate. Declare at least one species "
-            "that reactions change, e.g. `species A = 1; A -> ; k*A; k = 0.1` in Antimony")
+            f"{where} is empty (no species, parameter or compartment): there is nothing to "
+            "simulate. Declare at least one species that reactions change, e.g. "
+            "`species A = 1; A -> ; k*A; k = 0.1` in Antimony")
     if n > max_species:
         raise ModelFileError(f"{where} has {n:,} floating species, over the limit of "
                              f"{max_species:,} (`max_species`); pass a larger `max_species=` "
                              "to load_model to accept it (compiling and solving it may take "
                              "minutes)")
+
+
+def _has_content(sbml: str) -> bool:
+    """Whether a model without floating species still has something to report: a
+    parameter, compartment or boundary species (constant, or changed by rules, events
+    or reactions). Such a model's steady state is its (rule-free) state and its time
+    course is exact without a solver step; a model with none of these is empty."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml).getModel()
+    return model is not None and bool(model.getNumParameters() or model.getNumCompartments()
+                                      or model.getNumSpecies())
 
 
 def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
@@ -445,13 +472,17 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
         for category in _SBML_CHECKS_OFF:
             doc.setConsistencyChecks(getattr(libsbml, category), False)
         doc.checkConsistency()
-    errors = _errors_of(doc)
+    # a unit reference libsbml cannot resolve (10313) does not change what is simulated:
+    # units are not checked (see `_SBML_CHECKS_OFF`), so neither are their references
+    errors = [e for e in _errors_of(doc) if e.getErrorId() != 10313]
     if errors or doc.getModel() is None:
         detail = "; ".join(f"line {e.getLine()}: {' '.join(e.getMessage().split())}"
                            for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise ModelFileError(f"{where} is not valid SBML: "
                              f"{detail or 'no model element'}{more}")
+    if doc.isPackageEnabled("comp"):  # hierarchical model: simulate its flat form
+        _flatten(doc, where)
     model = doc.getModel()
     name = model.getId() or name
     bundled = bool(ann.get("node"))
@@ -475,17 +506,32 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
             p.setId(pid)
             p.setValue(1.0)
             p.setConstant(True)
-            rate = libsbml.formulaToL3String(law.getMath())
-            law.setMath(libsbml.parseL3Formula(f"{pid} * ({rate})"))
+            # pid * (rate), built as a tree: a text round trip would re-read names such
+            # as a parameter called `avogadro` as MathML symbols
+            product = libsbml.ASTNode(libsbml.AST_TIMES)
+            factor = libsbml.ASTNode(libsbml.AST_NAME)
+            factor.setName(pid)
+            product.addChild(factor)
+            product.addChild(law.getMath().deepCopy())
+            law.setMath(product)
         sbml = libsbml.writeSBMLToString(doc)
 
     ruled = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
+    rate_ruled = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
+                       if model.getRule(i).isRate())
     initassigned = {model.getInitialAssignment(i).getSymbol()
                     for i in range(model.getNumInitialAssignments())}
+    # state variables: species that reactions or rate rules change (not those an
+    # assignment rule sets, nor boundary species, which are inputs)
     floating = tuple(s.getId() for s in model.getListOfSpecies()
-                     if not s.getBoundaryCondition() and s.getId() not in ruled)
+                     if not s.getBoundaryCondition()
+                     and (s.getId() not in ruled or s.getId() in rate_ruled))
+    # settable: every parameter whose value the model does not compute (no assignment rule
+    # or initial assignment); one that events or a rate rule change is set as its
+    # initial value
+    assigned_ids = ruled - set(rate_ruled)
     parameters = {p.getId(): float(p.getValue()) for p in model.getListOfParameters()
-                  if p.getConstant() and p.getId() not in ruled
+                  if p.getId() not in assigned_ids
                   and p.getId() not in initassigned and p.getId() not in generated}
     if bundled:
         nodes = dict(ann["node"])
@@ -501,11 +547,18 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
         with_law = [r for r in model.getListOfReactions()
                     if r.getKineticLaw() is not None and r.getKineticLaw().getMath() is not None]
         interactions = {r.getId(): (pid,) for r, pid in zip(with_law, generated, strict=True)}
-        inputs = {s.getId(): f"init({s.getId()})" for s in species_all
-                  if s.getBoundaryCondition() and s.getId() not in ruled}
+        # inputs: the initial value of every species no rule sets (boundary species are
+        # held there; floating ones start there, e.g. a dose of insulin or the size of a
+        # conserved pool), as a concentration, or an amount with hasOnlySubstanceUnits,
+        # as the species' symbol means in SBML
+        inputs = {s.getId(): (f"init({s.getId()})" if s.getHasOnlySubstanceUnits()
+                              else f"init([{s.getId()}])")
+                  for s in species_all if s.getId() not in ruled}
         assigned = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
                          if model.getRule(i).isAssignment())
-        readouts = tuple(dict.fromkeys(floating + assigned))
+        # species, what assignment rules compute, and parameters or compartments that
+        # rate rules change (state variables too)
+        readouts = tuple(dict.fromkeys(floating + assigned + rate_ruled))
         counts: dict[str, int] = {}
         for s in species_all:
             counts[s.getName()] = counts.get(s.getName(), 0) + 1
@@ -523,8 +576,22 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
                      species=floating, parameters=parameters, species_names=names,
                      clamp_knockouts=clamp, drug_parameters=drug_parameters,
                      references=tuple(ann.get("reference", ())), generated=tuple(generated))
-    _check_size(layout, path, max_species)
+    _check_size(layout, path, max_species, sbml)
     return sbml, layout, name
+
+
+def _flatten(doc: Any, where: str) -> None:
+    """Flatten a model of the SBML ``comp`` package in place (submodel ids become
+    prefixes: ``sub1__S1``), as libroadrunner does on load."""
+    import libsbml
+
+    props = libsbml.ConversionProperties()
+    props.addOption("flatten comp", True)
+    if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
+        errors = _errors_of(doc)
+        detail = "; ".join(" ".join(e.getMessage().split()) for e in errors[:3])
+        raise ModelFileError(f"{where}: its hierarchical ('comp') model could not be "
+                             f"flattened: {detail or 'libsbml gave no reason'}")
 
 
 def _errors_of(doc: Any) -> list:

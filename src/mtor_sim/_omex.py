@@ -210,7 +210,10 @@ def _scan_over(model: Model, pert: Perturbation, key: str, label: str, name: str
     if time is not None:
         state = steady_state_of(model, pert.without_drugs()).species.to_dict()
     species = target.startswith("init(")
-    target = target[5:-1] if species else target
+    if species:
+        from ._export import input_species
+
+        target = input_species(target)[0]
     sbml = perturbed_sbml(model, pert, initial_state=state)
     t_end = float(time) if time is not None else STEADY_END
     return _Scan(key, label, sbml, outputs, t_end, 1, target, species, values, name,

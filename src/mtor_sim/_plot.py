@@ -163,12 +163,16 @@ def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
+    unit = tc.metadata.get("time_unit", "minute")
+    if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
+        hours = False
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=r, lw=2)
     drugs = (tc.perturbation or {}).get("drugs")
     started = "after the first dose " if scheduled else "after treatment " if drugs else ""
-    ax.set_xlabel(f"time {started}({'h' if hours else 'min'})")
+    shown = "h" if hours else "min" if unit in ("minute", "unknown") else unit
+    ax.set_xlabel(f"time {started}({shown})")
     own = bundled(tc.metadata)
     ax.set_ylabel("readout (fraction or index)" if own else "model units")
     if scheduled:  # beside the panel: a schedule's curves fill the whole width

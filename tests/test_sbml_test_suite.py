@@ -1,0 +1,57 @@
+"""The SBML Test Suite runner, on cases that each exposed a defect (tests/data), and on the
+full half-suite beside the project when it is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtor_sim import sbml_test_suite as sts
+
+DATA = Path(__file__).parent / "data" / "sbml-test-suite" / "cases"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "sbml-test-suite" / "cases"
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")  # one-off models
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in DATA.iterdir()))
+def test_case_passes_through_the_public_api(case: str) -> None:
+    result = sts.run_case(DATA / case)
+    assert result.status == "passed", result
+
+
+def test_cases_run_in_one_process_do_not_disturb_each_other() -> None:
+    """00953 names a parameter `reset`; libroadrunner's Python layer used to delete
+    `RoadRunner.reset` for every later model in the process."""
+    results = sts.run_suite(DATA, workers=1)
+    assert [r.status for r in results] == ["passed"] * len(results), results
+
+
+def test_a_hung_or_crashed_case_fails_without_stopping_the_run(tmp_path: Path) -> None:
+    good = tmp_path / "00001"
+    good.mkdir()
+    for f in (DATA / "00001").iterdir():
+        (good / f.name).write_bytes(f.read_bytes())
+    results = sts.run_suite(tmp_path, workers=1, timeout=1e-9)  # no case can finish in time
+    assert results[0].status == "failed" and "no result within" in results[0].reason
+
+
+def test_summary_and_main(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sts.main([str(DATA), "--workers", "1", "--case", "1", "--case", "953"]) == 0
+    out = capsys.readouterr().out
+    assert "mtor_sim: 2 passed, 0 failed, 0 skipped (of 2 cases)" in out
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the SBML Test Suite is not beside the project")
+def test_every_case_libroadrunner_passes_passes_through_mtor_sim() -> None:
+    ours = {r.case: r for r in sts.run_suite(SHARED, workers=2)}
+    plain = sts.run_suite(SHARED, workers=2, plain=True)
+    lost = [f"{r.case}: {ours[r.case].reason}" for r in plain
+            if r.status == "passed" and ours[r.case].status != "passed"]
+    assert not lost, lost
+    skipped = [r for r in ours.values() if r.status == "skipped"]
+    assert all(r.reason for r in skipped)
