@@ -612,3 +612,35 @@ def test_the_model_time_unit_sets_horizons_and_tolerances(tmp_path: Path, monkey
     assert ss.status == "ok" and ss["A"] == pytest.approx(0.5, rel=1e-6)
     assert seconds.simulate(t_end=10.0, n_points=2,
                             pre_equilibrate=False).metadata["time_unit"] == "second"
+
+
+def test_step_inputs_stimulate_a_starved_steady_state(model: ms.Model) -> None:
+    starved = model.steady_state(inputs={"GF": 0.05})
+    fed = model.steady_state(inputs={"GF": 1.0})
+    tc = model.simulate(t_end=2e4, n_points=3, inputs={"GF": 0.05}, step_inputs={"GF": 1.0})
+    assert tc.success and tc.metadata["step_inputs"] == {"GF": 1.0}
+    df = tc.to_dataframe()
+    assert df["pAKT_S473"].iloc[0] == pytest.approx(starved["pAKT_S473"], rel=1e-6)
+    assert df["pAKT_S473"].iloc[-1] == pytest.approx(fed["pAKT_S473"], rel=1e-4)
+    with pytest.raises(ValueError, match="pre_equilibrate"):
+        model.simulate(t_end=10.0, pre_equilibrate=False, step_inputs={"GF": 1.0})
+    with pytest.raises(ms.UnknownNameError):
+        model.simulate(t_end=10.0, step_inputs={"no_such_input": 1.0})
+
+
+def test_step_inputs_dose_a_species_of_an_sbml_model(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(tmp_path, "dose", """model dose
+        compartment C = 2
+        species I in C = 0, R in C = 1, RP in C = 0
+        J0: I -> ; 0.1*I
+        J1: R -> RP; k1*I*R
+        J2: RP -> R; 0.2*RP
+        k1 = 1
+    end""")
+    tc = m.simulate(t_end=5.0, n_points=2, step_inputs={"I": 3.0}, outputs=["I", "RP"])
+    df = tc.to_dataframe()
+    assert df["I"].iloc[0] == pytest.approx(3.0) and df["RP"].iloc[0] == pytest.approx(0.0)
+    # the rate law is an amount per time: d[I]/dt = -0.1 [I] / volume
+    assert df["I"].iloc[-1] == pytest.approx(3.0 * np.exp(-0.1 / 2 * 5.0), rel=1e-5)
+    assert df["RP"].iloc[-1] > 0.1

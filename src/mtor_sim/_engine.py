@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -651,7 +652,8 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
              pre_equilibrate: bool = True, species: bool = True,
              outputs: Sequence[str] | None = None, species_units: str = "auto",
              schedule: Schedule | Mapping[str, Any] | None = None,
-             pk_step: float = 30.0) -> TimeCourse:
+             pk_step: float = 30.0,
+             step_inputs: Mapping[str, float] | None = None) -> TimeCourse:
     """Time course of ``model`` (time in minutes) under a perturbation.
 
     By default the cells first sit at the steady state of the same perturbation without
@@ -684,6 +686,11 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
         Step over which an oral PK concentration is held at its exact mean (30 min by
         default; the error of this approximation is below 1 % of the readouts' range for
         the bundled model, see the README).
+    step_inputs : dict, optional
+        Inputs changed at t = 0, with the drugs, on top of the pre-equilibrated state
+        (whose inputs are ``inputs``): a starved-then-stimulated protocol such as
+        ``inputs={"GF": 0.05}, step_inputs={"GF": 1.0}``, or a dose of a species of an
+        SBML model (its concentration set at t = 0). Needs ``pre_equilibrate=True``.
     Other parameters are as in `steady_state`.
 
     Returns
@@ -716,18 +723,29 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
 
         sched = check_schedule(model, schedule, drugs=dict(pert.drugs))
         pk_step = check_nonnegative(pk_step, name="pk_step", allow_zero=False)
+    step = None
+    if step_inputs is not None:
+        if not pre_equilibrate:
+            raise ValueError("`step_inputs` changes inputs at t = 0 from the pre-equilibrated "
+                             "state: it needs pre_equilibrate=True (from the initial state, "
+                             "give them in `inputs`)")
+        step = dict(make_perturbation(model, inputs=step_inputs).inputs)
+        if not step:
+            raise ValueError("`step_inputs` is empty; give at least one input, or None")
     return time_course_of(model, pert, t_end=t_end, n_points=int(n_points),
                           pre_equilibrate=pre_equilibrate, species=species,
                           outputs=outputs, species_units=species_units,
-                          schedule=sched, pk_step=pk_step)
+                          schedule=sched, pk_step=pk_step, step_inputs=step)
 
 
 def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: int,
                    pre_equilibrate: bool = True, species: bool = True,
                    outputs: Sequence[str] | None = None,
                    species_units: str = "auto",
-                   schedule: Schedule | None = None, pk_step: float = 30.0) -> TimeCourse:
-    """Time course for an already-validated perturbation (and schedule)."""
+                   schedule: Schedule | None = None, pk_step: float = 30.0,
+                   step_inputs: Mapping[str, float] | None = None) -> TimeCourse:
+    """Time course for an already-validated perturbation (and schedule, and inputs
+    stepped at t = 0)."""
     meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
                       pre_equilibrate=pre_equilibrate, species_units=species_units)
     meta["time_unit"] = time_unit(model.sbml)[0]
@@ -752,9 +770,20 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
                               f"is no state to start from ({base.message}). Try "
                               "pre_equilibrate=False to run from the initial state.",
                               pert.as_dict(), meta, readout_names)
+        if step_inputs:  # the run's own inputs from t = 0; the baseline keeps `inputs`
+            meta["step_inputs"] = dict(step_inputs)
+            pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs),
+                                                      **step_inputs}.items())))
         solver, values = solver_for(model, pert)
-        solver.set_parameters(values)  # drugs on top of the baseline state
+        solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
         r = solver.r
+        for name in step_inputs or ():
+            selection = model._layout.inputs[name]
+            if selection.startswith("init("):  # a species' value: set it now, not at reset
+                from ._export import input_species
+
+                sid, concentration = input_species(selection)
+                r[f"[{sid}]" if concentration else sid] = float(step_inputs[name])
     else:  # plain SBML semantics from the initial state: no moiety transformation
         values, clamped = resolve(model, pert)
         solver = model._solver(clamped, moieties=False)
