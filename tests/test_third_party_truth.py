@@ -32,3 +32,26 @@ def test_ok_states_hold_under_long_integration(name: str) -> None:
                                    err_msg=f"{name}, knockouts={knockouts}")
         checked += 1
     assert checked or name.startswith("varusai")  # Varusai 2018 oscillates: nothing is ok
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if not n.startswith("varusai")])
+def test_every_verb_gives_the_same_number(name: str) -> None:
+    """Steady states from `steady_state`, a sweep and a knockout screen's baseline, and
+    time points from `simulate` and a timed sweep, agree (same units: concentrations,
+    amounts only with hasOnlySubstanceUnits)."""
+    model = ms.load_model(REFERENCE_DIR / name)
+    reads = list(model.readouts)[:4]
+    param = next(p for p in model.parameters.index if not p.startswith("cut_"))
+    value = float(model.parameters[param])
+    ss = model.steady_state(parameters={param: value})
+    sw = ms.sweep(model, {param: [value]}, reads, progress=False).table
+    ko = ms.knockout_screen(model, reads, nodes=[], interactions=[], progress=False)
+    base = ko.to_dataframe()
+    for r in reads:
+        assert sw[r].iloc[0] == pytest.approx(ss[r], rel=1e-9, abs=1e-12)
+        assert base[r].iloc[0] == pytest.approx(ss[r], rel=1e-9, abs=1e-12)
+    tc = model.simulate(t_end=30.0, n_points=4, drugs={}, outputs=reads)
+    timed = ms.sweep(model, {param: [value]}, reads, time=30.0, progress=False).table
+    for r in reads:
+        assert timed[r].iloc[0] == pytest.approx(tc.to_dataframe()[r].iloc[-1], rel=1e-6,
+                                                abs=1e-12)
