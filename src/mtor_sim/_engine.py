@@ -139,6 +139,18 @@ def time_unit(sbml: str) -> tuple[str, float | None]:
 
 
 @functools.lru_cache(maxsize=32)
+def _assignment_rule_targets(sbml: str) -> frozenset[str]:
+    """Ids that assignment rules compute (recomputed at every evaluation)."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml).getModel()
+    if model is None:
+        return frozenset()
+    return frozenset(model.getRule(i).getVariable() for i in range(model.getNumRules())
+                     if model.getRule(i).isAssignment())
+
+
+@functools.lru_cache(maxsize=32)
 def _substance_only(sbml: str) -> frozenset[str]:
     """Ids of species with ``hasOnlySubstanceUnits``: in the model's math their symbol is
     an amount, so the package reports them as amounts (every other species as a
@@ -216,8 +228,12 @@ class Solver:
         self._rule_pos = {v: state_ids.index(v) if v in state_ids else -1 for v in rules}
         # events and rules can change parameters during a run, and reset() leaves those
         # changes in place: such models need the full reset before every call
-        self._reset_all = bool(m.getNumEvents() or m.getNumRateRules()
-                               or len(gids) > len(settable))
+        # parameters that a reset() would leave stale: those with initial assignments
+        # (moiety totals `_CSUM*` and assignment-rule targets are recomputed anyway)
+        ruled = _assignment_rule_targets(model.sbml)
+        stale = [g for g in gids if g not in self.position and not g.startswith("_CSUM")
+                 and g not in ruled]
+        self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
@@ -229,6 +245,7 @@ class Solver:
         self.reference: np.ndarray | None = None
         self.reference_tried = False
         self._lookups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+        self._indexes: dict[str, pd.Index] = {}
 
     def apply(self, values: Mapping[str, float]) -> None:
         """Reset to the initial state of the model with ``values`` set (others at default).
@@ -274,6 +291,15 @@ class Solver:
             if i is not None:
                 vec[i] = v
         self.r.model.setGlobalParameterValues(self.index, vec)
+
+    def index_of(self, what: str) -> pd.Index:
+        """The readouts' or species' names as a pandas Index, built once: building one
+        per result cost as much as the solve."""
+        cached = self._indexes.get(what)
+        if cached is None:
+            names = self.readouts if what == "readouts" else self.species_ids
+            cached = self._indexes[what] = pd.Index(names)
+        return cached
 
     def output_names(self) -> set[str]:
         """Everything a time course can record: species, global parameters, compartments,
@@ -585,8 +611,8 @@ def steady_state_of(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL
     """Guarded steady state for an already-validated perturbation."""
     solver, values = solver_for(model, pert)
     res = solver.solve(values, tol=tol, presimulate=presimulate)
-    readouts = pd.Series(res.readouts, index=solver.readouts, dtype=float)
-    species = pd.Series(res.species, index=solver.species_ids, dtype=float)
+    readouts = pd.Series(res.readouts, index=solver.index_of("readouts"), dtype=float)
+    species = pd.Series(res.species, index=solver.index_of("species"), dtype=float)
     return SteadyState(readouts, species, res.status == "ok", res.status, res.message,
                        res.max_rate, res.max_eigenvalue, tol, pert.as_dict(),
                        provenance(model, method=res.method, tol=tol, rtol=RTOL, atol=ATOL,
