@@ -141,7 +141,7 @@ class Solver:
                                if q not in self.position}
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
-        only = _substance_only(model.sbml)
+        only = _substance_only(model._compiled_sbml)
         # floating species reported as amounts (hasOnlySubstanceUnits), by state index
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
         self.substance_only = only
@@ -428,7 +428,8 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
                  knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
                  parameters: Mapping[str, float] | None = None,
                  inputs: Mapping[str, float] | None = None,
-                 tol: float = STEADY_TOL) -> SteadyState:
+                 tol: float = STEADY_TOL, ensemble: Any = None,
+                 n_members: int | None = None) -> SteadyState | pd.DataFrame:
     """Steady state of ``model`` under a perturbation, verified before it is returned.
 
     The model is integrated past its slowest loop, polished with Newton's method, and
@@ -453,10 +454,17 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
         Input name -> value, e.g. ``{"GF": 0.2, "ENERGY_STRESS": 1}``.
     tol : float
         Residual tolerance, per minute.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run once per member of a parameter ensemble (``True``: the bundled calibrated
+        ensemble, see `mtor_sim.load_ensemble`) and return quantiles across members.
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
 
     Returns
     -------
     SteadyState
+        Or, with ``ensemble``, a DataFrame indexed by readout with columns ``q0.05``,
+        ``q0.5``, ``q0.95``, ``mean``, ``n_members`` and ``n_failed``.
 
     Examples
     --------
@@ -465,8 +473,17 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
     >>> ss = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10})
     >>> ss.success
     True
+    >>> q = model.steady_state(drugs={"everolimus": 10}, ensemble=True, n_members=5)
+    >>> list(q.columns[:3])
+    ['q0.05', 'q0.5', 'q0.95']
     """
     check_nonnegative(tol, name="tol", allow_zero=False)
+    if ensemble is not None and ensemble is not False:
+        from ._ensemble import steady_state_quantiles
+
+        return steady_state_quantiles(model, ensemble, n=n_members, genotype=genotype,
+                                      drugs=drugs, knockouts=knockouts, cut=cut,
+                                      parameters=parameters, inputs=inputs, tol=tol)
     pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
                              cut=cut, parameters=parameters, inputs=inputs)
     return steady_state_of(model, pert, tol=tol)

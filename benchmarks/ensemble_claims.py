@@ -1,0 +1,140 @@
+"""The review's 15 claims and the validation suite across the calibrated ensemble.
+
+Run: python benchmarks/ensemble_claims.py [--full] [--members N] [--csv OUT]
+
+For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
+calibration row of ``models/observations.csv``; ``verified``: rows marked
+``verified = no`` left out) it reports
+
+- each claim's pass fraction across the members (``ms.claims.check_all(model,
+  ensemble=...)``; thresholds as fixed in ``src/mtor_sim/_claims.py``) and the
+  fraction passing all 15 together;
+- the hit rate of the held-out validation rows (``use = validation``) across the
+  members: the mean over members of each member's hit rate, its 5-95 % range, and
+  the rows that fail in most members.
+
+``--prior`` adds the same numbers for as many unselected prior draws (the same seed
+and prior as ``models/calibrate_ensemble.py``, before the acceptance step), so that
+what the calibration changed can be seen.
+
+Without ``--full`` (CI runs every benchmark without arguments, with ``CI`` set) it
+uses the first 10 members of the ``all`` ensemble (~15 s). ``--full`` uses every
+member of both ensembles and the prior (~10 min on one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import mtor_sim as ms
+from mtor_sim._ensemble import validation_hits
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TABLE = REPO / "models" / "observations.csv"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def validation_rows() -> list[dict[str, str]]:
+    with TABLE.open(newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r["use"] == "validation"]
+
+
+def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -> dict:
+    t0 = time.perf_counter()
+    claims = ms.claims.check_all(model, ensemble=table)
+    hits = validation_hits(model, table, rows=rows)
+    wall = time.perf_counter() - t0
+    verified = [r["id"] for r in rows if r["verified"] == "yes" and r["id"] in hits]
+    beyond = [r["id"] for r in rows if not r["overlaps_claim"] and r["id"] in hits]
+    print(f"\n## {label}: {len(table)} members ({wall:.0f} s)")
+    print(f"  {'claim':>5}  {'pass fraction':>13}  bundled point  title")
+    for _, c in claims.iterrows():
+        print(f"  {c['claim']:>5}  {c['pass_fraction']:>13.2f}  "
+              f"{'pass' if c['passed_bundled'] else 'FAIL':>13}  {c['title']}")
+    print(f"  {'all':>5}  {claims.attrs['all_pass_fraction']:>13.2f}")
+    print("  validation hit rate across members (mean; 5-95 % of members):")
+    summary = {"label": label, "members": len(table),
+               "all_pass_fraction": claims.attrs["all_pass_fraction"]}
+    for name, ids in (("all validation rows", list(hits.columns)),
+                      ("verified rows", verified), ("beyond the 15 claims", beyond)):
+        per = hits[ids].mean(axis=1)
+        q = np.quantile(per, [0.05, 0.95])
+        print(f"    {name:<24} {per.mean():.2f} ({q[0]:.2f}-{q[1]:.2f}) of {len(ids)} rows")
+        summary[f"hit rate, {name}"] = float(per.mean())
+    rowfrac = hits.mean().sort_values()
+    weak = rowfrac[rowfrac < 0.5]
+    if len(weak):
+        print("  rows failing in most members: " + ", ".join(
+            f"{i} ({v:.2f})" for i, v in weak.items()))
+    for _, c in claims.iterrows():
+        summary[f"claim {c['claim']}"] = float(c["pass_fraction"])
+    sys.stdout.flush()
+    return summary
+
+
+def prior_table(n: int) -> pd.DataFrame:
+    """The first ``n`` prior draws of models/calibrate_ensemble.py, before acceptance."""
+    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    _, robust, references = cal.helpers()
+    model = ms.load_model()
+    kinetic = robust.classify_parameters(model)["kinetic"]
+    made = ms.load_ensemble().attrs["made_by"]
+    seed, sigma = made.get("seed", cal.SEED), made.get("prior", {}).get("sigma", cal.SIGMA)
+    records = {}
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        values = cal.member_values(model, kinetic, np.exp(sigma * rng.standard_normal(
+            len(kinetic))), references)
+        if values is not None:  # an unsolvable draw cannot be a member
+            records[i] = values
+    return pd.DataFrame.from_dict(records, orient="index")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 members of 'all' (default)")
+    ap.add_argument("--full", action="store_true", help="every member of both ensembles")
+    ap.add_argument("--prior", action="store_true", help="also as many unselected prior draws")
+    ap.add_argument("--members", type=int, default=None)
+    ap.add_argument("--csv", type=Path, help="write the summary numbers here")
+    args = ap.parse_args(argv)
+    full = args.full and not args.quick
+    n = args.members or (None if full else 10)
+    model = ms.load_model()
+    rows = validation_rows()
+    made = ms.load_ensemble().attrs["made_by"]
+    print(f"ensemble: {made.get('keep')} of {made.get('draws')} prior draws (seed "
+          f"{made.get('seed')}, sigma {made.get('prior', {}).get('sigma')}), "
+          f"{len(rows)} validation rows held out")
+    summaries = []
+    for which in (("all", "verified") if full else ("all",)):
+        table = ms.load_ensemble(which)
+        table = table.iloc[:n] if n else table
+        summaries.append(report(f"ensemble '{which}'", model, table, rows))
+    if args.prior or full:
+        size = n or len(ms.load_ensemble())
+        summaries.append(report("prior draws (no calibration)", model, prior_table(size), rows))
+    if args.csv:
+        pd.DataFrame(summaries).to_csv(args.csv, index=False)
+    return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
