@@ -160,3 +160,11 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     assert (tmp_path / "ensemble_claims.csv").exists()
     text = report.markdown.read_text()
     assert "Across the calibrated ensemble" in text and "Validation rows held out" in text
+
+
+@pytestmark_shipped
+def test_members_are_normalised_to_their_own_wt(model):
+    """References are recomputed per member: untreated WT indices are 1 in every member."""
+    for _, values in ms.load_ensemble().iloc[:3].iterrows():
+        ss = model.with_parameters(values.to_dict()).steady_state()
+        assert_allclose([ss["proliferation"], ss["survival"], ss["EMT"]], 1.0, rtol=1e-5)

@@ -1,6 +1,6 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
-Run: python benchmarks/ensemble_claims.py [--full] [--members N] [--csv OUT]
+Run: python benchmarks/bench_ensemble_claims.py [--full] [--members N] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -18,7 +18,7 @@ and prior as ``models/calibrate_ensemble.py``, before the acceptance step), so t
 what the calibration changed can be seen.
 
 Without ``--full`` (CI runs every benchmark without arguments, with ``CI`` set) it
-uses the first 10 members of the ``all`` ensemble (~15 s). ``--full`` uses every
+uses the first 20 members of the ``all`` ensemble (~10 s). ``--full`` uses every
 member of both ensembles and the prior (~10 min on one core).
 """
 
@@ -109,14 +109,14 @@ def prior_table(n: int) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="10 members of 'all' (default)")
+    ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
     ap.add_argument("--full", action="store_true", help="every member of both ensembles")
     ap.add_argument("--prior", action="store_true", help="also as many unselected prior draws")
     ap.add_argument("--members", type=int, default=None)
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
-    n = args.members or (None if full else 10)
+    n = args.members or (None if full else 20)
     model = ms.load_model()
     rows = validation_rows()
     made = ms.load_ensemble().attrs["made_by"]
