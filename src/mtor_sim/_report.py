@@ -133,7 +133,8 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
              f"{n} parameter sets (`models/ensemble.csv`, made by "
              "`models/calibrate_ensemble.py`); thresholds as above.", "",
              "| # | claim | pass fraction | bundled point |", "|---|---|---|---|"]
-    lines += [f"| {c.claim} | {c.title} | {c.pass_fraction:.2f} | "
+    bar = "\\|"  # a pipe inside a table cell ("S6K1 -| IRS1")
+    lines += [f"| {c.claim} | {c.title.replace('|', bar)} | {c.pass_fraction:.2f} | "
               f"{'PASS' if c.passed_bundled else 'FAIL'} |" for c in claims.itertuples()]
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
     if hits is not None and not hits.empty:
