@@ -168,3 +168,35 @@ def test_members_are_normalised_to_their_own_wt(model):
     for _, values in ms.load_ensemble().iloc[:3].iterrows():
         ss = model.with_parameters(values.to_dict()).steady_state()
         assert_allclose([ss["proliferation"], ss["survival"], ss["EMT"]], 1.0, rtol=1e-5)
+
+
+@pytestmark_shipped
+def test_simulate_over_the_ensemble_returns_quantiles_in_time(model):
+    q = model.simulate(t_end=120, n_points=5, drugs={"everolimus": 10}, ensemble=True,
+                       n_members=3)
+    assert q.shape == (5, 3 * len(model.readouts))
+    s6k = q["pS6K1"]
+    assert list(s6k.columns) == ["q0.05", "q0.5", "q0.95"]
+    assert (s6k["q0.05"] <= s6k["q0.95"]).all()
+    assert s6k["q0.5"].iloc[-1] < s6k["q0.5"].iloc[0]  # the rapalog lowers pS6K1
+    assert q.attrs == {"n_members": 3, "n_failed": 0}
+
+
+def test_a_member_pickles_with_its_values(model):
+    import pickle
+
+    copy = model.with_parameters({"k_PTEN": 0.5 * model.parameters["k_PTEN"]})
+    back = pickle.loads(pickle.dumps(copy))
+    assert back.hash == copy.hash
+    assert_allclose(back.steady_state()["pAKT_S473"], copy.steady_state()["pAKT_S473"],
+                    rtol=1e-9)
+
+
+@pytestmark_shipped
+def test_cli_steady_state_over_the_ensemble(tmp_path):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "q.csv"
+    assert main(["steady-state", "-d", "everolimus=10", "--ensemble", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert {"q0.05", "q0.5", "q0.95"} <= set(table.columns) and (table["n_members"] == 3).all()

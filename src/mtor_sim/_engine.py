@@ -498,7 +498,8 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
              pre_equilibrate: bool = True, species: bool = True,
              outputs: Sequence[str] | None = None, species_units: str = "auto",
              schedule: Schedule | Mapping[str, Any] | None = None,
-             pk_step: float = 30.0) -> TimeCourse:
+             pk_step: float = 30.0, ensemble: Any = None,
+             n_members: int | None = None) -> TimeCourse | pd.DataFrame:
     """Time course of ``model`` (time in minutes) under a perturbation.
 
     By default the cells first sit at the steady state of the same perturbation without
@@ -531,11 +532,18 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
         Step over which an oral PK concentration is held at its exact mean (30 min by
         default; the error of this approximation is below 1 % of the readouts' range for
         the bundled model, see the README).
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run once per member of a parameter ensemble (see `steady_state`) and return
+        quantiles of the recorded outputs at each time (species are not recorded).
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
     Other parameters are as in `steady_state`.
 
     Returns
     -------
     TimeCourse
+        Or, with ``ensemble``, a DataFrame indexed by time with columns
+        ``(output, "q0.05" | "q0.5" | "q0.95")``.
 
     Examples
     --------
@@ -544,6 +552,15 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     >>> bool(tc["pAKT_S473"].iloc[-1] < tc["pAKT_S473"].iloc[0])
     True
     """
+    if ensemble is not None and ensemble is not False:
+        from ._ensemble import timecourse_quantiles
+
+        return timecourse_quantiles(model, ensemble, n=n_members, t_end=t_end,
+                                    n_points=n_points, genotype=genotype, drugs=drugs,
+                                    knockouts=knockouts, cut=cut, parameters=parameters,
+                                    inputs=inputs, pre_equilibrate=pre_equilibrate,
+                                    outputs=outputs, species_units=species_units,
+                                    schedule=schedule, pk_step=pk_step)
     t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
     n_points = check_count(n_points, name="n_points", minimum=2)
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")

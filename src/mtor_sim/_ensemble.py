@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
 
 __all__ = ["bundled_ensemble_path", "load_ensemble", "members", "resolve_ensemble",
-           "steady_state_quantiles", "validation_hits"]
+           "steady_state_quantiles", "timecourse_quantiles", "validation_hits"]
 
 ENSEMBLE_FILE = "ensemble.csv"
 #: membership flags of the shipped file: calibrated on every row / on verified rows only
@@ -167,3 +167,36 @@ def validation_hits(model: Model, ensemble: Any, *, n: int | None = None,
         out[draw] = {r["id"]: float(r["status"] == "pass") for r in validate(member, rows)
                      if r["status"] != "not expressible"}
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+def timecourse_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
+                         quantiles: Sequence[float] = QUANTILES,
+                         **kwargs: Any) -> pd.DataFrame:
+    """Time courses across an ensemble: index time (min), columns (output, quantile).
+
+    Members whose run fails are left out; ``attrs`` holds ``n_members`` and ``n_failed``.
+    """
+    from ._engine import simulate
+
+    kwargs["species"] = False
+    runs, failed, cols, times = [], 0, None, None
+    mems = members(model, ensemble, n=n)
+    for m in mems:
+        tc = simulate(m, **kwargs)
+        if not tc.success:
+            failed += 1
+            continue
+        data = tc.to_dataframe()
+        cols, times = list(data.columns), data.index
+        runs.append(data.to_numpy(dtype=float))
+    if not runs:
+        raise MtorSimError("no member of the ensemble could be simulated under this "
+                           "perturbation")
+    q = np.quantile(np.stack(runs), list(quantiles), axis=0)  # quantile x time x output
+    names = [f"q{x:g}" for x in quantiles]
+    out = pd.concat({name: pd.DataFrame(q[i], index=times, columns=cols)
+                     for i, name in enumerate(names)}, axis=1).swaplevel(axis=1)
+    out = out.reindex(columns=pd.MultiIndex.from_product([cols, names]))
+    out.columns.names = ["output", "quantile"]
+    out.attrs.update(n_members=len(mems), n_failed=failed)
+    return out

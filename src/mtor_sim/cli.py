@@ -248,6 +248,14 @@ def _load(args: argparse.Namespace):
 
 def cmd_steady_state(args: argparse.Namespace) -> int:
     model = _load(args)
+    if args.ensemble is not None:
+        q = model.steady_state(**_perturbation(args), ensemble=True,
+                               n_members=args.ensemble or None)
+        failed = int(q["n_failed"].iloc[0])
+        print(f"{int(q['n_members'].iloc[0])} ensemble members, {failed} failed to reach a "
+              "steady state", file=sys.stderr)
+        _write_table(q, args.out)
+        return 0 if failed == 0 else 3
     ss = model.steady_state(**_perturbation(args))
     df = ss.readouts.to_frame("value")
     print(f"status: {ss.status} ({ss.message})", file=sys.stderr)
@@ -638,6 +646,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("steady-state", help="verified steady state under a perturbation")
     _add_perturbation(p)
+    p.add_argument("--ensemble", nargs="?", type=int, const=0, default=None, metavar="N",
+                   help="quantiles of every readout across the calibrated ensemble (all "
+                        "members, or the first N)")
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.set_defaults(func=cmd_steady_state)
 
