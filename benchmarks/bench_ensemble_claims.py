@@ -15,7 +15,14 @@ calibration row of ``models/observations.csv``; ``verified``: rows marked
 
 ``--prior`` adds the same numbers for as many unselected prior draws (the same seed
 and prior as ``models/calibrate_ensemble.py``, before the acceptance step), so that
-what the calibration changed can be seen.
+what the calibration changed can be seen, and which calibration rows pull against
+which claims.
+
+It then breaks claims 5, 9, 11 and 15 into the terms of their criteria (the fraction of
+members in which each term holds) and measures which feedback carries the rapalog-induced
+pAKT S473 rise: the rise with S6K1 -| mTORC2 cut and with S6K1 -| IRS1 cut, and the share
+of the rise each cut removes. ``models/MODEL_CARD.md`` section 11 quotes the ``--full``
+output.
 
 Without ``--full`` (CI runs every benchmark without arguments, with ``CI`` set) it
 uses the first 20 members of the ``all`` ensemble (~10 s). ``--full`` uses every
@@ -107,6 +114,93 @@ def prior_table(n: int) -> pd.DataFrame:
     return pd.DataFrame.from_dict(records, orient="index")
 
 
+def _terms(member) -> dict[str, bool]:
+    """Each term of the criteria of claims 5, 9, 11 and 15 (thresholds of _claims.py)."""
+    from mtor_sim import _claims as c
+
+    out = {}
+    n5 = c.claim_05_erk_crosstalk(member).numbers
+    out["5: mTORC1_activity >= 1.05x WT"] = (
+        n5["mTORC1_activity fold (ERK_coactivation / WT)"] >= 1.05)
+    for d in ("everolimus 10 nM", "vistusertib 1000 nM"):
+        out[f"5: smaller fall under {d}"] = (
+            n5[f"ERK_coactivation: proliferation inhibition by {d}"]
+            < n5[f"WT: proliferation inhibition by {d}"])
+    for k, v in c.claim_09_feedback_relief(member).numbers.items():
+        out[f"9: {k}" + (" >= 1.10" if "untreated" in k else " within 5 %")] = (
+            v >= 1.10 if "untreated" in k else abs(v - 1.0) <= 0.05)
+    n11 = c.claim_11_mtorc2_resistance(member).numbers
+    out["11: S473 of treated mTORC2_high >= untreated WT"] = (
+        n11["pAKT_S473, mTORC2_high + everolimus"] >= n11["pAKT_S473, WT untreated"])
+    out["11: smaller fall of proliferation in mTORC2_high"] = (
+        n11["proliferation inhibition, mTORC2_high"] < n11["proliferation inhibition, WT"])
+    n15 = c.claim_15_emt(member).numbers
+    out["15: EMT both >= 1.10x best single"] = n15["EMT both / best single"] >= 1.10
+    return out
+
+
+S473_CUTS = {"intact": [], "S6K1 -| mTORC2 cut": ["S6K1 -| mTORC2"],
+             "S6K1 -| IRS1 cut": ["S6K1 -| IRS1"]}
+
+
+def _s473_rise(member) -> dict[str, float]:
+    """Everolimus 10 nM / untreated pAKT_S473, intact and with each feedback cut."""
+    e = {"everolimus": 10.0}
+    return {k: member.steady_state(drugs=e, cut=cut)["pAKT_S473"]
+            / member.steady_state(cut=cut)["pAKT_S473"] for k, cut in S473_CUTS.items()}
+
+
+def mechanisms(model, table: pd.DataFrame) -> None:
+    """Which criterion terms fail, and which feedback carries the rapalog S473 rise."""
+    terms, rises = [], []
+    for _, values in table.iterrows():
+        member = model.with_parameters(values.to_dict())
+        terms.append(_terms(member))
+        rises.append(_s473_rise(member))
+    print(f"\n## criterion terms across {len(table)} members (fraction holding)")
+    for k, v in pd.DataFrame(terms).mean().items():
+        print(f"  {v:5.2f}  {k}")
+    r = pd.DataFrame(rises)
+    base = _s473_rise(model)
+    print("\n## everolimus 10 nM: pAKT_S473 fold over untreated (bundled point; members "
+          "median, 5-95 %)")
+    for k in S473_CUTS:
+        q = r[k].quantile([0.5, 0.05, 0.95])
+        print(f"  {k:<20} {base[k]:.3f}; {q[0.5]:.3f} ({q[0.05]:.3f}-{q[0.95]:.3f})")
+    for k in ("S6K1 -| mTORC2 cut", "S6K1 -| IRS1 cut"):
+        share = (r["intact"] - r[k]) / (r["intact"] - 1.0)
+        q = share.quantile([0.5, 0.05, 0.95])
+        print(f"  share of the rise removed by the {k}: median {q[0.5]:.2f} "
+              f"({q[0.05]:.2f}-{q[0.95]:.2f})")
+    sys.stdout.flush()
+
+
+def tension(model, table: pd.DataFrame) -> None:
+    """Among (prior) draws: claim 5, 9, 11 pass fractions split by each calibration row."""
+    from mtor_sim import _claims as c
+    from mtor_sim._observations import load_observations, validate
+
+    rows = [r for r in load_observations("calibration") if r["model_readout"].strip()]
+    rec = []
+    for _, values in table.iterrows():
+        member = model.with_parameters(values.to_dict())
+        res = {r["id"]: r["status"] == "pass" for r in validate(member, rows)}
+        res |= {f"claim {n}": c.check(member, n).passed for n in (5, 9, 11)}
+        rec.append(res)
+    df = pd.DataFrame(rec)
+    print(f"\n## claim pass fraction among {len(df)} prior draws, split by whether a "
+          "calibration row holds (holds / fails, draws)")
+    for claim in ("claim 5", "claim 9", "claim 11"):
+        parts = []
+        for rid in (r["id"] for r in rows):
+            g = df.groupby(rid)[claim]
+            if g.ngroups == 2:
+                parts.append(f"{rid} {g.mean()[True]:.2f}/{g.mean()[False]:.2f} "
+                             f"({g.size()[True]}/{g.size()[False]})")
+        print(f"  {claim} (overall {df[claim].mean():.2f}): " + "; ".join(parts))
+    sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
@@ -128,9 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         table = ms.load_ensemble(which)
         table = table.iloc[:n] if n else table
         summaries.append(report(f"ensemble '{which}'", model, table, rows))
+    mechanisms(model, ms.load_ensemble().iloc[:n] if n else ms.load_ensemble())
     if args.prior or full:
         size = n or len(ms.load_ensemble())
-        summaries.append(report("prior draws (no calibration)", model, prior_table(size), rows))
+        prior = prior_table(size)
+        summaries.append(report("prior draws (no calibration)", model, prior, rows))
+        tension(model, prior)
     if args.csv:
         pd.DataFrame(summaries).to_csv(args.csv, index=False)
     return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
