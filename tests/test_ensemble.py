@@ -200,3 +200,15 @@ def test_cli_steady_state_over_the_ensemble(tmp_path):
     assert main(["steady-state", "-d", "everolimus=10", "--ensemble", "3", "-o", str(out)]) == 0
     table = pd.read_csv(out, index_col=0)
     assert {"q0.05", "q0.5", "q0.95"} <= set(table.columns) and (table["n_members"] == 3).all()
+
+
+def test_ensemble_arguments_are_checked(model, tmp_path):
+    with pytest.raises(ms.UnknownNameError, match="ensemble"):
+        ms.load_ensemble("everything")
+    with pytest.raises(ms.MtorSimError, match="calibrate_ensemble"):
+        ms.load_ensemble(path=tmp_path / "missing.csv")
+    table = pd.DataFrame({"k_PTEN": [model.parameters["k_PTEN"]]})
+    with pytest.raises(ValueError, match="n"):
+        ms.steady_state(model, ensemble=table, n_members=0)
+    with pytest.raises(ValueError, match="no members"):
+        ms.steady_state(model, ensemble=table.iloc[:0])

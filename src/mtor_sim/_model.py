@@ -122,7 +122,7 @@ class Model:
 
     def __init__(self, sbml: str, layout: _Layout, *, name: str, path: Path | None,
                  targets: dict[str, tuple[str, ...]] | None = None) -> None:
-        self._sbml = sbml
+        self._sbml: str | None = sbml  # None: written from _edits on first use
         self._layout = layout
         self.name = name
         self.path = path
