@@ -18,8 +18,8 @@ A condition is ``key=value`` parts joined by ``;``: ``genotype=A,B``,
 at their drug-free steady state and the drugs start at t = 0; without ``t`` the steady
 state under continuous exposure is used).
 
-Only the public API is used (``ms.load_model``, ``Model.steady_state``,
-``Model.simulate``); `validate` can move into the package as it is.
+The runner itself (``parse_condition``, ``validate``) lives in the package
+(``mtor_sim._observations``), where `mtor-sim reproduce --ensemble` uses it too.
 """
 
 from __future__ import annotations
@@ -33,100 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import mtor_sim as ms
+from mtor_sim._observations import SIMILAR, parse_condition, validate  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE.parent / "models" / "observations.csv"
-SIMILAR = 0.10  # "~": the two folds agree within 10 %
-
-
-def parse_condition(text: str) -> dict[str, Any]:
-    """``"genotype=PTEN_loss; drugs=everolimus:10; t=360"`` -> keyword arguments."""
-    out: dict[str, Any] = {}
-    for part in (p.strip() for p in (text or "").split(";")):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        key, value = key.strip(), value.strip()
-        items = [v.strip() for v in value.split(",") if v.strip()]
-        if key in ("drugs", "inputs"):
-            out[key] = {k.strip(): float(v) for k, v in (i.split(":") for i in items)}
-        elif key in ("genotype", "knockouts", "cut"):
-            out[key] = items
-        elif key == "t":
-            out["t"] = float(value)
-        else:
-            raise ValueError(f"unknown condition key {key!r} in {text!r}")
-    return out
-
-
-class _Values:
-    """Readout values of one model, cached by condition."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-        self.cache: dict[tuple[str, str], float] = {}
-
-    def __call__(self, readout: str, condition: str) -> float:
-        key = (readout, condition.strip())
-        if key not in self.cache:
-            kw = parse_condition(condition)
-            t = kw.pop("t", None)
-            if t is None:
-                res = self.model.steady_state(**kw)
-                value = res[readout] if res.success else math.nan
-            else:
-                tc = self.model.simulate(t_end=t, n_points=2, species=False, **kw)
-                value = float(tc[readout].iloc[-1]) if tc.success else math.nan
-            self.cache[key] = float(value)
-        return self.cache[key]
-
-
-def _ratio(a: float, b: float) -> float:
-    if not (math.isfinite(a) and math.isfinite(b)) or b == 0.0:
-        return math.nan
-    return a / b
-
-
-def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Evaluate every expressible row; returns one result dict per row.
-
-    Each result has ``id``, ``status`` ("pass", "fail", "not expressible",
-    "not solved"), ``fold``, ``rhs`` and the row's relation.
-    """
-    value = _Values(model)
-    results = []
-    for row in rows:
-        res: dict[str, Any] = {"id": row["id"], "relation": row["value_or_relation"],
-                               "verified": row["verified"], "use": row["use"],
-                               "overlaps_claim": row.get("overlaps_claim", ""),
-                               "fold": math.nan, "rhs": math.nan}
-        readout = row.get("model_readout", "").strip()
-        if not readout:
-            res["status"] = "not expressible"
-            results.append(res)
-            continue
-        fold = _ratio(value(readout, row["model_condition"]),
-                      value(readout, row.get("model_reference", "")))
-        rhs = float(row["model_threshold"] or 1.0)
-        if row.get("model_condition2", "").strip():
-            rhs *= _ratio(value(readout, row["model_condition2"]),
-                          value(readout, row.get("model_reference2", "")))
-        op = row["model_op"].strip()
-        if not (math.isfinite(fold) and math.isfinite(rhs)):
-            status = "not solved"
-        elif op == ">":
-            status = "pass" if fold > rhs else "fail"
-        elif op == "<":
-            status = "pass" if fold < rhs else "fail"
-        elif op == "~":
-            status = "pass" if abs(fold / rhs - 1.0) <= SIMILAR else "fail"
-        else:
-            raise ValueError(f"row {row['id']}: unknown model_op {op!r}")
-        res.update(status=status, fold=fold, rhs=rhs, op=op, readout=readout,
-                   condition=row["model_condition"],
-                   reference=row.get("model_reference", "") or "untreated WT")
-        results.append(res)
-    return results
 
 
 def _summary(label: str, results: list[dict[str, Any]]) -> str:

@@ -29,6 +29,7 @@ from ._errors import (
 _LAZY = {
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
     "._engine": ("simulate", "steady_state"),
+    "._ensemble": ("bundled_ensemble_path", "load_ensemble"),
     "._fit_objective": ("PetabObjective",),
     "._fit_optimize": ("FitResult", "fit"),
     "._fit_profile": ("Profile", "profile"),
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._catalogue import REGIMENS
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
+    from ._ensemble import bundled_ensemble_path, load_ensemble
     from ._fit_objective import PetabObjective
     from ._fit_optimize import FitResult, fit
     from ._fit_petab import to_petab
@@ -116,6 +118,7 @@ __all__ = [
     "TimeCourse",
     "TrialResult",
     "UnknownNameError",
+    "bundled_ensemble_path",
     "bundled_model_path",
     "claims",
     "combination",
@@ -123,6 +126,7 @@ __all__ = [
     "fit",
     "iter_parts",
     "knockout_screen",
+    "load_ensemble",
     "load_model",
     "profile",
     "sample",

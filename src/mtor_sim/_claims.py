@@ -483,6 +483,54 @@ def check(model: Model, number: int) -> ClaimResult:
     return CLAIMS[number](model)
 
 
-def check_all(model: Model) -> list[ClaimResult]:
-    """Run every claim check (SPEC section 3) on ``model``; returns results in order."""
-    return [check(model, n) for n in CLAIMS]
+def check_all(model: Model, *, ensemble: Any = None,
+              n_members: int | None = None) -> list[ClaimResult] | pd.DataFrame:
+    """Run every claim check (SPEC section 3) on ``model``; returns results in order.
+
+    Parameters
+    ----------
+    model : Model
+        The bundled model.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Check every claim on every member of a parameter ensemble (``True``: the bundled
+        calibrated ensemble, `mtor_sim.load_ensemble`) instead of on ``model`` alone.
+        The thresholds are the same; a member whose simulations fail fails the claim.
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
+
+    Returns
+    -------
+    list of ClaimResult
+        Or, with ``ensemble``, a DataFrame with one row per claim: ``claim``, ``title``,
+        ``pass_fraction`` (fraction of members passing), ``n_members``, ``n_not_solved``
+        and ``passed_bundled`` (the claim on ``model`` itself). ``attrs["all_pass_fraction"]``
+        is the fraction of members passing all claims together; ``attrs["passed"]`` the
+        member x claim table of booleans.
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> table = ms.claims.check_all(ms.load_model(), ensemble=True, n_members=2)
+    >>> list(table.columns[:3])
+    ['claim', 'title', 'pass_fraction']
+    """
+    if ensemble is None or ensemble is False:
+        return [check(model, n) for n in CLAIMS]
+    from ._ensemble import members, resolve_ensemble
+
+    table = resolve_ensemble(ensemble, n=n_members)
+    base = {r.number: r for r in check_all(model)}
+    passed, solved = [], []
+    for m in members(model, table):
+        results = check_all(m)
+        passed.append([r.passed for r in results])
+        solved.append([r.all_solved for r in results])
+    flags = pd.DataFrame(passed, index=table.index, columns=list(CLAIMS))
+    unsolved = ~pd.DataFrame(solved, index=table.index, columns=list(CLAIMS))
+    out = pd.DataFrame({"claim": list(CLAIMS), "title": [base[n].title for n in CLAIMS],
+                        "pass_fraction": flags.mean().to_numpy(),
+                        "n_members": len(flags), "n_not_solved": unsolved.sum().to_numpy(),
+                        "passed_bundled": [base[n].passed for n in CLAIMS]})
+    out.attrs["all_pass_fraction"] = float(flags.all(axis=1).mean())
+    out.attrs["passed"] = flags
+    return out

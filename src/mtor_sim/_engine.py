@@ -202,7 +202,7 @@ class Solver:
                                if q not in self.position}
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
-        only = _substance_only(model.sbml)
+        only = _substance_only(model._compiled_sbml)
         # floating species reported as amounts (hasOnlySubstanceUnits), by state index
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
         self.substance_only = only
@@ -230,7 +230,7 @@ class Solver:
         # changes in place: such models need the full reset before every call
         # parameters that a reset() would leave stale: those with initial assignments
         # (moiety totals `_CSUM*` and assignment-rule targets are recomputed anyway)
-        ruled = _assignment_rule_targets(model.sbml)
+        ruled = _assignment_rule_targets(model._compiled_sbml)
         stale = [g for g in gids if g not in self.position and not g.startswith("_CSUM")
                  and g not in ruled]
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
@@ -239,7 +239,7 @@ class Solver:
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
         self._fresh = True  # nothing has run on `r` since it was compiled or loaded
         # horizons are given in minutes; the model may count time in other units
-        self.time_unit, per_unit = time_unit(model.sbml)
+        self.time_unit, per_unit = time_unit(model._compiled_sbml)
         self.time_factor = 1.0 if per_unit is None else 1.0 / per_unit  # units per minute
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
@@ -624,7 +624,8 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
                  knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
                  parameters: Mapping[str, float] | None = None,
                  inputs: Mapping[str, float] | None = None,
-                 tol: float = STEADY_TOL) -> SteadyState:
+                 tol: float = STEADY_TOL, ensemble: Any = None,
+                 n_members: int | None = None) -> SteadyState | pd.DataFrame:
     """Steady state of ``model`` under a perturbation, verified before it is returned.
 
     The model is integrated past its slowest loop, polished with Newton's method, and
@@ -650,10 +651,17 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
     tol : float
         Residual tolerance, per minute (on a model whose SBML counts time in other units,
         rates are converted to per minute first; `Model.time_unit`).
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run once per member of a parameter ensemble (``True``: the bundled calibrated
+        ensemble, see `mtor_sim.load_ensemble`) and return quantiles across members.
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
 
     Returns
     -------
     SteadyState
+        Or, with ``ensemble``, a DataFrame indexed by readout with columns ``q0.05``,
+        ``q0.5``, ``q0.95``, ``mean``, ``n_members`` and ``n_failed``.
 
     Examples
     --------
@@ -662,8 +670,17 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
     >>> ss = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10})
     >>> ss.success
     True
+    >>> q = model.steady_state(drugs={"everolimus": 10}, ensemble=True, n_members=5)
+    >>> list(q.columns[:3])
+    ['q0.05', 'q0.5', 'q0.95']
     """
     check_nonnegative(tol, name="tol", allow_zero=False)
+    if ensemble is not None and ensemble is not False:
+        from ._ensemble import steady_state_quantiles
+
+        return steady_state_quantiles(model, ensemble, n=n_members, genotype=genotype,
+                                      drugs=drugs, knockouts=knockouts, cut=cut,
+                                      parameters=parameters, inputs=inputs, tol=tol)
     pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
                              cut=cut, parameters=parameters, inputs=inputs)
     return steady_state_of(model, pert, tol=tol)
@@ -679,7 +696,8 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
              outputs: Sequence[str] | None = None, species_units: str = "auto",
              schedule: Schedule | Mapping[str, Any] | None = None,
              pk_step: float = 30.0,
-             step_inputs: Mapping[str, float] | None = None) -> TimeCourse:
+             step_inputs: Mapping[str, float] | None = None, ensemble: Any = None,
+             n_members: int | None = None) -> TimeCourse | pd.DataFrame:
     """Time course of ``model`` (time in minutes) under a perturbation.
 
     By default the cells first sit at the steady state of the same perturbation without
@@ -717,11 +735,18 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
         (whose inputs are ``inputs``): a starved-then-stimulated protocol such as
         ``inputs={"GF": 0.05}, step_inputs={"GF": 1.0}``, or a dose of a species of an
         SBML model (its concentration set at t = 0). Needs ``pre_equilibrate=True``.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run once per member of a parameter ensemble (see `steady_state`) and return
+        quantiles of the recorded outputs at each time (species are not recorded).
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
     Other parameters are as in `steady_state`.
 
     Returns
     -------
     TimeCourse
+        Or, with ``ensemble``, a DataFrame indexed by time with columns
+        ``(output, "q0.05" | "q0.5" | "q0.95")``.
 
     Examples
     --------
@@ -730,6 +755,16 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     >>> bool(tc["pAKT_S473"].iloc[-1] < tc["pAKT_S473"].iloc[0])
     True
     """
+    if ensemble is not None and ensemble is not False:
+        from ._ensemble import timecourse_quantiles
+
+        return timecourse_quantiles(model, ensemble, n=n_members, t_end=t_end,
+                                    n_points=n_points, genotype=genotype, drugs=drugs,
+                                    knockouts=knockouts, cut=cut, parameters=parameters,
+                                    inputs=inputs, pre_equilibrate=pre_equilibrate,
+                                    outputs=outputs, species_units=species_units,
+                                    schedule=schedule, pk_step=pk_step,
+                                    step_inputs=step_inputs)
     t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
     n_points = check_count(n_points, name="n_points", minimum=2)
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
@@ -774,7 +809,7 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
     stepped at t = 0)."""
     meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
                       pre_equilibrate=pre_equilibrate, species_units=species_units)
-    meta["time_unit"] = time_unit(model.sbml)[0]
+    meta["time_unit"] = time_unit(model._compiled_sbml)[0]
     if schedule is not None:
         meta["schedule"] = schedule.as_dict()
         meta["solver"]["pk_step_min"] = pk_step

@@ -6,7 +6,8 @@ import hashlib
 import os
 import re
 import stat
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,12 +122,17 @@ class Model:
 
     def __init__(self, sbml: str, layout: _Layout, *, name: str, path: Path | None,
                  targets: dict[str, tuple[str, ...]] | None = None) -> None:
-        self._sbml = sbml
+        self._sbml: str | None = sbml  # None: written from _edits on first use
         self._layout = layout
         self.name = name
         self.path = path
         self._targets = dict(targets or {})
         self._runners: dict[tuple[frozenset[str], bool], Any] = {}
+        # the SBML compiled to native code; a `with_parameters` copy compiles its parent's
+        # (the engine sets every parameter from the layout's defaults on each call)
+        self._compiled_sbml = sbml
+        self._base_parameters = layout.parameters  # the defaults written in that SBML
+        self._edits: dict[str, float] = {}
         # the hash identifies what a result was computed with: the SBML and drug targets
         key = sbml + repr(sorted(self._targets.items()))
         self.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -134,7 +140,9 @@ class Model:
     # -- names ---------------------------------------------------------------------
     @property
     def sbml(self) -> str:
-        """The SBML text the engine compiles."""
+        """The model as SBML text (with this model's parameter defaults)."""
+        if self._sbml is None:
+            self._sbml = _set_parameter_values(self._compiled_sbml, self._edits)
         return self._sbml
 
     @property
@@ -208,7 +216,48 @@ class Model:
         this unit; `simulate`'s ``t_end`` and time points are in it."""
         from ._engine import time_unit
 
-        return time_unit(self.sbml)[0]
+        return time_unit(self._compiled_sbml)[0]
+
+    def with_parameters(self, values: Mapping[str, float]) -> Model:
+        """A copy of this model whose parameter defaults are ``values`` (others unchanged).
+
+        Unlike ``parameters=`` of a verb, which overrides a parameter for one call (and
+        wins over a genotype preset that scales it), the copy's values are its defaults:
+        genotype presets, knockouts, cuts and drugs act on them as on the original's.
+        The copy reuses the original's compiled code, so making one costs milliseconds.
+        This is how a member of a parameter ensemble is simulated.
+
+        Parameters
+        ----------
+        values : mapping of str to float
+            Parameter name -> new default (>= 0).
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> m = ms.load_model()
+        >>> m.with_parameters({"k_PIP3_syn": 2 * m.parameters["k_PIP3_syn"]}).is_bundled
+        True
+        """
+        from ._errors import check_name, check_nonnegative
+
+        if not isinstance(values, Mapping):
+            raise TypeError("`values` must be a mapping of parameter name -> value, got "
+                            f"{type(values).__name__}")
+        new = dict(self._layout.parameters)
+        for p, v in values.items():
+            check_name(p, new, kind="parameter")
+            new[p] = check_nonnegative(v, name=f"values[{p!r}]")
+        copy = Model(self._compiled_sbml, replace(self._layout, parameters=new),
+                     name=self.name, path=self.path, targets=self._targets)
+        changed = {p: v for p, v in new.items() if v != self._base_parameters[p]}
+        copy._base_parameters = self._base_parameters
+        copy._sbml = None  # written on first use of `sbml` (libsbml takes ~0.1 s)
+        copy._edits = changed
+        key = self._compiled_sbml + repr(sorted(copy._targets.items())) + repr(sorted(
+            changed.items()))
+        copy.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return copy
 
     # -- engine access ---------------------------------------------------------------
     def _runner(self, clamped: frozenset[str] = frozenset()) -> roadrunner.RoadRunner:
@@ -223,7 +272,8 @@ class Model:
         if solver is None:
             from ._engine import Solver, compile_runner
 
-            sbml = self._sbml if not clamped else _clamp_species(self._sbml, clamped)
+            base = self._compiled_sbml
+            sbml = base if not clamped else _clamp_species(base, clamped)
             r = compile_runner(sbml, source=str(self.path or self.name), moieties=moieties)
             # Newton from a reference state is validated on the bundled model only; other
             # models may be multistable, so their steady state is the one reached by
@@ -662,4 +712,17 @@ def _clamp_species(sbml: str, species: frozenset[str]) -> str:
             for ref in list(rxn.getListOfReactants()) + list(rxn.getListOfProducts()):
                 if ref.getSpecies() == sid and ref.isSetConstant() is False:
                     ref.setConstant(True)
+    return libsbml.writeSBMLToString(doc)
+
+
+def _set_parameter_values(sbml: str, values: Mapping[str, float]) -> str:
+    """``sbml`` with the values of the named global parameters replaced."""
+    if not values:
+        return sbml
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    for p, v in values.items():
+        model.getParameter(p).setValue(float(v))
     return libsbml.writeSBMLToString(doc)

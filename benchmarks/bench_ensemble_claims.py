@@ -1,0 +1,237 @@
+"""The review's 15 claims and the validation suite across the calibrated ensemble.
+
+Run: python benchmarks/bench_ensemble_claims.py [--full] [--members N] [--csv OUT]
+
+For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
+calibration row of ``models/observations.csv``; ``verified``: rows marked
+``verified = no`` left out) it reports
+
+- each claim's pass fraction across the members (``ms.claims.check_all(model,
+  ensemble=...)``; thresholds as fixed in ``src/mtor_sim/_claims.py``) and the
+  fraction passing all 15 together;
+- the hit rate of the held-out validation rows (``use = validation``) across the
+  members: the mean over members of each member's hit rate, its 5-95 % range, and
+  the rows that fail in most members.
+
+``--prior`` adds the same numbers for as many unselected prior draws (the same seed
+and prior as ``models/calibrate_ensemble.py``, before the acceptance step), so that
+what the calibration changed can be seen, and which calibration rows pull against
+which claims.
+
+It then breaks claims 5, 9, 11 and 15 into the terms of their criteria (the fraction of
+members in which each term holds) and measures which feedback carries the rapalog-induced
+pAKT S473 rise: the rise with S6K1 -| mTORC2 cut and with S6K1 -| IRS1 cut, and the share
+of the rise each cut removes. ``models/MODEL_CARD.md`` section 11 quotes the ``--full``
+output.
+
+Without ``--full`` (CI runs every benchmark without arguments, with ``CI`` set) it
+uses the first 20 members of the ``all`` ensemble (~10 s). ``--full`` uses every
+member of both ensembles and the prior (~10 min on one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import mtor_sim as ms
+from mtor_sim._ensemble import validation_hits
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TABLE = REPO / "models" / "observations.csv"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def validation_rows() -> list[dict[str, str]]:
+    with TABLE.open(newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r["use"] == "validation"]
+
+
+def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -> dict:
+    t0 = time.perf_counter()
+    claims = ms.claims.check_all(model, ensemble=table)
+    hits = validation_hits(model, table, rows=rows)
+    wall = time.perf_counter() - t0
+    verified = [r["id"] for r in rows if r["verified"] == "yes" and r["id"] in hits]
+    beyond = [r["id"] for r in rows if not r["overlaps_claim"] and r["id"] in hits]
+    print(f"\n## {label}: {len(table)} members ({wall:.0f} s)")
+    print(f"  {'claim':>5}  {'pass fraction':>13}  bundled point  title")
+    for _, c in claims.iterrows():
+        print(f"  {c['claim']:>5}  {c['pass_fraction']:>13.2f}  "
+              f"{'pass' if c['passed_bundled'] else 'FAIL':>13}  {c['title']}")
+    print(f"  {'all':>5}  {claims.attrs['all_pass_fraction']:>13.2f}")
+    print("  validation hit rate across members (mean; 5-95 % of members):")
+    summary = {"label": label, "members": len(table),
+               "all_pass_fraction": claims.attrs["all_pass_fraction"]}
+    for name, ids in (("all validation rows", list(hits.columns)),
+                      ("verified rows", verified), ("beyond the 15 claims", beyond)):
+        per = hits[ids].mean(axis=1)
+        q = np.quantile(per, [0.05, 0.95])
+        print(f"    {name:<24} {per.mean():.2f} ({q[0]:.2f}-{q[1]:.2f}) of {len(ids)} rows")
+        summary[f"hit rate, {name}"] = float(per.mean())
+    rowfrac = hits.mean().sort_values()
+    weak = rowfrac[rowfrac < 0.5]
+    if len(weak):
+        print("  rows failing in most members: " + ", ".join(
+            f"{i} ({v:.2f})" for i, v in weak.items()))
+    for _, c in claims.iterrows():
+        summary[f"claim {c['claim']}"] = float(c["pass_fraction"])
+    sys.stdout.flush()
+    return summary
+
+
+def prior_table(n: int) -> pd.DataFrame:
+    """The first ``n`` prior draws of models/calibrate_ensemble.py, before acceptance."""
+    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    _, robust, references = cal.helpers()
+    model = ms.load_model()
+    kinetic = robust.classify_parameters(model)["kinetic"]
+    made = ms.load_ensemble().attrs["made_by"]
+    seed, sigma = made.get("seed", cal.SEED), made.get("prior", {}).get("sigma", cal.SIGMA)
+    records = {}
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        values = cal.member_values(model, kinetic, np.exp(sigma * rng.standard_normal(
+            len(kinetic))), references)
+        if values is not None:  # an unsolvable draw cannot be a member
+            records[i] = values
+    return pd.DataFrame.from_dict(records, orient="index")
+
+
+def _terms(member) -> dict[str, bool]:
+    """Each term of the criteria of claims 5, 9, 11 and 15 (thresholds of _claims.py)."""
+    from mtor_sim import _claims as c
+
+    out = {}
+    n5 = c.claim_05_erk_crosstalk(member).numbers
+    out["5: mTORC1_activity >= 1.05x WT"] = (
+        n5["mTORC1_activity fold (ERK_coactivation / WT)"] >= 1.05)
+    for d in ("everolimus 10 nM", "vistusertib 1000 nM"):
+        out[f"5: smaller fall under {d}"] = (
+            n5[f"ERK_coactivation: proliferation inhibition by {d}"]
+            < n5[f"WT: proliferation inhibition by {d}"])
+    for k, v in c.claim_09_feedback_relief(member).numbers.items():
+        out[f"9: {k}" + (" >= 1.10" if "untreated" in k else " within 5 %")] = (
+            v >= 1.10 if "untreated" in k else abs(v - 1.0) <= 0.05)
+    n11 = c.claim_11_mtorc2_resistance(member).numbers
+    out["11: S473 of treated mTORC2_high >= untreated WT"] = (
+        n11["pAKT_S473, mTORC2_high + everolimus"] >= n11["pAKT_S473, WT untreated"])
+    out["11: smaller fall of proliferation in mTORC2_high"] = (
+        n11["proliferation inhibition, mTORC2_high"] < n11["proliferation inhibition, WT"])
+    n15 = c.claim_15_emt(member).numbers
+    out["15: EMT both >= 1.10x best single"] = n15["EMT both / best single"] >= 1.10
+    return out
+
+
+S473_CUTS = {"intact": [], "S6K1 -| mTORC2 cut": ["S6K1 -| mTORC2"],
+             "S6K1 -| IRS1 cut": ["S6K1 -| IRS1"]}
+
+
+def _s473_rise(member) -> dict[str, float]:
+    """Everolimus 10 nM / untreated pAKT_S473, intact and with each feedback cut."""
+    e = {"everolimus": 10.0}
+    return {k: member.steady_state(drugs=e, cut=cut)["pAKT_S473"]
+            / member.steady_state(cut=cut)["pAKT_S473"] for k, cut in S473_CUTS.items()}
+
+
+def mechanisms(model, table: pd.DataFrame) -> None:
+    """Which criterion terms fail, and which feedback carries the rapalog S473 rise."""
+    terms, rises = [], []
+    for _, values in table.iterrows():
+        member = model.with_parameters(values.to_dict())
+        terms.append(_terms(member))
+        rises.append(_s473_rise(member))
+    print(f"\n## criterion terms across {len(table)} members (fraction holding)")
+    for k, v in pd.DataFrame(terms).mean().items():
+        print(f"  {v:5.2f}  {k}")
+    r = pd.DataFrame(rises)
+    base = _s473_rise(model)
+    print("\n## everolimus 10 nM: pAKT_S473 fold over untreated (bundled point; members "
+          "median, 5-95 %)")
+    for k in S473_CUTS:
+        q = r[k].quantile([0.5, 0.05, 0.95])
+        print(f"  {k:<20} {base[k]:.3f}; {q[0.5]:.3f} ({q[0.05]:.3f}-{q[0.95]:.3f})")
+    for k in ("S6K1 -| mTORC2 cut", "S6K1 -| IRS1 cut"):
+        share = (r["intact"] - r[k]) / (r["intact"] - 1.0)
+        q = share.quantile([0.5, 0.05, 0.95])
+        print(f"  share of the rise removed by the {k}: median {q[0.5]:.2f} "
+              f"({q[0.05]:.2f}-{q[0.95]:.2f})")
+    sys.stdout.flush()
+
+
+def tension(model, table: pd.DataFrame) -> None:
+    """Among (prior) draws: claim 5, 9, 11 pass fractions split by each calibration row."""
+    from mtor_sim import _claims as c
+    from mtor_sim._observations import load_observations, validate
+
+    rows = [r for r in load_observations("calibration") if r["model_readout"].strip()]
+    rec = []
+    for _, values in table.iterrows():
+        member = model.with_parameters(values.to_dict())
+        res = {r["id"]: r["status"] == "pass" for r in validate(member, rows)}
+        res |= {f"claim {n}": c.check(member, n).passed for n in (5, 9, 11)}
+        rec.append(res)
+    df = pd.DataFrame(rec)
+    print(f"\n## claim pass fraction among {len(df)} prior draws, split by whether a "
+          "calibration row holds (holds / fails, draws)")
+    for claim in ("claim 5", "claim 9", "claim 11"):
+        parts = []
+        for rid in (r["id"] for r in rows):
+            g = df.groupby(rid)[claim]
+            if g.ngroups == 2:
+                parts.append(f"{rid} {g.mean()[True]:.2f}/{g.mean()[False]:.2f} "
+                             f"({g.size()[True]}/{g.size()[False]})")
+        print(f"  {claim} (overall {df[claim].mean():.2f}): " + "; ".join(parts))
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
+    ap.add_argument("--full", action="store_true", help="every member of both ensembles")
+    ap.add_argument("--prior", action="store_true", help="also as many unselected prior draws")
+    ap.add_argument("--members", type=int, default=None)
+    ap.add_argument("--csv", type=Path, help="write the summary numbers here")
+    args = ap.parse_args(argv)
+    full = args.full and not args.quick
+    n = args.members or (None if full else 20)
+    model = ms.load_model()
+    rows = validation_rows()
+    made = ms.load_ensemble().attrs["made_by"]
+    print(f"ensemble: {made.get('keep')} of {made.get('draws')} prior draws (seed "
+          f"{made.get('seed')}, sigma {made.get('prior', {}).get('sigma')}), "
+          f"{len(rows)} validation rows held out")
+    summaries = []
+    for which in (("all", "verified") if full else ("all",)):
+        table = ms.load_ensemble(which)
+        table = table.iloc[:n] if n else table
+        summaries.append(report(f"ensemble '{which}'", model, table, rows))
+    mechanisms(model, ms.load_ensemble().iloc[:n] if n else ms.load_ensemble())
+    if args.prior or full:
+        size = n or len(ms.load_ensemble())
+        prior = prior_table(size)
+        summaries.append(report("prior draws (no calibration)", model, prior, rows))
+        tension(model, prior)
+    if args.csv:
+        pd.DataFrame(summaries).to_csv(args.csv, index=False)
+    return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Calibrated parameter ensemble of models/mtor_hcc.ant (writes models/ensemble.csv + .json).
+
+Run (about 6-10 min on one core; deterministic from the seed)::
+
+    python models/calibrate_ensemble.py [--draws 4000] [--keep 250] [--seed 2026]
+
+Method: rejection ABC with a quantile tolerance on a likelihood.
+
+1. Prior (an assumption): every kinetic constant (the parameters that
+   ``benchmarks/bench_robustness.py`` perturbs: they change a reaction rate with no drug
+   present) is the bundled value times an independent log-normal factor
+   ``exp(SIGMA * N(0, 1))``, ``SIGMA = 0.3`` (a factor 1.35 at one standard deviation:
+   the constants were set by hand, none was estimated, so each is uncertain by at least
+   that much). Drug potencies, genotype scalings, totals and index weights stay fixed.
+2. For each draw the normalisation references are recomputed as ``models/calibrate.py``
+   does (untreated WT steady state of the drawn model), so untreated WT indices are 1.
+3. Data: the ``calibration`` rows of ``models/observations.csv`` that have a model test
+   (``model_readout``). They are the rows from HCC cells or tissue (human lines, rat
+   hepatoma) that do not restate one of the review's 15 claims; the rule was fixed
+   before any draw was run (see ``models/OBSERVATIONS.md``). The review's claims are NOT
+   data here: they are what the ensemble is judged on.
+4. Likelihood: each row is an ordered relation between fold changes. Its margin in log
+   units is ``m = log(fold) - log(rhs)`` for ">", ``log(rhs) - log(fold)`` for "<", and
+   ``log(1.1) - |log(fold / rhs)|`` for "~". A row contributes ``log sigmoid(m / SCALE)``
+   with ``SCALE = 0.05`` (an assumption: a relation that holds by 5 % in the fold is as
+   uncertain as the thresholds' own 1.05 distance). A draw whose steady states fail is
+   rejected.
+5. Acceptance: the ``KEEP`` draws of highest log-likelihood (rejection ABC, tolerance at
+   the ``KEEP / draws`` quantile). This is done twice: with every calibration row, and
+   with the rows marked ``verified = no`` left out. ``models/ensemble.csv`` holds the
+   union, with ``in_all`` / ``in_verified`` flags; ``ms.load_ensemble()`` returns the
+   first set by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TABLE = HERE / "observations.csv"
+OUT = HERE / "ensemble.csv"
+
+SEED = 2026
+DRAWS = 4000
+KEEP = 250
+SIGMA = 0.3    # prior: log-normal spread of each kinetic constant (assumption, see above)
+SCALE = 0.05   # likelihood: log-fold scale of a relation's uncertainty (assumption)
+SIMILAR = math.log(1.1)  # "~" rows: folds within 10 % (as benchmarks/validate_observations.py)
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def helpers():
+    """The validation runner, the kinetic-constant rule and calibrate.py's references."""
+    before = os.environ.get("MTOR_SIM_CACHE")
+    robust = _load("_bench_robustness", REPO / "benchmarks" / "bench_robustness.py")
+    # that benchmark turns the compiled-model cache off; copies of one model need it on
+    if before is None:
+        os.environ.pop("MTOR_SIM_CACHE", None)
+    else:
+        os.environ["MTOR_SIM_CACHE"] = before
+    from mtor_sim import _observations as runner  # the runner of validate_observations.py
+    calibrate = _load("_calibrate", HERE / "calibrate.py")
+    return runner, robust, dict(calibrate.REFERENCES)
+
+
+def calibration_rows(*, verified_only: bool = False) -> list[dict[str, str]]:
+    """The calibration rows of the observation table that have a model test."""
+    with TABLE.open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh)
+                if r["use"] == "calibration" and r["model_readout"].strip()]
+    return [r for r in rows if r["verified"] == "yes"] if verified_only else rows
+
+
+def margin(result: dict) -> float:
+    """Signed log-fold distance of one row from its relation (> 0: the relation holds)."""
+    fold, rhs, op = result["fold"], result["rhs"], result.get("op")
+    if not (op and math.isfinite(fold) and math.isfinite(rhs)) or fold <= 0 or rhs <= 0:
+        return math.nan
+    d = math.log(fold) - math.log(rhs)
+    return {">": d, "<": -d, "~": SIMILAR - abs(d)}[op]
+
+
+def log_likelihood(margins: np.ndarray) -> float:
+    """Sum of ``log sigmoid(m / SCALE)``; -inf when any row was not solved."""
+    if not np.all(np.isfinite(margins)):
+        return -math.inf
+    return float(-np.logaddexp(0.0, -margins / SCALE).sum())
+
+
+def member_values(model, kinetic: list[str], factors: np.ndarray,
+                  references: dict[str, str]) -> dict[str, float] | None:
+    """Drawn kinetic constants plus recomputed references, or None if WT fails to solve."""
+    values = {p: float(model.parameters[p] * f) for p, f in zip(kinetic, factors, strict=True)}
+    wt = model.with_parameters(values)
+    if not wt.steady_state().success:
+        return None
+    r = wt._runner()  # at the WT steady state just computed (as models/calibrate.py reads it)
+    for name, expr in references.items():
+        values[name] = sum(float(r[p.strip()]) for p in expr.split("+"))
+    return values
+
+
+def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Evaluate ``draws`` prior draws; one row per draw: parameters, per-row margins."""
+    import mtor_sim as ms
+
+    runner, robust, references = helpers()
+    model = ms.load_model()
+    kinetic = robust.classify_parameters(model)["kinetic"]
+    rows = calibration_rows()
+    records = []
+    t0 = time.perf_counter()
+    for i in range(draws):
+        rng = np.random.default_rng([seed, i])
+        factors = np.exp(SIGMA * rng.standard_normal(len(kinetic)))
+        values = member_values(model, kinetic, factors, references)
+        rec: dict = {"draw": i}
+        if values is None:
+            rec.update({f"m_{r['id']}": math.nan for r in rows})
+        else:
+            rec.update(values)
+            res = runner.validate(model.with_parameters(values), rows)
+            rec.update({f"m_{r['id']}": margin(x) for r, x in zip(rows, res, strict=True)})
+        records.append(rec)
+        if progress and (i + 1) % 100 == 0:
+            print(f"  {i + 1}/{draws} draws, {time.perf_counter() - t0:.0f} s", flush=True)
+    return pd.DataFrame.from_records(records), kinetic
+
+
+def base_margins() -> dict[str, float]:
+    """Margins of the bundled parameter point, for comparison."""
+    import mtor_sim as ms
+
+    runner, _, _ = helpers()
+    rows = calibration_rows()
+    res = runner.validate(ms.load_model(), rows)
+    return {r["id"]: margin(x) for r, x in zip(rows, res, strict=True)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=DRAWS)
+    ap.add_argument("--keep", type=int, default=KEEP)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    table, kinetic = run(args.draws, args.seed)
+    rows = calibration_rows()
+    ids_all = [r["id"] for r in rows]
+    ids_ver = [r["id"] for r in calibration_rows(verified_only=True)]
+    ll_all = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_all]].to_numpy()])
+    ll_ver = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_ver]].to_numpy()])
+    table["loglik_all"], table["loglik_verified"] = ll_all, ll_ver
+    # the best KEEP by log-likelihood (stable sort: ties keep draw order, so deterministic)
+    top_all = set(np.argsort(-ll_all, kind="stable")[:args.keep])
+    top_ver = set(np.argsort(-ll_ver, kind="stable")[:args.keep])
+    table["in_all"] = [i in top_all for i in range(len(table))]
+    table["in_verified"] = [i in top_ver for i in range(len(table))]
+    tol_all = float(np.min(ll_all[list(top_all)]))
+    tol_ver = float(np.min(ll_ver[list(top_ver)]))
+    kept = table[table["in_all"] | table["in_verified"]]
+    params = [c for c in table.columns if not c.startswith(("m_", "loglik", "in_", "draw"))]
+    out = kept[["draw", "in_all", "in_verified", "loglik_all", "loglik_verified", *params]]
+    out.to_csv(args.out, index=False, float_format="%.8g")
+    base = base_margins()
+    holds = lambda sel, ids: {i: float((table.loc[sel, f"m_{i}"] > 0).mean())  # noqa: E731
+                              for i in ids}
+    solved = np.isfinite(ll_all)
+    sidecar = {
+        "made_by": "models/calibrate_ensemble.py",
+        "method": "rejection ABC with a quantile tolerance: the best `keep` of `draws` prior "
+                  "draws by a logistic likelihood on the calibration rows' ordered relations",
+        "seed": args.seed, "draws": args.draws, "keep": args.keep,
+        "solved_draws": int(solved.sum()),
+        "acceptance_rate": args.keep / args.draws,
+        "prior": {"kind": "log-normal factor on each kinetic constant around the bundled "
+                          "value", "sigma": SIGMA, "parameters": kinetic,
+                  "assumption": "sigma is not from data: hand-set constants, none estimated"},
+        "references": "recomputed per draw as models/calibrate.py does (untreated WT = 1)",
+        "likelihood": {"rows_all": ids_all, "rows_verified": ids_ver,
+                       "term": "log sigmoid(margin / scale), margin in log fold units",
+                       "scale": SCALE, "similar_tolerance": "log(1.1)",
+                       "assumption": "scale is not from data"},
+        "tolerance": {"loglik_all": tol_all, "loglik_verified": tol_ver},
+        "base_point": {"margins": base,
+                       "loglik_all": log_likelihood(np.array([base[i] for i in ids_all])),
+                       "loglik_verified": log_likelihood(np.array([base[i] for i in ids_ver]))},
+        "fraction_of_rows_holding": {
+            "prior": holds(solved, ids_all),
+            "ensemble_all": holds(table["in_all"], ids_all),
+            "ensemble_verified": holds(table["in_verified"], ids_all)},
+        "ensembles": {"all": "rows with in_all (every calibration row; the default)",
+                      "verified": "rows with in_verified (rows marked verified = no left out)"},
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+    }
+    args.out.with_suffix(".json").write_text(json.dumps(sidecar, indent=1) + "\n")
+    print(json.dumps({k: sidecar[k] for k in ("solved_draws", "tolerance", "base_point",
+                                              "fraction_of_rows_holding")}, indent=1))
+    print(f"wrote {args.out} ({len(out)} parameter sets) in {sidecar['wall_seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

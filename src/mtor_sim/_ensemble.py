@@ -1,0 +1,202 @@
+"""Parameter ensembles: sets of parameter values, each a member model of one loaded model.
+
+The bundled model ships a calibrated ensemble (``models/ensemble.csv``, made by
+``models/calibrate_ensemble.py``; how it was made is in ``models/ensemble.json``).
+Verbs that take ``ensemble=`` run once per member (`Model.with_parameters`) and
+summarise across members.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import MtorSimError, check_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Model
+
+__all__ = ["bundled_ensemble_path", "load_ensemble", "members", "resolve_ensemble",
+           "steady_state_quantiles", "timecourse_quantiles", "validation_hits"]
+
+ENSEMBLE_FILE = "ensemble.csv"
+#: membership flags of the shipped file: calibrated on every row / on verified rows only
+SETS = {"all": "in_all", "verified": "in_verified"}
+#: columns of the shipped file that are not parameters
+META = ("draw", "in_all", "in_verified", "loglik_all", "loglik_verified")
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def bundled_ensemble_path() -> Path:
+    """Path of the bundled model's calibrated ensemble (``models/ensemble.csv``).
+
+    In a source checkout the ``models/`` folder beside the package source is used (it is
+    the one that matches the code); an installed package reads its own copy.
+    """
+    checkout = Path(__file__).resolve().parents[2] / "models" / ENSEMBLE_FILE
+    if checkout.exists():
+        return checkout
+    return Path(str(resources.files("mtor_sim.models").joinpath(ENSEMBLE_FILE)))
+
+
+def load_ensemble(which: str = "all", *, path: str | Path | None = None) -> pd.DataFrame:
+    """The bundled calibrated ensemble: one row per member, one column per parameter.
+
+    Parameters
+    ----------
+    which : {"all", "verified"}
+        ``"all"``: calibrated on every calibration row of ``models/observations.csv``;
+        ``"verified"``: with the rows marked ``verified = no`` left out.
+    path : str or Path, optional
+        Another file in the same format (default: the bundled one).
+
+    Returns
+    -------
+    DataFrame
+        Index ``draw`` (the prior draw the member came from); columns are parameters.
+        ``attrs["made_by"]`` holds the sidecar JSON (method, seed, acceptance rule).
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> ens = ms.load_ensemble()
+    >>> len(ens) >= 200
+    True
+    """
+    check_name(which, SETS, kind="ensemble")
+    p = Path(path) if path is not None else bundled_ensemble_path()
+    if not p.exists():
+        raise MtorSimError(f"no ensemble file at {p}; run `python models/calibrate_ensemble.py`"
+                           " to make it")
+    table = pd.read_csv(p)
+    if SETS[which] not in table.columns:
+        raise MtorSimError(f"{p} has no {SETS[which]!r} column: not an ensemble file made by "
+                           "models/calibrate_ensemble.py")
+    table = table[table[SETS[which]].astype(bool)].set_index("draw")
+    out = table.drop(columns=[c for c in META if c in table.columns])
+    sidecar = p.with_suffix(".json")
+    out.attrs["made_by"] = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+    out.attrs["which"] = which
+    return out
+
+
+def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
+    """``True`` (the bundled ensemble), ``"all"``/``"verified"`` or a DataFrame -> members.
+
+    ``n`` keeps the first ``n`` members (the file's order is the prior draw order, so any
+    prefix is itself a random subset of the accepted members).
+    """
+    if ensemble is True:
+        table = load_ensemble()
+    elif isinstance(ensemble, str):
+        table = load_ensemble(ensemble)
+    elif isinstance(ensemble, pd.DataFrame):
+        table = ensemble
+    else:
+        raise TypeError("`ensemble` must be True, 'all', 'verified' or a DataFrame of "
+                        f"parameter sets (one row per member), got {type(ensemble).__name__}")
+    if table.empty:
+        raise ValueError("`ensemble` has no members")
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"`n` must be a positive integer, got {n!r}")
+        table = table.iloc[:n]
+    return table
+
+
+def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]:
+    """One `Model` per member: ``model`` with the member's parameter values as defaults."""
+    table = resolve_ensemble(ensemble, n=n)
+    unknown = [c for c in table.columns if c not in model._layout.parameters]
+    if unknown:
+        check_name(unknown[0], model._layout.parameters, kind="parameter")
+    return [model.with_parameters({k: float(v) for k, v in row.items()})
+            for _, row in table.iterrows()]
+
+
+def steady_state_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
+                           quantiles: Sequence[float] = QUANTILES,
+                           **kwargs: Any) -> pd.DataFrame:
+    """Steady-state readouts across an ensemble: one row per readout, quantile columns.
+
+    Members whose steady state fails are left out of the quantiles and counted in the
+    ``n_failed`` column (``n_members`` counts all).
+    """
+    from ._engine import steady_state
+
+    rows, failed = [], 0
+    mems = members(model, ensemble, n=n)
+    for m in mems:
+        ss = steady_state(m, **kwargs)
+        if ss.success:
+            rows.append(ss.readouts.reindex(list(model.readouts)).to_numpy(dtype=float))
+        else:
+            failed += 1
+    if not rows:
+        raise MtorSimError("no member of the ensemble reached a steady state under this "
+                           "perturbation")
+    values = np.vstack(rows)
+    out = pd.DataFrame(np.quantile(values, list(quantiles), axis=0).T,
+                       index=pd.Index(list(model.readouts), name="readout"),
+                       columns=[f"q{q:g}" for q in quantiles])
+    out["mean"] = values.mean(axis=0)
+    out["n_members"] = len(mems)
+    out["n_failed"] = failed
+    return out
+
+
+def validation_hits(model: Model, ensemble: Any, *, n: int | None = None,
+                    rows: list[dict[str, str]] | None = None) -> pd.DataFrame:
+    """Member x observation table of the validation rows: 1.0 pass, 0.0 fail or not solved.
+
+    ``rows`` default to the ``validation`` rows of the bundled observation table (held
+    out of the calibration); rows no readout expresses are left out.
+    """
+    from ._observations import load_observations, validate
+
+    table = resolve_ensemble(ensemble, n=n)
+    rows = load_observations("validation") if rows is None else rows
+    out = {}
+    for draw, member in zip(table.index, members(model, table), strict=True):
+        out[draw] = {r["id"]: float(r["status"] == "pass") for r in validate(member, rows)
+                     if r["status"] != "not expressible"}
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+def timecourse_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
+                         quantiles: Sequence[float] = QUANTILES,
+                         **kwargs: Any) -> pd.DataFrame:
+    """Time courses across an ensemble: index time (min), columns (output, quantile).
+
+    Members whose run fails are left out; ``attrs`` holds ``n_members`` and ``n_failed``.
+    """
+    from ._engine import simulate
+
+    kwargs["species"] = False
+    runs, failed, cols, times = [], 0, None, None
+    mems = members(model, ensemble, n=n)
+    for m in mems:
+        tc = simulate(m, **kwargs)
+        if not tc.success:
+            failed += 1
+            continue
+        data = tc.to_dataframe()
+        cols, times = list(data.columns), data.index
+        runs.append(data.to_numpy(dtype=float))
+    if not runs:
+        raise MtorSimError("no member of the ensemble could be simulated under this "
+                           "perturbation")
+    q = np.quantile(np.stack(runs), list(quantiles), axis=0)  # quantile x time x output
+    names = [f"q{x:g}" for x in quantiles]
+    out = pd.concat({name: pd.DataFrame(q[i], index=times, columns=cols)
+                     for i, name in enumerate(names)}, axis=1).swaplevel(axis=1)
+    out = out.reindex(columns=pd.MultiIndex.from_product([cols, names]))
+    out.columns.names = ["output", "quantile"]
+    out.attrs.update(n_members=len(mems), n_failed=failed)
+    return out

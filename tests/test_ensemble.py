@@ -1,0 +1,214 @@
+"""Parameter ensembles: member models, the shipped calibrated ensemble, ensemble verbs."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+CALIBRATE = REPO / "models" / "calibrate_ensemble.py"
+ENSEMBLE = REPO / "models" / "ensemble.csv"
+
+
+@pytest.fixture(scope="module")
+def calibrate():
+    spec = importlib.util.spec_from_file_location("_calibrate_ensemble", CALIBRATE)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ------------------------------------------------------------------ with_parameters
+def test_copy_with_new_defaults_matches_a_per_call_override(model):
+    v = {"k_PIP3_syn": 2.0 * model.parameters["k_PIP3_syn"]}
+    copy = model.with_parameters(v)
+    assert_allclose(copy.steady_state().readouts,
+                    model.steady_state(parameters=v).readouts, rtol=1e-6, atol=1e-9)
+    assert copy.parameters["k_PIP3_syn"] == v["k_PIP3_syn"]
+    assert model.parameters["k_PIP3_syn"] == v["k_PIP3_syn"] / 2.0  # original unchanged
+    assert copy.hash != model.hash and copy.is_bundled
+    assert copy.with_parameters({}).hash == copy.hash
+
+
+def test_genotype_presets_act_on_the_copys_defaults(model):
+    # PIK3CA_gain scales PI3K_cat; an override would replace that scaling, a default not
+    copy = model.with_parameters({"PI3K_cat": 2.0})
+    geno = ms.GENOTYPES["PIK3CA_gain"]
+    expected = {p: (2.0 if p == "PI3K_cat" else model.parameters[p]) * f for p, f in geno.scale}
+    expected |= dict(geno.set)
+    assert_allclose(copy.steady_state(genotype="PIK3CA_gain")["PIP3"],
+                    model.steady_state(parameters=expected)["PIP3"], rtol=1e-6)
+
+
+def test_copy_writes_its_values_into_its_sbml(model):
+    import libsbml
+
+    copy = model.with_parameters({"k_PTEN": 0.5})
+    doc = libsbml.readSBMLFromString(copy.sbml)
+    assert doc.getModel().getParameter("k_PTEN").getValue() == 0.5
+
+
+def test_with_parameters_refuses_bad_input(model):
+    with pytest.raises(ms.UnknownNameError, match="k_PTEN"):
+        model.with_parameters({"k_PTENN": 1.0})
+    with pytest.raises(ValueError, match="k_PTEN"):
+        model.with_parameters({"k_PTEN": -1.0})
+    with pytest.raises(TypeError, match="mapping"):
+        model.with_parameters([("k_PTEN", 1.0)])
+
+
+# ------------------------------------------------------------------ shipped ensemble
+pytestmark_shipped = pytest.mark.skipif(not ENSEMBLE.exists(), reason="no ensemble.csv")
+
+
+@pytestmark_shipped
+def test_shipped_ensemble_has_enough_members(model):
+    for which in ("all", "verified"):
+        ens = ms.load_ensemble(which)
+        assert len(ens) >= 200
+        assert set(ens.columns) <= set(model.parameters.index)
+        assert (ens.to_numpy() > 0).all()
+    made = ms.load_ensemble().attrs["made_by"]
+    assert {"seed", "draws", "keep", "prior", "likelihood", "tolerance"} <= set(made)
+    assert made["keep"] / made["draws"] == made["acceptance_rate"]
+
+
+@pytestmark_shipped
+def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
+    """A member's parameters are its prior draw (seed, draw index) with references
+    recomputed: the script is the ensemble's full recipe."""
+    ens = ms.load_ensemble()
+    made = ens.attrs["made_by"]
+    _, robust, references = calibrate.helpers()
+    kinetic = robust.classify_parameters(model)["kinetic"]
+    assert kinetic == made["prior"]["parameters"]
+    draw = int(ens.index[0])
+    rng = np.random.default_rng([made["seed"], draw])
+    values = calibrate.member_values(model, kinetic, np.exp(
+        made["prior"]["sigma"] * rng.standard_normal(len(kinetic))), references)
+    assert values is not None
+    shipped = ens.loc[draw]
+    assert_allclose([values[k] for k in shipped.index], shipped.to_numpy(), rtol=1e-6)
+
+
+def test_calibration_never_uses_a_claim_or_a_validation_row(calibrate):
+    rows = calibrate.calibration_rows()
+    assert rows and all(r["use"] == "calibration" and not r["overlaps_claim"] for r in rows)
+    assert {r["id"] for r in calibrate.calibration_rows(verified_only=True)} < {
+        r["id"] for r in rows}
+
+
+def test_margin_and_likelihood(calibrate):
+    assert calibrate.margin({"fold": 2.0, "rhs": 1.0, "op": ">"}) == pytest.approx(math.log(2))
+    assert calibrate.margin({"fold": 2.0, "rhs": 1.0, "op": "<"}) == pytest.approx(-math.log(2))
+    assert calibrate.margin({"fold": 1.0, "rhs": 1.0, "op": "~"}) == pytest.approx(math.log(1.1))
+    assert math.isnan(calibrate.margin({"fold": math.nan, "rhs": 1.0, "op": ">"}))
+    # a relation held by a wide margin costs ~0; one violated costs ~ |m| / scale
+    assert calibrate.log_likelihood(np.array([10.0])) == pytest.approx(0.0, abs=1e-12)
+    assert calibrate.log_likelihood(np.array([-1.0])) == pytest.approx(-1.0 / calibrate.SCALE,
+                                                                       rel=1e-6)
+    assert calibrate.log_likelihood(np.array([0.1, math.nan])) == -math.inf
+
+
+# ------------------------------------------------------------------ ensemble verbs
+@pytestmark_shipped
+def test_steady_state_over_the_ensemble_returns_quantiles(model):
+    q = model.steady_state(drugs={"everolimus": 10}, ensemble=True, n_members=4)
+    assert list(q.columns) == ["q0.05", "q0.5", "q0.95", "mean", "n_members", "n_failed"]
+    assert set(q.index) == set(model.readouts)
+    assert (q["q0.05"] <= q["q0.5"]).all() and (q["q0.5"] <= q["q0.95"]).all()
+    assert (q["n_members"] == 4).all()
+
+
+def test_steady_state_over_a_given_ensemble(model):
+    table = pd.DataFrame({"k_PTEN": [model.parameters["k_PTEN"]] * 2})
+    q = ms.steady_state(model, ensemble=table)
+    assert_allclose(q["q0.5"], model.steady_state().readouts.reindex(q.index), rtol=1e-6)
+    with pytest.raises(TypeError, match="ensemble"):
+        ms.steady_state(model, ensemble=3)
+    with pytest.raises(ms.UnknownNameError):
+        ms.steady_state(model, ensemble=pd.DataFrame({"k_nope": [1.0]}))
+
+
+@pytestmark_shipped
+def test_claims_over_the_ensemble(model):
+    table = ms.claims.check_all(model, ensemble=True, n_members=2)
+    assert list(table["claim"]) == list(range(1, 16))
+    assert {"claim", "pass_fraction", "n_members", "passed_bundled"} <= set(table.columns)
+    assert table["pass_fraction"].between(0, 1).all() and (table["n_members"] == 2).all()
+    flags = table.attrs["passed"]
+    assert flags.shape == (2, 15)
+    assert table.attrs["all_pass_fraction"] == flags.all(axis=1).mean()
+
+
+@pytestmark_shipped
+def test_reproduce_reports_the_ensemble(model, tmp_path):
+    from mtor_sim._report import reproduce
+
+    report = reproduce(model, tmp_path, formats=("png",), experiments=False, ensemble=True,
+                       n_members=2)
+    assert list(report.ensemble["claim"]) == list(range(1, 16))
+    assert report.validation is not None and report.validation.shape[0] == 2
+    assert (tmp_path / "ensemble_claims.csv").exists()
+    text = report.markdown.read_text()
+    assert "Across the calibrated ensemble" in text and "Validation rows held out" in text
+
+
+@pytestmark_shipped
+def test_members_are_normalised_to_their_own_wt(model):
+    """References are recomputed per member: untreated WT indices are 1 in every member."""
+    for _, values in ms.load_ensemble().iloc[:3].iterrows():
+        ss = model.with_parameters(values.to_dict()).steady_state()
+        assert_allclose([ss["proliferation"], ss["survival"], ss["EMT"]], 1.0, rtol=1e-5)
+
+
+@pytestmark_shipped
+def test_simulate_over_the_ensemble_returns_quantiles_in_time(model):
+    q = model.simulate(t_end=120, n_points=5, drugs={"everolimus": 10}, ensemble=True,
+                       n_members=3)
+    assert q.shape == (5, 3 * len(model.readouts))
+    s6k = q["pS6K1"]
+    assert list(s6k.columns) == ["q0.05", "q0.5", "q0.95"]
+    assert (s6k["q0.05"] <= s6k["q0.95"]).all()
+    assert s6k["q0.5"].iloc[-1] < s6k["q0.5"].iloc[0]  # the rapalog lowers pS6K1
+    assert q.attrs == {"n_members": 3, "n_failed": 0}
+
+
+def test_a_member_pickles_with_its_values(model):
+    import pickle
+
+    copy = model.with_parameters({"k_PTEN": 0.5 * model.parameters["k_PTEN"]})
+    back = pickle.loads(pickle.dumps(copy))
+    assert back.hash == copy.hash
+    assert_allclose(back.steady_state()["pAKT_S473"], copy.steady_state()["pAKT_S473"],
+                    rtol=1e-9)
+
+
+@pytestmark_shipped
+def test_cli_steady_state_over_the_ensemble(tmp_path):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "q.csv"
+    assert main(["steady-state", "-d", "everolimus=10", "--ensemble", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert {"q0.05", "q0.5", "q0.95"} <= set(table.columns) and (table["n_members"] == 3).all()
+
+
+def test_ensemble_arguments_are_checked(model, tmp_path):
+    with pytest.raises(ms.UnknownNameError, match="ensemble"):
+        ms.load_ensemble("everything")
+    with pytest.raises(ms.MtorSimError, match="calibrate_ensemble"):
+        ms.load_ensemble(path=tmp_path / "missing.csv")
+    table = pd.DataFrame({"k_PTEN": [model.parameters["k_PTEN"]]})
+    with pytest.raises(ValueError, match="n"):
+        ms.steady_state(model, ensemble=table, n_members=0)
+    with pytest.raises(ValueError, match="no members"):
+        ms.steady_state(model, ensemble=table.iloc[:0])
