@@ -65,3 +65,19 @@ def test_knockout_screen_title_says_when_the_baseline_is_unverified(
     assert "the baseline itself is not_reached: no fold change is defined" in title
     assert len(title.splitlines()[0]) < 70  # a long SBML name is shortened
     plt.close(fig)
+
+
+def test_a_small_synergy_excess_is_not_drawn_as_strong(model: ms.Model) -> None:
+    cm = ms.combination(model, ("everolimus", "sorafenib"), [0, 10], [0, 3000],
+                        readout="proliferation")
+    fig = cm.plot()
+    heat = fig.axes[1].images[0]
+    lo, hi = heat.get_clim()
+    assert hi == -lo >= 0.1  # symmetric, with a minimum span
+
+
+def test_sweep_plot_names_what_it_does_not_encode(model: ms.Model) -> None:
+    sw = ms.sweep(model, {"everolimus": (0.1, 100.0), "GF": (0.2, 1.0), "k_PTEN": (0.5, 1.5)},
+                  ["pS6K1"], method="lhs", n=30, seed=0, progress=False)
+    title = sw.plot("pS6K1").axes[0].get_title()
+    assert "also varied, not encoded: k_PTEN" in title

@@ -301,12 +301,13 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
         m = frame.to_numpy()
         kw = {}
-        if sym:
-            lim = max(1e-6, float(np.nanmax(np.abs(m))))
+        if sym:  # signed: symmetric, spanning at least +-0.1 so that an excess of a few
+            # thousandths (noise, or near-additivity) is drawn near white, not saturated
+            lim = max(SYNERGY_MIN_SPAN, float(np.nanmax(np.abs(m))))
             kw = {"vmin": -lim, "vmax": lim}
         im = ax.imshow(m, origin="lower", cmap=cmap, aspect="auto", **kw)
-        ax.set_xticks(range(m.shape[1]), [f"{v:.3g}" for v in frame.columns], rotation=45)
-        ax.set_yticks(range(m.shape[0]), [f"{v:.3g}" for v in frame.index])
+        ax.set_xticks(range(m.shape[1]), [_dose_tick(v) for v in frame.columns], rotation=45)
+        ax.set_yticks(range(m.shape[0]), [_dose_tick(v) for v in frame.index])
         ax.set_xlabel(f"{b} (nM)")
         ax.set_ylabel(f"{a} (nM)")
         for i in range(m.shape[0]):
@@ -338,6 +339,16 @@ def _value_label(name: str, value: Any, kind: str) -> str:
     if isinstance(value, float):
         return f"{name}={value:.3g}" + (" nM" if kind == "drug" else "")
     return f"{name}={value}"
+
+
+def _dose_tick(v: float) -> str:
+    """``0.3``, ``30``, ``3,000``: plain numbers, never ``3e+03``."""
+    return f"{v:,.0f}" if abs(v) >= 1000 and float(v).is_integer() else f"{v:.3g}"
+
+
+#: smallest half-range of a synergy heatmap's colour scale (a fraction of the readout's
+#: range, in which Bliss, HSA, Loewe and ZIP excesses are expressed)
+SYNERGY_MIN_SPAN = 0.1
 
 
 @_styled
@@ -395,8 +406,13 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), own))
     ax.set_ylabel(f"{readout} ({unit_of(readout, own)})")
     failed = len(table) - len(ok)
+    # swept names the figure encodes neither by line, colour nor legend are named, so
+    # that points varying along them are not mistaken for noise
+    shown = {x, *others} | ({nums[0]} if not lines and not legend and nums else set())
+    hidden = [n for n in sw.names if n not in shown]
     ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
-                 + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
+                 + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
+                 + (f"\nalso varied, not encoded: {', '.join(hidden)}" if hidden else ""),
                  fontsize=9)
     ax.grid(alpha=0.3, which="both")
     if legend and len(ok):  # every point failed: nothing drawn, nothing to label
