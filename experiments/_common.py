@@ -20,12 +20,14 @@ def setup(name: str, out: str | Path | None = None) -> tuple[Path, object]:
     return folder, ms.load_model()
 
 
-def save(fig, table: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
-    """Write ``stem.png``, ``stem.svg`` and ``stem.csv`` into ``folder``."""
+def save(fig, table: pd.DataFrame, folder: Path, stem: str,
+         formats=("png", "svg")) -> list[Path]:
+    """Write the figure in each of ``formats`` (``stem.png``, ``stem.svg``) and
+    ``stem.csv`` into ``folder``."""
     from mtor_sim._plot import save_figure
 
     table.to_csv(folder / f"{stem}.csv", index=False)
-    return [*save_figure(fig, folder / stem, formats=("png", "svg")), folder / f"{stem}.csv"]
+    return [*save_figure(fig, folder / stem, formats=formats), folder / f"{stem}.csv"]
 
 
 def bar_chart(table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str, title: str):

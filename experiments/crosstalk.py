@@ -11,7 +11,7 @@ TREATMENTS = {"untreated": {}, "everolimus 10 nM": {"everolimus": 10},
               "sorafenib 3000 nM": {"sorafenib": 3000}}
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("crosstalk", out)
     rows = []
     for cond, kw in CONDITIONS.items():
@@ -24,7 +24,7 @@ def main(out=None):
     fig = bar_chart(sub, x="condition", hue="treatment", y="value",
                     ylabel="mTORC1_activity (active fraction of WT total)",
                     title="MAPK and AMPK cross-talk onto mTORC1")
-    return save(fig, table, folder, "crosstalk")
+    return save(fig, table, folder, "crosstalk", formats=formats)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ DRUGS = ["sirolimus", "everolimus", "temsirolimus", "vistusertib", "AZD8055", "t
 DOSES = np.concatenate([[0.0], np.logspace(-2, 4, 13)])
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("dose_responses", out)
     written = []
     fits = []
@@ -28,7 +28,8 @@ def main(out=None):
                      "triangles: IC50", fontsize=9)
         ax.set_xlabel("drug concentration (nM, log scale)")
         ax.legend(frameon=False, fontsize=6, ncol=2)
-        written += save(fig, pd.concat(fits[-len(DRUGS):]), folder, f"dose_response_{readout}")
+        written += save(fig, pd.concat(fits[-len(DRUGS):]), folder, f"dose_response_{readout}",
+                        formats=formats)
     return written
 
 

@@ -9,7 +9,7 @@ from mtor_sim.experiments._common import save, setup
 READOUTS = ["pS6K1", "IRS1_active", "PIP3", "pAKT_T308", "pAKT_S473"]
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("feedback_resistance", out)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     frames = []
@@ -29,7 +29,7 @@ def main(out=None):
     axes[0].set_ylabel("fold change vs untreated (t = 0)")
     axes[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return save(fig, pd.concat(frames), folder, "feedback_resistance")
+    return save(fig, pd.concat(frames), folder, "feedback_resistance", formats=formats)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ GENOTYPES = ["WT", "PTEN_loss", "PIK3CA_gain", "AKT_overexpression", "mTORC2_hig
 READOUTS = ["pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity", "proliferation", "survival"]
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("genotypes", out)
     rows = []
     for g in GENOTYPES:
@@ -22,7 +22,7 @@ def main(out=None):
     fig = bar_chart(table, x="genotype", hue="readout", y="value",
                     ylabel="fraction phosphorylated / active, or index (WT = 1)",
                     title="Untreated steady states of the review's HCC genotypes")
-    return save(fig, table, folder, "genotypes")
+    return save(fig, table, folder, "genotypes", formats=formats)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ ARMS = {"everolimus 10 nM": {"everolimus": 10}, "vistusertib 1000 nM": {"vistuse
         "AZD8055 250 nM": {"AZD8055": 250}}
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("mtorc2_resistance", out)
     rows = []
     for g in ("WT", "mTORC2_high"):
@@ -27,7 +27,8 @@ def main(out=None):
                     ylabel="tumour reduction after 21 days (%)",
                     title="mTORC2-driven rapalog resistance and its reversal "
                           "(review: 25.3 % rapalog vs 68.5 % dual)")
-    return save(fig, table.drop(columns="group"), folder, "mtorc2_resistance")
+    return save(fig, table.drop(columns="group"), folder, "mtorc2_resistance",
+                formats=formats)
 
 
 if __name__ == "__main__":

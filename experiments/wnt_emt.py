@@ -11,7 +11,7 @@ STATES = {"WT": {}, "PTEN loss (mTORC1 high)": {"genotype": "PTEN_loss"},
           "PTEN loss + beta-catenin active": {"genotype": ["PTEN_loss", "BCAT_active"]}}
 
 
-def main(out=None):
+def main(out=None, formats=("png", "svg")):
     folder, model = setup("wnt_emt", out)
     rows = []
     for state, kw in STATES.items():
@@ -22,7 +22,7 @@ def main(out=None):
     fig = bar_chart(table, x="state", hue="treatment", y="EMT",
                     ylabel="EMT index (untreated WT = 1)",
                     title="mTORC1 x beta-catenin cooperation in EMT")
-    return save(fig, table, folder, "wnt_emt")
+    return save(fig, table, folder, "wnt_emt", formats=formats)
 
 
 if __name__ == "__main__":

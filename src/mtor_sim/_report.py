@@ -46,7 +46,7 @@ def _fmt(v: float) -> str:
 
 
 def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
-              formats: Sequence[str] = ("png", "svg"), experiments: bool = True,
+              formats: Sequence[str] = ("png",), experiments: bool = True,
               progress: Callable[[int, int, str], None] | None = None,
               ensemble: Any = None, n_members: int | None = None) -> Report:
     """Run the 15 claim checks and the experiment scripts; write the report into ``out_dir``.
@@ -59,7 +59,8 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
     and the validation rows' hit rate across them (``ensemble_claims.csv``,
     ``ensemble_validation.csv``); this takes about 0.7 s per member.
 
-    Writes ``figures/claim_NN.{png,svg}``, ``claims.csv`` (one row per compared number),
+    Writes ``figures/claim_NN.png`` (and one file per other format in ``formats``: each
+    figure is drawn once per format), ``claims.csv`` (one row per compared number),
     ``claims.json``, ``experiments/<name>/`` (each experiment's figures and CSV),
     ``report.md`` and ``report.html``.
     """
@@ -92,7 +93,8 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
 
         for j, name in enumerate(names):
             module = importlib.import_module(f"mtor_sim.experiments.{name}")
-            figures += [p for p in module.main(out / "experiments") if p.suffix == ".png"]
+            figures += [p for p in module.main(out / "experiments", formats=tuple(formats))
+                        if p.suffix == ".png"]
             if progress:
                 progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None

@@ -635,8 +635,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reproduce", aliases=["claims"],
                        help="check every claim of the review and write the report")
     p.add_argument("--out", default="mtor_sim_output", help="output folder")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                   help="figure formats (default png svg)")
+    p.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png; each figure is drawn once per format, "
+                        "so add svg or pdf only when needed)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--ensemble", nargs="?", type=int, const=0, default=None, metavar="N",
@@ -778,8 +779,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="trial_out", help="output folder")
     p.add_argument("--table-format", choices=["csv", "parquet"], default="csv",
                    help="format of the tables (default csv)")
-    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                   help="figure formats (default png svg)")
+    p.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png; each figure is drawn once per format, "
+                        "so add svg or pdf only when needed)")
     p.add_argument("--model", help=argparse.SUPPRESS)
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
