@@ -30,6 +30,16 @@ def save(fig, table: pd.DataFrame, folder: Path, stem: str,
     return [*save_figure(fig, folder / stem, formats=formats), folder / f"{stem}.csv"]
 
 
+def styled(func):
+    """Draw ``func``'s figures in the package's figure style (the colour-blind-safe palette
+    with line styles, text of at least 8 pt, 300 dpi), leaving the caller's rcParams as
+    they were."""
+    from mtor_sim._plot import _styled
+
+    return _styled(func)
+
+
+@styled
 def bar_chart(table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str, title: str):
     """Grouped bars of ``y`` by ``x`` (groups) and ``hue`` (bars)."""
     import matplotlib.pyplot as plt

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from mtor_sim.experiments._common import save, setup
+from mtor_sim.experiments._common import save, setup, styled
 
 READOUTS = ["pS6K1", "IRS1_active", "PIP3", "pAKT_T308", "pAKT_S473"]
 
 
+@styled
 def main(out=None, formats=("png", "svg")):
     folder, model = setup("feedback_resistance", out)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
@@ -27,7 +28,7 @@ def main(out=None, formats=("png", "svg")):
         ax.grid(alpha=0.3)
         frames.append(fold.reset_index().assign(network=label))
     axes[0].set_ylabel("fold change vs untreated (t = 0)")
-    axes[0].legend(frameon=False, fontsize=8)
+    axes[0].legend(frameon=False, fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.4))
     fig.tight_layout()
     return save(fig, pd.concat(frames), folder, "feedback_resistance", formats=formats)
 

@@ -50,7 +50,7 @@ def test_a_readout_the_drug_raises_has_an_ec50(model: ms.Model) -> None:
     up = ms.dose_response(model, "everolimus", doses, readout="pAKT_S473").plot()
     down = ms.dose_response(model, "everolimus", doses, readout="pS6K1").plot()
     assert "EC50" in up.axes[0].get_legend().get_texts()[0].get_text()
-    assert up.axes[0].get_title().endswith("triangles mark EC50s")
+    assert "triangles mark relative EC50s" in up.axes[0].get_title()
     assert "IC50" in down.axes[0].get_legend().get_texts()[0].get_text()
     assert down.axes[0].get_ylabel() == "pS6K1 (fraction of total (0-1))"
     plt.close("all")
@@ -81,3 +81,14 @@ def test_sweep_plot_names_what_it_does_not_encode(model: ms.Model) -> None:
                   ["pS6K1"], method="lhs", n=30, seed=0, progress=False)
     title = sw.plot("pS6K1").axes[0].get_title()
     assert "also varied, not encoded: k_PTEN" in title
+
+
+def test_overlaid_dose_responses_name_every_drug(model: ms.Model) -> None:
+    a = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1")
+    b = ms.dose_response(model, "vistusertib", [0, 10, 100, 1000], readout="pS6K1")
+    fig = a.plot()
+    b.plot(ax=fig.axes[0], label="vistusertib")
+    ax = fig.axes[0]
+    assert "everolimus and vistusertib" in ax.get_title()
+    assert ax.get_xlabel().startswith("drug concentration")
+    assert "relative" in ax.get_title()

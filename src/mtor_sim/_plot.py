@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,20 +266,28 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
         name = label or g
         if fit.success and np.isfinite(fit.ic50):
             # a readout the drug raises (feedback relief) has a half-maximal dose too, but
-            # it is an EC50, not an inhibitory concentration
+            # it is an EC50, not an inhibitory concentration; both are relative (half-way
+            # between the fitted plateaus), so a shallow effect says how deep it is
             rising.append(fit.top < fit.bottom)
-            name += f" ({'EC50' if rising[-1] else 'IC50'} {fit.ic50:.3g} nM)"
+            depth = abs(fit.top - fit.bottom) / abs(fit.top) if fit.top else math.inf
+            shallow = f", max effect {100 * depth:.0f} %" if depth < 0.5 else ""
+            name += f" ({'EC50' if rising[-1] else 'IC50'} {fit.ic50:.3g} nM{shallow})"
         pts, = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
             if lo <= fit.ic50 <= hi:
                 ax.plot([fit.ic50], fit.predict([fit.ic50]), "v", color=pts.get_color(), ms=9,
                         mec="black", mew=0.6)
-    ax.set_xlabel(f"{dr.drug} concentration (nM, log scale)")
+    # several drugs' curves on one axis (``ax=``): name them all, not the last one
+    drugs = list(dict.fromkeys([*getattr(ax, "_mtor_sim_drugs", []), dr.drug]))
+    ax._mtor_sim_drugs = drugs
+    shown = dr.drug if len(drugs) == 1 else "drug"
+    ax.set_xlabel(f"{shown} concentration (nM, log scale)")
     ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, bundled(dr.settings))})")
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
     marks = "EC50s" if rising and all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
-    ax.set_title(f"{dr.drug}: {dr.readout} ({when}); triangles mark {marks}")
+    ax.set_title(f"{' and '.join(drugs)}: {dr.readout} ({when})\ntriangles mark relative "
+                 f"{marks} (half-way between the fitted plateaus)", fontsize=9)
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
