@@ -55,3 +55,17 @@ def test_every_verb_gives_the_same_number(name: str) -> None:
     for r in reads:
         assert timed[r].iloc[0] == pytest.approx(tc.to_dataframe()[r].iloc[-1], rel=1e-6,
                                                 abs=1e-12)
+
+
+def test_messages_on_another_model_say_what_to_do() -> None:
+    path = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
+    one = ms.load_model(path, targets={"mTORC1_FRB": "k5a1"})  # a string is one parameter
+    targets = {"mTORC1_FRB": ["k5a1"]}
+    ms.load_model(path, targets=targets)
+    assert targets == {"mTORC1_FRB": ["k5a1"]}  # the caller's mapping is not changed
+    with pytest.raises(ms.UnknownNameError, match="the default, a readout of the bundled"):
+        ms.dose_response(one, "everolimus", [0, 1])
+    with pytest.raises(ms.UnknownNameError, match="the default, a readout of the bundled"):
+        ms.sensitivity(one, progress=False)
+    with pytest.raises(ms.UnknownNameError, match=r"parameters=\{'insulin'"):
+        one.steady_state(inputs={"insulin": 1.0})

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import check_name, check_names, check_nonnegative
+from ._errors import check_name, check_names, check_nonnegative, check_readout
 from ._hill import HillFit, fit_hill
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
@@ -143,7 +143,7 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     >>> 0.5 < dr.ic50 < 10
     True
     """
-    check_name(readout, model.readouts, kind="readout")
+    check_readout(readout, model.readouts, model=model.name)
     check_name(drug, model.drugs, kind="drug")
     d = _doses(doses, name="doses")
     if time is not None:
@@ -257,7 +257,7 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
         raise ValueError(f"`drugs` names {a!r} twice: a combination needs two different drugs")
     for name in drugs:
         check_name(name, model.drugs, kind="drug")
-    check_name(readout, model.readouts, kind="readout")
+    check_readout(readout, model.readouts, model=model.name)
     # 0 is added to each axis, so one dose of a drug is enough
     da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a", minimum=1)]))
     db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b", minimum=1)]))

@@ -384,12 +384,15 @@ def load_model(path: str | Path | None = None, *,
     sbml, layout, name = parsed
     _check_size(layout, path, max_species, sbml)
     if targets:
+        targets = dict(targets)  # the caller's mapping stays as it was
         for site, params in targets.items():
             from ._catalogue import TARGET_SITES
-            from ._errors import check_name
+            from ._errors import check_name, check_names
 
             check_name(site, TARGET_SITES, kind="target site")
-            for p in params:
+            # one name or a list of names (a string is one parameter, not its letters)
+            targets[site] = check_names(params, name=f"targets[{site!r}]", allow_none=False)
+            for p in targets[site]:
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
     return Model(sbml, layout, name=name, path=path, targets=tg)

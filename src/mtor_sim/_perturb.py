@@ -102,6 +102,10 @@ def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = No
         params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
     ins = _as_mapping(inputs, name="inputs")
     for k, v in ins.items():
+        if k not in model.inputs and k in model.parameters.index:
+            raise UnknownNameError(f"{k!r} is a parameter of model {model.name!r}, not an input "
+                                   f"(inputs are species' initial values): set it with "
+                                   f"parameters={{{k!r}: ...}}")
         check_name(k, model.inputs, kind="input")
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
     return Perturbation(tuple(dict.fromkeys(genos)), tuple(sorted(drug_map.items())),

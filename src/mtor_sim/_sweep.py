@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import BACKENDS, Condition, run_conditions
-from ._errors import check_name, check_names, check_nonnegative
+from ._errors import check_name, check_names, check_nonnegative, check_readout
 from ._perturb import Perturbation, _as_list, make_perturbation
 from ._store import Store
 
@@ -466,7 +466,7 @@ def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, 
     if readouts is None:
         return tuple(model.readouts)
     valid = list(model.readouts) + [s for s in model.species if s not in model.readouts]
-    reads = tuple(check_name(r, valid, kind="readout")
+    reads = tuple(check_readout(r, valid, model=model.name)
                   for r in check_names(readouts, name="readouts", allow_none=False))
     if not reads:
         raise ValueError("`readouts` is empty")
