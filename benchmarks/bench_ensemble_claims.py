@@ -73,14 +73,22 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
     print(f"\n## {label}: {len(table)} members ({wall:.0f} s)")
     print(f"  {'claim':>5}  {'pass fraction':>13}  bundled point  title")
     for _, c in claims.iterrows():
-        print(f"  {c['claim']:>5}  {c['pass_fraction']:>13.2f}  "
-              f"{'pass' if c['passed_bundled'] else 'FAIL':>13}  {c['title']}")
+        print(
+            f"  {c['claim']:>5}  {c['pass_fraction']:>13.2f}  "
+            f"{'pass' if c['passed_bundled'] else 'FAIL':>13}  {c['title']}"
+        )
     print(f"  {'all':>5}  {claims.attrs['all_pass_fraction']:>13.2f}")
     print("  validation hit rate across members (mean; 5-95 % of members):")
-    summary = {"label": label, "members": len(table),
-               "all_pass_fraction": claims.attrs["all_pass_fraction"]}
-    for name, ids in (("all validation rows", list(hits.columns)),
-                      ("verified rows", verified), ("beyond the 15 claims", beyond)):
+    summary = {
+        "label": label,
+        "members": len(table),
+        "all_pass_fraction": claims.attrs["all_pass_fraction"],
+    }
+    for name, ids in (
+        ("all validation rows", list(hits.columns)),
+        ("verified rows", verified),
+        ("beyond the 15 claims", beyond),
+    ):
         per = hits[ids].mean(axis=1)
         q = np.quantile(per, [0.05, 0.95])
         print(f"    {name:<24} {per.mean():.2f} ({q[0]:.2f}-{q[1]:.2f}) of {len(ids)} rows")
@@ -88,8 +96,10 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
     rowfrac = hits.mean().sort_values()
     weak = rowfrac[rowfrac < 0.5]
     if len(weak):
-        print("  rows failing in most members: " + ", ".join(
-            f"{i} ({v:.2f})" for i, v in weak.items()))
+        print(
+            "  rows failing in most members: "
+            + ", ".join(f"{i} ({v:.2f})" for i, v in weak.items())
+        )
     for _, c in claims.iterrows():
         summary[f"claim {c['claim']}"] = float(c["pass_fraction"])
     sys.stdout.flush()
@@ -107,8 +117,9 @@ def prior_table(n: int) -> pd.DataFrame:
     records = {}
     for i in range(n):
         rng = np.random.default_rng([seed, i])
-        values = cal.member_values(model, kinetic, np.exp(sigma * rng.standard_normal(
-            len(kinetic))), references)
+        values = cal.member_values(
+            model, kinetic, np.exp(sigma * rng.standard_normal(len(kinetic))), references
+        )
         if values is not None:  # an unsolvable draw cannot be a member
             records[i] = values
     return pd.DataFrame.from_dict(records, orient="index")
@@ -121,33 +132,44 @@ def _terms(member) -> dict[str, bool]:
     out = {}
     n5 = c.claim_05_erk_crosstalk(member).numbers
     out["5: mTORC1_activity >= 1.05x WT"] = (
-        n5["mTORC1_activity fold (ERK_coactivation / WT)"] >= 1.05)
+        n5["mTORC1_activity fold (ERK_coactivation / WT)"] >= 1.05
+    )
     for d in ("everolimus 10 nM", "vistusertib 1000 nM"):
         out[f"5: smaller fall under {d}"] = (
             n5[f"ERK_coactivation: proliferation inhibition by {d}"]
-            < n5[f"WT: proliferation inhibition by {d}"])
+            < n5[f"WT: proliferation inhibition by {d}"]
+        )
     for k, v in c.claim_09_feedback_relief(member).numbers.items():
         out[f"9: {k}" + (" >= 1.10" if "untreated" in k else " within 5 %")] = (
-            v >= 1.10 if "untreated" in k else abs(v - 1.0) <= 0.05)
+            v >= 1.10 if "untreated" in k else abs(v - 1.0) <= 0.05
+        )
     n11 = c.claim_11_mtorc2_resistance(member).numbers
     out["11: S473 of treated mTORC2_high >= untreated WT"] = (
-        n11["pAKT_S473, mTORC2_high + everolimus"] >= n11["pAKT_S473, WT untreated"])
+        n11["pAKT_S473, mTORC2_high + everolimus"] >= n11["pAKT_S473, WT untreated"]
+    )
     out["11: smaller fall of proliferation in mTORC2_high"] = (
-        n11["proliferation inhibition, mTORC2_high"] < n11["proliferation inhibition, WT"])
+        n11["proliferation inhibition, mTORC2_high"] < n11["proliferation inhibition, WT"]
+    )
     n15 = c.claim_15_emt(member).numbers
     out["15: EMT both >= 1.10x best single"] = n15["EMT both / best single"] >= 1.10
     return out
 
 
-S473_CUTS = {"intact": [], "S6K1 -| mTORC2 cut": ["S6K1 -| mTORC2"],
-             "S6K1 -| IRS1 cut": ["S6K1 -| IRS1"]}
+S473_CUTS = {
+    "intact": [],
+    "S6K1 -| mTORC2 cut": ["S6K1 -| mTORC2"],
+    "S6K1 -| IRS1 cut": ["S6K1 -| IRS1"],
+}
 
 
 def _s473_rise(member) -> dict[str, float]:
     """Everolimus 10 nM / untreated pAKT_S473, intact and with each feedback cut."""
     e = {"everolimus": 10.0}
-    return {k: member.steady_state(drugs=e, cut=cut)["pAKT_S473"]
-            / member.steady_state(cut=cut)["pAKT_S473"] for k, cut in S473_CUTS.items()}
+    return {
+        k: member.steady_state(drugs=e, cut=cut)["pAKT_S473"]
+        / member.steady_state(cut=cut)["pAKT_S473"]
+        for k, cut in S473_CUTS.items()
+    }
 
 
 def mechanisms(model, table: pd.DataFrame) -> None:
@@ -162,16 +184,20 @@ def mechanisms(model, table: pd.DataFrame) -> None:
         print(f"  {v:5.2f}  {k}")
     r = pd.DataFrame(rises)
     base = _s473_rise(model)
-    print("\n## everolimus 10 nM: pAKT_S473 fold over untreated (bundled point; members "
-          "median, 5-95 %)")
+    print(
+        "\n## everolimus 10 nM: pAKT_S473 fold over untreated (bundled point; members "
+        "median, 5-95 %)"
+    )
     for k in S473_CUTS:
         q = r[k].quantile([0.5, 0.05, 0.95])
         print(f"  {k:<20} {base[k]:.3f}; {q[0.5]:.3f} ({q[0.05]:.3f}-{q[0.95]:.3f})")
     for k in ("S6K1 -| mTORC2 cut", "S6K1 -| IRS1 cut"):
         share = (r["intact"] - r[k]) / (r["intact"] - 1.0)
         q = share.quantile([0.5, 0.05, 0.95])
-        print(f"  share of the rise removed by the {k}: median {q[0.5]:.2f} "
-              f"({q[0.05]:.2f}-{q[0.95]:.2f})")
+        print(
+            f"  share of the rise removed by the {k}: median {q[0.5]:.2f} "
+            f"({q[0.05]:.2f}-{q[0.95]:.2f})"
+        )
     sys.stdout.flush()
 
 
@@ -188,15 +214,19 @@ def tension(model, table: pd.DataFrame) -> None:
         res |= {f"claim {n}": c.check(member, n).passed for n in (5, 9, 11)}
         rec.append(res)
     df = pd.DataFrame(rec)
-    print(f"\n## claim pass fraction among {len(df)} prior draws, split by whether a "
-          "calibration row holds (holds / fails, draws)")
+    print(
+        f"\n## claim pass fraction among {len(df)} prior draws, split by whether a "
+        "calibration row holds (holds / fails, draws)"
+    )
     for claim in ("claim 5", "claim 9", "claim 11"):
         parts = []
         for rid in (r["id"] for r in rows):
             g = df.groupby(rid)[claim]
             if g.ngroups == 2:
-                parts.append(f"{rid} {g.mean()[True]:.2f}/{g.mean()[False]:.2f} "
-                             f"({g.size()[True]}/{g.size()[False]})")
+                parts.append(
+                    f"{rid} {g.mean()[True]:.2f}/{g.mean()[False]:.2f} "
+                    f"({g.size()[True]}/{g.size()[False]})"
+                )
         print(f"  {claim} (overall {df[claim].mean():.2f}): " + "; ".join(parts))
     sys.stdout.flush()
 
@@ -214,11 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     model = ms.load_model()
     rows = validation_rows()
     made = ms.load_ensemble().attrs["made_by"]
-    print(f"ensemble: {made.get('keep')} of {made.get('draws')} prior draws (seed "
-          f"{made.get('seed')}, sigma {made.get('prior', {}).get('sigma')}), "
-          f"{len(rows)} validation rows held out")
+    print(
+        f"ensemble: {made.get('keep')} of {made.get('draws')} prior draws (seed "
+        f"{made.get('seed')}, sigma {made.get('prior', {}).get('sigma')}), "
+        f"{len(rows)} validation rows held out"
+    )
     summaries = []
-    for which in (("all", "verified") if full else ("all",)):
+    for which in ("all", "verified") if full else ("all",):
         table = ms.load_ensemble(which)
         table = table.iloc[:n] if n else table
         summaries.append(report(f"ensemble '{which}'", model, table, rows))

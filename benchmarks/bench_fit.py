@@ -39,22 +39,30 @@ def run(name: str, n: int, backend: str, **kw: object) -> tuple[str, str, str]:
     import mtor_sim as ms
 
     t = time.perf_counter()
-    res = ms.fit(PETAB / name / f"{name}.yaml", n_starts=n, seed=0, backend=backend,
-                 n_workers=2, **kw)
+    res = ms.fit(
+        PETAB / name / f"{name}.yaml", n_starts=n, seed=0, backend=backend, n_workers=2, **kw
+    )
     wall = time.perf_counter() - t
     nominal = res.metadata["nominal_objective"]
     within = int((res.starts["fval"] <= nominal + 0.1).sum())
     within1 = int((res.starts["fval"] <= nominal + 1.0).sum())
     per = res.starts["seconds"]
-    print(f"\n{name}, {n} starts, {backend}: best {res.best_objective:.6f} "
-          f"(nominal {nominal:.6f}); starts within +0.1: {within}, within +1.0: {within1}; "
-          f"wall {wall:.1f} s")
-    print(res.starts[["start", "fval", "success", "n_fval", "seconds", "message"]]
-          .to_string(index=False))
-    return (f"{name[:5]} {n} starts {backend}",
-            f"best {res.best_objective:.4f}, {within1}/{n} <= nom+1, "
-            f"{per.median():.1f} s/start (median), wall {wall:.0f} s",
-            f"<= nominal {nominal:.4f} + 0.1")
+    print(
+        f"\n{name}, {n} starts, {backend}: best {res.best_objective:.6f} "
+        f"(nominal {nominal:.6f}); starts within +0.1: {within}, within +1.0: {within1}; "
+        f"wall {wall:.1f} s"
+    )
+    print(
+        res.starts[["start", "fval", "success", "n_fval", "seconds", "message"]].to_string(
+            index=False
+        )
+    )
+    return (
+        f"{name[:5]} {n} starts {backend}",
+        f"best {res.best_objective:.4f}, {within1}/{n} <= nom+1, "
+        f"{per.median():.1f} s/start (median), wall {wall:.0f} s",
+        f"<= nominal {nominal:.4f} + 0.1",
+    )
 
 
 def main() -> None:

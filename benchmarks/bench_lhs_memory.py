@@ -57,8 +57,12 @@ CHILD = textwrap.dedent("""
 
 def run(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), tmp + "/sw"],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(n), tmp + "/sw"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -67,9 +71,13 @@ def main() -> None:
     rows = []
     for n in sizes:
         r = run(n)
-        rows.append((f"{n:.0e} points (LHS x 2 genotypes), set-up + 2 chunks",
-                     f"heap {r['heap_peak_MB']:.1f} MB, RSS +{r['rss_growth_MB']:.0f} MB",
-                     "flat in n"))
+        rows.append(
+            (
+                f"{n:.0e} points (LHS x 2 genotypes), set-up + 2 chunks",
+                f"heap {r['heap_peak_MB']:.1f} MB, RSS +{r['rss_growth_MB']:.0f} MB",
+                "flat in n",
+            )
+        )
     report("Latin-hypercube sampling memory (parent)", rows)
 
 

@@ -147,14 +147,18 @@ def _rules(sbml: str) -> dict[str, str]:
     m = doc.getModel()
     settings = libsbml.L3ParserSettings()
     settings.setParseUnits(False)  # "1", not "1 dimensionless": the numbers carry units
-    return {m.getRule(i).getVariable():
-            libsbml.formulaToL3StringWithSettings(m.getRule(i).getMath(), settings)
-            .replace("^", "**") for i in range(m.getNumRules())}
+    return {
+        m.getRule(i).getVariable(): libsbml.formulaToL3StringWithSettings(
+            m.getRule(i).getMath(), settings
+        ).replace("^", "**")
+        for i in range(m.getNumRules())
+    }
 
 
 def _set_value(text: str, name: str, value: float) -> str:
-    new, n = re.subn(rf"(\n\s*{re.escape(name)}\s*=\s*)[-+0-9.eE]+", rf"\g<1>{value:.12g}",
-                     text, count=1)
+    new, n = re.subn(
+        rf"(\n\s*{re.escape(name)}\s*=\s*)[-+0-9.eE]+", rf"\g<1>{value:.12g}", text, count=1
+    )
     if n != 1:
         raise RuntimeError(f"parameter {name!r} not found in the .ant text")
     return new
@@ -218,34 +222,46 @@ def margin(r) -> float:
         f = n["mTORC1_activity fold (ERK_coactivation / WT)"] - 1.05
         terms = [f]
         for d in ("everolimus 10 nM", "vistusertib 1000 nM"):
-            terms.append(n[f"WT: proliferation inhibition by {d}"]
-                         - n[f"ERK_coactivation: proliferation inhibition by {d}"])
+            terms.append(
+                n[f"WT: proliferation inhibition by {d}"]
+                - n[f"ERK_coactivation: proliferation inhibition by {d}"]
+            )
         return min(terms)
     if k == 6:
         return 0.8 - max(v)
     if k == 7:
         w = n["WT: proliferation inhibition"]
-        return min(w - n["PTEN_loss: proliferation inhibition"],
-                   w - n["AKT_overexpression: proliferation inhibition"])
+        return min(
+            w - n["PTEN_loss: proliferation inhibition"],
+            w - n["AKT_overexpression: proliferation inhibition"],
+        )
     if k == 8:
         drugs = ("sirolimus", "everolimus", "temsirolimus")
         mx = [n[f"{d}: max proliferation inhibition"] for d in drugs]
         s6 = [n[f"{d}: max pS6K1 inhibition"] for d in drugs]
         ic = {d: n[f"{d}: pS6K1 IC50 (nM)"] for d in drugs}
-        return min(min(mx) - 0.05, 0.40 - max(mx), 0.02 - n["spread of max proliferation "
-                                                            "inhibition"],
-                   min(s6) - 0.8, math.log(ic["temsirolimus"] / ic["sirolimus"]),
-                   math.log(ic["everolimus"] / ic["temsirolimus"]))
+        return min(
+            min(mx) - 0.05,
+            0.40 - max(mx),
+            0.02 - n["spread of max proliferation inhibition"],
+            min(s6) - 0.8,
+            math.log(ic["temsirolimus"] / ic["sirolimus"]),
+            math.log(ic["everolimus"] / ic["temsirolimus"]),
+        )
     if k == 9:
         folds = [x for key, x in n.items() if "(everolimus / untreated)" in key]
         return min(min(folds) - 1.10, 0.05 - abs(n["PIP3 fold with S6K1 -| IRS1 cut"] - 1))
     if k == 10:
-        return min(n["RTK_total fold at 24 h"] - 1.3,
-                   (n["time to half of the 48-h rise (h)"] - 2.0) / 10.0,
-                   1.05 - n["RTK_total fold at 24 h, FOXO -> RTK cut"])
+        return min(
+            n["RTK_total fold at 24 h"] - 1.3,
+            (n["time to half of the 48-h rise (h)"] - 2.0) / 10.0,
+            1.05 - n["RTK_total fold at 24 h, FOXO -> RTK cut"],
+        )
     if k == 11:
-        return min(n["pAKT_S473, mTORC2_high + everolimus"] - n["pAKT_S473, WT untreated"],
-                   n["proliferation inhibition, WT"] - n["proliferation inhibition, mTORC2_high"])
+        return min(
+            n["pAKT_S473, mTORC2_high + everolimus"] - n["pAKT_S473, WT untreated"],
+            n["proliferation inhibition, WT"] - n["proliferation inhibition, mTORC2_high"],
+        )
     if k == 12:
         e, d = n["tumour reduction %, everolimus"], n["tumour reduction %, vistusertib"]
         return min(d - 1.5 * e, d - e - 20.0)
@@ -255,15 +271,30 @@ def margin(r) -> float:
         best = max(n["inhibition, everolimus"], n["inhibition, sorafenib"])
         return min(n["inhibition, combination"] - best - 0.02, n["Bliss excess"] + 0.01)
     if k == 15:
-        return min(n["EMT both / best single"] - 1.10,
-                   min(n["EMT, mTORC1 high (PTEN_loss)"], n["EMT, beta-catenin active"]) - 1.0)
+        return min(
+            n["EMT both / best single"] - 1.10,
+            min(n["EMT, mTORC1 high (PTEN_loss)"], n["EMT, beta-catenin active"]) - 1.0,
+        )
     return math.nan
 
 
-MARGIN_UNITS = {1: "fold", 2: "fold", 3: "fold", 4: "index", 5: "fold / fraction",
-                6: "fold", 7: "fraction", 8: "fraction / log IC50 ratio", 9: "fold",
-                10: "fold (time term: h/10)", 11: "fraction", 12: "percentage points",
-                13: "fold", 14: "fraction", 15: "fold / index"}
+MARGIN_UNITS = {
+    1: "fold",
+    2: "fold",
+    3: "fold",
+    4: "index",
+    5: "fold / fraction",
+    6: "fold",
+    7: "fraction",
+    8: "fraction / log IC50 ratio",
+    9: "fold",
+    10: "fold (time term: h/10)",
+    11: "fraction",
+    12: "percentage points",
+    13: "fold",
+    14: "fraction",
+    15: "fold / index",
+}
 
 
 # ------------------------------------------------------------------------- main
@@ -275,17 +306,22 @@ def summarise(results: list[dict], sigma: float) -> None:
     rows = [r for r in results if r["sigma"] == sigma]
     n = len(rows)
     ok = [r for r in rows if "passed" in r]
-    print(f"\n## sigma = {sigma:g}: {n} draws, {n - len(ok)} failed to run "
-          "(counted as failing every claim)")
-    print(f"  {'claim':>5}  {'pass fraction':>13}  {'margin median':>13}  "
-          f"{'5 %':>9}  {'95 %':>9}  margin units")
+    print(
+        f"\n## sigma = {sigma:g}: {n} draws, {n - len(ok)} failed to run "
+        "(counted as failing every claim)"
+    )
+    print(
+        f"  {'claim':>5}  {'pass fraction':>13}  {'margin median':>13}  "
+        f"{'5 %':>9}  {'95 %':>9}  margin units"
+    )
     for k in range(1, 16):
         frac = sum(r["passed"][k] for r in ok) / n
         m = np.array([r["margin"][k] for r in ok], dtype=float)
         m = m[np.isfinite(m)]
         q = np.quantile(m, [0.5, 0.05, 0.95]) if m.size else [math.nan] * 3
-        print(f"  {k:>5}  {frac:>13.2f}  {q[0]:>13.4g}  {q[1]:>9.4g}  {q[2]:>9.4g}  "
-              f"{MARGIN_UNITS[k]}")
+        print(
+            f"  {k:>5}  {frac:>13.2f}  {q[0]:>13.4g}  {q[1]:>9.4g}  {q[2]:>9.4g}  {MARGIN_UNITS[k]}"
+        )
     together = sum(all(r["passed"].values()) for r in ok) / n
     print(f"  {'all':>5}  {together:>13.2f}")
     for r in rows:
@@ -297,8 +333,9 @@ def summarise(results: list[dict], sigma: float) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10 draws at sigma 0.3 (default)")
-    ap.add_argument("--full", action="store_true",
-                    help="200 draws at each of sigma 0.15 and 0.3 on --processes")
+    ap.add_argument(
+        "--full", action="store_true", help="200 draws at each of sigma 0.15 and 0.3 on --processes"
+    )
     ap.add_argument("--draws", type=int, default=None, help="draws per sigma (default 200)")
     ap.add_argument("--sigmas", type=float, nargs="+", default=None)
     ap.add_argument("--seed", type=int, default=2026)
@@ -310,14 +347,20 @@ def main(argv: list[str] | None = None) -> None:
     procs = args.processes if full else 1
     model = ms.load_model()
     classes = classify_parameters(model)
-    print(f"kinetic constants perturbed ({len(classes['kinetic'])}): "
-          + ", ".join(classes["kinetic"]))
-    print(f"left alone, act only with a drug or only in an index ({len(classes['drug_or_index'])})"
-          ": " + ", ".join(classes["drug_or_index"]))
+    print(
+        f"kinetic constants perturbed ({len(classes['kinetic'])}): " + ", ".join(classes["kinetic"])
+    )
+    print(
+        f"left alone, act only with a drug or only in an index ({len(classes['drug_or_index'])})"
+        ": " + ", ".join(classes["drug_or_index"])
+    )
     print(f"left alone, totals/inputs/doses/references/zero ({len(classes['structural'])})")
     base = ms.claims.check_all(model)
-    print("bundled model: claims passing " + f"{sum(r.passed for r in base)}/15; margins "
-          + ", ".join(f"{r.number}: {margin(r):.3g}" for r in base))
+    print(
+        "bundled model: claims passing "
+        + f"{sum(r.passed for r in base)}/15; margins "
+        + ", ".join(f"{r.number}: {margin(r):.3g}" for r in base)
+    )
     tasks = [(s, args.seed, d) for s in sigmas for d in range(draws)]
     t = time.perf_counter()
     if procs == 1:
@@ -326,8 +369,7 @@ def main(argv: list[str] | None = None) -> None:
         with ProcessPoolExecutor(procs, initializer=_init) as pool:
             results = list(pool.map(_worker, tasks, chunksize=4))
     wall = time.perf_counter() - t
-    print(f"\n{len(tasks)} draws in {wall:.1f} s on {procs} process(es) "
-          f"(seed {args.seed})")
+    print(f"\n{len(tasks)} draws in {wall:.1f} s on {procs} process(es) (seed {args.seed})")
     for s in sigmas:
         summarise(results, s)
 

@@ -19,9 +19,14 @@ from mtor_sim._perturb import make_perturbation
 def random_conditions(model: ms.Model, n: int, seed: int) -> list:
     rng = np.random.default_rng(seed)
     genotypes, drugs = list(ms.GENOTYPES), list(model.drugs)
-    return [make_perturbation(model, genotype=str(rng.choice(genotypes)),
-                              drugs={str(rng.choice(drugs)): float(10 ** rng.uniform(-1, 4))})
-            for _ in range(n)]
+    return [
+        make_perturbation(
+            model,
+            genotype=str(rng.choice(genotypes)),
+            drugs={str(rng.choice(drugs)): float(10 ** rng.uniform(-1, 4))},
+        )
+        for _ in range(n)
+    ]
 
 
 def values_for(model: ms.Model, pert) -> dict[str, float]:
@@ -41,9 +46,14 @@ def main() -> None:
     it = iter(conds * 2)
     ours = median_ms(lambda: solve_point(model, next(it)), len(conds))
     it = iter(conds)
-    public = median_ms(lambda: ms.steady_state(model, genotype=list(p.genotype),
-                                               drugs=dict(p.drugs)) if (p := next(it)) else 0,
-                       min(300, len(conds)))
+    public = median_ms(
+        lambda: (
+            ms.steady_state(model, genotype=list(p.genotype), drugs=dict(p.drugs))
+            if (p := next(it))
+            else 0
+        ),
+        min(300, len(conds)),
+    )
 
     # baseline 1: roadrunner's default steadyState() on a fresh model, as most users call it
     base = roadrunner.RoadRunner(model.sbml)
@@ -57,6 +67,7 @@ def main() -> None:
             base.steadyState()
         except RuntimeError:
             pass
+
     it2 = iter(conds)
     default = median_ms(default_loop, 5 if QUICK else 10)
 
@@ -70,6 +81,7 @@ def main() -> None:
             sim[k] = v
         sim.reset()
         sim.simulate(0, 1e4, 2)
+
     it3 = iter(conds)
     simulate = median_ms(simulate_loop, len(conds))
 
@@ -92,17 +104,20 @@ def main() -> None:
         rel = np.max(np.abs(res.species - x) / np.maximum(np.abs(x), 1e-6))
         worst = max(worst, rel)
         disagree += rel > 1e-6
-    report("guarded steady state, bundled model", [
-        ("median per condition (batch path)", f"{ours:.3f} ms", "<= 0.6 ms"),
-        ("median per condition (ms.steady_state)", f"{public:.3f} ms", "-"),
-        ("roadrunner default steadyState() loop", f"{default:.1f} ms", "baseline"),
-        ("  speed-up over it", f"{default / ours:.0f}x", ">= 500x"),
-        ("simulate(0, 1e4) loop", f"{simulate:.3f} ms", "baseline"),
-        ("  speed-up over it", f"{simulate / ours:.1f}x", ">= 2x"),
-        (f"{len(conds)} random points: statuses", str(statuses), "every point with a status"),
-        ("  accepted vs 1e6-min integration: worst rel", f"{worst:.1e}", "<= 1e-6"),
-        ("  accepted points disagreeing (> 1e-6)", str(disagree), "0"),
-    ])
+    report(
+        "guarded steady state, bundled model",
+        [
+            ("median per condition (batch path)", f"{ours:.3f} ms", "<= 0.6 ms"),
+            ("median per condition (ms.steady_state)", f"{public:.3f} ms", "-"),
+            ("roadrunner default steadyState() loop", f"{default:.1f} ms", "baseline"),
+            ("  speed-up over it", f"{default / ours:.0f}x", ">= 500x"),
+            ("simulate(0, 1e4) loop", f"{simulate:.3f} ms", "baseline"),
+            ("  speed-up over it", f"{simulate / ours:.1f}x", ">= 2x"),
+            (f"{len(conds)} random points: statuses", str(statuses), "every point with a status"),
+            ("  accepted vs 1e6-min integration: worst rel", f"{worst:.1e}", "<= 1e-6"),
+            ("  accepted points disagreeing (> 1e-6)", str(disagree), "0"),
+        ],
+    )
 
 
 if __name__ == "__main__":

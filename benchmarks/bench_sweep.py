@@ -43,8 +43,12 @@ CHILD = textwrap.dedent("""
 
 def run(n: int, backend: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), backend, tmp + "/sw"],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(n), backend, tmp + "/sw"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -60,24 +64,38 @@ def main() -> None:
     cpu_parallel = procs["cpu_parent"] + procs["cpu_workers"]
     big = run(n_big, "processes")
     per_point = lambda r, n: r["seconds"] / n * 1e3  # noqa: E731
-    report("sweeps (Latin hypercube x 2 genotypes, streamed to Parquet)", [
-        (f"{n_speed} steady states, serial", f"{serial['seconds']:.1f} s", "baseline"),
-        (f"{n_speed} steady states, 2 processes", f"{procs['seconds']:.1f} s", "-"),
-        (f"  speed-up on 2 cores, median of {len(pairs)} pairs",
-         f"{ratios[len(ratios) // 2]:.2f}x" + (f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-                                               if len(ratios) > 1 else ""), ">= 1.8x"),
-        ("  CPU time, serial / parallel (parent + workers)",
-         f"{serial['cpu_parent']:.1f} / {cpu_parallel:.1f} s", "close: little work added"),
-        ("  of which the parent", f"{procs['cpu_parent']:.2f} s", "small: its core is free"),
-        (f"{n_big} steady states, 2 processes", f"{big['seconds']:.1f} s", "10^5 < 60 s"),
-        ("  per point", f"{per_point(big, n_big):.3f} ms", "-"),
-        ("  rows on disk", f"{big['rows']}", f"{n_big}, each once"),
-        (f"peak memory, parent, {n_speed} / {n_big} points",
-         f"{procs['rss_parent_MB']:.0f} / {big['rss_parent_MB']:.0f} MB", "flat"),
-        (f"peak memory, a worker, {n_speed} / {n_big} points",
-         f"{procs['rss_worker_MB']:.0f} / {big['rss_worker_MB']:.0f} MB",
-         "flat; < 1 GB in all at 10^6"),
-    ])
+    report(
+        "sweeps (Latin hypercube x 2 genotypes, streamed to Parquet)",
+        [
+            (f"{n_speed} steady states, serial", f"{serial['seconds']:.1f} s", "baseline"),
+            (f"{n_speed} steady states, 2 processes", f"{procs['seconds']:.1f} s", "-"),
+            (
+                f"  speed-up on 2 cores, median of {len(pairs)} pairs",
+                f"{ratios[len(ratios) // 2]:.2f}x"
+                + (f" ({ratios[0]:.2f}-{ratios[-1]:.2f})" if len(ratios) > 1 else ""),
+                ">= 1.8x",
+            ),
+            (
+                "  CPU time, serial / parallel (parent + workers)",
+                f"{serial['cpu_parent']:.1f} / {cpu_parallel:.1f} s",
+                "close: little work added",
+            ),
+            ("  of which the parent", f"{procs['cpu_parent']:.2f} s", "small: its core is free"),
+            (f"{n_big} steady states, 2 processes", f"{big['seconds']:.1f} s", "10^5 < 60 s"),
+            ("  per point", f"{per_point(big, n_big):.3f} ms", "-"),
+            ("  rows on disk", f"{big['rows']}", f"{n_big}, each once"),
+            (
+                f"peak memory, parent, {n_speed} / {n_big} points",
+                f"{procs['rss_parent_MB']:.0f} / {big['rss_parent_MB']:.0f} MB",
+                "flat",
+            ),
+            (
+                f"peak memory, a worker, {n_speed} / {n_big} points",
+                f"{procs['rss_worker_MB']:.0f} / {big['rss_worker_MB']:.0f} MB",
+                "flat; < 1 GB in all at 10^6",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

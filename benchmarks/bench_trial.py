@@ -24,15 +24,24 @@ def main() -> None:
     t_trial = time.perf_counter() - t
     arms = len(ms.REGIMENS)
     claims = ms.trial_claims(res)
-    report(f"virtual trial: {n} patients x {arms} arms (+ untreated), 2 processes", [
-        ("cohort drawn", f"{t_cohort:.2f} s", "-"),
-        ("trial (all steady states and outcomes)", f"{t_trial:.1f} s", "minutes"),
-        ("  per patient and arm", f"{1e3 * t_trial / (n * (arms + 1)):.2f} ms", "-"),
-        ("not evaluable (no verified steady state)",
-         str(int((res.table["category"] == "NE").sum())), "reported, not hidden"),
-        ("review orderings that hold", f"{int(claims['passed'].sum())} of {len(claims)}",
-         "all"),
-    ])
+    report(
+        f"virtual trial: {n} patients x {arms} arms (+ untreated), 2 processes",
+        [
+            ("cohort drawn", f"{t_cohort:.2f} s", "-"),
+            ("trial (all steady states and outcomes)", f"{t_trial:.1f} s", "minutes"),
+            ("  per patient and arm", f"{1e3 * t_trial / (n * (arms + 1)):.2f} ms", "-"),
+            (
+                "not evaluable (no verified steady state)",
+                str(int((res.table["category"] == "NE").sum())),
+                "reported, not hidden",
+            ),
+            (
+                "review orderings that hold",
+                f"{int(claims['passed'].sum())} of {len(claims)}",
+                "all",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

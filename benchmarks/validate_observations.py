@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--table", type=Path, default=TABLE)
     ap.add_argument("--use", choices=("validation", "calibration", "all"), default="validation")
     ap.add_argument("--verified-only", action="store_true")
-    ap.add_argument("--no-overlaps", action="store_true",
-                    help="leave out rows that restate one of the review's 15 claims")
+    ap.add_argument(
+        "--no-overlaps",
+        action="store_true",
+        help="leave out rows that restate one of the review's 15 claims",
+    )
     ap.add_argument("--csv", type=Path, help="write per-row results here")
     args = ap.parse_args(argv)
     with args.table.open(newline="") as fh:
@@ -70,10 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     print("hit rate (pass / expressible rows):")
     print(_summary("all rows", results))
     print(_summary("verified rows only", [r for r in results if r["verified"] == "yes"]))
-    print(_summary("rows beyond the review's 15 claims",
-                   [r for r in results if not r["overlaps_claim"]]))
-    print(_summary("verified and beyond the claims",
-                   [r for r in results if r["verified"] == "yes" and not r["overlaps_claim"]]))
+    print(
+        _summary(
+            "rows beyond the review's 15 claims", [r for r in results if not r["overlaps_claim"]]
+        )
+    )
+    print(
+        _summary(
+            "verified and beyond the claims",
+            [r for r in results if r["verified"] == "yes" and not r["overlaps_claim"]],
+        )
+    )
     skipped = [r["id"] for r in results if r["status"] == "not expressible"]
     if skipped:
         print(f"not expressible on model readouts: {', '.join(skipped)}")
@@ -82,9 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nfailures (fold = condition / reference; rhs = threshold):")
         for r in bad:
             flag = "" if r["verified"] == "yes" else "  [unverified]"
-            print(f"  {r['id']}: {r['readout']} {r['condition']} vs {r['reference']}: "
-                  f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} is false{flag}\n"
-                  f"       literature: {r['relation']}")
+            print(
+                f"  {r['id']}: {r['readout']} {r['condition']} vs {r['reference']}: "
+                f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} is false{flag}\n"
+                f"       literature: {r['relation']}"
+            )
     if args.csv:
         with args.csv.open("w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=sorted({k for r in results for k in r}))

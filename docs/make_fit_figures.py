@@ -13,8 +13,14 @@ import mtor_sim as ms
 from mtor_sim._plot import save_figure
 
 HERE = Path(__file__).resolve().parent
-PROBLEM = (HERE.parent / "tests" / "data" / "petab" / "Boehm_JProteomeRes2014"
-           / "Boehm_JProteomeRes2014.yaml")
+PROBLEM = (
+    HERE.parent
+    / "tests"
+    / "data"
+    / "petab"
+    / "Boehm_JProteomeRes2014"
+    / "Boehm_JProteomeRes2014.yaml"
+)
 
 
 def main() -> None:
@@ -25,8 +31,9 @@ def main() -> None:
     save_figure(fit.plot_fit(), HERE / "fit_data.png", formats=["png"])
 
     t = time.perf_counter()
-    prof = ms.profile(fit, ["k_phos", "k_exp_hetero", "sd_pSTAT5A_rel"],
-                      backend="processes", n_workers=2)
+    prof = ms.profile(
+        fit, ["k_phos", "k_exp_hetero", "sd_pSTAT5A_rel"], backend="processes", n_workers=2
+    )
     print(prof, f"{time.perf_counter() - t:.0f} s")
     print(prof.intervals[["best", "lower", "upper", "verdict"]].to_string())
     save_figure(prof.plot(), HERE / "fit_profiles.png", formats=["png"])

@@ -58,8 +58,10 @@ print("genotypes:", ", ".join(ms.GENOTYPES))
 wt = model.steady_state()
 pten = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10})
 print(f"untreated WT: pAKT S473 {wt['pAKT_S473']:.3f}, pS6K1 {wt['pS6K1']:.3f}")
-print(f"PTEN-null + everolimus 10 nM: pAKT S473 {pten['pAKT_S473']:.3f}, "
-      f"pS6K1 {pten['pS6K1']:.3f} ({pten.status})")
+print(
+    f"PTEN-null + everolimus 10 nM: pAKT S473 {pten['pAKT_S473']:.3f}, "
+    f"pS6K1 {pten['pS6K1']:.3f} ({pten.status})"
+)
 
 # %% [markdown]
 # ## 4. A publishable dose-response
@@ -70,8 +72,7 @@ print(f"PTEN-null + everolimus 10 nM: pAKT S473 {pten['pAKT_S473']:.3f}, "
 
 # %%
 doses = [0, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 1000]
-dr = ms.dose_response(model, "everolimus", doses, readout="pS6K1",
-                      genotypes=["WT", "PTEN_loss"])
+dr = ms.dose_response(model, "everolimus", doses, readout="pS6K1", genotypes=["WT", "PTEN_loss"])
 print(dr.fit_table().to_string(index=False))
 dr.to_dataframe().to_csv(out / "dose_response.csv", index=False)
 dr.plot().savefig(out / "dose_response.png", dpi=200)
@@ -84,8 +85,12 @@ dr.plot().savefig(out / "dose_response.png", dpi=200)
 # PTEN level, two readouts. Every row says whether its steady state was verified.
 
 # %%
-sw = ms.sweep(model, {"GF": [0.1, 0.3, 1.0], "PTEN_total": [0.25, 1.0]},
-              readouts=["pAKT_S473", "pS6K1"], progress=False)
+sw = ms.sweep(
+    model,
+    {"GF": [0.1, 0.3, 1.0], "PTEN_total": [0.25, 1.0]},
+    readouts=["pAKT_S473", "pS6K1"],
+    progress=False,
+)
 print(sw.to_dataframe()[["GF", "PTEN_total", "pAKT_S473", "pS6K1", "status"]])
 print(f"{sw.n_failed} points without a verified steady state")
 sw.plot("pAKT_S473", x="GF").savefig(out / "sweep.png", dpi=200)
@@ -98,8 +103,9 @@ sw.plot("pAKT_S473", x="GF").savefig(out / "sweep.png", dpi=200)
 # strongest effects on one readout.
 
 # %%
-screen = ms.knockout_screen(model, readouts=["pAKT_S473", "pS6K1", "proliferation"],
-                            genotype="PTEN_loss", progress=False)
+screen = ms.knockout_screen(
+    model, readouts=["pAKT_S473", "pS6K1", "proliferation"], genotype="PTEN_loss", progress=False
+)
 print(screen.top("proliferation", n=5))
 screen.plot().savefig(out / "knockout_screen.png", dpi=200)
 

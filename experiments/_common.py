@@ -20,8 +20,7 @@ def setup(name: str, out: str | Path | None = None) -> tuple[Path, object]:
     return folder, ms.load_model()
 
 
-def save(fig, table: pd.DataFrame, folder: Path, stem: str,
-         formats=("png", "svg")) -> list[Path]:
+def save(fig, table: pd.DataFrame, folder: Path, stem: str, formats=("png", "svg")) -> list[Path]:
     """Write the figure in each of ``formats`` (``stem.png``, ``stem.svg``) and
     ``stem.csv`` into ``folder``."""
     from mtor_sim._plot import save_figure

@@ -5,10 +5,16 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
-CONDITIONS = {"WT": {}, "ERK co-activation": {"genotype": "ERK_coactivation"},
-              "energy stress (AMPK)": {"inputs": {"ENERGY_STRESS": 1.0}}}
-TREATMENTS = {"untreated": {}, "everolimus 10 nM": {"everolimus": 10},
-              "sorafenib 3000 nM": {"sorafenib": 3000}}
+CONDITIONS = {
+    "WT": {},
+    "ERK co-activation": {"genotype": "ERK_coactivation"},
+    "energy stress (AMPK)": {"inputs": {"ENERGY_STRESS": 1.0}},
+}
+TREATMENTS = {
+    "untreated": {},
+    "everolimus 10 nM": {"everolimus": 10},
+    "sorafenib 3000 nM": {"sorafenib": 3000},
+}
 
 
 def main(out=None, formats=("png", "svg")):
@@ -17,13 +23,20 @@ def main(out=None, formats=("png", "svg")):
     for cond, kw in CONDITIONS.items():
         for trt, drugs in TREATMENTS.items():
             ss = model.steady_state(drugs=drugs, **kw)
-            rows += [{"condition": cond, "treatment": trt, "readout": r, "value": ss[r]}
-                     for r in ("pERK", "mTORC1_activity", "proliferation")]
+            rows += [
+                {"condition": cond, "treatment": trt, "readout": r, "value": ss[r]}
+                for r in ("pERK", "mTORC1_activity", "proliferation")
+            ]
     table = pd.DataFrame(rows)
     sub = table[table["readout"] == "mTORC1_activity"]
-    fig = bar_chart(sub, x="condition", hue="treatment", y="value",
-                    ylabel="mTORC1_activity (active fraction of WT total)",
-                    title="MAPK and AMPK cross-talk onto mTORC1")
+    fig = bar_chart(
+        sub,
+        x="condition",
+        hue="treatment",
+        y="value",
+        ylabel="mTORC1_activity (active fraction of WT total)",
+        title="MAPK and AMPK cross-talk onto mTORC1",
+    )
     return save(fig, table, folder, "crosstalk", formats=formats)
 
 

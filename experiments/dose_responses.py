@@ -9,8 +9,15 @@ from mtor_sim.experiments._common import save, setup, styled
 
 import mtor_sim as ms
 
-DRUGS = ["sirolimus", "everolimus", "temsirolimus", "vistusertib", "AZD8055", "torin1",
-         "dactolisib"]
+DRUGS = [
+    "sirolimus",
+    "everolimus",
+    "temsirolimus",
+    "vistusertib",
+    "AZD8055",
+    "torin1",
+    "dactolisib",
+]
 DOSES = np.concatenate([[0.0], np.logspace(-2, 4, 13)])
 
 
@@ -25,13 +32,16 @@ def main(out=None, formats=("png", "svg")):
             dr = ms.dose_response(model, drug, DOSES, readout=readout)
             dr.plot(ax=ax, label=drug)
             fits.append(dr.fit_table().assign(drug=drug, readout=readout))
-        ax.set_title(f"{readout}: rapalogs vs mTOR kinase inhibitors (WT, steady state)\n"
-                     "triangles: relative IC50 (half-way between the fitted plateaus)",
-                     fontsize=9)
+        ax.set_title(
+            f"{readout}: rapalogs vs mTOR kinase inhibitors (WT, steady state)\n"
+            "triangles: relative IC50 (half-way between the fitted plateaus)",
+            fontsize=9,
+        )
         ax.set_xlabel("drug concentration (nM, log scale)")
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        written += save(fig, pd.concat(fits[-len(DRUGS):]), folder, f"dose_response_{readout}",
-                        formats=formats)
+        written += save(
+            fig, pd.concat(fits[-len(DRUGS) :]), folder, f"dose_response_{readout}", formats=formats
+        )
     return written
 
 

@@ -14,10 +14,12 @@ def main(out=None, formats=("png", "svg")):
     folder, model = setup("feedback_resistance", out)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     frames = []
-    for ax, (label, cut) in zip(axes, (("intact network", None),
-                                       ("S6K1 -| IRS1 cut", ["S6K1 -| IRS1"])), strict=True):
-        tc = model.simulate(t_end=1440, n_points=145, drugs={"everolimus": 10}, cut=cut,
-                            species=False)
+    for ax, (label, cut) in zip(
+        axes, (("intact network", None), ("S6K1 -| IRS1 cut", ["S6K1 -| IRS1"])), strict=True
+    ):
+        tc = model.simulate(
+            t_end=1440, n_points=145, drugs={"everolimus": 10}, cut=cut, species=False
+        )
         df = tc.to_dataframe()[READOUTS]
         fold = df / df.iloc[0]
         for r in READOUTS:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
-GENOTYPES = ["WT", "PTEN_loss", "PIK3CA_gain", "AKT_overexpression", "mTORC2_high",
-             "ERK_coactivation", ["PTEN_loss", "PIK3CA_gain", "AKT_overexpression"]]
+GENOTYPES = [
+    "WT",
+    "PTEN_loss",
+    "PIK3CA_gain",
+    "AKT_overexpression",
+    "mTORC2_high",
+    "ERK_coactivation",
+    ["PTEN_loss", "PIK3CA_gain", "AKT_overexpression"],
+]
 READOUTS = ["pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity", "proliferation", "survival"]
 
 
@@ -16,12 +23,18 @@ def main(out=None, formats=("png", "svg")):
     for g in GENOTYPES:
         ss = model.steady_state(genotype=g)
         label = g if isinstance(g, str) else " + ".join(g)
-        rows += [{"genotype": label, "readout": r, "value": ss[r], "status": ss.status}
-                 for r in READOUTS]
+        rows += [
+            {"genotype": label, "readout": r, "value": ss[r], "status": ss.status} for r in READOUTS
+        ]
     table = pd.DataFrame(rows)
-    fig = bar_chart(table, x="genotype", hue="readout", y="value",
-                    ylabel="fraction phosphorylated / active, or index (WT = 1)",
-                    title="Untreated steady states of the review's HCC genotypes")
+    fig = bar_chart(
+        table,
+        x="genotype",
+        hue="readout",
+        y="value",
+        ylabel="fraction phosphorylated / active, or index (WT = 1)",
+        title="Untreated steady states of the review's HCC genotypes",
+    )
     return save(fig, table, folder, "genotypes", formats=formats)
 
 

@@ -55,8 +55,8 @@ OUT = HERE / "ensemble.csv"
 SEED = 2026
 DRAWS = 4000
 KEEP = 250
-SIGMA = 0.3    # prior: log-normal spread of each kinetic constant (assumption, see above)
-SCALE = 0.05   # likelihood: log-fold scale of a relation's uncertainty (assumption)
+SIGMA = 0.3  # prior: log-normal spread of each kinetic constant (assumption, see above)
+SCALE = 0.05  # likelihood: log-fold scale of a relation's uncertainty (assumption)
 SIMILAR = math.log(1.1)  # "~" rows: folds within 10 % (as benchmarks/validate_observations.py)
 
 
@@ -78,6 +78,7 @@ def helpers():
     else:
         os.environ["MTOR_SIM_CACHE"] = before
     from mtor_sim import _observations as runner  # the runner of validate_observations.py
+
     calibrate = _load("_calibrate", HERE / "calibrate.py")
     return runner, robust, dict(calibrate.REFERENCES)
 
@@ -85,8 +86,11 @@ def helpers():
 def calibration_rows(*, verified_only: bool = False) -> list[dict[str, str]]:
     """The calibration rows of the observation table that have a model test."""
     with TABLE.open(newline="") as fh:
-        rows = [r for r in csv.DictReader(fh)
-                if r["use"] == "calibration" and r["model_readout"].strip()]
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["use"] == "calibration" and r["model_readout"].strip()
+        ]
     return [r for r in rows if r["verified"] == "yes"] if verified_only else rows
 
 
@@ -106,8 +110,9 @@ def log_likelihood(margins: np.ndarray) -> float:
     return float(-np.logaddexp(0.0, -margins / SCALE).sum())
 
 
-def member_values(model, kinetic: list[str], factors: np.ndarray,
-                  references: dict[str, str]) -> dict[str, float] | None:
+def member_values(
+    model, kinetic: list[str], factors: np.ndarray, references: dict[str, str]
+) -> dict[str, float] | None:
     """Drawn kinetic constants plus recomputed references, or None if WT fails to solve."""
     values = {p: float(model.parameters[p] * f) for p, f in zip(kinetic, factors, strict=True)}
     wt = model.with_parameters(values)
@@ -172,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     ll_ver = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_ver]].to_numpy()])
     table["loglik_all"], table["loglik_verified"] = ll_all, ll_ver
     # the best KEEP by log-likelihood (stable sort: ties keep draw order, so deterministic)
-    top_all = set(np.argsort(-ll_all, kind="stable")[:args.keep])
-    top_ver = set(np.argsort(-ll_ver, kind="stable")[:args.keep])
+    top_all = set(np.argsort(-ll_all, kind="stable")[: args.keep])
+    top_ver = set(np.argsort(-ll_ver, kind="stable")[: args.keep])
     table["in_all"] = [i in top_all for i in range(len(table))]
     table["in_verified"] = [i in top_ver for i in range(len(table))]
     tol_all = float(np.min(ll_all[list(top_all)]))
@@ -183,39 +188,62 @@ def main(argv: list[str] | None = None) -> int:
     out = kept[["draw", "in_all", "in_verified", "loglik_all", "loglik_verified", *params]]
     out.to_csv(args.out, index=False, float_format="%.8g")
     base = base_margins()
-    holds = lambda sel, ids: {i: float((table.loc[sel, f"m_{i}"] > 0).mean())  # noqa: E731
-                              for i in ids}
+
+    def holds(sel, ids):
+        return {i: float((table.loc[sel, f"m_{i}"] > 0).mean()) for i in ids}
+
     solved = np.isfinite(ll_all)
     sidecar = {
         "made_by": "models/calibrate_ensemble.py",
         "method": "rejection ABC with a quantile tolerance: the best `keep` of `draws` prior "
-                  "draws by a logistic likelihood on the calibration rows' ordered relations",
-        "seed": args.seed, "draws": args.draws, "keep": args.keep,
+        "draws by a logistic likelihood on the calibration rows' ordered relations",
+        "seed": args.seed,
+        "draws": args.draws,
+        "keep": args.keep,
         "solved_draws": int(solved.sum()),
         "acceptance_rate": args.keep / args.draws,
-        "prior": {"kind": "log-normal factor on each kinetic constant around the bundled "
-                          "value", "sigma": SIGMA, "parameters": kinetic,
-                  "assumption": "sigma is not from data: hand-set constants, none estimated"},
+        "prior": {
+            "kind": "log-normal factor on each kinetic constant around the bundled value",
+            "sigma": SIGMA,
+            "parameters": kinetic,
+            "assumption": "sigma is not from data: hand-set constants, none estimated",
+        },
         "references": "recomputed per draw as models/calibrate.py does (untreated WT = 1)",
-        "likelihood": {"rows_all": ids_all, "rows_verified": ids_ver,
-                       "term": "log sigmoid(margin / scale), margin in log fold units",
-                       "scale": SCALE, "similar_tolerance": "log(1.1)",
-                       "assumption": "scale is not from data"},
+        "likelihood": {
+            "rows_all": ids_all,
+            "rows_verified": ids_ver,
+            "term": "log sigmoid(margin / scale), margin in log fold units",
+            "scale": SCALE,
+            "similar_tolerance": "log(1.1)",
+            "assumption": "scale is not from data",
+        },
         "tolerance": {"loglik_all": tol_all, "loglik_verified": tol_ver},
-        "base_point": {"margins": base,
-                       "loglik_all": log_likelihood(np.array([base[i] for i in ids_all])),
-                       "loglik_verified": log_likelihood(np.array([base[i] for i in ids_ver]))},
+        "base_point": {
+            "margins": base,
+            "loglik_all": log_likelihood(np.array([base[i] for i in ids_all])),
+            "loglik_verified": log_likelihood(np.array([base[i] for i in ids_ver])),
+        },
         "fraction_of_rows_holding": {
             "prior": holds(solved, ids_all),
             "ensemble_all": holds(table["in_all"], ids_all),
-            "ensemble_verified": holds(table["in_verified"], ids_all)},
-        "ensembles": {"all": "rows with in_all (every calibration row; the default)",
-                      "verified": "rows with in_verified (rows marked verified = no left out)"},
+            "ensemble_verified": holds(table["in_verified"], ids_all),
+        },
+        "ensembles": {
+            "all": "rows with in_all (every calibration row; the default)",
+            "verified": "rows with in_verified (rows marked verified = no left out)",
+        },
         "wall_seconds": round(time.perf_counter() - t0, 1),
     }
     args.out.with_suffix(".json").write_text(json.dumps(sidecar, indent=1) + "\n")
-    print(json.dumps({k: sidecar[k] for k in ("solved_draws", "tolerance", "base_point",
-                                              "fraction_of_rows_holding")}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: sidecar[k]
+                for k in ("solved_draws", "tolerance", "base_point", "fraction_of_rows_holding")
+            },
+            indent=1,
+        )
+    )
     print(f"wrote {args.out} ({len(out)} parameter sets) in {sidecar['wall_seconds']} s")
     return 0
 

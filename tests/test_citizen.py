@@ -19,8 +19,9 @@ from mtor_sim.cli import build_parser, main
 def _run(code: str, **env: str) -> str:
     full = {**os.environ, **env}
     full.pop("MPLBACKEND", None) if "MPLBACKEND" not in env else None
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=full, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full, timeout=120
+    )
     assert res.returncode == 0, res.stderr
     return res.stdout.strip()
 
@@ -28,17 +29,21 @@ def _run(code: str, **env: str) -> str:
 def test_plotting_never_changes_the_backend():
     # a backend the user chose (here a non-interactive one, so the test runs headless)
     # stands after importing the plotting code and after making and saving a figure
-    code = ("import matplotlib; matplotlib.use('pdf'); import mtor_sim._plot as p; "
-            "import mtor_sim as ms; "
-            "tc = ms.load_model().simulate(t_end=60, n_points=3); "
-            "p.save_figure(tc.plot(), __import__('tempfile').mkdtemp() + '/f.png'); "
-            "print(matplotlib.get_backend())")
+    code = (
+        "import matplotlib; matplotlib.use('pdf'); import mtor_sim._plot as p; "
+        "import mtor_sim as ms; "
+        "tc = ms.load_model().simulate(t_end=60, n_points=3); "
+        "p.save_figure(tc.plot(), __import__('tempfile').mkdtemp() + '/f.png'); "
+        "print(matplotlib.get_backend())"
+    )
     assert _run(code).lower() == "pdf"
     # with MPLBACKEND set, the import leaves it; nothing is resolved or forced at import
-    code = ("import matplotlib; before = matplotlib.rcParams._get_backend_or_none(); "
-            "import mtor_sim._plot; "
-            "print(before == matplotlib.rcParams._get_backend_or_none(), "
-            "matplotlib.get_backend())")
+    code = (
+        "import matplotlib; before = matplotlib.rcParams._get_backend_or_none(); "
+        "import mtor_sim._plot; "
+        "print(before == matplotlib.rcParams._get_backend_or_none(), "
+        "matplotlib.get_backend())"
+    )
     assert _run(code, MPLBACKEND="svg").split() == ["True", "svg"]
 
 
@@ -51,7 +56,7 @@ def test_line_progress_on_a_pipe():
         bar.update(1)
     bar.close()
     lines = out.getvalue().splitlines()
-    assert len(lines) == 10                      # one line per 10 %
+    assert len(lines) == 10  # one line per 10 %
     assert lines[0].startswith("sweep: 20/200 pt (10 %)")
     assert lines[-1].startswith("sweep: 200/200 pt (100 %)")
     # slow work: a line at least every 10 s even between 10 % steps
@@ -80,19 +85,38 @@ def _actions(parser: argparse.ArgumentParser, path: str = "mtor-sim"):
 
 
 def test_every_cli_option_has_help():
-    missing = [f"{path} {'/'.join(a.option_strings) or a.dest}"
-               for path, a in _actions(build_parser())
-               if a.help is None and not isinstance(a, argparse._HelpAction)]
+    missing = [
+        f"{path} {'/'.join(a.option_strings) or a.dest}"
+        for path, a in _actions(build_parser())
+        if a.help is None and not isinstance(a, argparse._HelpAction)
+    ]
     assert not missing, "options without --help text: " + ", ".join(missing)
 
 
-@pytest.mark.parametrize(("alias", "node"), [
-    ("rictor", "mTORC2"), ("RICTOR", "mTORC2"), ("raptor", "mTORC1"), ("PIK3CA", "PI3K"),
-    ("p110a", "PI3K"), ("p110alpha", "PI3K"), ("PKB", "AKT"), ("AKT1", "AKT"),
-    ("RPS6KB1", "S6K1"), ("EIF4EBP1", "4EBP1"), ("CTNNB1", "BCAT"), ("PRKAA1", "AMPK"),
-    ("KRAS", "RAS"), ("MAP2K1", "MEK"), ("MAPK1", "ERK"), ("MAPK3", "ERK"),
-    ("FOXO3", "FOXO"), ("PDPK1", "PDK1"), ("tsc2", "TSC2"),
-])
+@pytest.mark.parametrize(
+    ("alias", "node"),
+    [
+        ("rictor", "mTORC2"),
+        ("RICTOR", "mTORC2"),
+        ("raptor", "mTORC1"),
+        ("PIK3CA", "PI3K"),
+        ("p110a", "PI3K"),
+        ("p110alpha", "PI3K"),
+        ("PKB", "AKT"),
+        ("AKT1", "AKT"),
+        ("RPS6KB1", "S6K1"),
+        ("EIF4EBP1", "4EBP1"),
+        ("CTNNB1", "BCAT"),
+        ("PRKAA1", "AMPK"),
+        ("KRAS", "RAS"),
+        ("MAP2K1", "MEK"),
+        ("MAPK1", "ERK"),
+        ("MAPK3", "ERK"),
+        ("FOXO3", "FOXO"),
+        ("PDPK1", "PDK1"),
+        ("tsc2", "TSC2"),
+    ],
+)
 def test_gene_and_protein_aliases(model, alias, node):
     from mtor_sim._catalogue import NODE_ALIASES
     from mtor_sim._perturb import make_perturbation
@@ -130,8 +154,7 @@ def test_list_parameters_has_units_and_descriptions(capsys):
 
 
 def test_knockout_screen_takes_aliases(model):
-    ko = ms.knockout_screen(model, ["pAKT_S473"], nodes=["RICTOR"], interactions=[],
-                            progress=False)
+    ko = ms.knockout_screen(model, ["pAKT_S473"], nodes=["RICTOR"], interactions=[], progress=False)
     assert list(ko.log2_fold_change().index) == ["mTORC2 KO"]
 
 
@@ -172,7 +195,7 @@ def test_readme_documents_the_dask_guard():
 
     text = (REPO / "README.md").read_text()
     i = text.index('backend="dask"` needs the\nguard on every platform')
-    assert 'if __name__ == "__main__":' in text[i:i + 1200]
+    assert 'if __name__ == "__main__":' in text[i : i + 1200]
 
 
 def _texts(fig):
@@ -189,15 +212,17 @@ def test_figure_palette_fonts_and_dpi(model, tmp_path):
     from mtor_sim._plot import MIN_FONT, PALETTE, save_figure
 
     before = dict(matplotlib.rcParams)
-    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1",
-                          genotypes=["WT", "PTEN_loss"])
+    dr = ms.dose_response(
+        model, "everolimus", [0, 1, 10, 100], readout="pS6K1", genotypes=["WT", "PTEN_loss"]
+    )
     sched = ms.Schedule.constant("everolimus", 10, stop=600)
     for fig in (dr.plot(), model.simulate(t_end=1200, n_points=41, schedule=sched).plot()):
         lines = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_label()[:1] != "_"]
         inks = {c.lower() for c in PALETTE} | {"#999999"}
         assert lines and {to_hex(ln.get_color()) for ln in lines} <= inks
-        small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig)
-                 if t.get_fontsize() < MIN_FONT]
+        small = [
+            (t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < MIN_FONT
+        ]
         assert not small, small
         path = save_figure(fig, tmp_path / "f", formats=["png"])[0]
         dpi = Image.open(path).info["dpi"]

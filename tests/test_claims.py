@@ -21,8 +21,7 @@ def test_claim_passes(model, number):
 
 def test_claim_fails_when_mechanism_removed(model, tmp_path):
     """Claim 9 is carried by the S6K1 -| IRS1 feedback: without it the check must fail."""
-    text = ms.bundled_model_path().read_text().replace(
-        "k_IRS1_S6K1 = 0.015;", "k_IRS1_S6K1 = 0;")
+    text = ms.bundled_model_path().read_text().replace("k_IRS1_S6K1 = 0.015;", "k_IRS1_S6K1 = 0;")
     path = tmp_path / "no_feedback.ant"
     path.write_text(text)
     assert not _claims.check(ms.load_model(path), 9).passed

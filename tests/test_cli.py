@@ -47,8 +47,24 @@ def test_steady_state_to_csv(tmp_path):
 def test_simulate_formats_and_plot(tmp_path, fmt):
     out = tmp_path / f"tc.{fmt}"
     fig = tmp_path / "tc.png"
-    assert main(["simulate", "-d", "vistusertib=100", "--t-end", "120", "--points", "5",
-                 "-o", str(out), "--plot", str(fig)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "-d",
+                "vistusertib=100",
+                "--t-end",
+                "120",
+                "--points",
+                "5",
+                "-o",
+                str(out),
+                "--plot",
+                str(fig),
+            ]
+        )
+        == 0
+    )
     assert out.stat().st_size > 0 and fig.stat().st_size > 5_000
 
 
@@ -60,9 +76,25 @@ def test_unknown_name_is_an_error_with_hint(capsys):
 def test_dose_response_on_another_model_with_a_mapped_target(tmp_path, capsys):
     out = tmp_path / "dr.csv"
     model = str(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
-    assert main(["dose-response", "everolimus", "--model", model, "--target",
-                 "mTORC1_FRB=k5a1", "-r", "mTORC1a", "--doses", "0,1,10,100,1000",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "dose-response",
+                "everolimus",
+                "--model",
+                model,
+                "--target",
+                "mTORC1_FRB=k5a1",
+                "-r",
+                "mTORC1a",
+                "--doses",
+                "0,1,10,100,1000",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     assert set(table["genotype"]) == {"baseline"} and table["value"].is_monotonic_decreasing
     assert main(["steady-state", "--target", "mTORC1_FRB=k5a1"]) == 2
@@ -71,8 +103,9 @@ def test_dose_response_on_another_model_with_a_mapped_target(tmp_path, capsys):
     assert "mTORC1_FRB" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("doses", ["log:0:100:5", "log:0.1:inf:5", "log:0.1:100:inf",
-                                   "log:0.1:100:2.5"])
+@pytest.mark.parametrize(
+    "doses", ["log:0:100:5", "log:0.1:inf:5", "log:0.1:100:inf", "log:0.1:100:2.5"]
+)
 def test_bad_log_range_is_an_error(capsys, doses):
     with pytest.raises(SystemExit) as info:
         main(["dose-response", "everolimus", "--doses", doses, "-q"])
@@ -85,8 +118,22 @@ def test_unverified_results_exit_with_status_3(tmp_path, capsys):
     out every flux through the receptor stops and the fixed point is not isolated."""
     model = str(REFERENCE_DIR / "varusai_2018_BIOMD0000000823.xml")
     node = ms.load_model(model).nodes[0]
-    assert main(["knockout-screen", "--model", model, "--nodes", node, "--interactions",
-                 "-o", str(tmp_path / "ko.csv"), "-q"]) == 3
+    assert (
+        main(
+            [
+                "knockout-screen",
+                "--model",
+                model,
+                "--nodes",
+                node,
+                "--interactions",
+                "-o",
+                str(tmp_path / "ko.csv"),
+                "-q",
+            ]
+        )
+        == 3
+    )
     assert "2 conditions, 2 not at a verified steady state" in capsys.readouterr().err
     statuses = set(pd.read_csv(tmp_path / "ko.csv")["status"])
     assert statuses == {"not_reached", "not_unique"}
@@ -108,8 +155,27 @@ def test_list(capsys):
 
 def test_dose_response_command(tmp_path, capsys):
     out, fig = tmp_path / "dr.csv", tmp_path / "dr.png"
-    assert main(["dose-response", "everolimus", "-r", "pS6K1", "-g", "WT", "-g", "PTEN_loss",
-                 "--doses", "log:0.01:1000:9", "-o", str(out), "--plot", str(fig)]) == 0
+    assert (
+        main(
+            [
+                "dose-response",
+                "everolimus",
+                "-r",
+                "pS6K1",
+                "-g",
+                "WT",
+                "-g",
+                "PTEN_loss",
+                "--doses",
+                "log:0.01:1000:9",
+                "-o",
+                str(out),
+                "--plot",
+                str(fig),
+            ]
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert len(df) == 18 and set(df["genotype"]) == {"WT", "PTEN_loss"}
     fits = pd.read_csv(tmp_path / "dr_fits.csv")
@@ -119,9 +185,26 @@ def test_dose_response_command(tmp_path, capsys):
 
 def test_combination_command(tmp_path):
     out, fig = tmp_path / "cm.parquet", tmp_path / "cm.svg"
-    assert main(["combination", "everolimus", "sorafenib", "--doses-a", "1,10,100",
-                 "--doses-b", "300,1000,3000", "--score", "hsa", "-o", str(out),
-                 "--plot", str(fig)]) == 0
+    assert (
+        main(
+            [
+                "combination",
+                "everolimus",
+                "sorafenib",
+                "--doses-a",
+                "1,10,100",
+                "--doses-b",
+                "300,1000,3000",
+                "--score",
+                "hsa",
+                "-o",
+                str(out),
+                "--plot",
+                str(fig),
+            ]
+        )
+        == 0
+    )
     df = pd.read_parquet(out)
     assert len(df) == 16 and {"bliss", "hsa", "loewe", "zip"} <= set(df.columns)
     assert fig.read_text().startswith("<?xml")
@@ -129,8 +212,20 @@ def test_combination_command(tmp_path):
 
 def test_sweep_command_grid_resumes(tmp_path, capsys):
     out, parts = tmp_path / "sw.csv", tmp_path / "parts"
-    argv = ["sweep", "--grid", "PTEN_total=0.25,1", "--grid", "everolimus=0,10",
-            "-r", "pS6K1", "--parts", str(parts), "-o", str(out), "-q"]
+    argv = [
+        "sweep",
+        "--grid",
+        "PTEN_total=0.25,1",
+        "--grid",
+        "everolimus=0,10",
+        "-r",
+        "pS6K1",
+        "--parts",
+        str(parts),
+        "-o",
+        str(out),
+        "-q",
+    ]
     assert main(argv) == 0
     first = pd.read_csv(out)
     assert len(first) == 4 and (first["status"] == "ok").all()
@@ -140,8 +235,27 @@ def test_sweep_command_grid_resumes(tmp_path, capsys):
 
 def test_sweep_command_lhs(tmp_path):
     out = tmp_path / "lhs.csv"
-    assert main(["sweep", "--lhs", "GF=0.1:1", "--grid", "genotype=WT,PTEN_loss", "--n", "4",
-                 "--seed", "3", "-r", "pAKT_T308", "-o", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--lhs",
+                "GF=0.1:1",
+                "--grid",
+                "genotype=WT,PTEN_loss",
+                "--n",
+                "4",
+                "--seed",
+                "3",
+                "-r",
+                "pAKT_T308",
+                "-o",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert len(df) == 8 and df["GF"].between(0.1, 1).all()
 
@@ -153,9 +267,27 @@ def test_sweep_command_rejects_numeric_grid_with_lhs(capsys):
 
 def test_knockout_screen_command(tmp_path):
     out, fig = tmp_path / "ko.csv", tmp_path / "ko.png"
-    assert main(["knockout-screen", "-r", "pS6K1", "--nodes", "TSC2", "RHEB",
-                 "--interactions", "S6K1 -| IRS1", "--pairs", "-o", str(out),
-                 "--plot", str(fig), "-q"]) == 0
+    assert (
+        main(
+            [
+                "knockout-screen",
+                "-r",
+                "pS6K1",
+                "--nodes",
+                "TSC2",
+                "RHEB",
+                "--interactions",
+                "S6K1 -| IRS1",
+                "--pairs",
+                "-o",
+                str(out),
+                "--plot",
+                str(fig),
+                "-q",
+            ]
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert len(df) == 1 + 3 + 3
     assert fig.stat().st_size > 5_000
@@ -163,15 +295,42 @@ def test_knockout_screen_command(tmp_path):
 
 def test_sensitivity_command(tmp_path):
     out, fig = tmp_path / "s.json", tmp_path / "s.png"
-    assert main(["sensitivity", "pS6K1", "--vary", "TSC2_total", "--vary", "RHEB_total",
-                 "-o", str(out), "--plot", str(fig), "-q"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                "pS6K1",
+                "--vary",
+                "TSC2_total",
+                "--vary",
+                "RHEB_total",
+                "-o",
+                str(out),
+                "--plot",
+                str(fig),
+                "-q",
+            ]
+        )
+        == 0
+    )
     df = pd.read_json(out, orient="table")
     assert list(df["parameter"]) == ["TSC2_total", "RHEB_total"]
     assert df["sensitivity"].iloc[0] < 0 < df["sensitivity"].iloc[1]
 
 
-@pytest.mark.parametrize("cmd", ["dose-response", "combination", "sweep", "knockout-screen",
-                                 "sensitivity", "steady-state", "simulate", "reproduce"])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "dose-response",
+        "combination",
+        "sweep",
+        "knockout-screen",
+        "sensitivity",
+        "steady-state",
+        "simulate",
+        "reproduce",
+    ],
+)
 def test_every_subcommand_has_help(cmd, capsys):
     with pytest.raises(SystemExit) as exc:
         main([cmd, "--help"])
@@ -179,14 +338,17 @@ def test_every_subcommand_has_help(cmd, capsys):
     assert "usage: mtor-sim " + cmd in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [
-    ["steady-state", "-d", "everolimus=-5", "-d", "everolimus=10"],
-    ["steady-state", "-p", "k_PTEN=1", "-p", "k_PTEN=2"],
-    ["steady-state", "-o", "/nonexistent-folder/x.csv"],
-    ["sweep", "--grid", "GF=0.1,1", "-o", "out.xlsx"],
-    ["sweep", "--grid", "GF=0.1,1", "--log", "GF", "-q"],
-    ["simulate", "--plot", "figure.gif"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["steady-state", "-d", "everolimus=-5", "-d", "everolimus=10"],
+        ["steady-state", "-p", "k_PTEN=1", "-p", "k_PTEN=2"],
+        ["steady-state", "-o", "/nonexistent-folder/x.csv"],
+        ["sweep", "--grid", "GF=0.1,1", "-o", "out.xlsx"],
+        ["sweep", "--grid", "GF=0.1,1", "--log", "GF", "-q"],
+        ["simulate", "--plot", "figure.gif"],
+    ],
+)
 def test_user_errors_exit_2_in_one_line_before_any_work(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -218,9 +380,12 @@ def test_closed_pipe_ends_quietly():
     import sys
 
     # `true` exits at once without reading, so every write meets a closed pipe
-    cmd = (f"{sys.executable} -c 'from mtor_sim.cli import main; raise SystemExit(main())' "
-           "list parameters | true")
-    done = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True,
-                          text=True, timeout=120)
+    cmd = (
+        f"{sys.executable} -c 'from mtor_sim.cli import main; raise SystemExit(main())' "
+        "list parameters | true"
+    )
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True, text=True, timeout=120
+    )
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.returncode == 0

@@ -7,12 +7,28 @@ import importlib
 
 import pytest
 
-MODULES = ["mtor_sim", "mtor_sim._model", "mtor_sim._engine", "mtor_sim._dose_response",
-           "mtor_sim._sweep", "mtor_sim._store", "mtor_sim._screen", "mtor_sim._sensitivity",
-           "mtor_sim._hill", "mtor_sim._synergy", "mtor_sim._errors", "mtor_sim._export",
-           "mtor_sim._omex", "mtor_sim._schedule", "mtor_sim._fit_optimize",
-           "mtor_sim._fit_profile", "mtor_sim._fit_sample", "mtor_sim._fit_petab",
-           "mtor_sim._ensemble", "mtor_sim._claims"]
+MODULES = [
+    "mtor_sim",
+    "mtor_sim._model",
+    "mtor_sim._engine",
+    "mtor_sim._dose_response",
+    "mtor_sim._sweep",
+    "mtor_sim._store",
+    "mtor_sim._screen",
+    "mtor_sim._sensitivity",
+    "mtor_sim._hill",
+    "mtor_sim._synergy",
+    "mtor_sim._errors",
+    "mtor_sim._export",
+    "mtor_sim._omex",
+    "mtor_sim._schedule",
+    "mtor_sim._fit_optimize",
+    "mtor_sim._fit_profile",
+    "mtor_sim._fit_sample",
+    "mtor_sim._fit_petab",
+    "mtor_sim._ensemble",
+    "mtor_sim._claims",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

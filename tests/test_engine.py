@@ -11,8 +11,16 @@ from numpy.testing import assert_allclose
 
 import mtor_sim as ms
 
-PHOSPHO = ("pAKT_T308", "pAKT_S473", "pS6K1", "p4EBP1", "pERK", "IRS1_active",
-           "FOXO_nuclear", "AMPK_active")
+PHOSPHO = (
+    "pAKT_T308",
+    "pAKT_S473",
+    "pS6K1",
+    "p4EBP1",
+    "pERK",
+    "IRS1_active",
+    "FOXO_nuclear",
+    "AMPK_active",
+)
 
 # conserved protein (or lipid) pools: species that sum to the pool's total parameter
 CONSERVED = {
@@ -51,8 +59,9 @@ def _expected_totals(genotype: str) -> np.ndarray:
 
 def _pool_sums(table: pd.DataFrame) -> np.ndarray:
     """Pool sums, one column per pool (rows: time points or a single state)."""
-    return np.column_stack([table[list(members)].sum(axis=1).to_numpy()
-                            for members, _ in CONSERVED.values()])
+    return np.column_stack(
+        [table[list(members)].sum(axis=1).to_numpy() for members, _ in CONSERVED.values()]
+    )
 
 
 # ----------------------------------------------------------------- WT steady state
@@ -77,8 +86,7 @@ def test_wt_steady_state_rates_are_zero(model: ms.Model, wt: ms.SteadyState) -> 
     assert np.max(np.abs(rates)) <= 1e-8
 
 
-def test_wt_steady_state_holds_under_fresh_integration(model: ms.Model,
-                                                       wt: ms.SteadyState) -> None:
+def test_wt_steady_state_holds_under_fresh_integration(model: ms.Model, wt: ms.SteadyState) -> None:
     import roadrunner
 
     r = roadrunner.RoadRunner(model.sbml)  # independent of the engine's cached runner
@@ -120,15 +128,19 @@ def test_total_parameter_matches_genotype(model: ms.Model) -> None:
 
 
 # ----------------------------------------------------------------- ranges
-@pytest.mark.parametrize("perturbation", [
-    {},
-    {"genotype": "AKT_overexpression"},
-    {"genotype": ["PTEN_loss", "mTORC2_high"]},
-    {"genotype": "ERK_coactivation", "drugs": {"sorafenib": 3000}},
-    {"drugs": {"torin1": 250}},
-    {"drugs": {"everolimus": 100, "MK2206": 1000}},
-    {"inputs": {"ENERGY_STRESS": 1.0, "GF": 5.0}},
-], ids=["WT", "AKT_ox", "PTEN+mTORC2", "ERK+sorafenib", "torin1", "evero+MK2206", "stress"])
+@pytest.mark.parametrize(
+    "perturbation",
+    [
+        {},
+        {"genotype": "AKT_overexpression"},
+        {"genotype": ["PTEN_loss", "mTORC2_high"]},
+        {"genotype": "ERK_coactivation", "drugs": {"sorafenib": 3000}},
+        {"drugs": {"torin1": 250}},
+        {"drugs": {"everolimus": 100, "MK2206": 1000}},
+        {"inputs": {"ENERGY_STRESS": 1.0, "GF": 5.0}},
+    ],
+    ids=["WT", "AKT_ox", "PTEN+mTORC2", "ERK+sorafenib", "torin1", "evero+MK2206", "stress"],
+)
 def test_phospho_readouts_are_fractions(model: ms.Model, perturbation: dict) -> None:
     ss = model.steady_state(**perturbation)
     assert ss.success, ss.message
@@ -138,17 +150,21 @@ def test_phospho_readouts_are_fractions(model: ms.Model, perturbation: dict) -> 
 
 
 # ----------------------------------------------------------------- directions (review)
-@pytest.mark.parametrize(("genotype", "readouts"), [
-    ("PTEN_loss", ["pAKT_T308", "pAKT_S473", "pS6K1"]),
-    ("PIK3CA_gain", ["pAKT_T308", "pAKT_S473", "pS6K1"]),
-    ("AKT_overexpression", ["pS6K1", "mTORC1_activity"]),
-    ("mTORC2_high", ["pAKT_S473"]),
-    ("ERK_coactivation", ["pERK"]),
-    ("BCAT_active", ["EMT"]),
-    ("RTK_high", ["RTK_total"]),
-])
-def test_genotype_raises_readouts(model: ms.Model, wt: ms.SteadyState, genotype: str,
-                                  readouts: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("genotype", "readouts"),
+    [
+        ("PTEN_loss", ["pAKT_T308", "pAKT_S473", "pS6K1"]),
+        ("PIK3CA_gain", ["pAKT_T308", "pAKT_S473", "pS6K1"]),
+        ("AKT_overexpression", ["pS6K1", "mTORC1_activity"]),
+        ("mTORC2_high", ["pAKT_S473"]),
+        ("ERK_coactivation", ["pERK"]),
+        ("BCAT_active", ["EMT"]),
+        ("RTK_high", ["RTK_total"]),
+    ],
+)
+def test_genotype_raises_readouts(
+    model: ms.Model, wt: ms.SteadyState, genotype: str, readouts: list[str]
+) -> None:
     ss = model.steady_state(genotype=genotype)
     assert ss.success, ss.message
     for k in readouts:
@@ -183,9 +199,12 @@ def test_combined_genotypes(model: ms.Model) -> None:
     rictor = model.steady_state(genotype="mTORC2_high")
     assert both["pAKT_S473"] > max(pten["pAKT_S473"], rictor["pAKT_S473"])
     # presets combine: same as setting both parameters by hand
-    manual = model.steady_state(parameters={
-        "PTEN_total": 0.1 * model.parameters["PTEN_total"],
-        "mTORC2_total": 3.0 * model.parameters["mTORC2_total"]})
+    manual = model.steady_state(
+        parameters={
+            "PTEN_total": 0.1 * model.parameters["PTEN_total"],
+            "mTORC2_total": 3.0 * model.parameters["mTORC2_total"],
+        }
+    )
     assert_allclose(both.readouts.to_numpy(), manual.readouts.to_numpy(), rtol=1e-9, atol=1e-12)
 
 
@@ -213,8 +232,7 @@ def test_knockout_of_every_node(model: ms.Model, wt: ms.SteadyState, node: str) 
     _check_sane(ss)
     assert ss.perturbation["knockouts"] == [node]
     if node != "FKBP12":  # FKBP12 only matters with a rapalog (see below)
-        assert not np.allclose(ss.readouts.to_numpy(), wt.readouts.to_numpy(),
-                               rtol=1e-6, atol=0)
+        assert not np.allclose(ss.readouts.to_numpy(), wt.readouts.to_numpy(), rtol=1e-6, atol=0)
 
 
 def test_fkbp12_knockout_abolishes_rapalog_action(model: ms.Model, wt: ms.SteadyState) -> None:
@@ -226,8 +244,7 @@ def test_fkbp12_knockout_abolishes_rapalog_action(model: ms.Model, wt: ms.Steady
 
 
 @pytest.mark.parametrize("interaction", INTERACTIONS)
-def test_cut_of_every_interaction(model: ms.Model, wt: ms.SteadyState,
-                                  interaction: str) -> None:
+def test_cut_of_every_interaction(model: ms.Model, wt: ms.SteadyState, interaction: str) -> None:
     ss = model.steady_state(cut=[interaction])
     _check_sane(ss)
     assert not np.allclose(ss.readouts.to_numpy(), wt.readouts.to_numpy(), rtol=1e-6, atol=0)
@@ -286,20 +303,24 @@ def test_results_are_frozen(wt: ms.SteadyState) -> None:
 
 # ----------------------------------------------------------------- time courses
 def test_time_course_starts_at_untreated_steady_state(model: ms.Model) -> None:
-    tc = model.simulate(t_end=1440, n_points=49, genotype="PTEN_loss",
-                        drugs={"everolimus": 10})
+    tc = model.simulate(t_end=1440, n_points=49, genotype="PTEN_loss", drugs={"everolimus": 10})
     assert tc.success, tc.message
     base = model.steady_state(genotype="PTEN_loss")
     full = tc.to_dataframe(species=True)
     species = list(base.species.index)
-    assert_allclose(full[species].iloc[0].to_numpy(), base.species.to_numpy(),
-                    rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        full[species].iloc[0].to_numpy(), base.species.to_numpy(), rtol=1e-9, atol=1e-12
+    )
     df = tc.to_dataframe()
     # readouts that are functions of the state alone start at their untreated values;
     # mTORC1_activity includes the (instantaneous) target occupancy, so it drops at t = 0
     state_readouts = [k for k in df.columns if k != "mTORC1_activity"]
-    assert_allclose(df[state_readouts].iloc[0].to_numpy(),
-                    base.readouts[state_readouts].to_numpy(), rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        df[state_readouts].iloc[0].to_numpy(),
+        base.readouts[state_readouts].to_numpy(),
+        rtol=1e-9,
+        atol=1e-12,
+    )
     assert df["mTORC1_activity"].iloc[0] < base["mTORC1_activity"]
     # the drug acts after t = 0: pS6K1 falls, and ends near the treated steady state
     assert df["pS6K1"].iloc[-1] < 0.5 * df["pS6K1"].iloc[0]
@@ -463,14 +484,14 @@ def test_no_result_depends_on_call_history(tmp_path) -> None:
     """An event-changed parameter must not survive into the next call."""
     path = tmp_path / "event.ant"
     path.write_text(_EVENT)
-    fresh = ms.load_model(path).simulate(t_end=0.5, n_points=2, pre_equilibrate=False,
-                                         outputs=["k", "S"])
+    fresh = ms.load_model(path).simulate(
+        t_end=0.5, n_points=2, pre_equilibrate=False, outputs=["k", "S"]
+    )
     m = ms.load_model(path)
     m.simulate(t_end=5, n_points=2, pre_equilibrate=False)  # fires the event
     m.steady_state()
     again = m.simulate(t_end=0.5, n_points=2, pre_equilibrate=False, outputs=["k", "S"])
-    assert_allclose(again.to_dataframe().to_numpy(), fresh.to_dataframe().to_numpy(),
-                    rtol=1e-10)
+    assert_allclose(again.to_dataframe().to_numpy(), fresh.to_dataframe().to_numpy(), rtol=1e-10)
     assert again["k"].iloc[0] == 0.4
 
 
@@ -497,11 +518,15 @@ def test_species_units_are_the_same_in_every_verb(tmp_path) -> None:
     ss = m.steady_state()
     assert ss.status == "ok", ss.message
     # analytic: A + B = 1e-9 (concentration), B / A = k1 / k2 = 2; C = kc / kd (an amount)
-    assert_allclose([ss.species["A"], ss.species["B"], ss.species["C"]],
-                    [1e-9 / 3, 2e-9 / 3, 2e-3], rtol=1e-6)
+    assert_allclose(
+        [ss.species["A"], ss.species["B"], ss.species["C"]], [1e-9 / 3, 2e-9 / 3, 2e-3], rtol=1e-6
+    )
     tc = m.simulate(t_end=200, n_points=3, outputs=["A", "B", "C"])
-    assert_allclose(tc.to_dataframe().iloc[-1].to_numpy(),
-                    [ss.species["A"], ss.species["B"], ss.species["C"]], rtol=1e-6)
+    assert_allclose(
+        tc.to_dataframe().iloc[-1].to_numpy(),
+        [ss.species["A"], ss.species["B"], ss.species["C"]],
+        rtol=1e-6,
+    )
     amounts = m.simulate(t_end=200, n_points=3, outputs=["A"], species_units="amount")
     assert_allclose(amounts["A"].iloc[-1], ss.species["A"] * 3e-12, rtol=1e-6)
 
@@ -510,8 +535,9 @@ def test_residual_is_judged_per_species_in_its_own_unit(tmp_path) -> None:
     """A state with a reaction still running is never 'ok', whatever the volume or the
     magnitude of the concentrations (here 1e-9, turning over at ~2e-10 per min)."""
     path = tmp_path / "small.ant"
-    path.write_text(_VOLUME.replace("kc = 1e-3", "kc = 0").replace("C in cell = 0",
-                                                                    "C in cell = 0"))
+    path.write_text(
+        _VOLUME.replace("kc = 1e-3", "kc = 0").replace("C in cell = 0", "C in cell = 0")
+    )
     m = ms.load_model(path)
     solver = m._solver()
     solver.apply({})
@@ -527,8 +553,9 @@ def _ant(tmp_path: Path, name: str, text: str) -> ms.Model:
     return ms.load_model(path)
 
 
-def test_rate_rule_variables_are_state_and_judged_in_the_residual(tmp_path: Path,
-                                                                  monkeypatch) -> None:
+def test_rate_rule_variables_are_state_and_judged_in_the_residual(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     decays = _ant(tmp_path, "decays", "model a; k = 1; k' = -0.1*k; end")
     assert decays.readouts == ("k",)
@@ -541,49 +568,69 @@ def test_rate_rule_variables_are_state_and_judged_in_the_residual(tmp_path: Path
     tc = grows.simulate(t_end=10.0, n_points=3, pre_equilibrate=False)
     assert tc.to_dataframe()["S"].tolist() == pytest.approx([1.0, 2.0, 3.0])
     # an unstable rule variable is caught by the eigenvalue check over the full state
-    unstable = _ant(tmp_path, "unstable",
-                    "model c; species S = 1; J: S -> ; 0.1*S; x = 0; x' = 0.1*x; end")
+    unstable = _ant(
+        tmp_path, "unstable", "model c; species S = 1; J: S -> ; 0.1*S; x = 0; x' = 0.1*x; end"
+    )
     assert unstable.steady_state().status == "unstable"
 
 
 def test_events_at_time_zero_fire_once_on_every_call(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
-    m = _ant(tmp_path, "events", """model e
+    m = _ant(
+        tmp_path,
+        "events",
+        """model e
         species S = 1; J: S -> ; k*S; k = 0.1
         x = 3; y = 0
         E1: at (x > 2), priority = 10, t0 = false: x = 7
         E2: at (x > 2), priority = 5, t0 = false, fromTrigger = true: y = x
-    end""")
-    runs = [m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["x", "y"])
-            .to_dataframe().iloc[0].tolist() for _ in range(3)]
+    end""",
+    )
+    runs = [
+        m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["x", "y"])
+        .to_dataframe()
+        .iloc[0]
+        .tolist()
+        for _ in range(3)
+    ]
     m.steady_state(parameters={"k": 0.5})
-    runs.append(m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False,
-                           outputs=["x", "y"]).to_dataframe().iloc[0].tolist())
+    runs.append(
+        m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["x", "y"])
+        .to_dataframe()
+        .iloc[0]
+        .tolist()
+    )
     assert runs == [[7.0, 3.0]] * 4
 
 
-def test_a_value_the_model_defines_as_nan_is_not_a_solver_failure(tmp_path: Path,
-                                                                   monkeypatch) -> None:
+def test_a_value_the_model_defines_as_nan_is_not_a_solver_failure(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     m = _ant(tmp_path, "nan", "model n; species S = 1; J: S -> ; 0.1*S; p = NaN; end")
     tc = m.simulate(t_end=1.0, n_points=2, pre_equilibrate=False, outputs=["S", "p"])
     assert tc.status == "ok" and "p non-finite from t = 0" in tc.message
 
 
-def test_inputs_are_concentrations_in_every_verb_whatever_the_volume(tmp_path: Path,
-                                                                    monkeypatch) -> None:
+def test_inputs_are_concentrations_in_every_verb_whatever_the_volume(
+    tmp_path: Path, monkeypatch
+) -> None:
     """A species' input is its initial concentration (an amount with
     hasOnlySubstanceUnits), in a compartment of volume 2 as in one of volume 1; floating
     species take inputs too (the size of a conserved pool)."""
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
-    m = _ant(tmp_path, "vol", """model vol
+    m = _ant(
+        tmp_path,
+        "vol",
+        """model vol
         compartment C = 2
         species A in C = 1, B in C = 0
         const species L in C = 3
         J1: A -> B; k1*L*A
         J2: B -> A; k2*B
         k1 = 0.1; k2 = 0.3
-    end""")
+    end""",
+    )
     assert {"A", "B", "L"} <= set(m.inputs)
     ss = m.steady_state(inputs={"L": 1.0, "A": 4.0})
     # concentrations: A + B = 4 (pool), B / A = k1 L / k2 = 1/3
@@ -599,19 +646,25 @@ def test_the_model_time_unit_sets_horizons_and_tolerances(tmp_path: Path, monkey
     """A model in seconds whose slow mode takes 1e4 s (~2.8 h) to settle is presimulated
     long enough (2e4 min, in seconds), and its rates are judged per minute."""
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
-    seconds = _ant(tmp_path, "secs", """model secs
+    seconds = _ant(
+        tmp_path,
+        "secs",
+        """model secs
         unit time_unit = second
         species A = 1, B = 0
         J1: A -> B; k1*A
         J2: B -> A; k2*B
         k1 = 1e-4; k2 = 1e-4
-    end""")
+    end""",
+    )
     assert seconds.time_unit == "second"
     assert ms.load_model().time_unit == "minute"
     ss = seconds.steady_state()
     assert ss.status == "ok" and ss["A"] == pytest.approx(0.5, rel=1e-6)
-    assert seconds.simulate(t_end=10.0, n_points=2,
-                            pre_equilibrate=False).metadata["time_unit"] == "second"
+    assert (
+        seconds.simulate(t_end=10.0, n_points=2, pre_equilibrate=False).metadata["time_unit"]
+        == "second"
+    )
 
 
 def test_step_inputs_stimulate_a_starved_steady_state(model: ms.Model) -> None:
@@ -630,14 +683,18 @@ def test_step_inputs_stimulate_a_starved_steady_state(model: ms.Model) -> None:
 
 def test_step_inputs_dose_a_species_of_an_sbml_model(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
-    m = _ant(tmp_path, "dose", """model dose
+    m = _ant(
+        tmp_path,
+        "dose",
+        """model dose
         compartment C = 2
         species I in C = 0, R in C = 1, RP in C = 0
         J0: I -> ; 0.1*I
         J1: R -> RP; k1*I*R
         J2: RP -> R; 0.2*RP
         k1 = 1
-    end""")
+    end""",
+    )
     tc = m.simulate(t_end=5.0, n_points=2, step_inputs={"I": 3.0}, outputs=["I", "RP"])
     df = tc.to_dataframe()
     assert df["I"].iloc[0] == pytest.approx(3.0) and df["RP"].iloc[0] == pytest.approx(0.0)

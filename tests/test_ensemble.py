@@ -30,8 +30,12 @@ def calibrate():
 def test_copy_with_new_defaults_matches_a_per_call_override(model):
     v = {"k_PIP3_syn": 2.0 * model.parameters["k_PIP3_syn"]}
     copy = model.with_parameters(v)
-    assert_allclose(copy.steady_state().readouts,
-                    model.steady_state(parameters=v).readouts, rtol=1e-6, atol=1e-9)
+    assert_allclose(
+        copy.steady_state().readouts,
+        model.steady_state(parameters=v).readouts,
+        rtol=1e-6,
+        atol=1e-9,
+    )
     assert copy.parameters["k_PIP3_syn"] == v["k_PIP3_syn"]
     assert model.parameters["k_PIP3_syn"] == v["k_PIP3_syn"] / 2.0  # original unchanged
     assert copy.hash != model.hash and copy.is_bundled
@@ -44,8 +48,11 @@ def test_genotype_presets_act_on_the_copys_defaults(model):
     geno = ms.GENOTYPES["PIK3CA_gain"]
     expected = {p: (2.0 if p == "PI3K_cat" else model.parameters[p]) * f for p, f in geno.scale}
     expected |= dict(geno.set)
-    assert_allclose(copy.steady_state(genotype="PIK3CA_gain")["PIP3"],
-                    model.steady_state(parameters=expected)["PIP3"], rtol=1e-6)
+    assert_allclose(
+        copy.steady_state(genotype="PIK3CA_gain")["PIP3"],
+        model.steady_state(parameters=expected)["PIP3"],
+        rtol=1e-6,
+    )
 
 
 def test_copy_writes_its_values_into_its_sbml(model):
@@ -92,8 +99,12 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
     assert kinetic == made["prior"]["parameters"]
     draw = int(ens.index[0])
     rng = np.random.default_rng([made["seed"], draw])
-    values = calibrate.member_values(model, kinetic, np.exp(
-        made["prior"]["sigma"] * rng.standard_normal(len(kinetic))), references)
+    values = calibrate.member_values(
+        model,
+        kinetic,
+        np.exp(made["prior"]["sigma"] * rng.standard_normal(len(kinetic))),
+        references,
+    )
     assert values is not None
     shipped = ens.loc[draw]
     assert_allclose([values[k] for k in shipped.index], shipped.to_numpy(), rtol=1e-6)
@@ -103,7 +114,8 @@ def test_calibration_never_uses_a_claim_or_a_validation_row(calibrate):
     rows = calibrate.calibration_rows()
     assert rows and all(r["use"] == "calibration" and not r["overlaps_claim"] for r in rows)
     assert {r["id"] for r in calibrate.calibration_rows(verified_only=True)} < {
-        r["id"] for r in rows}
+        r["id"] for r in rows
+    }
 
 
 def test_margin_and_likelihood(calibrate):
@@ -113,8 +125,9 @@ def test_margin_and_likelihood(calibrate):
     assert math.isnan(calibrate.margin({"fold": math.nan, "rhs": 1.0, "op": ">"}))
     # a relation held by a wide margin costs ~0; one violated costs ~ |m| / scale
     assert calibrate.log_likelihood(np.array([10.0])) == pytest.approx(0.0, abs=1e-12)
-    assert calibrate.log_likelihood(np.array([-1.0])) == pytest.approx(-1.0 / calibrate.SCALE,
-                                                                       rel=1e-6)
+    assert calibrate.log_likelihood(np.array([-1.0])) == pytest.approx(
+        -1.0 / calibrate.SCALE, rel=1e-6
+    )
     assert calibrate.log_likelihood(np.array([0.1, math.nan])) == -math.inf
 
 
@@ -153,8 +166,9 @@ def test_claims_over_the_ensemble(model):
 def test_reproduce_reports_the_ensemble(model, tmp_path):
     from mtor_sim._report import reproduce
 
-    report = reproduce(model, tmp_path, formats=("png",), experiments=False, ensemble=True,
-                       n_members=2)
+    report = reproduce(
+        model, tmp_path, formats=("png",), experiments=False, ensemble=True, n_members=2
+    )
     assert list(report.ensemble["claim"]) == list(range(1, 16))
     assert report.validation is not None and report.validation.shape[0] == 2
     assert (tmp_path / "ensemble_claims.csv").exists()
@@ -172,8 +186,7 @@ def test_members_are_normalised_to_their_own_wt(model):
 
 @pytestmark_shipped
 def test_simulate_over_the_ensemble_returns_quantiles_in_time(model):
-    q = model.simulate(t_end=120, n_points=5, drugs={"everolimus": 10}, ensemble=True,
-                       n_members=3)
+    q = model.simulate(t_end=120, n_points=5, drugs={"everolimus": 10}, ensemble=True, n_members=3)
     assert q.shape == (5, 3 * len(model.readouts))
     s6k = q["pS6K1"]
     assert list(s6k.columns) == ["q0.05", "q0.5", "q0.95"]
@@ -188,8 +201,7 @@ def test_a_member_pickles_with_its_values(model):
     copy = model.with_parameters({"k_PTEN": 0.5 * model.parameters["k_PTEN"]})
     back = pickle.loads(pickle.dumps(copy))
     assert back.hash == copy.hash
-    assert_allclose(back.steady_state()["pAKT_S473"], copy.steady_state()["pAKT_S473"],
-                    rtol=1e-9)
+    assert_allclose(back.steady_state()["pAKT_S473"], copy.steady_state()["pAKT_S473"], rtol=1e-9)
 
 
 @pytestmark_shipped

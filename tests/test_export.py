@@ -13,9 +13,14 @@ from numpy.testing import assert_allclose
 
 import mtor_sim as ms
 
-PERTURBATION = {"genotype": "PTEN_loss", "drugs": {"everolimus": 10, "sorafenib": 500},
-                "knockouts": ["FOXO"], "cut": ["S6K1 -| IRS1"],
-                "parameters": {"k_PTEN": 0.5}, "inputs": {"GF": 0.5}}
+PERTURBATION = {
+    "genotype": "PTEN_loss",
+    "drugs": {"everolimus": 10, "sorafenib": 500},
+    "knockouts": ["FOXO"],
+    "cut": ["S6K1 -| IRS1"],
+    "parameters": {"k_PTEN": 0.5},
+    "inputs": {"GF": 0.5},
+}
 
 
 def _issues(sbml: str) -> list[libsbml.SBMLError]:
@@ -32,12 +37,16 @@ def perturbed(model: ms.Model) -> str:
 
 @pytest.mark.parametrize("which", ["file", "export", "perturbed"])
 def test_no_errors_and_no_unit_warnings(model: ms.Model, perturbed: str, which: str) -> None:
-    sbml = {"file": ms.bundled_model_path(".xml").read_text(), "export": model.to_sbml(),
-            "perturbed": perturbed}[which]
+    sbml = {
+        "file": ms.bundled_model_path(".xml").read_text(),
+        "export": model.to_sbml(),
+        "perturbed": perturbed,
+    }[which]
     issues = _issues(sbml)
     errors = [e.getMessage() for e in issues if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
-    units = [e.getMessage() for e in issues
-             if e.getCategory() == libsbml.LIBSBML_CAT_UNITS_CONSISTENCY]
+    units = [
+        e.getMessage() for e in issues if e.getCategory() == libsbml.LIBSBML_CAT_UNITS_CONSISTENCY
+    ]
     assert errors == []
     assert units == []
     assert issues == []  # modelling-practice warnings too
@@ -50,8 +59,11 @@ def test_every_quantity_has_units_and_sbo_terms(model: ms.Model) -> None:
     assert [p.getId() for p in m.getListOfParameters() if not p.isSetUnits()] == []
     ruled = {m.getRule(i).getVariable() for i in range(m.getNumRules())}
     assert [r.getId() for r in m.getListOfReactions() if not r.isSetSBOTerm()] == []
-    assert [p.getId() for p in m.getListOfParameters()
-            if p.getId() not in ruled and not p.isSetSBOTerm()] == []
+    assert [
+        p.getId()
+        for p in m.getListOfParameters()
+        if p.getId() not in ruled and not p.isSetSBOTerm()
+    ] == []
     assert m.getParameter("dose_everolimus").getUnits() == "nM"
     assert m.getParameter("k_PTEN").getSBOTermID() == "SBO:0000009"
     assert m.getReaction("RTK_deg").getSBOTermID() == "SBO:0000179"
@@ -64,13 +76,15 @@ def test_name_notes_and_miriam_annotations(model: ms.Model) -> None:
 
     def uris(sid: str) -> set[str]:
         element = m.getElementBySId(sid)
-        return {element.getCVTerm(i).getResources().getValue(j)
-                for i in range(element.getNumCVTerms())
-                for j in range(element.getCVTerm(i).getResources().getLength())}
+        return {
+            element.getCVTerm(i).getResources().getValue(j)
+            for i in range(element.getNumCVTerms())
+            for j in range(element.getCVTerm(i).getResources().getLength())
+        }
 
-    assert "http://identifiers.org/uniprot/P31749" in uris("AKT")       # AKT1
-    assert "http://identifiers.org/uniprot/P23443" in uris("S6K1p")     # RPS6KB1
-    assert "http://identifiers.org/GO:0031931" in uris("mTORC1")        # TORC1 complex
+    assert "http://identifiers.org/uniprot/P31749" in uris("AKT")  # AKT1
+    assert "http://identifiers.org/uniprot/P23443" in uris("S6K1p")  # RPS6KB1
+    assert "http://identifiers.org/GO:0031931" in uris("mTORC1")  # TORC1 complex
     assert "http://identifiers.org/CHEBI:68478" in uris("dose_everolimus")
     assert "http://identifiers.org/uniprot/P60484" in uris("PTEN_total")
     species = [s.getId() for s in m.getListOfSpecies()]
@@ -93,8 +107,9 @@ def _roadrunner_steady(sbml: str, names: list[str]) -> np.ndarray:
     return np.array([r[q] for q in names])
 
 
-def test_perturbed_export_reproduces_steady_state(model: ms.Model, perturbed: str,
-                                                  tmp_path: Path) -> None:
+def test_perturbed_export_reproduces_steady_state(
+    model: ms.Model, perturbed: str, tmp_path: Path
+) -> None:
     ss = model.steady_state(**PERTURBATION)
     assert ss.success
     got = _roadrunner_steady(perturbed, list(model.readouts))
@@ -150,8 +165,7 @@ def basico():
 
 
 @pytest.mark.parametrize("perturb", [False, True], ids=["unperturbed", "perturbed"])
-def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path,
-                                  basico) -> None:
+def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path, basico) -> None:
     kwargs = PERTURBATION if perturb else {}
     ss = model.steady_state(**kwargs)
     path = tmp_path / "model.xml"
@@ -163,8 +177,9 @@ def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path
         params = basico.get_parameters().set_index("sbml_id")["value"]
     finally:
         basico.remove_datamodel(basico.get_current_model())
-    assert_allclose(species.reindex(ss.species.index).to_numpy(), ss.species.to_numpy(),
-                    rtol=0, atol=1e-8)
+    assert_allclose(
+        species.reindex(ss.species.index).to_numpy(), ss.species.to_numpy(), rtol=0, atol=1e-8
+    )
     ruled = [q for q in model.readouts if q in params.index]
     assert len(ruled) > 10
     assert_allclose(params[ruled].to_numpy(), ss.readouts[ruled].to_numpy(), rtol=0, atol=1e-8)

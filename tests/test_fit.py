@@ -13,10 +13,13 @@ pytest.importorskip("pypesto")
 PETAB = Path(__file__).parent / "data" / "petab"
 
 
-@pytest.mark.parametrize(("name", "reference"), [
-    ("Boehm_JProteomeRes2014", 138.221998),
-    ("Fujita_SciSignal2010", -53.083767),
-])
+@pytest.mark.parametrize(
+    ("name", "reference"),
+    [
+        ("Boehm_JProteomeRes2014", 138.221998),
+        ("Fujita_SciSignal2010", -53.083767),
+    ],
+)
 def test_objective_at_nominal_equals_reference(name: str, reference: float) -> None:
     """Reference negative log-likelihoods at the published parameters (issue 14: AMICI and
     an independent libroadrunner + petab computation agree to 3e-7)."""
@@ -71,25 +74,32 @@ def decay(tmp_path_factory: pytest.TempPathFactory):
     t = np.linspace(0.0, 10.0, 11)
     y = 2.0 * np.exp(-0.3 * t) * np.exp(rng.normal(0.0, 0.1, t.size))
     data = pd.DataFrame({"observableId": "A_obs", "time": t, "measurement": y})
-    obs = pd.DataFrame({"observableId": ["A_obs"], "observableFormula": ["A"],
-                        "observableTransformation": ["log"]})
-    problem = ms.to_petab(folder / "decay.ant", data, observables=obs,
-                          parameters={"k": (1e-3, 10.0), "A0": (1e-2, 100.0),
-                                      "kb": (1e-3, 10.0)},
-                          out=folder / "petab", name="decay")
+    obs = pd.DataFrame(
+        {"observableId": ["A_obs"], "observableFormula": ["A"], "observableTransformation": ["log"]}
+    )
+    problem = ms.to_petab(
+        folder / "decay.ant",
+        data,
+        observables=obs,
+        parameters={"k": (1e-3, 10.0), "A0": (1e-2, 100.0), "kb": (1e-3, 10.0)},
+        out=folder / "petab",
+        name="decay",
+    )
     fit = ms.fit(problem, n_starts=3, seed=0)
     X = np.column_stack([np.ones_like(t), -t])
     coef, rss, *_ = np.linalg.lstsq(X, np.log(y), rcond=None)
-    mle = {"A0": float(np.exp(coef[0])), "k": float(coef[1]),
-           "sd_A_obs": float(np.sqrt(rss[0] / t.size))}
+    mle = {
+        "A0": float(np.exp(coef[0])),
+        "k": float(coef[1]),
+        "sd_A_obs": float(np.sqrt(rss[0] / t.size)),
+    }
     return {"folder": folder, "fit": fit, "mle": mle, "t": t, "y": y, "rss": float(rss[0])}
 
 
 def test_fit_reaches_the_analytic_maximum_likelihood(decay) -> None:
     fit = decay["fit"]
     for name, value in decay["mle"].items():
-        np.testing.assert_allclose(fit.best_parameters[name], value, rtol=1e-4,
-                                   err_msg=name)
+        np.testing.assert_allclose(fit.best_parameters[name], value, rtol=1e-4, err_msg=name)
     # the objective at the MLE: n/2 log(2 pi sigma^2) + n/2 + sum(log y) (log-normal)
     t, y = decay["t"], decay["y"]
     sigma2 = decay["rss"] / t.size
@@ -125,8 +135,9 @@ def test_fit_from_a_model_and_a_measurement_table(decay) -> None:
     import mtor_sim as ms
 
     data = pd.DataFrame({"observableId": "A", "time": decay["t"], "measurement": decay["y"]})
-    fit = ms.fit(decay["folder"] / "decay.ant", measurements=data, parameters=["k", "A0"],
-                 n_starts=2, seed=1)
+    fit = ms.fit(
+        decay["folder"] / "decay.ant", measurements=data, parameters=["k", "A0"], n_starts=2, seed=1
+    )
     assert fit.best_parameters["k"] == pytest.approx(0.3, rel=0.1)
 
 
@@ -136,8 +147,9 @@ def test_to_petab_output_passes_petablint(decay) -> None:
 
     yaml = decay["folder"] / "petab" / "decay.yaml"
     assert yaml.is_file()
-    run = subprocess.run([sys.executable, "-m", "petab.petablint", str(yaml)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "petab.petablint", str(yaml)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -161,8 +173,9 @@ def test_profiles_identifiable_and_flat(decay) -> None:
     sxx = float(((t - t.mean()) ** 2).sum())
     half = np.sqrt(rss * (np.exp(chi2.ppf(0.95, 1) / n) - 1) / sxx)
     k = decay["mle"]["k"]
-    np.testing.assert_allclose([iv.loc["k", "lower"], iv.loc["k", "upper"]],
-                               [k - half, k + half], rtol=5e-3)
+    np.testing.assert_allclose(
+        [iv.loc["k", "lower"], iv.loc["k", "upper"]], [k - half, k + half], rtol=5e-3
+    )
     import matplotlib.pyplot as plt
 
     plt.close(prof.plot())
@@ -174,17 +187,18 @@ def test_sample_and_predict(decay, tmp_path: Path) -> None:
     ens = ms.sample(decay["fit"], n=1000, seed=0, out=tmp_path / "ens.parquet")
     assert ens.diagnostics["effective_sample_size"] > 0
     assert {"burn_in", "converged"} <= set(ens.diagnostics)
-    back = ms.Ensemble.from_file(tmp_path / "ens.parquet",
-                                 problem=decay["folder"] / "petab" / "decay.yaml")
+    back = ms.Ensemble.from_file(
+        tmp_path / "ens.parquet", problem=decay["folder"] / "petab" / "decay.yaml"
+    )
     assert len(back) == len(ens)
     band = back.predict(times=[0.0, 5.0, 10.0], n=30)
-    assert list(band.columns) == ["observableId", "condition", "time", "q0.05", "q0.5",
-                                  "q0.95"]
+    assert list(band.columns) == ["observableId", "condition", "time", "q0.05", "q0.5", "q0.95"]
     assert (band["q0.05"] <= band["q0.5"]).all() and (band["q0.5"] <= band["q0.95"]).all()
     # the median band follows the fitted decay
     fit = decay["fit"].best_parameters
-    np.testing.assert_allclose(band["q0.5"], fit["A0"] * np.exp(-fit["k"] * band["time"]),
-                               rtol=0.05)
+    np.testing.assert_allclose(
+        band["q0.5"], fit["A0"] * np.exp(-fit["k"] * band["time"]), rtol=0.05
+    )
     k = back.predict(lambda p: p["k"], n=40)
     assert k.loc["q0.05", "value"] < fit["k"] < k.loc["q0.95", "value"]
 
@@ -214,15 +228,51 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     from mtor_sim.cli import main
 
     yaml = str(decay["folder"] / "petab" / "decay.yaml")
-    assert main(["fit", yaml, "--starts", "2", "--seed", "0", "--out",
-                 str(tmp_path / "fit"), "-q"]) == 0
+    assert (
+        main(["fit", yaml, "--starts", "2", "--seed", "0", "--out", str(tmp_path / "fit"), "-q"])
+        == 0
+    )
     for name in ("starts.csv", "fit.json", "best_parameters.csv", "waterfall.png", "fit.png"):
         assert (tmp_path / "fit" / name).is_file(), name
-    assert main(["profile", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
-                 "-p", "k", "--out", str(tmp_path / "prof"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "profile",
+                yaml,
+                "--fit",
+                str(tmp_path / "fit"),
+                "--starts",
+                "1",
+                "-p",
+                "k",
+                "--out",
+                str(tmp_path / "prof"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "prof" / "profiles.png").is_file()
-    assert main(["sample", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1",
-                 "--n", "300", "--predict", "20", "--out", str(tmp_path / "ens"), "-q"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                yaml,
+                "--fit",
+                str(tmp_path / "fit"),
+                "--starts",
+                "1",
+                "--n",
+                "300",
+                "--predict",
+                "20",
+                "--out",
+                str(tmp_path / "ens"),
+                "-q",
+            ]
+        )
+        == 0
+    )
     for name in ("ensemble.parquet", "ensemble.parquet.json", "prediction.csv", "band.png"):
         assert (tmp_path / "ens" / name).is_file(), name
 
@@ -257,8 +307,11 @@ def test_map_tasks_ships_closures_to_processes() -> None:
     from mtor_sim._fit_optimize import map_tasks
 
     offset = 3.0
-    assert map_tasks(lambda v: v + offset, [1.0, 2.0, 3.0], backend="processes",
-                     n_workers=2) == [4.0, 5.0, 6.0]
+    assert map_tasks(lambda v: v + offset, [1.0, 2.0, 3.0], backend="processes", n_workers=2) == [
+        4.0,
+        5.0,
+        6.0,
+    ]
 
 
 def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
@@ -270,11 +323,19 @@ def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
 
     (tmp_path / "prod.ant").write_text(
         "model prod\n compartment c = 1; species A in c;\n J0: -> A; p;\n J1: A -> ; k*A;\n"
-        " p = 1; k = 0.5; A = 0;\nend\n")
+        " p = 1; k = 0.5; A = 0;\nend\n"
+    )
     t = np.array([0.0, 1.0, 2.0, 4.0])
-    data = pd.DataFrame({"observableId": "A", "time": t, "measurement": 1.0,
-                         "simulationConditionId": "high",
-                         "preequilibrationConditionId": "low", "noiseParameters": 0.1})
+    data = pd.DataFrame(
+        {
+            "observableId": "A",
+            "time": t,
+            "measurement": 1.0,
+            "simulationConditionId": "high",
+            "preequilibrationConditionId": "low",
+            "noiseParameters": 0.1,
+        }
+    )
     cond = pd.DataFrame({"conditionId": ["low", "high"], "p": [1.0, 3.0]})
     problem = ms.to_petab(tmp_path / "prod.ant", data, parameters=["k"], conditions=cond)
     obj = ms.PetabObjective(problem)
@@ -284,21 +345,35 @@ def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
     np.testing.assert_allclose(sigma, 0.1)
 
 
-@pytest.mark.parametrize(("transform", "noise"), [("lin", "laplace"), ("log10", "laplace"),
-                                                  ("log10", "normal"), ("log", "laplace")])
+@pytest.mark.parametrize(
+    ("transform", "noise"),
+    [("lin", "laplace"), ("log10", "laplace"), ("log10", "normal"), ("log", "laplace")],
+)
 def test_noise_models_agree_with_petab(decay, transform: str, noise: str) -> None:
     import pandas as pd
     import petab.v1 as petab
 
     import mtor_sim as ms
 
-    data = pd.DataFrame({"observableId": "A_obs", "time": decay["t"],
-                         "measurement": decay["y"], "noiseParameters": 0.2})
-    obs = pd.DataFrame({"observableId": ["A_obs"], "observableFormula": ["A"],
-                        "observableTransformation": [transform],
-                        "noiseDistribution": [noise]})
-    problem = ms.to_petab(decay["folder"] / "decay.ant", data, observables=obs,
-                          parameters=["k", "A0"])
+    data = pd.DataFrame(
+        {
+            "observableId": "A_obs",
+            "time": decay["t"],
+            "measurement": decay["y"],
+            "noiseParameters": 0.2,
+        }
+    )
+    obs = pd.DataFrame(
+        {
+            "observableId": ["A_obs"],
+            "observableFormula": ["A"],
+            "observableTransformation": [transform],
+            "noiseDistribution": [noise],
+        }
+    )
+    problem = ms.to_petab(
+        decay["folder"] / "decay.ant", data, observables=obs, parameters=["k", "A0"]
+    )
     obj = ms.PetabObjective(problem)
     x = obj.x_nominal + 0.05
     par = problem.parameter_df.copy()

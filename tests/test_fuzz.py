@@ -65,14 +65,20 @@ def test_loader_fuzz(tmp_path: Path) -> None:
     env = {**os.environ, "MTOR_SIM_CACHE": "off"}
     seen: dict[str, int] = {}
     for i, src in enumerate(sorted(REFERENCE_DIR.glob("*.xml"))):
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(src), str(tmp_path), str(i)],
-                              capture_output=True, text=True, env=env, timeout=600)
-        assert proc.returncode == 0, \
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, str(src), str(tmp_path), str(i)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert proc.returncode == 0, (
             f"loader crashed on variants of {src.name}: {proc.stderr[-800:]}"
+        )
         outcomes = json.loads(proc.stdout.strip().splitlines()[-1])
         bad = [o for o in outcomes if o[1] not in ("loaded", "ModelFileError")]
         assert not bad, f"{src.name}: unclear errors {bad}"
         for _, result, _ in outcomes:
             seen[result] = seen.get(result, 0) + 1
     assert seen.get("ModelFileError", 0) >= 20  # the fuzz really produced broken files
-    assert seen.get("loaded", 0) >= 4            # and near-valid ones that reach the compiler
+    assert seen.get("loaded", 0) >= 4  # and near-valid ones that reach the compiler

@@ -25,8 +25,21 @@ class _Opaque:
 
 
 NOT_A_NUMBER = [
-    "10", "", "ten", b"1", True, False, None, [1.0], {"a": 1}, {1.0}, 1 + 2j, _Opaque(),
-    math.nan, math.inf, -math.inf,
+    "10",
+    "",
+    "ten",
+    b"1",
+    True,
+    False,
+    None,
+    [1.0],
+    {"a": 1},
+    {1.0},
+    1 + 2j,
+    _Opaque(),
+    math.nan,
+    math.inf,
+    -math.inf,
 ]
 NOT_A_NONNEGATIVE = [*NOT_A_NUMBER, -1, -1e-300]
 NOT_A_COUNT = ["3", 2.5, True, None, [3], -1, 0, math.nan, _Opaque()]
@@ -35,15 +48,38 @@ NOT_AN_OPTIONAL_NUMBER = [v for v in NOT_A_NONNEGATIVE if v is not None] + [0]
 NOT_A_FLAG = ["no", "", 0, 1, None, [True], _Opaque()]
 NOT_NAMES = [3.5, 7, True, {"AKT": 0}, [1], [None], [["AKT"]], b"AKT", _Opaque(), ["AKT", "AKT"]]
 NOT_A_NAME = [3.5, 7, True, None, ["x"], {"x": 1}, b"x", _Opaque(), "no_such_name"]
-NOT_A_MAPPING = ["GF", 3, True, ["GF"], [("GF", 1)], _Opaque(), {1: 2}, {"GF": "1"},
-                 {"GF": True}, {"GF": -1}, {"GF": math.nan}, {"no_such_name": 1.0}]
-NOT_DOSES = ["1000", 10, None, True, {0: 1}, [0, "1"], [0, True], [0, -1], [0, math.nan],
-             [0, 1, 1], [[0, 1]], _Opaque()]
+NOT_A_MAPPING = [
+    "GF",
+    3,
+    True,
+    ["GF"],
+    [("GF", 1)],
+    _Opaque(),
+    {1: 2},
+    {"GF": "1"},
+    {"GF": True},
+    {"GF": -1},
+    {"GF": math.nan},
+    {"no_such_name": 1.0},
+]
+NOT_DOSES = [
+    "1000",
+    10,
+    None,
+    True,
+    {0: 1},
+    [0, "1"],
+    [0, True],
+    [0, -1],
+    [0, math.nan],
+    [0, 1, 1],
+    [[0, 1]],
+    _Opaque(),
+]
 
 PERTURBATION = {
     "genotype": NOT_NAMES[:-1] + ["no_such_name", ["WT", "WT"]],
-    "drugs": [*NOT_A_MAPPING, {"everolimus": "10"}, {"everolimus": True},
-              {"everolimus": -5}],
+    "drugs": [*NOT_A_MAPPING, {"everolimus": "10"}, {"everolimus": True}, {"everolimus": -5}],
     "knockouts": NOT_NAMES + [["no_such_name"]],
     "cut": NOT_NAMES + [["no_such_name"]],
     "parameters": NOT_A_MAPPING,
@@ -52,71 +88,140 @@ PERTURBATION = {
 
 # the argument's name, and the words an error about it may use instead of the bare name
 ALIASES = {
-    "genotype": ("genotype",), "genotypes": ("genotype",), "drugs": ("drug",),
-    "knockouts": ("knockout", "node"), "cut": ("cut", "interaction"),
-    "parameters": ("parameter",), "inputs": ("input",), "drug": ("drug",),
-    "readout": ("readout",), "readouts": ("readout",), "nodes": ("node",),
-    "interactions": ("interaction",), "arms": ("arm", "regimen"),
-    "space": ("space", "sweep axis", "sweep name"), "n": ("`n",),
+    "genotype": ("genotype",),
+    "genotypes": ("genotype",),
+    "drugs": ("drug",),
+    "knockouts": ("knockout", "node"),
+    "cut": ("cut", "interaction"),
+    "parameters": ("parameter",),
+    "inputs": ("input",),
+    "drug": ("drug",),
+    "readout": ("readout",),
+    "readouts": ("readout",),
+    "nodes": ("node",),
+    "interactions": ("interaction",),
+    "arms": ("arm", "regimen"),
+    "space": ("space", "sweep axis", "sweep name"),
+    "n": ("`n",),
 }
 
 
 def _cases() -> list[tuple[str, str, Any]]:
     verbs: dict[str, dict[str, list[Any]]] = {
         "steady_state": {**PERTURBATION, "tol": NOT_A_NONNEGATIVE + [0]},
-        "simulate": {**PERTURBATION, "t_end": NOT_A_NONNEGATIVE + [0],
-                     "n_points": NOT_A_COUNT + [1], "pre_equilibrate": NOT_A_FLAG,
-                     "species": NOT_A_FLAG},
-        "dose_response": {"drug": NOT_A_NAME, "doses": NOT_DOSES, "readout": NOT_A_NAME,
-                          "genotypes": ["WT", 3, {"WT": 1}, [3], ["WT", "WT"]],
-                          "time": NOT_AN_OPTIONAL_NUMBER,
-                          **{k: v for k, v in PERTURBATION.items() if k != "drugs"}},
-        "combination": {"drugs": ["everolimus", ("everolimus", "everolimus"),
-                                  ("everolimus",), {"everolimus": 1, "sorafenib": 2}, 3,
-                                  ("everolimus", 3)],
-                        "doses_a": NOT_DOSES, "doses_b": NOT_DOSES, "readout": NOT_A_NAME},
-        "sweep": {"space": ["GF", 3, None, ["GF"], {"GF": "0.1,1"}, {"GF": [0.1, "1"]},
-                            {"GF": [0.1, True]}, {"GF": [0.1, -1]}, {"no_such_name": [1]},
-                            {"GF": [0.1, 0.1]}],
-                  "readouts": NOT_NAMES + [["no_such_name"]],
-                  "method": NOT_A_NAME, "time": NOT_AN_OPTIONAL_NUMBER,
-                  "n_workers": NOT_AN_OPTIONAL_COUNT, "chunk_size": NOT_AN_OPTIONAL_COUNT,
-                  "progress": NOT_A_FLAG, "resume": NOT_A_FLAG, "backend": NOT_A_NAME},
-        "knockout_screen": {"readouts": NOT_NAMES + [["no_such_name"]],
-                            "nodes": NOT_NAMES + [["no_such_name"]],
-                            "interactions": NOT_NAMES + [["no_such_name"]],
-                            "pairs": NOT_A_FLAG, "progress": NOT_A_FLAG,
-                            "n_workers": NOT_AN_OPTIONAL_COUNT, "backend": NOT_A_NAME},
-        "sensitivity": {"readouts": NOT_NAMES + [["no_such_name"]],
-                        "parameters": NOT_NAMES + [["no_such_name"]],
-                        "method": NOT_A_NAME, "rel_step": NOT_A_NONNEGATIVE + [0],
-                        "n": NOT_A_COUNT, "factor": NOT_A_NONNEGATIVE + [0, 1, 0.5],
-                        "seed": ["1", 1.5, True, None, -1, _Opaque()],
-                        "progress": NOT_A_FLAG, "n_workers": NOT_AN_OPTIONAL_COUNT},
-        "trial": {"arms": [3, [3], ["no_such_name"], {"a": "everolimus"},
-                           ["everolimus", "everolimus"]],
-                  "n": NOT_A_COUNT, "seed": ["1", 1.5, True, None, -1, _Opaque()],
-                  "weeks": NOT_A_NONNEGATIVE + [0], "turnover": NOT_A_NONNEGATIVE + [0],
-                  "progress": NOT_A_FLAG, "n_workers": NOT_AN_OPTIONAL_COUNT},
-        "virtual_cohort": {"n": NOT_A_COUNT, "seed": ["1", 1.5, True, None, -1, _Opaque()],
-                           "frequencies": NOT_A_MAPPING[:8],
-                           "expression_sigma": NOT_A_NONNEGATIVE,
-                           "kinetic_sigma": NOT_A_NONNEGATIVE,
-                           "growth_sigma": NOT_A_NONNEGATIVE},
+        "simulate": {
+            **PERTURBATION,
+            "t_end": NOT_A_NONNEGATIVE + [0],
+            "n_points": NOT_A_COUNT + [1],
+            "pre_equilibrate": NOT_A_FLAG,
+            "species": NOT_A_FLAG,
+        },
+        "dose_response": {
+            "drug": NOT_A_NAME,
+            "doses": NOT_DOSES,
+            "readout": NOT_A_NAME,
+            "genotypes": ["WT", 3, {"WT": 1}, [3], ["WT", "WT"]],
+            "time": NOT_AN_OPTIONAL_NUMBER,
+            **{k: v for k, v in PERTURBATION.items() if k != "drugs"},
+        },
+        "combination": {
+            "drugs": [
+                "everolimus",
+                ("everolimus", "everolimus"),
+                ("everolimus",),
+                {"everolimus": 1, "sorafenib": 2},
+                3,
+                ("everolimus", 3),
+            ],
+            "doses_a": NOT_DOSES,
+            "doses_b": NOT_DOSES,
+            "readout": NOT_A_NAME,
+        },
+        "sweep": {
+            "space": [
+                "GF",
+                3,
+                None,
+                ["GF"],
+                {"GF": "0.1,1"},
+                {"GF": [0.1, "1"]},
+                {"GF": [0.1, True]},
+                {"GF": [0.1, -1]},
+                {"no_such_name": [1]},
+                {"GF": [0.1, 0.1]},
+            ],
+            "readouts": NOT_NAMES + [["no_such_name"]],
+            "method": NOT_A_NAME,
+            "time": NOT_AN_OPTIONAL_NUMBER,
+            "n_workers": NOT_AN_OPTIONAL_COUNT,
+            "chunk_size": NOT_AN_OPTIONAL_COUNT,
+            "progress": NOT_A_FLAG,
+            "resume": NOT_A_FLAG,
+            "backend": NOT_A_NAME,
+        },
+        "knockout_screen": {
+            "readouts": NOT_NAMES + [["no_such_name"]],
+            "nodes": NOT_NAMES + [["no_such_name"]],
+            "interactions": NOT_NAMES + [["no_such_name"]],
+            "pairs": NOT_A_FLAG,
+            "progress": NOT_A_FLAG,
+            "n_workers": NOT_AN_OPTIONAL_COUNT,
+            "backend": NOT_A_NAME,
+        },
+        "sensitivity": {
+            "readouts": NOT_NAMES + [["no_such_name"]],
+            "parameters": NOT_NAMES + [["no_such_name"]],
+            "method": NOT_A_NAME,
+            "rel_step": NOT_A_NONNEGATIVE + [0],
+            "n": NOT_A_COUNT,
+            "factor": NOT_A_NONNEGATIVE + [0, 1, 0.5],
+            "seed": ["1", 1.5, True, None, -1, _Opaque()],
+            "progress": NOT_A_FLAG,
+            "n_workers": NOT_AN_OPTIONAL_COUNT,
+        },
+        "trial": {
+            "arms": [3, [3], ["no_such_name"], {"a": "everolimus"}, ["everolimus", "everolimus"]],
+            "n": NOT_A_COUNT,
+            "seed": ["1", 1.5, True, None, -1, _Opaque()],
+            "weeks": NOT_A_NONNEGATIVE + [0],
+            "turnover": NOT_A_NONNEGATIVE + [0],
+            "progress": NOT_A_FLAG,
+            "n_workers": NOT_AN_OPTIONAL_COUNT,
+        },
+        "virtual_cohort": {
+            "n": NOT_A_COUNT,
+            "seed": ["1", 1.5, True, None, -1, _Opaque()],
+            "frequencies": NOT_A_MAPPING[:8],
+            "expression_sigma": NOT_A_NONNEGATIVE,
+            "kinetic_sigma": NOT_A_NONNEGATIVE,
+            "growth_sigma": NOT_A_NONNEGATIVE,
+        },
     }
-    return [(verb, arg, bad) for verb, args in verbs.items() for arg, bads in args.items()
-            for bad in bads]
+    return [
+        (verb, arg, bad)
+        for verb, args in verbs.items()
+        for arg, bads in args.items()
+        for bad in bads
+    ]
 
 
 VALID: dict[str, dict[str, Any]] = {
     "steady_state": {},
     "simulate": {"t_end": 10.0, "n_points": 3},
     "dose_response": {"drug": "everolimus", "doses": [0, 1, 10, 100], "readout": "pS6K1"},
-    "combination": {"drugs": ("everolimus", "sorafenib"), "doses_a": [1], "doses_b": [100],
-                    "readout": "proliferation"},
+    "combination": {
+        "drugs": ("everolimus", "sorafenib"),
+        "doses_a": [1],
+        "doses_b": [100],
+        "readout": "proliferation",
+    },
     "sweep": {"space": {"GF": [0.5, 1.0]}, "readouts": ["pS6K1"], "progress": False},
-    "knockout_screen": {"readouts": ["pS6K1"], "nodes": ["AKT"], "interactions": [],
-                        "progress": False},
+    "knockout_screen": {
+        "readouts": ["pS6K1"],
+        "nodes": ["AKT"],
+        "interactions": [],
+        "progress": False,
+    },
     "sensitivity": {"readouts": ["pS6K1"], "parameters": ["k_PTEN"], "progress": False},
     "trial": {"arms": ["everolimus"], "n": 4, "weeks": 1.0, "progress": False},
     "virtual_cohort": {"n": 4},
@@ -128,10 +233,14 @@ def _call(model: ms.Model, verb: str, kwargs: dict[str, Any]) -> Any:
     return getattr(ms, verb)(model, **kwargs)
 
 
-@pytest.mark.parametrize(("verb", "arg", "bad"), _cases(),
-                         ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
-def test_garbage_is_refused_naming_the_argument(model: ms.Model, verb: str, arg: str,
-                                                bad: Any) -> None:
+@pytest.mark.parametrize(
+    ("verb", "arg", "bad"),
+    _cases(),
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
+)
+def test_garbage_is_refused_naming_the_argument(
+    model: ms.Model, verb: str, arg: str, bad: Any
+) -> None:
     kwargs = {**VALID[verb], arg: bad}
     with pytest.raises((ValueError, TypeError, KeyError)) as info:
         _call(model, verb, kwargs)
@@ -139,23 +248,33 @@ def test_garbage_is_refused_naming_the_argument(model: ms.Model, verb: str, arg:
     names = ALIASES.get(arg, (arg,))
     assert any(n in message for n in names), (
         f"{verb}({arg}={bad!r}) raised {type(info.value).__name__}: {message!r}, "
-        f"which does not name {arg!r}")
+        f"which does not name {arg!r}"
+    )
 
 
 _garbage = st.one_of(
-    st.text(max_size=5), st.booleans(), st.none(), st.binary(max_size=3),
+    st.text(max_size=5),
+    st.booleans(),
+    st.none(),
+    st.binary(max_size=3),
     st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not x >= 0),
     st.integers(max_value=-1),
     st.lists(st.one_of(st.none(), st.booleans(), st.text(max_size=3)), min_size=1, max_size=3),
     st.dictionaries(st.integers(), st.text(max_size=3), min_size=1, max_size=2),
 )
-NUMERIC = {"steady_state": ["tol"], "simulate": ["t_end", "n_points"],
-           "dose_response": ["time"], "sensitivity": ["rel_step", "factor", "n"],
-           "trial": ["weeks", "turnover", "n"], "virtual_cohort": ["n", "expression_sigma"]}
+NUMERIC = {
+    "steady_state": ["tol"],
+    "simulate": ["t_end", "n_points"],
+    "dose_response": ["time"],
+    "sensitivity": ["rel_step", "factor", "n"],
+    "trial": ["weeks", "turnover", "n"],
+    "virtual_cohort": ["n", "expression_sigma"],
+}
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_random_garbage_for_numbers(model: ms.Model, data: st.DataObject) -> None:
     verb = data.draw(st.sampled_from(sorted(NUMERIC)))
@@ -175,11 +294,13 @@ def test_lhs_sweep_counts_and_seed_are_checked(model: ms.Model) -> None:
 
 
 def test_a_parameter_swept_and_set_in_the_background_is_refused(model: ms.Model) -> None:
-    cases = [({"dose_everolimus": [1.0, 10.0]}, {"drugs": {"everolimus": 5.0}}, "drugs"),
-             ({"everolimus": [1.0, 10.0]}, {"drugs": {"everolimus": 5.0}}, "drugs"),
-             ({"k_PTEN": [0.1, 1.0]}, {"parameters": {"k_PTEN": 0.5}}, "parameters"),
-             ({"GF": [0.1, 1.0]}, {"inputs": {"GF": 0.5}}, "inputs"),
-             ({"genotype": ["WT", "PTEN_loss"]}, {"genotype": "PTEN_loss"}, "genotype")]
+    cases = [
+        ({"dose_everolimus": [1.0, 10.0]}, {"drugs": {"everolimus": 5.0}}, "drugs"),
+        ({"everolimus": [1.0, 10.0]}, {"drugs": {"everolimus": 5.0}}, "drugs"),
+        ({"k_PTEN": [0.1, 1.0]}, {"parameters": {"k_PTEN": 0.5}}, "parameters"),
+        ({"GF": [0.1, 1.0]}, {"inputs": {"GF": 0.5}}, "inputs"),
+        ({"genotype": ["WT", "PTEN_loss"]}, {"genotype": "PTEN_loss"}, "genotype"),
+    ]
     for space, background, where in cases:
         with pytest.raises(ValueError, match=where):
             ms.sweep(model, space, ["pS6K1"], progress=False, **background)

@@ -31,8 +31,9 @@ def test_fit_recovers_exact_parameters(slope: float, ic50: float) -> None:
     assert fit.success, fit.message
     assert not fit.ic50_extrapolated
     # noise-free data: parameters to 1e-6 relative
-    assert_allclose([fit.bottom, fit.top, fit.ic50, fit.hill], [10.0, 100.0, ic50, slope],
-                    rtol=1e-6)
+    assert_allclose(
+        [fit.bottom, fit.top, fit.ic50, fit.hill], [10.0, 100.0, ic50, slope], rtol=1e-6
+    )
     assert_allclose(fit.emax, 0.9, rtol=1e-6)
     assert_allclose(fit.emax_abs, 90.0, rtol=1e-6)
     assert_allclose(fit.r_squared, 1.0, atol=1e-10)

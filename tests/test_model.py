@@ -15,17 +15,71 @@ from numpy.testing import assert_allclose
 import mtor_sim as ms
 
 # SPEC section 2: public names of the bundled model.
-SPEC_NODES = {"RTK", "IRS1", "PI3K", "PIP3", "PTEN", "PDK1", "AKT", "TSC2", "RHEB", "mTORC1",
-              "mTORC2", "S6K1", "4EBP1", "FOXO", "RAS", "RAF", "MEK", "ERK", "AMPK", "BCAT"}
+SPEC_NODES = {
+    "RTK",
+    "IRS1",
+    "PI3K",
+    "PIP3",
+    "PTEN",
+    "PDK1",
+    "AKT",
+    "TSC2",
+    "RHEB",
+    "mTORC1",
+    "mTORC2",
+    "S6K1",
+    "4EBP1",
+    "FOXO",
+    "RAS",
+    "RAF",
+    "MEK",
+    "ERK",
+    "AMPK",
+    "BCAT",
+}
 SPEC_INTERACTIONS = {
-    "RTK -> IRS1", "IRS1 -> PI3K", "RTK -> RAS", "RAS -> RAF", "RAF -> MEK", "MEK -> ERK",
-    "PI3K -> PIP3", "PTEN -| PIP3", "PIP3 -> AKT", "mTORC2 -> AKT", "PIP3 -> mTORC2",
-    "AKT -| TSC2", "AMPK -> TSC2", "ERK -| TSC2", "TSC2 -| RHEB", "RHEB -> mTORC1",
-    "AMPK -| mTORC1", "mTORC1 -> S6K1", "mTORC1 -| 4EBP1", "S6K1 -| IRS1", "S6K1 -| mTORC2",
-    "AKT -| FOXO", "FOXO -> RTK", "ERK -| RAS", "BCAT -> EMT", "mTORC1 -> EMT"}
-SPEC_READOUTS = {"pAKT_T308", "pAKT_S473", "pS6K1", "p4EBP1", "pERK", "PIP3", "IRS1_active",
-                 "RTK_total", "mTORC1_activity", "mTORC2_activity", "proliferation", "survival",
-                 "EMT"}
+    "RTK -> IRS1",
+    "IRS1 -> PI3K",
+    "RTK -> RAS",
+    "RAS -> RAF",
+    "RAF -> MEK",
+    "MEK -> ERK",
+    "PI3K -> PIP3",
+    "PTEN -| PIP3",
+    "PIP3 -> AKT",
+    "mTORC2 -> AKT",
+    "PIP3 -> mTORC2",
+    "AKT -| TSC2",
+    "AMPK -> TSC2",
+    "ERK -| TSC2",
+    "TSC2 -| RHEB",
+    "RHEB -> mTORC1",
+    "AMPK -| mTORC1",
+    "mTORC1 -> S6K1",
+    "mTORC1 -| 4EBP1",
+    "S6K1 -| IRS1",
+    "S6K1 -| mTORC2",
+    "AKT -| FOXO",
+    "FOXO -> RTK",
+    "ERK -| RAS",
+    "BCAT -> EMT",
+    "mTORC1 -> EMT",
+}
+SPEC_READOUTS = {
+    "pAKT_T308",
+    "pAKT_S473",
+    "pS6K1",
+    "p4EBP1",
+    "pERK",
+    "PIP3",
+    "IRS1_active",
+    "RTK_total",
+    "mTORC1_activity",
+    "mTORC2_activity",
+    "proliferation",
+    "survival",
+    "EMT",
+}
 REFERENCE_FILES = sorted(REFERENCE_DIR.glob("*.xml"))
 
 
@@ -102,8 +156,13 @@ def _summary(sbml: str) -> dict[str, dict[str, object]]:
 
     species = {}
     for s in m.getListOfSpecies():
-        init = (s.getInitialConcentration() if s.isSetInitialConcentration()
-                else s.getInitialAmount() if s.isSetInitialAmount() else None)
+        init = (
+            s.getInitialConcentration()
+            if s.isSetInitialConcentration()
+            else s.getInitialAmount()
+            if s.isSetInitialAmount()
+            else None
+        )
         species[s.getId()] = (s.getCompartment(), s.getBoundaryCondition(), init)
     rules = {}
     for i in range(m.getNumRules()):
@@ -116,13 +175,17 @@ def _summary(sbml: str) -> dict[str, dict[str, object]]:
         reactions[r.getId()] = (
             formula(law.getMath() if law is not None else None),
             tuple(sorted((x.getSpecies(), x.getStoichiometry()) for x in r.getListOfReactants())),
-            tuple(sorted((x.getSpecies(), x.getStoichiometry()) for x in r.getListOfProducts())))
+            tuple(sorted((x.getSpecies(), x.getStoichiometry()) for x in r.getListOfProducts())),
+        )
     return {
         "species": species,
-        "initial assignments": {a.getSymbol(): formula(a.getMath())
-                                for a in m.getListOfInitialAssignments()},
-        "parameters": {p.getId(): (p.getValue() if p.isSetValue() else None, p.getConstant())
-                       for p in m.getListOfParameters()},
+        "initial assignments": {
+            a.getSymbol(): formula(a.getMath()) for a in m.getListOfInitialAssignments()
+        },
+        "parameters": {
+            p.getId(): (p.getValue() if p.isSetValue() else None, p.getConstant())
+            for p in m.getListOfParameters()
+        },
         "reactions": reactions,
         "rules": rules,
         "compartments": {c.getId(): c.getSize() for c in m.getListOfCompartments()},
@@ -141,9 +204,15 @@ def sbml_differences(sbml_a: str, sbml_b: str) -> list[str]:
             va, vb = sa[key], sb[key]
             if section == "parameters":
                 (xa, ca), (xb, cb) = va, vb
-                same = ca == cb and (xa is None) == (xb is None) and (
-                    xa is None or np.isclose(xa, xb, rtol=1e-12, atol=0)
-                    or (np.isnan(xa) and np.isnan(xb)))
+                same = (
+                    ca == cb
+                    and (xa is None) == (xb is None)
+                    and (
+                        xa is None
+                        or np.isclose(xa, xb, rtol=1e-12, atol=0)
+                        or (np.isnan(xa) and np.isnan(xb))
+                    )
+                )
             else:
                 same = va == vb
             if not same:
@@ -163,8 +232,9 @@ def xml_text() -> str:
 
 def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None:
     diffs = sbml_differences(_ant_to_sbml(ant_text), xml_text)
-    assert diffs == [], "models/mtor_hcc.xml is out of date; run models/calibrate.py:\n" + \
-        "\n".join(diffs)
+    assert diffs == [], (
+        "models/mtor_hcc.xml is out of date; run models/calibrate.py:\n" + "\n".join(diffs)
+    )
 
 
 def test_sync_summary_is_not_empty(xml_text: str) -> None:
@@ -177,21 +247,33 @@ def test_sync_summary_is_not_empty(xml_text: str) -> None:
     assert len(s["initial assignments"]) > 10
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("k_PTEN = 0.8;", "k_PTEN = 0.81;", "parameters: 'k_PTEN'"),
-    ("K_everolimus_FRB = 1.6;", "K_everolimus_FRB = 1.6000001;",
-     "parameters: 'K_everolimus_FRB'"),
-    ("RTK_deg: RTK -> ; kdeg_RTK*RTK;", "RTK_deg: RTK -> ; 2*kdeg_RTK*RTK;",
-     "reactions: 'RTK_deg'"),
-    ("EMT := EMTp/EMT_ref;", "EMT := 2*EMTp/EMT_ref;", "rules: 'EMT'"),
-    ("AKT = AKT_total;", "AKT = 2*AKT_total;", "initial assignments: 'AKT'"),
-    ("  BCAT = 0;  ", "  BCAT = 0; species extra_species = 0; ",
-     "species: 'extra_species'"),
-    ("EMT_deg: EMTp -> ; k_EMT_deg*EMTp;", "EMT_deg2: EMTp -> ; k_EMT_deg*EMTp;",
-     "reactions: 'EMT_deg"),
-])
-def test_sync_check_detects_an_edit(ant_text: str, xml_text: str, old: str, new: str,
-                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("k_PTEN = 0.8;", "k_PTEN = 0.81;", "parameters: 'k_PTEN'"),
+        (
+            "K_everolimus_FRB = 1.6;",
+            "K_everolimus_FRB = 1.6000001;",
+            "parameters: 'K_everolimus_FRB'",
+        ),
+        (
+            "RTK_deg: RTK -> ; kdeg_RTK*RTK;",
+            "RTK_deg: RTK -> ; 2*kdeg_RTK*RTK;",
+            "reactions: 'RTK_deg'",
+        ),
+        ("EMT := EMTp/EMT_ref;", "EMT := 2*EMTp/EMT_ref;", "rules: 'EMT'"),
+        ("AKT = AKT_total;", "AKT = 2*AKT_total;", "initial assignments: 'AKT'"),
+        ("  BCAT = 0;  ", "  BCAT = 0; species extra_species = 0; ", "species: 'extra_species'"),
+        (
+            "EMT_deg: EMTp -> ; k_EMT_deg*EMTp;",
+            "EMT_deg2: EMTp -> ; k_EMT_deg*EMTp;",
+            "reactions: 'EMT_deg",
+        ),
+    ],
+)
+def test_sync_check_detects_an_edit(
+    ant_text: str, xml_text: str, old: str, new: str, expected: str
+) -> None:
     assert ant_text.count(old) == 1, f"the model text no longer contains {old!r}"
     edited = ant_text.replace(old, new)
     diffs = sbml_differences(_ant_to_sbml(edited), xml_text)
@@ -226,8 +308,9 @@ def test_local_parameters_are_promoted() -> None:
     # a promoted parameter really drives its reaction
     p = other.parameters.index[0]
     base = other.simulate(t_end=10, n_points=2, pre_equilibrate=False).to_dataframe()
-    changed = other.simulate(t_end=10, n_points=2, pre_equilibrate=False,
-                             parameters={p: other.parameters[p] * 10 + 1}).to_dataframe()
+    changed = other.simulate(
+        t_end=10, n_points=2, pre_equilibrate=False, parameters={p: other.parameters[p] * 10 + 1}
+    ).to_dataframe()
     assert not np.allclose(base.to_numpy(), changed.to_numpy(), rtol=1e-6, atol=1e-9)
 
 
@@ -237,8 +320,9 @@ def test_antimony_file_loads(tmp_path: Path) -> None:
     m = ms.load_model(f)
     assert m.species == ("X",)
     tc = m.simulate(t_end=2, n_points=3, pre_equilibrate=False)
-    assert_allclose(tc["X"].to_numpy(), 2 * np.exp(-0.5 * np.array([0.0, 1.0, 2.0])),
-                    rtol=1e-6, atol=1e-9)
+    assert_allclose(
+        tc["X"].to_numpy(), 2 * np.exp(-0.5 * np.array([0.0, 1.0, 2.0])), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_malformed_sbml_raises_naming_the_file(tmp_path: Path) -> None:

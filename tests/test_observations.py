@@ -11,8 +11,10 @@ from conftest import REPO
 TABLE = REPO / "models" / "observations.csv"
 RUNNER = REPO / "benchmarks" / "validate_observations.py"
 
-pytestmark = pytest.mark.skipif(not (TABLE.exists() and RUNNER.exists()),
-                                reason="observation table or runner not in this checkout")
+pytestmark = pytest.mark.skipif(
+    not (TABLE.exists() and RUNNER.exists()),
+    reason="observation table or runner not in this checkout",
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,11 @@ def test_every_row_is_traceable(rows):
         assert r["verified"] in ("yes", "no"), r["id"]
         assert r["id_checked"] in ("yes", "no"), r["id"]
         assert r["use"] in ("calibration", "validation"), r["id"]
-        assert r["how_obtained"] in ("stated in text", "read off figure",
-                                     "qualitative statement"), r["id"]
+        assert r["how_obtained"] in (
+            "stated in text",
+            "read off figure",
+            "qualitative statement",
+        ), r["id"]
 
 
 def test_enough_validation_beyond_the_claims(rows):
@@ -49,10 +54,17 @@ def test_enough_validation_beyond_the_claims(rows):
 
 
 def test_conditions_parse(runner):
-    kw = runner.parse_condition("genotype=PTEN_loss,mTORC2_high; drugs=everolimus:10; "
-                                "cut=S6K1 -| IRS1; inputs=GF:0.1; t=360")
-    assert kw == {"genotype": ["PTEN_loss", "mTORC2_high"], "drugs": {"everolimus": 10.0},
-                  "cut": ["S6K1 -| IRS1"], "inputs": {"GF": 0.1}, "t": 360.0}
+    kw = runner.parse_condition(
+        "genotype=PTEN_loss,mTORC2_high; drugs=everolimus:10; "
+        "cut=S6K1 -| IRS1; inputs=GF:0.1; t=360"
+    )
+    assert kw == {
+        "genotype": ["PTEN_loss", "mTORC2_high"],
+        "drugs": {"everolimus": 10.0},
+        "cut": ["S6K1 -| IRS1"],
+        "inputs": {"GF": 0.1},
+        "t": 360.0,
+    }
     with pytest.raises(ValueError, match="unknown condition key"):
         runner.parse_condition("dose=3")
 

@@ -32,8 +32,9 @@ def test_archive_contents(model: ms.Model, tmp_path: Path) -> None:
 
 
 def test_time_course_archive(model: ms.Model, tmp_path: Path) -> None:
-    tc = model.simulate(t_end=120, n_points=13, genotype="PTEN_loss",
-                        drugs={"everolimus": 10}, knockouts=["FOXO"])
+    tc = model.simulate(
+        t_end=120, n_points=13, genotype="PTEN_loss", drugs={"everolimus": 10}, knockouts=["FOXO"]
+    )
     dg = _run(ms.to_omex(tc, tmp_path / "tc.omex"))
     assert_allclose(dg["dg_tc_time"].ravel(), tc.time)
     for q in model.readouts:
@@ -41,8 +42,14 @@ def test_time_course_archive(model: ms.Model, tmp_path: Path) -> None:
 
 
 def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
-    sw = ms.sweep(model, {"GF": [0.1, 0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"],
-                  genotype="PTEN_loss", drugs={"everolimus": 5}, progress=False)
+    sw = ms.sweep(
+        model,
+        {"GF": [0.1, 0.5, 1, 2]},
+        readouts=["pS6K1", "pAKT_S473"],
+        genotype="PTEN_loss",
+        drugs={"everolimus": 5},
+        progress=False,
+    )
     dg = _run(ms.to_omex(sw, tmp_path / "sw.omex"))
     assert_allclose(dg["dg_sw_scan"][-1], [0.1, 0.5, 1, 2])
     for q in ("pS6K1", "pAKT_S473"):
@@ -52,8 +59,9 @@ def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
 
 def test_scan_of_a_total_that_sets_initial_amounts(model: ms.Model, tmp_path: Path) -> None:
     # AKT_total is the initial amount of AKT: each iteration must start from it
-    sw = ms.sweep(model, {"AKT_total": [0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"],
-                  progress=False)
+    sw = ms.sweep(
+        model, {"AKT_total": [0.5, 1, 2]}, readouts=["pS6K1", "pAKT_S473"], progress=False
+    )
     dg = _run(ms.to_omex(sw, tmp_path / "akt.omex"))
     for q in ("pS6K1", "pAKT_S473"):
         assert_allclose(dg[f"dg_sw_{q}"][-1], sw.table[q].to_numpy(), rtol=0, atol=1e-6)
@@ -67,8 +75,9 @@ def test_time_course_from_initial_state(model: ms.Model, tmp_path: Path) -> None
 
 
 def test_dose_response_archive(model: ms.Model, tmp_path: Path) -> None:
-    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1",
-                          genotypes=["WT", "PTEN_loss"])
+    dr = ms.dose_response(
+        model, "everolimus", [0, 1, 10, 100], readout="pS6K1", genotypes=["WT", "PTEN_loss"]
+    )
     dg = _run(ms.to_omex(dr, tmp_path / "dr.omex"))
     for i, genotype in enumerate(("WT", "PTEN_loss")):
         want = dr.table.loc[dr.table["genotype"] == genotype, "value"].to_numpy()
@@ -76,28 +85,29 @@ def test_dose_response_archive(model: ms.Model, tmp_path: Path) -> None:
 
 
 def test_dose_response_at_a_time_point(model: ms.Model, tmp_path: Path) -> None:
-    dr = ms.dose_response(model, "vistusertib", [0, 100, 1000], readout="pAKT_S473",
-                          time=60)
+    dr = ms.dose_response(model, "vistusertib", [0, 100, 1000], readout="pAKT_S473", time=60)
     dg = _run(ms.to_omex(dr, tmp_path / "dr.omex"))
-    assert_allclose(dg["dg_dr0_pAKT_S473"][-1], dr.table["value"].to_numpy(),
-                    rtol=0, atol=1e-6)
+    assert_allclose(dg["dg_dr0_pAKT_S473"][-1], dr.table["value"].to_numpy(), rtol=0, atol=1e-6)
 
 
 def test_combination_archive(model: ms.Model, tmp_path: Path) -> None:
-    cm = ms.combination(model, ("everolimus", "sorafenib"), [1, 10], [300, 3000],
-                        readout="proliferation")
+    cm = ms.combination(
+        model, ("everolimus", "sorafenib"), [1, 10], [300, 3000], readout="proliferation"
+    )
     path = ms.to_omex(cm, tmp_path / "cm.omex")
-    assert sum(n.endswith(".xml") and n.startswith("model") for n in
-               zipfile.ZipFile(path).namelist()) == 1  # one model, one scan per row
+    assert (
+        sum(n.endswith(".xml") and n.startswith("model") for n in zipfile.ZipFile(path).namelist())
+        == 1
+    )  # one model, one scan per row
     dg = _run(path)
     for i in range(len(cm.response.index)):
-        assert_allclose(dg[f"dg_cm{i}_proliferation"][-1], cm.response.iloc[i].to_numpy(),
-                        rtol=0, atol=1e-6)
+        assert_allclose(
+            dg[f"dg_cm{i}_proliferation"][-1], cm.response.iloc[i].to_numpy(), rtol=0, atol=1e-6
+        )
 
 
 def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
-    sw = ms.sweep(model, {"GF": [0.5, 1], "everolimus": [0, 1]}, readouts=["pS6K1"],
-                  progress=False)
+    sw = ms.sweep(model, {"GF": [0.5, 1], "everolimus": [0, 1]}, readouts=["pS6K1"], progress=False)
     with pytest.raises(ms.MtorSimError, match="one name"):
         ms.to_omex(sw, tmp_path / "x.omex")
     with pytest.raises(TypeError, match="TimeCourse"):
@@ -108,12 +118,16 @@ def test_unsupported_results_say_why(model: ms.Model, tmp_path: Path) -> None:
         ms.to_omex(tc, tmp_path / "x.omex")
 
 
-@pytest.mark.parametrize("command", [
-    ["simulate", "--t-end", "60", "--points", "7", "-d", "everolimus=10"],
-    ["sweep", "--grid", "GF=0.5,1", "-r", "pS6K1", "--quiet"],
-    ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1"],
-    ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"],
-], ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["simulate", "--t-end", "60", "--points", "7", "-d", "everolimus=10"],
+        ["sweep", "--grid", "GF=0.5,1", "-r", "pS6K1", "--quiet"],
+        ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1"],
+        ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"],
+    ],
+    ids=lambda c: c[0],
+)
 def test_cli_omex(command: list[str], tmp_path: Path) -> None:
     from mtor_sim.cli import main
 

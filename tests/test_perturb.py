@@ -16,12 +16,27 @@ from mtor_sim._catalogue import occupancy
 BRANNMARK = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
 
 # catalogue target site -> suffix of the model's potency parameter K_<drug>_<suffix>
-SITE_SUFFIX = {"mTORC1_FRB": "FRB", "mTORC1_ATP": "C1", "mTORC2_ATP": "C2", "PI3K": "PI3K",
-               "AKT": "AKT", "RAF": "RAF", "FGFR": "FGFR", "VEGFR": "VEGFR"}
+SITE_SUFFIX = {
+    "mTORC1_FRB": "FRB",
+    "mTORC1_ATP": "C1",
+    "mTORC2_ATP": "C2",
+    "PI3K": "PI3K",
+    "AKT": "AKT",
+    "RAF": "RAF",
+    "FGFR": "FGFR",
+    "VEGFR": "VEGFR",
+}
 # catalogue target site -> the model's occupancy assignment rule
-SITE_RULE = {"mTORC1_FRB": "occ_FRB", "mTORC1_ATP": "occ_mTORC1_ATP",
-             "mTORC2_ATP": "occ_mTORC2_ATP", "PI3K": "occ_PI3K", "AKT": "occ_AKT",
-             "RAF": "occ_RAF", "FGFR": "occ_FGFR", "VEGFR": "occ_VEGFR"}
+SITE_RULE = {
+    "mTORC1_FRB": "occ_FRB",
+    "mTORC1_ATP": "occ_mTORC1_ATP",
+    "mTORC2_ATP": "occ_mTORC2_ATP",
+    "PI3K": "occ_PI3K",
+    "AKT": "occ_AKT",
+    "RAF": "occ_RAF",
+    "FGFR": "occ_FGFR",
+    "VEGFR": "occ_VEGFR",
+}
 
 
 def _potency_parameter(drug: str, site: str) -> str:
@@ -36,19 +51,23 @@ def brannmark() -> ms.Model:
 
 
 # ----------------------------------------------------------------- unknown names
-@pytest.mark.parametrize(("kwargs", "kind", "wrong", "closest"), [
-    ({"drugs": {"everolimu": 10}}, "drug", "everolimu", "everolimus"),
-    ({"genotype": "PTEN_los"}, "genotype", "PTEN_los", "PTEN_loss"),
-    ({"genotype": ["WT", "mTORC2_hgh"]}, "genotype", "mTORC2_hgh", "mTORC2_high"),
-    ({"knockouts": ["mTORC1_"]}, "node", "mTORC1_", "mTORC1"),
-    ({"knockouts": ["4EBP"]}, "node", "4EBP", "4EBP1"),
-    ({"cut": ["S6K1 -| IRS"]}, "interaction", "S6K1 -| IRS", "S6K1 -| IRS1"),
-    ({"parameters": {"k_PTN": 1.0}}, "parameter", "k_PTN", "k_PTEN"),
-    ({"inputs": {"ENERGY_STRES": 1.0}}, "input", "ENERGY_STRES", "ENERGY_STRESS"),
-    ({"inputs": {"gf": 1.0}}, "input", "gf", "GF"),  # case first: difflib finds nothing
-])
-def test_unknown_name_suggests_closest(model: ms.Model, kwargs: dict, kind: str, wrong: str,
-                                       closest: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "wrong", "closest"),
+    [
+        ({"drugs": {"everolimu": 10}}, "drug", "everolimu", "everolimus"),
+        ({"genotype": "PTEN_los"}, "genotype", "PTEN_los", "PTEN_loss"),
+        ({"genotype": ["WT", "mTORC2_hgh"]}, "genotype", "mTORC2_hgh", "mTORC2_high"),
+        ({"knockouts": ["mTORC1_"]}, "node", "mTORC1_", "mTORC1"),
+        ({"knockouts": ["4EBP"]}, "node", "4EBP", "4EBP1"),
+        ({"cut": ["S6K1 -| IRS"]}, "interaction", "S6K1 -| IRS", "S6K1 -| IRS1"),
+        ({"parameters": {"k_PTN": 1.0}}, "parameter", "k_PTN", "k_PTEN"),
+        ({"inputs": {"ENERGY_STRES": 1.0}}, "input", "ENERGY_STRES", "ENERGY_STRESS"),
+        ({"inputs": {"gf": 1.0}}, "input", "gf", "GF"),  # case first: difflib finds nothing
+    ],
+)
+def test_unknown_name_suggests_closest(
+    model: ms.Model, kwargs: dict, kind: str, wrong: str, closest: str
+) -> None:
     pattern = re.escape(f"unknown {kind} {wrong!r}; did you mean {closest!r}?")
     with pytest.raises(ms.UnknownNameError, match=pattern) as info:
         model.steady_state(**kwargs)
@@ -70,10 +89,15 @@ def test_unknown_name_lists_valid_names(model: ms.Model) -> None:
 def test_perturbation_round_trips_through_its_dict(model: ms.Model) -> None:
     from mtor_sim._perturb import Perturbation, make_perturbation
 
-    pert = make_perturbation(model, genotype=["PTEN_loss", "mTORC2_high"],
-                             drugs={"sorafenib": 300, "everolimus": 10}, knockouts=["TSC2"],
-                             cut=["S6K1 -| IRS1"], parameters={"GF": 0.5},
-                             inputs={"WNT": 1.0})
+    pert = make_perturbation(
+        model,
+        genotype=["PTEN_loss", "mTORC2_high"],
+        drugs={"sorafenib": 300, "everolimus": 10},
+        knockouts=["TSC2"],
+        cut=["S6K1 -| IRS1"],
+        parameters={"GF": 0.5},
+        inputs={"WNT": 1.0},
+    )
     assert Perturbation.from_dict(pert.as_dict()) == pert
     assert Perturbation.from_dict({}) == Perturbation()
 
@@ -191,8 +215,7 @@ def test_drug_acts_through_targets() -> None:
     # the drug is a scaled parameter: same result as setting k5a1 * (1 - occupancy) by hand
     occ = occupancy("mTORC1_FRB", {"everolimus": 10})
     by_hand = other.steady_state(parameters={"k5a1": other.parameters["k5a1"] * (1 - occ)})
-    assert_allclose(treated.readouts.to_numpy(), by_hand.readouts.to_numpy(),
-                    rtol=1e-9, atol=1e-12)
+    assert_allclose(treated.readouts.to_numpy(), by_hand.readouts.to_numpy(), rtol=1e-9, atol=1e-12)
     # a drug with no target in this mapping is refused
     with pytest.raises(ms.MtorSimError):
         other.steady_state(drugs={"sorafenib": 100})
@@ -207,8 +230,9 @@ def test_dose_response_and_combination_on_a_mapped_sbml_model() -> None:
     with pytest.raises(ms.MtorSimError, match="genotype presets"):
         ms.dose_response(other, "everolimus", [0, 1, 10], readout="mTORC1a", genotype="WT")
     # a single dose per drug is enough: 0 is added to each axis
-    combo = ms.combination(ms.load_model(), ["everolimus", "sorafenib"], [10], [300],
-                           readout="proliferation")
+    combo = ms.combination(
+        ms.load_model(), ["everolimus", "sorafenib"], [10], [300], readout="proliferation"
+    )
     assert combo.response.shape == (2, 2)
     with pytest.raises(ValueError, match=r"`doses_a` needs a dose > 0"):
         ms.combination(ms.load_model(), ["everolimus", "sorafenib"], [0], [300])
@@ -270,19 +294,26 @@ def test_catalogue_potency_matches_model(model: ms.Model, drug: str) -> None:
         assert site in ms.TARGET_SITES
         param = _potency_parameter(drug, site)
         assert param in model.parameters.index, f"{drug} on {site}: no parameter {param}"
-        assert_allclose(potency, model.parameters[param], rtol=1e-12, atol=0,
-                        err_msg=f"{drug} on {site} vs {param}")
+        assert_allclose(
+            potency,
+            model.parameters[param],
+            rtol=1e-12,
+            atol=0,
+            err_msg=f"{drug} on {site} vs {param}",
+        )
 
 
 def test_every_model_potency_is_in_catalogue(model: ms.Model) -> None:
     expected = {_potency_parameter(d, site) for d in ms.DRUGS for site, _ in ms.DRUGS[d].targets}
-    in_model = {p for p in model.parameters.index if p.startswith("K_")
-                and p.split("_")[1] in ms.DRUGS}
+    in_model = {
+        p for p in model.parameters.index if p.startswith("K_") and p.split("_")[1] in ms.DRUGS
+    }
     assert in_model == expected
 
 
-def _model_occupancies(model: ms.Model, doses: dict[str, float],
-                       fkbp12: float = 1.0) -> dict[str, float]:
+def _model_occupancies(
+    model: ms.Model, doses: dict[str, float], fkbp12: float = 1.0
+) -> dict[str, float]:
     r = model._runner()
     try:
         r.resetAll()
@@ -304,8 +335,13 @@ def test_occupancy_matches_model_rules(model: ms.Model) -> None:
         got = _model_occupancies(model, doses, fkbp12)
         for site in SITE_RULE:
             want = occupancy(site, doses, fkbp12=fkbp12)
-            assert_allclose(got[site], want, rtol=1e-12, atol=1e-15,
-                            err_msg=f"{site} with {doses}, FKBP12 {fkbp12}")
+            assert_allclose(
+                got[site],
+                want,
+                rtol=1e-12,
+                atol=1e-15,
+                err_msg=f"{site} with {doses}, FKBP12 {fkbp12}",
+            )
 
 
 def test_occupancy_values() -> None:
@@ -313,10 +349,12 @@ def test_occupancy_values() -> None:
     assert occupancy("mTORC1_FRB", {}) == 0.0
     assert occupancy("RAF", {"everolimus": 100}) == 0.0
     # competition on one site: 1.6 nM everolimus + 0.5 nM sirolimus -> x = 2, occupancy 2/3
-    assert_allclose(occupancy("mTORC1_FRB", {"everolimus": 1.6, "sirolimus": 0.5}), 2 / 3,
-                    rtol=1e-12, atol=0)
-    assert_allclose(occupancy("mTORC1_FRB", {"everolimus": 1.6}, fkbp12=3.0), 0.75,
-                    rtol=1e-12, atol=0)
+    assert_allclose(
+        occupancy("mTORC1_FRB", {"everolimus": 1.6, "sirolimus": 0.5}), 2 / 3, rtol=1e-12, atol=0
+    )
+    assert_allclose(
+        occupancy("mTORC1_FRB", {"everolimus": 1.6}, fkbp12=3.0), 0.75, rtol=1e-12, atol=0
+    )
 
 
 def test_occupancy_is_used_in_steady_state(model: ms.Model) -> None:
@@ -324,18 +362,29 @@ def test_occupancy_is_used_in_steady_state(model: ms.Model) -> None:
     # allosteric formula mTORC1a * (1 - occ * (1 - rapa_res_S6K1))
     ss = model.steady_state(drugs={"everolimus": 1.6})
     res = model.parameters["rapa_res_S6K1"]
-    assert_allclose(ss["mTORC1_activity"], ss["mTORC1a"] * (1 - 0.5 * (1 - res)),
-                    rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        ss["mTORC1_activity"], ss["mTORC1a"] * (1 - 0.5 * (1 - res)), rtol=1e-9, atol=1e-12
+    )
 
 
 # ----------------------------------------------------------------- perturbation record
 def test_perturbation_is_recorded(model: ms.Model) -> None:
-    ss = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10},
-                            knockouts=["FOXO"], cut=["ERK -| RAS"],
-                            parameters={"k_PTEN": 0.5}, inputs={"GF": 2})
-    assert ss.perturbation == {"genotype": ["PTEN_loss"], "drugs": {"everolimus": 10.0},
-                               "knockouts": ["FOXO"], "cut": ["ERK -| RAS"],
-                               "parameters": {"k_PTEN": 0.5}, "inputs": {"GF": 2.0}}
+    ss = model.steady_state(
+        genotype="PTEN_loss",
+        drugs={"everolimus": 10},
+        knockouts=["FOXO"],
+        cut=["ERK -| RAS"],
+        parameters={"k_PTEN": 0.5},
+        inputs={"GF": 2},
+    )
+    assert ss.perturbation == {
+        "genotype": ["PTEN_loss"],
+        "drugs": {"everolimus": 10.0},
+        "knockouts": ["FOXO"],
+        "cut": ["ERK -| RAS"],
+        "parameters": {"k_PTEN": 0.5},
+        "inputs": {"GF": 2.0},
+    }
     assert ss.metadata["model_hash"] == model.hash
 
 

@@ -20,8 +20,7 @@ def test_time_course_plot_of_the_bundled_model(model: ms.Model) -> None:
     tc = model.simulate(t_end=120, genotype="PTEN_loss", drugs={"everolimus": 10})
     fig = tc.plot()
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["pAKT_S473", "pAKT_T308", "pS6K1",
-                                                       "p4EBP1"]
+    assert [line.get_label() for line in ax.lines] == ["pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1"]
     assert ax.get_title() == "PTEN_loss + everolimus 10 nM"
     assert ax.get_xlabel() == "time after treatment (h)"
     assert ax.lines[0].get_xdata()[-1] == pytest.approx(2.0)  # 120 min, in hours
@@ -56,10 +55,10 @@ def test_a_readout_the_drug_raises_has_an_ec50(model: ms.Model) -> None:
     plt.close("all")
 
 
-def test_knockout_screen_title_says_when_the_baseline_is_unverified(
-        varusai: ms.Model) -> None:
-    screen = ms.knockout_screen(varusai, varusai.readouts[:2], nodes=varusai.nodes[:2],
-                                interactions=[], progress=False)
+def test_knockout_screen_title_says_when_the_baseline_is_unverified(varusai: ms.Model) -> None:
+    screen = ms.knockout_screen(
+        varusai, varusai.readouts[:2], nodes=varusai.nodes[:2], interactions=[], progress=False
+    )
     fig = screen.plot()
     title = fig.axes[0].get_title()
     assert "the baseline itself is not_reached: no fold change is defined" in title
@@ -68,8 +67,9 @@ def test_knockout_screen_title_says_when_the_baseline_is_unverified(
 
 
 def test_a_small_synergy_excess_is_not_drawn_as_strong(model: ms.Model) -> None:
-    cm = ms.combination(model, ("everolimus", "sorafenib"), [0, 10], [0, 3000],
-                        readout="proliferation")
+    cm = ms.combination(
+        model, ("everolimus", "sorafenib"), [0, 10], [0, 3000], readout="proliferation"
+    )
     fig = cm.plot()
     heat = fig.axes[1].images[0]
     lo, hi = heat.get_clim()
@@ -77,8 +77,15 @@ def test_a_small_synergy_excess_is_not_drawn_as_strong(model: ms.Model) -> None:
 
 
 def test_sweep_plot_names_what_it_does_not_encode(model: ms.Model) -> None:
-    sw = ms.sweep(model, {"everolimus": (0.1, 100.0), "GF": (0.2, 1.0), "k_PTEN": (0.5, 1.5)},
-                  ["pS6K1"], method="lhs", n=30, seed=0, progress=False)
+    sw = ms.sweep(
+        model,
+        {"everolimus": (0.1, 100.0), "GF": (0.2, 1.0), "k_PTEN": (0.5, 1.5)},
+        ["pS6K1"],
+        method="lhs",
+        n=30,
+        seed=0,
+        progress=False,
+    )
     title = sw.plot("pS6K1").axes[0].get_title()
     assert "also varied, not encoded: k_PTEN" in title
 

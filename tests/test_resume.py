@@ -26,8 +26,7 @@ ms.sweep(ms.load_model(), {"PTEN_total": [0.2 + 0.01 * i for i in range(150)],
                            "everolimus": [0.0, 1.0, 10.0, 100.0]},
          readouts=["pS6K1", "pAKT_S473"], chunk_size=20, out=out, progress=False)
 """
-SPACE = {"PTEN_total": [0.2 + 0.01 * i for i in range(150)],
-         "everolimus": [0.0, 1.0, 10.0, 100.0]}
+SPACE = {"PTEN_total": [0.2 + 0.01 * i for i in range(150)], "everolimus": [0.0, 1.0, 10.0, 100.0]}
 N = 600
 
 
@@ -52,8 +51,9 @@ def test_sweep_survives_sigkill(tmp_path: Path, model: ms.Model) -> None:
     done_before = len(json.loads((out / MANIFEST).read_text())["parts"])
     assert 3 <= done_before < N // 20
 
-    resumed = ms.sweep(model, SPACE, readouts=["pS6K1", "pAKT_S473"], chunk_size=20, out=out,
-                       progress=False)
+    resumed = ms.sweep(
+        model, SPACE, readouts=["pS6K1", "pAKT_S473"], chunk_size=20, out=out, progress=False
+    )
     t = resumed.table
     assert resumed.settings["resumed_points"] == 20 * done_before
     assert len(t) == N and list(t["point"]) == list(range(N))  # every row exactly once
@@ -94,8 +94,10 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasattr(signal, "SIGKILL"),
-                    reason="needs /proc and SIGKILL")
+@pytest.mark.skipif(
+    not Path("/proc/self/stat").exists() or not hasattr(signal, "SIGKILL"),
+    reason="needs /proc and SIGKILL",
+)
 def test_pool_workers_die_with_their_parent(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT, str(out)])

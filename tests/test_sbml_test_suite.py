@@ -50,8 +50,11 @@ def test_summary_and_main(capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_case_libroadrunner_passes_passes_through_mtor_sim() -> None:
     ours = {r.case: r for r in sts.run_suite(SHARED, workers=2)}
     plain = sts.run_suite(SHARED, workers=2, plain=True)
-    lost = [f"{r.case}: {ours[r.case].reason}" for r in plain
-            if r.status == "passed" and ours[r.case].status != "passed"]
+    lost = [
+        f"{r.case}: {ours[r.case].reason}"
+        for r in plain
+        if r.status == "passed" and ours[r.case].status != "passed"
+    ]
     assert not lost, lost
     skipped = [r for r in ours.values() if r.status == "skipped"]
     assert all(r.reason for r in skipped)

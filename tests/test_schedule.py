@@ -17,20 +17,25 @@ DAY = 1440.0
 
 def test_constant_schedule_equals_drugs(model):
     a = model.simulate(t_end=600, n_points=61, drugs={"everolimus": 10}, genotype="PTEN_loss")
-    b = model.simulate(t_end=600, n_points=61, genotype="PTEN_loss",
-                       schedule=ms.Schedule.constant("everolimus", 10))
+    b = model.simulate(
+        t_end=600,
+        n_points=61,
+        genotype="PTEN_loss",
+        schedule=ms.Schedule.constant("everolimus", 10),
+    )
     assert b.success
     assert_allclose(b.data.to_numpy(), a.data.to_numpy(), rtol=1e-8, atol=1e-8)
     assert b.metadata["schedule"]["everolimus"]["kind"] == "segments"
 
 
 def test_washout_returns_to_baseline(model):
-    tc = model.simulate(t_end=4 * DAY, n_points=97,
-                        schedule=ms.Schedule.constant("everolimus", 10, stop=DAY))
+    tc = model.simulate(
+        t_end=4 * DAY, n_points=97, schedule=ms.Schedule.constant("everolimus", 10, stop=DAY)
+    )
     s6k = tc["pS6K1"]
     base = s6k.iloc[0]
-    assert s6k.loc[DAY] < 0.5 * base                         # on drug: S6K1 inhibited
-    assert_allclose(s6k.iloc[-1], base, rtol=1e-3)             # 3 days after washout
+    assert s6k.loc[DAY] < 0.5 * base  # on drug: S6K1 inhibited
+    assert_allclose(s6k.iloc[-1], base, rtol=1e-3)  # 3 days after washout
     assert tc.exposure()["everolimus"].loc[2 * DAY] == 0
 
 
@@ -40,10 +45,10 @@ def test_intermittent_is_periodic(model):
     tc = model.simulate(t_end=21 * DAY, n_points=21 * 24 + 1, schedule=sched)
     s6k = tc["pS6K1"]
     week = 7 * DAY
-    for t in (2 * DAY, 4.5 * DAY, 6 * DAY):                    # same phase, weeks 1-3
+    for t in (2 * DAY, 4.5 * DAY, 6 * DAY):  # same phase, weeks 1-3
         assert_allclose(s6k.loc[t + week], s6k.loc[t], rtol=1e-4)
         assert_allclose(s6k.loc[t + 2 * week], s6k.loc[t], rtol=1e-4)
-    assert s6k.loc[6 * DAY] > 2 * s6k.loc[4 * DAY]             # off days vs on days
+    assert s6k.loc[6 * DAY] > 2 * s6k.loc[4 * DAY]  # off days vs on days
 
 
 def _bateman(t_h, dose_mg, tau_h, n, ka_h, ke_h, fu, v_l, mw):
@@ -51,8 +56,9 @@ def _bateman(t_h, dose_mg, tau_h, n, ka_h, ke_h, fu, v_l, mw):
     c = np.zeros_like(t_h)
     for k in range(n):
         s = t_h - k * tau_h
-        c += np.where(s > 0, np.exp(-ke_h * np.clip(s, 0, None))
-                      - np.exp(-ka_h * np.clip(s, 0, None)), 0.0)
+        c += np.where(
+            s > 0, np.exp(-ke_h * np.clip(s, 0, None)) - np.exp(-ka_h * np.clip(s, 0, None)), 0.0
+        )
     return fu * dose_mg / v_l * ka_h / (ka_h - ke_h) * c * 1e6 / mw
 
 
@@ -65,8 +71,7 @@ def test_pk_matches_bateman():
     # the step mean is the exact integral of the curve
     a, b = 100.0, 190.0
     fine = np.linspace(a, b, 20001)
-    assert_allclose(pk.mean(a, b), np.trapezoid(pk.concentration(fine), fine) / (b - a),
-                    rtol=1e-6)
+    assert_allclose(pk.mean(a, b), np.trapezoid(pk.concentration(fine), fine) / (b - a), rtol=1e-6)
     # steady-state trough of the defaults: the 4.7 ng/mL plasma x fu 0.26 it was derived from
     trough = float(pk.concentration([9 * 24 * 60 - 1e-9])[0]) * 958.2 / 1e3  # ng/mL
     assert trough == pytest.approx(0.26 * 0.2 * 12.9 / 0.55, rel=0.05)
@@ -88,15 +93,18 @@ def test_pk_course_runs_and_records(model):
     assert json.loads(json.dumps(tc.metadata))  # JSON-able record of the schedule
 
 
-@pytest.mark.parametrize(("make", "match"), [
-    (lambda: ms.Schedule.segments("everolimus", [(0, 600, 10), (300, 900, 5)]), "overlap"),
-    (lambda: ms.Schedule.segments("everolimus", [(-10, 600, 10)]), "negative"),
-    (lambda: ms.Schedule.segments("everolimus", [(600, 100, 10)]), "not after"),
-    (lambda: ms.Schedule.constant("everolimus", -1), "negative"),
-    (lambda: ms.Schedule.constant("rictor", 10), "schedule.*unknown drug"),
-    (lambda: ms.Schedule.oral("everolimus", fraction_unbound=2), "fraction_unbound"),
-    (lambda: ms.Schedule.oral("vistusertib"), "no published PK"),
-])
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: ms.Schedule.segments("everolimus", [(0, 600, 10), (300, 900, 5)]), "overlap"),
+        (lambda: ms.Schedule.segments("everolimus", [(-10, 600, 10)]), "negative"),
+        (lambda: ms.Schedule.segments("everolimus", [(600, 100, 10)]), "not after"),
+        (lambda: ms.Schedule.constant("everolimus", -1), "negative"),
+        (lambda: ms.Schedule.constant("rictor", 10), "schedule.*unknown drug"),
+        (lambda: ms.Schedule.oral("everolimus", fraction_unbound=2), "fraction_unbound"),
+        (lambda: ms.Schedule.oral("vistusertib"), "no published PK"),
+    ],
+)
 def test_bad_schedules_raise(make, match):
     with pytest.raises((ValueError, TypeError, ms.MtorSimError), match=match):
         make()
@@ -104,8 +112,9 @@ def test_bad_schedules_raise(make, match):
 
 def test_schedule_and_drugs_conflict(model):
     with pytest.raises(ValueError, match="`schedule` and `drugs`"):
-        model.simulate(t_end=60, drugs={"everolimus": 1},
-                       schedule=ms.Schedule.constant("everolimus", 10))
+        model.simulate(
+            t_end=60, drugs={"everolimus": 1}, schedule=ms.Schedule.constant("everolimus", 10)
+        )
     with pytest.raises(TypeError, match="schedule"):
         model.simulate(t_end=60, schedule=[("everolimus", 0, 60, 10)])
 
@@ -118,12 +127,28 @@ def test_schedule_from_dict_and_cli(tmp_path):
     path = tmp_path / "s.json"
     path.write_text(json.dumps(spec))
     out = tmp_path / "tc.csv"
-    assert main(["simulate", "--schedule-file", str(path), "--points", "5", "-o",
-                 str(out)]) == 0
+    assert main(["simulate", "--schedule-file", str(path), "--points", "5", "-o", str(out)]) == 0
     assert out.exists()
-    assert main(["simulate", "--schedule", "everolimus=on:1d,off:1d,cycles:1",
-                 "--pk", "sorafenib=400mg/12h", "--days", "1", "--points", "5",
-                 "-o", str(tmp_path / "b.csv"), "--plot", str(tmp_path / "b.png")]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--schedule",
+                "everolimus=on:1d,off:1d,cycles:1",
+                "--pk",
+                "sorafenib=400mg/12h",
+                "--days",
+                "1",
+                "--points",
+                "5",
+                "-o",
+                str(tmp_path / "b.csv"),
+                "--plot",
+                str(tmp_path / "b.png"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "b.png").exists()
     assert main(["simulate", "--schedule", "everolimus=0-24h:10,12h-30h:3"]) == 2
     assert main(["simulate", "--pk", "everolimus=10 tablets"]) == 2
@@ -133,13 +158,13 @@ def test_schedule_on_another_model_through_drug_targets():
     # other models see a scheduled drug as its occupancy scaling the mapped parameters
     from conftest import REFERENCE_DIR
 
-    m = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml",
-                      targets={"mTORC1_FRB": ["k5a1"]})
+    m = ms.load_model(
+        REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml", targets={"mTORC1_FRB": ["k5a1"]}
+    )
     a = m.simulate(t_end=120, n_points=13, drugs={"everolimus": 10})
     b = m.simulate(t_end=120, n_points=13, schedule=ms.Schedule.constant("everolimus", 10))
     assert a.success and b.success
     assert_allclose(b.data.to_numpy(), a.data.to_numpy(), rtol=1e-8, atol=1e-10)
-    c = m.simulate(t_end=120, n_points=13,
-                   schedule=ms.Schedule.constant("everolimus", 10, stop=60))
+    c = m.simulate(t_end=120, n_points=13, schedule=ms.Schedule.constant("everolimus", 10, stop=60))
     assert_allclose(c.data.iloc[:7].to_numpy(), a.data.iloc[:7].to_numpy(), rtol=1e-8)
     assert not np.allclose(c.data.iloc[-1].to_numpy(), a.data.iloc[-1].to_numpy())

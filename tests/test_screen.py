@@ -18,8 +18,9 @@ def screen(model: ms.Model) -> ms.KnockoutScreen:
     return ms.knockout_screen(model, ["pAKT_S473", "pS6K1", "proliferation"], progress=False)
 
 
-def test_screen_covers_every_node_and_interaction(model: ms.Model,
-                                                  screen: ms.KnockoutScreen) -> None:
+def test_screen_covers_every_node_and_interaction(
+    model: ms.Model, screen: ms.KnockoutScreen
+) -> None:
     t = screen.table
     assert len(t) == 1 + len(model.nodes) + len(model.interactions)
     assert t["kind"].iloc[0] == "baseline"
@@ -27,8 +28,9 @@ def test_screen_covers_every_node_and_interaction(model: ms.Model,
     assert set(t["target"]) >= {f"cut {c}" for c in model.interactions}
 
 
-def test_baseline_is_the_untreated_steady_state(screen: ms.KnockoutScreen,
-                                                wt: ms.SteadyState) -> None:
+def test_baseline_is_the_untreated_steady_state(
+    screen: ms.KnockoutScreen, wt: ms.SteadyState
+) -> None:
     assert_allclose(screen.baseline["pS6K1"], wt["pS6K1"], rtol=1e-9)
 
 
@@ -42,16 +44,22 @@ def test_screen_rows_equal_single_knockouts(model: ms.Model, screen: ms.Knockout
 
 def test_screen_recovers_the_pathway_logic(screen: ms.KnockoutScreen) -> None:
     lfc = screen.log2_fold_change()
-    assert lfc.loc["RHEB KO", "pS6K1"] < -5          # RHEB is required for mTORC1
-    assert lfc.loc["TSC2 KO", "pS6K1"] > 0.3         # TSC2 restrains it
-    assert lfc.loc["PTEN KO", "pAKT_S473"] > 0.3     # PTEN loss activates AKT
+    assert lfc.loc["RHEB KO", "pS6K1"] < -5  # RHEB is required for mTORC1
+    assert lfc.loc["TSC2 KO", "pS6K1"] > 0.3  # TSC2 restrains it
+    assert lfc.loc["PTEN KO", "pAKT_S473"] > 0.3  # PTEN loss activates AKT
     assert lfc.loc["cut S6K1 -| IRS1", "pAKT_S473"] > 0  # the feedback holds AKT down
-    assert lfc.loc["mTORC2 KO", "pAKT_S473"] < -5    # mTORC2 is the S473 kinase
+    assert lfc.loc["mTORC2 KO", "pAKT_S473"] < -5  # mTORC2 is the S473 kinase
 
 
 def test_pairs_on_request(model: ms.Model) -> None:
-    ko = ms.knockout_screen(model, ["pS6K1"], nodes=["TSC2", "RHEB", "PTEN"], interactions=[],
-                            pairs=True, progress=False)
+    ko = ms.knockout_screen(
+        model,
+        ["pS6K1"],
+        nodes=["TSC2", "RHEB", "PTEN"],
+        interactions=[],
+        pairs=True,
+        progress=False,
+    )
     assert list(ko.table["kind"]) == ["baseline"] + ["node"] * 3 + ["pair"] * 3
     t = ko.table.set_index("target")
     ss = model.steady_state(knockouts=["TSC2", "RHEB"])
@@ -59,11 +67,18 @@ def test_pairs_on_request(model: ms.Model) -> None:
 
 
 def test_background_genotype(model: ms.Model) -> None:
-    ko = ms.knockout_screen(model, ["pAKT_S473"], nodes=["mTORC2"], interactions=[],
-                            genotype="PTEN_loss", progress=False)
+    ko = ms.knockout_screen(
+        model,
+        ["pAKT_S473"],
+        nodes=["mTORC2"],
+        interactions=[],
+        genotype="PTEN_loss",
+        progress=False,
+    )
     assert ko.baseline_label == "PTEN_loss"
-    assert_allclose(ko.baseline["pAKT_S473"],
-                    model.steady_state(genotype="PTEN_loss")["pAKT_S473"], rtol=1e-9)
+    assert_allclose(
+        ko.baseline["pAKT_S473"], model.steady_state(genotype="PTEN_loss")["pAKT_S473"], rtol=1e-9
+    )
 
 
 def test_top_and_heatmap(screen: ms.KnockoutScreen, tmp_path: Path) -> None:
@@ -74,11 +89,14 @@ def test_top_and_heatmap(screen: ms.KnockoutScreen, tmp_path: Path) -> None:
     assert (tmp_path / "ko.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"nodes": ["AKTT"]}, "did you mean 'AKT'"),  # AKT1 is an alias of AKT
-    ({"interactions": ["S6K1 -> IRS1"]}, "did you mean 'S6K1 -| IRS1'"),
-    ({"readouts": ["pS6K"]}, "did you mean"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"nodes": ["AKTT"]}, "did you mean 'AKT'"),  # AKT1 is an alias of AKT
+        ({"interactions": ["S6K1 -> IRS1"]}, "did you mean 'S6K1 -| IRS1'"),
+        ({"readouts": ["pS6K"]}, "did you mean"),
+    ],
+)
 def test_bad_names(model: ms.Model, bad: dict, match: str) -> None:
     with pytest.raises(ms.UnknownNameError, match=match):
         ms.knockout_screen(model, progress=False, **bad)
@@ -89,8 +107,7 @@ def test_knockout_screen_on_reference_models(path: Path) -> None:
     """Species knockouts on any SBML model: clamped species read zero; every row has a status."""
     m = ms.load_model(path)
     nodes = list(m.nodes[:4])
-    ko = ms.knockout_screen(m, nodes=nodes, interactions=list(m.interactions[:4]),
-                            progress=False)
+    ko = ms.knockout_screen(m, nodes=nodes, interactions=list(m.interactions[:4]), progress=False)
     t = ko.table.set_index("target")
     assert len(t) == 1 + len(nodes) + min(4, len(m.interactions))
     assert t["status"].notna().all()
@@ -101,8 +118,7 @@ def test_knockout_screen_on_reference_models(path: Path) -> None:
 
 
 def test_no_fold_changes_without_a_verified_baseline(varusai: ms.Model) -> None:
-    ko = ms.knockout_screen(varusai, nodes=list(varusai.nodes[:2]), interactions=[],
-                            progress=False)
+    ko = ms.knockout_screen(varusai, nodes=list(varusai.nodes[:2]), interactions=[], progress=False)
     assert ko.table["status"].iloc[0] == "not_reached"
     assert ko.log2_fold_change().isna().all().all()
 
@@ -111,11 +127,15 @@ def test_fold_changes_treat_solver_noise_as_zero() -> None:
     """1e-33 is zero to the solver: -inf, not 2^-100; zero in both is no change."""
     from mtor_sim._screen import KnockoutScreen
 
-    table = pd.DataFrame({
-        "target": ["baseline", "A KO", "B KO", "C KO"],
-        "kind": ["baseline", "node", "node", "node"],
-        "x": [2.0, 1e-33, 1.0, 4.0], "y": [0.0, 0.0, 3e-14, 1.0],
-        "status": ["ok", "ok", "ok", "not_reached"]})
+    table = pd.DataFrame(
+        {
+            "target": ["baseline", "A KO", "B KO", "C KO"],
+            "kind": ["baseline", "node", "node", "node"],
+            "x": [2.0, 1e-33, 1.0, 4.0],
+            "y": [0.0, 0.0, 3e-14, 1.0],
+            "status": ["ok", "ok", "ok", "not_reached"],
+        }
+    )
     lfc = KnockoutScreen(table, ("x", "y"), "WT", "toy").log2_fold_change()
     assert lfc.loc["A KO", "x"] == -np.inf and lfc.loc["B KO", "x"] == -1.0
     assert lfc.loc["A KO", "y"] == 0.0 and lfc.loc["B KO", "y"] == 0.0

@@ -42,8 +42,13 @@ end
 def run(code: str, cache: Path | str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter with ``MTOR_SIM_CACHE=cache``."""
     env = {**os.environ, "MTOR_SIM_CACHE": str(cache), "PYTHONWARNINGS": "default"}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def last_json(proc: subprocess.CompletedProcess):
@@ -214,13 +219,17 @@ def _poisoned_folder(folder: Path, small: Path, marker: Path) -> None:
     text = small.read_text()
     with_k1 = ms.load_model(small, max_bytes=10_000)
     assert with_k1.sbml.count('value="0.3"') == 1 and with_k1.sbml.count('value="0.1"') == 1
-    doc = {"sbml": with_k1.sbml.replace('value="0.3"', 'value="50"'),
-           "layout": with_k1._layout.to_json(), "name": "small"}
+    doc = {
+        "sbml": with_k1.sbml.replace('value="0.3"', 'value="50"'),
+        "layout": with_k1._layout.to_json(),
+        "name": "small",
+    }
     doc["layout"]["parameters"]["k1"] = 50.0
     ident = _cache._parsed_ident(text, ".ant")
     payload = json.dumps(doc).encode()
     (folder / _cache._name("parsed.json", ident)).write_bytes(
-        _cache.MAGIC + _cache._mac(key, "parsed.json", ident, payload) + payload)
+        _cache.MAGIC + _cache._mac(key, "parsed.json", ident, payload) + payload
+    )
     import roadrunner
 
     rr = roadrunner.RoadRunner(with_k1.sbml.replace('value="0.1"', 'value="9"'))
@@ -230,7 +239,8 @@ def _poisoned_folder(folder: Path, small: Path, marker: Path) -> None:
     ident = _cache._runner_ident(with_k1.sbml, cache_settings())
     payload = bytes(rr.saveStateS())
     (folder / _cache._name("rrstate", ident)).write_bytes(
-        _cache.MAGIC + _cache._mac(key, "rrstate", ident, payload) + payload)
+        _cache.MAGIC + _cache._mac(key, "rrstate", ident, payload) + payload
+    )
     evil = pickle.dumps(Payload(marker))
     old_pkl = __import__("hashlib").sha256(f"layout-v1|.ant|{text}".encode()).hexdigest()[:32]
     (folder / f"{old_pkl}.parsed.pkl").write_bytes(evil)
@@ -270,8 +280,7 @@ def _make_unsafe(folder: Path, how: str) -> None:
 
 
 @needs_root
-def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path,
-                                                 monkeypatch) -> None:
+def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path, monkeypatch) -> None:
     """Folders prepared by an attacker (their key, entries with valid MACs under it, a
     pickle with a payload), each unsafe in one way: refused with a warning naming the
     folder and the reason; nothing from them is used, nothing is written there."""
@@ -290,7 +299,7 @@ def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path,
             ss = ms.load_model({str(small)!r}).steady_state(parameters={{"k1": 0.5}})
             return [ss.status, *ss.species.tolist()]
         out = {{"cold": numbers()}}  # MTOR_SIM_CACHE=off
-        for how, folder in {({h: str(f) for h, f in folders.items()})!r}.items():
+        for how, folder in { ({h: str(f) for h, f in folders.items()})!r}.items():
             os.environ["MTOR_SIM_CACHE"] = folder
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -309,8 +318,7 @@ def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path,
     assert not marker.exists()
 
 
-def test_refused_folder_warns_once_and_falls_back(tmp_path: Path, small: Path,
-                                                  monkeypatch) -> None:
+def test_refused_folder_warns_once_and_falls_back(tmp_path: Path, small: Path, monkeypatch) -> None:
     folder = tmp_path / "open"
     folder.mkdir()
     folder.chmod(0o777)
@@ -332,8 +340,16 @@ def test_processes_racing_on_an_empty_folder_agree(tmp_path: Path, small: Path) 
     cache = tmp_path / "cache"
     env = {**os.environ, "MTOR_SIM_CACHE": str(cache)}
     code = textwrap.dedent(NUMBERS.format(path=str(small)))
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
     results = {out.strip().splitlines()[-1] for out, _ in outs}
@@ -369,8 +385,7 @@ def test_temporary_files_are_cleaned(tmp_path: Path, small: Path, monkeypatch) -
     assert set(tmp_path.iterdir()) == before
 
 
-def test_cache_key_follows_the_solver_settings(tmp_path: Path, small: Path,
-                                               monkeypatch) -> None:
+def test_cache_key_follows_the_solver_settings(tmp_path: Path, small: Path, monkeypatch) -> None:
     from mtor_sim import _engine
 
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
@@ -419,8 +434,9 @@ def test_model_without_floating_species(tmp_path: Path, name: str, monkeypatch) 
     m = ms.load_model(path)
     assert m.species == ()
     assert m.steady_state().status == "ok"
-    tc = m.simulate(t_end=10.0, n_points=3, pre_equilibrate=False,
-                    outputs=list(m.parameters.index) or ["X"])
+    tc = m.simulate(
+        t_end=10.0, n_points=3, pre_equilibrate=False, outputs=list(m.parameters.index) or ["X"]
+    )
     assert tc.status == "ok" and (tc.to_dataframe().nunique() == 1).all()
 
 
@@ -496,8 +512,7 @@ UNDECLARED = """<?xml version="1.0" encoding="UTF-8"?>
 </sbml>"""
 
 
-def test_inconsistent_sbml_is_refused_with_libsbml_messages(tmp_path: Path,
-                                                            monkeypatch) -> None:
+def test_inconsistent_sbml_is_refused_with_libsbml_messages(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     path = tmp_path / "undeclared.xml"
     path.write_text(UNDECLARED)
@@ -532,15 +547,18 @@ def test_loading_after_libsedml_and_libcombine_terminates(tmp_path: Path, small:
 def test_loader_names_never_collide_with_the_models(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     path = tmp_path / "m.ant"
-    path.write_text("model m\n  species A = 1\n  R1: A -> ; cut_R1*k*A\n"
-                    "  k = 0.5; cut_R1 = 2; cut_R1_1 = 3\nend\n")
+    path.write_text(
+        "model m\n  species A = 1\n  R1: A -> ; cut_R1*k*A\n"
+        "  k = 0.5; cut_R1 = 2; cut_R1_1 = 3\nend\n"
+    )
     m = ms.load_model(path)
     assert m.parameters.to_dict() == {"cut_R1": 2.0, "cut_R1_1": 3.0, "k": 0.5}
     kw = {"t_end": 1.0, "n_points": 2, "pre_equilibrate": False}
     a_end = lambda tc: tc.to_dataframe()["A"].iloc[-1]  # noqa: E731
     np.testing.assert_allclose(a_end(m.simulate(**kw)), np.exp(-1.0), rtol=1e-6)  # 2 * 0.5
-    np.testing.assert_allclose(a_end(m.simulate(parameters={"cut_R1": 1.0}, **kw)),
-                               np.exp(-0.5), rtol=1e-6)  # the user's parameter
+    np.testing.assert_allclose(
+        a_end(m.simulate(parameters={"cut_R1": 1.0}, **kw)), np.exp(-0.5), rtol=1e-6
+    )  # the user's parameter
     assert a_end(m.simulate(cut=["R1"], **kw)) == 1.0  # the loader's multiplier
 
 
@@ -548,19 +566,29 @@ def test_size_limits_name_the_keyword(tmp_path: Path, small: Path, monkeypatch) 
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     with pytest.raises(ms.ModelFileError, match=r"over the limit of 50 .*`max_bytes="):
         ms.load_model(small, max_bytes=50)
-    with pytest.raises(ms.ModelFileError, match=r"2 (floating )?species, over the limit of 1 "
-                                                r".*`max_species="):
+    with pytest.raises(
+        ms.ModelFileError,
+        match=r"2 (floating )?species, over the limit of 1 "
+        r".*`max_species=",
+    ):
         ms.load_model(small, max_species=1)
     assert ms.load_model(small, max_bytes=len(SMALL), max_species=2).species == ("A", "B")
-    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
-                       ("10", TypeError), (None, TypeError)):
+    for bad, error in (
+        (0, ValueError),
+        (-1, ValueError),
+        (1.5, TypeError),
+        (True, TypeError),
+        ("10", TypeError),
+        (None, TypeError),
+    ):
         for arg in ("max_bytes", "max_species"):
             with pytest.raises(error, match=f"`{arg}` must be"):
                 ms.load_model(small, **{arg: bad})
 
 
-def test_species_limit_applies_to_cached_models_too(tmp_path: Path, small: Path,
-                                                    monkeypatch) -> None:
+def test_species_limit_applies_to_cached_models_too(
+    tmp_path: Path, small: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
     ms.load_model(small)
     assert list((tmp_path / "cache").glob("*.parsed.json"))

@@ -57,8 +57,9 @@ def test_sobol_matches_ishigami(tmp_path: Path) -> None:
     """Analytic Ishigami indices (a = 7, b = 0.1): S1 = .314, .442, 0; ST = .558, .442, .244."""
     m = _load(tmp_path, ISHIGAMI, "ishigami")
     bounds = {p: (0.0, 2 * math.pi) for p in ("ua", "ub", "uc")}
-    s = ms.sensitivity(m, "X", ["ua", "ub", "uc"], method="sobol", n=2048, bounds=bounds,
-                       seed=3, progress=False).to_dataframe()
+    s = ms.sensitivity(
+        m, "X", ["ua", "ub", "uc"], method="sobol", n=2048, bounds=bounds, seed=3, progress=False
+    ).to_dataframe()
     assert_allclose(s["S1"], [0.3139, 0.4424, 0.0], atol=0.05)
     assert_allclose(s["ST"], [0.5576, 0.4424, 0.2437], atol=0.05)
     assert s.attrs == {} and s["S1_conf"].max() < 0.1
@@ -80,10 +81,15 @@ def test_sobol_is_seeded(tmp_path: Path, seed: int) -> None:
 
 def test_sobol_warns_when_blocks_are_dropped(tmp_path: Path) -> None:
     m = _load(tmp_path, GROWTH, "growth")
-    kw = {"method": "sobol", "n": 32, "progress": False,
-          "bounds": {"k_in": (1.0, 2.0), "a": (0.0, 1.5)}}
-    with pytest.warns(RuntimeWarning, match=r"of 32 Sobol blocks were dropped: \d+ points") \
-            as caught:
+    kw = {
+        "method": "sobol",
+        "n": 32,
+        "progress": False,
+        "bounds": {"k_in": (1.0, 2.0), "a": (0.0, 1.5)},
+    }
+    with pytest.warns(
+        RuntimeWarning, match=r"of 32 Sobol blocks were dropped: \d+ points"
+    ) as caught:
         s = ms.sensitivity(m, "X", ["k_in", "a"], **kw)
     assert caught[0].filename == __file__  # points at the caller's line
     assert 0 < s.settings["n_failed"] and 2 <= s.settings["blocks_used"] < 32
@@ -104,35 +110,51 @@ def test_default_parameters_leave_out_doses_and_readout_references(model: ms.Mod
 
 
 def test_local_on_the_pathway(model: ms.Model) -> None:
-    s = ms.sensitivity(model, ["pS6K1"], ["PTEN_total", "TSC2_total", "RHEB_total", "GF"],
-                       progress=False).to_dataframe().set_index("parameter")["sensitivity"]
+    s = (
+        ms.sensitivity(
+            model, ["pS6K1"], ["PTEN_total", "TSC2_total", "RHEB_total", "GF"], progress=False
+        )
+        .to_dataframe()
+        .set_index("parameter")["sensitivity"]
+    )
     assert s["PTEN_total"] < 0 and s["TSC2_total"] < 0  # the brakes
-    assert s["RHEB_total"] > 0 and s["GF"] > 0           # the accelerators
+    assert s["RHEB_total"] > 0 and s["GF"] > 0  # the accelerators
 
 
 def test_local_on_genotype_background(model: ms.Model) -> None:
     """Around PTEN loss the derivative is taken at the reduced PTEN level, not the WT one."""
-    s = ms.sensitivity(model, "pAKT_S473", ["PTEN_total"], genotype="PTEN_loss",
-                       progress=False).to_dataframe()
+    s = ms.sensitivity(
+        model, "pAKT_S473", ["PTEN_total"], genotype="PTEN_loss", progress=False
+    ).to_dataframe()
     assert s["value"].iloc[0] < model.parameters["PTEN_total"]
 
 
 def test_tornado_plot(model: ms.Model, tmp_path: Path) -> None:
-    s = ms.sensitivity(model, "proliferation",
-                       ["PTEN_total", "TSC2_total", "RHEB_total", "AKT_total"], progress=False)
+    s = ms.sensitivity(
+        model,
+        "proliferation",
+        ["PTEN_total", "TSC2_total", "RHEB_total", "AKT_total"],
+        progress=False,
+    )
     s.plot().savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 5_000
 
 
-@pytest.mark.parametrize("kw, err, match", [
-    ({"method": "morris"}, ms.UnknownNameError, "unknown sensitivity method"),
-    ({"parameters": ["PTEN_totl"]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
-    ({"rel_step": 0}, ValueError, "`rel_step` must be > 0"),
-    ({"method": "sobol", "factor": 1.0}, ValueError, "`factor` must be > 1"),
-    ({"method": "sobol", "n": 1}, ValueError, "`n` must be >= 2"),
-    ({"method": "sobol", "bounds": {"PTEN_total": (2, 1)}, "parameters": ["PTEN_total"]},
-     ValueError, "low < high"),
-])
+@pytest.mark.parametrize(
+    "kw, err, match",
+    [
+        ({"method": "morris"}, ms.UnknownNameError, "unknown sensitivity method"),
+        ({"parameters": ["PTEN_totl"]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
+        ({"rel_step": 0}, ValueError, "`rel_step` must be > 0"),
+        ({"method": "sobol", "factor": 1.0}, ValueError, "`factor` must be > 1"),
+        ({"method": "sobol", "n": 1}, ValueError, "`n` must be >= 2"),
+        (
+            {"method": "sobol", "bounds": {"PTEN_total": (2, 1)}, "parameters": ["PTEN_total"]},
+            ValueError,
+            "low < high",
+        ),
+    ],
+)
 def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
     kw.setdefault("parameters", ["PTEN_total", "GF"])
     with pytest.raises(err, match=match):
@@ -147,8 +169,15 @@ def test_step_is_not_undone_by_a_background_input(model: ms.Model) -> None:
 
 
 def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
-    s = ms.sensitivity(model, "pAKT_S473", ["PTEN_total", "GF"], method="sobol", n=8,
-                       genotype="PTEN_loss", progress=False)
+    s = ms.sensitivity(
+        model,
+        "pAKT_S473",
+        ["PTEN_total", "GF"],
+        method="sobol",
+        n=8,
+        genotype="PTEN_loss",
+        progress=False,
+    )
     lo, hi = s.settings["bounds"]["PTEN_total"]
     pten = 0.1 * model.parameters["PTEN_total"]  # the preset's value, not the wild type's
     assert lo == pytest.approx(pten / 2) and hi == pytest.approx(pten * 2)

@@ -37,16 +37,33 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return p
 
 
-CALLS = st.sampled_from([
-    ("steady_state", {}),
-    ("steady_state", {"parameters": {"k1": 0.6}}),
-    ("steady_state", {"knockouts": ["B"]}),
-    ("simulate", {"t_end": 6.0, "n_points": 4, "pre_equilibrate": False,
-                  "outputs": ["A", "B", "R", "x", "y", "k1"]}),
-    ("simulate", {"t_end": 6.0, "n_points": 4, "pre_equilibrate": False,
-                  "parameters": {"kd": 0.5}, "outputs": ["A", "R", "x", "k1"]}),
-    ("simulate", {"t_end": 2.0, "n_points": 3, "parameters": {"ks": 1.0}}),
-])
+CALLS = st.sampled_from(
+    [
+        ("steady_state", {}),
+        ("steady_state", {"parameters": {"k1": 0.6}}),
+        ("steady_state", {"knockouts": ["B"]}),
+        (
+            "simulate",
+            {
+                "t_end": 6.0,
+                "n_points": 4,
+                "pre_equilibrate": False,
+                "outputs": ["A", "B", "R", "x", "y", "k1"],
+            },
+        ),
+        (
+            "simulate",
+            {
+                "t_end": 6.0,
+                "n_points": 4,
+                "pre_equilibrate": False,
+                "parameters": {"kd": 0.5},
+                "outputs": ["A", "R", "x", "k1"],
+            },
+        ),
+        ("simulate", {"t_end": 2.0, "n_points": 3, "parameters": {"ks": 1.0}}),
+    ]
+)
 
 
 def _values(result: Any) -> np.ndarray:
@@ -61,8 +78,9 @@ def _call(model: ms.Model, call: tuple[str, dict]) -> tuple[str, np.ndarray]:
     return result.status, _values(result)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(calls=st.lists(CALLS, min_size=2, max_size=6))
 def test_results_do_not_depend_on_what_ran_before(path: Path, calls: list) -> None:
     shared = ms.load_model(path)

@@ -34,13 +34,17 @@ def folder(model: ms.Model, tmp_path: Path) -> Path:
     out = tmp_path / "sw"
     ms.sweep(model, SPACE, out=out, **KW)
     assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST, "part-000000.parquet", "part-000001.parquet", "part-000002.parquet"]
+        MANIFEST,
+        "part-000000.parquet",
+        "part-000001.parquet",
+        "part-000002.parquet",
+    ]
     return out
 
 
 def _truncate(path: Path, fraction: float) -> None:
     data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * fraction)])
+    path.write_bytes(data[: int(len(data) * fraction)])
 
 
 def _flip(path: Path, bit: int) -> None:
@@ -53,15 +57,17 @@ DAMAGE = {
     "truncated to 0": lambda out: _truncate(out / "part-000001.parquet", 0.0),
     "truncated to 50 %": lambda out: _truncate(out / "part-000001.parquet", 0.5),
     "one bit flipped": lambda out: _flip(out / "part-000001.parquet", 8 * 300 + 3),
-    "overwritten by another part": lambda out: shutil.copy(out / "part-000002.parquet",
-                                                           out / "part-000001.parquet"),
+    "overwritten by another part": lambda out: shutil.copy(
+        out / "part-000002.parquet", out / "part-000001.parquet"
+    ),
     "deleted": lambda out: (out / "part-000001.parquet").unlink(),
 }
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
 def test_a_damaged_part_is_refused_on_reading_and_recomputed_on_resume(
-        model: ms.Model, folder: Path, reference: pd.DataFrame, damage: str) -> None:
+    model: ms.Model, folder: Path, reference: pd.DataFrame, damage: str
+) -> None:
     done = ms.sweep(model, SPACE, out=folder, **KW)  # all parts adopted; nothing read yet
     assert done.settings["resumed_points"] == N
     DAMAGE[damage](folder)
@@ -74,8 +80,7 @@ def test_a_damaged_part_is_refused_on_reading_and_recomputed_on_resume(
     assert again.settings["resumed_points"] == N - 2
     assert again.settings["recomputed_parts"] == 1
     pd.testing.assert_frame_equal(again.table, reference)
-    pd.testing.assert_frame_equal(pd.concat(ms.iter_parts(folder), ignore_index=True),
-                                  reference)
+    pd.testing.assert_frame_equal(pd.concat(ms.iter_parts(folder), ignore_index=True), reference)
 
 
 def test_every_single_bit_flip_is_caught(folder: Path) -> None:
@@ -91,13 +96,16 @@ def test_every_single_bit_flip_is_caught(folder: Path) -> None:
     assert len(next(ms.iter_parts(folder))) == 2
 
 
-@pytest.mark.parametrize("name", ["part-000007.parquet", "part-000001 (copy).parquet",
-                                  "part-000001.parquet.bak"])
-def test_stray_and_duplicated_parts_add_no_rows(model: ms.Model, folder: Path,
-                                                reference: pd.DataFrame, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["part-000007.parquet", "part-000001 (copy).parquet", "part-000001.parquet.bak"]
+)
+def test_stray_and_duplicated_parts_add_no_rows(
+    model: ms.Model, folder: Path, reference: pd.DataFrame, name: str
+) -> None:
     shutil.copy(folder / "part-000001.parquet", folder / name)
-    pd.testing.assert_frame_equal(pd.concat(ms.iter_parts(folder), ignore_index=True),
-                                  reference)  # reading uses recorded parts only
+    pd.testing.assert_frame_equal(
+        pd.concat(ms.iter_parts(folder), ignore_index=True), reference
+    )  # reading uses recorded parts only
     with pytest.warns(UserWarning, match=r"1 file\(s\) that are not verified parts"):
         again = ms.sweep(model, SPACE, out=folder, **KW)
     assert not (folder / name).exists()
@@ -106,8 +114,9 @@ def test_stray_and_duplicated_parts_add_no_rows(model: ms.Model, folder: Path,
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
-def test_parts_that_are_not_regular_files_are_never_read(model: ms.Model, folder: Path,
-                                                         reference: pd.DataFrame) -> None:
+def test_parts_that_are_not_regular_files_are_never_read(
+    model: ms.Model, folder: Path, reference: pd.DataFrame
+) -> None:
     """A pipe would hang a read and /dev/zero would fill memory: neither is opened."""
     part = folder / "part-000001.parquet"
     part.unlink()
@@ -140,8 +149,9 @@ def test_out_that_is_a_file_is_a_clear_error(model: ms.Model, tmp_path: Path) ->
         ms.sweep(model, SPACE, out=tmp_path / "f", **KW)
 
 
-def test_a_foreign_sweeps_part_is_never_adopted(model: ms.Model, folder: Path,
-                                                tmp_path: Path, reference: pd.DataFrame) -> None:
+def test_a_foreign_sweeps_part_is_never_adopted(
+    model: ms.Model, folder: Path, tmp_path: Path, reference: pd.DataFrame
+) -> None:
     other = tmp_path / "other"
     ms.sweep(model, {**SPACE, "PTEN_total": [2.0, 3.0, 4.0]}, out=other, **KW)
     shutil.copy(other / "part-000001.parquet", folder / "part-000001.parquet")
@@ -155,10 +165,18 @@ def test_a_foreign_sweeps_part_is_never_adopted(model: ms.Model, folder: Path,
         ms.sweep(model, SPACE, out=other, **KW)
 
 
-@pytest.mark.parametrize("text", ["", '{"format": 2, "fingerprint": "ab', "[]", "null",
-                                  '{"fingerprint": 3}', "\xff\xfe garbage"])
-def test_a_damaged_manifest_is_a_clear_error(model: ms.Model, folder: Path,
-                                             text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        '{"format": 2, "fingerprint": "ab',
+        "[]",
+        "null",
+        '{"fingerprint": 3}',
+        "\xff\xfe garbage",
+    ],
+)
+def test_a_damaged_manifest_is_a_clear_error(model: ms.Model, folder: Path, text: str) -> None:
     (folder / MANIFEST).write_bytes(text.encode("latin-1"))
     with pytest.raises(ms.StoreError, match="manifest .* (is damaged|cannot be read)"):
         ms.sweep(model, SPACE, out=folder, **KW)
@@ -180,8 +198,9 @@ def test_a_damaged_part_record_is_a_clear_error(model: ms.Model, folder: Path) -
         ms.sweep(model, SPACE, out=folder, **KW)
 
 
-def test_without_its_manifest_another_seed_never_gets_the_rows(model: ms.Model,
-                                                                tmp_path: Path) -> None:
+def test_without_its_manifest_another_seed_never_gets_the_rows(
+    model: ms.Model, tmp_path: Path
+) -> None:
     out = tmp_path / "lhs"
     kw = {"method": "lhs", "n": 6, "readouts": ["pS6K1"], "chunk_size": 2, "progress": False}
     space = {"PTEN_total": (0.2, 1.5)}
@@ -197,9 +216,9 @@ def test_without_its_manifest_another_seed_never_gets_the_rows(model: ms.Model,
     assert not np.allclose(fresh["PTEN_total"], first["PTEN_total"])
 
 
-def test_the_manifest_records_each_part_as_it_is_written(model: ms.Model,
-                                                         tmp_path: Path,
-                                                         reference: pd.DataFrame) -> None:
+def test_the_manifest_records_each_part_as_it_is_written(
+    model: ms.Model, tmp_path: Path, reference: pd.DataFrame
+) -> None:
     """A run that stops after two parts has a manifest recording both, atomically
     written; reading it back refuses an unfinished sweep; a rerun finishes it."""
     from mtor_sim import _backends
@@ -221,8 +240,10 @@ def test_the_manifest_records_each_part_as_it_is_written(model: ms.Model,
     mp.undo()
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["complete"] is False and manifest["n_parts"] == 3
-    assert {k: (r["lo"], r["hi"], r["rows"]) for k, r in manifest["parts"].items()} == \
-        {"0": (0, 2, 2), "1": (2, 4, 2)}
+    assert {k: (r["lo"], r["hi"], r["rows"]) for k, r in manifest["parts"].items()} == {
+        "0": (0, 2, 2),
+        "1": (2, 4, 2),
+    }
     assert all(len(r["sha256"]) == 64 for r in manifest["parts"].values())
     assert not [p for p in out.iterdir() if ".tmp" in p.name]
     with pytest.raises(ms.StoreError, match=r"did not finish \(2 of 3 parts\)"):
@@ -233,8 +254,9 @@ def test_the_manifest_records_each_part_as_it_is_written(model: ms.Model,
     assert json.loads((out / MANIFEST).read_text())["complete"] is True
 
 
-def test_resume_false_recomputes_every_part_quietly(model: ms.Model, folder: Path,
-                                                    reference: pd.DataFrame) -> None:
+def test_resume_false_recomputes_every_part_quietly(
+    model: ms.Model, folder: Path, reference: pd.DataFrame
+) -> None:
     import warnings
 
     with warnings.catch_warnings():
@@ -244,8 +266,9 @@ def test_resume_false_recomputes_every_part_quietly(model: ms.Model, folder: Pat
     pd.testing.assert_frame_equal(again.table, reference)
 
 
-def test_a_manifest_without_checksums_keeps_no_part(model: ms.Model, folder: Path,
-                                                    reference: pd.DataFrame) -> None:
+def test_a_manifest_without_checksums_keeps_no_part(
+    model: ms.Model, folder: Path, reference: pd.DataFrame
+) -> None:
     """Parts written by an earlier version (no checksums) are recomputed, not trusted."""
     manifest = json.loads((folder / MANIFEST).read_text())
     old = {"fingerprint": manifest["fingerprint"], "chunk_size": 2, "spec": manifest["spec"]}
@@ -281,18 +304,22 @@ def test_latin_hypercube_same_on_every_backend_and_store(model: ms.Model, tmp_pa
     space = {"GF": (0.1, 1.0), "PTEN_total": (0.2, 1.5)}
     kw = {"method": "lhs", "n": 6, "seed": 4, "readouts": ["pS6K1"], "progress": False}
     serial = ms.sweep(model, space, **kw).table
-    procs = ms.sweep(model, space, backend="processes", n_workers=2, chunk_size=4,
-                     out=tmp_path / "p", **kw).table
+    procs = ms.sweep(
+        model, space, backend="processes", n_workers=2, chunk_size=4, out=tmp_path / "p", **kw
+    ).table
     pd.testing.assert_frame_equal(serial, procs)
-    dask = ms.sweep(model, space, backend="dask", n_workers=2, chunk_size=5,
-                    out=tmp_path / "d", **kw)  # parts written and checksummed by workers
+    dask = ms.sweep(
+        model, space, backend="dask", n_workers=2, chunk_size=5, out=tmp_path / "d", **kw
+    )  # parts written and checksummed by workers
     pd.testing.assert_frame_equal(serial, dask.table)
-    pd.testing.assert_frame_equal(serial, pd.concat(ms.iter_parts(tmp_path / "d"),
-                                                    ignore_index=True))
+    pd.testing.assert_frame_equal(
+        serial, pd.concat(ms.iter_parts(tmp_path / "d"), ignore_index=True)
+    )
 
 
-def test_latin_hypercube_memory_does_not_grow_with_n(model: ms.Model,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_latin_hypercube_memory_does_not_grow_with_n(
+    model: ms.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Setting up a 10^6-point sweep and building its first and last chunks stays within
     a few MB of Python heap (the whole sample alone would take 16 MB; before, 34 MB)."""
     built = []
@@ -321,6 +348,13 @@ def test_latin_hypercube_seed_must_be_a_non_negative_integer(model: ms.Model, se
 
 
 def test_numpy_integer_seed_is_accepted(model: ms.Model) -> None:
-    a = ms.sweep(model, {"GF": (0.1, 1.0)}, method="lhs", n=2, seed=np.int64(3),
-                 readouts=["pS6K1"], progress=False)
+    a = ms.sweep(
+        model,
+        {"GF": (0.1, 1.0)},
+        method="lhs",
+        n=2,
+        seed=np.int64(3),
+        readouts=["pS6K1"],
+        progress=False,
+    )
     assert a.settings["seed"] == 3

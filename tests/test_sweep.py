@@ -35,10 +35,12 @@ def test_grid_has_every_combination_once(grid: ms.Sweep) -> None:
 
 def test_grid_points_equal_single_steady_states(model: ms.Model, grid: ms.Sweep) -> None:
     for _, row in grid.table.iterrows():
-        ss = model.steady_state(genotype=row["genotype"], drugs={"everolimus": row["everolimus"]},
-                                parameters={"PTEN_total": row["PTEN_total"]})
-        assert_allclose([row["pAKT_S473"], row["pS6K1"]], [ss["pAKT_S473"], ss["pS6K1"]],
-                        rtol=1e-9)
+        ss = model.steady_state(
+            genotype=row["genotype"],
+            drugs={"everolimus": row["everolimus"]},
+            parameters={"PTEN_total": row["PTEN_total"]},
+        )
+        assert_allclose([row["pAKT_S473"], row["pS6K1"]], [ss["pAKT_S473"], ss["pS6K1"]], rtol=1e-9)
 
 
 def test_grid_shows_rapalog_feedback(grid: ms.Sweep) -> None:
@@ -64,8 +66,14 @@ def test_settings_record_what_made_the_sweep(model: ms.Model, grid: ms.Sweep) ->
 
 
 def test_latin_hypercube_is_seeded_and_within_bounds(model: ms.Model) -> None:
-    kw = {"method": "lhs", "n": 12, "seed": 7, "log": ["everolimus"], "readouts": ["pS6K1"],
-          "progress": False}
+    kw = {
+        "method": "lhs",
+        "n": 12,
+        "seed": 7,
+        "log": ["everolimus"],
+        "readouts": ["pS6K1"],
+        "progress": False,
+    }
     space = {"PTEN_total": (0.2, 1.5), "everolimus": (0.1, 100.0)}
     a = ms.sweep(model, space, **kw).table
     b = ms.sweep(model, space, **kw).table
@@ -80,12 +88,20 @@ def test_latin_hypercube_is_seeded_and_within_bounds(model: ms.Model) -> None:
 
 
 def test_latin_hypercube_crossed_with_genotypes(model: ms.Model) -> None:
-    sw = ms.sweep(model, {"GF": (0.1, 1.0), "genotype": ["WT", "PTEN_loss"]}, method="lhs",
-                  n=3, readouts=["pAKT_T308"], progress=False)
+    sw = ms.sweep(
+        model,
+        {"GF": (0.1, 1.0), "genotype": ["WT", "PTEN_loss"]},
+        method="lhs",
+        n=3,
+        readouts=["pAKT_T308"],
+        progress=False,
+    )
     t = sw.table
     assert len(t) == 6
-    assert t.groupby("genotype")["GF"].apply(sorted).iloc[0] == \
-        t.groupby("genotype")["GF"].apply(sorted).iloc[1]
+    assert (
+        t.groupby("genotype")["GF"].apply(sorted).iloc[0]
+        == t.groupby("genotype")["GF"].apply(sorted).iloc[1]
+    )
 
 
 def test_latin_hypercube_rows_survive_any_chunking(model: ms.Model) -> None:
@@ -97,8 +113,17 @@ def test_latin_hypercube_rows_survive_any_chunking(model: ms.Model) -> None:
     want_gf = 0.1 + unit[:, 0] * 0.9
     want_evr = np.exp(np.log(0.1) + unit[:, 1] * (np.log(100.0) - np.log(0.1)))
     for chunk in (1, 3, 5, 14):
-        t = ms.sweep(model, space, method="lhs", n=7, seed=3, log=["everolimus"],
-                     readouts=["pS6K1"], chunk_size=chunk, progress=False).table
+        t = ms.sweep(
+            model,
+            space,
+            method="lhs",
+            n=7,
+            seed=3,
+            log=["everolimus"],
+            readouts=["pS6K1"],
+            chunk_size=chunk,
+            progress=False,
+        ).table
         assert_allclose(t["GF"], np.repeat(want_gf, 2), rtol=1e-12)
         assert_allclose(t["everolimus"], np.repeat(want_evr, 2), rtol=1e-12)
         assert list(t["genotype"]) == ["WT", "PTEN_loss"] * 7
@@ -118,8 +143,12 @@ def test_sweeping_what_a_preset_changes_warns(model: ms.Model) -> None:
         ms.sweep(model, {"GF": [0.5], "genotype": ["WT", "PTEN_loss"]}, **kw)
     # a genotype axis would replace the background genotype: given both, neither wins
     with pytest.raises(ValueError, match="both swept"):
-        ms.sweep(model, {"PTEN_total": [0.5], "genotype": ["WT", "mTORC2_high"]},
-                 genotype="PTEN_loss", **kw)
+        ms.sweep(
+            model,
+            {"PTEN_total": [0.5], "genotype": ["WT", "mTORC2_high"]},
+            genotype="PTEN_loss",
+            **kw,
+        )
 
 
 def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:
@@ -132,29 +161,36 @@ def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(serial, dask)
 
 
-def test_spawned_workers_match_forked_ones(model: ms.Model, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spawned_workers_match_forked_ones(
+    model: ms.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Where fork is missing, workers are spawned and sent their conditions; forked ones
     build their own from the inherited job, which is forgotten when the pool closes."""
     from mtor_sim import _backends
 
     assert _backends._can_fork("linux") and not _backends._can_fork("darwin")
-    space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0],
-             "genotype": ["WT", "mTORC2_high"]}
-    kw = {"readouts": ["pAKT_S473", "pS6K1"], "progress": False, "backend": "processes",
-          "n_workers": 2, "chunk_size": 3}
+    space = {"PTEN_total": [0.3, 1.0], "everolimus": [0.0, 10.0], "genotype": ["WT", "mTORC2_high"]}
+    kw = {
+        "readouts": ["pAKT_S473", "pS6K1"],
+        "progress": False,
+        "backend": "processes",
+        "n_workers": 2,
+        "chunk_size": 3,
+    }
     tokens = []
     drain = _backends._drain_pool
-    monkeypatch.setattr(_backends, "_drain_pool",
-                        lambda *a: tokens.append(a[-1] is not None) or drain(*a))
+    monkeypatch.setattr(
+        _backends, "_drain_pool", lambda *a: tokens.append(a[-1] is not None) or drain(*a)
+    )
     forked = ms.sweep(model, space, out=tmp_path / "fork", **kw).table
     assert _backends._FORK_JOBS == {}
     monkeypatch.setattr(_backends, "_can_fork", lambda: False)
     spawned = ms.sweep(model, space, out=tmp_path / "spawn", **kw).table
     assert tokens == [True, False]  # an inherited job, then conditions sent to workers
     pd.testing.assert_frame_equal(forked, spawned)
-    pd.testing.assert_frame_equal(forked, ms.sweep(model, space, readouts=kw["readouts"],
-                                                   progress=False).table)
+    pd.testing.assert_frame_equal(
+        forked, ms.sweep(model, space, readouts=kw["readouts"], progress=False).table
+    )
 
 
 def test_a_failing_pool_forgets_its_job(model: ms.Model) -> None:
@@ -164,8 +200,16 @@ def test_a_failing_pool_forgets_its_job(model: ms.Model) -> None:
         raise RuntimeError(f"cannot build points {lo}-{hi}")
 
     with pytest.raises(RuntimeError, match="cannot build points"):
-        _backends.run_conditions(model, make, 4, ["pS6K1"], backend="processes", n_workers=2,
-                              chunk_size=2, progress=False)
+        _backends.run_conditions(
+            model,
+            make,
+            4,
+            ["pS6K1"],
+            backend="processes",
+            n_workers=2,
+            chunk_size=2,
+            progress=False,
+        )
     assert _backends._FORK_JOBS == {}
 
 
@@ -203,30 +247,36 @@ def test_failed_point_is_a_row_and_the_rest_goes_on(varusai: ms.Model) -> None:
     assert sw.n_failed == int((sw.table["status"] != "ok").sum()) >= 1
 
 
-@pytest.mark.parametrize("space, err, match", [
-    ({"PTEN_totl": [1.0]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
-    ({"PTEN_total": [-1.0]}, ValueError, r"`space\['PTEN_total'\] value` must be >= 0"),
-    ({"PTEN_total": [float("nan")]}, ValueError, "must be finite"),
-    ({"genotype": ["PTEN_los"]}, ms.UnknownNameError, "did you mean 'PTEN_loss'"),
-    ({"knockouts": [["AKT", "MTORR"]]}, ms.UnknownNameError, "unknown node 'MTORR'"),
-    ({"knockouts": [["AKT", "MTOR"]]}, ms.UnknownNameError, "'MTOR' is in more than one"),
-    ({}, ValueError, "non-empty mapping"),
-])
+@pytest.mark.parametrize(
+    "space, err, match",
+    [
+        ({"PTEN_totl": [1.0]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
+        ({"PTEN_total": [-1.0]}, ValueError, r"`space\['PTEN_total'\] value` must be >= 0"),
+        ({"PTEN_total": [float("nan")]}, ValueError, "must be finite"),
+        ({"genotype": ["PTEN_los"]}, ms.UnknownNameError, "did you mean 'PTEN_loss'"),
+        ({"knockouts": [["AKT", "MTORR"]]}, ms.UnknownNameError, "unknown node 'MTORR'"),
+        ({"knockouts": [["AKT", "MTOR"]]}, ms.UnknownNameError, "'MTOR' is in more than one"),
+        ({}, ValueError, "non-empty mapping"),
+    ],
+)
 def test_bad_space_raises(model: ms.Model, space: dict, err: type, match: str) -> None:
     with pytest.raises(err, match=match):
         ms.sweep(model, space, progress=False)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"method": "lhs", "n": 4, "space": {"GF": (1.0, 0.5)}}, "low < high"),
-    ({"method": "lhs", "n": 4, "space": {"GF": (0.0, 1.0)}, "log": True}, "> 0 on a log scale"),
-    ({"method": "lhs", "n": 4, "space": {"GF": (0.0, float("inf"))}}, "must be finite"),
-    ({"method": "lhs", "space": {"GF": (0.1, 1.0)}}, "positive integer"),
-    ({"method": "grid", "n": 3, "space": {"GF": [0.1]}}, "applies to method='lhs'"),
-    ({"backend": "spark", "space": {"GF": [0.1]}}, "unknown backend 'spark'"),
-    ({"chunk_size": 0, "space": {"GF": [0.1]}}, "chunk_size"),
-    ({"time": -5, "space": {"GF": [0.1]}}, "`time` must be > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"method": "lhs", "n": 4, "space": {"GF": (1.0, 0.5)}}, "low < high"),
+        ({"method": "lhs", "n": 4, "space": {"GF": (0.0, 1.0)}, "log": True}, "> 0 on a log scale"),
+        ({"method": "lhs", "n": 4, "space": {"GF": (0.0, float("inf"))}}, "must be finite"),
+        ({"method": "lhs", "space": {"GF": (0.1, 1.0)}}, "positive integer"),
+        ({"method": "grid", "n": 3, "space": {"GF": [0.1]}}, "applies to method='lhs'"),
+        ({"backend": "spark", "space": {"GF": [0.1]}}, "unknown backend 'spark'"),
+        ({"chunk_size": 0, "space": {"GF": [0.1]}}, "chunk_size"),
+        ({"time": -5, "space": {"GF": [0.1]}}, "`time` must be > 0"),
+    ],
+)
 def test_bad_options_raise(model: ms.Model, kw: dict, match: str) -> None:
     space = kw.pop("space")
     with pytest.raises((ValueError, ms.UnknownNameError), match=match):
@@ -235,8 +285,13 @@ def test_bad_options_raise(model: ms.Model, kw: dict, match: str) -> None:
 
 def test_time_point_sweep(model: ms.Model) -> None:
     """Claim 10 as a sweep: dual mTORC1/2 inhibition raises RTK over 48 h, via FOXO."""
-    sw = ms.sweep(model, {"vistusertib": [0.0, 1000.0], "cut": [None, "FOXO -> RTK"]},
-                  readouts=["RTK_total"], time=2880, progress=False)
+    sw = ms.sweep(
+        model,
+        {"vistusertib": [0.0, 1000.0], "cut": [None, "FOXO -> RTK"]},
+        readouts=["RTK_total"],
+        time=2880,
+        progress=False,
+    )
     t = sw.table.set_index(["cut", "vistusertib"])["RTK_total"]
     assert_allclose(t[("none", 0.0)], 1.0, rtol=1e-6)
     assert t[("none", 1000.0)] > 1.3
@@ -248,13 +303,19 @@ def test_parameter_sweep_on_reference_models(path: Path) -> None:
     m = ms.load_model(path)
     name = next(p for p, v in m.parameters.items() if v > 0)
     v = m.parameters[name]
-    sw = ms.sweep(m, {name: [0.5 * v, v, 2 * v]}, readouts=list(m.readouts[:3]),
-                  progress=False)
+    sw = ms.sweep(m, {name: [0.5 * v, v, 2 * v]}, readouts=list(m.readouts[:3]), progress=False)
     assert len(sw.table) == 3
     ok = sw.table[sw.table["status"] == "ok"]
     assert np.isfinite(ok[list(m.readouts[:3])].to_numpy()).all()
-    assert set(sw.table["status"]) <= {"ok", "not_reached", "unstable", "negative",
-                                        "not_unique", "solver_failed", "error"}
+    assert set(sw.table["status"]) <= {
+        "ok",
+        "not_reached",
+        "unstable",
+        "negative",
+        "not_unique",
+        "solver_failed",
+        "error",
+    }
     at_default = sw.table["status"].iloc[1]
     assert at_default == ("not_reached" if "varusai" in path.stem else "ok")
 
@@ -270,8 +331,9 @@ def test_knockout_axis_takes_sbml_names() -> None:
 def test_resume_on_another_backend_keeps_the_parts(model: ms.Model, tmp_path: Path) -> None:
     out = tmp_path / "sw"
     first = ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False, chunk_size=3)
-    again = ms.sweep(model, SPACE, readouts=["pS6K1"], out=out, progress=False,
-                     backend="processes", n_workers=2)  # default chunks differ: parts kept
+    again = ms.sweep(
+        model, SPACE, readouts=["pS6K1"], out=out, progress=False, backend="processes", n_workers=2
+    )  # default chunks differ: parts kept
     assert again.settings["resumed_points"] == 8
     pd.testing.assert_frame_equal(first.table, again.table)
     with pytest.raises(ms.MtorSimError, match="chunk_size=3"):
@@ -296,13 +358,20 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     assert ax.get_xlabel() == "everolimus (nM)"
     plt.close(fig)
     space = {"everolimus": (0.1, 100.0), "PTEN_total": (0.2, 2.0)}
-    kw = {"method": "lhs", "n": 6, "log": ["everolimus"], "readouts": ["pAKT_S473"],
-          "progress": False}
+    kw = {
+        "method": "lhs",
+        "n": 6,
+        "log": ["everolimus"],
+        "readouts": ["pAKT_S473"],
+        "progress": False,
+    }
     lhs = ms.sweep(model, {**space, "genotype": ["WT", "mTORC2_high"]}, **kw)
     fig = lhs.plot()
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
-        ["genotype=WT", "genotype=mTORC2_high"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "genotype=WT",
+        "genotype=mTORC2_high",
+    ]
     assert [len(c.get_offsets()) for c in ax.collections] == [6, 6]
     assert ax.get_xscale() == "log" and len(fig.axes) == 1
     plt.close(fig)

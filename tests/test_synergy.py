@@ -21,11 +21,13 @@ from mtor_sim._synergy import (
 DOSES = np.array([0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])  # nM
 
 # Hand-checked 3x3 example: column 0 is drug A alone, row 0 drug B alone.
-SMALL = np.array([
-    [0.0, 0.2, 0.4],
-    [0.3, 0.5, 0.7],
-    [0.5, 0.6, 0.9],
-])
+SMALL = np.array(
+    [
+        [0.0, 0.2, 0.4],
+        [0.3, 0.5, 0.7],
+        [0.5, 0.6, 0.9],
+    ]
+)
 
 
 def inhibition(doses: np.ndarray, *, emax: float, ic50: float, slope: float) -> np.ndarray:
@@ -63,8 +65,9 @@ def test_bliss_independent_matrix_scores_zero() -> None:
     assert_allclose(bliss_excess(bliss_matrix(ya, yb)), 0.0, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize(("emax", "ic50", "slope"), [(1.0, 30.0, 1.0), (0.8, 10.0, 2.0),
-                                                     (0.95, 100.0, 0.7)])
+@pytest.mark.parametrize(
+    ("emax", "ic50", "slope"), [(1.0, 30.0, 1.0), (0.8, 10.0, 2.0), (0.95, 100.0, 0.7)]
+)
 def test_loewe_sham_combination_is_additive(emax: float, ic50: float, slope: float) -> None:
     # a drug combined with itself: effect(a, b) = H(a + b)
     effect = inhibition(DOSES[:, None] + DOSES[None, :], emax=emax, ic50=ic50, slope=slope)
@@ -91,8 +94,9 @@ def test_loewe_with_inactive_drug_is_nan() -> None:
     assert np.all(np.isnan(loewe_excess(DOSES, DOSES, effect)[1:, 1:]))
 
 
-@pytest.mark.parametrize(("ic50_a", "slope_a", "ic50_b", "slope_b"),
-                         [(20.0, 1.3, 150.0, 0.8), (5.0, 2.0, 5.0, 2.0)])
+@pytest.mark.parametrize(
+    ("ic50_a", "slope_a", "ic50_b", "slope_b"), [(20.0, 1.3, 150.0, 0.8), (5.0, 2.0, 5.0, 2.0)]
+)
 def test_zip_bliss_independent_full_efficacy_is_zero(ic50_a, slope_a, ic50_b, slope_b) -> None:
     ya = inhibition(DOSES, emax=1.0, ic50=ic50_a, slope=slope_a)
     yb = inhibition(DOSES, emax=1.0, ic50=ic50_b, slope=slope_b)
@@ -123,8 +127,16 @@ def test_synergy_scores_bundle() -> None:
     with pytest.raises(ValueError, match="read-only"):
         s.bliss[1, 1] = 1.0
     df = s.to_dataframe()
-    assert list(df.columns) == ["dose_a", "dose_b", "inhibition", "bliss", "hsa", "loewe",
-                                "zip", "combination_index"]
+    assert list(df.columns) == [
+        "dose_a",
+        "dose_b",
+        "inhibition",
+        "bliss",
+        "hsa",
+        "loewe",
+        "zip",
+        "combination_index",
+    ]
     assert len(df) == DOSES.size**2
     row = df[(df.dose_a == 30.0) & (df.dose_b == 10.0)].iloc[0]
     assert_allclose(row.inhibition, effect[4, 3], rtol=1e-12)

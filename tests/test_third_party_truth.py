@@ -20,16 +20,25 @@ def test_ok_states_hold_under_long_integration(name: str) -> None:
     for knockouts in [None, *([n] for n in list(model.nodes)[:6])]:
         ss = model.steady_state(knockouts=knockouts)
         if ss.status != "ok":
-            assert ss.species.isna().all() or ss.status in ("unstable", "not_unique",
-                                                             "negative")
+            assert ss.species.isna().all() or ss.status in ("unstable", "not_unique", "negative")
             continue
-        tc = model.simulate(t_end=HORIZON, n_points=2, pre_equilibrate=False,
-                            knockouts=knockouts, outputs=list(ss.species.index))
+        tc = model.simulate(
+            t_end=HORIZON,
+            n_points=2,
+            pre_equilibrate=False,
+            knockouts=knockouts,
+            outputs=list(ss.species.index),
+        )
         assert tc.status == "ok", (knockouts, tc.message)
         end = tc.to_dataframe().iloc[-1].to_numpy()
         scale = max(1e-9, float(np.abs(end).max()))
-        np.testing.assert_allclose(ss.species.to_numpy(), end, rtol=1e-4, atol=1e-6 * scale,
-                                   err_msg=f"{name}, knockouts={knockouts}")
+        np.testing.assert_allclose(
+            ss.species.to_numpy(),
+            end,
+            rtol=1e-4,
+            atol=1e-6 * scale,
+            err_msg=f"{name}, knockouts={knockouts}",
+        )
         checked += 1
     assert checked or name.startswith("varusai")  # Varusai 2018 oscillates: nothing is ok
 
@@ -53,8 +62,7 @@ def test_every_verb_gives_the_same_number(name: str) -> None:
     tc = model.simulate(t_end=30.0, n_points=4, drugs={}, outputs=reads)
     timed = ms.sweep(model, {param: [value]}, reads, time=30.0, progress=False).table
     for r in reads:
-        assert timed[r].iloc[0] == pytest.approx(tc.to_dataframe()[r].iloc[-1], rel=1e-6,
-                                                abs=1e-12)
+        assert timed[r].iloc[0] == pytest.approx(tc.to_dataframe()[r].iloc[-1], rel=1e-6, abs=1e-12)
 
 
 def test_messages_on_another_model_say_what_to_do() -> None:

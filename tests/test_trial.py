@@ -39,8 +39,7 @@ def test_cohorts_are_seeded(model: ms.Model) -> None:
     assert not a.equals(ms.virtual_cohort(model, 50, seed=4).table)
 
 
-def test_patient_perturbation_keeps_the_genotype_effect(model: ms.Model,
-                                                        cohort: ms.Cohort) -> None:
+def test_patient_perturbation_keeps_the_genotype_effect(model: ms.Model, cohort: ms.Cohort) -> None:
     i = int(np.flatnonzero(cohort.table["PTEN_loss"])[0])
     pert = cohort.perturbation(model, i)
     pten = dict(pert.parameters)["PTEN_total"]
@@ -84,8 +83,9 @@ def test_every_patient_in_every_arm_once(result: ms.TrialResult) -> None:
     ok = t["status"] == "ok"
     assert (t.loc[~ok, "category"] == "NE").all()
     # the category follows from the volume: diameter = volume^(1/3)
-    assert_allclose(t.loc[ok, "diameter_change"],
-                    100 * (np.cbrt(t.loc[ok, "volume_ratio"]) - 1), rtol=1e-12)
+    assert_allclose(
+        t.loc[ok, "diameter_change"], 100 * (np.cbrt(t.loc[ok, "volume_ratio"]) - 1), rtol=1e-12
+    )
 
 
 def test_pmtor_high_is_the_review_fraction(result: ms.TrialResult) -> None:
@@ -102,12 +102,15 @@ def test_outputs_and_figures(result: ms.TrialResult, tmp_path) -> None:
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("kw, err, match", [
-    ({"arms": ["everolimus", "rapamycin"]}, ms.UnknownNameError, "unknown regimen"),
-    ({"arms": {"x": {"everolimu": 1}}}, ms.UnknownNameError, "did you mean 'everolimus'"),
-    ({"n": 0}, ValueError, r"`n \(patients\)` must be >= 1"),
-    ({"weeks": -1}, ValueError, "`weeks` must be > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, err, match",
+    [
+        ({"arms": ["everolimus", "rapamycin"]}, ms.UnknownNameError, "unknown regimen"),
+        ({"arms": {"x": {"everolimu": 1}}}, ms.UnknownNameError, "did you mean 'everolimus'"),
+        ({"n": 0}, ValueError, r"`n \(patients\)` must be >= 1"),
+        ({"weeks": -1}, ValueError, "`weeks` must be > 0"),
+    ],
+)
 def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
     with pytest.raises(err, match=match):
         ms.trial(model, progress=False, **kw)
@@ -117,8 +120,22 @@ def test_trial_command(tmp_path) -> None:
     from mtor_sim.cli import main
 
     out = tmp_path / "trial"
-    code = main(["trial", "--n", "60", "--arms", "everolimus", "everolimus + sorafenib",
-                 "sorafenib", "--out", str(out), "--format", "png", "-q"])
+    code = main(
+        [
+            "trial",
+            "--n",
+            "60",
+            "--arms",
+            "everolimus",
+            "everolimus + sorafenib",
+            "sorafenib",
+            "--out",
+            str(out),
+            "--format",
+            "png",
+            "-q",
+        ]
+    )
     assert code in (0, 1)  # 1 only if an ordering fails on so few patients
     rates = pd.read_csv(out / "response_rates.csv")
     assert set(rates["stratum"]) == {"all", "pmtor", "PTEN", "PIK3CA", "mTORC2_high"}
@@ -130,8 +147,24 @@ def test_trial_command_with_no_checkable_ordering(tmp_path, capsys) -> None:
     from mtor_sim.cli import main
 
     out = tmp_path / "trial"
-    assert main(["trial", "--n", "30", "--arms", "everolimus", "everolimus + sorafenib",
-                 "--out", str(out), "--format", "png", "-q"]) == 0
+    assert (
+        main(
+            [
+                "trial",
+                "--n",
+                "30",
+                "--arms",
+                "everolimus",
+                "everolimus + sorafenib",
+                "--out",
+                str(out),
+                "--format",
+                "png",
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert "no ordering of the review applies" in capsys.readouterr().out
     assert list(pd.read_csv(out / "claims.csv").columns) == ["claim", "passed", "numbers"]
 
@@ -140,25 +173,30 @@ def test_trial_is_the_same_on_worker_processes(model: ms.Model) -> None:
     """Workers build their own patients; 36 points in chunks of 2 split patients' arms."""
     kw = {"n": 12, "seed": 2, "progress": False}
     serial = ms.trial(model, ["everolimus", "sorafenib"], **kw)
-    procs = ms.trial(model, ["everolimus", "sorafenib"], backend="processes", n_workers=2,
-                     **kw)
+    procs = ms.trial(model, ["everolimus", "sorafenib"], backend="processes", n_workers=2, **kw)
     assert procs.settings["chunk_size"] == 2
     pd.testing.assert_frame_equal(serial.table, procs.table)
 
 
 def test_subset_cohort_keeps_patient_identity(model: ms.Model, cohort: ms.Cohort) -> None:
-    sub = ms.Cohort(cohort.table[cohort.table["PTEN_loss"]].head(12).reset_index(drop=True),
-                    cohort.parameters, cohort.settings)
+    sub = ms.Cohort(
+        cohort.table[cohort.table["PTEN_loss"]].head(12).reset_index(drop=True),
+        cohort.parameters,
+        cohort.settings,
+    )
     res = ms.trial(model, ["everolimus"], cohort=sub, progress=False)
     assert set(res.table["patient"]) == set(sub.table["patient"])
     assert res.table["PTEN_loss"].all()
 
 
 def test_empty_stratum_is_no_crash(model: ms.Model) -> None:
-    res = ms.trial(model, ["sorafenib", "everolimus", "vistusertib"], n=20,
-                   cohort=ms.virtual_cohort(model, 20, frequencies={"PTEN_loss": 1.0,
-                                                                    "mTORC2_high": 0.0}),
-                   progress=False)
+    res = ms.trial(
+        model,
+        ["sorafenib", "everolimus", "vistusertib"],
+        n=20,
+        cohort=ms.virtual_cohort(model, 20, frequencies={"PTEN_loss": 1.0, "mTORC2_high": 0.0}),
+        progress=False,
+    )
     claims = ms.trial_claims(res).set_index("claim")["passed"]
     assert not claims["PTEN loss does worse on sorafenib"]  # no PTEN-intact patient
     assert not claims["dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours"]

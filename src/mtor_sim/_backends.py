@@ -51,8 +51,9 @@ class Condition:
     perturbation: Perturbation
 
 
-def evaluate(model: Model, pert: Perturbation, readouts: Sequence[str],
-             time_point: float | None) -> tuple[list[float], str, str, float]:
+def evaluate(
+    model: Model, pert: Perturbation, readouts: Sequence[str], time_point: float | None
+) -> tuple[list[float], str, str, float]:
     """Readouts of one condition, with its status, message and residual (NaN if a time course)."""
     from ._engine import solver_for, time_course_of
 
@@ -60,16 +61,19 @@ def evaluate(model: Model, pert: Perturbation, readouts: Sequence[str],
         solver, values = solver_for(model, pert)
         res = solver.solve(values, tol=STEADY_TOL, presimulate=PRESIM_T)
         species = res.species if res.status != "not_reached" else res.species * math.nan
-        out = [res.readouts[k] if kind == "r" else (species[k] if k >= 0 else 0.0)
-               for kind, k in solver.lookup(readouts)]
+        out = [
+            res.readouts[k] if kind == "r" else (species[k] if k >= 0 else 0.0)
+            for kind, k in solver.lookup(readouts)
+        ]
         return out, res.status, ("" if res.status == "ok" else res.message), res.max_rate
     tc = time_course_of(model, pert, t_end=time_point, n_points=2, species=True)
     values = [float(tc.data[k].iloc[-1]) if k in tc.data else 0.0 for k in readouts]
     return values, tc.status, ("" if tc.success else tc.message), math.nan
 
 
-def _chunk_frame(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
-                 time_point: float | None) -> pd.DataFrame:
+def _chunk_frame(
+    model: Model, conditions: Sequence[Condition], readouts: Sequence[str], time_point: float | None
+) -> pd.DataFrame:
     rows = []
     for c in conditions:
         try:
@@ -112,6 +116,7 @@ def _die_with_parent(parent: int) -> None:
         except (OSError, AttributeError):
             armed = False
     if not armed:
+
         def watch() -> None:
             while os.getppid() == parent:
                 time.sleep(1.0)
@@ -127,9 +132,13 @@ def _check_parent() -> None:
         os._exit(1)
 
 
-def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Sequence[str],
-                  time_point: float | None, part: str | None = None
-                  ) -> pd.DataFrame | tuple[int, int, str]:
+def _worker_chunk(
+    model: Model,
+    conditions: Sequence[Condition],
+    readouts: Sequence[str],
+    time_point: float | None,
+    part: str | None = None,
+) -> pd.DataFrame | tuple[int, int, str]:
     """Evaluate a chunk in a worker; with ``part``, write it there and return its size and
     checksum (the parent then has nothing to unpickle or write, and keeps its core for
     workers)."""
@@ -141,12 +150,14 @@ def _worker_chunk(model: Model, conditions: Sequence[Condition], readouts: Seque
 #: Jobs of the running process pools, by token. Forked workers inherit this table with
 #: the model (compiled, its reference state solved) and the chunk builder, so a task is
 #: four numbers: the parent neither builds nor pickles conditions and keeps its core free.
-_FORK_JOBS: dict[int, tuple[Model, Callable[[int, int], list[Condition]], Sequence[str],
-                            float | None]] = {}
+_FORK_JOBS: dict[
+    int, tuple[Model, Callable[[int, int], list[Condition]], Sequence[str], float | None]
+] = {}
 
 
-def _forked_chunk(token: int, lo: int, hi: int, part: str | None
-                  ) -> pd.DataFrame | tuple[int, int, str]:
+def _forked_chunk(
+    token: int, lo: int, hi: int, part: str | None
+) -> pd.DataFrame | tuple[int, int, str]:
     """Build and evaluate points ``lo:hi`` of an inherited job in a forked worker."""
     _check_parent()
     model, make, readouts, time_point = _FORK_JOBS[token]
@@ -160,9 +171,11 @@ def _deliver(frame: pd.DataFrame, part: str | None) -> pd.DataFrame | tuple[int,
     return write_part(frame, Path(part))
 
 
-def conditions_from(perts: Sequence[tuple[tuple[tuple[str, Any], ...], Perturbation]]
-                    ) -> Callable[[int, int], list[Condition]]:
+def conditions_from(
+    perts: Sequence[tuple[tuple[tuple[str, Any], ...], Perturbation]],
+) -> Callable[[int, int], list[Condition]]:
     """A chunk builder over a ready list of (labels, perturbation) pairs."""
+
     def make(lo: int, hi: int) -> list[Condition]:
         return [Condition(i, *perts[i]) for i in range(lo, hi)]
 
@@ -170,13 +183,23 @@ def conditions_from(perts: Sequence[tuple[tuple[tuple[str, Any], ...], Perturbat
 
 
 # -------------------------------------------------------------------------- running
-def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n: int,
-                   readouts: Sequence[str], *, time_point: float | None = None,
-                   backend: str = "serial", n_workers: int | None = None,
-                   scheduler: str | None = None, chunk_size: int | None = None,
-                   out: str | Path | None = None, resume: bool = True,
-                   spec: Mapping[str, Any] | None = None, progress: bool = True,
-                   desc: str = "conditions") -> tuple[Store, dict[str, Any]]:
+def run_conditions(
+    model: Model,
+    make: Callable[[int, int], list[Condition]],
+    n: int,
+    readouts: Sequence[str],
+    *,
+    time_point: float | None = None,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = True,
+    spec: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    desc: str = "conditions",
+) -> tuple[Store, dict[str, Any]]:
     """Evaluate ``n`` conditions, built chunk by chunk by ``make(lo, hi)``.
 
     Returns the store of results (``.read()``: one row per condition, ordered by
@@ -185,26 +208,37 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
     check_name(backend, BACKENDS, kind="backend")
     check_flag(progress, name="progress")
     check_flag(resume, name="resume")
-    workers = (os.cpu_count() or 1) if n_workers is None else check_count(n_workers,
-                                                                            name="n_workers")
+    workers = (
+        (os.cpu_count() or 1) if n_workers is None else check_count(n_workers, name="n_workers")
+    )
     if chunk_size is not None:
         check_count(chunk_size, name="chunk_size")
     auto = chunk_size is None
     if auto:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker keep the cores
         # busy to the end (the last chunk runs alone); serial parts of 500 points lose
         # little work when a run is killed
-        chunk_size = max(1, min(2000, math.ceil(n / (16 * workers)))) if backend != "serial" \
+        chunk_size = (
+            max(1, min(2000, math.ceil(n / (16 * workers))))
+            if backend != "serial"
             else max(1, min(500, n))
+        )
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
-    full_spec = {"model_hash": model.hash, "readouts": list(readouts), "time": time_point,
-                 "n": n, **(spec or {})}
+    full_spec = {
+        "model_hash": model.hash,
+        "readouts": list(readouts),
+        "time": time_point,
+        "n": n,
+        **(spec or {}),
+    }
     store = Store(out, full_spec, resume=resume)
     previous = store.previous_chunk_size
     if previous is not None and previous != chunk_size:
         if not auto:
-            raise MtorSimError(f"{str(out)!r} holds parts of {previous} points; resume with "
-                               f"chunk_size={previous} (or leave it unset), or use a new folder")
+            raise MtorSimError(
+                f"{str(out)!r} holds parts of {previous} points; resume with "
+                f"chunk_size={previous} (or leave it unset), or use a new folder"
+            )
         chunk_size = previous  # resume on another backend or machine: keep the parts' cut
     store.start(n, chunk_size)
     todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
@@ -222,10 +256,16 @@ def run_conditions(model: Model, make: Callable[[int, int], list[Condition]], n:
             _run_dask(model, make, todo, readouts, time_point, store, bar, workers, scheduler)
     finally:
         bar.close()
-    stats = {"backend": backend, "n_workers": 1 if backend == "serial" else workers,
-             "chunk_size": chunk_size, "resumed_points": skipped,
-             "seconds": time.perf_counter() - t0, "out": None if out is None else str(out),
-             "recomputed_parts": store.recomputed, "fingerprint": store.fingerprint}
+    stats = {
+        "backend": backend,
+        "n_workers": 1 if backend == "serial" else workers,
+        "chunk_size": chunk_size,
+        "resumed_points": skipped,
+        "seconds": time.perf_counter() - t0,
+        "out": None if out is None else str(out),
+        "recomputed_parts": store.recomputed,
+        "fingerprint": store.fingerprint,
+    }
     return store, stats
 
 
@@ -251,16 +291,29 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
         solver_for(model, Perturbation())  # compiled, reference solved: once, not per worker
         _FORK_JOBS[token] = (model, make, readouts, time_point)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
-                        token if fork else None)
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            _drain_pool(
+                pool,
+                model,
+                make,
+                todo,
+                readouts,
+                time_point,
+                store,
+                bar,
+                workers,
+                token if fork else None,
+            )
     finally:
         _FORK_JOBS.pop(token, None)
 
 
-def _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers,
-                token) -> None:
+def _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, workers, token) -> None:
     pending: dict[Any, tuple[int, int, int]] = {}
     queue = iter(todo)
 
@@ -271,8 +324,9 @@ def _drain_pool(pool, model, make, todo, readouts, time_point, store, bar, worke
             if token is not None:
                 fut = pool.submit(_forked_chunk, token, lo, hi, store.part_path(k))
             else:
-                fut = pool.submit(_worker_chunk, model, make(lo, hi), readouts, time_point,
-                                  store.part_path(k))
+                fut = pool.submit(
+                    _worker_chunk, model, make(lo, hi), readouts, time_point, store.part_path(k)
+                )
             pending[fut] = item
 
     for _ in range(2 * workers):  # bounded queue: conditions are built as they are needed
@@ -290,12 +344,14 @@ def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, sche
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise MtorSimError("backend='dask' needs dask.distributed: "
-                           "pip install 'mtor_sim[dask]'") from None
+        raise MtorSimError(
+            "backend='dask' needs dask.distributed: pip install 'mtor_sim[dask]'"
+        ) from None
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     else:
         client = Client(scheduler)
@@ -309,9 +365,15 @@ def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, sche
             item = next(queue, None)
             if item is not None:
                 k, lo, hi = item
-                fut = client.submit(_worker_chunk, model_f, make(lo, hi), readouts, time_point,
-                                    store.part_path(k) if scheduler is None else None,
-                                    pure=False)
+                fut = client.submit(
+                    _worker_chunk,
+                    model_f,
+                    make(lo, hi),
+                    readouts,
+                    time_point,
+                    store.part_path(k) if scheduler is None else None,
+                    pure=False,
+                )
                 pending[fut] = item
                 ac.add(fut)
 
@@ -326,5 +388,3 @@ def _run_dask(model, make, todo, readouts, time_point, store, bar, workers, sche
         client.close()
         if cluster is not None:
             cluster.close()
-
-

@@ -71,15 +71,18 @@ MAX_ENTRY_BYTES = 1 << 30
 #: The checks need POSIX owners and modes and descriptor-relative file operations;
 #: elsewhere (Windows) the cache is off rather than unchecked. (os.replace shares
 #: os.rename's implementation but is not listed in supports_dir_fd.)
-_SAFE_PLATFORM = (hasattr(os, "geteuid") and hasattr(os, "O_NOFOLLOW")
-                  and {os.open, os.unlink, os.rename, os.link} <= os.supports_dir_fd)
-_O_COMMON = (os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+_SAFE_PLATFORM = (
+    hasattr(os, "geteuid")
+    and hasattr(os, "O_NOFOLLOW")
+    and {os.open, os.unlink, os.rename, os.link} <= os.supports_dir_fd
+)
+_O_COMMON = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class _Folder(NamedTuple):
     path: Path
-    fd: int       # descriptor of the checked folder; every access is relative to it
-    key: bytes    # the folder's secret key
+    fd: int  # descriptor of the checked folder; every access is relative to it
+    key: bytes  # the folder's secret key
 
 
 class _Refused(Exception):
@@ -115,10 +118,14 @@ def _folder() -> _Folder | None:
     try:
         folder: _Folder | None = _open_folder(configured, create=True)
     except _Refused as exc:
-        warnings.warn(f"mtor_sim: the model cache folder {token!r} is not used: {exc}. This "
-                      "process caches compiled models in a private temporary folder instead; "
-                      "fix the folder (`chmod 700`, owned by you) or point MTOR_SIM_CACHE at a "
-                      "folder of your own", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"mtor_sim: the model cache folder {token!r} is not used: {exc}. This "
+            "process caches compiled models in a private temporary folder instead; "
+            "fix the folder (`chmod 700`, owned by you) or point MTOR_SIM_CACHE at a "
+            "folder of your own",
+            UserWarning,
+            stacklevel=4,
+        )
         folder = _private_folder()
     except OSError:
         folder = None  # cannot create or read it: no cache, it only ever saves time
@@ -132,8 +139,9 @@ def _check_private(st: os.stat_result, what: str) -> None:
     if st.st_uid != uid:
         raise _Refused(f"{what} is owned by uid {st.st_uid}, not by you (uid {uid})")
     if st.st_mode & 0o022:
-        who = " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002))
-                           if st.st_mode & bit)
+        who = " and ".join(
+            w for w, bit in (("group", 0o020), ("others", 0o002)) if st.st_mode & bit
+        )
         raise _Refused(f"{what} is writable by {who} (mode {stat.S_IMODE(st.st_mode):o})")
 
 
@@ -188,8 +196,10 @@ def _folder_key(dir_fd: int) -> bytes:
                 raise _Refused(f"its key file {KEY_FILE!r} is not a regular file")
             _check_private(st, f"its key file {KEY_FILE!r}")
             if st.st_mode & 0o077:
-                raise _Refused(f"its key file {KEY_FILE!r} is readable by others "
-                               f"(mode {stat.S_IMODE(st.st_mode):o})")
+                raise _Refused(
+                    f"its key file {KEY_FILE!r} is readable by others "
+                    f"(mode {stat.S_IMODE(st.st_mode):o})"
+                )
             key = os.read(fd, KEY_BYTES + 1)
         finally:
             os.close(fd)
@@ -246,17 +256,24 @@ def _read_entry(kind: str, ident: str) -> bytes | None:
         return None
     try:
         st = os.fstat(fd)
-        ok = (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid()
-              and len(MAGIC) + 32 <= st.st_size <= MAX_ENTRY_BYTES)
+        ok = (
+            stat.S_ISREG(st.st_mode)
+            and st.st_uid == os.geteuid()
+            and len(MAGIC) + 32 <= st.st_size <= MAX_ENTRY_BYTES
+        )
         data = _read_all(fd, st.st_size) if ok else b""
     except OSError:
         data = b""
     finally:
         os.close(fd)
     head = len(MAGIC) + 32
-    if (len(data) >= head and data.startswith(MAGIC)
-            and hmac.compare_digest(data[len(MAGIC):head],
-                                    _mac(folder.key, kind, ident, memoryview(data)[head:]))):
+    if (
+        len(data) >= head
+        and data.startswith(MAGIC)
+        and hmac.compare_digest(
+            data[len(MAGIC) : head], _mac(folder.key, kind, ident, memoryview(data)[head:])
+        )
+    ):
         return data[head:]
     _unlink(folder.fd, name)  # damaged, foreign or of an older format: rebuilt by the caller
     return None
@@ -271,8 +288,7 @@ def _write_entry(kind: str, ident: str, payload: bytes) -> None:
     name = _name(kind, ident)
     tmp = f"{name}.tmp{os.getpid()}.{secrets.token_hex(4)}"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_COMMON, 0o600,
-                     dir_fd=folder.fd)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_COMMON, 0o600, dir_fd=folder.fd)
     except OSError:
         return
     try:
@@ -315,7 +331,7 @@ def _read_all(fd: int, size: int) -> bytes:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _unlink(dir_fd: int, name: str) -> None:

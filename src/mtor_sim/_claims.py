@@ -27,9 +27,9 @@ __all__ = ["ClaimResult", "CLAIMS", "check", "check_all"]
 # everolimus 10 mg/day gives a trough of ~10-20 nM (O'Donnell 2008 J Clin Oncol)
 RAPALOG_DOSE = 10.0
 RAPALOG_SATURATING = 1000.0  # >100x every rapalog's cellular IC50
-VISTUSERTIB_DOSE = 1000.0    # ~5-13x its cellular IC50s (Pike 2013)
+VISTUSERTIB_DOSE = 1000.0  # ~5-13x its cellular IC50s (Pike 2013)
 DACTOLISIB_DOSE = 500.0
-SORAFENIB_DOSE = 3000.0      # in the in-vitro range that lowers pERK in HCC lines (Liu 2006)
+SORAFENIB_DOSE = 3000.0  # in the in-vitro range that lowers pERK in HCC lines (Liu 2006)
 TUMOUR_DAYS = 21.0
 
 
@@ -62,10 +62,17 @@ class ClaimResult:
     all_solved: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"claim": self.number, "title": self.title, "source": self.source,
-                "simulated": self.simulated, "criterion": self.criterion,
-                "numbers": self.numbers, "review": self.review,
-                "passed": self.passed, "all_solved": self.all_solved}
+        return {
+            "claim": self.number,
+            "title": self.title,
+            "source": self.source,
+            "simulated": self.simulated,
+            "criterion": self.criterion,
+            "numbers": self.numbers,
+            "review": self.review,
+            "passed": self.passed,
+            "all_solved": self.all_solved,
+        }
 
 
 class _Runner:
@@ -84,15 +91,22 @@ class _Runner:
             self._cache[key] = res
         return self._cache[key]
 
-    def value(self, readout: str, genotype: str | Sequence[str] = "WT",
-              drugs: dict | None = None, **kw: Any) -> float:
+    def value(
+        self,
+        readout: str,
+        genotype: str | Sequence[str] = "WT",
+        drugs: dict | None = None,
+        **kw: Any,
+    ) -> float:
         return self.ss(genotype, drugs, **kw)[readout]
 
-    def inhibition(self, readout: str, genotype: str | Sequence[str], drugs: dict,
-                   **kw: Any) -> float:
+    def inhibition(
+        self, readout: str, genotype: str | Sequence[str], drugs: dict, **kw: Any
+    ) -> float:
         """Fractional fall of a readout under ``drugs`` against the same cells untreated."""
-        return 1.0 - self.value(readout, genotype, drugs, **kw) / self.value(readout, genotype,
-                                                                             **kw)
+        return 1.0 - self.value(readout, genotype, drugs, **kw) / self.value(
+            readout, genotype, **kw
+        )
 
 
 def _bars(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -103,10 +117,23 @@ def _label(genotype: str | Sequence[str]) -> str:
     return genotype if isinstance(genotype, str) else " + ".join(genotype)
 
 
-def _result(number: int, run: _Runner, *, numbers: dict[str, float], passed: bool,
-            data: pd.DataFrame, **kw: Any) -> ClaimResult:
-    return ClaimResult(number=number, numbers={k: float(v) for k, v in numbers.items()},
-                       passed=bool(passed) and run.ok, data=data, all_solved=run.ok, **kw)
+def _result(
+    number: int,
+    run: _Runner,
+    *,
+    numbers: dict[str, float],
+    passed: bool,
+    data: pd.DataFrame,
+    **kw: Any,
+) -> ClaimResult:
+    return ClaimResult(
+        number=number,
+        numbers={k: float(v) for k, v in numbers.items()},
+        passed=bool(passed) and run.ok,
+        data=data,
+        all_solved=run.ok,
+        **kw,
+    )
 
 
 # --------------------------------------------------------------------------- claims
@@ -115,32 +142,42 @@ def claim_01_pten_loss(model: Model) -> ClaimResult:
     reads = ("pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity")
     fold = {r: run.value(r, "PTEN_loss") / run.value(r) for r in reads}
     rows = [(g, r, run.value(r, g)) for g in ("WT", "PTEN_loss") for r in reads]
-    return _result(1, run, title="PTEN loss raises pAKT and mTORC1 output over WT",
-                   source="Activation Mechanisms; Table 1 (PTEN loss, 30-40 %)",
-                   simulated="untreated steady states, WT vs PTEN_loss",
-                   criterion="each of pAKT_T308, pAKT_S473, pS6K1, mTORC1_activity >= 1.10x WT",
-                   numbers={f"fold {r}": v for r, v in fold.items()},
-                   passed=all(v >= 1.10 for v in fold.values()), data=_bars(rows))
+    return _result(
+        1,
+        run,
+        title="PTEN loss raises pAKT and mTORC1 output over WT",
+        source="Activation Mechanisms; Table 1 (PTEN loss, 30-40 %)",
+        simulated="untreated steady states, WT vs PTEN_loss",
+        criterion="each of pAKT_T308, pAKT_S473, pS6K1, mTORC1_activity >= 1.10x WT",
+        numbers={f"fold {r}": v for r, v in fold.items()},
+        passed=all(v >= 1.10 for v in fold.values()),
+        data=_bars(rows),
+    )
 
 
 def claim_02_pik3ca_akt(model: Model) -> ClaimResult:
     run = _Runner(model)
-    p = {r: run.value(r, "PIK3CA_gain") / run.value(r)
-         for r in ("pAKT_T308", "pAKT_S473", "pS6K1")}
-    a = {r: run.value(r, "AKT_overexpression") / run.value(r)
-         for r in ("pS6K1", "mTORC1_activity")}
-    rows = [(g, r, run.value(r, g)) for g in ("WT", "PIK3CA_gain", "AKT_overexpression")
-            for r in ("pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity")]
+    p = {r: run.value(r, "PIK3CA_gain") / run.value(r) for r in ("pAKT_T308", "pAKT_S473", "pS6K1")}
+    a = {r: run.value(r, "AKT_overexpression") / run.value(r) for r in ("pS6K1", "mTORC1_activity")}
+    rows = [
+        (g, r, run.value(r, g))
+        for g in ("WT", "PIK3CA_gain", "AKT_overexpression")
+        for r in ("pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity")
+    ]
     nums = {f"PIK3CA_gain fold {k}": v for k, v in p.items()}
     nums |= {f"AKT_overexpression fold {k}": v for k, v in a.items()}
-    return _result(2, run, title="PIK3CA gain raises pAKT and mTORC1 output; "
-                   "Akt overexpression raises mTORC1 output",
-                   source="Activation Mechanisms; Table 1 (PIK3CA 8-12 %, Akt 25-35 %)",
-                   simulated="untreated steady states, WT vs PIK3CA_gain vs AKT_overexpression",
-                   criterion="PIK3CA_gain: pAKT_T308, pAKT_S473, pS6K1 >= 1.10x WT; "
-                   "AKT_overexpression: pS6K1, mTORC1_activity >= 1.10x WT",
-                   numbers=nums, passed=all(v >= 1.10 for v in nums.values()),
-                   data=_bars(rows))
+    return _result(
+        2,
+        run,
+        title="PIK3CA gain raises pAKT and mTORC1 output; Akt overexpression raises mTORC1 output",
+        source="Activation Mechanisms; Table 1 (PIK3CA 8-12 %, Akt 25-35 %)",
+        simulated="untreated steady states, WT vs PIK3CA_gain vs AKT_overexpression",
+        criterion="PIK3CA_gain: pAKT_T308, pAKT_S473, pS6K1 >= 1.10x WT; "
+        "AKT_overexpression: pS6K1, mTORC1_activity >= 1.10x WT",
+        numbers=nums,
+        passed=all(v >= 1.10 for v in nums.values()),
+        data=_bars(rows),
+    )
 
 
 def claim_03_combined_alterations(model: Model) -> ClaimResult:
@@ -159,36 +196,53 @@ def claim_03_combined_alterations(model: Model) -> ClaimResult:
         nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] = run.value(r, pair) / best
         ok &= nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] >= 1.02
     rows = [(_label(g), r, run.value(r, g)) for g in ["WT", *singles, combo] for r in reads]
-    return _result(3, run, title="More alterations together give more activation than each alone",
-                   source="Activation Mechanisms ('further enhance mTOR signaling')",
-                   simulated="untreated steady states of single and combined genotypes",
-                   criterion="combined genotype >= 1.02x the strongest single alteration for "
-                   "pAKT_S473, pS6K1, mTORC1_activity (triple) and pAKT_T308, PIP3 (PTEN+PIK3CA)",
-                   numbers=nums, passed=ok, data=_bars(rows))
+    return _result(
+        3,
+        run,
+        title="More alterations together give more activation than each alone",
+        source="Activation Mechanisms ('further enhance mTOR signaling')",
+        simulated="untreated steady states of single and combined genotypes",
+        criterion="combined genotype >= 1.02x the strongest single alteration for "
+        "pAKT_S473, pS6K1, mTORC1_activity (triple) and pAKT_T308, PIP3 (PTEN+PIK3CA)",
+        numbers=nums,
+        passed=ok,
+        data=_bars(rows),
+    )
 
 
 def claim_04_prognosis(model: Model) -> ClaimResult:
     run = _Runner(model)
-    states = {"p-mTOR high (AKT_overexpression)": "AKT_overexpression",
-              "PTEN loss": "PTEN_loss", "PIK3CA mutation": "PIK3CA_gain"}
+    states = {
+        "p-mTOR high (AKT_overexpression)": "AKT_overexpression",
+        "PTEN loss": "PTEN_loss",
+        "PIK3CA mutation": "PIK3CA_gain",
+    }
     nums = {}
     for label, g in states.items():
         nums[f"{label}: proliferation"] = run.value("proliferation", g)
         nums[f"{label}: survival"] = run.value("survival", g)
     order_model = sorted(states, key=lambda k: -nums[f"{k}: proliferation"])
-    rows = [(_label(g), r, run.value(r, g)) for g in ["WT", *states.values()]
-            for r in ("proliferation", "survival")]
-    return _result(4, run, title="p-mTOR high, PTEN loss and PIK3CA states proliferate and "
-                   "survive more than WT",
-                   source="Table 2 (5-year OS: p-mTOR 22.4 %, PTEN loss 25.6 %, PIK3CA 29.3 % "
-                   "vs ~49-51 %)",
-                   simulated="untreated steady states; p-mTOR high represented by Akt "
-                   "overexpression (Akt phosphorylates mTOR S2448)",
-                   criterion="proliferation and survival indices >= 1.05 (WT = 1) in each state",
-                   numbers=nums, passed=all(v >= 1.05 for v in nums.values()), data=_bars(rows),
-                   review={"OS ordering, worst first": "p-mTOR high, PTEN loss, PIK3CA mutation",
-                           "model ordering by proliferation, highest first":
-                               ", ".join(order_model)})
+    rows = [
+        (_label(g), r, run.value(r, g))
+        for g in ["WT", *states.values()]
+        for r in ("proliferation", "survival")
+    ]
+    return _result(
+        4,
+        run,
+        title="p-mTOR high, PTEN loss and PIK3CA states proliferate and survive more than WT",
+        source="Table 2 (5-year OS: p-mTOR 22.4 %, PTEN loss 25.6 %, PIK3CA 29.3 % vs ~49-51 %)",
+        simulated="untreated steady states; p-mTOR high represented by Akt "
+        "overexpression (Akt phosphorylates mTOR S2448)",
+        criterion="proliferation and survival indices >= 1.05 (WT = 1) in each state",
+        numbers=nums,
+        passed=all(v >= 1.05 for v in nums.values()),
+        data=_bars(rows),
+        review={
+            "OS ordering, worst first": "p-mTOR high, PTEN loss, PIK3CA mutation",
+            "model ordering by proliferation, highest first": ", ".join(order_model),
+        },
+    )
 
 
 def claim_05_erk_crosstalk(model: Model) -> ClaimResult:
@@ -202,34 +256,51 @@ def claim_05_erk_crosstalk(model: Model) -> ClaimResult:
             inh = run.inhibition("proliferation", g, {drug: dose})
             nums[f"{g}: proliferation inhibition by {drug} {dose:g} nM"] = inh
             rows.append((g, f"{drug} {dose:g} nM", inh))
-        ok &= (nums[f"ERK_coactivation: proliferation inhibition by {drug} {dose:g} nM"]
-               < nums[f"WT: proliferation inhibition by {drug} {dose:g} nM"])
-    return _result(5, run, title="ERK activation raises mTORC1 activity and weakens the "
-                   "response to mTOR-pathway drugs",
-                   source="Cross-talk with other pathways (MAPK/ERK, 30-35 %); Predictive role "
-                   "(mTOR + ERK co-activation: lenvatinib ORR 6.8 % vs 25.3 %)",
-                   simulated="steady states, WT vs ERK_coactivation, untreated and with "
-                   f"everolimus {RAPALOG_DOSE:g} nM or vistusertib {VISTUSERTIB_DOSE:g} nM",
-                   criterion="mTORC1_activity >= 1.05x WT, and the fractional fall of "
-                   "proliferation is smaller in ERK_coactivation for both drugs",
-                   numbers=nums, passed=ok,
-                   data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
-                   review={"ORR on lenvatinib, mTOR+ERK co-activated vs not": "6.8 % vs 25.3 %"})
+        ok &= (
+            nums[f"ERK_coactivation: proliferation inhibition by {drug} {dose:g} nM"]
+            < nums[f"WT: proliferation inhibition by {drug} {dose:g} nM"]
+        )
+    return _result(
+        5,
+        run,
+        title="ERK activation raises mTORC1 activity and weakens the "
+        "response to mTOR-pathway drugs",
+        source="Cross-talk with other pathways (MAPK/ERK, 30-35 %); Predictive role "
+        "(mTOR + ERK co-activation: lenvatinib ORR 6.8 % vs 25.3 %)",
+        simulated="steady states, WT vs ERK_coactivation, untreated and with "
+        f"everolimus {RAPALOG_DOSE:g} nM or vistusertib {VISTUSERTIB_DOSE:g} nM",
+        criterion="mTORC1_activity >= 1.05x WT, and the fractional fall of "
+        "proliferation is smaller in ERK_coactivation for both drugs",
+        numbers=nums,
+        passed=ok,
+        data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
+        review={"ORR on lenvatinib, mTOR+ERK co-activated vs not": "6.8 % vs 25.3 %"},
+    )
 
 
 def claim_06_ampk(model: Model) -> ClaimResult:
     run = _Runner(model)
     stress = {"ENERGY_STRESS": 1.0}
-    nums = {f"{r} fold (energy stress / fed)": run.value(r, inputs=stress) / run.value(r)
-            for r in ("mTORC1_activity", "pS6K1")}
-    rows = [(c, r, run.value(r, **kw)) for c, kw in (("fed", {}), ("energy stress",
-                                                                    {"inputs": stress}))
-            for r in ("AMPK_active", "mTORC1_activity", "pS6K1")]
-    return _result(6, run, title="AMPK activation (energy stress) lowers mTORC1 activity",
-                   source="Cross-talk with other pathways (nutrient sensing, AMPK)",
-                   simulated="WT steady states with ENERGY_STRESS = 0 vs 1",
-                   criterion="mTORC1_activity and pS6K1 <= 0.8x the fed state",
-                   numbers=nums, passed=all(v <= 0.8 for v in nums.values()), data=_bars(rows))
+    nums = {
+        f"{r} fold (energy stress / fed)": run.value(r, inputs=stress) / run.value(r)
+        for r in ("mTORC1_activity", "pS6K1")
+    }
+    rows = [
+        (c, r, run.value(r, **kw))
+        for c, kw in (("fed", {}), ("energy stress", {"inputs": stress}))
+        for r in ("AMPK_active", "mTORC1_activity", "pS6K1")
+    ]
+    return _result(
+        6,
+        run,
+        title="AMPK activation (energy stress) lowers mTORC1 activity",
+        source="Cross-talk with other pathways (nutrient sensing, AMPK)",
+        simulated="WT steady states with ENERGY_STRESS = 0 vs 1",
+        criterion="mTORC1_activity and pS6K1 <= 0.8x the fed state",
+        numbers=nums,
+        passed=all(v <= 0.8 for v in nums.values()),
+        data=_bars(rows),
+    )
 
 
 def claim_07_sorafenib_resistance(model: Model) -> ClaimResult:
@@ -239,16 +310,19 @@ def claim_07_sorafenib_resistance(model: Model) -> ClaimResult:
     inh = {g: run.inhibition("proliferation", g, dose) for g in states}
     nums = {f"{g}: proliferation inhibition": v for g, v in inh.items()}
     rows = [(g, f"sorafenib {SORAFENIB_DOSE:g} nM", v) for g, v in inh.items()]
-    return _result(7, run, title="High mTOR pathway activity weakens the response to sorafenib",
-                   source="Predictive role in therapy response (sorafenib, p-mTOR high vs low: "
-                   "ORR 7.3 % vs 22.6 %, PFS 2.4 vs 5.8 months)",
-                   simulated=f"steady states with sorafenib {SORAFENIB_DOSE:g} nM",
-                   criterion="fractional fall of proliferation in PTEN_loss and in "
-                   "AKT_overexpression < in WT",
-                   numbers=nums, passed=inh["PTEN_loss"] < inh["WT"]
-                   and inh["AKT_overexpression"] < inh["WT"],
-                   data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
-                   review={"sorafenib ORR, p-mTOR high vs low": "7.3 % vs 22.6 %"})
+    return _result(
+        7,
+        run,
+        title="High mTOR pathway activity weakens the response to sorafenib",
+        source="Predictive role in therapy response (sorafenib, p-mTOR high vs low: "
+        "ORR 7.3 % vs 22.6 %, PFS 2.4 vs 5.8 months)",
+        simulated=f"steady states with sorafenib {SORAFENIB_DOSE:g} nM",
+        criterion="fractional fall of proliferation in PTEN_loss and in AKT_overexpression < in WT",
+        numbers=nums,
+        passed=inh["PTEN_loss"] < inh["WT"] and inh["AKT_overexpression"] < inh["WT"],
+        data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
+        review={"sorafenib ORR, p-mTOR high vs low": "7.3 % vs 22.6 %"},
+    )
 
 
 def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
@@ -274,71 +348,103 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
     ok = all(0.05 <= v <= 0.40 for v in max_inh.values()) and spread <= 0.02
     ok &= all(nums[f"{d}: max pS6K1 inhibition"] >= 0.8 for d in max_inh)
     ok &= ic50s["sirolimus"] < ic50s["temsirolimus"] < ic50s["everolimus"]
-    return _result(8, run, title="Rapalogs alone give partial, modest inhibition of "
-                   "proliferation; the three act alike, differing in potency",
-                   source="Therapeutic Targeting, mTOR Inhibitors; Table 3 (ORR 7.1-9.5 %)",
-                   simulated="WT steady states over 0.01-1000 nM of each rapalog",
-                   criterion="at 1000 nM: pS6K1 falls >= 80 % but proliferation only 5-40 %; "
-                   "the three maximal effects within 0.02; pS6K1 IC50s ordered by potency "
-                   "(sirolimus < temsirolimus < everolimus)",
-                   numbers=nums, passed=ok, kind="dose_response",
-                   data=pd.DataFrame(rows, columns=["condition", "dose", "readout", "value"]),
-                   review={"ORR (%)": "everolimus 9.5, temsirolimus 9.5, sirolimus 7.1"})
+    return _result(
+        8,
+        run,
+        title="Rapalogs alone give partial, modest inhibition of "
+        "proliferation; the three act alike, differing in potency",
+        source="Therapeutic Targeting, mTOR Inhibitors; Table 3 (ORR 7.1-9.5 %)",
+        simulated="WT steady states over 0.01-1000 nM of each rapalog",
+        criterion="at 1000 nM: pS6K1 falls >= 80 % but proliferation only 5-40 %; "
+        "the three maximal effects within 0.02; pS6K1 IC50s ordered by potency "
+        "(sirolimus < temsirolimus < everolimus)",
+        numbers=nums,
+        passed=ok,
+        kind="dose_response",
+        data=pd.DataFrame(rows, columns=["condition", "dose", "readout", "value"]),
+        review={"ORR (%)": "everolimus 9.5, temsirolimus 9.5, sirolimus 7.1"},
+    )
 
 
 def claim_09_feedback_relief(model: Model) -> ClaimResult:
     run = _Runner(model)
     drug = {"everolimus": RAPALOG_DOSE}
     reads = ("IRS1_active", "PIP3", "pAKT_T308", "pAKT_S473")
-    nums = {f"{r} fold (everolimus / untreated)": run.value(r, drugs=drug) / run.value(r)
-            for r in reads}
+    nums = {
+        f"{r} fold (everolimus / untreated)": run.value(r, drugs=drug) / run.value(r) for r in reads
+    }
     cut = ["S6K1 -| IRS1"]
-    nums["PIP3 fold with S6K1 -| IRS1 cut"] = (run.value("PIP3", drugs=drug, cut=cut)
-                                               / run.value("PIP3", cut=cut))
+    nums["PIP3 fold with S6K1 -| IRS1 cut"] = run.value("PIP3", drugs=drug, cut=cut) / run.value(
+        "PIP3", cut=cut
+    )
     ok = all(nums[f"{r} fold (everolimus / untreated)"] >= 1.10 for r in reads)
     ok &= abs(nums["PIP3 fold with S6K1 -| IRS1 cut"] - 1.0) <= 0.05
     tc = model.simulate(t_end=1440, n_points=97, drugs=drug, species=False)
     run.ok &= tc.success
     data = tc.to_dataframe()[list(reads) + ["pS6K1"]]
     data = data / data.iloc[0]
-    return _result(9, run, title="Rapalogs relieve the S6K1 -| IRS1 feedback: PI3K/PIP3 and "
-                   "pAKT (T308, S473) rise above untreated",
-                   source="Resistance mechanisms (feedback activation of PI3K/Akt)",
-                   simulated=f"WT, everolimus {RAPALOG_DOSE:g} nM: steady state and 24 h course; "
-                   "the same with the S6K1 -| IRS1 interaction cut",
-                   criterion="IRS1_active, PIP3, pAKT_T308, pAKT_S473 >= 1.10x untreated; "
-                   "with S6K1 -| IRS1 cut the PIP3 rise vanishes (within 5 %)",
-                   numbers=nums, passed=ok, kind="timecourse", data=data)
+    return _result(
+        9,
+        run,
+        title="Rapalogs relieve the S6K1 -| IRS1 feedback: PI3K/PIP3 and "
+        "pAKT (T308, S473) rise above untreated",
+        source="Resistance mechanisms (feedback activation of PI3K/Akt)",
+        simulated=f"WT, everolimus {RAPALOG_DOSE:g} nM: steady state and 24 h course; "
+        "the same with the S6K1 -| IRS1 interaction cut",
+        criterion="IRS1_active, PIP3, pAKT_T308, pAKT_S473 >= 1.10x untreated; "
+        "with S6K1 -| IRS1 cut the PIP3 rise vanishes (within 5 %)",
+        numbers=nums,
+        passed=ok,
+        kind="timecourse",
+        data=data,
+    )
 
 
 def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
     run = _Runner(model)
     drug = {"vistusertib": VISTUSERTIB_DOSE}
     tc = model.simulate(t_end=2880, n_points=193, drugs=drug, species=False)
-    tcut = model.simulate(t_end=2880, n_points=193, drugs=drug, cut=["FOXO -> RTK"],
-                          species=False)
+    tcut = model.simulate(t_end=2880, n_points=193, drugs=drug, cut=["FOXO -> RTK"], species=False)
     run.ok &= tc.success and tcut.success
     rtk, rtk_cut = tc["RTK_total"], tcut["RTK_total"]
     fold = rtk / rtk.iloc[0]
     at = lambda s, t: float(np.interp(t, s.index, s.to_numpy()) / s.iloc[0])  # noqa: E731
     rise = fold - 1.0
     half = float(rise.index[np.argmax(rise.to_numpy() >= 0.5 * rise.iloc[-1])]) / 60.0
-    nums = {"RTK_total fold at 1 h": at(rtk, 60), "RTK_total fold at 24 h": at(rtk, 1440),
-            "RTK_total fold at 48 h": at(rtk, 2880), "time to half of the 48-h rise (h)": half,
-            "RTK_total fold at 24 h, FOXO -> RTK cut": at(rtk_cut, 1440)}
-    ok = (nums["RTK_total fold at 24 h"] >= 1.3 and half >= 2.0
-          and nums["RTK_total fold at 24 h, FOXO -> RTK cut"] <= 1.05)
-    data = pd.DataFrame({"RTK_total": rtk / rtk.iloc[0], "FOXO_nuclear": tc["FOXO_nuclear"],
-                         "pAKT_S473": tc["pAKT_S473"],
-                         "RTK_total (FOXO -> RTK cut)": rtk_cut / rtk_cut.iloc[0]})
-    return _result(10, run, title="mTOR inhibition leads, over hours, to RTK up-regulation "
-                   "(FOXO feedback)",
-                   source="Resistance mechanisms (feedback activation of RTKs, e.g. EGFR, FGFR)",
-                   simulated=f"WT, vistusertib {VISTUSERTIB_DOSE:g} nM from t = 0, 48 h course; "
-                   "the same with FOXO -> RTK cut",
-                   criterion="RTK_total >= 1.3x at 24 h; half of the rise takes >= 2 h "
-                   "(hours, not minutes); with FOXO -> RTK cut <= 1.05x at 24 h",
-                   numbers=nums, passed=ok, kind="timecourse", data=data)
+    nums = {
+        "RTK_total fold at 1 h": at(rtk, 60),
+        "RTK_total fold at 24 h": at(rtk, 1440),
+        "RTK_total fold at 48 h": at(rtk, 2880),
+        "time to half of the 48-h rise (h)": half,
+        "RTK_total fold at 24 h, FOXO -> RTK cut": at(rtk_cut, 1440),
+    }
+    ok = (
+        nums["RTK_total fold at 24 h"] >= 1.3
+        and half >= 2.0
+        and nums["RTK_total fold at 24 h, FOXO -> RTK cut"] <= 1.05
+    )
+    data = pd.DataFrame(
+        {
+            "RTK_total": rtk / rtk.iloc[0],
+            "FOXO_nuclear": tc["FOXO_nuclear"],
+            "pAKT_S473": tc["pAKT_S473"],
+            "RTK_total (FOXO -> RTK cut)": rtk_cut / rtk_cut.iloc[0],
+        }
+    )
+    return _result(
+        10,
+        run,
+        title="mTOR inhibition leads, over hours, to RTK up-regulation (FOXO feedback)",
+        source="Resistance mechanisms (feedback activation of RTKs, e.g. EGFR, FGFR)",
+        simulated=f"WT, vistusertib {VISTUSERTIB_DOSE:g} nM from t = 0, 48 h course; "
+        "the same with FOXO -> RTK cut",
+        criterion="RTK_total >= 1.3x at 24 h; half of the rise takes >= 2 h "
+        "(hours, not minutes); with FOXO -> RTK cut <= 1.05x at 24 h",
+        numbers=nums,
+        passed=ok,
+        kind="timecourse",
+        data=data,
+    )
 
 
 def claim_11_mtorc2_resistance(model: Model) -> ClaimResult:
@@ -348,56 +454,80 @@ def claim_11_mtorc2_resistance(model: Model) -> ClaimResult:
         "pAKT_S473, mTORC2_high + everolimus": run.value("pAKT_S473", "mTORC2_high", drug),
         "pAKT_S473, WT untreated": run.value("pAKT_S473"),
         "proliferation inhibition, WT": run.inhibition("proliferation", "WT", drug),
-        "proliferation inhibition, mTORC2_high": run.inhibition("proliferation", "mTORC2_high",
-                                                                drug),
+        "proliferation inhibition, mTORC2_high": run.inhibition(
+            "proliferation", "mTORC2_high", drug
+        ),
     }
-    ok = (nums["pAKT_S473, mTORC2_high + everolimus"] >= nums["pAKT_S473, WT untreated"]
-          and nums["proliferation inhibition, mTORC2_high"]
-          < nums["proliferation inhibition, WT"])
-    rows = [(g, f"{r}{' + everolimus' if d else ''}", run.value(r, g, d))
-            for g in ("WT", "mTORC2_high") for d in ({}, drug)
-            for r in ("pAKT_S473", "proliferation")]
-    return _result(11, run, title="mTORC2 up-regulation makes cells resistant to rapalogs",
-                   source="Resistance mechanisms (mTORC2 up-regulation, not inhibited by "
-                   "rapalogs)",
-                   simulated=f"steady states, WT vs mTORC2_high, everolimus {RAPALOG_DOSE:g} nM",
-                   criterion="pAKT_S473 of treated mTORC2_high cells >= untreated WT, and the "
-                   "fractional fall of proliferation is smaller than in WT",
-                   numbers=nums, passed=ok, data=_bars(rows))
+    ok = (
+        nums["pAKT_S473, mTORC2_high + everolimus"] >= nums["pAKT_S473, WT untreated"]
+        and nums["proliferation inhibition, mTORC2_high"] < nums["proliferation inhibition, WT"]
+    )
+    rows = [
+        (g, f"{r}{' + everolimus' if d else ''}", run.value(r, g, d))
+        for g in ("WT", "mTORC2_high")
+        for d in ({}, drug)
+        for r in ("pAKT_S473", "proliferation")
+    ]
+    return _result(
+        11,
+        run,
+        title="mTORC2 up-regulation makes cells resistant to rapalogs",
+        source="Resistance mechanisms (mTORC2 up-regulation, not inhibited by rapalogs)",
+        simulated=f"steady states, WT vs mTORC2_high, everolimus {RAPALOG_DOSE:g} nM",
+        criterion="pAKT_S473 of treated mTORC2_high cells >= untreated WT, and the "
+        "fractional fall of proliferation is smaller than in WT",
+        numbers=nums,
+        passed=ok,
+        data=_bars(rows),
+    )
 
 
 def claim_12_dual_reverses(model: Model) -> ClaimResult:
     from ._tumour import tumour_response
 
     run = _Runner(model)
-    rap = tumour_response(model, {"everolimus": RAPALOG_DOSE}, genotype="mTORC2_high",
-                          days=TUMOUR_DAYS)
-    dual = tumour_response(model, {"vistusertib": VISTUSERTIB_DOSE}, genotype="mTORC2_high",
-                           days=TUMOUR_DAYS)
+    rap = tumour_response(
+        model, {"everolimus": RAPALOG_DOSE}, genotype="mTORC2_high", days=TUMOUR_DAYS
+    )
+    dual = tumour_response(
+        model, {"vistusertib": VISTUSERTIB_DOSE}, genotype="mTORC2_high", days=TUMOUR_DAYS
+    )
     run.ok &= rap.success and dual.success
-    nums = {"tumour reduction %, everolimus": rap.reduction_percent,
-            "tumour reduction %, vistusertib": dual.reduction_percent,
-            "proliferation inhibition, everolimus":
-                run.inhibition("proliferation", "mTORC2_high", {"everolimus": RAPALOG_DOSE}),
-            "proliferation inhibition, vistusertib":
-                run.inhibition("proliferation", "mTORC2_high",
-                               {"vistusertib": VISTUSERTIB_DOSE})}
-    ok = (nums["tumour reduction %, vistusertib"] >= 1.5 * nums["tumour reduction %, everolimus"]
-          and nums["tumour reduction %, vistusertib"]
-          - nums["tumour reduction %, everolimus"] >= 20.0)
+    nums = {
+        "tumour reduction %, everolimus": rap.reduction_percent,
+        "tumour reduction %, vistusertib": dual.reduction_percent,
+        "proliferation inhibition, everolimus": run.inhibition(
+            "proliferation", "mTORC2_high", {"everolimus": RAPALOG_DOSE}
+        ),
+        "proliferation inhibition, vistusertib": run.inhibition(
+            "proliferation", "mTORC2_high", {"vistusertib": VISTUSERTIB_DOSE}
+        ),
+    }
+    ok = (
+        nums["tumour reduction %, vistusertib"] >= 1.5 * nums["tumour reduction %, everolimus"]
+        and nums["tumour reduction %, vistusertib"] - nums["tumour reduction %, everolimus"] >= 20.0
+    )
     rap_l, dual_l = "rapalog (model: everolimus)", "dual mTORC1/2 (model: vistusertib)"
-    rows = [(rap_l, "model", rap.reduction_percent), (rap_l, "review (Li 2020)", 25.3),
-            (dual_l, "model", dual.reduction_percent), (dual_l, "review (Li 2020)", 68.5)]
-    return _result(12, run, title="A dual mTORC1/2 inhibitor reverses mTORC2-driven resistance",
-                   source="Resistance mechanisms (Li 2020 Oncogene: tumour reduction 68.5 % vs "
-                   "25.3 %)",
-                   simulated=f"mTORC2_high tumours, {TUMOUR_DAYS:g}-day course: everolimus "
-                   f"{RAPALOG_DOSE:g} nM vs vistusertib {VISTUSERTIB_DOSE:g} nM",
-                   criterion="dual-inhibitor tumour reduction >= 1.5x the rapalog's and >= 20 "
-                   "percentage points higher",
-                   numbers=nums, passed=ok,
-                   data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
-                   review={"tumour reduction %, dual vs rapalog": "68.5 vs 25.3"})
+    rows = [
+        (rap_l, "model", rap.reduction_percent),
+        (rap_l, "review (Li 2020)", 25.3),
+        (dual_l, "model", dual.reduction_percent),
+        (dual_l, "review (Li 2020)", 68.5),
+    ]
+    return _result(
+        12,
+        run,
+        title="A dual mTORC1/2 inhibitor reverses mTORC2-driven resistance",
+        source="Resistance mechanisms (Li 2020 Oncogene: tumour reduction 68.5 % vs 25.3 %)",
+        simulated=f"mTORC2_high tumours, {TUMOUR_DAYS:g}-day course: everolimus "
+        f"{RAPALOG_DOSE:g} nM vs vistusertib {VISTUSERTIB_DOSE:g} nM",
+        criterion="dual-inhibitor tumour reduction >= 1.5x the rapalog's and >= 20 "
+        "percentage points higher",
+        numbers=nums,
+        passed=ok,
+        data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
+        review={"tumour reduction %, dual vs rapalog": "68.5 vs 25.3"},
+    )
 
 
 def claim_13_dactolisib(model: Model) -> ClaimResult:
@@ -405,16 +535,22 @@ def claim_13_dactolisib(model: Model) -> ClaimResult:
     drug = {"dactolisib": DACTOLISIB_DOSE}
     reads = ("pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity")
     nums = {f"{r} fold": run.value(r, drugs=drug) / run.value(r) for r in reads}
-    rows = [(c, r, run.value(r, drugs=d)) for c, d in (("untreated", {}),
-                                                       (f"dactolisib {DACTOLISIB_DOSE:g} nM",
-                                                        drug)) for r in reads]
-    return _result(13, run, title="Dual PI3K/mTOR inhibition (dactolisib) blocks AKT and "
-                   "mTORC1 together",
-                   source="Combination strategies (dactolisib ORR 11.1 %, n = 36)",
-                   simulated=f"WT steady states, dactolisib {DACTOLISIB_DOSE:g} nM",
-                   criterion="pAKT_T308, pAKT_S473, pS6K1 and mTORC1_activity all <= 0.3x "
-                   "untreated",
-                   numbers=nums, passed=all(v <= 0.3 for v in nums.values()), data=_bars(rows))
+    rows = [
+        (c, r, run.value(r, drugs=d))
+        for c, d in (("untreated", {}), (f"dactolisib {DACTOLISIB_DOSE:g} nM", drug))
+        for r in reads
+    ]
+    return _result(
+        13,
+        run,
+        title="Dual PI3K/mTOR inhibition (dactolisib) blocks AKT and mTORC1 together",
+        source="Combination strategies (dactolisib ORR 11.1 %, n = 36)",
+        simulated=f"WT steady states, dactolisib {DACTOLISIB_DOSE:g} nM",
+        criterion="pAKT_T308, pAKT_S473, pS6K1 and mTORC1_activity all <= 0.3x untreated",
+        numbers=nums,
+        passed=all(v <= 0.3 for v in nums.values()),
+        data=_bars(rows),
+    )
 
 
 def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
@@ -424,54 +560,84 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
     is_ = run.inhibition("proliferation", "WT", s)
     ies = run.inhibition("proliferation", "WT", e | s)
     bliss = ies - (ie + is_ - ie * is_)
-    nums = {"inhibition, everolimus": ie, "inhibition, sorafenib": is_,
-            "inhibition, combination": ies, "Bliss excess": bliss}
+    nums = {
+        "inhibition, everolimus": ie,
+        "inhibition, sorafenib": is_,
+        "inhibition, combination": ies,
+        "Bliss excess": bliss,
+    }
     ok = ies >= max(ie, is_) + 0.02 and bliss >= -0.01
-    rows = [("everolimus", "proliferation inhibition", ie),
-            ("sorafenib", "proliferation inhibition", is_),
-            ("everolimus + sorafenib", "proliferation inhibition", ies),
-            ("Bliss expectation", "proliferation inhibition", ie + is_ - ie * is_)]
-    return _result(14, run, title="Everolimus + sorafenib beats either alone (at least "
-                   "Bliss-additive)",
-                   source="Combination strategies; Table 3 (ORR 16.7 % vs 9.5 %; OS 10.2 vs "
-                   "7.8 months)",
-                   simulated=f"WT steady states, everolimus {RAPALOG_DOSE:g} nM, sorafenib "
-                   f"{SORAFENIB_DOSE:g} nM, and both",
-                   criterion="combination inhibition >= the better single agent + 0.02, and "
-                   "Bliss excess >= -0.01",
-                   numbers=nums, passed=ok,
-                   data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
-                   review={"ORR (%)": "combination 16.7 vs everolimus 9.5"})
+    rows = [
+        ("everolimus", "proliferation inhibition", ie),
+        ("sorafenib", "proliferation inhibition", is_),
+        ("everolimus + sorafenib", "proliferation inhibition", ies),
+        ("Bliss expectation", "proliferation inhibition", ie + is_ - ie * is_),
+    ]
+    return _result(
+        14,
+        run,
+        title="Everolimus + sorafenib beats either alone (at least Bliss-additive)",
+        source="Combination strategies; Table 3 (ORR 16.7 % vs 9.5 %; OS 10.2 vs 7.8 months)",
+        simulated=f"WT steady states, everolimus {RAPALOG_DOSE:g} nM, sorafenib "
+        f"{SORAFENIB_DOSE:g} nM, and both",
+        criterion="combination inhibition >= the better single agent + 0.02, and "
+        "Bliss excess >= -0.01",
+        numbers=nums,
+        passed=ok,
+        data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
+        review={"ORR (%)": "combination 16.7 vs everolimus 9.5"},
+    )
 
 
 def claim_15_emt(model: Model) -> ClaimResult:
     run = _Runner(model)
-    states = {"WT": "WT", "mTORC1 high (PTEN_loss)": "PTEN_loss",
-              "beta-catenin active": "BCAT_active",
-              "both": ["PTEN_loss", "BCAT_active"]}
+    states = {
+        "WT": "WT",
+        "mTORC1 high (PTEN_loss)": "PTEN_loss",
+        "beta-catenin active": "BCAT_active",
+        "both": ["PTEN_loss", "BCAT_active"],
+    }
     emt = {k: run.value("EMT", g) for k, g in states.items()}
     nums = {f"EMT, {k}": v for k, v in emt.items()}
     singles = max(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"])
     nums["EMT both / best single"] = emt["both"] / singles
     rows = [(k, "EMT", v) for k, v in emt.items()]
-    return _result(15, run, title="mTORC1 with active beta-catenin raises EMT more than either",
-                   source="Cross-talk with other pathways (Wnt/beta-catenin, EMT and metastasis)",
-                   simulated="untreated steady states: WT, PTEN_loss (mTORC1 high), BCAT_active, "
-                   "both",
-                   criterion="EMT of both >= 1.10x the higher single state; each single state "
-                   "above WT",
-                   numbers=nums, passed=nums["EMT both / best single"] >= 1.10
-                   and min(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]) > 1.0,
-                   data=_bars(rows))
+    return _result(
+        15,
+        run,
+        title="mTORC1 with active beta-catenin raises EMT more than either",
+        source="Cross-talk with other pathways (Wnt/beta-catenin, EMT and metastasis)",
+        simulated="untreated steady states: WT, PTEN_loss (mTORC1 high), BCAT_active, both",
+        criterion="EMT of both >= 1.10x the higher single state; each single state above WT",
+        numbers=nums,
+        passed=nums["EMT both / best single"] >= 1.10
+        and min(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]) > 1.0,
+        data=_bars(rows),
+    )
 
 
 CLAIMS: dict[int, Callable[[Model], ClaimResult]] = {
-    i + 1: f for i, f in enumerate((
-        claim_01_pten_loss, claim_02_pik3ca_akt, claim_03_combined_alterations,
-        claim_04_prognosis, claim_05_erk_crosstalk, claim_06_ampk,
-        claim_07_sorafenib_resistance, claim_08_rapalogs_partial, claim_09_feedback_relief,
-        claim_10_rtk_upregulation, claim_11_mtorc2_resistance, claim_12_dual_reverses,
-        claim_13_dactolisib, claim_14_everolimus_sorafenib, claim_15_emt))}
+    i + 1: f
+    for i, f in enumerate(
+        (
+            claim_01_pten_loss,
+            claim_02_pik3ca_akt,
+            claim_03_combined_alterations,
+            claim_04_prognosis,
+            claim_05_erk_crosstalk,
+            claim_06_ampk,
+            claim_07_sorafenib_resistance,
+            claim_08_rapalogs_partial,
+            claim_09_feedback_relief,
+            claim_10_rtk_upregulation,
+            claim_11_mtorc2_resistance,
+            claim_12_dual_reverses,
+            claim_13_dactolisib,
+            claim_14_everolimus_sorafenib,
+            claim_15_emt,
+        )
+    )
+}
 
 
 def check(model: Model, number: int) -> ClaimResult:
@@ -483,8 +649,9 @@ def check(model: Model, number: int) -> ClaimResult:
     return CLAIMS[number](model)
 
 
-def check_all(model: Model, *, ensemble: Any = None,
-              n_members: int | None = None) -> list[ClaimResult] | pd.DataFrame:
+def check_all(
+    model: Model, *, ensemble: Any = None, n_members: int | None = None
+) -> list[ClaimResult] | pd.DataFrame:
     """Run every claim check (SPEC section 3) on ``model``; returns results in order.
 
     Parameters
@@ -527,10 +694,16 @@ def check_all(model: Model, *, ensemble: Any = None,
         solved.append([r.all_solved for r in results])
     flags = pd.DataFrame(passed, index=table.index, columns=list(CLAIMS))
     unsolved = ~pd.DataFrame(solved, index=table.index, columns=list(CLAIMS))
-    out = pd.DataFrame({"claim": list(CLAIMS), "title": [base[n].title for n in CLAIMS],
-                        "pass_fraction": flags.mean().to_numpy(),
-                        "n_members": len(flags), "n_not_solved": unsolved.sum().to_numpy(),
-                        "passed_bundled": [base[n].passed for n in CLAIMS]})
+    out = pd.DataFrame(
+        {
+            "claim": list(CLAIMS),
+            "title": [base[n].title for n in CLAIMS],
+            "pass_fraction": flags.mean().to_numpy(),
+            "n_members": len(flags),
+            "n_not_solved": unsolved.sum().to_numpy(),
+            "passed_bundled": [base[n].passed for n in CLAIMS],
+        }
+    )
     out.attrs["all_pass_fraction"] = float(flags.all(axis=1).mean())
     out.attrs["passed"] = flags
     return out

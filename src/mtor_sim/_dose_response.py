@@ -25,15 +25,17 @@ def _doses(values: Iterable[float], *, name: str, minimum: int = 2) -> np.ndarra
     """Doses (nM) in increasing order; a string, a mapping or a dose given twice is refused
     rather than silently read as something else."""
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise TypeError(f"`{name}` must be a sequence of doses in nM, got "
-                        f"{type(values).__name__} {values!r}")
+        raise TypeError(
+            f"`{name}` must be a sequence of doses in nM, got {type(values).__name__} {values!r}"
+        )
     arr = [check_nonnegative(v, name=f"{name}[{i}] (dose, nM)") for i, v in enumerate(values)]
     if len(arr) < minimum:
         raise ValueError(f"`{name}` needs at least {minimum} doses, got {len(arr)}")
     twice = sorted({x for x in arr if arr.count(x) > 1})
     if twice:
-        raise ValueError(f"`{name}` gives the dose(s) {', '.join(f'{x:g}' for x in twice)} nM "
-                         "more than once")
+        raise ValueError(
+            f"`{name}` gives the dose(s) {', '.join(f'{x:g}' for x in twice)} nM more than once"
+        )
     return np.asarray(sorted(arr), dtype=float)
 
 
@@ -49,9 +51,20 @@ def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> 
 def _no_fit(n_points: int) -> HillFit:
     """An unsuccessful fit: too few doses gave a verified value (failed points are NaN)."""
     nan = float("nan")
-    return HillFit(nan, nan, nan, nan, nan, nan, nan, nan, (nan, nan), False,
-                   f"only {n_points} doses gave a verified steady state; a Hill fit needs 4",
-                   n_points)
+    return HillFit(
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        (nan, nan),
+        False,
+        f"only {n_points} doses gave a verified steady state; a Hill fit needs 4",
+        n_points,
+    )
 
 
 @dataclass(frozen=True)
@@ -98,10 +111,22 @@ class DoseResponse:
 
     def fit_table(self) -> pd.DataFrame:
         """One row per genotype: IC50 (nM), Emax, Hill slope, top, bottom, R^2, fit status."""
-        return pd.DataFrame([{"genotype": g, "ic50_nM": f.ic50, "emax": f.emax, "hill": f.hill,
-                              "top": f.top, "bottom": f.bottom, "r_squared": f.r_squared,
-                              "success": f.success, "message": f.message}
-                             for g, f in self.fits.items()])
+        return pd.DataFrame(
+            [
+                {
+                    "genotype": g,
+                    "ic50_nM": f.ic50,
+                    "emax": f.emax,
+                    "hill": f.hill,
+                    "top": f.top,
+                    "bottom": f.bottom,
+                    "r_squared": f.r_squared,
+                    "success": f.success,
+                    "message": f.message,
+                }
+                for g, f in self.fits.items()
+            ]
+        )
 
     def plot(self, ax: Any = None, *, label: str | None = None) -> Figure:
         """Log-dose plot (nM) with points, fitted curves and IC50 markers per genotype."""
@@ -110,10 +135,17 @@ class DoseResponse:
         return plot_dose_response(self, ax=ax, label=label)
 
 
-def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str = "proliferation",
-                  *, genotype: str | Sequence[str] | None = None,
-                  genotypes: Sequence[str | Sequence[str]] | None = None,
-                  time: float | None = None, **perturbation: Any) -> DoseResponse:
+def dose_response(
+    model: Model,
+    drug: str,
+    doses: Iterable[float],
+    readout: str = "proliferation",
+    *,
+    genotype: str | Sequence[str] | None = None,
+    genotypes: Sequence[str | Sequence[str]] | None = None,
+    time: float | None = None,
+    **perturbation: Any,
+) -> DoseResponse:
     """Readout over doses of one drug, fitted with a 4-parameter Hill curve.
 
     Parameters
@@ -151,16 +183,18 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     # by default the wild type; models without genotype presets run as they are
     if genotypes is not None:
         if isinstance(genotypes, str | Mapping) or not isinstance(genotypes, Iterable):
-            raise TypeError("`genotypes` must be a list of genotypes (each a preset name or a "
-                            f"list of presets), got {type(genotypes).__name__} {genotypes!r}")
-        groups: list[Any] = [g if isinstance(g, str) else check_names(g, name="genotypes[...]")
-                             for g in genotypes]
+            raise TypeError(
+                "`genotypes` must be a list of genotypes (each a preset name or a "
+                f"list of presets), got {type(genotypes).__name__} {genotypes!r}"
+            )
+        groups: list[Any] = [
+            g if isinstance(g, str) else check_names(g, name="genotypes[...]") for g in genotypes
+        ]
         labels = [g if isinstance(g, str) else " + ".join(g) for g in groups]
         if len(set(labels)) < len(labels):
             raise ValueError(f"`genotypes` gives a genotype more than once: {labels}")
         if genotype is not None:
-            raise TypeError("give `genotype` (one curve) or `genotypes` (one curve each), "
-                            "not both")
+            raise TypeError("give `genotype` (one curve) or `genotypes` (one curve each), not both")
     else:
         if genotype is not None and not isinstance(genotype, str):
             genotype = check_names(genotype, name="genotype")
@@ -171,8 +205,9 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
         label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
         values, statuses = [], []
         for dose in d:
-            v, status = _readout_at(model, readout, time, genotype=g,
-                                    drugs=background | {drug: dose}, **perturbation)
+            v, status = _readout_at(
+                model, readout, time, genotype=g, drugs=background | {drug: dose}, **perturbation
+            )
             values.append(v)
             statuses.append(status)
             rows.append({"genotype": label, "dose": dose, "value": v, "status": status})
@@ -182,10 +217,14 @@ def dose_response(model: Model, drug: str, doses: Iterable[float], readout: str 
     from ._engine import ATOL, RTOL, steady_provenance
     from ._results import provenance
 
-    meta = steady_provenance(model) if time is None else provenance(
-        model, method="cvode time course from the drug-free steady state", rtol=RTOL, atol=ATOL)
-    settings = {"time": time, "perturbation": perturbation, "background_drugs": background,
-                **meta}
+    meta = (
+        steady_provenance(model)
+        if time is None
+        else provenance(
+            model, method="cvode time course from the drug-free steady state", rtol=RTOL, atol=ATOL
+        )
+    )
+    settings = {"time": time, "perturbation": perturbation, "background_drugs": background, **meta}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 
@@ -229,8 +268,9 @@ class Combination:
             return getattr(self, name).copy()
         if self.scores is None:
             raise ValueError(f"{name} needs at least 4 doses of each drug (including 0)")
-        return pd.DataFrame(getattr(self.scores, name), index=self.response.index,
-                            columns=self.response.columns)
+        return pd.DataFrame(
+            getattr(self.scores, name), index=self.response.index, columns=self.response.columns
+        )
 
     def plot(self, score: str = "bliss") -> Figure:
         """Heatmaps of the response and of one synergy score (default Bliss excess)."""
@@ -239,9 +279,14 @@ class Combination:
         return plot_combination(self, score=score)
 
 
-def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
-                doses_b: Iterable[float], readout: str = "proliferation",
-                **perturbation: Any) -> Combination:
+def combination(
+    model: Model,
+    drugs: tuple[str, str],
+    doses_a: Iterable[float],
+    doses_b: Iterable[float],
+    readout: str = "proliferation",
+    **perturbation: Any,
+) -> Combination:
     """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
 
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
@@ -274,10 +319,24 @@ def combination(model: Model, drugs: tuple[str, str], doses_a: Iterable[float],
             status[i, j] = ss.status
     effect = fraction_inhibited(mat, mat[0, 0])
     scores = synergy_scores(da, db, effect) if min(da.size, db.size) >= 4 else None
-    frame = lambda m: pd.DataFrame(m, index=pd.Index(da, name=f"{a} (nM)"),  # noqa: E731
-                                   columns=pd.Index(db, name=f"{b} (nM)"))
-    return Combination((a, b), readout, frame(mat), frame(effect), scores,
-                       frame(bliss_excess(effect)), frame(hsa_excess(effect)),
-                       {"perturbation": perturbation, "background_drugs": background,
-                        "status": frame(status),
-                        **steady_provenance(model)})
+
+    def frame(m: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(
+            m, index=pd.Index(da, name=f"{a} (nM)"), columns=pd.Index(db, name=f"{b} (nM)")
+        )
+
+    return Combination(
+        (a, b),
+        readout,
+        frame(mat),
+        frame(effect),
+        scores,
+        frame(bliss_excess(effect)),
+        frame(hsa_excess(effect)),
+        {
+            "perturbation": perturbation,
+            "background_drugs": background,
+            "status": frame(status),
+            **steady_provenance(model),
+        },
+    )

@@ -22,14 +22,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
     from ._schedule import Schedule
 
-__all__ = ["steady_state", "simulate", "compile_runner", "steady_state_of",
-           "steady_provenance"]
+__all__ = ["steady_state", "simulate", "compile_runner", "steady_state_of", "steady_provenance"]
 
 #: Defaults of the steady-state search.
-STEADY_TOL = 1e-8          # max |dx/dt| (per minute) accepted as steady
-RTOL, ATOL = 1e-8, 1e-12   # CVODE tolerances
-PRESIM_T = 2e4             # min; longer than the slowest loop (EMT, RTK turnover: ~1 day)
-FALLBACK_T = 1e6           # min; integration horizon when Newton's method fails
+STEADY_TOL = 1e-8  # max |dx/dt| (per minute) accepted as steady
+RTOL, ATOL = 1e-8, 1e-12  # CVODE tolerances
+PRESIM_T = 2e4  # min; longer than the slowest loop (EMT, RTK turnover: ~1 day)
+FALLBACK_T = 1e6  # min; integration horizon when Newton's method fails
 # |Re(eigenvalue)| (per minute) below which a fixed point counts as not isolated: its
 # slowest mode would take over 10^9 min (~1,900 years) to relax, i.e. none in practice
 EIG_TOL = 1e-9
@@ -71,7 +70,8 @@ def _configure(r: roadrunner.RoadRunner, moieties: bool = True) -> None:
 def _is_configured(r: roadrunner.RoadRunner) -> bool:
     integ = r.getIntegrator()
     return integ.getName() == "cvode" and all(
-        getattr(integ, name) == value for name, value in INTEGRATOR_SETTINGS.items())
+        getattr(integ, name) == value for name, value in INTEGRATOR_SETTINGS.items()
+    )
 
 
 def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunner.RoadRunner:
@@ -146,8 +146,11 @@ def _assignment_rule_targets(sbml: str) -> frozenset[str]:
     model = libsbml.readSBMLFromString(sbml).getModel()
     if model is None:
         return frozenset()
-    return frozenset(model.getRule(i).getVariable() for i in range(model.getNumRules())
-                     if model.getRule(i).isAssignment())
+    return frozenset(
+        model.getRule(i).getVariable()
+        for i in range(model.getNumRules())
+        if model.getRule(i).isAssignment()
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -160,8 +163,7 @@ def _substance_only(sbml: str) -> frozenset[str]:
     model = libsbml.readSBMLFromString(sbml).getModel()
     if model is None:
         return frozenset()
-    return frozenset(sp.getId() for sp in model.getListOfSpecies()
-                     if sp.getHasOnlySubstanceUnits())
+    return frozenset(sp.getId() for sp in model.getListOfSpecies() if sp.getHasOnlySubstanceUnits())
 
 
 @functools.lru_cache(maxsize=1)
@@ -171,7 +173,6 @@ def _reset_all_but_parameters() -> int:
     from roadrunner import SelectionRecord as S
 
     return S.TIME | S.RATE | S.FLOATING | S.BOUNDARY | S.COMPARTMENT | S.STOICHIOMETRY
-
 
 
 class Solver:
@@ -190,16 +191,19 @@ class Solver:
         where = {g: i for i, g in enumerate(gids)}
         settable = [(p, v) for p, v in model._layout.parameters.items() if p in where]
         generated = set(model._layout.generated)  # the loader's own (cut multipliers)
-        settable += [(g, float(v)) for g, v in zip(gids, m.getGlobalParameterValues(),
-                                                   strict=True)
-                     if g in generated and g not in model._layout.parameters]
+        settable += [
+            (g, float(v))
+            for g, v in zip(gids, m.getGlobalParameterValues(), strict=True)
+            if g in generated and g not in model._layout.parameters
+        ]
         self.names = [p for p, _ in settable]
         self.index = np.array([where[p] for p in self.names], dtype=np.int32)
         self.defaults = np.array([v for _, v in settable], dtype=float)
         self.position = {p: i for i, p in enumerate(self.names)}
         # other settable quantities (initial values of boundary species of SBML models)
-        self.other_defaults = {q: float(r[q]) for q in model._layout.inputs.values()
-                               if q not in self.position}
+        self.other_defaults = {
+            q: float(r[q]) for q in model._layout.inputs.values() if q not in self.position
+        }
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
         only = _substance_only(model._compiled_sbml)
@@ -208,11 +212,13 @@ class Solver:
         self.substance_only = only
         fpos = {f: i for i, f in enumerate(fids)}
         self.readouts = list(model.readouts)
-        self._param_readouts = [(k, where[q]) for k, q in enumerate(self.readouts)
-                                if q in where and q not in fpos]
+        self._param_readouts = [
+            (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
+        ]
         self._species_readouts = [(k, fpos[q]) for k, q in enumerate(self.readouts) if q in fpos]
-        self._other_readouts = [(k, q) for k, q in enumerate(self.readouts)
-                                if q not in fpos and q not in where]
+        self._other_readouts = [
+            (k, q) for k, q in enumerate(self.readouts) if q not in fpos and q not in where
+        ]
         self._pidx = np.array([i for _, i in self._param_readouts], dtype=np.int32)
         self._all_species = set(fids) | set(m.getBoundarySpeciesIds())
         # parameters and compartments that rate rules change: state variables that are
@@ -223,16 +229,20 @@ class Solver:
         # out of its species rates; their rates (amounts per time) are read from the state
         # vector's, as are those of the other rule variables
         self._rule_species = [(fpos[v], v) for v in rules if v in fpos]
-        state_ids = ([m.getStateVectorId(i) for i in range(len(r.getRatesOfChange()))]
-                     if rules else [])
+        state_ids = (
+            [m.getStateVectorId(i) for i in range(len(r.getRatesOfChange()))] if rules else []
+        )
         self._rule_pos = {v: state_ids.index(v) if v in state_ids else -1 for v in rules}
         # events and rules can change parameters during a run, and reset() leaves those
         # changes in place: such models need the full reset before every call
         # parameters that a reset() would leave stale: those with initial assignments
         # (moiety totals `_CSUM*` and assignment-rule targets are recomputed anyway)
         ruled = _assignment_rule_targets(model._compiled_sbml)
-        stale = [g for g in gids if g not in self.position and not g.startswith("_CSUM")
-                 and g not in ruled]
+        stale = [
+            g
+            for g in gids
+            if g not in self.position and not g.startswith("_CSUM") and g not in ruled
+        ]
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
@@ -259,8 +269,7 @@ class Solver:
         """
         other = dict(self.other_defaults)
         other.update((k, v) for k, v in values.items() if k not in self.position)
-        if (self._fresh and self._events_or_rules and not values
-                and other == self._init_now):
+        if self._fresh and self._events_or_rules and not values and other == self._init_now:
             # a just-compiled model with events is in its initial state already: no
             # reset, which libroadrunner gets wrong on a few models (a delayed event
             # firing at t = 0: SBML Test Suite cases 1699 and 1757)
@@ -305,8 +314,13 @@ class Solver:
         """Everything a time course can record: species, global parameters, compartments,
         reactions (their rates) and readouts."""
         m = self.r.model
-        return (self._all_species | set(m.getGlobalParameterIds())
-                | set(m.getCompartmentIds()) | set(m.getReactionIds()) | set(self.readouts))
+        return (
+            self._all_species
+            | set(m.getGlobalParameterIds())
+            | set(m.getCompartmentIds())
+            | set(m.getReactionIds())
+            | set(self.readouts)
+        )
 
     def lookup(self, names: Sequence[str]) -> list[tuple[str, int]]:
         """Where each name sits in a `SolveResult`: ("r", readout index) or ("s", species
@@ -347,7 +361,7 @@ class Solver:
         if not self._rule_species:
             return raw
         dx = np.full(len(self.species_ids), math.nan)
-        dx[:raw.size] = raw
+        dx[: raw.size] = raw
         roc = np.asarray(self.r.getRatesOfChange(), dtype=float)
         vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
         for i, v in self._rule_species:
@@ -361,8 +375,13 @@ class Solver:
         if not self.rule_vars:
             return np.empty(0)
         roc = np.asarray(self.r.getRatesOfChange(), dtype=float)
-        return np.array([roc[self._rule_pos[v]] if self._rule_pos[v] >= 0 else math.nan
-                         for v in self.rule_vars], dtype=float)
+        return np.array(
+            [
+                roc[self._rule_pos[v]] if self._rule_pos[v] >= 0 else math.nan
+                for v in self.rule_vars
+            ],
+            dtype=float,
+        )
 
     def selection(self, name: str, species_units: str = "auto") -> str:
         """The roadrunner selection for ``name`` (a species is ``[S]``, its concentration,
@@ -402,14 +421,12 @@ class Solver:
             return False
         return True
 
-    def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float
-              ) -> SolveResult:
+    def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
         with quiet():
             return self._solve(values, tol=tol, presimulate=presimulate)
 
-    def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float
-               ) -> SolveResult:
+    def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         self.apply(values)
         if self.warm_start and self.reference is not None:
             if self._warm():
@@ -431,9 +448,15 @@ class Solver:
             try:  # only rate rules: integrate them to rest
                 self.r.simulate(0.0, presimulate + fallback, 101)
             except RuntimeError as exc:
-                return SolveResult(np.empty(0), np.full(len(self.readouts), math.nan),
-                                   "solver_failed", f"integration failed: {exc}", math.nan,
-                                   math.nan, "long integration")
+                return SolveResult(
+                    np.empty(0),
+                    np.full(len(self.readouts), math.nan),
+                    "solver_failed",
+                    f"integration failed: {exc}",
+                    math.nan,
+                    math.nan,
+                    "long integration",
+                )
             return self._check(tol, "long integration (rate rules only)", "")
         try:
             if presimulate > 0:
@@ -454,9 +477,15 @@ class Solver:
                 self.r.simulate(presimulate, presimulate + fallback, 101)
         except RuntimeError as exc:
             n = len(self.species_ids)
-            return SolveResult(np.full(n, math.nan), np.full(len(self.readouts), math.nan),
-                               "solver_failed", f"integration failed: {exc}", math.nan,
-                               math.nan, method)
+            return SolveResult(
+                np.full(n, math.nan),
+                np.full(len(self.readouts), math.nan),
+                "solver_failed",
+                f"integration failed: {exc}",
+                math.nan,
+                math.nan,
+                method,
+            )
         return self._check(tol, method, message)
 
     def _check(self, tol: float, method: str, message: str) -> SolveResult:
@@ -478,8 +507,10 @@ class Solver:
             status, msg = "solver_failed", "non-finite state"
         elif not rate <= tol * scale:  # NaN too: a rate that cannot be evaluated
             status = "not_reached"
-            msg = (f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
-                   "the system may oscillate or drift. Try simulate() to inspect its dynamics.")
+            msg = (
+                f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
+                "the system may oscillate or drift. Try simulate() to inspect its dynamics."
+            )
         elif x.size and x.min() < -1e-9 * scale:
             i = int(np.argmin(x))
             status = "negative"
@@ -488,16 +519,20 @@ class Solver:
             eig = self.max_eigenvalue() * self.time_factor
             if eig > EIG_TOL:
                 status = "unstable"
-                msg = (f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
-                       "would not sit here; the system likely oscillates.")
+                msg = (
+                    f"fixed point is unstable (max Re(eigenvalue) = {eig:.3g} /min): cells "
+                    "would not sit here; the system likely oscillates."
+                )
             elif math.isnan(eig):  # -inf: no eigenvalue (no floating species)
                 status, msg = "solver_failed", "Jacobian could not be evaluated"
             elif eig > -EIG_TOL:
                 status = "not_unique"
-                msg = (f"fixed point is not isolated (max Re(eigenvalue) = {eig:.3g} /min, zero "
-                       "within tolerance): it lies on a continuum of steady states or at a "
-                       "bifurcation, so its value depends on where the solver started. Try "
-                       "simulate() from the initial state, or check for an unconserved pool.")
+                msg = (
+                    f"fixed point is not isolated (max Re(eigenvalue) = {eig:.3g} /min, zero "
+                    "within tolerance): it lies on a continuum of steady states or at a "
+                    "bifurcation, so its value depends on where the solver started. Try "
+                    "simulate() from the initial state, or check for an unconserved pool."
+                )
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
@@ -515,8 +550,10 @@ class Solver:
         if not self.species_ids:  # every species clamped (libroadrunner segfaults here)
             return -math.inf
         try:
-            jac = np.asarray(r.getReducedJacobian() if r.conservedMoietyAnalysis
-                             else r.getFullJacobian(), dtype=float)
+            jac = np.asarray(
+                r.getReducedJacobian() if r.conservedMoietyAnalysis else r.getFullJacobian(),
+                dtype=float,
+            )
         except RuntimeError:
             return math.nan
         if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
@@ -526,7 +563,6 @@ class Solver:
         # LAPACK directly, eigenvalues only: a third cheaper than numpy.linalg.eigvals
         wr, _, _, _, info = dgeev(jac, compute_vl=0, compute_vr=0, overwrite_a=1)
         return float(wr.max()) if info == 0 and np.isfinite(wr).all() else math.nan
-
 
     def _max_eigenvalue_with_rules(self) -> float:
         """Largest real part of the eigenvalues of the Jacobian over the species and the
@@ -592,8 +628,9 @@ def solver_for(model: Model, pert: Perturbation) -> tuple[Solver, dict[str, floa
     return solver, values
 
 
-def solve_point(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
-                presimulate: float = PRESIM_T) -> SolveResult:
+def solve_point(
+    model: Model, pert: Perturbation, *, tol: float = STEADY_TOL, presimulate: float = PRESIM_T
+) -> SolveResult:
     """Guarded steady state of one already-validated perturbation, as arrays."""
     solver, values = solver_for(model, pert)
     return solver.solve(values, tol=tol, presimulate=presimulate)
@@ -601,31 +638,54 @@ def solve_point(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
 
 def steady_provenance(model: Model) -> dict:
     """Provenance of results made of guarded steady states at the default settings."""
-    return provenance(model, method="guarded steady state (warm-started nleq2 on the bundled "
-                      "model; presimulation + nleq2, then long integration, as fallbacks)",
-                      tol=STEADY_TOL, rtol=RTOL, atol=ATOL, presimulation_min=PRESIM_T)
+    return provenance(
+        model,
+        method="guarded steady state (warm-started nleq2 on the bundled "
+        "model; presimulation + nleq2, then long integration, as fallbacks)",
+        tol=STEADY_TOL,
+        rtol=RTOL,
+        atol=ATOL,
+        presimulation_min=PRESIM_T,
+    )
 
 
-def steady_state_of(model: Model, pert: Perturbation, *, tol: float = STEADY_TOL,
-                    presimulate: float = PRESIM_T) -> SteadyState:
+def steady_state_of(
+    model: Model, pert: Perturbation, *, tol: float = STEADY_TOL, presimulate: float = PRESIM_T
+) -> SteadyState:
     """Guarded steady state for an already-validated perturbation."""
     solver, values = solver_for(model, pert)
     res = solver.solve(values, tol=tol, presimulate=presimulate)
     readouts = pd.Series(res.readouts, index=solver.index_of("readouts"), dtype=float)
     species = pd.Series(res.species, index=solver.index_of("species"), dtype=float)
-    return SteadyState(readouts, species, res.status == "ok", res.status, res.message,
-                       res.max_rate, res.max_eigenvalue, tol, pert.as_dict(),
-                       provenance(model, method=res.method, tol=tol, rtol=RTOL, atol=ATOL,
-                                  presimulation_min=presimulate))
+    return SteadyState(
+        readouts,
+        species,
+        res.status == "ok",
+        res.status,
+        res.message,
+        res.max_rate,
+        res.max_eigenvalue,
+        tol,
+        pert.as_dict(),
+        provenance(
+            model, method=res.method, tol=tol, rtol=RTOL, atol=ATOL, presimulation_min=presimulate
+        ),
+    )
 
 
-def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
-                 drugs: Mapping[str, float] | None = None,
-                 knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
-                 parameters: Mapping[str, float] | None = None,
-                 inputs: Mapping[str, float] | None = None,
-                 tol: float = STEADY_TOL, ensemble: Any = None,
-                 n_members: int | None = None) -> SteadyState | pd.DataFrame:
+def steady_state(
+    model: Model,
+    *,
+    genotype: str | Iterable[str] | None = None,
+    drugs: Mapping[str, float] | None = None,
+    knockouts: Iterable[str] | None = None,
+    cut: Iterable[str] | None = None,
+    parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
+    tol: float = STEADY_TOL,
+    ensemble: Any = None,
+    n_members: int | None = None,
+) -> SteadyState | pd.DataFrame:
     """Steady state of ``model`` under a perturbation, verified before it is returned.
 
     The model is integrated past its slowest loop, polished with Newton's method, and
@@ -678,26 +738,51 @@ def steady_state(model: Model, *, genotype: str | Iterable[str] | None = None,
     if ensemble is not None and ensemble is not False:
         from ._ensemble import steady_state_quantiles
 
-        return steady_state_quantiles(model, ensemble, n=n_members, genotype=genotype,
-                                      drugs=drugs, knockouts=knockouts, cut=cut,
-                                      parameters=parameters, inputs=inputs, tol=tol)
-    pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
-                             cut=cut, parameters=parameters, inputs=inputs)
+        return steady_state_quantiles(
+            model,
+            ensemble,
+            n=n_members,
+            genotype=genotype,
+            drugs=drugs,
+            knockouts=knockouts,
+            cut=cut,
+            parameters=parameters,
+            inputs=inputs,
+            tol=tol,
+        )
+    pert = make_perturbation(
+        model,
+        genotype=genotype,
+        drugs=drugs,
+        knockouts=knockouts,
+        cut=cut,
+        parameters=parameters,
+        inputs=inputs,
+    )
     return steady_state_of(model, pert, tol=tol)
 
 
-def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
-             genotype: str | Iterable[str] | None = None,
-             drugs: Mapping[str, float] | None = None,
-             knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
-             parameters: Mapping[str, float] | None = None,
-             inputs: Mapping[str, float] | None = None,
-             pre_equilibrate: bool = True, species: bool = True,
-             outputs: Sequence[str] | None = None, species_units: str = "auto",
-             schedule: Schedule | Mapping[str, Any] | None = None,
-             pk_step: float = 30.0,
-             step_inputs: Mapping[str, float] | None = None, ensemble: Any = None,
-             n_members: int | None = None) -> TimeCourse | pd.DataFrame:
+def simulate(
+    model: Model,
+    *,
+    t_end: float = 1440.0,
+    n_points: int = 241,
+    genotype: str | Iterable[str] | None = None,
+    drugs: Mapping[str, float] | None = None,
+    knockouts: Iterable[str] | None = None,
+    cut: Iterable[str] | None = None,
+    parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
+    pre_equilibrate: bool = True,
+    species: bool = True,
+    outputs: Sequence[str] | None = None,
+    species_units: str = "auto",
+    schedule: Schedule | Mapping[str, Any] | None = None,
+    pk_step: float = 30.0,
+    step_inputs: Mapping[str, float] | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
+) -> TimeCourse | pd.DataFrame:
     """Time course of ``model`` (time in minutes) under a perturbation.
 
     By default the cells first sit at the steady state of the same perturbation without
@@ -758,13 +843,25 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     if ensemble is not None and ensemble is not False:
         from ._ensemble import timecourse_quantiles
 
-        return timecourse_quantiles(model, ensemble, n=n_members, t_end=t_end,
-                                    n_points=n_points, genotype=genotype, drugs=drugs,
-                                    knockouts=knockouts, cut=cut, parameters=parameters,
-                                    inputs=inputs, pre_equilibrate=pre_equilibrate,
-                                    outputs=outputs, species_units=species_units,
-                                    schedule=schedule, pk_step=pk_step,
-                                    step_inputs=step_inputs)
+        return timecourse_quantiles(
+            model,
+            ensemble,
+            n=n_members,
+            t_end=t_end,
+            n_points=n_points,
+            genotype=genotype,
+            drugs=drugs,
+            knockouts=knockouts,
+            cut=cut,
+            parameters=parameters,
+            inputs=inputs,
+            pre_equilibrate=pre_equilibrate,
+            outputs=outputs,
+            species_units=species_units,
+            schedule=schedule,
+            pk_step=pk_step,
+            step_inputs=step_inputs,
+        )
     t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
     n_points = check_count(n_points, name="n_points", minimum=2)
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
@@ -776,8 +873,15 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
         outputs = check_names(outputs, name="outputs", allow_none=False)
         if not outputs:
             raise ValueError("`outputs` is empty; give at least one name, or None")
-    pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
-                             cut=cut, parameters=parameters, inputs=inputs)
+    pert = make_perturbation(
+        model,
+        genotype=genotype,
+        drugs=drugs,
+        knockouts=knockouts,
+        cut=cut,
+        parameters=parameters,
+        inputs=inputs,
+    )
     sched = None
     if schedule is not None:
         from ._schedule import check_schedule
@@ -787,28 +891,53 @@ def simulate(model: Model, *, t_end: float = 1440.0, n_points: int = 241,
     step = None
     if step_inputs is not None:
         if not pre_equilibrate:
-            raise ValueError("`step_inputs` changes inputs at t = 0 from the pre-equilibrated "
-                             "state: it needs pre_equilibrate=True (from the initial state, "
-                             "give them in `inputs`)")
+            raise ValueError(
+                "`step_inputs` changes inputs at t = 0 from the pre-equilibrated "
+                "state: it needs pre_equilibrate=True (from the initial state, "
+                "give them in `inputs`)"
+            )
         step = dict(make_perturbation(model, inputs=step_inputs).inputs)
         if not step:
             raise ValueError("`step_inputs` is empty; give at least one input, or None")
-    return time_course_of(model, pert, t_end=t_end, n_points=int(n_points),
-                          pre_equilibrate=pre_equilibrate, species=species,
-                          outputs=outputs, species_units=species_units,
-                          schedule=sched, pk_step=pk_step, step_inputs=step)
+    return time_course_of(
+        model,
+        pert,
+        t_end=t_end,
+        n_points=int(n_points),
+        pre_equilibrate=pre_equilibrate,
+        species=species,
+        outputs=outputs,
+        species_units=species_units,
+        schedule=sched,
+        pk_step=pk_step,
+        step_inputs=step,
+    )
 
 
-def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: int,
-                   pre_equilibrate: bool = True, species: bool = True,
-                   outputs: Sequence[str] | None = None,
-                   species_units: str = "auto",
-                   schedule: Schedule | None = None, pk_step: float = 30.0,
-                   step_inputs: Mapping[str, float] | None = None) -> TimeCourse:
+def time_course_of(
+    model: Model,
+    pert: Perturbation,
+    *,
+    t_end: float,
+    n_points: int,
+    pre_equilibrate: bool = True,
+    species: bool = True,
+    outputs: Sequence[str] | None = None,
+    species_units: str = "auto",
+    schedule: Schedule | None = None,
+    pk_step: float = 30.0,
+    step_inputs: Mapping[str, float] | None = None,
+) -> TimeCourse:
     """Time course for an already-validated perturbation (and schedule, and inputs
     stepped at t = 0)."""
-    meta = provenance(model, method="cvode", rtol=RTOL, atol=ATOL,
-                      pre_equilibrate=pre_equilibrate, species_units=species_units)
+    meta = provenance(
+        model,
+        method="cvode",
+        rtol=RTOL,
+        atol=ATOL,
+        pre_equilibrate=pre_equilibrate,
+        species_units=species_units,
+    )
     meta["time_unit"] = time_unit(model._compiled_sbml)[0]
     if schedule is not None:
         meta["schedule"] = schedule.as_dict()
@@ -818,23 +947,29 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         cols = list(outputs)
         readout_names = tuple(cols)
     else:
-        cols = list(model.readouts) + ([s for s in model.species if s not in model.readouts]
-                                       if species else [])
+        cols = list(model.readouts) + (
+            [s for s in model.species if s not in model.readouts] if species else []
+        )
         readout_names = tuple(model.readouts)
     times = pd.Index(np.linspace(0, t_end, n_points), name="time")
     if pre_equilibrate:
         base = steady_state_of(model, pert.without_drugs())
         if not base.success:  # never start a run from a state that was not verified
             data = pd.DataFrame(math.nan, index=times, columns=cols)
-            return TimeCourse(data, False, "baseline_" + base.status,
-                              f"drug-free baseline not at a verified steady state, so there "
-                              f"is no state to start from ({base.message}). Try "
-                              "pre_equilibrate=False to run from the initial state.",
-                              pert.as_dict(), meta, readout_names)
+            return TimeCourse(
+                data,
+                False,
+                "baseline_" + base.status,
+                f"drug-free baseline not at a verified steady state, so there "
+                f"is no state to start from ({base.message}). Try "
+                "pre_equilibrate=False to run from the initial state.",
+                pert.as_dict(),
+                meta,
+                readout_names,
+            )
         if step_inputs:  # the run's own inputs from t = 0; the baseline keeps `inputs`
             meta["step_inputs"] = dict(step_inputs)
-            pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs),
-                                                      **step_inputs}.items())))
+            pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
         r = solver.r
@@ -862,12 +997,18 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
             with quiet():
                 out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
         else:
-            out = _simulate_pieces(model, pert, solver, schedule, times.to_numpy(),
-                                   pk_step=pk_step)
+            out = _simulate_pieces(model, pert, solver, schedule, times.to_numpy(), pk_step=pk_step)
     except RuntimeError as exc:
         data = pd.DataFrame(math.nan, index=times, columns=cols)
-        return TimeCourse(data, False, "solver_failed", f"integration failed: {exc}",
-                          pert.as_dict(), meta, readout_names)
+        return TimeCourse(
+            data,
+            False,
+            "solver_failed",
+            f"integration failed: {exc}",
+            pert.as_dict(),
+            meta,
+            readout_names,
+        )
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():
@@ -877,16 +1018,19 @@ def time_course_of(model: Model, pert: Perturbation, *, t_end: float, n_points: 
         if not np.isfinite(out[:, 0]).all() or (~finite & finite[:1]).any():
             status, message = "solver_failed", "non-finite values in the time course"
         else:
-            message += (f"; {', '.join(from_start)} non-finite from t = 0, as the model "
-                        "defines them")
-    return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta,
-                      readout_names)
+            message += f"; {', '.join(from_start)} non-finite from t = 0, as the model defines them"
+    return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta, readout_names)
 
 
-
-
-def _simulate_pieces(model: Model, pert: Perturbation, solver: Solver, schedule: Schedule,
-                     times: np.ndarray, *, pk_step: float) -> np.ndarray:
+def _simulate_pieces(
+    model: Model,
+    pert: Perturbation,
+    solver: Solver,
+    schedule: Schedule,
+    times: np.ndarray,
+    *,
+    pk_step: float,
+) -> np.ndarray:
     """Integrate piece by piece, the drugs' parameters set per piece; rows at ``times``.
 
     Every piece starts CVODE afresh from the state the previous one ended in, so a jump

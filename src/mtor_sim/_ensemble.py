@@ -22,8 +22,15 @@ from ._errors import MtorSimError, check_name
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
 
-__all__ = ["bundled_ensemble_path", "load_ensemble", "members", "resolve_ensemble",
-           "steady_state_quantiles", "timecourse_quantiles", "validation_hits"]
+__all__ = [
+    "bundled_ensemble_path",
+    "load_ensemble",
+    "members",
+    "resolve_ensemble",
+    "steady_state_quantiles",
+    "timecourse_quantiles",
+    "validation_hits",
+]
 
 ENSEMBLE_FILE = "ensemble.csv"
 #: membership flags of the shipped file: calibrated on every row / on verified rows only
@@ -72,12 +79,15 @@ def load_ensemble(which: str = "all", *, path: str | Path | None = None) -> pd.D
     check_name(which, SETS, kind="ensemble")
     p = Path(path) if path is not None else bundled_ensemble_path()
     if not p.exists():
-        raise MtorSimError(f"no ensemble file at {p}; run `python models/calibrate_ensemble.py`"
-                           " to make it")
+        raise MtorSimError(
+            f"no ensemble file at {p}; run `python models/calibrate_ensemble.py` to make it"
+        )
     table = pd.read_csv(p)
     if SETS[which] not in table.columns:
-        raise MtorSimError(f"{p} has no {SETS[which]!r} column: not an ensemble file made by "
-                           "models/calibrate_ensemble.py")
+        raise MtorSimError(
+            f"{p} has no {SETS[which]!r} column: not an ensemble file made by "
+            "models/calibrate_ensemble.py"
+        )
     table = table[table[SETS[which]].astype(bool)].set_index("draw")
     out = table.drop(columns=[c for c in META if c in table.columns])
     sidecar = p.with_suffix(".json")
@@ -99,8 +109,10 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
     elif isinstance(ensemble, pd.DataFrame):
         table = ensemble
     else:
-        raise TypeError("`ensemble` must be True, 'all', 'verified' or a DataFrame of "
-                        f"parameter sets (one row per member), got {type(ensemble).__name__}")
+        raise TypeError(
+            "`ensemble` must be True, 'all', 'verified' or a DataFrame of "
+            f"parameter sets (one row per member), got {type(ensemble).__name__}"
+        )
     if table.empty:
         raise ValueError("`ensemble` has no members")
     if n is not None:
@@ -116,13 +128,19 @@ def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]
     unknown = [c for c in table.columns if c not in model._layout.parameters]
     if unknown:
         check_name(unknown[0], model._layout.parameters, kind="parameter")
-    return [model.with_parameters({k: float(v) for k, v in row.items()})
-            for _, row in table.iterrows()]
+    return [
+        model.with_parameters({k: float(v) for k, v in row.items()}) for _, row in table.iterrows()
+    ]
 
 
-def steady_state_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
-                           quantiles: Sequence[float] = QUANTILES,
-                           **kwargs: Any) -> pd.DataFrame:
+def steady_state_quantiles(
+    model: Model,
+    ensemble: Any,
+    *,
+    n: int | None = None,
+    quantiles: Sequence[float] = QUANTILES,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Steady-state readouts across an ensemble: one row per readout, quantile columns.
 
     Members whose steady state fails are left out of the quantiles and counted in the
@@ -139,20 +157,24 @@ def steady_state_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
         else:
             failed += 1
     if not rows:
-        raise MtorSimError("no member of the ensemble reached a steady state under this "
-                           "perturbation")
+        raise MtorSimError(
+            "no member of the ensemble reached a steady state under this perturbation"
+        )
     values = np.vstack(rows)
-    out = pd.DataFrame(np.quantile(values, list(quantiles), axis=0).T,
-                       index=pd.Index(list(model.readouts), name="readout"),
-                       columns=[f"q{q:g}" for q in quantiles])
+    out = pd.DataFrame(
+        np.quantile(values, list(quantiles), axis=0).T,
+        index=pd.Index(list(model.readouts), name="readout"),
+        columns=[f"q{q:g}" for q in quantiles],
+    )
     out["mean"] = values.mean(axis=0)
     out["n_members"] = len(mems)
     out["n_failed"] = failed
     return out
 
 
-def validation_hits(model: Model, ensemble: Any, *, n: int | None = None,
-                    rows: list[dict[str, str]] | None = None) -> pd.DataFrame:
+def validation_hits(
+    model: Model, ensemble: Any, *, n: int | None = None, rows: list[dict[str, str]] | None = None
+) -> pd.DataFrame:
     """Member x observation table of the validation rows: 1.0 pass, 0.0 fail or not solved.
 
     ``rows`` default to the ``validation`` rows of the bundled observation table (held
@@ -164,14 +186,22 @@ def validation_hits(model: Model, ensemble: Any, *, n: int | None = None,
     rows = load_observations("validation") if rows is None else rows
     out = {}
     for draw, member in zip(table.index, members(model, table), strict=True):
-        out[draw] = {r["id"]: float(r["status"] == "pass") for r in validate(member, rows)
-                     if r["status"] != "not expressible"}
+        out[draw] = {
+            r["id"]: float(r["status"] == "pass")
+            for r in validate(member, rows)
+            if r["status"] != "not expressible"
+        }
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-def timecourse_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
-                         quantiles: Sequence[float] = QUANTILES,
-                         **kwargs: Any) -> pd.DataFrame:
+def timecourse_quantiles(
+    model: Model,
+    ensemble: Any,
+    *,
+    n: int | None = None,
+    quantiles: Sequence[float] = QUANTILES,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Time courses across an ensemble: index time (min), columns (output, quantile).
 
     Members whose run fails are left out; ``attrs`` holds ``n_members`` and ``n_failed``.
@@ -190,12 +220,13 @@ def timecourse_quantiles(model: Model, ensemble: Any, *, n: int | None = None,
         cols, times = list(data.columns), data.index
         runs.append(data.to_numpy(dtype=float))
     if not runs:
-        raise MtorSimError("no member of the ensemble could be simulated under this "
-                           "perturbation")
+        raise MtorSimError("no member of the ensemble could be simulated under this perturbation")
     q = np.quantile(np.stack(runs), list(quantiles), axis=0)  # quantile x time x output
     names = [f"q{x:g}" for x in quantiles]
-    out = pd.concat({name: pd.DataFrame(q[i], index=times, columns=cols)
-                     for i, name in enumerate(names)}, axis=1).swaplevel(axis=1)
+    out = pd.concat(
+        {name: pd.DataFrame(q[i], index=times, columns=cols) for i, name in enumerate(names)},
+        axis=1,
+    ).swaplevel(axis=1)
     out = out.reindex(columns=pd.MultiIndex.from_product([cols, names]))
     out.columns.names = ["output", "quantile"]
     out.attrs.update(n_members=len(mems), n_failed=failed)

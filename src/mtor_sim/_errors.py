@@ -43,6 +43,8 @@ class SolverError(MtorSimError, RuntimeError):
 
 class StoreError(MtorSimError, ValueError):
     """A folder of streamed results is damaged, incomplete, or holds another run's results."""
+
+
 class PetabError(MtorSimError, ValueError):
     """A PEtab problem is invalid (the message quotes the PEtab linter and names the file)
     or uses a feature this package does not support."""
@@ -60,9 +62,14 @@ def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
     if isinstance(name, str) and name in valid:
         return name
     shown = repr(name)
-    close = ([v for v in valid if v.lower() == name.lower()]  # a matter of case first
-             or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)) if isinstance(
-        name, str) else []
+    close = (
+        (
+            [v for v in valid if v.lower() == name.lower()]  # a matter of case first
+            or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+        )
+        if isinstance(name, str)
+        else []
+    )
     hint = f"; did you mean {close[0]!r}?" if close else "."
     listing = ", ".join(sorted(set(valid))) if valid else "(none)"
     raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {_plural(kind)}: {listing}")
@@ -80,7 +87,8 @@ def check_readout(name: object, valid: Iterable[str], *, model: str) -> str:
         raise UnknownNameError(
             f"readout {DEFAULT_READOUT!r} (the default, a readout of the bundled model) is "
             f"not in model {model!r}: name one of its readouts (`readout=` or `readouts=`, "
-            f"-r on the command line): {', '.join(sorted(valid)) or '(none)'}")
+            f"-r on the command line): {', '.join(sorted(valid)) or '(none)'}"
+        )
     return check_name(name, valid, kind="readout")
 
 
@@ -106,8 +114,7 @@ def check_real(value: object, *, name: str) -> float:
     are a `ValueError`.
     """
     if isinstance(value, bool | str | bytes) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} "
-                        f"{value!r}")
+        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
     x = float(value)
     if x != x or x in (float("inf"), float("-inf")):
         raise ValueError(f"`{name}` must be finite, got {value!r}")
@@ -139,8 +146,7 @@ def check_flag(value: object, *, name: str) -> bool:
         import numpy as np
 
         if not isinstance(value, np.bool_):
-            raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} "
-                            f"{value!r}")
+            raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} {value!r}")
     return bool(value)
 
 
@@ -156,8 +162,9 @@ def check_names(value: object, *, name: str, allow_none: bool = True) -> list[st
     if isinstance(value, str):
         return [value]
     if isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
-        raise TypeError(f"`{name}` must be a name or a list of names, got "
-                        f"{type(value).__name__} {value!r}")
+        raise TypeError(
+            f"`{name}` must be a name or a list of names, got {type(value).__name__} {value!r}"
+        )
     names = list(value)
     for i, v in enumerate(names):
         if not isinstance(v, str):

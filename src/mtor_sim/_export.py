@@ -23,12 +23,17 @@ __all__ = ["to_sbml", "perturbed_sbml", "leading_comment"]
 _XHTML = "http://www.w3.org/1999/xhtml"
 
 
-def to_sbml(model: Model, path: str | Path | None = None, *,
-            genotype: str | Iterable[str] | None = None,
-            drugs: Mapping[str, float] | None = None,
-            knockouts: Iterable[str] | None = None, cut: Iterable[str] | None = None,
-            parameters: Mapping[str, float] | None = None,
-            inputs: Mapping[str, float] | None = None) -> str:
+def to_sbml(
+    model: Model,
+    path: str | Path | None = None,
+    *,
+    genotype: str | Iterable[str] | None = None,
+    drugs: Mapping[str, float] | None = None,
+    knockouts: Iterable[str] | None = None,
+    cut: Iterable[str] | None = None,
+    parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
+) -> str:
     """SBML of ``model`` with a perturbation applied, as a standalone file.
 
     Parameter values (genotype presets, doses, cuts, explicit parameters, inputs) are
@@ -60,16 +65,24 @@ def to_sbml(model: Model, path: str | Path | None = None, *,
     >>> 'id="dose_everolimus"' in text
     True
     """
-    pert = make_perturbation(model, genotype=genotype, drugs=drugs, knockouts=knockouts,
-                             cut=cut, parameters=parameters, inputs=inputs)
+    pert = make_perturbation(
+        model,
+        genotype=genotype,
+        drugs=drugs,
+        knockouts=knockouts,
+        cut=cut,
+        parameters=parameters,
+        inputs=inputs,
+    )
     text = perturbed_sbml(model, pert)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
 
 
-def perturbed_sbml(model: Model, pert: Perturbation, *,
-                   initial_state: Mapping[str, float] | None = None) -> str:
+def perturbed_sbml(
+    model: Model, pert: Perturbation, *, initial_state: Mapping[str, float] | None = None
+) -> str:
     """SBML of ``model`` under an already-validated perturbation.
 
     ``initial_state`` (species id -> value) replaces the initial values of those species,
@@ -103,7 +116,7 @@ def perturbed_sbml(model: Model, pert: Perturbation, *,
 def input_species(selection: str) -> tuple[str, bool]:
     """The species an input's selection sets, and whether as a concentration:
     ``init([S])`` (a concentration) or ``init(S)`` (an amount, hasOnlySubstanceUnits)."""
-    inner = selection[len("init("):-1]
+    inner = selection[len("init(") : -1]
     if inner.startswith("[") and inner.endswith("]"):
         return inner[1:-1], True
     return inner, False
@@ -153,8 +166,9 @@ def _add_notes(model: Model, m, pert: Perturbation) -> None:
         paragraphs += [p.replace("\n", " ") for p in header.split("\n\n") if p.strip()]
     label = pert.label()
     if label != "WT" or pert != Perturbation():
-        paragraphs.append(f"Exported by mtor_sim {__version__} with this perturbation "
-                          f"applied: {label}.")
+        paragraphs.append(
+            f"Exported by mtor_sim {__version__} with this perturbation applied: {label}."
+        )
         if m.isSetName():
             m.setName(f"{m.getName()} [{label}]")
     if not paragraphs:

@@ -72,11 +72,14 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
             with _captured_petab_log() as log:
                 problem = petab.Problem.from_yaml(str(path))
         except Exception as exc:  # petab raises many kinds for a broken file
-            raise PetabError(f"{where}: cannot be read as a PEtab problem: "
-                             f"{type(exc).__name__}: {exc}{_tail(log)}") from None
+            raise PetabError(
+                f"{where}: cannot be read as a PEtab problem: "
+                f"{type(exc).__name__}: {exc}{_tail(log)}"
+            ) from None
     elif not isinstance(problem, petab.Problem):
-        raise TypeError(f"`problem` must be a PEtab YAML path or a petab.Problem, "
-                        f"got {type(problem).__name__}")
+        raise TypeError(
+            f"`problem` must be a PEtab YAML path or a petab.Problem, got {type(problem).__name__}"
+        )
     if lint:
         with _captured_petab_log() as log:
             try:
@@ -87,8 +90,9 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
         if failed:
             log = [x for x in log if not x.startswith("Visualization table not available")]
             msgs = "\n  ".join(log) or "(no message)"
-            raise PetabError(f"{where} is not a valid PEtab problem; the PEtab linter says:\n"
-                             f"  {msgs}")
+            raise PetabError(
+                f"{where} is not a valid PEtab problem; the PEtab linter says:\n  {msgs}"
+            )
     return problem
 
 
@@ -123,8 +127,11 @@ def _tail(log: Sequence[str]) -> str:
 
 # ---------------------------------------------------------------------------- helpers
 def _is_nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (
-        isinstance(v, str) and not v.strip())
+    return (
+        v is None
+        or (isinstance(v, float) and math.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
 
 
 def _as_override(v: Any) -> float | str:
@@ -208,8 +215,15 @@ class PetabObjective:
     138.22199...
     """
 
-    def __init__(self, problem: Any, *, rtol: float = RTOL, atol: float = ATOL,
-                 fd_step: float = 1e-6, lint: bool = True) -> None:
+    def __init__(
+        self,
+        problem: Any,
+        *,
+        rtol: float = RTOL,
+        atol: float = ATOL,
+        fd_step: float = 1e-6,
+        lint: bool = True,
+    ) -> None:
         import libsbml
 
         self.source = str(problem) if isinstance(problem, str | Path) else None
@@ -221,24 +235,38 @@ class PetabObjective:
             raise PetabError("only SBML models are supported")
         self.sbml = libsbml.writeSBMLToString(doc)
         model = doc.getModel()
-        self._species_conc = {s.getId(): not s.getHasOnlySubstanceUnits()
-                              for s in model.getListOfSpecies()}
+        self._species_conc = {
+            s.getId(): not s.getHasOnlySubstanceUnits() for s in model.getListOfSpecies()
+        }
         self._params = {p.getId() for p in model.getListOfParameters()}
         self._compartments = {c.getId() for c in model.getListOfCompartments()}
-        self._rule_targets = {r.getVariable() for r in model.getListOfRules()
-                              if r.isAssignment() or r.isRate()}
+        self._rule_targets = {
+            r.getVariable() for r in model.getListOfRules() if r.isAssignment() or r.isRate()
+        }
 
         par = problem.parameter_df
         self.parameter_df = par
         est = par["estimate"].astype(int) == 1
         self.x_ids: list[str] = list(par.index[est])
         self.x_scales: list[str] = [str(par.loc[i, "parameterScale"]) for i in self.x_ids]
-        self.lb = np.array([scale(float(par.loc[i, "lowerBound"]), s)
-                            for i, s in zip(self.x_ids, self.x_scales, strict=True)])
-        self.ub = np.array([scale(float(par.loc[i, "upperBound"]), s)
-                            for i, s in zip(self.x_ids, self.x_scales, strict=True)])
-        self.x_nominal = np.array([scale(float(par.loc[i, "nominalValue"]), s)
-                                   for i, s in zip(self.x_ids, self.x_scales, strict=True)])
+        self.lb = np.array(
+            [
+                scale(float(par.loc[i, "lowerBound"]), s)
+                for i, s in zip(self.x_ids, self.x_scales, strict=True)
+            ]
+        )
+        self.ub = np.array(
+            [
+                scale(float(par.loc[i, "upperBound"]), s)
+                for i, s in zip(self.x_ids, self.x_scales, strict=True)
+            ]
+        )
+        self.x_nominal = np.array(
+            [
+                scale(float(par.loc[i, "nominalValue"]), s)
+                for i, s in zip(self.x_ids, self.x_scales, strict=True)
+            ]
+        )
         self._fixed = {i: float(par.loc[i, "nominalValue"]) for i in par.index[~est]}
 
         self.condition_df = problem.condition_df
@@ -256,9 +284,11 @@ class PetabObjective:
             self.observables[str(oid)] = {
                 "formula": _Formula(str(row["observableFormula"])),
                 "noise": _Formula(str(1.0 if _is_nan(noise) else noise)),
-                "transform": "lin" if _is_nan(row.get("observableTransformation"))
+                "transform": "lin"
+                if _is_nan(row.get("observableTransformation"))
                 else str(row["observableTransformation"]),
-                "distribution": "normal" if _is_nan(row.get("noiseDistribution"))
+                "distribution": "normal"
+                if _is_nan(row.get("noiseDistribution"))
                 else str(row["noiseDistribution"]),
             }
         for spec in self.observables.values():
@@ -272,18 +302,28 @@ class PetabObjective:
         if "preequilibrationConditionId" not in m:
             m["preequilibrationConditionId"] = ""
         m["preequilibrationConditionId"] = m["preequilibrationConditionId"].map(
-            lambda v: "" if _is_nan(v) else str(v))
+            lambda v: "" if _is_nan(v) else str(v)
+        )
         m["simulationConditionId"] = m["simulationConditionId"].astype(str)
         if np.isinf(m["time"].astype(float)).any():
             raise PetabError("steady-state measurements (time = inf) are not supported yet")
         self.measurements = m
         self.y = m["measurement"].to_numpy(float)
-        pairs = list(dict.fromkeys(zip(m["preequilibrationConditionId"],
-                                       m["simulationConditionId"], strict=True)))
+        pairs = list(
+            dict.fromkeys(
+                zip(m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)
+            )
+        )
         self.conditions: list[tuple[str, str]] = pairs
         index = {p: k for k, p in enumerate(pairs)}
-        self._row_cond = np.array([index[(a, b)] for a, b in zip(
-            m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)])
+        self._row_cond = np.array(
+            [
+                index[(a, b)]
+                for a, b in zip(
+                    m["preequilibrationConditionId"], m["simulationConditionId"], strict=True
+                )
+            ]
+        )
         self._times: list[np.ndarray] = []
         self._row_tidx = np.zeros(len(m), dtype=int)
         for k in range(len(pairs)):
@@ -302,8 +342,9 @@ class PetabObjective:
         cond = self.condition_df
         missing = sorted({c for pair in pairs for c in pair if c} - set(cond.index))
         if missing:
-            raise PetabError(f"measurements name conditions missing from the condition "
-                             f"table: {missing}")
+            raise PetabError(
+                f"measurements name conditions missing from the condition table: {missing}"
+            )
 
     def _compile(self) -> None:
         """Compile formulas and find the model quantities the formulas read."""
@@ -342,9 +383,10 @@ class PetabObjective:
         state = dict(self.__dict__)
         state["_rr"] = None
         state["problem"] = None  # libsbml objects do not pickle; the tables are kept
-        state["observables"] = {k: {**v, "formula": _Formula(v["formula"].text),
-                                    "noise": _Formula(v["noise"].text)}
-                                for k, v in self.observables.items()}
+        state["observables"] = {
+            k: {**v, "formula": _Formula(v["formula"].text), "noise": _Formula(v["noise"].text)}
+            for k, v in self.observables.items()
+        }
         return state
 
     # ------------------------------------------------------------ parameters
@@ -353,8 +395,10 @@ class PetabObjective:
         (PEtab scale)."""
         x = np.asarray(x, dtype=float)
         if x.shape != (len(self.x_ids),):
-            raise ValueError(f"`x` must have {len(self.x_ids)} values (one per estimated "
-                             f"parameter: {', '.join(self.x_ids)}), got shape {x.shape}")
+            raise ValueError(
+                f"`x` must have {len(self.x_ids)} values (one per estimated "
+                f"parameter: {', '.join(self.x_ids)}), got shape {x.shape}"
+            )
         values = dict(self._fixed)
         for pid, s, v in zip(self.x_ids, self.x_scales, x, strict=True):
             values[pid] = float(unscale(v, s))
@@ -368,8 +412,9 @@ class PetabObjective:
         raise PetabError(f"{v!r} is neither a number nor a parameter of the parameter table")
 
     # ------------------------------------------------------------ simulation
-    def _apply_condition(self, rr: Any, cid: str, values: Mapping[str, float], *,
-                         fresh: bool) -> None:
+    def _apply_condition(
+        self, rr: Any, cid: str, values: Mapping[str, float], *, fresh: bool
+    ) -> None:
         cond = self.condition_df
         row = cond.loc[cid] if cid else pd.Series(dtype=object)
         species: dict[str, float] = {}
@@ -382,8 +427,10 @@ class PetabObjective:
             elif target in self._params or target in self._compartments:
                 rr[target] = v
             else:
-                raise PetabError(f"condition {cid!r} sets {target!r}, which is not a "
-                                 "parameter, species or compartment of the model")
+                raise PetabError(
+                    f"condition {cid!r} sets {target!r}, which is not a "
+                    "parameter, species or compartment of the model"
+                )
         if fresh:
             rr.reset()  # initial assignments, evaluated with the new parameter values
         for sid, v in species.items():
@@ -440,8 +487,9 @@ class PetabObjective:
             rr.integrator.relative_tolerance = max(self.rtol, FALLBACK_RTOL)
             rr.integrator.absolute_tolerance = max(self.atol, FALLBACK_ATOL)
             try:
-                blocks = [self._simulate_condition(rr, k, values)
-                          for k in range(len(self.conditions))]
+                blocks = [
+                    self._simulate_condition(rr, k, values) for k in range(len(self.conditions))
+                ]
             except RuntimeError as exc:
                 raise SolverError(f"simulation failed: {exc}") from None
             finally:
@@ -457,15 +505,32 @@ class PetabObjective:
             rows = np.flatnonzero(self._row_obs == oid)
             if not rows.size:
                 continue
-            h[rows] = self._evaluate(spec["formula"], rows, table, gidx, values, oid,
-                                     "observableParameter", self._obs_over)
-            sigma[rows] = self._evaluate(spec["noise"], rows, table, gidx, values, oid,
-                                         "noiseParameter", self._noise_over)
+            h[rows] = self._evaluate(
+                spec["formula"],
+                rows,
+                table,
+                gidx,
+                values,
+                oid,
+                "observableParameter",
+                self._obs_over,
+            )
+            sigma[rows] = self._evaluate(
+                spec["noise"], rows, table, gidx, values, oid, "noiseParameter", self._noise_over
+            )
         return h, sigma
 
-    def _evaluate(self, formula: _Formula, rows: np.ndarray, table: np.ndarray,
-                  gidx: np.ndarray, values: Mapping[str, float], oid: str, prefix: str,
-                  overrides: list[list[float | str]]) -> np.ndarray:
+    def _evaluate(
+        self,
+        formula: _Formula,
+        rows: np.ndarray,
+        table: np.ndarray,
+        gidx: np.ndarray,
+        values: Mapping[str, float],
+        oid: str,
+        prefix: str,
+        overrides: list[list[float | str]],
+    ) -> np.ndarray:
         args = []
         for s in formula.symbols:
             if s in self._sel_index:
@@ -473,13 +538,15 @@ class PetabObjective:
             elif s in values:
                 args.append(np.full(rows.size, values[s]))
             elif s.startswith(prefix) and s.endswith("_" + oid):
-                k = int(s[len(prefix):-len(oid) - 1]) - 1
+                k = int(s[len(prefix) : -len(oid) - 1]) - 1
                 args.append(np.array([self._value(overrides[r][k], values) for r in rows]))
             elif s == "time":
                 args.append(self.measurements["time"].to_numpy(float)[rows])
             else:
-                raise PetabError(f"formula {formula.text!r} of observable {oid!r} uses "
-                                 f"{s!r}, which is no model quantity or parameter")
+                raise PetabError(
+                    f"formula {formula.text!r} of observable {oid!r} uses "
+                    f"{s!r}, which is no model quantity or parameter"
+                )
         out = formula.func(*args)
         return np.broadcast_to(np.asarray(out, dtype=float), rows.shape).copy()
 
@@ -596,5 +663,7 @@ class PetabObjective:
         return clone
 
     def __repr__(self) -> str:
-        return (f"<PetabObjective {len(self.x_ids)} estimated parameters, "
-                f"{len(self.y)} measurements, {len(self.conditions)} conditions>")
+        return (
+            f"<PetabObjective {len(self.x_ids)} estimated parameters, "
+            f"{len(self.y)} measurements, {len(self.conditions)} conditions>"
+        )

@@ -56,8 +56,14 @@ def _pypesto_objective(obj: PetabObjective) -> Any:
         def check_mode(self, mode: str) -> bool:
             return mode == MODE_FUN
 
-        def call_unprocessed(self, x: np.ndarray, sensi_orders: tuple[int, ...], mode: str,
-                             return_dict: bool, **kwargs: Any) -> dict[str, Any]:
+        def call_unprocessed(
+            self,
+            x: np.ndarray,
+            sensi_orders: tuple[int, ...],
+            mode: str,
+            return_dict: bool,
+            **kwargs: Any,
+        ) -> dict[str, Any]:
             x = np.asarray(x, dtype=float)
             if max(sensi_orders, default=0) == 0:
                 return {FVAL: self.petab_objective(x)}
@@ -79,9 +85,15 @@ def pypesto_problem(obj: PetabObjective, x_guesses: np.ndarray | None = None) ->
     """A ``pypesto.Problem`` over the estimated parameters, in their PEtab scale."""
     import pypesto
 
-    return pypesto.Problem(_pypesto_objective(obj), lb=obj.lb, ub=obj.ub,
-                           x_names=obj.x_ids, x_scales=obj.x_scales,
-                           x_guesses=x_guesses, copy_objective=False)
+    return pypesto.Problem(
+        _pypesto_objective(obj),
+        lb=obj.lb,
+        ub=obj.ub,
+        x_names=obj.x_ids,
+        x_scales=obj.x_scales,
+        x_guesses=x_guesses,
+        copy_objective=False,
+    )
 
 
 def _optimizer(name: str, max_iter: int, max_time: float | None) -> Any:
@@ -109,8 +121,7 @@ def _engine(backend: str, n_workers: int | None, scheduler: str | None) -> Any:
     if backend == "processes":
         from ._backends import _can_fork
 
-        return pe.MultiProcessEngine(n_procs=workers,
-                                     method="fork" if _can_fork() else "spawn")
+        return pe.MultiProcessEngine(n_procs=workers, method="fork" if _can_fork() else "spawn")
     return _DaskEngine(workers, scheduler)
 
 
@@ -124,12 +135,14 @@ class _DaskEngine:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise MtorSimError("backend='dask' needs dask.distributed: "
-                               "pip install 'mtor_sim[dask]'") from None
+            raise MtorSimError(
+                "backend='dask' needs dask.distributed: pip install 'mtor_sim[dask]'"
+            ) from None
         cluster = None
         if self.scheduler is None:
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
         else:
             client = Client(self.scheduler)
@@ -211,14 +224,19 @@ class FitResult:
         elif fmt == "parquet":
             self.starts.to_parquet(target, index=False)
         elif fmt == "json":
-            doc = {"best_objective": self.best_objective,
-                   "best_parameters": {k: float(v) for k, v in self.best_parameters.items()},
-                   "status": self.status, "message": self.message, "metadata": self.metadata,
-                   "starts": json.loads(self.starts.to_json(orient="records"))}
+            doc = {
+                "best_objective": self.best_objective,
+                "best_parameters": {k: float(v) for k, v in self.best_parameters.items()},
+                "status": self.status,
+                "message": self.message,
+                "metadata": self.metadata,
+                "starts": json.loads(self.starts.to_json(orient="records")),
+            }
             target.write_text(json.dumps(doc, indent=2, default=_json_default))
         else:
-            raise ValueError(f"unsupported file type {target.suffix!r}; use .csv, .parquet "
-                             "or .json")
+            raise ValueError(
+                f"unsupported file type {target.suffix!r}; use .csv, .parquet or .json"
+            )
         return target
 
     def plot_waterfall(self, *, ax: Any = None) -> Figure:
@@ -236,14 +254,18 @@ class FitResult:
 
     def _objective(self) -> PetabObjective:
         if self.objective is None:
-            raise MtorSimError("this result has no objective attached (it was read from a "
-                               "file); fit again to simulate")
+            raise MtorSimError(
+                "this result has no objective attached (it was read from a "
+                "file); fit again to simulate"
+            )
         return self.objective
 
     def __repr__(self) -> str:
         ok = int(self.starts["success"].sum())
-        return (f"<FitResult {self.status}: best objective {self.best_objective:.6g}, "
-                f"{ok}/{len(self.starts)} starts converged>")
+        return (
+            f"<FitResult {self.status}: best objective {self.best_objective:.6g}, "
+            f"{ok}/{len(self.starts)} starts converged>"
+        )
 
 
 def _json_default(v: Any) -> Any:
@@ -260,9 +282,15 @@ def _json_default(v: Any) -> Any:
 GRAD_TOL = 1e-2
 
 
-def _converged(optimizer: str, exitflag: Any, fval: float, x: np.ndarray | None = None,
-               grad: np.ndarray | None = None, lb: np.ndarray | None = None,
-               ub: np.ndarray | None = None) -> bool:
+def _converged(
+    optimizer: str,
+    exitflag: Any,
+    fval: float,
+    x: np.ndarray | None = None,
+    grad: np.ndarray | None = None,
+    lb: np.ndarray | None = None,
+    ub: np.ndarray | None = None,
+) -> bool:
     if not math.isfinite(fval):
         return False
     try:
@@ -282,14 +310,26 @@ def _converged(optimizer: str, exitflag: Any, fval: float, x: np.ndarray | None 
 
 
 # ---------------------------------------------------------------------------- verb
-def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
-        backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-        optimizer: str = "fides", max_iter: int = 1000, max_time: float | None = None,
-        measurements: pd.DataFrame | str | Path | None = None,
-        observables: pd.DataFrame | dict[str, str] | None = None,
-        parameters: Sequence[str] | dict[str, tuple[float, float]] | pd.DataFrame | None = None,
-        rtol: float = 1e-12, atol: float = 1e-14, x0: Sequence[Sequence[float]] | None = None,
-        screen: int | None = None, progress: bool = False) -> FitResult:
+def fit(
+    problem: Any,
+    *,
+    n_starts: int = 20,
+    seed: int | None = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    optimizer: str = "fides",
+    max_iter: int = 1000,
+    max_time: float | None = None,
+    measurements: pd.DataFrame | str | Path | None = None,
+    observables: pd.DataFrame | dict[str, str] | None = None,
+    parameters: Sequence[str] | dict[str, tuple[float, float]] | pd.DataFrame | None = None,
+    rtol: float = 1e-12,
+    atol: float = 1e-14,
+    x0: Sequence[Sequence[float]] | None = None,
+    screen: int | None = None,
+    progress: bool = False,
+) -> FitResult:
     """Maximum-likelihood estimation of a PEtab problem by multi-start optimisation.
 
     Parameters
@@ -339,75 +379,135 @@ def fit(problem: Any, *, n_starts: int = 20, seed: int | None = 0,
     check_name(optimizer, OPTIMIZERS, kind="optimizer")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
-    obj = objective_from(problem, measurements=measurements, observables=observables,
-                         parameters=parameters, rtol=rtol, atol=atol)
+    obj = objective_from(
+        problem,
+        measurements=measurements,
+        observables=observables,
+        parameters=parameters,
+        rtol=rtol,
+        atol=atol,
+    )
     if screen:
         if isinstance(screen, bool) or not isinstance(screen, int) or screen < n_starts:
             raise ValueError(f"`screen` must be an integer >= n_starts, got {screen!r}")
         x0 = list(_screened_points(obj, n_starts, screen, seed, backend, n_workers)) + list(
-            x0 if x0 is not None else [])
+            x0 if x0 is not None else []
+        )
     guesses, redrawn = _start_points(obj, n_starts, seed, x0)
     pproblem = pypesto_problem(obj, x_guesses=guesses)
     t0 = time.perf_counter()
-    result = po.minimize(pproblem, optimizer=_optimizer(optimizer, max_iter, max_time),
-                         n_starts=n_starts, engine=_engine(backend, n_workers, scheduler),
-                         progress_bar=progress,
-                         options=po.OptimizeOptions(allow_failed_starts=True))
+    result = po.minimize(
+        pproblem,
+        optimizer=_optimizer(optimizer, max_iter, max_time),
+        n_starts=n_starts,
+        engine=_engine(backend, n_workers, scheduler),
+        progress_bar=progress,
+        options=po.OptimizeOptions(allow_failed_starts=True),
+    )
     seconds = time.perf_counter() - t0
     rows = []
     for r in result.optimize_result.list:
         x = np.asarray(r.x if r.x is not None else np.full(len(obj.x_ids), np.nan), float)
         fval = float(r.fval) if r.fval is not None and np.isfinite(r.fval) else math.inf
-        rows.append({"start": int(str(r.id)), "fval": fval,
-                     "success": _converged(optimizer, r.exitflag, fval, x, r.grad, obj.lb,
-                                           obj.ub),
-                     "exitflag": r.exitflag if r.exitflag is None else int(r.exitflag),
-                     "message": str(r.message), "n_fval": int(r.n_fval or 0),
-                     "n_grad": int(r.n_grad or 0), "seconds": float(r.time or 0.0),
-                     **dict(zip(obj.x_ids, x, strict=True))})
+        rows.append(
+            {
+                "start": int(str(r.id)),
+                "fval": fval,
+                "success": _converged(optimizer, r.exitflag, fval, x, r.grad, obj.lb, obj.ub),
+                "exitflag": r.exitflag if r.exitflag is None else int(r.exitflag),
+                "message": str(r.message),
+                "n_fval": int(r.n_fval or 0),
+                "n_grad": int(r.n_grad or 0),
+                "seconds": float(r.time or 0.0),
+                **dict(zip(obj.x_ids, x, strict=True)),
+            }
+        )
     starts = pd.DataFrame(rows).sort_values(["fval", "start"], kind="stable")
     starts = starts.reset_index(drop=True)
     best = starts.iloc[0]
     best_x = best[obj.x_ids].to_numpy(float)
-    best_par = pd.Series([float(unscale(v, s)) for v, s in zip(best_x, obj.x_scales,
-                                                                strict=True)],
-                         index=pd.Index(obj.x_ids, name="parameterId"), name="value")
+    best_par = pd.Series(
+        [float(unscale(v, s)) for v, s in zip(best_x, obj.x_scales, strict=True)],
+        index=pd.Index(obj.x_ids, name="parameterId"),
+        name="value",
+    )
     finite = np.isfinite(starts["fval"]).sum()
     if not finite:
-        status, message = "failed", (f"no start of {n_starts} reached a finite objective; "
-                                     "check the bounds and the model's simulations")
+        status, message = (
+            "failed",
+            (
+                f"no start of {n_starts} reached a finite objective; "
+                "check the bounds and the model's simulations"
+            ),
+        )
     elif bool(best["success"]) or bool(
-            (starts["success"] & (starts["fval"] <= best["fval"] + CONFIRM_TOL)).any()):
-        status, message = "ok", (f"best of {n_starts} starts: {best['fval']:.6g} "
-                                 f"({best['message']}; reached by "
-                                 f"{int((starts['fval'] <= best['fval'] + CONFIRM_TOL).sum())}"
-                                 f" start(s) within {CONFIRM_TOL})")
+        (starts["success"] & (starts["fval"] <= best["fval"] + CONFIRM_TOL)).any()
+    ):
+        status, message = (
+            "ok",
+            (
+                f"best of {n_starts} starts: {best['fval']:.6g} "
+                f"({best['message']}; reached by "
+                f"{int((starts['fval'] <= best['fval'] + CONFIRM_TOL).sum())}"
+                f" start(s) within {CONFIRM_TOL})"
+            ),
+        )
     else:
-        status, message = "not_converged", (
-            f"the best start stopped before convergence ({best['message']}); "
-            "try more iterations (`max_iter`) or more starts")
-    meta = {"source": obj.source, "n_starts": n_starts, "seed": seed, "optimizer": optimizer,
-            "max_iter": max_iter, "max_time": max_time, "backend": backend,
-            "n_workers": None if backend == "serial" else n_workers,
-            "rtol": obj.rtol, "atol": obj.atol, "fd_step": obj.fd_step, "seconds": seconds,
-            "redrawn_start_points": redrawn, "screen": screen,
-            "x_ids": obj.x_ids, "x_scales": obj.x_scales,
-            "n_measurements": int(len(obj.y)), "n_conditions": len(obj.conditions),
-            "nominal_objective": _nominal(obj)}
+        status, message = (
+            "not_converged",
+            (
+                f"the best start stopped before convergence ({best['message']}); "
+                "try more iterations (`max_iter`) or more starts"
+            ),
+        )
+    meta = {
+        "source": obj.source,
+        "n_starts": n_starts,
+        "seed": seed,
+        "optimizer": optimizer,
+        "max_iter": max_iter,
+        "max_time": max_time,
+        "backend": backend,
+        "n_workers": None if backend == "serial" else n_workers,
+        "rtol": obj.rtol,
+        "atol": obj.atol,
+        "fd_step": obj.fd_step,
+        "seconds": seconds,
+        "redrawn_start_points": redrawn,
+        "screen": screen,
+        "x_ids": obj.x_ids,
+        "x_scales": obj.x_scales,
+        "n_measurements": int(len(obj.y)),
+        "n_conditions": len(obj.conditions),
+        "nominal_objective": _nominal(obj),
+    }
     from . import __version__
 
     meta["package_version"] = __version__
-    return FitResult(best_objective=float(best["fval"]), best_parameters=best_par,
-                     starts=starts, success=status == "ok", status=status, message=message,
-                     metadata=meta, objective=obj)
+    return FitResult(
+        best_objective=float(best["fval"]),
+        best_parameters=best_par,
+        starts=starts,
+        success=status == "ok",
+        status=status,
+        message=message,
+        metadata=meta,
+        objective=obj,
+    )
 
 
 #: Draws per start for a start point whose objective is finite (as pyPESTO's ``check_fval``).
 MAX_DRAWS = 50
 
 
-def _screened_points(obj: PetabObjective, n_starts: int, screen: int, seed: int | None,
-                     backend: str, n_workers: int | None) -> np.ndarray:
+def _screened_points(
+    obj: PetabObjective,
+    n_starts: int,
+    screen: int,
+    seed: int | None,
+    backend: str,
+    n_workers: int | None,
+) -> np.ndarray:
     """The ``n_starts`` best of ``screen`` uniform draws (PEtab scale) by objective value."""
     rng = np.random.default_rng(seed)
     cands = rng.uniform(obj.lb, obj.ub, size=(screen, len(obj.x_ids)))
@@ -416,8 +516,9 @@ def _screened_points(obj: PetabObjective, n_starts: int, screen: int, seed: int 
     return cands[order[:n_starts]]
 
 
-def _start_points(obj: PetabObjective, n_starts: int, seed: int | None,
-                  x0: Sequence[Sequence[float]] | None) -> tuple[np.ndarray, int]:
+def _start_points(
+    obj: PetabObjective, n_starts: int, seed: int | None, x0: Sequence[Sequence[float]] | None
+) -> tuple[np.ndarray, int]:
     """Start points uniform in the bounds (PEtab scale), redrawn where the model cannot be
     simulated; returns them and the number of redraws."""
     rng = np.random.default_rng(seed)
@@ -448,21 +549,27 @@ def _nominal(obj: PetabObjective) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def objective_from(problem: Any, *, measurements: Any = None, observables: Any = None,
-                   parameters: Any = None, rtol: float = 1e-12,
-                   atol: float = 1e-14) -> PetabObjective:
+def objective_from(
+    problem: Any,
+    *,
+    measurements: Any = None,
+    observables: Any = None,
+    parameters: Any = None,
+    rtol: float = 1e-12,
+    atol: float = 1e-14,
+) -> PetabObjective:
     """A `PetabObjective` from a PEtab problem, or from a model plus a measurement table."""
     if isinstance(problem, PetabObjective):
         return problem
     if measurements is not None:
         from ._fit_petab import to_petab
 
-        problem = to_petab(problem, measurements, observables=observables,
-                           parameters=parameters)
-    elif isinstance(problem, str | Path) and Path(problem).suffix.lower() not in (
-            ".yaml", ".yml"):
-        raise PetabError(f"{str(problem)!r} is not a PEtab YAML file; to fit a model, pass "
-                         "`measurements=` (a table in PEtab columns) too")
+        problem = to_petab(problem, measurements, observables=observables, parameters=parameters)
+    elif isinstance(problem, str | Path) and Path(problem).suffix.lower() not in (".yaml", ".yml"):
+        raise PetabError(
+            f"{str(problem)!r} is not a PEtab YAML file; to fit a model, pass "
+            "`measurements=` (a table in PEtab columns) too"
+        )
     return PetabObjective(problem, rtol=rtol, atol=atol)
 
 
@@ -477,8 +584,14 @@ def _call_pickled(fn_bytes: bytes, chunk: list[Any]) -> list[Any]:
     return [fn(item) for item in chunk]
 
 
-def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
-              n_workers: int | None = None, scheduler: str | None = None) -> list[Any]:
+def map_tasks(
+    fn: Any,
+    items: Sequence[Any],
+    *,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+) -> list[Any]:
     """``[fn(item) for item in items]`` on the package's backends, in order.
 
     (A small stand-in for the batch runner's backends, which map conditions onto chunks
@@ -502,16 +615,22 @@ def map_tasks(fn: Any, items: Sequence[Any], *, backend: str = "serial",
         ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
         call = functools.partial(_call_pickled, cloudpickle.dumps(fn))
         size = max(1, math.ceil(len(items) / (4 * workers)))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             return [r for part in pool.map(call, chunks) for r in part]
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise MtorSimError("backend='dask' needs dask.distributed: "
-                           "pip install 'mtor_sim[dask]'") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None) if scheduler is None else None
+        raise MtorSimError(
+            "backend='dask' needs dask.distributed: pip install 'mtor_sim[dask]'"
+        ) from None
+    cluster = (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        if scheduler is None
+        else None
+    )
     client = Client(cluster if cluster is not None else scheduler)
     try:
         return client.gather(client.map(fn, items, pure=False))

@@ -32,12 +32,16 @@ def _sbml_of(model: Any) -> str:
     raise TypeError(f"`model` must be a Model or a model file path, got {type(model).__name__}")
 
 
-def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
-             observables: pd.DataFrame | Mapping[str, str] | None = None,
-             parameters: Sequence[str] | Mapping[str, tuple[float, float]] | pd.DataFrame
-             | None = None,
-             conditions: pd.DataFrame | None = None,
-             out: str | Path | None = None, name: str = "problem") -> Any:
+def to_petab(
+    model: Any,
+    measurements: pd.DataFrame | str | Path,
+    *,
+    observables: pd.DataFrame | Mapping[str, str] | None = None,
+    parameters: Sequence[str] | Mapping[str, tuple[float, float]] | pd.DataFrame | None = None,
+    conditions: pd.DataFrame | None = None,
+    out: str | Path | None = None,
+    name: str = "problem",
+) -> Any:
     """A PEtab problem from a model, observables and a measurement table.
 
     Parameters
@@ -91,15 +95,18 @@ def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
     model_params = {p.getId(): p.getValue() for p in sm.getListOfParameters()}
 
     if isinstance(measurements, str | Path):
-        measurements = pd.read_csv(measurements, sep="\t" if str(measurements).endswith(
-            ".tsv") else ",")
+        measurements = pd.read_csv(
+            measurements, sep="\t" if str(measurements).endswith(".tsv") else ","
+        )
     m = pd.DataFrame(measurements).copy()
     if "simulationConditionId" not in m:
         m["simulationConditionId"] = "c0"
     missing = [c for c in _MEASUREMENT_COLUMNS if c not in m]
     if missing:
-        raise PetabError(f"the measurement table lacks the PEtab column(s) {missing}; it "
-                         f"needs {list(_MEASUREMENT_COLUMNS)}")
+        raise PetabError(
+            f"the measurement table lacks the PEtab column(s) {missing}; it "
+            f"needs {list(_MEASUREMENT_COLUMNS)}"
+        )
     obs_ids = list(dict.fromkeys(m["observableId"].astype(str)))
 
     if observables is None:  # PEtab forbids an observable id that shadows a model id
@@ -108,11 +115,14 @@ def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
         observables = {f"obs_{o}": o for o in obs_ids}
         m["observableId"] = "obs_" + m["observableId"].astype(str)
     if isinstance(observables, Mapping):
-        obs = pd.DataFrame({"observableId": list(observables),
-                            "observableFormula": [str(v) for v in observables.values()]})
+        obs = pd.DataFrame(
+            {
+                "observableId": list(observables),
+                "observableFormula": [str(v) for v in observables.values()],
+            }
+        )
     else:
-        obs = pd.DataFrame(observables).reset_index(
-            drop="observableId" in observables)
+        obs = pd.DataFrame(observables).reset_index(drop="observableId" in observables)
     has_noise = "noiseParameters" in m and m["noiseParameters"].notna().any()
     extra_params: list[dict[str, Any]] = []
     if "noiseFormula" not in obs:
@@ -125,10 +135,16 @@ def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
                 obs.loc[k, "noiseFormula"] = f"noiseParameter1_{oid}"
             else:
                 obs.loc[k, "noiseFormula"] = f"sd_{oid}"
-                extra_params.append({"parameterId": f"sd_{oid}", "parameterScale": "log10",
-                                     "lowerBound": SIGMA_BOUNDS[0],
-                                     "upperBound": SIGMA_BOUNDS[1], "nominalValue": 1.0,
-                                     "estimate": 1})
+                extra_params.append(
+                    {
+                        "parameterId": f"sd_{oid}",
+                        "parameterScale": "log10",
+                        "lowerBound": SIGMA_BOUNDS[0],
+                        "upperBound": SIGMA_BOUNDS[1],
+                        "nominalValue": 1.0,
+                        "estimate": 1,
+                    }
+                )
     for col, default in (("observableTransformation", "lin"), ("noiseDistribution", "normal")):
         if col not in obs:
             obs[col] = default
@@ -137,45 +153,63 @@ def to_petab(model: Any, measurements: pd.DataFrame | str | Path, *,
         par = parameters.reset_index(drop="parameterId" in parameters)
     else:
         if parameters is None:
-            parameters = [p for p, v in model_params.items()
-                          if v > 0 and p not in rule_targets]
+            parameters = [p for p, v in model_params.items() if v > 0 and p not in rule_targets]
         rows = []
-        items = (parameters.items() if isinstance(parameters, Mapping)
-                 else [(p, None) for p in parameters])
+        items = (
+            parameters.items()
+            if isinstance(parameters, Mapping)
+            else [(p, None) for p in parameters]
+        )
         for pid, bounds in items:
             check_name(pid, sorted(model_params), kind="model parameter")
             value = float(model_params[pid])
             if bounds is None:
                 if value <= 0:
-                    raise PetabError(f"parameter {pid!r} is {value}; give its bounds "
-                                     "explicitly: parameters={'%s': (low, high)}" % pid)
+                    raise PetabError(
+                        f"parameter {pid!r} is {value}; give its bounds "
+                        "explicitly: parameters={'%s': (low, high)}" % pid
+                    )
                 bounds = (value / DEFAULT_FACTOR, value * DEFAULT_FACTOR)
             lo, hi = (float(b) for b in bounds)
             nominal = value if lo <= value <= hi else float(np.sqrt(lo * hi))
-            rows.append({"parameterId": pid, "parameterScale": "log10", "lowerBound": lo,
-                         "upperBound": hi, "nominalValue": nominal, "estimate": 1})
+            rows.append(
+                {
+                    "parameterId": pid,
+                    "parameterScale": "log10",
+                    "lowerBound": lo,
+                    "upperBound": hi,
+                    "nominalValue": nominal,
+                    "estimate": 1,
+                }
+            )
         par = pd.DataFrame(rows + extra_params)
     if conditions is None:
-        cond = pd.DataFrame({"conditionId": list(dict.fromkeys(
-            m["simulationConditionId"].astype(str)))})
+        cond = pd.DataFrame(
+            {"conditionId": list(dict.fromkeys(m["simulationConditionId"].astype(str)))}
+        )
     else:
         cond = pd.DataFrame(conditions).reset_index(drop="conditionId" in conditions)
 
     problem = petab.Problem(
-        model=petab.models.sbml_model.SbmlModel(sbml_model=sm, sbml_document=doc,
-                                                model_id=sm.getId() or name),
+        model=petab.models.sbml_model.SbmlModel(
+            sbml_model=sm, sbml_document=doc, model_id=sm.getId() or name
+        ),
         condition_df=petab.get_condition_df(cond),
         measurement_df=petab.get_measurement_df(m),
         parameter_df=petab.get_parameter_df(par),
-        observable_df=petab.get_observable_df(obs))
+        observable_df=petab.get_observable_df(obs),
+    )
     if out is not None:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        problem.to_files(model_file=folder / "model.xml",
-                         condition_file=folder / "conditions.tsv",
-                         measurement_file=folder / "measurements.tsv",
-                         parameter_file=folder / "parameters.tsv",
-                         observable_file=folder / "observables.tsv",
-                         yaml_file=folder / f"{name}.yaml", relative_paths=True,
-                         prefix_path=None)
+        problem.to_files(
+            model_file=folder / "model.xml",
+            condition_file=folder / "conditions.tsv",
+            measurement_file=folder / "measurements.tsv",
+            parameter_file=folder / "parameters.tsv",
+            observable_file=folder / "observables.tsv",
+            yaml_file=folder / f"{name}.yaml",
+            relative_paths=True,
+            prefix_path=None,
+        )
     return problem

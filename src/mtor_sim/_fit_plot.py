@@ -31,13 +31,25 @@ def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
     y = fval - best + 1.0  # log scale over many decades, the best start at 1
     ax.plot(rank[finite], y[finite], color="0.6", lw=0.8, zorder=1)
     ax.scatter(rank[ok], y[ok], color="C0", s=22, label="converged", zorder=2)
-    ax.scatter(rank[finite & ~ok], y[finite & ~ok], facecolor="white", edgecolor="C3",
-               s=22, label="stopped early", zorder=2)
+    ax.scatter(
+        rank[finite & ~ok],
+        y[finite & ~ok],
+        facecolor="white",
+        edgecolor="C3",
+        s=22,
+        label="stopped early",
+        zorder=2,
+    )
     ax.axhline(1.0, color="C2", ls="--", lw=0.8, label=f"best: {best:.6g}")
     nominal = fit.metadata.get("nominal_objective")
     if nominal is not None and nominal - best + 1.0 > 0:
-        ax.axhline(nominal - best + 1.0, color="0.3", ls=":", lw=0.9,
-                   label=f"nominal parameters: {nominal:.6g}")
+        ax.axhline(
+            nominal - best + 1.0,
+            color="0.3",
+            ls=":",
+            lw=0.9,
+            label=f"nominal parameters: {nominal:.6g}",
+        )
     ax.set_yscale("log")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("start (sorted by final objective)")
@@ -63,30 +75,45 @@ def plot_fit(fit: Any) -> Any:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     conds = [f"{a}->{b}" if a else b for a, b in obj.conditions]
     colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
-    sim = sim.assign(_cond=[f"{a}->{b}" if a else b for a, b in zip(
-        sim["preequilibrationConditionId"], sim["simulationConditionId"], strict=True)])
+    sim = sim.assign(
+        _cond=[
+            f"{a}->{b}" if a else b
+            for a, b in zip(
+                sim["preequilibrationConditionId"], sim["simulationConditionId"], strict=True
+            )
+        ]
+    )
     # the simulation on a fine time grid (the data's overrides of each pair's first point)
     fine = obj.at_times(np.linspace(0.0, float(sim["time"].max()), 201))
     fm = fine.measurements.assign(simulation=fine.simulate(fit.best_x)[0])
-    fm["_cond"] = [f"{a}->{b}" if a else b for a, b in zip(
-        fm["preequilibrationConditionId"], fm["simulationConditionId"], strict=True)]
+    fm["_cond"] = [
+        f"{a}->{b}" if a else b
+        for a, b in zip(fm["preequilibrationConditionId"], fm["simulationConditionId"], strict=True)
+    ]
     for ax, oid in zip(axes.flat, obs_ids, strict=False):
         part = sim[sim["observableId"] == oid]
         for cond, g in part.groupby("_cond", sort=False):
             ax.plot(g["time"], g["measurement"], "o", ms=3.5, color=colours[cond], alpha=0.8)
             line = fm[(fm["observableId"] == oid) & (fm["_cond"] == cond)]
-            ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond],
-                    label=cond)
+            ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if len(labels) > 1:
-        fig.legend(handles, labels, fontsize=7, frameon=False, loc="lower center",
-                   ncol=min(4, len(labels)), bbox_to_anchor=(0.5, 0.0))
-    fig.suptitle(f"Best fit (objective {fit.best_objective:.6g}): points data, lines "
-                 "simulation", fontsize=10)
+        fig.legend(
+            handles,
+            labels,
+            fontsize=7,
+            frameon=False,
+            loc="lower center",
+            ncol=min(4, len(labels)),
+            bbox_to_anchor=(0.5, 0.0),
+        )
+    fig.suptitle(
+        f"Best fit (objective {fit.best_objective:.6g}): points data, lines simulation", fontsize=10
+    )
     bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
     fig.tight_layout(rect=(0, bottom, 1, 0.95))
     return fig
@@ -124,10 +151,9 @@ def plot_profiles(prof: Any) -> Any:
         ax.set_title(f"{name}\n{iv['verdict']}", fontsize=9, color=colour)
         ax.set_xlabel(f"{name} (linear value)", fontsize=8)
         ax.set_ylabel("likelihood ratio", fontsize=8)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Profile likelihoods; dashed: {prof.level:.0%} confidence threshold",
-                 fontsize=10)
+    fig.suptitle(f"Profile likelihoods; dashed: {prof.level:.0%} confidence threshold", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
@@ -153,13 +179,18 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
         if data is not None:
             d = data[data["observableId"] == oid]
             for cond, g in d.groupby("simulationConditionId", sort=False):
-                ax.plot(g["time"], g["measurement"], "o", ms=3.5, mfc="white",
-                        color=colours.get(cond, "k"))
+                ax.plot(
+                    g["time"],
+                    g["measurement"],
+                    "o",
+                    ms=3.5,
+                    mfc="white",
+                    color=colours.get(cond, "k"),
+                )
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
-    for ax in list(axes.flat)[len(obs_ids):]:
+    for ax in list(axes.flat)[len(obs_ids) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Ensemble prediction: median, {lo[1:]}-{hi[1:]} quantile band",
-                 fontsize=10)
+    fig.suptitle(f"Ensemble prediction: median, {lo[1:]}-{hi[1:]} quantile band", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig

@@ -69,10 +69,19 @@ class Profile:
         return f"<Profile {len(self.intervals)} parameters: {counts}>"
 
 
-def profile(fit: FitResult, parameters: Sequence[str] | str | None = None, *,
-            level: float = 0.95, backend: str = "serial", n_workers: int | None = None,
-            scheduler: str | None = None, optimizer: str = "fides", max_iter: int = 200,
-            whole_path: bool = False, progress: bool = False) -> Profile:
+def profile(
+    fit: FitResult,
+    parameters: Sequence[str] | str | None = None,
+    *,
+    level: float = 0.95,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    optimizer: str = "fides",
+    max_iter: int = 200,
+    whole_path: bool = False,
+    progress: bool = False,
+) -> Profile:
     """Profile likelihoods from the best start of ``fit``.
 
     Each parameter is stepped away from its optimum in both directions, the others
@@ -129,21 +138,38 @@ def profile(fit: FitResult, parameters: Sequence[str] | str | None = None, *,
     problem = pypesto_problem(obj)
     result = pypesto.Result(problem)
     x = fit.best_x
-    result.optimize_result.append(OptimizerResult(
-        id="best", x=x, fval=fit.best_objective, grad=None, hess=None, exitflag=1,
-        message="from FitResult"))
+    result.optimize_result.append(
+        OptimizerResult(
+            id="best",
+            x=x,
+            fval=fit.best_objective,
+            grad=None,
+            hess=None,
+            exitflag=1,
+            message="from FitResult",
+        )
+    )
     threshold = float(np.exp(-chi2.ppf(level, 1) / 2))  # likelihood ratio at the CI edge
     # steps limited to a likelihood-ratio drop of 0.03, for enough points to see the shape
-    options = pp.ProfileOptions(ratio_min=min(threshold * 0.9, 0.145), delta_ratio_max=0.03,
-                                whole_path=whole_path, step_size_precheck_mode="off")
+    options = pp.ProfileOptions(
+        ratio_min=min(threshold * 0.9, 0.145),
+        delta_ratio_max=0.03,
+        whole_path=whole_path,
+        step_size_precheck_mode="off",
+    )
     index = [obj.x_ids.index(n) for n in names]
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = pp.parameter_profile(
-            problem, result, _optimizer(optimizer, max_iter, None),
-            engine=_engine(backend, n_workers, scheduler), profile_index=index,
-            profile_options=options, progress_bar=progress)
+            problem,
+            result,
+            _optimizer(optimizer, max_iter, None),
+            engine=_engine(backend, n_workers, scheduler),
+            profile_index=index,
+            profile_options=options,
+            progress_bar=progress,
+        )
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
     flat = []
@@ -156,8 +182,15 @@ def profile(fit: FitResult, parameters: Sequence[str] | str | None = None, *,
         fvals = np.asarray(pr.fval_path, dtype=float)[order]
         s = obj.x_scales[i]
         for xv, fv, rv in zip(xs, fvals, ratios, strict=True):
-            rows.append({"parameter": name, "value": float(unscale(xv, s)), "scaled": xv,
-                         "fval": fv, "ratio": rv})
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": float(unscale(xv, s)),
+                    "scaled": xv,
+                    "fval": fv,
+                    "ratio": rv,
+                }
+            )
         ok = np.isfinite(ratios)
         lo, hi = pp.calculate_approximate_ci(xs[ok], ratios[ok], threshold)
         at_lb = bool(ratios[ok][0] >= threshold and np.isclose(xs[ok][0], obj.lb[i]))
@@ -169,23 +202,45 @@ def profile(fit: FitResult, parameters: Sequence[str] | str | None = None, *,
             verdict = "practically non-identifiable"
         else:
             verdict = "identifiable"
-        intervals.append({
-            "parameter": name, "best": float(fit.best_parameters[name]),
-            "lower": np.nan if at_lb else float(unscale(lo, s)),
-            "upper": np.nan if at_ub else float(unscale(hi, s)),
-            "verdict": verdict, "bound_lower": float(unscale(obj.lb[i], s)),
-            "bound_upper": float(unscale(obj.ub[i], s)), "scale": s,
-            "n_points": int(ok.sum())})
+        intervals.append(
+            {
+                "parameter": name,
+                "best": float(fit.best_parameters[name]),
+                "lower": np.nan if at_lb else float(unscale(lo, s)),
+                "upper": np.nan if at_ub else float(unscale(hi, s)),
+                "verdict": verdict,
+                "bound_lower": float(unscale(obj.lb[i], s)),
+                "bound_upper": float(unscale(obj.ub[i], s)),
+                "scale": s,
+                "n_points": int(ok.sum()),
+            }
+        )
     for name in flat:
-        warnings.warn(f"the profile of {name!r} is flat: the objective does not change over "
-                      "its bounds, so the data do not inform it (structurally "
-                      "non-identifiable, or it does not enter the model's outputs)",
-                      UserWarning, stacklevel=2)
+        warnings.warn(
+            f"the profile of {name!r} is flat: the objective does not change over "
+            "its bounds, so the data do not inform it (structurally "
+            "non-identifiable, or it does not enter the model's outputs)",
+            UserWarning,
+            stacklevel=2,
+        )
     status = "flat" if flat else "ok"
-    message = (f"{len(names)} profiles at {level:.0%} confidence"
-               + (f"; flat: {', '.join(flat)}" if flat else ""))
-    meta = {"level": level, "threshold_ratio": threshold, "optimizer": optimizer,
-            "backend": backend, "seconds": seconds, "fit": dict(fit.metadata)}
-    return Profile(table=pd.DataFrame(rows), intervals=pd.DataFrame(intervals).set_index(
-        "parameter"), level=level, success=True, status=status, message=message,
-        metadata=meta)
+    message = f"{len(names)} profiles at {level:.0%} confidence" + (
+        f"; flat: {', '.join(flat)}" if flat else ""
+    )
+    meta = {
+        "level": level,
+        "threshold_ratio": threshold,
+        "optimizer": optimizer,
+        "backend": backend,
+        "seconds": seconds,
+        "fit": dict(fit.metadata),
+    }
+    return Profile(
+        table=pd.DataFrame(rows),
+        intervals=pd.DataFrame(intervals).set_index("parameter"),
+        level=level,
+        success=True,
+        status=status,
+        message=message,
+        metadata=meta,
+    )

@@ -76,9 +76,18 @@ class Ensemble:
         else:
             raise ValueError(f"unsupported file type {target.suffix!r}; use .parquet or .csv")
         side = target.with_suffix(target.suffix + ".json")
-        side.write_text(json.dumps({"diagnostics": self.diagnostics, "status": self.status,
-                                    "message": self.message, "metadata": self.metadata},
-                                   indent=2, default=str))
+        side.write_text(
+            json.dumps(
+                {
+                    "diagnostics": self.diagnostics,
+                    "status": self.status,
+                    "message": self.message,
+                    "metadata": self.metadata,
+                },
+                indent=2,
+                default=str,
+            )
+        )
         return target
 
     @classmethod
@@ -86,28 +95,43 @@ class Ensemble:
         """Read an ensemble written by `to_file`; give the PEtab ``problem`` (YAML path or
         `PetabObjective`) to predict with it."""
         target = Path(path)
-        df = (pd.read_parquet(target) if target.suffix.lower() == ".parquet"
-              else pd.read_csv(target))
+        df = pd.read_parquet(target) if target.suffix.lower() == ".parquet" else pd.read_csv(target)
         side = json.loads(target.with_suffix(target.suffix + ".json").read_text())
         obj = None
         if problem is not None:
             obj = problem if isinstance(problem, PetabObjective) else PetabObjective(problem)
-        return cls(parameters=df.drop(columns=["neglogpost"]),
-                   neglogpost=df["neglogpost"].to_numpy(float),
-                   diagnostics=side["diagnostics"], success=side["status"] == "ok",
-                   status=side["status"], message=side["message"],
-                   metadata=side["metadata"], objective=obj)
+        return cls(
+            parameters=df.drop(columns=["neglogpost"]),
+            neglogpost=df["neglogpost"].to_numpy(float),
+            diagnostics=side["diagnostics"],
+            success=side["status"] == "ok",
+            status=side["status"],
+            message=side["message"],
+            metadata=side["metadata"],
+            objective=obj,
+        )
 
     def scaled(self) -> np.ndarray:
         """Members in the parameters' PEtab scale (rows), the optimiser's coordinates."""
         obj = self._objective()
-        return np.column_stack([scale(self.parameters[p].to_numpy(float), s)
-                                for p, s in zip(obj.x_ids, obj.x_scales, strict=True)])
+        return np.column_stack(
+            [
+                scale(self.parameters[p].to_numpy(float), s)
+                for p, s in zip(obj.x_ids, obj.x_scales, strict=True)
+            ]
+        )
 
-    def predict(self, fn: Callable[[pd.Series], Any] | None = None, *,
-                times: Sequence[float] | None = None, n: int | None = None,
-                quantiles: Sequence[float] = (0.05, 0.5, 0.95), backend: str = "serial",
-                n_workers: int | None = None, seed: int | None = 0) -> pd.DataFrame:
+    def predict(
+        self,
+        fn: Callable[[pd.Series], Any] | None = None,
+        *,
+        times: Sequence[float] | None = None,
+        n: int | None = None,
+        quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+        backend: str = "serial",
+        n_workers: int | None = None,
+        seed: int | None = 0,
+    ) -> pd.DataFrame:
         """Quantiles of predictions over the ensemble.
 
         Without ``fn``: every measured observable, in every condition, at ``times`` (model
@@ -138,31 +162,45 @@ class Ensemble:
             rng = np.random.default_rng(seed)
             members = members.iloc[np.sort(rng.choice(len(members), n, replace=False))]
         if fn is not None:
-            out = map_tasks(fn, [row for _, row in members.iterrows()], backend=backend,
-                            n_workers=n_workers)
-            frame = pd.DataFrame([pd.Series(o) if not np.isscalar(o) else pd.Series(
-                {"value": o}) for o in out])
+            out = map_tasks(
+                fn, [row for _, row in members.iterrows()], backend=backend, n_workers=n_workers
+            )
+            frame = pd.DataFrame(
+                [pd.Series(o) if not np.isscalar(o) else pd.Series({"value": o}) for o in out]
+            )
             res = frame.quantile(q)
             res.index = [f"q{v:g}" for v in q]
             return res
         obj = self._objective()
-        grid = (np.linspace(0.0, float(obj.measurements["time"].max()), 101)
-                if times is None else np.asarray(times, dtype=float))
+        grid = (
+            np.linspace(0.0, float(obj.measurements["time"].max()), 101)
+            if times is None
+            else np.asarray(times, dtype=float)
+        )
         pred = obj.at_times(grid)
-        xs = [np.array([scale(row[p], s) for p, s in zip(obj.x_ids, obj.x_scales,
-                                                         strict=True)])
-              for _, row in members.iterrows()]
-        sims = map_tasks(functools.partial(_simulate_h, pred), xs, backend=backend,
-                         n_workers=n_workers)
+        xs = [
+            np.array([scale(row[p], s) for p, s in zip(obj.x_ids, obj.x_scales, strict=True)])
+            for _, row in members.iterrows()
+        ]
+        sims = map_tasks(
+            functools.partial(_simulate_h, pred), xs, backend=backend, n_workers=n_workers
+        )
         H = np.vstack([s for s in sims if s is not None])
         if not len(H):
             raise MtorSimError("no member of the ensemble could be simulated")
         m = pred.measurements
-        table = pd.DataFrame({
-            "observableId": m["observableId"].to_numpy(),
-            "condition": [f"{a}->{b}" if a else b for a, b in zip(
-                m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)],
-            "time": m["time"].to_numpy(float)})
+        table = pd.DataFrame(
+            {
+                "observableId": m["observableId"].to_numpy(),
+                "condition": [
+                    f"{a}->{b}" if a else b
+                    for a, b in zip(
+                        m["preequilibrationConditionId"], m["simulationConditionId"], strict=True
+                    )
+                ],
+                "time": m["time"].to_numpy(float),
+            }
+        )
         with np.errstate(invalid="ignore"):
             qs = np.nanquantile(H, q, axis=0)
         for k, v in enumerate(q):
@@ -171,25 +209,27 @@ class Ensemble:
         table.attrs["n_failed"] = int(len(sims) - len(H))
         return table
 
-    def plot_band(self, prediction: pd.DataFrame | None = None, *,
-                  data: bool = True) -> Figure:
+    def plot_band(self, prediction: pd.DataFrame | None = None, *, data: bool = True) -> Figure:
         """Prediction band (from `predict`, computed here if not given) with the data."""
         from ._fit_plot import plot_band
 
         pred = self.predict() if prediction is None else prediction
-        d = self._objective().measurements.assign(measurement=self._objective().y) \
-            if data else None
+        d = self._objective().measurements.assign(measurement=self._objective().y) if data else None
         return plot_band(pred, data=d)
 
     def _objective(self) -> PetabObjective:
         if self.objective is None:
-            raise MtorSimError("this ensemble has no problem attached; read it with "
-                               "Ensemble.from_file(path, problem=...) to predict")
+            raise MtorSimError(
+                "this ensemble has no problem attached; read it with "
+                "Ensemble.from_file(path, problem=...) to predict"
+            )
         return self.objective
 
     def __repr__(self) -> str:
-        return (f"<Ensemble {self.status}: {len(self)} members, ESS "
-                f"{self.diagnostics.get('effective_sample_size', float('nan')):.0f}>")
+        return (
+            f"<Ensemble {self.status}: {len(self)} members, ESS "
+            f"{self.diagnostics.get('effective_sample_size', float('nan')):.0f}>"
+        )
 
 
 def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
@@ -199,9 +239,17 @@ def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_tempering",
-           n_chains: int = 3, seed: int | None = 0, thin: int | None = None,
-           out: str | Path | None = None, progress: bool = False) -> Ensemble:
+def sample(
+    fit: FitResult,
+    n: int = 10_000,
+    *,
+    sampler: str = "parallel_tempering",
+    n_chains: int = 3,
+    seed: int | None = 0,
+    thin: int | None = None,
+    out: str | Path | None = None,
+    progress: bool = False,
+) -> Ensemble:
     """Sample the posterior of a fit's parameters by MCMC (pyPESTO), from its best start.
 
     The posterior is the likelihood with uniform priors inside the bounds, in the
@@ -244,16 +292,19 @@ def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_temperin
     obj = fit._objective()
     problem = pypesto_problem(obj)
     result = pypesto.Result(problem)
-    result.optimize_result.append(OptimizerResult(
-        id="best", x=fit.best_x, fval=fit.best_objective, exitflag=1))
+    result.optimize_result.append(
+        OptimizerResult(id="best", x=fit.best_x, fval=fit.best_objective, exitflag=1)
+    )
     quiet = logging.getLogger("pypesto")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # pyPESTO logs its set-up and diagnostics at INFO
     show = {"show_progress": bool(progress)}
     if sampler == "parallel_tempering":
         smp = ps.AdaptiveParallelTemperingSampler(
-            internal_sampler=ps.AdaptiveMetropolisSampler(options=show), n_chains=n_chains,
-            options=show)
+            internal_sampler=ps.AdaptiveMetropolisSampler(options=show),
+            n_chains=n_chains,
+            options=show,
+        )
     elif sampler == "emcee":
         smp = ps.EmceeSampler(nwalkers=max(2 * len(obj.x_ids) + 2, 2 * n_chains))
     else:
@@ -275,31 +326,62 @@ def sample(fit: FitResult, n: int = 10_000, *, sampler: str = "parallel_temperin
     trace = np.asarray(sr.trace_x)[0]
     post = np.asarray(sr.trace_neglogpost)[0]
     # share of steps that moved (not defined for emcee, whose trace interleaves walkers)
-    accepted = None if sampler == "emcee" else float(
-        np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
+    accepted = (
+        None if sampler == "emcee" else float(np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
+    )
     kept = trace[burn_in:]
     kept_post = post[burn_in:]
     step = thin or max(1, len(kept) // 1000)
     kept, kept_post = kept[::step], kept_post[::step]
     converged = burn_in < len(trace) - 1
-    params = pd.DataFrame({p: unscale(kept[:, j], s) for j, (p, s) in
-                           enumerate(zip(obj.x_ids, obj.x_scales, strict=True))})
-    diag = {"burn_in": burn_in, "converged": bool(converged),
-            "effective_sample_size": None if ess is None else float(ess),
-            "n_samples": int(len(trace)), "thin": int(step), "acceptance": accepted,
-            "seconds": seconds}
+    params = pd.DataFrame(
+        {
+            p: unscale(kept[:, j], s)
+            for j, (p, s) in enumerate(zip(obj.x_ids, obj.x_scales, strict=True))
+        }
+    )
+    diag = {
+        "burn_in": burn_in,
+        "converged": bool(converged),
+        "effective_sample_size": None if ess is None else float(ess),
+        "n_samples": int(len(trace)),
+        "thin": int(step),
+        "acceptance": accepted,
+        "seconds": seconds,
+    }
     if converged:
-        status, message = "ok", (f"{len(params)} members after a burn-in of {burn_in} "
-                                 f"(Geweke); effective sample size {float(ess or 0):.0f}")
+        status, message = (
+            "ok",
+            (
+                f"{len(params)} members after a burn-in of {burn_in} "
+                f"(Geweke); effective sample size {float(ess or 0):.0f}"
+            ),
+        )
     else:
-        status, message = "not_converged", (
-            "the Geweke test found no burn-in within the chain: it has not converged; "
-            "sample longer (`n`)")
-    meta = {"sampler": sampler, "n": n, "n_chains": n_chains, "seed": seed,
-            "fit": dict(fit.metadata)}
-    ens = Ensemble(parameters=params, neglogpost=kept_post, diagnostics=diag,
-                   success=status == "ok", status=status, message=message, metadata=meta,
-                   objective=obj)
+        status, message = (
+            "not_converged",
+            (
+                "the Geweke test found no burn-in within the chain: it has not converged; "
+                "sample longer (`n`)"
+            ),
+        )
+    meta = {
+        "sampler": sampler,
+        "n": n,
+        "n_chains": n_chains,
+        "seed": seed,
+        "fit": dict(fit.metadata),
+    }
+    ens = Ensemble(
+        parameters=params,
+        neglogpost=kept_post,
+        diagnostics=diag,
+        success=status == "ok",
+        status=status,
+        message=message,
+        metadata=meta,
+        objective=obj,
+    )
     if out is not None:
         ens.to_file(out)
     return ens

@@ -233,10 +233,17 @@ def fit_hill(
     if span <= _FLAT_RTOL * float(np.max(np.abs(y))):
         level = float(np.mean(y))
         return HillFit(
-            bottom=level, top=level, ic50=np.nan, hill=np.nan,
-            emax=0.0 if level != 0 else np.nan, emax_abs=0.0, r_squared=np.nan,
-            rmse=float(np.sqrt(np.mean((y - level) ** 2))), ic50_ci=(np.nan, np.nan),
-            success=False, n_points=n,
+            bottom=level,
+            top=level,
+            ic50=np.nan,
+            hill=np.nan,
+            emax=0.0 if level != 0 else np.nan,
+            emax_abs=0.0,
+            r_squared=np.nan,
+            rmse=float(np.sqrt(np.mean((y - level) ** 2))),
+            ic50_ci=(np.nan, np.nan),
+            success=False,
+            n_points=n,
             message="response does not change over the dose range; no IC50 can be fitted",
         )
 
@@ -246,11 +253,14 @@ def fit_hill(
     with np.errstate(divide="ignore"):
         logd = np.where(d > 0, np.log10(np.where(d > 0, d, 1.0)), -np.inf)
     free = np.array([fix_bottom is None, fix_top is None, True, True])
-    fixed = np.array([
-        0.0 if fix_bottom is None else (fix_bottom - c) / s,
-        0.0 if fix_top is None else (fix_top - c) / s,
-        0.0, 0.0,
-    ])
+    fixed = np.array(
+        [
+            0.0 if fix_bottom is None else (fix_bottom - c) / s,
+            0.0 if fix_top is None else (fix_top - c) / s,
+            0.0,
+            0.0,
+        ]
+    )
 
     def unpack(p: np.ndarray) -> np.ndarray:
         full = fixed.copy()
@@ -291,9 +301,19 @@ def fit_hill(
     for lg in (lg0, lg0 - 1.0, lg0 + 1.0):
         for slope0 in (0.5, 1.0, 3.0):
             start = np.array([b0, t0, np.clip(lg, lg_lo, lg_hi), slope0])[free]
-            fits.append(least_squares(residuals, start, jac=jacobian, bounds=(lower, upper),
-                                      method="trf", xtol=1e-12, ftol=1e-12, gtol=1e-12,
-                                      max_nfev=2000))
+            fits.append(
+                least_squares(
+                    residuals,
+                    start,
+                    jac=jacobian,
+                    bounds=(lower, upper),
+                    method="trf",
+                    xtol=1e-12,
+                    ftol=1e-12,
+                    gtol=1e-12,
+                    max_nfev=2000,
+                )
+            )
     best = min(fits, key=lambda r: (r.status <= 0, r.cost))  # converged first, then lowest
 
     b_n, t_n, log_ic50, slope = unpack(best.x)
@@ -322,12 +342,23 @@ def fit_hill(
         notes.append(f"Hill slope is at its bound {HILL_BOUNDS}")
     extrapolated = not (d_lo <= ic50 <= d_hi)
     if extrapolated:
-        notes.append(f"IC50 {ic50:.3g} nM lies outside the tested doses [{d_lo:.3g}, {d_hi:.3g}] "
-                     "nM (extrapolated)")
+        notes.append(
+            f"IC50 {ic50:.3g} nM lies outside the tested doses [{d_lo:.3g}, {d_hi:.3g}] "
+            "nM (extrapolated)"
+        )
     success = bool(best.status > 0 and np.all(np.isfinite(best.x)))
     return HillFit(
-        bottom=float(bottom), top=float(top), ic50=ic50, hill=float(slope),
-        emax=float((top - bottom) / top) if top != 0 else np.nan, emax_abs=float(top - bottom),
-        r_squared=1.0 - ss_res / ss_tot, rmse=float(np.sqrt(ss_res / n)), ic50_ci=ci,
-        success=success, message="; ".join(notes), n_points=n, ic50_extrapolated=extrapolated,
+        bottom=float(bottom),
+        top=float(top),
+        ic50=ic50,
+        hill=float(slope),
+        emax=float((top - bottom) / top) if top != 0 else np.nan,
+        emax_abs=float(top - bottom),
+        r_squared=1.0 - ss_res / ss_tot,
+        rmse=float(np.sqrt(ss_res / n)),
+        ic50_ci=ci,
+        success=success,
+        message="; ".join(notes),
+        n_points=n,
+        ic50_extrapolated=extrapolated,
     )

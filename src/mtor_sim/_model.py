@@ -33,10 +33,15 @@ MAX_SPECIES = 2_000
 #: and published models often mix them) and modelling practice / SBO terms (advice and
 #: annotations that do not change the equations). The other checks (general and
 #: identifier consistency, MathML, overdetermined models) refuse a model on any error.
-_SBML_CHECKS_OFF = ("LIBSBML_CAT_UNITS_CONSISTENCY", "LIBSBML_CAT_MODELING_PRACTICE",
-                    "LIBSBML_CAT_SBO_CONSISTENCY")
-_ANNOTATION = re.compile(r"@(node|interaction|input|readout|reference)\s+"
-                         r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?")
+_SBML_CHECKS_OFF = (
+    "LIBSBML_CAT_UNITS_CONSISTENCY",
+    "LIBSBML_CAT_MODELING_PRACTICE",
+    "LIBSBML_CAT_SBO_CONSISTENCY",
+)
+_ANNOTATION = re.compile(
+    r"@(node|interaction|input|readout|reference)\s+"
+    r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?"
+)
 
 
 def bundled_model_path(suffix: str = ".ant") -> Path:
@@ -48,17 +53,17 @@ def bundled_model_path(suffix: str = ".ant") -> Path:
 class _Layout:
     """What a model is made of, as the package needs it."""
 
-    nodes: dict[str, tuple[str, ...]]          # node -> parameters zeroed (or species clamped)
-    interactions: dict[str, tuple[str, ...]]   # interaction -> parameters zeroed
-    inputs: dict[str, str]                     # input -> settable model quantity
+    nodes: dict[str, tuple[str, ...]]  # node -> parameters zeroed (or species clamped)
+    interactions: dict[str, tuple[str, ...]]  # interaction -> parameters zeroed
+    inputs: dict[str, str]  # input -> settable model quantity
     readouts: tuple[str, ...]
-    species: tuple[str, ...]                   # floating species ids
-    parameters: dict[str, float]               # constant global parameters -> default
-    species_names: dict[str, str]              # SBML name -> id (generic models)
-    clamp_knockouts: bool                      # knockouts clamp species (generic) or zero params
-    drug_parameters: dict[str, str]            # drug -> its dose parameter (bundled model)
+    species: tuple[str, ...]  # floating species ids
+    parameters: dict[str, float]  # constant global parameters -> default
+    species_names: dict[str, str]  # SBML name -> id (generic models)
+    clamp_knockouts: bool  # knockouts clamp species (generic) or zero params
+    drug_parameters: dict[str, str]  # drug -> its dose parameter (bundled model)
     references: tuple[str, ...]
-    generated: tuple[str, ...] = ()            # parameters the loader added (cut multipliers)
+    generated: tuple[str, ...] = ()  # parameters the loader added (cut multipliers)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (the parsed-model cache stores no Python objects)."""
@@ -92,14 +97,19 @@ class _Layout:
 
         if not isinstance(data["clamp_knockouts"], bool):
             raise TypeError("expected a boolean")
-        return cls(nodes=table(data["nodes"], names),
-                   interactions=table(data["interactions"], names),
-                   inputs=table(data["inputs"], text), readouts=names(data["readouts"]),
-                   species=names(data["species"]), parameters=table(data["parameters"], number),
-                   species_names=table(data["species_names"], text),
-                   clamp_knockouts=data["clamp_knockouts"],
-                   drug_parameters=table(data["drug_parameters"], text),
-                   references=names(data["references"]), generated=names(data["generated"]))
+        return cls(
+            nodes=table(data["nodes"], names),
+            interactions=table(data["interactions"], names),
+            inputs=table(data["inputs"], text),
+            readouts=names(data["readouts"]),
+            species=names(data["species"]),
+            parameters=table(data["parameters"], number),
+            species_names=table(data["species_names"], text),
+            clamp_knockouts=data["clamp_knockouts"],
+            drug_parameters=table(data["drug_parameters"], text),
+            references=names(data["references"]),
+            generated=names(data["generated"]),
+        )
 
 
 class Model:
@@ -120,8 +130,15 @@ class Model:
         Constant global parameters and their default values.
     """
 
-    def __init__(self, sbml: str, layout: _Layout, *, name: str, path: Path | None,
-                 targets: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        sbml: str,
+        layout: _Layout,
+        *,
+        name: str,
+        path: Path | None,
+        targets: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._sbml: str | None = sbml  # None: written from _edits on first use
         self._layout = layout
         self.name = name
@@ -203,8 +220,10 @@ class Model:
         return bool(self._layout.drug_parameters)
 
     def __repr__(self) -> str:
-        return (f"<Model {self.name!r}: {len(self.species)} species, {len(self.nodes)} nodes, "
-                f"{len(self.interactions)} interactions, {len(self.readouts)} readouts>")
+        return (
+            f"<Model {self.name!r}: {len(self.species)} species, {len(self.nodes)} nodes, "
+            f"{len(self.interactions)} interactions, {len(self.readouts)} readouts>"
+        )
 
     @property
     def time_unit(self) -> str:
@@ -242,20 +261,30 @@ class Model:
         from ._errors import check_name, check_nonnegative
 
         if not isinstance(values, Mapping):
-            raise TypeError("`values` must be a mapping of parameter name -> value, got "
-                            f"{type(values).__name__}")
+            raise TypeError(
+                "`values` must be a mapping of parameter name -> value, got "
+                f"{type(values).__name__}"
+            )
         new = dict(self._layout.parameters)
         for p, v in values.items():
             check_name(p, new, kind="parameter")
             new[p] = check_nonnegative(v, name=f"values[{p!r}]")
-        copy = Model(self._compiled_sbml, replace(self._layout, parameters=new),
-                     name=self.name, path=self.path, targets=self._targets)
+        copy = Model(
+            self._compiled_sbml,
+            replace(self._layout, parameters=new),
+            name=self.name,
+            path=self.path,
+            targets=self._targets,
+        )
         changed = {p: v for p, v in new.items() if v != self._base_parameters[p]}
         copy._base_parameters = self._base_parameters
         copy._sbml = None  # written on first use of `sbml` (libsbml takes ~0.1 s)
         copy._edits = changed
-        key = self._compiled_sbml + repr(sorted(copy._targets.items())) + repr(sorted(
-            changed.items()))
+        key = (
+            self._compiled_sbml
+            + repr(sorted(copy._targets.items()))
+            + repr(sorted(changed.items()))
+        )
         copy.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
         return copy
 
@@ -312,9 +341,13 @@ class Model:
 
 
 # ------------------------------------------------------------------------- loading
-def load_model(path: str | Path | None = None, *,
-               targets: dict[str, list[str] | tuple[str, ...]] | None = None,
-               max_bytes: int = MAX_BYTES, max_species: int = MAX_SPECIES) -> Model:
+def load_model(
+    path: str | Path | None = None,
+    *,
+    targets: dict[str, list[str] | tuple[str, ...]] | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_species: int = MAX_SPECIES,
+) -> Model:
     """Load the bundled HCC model, or any SBML (``.xml``/``.sbml``) or Antimony (``.ant``) file.
 
     The model is checked before it is accepted: libsbml's consistency checks (units,
@@ -357,8 +390,7 @@ def load_model(path: str | Path | None = None, *,
     """
     for arg, value in (("max_bytes", max_bytes), ("max_species", max_species)):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"`{arg}` must be an integer, got {value!r} "
-                            f"({type(value).__name__})")
+            raise TypeError(f"`{arg}` must be an integer, got {value!r} ({type(value).__name__})")
         if value < 1:
             raise ValueError(f"`{arg}` must be >= 1, got {value!r}")
     if path is None:
@@ -367,8 +399,10 @@ def load_model(path: str | Path | None = None, *,
     text = _read_model_file(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()
     if suffix not in (".ant", ".xml", ".sbml"):
-        raise ModelFileError(f"model file {str(path)!r}: unsupported extension {suffix!r}; "
-                             "use .ant (Antimony) or .xml/.sbml (SBML)")
+        raise ModelFileError(
+            f"model file {str(path)!r}: unsupported extension {suffix!r}; "
+            "use .ant (Antimony) or .xml/.sbml (SBML)"
+        )
     from ._cache import load_parsed, store_parsed
 
     parsed = _from_cache(load_parsed(text, suffix))
@@ -379,8 +413,9 @@ def load_model(path: str | Path | None = None, *,
             sbml, name = text, path.stem
         annotations = _annotations(text) if suffix == ".ant" else {}
         parsed = _layout_from_sbml(sbml, annotations, path, name, max_species=max_species)
-        store_parsed(text, suffix, {"sbml": parsed[0], "layout": parsed[1].to_json(),
-                                    "name": parsed[2]})
+        store_parsed(
+            text, suffix, {"sbml": parsed[0], "layout": parsed[1].to_json(), "name": parsed[2]}
+        )
     sbml, layout, name = parsed
     _check_size(layout, path, max_species, sbml)
     if targets:
@@ -413,12 +448,16 @@ def _read_model_file(path: Path, *, max_bytes: int) -> str:
         if stat.S_ISDIR(st.st_mode):
             raise ModelFileError(f"{where} is a folder, not a model file")
         if not stat.S_ISREG(st.st_mode):
-            raise ModelFileError(f"{where} is not a regular file (a device, FIFO or socket); "
-                                 "save the model to a file and load that")
+            raise ModelFileError(
+                f"{where} is not a regular file (a device, FIFO or socket); "
+                "save the model to a file and load that"
+            )
         if st.st_size > max_bytes:
-            raise ModelFileError(f"{where} is {st.st_size:,} bytes, over the limit of "
-                                 f"{max_bytes:,} (`max_bytes`); pass a larger `max_bytes=` "
-                                 "to load_model if the file really is a model")
+            raise ModelFileError(
+                f"{where} is {st.st_size:,} bytes, over the limit of "
+                f"{max_bytes:,} (`max_bytes`); pass a larger `max_bytes=` "
+                "to load_model if the file really is a model"
+            )
         chunks, total = [], 0
         while total <= max_bytes:  # the file may grow while it is read
             chunk = os.read(fd, min(1 << 24, max_bytes + 1 - total))
@@ -431,8 +470,10 @@ def _read_model_file(path: Path, *, max_bytes: int) -> str:
     finally:
         os.close(fd)
     if total > max_bytes:
-        raise ModelFileError(f"{where} is over the limit of {max_bytes:,} bytes (`max_bytes`); "
-                             "pass a larger `max_bytes=` to load_model")
+        raise ModelFileError(
+            f"{where} is over the limit of {max_bytes:,} bytes (`max_bytes`); "
+            "pass a larger `max_bytes=` to load_model"
+        )
     try:
         text = b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -460,12 +501,15 @@ def _check_size(layout: _Layout, path: Path, max_species: int, sbml: str) -> Non
         raise ModelFileError(
             f"{where} is empty (no species, parameter or compartment): there is nothing to "
             "simulate. Declare at least one species that reactions change, e.g. "
-            "`species A = 1; A -> ; k*A; k = 0.1` in Antimony")
+            "`species A = 1; A -> ; k*A; k = 0.1` in Antimony"
+        )
     if n > max_species:
-        raise ModelFileError(f"{where} has {n:,} floating species, over the limit of "
-                             f"{max_species:,} (`max_species`); pass a larger `max_species=` "
-                             "to load_model to accept it (compiling and solving it may take "
-                             "minutes)")
+        raise ModelFileError(
+            f"{where} has {n:,} floating species, over the limit of "
+            f"{max_species:,} (`max_species`); pass a larger `max_species=` "
+            "to load_model to accept it (compiling and solving it may take "
+            "minutes)"
+        )
 
 
 def _has_content(sbml: str) -> bool:
@@ -476,8 +520,9 @@ def _has_content(sbml: str) -> bool:
     import libsbml
 
     model = libsbml.readSBMLFromString(sbml).getModel()
-    return model is not None and bool(model.getNumParameters() or model.getNumCompartments()
-                                      or model.getNumSpecies())
+    return model is not None and bool(
+        model.getNumParameters() or model.getNumCompartments() or model.getNumSpecies()
+    )
 
 
 def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
@@ -485,8 +530,9 @@ def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
 
     antimony.clearPreviousLoads()
     if antimony.loadAntimonyString(text) < 0:
-        raise ModelFileError(f"model file {str(path)!r}: Antimony error: "
-                             f"{antimony.getLastError().strip()}")
+        raise ModelFileError(
+            f"model file {str(path)!r}: Antimony error: {antimony.getLastError().strip()}"
+        )
     name = antimony.getMainModuleName()
     sbml = antimony.getSBMLString(name)
     if not sbml:
@@ -496,7 +542,8 @@ def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
 
 def _annotations(text: str) -> dict[str, dict[str, tuple[str, ...]]]:
     out: dict[str, dict[str, tuple[str, ...]]] = {
-        k: {} for k in ("node", "interaction", "input", "readout", "reference")}
+        k: {} for k in ("node", "interaction", "input", "readout", "reference")
+    }
     for line in text.splitlines():
         if "//" not in line or line.lstrip().startswith("//   @"):
             continue
@@ -509,18 +556,21 @@ def _annotations(text: str) -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
-def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
-                      max_species: int = MAX_SPECIES) -> tuple[str, _Layout, str]:
+def _layout_from_sbml(
+    sbml: str, ann: dict, path: Path, name: str, *, max_species: int = MAX_SPECIES
+) -> tuple[str, _Layout, str]:
     import libsbml
 
     where = f"model file {str(path)!r}"
     doc = libsbml.readSBMLFromString(sbml)
     model = doc.getModel()
     if model is not None and model.getNumSpecies() > max_species:  # before the costly parts
-        raise ModelFileError(f"{where} has {model.getNumSpecies():,} species, over the limit "
-                             f"of {max_species:,} (`max_species`); pass a larger "
-                             "`max_species=` to load_model to accept it (compiling and "
-                             "solving it may take minutes)")
+        raise ModelFileError(
+            f"{where} has {model.getNumSpecies():,} species, over the limit "
+            f"of {max_species:,} (`max_species`); pass a larger "
+            "`max_species=` to load_model to accept it (compiling and "
+            "solving it may take minutes)"
+        )
     if not _errors_of(doc):
         for category in _SBML_CHECKS_OFF:
             doc.setConsistencyChecks(getattr(libsbml, category), False)
@@ -529,11 +579,11 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
     # units are not checked (see `_SBML_CHECKS_OFF`), so neither are their references
     errors = [e for e in _errors_of(doc) if e.getErrorId() != 10313]
     if errors or doc.getModel() is None:
-        detail = "; ".join(f"line {e.getLine()}: {' '.join(e.getMessage().split())}"
-                           for e in errors[:5])
+        detail = "; ".join(
+            f"line {e.getLine()}: {' '.join(e.getMessage().split())}" for e in errors[:5]
+        )
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise ModelFileError(f"{where} is not valid SBML: "
-                             f"{detail or 'no model element'}{more}")
+        raise ModelFileError(f"{where} is not valid SBML: {detail or 'no model element'}{more}")
     if doc.isPackageEnabled("comp"):  # hierarchical model: simulate its flat form
         _flatten(doc, where)
     model = doc.getModel()
@@ -570,65 +620,98 @@ def _layout_from_sbml(sbml: str, ann: dict, path: Path, name: str, *,
         sbml = libsbml.writeSBMLToString(doc)
 
     ruled = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
-    rate_ruled = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
-                       if model.getRule(i).isRate())
-    initassigned = {model.getInitialAssignment(i).getSymbol()
-                    for i in range(model.getNumInitialAssignments())}
+    rate_ruled = tuple(
+        model.getRule(i).getVariable()
+        for i in range(model.getNumRules())
+        if model.getRule(i).isRate()
+    )
+    initassigned = {
+        model.getInitialAssignment(i).getSymbol() for i in range(model.getNumInitialAssignments())
+    }
     # state variables: species that reactions or rate rules change (not those an
     # assignment rule sets, nor boundary species, which are inputs)
-    floating = tuple(s.getId() for s in model.getListOfSpecies()
-                     if not s.getBoundaryCondition()
-                     and (s.getId() not in ruled or s.getId() in rate_ruled))
+    floating = tuple(
+        s.getId()
+        for s in model.getListOfSpecies()
+        if not s.getBoundaryCondition() and (s.getId() not in ruled or s.getId() in rate_ruled)
+    )
     # settable: every parameter whose value the model does not compute (no assignment rule
     # or initial assignment); one that events or a rate rule change is set as its
     # initial value
     assigned_ids = ruled - set(rate_ruled)
-    parameters = {p.getId(): float(p.getValue()) for p in model.getListOfParameters()
-                  if p.getId() not in assigned_ids
-                  and p.getId() not in initassigned and p.getId() not in generated}
+    parameters = {
+        p.getId(): float(p.getValue())
+        for p in model.getListOfParameters()
+        if p.getId() not in assigned_ids
+        and p.getId() not in initassigned
+        and p.getId() not in generated
+    }
     if bundled:
         nodes = dict(ann["node"])
         interactions = dict(ann["interaction"])
         inputs = {k: k for k in ann["input"]}
         readouts = tuple(ann["readout"])
-        drug_parameters = {p[len("dose_"):]: p for p in parameters if p.startswith("dose_")}
+        drug_parameters = {p[len("dose_") :]: p for p in parameters if p.startswith("dose_")}
         names: dict[str, str] = {}
         clamp = False
     else:
         species_all = [s for s in model.getListOfSpecies()]
         nodes = {s.getId(): (s.getId(),) for s in species_all if s.getId() not in ruled}
-        with_law = [r for r in model.getListOfReactions()
-                    if r.getKineticLaw() is not None and r.getKineticLaw().getMath() is not None]
+        with_law = [
+            r
+            for r in model.getListOfReactions()
+            if r.getKineticLaw() is not None and r.getKineticLaw().getMath() is not None
+        ]
         interactions = {r.getId(): (pid,) for r, pid in zip(with_law, generated, strict=True)}
         # inputs: the initial value of every species no rule sets (boundary species are
         # held there; floating ones start there, e.g. a dose of insulin or the size of a
         # conserved pool), as a concentration, or an amount with hasOnlySubstanceUnits,
         # as the species' symbol means in SBML
-        inputs = {s.getId(): (f"init({s.getId()})" if s.getHasOnlySubstanceUnits()
-                              else f"init([{s.getId()}])")
-                  for s in species_all if s.getId() not in ruled}
-        assigned = tuple(model.getRule(i).getVariable() for i in range(model.getNumRules())
-                         if model.getRule(i).isAssignment())
+        inputs = {
+            s.getId(): (
+                f"init({s.getId()})" if s.getHasOnlySubstanceUnits() else f"init([{s.getId()}])"
+            )
+            for s in species_all
+            if s.getId() not in ruled
+        }
+        assigned = tuple(
+            model.getRule(i).getVariable()
+            for i in range(model.getNumRules())
+            if model.getRule(i).isAssignment()
+        )
         # species, what assignment rules compute, and parameters or compartments that
         # rate rules change (state variables too)
         readouts = tuple(dict.fromkeys(floating + assigned + rate_ruled))
         counts: dict[str, int] = {}
         for s in species_all:
             counts[s.getName()] = counts.get(s.getName(), 0) + 1
-        names = {s.getName(): s.getId() for s in species_all
-                 if s.getName() and counts[s.getName()] == 1 and s.getName() != s.getId()}
+        names = {
+            s.getName(): s.getId()
+            for s in species_all
+            if s.getName() and counts[s.getName()] == 1 and s.getName() != s.getId()
+        }
         drug_parameters = {}
         clamp = True
     for kind, table in (("node", nodes), ("interaction", interactions)):
         for key, params in table.items():
             for p in params:
                 if not clamp and p not in parameters:
-                    raise ModelFileError(f"model file {str(path)!r}: @{kind} {key!r} names "
-                                         f"unknown parameter {p!r}")
-    layout = _Layout(nodes=nodes, interactions=interactions, inputs=inputs, readouts=readouts,
-                     species=floating, parameters=parameters, species_names=names,
-                     clamp_knockouts=clamp, drug_parameters=drug_parameters,
-                     references=tuple(ann.get("reference", ())), generated=tuple(generated))
+                    raise ModelFileError(
+                        f"model file {str(path)!r}: @{kind} {key!r} names unknown parameter {p!r}"
+                    )
+    layout = _Layout(
+        nodes=nodes,
+        interactions=interactions,
+        inputs=inputs,
+        readouts=readouts,
+        species=floating,
+        parameters=parameters,
+        species_names=names,
+        clamp_knockouts=clamp,
+        drug_parameters=drug_parameters,
+        references=tuple(ann.get("reference", ())),
+        generated=tuple(generated),
+    )
     _check_size(layout, path, max_species, sbml)
     return sbml, layout, name
 
@@ -643,16 +726,21 @@ def _flatten(doc: Any, where: str) -> None:
     if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
         errors = _errors_of(doc)
         detail = "; ".join(" ".join(e.getMessage().split()) for e in errors[:3])
-        raise ModelFileError(f"{where}: its hierarchical ('comp') model could not be "
-                             f"flattened: {detail or 'libsbml gave no reason'}")
+        raise ModelFileError(
+            f"{where}: its hierarchical ('comp') model could not be "
+            f"flattened: {detail or 'libsbml gave no reason'}"
+        )
 
 
 def _errors_of(doc: Any) -> list:
     """libsbml's errors (not warnings) recorded on a document."""
     import libsbml
 
-    return [doc.getError(i) for i in range(doc.getNumErrors())
-            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    return [
+        doc.getError(i)
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
+    ]
 
 
 def _fresh_id(base: str, taken: set[str]) -> str:
@@ -670,15 +758,23 @@ def _element_ids(model) -> set[str]:
     ``getListOfAllElements`` yields None for elements once another SWIG module that
     embeds libsbml (libsedml, libcombine) is loaded in the same process."""
     ids = {model.getId()}
-    for kind in ("FunctionDefinitions", "UnitDefinitions", "Compartments", "Species",
-                 "Parameters", "InitialAssignments", "Rules", "Constraints", "Reactions",
-                 "Events"):
+    for kind in (
+        "FunctionDefinitions",
+        "UnitDefinitions",
+        "Compartments",
+        "Species",
+        "Parameters",
+        "InitialAssignments",
+        "Rules",
+        "Constraints",
+        "Reactions",
+        "Events",
+    ):
         for e in getattr(model, f"getListOf{kind}")():
             if e is not None and e.isSetId():
                 ids.add(e.getId())
     for rxn in model.getListOfReactions():
-        for ref in (*rxn.getListOfReactants(), *rxn.getListOfProducts(),
-                    *rxn.getListOfModifiers()):
+        for ref in (*rxn.getListOfReactants(), *rxn.getListOfProducts(), *rxn.getListOfModifiers()):
             if ref is not None and ref.isSetId():
                 ids.add(ref.getId())
         law = rxn.getKineticLaw()

@@ -23,8 +23,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bundled_observations_path", "hit_rate", "load_observations", "parse_condition",
-           "validate"]
+__all__ = [
+    "bundled_observations_path",
+    "hit_rate",
+    "load_observations",
+    "parse_condition",
+    "validate",
+]
 
 OBSERVATIONS_FILE = "observations.csv"
 
@@ -88,21 +93,29 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     value = _Values(model)
     results = []
     for row in rows:
-        res: dict[str, Any] = {"id": row["id"], "relation": row["value_or_relation"],
-                               "verified": row["verified"], "use": row["use"],
-                               "overlaps_claim": row.get("overlaps_claim", ""),
-                               "fold": math.nan, "rhs": math.nan}
+        res: dict[str, Any] = {
+            "id": row["id"],
+            "relation": row["value_or_relation"],
+            "verified": row["verified"],
+            "use": row["use"],
+            "overlaps_claim": row.get("overlaps_claim", ""),
+            "fold": math.nan,
+            "rhs": math.nan,
+        }
         readout = row.get("model_readout", "").strip()
         if not readout:
             res["status"] = "not expressible"
             results.append(res)
             continue
-        fold = _ratio(value(readout, row["model_condition"]),
-                      value(readout, row.get("model_reference", "")))
+        fold = _ratio(
+            value(readout, row["model_condition"]), value(readout, row.get("model_reference", ""))
+        )
         rhs = float(row["model_threshold"] or 1.0)
         if row.get("model_condition2", "").strip():
-            rhs *= _ratio(value(readout, row["model_condition2"]),
-                          value(readout, row.get("model_reference2", "")))
+            rhs *= _ratio(
+                value(readout, row["model_condition2"]),
+                value(readout, row.get("model_reference2", "")),
+            )
         op = row["model_op"].strip()
         if not (math.isfinite(fold) and math.isfinite(rhs)):
             status = "not solved"
@@ -114,9 +127,15 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             status = "pass" if abs(fold / rhs - 1.0) <= SIMILAR else "fail"
         else:
             raise ValueError(f"row {row['id']}: unknown model_op {op!r}")
-        res.update(status=status, fold=fold, rhs=rhs, op=op, readout=readout,
-                   condition=row["model_condition"],
-                   reference=row.get("model_reference", "") or "untreated WT")
+        res.update(
+            status=status,
+            fold=fold,
+            rhs=rhs,
+            op=op,
+            readout=readout,
+            condition=row["model_condition"],
+            reference=row.get("model_reference", "") or "untreated WT",
+        )
         results.append(res)
     return results
 
@@ -130,8 +149,9 @@ def bundled_observations_path() -> Path:
     return Path(str(resources.files("mtor_sim.models").joinpath(OBSERVATIONS_FILE)))
 
 
-def load_observations(use: str | None = None, *,
-                      path: str | Path | None = None) -> list[dict[str, str]]:
+def load_observations(
+    use: str | None = None, *, path: str | Path | None = None
+) -> list[dict[str, str]]:
     """Rows of the observation table, optionally only those with ``use`` ("validation" or
     "calibration")."""
     p = Path(path) if path is not None else bundled_observations_path()

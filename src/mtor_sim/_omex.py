@@ -46,21 +46,21 @@ _ALGORITHM = {"KISAO:0000209": 1e-10, "KISAO:0000211": 1e-14, "KISAO:0000415": 1
 class _Scan:
     """One model file and the simulation run on it."""
 
-    key: str                 # short id, used in file and element ids
-    label: str               # human-readable
+    key: str  # short id, used in file and element ids
+    label: str  # human-readable
     sbml: str
-    outputs: list[str]       # readouts reported
-    t_end: float             # end of the (sub)task's time course, min
-    steps: int               # intervals of that time course
-    target: str | None = None          # SetValue target id (None: no scan)
+    outputs: list[str]  # readouts reported
+    t_end: float  # end of the (sub)task's time course, min
+    steps: int  # intervals of that time course
+    target: str | None = None  # SetValue target id (None: no scan)
     target_is_species: bool = False
     values: tuple[float, ...] = ()
     scan_name: str = ""
     # initial values computed from the scanned quantity: (id, is species, formula of the
     # scanned value written as "__scan__"), set beside it in each iteration
     dependents: tuple[tuple[str, bool, str], ...] = ()
-    fixed: tuple[tuple[str, float], ...] = ()   # parameters set to a constant per iteration
-    model_key: str = ""      # scans with the same model_key share one model file
+    fixed: tuple[tuple[str, float], ...] = ()  # parameters set to a constant per iteration
+    model_key: str = ""  # scans with the same model_key share one model file
 
     @property
     def model_id(self) -> str:
@@ -111,13 +111,17 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
     elif isinstance(result, Sweep):
         meta, scans, what = result.settings, _sweep(model, result), "steady-state scan"
     else:
-        raise TypeError("`result` must be a TimeCourse, DoseResponse, Combination or Sweep, "
-                        f"got {type(result).__name__}")
+        raise TypeError(
+            "`result` must be a TimeCourse, DoseResponse, Combination or Sweep, "
+            f"got {type(result).__name__}"
+        )
     recorded = meta.get("model_hash")
     if recorded is not None and recorded != model.hash:
-        raise MtorSimError(f"the result was computed with model {meta.get('model')!r} (hash "
-                           f"{recorded}), not with {model.name!r} ({model.hash}); pass the "
-                           "model it came from as `model=`")
+        raise MtorSimError(
+            f"the result was computed with model {meta.get('model')!r} (hash "
+            f"{recorded}), not with {model.name!r} ({model.hash}); pass the "
+            "model it came from as `model=`"
+        )
     return _write_archive(Path(path), scans, title=f"mtor_sim {what} of model {model.name}")
 
 
@@ -133,8 +137,7 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
         state = base.species.to_dict()
     time = tc.data.index.to_numpy()
     sbml = perturbed_sbml(model, pert, initial_state=state)
-    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), float(time[-1]),
-                  len(time) - 1)]
+    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), float(time[-1]), len(time) - 1)]
 
 
 def _dose_response(model: Model, dr: Any) -> list[_Scan]:
@@ -146,11 +149,22 @@ def _dose_response(model: Model, dr: Any) -> list[_Scan]:
     scans = []
     for i, (label, rows) in enumerate(dr.table.groupby("genotype", sort=False)):
         genotype: Any = [] if label == "baseline" else label.split(" + ")
-        pert = make_perturbation(model, genotype=genotype or None,
-                                 drugs=background | {dr.drug: 0.0}, **others)
-        scans.append(_scan_over(model, pert, f"dr{i}", f"{label}: {dr.drug}", dr.drug, "drug",
-                                tuple(float(v) for v in rows["dose"]), [dr.readout],
-                                settings.get("time")))
+        pert = make_perturbation(
+            model, genotype=genotype or None, drugs=background | {dr.drug: 0.0}, **others
+        )
+        scans.append(
+            _scan_over(
+                model,
+                pert,
+                f"dr{i}",
+                f"{label}: {dr.drug}",
+                dr.drug,
+                "drug",
+                tuple(float(v) for v in rows["dose"]),
+                [dr.readout],
+                settings.get("time"),
+            )
+        )
     return scans
 
 
@@ -162,50 +176,86 @@ def _combination(model: Model, cm: Any) -> list[_Scan]:
     a, b = cm.drugs
     settings = cm.settings
     background = dict(settings.get("background_drugs") or {})
-    pert = make_perturbation(model, drugs=background | {a: 0.0, b: 0.0},
-                             **dict(settings.get("perturbation") or {}))
+    pert = make_perturbation(
+        model, drugs=background | {a: 0.0, b: 0.0}, **dict(settings.get("perturbation") or {})
+    )
     doses_b = tuple(float(v) for v in cm.response.columns)
     first = _scan_over(model, pert, "cm0", "", b, "drug", doses_b, [cm.readout], None)
     dose_a = model._layout.drug_parameters[a]
-    return [replace(first, key=f"cm{i}", label=f"{a} {x:g} nM, {b} scan", model_key="cm",
-                    fixed=((dose_a, float(x)),))
-            for i, x in enumerate(cm.response.index)]
+    return [
+        replace(
+            first,
+            key=f"cm{i}",
+            label=f"{a} {x:g} nM, {b} scan",
+            model_key="cm",
+            fixed=((dose_a, float(x)),),
+        )
+        for i, x in enumerate(cm.response.index)
+    ]
 
 
 def _sweep(model: Model, sw: Any) -> list[_Scan]:
     settings = sw.settings
     if len(sw.names) != 1 or settings.get("method") != "grid":
-        raise MtorSimError("a COMBINE archive holds a grid sweep over one name; this sweep "
-                           f"has method {settings.get('method')!r} over {list(sw.names)}")
+        raise MtorSimError(
+            "a COMBINE archive holds a grid sweep over one name; this sweep "
+            f"has method {settings.get('method')!r} over {list(sw.names)}"
+        )
     name = sw.names[0]
     kind = settings["kinds"][name]
     if kind not in ("drug", "input", "parameter"):
-        raise MtorSimError(f"sweeps over {kind!r} values cannot be written as SED-ML: each "
-                           "value is a different model; export each with Model.to_sbml")
+        raise MtorSimError(
+            f"sweeps over {kind!r} values cannot be written as SED-ML: each "
+            "value is a different model; export each with Model.to_sbml"
+        )
     pert = Perturbation.from_dict(settings["background"])
     values = tuple(float(v) for v in settings["space"][name])
-    return [_scan_over(model, pert, "sw", f"{pert.label()}: {name}", name, kind, values,
-                       list(sw.readouts), settings.get("time"))]
+    return [
+        _scan_over(
+            model,
+            pert,
+            "sw",
+            f"{pert.label()}: {name}",
+            name,
+            kind,
+            values,
+            list(sw.readouts),
+            settings.get("time"),
+        )
+    ]
 
 
-def _scan_over(model: Model, pert: Perturbation, key: str, label: str, name: str, kind: str,
-               values: tuple[float, ...], outputs: list[str], time: float | None) -> _Scan:
+def _scan_over(
+    model: Model,
+    pert: Perturbation,
+    key: str,
+    label: str,
+    name: str,
+    kind: str,
+    values: tuple[float, ...],
+    outputs: list[str],
+    time: float | None,
+) -> _Scan:
     from ._engine import steady_state_of
     from ._export import perturbed_sbml
 
     layout = model._layout
     if kind == "drug":
         if not layout.drug_parameters:
-            raise MtorSimError("drug doses of models other than the bundled one scale several "
-                               "parameters; SED-ML export of such scans is not supported")
+            raise MtorSimError(
+                "drug doses of models other than the bundled one scale several "
+                "parameters; SED-ML export of such scans is not supported"
+            )
         target = layout.drug_parameters[name]
     elif kind == "input":
         target = layout.inputs[name]
     else:
         target = name
     if time is not None and kind != "drug":
-        raise MtorSimError("a scan at a time point starts from the drug-free steady state, "
-                           "which only a drug axis leaves unchanged; scan at steady state")
+        raise MtorSimError(
+            "a scan at a time point starts from the drug-free steady state, "
+            "which only a drug axis leaves unchanged; scan at steady state"
+        )
     state = None
     if time is not None:
         state = steady_state_of(model, pert.without_drugs()).species.to_dict()
@@ -216,8 +266,19 @@ def _scan_over(model: Model, pert: Perturbation, key: str, label: str, name: str
         target = input_species(target)[0]
     sbml = perturbed_sbml(model, pert, initial_state=state)
     t_end = float(time) if time is not None else STEADY_END
-    return _Scan(key, label, sbml, outputs, t_end, 1, target, species, values, name,
-                 _dependents(sbml, target))
+    return _Scan(
+        key,
+        label,
+        sbml,
+        outputs,
+        t_end,
+        1,
+        target,
+        species,
+        values,
+        name,
+        _dependents(sbml, target),
+    )
 
 
 def _dependents(sbml: str, target: str) -> tuple[tuple[str, bool, str], ...]:
@@ -235,18 +296,24 @@ def _dependents(sbml: str, target: str) -> tuple[tuple[str, bool, str], ...]:
     out = []
     for ia in m.getListOfInitialAssignments():
         # numbers may carry units ("1 dimensionless"): the unit is no identifier
-        formula = re.sub(r"(\d)\s+[A-Za-z_]\w*", r"\1",
-                         libsbml.formulaToL3String(ia.getMath()))
+        formula = re.sub(r"(\d)\s+[A-Za-z_]\w*", r"\1", libsbml.formulaToL3String(ia.getMath()))
         names = set(name.findall(formula))
         if target not in names:
             continue
         if names != {target}:
-            raise MtorSimError(f"the initial value of {ia.getSymbol()!r} depends on "
-                               f"{target!r} and on {sorted(names - {target})}; SED-ML scans "
-                               "of such a quantity are not supported: export each value "
-                               "with Model.to_sbml")
-        out.append((ia.getSymbol(), m.getSpecies(ia.getSymbol()) is not None,
-                    re.sub(rf"\b{re.escape(target)}\b", "__scan__", formula)))
+            raise MtorSimError(
+                f"the initial value of {ia.getSymbol()!r} depends on "
+                f"{target!r} and on {sorted(names - {target})}; SED-ML scans "
+                "of such a quantity are not supported: export each value "
+                "with Model.to_sbml"
+            )
+        out.append(
+            (
+                ia.getSymbol(),
+                m.getSpecies(ia.getSymbol()) is not None,
+                re.sub(rf"\b{re.escape(target)}\b", "__scan__", formula),
+            )
+        )
     return tuple(out)
 
 
@@ -372,8 +439,7 @@ def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
             if f.exists():  # shared by several scans
                 continue
             f.write_text(scan.sbml, encoding="utf-8")
-            archive.addFile(str(f), f.name,
-                            libcombine.KnownFormats.lookupFormat("sbml"), False)
+            archive.addFile(str(f), f.name, libcombine.KnownFormats.lookupFormat("sbml"), False)
         sed = folder / "simulation.sedml"
         sed.write_text(_sedml(scans, title), encoding="utf-8")
         archive.addFile(str(sed), sed.name, libcombine.KnownFormats.lookupFormat("sedml"), True)
@@ -388,4 +454,3 @@ def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
             raise OSError(f"could not write COMBINE archive {str(path)!r}")
         archive.cleanUp()
     return path
-

@@ -20,8 +20,10 @@ __all__ = ["parameter_info"]
 
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*[^;]*;\s*//\s*(.*?)\s*$")
 _HEADER = re.compile(r"^\s*//\s*-{3,}\s*(.*?)\s*$")
-_UNIT = re.compile(r"^(/(?:min|h|s)(?: per [^;]+)?|1/min|per min|nM|uM|µM|mM|min|h|s|%)"
-                   r"\s*(?:;|$)\s*")
+_UNIT = re.compile(
+    r"^(/(?:min|h|s)(?: per [^;]+)?|1/min|per min|nM|uM|µM|mM|min|h|s|%)"
+    r"\s*(?:;|$)\s*"
+)
 _UNIT_WORDS = re.compile(r"\((nM|uM|µM|/min|min|h)\b")
 _TAG = re.compile(r"^@(node|input|reference|readout)\s+([^:;\s]+)\s*:?\s*(?:[A-Za-z_0-9 ]+;)?\s*")
 
@@ -64,11 +66,11 @@ def _comments(text: str) -> dict[str, tuple[str, str]]:
         unit = ""
         u = _UNIT.match(comment)
         if u:
-            unit, comment = u.group(1), comment[u.end():]
+            unit, comment = u.group(1), comment[u.end() :]
         t = _TAG.match(comment)
         if t:
             kind = t.group(1)
-            comment = comment[t.end():]
+            comment = comment[t.end() :]
             if kind == "node" and not unit:
                 unit = "relative to WT"
             if kind == "reference":
@@ -89,6 +91,12 @@ def parameter_info(sbml: str, parameters: pd.Series, source: Path | None) -> pd.
     rows = []
     for name, value in parameters.items():
         unit, text = notes.get(name, ("", ""))
-        rows.append({"name": name, "value": float(value), "unit": units.get(name) or unit,
-                     "description": text or names.get(name, "")})
+        rows.append(
+            {
+                "name": name,
+                "value": float(value),
+                "unit": units.get(name) or unit,
+                "description": text or names.get(name, ""),
+            }
+        )
     return pd.DataFrame(rows).set_index("name")

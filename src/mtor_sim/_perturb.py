@@ -28,16 +28,27 @@ class Perturbation:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-dict form (for result metadata and file output)."""
-        return {"genotype": list(self.genotype), "drugs": dict(self.drugs),
-                "knockouts": list(self.knockouts), "cut": list(self.cut),
-                "parameters": dict(self.parameters), "inputs": dict(self.inputs)}
+        return {
+            "genotype": list(self.genotype),
+            "drugs": dict(self.drugs),
+            "knockouts": list(self.knockouts),
+            "cut": list(self.cut),
+            "parameters": dict(self.parameters),
+            "inputs": dict(self.inputs),
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Perturbation:
         """The inverse of `as_dict` (names are taken as valid: a result's own record)."""
         items = lambda key: tuple(sorted((d.get(key) or {}).items()))  # noqa: E731
-        return cls(tuple(d.get("genotype") or ()), items("drugs"), tuple(d.get("knockouts") or ()),
-                   tuple(d.get("cut") or ()), items("parameters"), items("inputs"))
+        return cls(
+            tuple(d.get("genotype") or ()),
+            items("drugs"),
+            tuple(d.get("knockouts") or ()),
+            tuple(d.get("cut") or ()),
+            items("parameters"),
+            items("inputs"),
+        )
 
     def with_drugs(self, drugs: Mapping[str, float]) -> Perturbation:
         """The same perturbation with ``drugs`` (already validated) instead of its own."""
@@ -64,33 +75,42 @@ def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, fl
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(f"`{name}` must be a mapping of name -> value, got "
-                        f"{type(value).__name__} {value!r}")
+        raise TypeError(
+            f"`{name}` must be a mapping of name -> value, got {type(value).__name__} {value!r}"
+        )
     for k in value:
         if not isinstance(k, str):
             raise TypeError(f"`{name}` keys must be names (str), got {type(k).__name__} {k!r}")
     return dict(value)
 
 
-def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = None,
-                      drugs: Mapping[str, float] | None = None,
-                      knockouts: Iterable[str] | None = None,
-                      cut: Iterable[str] | None = None,
-                      parameters: Mapping[str, float] | None = None,
-                      inputs: Mapping[str, float] | None = None) -> Perturbation:
+def make_perturbation(
+    model: Model,
+    *,
+    genotype: str | Iterable[str] | None = None,
+    drugs: Mapping[str, float] | None = None,
+    knockouts: Iterable[str] | None = None,
+    cut: Iterable[str] | None = None,
+    parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
+) -> Perturbation:
     """Check every name and value of a perturbation against ``model``."""
     genos = _as_list(genotype, name="genotype")
     if genos and not model.is_bundled:
-        raise MtorSimError("genotype presets exist only for the bundled HCC model; "
-                           "use `parameters=` or `knockouts=` on other models")
+        raise MtorSimError(
+            "genotype presets exist only for the bundled HCC model; "
+            "use `parameters=` or `knockouts=` on other models"
+        )
     for g in genos:
         check_name(g, GENOTYPES, kind="genotype")
     drug_map = _as_mapping(drugs, name="drugs")
     for d, c in drug_map.items():
         check_name(d, DRUGS, kind="drug")
         if d not in model.drugs:
-            raise MtorSimError(f"drug {d!r} has no target in model {model.name!r}; pass "
-                               "`targets=` to load_model to map drug target sites to parameters")
+            raise MtorSimError(
+                f"drug {d!r} has no target in model {model.name!r}; pass "
+                "`targets=` to load_model to map drug target sites to parameters"
+            )
         drug_map[d] = check_nonnegative(c, name=f"drugs[{d!r}] (dose, nM)")
     kos = [_node_id(model, k) for k in _as_list(knockouts, name="knockouts")]
     cuts = _as_list(cut, name="cut")
@@ -103,14 +123,21 @@ def make_perturbation(model: Model, *, genotype: str | Iterable[str] | None = No
     ins = _as_mapping(inputs, name="inputs")
     for k, v in ins.items():
         if k not in model.inputs and k in model.parameters.index:
-            raise UnknownNameError(f"{k!r} is a parameter of model {model.name!r}, not an input "
-                                   f"(inputs are species' initial values): set it with "
-                                   f"parameters={{{k!r}: ...}}")
+            raise UnknownNameError(
+                f"{k!r} is a parameter of model {model.name!r}, not an input "
+                f"(inputs are species' initial values): set it with "
+                f"parameters={{{k!r}: ...}}"
+            )
         check_name(k, model.inputs, kind="input")
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
-    return Perturbation(tuple(dict.fromkeys(genos)), tuple(sorted(drug_map.items())),
-                        tuple(dict.fromkeys(kos)), tuple(dict.fromkeys(cuts)),
-                        tuple(sorted(params.items())), tuple(sorted(ins.items())))
+    return Perturbation(
+        tuple(dict.fromkeys(genos)),
+        tuple(sorted(drug_map.items())),
+        tuple(dict.fromkeys(kos)),
+        tuple(dict.fromkeys(cuts)),
+        tuple(sorted(params.items())),
+        tuple(sorted(ins.items())),
+    )
 
 
 def _node_id(model: Model, name: str) -> str:
@@ -133,21 +160,25 @@ def _node_id(model: Model, name: str) -> str:
         return NODE_ALIASES[key]
     if key in AMBIGUOUS_NODES:
         both = " or ".join(repr(n) for n in AMBIGUOUS_NODES[key])
-        raise UnknownNameError(f"{name!r} is in more than one node: knock out {both} "
-                               "(or both)")
+        raise UnknownNameError(f"{name!r} is in more than one node: knock out {both} (or both)")
     import difflib
 
-    close = difflib.get_close_matches(key, [*(n.lower() for n in model.nodes),
-                                            *NODE_ALIASES], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(
+        key, [*(n.lower() for n in model.nodes), *NODE_ALIASES], n=1, cutoff=0.6
+    )
     hint = "."
     if close:
-        node = NODE_ALIASES.get(close[0]) or next(n for n in model.nodes
-                                                  if n.lower() == close[0])
-        hint = (f"; did you mean {node!r}?" if close[0] == node.lower()
-                else f"; did you mean {close[0]!r} ({node})?")
-    raise UnknownNameError(f"unknown node {name!r}{hint} Valid nodes: "
-                           f"{', '.join(sorted(model.nodes))}; gene and protein names "
-                           "such as RICTOR, PIK3CA or PKB work too (mtor_sim.NODE_ALIASES)")
+        node = NODE_ALIASES.get(close[0]) or next(n for n in model.nodes if n.lower() == close[0])
+        hint = (
+            f"; did you mean {node!r}?"
+            if close[0] == node.lower()
+            else f"; did you mean {close[0]!r} ({node})?"
+        )
+    raise UnknownNameError(
+        f"unknown node {name!r}{hint} Valid nodes: "
+        f"{', '.join(sorted(model.nodes))}; gene and protein names "
+        "such as RICTOR, PIK3CA or PKB work too (mtor_sim.NODE_ALIASES)"
+    )
 
 
 def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozenset[str]]:

@@ -18,23 +18,30 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_claim", "plot_timecourse", "save_figure"]
 
 _UNITS = {
-    "proliferation": "index (WT = 1)", "survival": "index (WT = 1)", "EMT": "index (WT = 1)",
-    "RTK_total": "relative to untreated WT", "mTORC1_activity": "active fraction (WT total)",
-    "mTORC2_activity": "active fraction (WT total)", "beta_catenin": "relative to WT",
+    "proliferation": "index (WT = 1)",
+    "survival": "index (WT = 1)",
+    "EMT": "index (WT = 1)",
+    "RTK_total": "relative to untreated WT",
+    "mTORC1_activity": "active fraction (WT total)",
+    "mTORC2_activity": "active fraction (WT total)",
+    "beta_catenin": "relative to WT",
 }
 
 
 _INHIBITION = "fractional inhibition of proliferation"
 #: y-axis label of the bar figures whose values are not plain readouts, by claim number
-_BAR_YLABELS = {5: _INHIBITION, 7: _INHIBITION, 14: _INHIBITION,
-                12: "tumour reduction after 21 days (%)"}
+_BAR_YLABELS = {
+    5: _INHIBITION,
+    7: _INHIBITION,
+    14: _INHIBITION,
+    12: "tumour reduction after 21 days (%)",
+}
 
 
 #: Okabe & Ito (2008) colour-blind-safe palette ("Color Universal Design"): blue, orange,
 #: bluish green, vermillion, sky blue, reddish purple, yellow, black. No red-green pair
 #: carries meaning; lines also cycle their style, so they differ in greyscale too.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
-           "#000000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.", ":")
 #: Raster resolution of saved figures (dots per inch); vector formats are unaffected.
 DPI = 300
@@ -46,11 +53,18 @@ def style() -> dict[str, Any]:
     """The rcParams our figures are drawn with (applied per figure, never globally)."""
     from cycler import cycler
 
-    return {"axes.prop_cycle": cycler(color=list(PALETTE)) + cycler(linestyle=list(LINESTYLES)),
-            "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9,
-            "xtick.labelsize": MIN_FONT, "ytick.labelsize": MIN_FONT,
-            "legend.fontsize": MIN_FONT, "figure.titlesize": 10,
-            "savefig.dpi": DPI, "figure.dpi": 100}
+    return {
+        "axes.prop_cycle": cycler(color=list(PALETTE)) + cycler(linestyle=list(LINESTYLES)),
+        "font.size": 9,
+        "axes.titlesize": 9,
+        "axes.labelsize": 9,
+        "xtick.labelsize": MIN_FONT,
+        "ytick.labelsize": MIN_FONT,
+        "legend.fontsize": MIN_FONT,
+        "figure.titlesize": 10,
+        "savefig.dpi": DPI,
+        "figure.dpi": 100,
+    }
 
 
 def _styled(func: Any) -> Any:
@@ -130,8 +144,14 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
     styles = ("-", "--", ":", "-.")
     inks = ("#000000", "#CC79A7", "#56B4E9", "#999999")  # apart from the readouts' colours
     for i, (d, c) in enumerate(conc.items()):
-        ax.plot(x, np.maximum(c, floor), label=d, lw=1.6, ls=styles[i % len(styles)],
-                color=inks[i % len(inks)])
+        ax.plot(
+            x,
+            np.maximum(c, floor),
+            label=d,
+            lw=1.6,
+            ls=styles[i % len(styles)],
+            color=inks[i % len(inks)],
+        )
     ax.set_yscale("log")
     ax.set_ylim(bottom=floor)
     ax.set_ylabel("drug (nM, unbound)")
@@ -144,8 +164,14 @@ TIMECOURSE_READOUTS = ("pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1")
 
 
 @_styled
-def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax: Any = None,
-                    hours: bool = True, title: str | None = None) -> Figure:
+def plot_timecourse(
+    tc: TimeCourse,
+    readouts: Sequence[str] | None = None,
+    *,
+    ax: Any = None,
+    hours: bool = True,
+    title: str | None = None,
+) -> Figure:
     """Readouts of a time course against time (h, or min with ``hours=False``); by default
     Akt, S6K1 and 4E-BP1 phosphorylation, or a model's first four readouts."""
     plt = _pyplot()
@@ -158,8 +184,9 @@ def plot_timecourse(tc: TimeCourse, readouts: Sequence[str] | None = None, *, ax
     if ax is not None:
         fig = ax.figure
     elif scheduled:  # exposure above the response, one time axis
-        fig, (top, ax) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True,
-                                      gridspec_kw={"height_ratios": [1, 2]})
+        fig, (top, ax) = plt.subplots(
+            2, 1, figsize=(6.4, 5.6), sharex=True, gridspec_kw={"height_ratios": [1, 2]}
+        )
         _plot_exposure(tc, top, hours=hours)
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4))
@@ -202,11 +229,11 @@ def plot_claim(result: ClaimResult) -> Figure:
         fig, ax = plt.subplots(figsize=(7, 4.2))
         t = data.index.to_numpy() / 60.0
         for col in data.columns:
-            ax.plot(t, data[col].to_numpy(), lw=2, label=col,
-                    ls="--" if "cut" in col else "-")
+            ax.plot(t, data[col].to_numpy(), lw=2, label=col, ls="--" if "cut" in col else "-")
         ax.set_xlabel("time after treatment (h)")
-        ax.set_ylabel("fold change vs t = 0" if result.number == 9
-                      else "fold change (RTK) or fraction")
+        ax.set_ylabel(
+            "fold change vs t = 0" if result.number == 9 else "fold change (RTK) or fraction"
+        )
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.legend(frameon=False, fontsize=8)
     elif result.kind == "dose_response":
@@ -216,12 +243,18 @@ def plot_claim(result: ClaimResult) -> Figure:
             for drug, grp in sub.groupby("condition", sort=False):
                 d = grp["dose"].to_numpy()
                 v = grp["value"].to_numpy()
-                line, = ax.semilogx(d[d > 0], v[d > 0], "o-", ms=4, label=drug)
+                (line,) = ax.semilogx(d[d > 0], v[d > 0], "o-", ms=4, label=drug)
                 ic50 = result.numbers.get(f"{drug}: pS6K1 IC50 (nM)")
                 if readout == "pS6K1" and ic50 and np.isfinite(ic50):
                     ax.axvline(ic50, color=line.get_color(), ls=":", lw=1)
-                    ax.annotate(f"IC50 {ic50:.2g} nM", (ic50, v[0] * 0.55), rotation=90,
-                                fontsize=MIN_FONT, color=line.get_color(), ha="right")
+                    ax.annotate(
+                        f"IC50 {ic50:.2g} nM",
+                        (ic50, v[0] * 0.55),
+                        rotation=90,
+                        fontsize=MIN_FONT,
+                        color=line.get_color(),
+                        ha="right",
+                    )
             ax.set_xlabel("rapalog concentration (nM, log scale)")
             ax.set_ylabel(f"{readout} ({unit_of(readout)})")
             ax.set_ylim(bottom=0)
@@ -234,8 +267,10 @@ def plot_claim(result: ClaimResult) -> Figure:
         width = 0.8 / len(reads)
         x = np.arange(len(conds))
         for i, r in enumerate(reads):
-            vals = [data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
-                    for c in conds]
+            vals = [
+                data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
+                for c in conds
+            ]
             ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
         ax.set_xticks(x, conds, rotation=15, ha="right", fontsize=8)
         ax.set_ylabel(_BAR_YLABELS.get(result.number, "value (fraction, index or fold)"))
@@ -272,12 +307,19 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
             depth = abs(fit.top - fit.bottom) / abs(fit.top) if fit.top else math.inf
             shallow = f", max effect {100 * depth:.0f} %" if depth < 0.5 else ""
             name += f" ({'EC50' if rising[-1] else 'IC50'} {fit.ic50:.3g} nM{shallow})"
-        pts, = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
+        (pts,) = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
             if lo <= fit.ic50 <= hi:
-                ax.plot([fit.ic50], fit.predict([fit.ic50]), "v", color=pts.get_color(), ms=9,
-                        mec="black", mew=0.6)
+                ax.plot(
+                    [fit.ic50],
+                    fit.predict([fit.ic50]),
+                    "v",
+                    color=pts.get_color(),
+                    ms=9,
+                    mec="black",
+                    mew=0.6,
+                )
     # several drugs' curves on one axis (``ax=``): name them all, not the last one
     drugs = list(dict.fromkeys([*getattr(ax, "_mtor_sim_drugs", []), dr.drug]))
     ax._mtor_sim_drugs = drugs
@@ -286,8 +328,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, bundled(dr.settings))})")
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
     marks = "EC50s" if rising and all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
-    ax.set_title(f"{' and '.join(drugs)}: {dr.readout} ({when})\ntriangles mark relative "
-                 f"{marks} (half-way between the fitted plateaus)", fontsize=9)
+    ax.set_title(
+        f"{' and '.join(drugs)}: {dr.readout} ({when})\ntriangles mark relative "
+        f"{marks} (half-way between the fitted plateaus)",
+        fontsize=9,
+    )
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
@@ -305,8 +350,10 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
     unit = unit_of(cm.readout, bundled(cm.settings))
-    panels = ((cm.response, f"{cm.readout} ({unit})", "viridis", None),
-              (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"))
+    panels = (
+        (cm.response, f"{cm.readout} ({unit})", "viridis", None),
+        (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"),
+    )
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
         m = frame.to_numpy()
         kw = {}
@@ -325,11 +372,21 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
                 text = "n/d" if not finite else (f"{m[i, j]:.3f}" if sym else f"{m[i, j]:.2f}")
                 r, g, b_, _ = im.cmap(im.norm(m[i, j])) if finite else (1, 1, 1, 1)
                 dark = 0.299 * r + 0.587 * g + 0.114 * b_ < 0.5  # text readable on its cell
-                ax.text(j, i, text, ha="center", va="center", fontsize=MIN_FONT,
-                        color="white" if dark else "black")
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=MIN_FONT,
+                    color="white" if dark else "black",
+                )
         fig.colorbar(im, ax=ax, label=label)
-    undefined = " (n/d: not defined, e.g. Loewe beyond a single drug's maximal effect)" \
-        if not np.isfinite(synergy.to_numpy()).all() else ""
+    undefined = (
+        " (n/d: not defined, e.g. Loewe beyond a single drug's maximal effect)"
+        if not np.isfinite(synergy.to_numpy()).all()
+        else ""
+    )
     fig.suptitle(f"{a} + {b}: {cm.readout}{undefined}", fontsize=10)
     fig.tight_layout()
     return fig
@@ -393,14 +450,26 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     nums = [n for n in sw.names if n != x and n in numeric]
     for key, grp in groups:
         key = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(_value_label(n, v, kinds.get(n, "parameter"))
-                          for n, v in zip(others, key, strict=True)) or None
+        label = (
+            ", ".join(
+                _value_label(n, v, kinds.get(n, "parameter"))
+                for n, v in zip(others, key, strict=True)
+            )
+            or None
+        )
         if lines:
             grp = grp.sort_values(x)
             ax.plot(grp[x], grp[readout], "o-", ms=3, lw=1.4, label=label)
         elif legend or not nums:
-            ax.scatter(grp[x], grp[readout], s=5, alpha=0.5, lw=0, label=label,
-                       color=None if legend else "0.3")
+            ax.scatter(
+                grp[x],
+                grp[readout],
+                s=5,
+                alpha=0.5,
+                lw=0,
+                label=label,
+                color=None if legend else "0.3",
+            )
     if not lines and not legend and nums:
         colour = nums[0]
         sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
@@ -419,10 +488,12 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     # that points varying along them are not mistaken for noise
     shown = {x, *others} | ({nums[0]} if not lines and not legend and nums else set())
     hidden = [n for n in sw.names if n not in shown]
-    ax.set_title(f"sweep of {len(table)} points ({sw.settings.get('method')})"
-                 + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
-                 + (f"\nalso varied, not encoded: {', '.join(hidden)}" if hidden else ""),
-                 fontsize=9)
+    ax.set_title(
+        f"sweep of {len(table)} points ({sw.settings.get('method')})"
+        + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
+        + (f"\nalso varied, not encoded: {', '.join(hidden)}" if hidden else ""),
+        fontsize=9,
+    )
     ax.grid(alpha=0.3, which="both")
     if legend and len(ok):  # every point failed: nothing drawn, nothing to label
         ax.legend(frameon=False, fontsize=MIN_FONT, markerscale=1 if lines else 2)
@@ -452,17 +523,27 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
     fig, ax = plt.subplots(figsize=(max(5.5, 2.5 + 0.55 * m.shape[1]), 1.6 + 0.22 * m.shape[0]))
     im = ax.imshow(np.clip(m, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
     for i, j in zip(*np.nonzero(np.isnan(m)), strict=True):
-        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True, fc="0.85",
-                                   hatch="///", ec="0.5", lw=0))
+        ax.add_patch(
+            plt.Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, fill=True, fc="0.85", hatch="///", ec="0.5", lw=0
+            )
+        )
     for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
         ax.text(j, i, "0", ha="center", va="center", fontsize=MIN_FONT, color="white")
     ax.set_xticks(range(m.shape[1]), list(effect.columns), rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
-    fig.colorbar(im, ax=ax, label=f"log2 fold change vs {screen.baseline_label} "
-                 f"(clipped at ±{lim:.2g})", shrink=0.6)
+    fig.colorbar(
+        im,
+        ax=ax,
+        label=f"log2 fold change vs {screen.baseline_label} (clipped at ±{lim:.2g})",
+        shrink=0.6,
+    )
     base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
-    note = ("0: readout falls to zero; hatched: no verified steady state" if base_status == "ok"
-            else f"the baseline itself is {base_status}: no fold change is defined")
+    note = (
+        "0: readout falls to zero; hatched: no verified steady state"
+        if base_status == "ok"
+        else f"the baseline itself is {base_status}: no fold change is defined"
+    )
     name = screen.model_name if len(screen.model_name) <= 40 else screen.model_name[:38] + "..."
     ax.set_title(f"knockout screen of {name} ({screen.baseline_label})\n{note}", fontsize=9)
     fig.tight_layout()
@@ -487,10 +568,24 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         df = df.sort_values("ST", ascending=False).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.34 * len(df)))
         y = np.arange(len(df))[::-1]
-        ax.barh(y + 0.18, df["ST"], height=0.36, xerr=df["ST_conf"], label="total (ST)",
-                color="#999999", capsize=2)
-        ax.barh(y - 0.18, df["S1"], height=0.36, xerr=df["S1_conf"], label="first order (S1)",
-                color="#0072B2", capsize=2)
+        ax.barh(
+            y + 0.18,
+            df["ST"],
+            height=0.36,
+            xerr=df["ST_conf"],
+            label="total (ST)",
+            color="#999999",
+            capsize=2,
+        )
+        ax.barh(
+            y - 0.18,
+            df["S1"],
+            height=0.36,
+            xerr=df["S1_conf"],
+            label="first order (S1)",
+            color="#0072B2",
+            capsize=2,
+        )
         ax.set_xlabel(f"Sobol index of {sens.readout} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
     ax.set_yticks(y, list(df["parameter"]), fontsize=8)
@@ -500,8 +595,13 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     return fig
 
 
-_CATEGORY_COLOURS = {"CR": "#0072B2", "PR": "#56B4E9", "SD": "#bdbdbd", "PD": "#D55E00",
-                     "NE": "#ffffff"}  # Okabe-Ito blues for response, vermillion for PD
+_CATEGORY_COLOURS = {
+    "CR": "#0072B2",
+    "PR": "#56B4E9",
+    "SD": "#bdbdbd",
+    "PD": "#D55E00",
+    "NE": "#ffffff",
+}  # Okabe-Ito blues for response, vermillion for PD
 
 
 @_styled
@@ -511,15 +611,20 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
     plt = _pyplot()
     cols = min(len(arms), 4)
     rows = int(np.ceil(len(arms) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.6 * cols, 2.9 * rows), squeeze=False, sharey=True
+    )
     table = result.table
     for ax, arm in zip(axes.ravel(), arms, strict=False):
         t = table[table["arm"] == arm].sort_values("diameter_change", ascending=False)
         t = t[t["category"] != "NE"]
         x = np.arange(len(t))
-        ax.bar(x, np.clip(t["diameter_change"], -100, 100), width=1.0,
-               color=[_CATEGORY_COLOURS[c] for c in t["category"]])
+        ax.bar(
+            x,
+            np.clip(t["diameter_change"], -100, 100),
+            width=1.0,
+            color=[_CATEGORY_COLOURS[c] for c in t["category"]],
+        )
         ax.axhline(20, color="#D55E00", lw=0.8, ls="--")
         ax.axhline(-30, color="#0072B2", lw=0.8, ls=":")
         orr = 100 * t["category"].isin(["CR", "PR"]).mean() if len(t) else np.nan
@@ -529,13 +634,19 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
         ax.grid(alpha=0.3, axis="y")
     for ax in axes[:, 0]:
         ax.set_ylabel("tumour diameter change (%)\n(clipped at +-100)")
-    for ax in axes.ravel()[len(arms):]:
+    for ax in axes.ravel()[len(arms) :]:
         ax.axis("off")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=_CATEGORY_COLOURS[c]) for c in
-               ("CR", "PR", "SD", "PD")]
-    fig.legend(handles, ["complete response", "partial response (<= -30 %)", "stable",
-                         "progression (>= +20 %)"], loc="lower center", ncol=4, frameon=False,
-               fontsize=8)
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=_CATEGORY_COLOURS[c]) for c in ("CR", "PR", "SD", "PD")
+    ]
+    fig.legend(
+        handles,
+        ["complete response", "partial response (<= -30 %)", "stable", "progression (>= +20 %)"],
+        loc="lower center",
+        ncol=4,
+        frameon=False,
+        fontsize=8,
+    )
     weeks = result.settings.get("weeks")
     fig.suptitle(f"virtual HCC trial: diameter change after {weeks:g} weeks", fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
@@ -554,8 +665,7 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(arms) + 2), 4.2))
     x = np.arange(len(arms))
     if by is None:
-        err = np.clip([rates["ORR"] - rates["ORR_low"], rates["ORR_high"] - rates["ORR"]], 0,
-                      None)
+        err = np.clip([rates["ORR"] - rates["ORR_low"], rates["ORR_high"] - rates["ORR"]], 0, None)
         ax.bar(x, rates["ORR"], yerr=err, capsize=3, color="#0072B2", label="simulated")
         review = [REVIEW_ORR.get(a, np.nan) for a in arms]
         ax.plot(x, review, "D", color="black", label="review (Table 3)")
@@ -564,17 +674,30 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
         for k, (flag, colour) in enumerate(((True, "#D55E00"), (False, "#0072B2"))):
             r = rates[rates[col] == flag].set_index("arm").reindex(arms)
             err = np.clip([r["ORR"] - r["ORR_low"], r["ORR_high"] - r["ORR"]], 0, None)
-            ax.bar(x + (k - 0.5) * 0.38, r["ORR"], width=0.38, yerr=err, capsize=3,
-                   color=colour, label=f"{col} = {flag}")
+            ax.bar(
+                x + (k - 0.5) * 0.38,
+                r["ORR"],
+                width=0.38,
+                yerr=err,
+                capsize=3,
+                color=colour,
+                label=f"{col} = {flag}",
+            )
         if col == "pmtor_high" and "sorafenib" in arms:
             i = arms.index("sorafenib")
-            ax.plot([i - 0.19, i + 0.19], [REVIEW_SORAFENIB_PMTOR["high"],
-                                           REVIEW_SORAFENIB_PMTOR["low"]], "D",
-                    color="black", label="review (sorafenib by p-mTOR)")
+            ax.plot(
+                [i - 0.19, i + 0.19],
+                [REVIEW_SORAFENIB_PMTOR["high"], REVIEW_SORAFENIB_PMTOR["low"]],
+                "D",
+                color="black",
+                label="review (sorafenib by p-mTOR)",
+            )
     ax.set_xticks(x, arms, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("objective response rate (%)")
-    ax.set_title("virtual HCC trial: ORR with 95 % Wilson intervals"
-                 + (f", by {by}" if by else ""), fontsize=9)
+    ax.set_title(
+        "virtual HCC trial: ORR with 95 % Wilson intervals" + (f", by {by}" if by else ""),
+        fontsize=9,
+    )
     ax.grid(alpha=0.3, axis="y")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()

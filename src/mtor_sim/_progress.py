@@ -18,9 +18,18 @@ class LineProgress:
     """The subset of tqdm's interface the package uses (``update``, ``close``, ``n``,
     ``total``), printing one line per step of ``every`` (fraction) or ``seconds``."""
 
-    def __init__(self, *, total: float | None, desc: str, unit: str, initial: float = 0,
-                 file: IO[str] | None = None, every: float = 0.1, seconds: float = 10.0,
-                 clock: Any = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        total: float | None,
+        desc: str,
+        unit: str,
+        initial: float = 0,
+        file: IO[str] | None = None,
+        every: float = 0.1,
+        seconds: float = 10.0,
+        clock: Any = time.monotonic,
+    ) -> None:
         self.total = total
         self.n = initial
         self.desc, self.unit = desc, unit
@@ -60,8 +69,11 @@ class LineProgress:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            if self._last_time == self._start or (self.total and self.n < self.total) \
-                    or self._step() != self._last_step:
+            if (
+                self._last_time == self._start
+                or (self.total and self.n < self.total)
+                or self._step() != self._last_step
+            ):
                 self._line()
 
     def __enter__(self) -> LineProgress:
@@ -71,8 +83,15 @@ class LineProgress:
         self.close()
 
 
-def progress_bar(*, total: float | None, desc: str, unit: str, enabled: bool = True,
-                 initial: float = 0, leave: bool = False) -> Any:
+def progress_bar(
+    *,
+    total: float | None,
+    desc: str,
+    unit: str,
+    enabled: bool = True,
+    initial: float = 0,
+    leave: bool = False,
+) -> Any:
     """A progress display: tqdm on a terminal, `LineProgress` on a pipe or file, a silent
     tqdm when ``enabled`` is False."""
     from tqdm.auto import tqdm

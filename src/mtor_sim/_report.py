@@ -37,18 +37,25 @@ class Report:
         return all(r.passed for r in self.results)
 
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{"claim": r.number, "passed": r.passed, "title": r.title}
-                             for r in self.results])
+        return pd.DataFrame(
+            [{"claim": r.number, "passed": r.passed, "title": r.title} for r in self.results]
+        )
 
 
 def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
-              formats: Sequence[str] = ("png",), experiments: bool = True,
-              progress: Callable[[int, int, str], None] | None = None,
-              ensemble: Any = None, n_members: int | None = None) -> Report:
+def reproduce(
+    model: Model,
+    out_dir: str | Path = "mtor_sim_output",
+    *,
+    formats: Sequence[str] = ("png",),
+    experiments: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
+) -> Report:
     """Run the 15 claim checks and the experiment scripts; write the report into ``out_dir``.
 
     ``progress(done, total, label)`` is called after each claim and each experiment;
@@ -83,8 +90,16 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
         save_figure(plot_claim(res), out / "figures" / f"claim_{number:02d}", formats=formats)
         res.data.to_csv(out / "figures" / f"claim_{number:02d}_data.csv")
         for k, v in res.numbers.items():
-            rows.append({"claim": number, "title": res.title, "quantity": k, "value": v,
-                         "criterion": res.criterion, "passed": res.passed})
+            rows.append(
+                {
+                    "claim": number,
+                    "title": res.title,
+                    "quantity": k,
+                    "value": v,
+                    "criterion": res.criterion,
+                    "passed": res.passed,
+                }
+            )
         if progress:
             progress(i + 1, total, res.title)
     figures: list[Path] = []
@@ -93,8 +108,11 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
 
         for j, name in enumerate(names):
             module = importlib.import_module(f"mtor_sim.experiments.{name}")
-            figures += [p for p in module.main(out / "experiments", formats=tuple(formats))
-                        if p.suffix == ".png"]
+            figures += [
+                p
+                for p in module.main(out / "experiments", formats=tuple(formats))
+                if p.suffix == ".png"
+            ]
             if progress:
                 progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
@@ -112,38 +130,65 @@ def reproduce(model: Model, out_dir: str | Path = "mtor_sim_output", *,
     pd.DataFrame(rows).to_csv(table, index=False)
     from ._results import provenance
 
-    meta = {**provenance(model, method="guarded steady states and cvode time courses"),
-            "seconds": seconds}
-    (out / "claims.json").write_text(json.dumps(
-        {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str))
+    meta = {
+        **provenance(model, method="guarded steady states and cvode time courses"),
+        "seconds": seconds,
+    }
+    (out / "claims.json").write_text(
+        json.dumps(
+            {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str
+        )
+    )
     md = out / "report.md"
     rel = [p.relative_to(out).as_posix() for p in figures]
     ens_md = _ensemble_markdown(ens_table, hits) if ens_table is not None else ""
-    md.write_text(_markdown(results, meta) + ens_md + "".join(
-        f"\n## Experiment: {Path(r).stem}\n\n![{Path(r).stem}]({r})\n" for r in rel))
+    md.write_text(
+        _markdown(results, meta)
+        + ens_md
+        + "".join(f"\n## Experiment: {Path(r).stem}\n\n![{Path(r).stem}]({r})\n" for r in rel)
+    )
     page = out / "report.html"
     ens_html = f"<pre>{html.escape(ens_md)}</pre>" if ens_md else ""
-    page.write_text(_html(results, meta).replace("</body></html>", ens_html + "".join(
-        f"<h2>Experiment: {html.escape(Path(r).stem)}</h2><img src='{r}'>" for r in rel)
-        + "</body></html>"))
+    page.write_text(
+        _html(results, meta).replace(
+            "</body></html>",
+            ens_html
+            + "".join(
+                f"<h2>Experiment: {html.escape(Path(r).stem)}</h2><img src='{r}'>" for r in rel
+            )
+            + "</body></html>",
+        )
+    )
     return Report(tuple(results), out, md, page, table, seconds, ens_table, hits)
 
 
 def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
     n = int(claims["n_members"].iloc[0])
-    lines = ["", "## Across the calibrated ensemble", "",
-             f"{n} parameter sets (`models/ensemble.csv`, made by "
-             "`models/calibrate_ensemble.py`); thresholds as above.", "",
-             "| # | claim | pass fraction | bundled point |", "|---|---|---|---|"]
+    lines = [
+        "",
+        "## Across the calibrated ensemble",
+        "",
+        f"{n} parameter sets (`models/ensemble.csv`, made by "
+        "`models/calibrate_ensemble.py`); thresholds as above.",
+        "",
+        "| # | claim | pass fraction | bundled point |",
+        "|---|---|---|---|",
+    ]
     bar = "\\|"  # a pipe inside a table cell ("S6K1 -| IRS1")
-    lines += [f"| {c.claim} | {c.title.replace('|', bar)} | {c.pass_fraction:.2f} | "
-              f"{'PASS' if c.passed_bundled else 'FAIL'} |" for c in claims.itertuples()]
+    lines += [
+        f"| {c.claim} | {c.title.replace('|', bar)} | {c.pass_fraction:.2f} | "
+        f"{'PASS' if c.passed_bundled else 'FAIL'} |"
+        for c in claims.itertuples()
+    ]
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
-        lines += ["", f"Validation rows held out of the calibration ({hits.shape[1]} rows): "
-                  f"hit rate {per.mean():.2f} across members (5-95 %: "
-                  f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f})."]
+        lines += [
+            "",
+            f"Validation rows held out of the calibration ({hits.shape[1]} rows): "
+            f"hit rate {per.mean():.2f} across members (5-95 %: "
+            f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -163,15 +208,23 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
         "|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r.number} | {r.title} | {r.source} | "
-                     f"{'PASS' if r.passed else '**FAIL**'} |")
+        lines.append(
+            f"| {r.number} | {r.title} | {r.source} | {'PASS' if r.passed else '**FAIL**'} |"
+        )
     for r in results:
-        lines += ["", f"## Claim {r.number}: {r.title}", "",
-                  f"- **Review:** {r.source}", f"- **Simulated:** {r.simulated}",
-                  f"- **Criterion:** {r.criterion}",
-                  f"- **Result:** {'PASS' if r.passed else 'FAIL'}"
-                  + ("" if r.all_solved else " (a steady state or time course failed)"), "",
-                  "| quantity | model |", "|---|---|"]
+        lines += [
+            "",
+            f"## Claim {r.number}: {r.title}",
+            "",
+            f"- **Review:** {r.source}",
+            f"- **Simulated:** {r.simulated}",
+            f"- **Criterion:** {r.criterion}",
+            f"- **Result:** {'PASS' if r.passed else 'FAIL'}"
+            + ("" if r.all_solved else " (a steady state or time course failed)"),
+            "",
+            "| quantity | model |",
+            "|---|---|",
+        ]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in r.numbers.items()]
         if r.review:
             lines += ["", "| the review reports | value |", "|---|---|"]
@@ -198,22 +251,25 @@ def _html(results: list[ClaimResult], meta: dict) -> str:
     ]
     for r in results:
         cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
-        parts.append(f"<tr><td><a href='#c{r.number}'>{r.number}</a></td><td>{e(r.title)}</td>"
-                     f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td></tr>")
+        parts.append(
+            f"<tr><td><a href='#c{r.number}'>{r.number}</a></td><td>{e(r.title)}</td>"
+            f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td></tr>"
+        )
     parts.append("</table>")
     for r in results:
         cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
-        parts += [f"<h2 id='c{r.number}'>Claim {r.number}: {e(r.title)} "
-                  f"<span class='{cls}'>{word}</span></h2>",
-                  f"<p><b>Review:</b> {e(r.source)}<br><b>Simulated:</b> {e(r.simulated)}<br>"
-                  f"<b>Criterion:</b> {e(r.criterion)}</p>",
-                  "<table><tr><th>quantity</th><th>model</th></tr>"]
+        parts += [
+            f"<h2 id='c{r.number}'>Claim {r.number}: {e(r.title)} "
+            f"<span class='{cls}'>{word}</span></h2>",
+            f"<p><b>Review:</b> {e(r.source)}<br><b>Simulated:</b> {e(r.simulated)}<br>"
+            f"<b>Criterion:</b> {e(r.criterion)}</p>",
+            "<table><tr><th>quantity</th><th>model</th></tr>",
+        ]
         parts += [f"<tr><td>{e(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in r.numbers.items()]
         parts.append("</table>")
         if r.review:
             parts.append("<table><tr><th>the review reports</th><th>value</th></tr>")
-            parts += [f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>"
-                      for k, v in r.review.items()]
+            parts += [f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in r.review.items()]
             parts.append("</table>")
         parts.append(f"<img src='figures/claim_{r.number:02d}.png' alt='claim {r.number}'>")
     parts.append("</body></html>")

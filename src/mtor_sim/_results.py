@@ -19,8 +19,13 @@ def provenance(model: Any, **solver: Any) -> dict[str, Any]:
     """What a result needs to be reproduced: package version, model hash, solver settings."""
     from . import __version__
 
-    return {"package_version": __version__, "model": model.name, "model_hash": model.hash,
-            "bundled": model.is_bundled, "solver": dict(solver)}
+    return {
+        "package_version": __version__,
+        "model": model.name,
+        "model_hash": model.hash,
+        "bundled": model.is_bundled,
+        "solver": dict(solver),
+    }
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,9 @@ class SteadyState:
             return float(self.species[name])
         from ._errors import check_name
 
-        check_name(name, list(self.readouts.index) + list(self.species.index),
-                   kind="readout or species")
+        check_name(
+            name, list(self.readouts.index) + list(self.species.index), kind="readout or species"
+        )
         raise AssertionError  # pragma: no cover - check_name raised
 
     def to_series(self) -> pd.Series:
@@ -149,15 +155,23 @@ class TimeCourse:
         the exact curve (for oral PK, not the stepwise mean the cells were given), plus
         any constant ``drugs=``. Empty columns without drugs."""
         t = self.time
-        conc = {d: np.full(len(t), float(c)) for d, c in
-                (self.perturbation or {}).get("drugs", {}).items()}
+        conc = {
+            d: np.full(len(t), float(c))
+            for d, c in (self.perturbation or {}).get("drugs", {}).items()
+        }
         sched = self.schedule
         if sched is not None:
             conc.update(sched.concentrations(t))
         return pd.DataFrame(conc, index=pd.Index(t, name="time"))
 
-    def plot(self, readouts: Sequence[str] | None = None, *, hours: bool = True,
-             ax: Any = None, title: str | None = None) -> Figure:
+    def plot(
+        self,
+        readouts: Sequence[str] | None = None,
+        *,
+        hours: bool = True,
+        ax: Any = None,
+        title: str | None = None,
+    ) -> Figure:
         """Readouts against time (h, or min with ``hours=False``); by default Akt, S6K1
         and 4E-BP1 phosphorylation (a model's first four readouts if it lacks them), under
         a title naming the perturbation. A scheduled course gets a panel of drug exposure
@@ -167,5 +181,6 @@ class TimeCourse:
         return plot_timecourse(self, readouts, ax=ax, hours=hours, title=title)
 
     def __repr__(self) -> str:
-        return (f"<TimeCourse {self.status}: {len(self.data)} points to "
-                f"t={self.data.index[-1]:g} min>")
+        return (
+            f"<TimeCourse {self.status}: {len(self.data)} points to t={self.data.index[-1]:g} min>"
+        )

@@ -32,7 +32,7 @@ from ._errors import MtorSimError, UnknownNameError, check_name
 __all__ = ["Exposure", "OralPK", "Schedule", "PK_DEFAULTS", "parse_schedule", "parse_pk"]
 
 _DAY = 1440.0  # min
-_HOUR = 60.0   # min
+_HOUR = 60.0  # min
 
 
 def _real(value: Any, *, name: str) -> float:
@@ -58,27 +58,38 @@ class Exposure:
         checked = []
         for i, seg in enumerate(self.segments):
             if not isinstance(seg, Sequence) or len(seg) != 3:
-                raise ValueError(f"schedule segment {i} must be (start, stop, concentration), "
-                                 f"got {seg!r}")
+                raise ValueError(
+                    f"schedule segment {i} must be (start, stop, concentration), got {seg!r}"
+                )
             start = _real(seg[0], name=f"schedule segment {i} start (min)")
             stop = seg[1]
-            stop = math.inf if stop is None else float(stop) if stop == math.inf else \
-                _real(stop, name=f"schedule segment {i} stop (min)")
+            stop = (
+                math.inf
+                if stop is None
+                else float(stop)
+                if stop == math.inf
+                else _real(stop, name=f"schedule segment {i} stop (min)")
+            )
             conc = _real(seg[2], name=f"schedule segment {i} concentration (nM)")
             if start < 0:
-                raise ValueError(f"schedule segment {i}: start {start:g} min is negative; "
-                                 "t = 0 is the start of the course")
+                raise ValueError(
+                    f"schedule segment {i}: start {start:g} min is negative; "
+                    "t = 0 is the start of the course"
+                )
             if stop <= start:
-                raise ValueError(f"schedule segment {i}: stop {stop:g} min is not after "
-                                 f"start {start:g} min")
+                raise ValueError(
+                    f"schedule segment {i}: stop {stop:g} min is not after start {start:g} min"
+                )
             if conc < 0:
                 raise ValueError(f"schedule segment {i}: concentration {conc:g} nM is negative")
             checked.append((start, stop, conc))
         checked.sort()
         for (a0, b0, _), (a1, _, _) in zip(checked, checked[1:], strict=False):
             if a1 < b0:
-                raise ValueError(f"schedule segments overlap: one runs {a0:g}-{b0:g} min and "
-                                 f"the next starts at {a1:g} min")
+                raise ValueError(
+                    f"schedule segments overlap: one runs {a0:g}-{b0:g} min and "
+                    f"the next starts at {a1:g} min"
+                )
         object.__setattr__(self, "segments", tuple(checked))
 
     def concentration(self, t: Any) -> np.ndarray:
@@ -98,8 +109,10 @@ class Exposure:
         return float(self.concentration([a])[0])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": "segments",
-                "segments": [[a, None if math.isinf(b) else b, c] for a, b, c in self.segments]}
+        return {
+            "kind": "segments",
+            "segments": [[a, None if math.isinf(b) else b, c] for a, b, c in self.segments],
+        }
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,14 @@ class OralPK:
     source: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("dose_mg", "interval_h", "t_half_abs_h", "t_half_el_h", "volume_l",
-                     "molar_mass"):
+        for name in (
+            "dose_mg",
+            "interval_h",
+            "t_half_abs_h",
+            "t_half_el_h",
+            "volume_l",
+            "molar_mass",
+        ):
             v = _real(getattr(self, name), name=f"pk {name}")
             if v <= 0:
                 raise ValueError(f"pk `{name}` must be > 0, got {v:g}")
@@ -157,13 +176,18 @@ class OralPK:
         if start < 0:
             raise ValueError(f"pk `start_h` must be >= 0, got {start:g}")
         object.__setattr__(self, "start_h", start)
-        if isinstance(self.n_doses, bool) or not isinstance(self.n_doses, (int, np.integer)) \
-                or self.n_doses < 1:
+        if (
+            isinstance(self.n_doses, bool)
+            or not isinstance(self.n_doses, (int, np.integer))
+            or self.n_doses < 1
+        ):
             raise ValueError(f"pk `n_doses` must be a whole number >= 1, got {self.n_doses!r}")
         object.__setattr__(self, "n_doses", int(self.n_doses))
         if math.isclose(self.t_half_abs_h, self.t_half_el_h):
-            raise ValueError("pk absorption and elimination half-lives must differ "
-                             "(the Bateman function is undefined when ka = ke)")
+            raise ValueError(
+                "pk absorption and elimination half-lives must differ "
+                "(the Bateman function is undefined when ka = ke)"
+            )
 
     @property
     def ka(self) -> float:
@@ -242,10 +266,16 @@ PK_DEFAULTS: Mapping[str, dict[str, Any]] = {
         # comparison, a semi-physiological model (Clin Pharmacokinet 2016;55:1447) gives a
         # plasma CL/F of 198 L/h, i.e. ~3x lower plasma exposure. M = 958.2 g/mol
         # (C53H83NO14).
-        dose_mg=10.0, interval_h=24.0, t_half_abs_h=0.21, t_half_el_h=30.0,
-        fraction_unbound=0.26, volume_l=2900.0, molar_mass=958.2,
+        dose_mg=10.0,
+        interval_h=24.0,
+        t_half_abs_h=0.21,
+        t_half_el_h=30.0,
+        fraction_unbound=0.26,
+        volume_l=2900.0,
+        molar_mass=958.2,
         source="Afinitor label; O'Donnell 2008 JCO; SWOG S0931 troughs; V/F derived "
-               "(see mtor_sim/_schedule.py); fu 0.26 unverified"),
+        "(see mtor_sim/_schedule.py); fu 0.26 unverified",
+    ),
     "sorafenib": dict(
         # 400 mg twice daily (Nexavar label). t1/2 25-48 h (label): midpoint 36.5 h
         # (assumption). tmax ~3 h (label) -> t1/2,abs 0.47 h. 99.5 % protein bound (label)
@@ -254,10 +284,16 @@ PK_DEFAULTS: Mapping[str, dict[str, Any]] = {
         # daily) -> CL/F = 400 / 52.8 = 7.6 L/h, V/F = CL/F * t1/2 / ln 2 = 400 L.
         # M = 464.8 g/mol (free base, C21H16ClF3N4O3). Enterohepatic recirculation (Jain
         # 2011 Br J Clin Pharmacol) is not modelled.
-        dose_mg=400.0, interval_h=12.0, t_half_abs_h=0.47, t_half_el_h=36.5,
-        fraction_unbound=0.005, volume_l=400.0, molar_mass=464.8,
+        dose_mg=400.0,
+        interval_h=12.0,
+        t_half_abs_h=0.47,
+        t_half_el_h=36.5,
+        fraction_unbound=0.005,
+        volume_l=400.0,
+        molar_mass=464.8,
         source="Nexavar label; Boudou-Rouquette 2012 Oncologist (AUC); V/F derived "
-               "(see mtor_sim/_schedule.py)"),
+        "(see mtor_sim/_schedule.py)",
+    ),
 }
 
 
@@ -289,14 +325,17 @@ class Schedule:
 
     def __init__(self, drugs: Mapping[str, Exposure | OralPK]) -> None:
         if not isinstance(drugs, Mapping) or not drugs:
-            raise TypeError("`schedule` must map at least one drug name to an Exposure or "
-                            f"OralPK, got {drugs!r}")
+            raise TypeError(
+                "`schedule` must map at least one drug name to an Exposure or "
+                f"OralPK, got {drugs!r}"
+            )
         checked: dict[str, Exposure | OralPK] = {}
         for name, plan in drugs.items():
             name = _check_drug(name)
             if not isinstance(plan, (Exposure, OralPK)):
-                raise TypeError(f"`schedule[{name!r}]` must be an Exposure or OralPK, "
-                                f"got {type(plan).__name__}")
+                raise TypeError(
+                    f"`schedule[{name!r}]` must be an Exposure or OralPK, got {type(plan).__name__}"
+                )
             checked[name] = plan
         self._drugs = dict(sorted(checked.items()))
 
@@ -307,17 +346,25 @@ class Schedule:
         return cls({drug: Exposure(tuple(tuple(s) for s in segments))})  # type: ignore[misc]
 
     @classmethod
-    def constant(cls, drug: str, concentration: float, *, start: float = 0.0,
-                 stop: float | None = None) -> Schedule:
+    def constant(
+        cls, drug: str, concentration: float, *, start: float = 0.0, stop: float | None = None
+    ) -> Schedule:
         """``concentration`` nM from ``start`` (min) until ``stop`` (min; washout then,
         instantaneous), or to the end of the course with ``stop=None``."""
-        return cls({drug: Exposure(((start, math.inf if stop is None else stop,
-                                     concentration),))})
+        return cls({drug: Exposure(((start, math.inf if stop is None else stop, concentration),))})
 
     @classmethod
-    def intermittent(cls, drug: str, concentration: float, *, on_days: float = 5.0,
-                     off_days: float = 2.0, weeks: float | None = None,
-                     cycles: int | None = None, start: float = 0.0) -> Schedule:
+    def intermittent(
+        cls,
+        drug: str,
+        concentration: float,
+        *,
+        on_days: float = 5.0,
+        off_days: float = 2.0,
+        weeks: float | None = None,
+        cycles: int | None = None,
+        start: float = 0.0,
+    ) -> Schedule:
         """``concentration`` nM for ``on_days``, none for ``off_days``, repeated for
         ``cycles`` cycles, or for every cycle that starts within ``weeks`` weeks (default
         4 weeks: 4 cycles of 5 days on / 2 off)."""
@@ -333,8 +380,10 @@ class Schedule:
         elif weeks is not None:
             raise TypeError("give `weeks` or `cycles`, not both")
         period = (on + off) * _DAY
-        segs = [(start + k * period, start + k * period + on * _DAY, concentration)
-                for k in range(int(cycles))]
+        segs = [
+            (start + k * period, start + k * period + on * _DAY, concentration)
+            for k in range(int(cycles))
+        ]
         if off == 0:  # back-to-back: one segment
             segs = [(start, segs[-1][1], concentration)]
         return cls({drug: Exposure(tuple(segs))})
@@ -350,19 +399,23 @@ class Schedule:
         base = dict(PK_DEFAULTS.get(drug, {}))
         unknown = set(pk) - set(OralPK.__dataclass_fields__)
         if unknown:
-            raise TypeError(f"unknown PK field(s) {sorted(unknown)}; known: "
-                            f"{sorted(OralPK.__dataclass_fields__)}")
+            raise TypeError(
+                f"unknown PK field(s) {sorted(unknown)}; known: "
+                f"{sorted(OralPK.__dataclass_fields__)}"
+            )
         base.update(pk)
         if "n_doses" not in base:
             d = 7.0 if days is None else _real(days, name="days")
             if d <= 0:
                 raise ValueError(f"`days` must be > 0, got {d:g}")
             base["n_doses"] = max(1, math.ceil(d * 24 / float(base.get("interval_h", 24))))
-        missing = {f for f in OralPK.__dataclass_fields__
-                   if f not in ("start_h", "source")} - set(base)
+        missing = {f for f in OralPK.__dataclass_fields__ if f not in ("start_h", "source")} - set(
+            base
+        )
         if missing:
-            raise MtorSimError(f"no published PK defaults for {drug!r}; give "
-                               f"{', '.join(sorted(missing))}")
+            raise MtorSimError(
+                f"no published PK defaults for {drug!r}; give {', '.join(sorted(missing))}"
+            )
         return cls({drug: OralPK(**base)})
 
     def __or__(self, other: Schedule) -> Schedule:
@@ -370,8 +423,10 @@ class Schedule:
             return NotImplemented
         both = set(self._drugs) & set(other._drugs)
         if both:
-            raise ValueError(f"`schedule`: drug(s) {sorted(both)} scheduled twice; give "
-                             "all segments of a drug in one Schedule.segments call")
+            raise ValueError(
+                f"`schedule`: drug(s) {sorted(both)} scheduled twice; give "
+                "all segments of a drug in one Schedule.segments call"
+            )
         return Schedule({**self._drugs, **other._drugs})
 
     # -- reading ---------------------------------------------------------------------
@@ -397,8 +452,9 @@ class Schedule:
         """Exact concentration (nM) of each drug at ``times`` (min)."""
         return {d: plan.concentration(times) for d, plan in self._drugs.items()}
 
-    def pieces(self, t_end: float, *, pk_step: float = 30.0
-               ) -> list[tuple[float, float, dict[str, float]]]:
+    def pieces(
+        self, t_end: float, *, pk_step: float = 30.0
+    ) -> list[tuple[float, float, dict[str, float]]]:
         """[0, t_end] cut where any concentration changes: (start, stop, {drug: nM}).
 
         Segments are exact; a PK curve is its exact mean over each ``pk_step`` (min).
@@ -422,24 +478,29 @@ class Schedule:
         parts = []
         for d, plan in self._drugs.items():
             if isinstance(plan, OralPK):
-                parts.append(f"{d} {plan.dose_mg:g} mg every {plan.interval_h:g} h "
-                             f"x{plan.n_doses} (oral PK)")
+                parts.append(
+                    f"{d} {plan.dose_mg:g} mg every {plan.interval_h:g} h x{plan.n_doses} (oral PK)"
+                )
                 continue
             segs = plan.segments
             concs = {c for _, _, c in segs}
             conc = f"{segs[0][2]:g} nM" if len(concs) == 1 else "varying nM"
             if len(segs) == 1:
                 a, b, _ = segs[0]
-                span = (f"from {a / _HOUR:g} h" if a else "") + \
-                    ("" if math.isinf(b) else f" to {b / _HOUR:g} h")
+                span = (f"from {a / _HOUR:g} h" if a else "") + (
+                    "" if math.isinf(b) else f" to {b / _HOUR:g} h"
+                )
                 parts.append(f"{d} {conc} {span.strip()}".strip())
                 continue
             on = {round(b - a, 6) for a, b, _ in segs}
-            gaps = {round(a1 - b0, 6) for (_, b0, _), (a1, _, _) in zip(segs, segs[1:],
-                                                                         strict=False)}
+            gaps = {
+                round(a1 - b0, 6) for (_, b0, _), (a1, _, _) in zip(segs, segs[1:], strict=False)
+            }
             if len(on) == 1 and len(gaps) == 1:
-                parts.append(f"{d} {conc} {on.pop() / _DAY:g} d on / {gaps.pop() / _DAY:g} d "
-                             f"off x{len(segs)}")
+                parts.append(
+                    f"{d} {conc} {on.pop() / _DAY:g} d on / {gaps.pop() / _DAY:g} d "
+                    f"off x{len(segs)}"
+                )
             else:
                 parts.append(f"{d} {conc} in {len(segs)} segments")
         return "; ".join(parts)
@@ -475,13 +536,21 @@ class Schedule:
             elif "oral" in plan:
                 parts.append(cls.oral(drug, days=plan.get("days"), **(plan["oral"] or {})))
             elif "on_days" in plan or "off_days" in plan:
-                parts.append(cls.intermittent(
-                    drug, plan.get("nM", _default_nM(drug)), on_days=plan.get("on_days", 5),
-                    off_days=plan.get("off_days", 2), weeks=plan.get("weeks"),
-                    cycles=plan.get("cycles")))
+                parts.append(
+                    cls.intermittent(
+                        drug,
+                        plan.get("nM", _default_nM(drug)),
+                        on_days=plan.get("on_days", 5),
+                        off_days=plan.get("off_days", 2),
+                        weeks=plan.get("weeks"),
+                        cycles=plan.get("cycles"),
+                    )
+                )
             else:
-                raise ValueError(f"`schedule[{drug!r}]`: expected 'segments', 'on_days' or "
-                                 f"'oral', got keys {sorted(plan)}")
+                raise ValueError(
+                    f"`schedule[{drug!r}]`: expected 'segments', 'on_days' or "
+                    f"'oral', got keys {sorted(plan)}"
+                )
         if not parts:
             raise ValueError("`schedule` is empty")
         out = parts[0]
@@ -546,10 +615,14 @@ def parse_schedule(text: str) -> Schedule:
             try:
                 c = float(text_nM)
             except ValueError:
-                raise ValueError(f"--schedule {drug}: {text_nM!r} is not a concentration") \
-                    from None
-            segs.append((_duration(a, what=f"--schedule {drug}"),
-                         _duration(b, what=f"--schedule {drug}"), c))
+                raise ValueError(f"--schedule {drug}: {text_nM!r} is not a concentration") from None
+            segs.append(
+                (
+                    _duration(a, what=f"--schedule {drug}"),
+                    _duration(b, what=f"--schedule {drug}"),
+                    c,
+                )
+            )
         return Schedule.segments(drug, segs)
     opts: dict[str, str] = {}
     for s in items:
@@ -559,17 +632,21 @@ def parse_schedule(text: str) -> Schedule:
         opts[key.strip().lower()] = value.strip()
     known = {"on", "off", "weeks", "cycles", "nm", "start", "stop"}
     if set(opts) - known:
-        raise ValueError(f"--schedule {drug}: unknown key(s) {sorted(set(opts) - known)}; "
-                         f"known: {sorted(known)}")
-    conc = float(opts["nm"]) if "nm" in opts else (
-        _default_nM(drug) if drug in DRUGS else 0.0)
+        raise ValueError(
+            f"--schedule {drug}: unknown key(s) {sorted(set(opts) - known)}; known: {sorted(known)}"
+        )
+    conc = float(opts["nm"]) if "nm" in opts else (_default_nM(drug) if drug in DRUGS else 0.0)
     start = _duration(opts.get("start", "0"), what=f"--schedule {drug} start")
     if "on" in opts or "off" in opts:
         return Schedule.intermittent(
-            drug, conc, on_days=_duration(opts.get("on", "5d"), what="on", unit="d") / _DAY,
+            drug,
+            conc,
+            on_days=_duration(opts.get("on", "5d"), what="on", unit="d") / _DAY,
             off_days=_duration(opts.get("off", "2d"), what="off", unit="d") / _DAY,
             weeks=float(opts["weeks"]) if "weeks" in opts else None,
-            cycles=int(opts["cycles"]) if "cycles" in opts else None, start=start)
+            cycles=int(opts["cycles"]) if "cycles" in opts else None,
+            start=start,
+        )
     stop = _duration(opts["stop"], what=f"--schedule {drug} stop") if "stop" in opts else None
     return Schedule.constant(drug, conc, start=start, stop=stop)
 
@@ -602,12 +679,15 @@ def check_schedule(model: Any, schedule: Any, *, drugs: Mapping[str, float]) -> 
     if isinstance(schedule, Mapping):
         schedule = Schedule.from_dict(schedule)
     if not isinstance(schedule, Schedule):
-        raise TypeError(f"`schedule` must be a mtor_sim.Schedule or a dict, got "
-                        f"{type(schedule).__name__}")
+        raise TypeError(
+            f"`schedule` must be a mtor_sim.Schedule or a dict, got {type(schedule).__name__}"
+        )
     for d in schedule.drugs:
         if d not in model.drugs:
-            raise MtorSimError(f"`schedule`: drug {d!r} has no target in model "
-                               f"{model.name!r}; pass `targets=` to load_model")
+            raise MtorSimError(
+                f"`schedule`: drug {d!r} has no target in model "
+                f"{model.name!r}; pass `targets=` to load_model"
+            )
         if d in drugs:
             raise ValueError(f"`schedule` and `drugs` both give {d!r}: schedule it only once")
     return schedule
@@ -623,8 +703,10 @@ def load_schedule_file(path: str) -> Schedule:
         try:
             import yaml
         except ImportError:  # pragma: no cover - PyYAML comes with dask
-            raise MtorSimError("reading a YAML schedule needs PyYAML (pip install pyyaml); "
-                               "or write the schedule as JSON") from None
+            raise MtorSimError(
+                "reading a YAML schedule needs PyYAML (pip install pyyaml); "
+                "or write the schedule as JSON"
+            ) from None
         data = yaml.safe_load(text)
     else:
         try:

@@ -70,12 +70,15 @@ class KnockoutScreen:
 
         t = self.table[self.table["kind"] != BASELINE].set_index("target")
         values = t[list(self.readouts)].astype(float).mask(lambda v: v.abs() < ATOL, 0.0)
-        base = np.where(np.abs(self.baseline.to_numpy()) < ATOL, 0.0,
-                        self.baseline.to_numpy())
+        base = np.where(np.abs(self.baseline.to_numpy()) < ATOL, 0.0, self.baseline.to_numpy())
         with np.errstate(divide="ignore", invalid="ignore"):
             lfc = np.log2(np.maximum(values.to_numpy(), 0.0) / base)
-        lfc[~np.isfinite(lfc) & np.isfinite(values.to_numpy()) & (values.to_numpy() <= 0)
-            & (base > 0)] = -np.inf
+        lfc[
+            ~np.isfinite(lfc)
+            & np.isfinite(values.to_numpy())
+            & (values.to_numpy() <= 0)
+            & (base > 0)
+        ] = -np.inf
         lfc[(values.to_numpy() == 0) & (base == 0)] = 0.0  # zero before and after: no change
         lfc[(t["status"] != "ok").to_numpy()] = np.nan
         if (self.table.loc[self.table["kind"] == BASELINE, "status"] != "ok").any():
@@ -87,8 +90,12 @@ class KnockoutScreen:
         check_name(readout, self.readouts, kind="readout")
         lfc = self.log2_fold_change()[readout]
         order = lfc.abs().sort_values(ascending=False, na_position="last").index[:n]
-        return pd.DataFrame({"log2_fold_change": lfc[order],
-                             "value": self.table.set_index("target").loc[order, readout]})
+        return pd.DataFrame(
+            {
+                "log2_fold_change": lfc[order],
+                "value": self.table.set_index("target").loc[order, readout],
+            }
+        )
 
     def plot(self, *, max_rows: int = 60) -> Figure:
         """Heatmap of log2 fold changes; failed conditions hatched."""
@@ -97,12 +104,20 @@ class KnockoutScreen:
         return plot_knockout_screen(self, max_rows=max_rows)
 
 
-def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *,
-                    nodes: Sequence[str] | None = None,
-                    interactions: Sequence[str] | None = None, pairs: bool = False,
-                    backend: str = "serial", n_workers: int | None = None,
-                    scheduler: str | None = None, out: str | Path | None = None,
-                    progress: bool = True, **perturbation: Any) -> KnockoutScreen:
+def knockout_screen(
+    model: Model,
+    readouts: Sequence[str] | str | None = None,
+    *,
+    nodes: Sequence[str] | None = None,
+    interactions: Sequence[str] | None = None,
+    pairs: bool = False,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    **perturbation: Any,
+) -> KnockoutScreen:
     """Knock out every node and cut every interaction, one at a time (or in pairs).
 
     Parameters
@@ -135,36 +150,71 @@ def knockout_screen(model: Model, readouts: Sequence[str] | str | None = None, *
     True
     """
     reads = _readouts(model, readouts)
-    node_list = list(model.nodes) if nodes is None else [
-        _node_id(model, n) if model.is_bundled  # gene and protein names too (RICTOR, PKB)
-        else check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
-        for n in check_names(nodes, name="nodes")]
-    cut_list = list(model.interactions) if interactions is None else [
-        check_name(c, model.interactions, kind="interaction")
-        for c in check_names(interactions, name="interactions")]
+    node_list = (
+        list(model.nodes)
+        if nodes is None
+        else [
+            _node_id(model, n)
+            if model.is_bundled  # gene and protein names too (RICTOR, PKB)
+            else check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
+            for n in check_names(nodes, name="nodes")
+        ]
+    )
+    cut_list = (
+        list(model.interactions)
+        if interactions is None
+        else [
+            check_name(c, model.interactions, kind="interaction")
+            for c in check_names(interactions, name="interactions")
+        ]
+    )
     pairs = check_flag(pairs, name="pairs")
     base = make_perturbation(model, **perturbation)
     targets: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
-        (f"{n} KO", "node", (n,), ()) for n in node_list]
+        (f"{n} KO", "node", (n,), ()) for n in node_list
+    ]
     targets += [(f"cut {c}", "interaction", (), (c,)) for c in cut_list]
     if pairs:
         singles = list(targets)
-        targets += [(f"{a[0]} + {b[0]}", "pair", a[2] + b[2], a[3] + b[3])
-                    for a, b in itertools.combinations(singles, 2)]
+        targets += [
+            (f"{a[0]} + {b[0]}", "pair", a[2] + b[2], a[3] + b[3])
+            for a, b in itertools.combinations(singles, 2)
+        ]
     perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = [
-        ((("target", BASELINE), ("kind", BASELINE)), base)]
+        ((("target", BASELINE), ("kind", BASELINE)), base)
+    ]
     for label, kind, kos, cuts in targets:
-        p = make_perturbation(model, genotype=list(base.genotype), drugs=dict(base.drugs),
-                              knockouts=list(base.knockouts) + list(kos),
-                              cut=list(base.cut) + list(cuts), parameters=dict(base.parameters),
-                              inputs=dict(base.inputs))
+        p = make_perturbation(
+            model,
+            genotype=list(base.genotype),
+            drugs=dict(base.drugs),
+            knockouts=list(base.knockouts) + list(kos),
+            cut=list(base.cut) + list(cuts),
+            parameters=dict(base.parameters),
+            inputs=dict(base.inputs),
+        )
         perts.append(((("target", label), ("kind", kind)), p))
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
-    store, stats = run_conditions(model, conditions_from(perts), len(perts), reads,
-                                  backend=backend, n_workers=n_workers, scheduler=scheduler,
-                                  out=out, spec=spec, progress=progress, desc="knockouts")
+    store, stats = run_conditions(
+        model,
+        conditions_from(perts),
+        len(perts),
+        reads,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        spec=spec,
+        progress=progress,
+        desc="knockouts",
+    )
     from ._engine import steady_provenance
 
-    settings = {"pairs": pairs, "background": base.as_dict(), "n_conditions": len(perts),
-                **steady_provenance(model), **stats}
+    settings = {
+        "pairs": pairs,
+        "background": base.as_dict(),
+        "n_conditions": len(perts),
+        **steady_provenance(model),
+        **stats,
+    }
     return KnockoutScreen(store.read(), reads, base.label(), model.name, settings)

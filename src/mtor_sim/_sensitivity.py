@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Sensitivity", "sensitivity"]
 
-REL_STEP = 1e-3   # relative step of the central differences: truncation error ~1e-6, far above
+REL_STEP = 1e-3  # relative step of the central differences: truncation error ~1e-6, far above
 #                   the steady states' own error (max |dx/dt| <= 1e-8)
 
 
@@ -62,18 +62,25 @@ class Sensitivity:
 
     def title(self) -> str:
         if self.method == "local":
-            return (f"local sensitivity of {self.readout} "
-                    f"(central differences, step {self.settings['rel_step']:g})")
-        return (f"Sobol indices of {self.readout} ({self.settings['n_points']} points, "
-                f"seed {self.settings['seed']}, {self.settings['n_failed']} failed)")
+            return (
+                f"local sensitivity of {self.readout} "
+                f"(central differences, step {self.settings['rel_step']:g})"
+            )
+        return (
+            f"Sobol indices of {self.readout} ({self.settings['n_points']} points, "
+            f"seed {self.settings['seed']}, {self.settings['n_failed']} failed)"
+        )
 
     def plot(self, readout: str | None = None, *, top: int = 20) -> Figure:
         """Tornado plot for one readout, largest effects first."""
         from ._plot import plot_sensitivity
 
-        one = Sensitivity(self.method, (check_name(readout or self.readout, self.readouts,
-                                                   kind="readout"),),
-                          self.table, self.settings)
+        one = Sensitivity(
+            self.method,
+            (check_name(readout or self.readout, self.readouts, kind="readout"),),
+            self.table,
+            self.settings,
+        )
         return plot_sensitivity(one, top=top)
 
 
@@ -84,13 +91,24 @@ def _default_parameters(model: Model) -> list[str]:
     return [p for p, v in model.parameters.items() if v > 0 and p not in skip]
 
 
-def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
-                parameters: Sequence[str] | None = None, *, method: str = "local",
-                rel_step: float = REL_STEP, n: int = 256, factor: float = 2.0,
-                bounds: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
-                backend: str = "serial", n_workers: int | None = None,
-                scheduler: str | None = None, out: str | Path | None = None,
-                progress: bool = True, **perturbation: Any) -> Sensitivity:
+def sensitivity(
+    model: Model,
+    readouts: Sequence[str] | str = "proliferation",
+    parameters: Sequence[str] | None = None,
+    *,
+    method: str = "local",
+    rel_step: float = REL_STEP,
+    n: int = 256,
+    factor: float = 2.0,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    **perturbation: Any,
+) -> Sensitivity:
     """Local scaled sensitivities or global Sobol indices of steady-state readouts.
 
     Parameters
@@ -141,9 +159,14 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     """
     check_name(method, ("local", "sobol"), kind="sensitivity method")
     reads = _readouts(model, readouts)
-    params = _default_parameters(model) if parameters is None else [
-        check_name(p, model.parameters.index, kind="parameter")
-        for p in check_names(parameters, name="parameters")]
+    params = (
+        _default_parameters(model)
+        if parameters is None
+        else [
+            check_name(p, model.parameters.index, kind="parameter")
+            for p in check_names(parameters, name="parameters")
+        ]
+    )
     if not params:
         raise ValueError("`parameters`: no parameters to vary")
     # every option is checked, whichever method uses it: garbage is never ignored silently
@@ -157,19 +180,30 @@ def sensitivity(model: Model, readouts: Sequence[str] | str = "proliferation",
     seed = check_count(seed, name="seed", minimum=0)
     base = make_perturbation(model, **perturbation)
     current = {**model.parameters.to_dict(), **dict(base.parameters)}
-    run = {"backend": backend, "n_workers": n_workers, "scheduler": scheduler, "out": out,
-           "progress": progress}
+    run = {
+        "backend": backend,
+        "n_workers": n_workers,
+        "scheduler": scheduler,
+        "out": out,
+        "progress": progress,
+    }
     from ._engine import steady_provenance
 
     meta = steady_provenance(model)
     if method == "local":
         table = _local(model, base, params, current, reads, h, run)
-        return Sensitivity("local", reads, table, {"rel_step": h, "background": base.as_dict(),
-                                                   **meta})
-    table, info = _sobol(model, base, params, current, reads, n, factor, dict(bounds or {}),
-                         seed, run)
-    return Sensitivity("sobol", reads, table, {"n": n, "factor": factor, "seed": seed,
-                                               "background": base.as_dict(), **info, **meta})
+        return Sensitivity(
+            "local", reads, table, {"rel_step": h, "background": base.as_dict(), **meta}
+        )
+    table, info = _sobol(
+        model, base, params, current, reads, n, factor, dict(bounds or {}), seed, run
+    )
+    return Sensitivity(
+        "sobol",
+        reads,
+        table,
+        {"n": n, "factor": factor, "seed": seed, "background": base.as_dict(), **info, **meta},
+    )
 
 
 def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Perturbation:
@@ -181,8 +215,15 @@ def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Pert
     return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs)
 
 
-def _local(model: Model, base: Perturbation, params: list[str], current: dict[str, float],
-           reads: tuple[str, ...], h: float, run: dict[str, Any]) -> pd.DataFrame:
+def _local(
+    model: Model,
+    base: Perturbation,
+    params: list[str],
+    current: dict[str, float],
+    reads: tuple[str, ...],
+    h: float,
+    run: dict[str, Any],
+) -> pd.DataFrame:
     from ._perturb import resolve
 
     # the genotype may scale a parameter: differentiate around the value it really has
@@ -192,10 +233,15 @@ def _local(model: Model, base: Perturbation, params: list[str], current: dict[st
     for p in params:
         for s in (1 + h, 1 - h):
             perts.append(((("parameter", p), ("step", s)), _with(model, base, {p: at[p] * s})))
-    store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
-                              spec={"sensitivity": "local", "h": h, "params": params,
-                                    "background": base.as_dict()},
-                              desc="sensitivity", **run)
+    store, _ = run_conditions(
+        model,
+        conditions_from(perts),
+        len(perts),
+        reads,
+        spec={"sensitivity": "local", "h": h, "params": params, "background": base.as_dict()},
+        desc="sensitivity",
+        **run,
+    )
     t = store.read()
     y0 = t.iloc[0]
     rows = []
@@ -205,16 +251,32 @@ def _local(model: Model, base: Perturbation, params: list[str], current: dict[st
         for r in reads:
             with np.errstate(divide="ignore", invalid="ignore"):
                 s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and y0[r] != 0 else math.nan
-            rows.append({"parameter": p, "readout": r, "value": at[p], "sensitivity": s,
-                         "status": "ok" if ok else
-                         next(x["status"] for x in (y0, up, down) if x["status"] != "ok")})
+            rows.append(
+                {
+                    "parameter": p,
+                    "readout": r,
+                    "value": at[p],
+                    "sensitivity": s,
+                    "status": "ok"
+                    if ok
+                    else next(x["status"] for x in (y0, up, down) if x["status"] != "ok"),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[str, float],
-           reads: tuple[str, ...], n: int, factor: float,
-           bounds: dict[str, tuple[float, float]], seed: int,
-           run: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _sobol(
+    model: Model,
+    base: Perturbation,
+    params: list[str],
+    current: dict[str, float],
+    reads: tuple[str, ...],
+    n: int,
+    factor: float,
+    bounds: dict[str, tuple[float, float]],
+    seed: int,
+    run: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     from ._perturb import resolve
 
     resolved, _ = resolve(model, base)  # centre on the values the background really gives
@@ -236,8 +298,10 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
             logs.append(False)
         else:
             if current[p] <= 0:
-                raise ValueError(f"parameter {p!r} is {current[p]!r}: give it `bounds`, a "
-                                 "log range around zero is empty")
+                raise ValueError(
+                    f"parameter {p!r} is {current[p]!r}: give it `bounds`, a "
+                    "log range around zero is empty"
+                )
             ranges.append([math.log(current[p] / factor), math.log(current[p] * factor)])
             logs.append(True)
     problem = {"num_vars": len(params), "names": list(params), "bounds": ranges}
@@ -245,12 +309,25 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
         warnings.simplefilter("ignore", UserWarning)
         x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     x[:, logs] = np.exp(x[:, logs])
-    perts = [((("sample", i),), _with(model, base, dict(zip(params, map(float, row), strict=True))))
-             for i, row in enumerate(x)]
-    store, _ = run_conditions(model, conditions_from(perts), len(perts), reads,
-                              spec={"sensitivity": "sobol", "n": n, "seed": seed,
-                                    "problem": problem, "background": base.as_dict()},
-                              desc="sobol", **run)
+    perts = [
+        ((("sample", i),), _with(model, base, dict(zip(params, map(float, row), strict=True))))
+        for i, row in enumerate(x)
+    ]
+    store, _ = run_conditions(
+        model,
+        conditions_from(perts),
+        len(perts),
+        reads,
+        spec={
+            "sensitivity": "sobol",
+            "n": n,
+            "seed": seed,
+            "problem": problem,
+            "background": base.as_dict(),
+        },
+        desc="sobol",
+        **run,
+    )
     t = store.read()
     step = len(params) + 2
     ok_block = (t["status"] == "ok").to_numpy().reshape(-1, step).all(axis=1)
@@ -262,8 +339,10 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
     rows = []
     n_ok = int(ok_block.sum())
     if n_ok < 2:
-        raise MtorSimError(f"only {n_ok} of {n} Sobol blocks reached a verified steady state; "
-                           "narrow the ranges (`factor` or `bounds`)")
+        raise MtorSimError(
+            f"only {n_ok} of {n} Sobol blocks reached a verified steady state; "
+            "narrow the ranges (`factor` or `bounds`)"
+        )
     n_failed = int((t["status"] != "ok").sum())
     if n_ok < n:
         counts = t.loc[t["status"] != "ok", "status"].value_counts()
@@ -271,7 +350,10 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
             f"{n - n_ok} of {n} Sobol blocks were dropped: {n_failed} points had no verified "
             f"steady state ({', '.join(f'{k}: {v}' for k, v in counts.items())}). The indices "
             "describe the part of the box where steady states exist; narrow the ranges for "
-            "indices over the whole box.", RuntimeWarning, stacklevel=3)
+            "indices over the whole box.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     # SALib ignores a falsy seed (its bootstrap then draws from the global generator and
     # the intervals change from run to run): hand it a non-zero seed derived from ours
     boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
@@ -279,12 +361,23 @@ def _sobol(model: Model, base: Perturbation, params: list[str], current: dict[st
         y = t[r].to_numpy(dtype=float)[keep]
         res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=boot_seed)
         for j, p in enumerate(params):
-            rows.append({"parameter": p, "readout": r, "S1": res["S1"][j],
-                         "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
-                         "ST_conf": res["ST_conf"][j]})
-    info = {"n_points": len(t), "n_failed": n_failed,
-            "blocks_used": n_ok, "bounds": {p: (float(np.exp(b[0])), float(np.exp(b[1])))
-                                            if lg else tuple(b)
-                                            for p, b, lg in zip(params, ranges, logs,
-                                                                strict=True)}}
+            rows.append(
+                {
+                    "parameter": p,
+                    "readout": r,
+                    "S1": res["S1"][j],
+                    "S1_conf": res["S1_conf"][j],
+                    "ST": res["ST"][j],
+                    "ST_conf": res["ST_conf"][j],
+                }
+            )
+    info = {
+        "n_points": len(t),
+        "n_failed": n_failed,
+        "blocks_used": n_ok,
+        "bounds": {
+            p: (float(np.exp(b[0])), float(np.exp(b[1]))) if lg else tuple(b)
+            for p, b, lg in zip(params, ranges, logs, strict=True)
+        },
+    }
     return pd.DataFrame(rows), info

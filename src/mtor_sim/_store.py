@@ -78,8 +78,13 @@ def read_regular(path: Path, *, size: int | None = None) -> bytes:
     """The bytes of ``path``, which must be a regular file (of ``size`` bytes if given):
     a symlink, FIFO or device is refused with `OSError` before anything is read, so a
     planted ``/dev/zero`` or pipe can neither exhaust memory nor hang the run."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-                 | getattr(os, "O_BINARY", 0))
+    fd = os.open(
+        path,
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_BINARY", 0),
+    )
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -108,15 +113,26 @@ def _parse_manifest(text: str) -> dict[str, Any]:
     if old.get("format") != FORMAT:
         return old  # another layout: the fingerprint is still readable; parts are not
     size, n, parts = old.get("chunk_size"), old.get("n"), old.get("parts")
-    if not (isinstance(size, int) and size >= 1 and isinstance(n, int) and n >= 0
-            and isinstance(parts, dict)):
+    if not (
+        isinstance(size, int)
+        and size >= 1
+        and isinstance(n, int)
+        and n >= 0
+        and isinstance(parts, dict)
+    ):
         raise ValueError("chunk_size, n or parts missing")
     records: dict[int, Record] = {}
     for key, rec in parts.items():
-        if not (isinstance(key, str) and key.isdigit() and isinstance(rec, dict)
-                and isinstance(rec.get("lo"), int) and isinstance(rec.get("hi"), int)
-                and isinstance(rec.get("bytes"), int) and isinstance(rec.get("sha256"), str)
-                and rec.get("rows") == rec["hi"] - rec["lo"]):
+        if not (
+            isinstance(key, str)
+            and key.isdigit()
+            and isinstance(rec, dict)
+            and isinstance(rec.get("lo"), int)
+            and isinstance(rec.get("hi"), int)
+            and isinstance(rec.get("bytes"), int)
+            and isinstance(rec.get("sha256"), str)
+            and rec.get("rows") == rec["hi"] - rec["lo"]
+        ):
             raise ValueError(f"bad record of part {key!r}")
         records[int(key)] = (rec["lo"], rec["hi"], rec["bytes"], rec["sha256"])
     old["records"] = records
@@ -131,15 +147,19 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
     try:
         text = read_regular(path).decode()
     except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"the manifest {str(path)!r} cannot be read ({exc}); the parts "
-                         "beside it cannot be verified. Use a new folder, or delete this "
-                         "one to start again.") from None
+        raise StoreError(
+            f"the manifest {str(path)!r} cannot be read ({exc}); the parts "
+            "beside it cannot be verified. Use a new folder, or delete this "
+            "one to start again."
+        ) from None
     try:
         return _parse_manifest(text)
     except (ValueError, TypeError, KeyError) as exc:
-        raise StoreError(f"the manifest {str(path)!r} is damaged ({exc.__class__.__name__}: "
-                         f"{exc}); the parts beside it cannot be verified, so none is used. "
-                         "Use a new folder, or delete this one to start again.") from None
+        raise StoreError(
+            f"the manifest {str(path)!r} is damaged ({exc.__class__.__name__}: "
+            f"{exc}); the parts beside it cannot be verified, so none is used. "
+            "Use a new folder, or delete this one to start again."
+        ) from None
 
 
 def _part_files(folder: Path) -> list[Path]:
@@ -154,18 +174,23 @@ def _load_part(folder: Path, chunk: int, record: Record) -> pd.DataFrame:
     try:
         data = read_regular(path, size=size)
     except OSError as exc:
-        raise StoreError(f"part {str(path)!r} is missing or unreadable ({exc}); run the "
-                         "sweep again with the same arguments and `out=` to recompute "
-                         "it") from None
+        raise StoreError(
+            f"part {str(path)!r} is missing or unreadable ({exc}); run the "
+            "sweep again with the same arguments and `out=` to recompute "
+            "it"
+        ) from None
     if hashlib.sha256(data).hexdigest() != sha:
-        raise StoreError(f"part {str(path)!r} is damaged: its bytes no longer match the "
-                         "checksum in the manifest. Run the sweep again with the same "
-                         "arguments and `out=` to recompute it.")
+        raise StoreError(
+            f"part {str(path)!r} is damaged: its bytes no longer match the "
+            "checksum in the manifest. Run the sweep again with the same "
+            "arguments and `out=` to recompute it."
+        )
     frame = pd.read_parquet(io.BytesIO(data))
     points = frame["point"].to_numpy() if "point" in frame else None
     if points is None or len(frame) != hi - lo or not (points == range(lo, hi)).all():
-        raise StoreError(f"part {str(path)!r} does not hold points {lo}-{hi - 1} as the "
-                         "manifest records")
+        raise StoreError(
+            f"part {str(path)!r} does not hold points {lo}-{hi - 1} as the manifest records"
+        )
     return frame
 
 
@@ -199,8 +224,9 @@ class Store:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot use {str(self.path)!r} as the folder of results: "
-                             f"{exc.strerror or exc}") from None
+            raise StoreError(
+                f"cannot use {str(self.path)!r} as the folder of results: {exc.strerror or exc}"
+            ) from None
         for stale in self.path.glob("*.tmp*"):  # left by a run killed mid-write
             if stale.name.startswith(("part-", MANIFEST)):
                 stale.unlink(missing_ok=True)
@@ -210,17 +236,21 @@ class Store:
                 raise StoreError(
                     f"{str(self.path)!r} holds result parts but no manifest, so nothing "
                     "shows which sweep they belong to; none is used. Use a new folder, or "
-                    "delete this one to start again.")
+                    "delete this one to start again."
+                )
             return
         if old["fingerprint"] != self.fingerprint:
             spec_old: dict[str, Any] = old["spec"] if isinstance(old.get("spec"), dict) else {}
-            changed = sorted(k for k in set(spec_old) | set(spec)
-                             if json.dumps(spec_old.get(k), default=str)
-                             != json.dumps(spec.get(k), default=str))
+            changed = sorted(
+                k
+                for k in set(spec_old) | set(spec)
+                if json.dumps(spec_old.get(k), default=str) != json.dumps(spec.get(k), default=str)
+            )
             raise StoreError(
                 f"{str(self.path)!r} holds results of a different sweep (changed: "
                 f"{', '.join(changed) or 'model'}); results would be mixed. Use a new "
-                "folder, or delete this one to start again.")
+                "folder, or delete this one to start again."
+            )
         if resume and old.get("records"):
             self._previous = old["records"]
             self.previous_chunk_size = old["chunk_size"]
@@ -232,9 +262,17 @@ class Store:
         self._n_parts = len(chunks(n, chunk_size))
         if self.path is None:
             return
-        self._head = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint, "n": n,
-                                 "chunk_size": chunk_size, "n_parts": self._n_parts,
-                                 "spec": self.spec}, default=str)
+        self._head = json.dumps(
+            {
+                "format": FORMAT,
+                "fingerprint": self.fingerprint,
+                "n": n,
+                "chunk_size": chunk_size,
+                "n_parts": self._n_parts,
+                "spec": self.spec,
+            },
+            default=str,
+        )
         self._parts_json: dict[int, str] = {}
         cut = {k: (lo, hi) for k, lo, hi in chunks(n, chunk_size)}
         for k, record in sorted(self._previous.items()):
@@ -250,20 +288,30 @@ class Store:
                 try:
                     path.unlink(missing_ok=True)
                 except OSError as exc:  # a folder named like a part, say
-                    raise StoreError(f"{str(path)!r} is named like a part of results but "
-                                     f"cannot be removed ({exc.strerror or exc}); move it "
-                                     "out of the folder") from None
+                    raise StoreError(
+                        f"{str(path)!r} is named like a part of results but "
+                        f"cannot be removed ({exc.strerror or exc}); move it "
+                        "out of the folder"
+                    ) from None
                 discarded.append(path.name)
         self._save()
         if self._resume and (discarded or self.recomputed):  # not asked for: say so
             import warnings
 
             shown = ", ".join(discarded[:5]) + (", ..." if len(discarded) > 5 else "")
-            what = [f"{self.recomputed} recorded part(s) missing or failing their checksum "
-                    "are computed again"] if self.recomputed else []
+            what = (
+                [
+                    f"{self.recomputed} recorded part(s) missing or failing their checksum "
+                    "are computed again"
+                ]
+                if self.recomputed
+                else []
+            )
             if discarded:
-                what.append(f"{len(discarded)} file(s) that are not verified parts of this "
-                            f"sweep were deleted ({shown})")
+                what.append(
+                    f"{len(discarded)} file(s) that are not verified parts of this "
+                    f"sweep were deleted ({shown})"
+                )
             warnings.warn(f"{str(self.path)!r}: {'; '.join(what)}", UserWarning, stacklevel=4)
 
     def _intact(self, chunk: int, record: Record) -> bool:
@@ -277,16 +325,21 @@ class Store:
     def _record(self, chunk: int, record: Record) -> None:
         self.records[chunk] = record
         lo, hi, size, sha = record
-        self._parts_json[chunk] = (f'"{chunk}":{{"lo":{lo},"hi":{hi},"rows":{hi - lo},'
-                                   f'"bytes":{size},"sha256":"{sha}"}}')
+        self._parts_json[chunk] = (
+            f'"{chunk}":{{"lo":{lo},"hi":{hi},"rows":{hi - lo},"bytes":{size},"sha256":"{sha}"}}'
+        )
 
     def _save(self) -> None:
         """Rewrite the manifest atomically (the records are kept as ready JSON text, so a
         rewrite costs a copy of the text, not a serialisation of every record)."""
         assert self.path is not None
         complete = len(self.records) == self._n_parts
-        text = (self._head[:-1] + f', "complete": {str(complete).lower()}, "parts": {{'
-                + ",".join(self._parts_json[k] for k in sorted(self._parts_json)) + "}}")
+        text = (
+            self._head[:-1]
+            + f', "complete": {str(complete).lower()}, "parts": {{'
+            + ",".join(self._parts_json[k] for k in sorted(self._parts_json))
+            + "}}"
+        )
         _write_atomic(self.path / MANIFEST, text)
 
     def done(self, chunk: int) -> bool:
@@ -303,8 +356,9 @@ class Store:
             return
         self.collect(chunk, lo, hi, write_part(frame, self.path / part_name(chunk)))
 
-    def collect(self, chunk: int, lo: int, hi: int,
-                result: pd.DataFrame | tuple[int, int, str]) -> None:
+    def collect(
+        self, chunk: int, lo: int, hi: int, result: pd.DataFrame | tuple[int, int, str]
+    ) -> None:
         """Record a worker's result: a frame to store, or the rows, size and checksum of
         the part it wrote; the manifest is rewritten at once."""
         if isinstance(result, pd.DataFrame):
@@ -342,16 +396,21 @@ def iter_parts(folder: str | Path) -> Iterator[pd.DataFrame]:
     folder = Path(folder)
     manifest = _read_manifest(folder)
     if manifest is None:
-        raise StoreError(f"{str(folder)!r} has no {MANIFEST}: it is not a folder of "
-                         "streamed results")
+        raise StoreError(
+            f"{str(folder)!r} has no {MANIFEST}: it is not a folder of streamed results"
+        )
     if manifest.get("format") != FORMAT:
-        raise StoreError(f"{str(folder)!r} was written by another version of mtor_sim, "
-                         "whose parts carry no checksums; run the sweep again into a new "
-                         "folder")
+        raise StoreError(
+            f"{str(folder)!r} was written by another version of mtor_sim, "
+            "whose parts carry no checksums; run the sweep again into a new "
+            "folder"
+        )
     records = manifest["records"]
     if not manifest.get("complete") or len(records) != manifest.get("n_parts"):
-        raise StoreError(f"the sweep in {str(folder)!r} did not finish ({len(records)} of "
-                         f"{manifest.get('n_parts')} parts); run it again with the same "
-                         "arguments and `out=` to complete it")
+        raise StoreError(
+            f"the sweep in {str(folder)!r} did not finish ({len(records)} of "
+            f"{manifest.get('n_parts')} parts); run it again with the same "
+            "arguments and `out=` to complete it"
+        )
     for k in sorted(records):
         yield _load_part(folder, k, records[k])

@@ -102,9 +102,10 @@ def lhs_unit(seed: int, d: int, n: int, lo: int, hi: int) -> np.ndarray:
     for j in range(d):
         # 6 Feistel round keys and one jitter key per dimension, from the seed
         keys = np.random.SeedSequence(seed, spawn_key=(j,)).generate_state(
-            _FEISTEL_ROUNDS + 1, dtype=np.uint64)
+            _FEISTEL_ROUNDS + 1, dtype=np.uint64
+        )
         stratum = _permute(i, n, keys[:_FEISTEL_ROUNDS])
-        jitter = (_mix(_mix(i) ^ keys[-1]) >> np.uint64(11)) * 2.0 ** -53  # 53 bits in [0, 1)
+        jitter = (_mix(_mix(i) ^ keys[-1]) >> np.uint64(11)) * 2.0**-53  # 53 bits in [0, 1)
         out[:, j] = (stratum + jitter) / n
     return np.minimum(out, np.nextafter(1.0, 0.0))  # (n-1 + u)/n may round up to 1
 
@@ -113,7 +114,7 @@ def lhs_unit(seed: int, d: int, n: int, lo: int, hi: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Axis:
     name: str
-    kind: str            # "parameter", "input", "drug", "genotype", "knockouts", "cut"
+    kind: str  # "parameter", "input", "drug", "genotype", "knockouts", "cut"
     values: tuple[Any, ...] = ()
     bounds: tuple[float, float] | None = None
     log: bool = False
@@ -153,18 +154,24 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
     elif name in model.parameters.index:
         kind = "parameter"
     else:
-        check_name(name, list(CATEGORICAL) + list(model.drugs) + list(model.inputs)
-                   + list(model.parameters.index), kind="sweep name")
+        check_name(
+            name,
+            list(CATEGORICAL)
+            + list(model.drugs)
+            + list(model.inputs)
+            + list(model.parameters.index),
+            kind="sweep name",
+        )
         raise AssertionError  # pragma: no cover
     if sampled:
         try:
-            low, high = (check_nonnegative(v, name=f"space[{name!r}] bounds")
-                         for v in values)
+            low, high = (check_nonnegative(v, name=f"space[{name!r}] bounds") for v in values)
         except (TypeError, ValueError) as exc:
             if "bounds" in str(exc):
                 raise
-            raise ValueError(f"Latin-hypercube axis {name!r} needs (low, high) bounds, "
-                             f"got {values!r}") from None
+            raise ValueError(
+                f"Latin-hypercube axis {name!r} needs (low, high) bounds, got {values!r}"
+            ) from None
         if not low < high:
             raise ValueError(f"bounds of {name!r} must satisfy low < high, got {values!r}")
         if log and low <= 0:
@@ -177,13 +184,16 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         raise ValueError(f"sweep axis {name!r} has no values")
     if len(set(vals)) < len(vals):
         twice = sorted({v for v in vals if vals.count(v) > 1})
-        raise ValueError(f"sweep axis {name!r} (in `space`) repeats "
-                         f"{', '.join(map(repr, twice))}: each value once")
+        raise ValueError(
+            f"sweep axis {name!r} (in `space`) repeats "
+            f"{', '.join(map(repr, twice))}: each value once"
+        )
     return _Axis(name, kind, vals)
 
 
-def _perturbation_at(base: dict[str, Any], setting: Mapping[str, Any],
-                     axes: Mapping[str, _Axis]) -> Perturbation:
+def _perturbation_at(
+    base: dict[str, Any], setting: Mapping[str, Any], axes: Mapping[str, _Axis]
+) -> Perturbation:
     """The background perturbation with one point's values on top (names already valid)."""
     genotype = tuple(base["genotype"])
     drugs, params, inputs = dict(base["drugs"]), dict(base["parameters"]), dict(base["inputs"])
@@ -197,9 +207,14 @@ def _perturbation_at(base: dict[str, Any], setting: Mapping[str, Any],
         else:
             target = {"drug": drugs, "parameter": params, "input": inputs}[kind]
             target[name] = float(value)
-    return Perturbation(genotype, tuple(sorted(drugs.items())), tuple(dict.fromkeys(kos)),
-                        tuple(dict.fromkeys(cuts)), tuple(sorted(params.items())),
-                        tuple(sorted(inputs.items())))
+    return Perturbation(
+        genotype,
+        tuple(sorted(drugs.items())),
+        tuple(dict.fromkeys(kos)),
+        tuple(dict.fromkeys(cuts)),
+        tuple(sorted(params.items())),
+        tuple(sorted(inputs.items())),
+    )
 
 
 def _label(value: Any) -> Any:
@@ -230,8 +245,13 @@ class Sweep:
         bounds, background perturbation, solver, backend and timing.
     """
 
-    def __init__(self, store: Store, readouts: tuple[str, ...], names: tuple[str, ...],
-                 settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        readouts: tuple[str, ...],
+        names: tuple[str, ...],
+        settings: dict[str, Any],
+    ) -> None:
         self._store = store
         self._table: pd.DataFrame | None = None
         self.readouts = readouts
@@ -254,8 +274,9 @@ class Sweep:
         if not long:
             return self.table.copy()
         ids = [c for c in self.table.columns if c not in self.readouts]
-        return self.table.melt(id_vars=ids, value_vars=list(self.readouts), var_name="readout",
-                               value_name="value")
+        return self.table.melt(
+            id_vars=ids, value_vars=list(self.readouts), var_name="readout", value_name="value"
+        )
 
     def plot(self, readout: str | None = None, *, x: str | None = None) -> Figure:
         """Readout against a swept name (default: the first numeric one): a line per
@@ -266,16 +287,31 @@ class Sweep:
         return plot_sweep(self, readout or self.readouts[0], x=x)
 
     def __repr__(self) -> str:
-        return (f"<Sweep {self.settings.get('method')}: {len(self.table)} points over "
-                f"{', '.join(self.names)}; {self.n_failed} not ok>")
+        return (
+            f"<Sweep {self.settings.get('method')}: {len(self.table)} points over "
+            f"{', '.join(self.names)}; {self.n_failed} not ok>"
+        )
 
 
-def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None = None, *,
-          method: str = "grid", n: int | None = None, seed: int | None = None,
-          log: bool | Sequence[str] = False, time: float | None = None,
-          backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-          chunk_size: int | None = None, out: str | Path | None = None, resume: bool = True,
-          progress: bool = True, **perturbation: Any) -> Sweep:
+def sweep(
+    model: Model,
+    space: Mapping[str, Any],
+    readouts: Sequence[str] | None = None,
+    *,
+    method: str = "grid",
+    n: int | None = None,
+    seed: int | None = None,
+    log: bool | Sequence[str] = False,
+    time: float | None = None,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    **perturbation: Any,
+) -> Sweep:
     """Steady states (or time points) over a grid or a Latin hypercube of conditions.
 
     Parameters
@@ -348,10 +384,16 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
     for name in lognames:
         if name not in space:
             check_name(name, space, kind="swept name in `log`")
-    axes = {name: _axis(model, name, values,
-                        sampled=method == "lhs" and name not in CATEGORICAL,
-                        log=name in lognames)
-            for name, values in space.items()}
+    axes = {
+        name: _axis(
+            model,
+            name,
+            values,
+            sampled=method == "lhs" and name not in CATEGORICAL,
+            log=name in lognames,
+        )
+        for name, values in space.items()
+    }
     base = make_perturbation(model, **perturbation).as_dict()
     _refuse_set_twice(model, axes, base)
     _warn_overridden_presets(axes, base)
@@ -383,8 +425,11 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
         for j, a in enumerate(cont):
             assert a.bounds is not None
             lo, hi = a.bounds
-            unit[:, j] = (np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
-                          if a.log else lo + unit[:, j] * (hi - lo))
+            unit[:, j] = (
+                np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
+                if a.log
+                else lo + unit[:, j] * (hi - lo)
+            )
         return unit.tolist()
 
     def combination(k: int) -> dict[str, Any]:
@@ -407,39 +452,67 @@ def sweep(model: Model, space: Mapping[str, Any], readouts: Sequence[str] | None
             out_.append(Condition(i, labels, _perturbation_at(base, setting, axes)))
         return out_
 
-    spec = {"method": method, "space": {k: (list(v.values) if v.values else list(v.bounds))
-                                        for k, v in axes.items()},
-            "log": sorted(lognames), "n": n, "seed": seed, "background": base}
+    spec = {
+        "method": method,
+        "space": {k: (list(v.values) if v.values else list(v.bounds)) for k, v in axes.items()},
+        "log": sorted(lognames),
+        "n": n,
+        "seed": seed,
+        "background": base,
+    }
     if method == "lhs":  # a new sampler makes other points: their parts are never reused
         spec["sampler"] = LHS_SAMPLER
-    store, stats = run_conditions(model, make, total, reads, time_point=time, backend=backend,
-                                  n_workers=n_workers, scheduler=scheduler,
-                                  chunk_size=chunk_size, out=out, resume=resume, spec=spec,
-                                  progress=progress, desc="sweep")
+    store, stats = run_conditions(
+        model,
+        make,
+        total,
+        reads,
+        time_point=time,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        out=out,
+        resume=resume,
+        spec=spec,
+        progress=progress,
+        desc="sweep",
+    )
     from ._engine import steady_provenance
 
-    settings = {**spec, "kinds": {k: a.kind for k, a in axes.items()},
-                "readouts": list(reads), "time": time, **steady_provenance(model), **stats}
+    settings = {
+        **spec,
+        "kinds": {k: a.kind for k, a in axes.items()},
+        "readouts": list(reads),
+        "time": time,
+        **steady_provenance(model),
+        **stats,
+    }
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
-def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis],
-                      base: Mapping[str, Any]) -> None:
+def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
     """A name swept and also given a background value would silently lose one of them."""
     where = {"drug": "drugs", "parameter": "parameters", "input": "inputs"}
     dose_of = {p: d for d, p in model._layout.drug_parameters.items()}
     for axis in axes.values():
         drug = dose_of.get(axis.name)
         if axis.kind == "parameter" and drug in base["drugs"]:
-            raise ValueError(f"{axis.name!r} is swept (in `space`) and set through "
-                             f"`drugs` ({drug!r}); give the dose in one place only")
+            raise ValueError(
+                f"{axis.name!r} is swept (in `space`) and set through "
+                f"`drugs` ({drug!r}); give the dose in one place only"
+            )
         given = base.get(where.get(axis.kind, ""), {})
         if axis.name in dict(given):
-            raise ValueError(f"{axis.name!r} is both swept (in `space`) and set in "
-                             f"`{where[axis.kind]}`; give it in one place only")
+            raise ValueError(
+                f"{axis.name!r} is both swept (in `space`) and set in "
+                f"`{where[axis.kind]}`; give it in one place only"
+            )
     if "genotype" in axes and base["genotype"]:
-        raise ValueError("`genotype` is both swept (in `space`) and given as the background; "
-                         "give it in one place only")
+        raise ValueError(
+            "`genotype` is both swept (in `space`) and given as the background; "
+            "give it in one place only"
+        )
 
 
 def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
@@ -452,22 +525,29 @@ def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any])
     else:
         genos = set(base["genotype"])
     swept = {a.name for a in axes.values() if a.kind == "parameter"}
-    clashes = sorted(f"{p} ({g})" for g in genos for p, _ in
-                     GENOTYPES[g].scale + GENOTYPES[g].set if p in swept)
+    clashes = sorted(
+        f"{p} ({g})" for g in genos for p, _ in GENOTYPES[g].scale + GENOTYPES[g].set if p in swept
+    )
     if clashes:
         import warnings
 
-        warnings.warn(f"swept parameters replace the values genotype presets give them: "
-                      f"{', '.join(clashes)}; on these the presets have no effect (sweep "
-                      "another parameter, or leave the genotype out)", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"swept parameters replace the values genotype presets give them: "
+            f"{', '.join(clashes)}; on these the presets have no effect (sweep "
+            "another parameter, or leave the genotype out)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, ...]:
     if readouts is None:
         return tuple(model.readouts)
     valid = list(model.readouts) + [s for s in model.species if s not in model.readouts]
-    reads = tuple(check_readout(r, valid, model=model.name)
-                  for r in check_names(readouts, name="readouts", allow_none=False))
+    reads = tuple(
+        check_readout(r, valid, model=model.name)
+        for r in check_names(readouts, name="readouts", allow_none=False)
+    )
     if not reads:
         raise ValueError("`readouts` is empty")
     return reads

@@ -81,18 +81,23 @@ def _check_effect(effect: ArrayLike) -> np.ndarray:
 def _check_doses(doses: ArrayLike, name: str, size: int) -> np.ndarray:
     d = np.asarray(doses, dtype=float)
     if d.ndim != 1 or d.size != size:
-        raise ValueError(f"`{name}` must be 1-D with {size} entries to match `effect`, "
-                         f"got shape {d.shape}")
+        raise ValueError(
+            f"`{name}` must be 1-D with {size} entries to match `effect`, got shape {d.shape}"
+        )
     if not np.all(np.isfinite(d)) or d[0] != 0 or np.any(np.diff(d) <= 0):
         raise ValueError(f"`{name}` must be finite, start at 0 and strictly increase, got {d}")
     return d
 
 
-def _check_matrix(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_matrix(
+    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     e = _check_effect(effect)
-    return _check_doses(doses_a, "doses_a", e.shape[0]), _check_doses(
-        doses_b, "doses_b", e.shape[1]), e
+    return (
+        _check_doses(doses_a, "doses_a", e.shape[0]),
+        _check_doses(doses_b, "doses_b", e.shape[1]),
+        e,
+    )
 
 
 def _zero_edges(score: np.ndarray) -> np.ndarray:
@@ -183,8 +188,9 @@ def _loewe_expected(fa: HillFit, fb: HillFit, da: float, db: float) -> float:
     return brentq(gap, lo, hi, xtol=1e-14, rtol=1e-12)
 
 
-def _loewe_parts(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike
-                 ) -> tuple[np.ndarray, np.ndarray, HillFit, HillFit]:
+def _loewe_parts(
+    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, HillFit, HillFit]:
     da, db, e = _check_matrix(doses_a, doses_b, effect)
     fa, fb = _fit_single(da, e[:, 0]), _fit_single(db, e[0, :])
     excess = np.full(e.shape, np.nan)
@@ -357,9 +363,16 @@ class SynergyScores:
         ``loewe``, ``zip`` and ``combination_index``.
         """
         ga, gb = np.meshgrid(self.doses_a, self.doses_b, indexing="ij")
-        columns = {"dose_a": ga, "dose_b": gb, "inhibition": self.effect, "bliss": self.bliss,
-                   "hsa": self.hsa, "loewe": self.loewe, "zip": self.zip,
-                   "combination_index": self.combination_index}
+        columns = {
+            "dose_a": ga,
+            "dose_b": gb,
+            "inhibition": self.effect,
+            "bliss": self.bliss,
+            "hsa": self.hsa,
+            "loewe": self.loewe,
+            "zip": self.zip,
+            "combination_index": self.combination_index,
+        }
         return pd.DataFrame({k: v.ravel() for k, v in columns.items()})
 
 
@@ -389,11 +402,19 @@ def synergy_scores(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) ->
     """
     da, db, e = _check_matrix(doses_a, doses_b, effect)
     loewe, ci, fa, fb = _loewe_parts(da, db, e)
-    scores = {"bliss": bliss_excess(e), "hsa": hsa_excess(e), "loewe": loewe,
-              "zip": zip_delta(da, db, e)}
+    scores = {
+        "bliss": bliss_excess(e),
+        "hsa": hsa_excess(e),
+        "loewe": loewe,
+        "zip": zip_delta(da, db, e),
+    }
     return SynergyScores(
-        doses_a=_frozen(da), doses_b=_frozen(db), effect=_frozen(e),
-        **{k: _frozen(v) for k, v in scores.items()}, combination_index=_frozen(ci),
+        doses_a=_frozen(da),
+        doses_b=_frozen(db),
+        effect=_frozen(e),
+        **{k: _frozen(v) for k, v in scores.items()},
+        combination_index=_frozen(ci),
         **{f"{k}_mean": _mean_combination(v) for k, v in scores.items()},
-        fit_a=fa, fit_b=fb,
+        fit_a=fa,
+        fit_b=fb,
     )

@@ -68,19 +68,29 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Cohort", "TrialResult", "virtual_cohort", "trial", "REGIMENS", "FREQUENCIES"]
 
 #: Probability of each alteration in a virtual HCC (review Table 1 and text; see above).
-FREQUENCIES = {"PTEN_loss": 0.35, "PIK3CA_gain": 0.10, "AKT_overexpression": 0.30,
-               "ERK_coactivation": 0.325, "mTORC2_high": 0.20}
-PMTOR_HIGH_FRACTION = 0.587          # review Table 1
-EXPRESSION_SIGMA = 0.3               # assumption
-KINETIC_SIGMA = 0.15                 # assumption
-GROWTH_SIGMA = 0.8                   # ln-spread of doubling times (Nathani 2021: 11-851 days)
-DOUBLING_DAYS = 140.0                # Nathani et al., Gut 2021 (pooled TVDT 4.6 months)
-TURNOVER = 0.176                     # /day; calibrated on everolimus ORR 9.5 % (review Table 3)
+FREQUENCIES = {
+    "PTEN_loss": 0.35,
+    "PIK3CA_gain": 0.10,
+    "AKT_overexpression": 0.30,
+    "ERK_coactivation": 0.325,
+    "mTORC2_high": 0.20,
+}
+PMTOR_HIGH_FRACTION = 0.587  # review Table 1
+EXPRESSION_SIGMA = 0.3  # assumption
+KINETIC_SIGMA = 0.15  # assumption
+GROWTH_SIGMA = 0.8  # ln-spread of doubling times (Nathani 2021: 11-851 days)
+DOUBLING_DAYS = 140.0  # Nathani et al., Gut 2021 (pooled TVDT 4.6 months)
+TURNOVER = 0.176  # /day; calibrated on everolimus ORR 9.5 % (review Table 3)
 
 #: What the review reports, to show beside the simulated numbers.
-REVIEW_ORR = {"everolimus": 9.5, "temsirolimus": 9.5, "sirolimus": 7.1,
-              "everolimus + sorafenib": 16.7, "dactolisib": 11.1}
-REVIEW_SORAFENIB_PMTOR = {"high": 7.3, "low": 22.6}   # ORR (%) by p-mTOR, 124 patients
+REVIEW_ORR = {
+    "everolimus": 9.5,
+    "temsirolimus": 9.5,
+    "sirolimus": 7.1,
+    "everolimus + sorafenib": 16.7,
+    "dactolisib": 11.1,
+}
+REVIEW_SORAFENIB_PMTOR = {"high": 7.3, "low": 22.6}  # ORR (%) by p-mTOR, 124 patients
 
 CATEGORIES = ("CR", "PR", "SD", "PD", "NE")
 READOUTS = ("proliferation", "survival", "mTORC1_activity")
@@ -90,8 +100,11 @@ def _varied(model: Model) -> tuple[list[str], list[str]]:
     """Expression parameters (totals, synthesis) and kinetic constants that vary."""
     p = model.parameters
     drug = set(model._layout.drug_parameters.values())
-    expression = [n for n in p.index if (n.endswith("_total") or n.endswith("_expr")
-                                         or n.startswith("ksyn_")) and p[n] > 0]
+    expression = [
+        n
+        for n in p.index
+        if (n.endswith("_total") or n.endswith("_expr") or n.startswith("ksyn_")) and p[n] > 0
+    ]
     kinetic = [n for n in p.index if n.startswith("k_") and p[n] > 0 and n not in drug]
     return expression, kinetic
 
@@ -117,8 +130,9 @@ class Cohort:
         """The genotype presets drawn for this cohort (boolean columns of ``table``)."""
         return tuple(self.settings.get("frequencies", FREQUENCIES))
 
-    def perturbation(self, model: Model, i: int, drugs: Mapping[str, float] | None = None
-                     ) -> Perturbation:
+    def perturbation(
+        self, model: Model, i: int, drugs: Mapping[str, float] | None = None
+    ) -> Perturbation:
         """Patient ``i``'s perturbation: its genotype presets, then its parameter values."""
         row = self.table.iloc[i]
         genos = [g for g in self.alterations if row[g]]
@@ -129,11 +143,16 @@ class Cohort:
         return make_perturbation(model, genotype=genos, parameters=params, drugs=drugs)
 
 
-def virtual_cohort(model: Model, n: int, *, seed: int = 0,
-                   frequencies: Mapping[str, float] | None = None,
-                   expression_sigma: float = EXPRESSION_SIGMA,
-                   kinetic_sigma: float = KINETIC_SIGMA,
-                   growth_sigma: float = GROWTH_SIGMA) -> Cohort:
+def virtual_cohort(
+    model: Model,
+    n: int,
+    *,
+    seed: int = 0,
+    frequencies: Mapping[str, float] | None = None,
+    expression_sigma: float = EXPRESSION_SIGMA,
+    kinetic_sigma: float = KINETIC_SIGMA,
+    growth_sigma: float = GROWTH_SIGMA,
+) -> Cohort:
     """Draw ``n`` virtual HCC tumours (seeded).
 
     Parameters
@@ -154,16 +173,23 @@ def virtual_cohort(model: Model, n: int, *, seed: int = 0,
     n = check_count(n, name="n (patients)")
     seed = check_count(seed, name="seed", minimum=0)
     if frequencies is not None and not isinstance(frequencies, Mapping):
-        raise TypeError("`frequencies` must be a mapping of alteration -> probability, got "
-                        f"{type(frequencies).__name__} {frequencies!r}")
+        raise TypeError(
+            "`frequencies` must be a mapping of alteration -> probability, got "
+            f"{type(frequencies).__name__} {frequencies!r}"
+        )
     freqs = {**FREQUENCIES, **(frequencies or {})}  # unlisted alterations keep the default
     for g, f in freqs.items():
         check_name(g, GENOTYPES, kind="genotype in `frequencies`")
         if not 0 <= check_nonnegative(f, name=f"frequencies[{g!r}]") <= 1:
             raise ValueError(f"`frequencies[{g!r}]` must be within [0, 1], got {f!r}")
-    sig = {name: check_nonnegative(v, name=name) for name, v in
-           (("expression_sigma", expression_sigma), ("kinetic_sigma", kinetic_sigma),
-            ("growth_sigma", growth_sigma))}
+    sig = {
+        name: check_nonnegative(v, name=name)
+        for name, v in (
+            ("expression_sigma", expression_sigma),
+            ("kinetic_sigma", kinetic_sigma),
+            ("growth_sigma", growth_sigma),
+        )
+    }
     rng = np.random.default_rng(seed)
     expression, kinetic = _varied(model)
     data: dict[str, Any] = {"patient": np.arange(n)}
@@ -176,11 +202,14 @@ def virtual_cohort(model: Model, n: int, *, seed: int = 0,
         data[p] = np.exp(rng.normal(0.0, sig["kinetic_sigma"], n))
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
-    table.insert(1 + len(freqs), "genotype",
-                 [" + ".join(g for g, f in zip(freqs, row, strict=True) if f) or "WT"
-                  for row in flags])
-    return Cohort(table, tuple(expression + kinetic),
-                  {"n": n, "seed": seed, "frequencies": freqs, **sig})
+    table.insert(
+        1 + len(freqs),
+        "genotype",
+        [" + ".join(g for g, f in zip(freqs, row, strict=True) if f) or "WT" for row in flags],
+    )
+    return Cohort(
+        table, tuple(expression + kinetic), {"n": n, "seed": seed, "frequencies": freqs, **sig}
+    )
 
 
 @dataclass(frozen=True)
@@ -207,11 +236,18 @@ class TrialResult:
         ``by``: ``"pmtor"`` (p-mTOR high/low), ``"PTEN"`` (loss/intact), ``"PIK3CA"``
         (mutant/wild type), or any boolean column of ``table``.
         """
-        column = {"pmtor": "pmtor_high", "PTEN": "PTEN_loss", "PIK3CA": "PIK3CA_gain",
-                  None: None}.get(by, by)
+        column = {
+            "pmtor": "pmtor_high",
+            "PTEN": "PTEN_loss",
+            "PIK3CA": "PIK3CA_gain",
+            None: None,
+        }.get(by, by)
         if column is not None:
-            check_name(column, [c for c in self.table.columns
-                                if self.table[c].dtype == bool], kind="stratum")
+            check_name(
+                column,
+                [c for c in self.table.columns if self.table[c].dtype == bool],
+                kind="stratum",
+            )
         keys = ["arm"] + ([column] if column else [])
         rows = []
         for key, grp in self.table.groupby(keys, sort=False):
@@ -223,31 +259,47 @@ class TrialResult:
             lo, hi = wilson(resp, n)
             dlo, dhi = wilson(ctrl, n)
             row = dict(zip(keys, key, strict=True))
-            row.update(n=n, not_evaluable=len(grp) - n,
-                       ORR=100 * resp / n if n else math.nan, ORR_low=100 * lo,
-                       ORR_high=100 * hi, DCR=100 * ctrl / n if n else math.nan,
-                       DCR_low=100 * dlo, DCR_high=100 * dhi,
-                       median_diameter_change=float(ev["diameter_change"].median()))
+            row.update(
+                n=n,
+                not_evaluable=len(grp) - n,
+                ORR=100 * resp / n if n else math.nan,
+                ORR_low=100 * lo,
+                ORR_high=100 * hi,
+                DCR=100 * ctrl / n if n else math.nan,
+                DCR_low=100 * dlo,
+                DCR_high=100 * dhi,
+                median_diameter_change=float(ev["diameter_change"].median()),
+            )
             rows.append(row)
         return pd.DataFrame(rows)
 
     def compare_with_review(self) -> pd.DataFrame:
         """Simulated ORRs next to the review's (Table 3; sorafenib by p-mTOR)."""
         rates = self.response_rates().set_index("arm")
-        rows = [{"comparison": f"ORR, {arm}", "review": REVIEW_ORR.get(arm, math.nan),
-                 "simulated": rates.loc[arm, "ORR"],
-                 "simulated_95CI": f"{rates.loc[arm, 'ORR_low']:.1f}-"
-                                   f"{rates.loc[arm, 'ORR_high']:.1f}"}
-                for arm in self.arms]
+        rows = [
+            {
+                "comparison": f"ORR, {arm}",
+                "review": REVIEW_ORR.get(arm, math.nan),
+                "simulated": rates.loc[arm, "ORR"],
+                "simulated_95CI": f"{rates.loc[arm, 'ORR_low']:.1f}-"
+                f"{rates.loc[arm, 'ORR_high']:.1f}",
+            }
+            for arm in self.arms
+        ]
         if "sorafenib" in self.arms:
             strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"])
             for flag, label in ((True, "high"), (False, "low")):
                 if ("sorafenib", flag) not in strata.index:
                     continue  # an empty stratum has no rate
                 r = strata.loc[("sorafenib", flag)]
-                rows.append({"comparison": f"ORR, sorafenib, p-mTOR {label}",
-                             "review": REVIEW_SORAFENIB_PMTOR[label], "simulated": r["ORR"],
-                             "simulated_95CI": f"{r['ORR_low']:.1f}-{r['ORR_high']:.1f}"})
+                rows.append(
+                    {
+                        "comparison": f"ORR, sorafenib, p-mTOR {label}",
+                        "review": REVIEW_SORAFENIB_PMTOR[label],
+                        "simulated": r["ORR"],
+                        "simulated_95CI": f"{r['ORR_low']:.1f}-{r['ORR_high']:.1f}",
+                    }
+                )
         return pd.DataFrame(rows)
 
     def plot_waterfall(self, arms: Sequence[str] | None = None) -> Figure:
@@ -287,11 +339,21 @@ def classify(diameter_change: np.ndarray) -> np.ndarray:
     return out
 
 
-def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] | None = None,
-          *, n: int = 1000, seed: int = 0, weeks: float = 12.0,
-          cohort: Cohort | None = None, turnover: float = TURNOVER,
-          backend: str = "serial", n_workers: int | None = None, scheduler: str | None = None,
-          out: str | Path | None = None, progress: bool = True) -> TrialResult:
+def trial(
+    model: Model,
+    arms: Mapping[str, Mapping[str, float]] | Sequence[str] | None = None,
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    weeks: float = 12.0,
+    cohort: Cohort | None = None,
+    turnover: float = TURNOVER,
+    backend: str = "serial",
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+) -> TrialResult:
     """An in-silico trial: every virtual patient receives every arm (a crossover in silico).
 
     Parameters
@@ -330,12 +392,15 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
         arm_map = {}
         for k, v in arms.items():
             if not isinstance(k, str) or not isinstance(v, Mapping):
-                raise TypeError("`arms` as a mapping must be arm name -> {drug: nM}, got "
-                                f"{k!r}: {v!r}")
+                raise TypeError(
+                    f"`arms` as a mapping must be arm name -> {{drug: nM}}, got {k!r}: {v!r}"
+                )
             arm_map[k] = dict(v)
     else:
-        arm_map = {check_name(a, REGIMENS, kind="regimen in `arms`"): dict(REGIMENS[a])
-                   for a in check_names(arms, name="arms")}
+        arm_map = {
+            check_name(a, REGIMENS, kind="regimen in `arms`"): dict(REGIMENS[a])
+            for a in check_names(arms, name="arms")
+        }
     if not arm_map:
         raise ValueError("`arms` is empty")
     for drugs in arm_map.values():
@@ -358,26 +423,56 @@ def trial(model: Model, arms: Mapping[str, Mapping[str, float]] | Sequence[str] 
             p, a = divmod(i, len(names))
             if p != current:
                 current, base = p, cohort.perturbation(model, p)
-            out_.append(Condition(i, (("patient", patients[p]), ("arm", names[a])),
-                                  base.with_drugs(arm_drugs[a])))
+            out_.append(
+                Condition(
+                    i, (("patient", patients[p]), ("arm", names[a])), base.with_drugs(arm_drugs[a])
+                )
+            )
         return out_
 
-    spec = {"trial": names, "arms": arm_map, "cohort": cohort.settings, "weeks": weeks,
-            "turnover": turnover}
-    store, stats = run_conditions(model, make, len(patients) * len(names), READOUTS,
-                                  backend=backend, n_workers=n_workers, scheduler=scheduler,
-                                  out=out, spec=spec, progress=progress, desc="trial")
+    spec = {
+        "trial": names,
+        "arms": arm_map,
+        "cohort": cohort.settings,
+        "weeks": weeks,
+        "turnover": turnover,
+    }
+    store, stats = run_conditions(
+        model,
+        make,
+        len(patients) * len(names),
+        READOUTS,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        spec=spec,
+        progress=progress,
+        desc="trial",
+    )
     raw = store.read()
     table = _outcomes(raw, cohort, arm_map, turnover, weeks)
     from ._engine import steady_provenance
 
-    settings = {**spec, "doubling_days": DOUBLING_DAYS, "pmtor_high_fraction":
-                PMTOR_HIGH_FRACTION, **steady_provenance(model), **stats}
+    settings = {
+        **spec,
+        "doubling_days": DOUBLING_DAYS,
+        "pmtor_high_fraction": PMTOR_HIGH_FRACTION,
+        **steady_provenance(model),
+        **stats,
+    }
     return TrialResult(table, arm_map, cohort, settings)
 
 
-def _rates(p0: np.ndarray, s0: np.ndarray, p1: np.ndarray, s1: np.ndarray, occ_vegfr: float,
-           scale: np.ndarray, turnover: float) -> tuple[np.ndarray, np.ndarray]:
+def _rates(
+    p0: np.ndarray,
+    s0: np.ndarray,
+    p1: np.ndarray,
+    s1: np.ndarray,
+    occ_vegfr: float,
+    scale: np.ndarray,
+    turnover: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Untreated and treated net growth rates (per day) of each tumour.
 
     Untreated: ``ln 2 / DOUBLING_DAYS * scale * P0 * S0``, so a wild-type tumour of median
@@ -394,8 +489,13 @@ def _rates(p0: np.ndarray, s0: np.ndarray, p1: np.ndarray, s1: np.ndarray, occ_v
     return r0, r1
 
 
-def _outcomes(raw: pd.DataFrame, cohort: Cohort, arms: dict[str, dict[str, float]],
-              turnover: float, weeks: float) -> pd.DataFrame:
+def _outcomes(
+    raw: pd.DataFrame,
+    cohort: Cohort,
+    arms: dict[str, dict[str, float]],
+    turnover: float,
+    weeks: float,
+) -> pd.DataFrame:
     days = 7.0 * weeks
     pt = cohort.table.set_index("patient")
     untreated = raw[raw["arm"] == "untreated"].set_index("patient")
@@ -405,25 +505,36 @@ def _outcomes(raw: pd.DataFrame, cohort: Cohort, arms: dict[str, dict[str, float
     for arm, drugs in arms.items():
         t = raw[raw["arm"] == arm].set_index("patient")
         u = untreated.loc[t.index]
-        r0, r1 = _rates(u["proliferation"].to_numpy(), u["survival"].to_numpy(),
-                        t["proliferation"].to_numpy(), t["survival"].to_numpy(),
-                        occupancy("VEGFR", drugs), pt.loc[t.index, "growth_scale"].to_numpy(),
-                        turnover)
+        r0, r1 = _rates(
+            u["proliferation"].to_numpy(),
+            u["survival"].to_numpy(),
+            t["proliferation"].to_numpy(),
+            t["survival"].to_numpy(),
+            occupancy("VEGFR", drugs),
+            pt.loc[t.index, "growth_scale"].to_numpy(),
+            turnover,
+        )
         ok = ((t["status"] == "ok") & (u["status"] == "ok")).to_numpy() & np.isfinite(r1)
         ratio = np.where(ok, np.exp(np.where(ok, r1, 0.0) * days), np.nan)
         change = 100.0 * (np.cbrt(ratio) - 1.0)
-        frame = pd.DataFrame({
-            "arm": arm, "patient": t.index.to_numpy(),
-            "genotype": pt.loc[t.index, "genotype"].to_numpy(),
-            "pmtor_high": (activity.loc[t.index] > cutoff).to_numpy(),
-            **{g: pt.loc[t.index, g].to_numpy() for g in cohort.alterations},
-            "mTORC1_activity_untreated": activity.loc[t.index].to_numpy(),
-            "growth_rate_untreated": r0, "growth_rate_treated": r1,
-            "volume_ratio": ratio, "diameter_change": change,
-            "category": classify(change),
-            "status": np.where(ok, "ok", np.where(t["status"] != "ok", t["status"],
-                                                  u["status"])),
-        })
+        frame = pd.DataFrame(
+            {
+                "arm": arm,
+                "patient": t.index.to_numpy(),
+                "genotype": pt.loc[t.index, "genotype"].to_numpy(),
+                "pmtor_high": (activity.loc[t.index] > cutoff).to_numpy(),
+                **{g: pt.loc[t.index, g].to_numpy() for g in cohort.alterations},
+                "mTORC1_activity_untreated": activity.loc[t.index].to_numpy(),
+                "growth_rate_untreated": r0,
+                "growth_rate_treated": r1,
+                "volume_ratio": ratio,
+                "diameter_change": change,
+                "category": classify(change),
+                "status": np.where(
+                    ok, "ok", np.where(t["status"] != "ok", t["status"], u["status"])
+                ),
+            }
+        )
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -440,8 +551,12 @@ def trial_claims(result: TrialResult) -> pd.DataFrame:
 
     if {"everolimus + sorafenib", "everolimus", "sorafenib"} <= set(rates.index):
         c, e, s = (rates[a] for a in ("everolimus + sorafenib", "everolimus", "sorafenib"))
-        add("everolimus + sorafenib above either monotherapy", c > e and c > s,
-            f"ORR {c:.1f} % vs everolimus {e:.1f} %, sorafenib {s:.1f} %")
+        add(
+            "everolimus + sorafenib above either monotherapy",
+            c > e and c > s,
+            f"ORR {c:.1f} % vs everolimus {e:.1f} %, sorafenib {s:.1f} %",
+        )
+
     def orr(by: str, col: str, arm: str, flag: bool) -> float:
         if col not in result.table.columns:
             return math.nan
@@ -449,15 +564,23 @@ def trial_claims(result: TrialResult) -> pd.DataFrame:
         return float(r.loc[(arm, flag), "ORR"]) if (arm, flag) in r.index else math.nan
 
     if "sorafenib" in rates.index:
-        for by, col, worse in (("pmtor", "pmtor_high", "p-mTOR high"),
-                               ("PTEN", "PTEN_loss", "PTEN loss")):
+        for by, col, worse in (
+            ("pmtor", "pmtor_high", "p-mTOR high"),
+            ("PTEN", "PTEN_loss", "PTEN loss"),
+        ):
             hi, lo = orr(by, col, "sorafenib", True), orr(by, col, "sorafenib", False)
-            add(f"{worse} does worse on sorafenib", hi < lo,  # False if a stratum is empty
-                f"ORR {hi:.1f} % vs {lo:.1f} %")
+            add(
+                f"{worse} does worse on sorafenib",
+                hi < lo,  # False if a stratum is empty
+                f"ORR {hi:.1f} % vs {lo:.1f} %",
+            )
     if {"vistusertib", "everolimus"} <= set(rates.index):
         v = orr("mTORC2_high", "mTORC2_high", "vistusertib", True)
         e = orr("mTORC2_high", "mTORC2_high", "everolimus", True)
-        add("dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours", v > e,
-            f"ORR {v:.1f} % vs {e:.1f} %")
+        add(
+            "dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours",
+            v > e,
+            f"ORR {v:.1f} % vs {e:.1f} %",
+        )
     # the columns stay when no ordering applies to the arms run (an empty table)
     return pd.DataFrame(rows, columns=["claim", "passed", "numbers"])

@@ -46,8 +46,9 @@ class TumourGrowth:
 
     def rate(self, proliferation: float, survival: float, occ_vegfr: float = 0.0) -> float:
         """Net growth rate (per day) for the given indices and VEGFR occupancy."""
-        return (self.k_prolif * proliferation * (1.0 - self.a_vegf * occ_vegfr)
-                - self.k_death * max(0.0, 2.0 - survival))
+        return self.k_prolif * proliferation * (1.0 - self.a_vegf * occ_vegfr) - self.k_death * max(
+            0.0, 2.0 - survival
+        )
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,15 @@ class TumourResult:
         return 100.0 * (1.0 - self.treated_volume / self.control_volume)
 
 
-def tumour_response(model: Model, drugs: Mapping[str, float], *, days: float = 21.0,
-                    genotype: str | list[str] | None = None,
-                    growth: TumourGrowth | None = None, **perturbation) -> TumourResult:
+def tumour_response(
+    model: Model,
+    drugs: Mapping[str, float],
+    *,
+    days: float = 21.0,
+    genotype: str | list[str] | None = None,
+    growth: TumourGrowth | None = None,
+    **perturbation,
+) -> TumourResult:
     """Tumour volume after ``days`` of continuous treatment, against an untreated control.
 
     Parameters
@@ -85,8 +92,9 @@ def tumour_response(model: Model, drugs: Mapping[str, float], *, days: float = 2
         As in `mtor_sim.steady_state` (applied to control and treated arms alike).
     """
     if not model.is_bundled:
-        raise MtorSimError("the tumour-growth layer needs the bundled model's "
-                           "proliferation and survival indices")
+        raise MtorSimError(
+            "the tumour-growth layer needs the bundled model's proliferation and survival indices"
+        )
     days = check_nonnegative(days, name="days", allow_zero=False)
     growth = growth or TumourGrowth()
     ctrl = model.steady_state(genotype=genotype, **perturbation)

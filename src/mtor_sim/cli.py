@@ -33,25 +33,68 @@ def _target(text: str) -> tuple[str, str]:
 def _add_perturbation(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("perturbation (every option may repeat)")
     g.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled HCC model")
-    g.add_argument("--target", action="append", default=[], type=_target, metavar="SITE=PARAM",
-                   help="with --model: a drug target site and the rate parameter a drug "
-                        "scales, e.g. mTORC1_FRB=k5a1 (repeat for more parameters or sites; "
-                        "see `mtor-sim list sites`)")
-    g.add_argument("--genotype", "-g", action="append", default=[],
-                   help="genotype preset, e.g. PTEN_loss; combine with +, e.g. "
-                   "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)")
-    g.add_argument("--drug", "-d", action="append", default=[], type=_kv, metavar="DRUG=nM",
-                   help="drug and concentration in nM, e.g. everolimus=10")
-    g.add_argument("--knockout", "-k", action="append", default=[], metavar="NODE",
-                   help="node to knock out (protein set to zero), e.g. mTORC2; gene and "
-                   "protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim list nodes`)")
-    g.add_argument("--cut", action="append", default=[], metavar="INTERACTION",
-                   help='interaction to remove, e.g. "S6K1 -| IRS1"')
-    g.add_argument("--param", "-p", action="append", default=[], type=_kv, metavar="NAME=VALUE",
-                   help="parameter value, e.g. PTEN_total=0.5 (overrides genotype presets; "
-                   "see `mtor-sim list parameters` for names, units and meanings)")
-    g.add_argument("--input", "-i", action="append", default=[], type=_kv, metavar="NAME=VALUE",
-                   help="input, e.g. GF=0.5 or ENERGY_STRESS=1")
+    g.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        type=_target,
+        metavar="SITE=PARAM",
+        help="with --model: a drug target site and the rate parameter a drug "
+        "scales, e.g. mTORC1_FRB=k5a1 (repeat for more parameters or sites; "
+        "see `mtor-sim list sites`)",
+    )
+    g.add_argument(
+        "--genotype",
+        "-g",
+        action="append",
+        default=[],
+        help="genotype preset, e.g. PTEN_loss; combine with +, e.g. "
+        "PTEN_loss+mTORC2_high (see `mtor-sim list genotypes`)",
+    )
+    g.add_argument(
+        "--drug",
+        "-d",
+        action="append",
+        default=[],
+        type=_kv,
+        metavar="DRUG=nM",
+        help="drug and concentration in nM, e.g. everolimus=10",
+    )
+    g.add_argument(
+        "--knockout",
+        "-k",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="node to knock out (protein set to zero), e.g. mTORC2; gene and "
+        "protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim list nodes`)",
+    )
+    g.add_argument(
+        "--cut",
+        action="append",
+        default=[],
+        metavar="INTERACTION",
+        help='interaction to remove, e.g. "S6K1 -| IRS1"',
+    )
+    g.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        type=_kv,
+        metavar="NAME=VALUE",
+        help="parameter value, e.g. PTEN_total=0.5 (overrides genotype presets; "
+        "see `mtor-sim list parameters` for names, units and meanings)",
+    )
+    g.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        default=[],
+        type=_kv,
+        metavar="NAME=VALUE",
+        help="input, e.g. GF=0.5 or ENERGY_STRESS=1",
+    )
 
 
 def _genotype(text: str) -> list[str]:
@@ -70,12 +113,14 @@ def _floats(text: str) -> list[float]:
             if not (finite and 0 < lo < hi and num >= 2 and num == int(num)):
                 raise argparse.ArgumentTypeError(
                     f"log:LOW:HIGH:N needs 0 < LOW < HIGH and a whole N >= 2, got {text!r}; "
-                    "to include 0, list the values: 0,0.1,1,10,100")
+                    "to include 0, list the values: 0,0.1,1,10,100"
+                )
             return [float(v) for v in np.logspace(np.log10(lo), np.log10(hi), int(num))]
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected numbers like 0,1,10 or log:LOW:HIGH:N, got {text!r}") from None
+            f"expected numbers like 0,1,10 or log:LOW:HIGH:N, got {text!r}"
+        ) from None
 
 
 def _axis(text: str) -> tuple[str, list]:
@@ -84,8 +129,14 @@ def _axis(text: str) -> tuple[str, list]:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUES, got {text!r}")
     name, values = (t.strip() for t in text.split("=", 1))
     if name in ("genotype", "knockouts", "cut"):
-        return name, [None if v.strip() in ("none", "") else _genotype(v) if name == "genotype"
-                      else [x.strip() for x in v.split("+")] for v in values.split(",")]
+        return name, [
+            None
+            if v.strip() in ("none", "")
+            else _genotype(v)
+            if name == "genotype"
+            else [x.strip() for x in v.split("+")]
+            for v in values.split(",")
+        ]
     if ":" in values and not values.startswith("log:"):
         lo, hi = values.split(":", 1)
         try:
@@ -109,10 +160,14 @@ def _pairs(pairs: list[tuple[str, float]], option: str) -> dict[str, float]:
 def _perturbation(args: argparse.Namespace) -> dict:
     """The perturbation keywords the user gave (options left out are not passed)."""
     genos = [g for text in args.genotype for g in _genotype(text)]
-    given = {"genotype": genos, "drugs": _pairs(args.drug, "--drug"),
-             "knockouts": args.knockout, "cut": args.cut,
-             "parameters": _pairs(args.param, "--param"),
-             "inputs": _pairs(args.input, "--input")}
+    given = {
+        "genotype": genos,
+        "drugs": _pairs(args.drug, "--drug"),
+        "knockouts": args.knockout,
+        "cut": args.cut,
+        "parameters": _pairs(args.param, "--param"),
+        "inputs": _pairs(args.input, "--input"),
+    }
     return {k: v for k, v in given.items() if v}
 
 
@@ -130,8 +185,10 @@ def _check_output(path: str | None, formats: Sequence[str], *, option: str) -> N
     target = Path(path)
     fmt = target.suffix.lstrip(".").lower() or formats[0]
     if fmt not in formats:
-        raise ValueError(f"{option} {path}: unsupported format {fmt!r}; use "
-                         + ", ".join(f".{f}" for f in formats))
+        raise ValueError(
+            f"{option} {path}: unsupported format {fmt!r}; use "
+            + ", ".join(f".{f}" for f in formats)
+        )
     if target.is_dir():
         raise ValueError(f"{option} {path} is a folder; give a file name")
     parent = target.parent
@@ -204,8 +261,11 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
 
 
 def _add_omex(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--omex", metavar="PATH", help="also write a COMBINE archive (SBML + SED-ML) "
-                   "that tellurium or COPASI reruns")
+    p.add_argument(
+        "--omex",
+        metavar="PATH",
+        help="also write a COMBINE archive (SBML + SED-ML) that tellurium or COPASI reruns",
+    )
 
 
 def _write_omex(result, args: argparse.Namespace, model) -> None:
@@ -217,18 +277,30 @@ def _write_omex(result, args: argparse.Namespace, model) -> None:
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
-    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial",
-                   help="where points run: this process (default), a process pool, or Dask")
+    g.add_argument(
+        "--backend",
+        choices=["serial", "processes", "dask"],
+        default="serial",
+        help="where points run: this process (default), a process pool, or Dask",
+    )
     g.add_argument("--workers", type=int, help="worker processes (default: every core)")
     g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
-    g.add_argument("--parts", help="folder to stream results into as Parquet parts; "
-                   "an interrupted run started again with the same arguments resumes")
+    g.add_argument(
+        "--parts",
+        help="folder to stream results into as Parquet parts; "
+        "an interrupted run started again with the same arguments resumes",
+    )
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
 def _batch(args: argparse.Namespace) -> dict:
-    return {"backend": args.backend, "n_workers": args.workers, "scheduler": args.scheduler,
-            "out": args.parts, "progress": not args.quiet}
+    return {
+        "backend": args.backend,
+        "n_workers": args.workers,
+        "scheduler": args.scheduler,
+        "out": args.parts,
+        "progress": not args.quiet,
+    }
 
 
 def _load(args: argparse.Namespace):
@@ -240,8 +312,10 @@ def _load(args: argparse.Namespace):
         targets.setdefault(site, []).append(param)
     if not getattr(args, "model", None):
         if targets:
-            raise MtorSimError("--target maps drugs onto another model: give --model too "
-                               "(the bundled model's drug targets are built in)")
+            raise MtorSimError(
+                "--target maps drugs onto another model: give --model too "
+                "(the bundled model's drug targets are built in)"
+            )
         return load_model()
     return load_model(args.model, targets=targets or None)
 
@@ -249,11 +323,15 @@ def _load(args: argparse.Namespace):
 def cmd_steady_state(args: argparse.Namespace) -> int:
     model = _load(args)
     if args.ensemble is not None:
-        q = model.steady_state(**_perturbation(args), ensemble=True,
-                               n_members=args.ensemble or None)
+        q = model.steady_state(
+            **_perturbation(args), ensemble=True, n_members=args.ensemble or None
+        )
         failed = int(q["n_failed"].iloc[0])
-        print(f"{int(q['n_members'].iloc[0])} ensemble members, {failed} failed to reach a "
-              "steady state", file=sys.stderr)
+        print(
+            f"{int(q['n_members'].iloc[0])} ensemble members, {failed} failed to reach a "
+            "steady state",
+            file=sys.stderr,
+        )
         _write_table(q, args.out)
         return 0 if failed == 0 else 3
     ss = model.steady_state(**_perturbation(args))
@@ -286,15 +364,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if t_end is None:
         t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
     points = args.points or max(241, int(t_end // 60) + 1)  # hourly for long courses
-    tc = model.simulate(t_end=t_end, n_points=points, pre_equilibrate=not args.from_initial,
-                        schedule=schedule, pk_step=args.pk_step, **_perturbation(args))
+    tc = model.simulate(
+        t_end=t_end,
+        n_points=points,
+        pre_equilibrate=not args.from_initial,
+        schedule=schedule,
+        pk_step=args.pk_step,
+        **_perturbation(args),
+    )
     print(f"status: {tc.status} ({tc.message})", file=sys.stderr)
     _write_table(tc.to_dataframe(), args.out)
     if args.plot:
         from ._plot import plot_timecourse, save_figure
 
-        paths = save_figure(plot_timecourse(tc, args.readout or None), args.plot,
-                            formats=[Path(args.plot).suffix.lstrip(".") or "png"])
+        paths = save_figure(
+            plot_timecourse(tc, args.readout or None),
+            args.plot,
+            formats=[Path(args.plot).suffix.lstrip(".") or "png"],
+        )
         print("wrote " + ", ".join(map(str, paths)))
     _write_omex(tc, args, model)
     return 0 if tc.success else 3
@@ -312,8 +399,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from ._report import reproduce
 
     model = _load(args)
-    bar = progress_bar(total=None, desc="claims and experiments", unit="step",
-                       enabled=not args.quiet, leave=True)
+    bar = progress_bar(
+        total=None, desc="claims and experiments", unit="step", enabled=not args.quiet, leave=True
+    )
 
     def step(i: int, n: int, title: str) -> None:
         if bar.total != n:  # the total comes with the first step: claims + experiments
@@ -322,25 +410,39 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         bar.update(i - bar.n)
 
     ens = None if args.ensemble is None else True
-    report = reproduce(model, args.out, formats=args.format, progress=step, ensemble=ens,
-                       n_members=args.ensemble or None)
+    report = reproduce(
+        model,
+        args.out,
+        formats=args.format,
+        progress=step,
+        ensemble=ens,
+        n_members=args.ensemble or None,
+    )
     bar.close()
-    frac = {} if report.ensemble is None else dict(zip(report.ensemble["claim"],
-                                                       report.ensemble["pass_fraction"],
-                                                       strict=True))
+    frac = (
+        {}
+        if report.ensemble is None
+        else dict(zip(report.ensemble["claim"], report.ensemble["pass_fraction"], strict=True))
+    )
     for r in report.results:
         across = f"  ensemble pass fraction {frac[r.number]:.2f}" if frac else ""
         print(f"  claim {r.number:2d} {'PASS' if r.passed else 'FAIL'}{across}  {r.title}")
     if report.ensemble is not None:
-        print(f"all 15 claims together in {report.ensemble.attrs['all_pass_fraction']:.2f} of "
-              f"{int(report.ensemble['n_members'].iloc[0])} ensemble members")
+        print(
+            f"all 15 claims together in {report.ensemble.attrs['all_pass_fraction']:.2f} of "
+            f"{int(report.ensemble['n_members'].iloc[0])} ensemble members"
+        )
         if report.validation is not None and not report.validation.empty:
-            print(f"validation hit rate across members: "
-                  f"{report.validation.mean(axis=1).mean():.2f} "
-                  f"({report.validation.shape[1]} held-out rows)")
+            print(
+                f"validation hit rate across members: "
+                f"{report.validation.mean(axis=1).mean():.2f} "
+                f"({report.validation.shape[1]} held-out rows)"
+            )
     n_pass = sum(r.passed for r in report.results)
-    print(f"{n_pass} of {len(report.results)} claims pass in {report.seconds:.1f} s; "
-          f"report: {report.markdown} and {report.html}")
+    print(
+        f"{n_pass} of {len(report.results)} claims pass in {report.seconds:.1f} s; "
+        f"report: {report.markdown} and {report.html}"
+    )
     return 0 if report.all_passed else 1
 
 
@@ -351,9 +453,15 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     pert = _perturbation(args)
     pert.pop("genotype", None)  # each -g is a curve of its own here
     curves = [_genotype(g) for g in args.genotype]
-    dr = dose_response(model, args.drug_name, args.doses, args.readout, time=args.time,
-                       genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
-                       **pert)
+    dr = dose_response(
+        model,
+        args.drug_name,
+        args.doses,
+        args.readout,
+        time=args.time,
+        genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
+        **pert,
+    )
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
     _write_table(dr.to_dataframe(), args.out)
@@ -371,8 +479,9 @@ def cmd_combination(args: argparse.Namespace) -> int:
 
     model = _load(args)
     pert = _perturbation(args)
-    cm = combination(model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b,
-                     args.readout, **pert)
+    cm = combination(
+        model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b, args.readout, **pert
+    )
     _write_table(cm.to_dataframe(), args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
     _write_omex(cm, args, model)
@@ -391,30 +500,47 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     lhs_names = {n for n, _ in args.lhs or []}
     for name in args.log or []:
         if name not in lhs_names:
-            raise ValueError(f"--log {name}: only --lhs ranges are sampled in log space; for a "
-                             f"log-spaced grid give --grid {name}=log:LOW:HIGH:N")
+            raise ValueError(
+                f"--log {name}: only --lhs ranges are sampled in log space; for a "
+                f"log-spaced grid give --grid {name}=log:LOW:HIGH:N"
+            )
     if args.lhs and numeric_grid:
-        raise ValueError(f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
-                         f"with the sample); got --grid {numeric_grid[0]}")
-    sw = sweep(model, space, args.readout or None, method="lhs" if args.lhs else "grid",
-               n=args.n if args.lhs else None, seed=args.seed, log=args.log or False,
-               time=args.time, **_batch(args),
-               **_perturbation(args))
+        raise ValueError(
+            f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
+            f"with the sample); got --grid {numeric_grid[0]}"
+        )
+    sw = sweep(
+        model,
+        space,
+        args.readout or None,
+        method="lhs" if args.lhs else "grid",
+        n=args.n if args.lhs else None,
+        seed=args.seed,
+        log=args.log or False,
+        time=args.time,
+        **_batch(args),
+        **_perturbation(args),
+    )
     _write_table(sw.to_dataframe(), args.out)
     if args.plot:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
     _write_omex(sw, args, model)
-    return _report_failed(sw.n_failed, len(sw.table), "points",
-                          f"; {sw.settings['seconds']:.1f} s")
+    return _report_failed(sw.n_failed, len(sw.table), "points", f"; {sw.settings['seconds']:.1f} s")
 
 
 def cmd_knockout_screen(args: argparse.Namespace) -> int:
     from ._screen import knockout_screen
 
     model = _load(args)
-    ko = knockout_screen(model, args.readout or None, nodes=args.nodes,
-                         interactions=args.interactions, pairs=args.pairs, **_batch(args),
-                         **_perturbation(args))
+    ko = knockout_screen(
+        model,
+        args.readout or None,
+        nodes=args.nodes,
+        interactions=args.interactions,
+        pairs=args.pairs,
+        **_batch(args),
+        **_perturbation(args),
+    )
     _write_table(ko.to_dataframe(), args.out)
     _save_plot(ko.plot(), args.plot)
     return _report_failed(int((ko.table["status"] != "ok").sum()), len(ko.table), "conditions")
@@ -424,14 +550,23 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from ._sensitivity import sensitivity
 
     model = _load(args)
-    s = sensitivity(model, args.readout, args.param_names or None, method=args.method,
-                    n=args.n, factor=args.factor, seed=args.seed, **_batch(args),
-                    **_perturbation(args))
+    s = sensitivity(
+        model,
+        args.readout,
+        args.param_names or None,
+        method=args.method,
+        n=args.n,
+        factor=args.factor,
+        seed=args.seed,
+        **_batch(args),
+        **_perturbation(args),
+    )
     _write_table(s.to_dataframe("all"), args.out)
     _save_plot(s.plot(), args.plot)
     if args.method == "local":
-        return _report_failed(int((s.table["status"] != "ok").sum()), len(s.table),
-                              "parameter-readout pairs")
+        return _report_failed(
+            int((s.table["status"] != "ok").sum()), len(s.table), "parameter-readout pairs"
+        )
     return _report_failed(s.settings["n_failed"], s.settings["n_points"], "Sobol points")
 
 
@@ -453,12 +588,23 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from ._fit_optimize import fit
 
     out = _fit_out(args)
-    print(f"fitting {args.problem}: {args.starts} starts ({args.optimizer}, {args.backend})",
-          file=sys.stderr)
-    res = fit(args.problem, n_starts=args.starts, seed=args.seed, backend=args.backend,
-              n_workers=args.workers, scheduler=args.scheduler, optimizer=args.optimizer,
-              max_iter=args.max_iter, max_time=args.max_time, screen=args.screen,
-              progress=not args.quiet)
+    print(
+        f"fitting {args.problem}: {args.starts} starts ({args.optimizer}, {args.backend})",
+        file=sys.stderr,
+    )
+    res = fit(
+        args.problem,
+        n_starts=args.starts,
+        seed=args.seed,
+        backend=args.backend,
+        n_workers=args.workers,
+        scheduler=args.scheduler,
+        optimizer=args.optimizer,
+        max_iter=args.max_iter,
+        max_time=args.max_time,
+        screen=args.screen,
+        progress=not args.quiet,
+    )
     res.to_file(out / "starts.csv")
     res.to_file(out / "fit.json")
     res.best_parameters.to_frame().to_csv(out / "best_parameters.csv")
@@ -485,10 +631,21 @@ def _refit(args: argparse.Namespace):
         from ._fit_objective import scale
 
         meta = doc["metadata"]
-        x0 = [[float(scale(doc["best_parameters"][p], s))
-               for p, s in zip(meta["x_ids"], meta["x_scales"], strict=True)]]
-    res = fit(args.problem, n_starts=args.starts, seed=args.seed, x0=x0,
-              backend=args.backend, n_workers=args.workers, scheduler=args.scheduler)
+        x0 = [
+            [
+                float(scale(doc["best_parameters"][p], s))
+                for p, s in zip(meta["x_ids"], meta["x_scales"], strict=True)
+            ]
+        ]
+    res = fit(
+        args.problem,
+        n_starts=args.starts,
+        seed=args.seed,
+        x0=x0,
+        backend=args.backend,
+        n_workers=args.workers,
+        scheduler=args.scheduler,
+    )
     if not np.isfinite(res.best_objective):
         raise _FitFailed(res.message)
     return res
@@ -507,9 +664,15 @@ def cmd_profile(args: argparse.Namespace) -> int:
     except _FitFailed as exc:
         print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
         return 3
-    prof = profile(res, args.parameter or None, level=args.level, backend=args.backend,
-                   n_workers=args.workers, scheduler=args.scheduler,
-                   progress=not args.quiet)
+    prof = profile(
+        res,
+        args.parameter or None,
+        level=args.level,
+        backend=args.backend,
+        n_workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
     prof.intervals.to_csv(out / "intervals.csv")
     prof.table.to_csv(out / "profiles.csv", index=False)
     print(f"wrote {out / 'intervals.csv'}, {out / 'profiles.csv'}")
@@ -527,11 +690,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     except _FitFailed as exc:
         print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
         return 3
-    ens = sample(res, args.n, seed=args.seed, out=out / "ensemble.parquet",
-                 progress=not args.quiet)
+    ens = sample(res, args.n, seed=args.seed, out=out / "ensemble.parquet", progress=not args.quiet)
     print(f"wrote {out / 'ensemble.parquet'} (+ .json)")
-    pred = ens.predict(n=min(len(ens), args.predict), backend=args.backend,
-                       n_workers=args.workers)
+    pred = ens.predict(n=min(len(ens), args.predict), backend=args.backend, n_workers=args.workers)
     pred.to_csv(out / "prediction.csv", index=False)
     print(f"wrote {out / 'prediction.csv'}")
     _figure(ens.plot_band(pred), out / "band.png")
@@ -544,9 +705,12 @@ def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of start points and chains")
     p.add_argument("--out", "-o", default=out, help=f"output folder (default {out})")
     g = p.add_argument_group("execution")
-    g.add_argument("--backend", choices=["serial", "processes", "dask"], default="serial",
-                   help="where starts or samples run: this process (default), a process "
-                   "pool, or Dask")
+    g.add_argument(
+        "--backend",
+        choices=["serial", "processes", "dask"],
+        default="serial",
+        help="where starts or samples run: this process (default), a process pool, or Dask",
+    )
     g.add_argument("--workers", type=int, help="worker processes (default: every core)")
     g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -565,26 +729,36 @@ def cmd_trial(args: argparse.Namespace) -> int:
     from ._trial import trial, trial_claims
 
     model = _load(args)
-    res = trial(model, args.arms or None, n=args.n, seed=args.seed, weeks=args.weeks,
-                **_batch(args))
+    res = trial(
+        model, args.arms or None, n=args.n, seed=args.seed, weeks=args.weeks, **_batch(args)
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _write_table(res.to_dataframe(), str(out / f"patients.{args.table_format}"))
-    rates = pd.concat([res.response_rates(by).assign(stratum=by or "all")
-                       for by in (None, "pmtor", "PTEN", "PIK3CA", "mTORC2_high")],
-                      ignore_index=True)
+    rates = pd.concat(
+        [
+            res.response_rates(by).assign(stratum=by or "all")
+            for by in (None, "pmtor", "PTEN", "PIK3CA", "mTORC2_high")
+        ],
+        ignore_index=True,
+    )
     _write_table(rates, str(out / "response_rates.csv"))
     _write_table(res.compare_with_review(), str(out / "review_comparison.csv"))
     claims = trial_claims(res)
     _write_table(claims, str(out / "claims.csv"))
-    for name, fig in (("waterfall", res.plot_waterfall()),
-                      ("response_rates", res.plot_response_rates()),
-                      ("response_rates_pmtor", res.plot_response_rates("pmtor")),
-                      ("response_rates_PTEN", res.plot_response_rates("PTEN"))):
+    for name, fig in (
+        ("waterfall", res.plot_waterfall()),
+        ("response_rates", res.plot_response_rates()),
+        ("response_rates_pmtor", res.plot_response_rates("pmtor")),
+        ("response_rates_PTEN", res.plot_response_rates("PTEN")),
+    ):
         save_figure(fig, out / name, formats=args.format)
     with pd.option_context("display.width", 120):
-        print(res.response_rates()[["arm", "n", "ORR", "ORR_low", "ORR_high", "DCR"]]
-              .round(1).to_string(index=False))
+        print(
+            res.response_rates()[["arm", "n", "ORR", "ORR_low", "ORR_high", "DCR"]]
+            .round(1)
+            .to_string(index=False)
+        )
     for _, c in claims.iterrows():
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['claim']}: {c['numbers']}")
     if claims.empty:
@@ -612,8 +786,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         info = model.parameter_info()
         print(f"{'name':22s} {'value':>10s} {'unit':20s} description")
         for name, row in info.iterrows():
-            print(f"{name:22s} {row['value']:>10g} {row['unit'] or '-':20s} "
-                  f"{row['description']}".rstrip())
+            print(
+                f"{name:22s} {row['value']:>10g} {row['unit'] or '-':20s} "
+                f"{row['description']}".rstrip()
+            )
         return 0
     for name in getattr(model, args.what):
         print(name)
@@ -626,112 +802,207 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mtor-sim",
         description="Mechanistic simulation of PI3K/Akt/mTOR signalling in hepatocellular "
-                    "carcinoma. Times in minutes, drug concentrations in nM.")
+        "carcinoma. Times in minutes, drug concentrations in nM.",
+    )
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"mtor_sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("reproduce", aliases=["claims"],
-                       help="check every claim of the review and write the report")
+    p = sub.add_parser(
+        "reproduce", aliases=["claims"], help="check every claim of the review and write the report"
+    )
     p.add_argument("--out", default="mtor_sim_output", help="output folder")
-    p.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
-                   help="figure formats (default png; each figure is drawn once per format, "
-                        "so add svg or pdf only when needed)")
+    p.add_argument(
+        "--format",
+        nargs="+",
+        default=["png"],
+        choices=["png", "svg", "pdf"],
+        help="figure formats (default png; each figure is drawn once per format, "
+        "so add svg or pdf only when needed)",
+    )
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.add_argument("--ensemble", nargs="?", type=int, const=0, default=None, metavar="N",
-                   help="also check every claim and the validation rows across the calibrated "
-                        "ensemble (all members, or the first N; ~0.7 s per member)")
+    p.add_argument(
+        "--ensemble",
+        nargs="?",
+        type=int,
+        const=0,
+        default=None,
+        metavar="N",
+        help="also check every claim and the validation rows across the calibrated "
+        "ensemble (all members, or the first N; ~0.7 s per member)",
+    )
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("steady-state", help="verified steady state under a perturbation")
     _add_perturbation(p)
-    p.add_argument("--ensemble", nargs="?", type=int, const=0, default=None, metavar="N",
-                   help="quantiles of every readout across the calibrated ensemble (all "
-                        "members, or the first N)")
+    p.add_argument(
+        "--ensemble",
+        nargs="?",
+        type=int,
+        const=0,
+        default=None,
+        metavar="N",
+        help="quantiles of every readout across the calibrated ensemble (all "
+        "members, or the first N)",
+    )
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.set_defaults(func=cmd_steady_state)
 
     p = sub.add_parser("simulate", help="time course under a perturbation (drugs at t = 0)")
     _add_perturbation(p)
-    p.add_argument("--t-end", type=float, help="end time (min); default 1440, or the "
-                   "length of the schedule (--days, or its last stop or dose)")
-    p.add_argument("--points", type=int, help="number of output times (default 241, or "
-                   "hourly for longer courses)")
+    p.add_argument(
+        "--t-end",
+        type=float,
+        help="end time (min); default 1440, or the "
+        "length of the schedule (--days, or its last stop or dose)",
+    )
+    p.add_argument(
+        "--points",
+        type=int,
+        help="number of output times (default 241, or hourly for longer courses)",
+    )
     g = p.add_argument_group("drug schedules (instead of constant --drug)")
-    g.add_argument("--schedule", action="append", default=[], metavar="DRUG=SPEC",
-                   help="exposure over time: everolimus=on:5d,off:2d,weeks:4[,nM:10] "
-                   "(intermittent), everolimus=nM:10,stop:24h (washout at 24 h), or "
-                   "everolimus=0-24h:10,48h-72h:5 (segments START-STOP:nM); units min, h, "
-                   "d, w")
-    g.add_argument("--schedule-file", metavar="FILE",
-                   help="schedule as JSON or YAML, e.g. {\"everolimus\": {\"on_days\": 5, "
-                   "\"off_days\": 2, \"weeks\": 4, \"nM\": 10}} (see README)")
-    g.add_argument("--pk", action="append", default=[], metavar="DRUG=DOSE",
-                   help="oral dosing with one-compartment PK and published defaults: "
-                   "everolimus=10mg/24h, sorafenib=400mg/12h, or DRUG=default")
-    g.add_argument("--days", type=float, help="course length in days for --pk doses and "
-                   "the default --t-end (default: 7 days of --pk doses)")
-    g.add_argument("--pk-step", type=float, default=30.0,
-                   help="minutes over which a PK concentration is held at its mean "
-                   "(default 30)")
-    p.add_argument("--from-initial", action="store_true",
-                   help="start from initial conditions instead of the drug-free steady state")
+    g.add_argument(
+        "--schedule",
+        action="append",
+        default=[],
+        metavar="DRUG=SPEC",
+        help="exposure over time: everolimus=on:5d,off:2d,weeks:4[,nM:10] "
+        "(intermittent), everolimus=nM:10,stop:24h (washout at 24 h), or "
+        "everolimus=0-24h:10,48h-72h:5 (segments START-STOP:nM); units min, h, "
+        "d, w",
+    )
+    g.add_argument(
+        "--schedule-file",
+        metavar="FILE",
+        help='schedule as JSON or YAML, e.g. {"everolimus": {"on_days": 5, '
+        '"off_days": 2, "weeks": 4, "nM": 10}} (see README)',
+    )
+    g.add_argument(
+        "--pk",
+        action="append",
+        default=[],
+        metavar="DRUG=DOSE",
+        help="oral dosing with one-compartment PK and published defaults: "
+        "everolimus=10mg/24h, sorafenib=400mg/12h, or DRUG=default",
+    )
+    g.add_argument(
+        "--days",
+        type=float,
+        help="course length in days for --pk doses and "
+        "the default --t-end (default: 7 days of --pk doses)",
+    )
+    g.add_argument(
+        "--pk-step",
+        type=float,
+        default=30.0,
+        help="minutes over which a PK concentration is held at its mean (default 30)",
+    )
+    p.add_argument(
+        "--from-initial",
+        action="store_true",
+        help="start from initial conditions instead of the drug-free steady state",
+    )
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     p.add_argument("--readout", "-r", action="append", help="readout(s) to plot")
     _add_omex(p)
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("export", help="write the model, with a perturbation applied, as a "
-                       "standalone SBML file")
+    p = sub.add_parser(
+        "export", help="write the model, with a perturbation applied, as a standalone SBML file"
+    )
     p.add_argument("path", metavar="OUT.xml", help="SBML file to write")
     _add_perturbation(p)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("dose-response", help="readout over doses of one drug, Hill fits "
-                       "(IC50, Emax, slope); one curve per --genotype")
+    p = sub.add_parser(
+        "dose-response",
+        help="readout over doses of one drug, Hill fits "
+        "(IC50, Emax, slope); one curve per --genotype",
+    )
     p.add_argument("drug_name", metavar="DRUG", help="drug name (see `mtor-sim list drugs`)")
-    p.add_argument("--doses", type=_floats, default=_floats("log:0.01:10000:13"),
-                   help="doses in nM: 0,1,10 or log:LOW:HIGH:N (default log:0.01:10000:13)")
-    p.add_argument("--readout", "-r", default="proliferation",
-                   help="readout to fit (default proliferation; see `mtor-sim list readouts`)")
+    p.add_argument(
+        "--doses",
+        type=_floats,
+        default=_floats("log:0.01:10000:13"),
+        help="doses in nM: 0,1,10 or log:LOW:HIGH:N (default log:0.01:10000:13)",
+    )
+    p.add_argument(
+        "--readout",
+        "-r",
+        default="proliferation",
+        help="readout to fit (default proliferation; see `mtor-sim list readouts`)",
+    )
     p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
     _add_perturbation(p)
     _add_outputs(p)
     _add_omex(p)
     p.set_defaults(func=cmd_dose_response)
 
-    p = sub.add_parser("combination", help="two-drug response matrix with Bliss, HSA, Loewe "
-                       "and ZIP synergy")
+    p = sub.add_parser(
+        "combination", help="two-drug response matrix with Bliss, HSA, Loewe and ZIP synergy"
+    )
     p.add_argument("drug_a", help="first drug (rows; see `mtor-sim list drugs`)")
     p.add_argument("drug_b", help="second drug (columns)")
-    p.add_argument("--doses-a", type=_floats, default=_floats("log:0.1:100:4"),
-                   help="doses of the first drug (nM); 0 is added")
-    p.add_argument("--doses-b", type=_floats, default=_floats("log:100:10000:4"),
-                   help="doses of the second drug (nM); 0 is added")
-    p.add_argument("--readout", "-r", default="proliferation",
-                   help="readout (default proliferation)")
-    p.add_argument("--score", choices=["bliss", "hsa", "loewe", "zip"], default="bliss",
-                   help="synergy score shown beside the response heatmap")
+    p.add_argument(
+        "--doses-a",
+        type=_floats,
+        default=_floats("log:0.1:100:4"),
+        help="doses of the first drug (nM); 0 is added",
+    )
+    p.add_argument(
+        "--doses-b",
+        type=_floats,
+        default=_floats("log:100:10000:4"),
+        help="doses of the second drug (nM); 0 is added",
+    )
+    p.add_argument(
+        "--readout", "-r", default="proliferation", help="readout (default proliferation)"
+    )
+    p.add_argument(
+        "--score",
+        choices=["bliss", "hsa", "loewe", "zip"],
+        default="bliss",
+        help="synergy score shown beside the response heatmap",
+    )
     _add_perturbation(p)
     _add_outputs(p)
     _add_omex(p)
     p.set_defaults(func=cmd_combination)
 
-    p = sub.add_parser("sweep", help="steady states over a grid or a Latin hypercube of "
-                       "parameters, inputs, doses and genotypes")
-    p.add_argument("--grid", action="append", type=_axis, metavar="NAME=VALUES",
-                   help="grid axis: PTEN_total=0.25,0.5,1 or everolimus=log:0.1:100:7 or "
-                   "genotype=WT,PTEN_loss")
-    p.add_argument("--lhs", action="append", type=_axis, metavar="NAME=LOW:HIGH",
-                   help="Latin-hypercube range, e.g. GF=0.1:1")
+    p = sub.add_parser(
+        "sweep",
+        help="steady states over a grid or a Latin hypercube of "
+        "parameters, inputs, doses and genotypes",
+    )
+    p.add_argument(
+        "--grid",
+        action="append",
+        type=_axis,
+        metavar="NAME=VALUES",
+        help="grid axis: PTEN_total=0.25,0.5,1 or everolimus=log:0.1:100:7 or "
+        "genotype=WT,PTEN_loss",
+    )
+    p.add_argument(
+        "--lhs",
+        action="append",
+        type=_axis,
+        metavar="NAME=LOW:HIGH",
+        help="Latin-hypercube range, e.g. GF=0.1:1",
+    )
     p.add_argument("--n", type=int, default=100, help="Latin-hypercube points")
-    p.add_argument("--seed", type=int, default=0,
-                   help="random seed of the Latin hypercube (default 0; same seed, same points)")
-    p.add_argument("--log", action="append", metavar="NAME",
-                   help="sample NAME in log space (--lhs)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the Latin hypercube (default 0; same seed, same points)",
+    )
+    p.add_argument(
+        "--log", action="append", metavar="NAME", help="sample NAME in log space (--lhs)"
+    )
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
     p.add_argument("--time", type=float, help="record TIME min after dosing")
     _add_perturbation(p)
@@ -740,8 +1011,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_omex(p)
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("knockout-screen", help="every node knockout and interaction cut, "
-                       "effect on each readout")
+    p = sub.add_parser(
+        "knockout-screen", help="every node knockout and interaction cut, effect on each readout"
+    )
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
     p.add_argument("--nodes", nargs="*", help="nodes to knock out (default all)")
     p.add_argument("--interactions", nargs="*", help="interactions to cut (default all)")
@@ -753,80 +1025,151 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sensitivity", help="local scaled sensitivities or Sobol indices")
     p.add_argument("readout", nargs="+", help="readout(s) to analyse")
-    p.add_argument("--method", choices=["local", "sobol"], default="local",
-                   help="local scaled derivatives d ln y / d ln p (default) or Sobol indices")
-    p.add_argument("--vary", dest="param_names", action="append", metavar="PARAMETER",
-                   help="parameter to vary (default: every non-zero parameter but doses "
-                        "and readout reference values)")
+    p.add_argument(
+        "--method",
+        choices=["local", "sobol"],
+        default="local",
+        help="local scaled derivatives d ln y / d ln p (default) or Sobol indices",
+    )
+    p.add_argument(
+        "--vary",
+        dest="param_names",
+        action="append",
+        metavar="PARAMETER",
+        help="parameter to vary (default: every non-zero parameter but doses "
+        "and readout reference values)",
+    )
     p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
     p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the Sobol sample "
-                   "and bootstrap (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the Sobol sample and bootstrap (default 0)",
+    )
     _add_perturbation(p)
     _add_batch(p)
     _add_outputs(p)
     p.set_defaults(func=cmd_sensitivity)
 
-    p = sub.add_parser("trial", help="virtual HCC cohort: biomarker-stratified in-silico trial "
-                       "of the review's regimens")
-    p.add_argument("--arms", nargs="+", metavar="REGIMEN",
-                   help="regimens (default all): " + ", ".join(
-                       f"'{r}'" if " " in r else r for r in REGIMENS))
+    p = sub.add_parser(
+        "trial",
+        help="virtual HCC cohort: biomarker-stratified in-silico trial of the review's regimens",
+    )
+    p.add_argument(
+        "--arms",
+        nargs="+",
+        metavar="REGIMEN",
+        help="regimens (default all): " + ", ".join(f"'{r}'" if " " in r else r for r in REGIMENS),
+    )
     p.add_argument("--n", type=int, default=1000, help="virtual patients (default 1000)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="random seed of the cohort (default 0; same seed, same patients)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the cohort (default 0; same seed, same patients)",
+    )
     p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
     p.add_argument("--out", default="trial_out", help="output folder")
-    p.add_argument("--table-format", choices=["csv", "parquet"], default="csv",
-                   help="format of the tables (default csv)")
-    p.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
-                   help="figure formats (default png; each figure is drawn once per format, "
-                        "so add svg or pdf only when needed)")
+    p.add_argument(
+        "--table-format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="format of the tables (default csv)",
+    )
+    p.add_argument(
+        "--format",
+        nargs="+",
+        default=["png"],
+        choices=["png", "svg", "pdf"],
+        help="figure formats (default png; each figure is drawn once per format, "
+        "so add svg or pdf only when needed)",
+    )
     p.add_argument("--model", help=argparse.SUPPRESS)
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
 
-    p = sub.add_parser("fit", help="estimate the parameters of a PEtab problem: multi-start "
-                       "optimisation (pyPESTO); tables and figures in --out")
+    p = sub.add_parser(
+        "fit",
+        help="estimate the parameters of a PEtab problem: multi-start "
+        "optimisation (pyPESTO); tables and figures in --out",
+    )
     _add_fit_common(p, "fit_out")
     p.add_argument("--starts", type=int, default=20, help="number of starts (default 20)")
-    p.add_argument("--optimizer", choices=["fides", "lbfgsb"], default="fides",
-                   help="local optimiser of each start: fides (trust region, default) or "
-                   "scipy's L-BFGS-B")
+    p.add_argument(
+        "--optimizer",
+        choices=["fides", "lbfgsb"],
+        default="fides",
+        help="local optimiser of each start: fides (trust region, default) or scipy's L-BFGS-B",
+    )
     p.add_argument("--max-iter", type=int, default=1000, help="iterations per start")
     p.add_argument("--max-time", type=float, help="seconds per start (fides)")
-    p.add_argument("--screen", type=int, metavar="N",
-                   help="start from the best STARTS of N uniform draws (a global stage)")
+    p.add_argument(
+        "--screen",
+        type=int,
+        metavar="N",
+        help="start from the best STARTS of N uniform draws (a global stage)",
+    )
     p.set_defaults(func=cmd_fit)
 
     for name, helptext, out in (
-            ("profile", "profile likelihoods and confidence intervals of a PEtab problem's "
-             "parameters", "profile_out"),
-            ("sample", "MCMC parameter ensemble of a PEtab problem and prediction bands",
-             "sample_out")):
+        (
+            "profile",
+            "profile likelihoods and confidence intervals of a PEtab problem's parameters",
+            "profile_out",
+        ),
+        ("sample", "MCMC parameter ensemble of a PEtab problem and prediction bands", "sample_out"),
+    ):
         p = sub.add_parser(name, help=helptext)
         _add_fit_common(p, out)
-        p.add_argument("--fit", metavar="FOLDER",
-                       help="start from the best parameters of `mtor-sim fit --out FOLDER`")
-        p.add_argument("--starts", type=int, default=5,
-                       help="starts of the fit it begins with (default 5)")
+        p.add_argument(
+            "--fit",
+            metavar="FOLDER",
+            help="start from the best parameters of `mtor-sim fit --out FOLDER`",
+        )
+        p.add_argument(
+            "--starts", type=int, default=5, help="starts of the fit it begins with (default 5)"
+        )
         if name == "profile":
-            p.add_argument("--parameter", "-p", action="append",
-                           help="parameter to profile (repeat; default every one)")
+            p.add_argument(
+                "--parameter",
+                "-p",
+                action="append",
+                help="parameter to profile (repeat; default every one)",
+            )
             p.add_argument("--level", type=float, default=0.95, help="confidence level")
             p.set_defaults(func=cmd_profile)
         else:
             p.add_argument("--n", type=int, default=10000, help="MCMC steps (default 10000)")
-            p.add_argument("--predict", type=int, default=200,
-                           help="ensemble members simulated for the bands (default 200)")
+            p.add_argument(
+                "--predict",
+                type=int,
+                default=200,
+                help="ensemble members simulated for the bands (default 200)",
+            )
             p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("list", help="list names: nodes, interactions, readouts, inputs, "
-                       "species, parameters (with defaults), genotypes, drugs, sites "
-                       "(drug target sites)")
-    p.add_argument("what", choices=["nodes", "interactions", "readouts", "inputs", "species",
-                                    "parameters", "genotypes", "drugs", "sites"],
-                   help="what to list")
+    p = sub.add_parser(
+        "list",
+        help="list names: nodes, interactions, readouts, inputs, "
+        "species, parameters (with defaults), genotypes, drugs, sites "
+        "(drug target sites)",
+    )
+    p.add_argument(
+        "what",
+        choices=[
+            "nodes",
+            "interactions",
+            "readouts",
+            "inputs",
+            "species",
+            "parameters",
+            "genotypes",
+            "drugs",
+            "sites",
+        ],
+        help="what to list",
+    )
     p.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled model")
     p.set_defaults(func=cmd_list)
     return parser
@@ -859,5 +1202,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-
-

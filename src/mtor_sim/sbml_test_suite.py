@@ -120,13 +120,23 @@ def run_case(folder: str | Path, *, plain: bool = False) -> CaseResult:
     if worst <= 1.0:
         return CaseResult(folder.name, "passed", "", worst)
     i, j = np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
-    return CaseResult(folder.name, "failed",
-                      f"{variables[j]} at t={expected.iloc[i, 0]:g}: {got[i, j]:.6g} "
-                      f"vs expected {want[i, j]:.6g}", worst)
+    return CaseResult(
+        folder.name,
+        "failed",
+        f"{variables[j]} at t={expected.iloc[i, 0]:g}: {got[i, j]:.6g} "
+        f"vs expected {want[i, j]:.6g}",
+        worst,
+    )
 
 
-def _public(folder: Path, start: float, duration: float, steps: int,
-            variables: Sequence[str], amounts: set[str]):
+def _public(
+    folder: Path,
+    start: float,
+    duration: float,
+    steps: int,
+    variables: Sequence[str],
+    amounts: set[str],
+):
     import numpy as np
 
     import mtor_sim as ms
@@ -135,11 +145,18 @@ def _public(folder: Path, start: float, duration: float, steps: int,
         raise NotImplementedError("start times other than 0")
     model = ms.load_model(_model_file(folder))
     cols = []
-    for unit, names in (("amount", [v for v in variables if v in amounts]),
-                        ("concentration", [v for v in variables if v not in amounts])):
+    for unit, names in (
+        ("amount", [v for v in variables if v in amounts]),
+        ("concentration", [v for v in variables if v not in amounts]),
+    ):
         if names:
-            tc = model.simulate(t_end=duration, n_points=steps + 1, pre_equilibrate=False,
-                                outputs=names, species_units=unit)
+            tc = model.simulate(
+                t_end=duration,
+                n_points=steps + 1,
+                pre_equilibrate=False,
+                outputs=names,
+                species_units=unit,
+            )
             if not tc.success:
                 raise RuntimeError(f"{tc.status}: {tc.message}")
             cols.append(tc.to_dataframe())
@@ -149,8 +166,14 @@ def _public(folder: Path, start: float, duration: float, steps: int,
     return np.asarray(frame[list(variables)].to_numpy(), dtype=float)
 
 
-def _plain(folder: Path, start: float, duration: float, steps: int,
-           variables: Sequence[str], amounts: set[str]):
+def _plain(
+    folder: Path,
+    start: float,
+    duration: float,
+    steps: int,
+    variables: Sequence[str],
+    amounts: set[str],
+):
     import numpy as np
     import roadrunner
 
@@ -160,7 +183,8 @@ def _plain(folder: Path, start: float, duration: float, steps: int,
         r = roadrunner.RoadRunner(str(_model_file(folder)))
     species = set(r.model.getFloatingSpeciesIds()) | set(r.model.getBoundarySpeciesIds())
     r.timeCourseSelections = ["time"] + [
-        v if (v not in species or v in amounts) else f"[{v}]" for v in variables]
+        v if (v not in species or v in amounts) else f"[{v}]" for v in variables
+    ]
     integ = r.getIntegrator()
     integ.relative_tolerance = 1e-8
     integ.absolute_tolerance = 1e-12
@@ -168,9 +192,15 @@ def _plain(folder: Path, start: float, duration: float, steps: int,
     return out[:, 1:]
 
 
-def run_suite(cases: str | Path, *, plain: bool = False, workers: int = 1,
-              only: Sequence[str] | None = None, timeout: float = 60.0,
-              progress: bool = False) -> list[CaseResult]:
+def run_suite(
+    cases: str | Path,
+    *,
+    plain: bool = False,
+    workers: int = 1,
+    only: Sequence[str] | None = None,
+    timeout: float = 60.0,
+    progress: bool = False,
+) -> list[CaseResult]:
     """Every case folder under ``cases`` (or those named in ``only``), in order.
 
     Each case runs in a worker process that is killed and replaced when the case takes
@@ -245,8 +275,11 @@ class _Worker:
         else:
             if self.proc.is_alive() and time.monotonic() - self.began < timeout:
                 return None
-        why = (f"no result within {timeout:g} s" if self.proc.is_alive()
-               else f"the process crashed (exit code {self.proc.exitcode})")
+        why = (
+            f"no result within {timeout:g} s"
+            if self.proc.is_alive()
+            else f"the process crashed (exit code {self.proc.exitcode})"
+        )
         self.stop()
         self.case = None
         self._spawn()
@@ -281,26 +314,45 @@ def summary(results: Sequence[CaseResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m mtor_sim.sbml_test_suite",
-        description="Run SBML Test Suite semantic cases through mtor_sim's public API.")
+        description="Run SBML Test Suite semantic cases through mtor_sim's public API.",
+    )
     parser.add_argument("cases", help="folder of case folders (00001/, 00002/, ...)")
-    parser.add_argument("--plain", action="store_true",
-                        help="also run plain libroadrunner on the same cases, side by side")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: every core)")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="also run plain libroadrunner on the same cases, side by side",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: every core)",
+    )
     parser.add_argument("--case", action="append", help="run only this case (repeatable)")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds a case may take before it fails (default: 60)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a case may take before it fails (default: 60)",
+    )
     parser.add_argument("--out", help="CSV file for the per-case results")
-    parser.add_argument("--verbose", "-v", action="store_true",
-                        help="list every failed case with its reason")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="list every failed case with its reason"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("MTOR_SIM_CACHE", "off")  # hundreds of one-off models
-    ours = run_suite(args.cases, workers=args.workers, only=args.case, timeout=args.timeout,
-                     progress=args.verbose)
+    ours = run_suite(
+        args.cases,
+        workers=args.workers,
+        only=args.case,
+        timeout=args.timeout,
+        progress=args.verbose,
+    )
     rows = {r.case: {"case": r.case, "mtor_sim": r.status, "reason": r.reason} for r in ours}
     if args.plain:
-        for r in run_suite(args.cases, plain=True, workers=args.workers, only=args.case,
-                           timeout=args.timeout):
+        for r in run_suite(
+            args.cases, plain=True, workers=args.workers, only=args.case, timeout=args.timeout
+        ):
             rows[r.case].update(libroadrunner=r.status, libroadrunner_reason=r.reason)
     skips: dict[str, int] = {}
     for r in ours:
@@ -315,16 +367,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  FAILED {r.case}: {r.reason}")
     if args.plain:
         plain = [row.get("libroadrunner") for row in rows.values()]
-        both = sum(row["mtor_sim"] == "passed" and row.get("libroadrunner") == "passed"
-                   for row in rows.values())
-        lost = [c for c, row in rows.items()
-                if row.get("libroadrunner") == "passed" and row["mtor_sim"] != "passed"]
-        print(f"libroadrunner alone: {plain.count('passed')} passed, "
-              f"{plain.count('failed')} failed, {plain.count('skipped')} skipped "
-              f"(of {len(rows)} cases)")
-        print(f"passed by both: {both}; passed by libroadrunner but not mtor_sim: "
-              f"{len(lost)}" + (f" ({', '.join(lost[:20])}{' ...' if len(lost) > 20 else ''})"
-                                if lost else ""))
+        both = sum(
+            row["mtor_sim"] == "passed" and row.get("libroadrunner") == "passed"
+            for row in rows.values()
+        )
+        lost = [
+            c
+            for c, row in rows.items()
+            if row.get("libroadrunner") == "passed" and row["mtor_sim"] != "passed"
+        ]
+        print(
+            f"libroadrunner alone: {plain.count('passed')} passed, "
+            f"{plain.count('failed')} failed, {plain.count('skipped')} skipped "
+            f"(of {len(rows)} cases)"
+        )
+        print(
+            f"passed by both: {both}; passed by libroadrunner but not mtor_sim: "
+            f"{len(lost)}"
+            + (f" ({', '.join(lost[:20])}{' ...' if len(lost) > 20 else ''})" if lost else "")
+        )
     if args.out:
         import pandas as pd
 
