@@ -160,6 +160,11 @@ def test_claims_over_the_ensemble(model):
     flags = table.attrs["passed"]
     assert flags.shape == (2, 15)
     assert table.attrs["all_pass_fraction"] == flags.all(axis=1).mean()
+    # each claim's mechanism control and its first effect, absolute and relative
+    assert table["control_removes_fraction"].between(0, 1).all()
+    for kind in ("absolute", "relative"):
+        q = table[[f"{kind}_q05", f"{kind}_q50", f"{kind}_q95"]].to_numpy()
+        assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
 
 
 @pytestmark_shipped

@@ -9,12 +9,13 @@ them; clinical end points are compared as orderings only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ._controls import ControlResult, controls_of
 from ._errors import MtorSimError, check_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +48,12 @@ class ClaimResult:
     passed : bool
     data : DataFrame       tidy data behind the figure.
     kind : str             figure type: "bars", "timecourse" or "dose_response".
+    controls : tuple of ControlResult
+        The claim's mechanism controls (`mtor_sim._controls`): each effect of the claim,
+        absolute and relative, intact and under the cut, knockout or drug-site change that
+        must remove it, and whether it does.
+    note : str             what the check can and cannot show (e.g. effects fixed by
+                           the wiring), from models/MECHANISMS.md.
     """
 
     number: int
@@ -60,6 +67,13 @@ class ClaimResult:
     kind: str = "bars"
     review: dict[str, Any] = field(default_factory=dict)
     all_solved: bool = True
+    controls: tuple[ControlResult, ...] = ()
+    note: str = ""
+
+    @property
+    def controls_remove_effect(self) -> bool:
+        """True when every mechanism control removes the effects it should remove."""
+        return all(c.removes_effect for c in self.controls)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +86,8 @@ class ClaimResult:
             "review": self.review,
             "passed": self.passed,
             "all_solved": self.all_solved,
+            "mechanism_note": self.note,
+            "controls": [c.to_dict() for c in self.controls],
         }
 
 
@@ -646,7 +662,9 @@ def check(model: Model, number: int) -> ClaimResult:
         raise MtorSimError("the review's claims are checks of the bundled HCC model")
     if number not in CLAIMS:
         check_name(str(number), [str(k) for k in CLAIMS], kind="claim number")
-    return CLAIMS[number](model)
+    result = CLAIMS[number](model)
+    controls, note = controls_of(model, number)
+    return replace(result, controls=controls, note=note)
 
 
 def check_all(
@@ -669,8 +687,11 @@ def check_all(
     -------
     list of ClaimResult
         Or, with ``ensemble``, a DataFrame with one row per claim: ``claim``, ``title``,
-        ``pass_fraction`` (fraction of members passing), ``n_members``, ``n_not_solved``
-        and ``passed_bundled`` (the claim on ``model`` itself). ``attrs["all_pass_fraction"]``
+        ``pass_fraction`` (fraction of members passing), ``n_members``, ``n_not_solved``,
+        ``passed_bundled`` (the claim on ``model`` itself), ``control_removes_fraction``
+        (members whose mechanism controls remove the claim's effects), ``effect`` (the
+        claim's first effect) and its 5 / 50 / 95 % quantiles across members,
+        ``absolute_q05`` ... ``relative_q95``. ``attrs["all_pass_fraction"]``
         is the fraction of members passing all claims together; ``attrs["passed"]`` the
         member x claim table of booleans.
 
@@ -682,18 +703,23 @@ def check_all(
     ['claim', 'title', 'pass_fraction']
     """
     if ensemble is None or ensemble is False:
-        return [check(model, n) for n in CLAIMS]
+        return _check_each(model)
     from ._ensemble import members, resolve_ensemble
 
     table = resolve_ensemble(ensemble, n=n_members)
-    base = {r.number: r for r in check_all(model)}
-    passed, solved = [], []
+    base = {r.number: r for r in _check_each(model)}
+    passed, solved, removes, absolute, relative = [], [], [], [], []
     for m in members(model, table):
-        results = check_all(m)
+        results = _check_each(m)
         passed.append([r.passed for r in results])
         solved.append([r.all_solved for r in results])
+        removes.append([r.controls_remove_effect for r in results])
+        first = [_first_effect(r) for r in results]
+        absolute.append([a for a, _ in first])
+        relative.append([v for _, v in first])
     flags = pd.DataFrame(passed, index=table.index, columns=list(CLAIMS))
     unsolved = ~pd.DataFrame(solved, index=table.index, columns=list(CLAIMS))
+    removed = pd.DataFrame(removes, index=table.index, columns=list(CLAIMS))
     out = pd.DataFrame(
         {
             "claim": list(CLAIMS),
@@ -702,8 +728,24 @@ def check_all(
             "n_members": len(flags),
             "n_not_solved": unsolved.sum().to_numpy(),
             "passed_bundled": [base[n].passed for n in CLAIMS],
+            "control_removes_fraction": removed.mean().to_numpy(),
+            "effect": [base[n].controls[0].effects[0].quantity for n in CLAIMS],
         }
     )
+    for name, values in (("absolute", absolute), ("relative", relative)):
+        frame = pd.DataFrame(values, index=table.index, columns=list(CLAIMS))
+        for q in (0.05, 0.5, 0.95):
+            out[f"{name}_q{round(q * 100):02d}"] = frame.quantile(q).to_numpy()
     out.attrs["all_pass_fraction"] = float(flags.all(axis=1).mean())
     out.attrs["passed"] = flags
     return out
+
+
+def _check_each(model: Model) -> list[ClaimResult]:
+    return [check(model, n) for n in CLAIMS]
+
+
+def _first_effect(result: ClaimResult) -> tuple[float, float]:
+    """The claim's first effect with the model intact: (absolute, relative)."""
+    effect = result.controls[0].effects[0]
+    return effect.absolute, effect.relative

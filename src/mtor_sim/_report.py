@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._controls import REMOVED_SHARE
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._claims import ClaimResult
     from ._model import Model
@@ -68,7 +70,8 @@ def reproduce(
 
     Writes ``figures/claim_NN.png`` (and one file per other format in ``formats``: each
     figure is drawn once per format), ``claims.csv`` (one row per compared number),
-    ``claims.json``, ``experiments/<name>/`` (each experiment's figures and CSV),
+    ``claims.json``, ``controls.csv`` (each claim's effects intact and under its
+    mechanism controls), ``experiments/<name>/`` (each experiment's figures and CSV),
     ``report.md`` and ``report.html``.
     """
     from ._claims import CLAIMS, check
@@ -128,6 +131,14 @@ def reproduce(
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
     pd.DataFrame(rows).to_csv(table, index=False)
+    pd.DataFrame(
+        [
+            {"claim": r.number, "control": c.name, **x.to_dict()}
+            for r in results
+            for c in r.controls
+            for x in c.effects
+        ]
+    ).to_csv(out / "controls.csv", index=False)
     from ._results import provenance
 
     meta = {
@@ -171,15 +182,19 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
         f"{n} parameter sets (`models/ensemble.csv`, made by "
         "`models/calibrate_ensemble.py`); thresholds as above.",
         "",
-        "| # | claim | pass fraction | bundled point |",
-        "|---|---|---|---|",
+        "| # | claim | pass fraction | bundled point | controls remove the effect "
+        "| effect | absolute, 5-50-95 % | relative, 5-50-95 % |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    bar = "\\|"  # a pipe inside a table cell ("S6K1 -| IRS1")
-    lines += [
-        f"| {c.claim} | {c.title.replace('|', bar)} | {c.pass_fraction:.2f} | "
-        f"{'PASS' if c.passed_bundled else 'FAIL'} |"
-        for c in claims.itertuples()
-    ]
+    for c in claims.to_dict("records"):
+        absolute = ", ".join(_fmt(c[f"absolute_q{q}"]) for q in ("05", "50", "95"))
+        relative = ", ".join(_fmt(c[f"relative_q{q}"]) for q in ("05", "50", "95"))
+        lines.append(
+            f"| {c['claim']} | {_cell(c['title'])} | {c['pass_fraction']:.2f} | "
+            f"{'PASS' if c['passed_bundled'] else 'FAIL'} | "
+            f"{c['control_removes_fraction']:.2f} | {_cell(c['effect'])} | "
+            f"{absolute} | {relative} |"
+        )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
@@ -190,6 +205,34 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
             f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a pipe inside a table cell ("S6K1 -| IRS1")
+
+
+def _removes(r: ClaimResult) -> str:
+    return "yes" if r.controls_remove_effect else "**no**"
+
+
+def _controls_markdown(r: ClaimResult) -> list[str]:
+    lines = [
+        "",
+        f"**Mechanism controls** (remove the effect: {_removes(r)})"
+        + (f". Note: {r.note}." if r.note else ""),
+        "",
+        "| control | effect | absolute | relative | under the control: absolute "
+        "| relative | removed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_cell(c.name)} | {_cell(e.quantity)} | {_fmt(e.absolute)} | {_fmt(e.relative)} | "
+        f"{_fmt(e.control_absolute)} | {_fmt(e.control_relative)} | "
+        f"{'yes' if e.removed else 'no'} |"
+        for c in r.controls
+        for e in c.effects
+    ]
+    return lines
 
 
 def _markdown(results: list[ClaimResult], meta: dict) -> str:
@@ -204,12 +247,19 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
         "Review: Wang H. *Mammalian Target of Rapamycin (mTOR) in Hepatocellular Carcinoma.* "
         "Medi Clin Case Rep J 2025;3(3):1083-1085.",
         "",
-        "| # | claim | review source | result |",
-        "|---|---|---|---|",
+        "Each claim carries its mechanism control: the cut, knockout or drug-site change "
+        "that must remove the claim's effect if the effect travels the route the review "
+        "names. A control *removes* an effect when at most "
+        f"{REMOVED_SHARE:.0%} of the intact relative effect is left (a rule fixed in "
+        "`mtor_sim/_controls.py` before any number was computed).",
+        "",
+        "| # | claim | review source | result | controls remove the effect |",
+        "|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.number} | {r.title} | {r.source} | {'PASS' if r.passed else '**FAIL**'} |"
+            f"| {r.number} | {_cell(r.title)} | {_cell(r.source)} | "
+            f"{'PASS' if r.passed else '**FAIL**'} | {_removes(r)} |"
         )
     for r in results:
         lines += [
@@ -229,6 +279,7 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
         if r.review:
             lines += ["", "| the review reports | value |", "|---|---|"]
             lines += [f"| {k} | {v} |" for k, v in r.review.items()]
+        lines += _controls_markdown(r)
         lines += ["", f"![claim {r.number}](figures/claim_{r.number:02d}.png)"]
     return "\n".join(lines) + "\n"
 
@@ -266,6 +317,22 @@ def _html(results: list[ClaimResult], meta: dict) -> str:
             "<table><tr><th>quantity</th><th>model</th></tr>",
         ]
         parts += [f"<tr><td>{e(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in r.numbers.items()]
+        parts.append("</table>")
+        parts.append(
+            f"<p><b>Mechanism controls</b> (remove the effect: "
+            f"{'yes' if r.controls_remove_effect else '<b>no</b>'})"
+            + (f". Note: {e(r.note)}." if r.note else "")
+            + "</p><table><tr><th>control</th><th>effect</th><th>absolute</th>"
+            "<th>relative</th><th>under the control: absolute</th><th>relative</th>"
+            "<th>removed</th></tr>"
+        )
+        parts += [
+            f"<tr><td>{e(c.name)}</td><td>{e(x.quantity)}</td><td>{_fmt(x.absolute)}</td>"
+            f"<td>{_fmt(x.relative)}</td><td>{_fmt(x.control_absolute)}</td>"
+            f"<td>{_fmt(x.control_relative)}</td><td>{'yes' if x.removed else 'no'}</td></tr>"
+            for c in r.controls
+            for x in c.effects
+        ]
         parts.append("</table>")
         if r.review:
             parts.append("<table><tr><th>the review reports</th><th>value</th></tr>")

@@ -426,7 +426,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     )
     for r in report.results:
         across = f"  ensemble pass fraction {frac[r.number]:.2f}" if frac else ""
-        print(f"  claim {r.number:2d} {'PASS' if r.passed else 'FAIL'}{across}  {r.title}")
+        control = "control removes it" if r.controls_remove_effect else "control does NOT remove it"
+        print(
+            f"  claim {r.number:2d} {'PASS' if r.passed else 'FAIL'}{across}  {r.title}"
+            f"  [{control}]"
+        )
     if report.ensemble is not None:
         print(
             f"all 15 claims together in {report.ensemble.attrs['all_pass_fraction']:.2f} of "

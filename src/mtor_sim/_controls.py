@@ -1,0 +1,413 @@
+"""Mechanism controls of the review's claims: does each effect travel the route it names?
+
+Each claim names a mechanism (PTEN loss raises mTORC1 output *through Akt*, rapalogs raise
+pAKT *by relieving S6K1 -| IRS1*, ...). Its control is the cut, knockout, drug-site change
+or parameter change that must remove the effect if the claim's route carries it. For
+every claim this module measures the claim's effects twice, with the model intact and
+under each control, as absolute differences (readout units) and relative changes (the
+fold minus one, or a difference of fractional falls), and says whether the control
+removes them.
+
+The rule is fixed here before any number is computed: a control *removes* an effect when
+at most `REMOVED_SHARE` of the intact relative effect is left in the effect's direction
+(a reversed effect counts as removed). The controls and the expected outcomes follow
+``models/MECHANISMS.md`` (section 3), which also says which claims cannot fail through
+the kinetics and why; `ClaimResult.note` carries that sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Model
+
+__all__ = ["REMOVED_SHARE", "Control", "ControlResult", "EffectValue", "controls_of"]
+
+#: A control removes an effect when no more than this share of the intact relative effect
+#: is left in the effect's direction (fixed before any number was computed).
+REMOVED_SHARE = 0.25
+
+E = {"everolimus": 10.0}
+V = {"vistusertib": 1000.0}
+S = {"sorafenib": 3000.0}
+SIROLIMUS_MAX = {"sirolimus": 1000.0}
+DACTOLISIB = {"dactolisib": 500.0}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One mechanism control: what is changed, and which effects it must remove."""
+
+    name: str
+    perturbation: Mapping[str, Any]
+    removes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EffectValue:
+    """One effect intact and under a control. Relative: fold - 1 or a difference of falls."""
+
+    quantity: str
+    absolute: float
+    relative: float
+    control_absolute: float
+    control_relative: float
+
+    @property
+    def removed(self) -> bool:
+        """At most `REMOVED_SHARE` of the intact relative effect left (or reversed)."""
+        if not (np.isfinite(self.relative) and np.isfinite(self.control_relative)):
+            return False
+        return bool(
+            np.sign(self.relative) * self.control_relative <= REMOVED_SHARE * abs(self.relative)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "absolute": self.absolute,
+            "relative": self.relative,
+            "control_absolute": self.control_absolute,
+            "control_relative": self.control_relative,
+            "removed": self.removed,
+        }
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """A control applied to a claim: its effects intact and controlled, and the verdict."""
+
+    name: str
+    perturbation: dict[str, Any]
+    effects: tuple[EffectValue, ...]
+
+    @property
+    def removes_effect(self) -> bool:
+        """True when the control removes every effect it is expected to remove."""
+        return all(e.removed for e in self.effects)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.name,
+            "perturbation": self.perturbation,
+            "removes_effect": self.removes_effect,
+            "effects": [e.to_dict() for e in self.effects],
+        }
+
+
+# ------------------------------------------------------------------------ measuring
+class _Cells:
+    """Steady states (and courses) of one model with a control merged into every call."""
+
+    def __init__(self, model: Model, control: Mapping[str, Any]) -> None:
+        self.model = model
+        self.control = dict(control)
+        self._cache: dict[str, float] = {}
+
+    def _kw(self, genotype: Any, drugs: Mapping[str, float] | None, kw: dict) -> dict:
+        out: dict[str, Any] = {"genotype": genotype, "drugs": {**(drugs or {})}, **kw}
+        for key, value in self.control.items():
+            if key in ("cut", "knockouts"):
+                out[key] = [*out.get(key, []), *value]
+            else:  # drugs, parameters, inputs: the control's values win
+                out[key] = {**(out.get(key) or {}), **value}
+        return out
+
+    def value(
+        self,
+        readout: str,
+        genotype: str | Sequence[str] = "WT",
+        drugs: Mapping[str, float] | None = None,
+        **kw: Any,
+    ) -> float:
+        key = repr((readout, genotype, sorted((drugs or {}).items()), sorted(kw.items())))
+        if key not in self._cache:
+            res = self.model.steady_state(**self._kw(genotype, drugs, kw))
+            self._cache[key] = float(res[readout]) if res.success else float("nan")
+        return self._cache[key]
+
+    def fold(self, readout: str, genotype: Any = "WT", drugs: Any = None, **kw: Any) -> Effect:
+        """Altered, treated or stimulated cells against untreated WT cells, same control."""
+        return _change(self.value(readout), self.value(readout, genotype, drugs, **kw))
+
+    def fall(self, readout: str, genotype: Any, drugs: Mapping[str, float]) -> Effect:
+        """(absolute, fractional) fall of a readout under drugs, same cells untreated."""
+        up = _change(self.value(readout, genotype), self.value(readout, genotype, drugs))
+        return -up[0], -up[1]
+
+    def course_fold(
+        self, readout: str, drugs: Mapping[str, float], t: float, t_end: float
+    ) -> Effect:
+        kw = self._kw("WT", drugs, {})
+        tc = self.model.simulate(t_end=t_end, n_points=int(t_end // 15) + 1, species=False, **kw)
+        if not tc.success:
+            return float("nan"), float("nan")
+        s = tc[readout]
+        return _change(float(s.iloc[0]), float(np.interp(t, s.index, s.to_numpy())))
+
+
+Effect = tuple[float, float]  # (absolute, relative)
+
+#: Below this a readout counts as absent, and a relative change of it is not defined.
+_ABSENT = 1e-12
+
+
+def _change(before: float, after: float) -> Effect:
+    """(after - before, after / before - 1); a readout absent both times has changed 0."""
+    if abs(before) < _ABSENT:
+        return after - before, (0.0 if abs(after) < _ABSENT else float("nan"))
+    return after - before, after / before - 1.0
+
+
+def _less(a: Effect, b: Effect) -> Effect:
+    """How much smaller effect ``b`` is than ``a``, absolute and relative."""
+    return a[0] - b[0], a[1] - b[1]
+
+
+def _e01(c: _Cells) -> dict[str, Effect]:
+    return {f"{r}, PTEN_loss vs WT": c.fold(r, "PTEN_loss") for r in ("pS6K1", "mTORC1_activity")}
+
+
+def _e02(c: _Cells) -> dict[str, Effect]:
+    out = {"pS6K1, PIK3CA_gain vs WT": c.fold("pS6K1", "PIK3CA_gain")}
+    for r in ("pS6K1", "mTORC1_activity"):
+        out[f"{r}, AKT_overexpression vs WT"] = c.fold(r, "AKT_overexpression")
+    return out
+
+
+def _e03(c: _Cells) -> dict[str, Effect]:
+    singles = ("PTEN_loss", "PIK3CA_gain", "AKT_overexpression")
+    out = {}
+    for r in ("pS6K1", "mTORC1_activity"):
+        best = max(c.value(r, g) for g in singles)
+        both = c.value(r, list(singles))
+        out[f"{r}, combined vs best single"] = (both - best, both / best - 1.0)
+    return out
+
+
+def _e04(c: _Cells) -> dict[str, Effect]:
+    return {
+        f"proliferation, {g} vs WT": c.fold("proliferation", g)
+        for g in ("AKT_overexpression", "PTEN_loss", "PIK3CA_gain")
+    }
+
+
+def _e05(c: _Cells) -> dict[str, Effect]:
+    out = {"mTORC1_activity, ERK_coactivation vs WT": c.fold("mTORC1_activity", "ERK_coactivation")}
+    for name, drugs in (("everolimus", E), ("vistusertib", V)):
+        out[f"proliferation fall under {name}, WT minus ERK_coactivation"] = _less(
+            c.fall("proliferation", "WT", drugs), c.fall("proliferation", "ERK_coactivation", drugs)
+        )
+    return out
+
+
+def _e06(c: _Cells) -> dict[str, Effect]:
+    return {
+        f"{r}, energy stress vs fed": c.fold(r, inputs={"ENERGY_STRESS": 1.0})
+        for r in ("mTORC1_activity", "pS6K1")
+    }
+
+
+def _e07(c: _Cells) -> dict[str, Effect]:
+    wt = c.fall("proliferation", "WT", S)
+    return {
+        f"proliferation fall under sorafenib, WT minus {g}": _less(
+            wt, c.fall("proliferation", g, S)
+        )
+        for g in ("PTEN_loss", "AKT_overexpression")
+    }
+
+
+def _e08(c: _Cells) -> dict[str, Effect]:
+    gap = c.fall("pS6K1", "WT", SIROLIMUS_MAX)[1] - c.fall("proliferation", "WT", SIROLIMUS_MAX)[1]
+    return {
+        "sirolimus 1 uM: proliferation spared against pS6K1's fall": (
+            c.value("proliferation") * gap,
+            gap,
+        )
+    }
+
+
+def _e09(c: _Cells) -> dict[str, Effect]:
+    return {
+        f"{r}, everolimus vs untreated": c.fold(r, drugs=E)
+        for r in ("PIP3", "pAKT_T308", "pAKT_S473")
+    }
+
+
+def _e10(c: _Cells) -> dict[str, Effect]:
+    return {
+        "RTK_total at 24 h, vistusertib vs t = 0": c.course_fold("RTK_total", V, 1440.0, 1440.0)
+    }
+
+
+def _e11(c: _Cells) -> dict[str, Effect]:
+    return {
+        "pAKT_S473, mTORC2_high vs WT": c.fold("pAKT_S473", "mTORC2_high"),
+        "proliferation fall under everolimus, WT minus mTORC2_high": _less(
+            c.fall("proliferation", "WT", E), c.fall("proliferation", "mTORC2_high", E)
+        ),
+    }
+
+
+def _e12(c: _Cells) -> dict[str, Effect]:
+    def advantage(g: str) -> Effect:
+        return _less(c.fall("proliferation", g, V), c.fall("proliferation", g, E))
+
+    high, wt = advantage("mTORC2_high"), advantage("WT")
+    return {
+        "proliferation fall, vistusertib minus everolimus, mTORC2_high": high,
+        "the same, mTORC2_high minus WT (the mTORC2-specific part)": _less(high, wt),
+    }
+
+
+def _e13(c: _Cells) -> dict[str, Effect]:
+    return {
+        f"{r}, dactolisib vs untreated": c.fold(r, drugs=DACTOLISIB) for r in ("pAKT_T308", "pS6K1")
+    }
+
+
+def _e14(c: _Cells) -> dict[str, Effect]:
+    ie, is_ = c.fall("proliferation", "WT", E), c.fall("proliferation", "WT", S)
+    both = c.fall("proliferation", "WT", E | S)
+    bliss = ie[1] + is_[1] - ie[1] * is_[1]
+    untreated = c.value("proliferation", "WT")
+    better = max(ie, is_, key=lambda x: x[1])
+    return {
+        "proliferation fall, combination minus the better single drug": _less(both, better),
+        "Bliss excess of the proliferation fall": (
+            untreated * (both[1] - bliss),
+            both[1] - bliss,
+        ),
+    }
+
+
+def _e15(c: _Cells) -> dict[str, Effect]:
+    emt = {g: c.value("EMT", g) for g in ("PTEN_loss", "BCAT_active")}
+    both = c.value("EMT", ["PTEN_loss", "BCAT_active"])
+    best = max(emt.values())
+    return {"EMT, both vs best single": (both - best, both / best - 1.0)}
+
+
+def _cut(*names: str) -> dict[str, Any]:
+    return {"cut": list(names)}
+
+
+_S6K_PIP3 = ("PIP3, everolimus vs untreated", "pAKT_T308, everolimus vs untreated")
+
+#: claim -> (its effects, its controls, what the control can and cannot show). From
+#: models/MECHANISMS.md section 3.
+CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, ...], str]] = {
+    1: (_e01, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
+    2: (_e02, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
+    3: (_e03, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
+    4: (
+        _e04,
+        (Control("Akt blocked (MK2206 1000 nM)", {"drugs": {"MK2206": 1000.0}}, ()),),
+        "cannot fail through the kinetics: any rise of pathway activity raises a positive "
+        "additive index; the review's survival ordering is not tested by any number",
+    ),
+    5: (_e05, (Control("cut ERK -| TSC2", _cut("ERK -| TSC2"), ()),), ""),
+    6: (
+        _e06,
+        (
+            Control(
+                "cut AMPK -> TSC2 and AMPK -| mTORC1", _cut("AMPK -> TSC2", "AMPK -| mTORC1"), ()
+            ),
+        ),
+        "cannot fail through the kinetics: AMPK is wired only to inhibit mTORC1",
+    ),
+    7: (
+        _e07,
+        (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),),
+        "cannot fail through the kinetics: the difference is TSC2 saturation by Akt",
+    ),
+    8: (
+        _e08,
+        (Control("4EBP1 rapalog resistance removed", {"parameters": {"rapa_res_4EBP1": 0.0}}, ()),),
+        "the IC50 order is an input: it follows the drugs' binding constants",
+    ),
+    9: (
+        _e09,
+        (
+            Control("cut S6K1 -| IRS1", _cut("S6K1 -| IRS1"), ()),
+            Control(
+                "cut S6K1 -| mTORC2",
+                _cut("S6K1 -| mTORC2"),
+                ("pAKT_S473, everolimus vs untreated",),
+            ),
+        ),
+        "the review names S6K1 -| IRS1; where cutting S6K1 -| mTORC2 also removes the "
+        "S473 rise, that link (weak, conflicting evidence) carries it",
+    ),
+    10: (_e10, (Control("cut FOXO -> RTK", _cut("FOXO -> RTK"), ()),), ""),
+    11: (_e11, (Control("cut mTORC2 -> AKT", _cut("mTORC2 -> AKT"), ()),), ""),
+    12: (
+        _e12,
+        (
+            Control("mTORC2 knocked out", {"knockouts": ["mTORC2"]}, ()),
+            Control(
+                "4EBP1 rapalog resistance 0.05",
+                {"parameters": {"rapa_res_4EBP1": 0.05}},
+                ("proliferation fall, vistusertib minus everolimus, mTORC2_high",),
+            ),
+        ),
+        "",
+    ),
+    13: (
+        _e13,
+        (
+            Control(
+                "dactolisib's PI3K site removed",
+                {"parameters": {"K_dactolisib_PI3K": 1e12}},
+                ("pAKT_T308, dactolisib vs untreated",),
+            ),
+            Control(
+                "dactolisib's mTOR site removed",
+                {"parameters": {"K_dactolisib_mTOR": 1e12}},
+                ("pS6K1, dactolisib vs untreated",),
+            ),
+        ),
+        "cannot fail through the kinetics: at 500 nM both sites are occupied > 95 % "
+        "(input binding constants)",
+    ),
+    14: (
+        _e14,
+        (
+            Control("cut ERK -| TSC2", _cut("ERK -| TSC2"), ()),
+            Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),
+        ),
+        "near-additivity is built in: proliferation is an additive index of two arms",
+    ),
+    15: (
+        _e15,
+        (Control("no cooperative EMT term", {"parameters": {"k_EMT_coop": 0.0}}, ()),),
+        "the cooperative term k_EMT_coop is an assumption without a source",
+    ),
+}
+
+
+def controls_of(model: Model, number: int) -> tuple[tuple[ControlResult, ...], str]:
+    """Claim ``number``'s mechanism controls on ``model``, and its can-it-fail note."""
+    effects, controls, note = CONTROLS[number]
+    intact = effects(_Cells(model, {}))
+    out = []
+    for ctl in controls:
+        under = effects(_Cells(model, ctl.perturbation))
+        names = ctl.removes or tuple(intact)
+        out.append(
+            ControlResult(
+                ctl.name,
+                dict(ctl.perturbation),
+                tuple(
+                    EffectValue(q, *(float(v) for v in intact[q]), *(float(v) for v in under[q]))
+                    for q in names
+                ),
+            )
+        )
+    return tuple(out), note
