@@ -153,6 +153,15 @@ def test_list_parameters_has_units_and_descriptions(capsys):
     assert info.loc["dose_everolimus", "unit"] == "nM"
 
 
+def test_parameter_info_of_a_model_with_changed_parameters_keeps_units():
+    """A model made by with_parameters writes its SBML lazily; its units must not vanish."""
+    base = ms.load_model()
+    changed = base.with_parameters({"GF": 2.0})
+    info, before = changed.parameter_info(), base.parameter_info()
+    assert info.loc["GF", "value"] == 2.0
+    assert (info["unit"] == before["unit"]).all()
+
+
 def test_knockout_screen_takes_aliases(model):
     ko = ms.knockout_screen(model, ["pAKT_S473"], nodes=["RICTOR"], interactions=[], progress=False)
     assert list(ko.log2_fold_change().index) == ["mTORC2 KO"]

@@ -67,8 +67,8 @@ def evaluate(
         ]
         return out, res.status, ("" if res.status == "ok" else res.message), res.max_rate
     tc = time_course_of(model, pert, t_end=time_point, n_points=2, species=True)
-    values = [float(tc.data[k].iloc[-1]) if k in tc.data else 0.0 for k in readouts]
-    return values, tc.status, ("" if tc.success else tc.message), math.nan
+    final = [float(tc.data[k].iloc[-1]) if k in tc.data else 0.0 for k in readouts]
+    return final, tc.status, ("" if tc.success else tc.message), math.nan
 
 
 def _chunk_frame(

@@ -302,8 +302,8 @@ def claim_06_ampk(model: Model) -> ClaimResult:
         for r in ("mTORC1_activity", "pS6K1")
     }
     rows = [
-        (c, r, run.value(r, **kw))
-        for c, kw in (("fed", {}), ("energy stress", {"inputs": stress}))
+        (c, r, run.value(r, inputs=level))
+        for c, level in (("fed", {}), ("energy stress", stress))
         for r in ("AMPK_active", "mTORC1_activity", "pS6K1")
     ]
     return _result(
@@ -704,6 +704,11 @@ def check_all(
     """
     if ensemble is None or ensemble is False:
         return _check_each(model)
+    return check_ensemble(model, ensemble, n_members=n_members)
+
+
+def check_ensemble(model: Model, ensemble: Any, *, n_members: int | None = None) -> pd.DataFrame:
+    """`check_all` across an ensemble: the table `check_all(..., ensemble=...)` returns."""
     from ._ensemble import members, resolve_ensemble
 
     table = resolve_ensemble(ensemble, n=n_members)

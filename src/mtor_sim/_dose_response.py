@@ -249,7 +249,7 @@ class Combination:
     def to_dataframe(self) -> pd.DataFrame:
         """Tidy table: dose_a, dose_b, response, inhibition and the synergy scores."""
         a, b = self.drugs
-        df = self.response.stack().rename("response").reset_index()
+        df = self.response.stack().reset_index()
         df.columns = [f"dose_{a}", f"dose_{b}", "response"]
         df["inhibition"] = self.inhibition.to_numpy().ravel()
         df["bliss"] = self.bliss.to_numpy().ravel()

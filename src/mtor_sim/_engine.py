@@ -973,13 +973,13 @@ def time_course_of(
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
         r = solver.r
-        for name in step_inputs or ():
+        for name, level in (step_inputs or {}).items():
             selection = model._layout.inputs[name]
             if selection.startswith("init("):  # a species' value: set it now, not at reset
                 from ._export import input_species
 
                 sid, concentration = input_species(selection)
-                r[f"[{sid}]" if concentration else sid] = float(step_inputs[name])
+                r[f"[{sid}]" if concentration else sid] = float(level)
     else:  # plain SBML semantics from the initial state: no moiety transformation
         values, clamped = resolve(model, pert)
         solver = model._solver(clamped, moieties=False)

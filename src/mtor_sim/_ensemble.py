@@ -129,7 +129,8 @@ def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]
     if unknown:
         check_name(unknown[0], model._layout.parameters, kind="parameter")
     return [
-        model.with_parameters({k: float(v) for k, v in row.items()}) for _, row in table.iterrows()
+        model.with_parameters({str(k): float(v) for k, v in row.items()})
+        for _, row in table.iterrows()
     ]
 
 
@@ -209,7 +210,9 @@ def timecourse_quantiles(
     from ._engine import simulate
 
     kwargs["species"] = False
-    runs, failed, cols, times = [], 0, None, None
+    runs, failed = [], 0
+    cols: list[str] = []
+    times: pd.Index | None = None
     mems = members(model, ensemble, n=n)
     for m in mems:
         tc = simulate(m, **kwargs)
@@ -217,7 +220,7 @@ def timecourse_quantiles(
             failed += 1
             continue
         data = tc.to_dataframe()
-        cols, times = list(data.columns), data.index
+        cols, times = [str(c) for c in data.columns], data.index
         runs.append(data.to_numpy(dtype=float))
     if not runs:
         raise MtorSimError("no member of the ensemble could be simulated under this perturbation")
@@ -227,7 +230,8 @@ def timecourse_quantiles(
         {name: pd.DataFrame(q[i], index=times, columns=cols) for i, name in enumerate(names)},
         axis=1,
     ).swaplevel(axis=1)
-    out = out.reindex(columns=pd.MultiIndex.from_product([cols, names]))
-    out.columns.names = ["output", "quantile"]
+    out = out.reindex(
+        columns=pd.MultiIndex.from_product([cols, names], names=["output", "quantile"])
+    )
     out.attrs.update(n_members=len(mems), n_failed=failed)
     return out

@@ -418,7 +418,8 @@ class PetabObjective:
         cond = self.condition_df
         row = cond.loc[cid] if cid else pd.Series(dtype=object)
         species: dict[str, float] = {}
-        for target, cell in row.items():
+        for key, cell in row.items():
+            target = str(key)
             if target == "conditionName" or _is_nan(cell):
                 continue
             v = self._value(_as_override(cell), values)

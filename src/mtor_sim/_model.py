@@ -201,7 +201,7 @@ class Model:
         """
         from ._paraminfo import parameter_info
 
-        return parameter_info(self._sbml, self.parameters, self.path)
+        return parameter_info(self.sbml, self.parameters, self.path)
 
     @property
     def drugs(self) -> tuple[str, ...]:

@@ -134,7 +134,7 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
     state = None
     if tc.metadata.get("solver", {}).get("pre_equilibrate", True):
         base = steady_state_of(model, pert.without_drugs())
-        state = base.species.to_dict()
+        state = {str(k): float(v) for k, v in base.species.items()}
     time = tc.data.index.to_numpy()
     sbml = perturbed_sbml(model, pert, initial_state=state)
     return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), float(time[-1]), len(time) - 1)]
@@ -258,7 +258,8 @@ def _scan_over(
         )
     state = None
     if time is not None:
-        state = steady_state_of(model, pert.without_drugs()).species.to_dict()
+        base = steady_state_of(model, pert.without_drugs()).species
+        state = {str(k): float(v) for k, v in base.items()}
     species = target.startswith("init(")
     if species:
         from ._export import input_species

@@ -89,7 +89,8 @@ def parameter_info(sbml: str, parameters: pd.Series, source: Path | None) -> pd.
     if ant is not None and ant.exists():
         notes = _comments(ant.read_text())
     rows = []
-    for name, value in parameters.items():
+    for key, value in parameters.items():
+        name = str(key)
         unit, text = notes.get(name, ("", ""))
         rows.append(
             {

@@ -104,14 +104,14 @@ def make_perturbation(
     for g in genos:
         check_name(g, GENOTYPES, kind="genotype")
     drug_map = _as_mapping(drugs, name="drugs")
-    for d, c in drug_map.items():
+    for d, dose in drug_map.items():
         check_name(d, DRUGS, kind="drug")
         if d not in model.drugs:
             raise MtorSimError(
                 f"drug {d!r} has no target in model {model.name!r}; pass "
                 "`targets=` to load_model to map drug target sites to parameters"
             )
-        drug_map[d] = check_nonnegative(c, name=f"drugs[{d!r}] (dose, nM)")
+        drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
     kos = [_node_id(model, k) for k in _as_list(knockouts, name="knockouts")]
     cuts = _as_list(cut, name="cut")
     for c in cuts:
@@ -210,13 +210,13 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
         else:
             for p in layout.nodes[node]:
                 values[p] = 0.0
-    for c in pert.cut:
-        for p in layout.interactions[c]:
+    for link in pert.cut:
+        for p in layout.interactions[link]:
             values[p] = 0.0
     doses = dict(pert.drugs)
     if layout.drug_parameters:
-        for d, c in doses.items():
-            values[layout.drug_parameters[d]] = c
+        for d, dose in doses.items():
+            values[layout.drug_parameters[d]] = dose
     elif doses:
         for site, params in model._targets.items():
             occ = occupancy(site, doses)

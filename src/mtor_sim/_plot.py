@@ -476,7 +476,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
         fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"), own))
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
-    if pos.size and pos.max() / pos.min() > 100:  # doses: log axis, linear through 0
+    if vals is not None and pos.size and pos.max() / pos.min() > 100:  # doses: log axis
         if np.nanmin(vals) > 0:
             ax.set_xscale("log")
         else:

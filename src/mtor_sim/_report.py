@@ -120,11 +120,11 @@ def reproduce(
                 progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
     if ensemble is not None and ensemble is not False:
-        from ._claims import check_all
+        from ._claims import check_ensemble
         from ._ensemble import resolve_ensemble, validation_hits
 
         members = resolve_ensemble(ensemble, n=n_members)
-        ens_table = check_all(model, ensemble=members)
+        ens_table = check_ensemble(model, members)
         hits = validation_hits(model, members)
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")

@@ -88,7 +88,7 @@ def _default_parameters(model: Model) -> list[str]:
     """Non-zero parameters, except drug doses and the reference values that only
     normalise readout indices (their sensitivity is -1 by construction, not biology)."""
     skip = set(model._layout.drug_parameters.values()) | set(model._layout.references)
-    return [p for p, v in model.parameters.items() if v > 0 and p not in skip]
+    return [str(p) for p, v in model.parameters.items() if v > 0 and p not in skip]
 
 
 def sensitivity(
@@ -179,7 +179,10 @@ def sensitivity(
     n = check_count(n, name="n", minimum=2)
     seed = check_count(seed, name="seed", minimum=0)
     base = make_perturbation(model, **perturbation)
-    current = {**model.parameters.to_dict(), **dict(base.parameters)}
+    current: dict[str, float] = {
+        **{str(k): float(v) for k, v in model.parameters.items()},
+        **dict(base.parameters),
+    }
     run = {
         "backend": backend,
         "n_workers": n_workers,

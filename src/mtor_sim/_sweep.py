@@ -142,7 +142,8 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
             raise ValueError(f"sweep axis {name!r} has no values")
         checked = []
         for v in items:  # validate every value once, here, not per point
-            pert = make_perturbation(model, **{name: _as_list(v, name=name)})
+            axis_value: dict[str, Any] = {name: _as_list(v, name=name)}
+            pert = make_perturbation(model, **axis_value)
             if name == "knockouts" and v is not None:  # SBML names -> species ids
                 v = pert.knockouts[0] if isinstance(v, str) else tuple(pert.knockouts)
             checked.append(v)
@@ -454,7 +455,7 @@ def sweep(
 
     spec = {
         "method": method,
-        "space": {k: (list(v.values) if v.values else list(v.bounds)) for k, v in axes.items()},
+        "space": {k: list(v.values or v.bounds or ()) for k, v in axes.items()},
         "log": sorted(lognames),
         "n": n,
         "seed": seed,

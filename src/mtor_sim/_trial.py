@@ -109,6 +109,11 @@ def _varied(model: Model) -> tuple[list[str], list[str]]:
     return expression, kinetic
 
 
+def _row(frame: pd.DataFrame, key: Any, columns: list[str]) -> np.ndarray:
+    """The values of ``columns`` in the row ``key`` of ``frame``, as floats."""
+    return frame.loc[[key], columns].to_numpy(dtype=float)[0]
+
+
 @dataclass(frozen=True)
 class Cohort:
     """Virtual patients: genotype flags, parameter multipliers and growth speed.
@@ -280,24 +285,24 @@ class TrialResult:
             {
                 "comparison": f"ORR, {arm}",
                 "review": REVIEW_ORR.get(arm, math.nan),
-                "simulated": rates.loc[arm, "ORR"],
-                "simulated_95CI": f"{rates.loc[arm, 'ORR_low']:.1f}-"
-                f"{rates.loc[arm, 'ORR_high']:.1f}",
+                "simulated": orr,
+                "simulated_95CI": f"{low:.1f}-{high:.1f}",
             }
             for arm in self.arms
+            for orr, low, high in [_row(rates, arm, ["ORR", "ORR_low", "ORR_high"])]
         ]
         if "sorafenib" in self.arms:
             strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"])
             for flag, label in ((True, "high"), (False, "low")):
                 if ("sorafenib", flag) not in strata.index:
                     continue  # an empty stratum has no rate
-                r = strata.loc[("sorafenib", flag)]
+                orr, low, high = _row(strata, ("sorafenib", flag), ["ORR", "ORR_low", "ORR_high"])
                 rows.append(
                     {
                         "comparison": f"ORR, sorafenib, p-mTOR {label}",
                         "review": REVIEW_SORAFENIB_PMTOR[label],
-                        "simulated": r["ORR"],
-                        "simulated_95CI": f"{r['ORR_low']:.1f}-{r['ORR_high']:.1f}",
+                        "simulated": orr,
+                        "simulated_95CI": f"{low:.1f}-{high:.1f}",
                     }
                 )
         return pd.DataFrame(rows)
@@ -418,16 +423,14 @@ def trial(
     def make(lo: int, hi: int) -> list[Condition]:
         """Points ``lo:hi`` (patient-major, one per arm), built where they are solved:
         in forked workers, each patient's perturbation costs its worker, not the parent."""
-        out_, current, base = [], -1, None
+        out_: list[Condition] = []
+        base: dict[int, Perturbation] = {}  # the current patient's only
         for i in range(lo, hi):
             p, a = divmod(i, len(names))
-            if p != current:
-                current, base = p, cohort.perturbation(model, p)
-            out_.append(
-                Condition(
-                    i, (("patient", patients[p]), ("arm", names[a])), base.with_drugs(arm_drugs[a])
-                )
-            )
+            if p not in base:
+                base = {p: cohort.perturbation(model, p)}
+            labels = (("patient", patients[p]), ("arm", names[a]))
+            out_.append(Condition(i, labels, base[p].with_drugs(arm_drugs[a])))
         return out_
 
     spec = {
@@ -561,7 +564,7 @@ def trial_claims(result: TrialResult) -> pd.DataFrame:
         if col not in result.table.columns:
             return math.nan
         r = result.response_rates(by).set_index(["arm", col])
-        return float(r.loc[(arm, flag), "ORR"]) if (arm, flag) in r.index else math.nan
+        return float(_row(r, (arm, flag), ["ORR"])[0]) if (arm, flag) in r.index else math.nan
 
     if "sorafenib" in rates.index:
         for by, col, worse in (

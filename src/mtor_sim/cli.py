@@ -307,9 +307,10 @@ def _load(args: argparse.Namespace):
     from ._errors import MtorSimError
     from ._model import load_model
 
-    targets: dict[str, list[str]] = {}
+    sites: dict[str, list[str]] = {}
     for site, param in getattr(args, "target", None) or []:
-        targets.setdefault(site, []).append(param)
+        sites.setdefault(site, []).append(param)
+    targets: dict[str, list[str] | tuple[str, ...]] = {k: v for k, v in sites.items()}
     if not getattr(args, "model", None):
         if targets:
             raise MtorSimError(

@@ -119,11 +119,14 @@ def run_case(folder: str | Path, *, plain: bool = False) -> CaseResult:
     worst = float(np.nanmax(np.where(np.isnan(err), np.inf, err))) if err.size else 0.0
     if worst <= 1.0:
         return CaseResult(folder.name, "passed", "", worst)
-    i, j = np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
+    i, j = (
+        int(k)
+        for k in np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
+    )
     return CaseResult(
         folder.name,
         "failed",
-        f"{variables[j]} at t={expected.iloc[i, 0]:g}: {got[i, j]:.6g} "
+        f"{variables[j]} at t={expected.to_numpy(dtype=float)[i, 0]:g}: {got[i, j]:.6g} "
         f"vs expected {want[i, j]:.6g}",
         worst,
     )
