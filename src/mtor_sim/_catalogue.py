@@ -334,3 +334,14 @@ AMBIGUOUS_NODES = MappingProxyType(
         "mtor": ("mTORC1", "mTORC2"),
     }
 )
+
+
+#: What the review reports, to show beside the simulated numbers.
+REVIEW_ORR = {
+    "everolimus": 9.5,
+    "temsirolimus": 9.5,
+    "sirolimus": 7.1,
+    "everolimus + sorafenib": 16.7,
+    "dactolisib": 11.1,
+}
+REVIEW_SORAFENIB_PMTOR = {"high": 7.3, "low": 22.6}  # ORR (%) by p-mTOR, 124 patients

@@ -147,12 +147,10 @@ def steady_state_quantiles(
     Members whose steady state fails are left out of the quantiles and counted in the
     ``n_failed`` column (``n_members`` counts all).
     """
-    from ._engine import steady_state
-
     rows, failed = [], 0
     mems = members(model, ensemble, n=n)
     for m in mems:
-        ss = steady_state(m, **kwargs)
+        ss = m.steady_state(**kwargs)
         if ss.success:
             rows.append(ss.readouts.reindex(list(model.readouts)).to_numpy(dtype=float))
         else:
@@ -207,15 +205,13 @@ def timecourse_quantiles(
 
     Members whose run fails are left out; ``attrs`` holds ``n_members`` and ``n_failed``.
     """
-    from ._engine import simulate
-
     kwargs["species"] = False
     runs, failed = [], 0
     cols: list[str] = []
     times: pd.Index | None = None
     mems = members(model, ensemble, n=n)
     for m in mems:
-        tc = simulate(m, **kwargs)
+        tc = m.simulate(**kwargs)
         if not tc.success:
             failed += 1
             continue

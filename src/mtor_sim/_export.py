@@ -91,10 +91,8 @@ def perturbed_sbml(
     """
     import libsbml
 
-    from ._model import _clamp_species
-
     values, clamped = resolve(model, pert)
-    sbml = _clamp_species(model.sbml, clamped) if clamped else model.sbml
+    sbml = clamp_species(model.sbml, clamped) if clamped else model.sbml
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
     for name, value in values.items():
@@ -179,3 +177,26 @@ def _add_notes(model: Model, m, pert: Perturbation) -> None:
         m.appendNotes(notes)
     else:
         m.setNotes(notes)
+
+
+def clamp_species(sbml: str, species: frozenset[str]) -> str:
+    """SBML with ``species`` fixed at zero (boundary, constant): a knockout of any model."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    for sid in species:
+        s = model.getSpecies(sid)
+        s.setBoundaryCondition(True)
+        s.setConstant(True)
+        if s.isSetInitialAmount():
+            s.setInitialAmount(0.0)
+        else:
+            s.setInitialConcentration(0.0)
+        model.removeInitialAssignment(sid)
+        model.removeRuleByVariable(sid)
+        for rxn in model.getListOfReactions():
+            for ref in list(rxn.getListOfReactants()) + list(rxn.getListOfProducts()):
+                if ref.getSpecies() == sid and ref.isSetConstant() is False:
+                    ref.setConstant(True)
+    return libsbml.writeSBMLToString(doc)

@@ -300,9 +300,10 @@ class Model:
         solver = self._runners.pop(key, None)
         if solver is None:
             from ._engine import Solver, compile_runner
+            from ._export import clamp_species
 
             base = self._compiled_sbml
-            sbml = base if not clamped else _clamp_species(base, clamped)
+            sbml = base if not clamped else clamp_species(base, clamped)
             r = compile_runner(sbml, source=str(self.path or self.name), moieties=moieties)
             # Newton from a reference state is validated on the bundled model only; other
             # models may be multistable, so their steady state is the one reached by
@@ -789,29 +790,6 @@ def _element_ids(model) -> set[str]:
         if e is not None and e.isSetId():
             ids.add(e.getId())
     return ids
-
-
-def _clamp_species(sbml: str, species: frozenset[str]) -> str:
-    """SBML with ``species`` fixed at zero (boundary, constant): a knockout of any model."""
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    model = doc.getModel()
-    for sid in species:
-        s = model.getSpecies(sid)
-        s.setBoundaryCondition(True)
-        s.setConstant(True)
-        if s.isSetInitialAmount():
-            s.setInitialAmount(0.0)
-        else:
-            s.setInitialConcentration(0.0)
-        model.removeInitialAssignment(sid)
-        model.removeRuleByVariable(sid)
-        for rxn in model.getListOfReactions():
-            for ref in list(rxn.getListOfReactants()) + list(rxn.getListOfProducts()):
-                if ref.getSpecies() == sid and ref.isSetConstant() is False:
-                    ref.setConstant(True)
-    return libsbml.writeSBMLToString(doc)
 
 
 def _set_parameter_values(sbml: str, values: Mapping[str, float]) -> str:

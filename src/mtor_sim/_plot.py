@@ -658,7 +658,7 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     """Objective response rate (%) per arm, or per arm and stratum, with Wilson 95 %
     intervals; the review's numbers, where it gives them, as black diamonds."""
     plt = _pyplot()
-    from ._trial import REVIEW_ORR, REVIEW_SORAFENIB_PMTOR
+    from ._catalogue import REVIEW_ORR, REVIEW_SORAFENIB_PMTOR
 
     rates = result.response_rates(by)
     arms = list(dict.fromkeys(rates["arm"]))

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._catalogue import GENOTYPES, REGIMENS, occupancy
+from ._catalogue import GENOTYPES, REGIMENS, REVIEW_ORR, REVIEW_SORAFENIB_PMTOR, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._tumour import TumourGrowth
@@ -81,16 +81,6 @@ KINETIC_SIGMA = 0.15  # assumption
 GROWTH_SIGMA = 0.8  # ln-spread of doubling times (Nathani 2021: 11-851 days)
 DOUBLING_DAYS = 140.0  # Nathani et al., Gut 2021 (pooled TVDT 4.6 months)
 TURNOVER = 0.176  # /day; calibrated on everolimus ORR 9.5 % (review Table 3)
-
-#: What the review reports, to show beside the simulated numbers.
-REVIEW_ORR = {
-    "everolimus": 9.5,
-    "temsirolimus": 9.5,
-    "sirolimus": 7.1,
-    "everolimus + sorafenib": 16.7,
-    "dactolisib": 11.1,
-}
-REVIEW_SORAFENIB_PMTOR = {"high": 7.3, "low": 22.6}  # ORR (%) by p-mTOR, 124 patients
 
 CATEGORIES = ("CR", "PR", "SD", "PD", "NE")
 READOUTS = ("proliferation", "survival", "mTORC1_activity")
