@@ -74,10 +74,16 @@ def evaluate(
 def _chunk_frame(
     model: Model, conditions: Sequence[Condition], readouts: Sequence[str], time_point: float | None
 ) -> pd.DataFrame:
+    solved = _batch_steady_states(model, conditions, readouts) if time_point is None else {}
     rows = []
     for c in conditions:
         try:
-            values, status, message, rate = evaluate(model, c.perturbation, readouts, time_point)
+            if c.point in solved:
+                values, status, message, rate = solved[c.point]
+            else:
+                values, status, message, rate = evaluate(
+                    model, c.perturbation, readouts, time_point
+                )
         except MtorSimError as exc:  # a bad point is a row with its status; the rest go on
             values, status, message, rate = [math.nan] * len(readouts), "error", str(exc), math.nan
         row = {"point": c.point, **dict(c.labels)}
@@ -85,6 +91,43 @@ def _chunk_frame(
         row.update(status=status, max_rate=rate, message=message)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _batch_steady_states(
+    model: Model, conditions: Sequence[Condition], readouts: Sequence[str]
+) -> dict[int, tuple[list[float], str, str, float]]:
+    """Steady states of a chunk's conditions solved together (`mtor_sim._batch`), by
+    point; points the batch engine does not verify are left out (the caller solves them
+    one by one on the guarded path)."""
+    from ._batch import batch_engine, enabled
+    from ._perturb import resolve
+
+    if not enabled() or not conditions:
+        return {}
+    groups: dict[frozenset[str], list[tuple[Condition, dict[str, float]]]] = {}
+    for c in conditions:
+        try:
+            values, clamped = resolve(model, c.perturbation)
+        except MtorSimError:
+            continue  # reported by the one-by-one path
+        groups.setdefault(clamped, []).append((c, values))
+    out: dict[int, tuple[list[float], str, str, float]] = {}
+    for clamped, items in groups.items():
+        engine = batch_engine(model, clamped)
+        if engine is None:
+            continue
+        params = engine.parameter_matrix([values for _, values in items])
+        if params is None:
+            continue
+        where = engine.solver.lookup(readouts)
+        for (c, _), res in zip(items, engine.solve(params, tol=STEADY_TOL), strict=True):
+            if res is not None:
+                found = [
+                    float(res.readouts[k]) if kind == "r" else (res.species[k] if k >= 0 else 0.0)
+                    for kind, k in where
+                ]
+                out[c.point] = (found, res.status, "", res.max_rate)
+    return out
 
 
 #: Per-process cache of models received by worker processes, keyed by model hash, so

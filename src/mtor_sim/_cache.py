@@ -54,7 +54,15 @@ from ._roadrunner import no_dynamic_properties
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
-__all__ = ["cache_dir", "load_cached", "store_cached", "load_parsed", "store_parsed"]
+__all__ = [
+    "cache_dir",
+    "load_cached",
+    "store_cached",
+    "load_parsed",
+    "store_parsed",
+    "load_generated",
+    "store_generated",
+]
 
 #: Bump when the loader's output (`_model._Layout`, SBML edits) changes.
 LOADER_VERSION = "layout-v6"
@@ -409,3 +417,24 @@ def store_parsed(text: str, suffix: str, data: dict[str, Any]) -> None:
     except (TypeError, ValueError):
         return
     _write_entry("parsed.json", _parsed_ident(text, suffix), payload)
+
+
+def load_generated(ident: str) -> str | None:
+    """Generated batch code and its layout (JSON text), or None. Like a RoadRunner state,
+    it is executed only after its authentication code has been checked."""
+    if cache_dir() is None:
+        return None
+    payload = _read_entry("batch.json", ident)
+    if payload is None:
+        return None
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def store_generated(ident: str, text: str) -> None:
+    """Cache generated batch code (see `mtor_sim._batch`)."""
+    if cache_dir() is None:
+        return
+    _write_entry("batch.json", ident, text.encode("utf-8"))

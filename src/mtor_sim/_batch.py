@@ -1,0 +1,684 @@
+"""Batch steady states: damped Newton vectorised over many parameter sets at once.
+
+For a model without events, rate rules or algebraic rules, the rates ``v(x, p)`` and
+their Jacobian ``dv/dx`` are generated once from the SBML (assignment rules and
+function definitions inlined, common subexpressions shared) as numpy code that works on
+a whole batch of points (arrays of shape ``(points, species)``). The generated code is
+kept in the package's authenticated on-disk cache, so a second process skips the
+symbolic work.
+
+Each point is solved as the square system
+
+    [ independent rows of N v(x) / V ;  C x - T ] = 0,
+
+where the rows of ``C`` span the conservation laws of the stoichiometry (amounts), and
+``T = C x0`` are the point's own totals (from its initial state, so overexpression and
+knockouts move them). Newton's method starts from the solver's verified reference state
+(the same start the single-point warm path uses) and damps its steps by halving until
+the residual falls.
+
+A point is returned only if it passes the same guard as the single-point path (the rate
+of every species at most ``tol`` times the state's magnitude, per minute; no negative
+species; every eigenvalue of the Jacobian on the conservation-free subspace below
+``-EIG_TOL``) and, in addition, matches its own conserved totals. Every other point is
+``None``: the caller solves it on the robust path, so no answer is less trustworthy than
+the single-point one.
+
+The fast path declines (`build` returns None) for models whose steady state is defined
+by integration from the initial state rather than by Newton's method from a reference
+(every model but the bundled one: they may be multistable), and for constructs the
+generator does not translate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._engine import EIG_TOL, SCALE_FLOOR, SolveResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._engine import Solver
+    from ._model import Model
+
+__all__ = ["BatchEngine", "batch_engine", "enabled"]
+
+#: Bump when the generated code or its layout changes (part of the cache key).
+GENERATOR_VERSION = "batch-v1"
+#: Newton iterations and step halvings per iteration before a point is given up.
+MAX_ITERATIONS = 40
+MAX_HALVINGS = 8
+#: Newton stops a point when its largest rate is this far below the guard's threshold,
+#: or when its Newton step is below STEP_TOL of the state's magnitude: a slow mode
+#: (EMT relaxes over days) turns a small residual into a larger error in the state, and
+#: answers must agree with other solvers' to 1e-8 relative.
+INNER_TOL = 1e-6
+STEP_TOL = 1e-13
+#: A point's conserved totals must match to this relative precision.
+TOTALS_RTOL = 1e-9
+METHOD = "batch Newton (vectorised, warm-started)"
+
+
+def enabled() -> bool:
+    """False when ``MTOR_SIM_BATCH=off`` (every point then takes the single-point path)."""
+    return os.environ.get("MTOR_SIM_BATCH", "on").strip().lower() not in ("off", "0", "false")
+
+
+class _Declined(Exception):
+    """The model uses something the generator does not translate."""
+
+
+# --------------------------------------------------------------------- code generation
+def _to_sympy(node: Any, symbols: Mapping[str, Any], local: Mapping[str, float]) -> Any:
+    """A libsbml AST as a sympy expression (ids through ``symbols``, local values inlined)."""
+    import libsbml
+    import sympy as sp
+
+    t = node.getType()
+    kids = [_to_sympy(node.getChild(i), symbols, local) for i in range(node.getNumChildren())]
+    if t == libsbml.AST_PLUS:
+        return sp.Add(*kids) if kids else sp.Integer(0)
+    if t == libsbml.AST_TIMES:
+        return sp.Mul(*kids) if kids else sp.Integer(1)
+    if t == libsbml.AST_MINUS:
+        return -kids[0] if len(kids) == 1 else kids[0] - kids[1]
+    if t == libsbml.AST_DIVIDE:
+        return kids[0] / kids[1]
+    if t in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER):
+        return kids[0] ** kids[1]
+    if t == libsbml.AST_INTEGER:
+        return sp.Integer(node.getInteger())
+    if t in (libsbml.AST_REAL, libsbml.AST_REAL_E, libsbml.AST_RATIONAL):
+        return sp.Float(node.getReal())
+    if t == libsbml.AST_NAME:
+        name = node.getName()
+        if name in local:
+            return sp.Float(local[name])
+        if name not in symbols:
+            raise _Declined(f"unknown symbol {name!r}")
+        return symbols[name]
+    if t == libsbml.AST_CONSTANT_PI:
+        return sp.pi
+    if t == libsbml.AST_CONSTANT_E:
+        return sp.E
+    functions = {
+        libsbml.AST_FUNCTION_EXP: sp.exp,
+        libsbml.AST_FUNCTION_LN: sp.log,
+        libsbml.AST_FUNCTION_ROOT: None,
+        libsbml.AST_FUNCTION_ABS: sp.Abs,
+    }
+    if t in functions and functions[t] is not None:
+        return functions[t](*kids)
+    if t == libsbml.AST_FUNCTION_ROOT:
+        return kids[-1] ** (1 / kids[0]) if len(kids) == 2 else sp.sqrt(kids[0])
+    relations = {
+        libsbml.AST_RELATIONAL_EQ: sp.Eq,
+        libsbml.AST_RELATIONAL_NEQ: sp.Ne,
+        libsbml.AST_RELATIONAL_LT: sp.Lt,
+        libsbml.AST_RELATIONAL_LEQ: sp.Le,
+        libsbml.AST_RELATIONAL_GT: sp.Gt,
+        libsbml.AST_RELATIONAL_GEQ: sp.Ge,
+    }
+    if t in relations and len(kids) == 2:
+        return relations[t](kids[0], kids[1])
+    if t == libsbml.AST_LOGICAL_AND:
+        return sp.And(*kids)
+    if t == libsbml.AST_LOGICAL_OR:
+        return sp.Or(*kids)
+    if t == libsbml.AST_LOGICAL_NOT:
+        return sp.Not(kids[0])
+    if t == libsbml.AST_CONSTANT_TRUE:
+        return sp.true
+    if t == libsbml.AST_CONSTANT_FALSE:
+        return sp.false
+    if t == libsbml.AST_FUNCTION_PIECEWISE:
+        pairs = [(kids[i], kids[i + 1]) for i in range(0, len(kids) - 1, 2)]
+        otherwise = kids[-1] if len(kids) % 2 else sp.nan
+        return sp.Piecewise(*pairs, (otherwise, True))
+    if t == libsbml.AST_FUNCTION_LOG:
+        return sp.log(kids[1], kids[0]) if len(kids) == 2 else sp.log(kids[0], 10)
+    raise _Declined(f"unsupported math ({node.getName() or t})")
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """What the generated code needs and the numbers around it."""
+
+    species: tuple[str, ...]  # state order (the solver's floating species)
+    parameters: tuple[str, ...]  # the columns of p
+    defaults: np.ndarray  # default value of each parameter
+    volumes: np.ndarray  # compartment volume of each species
+    stoichiometry: np.ndarray  # species x reactions
+    readouts: tuple[str, ...]
+    entries: tuple[tuple[int, int], ...]  # (reaction, species) of each non-zero dv/dx
+
+
+def _structure_and_code(solver: Solver, sbml: str) -> tuple[_Structure, str]:
+    """Parse the SBML, check what can be translated, and generate the numpy code."""
+    import libsbml
+    import sympy as sp
+
+    doc = libsbml.readSBMLFromString(sbml)
+    props = libsbml.ConversionProperties()
+    props.addOption("expandFunctionDefinitions", True)
+    if doc.getModel() is None or doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise _Declined("the SBML could not be read or its functions expanded")
+    m = doc.getModel()
+    if m.getNumEvents() or m.getNumConstraints():
+        raise _Declined("events")
+    rules = {}
+    for r in m.getListOfRules():
+        if not r.isAssignment():
+            raise _Declined("rate or algebraic rules")
+        rules[r.getVariable()] = r.getMath()
+    species = tuple(solver.species_ids)
+    floating = set(species)
+    comp = {c.getId(): c for c in m.getListOfCompartments()}
+    for c in comp.values():
+        if not c.getConstant() or c.getId() in rules or m.getInitialAssignment(c.getId()):
+            raise _Declined("a compartment whose size changes")
+    volume = {}
+    for s in m.getListOfSpecies():
+        sid = s.getId()
+        if sid in rules or s.getHasOnlySubstanceUnits():
+            raise _Declined("species set by rules or counted as amounts")
+        if sid in floating and s.getBoundaryCondition():
+            raise _Declined("a boundary species in the state")
+        volume[sid] = comp[s.getCompartment()].getSize() if s.getCompartment() else 1.0
+    constants = {}  # boundary (clamped) species: constant concentrations
+    for s in m.getListOfSpecies():
+        if s.getId() not in floating:
+            if m.getInitialAssignment(s.getId()):
+                raise _Declined("a constant species with an initial assignment")
+            constants[s.getId()] = (
+                s.getInitialConcentration()
+                if s.isSetInitialConcentration()
+                else s.getInitialAmount() / volume[s.getId()]
+            )
+    for p in m.getListOfParameters():
+        if m.getInitialAssignment(p.getId()) and p.getId() not in rules:
+            raise _Declined("parameters with initial assignments")
+    settable = list(solver.names)
+    fixed = [
+        p.getId()
+        for p in m.getListOfParameters()
+        if p.getId() not in rules and p.getId() not in solver.position
+    ]
+    parameters = tuple(settable + fixed)
+    defaults = np.concatenate(
+        [solver.defaults, [m.getParameter(p).getValue() for p in fixed]]
+    ).astype(float)
+    if not np.isfinite(defaults).all():
+        raise _Declined("a parameter without a value")
+
+    xs = [sp.Symbol(f"x_{i}") for i in range(len(species))]
+    ps = [sp.Symbol(f"p_{k}") for k in range(len(parameters))]
+    symbols: dict[str, Any] = dict(zip(species, xs, strict=True))
+    symbols.update(zip(parameters, ps, strict=True))
+    symbols.update({c: sp.Float(v) for c, v in constants.items()})
+    symbols.update({c: sp.Float(comp[c].getSize()) for c in comp})
+    # assignment rules, inlined in dependency order (SBML allows any order in the file)
+    pending = dict(rules)
+    while pending:
+        progress = False
+        for name, math_ in list(pending.items()):
+            try:
+                symbols[name] = _to_sympy(math_, symbols, {})
+            except _Declined:
+                continue
+            del pending[name]
+            progress = True
+        if not progress:
+            raise _Declined(f"assignment rules that cannot be ordered: {sorted(pending)}")
+
+    rates, columns = [], []
+    for j, rxn in enumerate(m.getListOfReactions()):
+        kl = rxn.getKineticLaw()
+        if kl is None or not kl.isSetMath():
+            raise _Declined(f"reaction {rxn.getId()} has no rate law")
+        local = {q.getId(): q.getValue() for q in kl.getListOfLocalParameters()}
+        local.update({q.getId(): q.getValue() for q in kl.getListOfParameters()})
+        rates.append(_to_sympy(kl.getMath(), symbols, local))
+        column = np.zeros(len(species))
+        for refs, sign in ((rxn.getListOfReactants(), -1.0), (rxn.getListOfProducts(), 1.0)):
+            for ref in refs:
+                if ref.isSetStoichiometryMath() or (
+                    ref.getId() and m.getInitialAssignment(ref.getId())
+                ):
+                    raise _Declined("variable stoichiometry")
+                sid = ref.getSpecies()
+                if sid in floating:
+                    column[species.index(sid)] += sign * ref.getStoichiometry()
+        columns.append(column)
+        del j
+    stoich = np.array(columns).T if columns else np.zeros((len(species), 0))
+    readouts = tuple(solver.readouts)
+    out_exprs = [symbols[q] if q in symbols else None for q in readouts]
+    if any(e is None for e in out_exprs):
+        raise _Declined("a readout that is not a species, parameter or rule")
+    # initial state: initial assignments, else the SBML's initial values
+    init = []
+    for sid in species:
+        s = m.getSpecies(sid)
+        ia = m.getInitialAssignment(sid)
+        if ia is not None:
+            init.append(_to_sympy(ia.getMath(), symbols, {}))
+        elif s.isSetInitialConcentration():
+            init.append(sp.Float(s.getInitialConcentration()))
+        else:
+            init.append(sp.Float(s.getInitialAmount() / volume[sid]))
+    if any(e.free_symbols & set(xs) for e in init):
+        raise _Declined("initial values that depend on other species")
+
+    jac = [
+        (j, i, sp.diff(v, xs[i]))
+        for j, v in enumerate(rates)
+        for i in sorted(xs.index(q) for q in v.free_symbols & set(xs))
+    ]
+    jac = [(j, i, d) for j, i, d in jac if d != 0]
+    source = _generate(xs, ps, rates, jac, init, out_exprs)
+    structure = _Structure(
+        species=species,
+        parameters=parameters,
+        defaults=defaults,
+        volumes=np.array([volume[s] for s in species], dtype=float),
+        stoichiometry=stoich,
+        readouts=readouts,
+        entries=tuple((j, i) for j, i, _ in jac),
+    )
+    return structure, source
+
+
+def _generate(xs, ps, rates, jac, init, outputs) -> str:
+    """Python source of four numpy functions over a batch.
+
+    Arrays are feature-major: ``x`` is (species, points), ``p`` (parameters, points), so
+    that every generated line reads and writes contiguous rows. ``rates_jacobian``
+    returns the rates and the non-zero entries of dv/dx, one row per entry (in the order
+    of ``jac``).
+    """
+    import sympy as sp
+    from sympy.printing.numpy import NumPyPrinter
+
+    printer = NumPyPrinter({"fully_qualified_modules": False, "allow_unknown_functions": False})
+
+    def body(exprs: list[Any], targets: list[str]) -> list[str]:
+        temps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t_"), optimizations="basic")
+        lines = [f"    {printer.doprint(s)} = {printer.doprint(e)}" for s, e in temps]
+        lines += [f"    {t} = {printer.doprint(e)}" for t, e in zip(targets, reduced, strict=True)]
+        return lines
+
+    def unpack(exprs: list[Any]) -> list[str]:
+        used = set().union(*(sp.sympify(e).free_symbols for e in exprs)) if exprs else set()
+        lines = [f"    {x} = x[{i}]" for i, x in enumerate(xs) if x in used]
+        lines += [f"    {p} = p[{k}]" for k, p in enumerate(ps) if p in used]
+        return lines
+
+    n_r, n_x, n_j = len(rates), len(xs), len(jac)
+    src = ["def rates(x, p):", f"    out = empty(({n_r}, p.shape[1]))"]
+    src += unpack(rates)
+    src += body(rates, [f"out[{j}]" for j in range(n_r)])
+    src += ["    return out", ""]
+    src += ["def rates_jacobian(x, p):"]
+    src += [f"    v = empty(({n_r}, p.shape[1]))", f"    dv = empty(({n_j}, p.shape[1]))"]
+    exprs = list(rates) + [d for _, _, d in jac]
+    src += unpack(exprs)
+    targets = [f"v[{j}]" for j in range(n_r)] + [f"dv[{k}]" for k in range(n_j)]
+    src += body(exprs, targets)
+    src += ["    return v, dv", ""]
+    src += ["def initial(p):", f"    out = empty(({n_x}, p.shape[1]))"]
+    src += unpack(init)
+    src += body(init, [f"out[{i}]" for i in range(n_x)])
+    src += ["    return out", ""]
+    src += ["def outputs(x, p):", f"    out = empty(({len(outputs)}, p.shape[1]))"]
+    src += unpack(outputs)
+    src += body(outputs, [f"out[{k}]" for k in range(len(outputs))])
+    src += ["    return out", ""]
+    return "\n".join(src)
+
+
+def _namespace() -> dict[str, Any]:
+    """What the generated code may call: numpy's functions, unqualified (as printed)."""
+    space: dict[str, Any] = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
+    space["numpy"] = np
+    return space
+
+
+# ------------------------------------------------------------------------------ engine
+class _Params:
+    """Parameters of a batch, row by row: a float where every point shares the value
+    (most rows), an array over points where they differ. The generated code reads
+    ``p[k]``; shared values then cost scalar arithmetic, not array arithmetic."""
+
+    def __init__(self, rows: list[Any], n: int) -> None:
+        self.rows = rows
+        self.shape = (len(rows), n)
+
+    def __getitem__(self, k: int) -> Any:
+        return self.rows[k]
+
+    def take(self, idx: np.ndarray) -> _Params:
+        rows = [r[idx] if isinstance(r, np.ndarray) else r for r in self.rows]
+        return _Params(rows, int(np.size(idx)) if idx.dtype != bool else int(idx.sum()))
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> _Params:
+        rows: list[Any] = []
+        for row in matrix:
+            rows.append(float(row[0]) if (row == row[0]).all() else row.copy())
+        return cls(rows, matrix.shape[1])
+
+
+class BatchEngine:
+    """Steady states of many parameter sets of one compiled model (one clamp set).
+
+    Newton's method runs in the coordinates of the conservation-free subspace: with
+    ``Z`` an orthonormal basis of it, every state ``x = x_T + Z y`` has the point's
+    totals, and ``Z^T N v(x) / V = 0`` holds exactly where ``N v(x) / V = 0`` (the rates
+    never leave that subspace). Its Jacobian ``Z^T (N / V) dv/dx Z`` is the one whose
+    eigenvalues decide stability, so the last one also serves the guard. The Jacobian is
+    kept between iterations while the residual keeps falling fast (a chord step costs
+    one evaluation of the rates), and recomputed when it does not.
+    """
+
+    def __init__(self, solver: Solver, structure: _Structure, source: str) -> None:
+        self.solver = solver
+        self.s = structure
+        space = _namespace()
+        exec(compile(source, f"<mtor_sim batch code {id(self)}>", "exec"), space)  # noqa: S102
+        self._rates = space["rates"]
+        self._rates_jacobian = space["rates_jacobian"]
+        self._initial = space["initial"]
+        self._outputs = space["outputs"]
+        self.position = {p: k for k, p in enumerate(structure.parameters)}
+        n = len(structure.species)
+        stoich = structure.stoichiometry
+        self.scaled = stoich / structure.volumes[:, None]  # dx/dt = scaled @ v
+        # conservation laws of amounts (V x): rows l with l N = 0
+        if stoich.size:
+            u, sv, _ = np.linalg.svd(stoich)
+            rank = int((sv > sv.max() * max(stoich.shape) * np.finfo(float).eps).sum())
+        else:
+            u, rank = np.eye(n), 0
+        self.conserve = u[:, rank:].T * structure.volumes  # C: C x = totals
+        self.lift = np.linalg.pinv(self.conserve) if len(self.conserve) else np.zeros((n, 0))
+        if len(self.conserve):
+            _, _, vt = np.linalg.svd(self.conserve)
+            self.basis = vt[len(self.conserve) :].T  # Z: (n, r)
+        else:
+            self.basis = np.eye(n)
+        self.project = self.basis.T @ self.scaled  # Z^T N / V: (r, reactions)
+        r = self.basis.shape[1]
+        # reduced Jacobian from the non-zero entries of dv/dx: J = K @ entries
+        k = np.zeros((r * r, len(structure.entries)))
+        for e, (j, i) in enumerate(structure.entries):
+            k[:, e] = np.outer(self.project[:, j], self.basis[i, :]).ravel()
+        self.kernel = k
+        self._ref_inverse: np.ndarray | None = None
+
+    # -- parameters
+    def parameter_matrix(self, values: Sequence[Mapping[str, float]]) -> np.ndarray | None:
+        """Parameters x points, or None if a value targets something that is not one."""
+        p = np.repeat(self.s.defaults[:, None], len(values), axis=1)
+        for col, vals in enumerate(values):
+            for name, v in vals.items():
+                k = self.position.get(name)
+                if k is None:
+                    return None
+                p[k, col] = v
+        return p
+
+    # -- solving
+    def _reduced_jacobian(self, x: np.ndarray, p: _Params) -> tuple[np.ndarray, np.ndarray]:
+        v, dv = self._rates_jacobian(x, p)
+        r = self.basis.shape[1]
+        return v, (self.kernel @ dv).T.reshape(-1, r, r)
+
+    def _reference_inverse(self) -> np.ndarray:
+        """Inverse of the reduced Jacobian at the reference state and default parameters."""
+        reference = self.solver.reference
+        if self._ref_inverse is None and reference is not None:
+            jac = self._reduced_jacobian(reference[:, None], _Params.of(self.s.defaults[:, None]))[
+                1
+            ]
+            self._ref_inverse = _inverse(jac)[0]
+        if self._ref_inverse is None:
+            raise RuntimeError("the batch engine needs the solver's reference state")
+        return self._ref_inverse
+
+    def solve(self, p: np.ndarray, *, tol: float) -> list[SolveResult | None]:
+        """Verified steady states of each column of ``p``; None where not verified."""
+        ref = self.solver.reference
+        if ref is None or p.shape[1] == 0:
+            return [None] * p.shape[1]
+        from threadpoolctl import threadpool_limits
+
+        # many small matrices: BLAS threads only add overhead (and oversubscribe the
+        # cores when sweeps run one process per core)
+        with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
+            params = _Params.of(p)
+            totals = self.conserve @ self._initial(params)  # (m, points)
+            # the reference carried to each point's totals (the smallest change)
+            x = ref[:, None] + self.lift @ (totals - (self.conserve @ ref)[:, None])
+            x = self._newton(x, params, tol)
+            return self._verify(x, params, totals, tol)
+
+    def _newton(self, x: np.ndarray, p: _Params, tol: float) -> np.ndarray:
+        factor = self.solver.time_factor
+        n_points = x.shape[1]
+        active = np.arange(n_points)
+        v = self._rates(x, p)
+        inv = np.repeat(self._reference_inverse()[None], n_points, axis=0)
+        f = self.project @ v
+        fresh = np.zeros(n_points, dtype=bool)
+        for _ in range(MAX_ITERATIONS):
+            xa, pa = x[:, active], p.take(active)
+            rate = np.abs(self.scaled @ v).max(axis=0) * factor
+            scale = np.maximum(SCALE_FLOOR, np.abs(xa).max(axis=0))
+            keep = ~(rate <= INNER_TOL * tol * scale)
+            if not keep.any():
+                break
+            active, xa, pa, f, v, inv, fresh = (
+                active[keep],
+                xa[:, keep],
+                pa.take(keep),
+                f[:, keep],
+                v[:, keep],
+                inv[keep],
+                fresh[keep],
+            )
+            step = -(self.basis @ np.einsum("bij,jb->ib", inv, f))
+            tiny = np.abs(step).max(axis=0) <= STEP_TOL * scale[keep]
+            if tiny.any():  # converged to rounding: take the last step and stop
+                x[:, active[tiny]] = xa[:, tiny] + step[:, tiny]
+                more = ~tiny
+                active, xa, pa, f, v, inv, fresh, step = (
+                    active[more],
+                    xa[:, more],
+                    pa.take(more),
+                    f[:, more],
+                    v[:, more],
+                    inv[more],
+                    fresh[more],
+                    step[:, more],
+                )
+                if not active.size:
+                    break
+            norm = np.abs(f).max(axis=0)
+            lam = np.ones(active.size)
+            trial = xa + step
+            v_new = self._rates(trial, pa)
+            f_new = self.project @ v_new
+            new = np.abs(f_new).max(axis=0)
+            ok = np.isfinite(new) & (new <= (1.0 - 1e-4) * norm)
+            # a full chord step that fails on a fresh Jacobian: damp it
+            damp = np.flatnonzero(~ok & fresh)
+            for _ in range(MAX_HALVINGS):
+                if not damp.size:
+                    break
+                lam[damp] *= 0.5
+                trial[:, damp] = xa[:, damp] + lam[damp] * step[:, damp]
+                v_new[:, damp] = self._rates(trial[:, damp], pa.take(damp))
+                f_new[:, damp] = self.project @ v_new[:, damp]
+                new[damp] = np.abs(f_new[:, damp]).max(axis=0)
+                good = np.isfinite(new[damp]) & (new[damp] <= (1.0 - 1e-4 * lam[damp]) * norm[damp])
+                ok[damp[good]] = True
+                damp = damp[~good]
+            # accepted points move on; a failed or slow step refreshes the Jacobian
+            x[:, active[ok]] = trial[:, ok]
+            f, v = f_new, v_new  # the points not moved are all refreshed just below
+            refresh = ~ok | (new > 0.25 * norm)
+            if refresh.any():
+                v_r, jac = self._reduced_jacobian(x[:, active[refresh]], pa.take(refresh))
+                inv[refresh] = _inverse(jac)
+                v[:, refresh] = v_r
+                f[:, refresh] = self.project @ v_r
+            fresh = refresh
+        return x
+
+    def _verify(
+        self, x: np.ndarray, p: _Params, totals: np.ndarray, tol: float
+    ) -> list[SolveResult | None]:
+        factor = self.solver.time_factor
+        v, jac = self._reduced_jacobian(x, p)
+        rate = np.abs(self.scaled @ v).max(axis=0, initial=0.0) * factor
+        scale = np.maximum(SCALE_FLOOR, np.abs(x).max(axis=0, initial=0.0))
+        gap = np.abs(self.conserve @ x - totals).max(axis=0, initial=0.0)
+        readouts = self._outputs(x, p)
+        good = (
+            np.isfinite(x).all(axis=0)
+            & np.isfinite(readouts).all(axis=0)
+            & (rate <= tol * scale)
+            & (x.min(axis=0, initial=0.0) >= 0.0)
+            & (gap <= TOTALS_RTOL * np.maximum(1.0, np.abs(totals).max(axis=0, initial=0.0)))
+        )
+        eig = np.full(x.shape[1], math.nan)
+        idx = np.flatnonzero(good)
+        if idx.size and jac.shape[1]:
+            eig[idx] = np.linalg.eigvals(jac[idx]).real.max(axis=1) * factor
+        elif idx.size:
+            eig[idx] = -math.inf
+        good &= eig < -EIG_TOL
+        out: list[SolveResult | None] = []
+        for i in range(x.shape[1]):
+            if not good[i]:
+                out.append(None)
+                continue
+            msg = f"steady state verified (max |dx/dt| = {rate[i]:.2g}, stable)"
+            out.append(
+                SolveResult(
+                    x[:, i].copy(),
+                    readouts[:, i].copy(),
+                    "ok",
+                    msg,
+                    float(rate[i]),
+                    float(eig[i]),
+                    METHOD,
+                )
+            )
+        return out
+
+
+def _inverse(jac: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of matrices; a singular one gets its pseudo-inverse."""
+    try:
+        return np.linalg.inv(jac)
+    except np.linalg.LinAlgError:
+        return np.stack([np.linalg.pinv(a) for a in jac])
+
+
+# ---------------------------------------------------------------------------- building
+#: Per process: engine per (model hash, clamp set); None where the fast path declines.
+_ENGINES: dict[tuple[str, frozenset[str]], BatchEngine | None] = {}
+
+
+def batch_engine(model: Model, clamped: frozenset[str]) -> BatchEngine | None:
+    """The batch engine of ``model`` for one clamp set, or None where it declines."""
+    key = (model.hash, clamped)
+    if key in _ENGINES:
+        engine = _ENGINES[key]
+        if engine is None or engine.solver is model._solver(clamped):
+            return engine
+    engine = _build(model, clamped)
+    _ENGINES[key] = engine
+    return engine
+
+
+def _build(model: Model, clamped: frozenset[str]) -> BatchEngine | None:
+    from ._engine import PRESIM_T, STEADY_TOL
+    from ._export import clamp_species
+
+    solver = model._solver(clamped)
+    if not solver.warm_start or solver.rule_vars or solver._rule_species:
+        return None
+    if solver._events_or_rules or solver.other_defaults or solver.substance_only:
+        return None
+    if solver.reference is None and not solver.reference_tried:
+        solver.reference_tried = True
+        ref = solver.solve({}, tol=STEADY_TOL, presimulate=PRESIM_T)
+        if ref.status == "ok":
+            solver.reference = ref.species.copy()
+    if solver.reference is None or not solver.species_ids:
+        return None
+    sbml = model._compiled_sbml
+    if clamped:
+        sbml = clamp_species(sbml, clamped)
+    ident = hashlib.sha256(
+        json.dumps(
+            [
+                GENERATOR_VERSION,
+                sbml,
+                list(solver.species_ids),
+                list(solver.names),
+                list(solver.readouts),
+            ]
+        ).encode()
+    ).hexdigest()
+    from ._cache import load_generated, store_generated
+
+    cached = load_generated(ident)
+    try:
+        if cached is not None:
+            meta = json.loads(cached)
+            structure = _Structure(
+                species=tuple(meta["species"]),
+                parameters=tuple(meta["parameters"]),
+                defaults=np.array(meta["defaults"], dtype=float),
+                volumes=np.array(meta["volumes"], dtype=float),
+                stoichiometry=np.array(meta["stoichiometry"], dtype=float).reshape(
+                    len(meta["species"]), -1
+                ),
+                readouts=tuple(meta["readouts"]),
+                entries=tuple((int(j), int(i)) for j, i in meta["entries"]),
+            )
+            # defaults are the model's current values, not the cached ones
+            structure = _with_defaults(structure, solver)
+            return BatchEngine(solver, structure, meta["source"])
+        structure, source = _structure_and_code(solver, sbml)
+    except _Declined:
+        return None
+    meta = {
+        "species": list(structure.species),
+        "parameters": list(structure.parameters),
+        "defaults": structure.defaults.tolist(),
+        "volumes": structure.volumes.tolist(),
+        "stoichiometry": structure.stoichiometry.ravel().tolist(),
+        "readouts": list(structure.readouts),
+        "entries": [list(e) for e in structure.entries],
+        "source": source,
+    }
+    store_generated(ident, json.dumps(meta))
+    return BatchEngine(solver, structure, source)
+
+
+def _with_defaults(structure: _Structure, solver: Solver) -> _Structure:
+    defaults = structure.defaults.copy()
+    defaults[: len(solver.defaults)] = solver.defaults
+    return replace(structure, defaults=defaults)

@@ -1,0 +1,176 @@
+"""The batch steady-state engine (`mtor_sim._batch`): same answers as the guarded
+single-point path, everything it cannot verify left to that path, declines what it
+cannot translate, and code generated once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mtor_sim as ms
+from mtor_sim import _batch
+from mtor_sim._engine import PRESIM_T, STEADY_TOL, solve_point
+from mtor_sim._perturb import make_perturbation, resolve
+
+ANTIMONY_WITH_EVENT = """
+model ev
+  S1 -> S2; k1 * S1
+  S2 -> S1; k2 * S2
+  S1 = 10; S2 = 0; k1 = 0.1; k2 = 0.05
+  at time > 5: k1 = 0.2
+end
+"""
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = ms.load_model()
+    m.steady_state()
+    return m
+
+
+def random_conditions(model, n, seed):
+    rng = np.random.default_rng(seed)
+    genotypes, drugs = list(ms.GENOTYPES), list(model.drugs)
+    out = []
+    for _ in range(n):
+        kw = {
+            "genotype": str(rng.choice(genotypes)),
+            "drugs": {str(rng.choice(drugs)): float(10 ** rng.uniform(-1, 4))},
+        }
+        if rng.random() < 0.3:
+            kw["parameters"] = {"GF": float(10 ** rng.uniform(-1, 1))}
+        if rng.random() < 0.2:
+            kw["inputs"] = {"ENERGY_STRESS": float(rng.uniform(0, 1))}
+        out.append(make_perturbation(model, **kw))
+    return out
+
+
+def test_generated_rates_and_jacobian_match_roadrunner(model):
+    engine = _batch.batch_engine(model, frozenset())
+    assert engine is not None
+    solver = engine.solver
+    rng = np.random.default_rng(0)
+    x = solver.reference * rng.uniform(0.5, 1.5, size=solver.reference.size)
+    p = _batch._Params.of(engine.s.defaults[:, None])
+    v, entries = engine._rates_jacobian(x[:, None], p)
+    solver.apply({})
+    solver.r.model.setFloatingSpeciesConcentrations(x)
+    assert np.allclose(v[:, 0], solver.r.model.getReactionRates(), rtol=1e-10, atol=1e-14)
+    # the analytic entries against central differences of the generated rates
+    for e, (j, i) in enumerate(engine.s.entries):
+        h = 1e-6 * max(abs(x[i]), 1e-6)
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        fd = (engine._rates(up[:, None], p)[j, 0] - engine._rates(down[:, None], p)[j, 0]) / (2 * h)
+        assert entries[e, 0] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+
+
+def test_batch_equals_the_single_point_path(model):
+    conds = random_conditions(model, 200, seed=5)
+    values = [resolve(model, c)[0] for c in conds]
+    engine = _batch.batch_engine(model, frozenset())
+    results = engine.solve(engine.parameter_matrix(values), tol=STEADY_TOL)
+    verified = [(c, r) for c, r in zip(conds, results, strict=True) if r is not None]
+    assert len(verified) >= 190
+    for c, r in verified:
+        ref = solve_point(model, c, tol=STEADY_TOL, presimulate=PRESIM_T)
+        assert ref.status == "ok"
+        np.testing.assert_allclose(r.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(r.species, ref.species, rtol=1e-8, atol=1e-12)
+        assert r.status == "ok" and r.max_rate <= STEADY_TOL * max(1.0, np.abs(r.species).max())
+
+
+def test_knockouts_and_cuts_are_solved_in_the_batch(model):
+    """On the bundled model a knockout zeroes the protein's total (a parameter), so
+    knocked-out conditions share the engine, with their own conserved totals. As on the
+    single-point warm path, a state with round-off below zero (the forms of a knocked-out
+    protein) is not accepted: the robust path settles it exactly."""
+    perts = [
+        make_perturbation(model, knockouts=[node], drugs={"everolimus": 10.0})
+        for node in ("AKT", "mTORC2", "S6K1", "PTEN")
+    ] + [make_perturbation(model, cut=["S6K1 -| IRS1"], drugs={"everolimus": 10.0})]
+    resolved = [resolve(model, p) for p in perts]
+    assert all(not clamped for _, clamped in resolved)
+    engine = _batch.batch_engine(model, frozenset())
+    results = engine.solve(engine.parameter_matrix([v for v, _ in resolved]), tol=STEADY_TOL)
+    for pert, res in zip(perts, results, strict=True):
+        ref = solve_point(model, pert)
+        assert ref.status == "ok"
+        if res is None:  # left to the robust path
+            continue
+        np.testing.assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
+    # PTEN's knockout leaves no protein form at zero, and a cut none either
+    assert results[3] is not None and results[4] is not None
+
+
+def test_unverified_points_go_to_the_robust_path(model, monkeypatch):
+    """With no Newton iteration nothing is verified, and sweeps still get every answer."""
+    grid = {"dose_everolimus": [0.0, 1.0, 100.0], "genotype": ["WT", "PTEN_loss"]}
+    before = ms.sweep(model, grid, progress=False).to_dataframe()
+    monkeypatch.setattr(_batch, "MAX_ITERATIONS", 0)
+    engine = _batch.batch_engine(model, frozenset())
+    values = [resolve(model, make_perturbation(model, genotype="PTEN_loss"))[0]]
+    assert engine.solve(engine.parameter_matrix(values), tol=STEADY_TOL) == [None]
+    after = ms.sweep(model, grid, progress=False).to_dataframe()
+    assert (after["status"] == "ok").all()
+    readouts = [c for c in before.columns if c in model.readouts]
+    np.testing.assert_allclose(after[readouts], before[readouts], rtol=1e-8)
+
+
+def test_sweeps_are_the_same_with_the_batch_engine_off(model, monkeypatch):
+    grid = {
+        "dose_everolimus": list(np.logspace(-1, 3, 7)),
+        "genotype": ["WT", "mTORC2_high"],
+        "knockouts": [None, "mTORC2"],
+    }
+    on = ms.sweep(model, grid, progress=False).to_dataframe()
+    monkeypatch.setenv("MTOR_SIM_BATCH", "off")
+    off = ms.sweep(model, grid, progress=False).to_dataframe()
+    readouts = [c for c in on.columns if c in model.readouts]
+    np.testing.assert_allclose(on[readouts], off[readouts], rtol=1e-8, atol=1e-12)
+    assert list(on["status"]) == list(off["status"])
+    assert list(on["message"].fillna("")) == list(off["message"].fillna(""))
+
+
+def test_declines_models_it_should_not_solve(tmp_path):
+    path = tmp_path / "ev.ant"
+    path.write_text(ANTIMONY_WITH_EVENT)
+    other = ms.load_model(path)
+    other.steady_state()
+    # another model's steady state is where integration from its initial state goes
+    # (it may be multistable): Newton from a reference is not that, so no batch engine
+    assert _batch.batch_engine(other, frozenset()) is None
+
+
+def test_generation_declines_events():
+    import antimony
+
+    antimony.clearPreviousLoads()
+    assert antimony.loadAntimonyString(ANTIMONY_WITH_EVENT) >= 0
+    sbml = antimony.getSBMLString("ev")
+
+    class Stub:
+        species_ids = ["S1", "S2"]
+        names, position, readouts = [], {}, []
+        defaults = np.array([])
+
+    with pytest.raises(_batch._Declined):
+        _batch._structure_and_code(Stub(), sbml)
+
+
+def test_generated_code_comes_from_the_cache_the_second_time(model, tmp_path, monkeypatch):
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
+    _batch._ENGINES.clear()
+    first = _batch.batch_engine(model, frozenset())
+    assert first is not None
+
+    def fail(*args, **kwargs):
+        raise AssertionError("code generated again instead of read from the cache")
+
+    monkeypatch.setattr(_batch, "_structure_and_code", fail)
+    _batch._ENGINES.clear()
+    second = _batch.batch_engine(model, frozenset())
+    assert second is not None and second.s.entries == first.s.entries
+    _batch._ENGINES.clear()
