@@ -174,3 +174,16 @@ def test_generated_code_comes_from_the_cache_the_second_time(model, tmp_path, mo
     second = _batch.batch_engine(model, frozenset())
     assert second is not None and second.s.entries == first.s.entries
     _batch._ENGINES.clear()
+
+
+def test_dose_responses_and_combinations_go_through_the_batch(model):
+    """Their points are solved together now; each equals its own steady state."""
+    dr = ms.dose_response(model, "everolimus", doses=[0, 0.1, 1, 10, 100, 1000], readout="pS6K1")
+    one = [model.steady_state(drugs={"everolimus": d})["pS6K1"] for d in dr.table["dose"]]
+    np.testing.assert_allclose(dr.table["value"], one, rtol=1e-8)
+    assert (dr.table["status"] == "ok").all()
+    combo = ms.combination(
+        model, ("everolimus", "sorafenib"), [1, 10], [100, 1000], readout="proliferation"
+    )
+    cell = model.steady_state(drugs={"everolimus": 10.0, "sorafenib": 1000.0})["proliferation"]
+    assert combo.response.loc[10.0, 1000.0] == pytest.approx(cell, rel=1e-8)

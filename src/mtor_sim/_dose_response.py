@@ -48,6 +48,19 @@ def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> 
     return float(tc[readout].iloc[-1]), tc.status
 
 
+def _steady_readouts(
+    model: Model, readout: str, points: list[dict[str, Any]]
+) -> list[tuple[float, str]]:
+    """A readout's steady state and status at each point, solved as one batch (the
+    points the batch engine cannot verify go one by one through the guarded path)."""
+    from ._backends import Condition, _chunk_frame
+    from ._perturb import make_perturbation
+
+    conditions = [Condition(k, (), make_perturbation(model, **kw)) for k, kw in enumerate(points)]
+    frame = _chunk_frame(model, conditions, [readout], None)
+    return [(float(v), str(st)) for v, st in zip(frame[readout], frame["status"], strict=True)]
+
+
 def _no_fit(n_points: int) -> HillFit:
     """An unsuccessful fit: too few doses gave a verified value (failed points are NaN)."""
     nan = float("nan")
@@ -203,14 +216,17 @@ def dose_response(
     rows, fits = [], {}
     for g in groups:
         label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
-        values, statuses = [], []
-        for dose in d:
-            v, status = _readout_at(
-                model, readout, time, genotype=g, drugs=background | {drug: dose}, **perturbation
-            )
-            values.append(v)
-            statuses.append(status)
-            rows.append({"genotype": label, "dose": dose, "value": v, "status": status})
+        points = [{"genotype": g, "drugs": background | {drug: dose}, **perturbation} for dose in d]
+        if time is None:  # all doses at once, through the batch engine
+            found = _steady_readouts(model, readout, points)
+        else:
+            found = [_readout_at(model, readout, time, **kw) for kw in points]
+        values = [v for v, _ in found]
+        statuses = [status for _, status in found]
+        rows += [
+            {"genotype": label, "dose": dose, "value": v, "status": status}
+            for dose, (v, status) in zip(d, found, strict=True)
+        ]
         y = np.asarray(values)
         ok = np.isfinite(y) & (np.asarray(statuses) == "ok")  # fit verified points only
         fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else _no_fit(int(ok.sum()))
@@ -312,11 +328,11 @@ def combination(
     mat = np.empty((da.size, db.size))
     status = np.empty((da.size, db.size), dtype=object)
     background = dict(perturbation.pop("drugs", None) or {})
-    for i, x in enumerate(da):
-        for j, y in enumerate(db):
-            ss = model.steady_state(drugs=background | {a: x, b: y}, **perturbation)
-            mat[i, j] = ss[readout] if ss.success else np.nan  # a failed point is no number
-            status[i, j] = ss.status
+    cells = [(i, j) for i in range(da.size) for j in range(db.size)]
+    points = [{"drugs": background | {a: da[i], b: db[j]}, **perturbation} for i, j in cells]
+    for (i, j), (v, st) in zip(cells, _steady_readouts(model, readout, points), strict=True):
+        mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
+        status[i, j] = st
     effect = fraction_inhibited(mat, mat[0, 0])
     scores = synergy_scores(da, db, effect) if min(da.size, db.size) >= 4 else None
 
