@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 import mtor_sim as ms
-from mtor_sim._plot import save_figure
+from mtor_sim.plotting import save_figure
 
 HERE = Path(__file__).resolve().parent
 

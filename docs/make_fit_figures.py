@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import mtor_sim as ms
-from mtor_sim._plot import save_figure
+from mtor_sim.plotting import save_figure
 
 HERE = Path(__file__).resolve().parent
 PROBLEM = (

@@ -23,7 +23,7 @@ def setup(name: str, out: str | Path | None = None) -> tuple[Path, object]:
 def save(fig, table: pd.DataFrame, folder: Path, stem: str, formats=("png", "svg")) -> list[Path]:
     """Write the figure in each of ``formats`` (``stem.png``, ``stem.svg``) and
     ``stem.csv`` into ``folder``."""
-    from mtor_sim._plot import save_figure
+    from mtor_sim.plotting import save_figure
 
     table.to_csv(folder / f"{stem}.csv", index=False)
     return [*save_figure(fig, folder / stem, formats=formats), folder / f"{stem}.csv"]
@@ -33,9 +33,9 @@ def styled(func):
     """Draw ``func``'s figures in the package's figure style (the colour-blind-safe palette
     with line styles, text of at least 8 pt, 300 dpi), leaving the caller's rcParams as
     they were."""
-    from mtor_sim._plot import _styled
+    from mtor_sim.plotting import styled as package_style
 
-    return _styled(func)
+    return package_style(func)
 
 
 @styled

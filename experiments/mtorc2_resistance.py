@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
-from mtor_sim._tumour import tumour_response
+from mtor_sim import tumour_response
 
 ARMS = {
     "everolimus 10 nM": {"everolimus": 10},

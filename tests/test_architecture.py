@@ -133,9 +133,5 @@ KNOWN_PRIVATE_IMPORTS = {
     "benchmarks/bench_ensemble_claims.py mtor_sim._ensemble",
     "benchmarks/bench_ensemble_claims.py mtor_sim._observations",
     "benchmarks/validate_observations.py mtor_sim._observations",
-    "docs/make_figures.py mtor_sim._plot",
-    "docs/make_fit_figures.py mtor_sim._plot",
-    "experiments/_common.py mtor_sim._plot",
-    "experiments/mtorc2_resistance.py mtor_sim._tumour",
     "models/calibrate_ensemble.py mtor_sim._observations",
 }

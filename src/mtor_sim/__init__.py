@@ -45,13 +45,14 @@ _LAZY = {
     "._catalogue": ("REGIMENS",),
     "._schedule": ("Exposure", "OralPK", "PK_DEFAULTS", "Schedule"),
     "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
+    "._tumour": ("TumourGrowth", "TumourResult", "tumour_response"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "claims":
-        value: Any = importlib.import_module(".claims", __name__)
+    if name in ("claims", "plotting"):
+        value: Any = importlib.import_module(f".{name}", __name__)
     elif name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     else:
@@ -65,7 +66,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from . import claims
+    from . import claims, plotting
     from ._catalogue import REGIMENS
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
@@ -84,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._store import iter_parts
     from ._sweep import Sweep, sweep
     from ._trial import Cohort, TrialResult, trial, trial_claims, virtual_cohort
+    from ._tumour import TumourGrowth, TumourResult, tumour_response
 
 __all__ = [
     "__version__",
@@ -117,10 +119,13 @@ __all__ = [
     "Sweep",
     "TimeCourse",
     "TrialResult",
+    "TumourGrowth",
+    "TumourResult",
     "UnknownNameError",
     "bundled_ensemble_path",
     "bundled_model_path",
     "claims",
+    "plotting",
     "combination",
     "dose_response",
     "fit",
@@ -138,5 +143,6 @@ __all__ = [
     "to_petab",
     "trial",
     "trial_claims",
+    "tumour_response",
     "virtual_cohort",
 ]
