@@ -99,3 +99,26 @@ def test_overlaid_dose_responses_name_every_drug(model: ms.Model) -> None:
     assert "everolimus and vistusertib" in ax.get_title()
     assert ax.get_xlabel().startswith("drug concentration")
     assert "relative" in ax.get_title()
+
+
+def test_the_untreated_dose_sits_left_of_a_break_on_the_log_axis(model: ms.Model) -> None:
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100, 1000], readout="pS6K1")
+    ax = dr.plot().axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "0" and "1,000" in labels
+    zero_at = ax.get_xticks()[0]
+    assert 0 < zero_at < 1  # left of the lowest dose, on the log axis
+    untreated = float(dr.table.loc[dr.table["dose"] == 0, "value"].iloc[0])
+    points = [
+        (x, y)
+        for line in ax.get_lines()
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    ]
+    assert any(x == zero_at and y == untreated for x, y in points)
+    assert all(t >= 1 for t in ax.get_xticks(minor=True))  # no minor ticks left of the break
+
+
+def test_legend_ic50s_have_no_exponent(model: ms.Model) -> None:
+    dr = ms.dose_response(model, "sorafenib", [0, 10, 100, 1000, 10000], readout="proliferation")
+    legend = " ".join(t.get_text() for t in dr.plot().axes[0].get_legend().get_texts())
+    assert "e+" not in legend and "IC50" in legend

@@ -294,6 +294,8 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     pos = table[table["dose"] > 0]
     lo, hi = pos["dose"].min(), pos["dose"].max()
     grid = np.logspace(np.log10(lo), np.log10(hi), 200)
+    # the untreated point sits left of a break in the log axis, not dropped
+    zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
     for g, grp in table.groupby("genotype", sort=False):
         p = grp[grp["dose"] > 0]
@@ -306,8 +308,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
             rising.append(fit.top < fit.bottom)
             depth = abs(fit.top - fit.bottom) / abs(fit.top) if fit.top else math.inf
             shallow = f", max effect {100 * depth:.0f} %" if depth < 0.5 else ""
-            name += f" ({'EC50' if rising[-1] else 'IC50'} {fit.ic50:.3g} nM{shallow})"
+            name += f" ({'EC50' if rising[-1] else 'IC50'} {_sig3(fit.ic50)} nM{shallow})"
         (pts,) = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
+        untreated = grp[grp["dose"] == 0]["value"]
+        if zero_at is not None and len(untreated):
+            ax.plot([zero_at], [float(untreated.iloc[0])], "o", ms=4, color=pts.get_color())
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
             if lo <= fit.ic50 <= hi:
@@ -320,6 +325,8 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
                     mec="black",
                     mew=0.6,
                 )
+    if zero_at is not None:
+        _zero_dose_break(ax, zero_at, lo, hi)
     # several drugs' curves on one axis (``ax=``): name them all, not the last one
     drugs = list(dict.fromkeys([*getattr(ax, "_mtor_sim_drugs", []), dr.drug]))
     ax._mtor_sim_drugs = drugs
@@ -337,6 +344,34 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _zero_dose_break(ax: Any, zero_at: float, lo: float, hi: float) -> None:
+    """Label ``zero_at`` as dose 0 and mark the break between it and the lowest dose."""
+    from matplotlib.transforms import blended_transform_factory
+
+    decades = np.arange(np.ceil(np.log10(lo)), np.floor(np.log10(hi)) + 1)
+    ticks = [zero_at, *(10.0**decades)]
+    ax.set_xticks(ticks, ["0", *(_dose_tick(t) for t in ticks[1:])])
+    minor = [
+        k * 10.0**d
+        for d in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+        for k in range(2, 10)
+    ]
+    ax.set_xticks([t for t in minor if lo <= t <= hi], minor=True)  # none left of the break
+    ax.set_xlim(zero_at / 10**0.3, hi * 10**0.2)
+    at = float(np.sqrt(zero_at * lo))  # half-way (in log) between 0 and the lowest dose
+    ax.axvline(at, color="0.6", lw=0.8, ls=(0, (2, 2)))
+    mark = blended_transform_factory(ax.transData, ax.transAxes)
+    for dx in (0.93, 1.07):
+        ax.plot(
+            [at * dx / 1.04, at * dx * 1.04],
+            [-0.02, 0.02],
+            color="black",
+            lw=1.0,
+            transform=mark,
+            clip_on=False,
+        )
 
 
 _SCORE_NAMES = {"bliss": "Bliss", "hsa": "HSA", "loewe": "Loewe", "zip": "ZIP"}
@@ -405,6 +440,13 @@ def _value_label(name: str, value: Any, kind: str) -> str:
     if isinstance(value, float):
         return f"{name}={value:.3g}" + (" nM" if kind == "drug" else "")
     return f"{name}={value}"
+
+
+def _sig3(v: float) -> str:
+    """Three significant digits, without exponents: ``2.4``, ``35.2``, ``3,520``."""
+    if not np.isfinite(v) or v == 0 or abs(v) < 1000:
+        return f"{v:.3g}"
+    return f"{round(v, 2 - int(np.floor(np.log10(abs(v))))):,.0f}"
 
 
 def _dose_tick(v: float) -> str:
