@@ -39,17 +39,40 @@ def styled(func):
 
 
 @styled
-def bar_chart(table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str, title: str):
-    """Grouped bars of ``y`` by ``x`` (groups) and ``hue`` (bars)."""
+def bar_chart(
+    table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str | dict[str, str], title: str
+):
+    """Grouped bars of ``y`` by ``x`` (groups) and ``hue`` (bars).
+
+    ``ylabel`` as a dict (hue value -> axis label) draws one panel per label, so that
+    each axis carries one quantity (fractions beside indices, never on one scale).
+    """
     import matplotlib.pyplot as plt
 
-    wide = table.pivot(index=x, columns=hue, values=y).reindex(list(dict.fromkeys(table[x])))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(wide) + 3), 4.2))
-    wide.plot.bar(ax=ax, rot=20, width=0.8)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("")
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(frameon=False, fontsize=8)
+    hues = list(dict.fromkeys(table[hue]))
+    labels = ylabel if isinstance(ylabel, dict) else dict.fromkeys(hues, ylabel)
+    panels = list(dict.fromkeys(labels[h] for h in hues))
+    order = list(dict.fromkeys(table[x]))
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(
+            max(6.0, 0.9 * len(order) + 3) * (1 if len(panels) == 1 else 0.8) * len(panels),
+            4.6,
+        ),
+        squeeze=False,
+    )
+    for ax, panel in zip(axes[0], panels, strict=True):
+        rows = table[table[hue].map(labels) == panel]
+        wide = rows.pivot(index=x, columns=hue, values=y).reindex(order)
+        wide.index = [str(i).replace("_", " ") for i in wide.index]
+        wide.plot.bar(ax=ax, rot=25, width=0.8)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+        ax.set_ylabel(panel)
+        ax.set_xlabel("")
+        ax.grid(alpha=0.3, axis="y")
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

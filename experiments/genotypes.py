@@ -32,7 +32,10 @@ def main(out=None, formats=("png", "svg")):
         x="genotype",
         hue="readout",
         y="value",
-        ylabel="fraction phosphorylated / active, or index (WT = 1)",
+        ylabel={
+            **dict.fromkeys(READOUTS[:4], "fraction phosphorylated or active (0-1)"),
+            **dict.fromkeys(READOUTS[4:], "index (untreated WT = 1)"),
+        },
         title="Untreated steady states of the review's HCC genotypes",
     )
     return save(fig, table, folder, "genotypes", formats=formats)

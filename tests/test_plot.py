@@ -122,3 +122,21 @@ def test_legend_ic50s_have_no_exponent(model: ms.Model) -> None:
     dr = ms.dose_response(model, "sorafenib", [0, 10, 100, 1000, 10000], readout="proliferation")
     legend = " ".join(t.get_text() for t in dr.plot().axes[0].get_legend().get_texts())
     assert "e+" not in legend and "IC50" in legend
+
+
+def test_claim_figures_put_one_quantity_per_axis_and_no_verdict_in_the_title(
+    model: ms.Model,
+) -> None:
+    from mtor_sim._plot import plot_claim
+
+    fig = plot_claim(ms.claims.check(model, 11))  # pAKT S473 (a fraction) and proliferation
+    titles = [fig._suptitle.get_text()] + [ax.get_title() for ax in fig.axes]
+    assert not any("PASS" in t or "FAIL" in t for t in titles)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert len(fig.axes) == 2 and "fraction" in labels[0] and "index" in labels[1]
+    texts = [t.get_text() for t in fig.texts]
+    assert any(t.startswith("The check passes") for t in texts)
+    for ax in fig.axes:  # legends beside the bars, not on them
+        box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+        assert box.x0 >= ax.get_window_extent().x1 - 1
+    plt.close("all")

@@ -223,8 +223,8 @@ def plot_claim(result: ClaimResult) -> Figure:
     """The figure of one claim check: bars, a time course, or dose-response curves."""
     plt = _pyplot()
     data = result.data
-    status = "PASS" if result.passed else "FAIL"
-    title = f"Claim {result.number} [{status}]: {result.title}"
+    status = "passes" if result.passed else "FAILS"
+    title = f"Claim {result.number}: {result.title}"
     if result.kind == "timecourse":
         fig, ax = plt.subplots(figsize=(7, 4.2))
         t = data.index.to_numpy() / 60.0
@@ -261,24 +261,43 @@ def plot_claim(result: ClaimResult) -> Figure:
             ax.grid(alpha=0.3, which="both")
             ax.legend(frameon=False, fontsize=8)
     else:
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * data["condition"].nunique() + 3), 4.2))
         conds = list(dict.fromkeys(data["condition"]))
         reads = list(dict.fromkeys(data["readout"]))
-        width = 0.8 / len(reads)
-        x = np.arange(len(conds))
-        for i, r in enumerate(reads):
-            vals = [
-                data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
-                for c in conds
-            ]
-            ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
-        ax.set_xticks(x, conds, rotation=15, ha="right", fontsize=8)
-        ax.set_ylabel(_BAR_YLABELS.get(result.number, "value (fraction, index or fold)"))
-        ax.legend(frameon=False, fontsize=8)
-        ax.grid(alpha=0.3, axis="y")
+        label = _BAR_YLABELS.get(result.number)
+        # one quantity per axis: readouts grouped by their unit, one panel per unit
+        groups: dict[str, list[str]] = {}
+        for r in reads:
+            groups.setdefault(label or unit_of(r.split(" ")[0]), []).append(r)
+        width_in = max(6.0, 1.1 * len(conds) + 3) * (1 if len(groups) == 1 else 0.75)
+        fig, axes = plt.subplots(
+            1, len(groups), figsize=(width_in * len(groups), 4.2), squeeze=False
+        )
+        for ax, (unit, members) in zip(axes[0], groups.items(), strict=True):
+            width = 0.8 / len(members)
+            x = np.arange(len(conds))
+            for i, r in enumerate(members):
+                vals = [
+                    data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
+                    for c in conds
+                ]
+                ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
+            ax.set_xticks(x, [c.replace("_", " ") for c in conds], rotation=15, ha="right")
+            ax.set_ylabel(
+                unit if label else f"{', '.join(dict.fromkeys(map(_short, members)))} ({unit})"
+            )
+            # beside the bars, never on them
+            ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            ax.grid(alpha=0.3, axis="y")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    # the verdict and its rule under the panels, not in the title
+    fig.text(0.01, 0.01, f"The check {status}: {result.criterion}", fontsize=MIN_FONT, wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def _short(readout: str) -> str:
+    """A bar group's name without its condition (``pAKT_S473 + everolimus`` -> pAKT_S473)."""
+    return readout.split(" ")[0]
 
 
 @_styled
