@@ -32,6 +32,8 @@ VISTUSERTIB_DOSE = 1000.0  # ~5-13x its cellular IC50s (Pike 2013)
 DACTOLISIB_DOSE = 500.0
 SORAFENIB_DOSE = 3000.0  # in the in-vitro range that lowers pERK in HCC lines (Liu 2006)
 TUMOUR_DAYS = 21.0
+#: the axis of figures whose bars are fractional falls of proliferation
+INHIBITION = "fractional inhibition of proliferation"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class ClaimResult:
     all_solved: bool = True
     controls: tuple[ControlResult, ...] = ()
     note: str = ""
+    #: axis label (quantity and unit) of each time-course column or bar ``readout`` of
+    #: ``data`` that is not a plain readout; those that share a label share a panel
+    axis_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def controls_remove_effect(self) -> bool:
@@ -291,6 +296,7 @@ def claim_05_erk_crosstalk(model: Model) -> ClaimResult:
         passed=ok,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"ORR on lenvatinib, mTOR+ERK co-activated vs not": "6.8 % vs 25.3 %"},
+        axis_labels={r: INHIBITION for _, r, _ in rows},
     )
 
 
@@ -338,6 +344,7 @@ def claim_07_sorafenib_resistance(model: Model) -> ClaimResult:
         passed=inh["PTEN_loss"] < inh["WT"] and inh["AKT_overexpression"] < inh["WT"],
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"sorafenib ORR, p-mTOR high vs low": "7.3 % vs 22.6 %"},
+        axis_labels={r: INHIBITION for _, r, _ in rows},
     )
 
 
@@ -399,6 +406,7 @@ def claim_09_feedback_relief(model: Model) -> ClaimResult:
     run.ok &= tc.success
     data = tc.to_dataframe()[list(reads) + ["pS6K1"]]
     data = data / data.iloc[0]
+    fold = "fold change vs t = 0"
     return _result(
         9,
         run,
@@ -413,6 +421,7 @@ def claim_09_feedback_relief(model: Model) -> ClaimResult:
         passed=ok,
         kind="timecourse",
         data=data,
+        axis_labels=dict.fromkeys(data.columns, fold),
     )
 
 
@@ -447,6 +456,7 @@ def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
             "RTK_total (FOXO -> RTK cut)": rtk_cut / rtk_cut.iloc[0],
         }
     )
+    fold, fraction = "RTK_total, fold change vs t = 0", "fraction of total (0-1)"
     return _result(
         10,
         run,
@@ -460,6 +470,12 @@ def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
         passed=ok,
         kind="timecourse",
         data=data,
+        axis_labels={
+            "RTK_total": fold,
+            "RTK_total (FOXO -> RTK cut)": fold,
+            "FOXO_nuclear": fraction,
+            "pAKT_S473": fraction,
+        },
     )
 
 
@@ -543,6 +559,7 @@ def claim_12_dual_reverses(model: Model) -> ClaimResult:
         passed=ok,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"tumour reduction %, dual vs rapalog": "68.5 vs 25.3"},
+        axis_labels={r: f"tumour reduction after {TUMOUR_DAYS:g} days (%)" for _, r, _ in rows},
     )
 
 
@@ -602,6 +619,7 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
         passed=ok,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"ORR (%)": "combination 16.7 vs everolimus 9.5"},
+        axis_labels={r: INHIBITION for _, r, _ in rows},
     )
 
 

@@ -28,16 +28,6 @@ _UNITS = {
 }
 
 
-_INHIBITION = "fractional inhibition of proliferation"
-#: y-axis label of the bar figures whose values are not plain readouts, by claim number
-_BAR_YLABELS = {
-    5: _INHIBITION,
-    7: _INHIBITION,
-    14: _INHIBITION,
-    12: "tumour reduction after 21 days (%)",
-}
-
-
 #: Okabe & Ito (2008) colour-blind-safe palette ("Color Universal Design"): blue, orange,
 #: bluish green, vermillion, sky blue, reddish purple, yellow, black. No red-green pair
 #: carries meaning; lines also cycle their style, so they differ in greyscale too.
@@ -221,21 +211,27 @@ def plot_timecourse(
 @_styled
 def plot_claim(result: ClaimResult) -> Figure:
     """The figure of one claim check: bars, a time course, or dose-response curves."""
+    from ._hill import fit_hill
+
     plt = _pyplot()
     data = result.data
     status = "passes" if result.passed else "FAILS"
     title = f"Claim {result.number}: {result.title}"
     if result.kind == "timecourse":
-        fig, ax = plt.subplots(figsize=(7, 4.2))
-        t = data.index.to_numpy() / 60.0
+        # one quantity per axis: the claim says which columns share a unit
+        panels: dict[str, list[str]] = {}
         for col in data.columns:
-            ax.plot(t, data[col].to_numpy(), lw=2, label=col, ls="--" if "cut" in col else "-")
-        ax.set_xlabel("time after treatment (h)")
-        ax.set_ylabel(
-            "fold change vs t = 0" if result.number == 9 else "fold change (RTK) or fraction"
-        )
-        ax.axhline(1.0, color="grey", lw=0.8, ls=":")
-        ax.legend(frameon=False, fontsize=8)
+            panels.setdefault(result.axis_labels.get(col, "value"), []).append(col)
+        fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels) + 1, 4.2), squeeze=False)
+        t = data.index.to_numpy() / 60.0
+        for ax, (unit, cols) in zip(axes[0], panels.items(), strict=True):
+            for col in cols:
+                ax.plot(t, data[col].to_numpy(), lw=2, label=col, ls="--" if "cut" in col else "-")
+            ax.set_xlabel("time after treatment (h)")
+            ax.set_ylabel(unit)
+            if "fold" in unit:
+                ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+            ax.legend(frameon=False, fontsize=8)
     elif result.kind == "dose_response":
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for ax, readout in zip(axes, ("pS6K1", "proliferation"), strict=True):
@@ -243,18 +239,14 @@ def plot_claim(result: ClaimResult) -> Figure:
             for drug, grp in sub.groupby("condition", sort=False):
                 d = grp["dose"].to_numpy()
                 v = grp["value"].to_numpy()
-                (line,) = ax.semilogx(d[d > 0], v[d > 0], "o-", ms=4, label=drug)
-                ic50 = result.numbers.get(f"{drug}: pS6K1 IC50 (nM)")
-                if readout == "pS6K1" and ic50 and np.isfinite(ic50):
-                    ax.axvline(ic50, color=line.get_color(), ls=":", lw=1)
-                    ax.annotate(
-                        f"IC50 {ic50:.2g} nM",
-                        (ic50, v[0] * 0.55),
-                        rotation=90,
-                        fontsize=MIN_FONT,
-                        color=line.get_color(),
-                        ha="right",
-                    )
+                fit = fit_hill(d, v)
+                name = f"{drug} (IC50 {_sig3(fit.ic50)} nM)" if fit.success else drug
+                (line,) = ax.semilogx(d[d > 0], v[d > 0], "o", ms=4, label=name)
+                if fit.success:  # the fitted curve, not the points joined
+                    grid = np.logspace(np.log10(d[d > 0].min()), np.log10(d.max()), 200)
+                    ax.semilogx(grid, fit.predict(grid), "-", color=line.get_color(), lw=1.6)
+                    if readout == "pS6K1":
+                        ax.axvline(fit.ic50, color=line.get_color(), ls=":", lw=1)
             ax.set_xlabel("rapalog concentration (nM, log scale)")
             ax.set_ylabel(f"{readout} ({unit_of(readout)})")
             ax.set_ylim(bottom=0)
@@ -263,11 +255,11 @@ def plot_claim(result: ClaimResult) -> Figure:
     else:
         conds = list(dict.fromkeys(data["condition"]))
         reads = list(dict.fromkeys(data["readout"]))
-        label = _BAR_YLABELS.get(result.number)
         # one quantity per axis: readouts grouped by their unit, one panel per unit
         groups: dict[str, list[str]] = {}
         for r in reads:
-            groups.setdefault(label or unit_of(r.split(" ")[0]), []).append(r)
+            groups.setdefault(result.axis_labels.get(r) or unit_of(_short(r)), []).append(r)
+        own = set(result.axis_labels.values())
         width_in = max(6.0, 1.1 * len(conds) + 3) * (1 if len(groups) == 1 else 0.75)
         fig, axes = plt.subplots(
             1, len(groups), figsize=(width_in * len(groups), 4.2), squeeze=False
@@ -282,9 +274,8 @@ def plot_claim(result: ClaimResult) -> Figure:
                 ]
                 ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
             ax.set_xticks(x, [c.replace("_", " ") for c in conds], rotation=15, ha="right")
-            ax.set_ylabel(
-                unit if label else f"{', '.join(dict.fromkeys(map(_short, members)))} ({unit})"
-            )
+            names = ", ".join(dict.fromkeys(map(_short, members)))
+            ax.set_ylabel(unit if unit in own else f"{names} ({unit})")
             # beside the bars, never on them
             ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             ax.grid(alpha=0.3, axis="y")
