@@ -655,8 +655,9 @@ def steady_state_of(
     """Guarded steady state for an already-validated perturbation."""
     solver, values = solver_for(model, pert)
     res = solver.solve(values, tol=tol, presimulate=presimulate)
-    readouts = pd.Series(res.readouts, index=solver.index_of("readouts"), dtype=float)
-    species = pd.Series(res.species, index=solver.index_of("species"), dtype=float)
+    # float64 arrays already: a dtype argument would only make pandas check them again
+    readouts = pd.Series(np.asarray(res.readouts, float), index=solver.index_of("readouts"))
+    species = pd.Series(np.asarray(res.species, float), index=solver.index_of("species"))
     return SteadyState(
         readouts,
         species,
