@@ -140,3 +140,17 @@ def test_claim_figures_put_one_quantity_per_axis_and_no_verdict_in_the_title(
         box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
         assert box.x0 >= ax.get_window_extent().x1 - 1
     plt.close("all")
+
+
+def test_a_three_dimensional_grid_is_drawn_as_facets(model: ms.Model) -> None:
+    sw = ms.sweep(
+        model,
+        {"dose_everolimus": [0.1, 1, 10, 100], "genotype": ["WT", "PTEN_loss"], "GF": [0.3, 3]},
+        progress=False,
+    )
+    fig = sw.plot("pAKT_S473")
+    assert [ax.get_title() for ax in fig.axes] == ["GF=0.3", "GF=3"]
+    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)  # one line per genotype
+    assert fig.axes[0].get_xlabel() == "dose_everolimus (nM)"  # the model's unit
+    assert sum(ax.get_legend() is not None for ax in fig.axes) == 1
+    plt.close(fig)

@@ -352,9 +352,10 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     (a legend) or, with no categorical name, by the other swept name (a colour bar)."""
     import matplotlib.pyplot as plt
 
-    fig = grid.plot("pS6K1", x="everolimus")
+    fig = grid.plot("pS6K1", x="everolimus")  # a 3-D grid: one panel per last name's value
     ax = fig.axes[0]
-    assert len(ax.lines) == 4 and len(ax.get_legend().get_texts()) == 4
+    assert len(fig.axes) == 2 and sum(len(a.lines) for a in fig.axes) == 4
+    assert len(ax.get_legend().get_texts()) == 2
     assert ax.get_xlabel() == "everolimus (nM)"
     plt.close(fig)
     space = {"everolimus": (0.1, 100.0), "PTEN_total": (0.2, 2.0)}

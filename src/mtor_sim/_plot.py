@@ -437,9 +437,11 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     return fig
 
 
-def _axis_label(name: str, kind: str, is_bundled: bool = True) -> str:
+def _axis_label(name: str, kind: str, is_bundled: bool = True, unit: str = "") -> str:
     if kind == "drug":
         return f"{name} (nM)"
+    if unit and unit != "dimensionless":
+        return f"{name} ({unit})"
     if is_bundled and name.endswith("_total"):
         return f"{name} (relative to the WT total)"
     return f"{name} (model units)"
@@ -471,6 +473,57 @@ SYNERGY_MIN_SPAN = 0.1
 
 @_styled
 def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
+    """A readout against one swept name (see `_sweep_panel`). A grid over three or more
+    names, whose last name has at most `MAX_FACETS` values, is drawn as one panel per value
+    of that name (facets), so that no dimension is folded into too many lines."""
+    from types import SimpleNamespace
+
+    from ._errors import check_name
+
+    check_name(readout, sw.readouts, kind="readout")
+    table = sw.table
+    numeric = [n for n in sw.names if pd_numeric(table[n])]
+    if x is None and numeric:
+        x = numeric[0]
+    others = [n for n in sw.names if n != x]
+    facet = others[-1] if len(others) >= 2 else None
+    values = list(dict.fromkeys(table[facet])) if facet else []
+    if sw.settings.get("method") != "grid" or not facet or not 2 <= len(values) <= MAX_FACETS:
+        return _sweep_panel(sw, readout, x=x)
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        1, len(values), figsize=(4.6 * len(values) + 0.6, 4.4), sharey=True, squeeze=False
+    )
+    kinds = sw.settings.get("kinds", {})
+    for ax, value in zip(axes[0], values, strict=True):
+        part = SimpleNamespace(
+            table=table[table[facet] == value],
+            readouts=sw.readouts,
+            names=[n for n in sw.names if n != facet],
+            settings=sw.settings,
+        )
+        _sweep_panel(part, readout, x=x, ax=ax)
+        ax.set_title(_value_label(facet, value, kinds.get(facet, "parameter")), fontsize=9)
+        if ax is not axes[0][0]:  # one legend and one y label for the row
+            ax.set_ylabel("")
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+    failed = int((table["status"] != "ok").sum())
+    fig.suptitle(
+        f"sweep of {len(table)} points (grid), one panel per {facet}"
+        + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+#: Most panels a faceted sweep figure draws (one per value of the facet name).
+MAX_FACETS = 6
+
+
+@_styled
+def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None) -> Figure:
     """A readout against one swept name: one line per combination of the other grid values,
     or, for Latin-hypercube samples and large grids, a scatter coloured by the categorical
     names (genotype, knockouts, cut; a legend) or else by the first other numeric name (a
@@ -487,9 +540,10 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
         x = numeric[0]
     check_name(x, sw.names, kind="swept name")
     ok = table[table["status"] == "ok"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.2))
     others = [n for n in sw.names if n != x]
     kinds = sw.settings.get("kinds", {})
+    units = sw.settings.get("units", {})
     own = bundled(sw.settings)
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
@@ -525,7 +579,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     if not lines and not legend and nums:
         colour = nums[0]
         sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
-        fig.colorbar(sc, ax=ax, label=_axis_label(colour, kinds.get(colour, "parameter"), own))
+        label = _axis_label(colour, kinds.get(colour, "parameter"), own, units.get(colour, ""))
+        fig.colorbar(sc, ax=ax, label=label)
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
     if vals is not None and pos.size and pos.max() / pos.min() > 100:  # doses: log axis
@@ -533,7 +588,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             ax.set_xscale("log")
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
-    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), own))
+    ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), own, units.get(x, "")))
     ax.set_ylabel(f"{readout} ({unit_of(readout, own)})")
     failed = len(table) - len(ok)
     # swept names the figure encodes neither by line, colour nor legend are named, so

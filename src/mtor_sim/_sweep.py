@@ -481,9 +481,13 @@ def sweep(
     )
     from ._engine import steady_provenance
 
+    params = [k for k, a in axes.items() if a.kind == "parameter"]
+    units = model.parameter_info()["unit"].loc[params].to_dict() if params else {}
     settings = {
         **spec,
         "kinds": {k: a.kind for k, a in axes.items()},
+        # the model's unit of each swept parameter, for axis labels ("" where it has none)
+        "units": {str(k): str(v) for k, v in units.items()},
         "readouts": list(reads),
         "time": time,
         **steady_provenance(model),
