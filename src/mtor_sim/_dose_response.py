@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import check_name, check_names, check_nonnegative, check_readout
+from ._errors import MtorSimError, check_name, check_names, check_nonnegative, check_readout
 from ._hill import HillFit, fit_hill
+from ._protocol import BatchResult
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +82,7 @@ def _no_fit(n_points: int) -> HillFit:
 
 
 @dataclass(frozen=True)
-class DoseResponse:
+class DoseResponse(BatchResult):
     """A readout over drug doses, per genotype, with Hill fits.
 
     Attributes
@@ -101,23 +102,35 @@ class DoseResponse:
     fits: dict[str, HillFit]
     settings: dict[str, Any] = field(default_factory=dict)
 
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        return self._count(self.table["status"])
+
     @property
-    def _first(self) -> HillFit:
+    def _only(self) -> HillFit:
+        """The fit of a one-genotype curve; with several, which one is meant is unclear."""
+        if len(self.fits) != 1:
+            raise MtorSimError(
+                f"this dose-response has {len(self.fits)} genotypes "
+                f"({', '.join(self.fits)}): read one genotype's fit, "
+                "e.g. `fits[genotype].ic50`, or all of them with `fit_table()`"
+            )
         return next(iter(self.fits.values()))
 
     @property
     def ic50(self) -> float:
-        """IC50 (nM) of the first genotype's fit."""
-        return self._first.ic50
+        """IC50 (nM) of the fit, for a curve of one genotype (else `fits` or
+        `fit_table`)."""
+        return self._only.ic50
 
     @property
     def emax(self) -> float:
-        """Fractional maximal effect of the first genotype's fit."""
-        return self._first.emax
+        """Fractional maximal effect of the fit, for a curve of one genotype."""
+        return self._only.emax
 
     @property
     def hill(self) -> float:
-        return self._first.hill
+        """Hill slope of the fit, for a curve of one genotype."""
+        return self._only.hill
 
     def to_dataframe(self) -> pd.DataFrame:
         return self.table.copy()
@@ -245,7 +258,7 @@ def dose_response(
 
 
 @dataclass(frozen=True)
-class Combination:
+class Combination(BatchResult):
     """A two-drug response matrix and its synergy scores.
 
     ``response`` is the readout (rows: doses of drug A, columns: doses of drug B, nM);
@@ -261,6 +274,9 @@ class Combination:
     bliss: pd.DataFrame
     hsa: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        return self._count(pd.Series(self.settings["status"].to_numpy().ravel()))
 
     def to_dataframe(self) -> pd.DataFrame:
         """Tidy table: dose_a, dose_b, response, inhibition and the synergy scores."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from ._protocol import write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -94,9 +97,17 @@ class SteadyState:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row: readouts, status and the perturbation's label."""
+        from ._perturb import Perturbation
+
         row = self.readouts.to_dict()
         row.update(status=self.status, max_rate=self.max_rate, stable=self.stable)
+        row["label"] = Perturbation.from_dict(self.perturbation).label()
         return pd.DataFrame([row])
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the result to ``path``: ``.csv``, ``.parquet`` (the row of `to_dataframe`)
+        or ``.json`` (status, metadata and the row). Returns the path."""
+        return write_result(self, path)
 
     def __repr__(self) -> str:
         head = ", ".join(f"{k}={v:.3g}" for k, v in list(self.readouts.items())[:4])
@@ -139,6 +150,11 @@ class TimeCourse:
         """
         cols = list(self.data.columns) if species else list(self.readout_names)
         return self.data[cols].copy()
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the result to ``path``: ``.csv``, ``.parquet`` (``time`` and the readouts
+        of `to_dataframe`) or ``.json`` (status, metadata and the rows). Returns the path."""
+        return write_result(self, path)
 
     @property
     def schedule(self) -> Any:

@@ -14,6 +14,7 @@ import pandas as pd
 from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names
 from ._perturb import Perturbation, _node_id, make_perturbation
+from ._protocol import BatchResult
 from ._sweep import _readouts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +28,7 @@ BASELINE = "baseline"
 
 
 @dataclass(frozen=True)
-class KnockoutScreen:
+class KnockoutScreen(BatchResult):
     """Readouts after each knockout or cut, next to the unperturbed baseline.
 
     Attributes
@@ -53,6 +54,9 @@ class KnockoutScreen:
         """Readouts of the baseline (no knockout)."""
         row = self.table[self.table["kind"] == BASELINE].iloc[0]
         return row[list(self.readouts)].astype(float)
+
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        return self._count(self.table["status"])
 
     def to_dataframe(self) -> pd.DataFrame:
         return self.table.copy()

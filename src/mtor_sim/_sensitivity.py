@@ -15,6 +15,7 @@ import pandas as pd
 from ._backends import conditions_from, run_conditions
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation
+from ._protocol import BatchResult
 from ._sweep import _readouts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,7 @@ REL_STEP = 1e-3  # relative step of the central differences: truncation error ~1
 
 
 @dataclass(frozen=True)
-class Sensitivity:
+class Sensitivity(BatchResult):
     """Sensitivities of readouts to parameters.
 
     Attributes
@@ -53,11 +54,19 @@ class Sensitivity:
     def readout(self) -> str:
         return self.readouts[0]
 
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        if self.method == "sobol":  # the failed points are counted, not kept
+            n_failed = int(self.settings.get("n_failed", 0))
+            return int(self.settings.get("n_points", 0)), (
+                {"not_solved": n_failed} if n_failed else {}
+            )
+        return self._count(self.table["status"])
+
     def to_dataframe(self, readout: str | None = None) -> pd.DataFrame:
-        """The table, for one readout (default: the first) or for all (``readout="all"``)."""
-        if readout == "all":
+        """The table, for every readout (default, or ``readout="all"``) or for one."""
+        if readout is None or readout == "all":
             return self.table.copy()
-        readout = check_name(readout or self.readout, self.readouts, kind="readout")
+        readout = check_name(readout, self.readouts, kind="readout")
         return self.table[self.table["readout"] == readout].reset_index(drop=True)
 
     def title(self) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 from ._backends import BACKENDS, Condition, run_conditions
 from ._errors import check_name, check_names, check_nonnegative, check_readout
 from ._perturb import Perturbation, _as_list, make_perturbation
+from ._protocol import BatchResult
 from ._store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -226,7 +227,7 @@ def _label(value: Any) -> Any:
     return value
 
 
-class Sweep:
+class Sweep(BatchResult):
     """Results of a sweep: one row per point, the swept values and the readouts.
 
     Attributes
@@ -266,9 +267,8 @@ class Sweep:
             self._table = self._store.read()
         return self._table
 
-    @property
-    def n_failed(self) -> int:
-        return int((self.table["status"] != "ok").sum()) if len(self.table) else 0
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        return self._count(self.table["status"]) if len(self.table) else (0, {})
 
     def to_dataframe(self, *, long: bool = False) -> pd.DataFrame:
         """The results; ``long=True`` gives one row per (point, readout)."""

@@ -58,6 +58,7 @@ from ._backends import Condition, run_conditions
 from ._catalogue import GENOTYPES, REGIMENS, REVIEW_ORR, REVIEW_SORAFENIB_PMTOR, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
+from ._protocol import BatchResult
 from ._tumour import TumourGrowth
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -208,7 +209,7 @@ def virtual_cohort(
 
 
 @dataclass(frozen=True)
-class TrialResult:
+class TrialResult(BatchResult):
     """Per-patient outcomes of every arm, with rates by arm and by biomarker stratum.
 
     ``table`` has one row per (arm, patient): the biomarkers (``pmtor_high``,
@@ -221,6 +222,9 @@ class TrialResult:
     arms: dict[str, dict[str, float]]
     cohort: Cohort
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        return self._count(self.table["status"])
 
     def to_dataframe(self) -> pd.DataFrame:
         return self.table.copy()

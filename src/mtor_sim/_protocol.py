@@ -1,0 +1,149 @@
+"""The result protocol: what every result of a verb offers beyond its own data.
+
+Every result has ``success``, ``status`` and ``message`` (a result of many conditions also
+``n_failed``), one JSON-safe ``metadata`` dict, ``to_dataframe()`` and ``to_file(path)``,
+which writes CSV, Parquet or JSON by the file's extension. Single results (`SteadyState`,
+`TimeCourse`) carry the first three as fields; the results of batch verbs derive them here
+from the status of each condition they evaluated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["BatchResult", "json_safe", "write_result"]
+
+#: ``status`` of a batch result: every condition solved, some failed, all failed
+BATCH_STATUSES = ("ok", "partial", "failed")
+FILE_TYPES = (".csv", ".parquet", ".json")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON types: mappings with str keys, lists, str, int, float, bool
+    and None. Tables become ``{"index", "columns", "data"}`` (pandas' "split" form),
+    arrays and tuples lists, paths str, a NaN or infinite float None; anything else its
+    ``str``.
+
+    >>> json_safe({"dose": np.float64(1.5), 2: (np.nan, "a")})
+    {'dose': 1.5, '2': [None, 'a']}
+    """
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return json_safe(value.to_dict(orient="split"))
+    if isinstance(value, pd.Series):
+        return json_safe(value.to_dict())
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_safe(dataclasses.asdict(value))
+    return str(value)
+
+
+def write_result(result: Any, path: str | Path) -> Path:
+    """Write ``result.to_dataframe()`` to ``path``: ``.csv`` or ``.parquet`` hold the table
+    (a named index becomes a column); ``.json`` holds ``success``, ``status``, ``message``,
+    ``n_failed`` (batch results), ``metadata`` and the table's rows as ``data``. Returns
+    the path written."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in FILE_TYPES:
+        raise ValueError(
+            f"unsupported file type {target.suffix!r} for {target.name!r}; "
+            f"use one of {', '.join(FILE_TYPES)}"
+        )
+    table = result.to_dataframe()
+    if not (isinstance(table.index, pd.RangeIndex) and table.index.name is None):
+        table = table.reset_index()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        table.to_csv(target, index=False)
+    elif suffix == ".parquet":
+        table.to_parquet(target, index=False)
+    else:
+        doc: dict[str, Any] = {
+            "success": bool(result.success),
+            "status": result.status,
+            "message": result.message,
+        }
+        if isinstance(result, BatchResult):
+            doc["n_failed"] = int(result.n_failed)
+        doc["metadata"] = json_safe(result.metadata)
+        doc["data"] = json_safe(table.to_dict(orient="records"))  # floats to full precision
+        target.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    return target
+
+
+class BatchResult:
+    """Status, metadata and file output of a result that evaluated many conditions.
+
+    A subclass says how its conditions fared through `_outcomes`; ``settings`` (the record
+    of how the result was made) becomes the JSON-safe ``metadata``.
+    """
+
+    settings: dict[str, Any]
+
+    def _outcomes(self) -> tuple[int, dict[str, int]]:
+        """(number of conditions evaluated, failed conditions counted by status)."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    @staticmethod
+    def _count(statuses: pd.Series) -> tuple[int, dict[str, int]]:
+        failed = statuses[statuses != "ok"].value_counts()
+        return len(statuses), {str(k): int(v) for k, v in failed.items()}
+
+    @property
+    def n_failed(self) -> int:
+        """Conditions without a verified solution (their values are NaN)."""
+        return sum(self._outcomes()[1].values())
+
+    @property
+    def success(self) -> bool:
+        """True when every condition was solved."""
+        return self.n_failed == 0
+
+    @property
+    def status(self) -> str:
+        """``"ok"`` (every condition solved), ``"partial"`` or ``"failed"`` (none solved)."""
+        n, failed = self._outcomes()
+        k = sum(failed.values())
+        return "ok" if k == 0 else ("failed" if k >= n else "partial")
+
+    @property
+    def message(self) -> str:
+        """How many conditions were solved, or how many were not, and why."""
+        n, failed = self._outcomes()
+        if not failed:
+            return f"all {n} conditions solved"
+        why = ", ".join(f"{status}: {count}" for status, count in sorted(failed.items()))
+        return f"{sum(failed.values())} of {n} conditions not solved ({why})"
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """How the result was made (``settings``), as JSON-safe types (a copy)."""
+        return json_safe(self.settings)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the result to ``path``: ``.csv``, ``.parquet`` (the table of
+        `to_dataframe`) or ``.json`` (status, metadata and the table). Returns the path."""
+        return write_result(self, path)

@@ -1,0 +1,166 @@
+"""Every result of a verb follows one protocol: success / status / message (batch results
+also n_failed), a JSON-safe metadata dict, to_dataframe() and to_file() by extension."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+from mtor_sim._protocol import json_safe
+
+BUILD: dict[str, Callable[[ms.Model], Any]] = {
+    "SteadyState": lambda m: m.steady_state(drugs={"everolimus": 10}),
+    "TimeCourse": lambda m: m.simulate(t_end=60, n_points=4, drugs={"everolimus": 10}),
+    "DoseResponse": lambda m: ms.dose_response(m, "everolimus", [0, 1, 10, 100], readout="pS6K1"),
+    "Combination": lambda m: ms.combination(
+        m, ("everolimus", "sorafenib"), [0, 10], [0, 1000], readout="proliferation"
+    ),
+    "Sweep": lambda m: ms.sweep(
+        m, {"everolimus": [0, 10]}, readouts=["pS6K1", "pAKT_S473"], progress=False
+    ),
+    "KnockoutScreen": lambda m: ms.knockout_screen(
+        m, ["pAKT_S473", "pS6K1"], nodes=["RICTOR"], interactions=[], progress=False
+    ),
+    "Sensitivity": lambda m: ms.sensitivity(
+        m, ["pS6K1", "pAKT_S473"], ["k_PIP3_syn"], progress=False
+    ),
+    "TrialResult": lambda m: ms.trial(m, ["everolimus"], n=6, seed=1, progress=False),
+}
+BATCH = {"DoseResponse", "Combination", "Sweep", "KnockoutScreen", "Sensitivity", "TrialResult"}
+
+
+@pytest.fixture(scope="module")
+def results(model: ms.Model) -> dict[str, Any]:
+    return {name: build(model) for name, build in BUILD.items()}
+
+
+def test_every_public_result_type_is_covered() -> None:
+    # fitting results write their own files; a cohort and a tumour course are not on the
+    # protocol yet
+    elsewhere = {"Cohort", "Ensemble", "FitResult", "Profile", "TumourResult", "TumourGrowth"}
+    results = {
+        n
+        for n in ms.__all__
+        if isinstance(getattr(ms, n), type)
+        and hasattr(getattr(ms, n), "to_dataframe")
+        and n not in elsewhere
+    }
+    assert results <= set(BUILD), f"add to BUILD: {sorted(results - set(BUILD))}"
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_status_fields(results: dict[str, Any], name: str) -> None:
+    r = results[name]
+    assert type(r).__name__ == name
+    assert r.success is True and r.status == "ok"
+    assert isinstance(r.message, str) and r.message
+    if name in BATCH:
+        assert r.n_failed == 0 and r.message.startswith("all ")
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_metadata_is_json_safe(results: dict[str, Any], name: str) -> None:
+    meta = results[name].metadata
+    assert isinstance(meta, dict) and meta
+    json.dumps(meta, allow_nan=False)
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_to_file_by_extension(results: dict[str, Any], name: str, suffix: str, tmp_path: Path):
+    r = results[name]
+    path = r.to_file(tmp_path / "sub" / f"result{suffix}")
+    assert path == tmp_path / "sub" / f"result{suffix}" and path.exists()
+    table = r.to_dataframe()
+    if not (isinstance(table.index, pd.RangeIndex) and table.index.name is None):
+        table = table.reset_index()
+    if suffix == ".csv":
+        back = pd.read_csv(path)
+    elif suffix == ".parquet":
+        back = pd.read_parquet(path)
+    else:
+        doc = json.loads(path.read_text())
+        assert doc["success"] is True and doc["status"] == "ok" and doc["message"] == r.message
+        assert ("n_failed" in doc) == (name in BATCH)
+        assert doc["metadata"] == json.loads(json.dumps(r.metadata))
+        back = pd.DataFrame(doc["data"])
+    assert list(back.columns) == [str(c) for c in table.columns]
+    assert len(back) == len(table)
+    numeric = table.select_dtypes("number").columns
+    assert_allclose(
+        back[[str(c) for c in numeric]].to_numpy(dtype=float),
+        table[numeric].to_numpy(dtype=float),
+        rtol=1e-12,
+        equal_nan=True,
+    )
+
+
+def test_to_file_refuses_an_unknown_extension(results: dict[str, Any], tmp_path: Path):
+    with pytest.raises(ValueError, match=r"\.xlsx.*\.csv, \.parquet, \.json"):
+        results["DoseResponse"].to_file(tmp_path / "r.xlsx")
+
+
+def test_sensitivity_table_covers_every_readout(results: dict[str, Any]) -> None:
+    s = results["Sensitivity"]
+    assert set(s.to_dataframe()["readout"]) == {"pS6K1", "pAKT_S473"}
+    assert set(s.to_dataframe("pS6K1")["readout"]) == {"pS6K1"}
+
+
+def test_steady_state_row_carries_its_label(results: dict[str, Any]) -> None:
+    assert results["SteadyState"].to_dataframe()["label"].tolist() == ["WT + everolimus 10 nM"]
+
+
+def test_batch_status_counts_failed_conditions(results: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    dr = results["DoseResponse"]
+    table = dr.table.copy()
+    table.loc[1, "status"] = "not_reached"
+    part = replace(dr, table=table)
+    assert (part.success, part.status, part.n_failed) == (False, "partial", 1)
+    assert part.message == "1 of 4 conditions not solved (not_reached: 1)"
+    table["status"] = "solver_failed"
+    none = replace(dr, table=table)
+    assert (none.status, none.n_failed) == ("failed", 4)
+
+
+def test_combination_metadata_holds_the_status_matrix(results: dict[str, Any]) -> None:
+    cm = results["Combination"]
+    assert isinstance(cm.settings["status"], pd.DataFrame)  # unchanged for existing callers
+    status = cm.metadata["status"]
+    assert np.array(status["data"]).shape == cm.response.shape
+
+
+def test_ic50_of_several_genotypes_names_them(model: ms.Model) -> None:
+    dr = ms.dose_response(
+        model, "everolimus", [0, 1, 10, 100], readout="pS6K1", genotypes=["WT", "PTEN_loss"]
+    )
+    with pytest.raises(ms.MtorSimError, match=r"2 genotypes \(WT, PTEN_loss\).*fits\[genotype\]"):
+        _ = dr.ic50
+    with pytest.raises(ms.MtorSimError, match="fit_table"):
+        _ = dr.emax
+    assert_allclose(dr.fits["WT"].ic50, dr.fit_table().set_index("genotype").loc["WT", "ic50_nM"])
+    one = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readout="pS6K1")
+    assert_allclose(one.ic50, dr.fits["WT"].ic50, rtol=1e-9)
+
+
+def test_json_safe_converts_what_results_hold() -> None:
+    out = json_safe(
+        {
+            "a": np.int64(3),
+            "b": np.array([1.0, np.inf]),
+            "c": pd.Series({"x": 1.0}),
+            "d": Path("/tmp/x"),
+            ("t", 1): {1, 2} - {2},
+        }
+    )
+    assert out == {"a": 3, "b": [1.0, None], "c": {"x": 1.0}, "d": "/tmp/x", "('t', 1)": [1]}
+    json.dumps(out, allow_nan=False)
