@@ -211,6 +211,8 @@ class Solver:
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
         self.substance_only = only
         fpos = {f: i for i, f in enumerate(fids)}
+        self._ko_saved: dict[str, float] = {}  # initial amounts a knockout set to zero
+        self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self.readouts = list(model.readouts)
         self._param_readouts = [
             (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
@@ -268,7 +270,11 @@ class Solver:
         fire once (a second reset would fire them again, on values the first changed).
         """
         other = dict(self.other_defaults)
-        other.update((k, v) for k, v in values.items() if k not in self.position)
+        other.update(
+            (k, v)
+            for k, v in values.items()
+            if k not in self.position and not k.startswith(("ko(", "zero("))
+        )
         if self._fresh and self._events_or_rules and not values and other == self._init_now:
             # a just-compiled model with events is in its initial state already: no
             # reset, which libroadrunner gets wrong on a few models (a delayed event
@@ -280,14 +286,61 @@ class Solver:
             if self._init_now.get(name) != v:
                 self.r[name] = v
                 self._init_now[name] = v
+        self._knock_out(values)  # after inputs: writing an init() may regenerate the model
         if self._events_or_rules:
             self.set_parameters(values)
             self.r.reset(_reset_all_but_parameters())
+            self._zero_now(values)
             return
         if self._reset_all:  # parameters computed by the engine (moiety totals)
             self.r.resetAll()
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
+        self._zero_now(values)
+
+    def _zero_now(self, values: Mapping[str, float]) -> None:
+        """Set the species of ``values``' ``zero(S)`` keys to zero in the reset state:
+        knocked-out forms whose initial value an initial assignment computes (which
+        would override a zero initial value). Conserved totals follow."""
+        ids = [k[5:-1] for k in values if k.startswith("zero(")]
+        if not ids:
+            return
+        m = self.r.model
+        floating = [self.species_ids.index(s) for s in ids if s in self.species_ids]
+        for s in ids:
+            if s not in self.species_ids:  # a boundary species
+                m.setValue(s, 0.0)
+        if not floating:
+            return
+        amounts = np.array(m.getFloatingSpeciesAmounts(), dtype=float)
+        amounts[floating] = 0.0
+        if self.n_moieties:  # totals first: dependent species are computed from them
+            if self._conservation is None:
+                g = self.r.getConservationMatrix()
+                order = [self.species_ids.index(c) for c in g.colnames]
+                self._conservation = np.zeros((len(g), len(self.species_ids)))
+                self._conservation[:, order] = np.asarray(g, dtype=float)
+            m.setConservedMoietyValues(self._conservation @ amounts)
+        idx = np.array(floating, dtype=np.int32)
+        m.setFloatingSpeciesAmounts(idx, np.zeros(idx.size))
+
+    def _knock_out(self, values: Mapping[str, float]) -> None:
+        """Start the species of ``values``' knockout keys (``ko(S)``) at zero, and those
+        of the previous call back at their initial amounts: set on the compiled model
+        (microseconds), not through `RoadRunner`'s ``init([S])`` setter (~0.1 s each,
+        as it regenerates the model), so that a knockout screen runs on one compiled
+        model. The next reset starts from them: initial assignments that read them and
+        conserved totals are evaluated from them."""
+        ko = [k[3:-1] for k in values if k.startswith("ko(")]
+        if not ko and not self._ko_saved:
+            return
+        m = self.r.model
+        for sid, amount in self._ko_saved.items():  # restore, whatever the last ones were
+            m.setValue(f"init({sid})", amount)
+        self._ko_saved = {sid: float(m.getValue(f"init({sid})")) for sid in ko}
+        for sid in ko:
+            m.setValue(f"init({sid})", 0.0)
+        self._fresh = False  # the initial state is no longer the compiled one
 
     def set_parameters(self, values: Mapping[str, float]) -> None:
         """Set parameters (others back to default) without touching the state.
@@ -701,7 +754,15 @@ def steady_state(
     drugs : dict, optional
         Drug name -> concentration (nM), e.g. ``{"everolimus": 10}``.
     knockouts : list of str, optional
-        Nodes removed (their protein set to zero).
+        Nodes removed: the protein in all its forms. On the bundled model its total
+        (or synthesis) parameters are set to zero. On an SBML model every species that
+        shares the knocked-out species' conservation law (its phosphorylated forms, its
+        complexes) starts at zero and its synthesis reactions are off
+        (`Model.knockout_forms` lists them). ``"S:clamp"`` instead holds species ``S``
+        alone at zero as a constant, the behaviour of mtor_sim 0.1.0: its other forms
+        stay in the model and drain through it, so at steady state the two usually
+        agree while a time course sees the pool empty gradually, and the clamp
+        compiles a model of its own (~0.5 s) where the removal reuses the loaded one.
     cut : list of str, optional
         Interactions removed, e.g. ``["S6K1 -| IRS1"]``.
     parameters : dict, optional
