@@ -14,7 +14,7 @@ import pandas as pd
 from ._errors import ModelFileError, check_count, check_flag, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
-from ._roadrunner import no_dynamic_properties, quiet
+from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -476,8 +476,11 @@ class Solver:
 
     def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
-        with quiet():
-            return self._solve(values, tol=tol, presimulate=presimulate)
+        with quiet() as log:
+            res = self._solve(values, tol=tol, presimulate=presimulate)
+        if log:  # what the engine printed: into the message, not onto the terminal
+            res = res._replace(message=with_log(res.message, log))
+        return res
 
     def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         self.apply(values)
@@ -505,7 +508,7 @@ class Solver:
                     np.empty(0),
                     np.full(len(self.readouts), math.nan),
                     "solver_failed",
-                    f"integration failed: {exc}",
+                    cvode_hint(f"integration failed: {_first_lines(exc)}"),
                     math.nan,
                     math.nan,
                     "long integration",
@@ -534,7 +537,7 @@ class Solver:
                 np.full(n, math.nan),
                 np.full(len(self.readouts), math.nan),
                 "solver_failed",
-                f"integration failed: {exc}",
+                cvode_hint(f"integration failed: {_first_lines(exc)}"),
                 math.nan,
                 math.nan,
                 method,
@@ -567,7 +570,7 @@ class Solver:
         elif x.size and x.min() < -1e-9 * scale:
             i = int(np.argmin(x))
             status = "negative"
-            msg = f"steady state has a negative species ({self.species_ids[i]} = {x[i]:.3g})"
+            msg = self._negative_message(i, x[i])
         else:
             eig = self.max_eigenvalue() * self.time_factor
             if eig > EIG_TOL:
@@ -595,6 +598,48 @@ class Solver:
             values = values * math.nan
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def _negative_message(self, i: int, value: float) -> str:
+        """Why species ``i`` sits below zero: the model's rates drive it there (its rate
+        is negative with it at zero, e.g. a consumption that does not vanish at zero), or
+        the solver found a root the model cannot reach from non-negative values."""
+        sid = self.species_ids[i]
+        head = f"steady state has a negative species ({sid} = {value:.3g})"
+        rate = self._rate_at_zero(i)
+        if rate < 0:
+            return (
+                f"{head}: the model drives it below zero (d{sid}/dt = {rate:.3g} with "
+                f"{sid} at 0): a reaction consumes {sid} at a rate that does not vanish "
+                f"when {sid} reaches zero. Check the rate laws of the reactions that "
+                f"consume {sid}"
+            )
+        if rate >= 0:
+            return (
+                f"{head}, which the model's own rates cannot reach from non-negative "
+                f"values (d{sid}/dt = {rate:.3g} >= 0 with {sid} at 0): a solver "
+                "artefact, not a property of the model. Try simulate() from the initial "
+                "state, which follows the model's own path"
+            )
+        return (
+            f"{head}: either a rate law lets it fall below zero or the solver overshot; "
+            "simulate() from the initial state tells which"
+        )
+
+    def _rate_at_zero(self, i: int) -> float:
+        """d/dt of species ``i`` with it set to zero and the rest of the state as it is
+        (NaN where that cannot be set: a species that conserved-moiety analysis
+        computes from the others)."""
+        m = self.r.model
+        if self.n_moieties and self.species_ids[i] in set(self.r.getDependentFloatingSpeciesIds()):
+            return math.nan
+        x0 = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        try:
+            m.setFloatingSpeciesConcentrations(np.array([i], dtype=np.int32), np.zeros(1))
+            return float(self._concentration_rates()[i])
+        except (RuntimeError, IndexError):
+            return math.nan
+        finally:
+            m.setFloatingSpeciesConcentrations(x0)
 
     def max_eigenvalue(self) -> float:
         r = self.r
@@ -655,6 +700,13 @@ class Solver:
         if not np.isfinite(jac).all():
             return math.nan
         return float(np.linalg.eigvals(jac).real.max())
+
+
+def _first_lines(exc: BaseException) -> str:
+    """An engine exception's text without libroadrunner's C++ location ("In virtual
+    double rr::CVODEIntegrator::integrate(...)"), which tells a user nothing."""
+    text = " ".join(str(exc).split())
+    return text.split("; In ")[0]
 
 
 class SolveResult(NamedTuple):
@@ -1052,24 +1104,28 @@ def time_course_of(
         known = solver.output_names()
         for name in cols:
             check_name(name, known, kind="output (species, parameter, compartment or readout)")
+    log = EngineLog()
     try:
         r.timeCourseSelections = ["time"] + [solver.selection(c, species_units) for c in cols]
-        if schedule is None:
-            with quiet():
+        with quiet() as log:
+            if schedule is None:
                 out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
-        else:
-            out = _simulate_pieces(model, pert, solver, schedule, times.to_numpy(), pk_step=pk_step)
+            else:
+                out = _simulate_pieces(
+                    model, pert, solver, schedule, times.to_numpy(), pk_step=pk_step
+                )
     except RuntimeError as exc:
         data = pd.DataFrame(math.nan, index=times, columns=cols)
         return TimeCourse(
             data,
             False,
             "solver_failed",
-            f"integration failed: {exc}",
+            with_log(cvode_hint(f"integration failed: {_first_lines(exc)}"), log),
             pert.as_dict(),
             meta,
             readout_names,
         )
+    message = with_log(message, log)
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():
