@@ -171,15 +171,22 @@ def knockout_label(knockout: str) -> str:
 def knockout_name(model: Model, name: str, mode: str = "remove") -> str:
     """The canonical form of a knockout: the node id, with `CLAMP_SUFFIX` when it clamps
     one species (``mode="clamp"``, or the name given as ``"S6K:clamp"``)."""
-    node, sep, how = name.partition(":")
-    if sep:
-        if how != "clamp":
-            raise ValueError(
-                f"knockout {name!r}: unknown mode {how!r} after ':'; write {node!r} to "
-                f"remove the protein in all its forms, or '{node}:clamp' to clamp that "
-                "one species at zero"
-            )
-        mode = "clamp"
+    if name.endswith(CLAMP_SUFFIX):
+        node, mode = name[: -len(CLAMP_SUFFIX)], "clamp"
+    else:
+        node = name
+        head, sep, how = name.partition(":")
+        if sep and head and name not in model._layout.nodes:
+            try:
+                head = _node_id(model, head)
+            except UnknownNameError:
+                pass  # not a node either: the unknown-node error below says so
+            else:
+                raise UnknownNameError(
+                    f"knockout {name!r}: unknown mode {how!r} after ':'; write {head!r} "
+                    f"to remove the protein in all its forms, or '{head}:clamp' to clamp "
+                    "that one species at zero"
+                )
     node = _node_id(model, node)
     if mode == "remove":
         return node
