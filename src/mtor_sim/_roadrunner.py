@@ -11,6 +11,7 @@ its runners are built with them switched off, and the user's setting is restored
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -67,7 +68,9 @@ _NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 def _capture_file(pid: int) -> Any:
     """This process's file that the engine's stderr goes to during `quiet` blocks (one
     per process: a forked worker must not share its parent's file offset)."""
-    return tempfile.TemporaryFile(mode="w+b")
+    capture = tempfile.TemporaryFile(mode="w+b")
+    atexit.register(capture.close)
+    return capture
 
 
 @contextlib.contextmanager
