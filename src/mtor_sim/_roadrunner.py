@@ -101,9 +101,7 @@ def quiet() -> Iterator[EngineLog]:
     nested = saved >= 0 and os.path.sameopenfile(2, capture.fileno())
     if saved >= 0 and not nested:
         sys.stderr.flush()
-        capture.seek(0)
-        capture.truncate()
-        os.dup2(capture.fileno(), 2)
+        os.dup2(capture.fileno(), 2)  # empty: emptied after each block that wrote to it
     try:
         yield log
     finally:
@@ -111,9 +109,12 @@ def quiet() -> Iterator[EngineLog]:
         if saved >= 0:
             if not nested:
                 os.dup2(saved, 2)
-                capture.seek(0)
-                text = capture.read().decode("utf-8", "replace")
-                log.extend(line.strip() for line in text.splitlines() if line.strip())
+                if os.fstat(capture.fileno()).st_size:  # most blocks print nothing
+                    capture.seek(0)
+                    text = capture.read().decode("utf-8", "replace")
+                    capture.seek(0)
+                    capture.truncate()
+                    log.extend(line.strip() for line in text.splitlines() if line.strip())
             os.close(saved)
 
 
