@@ -123,16 +123,29 @@ def test_perturbed_export_reproduces_steady_state(
     assert "FOXO KO" in m.getName()
 
 
-def test_perturbed_export_of_a_generic_sbml_model() -> None:
-    # knockouts clamp species, cuts zero a reaction's multiplier, inputs set initial values
+@pytest.mark.parametrize("mode", ["remove", "clamp"])
+def test_perturbed_export_of_a_generic_sbml_model(mode: str) -> None:
+    # a knockout starts every form at zero (or clamps one species), cuts zero a
+    # reaction's multiplier, inputs set initial values
     other = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
     ko, cut, inp = other.nodes[1], other.interactions[2], other.inputs[0]
-    kwargs = {"knockouts": [ko], "cut": [cut], "inputs": {inp: 0.5}}
+    if mode == "remove":  # species_21's forms include the input's species: another input
+        ko, cut, inp = other.nodes[1], "reaction_16", "species_27"
+    kwargs = {"knockouts": [ko if mode == "remove" else f"{ko}:clamp"], "cut": [cut]}
+    kwargs["inputs"] = {inp: 0.5}
     ss = other.steady_state(**kwargs)
     assert ss.success, ss.message
     sbml = other.to_sbml(**kwargs)
     m = libsbml.readSBMLFromString(sbml).getModel()
-    assert m.getSpecies(ko).getConstant() and m.getParameter(f"cut_{cut}").getValue() == 0
+    assert m.getParameter(f"cut_{cut}").getValue() == 0
+    if mode == "clamp":
+        assert m.getSpecies(ko).getConstant()
+    else:
+        for form in other.knockout_forms(ko).species:
+            s = m.getSpecies(form)
+            assert not s.getConstant()
+            amount = s.isSetInitialAmount()
+            assert (s.getInitialAmount() if amount else s.getInitialConcentration()) == 0
     names = [q for q in other.readouts if q in ss.readouts.index]
     got = _roadrunner_steady(sbml, names)
     assert_allclose(got, ss.readouts[names].to_numpy(), rtol=1e-8, atol=1e-10)

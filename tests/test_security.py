@@ -469,13 +469,16 @@ def test_degenerate_models_never_crash(tmp_path: Path) -> None:
         for name in ("one.ant", "two.ant", "small.ant"):
             m = ms.load_model(folder / name)
             ss = m.steady_state()
-            ko = m.steady_state(knockouts=list(m.nodes))
-            tc = m.simulate(t_end=10, n_points=3, knockouts=list(m.nodes))
+            clamped = [n + ":clamp" for n in m.nodes]  # every species out of the system
+            ko = m.steady_state(knockouts=clamped)
+            tc = m.simulate(t_end=10, n_points=3, knockouts=clamped)
+            removed = m.steady_state(knockouts=list(m.nodes))  # every species at zero
             out[name] = [ss.status, ss.species.tolist(), ko.status, ko.species.tolist(),
                          tc.status]
+            out[name + " removed"] = [removed.status, removed.species.tolist()]
         m = ms.load_model(folder / "one.ant")
-        sw = ms.sweep(m, {{"knockouts": [None, ["S1"]]}}, backend="processes", n_workers=2,
-                      progress=False)
+        sw = ms.sweep(m, {{"knockouts": [None, ["S1:clamp"]]}}, backend="processes",
+                      n_workers=2, progress=False)
         out["sweep"] = sorted(sw.to_dataframe()["status"].tolist())
         print(json.dumps(out))
     """
@@ -487,6 +490,9 @@ def test_degenerate_models_never_crash(tmp_path: Path) -> None:
         status, species, ko_status, ko_species, tc_status = out[name]
         assert status not in ("solver_failed", "not_reached") and species == start, out[name]
         assert [ko_status, ko_species, tc_status] == ["ok", [], "ok"], out[name]
+    for name in ("one.ant", "two.ant", "small.ant"):  # removed: every species at zero
+        status, species = out[name + " removed"]
+        assert status not in ("solver_failed", "not_reached") and not any(species), out
     assert out["small.ant"][0] == "ok" and out["small.ant"][2:] == ["ok", [], "ok"]
     np.testing.assert_allclose(out["small.ant"][1], [0.25, 0.75], rtol=1e-7)
     # one.ant's S1 has no reaction: any value is a steady state, i.e. not a unique one

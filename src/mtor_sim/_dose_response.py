@@ -201,7 +201,12 @@ def dose_response(
     >>> 0.5 < dr.ic50 < 10
     True
     """
-    check_readout(readout, model.readouts, model=model.name)
+    readout = check_readout(
+        readout,
+        model.readouts,
+        model=model.name,
+        aliases={} if model.is_bundled else model._aliases(),
+    )
     check_name(drug, model.drugs, kind="drug")
     d = _doses(doses, name="doses")
     if time is not None:
@@ -334,7 +339,12 @@ def combination(
         raise ValueError(f"`drugs` names {a!r} twice: a combination needs two different drugs")
     for name in drugs:
         check_name(name, model.drugs, kind="drug")
-    check_readout(readout, model.readouts, model=model.name)
+    readout = check_readout(
+        readout,
+        model.readouts,
+        model=model.name,
+        aliases={} if model.is_bundled else model._aliases(),
+    )
     # 0 is added to each axis, so one dose of a drug is enough
     da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a", minimum=1)]))
     db = np.unique(np.concatenate([[0.0], _doses(doses_b, name="doses_b", minimum=1)]))

@@ -14,7 +14,7 @@ import pandas as pd
 from ._errors import ModelFileError, check_count, check_flag, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
-from ._roadrunner import no_dynamic_properties, quiet
+from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -211,6 +211,8 @@ class Solver:
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
         self.substance_only = only
         fpos = {f: i for i, f in enumerate(fids)}
+        self._ko_saved: dict[str, float] = {}  # initial amounts a knockout set to zero
+        self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self.readouts = list(model.readouts)
         self._param_readouts = [
             (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
@@ -268,7 +270,11 @@ class Solver:
         fire once (a second reset would fire them again, on values the first changed).
         """
         other = dict(self.other_defaults)
-        other.update((k, v) for k, v in values.items() if k not in self.position)
+        other.update(
+            (k, v)
+            for k, v in values.items()
+            if k not in self.position and not k.startswith(("ko(", "zero("))
+        )
         if self._fresh and self._events_or_rules and not values and other == self._init_now:
             # a just-compiled model with events is in its initial state already: no
             # reset, which libroadrunner gets wrong on a few models (a delayed event
@@ -280,14 +286,61 @@ class Solver:
             if self._init_now.get(name) != v:
                 self.r[name] = v
                 self._init_now[name] = v
+        self._knock_out(values)  # after inputs: writing an init() may regenerate the model
         if self._events_or_rules:
             self.set_parameters(values)
             self.r.reset(_reset_all_but_parameters())
+            self._zero_now(values)
             return
         if self._reset_all:  # parameters computed by the engine (moiety totals)
             self.r.resetAll()
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
+        self._zero_now(values)
+
+    def _zero_now(self, values: Mapping[str, float]) -> None:
+        """Set the species of ``values``' ``zero(S)`` keys to zero in the reset state:
+        knocked-out forms whose initial value an initial assignment computes (which
+        would override a zero initial value). Conserved totals follow."""
+        ids = [k[5:-1] for k in values if k.startswith("zero(")]
+        if not ids:
+            return
+        m = self.r.model
+        floating = [self.species_ids.index(s) for s in ids if s in self.species_ids]
+        for s in ids:
+            if s not in self.species_ids:  # a boundary species
+                m.setValue(s, 0.0)
+        if not floating:
+            return
+        amounts = np.array(m.getFloatingSpeciesAmounts(), dtype=float)
+        amounts[floating] = 0.0
+        if self.n_moieties:  # totals first: dependent species are computed from them
+            if self._conservation is None:
+                g = self.r.getConservationMatrix()
+                order = [self.species_ids.index(c) for c in g.colnames]
+                self._conservation = np.zeros((len(g), len(self.species_ids)))
+                self._conservation[:, order] = np.asarray(g, dtype=float)
+            m.setConservedMoietyValues(self._conservation @ amounts)
+        idx = np.array(floating, dtype=np.int32)
+        m.setFloatingSpeciesAmounts(idx, np.zeros(idx.size))
+
+    def _knock_out(self, values: Mapping[str, float]) -> None:
+        """Start the species of ``values``' knockout keys (``ko(S)``) at zero, and those
+        of the previous call back at their initial amounts: set on the compiled model
+        (microseconds), not through `RoadRunner`'s ``init([S])`` setter (~0.1 s each,
+        as it regenerates the model), so that a knockout screen runs on one compiled
+        model. The next reset starts from them: initial assignments that read them and
+        conserved totals are evaluated from them."""
+        ko = [k[3:-1] for k in values if k.startswith("ko(")]
+        if not ko and not self._ko_saved:
+            return
+        m = self.r.model
+        for sid, amount in self._ko_saved.items():  # restore, whatever the last ones were
+            m.setValue(f"init({sid})", amount)
+        self._ko_saved = {sid: float(m.getValue(f"init({sid})")) for sid in ko}
+        for sid in ko:
+            m.setValue(f"init({sid})", 0.0)
+        self._fresh = False  # the initial state is no longer the compiled one
 
     def set_parameters(self, values: Mapping[str, float]) -> None:
         """Set parameters (others back to default) without touching the state.
@@ -423,8 +476,11 @@ class Solver:
 
     def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
-        with quiet():
-            return self._solve(values, tol=tol, presimulate=presimulate)
+        with quiet() as log:
+            res = self._solve(values, tol=tol, presimulate=presimulate)
+        if log:  # what the engine printed: into the message, not onto the terminal
+            res = res._replace(message=with_log(res.message, log))
+        return res
 
     def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         self.apply(values)
@@ -452,7 +508,7 @@ class Solver:
                     np.empty(0),
                     np.full(len(self.readouts), math.nan),
                     "solver_failed",
-                    f"integration failed: {exc}",
+                    cvode_hint(f"integration failed: {_first_lines(exc)}"),
                     math.nan,
                     math.nan,
                     "long integration",
@@ -481,7 +537,7 @@ class Solver:
                 np.full(n, math.nan),
                 np.full(len(self.readouts), math.nan),
                 "solver_failed",
-                f"integration failed: {exc}",
+                cvode_hint(f"integration failed: {_first_lines(exc)}"),
                 math.nan,
                 math.nan,
                 method,
@@ -514,7 +570,7 @@ class Solver:
         elif x.size and x.min() < -1e-9 * scale:
             i = int(np.argmin(x))
             status = "negative"
-            msg = f"steady state has a negative species ({self.species_ids[i]} = {x[i]:.3g})"
+            msg = self._negative_message(i, x[i])
         else:
             eig = self.max_eigenvalue() * self.time_factor
             if eig > EIG_TOL:
@@ -542,6 +598,48 @@ class Solver:
             values = values * math.nan
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def _negative_message(self, i: int, value: float) -> str:
+        """Why species ``i`` sits below zero: the model's rates drive it there (its rate
+        is negative with it at zero, e.g. a consumption that does not vanish at zero), or
+        the solver found a root the model cannot reach from non-negative values."""
+        sid = self.species_ids[i]
+        head = f"steady state has a negative species ({sid} = {value:.3g})"
+        rate = self._rate_at_zero(i)
+        if rate < 0:
+            return (
+                f"{head}: the model drives it below zero (d{sid}/dt = {rate:.3g} with "
+                f"{sid} at 0): a reaction consumes {sid} at a rate that does not vanish "
+                f"when {sid} reaches zero. Check the rate laws of the reactions that "
+                f"consume {sid}"
+            )
+        if rate >= 0:
+            return (
+                f"{head}, which the model's own rates cannot reach from non-negative "
+                f"values (d{sid}/dt = {rate:.3g} >= 0 with {sid} at 0): a solver "
+                "artefact, not a property of the model. Try simulate() from the initial "
+                "state, which follows the model's own path"
+            )
+        return (
+            f"{head}: either a rate law lets it fall below zero or the solver overshot; "
+            "simulate() from the initial state tells which"
+        )
+
+    def _rate_at_zero(self, i: int) -> float:
+        """d/dt of species ``i`` with it set to zero and the rest of the state as it is
+        (NaN where that cannot be set: a species that conserved-moiety analysis
+        computes from the others)."""
+        m = self.r.model
+        if self.n_moieties and self.species_ids[i] in set(self.r.getDependentFloatingSpeciesIds()):
+            return math.nan
+        x0 = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        try:
+            m.setFloatingSpeciesConcentrations(np.array([i], dtype=np.int32), np.zeros(1))
+            return float(self._concentration_rates()[i])
+        except (RuntimeError, IndexError):
+            return math.nan
+        finally:
+            m.setFloatingSpeciesConcentrations(x0)
 
     def max_eigenvalue(self) -> float:
         r = self.r
@@ -602,6 +700,13 @@ class Solver:
         if not np.isfinite(jac).all():
             return math.nan
         return float(np.linalg.eigvals(jac).real.max())
+
+
+def _first_lines(exc: BaseException) -> str:
+    """An engine exception's text without libroadrunner's C++ location ("In virtual
+    double rr::CVODEIntegrator::integrate(...)"), which tells a user nothing."""
+    text = " ".join(str(exc).split())
+    return text.split("; In ")[0]
 
 
 class SolveResult(NamedTuple):
@@ -702,7 +807,15 @@ def steady_state(
     drugs : dict, optional
         Drug name -> concentration (nM), e.g. ``{"everolimus": 10}``.
     knockouts : list of str, optional
-        Nodes removed (their protein set to zero).
+        Nodes removed: the protein in all its forms. On the bundled model its total
+        (or synthesis) parameters are set to zero. On an SBML model every species that
+        shares the knocked-out species' conservation law (its phosphorylated forms, its
+        complexes) starts at zero and its synthesis reactions are off
+        (`Model.knockout_forms` lists them). ``"S:clamp"`` instead holds species ``S``
+        alone at zero as a constant, the behaviour of mtor_sim 0.1.0: its other forms
+        stay in the model and drain through it, so at steady state the two usually
+        agree while a time course sees the pool empty gradually, and the clamp
+        compiles a model of its own (~0.5 s) where the removal reuses the loaded one.
     cut : list of str, optional
         Interactions removed, e.g. ``["S6K1 -| IRS1"]``.
     parameters : dict, optional
@@ -992,24 +1105,28 @@ def time_course_of(
         known = solver.output_names()
         for name in cols:
             check_name(name, known, kind="output (species, parameter, compartment or readout)")
+    log = EngineLog()
     try:
         r.timeCourseSelections = ["time"] + [solver.selection(c, species_units) for c in cols]
-        if schedule is None:
-            with quiet():
+        with quiet() as log:
+            if schedule is None:
                 out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
-        else:
-            out = _simulate_pieces(model, pert, solver, schedule, times.to_numpy(), pk_step=pk_step)
+            else:
+                out = _simulate_pieces(
+                    model, pert, solver, schedule, times.to_numpy(), pk_step=pk_step
+                )
     except RuntimeError as exc:
         data = pd.DataFrame(math.nan, index=times, columns=cols)
         return TimeCourse(
             data,
             False,
             "solver_failed",
-            f"integration failed: {exc}",
+            with_log(cvode_hint(f"integration failed: {_first_lines(exc)}"), log),
             pert.as_dict(),
             meta,
             readout_names,
         )
+    message = with_log(message, log)
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():

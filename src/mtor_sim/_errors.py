@@ -50,27 +50,42 @@ class PetabError(MtorSimError, ValueError):
     or uses a feature this package does not support."""
 
 
-def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
+def check_name(
+    name: object,
+    valid: Iterable[str],
+    *,
+    kind: str,
+    aliases: Mapping[str, str] | None = None,
+) -> str:
     """Return ``name`` if it is one of ``valid``; otherwise raise `UnknownNameError`.
 
     The message lists the valid names and the closest match, e.g.
     ``unknown drug 'everolimu'; did you mean 'everolimus'? Valid drugs: ...``.
+    ``aliases`` (other name -> valid name, e.g. SBML names -> ids) are accepted too, and
+    offered as close matches.
     """
     if isinstance(name, str) and isinstance(valid, dict | set | frozenset) and name in valid:
         return name  # fast path for the hot loops of sweeps and cohorts
     valid = list(valid)
     if isinstance(name, str) and name in valid:
         return name
+    aliases = {a: v for a, v in (aliases or {}).items() if v in valid and a not in valid}
+    if isinstance(name, str) and name in aliases:
+        return aliases[name]
     shown = repr(name)
+    candidates = valid + list(aliases)
     close = (
         (
-            [v for v in valid if v.lower() == name.lower()]  # a matter of case first
-            or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+            [v for v in candidates if v.lower() == name.lower()]  # a matter of case first
+            or difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
         )
         if isinstance(name, str)
         else []
     )
-    hint = f"; did you mean {close[0]!r}?" if close else "."
+    if close and close[0] in aliases:
+        hint = f"; did you mean {close[0]!r} (id {aliases[close[0]]!r})?"
+    else:
+        hint = f"; did you mean {close[0]!r}?" if close else "."
     listing = ", ".join(sorted(set(valid))) if valid else "(none)"
     raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {_plural(kind)}: {listing}")
 
@@ -79,7 +94,13 @@ def check_name(name: object, valid: Iterable[str], *, kind: str) -> str:
 DEFAULT_READOUT = "proliferation"
 
 
-def check_readout(name: object, valid: Iterable[str], *, model: str) -> str:
+def check_readout(
+    name: object,
+    valid: Iterable[str],
+    *,
+    model: str,
+    aliases: Mapping[str, str] | None = None,
+) -> str:
     """`check_name` for a readout, saying what to do when the bundled model's default
     readout is asked of a model that does not have it."""
     valid = list(valid)
@@ -89,7 +110,7 @@ def check_readout(name: object, valid: Iterable[str], *, model: str) -> str:
             f"not in model {model!r}: name one of its readouts (`readout=` or `readouts=`, "
             f"-r on the command line): {', '.join(sorted(valid)) or '(none)'}"
         )
-    return check_name(name, valid, kind="readout")
+    return check_name(name, valid, kind="readout", aliases=aliases)
 
 
 def _plural(kind: str) -> str:

@@ -1,7 +1,9 @@
 """A model with a perturbation baked in, as a standalone SBML file.
 
-The engine applies a perturbation by setting parameter values on a compiled model and, for
-knockouts of generic SBML models, by clamping species at zero (see `mtor_sim._perturb`).
+The engine applies a perturbation by setting parameter values and initial values on a
+compiled model (a knockout of a generic SBML model starts every form of the protein at
+zero and switches its synthesis off) and, for knockouts that clamp one species, by
+holding that species at zero (see `mtor_sim._perturb`).
 This module writes the same model as SBML, so that tellurium, COPASI or any other SBML tool
 simulates exactly what `Model.steady_state` and `Model.simulate` simulate.
 """
@@ -37,13 +39,14 @@ def to_sbml(
     """SBML of ``model`` with a perturbation applied, as a standalone file.
 
     Parameter values (genotype presets, doses, cuts, explicit parameters, inputs) are
-    written into the model; knocked-out species of generic SBML models become constant
-    boundary species at zero, as the engine clamps them. The result simulates to the same
-    numbers as the package's verbs called with the same perturbation (tested against
-    plain libroadrunner, tellurium and COPASI to 1e-8). For a model other than the
-    bundled one this is the model as the package runs it: reaction-local parameters
-    promoted to global ones, and each rate multiplied by a ``cut_<reaction>`` parameter
-    (1 unless that reaction is cut).
+    written into the model; the forms of a protein knocked out of a generic SBML model
+    start at zero with its synthesis reactions cut, and a clamped species (``"S:clamp"``)
+    becomes a constant boundary species at zero, as the engine runs them. The result
+    simulates to the same numbers as the package's verbs called with the same
+    perturbation (tested against plain libroadrunner, tellurium and COPASI to 1e-8).
+    For a model other than the bundled one this is the model as the package runs it:
+    reaction-local parameters promoted to global ones, and each rate multiplied by a
+    ``cut_<reaction>`` parameter (1 unless that reaction is cut).
 
     Parameters
     ----------
@@ -99,6 +102,8 @@ def perturbed_sbml(
         if name.startswith("init(") and name.endswith(")"):
             sid, concentration = input_species(name)
             _set_initial(m, sid, value, concentration=concentration)
+        elif name.startswith(("ko(", "zero(")) and name.endswith(")"):  # knocked out
+            _set_initial(m, name[name.index("(") + 1 : -1], 0.0)
         else:
             p = m.getParameter(name)
             if p is None:  # pragma: no cover - names come from the model's own layout

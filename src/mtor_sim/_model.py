@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._errors import ModelFileError
+from ._errors import ModelFileError, MtorSimError
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -150,6 +150,9 @@ class Model:
         self._compiled_sbml = sbml
         self._base_parameters = layout.parameters  # the defaults written in that SBML
         self._edits: dict[str, float] = {}
+        # computed on first use: node -> its `Forms`; "" -> stoichiometry; " names" and
+        # " aliases" -> SBML names (keys no SBML id can be)
+        self._forms: dict[str, Any] = {}
         # the hash identifies what a result was computed with: the SBML and drug targets
         key = sbml + repr(sorted(self._targets.items()))
         self.hash = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -219,6 +222,84 @@ class Model:
     def is_bundled(self) -> bool:
         return bool(self._layout.drug_parameters)
 
+    def sbml_names(self) -> dict[str, str]:
+        """SBML names of species, reactions, parameters and compartments, by id (those
+        whose name differs from the id). Verbs accept a unique name wherever they take
+        an id: knockouts, cuts, inputs, parameters and readouts.
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> ms.load_model().sbml_names().get("AKT_total", "")
+        ''
+        """
+        if " names" not in self._forms:
+            import libsbml
+
+            m = libsbml.readSBMLFromString(self._compiled_sbml).getModel()
+            out: dict[str, str] = {}
+            if m is not None:
+                for kind in ("Species", "Reactions", "Parameters", "Compartments"):
+                    for e in getattr(m, f"getListOf{kind}")():
+                        if e.isSetName() and e.getName() and e.getName() != e.getId():
+                            out[e.getId()] = e.getName()
+            self._forms[" names"] = out
+        return dict(self._forms[" names"])
+
+    def _aliases(self) -> dict[str, str]:
+        """Unique SBML name -> id (a name two elements share is no alias)."""
+        if " aliases" not in self._forms:
+            names = self.sbml_names()
+            counts: dict[str, int] = {}
+            for n in names.values():
+                counts[n] = counts.get(n, 0) + 1
+            self._forms[" aliases"] = {n: i for i, n in names.items() if counts[n] == 1}
+        return self._forms[" aliases"]
+
+    def knockout_forms(self, node: str):
+        """What knocking out ``node`` removes from an SBML model: its forms and synthesis.
+
+        The forms of a protein are the species that share its smallest non-negative
+        conservation law once synthesis and degradation are set aside (for
+        ``A <-> pA`` and ``A + B <-> AB``: ``A``, ``pA`` and ``AB``, not ``B``); its
+        synthesis is every reaction that makes one of them from nothing. A knockout
+        sets every form's initial value to zero and switches the synthesis off (see
+        `mtor_sim._forms`). On the bundled model a knockout sets the node's total (or
+        synthesis) parameters to zero instead, listed in the model's ``@node`` lines.
+
+        Parameters
+        ----------
+        node : str
+            A species id, or its unique SBML name.
+
+        Returns
+        -------
+        Forms
+            ``species`` (the knocked-out one first), ``synthesis`` (reaction ids) and
+            ``law`` (the conservation law found, as (species, weight) pairs).
+
+        Examples
+        --------
+        On a model with ``A <-> pA`` and ``A + B <-> AB`` (``tests/data/ko_forms.ant``)::
+
+            model.knockout_forms("A").species  # ('A', 'pA', 'AB')
+        """
+        from ._forms import forms_of, stoichiometry
+        from ._perturb import _node_id
+
+        if self.is_bundled:
+            raise MtorSimError(
+                "the bundled model's knockouts set parameters to zero (its `@node` "
+                "lines), not species: see model.parameter_info()"
+            )
+        node = _node_id(self, node)
+        forms = self._forms.get(node)
+        if forms is None:
+            if "" not in self._forms:  # the stoichiometry, once per model
+                self._forms[""] = stoichiometry(self._compiled_sbml)
+            forms = self._forms[node] = forms_of(node, *self._forms[""])
+        return forms
+
     def __repr__(self) -> str:
         return (
             f"<Model {self.name!r}: {len(self.species)} species, {len(self.nodes)} nodes, "
@@ -278,6 +359,7 @@ class Model:
         )
         changed = {p: v for p, v in new.items() if v != self._base_parameters[p]}
         copy._base_parameters = self._base_parameters
+        copy._forms = self._forms  # the same reactions and names: computed once for all
         copy._sbml = None  # written on first use of `sbml` (libsbml takes ~0.1 s)
         copy._edits = changed
         key = (

@@ -12,7 +12,15 @@ from ._errors import MtorSimError, UnknownNameError, check_name, check_names, ch
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
 
-__all__ = ["Perturbation", "make_perturbation", "resolve"]
+__all__ = ["Perturbation", "make_perturbation", "resolve", "KNOCKOUT_MODES", "CLAMP_SUFFIX"]
+
+#: How a knockout acts: ``"remove"`` (default) takes the protein out in all its forms
+#: (every species that shares its conservation law, at zero from the start, and its
+#: synthesis switched off); ``"clamp"`` holds the one named species at zero, as a
+#: constant, while its other forms stay in the model and drain through it.
+KNOCKOUT_MODES = ("remove", "clamp")
+#: A knockout name with this suffix (``"S6K:clamp"``) clamps that species instead.
+CLAMP_SUFFIX = ":clamp"
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class Perturbation:
         """Short human-readable description, e.g. ``PTEN_loss + everolimus 10 nM``."""
         parts = [g for g in self.genotype if g != "WT"] or ["WT"]
         parts += [f"{d} {c:g} nM" for d, c in self.drugs if c > 0]
-        parts += [f"{k} KO" for k in self.knockouts] + [f"cut {c}" for c in self.cut]
+        parts += [knockout_label(k) for k in self.knockouts] + [f"cut {c}" for c in self.cut]
         parts += [f"{k}={v:g}" for k, v in self.parameters + self.inputs]
         return " + ".join(parts)
 
@@ -112,15 +120,22 @@ def make_perturbation(
                 "`targets=` to load_model to map drug target sites to parameters"
             )
         drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
-    kos = [_node_id(model, k) for k in _as_list(knockouts, name="knockouts")]
-    cuts = _as_list(cut, name="cut")
-    for c in cuts:
-        check_name(c, model.interactions, kind="interaction")
-    params = _as_mapping(parameters, name="parameters")
+    kos = [knockout_name(model, k) for k in _as_list(knockouts, name="knockouts")]
+    aliases = {} if model.is_bundled else model._aliases()  # SBML names -> ids
+    cuts = [
+        check_name(c, model._layout.interactions, kind="interaction", aliases=aliases)
+        for c in _as_list(cut, name="cut")
+    ]
+    params = {
+        check_name(p, model._layout.parameters, kind="parameter", aliases=aliases): v
+        for p, v in _as_mapping(parameters, name="parameters").items()
+    }
     for p, v in params.items():
-        check_name(p, model._layout.parameters, kind="parameter")
         params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
-    ins = _as_mapping(inputs, name="inputs")
+    ins = {
+        aliases.get(k, k) if k not in model._layout.inputs else k: v
+        for k, v in _as_mapping(inputs, name="inputs").items()
+    }
     for k, v in ins.items():
         if k not in model.inputs and k in model.parameters.index:
             raise UnknownNameError(
@@ -128,7 +143,7 @@ def make_perturbation(
                 f"(inputs are species' initial values): set it with "
                 f"parameters={{{k!r}: ...}}"
             )
-        check_name(k, model.inputs, kind="input")
+        check_name(k, model.inputs, kind="input", aliases=aliases)
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
     return Perturbation(
         tuple(dict.fromkeys(genos)),
@@ -140,6 +155,51 @@ def make_perturbation(
     )
 
 
+def knockout_key(species: str) -> str:
+    """The key of `resolve`'s values that starts floating ``species`` at zero: its initial
+    value, set on the compiled model without the slow rewrite of an ``init(...)``."""
+    return f"ko({species})"
+
+
+def knockout_label(knockout: str) -> str:
+    """``"AKT KO"``, or ``"S6K KO (clamped)"`` for a knockout that clamps one species."""
+    if knockout.endswith(CLAMP_SUFFIX):
+        return f"{knockout[: -len(CLAMP_SUFFIX)]} KO (clamped)"
+    return f"{knockout} KO"
+
+
+def knockout_name(model: Model, name: str, mode: str = "remove") -> str:
+    """The canonical form of a knockout: the node id, with `CLAMP_SUFFIX` when it clamps
+    one species (``mode="clamp"``, or the name given as ``"S6K:clamp"``)."""
+    if name.endswith(CLAMP_SUFFIX):
+        node, mode = name[: -len(CLAMP_SUFFIX)], "clamp"
+    else:
+        node = name
+        head, sep, how = name.partition(":")
+        if sep and head and name not in model._layout.nodes:
+            try:
+                head = _node_id(model, head)
+            except UnknownNameError:
+                pass  # not a node either: the unknown-node error below says so
+            else:
+                raise UnknownNameError(
+                    f"knockout {name!r}: unknown mode {how!r} after ':'; write {head!r} "
+                    f"to remove the protein in all its forms, or '{head}:clamp' to clamp "
+                    "that one species at zero"
+                )
+    node = _node_id(model, node)
+    if mode == "remove":
+        return node
+    if model.is_bundled:
+        raise MtorSimError(
+            f"knockout {name!r}: the bundled model's nodes are proteins whose total "
+            "amount (or synthesis) a knockout sets to zero, which removes every form "
+            "at once; there is no single species to clamp. Write "
+            f"{node!r} (or use `knockout_mode='remove'`)"
+        )
+    return node + CLAMP_SUFFIX
+
+
 def _node_id(model: Model, name: str) -> str:
     """A node id from its id, its SBML name (other models), or, for the bundled model, a
     gene or protein name (`mtor_sim._catalogue.NODE_ALIASES`, case-insensitive)."""
@@ -149,7 +209,7 @@ def _node_id(model: Model, name: str) -> str:
     if alias is not None:
         return alias
     if not model.is_bundled:
-        return check_name(name, model.nodes, kind="node")
+        return check_name(name, model._layout.nodes, kind="node", aliases=model._aliases())
     from ._catalogue import AMBIGUOUS_NODES, NODE_ALIASES
 
     key = name.lower()
@@ -184,6 +244,10 @@ def _node_id(model: Model, name: str) -> str:
 def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozenset[str]]:
     """Model values to set, and species to clamp at zero, for ``pert``.
 
+    Keys are parameter ids, ``init(...)`` selections (inputs), ``ko(S)`` (`knockout_key`:
+    a species a knockout starts at zero) and ``zero(S)`` (the same for a species that an
+    initial assignment sets, zeroed after the reset).
+
     Order: genotype presets, explicit parameters, inputs, knockouts, cuts, drugs; a
     later step overrides an earlier one on the same parameter.
     """
@@ -205,11 +269,23 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
         values[layout.inputs[k]] = v
     clamped: set[str] = set()
     for node in pert.knockouts:
-        if layout.clamp_knockouts:
-            clamped.update(layout.nodes[node])
-        else:
+        if node.endswith(CLAMP_SUFFIX):  # the old behaviour of SBML models, by name
+            clamped.update(layout.nodes[node[: -len(CLAMP_SUFFIX)]])
+        elif not layout.clamp_knockouts:  # the bundled model: totals and synthesis to 0
             for p in layout.nodes[node]:
                 values[p] = 0.0
+        else:  # SBML models: every form at zero from the start, synthesis off
+            forms = model.knockout_forms(node)
+            for sp in forms.species:
+                if sp in forms.assigned:  # an initial assignment sets it: zero after
+                    values[f"zero({sp})"] = 0.0
+                elif sp in layout.inputs:
+                    values[knockout_key(sp)] = 0.0  # the engine's fast path (no rewrite)
+                else:  # pragma: no cover - forms are species no rule sets
+                    clamped.add(sp)
+            for rxn in forms.synthesis:
+                for p in layout.interactions.get(rxn, ()):
+                    values[p] = 0.0
     for link in pert.cut:
         for p in layout.interactions[link]:
             values[p] = 0.0

@@ -11,8 +11,15 @@ its runners are built with them switched off, and the user's setting is restored
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import os
+import re
+import sys
+import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -29,17 +36,132 @@ def no_dynamic_properties() -> Iterator[None]:
         Config.setValue(key, before)
 
 
+class EngineLog(list):
+    """What the engine printed during a `quiet` block, one line per item, filled when
+    the block ends (empty until then)."""
+
+    def summary(self, limit: int = 2) -> str:
+        """The distinct messages, shortened (``CVode warning: ...``), at most ``limit``
+        of them, and how many lines there were; ``""`` when there were none."""
+        if not self:
+            return ""
+        texts: list[str] = []
+        keys: set[str] = set()
+        for line in self:
+            m = _SUNDIALS_LINE.match(line)
+            text = f"{m.group(2)} {m.group(1).lower()}: {m.group(3)}" if m else line
+            key = _NUMBERS.sub("#", text)  # the same message at other times: one entry
+            if key not in keys:
+                keys.add(key)
+                texts.append(text)
+        shown = texts[:limit]
+        more = f" (and {len(self) - len(shown)} more lines)" if len(self) > len(shown) else ""
+        return "engine said: " + " | ".join(shown) + more
+
+
+# "[WARNING][rank 0][/path/cvodes.c:3486][CVode] At t = 1.2, mxstep steps taken ..."
+_SUNDIALS_LINE = re.compile(r"\[(WARNING|ERROR)\](?:\[rank \d+\])?\[[^\]]*\]\[(\w+)\]\s*(.*)")
+_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+@functools.lru_cache(maxsize=4)
+def _capture_file(pid: int) -> Any:
+    """This process's file that the engine's stderr goes to during `quiet` blocks (one
+    per process: a forked worker must not share its parent's file offset)."""
+    capture = tempfile.TemporaryFile(mode="w+b")
+    atexit.register(capture.close)
+    return capture
+
+
 @contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Run libroadrunner without its console log (CVODE and NLEQ warnings and errors):
-    what fails reaches the caller as an exception whose text the result's message
-    quotes, instead of hundreds of lines on stderr during a screen. The user's log level
-    is restored after."""
+def quiet() -> Iterator[EngineLog]:
+    """Run libroadrunner without printing: its console log (CVODE and NLEQ messages)
+    is switched off, and what SUNDIALS writes to the C-level stderr (``[WARNING] ...
+    cvodes.c`` lines, hundreds during a screen) is captured instead of reaching the
+    terminal. The block yields an `EngineLog` that holds those lines once it ends, for
+    the result's message. The user's log level and stderr are restored after.
+
+    Examples
+    --------
+    >>> with quiet() as log:
+    ...     pass
+    >>> list(log)
+    []
+    """
     from roadrunner import Logger
 
+    log = EngineLog()
     before = Logger.getLevel()
     Logger.setLevel(Logger.LOG_FATAL)
+    capture = _capture_file(os.getpid())
     try:
-        yield
+        saved = os.dup(2)
+    except OSError:  # no stderr to redirect (a closed descriptor): nothing to capture
+        saved = -1
+    nested = saved >= 0 and os.path.sameopenfile(2, capture.fileno())
+    if saved >= 0 and not nested:
+        sys.stderr.flush()
+        os.dup2(capture.fileno(), 2)  # empty: emptied after each block that wrote to it
+    try:
+        yield log
     finally:
         Logger.setLevel(before)
+        if saved >= 0:
+            if not nested:
+                os.dup2(saved, 2)
+                if os.fstat(capture.fileno()).st_size:  # most blocks print nothing
+                    capture.seek(0)
+                    text = capture.read().decode("utf-8", "replace")
+                    capture.seek(0)
+                    capture.truncate()
+                    log.extend(line.strip() for line in text.splitlines() if line.strip())
+            os.close(saved)
+
+
+#: What each CVODE failure means and what to try, by its flag in libroadrunner's message.
+_CVODE_HINTS = (
+    (
+        "CV_TOO_MUCH_WORK",
+        "CVODE ran out of steps before the end of an output interval: the system is very "
+        "fast or stiff there (an oscillation, a pool driven far from its usual scale by the "
+        "perturbation, or conserved pools of very different sizes under conserved-moiety "
+        "analysis). To see the dynamics, run simulate() with more time points (the step "
+        "limit holds per output interval); else try a milder perturbation or, for a "
+        "knockout, the same knockout as 'S:clamp'",
+    ),
+    (
+        ("CV_CONV_FAILURE", "CV_ERR_FAILURE"),
+        "CVODE could not take a step at the required accuracy: usually a rate law that is "
+        "undefined or not smooth where the state went (a species a hair below zero in a "
+        "fractional power, a division by a species at zero). Check the rate laws of the "
+        "species near zero; simulate(..., pre_equilibrate=False) shows where it happens",
+    ),
+    (
+        ("CV_RHSFUNC_FAIL", "CV_FIRST_RHSFUNC_ERR", "CV_REPTD_RHSFUNC_ERR"),
+        "the model's rates could not be evaluated (NaN or infinite): check its rate laws "
+        "and initial values for divisions by zero",
+    ),
+    (
+        "CV_TOO_CLOSE",
+        "the requested time span is too short for CVODE: use a longer t_end",
+    ),
+)
+
+
+def with_log(message: str, log: EngineLog) -> str:
+    """``message`` followed by what the engine printed (`EngineLog.summary`), if any."""
+    if not log:
+        return message
+    message = message.rstrip("; ")
+    if not message:
+        return log.summary()
+    return f"{message}{'' if message.endswith('.') else ';'} {log.summary()}"
+
+
+def cvode_hint(message: str) -> str:
+    """``message`` (a libroadrunner integration error) followed by what it means and
+    what to try, e.g. for ``CV_TOO_MUCH_WORK``; unchanged when the failure is unknown."""
+    for flags, hint in _CVODE_HINTS:
+        if any(f in message for f in ((flags,) if isinstance(flags, str) else flags)):
+            return f"{message.rstrip('.; ')}. {hint}."
+    return message

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names
-from ._perturb import Perturbation, _node_id, make_perturbation
+from ._perturb import KNOCKOUT_MODES, Perturbation, knockout_label, knockout_name, make_perturbation
 from ._protocol import BatchResult
 from ._sweep import _readouts
 
@@ -115,6 +115,7 @@ def knockout_screen(
     nodes: Sequence[str] | None = None,
     interactions: Sequence[str] | None = None,
     pairs: bool = False,
+    knockout_mode: str = "remove",
     backend: str = "serial",
     n_workers: int | None = None,
     scheduler: str | None = None,
@@ -127,14 +128,21 @@ def knockout_screen(
     Parameters
     ----------
     model : Model
-        The bundled model, or any SBML model (nodes are then species, knocked out by
-        clamping them at zero; interactions are reactions, cut by zeroing their rate).
+        The bundled model, or any SBML model (nodes are then species; interactions are
+        reactions, cut by zeroing their rate).
     readouts : list of str, optional
         Readouts to record (default: all).
     nodes, interactions : list of str, optional
         Restrict the screen to these (default: all of the model's; ``[]`` for none).
     pairs : bool
         Also every pair of the selected knockouts and cuts.
+    knockout_mode : {"remove", "clamp"}
+        ``"remove"`` (default): a knockout takes the protein out in all its forms (on
+        an SBML model, every species sharing its conservation law starts at zero and
+        its synthesis is off; see `Model.knockout_forms`). ``"clamp"``: the named
+        species alone is held at zero, as knockouts of SBML models did in 0.1.0; its
+        other forms stay and drain through it, so a time course sees the pool empty
+        gradually (SBML models only; the bundled model's nodes are whole proteins).
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
     **perturbation
@@ -154,16 +162,11 @@ def knockout_screen(
     True
     """
     reads = _readouts(model, readouts)
-    node_list = (
-        list(model.nodes)
-        if nodes is None
-        else [
-            _node_id(model, n)
-            if model.is_bundled  # gene and protein names too (RICTOR, PKB)
-            else check_name(n, list(model.nodes) + list(model._layout.species_names), kind="node")
-            for n in check_names(nodes, name="nodes")
-        ]
-    )
+    mode = check_name(knockout_mode, KNOCKOUT_MODES, kind="knockout mode")
+    node_list = [
+        knockout_name(model, n, mode)  # ids, SBML names, gene and protein names
+        for n in (list(model.nodes) if nodes is None else check_names(nodes, name="nodes"))
+    ]
     cut_list = (
         list(model.interactions)
         if interactions is None
@@ -175,7 +178,7 @@ def knockout_screen(
     pairs = check_flag(pairs, name="pairs")
     base = make_perturbation(model, **perturbation)
     targets: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
-        (f"{n} KO", "node", (n,), ()) for n in node_list
+        (knockout_label(n), "node", (n,), ()) for n in node_list
     ]
     targets += [(f"cut {c}", "interaction", (), (c,)) for c in cut_list]
     if pairs:
@@ -216,6 +219,7 @@ def knockout_screen(
 
     settings = {
         "pairs": pairs,
+        "knockout_mode": mode,
         "background": base.as_dict(),
         "n_conditions": len(perts),
         **steady_provenance(model),

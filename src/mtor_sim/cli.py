@@ -66,8 +66,9 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NODE",
-        help="node to knock out (protein set to zero), e.g. mTORC2; gene and "
-        "protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim list nodes`)",
+        help="node to knock out (the protein in all its forms set to zero), e.g. "
+        "mTORC2; gene and protein names work too (RICTOR, PIK3CA, PKB; see `mtor-sim "
+        "list nodes`); on an SBML model, SPECIES:clamp holds that one species at zero",
     )
     g.add_argument(
         "--cut",
@@ -543,6 +544,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
         nodes=args.nodes,
         interactions=args.interactions,
         pairs=args.pairs,
+        knockout_mode=args.knockout_mode,
         **_batch(args),
         **_perturbation(args),
     )
@@ -774,10 +776,26 @@ def cmd_trial(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from ._catalogue import DRUGS, GENOTYPES
 
-    if args.what in ("genotypes", "drugs"):
+    if args.what == "genotypes" or (args.what == "drugs" and not args.model):
         table = GENOTYPES if args.what == "genotypes" else DRUGS
         for name, item in table.items():
             print(f"{name:20s} {item.description}")
+        return 0
+    if args.what == "drugs":  # on another model: which can act there, and why not
+        model = _load(args)
+        usable = set(model.drugs)
+        for name, item in DRUGS.items():
+            if name in usable:
+                print(f"{name:20s} {item.description}")
+        others = [d for d in DRUGS if d not in usable]
+        if others:
+            sites = sorted({t for d in others for t, _ in DRUGS[d].targets})
+            print(
+                f"# not applicable to {model.name} (no target site mapped to its "
+                f"parameters): {', '.join(others)}. Map sites such as {', '.join(sites[:3])} "
+                "with --target SITE=PARAM (load_model(..., targets={site: [parameter]}) "
+                "in Python); see `mtor-sim list sites`"
+            )
         return 0
     if args.what == "sites":
         from ._catalogue import TARGET_SITES
@@ -796,8 +814,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 f"{row['description']}".rstrip()
             )
         return 0
+    names = model.sbml_names() if args.what in ("nodes", "species", "interactions") else {}
     for name in getattr(model, args.what):
-        print(name)
+        label = names.get(name, "")
+        print(f"{name:24s} {label}" if label and label != name else name)
     return 0
 
 
@@ -1023,6 +1043,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nodes", nargs="*", help="nodes to knock out (default all)")
     p.add_argument("--interactions", nargs="*", help="interactions to cut (default all)")
     p.add_argument("--pairs", action="store_true", help="also every pair")
+    p.add_argument(
+        "--knockout-mode",
+        choices=["remove", "clamp"],
+        default="remove",
+        help="remove: each protein in all its forms (default); clamp: hold the one "
+        "species at zero (SBML models; its other forms drain through it)",
+    )
     _add_perturbation(p)
     _add_batch(p)
     _add_outputs(p)
@@ -1175,7 +1202,20 @@ def build_parser() -> argparse.ArgumentParser:
         ],
         help="what to list",
     )
-    p.add_argument("--model", help="model file (.xml/.sbml/.ant); default: the bundled model")
+    p.add_argument(
+        "--model",
+        help="model file (.xml/.sbml/.ant); default: the bundled model (nodes, species and "
+        "interactions are shown with their SBML names; drugs are those that can act on it)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        type=_target,
+        metavar="SITE=PARAM",
+        help="with --model and `list drugs`: a drug target site and the parameter it "
+        "scales, e.g. mTORC1_FRB=k5a1 (see `mtor-sim list sites`)",
+    )
     p.set_defaults(func=cmd_list)
     return parser
 

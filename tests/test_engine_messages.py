@@ -1,0 +1,81 @@
+"""What the engine prints goes into results' messages, never onto the terminal; messages
+say what failed and what to try, and tell a model's problem from the solver's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REFERENCE_DIR
+
+import mtor_sim as ms
+from mtor_sim.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_engine_lines_go_into_the_rows_not_onto_stderr(capfd: pytest.CaptureFixture) -> None:
+    # with G present the oscillator is too fast for CVODE: SUNDIALS prints an error line
+    m = ms.load_model(DATA / "fast_oscillator.ant")
+    screen = ms.knockout_screen(m, ["x"], interactions=["G_off"], progress=False)
+    err = capfd.readouterr().err
+    assert "cvodes" not in err and "CVode" not in err and "WARNING" not in err
+    rows = screen.table.set_index("target")
+    for target in ("baseline", "cut G_off"):
+        message = rows.loc[target, "message"]
+        assert rows.loc[target, "status"] == "solver_failed"
+        assert "engine said: CVode error: At t = " in message
+        assert "more time points" in message  # what to try
+        assert "rr::CVODEIntegrator" not in message  # no C++ location
+    assert "engine said" not in rows.loc["G KO", "message"]
+    print("still here", file=sys.stderr)  # stderr is back once the engine is done
+    assert "still here" in capfd.readouterr().err
+
+
+def test_time_course_failure_gets_a_hint(capfd: pytest.CaptureFixture) -> None:
+    m = ms.load_model(DATA / "fast_oscillator.ant")
+    tc = m.simulate(t_end=1e4, n_points=3, pre_equilibrate=False)
+    assert tc.status == "solver_failed"
+    assert "CV_TOO_MUCH_WORK" in tc.message and "more time points" in tc.message
+    assert "CVode" not in capfd.readouterr().err
+
+
+def test_negative_species_blames_the_model_only_when_it_is_the_model(tmp_path: Path) -> None:
+    model_made = tmp_path / "drain.ant"  # A -> ; k2*(A + 1): consumed even at A = 0
+    model_made.write_text(
+        "model drain\n  species A = 1\n  J1: -> A; k1\n  J2: A -> ; k2*(A + 1)\n"
+        "  k1 = 0.5; k2 = 1\nend\n"
+    )
+    ss = ms.load_model(model_made).steady_state()
+    assert ss.status == "negative"
+    assert "the model drives it below zero" in ss.message and "artefact" not in ss.message
+    # A' = A (A + 1): a steady state at A = -1 that no run from A >= 0 reaches
+    root = tmp_path / "root.ant"
+    root.write_text("model negroot\n  species A = 0.5\n  J1: -> A; k*A*(A + 1)\n  k = 1\nend\n")
+    solver = ms.load_model(root)._solver()
+    solver.apply({})
+    solver.r.model.setFloatingSpeciesConcentrations(np.array([-1.0]))
+    res = solver._check(1e-8, "test", "")
+    assert res.status == "negative"
+    assert "solver artefact, not a property of the model" in res.message
+
+
+def test_list_drugs_of_another_model_says_which_cannot_act(capsys) -> None:
+    brannmark = str(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    assert main(["list", "drugs", "--model", brannmark]) == 0
+    out = capsys.readouterr().out
+    assert "not applicable" in out and "--target" in out
+    assert not any(line.startswith("everolimus") for line in out.splitlines())
+    assert main(["list", "drugs", "--model", brannmark, "--target", "mTORC1_FRB=k5a1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("everolimus") for line in lines)
+    assert not any(line.startswith("sorafenib") for line in lines)
+
+
+def test_list_nodes_shows_sbml_names(capsys) -> None:
+    assert main(["list", "nodes", "--model", str(DATA / "ko_forms.ant")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split() == ["B", "partner"] for line in lines)
+    assert "A" in lines  # no name: the id alone

@@ -1,0 +1,134 @@
+"""Knockouts of SBML models remove a protein in all its forms; clamping one form is the
+old behaviour, by name; both run on one compiled model where they can; SBML names work
+wherever ids do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REFERENCE_DIR
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+# A <-> pA, A + B <-> AB, Out made while pA is present; R made, activated, degraded
+KO_FORMS = Path(__file__).parent / "data" / "ko_forms.ant"
+
+
+@pytest.fixture(scope="module")
+def small() -> ms.Model:
+    return ms.load_model(KO_FORMS)
+
+
+def test_forms_are_the_species_of_a_conservation_law(small: ms.Model) -> None:
+    assert set(small.knockout_forms("A").species) == {"A", "pA", "AB"}
+    assert set(small.knockout_forms("pA").species) == {"A", "pA", "AB"}
+    assert set(small.knockout_forms("B").species) == {"B", "AB"}  # A is not B's form
+    # a complex lies in one law per protein: it is a form of both
+    assert set(small.knockout_forms("AB").species) == {"A", "pA", "AB", "B"}
+    # no conservation law with synthesis and degradation set aside: R's forms, R's synthesis
+    r = small.knockout_forms("R")
+    assert set(r.species) == {"R", "pR"} and r.synthesis == ("R_syn",)
+    assert small.knockout_forms("Out").species == ("Out",)
+
+
+def test_knockout_removes_every_form_and_leaves_the_partner(small: ms.Model) -> None:
+    ss = small.steady_state(knockouts=["A"])
+    assert ss.success, ss.message
+    assert_allclose(ss.species[["A", "pA", "AB", "Out"]], 0.0, atol=1e-12)
+    assert_allclose(ss["B"], 2.0, rtol=1e-9)  # B's whole pool, freed from AB
+    ss = small.steady_state(knockouts=["R"])  # synthesis off: R and pR gone
+    assert ss.success, ss.message
+    assert_allclose(ss.species[["R", "pR"]], 0.0, atol=1e-12)
+    assert ss.perturbation["knockouts"] == ["R"]
+
+
+def test_clamp_by_name_drains_the_pool_through_one_form(small: ms.Model) -> None:
+    # removed: the protein is absent from t = 0. Clamped: the one species stays at zero,
+    # the others drain through it (A phosphorylated into the clamped pA at rate k_phos)
+    removed = small.simulate(t_end=2, n_points=21, pre_equilibrate=False, knockouts=["A"])
+    clamped = small.simulate(t_end=2, n_points=21, pre_equilibrate=False, knockouts=["pA:clamp"])
+    assert removed.success and clamped.success
+    assert_allclose(removed.to_dataframe()[["A", "pA", "AB"]].to_numpy(), 0.0, atol=1e-12)
+    c = clamped.to_dataframe()
+    assert_allclose(c["pA"], 0.0, atol=1e-12)
+    pool = (c["A"] + c["AB"]).to_numpy()
+    assert pool[0] == pytest.approx(1.0)
+    assert np.all(np.diff(pool) < 0) and pool[-1] < 0.8  # mass leaves the model
+    assert (
+        "pA KO (clamped)"
+        in ms.knockout_screen(
+            small, ["Out"], nodes=["pA"], interactions=[], knockout_mode="clamp", progress=False
+        )
+        .table["target"]
+        .tolist()
+    )
+
+
+def test_knockout_screen_reuses_one_compiled_model() -> None:
+    m = ms.load_model(KO_FORMS)
+    screen = ms.knockout_screen(m, ["Out", "B"], interactions=[], progress=False)
+    assert (screen.table["status"] == "ok").all()
+    assert list(m._runners) == [(frozenset(), True)]  # no model compiled per knockout
+    # and each row equals the same knockout alone on a fresh model (no state carried)
+    fresh = ms.load_model(KO_FORMS)
+    for node in ("AB", "R"):
+        row = screen.table.set_index("target").loc[f"{node} KO", ["Out", "B"]]
+        ss = fresh.steady_state(knockouts=[node])
+        assert_allclose(row.to_numpy(float), ss.readouts[["Out", "B"]], rtol=1e-9, atol=1e-12)
+
+
+def test_knockout_of_a_form_an_initial_assignment_sets(tmp_path: Path) -> None:
+    path = tmp_path / "assigned.ant"
+    path.write_text(
+        "model assigned\n  species A, pA = 0, C = 1\n  A = Atot\n  Atot = 2\n"
+        "  J1: A -> pA; k1*A\n  J2: pA -> A; k2*pA\n  J3: -> C; k3*pA\n  J4: C -> ; k4*C\n"
+        "  k1 = 1; k2 = 1; k3 = 1; k4 = 1\nend\n"
+    )
+    m = ms.load_model(path)
+    assert "A" in m.knockout_forms("pA").assigned
+    for _ in range(2):  # twice: the initial assignment still holds after a knockout
+        ss = m.steady_state(knockouts=["pA"])
+        assert ss.success, ss.message
+        assert_allclose(ss.species[["A", "pA", "C"]], 0.0, atol=1e-12)
+        base = m.steady_state()
+        assert_allclose(base.species[["A", "pA"]], 1.0, rtol=1e-8)
+    tc = m.simulate(t_end=1, n_points=3, pre_equilibrate=False, knockouts=["pA"])
+    assert_allclose(tc.to_dataframe()[["A", "pA"]].to_numpy(), 0.0, atol=1e-12)
+
+
+def test_removal_equals_clamping_at_steady_state_on_dalle_pezze_2012() -> None:
+    # every form drains through the clamped one, so at steady state both meanings agree
+    # on this model; the removal reuses the compiled model, the clamp compiles one each
+    m = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
+    for node in ("species_27", "species_23"):  # Akt (3 forms); PI3K (a boundary species)
+        a = m.steady_state(knockouts=[node])
+        b = m.steady_state(knockouts=[f"{node}:clamp"])
+        assert a.success and b.success, (a.message, b.message)
+        common = b.readouts.index
+        assert_allclose(a.readouts[common], b.readouts, rtol=1e-6, atol=1e-9)
+
+
+def test_knockout_modes_say_what_is_wrong(small: ms.Model, model: ms.Model) -> None:
+    with pytest.raises(ms.UnknownNameError, match="knockout mode"):
+        ms.knockout_screen(small, ["Out"], knockout_mode="clmap", progress=False)
+    with pytest.raises(ms.UnknownNameError, match="'A:clamp' to clamp"):
+        small.steady_state(knockouts=["A:zero"])
+    with pytest.raises(ms.MtorSimError, match="no single species to clamp"):
+        model.steady_state(knockouts=["AKT:clamp"])
+
+
+def test_sbml_names_are_accepted_with_a_did_you_mean(small: ms.Model) -> None:
+    # B is named "partner", J_bind "A binds B"
+    ss = small.steady_state(knockouts=["partner"], cut=["A binds B"], inputs={"partner": 3})
+    assert ss.perturbation["knockouts"] == ["B"]
+    assert ss.perturbation["cut"] == ["J_bind"]
+    assert ss.perturbation["inputs"] == {"B": 3.0}
+    sw = ms.sweep(small, {"k_on": [1.0]}, readouts=["partner"], progress=False)
+    assert "B" in sw.to_dataframe().columns
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'A binds B' \\(id 'J_bind'\\)"):
+        small.steady_state(cut=["A bind B"])
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'partner' \\(id 'B'\\)"):
+        small.steady_state(knockouts=["partnr"])
