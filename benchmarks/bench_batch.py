@@ -21,26 +21,14 @@ import time
 
 import numpy as np
 from _common import report
+from bench_steady_state import random_conditions
 
 import mtor_sim as ms
 from mtor_sim import _batch
 from mtor_sim._engine import PRESIM_T, STEADY_TOL, solve_point
-from mtor_sim._perturb import make_perturbation, resolve
+from mtor_sim._perturb import resolve
 
 QUICK = "--full" not in sys.argv
-
-
-def conditions(model: ms.Model, n: int, seed: int) -> list:
-    rng = np.random.default_rng(seed)
-    genotypes, drugs = list(ms.GENOTYPES), list(model.drugs)
-    return [
-        make_perturbation(
-            model,
-            genotype=str(rng.choice(genotypes)),
-            drugs={str(rng.choice(drugs)): float(10 ** rng.uniform(-1, 4))},
-        )
-        for _ in range(n)
-    ]
 
 
 def sweep_rate(model: ms.Model, n: int, batch: bool) -> float:
@@ -65,7 +53,7 @@ def sweep_rate(model: ms.Model, n: int, batch: bool) -> float:
 def main() -> None:
     model = ms.load_model()
     model.steady_state()  # compile (or load) and find the reference state
-    conds = conditions(model, 300 if QUICK else 10_000, seed=11)
+    conds = random_conditions(model, 300 if QUICK else 10_000, seed=11)
     values = [resolve(model, c)[0] for c in conds]
 
     # one-time costs: generating the code (cold), and loading it from the cache
