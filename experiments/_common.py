@@ -40,18 +40,28 @@ def styled(func):
 
 @styled
 def bar_chart(
-    table: pd.DataFrame, *, x: str, hue: str, y: str, ylabel: str | dict[str, str], title: str
+    table: pd.DataFrame,
+    *,
+    x: str,
+    hue: str,
+    y: str,
+    ylabel: str | dict[str, str],
+    title: str,
+    labels=None,
 ):
     """Grouped bars of ``y`` by ``x`` (groups) and ``hue`` (bars).
 
     ``ylabel`` as a dict (hue value -> axis label) draws one panel per label, so that
     each axis carries one quantity (fractions beside indices, never on one scale).
+    ``labels`` (a model's `Model.labels`) turns code names in the groups and the legend
+    into their labels (``PTEN_loss`` -> ``PTEN loss``).
     """
+    shown = labels.humanize if labels is not None else str
     import matplotlib.pyplot as plt
 
     hues = list(dict.fromkeys(table[hue]))
-    labels = ylabel if isinstance(ylabel, dict) else dict.fromkeys(hues, ylabel)
-    panels = list(dict.fromkeys(labels[h] for h in hues))
+    axis = ylabel if isinstance(ylabel, dict) else dict.fromkeys(hues, ylabel)
+    panels = list(dict.fromkeys(axis[h] for h in hues))
     order = list(dict.fromkeys(table[x]))
     fig, axes = plt.subplots(
         1,
@@ -63,16 +73,19 @@ def bar_chart(
         squeeze=False,
     )
     for ax, panel in zip(axes[0], panels, strict=True):
-        rows = table[table[hue].map(labels) == panel]
+        rows = table[table[hue].map(axis) == panel]
         wide = rows.pivot(index=x, columns=hue, values=y).reindex(order)
-        wide.index = [str(i).replace("_", " ") for i in wide.index]
+        wide = wide[[h for h in hues if h in wide.columns]]  # bars in the table's order
+        wide.index = [shown(str(i)) for i in wide.index]
+        wide.columns = [shown(str(c)) for c in wide.columns]
         wide.plot.bar(ax=ax, rot=25, width=0.8)
         for tick in ax.get_xticklabels():
             tick.set_horizontalalignment("right")
         ax.set_ylabel(panel)
         ax.set_xlabel("")
         ax.grid(alpha=0.3, axis="y")
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
+        # beside the bars, never on them
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

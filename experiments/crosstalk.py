@@ -34,8 +34,9 @@ def main(out=None, formats=("png", "svg")):
         x="condition",
         hue="treatment",
         y="value",
-        ylabel="mTORC1_activity (active fraction of WT total)",
+        ylabel=model.labels.axis("mTORC1_activity"),
         title="MAPK and AMPK cross-talk onto mTORC1",
+        labels=model.labels,
     )
     return save(fig, table, folder, "crosstalk", formats=formats)
 

@@ -33,7 +33,8 @@ def main(out=None, formats=("png", "svg")):
             dr.plot(ax=ax, label=drug)
             fits.append(dr.fit_table().assign(drug=drug, readout=readout))
         ax.set_title(
-            f"{readout}: rapalogs vs mTOR kinase inhibitors (WT, steady state)\n"
+            f"{model.labels.label(readout)}: rapalogs vs mTOR kinase inhibitors "
+            "(WT, steady state)\n"
             "triangles: relative IC50 (half-way between the fitted plateaus)",
             fontsize=9,
         )

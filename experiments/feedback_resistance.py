@@ -23,7 +23,7 @@ def main(out=None, formats=("png", "svg")):
         df = tc.to_dataframe()[READOUTS]
         fold = df / df.iloc[0]
         for r in READOUTS:
-            ax.plot(fold.index / 60, fold[r], lw=2, label=r)
+            ax.plot(fold.index / 60, fold[r], lw=2, label=model.labels.label(r))
         ax.axhline(1, color="grey", ls=":", lw=0.8)
         ax.set_title(f"everolimus 10 nM, {label}", fontsize=10)
         ax.set_xlabel("time after everolimus (h)")

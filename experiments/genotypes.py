@@ -37,6 +37,7 @@ def main(out=None, formats=("png", "svg")):
             **dict.fromkeys(READOUTS[4:], "index (untreated WT = 1)"),
         },
         title="Untreated steady states of the review's HCC genotypes",
+        labels=model.labels,
     )
     return save(fig, table, folder, "genotypes", formats=formats)
 

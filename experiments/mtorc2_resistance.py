@@ -40,6 +40,7 @@ def main(out=None, formats=("png", "svg")):
         ylabel="tumour reduction after 21 days (%)",
         title="mTORC2-driven rapalog resistance and its reversal "
         "(review: 25.3 % rapalog vs 68.5 % dual)",
+        labels=model.labels,
     )
     return save(fig, table.drop(columns="group"), folder, "mtorc2_resistance", formats=formats)
 

@@ -32,7 +32,7 @@ def main(out=None, formats=("png", "svg")):
         x="state",
         hue="treatment",
         y="EMT",
-        ylabel="EMT index (untreated WT = 1)",
+        ylabel=model.labels.axis("EMT"),
         title="mTORC1 x beta-catenin cooperation in EMT",
     )
     return save(fig, table, folder, "wnt_emt", formats=formats)

@@ -20,8 +20,15 @@ def test_time_course_plot_of_the_bundled_model(model: ms.Model) -> None:
     tc = model.simulate(t_end=120, genotype="PTEN_loss", drugs={"everolimus": 10})
     fig = tc.plot()
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1"]
-    assert ax.get_title() == "PTEN_loss + everolimus 10 nM"
+    # the model's labels, never its code names (models/labels.csv)
+    assert [line.get_label() for line in ax.lines] == [
+        "p-Akt S473",
+        "p-Akt T308",
+        "p-S6K1 T389",
+        "p-4E-BP1",
+    ]
+    assert ax.get_title() == "PTEN loss + everolimus 10 nM"
+    assert ax.get_ylabel() == "fraction (of each protein's total, 0-1)"
     assert ax.get_xlabel() == "time after treatment (h)"
     assert ax.lines[0].get_xdata()[-1] == pytest.approx(2.0)  # 120 min, in hours
     plt.close(fig)
@@ -51,7 +58,7 @@ def test_a_readout_the_drug_raises_has_an_ec50(model: ms.Model) -> None:
     assert "EC50" in up.axes[0].get_legend().get_texts()[0].get_text()
     assert "triangles mark relative EC50s" in up.axes[0].get_title()
     assert "IC50" in down.axes[0].get_legend().get_texts()[0].get_text()
-    assert down.axes[0].get_ylabel() == "pS6K1 (fraction of total (0-1))"
+    assert down.axes[0].get_ylabel() == "p-S6K1 T389 (fraction of S6K1)"
     plt.close("all")
 
 
@@ -149,7 +156,7 @@ def test_a_three_dimensional_grid_is_drawn_as_facets(model: ms.Model) -> None:
         progress=False,
     )
     fig = sw.plot("pAKT_S473")
-    assert [ax.get_title() for ax in fig.axes] == ["GF=0.3", "GF=3"]
+    assert [ax.get_title() for ax in fig.axes] == ["growth factors = 0.3", "growth factors = 3"]
     assert all(len(ax.get_lines()) == 2 for ax in fig.axes)  # one line per genotype
     assert fig.axes[0].get_xlabel() == "dose_everolimus (nM)"  # the model's unit
     assert sum(ax.get_legend() is not None for ax in fig.axes) == 1

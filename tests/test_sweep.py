@@ -356,7 +356,7 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     ax = fig.axes[0]
     assert len(fig.axes) == 2 and sum(len(a.lines) for a in fig.axes) == 4
     assert len(ax.get_legend().get_texts()) == 2
-    assert ax.get_xlabel() == "everolimus (nM)"
+    assert ax.get_xlabel() == "everolimus concentration (nM)"
     plt.close(fig)
     space = {"everolimus": (0.1, 100.0), "PTEN_total": (0.2, 2.0)}
     kw = {
@@ -370,8 +370,8 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     fig = lhs.plot()
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "genotype=WT",
-        "genotype=mTORC2_high",
+        "WT",
+        "mTORC2 up-regulation",
     ]
     assert [len(c.get_offsets()) for c in ax.collections] == [6, 6]
     assert ax.get_xscale() == "log" and len(fig.axes) == 1

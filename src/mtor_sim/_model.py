@@ -19,6 +19,8 @@ from ._errors import ModelFileError, MtorSimError
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
+    from ._labels import Labels
+
 __all__ = ["Model", "load_model", "bundled_model_path"]
 
 BUNDLED_NAME = "mtor_hcc"
@@ -245,6 +247,32 @@ class Model:
                             out[e.getId()] = e.getName()
             self._forms[" names"] = out
         return dict(self._forms[" names"])
+
+    @property
+    def labels(self) -> Labels:
+        """Human labels and units of this model's names, as figures show them (read-only).
+
+        The bundled model's come from its label table (``models/labels.csv``). Another
+        model's come from a ``<model>.labels.csv`` beside its file (columns ``kind, name,
+        label, unit, quantity``), then from its SBML names; any other name is shown as it
+        is.
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> ms.load_model().labels.label("PTEN_loss")
+        'PTEN loss'
+        """
+        if " labels" not in self._forms:
+            from ._labels import Label, bundled_labels, sidecar_labels
+
+            if self.is_bundled:
+                self._forms[" labels"] = bundled_labels()
+            else:
+                names = {i: Label("name", i, n) for i, n in self.sbml_names().items()}
+                self._forms[" labels"] = sidecar_labels(self.path).with_defaults(names)
+        table: Labels = self._forms[" labels"]
+        return table
 
     def _aliases(self) -> dict[str, str]:
         """Unique SBML name -> id (a name two elements share is no alias)."""

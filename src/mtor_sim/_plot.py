@@ -13,19 +13,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ._claims import ClaimResult
+    from ._labels import Labels
     from ._results import TimeCourse
 
 __all__ = ["plot_claim", "plot_timecourse", "save_figure"]
-
-_UNITS = {
-    "proliferation": "index (WT = 1)",
-    "survival": "index (WT = 1)",
-    "EMT": "index (WT = 1)",
-    "RTK_total": "relative to untreated WT",
-    "mTORC1_activity": "active fraction (WT total)",
-    "mTORC2_activity": "active fraction (WT total)",
-    "beta_catenin": "relative to WT",
-}
 
 
 #: Okabe & Ito (2008) colour-blind-safe palette ("Color Universal Design"): blue, orange,
@@ -91,11 +82,29 @@ def bundled(meta: dict[str, Any]) -> bool:
     return bool(meta.get("bundled", True))
 
 
+def _labels(is_bundled: bool = True) -> Labels:
+    """The bundled model's label table, or an empty one (another model's names as they are)."""
+    from ._labels import Labels, bundled_labels
+
+    return bundled_labels() if is_bundled else Labels()
+
+
+def human(text: str, is_bundled: bool = True) -> str:
+    """``text`` with the bundled model's code names replaced by their labels."""
+    return _labels(is_bundled).humanize(text)
+
+
 def unit_of(readout: str, is_bundled: bool = True) -> str:
-    """Axis label unit of a readout (of another model than the bundled one: model units)."""
+    """Axis label unit of a readout, from the model's label table (another model: model
+    units)."""
     if not is_bundled:
         return "model units"
-    return _UNITS.get(readout, "fraction of total (0-1)")
+    return _labels().unit(readout) or "fraction of total (0-1)"
+
+
+def readout_label(readout: str, is_bundled: bool = True) -> str:
+    """``p-Akt S473 (fraction of Akt)``: a readout's label and unit, for an axis."""
+    return f"{human(readout, is_bundled)} ({unit_of(readout, is_bundled)})"
 
 
 def _perturbation_label(pert: dict[str, Any], is_bundled: bool = True) -> str:
@@ -105,7 +114,7 @@ def _perturbation_label(pert: dict[str, Any], is_bundled: bool = True) -> str:
     label = Perturbation.from_dict(pert).label()
     if not is_bundled and label.startswith("WT"):  # no genotypes there: the model as it is
         label = "baseline" + label[2:]
-    return label
+    return human(label, is_bundled)
 
 
 def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -181,18 +190,18 @@ def plot_timecourse(
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
+    own = bundled(tc.metadata)
     unit = tc.metadata.get("time_unit", "minute")
     if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
         hours = False
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
-        ax.plot(t, df[r].to_numpy(), label=r, lw=2)
+        ax.plot(t, df[r].to_numpy(), label=human(r, own), lw=2)
     drugs = (tc.perturbation or {}).get("drugs")
     started = "after the first dose " if scheduled else "after treatment " if drugs else ""
     shown = "h" if hours else "min" if unit in ("minute", "unknown") else unit
     ax.set_xlabel(f"time {started}({shown})")
-    own = bundled(tc.metadata)
-    ax.set_ylabel("readout (fraction or index)" if own else "model units")
+    ax.set_ylabel(_readouts_axis(readouts, own))
     if scheduled:  # beside the panel: a schedule's curves fill the whole width
         ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     else:
@@ -206,6 +215,21 @@ def plot_timecourse(
     (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _readouts_axis(readouts: Sequence[str], is_bundled: bool) -> str:
+    """y label of several readouts on one axis: the readout's own label and unit, their
+    shared unit, or the kinds of value they are (``fraction (of each protein's total)``)."""
+    if not is_bundled:
+        return "model units"
+    if len(readouts) == 1:
+        return readout_label(readouts[0])
+    units = list(dict.fromkeys(unit_of(r) for r in readouts))
+    if len(units) == 1:
+        return f"readout ({units[0]})"
+    table = _labels()
+    kinds = [table[q] for q in dict.fromkeys(table.quantity(r) for r in readouts) if q in table]
+    return " or ".join(f"{k.label} ({k.unit})" for k in kinds) or "readout (model units)"
 
 
 @_styled
@@ -226,9 +250,10 @@ def plot_claim(result: ClaimResult) -> Figure:
         t = data.index.to_numpy() / 60.0
         for ax, (unit, cols) in zip(axes[0], panels.items(), strict=True):
             for col in cols:
-                ax.plot(t, data[col].to_numpy(), lw=2, label=col, ls="--" if "cut" in col else "-")
+                ls = "--" if "cut" in col else "-"
+                ax.plot(t, data[col].to_numpy(), lw=2, label=human(col), ls=ls)
             ax.set_xlabel("time after treatment (h)")
-            ax.set_ylabel(unit)
+            ax.set_ylabel(human(unit))
             if "fold" in unit:
                 ax.axhline(1.0, color="grey", lw=0.8, ls=":")
             ax.legend(frameon=False, fontsize=8)
@@ -240,7 +265,7 @@ def plot_claim(result: ClaimResult) -> Figure:
                 d = grp["dose"].to_numpy()
                 v = grp["value"].to_numpy()
                 fit = fit_hill(d, v)
-                name = f"{drug} (IC50 {_sig3(fit.ic50)} nM)" if fit.success else drug
+                name = f"{drug} (IC50 {_sig3(fit.ic50)} nM)" if fit.success else str(drug)
                 (line,) = ax.semilogx(d[d > 0], v[d > 0], "o", ms=4, label=name)
                 if fit.success:  # the fitted curve, not the points joined
                     grid = np.logspace(np.log10(d[d > 0].min()), np.log10(d.max()), 200)
@@ -248,7 +273,7 @@ def plot_claim(result: ClaimResult) -> Figure:
                     if readout == "pS6K1":
                         ax.axvline(fit.ic50, color=line.get_color(), ls=":", lw=1)
             ax.set_xlabel("rapalog concentration (nM, log scale)")
-            ax.set_ylabel(f"{readout} ({unit_of(readout)})")
+            ax.set_ylabel(readout_label(readout))
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3, which="both")
             ax.legend(frameon=False, fontsize=8)
@@ -272,16 +297,17 @@ def plot_claim(result: ClaimResult) -> Figure:
                     data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
                     for c in conds
                 ]
-                ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=r)
-            ax.set_xticks(x, [c.replace("_", " ") for c in conds], rotation=15, ha="right")
-            names = ", ".join(dict.fromkeys(map(_short, members)))
-            ax.set_ylabel(unit if unit in own else f"{names} ({unit})")
+                ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=human(r))
+            ax.set_xticks(x, [human(c) for c in conds], rotation=15, ha="right")
+            names = ", ".join(dict.fromkeys(human(_short(r)) for r in members))
+            ax.set_ylabel(human(unit) if unit in own else f"{names} ({unit})")
             # beside the bars, never on them
             ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             ax.grid(alpha=0.3, axis="y")
     fig.suptitle(title, fontsize=10)
     # the verdict and its rule under the panels, not in the title
-    fig.text(0.01, 0.01, f"The check {status}: {result.criterion}", fontsize=MIN_FONT, wrap=True)
+    verdict = f"The check {status}: {human(result.criterion)}"
+    fig.text(0.01, 0.01, verdict, fontsize=MIN_FONT, wrap=True)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
@@ -307,10 +333,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     # the untreated point sits left of a break in the log axis, not dropped
     zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
+    own = bundled(dr.settings)
     for g, grp in table.groupby("genotype", sort=False):
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
-        name = label or g
+        name = label or human(str(g), own)
         if fit.success and np.isfinite(fit.ic50):
             # a readout the drug raises (feedback relief) has a half-maximal dose too, but
             # it is an EC50, not an inhibitory concentration; both are relative (half-way
@@ -342,11 +369,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     ax._mtor_sim_drugs = drugs
     shown = dr.drug if len(drugs) == 1 else "drug"
     ax.set_xlabel(f"{shown} concentration (nM, log scale)")
-    ax.set_ylabel(f"{dr.readout} ({unit_of(dr.readout, bundled(dr.settings))})")
+    ax.set_ylabel(readout_label(dr.readout, own))
     when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
     marks = "EC50s" if rising and all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
     ax.set_title(
-        f"{' and '.join(drugs)}: {dr.readout} ({when})\ntriangles mark relative "
+        f"{' and '.join(drugs)}: {human(dr.readout, own)} ({when})\ntriangles mark relative "
         f"{marks} (half-way between the fitted plateaus)",
         fontsize=9,
     )
@@ -394,9 +421,9 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
-    unit = unit_of(cm.readout, bundled(cm.settings))
+    own = bundled(cm.settings)
     panels = (
-        (cm.response, f"{cm.readout} ({unit})", "viridis", None),
+        (cm.response, readout_label(cm.readout, own), "viridis", None),
         (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"),
     )
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
@@ -432,26 +459,32 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
         if not np.isfinite(synergy.to_numpy()).all()
         else ""
     )
-    fig.suptitle(f"{a} + {b}: {cm.readout}{undefined}", fontsize=10)
+    fig.suptitle(f"{a} + {b}: {human(cm.readout, own)}{undefined}", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def _axis_label(name: str, kind: str, is_bundled: bool = True, unit: str = "") -> str:
+    shown = human(name, is_bundled)
     if kind == "drug":
-        return f"{name} (nM)"
+        return f"{shown} concentration (nM)"
     if unit and unit != "dimensionless":
-        return f"{name} ({unit})"
+        return f"{shown} ({unit})"
     if is_bundled and name.endswith("_total"):
-        return f"{name} (relative to the WT total)"
-    return f"{name} (model units)"
+        return f"{shown} (relative to the WT total)"
+    return f"{shown} (model units)"
 
 
-def _value_label(name: str, value: Any, kind: str) -> str:
-    """``everolimus=0.316 nM``, ``genotype=WT`` for legends."""
+def _value_label(name: str, value: Any, kind: str, is_bundled: bool = True) -> str:
+    """``everolimus 0.316 nM``, ``PTEN loss`` for legends and panel titles: a genotype by
+    its label alone, anything else as ``name = value``."""
+    if name == "genotype":
+        return human(str(value), is_bundled)
+    if isinstance(value, float) and kind == "drug":
+        return f"{human(name, is_bundled)} {value:.3g} nM"
     if isinstance(value, float):
-        return f"{name}={value:.3g}" + (" nM" if kind == "drug" else "")
-    return f"{name}={value}"
+        return f"{human(name, is_bundled)} = {value:.3g}"
+    return f"{human(name, is_bundled)} = {human(str(value), is_bundled)}"
 
 
 def _sig3(v: float) -> str:
@@ -503,14 +536,15 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             settings=sw.settings,
         )
         _sweep_panel(part, readout, x=x, ax=ax)
-        ax.set_title(_value_label(facet, value, kinds.get(facet, "parameter")), fontsize=9)
+        shown = _value_label(facet, value, kinds.get(facet, "parameter"), bundled(sw.settings))
+        ax.set_title(shown, fontsize=9)
         if ax is not axes[0][0]:  # one legend and one y label for the row
             ax.set_ylabel("")
             if ax.get_legend() is not None:
                 ax.get_legend().remove()
     failed = int((table["status"] != "ok").sum())
     fig.suptitle(
-        f"sweep of {len(table)} points (grid), one panel per {facet}"
+        f"sweep of {len(table)} points (grid), one panel per {human(facet, bundled(sw.settings))}"
         + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
         fontsize=10,
     )
@@ -558,7 +592,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
         key = key if isinstance(key, tuple) else (key,)
         label = (
             ", ".join(
-                _value_label(n, v, kinds.get(n, "parameter"))
+                _value_label(n, v, kinds.get(n, "parameter"), own)
                 for n, v in zip(others, key, strict=True)
             )
             or None
@@ -589,7 +623,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
         else:
             ax.set_xscale("symlog", linthresh=float(pos.min()), linscale=0.5)
     ax.set_xlabel(_axis_label(x, kinds.get(x, "parameter"), own, units.get(x, "")))
-    ax.set_ylabel(f"{readout} ({unit_of(readout, own)})")
+    ax.set_ylabel(readout_label(readout, own))
     failed = len(table) - len(ok)
     # swept names the figure encodes neither by line, colour nor legend are named, so
     # that points varying along them are not mistaken for noise
@@ -598,7 +632,11 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
     ax.set_title(
         f"sweep of {len(table)} points ({sw.settings.get('method')})"
         + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
-        + (f"\nalso varied, not encoded: {', '.join(hidden)}" if hidden else ""),
+        + (
+            f"\nalso varied, not encoded: {', '.join(human(h, own) for h in hidden)}"
+            if hidden
+            else ""
+        ),
         fontsize=9,
     )
     ax.grid(alpha=0.3, which="both")
@@ -637,12 +675,14 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
         )
     for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
         ax.text(j, i, "0", ha="center", va="center", fontsize=MIN_FONT, color="white")
-    ax.set_xticks(range(m.shape[1]), list(effect.columns), rotation=60, ha="right", fontsize=8)
+    own = bundled(screen.metadata)
+    columns = [human(c, own) for c in effect.columns]
+    ax.set_xticks(range(m.shape[1]), columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
     fig.colorbar(
         im,
         ax=ax,
-        label=f"log2 fold change vs {screen.baseline_label} (clipped at ±{lim:.2g})",
+        label=f"log2 fold change vs {human(screen.baseline_label, own)} (clipped at ±{lim:.2g})",
         shrink=0.6,
     )
     base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
@@ -651,8 +691,11 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
         if base_status == "ok"
         else f"the baseline itself is {base_status}: no fold change is defined"
     )
-    name = screen.model_name if len(screen.model_name) <= 40 else screen.model_name[:38] + "..."
-    ax.set_title(f"knockout screen of {name} ({screen.baseline_label})\n{note}", fontsize=9)
+    name = human(screen.model_name, own)
+    name = name if len(name) <= 40 else name[:38] + "..."
+    ax.set_title(
+        f"knockout screen of the {name} ({human(screen.baseline_label, own)})\n{note}", fontsize=9
+    )
     fig.tight_layout()
     return fig
 
@@ -663,6 +706,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     confidence intervals, largest first."""
     plt = _pyplot()
     df = sens.to_dataframe()
+    shown = human(sens.readout, bundled(sens.metadata))
     if sens.method == "local":
         df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
@@ -670,7 +714,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         colours = np.where(df["sensitivity"] >= 0, "#D55E00", "#0072B2")
         ax.barh(y, df["sensitivity"], color=colours)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(f"scaled sensitivity d ln({sens.readout}) / d ln(parameter)")
+        ax.set_xlabel(f"scaled sensitivity d ln({shown}) / d ln(parameter)")
     else:
         df = df.sort_values("ST", ascending=False).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.34 * len(df)))
@@ -693,10 +737,10 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
             color="#0072B2",
             capsize=2,
         )
-        ax.set_xlabel(f"Sobol index of {sens.readout} (fraction of variance)")
+        ax.set_xlabel(f"Sobol index of {shown} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
     ax.set_yticks(y, list(df["parameter"]), fontsize=8)
-    ax.set_title(sens.title(), fontsize=9)
+    ax.set_title(human(sens.title(), bundled(sens.metadata)), fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
@@ -760,6 +804,11 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
     return fig
 
 
+def _negated(label: str) -> str:
+    """``high p-mTOR`` -> ``low p-mTOR``; else ``not <label>``."""
+    return "low " + label[5:] if label.startswith("high ") else "not " + label
+
+
 @_styled
 def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     """Objective response rate (%) per arm, or per arm and stratum, with Wilson 95 %
@@ -788,7 +837,7 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
                 yerr=err,
                 capsize=3,
                 color=colour,
-                label=f"{col} = {flag}",
+                label=human(col) if flag else _negated(human(col)),
             )
         if col == "pmtor_high" and "sorafenib" in arms:
             i = arms.index("sorafenib")
@@ -802,7 +851,8 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     ax.set_xticks(x, arms, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("objective response rate (%)")
     ax.set_title(
-        "virtual HCC trial: ORR with 95 % Wilson intervals" + (f", by {by}" if by else ""),
+        "virtual HCC trial: ORR with 95 % Wilson intervals"
+        + (f", by {human(col)}" if by is not None else ""),
         fontsize=9,
     )
     ax.grid(alpha=0.3, axis="y")

@@ -1,0 +1,148 @@
+"""Human labels and units of a model's names, for figures and tables.
+
+A label table is model data: a CSV beside the model (``models/labels.csv`` for the bundled
+model; ``<model>.labels.csv`` beside a user's SBML or Antimony file) with one row per
+readout, genotype, input, biomarker, the model itself, and per kind of quantity a figure
+axis may show. Figures write ``p-Akt S473`` and ``PTEN loss``, never the code names
+``pAKT_S473`` and ``PTEN_loss``; a name the table does not know is shown as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["Label", "Labels", "bundled_labels", "sidecar_labels"]
+
+LABELS_FILE = "labels.csv"
+_COLUMNS = ("kind", "name", "label", "unit", "quantity")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One row of a label table.
+
+    ``kind`` is ``readout``, ``genotype``, ``input``, ``biomarker``, ``model``, ``quantity``
+    or ``name`` (an SBML element's name). ``quantity`` (readouts only) is the kind of value:
+    ``fraction`` (of a protein's total, 0-1), ``index`` (untreated WT = 1) or ``relative``
+    (to untreated WT); one figure axis shows one kind only.
+    """
+
+    kind: str
+    name: str
+    label: str
+    unit: str = ""
+    quantity: str = ""
+
+
+class Labels(Mapping[str, Label]):
+    """A read-only label table: code name -> `Label`.
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> labels = ms.load_model().labels
+    >>> labels.label("pAKT_S473"), labels.unit("pAKT_S473")
+    ('p-Akt S473', 'fraction of Akt')
+    >>> labels.humanize("mTORC1 (PTEN_loss)")
+    'mTORC1 (PTEN loss)'
+    """
+
+    __slots__ = ("_rows", "_pattern")
+
+    def __init__(self, rows: Iterable[Label] = ()) -> None:
+        self._rows: dict[str, Label] = {}
+        for r in rows:
+            self._rows.setdefault(r.name, r)  # the first row of a name wins
+        self._pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def from_csv(cls, text: str, *, source: str = "label table") -> Labels:
+        """Parse a label table (columns ``kind,name,label`` and optional ``unit``,
+        ``quantity``); a row without a name or label is an error naming its line."""
+        reader = csv.DictReader(text.splitlines())
+        missing = {"kind", "name", "label"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{source}: missing column(s) {sorted(missing)}")
+        rows = []
+        for i, row in enumerate(reader, start=2):
+            values = {k: (row.get(k) or "").strip() for k in _COLUMNS}
+            if not values["name"] or not values["label"]:
+                raise ValueError(f"{source}, line {i}: every row needs a name and a label")
+            rows.append(Label(**values))
+        return cls(rows)
+
+    def __getitem__(self, name: str) -> Label:
+        return self._rows[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"<Labels: {len(self)} names>"
+
+    def label(self, name: str) -> str:
+        """``PTEN_loss`` -> ``PTEN loss``; a name not in the table as it is."""
+        row = self._rows.get(name)
+        return row.label if row is not None else name
+
+    def unit(self, name: str) -> str:
+        """The unit of a name (``fraction of Akt``), or ``""`` when the table has none."""
+        row = self._rows.get(name)
+        return row.unit if row is not None else ""
+
+    def axis(self, name: str) -> str:
+        """``p-Akt S473 (fraction of Akt)``: a name's label and unit, for an axis."""
+        unit = self.unit(name)
+        return f"{self.label(name)} ({unit})" if unit else self.label(name)
+
+    def quantity(self, name: str) -> str:
+        """Kind of value of a readout (``fraction``, ``index``, ``relative``), or ``""``."""
+        row = self._rows.get(name)
+        return row.quantity if row is not None and row.kind == "readout" else ""
+
+    def with_defaults(self, other: Mapping[str, Label]) -> Labels:
+        """This table, with ``other``'s rows for the names it lacks."""
+        return Labels([*self.values(), *(r for n, r in other.items() if n not in self)])
+
+    def humanize(self, text: str) -> str:
+        """Every code name in ``text`` replaced by its label, whole words only:
+        ``mTORC1 high (PTEN_loss)`` -> ``mTORC1 high (PTEN loss)``."""
+        if self._pattern is None:
+            names = sorted(
+                (n for n, r in self._rows.items() if r.kind != "quantity" and r.label != n),
+                key=len,
+                reverse=True,
+            )
+            if not names:
+                return text
+            alternatives = "|".join(map(re.escape, names))
+            self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?!\w)")
+        return self._pattern.sub(lambda m: self._rows[m.group(1)].label, text)
+
+
+@functools.cache
+def bundled_labels() -> Labels:
+    """The bundled model's label table (``models/labels.csv``), read once."""
+    text = resources.files("mtor_sim.models").joinpath(LABELS_FILE).read_text(encoding="utf-8")
+    return Labels.from_csv(text, source=f"models/{LABELS_FILE}")
+
+
+def sidecar_labels(model_path: str | Path | None) -> Labels:
+    """The label table beside a user's model file (``model.xml`` -> ``model.labels.csv``),
+    or an empty table when there is none."""
+    if model_path is None:
+        return Labels()
+    path = Path(model_path)
+    sidecar = path.with_name(f"{path.stem}.labels.csv")
+    if not sidecar.is_file():
+        return Labels()
+    return Labels.from_csv(sidecar.read_text(encoding="utf-8"), source=str(sidecar))
