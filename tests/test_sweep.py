@@ -377,6 +377,6 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     assert ax.get_xscale() == "log" and len(fig.axes) == 1
     plt.close(fig)
     fig = ms.sweep(model, space, **kw).plot()
-    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel().startswith("PTEN_total")
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel().startswith("PTEN amount")
     assert fig.axes[0].get_legend() is None
     plt.close(fig)

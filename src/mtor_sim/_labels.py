@@ -2,9 +2,10 @@
 
 A label table is model data: a CSV beside the model (``models/labels.csv`` for the bundled
 model; ``<model>.labels.csv`` beside a user's SBML or Antimony file) with one row per
-readout, genotype, input, biomarker, the model itself, and per kind of quantity a figure
-axis may show. Figures write ``p-Akt S473`` and ``PTEN loss``, never the code names
-``pAKT_S473`` and ``PTEN_loss``; a name the table does not know is shown as it is.
+readout, genotype, input, biomarker, protein amount, the model itself, and per kind of
+quantity a figure axis may show. Figures write ``p-Akt S473`` and ``PTEN loss``, never
+the code names ``pAKT_S473`` and ``PTEN_loss``; a name the table does not know is shown
+as it is.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ _COLUMNS = ("kind", "name", "label", "unit", "quantity")
 class Label:
     """One row of a label table.
 
-    ``kind`` is ``readout``, ``genotype``, ``input``, ``biomarker``, ``model``, ``quantity``
-    or ``name`` (an SBML element's name). ``quantity`` (readouts only) is the kind of value:
-    ``fraction`` (of a protein's total, 0-1), ``index`` (untreated WT = 1) or ``relative``
-    (to untreated WT); one figure axis shows one kind only.
+    ``kind`` is ``readout``, ``genotype``, ``input``, ``biomarker``, ``parameter``,
+    ``model``, ``quantity`` or ``name`` (an SBML element's name). ``quantity`` (readouts
+    only) is the kind of value: ``fraction`` (of a protein's total, 0-1), ``index``
+    (untreated WT = 1) or ``relative`` (to untreated WT); one figure axis shows one kind
+    only.
     """
 
     kind: str

@@ -739,7 +739,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         )
         ax.set_xlabel(f"Sobol index of {shown} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
-    ax.set_yticks(y, list(df["parameter"]), fontsize=8)
+    ax.set_yticks(y, [human(str(p), bundled(sens.metadata)) for p in df["parameter"]], fontsize=8)
     ax.set_title(human(sens.title(), bundled(sens.metadata)), fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
