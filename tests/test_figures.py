@@ -187,3 +187,12 @@ def test_a_users_model_reads_its_own_label_table(tmp_path: Path) -> None:
     (tmp_path / "insulin.labels.csv").write_text("kind,name,label\nreadout,IRp,\n")
     with pytest.raises(ValueError, match="line 2"):
         _ = ms.load_model(xml).labels
+
+
+def test_sweep_titles_say_what_was_held_fixed(model: ms.Model) -> None:
+    space = {"everolimus": [0, 10], "genotype": ["WT", "PTEN_loss"]}
+    kw: dict[str, Any] = {"readouts": ["pAKT_S473"], "progress": False}
+    fixed = ms.sweep(model, space, drugs={"sorafenib": 100}, **kw).plot()
+    assert "held fixed: sorafenib 100 nM" in fixed.axes[0].get_title()
+    default = ms.sweep(model, space, **kw).plot()
+    assert "everything not varied at the model's defaults" in default.axes[0].get_title()

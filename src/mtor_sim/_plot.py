@@ -545,11 +545,23 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     failed = int((table["status"] != "ok").sum())
     fig.suptitle(
         f"sweep of {len(table)} points (grid), one panel per {human(facet, bundled(sw.settings))}"
-        + (f"; {failed} not at a verified steady state, not drawn" if failed else ""),
+        + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
+        + f"\n{_held_fixed(sw.settings)}",
         fontsize=10,
     )
     fig.tight_layout()
     return fig
+
+
+def _held_fixed(settings: dict[str, Any]) -> str:
+    """``held fixed: PTEN loss + sorafenib 100 nM``: what a sweep did not vary."""
+    background = {k: v for k, v in (settings.get("background") or {}).items() if v}
+    if not background:
+        return "everything not varied at the model's defaults"
+    label = _perturbation_label(background, bundled(settings))
+    if "genotype" not in background:  # the label's leading WT is only the default
+        label = label.removeprefix("WT + ").removeprefix("baseline + ")
+    return f"held fixed: {label}"
 
 
 #: Most panels a faceted sweep figure draws (one per value of the facet name).
@@ -632,6 +644,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
     ax.set_title(
         f"sweep of {len(table)} points ({sw.settings.get('method')})"
         + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
+        + f"\n{_held_fixed(sw.settings)}"
         + (
             f"\nalso varied, not encoded: {', '.join(human(h, own) for h in hidden)}"
             if hidden
