@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +57,17 @@ def main() -> None:
     save_figure(cm.plot(), HERE / "combination_everolimus_sorafenib.png")
 
     schedule_figure(model)
+
+    # the claim and experiment figures the README shows, as `mtor-sim reproduce` draws them
+    save_figure(ms.claims.check(model, 9).plot(), HERE / "claim_09.png")
+    with tempfile.TemporaryDirectory() as tmp:
+        from mtor_sim.experiments import dose_responses
+
+        written = dose_responses.main(tmp, formats=("png",))
+        shutil.copy(
+            next(p for p in written if p.name == "dose_response_proliferation.png"),
+            HERE / "dose_response_proliferation.png",
+        )
 
     res = ms.trial(model, n=2000, seed=0, backend="processes", progress=False)
     save_figure(res.plot_waterfall(), HERE / "trial_waterfall.png")

@@ -196,3 +196,12 @@ def test_sweep_titles_say_what_was_held_fixed(model: ms.Model) -> None:
     assert "held fixed: sorafenib 100 nM" in fixed.axes[0].get_title()
     default = ms.sweep(model, space, **kw).plot()
     assert "everything not varied at the model's defaults" in default.axes[0].get_title()
+
+
+def test_a_claim_draws_its_own_figure(model: ms.Model) -> None:
+    """``ClaimResult.plot()`` is the figure `reproduce` saves; legends sit beside the curves."""
+    fig = ms.claims.check(model, 9).plot()
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1
+    assert "p-Akt S473" in [t.get_text() for t in legend.get_texts()]

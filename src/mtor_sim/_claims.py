@@ -19,6 +19,8 @@ from ._controls import ControlResult, controls_of
 from ._errors import MtorSimError, check_name
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from ._model import Model
 
 __all__ = ["ClaimResult", "CLAIMS", "check", "check_all"]
@@ -94,6 +96,13 @@ class ClaimResult:
             "mechanism_note": self.note,
             "controls": [c.to_dict() for c in self.controls],
         }
+
+    def plot(self) -> Figure:
+        """The claim's figure, as `mtor-sim reproduce` draws it: one quantity per panel,
+        the check's outcome and rule below the panels."""
+        from ._plot import plot_claim
+
+        return plot_claim(self)
 
 
 class _Runner:

@@ -256,7 +256,8 @@ def plot_claim(result: ClaimResult) -> Figure:
             ax.set_ylabel(human(unit))
             if "fold" in unit:
                 ax.axhline(1.0, color="grey", lw=0.8, ls=":")
-            ax.legend(frameon=False, fontsize=8)
+            # beside the curves, never on them
+            ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     elif result.kind == "dose_response":
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for ax, readout in zip(axes, ("pS6K1", "proliferation"), strict=True):
