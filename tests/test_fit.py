@@ -122,9 +122,21 @@ def test_fit_result_protocol(decay, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported file type"):
         fit.to_file(tmp_path / "fit.xlsx")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex, to_rgba_array
 
-    plt.close(fit.plot_waterfall())
-    plt.close(fit.plot_fit())
+    from mtor_sim.plotting import PALETTE
+
+    # the package's colour-blind-safe palette, also once saved (no "C0" resolved late)
+    for fig in (fit.plot_waterfall(), fit.plot_fit()):
+        fig.savefig(tmp_path / "fig.png")
+        inks = [
+            c.get_facecolor() for ax in fig.axes for c in ax.collections if len(c.get_offsets())
+        ]
+        inks += [ln.get_color() for ax in fig.axes for ln in ax.get_lines()]
+        rgba = np.vstack([to_rgba_array(ink) for ink in inks])
+        shown = {to_hex(c) for c in rgba if not c[0] == c[1] == c[2]}  # greys are neutral
+        assert shown and shown <= {p.lower() for p in PALETTE}, shown
+        plt.close(fig)
 
 
 def test_fit_from_a_model_and_a_measurement_table(decay) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ._plot import MIN_FONT, PALETTE, _styled
+
 __all__ = ["plot_waterfall", "plot_fit", "plot_profiles", "plot_band"]
 
 
@@ -18,6 +20,7 @@ def _axes(ax: Any = None, **kw: Any) -> tuple[Any, Any]:
     return fig, ax
 
 
+@_styled
 def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
     """Sorted final objective of every start; the best value is marked, converged starts
     filled, others hollow."""
@@ -30,17 +33,17 @@ def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
     ok = df["success"].to_numpy(bool) & finite
     y = fval - best + 1.0  # log scale over many decades, the best start at 1
     ax.plot(rank[finite], y[finite], color="0.6", lw=0.8, zorder=1)
-    ax.scatter(rank[ok], y[ok], color="C0", s=22, label="converged", zorder=2)
+    ax.scatter(rank[ok], y[ok], color=PALETTE[0], s=22, label="converged", zorder=2)
     ax.scatter(
         rank[finite & ~ok],
         y[finite & ~ok],
         facecolor="white",
-        edgecolor="C3",
+        edgecolor=PALETTE[3],
         s=22,
         label="stopped early",
         zorder=2,
     )
-    ax.axhline(1.0, color="C2", ls="--", lw=0.8, label=f"best: {best:.6g}")
+    ax.axhline(1.0, color=PALETTE[2], ls="--", lw=0.8, label=f"best: {best:.6g}")
     nominal = fit.metadata.get("nominal_objective")
     if nominal is not None and nominal - best + 1.0 > 0:
         ax.axhline(
@@ -61,6 +64,7 @@ def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
     return fig
 
 
+@_styled
 def plot_fit(fit: Any) -> Any:
     """Measurements (points) and best-fit simulation (lines) against time, one panel per
     observable, one colour per condition."""
@@ -74,7 +78,7 @@ def plot_fit(fit: Any) -> Any:
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     conds = [f"{a}->{b}" if a else b for a, b in obj.conditions]
-    colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
+    colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(conds)}
     sim = sim.assign(
         _cond=[
             f"{a}->{b}" if a else b
@@ -105,7 +109,7 @@ def plot_fit(fit: Any) -> Any:
         fig.legend(
             handles,
             labels,
-            fontsize=7,
+            fontsize=MIN_FONT,
             frameon=False,
             loc="lower center",
             ncol=min(4, len(labels)),
@@ -119,9 +123,14 @@ def plot_fit(fit: Any) -> Any:
     return fig
 
 
-_VERDICT_COLOURS = {"identifiable": "C0", "practically non-identifiable": "C1", "flat": "C3"}
+_VERDICT_COLOURS = {
+    "identifiable": PALETTE[0],
+    "practically non-identifiable": PALETTE[1],
+    "flat": PALETTE[3],
+}
 
 
+@_styled
 def plot_profiles(prof: Any) -> Any:
     """Likelihood ratio against parameter value (log axis for log-scaled parameters), one
     panel per parameter; the confidence threshold dashed, the interval shaded, the colour
@@ -158,6 +167,7 @@ def plot_profiles(prof: Any) -> Any:
     return fig
 
 
+@_styled
 def plot_band(pred: Any, *, data: Any = None) -> Any:
     """Prediction bands of an ensemble: median line and the outer quantiles shaded, one
     panel per observable, one colour per condition; measurements as points if given."""
@@ -170,7 +180,7 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
     rows = int(np.ceil(len(obs_ids) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     conds = list(dict.fromkeys(pred["condition"]))
-    colours = {c: f"C{k % 10}" for k, c in enumerate(conds)}
+    colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(conds)}
     for ax, oid in zip(axes.flat, obs_ids, strict=False):
         part = pred[pred["observableId"] == oid]
         for cond, g in part.groupby("condition", sort=False):
