@@ -245,9 +245,9 @@ def test_unmapped_catalogue_drug_mentions_targets() -> None:
 
 
 def test_genotype_on_reference_model_refused(brannmark: ms.Model) -> None:
-    with pytest.raises(ms.MtorSimError, match="genotype presets exist only for the bundled"):
+    with pytest.raises(ms.MtorSimError, match="has no genotype presets.*catalogue.toml"):
         brannmark.steady_state(genotype="PTEN_loss")
-    with pytest.raises(ms.MtorSimError, match="genotype presets"):
+    with pytest.raises(ms.MtorSimError, match="no genotype presets"):
         brannmark.simulate(t_end=10, genotype="WT")
 
 

@@ -19,11 +19,14 @@ from ._errors import ModelFileError, MtorSimError
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
+    from ._catalogue import Catalogue
     from ._labels import Labels
 
 __all__ = ["Model", "load_model", "bundled_model_path"]
 
 BUNDLED_NAME = "mtor_hcc"
+#: Cached read-only descriptions of a model, left out when it is pickled.
+_VIEWS = frozenset({" catalogue", " labels"})
 #: Compiled runners kept per model for knockouts that clamp species (each costs a compile
 #: and several MB); the unperturbed runner is always kept.
 MAX_CLAMPED_RUNNERS = 8
@@ -274,6 +277,34 @@ class Model:
         table: Labels = self._forms[" labels"]
         return table
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """What this model offers beyond its equations (read-only): genotype presets, drugs
+        and their target sites, regimens, gene and protein names of its nodes.
+
+        The bundled model's is ``models/catalogue.toml``. Another model's is a
+        ``<model>.catalogue.toml`` beside its file (same format; a drug potency may name a
+        parameter of the model), or empty when there is none.
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> sorted(ms.load_model().catalogue.genotypes)[:3]
+        ['AKT_overexpression', 'BCAT_active', 'ERK_coactivation']
+        """
+        if " catalogue" not in self._forms:
+            from ._catalogue import BUNDLED, Catalogue, load_catalogue
+
+            cat = BUNDLED if self.is_bundled else Catalogue()
+            if not self.is_bundled and self.path is not None:
+                path = Path(self.path)
+                sidecar = path.with_name(f"{path.stem}.catalogue.toml")
+                if sidecar.is_file():
+                    cat = load_catalogue(sidecar, dict(self.parameters))
+            self._forms[" catalogue"] = cat
+        catalogue: Catalogue = self._forms[" catalogue"]
+        return catalogue
+
     def _aliases(self) -> dict[str, str]:
         """Unique SBML name -> id (a name two elements share is no alias)."""
         if " aliases" not in self._forms:
@@ -428,6 +459,8 @@ class Model:
     def __getstate__(self) -> dict[str, Any]:  # compiled runners stay in their process
         state = self.__dict__.copy()
         state["_runners"] = {}
+        # read-only views (catalogue, labels) are rebuilt on first use in the other process
+        state["_forms"] = {k: v for k, v in self._forms.items() if k not in _VIEWS}
         return state
 
     # -- verbs (documented in _engine) -------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ._catalogue import DRUGS, GENOTYPES, occupancy
+from ._catalogue import DRUGS, occupancy
 from ._errors import MtorSimError, UnknownNameError, check_name, check_names, check_nonnegative
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,13 +104,15 @@ def make_perturbation(
 ) -> Perturbation:
     """Check every name and value of a perturbation against ``model``."""
     genos = _as_list(genotype, name="genotype")
-    if genos and not model.is_bundled:
+    presets = model.catalogue.genotypes
+    if genos and not presets:
         raise MtorSimError(
-            "genotype presets exist only for the bundled HCC model; "
-            "use `parameters=` or `knockouts=` on other models"
+            f"model {model.name!r} has no genotype presets: use `parameters=` or "
+            "`knockouts=`, or describe its genotypes in a <model>.catalogue.toml beside "
+            "the model file (see models/catalogue.toml)"
         )
     for g in genos:
-        check_name(g, GENOTYPES, kind="genotype")
+        check_name(g, presets, kind="genotype")
     drug_map = _as_mapping(drugs, name="drugs")
     for d, dose in drug_map.items():
         check_name(d, DRUGS, kind="drug")
@@ -201,17 +203,18 @@ def knockout_name(model: Model, name: str, mode: str = "remove") -> str:
 
 
 def _node_id(model: Model, name: str) -> str:
-    """A node id from its id, its SBML name (other models), or, for the bundled model, a
-    gene or protein name (`mtor_sim._catalogue.NODE_ALIASES`, case-insensitive)."""
+    """A node id from its id, its SBML name (other models), or a gene or protein name of
+    the model's catalogue (``node_aliases``; the bundled model's: `mtor_sim.NODE_ALIASES`),
+    case-insensitive."""
     if name in model.nodes:
         return name
     alias = model._layout.species_names.get(name)
     if alias is not None:
         return alias
-    if not model.is_bundled:
+    cat = model.catalogue
+    if not cat.node_aliases:
         return check_name(name, model._layout.nodes, kind="node", aliases=model._aliases())
-    from ._catalogue import AMBIGUOUS_NODES, NODE_ALIASES
-
+    NODE_ALIASES, AMBIGUOUS_NODES = cat.node_aliases, cat.ambiguous_nodes  # noqa: N806
     key = name.lower()
     same_case = [n for n in model.nodes if n.lower() == key]
     if same_case:
@@ -234,10 +237,15 @@ def _node_id(model: Model, name: str) -> str:
             if close[0] == node.lower()
             else f"; did you mean {close[0]!r} ({node})?"
         )
+    examples: dict[str, str] = {}  # one alias per node, the first three nodes
+    for alias, node in NODE_ALIASES.items():
+        if len(examples) < 3 and node not in examples.values():
+            examples[alias.upper()] = node
+    *first, last = examples
     raise UnknownNameError(
         f"unknown node {name!r}{hint} Valid nodes: "
         f"{', '.join(sorted(model.nodes))}; gene and protein names "
-        "such as RICTOR, PIK3CA or PKB work too (mtor_sim.NODE_ALIASES)"
+        f"such as {', '.join(first)} or {last} work too (`model.catalogue.node_aliases`)"
     )
 
 
@@ -259,7 +267,7 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
         return values.get(p, base[p])
 
     for g in pert.genotype:
-        geno = GENOTYPES[g]
+        geno = model.catalogue.genotypes[g]
         for p, factor in geno.scale:
             values[p] = current(p) * factor
         for p, v in geno.set:

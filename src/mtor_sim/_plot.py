@@ -828,8 +828,7 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     """Objective response rate (%) per arm, or per arm and stratum, with Wilson 95 %
     intervals; the review's numbers, where it gives them, as black diamonds."""
     plt = _pyplot()
-    from ._catalogue import REVIEW_ORR, REVIEW_SORAFENIB_PMTOR
-
+    review = result.settings.get("review", {})
     rates = result.response_rates(by)
     arms = list(dict.fromkeys(rates["arm"]))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(arms) + 2), 4.2))
@@ -837,8 +836,10 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
     if by is None:
         err = np.clip([rates["ORR"] - rates["ORR_low"], rates["ORR_high"] - rates["ORR"]], 0, None)
         ax.bar(x, rates["ORR"], yerr=err, capsize=3, color="#0072B2", label="simulated")
-        review = [REVIEW_ORR.get(a, np.nan) for a in arms]
-        ax.plot(x, review, "D", color="black", label="review (Table 3)")
+        published = review.get("objective_response_rate", {})
+        if any(a in published for a in arms):
+            values = [published.get(a, np.nan) for a in arms]
+            ax.plot(x, values, "D", color="black", label="review (Table 3)")
     else:
         col = [c for c in rates.columns if c not in ("arm",)][0]
         for k, (flag, colour) in enumerate(((True, "#D55E00"), (False, "#0072B2"))):
@@ -853,14 +854,16 @@ def plot_response_rates(result: Any, by: str | None = None) -> Figure:
                 color=colour,
                 label=human(col) if flag else _negated(human(col)),
             )
-        if col == "pmtor_high" and "sorafenib" in arms:
-            i = arms.index("sorafenib")
+        by_pmtor = review.get("orr_by_pmtor", {}) if col == "pmtor_high" else {}
+        shown = [a for a in by_pmtor if a in arms]
+        for j, arm in enumerate(shown):
+            i = arms.index(arm)
             ax.plot(
                 [i - 0.19, i + 0.19],
-                [REVIEW_SORAFENIB_PMTOR["high"], REVIEW_SORAFENIB_PMTOR["low"]],
+                [by_pmtor[arm]["high"], by_pmtor[arm]["low"]],
                 "D",
                 color="black",
-                label="review (sorafenib by p-mTOR)",
+                label=f"review ({', '.join(shown)} by p-mTOR)" if j == 0 else "_review",
             )
     ax.set_xticks(x, arms, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("objective response rate (%)")

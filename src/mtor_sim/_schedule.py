@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -248,53 +249,12 @@ class OralPK:
         return {"kind": "oral_pk", **asdict(self)}
 
 
-# Published PK of the oral drugs, for `Schedule.oral`. Plasma-referenced, one compartment.
-# Absorption half-lives are derived from the label's tmax with the one-compartment
-# relation tmax = ln(ka/ke) / (ka - ke); volumes (V/F) are derived as noted.
-PK_DEFAULTS: Mapping[str, dict[str, Any]] = {
-    "everolimus": dict(
-        # 10 mg once daily (Afinitor label). Terminal t1/2 30 h (range 26-38 h; O'Donnell
-        # 2008 J Clin Oncol 26:1588). tmax 1-2 h (Afinitor label; median 2 h at 10 mg/day
-        # in Wang 2011 J Hematol Oncol 4:3): 1.5 h used -> t1/2,abs 0.21 h. Everolimus is
-        # measured in whole blood, of which ~20 % is confined to plasma (Afinitor label,
-        # "20% confined to plasma"); plasma protein binding ~74 % (Afinitor label;
-        # UNVERIFIED here: the label text itself was not read) -> fu 0.26. V/F derived
-        # (assumption): the plasma trough implied by the median whole-blood trough of
-        # 12.9 ng/mL at 10 mg/day (SWOG S0931, Kidney Cancer 2019) with 20 % of the drug
-        # in plasma and haematocrit 0.45 (assumption) is 0.2 * 12.9 / 0.55 = 4.7 ng/mL;
-        # the V/F giving that trough at steady state is 2,900 L (CL/F 67 L/h). For
-        # comparison, a semi-physiological model (Clin Pharmacokinet 2016;55:1447) gives a
-        # plasma CL/F of 198 L/h, i.e. ~3x lower plasma exposure. M = 958.2 g/mol
-        # (C53H83NO14).
-        dose_mg=10.0,
-        interval_h=24.0,
-        t_half_abs_h=0.21,
-        t_half_el_h=30.0,
-        fraction_unbound=0.26,
-        volume_l=2900.0,
-        molar_mass=958.2,
-        source="Afinitor label; O'Donnell 2008 JCO; SWOG S0931 troughs; V/F derived "
-        "(see mtor_sim/_schedule.py); fu 0.26 unverified",
-    ),
-    "sorafenib": dict(
-        # 400 mg twice daily (Nexavar label). t1/2 25-48 h (label): midpoint 36.5 h
-        # (assumption). tmax ~3 h (label) -> t1/2,abs 0.47 h. 99.5 % protein bound (label)
-        # -> fu 0.005. V/F derived (assumption): median steady-state AUC0-12 52.8 mg h/L
-        # (Boudou-Rouquette 2012 Oncologist, unselected patients, taken as 400 mg twice
-        # daily) -> CL/F = 400 / 52.8 = 7.6 L/h, V/F = CL/F * t1/2 / ln 2 = 400 L.
-        # M = 464.8 g/mol (free base, C21H16ClF3N4O3). Enterohepatic recirculation (Jain
-        # 2011 Br J Clin Pharmacol) is not modelled.
-        dose_mg=400.0,
-        interval_h=12.0,
-        t_half_abs_h=0.47,
-        t_half_el_h=36.5,
-        fraction_unbound=0.005,
-        volume_l=400.0,
-        molar_mass=464.8,
-        source="Nexavar label; Boudou-Rouquette 2012 Oncologist (AUC); V/F derived "
-        "(see mtor_sim/_schedule.py)",
-    ),
-}
+#: Published PK of the oral drugs, for `Schedule.oral` (one compartment,
+#: plasma-referenced): the ``oral_pk`` of each drug of the bundled model's catalogue
+#: (``models/catalogue.toml``, where each value's derivation and source are given).
+PK_DEFAULTS: Mapping[str, dict[str, Any]] = MappingProxyType(
+    {name: dict(d.oral_pk) for name, d in DRUGS.items() if d.oral_pk}
+)
 
 
 def _check_drug(name: Any) -> str:

@@ -26,6 +26,7 @@ from ._store import Store
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from ._catalogue import Genotype
     from ._model import Model
 
 __all__ = ["BACKENDS", "CATEGORICAL", "Sweep", "lhs_unit", "run_conditions", "sweep"]
@@ -397,7 +398,7 @@ def sweep(
     }
     base = make_perturbation(model, **perturbation).as_dict()
     _refuse_set_twice(model, axes, base)
-    _warn_overridden_presets(axes, base)
+    _warn_overridden_presets(axes, base, model.catalogue.genotypes)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
     n_lhs, lhs_seed = 1, 0  # Latin-hypercube rows (1 for a grid) and seed
@@ -520,18 +521,18 @@ def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str
         )
 
 
-def _warn_overridden_presets(axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
+def _warn_overridden_presets(
+    axes: Mapping[str, _Axis], base: Mapping[str, Any], presets: Mapping[str, Genotype]
+) -> None:
     """Warn when a swept parameter is one that a genotype preset of the sweep sets or
     scales: the swept value replaces the preset's, so the preset does nothing to it."""
-    from ._catalogue import GENOTYPES
-
     if "genotype" in axes:  # the axis is the only genotype (a background one is refused)
         genos = {g for v in axes["genotype"].values for g in _as_list(v, name="genotype")}
     else:
         genos = set(base["genotype"])
     swept = {a.name for a in axes.values() if a.kind == "parameter"}
     clashes = sorted(
-        f"{p} ({g})" for g in genos for p, _ in GENOTYPES[g].scale + GENOTYPES[g].set if p in swept
+        f"{p} ({g})" for g in genos for p, _ in presets[g].scale + presets[g].set if p in swept
     )
     if clashes:
         import warnings

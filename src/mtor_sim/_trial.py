@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._catalogue import GENOTYPES, REGIMENS, REVIEW_ORR, REVIEW_SORAFENIB_PMTOR, occupancy
+from ._catalogue import BUNDLED, REGIMENS, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._protocol import BatchResult
@@ -68,15 +68,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Cohort", "TrialResult", "virtual_cohort", "trial", "REGIMENS", "FREQUENCIES"]
 
-#: Probability of each alteration in a virtual HCC (review Table 1 and text; see above).
-FREQUENCIES = {
-    "PTEN_loss": 0.35,
-    "PIK3CA_gain": 0.10,
-    "AKT_overexpression": 0.30,
-    "ERK_coactivation": 0.325,
-    "mTORC2_high": 0.20,
-}
-PMTOR_HIGH_FRACTION = 0.587  # review Table 1
+#: Probability of each alteration in a virtual HCC (review Table 1 and text), and the
+#: fraction of tumours with high p-mTOR: the bundled model's catalogue, ``[cohort]``.
+FREQUENCIES = dict(BUNDLED.cohort["frequencies"])
+PMTOR_HIGH_FRACTION = float(BUNDLED.cohort["pmtor_high_fraction"])
 EXPRESSION_SIGMA = 0.3  # assumption
 KINETIC_SIGMA = 0.15  # assumption
 GROWTH_SIGMA = 0.8  # ln-spread of doubling times (Nathani 2021: 11-851 days)
@@ -175,7 +170,7 @@ def virtual_cohort(
         )
     freqs = {**FREQUENCIES, **(frequencies or {})}  # unlisted alterations keep the default
     for g, f in freqs.items():
-        check_name(g, GENOTYPES, kind="genotype in `frequencies`")
+        check_name(g, model.catalogue.genotypes, kind="genotype in `frequencies`")
         if not 0 <= check_nonnegative(f, name=f"frequencies[{g!r}]") <= 1:
             raise ValueError(f"`frequencies[{g!r}]` must be within [0, 1], got {f!r}")
     sig = {
@@ -272,29 +267,38 @@ class TrialResult(BatchResult):
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def review(self) -> dict[str, Any]:
+        """The published response rates this trial is compared with (from the model's
+        catalogue): ``objective_response_rate`` per arm and ``orr_by_pmtor`` per arm and
+        p-mTOR status (``high``/``low``), in %."""
+        return dict(self.settings.get("review", {}))
+
     def compare_with_review(self) -> pd.DataFrame:
         """Simulated ORRs next to the review's (Table 3; sorafenib by p-mTOR)."""
+        review = self.review()
+        by_arm = review.get("objective_response_rate", {})
         rates = self.response_rates().set_index("arm")
         rows = [
             {
                 "comparison": f"ORR, {arm}",
-                "review": REVIEW_ORR.get(arm, math.nan),
+                "review": by_arm.get(arm, math.nan),
                 "simulated": orr,
                 "simulated_95CI": f"{low:.1f}-{high:.1f}",
             }
             for arm in self.arms
             for orr, low, high in [_row(rates, arm, ["ORR", "ORR_low", "ORR_high"])]
         ]
-        if "sorafenib" in self.arms:
-            strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"])
+        by_pmtor = {a: v for a, v in review.get("orr_by_pmtor", {}).items() if a in self.arms}
+        strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"]) if by_pmtor else None
+        for arm, published in by_pmtor.items():
             for flag, label in ((True, "high"), (False, "low")):
-                if ("sorafenib", flag) not in strata.index:
+                if strata is None or (arm, flag) not in strata.index:
                     continue  # an empty stratum has no rate
-                orr, low, high = _row(strata, ("sorafenib", flag), ["ORR", "ORR_low", "ORR_high"])
+                orr, low, high = _row(strata, (arm, flag), ["ORR", "ORR_low", "ORR_high"])
                 rows.append(
                     {
-                        "comparison": f"ORR, sorafenib, p-mTOR {label}",
-                        "review": REVIEW_SORAFENIB_PMTOR[label],
+                        "comparison": f"ORR, {arm}, p-mTOR {label}",
+                        "review": published[label],
                         "simulated": orr,
                         "simulated_95CI": f"{low:.1f}-{high:.1f}",
                     }
@@ -386,7 +390,7 @@ def trial(
     ['everolimus', 'everolimus + sorafenib']
     """
     if arms is None:
-        arm_map = {k: dict(v) for k, v in REGIMENS.items()}
+        arm_map = {k: dict(v) for k, v in model.catalogue.regimens.items()}
     elif isinstance(arms, Mapping):
         arm_map = {}
         for k, v in arms.items():
@@ -397,7 +401,9 @@ def trial(
             arm_map[k] = dict(v)
     else:
         arm_map = {
-            check_name(a, REGIMENS, kind="regimen in `arms`"): dict(REGIMENS[a])
+            check_name(a, model.catalogue.regimens, kind="regimen in `arms`"): dict(
+                model.catalogue.regimens[a]
+            )
             for a in check_names(arms, name="arms")
         }
     if not arm_map:
@@ -455,6 +461,10 @@ def trial(
         **spec,
         "doubling_days": DOUBLING_DAYS,
         "pmtor_high_fraction": PMTOR_HIGH_FRACTION,
+        "review": {
+            k: {a: dict(v) if isinstance(v, Mapping) else v for a, v in table.items()}
+            for k, table in model.catalogue.review.items()
+        },
         **steady_provenance(model),
         **stats,
     }

@@ -774,12 +774,15 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ._catalogue import DRUGS, GENOTYPES
+    from ._catalogue import BUNDLED, DRUGS
 
     if args.what == "genotypes" or (args.what == "drugs" and not args.model):
-        table = GENOTYPES if args.what == "genotypes" else DRUGS
+        cat = _load(args).catalogue if args.model else BUNDLED
+        table = cat.genotypes if args.what == "genotypes" else cat.drugs
         for name, item in table.items():
             print(f"{name:20s} {item.description}")
+        if not table:
+            print(f"# no genotype presets (a {Path(args.model).stem}.catalogue.toml can add them)")
         return 0
     if args.what == "drugs":  # on another model: which can act there, and why not
         model = _load(args)

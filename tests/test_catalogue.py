@@ -1,0 +1,99 @@
+"""The model's catalogue is data: models/catalogue.toml for the bundled model, a
+<model>.catalogue.toml beside a user's model, read through `Model.catalogue`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE_DIR, REPO
+
+import mtor_sim as ms
+
+CATALOGUE = REPO / "models" / "catalogue.toml"
+
+
+def test_drug_potencies_live_once_in_the_model(model: ms.Model) -> None:
+    """Each target names the model parameter (K_*) that holds its potency; the catalogue
+    reads the value, so the .ant file is the only place a potency is written."""
+    doc = tomllib.loads(CATALOGUE.read_text())
+    for name, drug in doc["drugs"].items():
+        for site, potency in drug["targets"].items():
+            assert isinstance(potency, str), f"{name}.{site}: a number instead of a parameter"
+            assert model.catalogue.drugs[name].targets == ms.DRUGS[name].targets
+            assert dict(ms.DRUGS[name].targets)[site] == pytest.approx(model.parameters[potency])
+
+
+def test_the_public_names_are_the_bundled_catalogue(model: ms.Model) -> None:
+    cat = model.catalogue
+    assert cat.genotypes is ms.GENOTYPES and cat.drugs is ms.DRUGS
+    assert dict(cat.genotypes["PTEN_loss"].scale) == {"PTEN_total": 0.1}
+    assert cat.node_aliases["rictor"] == "mTORC2"
+    assert ms.PK_DEFAULTS["everolimus"]["t_half_el_h"] == 30.0
+    assert cat.review["objective_response_rate"]["everolimus"] == 9.5
+    with pytest.raises(TypeError):
+        cat.genotypes["X"] = cat.genotypes["WT"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        cat.regimens["everolimus"]["everolimus"] = 1.0  # type: ignore[index]
+
+
+def test_no_generic_module_holds_the_catalogue() -> None:
+    """Genotype presets, potencies, regimens and node aliases are not written in code."""
+    src = REPO / "src" / "mtor_sim"
+    for path in src.glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"_G\(\s*\"PTEN_loss\"", text), path.name
+        assert '"rictor": "mTORC2"' not in text, path.name
+        assert "K_everolimus_FRB = " not in text and '"everolimus": 9.5' not in text, path.name
+
+
+def _user_model(tmp_path: Path, catalogue: str) -> ms.Model:
+    xml = tmp_path / "insulin.xml"
+    xml.write_bytes((REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_bytes())
+    (tmp_path / "insulin.catalogue.toml").write_text(catalogue)
+    return ms.load_model(xml)
+
+
+def test_a_users_model_gets_genotypes_and_node_aliases_from_its_catalogue(
+    tmp_path: Path,
+) -> None:
+    """A genotype preset in the sidecar acts like the bundled ones: the same steady state
+    as giving the parameter change by hand."""
+    base = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    k = "k1a"  # insulin receptor phosphorylation
+    m = _user_model(
+        tmp_path,
+        f'[genotypes.receptor_high]\ndescription = "3x {k}"\nscale = {{ {k} = 3.0 }}\n'
+        '[node_aliases]\n"insr" = "IR"\n',
+    )
+    assert list(m.catalogue.genotypes) == ["receptor_high"]
+    by_preset = m.steady_state(genotype="receptor_high")
+    by_hand = m.steady_state(parameters={k: 3.0 * base.parameters[k]})
+    assert by_preset.status == by_hand.status == "ok"
+    assert by_preset.readouts.to_numpy() == pytest.approx(by_hand.readouts.to_numpy(), rel=1e-9)
+    with pytest.raises(ms.UnknownNameError, match="receptor_high"):
+        m.steady_state(genotype="receptor_hi")
+    assert m.knockout_forms("insr") == m.knockout_forms("IR")  # the sidecar's alias
+
+
+def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
+    m = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    assert not m.catalogue.genotypes
+    with pytest.raises(ms.MtorSimError, match="catalogue.toml"):
+        m.steady_state(genotype="PTEN_loss")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[genotype.x]\n", "unknown section"),
+        ('[drugs.x]\ntargets = { PI3K = "no_such_K" }\n', "no model parameter 'no_such_K'"),
+        ('[genotypes.x]\nscale = { k1 = "three" }\n', "expected a number"),
+    ],
+)
+def test_a_broken_catalogue_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
+    m = _user_model(tmp_path, text)
+    with pytest.raises(ValueError, match=message):
+        _ = m.catalogue
