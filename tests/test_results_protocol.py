@@ -132,6 +132,28 @@ def test_batch_status_counts_failed_conditions(results: dict[str, Any]) -> None:
     assert (none.status, none.n_failed) == ("failed", 4)
 
 
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_notebooks_show_status_provenance_and_table(results: dict[str, Any], name: str):
+    """``_repr_html_``: type, status badge, message, provenance and the first rows."""
+    from html.parser import HTMLParser
+
+    r = results[name]
+    page = r._repr_html_()
+    HTMLParser().feed(page)  # well-formed enough to parse
+    assert page.startswith(f"<div><strong>{name}</strong>") and "#0072B2" in page
+    assert r.message in page and "mtor_hcc" in page and "<table" in page
+
+
+def test_a_failed_result_is_shown_as_failed(results: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    dr = results["DoseResponse"]
+    table = dr.table.copy()
+    table["status"] = "solver_failed"
+    page = replace(dr, table=table)._repr_html_()
+    assert ">failed</span>" in page and "#D55E00" in page
+
+
 def test_combination_metadata_holds_the_status_matrix(results: dict[str, Any]) -> None:
     cm = results["Combination"]
     assert isinstance(cm.settings["status"], pd.DataFrame)  # unchanged for existing callers

@@ -395,6 +395,7 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
         kind="dose_response",
         data=pd.DataFrame(rows, columns=["condition", "dose", "readout", "value"]),
         review={"ORR (%)": "everolimus 9.5, temsirolimus 9.5, sirolimus 7.1"},
+        axis_labels={"dose": "rapalog concentration (nM, log scale)"},
     )
 
 

@@ -259,8 +259,9 @@ def plot_claim(result: ClaimResult) -> Figure:
             # beside the curves, never on them
             ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     elif result.kind == "dose_response":
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        for ax, readout in zip(axes, ("pS6K1", "proliferation"), strict=True):
+        readouts = list(dict.fromkeys(data["readout"]))  # one panel per readout
+        fig, axes = plt.subplots(1, len(readouts), figsize=(5 * len(readouts), 4), squeeze=False)
+        for ax, readout in zip(axes[0], readouts, strict=True):
             sub = data[data["readout"] == readout]
             for drug, grp in sub.groupby("condition", sort=False):
                 d = grp["dose"].to_numpy()
@@ -271,9 +272,8 @@ def plot_claim(result: ClaimResult) -> Figure:
                 if fit.success:  # the fitted curve, not the points joined
                     grid = np.logspace(np.log10(d[d > 0].min()), np.log10(d.max()), 200)
                     ax.semilogx(grid, fit.predict(grid), "-", color=line.get_color(), lw=1.6)
-                    if readout == "pS6K1":
-                        ax.axvline(fit.ic50, color=line.get_color(), ls=":", lw=1)
-            ax.set_xlabel("rapalog concentration (nM, log scale)")
+                    ax.axvline(fit.ic50, color=line.get_color(), ls=":", lw=1)  # its IC50
+            ax.set_xlabel(result.axis_labels.get("dose", "concentration (nM, log scale)"))
             ax.set_ylabel(readout_label(readout))
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3, which="both")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BatchResult", "json_safe", "write_result"]
+__all__ = ["BatchResult", "html_summary", "json_safe", "write_result"]
 
 #: ``status`` of a batch result: every condition solved, some failed, all failed
 BATCH_STATUSES = ("ok", "partial", "failed")
@@ -94,6 +94,40 @@ def write_result(result: Any, path: str | Path) -> Path:
     return target
 
 
+#: Status colours of notebook summaries (Okabe-Ito: blue ok, orange partial, vermillion
+#: failed), so a failure shows at a glance.
+_STATUS_COLOURS = {"ok": "#0072B2", "partial": "#E69F00", "failed": "#D55E00"}
+#: Provenance keys a notebook summary shows, when the result has them.
+_SUMMARY_KEYS = ("model", "model_hash", "package_version", "method", "seconds")
+HTML_ROWS = 10
+
+
+def html_summary(result: Any, table: pd.DataFrame | None = None) -> str:
+    """A result as a notebook shows it: its type and status (coloured: a failed result
+    is never mistaken for a good one), its message, its provenance, and the first
+    `HTML_ROWS` rows of its table."""
+    import html
+
+    status = str(getattr(result, "status", "ok"))
+    colour = _STATUS_COLOURS.get(status, _STATUS_COLOURS["failed"])
+    meta = getattr(result, "metadata", {}) or {}
+    prov = ", ".join(
+        f"{k} {html.escape(str(meta[k]))}" for k in _SUMMARY_KEYS if meta.get(k) is not None
+    )
+    table = result.to_dataframe() if table is None else table
+    more = len(table) - HTML_ROWS
+    rows = table.head(HTML_ROWS).to_html(max_cols=12, float_format=lambda v: f"{v:.6g}")
+    return (
+        f"<div><strong>{type(result).__name__}</strong> "
+        f'<span style="color:white;background:{colour};padding:0 4px;border-radius:3px">'
+        f"{html.escape(status)}</span> {html.escape(str(getattr(result, 'message', '')))}"
+        + (f"<br><small>{prov}</small>" if prov else "")
+        + rows
+        + (f"<small>... {more} more rows (to_dataframe())</small>" if more > 0 else "")
+        + "</div>"
+    )
+
+
 class BatchResult:
     """Status, metadata and file output of a result that evaluated many conditions.
 
@@ -147,3 +181,6 @@ class BatchResult:
         """Write the result to ``path``: ``.csv``, ``.parquet`` (the table of
         `to_dataframe`) or ``.json`` (status, metadata and the table). Returns the path."""
         return write_result(self, path)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._protocol import write_result
+from ._protocol import html_summary, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -113,6 +113,9 @@ class SteadyState:
         head = ", ".join(f"{k}={v:.3g}" for k, v in list(self.readouts.items())[:4])
         return f"<SteadyState {self.status}: {head}, ...>"
 
+    def _repr_html_(self) -> str:
+        return html_summary(self, self.readouts.to_frame("value"))
+
 
 @dataclass(frozen=True)
 class TimeCourse:
@@ -200,3 +203,6 @@ class TimeCourse:
         return (
             f"<TimeCourse {self.status}: {len(self.data)} points to t={self.data.index[-1]:g} min>"
         )
+
+    def _repr_html_(self) -> str:
+        return html_summary(self)
