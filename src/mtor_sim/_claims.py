@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._controls import ControlResult, controls_of
 from ._errors import MtorSimError, check_name
+from ._expectations import Expectation, expectations_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -58,6 +59,9 @@ class ClaimResult:
         must remove it, and whether it does.
     note : str             what the check can and cannot show (e.g. effects fixed by
                            the wiring), from models/MECHANISMS.md.
+    expected_pass : bool   the documented verdict (the model's ``claims_expected.csv``,
+                           `mtor_sim._expectations`); True where nothing is documented.
+    expected_reason : str  why the claim is documented to fail, and where.
     """
 
     number: int
@@ -73,6 +77,8 @@ class ClaimResult:
     all_solved: bool = True
     controls: tuple[ControlResult, ...] = ()
     note: str = ""
+    expected_pass: bool = True
+    expected_reason: str = ""
     #: axis label (quantity and unit) of each time-course column or bar ``readout`` of
     #: ``data`` that is not a plain readout; those that share a label share a panel
     axis_labels: dict[str, str] = field(default_factory=dict)
@@ -81,6 +87,24 @@ class ClaimResult:
     def controls_remove_effect(self) -> bool:
         """True when every mechanism control removes the effects it should remove."""
         return all(c.removes_effect for c in self.controls)
+
+    @property
+    def as_expected(self) -> bool:
+        """Every simulation solved and the verdict is the documented one."""
+        return self.all_solved and self.passed is self.expected_pass
+
+    @property
+    def verdict(self) -> str:
+        """PASS or FAIL, with what was expected where that differs or is documented."""
+        if not self.all_solved:
+            return "FAIL (unexpected: a steady state or time course failed)"
+        if self.passed:
+            if self.expected_pass:
+                return "PASS"
+            return f"PASSES (unexpected: documented to fail: {self.expected_reason})"
+        if self.expected_pass:
+            return "FAIL (unexpected)"
+        return f"FAILS (expected: {self.expected_reason})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +117,9 @@ class ClaimResult:
             "review": self.review,
             "passed": self.passed,
             "all_solved": self.all_solved,
+            "expected_pass": self.expected_pass,
+            "expected_reason": self.expected_reason,
+            "as_expected": self.as_expected,
             "mechanism_note": self.note,
             "controls": [c.to_dict() for c in self.controls],
         }
@@ -692,7 +719,18 @@ def check(model: Model, number: int) -> ClaimResult:
         check_name(str(number), [str(k) for k in CLAIMS], kind="claim number")
     result = CLAIMS[number](model)
     controls, note = controls_of(model, number)
-    return replace(result, controls=controls, note=note)
+    expected = expectations_of(model).get(number)
+    return replace(
+        result,
+        controls=controls,
+        note=note,
+        expected_pass=True if expected is None else expected.passes,
+        expected_reason="" if expected is None else _because(expected),
+    )
+
+
+def _because(expected: Expectation) -> str:
+    return expected.reason + (f" ({expected.source})" if expected.source else "")
 
 
 def check_all(

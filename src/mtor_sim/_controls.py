@@ -334,16 +334,10 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
     ),
     9: (
         _e09,
-        (
-            Control("cut S6K1 -| IRS1", _cut("S6K1 -| IRS1"), ()),
-            Control(
-                "cut S6K1 -| mTORC2",
-                _cut("S6K1 -| mTORC2"),
-                ("pAKT_S473, everolimus vs untreated",),
-            ),
-        ),
-        "the review names S6K1 -| IRS1; where cutting S6K1 -| mTORC2 also removes the "
-        "S473 rise, that link (weak, conflicting evidence) carries it",
+        (Control("cut S6K1 -| IRS1", _cut("S6K1 -| IRS1"), ()),),
+        "the review names S6K1 -| IRS1, and its cut must remove every rise, S473 included: "
+        "S6K1 -| mTORC2 is at strength 0 since revision 1 (models/MECHANISMS.md section "
+        "2.1), so cutting it is no control",
     ),
     10: (_e10, (Control("cut FOXO -> RTK", _cut("FOXO -> RTK"), ()),), ""),
     11: (_e11, (Control("cut mTORC2 -> AKT", _cut("mTORC2 -> AKT"), ()),), ""),

@@ -305,12 +305,31 @@ def plot_claim(result: ClaimResult) -> Figure:
             # beside the bars, never on them
             ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             ax.grid(alpha=0.3, axis="y")
-    fig.suptitle(title, fontsize=10)
     # the verdict and its rule under the panels, not in the title
-    verdict = f"The check {status}: {human(result.criterion)}"
-    fig.text(0.01, 0.01, verdict, fontsize=MIN_FONT, wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    verdict = [f"The check {status}: {human(result.criterion)}"]
+    if result.passed is not result.expected_pass:  # documented failures say so, and why
+        verdict.append(
+            f"(unexpected: the model documents it to {'fail' if result.passed else 'pass'})"
+        )
+    elif not result.expected_pass:
+        verdict.append(f"As documented: {human(result.expected_reason)}")
+    _title_and_footnote(fig, title, verdict)
     return fig
+
+
+def _title_and_footnote(fig: Any, title: str, notes: Sequence[str]) -> None:
+    """A wrapped title above the panels and wrapped notes below them, with room kept for
+    both so that neither runs off the figure nor over an axis."""
+    import textwrap
+
+    width_in, height_in = fig.get_size_inches()
+    title_lines = textwrap.wrap(title, max(30, int(width_in * 12)))
+    note_lines = [ln for n in notes for ln in textwrap.wrap(n, max(40, int(width_in * 15.5)))]
+    fig.suptitle("\n".join(title_lines), fontsize=10)
+    fig.text(0.01, 0.01, "\n".join(note_lines), fontsize=MIN_FONT, va="bottom")
+    bottom = (0.14 * len(note_lines) + 0.04) / height_in
+    top = 1 - (0.17 * (len(title_lines) - 1)) / height_in
+    fig.tight_layout(rect=(0, bottom, 1, top))
 
 
 def _short(readout: str) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._controls import REMOVED_SHARE
+from ._errors import MtorSimError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._claims import ClaimResult
@@ -23,7 +24,8 @@ __all__ = ["Report", "reproduce"]
 
 @dataclass(frozen=True)
 class Report:
-    """What `reproduce` wrote, and whether every claim passed."""
+    """What `reproduce` wrote, whether every claim passed, and whether every verdict is the
+    documented one (the model's ``claims_expected.csv``)."""
 
     results: tuple[ClaimResult, ...]
     out_dir: Path
@@ -38,9 +40,34 @@ class Report:
     def all_passed(self) -> bool:
         return all(r.passed for r in self.results)
 
+    @property
+    def all_as_expected(self) -> bool:
+        """Every claim solved and gave its documented verdict (known failures included)."""
+        return all(r.as_expected for r in self.results)
+
+    @property
+    def unexpected(self) -> tuple[int, ...]:
+        """Claims whose verdict is not the documented one (or whose simulations failed)."""
+        return tuple(r.number for r in self.results if not r.as_expected)
+
+    @property
+    def tally(self) -> str:
+        """'14 of 15 claims pass; claim 9 fails as documented; every verdict as expected'."""
+        return _tally(self.results)
+
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"claim": r.number, "passed": r.passed, "title": r.title} for r in self.results]
+            [
+                {
+                    "claim": r.number,
+                    "passed": r.passed,
+                    "expected_pass": r.expected_pass,
+                    "as_expected": r.as_expected,
+                    "verdict": r.verdict,
+                    "title": r.title,
+                }
+                for r in self.results
+            ]
         )
 
 
@@ -75,8 +102,15 @@ def reproduce(
     ``report.md`` and ``report.html``.
     """
     from ._claims import CLAIMS, check
+    from ._expectations import expectations_of
     from ._plot import plot_claim, save_figure
 
+    unknown = sorted(set(expectations_of(model)) - set(CLAIMS))
+    if unknown:
+        raise MtorSimError(
+            f"claims_expected.csv beside {model.path} lists claim(s) {unknown}; the claims "
+            f"are {min(CLAIMS)}-{max(CLAIMS)}"
+        )
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -101,6 +135,7 @@ def reproduce(
                     "value": v,
                     "criterion": res.criterion,
                     "passed": res.passed,
+                    "expected_pass": res.expected_pass,
                 }
             )
         if progress:
@@ -235,14 +270,33 @@ def _controls_markdown(r: ClaimResult) -> list[str]:
     return lines
 
 
-def _markdown(results: list[ClaimResult], meta: dict) -> str:
+def _tally(results: Sequence[ClaimResult]) -> str:
+    """'14 of 15 claims pass; claim 9 fails as documented; every verdict as expected'."""
     n_pass = sum(r.passed for r in results)
+    text = f"{n_pass} of {len(results)} claims pass"
+    known = [r.number for r in results if not r.passed and r.as_expected]
+    if known:
+        text += f"; {_numbers(known)} {'fails' if len(known) == 1 else 'fail'} as documented"
+    odd = [r.number for r in results if not r.as_expected]
+    if odd:
+        return text + f"; unexpected verdict: {_numbers(odd)}"
+    return text + "; every verdict as expected"
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    return ("claim " if len(numbers) == 1 else "claims ") + ", ".join(map(str, numbers))
+
+
+def _markdown(results: list[ClaimResult], meta: dict) -> str:
     lines = [
         "# mtor_sim: reproduction of the review's claims",
         "",
         f"Model `{meta['model']}` (hash `{meta['model_hash']}`), mtor_sim "
-        f"{meta['package_version']}; {n_pass} of {len(results)} claims pass "
-        f"({meta['seconds']:.1f} s).",
+        f"{meta['package_version']}; {_tally(results)} ({meta['seconds']:.1f} s).",
+        "",
+        "A claim documented to fail (the model's `claims_expected.csv`, with the reason) "
+        "is shown as FAILS (expected: ...); any other failure, and a documented failure "
+        "that passes, is an unexpected verdict.",
         "",
         "Review: Wang H. *Mammalian Target of Rapamycin (mTOR) in Hepatocellular Carcinoma.* "
         "Medi Clin Case Rep J 2025;3(3):1083-1085.",
@@ -259,7 +313,8 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
     for r in results:
         lines.append(
             f"| {r.number} | {_cell(r.title)} | {_cell(r.source)} | "
-            f"{'PASS' if r.passed else '**FAIL**'} | {_removes(r)} |"
+            f"{_cell(r.verdict) if r.as_expected and r.passed else f'**{_cell(r.verdict)}**'} | "
+            f"{_removes(r)} |"
         )
     for r in results:
         lines += [
@@ -269,8 +324,7 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
             f"- **Review:** {r.source}",
             f"- **Simulated:** {r.simulated}",
             f"- **Criterion:** {r.criterion}",
-            f"- **Result:** {'PASS' if r.passed else 'FAIL'}"
-            + ("" if r.all_solved else " (a steady state or time course failed)"),
+            f"- **Result:** {_cell(r.verdict)}",
             "",
             "| quantity | model |",
             "|---|---|",
@@ -286,7 +340,6 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
 
 def _html(results: list[ClaimResult], meta: dict) -> str:
     e = html.escape
-    n_pass = sum(r.passed for r in results)
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         "<title>mtor_sim: reproduction of the review's claims</title>",
@@ -296,19 +349,19 @@ def _html(results: list[ClaimResult], meta: dict) -> str:
         ".fail{color:#c00;font-weight:bold}img{max-width:100%}</style></head><body>",
         "<h1>mtor_sim: reproduction of the review's claims</h1>",
         f"<p>Model <code>{e(meta['model'])}</code> (hash <code>{e(meta['model_hash'])}</code>), "
-        f"mtor_sim {e(meta['package_version'])}: <b>{n_pass} of {len(results)}</b> claims pass "
+        f"mtor_sim {e(meta['package_version'])}: <b>{e(_tally(results))}</b> "
         f"({meta['seconds']:.1f} s).</p>",
         "<table><tr><th>#</th><th>claim</th><th>review source</th><th>result</th></tr>",
     ]
     for r in results:
-        cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
+        cls, word = ("pass" if r.passed else "fail"), e(r.verdict)
         parts.append(
             f"<tr><td><a href='#c{r.number}'>{r.number}</a></td><td>{e(r.title)}</td>"
             f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td></tr>"
         )
     parts.append("</table>")
     for r in results:
-        cls, word = ("pass", "PASS") if r.passed else ("fail", "FAIL")
+        cls, word = ("pass" if r.passed else "fail"), e(r.verdict)
         parts += [
             f"<h2 id='c{r.number}'>Claim {r.number}: {e(r.title)} "
             f"<span class='{cls}'>{word}</span></h2>",

@@ -429,10 +429,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for r in report.results:
         across = f"  ensemble pass fraction {frac[r.number]:.2f}" if frac else ""
         control = "control removes it" if r.controls_remove_effect else "control does NOT remove it"
-        print(
-            f"  claim {r.number:2d} {'PASS' if r.passed else 'FAIL'}{across}  {r.title}"
-            f"  [{control}]"
-        )
+        print(f"  claim {r.number:2d} {r.verdict}{across}  {r.title}  [{control}]")
     if report.ensemble is not None:
         print(
             f"all 15 claims together in {report.ensemble.attrs['all_pass_fraction']:.2f} of "
@@ -444,12 +441,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                 f"{report.validation.mean(axis=1).mean():.2f} "
                 f"({report.validation.shape[1]} held-out rows)"
             )
-    n_pass = sum(r.passed for r in report.results)
-    print(
-        f"{n_pass} of {len(report.results)} claims pass in {report.seconds:.1f} s; "
-        f"report: {report.markdown} and {report.html}"
-    )
-    return 0 if report.all_passed else 1
+    print(f"{report.tally}, in {report.seconds:.1f} s; report: {report.markdown} and {report.html}")
+    if args.strict:
+        return 0 if report.all_passed and report.all_as_expected else 1
+    return 0 if report.all_as_expected else 1
 
 
 def cmd_dose_response(args: argparse.Namespace) -> int:
@@ -860,6 +855,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also check every claim and the validation rows across the calibrated "
         "ensemble (all members, or the first N; ~0.7 s per member)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any claim fails, documented failures included (default: exit 1 "
+        "only on a verdict other than the model's documented one, claims_expected.csv)",
     )
     p.set_defaults(func=cmd_reproduce)
 
