@@ -332,6 +332,11 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
         from ._engine import solver_for
 
         solver_for(model, Perturbation())  # compiled, reference solved: once, not per worker
+        if time_point is None:  # the batch engine too (its code loaded, its bases chosen)
+            from ._batch import batch_engine, enabled
+
+            if enabled():
+                batch_engine(model, frozenset())
         _FORK_JOBS[token] = (model, make, readouts, time_point)
     try:
         with ProcessPoolExecutor(
