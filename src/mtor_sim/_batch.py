@@ -434,6 +434,9 @@ class BatchEngine:
         self.kernel = k
         self._ref_inverse: np.ndarray | None = None
         self._cert_kernel: np.ndarray | None = None
+        #: Of the points the last `solve` verified: how many the certificate proved stable,
+        #: and how many needed their eigenvalues (for benchmarks).
+        self.stability_counts = {"certificate": 0, "eigenvalues": 0}
 
     # -- parameters
     def parameter_matrix(self, values: Sequence[Mapping[str, float]]) -> np.ndarray | None:
@@ -600,6 +603,7 @@ class BatchEngine:
             proved, bound = _certify(jac)
             eig[idx[proved]] = bound[proved] - EIG_TOL
             rest = idx[~proved]
+            self.stability_counts = {"certificate": int(proved.sum()), "eigenvalues": rest.size}
             if rest.size:
                 full = (self.kernel @ dv[:, rest]).T.reshape(-1, r, r)
                 eig[rest] = np.linalg.eigvals(full).real.max(axis=1) * factor
