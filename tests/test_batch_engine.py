@@ -22,6 +22,12 @@ end
 """
 
 
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """The tests' grids are small: solve them in the batch all the same."""
+    monkeypatch.setattr(_batch, "MIN_POINTS", 1)
+
+
 @pytest.fixture(scope="module")
 def model():
     m = ms.load_model()
@@ -236,3 +242,17 @@ def test_dose_responses_and_combinations_go_through_the_batch(model):
     )
     cell = model.steady_state(drugs={"everolimus": 10.0, "sorafenib": 1000.0})["proliferation"]
     assert combo.response.loc[10.0, 1000.0] == pytest.approx(cell, rel=1e-8)
+
+
+def test_small_batches_are_solved_one_by_one(model, monkeypatch):
+    """Below MIN_POINTS points the batch costs more per point than the single-point
+    path: such chunks skip it, with the same answers."""
+    monkeypatch.setattr(_batch, "MIN_POINTS", 50)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the batch engine was used for a small chunk")
+
+    monkeypatch.setattr(_batch.BatchEngine, "solve", refuse)
+    grid = {"dose_everolimus": list(np.logspace(-1, 3, 7)), "genotype": ["WT", "PTEN_loss"]}
+    table = ms.sweep(model, grid, progress=False).to_dataframe()
+    assert (table["status"] == "ok").all()
