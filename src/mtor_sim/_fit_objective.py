@@ -190,6 +190,22 @@ class _Formula:
 
 
 # -------------------------------------------------------------------------- objective
+#: Per process: the bundled model's SBML as libsbml writes it (how a problem built on it
+#: is recognised) and the model, loaded when a pre-equilibration first needs them.
+_BUNDLED: list[tuple[str, Any]] = []
+
+
+def _bundled() -> tuple[str, Any]:
+    if not _BUNDLED:
+        import libsbml
+
+        from ._model import load_model
+
+        model = load_model()
+        _BUNDLED.append((libsbml.writeSBMLToString(libsbml.readSBMLFromString(model.sbml)), model))
+    return _BUNDLED[0]
+
+
 class PetabObjective:
     """Negative log-likelihood of a PEtab problem, as a function of its estimated parameters.
 
@@ -478,13 +494,8 @@ class PetabObjective:
         if not self.fast_preequilibration:
             return None
         if self._bundled is None:
-            import libsbml
-
-            from ._model import load_model
-
-            model = load_model()
-            same = libsbml.writeSBMLToString(libsbml.readSBMLFromString(model.sbml))
-            self._bundled = model if same == self.sbml else False
+            text, model = _bundled()
+            self._bundled = model if text == self.sbml else False
         return self._bundled or None
 
     def _verified_steady_state(self, rr: Any, cid: str, values: Mapping[str, float]) -> bool:
