@@ -256,3 +256,29 @@ def test_small_batches_are_solved_one_by_one(model, monkeypatch):
     grid = {"dose_everolimus": list(np.logspace(-1, 3, 7)), "genotype": ["WT", "PTEN_loss"]}
     table = ms.sweep(model, grid, progress=False).to_dataframe()
     assert (table["status"] == "ok").all()
+
+
+def test_a_jacobian_that_cannot_be_evaluated_is_not_verified(model, monkeypatch):
+    """At the guard, a point whose Jacobian holds a NaN is neither proved stable nor
+    given eigenvalues (which numpy refuses to compute): it is not verified, and the
+    other points are."""
+    engine = _batch.batch_engine(model, frozenset())
+    values = [resolve(model, c)[0] for c in random_conditions(model, 3, seed=2)]
+    p = engine.parameter_matrix(values)
+    solved = engine.solve(p, tol=STEADY_TOL)
+    assert all(r is not None for r in solved)
+    x = np.array([r.species for r in solved]).T
+    params = _batch._Params.of(p)
+    totals = engine.conserve @ engine._initial(params)
+    original = engine._rates_jacobian
+
+    def broken(x, params):
+        v, dv = original(x, params)
+        dv = dv.copy()
+        dv[:, 1] = np.nan
+        return v, dv
+
+    monkeypatch.setattr(engine, "_rates_jacobian", broken)
+    results = engine._verify(x, params, totals, STEADY_TOL)
+    assert results[1] is None
+    assert results[0] is not None and results[2] is not None

@@ -611,7 +611,10 @@ class BatchEngine:
             self.stability_counts = {"certificate": int(proved.sum()), "eigenvalues": rest.size}
             if rest.size:
                 full = (self.kernel @ dv[:, rest]).T.reshape(-1, r, r)
-                eig[rest] = np.linalg.eigvals(full).real.max(axis=1) * factor
+                finite = np.isfinite(full).all(axis=(1, 2))  # eigvals refuses the others
+                if finite.any():
+                    top = np.linalg.eigvals(full[finite]).real.max(axis=1)
+                    eig[rest[finite]] = top * factor
         elif idx.size:
             eig[idx] = -math.inf
         good &= eig < -EIG_TOL
