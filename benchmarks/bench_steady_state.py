@@ -42,7 +42,7 @@ def main() -> None:
     model.steady_state()  # compile (or load from the cache) and find the reference state
     conds = random_conditions(model, 300 if QUICK else 1000, seed=1)
 
-    # ours: the guarded batch path, and the public API (builds pandas results)
+    # ours: the guarded single-point path, and the public API (builds pandas results)
     it = iter(conds * 2)
     ours = median_ms(lambda: solve_point(model, next(it)), len(conds))
     it = iter(conds)
@@ -107,7 +107,7 @@ def main() -> None:
     report(
         "guarded steady state, bundled model",
         [
-            ("median per condition (batch path)", f"{ours:.3f} ms", "<= 0.6 ms"),
+            ("median per condition (single-point path)", f"{ours:.3f} ms", "<= 0.6 ms"),
             ("median per condition (ms.steady_state)", f"{public:.3f} ms", "-"),
             ("roadrunner default steadyState() loop", f"{default:.1f} ms", "baseline"),
             ("  speed-up over it", f"{default / ours:.0f}x", ">= 500x"),

@@ -22,6 +22,12 @@ end
 """
 
 
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    """The tests' grids are small: solve them in the batch all the same."""
+    monkeypatch.setattr(_batch, "MIN_POINTS", 1)
+
+
 @pytest.fixture(scope="module")
 def model():
     m = ms.load_model()
@@ -84,25 +90,77 @@ def test_batch_equals_the_single_point_path(model):
 
 def test_knockouts_and_cuts_are_solved_in_the_batch(model):
     """On the bundled model a knockout zeroes the protein's total (a parameter), so
-    knocked-out conditions share the engine, with their own conserved totals. As on the
-    single-point warm path, a state with round-off below zero (the forms of a knocked-out
-    protein) is not accepted: the robust path settles it exactly."""
+    knocked-out conditions share the engine, with their own conserved totals. The forms
+    of a knocked-out protein end at round-off below zero (-1e-17): set to zero, they
+    pass the guard, and the answers are the robust path's."""
+    nodes = ("AKT", "mTORC2", "S6K1", "mTORC1", "IRS1", "ERK")
     perts = [
-        make_perturbation(model, knockouts=[node], drugs={"everolimus": 10.0})
-        for node in ("AKT", "mTORC2", "S6K1", "PTEN")
-    ] + [make_perturbation(model, cut=["S6K1 -| IRS1"], drugs={"everolimus": 10.0})]
+        make_perturbation(model, knockouts=[node], drugs={"everolimus": 10.0}) for node in nodes
+    ] + [
+        make_perturbation(model, knockouts=["PTEN"], drugs={"everolimus": 10.0}),
+        make_perturbation(model, cut=["S6K1 -| IRS1"], drugs={"everolimus": 10.0}),
+    ]
     resolved = [resolve(model, p) for p in perts]
     assert all(not clamped for _, clamped in resolved)
     engine = _batch.batch_engine(model, frozenset())
     results = engine.solve(engine.parameter_matrix([v for v, _ in resolved]), tol=STEADY_TOL)
-    for pert, res in zip(perts, results, strict=True):
-        ref = solve_point(model, pert)
-        assert ref.status == "ok"
-        if res is None:  # left to the robust path
-            continue
+    assert all(r is not None for r in results)  # none left to the slow path
+    solver = model._solver(frozenset())
+    for (values, _), res in zip(resolved, results, strict=True):
+        solver.apply(values)
+        ref = solver._robust(STEADY_TOL, PRESIM_T)  # the robust path itself
+        assert ref.status == "ok" and res.status == "ok"
+        assert res.species.min() >= 0.0
         np.testing.assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
-    # PTEN's knockout leaves no protein form at zero, and a cut none either
-    assert results[3] is not None and results[4] is not None
+        np.testing.assert_allclose(res.species, ref.species, rtol=1e-8, atol=1e-12)
+
+
+def test_round_off_is_clipped_only_within_its_bound(model, monkeypatch):
+    """Below zero by more than round-off, a point is still refused."""
+    engine = _batch.batch_engine(model, frozenset())
+    values = [resolve(model, make_perturbation(model, knockouts=["AKT"]))[0]]
+    p = engine.parameter_matrix(values)
+    assert engine.solve(p, tol=STEADY_TOL)[0] is not None
+    monkeypatch.setattr(_batch, "CLIP_RTOL", 0.0)
+    assert engine.solve(p, tol=STEADY_TOL)[0] is None
+
+
+def test_the_certificate_implies_stability():
+    """Where the Gershgorin certificate proves a matrix stable, its eigenvalues are
+    below the bound it reports; an unstable or barely dominant matrix is not proved."""
+    rng = np.random.default_rng(3)
+    r, n = 12, 4000
+    a = rng.normal(size=(n, r, r)) * rng.uniform(0.05, 1.0, size=(n, 1, 1))
+    a[:, np.arange(r), np.arange(r)] = -rng.uniform(0.5, 3.0, size=(n, r))
+    proved, bound = _batch._certify(np.ascontiguousarray(a.transpose(1, 2, 0)))
+    assert 0.05 < proved.mean() < 0.95  # a test of both sides
+    top = np.linalg.eigvals(a).real.max(axis=1)
+    assert (top[proved] <= bound[proved] + 1e-12).all()
+    assert (bound[proved] < 0).all() and np.isnan(bound[~proved]).all()
+    # unstable: a positive eigenvalue with a negative diagonal
+    bad = np.array([[-1.0, 3.0], [3.0, -1.0]])
+    assert not _batch._certify(bad[:, :, None])[0][0]
+    assert _batch._certify(np.array([[-1.0, 0.5], [0.5, -1.0]])[:, :, None])[0][0]
+
+
+def test_uncertified_points_get_their_eigenvalues(model, monkeypatch):
+    """With the certificate proving nothing, the eigenvalues decide: same answers."""
+    conds = random_conditions(model, 40, seed=9)
+    engine = _batch.batch_engine(model, frozenset())
+    p = engine.parameter_matrix([resolve(model, c)[0] for c in conds])
+    with_cert = engine.solve(p, tol=STEADY_TOL)
+    monkeypatch.setattr(
+        _batch, "_certify", lambda a: (np.zeros(a.shape[2], bool), np.full(a.shape[2], np.nan))
+    )
+    without = engine.solve(p, tol=STEADY_TOL)
+    for a, b in zip(with_cert, without, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a.species, b.species)
+            # the bound is above the truth (where both are eigenvalues, they agree to
+            # round-off: LAPACK's results depend on the batch they are computed in)
+            assert b.max_eigenvalue <= a.max_eigenvalue + 1e-12 * abs(a.max_eigenvalue)
+            assert a.max_eigenvalue < 0
 
 
 def test_unverified_points_go_to_the_robust_path(model, monkeypatch):
@@ -187,3 +245,43 @@ def test_dose_responses_and_combinations_go_through_the_batch(model):
     )
     cell = model.steady_state(drugs={"everolimus": 10.0, "sorafenib": 1000.0})["proliferation"]
     assert combo.response.loc[10.0, 1000.0] == pytest.approx(cell, rel=1e-8)
+
+
+def test_small_batches_are_solved_one_by_one(model, monkeypatch):
+    """Below MIN_POINTS points the batch costs more per point than the single-point
+    path: such chunks skip it, with the same answers."""
+    monkeypatch.setattr(_batch, "MIN_POINTS", 50)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the batch engine was used for a small chunk")
+
+    monkeypatch.setattr(_batch.BatchEngine, "solve", refuse)
+    grid = {"dose_everolimus": list(np.logspace(-1, 3, 7)), "genotype": ["WT", "PTEN_loss"]}
+    table = ms.sweep(model, grid, progress=False).to_dataframe()
+    assert (table["status"] == "ok").all()
+
+
+def test_a_jacobian_that_cannot_be_evaluated_is_not_verified(model, monkeypatch):
+    """At the guard, a point whose Jacobian holds a NaN is neither proved stable nor
+    given eigenvalues (which numpy refuses to compute): it is not verified, and the
+    other points are."""
+    engine = _batch.batch_engine(model, frozenset())
+    values = [resolve(model, c)[0] for c in random_conditions(model, 3, seed=2)]
+    p = engine.parameter_matrix(values)
+    solved = engine.solve(p, tol=STEADY_TOL)
+    assert all(r is not None for r in solved)
+    x = np.array([r.species for r in solved]).T
+    params = _batch._Params.of(p)
+    totals = engine.conserve @ engine._initial(params)
+    original = engine._rates_jacobian
+
+    def broken(x, params):
+        v, dv = original(x, params)
+        dv = dv.copy()
+        dv[:, 1] = np.nan
+        return v, dv
+
+    monkeypatch.setattr(engine, "_rates_jacobian", broken)
+    results = engine._verify(x, params, totals, STEADY_TOL)
+    assert results[1] is None
+    assert results[0] is not None and results[2] is not None

@@ -711,3 +711,21 @@ def test_step_inputs_dose_a_species_of_an_sbml_model(tmp_path: Path, monkeypatch
     # the rate law is an amount per time: d[I]/dt = -0.1 [I] / volume
     assert df["I"].iloc[-1] == pytest.approx(3.0 * np.exp(-0.1 / 2 * 5.0), rel=1e-5)
     assert df["RP"].iloc[-1] > 0.1
+
+
+def test_warm_path_sets_round_off_below_zero_to_zero(model: ms.Model) -> None:
+    """A knockout's forms end at round-off below zero on the warm path: set to zero
+    and judged again, the point is answered there, as the robust path answers it."""
+    from mtor_sim._engine import PRESIM_T, STEADY_TOL, solve_point
+    from mtor_sim._perturb import make_perturbation, resolve
+
+    pert = make_perturbation(model, knockouts=["AKT"], drugs={"everolimus": 10.0})
+    res = solve_point(model, pert)
+    assert res.status == "ok" and res.method == "warm-started nleq2"
+    assert res.species.min() >= 0.0
+    values, clamped = resolve(model, pert)
+    solver = model._solver(clamped)
+    solver.apply(values)
+    ref = solver._robust(STEADY_TOL, PRESIM_T)
+    assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
+    assert_allclose(res.species, ref.species, rtol=1e-8, atol=1e-12)

@@ -404,3 +404,60 @@ def test_fit_with_a_screening_stage(decay) -> None:
     assert res.metadata["screen"] == 20
     with pytest.raises(ValueError, match="screen"):
         ms.fit(yaml, n_starts=3, screen=2)
+
+
+def test_preequilibration_of_the_bundled_model_takes_its_verified_steady_state(
+    monkeypatch,
+) -> None:
+    """On a problem of the bundled model whose pre-equilibration condition sets only
+    parameters, the package's verified steady state replaces the integration, with the
+    same objective; a condition that sets a species integrates as before."""
+    import pandas as pd
+
+    import mtor_sim as ms
+    from mtor_sim._fit_objective import PetabObjective
+
+    model = ms.load_model()
+    data = pd.DataFrame(
+        {
+            "observableId": "pakt",
+            "time": [0.0, 30.0, 120.0],
+            "measurement": [0.3, 0.2, 0.25],
+            "simulationConditionId": "treated",
+            "preequilibrationConditionId": "untreated",
+            "noiseParameters": 0.05,
+        }
+    )
+    cond = pd.DataFrame({"conditionId": ["untreated", "treated"], "dose_everolimus": [0.0, 10.0]})
+    problem = ms.to_petab(
+        model, data, observables={"pakt": "AKT_TS"}, parameters=["GF"], conditions=cond
+    )
+    fast = ms.PetabObjective(problem)
+    slow = ms.PetabObjective(problem, fast_preequilibration=False)
+    x = fast.x_nominal + 0.1
+    expected = slow(x)
+
+    def no_integration(self, rr, cid):
+        raise AssertionError("pre-equilibrated by integration")
+
+    monkeypatch.setattr(PetabObjective, "_preequilibrate", no_integration)
+    assert fast(x) == pytest.approx(expected, rel=1e-9)
+    h_fast = fast.simulate(x)[0]
+    monkeypatch.undo()
+    np.testing.assert_allclose(h_fast, slow.simulate(x)[0], rtol=1e-9)
+
+    # a pre-equilibration condition that sets a species: integrated, not taken
+    cond2 = cond.assign(AKT=[1.0, float("nan")])
+    problem2 = ms.to_petab(
+        model, data, observables={"pakt": "AKT_TS"}, parameters=["GF"], conditions=cond2
+    )
+    used = []
+    original = PetabObjective._preequilibrate
+
+    def counting(self, rr, cid):
+        used.append(cid)
+        return original(self, rr, cid)
+
+    monkeypatch.setattr(PetabObjective, "_preequilibrate", counting)
+    assert np.isfinite(ms.PetabObjective(problem2)(x))
+    assert used == ["untreated"]

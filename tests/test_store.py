@@ -155,7 +155,8 @@ def test_a_foreign_sweeps_part_is_never_adopted(
     other = tmp_path / "other"
     ms.sweep(model, {**SPACE, "PTEN_total": [2.0, 3.0, 4.0]}, out=other, **KW)
     shutil.copy(other / "part-000001.parquet", folder / "part-000001.parquet")
-    with pytest.raises(ms.StoreError, match="damaged"):
+    # refused by its recorded size, or by its checksum where the sizes happen to agree
+    with pytest.raises(ms.StoreError, match="damaged|missing or unreadable"):
         list(ms.iter_parts(folder))
     with pytest.warns(UserWarning):
         again = ms.sweep(model, SPACE, out=folder, **KW)

@@ -98,11 +98,12 @@ def _batch_steady_states(
 ) -> dict[int, tuple[list[float], str, str, float]]:
     """Steady states of a chunk's conditions solved together (`mtor_sim._batch`), by
     point; points the batch engine does not verify are left out (the caller solves them
-    one by one on the guarded path)."""
-    from ._batch import batch_engine, enabled
+    one by one on the guarded path), and so are clamp sets with fewer than
+    `~mtor_sim._batch.MIN_POINTS` points, which cost less one by one."""
+    from ._batch import MIN_POINTS, batch_engine, enabled
     from ._perturb import resolve
 
-    if not enabled() or not conditions:
+    if not enabled() or len(conditions) < MIN_POINTS:
         return {}
     groups: dict[frozenset[str], list[tuple[Condition, dict[str, float]]]] = {}
     for c in conditions:
@@ -113,6 +114,8 @@ def _batch_steady_states(
         groups.setdefault(clamped, []).append((c, values))
     out: dict[int, tuple[list[float], str, str, float]] = {}
     for clamped, items in groups.items():
+        if len(items) < MIN_POINTS:  # cheaper one by one
+            continue
         engine = batch_engine(model, clamped)
         if engine is None:
             continue
@@ -332,6 +335,11 @@ def _run_pool(model, make, todo, readouts, time_point, store, bar, workers) -> N
         from ._engine import solver_for
 
         solver_for(model, Perturbation())  # compiled, reference solved: once, not per worker
+        if time_point is None:  # the batch engine too (its code loaded, its bases chosen)
+            from ._batch import batch_engine, enabled
+
+            if enabled():
+                batch_engine(model, frozenset())
         _FORK_JOBS[token] = (model, make, readouts, time_point)
     try:
         with ProcessPoolExecutor(

@@ -34,6 +34,9 @@ FALLBACK_T = 1e6  # min; integration horizon when Newton's method fails
 EIG_TOL = 1e-9
 # smallest state magnitude a residual is scaled by (CVODE's absolute tolerance)
 SCALE_FLOOR = ATOL
+# round-off below zero, relative to the state's magnitude, that a steady state found by
+# Newton's method may carry (a knocked-out protein's forms): set to zero, then judged
+CLIP_RTOL = 1e-12
 
 
 #: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
@@ -487,12 +490,43 @@ class Solver:
         if self.warm_start and self.reference is not None:
             if self._warm():
                 res = self._check(tol, "warm-started nleq2", "")
-                # round-off below zero (e.g. the forms of a knocked-out protein) would be
-                # magnified by fraction readouts: let the robust path settle those exactly
+                if res.status == "ok" and res.species.min(initial=0.0) < 0.0:
+                    res = self._clip_round_off(res, tol)
+                # below zero beyond round-off: let the robust path settle it
                 if res.status == "ok" and res.species.min(initial=0.0) >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
         return self._robust(tol, presimulate)
+
+    def _clip_round_off(self, res: SolveResult, tol: float) -> SolveResult:
+        """A warm-started state with round-off below zero (the forms of a knocked-out
+        protein end at -1e-17, not 0), no lower than ``CLIP_RTOL`` of its magnitude, set
+        to exactly zero and judged again (fraction readouts would magnify the round-off);
+        ``res`` unchanged where that does not apply."""
+        x = res.species
+        scale = max(SCALE_FLOOR, float(np.abs(x).max()))
+        if self._amount_idx.size or x.min() < -CLIP_RTOL * scale:
+            return res
+        clipped = np.where(x < 0.0, 0.0, x)
+        m = self.r.model
+        m.setFloatingSpeciesConcentrations(clipped)
+        if self.n_moieties:  # totals of the clipped state; dependent species follow them
+            totals = np.array(m.getConservedMoietyValues(), dtype=float)
+            m.setConservedMoietyValues(self._moiety_totals(totals))
+            m.setFloatingSpeciesConcentrations(clipped)
+        if not np.array_equal(self.state(), clipped):
+            return res
+        return self._check(tol, res.method, "")
+
+    def _moiety_totals(self, fallback: np.ndarray) -> np.ndarray:
+        """The conserved totals of the model's current amounts."""
+        if self._conservation is None:
+            g = self.r.getConservationMatrix()
+            order = [self.species_ids.index(c) for c in g.colnames]
+            self._conservation = np.zeros((len(g), len(self.species_ids)))
+            self._conservation[:, order] = np.asarray(g, dtype=float)
+        totals = self._conservation @ np.array(self.r.model.getFloatingSpeciesAmounts(), float)
+        return totals if totals.shape == fallback.shape else fallback
 
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
         presimulate *= self.time_factor  # minutes -> the model's time unit

@@ -190,6 +190,22 @@ class _Formula:
 
 
 # -------------------------------------------------------------------------- objective
+#: Per process: the bundled model's SBML as libsbml writes it (how a problem built on it
+#: is recognised) and the model, loaded when a pre-equilibration first needs them.
+_BUNDLED: list[tuple[str, Any]] = []
+
+
+def _bundled() -> tuple[str, Any]:
+    if not _BUNDLED:
+        import libsbml
+
+        from ._model import load_model
+
+        model = load_model()
+        _BUNDLED.append((libsbml.writeSBMLToString(libsbml.readSBMLFromString(model.sbml)), model))
+    return _BUNDLED[0]
+
+
 class PetabObjective:
     """Negative log-likelihood of a PEtab problem, as a function of its estimated parameters.
 
@@ -207,6 +223,13 @@ class PetabObjective:
     fd_step : float
         Forward-difference step in the parameters' scale, for gradients and the
         Fisher information.
+    fast_preequilibration : bool
+        On a problem whose model is the bundled one, pre-equilibrate with the package's
+        verified steady state (warm-started Newton under the guard of `steady_state`,
+        its robust path as fallback) where the pre-equilibration condition sets only
+        parameters, and accept it only if the objective's own simulator finds max
+        |dx/dt| < 1e-10 there; otherwise (and on every other model, which may be
+        multistable) integrate until it does.
 
     Examples
     --------
@@ -223,6 +246,7 @@ class PetabObjective:
         atol: float = ATOL,
         fd_step: float = 1e-6,
         lint: bool = True,
+        fast_preequilibration: bool = True,
     ) -> None:
         import libsbml
 
@@ -274,6 +298,8 @@ class PetabObjective:
         self._setup_observables()
         self._setup_measurements(problem.measurement_df)
         self._rr: Any = None
+        self.fast_preequilibration = bool(fast_preequilibration)
+        self._bundled: Any = None  # the bundled Model if it is this problem's; False if not
 
     # ---------------------------------------------------------------- set-up
     def _setup_observables(self) -> None:
@@ -382,6 +408,7 @@ class PetabObjective:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_rr"] = None
+        state["_bundled"] = None  # found again where it is needed
         state["problem"] = None  # libsbml objects do not pickle; the tables are kept
         state["observables"] = {
             k: {**v, "formula": _Formula(v["formula"].text), "noise": _Formula(v["noise"].text)}
@@ -445,7 +472,9 @@ class PetabObjective:
                 rr[pid] = v
         if pre:
             self._apply_condition(rr, pre, values, fresh=True)
-            self._preequilibrate(rr, pre)
+            if not self._verified_steady_state(rr, pre, values):
+                self._apply_condition(rr, pre, values, fresh=True)  # from the start again
+                self._preequilibrate(rr, pre)
             self._apply_condition(rr, sim, values, fresh=False)
             rr.model.setTime(0.0)
         else:
@@ -459,6 +488,47 @@ class PetabObjective:
             res = np.asarray(rr.simulate(times=grid, selections=["time", *sel]))
             out = res[:, 1:]
         return out[np.searchsorted(grid, times)]
+
+    def _bundled_model(self) -> Any:
+        """The bundled `Model` if this problem's SBML is the bundled model's, else None."""
+        if not self.fast_preequilibration:
+            return None
+        if self._bundled is None:
+            text, model = _bundled()
+            self._bundled = model if text == self.sbml else False
+        return self._bundled or None
+
+    def _verified_steady_state(self, rr: Any, cid: str, values: Mapping[str, float]) -> bool:
+        """Put the package's verified steady state of condition ``cid`` into ``rr``, where
+        that applies (the bundled model, a condition that sets parameters only), and
+        check it on ``rr`` with `_preequilibrate`'s criterion. False where it does not
+        apply or is not verified (``rr``'s state is then unspecified)."""
+        model = self._bundled_model()
+        if model is None:
+            return False
+        settings = {pid: v for pid, v in values.items() if pid in self._params}
+        row = self.condition_df.loc[cid] if cid else pd.Series(dtype=object)
+        for key, cell in row.items():
+            target = str(key)
+            if target == "conditionName" or _is_nan(cell):
+                continue
+            if target not in self._params:  # species or compartments: integrate
+                return False
+            settings[target] = self._value(_as_override(cell), values)
+        from ._engine import PRESIM_T, STEADY_TOL, solver_for
+        from ._perturb import Perturbation
+
+        solver = solver_for(model, Perturbation())[0]
+        if any(name not in solver.position for name in settings):
+            return False
+        res = solver.solve(settings, tol=STEADY_TOL, presimulate=PRESIM_T)
+        ids = list(rr.model.getFloatingSpeciesIds())
+        if res.status != "ok" or sorted(ids) != sorted(solver.species_ids):
+            return False
+        where = {sid: k for k, sid in enumerate(solver.species_ids)}
+        rr.model.setFloatingSpeciesConcentrations(res.species[[where[i] for i in ids]])
+        rates = np.asarray(rr.getRatesOfChange())
+        return bool(np.abs(rates).max(initial=0.0) < 1e-10)
 
     def _preequilibrate(self, rr: Any, cid: str) -> None:
         """Integrate until max |dx/dt| < 1e-10 (absolute, per time unit) or 1e8 time units."""
