@@ -42,6 +42,30 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert html.count("<img") >= 15 + 7 and "14 of 15" in html and "FAILS (expected: " in html
     md = (out / "report.md").read_text()
     assert "## Claim 12" in md and "- **Result:** FAILS (expected: everolimus" in md
+    # the literature behaviours held out of calibration, and the trial beside the review
+    validation = pd.read_csv(out / "validation.csv")
+    hits = int((validation["status"] == "pass").sum())
+    assert len(validation) >= 25 and 0 < hits < len(validation)
+    assert f"literature behaviours held out of calibration: {hits} of" in captured.out
+    assert "## Literature behaviours held out of calibration" in md
+    failing = validation.loc[validation["status"] == "fail", "id"]
+    assert all(f"| {row} |" in md for row in failing)  # every miss is listed
+    trial = pd.read_csv(out / "trial.csv")
+    assert "ORR, everolimus" in set(trial["comparison"]) and trial["review"].notna().sum() >= 5
+    assert "## Virtual trial beside the review" in md and "Why the gaps remain" in md
+    assert "virtual trial, ORR: everolimus " in captured.out
+
+
+def test_reproduce_can_skip_the_trial(model, tmp_path, capsys):
+    from mtor_sim._report import reproduce
+
+    out = tmp_path / "rep"
+    report = reproduce(model, out, experiments=False, trial_patients=0)
+    assert report.trial is None and not (out / "trial.csv").exists()
+    assert (out / "validation.csv").exists() and report.literature is not None
+    # a bad count is refused before any work
+    assert main(["reproduce", "-q", "--out", str(tmp_path / "x"), "--trial-patients", "-1"]) == 2
+    assert not (tmp_path / "x").exists()
 
 
 def _fake_reproduce(verdicts):
