@@ -94,6 +94,8 @@ ALIASES = {
     "knockouts": ("knockout", "node"),
     "cut": ("cut", "interaction"),
     "parameters": ("parameter",),
+    "pair": ("pair", "drug"),
+    "vary": ("vary", "parameter"),
     "inputs": ("input",),
     "drug": ("drug",),
     "readout": ("readout",),
@@ -125,7 +127,8 @@ def _cases() -> list[tuple[str, str, Any]]:
             **{k: v for k, v in PERTURBATION.items() if k != "drugs"},
         },
         "combination": {
-            "drugs": [
+            **PERTURBATION,
+            "pair": [
                 "everolimus",
                 ("everolimus", "everolimus"),
                 ("everolimus",),
@@ -170,7 +173,8 @@ def _cases() -> list[tuple[str, str, Any]]:
         },
         "sensitivity": {
             "readouts": NOT_NAMES + [["no_such_name"]],
-            "parameters": NOT_NAMES + [["no_such_name"]],
+            **PERTURBATION,
+            "vary": NOT_NAMES + [["no_such_name"]],
             "method": NOT_A_NAME,
             "rel_step": NOT_A_NONNEGATIVE + [0],
             "n": NOT_A_COUNT,
@@ -210,7 +214,7 @@ VALID: dict[str, dict[str, Any]] = {
     "simulate": {"t_end": 10.0, "n_points": 3},
     "dose_response": {"drug": "everolimus", "doses": [0, 1, 10, 100], "readout": "pS6K1"},
     "combination": {
-        "drugs": ("everolimus", "sorafenib"),
+        "pair": ("everolimus", "sorafenib"),
         "doses_a": [1],
         "doses_b": [100],
         "readout": "proliferation",
@@ -222,7 +226,7 @@ VALID: dict[str, dict[str, Any]] = {
         "interactions": [],
         "progress": False,
     },
-    "sensitivity": {"readouts": ["pS6K1"], "parameters": ["k_PTEN"], "progress": False},
+    "sensitivity": {"readouts": ["pS6K1"], "vary": ["k_PTEN"], "progress": False},
     "trial": {"arms": ["everolimus"], "n": 4, "weeks": 1.0, "progress": False},
     "virtual_cohort": {"n": 4},
 }

@@ -186,3 +186,32 @@ def test_json_safe_converts_what_results_hold() -> None:
     )
     assert out == {"a": 3, "b": [1.0, None], "c": {"x": 1.0}, "d": "/tmp/x", "('t', 1)": [1]}
     json.dumps(out, allow_nan=False)
+
+
+def test_every_verb_takes_the_six_perturbation_keywords(model: ms.Model) -> None:
+    """``parameters`` and ``drugs`` mean background values in every verb: sensitivity
+    varies ``vary``, a combination's drugs are its ``pair``."""
+    background = {"parameters": {"PTEN_total": 0.1}, "drugs": {"MK2206": 30}}
+    ss = model.steady_state(**background)
+    s = ms.sensitivity(model, "pS6K1", vary=["TSC2_total"], progress=False, **background)
+    assert s.settings["background"]["parameters"] == {"PTEN_total": 0.1}
+    assert s.settings["background"]["drugs"] == {"MK2206": 30.0}
+    cm = ms.combination(model, ("everolimus", "sorafenib"), [10], [1000], "pS6K1", **background)
+    assert cm.response.iloc[0, 0] == pytest.approx(ss["pS6K1"], rel=1e-6)  # the background
+    assert cm.settings["background_drugs"] == {"MK2206": 30}
+    with pytest.raises(ValueError, match="repeat a drug of the pair"):
+        ms.combination(model, ("everolimus", "sorafenib"), [10], [1000], drugs={"sorafenib": 1})
+    with pytest.raises(ms.UnknownNameError):  # a bad background name fails before any work
+        ms.combination(model, ("everolimus", "sorafenib"), [10], [1000], genotype="PTEN_lost")
+
+
+def test_the_old_keywords_still_work_with_a_warning(model: ms.Model) -> None:
+    with pytest.warns(DeprecationWarning, match="vary="):
+        old = ms.sensitivity(model, "pS6K1", parameters=["TSC2_total"], progress=False)
+    new = ms.sensitivity(model, "pS6K1", vary=["TSC2_total"], progress=False)
+    pd.testing.assert_frame_equal(old.to_dataframe(), new.to_dataframe())
+    with pytest.warns(DeprecationWarning, match="pair="):
+        cm = ms.combination(model, drugs=("everolimus", "sorafenib"), doses_a=[10], doses_b=[1])
+    assert cm.drugs == ("everolimus", "sorafenib")
+    with pytest.raises(TypeError, match="vary="):
+        ms.sensitivity(model, "pS6K1", ["TSC2_total"], parameters=["GF"], progress=False)

@@ -144,19 +144,19 @@ def test_tornado_plot(model: ms.Model, tmp_path: Path) -> None:
     "kw, err, match",
     [
         ({"method": "morris"}, ms.UnknownNameError, "unknown sensitivity method"),
-        ({"parameters": ["PTEN_totl"]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
+        ({"vary": ["PTEN_totl"]}, ms.UnknownNameError, "did you mean 'PTEN_total'"),
         ({"rel_step": 0}, ValueError, "`rel_step` must be > 0"),
         ({"method": "sobol", "factor": 1.0}, ValueError, "`factor` must be > 1"),
         ({"method": "sobol", "n": 1}, ValueError, "`n` must be >= 2"),
         (
-            {"method": "sobol", "bounds": {"PTEN_total": (2, 1)}, "parameters": ["PTEN_total"]},
+            {"method": "sobol", "bounds": {"PTEN_total": (2, 1)}, "vary": ["PTEN_total"]},
             ValueError,
             "low < high",
         ),
     ],
 )
 def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
-    kw.setdefault("parameters", ["PTEN_total", "GF"])
+    kw.setdefault("vary", ["PTEN_total", "GF"])
     with pytest.raises(err, match=match):
         ms.sensitivity(model, "pS6K1", progress=False, **kw)
 

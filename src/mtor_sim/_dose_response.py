@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -318,13 +319,19 @@ class Combination(BatchResult):
 
 def combination(
     model: Model,
-    drugs: tuple[str, str],
-    doses_a: Iterable[float],
-    doses_b: Iterable[float],
+    pair: tuple[str, str] | None = None,
+    doses_a: Iterable[float] = (),
+    doses_b: Iterable[float] = (),
     readout: str = "proliferation",
+    *,
+    drugs: Mapping[str, float] | None = None,
     **perturbation: Any,
 ) -> Combination:
     """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
+
+    ``pair`` names the two drugs (rows, columns); the perturbation keywords (``genotype``,
+    ``drugs``, ``knockouts``, ``cut``, ``parameters``, ``inputs``) set the background, as in
+    every verb: ``drugs={"MK2206": 100}`` adds a third drug to every cell.
 
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
@@ -332,12 +339,22 @@ def combination(
     """
     from ._engine import steady_provenance
 
-    if isinstance(drugs, str | Mapping) or not isinstance(drugs, Sequence) or len(drugs) != 2:
-        raise TypeError(f"`drugs` must be a pair of drug names, got {drugs!r}")
-    a, b = drugs
+    if drugs is not None and not isinstance(drugs, Mapping):  # the old name of the pair
+        if pair is not None:
+            raise TypeError("give the pair as `pair=`; `drugs=` is the background drugs")
+        warnings.warn(
+            "combination(drugs=(a, b)) is deprecated: name the pair with `pair=(a, b)`; "
+            "`drugs=` means background drugs {name: nM}, as in every verb",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        pair, drugs = drugs, None
+    if isinstance(pair, str | Mapping) or not isinstance(pair, Sequence) or len(pair) != 2:
+        raise TypeError(f"`pair` must be two drug names, got {pair!r}")
+    a, b = pair
     if a == b:
-        raise ValueError(f"`drugs` names {a!r} twice: a combination needs two different drugs")
-    for name in drugs:
+        raise ValueError(f"`pair` names {a!r} twice: a combination needs two different drugs")
+    for name in pair:
         check_name(name, model.drugs, kind="drug")
     readout = check_readout(
         readout,
@@ -353,7 +370,15 @@ def combination(
             raise ValueError(f"`{name}` needs a dose > 0 (0 is added to each axis)")
     mat = np.empty((da.size, db.size))
     status = np.empty((da.size, db.size), dtype=object)
-    background = dict(perturbation.pop("drugs", None) or {})
+    background = dict(drugs or {})
+    if set(background) & {a, b}:
+        raise ValueError(f"background `drugs` {background!r} repeat a drug of the pair {pair!r}")
+    if background:
+        perturbation["drugs"] = background
+    from ._perturb import make_perturbation
+
+    make_perturbation(model, **perturbation)  # names and values checked before any work
+    perturbation.pop("drugs", None)
     cells = [(i, j) for i in range(da.size) for j in range(db.size)]
     points = [{"drugs": background | {a: da[i], b: db[j]}, **perturbation} for i, j in cells]
     for (i, j), (v, st) in zip(cells, _steady_readouts(model, readout, points), strict=True):

@@ -103,8 +103,9 @@ def _default_parameters(model: Model) -> list[str]:
 def sensitivity(
     model: Model,
     readouts: Sequence[str] | str = "proliferation",
-    parameters: Sequence[str] | None = None,
+    vary: Sequence[str] | None = None,
     *,
+    parameters: Mapping[str, float] | None = None,
     method: str = "local",
     rel_step: float = REL_STEP,
     n: int = 256,
@@ -125,9 +126,13 @@ def sensitivity(
     model : Model
     readouts : str or list of str
         Readouts to analyse.
-    parameters : list of str, optional
+    vary : list of str, optional
         Parameters to vary (default: every non-zero parameter except drug doses and the
         reference values that normalise readout indices).
+    parameters : dict, optional
+        Background parameter values ``{name: value}``, as in every verb (like the other
+        perturbation keywords: ``genotype``, ``drugs``, ``knockouts``, ``cut``,
+        ``inputs``).
     method : {"local", "sobol"}
         ``local``: d ln(readout) / d ln(parameter) at the (perturbed) steady state by
         central differences. ``sobol``: first-order and total Sobol indices (Saltelli
@@ -146,7 +151,7 @@ def sensitivity(
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
     **perturbation
-        Background perturbation, e.g. ``genotype="PTEN_loss"``.
+        The rest of the background perturbation, e.g. ``genotype="PTEN_loss"``.
 
     Returns
     -------
@@ -167,17 +172,30 @@ def sensitivity(
     True
     """
     check_name(method, ("local", "sobol"), kind="sensitivity method")
+    if parameters is not None and not isinstance(parameters, Mapping):  # the old name
+        if vary is not None:
+            raise TypeError("give the names to vary as `vary=`; `parameters=` sets values")
+        warnings.warn(
+            "sensitivity(parameters=[names]) is deprecated: name the parameters to vary "
+            "with `vary=`; `parameters=` means background values {name: value}, as in "
+            "every verb",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        vary, parameters = parameters, None
+    if parameters:
+        perturbation["parameters"] = parameters
     reads = _readouts(model, readouts)
     params = (
         _default_parameters(model)
-        if parameters is None
+        if vary is None
         else [
             check_name(p, model.parameters.index, kind="parameter")
-            for p in check_names(parameters, name="parameters")
+            for p in check_names(vary, name="vary")
         ]
     )
     if not params:
-        raise ValueError("`parameters`: no parameters to vary")
+        raise ValueError("`vary`: no parameters to vary")
     # every option is checked, whichever method uses it: garbage is never ignored silently
     h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
     if h >= 0.5:
