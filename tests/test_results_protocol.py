@@ -215,3 +215,32 @@ def test_the_old_keywords_still_work_with_a_warning(model: ms.Model) -> None:
     assert cm.drugs == ("everolimus", "sorafenib")
     with pytest.raises(TypeError, match="vary="):
         ms.sensitivity(model, "pS6K1", ["TSC2_total"], parameters=["GF"], progress=False)
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_results_are_deeply_immutable(results: dict[str, Any], name: str) -> None:
+    """Writing into what a result hands out changes only that copy, never the result;
+    its attributes cannot be reassigned."""
+    import warnings
+
+    r = results[name]
+    before = r.to_dataframe()
+    meta = r.metadata
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns of the chained assignment too
+        for attr in ("table", "data", "readouts", "species", "response", "settings"):
+            value = getattr(r, attr, None)
+            if isinstance(value, pd.Series) and len(value):
+                value.iloc[0] = 12345.0
+            elif isinstance(value, pd.DataFrame) and len(value):
+                numeric = value.select_dtypes("number").columns
+                value.loc[value.index[0], numeric[0]] = 12345.0
+            elif isinstance(value, dict):
+                value["model"] = "changed"
+    pd.testing.assert_frame_equal(r.to_dataframe(), before)
+    assert r.metadata == meta
+    with pytest.raises(AttributeError):
+        r.settings = {}  # type: ignore[misc]
+    if name == "TimeCourse":
+        with pytest.raises(ValueError, match="read-only"):
+            r.time[0] = 1.0

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BatchResult", "html_summary", "json_safe", "write_result"]
+__all__ = ["BatchResult", "Immutable", "html_summary", "json_safe", "write_result"]
 
 #: ``status`` of a batch result: every condition solved, some failed, all failed
 BATCH_STATUSES = ("ok", "partial", "failed")
@@ -128,7 +128,33 @@ def html_summary(result: Any, table: pd.DataFrame | None = None) -> str:
     )
 
 
-class BatchResult:
+class Immutable:
+    """A result that never changes once made: reading a table, series, array or dict
+    attribute gives a copy (tables and series copy lazily: pandas' copy-on-write shares
+    the data until the copy is written to), so ``ss.readouts["pS6K1"] = 99`` or
+    ``sw.settings["seed"] = 1`` changes only that copy, never the result. Attributes
+    cannot be reassigned either."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name[:1] == "_":
+            return value
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy(deep=False)
+        if isinstance(value, np.ndarray):
+            view = value.view()
+            view.flags.writeable = False
+            return view
+        if isinstance(value, dict | list):
+            import copy
+
+            return copy.deepcopy(value)
+        return value
+
+
+class BatchResult(Immutable):
     """Status, metadata and file output of a result that evaluated many conditions.
 
     A subclass says how its conditions fared through `_outcomes`; ``settings`` (the record

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._protocol import html_summary, write_result
+from ._protocol import Immutable, html_summary, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -32,7 +32,7 @@ def provenance(model: Any, **solver: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class SteadyState:
+class SteadyState(Immutable):
     """A steady state of a model under one perturbation.
 
     Index it by readout or species name for a float: ``ss["pAKT_S473"]``.
@@ -80,16 +80,22 @@ class SteadyState:
         return bool(self.max_eigenvalue < 0) if np.isfinite(self.max_eigenvalue) else False
 
     def __getitem__(self, name: str) -> float:
-        if name in self.readouts.index:
-            return float(self.readouts[name])
-        if name in self.species.index:
-            return float(self.species[name])
+        readouts, species = self._series()
+        if name in readouts.index:
+            return float(readouts[name])
+        if name in species.index:
+            return float(species[name])
         from ._errors import check_name
 
         check_name(
             name, list(self.readouts.index) + list(self.species.index), kind="readout or species"
         )
         raise AssertionError  # pragma: no cover - check_name raised
+
+    def _series(self) -> tuple[pd.Series, pd.Series]:
+        """The stored readouts and species, not copied: for reading only."""
+        get = object.__getattribute__
+        return get(self, "readouts"), get(self, "species")
 
     def to_series(self) -> pd.Series:
         """Readouts as a Series (a copy)."""
@@ -118,7 +124,7 @@ class SteadyState:
 
 
 @dataclass(frozen=True)
-class TimeCourse:
+class TimeCourse(Immutable):
     """A time course (time in minutes) of readouts and species under one perturbation.
 
     ``tc["pAKT_S473"]`` is that readout over time, a Series indexed by time (min).

@@ -248,6 +248,13 @@ class Sweep(BatchResult):
         bounds, background perturbation, solver, backend and timing.
     """
 
+    _store: Store
+    _table: pd.DataFrame | None
+    readouts: tuple[str, ...]
+    names: tuple[str, ...]
+    settings: dict[str, Any]
+    path: Path | None
+
     def __init__(
         self,
         store: Store,
@@ -255,12 +262,18 @@ class Sweep(BatchResult):
         names: tuple[str, ...],
         settings: dict[str, Any],
     ) -> None:
-        self._store = store
-        self._table: pd.DataFrame | None = None
-        self.readouts = readouts
-        self.names = names
-        self.settings = settings
-        self.path = store.path
+        init = object.__setattr__
+        init(self, "_store", store)
+        init(self, "_table", None)
+        init(self, "readouts", readouts)
+        init(self, "names", names)
+        init(self, "settings", settings)
+        init(self, "path", store.path)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name[:1] != "_":  # the lazily read table is the only thing that changes
+            raise AttributeError(f"a Sweep is read-only: cannot set {name!r}")
+        object.__setattr__(self, name, value)
 
     @property
     def table(self) -> pd.DataFrame:
