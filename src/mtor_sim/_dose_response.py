@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -162,6 +162,38 @@ class DoseResponse(BatchResult):
         return plot_dose_response(self, ax=ax, label=label)
 
 
+@overload
+def dose_response(
+    model: Model,
+    drug: str,
+    doses: Iterable[float],
+    readout: str = ...,
+    *,
+    genotype: str | Sequence[str] | None = ...,
+    genotypes: Sequence[str | Sequence[str]] | None = ...,
+    time: float | None = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> DoseResponse: ...
+
+
+@overload
+def dose_response(
+    model: Model,
+    drug: str,
+    doses: Iterable[float],
+    readout: str = ...,
+    *,
+    genotype: str | Sequence[str] | None = ...,
+    genotypes: Sequence[str | Sequence[str]] | None = ...,
+    time: float | None = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def dose_response(
     model: Model,
     drug: str,
@@ -171,8 +203,10 @@ def dose_response(
     genotype: str | Sequence[str] | None = None,
     genotypes: Sequence[str | Sequence[str]] | None = None,
     time: float | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
     **perturbation: Any,
-) -> DoseResponse:
+) -> DoseResponse | pd.DataFrame:
     """Readout over doses of one drug, fitted with a 4-parameter Hill curve.
 
     Parameters
@@ -190,6 +224,14 @@ def dose_response(
         Several genotypes, one curve each (overrides ``genotype``).
     time : float, min, optional
         Measure ``time`` minutes after adding the drug instead of at steady state.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run the curve once per member of a parameter ensemble (``True``: the bundled
+        calibrated ensemble) and return quantiles across members instead: a DataFrame
+        with one row per genotype and dose (columns ``q0.05``, ``q0.5``, ``q0.95``,
+        ``mean``, ``n_members``, ``n_failed``) whose ``attrs["ic50"]`` holds the quantiles
+        of the members' fitted IC50s. Steady states of all members are solved as one batch.
+    n_members : int, optional
+        With ``ensemble``: use only the first ``n_members`` members.
     **perturbation
         Other perturbation keywords (knockouts, cut, parameters, inputs, and ``drugs`` for a
         fixed background drug).
@@ -232,6 +274,10 @@ def dose_response(
             genotype = check_names(genotype, name="genotype")
         groups = [genotype or ("WT" if model.is_bundled else [])]
     background = dict(perturbation.pop("drugs", None) or {})
+    if ensemble is not None and ensemble is not False:
+        return _dose_response_quantiles(
+            model, drug, d, readout, groups, background, perturbation, time, ensemble, n_members
+        )
     rows, fits = [], {}
     for g in groups:
         label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
@@ -261,6 +307,101 @@ def dose_response(
     )
     settings = {"time": time, "perturbation": perturbation, "background_drugs": background, **meta}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
+
+
+def _member_parameters(
+    model: Model,
+    member: Mapping[Any, float],
+    genotype: str | Sequence[str],
+    explicit: Mapping[str, float],
+) -> dict[str, float]:
+    """The parameter values of one ensemble member under a genotype, as the member's own
+    model (`Model.with_parameters`) would apply them: the presets scale or set the
+    member's values, then explicit ``parameters`` override."""
+    presets = model.catalogue.genotypes
+    base = model.parameters
+    values = {str(k): float(v) for k, v in member.items()}
+    for g in [genotype] if isinstance(genotype, str) else list(genotype):
+        for p, factor in presets[g].scale:
+            values[p] = values.get(p, float(base[p])) * factor
+        for p, v in presets[g].set:
+            values[p] = v
+    values.update(explicit)
+    return values
+
+
+def _dose_response_quantiles(
+    model: Model,
+    drug: str,
+    doses: np.ndarray,
+    readout: str,
+    groups: list[Any],
+    background: dict[str, float],
+    perturbation: dict[str, Any],
+    time: float | None,
+    ensemble: Any,
+    n_members: int | None,
+) -> pd.DataFrame:
+    """`dose_response` across an ensemble: quantiles per genotype and dose, and of the
+    members' IC50s (``attrs["ic50"]``)."""
+    from ._ensemble import QUANTILES, resolve_ensemble
+
+    table = resolve_ensemble(ensemble, n=n_members)
+    for name in table.columns:
+        check_name(str(name), model.parameters.index, kind="parameter")
+    explicit = dict(perturbation.pop("parameters", None) or {})
+    rows, ic50s = [], []
+    for g in groups:
+        label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
+        points = [
+            {
+                "parameters": _member_parameters(model, dict(member.items()), g, explicit),
+                "drugs": background | {drug: dose},
+                **perturbation,
+            }
+            for _, member in table.iterrows()
+            for dose in doses
+        ]
+        if time is None:  # every member and dose in one batch
+            found = _steady_readouts(model, readout, points)
+        else:
+            found = [_readout_at(model, readout, time, **kw) for kw in points]
+        values = np.array([v if st == "ok" else np.nan for v, st in found]).reshape(
+            len(table), len(doses)
+        )
+        for j, dose in enumerate(doses):
+            col = values[:, j]
+            ok = col[np.isfinite(col)]
+            qs = np.quantile(ok, QUANTILES) if ok.size else np.full(len(QUANTILES), np.nan)
+            rows.append(
+                {
+                    "genotype": label,
+                    "dose": dose,
+                    **{f"q{q:g}": v for q, v in zip(QUANTILES, qs, strict=True)},
+                    "mean": float(ok.mean()) if ok.size else np.nan,
+                    "n_members": len(table),
+                    "n_failed": int(col.size - ok.size),
+                }
+            )
+        fitted = []
+        for member_values in values:
+            keep = np.isfinite(member_values)
+            fit = fit_hill(doses[keep], member_values[keep]) if keep.sum() >= 4 else None
+            if fit is not None and fit.success and np.isfinite(fit.ic50):
+                fitted.append(fit.ic50)
+        qs = np.quantile(fitted, QUANTILES) if fitted else np.full(len(QUANTILES), np.nan)
+        ic50s.append(
+            {
+                "genotype": label,
+                **{f"q{q:g}": v for q, v in zip(QUANTILES, qs, strict=True)},
+                "n_fitted": len(fitted),
+                "n_members": len(table),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.attrs["ic50"] = pd.DataFrame(ic50s)
+    out.attrs["drug"], out.attrs["readout"] = drug, readout
+    return out
 
 
 @dataclass(frozen=True)
