@@ -97,3 +97,20 @@ def test_a_broken_catalogue_names_the_entry(tmp_path: Path, text: str, message: 
     m = _user_model(tmp_path, text)
     with pytest.raises(ValueError, match=message):
         _ = m.catalogue
+
+
+def test_solver_hints_come_from_the_catalogue(model: ms.Model, tmp_path: Path) -> None:
+    """Newton from the verified reference state runs where the model's catalogue says it
+    is validated: the bundled model, or a user's model whose sidecar asks for it."""
+    assert model.catalogue.solver["warm_start"] is True and model._solver().warm_start
+    plain = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    assert not plain._solver().warm_start
+    hinted = _user_model(tmp_path, "[solver]\nwarm_start = true\n")
+    assert hinted._solver().warm_start
+    ss = hinted.steady_state()
+    assert ss.status == "ok"
+    assert ss.readouts.to_numpy() == pytest.approx(plain.steady_state().readouts.to_numpy())
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(ValueError, match="true or false"):
+        _ = _user_model(other, "[solver]\nwarm_start = 1\n").catalogue

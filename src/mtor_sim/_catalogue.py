@@ -110,6 +110,8 @@ class Catalogue:
     )
     review: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     cohort: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Solver hints (``warm_start``: Newton from the verified reference state first).
+    solver: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
 
     def __repr__(self) -> str:
@@ -160,6 +162,7 @@ def _parse(doc: dict[str, Any], parameters: Mapping[str, float], *, source: str)
         "ambiguous_nodes",
         "review",
         "cohort",
+        "solver",
     }
     unknown = set(doc) - known
     if unknown:
@@ -209,8 +212,19 @@ def _parse(doc: dict[str, Any], parameters: Mapping[str, float], *, source: str)
         ambiguous_nodes=_frozen({k: tuple(v) for k, v in doc.get("ambiguous_nodes", {}).items()}),
         review=_frozen(review),
         cohort=_deep_frozen(doc.get("cohort", {})),
+        solver=_frozen(_solver_hints(doc.get("solver", {}), source)),
         source=source,
     )
+
+
+def _solver_hints(hints: Mapping[str, Any], source: str) -> dict[str, Any]:
+    known = {"warm_start": bool}
+    for key, value in hints.items():
+        if key not in known:
+            raise ValueError(f"{source}: unknown solver hint {key!r}; known: {sorted(known)}")
+        if not isinstance(value, known[key]):
+            raise ValueError(f"{source}: solver.{key} must be true or false, got {value!r}")
+    return dict(hints)
 
 
 def _bundled_parameters() -> dict[str, float]:

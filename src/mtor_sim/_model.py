@@ -446,10 +446,12 @@ class Model:
             base = self._compiled_sbml
             sbml = base if not clamped else clamp_species(base, clamped)
             r = compile_runner(sbml, source=str(self.path or self.name), moieties=moieties)
-            # Newton from a reference state is validated on the bundled model only; other
-            # models may be multistable, so their steady state is the one reached by
-            # integrating from their initial state.
-            solver = Solver(r, self, warm_start=self.is_bundled)
+            # Newton from a reference state only where the model's catalogue says it is
+            # validated (the bundled model's [solver] warm_start): other models may be
+            # multistable, so their steady state is the one their dynamics reach from
+            # their initial state.
+            warm = bool(self.catalogue.solver.get("warm_start", False))
+            solver = Solver(r, self, warm_start=warm)
             clamped_sets = [k for k in self._runners if k != (frozenset(), True)]
             if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
                 del self._runners[clamped_sets[0]]
