@@ -135,3 +135,17 @@ KNOWN_PRIVATE_IMPORTS = {
     "benchmarks/validate_observations.py mtor_sim._observations",
     "models/calibrate_ensemble.py mtor_sim._observations",
 }
+
+
+def test_only_the_command_line_runs_the_experiment_scripts():
+    """The library knows nothing of the experiment scripts: the CLI hands them to the
+    report (`mtor_sim.experiments.scripts()`)."""
+    users = set()
+    for path in PACKAGE.glob("*.py"):
+        for node in _runtime_imports(ast.parse(path.read_text())):
+            module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+            names = [a.name for a in node.names]
+            text = " ".join([module, *names])
+            if "experiments" in text.split(".") or "experiments" in text.split():
+                users.add(path.name)
+    assert users == {"cli.py"}

@@ -60,7 +60,7 @@ def test_reproduce_can_skip_the_trial(model, tmp_path, capsys):
     from mtor_sim._report import reproduce
 
     out = tmp_path / "rep"
-    report = reproduce(model, out, experiments=False, trial_patients=0)
+    report = reproduce(model, out, experiments=None, trial_patients=0)
     assert report.trial is None and not (out / "trial.csv").exists()
     assert (out / "validation.csv").exists() and report.literature is not None
     # a bad count is refused before any work
@@ -127,7 +127,7 @@ def test_reproduce_on_a_users_model_follows_its_own_table(tmp_path):
     text = ms.bundled_model_path().read_text()
     copy = tmp_path / "my_model.ant"
     copy.write_text(text.replace("k_IRS1_S6K1 = 0.015;", "k_IRS1_S6K1 = 0;"))
-    report = reproduce(ms.load_model(copy), tmp_path / "rep", experiments=False)
+    report = reproduce(ms.load_model(copy), tmp_path / "rep", experiments=None)
     # (other claims move too: the references were not recalibrated for this model)
     assert 9 in report.unexpected and not report.all_as_expected
     assert all(r.expected_pass for r in report.results)

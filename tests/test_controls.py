@@ -77,7 +77,7 @@ def test_reproduce_reports_controls(tmp_path):
     from mtor_sim._report import reproduce
 
     model = ms.load_model()
-    reproduce(model, tmp_path, formats=("png",), experiments=False)
+    reproduce(model, tmp_path, formats=("png",), experiments=None)
     text = (tmp_path / "report.md").read_text()
     assert text.count("**Mechanism controls**") == 15
     assert "controls remove the effect" in text

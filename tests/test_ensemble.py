@@ -172,7 +172,7 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     from mtor_sim._report import reproduce
 
     report = reproduce(
-        model, tmp_path, formats=("png",), experiments=False, ensemble=True, n_members=2
+        model, tmp_path, formats=("png",), experiments=None, ensemble=True, n_members=2
     )
     assert list(report.ensemble["claim"]) == list(range(1, 16))
     assert report.validation is not None and report.validation.shape[0] == 2

@@ -85,7 +85,9 @@ def saved(model: ms.Model, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     mp.setattr(_plot, "save_figure", recording)
     mp.setattr(plotting, "save_figure", recording)
     try:
-        reproduce(model, tmp_path_factory.mktemp("rep"), formats=("png",))
+        from mtor_sim.experiments import scripts
+
+        reproduce(model, tmp_path_factory.mktemp("rep"), formats=("png",), experiments=scripts())
     finally:
         mp.undo()
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,13 +85,17 @@ def reproduce(
     out_dir: str | Path = "mtor_sim_output",
     *,
     formats: Sequence[str] = ("png",),
-    experiments: bool = True,
+    experiments: Mapping[str, Callable[..., Sequence[Path]]] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     ensemble: Any = None,
     n_members: int | None = None,
     trial_patients: int = TRIAL_PATIENTS,
 ) -> Report:
-    """Run the 15 claim checks and the experiment scripts; write the report into ``out_dir``.
+    """Run the 15 claim checks and the experiments; write the report into ``out_dir``.
+
+    ``experiments`` maps a name to a script's ``main(out, formats=...)``, which writes its
+    figures into ``out/<name>/`` and returns the paths (`mtor_sim.experiments.scripts()`
+    gives the package's own; ``mtor-sim reproduce`` passes them).
 
     ``progress(done, total, label)`` is called after each claim and each experiment;
     ``total`` counts both.
@@ -126,11 +130,8 @@ def reproduce(
     (out / "figures").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     results, rows = [], []
-    names: tuple[str, ...] = ()
-    if experiments:
-        from .experiments import EXPERIMENTS
-
-        names = tuple(EXPERIMENTS)
+    scripts = dict(experiments or {})
+    names = tuple(scripts)
     total = len(CLAIMS) + len(names)  # steps reported to ``progress``: claims, experiments
     for i, number in enumerate(CLAIMS):
         res = check(model, number)
@@ -152,18 +153,14 @@ def reproduce(
         if progress:
             progress(i + 1, total, res.title)
     figures: list[Path] = []
-    if experiments:
-        import importlib
-
-        for j, name in enumerate(names):
-            module = importlib.import_module(f"mtor_sim.experiments.{name}")
-            figures += [
-                p
-                for p in module.main(out / "experiments", formats=tuple(formats))
-                if p.suffix == ".png"
-            ]
-            if progress:
-                progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
+    for j, (name, run) in enumerate(scripts.items()):
+        figures += [
+            Path(p)
+            for p in run(out / "experiments", formats=tuple(formats))
+            if Path(p).suffix == ".png"
+        ]
+        if progress:
+            progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
     if ensemble is not None and ensemble is not False:
         from ._claims import check_ensemble

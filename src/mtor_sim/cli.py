@@ -411,11 +411,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             bar.refresh()
         bar.update(i - bar.n)
 
+    from .experiments import scripts
+
     ens = None if args.ensemble is None else True
     report = reproduce(
         model,
         args.out,
         formats=args.format,
+        experiments=scripts(),
         progress=step,
         ensemble=ens,
         n_members=args.ensemble or None,
