@@ -89,14 +89,31 @@ def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
     ("text", "message"),
     [
         ("[genotype.x]\n", "unknown section"),
-        ('[drugs.x]\ntargets = { PI3K = "no_such_K" }\n', "no model parameter 'no_such_K'"),
-        ('[genotypes.x]\nscale = { k1 = "three" }\n', "expected a number"),
+        ('[drugs.x]\ntargets = { PI3K = "k1a" }\n', "unknown section.*drugs"),
+        ('[genotypes.x]\nscale = { k1a = "three" }\n', "expected a number"),
+        ("[genotypes.x]\nscale = { k1z = 3 }\n", "no parameter 'k1z'"),
+        ("[genotypes.x]\nset = { k1z = 3 }\n", "no parameter 'k1z'"),
+        ("[genotypes.x]\nscale = 3\n", "expected a table"),
+        ("[genotypes.x\n", "insulin.catalogue.toml: not valid TOML"),
     ],
 )
 def test_a_broken_catalogue_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
     m = _user_model(tmp_path, text)
     with pytest.raises(ValueError, match=message):
         _ = m.catalogue
+    with pytest.raises(ValueError, match=message):  # any verb says the same
+        m.steady_state()
+
+
+def test_catalogue_entries_pickle_and_copy() -> None:
+    """Catalogue tables are read-only yet travel to worker processes."""
+    import copy
+    import pickle
+
+    drug = ms.DRUGS["everolimus"]
+    assert pickle.loads(pickle.dumps(drug)) == drug
+    assert copy.deepcopy(ms.REGIMENS) == ms.REGIMENS
+    assert pickle.loads(pickle.dumps(ms.load_model().catalogue)).genotypes == ms.GENOTYPES
 
 
 def test_solver_hints_come_from_the_catalogue(model: ms.Model, tmp_path: Path) -> None:

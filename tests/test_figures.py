@@ -169,6 +169,11 @@ def test_the_label_table_is_model_data(model: ms.Model) -> None:
     assert labels.axis("pAKT_S473") == "p-Akt S473 (fraction of Akt)"
     assert labels.humanize("PTEN_loss + AKT_overexpression") == "PTEN loss + Akt overexpression"
     assert labels.humanize("PTEN_lossy") == "PTEN_lossy"  # whole names only
+    assert labels.humanize("GF-stimulated") == "GF-stimulated"
+    from mtor_sim._labels import Labels
+
+    excel = Labels.from_csv('\ufeffkind,name,label\nreadout,x,"two\nlines"\n')  # BOM, quoted
+    assert excel.label("x") == "two\nlines"
     with pytest.raises(TypeError):
         labels["WT"] = labels["PTEN_loss"]  # type: ignore[index]
 
@@ -207,3 +212,22 @@ def test_a_claim_draws_its_own_figure(model: ms.Model) -> None:
     legend = ax.get_legend()
     assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1
     assert "p-Akt S473" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_a_users_model_figures_show_its_own_labels(tmp_path: Path) -> None:
+    """``<model>.labels.csv`` beside a user's model reaches its figures: legend, axis and
+    unit."""
+    from conftest import REFERENCE_DIR
+
+    xml = tmp_path / "insulin.xml"
+    xml.write_bytes((REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_bytes())
+    (tmp_path / "insulin.labels.csv").write_text(
+        "kind,name,label,unit,quantity\nreadout,IRp,phosphorylated insulin receptor,a.u.,\n"
+    )
+    m = ms.load_model(xml)
+    ax = m.simulate(t_end=10, n_points=5).plot(readouts=["IRp"], hours=False).axes[0]
+    assert [ln.get_label() for ln in ax.get_lines()] == ["phosphorylated insulin receptor"]
+    assert ax.get_ylabel() == "phosphorylated insulin receptor (a.u.)"
+    plain = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    other = plain.simulate(t_end=10, n_points=5).plot(readouts=["IRp"], hours=False).axes[0]
+    assert other.get_ylabel() == "IRp (model units)"

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -35,6 +34,41 @@ __all__ = [
 ]
 
 CATALOGUE_FILE = "catalogue.toml"
+
+
+class FrozenMap(Mapping[str, Any]):
+    """A read-only mapping that pickles and deep-copies (a ``MappingProxyType`` does
+    neither), so catalogue entries travel to worker processes."""
+
+    __slots__ = ("_data",)
+    _data: dict[str, Any]
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a FrozenMap is read-only")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._data,))
 
 
 @dataclass(frozen=True)
@@ -71,7 +105,7 @@ class Drug:
     source: str
     typical_dose_nM: float = field(default=0.0)
     #: Published oral PK for `Schedule.oral` (`OralPK` fields with a ``source``), if any.
-    oral_pk: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+    oral_pk: Mapping[str, Any] = field(default_factory=lambda: FrozenMap(), compare=False)
 
     def __str__(self) -> str:
         return self.description
@@ -98,20 +132,16 @@ class Catalogue:
     {'mTORC1_FRB': 1.6}
     """
 
-    genotypes: Mapping[str, Genotype] = field(default_factory=lambda: MappingProxyType({}))
-    drugs: Mapping[str, Drug] = field(default_factory=lambda: MappingProxyType({}))
-    target_sites: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    regimens: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    node_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    ambiguous_nodes: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    review: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
-    cohort: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    genotypes: Mapping[str, Genotype] = field(default_factory=lambda: FrozenMap())
+    drugs: Mapping[str, Drug] = field(default_factory=lambda: FrozenMap())
+    target_sites: Mapping[str, str] = field(default_factory=lambda: FrozenMap())
+    regimens: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: FrozenMap())
+    node_aliases: Mapping[str, str] = field(default_factory=lambda: FrozenMap())
+    ambiguous_nodes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: FrozenMap())
+    review: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: FrozenMap())
+    cohort: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     #: Solver hints (``warm_start``: Newton from the verified reference state first).
-    solver: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    solver: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     source: str = ""
 
     def __repr__(self) -> str:
@@ -122,12 +152,12 @@ class Catalogue:
 
 
 def _frozen(d: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(d))
+    return FrozenMap(d)
 
 
 def _deep_frozen(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return MappingProxyType({k: _deep_frozen(v) for k, v in value.items()})
+        return FrozenMap({k: _deep_frozen(v) for k, v in value.items()})
     if isinstance(value, list):
         return tuple(_deep_frozen(v) for v in value)
     return value
@@ -139,21 +169,9 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
-def load_catalogue(
-    path: str | Path, parameters: Mapping[str, float] | None = None, *, source: str = ""
-) -> Catalogue:
-    """Read a catalogue file (TOML; see ``models/catalogue.toml``).
-
-    A drug target's potency is a number (nM) or the name of a model parameter holding it,
-    looked up in ``parameters``. Every genotype and drug needs a description; an unknown
-    section or a potency naming a missing parameter is an error naming the entry.
-    """
-    text = Path(path).read_text(encoding="utf-8")
-    return _parse(tomllib.loads(text), parameters or {}, source=source or str(path))
-
-
-def _parse(doc: dict[str, Any], parameters: Mapping[str, float], *, source: str) -> Catalogue:
-    known = {
+#: Sections of the bundled model's catalogue.
+SECTIONS = frozenset(
+    {
         "target_sites",
         "genotypes",
         "drugs",
@@ -164,12 +182,61 @@ def _parse(doc: dict[str, Any], parameters: Mapping[str, float], *, source: str)
         "cohort",
         "solver",
     }
-    unknown = set(doc) - known
+)
+#: Sections a user's model may carry beside it. Drugs act on another model through the
+#: bundled catalogue's target sites, mapped with ``load_model(..., targets=...)``.
+USER_SECTIONS = frozenset({"genotypes", "node_aliases", "ambiguous_nodes", "solver"})
+
+
+def load_catalogue(
+    path: str | Path,
+    parameters: Mapping[str, float] | None = None,
+    *,
+    source: str = "",
+    sections: frozenset[str] = USER_SECTIONS,
+) -> Catalogue:
+    """Read a user model's catalogue file (TOML, the format of ``models/catalogue.toml``):
+    its ``genotypes`` (``scale``/``set`` of the model's ``parameters``), ``node_aliases``,
+    ``ambiguous_nodes`` and ``solver`` hints. A syntax error, an unknown section, a
+    parameter the model lacks or a value of the wrong type is a ``ValueError`` naming the
+    file and the entry.
+    """
+    source = source or str(path)
+    try:
+        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    return _parse(doc, parameters or {}, source=source, sections=sections)
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: expected a table, got {value!r}")
+    return value
+
+
+def _parse(
+    doc: dict[str, Any],
+    parameters: Mapping[str, float],
+    *,
+    source: str,
+    sections: frozenset[str] = SECTIONS,
+) -> Catalogue:
+    unknown = set(doc) - sections
     if unknown:
-        raise ValueError(f"{source}: unknown section(s) {sorted(unknown)}; known: {sorted(known)}")
+        raise ValueError(
+            f"{source}: unknown section(s) {sorted(unknown)}; known: {sorted(sections)}"
+        )
+    for name in doc:
+        _table(doc[name], f"{source}: [{name}]")
     genotypes = {}
     for name, g in doc.get("genotypes", {}).items():
         where = f"{source}: genotypes.{name}"
+        g = _table(g, where)
+        for part in ("scale", "set"):
+            for p in _table(g.get(part, {}), f"{where}.{part}"):
+                if parameters and p not in parameters:
+                    raise ValueError(f"{where}.{part}: the model has no parameter {p!r}")
         genotypes[name] = Genotype(
             name,
             str(g.get("description") or name),
@@ -244,7 +311,7 @@ def _bundled_parameters() -> dict[str, float]:
 def _bundled() -> Catalogue:
     path = resources.files("mtor_sim.models").joinpath(CATALOGUE_FILE)
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    return _parse(doc, _bundled_parameters(), source=f"models/{CATALOGUE_FILE}")
+    return _parse(doc, _bundled_parameters(), source=f"models/{CATALOGUE_FILE}", sections=SECTIONS)
 
 
 #: The bundled model's catalogue (``models/catalogue.toml``).
@@ -260,9 +327,9 @@ NODE_ALIASES = BUNDLED.node_aliases
 #: Names that mean more than one node of the bundled model: refused with the choice.
 AMBIGUOUS_NODES = BUNDLED.ambiguous_nodes
 #: What the review reports, to show beside the simulated numbers.
-REVIEW_ORR = BUNDLED.review.get("objective_response_rate", MappingProxyType({}))
+REVIEW_ORR = BUNDLED.review.get("objective_response_rate", FrozenMap())
 #: The review's response rates by p-mTOR status, per regimen (high / low).
-REVIEW_ORR_BY_PMTOR = BUNDLED.review.get("orr_by_pmtor", MappingProxyType({}))
+REVIEW_ORR_BY_PMTOR = BUNDLED.review.get("orr_by_pmtor", FrozenMap())
 
 
 def occupancy(site: str, doses: dict[str, float], *, fkbp12: float = 1.0) -> float:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Label", "Labels", "bundled_labels", "sidecar_labels"]
+__all__ = ["Label", "Labels", "bundled_labels", "labels_for", "register", "sidecar_labels"]
 
 LABELS_FILE = "labels.csv"
 _COLUMNS = ("kind", "name", "label", "unit", "quantity")
@@ -67,7 +68,7 @@ class Labels(Mapping[str, Label]):
     def from_csv(cls, text: str, *, source: str = "label table") -> Labels:
         """Parse a label table (columns ``kind,name,label`` and optional ``unit``,
         ``quantity``); a row without a name or label is an error naming its line."""
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
         missing = {"kind", "name", "label"} - set(reader.fieldnames or ())
         if missing:
             raise ValueError(f"{source}: missing column(s) {sorted(missing)}")
@@ -127,8 +128,26 @@ class Labels(Mapping[str, Label]):
             if not names:
                 return text
             alternatives = "|".join(map(re.escape, names))
-            self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?!\w)")
+            self._pattern = re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
         return self._pattern.sub(lambda m: self._rows[m.group(1)].label, text)
+
+
+#: Label tables of the other models this process made results with, by model hash: a
+#: result carries its model's hash, so its figures find the model's labels here.
+_BY_HASH: dict[str, Labels] = {}
+
+
+def register(model_hash: str, labels: Labels) -> None:
+    """Remember a model's labels for the figures of its results."""
+    _BY_HASH[model_hash] = labels
+
+
+def labels_for(meta: Mapping[str, object]) -> Labels:
+    """The label table of the model a result's provenance (``metadata``/``settings``)
+    names: the bundled one, a registered one, or an empty table (names as they are)."""
+    if meta.get("bundled", True):
+        return bundled_labels()
+    return _BY_HASH.get(str(meta.get("model_hash", "")), Labels())
 
 
 @functools.cache

@@ -283,8 +283,10 @@ class Model:
         and their target sites, regimens, gene and protein names of its nodes.
 
         The bundled model's is ``models/catalogue.toml``. Another model's is a
-        ``<model>.catalogue.toml`` beside its file (same format; a drug potency may name a
-        parameter of the model), or empty when there is none.
+        ``<model>.catalogue.toml`` beside its file, in the same format, with the sections
+        ``genotypes``, ``node_aliases``, ``ambiguous_nodes`` and ``solver`` (drugs act on
+        it through the catalogue's target sites, mapped with ``load_model(targets=...)``),
+        or empty when there is none.
 
         Examples
         --------

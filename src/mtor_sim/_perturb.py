@@ -212,8 +212,11 @@ def _node_id(model: Model, name: str) -> str:
     if alias is not None:
         return alias
     cat = model.catalogue
+    sbml_names = {} if model.is_bundled else model._aliases()
     if not cat.node_aliases:
-        return check_name(name, model._layout.nodes, kind="node", aliases=model._aliases())
+        return check_name(name, model._layout.nodes, kind="node", aliases=sbml_names)
+    if name in sbml_names and sbml_names[name] in model.nodes:  # an SBML name
+        return sbml_names[name]
     NODE_ALIASES, AMBIGUOUS_NODES = cat.node_aliases, cat.ambiguous_nodes  # noqa: N806
     key = name.lower()
     same_case = [n for n in model.nodes if n.lower() == key]
@@ -239,13 +242,15 @@ def _node_id(model: Model, name: str) -> str:
         )
     examples: dict[str, str] = {}  # one alias per node, the first three nodes
     for alias, node in NODE_ALIASES.items():
-        if len(examples) < 3 and node not in examples.values():
+        if len(examples) < 3 and node in model.nodes and node not in examples.values():
             examples[alias.upper()] = node
-    *first, last = examples
+    *first, last = examples or {"": ""}
+    shown = f"{', '.join(first)} or {last}" if first else last
     raise UnknownNameError(
         f"unknown node {name!r}{hint} Valid nodes: "
         f"{', '.join(sorted(model.nodes))}; gene and protein names "
-        f"such as {', '.join(first)} or {last} work too (`model.catalogue.node_aliases`)"
+        + (f"such as {shown} " if shown else "")
+        + "work too (`model.catalogue.node_aliases`)"
     )
 
 

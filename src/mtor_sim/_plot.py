@@ -76,45 +76,54 @@ def _pyplot():
     return plt
 
 
-def bundled(meta: dict[str, Any]) -> bool:
-    """Whether a result's provenance (``settings`` or ``metadata``) is of the bundled model,
-    whose readout units are known."""
-    return bool(meta.get("bundled", True))
+def labels_of(meta: dict[str, Any]) -> Labels:
+    """The label table of the model a result came from (its ``settings``/``metadata``)."""
+    from ._labels import labels_for
+
+    return labels_for(meta)
 
 
-def _labels(is_bundled: bool = True) -> Labels:
-    """The bundled model's label table, or an empty one (another model's names as they are)."""
+def _labels(names: Labels | bool = True) -> Labels:
+    """A label table: given, the bundled model's (``True``) or an empty one (``False``)."""
     from ._labels import Labels, bundled_labels
 
-    return bundled_labels() if is_bundled else Labels()
+    if isinstance(names, Labels):
+        return names
+    return bundled_labels() if names else Labels()
 
 
-def human(text: str, is_bundled: bool = True) -> str:
-    """``text`` with the bundled model's code names replaced by their labels."""
-    return _labels(is_bundled).humanize(text)
+def _is_bundled(names: Labels | bool) -> bool:
+    from ._labels import bundled_labels
+
+    return names is True or names is bundled_labels()
 
 
-def unit_of(readout: str, is_bundled: bool = True) -> str:
-    """Axis label unit of a readout, from the model's label table (another model: model
-    units)."""
-    if not is_bundled:
-        return "model units"
+def human(text: str, names: Labels | bool = True) -> str:
+    """``text`` with the model's code names replaced by their labels."""
+    return _labels(names).humanize(text)
+
+
+def unit_of(readout: str, names: Labels | bool = True) -> str:
+    """Axis label unit of a readout, from the model's label table (another model without
+    one: model units)."""
+    if not _is_bundled(names):
+        return _labels(names).unit(readout) or "model units"
     return _labels().unit(readout) or "fraction of total (0-1)"
 
 
-def readout_label(readout: str, is_bundled: bool = True) -> str:
+def readout_label(readout: str, names: Labels | bool = True) -> str:
     """``p-Akt S473 (fraction of Akt)``: a readout's label and unit, for an axis."""
-    return f"{human(readout, is_bundled)} ({unit_of(readout, is_bundled)})"
+    return f"{human(readout, names)} ({unit_of(readout, names)})"
 
 
-def _perturbation_label(pert: dict[str, Any], is_bundled: bool = True) -> str:
+def _perturbation_label(pert: dict[str, Any], names: Labels | bool = True) -> str:
     """A result's perturbation dict as ``PTEN_loss + everolimus 10 nM``."""
     from ._perturb import Perturbation
 
     label = Perturbation.from_dict(pert).label()
-    if not is_bundled and label.startswith("WT"):  # no genotypes there: the model as it is
+    if not _is_bundled(names) and label.startswith("WT"):  # no genotypes: the model as it is
         label = "baseline" + label[2:]
-    return human(label, is_bundled)
+    return human(label, names)
 
 
 def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -190,7 +199,7 @@ def plot_timecourse(
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
-    own = bundled(tc.metadata)
+    own = labels_of(tc.metadata)
     unit = tc.metadata.get("time_unit", "minute")
     if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
         hours = False
@@ -217,14 +226,18 @@ def plot_timecourse(
     return fig
 
 
-def _readouts_axis(readouts: Sequence[str], is_bundled: bool) -> str:
+def _readouts_axis(readouts: Sequence[str], names: Labels | bool) -> str:
     """y label of several readouts on one axis: the readout's own label and unit, their
     shared unit, or the kinds of value they are (``fraction (of each protein's total)``)."""
-    if not is_bundled:
-        return "model units"
     if len(readouts) == 1:
-        return readout_label(readouts[0])
-    units = list(dict.fromkeys(unit_of(r) for r in readouts))
+        return readout_label(readouts[0], names)
+    units = list(dict.fromkeys(unit_of(r, names) for r in readouts))
+    if not _is_bundled(names):
+        return (
+            f"readout ({units[0]})"
+            if units != ["model units"] and len(units) == 1
+            else "model units"
+        )
     if len(units) == 1:
         return f"readout ({units[0]})"
     table = _labels()
@@ -353,7 +366,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     # the untreated point sits left of a break in the log axis, not dropped
     zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
-    own = bundled(dr.settings)
+    own = labels_of(dr.settings)
     for g, grp in table.groupby("genotype", sort=False):
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
@@ -441,7 +454,7 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
-    own = bundled(cm.settings)
+    own = labels_of(cm.settings)
     panels = (
         (cm.response, readout_label(cm.readout, own), "viridis", None),
         (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"),
@@ -484,27 +497,27 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     return fig
 
 
-def _axis_label(name: str, kind: str, is_bundled: bool = True, unit: str = "") -> str:
-    shown = human(name, is_bundled)
+def _axis_label(name: str, kind: str, names: Labels | bool = True, unit: str = "") -> str:
+    shown = human(name, names)
     if kind == "drug":
         return f"{shown} concentration (nM)"
     if unit and unit != "dimensionless":
         return f"{shown} ({unit})"
-    if is_bundled and name.endswith("_total"):
+    if _is_bundled(names) and name.endswith("_total"):
         return f"{shown} (relative to the WT total)"
     return f"{shown} (model units)"
 
 
-def _value_label(name: str, value: Any, kind: str, is_bundled: bool = True) -> str:
+def _value_label(name: str, value: Any, kind: str, names: Labels | bool = True) -> str:
     """``everolimus 0.316 nM``, ``PTEN loss`` for legends and panel titles: a genotype by
     its label alone, anything else as ``name = value``."""
     if name == "genotype":
-        return human(str(value), is_bundled)
+        return human(str(value), names)
     if isinstance(value, float) and kind == "drug":
-        return f"{human(name, is_bundled)} {value:.3g} nM"
+        return f"{human(name, names)} {value:.3g} nM"
     if isinstance(value, float):
-        return f"{human(name, is_bundled)} = {value:.3g}"
-    return f"{human(name, is_bundled)} = {human(str(value), is_bundled)}"
+        return f"{human(name, names)} = {value:.3g}"
+    return f"{human(name, names)} = {human(str(value), names)}"
 
 
 def _sig3(v: float) -> str:
@@ -556,7 +569,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             settings=sw.settings,
         )
         _sweep_panel(part, readout, x=x, ax=ax)
-        shown = _value_label(facet, value, kinds.get(facet, "parameter"), bundled(sw.settings))
+        shown = _value_label(facet, value, kinds.get(facet, "parameter"), labels_of(sw.settings))
         ax.set_title(shown, fontsize=9)
         if ax is not axes[0][0]:  # one legend and one y label for the row
             ax.set_ylabel("")
@@ -564,7 +577,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
                 ax.get_legend().remove()
     failed = int((table["status"] != "ok").sum())
     fig.suptitle(
-        f"sweep of {len(table)} points (grid), one panel per {human(facet, bundled(sw.settings))}"
+        f"sweep of {len(table)} points (grid), one panel per {human(facet, labels_of(sw.settings))}"
         + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
         + f"\n{_held_fixed(sw.settings)}",
         fontsize=10,
@@ -578,7 +591,7 @@ def _held_fixed(settings: dict[str, Any]) -> str:
     background = {k: v for k, v in (settings.get("background") or {}).items() if v}
     if not background:
         return "everything not varied at the model's defaults"
-    label = _perturbation_label(background, bundled(settings))
+    label = _perturbation_label(background, labels_of(settings))
     if "genotype" not in background:  # the label's leading WT is only the default
         label = label.removeprefix("WT + ").removeprefix("baseline + ")
     return f"held fixed: {label}"
@@ -610,7 +623,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
     others = [n for n in sw.names if n != x]
     kinds = sw.settings.get("kinds", {})
     units = sw.settings.get("units", {})
-    own = bundled(sw.settings)
+    own = labels_of(sw.settings)
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
     legend = lines and bool(others)
@@ -708,7 +721,7 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
         )
     for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
         ax.text(j, i, "0", ha="center", va="center", fontsize=MIN_FONT, color="white")
-    own = bundled(screen.metadata)
+    own = labels_of(screen.metadata)
     columns = [human(c, own) for c in effect.columns]
     ax.set_xticks(range(m.shape[1]), columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
@@ -739,7 +752,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     confidence intervals, largest first."""
     plt = _pyplot()
     df = sens.to_dataframe()
-    shown = human(sens.readout, bundled(sens.metadata))
+    shown = human(sens.readout, labels_of(sens.metadata))
     if sens.method == "local":
         df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
@@ -772,8 +785,8 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         )
         ax.set_xlabel(f"Sobol index of {shown} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
-    ax.set_yticks(y, [human(str(p), bundled(sens.metadata)) for p in df["parameter"]], fontsize=8)
-    ax.set_title(human(sens.title(), bundled(sens.metadata)), fontsize=9)
+    ax.set_yticks(y, [human(str(p), labels_of(sens.metadata)) for p in df["parameter"]], fontsize=8)
+    ax.set_title(human(sens.title(), labels_of(sens.metadata)), fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig

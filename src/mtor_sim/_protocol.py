@@ -128,6 +128,14 @@ def html_summary(result: Any, table: pd.DataFrame | None = None) -> str:
     )
 
 
+_PANDAS_MAJOR = int(pd.__version__.split(".")[0])
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write: always from pandas 3, by option before."""
+    return _PANDAS_MAJOR >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
 class Immutable:
     """A result that never changes once made: reading a table, series, array or dict
     attribute gives a copy (tables and series copy lazily: pandas' copy-on-write shares
@@ -142,7 +150,8 @@ class Immutable:
         if name[:1] == "_":
             return value
         if isinstance(value, pd.DataFrame | pd.Series):
-            return value.copy(deep=False)
+            # a shallow copy is a copy only under copy-on-write (pandas 3, or opted in)
+            return value.copy(deep=not _copy_on_write())
         if isinstance(value, np.ndarray):
             view = value.view()
             view.flags.writeable = False

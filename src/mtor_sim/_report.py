@@ -244,6 +244,8 @@ def _literature(model: Model) -> pd.DataFrame:
 def _literature_markdown(table: pd.DataFrame) -> str:
     judged = table[table["status"].isin(["pass", "fail", "not solved"])]
     hits = int((judged["status"] == "pass").sum())
+    if judged.empty:
+        return "\n## Literature behaviours held out of calibration\n\nNo row can be judged.\n"
     misses = judged[judged["status"] != "pass"]
     lines = [
         "",
@@ -286,9 +288,14 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
     far = []
     for r in table.to_dict("records"):
         review = r["review"]
-        low, high = (float(v) for v in str(r["simulated_95CI"]).split("-"))
+        low, high = (float(v) for v in str(r["simulated_95CI"]).split("-", 1))  # >= 0
         known = review == review  # not NaN
-        gap = "" if not known else ("within" if low <= review <= high else "**outside**")
+        if not known:
+            gap = ""
+        elif not (low == low and high == high):  # no evaluable patient in this arm
+            gap = "no data"
+        else:
+            gap = "within" if low <= review <= high else "**outside**"
         if gap == "**outside**":
             far.append(str(r["comparison"]).removeprefix("ORR, "))
         lines.append(

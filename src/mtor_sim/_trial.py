@@ -292,8 +292,8 @@ class TrialResult(BatchResult):
         strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"]) if by_pmtor else None
         for arm, published in by_pmtor.items():
             for flag, label in ((True, "high"), (False, "low")):
-                if strata is None or (arm, flag) not in strata.index:
-                    continue  # an empty stratum has no rate
+                if strata is None or (arm, flag) not in strata.index or label not in published:
+                    continue  # an empty stratum has no rate, a missing number no comparison
                 orr, low, high = _row(strata, (arm, flag), ["ORR", "ORR_low", "ORR_high"])
                 rows.append(
                     {
