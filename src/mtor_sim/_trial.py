@@ -58,7 +58,7 @@ from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._perturb import Perturbation, make_perturbation, resolve
-from ._protocol import BatchResult
+from ._protocol import BatchResult, Immutable
 from ._tumour import TumourGrowth
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,7 +101,7 @@ def _row(frame: pd.DataFrame, key: Any, columns: list[str]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Cohort:
+class Cohort(Immutable):
     """Virtual patients: genotype flags, parameter multipliers and growth speed.
 
     ``table`` has one row per patient: ``patient``, one boolean column per alteration of
