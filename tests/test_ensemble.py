@@ -259,3 +259,31 @@ def test_dose_response_over_the_ensemble_matches_each_members_own_model(model):
     ic50 = q.attrs["ic50"]
     assert ic50["n_fitted"].iloc[0] == 6 and ic50["q0.05"].iloc[0] <= ic50["q0.95"].iloc[0]
     assert (q["q0.05"] <= q["q0.5"]).all() and (q["q0.5"] <= q["q0.95"]).all()
+
+
+def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeypatch):
+    """check_ensemble solves every member's steady states as one batch: the same table as
+    asking each member one steady state at a time."""
+    import numpy as np
+
+    import mtor_sim._prefetch as prefetch
+    from mtor_sim._claims import check_ensemble
+
+    ahead = check_ensemble(model, True, n_members=3)
+    asked = []
+    original = prefetch.solve_for_members
+
+    def counting(m, table, perts):
+        out = original(m, table, perts)
+        asked.append((len(perts), sum(len(s) for s in out)))
+        return out
+
+    monkeypatch.setattr(prefetch, "solve_for_members", counting)
+    check_ensemble(model, True, n_members=3)
+    n_perts, n_answers = asked[0]
+    assert n_perts > 100 and n_answers >= 0.95 * 3 * n_perts  # nearly all verified ahead
+    monkeypatch.setattr(prefetch, "solve_for_members", lambda m, t, p: [{} for _ in range(len(t))])
+    one_by_one = check_ensemble(model, True, n_members=3)
+    np.testing.assert_array_equal(ahead["pass_fraction"], one_by_one["pass_fraction"])
+    cols = [c for c in ahead.columns if c.startswith(("absolute", "relative"))]
+    np.testing.assert_allclose(ahead[cols], one_by_one[cols], rtol=1e-8, atol=1e-12)

@@ -18,6 +18,7 @@ import pandas as pd
 from ._controls import ControlResult, controls_of
 from ._errors import MtorSimError, check_name
 from ._expectations import Expectation, expectations_of
+from ._prefetch import steady_state as prefetched_steady_state
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -143,7 +144,7 @@ class _Runner:
     def ss(self, genotype: str | Sequence[str] = "WT", drugs: dict | None = None, **kw: Any):
         key = repr((genotype, sorted((drugs or {}).items()), sorted(kw.items())))
         if key not in self._cache:
-            res = self.model.steady_state(genotype=genotype, drugs=drugs, **kw)
+            res = prefetched_steady_state(self.model, genotype=genotype, drugs=drugs, **kw)
             self.ok &= res.success
             self._cache[key] = res
         return self._cache[key]
@@ -776,12 +777,17 @@ def check_all(
 def check_ensemble(model: Model, ensemble: Any, *, n_members: int | None = None) -> pd.DataFrame:
     """`check_all` across an ensemble: the table `check_all(..., ensemble=...)` returns."""
     from ._ensemble import members, resolve_ensemble
+    from ._prefetch import answers, recording, solve_for_members
 
     table = resolve_ensemble(ensemble, n=n_members)
-    base = {r.number: r for r in _check_each(model)}
+    with recording(model) as asked:  # the steady states every member will be asked for
+        base = {r.number: r for r in _check_each(model)}
+    # solved for every member at once; unverified ones take the single-point path
+    solved_ahead = solve_for_members(model, table, list(asked.values()))
     passed, solved, removes, absolute, relative = [], [], [], [], []
-    for m in members(model, table):
-        results = _check_each(m)
+    for m, ahead in zip(members(model, table), solved_ahead, strict=True):
+        with answers(m, ahead):
+            results = _check_each(m)
         passed.append([r.passed for r in results])
         solved.append([r.all_solved for r in results])
         removes.append([r.controls_remove_effect for r in results])

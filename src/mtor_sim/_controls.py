@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._prefetch import steady_state as prefetched_steady_state
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
 
@@ -127,7 +129,7 @@ class _Cells:
     ) -> float:
         key = repr((readout, genotype, sorted((drugs or {}).items()), sorted(kw.items())))
         if key not in self._cache:
-            res = self.model.steady_state(**self._kw(genotype, drugs, kw))
+            res = prefetched_steady_state(self.model, **self._kw(genotype, drugs, kw))
             self._cache[key] = float(res[readout]) if res.success else float("nan")
         return self._cache[key]
 

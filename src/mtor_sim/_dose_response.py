@@ -314,12 +314,14 @@ def _member_parameters(
     member: Mapping[Any, float],
     genotype: str | Sequence[str],
     explicit: Mapping[str, float],
+    *,
+    base: pd.Series | None = None,
 ) -> dict[str, float]:
     """The parameter values of one ensemble member under a genotype, as the member's own
     model (`Model.with_parameters`) would apply them: the presets scale or set the
     member's values, then explicit ``parameters`` override."""
     presets = model.catalogue.genotypes
-    base = model.parameters
+    base = model.parameters if base is None else base
     values = {str(k): float(v) for k, v in member.items()}
     for g in [genotype] if isinstance(genotype, str) else list(genotype):
         for p, factor in presets[g].scale:

@@ -871,7 +871,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="also check every claim and the validation rows across the calibrated "
-        "ensemble (all members, or the first N; ~0.7 s per member)",
+        "ensemble (all members, or the first N; ~0.1 s per member for the claims)",
     )
     p.add_argument(
         "--strict",

@@ -1,0 +1,121 @@
+"""Steady states solved ahead, as one batch, for code that asks for them one by one.
+
+The claims and their mechanism controls ask a model for a few hundred steady states,
+one call each. Across an ensemble the same questions are asked of every member, so
+`check_ensemble` records them once (on the base model), solves them for every member at
+once through the batch engine, and lets each member's claims find their answers here.
+A question not answered here, or whose batch answer was not verified, takes the
+single-point path as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Model
+    from ._perturb import Perturbation
+
+__all__ = ["Answer", "recording", "answers", "steady_state", "solve_for_members"]
+
+_RECORD = " prefetch record"
+_STORE = " prefetch store"
+
+
+class Answer:
+    """A verified steady state's readouts, as the claims read them (``res[readout]``,
+    ``res.success``)."""
+
+    __slots__ = ("readouts",)
+    success = True
+
+    def __init__(self, readouts: Mapping[str, float]) -> None:
+        self.readouts = dict(readouts)
+
+    def __getitem__(self, name: str) -> float:
+        return self.readouts[name]
+
+
+def _key(pert: Perturbation) -> str:
+    return repr(sorted(pert.as_dict().items()))
+
+
+def steady_state(model: Model, **kwargs: Any) -> Any:
+    """``model.steady_state(**kwargs)``, or its answer solved ahead; recorded while a
+    `recording` block is open on ``model``."""
+    record = model._forms.get(_RECORD)
+    store = model._forms.get(_STORE)
+    if record is None and not store:
+        return model.steady_state(**kwargs)
+    from ._perturb import make_perturbation
+
+    pert = make_perturbation(model, **kwargs)
+    if record is not None:
+        record.setdefault(_key(pert), pert)
+    found = store.get(_key(pert)) if store else None
+    return found if found is not None else model.steady_state(**kwargs)
+
+
+@contextmanager
+def recording(model: Model) -> Iterator[dict[str, Perturbation]]:
+    """Collect the perturbations asked of ``model`` inside the block (by key)."""
+    record: dict[str, Perturbation] = {}
+    model._forms[_RECORD] = record
+    try:
+        yield record
+    finally:
+        model._forms.pop(_RECORD, None)
+
+
+@contextmanager
+def answers(model: Model, store: Mapping[str, Answer]) -> Iterator[None]:
+    """Answer ``model``'s steady-state questions from ``store`` inside the block."""
+    model._forms[_STORE] = store
+    try:
+        yield
+    finally:
+        model._forms.pop(_STORE, None)
+
+
+def solve_for_members(
+    model: Model, members: pd.DataFrame, perts: Sequence[Perturbation]
+) -> list[dict[str, Answer]]:
+    """Every perturbation for every member (rows of ``members``: parameter values), as
+    one batch on ``model``: each member's values composed as its own model would apply
+    them (`mtor_sim._dose_response._member_parameters`). Only verified answers are kept."""
+    from dataclasses import replace
+
+    from ._backends import Condition, _chunk_frame
+    from ._dose_response import _member_parameters
+
+    base = model.parameters
+    for name in members.columns:  # member values are parameters of the model
+        if name not in base.index:
+            from ._errors import check_name
+
+            check_name(str(name), base.index, kind="parameter")
+    conditions: list[Condition] = []
+    for _, member in members.iterrows():
+        row = dict(member.items())
+        for p in perts:  # already validated: only the member's values are composed in
+            params = _member_parameters(model, row, list(p.genotype), dict(p.parameters), base=base)
+            point = replace(p, genotype=(), parameters=tuple(sorted(params.items())))
+            conditions.append(Condition(len(conditions), (), point))
+    readouts = list(model.readouts)
+    frame = _chunk_frame(model, conditions, readouts, None)
+    keys = [_key(p) for p in perts]
+    values = frame[readouts].to_numpy(dtype=float)
+    ok = (frame["status"] == "ok").to_numpy()
+    out: list[dict[str, Answer]] = []
+    for i in range(len(members)):
+        store = {}
+        for j, key in enumerate(keys):
+            k = i * len(keys) + j
+            if ok[k]:
+                store[key] = Answer(dict(zip(readouts, values[k], strict=True)))
+        out.append(store)
+    return out
