@@ -54,6 +54,9 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "ORR, everolimus" in set(trial["comparison"]) and trial["review"].notna().sum() >= 5
     assert "## Virtual trial beside the review" in md and "Why the gaps remain" in md
     assert "virtual trial, ORR: everolimus " in captured.out
+    # in the HTML report both are tables, not preformatted Markdown
+    assert "<h2>Virtual trial beside the review</h2>" in html and "<td>ORR, everolimus</td>" in html
+    assert "<h2>Literature behaviours held out of calibration</h2>" in html and "<pre>" not in html
 
 
 def test_reproduce_can_skip_the_trial(model, tmp_path, capsys):

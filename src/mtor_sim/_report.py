@@ -217,7 +217,7 @@ def reproduce(
         + "".join(f"\n## Experiment: {Path(r).stem}\n\n![{Path(r).stem}]({r})\n" for r in rel)
     )
     page = out / "report.html"
-    ens_html = f"<pre>{html.escape(ens_md)}</pre>" if ens_md else ""
+    ens_html = _sections_html(ens_md)
     page.write_text(
         _html(results, meta).replace(
             "</body></html>",
@@ -349,6 +349,53 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
             f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _inline_html(text: str) -> str:
+    """Escaped text with the Markdown our sections use: **bold** and `code`."""
+    import re
+
+    out = html.escape(text.replace("\\|", "|"))
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+
+
+def _sections_html(md: str) -> str:
+    """The report's appended Markdown sections (ensemble, literature, trial) as HTML:
+    headings, paragraphs and tables."""
+    import re
+
+    parts: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if rows:
+            head, *body = rows
+            parts.append(
+                "<table><tr>"
+                + "".join(f"<th>{_inline_html(c)}</th>" for c in head)
+                + "</tr>"
+                + "".join(
+                    "<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in r) + "</tr>"
+                    for r in body
+                )
+                + "</table>"
+            )
+            rows.clear()
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+            if not all(set(c) <= {"-", ":"} for c in cells):  # not the separator row
+                rows.append(cells)
+            continue
+        flush()
+        if line.startswith("## "):
+            parts.append(f"<h2>{_inline_html(line[3:])}</h2>")
+        elif line.strip():
+            parts.append(f"<p>{_inline_html(line)}</p>")
+    flush()
+    return "\n".join(parts)
 
 
 def _cell(text: str) -> str:
