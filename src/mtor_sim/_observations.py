@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,7 @@ def load_observations(
     return [r for r in rows if use is None or r["use"] == use]
 
 
-def hit_rate(results: list[dict[str, Any]]) -> tuple[int, int]:
+def hit_rate(results: Sequence[Mapping[Any, Any]]) -> tuple[int, int]:
     """(passes, judged rows) of `validate` results; rows not expressible are not judged,
     rows not solved count as misses."""
     judged = [r for r in results if r["status"] in ("pass", "fail", "not solved")]

@@ -56,6 +56,11 @@ class Report:
         return tuple(r.number for r in self.results if not r.as_expected)
 
     @property
+    def literature_hits(self) -> tuple[int, int] | None:
+        """(rows that hold, rows judged) of the literature validation, if it ran."""
+        return None if self.literature is None else _hits(self.literature)
+
+    @property
     def tally(self) -> str:
         """'14 of 15 claims pass; claim 9 fails as documented; every verdict as expected'."""
         return _tally(self.results)
@@ -242,20 +247,25 @@ def _literature(model: Model) -> pd.DataFrame:
     return judged.merge(info, on="id", how="left", suffixes=("", "_row"))
 
 
+def _hits(table: pd.DataFrame) -> tuple[int, int]:
+    from ._observations import hit_rate
+
+    return hit_rate(table.to_dict("records"))
+
+
 def _literature_markdown(table: pd.DataFrame) -> str:
-    judged = table[table["status"].isin(["pass", "fail", "not solved"])]
-    hits = int((judged["status"] == "pass").sum())
-    if judged.empty:
+    hits, n_judged = _hits(table)
+    if not n_judged:
         return "\n## Literature behaviours held out of calibration\n\nNo row can be judged.\n"
-    misses = judged[judged["status"] != "pass"]
+    misses = table[table["status"].isin(["fail", "not solved"])]
     lines = [
         "",
         "## Literature behaviours held out of calibration",
         "",
-        f"{hits} of {len(judged)} hold at the model's parameters ({hits / len(judged):.0%})"
+        f"{hits} of {n_judged} hold at the model's parameters ({hits / n_judged:.0%})"
         + (
-            f"; {len(table) - len(judged)} rows cannot be expressed in the model"
-            if len(table) > len(judged)
+            f"; {len(table) - n_judged} rows cannot be expressed in the model"
+            if len(table) > n_judged
             else ""
         )
         + ". Each row's threshold was written in `models/observations.csv` before it was "
@@ -288,8 +298,7 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
     ]
     far = []
     for r in table.to_dict("records"):
-        review = r["review"]
-        low, high = (float(v) for v in str(r["simulated_95CI"]).split("-", 1))  # >= 0
+        review, low, high = r["review"], r["simulated_low"], r["simulated_high"]
         known = review == review  # not NaN
         if not known:
             gap = ""

@@ -95,6 +95,20 @@ def _varied(model: Model) -> tuple[list[str], list[str]]:
     return expression, kinetic
 
 
+def _compared(
+    comparison: str, review: float, orr: float, low: float, high: float
+) -> dict[str, Any]:
+    """One row of `TrialResult.compare_with_review`."""
+    return {
+        "comparison": comparison,
+        "review": review,
+        "simulated": orr,
+        "simulated_low": low,
+        "simulated_high": high,
+        "simulated_95CI": f"{low:.1f}-{high:.1f}",
+    }
+
+
 def _row(frame: pd.DataFrame, key: Any, columns: list[str]) -> np.ndarray:
     """The values of ``columns`` in the row ``key`` of ``frame``, as floats."""
     return frame.loc[[key], columns].to_numpy(dtype=float)[0]
@@ -274,19 +288,16 @@ class TrialResult(BatchResult):
         return dict(self.settings.get("review", {}))
 
     def compare_with_review(self) -> pd.DataFrame:
-        """Simulated ORRs next to the review's (Table 3; sorafenib by p-mTOR)."""
+        """Simulated ORRs next to the review's (Table 3; sorafenib by p-mTOR): columns
+        ``comparison``, ``review``, ``simulated``, ``simulated_low``, ``simulated_high``
+        (the Wilson 95 % interval, %) and ``simulated_95CI`` (the same, as text)."""
         review = self.review()
         by_arm = review.get("objective_response_rate", {})
         rates = self.response_rates().set_index("arm")
+        columns = ["ORR", "ORR_low", "ORR_high"]
         rows = [
-            {
-                "comparison": f"ORR, {arm}",
-                "review": by_arm.get(arm, math.nan),
-                "simulated": orr,
-                "simulated_95CI": f"{low:.1f}-{high:.1f}",
-            }
+            _compared(f"ORR, {arm}", by_arm.get(arm, math.nan), *_row(rates, arm, columns))
             for arm in self.arms
-            for orr, low, high in [_row(rates, arm, ["ORR", "ORR_low", "ORR_high"])]
         ]
         by_pmtor = {a: v for a, v in review.get("orr_by_pmtor", {}).items() if a in self.arms}
         strata = self.response_rates("pmtor").set_index(["arm", "pmtor_high"]) if by_pmtor else None
@@ -294,15 +305,8 @@ class TrialResult(BatchResult):
             for flag, label in ((True, "high"), (False, "low")):
                 if strata is None or (arm, flag) not in strata.index or label not in published:
                     continue  # an empty stratum has no rate, a missing number no comparison
-                orr, low, high = _row(strata, (arm, flag), ["ORR", "ORR_low", "ORR_high"])
-                rows.append(
-                    {
-                        "comparison": f"ORR, {arm}, p-mTOR {label}",
-                        "review": published[label],
-                        "simulated": orr,
-                        "simulated_95CI": f"{low:.1f}-{high:.1f}",
-                    }
-                )
+                found = _row(strata, (arm, flag), columns)
+                rows.append(_compared(f"ORR, {arm}, p-mTOR {label}", published[label], *found))
         return pd.DataFrame(rows)
 
     def plot_waterfall(self, arms: Sequence[str] | None = None) -> Figure:

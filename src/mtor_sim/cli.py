@@ -445,10 +445,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                 f"{report.validation.mean(axis=1).mean():.2f} "
                 f"({report.validation.shape[1]} held-out rows)"
             )
-    if report.literature is not None:
-        judged = report.literature[report.literature["status"] != "not expressible"]
-        hits = int((judged["status"] == "pass").sum())
-        print(f"literature behaviours held out of calibration: {hits} of {len(judged)} hold")
+    if report.literature_hits is not None:
+        hits, judged = report.literature_hits
+        print(f"literature behaviours held out of calibration: {hits} of {judged} hold")
     if report.trial is not None:
         rows = report.trial.dropna(subset=["review"])
         pairs = "; ".join(
