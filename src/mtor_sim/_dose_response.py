@@ -248,7 +248,7 @@ def dose_response(
         readout,
         model.readouts,
         model=model.name,
-        aliases={} if model.is_bundled else model._aliases(),
+        aliases=model._aliases(),
     )
     check_name(drug, model.drugs, kind="drug")
     d = _doses(doses, name="doses")
@@ -280,7 +280,7 @@ def dose_response(
         )
     rows, fits = [], {}
     for g in groups:
-        label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
+        label = _curve_label(g)
         points = [{"genotype": g, "drugs": background | {drug: dose}, **perturbation} for dose in d]
         if time is None:  # all doses at once, through the batch engine
             found = _steady_readouts(model, readout, points)
@@ -309,27 +309,10 @@ def dose_response(
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 
-def _member_parameters(
-    model: Model,
-    member: Mapping[Any, float],
-    genotype: str | Sequence[str],
-    explicit: Mapping[str, float],
-    *,
-    base: pd.Series | None = None,
-) -> dict[str, float]:
-    """The parameter values of one ensemble member under a genotype, as the member's own
-    model (`Model.with_parameters`) would apply them: the presets scale or set the
-    member's values, then explicit ``parameters`` override."""
-    presets = model.catalogue.genotypes
-    base = model.parameters if base is None else base
-    values = {str(k): float(v) for k, v in member.items()}
-    for g in [genotype] if isinstance(genotype, str) else list(genotype):
-        for p, factor in presets[g].scale:
-            values[p] = values.get(p, float(base[p])) * factor
-        for p, v in presets[g].set:
-            values[p] = v
-    values.update(explicit)
-    return values
+def _curve_label(genotype: str | Sequence[str]) -> str:
+    """A curve's genotype as tables show it: ``PTEN_loss + PIK3CA_gain``, or
+    ``baseline`` for a model run as it is."""
+    return genotype if isinstance(genotype, str) else (" + ".join(genotype) or "baseline")
 
 
 def _dose_response_quantiles(
@@ -346,18 +329,17 @@ def _dose_response_quantiles(
 ) -> pd.DataFrame:
     """`dose_response` across an ensemble: quantiles per genotype and dose, and of the
     members' IC50s (``attrs["ic50"]``)."""
-    from ._ensemble import QUANTILES, resolve_ensemble
+    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
 
     table = resolve_ensemble(ensemble, n=n_members)
-    for name in table.columns:
-        check_name(str(name), model.parameters.index, kind="parameter")
+    check_members(model, table)
     explicit = dict(perturbation.pop("parameters", None) or {})
     rows, ic50s = [], []
     for g in groups:
-        label = g if isinstance(g, str) else (" + ".join(g) or "baseline")
+        label = _curve_label(g)
         points = [
             {
-                "parameters": _member_parameters(model, dict(member.items()), g, explicit),
+                "parameters": member_parameters(model, dict(member.items()), g, explicit),
                 "drugs": background | {drug: dose},
                 **perturbation,
             }
@@ -374,12 +356,11 @@ def _dose_response_quantiles(
         for j, dose in enumerate(doses):
             col = values[:, j]
             ok = col[np.isfinite(col)]
-            qs = np.quantile(ok, QUANTILES) if ok.size else np.full(len(QUANTILES), np.nan)
             rows.append(
                 {
                     "genotype": label,
                     "dose": dose,
-                    **{f"q{q:g}": v for q, v in zip(QUANTILES, qs, strict=True)},
+                    **quantile_columns(ok),
                     "mean": float(ok.mean()) if ok.size else np.nan,
                     "n_members": len(table),
                     "n_failed": int(col.size - ok.size),
@@ -391,11 +372,10 @@ def _dose_response_quantiles(
             fit = fit_hill(doses[keep], member_values[keep]) if keep.sum() >= 4 else None
             if fit is not None and fit.success and np.isfinite(fit.ic50):
                 fitted.append(fit.ic50)
-        qs = np.quantile(fitted, QUANTILES) if fitted else np.full(len(QUANTILES), np.nan)
         ic50s.append(
             {
                 "genotype": label,
-                **{f"q{q:g}": v for q, v in zip(QUANTILES, qs, strict=True)},
+                **quantile_columns(fitted),
                 "n_fitted": len(fitted),
                 "n_members": len(table),
             }
@@ -503,7 +483,7 @@ def combination(
         readout,
         model.readouts,
         model=model.name,
-        aliases={} if model.is_bundled else model._aliases(),
+        aliases=model._aliases(),
     )
     # 0 is added to each axis, so one dose of a drug is enough
     da = np.unique(np.concatenate([[0.0], _doses(doses_a, name="doses_a", minimum=1)]))

@@ -9,7 +9,7 @@ summarise across members.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,12 +122,43 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
     return table
 
 
+def check_members(model: Model, table: pd.DataFrame) -> None:
+    """Every column of an ensemble table is a parameter of ``model`` (else the error
+    names the first that is not, with the closest match)."""
+    unknown = [c for c in table.columns if c not in model._layout.parameters]
+    if unknown:
+        check_name(str(unknown[0]), model._layout.parameters, kind="parameter")
+
+
+def member_parameters(
+    model: Model,
+    member: Mapping[Any, float],
+    genotype: str | Sequence[str],
+    explicit: Mapping[str, float],
+) -> dict[str, float]:
+    """The parameter values of one ensemble member under a genotype, as the member's own
+    model (`Model.with_parameters`) would apply them: the presets scale or set the
+    member's values, then explicit ``parameters`` override. Passed as ``parameters=`` to
+    ``model`` itself, they give the member's answers without building the member's model."""
+    from ._perturb import apply_genotypes
+
+    values = {str(k): float(v) for k, v in member.items()}
+    genotypes = [genotype] if isinstance(genotype, str) else list(genotype)
+    apply_genotypes(model, genotypes, values, model._layout.parameters)
+    values.update(explicit)
+    return values
+
+
+def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """``{"q0.05": ..., "q0.5": ..., "q0.95": ...}`` of ``values`` (NaN when empty)."""
+    qs = np.quantile(values, QUANTILES) if len(values) else np.full(len(QUANTILES), np.nan)
+    return {f"q{q:g}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
+
+
 def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]:
     """One `Model` per member: ``model`` with the member's parameter values as defaults."""
     table = resolve_ensemble(ensemble, n=n)
-    unknown = [c for c in table.columns if c not in model._layout.parameters]
-    if unknown:
-        check_name(unknown[0], model._layout.parameters, kind="parameter")
+    check_members(model, table)
     return [
         model.with_parameters({str(k): float(v) for k, v in row.items()})
         for _, row in table.iterrows()

@@ -308,7 +308,10 @@ class Model:
         return catalogue
 
     def _aliases(self) -> dict[str, str]:
-        """Unique SBML name -> id (a name two elements share is no alias)."""
+        """Unique SBML name -> id (a name two elements share is no alias); none for the
+        bundled model, whose ids are the names its users know."""
+        if self.is_bundled:
+            return {}
         if " aliases" not in self._forms:
             names = self.sbml_names()
             counts: dict[str, int] = {}

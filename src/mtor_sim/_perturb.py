@@ -123,7 +123,7 @@ def make_perturbation(
             )
         drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
     kos = [knockout_name(model, k) for k in _as_list(knockouts, name="knockouts")]
-    aliases = {} if model.is_bundled else model._aliases()  # SBML names -> ids
+    aliases = model._aliases()  # SBML names -> ids
     cuts = [
         check_name(c, model._layout.interactions, kind="interaction", aliases=aliases)
         for c in _as_list(cut, name="cut")
@@ -212,7 +212,7 @@ def _node_id(model: Model, name: str) -> str:
     if alias is not None:
         return alias
     cat = model.catalogue
-    sbml_names = {} if model.is_bundled else model._aliases()
+    sbml_names = model._aliases()
     if not cat.node_aliases:
         return check_name(name, model._layout.nodes, kind="node", aliases=sbml_names)
     if name in sbml_names and sbml_names[name] in model.nodes:  # an SBML name
@@ -254,6 +254,19 @@ def _node_id(model: Model, name: str) -> str:
     )
 
 
+def apply_genotypes(
+    model: Model, genotypes: Iterable[str], values: dict[str, float], base: Mapping[str, float]
+) -> None:
+    """Apply genotype presets to ``values`` in order: ``scale`` multiplies a parameter's
+    value so far (``values``, else ``base``), ``set`` replaces it."""
+    presets = model.catalogue.genotypes
+    for g in genotypes:
+        for p, factor in presets[g].scale:
+            values[p] = values.get(p, base[p]) * factor
+        for p, v in presets[g].set:
+            values[p] = v
+
+
 def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozenset[str]]:
     """Model values to set, and species to clamp at zero, for ``pert``.
 
@@ -271,12 +284,7 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
     def current(p: str) -> float:
         return values.get(p, base[p])
 
-    for g in pert.genotype:
-        geno = model.catalogue.genotypes[g]
-        for p, factor in geno.scale:
-            values[p] = current(p) * factor
-        for p, v in geno.set:
-            values[p] = v
+    apply_genotypes(model, pert.genotype, values, base)
     values.update(pert.parameters)
     for k, v in pert.inputs:
         values[layout.inputs[k]] = v

@@ -86,23 +86,18 @@ def solve_for_members(
 ) -> list[dict[str, Answer]]:
     """Every perturbation for every member (rows of ``members``: parameter values), as
     one batch on ``model``: each member's values composed as its own model would apply
-    them (`mtor_sim._dose_response._member_parameters`). Only verified answers are kept."""
+    them (`mtor_sim._ensemble.member_parameters`). Only verified answers are kept."""
     from dataclasses import replace
 
     from ._backends import Condition, _chunk_frame
-    from ._dose_response import _member_parameters
+    from ._ensemble import check_members, member_parameters
 
-    base = model.parameters
-    for name in members.columns:  # member values are parameters of the model
-        if name not in base.index:
-            from ._errors import check_name
-
-            check_name(str(name), base.index, kind="parameter")
+    check_members(model, members)
     conditions: list[Condition] = []
     for _, member in members.iterrows():
         row = dict(member.items())
         for p in perts:  # already validated: only the member's values are composed in
-            params = _member_parameters(model, row, list(p.genotype), dict(p.parameters), base=base)
+            params = member_parameters(model, row, list(p.genotype), dict(p.parameters))
             point = replace(p, genotype=(), parameters=tuple(sorted(params.items())))
             conditions.append(Condition(len(conditions), (), point))
     readouts = list(model.readouts)

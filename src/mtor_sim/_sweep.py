@@ -563,7 +563,7 @@ def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, 
     if readouts is None:
         return tuple(model.readouts)
     valid = list(model.readouts) + [s for s in model.species if s not in model.readouts]
-    aliases = {} if model.is_bundled else model._aliases()  # SBML names -> ids
+    aliases = model._aliases()  # SBML names -> ids
     reads = tuple(
         check_readout(r, valid, model=model.name, aliases=aliases)
         for r in check_names(readouts, name="readouts", allow_none=False)
