@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Label", "Labels", "bundled_labels", "labels_for", "register", "sidecar_labels"]
+__all__ = ["Label", "Labels", "bundled_labels", "labels_for", "read_labels", "register"]
 
 LABELS_FILE = "labels.csv"
 _COLUMNS = ("kind", "name", "label", "unit", "quantity")
@@ -157,13 +157,6 @@ def bundled_labels() -> Labels:
     return Labels.from_csv(text, source=f"models/{LABELS_FILE}")
 
 
-def sidecar_labels(model_path: str | Path | None) -> Labels:
-    """The label table beside a user's model file (``model.xml`` -> ``model.labels.csv``),
-    or an empty table when there is none."""
-    if model_path is None:
-        return Labels()
-    path = Path(model_path)
-    sidecar = path.with_name(f"{path.stem}.labels.csv")
-    if not sidecar.is_file():
-        return Labels()
-    return Labels.from_csv(sidecar.read_text(encoding="utf-8"), source=str(sidecar))
+def read_labels(path: str | Path) -> Labels:
+    """A label table file (a user's ``<model>.labels.csv``)."""
+    return Labels.from_csv(Path(path).read_text(encoding="utf-8"), source=str(path))

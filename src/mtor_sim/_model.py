@@ -267,13 +267,15 @@ class Model:
         'PTEN loss'
         """
         if " labels" not in self._forms:
-            from ._labels import Label, bundled_labels, sidecar_labels
+            from ._labels import Label, Labels, bundled_labels, read_labels
 
             if self.is_bundled:
                 self._forms[" labels"] = bundled_labels()
             else:
                 names = {i: Label("name", i, n) for i, n in self.sbml_names().items()}
-                self._forms[" labels"] = sidecar_labels(self.path).with_defaults(names)
+                file = self._sidecar("labels.csv")
+                own = read_labels(file) if file is not None else Labels()
+                self._forms[" labels"] = own.with_defaults(names)
         table: Labels = self._forms[" labels"]
         return table
 
@@ -297,15 +299,25 @@ class Model:
         if " catalogue" not in self._forms:
             from ._catalogue import BUNDLED, Catalogue, load_catalogue
 
-            cat = BUNDLED if self.is_bundled else Catalogue()
-            if not self.is_bundled and self.path is not None:
-                path = Path(self.path)
-                sidecar = path.with_name(f"{path.stem}.catalogue.toml")
-                if sidecar.is_file():
-                    cat = load_catalogue(sidecar, dict(self.parameters))
+            file = None if self.is_bundled else self._sidecar("catalogue.toml")
+            if self.is_bundled:
+                cat = BUNDLED
+            elif file is not None:
+                cat = load_catalogue(file, self._layout.parameters)
+            else:
+                cat = Catalogue()
             self._forms[" catalogue"] = cat
         catalogue: Catalogue = self._forms[" catalogue"]
         return catalogue
+
+    def _sidecar(self, suffix: str) -> Path | None:
+        """``<model>.<suffix>`` beside the model's file (``m.xml`` -> ``m.labels.csv``),
+        if there is one."""
+        if self.path is None:
+            return None
+        path = Path(self.path)
+        file = path.with_name(f"{path.stem}.{suffix}")
+        return file if file.is_file() else None
 
     def _aliases(self) -> dict[str, str]:
         """Unique SBML name -> id (a name two elements share is no alias); none for the

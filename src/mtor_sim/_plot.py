@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._labels import Labels, bundled_labels, labels_for
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ._claims import ClaimResult
-    from ._labels import Labels
     from ._results import TimeCourse
 
 __all__ = ["plot_claim", "plot_timecourse", "save_figure"]
@@ -76,25 +77,14 @@ def _pyplot():
     return plt
 
 
-def labels_of(meta: dict[str, Any]) -> Labels:
-    """The label table of the model a result came from (its ``settings``/``metadata``)."""
-    from ._labels import labels_for
-
-    return labels_for(meta)
-
-
 def _labels(names: Labels | bool = True) -> Labels:
     """A label table: given, the bundled model's (``True``) or an empty one (``False``)."""
-    from ._labels import Labels, bundled_labels
-
     if isinstance(names, Labels):
         return names
     return bundled_labels() if names else Labels()
 
 
 def _is_bundled(names: Labels | bool) -> bool:
-    from ._labels import bundled_labels
-
     return names is True or names is bundled_labels()
 
 
@@ -199,7 +189,7 @@ def plot_timecourse(
     else:
         fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
-    own = labels_of(tc.metadata)
+    own = labels_for(tc.metadata)
     unit = tc.metadata.get("time_unit", "minute")
     if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
         hours = False
@@ -366,7 +356,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     # the untreated point sits left of a break in the log axis, not dropped
     zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
-    own = labels_of(dr.settings)
+    own = labels_for(dr.settings)
     for g, grp in table.groupby("genotype", sort=False):
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
@@ -454,7 +444,7 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     synergy = cm.score(score)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
-    own = labels_of(cm.settings)
+    own = labels_for(cm.settings)
     panels = (
         (cm.response, readout_label(cm.readout, own), "viridis", None),
         (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"),
@@ -561,6 +551,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
         1, len(values), figsize=(4.6 * len(values) + 0.6, 4.4), sharey=True, squeeze=False
     )
     kinds = sw.settings.get("kinds", {})
+    own = labels_for(sw.settings)
     for ax, value in zip(axes[0], values, strict=True):
         part = SimpleNamespace(
             table=table[table[facet] == value],
@@ -569,7 +560,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
             settings=sw.settings,
         )
         _sweep_panel(part, readout, x=x, ax=ax)
-        shown = _value_label(facet, value, kinds.get(facet, "parameter"), labels_of(sw.settings))
+        shown = _value_label(facet, value, kinds.get(facet, "parameter"), own)
         ax.set_title(shown, fontsize=9)
         if ax is not axes[0][0]:  # one legend and one y label for the row
             ax.set_ylabel("")
@@ -577,7 +568,7 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
                 ax.get_legend().remove()
     failed = int((table["status"] != "ok").sum())
     fig.suptitle(
-        f"sweep of {len(table)} points (grid), one panel per {human(facet, labels_of(sw.settings))}"
+        f"sweep of {len(table)} points (grid), one panel per {human(facet, own)}"
         + (f"; {failed} not at a verified steady state, not drawn" if failed else "")
         + f"\n{_held_fixed(sw.settings)}",
         fontsize=10,
@@ -591,7 +582,7 @@ def _held_fixed(settings: dict[str, Any]) -> str:
     background = {k: v for k, v in (settings.get("background") or {}).items() if v}
     if not background:
         return "everything not varied at the model's defaults"
-    label = _perturbation_label(background, labels_of(settings))
+    label = _perturbation_label(background, labels_for(settings))
     if "genotype" not in background:  # the label's leading WT is only the default
         label = label.removeprefix("WT + ").removeprefix("baseline + ")
     return f"held fixed: {label}"
@@ -623,7 +614,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
     others = [n for n in sw.names if n != x]
     kinds = sw.settings.get("kinds", {})
     units = sw.settings.get("units", {})
-    own = labels_of(sw.settings)
+    own = labels_for(sw.settings)
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
     legend = lines and bool(others)
@@ -721,7 +712,7 @@ def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
         )
     for i, j in zip(*np.nonzero(np.isneginf(m)), strict=True):  # readout falls to zero
         ax.text(j, i, "0", ha="center", va="center", fontsize=MIN_FONT, color="white")
-    own = labels_of(screen.metadata)
+    own = labels_for(screen.metadata)
     columns = [human(c, own) for c in effect.columns]
     ax.set_xticks(range(m.shape[1]), columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
@@ -752,7 +743,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     confidence intervals, largest first."""
     plt = _pyplot()
     df = sens.to_dataframe()
-    shown = human(sens.readout, labels_of(sens.metadata))
+    shown = human(sens.readout, labels_for(sens.metadata))
     if sens.method == "local":
         df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
@@ -785,8 +776,10 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
         )
         ax.set_xlabel(f"Sobol index of {shown} (fraction of variance)")
         ax.legend(frameon=False, fontsize=8)
-    ax.set_yticks(y, [human(str(p), labels_of(sens.metadata)) for p in df["parameter"]], fontsize=8)
-    ax.set_title(human(sens.title(), labels_of(sens.metadata)), fontsize=9)
+    ax.set_yticks(
+        y, [human(str(p), labels_for(sens.metadata)) for p in df["parameter"]], fontsize=8
+    )
+    ax.set_title(human(sens.title(), labels_for(sens.metadata)), fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
