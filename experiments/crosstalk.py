@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
+import mtor_sim as ms
+
 CONDITIONS = {
     "WT": {},
     "ERK co-activation": {"genotype": "ERK_coactivation"},
@@ -19,15 +21,18 @@ TREATMENTS = {
 
 def main(out=None, formats=("png", "svg")):
     folder, model = setup("crosstalk", out)
-    rows = []
-    for cond, kw in CONDITIONS.items():
-        for trt, drugs in TREATMENTS.items():
-            ss = model.steady_state(drugs=drugs, **kw)
-            rows += [
-                {"condition": cond, "treatment": trt, "readout": r, "value": ss[r]}
-                for r in ("pERK", "mTORC1_activity", "proliferation")
-            ]
-    table = pd.DataFrame(rows)
+    readouts = ["pERK", "mTORC1_activity", "proliferation"]
+    pairs = [(cond, trt) for cond in CONDITIONS for trt in TREATMENTS]
+    solved = ms.steady_states(
+        model, [{**CONDITIONS[c], "drugs": TREATMENTS[t]} for c, t in pairs], readouts
+    ).table
+    table = pd.DataFrame(
+        [
+            {"condition": c, "treatment": t, "readout": r, "value": solved[r].iloc[i]}
+            for i, (c, t) in enumerate(pairs)
+            for r in readouts
+        ]
+    )
     sub = table[table["readout"] == "mTORC1_activity"]
     fig = bar_chart(
         sub,

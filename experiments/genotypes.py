@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
+
+import mtor_sim as ms
 
 GENOTYPES = [
     "WT",
@@ -19,14 +20,15 @@ READOUTS = ["pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity", "proliferation
 
 def main(out=None, formats=("png", "svg")):
     folder, model = setup("genotypes", out)
-    rows = []
-    for g in GENOTYPES:
-        ss = model.steady_state(genotype=g)
-        label = g if isinstance(g, str) else " + ".join(g)
-        rows += [
-            {"genotype": label, "readout": r, "value": ss[r], "status": ss.status} for r in READOUTS
-        ]
-    table = pd.DataFrame(rows)
+    conditions = {g if isinstance(g, str) else " + ".join(g): {"genotype": g} for g in GENOTYPES}
+    wide = ms.steady_states(model, conditions, READOUTS).table
+    table = wide.melt(
+        id_vars=["condition", "status"], value_vars=READOUTS, var_name="readout"
+    ).rename(columns={"condition": "genotype"})
+    table = table.sort_values(
+        "genotype", key=lambda c: c.map(list(conditions).index), kind="stable"
+    )
+    table = table[["genotype", "readout", "value", "status"]].reset_index(drop=True)
     fig = bar_chart(
         table,
         x="genotype",

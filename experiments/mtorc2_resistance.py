@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
-from mtor_sim import tumour_response
+import mtor_sim as ms
 
 ARMS = {
     "everolimus 10 nM": {"everolimus": 10},
@@ -16,20 +16,24 @@ ARMS = {
 
 def main(out=None, formats=("png", "svg")):
     folder, model = setup("mtorc2_resistance", out)
+    pairs = [(g, arm) for g in ("WT", "mTORC2_high") for arm in ARMS]
+    solved = ms.steady_states(
+        model,
+        [{"genotype": g, "drugs": ARMS[arm]} for g, arm in pairs],
+        ["pAKT_S473", "proliferation"],
+    ).table
     rows = []
-    for g in ("WT", "mTORC2_high"):
-        for arm, drugs in ARMS.items():
-            res = tumour_response(model, drugs, genotype=g, days=21)
-            ss = model.steady_state(genotype=g, drugs=drugs)
-            rows.append(
-                {
-                    "genotype": g,
-                    "treatment": arm,
-                    "tumour_reduction_percent": res.reduction_percent,
-                    "pAKT_S473": ss["pAKT_S473"],
-                    "proliferation": ss["proliferation"],
-                }
-            )
+    for i, (g, arm) in enumerate(pairs):
+        res = ms.tumour_response(model, ARMS[arm], genotype=g, days=21)
+        rows.append(
+            {
+                "genotype": g,
+                "treatment": arm,
+                "tumour_reduction_percent": res.reduction_percent,
+                "pAKT_S473": solved["pAKT_S473"].iloc[i],
+                "proliferation": solved["proliferation"].iloc[i],
+            }
+        )
     table = pd.DataFrame(rows)
     table["group"] = table["genotype"]
     fig = bar_chart(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from mtor_sim.experiments._common import bar_chart, save, setup
 
+import mtor_sim as ms
+
 STATES = {
     "WT": {},
     "PTEN loss (mTORC1 high)": {"genotype": "PTEN_loss"},
@@ -16,17 +18,17 @@ STATES = {
 
 def main(out=None, formats=("png", "svg")):
     folder, model = setup("wnt_emt", out)
-    rows = []
-    for state, kw in STATES.items():
-        for label, drugs in (("untreated", {}), ("everolimus 10 nM", {"everolimus": 10})):
-            rows.append(
-                {
-                    "state": state,
-                    "treatment": label,
-                    "EMT": model.steady_state(drugs=drugs, **kw)["EMT"],
-                }
-            )
-    table = pd.DataFrame(rows)
+    treatments = {"untreated": {}, "everolimus 10 nM": {"everolimus": 10}}
+    pairs = [(state, trt) for state in STATES for trt in treatments]
+    solved = ms.steady_states(
+        model, [{**STATES[s], "drugs": treatments[t]} for s, t in pairs], ["EMT"]
+    ).table
+    table = pd.DataFrame(
+        [
+            {"state": s, "treatment": t, "EMT": solved["EMT"].iloc[i]}
+            for i, (s, t) in enumerate(pairs)
+        ]
+    )
     fig = bar_chart(
         table,
         x="state",

@@ -131,3 +131,21 @@ def test_solver_hints_come_from_the_catalogue(model: ms.Model, tmp_path: Path) -
     other.mkdir()
     with pytest.raises(ValueError, match="true or false"):
         _ = _user_model(other, "[solver]\nwarm_start = 1\n").catalogue
+
+
+def test_default_readout_and_genotype_come_from_the_catalogue(
+    model: ms.Model, tmp_path: Path
+) -> None:
+    """No generic module names a readout or genotype of the bundled model: the verbs'
+    defaults are the catalogue's ``[defaults]``; a model without them is asked."""
+    assert dict(model.catalogue.defaults) == {"readout": "proliferation", "genotype": "WT"}
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100])
+    assert dr.readout == "proliferation" and list(dr.fits) == ["WT"]
+    plain = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    with pytest.raises(TypeError, match="give `readouts`"):
+        ms.sensitivity(plain, vary=["k1a"], progress=False)
+    own = _user_model(tmp_path, '[defaults]\nreadout = "IRp"\n')
+    s = ms.sensitivity(own, vary=["k1a"], progress=False)
+    assert s.readouts == ("IRp",) and s.n_failed == 0
+    with pytest.raises(ValueError, match="defaults.genotype 'x' is not one of its genotypes"):
+        _ = _user_model(tmp_path, '[defaults]\ngenotype = "x"\n').catalogue

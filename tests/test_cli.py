@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -148,8 +149,9 @@ def test_reproduce_on_a_users_model_follows_its_own_table(tmp_path):
 def test_steady_state_to_csv(tmp_path):
     out = tmp_path / "ss.csv"
     assert main(["steady-state", "-g", "PTEN_loss", "-d", "everolimus=10", "-o", str(out)]) == 0
-    df = pd.read_csv(out, index_col=0)
-    assert 0 < df.loc["pAKT_S473", "value"] < 1
+    df = pd.read_csv(out)  # as `SteadyState.to_file` writes it: one row
+    assert len(df) == 1 and 0 < df["pAKT_S473"].iloc[0] < 1
+    assert df["status"].iloc[0] == "ok" and "everolimus" in df["label"].iloc[0]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
@@ -422,7 +424,9 @@ def test_sensitivity_command(tmp_path):
         )
         == 0
     )
-    df = pd.read_json(out, orient="table")
+    doc = json.loads(out.read_text())  # as `Sensitivity.to_file` writes it
+    assert doc["success"] and doc["metadata"]["method"] == "local"
+    df = pd.DataFrame(doc["data"])
     assert list(df["parameter"]) == ["TSC2_total", "RHEB_total"]
     assert df["sensitivity"].iloc[0] < 0 < df["sensitivity"].iloc[1]
 

@@ -273,8 +273,8 @@ def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeyp
     asked = []
     original = prefetch.solve_for_members
 
-    def counting(m, table, perts):
-        out = original(m, table, perts)
+    def counting(m, table, perts, options=None):
+        out = original(m, table, perts, options)
         asked.append((len(perts), sum(len(s) for s in out)))
         return out
 
@@ -282,7 +282,9 @@ def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeyp
     check_ensemble(model, True, n_members=3)
     n_perts, n_answers = asked[0]
     assert n_perts > 100 and n_answers >= 0.95 * 3 * n_perts  # nearly all verified ahead
-    monkeypatch.setattr(prefetch, "solve_for_members", lambda m, t, p: [{} for _ in range(len(t))])
+    monkeypatch.setattr(
+        prefetch, "solve_for_members", lambda m, t, p, o=None: [{} for _ in t.index]
+    )
     one_by_one = check_ensemble(model, True, n_members=3)
     np.testing.assert_array_equal(ahead["pass_fraction"], one_by_one["pass_fraction"])
     cols = [c for c in ahead.columns if c.startswith(("absolute", "relative"))]

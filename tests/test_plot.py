@@ -36,6 +36,20 @@ def test_time_course_plot_of_the_bundled_model(model: ms.Model) -> None:
         tc.plot(["pS6K"])
 
 
+def test_a_models_label_table_picks_its_time_course_curves(tmp_path) -> None:
+    """``show = timecourse`` in a model's own label table chooses the default curves."""
+    xml = tmp_path / "insulin.xml"
+    xml.write_bytes(BRANNMARK.read_bytes())
+    (tmp_path / "insulin.labels.csv").write_text(
+        "kind,name,label,unit,quantity,show\n"
+        "readout,IRp,phospho-IR,model units,,timecourse\n"
+        "readout,IRS1p,phospho-IRS1,model units,,timecourse\n"
+    )
+    fig = ms.load_model(xml).simulate(t_end=30, n_points=31).plot()
+    assert [line.get_label() for line in fig.axes[0].lines] == ["phospho-IR", "phospho-IRS1"]
+    plt.close(fig)
+
+
 def test_other_models_are_in_model_units(brannmark: ms.Model) -> None:
     tc = brannmark.simulate(t_end=30, n_points=31)
     fig = tc.plot(hours=False)

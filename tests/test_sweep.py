@@ -205,10 +205,7 @@ def test_a_failing_pool_forgets_its_job(model: ms.Model) -> None:
             make,
             4,
             ["pS6K1"],
-            backend="processes",
-            n_workers=2,
-            chunk_size=2,
-            progress=False,
+            options=ms.RunOptions(backend="processes", n_workers=2, chunk_size=2, progress=False),
         )
     assert _backends._FORK_JOBS == {}
 

@@ -71,9 +71,9 @@ def test_messages_on_another_model_say_what_to_do() -> None:
     targets = {"mTORC1_FRB": ["k5a1"]}
     ms.load_model(path, targets=targets)
     assert targets == {"mTORC1_FRB": ["k5a1"]}  # the caller's mapping is not changed
-    with pytest.raises(ms.UnknownNameError, match="the default, a readout of the bundled"):
+    with pytest.raises(TypeError, match=r"give `readout`; .* no default readout"):
         ms.dose_response(one, "everolimus", [0, 1])
-    with pytest.raises(ms.UnknownNameError, match="the default, a readout of the bundled"):
+    with pytest.raises(TypeError, match=r"give `readouts`; .* no default readout"):
         ms.sensitivity(one, progress=False)
     with pytest.raises(ms.UnknownNameError, match=r"parameters=\{'insulin'"):
         one.steady_state(inputs={"insulin": 1.0})

@@ -27,6 +27,7 @@ from ._errors import (
 )
 
 _LAZY = {
+    "._conditions": ("steady_states",),
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
     "._engine": ("simulate", "steady_state"),
     "._ensemble": ("bundled_ensemble_path", "load_ensemble"),
@@ -37,6 +38,7 @@ _LAZY = {
     "._fit_petab": ("to_petab",),
     "._model": ("Model", "bundled_model_path", "load_model"),
     "._omex": ("to_omex",),
+    "._options": ("RunOptions",),
     "._results": ("SteadyState", "TimeCourse"),
     "._screen": ("KnockoutScreen", "knockout_screen"),
     "._sensitivity": ("Sensitivity", "sensitivity"),
@@ -68,6 +70,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import claims, plotting
     from ._catalogue import REGIMENS
+    from ._conditions import steady_states
     from ._dose_response import Combination, DoseResponse, combination, dose_response
     from ._engine import simulate, steady_state
     from ._ensemble import bundled_ensemble_path, load_ensemble
@@ -78,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._fit_sample import Ensemble, sample
     from ._model import Model, bundled_model_path, load_model
     from ._omex import to_omex
+    from ._options import RunOptions
     from ._results import SteadyState, TimeCourse
     from ._schedule import PK_DEFAULTS, Exposure, OralPK, Schedule
     from ._screen import KnockoutScreen, knockout_screen
@@ -112,6 +116,7 @@ __all__ = [
     "PetabError",
     "PetabObjective",
     "Profile",
+    "RunOptions",
     "Sensitivity",
     "SolverError",
     "SteadyState",
@@ -138,6 +143,7 @@ __all__ = [
     "sensitivity",
     "simulate",
     "steady_state",
+    "steady_states",
     "sweep",
     "to_omex",
     "to_petab",

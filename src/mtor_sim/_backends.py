@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._engine import PRESIM_T, STEADY_TOL
-from ._errors import MtorSimError, check_count, check_flag, check_name
+from ._errors import MtorSimError
+from ._options import BACKENDS, RunOptions
 from ._perturb import Perturbation
 from ._progress import progress_bar
 from ._store import Store, chunks, write_part
@@ -37,8 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
 
 __all__ = ["BACKENDS", "Condition", "conditions_from", "run_conditions"]
-
-BACKENDS = ("serial", "processes", "dask")
 
 
 # ------------------------------------------------------------------------ conditions
@@ -236,40 +235,28 @@ def run_conditions(
     readouts: Sequence[str],
     *,
     time_point: float | None = None,
-    backend: str = "serial",
-    n_workers: int | None = None,
-    scheduler: str | None = None,
-    chunk_size: int | None = None,
-    out: str | Path | None = None,
-    resume: bool = True,
+    options: RunOptions | None = None,
     spec: Mapping[str, Any] | None = None,
-    progress: bool = True,
     desc: str = "conditions",
 ) -> tuple[Store, dict[str, Any]]:
-    """Evaluate ``n`` conditions, built chunk by chunk by ``make(lo, hi)``.
+    """Evaluate ``n`` conditions, built chunk by chunk by ``make(lo, hi)``, as
+    ``options`` say (backend, workers, chunking, store folder, progress bar).
 
     Returns the store of results (``.read()``: one row per condition, ordered by
     ``point``) and run statistics.
     """
-    check_name(backend, BACKENDS, kind="backend")
-    check_flag(progress, name="progress")
-    check_flag(resume, name="resume")
-    workers = (
-        (os.cpu_count() or 1) if n_workers is None else check_count(n_workers, name="n_workers")
-    )
-    if chunk_size is not None:
-        check_count(chunk_size, name="chunk_size")
+    opts = options or RunOptions()
+    backend, out, workers = opts.backend, opts.out, opts.workers
+    chunk_size = opts.chunk_size
     auto = chunk_size is None
-    if auto:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker keep the cores
-        # busy to the end (the last chunk runs alone); serial parts of 500 points lose
-        # little work when a run is killed
+    if chunk_size is None:  # chunks of ~0.1-1 s amortise per-task costs; 16 per worker
+        # keep the cores busy to the end (the last chunk runs alone); serial parts of
+        # 500 points lose little work when a run is killed
         chunk_size = (
             max(1, min(2000, math.ceil(n / (16 * workers))))
             if backend != "serial"
             else max(1, min(500, n))
         )
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
     full_spec = {
         "model_hash": model.hash,
         "readouts": list(readouts),
@@ -277,7 +264,7 @@ def run_conditions(
         "n": n,
         **(spec or {}),
     }
-    store = Store(out, full_spec, resume=resume)
+    store = Store(out, full_spec, resume=opts.resume)
     previous = store.previous_chunk_size
     if previous is not None and previous != chunk_size:
         if not auto:
@@ -289,7 +276,7 @@ def run_conditions(
     store.start(n, chunk_size)
     todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
     skipped = n - sum(hi - lo for _, lo, hi in todo)
-    bar = progress_bar(total=n, initial=skipped, desc=desc, unit="pt", enabled=bool(progress))
+    bar = progress_bar(total=n, initial=skipped, desc=desc, unit="pt", enabled=opts.progress)
     t0 = time.perf_counter()
     try:
         if backend == "serial" or not todo:
@@ -299,12 +286,12 @@ def run_conditions(
         elif backend == "processes":
             _run_pool(model, make, todo, readouts, time_point, store, bar, workers)
         else:
-            _run_dask(model, make, todo, readouts, time_point, store, bar, workers, scheduler)
+            _run_dask(model, make, todo, readouts, time_point, store, bar, workers, opts.scheduler)
     finally:
         bar.close()
     stats = {
         "backend": backend,
-        "n_workers": 1 if backend == "serial" else workers,
+        "n_workers": workers,
         "chunk_size": chunk_size,
         "resumed_points": skipped,
         "seconds": time.perf_counter() - t0,

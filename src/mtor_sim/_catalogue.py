@@ -142,6 +142,9 @@ class Catalogue:
     cohort: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     #: Solver hints (``warm_start``: Newton from the verified reference state first).
     solver: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
+    #: What a verb uses when not told: ``readout`` (dose-responses, combinations,
+    #: sensitivities) and ``genotype`` (the reference a dose-response is drawn for).
+    defaults: Mapping[str, str] = field(default_factory=lambda: FrozenMap())
     source: str = ""
 
     def __repr__(self) -> str:
@@ -181,11 +184,12 @@ SECTIONS = frozenset(
         "review",
         "cohort",
         "solver",
+        "defaults",
     }
 )
 #: Sections a user's model may carry beside it. Drugs act on another model through the
 #: bundled catalogue's target sites, mapped with ``load_model(..., targets=...)``.
-USER_SECTIONS = frozenset({"genotypes", "node_aliases", "ambiguous_nodes", "solver"})
+USER_SECTIONS = frozenset({"genotypes", "node_aliases", "ambiguous_nodes", "solver", "defaults"})
 
 
 def load_catalogue(
@@ -197,7 +201,8 @@ def load_catalogue(
 ) -> Catalogue:
     """Read a user model's catalogue file (TOML, the format of ``models/catalogue.toml``):
     its ``genotypes`` (``scale``/``set`` of the model's ``parameters``), ``node_aliases``,
-    ``ambiguous_nodes`` and ``solver`` hints. A syntax error, an unknown section, a
+    ``ambiguous_nodes``, ``solver`` hints and ``defaults`` (``readout``, ``genotype``).
+    A syntax error, an unknown section, a
     parameter the model lacks or a value of the wrong type is a ``ValueError`` naming the
     file and the entry.
     """
@@ -280,8 +285,24 @@ def _parse(
         review=_frozen(review),
         cohort=_deep_frozen(doc.get("cohort", {})),
         solver=_frozen(_solver_hints(doc.get("solver", {}), source)),
+        defaults=_frozen(_defaults(doc.get("defaults", {}), genotypes, source)),
         source=source,
     )
+
+
+def _defaults(
+    values: Mapping[str, Any], genotypes: Mapping[str, Genotype], source: str
+) -> dict[str, str]:
+    known = ("readout", "genotype")
+    for key, value in values.items():
+        if key not in known:
+            raise ValueError(f"{source}: unknown default {key!r}; known: {list(known)}")
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{source}: defaults.{key} must be a name, got {value!r}")
+    genotype = values.get("genotype")
+    if genotype is not None and genotype not in genotypes:
+        raise ValueError(f"{source}: defaults.genotype {genotype!r} is not one of its genotypes")
+    return dict(values)
 
 
 def _solver_hints(hints: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -332,18 +353,35 @@ REVIEW_ORR = BUNDLED.review.get("objective_response_rate", FrozenMap())
 REVIEW_ORR_BY_PMTOR = BUNDLED.review.get("orr_by_pmtor", FrozenMap())
 
 
-def occupancy(site: str, doses: dict[str, float], *, fkbp12: float = 1.0) -> float:
+def default_readout(
+    catalogue: Catalogue, readout: Any, *, verb: str, keyword: str = "readout"
+) -> Any:
+    """``readout`` as given, or the catalogue's default readout when it is None."""
+    if readout is not None:
+        return readout
+    found = catalogue.defaults.get("readout")
+    if found is None:
+        raise TypeError(
+            f"{verb}: give `{keyword}`; this model's catalogue names no default readout "
+            "(a `[defaults] readout = ...` entry in its catalogue file)"
+        )
+    return found
+
+
+def occupancy(
+    site: str, doses: Mapping[str, float], drugs: Mapping[str, Drug] | None = None
+) -> float:
     """Fractional occupancy (0..1) of a target site by the drugs in ``doses`` (nM).
 
-    Drugs on the same site compete: ``x = sum(C_i / K_i)``, occupancy ``x / (1 + x)``.
-    Rapalog binding to the FRB site is scaled by the FKBP12 level (1 = WT), since the
-    FKBP12-drug complex is what binds mTORC1.
+    Drugs on the same site compete: ``x = sum(C_i / K_i)``, occupancy ``x / (1 + x)``,
+    with each drug's potency ``K_i`` from ``drugs`` (a model's `Catalogue.drugs`; default
+    the bundled catalogue's). Anything that modulates binding (the bundled model's FKBP12
+    level for rapalogs) is in the model's own equations, not here.
     """
+    table = DRUGS if drugs is None else drugs
     x = 0.0
     for name, dose in doses.items():
-        for target, potency in DRUGS[name].targets:
+        for target, potency in table[name].targets:
             if target == site:
                 x += dose / potency
-    if site == "mTORC1_FRB":
-        x *= fkbp12
     return x / (1.0 + x)

@@ -8,7 +8,7 @@ them; clinical end points are compared as orderings only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ import pandas as pd
 from ._controls import ControlResult, controls_of
 from ._errors import MtorSimError, check_name
 from ._expectations import Expectation, expectations_of
+from ._options import RunOptions, resolve_run
 from ._prefetch import steady_state as prefetched_steady_state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -735,7 +736,15 @@ def _because(expected: Expectation) -> str:
 
 
 def check_all(
-    model: Model, *, ensemble: Any = None, n_members: int | None = None
+    model: Model,
+    *,
+    ensemble: Any = None,
+    n_members: int | None = None,
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = None,
 ) -> list[ClaimResult] | pd.DataFrame:
     """Run every claim check (SPEC section 3) on ``model``; returns results in order.
 
@@ -749,6 +758,12 @@ def check_all(
         The thresholds are the same; a member whose simulations fail fails the claim.
     n_members : int, optional
         With ``ensemble``: use only the first ``n_members`` members.
+    run : RunOptions, optional
+        With ``ensemble``: where the members' steady states run (one batch through the
+        runner, as in every batch verb; no progress bar unless asked). A single model's
+        claims ask for a few hundred steady states one at a time.
+    backend, n_workers, scheduler, progress
+        Shorthand for the same fields of ``run``.
 
     Returns
     -------
@@ -769,12 +784,24 @@ def check_all(
     >>> list(table.columns[:3])
     ['claim', 'title', 'pass_fraction']
     """
+    opts = resolve_run(
+        run,
+        verb="check_all",
+        allowed=("backend", "n_workers", "scheduler", "progress"),
+        quiet=True,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
     if ensemble is None or ensemble is False:
         return _check_each(model)
-    return check_ensemble(model, ensemble, n_members=n_members)
+    return check_ensemble(model, ensemble, n_members=n_members, run=opts)
 
 
-def check_ensemble(model: Model, ensemble: Any, *, n_members: int | None = None) -> pd.DataFrame:
+def check_ensemble(
+    model: Model, ensemble: Any, *, n_members: int | None = None, run: RunOptions | None = None
+) -> pd.DataFrame:
     """`check_all` across an ensemble: the table `check_all(..., ensemble=...)` returns."""
     from ._ensemble import members, resolve_ensemble
     from ._prefetch import answers, recording, solve_for_members
@@ -783,7 +810,7 @@ def check_ensemble(model: Model, ensemble: Any, *, n_members: int | None = None)
     with recording(model) as asked:  # the steady states every member will be asked for
         base = {r.number: r for r in _check_each(model)}
     # solved for every member at once; unverified ones take the single-point path
-    solved_ahead = solve_for_members(model, table, list(asked.values()))
+    solved_ahead = solve_for_members(model, table, list(asked.values()), run)
     passed, solved, removes, absolute, relative = [], [], [], [], []
     for m, ahead in zip(members(model, table), solved_ahead, strict=True):
         with answers(m, ahead):

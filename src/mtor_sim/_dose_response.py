@@ -5,13 +5,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
+from ._catalogue import default_readout
 from ._errors import MtorSimError, check_name, check_names, check_nonnegative, check_readout
 from ._hill import HillFit, fit_hill
+from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
@@ -41,25 +44,34 @@ def _doses(values: Iterable[float], *, name: str, minimum: int = 2) -> np.ndarra
     return np.asarray(sorted(arr), dtype=float)
 
 
-def _readout_at(model: Model, readout: str, time: float | None, **pert: Any) -> tuple[float, str]:
-    """A readout at steady state (``time=None``) or ``time`` min after adding the drugs."""
-    if time is None:
-        res = model.steady_state(**pert)
-        return res[readout], res.status
-    tc = model.simulate(t_end=time, n_points=2, species=False, **pert)
-    return float(tc[readout].iloc[-1]), tc.status
-
-
-def _steady_readouts(
-    model: Model, readout: str, points: list[dict[str, Any]]
+def _readouts_at(
+    model: Model,
+    readout: str,
+    points: list[dict[str, Any]],
+    time: float | None,
+    options: RunOptions,
+    desc: str,
 ) -> list[tuple[float, str]]:
-    """A readout's steady state and status at each point, solved as one batch (the
-    points the batch engine cannot verify go one by one through the guarded path)."""
-    from ._backends import Condition, _chunk_frame
+    """A readout and its status at each point: at steady state (``time=None``) or
+    ``time`` min after adding the drugs, all points as one batch through the runner
+    (steady states through the batch engine; points it cannot verify go one by one
+    through the guarded path)."""
+    from ._backends import conditions_from, run_conditions
     from ._perturb import make_perturbation
 
-    conditions = [Condition(k, (), make_perturbation(model, **kw)) for k, kw in enumerate(points)]
-    frame = _chunk_frame(model, conditions, [readout], None)
+    perts = [((), make_perturbation(model, **kw)) for kw in points]
+    store, _ = run_conditions(
+        model,
+        conditions_from(perts),
+        len(perts),
+        [readout],
+        time_point=time,
+        options=options,
+        # a folder's parts are reused only for the same points: they are its fingerprint
+        spec={"verb": desc, "points": [p.as_dict() for _, p in perts] if options.out else None},
+        desc=desc,
+    )
+    frame = store.read()
     return [(float(v), str(st)) for v, st in zip(frame[readout], frame["status"], strict=True)]
 
 
@@ -167,13 +179,19 @@ def dose_response(
     model: Model,
     drug: str,
     doses: Iterable[float],
-    readout: str = ...,
+    readout: str | None = ...,
     *,
     genotype: str | Sequence[str] | None = ...,
     genotypes: Sequence[str | Sequence[str]] | None = ...,
     time: float | None = ...,
     ensemble: Literal[False] | None = ...,
     n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
     **perturbation: Any,
 ) -> DoseResponse: ...
 
@@ -183,13 +201,19 @@ def dose_response(
     model: Model,
     drug: str,
     doses: Iterable[float],
-    readout: str = ...,
+    readout: str | None = ...,
     *,
     genotype: str | Sequence[str] | None = ...,
     genotypes: Sequence[str | Sequence[str]] | None = ...,
     time: float | None = ...,
     ensemble: Literal[True] | str | pd.DataFrame,
     n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
     **perturbation: Any,
 ) -> pd.DataFrame: ...
 
@@ -198,13 +222,19 @@ def dose_response(
     model: Model,
     drug: str,
     doses: Iterable[float],
-    readout: str = "proliferation",
+    readout: str | None = None,
     *,
     genotype: str | Sequence[str] | None = None,
     genotypes: Sequence[str | Sequence[str]] | None = None,
     time: float | None = None,
     ensemble: Any = None,
     n_members: int | None = None,
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool | None = None,
     **perturbation: Any,
 ) -> DoseResponse | pd.DataFrame:
     """Readout over doses of one drug, fitted with a 4-parameter Hill curve.
@@ -216,10 +246,13 @@ def dose_response(
         A drug of `mtor_sim.DRUGS` the model can take.
     doses : sequence of float, nM
         Concentrations (0 is allowed and anchors the untreated top).
-    readout : str
-        Readout to measure.
+    readout : str, optional
+        Readout to measure (default: the model's default readout, its catalogue's
+        ``[defaults] readout``; the bundled model's is ``proliferation``).
     genotype : str or list of str, optional
-        One genotype (a list combines presets), as in `steady_state`.
+        One genotype (a list combines presets), as in `steady_state` (default: the
+        catalogue's ``[defaults] genotype``, the bundled model's ``WT``; else the model
+        as it is).
     genotypes : list, optional
         Several genotypes, one curve each (overrides ``genotype``).
     time : float, min, optional
@@ -232,6 +265,10 @@ def dose_response(
         of the members' fitted IC50s. Steady states of all members are solved as one batch.
     n_members : int, optional
         With ``ensemble``: use only the first ``n_members`` members.
+    run : RunOptions, optional
+        Where the points run, as in every batch verb (no progress bar unless asked).
+    backend, n_workers, scheduler, out, progress
+        Shorthand for the same fields of ``run``.
     **perturbation
         Other perturbation keywords (knockouts, cut, parameters, inputs, and ``drugs`` for a
         fixed background drug).
@@ -245,16 +282,27 @@ def dose_response(
     True
     """
     readout = check_readout(
-        readout,
+        default_readout(model.catalogue, readout, verb="dose_response"),
         model.readouts,
         model=model.name,
         aliases=model._aliases(),
     )
     check_name(drug, model.drugs, kind="drug")
     d = _doses(doses, name="doses")
+    opts = resolve_run(
+        run,
+        verb="dose_response",
+        quiet=True,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        progress=progress,
+    )
+
     if time is not None:
         time = check_nonnegative(time, name="time", allow_zero=False)
-    # by default the wild type; models without genotype presets run as they are
+    # by default the catalogue's reference genotype; models without one run as they are
     if genotypes is not None:
         if isinstance(genotypes, str | Mapping) or not isinstance(genotypes, Iterable):
             raise TypeError(
@@ -272,20 +320,27 @@ def dose_response(
     else:
         if genotype is not None and not isinstance(genotype, str):
             genotype = check_names(genotype, name="genotype")
-        groups = [genotype or ("WT" if model.is_bundled else [])]
+        groups = [genotype or model.catalogue.defaults.get("genotype") or []]
     background = dict(perturbation.pop("drugs", None) or {})
     if ensemble is not None and ensemble is not False:
         return _dose_response_quantiles(
-            model, drug, d, readout, groups, background, perturbation, time, ensemble, n_members
+            model,
+            drug,
+            d,
+            readout,
+            groups,
+            background,
+            perturbation,
+            time,
+            ensemble,
+            n_members,
+            opts,
         )
     rows, fits = [], {}
     for g in groups:
         label = _curve_label(g)
         points = [{"genotype": g, "drugs": background | {drug: dose}, **perturbation} for dose in d]
-        if time is None:  # all doses at once, through the batch engine
-            found = _steady_readouts(model, readout, points)
-        else:
-            found = [_readout_at(model, readout, time, **kw) for kw in points]
+        found = _readouts_at(model, readout, points, time, opts, "dose_response")
         values = [v for v, _ in found]
         statuses = [status for _, status in found]
         rows += [
@@ -326,6 +381,7 @@ def _dose_response_quantiles(
     time: float | None,
     ensemble: Any,
     n_members: int | None,
+    opts: RunOptions,
 ) -> pd.DataFrame:
     """`dose_response` across an ensemble: quantiles per genotype and dose, and of the
     members' IC50s (``attrs["ic50"]``)."""
@@ -346,10 +402,7 @@ def _dose_response_quantiles(
             for _, member in table.iterrows()
             for dose in doses
         ]
-        if time is None:  # every member and dose in one batch
-            found = _steady_readouts(model, readout, points)
-        else:
-            found = [_readout_at(model, readout, time, **kw) for kw in points]
+        found = _readouts_at(model, readout, points, time, opts, "dose_response")  # one batch
         values = np.array([v if st == "ok" else np.nan for v, st in found]).reshape(
             len(table), len(doses)
         )
@@ -445,9 +498,15 @@ def combination(
     pair: tuple[str, str] | None = None,
     doses_a: Iterable[float] = (),
     doses_b: Iterable[float] = (),
-    readout: str = "proliferation",
+    readout: str | None = None,
     *,
     drugs: Mapping[str, float] | None = None,
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool | None = None,
     **perturbation: Any,
 ) -> Combination:
     """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
@@ -458,10 +517,21 @@ def combination(
 
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
-    is NaN in ``response``; ``settings["status"]`` holds every pair's status.
+    is NaN in ``response``; ``settings["status"]`` holds every pair's status. ``run`` (or
+    its shorthand keywords) says where the dose pairs run, as in every batch verb.
     """
     from ._engine import steady_provenance
 
+    opts = resolve_run(
+        run,
+        verb="combination",
+        quiet=True,
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        progress=progress,
+    )
     if drugs is not None and not isinstance(drugs, Mapping):  # the old name of the pair
         if pair is not None:
             raise TypeError("give the pair as `pair=`; `drugs=` is the background drugs")
@@ -480,7 +550,7 @@ def combination(
     for name in pair:
         check_name(name, model.drugs, kind="drug")
     readout = check_readout(
-        readout,
+        default_readout(model.catalogue, readout, verb="combination"),
         model.readouts,
         model=model.name,
         aliases=model._aliases(),
@@ -504,7 +574,8 @@ def combination(
     perturbation.pop("drugs", None)
     cells = [(i, j) for i in range(da.size) for j in range(db.size)]
     points = [{"drugs": background | {a: da[i], b: db[j]}, **perturbation} for i, j in cells]
-    for (i, j), (v, st) in zip(cells, _steady_readouts(model, readout, points), strict=True):
+    found = _readouts_at(model, readout, points, None, opts, "combination")
+    for (i, j), (v, st) in zip(cells, found, strict=True):
         mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
         status[i, j] = st
     effect = fraction_inhibited(mat, mat[0, 0])

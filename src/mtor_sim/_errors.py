@@ -90,10 +90,6 @@ def check_name(
     raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {_plural(kind)}: {listing}")
 
 
-#: the readout verbs default to: one of the bundled model's, not of other models
-DEFAULT_READOUT = "proliferation"
-
-
 def check_readout(
     name: object,
     valid: Iterable[str],
@@ -101,16 +97,8 @@ def check_readout(
     model: str,
     aliases: Mapping[str, str] | None = None,
 ) -> str:
-    """`check_name` for a readout, saying what to do when the bundled model's default
-    readout is asked of a model that does not have it."""
-    valid = list(valid)
-    if name == DEFAULT_READOUT and name not in valid:
-        raise UnknownNameError(
-            f"readout {DEFAULT_READOUT!r} (the default, a readout of the bundled model) is "
-            f"not in model {model!r}: name one of its readouts (`readout=` or `readouts=`, "
-            f"-r on the command line): {', '.join(sorted(valid)) or '(none)'}"
-        )
-    return check_name(name, valid, kind="readout", aliases=aliases)
+    """`check_name` for a readout of ``model``."""
+    return check_name(name, list(valid), kind="readout", aliases=aliases)
 
 
 def _plural(kind: str) -> str:

@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,11 +23,12 @@ import pandas as pd
 
 from ._errors import MtorSimError, PetabError, check_name
 from ._fit_objective import PetabObjective, unscale
+from ._options import BACKENDS, RunOptions, resolve_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["FitResult", "fit", "OPTIMIZERS", "BACKENDS"]
+__all__ = ["FitResult", "fit", "OPTIMIZERS"]
 
 OPTIMIZERS = ("fides", "lbfgsb")
 #: A best start that stopped without a convergence flag (e.g. fides' trust region shrinking
@@ -35,7 +36,6 @@ OPTIMIZERS = ("fides", "lbfgsb")
 #: converged start ends within this of it (negative log-likelihood units; a 95% profile
 #: interval spans 1.92).
 CONFIRM_TOL = 0.01
-BACKENDS = ("serial", "processes", "dask")
 
 
 # ------------------------------------------------------------- the pyPESTO objective
@@ -310,12 +310,25 @@ def _converged(
 
 
 # ---------------------------------------------------------------------------- verb
+#: The run options a fit uses: where its tasks run, and pyPESTO's progress bar.
+FIT_RUN_FIELDS = ("backend", "n_workers", "scheduler", "progress")
+
+
+def fit_run_options(
+    run: RunOptions | Mapping[str, Any] | None, verb: str, **shorthand: Any
+) -> RunOptions:
+    """A fit's run options: as every batch verb's, with the progress bar off unless asked
+    (pyPESTO's bars are per start)."""
+    return resolve_run(run, verb=verb, allowed=FIT_RUN_FIELDS, quiet=True, **shorthand)
+
+
 def fit(
     problem: Any,
     *,
     n_starts: int = 20,
     seed: int | None = 0,
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     optimizer: str = "fides",
@@ -328,7 +341,7 @@ def fit(
     atol: float = 1e-14,
     x0: Sequence[Sequence[float]] | None = None,
     screen: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> FitResult:
     """Maximum-likelihood estimation of a PEtab problem by multi-start optimisation.
 
@@ -341,8 +354,12 @@ def fit(
         Number of starts, drawn uniformly in the bounds (PEtab scale).
     seed : int or None
         Seed of the start points.
-    backend : {"serial", "processes", "dask"}
-        Where the starts run; ``n_workers`` processes, or a Dask ``scheduler`` address.
+    run : RunOptions, optional
+        Where the starts run (``backend``: ``n_workers`` processes, or a Dask
+        ``scheduler`` address) and whether pyPESTO shows its progress bar (default off
+        here). ``out``, ``chunk_size`` and ``resume`` do not apply to a fit.
+    backend, n_workers, scheduler, progress
+        Shorthand for the same fields of ``run``.
     optimizer : {"fides", "lbfgsb"}
         fides (trust region with the Gauss-Newton Hessian) or scipy's L-BFGS-B.
     max_iter : int
@@ -359,8 +376,6 @@ def fit(
     screen : int, optional
         Draw this many uniform points, evaluate the objective at each (on the backend) and
         start from the ``n_starts`` best: a cheap global stage before the local searches.
-    progress : bool
-        pyPESTO's progress bar.
 
     Returns
     -------
@@ -375,7 +390,11 @@ def fit(
     """
     import pypesto.optimize as po
 
-    check_name(backend, BACKENDS, kind="backend")
+    opts = fit_run_options(
+        run, "fit", backend=backend, n_workers=n_workers, scheduler=scheduler, progress=progress
+    )
+    backend, n_workers, scheduler = opts.backend, opts.n_workers, opts.scheduler
+    progress = opts.progress
     check_name(optimizer, OPTIMIZERS, kind="optimizer")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")

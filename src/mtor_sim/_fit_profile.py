@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,8 @@ import pandas as pd
 
 from ._errors import check_name
 from ._fit_objective import unscale
-from ._fit_optimize import FitResult, _engine, _optimizer, pypesto_problem
+from ._fit_optimize import FitResult, _engine, _optimizer, fit_run_options, pypesto_problem
+from ._options import RunOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -74,13 +75,14 @@ def profile(
     parameters: Sequence[str] | str | None = None,
     *,
     level: float = 0.95,
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     optimizer: str = "fides",
     max_iter: int = 200,
     whole_path: bool = False,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Profile:
     """Profile likelihoods from the best start of ``fit``.
 
@@ -96,16 +98,17 @@ def profile(
         Parameter ids to profile (default: every estimated parameter).
     level : float
         Confidence level of the intervals, in (0, 1).
-    backend, n_workers, scheduler
-        Where the profiles run (one task per parameter).
+    run : RunOptions, optional
+        Where the profiles run (one task per parameter) and whether pyPESTO shows its
+        progress bar (default off here), as in `fit`.
+    backend, n_workers, scheduler, progress
+        Shorthand for the same fields of ``run``.
     optimizer : {"fides", "lbfgsb"}
         Optimiser of each profile step.
     max_iter : int
         Iterations per profile step.
     whole_path : bool
         Continue to the bounds even past the threshold.
-    progress : bool
-        pyPESTO's progress bar.
 
     Returns
     -------
@@ -126,6 +129,9 @@ def profile(
     from pypesto.result import OptimizerResult
     from scipy.stats import chi2
 
+    opts = fit_run_options(
+        run, "profile", backend=backend, n_workers=n_workers, scheduler=scheduler, progress=progress
+    )
     obj = fit._objective()
     if not 0 < level < 1:
         raise ValueError(f"`level` must be in (0, 1), got {level!r}")
@@ -165,10 +171,10 @@ def profile(
             problem,
             result,
             _optimizer(optimizer, max_iter, None),
-            engine=_engine(backend, n_workers, scheduler),
+            engine=_engine(opts.backend, opts.n_workers, opts.scheduler),
             profile_index=index,
             profile_options=options,
-            progress_bar=progress,
+            progress_bar=opts.progress,
         )
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
@@ -231,7 +237,7 @@ def profile(
         "level": level,
         "threshold_ratio": threshold,
         "optimizer": optimizer,
-        "backend": backend,
+        "backend": opts.backend,
         "seconds": seconds,
         "fit": dict(fit.metadata),
     }

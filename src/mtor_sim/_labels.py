@@ -22,7 +22,7 @@ from pathlib import Path
 __all__ = ["Label", "Labels", "bundled_labels", "labels_for", "read_labels", "register"]
 
 LABELS_FILE = "labels.csv"
-_COLUMNS = ("kind", "name", "label", "unit", "quantity")
+_COLUMNS = ("kind", "name", "label", "unit", "quantity", "show")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class Label:
     ``model``, ``quantity`` or ``name`` (an SBML element's name). ``quantity`` (readouts
     only) is the kind of value: ``fraction`` (of a protein's total, 0-1), ``index``
     (untreated WT = 1) or ``relative`` (to untreated WT); one figure axis shows one kind
-    only.
+    only. ``show`` names the figures that draw the readout when not told which
+    (``timecourse``: a time course's default curves).
     """
 
     kind: str
@@ -41,6 +42,7 @@ class Label:
     label: str
     unit: str = ""
     quantity: str = ""
+    show: str = ""
 
 
 class Labels(Mapping[str, Label]):
@@ -67,7 +69,7 @@ class Labels(Mapping[str, Label]):
     @classmethod
     def from_csv(cls, text: str, *, source: str = "label table") -> Labels:
         """Parse a label table (columns ``kind,name,label`` and optional ``unit``,
-        ``quantity``); a row without a name or label is an error naming its line."""
+        ``quantity``, ``show``); a row without a name or label is an error naming its line."""
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
         missing = {"kind", "name", "label"} - set(reader.fieldnames or ())
         if missing:
@@ -111,6 +113,12 @@ class Labels(Mapping[str, Label]):
         """Kind of value of a readout (``fraction``, ``index``, ``relative``), or ``""``."""
         row = self._rows.get(name)
         return row.quantity if row is not None and row.kind == "readout" else ""
+
+    def shown_in(self, figure: str) -> tuple[str, ...]:
+        """The readouts a ``figure`` (``timecourse``) draws by default, in table order."""
+        return tuple(
+            n for n, r in self._rows.items() if r.kind == "readout" and figure in r.show.split()
+        )
 
     def with_defaults(self, other: Mapping[str, Label]) -> Labels:
         """This table, with ``other``'s rows for the names it lacks."""

@@ -316,7 +316,7 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
             values[layout.drug_parameters[d]] = dose
     elif doses:
         for site, params in model._targets.items():
-            occ = occupancy(site, doses)
+            occ = occupancy(site, doses)  # the bundled catalogue's drugs, mapped by `targets`
             for p in params:
                 values[p] = current(p) * (1.0 - occ)
     return values, frozenset(clamped)

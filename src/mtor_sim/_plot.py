@@ -157,10 +157,6 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
     ax.grid(alpha=0.3)
 
 
-#: Readouts a time-course figure of the bundled model shows by default.
-TIMECOURSE_READOUTS = ("pAKT_S473", "pAKT_T308", "pS6K1", "p4EBP1")
-
-
 @_styled
 def plot_timecourse(
     tc: TimeCourse,
@@ -171,11 +167,13 @@ def plot_timecourse(
     title: str | None = None,
 ) -> Figure:
     """Readouts of a time course against time (h, or min with ``hours=False``); by default
-    Akt, S6K1 and 4E-BP1 phosphorylation, or a model's first four readouts."""
+    those the model's label table marks ``show = timecourse`` (the bundled model: Akt,
+    S6K1 and 4E-BP1 phosphorylation), else its first four readouts."""
     plt = _pyplot()
     if readouts is None:
         names = tc.readout_names or tuple(tc.data.columns)
-        readouts = TIMECOURSE_READOUTS if set(TIMECOURSE_READOUTS) <= set(names) else names[:4]
+        marked = labels_for(tc.metadata).shown_in("timecourse")
+        readouts = marked if marked and set(marked) <= set(names) else names[:4]
     for r in readouts:
         tc[r]  # an unknown name raises UnknownNameError with the closest match
     scheduled = tc.metadata.get("schedule") is not None
@@ -537,6 +535,8 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
     from ._errors import check_name
 
     check_name(readout, sw.readouts, kind="readout")
+    if sw.settings.get("method") == "conditions":
+        return _conditions_bars(sw, readout)
     table = sw.table
     numeric = [n for n in sw.names if pd_numeric(table[n])]
     if x is None and numeric:
@@ -590,6 +590,36 @@ def _held_fixed(settings: dict[str, Any]) -> str:
 
 #: Most panels a faceted sweep figure draws (one per value of the facet name).
 MAX_FACETS = 6
+
+
+@_styled
+def _conditions_bars(sw: Any, readout: str) -> Figure:
+    """A readout per condition of `steady_states`: one bar each, in the order given;
+    a condition without a verified steady state is a hatched grey gap, never a value."""
+    plt = _pyplot()
+    table = sw.table
+    own = labels_for(sw.settings)
+    labels = [str(c) for c in table["condition"]]
+    ok = (table["status"] == "ok").to_numpy()
+    values = np.where(ok, table[readout].to_numpy(dtype=float), 0.0)
+    fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.38 * len(labels)))
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y[ok], values[ok], color=PALETTE[0], height=0.7)
+    if (~ok).any():
+        top = float(np.nanmax(values[ok])) if ok.any() else 1.0
+        ax.barh(y[~ok], top, color="0.85", hatch="///", edgecolor="0.5", lw=0, height=0.7)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(readout_label(readout, own))
+    failed = int((~ok).sum())
+    ax.set_title(
+        f"{len(table)} conditions"
+        + (f"; hatched: {failed} without a verified steady state" if failed else "")
+        + f"\n{_held_fixed(sw.settings)}",
+        fontsize=9,
+    )
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
 
 
 @_styled

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._options import RunOptions
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
     from ._perturb import Perturbation
@@ -82,14 +84,18 @@ def answers(model: Model, store: Mapping[str, Answer]) -> Iterator[None]:
 
 
 def solve_for_members(
-    model: Model, members: pd.DataFrame, perts: Sequence[Perturbation]
+    model: Model,
+    members: pd.DataFrame,
+    perts: Sequence[Perturbation],
+    options: RunOptions | None = None,
 ) -> list[dict[str, Answer]]:
     """Every perturbation for every member (rows of ``members``: parameter values), as
     one batch on ``model``: each member's values composed as its own model would apply
-    them (`mtor_sim._ensemble.member_parameters`). Only verified answers are kept."""
+    them (`mtor_sim._ensemble.member_parameters`), through the batch runner as
+    ``options`` say. Only verified answers are kept."""
     from dataclasses import replace
 
-    from ._backends import Condition, _chunk_frame
+    from ._backends import Condition, conditions_from, run_conditions
     from ._ensemble import check_members, member_parameters
 
     check_members(model, members)
@@ -101,16 +107,24 @@ def solve_for_members(
             point = replace(p, genotype=(), parameters=tuple(sorted(params.items())))
             conditions.append(Condition(len(conditions), (), point))
     readouts = list(model.readouts)
-    frame = _chunk_frame(model, conditions, readouts, None)
+    store, _ = run_conditions(
+        model,
+        conditions_from([((), c.perturbation) for c in conditions]),
+        len(conditions),
+        readouts,
+        options=options or RunOptions(progress=False),
+        desc="ensemble claims",
+    )
+    frame = store.read()
     keys = [_key(p) for p in perts]
     values = frame[readouts].to_numpy(dtype=float)
     ok = (frame["status"] == "ok").to_numpy()
     out: list[dict[str, Answer]] = []
     for i in range(len(members)):
-        store = {}
+        found = {}
         for j, key in enumerate(keys):
             k = i * len(keys) + j
             if ok[k]:
-                store[key] = Answer(dict(zip(readouts, values[k], strict=True)))
-        out.append(store)
+                found[key] = Answer(dict(zip(readouts, values[k], strict=True)))
+        out.append(found)
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ import pandas as pd
 
 from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names
+from ._options import RunOptions, resolve_run
 from ._perturb import KNOCKOUT_MODES, Perturbation, knockout_label, knockout_name, make_perturbation
 from ._protocol import BatchResult
 from ._sweep import _readouts
@@ -116,11 +117,12 @@ def knockout_screen(
     interactions: Sequence[str] | None = None,
     pairs: bool = False,
     knockout_mode: str = "remove",
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     **perturbation: Any,
 ) -> KnockoutScreen:
     """Knock out every node and cut every interaction, one at a time (or in pairs).
@@ -207,12 +209,16 @@ def knockout_screen(
         conditions_from(perts),
         len(perts),
         reads,
-        backend=backend,
-        n_workers=n_workers,
-        scheduler=scheduler,
-        out=out,
+        options=resolve_run(
+            run,
+            verb="knockout_screen",
+            backend=backend,
+            n_workers=n_workers,
+            scheduler=scheduler,
+            out=out,
+            progress=progress,
+        ),
         spec=spec,
-        progress=progress,
         desc="knockouts",
     )
     from ._engine import steady_provenance

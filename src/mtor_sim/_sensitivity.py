@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ._backends import conditions_from, run_conditions
+from ._catalogue import default_readout
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
+from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation
 from ._protocol import BatchResult
 from ._sweep import _readouts
@@ -102,7 +104,7 @@ def _default_parameters(model: Model) -> list[str]:
 
 def sensitivity(
     model: Model,
-    readouts: Sequence[str] | str = "proliferation",
+    readouts: Sequence[str] | str | None = None,
     vary: Sequence[str] | None = None,
     *,
     parameters: Mapping[str, float] | None = None,
@@ -112,11 +114,12 @@ def sensitivity(
     factor: float = 2.0,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     seed: int = 0,
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     **perturbation: Any,
 ) -> Sensitivity:
     """Local scaled sensitivities or global Sobol indices of steady-state readouts.
@@ -124,8 +127,9 @@ def sensitivity(
     Parameters
     ----------
     model : Model
-    readouts : str or list of str
-        Readouts to analyse.
+    readouts : str or list of str, optional
+        Readouts to analyse (default: the model's default readout, its catalogue's
+        ``[defaults] readout``; the bundled model's is ``proliferation``).
     vary : list of str, optional
         Parameters to vary (default: every non-zero parameter except drug doses and the
         reference values that normalise readout indices).
@@ -185,7 +189,9 @@ def sensitivity(
         vary, parameters = parameters, None
     if parameters:
         perturbation["parameters"] = parameters
-    reads = _readouts(model, readouts)
+    reads = _readouts(
+        model, default_readout(model.catalogue, readouts, verb="sensitivity", keyword="readouts")
+    )
     params = (
         _default_parameters(model)
         if vary is None
@@ -210,29 +216,42 @@ def sensitivity(
         **{str(k): float(v) for k, v in model.parameters.items()},
         **dict(base.parameters),
     }
-    run = {
-        "backend": backend,
-        "n_workers": n_workers,
-        "scheduler": scheduler,
-        "out": out,
-        "progress": progress,
-    }
+    opts = resolve_run(
+        run,
+        verb="sensitivity",
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        progress=progress,
+    )
     from ._engine import steady_provenance
 
     meta = steady_provenance(model)
     if method == "local":
-        table = _local(model, base, params, current, reads, h, run)
+        table = _local(model, base, params, current, reads, h, opts)
         return Sensitivity(
-            "local", reads, table, {"rel_step": h, "background": base.as_dict(), **meta}
+            "local",
+            reads,
+            table,
+            {"method": "local", "rel_step": h, "background": base.as_dict(), **meta},
         )
     table, info = _sobol(
-        model, base, params, current, reads, n, factor, dict(bounds or {}), seed, run
+        model, base, params, current, reads, n, factor, dict(bounds or {}), seed, opts
     )
     return Sensitivity(
         "sobol",
         reads,
         table,
-        {"n": n, "factor": factor, "seed": seed, "background": base.as_dict(), **info, **meta},
+        {
+            "method": "sobol",
+            "n": n,
+            "factor": factor,
+            "seed": seed,
+            "background": base.as_dict(),
+            **info,
+            **meta,
+        },
     )
 
 
@@ -252,7 +271,7 @@ def _local(
     current: dict[str, float],
     reads: tuple[str, ...],
     h: float,
-    run: dict[str, Any],
+    opts: RunOptions,
 ) -> pd.DataFrame:
     from ._perturb import resolve
 
@@ -270,7 +289,7 @@ def _local(
         reads,
         spec={"sensitivity": "local", "h": h, "params": params, "background": base.as_dict()},
         desc="sensitivity",
-        **run,
+        options=opts,
     )
     t = store.read()
     y0 = t.iloc[0]
@@ -305,7 +324,7 @@ def _sobol(
     factor: float,
     bounds: dict[str, tuple[float, float]],
     seed: int,
-    run: dict[str, Any],
+    opts: RunOptions,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from ._perturb import resolve
 
@@ -356,7 +375,7 @@ def _sobol(
             "background": base.as_dict(),
         },
         desc="sobol",
-        **run,
+        options=opts,
     )
     t = store.read()
     step = len(params) + 2

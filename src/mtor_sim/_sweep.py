@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._backends import BACKENDS, Condition, run_conditions
+from ._backends import Condition, run_conditions
 from ._errors import check_name, check_names, check_nonnegative, check_readout
+from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, make_perturbation
 from ._protocol import BatchResult
 from ._store import Store
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._catalogue import Genotype
     from ._model import Model
 
-__all__ = ["BACKENDS", "CATEGORICAL", "Sweep", "lhs_unit", "run_conditions", "sweep"]
+__all__ = ["CATEGORICAL", "Sweep", "lhs_unit", "run_conditions", "sweep"]
 
 #: Sweep-space keys that are not parameter, input or drug names.
 CATEGORICAL = ("genotype", "knockouts", "cut")
@@ -318,13 +319,14 @@ def sweep(
     seed: int | None = None,
     log: bool | Sequence[str] = False,
     time: float | None = None,
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     chunk_size: int | None = None,
     out: str | Path | None = None,
-    resume: bool = True,
-    progress: bool = True,
+    resume: bool | None = None,
+    progress: bool | None = None,
     **perturbation: Any,
 ) -> Sweep:
     """Steady states (or time points) over a grid or a Latin hypercube of conditions.
@@ -355,24 +357,16 @@ def sweep(
         Sample these names (all if True) uniformly in log space (``method="lhs"``).
     time : float, min, optional
         Record readouts ``time`` minutes after the drugs are added, not at steady state.
-    backend : {"serial", "processes", "dask"}
-        Where points run: this process, a pool of local processes, or a Dask cluster
-        (``scheduler`` address; a `LocalCluster` of ``n_workers`` when omitted).
-    n_workers : int, optional
-        Worker processes (default: every core).
-    chunk_size : int, optional
-        Points per task and per Parquet part.
-    out : path, optional
-        Folder to stream results into (one Parquet part per chunk and a manifest that
-        records each part's points and checksum). Required for large sweeps: memory then
-        stays flat. Run again with the same arguments and a killed sweep resumes where
-        it stopped; parts that fail their check are computed again, and reading a damaged
-        part raises `StoreError`. A folder of another sweep, or with parts but no
-        readable manifest, is refused with `StoreError`.
-    resume : bool
-        Keep the verified parts of an identical earlier run (default) or recompute them.
-    progress : bool
-        Show a progress bar.
+    run : RunOptions, optional
+        Where points run (``backend``: this process, a pool of local processes, or a
+        Dask cluster), in chunks of how many points, and the folder ``out`` to stream
+        them into. With ``out``, memory stays flat however large the sweep; run again
+        with the same arguments and a killed sweep resumes where it stopped (parts that
+        fail their check are computed again, reading a damaged part raises `StoreError`,
+        and a folder of another sweep, or with parts but no readable manifest, is
+        refused with `StoreError`).
+    backend, n_workers, scheduler, chunk_size, out, resume, progress
+        Shorthand for the same fields of ``run``.
     **perturbation
         Background perturbation for every point (genotype, drugs, knockouts, cut,
         parameters, inputs); swept names override it.
@@ -392,6 +386,17 @@ def sweep(
     if not isinstance(space, Mapping) or not space:
         raise ValueError(f"`space` must be a non-empty mapping of name -> values, got {space!r}")
     check_name(method, ("grid", "lhs"), kind="sweep method")
+    opts = resolve_run(
+        run,
+        verb="sweep",
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        out=out,
+        resume=resume,
+        progress=progress,
+    )
     reads = _readouts(model, readouts)
     if time is not None:
         time = check_nonnegative(time, name="time", allow_zero=False)
@@ -483,14 +488,8 @@ def sweep(
         total,
         reads,
         time_point=time,
-        backend=backend,
-        n_workers=n_workers,
-        scheduler=scheduler,
-        chunk_size=chunk_size,
-        out=out,
-        resume=resume,
+        options=opts,
         spec=spec,
-        progress=progress,
         desc="sweep",
     )
     from ._engine import steady_provenance

@@ -57,6 +57,7 @@ import pandas as pd
 from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
+from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._protocol import BatchResult, Immutable
 from ._tumour import TumourGrowth
@@ -355,11 +356,12 @@ def trial(
     weeks: float = 12.0,
     cohort: Cohort | None = None,
     turnover: float = TURNOVER,
-    backend: str = "serial",
+    run: RunOptions | Mapping[str, Any] | None = None,
+    backend: str | None = None,
     n_workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> TrialResult:
     """An in-silico trial: every virtual patient receives every arm (a crossover in silico).
 
@@ -449,12 +451,16 @@ def trial(
         make,
         len(patients) * len(names),
         READOUTS,
-        backend=backend,
-        n_workers=n_workers,
-        scheduler=scheduler,
-        out=out,
+        options=resolve_run(
+            run,
+            verb="trial",
+            backend=backend,
+            n_workers=n_workers,
+            scheduler=scheduler,
+            out=out,
+            progress=progress,
+        ),
         spec=spec,
-        progress=progress,
         desc="trial",
     )
     raw = store.read()

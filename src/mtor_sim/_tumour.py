@@ -101,7 +101,11 @@ def tumour_response(
     trt = model.steady_state(genotype=genotype, drugs=drugs, **perturbation)
     ok = ctrl.success and trt.success
     r0 = growth.rate(ctrl["proliferation"], ctrl["survival"])
-    r1 = growth.rate(trt["proliferation"], trt["survival"], occupancy("VEGFR", dict(drugs)))
+    r1 = growth.rate(
+        trt["proliferation"],
+        trt["survival"],
+        occupancy("VEGFR", dict(drugs), model.catalogue.drugs),
+    )
     failed = ctrl if not ctrl.success else trt
     msg = "ok" if ok else f"steady state failed: {failed.message}"
     return TumourResult(days, math.exp(r0 * days), math.exp(r1 * days), r0, r1, ok, msg)

@@ -246,6 +246,15 @@ def _write_table(df, path: str | None, fmt: str | None = None) -> None:
     print(f"wrote {target}")
 
 
+def _write(result, path: str | None, shown=None) -> None:
+    """A result to ``path`` as the library writes it (`to_file`: CSV, Parquet or JSON by
+    extension), or printed (``shown``, default its table) when no path is given."""
+    if path is None:
+        _write_table(result.to_dataframe() if shown is None else shown, None)
+        return
+    print(f"wrote {result.to_file(path)}")
+
+
 def _save_plot(fig, path: str | None) -> None:
     if not path:
         return
@@ -295,12 +304,17 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
 
 
 def _batch(args: argparse.Namespace) -> dict:
+    """The execution options as the verbs take them: ``run=RunOptions(...)``."""
+    from ._options import RunOptions
+
     return {
-        "backend": args.backend,
-        "n_workers": args.workers,
-        "scheduler": args.scheduler,
-        "out": args.parts,
-        "progress": not args.quiet,
+        "run": RunOptions(
+            backend=args.backend,
+            n_workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.parts,
+            progress=not args.quiet,
+        )
     }
 
 
@@ -337,9 +351,8 @@ def cmd_steady_state(args: argparse.Namespace) -> int:
         _write_table(q, args.out)
         return 0 if failed == 0 else 3
     ss = model.steady_state(**_perturbation(args))
-    df = ss.readouts.to_frame("value")
     print(f"status: {ss.status} ({ss.message})", file=sys.stderr)
-    _write_table(df, args.out)
+    _write(ss, args.out, shown=ss.readouts.to_frame("value"))
     return 0 if ss.success else 3
 
 
@@ -375,7 +388,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         **_perturbation(args),
     )
     print(f"status: {tc.status} ({tc.message})", file=sys.stderr)
-    _write_table(tc.to_dataframe(), args.out)
+    _write(tc, args.out)
     if args.plot:
         from ._plot import plot_timecourse, save_figure
 
@@ -436,7 +449,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"  claim {r.number:2d} {r.verdict}{across}  {r.title}  [{control}]")
     if report.ensemble is not None:
         print(
-            f"all 15 claims together in {report.ensemble.attrs['all_pass_fraction']:.2f} of "
+            f"all {len(report.results)} claims together in "
+            f"{report.ensemble.attrs['all_pass_fraction']:.2f} of "
             f"{int(report.ensemble['n_members'].iloc[0])} ensemble members"
         )
         if report.validation is not None and not report.validation.empty:
@@ -481,7 +495,7 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     )
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
-    _write_table(dr.to_dataframe(), args.out)
+    _write(dr, args.out)
     if args.out:
         _write_table(fits, str(Path(args.out).with_name(Path(args.out).stem + "_fits.csv")))
     _save_plot(dr.plot(), args.plot)
@@ -499,7 +513,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
     cm = combination(
         model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b, args.readout, **pert
     )
-    _write_table(cm.to_dataframe(), args.out)
+    _write(cm, args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
     _write_omex(cm, args, model)
     status = np.asarray(cm.settings.get("status", []), dtype=object)
@@ -538,7 +552,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         **_batch(args),
         **_perturbation(args),
     )
-    _write_table(sw.to_dataframe(), args.out)
+    _write(sw, args.out)
     if args.plot:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
     _write_omex(sw, args, model)
@@ -559,7 +573,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
         **_batch(args),
         **_perturbation(args),
     )
-    _write_table(ko.to_dataframe(), args.out)
+    _write(ko, args.out)
     _save_plot(ko.plot(), args.plot)
     return _report_failed(int((ko.table["status"] != "ok").sum()), len(ko.table), "conditions")
 
@@ -579,7 +593,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         **_batch(args),
         **_perturbation(args),
     )
-    _write_table(s.to_dataframe("all"), args.out)
+    _write(s, args.out)
     _save_plot(s.plot(), args.plot)
     if args.method == "local":
         return _report_failed(
@@ -752,7 +766,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_table(res.to_dataframe(), str(out / f"patients.{args.table_format}"))
+    _write(res, str(out / f"patients.{args.table_format}"))
     rates = pd.concat(
         [
             res.response_rates(by).assign(stratum=by or "all")
@@ -986,8 +1000,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--readout",
         "-r",
-        default="proliferation",
-        help="readout to fit (default proliferation; see `mtor-sim list readouts`)",
+        help="readout to fit (default: the model's default readout, proliferation for the "
+        "bundled model; see `mtor-sim list readouts`)",
     )
     p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
     _add_perturbation(p)
@@ -1013,7 +1027,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="doses of the second drug (nM); 0 is added",
     )
     p.add_argument(
-        "--readout", "-r", default="proliferation", help="readout (default proliferation)"
+        "--readout",
+        "-r",
+        help="readout (default: the model's default readout, proliferation for the bundled model)",
     )
     p.add_argument(
         "--score",

@@ -1,0 +1,53 @@
+"""One options object says how every batch verb runs (`ms.RunOptions`)."""
+
+from __future__ import annotations
+
+import pytest
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+
+
+def test_run_options_and_their_shorthand_give_the_same_sweep(model: ms.Model) -> None:
+    space = {"GF": [0.2, 1.0], "everolimus": [0.0, 10.0]}
+    a = ms.sweep(model, space, ["pS6K1"], backend="serial", progress=False)
+    b = ms.sweep(model, space, ["pS6K1"], run=ms.RunOptions(backend="processes", n_workers=2))
+    c = ms.sweep(model, space, ["pS6K1"], run={"backend": "processes", "progress": False})
+    assert b.settings["backend"] == "processes" and b.settings["n_workers"] == 2
+    for other in (b, c):
+        assert_allclose(other.table["pS6K1"], a.table["pS6K1"], rtol=1e-10)
+
+
+def test_a_setting_given_twice_is_refused(model: ms.Model) -> None:
+    with pytest.raises(TypeError, match="`backend` given both"):
+        ms.sweep(model, {"GF": [1.0]}, run=ms.RunOptions(), backend="serial")
+
+
+def test_the_options_are_checked_when_made() -> None:
+    with pytest.raises(KeyError, match="backend"):
+        ms.RunOptions(backend="threads")
+    with pytest.raises(ValueError, match="n_workers"):
+        ms.RunOptions(n_workers=0)
+    with pytest.raises(TypeError, match="no field"):
+        ms.RunOptions().replace(workers=2)
+    run = ms.RunOptions(backend="processes", n_workers=3, out="parts")
+    assert run.workers == 3 and ms.RunOptions().workers == 1
+    assert run.as_dict()["out"] == "parts"
+
+
+def test_dose_response_and_combination_take_the_same_options(model: ms.Model) -> None:
+    doses = [0, 1, 10, 100]
+    serial = ms.dose_response(model, "everolimus", doses, "pS6K1")
+    pooled = ms.dose_response(
+        model, "everolimus", doses, "pS6K1", run=ms.RunOptions(backend="processes", n_workers=2)
+    )
+    assert_allclose(pooled.table["value"], serial.table["value"], rtol=1e-10)
+    combo = ms.combination(
+        model, ("everolimus", "sorafenib"), [10], [100], backend="processes", n_workers=2
+    )
+    assert combo.n_failed == 0
+
+
+def test_a_fit_refuses_options_it_has_no_use_for() -> None:
+    with pytest.raises(TypeError, match="does not use"):
+        ms.fit("problem.yaml", run=ms.RunOptions(out="parts"))
