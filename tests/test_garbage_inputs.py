@@ -52,6 +52,8 @@ NOT_A_BACKEND = [3.5, 7, True, ["serial"], {"x": 1}, b"x", _Opaque(), "no_such_n
 NOT_RUN_OPTIONS = [3, "serial", ["serial"], {"backend": "no_such_name"}, {"no_such_field": 1}]
 NOT_NAMES = [3.5, 7, True, {"AKT": 0}, [1], [None], [["AKT"]], b"AKT", _Opaque(), ["AKT", "AKT"]]
 NOT_A_NAME = [3.5, 7, True, None, ["x"], {"x": 1}, b"x", _Opaque(), "no_such_name"]
+# None means "the model's default readout" (its catalogue's [defaults])
+NOT_AN_OPTIONAL_NAME = [v for v in NOT_A_NAME if v is not None]
 NOT_A_MAPPING = [
     "GF",
     3,
@@ -125,7 +127,7 @@ def _cases() -> list[tuple[str, str, Any]]:
         "dose_response": {
             "drug": NOT_A_NAME,
             "doses": NOT_DOSES,
-            "readout": NOT_A_NAME,
+            "readout": NOT_AN_OPTIONAL_NAME,
             "genotypes": ["WT", 3, {"WT": 1}, [3], ["WT", "WT"]],
             "time": NOT_AN_OPTIONAL_NUMBER,
             **{k: v for k, v in PERTURBATION.items() if k != "drugs"},
@@ -142,7 +144,7 @@ def _cases() -> list[tuple[str, str, Any]]:
             ],
             "doses_a": NOT_DOSES,
             "doses_b": NOT_DOSES,
-            "readout": NOT_A_NAME,
+            "readout": NOT_AN_OPTIONAL_NAME,
         },
         "sweep": {
             "space": [
