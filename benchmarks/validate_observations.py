@@ -19,7 +19,7 @@ at their drug-free steady state and the drugs start at t = 0; without ``t`` the 
 state under continuous exposure is used).
 
 The runner itself (``parse_condition``, ``validate``) lives in the package
-(``mtor_sim._observations``), where `mtor-sim reproduce --ensemble` uses it too.
+(``mtor_sim.observations``), where `mtor-sim reproduce --ensemble` uses it too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import mtor_sim as ms
-from mtor_sim._observations import SIMILAR, parse_condition, validate  # noqa: F401
+from mtor_sim.observations import SIMILAR, parse_condition, validate  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE.parent / "models" / "observations.csv"

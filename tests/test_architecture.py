@@ -132,7 +132,6 @@ KNOWN_PRIVATE_IMPORTS = {
     "benchmarks/bench_ensemble_claims.py mtor_sim._claims",
     "benchmarks/bench_ensemble_claims.py mtor_sim._ensemble",
     "benchmarks/bench_ensemble_claims.py mtor_sim._observations",
-    "benchmarks/validate_observations.py mtor_sim._observations",
     "models/calibrate_ensemble.py mtor_sim._observations",
 }
 

@@ -53,7 +53,7 @@ _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("claims", "plotting"):
+    if name in ("claims", "observations", "plotting"):
         value: Any = importlib.import_module(f".{name}", __name__)
     elif name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name], __name__), name)
@@ -68,7 +68,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from . import claims, plotting
+    from . import claims, observations, plotting
     from ._catalogue import REGIMENS
     from ._conditions import steady_states
     from ._dose_response import Combination, DoseResponse, combination, dose_response
@@ -130,6 +130,7 @@ __all__ = [
     "bundled_ensemble_path",
     "bundled_model_path",
     "claims",
+    "observations",
     "plotting",
     "combination",
     "dose_response",
