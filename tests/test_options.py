@@ -51,3 +51,18 @@ def test_dose_response_and_combination_take_the_same_options(model: ms.Model) ->
 def test_a_fit_refuses_options_it_has_no_use_for() -> None:
     with pytest.raises(TypeError, match="does not use"):
         ms.fit("problem.yaml", run=ms.RunOptions(out="parts"))
+
+
+def test_a_dose_response_of_several_genotypes_streams_into_one_folder(
+    model: ms.Model, tmp_path
+) -> None:
+    """Every genotype's doses are one run: one store folder, resumable, same numbers."""
+    kw = {"genotypes": ["WT", "PTEN_loss"], "readout": "pS6K1"}
+    doses = [0, 1, 10, 100]
+    first = ms.dose_response(model, "everolimus", doses, out=tmp_path / "parts", **kw)
+    again = ms.dose_response(model, "everolimus", doses, out=tmp_path / "parts", **kw)
+    memory = ms.dose_response(model, "everolimus", doses, **kw)
+    assert_allclose(first.table["value"], memory.table["value"], rtol=1e-12)
+    assert_allclose(again.table["value"], memory.table["value"], rtol=1e-12)
+    with pytest.raises(ms.StoreError, match="changed: points"):
+        ms.dose_response(model, "everolimus", [0, 1, 10, 1000], out=tmp_path / "parts", **kw)

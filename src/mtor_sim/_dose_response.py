@@ -337,10 +337,15 @@ def dose_response(
             opts,
         )
     rows, fits = [], {}
-    for g in groups:
+    points = [  # every genotype's doses in one batch (and one store folder)
+        {"genotype": g, "drugs": background | {drug: dose}, **perturbation}
+        for g in groups
+        for dose in d
+    ]
+    solved = _readouts_at(model, readout, points, time, opts, "dose_response")
+    for k, g in enumerate(groups):
         label = _curve_label(g)
-        points = [{"genotype": g, "drugs": background | {drug: dose}, **perturbation} for dose in d]
-        found = _readouts_at(model, readout, points, time, opts, "dose_response")
+        found = solved[k * d.size : (k + 1) * d.size]
         values = [v for v, _ in found]
         statuses = [status for _, status in found]
         rows += [
@@ -391,18 +396,21 @@ def _dose_response_quantiles(
     check_members(model, table)
     explicit = dict(perturbation.pop("parameters", None) or {})
     rows, ic50s = [], []
-    for g in groups:
+    points = [  # every genotype, member and dose in one batch (and one store folder)
+        {
+            "parameters": member_parameters(model, dict(member.items()), g, explicit),
+            "drugs": background | {drug: dose},
+            **perturbation,
+        }
+        for g in groups
+        for _, member in table.iterrows()
+        for dose in doses
+    ]
+    solved = _readouts_at(model, readout, points, time, opts, "dose_response")
+    per_group = len(table) * doses.size
+    for k, g in enumerate(groups):
         label = _curve_label(g)
-        points = [
-            {
-                "parameters": member_parameters(model, dict(member.items()), g, explicit),
-                "drugs": background | {drug: dose},
-                **perturbation,
-            }
-            for _, member in table.iterrows()
-            for dose in doses
-        ]
-        found = _readouts_at(model, readout, points, time, opts, "dose_response")  # one batch
+        found = solved[k * per_group : (k + 1) * per_group]
         values = np.array([v if st == "ok" else np.nan for v, st in found]).reshape(
             len(table), len(doses)
         )
