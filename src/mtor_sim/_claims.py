@@ -803,7 +803,7 @@ def check_ensemble(
     model: Model, ensemble: Any, *, n_members: int | None = None, run: RunOptions | None = None
 ) -> pd.DataFrame:
     """`check_all` across an ensemble: the table `check_all(..., ensemble=...)` returns."""
-    from ._ensemble import members, resolve_ensemble
+    from ._ensemble import iter_members, resolve_ensemble
     from ._prefetch import answers, recording, solve_for_members
 
     table = resolve_ensemble(ensemble, n=n_members)
@@ -812,7 +812,7 @@ def check_ensemble(
     # solved for every member at once; unverified ones take the single-point path
     solved_ahead = solve_for_members(model, table, list(asked.values()), run)
     passed, solved, removes, absolute, relative = [], [], [], [], []
-    for m, ahead in zip(members(model, table), solved_ahead, strict=True):
+    for m, ahead in zip(iter_members(model, table), solved_ahead, strict=True):
         with answers(m, ahead):
             results = _check_each(m)
         passed.append([r.passed for r in results])

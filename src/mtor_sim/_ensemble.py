@@ -9,7 +9,7 @@ summarise across members.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,14 +155,21 @@ def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     return {f"q{q:g}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
 
 
-def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]:
-    """One `Model` per member: ``model`` with the member's parameter values as defaults."""
+def iter_members(model: Model, ensemble: Any, *, n: int | None = None) -> Iterator[Model]:
+    """One `Model` per member, made when reached (each holds its own compiled solver, so
+    a loop keeps one alive at a time): ``model`` with the member's parameter values as
+    defaults. The table is checked before the first is made."""
     table = resolve_ensemble(ensemble, n=n)
     check_members(model, table)
-    return [
+    return (
         model.with_parameters({str(k): float(v) for k, v in row.items()})
         for _, row in table.iterrows()
-    ]
+    )
+
+
+def members(model: Model, ensemble: Any, *, n: int | None = None) -> list[Model]:
+    """Every member's `Model` at once (see `iter_members`)."""
+    return list(iter_members(model, ensemble, n=n))
 
 
 def steady_state_quantiles(
@@ -179,8 +186,7 @@ def steady_state_quantiles(
     ``n_failed`` column (``n_members`` counts all).
     """
     rows, failed = [], 0
-    mems = members(model, ensemble, n=n)
-    for m in mems:
+    for m in iter_members(model, ensemble, n=n):
         ss = m.steady_state(**kwargs)
         if ss.success:
             rows.append(ss.readouts.reindex(list(model.readouts)).to_numpy(dtype=float))
@@ -197,7 +203,7 @@ def steady_state_quantiles(
         columns=[f"q{q:g}" for q in quantiles],
     )
     out["mean"] = values.mean(axis=0)
-    out["n_members"] = len(mems)
+    out["n_members"] = len(rows) + failed
     out["n_failed"] = failed
     return out
 
@@ -215,7 +221,7 @@ def validation_hits(
     table = resolve_ensemble(ensemble, n=n)
     rows = load_observations("validation") if rows is None else rows
     out = {}
-    for draw, member in zip(table.index, members(model, table), strict=True):
+    for draw, member in zip(table.index, iter_members(model, table), strict=True):
         out[draw] = {
             r["id"]: float(r["status"] == "pass")
             for r in validate(member, rows)
@@ -240,8 +246,9 @@ def timecourse_quantiles(
     runs, failed = [], 0
     cols: list[str] = []
     times: pd.Index | None = None
-    mems = members(model, ensemble, n=n)
-    for m in mems:
+    n_members = 0
+    for m in iter_members(model, ensemble, n=n):
+        n_members += 1
         tc = m.simulate(**kwargs)
         if not tc.success:
             failed += 1
@@ -260,5 +267,5 @@ def timecourse_quantiles(
     out = out.reindex(
         columns=pd.MultiIndex.from_product([cols, names], names=["output", "quantile"])
     )
-    out.attrs.update(n_members=len(mems), n_failed=failed)
+    out.attrs.update(n_members=n_members, n_failed=failed)
     return out
