@@ -502,3 +502,9 @@ def test_closed_pipe_ends_quietly():
     )
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.returncode == 0
+
+
+def test_an_output_without_extension_is_csv(tmp_path):
+    out = tmp_path / "ss_table"
+    assert main(["steady-state", "-g", "PTEN_loss", "-o", str(out)]) == 0
+    assert pd.read_csv(out)["status"].iloc[0] == "ok"

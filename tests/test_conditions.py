@@ -66,3 +66,28 @@ def test_the_result_is_a_sweep_that_plots_and_writes_itself(model: ms.Model, tmp
 def test_bad_conditions_are_refused_naming_what_is_wrong(model, conditions, match) -> None:
     with pytest.raises((TypeError, ValueError, KeyError), match=match):
         ms.steady_states(model, conditions)
+
+
+def test_a_resumed_run_of_reordered_conditions_is_refused(model: ms.Model, tmp_path) -> None:
+    """The points' order is part of a store folder's fingerprint: a reordered list would
+    otherwise read other conditions' parts."""
+    first = {"a": {}, "b": {"genotype": "PTEN_loss"}, "c": {"drugs": {"everolimus": 10}}}
+    ms.steady_states(model, first, ["pS6K1"], out=tmp_path / "parts")
+    again = ms.steady_states(model, first, ["pS6K1"], out=tmp_path / "parts")
+    assert list(again.table["condition"]) == ["a", "b", "c"]
+    reordered = dict(reversed(list(first.items())))
+    with pytest.raises(ms.StoreError, match="changed: conditions"):
+        ms.steady_states(model, reordered, ["pS6K1"], out=tmp_path / "parts")
+
+
+def test_none_leaves_the_background_and_errors_name_the_condition(model: ms.Model) -> None:
+    res = ms.steady_states(
+        model, {"x": {"drugs": None, "knockouts": None}}, ["pS6K1"], drugs={"everolimus": 10}
+    )
+    assert res.table["pS6K1"].iloc[0] == pytest.approx(
+        model.steady_state(drugs={"everolimus": 10})["pS6K1"], rel=1e-8
+    )
+    with pytest.raises(ValueError, match=r"conditions\['c7'\].*must be >= 0"):
+        ms.steady_states(model, {"c7": {"drugs": {"everolimus": -1}}})
+    with pytest.raises(TypeError, match="in `run=RunOptions"):
+        ms.steady_states(model, [{}], resume=False)

@@ -255,7 +255,7 @@ def test_garbage_is_refused_naming_the_argument(
     model: ms.Model, verb: str, arg: str, bad: Any
 ) -> None:
     kwargs = {**VALID[verb], arg: bad}
-    if arg == "run":  # alone: a setting given both ways is refused for that reason
+    if arg == "run":  # alone: `run` with a shorthand keyword is refused for that reason
         kwargs.pop("progress", None)
     with pytest.raises((ValueError, TypeError, KeyError)) as info:
         _call(model, verb, kwargs)

@@ -19,8 +19,19 @@ def test_run_options_and_their_shorthand_give_the_same_sweep(model: ms.Model) ->
 
 
 def test_a_setting_given_twice_is_refused(model: ms.Model) -> None:
-    with pytest.raises(TypeError, match="`backend` given both"):
+    with pytest.raises(TypeError, match=r"either as `run=` or as keywords \(`backend`\)"):
         ms.sweep(model, {"GF": [1.0]}, run=ms.RunOptions(), backend="serial")
+
+
+def test_small_batches_show_no_progress_bar_unless_asked(model: ms.Model, capsys) -> None:
+    """`run=` without `progress` keeps each verb's own default (the review found a mapping
+    turned bars on for the quiet verbs)."""
+    ms.steady_states(model, [{}, {"genotype": "PTEN_loss"}], ["pS6K1"], run={"backend": "serial"})
+    assert "conditions" not in capsys.readouterr().err
+    ms.steady_states(model, [{}], ["pS6K1"], run=ms.RunOptions(progress=True))
+    assert "conditions" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="`out` is empty"):
+        ms.RunOptions(out="")
 
 
 def test_the_options_are_checked_when_made() -> None:
@@ -31,6 +42,7 @@ def test_the_options_are_checked_when_made() -> None:
     with pytest.raises(TypeError, match="no field"):
         ms.RunOptions().replace(workers=2)
     run = ms.RunOptions(backend="processes", n_workers=3, out="parts")
+    assert ms.RunOptions().progress is None  # unset: the verb decides
     assert run.workers == 3 and ms.RunOptions().workers == 1
     assert run.as_dict()["out"] == "parts"
 

@@ -125,3 +125,13 @@ def test_pool_workers_die_with_their_parent(tmp_path: Path) -> None:
     parts = sorted(out.glob("part-*"))
     time.sleep(0.5)
     assert sorted(out.glob("part-*")) == parts  # nothing writes into the folder any more
+
+
+def test_a_grid_whose_names_are_reordered_is_another_run(model, tmp_path) -> None:
+    """A grid's point numbers follow the order of its names: reordered, the folder's
+    parts would hold other points, so the run is refused, not mixed in."""
+    space = {"GF": [0.2, 1.0], "everolimus": [0.0, 10.0]}
+    ms.sweep(model, space, ["pS6K1"], out=tmp_path / "parts", progress=False)
+    flipped = dict(reversed(list(space.items())))
+    with pytest.raises(ms.StoreError, match="changed: order"):
+        ms.sweep(model, flipped, ["pS6K1"], out=tmp_path / "parts", progress=False)

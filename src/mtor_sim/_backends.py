@@ -259,6 +259,8 @@ def run_conditions(
         )
     full_spec = {
         "model_hash": model.hash,
+        # the model hash covers its equations, not the presets of its catalogue
+        "genotypes": {name: [g.scale, g.set] for name, g in model.catalogue.genotypes.items()},
         "readouts": list(readouts),
         "time": time_point,
         "n": n,
@@ -276,7 +278,9 @@ def run_conditions(
     store.start(n, chunk_size)
     todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
     skipped = n - sum(hi - lo for _, lo, hi in todo)
-    bar = progress_bar(total=n, initial=skipped, desc=desc, unit="pt", enabled=opts.progress)
+    bar = progress_bar(
+        total=n, initial=skipped, desc=desc, unit="pt", enabled=opts.progress is not False
+    )
     t0 = time.perf_counter()
     try:
         if backend == "serial" or not todo:

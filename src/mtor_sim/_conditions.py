@@ -38,7 +38,8 @@ def merge_perturbation(
     """A condition's perturbation keywords laid over a background's.
 
     ``genotype`` replaces the background's; ``drugs``, ``parameters`` and ``inputs`` are
-    merged by name (the condition's value wins); ``knockouts`` and ``cut`` are added.
+    merged by name (the condition's value wins); ``knockouts`` and ``cut`` are added
+    (``None`` for any of these five leaves the background's as they are).
     """
     if not isinstance(condition, Mapping):
         raise TypeError(
@@ -53,11 +54,13 @@ def merge_perturbation(
         )
     out = dict(background)
     for key, value in condition.items():
-        if key in _BY_NAME and value is not None:
+        if key in _BY_NAME + _ADDED and value is None:
+            continue  # nothing to merge or add: the background's stay
+        if key in _BY_NAME:
             if not isinstance(value, Mapping):
                 raise TypeError(f"{where}: `{key}` must be a mapping of name -> value")
             out[key] = {**dict(out.get(key) or {}), **dict(value)}
-        elif key in _ADDED and value is not None:
+        elif key in _ADDED:
             out[key] = _as_list(out.get(key), name=key) + _as_list(value, name=key)
         else:
             out[key] = value
@@ -142,16 +145,25 @@ def steady_states(
     reads = _readouts(model, readouts)
     if time is not None:
         time = check_nonnegative(time, name="time", allow_zero=False)
+    misplaced = sorted(set(perturbation) & {"chunk_size", "resume"})
+    if misplaced:
+        raise TypeError(
+            f"steady_states: give {', '.join(f'`{k}`' for k in misplaced)} in `run=RunOptions(...)`"
+        )
     base = make_perturbation(model, **perturbation)  # the background, checked once
     background = dict(perturbation)
     perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
     for label, condition in labelled:
         where = f"`conditions[{label!r}]`"
         merged = merge_perturbation(background, condition, where=where)
-        perts.append(((("condition", label),), make_perturbation(model, **merged)))
-    spec = {
+        try:
+            pert = make_perturbation(model, **merged)
+        except (TypeError, ValueError, KeyError) as exc:  # say which condition
+            raise type(exc)(f"{where}: {exc}") from None
+        perts.append(((("condition", label),), pert))
+    spec = {  # a list: the points' order is part of what a store folder holds
         "method": "conditions",
-        "conditions": {str(label): p.as_dict() for (((_, label),), p) in perts},
+        "conditions": [[label, p.as_dict()] for (((_, label),), p) in perts],
         "background": base.as_dict(),
     }
     store, stats = run_conditions(

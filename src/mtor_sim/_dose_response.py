@@ -16,6 +16,7 @@ from ._errors import MtorSimError, check_name, check_names, check_nonnegative, c
 from ._hill import HillFit, fit_hill
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
+from ._store import fingerprint
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,8 +68,8 @@ def _readouts_at(
         [readout],
         time_point=time,
         options=options,
-        # a folder's parts are reused only for the same points: they are its fingerprint
-        spec={"verb": desc, "points": [p.as_dict() for _, p in perts] if options.out else None},
+        # a folder's parts are reused only for the same points, in the same order
+        spec={"verb": desc, "points": fingerprint([p.as_dict() for _, p in perts])},
         desc=desc,
     )
     frame = store.read()

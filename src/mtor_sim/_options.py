@@ -4,7 +4,8 @@
 `steady_states`, the fits and the ensemble claims all take ``run=RunOptions(...)``. The
 keywords ``backend``, ``n_workers``, ``scheduler``, ``out`` and ``progress`` (and, where
 a verb streams to disk, ``chunk_size`` and ``resume``) are shorthand for the same
-fields; giving a field both ways is refused, so no call has two answers to one question.
+fields; a call gives its options one way or the other, never both, so no call has two
+answers to one question.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class RunOptions:
     resume : bool
         Keep the verified parts of an identical earlier run in ``out`` (default) or
         compute them again.
-    progress : bool
-        Show a progress bar.
+    progress : bool, optional
+        Show a progress bar. Unset: the verb's own default (on for sweeps, screens,
+        sensitivities and trials; off for the small batches of dose-responses,
+        combinations, condition lists, claims and fits).
 
     Examples
     --------
@@ -60,7 +63,7 @@ class RunOptions:
     chunk_size: int | None = None
     out: str | Path | None = None
     resume: bool = True
-    progress: bool = True
+    progress: bool | None = None
 
     def __post_init__(self) -> None:
         check_name(self.backend, BACKENDS, kind="backend")
@@ -72,8 +75,13 @@ class RunOptions:
             raise TypeError(f"`scheduler` must be an address string, got {self.scheduler!r}")
         if self.out is not None and not isinstance(self.out, str | os.PathLike):
             raise TypeError(f"`out` must be a folder path, got {type(self.out).__name__}")
+        if self.out is not None and not str(self.out).strip():
+            raise ValueError(
+                "`out` is empty: give a folder path, or None to keep results in memory"
+            )
         check_flag(self.resume, name="resume")
-        check_flag(self.progress, name="progress")
+        if self.progress is not None:
+            check_flag(self.progress, name="progress")
 
     @property
     def workers(self) -> int:
@@ -110,7 +118,7 @@ def resolve_run(
     """One `RunOptions` from a verb's ``run=`` and its shorthand keywords.
 
     ``shorthand`` holds the keywords as the caller passed them, ``None`` where not
-    given. A field given both in ``run`` and as a keyword is refused (`TypeError`), as
+    given. ``run`` together with any shorthand keyword is refused (`TypeError`), as
     is a field the verb has no use for (``allowed``), e.g. ``out`` for a fit. A
     ``quiet`` verb (a small batch, or one whose library shows its own bars) shows no
     progress bar unless asked.
@@ -118,11 +126,11 @@ def resolve_run(
     given = {k: v for k, v in shorthand.items() if v is not None}
     if run is not None and given:
         raise TypeError(
-            f"{verb}: {', '.join(f'`{k}`' for k in sorted(given))} given both as "
-            "keyword(s) and in `run`; give each setting once"
+            f"{verb}: give the run options either as `run=` or as keywords "
+            f"({', '.join(f'`{k}`' for k in sorted(given))}), not both"
         )
     if run is None:
-        base = RunOptions(progress=not quiet)
+        base = RunOptions()
     elif isinstance(run, RunOptions):
         base = run
     elif isinstance(run, Mapping):
@@ -135,6 +143,8 @@ def resolve_run(
             f"`run` must be a RunOptions (or a mapping of its fields), got {type(run).__name__}"
         )
     opts = base.replace(**given) if given else base
+    if opts.progress is None:  # the verb's own default
+        opts = opts.replace(progress=not quiet)
     default = RunOptions()
     unused = [k for k in RUN_FIELDS if k not in allowed and getattr(opts, k) != getattr(default, k)]
     if unused:

@@ -172,7 +172,11 @@ def plot_timecourse(
     plt = _pyplot()
     if readouts is None:
         names = tc.readout_names or tuple(tc.data.columns)
-        marked = labels_for(tc.metadata).shown_in("timecourse")
+        # the model's own choice, else the bundled model's (its SBML export loaded
+        # from a file has the same readouts)
+        marked = labels_for(tc.metadata).shown_in("timecourse") or bundled_labels().shown_in(
+            "timecourse"
+        )
         readouts = marked if marked and set(marked) <= set(names) else names[:4]
     for r in readouts:
         tc[r]  # an unknown name raises UnknownNameError with the closest match

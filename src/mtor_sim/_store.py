@@ -51,7 +51,7 @@ def chunks(n: int, size: int) -> list[tuple[int, int, int]]:
     return [(k, lo, min(lo + size, n)) for k, lo in enumerate(range(0, n, size))]
 
 
-def fingerprint(spec: Mapping[str, Any]) -> str:
+def fingerprint(spec: Any) -> str:
     """A short hash of everything that shapes a run's results."""
     text = json.dumps(spec, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]

@@ -475,6 +475,7 @@ def sweep(
     spec = {
         "method": method,
         "space": {k: list(v.values or v.bounds or ()) for k, v in axes.items()},
+        "order": list(axes),  # the grid's point numbering follows the names' order
         "log": sorted(lognames),
         "n": n,
         "seed": seed,

@@ -252,6 +252,9 @@ def _write(result, path: str | None, shown=None) -> None:
     if path is None:
         _write_table(result.to_dataframe() if shown is None else shown, None)
         return
+    if not Path(path).suffix:  # no extension: a CSV file, as --out has always allowed
+        _write_table(result.to_dataframe(), path, "csv")
+        return
     print(f"wrote {result.to_file(path)}")
 
 
