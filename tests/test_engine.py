@@ -311,6 +311,40 @@ def test_results_are_frozen(wt: ms.SteadyState) -> None:
         wt.status = "changed"  # type: ignore[misc]
 
 
+def test_a_steady_state_builds_its_series_when_read(model: ms.Model) -> None:
+    """The public result holds the solver's arrays until its Series are read: the same
+    numbers as the single-point path, by name or as Series, pickled or not."""
+    import pickle
+
+    from mtor_sim._engine import solve_point
+    from mtor_sim._perturb import make_perturbation
+    from mtor_sim._protocol import DeferredSeries
+
+    kw = {"genotype": "PTEN_loss", "drugs": {"everolimus": 10.0}}
+    raw = solve_point(model, make_perturbation(model, **kw))
+    species_ids = list(model._solver().species_ids)  # the solver's order
+    ss = model.steady_state(**kw)
+    back = pickle.loads(pickle.dumps(ss))
+    assert ss["pS6K1"] == raw.readouts[model.readouts.index("pS6K1")]
+    assert ss["AKT_TS"] == raw.species[species_ids.index("AKT_TS")]
+    assert isinstance(vars(ss)["readouts"], DeferredSeries)  # read by name: not built
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'pS6K1'"):
+        ss["pS6K"]
+    for result in (ss, back):
+        assert_allclose(result.readouts.to_numpy(), raw.readouts, rtol=0, atol=0)
+        assert_allclose(result.species.to_numpy(), raw.species, rtol=0, atol=0)
+        assert list(result.readouts.index) == list(model.readouts)
+        assert list(result.species.index) == species_ids
+    assert isinstance(vars(ss)["readouts"], pd.Series)  # built once, then kept
+    deferred = DeferredSeries(raw.species, pd.Index(species_ids))
+    assert raw.species.flags.writeable  # the caller's array is copied, not frozen
+    assert not deferred.values.flags.writeable
+    assert not np.shares_memory(deferred.build().to_numpy(), deferred.values)
+    copy = ss.readouts
+    copy.iloc[0] = 12345.0  # a copy: the result keeps its value
+    assert ss.readouts.iloc[0] == raw.readouts[0]
+
+
 # ----------------------------------------------------------------- time courses
 def test_time_course_starts_at_untreated_steady_state(model: ms.Model) -> None:
     tc = model.simulate(t_end=1440, n_points=49, genotype="PTEN_loss", drugs={"everolimus": 10})
