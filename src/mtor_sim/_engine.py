@@ -490,10 +490,12 @@ class Solver:
         if self.warm_start and self.reference is not None:
             if self._warm():
                 res = self._check(tol, "warm-started nleq2", "")
-                if res.status == "ok" and res.species.min(initial=0.0) < 0.0:
+                lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
+                if lowest < 0.0:
                     res = self._clip_round_off(res, tol)
+                    lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
                 # below zero beyond round-off: let the robust path settle it
-                if res.status == "ok" and res.species.min(initial=0.0) >= 0.0:
+                if lowest >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
         return self._robust(tol, presimulate)

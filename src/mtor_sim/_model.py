@@ -156,7 +156,7 @@ class Model:
         self._base_parameters = layout.parameters  # the defaults written in that SBML
         self._edits: dict[str, float] = {}
         # computed on first use: node -> its `Forms`; "" -> stoichiometry; " names" and
-        # " aliases" -> SBML names (keys no SBML id can be)
+        # " aliases" -> SBML names; " drugs" -> `drugs` (keys no SBML id can be)
         self._forms: dict[str, Any] = {}
         # the hash identifies what a result was computed with: the SBML and drug targets
         key = sbml + repr(sorted(self._targets.items()))
@@ -214,14 +214,18 @@ class Model:
     @property
     def drugs(self) -> tuple[str, ...]:
         """Catalogue drugs this model can take (see `mtor_sim.DRUGS`)."""
-        from ._catalogue import DRUGS
+        found: tuple[str, ...] | None = self._forms.get(" drugs")
+        if found is None:  # once: every call's drugs are checked against it
+            from ._catalogue import DRUGS
 
-        if self._layout.drug_parameters:
-            return tuple(self._layout.drug_parameters)
-        if self._targets:
-            sites = set(self._targets)
-            return tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
-        return ()
+            found = ()
+            if self._layout.drug_parameters:
+                found = tuple(self._layout.drug_parameters)
+            elif self._targets:
+                sites = set(self._targets)
+                found = tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
+            self._forms[" drugs"] = found
+        return found
 
     @property
     def is_bundled(self) -> bool:
