@@ -457,6 +457,33 @@ def test_compiled_model_cache_is_used(tmp_path, monkeypatch) -> None:
     assert _cache.cache_dir() is None
 
 
+def test_what_the_engine_reads_from_the_sbml_comes_with_the_cached_parse(
+    tmp_path, monkeypatch
+) -> None:
+    """Species counted in amounts, assignment-rule targets and the time unit are stored
+    with the parsed model, so that a second process needs no libsbml to solve; a damaged
+    record of them is read from the SBML again."""
+    from mtor_sim import _cache
+    from mtor_sim._model import SbmlFacts, sbml_facts
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
+    first = ms.load_model()
+    expected = sbml_facts(first._compiled_sbml)
+    assert expected.time_unit == ("minute", 1.0) and expected.substance_only == frozenset()
+    again = ms.load_model()
+    assert again._forms[" facts"] == expected  # from the cache, before any use
+    assert SbmlFacts.from_json(expected.to_json()) == expected
+    for bad in (None, [], {"substance_only": "A"}, {**expected.to_json(), "time_unit": [1, 2]}):
+        assert SbmlFacts.from_json(bad) is None
+    text = ms.bundled_model_path().read_text()
+    data = _cache.load_parsed(text, ".ant")
+    assert data is not None
+    _cache.store_parsed(text, ".ant", {**data, "facts": {"time_unit": "minute"}})
+    damaged = ms.load_model()
+    assert " facts" not in damaged._forms
+    assert damaged.time_unit == "minute" and damaged._facts() == expected
+
+
 # ------------------------------------------------ a failed Newton step leaves garbage
 _DECAY = """
 model decay
