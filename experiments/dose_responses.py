@@ -39,6 +39,9 @@ def main(out=None, formats=("png", "svg")):
             fontsize=9,
         )
         ax.set_xlabel("drug concentration (nM, log scale)")
+        # laid out once, before the legend moves outside the axes: the saved figure
+        # widens to hold it and the axes keep the figure's width
+        fig.tight_layout()
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         written += save(
             fig, pd.concat(fits[-len(DRUGS) :]), folder, f"dose_response_{readout}", formats=formats

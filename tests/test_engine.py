@@ -311,6 +311,40 @@ def test_results_are_frozen(wt: ms.SteadyState) -> None:
         wt.status = "changed"  # type: ignore[misc]
 
 
+def test_a_steady_state_builds_its_series_when_read(model: ms.Model) -> None:
+    """The public result holds the solver's arrays until its Series are read: the same
+    numbers as the single-point path, by name or as Series, pickled or not."""
+    import pickle
+
+    from mtor_sim._engine import solve_point
+    from mtor_sim._perturb import make_perturbation
+    from mtor_sim._protocol import DeferredSeries
+
+    kw = {"genotype": "PTEN_loss", "drugs": {"everolimus": 10.0}}
+    raw = solve_point(model, make_perturbation(model, **kw))
+    species_ids = list(model._solver().species_ids)  # the solver's order
+    ss = model.steady_state(**kw)
+    back = pickle.loads(pickle.dumps(ss))
+    assert ss["pS6K1"] == raw.readouts[model.readouts.index("pS6K1")]
+    assert ss["AKT_TS"] == raw.species[species_ids.index("AKT_TS")]
+    assert isinstance(vars(ss)["readouts"], DeferredSeries)  # read by name: not built
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'pS6K1'"):
+        ss["pS6K"]
+    for result in (ss, back):
+        assert_allclose(result.readouts.to_numpy(), raw.readouts, rtol=0, atol=0)
+        assert_allclose(result.species.to_numpy(), raw.species, rtol=0, atol=0)
+        assert list(result.readouts.index) == list(model.readouts)
+        assert list(result.species.index) == species_ids
+    assert isinstance(vars(ss)["readouts"], pd.Series)  # built once, then kept
+    deferred = DeferredSeries(raw.species, pd.Index(species_ids))
+    assert raw.species.flags.writeable  # the caller's array is copied, not frozen
+    assert not deferred.values.flags.writeable
+    assert not np.shares_memory(deferred.build().to_numpy(), deferred.values)
+    copy = ss.readouts
+    copy.iloc[0] = 12345.0  # a copy: the result keeps its value
+    assert ss.readouts.iloc[0] == raw.readouts[0]
+
+
 # ----------------------------------------------------------------- time courses
 def test_time_course_starts_at_untreated_steady_state(model: ms.Model) -> None:
     tc = model.simulate(t_end=1440, n_points=49, genotype="PTEN_loss", drugs={"everolimus": 10})
@@ -421,6 +455,33 @@ def test_compiled_model_cache_is_used(tmp_path, monkeypatch) -> None:
     np.testing.assert_allclose(a.species, c.species, rtol=1e-10)
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     assert _cache.cache_dir() is None
+
+
+def test_what_the_engine_reads_from_the_sbml_comes_with_the_cached_parse(
+    tmp_path, monkeypatch
+) -> None:
+    """Species counted in amounts, assignment-rule targets and the time unit are stored
+    with the parsed model, so that a second process needs no libsbml to solve; a damaged
+    record of them is read from the SBML again."""
+    from mtor_sim import _cache
+    from mtor_sim._model import SbmlFacts, sbml_facts
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
+    first = ms.load_model()
+    expected = sbml_facts(first._compiled_sbml)
+    assert expected.time_unit == ("minute", 1.0) and expected.substance_only == frozenset()
+    again = ms.load_model()
+    assert again._forms[" facts"] == expected  # from the cache, before any use
+    assert SbmlFacts.from_json(expected.to_json()) == expected
+    for bad in (None, [], {"substance_only": "A"}, {**expected.to_json(), "time_unit": [1, 2]}):
+        assert SbmlFacts.from_json(bad) is None
+    text = ms.bundled_model_path().read_text()
+    data = _cache.load_parsed(text, ".ant")
+    assert data is not None
+    _cache.store_parsed(text, ".ant", {**data, "facts": {"time_unit": "minute"}})
+    damaged = ms.load_model()
+    assert " facts" not in damaged._forms
+    assert damaged.time_unit == "minute" and damaged._facts() == expected
 
 
 # ------------------------------------------------ a failed Newton step leaves garbage

@@ -64,8 +64,8 @@ __all__ = [
     "store_generated",
 ]
 
-#: Bump when the loader's output (`_model._Layout`, SBML edits) changes.
-LOADER_VERSION = "layout-v6"
+#: Bump when the loader's output (`_model._Layout`, `_model.SbmlFacts`, SBML edits) changes.
+LOADER_VERSION = "layout-v7"
 #: First bytes of every entry: the format of this module.
 MAGIC = b"mtor_sim-cache-v2\n"
 #: File holding the folder's secret key.

@@ -111,64 +111,6 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
 SPECIES_UNITS = ("auto", "concentration", "amount")
 
 
-@functools.lru_cache(maxsize=32)
-def time_unit(sbml: str) -> tuple[str, float | None]:
-    """The model's time unit, as (name, minutes per unit); ``("unknown", None)`` when the
-    SBML does not declare it, or declares something that is not a time.
-
-    Only an explicit declaration counts: a Level 3 model's ``timeUnits``, or a Level 1-2
-    unit definition with the id ``time``. The Level 1-2 default (the second) is not
-    assumed, since published models often leave it while counting in minutes or hours;
-    an undeclared unit is taken as the package's minute.
-    """
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    model = doc.getModel()
-    if model is None:
-        return "unknown", None
-    ref = model.getTimeUnits() if doc.getLevel() >= 3 else "time"
-    if ref == "second":
-        return "second", 1 / 60
-    definition = model.getUnitDefinition(ref) if ref else None
-    if definition is None or definition.getNumUnits() != 1:
-        return "unknown", None
-    unit = definition.getUnit(0)
-    if unit.getKind() != libsbml.UNIT_KIND_SECOND or unit.getExponent() != 1:
-        return "unknown", None
-    seconds = unit.getMultiplier() * 10.0 ** unit.getScale()
-    names = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
-    return names.get(seconds, f"{seconds:g} s"), seconds / 60
-
-
-@functools.lru_cache(maxsize=32)
-def _assignment_rule_targets(sbml: str) -> frozenset[str]:
-    """Ids that assignment rules compute (recomputed at every evaluation)."""
-    import libsbml
-
-    model = libsbml.readSBMLFromString(sbml).getModel()
-    if model is None:
-        return frozenset()
-    return frozenset(
-        model.getRule(i).getVariable()
-        for i in range(model.getNumRules())
-        if model.getRule(i).isAssignment()
-    )
-
-
-@functools.lru_cache(maxsize=32)
-def _substance_only(sbml: str) -> frozenset[str]:
-    """Ids of species with ``hasOnlySubstanceUnits``: in the model's math their symbol is
-    an amount, so the package reports them as amounts (every other species as a
-    concentration, as its symbol means in SBML)."""
-    import libsbml
-
-    model = libsbml.readSBMLFromString(sbml).getModel()
-    if model is None:
-        return frozenset()
-    return frozenset(sp.getId() for sp in model.getListOfSpecies() if sp.getHasOnlySubstanceUnits())
-
-
 @functools.lru_cache(maxsize=1)
 def _reset_all_but_parameters() -> int:
     """Reset flags for every variable events and rate rules can change, parameters
@@ -209,7 +151,8 @@ class Solver:
         }
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
-        only = _substance_only(model._compiled_sbml)
+        facts = model._facts()  # read from the SBML once per model, or from the cache
+        only = facts.substance_only
         # floating species reported as amounts (hasOnlySubstanceUnits), by state index
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
         self.substance_only = only
@@ -242,7 +185,7 @@ class Solver:
         # changes in place: such models need the full reset before every call
         # parameters that a reset() would leave stale: those with initial assignments
         # (moiety totals `_CSUM*` and assignment-rule targets are recomputed anyway)
-        ruled = _assignment_rule_targets(model._compiled_sbml)
+        ruled = facts.rule_targets
         stale = [
             g
             for g in gids
@@ -254,7 +197,7 @@ class Solver:
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
         self._fresh = True  # nothing has run on `r` since it was compiled or loaded
         # horizons are given in minutes; the model may count time in other units
-        self.time_unit, per_unit = time_unit(model._compiled_sbml)
+        self.time_unit, per_unit = facts.time_unit
         self.time_factor = 1.0 if per_unit is None else 1.0 / per_unit  # units per minute
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
@@ -490,10 +433,12 @@ class Solver:
         if self.warm_start and self.reference is not None:
             if self._warm():
                 res = self._check(tol, "warm-started nleq2", "")
-                if res.status == "ok" and res.species.min(initial=0.0) < 0.0:
+                lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
+                if lowest < 0.0:
                     res = self._clip_round_off(res, tol)
+                    lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
                 # below zero beyond round-off: let the robust path settle it
-                if res.status == "ok" and res.species.min(initial=0.0) >= 0.0:
+                if lowest >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
         return self._robust(tol, presimulate)
@@ -794,12 +739,12 @@ def steady_state_of(
     """Guarded steady state for an already-validated perturbation."""
     solver, values = solver_for(model, pert)
     res = solver.solve(values, tol=tol, presimulate=presimulate)
-    # float64 arrays already: a dtype argument would only make pandas check them again
-    readouts = pd.Series(np.asarray(res.readouts, float), index=solver.index_of("readouts"))
-    species = pd.Series(np.asarray(res.species, float), index=solver.index_of("species"))
-    return SteadyState(
-        readouts,
-        species,
+    # the Series are built when first read: building them here cost a sixth of a solve
+    return SteadyState._of_arrays(
+        res.readouts,
+        solver.index_of("readouts"),
+        res.species,
+        solver.index_of("species"),
         res.status == "ok",
         res.status,
         res.message,
@@ -1086,7 +1031,7 @@ def time_course_of(
         pre_equilibrate=pre_equilibrate,
         species_units=species_units,
     )
-    meta["time_unit"] = time_unit(model._compiled_sbml)[0]
+    meta["time_unit"] = model.time_unit
     if schedule is not None:
         meta["schedule"] = schedule.as_dict()
         meta["solver"]["pk_step_min"] = pk_step

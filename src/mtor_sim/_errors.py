@@ -122,9 +122,12 @@ def check_real(value: object, *, name: str) -> float:
     ``"10"`` or a boolean is a `TypeError`, not silently a number; NaN and infinities
     are a `ValueError`.
     """
-    if isinstance(value, bool | str | bytes) or not isinstance(value, numbers.Real):
+    if type(value) is float:  # the common case, without the slower abstract-class check
+        x = value
+    elif isinstance(value, bool | str | bytes) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
+    else:
+        x = float(value)
     if x != x or x in (float("inf"), float("-inf")):
         raise ValueError(f"`{name}` must be finite, got {value!r}")
     return x
@@ -170,11 +173,14 @@ def check_names(value: object, *, name: str, allow_none: bool = True) -> list[st
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
+    if isinstance(value, list | tuple):  # no check against the abstract classes (slower)
+        names = list(value)
+    elif isinstance(value, Mapping | bytes) or not isinstance(value, Iterable):
         raise TypeError(
             f"`{name}` must be a name or a list of names, got {type(value).__name__} {value!r}"
         )
-    names = list(value)
+    else:
+        names = list(value)
     for i, v in enumerate(names):
         if not isinstance(v, str):
             raise TypeError(f"`{name}[{i}]` must be a name (str), got {type(v).__name__} {v!r}")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -117,6 +117,83 @@ class _Layout:
         )
 
 
+class SbmlFacts(NamedTuple):
+    """What the engine needs from a model's SBML beside what libroadrunner reports."""
+
+    substance_only: frozenset[str]  # species with hasOnlySubstanceUnits (amounts)
+    rule_targets: frozenset[str]  # ids that assignment rules compute
+    time_unit: tuple[str, float | None]  # (name, minutes per unit); see `_time_unit`
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "substance_only": sorted(self.substance_only),
+            "rule_targets": sorted(self.rule_targets),
+            "time_unit": list(self.time_unit),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SbmlFacts | None:
+        """The inverse of `to_json`; None for anything else (then they are read again)."""
+        try:
+            only, ruled, (unit, minutes) = (
+                data["substance_only"],
+                data["rule_targets"],
+                data["time_unit"],
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        names = [*only, *ruled, unit] if isinstance(only, list) and isinstance(ruled, list) else []
+        if not names or not all(isinstance(n, str) for n in names):
+            return None
+        if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, float)):
+            return None
+        return cls(frozenset(only), frozenset(ruled), (unit, minutes))
+
+
+def sbml_facts(sbml: str) -> SbmlFacts:
+    """Read `SbmlFacts` from SBML text (one libsbml parse)."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    if model is None:
+        return SbmlFacts(frozenset(), frozenset(), ("unknown", None))
+    return SbmlFacts(
+        frozenset(sp.getId() for sp in model.getListOfSpecies() if sp.getHasOnlySubstanceUnits()),
+        frozenset(
+            model.getRule(i).getVariable()
+            for i in range(model.getNumRules())
+            if model.getRule(i).isAssignment()
+        ),
+        _time_unit(doc, model),
+    )
+
+
+def _time_unit(doc: Any, model: Any) -> tuple[str, float | None]:
+    """The model's time unit, as (name, minutes per unit); ``("unknown", None)`` when the
+    SBML does not declare it, or declares something that is not a time.
+
+    Only an explicit declaration counts: a Level 3 model's ``timeUnits``, or a Level 1-2
+    unit definition with the id ``time``. The Level 1-2 default (the second) is not
+    assumed, since published models often leave it while counting in minutes or hours;
+    an undeclared unit is taken as the package's minute.
+    """
+    import libsbml
+
+    ref = model.getTimeUnits() if doc.getLevel() >= 3 else "time"
+    if ref == "second":
+        return "second", 1 / 60
+    definition = model.getUnitDefinition(ref) if ref else None
+    if definition is None or definition.getNumUnits() != 1:
+        return "unknown", None
+    unit = definition.getUnit(0)
+    if unit.getKind() != libsbml.UNIT_KIND_SECOND or unit.getExponent() != 1:
+        return "unknown", None
+    seconds = unit.getMultiplier() * 10.0 ** unit.getScale()
+    names = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
+    return names.get(seconds, f"{seconds:g} s"), seconds / 60
+
+
 class Model:
     """A loaded model: its SBML, its names, and the verbs that simulate it.
 
@@ -156,7 +233,8 @@ class Model:
         self._base_parameters = layout.parameters  # the defaults written in that SBML
         self._edits: dict[str, float] = {}
         # computed on first use: node -> its `Forms`; "" -> stoichiometry; " names" and
-        # " aliases" -> SBML names (keys no SBML id can be)
+        # " aliases" -> SBML names; " drugs" -> `drugs`; " facts" -> `SbmlFacts` (keys
+        # no SBML id can be)
         self._forms: dict[str, Any] = {}
         # the hash identifies what a result was computed with: the SBML and drug targets
         key = sbml + repr(sorted(self._targets.items()))
@@ -214,14 +292,18 @@ class Model:
     @property
     def drugs(self) -> tuple[str, ...]:
         """Catalogue drugs this model can take (see `mtor_sim.DRUGS`)."""
-        from ._catalogue import DRUGS
+        found: tuple[str, ...] | None = self._forms.get(" drugs")
+        if found is None:  # once: every call's drugs are checked against it
+            from ._catalogue import DRUGS
 
-        if self._layout.drug_parameters:
-            return tuple(self._layout.drug_parameters)
-        if self._targets:
-            sites = set(self._targets)
-            return tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
-        return ()
+            found = ()
+            if self._layout.drug_parameters:
+                found = tuple(self._layout.drug_parameters)
+            elif self._targets:
+                sites = set(self._targets)
+                found = tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
+            self._forms[" drugs"] = found
+        return found
 
     @property
     def is_bundled(self) -> bool:
@@ -390,9 +472,16 @@ class Model:
         published models often count in minutes without saying so). Steady-state
         tolerances are per minute and presimulation horizons in minutes, converted to
         this unit; `simulate`'s ``t_end`` and time points are in it."""
-        from ._engine import time_unit
+        return self._facts().time_unit[0]
 
-        return time_unit(self._compiled_sbml)[0]
+    def _facts(self) -> SbmlFacts:
+        """What the engine reads from the SBML beside what libroadrunner reports: from
+        the parsed-model cache when it has them, else read here once (importing libsbml
+        costs ~0.25 s, more than loading a cached model)."""
+        facts: SbmlFacts | None = self._forms.get(" facts")
+        if facts is None:
+            facts = self._forms[" facts"] = sbml_facts(self._compiled_sbml)
+        return facts
 
     def with_parameters(self, values: Mapping[str, float]) -> Model:
         """A copy of this model whose parameter defaults are ``values`` (others unchanged).
@@ -568,7 +657,9 @@ def load_model(
         )
     from ._cache import load_parsed, store_parsed
 
-    parsed = _from_cache(load_parsed(text, suffix))
+    cached = load_parsed(text, suffix)
+    parsed = _from_cache(cached)
+    facts = SbmlFacts.from_json(cached.get("facts")) if parsed and cached else None
     if parsed is None:
         if suffix == ".ant":
             sbml, name = _antimony_to_sbml(text, path)
@@ -576,8 +667,16 @@ def load_model(
             sbml, name = text, path.stem
         annotations = _annotations(text) if suffix == ".ant" else {}
         parsed = _layout_from_sbml(sbml, annotations, path, name, max_species=max_species)
+        facts = sbml_facts(parsed[0])
         store_parsed(
-            text, suffix, {"sbml": parsed[0], "layout": parsed[1].to_json(), "name": parsed[2]}
+            text,
+            suffix,
+            {
+                "sbml": parsed[0],
+                "layout": parsed[1].to_json(),
+                "name": parsed[2],
+                "facts": facts.to_json(),
+            },
         )
     sbml, layout, name = parsed
     _check_size(layout, path, max_species, sbml)
@@ -593,7 +692,10 @@ def load_model(
             for p in targets[site]:
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
-    return Model(sbml, layout, name=name, path=path, targets=tg)
+    model = Model(sbml, layout, name=name, path=path, targets=tg)
+    if facts is not None:
+        model._forms[" facts"] = facts
+    return model
 
 
 def _read_model_file(path: Path, *, max_bytes: int) -> str:

@@ -82,7 +82,7 @@ def _as_list(value: str | Iterable[str] | None, *, name: str) -> list[str]:
 def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, float]:
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # dict: no ABC check
         raise TypeError(
             f"`{name}` must be a mapping of name -> value, got {type(value).__name__} {value!r}"
         )

@@ -347,9 +347,11 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     """Points, fitted Hill curves and IC50 markers (triangles), one colour per genotype.
 
     ``label`` replaces the genotype in the legend (e.g. the drug, when several drugs'
-    curves share one axis).
+    curves share one axis). Drawn into a given ``ax``, the figure's layout is left to
+    its owner (laying it out on each call cost more than drawing the curves).
     """
     plt = _pyplot()
+    own_figure = ax is None
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.2))
     table = dr.table
     pos = table[table["dose"] > 0]
@@ -404,7 +406,8 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     )
     ax.grid(alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    if own_figure:
+        fig.tight_layout()
     return fig
 
 

@@ -19,7 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BatchResult", "Immutable", "html_summary", "json_safe", "write_result"]
+__all__ = [
+    "BatchResult",
+    "DeferredSeries",
+    "Immutable",
+    "html_summary",
+    "json_safe",
+    "stored",
+    "write_result",
+]
 
 #: ``status`` of a batch result: every condition solved, some failed, all failed
 BATCH_STATUSES = ("ok", "partial", "failed")
@@ -136,12 +144,55 @@ def _copy_on_write() -> bool:
     return _PANDAS_MAJOR >= 3 or pd.get_option("mode.copy_on_write") is True
 
 
+class DeferredSeries:
+    """A Series not built yet: its values (read-only) and index. A result holds one in
+    place of a Series until the attribute is first read (`Immutable` builds it then):
+    building two Series cost a sixth of a single steady state, and most callers read a
+    value or two by name, or nothing."""
+
+    __slots__ = ("values", "index")
+
+    def __init__(self, values: np.ndarray, index: pd.Index) -> None:
+        values = np.array(values, dtype=float)  # its own copy, read-only
+        if values.shape != (len(index),):
+            raise ValueError(f"{values.shape} values for an index of {len(index)} names")
+        values.flags.writeable = False
+        self.values = values
+        self.index = index
+
+    def get(self, name: str) -> float | None:
+        """The value at ``name`` (a unique label of the index), or None if absent."""
+        if name not in self.index:
+            return None
+        return float(self.values[self.index.get_loc(name)])
+
+    def build(self) -> pd.Series:
+        """The Series, owning a copy of the values (so it never shares their buffer)."""
+        return pd.Series(self.values, index=self.index, dtype=float, copy=True)
+
+    def __getstate__(self) -> tuple[np.ndarray, pd.Index]:
+        return self.values, self.index
+
+    def __setstate__(self, state: tuple[np.ndarray, pd.Index]) -> None:
+        self.values, self.index = state
+
+
+def stored(result: Any, name: str) -> Any:
+    """Attribute ``name`` of ``result`` as stored, not copied (for reading only); a
+    deferred Series is built and kept first."""
+    value = object.__getattribute__(result, name)
+    if type(value) is DeferredSeries:
+        value = value.build()
+        object.__setattr__(result, name, value)  # frozen dataclasses: by design, once
+    return value
+
+
 class Immutable:
     """A result that never changes once made: reading a table, series, array or dict
     attribute gives a copy (tables and series copy lazily: pandas' copy-on-write shares
     the data until the copy is written to), so ``ss.readouts["pS6K1"] = 99`` or
     ``sw.settings["seed"] = 1`` changes only that copy, never the result. Attributes
-    cannot be reassigned either."""
+    cannot be reassigned either. A `DeferredSeries` attribute is built on first read."""
 
     __slots__ = ()
 
@@ -149,6 +200,8 @@ class Immutable:
         value = object.__getattribute__(self, name)
         if name[:1] == "_":
             return value
+        if type(value) is DeferredSeries:
+            value = stored(self, name)
         if isinstance(value, pd.DataFrame | pd.Series):
             # a shallow copy is a copy only under copy-on-write (pandas 3, or opted in)
             return value.copy(deep=not _copy_on_write())

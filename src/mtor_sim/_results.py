@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from ._protocol import Immutable, html_summary, write_result
+from ._protocol import DeferredSeries, Immutable, html_summary, stored, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -84,22 +84,41 @@ class SteadyState(Immutable):
         return bool(self.max_eigenvalue < 0) if np.isfinite(self.max_eigenvalue) else False
 
     def __getitem__(self, name: str) -> float:
-        readouts, species = self._series()
-        if name in readouts.index:
-            return float(readouts[name])
-        if name in species.index:
-            return float(species[name])
+        for field_name in ("readouts", "species"):
+            value = object.__getattribute__(self, field_name)
+            if type(value) is DeferredSeries:  # read without building the Series
+                found = value.get(name) if isinstance(name, str) else None
+                if found is not None:
+                    return found
+            elif name in value.index:
+                return float(value[name])
         from ._errors import check_name
 
-        check_name(
-            name, list(self.readouts.index) + list(self.species.index), kind="readout or species"
-        )
+        readouts, species = self._series()
+        check_name(name, list(readouts.index) + list(species.index), kind="readout or species")
         raise AssertionError  # pragma: no cover - check_name raised
 
     def _series(self) -> tuple[pd.Series, pd.Series]:
         """The stored readouts and species, not copied: for reading only."""
-        get = object.__getattribute__
-        return get(self, "readouts"), get(self, "species")
+        return stored(self, "readouts"), stored(self, "species")
+
+    @classmethod
+    def _of_arrays(
+        cls,
+        readouts: np.ndarray,
+        readout_index: pd.Index,
+        species: np.ndarray,
+        species_index: pd.Index,
+        *rest: Any,
+    ) -> SteadyState:
+        """A steady state of value arrays and their (shared) indexes; the ``readouts``
+        and ``species`` Series are built when first read, not here (`DeferredSeries`).
+        ``rest`` are the other fields, in order."""
+        return cls(
+            cast(pd.Series, DeferredSeries(readouts, readout_index)),
+            cast(pd.Series, DeferredSeries(species, species_index)),
+            *rest,
+        )
 
     def to_series(self) -> pd.Series:
         """Readouts as a Series (a copy)."""
