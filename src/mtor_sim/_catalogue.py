@@ -142,6 +142,13 @@ class Catalogue:
     cohort: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     #: Solver hints (``warm_start``: Newton from the verified reference state first).
     solver: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
+    #: Each regimen's dose schedule: regimen -> drug -> `OralPK` fields that override the
+    #: drug's ``oral_pk`` (dose, interval, route...), for exposure-driven trial arms.
+    dosing: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
+        default_factory=lambda: FrozenMap()
+    )
+    #: The virtual trial's tumour-growth layer (doubling time, spreads, turnover...).
+    tumour: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     source: str = ""
 
     def __repr__(self) -> str:
@@ -181,6 +188,8 @@ SECTIONS = frozenset(
         "review",
         "cohort",
         "solver",
+        "dosing",
+        "tumour",
     }
 )
 #: Sections a user's model may carry beside it. Drugs act on another model through the
@@ -270,6 +279,14 @@ def _parse(
         for k, v in doc.get("regimens", {}).items()
     }
     review = {k: _deep_frozen(v) for k, v in doc.get("review", {}).items()}
+    dosing = {}
+    for regimen, plan in doc.get("dosing", {}).items():
+        where = f"{source}: dosing.{regimen}"
+        for drug, pk in _table(plan, where).items():
+            if drugs and drug not in drugs:
+                raise ValueError(f"{where}: unknown drug {drug!r}")
+            _table(pk, f"{where}.{drug}")
+        dosing[regimen] = _deep_frozen(plan)
     return Catalogue(
         genotypes=_frozen(genotypes),
         drugs=_frozen(drugs),
@@ -280,6 +297,8 @@ def _parse(
         review=_frozen(review),
         cohort=_deep_frozen(doc.get("cohort", {})),
         solver=_frozen(_solver_hints(doc.get("solver", {}), source)),
+        dosing=_frozen(dosing),
+        tumour=_deep_frozen(doc.get("tumour", {})),
         source=source,
     )
 
