@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Report", "reproduce"]
 
-#: Patients of the virtual trial `reproduce` runs (seed 0); about 3 s.
+#: Patients of the virtual trial `reproduce` runs (seed 0); about 15 s on 2 cores.
 TRIAL_PATIENTS = 1000
 
 
