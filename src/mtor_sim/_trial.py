@@ -262,7 +262,12 @@ class TrialResult(BatchResult):
     ``table`` has one row per (arm, patient): the biomarkers (``pmtor_high``,
     ``PTEN_loss``, ``PIK3CA_gain``, ``mTORC2_high``...), the untreated and treated
     growth rates (per day), ``volume_ratio`` and ``diameter_change`` (%, end of course
-    vs baseline), ``category`` (CR, PR, SD, PD, NE) and the steady-state ``status``.
+    vs baseline), ``category`` (CR, PR, SD, PD, NE) and the steady-state ``status``
+    (an arm's treated growth rate is its average over the phases of the dosing cycle).
+    ``arms`` maps each arm to its drugs' concentrations (nM): held constant, or for an
+    exposure-driven arm their unbound mean over the steady dosing cycle;
+    ``settings["dosing"]`` records each arm's kind, dose schedule, phases and mean
+    target occupancies.
     """
 
     table: pd.DataFrame
