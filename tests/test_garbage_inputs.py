@@ -197,7 +197,8 @@ def _cases() -> list[tuple[str, str, Any]]:
             "n": NOT_A_COUNT,
             "seed": ["1", 1.5, True, None, -1, _Opaque()],
             "weeks": NOT_A_NONNEGATIVE + [0],
-            "turnover": NOT_A_NONNEGATIVE + [0],
+            "turnover": NOT_AN_OPTIONAL_NUMBER,  # None: the model's catalogue
+            "phases": NOT_AN_OPTIONAL_COUNT,
             "progress": NOT_AN_OPTIONAL_FLAG,
             "n_workers": NOT_AN_OPTIONAL_COUNT,
         },
@@ -205,9 +206,9 @@ def _cases() -> list[tuple[str, str, Any]]:
             "n": NOT_A_COUNT,
             "seed": ["1", 1.5, True, None, -1, _Opaque()],
             "frequencies": NOT_A_MAPPING[:8],
-            "expression_sigma": NOT_A_NONNEGATIVE,
-            "kinetic_sigma": NOT_A_NONNEGATIVE,
-            "growth_sigma": NOT_A_NONNEGATIVE,
+            "expression_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],  # None: default
+            "kinetic_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],
+            "growth_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],
         },
     }
     return [
@@ -295,8 +296,8 @@ def test_random_garbage_for_numbers(model: ms.Model, data: st.DataObject) -> Non
     verb = data.draw(st.sampled_from(sorted(NUMERIC)))
     arg = data.draw(st.sampled_from(NUMERIC[verb]))
     bad = data.draw(_garbage)
-    if arg == "time" and bad is None:  # None means "at steady state": valid
-        return
+    if arg in ("time", "turnover", "expression_sigma") and bad is None:
+        return  # None means "at steady state" or "the model's catalogue": valid
     with pytest.raises((ValueError, TypeError, KeyError)) as info:
         _call(model, verb, {**VALID[verb], arg: bad})
     assert arg in str(info.value)

@@ -102,7 +102,7 @@ def test_pk_course_runs_and_records(model):
         (lambda: ms.Schedule.constant("everolimus", -1), "negative"),
         (lambda: ms.Schedule.constant("rictor", 10), "schedule.*unknown drug"),
         (lambda: ms.Schedule.oral("everolimus", fraction_unbound=2), "fraction_unbound"),
-        (lambda: ms.Schedule.oral("vistusertib"), "no published PK"),
+        (lambda: ms.Schedule.oral("torin1"), "no published PK"),
     ],
 )
 def test_bad_schedules_raise(make, match):
@@ -168,3 +168,29 @@ def test_schedule_on_another_model_through_drug_targets():
     c = m.simulate(t_end=120, n_points=13, schedule=ms.Schedule.constant("everolimus", 10, stop=60))
     assert_allclose(c.data.iloc[:7].to_numpy(), a.data.iloc[:7].to_numpy(), rtol=1e-8)
     assert not np.allclose(c.data.iloc[-1].to_numpy(), a.data.iloc[-1].to_numpy())
+
+
+def test_infusion_keeps_the_dose() -> None:
+    """An IV infusion's AUC is dose / CL whatever the infusion time."""
+    base = dict(
+        dose_mg=25.0,
+        interval_h=168.0,
+        n_doses=1,
+        t_half_abs_h=0.0,
+        t_half_el_h=17.3,
+        fraction_unbound=1.0,
+        volume_l=400.0,
+        molar_mass=1000.0,
+        route="iv",
+    )
+    aucs = []
+    for hours in (0.25, 1.0, 4.0):
+        pk = ms.OralPK(**{**base, "infusion_h": hours})
+        aucs.append(pk.mean(0.0, 400 * 60.0) * 400 * 60.0)
+        c = pk.concentration(np.array([hours * 60.0, hours * 60.0 + 1.0]))
+        assert c[1] < c[0]  # the peak is at the end of the infusion
+    ke = math.log(2) / (17.3 * 60)
+    exact = 25.0 / 400.0 * 1e6 / 1000.0 / ke  # nM min
+    assert_allclose(aucs, exact, rtol=2e-3)  # 400 h is 23 half-lives
+    with pytest.raises(ValueError, match="infusion_h"):
+        ms.OralPK(**{**base, "infusion_h": 200.0})

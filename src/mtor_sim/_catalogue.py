@@ -145,6 +145,13 @@ class Catalogue:
     #: What a verb uses when not told: ``readout`` (dose-responses, combinations,
     #: sensitivities) and ``genotype`` (the reference a dose-response is drawn for).
     defaults: Mapping[str, str] = field(default_factory=lambda: FrozenMap())
+    #: Each regimen's dose schedule: regimen -> drug -> `OralPK` fields that override the
+    #: drug's ``oral_pk`` (dose, interval, route...), for exposure-driven trial arms.
+    dosing: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
+        default_factory=lambda: FrozenMap()
+    )
+    #: The virtual trial's tumour-growth layer (doubling time, spreads, turnover...).
+    tumour: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     source: str = ""
 
     def __repr__(self) -> str:
@@ -185,6 +192,8 @@ SECTIONS = frozenset(
         "cohort",
         "solver",
         "defaults",
+        "dosing",
+        "tumour",
     }
 )
 #: Sections a user's model may carry beside it. Drugs act on another model through the
@@ -275,6 +284,14 @@ def _parse(
         for k, v in doc.get("regimens", {}).items()
     }
     review = {k: _deep_frozen(v) for k, v in doc.get("review", {}).items()}
+    dosing = {}
+    for regimen, plan in doc.get("dosing", {}).items():
+        where = f"{source}: dosing.{regimen}"
+        for drug, pk in _table(plan, where).items():
+            if drugs and drug not in drugs:
+                raise ValueError(f"{where}: unknown drug {drug!r}")
+            _table(pk, f"{where}.{drug}")
+        dosing[regimen] = _deep_frozen(plan)
     return Catalogue(
         genotypes=_frozen(genotypes),
         drugs=_frozen(drugs),
@@ -286,6 +303,8 @@ def _parse(
         cohort=_deep_frozen(doc.get("cohort", {})),
         solver=_frozen(_solver_hints(doc.get("solver", {}), source)),
         defaults=_frozen(_defaults(doc.get("defaults", {}), genotypes, source)),
+        dosing=_frozen(dosing),
+        tumour=_deep_frozen(doc.get("tumour", {})),
         source=source,
     )
 

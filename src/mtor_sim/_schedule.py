@@ -1,12 +1,13 @@
-"""Drug schedules over time: piecewise-constant exposures and oral one-compartment PK.
+"""Drug schedules over time: piecewise-constant exposures and one-compartment PK.
 
 A `Schedule` maps each drug to what the cells see over the course, in nM:
 
 - `Exposure`: piecewise-constant segments ``(start, stop, concentration)`` (min, min, nM);
   outside every segment the drug is absent (a washout is instantaneous).
-- `OralPK`: repeated oral doses in a one-compartment model with first-order absorption
-  and elimination; the unbound plasma concentration is the superposition of Bateman
-  functions (exact, analytic).
+- `OralPK`: repeated doses in a one-compartment model with first-order elimination,
+  given orally (first-order absorption) or as intravenous infusions (``route="iv"``);
+  the unbound plasma concentration is the superposition of the single-dose curves
+  (exact, analytic), and `OralPK.steady_concentration` gives the steady dosing cycle.
 
 The engine integrates the cell model piece by piece, setting the drugs' dose parameters
 between pieces (see `Schedule.pieces`). Segments are exact. A PK curve is applied as
@@ -118,12 +119,18 @@ class Exposure:
 
 @dataclass(frozen=True)
 class OralPK:
-    """Repeated oral doses, one-compartment PK with first-order absorption and elimination.
+    """Repeated doses in a one-compartment PK model with first-order elimination.
 
-    The unbound plasma concentration (nM) is ``fu * 1e6 / M * sum_k D * ka / (V (ka - ke))
-    * (exp(-ke s_k) - exp(-ka s_k))`` over the doses given so far, ``s_k`` the time since
-    dose k (Bateman function, superposed). ``V`` is the apparent volume (V/F, L) that oral
-    population-PK studies report, so the bioavailability F is inside it.
+    Oral route (the default): first-order absorption. The unbound plasma concentration
+    (nM) is ``fu * 1e6 / M * sum_k D * ka / (V (ka - ke)) * (exp(-ke s_k) - exp(-ka s_k))``
+    over the doses given so far, ``s_k`` the time since dose k (Bateman function,
+    superposed). ``V`` is the apparent volume (V/F, L) that oral population-PK studies
+    report, so the bioavailability F is inside it. The same form describes any
+    first-order input, e.g. an active metabolite formed from a parent drug that is
+    eliminated with half-life ``t_half_abs_h``.
+
+    Intravenous route (``route="iv"``): each dose is infused at a constant rate over
+    ``infusion_h`` hours (zero-order input; ``t_half_abs_h`` is not used).
 
     Parameters
     ----------
@@ -143,6 +150,10 @@ class OralPK:
         Time of the first dose after the start of the course.
     source : str
         Where the numbers come from.
+    route : str
+        ``"oral"`` (first-order input) or ``"iv"`` (zero-order infusion).
+    infusion_h : float, h
+        Length of each infusion (``route="iv"`` only; shorter than ``interval_h``).
     """
 
     dose_mg: float
@@ -155,12 +166,17 @@ class OralPK:
     molar_mass: float
     start_h: float = 0.0
     source: str = ""
+    route: str = "oral"
+    infusion_h: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.route not in ("oral", "iv"):
+            raise ValueError(f"pk `route` must be 'oral' or 'iv', got {self.route!r}")
+        iv = self.route == "iv"
         for name in (
             "dose_mg",
             "interval_h",
-            "t_half_abs_h",
+            *(("infusion_h",) if iv else ("t_half_abs_h",)),
             "t_half_el_h",
             "volume_l",
             "molar_mass",
@@ -184,6 +200,15 @@ class OralPK:
         ):
             raise ValueError(f"pk `n_doses` must be a whole number >= 1, got {self.n_doses!r}")
         object.__setattr__(self, "n_doses", int(self.n_doses))
+        if iv:
+            if self.infusion_h >= self.interval_h:
+                raise ValueError(
+                    f"pk `infusion_h` ({self.infusion_h:g} h) must be shorter than "
+                    f"`interval_h` ({self.interval_h:g} h)"
+                )
+            return
+        object.__setattr__(self, "t_half_abs_h", float(self.t_half_abs_h))
+        object.__setattr__(self, "infusion_h", float(self.infusion_h))
         if math.isclose(self.t_half_abs_h, self.t_half_el_h):
             raise ValueError(
                 "pk absorption and elimination half-lives must differ "
@@ -210,28 +235,75 @@ class OralPK:
         mg_per_l = self.dose_mg / self.volume_l
         return self.fraction_unbound * mg_per_l * 1e6 / self.molar_mass
 
+    def _shape(self, s: np.ndarray) -> np.ndarray:
+        """Concentration per unit ``_scale`` at time ``s`` (min) after one dose (0 before)."""
+        ke = self.ke
+        s = np.asarray(s, dtype=float)
+        out = np.zeros_like(s)
+        on = s > 0
+        if self.route == "iv":
+            T = self.infusion_h * _HOUR
+            during = on & (s <= T)
+            after = s > T
+            out[during] = (1 - np.exp(-ke * s[during])) / (ke * T)
+            out[after] = (1 - math.exp(-ke * T)) / (ke * T) * np.exp(-ke * (s[after] - T))
+            return out
+        ka = self.ka
+        out[on] = (np.exp(-ke * s[on]) - np.exp(-ka * s[on])) * ka / (ka - ke)
+        return out
+
+    def _primitive(self, s: np.ndarray) -> np.ndarray:
+        """Integral of `_shape` from the dose to ``s`` (min after it)."""
+        ke = self.ke
+        s = np.maximum(np.asarray(s, dtype=float), 0.0)
+        if self.route == "iv":
+            T = self.infusion_h * _HOUR
+            inside = np.minimum(s, T)
+            part = (inside - (1 - np.exp(-ke * inside)) / ke) / (ke * T)
+            tail = (
+                (1 - math.exp(-ke * T)) / (ke * T) * (1 - np.exp(-ke * np.maximum(s - T, 0.0))) / ke
+            )
+            return part + tail
+        ka = self.ka
+        return ((1 - np.exp(-ke * s)) / ke - (1 - np.exp(-ka * s)) / ka) * ka / (ka - ke)
+
     def concentration(self, t: Any) -> np.ndarray:
         """Unbound plasma concentration (nM) at times ``t`` (min)."""
         t = np.asarray(t, dtype=float)
-        ka, ke = self.ka, self.ke
         out = np.zeros_like(t)
         for td in self.dose_times():
-            s = t - td
-            on = s > 0
-            out[on] += np.exp(-ke * s[on]) - np.exp(-ka * s[on])
-        return out * self._scale * ka / (ka - ke)
+            out += self._shape(t - td)
+        return out * self._scale
 
     def mean(self, a: float, b: float) -> float:
         """Mean unbound concentration (nM) over [a, b] min: the exact integral / (b - a)."""
-        ka, ke = self.ka, self.ke
-
-        def primitive(s: np.ndarray) -> np.ndarray:  # integral of the Bateman term, 0..s
-            s = np.maximum(s, 0.0)
-            return (1 - np.exp(-ke * s)) / ke - (1 - np.exp(-ka * s)) / ka
-
         td = self.dose_times()
-        total = float(np.sum(primitive(b - td) - primitive(a - td)))
-        return total * self._scale * ka / (ka - ke) / (b - a)
+        total = float(np.sum(self._primitive(b - td) - self._primitive(a - td)))
+        return total * self._scale / (b - a)
+
+    def steady_concentration(self, t: Any) -> np.ndarray:
+        """Unbound concentration (nM) at times ``t`` (min) once dosing has reached its
+        steady cycle: every dose interval before ``t`` dosed, for ever (geometric sums of
+        the single-dose curve; the phase is ``t`` relative to the dose schedule)."""
+        tau = self.interval_h * _HOUR
+        s = np.mod(np.asarray(t, dtype=float) - self.start_h * _HOUR, tau)
+        s = np.where(s <= 0, tau, s)  # at a dose time, the previous dose's end
+        ke = self.ke
+        if self.route == "iv":
+            T = self.infusion_h * _HOUR
+            tail = (1 - math.exp(-ke * T)) / (ke * T)
+            earlier = tail * np.exp(-ke * (s - T)) * math.exp(-ke * tau) / (1 - math.exp(-ke * tau))
+            return (self._shape(s) + earlier) * self._scale
+        ka = self.ka
+        shape = np.exp(-ke * s) / (1 - math.exp(-ke * tau)) - np.exp(-ka * s) / (
+            1 - math.exp(-ka * tau)
+        )
+        return shape * ka / (ka - ke) * self._scale
+
+    def steady_mean(self) -> float:
+        """Mean unbound concentration (nM) over a steady dosing interval,
+        ``fu * D / (CL * interval)`` with ``CL = V ke``."""
+        return self._scale / (self.ke * self.interval_h * _HOUR)
 
     def breakpoints(self, t_end: float, step: float) -> list[float]:
         """Steps of ``step`` min from each dose on, refined geometrically in the first
@@ -243,6 +315,8 @@ class OralPK:
             if td < t_end:
                 pts.update(np.arange(td, t_end, step).tolist())
                 pts.update((td + fine).tolist())
+                if self.route == "iv":  # the end of the infusion is a kink
+                    pts.add(td + self.infusion_h * _HOUR)
         return sorted(x for x in pts if 0 < x < t_end)
 
     def as_dict(self) -> dict[str, Any]:
@@ -364,14 +438,15 @@ class Schedule:
                 f"{sorted(OralPK.__dataclass_fields__)}"
             )
         base.update(pk)
+        if base.get("route") == "iv":
+            base.setdefault("t_half_abs_h", 0.0)  # not used by an infusion
         if "n_doses" not in base:
             d = 7.0 if days is None else _real(days, name="days")
             if d <= 0:
                 raise ValueError(f"`days` must be > 0, got {d:g}")
             base["n_doses"] = max(1, math.ceil(d * 24 / float(base.get("interval_h", 24))))
-        missing = {f for f in OralPK.__dataclass_fields__ if f not in ("start_h", "source")} - set(
-            base
-        )
+        optional = ("start_h", "source", "route", "infusion_h")
+        missing = {f for f in OralPK.__dataclass_fields__ if f not in optional} - set(base)
         if missing:
             raise MtorSimError(
                 f"no published PK defaults for {drug!r}; give {', '.join(sorted(missing))}"
@@ -438,8 +513,9 @@ class Schedule:
         parts = []
         for d, plan in self._drugs.items():
             if isinstance(plan, OralPK):
+                how = f"IV over {plan.infusion_h:g} h" if plan.route == "iv" else "oral PK"
                 parts.append(
-                    f"{d} {plan.dose_mg:g} mg every {plan.interval_h:g} h x{plan.n_doses} (oral PK)"
+                    f"{d} {plan.dose_mg:g} mg every {plan.interval_h:g} h x{plan.n_doses} ({how})"
                 )
                 continue
             segs = plan.segments

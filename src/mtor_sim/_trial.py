@@ -2,45 +2,60 @@
 
 A virtual tumour is the bundled model with (1) a genotype drawn with the review's
 frequencies, (2) log-normal variation of expression levels and kinetic constants around
-the model's values, and (3) its own intrinsic growth speed. Each arm holds its drugs at a
-constant concentration for the course; the tumour volume follows the growth layer of
-`mtor_sim._tumour` on clinical time scales, and each patient's response is classified
-from the change in the tumour's diameter, in the spirit of RECIST 1.1.
+the model's values, and (3) its own intrinsic growth speed. Each arm gives its regimen's
+dose schedule; the tumour volume follows the growth layer below on clinical time scales,
+and each patient's response is classified from the change in the tumour's diameter, in
+the spirit of RECIST 1.1.
 
-Numbers and their sources (assumptions are named as such):
+The bundled model's numbers live in its catalogue (``models/catalogue.toml``, read through
+``Model.catalogue``), each with its source or named as an assumption: the genotype
+frequencies and p-mTOR-high fraction and the spreads between tumours (``[cohort]``), the
+drugs' clinical pharmacokinetics (``[drugs.*.oral_pk]``), each regimen's dose schedule
+(``[dosing]``), and the growth layer's doubling time, spread, VEGFR share and cell
+turnover (``[tumour]``).
 
-- Genotype frequencies, review Table 1 and text (midpoints of its ranges): PTEN loss
-  30-40 % -> 0.35; PIK3CA mutation 8-12 % -> 0.10; Akt overexpression 25-35 % -> 0.30;
-  MAPK/ERK co-activation 30-35 % -> 0.325. mTORC2 up-regulation: the review names it as a
-  resistance mechanism without a frequency; 0.20 is an assumption. Alterations are drawn
-  independently; a tumour with none is wild type for the pathway.
-- p-mTOR high: the review reports p-mTOR overexpression in 58.7 % of HCC (Table 1), so
-  the 58.7 % of virtual tumours with the highest untreated mTORC1 activity are "high".
-- Variation between tumours (assumptions): log-normal with sigma 0.3 for protein totals
-  and synthesis rates (CV ~30 %, the order of inter-tumour variation of pathway
-  proteins), 0.15 for kinetic constants.
-- Growth: untreated tumours double in volume in 4.6 months (140 days) at the median, the
-  pooled tumour-volume doubling time of a meta-analysis of 1,334 HCC patients (Nathani
-  et al., Gut 2021); each tumour's speed is scaled by a log-normal factor (sigma 0.5,
-  assumption, narrower than the observed spread because genotypes add their own).
-- Cell turnover: division rate `TURNOVER` per day with death balancing it to the
-  doubling time above. The turnover sets how far a given drop in proliferation shrinks a
-  tumour; it is not known for HCC in vivo, so it is calibrated once so that the
-  everolimus arm's objective response rate is the review's 9.5 % (Table 3). All other
-  arms and strata are then predictions.
-- Response (RECIST 1.1 on one lesion, diameter ~ volume^(1/3)), assessed at the end of
-  the course (12 weeks by default): complete response if the diameter falls below 1 %
-  of baseline; partial response if it falls by >= 30 %; progressive disease if it grows
-  by >= 20 %; stable disease otherwise. Objective response = CR + PR; disease control =
-  CR + PR + SD. A patient without a verified steady state in an arm is "not evaluable"
-  and left out of that arm's rates (and counted).
+Exposure, not dose. An arm's drugs reach the cells as their unbound plasma concentration
+over the steady dosing cycle (one-compartment PK: oral, or intravenous infusion; see
+`mtor_sim.OralPK`). Signalling relaxes in minutes to hours while the concentrations vary
+over hours to days, so the cells are taken to follow the concentration quasi-statically:
+proliferation and survival are the steady states at K phases of the common dosing
+period (the midpoints of slices that start at the dose times and are halved where the
+concentration changes fast; `steady_phases`), and the growth rate, linear in them, is
+averaged over the phases, weighted by their slices' lengths. The slices are refined
+until every target site's cycle-averaged occupancy is within `PHASE_TOLERANCE` and each
+drug's mean concentration within `CONCENTRATION_TOLERANCE` (or K equal slices with
+``phases=K``); on the full model, the adaptive phases give the growth rates of 64 equal
+phases to < 1e-3 per day (``tests/test_trial_exposure.py``, ``benchmarks/
+bench_trial.py``). All patients x arms x phases are one batch of steady states. The
+first cycles, before the drugs accumulate to their steady cycle, are not modelled (for a
+62-h half-life, about 4 % of a 12-week course's exposure). An arm given as constant
+concentrations (a mapping of drug -> nM, e.g. ``dict(ms.REGIMENS)``) holds them for the
+whole course, as before.
 
-What to trust: the orderings between arms and strata (checked by `trial_claims`). The
-absolute response rates of arms other than the calibrated everolimus arm are far above
-the review's (e.g. everolimus + sorafenib ~90 % vs 16.7 %): with constant exposure and
-exponential growth, any drug that cuts proliferation more than a rapalog shrinks most
-tumours within 12 weeks. Toxicity-limited dosing, varying exposure and resistance that
-emerges during treatment are not in the model.
+Growth. Untreated tumours double in volume in ``doubling_days`` (140 days at the median,
+Nathani et al., Gut 2021) scaled by a log-normal speed factor per tumour. Cell division
+runs at ``turnover_per_day`` in the untreated tumour and death balances it to that
+doubling time; a drug scales division by ``P(t) (1 - a occ_VEGFR(t)) / P0`` and death by
+``S0 / S(t)`` (survival signalling lowers apoptosis). The turnover sets how far a given
+drop in proliferation shrinks a tumour; it is not known for HCC in vivo and is the single
+fitted number: sorafenib's ORR by p-mTOR status (review: 7.3 % high, 22.6 % low; its
+largest cohort, and the arm whose PK rests on verified label numbers), by
+``models/calibrate_trial.py``. All other arms are predictions. The growth law is
+exponential over the course (assumption): a Gompertz law slows growth as a tumour
+nears a plateau, and no plateau data for HCC were fitted.
+
+Response (RECIST 1.1 on one lesion, diameter ~ volume^(1/3)), assessed at the end of the
+course (12 weeks by default): complete response if the diameter falls below 1 % of
+baseline; partial response if it falls by >= 30 %; progressive disease if it grows by
+>= 20 %; stable disease otherwise. Objective response = CR + PR; disease control = CR +
+PR + SD. A patient without a verified steady state in an arm (at any phase) is "not
+evaluable" and left out of that arm's rates (and counted).
+
+What to trust: the orderings between arms and strata (checked by `trial_claims`), and
+the direction of each arm's gap to the review's rate, which
+`TrialResult.compare_with_review` explains.
+Toxicity-limited dosing (dose reductions), variation of PK between patients, and
+resistance that emerges during treatment are not in the model.
 """
 
 from __future__ import annotations
@@ -60,24 +75,42 @@ from ._errors import MtorSimError, check_count, check_name, check_names, check_n
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._protocol import BatchResult, Immutable
-from ._tumour import TumourGrowth
+from ._schedule import OralPK, Schedule
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ._model import Model
 
-__all__ = ["Cohort", "TrialResult", "virtual_cohort", "trial", "REGIMENS", "FREQUENCIES"]
+__all__ = [
+    "Arm",
+    "Cohort",
+    "TrialResult",
+    "virtual_cohort",
+    "trial",
+    "regimen_schedule",
+    "steady_phases",
+    "REGIMENS",
+    "FREQUENCIES",
+]
 
 #: Probability of each alteration in a virtual HCC (review Table 1 and text), and the
 #: fraction of tumours with high p-mTOR: the bundled model's catalogue, ``[cohort]``.
 FREQUENCIES = dict(BUNDLED.cohort["frequencies"])
 PMTOR_HIGH_FRACTION = float(BUNDLED.cohort["pmtor_high_fraction"])
-EXPRESSION_SIGMA = 0.3  # assumption
-KINETIC_SIGMA = 0.15  # assumption
-GROWTH_SIGMA = 0.8  # ln-spread of doubling times (Nathani 2021: 11-851 days)
-DOUBLING_DAYS = 140.0  # Nathani et al., Gut 2021 (pooled TVDT 4.6 months)
-TURNOVER = 0.1499  # /day; fitted: everolimus ORR 9.5 % (review Table 3; 4000 patients, seed 0)
+#: Spreads between tumours and the growth layer's numbers: the bundled model's
+#: catalogue, ``[cohort]`` and ``[tumour]`` (with their sources); kept as names for code
+#: that imported them.
+EXPRESSION_SIGMA = float(BUNDLED.cohort["expression_sigma"])
+KINETIC_SIGMA = float(BUNDLED.cohort["kinetic_sigma"])
+GROWTH_SIGMA = float(BUNDLED.tumour["growth_sigma"])
+DOUBLING_DAYS = float(BUNDLED.tumour["doubling_days"])
+TURNOVER = float(BUNDLED.tumour["turnover_per_day"])
+#: Accuracy (absolute, 0-1) of the cycle-averaged occupancy of every target site with
+#: which the adaptive phases of a dosing cycle represent it (`steady_phases`).
+PHASE_TOLERANCE = 0.002
+#: ... and each drug's cycle-mean concentration to this fraction of it.
+CONCENTRATION_TOLERANCE = 0.05
 
 CATEGORIES = ("CR", "PR", "SD", "PD", "NE")
 READOUTS = ("proliferation", "survival", "mTORC1_activity")
@@ -155,9 +188,9 @@ def virtual_cohort(
     *,
     seed: int = 0,
     frequencies: Mapping[str, float] | None = None,
-    expression_sigma: float = EXPRESSION_SIGMA,
-    kinetic_sigma: float = KINETIC_SIGMA,
-    growth_sigma: float = GROWTH_SIGMA,
+    expression_sigma: float | None = None,
+    kinetic_sigma: float | None = None,
+    growth_sigma: float | None = None,
 ) -> Cohort:
     """Draw ``n`` virtual HCC tumours (seeded).
 
@@ -171,8 +204,9 @@ def virtual_cohort(
         Seed of every random draw; recorded in ``settings``.
     frequencies : dict, optional
         Alteration -> probability (default `FREQUENCIES`, from the review).
-    expression_sigma, kinetic_sigma, growth_sigma : float
-        Log-normal spreads (standard deviation of the natural log).
+    expression_sigma, kinetic_sigma, growth_sigma : float, optional
+        Log-normal spreads (standard deviation of the natural log); default the model's
+        catalogue (``[cohort]``, ``[tumour]``).
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
@@ -183,17 +217,21 @@ def virtual_cohort(
             "`frequencies` must be a mapping of alteration -> probability, got "
             f"{type(frequencies).__name__} {frequencies!r}"
         )
-    freqs = {**FREQUENCIES, **(frequencies or {})}  # unlisted alterations keep the default
+    freqs = {
+        **dict(model.catalogue.cohort["frequencies"]),
+        **(frequencies or {}),
+    }  # unlisted alterations keep the default
     for g, f in freqs.items():
         check_name(g, model.catalogue.genotypes, kind="genotype in `frequencies`")
         if not 0 <= check_nonnegative(f, name=f"frequencies[{g!r}]") <= 1:
             raise ValueError(f"`frequencies[{g!r}]` must be within [0, 1], got {f!r}")
+    cat = model.catalogue
     sig = {
-        name: check_nonnegative(v, name=name)
-        for name, v in (
-            ("expression_sigma", expression_sigma),
-            ("kinetic_sigma", kinetic_sigma),
-            ("growth_sigma", growth_sigma),
+        name: check_nonnegative(float(default) if v is None else v, name=name)
+        for name, v, default in (
+            ("expression_sigma", expression_sigma, cat.cohort["expression_sigma"]),
+            ("kinetic_sigma", kinetic_sigma, cat.cohort["kinetic_sigma"]),
+            ("growth_sigma", growth_sigma, cat.tumour["growth_sigma"]),
         )
     }
     rng = np.random.default_rng(seed)
@@ -225,7 +263,12 @@ class TrialResult(BatchResult):
     ``table`` has one row per (arm, patient): the biomarkers (``pmtor_high``,
     ``PTEN_loss``, ``PIK3CA_gain``, ``mTORC2_high``...), the untreated and treated
     growth rates (per day), ``volume_ratio`` and ``diameter_change`` (%, end of course
-    vs baseline), ``category`` (CR, PR, SD, PD, NE) and the steady-state ``status``.
+    vs baseline), ``category`` (CR, PR, SD, PD, NE) and the steady-state ``status``
+    (an arm's treated growth rate is its average over the phases of the dosing cycle).
+    ``arms`` maps each arm to its drugs' concentrations (nM): held constant, or for an
+    exposure-driven arm their unbound mean over the steady dosing cycle;
+    ``settings["dosing"]`` records each arm's kind, dose schedule, phases and mean
+    target occupancies.
     """
 
     table: pd.DataFrame
@@ -290,14 +333,19 @@ class TrialResult(BatchResult):
 
     def compare_with_review(self) -> pd.DataFrame:
         """Simulated ORRs next to the review's (Table 3; sorafenib by p-mTOR): columns
-        ``comparison``, ``review``, ``simulated``, ``simulated_low``, ``simulated_high``
-        (the Wilson 95 % interval, %) and ``simulated_95CI`` (the same, as text)."""
+        ``comparison``, ``arm``, ``review``, ``simulated``, ``simulated_low``,
+        ``simulated_high`` (the Wilson 95 % interval, %), ``simulated_95CI`` (the same, as
+        text), ``gap`` (``"within"`` the interval, ``"above"`` or ``"below"`` it, empty
+        without a published rate) and ``explanation`` of a gap: the arm's exposure (mean
+        unbound concentration and target occupancy over the dosing cycle) and the
+        model's note on that arm (``[review.trial_notes]`` of its catalogue)."""
         review = self.review()
         by_arm = review.get("objective_response_rate", {})
         rates = self.response_rates().set_index("arm")
         columns = ["ORR", "ORR_low", "ORR_high"]
         rows = [
             _compared(f"ORR, {arm}", by_arm.get(arm, math.nan), *_row(rates, arm, columns))
+            | {"arm": arm}
             for arm in self.arms
         ]
         by_pmtor = {a: v for a, v in review.get("orr_by_pmtor", {}).items() if a in self.arms}
@@ -307,8 +355,36 @@ class TrialResult(BatchResult):
                 if strata is None or (arm, flag) not in strata.index or label not in published:
                     continue  # an empty stratum has no rate, a missing number no comparison
                 found = _row(strata, (arm, flag), columns)
-                rows.append(_compared(f"ORR, {arm}, p-mTOR {label}", published[label], *found))
-        return pd.DataFrame(rows)
+                row = _compared(f"ORR, {arm}, p-mTOR {label}", published[label], *found)
+                rows.append(row | {"arm": arm})
+        notes = review.get("trial_notes", {})
+        for row in rows:
+            rev, lo, hi = row["review"], row["simulated_low"], row["simulated_high"]
+            if not rev == rev or not (lo == lo and hi == hi):  # no number, or no patient
+                row["gap"], row["explanation"] = "", ""
+                continue
+            row["gap"] = "within" if lo <= rev <= hi else ("above" if lo > rev else "below")
+            row["explanation"] = (
+                ""
+                if row["gap"] == "within"
+                else "; ".join(
+                    x for x in (self._exposure(row["arm"]), notes.get(row["arm"], "")) if x
+                )
+            )
+        order = ["comparison", "arm", "review", "simulated", "simulated_low", "simulated_high"]
+        frame = pd.DataFrame(rows)
+        return frame[order + [c for c in frame.columns if c not in order]]
+
+    def _exposure(self, arm: str) -> str:
+        """The arm's exposure in words: mean unbound nM and mean occupancy per site."""
+        info = self.settings.get("dosing", {}).get(arm, {})
+        conc = info.get("mean_unbound_nM") or self.arms.get(arm, {})
+        occ = info.get("mean_occupancy", {})
+        kind = "cycle-mean unbound" if info.get("kind") == "exposure" else "constant"
+        parts = [f"{d} {c:.3g} nM" for d, c in conc.items()]
+        sites = [f"{s} {100 * o:.0f} %" for s, o in occ.items()]
+        text = f"{kind} " + ", ".join(parts) if parts else ""
+        return text + (f" (occupancy {', '.join(sites)})" if sites else "")
 
     def plot_waterfall(self, arms: Sequence[str] | None = None) -> Figure:
         """Waterfall plots: each patient's diameter change (%), one panel per arm."""
@@ -347,6 +423,177 @@ def classify(diameter_change: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a trial: the drug concentrations (nM) the cells see at each phase of
+    the dosing cycle and each phase's weight (its share of the cycle; the weights sum to
+    1), and how they were made (``"constant"`` or ``"exposure"``, with the dose
+    schedule's `OralPK` per drug and the common dosing period, h)."""
+
+    name: str
+    phases: tuple[dict[str, float], ...]
+    weights: tuple[float, ...] = (1.0,)
+    kind: str = "constant"
+    plans: dict[str, OralPK] = field(default_factory=dict)
+    period_h: float = 0.0
+
+    def mean(self) -> dict[str, float]:
+        """Time-averaged concentration (nM) of each drug over the cycle's phases."""
+        drugs = sorted({d for c in self.phases for d in c})
+        w = np.asarray(self.weights)
+        return {d: float(np.dot(w, [c.get(d, 0.0) for c in self.phases])) for d in drugs}
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able record of the arm (kept in the result's settings)."""
+        out: dict[str, Any] = {"kind": self.kind, "phases": len(self.phases)}
+        if self.plans:
+            out["period_h"] = self.period_h
+            out["schedule"] = Schedule(self.plans).as_dict()
+            out["mean_unbound_nM"] = self.mean()
+        sites = sorted({s for c in self.phases for d in c for s, _ in BUNDLED.drugs[d].targets})
+        w = np.asarray(self.weights)
+        out["mean_occupancy"] = {
+            s: float(np.dot(w, [occupancy(s, dict(c)) for c in self.phases])) for s in sites
+        }
+        return out
+
+
+def regimen_schedule(model: Model, regimen: str) -> Schedule:
+    """The dose schedule of one of the model's regimens (``[dosing]`` of its catalogue):
+    each drug's published PK (``oral_pk``) with the regimen's changes."""
+    cat = model.catalogue
+    plan = cat.dosing.get(regimen)
+    if plan is None:
+        raise MtorSimError(
+            f"regimen {regimen!r} has no dose schedule in the model's catalogue ([dosing]); "
+            "give the arm as constant concentrations (drug -> nM) or as a Schedule"
+        )
+    plans = {}
+    for drug, changes in plan.items():
+        fields = {**dict(cat.drugs[drug].oral_pk), **dict(changes), "n_doses": 1}
+        if fields.get("route") == "iv":
+            fields.setdefault("t_half_abs_h", 0.0)
+        plans[drug] = OralPK(**fields)
+    return Schedule(plans)
+
+
+def _plans(schedule: Schedule) -> dict[str, OralPK]:
+    plans = {}
+    for d in schedule.drugs:
+        plan = schedule[d]
+        if not isinstance(plan, OralPK):
+            raise TypeError(
+                f"an exposure-driven arm needs each drug dosed with an OralPK plan; {d!r} "
+                "has concentration segments (give a constant arm as drug -> nM instead)"
+            )
+        plans[d] = plan
+    return plans
+
+
+def _period_h(plans: Mapping[str, OralPK]) -> float:
+    """Common period (h) of the drugs' dosing intervals: their least common multiple
+    (on a one-minute grid)."""
+    minutes = [round(p.interval_h * 60) for p in plans.values()]
+    return math.lcm(*minutes) / 60.0
+
+
+def _at(plans: Mapping[str, OralPK], t: np.ndarray) -> list[dict[str, float]]:
+    conc = {d: p.steady_concentration(t) for d, p in plans.items()}
+    return [{d: float(c[j]) for d, c in conc.items()} for j in range(len(t))]
+
+
+def steady_phases(
+    schedule: Schedule, k: int | None = None, *, tolerance: float = PHASE_TOLERANCE
+) -> tuple[float, list[dict[str, float]], list[float]]:
+    """Phases of the steady dosing cycle of ``schedule`` (its `OralPK` plans): the cycle's
+    length (h), the unbound concentrations (nM) at each phase, and each phase's weight.
+
+    With ``k``: the midpoints of ``k`` equal slices. Without: adaptive slices, from the
+    dose times (and infusion ends) of every drug, each halved until the occupancy of
+    every target site (the drugs' input to the signalling model) at its midpoint is within
+    ``tolerance`` of its mean over 32 sub-slices, and each drug's concentration within
+    `CONCENTRATION_TOLERANCE` of its cycle mean, so the cycle-averaged occupancies are
+    within about ``tolerance`` and the mean concentrations within about 5 %: many phases
+    where absorption or an infusion changes the concentration fast, few where it
+    changes slowly.
+    """
+    plans = _plans(schedule)
+    period = _period_h(plans)
+    P = period * 60.0
+    if k is not None:
+        t = (np.arange(k) + 0.5) / k * P
+        return period, _at(plans, t), [1.0 / k] * k
+    sites = sorted({site for d in plans for site, _ in BUNDLED.drugs[d].targets})
+
+    mean = np.array([p.steady_mean() for p in plans.values()])
+
+    def seen(t: np.ndarray) -> np.ndarray:  # (len(t), sites + drugs), both scaled to tolerance
+        at = _at(plans, t)
+        occ = np.array([[occupancy(s, c) for s in sites] for c in at]) / tolerance
+        conc = np.array([list(c.values()) for c in at]) / (CONCENTRATION_TOLERANCE * mean)
+        return np.hstack([occ, conc])
+
+    cuts = {0.0, P}
+    for plan in plans.values():
+        tau = plan.interval_h * 60.0
+        for td in np.arange(plan.start_h * 60.0 % tau, P, tau):
+            cuts.add(float(td))
+            if plan.route == "iv":
+                cuts.add(float(min(td + plan.infusion_h * 60.0, P)))
+    edges = sorted(cuts)
+    slices: list[tuple[float, float]] = []
+    todo = list(zip(edges, edges[1:], strict=False))[::-1]
+    while todo:
+        a, b = todo.pop()
+        m = 0.5 * (a + b)
+        finer = seen(a + (np.arange(32) + 0.5) * (b - a) / 32).mean(axis=0)
+        if (b - a) <= P / 4096 or np.max(np.abs(finer - seen(np.array([m]))[0])) < 1.0:
+            slices.append((a, b))
+        else:
+            todo += [(m, b), (a, m)]
+    t = np.array([0.5 * (a + b) for a, b in slices])
+    return period, _at(plans, t), [(b - a) / P for a, b in slices]
+
+
+def _arms(
+    model: Model,
+    arms: Mapping[str, Any] | Sequence[str] | None,
+    phases: int | None,
+) -> list[Arm]:
+    """The trial's arms: bundled regimens by name as their dose schedules; a mapping's
+    values as constant concentrations (drug -> nM) or as `Schedule` objects."""
+    cat = model.catalogue
+
+    def exposure(name: str, schedule: Schedule) -> Arm:
+        period, conc, weights = steady_phases(schedule, phases)
+        return Arm(name, tuple(conc), tuple(weights), "exposure", _plans(schedule), period)
+
+    def regimen(name: str) -> Arm:
+        if name in cat.dosing:
+            return exposure(name, regimen_schedule(model, name))
+        return Arm(name, (dict(cat.regimens[name]),))
+
+    if arms is None:
+        return [regimen(a) for a in cat.regimens]
+    if isinstance(arms, Mapping):
+        out = []
+        for k, v in arms.items():
+            if isinstance(k, str) and isinstance(v, Schedule):
+                out.append(exposure(k, v))
+                continue
+            if not isinstance(k, str) or not isinstance(v, Mapping):
+                raise TypeError(
+                    "`arms` as a mapping must be arm name -> {drug: nM} or a Schedule, "
+                    f"got {k!r}: {v!r}"
+                )
+            out.append(Arm(k, (dict(v),)))
+        return out
+    return [
+        regimen(check_name(a, cat.regimens, kind="regimen in `arms`"))
+        for a in check_names(arms, name="arms")
+    ]
+
+
 def trial(
     model: Model,
     arms: Mapping[str, Mapping[str, float]] | Sequence[str] | None = None,
@@ -355,7 +602,8 @@ def trial(
     seed: int = 0,
     weeks: float = 12.0,
     cohort: Cohort | None = None,
-    turnover: float = TURNOVER,
+    turnover: float | None = None,
+    phases: int | None = None,
     run: RunOptions | Mapping[str, Any] | None = None,
     backend: str | None = None,
     n_workers: int | None = None,
@@ -370,18 +618,29 @@ def trial(
     model : Model
         The bundled model.
     arms : dict or list, optional
-        Arm name -> drugs (nM), or names of `REGIMENS`; default all of `REGIMENS`.
+        Names of `REGIMENS` (default: all), each given as its dose schedule (the
+        catalogue's ``[dosing]``: published clinical PK, unbound concentrations over the
+        steady dosing cycle); or a mapping of arm name -> drugs (nM, held constant for
+        the course) or -> `Schedule` of `OralPK` plans (exposure-driven).
     n, seed : int
         Cohort size and seed (ignored when ``cohort`` is given).
     weeks : float
         Length of the course; response is assessed at its end.
     cohort : Cohort, optional
         A cohort from `virtual_cohort`, to reuse across trials.
-    turnover : float, per day
-        Cell division rate of the growth layer (see the module notes).
+    turnover : float, per day, optional
+        Cell division rate of the growth layer; default the model's catalogue
+        (``[tumour] turnover_per_day``, fitted to the review's sorafenib response rates
+        by p-mTOR status, ``models/calibrate_trial.py``).
+    phases : int, optional
+        Equal phases of the dosing cycle solved per exposure-driven arm; default:
+        adaptive phases per arm (`steady_phases`, cycle-averaged occupancies to within
+        `PHASE_TOLERANCE`).
+    run : RunOptions, optional
+        Where the points run, as in every batch verb; every patient x arm x phase steady
+        state is one point of one batch.
     backend, n_workers, scheduler, out, progress
-        As in `mtor_sim.sweep`: 10,000 patients x 7 arms run in about a minute on
-        2 cores with ``backend="processes"``.
+        Shorthand for the same fields of ``run``.
 
     Returns
     -------
@@ -395,53 +654,50 @@ def trial(
     >>> sorted(res.response_rates()["arm"])
     ['everolimus', 'everolimus + sorafenib']
     """
-    if arms is None:
-        arm_map = {k: dict(v) for k, v in model.catalogue.regimens.items()}
-    elif isinstance(arms, Mapping):
-        arm_map = {}
-        for k, v in arms.items():
-            if not isinstance(k, str) or not isinstance(v, Mapping):
-                raise TypeError(
-                    f"`arms` as a mapping must be arm name -> {{drug: nM}}, got {k!r}: {v!r}"
-                )
-            arm_map[k] = dict(v)
-    else:
-        arm_map = {
-            check_name(a, model.catalogue.regimens, kind="regimen in `arms`"): dict(
-                model.catalogue.regimens[a]
-            )
-            for a in check_names(arms, name="arms")
-        }
-    if not arm_map:
+    if phases is not None:
+        phases = check_count(phases, name="phases")
+    arm_list = _arms(model, arms, phases)
+    if not arm_list:
         raise ValueError("`arms` is empty")
-    for drugs in arm_map.values():
-        make_perturbation(model, drugs=drugs)  # validates names and doses
+    for arm in arm_list:
+        for conc in arm.phases:
+            make_perturbation(model, drugs=conc)  # validates names and doses
     weeks = check_nonnegative(weeks, name="weeks", allow_zero=False)
-    turnover = check_nonnegative(turnover, name="turnover", allow_zero=False)
+    tumour = model.catalogue.tumour
+    turnover = check_nonnegative(
+        float(tumour["turnover_per_day"]) if turnover is None else turnover,
+        name="turnover",
+        allow_zero=False,
+    )
     if cohort is None:
         n = check_count(n, name="n (patients)")
         seed = check_count(seed, name="seed", minimum=0)
     cohort = cohort or virtual_cohort(model, n, seed=seed)
-    names = ["untreated", *arm_map]
     patients = [int(p) for p in cohort.table["patient"]]
-    arm_drugs = [arm_map.get(a, {}) for a in names]
+    # one patient's points: untreated, then every arm's phases
+    points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [
+        (arm.name, j, conc) for arm in arm_list for j, conc in enumerate(arm.phases)
+    ]
 
     def make(lo: int, hi: int) -> list[Condition]:
-        """Points ``lo:hi`` (patient-major, one per arm), built where they are solved:
-        in forked workers, each patient's perturbation costs its worker, not the parent."""
+        """Points ``lo:hi`` (patient-major, one per arm and phase), built where they are
+        solved: in forked workers, each patient's perturbation costs its worker."""
         out_: list[Condition] = []
         base: dict[int, Perturbation] = {}  # the current patient's only
         for i in range(lo, hi):
-            p, a = divmod(i, len(names))
+            p, a = divmod(i, len(points))
             if p not in base:
                 base = {p: cohort.perturbation(model, p)}
-            labels = (("patient", patients[p]), ("arm", names[a]))
-            out_.append(Condition(i, labels, base[p].with_drugs(arm_drugs[a])))
+            name, j, conc = points[a]
+            labels = (("patient", patients[p]), ("arm", name), ("phase", j))
+            out_.append(Condition(i, labels, base[p].with_drugs(conc)))
         return out_
 
+    arm_map = {arm.name: arm.mean() for arm in arm_list}
     spec = {
-        "trial": names,
+        "trial": ["untreated", *arm_map],
         "arms": arm_map,
+        "dosing": {arm.name: arm.describe() for arm in arm_list},
         "cohort": cohort.settings,
         "weeks": weeks,
         "turnover": turnover,
@@ -449,7 +705,7 @@ def trial(
     store, stats = run_conditions(
         model,
         make,
-        len(patients) * len(names),
+        len(patients) * len(points),
         READOUTS,
         options=resolve_run(
             run,
@@ -464,16 +720,23 @@ def trial(
         desc="trial",
     )
     raw = store.read()
-    table = _outcomes(raw, cohort, arm_map, turnover, weeks)
+    growth = {
+        "doubling_days": float(tumour["doubling_days"]),
+        "vegfr_growth_share": float(tumour["vegfr_growth_share"]),
+        "turnover": turnover,
+    }
+    pmtor = float(model.catalogue.cohort["pmtor_high_fraction"])
+    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor)
     from ._engine import steady_provenance
 
     settings = {
         **spec,
-        "doubling_days": DOUBLING_DAYS,
-        "pmtor_high_fraction": PMTOR_HIGH_FRACTION,
+        "doubling_days": growth["doubling_days"],
+        "vegfr_growth_share": growth["vegfr_growth_share"],
+        "pmtor_high_fraction": pmtor,
         "review": {
-            k: {a: dict(v) if isinstance(v, Mapping) else v for a, v in table.items()}
-            for k, table in model.catalogue.review.items()
+            k: {a: dict(v) if isinstance(v, Mapping) else v for a, v in table_.items()}
+            for k, table_ in model.catalogue.review.items()
         },
         **steady_provenance(model),
         **stats,
@@ -481,75 +744,94 @@ def trial(
     return TrialResult(table, arm_map, cohort, settings)
 
 
-def _rates(
-    p0: np.ndarray,
-    s0: np.ndarray,
-    p1: np.ndarray,
-    s1: np.ndarray,
-    occ_vegfr: float,
-    scale: np.ndarray,
-    turnover: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Untreated and treated net growth rates (per day) of each tumour.
-
-    Untreated: ``ln 2 / DOUBLING_DAYS * scale * P0 * S0``, so a wild-type tumour of median
-    speed doubles in 140 days and tumours with more proliferation (P) and survival (S)
-    signalling grow faster. Treated: division and death both run at ``turnover`` in the
-    untreated tumour; a drug scales division by ``P1 (1 - a_vegf occ_VEGFR) / P0`` and
-    death by ``S0 / S1`` (survival signalling lowers apoptosis), which changes the net rate
-    by ``turnover * (P1 (1 - a_vegf occ) / P0 - S0 / S1)``.
-    """
-    a_vegf = TumourGrowth().a_vegf
-    r0 = math.log(2) / DOUBLING_DAYS * scale * p0 * s0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r1 = r0 + turnover * (p1 * (1 - a_vegf * occ_vegfr) / p0 - s0 / s1)
-    return r0, r1
-
-
 def _outcomes(
     raw: pd.DataFrame,
     cohort: Cohort,
-    arms: dict[str, dict[str, float]],
-    turnover: float,
+    arms: Sequence[Arm],
+    growth: Mapping[str, float],
     weeks: float,
+    pmtor_high_fraction: float,
 ) -> pd.DataFrame:
+    """Each patient's outcome per arm from the steady states of every phase.
+
+    Untreated growth rate ``r0 = ln 2 / doubling_days * scale * P0 * S0`` per day, so a
+    wild-type tumour of median speed doubles in ``doubling_days`` and tumours with more
+    proliferation (P) and survival (S) signalling grow faster. Treated: division and death
+    both run at ``turnover`` in the untreated tumour; at each phase a drug scales division
+    by ``P (1 - a occ_VEGFR) / P0`` and death by ``S0 / S``; the treated rate is ``r0`` plus
+    ``turnover`` times the phase average of their difference from the untreated state
+    (the growth rate is linear in them, so its cycle average is exact under the
+    quasi-steady state).
+    """
     days = 7.0 * weeks
+    turnover = growth["turnover"]
+    a_vegf = growth["vegfr_growth_share"]
     pt = cohort.table.set_index("patient")
     untreated = raw[raw["arm"] == "untreated"].set_index("patient")
     activity = untreated["mTORC1_activity"]
-    cutoff = float(np.nanquantile(activity, 1 - PMTOR_HIGH_FRACTION))
+    cutoff = float(np.nanquantile(activity, 1 - pmtor_high_fraction))
+    p0, s0 = untreated["proliferation"], untreated["survival"]
     frames = []
-    for arm, drugs in arms.items():
-        t = raw[raw["arm"] == arm].set_index("patient")
-        u = untreated.loc[t.index]
-        r0, r1 = _rates(
-            u["proliferation"].to_numpy(),
-            u["survival"].to_numpy(),
-            t["proliferation"].to_numpy(),
-            t["survival"].to_numpy(),
-            occupancy("VEGFR", drugs),
-            pt.loc[t.index, "growth_scale"].to_numpy(),
-            turnover,
+    for arm in arms:
+        t = raw[raw["arm"] == arm.name]
+        occ = np.array([occupancy("VEGFR", dict(c)) for c in arm.phases])
+        weight = np.asarray(arm.weights)[t["phase"].to_numpy()]
+        pid = t["patient"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            division = (
+                t["proliferation"].to_numpy()
+                * (1 - a_vegf * occ[t["phase"].to_numpy()])
+                / p0.loc[pid].to_numpy()
+            )
+            death = s0.loc[pid].to_numpy() / t["survival"].to_numpy()
+        per = pd.DataFrame(
+            {
+                "patient": pid,
+                "net": weight * (division - death),
+                "ok": (t["status"] == "ok").to_numpy(),
+                "status": t["status"].to_numpy(),
+            }
         )
-        ok = ((t["status"] == "ok") & (u["status"] == "ok")).to_numpy() & np.isfinite(r1)
+        g = per.groupby("patient", sort=False)
+        net = g["net"].sum(min_count=1)  # the weights sum to 1 over the cycle
+        index = net.index
+        arm_ok = g["ok"].all()
+        bad = per[~per["ok"]].groupby("patient")["status"].first()
+        u = untreated.loc[index]
+        r0 = (
+            math.log(2)
+            / growth["doubling_days"]
+            * pt.loc[index, "growth_scale"].to_numpy()
+            * u["proliferation"].to_numpy()
+            * u["survival"].to_numpy()
+        )
+        r1 = r0 + turnover * net.to_numpy()
+        ok = arm_ok.to_numpy() & (u["status"] == "ok").to_numpy() & np.isfinite(r1)
         ratio = np.where(ok, np.exp(np.where(ok, r1, 0.0) * days), np.nan)
         change = 100.0 * (np.cbrt(ratio) - 1.0)
+        status = np.where(
+            ok,
+            "ok",
+            np.where(
+                (u["status"] != "ok").to_numpy(),
+                u["status"].to_numpy(),
+                bad.reindex(index).fillna("error").to_numpy(),
+            ),
+        )
         frame = pd.DataFrame(
             {
-                "arm": arm,
-                "patient": t.index.to_numpy(),
-                "genotype": pt.loc[t.index, "genotype"].to_numpy(),
-                "pmtor_high": (activity.loc[t.index] > cutoff).to_numpy(),
-                **{g: pt.loc[t.index, g].to_numpy() for g in cohort.alterations},
-                "mTORC1_activity_untreated": activity.loc[t.index].to_numpy(),
+                "arm": arm.name,
+                "patient": index.to_numpy(),
+                "genotype": pt.loc[index, "genotype"].to_numpy(),
+                "pmtor_high": (activity.loc[index] > cutoff).to_numpy(),
+                **{g_: pt.loc[index, g_].to_numpy() for g_ in cohort.alterations},
+                "mTORC1_activity_untreated": activity.loc[index].to_numpy(),
                 "growth_rate_untreated": r0,
                 "growth_rate_treated": r1,
                 "volume_ratio": ratio,
                 "diameter_change": change,
                 "category": classify(change),
-                "status": np.where(
-                    ok, "ok", np.where(t["status"] != "ok", t["status"], u["status"])
-                ),
+                "status": status,
             }
         )
         frames.append(frame)

@@ -1,0 +1,101 @@
+"""Exposure-driven trial arms: the steady dosing cycle, its phases, and their effect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import mtor_sim as ms
+from mtor_sim._catalogue import BUNDLED
+from mtor_sim._trial import regimen_schedule, steady_phases
+
+
+@pytest.mark.parametrize("regimen", sorted(BUNDLED.dosing))
+def test_every_regimen_has_a_sourced_schedule(model: ms.Model, regimen: str) -> None:
+    schedule = regimen_schedule(model, regimen)
+    assert set(schedule.drugs) >= set(BUNDLED.regimens[regimen])
+    for d in schedule.drugs:
+        assert schedule[d].source, (regimen, d)  # every PK number has a source line
+
+
+@pytest.mark.parametrize("drug", sorted(ms.PK_DEFAULTS))
+def test_steady_cycle_is_the_limit_of_repeated_doses(drug: str) -> None:
+    """The geometric-sum steady cycle equals superposed doses after many half-lives."""
+    pk = ms.Schedule.oral(drug, n_doses=200)[drug]
+    tau = pk.interval_h * 60
+    t = (199 + np.array([0.01, 0.1, 0.37, 0.8, 0.999])) * tau
+    assert_allclose(pk.steady_concentration(t), pk.concentration(t), rtol=1e-6)
+
+
+@pytest.mark.parametrize("drug", sorted(ms.PK_DEFAULTS))
+def test_phase_average_matches_the_pk_average(drug: str) -> None:
+    """The phases' weighted mean concentration is the cycle's AUC / interval = fu D / CL tau."""
+    pk = ms.Schedule.oral(drug, n_doses=1)[drug]
+    sched = ms.Schedule({drug: pk})
+    period, conc, weights = steady_phases(sched, 512)
+    exact = pk.steady_mean()
+    assert_allclose(np.dot(weights, [c[drug] for c in conc]), exact, rtol=2e-3)
+    period, conc, weights = steady_phases(sched)  # adaptive
+    assert_allclose(sum(weights), 1.0, rtol=1e-12)
+    # within the concentration tolerance of the adaptive phases (5 % of the mean)
+    assert_allclose(np.dot(weights, [c[drug] for c in conc]), exact, rtol=0.05)
+    # and the exact integral over one interval, by the superposed curve
+    tau = pk.interval_h * 60
+    many = ms.Schedule.oral(drug, n_doses=300)[drug]
+    assert_allclose(many.mean(299 * tau, 300 * tau), exact, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def cycles(model: ms.Model) -> tuple[ms.TrialResult, ms.TrialResult]:
+    cohort = ms.virtual_cohort(model, 8, seed=5)
+    adaptive = ms.trial(model, cohort=cohort, progress=False)
+    fine = ms.trial(model, cohort=cohort, phases=64, progress=False)
+    return adaptive, fine
+
+
+@pytest.mark.parametrize("regimen", sorted(BUNDLED.dosing))
+def test_adaptive_phases_match_a_fine_uniform_cycle(
+    cycles: tuple[ms.TrialResult, ms.TrialResult], regimen: str
+) -> None:
+    """K convergence on the full model: the adaptive phases give the growth rates of 64
+    equal phases to 1e-3 per day (over a 12-week course, 2.8 % in diameter; measured:
+    at most 6e-4, dactolisib, benchmarks/bench_trial.py)."""
+    adaptive, fine = (r.table[r.table["arm"] == regimen] for r in cycles)
+    assert len(adaptive) == len(fine) == 8
+    assert_allclose(
+        adaptive["growth_rate_treated"].to_numpy(),
+        fine["growth_rate_treated"].to_numpy(),
+        atol=1e-3,
+    )
+    assert cycles[0].settings["dosing"][regimen]["phases"] < 64
+
+
+def test_response_rises_with_dose(model: ms.Model) -> None:
+    cohort = ms.virtual_cohort(model, 60, seed=2)
+    arms = {f"{mg} mg": ms.Schedule.oral("sorafenib", dose_mg=mg) for mg in (100, 400, 1600)}
+    res = ms.trial(model, arms, cohort=cohort, progress=False)
+    rates = res.response_rates().set_index("arm")
+    median = rates["median_diameter_change"].to_numpy()
+    assert np.all(np.diff(median) < 0), median
+    assert np.all(np.diff(rates["ORR"].to_numpy()) >= 0)
+    mean = [res.arms[a]["sorafenib"] for a in arms]
+    assert_allclose(np.array(mean) / mean[0], [1, 4, 16], rtol=0.05)  # linear PK
+
+
+def test_constant_arms_still_work(model: ms.Model) -> None:
+    res = ms.trial(model, {"held": {"everolimus": 10.0}}, n=20, progress=False)
+    assert res.settings["dosing"]["held"]["kind"] == "constant"
+    assert res.settings["dosing"]["held"]["phases"] == 1
+    assert res.arms == {"held": {"everolimus": 10.0}}
+
+
+def test_gaps_are_explained(model: ms.Model) -> None:
+    res = ms.trial(model, ["everolimus", "sorafenib"], n=80, progress=False)
+    cmp = res.compare_with_review()
+    assert {"gap", "explanation", "arm"} <= set(cmp.columns)
+    for r in cmp.to_dict("records"):
+        if r["gap"] in ("above", "below"):
+            assert "nM" in r["explanation"], r
+        if r["review"] != r["review"]:
+            assert r["gap"] == ""
