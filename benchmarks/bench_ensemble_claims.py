@@ -114,11 +114,13 @@ def prior_table(n: int) -> pd.DataFrame:
     kinetic = robust.classify_parameters(model)["kinetic"]
     made = ms.load_ensemble().attrs["made_by"]
     seed, sigma = made.get("seed", cal.SEED), made.get("prior", {}).get("sigma", cal.SIGMA)
+    overrides = made.get("prior", {}).get("sigma_overrides", {})
+    sigmas = cal.prior_sigmas(kinetic, sigma, overrides)
     records = {}
     for i in range(n):
         rng = np.random.default_rng([seed, i])
         values = cal.member_values(
-            model, kinetic, np.exp(sigma * rng.standard_normal(len(kinetic))), references
+            model, kinetic, np.exp(sigmas * rng.standard_normal(len(kinetic))), references
         )
         if values is not None:  # an unsolvable draw cannot be a member
             records[i] = values

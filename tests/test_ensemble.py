@@ -99,11 +99,12 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
     assert kinetic == made["prior"]["parameters"]
     draw = int(ens.index[0])
     rng = np.random.default_rng([made["seed"], draw])
+    sigmas = calibrate.prior_sigmas(
+        kinetic, made["prior"]["sigma"], made["prior"].get("sigma_overrides", {})
+    )
+    assert made["prior"].get("sigma_overrides", {}) == calibrate.PRIOR_SIGMA
     values = calibrate.member_values(
-        model,
-        kinetic,
-        np.exp(made["prior"]["sigma"] * rng.standard_normal(len(kinetic))),
-        references,
+        model, kinetic, np.exp(sigmas * rng.standard_normal(len(kinetic))), references
     )
     assert values is not None
     shipped = ens.loc[draw]

@@ -41,6 +41,7 @@ SPEC_INTERACTIONS = {
     "RTK -> IRS1",
     "IRS1 -> PI3K",
     "RTK -> RAS",
+    "IRS1 -> RAS",  # revision 3 (models/MECHANISMS.md 2.3), beyond the SPEC list
     "RAS -> RAF",
     "RAF -> MEK",
     "MEK -> ERK",
