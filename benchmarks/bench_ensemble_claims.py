@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 import mtor_sim as ms
-from mtor_sim._ensemble import validation_hits
+from mtor_sim.observations import validation_hits
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -129,10 +129,8 @@ def prior_table(n: int) -> pd.DataFrame:
 
 def _terms(member) -> dict[str, bool]:
     """Each term of the criteria of claims 5, 9, 11 and 15 (thresholds of _claims.py)."""
-    from mtor_sim import _claims as c
-
     out = {}
-    n5 = c.claim_05_erk_crosstalk(member).numbers
+    n5 = ms.claims.check(member, 5).numbers
     out["5: mTORC1_activity >= 1.05x WT"] = (
         n5["mTORC1_activity fold (ERK_coactivation / WT)"] >= 1.05
     )
@@ -141,18 +139,18 @@ def _terms(member) -> dict[str, bool]:
             n5[f"ERK_coactivation: proliferation inhibition by {d}"]
             < n5[f"WT: proliferation inhibition by {d}"]
         )
-    for k, v in c.claim_09_feedback_relief(member).numbers.items():
+    for k, v in ms.claims.check(member, 9).numbers.items():
         out[f"9: {k}" + (" >= 1.10" if "untreated" in k else " within 5 %")] = (
             v >= 1.10 if "untreated" in k else abs(v - 1.0) <= 0.05
         )
-    n11 = c.claim_11_mtorc2_resistance(member).numbers
+    n11 = ms.claims.check(member, 11).numbers
     out["11: S473 of treated mTORC2_high >= untreated WT"] = (
         n11["pAKT_S473, mTORC2_high + everolimus"] >= n11["pAKT_S473, WT untreated"]
     )
     out["11: smaller fall of proliferation in mTORC2_high"] = (
         n11["proliferation inhibition, mTORC2_high"] < n11["proliferation inhibition, WT"]
     )
-    n15 = c.claim_15_emt(member).numbers
+    n15 = ms.claims.check(member, 15).numbers
     out["15: EMT both >= 1.10x best single"] = n15["EMT both / best single"] >= 1.10
     return out
 
@@ -205,15 +203,14 @@ def mechanisms(model, table: pd.DataFrame) -> None:
 
 def tension(model, table: pd.DataFrame) -> None:
     """Among (prior) draws: claim 5, 9, 11 pass fractions split by each calibration row."""
-    from mtor_sim import _claims as c
-    from mtor_sim._observations import load_observations, validate
+    from mtor_sim.observations import load_observations, validate
 
     rows = [r for r in load_observations("calibration") if r["model_readout"].strip()]
     rec = []
     for _, values in table.iterrows():
         member = model.with_parameters(values.to_dict())
         res = {r["id"]: r["status"] == "pass" for r in validate(member, rows)}
-        res |= {f"claim {n}": c.check(member, n).passed for n in (5, 9, 11)}
+        res |= {f"claim {n}": ms.claims.check(member, n).passed for n in (5, 9, 11)}
         rec.append(res)
     df = pd.DataFrame(rec)
     print(

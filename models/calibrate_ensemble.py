@@ -88,7 +88,7 @@ def helpers():
         os.environ.pop("MTOR_SIM_CACHE", None)
     else:
         os.environ["MTOR_SIM_CACHE"] = before
-    from mtor_sim import _observations as runner  # the runner of validate_observations.py
+    from mtor_sim import observations as runner  # the runner of validate_observations.py
 
     calibrate = _load("_calibrate", HERE / "calibrate.py")
     return runner, robust, dict(calibrate.REFERENCES)
