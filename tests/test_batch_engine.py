@@ -285,3 +285,66 @@ def test_a_jacobian_that_cannot_be_evaluated_is_not_verified(model, monkeypatch)
     results = engine._verify(x, params, totals, STEADY_TOL)
     assert results[1] is None
     assert results[0] is not None and results[2] is not None
+
+
+def _patient_points(model, patient):
+    """A trial's points of one patient of a 200-patient cohort (seed 1): untreated, then
+    every arm's phases of the dosing cycle, as `ms.trial` builds them."""
+    from mtor_sim._trial import _arms
+
+    base = ms.virtual_cohort(model, 200, seed=1).perturbation(model, patient)
+    concs = [{}] + [c for arm in _arms(model, None, None) for c in arm.phases]
+    return [resolve(model, base.with_drugs(c))[0] for c in concs]
+
+
+def test_points_left_start_again_from_their_nearest_verified_neighbour(model):
+    """Patient 34's drug-treated points include some that Newton does not verify from
+    the reference: they start again from the verified state of the same patient's
+    nearest point, and every answer is the one the robust path finds one at a time."""
+    values = _patient_points(model, 34)
+    engine = _batch.batch_engine(model, frozenset())
+    p = engine.parameter_matrix(values)
+    results = engine.solve(p, tol=STEADY_TOL)
+    assert engine.stages["neighbour"] >= 1
+    assert all(r is not None for r in results)
+    solver = model._solver(frozenset())
+    for vals, res in zip(values, results, strict=True):
+        solver.apply(vals)
+        ref = solver._robust(STEADY_TOL, PRESIM_T)
+        assert ref.status == "ok"
+        np.testing.assert_allclose(res.species, ref.species, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
+    # one at a time through the engine: the same answers where it verifies them alone
+    for k in range(p.shape[1]):
+        alone = engine.solve(p[:, [k]], tol=STEADY_TOL)[0]
+        if alone is not None:
+            np.testing.assert_allclose(alone.species, results[k].species, rtol=1e-10, atol=1e-14)
+
+
+def test_the_last_start_is_the_engine_s_former_one(model, monkeypatch):
+    """With the bound and the neighbour start both failing, a point still gets the
+    former start (the smallest change of the reference to its totals, undamped)."""
+    values = _patient_points(model, 34)[:8]
+    engine = _batch.batch_engine(model, frozenset())
+    p = engine.parameter_matrix(values)
+    want = engine.solve(p, tol=STEADY_TOL)
+    monkeypatch.setattr(_batch, "_inside", lambda x, step, scale: np.zeros(x.shape[1]))
+    got = engine.solve(p, tol=STEADY_TOL)
+    assert engine.stages == {"reference": 0, "undamped": sum(r is not None for r in got)}
+    assert sum(r is not None for r in got) >= 1
+    for a, b in zip(got, want, strict=True):
+        if a is not None:
+            np.testing.assert_allclose(a.species, b.species, rtol=1e-8, atol=1e-12)
+
+
+def test_the_start_is_carried_to_the_totals_without_negative_species(model):
+    engine = _batch.batch_engine(model, frozenset())
+    assert engine.moieties is not None  # the bundled model's laws are disjoint moieties
+    values = [resolve(model, make_perturbation(model, knockouts=["AKT"]))[0]] + _patient_points(
+        model, 34
+    )[:3]
+    p = _batch._Params.of(engine.parameter_matrix(values))
+    totals = engine.conserve @ engine._initial(p)
+    x = engine._carried(engine.solver.reference[:, None], totals)
+    assert x.min() >= 0.0
+    np.testing.assert_allclose(engine.conserve @ x, totals, rtol=0, atol=1e-12)
