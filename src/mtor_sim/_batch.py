@@ -16,12 +16,13 @@ where the rows of ``C`` span the conservation laws of the stoichiometry (amounts
 knockouts move them). Newton's method starts from the solver's verified reference state
 (the same start the single-point warm path uses) carried to the point's totals (each
 moiety's species scaled by the ratio of its totals, so the start is non-negative), cuts
-a step that would take a species below zero to ``BOUNDARY_FRACTION`` of the way there,
-and damps it further by halving until the residual falls. A point whose step fails on a
-fresh Jacobian stops there. The points left unverified start again from the verified
-state of their nearest verified point in the batch (in parameter space: in a trial, the
-same patient's other arms and phases), and those still left from the reference as the
-engine started before (the smallest change to the totals, undamped by the bound).
+a step that would take a species below zero to ``BOUNDARY_FRACTION`` of the way there
+(unless that leaves less than ``BOUNDARY_SHORTEST`` of it), and damps it further by
+halving until the residual falls. A point whose step fails on a fresh Jacobian stops
+there. The points left unverified start again from the verified state of their nearest
+verified point in the batch (in parameter space: in a trial, the same patient's other
+arms and phases), and those still left from the reference as the engine started before
+(the smallest change to the totals, steps not bounded).
 
 A point is returned only if it passes the same guard as the single-point path (the rate
 of every species at most ``tol`` times the state's magnitude, per minute; no negative
@@ -76,6 +77,10 @@ CHORD_RATIO = 0.0
 #: (a full step there can lower the residual yet leave the point stuck among negative
 #: concentrations: ~9 % of a trial's points were, and took the single-point path).
 BOUNDARY_FRACTION = 0.9
+#: ... unless that leaves less than this fraction of the step: a species already near
+#: zero that Newton's step keeps lowering would hold the point there (measured on 10^4
+#: random conditions: 2 % of them crept for 40 iterations); the full step is taken.
+BOUNDARY_SHORTEST = 0.05
 #: A point's conserved totals must match to this relative precision.
 TOTALS_RTOL = 1e-9
 #: A Gershgorin disc must end this far left of its bound (relative to its centre and
@@ -895,11 +900,13 @@ def _nearest(points: np.ndarray, among: np.ndarray) -> np.ndarray:
 def _inside(x: np.ndarray, step: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """The longest fraction (at most 1) of each point's step that keeps its species
     non-negative: where the full step takes a species below zero (beyond round-off,
-    ``CLIP_RTOL`` of the state's magnitude), ``BOUNDARY_FRACTION`` of the way to zero."""
+    ``CLIP_RTOL`` of the state's magnitude), ``BOUNDARY_FRACTION`` of the way to zero;
+    the whole step where that would be less than ``BOUNDARY_SHORTEST`` of it."""
     floor = CLIP_RTOL * scale
     with np.errstate(all="ignore"):
         room = np.where((x + step < -floor) & (x + floor > 0.0), (x + floor) / -step, np.inf)
-    return np.minimum(1.0, BOUNDARY_FRACTION * room.min(axis=0, initial=np.inf))
+    lam = np.minimum(1.0, BOUNDARY_FRACTION * room.min(axis=0, initial=np.inf))
+    return np.where(lam < BOUNDARY_SHORTEST, 1.0, lam)
 
 
 def _solve(jac: np.ndarray, f: np.ndarray) -> np.ndarray:
