@@ -891,10 +891,15 @@ def _nearest(points: np.ndarray, among: np.ndarray) -> np.ndarray:
     """For each column of ``points``, the index of the nearest column of ``among``
     (parameters; distance: the sum over parameters of their relative difference)."""
     rows = ~(among == among[:, :1]).all(axis=1) | ~(points == among[:, :1]).all(axis=1)
-    a, b = points[rows][:, :, None], among[rows][:, None, :]
-    with np.errstate(all="ignore"):
-        d = np.nan_to_num(np.abs(a - b) / (np.abs(a) + np.abs(b)), nan=0.0).sum(axis=0)
-    return d.argmin(axis=1)
+    a_all, b = points[rows], among[rows][:, None, :]
+    out = np.empty(points.shape[1], dtype=int)
+    block = max(1, 2_000_000 // max(1, b.size))  # bounded memory: block x among x rows
+    for lo in range(0, points.shape[1], block):
+        a = a_all[:, lo : lo + block, None]
+        with np.errstate(all="ignore"):
+            d = np.nan_to_num(np.abs(a - b) / (np.abs(a) + np.abs(b)), nan=0.0).sum(axis=0)
+        out[lo : lo + block] = d.argmin(axis=1)
+    return out
 
 
 def _inside(x: np.ndarray, step: np.ndarray, scale: np.ndarray) -> np.ndarray:
