@@ -285,3 +285,75 @@ def test_a_jacobian_that_cannot_be_evaluated_is_not_verified(model, monkeypatch)
     results = engine._verify(x, params, totals, STEADY_TOL)
     assert results[1] is None
     assert results[0] is not None and results[2] is not None
+
+
+def _patient_points(model, patient):
+    """A trial's points of one patient of a 200-patient cohort (seed 1): untreated, then
+    every arm's phases of the dosing cycle, as `ms.trial` builds them."""
+    from mtor_sim._trial import _arms
+
+    base = ms.virtual_cohort(model, 200, seed=1).perturbation(model, patient)
+    concs = [{}] + [c for arm in _arms(model, None, None) for c in arm.phases]
+    return [resolve(model, base.with_drugs(c))[0] for c in concs]
+
+
+def test_points_left_start_again_from_their_nearest_verified_neighbour(model, monkeypatch):
+    """A third of one trial patient's points made to fail from the reference: they start
+    again from the verified state of the same patient's nearest point, and every answer
+    is the one the robust path finds, and the engine's alone, one point at a time."""
+    values = _patient_points(model, 34)
+    engine = _batch.batch_engine(model, frozenset())
+    p = engine.parameter_matrix(values)
+    alone = [engine.solve(p[:, [k]], tol=STEADY_TOL)[0] for k in range(p.shape[1])]
+    assert all(r is not None for r in alone)
+    newton, starts = engine._newton, []
+
+    def failing(x, params, tol, **kw):
+        start = x.copy()
+        out = newton(x, params, tol, **kw)
+        if not starts:  # from the reference: every third point stays at its start
+            out[:, 1::3] = start[:, 1::3]
+        starts.append(kw)
+        return out
+
+    monkeypatch.setattr(engine, "_newton", failing)
+    results = engine.solve(p, tol=STEADY_TOL)
+    assert starts == [{}, {"own_first": True}]  # no point needed the last start
+    assert engine.stages == {"reference": 45, "neighbour": 22}
+    solver = model._solver(frozenset())
+    for k, (vals, res) in enumerate(zip(values, results, strict=True)):
+        np.testing.assert_allclose(res.species, alone[k].species, rtol=1e-9, atol=1e-14)
+        solver.apply(vals)
+        ref = solver._robust(STEADY_TOL, PRESIM_T)
+        assert ref.status == "ok"
+        np.testing.assert_allclose(res.species, ref.species, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
+
+
+def test_the_last_start_is_the_engine_s_former_one(model, monkeypatch):
+    """With the bound and the neighbour start both failing, a point still gets the
+    former start (the smallest change of the reference to its totals, undamped)."""
+    values = _patient_points(model, 34)[:8]
+    engine = _batch.batch_engine(model, frozenset())
+    p = engine.parameter_matrix(values)
+    want = engine.solve(p, tol=STEADY_TOL)
+    monkeypatch.setattr(_batch, "_inside", lambda x, step, scale: np.zeros(x.shape[1]))
+    got = engine.solve(p, tol=STEADY_TOL)
+    assert engine.stages == {"reference": 0, "undamped": sum(r is not None for r in got)}
+    assert sum(r is not None for r in got) >= 1
+    for a, b in zip(got, want, strict=True):
+        if a is not None:
+            np.testing.assert_allclose(a.species, b.species, rtol=1e-8, atol=1e-12)
+
+
+def test_the_start_is_carried_to_the_totals_without_negative_species(model):
+    engine = _batch.batch_engine(model, frozenset())
+    assert engine.moieties is not None  # the bundled model's laws are disjoint moieties
+    values = [resolve(model, make_perturbation(model, knockouts=["AKT"]))[0]] + _patient_points(
+        model, 34
+    )[:3]
+    p = _batch._Params.of(engine.parameter_matrix(values))
+    totals = engine.conserve @ engine._initial(p)
+    x = engine._carried(engine.solver.reference[:, None], totals)
+    assert x.min() >= 0.0
+    np.testing.assert_allclose(engine.conserve @ x, totals, rtol=0, atol=1e-12)
