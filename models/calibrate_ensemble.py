@@ -13,7 +13,8 @@ Method: rejection ABC with a quantile tolerance on a likelihood.
    the constants were set by hand, none was estimated, so each is uncertain by at least
    that much). Drug potencies, genotype scalings, totals and index weights stay fixed.
    Constants whose source gives a wider range have their own spread (``PRIOR_SIGMA``):
-   the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2).
+   the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2) and
+   GRB10's block of IRS1 (revision 4, 2.7).
 2. For each draw the normalisation references are recomputed as ``models/calibrate.py``
    does (untreated WT steady state of the drawn model), so untreated WT indices are 1.
 3. Data: the ``calibration`` rows of ``models/observations.csv`` that have a model test
@@ -67,6 +68,10 @@ PRIOR_SIGMA = {
     # Sarbassov 2005 gives the direction only; the range 1-5 at two standard deviations
     # either side of its log-centre sqrt(5)
     "f_T308_pS473": math.log(5) / 4,
+    # revision 4 (MECHANISMS.md 2.7): GRB10's block of IRS1 activation at the untreated WT is
+    # an assumption (a third, divisor 1.5); a factor 4 either way at two standard deviations
+    # lets the share run from 11 % to 67 %
+    "k_GRB10_IRS1": math.log(4) / 2,
 }
 SIMILAR = math.log(1.1)  # "~" rows: folds within 10 % (as benchmarks/validate_observations.py)
 

@@ -54,12 +54,13 @@ def test_a_cut_that_removes_the_only_route_leaves_no_effect(results):
     by = {r.number: r for r in results}
     # energy stress acts only through AMPK's two links; RTK rises only through FOXO -> RTK;
     # since revision 1 (S6K1 -| mTORC2 at strength 0) the rapalog's PIP3, T308 and S473
-    # rises travel only through S6K1 -| IRS1 (models/MECHANISMS.md section 2.1)
+    # rises travel through IRS1 (models/MECHANISMS.md section 2.1); since revision 4 a small
+    # part of them through GRB10 -| IRS1 (section 2.7), which claim 9's cut leaves in place
     for number in (6, 9, 10):
         (control,) = by[number].controls
         assert control.removes_effect
         for e in control.effects:
-            assert abs(e.control_relative) < 1e-6
+            assert abs(e.control_relative) < (0.05 if number == 9 else 1e-6)
     irs1 = by[9].controls[0]
     assert irs1.name == "cut S6K1 -| IRS1"
     assert {e.quantity.split(",")[0] for e in irs1.effects} == {"PIP3", "pAKT_T308", "pAKT_S473"}

@@ -284,8 +284,9 @@ def test_knockout_equals_zero_total(model: ms.Model) -> None:
 
 
 def test_cut_feedback_removes_rapalog_rebound(model: ms.Model) -> None:
-    # with S6K1 -| IRS1 cut, everolimus no longer raises IRS1 activity through that arrow
-    cut = ["S6K1 -| IRS1"]
+    # with both mTORC1 feedbacks on IRS1 cut (S6K1 -| IRS1, and GRB10 -| IRS1 since
+    # revision 4), everolimus no longer raises IRS1 activity
+    cut = ["S6K1 -| IRS1", "GRB10 -| IRS1"]
     base = model.steady_state(cut=cut)
     treated = model.steady_state(cut=cut, drugs={"everolimus": 10})
     assert_allclose(treated["IRS1_active"], base["IRS1_active"], rtol=0.05, atol=0)
