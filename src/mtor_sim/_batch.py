@@ -45,6 +45,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -1000,6 +1001,16 @@ def _build(model: Model, clamped: frozenset[str]) -> BatchEngine | None:
             return _ready(BatchEngine(solver, structure, meta["source"]))
         structure, source = _structure_and_code(solver, sbml)
     except _Declined:
+        return None
+    except TypeError as exc:  # libsbml's AST types broken in this process (see below)
+        warnings.warn(
+            "the batch steady-state engine is off for this model in this process: "
+            f"libsbml could not be read ({exc}; this happens after another SWIG-built "
+            "module, e.g. libsedml via to_omex, was imported first). Every point takes "
+            "the single-point path: the same verified answers, more slowly.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return None
     meta = {
         "species": list(structure.species),
