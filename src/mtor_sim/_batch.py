@@ -510,34 +510,35 @@ class BatchEngine:
             out = self._verify(x, params, totals, tol)
             counts = dict(self.stability_counts)
             stages = {"reference": sum(r is not None for r in out)}
+
+            def settle(left: np.ndarray, x: np.ndarray, stage: str, **newton: Any) -> None:
+                """Newton from ``x`` for the points ``left``; the verified ones fill
+                ``out``, and the stage's stability counts are added."""
+                sub = params.take(left)
+                x = self._newton(x, sub, tol, **newton)
+                again = self._verify(x, sub, totals[:, left], tol)
+                for k in counts:
+                    counts[k] += self.stability_counts[k]
+                for i, r in zip(left, again, strict=True):
+                    out[i] = r
+                stages[stage] = sum(r is not None for r in again)
+
+            def unverified() -> np.ndarray:
+                return np.array([i for i, r in enumerate(out) if r is None], dtype=int)
+
             # the points left, from the verified state of their nearest verified point
-            left = np.array([i for i, r in enumerate(out) if r is None], dtype=int)
+            left = unverified()
             if left.size and left.size < len(out):
                 done = np.array([i for i, r in enumerate(out) if r is not None], dtype=int)
                 near = done[_nearest(p[:, left], p[:, done])]
                 start = np.stack([out[i].species for i in near], axis=1)  # type: ignore[union-attr]
-                sub = params.take(left)
-                x = self._carried(start, totals[:, left])
-                x = self._newton(x, sub, tol, own_first=True)
-                again = self._verify(x, sub, totals[:, left], tol)
-                for k in counts:
-                    counts[k] += self.stability_counts[k]
-                for i, r in zip(left, again, strict=True):
-                    out[i] = r
-                stages["neighbour"] = sum(r is not None for r in again)
-                left = np.array([i for i, r in enumerate(out) if r is None], dtype=int)
+                settle(left, self._carried(start, totals[:, left]), "neighbour", own_first=True)
+                left = unverified()
             # the points still left, as before: the reference, the smallest change to
             # the totals and undamped steps
             if left.size:
-                sub = params.take(left)
                 x = ref[:, None] + self.lift @ (totals[:, left] - (self.conserve @ ref)[:, None])
-                x = self._newton(x, sub, tol, bounded=False)
-                again = self._verify(x, sub, totals[:, left], tol)
-                for k in counts:
-                    counts[k] += self.stability_counts[k]
-                for i, r in zip(left, again, strict=True):
-                    out[i] = r
-                stages["undamped"] = sum(r is not None for r in again)
+                settle(left, x, "undamped", bounded=False)
             self.stability_counts = counts
             self.stages = stages
             return out

@@ -95,22 +95,21 @@ def solve_for_members(
     ``options`` say. Only verified answers are kept."""
     from dataclasses import replace
 
-    from ._backends import Condition, conditions_from, run_conditions
+    from ._backends import conditions_from, run_conditions
     from ._ensemble import check_members, member_parameters
 
     check_members(model, members)
-    conditions: list[Condition] = []
+    points: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
     for _, member in members.iterrows():
         row = dict(member.items())
         for p in perts:  # already validated: only the member's values are composed in
             params = member_parameters(model, row, list(p.genotype), dict(p.parameters))
-            point = replace(p, genotype=(), parameters=tuple(sorted(params.items())))
-            conditions.append(Condition(len(conditions), (), point))
+            points.append(((), replace(p, genotype=(), parameters=tuple(sorted(params.items())))))
     readouts = list(model.readouts)
     store, _ = run_conditions(
         model,
-        conditions_from([((), c.perturbation) for c in conditions]),
-        len(conditions),
+        conditions_from(points),
+        len(points),
         readouts,
         options=options or RunOptions(progress=False),
         desc="ensemble claims",
