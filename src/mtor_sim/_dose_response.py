@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._catalogue import default_readout
-from ._errors import MtorSimError, check_name, check_names, check_nonnegative, check_readout
+from ._errors import MtorSimError, check_name, check_names, check_nonnegative
 from ._hill import HillFit, fit_hill
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
@@ -282,10 +282,10 @@ def dose_response(
     >>> 0.5 < dr.ic50 < 10
     True
     """
-    readout = check_readout(
+    readout = check_name(
         default_readout(model.catalogue, readout, verb="dose_response"),
         model.readouts,
-        model=model.name,
+        kind="readout",
         aliases=model._aliases(),
     )
     check_name(drug, model.drugs, kind="drug")
@@ -558,10 +558,10 @@ def combination(
         raise ValueError(f"`pair` names {a!r} twice: a combination needs two different drugs")
     for name in pair:
         check_name(name, model.drugs, kind="drug")
-    readout = check_readout(
+    readout = check_name(
         default_readout(model.catalogue, readout, verb="combination"),
         model.readouts,
-        model=model.name,
+        kind="readout",
         aliases=model._aliases(),
     )
     # 0 is added to each axis, so one dose of a drug is enough

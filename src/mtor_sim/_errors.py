@@ -90,17 +90,6 @@ def check_name(
     raise UnknownNameError(f"unknown {kind} {shown}{hint} Valid {_plural(kind)}: {listing}")
 
 
-def check_readout(
-    name: object,
-    valid: Iterable[str],
-    *,
-    model: str,
-    aliases: Mapping[str, str] | None = None,
-) -> str:
-    """`check_name` for a readout of ``model``."""
-    return check_name(name, list(valid), kind="readout", aliases=aliases)
-
-
 def _plural(kind: str) -> str:
     """``readout or species`` -> ``readouts or species``; ``parameter in `bounds```
     -> ``parameters in `bounds```."""

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._errors import check_name, check_names, check_nonnegative, check_readout
+from ._errors import check_name, check_names, check_nonnegative
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, make_perturbation
 from ._protocol import BatchResult
@@ -565,7 +565,7 @@ def _readouts(model: Model, readouts: Sequence[str] | str | None) -> tuple[str, 
     valid = list(model.readouts) + [s for s in model.species if s not in model.readouts]
     aliases = model._aliases()  # SBML names -> ids
     reads = tuple(
-        check_readout(r, valid, model=model.name, aliases=aliases)
+        check_name(r, valid, kind="readout", aliases=aliases)
         for r in check_names(readouts, name="readouts", allow_none=False)
     )
     if not reads:
