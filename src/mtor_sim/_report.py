@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Report", "reproduce"]
 
-#: Patients of the virtual trial `reproduce` runs (seed 0); about 15 s on 2 cores.
+#: Patients of the virtual trial `reproduce` runs (seed 0); about 4 s on 2 cores.
 TRIAL_PATIENTS = 1000
 
 
@@ -184,7 +184,7 @@ def reproduce(
         if trial_patients:
             from ._trial import trial as run_trial
 
-            # ~40 steady states per patient (arms x phases of their dosing cycles), on
+            # ~67 steady states per patient (arms x phases of their dosing cycles), on
             # every core: the rates do not depend on the backend
             arms = run_trial(model, n=trial_patients, seed=0, backend="processes", progress=False)
             trial = arms.compare_with_review()
