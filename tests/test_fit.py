@@ -275,7 +275,7 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
                 "--starts",
                 "1",
                 "--n",
-                "300",
+                "600",
                 "--predict",
                 "20",
                 "--out",
@@ -287,6 +287,12 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     )
     for name in ("ensemble.parquet", "ensemble.parquet.json", "prediction.csv", "band.png"):
         assert (tmp_path / "ens" / name).is_file(), name
+    # a chain too short for the Geweke test to find its burn-in: written, status 3, no band
+    short = ["--starts", "1", "--n", "20", "--out", str(tmp_path / "short"), "-q"]
+    assert main(["sample", yaml, "--fit", str(tmp_path / "fit"), *short]) == 3
+    assert (tmp_path / "short" / "ensemble.parquet").is_file()
+    assert not (tmp_path / "short" / "prediction.csv").exists()
+    assert "not_converged" in capsys.readouterr().err
 
 
 def test_cli_invalid_petab_exits_2_with_the_linter_messages(tmp_path: Path, capsys) -> None:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Ensemble", "sample", "SAMPLERS"]
 
 SAMPLERS = ("parallel_tempering", "adaptive_metropolis", "emcee")
+#: Shortest chain `sample` accepts (the Geweke test cuts it into 20 fragments).
+MIN_SAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ class Ensemble:
         if q.ndim != 1 or not q.size or np.any((q < 0) | (q > 1)):
             raise ValueError(f"`quantiles` must be numbers in [0, 1], got {quantiles!r}")
         members = self.parameters
+        if not len(members):
+            raise MtorSimError(
+                f"the ensemble has no members to predict with ({self.status}: {self.message})"
+            )
         if n is not None and n < len(members):
             rng = np.random.default_rng(seed)
             members = members.iloc[np.sort(rng.choice(len(members), n, replace=False))]
@@ -185,9 +191,10 @@ class Ensemble:
         sims = map_tasks(
             functools.partial(_simulate_h, pred), xs, backend=backend, n_workers=n_workers
         )
-        H = np.vstack([s for s in sims if s is not None])
-        if not len(H):
+        solved = [s for s in sims if s is not None]
+        if not solved:
             raise MtorSimError("no member of the ensemble could be simulated")
+        H = np.vstack(solved)
         m = pred.measurements
         table = pd.DataFrame(
             {
@@ -287,8 +294,9 @@ def sample(
     from pypesto.result import OptimizerResult
 
     check_name(sampler, SAMPLERS, kind="sampler")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
-        raise ValueError(f"`n` must be an integer >= 10, got {n!r}")
+    # pyPESTO's Geweke test splits the chain into 20 fragments: fewer samples divide by zero
+    if isinstance(n, bool) or not isinstance(n, int) or n < MIN_SAMPLES:
+        raise ValueError(f"`n` must be an integer >= {MIN_SAMPLES}, got {n!r}")
     obj = fit._objective()
     problem = pypesto_problem(obj)
     result = pypesto.Result(problem)

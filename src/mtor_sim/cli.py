@@ -727,12 +727,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 3
     ens = sample(res, args.n, seed=args.seed, out=out / "ensemble.parquet", progress=not args.quiet)
     print(f"wrote {out / 'ensemble.parquet'} (+ .json)")
-    pred = ens.predict(n=min(len(ens), args.predict), backend=args.backend, n_workers=args.workers)
-    pred.to_csv(out / "prediction.csv", index=False)
-    print(f"wrote {out / 'prediction.csv'}")
-    _figure(ens.plot_band(pred), out / "band.png")
+    if len(ens):
+        pred = ens.predict(
+            n=min(len(ens), args.predict), backend=args.backend, n_workers=args.workers
+        )
+        pred.to_csv(out / "prediction.csv", index=False)
+        print(f"wrote {out / 'prediction.csv'}")
+        _figure(ens.plot_band(pred), out / "band.png")
+    else:
+        print("no member is left after the burn-in: no prediction was made", file=sys.stderr)
     print(f"{ens.status}: {ens.message}", file=sys.stderr)
-    return 0
+    return 0 if ens.success else 3
 
 
 def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
