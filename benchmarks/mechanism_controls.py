@@ -44,13 +44,14 @@ def line(label: str, values: dict[str, float]) -> None:
 def main() -> None:
     reads = ("pAKT_T308", "pAKT_S473", "pS6K1", "mTORC1_activity")
     print("1. PTEN loss (fold over WT)")
-    for cut in ([], ["AKT -| TSC2"]):
+    akt_routes = ["AKT -| TSC2", "AKT -| PRAS40"]  # Akt to mTORC1 (PRAS40 since revision 5)
+    for cut in ([], akt_routes):
         line(f"cut {cut or '-'}", {r: fold(r, "PTEN_loss", cut=cut) for r in reads})
     line("absolute, WT -> PTEN_loss", {r: val(r, genotype="PTEN_loss") - val(r) for r in reads})
 
     print("2. PIK3CA gain / Akt overexpression (fold over WT)")
     line("PIK3CA_gain", {r: fold(r, "PIK3CA_gain") for r in reads[:3]})
-    for cut in ([], ["AKT -| TSC2"]):
+    for cut in ([], akt_routes):
         line(
             f"AKT_overexpression, cut {cut or '-'}",
             {r: fold(r, "AKT_overexpression", cut=cut) for r in reads[2:]},
@@ -58,7 +59,7 @@ def main() -> None:
 
     print("3. combined / best single genotype")
     combo = ["PTEN_loss", "PIK3CA_gain", "AKT_overexpression"]
-    for cut in ([], ["AKT -| TSC2"]):
+    for cut in ([], akt_routes):
         line(
             f"cut {cut or '-'}",
             {

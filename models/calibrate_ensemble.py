@@ -13,8 +13,9 @@ Method: rejection ABC with a quantile tolerance on a likelihood.
    the constants were set by hand, none was estimated, so each is uncertain by at least
    that much). Drug potencies, genotype scalings, totals and index weights stay fixed.
    Constants whose source gives a wider range have their own spread (``PRIOR_SIGMA``):
-   the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2) and
-   GRB10's block of IRS1 (revision 4, 2.7).
+   the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2),
+   GRB10's block of IRS1 (revision 4, 2.7), and ERK's share of TSC2 and PRAS40's
+   constants (revision 5, 2.4 and 2.8).
 2. For each draw the normalisation references are recomputed as ``models/calibrate.py``
    does (untreated WT steady state of the drawn model), so untreated WT indices are 1.
 3. Data: the ``calibration`` rows of ``models/observations.csv`` that have a model test
@@ -72,6 +73,13 @@ PRIOR_SIGMA = {
     # an assumption (a third, divisor 1.5); a factor 4 either way at two standard deviations
     # lets the share run from 11 % to 67 %
     "k_GRB10_IRS1": math.log(4) / 2,
+    # revision 5 (MECHANISMS.md 2.4): ERK's share of the resting TSC2 inactivation is 20 %,
+    # its range 10-30 % put at two standard deviations: the odds 1/9 to 3/7 around 1/4
+    "k_TSC2_ERK": math.log((3 / 7) / (1 / 9)) / 4,
+    # revision 5 (2.8): the pT246 share of PRAS40 at the WT (one half) and PRAS40's block of
+    # mTORC1 activation (a third) are assumptions; a factor 4 either way at two SD
+    "k_PRAS40_AKT": math.log(4) / 2,
+    "k_PRAS40_mTORC1": math.log(4) / 2,
 }
 SIMILAR = math.log(1.1)  # "~" rows: folds within 10 % (as benchmarks/validate_observations.py)
 

@@ -781,7 +781,7 @@ def test_warm_path_sets_round_off_below_zero_to_zero(model: ms.Model) -> None:
     from mtor_sim._engine import PRESIM_T, STEADY_TOL, solve_point
     from mtor_sim._perturb import make_perturbation, resolve
 
-    pert = make_perturbation(model, knockouts=["AKT"], drugs={"everolimus": 10.0})
+    pert = make_perturbation(model, knockouts=["TSC2"], drugs={"everolimus": 10.0})
     res = solve_point(model, pert)
     assert res.status == "ok" and res.method == "warm-started nleq2"
     assert res.species.min() >= 0.0

@@ -61,6 +61,8 @@ SPEC_INTERACTIONS = {
     "S6K1 -| IRS1",
     "mTORC1 -> GRB10",  # revision 4 (models/MECHANISMS.md 2.7), beyond the SPEC list
     "GRB10 -| IRS1",  # revision 4
+    "AKT -| PRAS40",  # revision 5 (models/MECHANISMS.md 2.8), beyond the SPEC list
+    "PRAS40 -| mTORC1",  # revision 5
     "S6K1 -| mTORC2",
     "AKT -| FOXO",
     "FOXO -> RTK",
@@ -95,9 +97,9 @@ def test_bundled_model_loads(model: ms.Model) -> None:
 
 
 def test_nodes_are_the_spec_names(model: ms.Model) -> None:
-    # every SPEC node is there; the extra nodes are the rapalog receptor FKBP12 and GRB10
-    # (revision 4, models/MECHANISMS.md 2.7)
-    assert set(model.nodes) - {"FKBP12", "GRB10"} == SPEC_NODES
+    # every SPEC node is there; the extra nodes are the rapalog receptor FKBP12, GRB10
+    # (revision 4, models/MECHANISMS.md 2.7) and PRAS40 (revision 5, 2.8)
+    assert set(model.nodes) - {"FKBP12", "GRB10", "PRAS40"} == SPEC_NODES
     assert len(model.nodes) == len(set(model.nodes))
 
 
@@ -244,8 +246,8 @@ def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None
 def test_sync_summary_is_not_empty(xml_text: str) -> None:
     # guard against a comparison that would pass because it compares nothing
     s = _summary(xml_text)
-    assert len(s["species"]) == 40
-    assert len(s["reactions"]) == 57
+    assert len(s["species"]) == 42
+    assert len(s["reactions"]) == 59
     assert len(s["parameters"]) > 100
     assert len(s["rules"]) > 20
     assert len(s["initial assignments"]) > 10

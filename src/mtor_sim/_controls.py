@@ -300,14 +300,19 @@ def _cut(*names: str) -> dict[str, Any]:
     return {"cut": list(names)}
 
 
+#: Akt's two routes to mTORC1: TSC2 and, since revision 5 (models/MECHANISMS.md 2.8), PRAS40
+_AKT_TO_MTORC1 = Control(
+    "cut AKT -| TSC2 and AKT -| PRAS40", _cut("AKT -| TSC2", "AKT -| PRAS40"), ()
+)
+
 _S6K_PIP3 = ("PIP3, everolimus vs untreated", "pAKT_T308, everolimus vs untreated")
 
 #: claim -> (its effects, its controls, what the control can and cannot show). From
 #: models/MECHANISMS.md section 3.
 CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, ...], str]] = {
-    1: (_e01, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
-    2: (_e02, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
-    3: (_e03, (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),), ""),
+    1: (_e01, (_AKT_TO_MTORC1,), ""),
+    2: (_e02, (_AKT_TO_MTORC1,), ""),
+    3: (_e03, (_AKT_TO_MTORC1,), ""),
     4: (
         _e04,
         (Control("Akt blocked (MK2206 1000 nM)", {"drugs": {"MK2206": 1000.0}}, ()),),
