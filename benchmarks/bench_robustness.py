@@ -25,6 +25,9 @@ list of names. A constant global parameter of the model is perturbed when
 3. it is non-zero (a log-normal factor leaves 0 at 0); and
 4. it changes at least one reaction rate when no drug is present, tested numerically
    at a generic state (every species at 0.3, every input at 1) by raising it by 10 %.
+   A species that is 0 at the untreated WT steady state exists only under a drug
+   (``FRB_adapt``, the rapalog-bound mTORC1 whose activity toward 4EBP1 has recovered,
+   revision 6) and is held at 0 there, as it is without a drug.
 
 Rule 4 leaves out the drug potencies and drug-action constants (``K_*`` of drugs,
 ``rapa_res_*``, ``f_FGFR``), which act only when a drug is present, and the phenotype
@@ -98,8 +101,9 @@ def classify_parameters(model) -> dict[str, list[str]]:
         excluded |= {p for p, _ in g.scale if model.parameters.get(p) == 1.0}
     params = model.parameters
     rr = roadrunner.RoadRunner(model.sbml)
+    untreated = model.steady_state().species
     for s in rr.model.getFloatingSpeciesIds():
-        rr[s] = 0.3
+        rr[s] = 0.0 if untreated.get(s, 1.0) == 0.0 else 0.3  # drug-only species stay at 0
     for q in model.inputs:  # input couplings count (energy stress, Wnt)
         rr[q] = 1.0
     base = np.array(rr.getReactionRates())

@@ -246,8 +246,8 @@ def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None
 def test_sync_summary_is_not_empty(xml_text: str) -> None:
     # guard against a comparison that would pass because it compares nothing
     s = _summary(xml_text)
-    assert len(s["species"]) == 42
-    assert len(s["reactions"]) == 59
+    assert len(s["species"]) == 43
+    assert len(s["reactions"]) == 61
     assert len(s["parameters"]) > 100
     assert len(s["rules"]) > 20
     assert len(s["initial assignments"]) > 10

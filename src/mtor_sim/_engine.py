@@ -441,11 +441,15 @@ class Solver:
                 if lowest >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
-        return self._robust(tol, presimulate)
+        res = self._robust(tol, presimulate)
+        if res.status == "ok" and res.species.min(initial=0.0) < 0.0:
+            res = self._clip_round_off(res, tol)  # as on the warm path
+        return res
 
     def _clip_round_off(self, res: SolveResult, tol: float) -> SolveResult:
-        """A warm-started state with round-off below zero (the forms of a knocked-out
-        protein end at -1e-17, not 0), no lower than ``CLIP_RTOL`` of its magnitude, set
+        """A steady state with round-off below zero (the forms of a knocked-out protein,
+        or a species that is 0 without a drug, end at -1e-17, not 0), no lower than
+        ``CLIP_RTOL`` of its magnitude, set
         to exactly zero and judged again (fraction readouts would magnify the round-off);
         ``res`` unchanged where that does not apply."""
         x = res.species
