@@ -209,6 +209,8 @@ def _cases() -> list[tuple[str, str, Any]]:
             "expression_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],  # None: default
             "kinetic_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],
             "growth_sigma": [v for v in NOT_A_NONNEGATIVE if v is not None],
+            "exposure_sigma": NOT_A_MAPPING[:6]
+            + [{"no_such_drug": 0.5}, {"everolimus": -0.1}, {"everolimus": "wide"}],
         },
     }
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
@@ -99,3 +100,43 @@ def test_gaps_are_explained(model: ms.Model) -> None:
             assert "nM" in r["explanation"], r
         if r["review"] != r["review"]:
             assert r["gap"] == ""
+
+
+def test_exposure_varies_between_patients_as_the_catalogue_says(model: ms.Model) -> None:
+    """Each patient's unbound profile of a varied drug is scaled by one log-normal factor
+    (SWOG S0931 for everolimus, SORAMIC for sorafenib); the other columns of the cohort do
+    not depend on it, and ``exposure_sigma={}`` gives every patient the same exposure."""
+    spread = dict(BUNDLED.cohort["exposure_sigma"])
+    assert spread == {"everolimus": 0.69, "sorafenib": 0.55}
+    big = ms.virtual_cohort(model, 4000, seed=7)
+    for drug, sigma in spread.items():
+        log = np.log(big.table[f"exposure_{drug}"])
+        assert abs(log.mean()) < 0.05 and log.std() == pytest.approx(sigma, rel=0.05)
+    flat = ms.virtual_cohort(model, 40, seed=7, exposure_sigma={})
+    varied = ms.virtual_cohort(model, 40, seed=7)
+    assert not [c for c in flat.table.columns if c.startswith("exposure_")]
+    pd.testing.assert_frame_equal(flat.table, varied.table[flat.table.columns])
+    assert flat.exposure(0) == {} and set(varied.exposure(0)) == set(spread)
+
+    arm = {"sorafenib": ms.Schedule.oral("sorafenib")}
+    same = ms.trial(model, arm, cohort=flat, progress=False).table
+    spread_ = ms.trial(model, arm, cohort=varied, progress=False).table
+    # no spread: identical patients respond identically at the median exposure; with the
+    # spread, more exposure means more shrinkage, patient by patient
+    change = spread_.set_index("patient")["diameter_change"]
+    factor = varied.table.set_index("patient")["exposure_sorafenib"]
+    within = flat.table.set_index("patient")
+    for g in within["genotype"].unique():
+        ids = within.index[within["genotype"] == g]
+        if len(ids) > 5:
+            rho = np.corrcoef(np.log(factor[ids]), change[ids])[0, 1]
+            assert rho < 0, (g, rho)
+    assert not np.allclose(same["diameter_change"], spread_["diameter_change"])
+
+
+def test_constant_arms_do_not_vary_exposure(model: ms.Model) -> None:
+    cohort = ms.virtual_cohort(model, 12, seed=3)
+    flat = ms.virtual_cohort(model, 12, seed=3, exposure_sigma={})
+    a = ms.trial(model, {"held": {"sorafenib": 100.0}}, cohort=cohort, progress=False).table
+    b = ms.trial(model, {"held": {"sorafenib": 100.0}}, cohort=flat, progress=False).table
+    assert_allclose(a["diameter_change"], b["diameter_change"])

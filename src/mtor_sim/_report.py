@@ -292,7 +292,9 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
         "",
         f"{patients} virtual patients per arm (seed 0; `mtor_sim.trial`, see the model "
         "card's trial section). Each arm gives its regimen's dose schedule: the drugs' "
-        "published clinical PK, unbound concentrations over the steady dosing cycle. The "
+        "published clinical PK, unbound concentrations over the steady dosing cycle, "
+        "scaled per patient by the measured spread of exposure where a source gives one "
+        "(everolimus, sorafenib; the model card's trial section). The "
         "cell turnover was fitted to sorafenib's rates by p-mTOR status alone; no other "
         "rate was fitted. A gap is marked where the review's rate lies outside the "
         "simulated 95 % interval, and explained below the table.",

@@ -54,8 +54,10 @@ evaluable" and left out of that arm's rates (and counted).
 What to trust: the orderings between arms and strata (checked by `trial_claims`), and
 the direction of each arm's gap to the review's rate, which
 `TrialResult.compare_with_review` explains.
-Toxicity-limited dosing (dose reductions), variation of PK between patients, and
-resistance that emerges during treatment are not in the model.
+Exposure varies between patients where a source gives the spread (``[cohort.exposure_sigma]``:
+everolimus, sorafenib): each patient's unbound profile of such a drug is scaled by one
+log-normal factor. Toxicity-limited dosing (dose reductions), the other drugs' exposure
+spreads, and resistance that emerges during treatment are not in the model.
 """
 
 from __future__ import annotations
@@ -154,7 +156,9 @@ class Cohort(Immutable):
 
     ``table`` has one row per patient: ``patient``, one boolean column per alteration of
     `FREQUENCIES`, ``genotype`` (the presets joined by " + ", or "WT"), ``growth_scale``,
-    and one column per varied parameter holding its multiplier.
+    one column per varied parameter holding its multiplier, and ``exposure_<drug>`` per
+    drug whose exposure varies between patients (the factor on its unbound profile in
+    exposure-driven arms).
     """
 
     table: pd.DataFrame
@@ -181,6 +185,12 @@ class Cohort(Immutable):
         params = {p: values.get(p, defaults[p]) * float(row[p]) for p in self.parameters}
         return make_perturbation(model, genotype=genos, parameters=params, drugs=drugs)
 
+    def exposure(self, i: int) -> dict[str, float]:
+        """Patient ``i``'s factor on each varied drug's unbound profile (others: 1)."""
+        row = self.table.iloc[i]
+        varied = self.settings.get("exposure_sigma", {})
+        return {d: float(row[f"exposure_{d}"]) for d in varied}
+
 
 def virtual_cohort(
     model: Model,
@@ -191,6 +201,7 @@ def virtual_cohort(
     expression_sigma: float | None = None,
     kinetic_sigma: float | None = None,
     growth_sigma: float | None = None,
+    exposure_sigma: Mapping[str, float] | None = None,
 ) -> Cohort:
     """Draw ``n`` virtual HCC tumours (seeded).
 
@@ -207,6 +218,11 @@ def virtual_cohort(
     expression_sigma, kinetic_sigma, growth_sigma : float, optional
         Log-normal spreads (standard deviation of the natural log); default the model's
         catalogue (``[cohort]``, ``[tumour]``).
+    exposure_sigma : dict, optional
+        Drug -> log-normal spread of its exposure between patients (one factor per patient
+        on the drug's unbound profile in exposure-driven arms); default the catalogue's
+        ``[cohort.exposure_sigma]`` (measured spreads, with their sources); ``{}`` varies
+        none.
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
@@ -234,6 +250,17 @@ def virtual_cohort(
             ("growth_sigma", growth_sigma, cat.tumour["growth_sigma"]),
         )
     }
+    if exposure_sigma is not None and not isinstance(exposure_sigma, Mapping):
+        raise TypeError(
+            "`exposure_sigma` must be a mapping of drug -> log-SD, got "
+            f"{type(exposure_sigma).__name__} {exposure_sigma!r}"
+        )
+    spread = dict(
+        cat.cohort.get("exposure_sigma", {}) if exposure_sigma is None else exposure_sigma
+    )
+    for d, s in spread.items():
+        check_name(d, model.drugs, kind="drug in `exposure_sigma`")
+        spread[d] = float(check_nonnegative(s, name=f"exposure_sigma[{d!r}]"))
     rng = np.random.default_rng(seed)
     expression, kinetic = _varied(model)
     data: dict[str, Any] = {"patient": np.arange(n)}
@@ -244,6 +271,8 @@ def virtual_cohort(
         data[p] = np.exp(rng.normal(0.0, sig["expression_sigma"], n))
     for p in kinetic:
         data[p] = np.exp(rng.normal(0.0, sig["kinetic_sigma"], n))
+    for d in sorted(spread):  # drawn last: the columns above do not depend on them
+        data[f"exposure_{d}"] = np.exp(rng.normal(0.0, spread[d], n))
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
     table.insert(
@@ -252,7 +281,9 @@ def virtual_cohort(
         [" + ".join(g for g, f in zip(freqs, row, strict=True) if f) or "WT" for row in flags],
     )
     return Cohort(
-        table, tuple(expression + kinetic), {"n": n, "seed": seed, "frequencies": freqs, **sig}
+        table,
+        tuple(expression + kinetic),
+        {"n": n, "seed": seed, "frequencies": freqs, **sig, "exposure_sigma": spread},
     )
 
 
@@ -376,11 +407,14 @@ class TrialResult(BatchResult):
         return frame[order + [c for c in frame.columns if c not in order]]
 
     def _exposure(self, arm: str) -> str:
-        """The arm's exposure in words: mean unbound nM and mean occupancy per site."""
+        """The arm's exposure in words: mean unbound nM and mean occupancy per site (for
+        an exposure-driven arm, at the median patient's exposure)."""
         info = self.settings.get("dosing", {}).get(arm, {})
         conc = info.get("mean_unbound_nM") or self.arms.get(arm, {})
         occ = info.get("mean_occupancy", {})
-        kind = "cycle-mean unbound" if info.get("kind") == "exposure" else "constant"
+        kind = (
+            "median patient's cycle-mean unbound" if info.get("kind") == "exposure" else "constant"
+        )
         parts = [f"{d} {c:.3g} nM" for d, c in conc.items()]
         sites = [f"{s} {100 * o:.0f} %" for s, o in occ.items()]
         text = f"{kind} " + ", ".join(parts) if parts else ""
@@ -678,17 +712,22 @@ def trial(
     points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [
         (arm.name, j, conc) for arm in arm_list for j, conc in enumerate(arm.phases)
     ]
+    exposed = {arm.name for arm in arm_list if arm.kind == "exposure"}
 
     def make(lo: int, hi: int) -> list[Condition]:
         """Points ``lo:hi`` (patient-major, one per arm and phase), built where they are
         solved: in forked workers, each patient's perturbation costs its worker."""
         out_: list[Condition] = []
         base: dict[int, Perturbation] = {}  # the current patient's only
+        factor: dict[str, float] = {}
         for i in range(lo, hi):
             p, a = divmod(i, len(points))
             if p not in base:
                 base = {p: cohort.perturbation(model, p)}
+                factor = cohort.exposure(p)
             name, j, conc = points[a]
+            if name in exposed:  # this patient's exposure to each drug of the arm
+                conc = {d: c * factor.get(d, 1.0) for d, c in conc.items()}
             labels = (("patient", patients[p]), ("arm", name), ("phase", j))
             out_.append(Condition(i, labels, base[p].with_drugs(conc)))
         return out_
@@ -726,7 +765,7 @@ def trial(
         "turnover": turnover,
     }
     pmtor = float(model.catalogue.cohort["pmtor_high_fraction"])
-    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor)
+    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor, model)
     from ._engine import steady_provenance
 
     settings = {
@@ -751,6 +790,7 @@ def _outcomes(
     growth: Mapping[str, float],
     weeks: float,
     pmtor_high_fraction: float,
+    model: Model,
 ) -> pd.DataFrame:
     """Each patient's outcome per arm from the steady states of every phase.
 
@@ -774,15 +814,28 @@ def _outcomes(
     frames = []
     for arm in arms:
         t = raw[raw["arm"] == arm.name]
-        occ = np.array([occupancy("VEGFR", dict(c)) for c in arm.phases])
-        weight = np.asarray(arm.weights)[t["phase"].to_numpy()]
+        phase = t["phase"].to_numpy()
+        weight = np.asarray(arm.weights)[phase]
         pid = t["patient"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            division = (
-                t["proliferation"].to_numpy()
-                * (1 - a_vegf * occ[t["phase"].to_numpy()])
-                / p0.loc[pid].to_numpy()
+        if arm.kind == "exposure" and cohort.settings.get("exposure_sigma"):
+            row_of = {int(q): i for i, q in enumerate(cohort.table["patient"])}
+            factors = {q: cohort.exposure(row_of[int(q)]) for q in np.unique(pid)}
+            occ = np.array(
+                [
+                    occupancy(
+                        "VEGFR",
+                        {d: c * factors[q].get(d, 1.0) for d, c in arm.phases[j].items()},
+                        model.catalogue.drugs,
+                    )
+                    for q, j in zip(pid, phase, strict=True)
+                ]
             )
+        else:
+            occ = np.array(
+                [occupancy("VEGFR", dict(c), model.catalogue.drugs) for c in arm.phases]
+            )[phase]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            division = t["proliferation"].to_numpy() * (1 - a_vegf * occ) / p0.loc[pid].to_numpy()
             death = s0.loc[pid].to_numpy() / t["survival"].to_numpy()
         per = pd.DataFrame(
             {
