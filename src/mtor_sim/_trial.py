@@ -192,6 +192,11 @@ class Cohort(Immutable):
         return {d: float(row[f"exposure_{d}"]) for d in varied}
 
 
+def _scaled(conc: Mapping[str, float], factor: Mapping[str, float]) -> dict[str, float]:
+    """``conc`` (drug -> nM) at a patient's exposure ``factor`` (drug -> factor; others 1)."""
+    return {d: c * factor.get(d, 1.0) for d, c in conc.items()}
+
+
 def virtual_cohort(
     model: Model,
     n: int,
@@ -727,7 +732,7 @@ def trial(
                 factor = cohort.exposure(p)
             name, j, conc = points[a]
             if name in exposed:  # this patient's exposure to each drug of the arm
-                conc = {d: c * factor.get(d, 1.0) for d, c in conc.items()}
+                conc = _scaled(conc, factor)
             labels = (("patient", patients[p]), ("arm", name), ("phase", j))
             out_.append(Condition(i, labels, base[p].with_drugs(conc)))
         return out_
@@ -824,7 +829,7 @@ def _outcomes(
                 [
                     occupancy(
                         "VEGFR",
-                        {d: c * factors[q].get(d, 1.0) for d, c in arm.phases[j].items()},
+                        _scaled(arm.phases[j], factors[q]),
                         model.catalogue.drugs,
                     )
                     for q, j in zip(pid, phase, strict=True)
