@@ -103,7 +103,7 @@ def classify_parameters(model) -> dict[str, list[str]]:
     rr = roadrunner.RoadRunner(model.sbml)
     untreated = model.steady_state().species
     for s in rr.model.getFloatingSpeciesIds():
-        rr[s] = 0.0 if untreated.get(s, 1.0) == 0.0 else 0.3  # drug-only species stay at 0
+        rr[s] = 0.0 if abs(untreated.get(s, 1.0)) < 1e-12 else 0.3  # drug-only species: 0
     for q in model.inputs:  # input couplings count (energy stress, Wnt)
         rr[q] = 1.0
     base = np.array(rr.getReactionRates())
