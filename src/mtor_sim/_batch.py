@@ -41,6 +41,7 @@ generator does not translate.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -145,6 +146,10 @@ def _to_sympy(node: Any, symbols: Mapping[str, Any], local: Mapping[str, float])
     }
     if t in functions and functions[t] is not None:
         return functions[t](*kids)
+    if t == libsbml.AST_FUNCTION_MIN:  # SBML L3V2; n-ary
+        return sp.Min(*kids)
+    if t == libsbml.AST_FUNCTION_MAX:
+        return sp.Max(*kids)
     if t == libsbml.AST_FUNCTION_ROOT:
         return kids[-1] ** (1 / kids[0]) if len(kids) == 2 else sp.sqrt(kids[0])
     relations = {
@@ -377,6 +382,7 @@ def _namespace() -> dict[str, Any]:
     """What the generated code may call: numpy's functions, unqualified (as printed)."""
     space: dict[str, Any] = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
     space["numpy"] = np
+    space["reduce"] = functools.reduce  # how the printer writes Min and Max
     return space
 
 
