@@ -1,6 +1,7 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
-Run: python benchmarks/bench_ensemble_claims.py [--full] [--members N] [--csv OUT]
+Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
+[--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -16,7 +17,10 @@ calibration row of ``models/observations.csv``; ``verified``: rows marked
 ``--prior`` adds the same numbers for as many unselected prior draws (the same seed
 and prior as ``models/calibrate_ensemble.py``, before the acceptance step), so that
 what the calibration changed can be seen, and which calibration rows pull against
-which claims.
+which claims. ``--drivers`` (part of ``--full``) asks which kinetic constants move each
+claim's margin and V69's across the prior draws (Spearman rank correlation of the margin
+with each constant's log factor), and lists the constants that pull V69 and claim 11 in
+opposite directions.
 
 It then breaks claims 5, 9, 11 and 15 into the terms of their criteria (the fraction of
 members in which each term holds) and measures which feedback carries the rapalog-induced
@@ -230,11 +234,80 @@ def tension(model, table: pd.DataFrame) -> None:
     sys.stdout.flush()
 
 
+def _margins(member, rows: list[dict[str, str]], cal) -> dict[str, float]:
+    """Signed margins (> 0: holds) of the calibration rows and of claims 5, 9 and 11."""
+    from mtor_sim.observations import validate
+
+    out = {r["id"]: cal.margin(x) for r, x in zip(rows, validate(member, rows), strict=True)}
+    n5 = ms.claims.check(member, 5).numbers
+    out["claim 5: mTORC1 fold - 1.05"] = n5["mTORC1_activity fold (ERK_coactivation / WT)"] - 1.05
+    for d in ("everolimus 10 nM", "vistusertib 1000 nM"):
+        out[f"claim 5: fall WT - ERK, {d}"] = (
+            n5[f"WT: proliferation inhibition by {d}"]
+            - n5[f"ERK_coactivation: proliferation inhibition by {d}"]
+        )
+    n9 = ms.claims.check(member, 9).numbers
+    rises = [v for k, v in n9.items() if "untreated" in k]
+    out["claim 9: smallest rise - 1.10"] = min(rises) - 1.10 if rises else math.nan
+    n11 = ms.claims.check(member, 11).numbers
+    out["claim 11: fall WT - mTORC2_high"] = (
+        n11["proliferation inhibition, WT"] - n11["proliferation inhibition, mTORC2_high"]
+    )
+    return out
+
+
+def drivers(model, table: pd.DataFrame, *, top: int = 6) -> pd.DataFrame:
+    """Which kinetic constants move each margin across (prior) draws.
+
+    Spearman rank correlation, across draws, between each constant's log factor (drawn
+    value / bundled value) and each margin. The constants whose correlations with V69 and
+    with claim 11 have opposite signs are what makes the calibration select against the
+    claim. Returns the correlation table (constants x margins)."""
+    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    rows = cal.calibration_rows()
+    kinetic = [c for c in table.columns if c in model.parameters and "_ref" not in c]
+    logf = np.log(
+        table[kinetic].to_numpy() / np.array([model.parameters[k] for k in kinetic], dtype=float)
+    )
+    margins = pd.DataFrame(
+        [_margins(model.with_parameters(v.to_dict()), rows, cal) for _, v in table.iterrows()]
+    )
+    margins = margins.loc[:, margins.notna().mean() > 0.9]
+    keep = [c for c in margins if c.startswith("claim") or margins[c].std() > 0]
+    ranks = pd.DataFrame(logf, columns=kinetic).rank()
+    rho = pd.DataFrame({m: ranks.corrwith(margins[m].rank()) for m in keep}, index=kinetic).fillna(
+        0.0
+    )
+    print(f"\n## what moves each margin across {len(table)} prior draws (Spearman rho)")
+    for m in [c for c in keep if c.startswith("claim")] + ["V69"]:
+        if m not in rho:
+            continue
+        r = rho[m].reindex(rho[m].abs().sort_values(ascending=False).index)[:top]
+        print(f"  {m}: " + ", ".join(f"{k} {v:+.2f}" for k, v in r.items()))
+    if "V69" in rho and "claim 11: fall WT - mTORC2_high" in rho:
+        a, b = rho["V69"], rho["claim 11: fall WT - mTORC2_high"]
+        cut = 2.0 / math.sqrt(len(table))  # about 2 standard errors of a rank correlation
+        both = (a * b < 0) & (a.abs() > cut) & (b.abs() > cut)
+        pull = (a.abs() * b.abs())[both].sort_values(ascending=False)[:top]
+        print(
+            f"  V69 against claim 11 (opposite signs, |rho| > {cut:.2f} for both; "
+            "V69 / claim 11): "
+            + (", ".join(f"{k} ({a[k]:+.2f} / {b[k]:+.2f})" for k in pull.index) or "none")
+        )
+        print(
+            f"  rank correlation of the two margins: "
+            f"{margins['V69'].rank().corr(margins['claim 11: fall WT - mTORC2_high'].rank()):+.2f}"
+        )
+    sys.stdout.flush()
+    return rho
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
     ap.add_argument("--full", action="store_true", help="every member of both ensembles")
     ap.add_argument("--prior", action="store_true", help="also as many unselected prior draws")
+    ap.add_argument("--drivers", action="store_true", help="which constants move the margins")
     ap.add_argument("--members", type=int, default=None)
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
@@ -259,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         prior = prior_table(size)
         summaries.append(report("prior draws (no calibration)", model, prior, rows))
         tension(model, prior)
+        if args.drivers or full:
+            drivers(model, prior)
+    elif args.drivers:
+        drivers(model, prior_table(n or len(ms.load_ensemble())))
     if args.csv:
         pd.DataFrame(summaries).to_csv(args.csv, index=False)
     return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
