@@ -79,6 +79,9 @@ CHORD_RATIO = 0.0
 #: (a full step there can lower the residual yet leave the point stuck among negative
 #: concentrations: ~9 % of a trial's points were, and took the single-point path).
 BOUNDARY_FRACTION = 0.9
+#: In the line search's merit, species below this fraction of a point's largest
+#: concentration weigh as if at it (their relative change would otherwise rule it).
+MERIT_FLOOR = 1e-3
 #: ... unless that leaves less than this fraction of the step: a species already near
 #: zero that Newton's step keeps lowering would hold the point there (measured on 10^4
 #: random conditions: 2 % of them crept for 40 iterations); the full step is taken.
@@ -424,6 +427,16 @@ class BatchEngine:
     Jacobian is recomputed where a step cut its residual less than ``CHORD_RATIO`` times
     (0: at every step, which measured faster than keeping inverses for chord steps: a
     batched LU solve costs a third of an inverse) and its step solved from it.
+
+    A step is accepted when it lowers a merit by a sufficient fraction (halved up to
+    ``MAX_HALVINGS`` times otherwise): the norm of ``Z J_ref^-1 f``, the step the
+    reference's Jacobian would take from that point, with species weighed by their size.
+    A Newton step is a descent direction for it as for any fixed norm of the residual,
+    and unlike the residual's max-norm (ruled by the fastest reactions, such as PRAS40's
+    phosphorylation) it weighs fast and slow species alike: on 2,000 random conditions
+    the max-norm left ~100 points (Akt-inhibitor conditions mostly) to crawl through
+    ~30 damped iterations, four or five halvings each; with this merit the batch takes
+    12 Jacobians and 17 rate evaluations in all (37 and 168 before).
     """
 
     def __init__(self, solver: Solver, structure: _Structure, source: str) -> None:
@@ -637,12 +650,17 @@ class BatchEngine:
                 if not active.size:
                     break
                 pa = p.take(active)
-            norm = np.abs(f).max(axis=0)
+            # the residual measured as the reference Newton correction it would ask for,
+            # in species scaled by their size: a fixed norm in which a Newton step is a
+            # descent direction, and in which fast and slow species weigh alike (the raw
+            # residual's max-norm is ruled by the fastest reactions)
+            weight = 1.0 / np.maximum(np.abs(xa), MERIT_FLOOR * scale)
+            norm = self._merit(f, shared, weight)
             lam = _inside(xa, step, scale) if bounded else np.ones(active.size)
             trial = xa + lam * step
             v_new = self._rates(trial, pa)
             f_new = self.project @ v_new
-            new = np.abs(f_new).max(axis=0)
+            new = self._merit(f_new, shared, weight)
             ok = np.isfinite(new) & (new <= (1.0 - 1e-4 * lam) * norm)
             # a full chord step that fails on a fresh Jacobian: damp it
             damp = np.flatnonzero(~ok & fresh)
@@ -653,7 +671,7 @@ class BatchEngine:
                 trial[:, damp] = xa[:, damp] + lam[damp] * step[:, damp]
                 v_new[:, damp] = self._rates(trial[:, damp], pa.take(damp))
                 f_new[:, damp] = self.project @ v_new[:, damp]
-                new[damp] = np.abs(f_new[:, damp]).max(axis=0)
+                new[damp] = self._merit(f_new[:, damp], shared, weight[:, damp])
                 good = np.isfinite(new[damp]) & (new[damp] <= (1.0 - 1e-4 * lam[damp]) * norm[damp])
                 ok[damp[good]] = True
                 damp = damp[~good]
@@ -686,6 +704,10 @@ class BatchEngine:
                 f[:, refresh] = self.project @ v_r
             fresh = refresh
         return x
+
+    def _merit(self, f: np.ndarray, shared: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Scaled 2-norm of ``Z J_ref^-1 f`` for each column of ``f``."""
+        return np.sqrt(((self.basis @ (shared @ f) * weight) ** 2).sum(axis=0))
 
     def _verify(
         self, x: np.ndarray, p: _Params, totals: np.ndarray, tol: float
