@@ -39,6 +39,21 @@ def test_washout_returns_to_baseline(model):
     assert tc.exposure()["everolimus"].loc[2 * DAY] == 0
 
 
+def test_a_row_at_a_cut_reports_the_piece_that_starts_there(model):
+    """At the washout time the drug is off, in the readouts as in `exposure()` (and as
+    SBML tools report an event's time)."""
+    tc = model.simulate(
+        t_end=DAY + 2,
+        n_points=int(DAY / 2) + 2,
+        schedule=ms.Schedule.constant("everolimus", 10, stop=DAY),
+    )
+    assert tc.exposure()["everolimus"].loc[DAY] == 0
+    x = tc["mTORC1_activity"]  # a direct function of the occupancy: it jumps at the cut
+    jump = abs(x.loc[DAY] - x.loc[DAY - 2])
+    assert jump > 0.1
+    assert abs(x.loc[DAY + 2] - x.loc[DAY]) < 0.05 * jump
+
+
 def test_intermittent_is_periodic(model):
     sched = ms.Schedule.intermittent("everolimus", 10, on_days=5, off_days=2, weeks=3)
     assert len(sched["everolimus"].segments) == 3

@@ -1066,6 +1066,7 @@ def time_course_of(
             )
         if step_inputs:  # the run's own inputs from t = 0; the baseline keeps `inputs`
             meta["step_inputs"] = dict(step_inputs)
+            meta["baseline_inputs"] = dict(pert.inputs)  # what the run was equilibrated at
             pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
         solver, values = solver_for(model, pert)
         solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
@@ -1136,13 +1137,16 @@ def _simulate_pieces(
 
     Every piece starts CVODE afresh from the state the previous one ended in, so a jump
     in concentration is met exactly at its time. A row at a cut shows the state there
-    with the concentrations of the piece that ends at it (the row at t = 0 those of the
-    first piece, as with constant ``drugs=``).
+    with the concentrations of the piece that starts at it, as SBML tools report the
+    time of an event and as `TimeCourse.exposure` gives the concentration (the row at
+    t = 0 those of the first piece, as with constant ``drugs=``; the last row those of
+    the last piece).
     """
     r = solver.r
     t_end = float(times[-1])
     rows = []
-    for k, (a, b, conc) in enumerate(schedule.pieces(t_end, pk_step=pk_step)):
+    pieces = schedule.pieces(t_end, pk_step=pk_step)
+    for k, (a, b, conc) in enumerate(pieces):
         _, values = solver_for(model, pert.with_drugs({**dict(pert.drugs), **conc}))
         solver.set_parameters(values)
         inside = times[(times > a) & (times < b)]
@@ -1150,7 +1154,7 @@ def _simulate_pieces(
         out = np.asarray(r.simulate(times=grid.tolist()), dtype=float)
         out[:, 0] = grid  # times exactly as asked
         keep = np.isin(grid, times)
-        if k > 0:
-            keep[0] = False  # the previous piece ended there
+        if k < len(pieces) - 1:
+            keep[-1] = False  # the next piece starts there, and reports it
         rows.append(out[keep])
     return np.concatenate(rows)

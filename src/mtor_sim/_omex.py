@@ -5,7 +5,11 @@ alone. What each result becomes:
 
 - a time course (`simulate`): one UniformTimeCourse. With pre-equilibration (the default)
   the SBML's initial state is the drug-free steady state the package computed, so the
-  drugs act from t = 0 exactly as in `simulate`.
+  drugs act from t = 0 exactly as in `simulate`. A drug schedule becomes SBML events, one
+  per piece of `Schedule.pieces` (the same cuts and concentrations the package
+  integrates: segments exactly, oral PK as its mean over each ``pk_step``); stepped
+  inputs (``step_inputs``) are set in the SBML, over the steady state of the inputs the
+  run was equilibrated at.
 - a dose-response (`dose_response`), a two-drug matrix (`combination`: one curve of the
   second drug per dose of the first) and a one-dimensional sweep (`sweep`): a RepeatedTask
   per curve that sets the dose (or swept parameter or input) with a SetValue and runs the
@@ -24,7 +28,7 @@ Each archive holds a report (every data generator) and a plot of the readouts.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,16 +132,81 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
 # ------------------------------------------------------------------ result -> scans
 def _time_course(model: Model, tc: Any) -> list[_Scan]:
     from ._engine import steady_state_of
-    from ._export import perturbed_sbml
+    from ._export import input_species, perturbed_sbml
 
     pert = Perturbation.from_dict(tc.perturbation)
+    meta = tc.metadata
+    stepped = dict(meta.get("step_inputs") or {})
     state = None
-    if tc.metadata.get("solver", {}).get("pre_equilibrate", True):
-        base = steady_state_of(model, pert.without_drugs())
-        state = {str(k): float(v) for k, v in base.species.items()}
+    if meta.get("solver", {}).get("pre_equilibrate", True):
+        base = pert.without_drugs()
+        if stepped:
+            if "baseline_inputs" not in meta:
+                raise MtorSimError(
+                    "the time course stepped its inputs (`step_inputs`) but does not record "
+                    "the inputs it was equilibrated at; compute it again with this version"
+                )
+            base = replace(base, inputs=tuple(sorted(meta["baseline_inputs"].items())))
+        found = steady_state_of(model, base)
+        if not found.success:
+            raise MtorSimError(
+                f"the time course's drug-free baseline is not at a verified steady state "
+                f"({found.message}); there is no state to write into the archive"
+            )
+        state = {str(k): float(v) for k, v in found.species.items()}
+        for name in stepped:  # a stepped species keeps its new value at t = 0
+            selection = model._layout.inputs[name]
+            if selection.startswith("init("):
+                state.pop(input_species(selection)[0], None)
     time = tc.data.index.to_numpy()
-    sbml = perturbed_sbml(model, pert, initial_state=state)
-    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), float(time[-1]), len(time) - 1)]
+    t_end = float(time[-1])
+    if meta.get("schedule"):
+        sbml = _scheduled_sbml(model, pert, meta, t_end, state)
+    else:
+        sbml = perturbed_sbml(model, pert, initial_state=state)
+    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), t_end, len(time) - 1)]
+
+
+def _scheduled_sbml(
+    model: Model,
+    pert: Perturbation,
+    meta: dict[str, Any],
+    t_end: float,
+    state: dict[str, float] | None,
+) -> str:
+    """The SBML of a scheduled time course: the first piece's concentrations as the drug
+    parameters' values, and an event at the start of every later piece that sets them."""
+    import libsbml
+
+    from ._export import perturbed_sbml
+    from ._perturb import resolve
+    from ._schedule import Schedule
+
+    schedule = Schedule.from_dict(meta["schedule"])
+    pk_step = float(meta.get("solver", {}).get("pk_step_min", 30.0))
+    pieces = schedule.pieces(t_end, pk_step=pk_step)
+    runs = [pert.with_drugs({**dict(pert.drugs), **conc}) for _, _, conc in pieces]
+    values = [resolve(model, run)[0] for run in runs]
+    changing = sorted(k for k in values[0] if any(v[k] != values[0][k] for v in values[1:]))
+    doc = libsbml.readSBMLFromString(perturbed_sbml(model, runs[0], initial_state=state))
+    m = doc.getModel()
+    for name in changing:
+        m.getParameter(name).setConstant(False)
+    for k, ((start, _, _), vals) in enumerate(zip(pieces, values, strict=True)):
+        if k == 0:
+            continue
+        event = m.createEvent()
+        event.setId(f"schedule_piece_{k}")
+        event.setUseValuesFromTriggerTime(True)
+        trigger = event.createTrigger()
+        trigger.setInitialValue(False)
+        trigger.setPersistent(True)
+        trigger.setMath(libsbml.parseL3Formula(f"time >= {start!r}"))
+        for name in changing:
+            assignment = event.createEventAssignment()
+            assignment.setVariable(name)
+            assignment.setMath(libsbml.parseL3Formula(repr(float(vals[name]))))
+    return libsbml.writeSBMLToString(doc)
 
 
 def _dose_response(model: Model, dr: Any) -> list[_Scan]:
