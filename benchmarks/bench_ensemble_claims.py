@@ -274,19 +274,24 @@ def drivers(model, table: pd.DataFrame, *, top: int = 6) -> pd.DataFrame:
     )
     margins = margins.loc[:, margins.notna().mean() > 0.9]
     keep = [c for c in margins if c.startswith("claim") or margins[c].std() > 0]
-    ranks = pd.DataFrame(logf, columns=kinetic).rank()
-    rho = pd.DataFrame({m: ranks.corrwith(margins[m].rank()) for m in keep}, index=kinetic).fillna(
-        0.0
-    )
+    factors = pd.DataFrame(logf, columns=kinetic)
+
+    def spearman(m: str) -> pd.Series:
+        """Rank correlation over the draws where margin ``m`` exists (NaN: it never varies)."""
+        rows = margins[m].notna()
+        return factors[rows].rank().corrwith(margins.loc[rows, m].rank())
+
+    rho = pd.DataFrame({m: spearman(m) for m in keep}, index=kinetic)
     print(f"\n## what moves each margin across {len(table)} prior draws (Spearman rho)")
     for m in [c for c in keep if c.startswith("claim")] + ["V69"]:
         if m not in rho:
             continue
-        r = rho[m].reindex(rho[m].abs().sort_values(ascending=False).index)[:top]
+        r = rho[m].dropna().reindex(rho[m].abs().dropna().sort_values(ascending=False).index)[:top]
         print(f"  {m}: " + ", ".join(f"{k} {v:+.2f}" for k, v in r.items()))
     if "V69" in rho and "claim 11: fall WT - mTORC2_high" in rho:
         a, b = rho["V69"], rho["claim 11: fall WT - mTORC2_high"]
-        cut = 2.0 / math.sqrt(len(table))  # about 2 standard errors of a rank correlation
+        n = int(margins[["V69", "claim 11: fall WT - mTORC2_high"]].notna().all(axis=1).sum())
+        cut = 2.0 / math.sqrt(n)  # about 2 standard errors of a rank correlation
         both = (a * b < 0) & (a.abs() > cut) & (b.abs() > cut)
         pull = (a.abs() * b.abs())[both].sort_values(ascending=False)[:top]
         print(

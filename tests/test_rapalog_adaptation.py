@@ -67,10 +67,16 @@ def test_4ebp1_dips_then_recovers_on_rapalog(model):
 )
 def test_steady_state_is_that_of_a_fixed_4ebp1_resistance(model, drugs):
     """After a long exposure the adapted share equals the occupancy, so the factor is
-    ``(1 - occ (1 - rapa_res_4EBP1)) (1 - occ_ATP)`` exactly: revision 6 moves no steady
-    state."""
+    ``(1 - occ (1 - rapa_res_4EBP1)) (1 - occ_ATP)`` exactly, the fixed resistance of
+    revision 5; and the steady state is the one of an instantaneous adaptation (revision
+    5 is the limit of a fast ``k_4EBP1_recover``)."""
     tc = model.simulate(t_end=3 * DAY, n_points=4, drugs=drugs, outputs=OUTPUTS)
     occ, occ_atp = tc["occ_FRB"].iloc[-1], tc["occ_mTORC1_ATP"].iloc[-1]
     res = model.parameters["rapa_res_4EBP1"]
     assert_allclose(_factor(tc)[-1], (1 - occ * (1 - res)) * (1 - occ_atp), rtol=1e-9)
-    assert_allclose(tc["p4EBP1"].iloc[-1], model.steady_state(drugs=drugs)["p4EBP1"], rtol=1e-6)
+    ss = model.steady_state(drugs=drugs)
+    fast = model.steady_state(drugs=drugs, parameters={"k_4EBP1_recover": 100.0})
+    assert ss.success and fast.success
+    assert_allclose(tc["p4EBP1"].iloc[-1], ss["p4EBP1"], rtol=1e-6)
+    for q in ("p4EBP1", "pS6K1", "pAKT_S473", "proliferation"):
+        assert_allclose(ss[q], fast[q], rtol=1e-9)
