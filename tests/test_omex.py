@@ -70,6 +70,31 @@ def test_scheduled_time_course_archive(model: ms.Model, tmp_path: Path, kwargs) 
         assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("units", ["auto", "amount"])
+def test_species_of_a_compartment_of_size_two(tmp_path: Path, units: str) -> None:
+    """Species are reported as the package reports them (concentrations by default,
+    amounts when asked), whatever a SED-ML tool does with a species variable; a stepped
+    species input starts from the steady state of the baseline inputs."""
+    ant = tmp_path / "dose.ant"
+    ant.write_text(
+        "model dose\n  compartment C = 2\n  species I in C = 0, R in C = 1, RP in C = 0\n"
+        "  J0: I -> ; 0.1*I\n  J1: R -> RP; k1*I*R\n  J2: RP -> R; 0.2*RP\n"
+        "  J3: -> I; s\n  s = 0.05\n  k1 = 1\nend\n"
+    )
+    other = ms.load_model(ant)
+    tc = other.simulate(
+        t_end=20.0,
+        n_points=11,
+        outputs=["I", "RP"],
+        species_units=units,
+        inputs={"I": 0.5},
+        step_inputs={"I": 3.0},
+    )
+    dg = _run(ms.to_omex(tc, tmp_path / "dose.omex", model=other))
+    for q in ("I", "RP"):
+        assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
+
+
 def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
     sw = ms.sweep(
         model,

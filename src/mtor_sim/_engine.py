@@ -1140,7 +1140,8 @@ def _simulate_pieces(
     with the concentrations of the piece that starts at it, as SBML tools report the
     time of an event and as `TimeCourse.exposure` gives the concentration (the row at
     t = 0 those of the first piece, as with constant ``drugs=``; the last row those of
-    the last piece).
+    the last piece, even where a segment stops exactly at the end: there
+    `TimeCourse.exposure` already shows the drug gone).
     """
     r = solver.r
     t_end = float(times[-1])

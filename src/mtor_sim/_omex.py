@@ -28,7 +28,7 @@ Each archive holds a report (every data generator) and a plot of the readouts.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,9 @@ class _Scan:
     dependents: tuple[tuple[str, bool, str], ...] = ()
     fixed: tuple[tuple[str, float], ...] = ()  # parameters set to a constant per iteration
     model_key: str = ""  # scans with the same model_key share one model file
+    species_units: str = "auto"  # how the package reported species outputs
+    # species output -> the parameter that carries its concentration in the archive's SBML
+    as_parameter: dict[str, str] = field(default_factory=dict)
 
     @property
     def model_id(self) -> str:
@@ -106,26 +109,28 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
     from ._sweep import Sweep
 
     model = model if model is not None else load_model()
-    if isinstance(result, TimeCourse):
-        meta, scans, what = result.metadata, _time_course(model, result), "time course"
-    elif isinstance(result, DoseResponse):
-        meta, scans, what = result.settings, _dose_response(model, result), "dose-response"
-    elif isinstance(result, Combination):
-        meta, scans, what = result.settings, _combination(model, result), "drug combination"
-    elif isinstance(result, Sweep):
-        meta, scans, what = result.settings, _sweep(model, result), "steady-state scan"
-    else:
+    kinds = {
+        TimeCourse: ("time course", _time_course),
+        DoseResponse: ("dose-response", _dose_response),
+        Combination: ("drug combination", _combination),
+        Sweep: ("steady-state scan", _sweep),
+    }
+    kind = next((k for k in kinds if isinstance(result, k)), None)
+    if kind is None:
         raise TypeError(
             "`result` must be a TimeCourse, DoseResponse, Combination or Sweep, "
             f"got {type(result).__name__}"
         )
+    meta = result.metadata if isinstance(result, TimeCourse) else result.settings
     recorded = meta.get("model_hash")
-    if recorded is not None and recorded != model.hash:
+    if recorded is not None and recorded != model.hash:  # before reading the result with it
         raise MtorSimError(
             f"the result was computed with model {meta.get('model')!r} (hash "
             f"{recorded}), not with {model.name!r} ({model.hash}); pass the "
             "model it came from as `model=`"
         )
+    what, build = kinds[kind]
+    scans = build(model, result)
     return _write_archive(Path(path), scans, title=f"mtor_sim {what} of model {model.name}")
 
 
@@ -164,7 +169,18 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
         sbml = _scheduled_sbml(model, pert, meta, t_end, state)
     else:
         sbml = perturbed_sbml(model, pert, initial_state=state)
-    return [_Scan("tc", pert.label(), sbml, list(tc.readout_names), t_end, len(time) - 1)]
+    units = str(meta.get("solver", {}).get("species_units", "auto"))
+    return [
+        _Scan(
+            "tc",
+            pert.label(),
+            sbml,
+            list(tc.readout_names),
+            t_end,
+            len(time) - 1,
+            species_units=units,
+        )
+    ]
 
 
 def _scheduled_sbml(
@@ -470,7 +486,8 @@ def _sedml(scans: list[_Scan], title: str) -> str:
             elif col == "scan" and scan.target is not None:
                 var.setTarget(_xpath(scan.target, scan.target_is_species))
             elif sid is not None:
-                var.setTarget(_xpath(sid, None))
+                carrier = scan.as_parameter.get(sid)
+                var.setTarget(_xpath(carrier, False) if carrier else _xpath(sid, None))
             dg.setMath(libsedml.parseL3Formula(var.getId()))
             ds = report.createDataSet()
             ds.setId(f"ds_{scan.key}_{col}")
@@ -495,12 +512,55 @@ def _xpath(sid: str, species: bool | None) -> str:
     return f"/sbml:sbml/sbml:model/sbml:{plural}/sbml:{kind}[@id='{sid}']"
 
 
+def _report_concentrations(scans: list[_Scan]) -> None:
+    """Give each species output reported as a concentration a parameter that carries it.
+
+    SED-ML tools differ in whether a species variable is its amount or its concentration
+    (tellurium reports the amount); an assignment rule ``p = S`` is the concentration in
+    every tool. Species reported as amounts (``species_units="amount"``, or ``"auto"``
+    with ``hasOnlySubstanceUnits``) are left as they are. Scans that share a model file
+    get the same parameters."""
+    import libsbml
+
+    by_model: dict[str, list[_Scan]] = {}
+    for scan in scans:
+        by_model.setdefault(scan.model_id, []).append(scan)
+    for group in by_model.values():
+        doc = libsbml.readSBMLFromString(group[0].sbml)
+        m = doc.getModel()
+        made: dict[str, str] = {}
+        for scan in group:
+            for sid in scan.outputs:
+                sp = m.getSpecies(sid)
+                if sp is None or scan.species_units == "amount" or sid in made:
+                    continue
+                if scan.species_units == "auto" and sp.getHasOnlySubstanceUnits():
+                    continue
+                pid = f"{sid}_concentration"
+                while m.getElementBySId(pid) is not None:
+                    pid += "_"
+                par = m.createParameter()
+                par.setId(pid)
+                par.setConstant(False)
+                rule = m.createAssignmentRule()
+                rule.setVariable(pid)
+                rule.setMath(libsbml.parseL3Formula(sid))
+                made[sid] = pid
+        if not made:
+            continue
+        sbml = libsbml.writeSBMLToString(doc)
+        for scan in group:
+            scan.sbml = sbml
+            scan.as_parameter = {s: p for s, p in made.items() if s in scan.outputs}
+
+
 def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
     import libcombine
 
     from . import __version__
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    _report_concentrations(scans)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         archive = libcombine.CombineArchive()
