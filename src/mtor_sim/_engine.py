@@ -432,27 +432,23 @@ class Solver:
         self.apply(values)
         if self.warm_start and self.reference is not None:
             if self._warm():
-                res = self._check(tol, "warm-started nleq2", "")
+                res = self._clip_round_off(self._check(tol, "warm-started nleq2", ""), tol)
                 lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
-                if lowest < 0.0:
-                    res = self._clip_round_off(res, tol)
-                    lowest = res.species.min(initial=0.0) if res.status == "ok" else math.nan
                 # below zero beyond round-off: let the robust path settle it
                 if lowest >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
-        res = self._robust(tol, presimulate)
-        if res.status == "ok" and res.species.min(initial=0.0) < 0.0:
-            res = self._clip_round_off(res, tol)  # as on the warm path
-        return res
+        return self._clip_round_off(self._robust(tol, presimulate), tol)
 
     def _clip_round_off(self, res: SolveResult, tol: float) -> SolveResult:
         """A steady state with round-off below zero (the forms of a knocked-out protein,
         or a species that is 0 without a drug, end at -1e-17, not 0), no lower than
         ``CLIP_RTOL`` of its magnitude, set
         to exactly zero and judged again (fraction readouts would magnify the round-off);
-        ``res`` unchanged where that does not apply."""
+        ``res`` unchanged where that does not apply (not ok, or nothing below zero)."""
         x = res.species
+        if res.status != "ok" or x.min(initial=0.0) >= 0.0:
+            return res
         scale = max(SCALE_FLOOR, float(np.abs(x).max()))
         if self._amount_idx.size or x.min() < -CLIP_RTOL * scale:
             return res

@@ -816,20 +816,24 @@ def _outcomes(
     activity = untreated["mTORC1_activity"]
     cutoff = float(np.nanquantile(activity, 1 - pmtor_high_fraction))
     p0, s0 = untreated["proliferation"], untreated["survival"]
+    # each patient's exposure factors, once for every exposure-driven arm
+    factors = (
+        {int(q): cohort.exposure(i) for i, q in enumerate(cohort.table["patient"])}
+        if cohort.settings.get("exposure_sigma")
+        else {}
+    )
     frames = []
     for arm in arms:
         t = raw[raw["arm"] == arm.name]
         phase = t["phase"].to_numpy()
         weight = np.asarray(arm.weights)[phase]
         pid = t["patient"].to_numpy()
-        if arm.kind == "exposure" and cohort.settings.get("exposure_sigma"):
-            row_of = {int(q): i for i, q in enumerate(cohort.table["patient"])}
-            factors = {q: cohort.exposure(row_of[int(q)]) for q in np.unique(pid)}
+        if arm.kind == "exposure" and factors:
             occ = np.array(
                 [
                     occupancy(
                         "VEGFR",
-                        _scaled(arm.phases[j], factors[q]),
+                        _scaled(arm.phases[j], factors[int(q)]),
                         model.catalogue.drugs,
                     )
                     for q, j in zip(pid, phase, strict=True)
