@@ -20,6 +20,20 @@ def test_claim_outcome(model, number):
     assert result.as_expected
     assert result.number == number and result.source and result.criterion
     assert all(np.isfinite(v) for v in result.numbers.values())
+    # the verdict is the conjunction of the criterion's terms, each named and checkable
+    assert result.terms and result.passed is all(result.terms.values())
+    assert result.to_dict()["terms"] == result.terms
+
+
+def test_a_failing_term_fails_the_claim(model):
+    """Claim 9 split into its terms: with S6K1 -| IRS1 weakened 100-fold the rises go and
+    so does the claim, and the terms say which parts failed."""
+    weak = model.with_parameters({"k_IRS1_S6K1": model.parameters["k_IRS1_S6K1"] / 100})
+    result = _claims.check(weak, 9)
+    assert not result.passed
+    failed = {k for k, v in result.terms.items() if not v}
+    assert "pAKT_S473 >= 1.10x untreated" in failed
+    assert "S6K1 -| IRS1 cut: PIP3 within 5 % of untreated" not in failed
 
 
 def test_no_documented_failures_since_revision_2(model):

@@ -166,6 +166,32 @@ def test_claims_over_the_ensemble(model):
     for kind in ("absolute", "relative"):
         q = table[[f"{kind}_q05", f"{kind}_q50", f"{kind}_q95"]].to_numpy()
         assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
+    # each term of each claim's criterion: a claim passes only where all its terms hold
+    terms = table.attrs["terms"]
+    assert list(terms.columns) == ["claim", "term", "hold_fraction"]
+    assert set(terms["claim"]) == set(range(1, 16))
+    weakest = terms.groupby("claim")["hold_fraction"].min()
+    by_claim = table.set_index("claim")
+    assert (by_claim["pass_fraction"] <= weakest + 1e-12).all()
+    assert_allclose(by_claim["weakest_term_fraction"], weakest)
+
+
+def test_report_lists_the_failing_terms_of_weak_claims():
+    from mtor_sim._report import _weak_claims
+
+    table = pd.DataFrame({"claim": [5, 6], "pass_fraction": [0.5, 1.0]})
+    table.attrs["terms"] = pd.DataFrame(
+        {
+            "claim": [5, 5, 6],
+            "term": ["mTORC1 >= 1.05x", "smaller fall", "AMPK <= 0.8"],
+            "hold_fraction": [1.0, 0.5, 1.0],
+        }
+    )
+    lines = _weak_claims(table)
+    assert lines[-1] == "- claim 5 (0.50): smaller fall 0.50"
+    assert not any("claim 6" in line for line in lines)
+    table["pass_fraction"] = [0.95, 1.0]
+    assert _weak_claims(table) == []
 
 
 @pytestmark_shipped
@@ -178,6 +204,7 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     assert list(report.ensemble["claim"]) == list(range(1, 16))
     assert report.validation is not None and report.validation.shape[0] == 2
     assert (tmp_path / "ensemble_claims.csv").exists()
+    assert (tmp_path / "ensemble_terms.csv").exists()
     text = report.markdown.read_text()
     assert "Across the calibrated ensemble" in text and "Validation rows held out" in text
 
@@ -290,3 +317,12 @@ def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeyp
     np.testing.assert_array_equal(ahead["pass_fraction"], one_by_one["pass_fraction"])
     cols = [c for c in ahead.columns if c.startswith(("absolute", "relative"))]
     np.testing.assert_allclose(ahead[cols], one_by_one[cols], rtol=1e-8, atol=1e-12)
+
+
+def test_report_html_keeps_lists_and_tables_in_order():
+    from mtor_sim._report import _sections_html
+
+    page = _sections_html("## A\n\n| x |\n|---|\n| 1 |\n- one\n- two <3\n\n| y |\n|---|\n| 2 |")
+    assert page.index("<table><tr><th>x</th>") < page.index("<ul><li>one</li>")
+    assert "<li>two &lt;3</li></ul>" in page
+    assert page.index("</ul>") < page.index("<th>y</th>")

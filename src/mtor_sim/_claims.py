@@ -52,7 +52,8 @@ class ClaimResult:
     criterion : str        the pass rule, stated before the numbers.
     numbers : dict         the values compared.
     review : dict          the review's own numbers where it gives them (for comparison).
-    passed : bool
+    passed : bool          every term of the criterion holds and every simulation solved.
+    terms : dict           each term of the criterion (its rule as text) and whether it holds.
     data : DataFrame       tidy data behind the figure.
     kind : str             figure type: "bars", "timecourse" or "dose_response".
     controls : tuple of ControlResult
@@ -75,6 +76,7 @@ class ClaimResult:
     passed: bool
     data: pd.DataFrame
     kind: str = "bars"
+    terms: dict[str, bool] = field(default_factory=dict)
     review: dict[str, Any] = field(default_factory=dict)
     all_solved: bool = True
     controls: tuple[ControlResult, ...] = ()
@@ -118,6 +120,7 @@ class ClaimResult:
             "numbers": self.numbers,
             "review": self.review,
             "passed": self.passed,
+            "terms": self.terms,
             "all_solved": self.all_solved,
             "expected_pass": self.expected_pass,
             "expected_reason": self.expected_reason,
@@ -181,14 +184,17 @@ def _result(
     run: _Runner,
     *,
     numbers: dict[str, float],
-    passed: bool,
+    terms: dict[str, bool],
     data: pd.DataFrame,
     **kw: Any,
 ) -> ClaimResult:
+    """The claim's result; it passes when every term of its criterion holds."""
+    terms = {k: bool(v) for k, v in terms.items()}
     return ClaimResult(
         number=number,
         numbers={k: float(v) for k, v in numbers.items()},
-        passed=bool(passed) and run.ok,
+        passed=all(terms.values()) and run.ok,
+        terms=terms,
         data=data,
         all_solved=run.ok,
         **kw,
@@ -209,7 +215,7 @@ def claim_01_pten_loss(model: Model) -> ClaimResult:
         simulated="untreated steady states, WT vs PTEN_loss",
         criterion="each of pAKT_T308, pAKT_S473, pS6K1, mTORC1_activity >= 1.10x WT",
         numbers={f"fold {r}": v for r, v in fold.items()},
-        passed=all(v >= 1.10 for v in fold.values()),
+        terms={f"{r} >= 1.10x WT": v >= 1.10 for r, v in fold.items()},
         data=_bars(rows),
     )
 
@@ -234,7 +240,7 @@ def claim_02_pik3ca_akt(model: Model) -> ClaimResult:
         criterion="PIK3CA_gain: pAKT_T308, pAKT_S473, pS6K1 >= 1.10x WT; "
         "AKT_overexpression: pS6K1, mTORC1_activity >= 1.10x WT",
         numbers=nums,
-        passed=all(v >= 1.10 for v in nums.values()),
+        terms={f"{k} >= 1.10": v >= 1.10 for k, v in nums.items()},
         data=_bars(rows),
     )
 
@@ -244,16 +250,14 @@ def claim_03_combined_alterations(model: Model) -> ClaimResult:
     singles = ("PTEN_loss", "PIK3CA_gain", "AKT_overexpression")
     combo = list(singles)
     reads = ("pAKT_S473", "pS6K1", "mTORC1_activity")
-    nums, ok = {}, True
+    nums = {}
     for r in reads:
         best = max(run.value(r, g) for g in singles)
         nums[f"{r}: combined / best single"] = run.value(r, combo) / best
-        ok &= nums[f"{r}: combined / best single"] >= 1.02
     pair = ["PTEN_loss", "PIK3CA_gain"]
     for r in ("pAKT_T308", "PIP3"):
         best = max(run.value(r, g) for g in pair)
         nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] = run.value(r, pair) / best
-        ok &= nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] >= 1.02
     rows = [(_label(g), r, run.value(r, g)) for g in ["WT", *singles, combo] for r in reads]
     return _result(
         3,
@@ -264,7 +268,7 @@ def claim_03_combined_alterations(model: Model) -> ClaimResult:
         criterion="combined genotype >= 1.02x the strongest single alteration for "
         "pAKT_S473, pS6K1, mTORC1_activity (triple) and pAKT_T308, PIP3 (PTEN+PIK3CA)",
         numbers=nums,
-        passed=ok,
+        terms={f"{k} >= 1.02": v >= 1.02 for k, v in nums.items()},
         data=_bars(rows),
     )
 
@@ -295,7 +299,7 @@ def claim_04_prognosis(model: Model) -> ClaimResult:
         "overexpression (Akt phosphorylates mTOR S2448)",
         criterion="proliferation and survival indices >= 1.05 (WT = 1) in each state",
         numbers=nums,
-        passed=all(v >= 1.05 for v in nums.values()),
+        terms={f"{k} >= 1.05": v >= 1.05 for k, v in nums.items()},
         data=_bars(rows),
         review={
             "OS ordering, worst first": "p-mTOR high, PTEN loss, PIK3CA mutation",
@@ -308,14 +312,14 @@ def claim_05_erk_crosstalk(model: Model) -> ClaimResult:
     run = _Runner(model)
     fold = run.value("mTORC1_activity", "ERK_coactivation") / run.value("mTORC1_activity")
     nums = {"mTORC1_activity fold (ERK_coactivation / WT)": fold}
-    ok = fold >= 1.05
+    terms = {"mTORC1_activity >= 1.05x WT in ERK_coactivation": fold >= 1.05}
     rows = []
     for drug, dose in (("everolimus", RAPALOG_DOSE), ("vistusertib", VISTUSERTIB_DOSE)):
         for g in ("WT", "ERK_coactivation"):
             inh = run.inhibition("proliferation", g, {drug: dose})
             nums[f"{g}: proliferation inhibition by {drug} {dose:g} nM"] = inh
             rows.append((g, f"{drug} {dose:g} nM", inh))
-        ok &= (
+        terms[f"{drug}: smaller fall of proliferation in ERK_coactivation"] = (
             nums[f"ERK_coactivation: proliferation inhibition by {drug} {dose:g} nM"]
             < nums[f"WT: proliferation inhibition by {drug} {dose:g} nM"]
         )
@@ -331,7 +335,7 @@ def claim_05_erk_crosstalk(model: Model) -> ClaimResult:
         criterion="mTORC1_activity >= 1.05x WT, and the fractional fall of "
         "proliferation is smaller in ERK_coactivation for both drugs",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"ORR on lenvatinib, mTOR+ERK co-activated vs not": "6.8 % vs 25.3 %"},
         axis_labels={r: INHIBITION for _, r, _ in rows},
@@ -358,7 +362,7 @@ def claim_06_ampk(model: Model) -> ClaimResult:
         simulated="WT steady states with ENERGY_STRESS = 0 vs 1",
         criterion="mTORC1_activity and pS6K1 <= 0.8x the fed state",
         numbers=nums,
-        passed=all(v <= 0.8 for v in nums.values()),
+        terms={f"{k} <= 0.8": v <= 0.8 for k, v in nums.items()},
         data=_bars(rows),
     )
 
@@ -379,7 +383,9 @@ def claim_07_sorafenib_resistance(model: Model) -> ClaimResult:
         simulated=f"steady states with sorafenib {SORAFENIB_DOSE:g} nM",
         criterion="fractional fall of proliferation in PTEN_loss and in AKT_overexpression < in WT",
         numbers=nums,
-        passed=inh["PTEN_loss"] < inh["WT"] and inh["AKT_overexpression"] < inh["WT"],
+        terms={
+            f"{g}: smaller fall of proliferation than WT": inh[g] < inh["WT"] for g in states[1:]
+        },
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"sorafenib ORR, p-mTOR high vs low": "7.3 % vs 22.6 %"},
         axis_labels={r: INHIBITION for _, r, _ in rows},
@@ -406,9 +412,16 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
         nums[f"{drug}: max pS6K1 inhibition"] = 1.0 - s6k[-1] / s6k[0]
     spread = max(max_inh.values()) - min(max_inh.values())
     nums["spread of max proliferation inhibition"] = spread
-    ok = all(0.05 <= v <= 0.40 for v in max_inh.values()) and spread <= 0.02
-    ok &= all(nums[f"{d}: max pS6K1 inhibition"] >= 0.8 for d in max_inh)
-    ok &= ic50s["sirolimus"] < ic50s["temsirolimus"] < ic50s["everolimus"]
+    terms = {
+        f"{d}: proliferation falls 5-40 % at 1000 nM": 0.05 <= v <= 0.40 for d, v in max_inh.items()
+    }
+    terms["spread of the maximal falls <= 0.02"] = spread <= 0.02
+    terms |= {
+        f"{d}: pS6K1 falls >= 80 %": nums[f"{d}: max pS6K1 inhibition"] >= 0.8 for d in max_inh
+    }
+    terms["pS6K1 IC50s: sirolimus < temsirolimus < everolimus"] = (
+        ic50s["sirolimus"] < ic50s["temsirolimus"] < ic50s["everolimus"]
+    )
     return _result(
         8,
         run,
@@ -420,7 +433,7 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
         "the three maximal effects within 0.02; pS6K1 IC50s ordered by potency "
         "(sirolimus < temsirolimus < everolimus)",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         kind="dose_response",
         data=pd.DataFrame(rows, columns=["condition", "dose", "readout", "value"]),
         review={"ORR (%)": "everolimus 9.5, temsirolimus 9.5, sirolimus 7.1"},
@@ -439,8 +452,12 @@ def claim_09_feedback_relief(model: Model) -> ClaimResult:
     nums["PIP3 fold with S6K1 -| IRS1 cut"] = run.value("PIP3", drugs=drug, cut=cut) / run.value(
         "PIP3", cut=cut
     )
-    ok = all(nums[f"{r} fold (everolimus / untreated)"] >= 1.10 for r in reads)
-    ok &= abs(nums["PIP3 fold with S6K1 -| IRS1 cut"] - 1.0) <= 0.05
+    terms = {
+        f"{r} >= 1.10x untreated": nums[f"{r} fold (everolimus / untreated)"] >= 1.10 for r in reads
+    }
+    terms["S6K1 -| IRS1 cut: PIP3 within 5 % of untreated"] = (
+        abs(nums["PIP3 fold with S6K1 -| IRS1 cut"] - 1.0) <= 0.05
+    )
     tc = model.simulate(t_end=1440, n_points=97, drugs=drug, species=False)
     run.ok &= tc.success
     data = tc.to_dataframe()[list(reads) + ["pS6K1"]]
@@ -457,7 +474,7 @@ def claim_09_feedback_relief(model: Model) -> ClaimResult:
         criterion="IRS1_active, PIP3, pAKT_T308, pAKT_S473 >= 1.10x untreated; "
         "with S6K1 -| IRS1 cut the PIP3 rise vanishes (within 5 %)",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         kind="timecourse",
         data=data,
         axis_labels=dict.fromkeys(data.columns, fold),
@@ -482,11 +499,13 @@ def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
         "time to half of the 48-h rise (h)": half,
         "RTK_total fold at 24 h, FOXO -> RTK cut": at(rtk_cut, 1440),
     }
-    ok = (
-        nums["RTK_total fold at 24 h"] >= 1.3
-        and half >= 2.0
-        and nums["RTK_total fold at 24 h, FOXO -> RTK cut"] <= 1.05
-    )
+    terms = {
+        "RTK_total >= 1.3x at 24 h": nums["RTK_total fold at 24 h"] >= 1.3,
+        "half of the 48-h rise takes >= 2 h": half >= 2.0,
+        "FOXO -> RTK cut: RTK_total <= 1.05x at 24 h": (
+            nums["RTK_total fold at 24 h, FOXO -> RTK cut"] <= 1.05
+        ),
+    }
     data = pd.DataFrame(
         {
             "RTK_total": rtk / rtk.iloc[0],
@@ -506,7 +525,7 @@ def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
         criterion="RTK_total >= 1.3x at 24 h; half of the rise takes >= 2 h "
         "(hours, not minutes); with FOXO -> RTK cut <= 1.05x at 24 h",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         kind="timecourse",
         data=data,
         axis_labels={
@@ -529,10 +548,14 @@ def claim_11_mtorc2_resistance(model: Model) -> ClaimResult:
             "proliferation", "mTORC2_high", drug
         ),
     }
-    ok = (
-        nums["pAKT_S473, mTORC2_high + everolimus"] >= nums["pAKT_S473, WT untreated"]
-        and nums["proliferation inhibition, mTORC2_high"] < nums["proliferation inhibition, WT"]
-    )
+    terms = {
+        "pAKT_S473: treated mTORC2_high >= untreated WT": (
+            nums["pAKT_S473, mTORC2_high + everolimus"] >= nums["pAKT_S473, WT untreated"]
+        ),
+        "smaller fall of proliferation in mTORC2_high than in WT": (
+            nums["proliferation inhibition, mTORC2_high"] < nums["proliferation inhibition, WT"]
+        ),
+    }
     rows = [
         (g, f"{r}{' + everolimus' if d else ''}", run.value(r, g, d))
         for g in ("WT", "mTORC2_high")
@@ -548,7 +571,7 @@ def claim_11_mtorc2_resistance(model: Model) -> ClaimResult:
         criterion="pAKT_S473 of treated mTORC2_high cells >= untreated WT, and the "
         "fractional fall of proliferation is smaller than in WT",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         data=_bars(rows),
     )
 
@@ -574,10 +597,14 @@ def claim_12_dual_reverses(model: Model) -> ClaimResult:
             "proliferation", "mTORC2_high", {"vistusertib": VISTUSERTIB_DOSE}
         ),
     }
-    ok = (
-        nums["tumour reduction %, vistusertib"] >= 1.5 * nums["tumour reduction %, everolimus"]
-        and nums["tumour reduction %, vistusertib"] - nums["tumour reduction %, everolimus"] >= 20.0
+    dual_pct, rap_pct = (
+        nums["tumour reduction %, vistusertib"],
+        nums["tumour reduction %, everolimus"],
     )
+    terms = {
+        "tumour reduction: vistusertib >= 1.5x everolimus": dual_pct >= 1.5 * rap_pct,
+        "tumour reduction: vistusertib >= everolimus + 20 points": dual_pct - rap_pct >= 20.0,
+    }
     rap_l, dual_l = "rapalog (model: everolimus)", "dual mTORC1/2 (model: vistusertib)"
     rows = [
         (rap_l, "model", rap.reduction_percent),
@@ -595,7 +622,7 @@ def claim_12_dual_reverses(model: Model) -> ClaimResult:
         criterion="dual-inhibitor tumour reduction >= 1.5x the rapalog's and >= 20 "
         "percentage points higher",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"tumour reduction %, dual vs rapalog": "68.5 vs 25.3"},
         axis_labels={r: f"tumour reduction after {TUMOUR_DAYS:g} days (%)" for _, r, _ in rows},
@@ -620,7 +647,7 @@ def claim_13_dactolisib(model: Model) -> ClaimResult:
         simulated=f"WT steady states, dactolisib {DACTOLISIB_DOSE:g} nM",
         criterion="pAKT_T308, pAKT_S473, pS6K1 and mTORC1_activity all <= 0.3x untreated",
         numbers=nums,
-        passed=all(v <= 0.3 for v in nums.values()),
+        terms={f"{k} <= 0.3": v <= 0.3 for k, v in nums.items()},
         data=_bars(rows),
     )
 
@@ -638,7 +665,10 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
         "inhibition, combination": ies,
         "Bliss excess": bliss,
     }
-    ok = ies >= max(ie, is_) + 0.02 and bliss >= -0.01
+    terms = {
+        "combination >= the better single drug + 0.02": ies >= max(ie, is_) + 0.02,
+        "Bliss excess >= -0.01": bliss >= -0.01,
+    }
     rows = [
         ("everolimus", "proliferation inhibition", ie),
         ("sorafenib", "proliferation inhibition", is_),
@@ -655,7 +685,7 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
         criterion="combination inhibition >= the better single agent + 0.02, and "
         "Bliss excess >= -0.01",
         numbers=nums,
-        passed=ok,
+        terms=terms,
         data=pd.DataFrame(rows, columns=["condition", "readout", "value"]),
         review={"ORR (%)": "combination 16.7 vs everolimus 9.5"},
         axis_labels={r: INHIBITION for _, r, _ in rows},
@@ -683,8 +713,12 @@ def claim_15_emt(model: Model) -> ClaimResult:
         simulated="untreated steady states: WT, PTEN_loss (mTORC1 high), BCAT_active, both",
         criterion="EMT of both >= 1.10x the higher single state; each single state above WT",
         numbers=nums,
-        passed=nums["EMT both / best single"] >= 1.10
-        and min(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]) > 1.0,
+        terms={
+            "EMT of both >= 1.10x the higher single state": nums["EMT both / best single"] >= 1.10,
+            "each single state above WT": (
+                min(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]) > 1.0
+            ),
+        },
         data=_bars(rows),
     )
 
@@ -773,9 +807,12 @@ def check_all(
         ``passed_bundled`` (the claim on ``model`` itself), ``control_removes_fraction``
         (members whose mechanism controls remove the claim's effects), ``effect`` (the
         claim's first effect) and its 5 / 50 / 95 % quantiles across members,
-        ``absolute_q05`` ... ``relative_q95``. ``attrs["all_pass_fraction"]``
-        is the fraction of members passing all claims together; ``attrs["passed"]`` the
-        member x claim table of booleans.
+        ``absolute_q05`` ... ``relative_q95``, and ``weakest_term``: the term of the
+        claim's criterion that holds in the fewest members, with that fraction
+        (``weakest_term_fraction``). ``attrs["all_pass_fraction"]`` is the fraction of
+        members passing all claims together; ``attrs["passed"]`` the member x claim table
+        of booleans; ``attrs["terms"]`` a table (``claim``, ``term``, ``hold_fraction``)
+        of every criterion term and the fraction of members in which it holds.
 
     Examples
     --------
@@ -811,13 +848,16 @@ def check_ensemble(
         base = {r.number: r for r in _check_each(model)}
     # solved for every member at once; unverified ones take the single-point path
     solved_ahead = solve_for_members(model, table, list(asked.values()), run)
-    passed, solved, removes, absolute, relative = [], [], [], [], []
+    passed, solved, removes, absolute, relative, terms = [], [], [], [], [], []
     for m, ahead in zip(iter_members(model, table), solved_ahead, strict=True):
         with answers(m, ahead):
             results = _check_each(m)
         passed.append([r.passed for r in results])
         solved.append([r.all_solved for r in results])
         removes.append([r.controls_remove_effect for r in results])
+        terms.append(
+            {(r.number, k): v and r.all_solved for r in results for k, v in r.terms.items()}
+        )
         first = [_first_effect(r) for r in results]
         absolute.append([a for a, _ in first])
         relative.append([v for _, v in first])
@@ -840,9 +880,33 @@ def check_ensemble(
         frame = pd.DataFrame(values, index=table.index, columns=list(CLAIMS))
         for q in (0.05, 0.5, 0.95):
             out[f"{name}_q{round(q * 100):02d}"] = frame.quantile(q).to_numpy()
+    holds = _term_fractions(terms, base)
+    weakest = holds.sort_values("hold_fraction", kind="stable").groupby("claim").head(1)
+    weakest = weakest.set_index("claim").reindex(list(CLAIMS))
+    out["weakest_term"] = weakest["term"].to_numpy()
+    out["weakest_term_fraction"] = weakest["hold_fraction"].to_numpy()
     out.attrs["all_pass_fraction"] = float(flags.all(axis=1).mean())
     out.attrs["passed"] = flags
+    out.attrs["terms"] = holds
     return out
+
+
+def _term_fractions(
+    terms: list[dict[tuple[int, str], bool]], base: Mapping[int, ClaimResult]
+) -> pd.DataFrame:
+    """Fraction of members in which each term of each claim's criterion holds.
+
+    A member whose simulations for a claim failed counts as failing all its terms.
+    """
+    keys = [(n, k) for n in CLAIMS for k in base[n].terms]
+    frame = pd.DataFrame([[t.get(k, False) for k in keys] for t in terms], dtype=bool)
+    return pd.DataFrame(
+        {
+            "claim": [n for n, _ in keys],
+            "term": [k for _, k in keys],
+            "hold_fraction": frame.mean().to_numpy() if len(frame) else np.nan,
+        }
+    )
 
 
 def _check_each(model: Model) -> list[ClaimResult]:

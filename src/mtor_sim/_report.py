@@ -23,6 +23,9 @@ __all__ = ["Report", "reproduce"]
 
 #: Patients of the virtual trial `reproduce` runs (seed 0); about 4 s on 2 cores.
 TRIAL_PATIENTS = 1000
+#: Across an ensemble, a claim passing in fewer members than this is listed with the
+#: terms of its criterion that fail (the share every claim should reach).
+WEAK_PASS_FRACTION = 0.9
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,11 @@ def reproduce(
 
     With ``ensemble`` (``True``: the bundled calibrated ensemble; or the first
     ``n_members`` of it) the report adds each claim's pass fraction across the members
-    and the validation rows' hit rate across them (``ensemble_claims.csv``,
-    ``ensemble_validation.csv``). The claims take about 0.1 s per member (their steady
-    states are solved for all members at once); the validation rows take longer.
+    the fraction of members in which each term of each claim's criterion holds, and
+    the validation rows' hit rate across them (``ensemble_claims.csv``,
+    ``ensemble_terms.csv``, ``ensemble_validation.csv``). The claims take about 0.1 s per
+    member (their steady states are solved for all members at once); the validation rows
+    take longer.
 
     Writes ``figures/claim_NN.png`` (and one file per other format in ``formats``: each
     figure is drawn once per format), ``claims.csv`` (one row per compared number),
@@ -176,6 +181,7 @@ def reproduce(
         ens_table = check_ensemble(model, members)
         hits = validation_hits(model, members)
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
+        ens_table.attrs["terms"].to_csv(out / "ensemble_terms.csv", index=False)
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")
     literature = trial = None
     if model.is_bundled:
@@ -346,6 +352,7 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
             f"{absolute} | {relative} |"
         )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
+    lines += _weak_claims(claims)
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
         lines += [
@@ -355,6 +362,34 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
             f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _weak_claims(claims: pd.DataFrame) -> list[str]:
+    """Each claim passing in fewer than `WEAK_PASS_FRACTION` of members, with the terms
+    of its criterion that hold in fewer than that share: which part of the claim fails."""
+    weak = claims[claims["pass_fraction"] < WEAK_PASS_FRACTION]
+    if weak.empty:
+        return []
+    terms = claims.attrs["terms"]
+    lines = [
+        "",
+        f"Claims passing in fewer than {WEAK_PASS_FRACTION * 100:g} % of members, with the terms "
+        "of their criterion that hold in fewer than that share (the fraction of members "
+        "in which each holds; the model's documentation says why, e.g. the bundled "
+        "model's `models/MODEL_CARD.md`, section 11):",
+        "",
+    ]
+    for c in weak.to_dict("records"):
+        mine = terms[(terms["claim"] == c["claim"]) & (terms["hold_fraction"] < WEAK_PASS_FRACTION)]
+        failing = "; ".join(
+            f"{t['term']} {t['hold_fraction']:.2f}"
+            for t in mine.sort_values("hold_fraction", kind="stable").to_dict("records")
+        )
+        lines.append(
+            f"- claim {c['claim']} ({c['pass_fraction']:.2f}): "
+            + (failing or "no single term below; the terms fail in different members")
+        )
+    return lines
 
 
 def _inline_html(text: str) -> str:
@@ -368,13 +403,17 @@ def _inline_html(text: str) -> str:
 
 def _sections_html(md: str) -> str:
     """The report's appended Markdown sections (ensemble, literature, trial) as HTML:
-    headings, paragraphs and tables."""
+    headings, paragraphs, lists and tables."""
     import re
 
     parts: list[str] = []
     rows: list[list[str]] = []
+    items: list[str] = []
 
     def flush() -> None:
+        if items:
+            parts.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in items) + "</ul>")
+            items.clear()
         if rows:
             head, *body = rows
             parts.append(
@@ -391,9 +430,16 @@ def _sections_html(md: str) -> str:
 
     for line in md.splitlines():
         if line.startswith("|"):
+            if items:
+                flush()
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
             if not all(set(c) <= {"-", ":"} for c in cells):  # not the separator row
                 rows.append(cells)
+            continue
+        if line.startswith("- "):
+            if rows:
+                flush()
+            items.append(line[2:])
             continue
         flush()
         if line.startswith("## "):

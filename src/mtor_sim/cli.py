@@ -414,7 +414,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from ._progress import progress_bar
-    from ._report import reproduce
+    from ._report import WEAK_PASS_FRACTION, reproduce
 
     model = _load(args)
     bar = progress_bar(
@@ -441,13 +441,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         **({} if args.trial_patients is None else {"trial_patients": args.trial_patients}),
     )
     bar.close()
-    frac = (
-        {}
-        if report.ensemble is None
-        else dict(zip(report.ensemble["claim"], report.ensemble["pass_fraction"], strict=True))
-    )
+    across_members = None if report.ensemble is None else report.ensemble.set_index("claim")
     for r in report.results:
-        across = f"  ensemble pass fraction {frac[r.number]:.2f}" if frac else ""
+        across = ""
+        if across_members is not None:
+            row = across_members.loc[r.number]
+            across = f"  ensemble pass fraction {row['pass_fraction']:.2f}"
+            if row["pass_fraction"] < WEAK_PASS_FRACTION:
+                across += (
+                    f" (weakest term: {row['weakest_term']}, {row['weakest_term_fraction']:.2f})"
+                )
         control = "control removes it" if r.controls_remove_effect else "control does NOT remove it"
         print(f"  claim {r.number:2d} {r.verdict}{across}  {r.title}  [{control}]")
     if report.ensemble is not None:
