@@ -467,3 +467,159 @@ def test_preequilibration_of_the_bundled_model_takes_its_verified_steady_state(
     monkeypatch.setattr(PetabObjective, "_preequilibrate", counting)
     assert np.isfinite(ms.PetabObjective(problem2)(x))
     assert used == ["untreated"]
+
+
+# ------------------------------------------------------- inequality (censored) measurements
+def _censored_problem(folder: Path, rows: list[tuple], transform: str = "lin", noise="normal"):
+    """The decay model (A0 = 2, k = 0.3) with measurements ``(time, value, type, bounds)``
+    of A at noise 0.05, estimating k only."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    folder.mkdir(exist_ok=True)
+    (folder / "decay.ant").write_text(DECAY)
+    data = pd.DataFrame(
+        {
+            "observableId": "A_obs",
+            "time": [r[0] for r in rows],
+            "measurement": [r[1] for r in rows],
+            "measurementType": [r[2] for r in rows],
+            "censoringBounds": [r[3] for r in rows],
+            "noiseParameters": 0.05,
+        }
+    )
+    obs = pd.DataFrame(
+        {
+            "observableId": ["A_obs"],
+            "observableFormula": ["A"],
+            "observableTransformation": [transform],
+            "noiseDistribution": [noise],
+        }
+    )
+    ms.to_petab(
+        folder / "decay.ant",
+        data,
+        observables=obs,
+        parameters={"k": (1e-2, 10.0)},
+        out=folder / "petab",
+        name="decay",
+    )
+    return folder / "petab" / "decay.yaml"
+
+
+@pytest.mark.parametrize(("transform", "noise"), [("lin", "normal"), ("log10", "laplace")])
+def test_censored_measurements_add_the_probability_of_their_side(
+    tmp_path: Path, transform: str, noise: str
+) -> None:
+    """Each inequality adds -log P(measurement on the stated side | simulation, noise),
+    on the observable's scale: the censored-data likelihood, checked against scipy."""
+    from scipy import stats
+
+    import mtor_sim as ms
+
+    rows = [
+        (1.0, 1.0, "left-censored", "1.2"),  # A(1) below 1.2
+        (1.0, 1.0, "right-censored", "1.6"),  # above 1.6: violated at k = 0.3 (A = 1.48)
+        (2.0, 1.0, "interval-censored", "0.8;1.2"),
+        (3.0, 0.8, "", ""),  # a number
+    ]
+    obj = ms.PetabObjective(_censored_problem(tmp_path / transform, rows, transform, noise))
+    assert obj.censored.tolist() == [True, True, True, False]
+    h, sd = obj.simulate(obj.x_nominal)
+    f = np.log10 if transform == "log10" else (lambda v: v)
+    dist = stats.norm if noise == "normal" else stats.laplace
+
+    def z(bound: float, i: int) -> float:
+        return (f(bound) - f(h[i])) / sd[i]
+
+    expected = -(
+        dist.logcdf(z(1.2, 0))
+        + dist.logsf(z(1.6, 1))
+        + np.log(dist.cdf(z(1.2, 2)) - dist.cdf(z(0.8, 2)))
+    )
+    quantitative = obj._terms(h, sd)[3]
+    np.testing.assert_allclose(obj(obj.x_nominal), expected + quantitative, rtol=1e-10)
+    f0, grad, fim = obj.derivatives(obj.x_nominal)
+    assert f0 == obj(obj.x_nominal) and np.isfinite(grad).all()
+    assert np.all(np.linalg.eigvalsh(fim) >= -1e-9 * np.abs(fim).max())
+
+
+def test_inequalities_alone_bound_the_estimate(tmp_path: Path) -> None:
+    """A(1) > 0.5 and A(1) < 0.9 with A0 = 2 say ln(2/0.9) <= k <= ln(2/0.5); the fit lands
+    there, and a number inside the bounds then pins k as the number alone would."""
+    import mtor_sim as ms
+
+    bounds = [(1.0, 0.5, "right-censored", "0.5"), (1.0, 0.9, "left-censored", "0.9")]
+    fit = ms.fit(_censored_problem(tmp_path / "bounds", bounds), n_starts=3, seed=0)
+    k = fit.best_parameters["k"]
+    assert np.log(2 / 0.9) < k < np.log(2 / 0.5)
+    # the objective is nearly flat inside: -log P is ~0 there for both rows
+    assert fit.best_objective < 0.05
+    fit = ms.fit(
+        _censored_problem(tmp_path / "both", [*bounds, (2.0, 0.3, "", "")]), n_starts=3, seed=0
+    )
+    # (the bound 0.9 lies 2.5 noise SDs above A(1) there and still pulls k up by ~0.2 %)
+    np.testing.assert_allclose(fit.best_parameters["k"], np.log(2 / 0.3) / 2, rtol=5e-3)
+
+
+def test_censored_terms_stay_finite_far_in_the_tails() -> None:
+    from scipy.special import log_ndtr
+
+    from mtor_sim._fit_objective import _log_mass
+
+    inf = np.inf
+    got = _log_mass(np.array([-inf, 40.0, 3.0]), np.array([-40.0, inf, 3.5]), "normal")
+    np.testing.assert_allclose(got[:2], log_ndtr(-40.0), rtol=1e-12)
+    from scipy import stats
+
+    np.testing.assert_allclose(got[2], np.log(stats.norm.sf(3.0) - stats.norm.sf(3.5)), rtol=1e-9)
+    lap = _log_mass(np.array([-inf, 40.0]), np.array([-40.0, inf]), "laplace")
+    np.testing.assert_allclose(lap, np.log(0.5) - 40.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ((1.0, 1.0, "ordinal", "1"), "measurementType 'ordinal' is not supported"),
+        ((1.0, 1.0, "interval-censored", "0.9;0.5"), "must increase"),
+        ((1.0, 1.0, "interval-censored", "0.5"), '"lower;upper"'),
+        ((1.0, 1.0, "left-censored", "high"), "one number"),
+    ],
+)
+def test_bad_censoring_is_named_by_row(tmp_path: Path, row: tuple, match: str) -> None:
+    import mtor_sim as ms
+
+    path = _censored_problem(tmp_path / "bad", [(0.0, 2.0, "", ""), row])
+    with pytest.raises(ms.PetabError, match="measurement table row 1") as err:
+        ms.PetabObjective(path)
+    assert match in str(err.value)
+
+
+def test_negative_bound_of_a_log_observable_is_refused(tmp_path: Path) -> None:
+    import mtor_sim as ms
+
+    path = _censored_problem(tmp_path / "neg", [(1.0, 1.0, "right-censored", "-1")], "log")
+    with pytest.raises(ms.PetabError, match="negative"):
+        ms.PetabObjective(path)
+
+
+def test_fit_figure_draws_inequalities_as_bounds(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    import mtor_sim as ms
+    from mtor_sim._fit_plot import plot_fit
+
+    rows = [
+        (1.0, 0.9, "left-censored", "0.9"),
+        (1.0, 0.5, "right-censored", "0.5"),
+        (2.0, 0.3, "interval-censored", "0.2;0.4"),
+        (3.0, 0.12, "", ""),
+    ]
+    fig = plot_fit(ms.fit(_censored_problem(tmp_path / "plot", rows), n_starts=2, seed=0))
+    ax = fig.axes[0]
+    drawn = {(line.get_marker(), tuple(line.get_ydata())) for line in ax.get_lines()}
+    assert ("v", (0.9,)) in drawn and ("^", (0.5,)) in drawn and ("o", (0.12,)) in drawn
+    assert len(ax.collections) == 1  # the interval's bar
+    assert "inequalities" in fig._suptitle.get_text()
+    plt.close(fig)

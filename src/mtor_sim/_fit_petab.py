@@ -51,7 +51,11 @@ def to_petab(
     measurements : pandas.DataFrame or path
         Measurement table in PEtab columns: ``observableId``, ``measurement``, ``time``
         (model time units) and optionally ``simulationConditionId`` (default ``"c0"``),
-        ``preequilibrationConditionId``, ``observableParameters``, ``noiseParameters``.
+        ``preequilibrationConditionId``, ``observableParameters``, ``noiseParameters``,
+        and, for inequalities, ``measurementType`` (``left-censored``: below the bound,
+        ``right-censored``: above it, ``interval-censored``: between two) with
+        ``censoringBounds`` (``"0.5"`` or ``"0.2;0.4"``; the row's ``measurement`` must
+        still be a number for the PEtab linter, and is not used).
     observables : pandas.DataFrame or dict, optional
         Observable table in PEtab columns, or ``{observableId: formula}``. Default: each
         measured ``observableId`` must be a model species; it is observed as

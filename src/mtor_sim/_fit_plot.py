@@ -67,7 +67,9 @@ def plot_waterfall(fit: Any, *, ax: Any = None) -> Any:
 @_styled
 def plot_fit(fit: Any) -> Any:
     """Measurements (points) and best-fit simulation (lines) against time, one panel per
-    observable, one colour per condition."""
+    observable, one colour per condition. A censored measurement is drawn as its bound: a
+    downward triangle at the bound it lies below, an upward one at the bound it lies above,
+    a bar over an interval."""
     import matplotlib.pyplot as plt
 
     obj = fit._objective()
@@ -80,12 +82,15 @@ def plot_fit(fit: Any) -> Any:
     conds = [f"{a}->{b}" if a else b for a, b in obj.conditions]
     colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(conds)}
     sim = sim.assign(
+        _censored=obj.censored,
+        _lower=obj.lower,
+        _upper=obj.upper,
         _cond=[
             f"{a}->{b}" if a else b
             for a, b in zip(
                 sim["preequilibrationConditionId"], sim["simulationConditionId"], strict=True
             )
-        ]
+        ],
     )
     # the simulation on a fine time grid (the data's overrides of each pair's first point)
     fine = obj.at_times(np.linspace(0.0, float(sim["time"].max()), 201))
@@ -97,7 +102,9 @@ def plot_fit(fit: Any) -> Any:
     for ax, oid in zip(axes.flat, obs_ids, strict=False):
         part = sim[sim["observableId"] == oid]
         for cond, g in part.groupby("_cond", sort=False):
-            ax.plot(g["time"], g["measurement"], "o", ms=3.5, color=colours[cond], alpha=0.8)
+            number = g[~g["_censored"]]
+            ax.plot(number["time"], number["measurement"], "o", ms=3.5, color=colours[cond])
+            _plot_bounds(ax, g[g["_censored"]], colours[cond])
             line = fm[(fm["observableId"] == oid) & (fm["_cond"] == cond)]
             ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
         ax.set_title(oid, fontsize=10)
@@ -115,12 +122,27 @@ def plot_fit(fit: Any) -> Any:
             ncol=min(4, len(labels)),
             bbox_to_anchor=(0.5, 0.0),
         )
-    fig.suptitle(
-        f"Best fit (objective {fit.best_objective:.6g}): points data, lines simulation", fontsize=10
-    )
+    what = "points data, lines simulation"
+    if obj.censored.any():  # on a second line: one panel is too narrow for all of it
+        what = f"\n{what}, triangles and bars inequalities"
+    fig.suptitle(f"Best fit (objective {fit.best_objective:.6g}): {what}", fontsize=10)
     bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
-    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+    fig.tight_layout(rect=(0, bottom, 1, 0.9 if obj.censored.any() else 0.95))
     return fig
+
+
+def _plot_bounds(ax: Any, rows: Any, colour: str) -> None:
+    """Censored measurements: "v" at an upper bound, "^" at a lower one, a bar between two."""
+    lo, hi, t = rows["_lower"], rows["_upper"], rows["time"]
+    below = np.isinf(lo) & np.isfinite(hi)
+    above = np.isfinite(lo) & np.isinf(hi)
+    both = np.isfinite(lo) & np.isfinite(hi)
+    ax.plot(t[below], hi[below], "v", ms=5, color=colour, mfc="none")
+    ax.plot(t[above], lo[above], "^", ms=5, color=colour, mfc="none")
+    if both.any():
+        ax.vlines(t[both], lo[both], hi[both], color=colour, lw=1.5)
+        ax.plot(t[both], lo[both], "_", ms=6, color=colour)
+        ax.plot(t[both], hi[both], "_", ms=6, color=colour)
 
 
 _VERDICT_COLOURS = {
