@@ -87,7 +87,7 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
     if len(short):
         print("  criterion terms holding in fewer than every member (fraction holding):")
         for t in short.itertuples():
-            print(f"    {t.hold_fraction:5.2f}  claim {t.claim}: {t.term}")
+            print(f"    {t.hold_fraction:5.3f}  claim {t.claim}: {t.term}")
     print("  validation hit rate across members (mean; 5-95 % of members):")
     summary = {
         "label": label,

@@ -596,12 +596,25 @@ def test_bad_censoring_is_named_by_row(tmp_path: Path, row: tuple, match: str) -
     assert match in str(err.value)
 
 
-def test_negative_bound_of_a_log_observable_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "row", [(1.0, 1.0, "right-censored", "-1"), (1.0, 1.0, "left-censored", "0")]
+)
+def test_non_positive_bound_of_a_log_observable_is_refused(tmp_path: Path, row: tuple) -> None:
     import mtor_sim as ms
 
-    path = _censored_problem(tmp_path / "neg", [(1.0, 1.0, "right-censored", "-1")], "log")
-    with pytest.raises(ms.PetabError, match="negative"):
+    path = _censored_problem(tmp_path / "neg", [row], "log")
+    with pytest.raises(ms.PetabError, match="not positive"):
         ms.PetabObjective(path)
+
+
+def test_narrow_intervals_keep_their_digits() -> None:
+    from scipy import stats
+
+    from mtor_sim._fit_objective import _log_mass
+
+    a, b = np.array([0.3, -2.0]), np.array([0.3 + 1e-9, -2.0 + 1e-9])
+    exact = np.log(stats.norm.pdf(a) * 1e-9)  # the mass of a 1e-9-wide interval
+    np.testing.assert_allclose(_log_mass(a, b, "normal"), exact, rtol=1e-6)
 
 
 def test_fit_figure_draws_inequalities_as_bounds(tmp_path: Path) -> None:

@@ -379,11 +379,13 @@ class PetabObjective:
         self.censored, self.lower, self.upper = _censoring(m)
         for r in np.flatnonzero(self.censored):
             spec = self.observables[self._row_obs[r]]
-            if spec["transform"] != "lin" and -np.inf < self.lower[r] < 0:
+            bad = -np.inf < self.lower[r] < 0 or self.upper[r] <= 0
+            if spec["transform"] != "lin" and bad:
+                bound = self.lower[r] if np.isfinite(self.lower[r]) else self.upper[r]
                 raise PetabError(
-                    f"measurement table row {r}: censoring bound {self.lower[r]:g} of "
-                    f"observable {self._row_obs[r]!r} is negative, but the observable is "
-                    f"{spec['transform']}-transformed"
+                    f"measurement table row {r}: censoring bound {bound:g} of observable "
+                    f"{self._row_obs[r]!r} is not positive, but the observable is "
+                    f"{spec['transform']}-transformed (no value can lie there)"
                 )
         cond = self.condition_df
         missing = sorted({c for pair in pairs for c in pair if c} - set(cond.index))
@@ -778,6 +780,7 @@ class PetabObjective:
         rows = first.loc[first.index.repeat(len(grid))].reset_index(drop=True)
         rows["time"] = np.tile(grid, len(first))
         rows["measurement"] = np.nan
+        rows = rows.drop(columns=["measurementType", "censoringBounds"], errors="ignore")
         clone = copy.copy(self)
         clone._setup_measurements(rows)
         return clone
@@ -807,7 +810,9 @@ def _censoring(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if kind not in CENSORED_TYPES:
             raise PetabError(
                 f"{where}: measurementType {kind!r} is not supported; use one of "
-                f"{list(CENSORED_TYPES)} (inequalities), or leave it empty for a number"
+                f"{list(CENSORED_TYPES)} (inequalities), or leave it empty for a number "
+                "(ordinal and semi-quantitative data need pyPESTO's hierarchical "
+                "objectives, which run on AMICI)"
             )
         parts = [] if _is_nan(cell) else str(cell).split(";")
         try:
@@ -847,5 +852,7 @@ def _log_mass(a: np.ndarray, b: np.ndarray, distribution: str) -> np.ndarray:
                 np.where(z < 0, np.log(0.5) + z, np.log1p(-0.5 * np.exp(-np.abs(z))))
                 for z in (lo, hi)
             )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return log_hi + np.log1p(-np.exp(log_lo - log_hi))
+    d = log_lo - log_hi  # <= 0; log(1 - e^d) loses digits near 0 unless via expm1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = np.where(d > -np.log(2), np.log(-np.expm1(d)), np.log1p(-np.exp(d)))
+    return log_hi + tail

@@ -221,7 +221,9 @@ class Ensemble:
         from ._fit_plot import plot_band
 
         pred = self.predict() if prediction is None else prediction
-        d = self._objective().measurements.assign(measurement=self._objective().y) if data else None
+        obj = self._objective()
+        # censored rows carry a placeholder value, not a measurement: not drawn as points
+        d = obj.measurements.assign(measurement=obj.y)[~obj.censored] if data else None
         return plot_band(pred, data=d)
 
     def _objective(self) -> PetabObjective:
