@@ -109,7 +109,7 @@ def reproduce(
     ``total`` counts both.
 
     With ``ensemble`` (``True``: the bundled calibrated ensemble; or the first
-    ``n_members`` of it) the report adds each claim's pass fraction across the members
+    ``n_members`` of it) the report adds each claim's pass fraction across the members,
     the fraction of members in which each term of each claim's criterion holds, and
     the validation rows' hit rate across them (``ensemble_claims.csv``,
     ``ensemble_terms.csv``, ``ensemble_validation.csv``). The claims take about 0.1 s per

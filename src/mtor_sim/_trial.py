@@ -816,10 +816,10 @@ def _outcomes(
     activity = untreated["mTORC1_activity"]
     cutoff = float(np.nanquantile(activity, 1 - pmtor_high_fraction))
     p0, s0 = untreated["proliferation"], untreated["survival"]
-    # each patient's exposure factors, once for every exposure-driven arm
+    # each patient's exposure factors, once for every exposure-driven arm (if there is one)
     factors = (
         {int(q): cohort.exposure(i) for i, q in enumerate(cohort.table["patient"])}
-        if cohort.settings.get("exposure_sigma")
+        if cohort.settings.get("exposure_sigma") and any(a.kind == "exposure" for a in arms)
         else {}
     )
     frames = []
