@@ -1,13 +1,13 @@
 """Multi-start fits of the PEtab benchmark problems: objective at the optimum, time per start,
 serial and on 2 processes.
 
-Run: python benchmarks/bench_fit.py [--quick] [--fujita]
+Run: python benchmarks/bench_fit.py [--full] [--fujita]
 
 First, side by side: one objective evaluation of a bundled-model problem whose data are
 pre-equilibrated, with the package's verified steady state and with integration.
 
---quick (and CI, where CI=true): Boehm 2014, 4 starts, serial only (< 1 min).
-Default: Boehm 2014, 20 starts (seed 0), serial and on 2 processes.
+Default (as CI runs it): Boehm 2014, 4 starts, serial only (< 1 min).
+--full: Boehm 2014, 20 starts (seed 0), serial and on 2 processes.
 --fujita: also Fujita 2010, 20 starts (seed 0) from the best of 1000 uniform draws, on 2
 processes, 90 s cap per start.
 The problems are read from tests/data/petab (copies of the PEtab benchmark collection).
@@ -26,7 +26,6 @@ Recorded on the project's 2-core machine (shared with other work; the README's S
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,6 @@ from _common import QUICK, report
 
 HERE = Path(__file__).resolve().parent
 PETAB = HERE.parent / "tests" / "data" / "petab"
-QUICK = QUICK or os.environ.get("CI") == "true"
 
 
 def run(name: str, n: int, backend: str, **kw: object) -> tuple[str, str, str]:

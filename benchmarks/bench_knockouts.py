@@ -4,7 +4,7 @@ species (a compiled model per knockout, the behaviour of mtor_sim 0.1.0), side b
 in one run, each in a fresh process, with an empty compiled-model cache (cold) and
 with the compiled models on disk (warm).
 
-Run: python benchmarks/bench_knockouts.py [--quick]
+Run: python benchmarks/bench_knockouts.py [--full]
 """
 
 from __future__ import annotations

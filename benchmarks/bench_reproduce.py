@@ -1,8 +1,8 @@
 """`mtor-sim reproduce`: its wall time, where that time goes, and how often each figure is drawn.
 
-Run: python benchmarks/bench_reproduce.py [--quick]
+Run: python benchmarks/bench_reproduce.py [--full]
 
-The command is timed in fresh processes, as a user runs it (``--quick``: once, else
+The command is timed in fresh processes, as a user runs it (once; ``--full``:
 three times, median). One more run in a fresh process times its phases with wrappers
 around the package's and matplotlib's functions: the claim checks, the claim figures,
 the experiments, the literature rows, the virtual trial, and the figure work inside

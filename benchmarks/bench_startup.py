@@ -1,6 +1,6 @@
 """Start-up costs: import, model loading (cold compile vs the compiled-model cache), report.
 
-Run: python benchmarks/bench_startup.py [--quick]
+Run: python benchmarks/bench_startup.py [--full]
 """
 
 from __future__ import annotations

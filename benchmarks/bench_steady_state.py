@@ -1,6 +1,6 @@
 """Steady states of the bundled model: speed against roadrunner baselines, and correctness.
 
-Run: python benchmarks/bench_steady_state.py [--quick]
+Run: python benchmarks/bench_steady_state.py [--full]
 
 Every figure is measured here, side by side with its baseline, on random conditions
 (a random genotype, drug and dose each time).

@@ -1,6 +1,6 @@
 """Sweeps: speed-up on every core, 10^5 steady states, and memory flat in the number of points.
 
-Run: python benchmarks/bench_sweep.py [--quick]
+Run: python benchmarks/bench_sweep.py [--full]
 
 Each sweep runs in a fresh process, so its peak memory (the parent and its workers) is
 its own; results stream to Parquet parts in a temporary folder.

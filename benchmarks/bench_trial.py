@@ -1,11 +1,11 @@
-"""A virtual trial of 10,000 patients in every arm of the review, on every core.
+"""A virtual trial of 1,000 patients (``--full``: 10,000) in every arm of the review, on every core.
 
 Side by side: the arms driven by exposure (each regimen's dose schedule, the default)
 and the same arms at constant concentrations (``dict(ms.REGIMENS)``, how the trial ran
 before exposure), then the phase-count check of the exposure-driven arms: adaptive phases
 against 64 equal phases of the dosing cycle on 200 patients.
 
-Run: python benchmarks/bench_trial.py [--quick]
+Run: python benchmarks/bench_trial.py [--full]
 """
 
 from __future__ import annotations
