@@ -1,7 +1,7 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
-[--csv OUT]
+[--set NAME=VALUE ...] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -21,6 +21,12 @@ which claims. ``--drivers`` (part of ``--full``) asks which kinetic constants mo
 claim's margin and V69's across the prior draws (Spearman rank correlation of the margin
 with each constant's log factor), and lists the constants that pull V69 and claim 11 in
 opposite directions.
+
+``--set NAME=VALUE`` (repeatable) sets a parameter to the same value in the bundled model
+and in every member before anything is checked: a control run across the ensemble, to
+test whether a mechanism carries a change in a claim's pass fraction (for instance
+``--set w_P_FOXO=0 --set w_P_AKT=0.15`` gives Akt's whole proliferation share back to its
+direct targets, as before model revision 7).
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -278,6 +284,20 @@ def drivers(model, table: pd.DataFrame, *, top: int = 6) -> pd.DataFrame:
     return rho
 
 
+def _overrides(pairs: list[str]) -> dict[str, float]:
+    """``["NAME=VALUE", ...]`` as a dict of floats (a malformed pair is an error)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--set wants NAME=VALUE, got {pair!r}")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise SystemExit(f"--set {pair!r}: {value!r} is not a number") from None
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
@@ -285,11 +305,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prior", action="store_true", help="also as many unselected prior draws")
     ap.add_argument("--drivers", action="store_true", help="which constants move the margins")
     ap.add_argument("--members", type=int, default=None)
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter in the model and every member (repeatable)",
+    )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
     n = args.members or (None if full else 20)
+    overrides = _overrides(args.set)
     model = ms.load_model()
+    if overrides:
+        model = model.with_parameters(overrides)
+        print("set in the model and every member: " + ", ".join(args.set))
     rows = validation_rows()
     made = ms.load_ensemble().attrs["made_by"]
     print(
@@ -300,18 +331,19 @@ def main(argv: list[str] | None = None) -> int:
     summaries = []
     for which in ("all", "verified") if full else ("all",):
         table = ms.load_ensemble(which)
-        table = table.iloc[:n] if n else table
+        table = (table.iloc[:n] if n else table).assign(**overrides)
         summaries.append(report(f"ensemble '{which}'", model, table, rows))
-    mechanisms(model, ms.load_ensemble().iloc[:n] if n else ms.load_ensemble())
+    members = ms.load_ensemble().assign(**overrides)
+    mechanisms(model, members.iloc[:n] if n else members)
     if args.prior or full:
-        size = n or len(ms.load_ensemble())
-        prior = prior_table(size)
+        size = n or len(members)
+        prior = prior_table(size).assign(**overrides)
         summaries.append(report("prior draws (no calibration)", model, prior, rows))
         tension(model, prior)
         if args.drivers or full:
             drivers(model, prior)
     elif args.drivers:
-        drivers(model, prior_table(n or len(ms.load_ensemble())))
+        drivers(model, prior_table(n or len(members)).assign(**overrides))
     if args.csv:
         pd.DataFrame(summaries).to_csv(args.csv, index=False)
     return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
