@@ -1,7 +1,7 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
-[--set NAME=VALUE ...] [--csv OUT]
+[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -26,7 +26,9 @@ opposite directions.
 and in every member before anything is checked: a control run across the ensemble, to
 test whether a mechanism carries a change in a claim's pass fraction (for instance
 ``--set w_P_FOXO=0 --set w_P_AKT=0.15`` gives Akt's whole proliferation share back to its
-direct targets, as before model revision 7).
+direct targets, as before model revision 7). ``--scale NAME=FACTOR`` multiplies a
+parameter by the same factor in the model and every member, keeping the members' spread
+(``--scale k_TSC2_AKT=1.8567`` undoes revision 7's rescaling of Akt's action on TSC2).
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -290,12 +292,18 @@ def _overrides(pairs: list[str]) -> dict[str, float]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise SystemExit(f"--set wants NAME=VALUE, got {pair!r}")
+            raise SystemExit(f"--set and --scale want NAME=NUMBER, got {pair!r}")
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise SystemExit(f"--set {pair!r}: {value!r} is not a number") from None
+            raise SystemExit(f"{pair!r}: {value!r} is not a number") from None
     return out
+
+
+def _changed(values, overrides: dict[str, float], factors: dict[str, float]) -> dict:
+    """The parameters to change: ``overrides`` as given, ``factors`` times ``values[name]``
+    (a scalar for the bundled model's parameters, a column for an ensemble table)."""
+    return {**overrides, **{p: values[p] * f for p, f in factors.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,15 +320,28 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="set a parameter in the model and every member (repeatable)",
     )
+    ap.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="NAME=FACTOR",
+        help="multiply a parameter in the model and every member (repeatable)",
+    )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
     n = args.members or (None if full else 20)
-    overrides = _overrides(args.set)
+    overrides, factors = _overrides(args.set), _overrides(args.scale)
     model = ms.load_model()
-    if overrides:
-        model = model.with_parameters(overrides)
-        print("set in the model and every member: " + ", ".join(args.set))
+    changed = _changed(model.parameters, overrides, factors)
+    if changed:
+        model = model.with_parameters(changed)
+        print("changed in the model and every member: " + ", ".join(args.set + args.scale))
+
+    def adjusted(table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with the --set values and --scale factors applied to every member."""
+        return table.assign(**_changed(table, overrides, factors))
+
     rows = validation_rows()
     made = ms.load_ensemble().attrs["made_by"]
     print(
@@ -331,19 +352,19 @@ def main(argv: list[str] | None = None) -> int:
     summaries = []
     for which in ("all", "verified") if full else ("all",):
         table = ms.load_ensemble(which)
-        table = (table.iloc[:n] if n else table).assign(**overrides)
+        table = adjusted(table.iloc[:n] if n else table)
         summaries.append(report(f"ensemble '{which}'", model, table, rows))
-    members = ms.load_ensemble().assign(**overrides)
+    members = adjusted(ms.load_ensemble())
     mechanisms(model, members.iloc[:n] if n else members)
     if args.prior or full:
         size = n or len(members)
-        prior = prior_table(size).assign(**overrides)
+        prior = adjusted(prior_table(size))
         summaries.append(report("prior draws (no calibration)", model, prior, rows))
         tension(model, prior)
         if args.drivers or full:
             drivers(model, prior)
     elif args.drivers:
-        drivers(model, prior_table(n or len(members)).assign(**overrides))
+        drivers(model, adjusted(prior_table(n or len(members))))
     if args.csv:
         pd.DataFrame(summaries).to_csv(args.csv, index=False)
     return 0 if all(math.isfinite(s["all_pass_fraction"]) for s in summaries) else 1
