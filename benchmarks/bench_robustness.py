@@ -29,6 +29,12 @@ list of names. A constant global parameter of the model is perturbed when
    (``FRB_adapt``, the rapalog-bound mTORC1 whose activity toward 4EBP1 has recovered,
    revision 6) and is held at 0 there, as it is without a drug.
 
+A few constants have a bound that their meaning sets (``BOUNDS``): a fraction of a
+maximum cannot exceed 1, and a coupling factor whose direction the source gives cannot
+cross 1. A drawn value beyond its bound is reflected back across it in log space
+(``bounded``), so the draw keeps its distance from the bundled value on the admissible
+side; a bundled value on the bound (``a_T308_only`` = 1) gets a half-log-normal spread.
+
 Rule 4 leaves out the drug potencies and drug-action constants (``K_*`` of drugs,
 ``rapa_res_*``, ``f_FGFR``), which act only when a drug is present, and the phenotype
 index weights (``w_*``, ``K_arm``, ``K_4E``), which map states to indices without
@@ -119,6 +125,40 @@ def classify_parameters(model) -> dict[str, list[str]]:
     return out
 
 
+# Bounds set by a constant's meaning (lower, upper; either may be None). Without them a
+# log-normal factor of 1.35 at one SD would let, e.g., Wnt inhibit the destruction
+# complex by more than 100 % (WNT_inhib 0.9 exceeds 1 in 36 % of draws at sigma 0.3).
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    # activity of pT308-only Akt relative to pT308+pS473 Akt: S473 does not lower it
+    # (Guertin 2006 Dev Cell: rictor/mLST8 loss spares TSC2, GSK3beta; Alessi 1996)
+    "a_T308_only": (None, 1.0),
+    "a_T308_only_FOXO": (None, 1.0),
+    # the largest fraction of destruction-complex activity Wnt removes
+    "WNT_inhib": (None, 1.0),
+    # pS473 speeds T308 phosphorylation (direction: Sarbassov 2005 Science), and pT308
+    # speeds S473 phosphorylation (Dalle Pezze 2016 fit): neither factor below 1
+    "f_T308_pS473": (1.0, None),
+    "f_S473_pT308": (1.0, None),
+}
+
+
+def bounded(name: str, value: float) -> float:
+    """``value`` reflected in log space back across ``name``'s bound (``BOUNDS``), if any."""
+    low, high = BOUNDS.get(name, (None, None))
+    if high is not None and value > high:
+        value = high * high / value
+    if low is not None and value < low:
+        value = low * low / value
+    return value
+
+
+def drawn_values(model, kinetic: list[str], factors: np.ndarray) -> dict[str, float]:
+    """Each kinetic constant times its factor, kept within its bound (``bounded``)."""
+    return {
+        p: bounded(p, float(model.parameters[p] * f)) for p, f in zip(kinetic, factors, strict=True)
+    }
+
+
 # --------------------------------------------------------------------- one draw
 _STATE: dict = {}
 
@@ -175,7 +215,7 @@ def run_draw(sigma: float, seed: int, draw: int) -> dict:
     model, kinetic = _STATE["model"], _STATE["kinetic"]
     rng = np.random.default_rng([seed, int(round(sigma * 1000)), draw])
     factors = np.exp(sigma * rng.standard_normal(len(kinetic)))
-    values = {p: float(model.parameters[p] * f) for p, f in zip(kinetic, factors, strict=True)}
+    values = drawn_values(model, kinetic, factors)
     out: dict = {"sigma": sigma, "draw": draw}
     ss = model.steady_state(parameters=values)
     if not ss.success:

@@ -15,7 +15,9 @@ Method: rejection ABC with a quantile tolerance on a likelihood.
    Constants whose source gives a wider range have their own spread (``PRIOR_SIGMA``):
    the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2),
    GRB10's block of IRS1 (revision 4, 2.7), and ERK's share of TSC2 and PRAS40's
-   constants (revision 5, 2.4 and 2.8).
+   constants (revision 5, 2.4 and 2.8). A constant with a bound its meaning sets (a
+   fraction of a maximum at most 1, a coupling factor at least 1: ``BOUNDS`` in that
+   benchmark) has a drawn value beyond the bound reflected back across it in log space.
 2. For each draw the normalisation references are recomputed as ``models/calibrate.py``
    does (untreated WT steady state of the drawn model), so untreated WT indices are 1.
 3. Data: the ``calibration`` rows of ``models/observations.csv`` that have a model test
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import importlib.util
 import json
 import math
@@ -92,8 +95,9 @@ def _load(name: str, path: Path):
     return mod
 
 
-def helpers():
-    """The validation runner, the kinetic-constant rule and calibrate.py's references."""
+@functools.cache
+def _robustness():
+    """``benchmarks/bench_robustness.py``: the kinetic-constant rule and the bounds."""
     before = os.environ.get("MTOR_SIM_CACHE")
     robust = _load("_bench_robustness", REPO / "benchmarks" / "bench_robustness.py")
     # that benchmark turns the compiled-model cache off; copies of one model need it on
@@ -101,6 +105,12 @@ def helpers():
         os.environ.pop("MTOR_SIM_CACHE", None)
     else:
         os.environ["MTOR_SIM_CACHE"] = before
+    return robust
+
+
+def helpers():
+    """The validation runner, the kinetic-constant rule and calibrate.py's references."""
+    robust = _robustness()
     from mtor_sim import observations as runner  # the runner of validate_observations.py
 
     calibrate = _load("_calibrate", HERE / "calibrate.py")
@@ -144,7 +154,7 @@ def member_values(
     model, kinetic: list[str], factors: np.ndarray, references: dict[str, str]
 ) -> dict[str, float] | None:
     """Drawn kinetic constants plus recomputed references, or None if WT fails to solve."""
-    values = {p: float(model.parameters[p] * f) for p, f in zip(kinetic, factors, strict=True)}
+    values = _robustness().drawn_values(model, kinetic, factors)
     wt = model.with_parameters(values)
     if not wt.steady_state().success:
         return None
@@ -238,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             "sigma": SIGMA,
             "sigma_overrides": PRIOR_SIGMA,
             "parameters": kinetic,
+            "bounds": "values beyond a bound reflected across it in log space",
+            "bounded": {p: list(b) for p, b in _robustness().BOUNDS.items() if p in kinetic},
             "assumption": "sigma is not from data: hand-set constants, none estimated",
         },
         "references": "recomputed per draw as models/calibrate.py does (untreated WT = 1)",

@@ -111,6 +111,28 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
     assert_allclose([values[k] for k in shipped.index], shipped.to_numpy(), rtol=1e-6)
 
 
+@pytestmark_shipped
+def test_shipped_members_respect_the_bounds_of_their_constants(calibrate):
+    """A fraction of a maximum stays <= 1 and a coupling factor >= 1 in every member."""
+    bounds = calibrate.helpers()[1].BOUNDS
+    ens = ms.load_ensemble("all")
+    for name, (low, high) in bounds.items():
+        if high is not None:
+            assert (ens[name] <= high * (1 + 1e-9)).all(), name
+        if low is not None:
+            assert (ens[name] >= low * (1 - 1e-9)).all(), name
+    # the bound binds: without it, a log-normal factor would put some members beyond it
+    assert (ens["WNT_inhib"] > 0.95).any() and (ens["a_T308_only"] < 0.9).any()
+
+
+def test_a_drawn_value_beyond_its_bound_is_reflected_in_log_space(calibrate):
+    robust = calibrate.helpers()[1]
+    assert robust.bounded("a_T308_only", 1.25) == pytest.approx(0.8)
+    assert robust.bounded("a_T308_only", 0.8) == 0.8
+    assert robust.bounded("f_T308_pS473", 0.5) == pytest.approx(2.0)
+    assert robust.bounded("k_RHEB_gap", 123.0) == 123.0  # unbounded
+
+
 def test_calibration_never_uses_a_claim_or_a_validation_row(calibrate):
     rows = calibrate.calibration_rows()
     assert rows and all(r["use"] == "calibration" and not r["overlaps_claim"] for r in rows)
