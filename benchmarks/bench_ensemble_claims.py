@@ -1,7 +1,7 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
-[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--csv OUT]
+[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -27,8 +27,13 @@ and in every member before anything is checked: a control run across the ensembl
 test whether a mechanism carries a change in a claim's pass fraction (for instance
 ``--set w_P_FOXO=0 --set w_P_AKT=0.15`` gives Akt's whole proliferation share back to its
 direct targets, as before model revision 7). ``--scale NAME=FACTOR`` multiplies a
-parameter by the same factor in the model and every member, keeping the members' spread
-(``--scale k_TSC2_AKT=1.8567`` undoes revision 7's rescaling of Akt's action on TSC2).
+parameter by the same factor in the model and every member, keeping the members' spread.
+Neither recomputes the normalisation references, so use them for changes that leave the
+untreated WT state as it is (index weights that sum to the same total, say).
+``--akt-gate A`` sets ``a_T308_only`` (the activity of pT308-only Akt toward TSC2, PRAS40
+and GSK3) to ``A`` in the model and every member and keeps each one's untreated WT: its
+``k_TSC2_AKT`` and ``k_PRAS40_AKT`` are scaled by its own ratio of resting Akt activity
+and ``AKT_act_ref`` is recomputed (``--akt-gate 0.3``: revision 6's Akt specificity).
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -302,8 +307,43 @@ def _overrides(pairs: list[str]) -> dict[str, float]:
 
 def _changed(values, overrides: dict[str, float], factors: dict[str, float]) -> dict:
     """The parameters to change: ``overrides`` as given, ``factors`` times ``values[name]``
-    (a scalar for the bundled model's parameters, a column for an ensemble table)."""
-    return {**overrides, **{p: values[p] * f for p, f in factors.items()}}
+    (a scalar for the bundled model's parameters, a column for an ensemble table; a
+    parameter that is not a column is not changed there, as members inherit the
+    already scaled value of the model)."""
+    return {**overrides, **{p: values[p] * f for p, f in factors.items() if p in values}}
+
+
+def _check_names(model, overrides: dict[str, float], factors: dict[str, float]) -> None:
+    """Refuse a name the model does not have, or one given to both --set and --scale."""
+    unknown = sorted(p for p in {*overrides, *factors} if p not in model.parameters.index)
+    if unknown:
+        raise SystemExit(f"--set/--scale: the model has no parameter {', '.join(unknown)}")
+    both = sorted(set(overrides) & set(factors))
+    if both:
+        raise SystemExit(f"{', '.join(both)}: given to both --set and --scale")
+
+
+def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
+    """``table`` with ``a_T308_only`` = ``gate`` in every member, each member's untreated
+    WT kept: its ``k_TSC2_AKT`` and ``k_PRAS40_AKT`` are scaled by its own ratio of resting
+    Akt activity (old / new, from its WT steady state) and ``AKT_act_ref`` is recomputed.
+    ``gate`` = 0.3 is revision 6's Akt specificity (pS473 gates Akt's action on TSC2,
+    PRAS40 and GSK3) on the revision-7 members: the control of ``--akt-gate``."""
+    rows = {}
+    for draw, values in table.iterrows():
+        member = model.with_parameters(values.to_dict())
+        ss = member.steady_state()
+        if not ss.success:
+            raise RuntimeError(f"member {draw}: untreated WT not solved ({ss.status})")
+        ts, t = float(ss.species["AKT_TS"]), float(ss.species["AKT_T"])
+        old, new = ts + member.parameters["a_T308_only"] * t, ts + gate * t
+        rows[draw] = {
+            "a_T308_only": gate,
+            "k_TSC2_AKT": member.parameters["k_TSC2_AKT"] * old / new,
+            "k_PRAS40_AKT": member.parameters["k_PRAS40_AKT"] * old / new,
+            "AKT_act_ref": new,
+        }
+    return table.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(table.index))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,20 +367,35 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=FACTOR",
         help="multiply a parameter in the model and every member (repeatable)",
     )
+    ap.add_argument(
+        "--akt-gate",
+        type=float,
+        default=None,
+        metavar="A",
+        help="a_T308_only = A in the model and every member, each member's WT kept",
+    )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
     n = args.members or (None if full else 20)
     overrides, factors = _overrides(args.set), _overrides(args.scale)
     model = ms.load_model()
+    _check_names(model, overrides, factors)
     changed = _changed(model.parameters, overrides, factors)
     if changed:
         model = model.with_parameters(changed)
         print("changed in the model and every member: " + ", ".join(args.set + args.scale))
+    base = model
+    if args.akt_gate is not None:
+        one = pd.DataFrame([model.parameters[["k_TSC2_AKT"]].to_dict()], index=["bundled"])
+        model = model.with_parameters(akt_gate(base, one, args.akt_gate).iloc[0].to_dict())
+        print(f"a_T308_only = {args.akt_gate:g} in the model and every member, WT kept")
 
     def adjusted(table: pd.DataFrame) -> pd.DataFrame:
-        """``table`` with the --set values and --scale factors applied to every member."""
-        return table.assign(**_changed(table, overrides, factors))
+        """``table`` with the --set values and --scale factors applied to every member,
+        then (``--akt-gate``) the gate, each member's WT kept."""
+        table = table.assign(**_changed(table, overrides, factors))
+        return table if args.akt_gate is None else akt_gate(base, table, args.akt_gate)
 
     rows = validation_rows()
     made = ms.load_ensemble().attrs["made_by"]

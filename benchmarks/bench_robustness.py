@@ -9,7 +9,7 @@ in which all 15 pass together, with each claim's margin (distance from its thres
 
 Run: python benchmarks/bench_robustness.py [--full] [--draws N] [--seed S]
 
-Without ``--full`` (and with ``--quick``, which CI and the other benchmarks use) it runs
+Without ``--full`` (as CI runs it; ``--quick`` says the same) it runs
 10 draws at sigma 0.3 in one process (~10 s). ``--full`` draws 200 parameter sets at
 each of sigma 0.15 and 0.3 on 2 processes (~6 min); run it by hand. The quick mode is
 the default because CI runs every ``bench_*.py`` without arguments.
@@ -32,8 +32,9 @@ list of names. A constant global parameter of the model is perturbed when
 A few constants have a bound that their meaning sets (``BOUNDS``): a fraction of a
 maximum cannot exceed 1, and a coupling factor whose direction the source gives cannot
 cross 1. A drawn value beyond its bound is reflected back across it in log space
-(``bounded``), so the draw keeps its distance from the bundled value on the admissible
-side; a bundled value on the bound (``a_T308_only`` = 1) gets a half-log-normal spread.
+(``bounded``): a draw a log-distance d beyond the bound lands d inside it. For a bundled
+value on the bound (``a_T308_only`` = 1) that gives a half-log-normal spread; for one
+inside it (``WNT_inhib`` = 0.9) the reflected draws crowd the bound's side.
 
 Rule 4 leaves out the drug potencies and drug-action constants (``K_*`` of drugs,
 ``rapa_res_*``, ``f_FGFR``), which act only when a drug is present, and the phenotype
