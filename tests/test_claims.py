@@ -7,7 +7,7 @@ import pytest
 
 import mtor_sim as ms
 from mtor_sim import _claims
-from mtor_sim._expectations import expectations_of, read_expectations
+from mtor_sim._expectations import expectations_of, read_expectations, read_findings
 from mtor_sim._tumour import TumourGrowth, tumour_response
 
 
@@ -67,20 +67,41 @@ def test_rapalog_s473_rise_travels_through_irs1(model):
         assert abs(treated / base - 1) < 1e-6, readout
 
 
+#: header and reader of each documentation table beside a model
+_TABLES = {
+    "expected": ("model,claim,expected,reason,source\n", read_expectations),
+    "findings": ("model,claim,finding,source\n", read_findings),
+}
+
+
 @pytest.mark.parametrize(
-    ("rows", "match"),
+    ("kind", "rows", "match"),
     [
-        ("m,9,maybe,r,s\n", "expected 'pass' or 'fail'"),
-        ("m,nine,fail,r,s\n", "claim must be a number"),
-        ("m,9,fail,,s\n", "needs a reason"),
-        ("m,9,fail,r,s\nm,9,pass,,\n", "listed twice"),
+        ("expected", "m,9,maybe,r,s\n", "expected 'pass' or 'fail'"),
+        ("expected", "m,nine,fail,r,s\n", "claim must be a number"),
+        ("expected", "m,9,fail,,s\n", "needs a reason"),
+        ("expected", "m,9,fail,r,s\nm,9,pass,,\n", "listed twice"),
+        ("findings", "m,nine,f,s\n", "claim must be a number"),
+        ("findings", "m,9,,s\n", "needs its text and a source"),
+        ("findings", "m,9,f,\n", "needs its text and a source"),
+        ("findings", "m,9,f,s\nm,9,g,t\n", "listed twice"),
     ],
 )
-def test_a_bad_expectations_table_is_refused(tmp_path, rows, match):
-    table = tmp_path / "claims_expected.csv"
-    table.write_text("model,claim,expected,reason,source\n" + rows)
+def test_a_bad_documentation_table_is_refused(tmp_path, kind, rows, match):
+    header, read = _TABLES[kind]
+    table = tmp_path / f"claims_{kind}.csv"
+    table.write_text(header + rows)
     with pytest.raises(ms.MtorSimError, match=match):
-        read_expectations(table, "m")
+        read(table, "m")
+
+
+def test_findings_apply_only_to_their_model_file(tmp_path):
+    table = tmp_path / "claims_findings.csv"
+    table.write_text("model,claim,finding,source\nother,9,f,s\nm,3,why,where\n")
+    assert read_findings(table, "m") == {3: ("why", "where")}
+    (tmp_path / "bad.csv").write_text("model,claim,finding\n")
+    with pytest.raises(ms.MtorSimError, match="missing column"):
+        read_findings(tmp_path / "bad.csv", "m")
 
 
 def test_expectations_apply_only_to_their_model_file(tmp_path):

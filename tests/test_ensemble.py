@@ -103,6 +103,8 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
         kinetic, made["prior"]["sigma"], made["prior"].get("sigma_overrides", {})
     )
     assert made["prior"].get("sigma_overrides", {}) == calibrate.PRIOR_SIGMA
+    bounded = {p: list(b) for p, b in robust.BOUNDS.items() if p in kinetic}
+    assert made["prior"]["bounded"] == bounded
     values = calibrate.member_values(
         model, kinetic, np.exp(sigmas * rng.standard_normal(len(kinetic))), references
     )
@@ -112,17 +114,32 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
 
 
 @pytestmark_shipped
-def test_shipped_members_respect_the_bounds_of_their_constants(calibrate):
-    """A fraction of a maximum stays <= 1 and a coupling factor >= 1 in every member."""
-    bounds = calibrate.helpers()[1].BOUNDS
-    ens = ms.load_ensemble("all")
-    for name, (low, high) in bounds.items():
-        if high is not None:
-            assert (ens[name] <= high * (1 + 1e-9)).all(), name
-        if low is not None:
-            assert (ens[name] >= low * (1 - 1e-9)).all(), name
-    # the bound binds: without it, a log-normal factor would put some members beyond it
-    assert (ens["WNT_inhib"] > 0.95).any() and (ens["a_T308_only"] < 0.9).any()
+def test_shipped_members_respect_the_bounds_of_their_constants(model, calibrate):
+    """A fraction of a maximum stays <= 1 and a coupling factor >= 1 in every member of
+    both ensembles, each bounded value being its raw prior draw reflected (no solve)."""
+    robust = calibrate.helpers()[1]
+    made = ms.load_ensemble().attrs["made_by"]
+    kinetic = made["prior"]["parameters"]
+    assert made["prior"]["bounded"] == {
+        p: list(b) for p, b in robust.BOUNDS.items() if p in kinetic
+    }
+    sigmas = calibrate.prior_sigmas(kinetic, made["prior"]["sigma"], calibrate.PRIOR_SIGMA)
+    members = pd.concat([ms.load_ensemble("all"), ms.load_ensemble("verified")])
+    members = members[~members.index.duplicated()]
+    reflected = dict.fromkeys(robust.BOUNDS, 0)
+    for draw, shipped in members.iterrows():
+        rng = np.random.default_rng([made["seed"], int(draw)])
+        draws = np.exp(sigmas * rng.standard_normal(len(kinetic)))
+        factors = dict(zip(kinetic, draws, strict=True))
+        for name, (low, high) in robust.BOUNDS.items():
+            raw = model.parameters[name] * factors[name]
+            assert shipped[name] == pytest.approx(robust.bounded(name, raw), rel=1e-6), name
+            assert (high is None or shipped[name] <= high * (1 + 1e-9)) and (
+                low is None or shipped[name] >= low * (1 - 1e-9)
+            ), name
+            reflected[name] += bool((high and raw > high) or (low and raw < low))
+    # without the bounds, members would lie beyond them
+    assert reflected["WNT_inhib"] > 0 and reflected["a_T308_only"] > 0
 
 
 def test_a_drawn_value_beyond_its_bound_is_reflected_in_log_space(calibrate):
@@ -210,10 +227,24 @@ def test_report_lists_the_failing_terms_of_weak_claims():
         }
     )
     lines = _weak_claims(table)
-    assert lines[-1] == "- claim 5 (0.50): smaller fall 0.50"
+    assert lines[-1] == "- claim 5 (0.50): smaller fall 0.50. No finding documented"
     assert not any("claim 6" in line for line in lines)
+    found = _weak_claims(table, {5: ("ERK buffers TSC2", "MODEL_CARD 11"), 6: ("x", "y")})
+    assert found[-1] == (
+        "- claim 5 (0.50): smaller fall 0.50. **Found:** ERK buffers TSC2 (MODEL_CARD 11)"
+    )
     table["pass_fraction"] = [0.95, 1.0]
     assert _weak_claims(table) == []
+
+
+def test_the_bundled_findings_name_their_source_and_known_claims():
+    """Every documented finding is about a claim of the review and says where it is shown."""
+    from mtor_sim._claims import CLAIMS
+    from mtor_sim._expectations import findings_of
+
+    findings = findings_of(ms.load_model())
+    assert findings and set(findings) <= set(CLAIMS)
+    assert all(text and "MODEL_CARD" in source for text, source in findings.values())
 
 
 @pytestmark_shipped

@@ -127,16 +127,18 @@ def reproduce(
     0 skips it).
     """
     from ._claims import CLAIMS, check
-    from ._expectations import expectations_of
+    from ._expectations import EXPECTATIONS_FILE, FINDINGS_FILE, expectations_of, findings_of
     from ._plot import plot_claim, save_figure
 
     trial_patients = check_count(trial_patients, name="trial_patients", minimum=0)
-    unknown = sorted(set(expectations_of(model)) - set(CLAIMS))
-    if unknown:
-        raise MtorSimError(
-            f"claims_expected.csv beside {model.path} lists claim(s) {unknown}; the claims "
-            f"are {min(CLAIMS)}-{max(CLAIMS)}"
-        )
+    findings = findings_of(model)
+    for name, listed in ((EXPECTATIONS_FILE, expectations_of(model)), (FINDINGS_FILE, findings)):
+        unknown = sorted(set(listed) - set(CLAIMS))
+        if unknown:
+            raise MtorSimError(
+                f"{name} beside {model.path} lists claim(s) {unknown}; the claims "
+                f"are {min(CLAIMS)}-{max(CLAIMS)}"
+            )
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -219,7 +221,7 @@ def reproduce(
     )
     md = out / "report.md"
     rel = [p.relative_to(out).as_posix() for p in figures]
-    ens_md = _ensemble_markdown(ens_table, hits) if ens_table is not None else ""
+    ens_md = _ensemble_markdown(ens_table, hits, findings) if ens_table is not None else ""
     if literature is not None:
         ens_md += _literature_markdown(literature)
     if trial is not None:
@@ -329,7 +331,11 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
+def _ensemble_markdown(
+    claims: pd.DataFrame,
+    hits: pd.DataFrame | None,
+    findings: Mapping[int, tuple[str, str]] | None = None,
+) -> str:
     n = int(claims["n_members"].iloc[0])
     lines = [
         "",
@@ -352,7 +358,7 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
             f"{absolute} | {relative} |"
         )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
-    lines += _weak_claims(claims)
+    lines += _weak_claims(claims, findings)
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
         lines += [
@@ -364,19 +370,24 @@ def _ensemble_markdown(claims: pd.DataFrame, hits: pd.DataFrame | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _weak_claims(claims: pd.DataFrame) -> list[str]:
+def _weak_claims(
+    claims: pd.DataFrame, findings: Mapping[int, tuple[str, str]] | None = None
+) -> list[str]:
     """Each claim passing in fewer than `WEAK_PASS_FRACTION` of members, with the terms
-    of its criterion that hold in fewer than that share: which part of the claim fails."""
+    of its criterion that hold in fewer than that share (which part of the claim fails)
+    and, where the model documents one, what its analyses found (``findings``: claim ->
+    (finding, source), the model's ``claims_findings.csv``)."""
     weak = claims[claims["pass_fraction"] < WEAK_PASS_FRACTION]
     if weak.empty:
         return []
+    findings = findings or {}
     terms = claims.attrs["terms"]
     lines = [
         "",
         f"Claims passing in fewer than {WEAK_PASS_FRACTION * 100:g} % of members, with the terms "
         "of their criterion that hold in fewer than that share (the fraction of members "
-        "in which each holds; the model's documentation says why, e.g. the bundled "
-        "model's `models/MODEL_CARD.md`, section 11):",
+        "in which each holds) and what the model's analyses found (its "
+        "`claims_findings.csv`, with the source of each finding):",
         "",
     ]
     for c in weak.to_dict("records"):
@@ -385,9 +396,11 @@ def _weak_claims(claims: pd.DataFrame) -> list[str]:
             f"{t['term']} {t['hold_fraction']:.2f}"
             for t in mine.sort_values("hold_fraction", kind="stable").to_dict("records")
         )
+        finding, source = findings.get(int(c["claim"]), ("", ""))
         lines.append(
             f"- claim {c['claim']} ({c['pass_fraction']:.2f}): "
             + (failing or "no single term below; the terms fail in different members")
+            + (f". **Found:** {finding} ({source})" if finding else ". No finding documented")
         )
     return lines
 
