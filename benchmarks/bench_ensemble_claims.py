@@ -313,8 +313,17 @@ def _changed(values, overrides: dict[str, float], factors: dict[str, float]) -> 
     return {**overrides, **{p: values[p] * f for p, f in factors.items() if p in values}}
 
 
-def _check_names(model, overrides: dict[str, float], factors: dict[str, float]) -> None:
-    """Refuse a name the model does not have, or one given to both --set and --scale."""
+#: what --akt-gate sets per member, so --set/--scale may not also set it
+GATED = ("a_T308_only", "k_TSC2_AKT", "k_PRAS40_AKT", "AKT_act_ref")
+
+
+def _check_names(
+    model, overrides: dict[str, float], factors: dict[str, float], gate: float | None = None
+) -> None:
+    """Refuse a name the model does not have, one given to both --set and --scale, or
+    one that --akt-gate sets."""
+    if gate is not None and (clash := sorted({*overrides, *factors} & set(GATED))):
+        raise SystemExit(f"{', '.join(clash)}: set by --akt-gate, not also by --set/--scale")
     unknown = sorted(p for p in {*overrides, *factors} if p not in model.parameters.index)
     if unknown:
         raise SystemExit(f"--set/--scale: the model has no parameter {', '.join(unknown)}")
@@ -329,12 +338,15 @@ def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
     Akt activity (old / new, from its WT steady state) and ``AKT_act_ref`` is recomputed.
     ``gate`` = 0.3 is revision 6's Akt specificity (pS473 gates Akt's action on TSC2,
     PRAS40 and GSK3) on the revision-7 members: the control of ``--akt-gate``."""
-    rows = {}
+    if not 0 < gate <= 1:
+        raise SystemExit(f"--akt-gate must be in (0, 1], got {gate:g}")
+    rows, dropped = {}, []
     for draw, values in table.iterrows():
         member = model.with_parameters(values.to_dict())
         ss = member.steady_state()
-        if not ss.success:
-            raise RuntimeError(f"member {draw}: untreated WT not solved ({ss.status})")
+        if not ss.success:  # its WT cannot be kept: left out, and said so
+            dropped.append(draw)
+            continue
         ts, t = float(ss.species["AKT_TS"]), float(ss.species["AKT_T"])
         old, new = ts + member.parameters["a_T308_only"] * t, ts + gate * t
         rows[draw] = {
@@ -343,7 +355,10 @@ def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
             "k_PRAS40_AKT": member.parameters["k_PRAS40_AKT"] * old / new,
             "AKT_act_ref": new,
         }
-    return table.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(table.index))
+    if dropped:
+        print(f"--akt-gate: {len(dropped)} member(s) left out, untreated WT not solved: {dropped}")
+    kept = table.drop(index=dropped)
+    return kept.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(kept.index))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.members or (None if full else 20)
     overrides, factors = _overrides(args.set), _overrides(args.scale)
     model = ms.load_model()
-    _check_names(model, overrides, factors)
+    _check_names(model, overrides, factors, args.akt_gate)
     changed = _changed(model.parameters, overrides, factors)
     if changed:
         model = model.with_parameters(changed)
@@ -409,8 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         table = ms.load_ensemble(which)
         table = adjusted(table.iloc[:n] if n else table)
         summaries.append(report(f"ensemble '{which}'", model, table, rows))
-    members = adjusted(ms.load_ensemble())
-    mechanisms(model, members.iloc[:n] if n else members)
+    members = ms.load_ensemble()
+    mechanisms(model, adjusted(members.iloc[:n] if n else members))
+    if args.akt_gate is not None and (args.drivers or full):
+        print(
+            "note: under --akt-gate, a_T308_only is constant (no correlation) and the log "
+            "factors of k_TSC2_AKT, k_PRAS40_AKT include each member's own rescaling"
+        )
     if args.prior or full:
         size = n or len(members)
         prior = adjusted(prior_table(size))

@@ -77,7 +77,8 @@ _TABLES = {
 @pytest.mark.parametrize(
     ("kind", "rows", "match"),
     [
-        ("expected", "m,9,maybe,r,s\n", "expected 'pass' or 'fail'"),
+        ("expected", "m,9,maybe,r,s\n", "expected must be 'pass' or 'fail'"),
+        ("expected", "m,\u00b2,fail,r,s\n", "claim must be a number"),
         ("expected", "m,nine,fail,r,s\n", "claim must be a number"),
         ("expected", "m,9,fail,,s\n", "needs a reason"),
         ("expected", "m,9,fail,r,s\nm,9,pass,,\n", "listed twice"),
@@ -93,6 +94,17 @@ def test_a_bad_documentation_table_is_refused(tmp_path, kind, rows, match):
     table.write_text(header + rows)
     with pytest.raises(ms.MtorSimError, match=match):
         read(table, "m")
+
+
+def test_a_findings_table_from_a_spreadsheet_reads_as_written(tmp_path):
+    """A byte-order mark and line breaks inside a finding do not change what is read;
+    an error names the file line where its row ends."""
+    table = tmp_path / "claims_findings.csv"
+    table.write_text('model,claim,finding,source\nm,5,"two\n  lines",here\n', encoding="utf-8-sig")
+    assert read_findings(table, "m") == {5: ("two lines", "here")}
+    table.write_text("model,claim,finding,source\n\n\nm,5,f,s\nm,5,g,t\n")
+    with pytest.raises(ms.MtorSimError, match="line 5: claim 5 listed twice"):
+        read_findings(table, "m")
 
 
 def test_findings_apply_only_to_their_model_file(tmp_path):

@@ -30,6 +30,8 @@ verdict or a number.
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,30 +67,44 @@ class Expectation:
     source: str = ""
 
 
-def read_expectations(path: str | Path, model_stem: str) -> dict[int, Expectation]:
-    """The rows of the table at ``path`` about the model file named ``model_stem``."""
-    with open(path, newline="", encoding="utf-8") as fh:
+def _rows(path: str | Path, columns: tuple[str, ...], model_stem: str):
+    """``(line, row)`` for each row of the table at ``path`` about ``model_stem``: the
+    ``columns`` (all required), each with its whitespace, line breaks included, collapsed
+    to single spaces; ``line`` is the file line where the row ends."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:  # a byte-order mark is fine
         reader = csv.DictReader(fh)
-        missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise MtorSimError(f"{path}: missing column(s) {', '.join(missing)}")
-        out: dict[int, Expectation] = {}
-        for line, raw in enumerate(reader, start=2):
-            row = {k: (raw.get(k) or "").strip() for k in _COLUMNS}
-            if row["model"] != model_stem:
-                continue
-            verdict = row["expected"].lower()
-            if verdict not in ("pass", "fail") or not row["claim"].isdigit():
-                raise MtorSimError(
-                    f"{path}, line {line}: claim must be a number and expected 'pass' or "
-                    f"'fail', got {row['claim']!r}, {row['expected']!r}"
-                )
-            number = int(row["claim"])
-            if number in out:
-                raise MtorSimError(f"{path}, line {line}: claim {number} listed twice")
-            if verdict == "fail" and not row["reason"]:
-                raise MtorSimError(f"{path}, line {line}: a claim expected to fail needs a reason")
-            out[number] = Expectation(number, verdict == "pass", row["reason"], row["source"])
+        for raw in reader:
+            row = {k: " ".join((raw.get(k) or "").split()) for k in columns}
+            if row["model"] == model_stem:
+                yield reader.line_num, row
+
+
+def _claim(path: str | Path, line: int, text: str, seen: Mapping[int, object]) -> int:
+    """The claim number ``text`` names, refused unless ASCII digits and new in ``seen``."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise MtorSimError(f"{path}, line {line}: claim must be a number, got {text!r}")
+    number = int(text)
+    if number in seen:
+        raise MtorSimError(f"{path}, line {line}: claim {number} listed twice")
+    return number
+
+
+def read_expectations(path: str | Path, model_stem: str) -> dict[int, Expectation]:
+    """The rows of the table at ``path`` about the model file named ``model_stem``."""
+    out: dict[int, Expectation] = {}
+    for line, row in _rows(path, _COLUMNS, model_stem):
+        verdict = row["expected"].lower()
+        if verdict not in ("pass", "fail"):
+            raise MtorSimError(
+                f"{path}, line {line}: expected must be 'pass' or 'fail', got {row['expected']!r}"
+            )
+        number = _claim(path, line, row["claim"], out)
+        if verdict == "fail" and not row["reason"]:
+            raise MtorSimError(f"{path}, line {line}: a claim expected to fail needs a reason")
+        out[number] = Expectation(number, verdict == "pass", row["reason"], row["source"])
     return dict(sorted(out.items()))
 
 
@@ -96,26 +112,12 @@ def read_findings(path: str | Path, model_stem: str) -> dict[int, tuple[str, str
     """Claim -> (finding, source): the rows of the table at ``path`` about ``model_stem``.
 
     A row needs a claim number, a finding and a source; a claim may appear once."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in _FINDING_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise MtorSimError(f"{path}: missing column(s) {', '.join(missing)}")
-        out: dict[int, tuple[str, str]] = {}
-        for line, raw in enumerate(reader, start=2):
-            row = {k: (raw.get(k) or "").strip() for k in _FINDING_COLUMNS}
-            if row["model"] != model_stem:
-                continue
-            if not row["claim"].isdigit():
-                raise MtorSimError(
-                    f"{path}, line {line}: claim must be a number, got {row['claim']!r}"
-                )
-            if not (row["finding"] and row["source"]):
-                raise MtorSimError(f"{path}, line {line}: a finding needs its text and a source")
-            number = int(row["claim"])
-            if number in out:
-                raise MtorSimError(f"{path}, line {line}: claim {number} listed twice")
-            out[number] = (row["finding"], row["source"])
+    out: dict[int, tuple[str, str]] = {}
+    for line, row in _rows(path, _FINDING_COLUMNS, model_stem):
+        number = _claim(path, line, row["claim"], out)
+        if not (row["finding"] and row["source"]):
+            raise MtorSimError(f"{path}, line {line}: a finding needs its text and a source")
+        out[number] = (row["finding"], row["source"])
     return dict(sorted(out.items()))
 
 
