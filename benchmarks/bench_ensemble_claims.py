@@ -141,10 +141,7 @@ def prior_table(n: int) -> pd.DataFrame:
     sigmas = cal.prior_sigmas(kinetic, sigma, overrides)
     records = {}
     for i in range(n):
-        rng = np.random.default_rng([seed, i])
-        values = cal.member_values(
-            model, kinetic, np.exp(sigmas * rng.standard_normal(len(kinetic))), references
-        )
+        values = cal.member_values(model, kinetic, cal.prior_factors(seed, i, sigmas), references)
         if values is not None:  # an unsolvable draw cannot be a member
             records[i] = values
     return pd.DataFrame.from_dict(records, orient="index")
@@ -332,29 +329,32 @@ def _check_names(
         raise SystemExit(f"{', '.join(both)}: given to both --set and --scale")
 
 
+def _gated(member, gate: float) -> dict[str, float] | None:
+    """``member``'s parameters with ``a_T308_only`` = ``gate`` and its untreated WT kept:
+    ``k_TSC2_AKT`` and ``k_PRAS40_AKT`` scaled by its own ratio of resting Akt activity
+    (old / new, from its WT steady state), ``AKT_act_ref`` recomputed; None when its WT
+    does not solve."""
+    ss = member.steady_state()
+    if not ss.success:
+        return None
+    ts, t = float(ss.species["AKT_TS"]), float(ss.species["AKT_T"])
+    p = member.parameters
+    old, new = ts + p["a_T308_only"] * t, ts + gate * t
+    return {
+        "a_T308_only": gate,
+        "k_TSC2_AKT": p["k_TSC2_AKT"] * old / new,
+        "k_PRAS40_AKT": p["k_PRAS40_AKT"] * old / new,
+        "AKT_act_ref": new,
+    }
+
+
 def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
-    """``table`` with ``a_T308_only`` = ``gate`` in every member, each member's untreated
-    WT kept: its ``k_TSC2_AKT`` and ``k_PRAS40_AKT`` are scaled by its own ratio of resting
-    Akt activity (old / new, from its WT steady state) and ``AKT_act_ref`` is recomputed.
-    ``gate`` = 0.3 is revision 6's Akt specificity (pS473 gates Akt's action on TSC2,
-    PRAS40 and GSK3) on the revision-7 members: the control of ``--akt-gate``."""
-    if not 0 < gate <= 1:
-        raise SystemExit(f"--akt-gate must be in (0, 1], got {gate:g}")
-    rows, dropped = {}, []
-    for draw, values in table.iterrows():
-        member = model.with_parameters(values.to_dict())
-        ss = member.steady_state()
-        if not ss.success:  # its WT cannot be kept: left out, and said so
-            dropped.append(draw)
-            continue
-        ts, t = float(ss.species["AKT_TS"]), float(ss.species["AKT_T"])
-        old, new = ts + member.parameters["a_T308_only"] * t, ts + gate * t
-        rows[draw] = {
-            "a_T308_only": gate,
-            "k_TSC2_AKT": member.parameters["k_TSC2_AKT"] * old / new,
-            "k_PRAS40_AKT": member.parameters["k_PRAS40_AKT"] * old / new,
-            "AKT_act_ref": new,
-        }
+    """``table`` with every member gated (``_gated``). ``gate`` = 0.3 is revision 6's Akt
+    specificity (pS473 gates Akt's action on TSC2, PRAS40 and GSK3) on the revision-7
+    members: the control of ``--akt-gate``. A member whose WT does not solve is left out,
+    and said so."""
+    rows = {d: _gated(model.with_parameters(v.to_dict()), gate) for d, v in table.iterrows()}
+    dropped = [d for d, r in rows.items() if r is None]
     if dropped:
         print(f"--akt-gate: {len(dropped)} member(s) left out, untreated WT not solved: {dropped}")
     kept = table.drop(index=dropped)
@@ -402,8 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         print("changed in the model and every member: " + ", ".join(args.set + args.scale))
     base = model
     if args.akt_gate is not None:
-        one = pd.DataFrame([model.parameters[["k_TSC2_AKT"]].to_dict()], index=["bundled"])
-        model = model.with_parameters(akt_gate(base, one, args.akt_gate).iloc[0].to_dict())
+        if not 0 < args.akt_gate <= 1:
+            raise SystemExit(f"--akt-gate must be in (0, 1], got {args.akt_gate:g}")
+        gated = _gated(base, args.akt_gate)
+        if gated is None:
+            raise SystemExit("--akt-gate: the bundled model's untreated WT does not solve")
+        model = base.with_parameters(gated)
         print(f"a_T308_only = {args.akt_gate:g} in the model and every member, WT kept")
 
     def adjusted(table: pd.DataFrame) -> pd.DataFrame:

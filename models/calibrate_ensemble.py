@@ -150,6 +150,12 @@ def prior_sigmas(kinetic: list[str], sigma: float = SIGMA, overrides=None) -> np
     return np.array([float(table.get(p, sigma)) for p in kinetic])
 
 
+def prior_factors(seed: int, draw: int, sigmas: np.ndarray) -> np.ndarray:
+    """Draw ``draw``'s log-normal factor on each kinetic constant (before the bounds):
+    the whole randomness of the recipe, seeded by (``seed``, ``draw``)."""
+    return np.exp(sigmas * np.random.default_rng([seed, draw]).standard_normal(len(sigmas)))
+
+
 def member_values(
     model, kinetic: list[str], factors: np.ndarray, references: dict[str, str]
 ) -> dict[str, float] | None:
@@ -176,9 +182,7 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
     records = []
     t0 = time.perf_counter()
     for i in range(draws):
-        rng = np.random.default_rng([seed, i])
-        factors = np.exp(sigmas * rng.standard_normal(len(kinetic)))
-        values = member_values(model, kinetic, factors, references)
+        values = member_values(model, kinetic, prior_factors(seed, i, sigmas), references)
         rec: dict = {"draw": i}
         if values is None:
             rec.update({f"m_{r['id']}": math.nan for r in rows})
