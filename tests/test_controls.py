@@ -66,6 +66,20 @@ def test_a_cut_that_removes_the_only_route_leaves_no_effect(results):
     assert {e.quantity.split(",")[0] for e in irs1.effects} == {"PIP3", "pAKT_T308", "pAKT_S473"}
 
 
+def test_claim_5s_weaker_response_is_erks_share_not_tsc2(results):
+    """The review names ERK -| TSC2: it carries the mTORC1 rise, not the weaker response."""
+    tsc2, erk_arm = next(r for r in results if r.number == 5).controls
+    effects = {e.quantity.split(",")[0]: e for e in tsc2.effects}
+    assert effects["mTORC1_activity"].removed
+    falls = [e for e in tsc2.effects if e.quantity.startswith("proliferation fall")]
+    assert len(falls) == 2
+    assert not any(e.removed for e in falls)  # the cut leaves them, larger
+    assert not tsc2.removes_effect
+    # without ERK's proliferation arm the smaller fractional fall is gone (reversed)
+    assert erk_arm.removes_effect
+    assert all(e.control_relative < 0 for e in erk_arm.effects)
+
+
 def test_controls_do_not_change_the_claims_numbers():
     """A control is applied to copies of the conditions, never to the claim itself."""
     model = ms.load_model()

@@ -68,6 +68,7 @@ SPEC_INTERACTIONS = {
     "FOXO -> RTK",
     "ERK -| RAS",
     "BCAT -> EMT",
+    "ERK -> translation",  # revision 8 (models/MECHANISMS.md 2.11): RSK, beyond the SPEC list
     "mTORC1 -> EMT",
 }
 SPEC_READOUTS = {

@@ -319,7 +319,24 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
         "cannot fail through the kinetics: any rise of pathway activity raises a positive "
         "additive index; the review's survival ordering is not tested by any number",
     ),
-    5: (_e05, (Control("cut ERK -| TSC2", _cut("ERK -| TSC2"), ()),), ""),
+    5: (
+        _e05,
+        (
+            Control("cut ERK -| TSC2", _cut("ERK -| TSC2"), ()),
+            Control(
+                "ERK's proliferation arm removed (w_P_ERK = 0; untreated WT proliferation 0.75)",
+                {"parameters": {"w_P_ERK": 0.0}},
+                tuple(
+                    f"proliferation fall under {d}, WT minus ERK_coactivation"
+                    for d in ("everolimus", "vistusertib")
+                ),
+            ),
+        ),
+        "the weaker response is fractional only (the absolute fall is larger with ERK "
+        "co-activation) and does not travel through ERK -| TSC2 or RSK: ERK's additive share "
+        "of the index dilutes the drug-sensitive share, a normalisation effect the second "
+        "control removes by construction",
+    ),
     6: (
         _e06,
         (
