@@ -29,10 +29,10 @@ Method: rejection ABC with a quantile tolerance on a likelihood.
    units is ``m = log(fold) - log(rhs)`` for ">", ``log(rhs) - log(fold)`` for "<", and
    ``log(1.1) - |log(fold / rhs)|`` for "~". A row contributes ``log sigmoid(m / SCALE)``
    with ``SCALE = 0.05`` (an assumption: a relation that holds by 5 % in the fold is as
-   uncertain as the thresholds' own 1.05 distance). For ">" and "<" (every calibration
-   row at present) this is the censored-data likelihood of the fitting module's
-   inequality measurements, with logistic noise of scale ``SCALE`` on the log fold
-   instead of normal noise: the probability that a measured fold lies on the stated
+   uncertain as the thresholds' own 1.05 distance). For ">" and "<" (every relation in
+   the likelihood at present) this is the censored-data likelihood of the fitting
+   module's inequality measurements, with logistic noise of scale ``SCALE`` on the log
+   fold instead of normal or Laplace noise: the probability that a measured fold lies on the stated
    side. The rows are ratios between steady states of different conditions, which a
    PEtab v1 observable cannot express, so they are not posed as a PEtab problem. A draw
    whose steady states fail is rejected.

@@ -333,9 +333,9 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
             ),
         ),
         "the weaker response is fractional only (the absolute fall is larger with ERK "
-        "co-activation) and does not travel through ERK -| TSC2 or RSK: ERK's additive share "
-        "of the index dilutes the drug-sensitive share, a normalisation effect the second "
-        "control removes by construction",
+        "co-activation) and does not travel through ERK -| TSC2 (the cut enlarges it): "
+        "ERK's additive share of the index dilutes the drug-sensitive share, a "
+        "normalisation effect that the second control takes away",
     ),
     6: (
         _e06,
