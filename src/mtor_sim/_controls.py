@@ -199,10 +199,18 @@ def _e04(c: _Cells) -> dict[str, Effect]:
     }
 
 
+_E05_DRUGS = (("everolimus", E), ("vistusertib", V))
+
+
+def _e05_fall(drug: str) -> str:
+    """Claim 5's response effect under ``drug`` (a key of `_e05`)."""
+    return f"proliferation fall under {drug}, WT minus ERK_coactivation"
+
+
 def _e05(c: _Cells) -> dict[str, Effect]:
     out = {"mTORC1_activity, ERK_coactivation vs WT": c.fold("mTORC1_activity", "ERK_coactivation")}
-    for name, drugs in (("everolimus", E), ("vistusertib", V)):
-        out[f"proliferation fall under {name}, WT minus ERK_coactivation"] = _less(
+    for name, drugs in _E05_DRUGS:
+        out[_e05_fall(name)] = _less(
             c.fall("proliferation", "WT", drugs), c.fall("proliferation", "ERK_coactivation", drugs)
         )
     return out
@@ -326,10 +334,7 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
             Control(
                 "ERK's proliferation arm removed (w_P_ERK = 0; untreated WT proliferation 0.75)",
                 {"parameters": {"w_P_ERK": 0.0}},
-                tuple(
-                    f"proliferation fall under {d}, WT minus ERK_coactivation"
-                    for d in ("everolimus", "vistusertib")
-                ),
+                tuple(_e05_fall(d) for d, _ in _E05_DRUGS),
             ),
         ),
         "the weaker response is fractional only (the absolute fall is larger with ERK "
