@@ -1,7 +1,7 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
-[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--csv OUT]
+[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--erk-rtk-off] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -34,6 +34,9 @@ untreated WT state as it is (index weights that sum to the same total, say).
 and GSK3) to ``A`` in the model and every member and keeps each one's untreated WT: its
 ``k_TSC2_AKT`` and ``k_PRAS40_AKT`` are scaled by its own ratio of resting Akt activity
 and ``AKT_act_ref`` is recomputed (``--akt-gate 0.3``: revision 6's Akt specificity).
+``--erk-rtk-off`` removes ERK -| RTK (model revision 9) from the model and every member
+and keeps each one's untreated WT: ``k_RTK_ERK`` = 0, and ``k_IRS1_act`` and
+``k_RAS_RTK`` divided by that member's own resting divisor ``1 + k_RTK_ERK*ERKp``.
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -348,6 +351,36 @@ def _gated(member, gate: float) -> dict[str, float] | None:
     }
 
 
+#: what --erk-rtk-off sets per member
+UNFED = ("k_RTK_ERK", "k_IRS1_act", "k_RAS_RTK")
+
+
+def _unfed(member) -> dict[str, float] | None:
+    """``member``'s parameters with ERK -| RTK removed and its untreated WT kept: at the
+    WT the feedback divides the receptor's output by ``D = 1 + k_RTK_ERK*ERKp``, so
+    ``k_RTK_ERK`` = 0 with ``k_IRS1_act`` and ``k_RAS_RTK`` divided by its own ``D``
+    leaves every untreated-WT species as it was; None when its WT does not solve."""
+    ss = member.steady_state()
+    if not ss.success:
+        return None
+    p = member.parameters
+    d = 1.0 + p["k_RTK_ERK"] * float(ss.species["ERKp"])
+    return {"k_RTK_ERK": 0.0, "k_IRS1_act": p["k_IRS1_act"] / d, "k_RAS_RTK": p["k_RAS_RTK"] / d}
+
+
+def erk_rtk_off(model, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ERK -| RTK removed from every member, each member's untreated WT
+    kept (``_unfed``): the control of ``--erk-rtk-off`` (model revision 9's feedback
+    taken out without moving any member's resting state). A member whose WT does not
+    solve is left out, and said so."""
+    rows = {d: _unfed(model.with_parameters(v.to_dict())) for d, v in table.iterrows()}
+    dropped = [d for d, r in rows.items() if r is None]
+    if dropped:
+        print(f"--erk-rtk-off: {len(dropped)} member(s) left out, WT not solved: {dropped}")
+    kept = table.drop(index=dropped)
+    return kept.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(kept.index))
+
+
 def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
     """``table`` with every member gated (``_gated``). ``gate`` = 0.3 is revision 6's Akt
     specificity (pS473 gates Akt's action on TSC2, PRAS40 and GSK3) on the revision-7
@@ -389,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="A",
         help="a_T308_only = A in the model and every member, each member's WT kept",
     )
+    ap.add_argument(
+        "--erk-rtk-off",
+        action="store_true",
+        help="remove ERK -| RTK from the model and every member, each member's WT kept",
+    )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
@@ -396,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     overrides, factors = _overrides(args.set), _overrides(args.scale)
     model = ms.load_model()
     _check_names(model, overrides, factors, args.akt_gate)
+    if args.erk_rtk_off and args.akt_gate is not None:
+        raise SystemExit("--erk-rtk-off and --akt-gate are separate controls; give one")
+    if args.erk_rtk_off and (clash := sorted({*overrides, *factors} & set(UNFED))):
+        raise SystemExit(f"{', '.join(clash)}: set by --erk-rtk-off, not also by --set/--scale")
     changed = _changed(model.parameters, overrides, factors)
     if changed:
         model = model.with_parameters(changed)
@@ -409,11 +451,19 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--akt-gate: the bundled model's untreated WT does not solve")
         model = base.with_parameters(gated)
         print(f"a_T308_only = {args.akt_gate:g} in the model and every member, WT kept")
+    if args.erk_rtk_off:
+        unfed = _unfed(base)
+        if unfed is None:
+            raise SystemExit("--erk-rtk-off: the bundled model's untreated WT does not solve")
+        model = base.with_parameters(unfed)
+        print("ERK -| RTK removed from the model and every member, WT kept")
 
     def adjusted(table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with the --set values and --scale factors applied to every member,
         then (``--akt-gate``) the gate, each member's WT kept."""
         table = table.assign(**_changed(table, overrides, factors))
+        if args.erk_rtk_off:
+            return erk_rtk_off(base, table)
         return table if args.akt_gate is None else akt_gate(base, table, args.akt_gate)
 
     rows = validation_rows()

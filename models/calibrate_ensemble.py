@@ -2,7 +2,7 @@
 
 Run (about 6-10 min on one core; deterministic from the seed)::
 
-    python models/calibrate_ensemble.py [--draws 4000] [--keep 250] [--seed 2026]
+    python models/calibrate_ensemble.py [--draws 4000] [--keep 250] [--seed 2026] [--draws-out CSV]
 
 Method: rejection ABC with a quantile tolerance on a likelihood.
 
@@ -14,8 +14,9 @@ Method: rejection ABC with a quantile tolerance on a likelihood.
    that much). Drug potencies, genotype scalings, totals and index weights stay fixed.
    Constants whose source gives a wider range have their own spread (``PRIOR_SIGMA``):
    the T308/S473 coupling factors of revision 2 (``models/MECHANISMS.md`` 2.2),
-   GRB10's block of IRS1 (revision 4, 2.7), and ERK's share of TSC2 and PRAS40's
-   constants (revision 5, 2.4 and 2.8). A constant with a bound its meaning sets (a
+   GRB10's block of IRS1 (revision 4, 2.7), ERK's share of TSC2 and PRAS40's
+   constants (revision 5, 2.4 and 2.8), and ERK's block of the receptor's output
+   (revision 9, 2.12). A constant with a bound its meaning sets (a
    fraction of a maximum at most 1, a coupling factor at least 1: ``BOUNDS`` in that
    benchmark) has a drawn value beyond the bound reflected back across it in log space.
 2. For each draw the normalisation references are recomputed as ``models/calibrate.py``
@@ -88,6 +89,9 @@ PRIOR_SIGMA = {
     # mTORC1 activation (a third) are assumptions; a factor 4 either way at two SD
     "k_PRAS40_AKT": math.log(4) / 2,
     "k_PRAS40_mTORC1": math.log(4) / 2,
+    # revision 9 (2.12): ERK's block of the receptor's output at the WT (a third) is an
+    # assumption, GRB10's convention; a factor 4 either way at two SD (share 11-67 %)
+    "k_RTK_ERK": math.log(4) / 2,
 }
 SIMILAR = math.log(1.1)  # "~" rows: folds within 10 % (as benchmarks/validate_observations.py)
 
@@ -217,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=int, default=KEEP)
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--draws-out",
+        type=Path,
+        help="also write every draw's parameters and per-row margins here "
+        "(benchmarks/bench_row_influence.py --draws-csv reads it)",
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     table, kinetic = run(args.draws, args.seed)
@@ -226,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     ll_all = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_all]].to_numpy()])
     ll_ver = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_ver]].to_numpy()])
     table["loglik_all"], table["loglik_verified"] = ll_all, ll_ver
+    if args.draws_out is not None:
+        table.drop(columns=["loglik_all", "loglik_verified"]).to_csv(
+            args.draws_out, index=False, float_format="%.10g"
+        )
     # the best KEEP by log-likelihood (stable sort: ties keep draw order, so deterministic)
     top_all = set(np.argsort(-ll_all, kind="stable")[: args.keep])
     top_ver = set(np.argsort(-ll_ver, kind="stable")[: args.keep])

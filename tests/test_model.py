@@ -67,6 +67,7 @@ SPEC_INTERACTIONS = {
     "AKT -| FOXO",
     "FOXO -> RTK",
     "ERK -| RAS",
+    "ERK -| RTK",  # revision 9 (models/MECHANISMS.md 2.12), beyond the SPEC list
     "BCAT -> EMT",
     "ERK -> translation",  # revision 8 (models/MECHANISMS.md 2.11): RSK, beyond the SPEC list
     "mTORC1 -> EMT",
