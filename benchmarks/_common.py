@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -31,3 +34,13 @@ def report(title: str, rows: list[tuple[str, str, str]]) -> None:
     for name, value, target in rows:
         print(f"  {name:<{width}}  {value:>22}   target: {target}")
     sys.stdout.flush()
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """Import the script at ``path`` (a ``models/`` or ``benchmarks/`` file, not a package
+    module) as a module called ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import math
 import sys
 import time
@@ -61,6 +60,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import load_script
 
 import mtor_sim as ms
 from mtor_sim.observations import validation_hits
@@ -68,14 +68,6 @@ from mtor_sim.observations import validation_hits
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TABLE = REPO / "models" / "observations.csv"
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def validation_rows() -> list[dict[str, str]]:
@@ -134,7 +126,7 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
 
 def prior_table(n: int) -> pd.DataFrame:
     """The first ``n`` prior draws of models/calibrate_ensemble.py, before acceptance."""
-    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
     _, robust, references = cal.helpers()
     model = ms.load_model()
     kinetic = robust.classify_parameters(model)["kinetic"]
@@ -247,7 +239,7 @@ def drivers(model, table: pd.DataFrame, *, top: int = 6) -> pd.DataFrame:
     value / bundled value) and each margin. The constants whose correlations with V69 and
     with claim 11 have opposite signs are what makes the calibration select against the
     claim. Returns the correlation table (constants x margins)."""
-    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
     rows = cal.calibration_rows()
     kinetic = [c for c in table.columns if c in model.parameters and "_ref" not in c]
     logf = np.log(

@@ -31,27 +31,18 @@ about 10 min for the claims on two workers). Without it (CI): 60 draws, 5 kept (
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import QUICK, load_script
 
 import mtor_sim as ms
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-QUICK = "--full" not in sys.argv
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def draws_table(cal, n: int, seed: int, path: Path | None) -> pd.DataFrame:
@@ -99,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws-csv", type=Path, help="read (or write) the per-draw margins here")
     ap.add_argument("--n-workers", type=int, default=2, help="workers for the claims")
     args = ap.parse_args(argv)
-    cal = _load("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+    cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
     made = ms.load_ensemble().attrs["made_by"]
     full = args.full and not args.quick
     n, keep = (made.get("draws", cal.DRAWS), made.get("keep", cal.KEEP)) if full else (60, 5)
