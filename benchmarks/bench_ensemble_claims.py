@@ -360,17 +360,23 @@ def _unfed(member) -> dict[str, float] | None:
     return {"k_RTK_ERK": 0.0, "k_IRS1_act": p["k_IRS1_act"] / d, "k_RAS_RTK": p["k_RAS_RTK"] / d}
 
 
+def per_member(model, table: pd.DataFrame, change, flag: str) -> pd.DataFrame:
+    """``table`` with ``change(member)`` (the parameters to set, or None when the member's
+    untreated WT does not solve) applied to every member; a member it gives None for is
+    left out, and said so under ``flag``."""
+    rows = {d: change(model.with_parameters(v.to_dict())) for d, v in table.iterrows()}
+    dropped = [d for d, r in rows.items() if r is None]
+    if dropped:
+        print(f"{flag}: {len(dropped)} member(s) left out, untreated WT not solved: {dropped}")
+    kept = table.drop(index=dropped)
+    return kept.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(kept.index))
+
+
 def erk_rtk_off(model, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ERK -| RTK removed from every member, each member's untreated WT
     kept (``_unfed``): the control of ``--erk-rtk-off`` (model revision 9's feedback
-    taken out without moving any member's resting state). A member whose WT does not
-    solve is left out, and said so."""
-    rows = {d: _unfed(model.with_parameters(v.to_dict())) for d, v in table.iterrows()}
-    dropped = [d for d, r in rows.items() if r is None]
-    if dropped:
-        print(f"--erk-rtk-off: {len(dropped)} member(s) left out, WT not solved: {dropped}")
-    kept = table.drop(index=dropped)
-    return kept.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(kept.index))
+    taken out without moving any member's resting state)."""
+    return per_member(model, table, _unfed, "--erk-rtk-off")
 
 
 def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
@@ -378,12 +384,7 @@ def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
     specificity (pS473 gates Akt's action on TSC2, PRAS40 and GSK3) on the revision-7
     members: the control of ``--akt-gate``. A member whose WT does not solve is left out,
     and said so."""
-    rows = {d: _gated(model.with_parameters(v.to_dict()), gate) for d, v in table.iterrows()}
-    dropped = [d for d, r in rows.items() if r is None]
-    if dropped:
-        print(f"--akt-gate: {len(dropped)} member(s) left out, untreated WT not solved: {dropped}")
-    kept = table.drop(index=dropped)
-    return kept.assign(**pd.DataFrame.from_dict(rows, orient="index").reindex(kept.index))
+    return per_member(model, table, lambda member: _gated(member, gate), "--akt-gate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -452,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def adjusted(table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with the --set values and --scale factors applied to every member,
-        then (``--akt-gate``) the gate, each member's WT kept."""
+        then (``--akt-gate``) the gate or (``--erk-rtk-off``) the feedback removed, each
+        member's WT kept."""
         table = table.assign(**_changed(table, overrides, factors))
         if args.erk_rtk_off:
             return erk_rtk_off(base, table)

@@ -35,7 +35,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from _common import QUICK, load_script
 
@@ -66,12 +65,8 @@ def selections(cal, table: pd.DataFrame, ids: list[str], keep: int) -> dict[str,
     """The accepted draws with every row ("none") and with each row left out."""
     out = {}
     for left_out in ["none", *ids]:
-        cols = [f"m_{i}" for i in ids if i != left_out]
-        ll = np.array([cal.log_likelihood(m) for m in table[cols].to_numpy()])
-        # as models/calibrate_ensemble.py: stable sort, ties keep the draw order
-        out[left_out] = sorted(
-            int(table["draw"].iloc[j]) for j in np.argsort(-ll, kind="stable")[:keep]
-        )
+        ll = cal.logliks(table, [i for i in ids if i != left_out])
+        out[left_out] = sorted(int(table["draw"].iloc[j]) for j in cal.accepted(ll, keep))
     # no acceptance step: the first ``keep`` draws that solve (the prior itself)
     ok = table[[f"m_{i}" for i in ids]].notna().all(axis=1)
     out["(prior)"] = sorted(int(d) for d in table.loc[ok, "draw"].iloc[:keep])
@@ -91,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-workers", type=int, default=2, help="workers for the claims")
     args = ap.parse_args(argv)
     cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
-    made = ms.load_ensemble().attrs["made_by"]
+    shipped_ensemble = ms.load_ensemble()
+    made = shipped_ensemble.attrs["made_by"]
     full = args.full and not args.quick
     n, keep = (made.get("draws", cal.DRAWS), made.get("keep", cal.KEEP)) if full else (60, 5)
     seed = made.get("seed", cal.SEED)
@@ -100,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = selections(cal, table, ids, keep)
     union = sorted(set().union(*chosen.values()))
     model = ms.load_model()
-    params = [c for c in table.columns if c in model._layout.parameters]
+    params = [c for c in table.columns if c in model.parameters.index]
     members = table.set_index("draw").loc[union, params]
     t0 = time.perf_counter()
     claims = ms.claims.check_all(model, ensemble=members, n_workers=args.n_workers)
@@ -111,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     shipped = set(chosen["none"])
     if full:
-        bundled = set(ms.load_ensemble().index)
+        bundled = set(shipped_ensemble.index)
         print(
             f"re-selection with every row equals the shipped 'all' ensemble: {shipped == bundled}"
         )

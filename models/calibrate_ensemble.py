@@ -153,6 +153,17 @@ def log_likelihood(margins: np.ndarray) -> float:
     return float(-np.logaddexp(0.0, -margins / SCALE).sum())
 
 
+def logliks(table: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Each draw's log-likelihood on the rows ``ids`` (its ``m_<id>`` margin columns)."""
+    return np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids]].to_numpy()])
+
+
+def accepted(ll: np.ndarray, keep: int) -> np.ndarray:
+    """Positions of the ``keep`` draws of highest log-likelihood: the acceptance step
+    (stable sort, so ties keep the draw order and the choice is deterministic)."""
+    return np.argsort(-ll, kind="stable")[:keep]
+
+
 def prior_sigmas(kinetic: list[str], sigma: float = SIGMA, overrides=None) -> np.ndarray:
     """The log-normal spread of each kinetic constant: ``sigma`` unless overridden."""
     table = PRIOR_SIGMA if overrides is None else overrides
@@ -233,16 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = calibration_rows()
     ids_all = [r["id"] for r in rows]
     ids_ver = [r["id"] for r in calibration_rows(verified_only=True)]
-    ll_all = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_all]].to_numpy()])
-    ll_ver = np.array([log_likelihood(m) for m in table[[f"m_{i}" for i in ids_ver]].to_numpy()])
+    ll_all, ll_ver = logliks(table, ids_all), logliks(table, ids_ver)
     table["loglik_all"], table["loglik_verified"] = ll_all, ll_ver
     if args.draws_out is not None:
         table.drop(columns=["loglik_all", "loglik_verified"]).to_csv(
             args.draws_out, index=False, float_format="%.10g"
         )
-    # the best KEEP by log-likelihood (stable sort: ties keep draw order, so deterministic)
-    top_all = set(np.argsort(-ll_all, kind="stable")[: args.keep])
-    top_ver = set(np.argsort(-ll_ver, kind="stable")[: args.keep])
+    top_all, top_ver = set(accepted(ll_all, args.keep)), set(accepted(ll_ver, args.keep))
     table["in_all"] = [i in top_all for i in range(len(table))]
     table["in_verified"] = [i in top_ver for i in range(len(table))]
     tol_all = float(np.min(ll_all[list(top_all)]))
