@@ -45,6 +45,7 @@ def test_every_row_is_traceable(rows):
             "stated in text",
             "read off figure",
             "qualitative statement",
+            "read from model file",
         ), r["id"]
 
 
