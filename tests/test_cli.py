@@ -49,6 +49,8 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "## Literature behaviours held out of calibration" in md
     failing = validation.loc[validation["status"] == "fail", "id"]
     assert all(f"| {row} |" in md for row in failing)  # every miss is listed
+    # ... with why it fails (models/validation_findings.csv), none left unexplained
+    assert "why it fails |" in md and "*not explained*" not in md and "(stale)" not in md
     trial = pd.read_csv(out / "trial.csv")
     assert "ORR, everolimus" in set(trial["comparison"]) and trial["review"].notna().sum() >= 5
     assert "## Virtual trial beside the review" in md and "Why the gaps remain" in md

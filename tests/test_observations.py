@@ -75,3 +75,36 @@ def test_every_expressible_row_is_judged(model, rows, runner):
     assert {r["status"] for r in results} <= {"pass", "fail", "not expressible"}
     judged = [r for r in results if r["status"] != "not expressible"]
     assert len(judged) >= 40
+
+
+def test_every_failing_validation_row_is_explained(model, rows, runner):
+    """models/validation_findings.csv says why each validation row the bundled model fails
+    fails, and holds nothing else: a row that starts to hold, or a new failure, makes
+    this fail until the table is brought up to date."""
+    from mtor_sim.observations import load_validation_findings
+
+    findings = load_validation_findings()
+    validation = {r["id"] for r in rows if r["use"] == "validation"}
+    assert set(findings) <= validation
+    results = runner.validate(model, [r for r in rows if r["use"] == "validation"])
+    failing = {r["id"] for r in results if r["status"] in ("fail", "not solved")}
+    assert failing == set(findings)
+    for finding, source in findings.values():
+        assert len(finding) > 40 and source.startswith("models/")
+
+
+def test_validation_findings_refuse_bad_rows(tmp_path):
+    from mtor_sim import MtorSimError
+    from mtor_sim.observations import load_validation_findings
+
+    table = tmp_path / "f.csv"
+    table.write_text("id,finding,source\nV01,why,here\nV01,again,there\n")
+    with pytest.raises(MtorSimError, match="listed twice"):
+        load_validation_findings(table)
+    table.write_text("id,finding,source\nV01,why,\n")
+    with pytest.raises(MtorSimError, match="needs its row id, its text and a source"):
+        load_validation_findings(table)
+    table.write_text("id,finding\nV01,why\n")
+    with pytest.raises(MtorSimError, match="missing column"):
+        load_validation_findings(table)
+    assert load_validation_findings(tmp_path / "absent.csv") == {}

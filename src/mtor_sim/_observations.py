@@ -28,11 +28,13 @@ __all__ = [
     "bundled_observations_path",
     "hit_rate",
     "load_observations",
+    "load_validation_findings",
     "parse_condition",
     "validate",
 ]
 
 OBSERVATIONS_FILE = "observations.csv"
+FINDINGS_FILE = "validation_findings.csv"
 
 SIMILAR = 0.10  # "~": the two folds agree within 10 %
 
@@ -141,13 +143,42 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     return results
 
 
-def bundled_observations_path() -> Path:
-    """Path of the bundled observation table (``models/observations.csv``); in a source
-    checkout, the one beside the package source."""
-    checkout = Path(__file__).resolve().parents[2] / "models" / OBSERVATIONS_FILE
+def bundled_observations_path(name: str = OBSERVATIONS_FILE) -> Path:
+    """Path of the bundled observation table (``models/observations.csv``), or of another
+    file ``name`` beside it; in a source checkout, the one beside the package source."""
+    checkout = Path(__file__).resolve().parents[2] / "models" / name
     if checkout.exists():
         return checkout
-    return Path(str(resources.files("mtor_sim.models").joinpath(OBSERVATIONS_FILE)))
+    return Path(str(resources.files("mtor_sim.models").joinpath(name)))
+
+
+def load_validation_findings(path: str | Path | None = None) -> dict[str, tuple[str, str]]:
+    """Row id -> (finding, source): why a validation row fails, from
+    ``models/validation_findings.csv`` (columns ``id``, ``finding``, ``source``).
+
+    The table explains failures; it never changes a verdict. A row needs an id, a finding
+    and a source, and an id may appear once; anything else raises `MtorSimError`. Without
+    the file (an install that does not ship it) the mapping is empty."""
+    from ._errors import MtorSimError
+
+    p = Path(path) if path is not None else bundled_observations_path(FINDINGS_FILE)
+    if not p.is_file():
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"id", "finding", "source"} - set(reader.fieldnames or [])
+        if missing:
+            raise MtorSimError(f"{p}: missing column(s) {', '.join(sorted(missing))}")
+        for raw in reader:
+            row = {k: " ".join((raw.get(k) or "").split()) for k in ("id", "finding", "source")}
+            where = f"{p}, line {reader.line_num}"
+            if not all(row.values()):
+                raise MtorSimError(f"{where}: a finding needs its row id, its text and a source")
+            if row["id"] in out:
+                raise MtorSimError(f"{where}: row {row['id']} listed twice")
+            out[row["id"]] = (row["finding"], row["source"])
+    return out
 
 
 def load_observations(

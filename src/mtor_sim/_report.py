@@ -223,7 +223,7 @@ def reproduce(
     rel = [p.relative_to(out).as_posix() for p in figures]
     ens_md = _ensemble_markdown(ens_table, hits, findings) if ens_table is not None else ""
     if literature is not None:
-        ens_md += _literature_markdown(literature)
+        ens_md += _literature_markdown(literature, hits)
     if trial is not None:
         ens_md += _trial_markdown(trial, trial_patients)
     md.write_text(
@@ -249,12 +249,16 @@ def reproduce(
 def _literature(model: Model) -> pd.DataFrame:
     """The validation rows of ``models/observations.csv`` (held out of calibration),
     judged at the model's own parameters: one row each, with its source and outcome."""
-    from ._observations import load_observations, validate
+    from ._observations import load_observations, load_validation_findings, validate
 
     rows = load_observations("validation")
     judged = pd.DataFrame(validate(model, rows))
     info = pd.DataFrame(rows)[["id", "source", "condition", "readout", "notes"]]
-    return judged.merge(info, on="id", how="left", suffixes=("", "_row"))
+    table = judged.merge(info, on="id", how="left", suffixes=("", "_row"))
+    findings = load_validation_findings()
+    table["why"] = [findings.get(i, ("", ""))[0] for i in table["id"]]
+    table["why_source"] = [findings.get(i, ("", ""))[1] for i in table["id"]]
+    return table
 
 
 def _hits(table: pd.DataFrame) -> tuple[int, int]:
@@ -263,7 +267,11 @@ def _hits(table: pd.DataFrame) -> tuple[int, int]:
     return hit_rate(table.to_dict("records"))
 
 
-def _literature_markdown(table: pd.DataFrame) -> str:
+def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = None) -> str:
+    """The validation rows at the model's own point: the hit rate, and each miss with
+    its fold, threshold, why it fails (``models/validation_findings.csv``; "not
+    explained" where the table has no row) and, given the ensemble's ``members`` (member
+    x row, 1 = hit), the share of members in which it holds."""
     hits, n_judged = _hits(table)
     if not n_judged:
         return "\n## Literature behaviours held out of calibration\n\nNo row can be judged.\n"
@@ -280,16 +288,38 @@ def _literature_markdown(table: pd.DataFrame) -> str:
         )
         + ". Each row's threshold was written in `models/observations.csv` before it was "
         "run; rows that fail are listed with the model's fold change against the threshold "
-        "(`validation.csv` has every row).",
+        "and why they fail, from `models/validation_findings.csv` (`validation.csv` has "
+        "every row)"
+        + (
+            ", with the share of the ensemble's members in which each holds."
+            if members is not None
+            else "."
+        ),
         "",
-        "| row | source | behaviour | model fold | threshold | outcome |",
-        "|---|---|---|---|---|---|",
+        "| row | source | behaviour | model fold | threshold | outcome |"
+        + (" holds in members |" if members is not None else "")
+        + " why it fails |",
+        "|---|---|---|---|---|---|" + ("---|" if members is not None else "") + "---|",
     ]
     for r in misses.to_dict("records"):
+        why = str(r.get("why") or "")
+        why = f"{why} ({r['why_source']})" if why else "*not explained*"
+        share = ""
+        if members is not None:
+            held = members[r["id"]].mean() if r["id"] in members else float("nan")
+            share = f" {_fmt(held)} |"
         lines.append(
             f"| {r['id']} | {r['source']} | {_cell(str(r['relation']))} | {_fmt(r['fold'])} "
-            f"| {r.get('op', '')} {_fmt(r['rhs'])} | {r['status']} |"
+            f"| {r.get('op', '')} {_fmt(r['rhs'])} | {r['status']} |{share} {_cell(why)} |"
         )
+    stale = [r["id"] for r in table.to_dict("records") if r["status"] == "pass" and r.get("why")]
+    if stale:
+        lines += [
+            "",
+            "Rows that now hold but still carry a failure explanation (stale): "
+            + ", ".join(stale)
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 

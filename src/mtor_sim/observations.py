@@ -4,7 +4,8 @@
 ``models/observations.csv`` holds behaviours from the primary literature (source, figure
 or table, cell line, condition, readout, ordered relation), each marked for
 ``calibration`` (the data the ensemble is estimated on) or ``validation`` (held out,
-judged only). See ``models/OBSERVATIONS.md``.
+judged only). See ``models/OBSERVATIONS.md``. ``models/validation_findings.csv`` says
+why each validation row the bundled model fails fails (``load_validation_findings``).
 """
 
 from ._ensemble import validation_hits
@@ -13,6 +14,7 @@ from ._observations import (
     bundled_observations_path,
     hit_rate,
     load_observations,
+    load_validation_findings,
     parse_condition,
     validate,
 )
@@ -22,6 +24,7 @@ __all__ = [
     "bundled_observations_path",
     "hit_rate",
     "load_observations",
+    "load_validation_findings",
     "parse_condition",
     "validate",
     "validation_hits",
