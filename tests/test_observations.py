@@ -107,4 +107,5 @@ def test_validation_findings_refuse_bad_rows(tmp_path):
     table.write_text("id,finding\nV01,why\n")
     with pytest.raises(MtorSimError, match="missing column"):
         load_validation_findings(table)
-    assert load_validation_findings(tmp_path / "absent.csv") == {}
+    with pytest.raises(MtorSimError, match="no validation findings table"):
+        load_validation_findings(tmp_path / "absent.csv")

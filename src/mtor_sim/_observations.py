@@ -157,13 +157,19 @@ def load_validation_findings(path: str | Path | None = None) -> dict[str, tuple[
     ``models/validation_findings.csv`` (columns ``id``, ``finding``, ``source``).
 
     The table explains failures; it never changes a verdict. A row needs an id, a finding
-    and a source, and an id may appear once; anything else raises `MtorSimError`. Without
-    the file (an install that does not ship it) the mapping is empty."""
+    and a source, and an id may appear once; anything else raises `MtorSimError`, as does
+    a ``path`` that is not a file. Without the bundled file (an install that does not ship
+    it) the mapping is empty."""
     from ._errors import MtorSimError
 
-    p = Path(path) if path is not None else bundled_observations_path(FINDINGS_FILE)
-    if not p.is_file():
-        return {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise MtorSimError(f"no validation findings table at {p}")
+    else:
+        p = bundled_observations_path(FINDINGS_FILE)
+        if not p.is_file():
+            return {}
     out: dict[str, tuple[str, str]] = {}
     with p.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)

@@ -302,21 +302,24 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
         "|---|---|---|---|---|---|" + ("---|" if members is not None else "") + "---|",
     ]
     for r in misses.to_dict("records"):
-        why = str(r.get("why") or "")
+        why = r.get("why") if isinstance(r.get("why"), str) else ""
         why = f"{why} ({r['why_source']})" if why else "*not explained*"
         share = ""
         if members is not None:
-            held = members[r["id"]].mean() if r["id"] in members else float("nan")
-            share = f" {_fmt(held)} |"
+            share = f" {_fmt(members[r['id']].mean())} |" if r["id"] in members else " - |"
         lines.append(
             f"| {r['id']} | {r['source']} | {_cell(str(r['relation']))} | {_fmt(r['fold'])} "
             f"| {r.get('op', '')} {_fmt(r['rhs'])} | {r['status']} |{share} {_cell(why)} |"
         )
-    stale = [r["id"] for r in table.to_dict("records") if r["status"] == "pass" and r.get("why")]
+    stale = [
+        r["id"]
+        for r in table.to_dict("records")
+        if r["status"] not in ("fail", "not solved") and isinstance(r.get("why"), str) and r["why"]
+    ]
     if stale:
         lines += [
             "",
-            "Rows that now hold but still carry a failure explanation (stale): "
+            "Rows that do not fail but still carry a failure explanation (stale): "
             + ", ".join(stale)
             + ".",
         ]

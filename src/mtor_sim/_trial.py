@@ -39,7 +39,8 @@ doubling time; a drug scales division by ``P(t) (1 - a occ_VEGFR(t)) / P0`` and 
 ``S0 / S(t)`` (survival signalling lowers apoptosis). The turnover sets how far a given
 drop in proliferation shrinks a tumour; it is not known for HCC in vivo and is the single
 fitted number: sorafenib's ORR by p-mTOR status (review: 7.3 % high, 22.6 % low; its
-largest cohort, and the arm whose PK numbers were seen in their sources), by
+largest cohort, and the arm whose PK numbers were seen in their sources, but for
+its protein binding, seen only in a secondary monograph), by
 ``models/calibrate_trial.py``. All other arms are predictions. The growth law is
 exponential over the course (assumption): a Gompertz law slows growth as a tumour
 nears a plateau, and no plateau data for HCC were fitted.
