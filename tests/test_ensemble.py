@@ -85,7 +85,29 @@ def test_shipped_ensemble_has_enough_members(model):
         assert (ens.to_numpy() > 0).all()
     made = ms.load_ensemble().attrs["made_by"]
     assert {"seed", "draws", "keep", "prior", "likelihood", "tolerance"} <= set(made)
-    assert made["keep"] / made["draws"] == made["acceptance_rate"]
+    for which in ("all", "verified"):
+        meeting = made["draws_meeting_every_row"][which]
+        assert meeting >= made["keep"] and made["acceptance_rate"][which] == pytest.approx(
+            meeting / made["draws"]
+        )
+        assert made["fraction_of_rows_holding"][f"ensemble_{which}"].keys() >= set(
+            made["likelihood"][f"rows_{which}"]
+        )
+        held = made["fraction_of_rows_holding"][f"ensemble_{which}"]
+        assert all(held[i] == 1.0 for i in made["likelihood"][f"rows_{which}"])
+
+
+@pytestmark_shipped
+def test_shipped_members_meet_every_calibration_row(model, calibrate):
+    """Zero-tolerance acceptance: a member meets every relation it is calibrated on,
+    checked again here on a few members by solving their conditions."""
+    runner = calibrate.helpers()[0]
+    rows = calibrate.calibration_rows()
+    ens = ms.load_ensemble()
+    for draw in ens.index[:: max(1, len(ens) // 4)][:4]:
+        member = model.with_parameters(ens.loc[draw].to_dict())
+        margins = [calibrate.margin(r) for r in runner.validate(member, rows)]
+        assert min(margins) > 0, (draw, dict(zip([r["id"] for r in rows], margins, strict=True)))
 
 
 @pytestmark_shipped
