@@ -276,6 +276,14 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     assert (tmp_path / "ensemble_terms.csv").exists()
     text = report.markdown.read_text()
     assert "Across the calibrated ensemble" in text and "Validation rows held out" in text
+    # the bundled ensemble's recipe is named; a caller's own table is not passed off as it
+    assert "rejection ABC with zero tolerance" in text
+    own = ms.load_ensemble().iloc[:2].copy()
+    own.attrs = {}
+    text = reproduce(
+        model, tmp_path / "own", formats=("png",), experiments=None, ensemble=own
+    ).markdown.read_text()
+    assert "an ensemble given by the caller" in text and "zero tolerance" not in text
 
 
 @pytestmark_shipped

@@ -175,11 +175,13 @@ def reproduce(
         if progress:
             progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
+    made_by: dict[str, Any] = {}
     if ensemble is not None and ensemble is not False:
         from ._claims import check_ensemble
         from ._ensemble import resolve_ensemble, validation_hits
 
         members = resolve_ensemble(ensemble, n=n_members)
+        made_by = dict(members.attrs.get("made_by") or {})
         ens_table = check_ensemble(model, members)
         hits = validation_hits(model, members)
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
@@ -221,7 +223,7 @@ def reproduce(
     )
     md = out / "report.md"
     rel = [p.relative_to(out).as_posix() for p in figures]
-    ens_md = _ensemble_markdown(ens_table, hits, findings) if ens_table is not None else ""
+    ens_md = _ensemble_markdown(ens_table, hits, findings, made_by) if ens_table is not None else ""
     if literature is not None:
         ens_md += _literature_markdown(literature, hits)
     if trial is not None:
@@ -368,14 +370,21 @@ def _ensemble_markdown(
     claims: pd.DataFrame,
     hits: pd.DataFrame | None,
     findings: Mapping[int, tuple[str, str]] | None = None,
+    made_by: Mapping[str, Any] | None = None,
 ) -> str:
+    """The claims across an ensemble's members; ``made_by`` is the bundled ensemble's
+    recipe (``models/ensemble.json``), absent for an ensemble the caller gave."""
     n = int(claims["n_members"].iloc[0])
+    source = (
+        f"`models/ensemble.csv`, made by `{made_by['made_by']}`: {made_by['method']}"
+        if made_by and made_by.get("made_by") and made_by.get("method")
+        else "an ensemble given by the caller"
+    )
     lines = [
         "",
         "## Across the calibrated ensemble",
         "",
-        f"{n} parameter sets (`models/ensemble.csv`, made by "
-        "`models/calibrate_ensemble.py`); thresholds as above.",
+        f"{n} parameter sets ({source}); thresholds as above.",
         "",
         "| # | claim | pass fraction | bundled point | controls remove the effect "
         "| effect | absolute, 5-50-95 % | relative, 5-50-95 % |",
