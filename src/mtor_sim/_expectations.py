@@ -67,10 +67,11 @@ class Expectation:
     source: str = ""
 
 
-def _rows(path: str | Path, columns: tuple[str, ...], model_stem: str):
-    """``(line, row)`` for each row of the table at ``path`` about ``model_stem``: the
-    ``columns`` (all required), each with its whitespace, line breaks included, collapsed
-    to single spaces; ``line`` is the file line where the row ends."""
+def _rows(path: str | Path, columns: tuple[str, ...], model_stem: str | None):
+    """``(line, row)`` for each row of the table at ``path`` about ``model_stem`` (every
+    row when None: a table with no ``model`` column): the ``columns`` (all required), each
+    with its whitespace, line breaks included, collapsed to single spaces; ``line`` is the
+    file line where the row ends."""
     with open(path, newline="", encoding="utf-8-sig") as fh:  # a byte-order mark is fine
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
@@ -78,7 +79,7 @@ def _rows(path: str | Path, columns: tuple[str, ...], model_stem: str):
             raise MtorSimError(f"{path}: missing column(s) {', '.join(missing)}")
         for raw in reader:
             row = {k: " ".join((raw.get(k) or "").split()) for k in columns}
-            if row["model"] == model_stem:
+            if model_stem is None or row["model"] == model_stem:
                 yield reader.line_num, row
 
 

@@ -161,6 +161,7 @@ def load_validation_findings(path: str | Path | None = None) -> dict[str, tuple[
     a ``path`` that is not a file. Without the bundled file (an install that does not ship
     it) the mapping is empty."""
     from ._errors import MtorSimError
+    from ._expectations import _rows
 
     if path is not None:
         p = Path(path)
@@ -171,19 +172,13 @@ def load_validation_findings(path: str | Path | None = None) -> dict[str, tuple[
         if not p.is_file():
             return {}
     out: dict[str, tuple[str, str]] = {}
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"id", "finding", "source"} - set(reader.fieldnames or [])
-        if missing:
-            raise MtorSimError(f"{p}: missing column(s) {', '.join(sorted(missing))}")
-        for raw in reader:
-            row = {k: " ".join((raw.get(k) or "").split()) for k in ("id", "finding", "source")}
-            where = f"{p}, line {reader.line_num}"
-            if not all(row.values()):
-                raise MtorSimError(f"{where}: a finding needs its row id, its text and a source")
-            if row["id"] in out:
-                raise MtorSimError(f"{where}: row {row['id']} listed twice")
-            out[row["id"]] = (row["finding"], row["source"])
+    for line, row in _rows(p, ("id", "finding", "source"), None):
+        where = f"{p}, line {line}"
+        if not all(row.values()):
+            raise MtorSimError(f"{where}: a finding needs its row id, its text and a source")
+        if row["id"] in out:
+            raise MtorSimError(f"{where}: row {row['id']} listed twice")
+        out[row["id"]] = (row["finding"], row["source"])
     return out
 
 
