@@ -244,6 +244,29 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
     return pd.DataFrame.from_records(records), kinetic
 
 
+def read_draws(path: Path, draws: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """The table `run` gives, read back from ``path`` (``--draws-out``): refused unless it
+    holds draws 0..``draws`` - 1 with every kinetic constant, and its first solved draw is
+    the one ``seed`` gives."""
+    import mtor_sim as ms
+
+    table = pd.read_csv(path)
+    if len(table) != draws or list(table["draw"]) != list(range(draws)):
+        raise SystemExit(f"{path} does not hold draws 0..{draws - 1}")
+    model = ms.load_model()
+    kinetic = _robustness().classify_parameters(model)["kinetic"]
+    missing = [k for k in kinetic if k not in table.columns]
+    if missing:
+        raise SystemExit(f"{path} lacks constants {missing[:3]}: another model?")
+    first = int(np.flatnonzero(table[kinetic].notna().all(axis=1))[0])
+    factors = prior_factors(seed, first, prior_sigmas(kinetic))
+    again = member_values(model, kinetic, factors, helpers()[2])
+    assert again is not None
+    if not np.allclose([again[k] for k in kinetic], table.loc[first, kinetic], rtol=1e-8):
+        raise SystemExit(f"{path} was not drawn with seed {seed}")
+    return table, kinetic
+
+
 def base_margins() -> dict[str, float]:
     """Margins of the bundled parameter point, for comparison."""
     import mtor_sim as ms
@@ -275,26 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     if args.draws_in is not None:
-        import mtor_sim as ms
-
-        table = pd.read_csv(args.draws_in)
-        if len(table) != args.draws or list(table["draw"]) != list(range(args.draws)):
-            raise SystemExit(f"{args.draws_in} does not hold draws 0..{args.draws - 1}")
-        kinetic = _robustness().classify_parameters(ms.load_model())["kinetic"]
-        missing = [k for k in kinetic if k not in table.columns]
-        if missing:
-            raise SystemExit(f"{args.draws_in} lacks constants {missing[:3]}: another model?")
-        # the drawn factors are the seed's: check the first solved draw against it
-        first = int(np.flatnonzero(table[kinetic].notna().all(axis=1))[0])
-        again = member_values(
-            ms.load_model(),
-            kinetic,
-            prior_factors(args.seed, first, prior_sigmas(kinetic)),
-            helpers()[2],
-        )
-        assert again is not None
-        if not np.allclose([again[k] for k in kinetic], table.loc[first, kinetic], rtol=1e-8):
-            raise SystemExit(f"{args.draws_in} was not drawn with seed {args.seed}")
+        table, kinetic = read_draws(args.draws_in, args.draws, args.seed)
     else:
         table, kinetic = run(args.draws, args.seed)
     rows = calibration_rows()
