@@ -56,13 +56,16 @@ REPO = HERE.parent
 
 def draws_table(cal, n: int, seed: int, path: Path | None) -> pd.DataFrame:
     """Every prior draw's parameter values and per-row margins (``cal.run``), read from
-    ``path`` when it holds a table of the same draws, else computed (and written there)."""
+    ``path`` when it holds the draws ``seed`` gives (``cal.read_draws`` checks), else
+    computed (and written there)."""
     if path is not None and path.exists():
-        table = pd.read_csv(path)
-        if len(table) == n:
+        try:
+            table, _ = cal.read_draws(path, n, seed)
+        except SystemExit as refused:
+            print(f"{refused}: computing the draws again")
+        else:
             print(f"draws read from {path}")
             return table
-        print(f"{path} holds {len(table)} draws, not {n}: computing them again")
     t0 = time.perf_counter()
     table, _ = cal.run(n, seed, progress=not QUICK)
     print(f"{n} prior draws in {time.perf_counter() - t0:.0f} s")
