@@ -1,0 +1,256 @@
+"""How strongly the calibration data favour each link of the model's structure.
+
+Run: python benchmarks/bench_structure_evidence.py [--full] [--draws N] [--members K]
+[--n-workers N] [--csv OUT]
+
+``models/calibrate_ensemble.py`` accepts a prior draw when every calibration relation of
+``models/observations.csv`` holds in it (zero tolerance). Under that rule the
+probability that a prior draw is accepted is the marginal likelihood of the model's
+structure, P(data | structure): the likelihood of qualitative data observed without
+error is the indicator that every relation holds, averaged over the prior. So the ratio
+of two structures' acceptance rates is their Bayes factor.
+
+For each link in ``LINKS`` this script builds the structure without it (the link's
+``@interaction`` parameters set to 0 in the model and in every draw: the link is cut,
+the rest of the cell is left as drawn, and the normalisation references are recomputed
+from each draw's own untreated WT as ``calibrate.py`` does), evaluates the same prior
+draws as the shipped structure (the same seed, so the comparison is paired draw by
+draw), and reports:
+
+- the acceptance rate, and the Bayes factor of the shipped structure over the cut one
+  (acceptance rates' ratio, with a 95 % interval from a paired bootstrap over draws);
+- the same on the rows marked ``verified = yes`` only (the calibration is reported with
+  and without the unverified rows, as the ensemble is);
+- which calibration rows the cut moves (the share of draws in which each row holds,
+  where it differs from the shipped structure's by 0.05 or more, either way);
+- with ``--members K`` > 0, the claims on the first K accepted draws of each structure:
+  each claim's pass fraction, all 15 together. A claim that a cut structure passes as
+  often as the shipped one does not need that link; one it fails is carried by it.
+
+A cut link is removed outright: its share of the resting state is not made up by
+another constant (``bench_ensemble_claims.py --erk-rtk-off`` shows the one case where
+that compensation is defined). A structure that fits the data as well as the shipped one
+(Bayes factor near 1) is one the calibration rows cannot tell apart from it: the link
+is then carried by the sources that motivated it (``models/MECHANISMS.md``), not by data.
+
+``--full``: 2,000 draws per structure and the claims on 100 accepted members of each
+(about 25 min on two workers). Without it (CI): 24 draws and two structures, no claims
+(about 30 s). ``--csv FILE`` keeps the draws, so a second run only redoes the
+analysis and the claims. ``models/MODEL_CARD.md`` section 11 quotes the ``--full`` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _common import load_script
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+#: The links compared: the feedbacks and cross-talk the model's revisions added or the
+#: claims' mechanisms name (``models/MECHANISMS.md``). "shipped" is the model as it is.
+LINKS = (
+    "S6K1 -| IRS1",
+    "mTORC1 -> GRB10",
+    "FOXO -> RTK",
+    "ERK -| RTK",
+    "IRS1 -> RAS",
+    "ERK -| TSC2",
+    "PRAS40 -| mTORC1",
+    "ERK -> translation",
+)
+BOOTSTRAP = 2000
+
+_STATE: dict = {}
+
+
+def _setup() -> dict:
+    """The model, the calibration recipe and its rows (once per process)."""
+    if not _STATE:
+        import mtor_sim as ms
+
+        cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
+        runner, robust, references = cal.helpers()
+        model = ms.load_model()
+        kinetic = robust.classify_parameters(model)["kinetic"]
+        _STATE.update(
+            cal=cal,
+            runner=runner,
+            references=references,
+            model=model,
+            kinetic=kinetic,
+            sigmas=cal.prior_sigmas(kinetic),
+            rows=cal.calibration_rows(),
+        )
+    return _STATE
+
+
+def structure(model, link: str | None):
+    """``model`` without ``link`` (its parameters 0), or ``model`` itself for None."""
+    if link is None:
+        return model
+    return model.with_parameters({p: 0.0 for p in model._layout.interactions[link]})
+
+
+def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
+    """Prior draws ``start``..``stop`` - 1 (seed ``seed``) in the structure without
+    ``link``: each draw's parameter values and its margin on every calibration row."""
+    link, seed, start, stop = task
+    s = _setup()
+    cal, model = s["cal"], structure(s["model"], link)
+    out = []
+    for i in range(start, stop):
+        factors = cal.prior_factors(seed, i, s["sigmas"])
+        values = cal.member_values(model, s["kinetic"], factors, s["references"])
+        rec: dict = {"structure": link or "shipped", "draw": i}
+        if values is None:
+            rec.update({f"m_{r['id']}": math.nan for r in s["rows"]})
+        else:
+            rec.update(values)
+            res = s["runner"].validate(model.with_parameters(values), s["rows"])
+            margins = (cal.margin(x) for x in res)
+            rec.update({f"m_{r['id']}": m for r, m in zip(s["rows"], margins, strict=True)})
+        out.append(rec)
+    return out
+
+
+def draws(links: list[str | None], n: int, seed: int, workers: int) -> pd.DataFrame:
+    """Every structure's ``n`` draws, in chunks over ``workers`` processes."""
+    chunk = max(1, min(100, n // 4))
+    tasks = [(link, seed, a, min(a + chunk, n)) for link in links for a in range(0, n, chunk)]
+    if workers <= 1:
+        parts = [evaluate(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(evaluate, tasks))
+    return pd.DataFrame.from_records([r for p in parts for r in p])
+
+
+def saved(path: Path | None, links: list[str | None], n: int) -> pd.DataFrame | None:
+    """The table a run with ``--csv path`` wrote, if it holds draws 0..``n`` - 1 of every
+    structure in ``links`` (the draws are the seed's: ``--csv`` files are this script's)."""
+    if path is None or not path.exists():
+        return None
+    table = pd.read_csv(path)
+    want = {link or "shipped" for link in links}
+    have = table.groupby("structure")["draw"].apply(lambda d: sorted(d) == list(range(n)))
+    if not want <= set(have.index) or not have[list(want)].all():
+        print(f"{path} does not hold {n} draws of every structure: computing them again")
+        return None
+    print(f"draws read from {path}")
+    return table[table["structure"].isin(want)]
+
+
+def _label(name: str) -> str:
+    return name if name == "shipped" else f"cut {name}"
+
+
+def bayes_factor(base: np.ndarray, cut: np.ndarray, rng) -> tuple[float, float, float]:
+    """Acceptance-rate ratio base / cut, with a 95 % paired-bootstrap interval (draws
+    resampled together in both structures); inf where the cut structure accepts none."""
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> float:
+        return a.mean() / b.mean() if b.any() else math.inf
+
+    idx = rng.integers(0, len(base), size=(BOOTSTRAP, len(base)))
+    boot = np.array([ratio(base[i], cut[i]) for i in idx])
+    lo, hi = np.quantile(boot, [0.025, 0.975], method="inverted_cdf")
+    return ratio(base, cut), float(lo), float(hi)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="2,000 draws, claims on 100 members")
+    ap.add_argument("--quick", action="store_true", help="24 draws, two structures (default)")
+    ap.add_argument("--draws", type=int, help="prior draws per structure")
+    ap.add_argument("--members", type=int, help="accepted draws per structure for the claims")
+    ap.add_argument("--n-workers", type=int, default=2)
+    ap.add_argument(
+        "--csv", type=Path, help="read every draw's margins from here, or write them here"
+    )
+    args = ap.parse_args(argv)
+    full = args.full and not args.quick
+    s = _setup()
+    cal = s["cal"]
+    n = args.draws or (2000 if full else 24)
+    keep = args.members if args.members is not None else (100 if full else 0)
+    links: list[str | None] = [None, *(LINKS if full else LINKS[:1])]
+    ids = [r["id"] for r in s["rows"]]
+
+    table = saved(args.csv, links, n)
+    if table is None:
+        t0 = time.perf_counter()
+        table = draws(links, n, cal.SEED, args.n_workers)
+        print(f"{n} prior draws x {len(links)} structures in {time.perf_counter() - t0:.0f} s")
+        if args.csv:
+            table.to_csv(args.csv, index=False, float_format="%.10g")
+    by = {
+        name: t.sort_values("draw").reset_index(drop=True) for name, t in table.groupby("structure")
+    }
+    verified = [r["id"] for r in s["rows"] if r["verified"] == "yes"]
+    ok = {name: cal.meets(t, ids) for name, t in by.items()}
+    ok_verified = {name: cal.meets(t, verified) for name, t in by.items()}
+    rng = np.random.default_rng(cal.SEED)
+
+    print(f"\n## evidence for each link: {n} prior draws (seed {cal.SEED})")
+    print(
+        f"  Bayes factor shipped/cut (95 % paired bootstrap) on all {len(ids)} rows and on the "
+        f"{len(verified)} verified ones; rows whose share of draws holding moved >= 0.05"
+    )
+    print(
+        f"  {'structure':<24} {'accepted':>9} {'rate':>6}  {'BF, all rows':>20}"
+        f"  {'BF, verified rows':>20}  rows (shipped -> cut)"
+    )
+    held_base = (by["shipped"][[f"m_{i}" for i in ids]] > 0).mean()
+    for name in ["shipped", *(x for x in links if x)]:
+        t, acc = by[name], ok[name]
+        line = f"  {_label(name):<24} {acc.sum():>9d} {acc.mean():>6.3f}"
+        if name == "shipped":
+            print(line)
+            continue
+        cells = []
+        for base_ok, cut_ok in ((ok["shipped"], acc), (ok_verified["shipped"], ok_verified[name])):
+            bf, lo, hi = bayes_factor(base_ok, cut_ok, rng)
+            cells.append(f"{bf:>6.2f} ({lo:.2f}-{hi:.2f})")
+        held = (t[[f"m_{i}" for i in ids]] > 0).mean()
+        moved = [
+            f"{i} {held_base[f'm_{i}']:.2f}->{held[f'm_{i}']:.2f}"
+            for i in ids
+            if abs(held_base[f"m_{i}"] - held[f"m_{i}"]) >= 0.05
+        ]
+        print(f"{line}  {cells[0]:>20}  {cells[1]:>20}  {', '.join(moved) or '-'}")
+    sys.stdout.flush()
+
+    if keep <= 0:
+        return 0
+    import mtor_sim as ms
+
+    print(f"\n## claims on the first {keep} accepted draws of each structure")
+    results = {}
+    for name in ["shipped", *(x for x in links if x)]:
+        t = by[name][ok[name]].head(keep)
+        if t.empty:
+            print(f"  cut {name}: no draw accepted")
+            continue
+        members = t.drop(columns=["structure", *[f"m_{i}" for i in ids]]).set_index("draw")
+        model = structure(s["model"], None if name == "shipped" else name)
+        claims = ms.claims.check_all(model, ensemble=members, n_workers=args.n_workers)
+        results[name] = (len(t), claims)
+    head = "".join(f"{c:>6}" for c in range(1, 16))
+    print(f"  {'structure':<24} {'n':>4} {head}   all")
+    for name, (k, claims) in results.items():
+        cells = "".join(f"{v:>6.2f}" for v in claims["pass_fraction"])
+        print(f"  {_label(name):<24} {k:>4} {cells}  {claims.attrs['all_pass_fraction']:>5.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
