@@ -106,19 +106,11 @@ def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
     link, seed, start, stop = task
     s = _setup()
     cal, model = s["cal"], structure(s["model"], link)
+    args = (s["kinetic"], s["sigmas"], s["references"], s["runner"], s["rows"])
     out = []
     for i in range(start, stop):
-        factors = cal.prior_factors(seed, i, s["sigmas"])
-        values = cal.member_values(model, s["kinetic"], factors, s["references"])
-        rec: dict = {"structure": link or "shipped", "draw": i}
-        if values is None:
-            rec.update({f"m_{r['id']}": math.nan for r in s["rows"]})
-        else:
-            rec.update(values)
-            res = s["runner"].validate(model.with_parameters(values), s["rows"])
-            margins = (cal.margin(x) for x in res)
-            rec.update({f"m_{r['id']}": m for r, m in zip(s["rows"], margins, strict=True)})
-        out.append(rec)
+        rec = cal.draw_record(model, seed, i, *args)
+        out.append({"structure": link or "shipped", **rec})
     return out
 
 

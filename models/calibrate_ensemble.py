@@ -218,6 +218,20 @@ def member_values(
     return values
 
 
+def draw_record(model, seed: int, i: int, kinetic, sigmas, references, runner, rows) -> dict:
+    """Prior draw ``i`` of ``model``: its parameter values (references recomputed) and its
+    margin on every row of ``rows``; NaN margins when its untreated WT does not solve."""
+    values = member_values(model, kinetic, prior_factors(seed, i, sigmas), references)
+    rec: dict = {"draw": i}
+    if values is None:
+        rec.update({f"m_{r['id']}": math.nan for r in rows})
+    else:
+        rec.update(values)
+        res = runner.validate(model.with_parameters(values), rows)
+        rec.update({f"m_{r['id']}": margin(x) for r, x in zip(rows, res, strict=True)})
+    return rec
+
+
 def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Evaluate ``draws`` prior draws; one row per draw: parameters, per-row margins."""
     import mtor_sim as ms
@@ -230,15 +244,7 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
     records = []
     t0 = time.perf_counter()
     for i in range(draws):
-        values = member_values(model, kinetic, prior_factors(seed, i, sigmas), references)
-        rec: dict = {"draw": i}
-        if values is None:
-            rec.update({f"m_{r['id']}": math.nan for r in rows})
-        else:
-            rec.update(values)
-            res = runner.validate(model.with_parameters(values), rows)
-            rec.update({f"m_{r['id']}": margin(x) for r, x in zip(rows, res, strict=True)})
-        records.append(rec)
+        records.append(draw_record(model, seed, i, kinetic, sigmas, references, runner, rows))
         if progress and (i + 1) % 100 == 0:
             print(f"  {i + 1}/{draws} draws, {time.perf_counter() - t0:.0f} s", flush=True)
     return pd.DataFrame.from_records(records), kinetic
