@@ -28,13 +28,19 @@ draw), and reports:
   often as the shipped one does not need that link; one it fails is carried by it.
 
 A cut link is removed outright: its share of the resting state is not made up by
-another constant (``bench_ensemble_claims.py --erk-rtk-off`` shows the one case where
-that compensation is defined). A structure that fits the data as well as the shipped one
+another constant, so the cut structure differs from the shipped one both at rest and in
+how it responds. The five links of ``COMPENSATED`` are also cut with each draw's untreated
+WT kept exactly (", WT kept"): the link's resting term is folded into a constant term of
+the same rate law, so only its response to a perturbation is removed, as
+``bench_ensemble_claims.py --erk-rtk-off`` does for ERK -| RTK. The two kinds of cut
+separate what the data say about the link's dynamics from what they say about the resting
+state it sets. A structure that fits the data as well as the shipped one
 (Bayes factor near 1) is one the calibration rows cannot tell apart from it: the link
 is then carried by the sources that motivated it (``models/MECHANISMS.md``), not by data.
 
-``--full``: 2,000 draws per structure and the claims on 100 accepted members of each
-(about 25 min on two workers). Without it (CI): 24 draws and two structures, no claims
+``--full``: 2,000 draws per structure (14 structures with the WT-keeping cuts, which
+``--kept`` adds to a shorter run) and the claims on 100 accepted members of each (about
+50 min on two workers). Without it (CI): 24 draws and two structures, no claims
 (about 30 s). ``--csv FILE`` keeps the draws, so a second run only redoes the
 analysis and the claims. ``models/MODEL_CARD.md`` section 11 quotes the ``--full`` output.
 """
@@ -93,11 +99,72 @@ def _setup() -> dict:
     return _STATE
 
 
+KEPT = ", WT kept"
+
+
+def _rtk_out(p: dict, sp: pd.Series) -> float:
+    return float(sp["RTKa"]) / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"]))
+
+
+#: Links whose cut can keep each draw's untreated WT exactly: the parameters to set, from
+#: the draw's values ``p`` and its untreated WT species ``sp``. The link's term at rest is
+#: folded into a constant term of the same rate law, so only the link's *response* to a
+#: perturbation is removed (``bench_ensemble_claims.py --erk-rtk-off`` does the same for
+#: ERK -| RTK on the members).
+COMPENSATED = {
+    # RTK synthesis ksyn_RTK + k_FOXO_RTK*FOXOn: FOXO's resting share becomes constant
+    "FOXO -> RTK": lambda p, sp: {
+        "k_FOXO_RTK": 0.0,
+        "ksyn_RTK": p["ksyn_RTK"] + p["k_FOXO_RTK"] * float(sp["FOXOn"]),
+    },
+    # the receptor's output RTKa / (1 + k_RTK_ERK*ERKp): the resting divisor moves into
+    # the two rates it feeds
+    "ERK -| RTK": lambda p, sp: {
+        "k_RTK_ERK": 0.0,
+        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
+        "k_RAS_RTK": p["k_RAS_RTK"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
+    },
+    # IRS1 activation divided by 1 + k_GRB10_IRS1*GRB10
+    "GRB10 -| IRS1": lambda p, sp: {
+        "k_GRB10_IRS1": 0.0,
+        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_GRB10_IRS1"] * float(sp["GRB10"])),
+    },
+    # mTORC1 activation divided by 1 + k_PRAS40_mTORC1*PRAS40
+    "PRAS40 -| mTORC1": lambda p, sp: {
+        "k_PRAS40_mTORC1": 0.0,
+        "k_mTORC1_act": p["k_mTORC1_act"] / (1.0 + p["k_PRAS40_mTORC1"] * float(sp["PRAS40"])),
+    },
+    # RAS activation k_RAS_RTK*RTK_out + k_RAS_IRS1*IRS1a: IRS1's resting share is given
+    # to the receptor term
+    "IRS1 -> RAS": lambda p, sp: {
+        "k_RAS_IRS1": 0.0,
+        "k_RAS_RTK": p["k_RAS_RTK"] + p["k_RAS_IRS1"] * float(sp["IRS1a"]) / _rtk_out(p, sp),
+    },
+}
+
+
 def structure(model, link: str | None):
-    """``model`` without ``link`` (its parameters 0), or ``model`` itself for None."""
-    if link is None:
+    """``model`` without ``link`` (its parameters 0), or ``model`` itself for None. A
+    structure named ``link + KEPT`` is the shipped model: its draws carry the cut."""
+    if link is None or link.endswith(KEPT):
         return model
     return model.with_parameters({p: 0.0 for p in model._layout.interactions[link]})
+
+
+def kept_record(cal, model, seed: int, i: int, link: str, args: tuple) -> dict:
+    """Draw ``i`` with ``link`` cut and its untreated WT kept (``COMPENSATED``): drawn as
+    in the shipped model, then the link's resting term folded into a constant one. The
+    references stay those of the draw's WT, which the change leaves as it was."""
+    kinetic, sigmas, references, runner, rows = args
+    values = cal.member_values(model, kinetic, cal.prior_factors(seed, i, sigmas), references)
+    rec: dict = {"draw": i}
+    ss = model.with_parameters(values).steady_state() if values is not None else None
+    if ss is None or not ss.success:
+        return rec | {f"m_{r['id']}": math.nan for r in rows}
+    values.update(COMPENSATED[link](values, ss.species))
+    rec.update(values)
+    res = runner.validate(model.with_parameters(values), rows)
+    return rec | {f"m_{r['id']}": cal.margin(x) for r, x in zip(rows, res, strict=True)}
 
 
 def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
@@ -109,7 +176,10 @@ def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
     args = (s["kinetic"], s["sigmas"], s["references"], s["runner"], s["rows"])
     out = []
     for i in range(start, stop):
-        rec = cal.draw_record(model, seed, i, *args)
+        if link is not None and link.endswith(KEPT):
+            rec = kept_record(cal, model, seed, i, link[: -len(KEPT)], args)
+        else:
+            rec = cal.draw_record(model, seed, i, *args)
         out.append({"structure": link or "shipped", **rec})
     return out
 
@@ -126,19 +196,15 @@ def draws(links: list[str | None], n: int, seed: int, workers: int) -> pd.DataFr
     return pd.DataFrame.from_records([r for p in parts for r in p])
 
 
-def saved(path: Path | None, links: list[str | None], n: int) -> pd.DataFrame | None:
-    """The table a run with ``--csv path`` wrote, if it holds draws 0..``n`` - 1 of every
-    structure in ``links`` (the draws are the seed's: ``--csv`` files are this script's)."""
+def saved(path: Path | None, n: int) -> pd.DataFrame:
+    """The structures of the table a run with ``--csv path`` wrote that hold draws
+    0..``n`` - 1 (the draws are the seed's: ``--csv`` files are this script's); an empty
+    table when there is none."""
     if path is None or not path.exists():
-        return None
+        return pd.DataFrame({"structure": [], "draw": []})
     table = pd.read_csv(path)
-    want = {link or "shipped" for link in links}
-    have = table.groupby("structure")["draw"].apply(lambda d: sorted(d) == list(range(n)))
-    if not want <= set(have.index) or not have[list(want)].all():
-        print(f"{path} does not hold {n} draws of every structure: computing them again")
-        return None
-    print(f"draws read from {path}")
-    return table[table["structure"].isin(want)]
+    whole = table.groupby("structure")["draw"].apply(lambda d: sorted(d) == list(range(n)))
+    return table[table["structure"].isin(whole[whole].index)]
 
 
 def _label(name: str) -> str:
@@ -165,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, help="prior draws per structure")
     ap.add_argument("--members", type=int, help="accepted draws per structure for the claims")
     ap.add_argument("--n-workers", type=int, default=2)
+    ap.add_argument("--kept", action="store_true", help="add the WT-keeping cuts (--full has them)")
     ap.add_argument(
         "--csv", type=Path, help="read every draw's margins from here, or write them here"
     )
@@ -175,15 +242,23 @@ def main(argv: list[str] | None = None) -> int:
     n = args.draws or (2000 if full else 24)
     keep = args.members if args.members is not None else (100 if full else 0)
     links: list[str | None] = [None, *(LINKS if full else LINKS[:1])]
+    if full or args.kept:
+        links += [link + KEPT for link in COMPENSATED]
     ids = [r["id"] for r in s["rows"]]
 
-    table = saved(args.csv, links, n)
-    if table is None:
+    table = saved(args.csv, n)
+    have = set(table["structure"])
+    missing = [link for link in links if (link or "shipped") not in have]
+    if have & {link or "shipped" for link in links}:
+        print(f"draws read from {args.csv}: {', '.join(sorted(have))}")
+    if missing:
         t0 = time.perf_counter()
-        table = draws(links, n, cal.SEED, args.n_workers)
-        print(f"{n} prior draws x {len(links)} structures in {time.perf_counter() - t0:.0f} s")
+        new = draws(missing, n, cal.SEED, args.n_workers)
+        print(f"{n} prior draws x {len(missing)} structures in {time.perf_counter() - t0:.0f} s")
+        table = pd.concat([table, new], ignore_index=True) if len(table) else new
         if args.csv:
             table.to_csv(args.csv, index=False, float_format="%.10g")
+    table = table[table["structure"].isin([link or "shipped" for link in links])]
     by = {
         name: t.sort_values("draw").reset_index(drop=True) for name, t in table.groupby("structure")
     }
@@ -198,13 +273,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(verified)} verified ones; rows whose share of draws holding moved >= 0.05"
     )
     print(
-        f"  {'structure':<24} {'accepted':>9} {'rate':>6}  {'BF, all rows':>20}"
+        f"  {'structure':<32} {'accepted':>9} {'rate':>6}  {'BF, all rows':>20}"
         f"  {'BF, verified rows':>20}  rows (shipped -> cut)"
     )
     held_base = (by["shipped"][[f"m_{i}" for i in ids]] > 0).mean()
     for name in ["shipped", *(x for x in links if x)]:
         t, acc = by[name], ok[name]
-        line = f"  {_label(name):<24} {acc.sum():>9d} {acc.mean():>6.3f}"
+        line = f"  {_label(name):<32} {acc.sum():>9d} {acc.mean():>6.3f}"
         if name == "shipped":
             print(line)
             continue
@@ -237,10 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         claims = ms.claims.check_all(model, ensemble=members, n_workers=args.n_workers)
         results[name] = (len(t), claims)
     head = "".join(f"{c:>6}" for c in range(1, 16))
-    print(f"  {'structure':<24} {'n':>4} {head}   all")
+    print(f"  {'structure':<32} {'n':>4} {head}   all")
     for name, (k, claims) in results.items():
         cells = "".join(f"{v:>6.2f}" for v in claims["pass_fraction"])
-        print(f"  {_label(name):<24} {k:>4} {cells}  {claims.attrs['all_pass_fraction']:>5.2f}")
+        print(f"  {_label(name):<32} {k:>4} {cells}  {claims.attrs['all_pass_fraction']:>5.2f}")
     return 0
 
 
