@@ -9,9 +9,8 @@ acceptance step with each calibration row left out in turn (the same draws, the 
 any of those selections accepts, and reports for each left-out row:
 
 - how often the row holds among the prior draws and among the shipped members (a row
-  that holds in almost no draw cannot be met by this model's structure; its term then
-  ranks the draws by how near they come, and selects along whatever axis brings them
-  nearer);
+  that holds in almost no draw cannot be met by this model's structure, and requiring
+  it keeps only the few draws that meet it, along whatever axis lets them);
 - how many of the shipped members the re-selected ensemble keeps;
 - each claim's pass fraction and all 15 together, beside the shipped ensemble's.
 

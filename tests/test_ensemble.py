@@ -178,6 +178,10 @@ def test_margin_and_likelihood(calibrate):
     assert calibrate.margin({"fold": 2.0, "rhs": 1.0, "op": ">"}) == pytest.approx(math.log(2))
     assert calibrate.margin({"fold": 2.0, "rhs": 1.0, "op": "<"}) == pytest.approx(-math.log(2))
     assert calibrate.margin({"fold": 1.0, "rhs": 1.0, "op": "~"}) == pytest.approx(math.log(1.1))
+    # "~" holds exactly where the validation runner passes it: 0.9 <= fold / rhs <= 1.1
+    assert calibrate.margin({"fold": 0.905, "rhs": 1.0, "op": "~"}) > 0
+    assert calibrate.margin({"fold": 0.895, "rhs": 1.0, "op": "~"}) < 0
+    assert calibrate.margin({"fold": 1.105, "rhs": 1.0, "op": "~"}) < 0
     assert math.isnan(calibrate.margin({"fold": math.nan, "rhs": 1.0, "op": ">"}))
     # a relation held by a wide margin costs ~0; one violated costs ~ |m| / scale
     assert calibrate.log_likelihood(np.array([10.0])) == pytest.approx(0.0, abs=1e-12)
