@@ -151,20 +151,19 @@ def structure(model, link: str | None):
     return model.with_parameters({p: 0.0 for p in model._layout.interactions[link]})
 
 
-def kept_record(cal, model, seed: int, i: int, link: str, args: tuple) -> dict:
-    """Draw ``i`` with ``link`` cut and its untreated WT kept (``COMPENSATED``): drawn as
-    in the shipped model, then the link's resting term folded into a constant one. The
-    references stay those of the draw's WT, which the change leaves as it was."""
-    kinetic, sigmas, references, runner, rows = args
-    values = cal.member_values(model, kinetic, cal.prior_factors(seed, i, sigmas), references)
-    rec: dict = {"draw": i}
-    ss = model.with_parameters(values).steady_state() if values is not None else None
-    if ss is None or not ss.success:
-        return rec | {f"m_{r['id']}": math.nan for r in rows}
-    values.update(COMPENSATED[link](values, ss.species))
-    rec.update(values)
-    res = runner.validate(model.with_parameters(values), rows)
-    return rec | {f"m_{r['id']}": cal.margin(x) for r, x in zip(rows, res, strict=True)}
+def keeping_wt(link: str):
+    """The ``adjust`` of ``draw_record`` that cuts ``link`` with the draw's untreated WT
+    kept (``COMPENSATED``): the draw as in the shipped model, then the link's resting term
+    folded into a constant one. The references stay those of the draw's WT, which the
+    change leaves as it was."""
+
+    def adjust(model, values: dict) -> dict | None:
+        ss = model.with_parameters(values).steady_state()
+        if not ss.success:
+            return None
+        return values | COMPENSATED[link](values, ss.species)
+
+    return adjust
 
 
 def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
@@ -175,11 +174,10 @@ def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
     cal, model = s["cal"], structure(s["model"], link)
     args = (s["kinetic"], s["sigmas"], s["references"], s["runner"], s["rows"])
     out = []
+    kept = link is not None and link.endswith(KEPT)
+    adjust = keeping_wt(link[: -len(KEPT)]) if kept else None
     for i in range(start, stop):
-        if link is not None and link.endswith(KEPT):
-            rec = kept_record(cal, model, seed, i, link[: -len(KEPT)], args)
-        else:
-            rec = cal.draw_record(model, seed, i, *args)
+        rec = cal.draw_record(model, seed, i, *args, adjust=adjust)
         out.append({"structure": link or "shipped", **rec})
     return out
 

@@ -110,7 +110,6 @@ PRIOR_SIGMA = {
     # assumption, GRB10's convention; a factor 4 either way at two SD (share 11-67 %)
     "k_RTK_ERK": math.log(4) / 2,
 }
-SIMILAR = 0.10  # "~" rows: fold / rhs within 10 %, as the validation runner decides them
 
 
 def _load(name: str, path: Path):
@@ -161,6 +160,8 @@ def margin(result: dict) -> float:
         return math.nan
     d = math.log(fold) - math.log(rhs)
     if op == "~":  # holds where the runner passes it: 1 - SIMILAR <= fold / rhs <= 1 + SIMILAR
+        from mtor_sim.observations import SIMILAR
+
         return min(d - math.log(1.0 - SIMILAR), math.log(1.0 + SIMILAR) - d)
     return {">": d, "<": -d}[op]
 
@@ -222,10 +223,16 @@ def member_values(
     return values
 
 
-def draw_record(model, seed: int, i: int, kinetic, sigmas, references, runner, rows) -> dict:
+def draw_record(
+    model, seed: int, i: int, kinetic, sigmas, references, runner, rows, adjust=None
+) -> dict:
     """Prior draw ``i`` of ``model``: its parameter values (references recomputed) and its
-    margin on every row of ``rows``; NaN margins when its untreated WT does not solve."""
+    margin on every row of ``rows``; NaN margins when its untreated WT does not solve.
+    ``adjust(model, values)``, if given, changes the drawn values before the rows are
+    run (or returns None when it cannot)."""
     values = member_values(model, kinetic, prior_factors(seed, i, sigmas), references)
+    if values is not None and adjust is not None:
+        values = adjust(model, values)
     rec: dict = {"draw": i}
     if values is None:
         rec.update({f"m_{r['id']}": math.nan for r in rows})
