@@ -1,4 +1,5 @@
-"""Shared helpers of the benchmarks: timing and a printed table of figures."""
+"""Shared helpers of the benchmarks: timing, a printed table of figures, loading a script,
+and the links the science benchmarks cut with each parameter set's untreated WT kept."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import importlib.util
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -44,3 +45,44 @@ def load_script(name: str, path: Path) -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _rtk_out(p: Mapping, sp: Mapping) -> float:
+    return float(sp["RTKa"]) / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"]))
+
+
+#: Links whose cut can keep each draw's untreated WT exactly: the parameters to set, from
+#: the draw's values ``p`` and its untreated WT species ``sp``. The link's term at rest is
+#: folded into a constant term of the same rate law, so only the link's *response* to a
+#: perturbation is removed (``bench_structure_evidence.py`` cuts each so, and
+#: ``bench_ensemble_claims.py --erk-rtk-off`` ERK -| RTK on the members).
+COMPENSATED = {
+    # RTK synthesis ksyn_RTK + k_FOXO_RTK*FOXOn: FOXO's resting share becomes constant
+    "FOXO -> RTK": lambda p, sp: {
+        "k_FOXO_RTK": 0.0,
+        "ksyn_RTK": p["ksyn_RTK"] + p["k_FOXO_RTK"] * float(sp["FOXOn"]),
+    },
+    # the receptor's output RTKa / (1 + k_RTK_ERK*ERKp): the resting divisor moves into
+    # the two rates it feeds
+    "ERK -| RTK": lambda p, sp: {
+        "k_RTK_ERK": 0.0,
+        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
+        "k_RAS_RTK": p["k_RAS_RTK"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
+    },
+    # IRS1 activation divided by 1 + k_GRB10_IRS1*GRB10
+    "GRB10 -| IRS1": lambda p, sp: {
+        "k_GRB10_IRS1": 0.0,
+        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_GRB10_IRS1"] * float(sp["GRB10"])),
+    },
+    # mTORC1 activation divided by 1 + k_PRAS40_mTORC1*PRAS40
+    "PRAS40 -| mTORC1": lambda p, sp: {
+        "k_PRAS40_mTORC1": 0.0,
+        "k_mTORC1_act": p["k_mTORC1_act"] / (1.0 + p["k_PRAS40_mTORC1"] * float(sp["PRAS40"])),
+    },
+    # RAS activation k_RAS_RTK*RTK_out + k_RAS_IRS1*IRS1a: IRS1's resting share is given
+    # to the receptor term
+    "IRS1 -> RAS": lambda p, sp: {
+        "k_RAS_IRS1": 0.0,
+        "k_RAS_RTK": p["k_RAS_RTK"] + p["k_RAS_IRS1"] * float(sp["IRS1a"]) / _rtk_out(p, sp),
+    },
+}

@@ -60,7 +60,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import load_script
+from _common import COMPENSATED, load_script
 
 import mtor_sim as ms
 from mtor_sim.observations import validation_hits
@@ -348,16 +348,15 @@ UNFED = ("k_RTK_ERK", "k_IRS1_act", "k_RAS_RTK")
 
 
 def _unfed(member) -> dict[str, float] | None:
-    """``member``'s parameters with ERK -| RTK removed and its untreated WT kept: at the
-    WT the feedback divides the receptor's output by ``D = 1 + k_RTK_ERK*ERKp``, so
-    ``k_RTK_ERK`` = 0 with ``k_IRS1_act`` and ``k_RAS_RTK`` divided by its own ``D``
-    leaves every untreated-WT species as it was; None when its WT does not solve."""
+    """``member``'s parameters with ERK -| RTK removed and its untreated WT kept
+    (``COMPENSATED``: at the WT the feedback divides the receptor's output by
+    ``D = 1 + k_RTK_ERK*ERKp``, so ``k_RTK_ERK`` = 0 with ``k_IRS1_act`` and ``k_RAS_RTK``
+    divided by its own ``D`` leaves every untreated-WT species as it was); None when its WT
+    does not solve."""
     ss = member.steady_state()
     if not ss.success:
         return None
-    p = member.parameters
-    d = 1.0 + p["k_RTK_ERK"] * float(ss.species["ERKp"])
-    return {"k_RTK_ERK": 0.0, "k_IRS1_act": p["k_IRS1_act"] / d, "k_RAS_RTK": p["k_RAS_RTK"] / d}
+    return COMPENSATED["ERK -| RTK"](member.parameters, ss.species)
 
 
 def per_member(model, table: pd.DataFrame, change, flag: str) -> pd.DataFrame:

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import load_script
+from _common import COMPENSATED, load_script
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -100,47 +100,6 @@ def _setup() -> dict:
 
 
 KEPT = ", WT kept"
-
-
-def _rtk_out(p: dict, sp: pd.Series) -> float:
-    return float(sp["RTKa"]) / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"]))
-
-
-#: Links whose cut can keep each draw's untreated WT exactly: the parameters to set, from
-#: the draw's values ``p`` and its untreated WT species ``sp``. The link's term at rest is
-#: folded into a constant term of the same rate law, so only the link's *response* to a
-#: perturbation is removed (``bench_ensemble_claims.py --erk-rtk-off`` does the same for
-#: ERK -| RTK on the members).
-COMPENSATED = {
-    # RTK synthesis ksyn_RTK + k_FOXO_RTK*FOXOn: FOXO's resting share becomes constant
-    "FOXO -> RTK": lambda p, sp: {
-        "k_FOXO_RTK": 0.0,
-        "ksyn_RTK": p["ksyn_RTK"] + p["k_FOXO_RTK"] * float(sp["FOXOn"]),
-    },
-    # the receptor's output RTKa / (1 + k_RTK_ERK*ERKp): the resting divisor moves into
-    # the two rates it feeds
-    "ERK -| RTK": lambda p, sp: {
-        "k_RTK_ERK": 0.0,
-        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
-        "k_RAS_RTK": p["k_RAS_RTK"] / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"])),
-    },
-    # IRS1 activation divided by 1 + k_GRB10_IRS1*GRB10
-    "GRB10 -| IRS1": lambda p, sp: {
-        "k_GRB10_IRS1": 0.0,
-        "k_IRS1_act": p["k_IRS1_act"] / (1.0 + p["k_GRB10_IRS1"] * float(sp["GRB10"])),
-    },
-    # mTORC1 activation divided by 1 + k_PRAS40_mTORC1*PRAS40
-    "PRAS40 -| mTORC1": lambda p, sp: {
-        "k_PRAS40_mTORC1": 0.0,
-        "k_mTORC1_act": p["k_mTORC1_act"] / (1.0 + p["k_PRAS40_mTORC1"] * float(sp["PRAS40"])),
-    },
-    # RAS activation k_RAS_RTK*RTK_out + k_RAS_IRS1*IRS1a: IRS1's resting share is given
-    # to the receptor term
-    "IRS1 -> RAS": lambda p, sp: {
-        "k_RAS_IRS1": 0.0,
-        "k_RAS_RTK": p["k_RAS_RTK"] + p["k_RAS_IRS1"] * float(sp["IRS1a"]) / _rtk_out(p, sp),
-    },
-}
 
 
 def structure(model, link: str | None):
