@@ -69,7 +69,7 @@ def draws_table(cal, n: int, seed: int, path: Path | None) -> pd.DataFrame:
     table, _ = cal.run(n, seed, progress=not QUICK)
     print(f"{n} prior draws in {time.perf_counter() - t0:.0f} s")
     if path is not None:
-        table.to_csv(path, index=False, float_format="%.10g")
+        cal.write_draws(table, path, seed)
     return table
 
 

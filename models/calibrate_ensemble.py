@@ -66,6 +66,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import hashlib
 import importlib.util
 import json
 import math
@@ -184,6 +185,23 @@ def meets(table: pd.DataFrame, ids: list[str]) -> np.ndarray:
     return np.asarray((table[[f"m_{i}" for i in ids]].to_numpy() > 0).all(axis=1), dtype=bool)
 
 
+def at_effect(table: pd.DataFrame, rows: list[dict[str, str]], effect: float) -> pd.DataFrame:
+    """The margins of ``table`` (``m_<id>`` columns, computed at each row's own threshold)
+    with every threshold of ``rows`` moved to ``1 + effect`` (">" rows) or ``1 - effect``
+    ("<" rows): the calibration under another convention for what a change is (the
+    table's is 5 %). A margin is a log distance, so moving a threshold shifts it."""
+    out = table.copy()
+    for r in rows:
+        old, op = float(r["model_threshold"]), r["model_op"]
+        if op == ">":
+            out[f"m_{r['id']}"] += math.log(old) - math.log1p(effect)
+        elif op == "<":
+            out[f"m_{r['id']}"] += math.log1p(-effect) - math.log(old)
+        else:
+            raise ValueError(f"{r['id']}: relation {op!r} has no threshold to move")
+    return out
+
+
 def accepted(ok: np.ndarray, keep: int) -> np.ndarray:
     """Positions of the first ``keep`` draws that meet every row (``ok``, from `meets`):
     the acceptance step. Fewer when fewer draws meet them."""
@@ -261,17 +279,101 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
     return pd.DataFrame.from_records(records), kinetic
 
 
-def read_draws(path: Path, draws: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
-    """The table `run` gives, read back from ``path`` (``--draws-out``): refused unless it
-    holds draws 0..``draws`` - 1 with every kinetic constant, and its first solved draw is
-    the one ``seed`` gives."""
+#: The columns of a calibration row that decide its margin in a draw (and whether the
+#: ``verified`` ensemble uses it); its notes and provenance do not.
+ROW_TEST = (
+    "id",
+    "use",
+    "verified",
+    "model_readout",
+    "model_condition",
+    "model_reference",
+    "model_op",
+    "model_threshold",
+    "model_condition2",
+    "model_reference2",
+)
+
+
+def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
+    """What a table of draws' margins depends on, each part hashed: the model (its code
+    and annotations, the catalogue of drug targets, its parameter values), the
+    calibration rows (their ``ROW_TEST`` columns), the prior (constants, spreads, bounds),
+    the references' recipe, the seed and the package that runs the rows. A saved table is
+    reused only when every part matches; the ensemble's sidecar records it, so a model or
+    a row changed since the ensemble was made shows."""
     import mtor_sim as ms
 
+    def digest(obj) -> str:
+        text = json.dumps(obj, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    robust = _robustness()
+    # the model's code without its comments (not its SBML, which the Antimony release
+    # writing it shapes) and what its annotations declare (the layout: nodes, links,
+    # readouts, references), the catalogue that maps drugs to target sites, and every
+    # parameter value (a copy's changes included)
+    text = Path(model.path).read_text() if model.path else model.sbml
+    code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
+    catalogue = HERE / "catalogue.toml"
+    return {
+        "model": digest(
+            {
+                "code": code,
+                "layout": model._layout.to_json(),
+                "catalogue": catalogue.read_text() if model.is_bundled else "",
+                "parameters": model.parameters.to_dict(),
+            }
+        ),
+        "calibration_rows": digest([{k: r[k] for k in ROW_TEST} for r in calibration_rows()]),
+        "prior": digest(
+            {
+                "kinetic": kinetic,
+                "sigmas": prior_sigmas(kinetic).tolist(),
+                "bounds": {p: list(b) for p, b in robust.BOUNDS.items() if p in kinetic},
+            }
+        ),
+        "references": digest(helpers()[2]),
+        "seed": str(seed),
+        "mtor_sim": ms.__version__,
+    }
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".fingerprint.json")
+
+
+def write_draws(table: pd.DataFrame, path: Path, seed: int) -> None:
+    """Write ``table`` (`run`'s) to ``path`` with its `fingerprint` beside it
+    (``<path>.fingerprint.json``), which `read_draws` checks."""
+    import mtor_sim as ms
+
+    model = ms.load_model()
+    kinetic = _robustness().classify_parameters(model)["kinetic"]
+    table.to_csv(path, index=False, float_format="%.10g")
+    _stamp(path).write_text(json.dumps(fingerprint(model, kinetic, seed), indent=1) + "\n")
+
+
+def read_draws(path: Path, draws: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """The table `run` gives, read back from ``path`` (written by `write_draws`): refused
+    unless its fingerprint matches the model, calibration rows, prior, references, seed
+    and package of this run, it holds draws 0..``draws`` - 1 with every kinetic
+    constant, and its first solved draw is the one ``seed`` gives."""
+    import mtor_sim as ms
+
+    model = ms.load_model()
+    kinetic = _robustness().classify_parameters(model)["kinetic"]
+    stamp = _stamp(path)
+    if not stamp.exists():
+        raise SystemExit(f"{path} has no {stamp.name}: not known to match this calibration")
+    saved = json.loads(stamp.read_text())
+    now = fingerprint(model, kinetic, seed)
+    changed = [k for k in now if saved.get(k) != now[k]]
+    if changed:
+        raise SystemExit(f"{path} was made with a different {', '.join(changed)}")
     table = pd.read_csv(path)
     if len(table) != draws or list(table["draw"]) != list(range(draws)):
         raise SystemExit(f"{path} does not hold draws 0..{draws - 1}")
-    model = ms.load_model()
-    kinetic = _robustness().classify_parameters(model)["kinetic"]
     missing = [k for k in kinetic if k not in table.columns]
     if missing:
         raise SystemExit(f"{path} lacks constants {missing[:3]}: another model?")
@@ -295,6 +397,8 @@ def base_margins() -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import mtor_sim as ms
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=DRAWS)
     ap.add_argument("--keep", type=int, default=KEEP)
@@ -310,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         "--draws-in",
         type=Path,
         help="read the draws from a table --draws-out (or bench_row_influence.py) wrote "
-        "for the same seed and number of draws, instead of solving them again",
+        "for the same seed, number of draws, model, calibration rows and prior (its "
+        "fingerprint file says), instead of solving them again",
     )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -324,8 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     ll_all, ll_ver = logliks(table, ids_all), logliks(table, ids_ver)
     table["loglik_all"], table["loglik_verified"] = ll_all, ll_ver
     if args.draws_out is not None:
-        table.drop(columns=["loglik_all", "loglik_verified"]).to_csv(
-            args.draws_out, index=False, float_format="%.10g"
+        write_draws(
+            table.drop(columns=["loglik_all", "loglik_verified"]), args.draws_out, args.seed
         )
     ok_all, ok_ver = meets(table, ids_all), meets(table, ids_ver)
     top_all, top_ver = accepted(ok_all, args.keep), accepted(ok_ver, args.keep)
@@ -373,9 +478,9 @@ def main(argv: list[str] | None = None) -> int:
             "assumption": "sigma is not from data: hand-set constants, none estimated",
         },
         "references": "recomputed per draw as models/calibrate.py does (untreated WT = 1)",
+        "constraints": {"all": ids_all, "verified": ids_ver},
         "likelihood": {
-            "rows_all": ids_all,
-            "rows_verified": ids_ver,
+            "rows": "those of constraints",
             "term": "log sigmoid(margin / scale), margin in log fold units",
             "scale": SCALE,
             "similar_tolerance": "log(1.1)",
@@ -397,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
             "all": "rows with in_all (every calibration row; the default)",
             "verified": "rows with in_verified (rows marked verified = no left out)",
         },
+        "fingerprint": fingerprint(ms.load_model(), kinetic, args.seed),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "draws_source": "solved by this run"
         if args.draws_in is None

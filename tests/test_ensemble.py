@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 
 import numpy as np
@@ -84,17 +85,17 @@ def test_shipped_ensemble_has_enough_members(model):
         assert set(ens.columns) <= set(model.parameters.index)
         assert (ens.to_numpy() > 0).all()
     made = ms.load_ensemble().attrs["made_by"]
-    assert {"seed", "draws", "keep", "prior", "likelihood", "tolerance"} <= set(made)
+    assert {"seed", "draws", "keep", "prior", "constraints", "likelihood", "tolerance"} <= set(made)
     for which in ("all", "verified"):
         meeting = made["draws_meeting_every_row"][which]
         assert meeting >= made["keep"] and made["acceptance_rate"][which] == pytest.approx(
             meeting / made["draws"]
         )
         assert made["fraction_of_rows_holding"][f"ensemble_{which}"].keys() >= set(
-            made["likelihood"][f"rows_{which}"]
+            made["constraints"][which]
         )
         held = made["fraction_of_rows_holding"][f"ensemble_{which}"]
-        assert all(held[i] == 1.0 for i in made["likelihood"][f"rows_{which}"])
+        assert all(held[i] == 1.0 for i in made["constraints"][which])
 
 
 @pytestmark_shipped
@@ -131,6 +132,22 @@ def test_shipped_ensemble_regenerates_from_its_seed(model, calibrate):
     assert values is not None
     shipped = ens.loc[draw]
     assert_allclose([values[k] for k in shipped.index], shipped.to_numpy(), rtol=1e-6)
+
+
+@pytestmark_shipped
+def test_shipped_ensemble_was_made_for_this_model_and_these_rows(model, calibrate):
+    """The sidecar's fingerprint matches the bundled model, the calibration rows' tests,
+    the prior and the references: an edit to any of them without rebuilding the
+    ensemble (``python models/calibrate_ensemble.py``) fails here."""
+    made = ms.load_ensemble().attrs["made_by"]
+    kinetic = made["prior"]["parameters"]
+    now = calibrate.fingerprint(model, kinetic, made["seed"])
+    stale = [
+        k
+        for k in ("model", "calibration_rows", "prior", "references", "seed")
+        if made["fingerprint"][k] != now[k]
+    ]
+    assert not stale, f"ensemble.csv is stale for: {', '.join(stale)}"
 
 
 @pytestmark_shipped
@@ -189,6 +206,43 @@ def test_margin_and_likelihood(calibrate):
         -1.0 / calibrate.SCALE, rel=1e-6
     )
     assert calibrate.log_likelihood(np.array([0.1, math.nan])) == -math.inf
+
+
+def test_moving_the_thresholds_shifts_each_margin_by_its_log_change(calibrate):
+    rows = [
+        {"id": "A", "model_op": ">", "model_threshold": "1.05"},
+        {"id": "B", "model_op": "<", "model_threshold": "0.95"},
+    ]
+    table = pd.DataFrame({"m_A": [0.01, -0.02], "m_B": [0.03, math.nan]})
+    assert_allclose(calibrate.at_effect(table, rows, 0.05), table)  # the table's own 5 %
+    direction = calibrate.at_effect(table, rows, 0.0)
+    assert_allclose(direction["m_A"], table["m_A"] + math.log(1.05))
+    assert_allclose(direction["m_B"], table["m_B"] - math.log(0.95))
+    stricter = calibrate.at_effect(table, rows, 0.10)
+    assert (stricter["m_A"] < table["m_A"]).all() and stricter["m_B"][0] < table["m_B"][0]
+    with pytest.raises(ValueError, match="no threshold"):
+        calibrate.at_effect(table, [{"id": "A", "model_op": "~", "model_threshold": "1"}], 0)
+
+
+def test_saved_draws_are_reused_only_for_the_same_calibration(calibrate, tmp_path):
+    """``--draws-in`` trusts saved margins only when the model, rows, prior, references,
+    seed and package they were computed with are this run's (the fingerprint)."""
+    table, kinetic = calibrate.run(2, calibrate.SEED, progress=False)
+    path = tmp_path / "draws.csv"
+    calibrate.write_draws(table, path, calibrate.SEED)
+    back, names = calibrate.read_draws(path, 2, calibrate.SEED)
+    assert names == kinetic
+    assert_allclose(back[kinetic].to_numpy(), table[kinetic].to_numpy(), rtol=1e-9)
+    with pytest.raises(SystemExit, match="different seed"):
+        calibrate.read_draws(path, 2, calibrate.SEED + 1)
+    stamp = path.with_name(path.name + ".fingerprint.json")
+    saved = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps(saved | {"calibration_rows": "0" * 16}))
+    with pytest.raises(SystemExit, match="different calibration_rows"):
+        calibrate.read_draws(path, 2, calibrate.SEED)
+    stamp.unlink()
+    with pytest.raises(SystemExit, match="no draws.csv.fingerprint.json"):
+        calibrate.read_draws(path, 2, calibrate.SEED)
 
 
 # ------------------------------------------------------------------ ensemble verbs
