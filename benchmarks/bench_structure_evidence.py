@@ -42,7 +42,10 @@ is then carried by the sources that motivated it (``models/MECHANISMS.md``), not
 ``--kept`` adds to a shorter run) and the claims on 100 accepted members of each (about
 50 min on two workers). Without it (CI): 24 draws and two structures, no claims
 (about 30 s). ``--csv FILE`` keeps the draws, so a second run only redoes the
-analysis and the claims. ``models/MODEL_CARD.md`` section 11 quotes the ``--full`` output.
+analysis and the claims. ``--effect E`` moves every calibration threshold to 1 + E / 1 - E
+(the table's convention is 5 %; ``bench_prior_sensitivity.py`` explains the shift), to
+ask whether a Bayes factor rests on that convention. ``models/MODEL_CARD.md`` section 11
+quotes the ``--full`` output.
 """
 
 from __future__ import annotations
@@ -170,10 +173,13 @@ def _label(name: str) -> str:
 
 def bayes_factor(base: np.ndarray, cut: np.ndarray, rng) -> tuple[float, float, float]:
     """Acceptance-rate ratio base / cut, with a 95 % paired-bootstrap interval (draws
-    resampled together in both structures); inf where the cut structure accepts none."""
+    resampled together in both structures); inf where only the cut structure accepts
+    none, NaN where neither does (a quick run)."""
 
     def ratio(a: np.ndarray, b: np.ndarray) -> float:
-        return a.mean() / b.mean() if b.any() else math.inf
+        if not b.any():
+            return math.inf if a.any() else math.nan  # 0 / 0: neither structure accepts
+        return a.mean() / b.mean()
 
     idx = rng.integers(0, len(base), size=(BOOTSTRAP, len(base)))
     boot = np.array([ratio(base[i], cut[i]) for i in idx])
@@ -191,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kept", action="store_true", help="add the WT-keeping cuts (--full has them)")
     ap.add_argument(
         "--csv", type=Path, help="read every draw's margins from here, or write them here"
+    )
+    ap.add_argument(
+        "--effect",
+        type=float,
+        default=0.05,
+        help="what a change means: every threshold moved to 1 + E / 1 - E (0.05: the table's)",
     )
     args = ap.parse_args(argv)
     full = args.full and not args.quick
@@ -217,14 +229,18 @@ def main(argv: list[str] | None = None) -> int:
             table.to_csv(args.csv, index=False, float_format="%.10g")
     table = table[table["structure"].isin([link or "shipped" for link in links])]
     by = {
-        name: t.sort_values("draw").reset_index(drop=True) for name, t in table.groupby("structure")
+        name: cal.at_effect(t.sort_values("draw").reset_index(drop=True), s["rows"], args.effect)
+        for name, t in table.groupby("structure")
     }
     verified = [r["id"] for r in s["rows"] if r["verified"] == "yes"]
     ok = {name: cal.meets(t, ids) for name, t in by.items()}
     ok_verified = {name: cal.meets(t, verified) for name, t in by.items()}
     rng = np.random.default_rng(cal.SEED)
 
-    print(f"\n## evidence for each link: {n} prior draws (seed {cal.SEED})")
+    print(
+        f"\n## evidence for each link: {n} prior draws (seed {cal.SEED}), a change meaning "
+        f"{args.effect:.0%}"
+    )
     print(
         f"  Bayes factor shipped/cut (95 % paired bootstrap) on all {len(ids)} rows and on the "
         f"{len(verified)} verified ones; rows whose share of draws holding moved >= 0.05"
