@@ -2,7 +2,7 @@
 spread and the calibration table's 5 % convention.
 
 Run: python benchmarks/bench_prior_sensitivity.py [--full] [--draws N] [--members K]
-[--sigmas S ...] [--effects E ...] [--n-workers N] [--csv OUT]
+[--sigmas S ...] [--effects E ...] [--known NAME ...] [--n-workers N] [--csv OUT]
 
 ``models/calibrate_ensemble.py`` draws each kinetic constant as its bundled value times
 ``exp(sigma * N(0, 1))`` with ``sigma = 0.3`` (an assumption: no constant was estimated;
@@ -31,6 +31,11 @@ It is a sensitivity analysis, not a recipe: the shipped ensemble keeps sigma 0.3
 5 % convention, which were fixed before any claim was computed. A claim whose pass
 fraction moves a lot across the grid is one the calibration does not settle; the
 prior's assumption does.
+
+``--known NAME ...`` keeps the named constants at their bundled values in every draw (the
+others drawn from the same normal vectors, so still paired): what the claims would be if
+those constants were measured, at the value the model has (their ``--csv`` draws are
+kept apart from the others').
 
 ``--full``: 2,000 draws at each of sigma 0.15, 0.2, 0.3, 0.4 (the robustness benchmark's
 two spreads and one either side), effects 0, 2 % and 5 %, and the claims on 100 accepted
@@ -81,23 +86,28 @@ def _setup() -> dict:
     return _STATE
 
 
-def evaluate(task: tuple[float, int, int, int]) -> list[dict]:
-    """Prior draws ``start``..``stop`` - 1 (seed ``seed``) at base spread ``sigma``: each
-    draw's parameter values and its margin on every calibration row."""
-    sigma, seed, start, stop = task
+def evaluate(task: tuple[float, int, int, int, tuple[str, ...]]) -> list[dict]:
+    """Prior draws ``start``..``stop`` - 1 (seed ``seed``) at base spread ``sigma``, the
+    constants ``known`` at their bundled values: each draw's parameter values and its
+    margin on every calibration row."""
+    sigma, seed, start, stop, known = task
     s = _setup()
     cal = s["cal"]
     sigmas = cal.prior_sigmas(s["kinetic"], sigma)
+    sigmas[[s["kinetic"].index(k) for k in known]] = 0.0
     args = (s["kinetic"], sigmas, s["references"], s["runner"], s["rows"])
     return [
-        {"sigma": sigma, **cal.draw_record(s["model"], seed, i, *args)} for i in range(start, stop)
+        {"sigma": sigma, "known": ";".join(known), **cal.draw_record(s["model"], seed, i, *args)}
+        for i in range(start, stop)
     ]
 
 
-def draws(sigmas: list[float], n: int, seed: int, workers: int) -> pd.DataFrame:
+def draws(
+    sigmas: list[float], n: int, seed: int, workers: int, known: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Every spread's ``n`` draws, in chunks over ``workers`` processes."""
     chunk = max(1, min(100, n // 4))
-    tasks = [(s, seed, a, min(a + chunk, n)) for s in sigmas for a in range(0, n, chunk)]
+    tasks = [(s, seed, a, min(a + chunk, n), known) for s in sigmas for a in range(0, n, chunk)]
     if workers <= 1:
         parts = [evaluate(t) for t in tasks]
     else:
@@ -106,12 +116,20 @@ def draws(sigmas: list[float], n: int, seed: int, workers: int) -> pd.DataFrame:
     return pd.DataFrame.from_records([r for p in parts for r in p])
 
 
-def saved(path: Path | None, n: int) -> pd.DataFrame:
+def _read(path: Path) -> pd.DataFrame:
+    """A ``--csv`` table, its ``known`` column "" where no constant was known."""
+    table = pd.read_csv(path)
+    table["known"] = table["known"].fillna("").astype(str) if "known" in table else ""
+    return table
+
+
+def saved(path: Path | None, n: int, known: tuple[str, ...] = ()) -> pd.DataFrame:
     """The spreads of the table a run with ``--csv path`` wrote that hold draws
-    0..``n`` - 1; an empty table when there is none."""
+    0..``n`` - 1 with the same ``known`` constants; an empty table when there is none."""
     if path is None or not path.exists():
         return pd.DataFrame({"sigma": [], "draw": []})
-    table = pd.read_csv(path)
+    table = _read(path)
+    table = table[table["known"] == ";".join(known)]
     whole = table.groupby("sigma")["draw"].apply(lambda d: sorted(d) == list(range(n)))
     return table[table["sigma"].isin(whole[whole].index)]
 
@@ -124,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, help="accepted draws per cell for the claims")
     ap.add_argument("--sigmas", type=float, nargs="+", help="base prior spreads")
     ap.add_argument("--effects", type=float, nargs="+", help="effect sizes (0.05: shipped)")
+    ap.add_argument(
+        "--known",
+        nargs="+",
+        default=[],
+        help="constants taken as known: kept at their bundled value in every draw",
+    )
     ap.add_argument("--n-workers", type=int, default=2)
     ap.add_argument("--csv", type=Path, help="read every draw's margins from here, or write them")
     args = ap.parse_args(argv)
@@ -137,23 +161,32 @@ def main(argv: list[str] | None = None) -> int:
     ids = [r["id"] for r in rows]
     verified = [r["id"] for r in rows if r["verified"] == "yes"]
 
-    table = saved(args.csv, n)
+    known = tuple(sorted(args.known))
+    if unknown := [k for k in known if k not in s["kinetic"]]:
+        raise SystemExit(f"--known: {', '.join(unknown)} is not a kinetic constant of the model")
+    table = saved(args.csv, n, known)
     missing = [x for x in sigmas if x not in set(table["sigma"])]
     if len(table):
         print(f"draws read from {args.csv}: sigma {', '.join(map(str, sorted(set(table.sigma))))}")
     if missing:
         t0 = time.perf_counter()
-        new = draws(missing, n, cal.SEED, args.n_workers)
+        new = draws(missing, n, cal.SEED, args.n_workers, known)
         print(f"{n} prior draws x {len(missing)} spreads in {time.perf_counter() - t0:.0f} s")
         table = pd.concat([table, new], ignore_index=True) if len(table) else new
         if args.csv:
-            table.to_csv(args.csv, index=False, float_format="%.10g")
+            others = _read(args.csv) if args.csv.exists() else new.iloc[:0]
+            others = others[others["known"] != ";".join(known)]
+            pd.concat([others, table], ignore_index=True).to_csv(
+                args.csv, index=False, float_format="%.10g"
+            )
     by = {
         x: t.sort_values("draw").reset_index(drop=True)
         for x, t in table[table["sigma"].isin(sigmas)].groupby("sigma")
     }
 
     print(f"\n## acceptance over the grid: {n} prior draws per spread (seed {cal.SEED})")
+    if known:
+        print(f"  taken as known (their bundled value in every draw): {', '.join(known)}")
     print(
         "  accepted: draws meeting all 15 rows (rate; 13 verified rows); rows: the rows held"
         "\n  by fewer than 97 % of draws, with their share"
