@@ -86,3 +86,44 @@ COMPENSATED = {
         "k_RAS_RTK": p["k_RAS_RTK"] + p["k_RAS_IRS1"] * float(sp["IRS1a"]) / _rtk_out(p, sp),
     },
 }
+
+
+def cached_draws(cal, path: Path | None, n: int, key: list[str], seed: int):
+    """The groups (rows sharing ``key`` columns) of a ``--csv`` table of prior draws that
+    hold draws 0..``n`` - 1 (the first ``n`` of a larger group); an empty table when there
+    is no file, or its fingerprint (``cal.unlike``: model, rows, prior, code) is not this
+    calibration's, said so."""
+    import pandas as pd
+
+    empty = pd.DataFrame({**{k: [] for k in key}, "draw": []})
+    if path is None or not path.exists():
+        return empty
+    if (why := cal.unlike(path, seed)) is not None:
+        print(f"{why}: solving the draws again")
+        return empty
+    table = _keyed(pd.read_csv(path), key)
+    table = table[table["draw"] < n]
+    whole = table.groupby(key)["draw"].transform(lambda d: sorted(d) == list(range(n)))
+    return table[whole.astype(bool)]
+
+
+def save_draws(cal, path: Path, new, key: list[str], seed: int) -> None:
+    """Add the groups of ``new`` to the ``--csv`` table at ``path`` (replacing those
+    groups' rows, keeping the others' if the file is this calibration's) and stamp it."""
+    import pandas as pd
+
+    old = pd.DataFrame()
+    if path.exists() and cal.unlike(path, seed) is None:
+        old = _keyed(pd.read_csv(path), key)
+        groups = set(map(tuple, new[key].drop_duplicates().to_numpy().tolist()))
+        old = old[[tuple(r) not in groups for r in old[key].to_numpy().tolist()]]
+    table = pd.concat([old, new], ignore_index=True) if len(old) else new
+    table.to_csv(path, index=False, float_format="%.10g")
+    cal.stamp(path, seed)
+
+
+def _keyed(table, key: list[str]):
+    """``table`` with a text ``known`` key ("" where absent or empty), if it is a key."""
+    if "known" in key:
+        table["known"] = table["known"].fillna("").astype(str) if "known" in table else ""
+    return table

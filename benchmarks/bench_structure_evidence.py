@@ -59,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import COMPENSATED, load_script
+from _common import COMPENSATED, cached_draws, load_script, save_draws
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -156,17 +156,6 @@ def draws(links: list[str | None], n: int, seed: int, workers: int) -> pd.DataFr
     return pd.DataFrame.from_records([r for p in parts for r in p])
 
 
-def saved(path: Path | None, n: int) -> pd.DataFrame:
-    """The structures of the table a run with ``--csv path`` wrote that hold draws
-    0..``n`` - 1 (the draws are the seed's: ``--csv`` files are this script's); an empty
-    table when there is none."""
-    if path is None or not path.exists():
-        return pd.DataFrame({"structure": [], "draw": []})
-    table = pd.read_csv(path)
-    whole = table.groupby("structure")["draw"].apply(lambda d: sorted(d) == list(range(n)))
-    return table[table["structure"].isin(whole[whole].index)]
-
-
 def _label(name: str) -> str:
     return name if name == "shipped" else f"cut {name}"
 
@@ -215,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         links += [link + KEPT for link in COMPENSATED]
     ids = [r["id"] for r in s["rows"]]
 
-    table = saved(args.csv, n)
+    table = cached_draws(cal, args.csv, n, ["structure"], cal.SEED)
     have = set(table["structure"])
     missing = [link for link in links if (link or "shipped") not in have]
     if have & {link or "shipped" for link in links}:
@@ -226,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n} prior draws x {len(missing)} structures in {time.perf_counter() - t0:.0f} s")
         table = pd.concat([table, new], ignore_index=True) if len(table) else new
         if args.csv:
-            table.to_csv(args.csv, index=False, float_format="%.10g")
+            save_draws(cal, args.csv, new, ["structure"], cal.SEED)
     table = table[table["structure"].isin([link or "shipped" for link in links])]
     by = {
         name: cal.at_effect(t.sort_values("draw").reset_index(drop=True), s["rows"], args.effect)

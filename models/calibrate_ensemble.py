@@ -67,7 +67,9 @@ import argparse
 import csv
 import functools
 import hashlib
+import importlib.metadata
 import importlib.util
+import inspect
 import json
 import math
 import os
@@ -87,6 +89,7 @@ SEED = 2026
 DRAWS = 4000
 KEEP = 250
 SIGMA = 0.3  # prior: log-normal spread of each kinetic constant (assumption, see above)
+CONVENTION = 0.05  # observations.csv: a change means 5 % (thresholds 1.05 and 0.95)
 SCALE = 0.05  # likelihood: log-fold scale of a relation's uncertainty (assumption)
 # Per-constant spreads where the source sets a range (each an assumption about that range):
 PRIOR_SIGMA = {
@@ -189,16 +192,20 @@ def at_effect(table: pd.DataFrame, rows: list[dict[str, str]], effect: float) ->
     """The margins of ``table`` (``m_<id>`` columns, computed at each row's own threshold)
     with every threshold of ``rows`` moved to ``1 + effect`` (">" rows) or ``1 - effect``
     ("<" rows): the calibration under another convention for what a change is (the
-    table's is 5 %). A margin is a log distance, so moving a threshold shifts it."""
+    table's is 5 %). A margin is a log distance, so moving a threshold shifts it. A row
+    whose threshold is not the table's convention (1.05 or 0.95) is refused, not moved."""
     out = table.copy()
     for r in rows:
-        old, op = float(r["model_threshold"]), r["model_op"]
-        if op == ">":
-            out[f"m_{r['id']}"] += math.log(old) - math.log1p(effect)
-        elif op == "<":
-            out[f"m_{r['id']}"] += math.log1p(-effect) - math.log(old)
-        else:
+        op, given = r["model_op"], r["model_threshold"].strip()
+        usual = {">": 1.0 + CONVENTION, "<": 1.0 - CONVENTION}.get(op)
+        if usual is None:
             raise ValueError(f"{r['id']}: relation {op!r} has no threshold to move")
+        if not given or not math.isclose(float(given), usual):
+            raise ValueError(f"{r['id']}: threshold {given!r} is not the 5 % convention")
+        if op == ">":
+            out[f"m_{r['id']}"] += math.log(usual) - math.log1p(effect)
+        else:
+            out[f"m_{r['id']}"] += math.log1p(-effect) - math.log(usual)
     return out
 
 
@@ -299,9 +306,12 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
     """What a table of draws' margins depends on, each part hashed: the model (its code
     and annotations, the catalogue of drug targets, its parameter values), the
     calibration rows (their ``ROW_TEST`` columns), the prior (constants, spreads, bounds),
-    the references' recipe, the seed and the package that runs the rows. A saved table is
-    reused only when every part matches; the ensemble's sidecar records it, so a model or
-    a row changed since the ensemble was made shows."""
+    the references' recipe, the seed, the code that turns a draw into margins (the
+    package's modules and this recipe's steps) and the numerical libraries' versions. A
+    saved table is reused only when every part matches, so any code change means solving
+    again. The ensemble's sidecar records it; its test compares the inputs (model, rows,
+    prior, references, seed), so a model or a row changed since the ensemble was made
+    shows."""
     import mtor_sim as ms
 
     def digest(obj) -> str:
@@ -335,7 +345,23 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
         ),
         "references": digest(helpers()[2]),
         "seed": str(seed),
-        "mtor_sim": ms.__version__,
+        # the code that turns a draw into margins: the package (runner, conditions, engine)
+        # and this recipe's own steps, and the libraries whose numbers they use
+        "code": digest(
+            {
+                "package": {
+                    f.name: f.read_text() for f in sorted(Path(ms.__file__).parent.glob("*.py"))
+                },
+                "recipe": [
+                    inspect.getsource(f)
+                    for f in (margin, member_values, prior_factors, robust.drawn_values)
+                ],
+            }
+        ),
+        "libraries": ", ".join(
+            f"{name} {importlib.metadata.version(name)}"
+            for name in ("numpy", "libroadrunner", "antimony")
+        ),
     }
 
 
@@ -343,34 +369,48 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".fingerprint.json")
 
 
-def write_draws(table: pd.DataFrame, path: Path, seed: int) -> None:
-    """Write ``table`` (`run`'s) to ``path`` with its `fingerprint` beside it
-    (``<path>.fingerprint.json``), which `read_draws` checks."""
+def _bundled_fingerprint(seed: int) -> dict[str, str]:
     import mtor_sim as ms
 
     model = ms.load_model()
-    kinetic = _robustness().classify_parameters(model)["kinetic"]
+    return fingerprint(model, _robustness().classify_parameters(model)["kinetic"], seed)
+
+
+def stamp(path: Path, seed: int) -> None:
+    """Write this calibration's `fingerprint` beside the table at ``path``
+    (``<path>.fingerprint.json``): what `unlike` checks before the table is reused."""
+    _stamp(path).write_text(json.dumps(_bundled_fingerprint(seed), indent=1) + "\n")
+
+
+def unlike(path: Path, seed: int) -> str | None:
+    """Why the table at ``path`` cannot be reused for this calibration (no fingerprint
+    beside it, or one that differs: the parts named), or None when it can."""
+    if not _stamp(path).exists():
+        return f"{path} has no {_stamp(path).name}: not known to match this calibration"
+    saved = json.loads(_stamp(path).read_text())
+    now = _bundled_fingerprint(seed)
+    changed = [k for k in now if saved.get(k) != now[k]]
+    return f"{path} was made with a different {', '.join(changed)}" if changed else None
+
+
+def write_draws(table: pd.DataFrame, path: Path, seed: int) -> None:
+    """Write ``table`` (`run`'s) to ``path`` with its `fingerprint` beside it, which
+    `read_draws` checks."""
     table.to_csv(path, index=False, float_format="%.10g")
-    _stamp(path).write_text(json.dumps(fingerprint(model, kinetic, seed), indent=1) + "\n")
+    stamp(path, seed)
 
 
 def read_draws(path: Path, draws: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     """The table `run` gives, read back from ``path`` (written by `write_draws`): refused
-    unless its fingerprint matches the model, calibration rows, prior, references, seed
-    and package of this run, it holds draws 0..``draws`` - 1 with every kinetic
-    constant, and its first solved draw is the one ``seed`` gives."""
+    unless its fingerprint matches this calibration's (`unlike`), it holds draws
+    0..``draws`` - 1 with every kinetic constant, and its first solved draw is the one
+    ``seed`` gives."""
     import mtor_sim as ms
 
+    if (why := unlike(path, seed)) is not None:
+        raise SystemExit(why)
     model = ms.load_model()
     kinetic = _robustness().classify_parameters(model)["kinetic"]
-    stamp = _stamp(path)
-    if not stamp.exists():
-        raise SystemExit(f"{path} has no {stamp.name}: not known to match this calibration")
-    saved = json.loads(stamp.read_text())
-    now = fingerprint(model, kinetic, seed)
-    changed = [k for k in now if saved.get(k) != now[k]]
-    if changed:
-        raise SystemExit(f"{path} was made with a different {', '.join(changed)}")
     table = pd.read_csv(path)
     if len(table) != draws or list(table["draw"]) != list(range(draws)):
         raise SystemExit(f"{path} does not hold draws 0..{draws - 1}")

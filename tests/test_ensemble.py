@@ -222,6 +222,8 @@ def test_moving_the_thresholds_shifts_each_margin_by_its_log_change(calibrate):
     assert (stricter["m_A"] < table["m_A"]).all() and stricter["m_B"][0] < table["m_B"][0]
     with pytest.raises(ValueError, match="no threshold"):
         calibrate.at_effect(table, [{"id": "A", "model_op": "~", "model_threshold": "1"}], 0)
+    with pytest.raises(ValueError, match="not the 5 % convention"):  # never silently reset
+        calibrate.at_effect(table, [{"id": "A", "model_op": ">", "model_threshold": "1.5"}], 0)
 
 
 def test_saved_draws_are_reused_only_for_the_same_calibration(calibrate, tmp_path):
