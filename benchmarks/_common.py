@@ -127,3 +127,45 @@ def _keyed(table, key: list[str]):
     if "known" in key:
         table["known"] = table["known"].fillna("").astype(str) if "known" in table else ""
     return table
+
+
+_CALIBRATION: dict = {}
+
+
+def calibration() -> dict:
+    """The calibration recipe (``models/calibrate_ensemble.py`` as ``cal``), its runner,
+    references, the bundled model, its kinetic constants and the calibration rows: once
+    per process (the science benchmarks' workers each build it once)."""
+    if not _CALIBRATION:
+        import mtor_sim as ms
+
+        repo = Path(__file__).resolve().parent.parent
+        cal = load_script("_calibrate_ensemble", repo / "models" / "calibrate_ensemble.py")
+        runner, robust, references = cal.helpers()
+        model = ms.load_model()
+        _CALIBRATION.update(
+            cal=cal,
+            runner=runner,
+            references=references,
+            model=model,
+            kinetic=robust.classify_parameters(model)["kinetic"],
+            rows=cal.calibration_rows(),
+        )
+    return _CALIBRATION
+
+
+def draws_in_chunks(evaluate: Callable, groups: list, n: int, seed: int, workers: int):
+    """``evaluate((group, seed, start, stop))`` over draws 0..``n`` - 1 of every group, in
+    chunks of at most 100 draws over ``workers`` processes: one table of its records."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    chunk = max(1, min(100, n // 4))
+    tasks = [(g, seed, a, min(a + chunk, n)) for g in groups for a in range(0, n, chunk)]
+    if workers <= 1:
+        parts = [evaluate(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(evaluate, tasks))
+    return pd.DataFrame.from_records([r for p in parts for r in p])

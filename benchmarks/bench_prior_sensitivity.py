@@ -50,49 +50,24 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import cached_draws, load_script, save_draws
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+from _common import cached_draws, calibration, draws_in_chunks, save_draws
 
 SIGMAS_FULL = (0.15, 0.2, 0.4)  # with the recipe's own SIGMA (0.3)
 EFFECTS_FULL = (0.0, 0.02, 0.05)
 PERMUTATIONS = 1000  # shuffles of the pass flags for the chance level of a driver's rho
 SHIPPED_EFFECT = 0.05  # the thresholds 1.05 / 0.95 of models/observations.csv
 
-_STATE: dict = {}
 
-
-def _setup() -> dict:
-    """The model, the calibration recipe and its rows (once per process)."""
-    if not _STATE:
-        import mtor_sim as ms
-
-        cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
-        runner, robust, references = cal.helpers()
-        model = ms.load_model()
-        _STATE.update(
-            cal=cal,
-            runner=runner,
-            references=references,
-            model=model,
-            kinetic=robust.classify_parameters(model)["kinetic"],
-            rows=cal.calibration_rows(),
-        )
-    return _STATE
-
-
-def evaluate(task: tuple[float, int, int, int, tuple[str, ...]]) -> list[dict]:
+def evaluate(task: tuple[tuple[float, tuple[str, ...]], int, int, int]) -> list[dict]:
     """Prior draws ``start``..``stop`` - 1 (seed ``seed``) at base spread ``sigma``, the
     constants ``known`` at their bundled values: each draw's parameter values and its
     margin on every calibration row."""
-    sigma, seed, start, stop, known = task
-    s = _setup()
+    (sigma, known), seed, start, stop = task
+    s = calibration()
     cal = s["cal"]
     sigmas = cal.prior_sigmas(s["kinetic"], sigma)
     sigmas[[s["kinetic"].index(k) for k in known]] = 0.0
@@ -101,20 +76,6 @@ def evaluate(task: tuple[float, int, int, int, tuple[str, ...]]) -> list[dict]:
         {"sigma": sigma, "known": ";".join(known), **cal.draw_record(s["model"], seed, i, *args)}
         for i in range(start, stop)
     ]
-
-
-def draws(
-    sigmas: list[float], n: int, seed: int, workers: int, known: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Every spread's ``n`` draws, in chunks over ``workers`` processes."""
-    chunk = max(1, min(100, n // 4))
-    tasks = [(s, seed, a, min(a + chunk, n), known) for s in sigmas for a in range(0, n, chunk)]
-    if workers <= 1:
-        parts = [evaluate(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            parts = list(pool.map(evaluate, tasks))
-    return pd.DataFrame.from_records([r for p in parts for r in p])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv", type=Path, help="read every draw's margins from here, or write them")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
-    s = _setup()
+    s = calibration()
     cal, rows = s["cal"], s["rows"]
     n = args.draws or (2000 if full else 16)
     keep = args.members if args.members is not None else (100 if full else 0)
@@ -154,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"draws read from {args.csv}: sigma {', '.join(map(str, sorted(set(table.sigma))))}")
     if missing:
         t0 = time.perf_counter()
-        new = draws(missing, n, cal.SEED, args.n_workers, known)
+        new = draws_in_chunks(evaluate, [(x, known) for x in missing], n, cal.SEED, args.n_workers)
         print(f"{n} prior draws x {len(missing)} spreads in {time.perf_counter() - t0:.0f} s")
         table = pd.concat([table, new], ignore_index=True) if len(table) else new
         if args.csv:

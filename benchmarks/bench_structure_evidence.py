@@ -54,15 +54,11 @@ import argparse
 import math
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import COMPENSATED, cached_draws, load_script, save_draws
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+from _common import COMPENSATED, cached_draws, calibration, draws_in_chunks, save_draws
 
 #: The links compared: the feedbacks and cross-talk the model's revisions added or the
 #: claims' mechanisms name (``models/MECHANISMS.md``). "shipped" is the model as it is.
@@ -77,30 +73,6 @@ LINKS = (
     "ERK -> translation",
 )
 BOOTSTRAP = 2000
-
-_STATE: dict = {}
-
-
-def _setup() -> dict:
-    """The model, the calibration recipe and its rows (once per process)."""
-    if not _STATE:
-        import mtor_sim as ms
-
-        cal = load_script("_calibrate_ensemble", REPO / "models" / "calibrate_ensemble.py")
-        runner, robust, references = cal.helpers()
-        model = ms.load_model()
-        kinetic = robust.classify_parameters(model)["kinetic"]
-        _STATE.update(
-            cal=cal,
-            runner=runner,
-            references=references,
-            model=model,
-            kinetic=kinetic,
-            sigmas=cal.prior_sigmas(kinetic),
-            rows=cal.calibration_rows(),
-        )
-    return _STATE
-
 
 KEPT = ", WT kept"
 
@@ -132,9 +104,10 @@ def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
     """Prior draws ``start``..``stop`` - 1 (seed ``seed``) in the structure without
     ``link``: each draw's parameter values and its margin on every calibration row."""
     link, seed, start, stop = task
-    s = _setup()
+    s = calibration()
     cal, model = s["cal"], structure(s["model"], link)
-    args = (s["kinetic"], s["sigmas"], s["references"], s["runner"], s["rows"])
+    sigmas = cal.prior_sigmas(s["kinetic"])
+    args = (s["kinetic"], sigmas, s["references"], s["runner"], s["rows"])
     out = []
     kept = link is not None and link.endswith(KEPT)
     adjust = keeping_wt(link[: -len(KEPT)]) if kept else None
@@ -146,14 +119,7 @@ def evaluate(task: tuple[str | None, int, int, int]) -> list[dict]:
 
 def draws(links: list[str | None], n: int, seed: int, workers: int) -> pd.DataFrame:
     """Every structure's ``n`` draws, in chunks over ``workers`` processes."""
-    chunk = max(1, min(100, n // 4))
-    tasks = [(link, seed, a, min(a + chunk, n)) for link in links for a in range(0, n, chunk)]
-    if workers <= 1:
-        parts = [evaluate(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            parts = list(pool.map(evaluate, tasks))
-    return pd.DataFrame.from_records([r for p in parts for r in p])
+    return draws_in_chunks(evaluate, links, n, seed, workers)
 
 
 def _label(name: str) -> str:
@@ -195,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     full = args.full and not args.quick
-    s = _setup()
+    s = calibration()
     cal = s["cal"]
     n = args.draws or (2000 if full else 24)
     keep = args.members if args.members is not None else (100 if full else 0)
