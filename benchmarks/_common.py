@@ -123,9 +123,12 @@ def save_draws(cal, path: Path, new, key: list[str], seed: int) -> None:
 
 
 def _keyed(table, key: list[str]):
-    """``table`` with a text ``known`` key ("" where absent or empty), if it is a key."""
+    """``table`` with a text ``known`` key ("" where absent or empty) and an integer
+    ``scaled`` key (0 where absent), where they are keys (tables written before them)."""
     if "known" in key:
         table["known"] = table["known"].fillna("").astype(str) if "known" in table else ""
+    if "scaled" in key:
+        table["scaled"] = table["scaled"].fillna(0).astype(int) if "scaled" in table else 0
     return table
 
 
