@@ -88,11 +88,14 @@ COMPENSATED = {
 }
 
 
-def cached_draws(cal, path: Path | None, n: int, key: list[str], seed: int):
+def cached_draws(
+    cal, path: Path | None, n: int, key: list[str], seed: int, defaults: Mapping | None = None
+):
     """The groups (rows sharing ``key`` columns) of a ``--csv`` table of prior draws that
     hold draws 0..``n`` - 1 (the first ``n`` of a larger group); an empty table when there
     is no file, or its fingerprint (``cal.unlike``: model, rows, prior, code) is not this
-    calibration's, said so."""
+    calibration's, said so. ``defaults`` fills key columns a table written before them
+    lacks, or leaves empty."""
     import pandas as pd
 
     empty = pd.DataFrame({**{k: [] for k in key}, "draw": []})
@@ -101,20 +104,23 @@ def cached_draws(cal, path: Path | None, n: int, key: list[str], seed: int):
     if (why := cal.unlike(path, seed)) is not None:
         print(f"{why}: solving the draws again")
         return empty
-    table = _keyed(pd.read_csv(path), key)
+    table = _keyed(pd.read_csv(path), defaults)
     table = table[table["draw"] < n]
     whole = table.groupby(key)["draw"].transform(lambda d: sorted(d) == list(range(n)))
     return table[whole.astype(bool)]
 
 
-def save_draws(cal, path: Path, new, key: list[str], seed: int) -> None:
+def save_draws(
+    cal, path: Path, new, key: list[str], seed: int, defaults: Mapping | None = None
+) -> None:
     """Add the groups of ``new`` to the ``--csv`` table at ``path`` (replacing those
-    groups' rows, keeping the others' if the file is this calibration's) and stamp it."""
+    groups' rows, keeping the others' if the file is this calibration's, ``defaults`` as
+    in `cached_draws`) and stamp it."""
     import pandas as pd
 
     old = pd.DataFrame()
     if path.exists() and cal.unlike(path, seed) is None:
-        old = _keyed(pd.read_csv(path), key)
+        old = _keyed(pd.read_csv(path), defaults)
         groups = set(map(tuple, new[key].drop_duplicates().to_numpy().tolist()))
         old = old[[tuple(r) not in groups for r in old[key].to_numpy().tolist()]]
     table = pd.concat([old, new], ignore_index=True) if len(old) else new
@@ -122,13 +128,11 @@ def save_draws(cal, path: Path, new, key: list[str], seed: int) -> None:
     cal.stamp(path, seed)
 
 
-def _keyed(table, key: list[str]):
-    """``table`` with a text ``known`` key ("" where absent or empty) and an integer
-    ``scaled`` key (0 where absent), where they are keys (tables written before them)."""
-    if "known" in key:
-        table["known"] = table["known"].fillna("").astype(str) if "known" in table else ""
-    if "scaled" in key:
-        table["scaled"] = table["scaled"].fillna(0).astype(int) if "scaled" in table else 0
+def _keyed(table, defaults: Mapping | None):
+    """``table`` with each column of ``defaults`` filled with its default where absent or
+    empty, in the default's type (a CSV reads an empty text key back as NaN)."""
+    for name, value in (defaults or {}).items():
+        table[name] = table[name].fillna(value).astype(type(value)) if name in table else value
     return table
 
 

@@ -61,9 +61,8 @@ import pandas as pd
 from _common import cached_draws, calibration, draws_in_chunks, save_draws
 
 SIGMAS_FULL = (0.15, 0.2, 0.4)  # with the recipe's own SIGMA (0.3)
-EFFECTS_FULL = (0.0, 0.02, 0.05)
+EFFECTS_FULL = (0.0, 0.02, 0.05)  # 0.05: the table's own convention (cal.CONVENTION)
 PERMUTATIONS = 1000  # shuffles of the pass flags for the chance level of a driver's rho
-SHIPPED_EFFECT = 0.05  # the thresholds 1.05 / 0.95 of models/observations.csv
 
 
 def evaluate(task: tuple[tuple[float, tuple[str, ...], int], int, int, int]) -> list[dict]:
@@ -118,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.draws or (2000 if full else 16)
     keep = args.members if args.members is not None else (100 if full else 0)
     sigmas = sorted(args.sigmas or ((*SIGMAS_FULL, cal.SIGMA) if full else (0.2, 0.4)))
-    effects = sorted(args.effects or (EFFECTS_FULL if full else (SHIPPED_EFFECT,)))
+    effects = sorted(args.effects or (EFFECTS_FULL if full else (cal.CONVENTION,)))
     ids = [r["id"] for r in rows]
     verified = [r["id"] for r in rows if r["verified"] == "yes"]
 
@@ -126,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := [k for k in known if k not in s["kinetic"]]:
         raise SystemExit(f"--known: {', '.join(unknown)} is not a kinetic constant of the model")
     key, scaled = ["sigma", "known", "scaled"], int(args.scale_all)
-    table = cached_draws(cal, args.csv, n, key, cal.SEED)
+    defaults = {"known": "", "scaled": 0}  # tables written before --known or --scale-all
+    table = cached_draws(cal, args.csv, n, key, cal.SEED, defaults)
     table = table[(table["known"] == ";".join(known)) & (table["scaled"] == scaled)]
     missing = [x for x in sigmas if x not in set(table["sigma"])]
     if len(table):
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n} prior draws x {len(missing)} spreads in {time.perf_counter() - t0:.0f} s")
         table = pd.concat([table, new], ignore_index=True) if len(table) else new
         if args.csv:
-            save_draws(cal, args.csv, new, key, cal.SEED)
+            save_draws(cal, args.csv, new, key, cal.SEED, defaults)
     by = {
         x: t.sort_values("draw").reset_index(drop=True)
         for x, t in table[table["sigma"].isin(sigmas)].groupby("sigma")
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  claim {n} (columns: sigma/effect)")
         print("    " + terms.to_string(float_format=lambda v: f"{v:.2f}").replace("\n", "\n    "))
-    narrow = (min(x for x, _ in results), SHIPPED_EFFECT)
+    narrow = (min(x for x, _ in results), cal.CONVENTION)
     drivers(model, s["kinetic"], cells, results, narrow if narrow in results else min(results))
     return 0
 

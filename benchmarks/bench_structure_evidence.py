@@ -156,13 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--effect",
         type=float,
-        default=0.05,
-        help="what a change means: every threshold moved to 1 + E / 1 - E (0.05: the table's)",
+        help="what a change means: every threshold moved to 1 + E / 1 - E (default: the "
+        "table's own, 0.05)",
     )
     args = ap.parse_args(argv)
     full = args.full and not args.quick
     s = calibration()
     cal = s["cal"]
+    effect = cal.CONVENTION if args.effect is None else args.effect
     n = args.draws or (2000 if full else 24)
     keep = args.members if args.members is not None else (100 if full else 0)
     links: list[str | None] = [None, *(LINKS if full else LINKS[:1])]
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             save_draws(cal, args.csv, new, ["structure"], cal.SEED)
     table = table[table["structure"].isin([link or "shipped" for link in links])]
     by = {
-        name: cal.at_effect(t.sort_values("draw").reset_index(drop=True), s["rows"], args.effect)
+        name: cal.at_effect(t.sort_values("draw").reset_index(drop=True), s["rows"], effect)
         for name, t in table.groupby("structure")
     }
     verified = [r["id"] for r in s["rows"] if r["verified"] == "yes"]
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"\n## evidence for each link: {n} prior draws (seed {cal.SEED}), a change meaning "
-        f"{args.effect:.0%}"
+        f"{effect:.0%}"
     )
     print(
         f"  Bayes factor shipped/cut (95 % paired bootstrap) on all {len(ids)} rows and on the "
