@@ -69,7 +69,6 @@ import functools
 import hashlib
 import importlib.metadata
 import importlib.util
-import inspect
 import json
 import math
 import os
@@ -122,6 +121,15 @@ def _load(name: str, path: Path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+#: The text of this script and of the benchmark whose rule and bounds it uses, as they
+#: were when this process loaded them (for the fingerprint: a file edited while a run is
+#: going must not change what the run says it ran).
+RECIPE_SOURCES = [
+    Path(__file__).read_text(),
+    (REPO / "benchmarks" / "bench_robustness.py").read_text(),
+]
 
 
 @functools.cache
@@ -307,7 +315,8 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
     and annotations, the catalogue of drug targets, its parameter values), the
     calibration rows (their ``ROW_TEST`` columns), the prior (constants, spreads, bounds),
     the references' recipe, the seed, the code that turns a draw into margins (the
-    package's modules and this recipe's steps) and the numerical libraries' versions. A
+    package's modules, this script and the benchmark whose rule it uses) and the
+    numerical libraries' versions. A
     saved table is reused only when every part matches, so any code change means solving
     again. The ensemble's sidecar records it; its test compares the inputs (model, rows,
     prior, references, seed), so a model or a row changed since the ensemble was made
@@ -352,10 +361,7 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
                 "package": {
                     f.name: f.read_text() for f in sorted(Path(ms.__file__).parent.glob("*.py"))
                 },
-                "recipe": [
-                    inspect.getsource(f)
-                    for f in (margin, member_values, prior_factors, robust.drawn_values)
-                ],
+                "recipe": RECIPE_SOURCES,
             }
         ),
         "libraries": ", ".join(
@@ -437,8 +443,6 @@ def base_margins() -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import mtor_sim as ms
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=DRAWS)
     ap.add_argument("--keep", type=int, default=KEEP)
@@ -542,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
             "all": "rows with in_all (every calibration row; the default)",
             "verified": "rows with in_verified (rows marked verified = no left out)",
         },
-        "fingerprint": fingerprint(ms.load_model(), kinetic, args.seed),
+        "fingerprint": _bundled_fingerprint(args.seed),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "draws_source": "solved by this run"
         if args.draws_in is None
