@@ -2,14 +2,14 @@
 
 Run after changing the model, the cohort or the drugs' PK::
 
-    python models/calibrate_trial.py [--patients 4000]
+    python models/calibrate_trial.py [--patients 4000] [--serum-fraction S]
 
 The turnover (``[tumour] turnover_per_day`` in models/catalogue.toml) sets how far a given
 drop in proliferation shrinks a tumour; it is not known for HCC in vivo. It is fitted to
 sorafenib's response rates by p-mTOR status (the review's largest cohort, 124 patients;
 7.3 % high, 22.6 % low), by least squares on the two rates (%) over a grid of
-0.001/day: sorafenib is the one arm whose PK rests on verified numbers (label dose and
-protein binding, a measured AUC). Fitting all of the review's rates jointly is
+0.001/day: sorafenib is the one arm whose PK rests on verified numbers (label dose, protein
+binding and AUC measured in patients). Fitting all of the review's rates jointly is
 dominated by the dactolisib arm, whose PK is unverified (its rate stays near 100 % at
 any turnover that lets another arm respond), and drives the turnover to the grid's
 floor. Every arm is solved once (exposure-driven, seed 0); a turnover only rescales
@@ -45,9 +45,23 @@ def rates(table: pd.DataFrame, turnover: float, fitted_at: float, weeks: float) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--patients", type=int, default=4000)
+    ap.add_argument(
+        "--serum-fraction",
+        type=float,
+        default=None,
+        help="serum share of the culture media behind culture potencies (default: the "
+        "catalogue's [culture]; 0 reads them as unbound): how much that assumption decides",
+    )
     args = ap.parse_args()
     model = ms.load_model()
-    res = ms.trial(model, n=args.patients, seed=0, backend="processes", progress=False)
+    res = ms.trial(
+        model,
+        n=args.patients,
+        seed=0,
+        serum_fraction=args.serum_fraction,
+        backend="processes",
+        progress=False,
+    )
     review = res.review()
     shown = dict(review["objective_response_rate"])
     target = {}

@@ -149,3 +149,24 @@ def test_default_readout_and_genotype_come_from_the_catalogue(
     assert s.readouts == ("IRp",) and s.n_failed == 0
     with pytest.raises(ValueError, match="defaults.genotype 'x' is not one of its genotypes"):
         _ = _user_model(tmp_path, '[defaults]\ngenotype = "x"\n').catalogue
+
+
+@pytest.mark.parametrize(
+    ("basis", "message"),
+    [
+        ('{ RAF = "culture" }', "not a target"),
+        ('{ PI3K = "in cells" }', "expected one of"),
+    ],
+)
+def test_a_potency_basis_must_name_a_target_and_a_known_kind(basis: str, message: str) -> None:
+    from mtor_sim._catalogue import SECTIONS, _parse
+
+    doc = tomllib.loads(f"[drugs.x]\ntargets = {{ PI3K = 4.0 }}\npotency_basis = {basis}\n")
+    with pytest.raises(ValueError, match=message):
+        _parse(doc, {}, source="t.toml", sections=SECTIONS)
+    ok = tomllib.loads(
+        '[drugs.x]\ntargets = { PI3K = 4.0 }\npotency_basis = { PI3K = "culture" }\n'
+    )
+    assert dict(_parse(ok, {}, source="t.toml", sections=SECTIONS).drugs["x"].potency_basis) == {
+        "PI3K": "culture"
+    }

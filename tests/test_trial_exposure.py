@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 import mtor_sim as ms
 from mtor_sim._catalogue import BUNDLED
-from mtor_sim._trial import regimen_schedule, steady_phases
+from mtor_sim._trial import medium_unbound_fraction, regimen_schedule, steady_phases
 
 
 @pytest.mark.parametrize("regimen", sorted(BUNDLED.dosing))
@@ -135,8 +135,62 @@ def test_exposure_varies_between_patients_as_the_catalogue_says(model: ms.Model)
 
 
 def test_constant_arms_do_not_vary_exposure(model: ms.Model) -> None:
-    cohort = ms.virtual_cohort(model, 12, seed=3)
+    cohort = ms.virtual_cohort(model, 12, seed=3, exposure_sigma={})  # same exposure
     flat = ms.virtual_cohort(model, 12, seed=3, exposure_sigma={})
     a = ms.trial(model, {"held": {"sorafenib": 100.0}}, cohort=cohort, progress=False).table
     b = ms.trial(model, {"held": {"sorafenib": 100.0}}, cohort=flat, progress=False).table
     assert_allclose(a["diameter_change"], b["diameter_change"])
+
+
+def test_a_potency_measured_in_serum_is_stronger_unbound() -> None:
+    """Culture medium with a tenth serum binds a tenth as much as plasma: a drug 99.5 %
+    bound in plasma is ~4.8 % unbound in the medium, one that no protein binds stays
+    unbound, and a serum-free assay needs no conversion."""
+    assert medium_unbound_fraction(0.005, 0.10) == pytest.approx(1 / (1 + 0.1 * 199))
+    assert medium_unbound_fraction(1.0, 0.10) == 1.0
+    assert medium_unbound_fraction(0.26, 0.0) == 1.0
+    with pytest.raises(ValueError, match="fraction_unbound"):
+        medium_unbound_fraction(0.0, 0.1)
+
+
+def test_only_culture_potencies_of_drugs_with_plasma_binding_are_converted(
+    model: ms.Model,
+) -> None:
+    t = ms.unbound_potencies(model).set_index(["drug", "site"])
+    raf = t.loc[("sorafenib", "RAF")]
+    assert raf["basis"] == "culture" and raf["converted"]
+    fu = model.catalogue.drugs["sorafenib"].oral_pk["fraction_unbound"]
+    expected = 1000.0 / (1 + 0.1 * (1 - fu) / fu)  # ~29 nM for 99.7 % binding
+    assert raf["unbound_potency_nM"] == pytest.approx(expected, rel=1e-9)
+    assert 20.0 < expected < 60.0
+    kept = t[~t["converted"]]
+    assert_allclose(kept["unbound_potency_nM"], kept["potency_nM"])
+    assert set(kept.loc[kept["basis"] == "biochemical"].index) >= {
+        ("sorafenib", "VEGFR"),
+        ("dactolisib", "PI3K"),
+    }
+    assert not t.loc[("AZD8055", "mTORC1_ATP"), "converted"]  # no clinical PK, no binding
+    assert (t.loc[t["converted"], "unbound_potency_nM"] < t.loc[t["converted"], "potency_nM"]).all()
+
+
+def test_exposure_arms_act_with_unbound_potencies_and_constant_arms_do_not(
+    model: ms.Model,
+) -> None:
+    """Sorafenib's RAF potency (1 uM in serum-containing culture) acts at ~29 nM unbound in
+    an exposure-driven arm, both in the recorded occupancy and in the cells: the same
+    unbound level held constant (culture potency) blocks RAF far less."""
+    cohort = ms.virtual_cohort(model, 12, seed=3, exposure_sigma={})  # same exposure
+    res = ms.trial(
+        model, {"dosed": ms.Schedule.oral("sorafenib")}, cohort=cohort, phases=4, progress=False
+    )
+    level = res.arms["dosed"]["sorafenib"]
+    held = ms.trial(model, {"held": {"sorafenib": level}}, cohort=cohort, progress=False)
+    k_u = res.settings["unbound_potencies"]["parameters"]["K_sorafenib_RAF"]
+    table = ms.unbound_potencies(model).set_index(["drug", "site"])
+    assert k_u == table.loc[("sorafenib", "RAF"), "unbound_potency_nM"]
+    occ = res.settings["dosing"]["dosed"]["mean_occupancy"]["RAF"]
+    assert 0.4 < occ < 0.6  # ~level / (level + K_u): both ~28 nM
+    assert held.settings["dosing"]["held"]["mean_occupancy"]["RAF"] < 0.06
+    dosed = res.table["growth_rate_treated"].to_numpy()
+    constant = held.table["growth_rate_treated"].to_numpy()
+    assert (dosed < constant).all()

@@ -46,7 +46,14 @@ _LAZY = {
     "._store": ("iter_parts",),
     "._catalogue": ("REGIMENS",),
     "._schedule": ("Exposure", "OralPK", "PK_DEFAULTS", "Schedule"),
-    "._trial": ("Cohort", "TrialResult", "trial", "trial_claims", "virtual_cohort"),
+    "._trial": (
+        "Cohort",
+        "TrialResult",
+        "trial",
+        "trial_claims",
+        "unbound_potencies",
+        "virtual_cohort",
+    ),
     "._tumour": ("TumourGrowth", "TumourResult", "tumour_response"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
@@ -88,7 +95,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from ._sensitivity import Sensitivity, sensitivity
     from ._store import iter_parts
     from ._sweep import Sweep, sweep
-    from ._trial import Cohort, TrialResult, trial, trial_claims, virtual_cohort
+    from ._trial import (
+        Cohort,
+        TrialResult,
+        trial,
+        trial_claims,
+        unbound_potencies,
+        virtual_cohort,
+    )
     from ._tumour import TumourGrowth, TumourResult, tumour_response
 
 __all__ = [
@@ -150,6 +164,7 @@ __all__ = [
     "to_petab",
     "trial",
     "trial_claims",
+    "unbound_potencies",
     "tumour_response",
     "virtual_cohort",
 ]

@@ -106,6 +106,13 @@ class Drug:
     typical_dose_nM: float = field(default=0.0)
     #: Published oral PK for `Schedule.oral` (`OralPK` fields with a ``source``), if any.
     oral_pk: Mapping[str, Any] = field(default_factory=lambda: FrozenMap(), compare=False)
+    #: How each site's potency was measured: ``"culture"`` (a nominal concentration in
+    #: serum-containing medium) or ``"biochemical"`` (no serum); sites not listed: unstated.
+    potency_basis: Mapping[str, str] = field(default_factory=lambda: FrozenMap(), compare=False)
+    #: The model parameter holding each site's potency, where the catalogue names one.
+    potency_parameters: Mapping[str, str] = field(
+        default_factory=lambda: FrozenMap(), compare=False
+    )
 
     def __str__(self) -> str:
         return self.description
@@ -152,6 +159,9 @@ class Catalogue:
     )
     #: The virtual trial's tumour-growth layer (doubling time, spreads, turnover...).
     tumour: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
+    #: The cell-culture assays behind ``"culture"`` potencies (``serum_fraction``), used to
+    #: express them as unbound concentrations for exposure in patients.
+    culture: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
     source: str = ""
 
     def __repr__(self) -> str:
@@ -179,6 +189,9 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
+#: How a potency was measured (`Drug.potency_basis`).
+POTENCY_BASES = frozenset({"culture", "biochemical"})
+
 #: Sections of the bundled model's catalogue.
 SECTIONS = frozenset(
     {
@@ -194,6 +207,7 @@ SECTIONS = frozenset(
         "defaults",
         "dosing",
         "tumour",
+        "culture",
     }
 )
 #: Sections a user's model may carry beside it. Drugs act on another model through the
@@ -264,12 +278,23 @@ def _parse(
     for name, d in doc.get("drugs", {}).items():
         where = f"{source}: drugs.{name}"
         targets = []
+        named = {}
         for site, potency in d.get("targets", {}).items():
             if isinstance(potency, str):
                 if potency not in parameters:
                     raise ValueError(f"{where}.targets.{site}: no model parameter {potency!r}")
+                named[site] = potency
                 potency = parameters[potency]
             targets.append((site, _number(potency, f"{where}.targets.{site}")))
+        basis = dict(_table(d.get("potency_basis", {}), f"{where}.potency_basis"))
+        for site, kind in basis.items():
+            if site not in dict(targets):
+                raise ValueError(f"{where}.potency_basis.{site}: not a target of the drug")
+            if kind not in POTENCY_BASES:
+                raise ValueError(
+                    f"{where}.potency_basis.{site}: expected one of {sorted(POTENCY_BASES)}, "
+                    f"got {kind!r}"
+                )
         drugs[name] = Drug(
             name,
             str(d.get("class", "")),
@@ -278,6 +303,8 @@ def _parse(
             str(d.get("source", "")),
             _number(d.get("typical_dose_nM", 0.0), f"{where}.typical_dose_nM"),
             oral_pk=_frozen(d.get("oral_pk", {})),
+            potency_basis=_frozen(basis),
+            potency_parameters=_frozen(named),
         )
     regimens = {
         k: _frozen({drug: _number(c, f"{source}: regimens.{k}.{drug}") for drug, c in v.items()})
@@ -305,6 +332,7 @@ def _parse(
         defaults=_frozen(_defaults(doc.get("defaults", {}), genotypes, source)),
         dosing=_frozen(dosing),
         tumour=_deep_frozen(doc.get("tumour", {})),
+        culture=_deep_frozen(doc.get("culture", {})),
         source=source,
     )
 

@@ -43,6 +43,7 @@ class Report:
     validation: pd.DataFrame | None = None  # member x validation row, 1 = hit
     literature: pd.DataFrame | None = None  # validation rows at the model's own point
     trial: pd.DataFrame | None = None  # the virtual trial's arms beside the review's
+    trial_orderings: pd.DataFrame | None = None  # the review's orderings, on that trial
 
     @property
     def all_passed(self) -> bool:
@@ -187,18 +188,21 @@ def reproduce(
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
         ens_table.attrs["terms"].to_csv(out / "ensemble_terms.csv", index=False)
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")
-    literature = trial = None
+    literature = trial = orderings = None
     if model.is_bundled:
         literature = _literature(model)
         literature.to_csv(out / "validation.csv", index=False)
         if trial_patients:
             from ._trial import trial as run_trial
+            from ._trial import trial_claims
 
             # ~67 steady states per patient (arms x phases of their dosing cycles), on
             # every core: the rates do not depend on the backend
             arms = run_trial(model, n=trial_patients, seed=0, backend="processes", progress=False)
             trial = arms.compare_with_review()
             trial.to_csv(out / "trial.csv", index=False)
+            orderings = trial_claims(arms)
+            orderings.to_csv(out / "trial_orderings.csv", index=False)
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
     pd.DataFrame(rows).to_csv(table, index=False)
@@ -227,7 +231,7 @@ def reproduce(
     if literature is not None:
         ens_md += _literature_markdown(literature, hits)
     if trial is not None:
-        ens_md += _trial_markdown(trial, trial_patients)
+        ens_md += _trial_markdown(trial, trial_patients, orderings)
     md.write_text(
         _markdown(results, meta)
         + ens_md
@@ -245,7 +249,9 @@ def reproduce(
             + "</body></html>",
         )
     )
-    return Report(tuple(results), out, md, page, table, seconds, ens_table, hits, literature, trial)
+    return Report(
+        tuple(results), out, md, page, table, seconds, ens_table, hits, literature, trial, orderings
+    )
 
 
 def _literature(model: Model) -> pd.DataFrame:
@@ -328,7 +334,9 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
     return "\n".join(lines) + "\n"
 
 
-def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
+def _trial_markdown(
+    table: pd.DataFrame, patients: int, orderings: pd.DataFrame | None = None
+) -> str:
     lines = [
         "",
         "## Virtual trial beside the review",
@@ -337,7 +345,8 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
         "card's trial section). Each arm gives its regimen's dose schedule: the drugs' "
         "published clinical PK, unbound concentrations over the steady dosing cycle, "
         "scaled per patient by the measured spread of exposure where a source gives one "
-        "(everolimus, sorafenib; the model card's trial section). The "
+        "(everolimus, sorafenib; the model card's trial section); potencies measured "
+        "in serum-containing culture act as unbound ones (an assumed 10 % serum). The "
         "cell turnover was fitted to sorafenib's rates by p-mTOR status alone; no other "
         "rate was fitted. A gap is marked where the review's rate lies outside the "
         "simulated 95 % interval, and explained below the table.",
@@ -363,6 +372,19 @@ def _trial_markdown(table: pd.DataFrame, patients: int) -> str:
         )
     if why:
         lines += ["", "Why the gaps remain:", "", *why]
+    if orderings is not None and len(orderings):
+        lines += [
+            "",
+            "What the trial claims, the review's orderings between arms and strata "
+            "(`trial_orderings.csv`; `mtor_sim.trial_claims`):",
+            "",
+            "| ordering | holds | numbers |",
+            "|---|---|---|",
+            *(
+                f"| {o['claim']} | {'yes' if o['passed'] else '**no**'} | {o['numbers']} |"
+                for o in orderings.to_dict("records")
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -32,6 +32,14 @@ first cycles, before the drugs accumulate to their steady cycle, are not modelle
 concentrations (a mapping of drug -> nM, e.g. ``dict(ms.REGIMENS)``) holds them for the
 whole course, as before.
 
+Unbound potencies. A potency measured in cell culture is a nominal concentration in
+serum-containing medium, where serum proteins bind part of the drug; an exposure-driven
+arm's concentrations are unbound plasma ones. For those arms each such potency is
+expressed as an unbound one (`unbound_potencies`: times the drug's unbound fraction in
+the medium, `medium_unbound_fraction`, from its plasma binding and the catalogue's
+``[culture] serum_fraction``); biochemical potencies are kept. Constant arms keep the
+catalogue's potencies, as the cell model's verbs do.
+
 Growth. Untreated tumours double in volume in ``doubling_days`` (140 days at the median,
 Nathani et al., Gut 2021) scaled by a log-normal speed factor per tumour. Cell division
 runs at ``turnover_per_day`` in the untreated tumour and death balances it to that
@@ -39,8 +47,8 @@ doubling time; a drug scales division by ``P(t) (1 - a occ_VEGFR(t)) / P0`` and 
 ``S0 / S(t)`` (survival signalling lowers apoptosis). The turnover sets how far a given
 drop in proliferation shrinks a tumour; it is not known for HCC in vivo and is the single
 fitted number: sorafenib's ORR by p-mTOR status (review: 7.3 % high, 22.6 % low; its
-largest cohort, and the arm whose PK numbers were seen in their sources, but for
-its protein binding, seen only in a secondary monograph), by
+largest cohort, and the arm whose PK numbers were seen in their sources, its unbound
+fraction measured in cancer patients' plasma), by
 ``models/calibrate_trial.py``. All other arms are predictions. The growth law is
 exponential over the course (assumption): a Gompertz law slows growth as a tumour
 nears a plateau, and no plateau data for HCC were fitted.
@@ -65,7 +73,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +81,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._catalogue import BUNDLED, REGIMENS, occupancy
+from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
 from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
@@ -93,6 +101,8 @@ __all__ = [
     "trial",
     "regimen_schedule",
     "steady_phases",
+    "unbound_potencies",
+    "medium_unbound_fraction",
     "REGIMENS",
     "FREQUENCIES",
 ]
@@ -196,6 +206,100 @@ class Cohort(Immutable):
 def _scaled(conc: Mapping[str, float], factor: Mapping[str, float]) -> dict[str, float]:
     """``conc`` (drug -> nM) at a patient's exposure ``factor`` (drug -> factor; others 1)."""
     return {d: c * factor.get(d, 1.0) for d, c in conc.items()}
+
+
+def medium_unbound_fraction(fraction_unbound: float, serum_fraction: float) -> float:
+    """A drug's unbound fraction in culture medium holding ``serum_fraction`` serum, from
+    its unbound fraction in plasma: ``1 / (1 + serum_fraction (1 - fu) / fu)``.
+
+    This holds when the bound-to-unbound ratio is proportional to the protein
+    concentration (binding far from saturation) and the medium's serum binds the drug as
+    human plasma does; both are assumptions (``[culture]`` of the bundled catalogue).
+
+    >>> round(medium_unbound_fraction(0.003, 0.10), 4)  # sorafenib, 99.7 % bound
+    0.0292
+    """
+    fu = float(fraction_unbound)
+    if not 0.0 < fu <= 1.0:
+        raise ValueError(f"fraction_unbound must be in (0, 1], got {fu:g}")
+    s = check_nonnegative(serum_fraction, name="serum_fraction")
+    return 1.0 / (1.0 + s * (1.0 - fu) / fu)
+
+
+def unbound_potencies(model: Model, serum_fraction: float | None = None) -> pd.DataFrame:
+    """Every drug site's potency as the trial's exposure-driven arms use it: one row per
+    (``drug``, ``site``) with the model ``parameter`` holding it, how it was measured
+    (``basis``: culture, biochemical or unstated), the catalogue's ``potency_nM``, the
+    drug's plasma ``fraction_unbound``, its ``medium_unbound_fraction`` and the
+    ``unbound_potency_nM`` (a culture potency times the medium's unbound fraction; any
+    other potency, or a culture one of a drug without plasma binding or of a catalogue
+    without ``[culture] serum_fraction``, unchanged: ``converted`` says which).
+    ``serum_fraction``: the culture media's serum share, default the catalogue's.
+
+    >>> import mtor_sim as ms
+    >>> t = ms.unbound_potencies(ms.load_model()).set_index(["drug", "site"])
+    >>> round(float(t.loc[("sorafenib", "RAF"), "unbound_potency_nM"]), 1)
+    29.2
+    >>> bool(t.loc[("sorafenib", "VEGFR"), "converted"])
+    False
+    """
+    return _potency_table(model.catalogue, serum_fraction)
+
+
+def _potency_table(cat: Catalogue, serum_fraction: float | None = None) -> pd.DataFrame:
+    serum = cat.culture.get("serum_fraction") if serum_fraction is None else serum_fraction
+    rows = []
+    for name, drug in cat.drugs.items():
+        fu = drug.oral_pk.get("fraction_unbound")
+        for site, potency in drug.targets:
+            basis = drug.potency_basis.get(site, "unstated")
+            fm = math.nan
+            if basis == "culture" and fu is not None and serum is not None:
+                fm = medium_unbound_fraction(float(fu), float(serum))
+            converted = not math.isnan(fm)
+            rows.append(
+                {
+                    "drug": name,
+                    "site": site,
+                    "parameter": drug.potency_parameters.get(site, ""),
+                    "basis": basis,
+                    "potency_nM": potency,
+                    "fraction_unbound": math.nan if fu is None else float(fu),
+                    "medium_unbound_fraction": fm,
+                    "unbound_potency_nM": potency * fm if converted else potency,
+                    "converted": converted,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _unbound(
+    cat: Catalogue, serum_fraction: float | None = None
+) -> tuple[dict[str, Drug], dict[str, float]]:
+    """The catalogue's drugs with their unbound potencies, and the model parameters that
+    carry the converted ones."""
+    table = _potency_table(cat, serum_fraction)
+    drugs = {}
+    for name, drug in cat.drugs.items():
+        rows = table[table["drug"] == name]
+        potencies = map(float, rows["unbound_potency_nM"])
+        drugs[name] = replace(drug, targets=tuple(zip(rows["site"], potencies, strict=True)))
+    moved = table[table["converted"] & (table["parameter"] != "")]
+    return drugs, dict(
+        zip(moved["parameter"], map(float, moved["unbound_potency_nM"]), strict=True)
+    )
+
+
+def _exposed(
+    base: Perturbation, conc: Mapping[str, float], unbound_parameters: Mapping[str, float]
+) -> Perturbation:
+    """A patient's point of an exposure-driven arm: ``base`` with the unbound
+    concentrations ``conc``, acting with unbound potencies (the model parameters
+    ``unbound_parameters`` of `_unbound`)."""
+    params = {**dict(base.parameters), **unbound_parameters}
+    return replace(
+        base, drugs=tuple(sorted(conc.items())), parameters=tuple(sorted(params.items()))
+    )
 
 
 def virtual_cohort(
@@ -483,17 +587,19 @@ class Arm:
         w = np.asarray(self.weights)
         return {d: float(np.dot(w, [c.get(d, 0.0) for c in self.phases])) for d in drugs}
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-able record of the arm (kept in the result's settings)."""
+    def describe(self, drugs: Mapping[str, Drug] | None = None) -> dict[str, Any]:
+        """JSON-able record of the arm (kept in the result's settings); occupancies with
+        the potencies of ``drugs`` (default: the bundled catalogue's)."""
+        table = BUNDLED.drugs if drugs is None else drugs
         out: dict[str, Any] = {"kind": self.kind, "phases": len(self.phases)}
         if self.plans:
             out["period_h"] = self.period_h
             out["schedule"] = Schedule(self.plans).as_dict()
             out["mean_unbound_nM"] = self.mean()
-        sites = sorted({s for c in self.phases for d in c for s, _ in BUNDLED.drugs[d].targets})
+        sites = sorted({s for c in self.phases for d in c for s, _ in table[d].targets})
         w = np.asarray(self.weights)
         out["mean_occupancy"] = {
-            s: float(np.dot(w, [occupancy(s, dict(c)) for c in self.phases])) for s in sites
+            s: float(np.dot(w, [occupancy(s, dict(c), table) for c in self.phases])) for s in sites
         }
         return out
 
@@ -543,7 +649,11 @@ def _at(plans: Mapping[str, OralPK], t: np.ndarray) -> list[dict[str, float]]:
 
 
 def steady_phases(
-    schedule: Schedule, k: int | None = None, *, tolerance: float = PHASE_TOLERANCE
+    schedule: Schedule,
+    k: int | None = None,
+    *,
+    tolerance: float = PHASE_TOLERANCE,
+    drugs: Mapping[str, Drug] | None = None,
 ) -> tuple[float, list[dict[str, float]], list[float]]:
     """Phases of the steady dosing cycle of ``schedule`` (its `OralPK` plans): the cycle's
     length (h), the unbound concentrations (nM) at each phase, and each phase's weight.
@@ -555,21 +665,23 @@ def steady_phases(
     `CONCENTRATION_TOLERANCE` of its cycle mean, so the cycle-averaged occupancies are
     within about ``tolerance`` and the mean concentrations within about 5 %: many phases
     where absorption or an infusion changes the concentration fast, few where it
-    changes slowly.
+    changes slowly. Occupancies use the potencies of ``drugs`` (default: the bundled
+    catalogue's, converted to unbound ones, `unbound_potencies`).
     """
+    table = _unbound(BUNDLED)[0] if drugs is None else drugs
     plans = _plans(schedule)
     period = _period_h(plans)
     P = period * 60.0
     if k is not None:
         t = (np.arange(k) + 0.5) / k * P
         return period, _at(plans, t), [1.0 / k] * k
-    sites = sorted({site for d in plans for site, _ in BUNDLED.drugs[d].targets})
+    sites = sorted({site for d in plans for site, _ in table[d].targets})
 
     mean = np.array([p.steady_mean() for p in plans.values()])
 
     def seen(t: np.ndarray) -> np.ndarray:  # (len(t), sites + drugs), both scaled to tolerance
         at = _at(plans, t)
-        occ = np.array([[occupancy(s, c) for s in sites] for c in at]) / tolerance
+        occ = np.array([[occupancy(s, c, table) for s in sites] for c in at]) / tolerance
         conc = np.array([list(c.values()) for c in at]) / (CONCENTRATION_TOLERANCE * mean)
         return np.hstack([occ, conc])
 
@@ -599,13 +711,15 @@ def _arms(
     model: Model,
     arms: Mapping[str, Any] | Sequence[str] | None,
     phases: int | None,
+    drugs: Mapping[str, Drug],
 ) -> list[Arm]:
     """The trial's arms: bundled regimens by name as their dose schedules; a mapping's
-    values as constant concentrations (drug -> nM) or as `Schedule` objects."""
+    values as constant concentrations (drug -> nM) or as `Schedule` objects. ``drugs``:
+    the potencies an exposure-driven arm's phases are chosen with."""
     cat = model.catalogue
 
     def exposure(name: str, schedule: Schedule) -> Arm:
-        period, conc, weights = steady_phases(schedule, phases)
+        period, conc, weights = steady_phases(schedule, phases, drugs=drugs)
         return Arm(name, tuple(conc), tuple(weights), "exposure", _plans(schedule), period)
 
     def regimen(name: str) -> Arm:
@@ -644,6 +758,7 @@ def trial(
     cohort: Cohort | None = None,
     turnover: float | None = None,
     phases: int | None = None,
+    serum_fraction: float | None = None,
     run: RunOptions | Mapping[str, Any] | None = None,
     backend: str | None = None,
     n_workers: int | None = None,
@@ -676,6 +791,11 @@ def trial(
         Equal phases of the dosing cycle solved per exposure-driven arm; default:
         adaptive phases per arm (`steady_phases`, cycle-averaged occupancies to within
         `PHASE_TOLERANCE`).
+    serum_fraction : float, optional
+        Serum share of the culture media in which potencies marked ``"culture"`` were
+        measured, for expressing them as unbound potencies in exposure-driven arms
+        (`unbound_potencies`); default the catalogue's ``[culture]`` (0.10, an
+        assumption); 0 reads culture potencies as unbound ones.
     run : RunOptions, optional
         Where the points run, as in every batch verb; every patient x arm x phase steady
         state is one point of one batch.
@@ -696,7 +816,10 @@ def trial(
     """
     if phases is not None:
         phases = check_count(phases, name="phases")
-    arm_list = _arms(model, arms, phases)
+    if serum_fraction is not None:
+        serum_fraction = check_nonnegative(serum_fraction, name="serum_fraction")
+    unbound_drugs, unbound_parameters = _unbound(model.catalogue, serum_fraction)
+    arm_list = _arms(model, arms, phases, unbound_drugs)
     if not arm_list:
         raise ValueError("`arms` is empty")
     for arm in arm_list:
@@ -732,17 +855,33 @@ def trial(
                 base = {p: cohort.perturbation(model, p)}
                 factor = cohort.exposure(p)
             name, j, conc = points[a]
-            if name in exposed:  # this patient's exposure to each drug of the arm
-                conc = _scaled(conc, factor)
+            pert = (  # this patient's exposure to each drug of the arm
+                _exposed(base[p], _scaled(conc, factor), unbound_parameters)
+                if name in exposed
+                else base[p].with_drugs(conc)
+            )
             labels = (("patient", patients[p]), ("arm", name), ("phase", j))
-            out_.append(Condition(i, labels, base[p].with_drugs(conc)))
+            out_.append(Condition(i, labels, pert))
         return out_
 
     arm_map = {arm.name: arm.mean() for arm in arm_list}
     spec = {
         "trial": ["untreated", *arm_map],
         "arms": arm_map,
-        "dosing": {arm.name: arm.describe() for arm in arm_list},
+        "dosing": {
+            arm.name: arm.describe(
+                unbound_drugs if arm.kind == "exposure" else model.catalogue.drugs
+            )
+            for arm in arm_list
+        },
+        "unbound_potencies": {
+            "serum_fraction": (
+                model.catalogue.culture.get("serum_fraction")
+                if serum_fraction is None
+                else serum_fraction
+            ),
+            "parameters": unbound_parameters,
+        },
         "cohort": cohort.settings,
         "weeks": weeks,
         "turnover": turnover,
@@ -771,7 +910,7 @@ def trial(
         "turnover": turnover,
     }
     pmtor = float(model.catalogue.cohort["pmtor_high_fraction"])
-    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor, model)
+    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor, model, unbound_drugs)
     from ._engine import steady_provenance
 
     settings = {
@@ -797,6 +936,7 @@ def _outcomes(
     weeks: float,
     pmtor_high_fraction: float,
     model: Model,
+    unbound_drugs: Mapping[str, Drug],
 ) -> pd.DataFrame:
     """Each patient's outcome per arm from the steady states of every phase.
 
@@ -826,6 +966,7 @@ def _outcomes(
     frames = []
     for arm in arms:
         t = raw[raw["arm"] == arm.name]
+        drugs = unbound_drugs if arm.kind == "exposure" else model.catalogue.drugs
         phase = t["phase"].to_numpy()
         weight = np.asarray(arm.weights)[phase]
         pid = t["patient"].to_numpy()
@@ -835,15 +976,13 @@ def _outcomes(
                     occupancy(
                         "VEGFR",
                         _scaled(arm.phases[j], factors[int(q)]),
-                        model.catalogue.drugs,
+                        drugs,
                     )
                     for q, j in zip(pid, phase, strict=True)
                 ]
             )
         else:
-            occ = np.array(
-                [occupancy("VEGFR", dict(c), model.catalogue.drugs) for c in arm.phases]
-            )[phase]
+            occ = np.array([occupancy("VEGFR", dict(c), drugs) for c in arm.phases])[phase]
         with np.errstate(divide="ignore", invalid="ignore"):
             division = t["proliferation"].to_numpy() * (1 - a_vegf * occ) / p0.loc[pid].to_numpy()
             death = s0.loc[pid].to_numpy() / t["survival"].to_numpy()
