@@ -55,6 +55,12 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "ORR, everolimus" in set(trial["comparison"]) and trial["review"].notna().sum() >= 5
     assert "## Virtual trial beside the review" in md and "Why the gaps remain" in md
     assert "virtual trial, ORR: everolimus " in captured.out
+    # ... and the orderings the trial claims, as the report states them
+    orderings = pd.read_csv(out / "trial_orderings.csv")
+    assert len(orderings) == 4 and set(orderings.columns) == {"claim", "passed", "numbers"}
+    held = int(orderings["passed"].sum())
+    assert f"virtual trial, the review's orderings: {held} of 4 hold" in captured.out
+    assert all(f"| {c} |" in md for c in orderings["claim"])
     # in the HTML report both are tables, not preformatted Markdown
     assert "<h2>Virtual trial beside the review</h2>" in html and "<td>ORR, everolimus</td>" in html
     assert "<h2>Literature behaviours held out of calibration</h2>" in html and "<pre>" not in html
@@ -66,6 +72,7 @@ def test_reproduce_can_skip_the_trial(model, tmp_path, capsys):
     out = tmp_path / "rep"
     report = reproduce(model, out, experiments=None, trial_patients=0)
     assert report.trial is None and not (out / "trial.csv").exists()
+    assert report.trial_orderings is None and not (out / "trial_orderings.csv").exists()
     assert (out / "validation.csv").exists() and report.literature is not None
     # a bad count is refused before any work
     assert main(["reproduce", "-q", "--out", str(tmp_path / "x"), "--trial-patients", "-1"]) == 2

@@ -384,6 +384,18 @@ def test_cli_steady_state_over_the_ensemble(tmp_path):
     assert {"q0.05", "q0.5", "q0.95"} <= set(table.columns) and (table["n_members"] == 3).all()
 
 
+@pytest.mark.parametrize("given", ["0", "-3", "two"])
+def test_cli_refuses_a_member_count_that_is_not_positive(given, capsys):
+    """``--ensemble 0`` is refused, as ``n_members=0`` is, not read as the bare flag."""
+    from mtor_sim.cli import main
+
+    for command in (["steady-state"], ["reproduce"]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*command, "--ensemble", given])
+        assert exit_.value.code == 2
+        assert "--ensemble" in capsys.readouterr().err
+
+
 def test_ensemble_arguments_are_checked(model, tmp_path):
     with pytest.raises(ms.UnknownNameError, match="ensemble"):
         ms.load_ensemble("everything")

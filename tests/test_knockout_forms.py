@@ -132,3 +132,14 @@ def test_sbml_names_are_accepted_with_a_did_you_mean(small: ms.Model) -> None:
         small.steady_state(cut=["A bind B"])
     with pytest.raises(ms.UnknownNameError, match="did you mean 'partner' \\(id 'B'\\)"):
         small.steady_state(knockouts=["partnr"])
+
+
+def test_a_parameter_is_varied_by_its_sbml_name(small: ms.Model) -> None:
+    """``vary=`` takes a parameter's SBML name as ``parameters=`` does (k_on is named
+    "binding rate")."""
+    by_name = ms.sensitivity(small, "Out", vary=["binding rate"], progress=False)
+    by_id = ms.sensitivity(small, "Out", vary=["k_on"], progress=False)
+    assert list(by_name.table["parameter"]) == ["k_on"]
+    assert_allclose(by_name.table["sensitivity"], by_id.table["sensitivity"])
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'binding rate'"):
+        ms.sensitivity(small, "Out", vary=["binding rat"], progress=False)

@@ -188,3 +188,15 @@ def test_cli_omex(command: list[str], tmp_path: Path) -> None:
     path = tmp_path / "figure.omex"
     assert main([*command, "--out", str(tmp_path / "t.csv"), "--omex", str(path)]) == 0
     assert "simulation.sedml" in zipfile.ZipFile(path).namelist()
+
+
+def test_cli_refuses_an_archive_of_a_sweep_over_two_names_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mtor_sim.cli import main
+
+    out = tmp_path / "t.csv"
+    command = ["sweep", "--grid", "GF=0.5,1", "--grid", "everolimus=0,1", "-r", "pS6K1"]
+    assert main([*command, "--out", str(out), "--omex", str(tmp_path / "x.omex")]) == 2
+    assert "one name" in capsys.readouterr().err
+    assert not out.exists()  # nothing was computed or written

@@ -195,8 +195,8 @@ def sensitivity(
     params = (
         _default_parameters(model)
         if vary is None
-        else [
-            check_name(p, model.parameters.index, kind="parameter")
+        else [  # ids, or unique SBML names (as ``parameters=`` takes them)
+            check_name(p, model.parameters.index, kind="parameter", aliases=model._aliases())
             for p in check_names(vary, name="vary")
         ]
     )

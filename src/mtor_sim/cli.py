@@ -22,6 +22,19 @@ def _kv(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"{name}: {value!r} is not a number") from None
 
 
+def _members(text: str) -> int:
+    """``--ensemble N``: a positive number of members (the bare flag means all)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"the number of members must be at least 1, got {n} (give --ensemble alone for all)"
+        )
+    return n
+
+
 def _target(text: str) -> tuple[str, str]:
     """``mTORC1_FRB=k5a1`` -> (site, parameter)."""
     site, _, param = text.partition("=")
@@ -477,6 +490,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             )
         )
         print(f"virtual trial, ORR: {pairs}")
+    if report.trial_orderings is not None and len(report.trial_orderings):
+        o = report.trial_orderings
+        missed = "; ".join(
+            f"{c} ({n})"
+            for c, n in zip(o["claim"][~o["passed"]], o["numbers"][~o["passed"]], strict=True)
+        )
+        print(
+            f"virtual trial, the review's orderings: {int(o['passed'].sum())} of {len(o)} hold"
+            + (f"; not met: {missed}" if missed else "")
+        )
     print(f"{report.tally}, in {report.seconds:.1f} s; report: {report.markdown} and {report.html}")
     if args.strict:
         return 0 if report.all_passed and report.all_as_expected else 1
@@ -545,6 +568,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ValueError(
             f"with --lhs, --grid takes only genotype, knockouts or cut (crossed "
             f"with the sample); got --grid {numeric_grid[0]}"
+        )
+    if getattr(args, "omex", None) and (args.lhs or len(space) != 1):
+        # checked before any point is solved (the archive's own check comes after)
+        raise ValueError(
+            "--omex: a COMBINE archive holds a grid sweep over one name; this sweep has "
+            f"{'--lhs' if args.lhs else 'a grid'} over {sorted(space)}"
         )
     sw = sweep(
         model,
@@ -890,7 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ensemble",
         nargs="?",
-        type=int,
+        type=_members,
         const=0,
         default=None,
         metavar="N",
@@ -918,7 +947,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ensemble",
         nargs="?",
-        type=int,
+        type=_members,
         const=0,
         default=None,
         metavar="N",
