@@ -294,12 +294,13 @@ def test_a_jacobian_that_cannot_be_evaluated_is_not_verified(model, monkeypatch)
 def _patient_points(model, patient):
     """A trial's points of one patient of a 200-patient cohort (seed 1): untreated, then
     every arm's phases of the dosing cycle, as `ms.trial` builds them."""
-    from mtor_sim._trial import _arms, _exposed, _unbound
+    from mtor_sim._trial import _arms, _exposed
 
     base = ms.virtual_cohort(model, 200, seed=1).perturbation(model, patient)
-    drugs, unbound = _unbound(model.catalogue)
     points = [base] + [
-        _exposed(base, c, unbound) for arm in _arms(model, None, None, drugs) for c in arm.phases
+        _exposed(base, c, arm.unbound_parameters)
+        for arm in _arms(model, None, None)
+        for c in arm.phases
     ]
     return [resolve(model, p)[0] for p in points]
 

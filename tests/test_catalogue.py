@@ -170,3 +170,16 @@ def test_a_potency_basis_must_name_a_target_and_a_known_kind(basis: str, message
     assert dict(_parse(ok, {}, source="t.toml", sections=SECTIONS).drugs["x"].potency_basis) == {
         "PI3K": "culture"
     }
+
+
+def test_one_potency_parameter_has_one_basis_and_the_serum_share_is_a_share() -> None:
+    from mtor_sim._catalogue import SECTIONS, _parse
+
+    two = tomllib.loads(
+        '[drugs.x]\ntargets = { mTORC1_ATP = "K", mTORC2_ATP = "K" }\n'
+        'potency_basis = { mTORC1_ATP = "culture", mTORC2_ATP = "biochemical" }\n'
+    )
+    with pytest.raises(ValueError, match="same parameter 'K'"):
+        _parse(two, {"K": 1.0}, source="t.toml", sections=SECTIONS)
+    with pytest.raises(ValueError, match="share"):
+        _parse(tomllib.loads("[culture]\nserum_fraction = 10\n"), {}, source="t", sections=SECTIONS)

@@ -185,7 +185,8 @@ def test_exposure_arms_act_with_unbound_potencies_and_constant_arms_do_not(
     )
     level = res.arms["dosed"]["sorafenib"]
     held = ms.trial(model, {"held": {"sorafenib": level}}, cohort=cohort, progress=False)
-    k_u = res.settings["unbound_potencies"]["parameters"]["K_sorafenib_RAF"]
+    k_u = res.settings["dosing"]["dosed"]["unbound_potencies"]["K_sorafenib_RAF"]
+    assert "unbound_potencies" not in held.settings["dosing"]["held"]
     table = ms.unbound_potencies(model).set_index(["drug", "site"])
     assert k_u == table.loc[("sorafenib", "RAF"), "unbound_potency_nM"]
     occ = res.settings["dosing"]["dosed"]["mean_occupancy"]["RAF"]
@@ -194,3 +195,58 @@ def test_exposure_arms_act_with_unbound_potencies_and_constant_arms_do_not(
     dosed = res.table["growth_rate_treated"].to_numpy()
     constant = held.table["growth_rate_treated"].to_numpy()
     assert (dosed < constant).all()
+
+
+def test_the_conversion_starts_from_the_model_s_own_potency_and_the_arm_s_binding(
+    model: ms.Model,
+) -> None:
+    """A copy with another RAF potency is converted from its own value, and an arm dosed
+    with another plasma binding converts with that binding (so the occupancy of a drug this
+    highly bound hardly moves: exposure and unbound potency both scale with fu)."""
+    fm = medium_unbound_fraction
+    copy = model.with_parameters({"K_sorafenib_RAF": 500.0})
+    t = ms.unbound_potencies(copy).set_index(["drug", "site"])
+    assert t.loc[("sorafenib", "RAF"), "unbound_potency_nM"] == pytest.approx(500 * fm(0.003, 0.1))
+    cohort = ms.virtual_cohort(model, 4, seed=0, exposure_sigma={})
+    arms = {
+        "fu 0.003": ms.Schedule.oral("sorafenib"),
+        "fu 0.005": ms.Schedule.oral("sorafenib", fraction_unbound=0.005),
+    }
+    res = ms.trial(copy, arms, cohort=cohort, phases=4, progress=False)
+    for arm, fu in (("fu 0.003", 0.003), ("fu 0.005", 0.005)):
+        k = res.settings["dosing"][arm]["unbound_potencies"]["K_sorafenib_RAF"]
+        assert k == pytest.approx(500 * fm(fu, 0.1))
+    occ = [res.settings["dosing"][a]["mean_occupancy"]["RAF"] for a in arms]
+    assert occ[1] == pytest.approx(occ[0], abs=0.01)
+    with pytest.raises(ValueError, match="share"):
+        ms.trial(model, ["sorafenib"], cohort=cohort, serum_fraction=2.0, progress=False)
+
+
+def test_a_model_without_the_catalogue_s_drugs_is_told_so(tmp_path) -> None:
+    from conftest import REPO
+
+    other = ms.load_model(REPO / "tests" / "data" / "ko_forms.ant")
+    table = ms.unbound_potencies(other)
+    assert table.empty and "unbound_potency_nM" in table.columns
+    with pytest.raises(ms.MtorSimError, match="bundled model"):
+        ms.trial(other, {"held": {}}, n=2, progress=False)
+
+
+def test_cli_trial_takes_the_serum_share(tmp_path, monkeypatch) -> None:
+    """``mtor-sim trial --serum-fraction S`` reaches `trial`; a share above 1 is refused."""
+    import mtor_sim._trial as trial_module
+    from mtor_sim.cli import main
+
+    seen = []
+    real = trial_module.trial
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("serum_fraction"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trial_module, "trial", spy)
+    out = tmp_path / "t"
+    command = ["trial", "--n", "8", "--arms", "sorafenib", "--serum-fraction", "0.2"]
+    assert main([*command, "--out", str(out)]) in (0, 1)  # 1: an ordering not met
+    assert seen == [0.2] and (out / "review_comparison.csv").exists()
+    assert main(["trial", "--n", "8", "--serum-fraction", "2", "--out", str(tmp_path / "x")]) == 2

@@ -275,6 +275,7 @@ def _parse(
             source=str(g.get("source", "")),
         )
     drugs = {}
+    measured: dict[str, tuple[str, str]] = {}  # potency parameter -> (basis, where)
     for name, d in doc.get("drugs", {}).items():
         where = f"{source}: drugs.{name}"
         targets = []
@@ -295,6 +296,13 @@ def _parse(
                     f"{where}.potency_basis.{site}: expected one of {sorted(POTENCY_BASES)}, "
                     f"got {kind!r}"
                 )
+            if site in named:  # one parameter, one way of measuring it
+                seen = measured.setdefault(named[site], (kind, f"{where}.potency_basis.{site}"))
+                if seen[0] != kind:
+                    raise ValueError(
+                        f"{where}.potency_basis.{site}: {kind!r}, but {seen[1]} says "
+                        f"{seen[0]!r} for the same parameter {named[site]!r}"
+                    )
         drugs[name] = Drug(
             name,
             str(d.get("class", "")),
@@ -319,6 +327,13 @@ def _parse(
                 raise ValueError(f"{where}: unknown drug {drug!r}")
             _table(pk, f"{where}.{drug}")
         dosing[regimen] = _deep_frozen(plan)
+    culture = _table(doc.get("culture", {}), f"{source}: [culture]")
+    if "serum_fraction" in culture:
+        share = _number(culture["serum_fraction"], f"{source}: culture.serum_fraction")
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(
+                f"{source}: culture.serum_fraction must be a share (0-1), got {share:g}"
+            )
     return Catalogue(
         genotypes=_frozen(genotypes),
         drugs=_frozen(drugs),

@@ -223,18 +223,27 @@ def medium_unbound_fraction(fraction_unbound: float, serum_fraction: float) -> f
     if not 0.0 < fu <= 1.0:
         raise ValueError(f"fraction_unbound must be in (0, 1], got {fu:g}")
     s = check_nonnegative(serum_fraction, name="serum_fraction")
+    if s > 1:
+        raise ValueError(f"`serum_fraction` is a share (0-1), got {s:g}")
     return 1.0 / (1.0 + s * (1.0 - fu) / fu)
 
 
-def unbound_potencies(model: Model, serum_fraction: float | None = None) -> pd.DataFrame:
+def unbound_potencies(
+    model: Model,
+    serum_fraction: float | None = None,
+    fraction_unbound: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """Every drug site's potency as the trial's exposure-driven arms use it: one row per
     (``drug``, ``site``) with the model ``parameter`` holding it, how it was measured
-    (``basis``: culture, biochemical or unstated), the catalogue's ``potency_nM``, the
+    (``basis``: culture, biochemical or unstated), the model's ``potency_nM`` (its
+    parameter's value, so a copy from `Model.with_parameters` is converted as it is), the
     drug's plasma ``fraction_unbound``, its ``medium_unbound_fraction`` and the
     ``unbound_potency_nM`` (a culture potency times the medium's unbound fraction; any
     other potency, or a culture one of a drug without plasma binding or of a catalogue
     without ``[culture] serum_fraction``, unchanged: ``converted`` says which).
-    ``serum_fraction``: the culture media's serum share, default the catalogue's.
+    ``serum_fraction``: the culture media's serum share, default the catalogue's;
+    ``fraction_unbound``: drug -> plasma unbound fraction, default each drug's ``oral_pk``
+    (a trial arm uses its own schedule's).
 
     >>> import mtor_sim as ms
     >>> t = ms.unbound_potencies(ms.load_model()).set_index(["drug", "site"])
@@ -243,15 +252,37 @@ def unbound_potencies(model: Model, serum_fraction: float | None = None) -> pd.D
     >>> bool(t.loc[("sorafenib", "VEGFR"), "converted"])
     False
     """
-    return _potency_table(model.catalogue, serum_fraction)
+    return _potency_table(model.catalogue, serum_fraction, fraction_unbound, _values(model))
 
 
-def _potency_table(cat: Catalogue, serum_fraction: float | None = None) -> pd.DataFrame:
+#: Columns of `unbound_potencies` (also of its empty table, for a model without drugs).
+POTENCY_COLUMNS = (
+    "drug",
+    "site",
+    "parameter",
+    "basis",
+    "potency_nM",
+    "fraction_unbound",
+    "medium_unbound_fraction",
+    "unbound_potency_nM",
+    "converted",
+)
+
+
+def _potency_table(
+    cat: Catalogue,
+    serum_fraction: float | None = None,
+    fraction_unbound: Mapping[str, float] | None = None,
+    parameters: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     serum = cat.culture.get("serum_fraction") if serum_fraction is None else serum_fraction
     rows = []
     for name, drug in cat.drugs.items():
-        fu = drug.oral_pk.get("fraction_unbound")
+        fu = (fraction_unbound or {}).get(name, drug.oral_pk.get("fraction_unbound"))
         for site, potency in drug.targets:
+            parameter = drug.potency_parameters.get(site, "")
+            if parameters is not None and parameter in parameters:
+                potency = float(parameters[parameter])
             basis = drug.potency_basis.get(site, "unstated")
             fm = math.nan
             if basis == "culture" and fu is not None and serum is not None:
@@ -261,7 +292,7 @@ def _potency_table(cat: Catalogue, serum_fraction: float | None = None) -> pd.Da
                 {
                     "drug": name,
                     "site": site,
-                    "parameter": drug.potency_parameters.get(site, ""),
+                    "parameter": parameter,
                     "basis": basis,
                     "potency_nM": potency,
                     "fraction_unbound": math.nan if fu is None else float(fu),
@@ -270,15 +301,18 @@ def _potency_table(cat: Catalogue, serum_fraction: float | None = None) -> pd.Da
                     "converted": converted,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(POTENCY_COLUMNS))
 
 
 def _unbound(
-    cat: Catalogue, serum_fraction: float | None = None
+    cat: Catalogue,
+    serum_fraction: float | None = None,
+    fraction_unbound: Mapping[str, float] | None = None,
+    parameters: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, Drug], dict[str, float]]:
-    """The catalogue's drugs with their unbound potencies, and the model parameters that
-    carry the converted ones."""
-    table = _potency_table(cat, serum_fraction)
+    """The catalogue's drugs with their unbound potencies (`unbound_potencies`), and the
+    model parameters that carry the converted ones."""
+    table = _potency_table(cat, serum_fraction, fraction_unbound, parameters)
     drugs = {}
     for name, drug in cat.drugs.items():
         rows = table[table["drug"] == name]
@@ -288,6 +322,16 @@ def _unbound(
     return drugs, dict(
         zip(moved["parameter"], map(float, moved["unbound_potency_nM"]), strict=True)
     )
+
+
+def _values(model: Model) -> dict[str, float]:
+    """The model's parameter values (a `Model.with_parameters` copy's own)."""
+    return {str(k): float(v) for k, v in model.parameters.items()}
+
+
+def _fractions(plans: Mapping[str, OralPK]) -> dict[str, float]:
+    """Each dosed drug's plasma unbound fraction, as its schedule gives it."""
+    return {d: plan.fraction_unbound for d, plan in plans.items()}
 
 
 def _exposed(
@@ -580,6 +624,10 @@ class Arm:
     kind: str = "constant"
     plans: dict[str, OralPK] = field(default_factory=dict)
     period_h: float = 0.0
+    #: The drugs with the potencies this arm acts with (exposure: unbound ones, from each
+    #: drug's plasma binding in ``plans``), and the model parameters that carry them.
+    potencies: dict[str, Drug] = field(default_factory=dict)
+    unbound_parameters: dict[str, float] = field(default_factory=dict)
 
     def mean(self) -> dict[str, float]:
         """Time-averaged concentration (nM) of each drug over the cycle's phases."""
@@ -587,15 +635,17 @@ class Arm:
         w = np.asarray(self.weights)
         return {d: float(np.dot(w, [c.get(d, 0.0) for c in self.phases])) for d in drugs}
 
-    def describe(self, drugs: Mapping[str, Drug] | None = None) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         """JSON-able record of the arm (kept in the result's settings); occupancies with
-        the potencies of ``drugs`` (default: the bundled catalogue's)."""
-        table = BUNDLED.drugs if drugs is None else drugs
+        the potencies it acts with."""
+        table = self.potencies or BUNDLED.drugs
         out: dict[str, Any] = {"kind": self.kind, "phases": len(self.phases)}
         if self.plans:
             out["period_h"] = self.period_h
             out["schedule"] = Schedule(self.plans).as_dict()
             out["mean_unbound_nM"] = self.mean()
+        if self.unbound_parameters:
+            out["unbound_potencies"] = dict(self.unbound_parameters)
         sites = sorted({s for c in self.phases for d in c for s, _ in table[d].targets})
         w = np.asarray(self.weights)
         out["mean_occupancy"] = {
@@ -666,10 +716,11 @@ def steady_phases(
     within about ``tolerance`` and the mean concentrations within about 5 %: many phases
     where absorption or an infusion changes the concentration fast, few where it
     changes slowly. Occupancies use the potencies of ``drugs`` (default: the bundled
-    catalogue's, converted to unbound ones, `unbound_potencies`).
+    catalogue's, converted to unbound ones with the schedule's plasma binding,
+    `unbound_potencies`).
     """
-    table = _unbound(BUNDLED)[0] if drugs is None else drugs
     plans = _plans(schedule)
+    table = _unbound(BUNDLED, fraction_unbound=_fractions(plans))[0] if drugs is None else drugs
     period = _period_h(plans)
     P = period * 60.0
     if k is not None:
@@ -711,21 +762,31 @@ def _arms(
     model: Model,
     arms: Mapping[str, Any] | Sequence[str] | None,
     phases: int | None,
-    drugs: Mapping[str, Drug],
+    serum_fraction: float | None = None,
 ) -> list[Arm]:
     """The trial's arms: bundled regimens by name as their dose schedules; a mapping's
-    values as constant concentrations (drug -> nM) or as `Schedule` objects. ``drugs``:
-    the potencies an exposure-driven arm's phases are chosen with."""
+    values as constant concentrations (drug -> nM) or as `Schedule` objects. An
+    exposure-driven arm acts with unbound potencies (`unbound_potencies`, with its
+    schedule's plasma binding and ``serum_fraction``), a constant one with the model's."""
     cat = model.catalogue
+    own = _values(model)
+    drugs = dict(_unbound(cat, 0.0, parameters=own)[0])  # the model's potencies, unconverted
 
     def exposure(name: str, schedule: Schedule) -> Arm:
-        period, conc, weights = steady_phases(schedule, phases, drugs=drugs)
-        return Arm(name, tuple(conc), tuple(weights), "exposure", _plans(schedule), period)
+        plans = _plans(schedule)
+        potencies, moved = _unbound(cat, serum_fraction, _fractions(plans), own)
+        mine = {q for d in plans for q in cat.drugs[d].potency_parameters.values()}
+        moved = {q: k for q, k in moved.items() if q in mine}  # this arm's drugs only
+        period, conc, weights = steady_phases(schedule, phases, drugs=potencies)
+        return Arm(name, tuple(conc), tuple(weights), "exposure", plans, period, potencies, moved)
+
+    def constant(name: str, conc: Mapping[str, float]) -> Arm:
+        return Arm(name, (dict(conc),), potencies=drugs)
 
     def regimen(name: str) -> Arm:
         if name in cat.dosing:
             return exposure(name, regimen_schedule(model, name))
-        return Arm(name, (dict(cat.regimens[name]),))
+        return constant(name, cat.regimens[name])
 
     if arms is None:
         return [regimen(a) for a in cat.regimens]
@@ -740,7 +801,7 @@ def _arms(
                     "`arms` as a mapping must be arm name -> {drug: nM} or a Schedule, "
                     f"got {k!r}: {v!r}"
                 )
-            out.append(Arm(k, (dict(v),)))
+            out.append(constant(k, v))
         return out
     return [
         regimen(check_name(a, cat.regimens, kind="regimen in `arms`"))
@@ -818,8 +879,11 @@ def trial(
         phases = check_count(phases, name="phases")
     if serum_fraction is not None:
         serum_fraction = check_nonnegative(serum_fraction, name="serum_fraction")
-    unbound_drugs, unbound_parameters = _unbound(model.catalogue, serum_fraction)
-    arm_list = _arms(model, arms, phases, unbound_drugs)
+        if serum_fraction > 1:
+            raise ValueError(f"`serum_fraction` is a share (0-1), got {serum_fraction:g}")
+    if not model.is_bundled:  # the cohort's genotypes, readouts and PK are the bundled model's
+        raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
+    arm_list = _arms(model, arms, phases, serum_fraction)
     if not arm_list:
         raise ValueError("`arms` is empty")
     for arm in arm_list:
@@ -841,7 +905,7 @@ def trial(
     points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [
         (arm.name, j, conc) for arm in arm_list for j, conc in enumerate(arm.phases)
     ]
-    exposed = {arm.name for arm in arm_list if arm.kind == "exposure"}
+    exposed = {arm.name: arm.unbound_parameters for arm in arm_list if arm.kind == "exposure"}
 
     def make(lo: int, hi: int) -> list[Condition]:
         """Points ``lo:hi`` (patient-major, one per arm and phase), built where they are
@@ -856,7 +920,7 @@ def trial(
                 factor = cohort.exposure(p)
             name, j, conc = points[a]
             pert = (  # this patient's exposure to each drug of the arm
-                _exposed(base[p], _scaled(conc, factor), unbound_parameters)
+                _exposed(base[p], _scaled(conc, factor), exposed[name])
                 if name in exposed
                 else base[p].with_drugs(conc)
             )
@@ -868,20 +932,12 @@ def trial(
     spec = {
         "trial": ["untreated", *arm_map],
         "arms": arm_map,
-        "dosing": {
-            arm.name: arm.describe(
-                unbound_drugs if arm.kind == "exposure" else model.catalogue.drugs
-            )
-            for arm in arm_list
-        },
-        "unbound_potencies": {
-            "serum_fraction": (
-                model.catalogue.culture.get("serum_fraction")
-                if serum_fraction is None
-                else serum_fraction
-            ),
-            "parameters": unbound_parameters,
-        },
+        "dosing": {arm.name: arm.describe() for arm in arm_list},
+        "serum_fraction": (
+            model.catalogue.culture.get("serum_fraction")
+            if serum_fraction is None
+            else serum_fraction
+        ),
         "cohort": cohort.settings,
         "weeks": weeks,
         "turnover": turnover,
@@ -910,7 +966,7 @@ def trial(
         "turnover": turnover,
     }
     pmtor = float(model.catalogue.cohort["pmtor_high_fraction"])
-    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor, model, unbound_drugs)
+    table = _outcomes(raw, cohort, arm_list, growth, weeks, pmtor)
     from ._engine import steady_provenance
 
     settings = {
@@ -935,8 +991,6 @@ def _outcomes(
     growth: Mapping[str, float],
     weeks: float,
     pmtor_high_fraction: float,
-    model: Model,
-    unbound_drugs: Mapping[str, Drug],
 ) -> pd.DataFrame:
     """Each patient's outcome per arm from the steady states of every phase.
 
@@ -966,7 +1020,7 @@ def _outcomes(
     frames = []
     for arm in arms:
         t = raw[raw["arm"] == arm.name]
-        drugs = unbound_drugs if arm.kind == "exposure" else model.catalogue.drugs
+        drugs = arm.potencies or BUNDLED.drugs
         phase = t["phase"].to_numpy()
         weight = np.asarray(arm.weights)[phase]
         pid = t["patient"].to_numpy()

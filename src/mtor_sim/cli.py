@@ -802,7 +802,13 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
     model = _load(args)
     res = trial(
-        model, args.arms or None, n=args.n, seed=args.seed, weeks=args.weeks, **_batch(args)
+        model,
+        args.arms or None,
+        n=args.n,
+        seed=args.seed,
+        weeks=args.weeks,
+        serum_fraction=args.serum_fraction,
+        **_batch(args),
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1186,6 +1192,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed of the cohort (default 0; same seed, same patients)",
     )
     p.add_argument("--weeks", type=float, default=12.0, help="course length (default 12)")
+    p.add_argument(
+        "--serum-fraction",
+        type=float,
+        default=None,
+        metavar="S",
+        help="serum share of the culture media behind culture-measured potencies, which "
+        "exposure-driven arms express as unbound ones (default: the catalogue's, 0.10; "
+        "0 reads them as unbound)",
+    )
     p.add_argument("--out", default="trial_out", help="output folder")
     p.add_argument(
         "--table-format",
