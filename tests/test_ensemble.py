@@ -438,6 +438,50 @@ def test_dose_response_over_the_ensemble_matches_each_members_own_model(model):
     assert (q["q0.05"] <= q["q0.5"]).all() and (q["q0.5"] <= q["q0.95"]).all()
 
 
+@pytestmark_shipped
+def test_combination_over_the_ensemble_matches_each_members_own_matrix(model):
+    """The everolimus + sorafenib matrix across members, solved as one batch: its
+    quantiles equal those of each member's own `combination`, under a genotype preset."""
+    import numpy as np
+
+    from mtor_sim._ensemble import members
+
+    kw = {"readout": "proliferation", "genotype": "PTEN_loss", "progress": False}
+    pair, da, db = ("everolimus", "sorafenib"), [1, 10], [300, 3000]
+    q = ms.combination(model, pair, da, db, ensemble=True, n_members=5, **kw)
+    assert set(q["quantity"]) == {"response", "inhibition", "bliss", "hsa"}
+    assert len(q) == 4 * 3 * 3 and (q["n_members"] == 5).all() and (q["n_failed"] == 0).all()
+    own = [ms.combination(m, pair, da, db, **kw) for m in members(model, True, n=5)]
+    for quantity, attr in (
+        ("response", "response"),
+        ("inhibition", "inhibition"),
+        ("bliss", "bliss"),
+    ):
+        cube = np.stack([getattr(c, attr).to_numpy() for c in own])
+        got = q[q["quantity"] == quantity]
+        np.testing.assert_allclose(
+            got["q0.5"].to_numpy(), np.quantile(cube, 0.5, axis=0).ravel(), rtol=1e-8, atol=1e-12
+        )
+    mean_bliss = [float(c.bliss.to_numpy().mean()) for c in own]
+    assert q.attrs["bliss_mean"]["q0.5"] == pytest.approx(np.median(mean_bliss), rel=1e-8)
+    at_zero = q[(q["quantity"] == "inhibition") & (q["dose_a"] == 0) & (q["dose_b"] == 0)]
+    assert float(at_zero["q0.95"].iloc[0]) == 0.0  # the reference inhibits nothing
+
+
+@pytestmark_shipped
+def test_cli_combination_over_the_ensemble(tmp_path, capsys):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "q.csv"
+    command = ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"]
+    assert main([*command, "--ensemble", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert set(table["quantity"]) == {"response", "inhibition", "bliss", "hsa"}
+    assert (table["n_members"] == 3).all() and len(table) == 4 * 2 * 2
+    assert "mean Bliss excess" in capsys.readouterr().err
+    assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
+
+
 def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeypatch):
     """check_ensemble solves every member's steady states as one batch: the same table as
     asking each member one steady state at a time."""

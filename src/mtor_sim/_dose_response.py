@@ -448,6 +448,72 @@ def _dose_response_quantiles(
     return out
 
 
+def _combination_quantiles(
+    model: Model,
+    pair: tuple[str, str],
+    da: np.ndarray,
+    db: np.ndarray,
+    readout: str,
+    background: dict[str, float],
+    perturbation: dict[str, Any],
+    ensemble: Any,
+    n_members: int | None,
+    opts: RunOptions,
+) -> pd.DataFrame:
+    """`combination` across an ensemble: quantiles per dose pair of the response, the
+    fraction inhibited and the Bliss and HSA excess, and of each member's mean Bliss
+    excess (``attrs["bliss_mean"]``)."""
+    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+
+    a, b = pair
+    table = resolve_ensemble(ensemble, n=n_members)
+    check_members(model, table)
+    explicit = dict(perturbation.pop("parameters", None) or {})
+    genotype = perturbation.pop("genotype", None) or []
+    cells = [(i, j) for i in range(da.size) for j in range(db.size)]
+    points = [  # every member's matrix in one batch (and one store folder)
+        {
+            "parameters": member_parameters(model, dict(member.items()), genotype, explicit),
+            "drugs": background | {a: da[i], b: db[j]},
+            **perturbation,
+        }
+        for _, member in table.iterrows()
+        for i, j in cells
+    ]
+    solved = _readouts_at(model, readout, points, None, opts, "combination")
+    values = np.array([v if st == "ok" else np.nan for v, st in solved]).reshape(
+        len(table), da.size, db.size
+    )
+    per_member = {"response": values}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effect = np.stack([fraction_inhibited(m, m[0, 0]) for m in values])
+    per_member["inhibition"] = effect
+    per_member["bliss"] = np.stack([bliss_excess(e) for e in effect])
+    per_member["hsa"] = np.stack([hsa_excess(e) for e in effect])
+    rows = []
+    for quantity, cube in per_member.items():
+        for i, j in cells:
+            col = cube[:, i, j]
+            ok = col[np.isfinite(col)]
+            rows.append(
+                {
+                    "dose_a": float(da[i]),
+                    "dose_b": float(db[j]),
+                    "quantity": quantity,
+                    **quantile_columns(ok),
+                    "mean": float(ok.mean()) if ok.size else np.nan,
+                    "n_members": len(table),
+                    "n_failed": int(col.size - ok.size),
+                }
+            )
+    out = pd.DataFrame(rows)
+    bliss = per_member["bliss"].reshape(len(table), -1)
+    means = [float(np.mean(m)) for m in bliss if np.isfinite(m).all()]
+    out.attrs["bliss_mean"] = {**quantile_columns(means), "n_members": len(table)}
+    out.attrs["drugs"], out.attrs["readout"] = pair, readout
+    return out
+
+
 @dataclass(frozen=True)
 class Combination(BatchResult):
     """A two-drug response matrix and its synergy scores.
@@ -502,6 +568,48 @@ class Combination(BatchResult):
         return plot_combination(self, score=score)
 
 
+@overload
+def combination(
+    model: Model,
+    pair: tuple[str, str] | None = None,
+    doses_a: Iterable[float] = ...,
+    doses_b: Iterable[float] = ...,
+    readout: str | None = ...,
+    *,
+    drugs: Mapping[str, float] | None = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> Combination: ...
+
+
+@overload
+def combination(
+    model: Model,
+    pair: tuple[str, str] | None = None,
+    doses_a: Iterable[float] = ...,
+    doses_b: Iterable[float] = ...,
+    readout: str | None = ...,
+    *,
+    drugs: Mapping[str, float] | None = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def combination(
     model: Model,
     pair: tuple[str, str] | None = None,
@@ -510,6 +618,8 @@ def combination(
     readout: str | None = None,
     *,
     drugs: Mapping[str, float] | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
     run: RunOptions | Mapping[str, Any] | None = None,
     backend: str | None = None,
     n_workers: int | None = None,
@@ -517,7 +627,7 @@ def combination(
     out: str | Path | None = None,
     progress: bool | None = None,
     **perturbation: Any,
-) -> Combination:
+) -> Combination | pd.DataFrame:
     """Steady-state response matrix of two drugs, with Bliss, HSA, Loewe and ZIP scores.
 
     ``pair`` names the two drugs (rows, columns); the perturbation keywords (``genotype``,
@@ -528,6 +638,21 @@ def combination(
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
     is NaN in ``response``; ``settings["status"]`` holds every pair's status. ``run`` (or
     its shorthand keywords) says where the dose pairs run, as in every batch verb.
+
+    With ``ensemble`` (``True``: the bundled calibrated ensemble, ``"verified"``, or a
+    table of members; ``n_members``: the first N) the matrix is solved once per member
+    and a DataFrame of quantiles across members is returned instead: one row per dose
+    pair and ``quantity`` (``response``, ``inhibition``, ``bliss`` and ``hsa`` excess),
+    columns ``q0.05``, ``q0.5``, ``q0.95``, ``mean``, ``n_members``, ``n_failed``
+    (members without a verified steady state at that pair, or at the pair's drug-free
+    reference, are left out of its quantiles). ``attrs["bliss_mean"]`` holds the
+    quantiles of each member's mean Bliss excess over the matrix.
+
+    >>> import mtor_sim as ms
+    >>> q = ms.combination(ms.load_model(), ("everolimus", "sorafenib"), [10], [1000],
+    ...                    ensemble=True, n_members=3, progress=False)
+    >>> sorted(set(q["quantity"]))
+    ['bliss', 'hsa', 'inhibition', 'response']
     """
     from ._engine import steady_provenance
 
@@ -582,6 +707,10 @@ def combination(
     make_perturbation(model, **perturbation)  # names and values checked before any work
     perturbation.pop("drugs", None)
     cells = [(i, j) for i in range(da.size) for j in range(db.size)]
+    if ensemble is not None and ensemble is not False:
+        return _combination_quantiles(
+            model, (a, b), da, db, readout, background, perturbation, ensemble, n_members, opts
+        )
     points = [{"drugs": background | {a: da[i], b: db[j]}, **perturbation} for i, j in cells]
     found = _readouts_at(model, readout, points, None, opts, "combination")
     for (i, j), (v, st) in zip(cells, found, strict=True):

@@ -539,9 +539,31 @@ def cmd_combination(args: argparse.Namespace) -> int:
 
     model = _load(args)
     pert = _perturbation(args)
-    cm = combination(
-        model, (args.drug_a, args.drug_b), args.doses_a, args.doses_b, args.readout, **pert
-    )
+    pair = (args.drug_a, args.drug_b)
+    if args.ensemble is not None:
+        if args.plot or getattr(args, "omex", None):
+            raise ValueError("--ensemble writes a table of quantiles: no --plot or --omex")
+        q = combination(
+            model,
+            pair,
+            args.doses_a,
+            args.doses_b,
+            args.readout,
+            ensemble=True,
+            n_members=args.ensemble or None,
+            **pert,
+        )
+        failed = int(q["n_failed"].max())
+        bliss = q.attrs["bliss_mean"]
+        print(
+            f"{int(q['n_members'].iloc[0])} ensemble members; mean Bliss excess over the "
+            f"matrix, median {bliss['q0.5']:+.4f} (5-95 %: {bliss['q0.05']:+.4f} to "
+            f"{bliss['q0.95']:+.4f}); at most {failed} failed at a dose pair",
+            file=sys.stderr,
+        )
+        _write_table(q, args.out)
+        return 0 if failed == 0 else 3
+    cm = combination(model, pair, args.doses_a, args.doses_b, args.readout, **pert)
     _write(cm, args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
     _write_omex(cm, args, model)
@@ -1084,6 +1106,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="synergy score shown beside the response heatmap",
     )
     _add_perturbation(p)
+    p.add_argument(
+        "--ensemble",
+        nargs="?",
+        type=_members,
+        const=0,
+        default=None,
+        metavar="N",
+        help="quantiles across the calibrated ensemble (all members, or the first N) of "
+        "each dose pair's response, inhibition and Bliss and HSA excess",
+    )
     _add_outputs(p)
     _add_omex(p)
     p.set_defaults(func=cmd_combination)
