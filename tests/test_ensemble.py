@@ -482,6 +482,52 @@ def test_cli_combination_over_the_ensemble(tmp_path, capsys):
     assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
 
 
+@pytestmark_shipped
+def test_knockout_screen_over_the_ensemble_matches_each_members_own_screen(model):
+    """Every member's screen in one batch, under a genotype preset and a drug: the
+    quantiles of the log2 fold changes equal those of each member's own screen, and the
+    shares count members with at least a 5 % change."""
+    import numpy as np
+
+    from mtor_sim._ensemble import members
+
+    kw = {
+        "nodes": ["RHEB", "S6K1", "PTEN"],
+        "interactions": ["S6K1 -| IRS1"],
+        "genotype": "PTEN_loss",
+        "drugs": {"everolimus": 10},
+        "progress": False,
+    }
+    q = ms.knockout_screen(model, ["pAKT_S473", "proliferation"], ensemble=True, n_members=5, **kw)
+    assert len(q) == 4 * 2 and (q["n_members"] == 5).all() and (q["n_failed"] == 0).all()
+    own = np.stack(
+        [
+            ms.knockout_screen(m, ["pAKT_S473", "proliferation"], **kw)
+            .log2_fold_change()
+            .to_numpy()
+            for m in members(model, True, n=5)
+        ]
+    )
+    np.testing.assert_allclose(q["q0.5"], np.quantile(own, 0.5, axis=0).ravel(), rtol=1e-8)
+    lower = (own <= -np.log2(1.05)).mean(axis=0).ravel()
+    np.testing.assert_allclose(q["fraction_lower"], lower)
+    row = q[(q["target"] == "RHEB KO") & (q["readout"] == "proliferation")].iloc[0]
+    assert row["fraction_lower"] == 1.0 and row["q0.95"] < 0  # no RHEB, no mTORC1 drive
+
+
+@pytestmark_shipped
+def test_cli_knockout_screen_over_the_ensemble(tmp_path, capsys):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "ko.csv"
+    command = ["knockout-screen", "--nodes", "RHEB", "--interactions", "-r", "proliferation"]
+    assert main([*command, "--ensemble", "3", "-o", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out)
+    assert list(table["target"]) == ["RHEB KO"] and (table["n_members"] == 3).all()
+    assert table["fraction_lower"].iloc[0] == 1.0
+    assert "3 ensemble members" in capsys.readouterr().err
+
+
 def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeypatch):
     """check_ensemble solves every member's steady states as one batch: the same table as
     asking each member one steady state at a time."""

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -109,6 +109,48 @@ class KnockoutScreen(BatchResult):
         return plot_knockout_screen(self, max_rows=max_rows)
 
 
+@overload
+def knockout_screen(
+    model: Model,
+    readouts: Sequence[str] | str | None = ...,
+    *,
+    nodes: Sequence[str] | None = ...,
+    interactions: Sequence[str] | None = ...,
+    pairs: bool = ...,
+    knockout_mode: str = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> KnockoutScreen: ...
+
+
+@overload
+def knockout_screen(
+    model: Model,
+    readouts: Sequence[str] | str | None = ...,
+    *,
+    nodes: Sequence[str] | None = ...,
+    interactions: Sequence[str] | None = ...,
+    pairs: bool = ...,
+    knockout_mode: str = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def knockout_screen(
     model: Model,
     readouts: Sequence[str] | str | None = None,
@@ -117,6 +159,8 @@ def knockout_screen(
     interactions: Sequence[str] | None = None,
     pairs: bool = False,
     knockout_mode: str = "remove",
+    ensemble: Any = None,
+    n_members: int | None = None,
     run: RunOptions | Mapping[str, Any] | None = None,
     backend: str | None = None,
     n_workers: int | None = None,
@@ -124,7 +168,7 @@ def knockout_screen(
     out: str | Path | None = None,
     progress: bool | None = None,
     **perturbation: Any,
-) -> KnockoutScreen:
+) -> KnockoutScreen | pd.DataFrame:
     """Knock out every node and cut every interaction, one at a time (or in pairs).
 
     Parameters
@@ -145,6 +189,15 @@ def knockout_screen(
         species alone is held at zero, as knockouts of SBML models did in 0.1.0; its
         other forms stay and drain through it, so a time course sees the pool empty
         gradually (SBML models only; the bundled model's nodes are whole proteins).
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Screen every member of a parameter ensemble (``True``: the bundled calibrated
+        ensemble; ``n_members``: the first N), all members' conditions in one batch, and
+        return a DataFrame instead: one row per target and readout with quantiles across
+        members of the log2 fold change against the member's own baseline (``q0.05``,
+        ``q0.5``, ``q0.95``, ``mean``), the share of members in which the target lowers
+        or raises the readout by at least 5 % (``fraction_lower``, ``fraction_higher``; the
+        observation table's convention for a change), ``n_members`` and ``n_failed``
+        (members without a verified steady state there or at their baseline).
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
     **perturbation
@@ -153,7 +206,7 @@ def knockout_screen(
 
     Returns
     -------
-    KnockoutScreen
+    KnockoutScreen (a DataFrame with ``ensemble``)
 
     Examples
     --------
@@ -203,6 +256,22 @@ def knockout_screen(
             inputs=dict(base.inputs),
         )
         perts.append(((("target", label), ("kind", kind)), p))
+    if ensemble is not None and ensemble is not False:
+        return _screen_quantiles(
+            model,
+            perts,
+            reads,
+            base,
+            mode,
+            ensemble,
+            n_members,
+            run,
+            backend,
+            n_workers,
+            scheduler,
+            out,
+            progress,
+        )
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
     store, stats = run_conditions(
         model,
@@ -232,3 +301,101 @@ def knockout_screen(
         **stats,
     }
     return KnockoutScreen(store.read(), reads, base.label(), model.name, settings)
+
+
+#: A change, for `knockout_screen(ensemble=...)`'s shares: at least 5 % either way (the
+#: observation table's convention, ``models/OBSERVATIONS.md``).
+CHANGE = 0.05
+
+
+def _screen_quantiles(
+    model: Model,
+    perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]],
+    reads: tuple[str, ...],
+    base: Perturbation,
+    mode: str,
+    ensemble: Any,
+    n_members: int | None,
+    run: Any,
+    backend: str | None,
+    n_workers: int | None,
+    scheduler: str | None,
+    out: str | Path | None,
+    progress: bool | None,
+) -> pd.DataFrame:
+    """`knockout_screen` across an ensemble: every member's screen in one batch, then
+    quantiles of each target's log2 fold change against the member's own baseline."""
+    from dataclasses import replace
+
+    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+
+    table = resolve_ensemble(ensemble, n=n_members)
+    check_members(model, table)
+    explicit = dict(base.parameters)
+    points: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
+    for k, (_, member) in enumerate(table.iterrows()):
+        values = member_parameters(model, dict(member.items()), list(base.genotype), explicit)
+        for labels, pert in perts:  # the member's values, its genotype applied to them
+            mine = replace(pert, genotype=(), parameters=tuple(sorted(values.items())))
+            points.append(((("member", k), *labels), mine))
+    spec = {
+        "screen": [dict(labels)["target"] for labels, _ in perts[1:]],
+        "background": base.as_dict(),
+        "ensemble": _digest(table),
+    }
+    store, _ = run_conditions(
+        model,
+        conditions_from(points),
+        len(points),
+        reads,
+        options=resolve_run(
+            run,
+            verb="knockout_screen",
+            backend=backend,
+            n_workers=n_workers,
+            scheduler=scheduler,
+            out=out,
+            progress=progress,
+        ),
+        spec=spec,
+        desc="knockouts x members",
+    )
+    raw = store.read()
+    cubes = []
+    for k in range(len(table)):
+        one = raw[raw["member"] == k].drop(columns="member").reset_index(drop=True)
+        cubes.append(KnockoutScreen(one, reads, base.label(), model.name, {}).log2_fold_change())
+    targets, readouts = cubes[0].index, cubes[0].columns
+    cube = np.stack([c.loc[targets, readouts].to_numpy() for c in cubes])
+    step = float(np.log2(1.0 + CHANGE))
+    rows = []
+    for i, target in enumerate(targets):
+        kind = dict(next(labels for labels, _ in perts if dict(labels)["target"] == target))["kind"]
+        for j, readout in enumerate(readouts):
+            col = cube[:, i, j]
+            ok = col[~np.isnan(col)]
+            with np.errstate(invalid="ignore"):  # -inf (a readout at zero) is a value too
+                quantiles = quantile_columns(ok)
+            rows.append(
+                {
+                    "target": target,
+                    "kind": kind,
+                    "readout": readout,
+                    **quantiles,
+                    "mean": float(ok.mean()) if ok.size else np.nan,
+                    "fraction_lower": float(np.mean(ok <= -step)) if ok.size else np.nan,
+                    "fraction_higher": float(np.mean(ok >= step)) if ok.size else np.nan,
+                    "n_members": len(table),
+                    "n_failed": int(col.size - ok.size),
+                }
+            )
+    result = pd.DataFrame(rows)
+    result.attrs["knockout_mode"], result.attrs["background"] = mode, base.label()
+    return result
+
+
+def _digest(table: pd.DataFrame) -> str:
+    """A short digest of an ensemble table (the batch's cache key)."""
+    import hashlib
+
+    return hashlib.sha256(pd.util.hash_pandas_object(table).to_numpy().tobytes()).hexdigest()[:16]

@@ -620,16 +620,32 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
     from ._screen import knockout_screen
 
     model = _load(args)
-    ko = knockout_screen(
-        model,
-        args.readout or None,
-        nodes=args.nodes,
-        interactions=args.interactions,
-        pairs=args.pairs,
-        knockout_mode=args.knockout_mode,
+    options = {
+        "nodes": args.nodes,
+        "interactions": args.interactions,
+        "pairs": args.pairs,
+        "knockout_mode": args.knockout_mode,
         **_batch(args),
         **_perturbation(args),
-    )
+    }
+    if args.ensemble is not None:
+        if args.plot:
+            raise ValueError("--ensemble writes a table of quantiles: no --plot")
+        q = knockout_screen(
+            model,
+            args.readout or None,
+            ensemble=True,
+            n_members=args.ensemble or None,
+            **options,
+        )
+        failed = int(q["n_failed"].max())
+        print(
+            f"{int(q['n_members'].iloc[0])} ensemble members; at most {failed} failed at a target",
+            file=sys.stderr,
+        )
+        _write_table(q, args.out)
+        return 0 if failed == 0 else 3
+    ko = knockout_screen(model, args.readout or None, **options)
     _write(ko, args.out)
     _save_plot(ko.plot(), args.plot)
     return _report_failed(int((ko.table["status"] != "ok").sum()), len(ko.table), "conditions")
@@ -1173,6 +1189,17 @@ def build_parser() -> argparse.ArgumentParser:
         "species at zero (SBML models; its other forms drain through it)",
     )
     _add_perturbation(p)
+    p.add_argument(
+        "--ensemble",
+        nargs="?",
+        type=_members,
+        const=0,
+        default=None,
+        metavar="N",
+        help="screen every member of the calibrated ensemble (all, or the first N): "
+        "quantiles of each target's log2 fold change and the share of members it moves "
+        "by at least 5 %%",
+    )
     _add_batch(p)
     _add_outputs(p)
     p.set_defaults(func=cmd_knockout_screen)
