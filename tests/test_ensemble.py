@@ -528,6 +528,44 @@ def test_cli_knockout_screen_over_the_ensemble(tmp_path, capsys):
     assert "3 ensemble members" in capsys.readouterr().err
 
 
+@pytestmark_shipped
+def test_local_sensitivities_over_the_ensemble_match_each_members_own(model):
+    """Every member's central differences in one batch, each around the member's own
+    steady state under the genotype: the same quantiles as each member's own call."""
+    import numpy as np
+
+    from mtor_sim._ensemble import members
+
+    kw = {"vary": ["k_IRS1_S6K1", "k_TSC2_ERK"], "genotype": "PTEN_loss", "progress": False}
+    q = ms.sensitivity(model, ["pAKT_S473", "pS6K1"], ensemble=True, n_members=5, **kw)
+    assert len(q) == 4 and (q["n_members"] == 5).all() and (q["n_failed"] == 0).all()
+    own = np.stack(
+        [
+            ms.sensitivity(m, ["pAKT_S473", "pS6K1"], **kw).table["sensitivity"].to_numpy()
+            for m in members(model, True, n=5)
+        ]
+    )
+    np.testing.assert_allclose(q["q0.5"], np.quantile(own, 0.5, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(q["fraction_negative"], (own < 0).mean(axis=0))
+    feedback = q[(q["parameter"] == "k_IRS1_S6K1") & (q["readout"] == "pAKT_S473")].iloc[0]
+    assert feedback["fraction_negative"] == 1.0  # S6K1 -| IRS1 holds Akt down in every member
+    with pytest.raises(ValueError, match="local"):
+        ms.sensitivity(model, "pS6K1", ["k_TSC2_ERK"], method="sobol", ensemble=True)
+
+
+@pytestmark_shipped
+def test_cli_sensitivity_over_the_ensemble(tmp_path, capsys):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "s.csv"
+    command = ["sensitivity", "pS6K1", "--vary", "k_TSC2_ERK", "--ensemble", "3", "--quiet"]
+    assert main([*command, "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table["parameter"]) == ["k_TSC2_ERK"] and (table["n_members"] == 3).all()
+    assert table["fraction_positive"].iloc[0] == 1.0  # ERK's hold on TSC2 drives S6K1
+    assert "3 ensemble members" in capsys.readouterr().err
+
+
 def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeypatch):
     """check_ensemble solves every member's steady states as one batch: the same table as
     asking each member one steady state at a time."""

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -102,6 +102,56 @@ def _default_parameters(model: Model) -> list[str]:
     return [str(p) for p, v in model.parameters.items() if v > 0 and p not in skip]
 
 
+@overload
+def sensitivity(
+    model: Model,
+    readouts: Sequence[str] | str | None = ...,
+    vary: Sequence[str] | None = ...,
+    *,
+    parameters: Mapping[str, float] | None = ...,
+    method: str = ...,
+    rel_step: float = ...,
+    n: int = ...,
+    factor: float = ...,
+    bounds: Mapping[str, tuple[float, float]] | None = ...,
+    seed: int = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> Sensitivity: ...
+
+
+@overload
+def sensitivity(
+    model: Model,
+    readouts: Sequence[str] | str | None = ...,
+    vary: Sequence[str] | None = ...,
+    *,
+    parameters: Mapping[str, float] | None = ...,
+    method: str = ...,
+    rel_step: float = ...,
+    n: int = ...,
+    factor: float = ...,
+    bounds: Mapping[str, tuple[float, float]] | None = ...,
+    seed: int = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def sensitivity(
     model: Model,
     readouts: Sequence[str] | str | None = None,
@@ -114,6 +164,8 @@ def sensitivity(
     factor: float = 2.0,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     seed: int = 0,
+    ensemble: Any = None,
+    n_members: int | None = None,
     run: RunOptions | Mapping[str, Any] | None = None,
     backend: str | None = None,
     n_workers: int | None = None,
@@ -121,7 +173,7 @@ def sensitivity(
     out: str | Path | None = None,
     progress: bool | None = None,
     **perturbation: Any,
-) -> Sensitivity:
+) -> Sensitivity | pd.DataFrame:
     """Local scaled sensitivities or global Sobol indices of steady-state readouts.
 
     Parameters
@@ -152,6 +204,14 @@ def sensitivity(
         Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``.
     seed : int
         Seed of the Sobol sample and of the bootstrap confidence intervals.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        ``local`` only: the sensitivities of every member of a parameter ensemble
+        (``True``: the bundled calibrated ensemble; ``n_members``: the first N), each
+        around the member's own steady state, all in one batch; returns a DataFrame with
+        one row per parameter and readout: quantiles across members (``q0.05``, ``q0.5``,
+        ``q0.95``, ``mean``), the share of members in which the sensitivity is positive
+        and negative (``fraction_positive``, ``fraction_negative``), ``n_members`` and
+        ``n_failed``.
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
     **perturbation
@@ -159,7 +219,7 @@ def sensitivity(
 
     Returns
     -------
-    Sensitivity
+    Sensitivity (a DataFrame with ``ensemble``)
 
     Warns
     -----
@@ -228,6 +288,13 @@ def sensitivity(
     from ._engine import steady_provenance
 
     meta = steady_provenance(model)
+    if ensemble is not None and ensemble is not False:
+        if method != "local":
+            raise ValueError(
+                "`ensemble` works with method='local' (Sobol indices per member "
+                "would cost n * (parameters + 2) solves each)"
+            )
+        return _local_quantiles(model, base, params, reads, h, opts, ensemble, n_members)
     if method == "local":
         table = _local(model, base, params, current, reads, h, opts)
         return Sensitivity(
@@ -291,7 +358,14 @@ def _local(
         desc="sensitivity",
         options=opts,
     )
-    t = store.read()
+    return _local_rows(store.read(), params, reads, h, at)
+
+
+def _local_rows(
+    t: pd.DataFrame, params: list[str], reads: tuple[str, ...], h: float, at: Mapping[str, float]
+) -> pd.DataFrame:
+    """Central differences from one point's solves: the reference, then each parameter's
+    step up and down (the rows of ``t`` in that order)."""
     y0 = t.iloc[0]
     rows = []
     for i, p in enumerate(params):
@@ -312,6 +386,84 @@ def _local(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _local_quantiles(
+    model: Model,
+    base: Perturbation,
+    params: list[str],
+    reads: tuple[str, ...],
+    h: float,
+    opts: RunOptions,
+    ensemble: Any,
+    n_members: int | None,
+) -> pd.DataFrame:
+    """Local sensitivities of every member of an ensemble, in one batch, as quantiles per
+    parameter and readout with the share of members of each sign."""
+    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+    from ._perturb import resolve
+
+    table = resolve_ensemble(ensemble, n=n_members)
+    check_members(model, table)
+    perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
+    steps_at: list[dict[str, float]] = []
+    for k, (_, member) in enumerate(table.iterrows()):
+        values = member_parameters(
+            model, dict(member.items()), list(base.genotype), dict(base.parameters)
+        )
+        mine = replace(base, genotype=(), parameters=tuple(sorted(values.items())))
+        resolved, _ = resolve(model, mine)
+        at = {p: resolved.get(p, float(model.parameters[p])) for p in params}
+        steps_at.append(at)
+        perts.append(((("member", k), ("parameter", ""), ("step", 0.0)), mine))
+        for p in params:
+            for s in (1 + h, 1 - h):
+                step = _with(model, mine, {p: at[p] * s})
+                perts.append(((("member", k), ("parameter", p), ("step", s)), step))
+    store, _ = run_conditions(
+        model,
+        conditions_from(perts),
+        len(perts),
+        reads,
+        spec={
+            "sensitivity": "local",
+            "h": h,
+            "params": params,
+            "background": base.as_dict(),
+            "members": len(table),
+        },
+        desc="sensitivity x members",
+        options=opts,
+    )
+    raw = store.read()
+    per = len(params) * 2 + 1
+    cube = np.stack(
+        [
+            _local_rows(raw.iloc[k * per : (k + 1) * per], params, reads, h, steps_at[k])[
+                "sensitivity"
+            ].to_numpy(dtype=float)
+            for k in range(len(table))
+        ]
+    )
+    rows = []
+    for j, (p, r) in enumerate((p, r) for p in params for r in reads):
+        col = cube[:, j]
+        ok = col[np.isfinite(col)]
+        rows.append(
+            {
+                "parameter": p,
+                "readout": r,
+                **quantile_columns(ok),
+                "mean": float(ok.mean()) if ok.size else np.nan,
+                "fraction_positive": float(np.mean(ok > 0)) if ok.size else np.nan,
+                "fraction_negative": float(np.mean(ok < 0)) if ok.size else np.nan,
+                "n_members": len(table),
+                "n_failed": int(col.size - ok.size),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.attrs["rel_step"], out.attrs["background"] = h, base.label()
+    return out
 
 
 def _sobol(

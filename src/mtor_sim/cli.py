@@ -286,6 +286,25 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
         p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
 
 
+def _add_ensemble(p: argparse.ArgumentParser, help: str) -> None:
+    """``--ensemble [N]``: across the calibrated ensemble, all members or the first N."""
+    p.add_argument(
+        "--ensemble", nargs="?", type=_members, const=0, default=None, metavar="N", help=help
+    )
+
+
+def _ensemble_table(q, out: str | None, what: str, note: str = "") -> int:
+    """Write an ensemble verb's table of quantiles; say how many members failed where
+    (exit 3 when any did)."""
+    failed = int(q["n_failed"].max())
+    print(
+        f"{int(q['n_members'].iloc[0])} ensemble members{note}; at most {failed} failed at {what}",
+        file=sys.stderr,
+    )
+    _write_table(q, out)
+    return 0 if failed == 0 else 3
+
+
 def _add_omex(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--omex",
@@ -358,14 +377,7 @@ def cmd_steady_state(args: argparse.Namespace) -> int:
         q = model.steady_state(
             **_perturbation(args), ensemble=True, n_members=args.ensemble or None
         )
-        failed = int(q["n_failed"].iloc[0])
-        print(
-            f"{int(q['n_members'].iloc[0])} ensemble members, {failed} failed to reach a "
-            "steady state",
-            file=sys.stderr,
-        )
-        _write_table(q, args.out)
-        return 0 if failed == 0 else 3
+        return _ensemble_table(q, args.out, "reaching a steady state")
     ss = model.steady_state(**_perturbation(args))
     print(f"status: {ss.status} ({ss.message})", file=sys.stderr)
     _write(ss, args.out, shown=ss.readouts.to_frame("value"))
@@ -553,16 +565,12 @@ def cmd_combination(args: argparse.Namespace) -> int:
             n_members=args.ensemble or None,
             **pert,
         )
-        failed = int(q["n_failed"].max())
         bliss = q.attrs["bliss_mean"]
-        print(
-            f"{int(q['n_members'].iloc[0])} ensemble members; mean Bliss excess over the "
-            f"matrix, median {bliss['q0.5']:+.4f} (5-95 %: {bliss['q0.05']:+.4f} to "
-            f"{bliss['q0.95']:+.4f}); at most {failed} failed at a dose pair",
-            file=sys.stderr,
+        note = (
+            f"; mean Bliss excess over the matrix, median {bliss['q0.5']:+.4f} (5-95 %: "
+            f"{bliss['q0.05']:+.4f} to {bliss['q0.95']:+.4f})"
         )
-        _write_table(q, args.out)
-        return 0 if failed == 0 else 3
+        return _ensemble_table(q, args.out, "a dose pair", note)
     cm = combination(model, pair, args.doses_a, args.doses_b, args.readout, **pert)
     _write(cm, args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
@@ -638,13 +646,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
             n_members=args.ensemble or None,
             **options,
         )
-        failed = int(q["n_failed"].max())
-        print(
-            f"{int(q['n_members'].iloc[0])} ensemble members; at most {failed} failed at a target",
-            file=sys.stderr,
-        )
-        _write_table(q, args.out)
-        return 0 if failed == 0 else 3
+        return _ensemble_table(q, args.out, "a target")
     ko = knockout_screen(model, args.readout or None, **options)
     _write(ko, args.out)
     _save_plot(ko.plot(), args.plot)
@@ -655,17 +657,27 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from ._sensitivity import sensitivity
 
     model = _load(args)
-    s = sensitivity(
-        model,
-        args.readout,
-        args.param_names or None,
-        method=args.method,
-        n=args.n,
-        factor=args.factor,
-        seed=args.seed,
+    options = {
+        "method": args.method,
+        "n": args.n,
+        "factor": args.factor,
+        "seed": args.seed,
         **_batch(args),
         **_perturbation(args),
-    )
+    }
+    if args.ensemble is not None:
+        if args.plot:
+            raise ValueError("--ensemble writes a table of quantiles: no --plot")
+        q = sensitivity(
+            model,
+            args.readout,
+            args.param_names or None,
+            ensemble=True,
+            n_members=args.ensemble or None,
+            **options,
+        )
+        return _ensemble_table(q, args.out, "a parameter")
+    s = sensitivity(model, args.readout, args.param_names or None, **options)
     _write(s, args.out)
     _save_plot(s.plot(), args.plot)
     if args.method == "local":
@@ -960,14 +972,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--ensemble",
-        nargs="?",
-        type=_members,
-        const=0,
-        default=None,
-        metavar="N",
-        help="also check every claim and the validation rows across the calibrated "
+    _add_ensemble(
+        p,
+        "also check every claim and the validation rows across the calibrated "
         "ensemble (all members, or the first N; ~0.1 s per member for the claims)",
     )
     p.add_argument(
@@ -988,15 +995,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("steady-state", help="verified steady state under a perturbation")
     _add_perturbation(p)
-    p.add_argument(
-        "--ensemble",
-        nargs="?",
-        type=_members,
-        const=0,
-        default=None,
-        metavar="N",
-        help="quantiles of every readout across the calibrated ensemble (all "
-        "members, or the first N)",
+    _add_ensemble(
+        p,
+        "quantiles of every readout across the calibrated ensemble (all members, or the first N)",
     )
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.set_defaults(func=cmd_steady_state)
@@ -1122,14 +1123,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="synergy score shown beside the response heatmap",
     )
     _add_perturbation(p)
-    p.add_argument(
-        "--ensemble",
-        nargs="?",
-        type=_members,
-        const=0,
-        default=None,
-        metavar="N",
-        help="quantiles across the calibrated ensemble (all members, or the first N) of "
+    _add_ensemble(
+        p,
+        "quantiles across the calibrated ensemble (all members, or the first N) of "
         "each dose pair's response, inhibition and Bliss and HSA excess",
     )
     _add_outputs(p)
@@ -1189,14 +1185,9 @@ def build_parser() -> argparse.ArgumentParser:
         "species at zero (SBML models; its other forms drain through it)",
     )
     _add_perturbation(p)
-    p.add_argument(
-        "--ensemble",
-        nargs="?",
-        type=_members,
-        const=0,
-        default=None,
-        metavar="N",
-        help="screen every member of the calibrated ensemble (all, or the first N): "
+    _add_ensemble(
+        p,
+        "screen every member of the calibrated ensemble (all, or the first N): "
         "quantiles of each target's log2 fold change and the share of members it moves "
         "by at least 5 %%",
     )
@@ -1229,6 +1220,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed of the Sobol sample and bootstrap (default 0)",
     )
     _add_perturbation(p)
+    _add_ensemble(
+        p,
+        "local sensitivities of every member of the calibrated ensemble (all, or the "
+        "first N): quantiles and the share of members of each sign",
+    )
     _add_batch(p)
     _add_outputs(p)
     p.set_defaults(func=cmd_sensitivity)
