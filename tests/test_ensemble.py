@@ -566,6 +566,45 @@ def test_cli_sensitivity_over_the_ensemble(tmp_path, capsys):
     assert "3 ensemble members" in capsys.readouterr().err
 
 
+@pytestmark_shipped
+def test_ensemble_verbs_count_what_they_cannot_use_and_refuse_bad_members(model, tmp_path):
+    """A member whose drug-free reference fails is left out of the combination's
+    quantiles and counted; a readout knocked to zero gives -inf quantiles, not NaN; a
+    resumed sensitivity never takes another ensemble's answers; a member with a NaN or
+    negative value is refused before any work."""
+    import numpy as np
+
+    from mtor_sim._ensemble import resolve_ensemble
+
+    table = resolve_ensemble(True, n=3).copy()
+    table.loc[table.index[1], ["kdeg_RTK", "kdeg_RTKa"]] = 0.0  # no receptor steady state
+    q = ms.combination(
+        model, ("everolimus", "sorafenib"), [10], [1000], "pS6K1", ensemble=table, progress=False
+    )
+    assert (q["n_failed"] == 1).all() and np.isfinite(q["q0.5"]).all()
+    assert q.attrs["bliss_mean"]["n_used"] == 2
+    ko = ms.knockout_screen(
+        model,
+        ["pAKT_S473"],
+        nodes=["AKT"],
+        interactions=[],
+        ensemble=True,
+        n_members=3,
+        progress=False,
+    )
+    assert (ko[["q0.05", "q0.5", "q0.95"]] == -np.inf).all(axis=None) and ko["n_failed"].iloc[
+        0
+    ] == 0
+    kw = {"vary": ["k_TSC2_ERK"], "progress": False, "out": tmp_path / "s"}
+    ms.sensitivity(model, "pS6K1", ensemble=resolve_ensemble(True, n=2), **kw)
+    with pytest.raises(ms.MtorSimError, match="different"):  # same size, other members
+        ms.sensitivity(model, "pS6K1", ensemble=resolve_ensemble(True).iloc[5:7], **kw)
+    bad = table.copy()
+    bad.iloc[0, 0] = -1.0
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        ms.knockout_screen(model, ["pS6K1"], nodes=["RHEB"], interactions=[], ensemble=bad)
+
+
 def test_claims_over_the_ensemble_solve_their_steady_states_ahead(model, monkeypatch):
     """check_ensemble solves every member's steady states as one batch: the same table as
     asking each member one steady state at a time."""

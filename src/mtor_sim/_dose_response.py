@@ -485,11 +485,23 @@ def _combination_quantiles(
         len(table), da.size, db.size
     )
     per_member = {"response": values}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        effect = np.stack([fraction_inhibited(m, m[0, 0]) for m in values])
+    effect = np.stack(
+        [  # a member without a usable drug-free reference has no inhibition (NaN)
+            fraction_inhibited(m, m[0, 0])
+            if np.isfinite(m[0, 0]) and m[0, 0] != 0
+            else np.full_like(m, np.nan)
+            for m in values
+        ]
+    )
     per_member["inhibition"] = effect
-    per_member["bliss"] = np.stack([bliss_excess(e) for e in effect])
-    per_member["hsa"] = np.stack([hsa_excess(e) for e in effect])
+
+    def excess(score: Any) -> np.ndarray:  # a member with a failed pair has no score
+        return np.stack(
+            [score(e) if np.isfinite(e).all() else np.full_like(e, np.nan) for e in effect]
+        )
+
+    per_member["bliss"] = excess(bliss_excess)
+    per_member["hsa"] = excess(hsa_excess)
     rows = []
     for quantity, cube in per_member.items():
         for i, j in cells:
@@ -509,7 +521,11 @@ def _combination_quantiles(
     out = pd.DataFrame(rows)
     bliss = per_member["bliss"].reshape(len(table), -1)
     means = [float(np.mean(m)) for m in bliss if np.isfinite(m).all()]
-    out.attrs["bliss_mean"] = {**quantile_columns(means), "n_members": len(table)}
+    out.attrs["bliss_mean"] = {
+        **quantile_columns(means),
+        "n_members": len(table),
+        "n_used": len(means),  # members with a whole matrix
+    }
     out.attrs["drugs"], out.attrs["readout"] = pair, readout
     return out
 
@@ -644,9 +660,10 @@ def combination(
     and a DataFrame of quantiles across members is returned instead: one row per dose
     pair and ``quantity`` (``response``, ``inhibition``, ``bliss`` and ``hsa`` excess),
     columns ``q0.05``, ``q0.5``, ``q0.95``, ``mean``, ``n_members``, ``n_failed``
-    (members without a verified steady state at that pair, or at the pair's drug-free
-    reference, are left out of its quantiles). ``attrs["bliss_mean"]`` holds the
-    quantiles of each member's mean Bliss excess over the matrix.
+    (members without a verified steady state at that pair, or at the drug-free
+    reference, or for an excess at any pair of the matrix, are left out of its
+    quantiles). ``attrs["bliss_mean"]`` holds the quantiles of each member's mean Bliss
+    excess over the matrix (``n_used``: members with a whole matrix).
 
     >>> import mtor_sim as ms
     >>> q = ms.combination(ms.load_model(), ("everolimus", "sorafenib"), [10], [1000],

@@ -9,6 +9,7 @@ summarise across members.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -124,10 +125,28 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
 
 def check_members(model: Model, table: pd.DataFrame) -> None:
     """Every column of an ensemble table is a parameter of ``model`` (else the error
-    names the first that is not, with the closest match)."""
+    names the first that is not, with the closest match), and every value is finite and
+    non-negative (else the error names the member and the parameter)."""
     unknown = [c for c in table.columns if c not in model._layout.parameters]
     if unknown:
         check_name(str(unknown[0]), model._layout.parameters, kind="parameter")
+    values = table.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row, col = (int(i[0]) for i in np.nonzero(bad))
+        raise ValueError(
+            f"ensemble member {row}: parameter {table.columns[col]!r} is "
+            f"{float(values[row, col])!r}; a parameter value must be finite and >= 0"
+        )
+
+
+def member_digest(table: pd.DataFrame) -> str:
+    """A short digest of an ensemble table's members and values (a batch's cache key, so
+    a resumed run never takes another ensemble's answers)."""
+    import hashlib
+
+    data = pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes()
+    return hashlib.sha256(data + repr(list(table.columns)).encode()).hexdigest()[:16]
 
 
 def member_parameters(
@@ -150,8 +169,18 @@ def member_parameters(
 
 
 def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
-    """``{"q0.05": ..., "q0.5": ..., "q0.95": ...}`` of ``values`` (NaN when empty)."""
-    qs = np.quantile(values, QUANTILES) if len(values) else np.full(len(QUANTILES), np.nan)
+    """``{"q0.05": ..., "q0.5": ..., "q0.95": ...}`` of ``values`` (NaN when empty).
+
+    Infinite values (a log fold change to a readout at zero) are values too: where one
+    lies at or next to a quantile it is returned, instead of the NaN that interpolating
+    beside an infinity would give."""
+    if not len(values):
+        return {f"q{q:g}": math.nan for q in QUANTILES}
+    arr = np.asarray(values, dtype=float)
+    if np.isinf(arr).any():
+        qs = np.quantile(arr, QUANTILES, method="inverted_cdf")
+    else:
+        qs = np.quantile(arr, QUANTILES)
     return {f"q{q:g}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
 
 

@@ -194,10 +194,11 @@ def knockout_screen(
         ensemble; ``n_members``: the first N), all members' conditions in one batch, and
         return a DataFrame instead: one row per target and readout with quantiles across
         members of the log2 fold change against the member's own baseline (``q0.05``,
-        ``q0.5``, ``q0.95``, ``mean``), the share of members in which the target lowers
-        or raises the readout by at least 5 % (``fraction_lower``, ``fraction_higher``; the
-        observation table's convention for a change), ``n_members`` and ``n_failed``
-        (members without a verified steady state there or at their baseline).
+        ``q0.5``, ``q0.95``, ``mean``; a readout driven to zero is ``-inf``), the share of
+        the members that solved in which the target lowers or raises the readout by at
+        least 5 % (``fraction_lower``, ``fraction_higher``; the observation table's
+        convention for a change), ``n_members`` and ``n_failed`` (members without a
+        verified steady state there or at their baseline).
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
     **perturbation
@@ -327,7 +328,13 @@ def _screen_quantiles(
     quantiles of each target's log2 fold change against the member's own baseline."""
     from dataclasses import replace
 
-    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+    from ._ensemble import (
+        check_members,
+        member_digest,
+        member_parameters,
+        quantile_columns,
+        resolve_ensemble,
+    )
 
     table = resolve_ensemble(ensemble, n=n_members)
     check_members(model, table)
@@ -341,7 +348,7 @@ def _screen_quantiles(
     spec = {
         "screen": [dict(labels)["target"] for labels, _ in perts[1:]],
         "background": base.as_dict(),
-        "ensemble": _digest(table),
+        "ensemble": member_digest(table),
     }
     store, _ = run_conditions(
         model,
@@ -368,14 +375,14 @@ def _screen_quantiles(
     targets, readouts = cubes[0].index, cubes[0].columns
     cube = np.stack([c.loc[targets, readouts].to_numpy() for c in cubes])
     step = float(np.log2(1.0 + CHANGE))
+    kinds = {dict(labels)["target"]: dict(labels)["kind"] for labels, _ in perts}
     rows = []
     for i, target in enumerate(targets):
-        kind = dict(next(labels for labels, _ in perts if dict(labels)["target"] == target))["kind"]
+        kind = kinds[target]
         for j, readout in enumerate(readouts):
             col = cube[:, i, j]
             ok = col[~np.isnan(col)]
-            with np.errstate(invalid="ignore"):  # -inf (a readout at zero) is a value too
-                quantiles = quantile_columns(ok)
+            quantiles = quantile_columns(ok)  # -inf (a readout at zero) is a value too
             rows.append(
                 {
                     "target": target,
@@ -392,10 +399,3 @@ def _screen_quantiles(
     result = pd.DataFrame(rows)
     result.attrs["knockout_mode"], result.attrs["background"] = mode, base.label()
     return result
-
-
-def _digest(table: pd.DataFrame) -> str:
-    """A short digest of an ensemble table (the batch's cache key)."""
-    import hashlib
-
-    return hashlib.sha256(pd.util.hash_pandas_object(table).to_numpy().tobytes()).hexdigest()[:16]

@@ -400,7 +400,13 @@ def _local_quantiles(
 ) -> pd.DataFrame:
     """Local sensitivities of every member of an ensemble, in one batch, as quantiles per
     parameter and readout with the share of members of each sign."""
-    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+    from ._ensemble import (
+        check_members,
+        member_digest,
+        member_parameters,
+        quantile_columns,
+        resolve_ensemble,
+    )
     from ._perturb import resolve
 
     table = resolve_ensemble(ensemble, n=n_members)
@@ -430,7 +436,7 @@ def _local_quantiles(
             "h": h,
             "params": params,
             "background": base.as_dict(),
-            "members": len(table),
+            "members": member_digest(table),  # which members, not only how many
         },
         desc="sensitivity x members",
         options=opts,

@@ -289,7 +289,14 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
 def _add_ensemble(p: argparse.ArgumentParser, help: str) -> None:
     """``--ensemble [N]``: across the calibrated ensemble, all members or the first N."""
     p.add_argument(
-        "--ensemble", nargs="?", type=_members, const=0, default=None, metavar="N", help=help
+        "--ensemble",
+        nargs="?",
+        type=_members,
+        const=0,
+        default=None,
+        metavar="N",
+        help=help + " (after the positional arguments, or as --ensemble=N: a bare --ensemble "
+        "before them would take the next word as N)",
     )
 
 
