@@ -257,39 +257,20 @@ def knockout_screen(
             inputs=dict(base.inputs),
         )
         perts.append(((("target", label), ("kind", kind)), p))
+    opts = resolve_run(
+        run,
+        verb="knockout_screen",
+        backend=backend,
+        n_workers=n_workers,
+        scheduler=scheduler,
+        out=out,
+        progress=progress,
+    )
     if ensemble is not None and ensemble is not False:
-        return _screen_quantiles(
-            model,
-            perts,
-            reads,
-            base,
-            mode,
-            ensemble,
-            n_members,
-            run,
-            backend,
-            n_workers,
-            scheduler,
-            out,
-            progress,
-        )
+        return _screen_quantiles(model, perts, reads, base, mode, ensemble, n_members, opts)
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
     store, stats = run_conditions(
-        model,
-        conditions_from(perts),
-        len(perts),
-        reads,
-        options=resolve_run(
-            run,
-            verb="knockout_screen",
-            backend=backend,
-            n_workers=n_workers,
-            scheduler=scheduler,
-            out=out,
-            progress=progress,
-        ),
-        spec=spec,
-        desc="knockouts",
+        model, conditions_from(perts), len(perts), reads, options=opts, spec=spec, desc="knockouts"
     )
     from ._engine import steady_provenance
 
@@ -317,12 +298,7 @@ def _screen_quantiles(
     mode: str,
     ensemble: Any,
     n_members: int | None,
-    run: Any,
-    backend: str | None,
-    n_workers: int | None,
-    scheduler: str | None,
-    out: str | Path | None,
-    progress: bool | None,
+    opts: RunOptions,
 ) -> pd.DataFrame:
     """`knockout_screen` across an ensemble: every member's screen in one batch, then
     quantiles of each target's log2 fold change against the member's own baseline."""
@@ -355,15 +331,7 @@ def _screen_quantiles(
         conditions_from(points),
         len(points),
         reads,
-        options=resolve_run(
-            run,
-            verb="knockout_screen",
-            backend=backend,
-            n_workers=n_workers,
-            scheduler=scheduler,
-            out=out,
-            progress=progress,
-        ),
+        options=opts,
         spec=spec,
         desc="knockouts x members",
     )
