@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._errors import check_share
+
 __all__ = [
     "Catalogue",
     "Genotype",
@@ -329,11 +331,8 @@ def _parse(
         dosing[regimen] = _deep_frozen(plan)
     culture = _table(doc.get("culture", {}), f"{source}: [culture]")
     if "serum_fraction" in culture:
-        share = _number(culture["serum_fraction"], f"{source}: culture.serum_fraction")
-        if not 0.0 <= share <= 1.0:
-            raise ValueError(
-                f"{source}: culture.serum_fraction must be a share (0-1), got {share:g}"
-            )
+        where = f"{source}: culture.serum_fraction"
+        check_share(_number(culture["serum_fraction"], where), name=where)
     return Catalogue(
         genotypes=_frozen(genotypes),
         drugs=_frozen(drugs),

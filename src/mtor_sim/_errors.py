@@ -132,6 +132,14 @@ def check_nonnegative(value: object, *, name: str, allow_zero: bool = True) -> f
     return x
 
 
+def check_share(value: object, *, name: str) -> float:
+    """Return ``value`` as a float if it is a share, a real number in [0, 1]."""
+    x = check_nonnegative(value, name=name)
+    if x > 1:
+        raise ValueError(f"`{name}` is a share (0-1), got {value!r}")
+    return x
+
+
 def check_count(value: object, *, name: str, minimum: int = 1) -> int:
     """Return ``value`` if it is an integer >= ``minimum`` (not a bool, not a float)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

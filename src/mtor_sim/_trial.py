@@ -82,7 +82,14 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
-from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
+from ._errors import (
+    MtorSimError,
+    check_count,
+    check_name,
+    check_names,
+    check_nonnegative,
+    check_share,
+)
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._protocol import BatchResult, Immutable
@@ -222,9 +229,7 @@ def medium_unbound_fraction(fraction_unbound: float, serum_fraction: float) -> f
     fu = float(fraction_unbound)
     if not 0.0 < fu <= 1.0:
         raise ValueError(f"fraction_unbound must be in (0, 1], got {fu:g}")
-    s = check_nonnegative(serum_fraction, name="serum_fraction")
-    if s > 1:
-        raise ValueError(f"`serum_fraction` is a share (0-1), got {s:g}")
+    s = check_share(serum_fraction, name="serum_fraction")
     return 1.0 / (1.0 + s * (1.0 - fu) / fu)
 
 
@@ -629,6 +634,11 @@ class Arm:
     potencies: dict[str, Drug] = field(default_factory=dict)
     unbound_parameters: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def drugs(self) -> Mapping[str, Drug]:
+        """The potencies the arm acts with (an arm made by hand: the bundled catalogue's)."""
+        return self.potencies or BUNDLED.drugs
+
     def mean(self) -> dict[str, float]:
         """Time-averaged concentration (nM) of each drug over the cycle's phases."""
         drugs = sorted({d for c in self.phases for d in c})
@@ -638,7 +648,7 @@ class Arm:
     def describe(self) -> dict[str, Any]:
         """JSON-able record of the arm (kept in the result's settings); occupancies with
         the potencies it acts with."""
-        table = self.potencies or BUNDLED.drugs
+        table = self.drugs
         out: dict[str, Any] = {"kind": self.kind, "phases": len(self.phases)}
         if self.plans:
             out["period_h"] = self.period_h
@@ -878,9 +888,7 @@ def trial(
     if phases is not None:
         phases = check_count(phases, name="phases")
     if serum_fraction is not None:
-        serum_fraction = check_nonnegative(serum_fraction, name="serum_fraction")
-        if serum_fraction > 1:
-            raise ValueError(f"`serum_fraction` is a share (0-1), got {serum_fraction:g}")
+        serum_fraction = check_share(serum_fraction, name="serum_fraction")
     if not model.is_bundled:  # the cohort's genotypes, readouts and PK are the bundled model's
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
     arm_list = _arms(model, arms, phases, serum_fraction)
@@ -1020,7 +1028,7 @@ def _outcomes(
     frames = []
     for arm in arms:
         t = raw[raw["arm"] == arm.name]
-        drugs = arm.potencies or BUNDLED.drugs
+        drugs = arm.drugs
         phase = t["phase"].to_numpy()
         weight = np.asarray(arm.weights)[phase]
         pid = t["patient"].to_numpy()
