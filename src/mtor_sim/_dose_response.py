@@ -391,7 +391,13 @@ def _dose_response_quantiles(
 ) -> pd.DataFrame:
     """`dose_response` across an ensemble: quantiles per genotype and dose, and of the
     members' IC50s (``attrs["ic50"]``)."""
-    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+    from ._ensemble import (
+        across_members,
+        check_members,
+        member_parameters,
+        quantile_columns,
+        resolve_ensemble,
+    )
 
     table = resolve_ensemble(ensemble, n=n_members)
     check_members(model, table)
@@ -415,19 +421,10 @@ def _dose_response_quantiles(
         values = np.array([v if st == "ok" else np.nan for v, st in found]).reshape(
             len(table), len(doses)
         )
-        for j, dose in enumerate(doses):
-            col = values[:, j]
-            ok = col[np.isfinite(col)]
-            rows.append(
-                {
-                    "genotype": label,
-                    "dose": dose,
-                    **quantile_columns(ok),
-                    "mean": float(ok.mean()) if ok.size else np.nan,
-                    "n_members": len(table),
-                    "n_failed": int(col.size - ok.size),
-                }
-            )
+        rows += [
+            {"genotype": label, "dose": dose, **across_members(values[:, j])}
+            for j, dose in enumerate(doses)
+        ]
         fitted = []
         for member_values in values:
             keep = np.isfinite(member_values)
@@ -463,7 +460,13 @@ def _combination_quantiles(
     """`combination` across an ensemble: quantiles per dose pair of the response, the
     fraction inhibited and the Bliss and HSA excess, and of each member's mean Bliss
     excess (``attrs["bliss_mean"]``)."""
-    from ._ensemble import check_members, member_parameters, quantile_columns, resolve_ensemble
+    from ._ensemble import (
+        across_members,
+        check_members,
+        member_parameters,
+        quantile_columns,
+        resolve_ensemble,
+    )
 
     a, b = pair
     table = resolve_ensemble(ensemble, n=n_members)
@@ -504,20 +507,15 @@ def _combination_quantiles(
     per_member["hsa"] = excess(hsa_excess)
     rows = []
     for quantity, cube in per_member.items():
-        for i, j in cells:
-            col = cube[:, i, j]
-            ok = col[np.isfinite(col)]
-            rows.append(
-                {
-                    "dose_a": float(da[i]),
-                    "dose_b": float(db[j]),
-                    "quantity": quantity,
-                    **quantile_columns(ok),
-                    "mean": float(ok.mean()) if ok.size else np.nan,
-                    "n_members": len(table),
-                    "n_failed": int(col.size - ok.size),
-                }
-            )
+        rows += [
+            {
+                "dose_a": float(da[i]),
+                "dose_b": float(db[j]),
+                "quantity": quantity,
+                **across_members(cube[:, i, j]),
+            }
+            for i, j in cells
+        ]
     out = pd.DataFrame(rows)
     bliss = per_member["bliss"].reshape(len(table), -1)
     means = [float(np.mean(m)) for m in bliss if np.isfinite(m).all()]

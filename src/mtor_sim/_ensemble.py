@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -182,6 +182,29 @@ def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     else:
         qs = np.quantile(arr, QUANTILES)
     return {f"q{q:g}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
+
+
+def across_members(
+    values: np.ndarray,
+    *,
+    infinite_ok: bool = False,
+    shares: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None,
+) -> dict[str, float]:
+    """One quantity across members (NaN: a member without an answer): its quantiles and
+    ``mean``, the share of answering members meeting each of ``shares`` (name ->
+    test), ``n_members`` and ``n_failed``. With ``infinite_ok`` an infinite value is an
+    answer (a log fold change to a readout at zero); otherwise it counts as failed."""
+    ok = values[~np.isnan(values)] if infinite_ok else values[np.isfinite(values)]
+    return {
+        **quantile_columns(ok),
+        "mean": float(ok.mean()) if ok.size else math.nan,
+        **{
+            k: float(np.mean(test(ok))) if ok.size else math.nan
+            for k, test in (shares or {}).items()
+        },
+        "n_members": int(values.size),
+        "n_failed": int(values.size - ok.size),
+    }
 
 
 def iter_members(model: Model, ensemble: Any, *, n: int | None = None) -> Iterator[Model]:

@@ -305,10 +305,10 @@ def _screen_quantiles(
     from dataclasses import replace
 
     from ._ensemble import (
+        across_members,
         check_members,
         member_digest,
         member_parameters,
-        quantile_columns,
         resolve_ensemble,
     )
 
@@ -343,27 +343,22 @@ def _screen_quantiles(
     targets, readouts = cubes[0].index, cubes[0].columns
     cube = np.stack([c.loc[targets, readouts].to_numpy() for c in cubes])
     step = float(np.log2(1.0 + CHANGE))
+    shares = {"fraction_lower": lambda v: v <= -step, "fraction_higher": lambda v: v >= step}
     kinds = {dict(labels)["target"]: dict(labels)["kind"] for labels, _ in perts}
     rows = []
     for i, target in enumerate(targets):
         kind = kinds[target]
-        for j, readout in enumerate(readouts):
-            col = cube[:, i, j]
-            ok = col[~np.isnan(col)]
-            quantiles = quantile_columns(ok)  # -inf (a readout at zero) is a value too
-            rows.append(
-                {
-                    "target": target,
-                    "kind": kind,
-                    "readout": readout,
-                    **quantiles,
-                    "mean": float(ok.mean()) if ok.size else np.nan,
-                    "fraction_lower": float(np.mean(ok <= -step)) if ok.size else np.nan,
-                    "fraction_higher": float(np.mean(ok >= step)) if ok.size else np.nan,
-                    "n_members": len(table),
-                    "n_failed": int(col.size - ok.size),
-                }
-            )
+        rows += [
+            {
+                "target": target,
+                "kind": kind,
+                "readout": readout,
+                **across_members(  # -inf (a readout at zero) is an answer too
+                    cube[:, i, j], infinite_ok=True, shares=shares
+                ),
+            }
+            for j, readout in enumerate(readouts)
+        ]
     result = pd.DataFrame(rows)
     result.attrs["knockout_mode"], result.attrs["background"] = mode, base.label()
     return result

@@ -401,10 +401,10 @@ def _local_quantiles(
     """Local sensitivities of every member of an ensemble, in one batch, as quantiles per
     parameter and readout with the share of members of each sign."""
     from ._ensemble import (
+        across_members,
         check_members,
         member_digest,
         member_parameters,
-        quantile_columns,
         resolve_ensemble,
     )
     from ._perturb import resolve
@@ -452,21 +452,9 @@ def _local_quantiles(
         ]
     )
     rows = []
+    signs = {"fraction_positive": lambda v: v > 0, "fraction_negative": lambda v: v < 0}
     for j, (p, r) in enumerate((p, r) for p in params for r in reads):
-        col = cube[:, j]
-        ok = col[np.isfinite(col)]
-        rows.append(
-            {
-                "parameter": p,
-                "readout": r,
-                **quantile_columns(ok),
-                "mean": float(ok.mean()) if ok.size else np.nan,
-                "fraction_positive": float(np.mean(ok > 0)) if ok.size else np.nan,
-                "fraction_negative": float(np.mean(ok < 0)) if ok.size else np.nan,
-                "n_members": len(table),
-                "n_failed": int(col.size - ok.size),
-            }
-        )
+        rows.append({"parameter": p, "readout": r, **across_members(cube[:, j], shares=signs)})
     out = pd.DataFrame(rows)
     out.attrs["rel_step"], out.attrs["background"] = h, base.label()
     return out
