@@ -7,6 +7,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -300,6 +301,15 @@ def _add_ensemble(p: argparse.ArgumentParser, help: str) -> None:
     )
 
 
+def _over_ensemble(args: argparse.Namespace, *refused: str) -> dict[str, Any]:
+    """The keywords that run a verb across the calibrated ensemble (``--ensemble [N]``),
+    once the output options a table of quantiles cannot honour are known to be absent."""
+    if any(getattr(args, flag, None) for flag in refused):
+        given = " or ".join(f"--{flag}" for flag in refused)
+        raise ValueError(f"--ensemble writes a table of quantiles: no {given}")
+    return {"ensemble": True, "n_members": args.ensemble or None}
+
+
 def _ensemble_table(q, out: str | None, what: str, note: str = "") -> int:
     """Write an ensemble verb's table of quantiles; say how many members failed where
     (exit 3 when any did)."""
@@ -381,9 +391,7 @@ def _load(args: argparse.Namespace):
 def cmd_steady_state(args: argparse.Namespace) -> int:
     model = _load(args)
     if args.ensemble is not None:
-        q = model.steady_state(
-            **_perturbation(args), ensemble=True, n_members=args.ensemble or None
-        )
+        q = model.steady_state(**_perturbation(args), **_over_ensemble(args))
         return _ensemble_table(q, args.out, "reaching a steady state")
     ss = model.steady_state(**_perturbation(args))
     print(f"status: {ss.status} ({ss.message})", file=sys.stderr)
@@ -560,16 +568,13 @@ def cmd_combination(args: argparse.Namespace) -> int:
     pert = _perturbation(args)
     pair = (args.drug_a, args.drug_b)
     if args.ensemble is not None:
-        if args.plot or getattr(args, "omex", None):
-            raise ValueError("--ensemble writes a table of quantiles: no --plot or --omex")
         q = combination(
             model,
             pair,
             args.doses_a,
             args.doses_b,
             args.readout,
-            ensemble=True,
-            n_members=args.ensemble or None,
+            **_over_ensemble(args, "plot", "omex"),
             **pert,
         )
         bliss = q.attrs["bliss_mean"]
@@ -644,15 +649,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
         **_perturbation(args),
     }
     if args.ensemble is not None:
-        if args.plot:
-            raise ValueError("--ensemble writes a table of quantiles: no --plot")
-        q = knockout_screen(
-            model,
-            args.readout or None,
-            ensemble=True,
-            n_members=args.ensemble or None,
-            **options,
-        )
+        q = knockout_screen(model, args.readout or None, **_over_ensemble(args, "plot"), **options)
         return _ensemble_table(q, args.out, "a target")
     ko = knockout_screen(model, args.readout or None, **options)
     _write(ko, args.out)
@@ -673,15 +670,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         **_perturbation(args),
     }
     if args.ensemble is not None:
-        if args.plot:
-            raise ValueError("--ensemble writes a table of quantiles: no --plot")
         q = sensitivity(
-            model,
-            args.readout,
-            args.param_names or None,
-            ensemble=True,
-            n_members=args.ensemble or None,
-            **options,
+            model, args.readout, args.param_names or None, **_over_ensemble(args, "plot"), **options
         )
         return _ensemble_table(q, args.out, "a parameter")
     s = sensitivity(model, args.readout, args.param_names or None, **options)
