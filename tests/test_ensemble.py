@@ -408,6 +408,41 @@ def test_ensemble_arguments_are_checked(model, tmp_path):
         ms.steady_state(model, ensemble=table.iloc[:0])
 
 
+def _reproduce(model, **kwargs):
+    from mtor_sim._report import reproduce
+
+    return reproduce(model, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        lambda m: ms.steady_state(m, n_members=3),
+        lambda m: m.simulate(t_end=10, n_members=3),
+        lambda m: ms.dose_response(m, "everolimus", [0, 10], n_members=3),
+        lambda m: ms.combination(m, ("everolimus", "sorafenib"), [10], [1000], n_members=3),
+        lambda m: ms.knockout_screen(m, nodes=["PTEN"], n_members=3),
+        lambda m: ms.sensitivity(m, vary=["k_PTEN"], n_members=3),
+        lambda m: ms.claims.check_all(m, n_members=3),
+        lambda m: _reproduce(m, n_members=3),
+    ],
+    ids=[
+        "steady_state",
+        "simulate",
+        "dose_response",
+        "combination",
+        "knockout_screen",
+        "sensitivity",
+        "claims",
+        "reproduce",
+    ],
+)
+def test_a_member_count_without_an_ensemble_is_refused(model, verb):
+    # ignored silently, it would return one model's answer where members were asked for
+    with pytest.raises(ValueError, match="`n_members` .* needs `ensemble`"):
+        verb(model)
+
+
 def test_dose_response_over_the_ensemble_matches_each_members_own_model(model):
     """Quantiles of a dose-response across members, solved as one batch, equal those of
     each member's own model: genotype presets scale the member's values (PIK3CA gain

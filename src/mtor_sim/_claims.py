@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._controls import ControlResult, controls_of
-from ._errors import MtorSimError, check_name
+from ._errors import MtorSimError, check_name, wants_ensemble
 from ._expectations import Expectation, expectations_of
 from ._options import RunOptions, resolve_run
 from ._prefetch import steady_state as prefetched_steady_state
@@ -831,7 +831,7 @@ def check_all(
         scheduler=scheduler,
         progress=progress,
     )
-    if ensemble is None or ensemble is False:
+    if not wants_ensemble(ensemble, n_members):
         return _check_each(model)
     return check_ensemble(model, ensemble, n_members=n_members, run=opts)
 

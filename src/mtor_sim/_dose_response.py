@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._catalogue import default_readout
-from ._errors import MtorSimError, check_name, check_names, check_nonnegative
+from ._errors import MtorSimError, check_name, check_names, check_nonnegative, wants_ensemble
 from ._hill import HillFit, fit_hill
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
@@ -323,7 +323,7 @@ def dose_response(
             genotype = check_names(genotype, name="genotype")
         groups = [genotype or model.catalogue.defaults.get("genotype") or []]
     background = dict(perturbation.pop("drugs", None) or {})
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         return _dose_response_quantiles(
             model,
             drug,
@@ -722,7 +722,7 @@ def combination(
     make_perturbation(model, **perturbation)  # names and values checked before any work
     perturbation.pop("drugs", None)
     cells = [(i, j) for i in range(da.size) for j in range(db.size)]
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         return _combination_quantiles(
             model, (a, b), da, db, readout, background, perturbation, ensemble, n_members, opts
         )

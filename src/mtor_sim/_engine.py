@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._errors import ModelFileError, check_count, check_flag, check_nonnegative
+from ._errors import ModelFileError, check_count, check_flag, check_nonnegative, wants_ensemble
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
 from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
@@ -828,7 +828,7 @@ def steady_state(
     ['q0.05', 'q0.5', 'q0.95']
     """
     check_nonnegative(tol, name="tol", allow_zero=False)
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         from ._ensemble import steady_state_quantiles
 
         return steady_state_quantiles(
@@ -933,7 +933,7 @@ def simulate(
     >>> bool(tc["pAKT_S473"].iloc[-1] < tc["pAKT_S473"].iloc[0])
     True
     """
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         from ._ensemble import timecourse_quantiles
 
         return timecourse_quantiles(

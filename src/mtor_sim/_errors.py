@@ -149,6 +149,20 @@ def check_count(value: object, *, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def wants_ensemble(ensemble: object, n_members: object) -> bool:
+    """Whether a verb runs over a parameter ensemble (``ensemble`` neither None nor
+    False). ``n_members`` without an ensemble is refused: it would be ignored silently,
+    and the answer would be one model's, not the first members' quantiles."""
+    if ensemble is None or ensemble is False:
+        if n_members is not None:
+            raise ValueError(
+                f"`n_members` ({n_members!r}) needs `ensemble` (True, 'all', 'verified' "
+                "or a DataFrame of members)"
+            )
+        return False
+    return True
+
+
 def check_flag(value: object, *, name: str) -> bool:
     """Return ``value`` if it is a boolean: ``"no"`` or ``0`` is not silently a truth value."""
     if not isinstance(value, bool):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._controls import REMOVED_SHARE
-from ._errors import MtorSimError, check_count
+from ._errors import MtorSimError, check_count, wants_ensemble
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._claims import ClaimResult
@@ -132,6 +132,7 @@ def reproduce(
     from ._plot import plot_claim, save_figure
 
     trial_patients = check_count(trial_patients, name="trial_patients", minimum=0)
+    over_members = wants_ensemble(ensemble, n_members)
     findings = findings_of(model)
     for name, listed in ((EXPECTATIONS_FILE, expectations_of(model)), (FINDINGS_FILE, findings)):
         unknown = sorted(set(listed) - set(CLAIMS))
@@ -177,7 +178,7 @@ def reproduce(
             progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
     made_by: dict[str, Any] = {}
-    if ensemble is not None and ensemble is not False:
+    if over_members:
         from ._claims import check_ensemble
         from ._ensemble import resolve_ensemble, validation_hits
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import conditions_from, run_conditions
-from ._errors import check_flag, check_name, check_names
+from ._errors import check_flag, check_name, check_names, wants_ensemble
 from ._options import RunOptions, resolve_run
 from ._perturb import KNOCKOUT_MODES, Perturbation, knockout_label, knockout_name, make_perturbation
 from ._protocol import BatchResult
@@ -266,7 +266,7 @@ def knockout_screen(
         out=out,
         progress=progress,
     )
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         return _screen_quantiles(model, perts, reads, base, mode, ensemble, n_members, opts)
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
     store, stats = run_conditions(

@@ -14,7 +14,14 @@ import pandas as pd
 
 from ._backends import conditions_from, run_conditions
 from ._catalogue import default_readout
-from ._errors import MtorSimError, check_count, check_name, check_names, check_nonnegative
+from ._errors import (
+    MtorSimError,
+    check_count,
+    check_name,
+    check_names,
+    check_nonnegative,
+    wants_ensemble,
+)
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation
 from ._protocol import BatchResult
@@ -288,7 +295,7 @@ def sensitivity(
     from ._engine import steady_provenance
 
     meta = steady_provenance(model)
-    if ensemble is not None and ensemble is not False:
+    if wants_ensemble(ensemble, n_members):
         if method != "local":
             raise ValueError(
                 "`ensemble` works with method='local' (Sobol indices per member "
