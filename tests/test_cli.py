@@ -515,3 +515,18 @@ def test_an_output_without_extension_is_csv(tmp_path):
     out = tmp_path / "ss_table"
     assert main(["steady-state", "-g", "PTEN_loss", "-o", str(out)]) == 0
     assert pd.read_csv(out)["status"].iloc[0] == "ok"
+
+
+@pytest.mark.parametrize("verb", ["dose-response", "combination"])
+def test_dose_response_and_combination_take_the_execution_options(tmp_path, verb):
+    args = (
+        ["dose-response", "everolimus", "--doses", "0,1,10,100"]
+        if verb == "dose-response"
+        else ["combination", "everolimus", "sorafenib", "--doses-a", "10", "--doses-b", "1000"]
+    )
+    plain, parted = tmp_path / "plain.csv", tmp_path / "parted.csv"
+    assert main([*args, "-q", "-o", str(plain)]) == 0
+    execution = ["--backend", "processes", "--workers", "2", "--parts", str(tmp_path / "parts")]
+    assert main([*args, *execution, "--quiet", "-o", str(parted)]) == 0
+    assert (tmp_path / "parts" / "manifest.json").exists()
+    pd.testing.assert_frame_equal(pd.read_csv(plain), pd.read_csv(parted))

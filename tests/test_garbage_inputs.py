@@ -119,7 +119,7 @@ def _cases() -> list[tuple[str, str, Any]]:
         "steady_state": {**PERTURBATION, "tol": NOT_A_NONNEGATIVE + [0]},
         "simulate": {
             **PERTURBATION,
-            "t_end": NOT_A_NONNEGATIVE + [0],
+            "t_end": [v for v in NOT_A_NONNEGATIVE if v is not None] + [0],  # None: default
             "n_points": NOT_A_COUNT + [1],
             "pre_equilibrate": NOT_A_FLAG,
             "species": NOT_A_FLAG,
@@ -128,7 +128,7 @@ def _cases() -> list[tuple[str, str, Any]]:
             "drug": NOT_A_NAME,
             "doses": NOT_DOSES,
             "readout": NOT_AN_OPTIONAL_NAME,
-            "genotypes": ["WT", 3, {"WT": 1}, [3], ["WT", "WT"]],
+            "genotypes": ["WT", 3, {"WT": 1}, [3], ["WT", "WT"], []],
             "time": NOT_AN_OPTIONAL_NUMBER,
             **{k: v for k, v in PERTURBATION.items() if k != "drugs"},
         },
@@ -298,8 +298,8 @@ def test_random_garbage_for_numbers(model: ms.Model, data: st.DataObject) -> Non
     verb = data.draw(st.sampled_from(sorted(NUMERIC)))
     arg = data.draw(st.sampled_from(NUMERIC[verb]))
     bad = data.draw(_garbage)
-    if arg in ("time", "turnover", "expression_sigma") and bad is None:
-        return  # None means "at steady state" or "the model's catalogue": valid
+    if arg in ("time", "turnover", "expression_sigma", "t_end") and bad is None:
+        return  # None means "at steady state", "the model's catalogue" or the default: valid
     with pytest.raises((ValueError, TypeError, KeyError)) as info:
         _call(model, verb, {**VALID[verb], arg: bad})
     assert arg in str(info.value)
@@ -322,3 +322,15 @@ def test_a_parameter_swept_and_set_in_the_background_is_refused(model: ms.Model)
     for space, background, where in cases:
         with pytest.raises(ValueError, match=where):
             ms.sweep(model, space, ["pS6K1"], progress=False, **background)
+
+
+def test_the_varied_drug_in_the_background_is_refused(model: ms.Model) -> None:
+    # the varied dose would replace the background one at every point, silently
+    with pytest.raises(ValueError, match="both the varied drug and a background drug"):
+        ms.dose_response(model, "everolimus", [0, 1], drugs={"everolimus": 1000})
+
+
+@pytest.mark.parametrize("interval", [0, -1, math.nan])
+def test_an_oral_interval_that_is_not_positive_is_refused(interval: float) -> None:
+    with pytest.raises(ValueError, match="interval_h"):
+        ms.Schedule.oral("everolimus", days=2, interval_h=interval)

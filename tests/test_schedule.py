@@ -209,3 +209,21 @@ def test_infusion_keeps_the_dose() -> None:
     assert_allclose(aucs, exact, rtol=2e-3)  # 400 h is 23 half-lives
     with pytest.raises(ValueError, match="infusion_h"):
         ms.OralPK(**{**base, "infusion_h": 200.0})
+
+
+def test_a_course_runs_its_whole_length_by_default(model):
+    # an intermittent course ends after its last off days, not at its last stop
+    weekly = ms.Schedule.intermittent("everolimus", 10, on_days=5, off_days=2, weeks=4)
+    assert weekly.span() == 28 * DAY
+    # a segment that never stops runs for a day past its start
+    open_ended = ms.Schedule.from_dict({"everolimus": {"segments": [[0, 600, 10], [DAY, None, 3]]}})
+    assert open_ended.span() == 2 * DAY
+    # irregular segments end at their last stop
+    irregular = ms.Schedule.segments(
+        "everolimus", [(0, DAY, 10), (2 * DAY, 3 * DAY, 10), (7000, 8000, 10)]
+    )
+    assert irregular.span() == 8000
+    # without t_end a time course covers the schedule's span, not one day
+    tc = model.simulate(schedule=ms.Schedule.intermittent("everolimus", 10, weeks=2), n_points=15)
+    assert tc["pS6K1"].index[-1] == pytest.approx(14 * DAY)
+    assert model.simulate(n_points=3)["pS6K1"].index[-1] == pytest.approx(DAY)

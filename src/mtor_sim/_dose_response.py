@@ -313,6 +313,8 @@ def dose_response(
         groups: list[Any] = [
             g if isinstance(g, str) else check_names(g, name="genotypes[...]") for g in genotypes
         ]
+        if not groups:
+            raise ValueError("`genotypes` is empty: give at least one genotype")
         labels = [g if isinstance(g, str) else " + ".join(g) for g in groups]
         if len(set(labels)) < len(labels):
             raise ValueError(f"`genotypes` gives a genotype more than once: {labels}")
@@ -323,6 +325,12 @@ def dose_response(
             genotype = check_names(genotype, name="genotype")
         groups = [genotype or model.catalogue.defaults.get("genotype") or []]
     background = dict(perturbation.pop("drugs", None) or {})
+    if drug in background:
+        # the varied dose would silently replace the background one at every point
+        raise ValueError(
+            f"{drug!r} is both the varied drug and a background drug in `drugs`; "
+            "give it in one place only"
+        )
     if wants_ensemble(ensemble, n_members):
         return _dose_response_quantiles(
             model,

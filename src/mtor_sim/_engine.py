@@ -858,7 +858,7 @@ def steady_state(
 def simulate(
     model: Model,
     *,
-    t_end: float = 1440.0,
+    t_end: float | None = None,
     n_points: int = 241,
     genotype: str | Iterable[str] | None = None,
     drugs: Mapping[str, float] | None = None,
@@ -884,8 +884,9 @@ def simulate(
 
     Parameters
     ----------
-    t_end : float, min
-        End time (> 0).
+    t_end : float, min, optional
+        End time (> 0). By default the schedule's span (`Schedule.span`) when a
+        ``schedule`` is given, else 1440 (one day).
     n_points : int
         Number of output times, evenly spaced from 0 to ``t_end`` (>= 2).
     pre_equilibrate : bool
@@ -955,7 +956,8 @@ def simulate(
             pk_step=pk_step,
             step_inputs=step_inputs,
         )
-    t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
+    if t_end is not None:
+        t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
     n_points = check_count(n_points, name="n_points", minimum=2)
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
     species = check_flag(species, name="species")
@@ -981,6 +983,8 @@ def simulate(
 
         sched = check_schedule(model, schedule, drugs=dict(pert.drugs))
         pk_step = check_nonnegative(pk_step, name="pk_step", allow_zero=False)
+    if t_end is None:  # a schedule runs its whole course, not just its first day
+        t_end = sched.span() if sched is not None else 1440.0
     step = None
     if step_inputs is not None:
         if not pre_equilibrate:

@@ -118,7 +118,7 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
         raise ValueError("`ensemble` has no members")
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"`n` must be a positive integer, got {n!r}")
+            raise ValueError(f"`n_members` must be a positive integer, got {n!r}")
         table = table.iloc[:n]
     return table
 

@@ -578,7 +578,7 @@ class Model:
 
         return steady_state(self, **kwargs)
 
-    def simulate(self, t_end: float = 1440.0, **kwargs: Any):
+    def simulate(self, t_end: float | None = None, **kwargs: Any):
         """Time course under a perturbation; see `mtor_sim.simulate`."""
         from ._engine import simulate
 

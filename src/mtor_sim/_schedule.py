@@ -20,6 +20,7 @@ and the README.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -444,7 +445,11 @@ class Schedule:
             d = 7.0 if days is None else _real(days, name="days")
             if d <= 0:
                 raise ValueError(f"`days` must be > 0, got {d:g}")
-            base["n_doses"] = max(1, math.ceil(d * 24 / float(base.get("interval_h", 24))))
+            interval = base.get("interval_h", 24)
+            # an interval that is not a positive number is refused by OralPK, by name
+            ok = isinstance(interval, numbers.Real) and not isinstance(interval, bool)
+            ok = ok and math.isfinite(interval) and interval > 0
+            base["n_doses"] = max(1, math.ceil(d * 24 / float(interval))) if ok else 1
         optional = ("start_h", "source", "route", "infusion_h")
         missing = {f for f in OralPK.__dataclass_fields__ if f not in optional} - set(base)
         if missing:
@@ -470,14 +475,20 @@ class Schedule:
         return tuple(self._drugs)
 
     def span(self) -> float:
-        """Length of the schedule (min): the last finite stop, or the last dose plus one
-        dosing interval; at least one day."""
+        """Length of the schedule (min), at least one day: the last dose plus one dosing
+        interval; the last stop, plus one off period when the segments repeat (on for
+        equal times, off for equal gaps: the course ends after its last off days); one
+        day past the start of a segment that never stops."""
         end = _DAY
         for plan in self._drugs.values():
             if isinstance(plan, OralPK):
                 end = max(end, float(plan.dose_times()[-1]) + plan.interval_h * _HOUR)
-            else:
-                end = max([end] + [b for _, b, _ in plan.segments if math.isfinite(b)])
+                continue
+            segs = plan.segments
+            end = max([end] + [a + _DAY if math.isinf(b) else b for a, b, _ in segs])
+            cycle = _cycle(segs)
+            if cycle is not None:
+                end = max(end, segs[-1][1] + cycle[1])
         return end
 
     def __getitem__(self, drug: str) -> Exposure | OralPK:
@@ -528,14 +539,10 @@ class Schedule:
                 )
                 parts.append(f"{d} {conc} {span.strip()}".strip())
                 continue
-            on = {round(b - a, 6) for a, b, _ in segs}
-            gaps = {
-                round(a1 - b0, 6) for (_, b0, _), (a1, _, _) in zip(segs, segs[1:], strict=False)
-            }
-            if len(on) == 1 and len(gaps) == 1:
+            cycle = _cycle(segs)
+            if cycle is not None:
                 parts.append(
-                    f"{d} {conc} {on.pop() / _DAY:g} d on / {gaps.pop() / _DAY:g} d "
-                    f"off x{len(segs)}"
+                    f"{d} {conc} {cycle[0] / _DAY:g} d on / {cycle[1] / _DAY:g} d off x{len(segs)}"
                 )
             else:
                 parts.append(f"{d} {conc} in {len(segs)} segments")
@@ -609,6 +616,18 @@ class Schedule:
         if not isinstance(plan, OralPK):
             raise TypeError(f"{drug!r} is not dosed orally in this schedule")
         return Schedule({**self._drugs, drug: replace(plan, **changes)})
+
+
+def _cycle(segs: Sequence[tuple[float, float, float]]) -> tuple[float, float] | None:
+    """(on, off) times (min) of segments that repeat, each on for the same time and off
+    for the same gap (an intermittent regimen); None for one segment or any other pattern."""
+    if len(segs) < 2 or any(math.isinf(b) for _, b, _ in segs):
+        return None
+    on = {round(b - a, 6) for a, b, _ in segs}
+    gaps = {round(a1 - b0, 6) for (_, b0, _), (a1, _, _) in zip(segs, segs[1:], strict=False)}
+    if len(on) == 1 and len(gaps) == 1:
+        return on.pop(), gaps.pop()
+    return None
 
 
 def _default_nM(drug: str) -> float:

@@ -416,11 +416,14 @@ def _schedule(args: argparse.Namespace):
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from ._errors import check_nonnegative
+
     model = _load(args)
     schedule = _schedule(args)
     t_end = args.t_end
     if t_end is None:
         t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
+    t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
     points = args.points or max(241, int(t_end // 60) + 1)  # hourly for long courses
     tc = model.simulate(
         t_end=t_end,
@@ -547,6 +550,7 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
         args.readout,
         time=args.time,
         genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
+        **_batch(args),
         **pert,
     )
     fits = dr.fit_table()
@@ -575,6 +579,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
             args.doses_b,
             args.readout,
             **_over_ensemble(args, "plot", "omex"),
+            **_batch(args),
             **pert,
         )
         bliss = q.attrs["bliss_mean"]
@@ -583,7 +588,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
             f"{bliss['q0.05']:+.4f} to {bliss['q0.95']:+.4f})"
         )
         return _ensemble_table(q, args.out, "a dose pair", note)
-    cm = combination(model, pair, args.doses_a, args.doses_b, args.readout, **pert)
+    cm = combination(model, pair, args.doses_a, args.doses_b, args.readout, **_batch(args), **pert)
     _write(cm, args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
     _write_omex(cm, args, model)
@@ -1089,6 +1094,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_perturbation(p)
     _add_outputs(p)
     _add_omex(p)
+    _add_batch(p)
     p.set_defaults(func=cmd_dose_response)
 
     p = sub.add_parser(
@@ -1127,6 +1133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_outputs(p)
     _add_omex(p)
+    _add_batch(p)
     p.set_defaults(func=cmd_combination)
 
     p = sub.add_parser(
