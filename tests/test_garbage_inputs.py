@@ -334,3 +334,14 @@ def test_the_varied_drug_in_the_background_is_refused(model: ms.Model) -> None:
 def test_an_oral_interval_that_is_not_positive_is_refused(interval: float) -> None:
     with pytest.raises(ValueError, match="interval_h"):
         ms.Schedule.oral("everolimus", days=2, interval_h=interval)
+
+
+def test_a_log_scale_on_a_grid_is_refused(model: ms.Model) -> None:
+    # a grid takes its values as given: the log scale would be ignored
+    with pytest.raises(ValueError, match="`log` applies to method='lhs' only"):
+        ms.sweep(model, {"GF": [0.5, 1.0]}, ["pS6K1"], log=["GF"], progress=False)
+
+
+def test_an_exposure_without_a_segment_is_refused() -> None:
+    with pytest.raises(ValueError, match="no segment"):
+        ms.Schedule.from_dict({"everolimus": {"segments": []}})

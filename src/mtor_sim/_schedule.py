@@ -58,6 +58,9 @@ class Exposure:
     segments: tuple[tuple[float, float, float], ...]
 
     def __post_init__(self) -> None:
+        if not self.segments:
+            # an exposure without a segment would dose nothing, silently
+            raise ValueError("a drug's schedule has no segment; give at least one, or leave it out")
         checked = []
         for i, seg in enumerate(self.segments):
             if not isinstance(seg, Sequence) or len(seg) != 3:

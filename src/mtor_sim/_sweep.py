@@ -404,6 +404,12 @@ def sweep(
     for name in lognames:
         if name not in space:
             check_name(name, space, kind="swept name in `log`")
+    if method == "grid" and lognames:
+        # a grid takes the values as given: a log scale would be silently ignored
+        raise ValueError(
+            "`log` applies to method='lhs' only; a grid takes its values as given "
+            "(space them in log yourself, e.g. np.logspace)"
+        )
     axes = {
         name: _axis(
             model,
