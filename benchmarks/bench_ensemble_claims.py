@@ -1,7 +1,8 @@
 """The review's 15 claims and the validation suite across the calibrated ensemble.
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
-[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--erk-rtk-off] [--csv OUT]
+[--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--erk-rtk-off]
+[--erk-raptor SHARE] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -37,6 +38,14 @@ and ``AKT_act_ref`` is recomputed (``--akt-gate 0.3``: revision 6's Akt specific
 ``--erk-rtk-off`` removes ERK -| RTK (model revision 9) from the model and every member
 and keeps each one's untreated WT: ``k_RTK_ERK`` = 0, and ``k_IRS1_act`` and
 ``k_RAS_RTK`` divided by that member's own resting divisor ``1 + k_RTK_ERK*ERKp``.
+``--erk-raptor SHARE`` adds a route the model does not have, ERK/RSK -> raptor (ERK and
+RSK phosphorylate raptor and promote mTORC1 activity, bypassing TSC2; usually cited as
+Carriere et al. 2008 and 2011, not read here): mTORC1 activation is multiplied by
+``1 + k_mTORC1_ERK*ERKp``, with ``k_mTORC1_ERK`` set in the model and every member so that
+ERK carries ``SHARE`` of its own resting activation and ``k_mTORC1_act`` times
+``1 - SHARE``, which keeps each one's untreated WT (the share is an assumption; no
+measurement of it was found). A what-if, not a calibration: the members were accepted
+without the route.
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -55,6 +64,7 @@ import argparse
 import csv
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -359,6 +369,43 @@ def _unfed(member) -> dict[str, float] | None:
     return COMPENSATED["ERK -| RTK"](member.parameters, ss.species)
 
 
+#: what --erk-raptor sets per member
+RAPTOR = ("k_mTORC1_ERK", "k_mTORC1_act")
+#: the mTORC1 activation rate law's start, to which --erk-raptor adds ERK's factor
+ACTIVATION = "k_mTORC1_act*AMINO_ACIDS*RHEB_GTP*mTORC1/"
+
+
+def erk_raptor_model():
+    """The bundled model with ERK/RSK -> raptor added at strength 0: mTORC1 activation
+    times ``1 + k_mTORC1_ERK*ERKp`` (``_raptor`` sets the strength)."""
+    text = ms.bundled_model_path(".ant").read_text()
+    if text.count(ACTIVATION) != 1:
+        raise SystemExit("--erk-raptor: the model's mTORC1 activation rate law has changed")
+    text = text.replace(
+        ACTIVATION,
+        "k_mTORC1_act*AMINO_ACIDS*RHEB_GTP*(1 dimensionless + k_mTORC1_ERK*ERKp)*mTORC1/",
+    )
+    text = text.replace("  k_mTORC1_act = ", "  k_mTORC1_ERK = 0;\n  k_mTORC1_act = ", 1)
+    path = Path(tempfile.mkdtemp(prefix="erk_raptor_")) / "mtor_hcc_erk_raptor.ant"
+    path.write_text(text)
+    return ms.load_model(path)
+
+
+def _raptor(member, share: float) -> dict[str, float] | None:
+    """``member``'s parameters with ERK carrying ``share`` of its resting mTORC1
+    activation and its untreated WT kept: ``k_mTORC1_ERK*ERKp = share / (1 - share)`` at
+    its own resting ``ERKp``, and ``k_mTORC1_act`` times ``1 - share``, so the activation
+    rate is unchanged there; None when its WT does not solve."""
+    ss = member.steady_state()
+    if not ss.success:
+        return None
+    erk = float(ss.species["ERKp"])
+    return {
+        "k_mTORC1_ERK": share / ((1.0 - share) * erk),
+        "k_mTORC1_act": member.parameters["k_mTORC1_act"] * (1.0 - share),
+    }
+
+
 def per_member(model, table: pd.DataFrame, change, flag: str) -> pd.DataFrame:
     """``table`` with ``change(member)`` (the parameters to set, or None when the member's
     untreated WT does not solve) applied to every member; a member it gives None for is
@@ -376,6 +423,12 @@ def erk_rtk_off(model, table: pd.DataFrame) -> pd.DataFrame:
     kept (``_unfed``): the control of ``--erk-rtk-off`` (model revision 9's feedback
     taken out without moving any member's resting state)."""
     return per_member(model, table, _unfed, "--erk-rtk-off")
+
+
+def erk_raptor(model, table: pd.DataFrame, share: float) -> pd.DataFrame:
+    """``table`` with ERK/RSK -> raptor at ``share`` in every member, each member's WT
+    kept (``_raptor``); ``model`` must be `erk_raptor_model`'s."""
+    return per_member(model, table, lambda member: _raptor(member, share), "--erk-raptor")
 
 
 def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
@@ -419,6 +472,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="remove ERK -| RTK from the model and every member, each member's WT kept",
     )
+    ap.add_argument(
+        "--erk-raptor",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="add ERK/RSK -> raptor carrying SHARE of resting mTORC1 activation, WT kept",
+    )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
     full = args.full and not args.quick
@@ -426,8 +486,15 @@ def main(argv: list[str] | None = None) -> int:
     overrides, factors = _overrides(args.set), _overrides(args.scale)
     model = ms.load_model()
     _check_names(model, overrides, factors, args.akt_gate)
-    if args.erk_rtk_off and args.akt_gate is not None:
-        raise SystemExit("--erk-rtk-off and --akt-gate are separate controls; give one")
+    given = [args.erk_rtk_off, args.akt_gate is not None, args.erk_raptor is not None]
+    if sum(given) > 1:
+        raise SystemExit("--erk-rtk-off, --akt-gate and --erk-raptor are separate; give one")
+    if args.erk_raptor is not None:
+        if not 0 < args.erk_raptor < 1:
+            raise SystemExit(f"--erk-raptor must be in (0, 1), got {args.erk_raptor:g}")
+        if clash := sorted({*overrides, *factors} & set(RAPTOR)):
+            raise SystemExit(f"{', '.join(clash)}: set by --erk-raptor, not also by --set/--scale")
+        model = erk_raptor_model()
     if args.erk_rtk_off and (clash := sorted({*overrides, *factors} & set(UNFED))):
         raise SystemExit(f"{', '.join(clash)}: set by --erk-rtk-off, not also by --set/--scale")
     changed = _changed(model.parameters, overrides, factors)
@@ -449,6 +516,15 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--erk-rtk-off: the bundled model's untreated WT does not solve")
         model = base.with_parameters(unfed)
         print("ERK -| RTK removed from the model and every member, WT kept")
+    if args.erk_raptor is not None:
+        routed = _raptor(base, args.erk_raptor)
+        if routed is None:
+            raise SystemExit("--erk-raptor: the bundled model's untreated WT does not solve")
+        model = base.with_parameters(routed)
+        print(
+            f"ERK/RSK -> raptor added, {args.erk_raptor:g} of resting mTORC1 activation, "
+            "in the model and every member, WT kept"
+        )
 
     def adjusted(table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with the --set values and --scale factors applied to every member,
@@ -457,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
         table = table.assign(**_changed(table, overrides, factors))
         if args.erk_rtk_off:
             return erk_rtk_off(base, table)
+        if args.erk_raptor is not None:
+            return erk_raptor(base, table, args.erk_raptor)
         return table if args.akt_gate is None else akt_gate(base, table, args.akt_gate)
 
     rows = validation_rows()
