@@ -8,6 +8,7 @@ from pathlib import Path
 
 import libsbml
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REFERENCE_DIR
 from numpy.testing import assert_allclose
@@ -365,3 +366,45 @@ def test_missing_file_raises(tmp_path: Path) -> None:
 def test_model_file_error_is_a_value_error() -> None:
     assert issubclass(ms.ModelFileError, ValueError)
     assert issubclass(ms.ModelFileError, ms.MtorSimError)
+
+
+DERIVED = """
+model derived
+  compartment C = 2
+  species S in C
+  k = 1
+  p2 = 2*k
+  S = 10*k
+  J: S -> ; p2*S
+end
+"""
+
+
+def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
+    """p2 = 2*k is an initial assignment: libroadrunner's reset recomputes those of
+    species (S = 10*k) but not of parameters, so p2 kept k's old value when k was set."""
+    path = tmp_path / "derived.ant"
+    path.write_text(DERIVED)
+    model = ms.load_model(path)
+    tc = model.simulate(
+        t_end=1, n_points=3, pre_equilibrate=False, parameters={"k": 3.0}, outputs=["S", "p2"]
+    )
+    data = tc.to_dataframe()
+    assert data["p2"].iloc[0] == pytest.approx(6.0)
+    # dS/dt = -p2 S / C (amount rate over volume): S(t) = 30 exp(-3 t)
+    assert data["S"].iloc[-1] == pytest.approx(30 * np.exp(-3.0), rel=1e-5)
+    # a fit sees the same model
+    problem = ms.to_petab(
+        path,
+        pd.DataFrame({"observableId": "S_obs", "time": [1.0], "measurement": [30 * np.exp(-3.0)]}),
+        observables=pd.DataFrame({"observableId": ["S_obs"], "observableFormula": ["S"]}),
+        parameters={"k": (0.1, 10.0)},
+        out=tmp_path / "petab",
+        name="derived",
+    )
+    objective = ms.PetabObjective(problem)
+    x = objective.x_nominal.copy()
+    i = objective.x_ids.index("k")
+    x[i] = {"lin": 3.0, "log10": np.log10(3.0), "log": np.log(3.0)}[objective.x_scales[i]]
+    h, _ = objective.simulate(x)
+    assert h[0] == pytest.approx(30 * np.exp(-3.0), rel=1e-5)

@@ -3,8 +3,10 @@ full half-suite beside the project when it is there."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from mtor_sim import sbml_test_suite as sts
@@ -58,3 +60,59 @@ def test_every_case_libroadrunner_passes_passes_through_mtor_sim() -> None:
     assert not lost, lost
     skipped = [r for r in ours.values() if r.status == "skipped"]
     assert all(r.reason for r in skipped)
+
+
+EVENTS_AT_ZERO = ["01333", "01697", "01699", "01757"]
+
+
+def _expected(case: str) -> tuple[list[str], pd.DataFrame, dict[str, str]]:
+    folder = DATA / case
+    settings = dict(
+        line.split(":", 1) for line in (folder / f"{case}-settings.txt").read_text().splitlines()
+    )
+    names = [v.strip() for v in settings["variables"].split(",") if v.strip()]
+    return names, pd.read_csv(folder / f"{case}-results.csv"), settings
+
+
+@pytest.mark.parametrize("case", EVENTS_AT_ZERO)
+def test_every_run_of_an_event_model_starts_from_its_initial_state(case: str) -> None:
+    """An event changes a parameter at t = 0; the next run of the same loaded model
+    used to start from where the last one ended (the parameter was not reset)."""
+    import numpy as np
+
+    import mtor_sim as ms
+
+    names, expected, settings = _expected(case)
+    model = ms.load_model(DATA / case / f"{case}-sbml-l3v2.xml")
+    for _ in range(3):
+        tc = model.simulate(
+            t_end=float(settings["duration"]),
+            n_points=int(settings["steps"]) + 1,
+            pre_equilibrate=False,
+            outputs=names,
+        )
+        got = tc.to_dataframe()[names].to_numpy(float)
+        np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
+
+
+def test_a_cached_event_model_starts_as_a_compiled_one(tmp_path: Path) -> None:
+    """A compiled model's saved state, loaded in a second process, fired an event at
+    t = 0 again: event models are compiled in every process instead."""
+    import subprocess
+    import sys
+
+    case = "01697"
+    script = (
+        "import mtor_sim as ms; "
+        f"m = ms.load_model({str(DATA / case / f'{case}-sbml-l3v2.xml')!r}); "
+        "tc = m.simulate(t_end=2, n_points=3, pre_equilibrate=False, outputs=['P1']); "
+        "print(tc.status, tc.to_dataframe()['P1'].tolist())"
+    )
+    env = {**os.environ, "MTOR_SIM_CACHE": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["ok [3.0, 3.0, 3.0]"] * 2, runs

@@ -96,7 +96,10 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
 
     settings = cache_settings(moieties)
     r = load_cached(sbml, settings=settings)
-    if r is not None and _is_configured(r):
+    # a model with events is compiled in every process: its saved state, loaded, does not
+    # start as the compiled model does (an event firing at t = 0 fires again: SBML Test
+    # Suite 1333, 1697, 1699, 1757), and `Solver` skips the first reset of a fresh one
+    if r is not None and _is_configured(r) and not r.model.getNumEvents():
         return r
     try:
         with no_dynamic_properties():
@@ -104,7 +107,8 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
     except RuntimeError as exc:
         raise ModelFileError(f"model {source!r} could not be compiled: {exc}") from None
     _configure(r, moieties)
-    store_cached(sbml, r, settings=settings)
+    if not r.model.getNumEvents():
+        store_cached(sbml, r, settings=settings)
     return r
 
 
@@ -192,6 +196,11 @@ class Solver:
             if g not in self.position and not g.startswith("_CSUM") and g not in ruled
         ]
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
+        # their initial values (from their initial assignments), which the reset of a model
+        # with events or rate rules restores first: one an event changed would otherwise
+        # start the next call where the last one left it (SBML Test Suite 1699, 1757)
+        self._stale_idx = np.array([where[g] for g in stale], dtype=np.int32)
+        self._stale_init = np.array([float(r.getValue(f"init({g})")) for g in stale])
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
@@ -235,6 +244,8 @@ class Solver:
         self._knock_out(values)  # after inputs: writing an init() may regenerate the model
         if self._events_or_rules:
             self.set_parameters(values)
+            if self._stale_idx.size:
+                self.r.model.setGlobalParameterValues(self._stale_idx, self._stale_init)
             self.r.reset(_reset_all_but_parameters())
             self._zero_now(values)
             return

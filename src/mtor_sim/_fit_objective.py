@@ -268,6 +268,11 @@ class PetabObjective:
         doc = problem.model.sbml_document if hasattr(problem.model, "sbml_document") else None
         if doc is None:
             raise PetabError("only SBML models are supported")
+        from ._model import derived_constants_as_rules
+
+        doc = doc.clone()  # the problem's own document stays as it was read
+        # derived constants follow the estimated parameters they read, as in `load_model`
+        derived_constants_as_rules(doc.getModel())
         self.sbml = libsbml.writeSBMLToString(doc)
         model = doc.getModel()
         self._species_conc = {
@@ -282,6 +287,18 @@ class PetabObjective:
         par = problem.parameter_df
         self.parameter_df = par
         est = par["estimate"].astype(int) == 1
+        if "objectivePriorType" in par:
+            with_prior = [
+                str(i) for i in par.index[est] if not _is_nan(par.loc[i, "objectivePriorType"])
+            ]
+            if with_prior:
+                # ignored, the fit would be of the likelihood alone while the problem asks
+                # for a posterior
+                raise PetabError(
+                    "priors in the parameter table (objectivePriorType, on "
+                    f"{', '.join(with_prior)}) are not supported yet; remove them to fit "
+                    "the likelihood alone"
+                )
         self.x_ids: list[str] = list(par.index[est])
         self.x_scales: list[str] = [str(par.loc[i, "parameterScale"]) for i in self.x_ids]
         self.lb = np.array(

@@ -882,6 +882,7 @@ def _layout_from_sbml(
             product.addChild(factor)
             product.addChild(law.getMath().deepCopy())
             law.setMath(product)
+        derived_constants_as_rules(model)
         sbml = libsbml.writeSBMLToString(doc)
 
     ruled = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
@@ -1006,6 +1007,56 @@ def _errors_of(doc: Any) -> list:
         for i in range(doc.getNumErrors())
         if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
     ]
+
+
+def derived_constants_as_rules(model: Any) -> list[str]:
+    """Turn every initial assignment of a constant parameter whose formula reads only
+    constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
+    into an assignment rule; return the parameters' ids.
+
+    The two mean the same, as nothing the formula reads ever changes; but a rule follows
+    a parameter that a verb or a fit sets, while an initial assignment keeps the value
+    computed when the model was compiled: libroadrunner's reset recomputes the initial
+    assignments of species, not of parameters, so ``kd`` would silently keep the old
+    ``koff``. An assignment that reads a species, time or a quantity that can change is
+    left as it is.
+    """
+    import libsbml
+
+    constant = {p.getId() for p in model.getListOfParameters() if p.getConstant()}
+    constant |= {c.getId() for c in model.getListOfCompartments() if c.getConstant()}
+    changed = {r.getVariable() for r in model.getListOfRules()}
+    changed |= {
+        a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()
+    }
+    constant -= changed
+
+    def reads_only_constants(node: Any) -> bool:
+        if node.getType() == libsbml.AST_NAME and node.getName() not in constant:
+            return False
+        if node.getType() in (libsbml.AST_NAME_TIME, libsbml.AST_FUNCTION_DELAY):
+            return False
+        if node.getType() == libsbml.AST_FUNCTION and node.getName() not in {
+            f.getId() for f in model.getListOfFunctionDefinitions()
+        }:
+            return False
+        return all(reads_only_constants(node.getChild(i)) for i in range(node.getNumChildren()))
+
+    converted = []
+    for ia in list(model.getListOfInitialAssignments()):
+        p = model.getParameter(ia.getSymbol())
+        math = ia.getMath()
+        if p is None or p.getId() not in constant or math is None:
+            continue
+        if not reads_only_constants(math):
+            continue
+        rule = model.createAssignmentRule()
+        rule.setVariable(p.getId())
+        rule.setMath(math.deepCopy())
+        p.setConstant(False)
+        model.removeInitialAssignment(p.getId())
+        converted.append(p.getId())
+    return converted
 
 
 def _fresh_id(base: str, taken: set[str]) -> str:
