@@ -79,3 +79,16 @@ def test_list_nodes_shows_sbml_names(capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert any(line.split() == ["B", "partner"] for line in lines)
     assert "A" in lines  # no name: the id alone
+
+
+def test_a_steady_state_says_when_the_models_events_are_not_in_it(tmp_path: Path) -> None:
+    # S decays, and an event would refill it: the steady state (S = 0) is verified for
+    # the continuous dynamics only, which its message says
+    path = tmp_path / "refill.ant"
+    path.write_text(
+        "model refill\n  S = 1\n  J: S -> ; k*S\n  k = 0.1\n  E: at time > 5: S = S + 1\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok"
+    assert "1 event(s) are not applied" in ss.message
+    assert "event" not in ms.load_model().steady_state().message

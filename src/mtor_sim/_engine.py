@@ -582,6 +582,13 @@ class Solver:
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
+                if self.r.model.getNumEvents():
+                    # what an event does is not part of the residual: say so where the
+                    # answer is read
+                    msg += (
+                        f"; of the continuous dynamics only: the model's "
+                        f"{self.r.model.getNumEvents()} event(s) are not applied"
+                    )
         if status in ("not_reached", "solver_failed"):
             # no steady state: the last point of a run, or a solver's last iterate, is not
             # one, and must not be read as one (in tables, or as a run's starting state)
