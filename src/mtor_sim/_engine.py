@@ -203,6 +203,10 @@ class Solver:
         self._stale_init = np.array([float(r.getValue(f"init({g})")) for g in stale])
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
+        # libroadrunner's Newton solver crashes the process (a segmentation fault) on a
+        # rate law with factorial (SBML Test Suite 269, plain libroadrunner alike): such
+        # models reach their steady states by integration only
+        self._newton_unsafe = "<factorial" in model.sbml
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
         self._fresh = True  # nothing has run on `r` since it was compiled or loaded
         # horizons are given in minutes; the model may count time in other units
@@ -416,7 +420,7 @@ class Solver:
 
     def _warm(self) -> bool:
         """Newton's method from the reference state carried to the new conserved totals."""
-        if self.reference is None:
+        if self.reference is None or self._newton_unsafe:
             return False
         m = self.r.model
         if self.n_moieties:
@@ -510,6 +514,10 @@ class Solver:
             # concentrations, as setFloatingSpeciesConcentrations takes them back
             start = np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
             try:
+                if self._newton_unsafe:
+                    raise RuntimeError(
+                        "not run: the model's math has factorial, on which it crashes"
+                    )
                 self.r.steadyState()
             except RuntimeError as exc:
                 # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
