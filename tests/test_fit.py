@@ -657,3 +657,160 @@ def test_priors_in_the_parameter_table_are_refused(decay, tmp_path: Path) -> Non
     # ignored, the fit would be of the likelihood alone while the problem asks for more
     with pytest.raises(ms.PetabError, match="objectivePriorType, on k"):
         ms.PetabObjective(folder / "decay.yaml")
+
+
+PETAB_SUITE = Path(__file__).parent / "data" / "petab-test-suite"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in PETAB_SUITE.iterdir() if p.is_dir()))
+def test_petab_test_suite_case(case: str) -> None:
+    """The objective at the nominal parameters, and the simulations, as the PEtab test
+    suite expects them (within its own tolerances)."""
+    import pandas as pd
+    import yaml
+
+    import mtor_sim as ms
+
+    folder = PETAB_SUITE / case
+    solution = yaml.safe_load((folder / f"_{case}_solution.yaml").read_text())
+    objective = ms.PetabObjective(folder / f"_{case}.yaml")
+    x = objective.x_nominal
+    assert abs(objective(x) + solution["llh"]) < solution["tol_llh"]
+    expected = pd.read_csv(folder / solution["simulation_files"][0], sep="\t")["simulation"]
+    simulated = objective.simulation_df(x)["simulation"]
+    np.testing.assert_allclose(
+        simulated.to_numpy(float), expected.to_numpy(float), atol=solution["tol_simulations"]
+    )
+
+
+def _problem(tmp_path: Path, antimony: str, measurements, observable: str, parameters, **kw):
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "m.ant").write_text(antimony)
+    obs = pd.DataFrame(
+        {"observableId": ["obsA"], "observableFormula": [observable], "noiseFormula": ["1"]}
+    ).set_index("observableId")
+    par = pd.DataFrame(parameters).set_index("parameterId")
+    return ms.to_petab(
+        tmp_path / "m.ant", measurements, observables=obs, parameters=par, out=tmp_path / "p", **kw
+    )
+
+
+def _par(name: str, lo: float, hi: float, nominal: float, scale: str = "log10") -> dict:
+    return {
+        "parameterId": [name],
+        "parameterScale": [scale],
+        "lowerBound": [lo],
+        "upperBound": [hi],
+        "nominalValue": [nominal],
+        "estimate": [1],
+    }
+
+
+def test_a_condition_may_set_a_derived_constant(tmp_path: Path) -> None:
+    # k = 2*q is loaded as a rule so that it follows q; a condition that sets k itself
+    # must still be able to (the rule made every simulation fail)
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    t = np.array([0.0, 1.0, 2.0])
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": 1.0}
+    )
+    cond = pd.DataFrame({"conditionId": ["c0"], "k": [0.1]}).set_index("conditionId")
+    model = "model ia\n  compartment C = 2\n  species A in C = 1\n  q = 0.25\n  k = 2*q\n"
+    model += "  J: A -> ; C*k*A\nend\n"
+    problem = _problem(tmp_path, model, meas, "A", _par("q", 0.01, 10, 0.25), conditions=cond)
+    objective = ms.PetabObjective(problem)
+    h, _ = objective.simulate(objective.x_nominal)
+    np.testing.assert_allclose(h, np.exp(-0.1 * t), rtol=1e-6)
+
+
+def test_pre_equilibration_of_large_states(tmp_path: Path) -> None:
+    # an absolute 1e-10 on dx/dt is out of reach at states of 1e7: the objective was inf
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    meas = pd.DataFrame(
+        {
+            "observableId": "obsA",
+            "preequilibrationConditionId": "pre",
+            "simulationConditionId": "c0",
+            "time": [0.0],
+            "measurement": 1e6,
+        }
+    )
+    cond = pd.DataFrame({"conditionId": ["pre", "c0"], "s": [1e6, 2e6]}).set_index("conditionId")
+    model = "model big\n  species A = 0; species B = 0\n  k = 1; s = 1e6\n"
+    model += "  J1: -> A; s\n  J2: A -> B; k*A\n  J3: B -> ; 0.3*k*B\nend\n"
+    problem = _problem(tmp_path, model, meas, "B", _par("k", 0.01, 10, 1), conditions=cond)
+    objective = ms.PetabObjective(problem)
+    for k in (0.05, 1.0, 5.0):
+        h, _ = objective.simulate(np.array([np.log10(k)]))
+        assert h[0] == pytest.approx(1e6 / (0.3 * k), rel=1e-6)
+
+
+def test_profile_and_sample_refuse_a_failed_fit(tmp_path: Path) -> None:
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    t = np.array([0.5, 1, 2, 3, 5])  # A' = k A^2 blows up before t = 5 for every k in [1, 10]
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": 1.0}
+    )
+    model = "model blow\n  species A = 1\n  k = 2\n  J: -> A; k*A*A\nend\n"
+    problem = _problem(tmp_path, model, meas, "A", _par("k", 1, 10, 2))
+    fit = ms.fit(problem, n_starts=2, seed=0)
+    assert fit.status == "failed"
+    with pytest.raises(ms.MtorSimError, match="no optimum to profile from"):
+        ms.profile(fit)
+    with pytest.raises(ms.MtorSimError, match="no finite point"):
+        ms.sample(fit, n=100)
+
+
+def test_a_profile_that_meets_a_wall_leaves_that_end_open(tmp_path: Path) -> None:
+    # the observable cannot be computed for k > 0.6, before the likelihood falls to the
+    # threshold (which it would at k = 2.03): the upper end is unknown, not 0.60
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.5, 5.0, 10)
+    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
+    )
+    model = "model decay\n  species A = 2\n  k = 0.5\n  J: A -> ; k*A\nend\n"
+    problem = _problem(tmp_path, model, meas, "A + 1e-9*sqrt(0.6 - k)", _par("k", 0.01, 10, 0.5))
+    fit = ms.fit(problem, n_starts=2, seed=0)
+    prof = ms.profile(fit)
+    row = prof.intervals.loc["k"]
+    assert np.isnan(row["upper"]) and row["lower"] < row["best"]
+    assert row["verdict"] == "practically non-identifiable"
+    assert "cannot be simulated beyond" in prof.message
+
+
+def test_a_profile_from_a_fit_short_of_the_optimum_says_so(decay) -> None:
+    import mtor_sim as ms
+
+    fit = ms.fit(decay["folder"] / "petab" / "decay.yaml", n_starts=1, seed=3, max_iter=2)
+    with pytest.warns(UserWarning, match="had not found the optimum"):
+        prof = ms.profile(fit, ["k"])
+    assert prof.status == "not_optimal" and not prof.success
+    assert prof.intervals["lower"].isna().all() and prof.intervals["upper"].isna().all()
+    assert (prof.intervals["verdict"] == "not determined").all()
+
+
+def test_fit_commands_write_into_an_existing_folder(decay, tmp_path: Path) -> None:
+    from mtor_sim.cli import main
+
+    problem = str(decay["folder"] / "petab" / "decay.yaml")
+    out = str(tmp_path / "fit.v1")  # a dot in a folder's name is not a file format
+    for _ in range(2):  # a re-run into the same folder
+        assert main(["fit", problem, "--starts", "1", "-q", "--out", out]) == 0

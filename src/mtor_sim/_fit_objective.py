@@ -217,6 +217,20 @@ def _bundled() -> tuple[str, Any]:
     return _BUNDLED[0]
 
 
+#: a pre-equilibration is at rest when max |dx/dt| < PREEQ_TOL * max(1, max |x|) (per
+#: model time unit): absolute for states of order 1, relative for larger ones, which
+#: integration cannot bring to an absolute 1e-10 (states of 1e5-1e8 failed at valid
+#: parameters, and the objective was inf there)
+PREEQ_TOL = 1e-10
+
+
+def _at_rest(rr: Any) -> bool:
+    rates = np.abs(np.asarray(rr.getRatesOfChange(), dtype=float))
+    state = np.abs(np.asarray(rr.model.getFloatingSpeciesAmounts(), dtype=float))
+    scale = max(1.0, float(state.max(initial=0.0)))
+    return bool(rates.max(initial=0.0) < PREEQ_TOL * scale)
+
+
 class PetabObjective:
     """Negative log-likelihood of a PEtab problem, as a function of its estimated parameters.
 
@@ -239,8 +253,8 @@ class PetabObjective:
         verified steady state (warm-started Newton under the guard of `steady_state`,
         its robust path as fallback) where the pre-equilibration condition sets only
         parameters, and accept it only if the objective's own simulator finds max
-        |dx/dt| < 1e-10 there; otherwise (and on every other model, which may be
-        multistable) integrate until it does.
+        |dx/dt| < 1e-10 x max(1, max |x|) there; otherwise (and on every other model,
+        which may be multistable) integrate until it does.
 
     Examples
     --------
@@ -272,7 +286,11 @@ class PetabObjective:
 
         doc = doc.clone()  # the problem's own document stays as it was read
         # derived constants follow the estimated parameters they read, as in `load_model`
-        derived_constants_as_rules(doc.getModel())
+        # (not those the problem sets itself: a rule's target cannot be set)
+        sets = {str(c) for c in problem.condition_df.columns} | set(
+            map(str, problem.parameter_df.index)
+        )
+        derived_constants_as_rules(doc.getModel(), keep=sets)
         self.sbml = libsbml.writeSBMLToString(doc)
         model = doc.getModel()
         self._species_conc = {
@@ -282,6 +300,13 @@ class PetabObjective:
         self._compartments = {c.getId() for c in model.getListOfCompartments()}
         self._rule_targets = {
             r.getVariable() for r in model.getListOfRules() if r.isAssignment() or r.isRate()
+        }
+        # what a reset puts back to its initial value: set after it (rate-rule variables),
+        # or changed after it with the concentrations of its species kept (compartments)
+        self._rate_targets = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
+        self._species_in = {
+            c: [s.getId() for s in model.getListOfSpecies() if s.getCompartment() == c]
+            for c in self._compartments
         }
 
         par = problem.parameter_df
@@ -484,6 +509,8 @@ class PetabObjective:
         cond = self.condition_df
         row = cond.loc[cid] if cid else pd.Series(dtype=object)
         species: dict[str, float] = {}
+        late: dict[str, float] = {}  # what the reset would put back
+        volumes: dict[str, float] = {}
         for key, cell in row.items():
             target = str(key)
             if target == "conditionName" or _is_nan(cell):
@@ -491,6 +518,10 @@ class PetabObjective:
             v = self._value(_as_override(cell), values)
             if target in self._species_conc:
                 species[target] = v
+            elif target in self._compartments and fresh:
+                volumes[target] = v
+            elif target in self._rate_targets and fresh:
+                late[target] = v
             elif target in self._params or target in self._compartments:
                 rr[target] = v
             else:
@@ -500,6 +531,15 @@ class PetabObjective:
                 )
         if fresh:
             rr.reset()  # initial assignments, evaluated with the new parameter values
+        for target, v in late.items():
+            rr[target] = v
+        for comp, v in volumes.items():
+            # a new size with the initial concentrations of its species (a reset starts
+            # from their amounts in the model's own size, which the new one would dilute)
+            kept = {s: rr[f"[{s}]"] for s in self._species_in[comp] if self._species_conc.get(s)}
+            rr[comp] = v
+            for s, conc in kept.items():
+                rr[f"[{s}]"] = conc
         for sid, v in species.items():
             rr[self._selection(sid)] = v
 
@@ -566,19 +606,16 @@ class PetabObjective:
             return False
         where = {sid: k for k, sid in enumerate(solver.species_ids)}
         rr.model.setFloatingSpeciesConcentrations(res.species[[where[i] for i in ids]])
-        rates = np.asarray(rr.getRatesOfChange())
-        return bool(np.abs(rates).max(initial=0.0) < 1e-10)
+        return _at_rest(rr)
 
     def _preequilibrate(self, rr: Any, cid: str) -> None:
-        """Integrate until max |dx/dt| < 1e-10 (absolute, per time unit) or 1e8 time units."""
+        """Integrate until the state is at rest (`_at_rest`) or for 1e8 time units."""
         t = 0.0
         span = 1000.0
         while t < 1e8:
             rr.simulate(t, t + span, 2)
             t += span
-            rates = np.asarray(rr.getRatesOfChange())
-            rate = float(np.max(np.abs(rates))) if rates.size else 0.0
-            if rate < 1e-10:
+            if _at_rest(rr):
                 return
             span *= 4
         raise SolverError(f"pre-equilibration condition {cid!r} reached no steady state")

@@ -23,13 +23,22 @@ _MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "measurement", 
 
 
 def _sbml_of(model: Any) -> str:
-    from ._model import Model, load_model
+    """The model's SBML as the loader made it, with its derived constants back as the
+    initial assignments they were (`mtor_sim._model.derived_constants_back`): the
+    problem's conditions may set them, and the objective converts the others again."""
+    import libsbml
 
-    if isinstance(model, Model):
-        return model.sbml
+    from ._model import Model, derived_constants_back, load_model
+
     if isinstance(model, str | Path):
-        return load_model(model).sbml
-    raise TypeError(f"`model` must be a Model or a model file path, got {type(model).__name__}")
+        model = load_model(model)
+    if not isinstance(model, Model):
+        raise TypeError(f"`model` must be a Model or a model file path, got {type(model).__name__}")
+    if not model._layout.derived:
+        return model.sbml
+    doc = libsbml.readSBMLFromString(model.sbml)
+    derived_constants_back(doc.getModel(), model._layout.derived)
+    return libsbml.writeSBMLToString(doc)
 
 
 def to_petab(

@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import check_name
+from ._errors import MtorSimError, check_name
 from ._fit_objective import unscale
-from ._fit_optimize import FitResult, _engine, _optimizer, fit_run_options, pypesto_problem
+from ._fit_optimize import (
+    CONFIRM_TOL,
+    FitResult,
+    _engine,
+    _optimizer,
+    fit_run_options,
+    pypesto_problem,
+)
 from ._options import RunOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,13 +44,18 @@ class Profile:
         (PEtab scale), ``fval`` and ``ratio`` (likelihood ratio to the best fit).
     intervals : pandas.DataFrame
         One row per parameter: ``best`` (linear), ``lower`` and ``upper`` (the confidence
-        interval, linear scale; NaN where the profile reaches a bound first), ``verdict``
-        (``identifiable``, ``practically non-identifiable`` or ``flat``) and ``bound_lower``,
+        interval, linear scale; NaN where the profile reaches a bound, or points where the
+        model cannot be simulated, first), ``verdict`` (``identifiable``, ``practically
+        non-identifiable``, ``flat``, or ``not determined`` when the fit was not at the
+        optimum) and ``bound_lower``,
         ``bound_upper`` (the parameter's bounds).
     level : float
         Confidence level of the intervals (e.g. 0.95).
     success, status, message, metadata
-        As for every result: ``status`` is ``"ok"`` or ``"flat"`` (some profile is flat).
+        As for every result: ``status`` is ``"ok"``, ``"flat"`` (some profile is flat) or
+        ``"not_optimal"`` (a profile point beat the fit's best objective: the fit had not
+        found the optimum, and the intervals are not confidence intervals; ``success``
+        is False).
     """
 
     table: pd.DataFrame
@@ -132,6 +144,11 @@ def profile(
     opts = fit_run_options(
         run, "profile", backend=backend, n_workers=n_workers, scheduler=scheduler, progress=progress
     )
+    if fit.status == "failed":
+        raise MtorSimError(
+            f"the fit failed ({fit.message}): there is no optimum to profile from; "
+            "fix the problem or its bounds and fit again"
+        )
     obj = fit._objective()
     if not 0 < level < 1:
         raise ValueError(f"`level` must be in (0, 1), got {level!r}")
@@ -178,7 +195,8 @@ def profile(
         )
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
-    flat = []
+    flat, walled = [], []
+    lowest = fit.best_objective
     for name, i in zip(names, index, strict=True):
         pr = result.profile_result.list[0][i]
         xs = np.asarray(pr.x_path)[i]
@@ -197,10 +215,19 @@ def profile(
                     "ratio": rv,
                 }
             )
-        ok = np.isfinite(ratios)
+        # a point where the model cannot be simulated has an infinite objective, which
+        # pyPESTO reports as a ratio of 0: it is not a point where the likelihood fell
+        ok = np.isfinite(ratios) & np.isfinite(fvals)
+        lowest = min(lowest, float(fvals[ok].min(initial=np.inf)))
         lo, hi = pp.calculate_approximate_ci(xs[ok], ratios[ok], threshold)
-        at_lb = bool(ratios[ok][0] >= threshold and np.isclose(xs[ok][0], obj.lb[i]))
-        at_ub = bool(ratios[ok][-1] >= threshold and np.isclose(xs[ok][-1], obj.ub[i]))
+        # an end is open where the profile stops above the threshold, at a bound or at
+        # a wall of points that cannot be simulated
+        wall_lo = bool((~ok & (xs < xs[ok][0])).any())
+        wall_hi = bool((~ok & (xs > xs[ok][-1])).any())
+        at_lb = bool(ratios[ok][0] >= threshold and (np.isclose(xs[ok][0], obj.lb[i]) or wall_lo))
+        at_ub = bool(ratios[ok][-1] >= threshold and (np.isclose(xs[ok][-1], obj.ub[i]) or wall_hi))
+        if (at_lb and wall_lo) or (at_ub and wall_hi):
+            walled.append(name)
         if ratios[ok].min() >= FLAT_RATIO:
             verdict = "flat"
             flat.append(name)
@@ -233,6 +260,23 @@ def profile(
     message = f"{len(names)} profiles at {level:.0%} confidence" + (
         f"; flat: {', '.join(flat)}" if flat else ""
     )
+    if walled:
+        message += (
+            f"; {', '.join(walled)}: the model cannot be simulated beyond the last profile "
+            "point, before the likelihood falls to the threshold (that end is open, NaN)"
+        )
+    if lowest < fit.best_objective - CONFIRM_TOL:
+        # every ratio is relative to the fit's best objective, which was not the optimum
+        status = "not_optimal"
+        message = (
+            f"the profiles reached objective {lowest:.6g}, below the fit's best "
+            f"{fit.best_objective:.6g} (fit status {fit.status!r}): the fit had not found "
+            "the optimum, so these intervals are not confidence intervals; fit again "
+            "(more starts or iterations) and profile that fit. " + message
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+        for row in intervals:  # relative to a wrong reference: not intervals at all
+            row.update(lower=np.nan, upper=np.nan, verdict="not determined")
     meta = {
         "level": level,
         "threshold_ratio": threshold,
@@ -245,7 +289,7 @@ def profile(
         table=pd.DataFrame(rows),
         intervals=pd.DataFrame(intervals).set_index("parameter"),
         level=level,
-        success=True,
+        success=status != "not_optimal",
         status=status,
         message=message,
         metadata=meta,

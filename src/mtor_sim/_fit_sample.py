@@ -299,6 +299,11 @@ def sample(
     # pyPESTO's Geweke test splits the chain into 20 fragments: fewer samples divide by zero
     if isinstance(n, bool) or not isinstance(n, int) or n < MIN_SAMPLES:
         raise ValueError(f"`n` must be an integer >= {MIN_SAMPLES}, got {n!r}")
+    if fit.status == "failed":
+        raise MtorSimError(
+            f"the fit failed ({fit.message}): there is no finite point to start the chain "
+            "from; fix the problem or its bounds and fit again"
+        )
     obj = fit._objective()
     problem = pypesto_problem(obj)
     result = pypesto.Result(problem)

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,7 @@ class _Layout:
     drug_parameters: dict[str, str]  # drug -> its dose parameter (bundled model)
     references: tuple[str, ...]
     generated: tuple[str, ...] = ()  # parameters the loader added (cut multipliers)
+    derived: tuple[str, ...] = ()  # derived constants loaded as assignment rules
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (the parsed-model cache stores no Python objects)."""
@@ -114,6 +115,7 @@ class _Layout:
             drug_parameters=table(data["drug_parameters"], text),
             references=names(data["references"]),
             generated=names(data["generated"]),
+            derived=names(data["derived"]),
         )
 
 
@@ -855,6 +857,7 @@ def _layout_from_sbml(
     name = model.getId() or name
     bundled = bool(ann.get("node"))
     generated: list[str] = []
+    derived: list[str] = []
     if not bundled:
         # Promote reaction-local parameters so that every rate constant can be set, and give
         # each reaction a multiplier so that it can be cut.
@@ -882,7 +885,7 @@ def _layout_from_sbml(
             product.addChild(factor)
             product.addChild(law.getMath().deepCopy())
             law.setMath(product)
-        derived_constants_as_rules(model)
+        derived = derived_constants_as_rules(model)
         sbml = libsbml.writeSBMLToString(doc)
 
     ruled = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
@@ -977,6 +980,7 @@ def _layout_from_sbml(
         drug_parameters=drug_parameters,
         references=tuple(ann.get("reference", ())),
         generated=tuple(generated),
+        derived=tuple(derived),
     )
     _check_size(layout, path, max_species, sbml)
     return sbml, layout, name
@@ -1009,7 +1013,7 @@ def _errors_of(doc: Any) -> list:
     ]
 
 
-def derived_constants_as_rules(model: Any) -> list[str]:
+def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
     """Turn every initial assignment of a constant parameter whose formula reads only
     constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
     into an assignment rule; return the parameters' ids.
@@ -1019,7 +1023,8 @@ def derived_constants_as_rules(model: Any) -> list[str]:
     computed when the model was compiled: libroadrunner's reset recomputes the initial
     assignments of species, not of parameters, so ``kd`` would silently keep the old
     ``koff``. An assignment that reads a species, time or a quantity that can change is
-    left as it is.
+    left as it is, as is one of ``keep`` (a parameter something else sets, such as a PEtab
+    condition: a rule's target cannot be set).
     """
     import libsbml
 
@@ -1030,6 +1035,7 @@ def derived_constants_as_rules(model: Any) -> list[str]:
         a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()
     }
     constant -= changed
+    kept = set(keep)
 
     def reads_only_constants(node: Any) -> bool:
         if node.getType() == libsbml.AST_NAME and node.getName() not in constant:
@@ -1046,7 +1052,7 @@ def derived_constants_as_rules(model: Any) -> list[str]:
     for ia in list(model.getListOfInitialAssignments()):
         p = model.getParameter(ia.getSymbol())
         math = ia.getMath()
-        if p is None or p.getId() not in constant or math is None:
+        if p is None or p.getId() not in constant or p.getId() in kept or math is None:
             continue
         if not reads_only_constants(math):
             continue
@@ -1057,6 +1063,22 @@ def derived_constants_as_rules(model: Any) -> list[str]:
         model.removeInitialAssignment(p.getId())
         converted.append(p.getId())
     return converted
+
+
+def derived_constants_back(model: Any, ids: Iterable[str]) -> None:
+    """Undo `derived_constants_as_rules` for ``ids``: each assignment rule becomes the
+    initial assignment it was (a file written for other tools, or a PEtab problem whose
+    conditions may set the parameter, keeps the model's own form)."""
+    for pid in ids:
+        rule = model.getAssignmentRuleByVariable(pid)
+        p = model.getParameter(pid)
+        if rule is None or p is None:
+            continue
+        ia = model.createInitialAssignment()
+        ia.setSymbol(pid)
+        ia.setMath(rule.getMath().deepCopy())
+        model.removeRuleByVariable(pid)
+        p.setConstant(True)
 
 
 def _fresh_id(base: str, taken: set[str]) -> str:

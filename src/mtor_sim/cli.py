@@ -229,7 +229,7 @@ def _check_folder(path: str, *, option: str) -> None:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every output option of a command, checked before it runs."""
-    if args.command in ("reproduce", "claims", "trial"):
+    if args.command in ("reproduce", "claims", "trial", "fit", "profile", "sample"):
         _check_folder(args.out, option="--out")
     elif getattr(args, "out", None) is not None:
         _check_output(args.out, TABLE_FORMATS, option="--out")
