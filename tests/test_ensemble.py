@@ -345,6 +345,26 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     ).markdown.read_text()
     assert "an ensemble given by the caller" in text and "zero tolerance" not in text
 
+    # which shipped ensemble, and how many of its members; each member's verdicts
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "trial.csv").write_text("arm\nstale\n")  # from an earlier run
+    report = reproduce(
+        model,
+        tmp_path / "v",
+        formats=("png",),
+        experiments=None,
+        ensemble="verified",
+        n_members=2,
+        trial_patients=0,
+    )
+    text = report.markdown.read_text()
+    assert "the first 2 of its 250 members; the `verified` ensemble" in text
+    assert "`keep`" not in text
+    members = pd.read_csv(tmp_path / "v" / "ensemble_members.csv", index_col="draw")
+    assert members.shape == (2, 15)
+    assert members.all(axis=1).mean() == pytest.approx(report.ensemble.attrs["all_pass_fraction"])
+    assert not (tmp_path / "v" / "trial.csv").exists()  # a stale file is not left beside it
+
 
 @pytestmark_shipped
 def test_members_are_normalised_to_their_own_wt(model):

@@ -113,7 +113,9 @@ def reproduce(
     ``n_members`` of it) the report adds each claim's pass fraction across the members,
     the fraction of members in which each term of each claim's criterion holds, and
     the validation rows' hit rate across them (``ensemble_claims.csv``,
-    ``ensemble_terms.csv``, ``ensemble_validation.csv``). The claims take about 0.1 s per
+    ``ensemble_terms.csv``, ``ensemble_members.csv``: each member's verdict on each claim,
+    ``ensemble_validation.csv``). Files of an earlier run in ``out_dir`` that this one
+    does not write (an ensemble's, a trial's) are removed. The claims take about 0.1 s per
     member (their steady states are solved for all members at once); the validation rows
     take longer.
 
@@ -143,6 +145,10 @@ def reproduce(
             )
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
+    # a folder used before keeps no file of an earlier run that this one does not write
+    # (an old ensemble's or trial's table beside a new report would read as current)
+    for stale in (*ENSEMBLE_FILES, *TRIAL_FILES, "validation.csv"):
+        (out / stale).unlink(missing_ok=True)
     start = time.perf_counter()
     results, rows = [], []
     scripts = dict(experiments or {})
@@ -186,8 +192,11 @@ def reproduce(
         made_by = dict(members.attrs.get("made_by") or {})
         ens_table = check_ensemble(model, members)
         hits = validation_hits(model, members)
+        made_by["which"] = members.attrs.get("which")
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
         ens_table.attrs["terms"].to_csv(out / "ensemble_terms.csv", index=False)
+        # each member's verdict on each claim: the all-15 fraction recomputes from it
+        ens_table.attrs["passed"].to_csv(out / "ensemble_members.csv", index_label="draw")
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")
     literature = trial = orderings = None
     if model.is_bundled:
@@ -389,6 +398,16 @@ def _trial_markdown(
     return "\n".join(lines) + "\n"
 
 
+#: what `reproduce` writes with an ensemble, and with a trial
+ENSEMBLE_FILES = (
+    "ensemble_claims.csv",
+    "ensemble_terms.csv",
+    "ensemble_members.csv",
+    "ensemble_validation.csv",
+)
+TRIAL_FILES = ("trial.csv", "trial_orderings.csv")
+
+
 def _ensemble_markdown(
     claims: pd.DataFrame,
     hits: pd.DataFrame | None,
@@ -398,11 +417,19 @@ def _ensemble_markdown(
     """The claims across an ensemble's members; ``made_by`` is the bundled ensemble's
     recipe (``models/ensemble.json``), absent for an ensemble the caller gave."""
     n = int(claims["n_members"].iloc[0])
-    source = (
-        f"`models/ensemble.csv`, made by `{made_by['made_by']}`: {made_by['method']}"
-        if made_by and made_by.get("made_by") and made_by.get("method")
-        else "an ensemble given by the caller"
-    )
+    if made_by and made_by.get("made_by") and made_by.get("method"):
+        which = made_by.get("which") or "all"
+        keep = made_by.get("keep")
+        method = str(made_by["method"]).replace("`keep`", f"{keep}")
+        kind = (made_by.get("ensembles") or {}).get(which, "")
+        first = f"the first {n} of its {keep} members; " if keep and n < int(keep) else ""
+        source = (
+            f"{first}the `{which}` ensemble of `models/ensemble.csv`"
+            + (f" ({kind})" if kind else "")
+            + f", made by `{made_by['made_by']}`: {method}"
+        )
+    else:
+        source = "an ensemble given by the caller"
     lines = [
         "",
         "## Across the calibrated ensemble",
@@ -423,7 +450,7 @@ def _ensemble_markdown(
             f"{absolute} | {relative} |"
         )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
-    lines += _weak_claims(claims, findings)
+    lines += _weak_claims(claims, findings, (made_by or {}).get("keep"))
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
         lines += [
@@ -436,7 +463,9 @@ def _ensemble_markdown(
 
 
 def _weak_claims(
-    claims: pd.DataFrame, findings: Mapping[int, tuple[str, str]] | None = None
+    claims: pd.DataFrame,
+    findings: Mapping[int, tuple[str, str]] | None = None,
+    shipped: Any = None,
 ) -> list[str]:
     """Each claim passing in fewer than `WEAK_PASS_FRACTION` of members, with the terms
     of its criterion that hold in fewer than that share (which part of the claim fails)
@@ -452,7 +481,14 @@ def _weak_claims(
         f"Claims passing in fewer than {WEAK_PASS_FRACTION * 100:g} % of members, with the terms "
         "of their criterion that hold in fewer than that share (the fraction of members "
         "in which each holds) and what the model's analyses found (its "
-        "`claims_findings.csv`, with the source of each finding):",
+        "`claims_findings.csv`, with the source of each finding"
+        + (
+            f"; its numbers are for all {shipped} members of the shipped `all` ensemble, "
+            "not for this run's"
+            if shipped
+            else ""
+        )
+        + "):",
         "",
     ]
     for c in weak.to_dict("records"):
@@ -573,6 +609,21 @@ def _numbers(numbers: Sequence[int]) -> str:
     return ("claim " if len(numbers) == 1 else "claims ") + ", ".join(map(str, numbers))
 
 
+#: the report's opening paragraphs, in both its Markdown and its HTML
+_INTRO = (
+    "A claim documented to fail (the model's `claims_expected.csv`, with the reason) "
+    "is shown as FAILS (expected: ...); any other failure, and a documented failure "
+    "that passes, is an unexpected verdict.",
+    "Review: Wang H. Mammalian Target of Rapamycin (mTOR) in Hepatocellular Carcinoma. "
+    "Medi Clin Case Rep J 2025;3(3):1083-1085.",
+    "Each claim carries its mechanism control: the cut, knockout or drug-site change "
+    "that must remove the claim's effect if the effect travels the route the review "
+    f"names. A control removes an effect when at most {REMOVED_SHARE:.0%} of the intact "
+    "relative effect is left (a rule fixed in `mtor_sim/_controls.py` before any number "
+    "was computed).",
+)
+
+
 def _markdown(results: list[ClaimResult], meta: dict) -> str:
     lines = [
         "# mtor_sim: reproduction of the review's claims",
@@ -580,19 +631,7 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
         f"Model `{meta['model']}` (hash `{meta['model_hash']}`), mtor_sim "
         f"{meta['package_version']}; {_tally(results)} ({meta['seconds']:.1f} s).",
         "",
-        "A claim documented to fail (the model's `claims_expected.csv`, with the reason) "
-        "is shown as FAILS (expected: ...); any other failure, and a documented failure "
-        "that passes, is an unexpected verdict.",
-        "",
-        "Review: Wang H. *Mammalian Target of Rapamycin (mTOR) in Hepatocellular Carcinoma.* "
-        "Medi Clin Case Rep J 2025;3(3):1083-1085.",
-        "",
-        "Each claim carries its mechanism control: the cut, knockout or drug-site change "
-        "that must remove the claim's effect if the effect travels the route the review "
-        "names. A control *removes* an effect when at most "
-        f"{REMOVED_SHARE:.0%} of the intact relative effect is left (a rule fixed in "
-        "`mtor_sim/_controls.py` before any number was computed).",
-        "",
+        *(x for p in _INTRO for x in (p, "")),
         "| # | claim | review source | result | controls remove the effect |",
         "|---|---|---|---|---|",
     ]
@@ -637,13 +676,16 @@ def _html(results: list[ClaimResult], meta: dict) -> str:
         f"<p>Model <code>{e(meta['model'])}</code> (hash <code>{e(meta['model_hash'])}</code>), "
         f"mtor_sim {e(meta['package_version'])}: <b>{e(_tally(results))}</b> "
         f"({meta['seconds']:.1f} s).</p>",
-        "<table><tr><th>#</th><th>claim</th><th>review source</th><th>result</th></tr>",
+        *(f"<p>{_inline_html(p)}</p>" for p in _INTRO),
+        "<table><tr><th>#</th><th>claim</th><th>review source</th><th>result</th>"
+        "<th>controls remove the effect</th></tr>",
     ]
     for r in results:
         cls, word = ("pass" if r.passed else "fail"), e(r.verdict)
         parts.append(
             f"<tr><td><a href='#c{r.number}'>{r.number}</a></td><td>{e(r.title)}</td>"
-            f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td></tr>"
+            f"<td>{e(r.source)}</td><td class='{cls}'>{word}</td>"
+            f"<td>{_inline_html(_removes(r))}</td></tr>"
         )
     parts.append("</table>")
     for r in results:
