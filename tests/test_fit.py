@@ -814,3 +814,15 @@ def test_fit_commands_write_into_an_existing_folder(decay, tmp_path: Path) -> No
     out = str(tmp_path / "fit.v1")  # a dot in a folder's name is not a file format
     for _ in range(2):  # a re-run into the same folder
         assert main(["fit", problem, "--starts", "1", "-q", "--out", out]) == 0
+
+
+def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
+    # Geweke on pyPESTO's flattened walkers found no burn-in although the walkers start
+    # in a tiny ball: the burn-in is two autocorrelation times, and a chain shorter
+    # than 50 of them has not converged
+    import mtor_sim as ms
+
+    short = ms.sample(decay["fit"], n=200, sampler="emcee", seed=0)
+    assert short.status == "not_converged" and "autocorrelation" in short.message
+    assert short.diagnostics["burn_in_rule"].startswith("2 autocorrelation times")
+    assert short.diagnostics["burn_in"] > 0

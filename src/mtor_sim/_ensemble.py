@@ -119,6 +119,8 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"`n_members` must be a positive integer, got {n!r}")
+        if n > len(table):
+            raise ValueError(f"`n_members` is {n}, more than the ensemble's {len(table)} members")
         table = table.iloc[:n]
     return table
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +249,25 @@ def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
         return None
 
 
+def _emcee_burn_in(chain: Any) -> tuple[int, bool]:
+    """Burn-in (rows of the flattened trace) of an emcee run, and whether it is too short.
+
+    pyPESTO flattens emcee's walkers step by step into one trace, on which the Geweke
+    test compares fragments that each mix every walker: it found no burn-in although the
+    walkers start in a tiny ball around the optimum (their spread 1/25 of the posterior's
+    after 10 steps). emcee's documentation instead discards a few integrated
+    autocorrelation times and asks for a chain of at least 50 of them: 2 times the
+    longest parameter's time, in steps, times the number of walkers.
+    """
+    tau = np.asarray(chain.get_autocorr_time(quiet=True), dtype=float)
+    longest = float(np.nanmax(tau)) if tau.size and np.isfinite(tau).any() else math.inf
+    steps = int(chain.iteration)
+    if not math.isfinite(longest):
+        return steps * int(chain.nwalkers), True
+    burn = min(steps, int(math.ceil(2 * longest)))
+    return burn * int(chain.nwalkers), steps < 50 * longest
+
+
 def sample(
     fit: FitResult,
     n: int = 10_000,
@@ -333,6 +353,10 @@ def sample(
         seconds = time.perf_counter() - t0
         burn_in = int(ps.geweke_test(result))
         ess = ps.effective_sample_size(result)
+        rule, too_short = "Geweke", False
+        if sampler == "emcee":
+            burn_in, too_short = _emcee_burn_in(smp.sampler)
+            rule = "2 autocorrelation times of emcee's walkers"
     finally:
         quiet.setLevel(level)
         if seed is not None:
@@ -348,7 +372,7 @@ def sample(
     kept_post = post[burn_in:]
     step = thin or max(1, len(kept) // 1000)
     kept, kept_post = kept[::step], kept_post[::step]
-    converged = burn_in < len(trace) - 1
+    converged = burn_in < len(trace) - 1 and not too_short
     params = pd.DataFrame(
         {
             p: unscale(kept[:, j], s)
@@ -357,6 +381,7 @@ def sample(
     )
     diag = {
         "burn_in": burn_in,
+        "burn_in_rule": rule,
         "converged": bool(converged),
         "effective_sample_size": None if ess is None else float(ess),
         "n_samples": int(len(trace)),
@@ -369,7 +394,16 @@ def sample(
             "ok",
             (
                 f"{len(params)} members after a burn-in of {burn_in} "
-                f"(Geweke); effective sample size {float(ess or 0):.0f}"
+                f"({rule}); effective sample size {float(ess or 0):.0f}"
+            ),
+        )
+    elif too_short:
+        status, message = (
+            "not_converged",
+            (
+                "the chain is shorter than 50 autocorrelation times of emcee's walkers, "
+                "too short to estimate them or to have forgotten its start; sample "
+                "longer (`n`)"
             ),
         )
     else:
