@@ -826,3 +826,10 @@ def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
     assert short.status == "not_converged" and "autocorrelation" in short.message
     assert short.diagnostics["burn_in_rule"].startswith("2 autocorrelation times")
     assert short.diagnostics["burn_in"] > 0
+
+
+def test_a_parameter_profiled_twice_is_refused(decay) -> None:
+    import mtor_sim as ms
+
+    with pytest.raises(ValueError, match="more than once"):
+        ms.profile(decay["fit"], ["k", "k"])

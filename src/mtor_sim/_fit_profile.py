@@ -158,6 +158,8 @@ def profile(
         names = [parameters] if isinstance(parameters, str) else list(parameters)
         for n in names:
             check_name(n, obj.x_ids, kind="estimated parameter")
+        if len(set(names)) < len(names):
+            raise ValueError(f"`parameters` names a parameter more than once: {names}")
     problem = pypesto_problem(obj)
     result = pypesto.Result(problem)
     x = fit.best_x
