@@ -217,10 +217,10 @@ def _bundled() -> tuple[str, Any]:
     return _BUNDLED[0]
 
 
-#: a pre-equilibration is at rest when max |dx/dt| < PREEQ_TOL * max(1, max |x|) (per
-#: model time unit): absolute for states of order 1, relative for larger ones, which
-#: integration cannot bring to an absolute 1e-10 (states of 1e5-1e8 failed at valid
-#: parameters, and the objective was inf there)
+#: a pre-equilibration is at rest when its largest rate of change is below PREEQ_TOL times
+#: max(1, the largest species amount), per model time unit: absolute for states of order
+#: 1, relative for larger ones, which integration cannot bring to an absolute 1e-10
+#: (states of 1e5-1e8 failed at valid parameters, and the objective was inf there)
 PREEQ_TOL = 1e-10
 
 
@@ -253,8 +253,9 @@ class PetabObjective:
         verified steady state (warm-started Newton under the guard of `steady_state`,
         its robust path as fallback) where the pre-equilibration condition sets only
         parameters, and accept it only if the objective's own simulator finds max
-        |dx/dt| < 1e-10 x max(1, max |x|) there; otherwise (and on every other model,
-        which may be multistable) integrate until it does.
+        |dx/dt| < 1e-10 there, times the largest species amount where that is above 1;
+        otherwise (and on every other model, which may be multistable) integrate until
+        it does.
 
     Examples
     --------
