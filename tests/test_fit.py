@@ -833,3 +833,62 @@ def test_a_parameter_profiled_twice_is_refused(decay) -> None:
 
     with pytest.raises(ValueError, match="more than once"):
         ms.profile(decay["fit"], ["k", "k"])
+
+
+def test_a_condition_that_resizes_a_compartment(tmp_path: Path) -> None:
+    # SBML keeps a species given by an amount (its concentration halves when the size
+    # doubles) and one given by a concentration keeps that; a rule's species follows
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "m.xml").write_text(_resized_sbml())
+    meas = pd.DataFrame(
+        {
+            "observableId": ["oS", "oT", "oA"],
+            "simulationConditionId": "c0",
+            "time": 0.0,
+            "measurement": 1.0,
+        }
+    )
+    obs = pd.DataFrame(
+        {"observableId": ["oS", "oT", "oA"], "observableFormula": ["S", "T", "A"]}
+    ).set_index("observableId")
+    obs["noiseFormula"] = "1"
+    cond = pd.DataFrame({"conditionId": ["c0"], "C": [2.0]}).set_index("conditionId")
+    problem = ms.to_petab(
+        tmp_path / "m.xml",
+        meas,
+        observables=obs,
+        parameters=pd.DataFrame(_par("k", 0.01, 10, 1.0)).set_index("parameterId"),
+        conditions=cond,
+        out=tmp_path / "p",
+    )
+    objective = ms.PetabObjective(problem)
+    h, _ = objective.simulate(objective.x_nominal)
+    np.testing.assert_allclose(h, [5.0, 3.0, 6.0], rtol=1e-9)
+
+
+def _resized_sbml() -> str:
+    import libsbml
+
+    doc = libsbml.SBMLDocument(3, 2)
+    m = doc.createModel()
+    m.setId("resized")
+    c = m.createCompartment()
+    c.setId("C"), c.setSize(1.0), c.setConstant(True)
+    for sid, amount, conc in (("S", 10.0, None), ("T", None, 3.0), ("A", None, 0.0)):
+        s = m.createSpecies()
+        s.setId(sid), s.setCompartment("C"), s.setHasOnlySubstanceUnits(False)
+        s.setBoundaryCondition(False), s.setConstant(False)
+        s.setInitialAmount(amount) if amount is not None else s.setInitialConcentration(conc)
+    p = m.createParameter()
+    p.setId("k"), p.setValue(1.0), p.setConstant(True)
+    rule = m.createAssignmentRule()
+    rule.setVariable("A"), rule.setMath(libsbml.parseL3Formula("2 * T"))
+    r = m.createReaction()
+    r.setId("J"), r.setReversible(False)
+    r.createReactant().setSpecies("S")
+    r.getReactant(0).setStoichiometry(1.0), r.getReactant(0).setConstant(True)
+    r.createKineticLaw().setMath(libsbml.parseL3Formula("k * S * C"))
+    return libsbml.writeSBMLToString(doc)

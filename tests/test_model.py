@@ -408,3 +408,21 @@ def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     x[i] = {"lin": 3.0, "log10": np.log10(3.0), "log": np.log(3.0)}[objective.x_scales[i]]
     h, _ = objective.simulate(x)
     assert h[0] == pytest.approx(30 * np.exp(-3.0), rel=1e-5)
+
+
+def test_an_event_model_follows_an_input_its_initial_assignments_read(tmp_path):
+    # p = 2*B is computed from the input B; restoring the parameters that events change
+    # before each reset must not put p back to its value for the default B
+    path = tmp_path / "ev.ant"
+    path.write_text(
+        "model ev\n  compartment C = 1\n  species S in C = 0\n  species $B in C = 1\n"
+        "  p = 2*B\n  J1: -> S; p\n  E1: at time > 1000: S = S\nend\n"
+    )
+    model = ms.load_model(path)
+    for _ in range(2):
+        tc = model.simulate(
+            t_end=10, n_points=3, inputs={"B": 5.0}, pre_equilibrate=False, outputs=["S"]
+        )
+        assert tc["S"].iloc[-1] == pytest.approx(100.0)
+    tc = model.simulate(t_end=10, n_points=3, pre_equilibrate=False, outputs=["S"])
+    assert tc["S"].iloc[-1] == pytest.approx(20.0)

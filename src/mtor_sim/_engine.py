@@ -124,6 +124,18 @@ def _reset_all_but_parameters() -> int:
     return S.TIME | S.RATE | S.FLOATING | S.BOUNDARY | S.COMPARTMENT | S.STOICHIOMETRY
 
 
+def _event_targets(sbml: str) -> set[str]:
+    """The ids that the model's event assignments set."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    return {
+        a.getVariable()
+        for e in doc.getModel().getListOfEvents()
+        for a in e.getListOfEventAssignments()
+    }
+
+
 class Solver:
     """A compiled model with what the hot path needs precomputed.
 
@@ -196,11 +208,13 @@ class Solver:
             if g not in self.position and not g.startswith("_CSUM") and g not in ruled
         ]
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
-        # their initial values (from their initial assignments), which the reset of a model
-        # with events or rate rules restores first: one an event changed would otherwise
-        # start the next call where the last one left it (SBML Test Suite 1699, 1757)
-        self._stale_idx = np.array([where[g] for g in stale], dtype=np.int32)
-        self._stale_init = np.array([float(r.getValue(f"init({g})")) for g in stale])
+        # of those, the ones events change: the reset of a model with events restores their
+        # initial values first, which one an event changed would otherwise not have at the
+        # next call (SBML Test Suite 1699, 1757); read at each reset, after the inputs, on
+        # which an initial assignment may depend
+        targets = _event_targets(model.sbml) if m.getNumEvents() else set()
+        self._evented = [g for g in stale if g in targets]
+        self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
         # libroadrunner's Newton solver crashes the process (a segmentation fault) on a
@@ -248,8 +262,9 @@ class Solver:
         self._knock_out(values)  # after inputs: writing an init() may regenerate the model
         if self._events_or_rules:
             self.set_parameters(values)
-            if self._stale_idx.size:
-                self.r.model.setGlobalParameterValues(self._stale_idx, self._stale_init)
+            if self._evented:
+                initial = [float(self.r.getValue(f"init({g})")) for g in self._evented]
+                self.r.model.setGlobalParameterValues(self._evented_idx, np.array(initial))
             self.r.reset(_reset_all_but_parameters())
             self._zero_now(values)
             return

@@ -305,8 +305,19 @@ class PetabObjective:
         # what a reset puts back to its initial value: set after it (rate-rule variables),
         # or changed after it with the concentrations of its species kept (compartments)
         self._rate_targets = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
+        # per compartment, its species whose initial concentration a new size keeps: those
+        # given by a concentration or an initial assignment, not by an amount (which SBML
+        # keeps), nor computed by a rule (which cannot be set)
+        assigned = {a.getSymbol() for a in model.getListOfInitialAssignments()}
         self._species_in = {
-            c: [s.getId() for s in model.getListOfSpecies() if s.getCompartment() == c]
+            c: [
+                s.getId()
+                for s in model.getListOfSpecies()
+                if s.getCompartment() == c
+                and not s.getHasOnlySubstanceUnits()
+                and s.getId() not in self._rule_targets
+                and (s.isSetInitialConcentration() or s.getId() in assigned)
+            ]
             for c in self._compartments
         }
 
@@ -537,7 +548,7 @@ class PetabObjective:
         for comp, v in volumes.items():
             # a new size with the initial concentrations of its species (a reset starts
             # from their amounts in the model's own size, which the new one would dilute)
-            kept = {s: rr[f"[{s}]"] for s in self._species_in[comp] if self._species_conc.get(s)}
+            kept = {s: rr[f"[{s}]"] for s in self._species_in[comp]}
             rr[comp] = v
             for s, conc in kept.items():
                 rr[f"[{s}]"] = conc
