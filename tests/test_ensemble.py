@@ -364,6 +364,10 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     assert members.shape == (2, 15)
     assert members.all(axis=1).mean() == pytest.approx(report.ensemble.attrs["all_pass_fraction"])
     assert not (tmp_path / "v" / "trial.csv").exists()  # a stale file is not left beside it
+    # a run refused for its arguments removes nothing of the last one
+    with pytest.raises(ValueError, match="more than the ensemble"):
+        reproduce(model, tmp_path / "v", experiments=None, ensemble=True, n_members=999)
+    assert (tmp_path / "v" / "ensemble_members.csv").exists()
 
 
 @pytestmark_shipped

@@ -345,3 +345,9 @@ def test_a_log_scale_on_a_grid_is_refused(model: ms.Model) -> None:
 def test_an_exposure_without_a_segment_is_refused() -> None:
     with pytest.raises(ValueError, match="no segment"):
         ms.Schedule.from_dict({"everolimus": {"segments": []}})
+
+
+@pytest.mark.parametrize("cycles", [0, -1, 2.5])
+def test_intermittent_cycles_are_checked(cycles: float) -> None:
+    with pytest.raises((ValueError, TypeError), match="cycles"):
+        ms.Schedule.intermittent("everolimus", 10, cycles=cycles)

@@ -386,6 +386,7 @@ def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     path = tmp_path / "derived.ant"
     path.write_text(DERIVED)
     model = ms.load_model(path)
+    assert "p2" not in model.readouts  # a rule only so that it follows k
     tc = model.simulate(
         t_end=1, n_points=3, pre_equilibrate=False, parameters={"k": 3.0}, outputs=["S", "p2"]
     )
@@ -403,6 +404,13 @@ def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
         name="derived",
     )
     objective = ms.PetabObjective(problem)
+    default = ms.to_petab(
+        path,
+        pd.DataFrame({"observableId": "S_obs", "time": [1.0], "measurement": [1.0]}),
+        observables=pd.DataFrame({"observableId": ["S_obs"], "observableFormula": ["S"]}),
+        out=tmp_path / "default",
+    )
+    assert "p2" not in set(default.parameter_df.index)  # not estimated apart from k
     x = objective.x_nominal.copy()
     i = objective.x_ids.index("k")
     x[i] = {"lin": 3.0, "log10": np.log10(3.0), "log": np.log(3.0)}[objective.x_scales[i]]

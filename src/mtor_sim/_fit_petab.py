@@ -76,7 +76,7 @@ def to_petab(
         Model parameters to estimate: ids (bounds: model value / 100 to x 100, log10 scale,
         an assumption), ``{id: (lower, upper)}`` (linear, log10 scale), or a full PEtab
         parameter table. Default: every model parameter with a positive value that no
-        rule assigns.
+        rule or initial assignment computes.
     conditions : pandas.DataFrame, optional
         Condition table in PEtab columns (default: one empty condition per
         ``simulationConditionId``).
@@ -166,7 +166,10 @@ def to_petab(
         par = parameters.reset_index(drop="parameterId" in parameters)
     else:
         if parameters is None:
-            parameters = [p for p, v in model_params.items() if v > 0 and p not in rule_targets]
+            # not what rules or initial assignments compute (a derived constant follows the
+            # parameters it reads; estimated on its own it would not)
+            computed = rule_targets | {a.getSymbol() for a in sm.getListOfInitialAssignments()}
+            parameters = [p for p, v in model_params.items() if v > 0 and p not in computed]
         rows = []
         items = (
             parameters.items()

@@ -249,8 +249,10 @@ def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def _emcee_burn_in(chain: Any) -> tuple[int, bool]:
-    """Burn-in (rows of the flattened trace) of an emcee run, and whether it is too short.
+def _emcee_burn_in(chain: Any) -> tuple[int, bool, float | None]:
+    """Burn-in (rows of the flattened trace) of an emcee run, whether it is too short,
+    and its effective sample size after the burn-in (steps kept times walkers over the
+    longest autocorrelation time; None when that time cannot be estimated).
 
     pyPESTO flattens emcee's walkers step by step into one trace, on which the Geweke
     test compares fragments that each mix every walker: it found no burn-in although the
@@ -262,10 +264,11 @@ def _emcee_burn_in(chain: Any) -> tuple[int, bool]:
     tau = np.asarray(chain.get_autocorr_time(quiet=True), dtype=float)
     longest = float(np.nanmax(tau)) if tau.size and np.isfinite(tau).any() else math.inf
     steps = int(chain.iteration)
-    if not math.isfinite(longest):
-        return steps * int(chain.nwalkers), True
+    walkers = int(chain.nwalkers)
+    if not math.isfinite(longest) or longest <= 0:
+        return steps * walkers, True, None
     burn = min(steps, int(math.ceil(2 * longest)))
-    return burn * int(chain.nwalkers), steps < 50 * longest
+    return burn * walkers, steps < 50 * longest, (steps - burn) * walkers / longest
 
 
 def sample(
@@ -355,7 +358,7 @@ def sample(
         ess = ps.effective_sample_size(result)
         rule, too_short = "Geweke", False
         if sampler == "emcee":
-            burn_in, too_short = _emcee_burn_in(smp.sampler)
+            burn_in, too_short, ess = _emcee_burn_in(smp.sampler)
             rule = "2 autocorrelation times of emcee's walkers"
     finally:
         quiet.setLevel(level)

@@ -946,8 +946,8 @@ def _layout_from_sbml(
         assigned = tuple(
             model.getRule(i).getVariable()
             for i in range(model.getNumRules())
-            if model.getRule(i).isAssignment()
-        )
+            if model.getRule(i).isAssignment() and model.getRule(i).getVariable() not in derived
+        )  # (a derived constant is a rule only so that it follows: not a readout)
         # species, what assignment rules compute, and parameters or compartments that
         # rate rules change (state variables too)
         readouts = tuple(dict.fromkeys(floating + assigned + rate_ruled))

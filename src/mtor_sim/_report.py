@@ -134,7 +134,11 @@ def reproduce(
     from ._plot import plot_claim, save_figure
 
     trial_patients = check_count(trial_patients, name="trial_patients", minimum=0)
-    over_members = wants_ensemble(ensemble, n_members)
+    members = None
+    if wants_ensemble(ensemble, n_members):  # checked before anything runs or is removed
+        from ._ensemble import resolve_ensemble
+
+        members = resolve_ensemble(ensemble, n=n_members)
     findings = findings_of(model)
     for name, listed in ((EXPECTATIONS_FILE, expectations_of(model)), (FINDINGS_FILE, findings)):
         unknown = sorted(set(listed) - set(CLAIMS))
@@ -184,15 +188,20 @@ def reproduce(
             progress(len(CLAIMS) + j + 1, total, f"experiment {name}")
     ens_table = hits = None
     made_by: dict[str, Any] = {}
-    if over_members:
+    if members is not None:
         from ._claims import check_ensemble
-        from ._ensemble import resolve_ensemble, validation_hits
+        from ._ensemble import validation_hits
 
-        members = resolve_ensemble(ensemble, n=n_members)
         made_by = dict(members.attrs.get("made_by") or {})
         ens_table = check_ensemble(model, members)
         hits = validation_hits(model, members)
         made_by["which"] = members.attrs.get("which")
+        if made_by.get("made_by"):  # the shipped ensemble, or rows of it: which ones
+            from ._ensemble import load_ensemble
+
+            shipped = load_ensemble(made_by["which"] or "all")
+            made_by["n_shipped"] = len(shipped)
+            made_by["prefix"] = list(members.index) == list(shipped.index[: len(members)])
         ens_table.to_csv(out / "ensemble_claims.csv", index=False)
         ens_table.attrs["terms"].to_csv(out / "ensemble_terms.csv", index=False)
         # each member's verdict on each claim: the all-15 fraction recomputes from it
@@ -417,12 +426,22 @@ def _ensemble_markdown(
     """The claims across an ensemble's members; ``made_by`` is the bundled ensemble's
     recipe (``models/ensemble.json``), absent for an ensemble the caller gave."""
     n = int(claims["n_members"].iloc[0])
+    whole_default = False  # the whole shipped `all` ensemble, for which the findings hold
     if made_by and made_by.get("made_by") and made_by.get("method"):
         which = made_by.get("which") or "all"
         keep = made_by.get("keep")
-        method = str(made_by["method"]).replace("`keep`", f"{keep}")
+        method = str(made_by["method"])
+        if keep is not None:
+            method = method.replace("`keep`", f"{keep}")
         kind = (made_by.get("ensembles") or {}).get(which, "")
-        first = f"the first {n} of its {keep} members; " if keep and n < int(keep) else ""
+        total = made_by.get("n_shipped")
+        if total is None or n == total:
+            first = ""
+        elif made_by.get("prefix"):
+            first = f"the first {n} of its {total} members; "
+        else:
+            first = f"{n} of its {total} members, as the caller chose them; "
+        whole_default = which == "all" and (total is None or n == total)
         source = (
             f"{first}the `{which}` ensemble of `models/ensemble.csv`"
             + (f" ({kind})" if kind else "")
@@ -450,7 +469,10 @@ def _ensemble_markdown(
             f"{absolute} | {relative} |"
         )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
-    lines += _weak_claims(claims, findings, (made_by or {}).get("keep"))
+    shipped = None
+    if made_by and made_by.get("made_by") and not whole_default:
+        shipped = made_by.get("n_shipped") or made_by.get("keep")
+    lines += _weak_claims(claims, findings, shipped)
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
         lines += [

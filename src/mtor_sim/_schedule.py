@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._catalogue import DRUGS
-from ._errors import MtorSimError, UnknownNameError, check_name
+from ._errors import MtorSimError, UnknownNameError, check_count, check_name
 
 __all__ = ["Exposure", "OralPK", "Schedule", "PK_DEFAULTS", "parse_schedule", "parse_pk"]
 
@@ -417,6 +417,8 @@ class Schedule:
             cycles = max(1, math.ceil(w * 7 / (on + off) - 1e-9))
         elif weeks is not None:
             raise TypeError("give `weeks` or `cycles`, not both")
+        else:
+            cycles = check_count(cycles, name="cycles")
         period = (on + off) * _DAY
         segs = [
             (start + k * period, start + k * period + on * _DAY, concentration)
