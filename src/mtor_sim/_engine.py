@@ -124,18 +124,6 @@ def _reset_all_but_parameters() -> int:
     return S.TIME | S.RATE | S.FLOATING | S.BOUNDARY | S.COMPARTMENT | S.STOICHIOMETRY
 
 
-def _event_targets(sbml: str) -> set[str]:
-    """The ids that the model's event assignments set."""
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    return {
-        a.getVariable()
-        for e in doc.getModel().getListOfEvents()
-        for a in e.getListOfEventAssignments()
-    }
-
-
 class Solver:
     """A compiled model with what the hot path needs precomputed.
 
@@ -212,7 +200,13 @@ class Solver:
         # initial values first, which one an event changed would otherwise not have at the
         # next call (SBML Test Suite 1699, 1757); read at each reset, after the inputs, on
         # which an initial assignment may depend
-        targets = _event_targets(model.sbml) if m.getNumEvents() else set()
+        targets = set()
+        if m.getNumEvents():
+            import libsbml
+
+            from ._model import event_targets
+
+            targets = event_targets(libsbml.readSBMLFromString(model.sbml).getModel())
         self._evented = [g for g in stale if g in targets]
         self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0

@@ -1013,6 +1013,11 @@ def _errors_of(doc: Any) -> list:
     ]
 
 
+def event_targets(model: Any) -> set[str]:
+    """The ids that the event assignments of ``model`` (a libsbml Model) set."""
+    return {a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()}
+
+
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
     """Turn every initial assignment of a constant parameter whose formula reads only
     constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
@@ -1030,21 +1035,16 @@ def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[
 
     constant = {p.getId() for p in model.getListOfParameters() if p.getConstant()}
     constant |= {c.getId() for c in model.getListOfCompartments() if c.getConstant()}
-    changed = {r.getVariable() for r in model.getListOfRules()}
-    changed |= {
-        a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()
-    }
-    constant -= changed
+    constant -= {r.getVariable() for r in model.getListOfRules()} | event_targets(model)
     kept = set(keep)
+    functions = {f.getId() for f in model.getListOfFunctionDefinitions()}
 
     def reads_only_constants(node: Any) -> bool:
         if node.getType() == libsbml.AST_NAME and node.getName() not in constant:
             return False
         if node.getType() in (libsbml.AST_NAME_TIME, libsbml.AST_FUNCTION_DELAY):
             return False
-        if node.getType() == libsbml.AST_FUNCTION and node.getName() not in {
-            f.getId() for f in model.getListOfFunctionDefinitions()
-        }:
+        if node.getType() == libsbml.AST_FUNCTION and node.getName() not in functions:
             return False
         return all(reads_only_constants(node.getChild(i)) for i in range(node.getNumChildren()))
 

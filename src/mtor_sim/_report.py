@@ -471,7 +471,7 @@ def _ensemble_markdown(
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
     shipped = None
     if made_by and made_by.get("made_by") and not whole_default:
-        shipped = made_by.get("n_shipped") or made_by.get("keep")
+        shipped = made_by.get("keep")  # the findings are for the `all` ensemble's members
     lines += _weak_claims(claims, findings, shipped)
     if hits is not None and not hits.empty:
         per = hits.mean(axis=1)
