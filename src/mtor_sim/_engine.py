@@ -200,14 +200,7 @@ class Solver:
         # initial values first, which one an event changed would otherwise not have at the
         # next call (SBML Test Suite 1699, 1757); read at each reset, after the inputs, on
         # which an initial assignment may depend
-        targets = set()
-        if m.getNumEvents():
-            import libsbml
-
-            from ._model import event_targets
-
-            targets = event_targets(libsbml.readSBMLFromString(model.sbml).getModel())
-        self._evented = [g for g in stale if g in targets]
+        self._evented = [g for g in stale if g in facts.event_targets]
         self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())

@@ -125,31 +125,35 @@ class SbmlFacts(NamedTuple):
     substance_only: frozenset[str]  # species with hasOnlySubstanceUnits (amounts)
     rule_targets: frozenset[str]  # ids that assignment rules compute
     time_unit: tuple[str, float | None]  # (name, minutes per unit); see `_time_unit`
+    event_targets: frozenset[str] = frozenset()  # ids that event assignments set
 
     def to_json(self) -> dict[str, Any]:
         return {
             "substance_only": sorted(self.substance_only),
             "rule_targets": sorted(self.rule_targets),
             "time_unit": list(self.time_unit),
+            "event_targets": sorted(self.event_targets),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> SbmlFacts | None:
         """The inverse of `to_json`; None for anything else (then they are read again)."""
         try:
-            only, ruled, (unit, minutes) = (
+            only, ruled, (unit, minutes), evented = (
                 data["substance_only"],
                 data["rule_targets"],
                 data["time_unit"],
+                data["event_targets"],
             )
         except (KeyError, TypeError, ValueError):
             return None
-        names = [*only, *ruled, unit] if isinstance(only, list) and isinstance(ruled, list) else []
+        lists = all(isinstance(x, list) for x in (only, ruled, evented))
+        names = [*only, *ruled, *evented, unit] if lists else []
         if not names or not all(isinstance(n, str) for n in names):
             return None
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, float)):
             return None
-        return cls(frozenset(only), frozenset(ruled), (unit, minutes))
+        return cls(frozenset(only), frozenset(ruled), (unit, minutes), frozenset(evented))
 
 
 def sbml_facts(sbml: str) -> SbmlFacts:
@@ -168,6 +172,7 @@ def sbml_facts(sbml: str) -> SbmlFacts:
             if model.getRule(i).isAssignment()
         ),
         _time_unit(doc, model),
+        frozenset(event_targets(model)),
     )
 
 
