@@ -754,7 +754,9 @@ def test_pre_equilibration_of_large_states(tmp_path: Path) -> None:
         assert h[0] == pytest.approx(1e6 / (0.3 * k), rel=1e-6)
 
 
-def test_profile_and_sample_refuse_a_failed_fit(tmp_path: Path) -> None:
+def test_profile_and_sample_refuse_a_failed_fit(
+    tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
     import pandas as pd
 
     import mtor_sim as ms
@@ -767,6 +769,8 @@ def test_profile_and_sample_refuse_a_failed_fit(tmp_path: Path) -> None:
     problem = _problem(tmp_path, model, meas, "A", _par("k", 1, 10, 2))
     fit = ms.fit(problem, n_starts=2, seed=0)
     assert fit.status == "failed"
+    printed = capfd.readouterr()  # SUNDIALS's warnings went neither to stdout nor stderr
+    assert "CVode" not in printed.out + printed.err
     with pytest.raises(ms.MtorSimError, match="no optimum to profile from"):
         ms.profile(fit)
     with pytest.raises(ms.MtorSimError, match="no finite point"):

@@ -34,7 +34,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ._errors import PetabError, SolverError
-from ._roadrunner import no_dynamic_properties
+from ._roadrunner import no_dynamic_properties, quiet
 
 __all__ = ["PetabObjective", "load_petab"]
 
@@ -640,6 +640,14 @@ class PetabObjective:
         """
         rr = self._runner()
         values = self.parameter_values(x)
+        # CVODE prints its step-size warnings and failures straight to stderr, hundreds
+        # of lines during a fit at parameters far from the optimum; a failure is reported
+        # here as a SolverError (an infinite objective for that start), so the lines are
+        # captured rather than printed.
+        with quiet():
+            return self._simulate(rr, values)
+
+    def _simulate(self, rr: Any, values: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
         try:
             blocks = [self._simulate_condition(rr, k, values) for k in range(len(self.conditions))]
         except RuntimeError:

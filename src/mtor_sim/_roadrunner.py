@@ -76,10 +76,11 @@ def _capture_file(pid: int) -> Any:
 @contextlib.contextmanager
 def quiet() -> Iterator[EngineLog]:
     """Run libroadrunner without printing: its console log (CVODE and NLEQ messages)
-    is switched off, and what SUNDIALS writes to the C-level stderr (``[WARNING] ...
-    cvodes.c`` lines, hundreds during a screen) is captured instead of reaching the
-    terminal. The block yields an `EngineLog` that holds those lines once it ends, for
-    the result's message. The user's log level and stderr are restored after.
+    is switched off, and what SUNDIALS writes at the C level (``[ERROR] ... cvodes.c``
+    lines to stderr, ``[WARNING]`` lines to stdout, hundreds during a screen or a fit)
+    is captured instead of reaching the terminal or a table printed to stdout. The block
+    yields an `EngineLog` that holds those lines once it ends, for the result's message.
+    The user's log level, stdout and stderr are restored after.
 
     Examples
     --------
@@ -94,28 +95,57 @@ def quiet() -> Iterator[EngineLog]:
     before = Logger.getLevel()
     Logger.setLevel(Logger.LOG_FATAL)
     capture = _capture_file(os.getpid())
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr to redirect (a closed descriptor): nothing to capture
-        saved = -1
-    nested = saved >= 0 and os.path.sameopenfile(2, capture.fileno())
-    if saved >= 0 and not nested:
+    saved: dict[int, int] = {}
+    for fd in _STREAMS:
+        try:
+            dup = os.dup(fd)
+        except OSError:  # no such stream to redirect (a closed descriptor)
+            continue
+        if os.path.sameopenfile(fd, capture.fileno()):  # an enclosing block captures it
+            os.close(dup)
+            continue
+        saved[fd] = dup
+    if saved:
+        sys.stdout.flush()
         sys.stderr.flush()
-        os.dup2(capture.fileno(), 2)  # empty: emptied after each block that wrote to it
+        _flush_c_streams()
+        for fd in saved:
+            os.dup2(capture.fileno(), fd)  # empty: emptied after each block that wrote to it
     try:
         yield log
     finally:
         Logger.setLevel(before)
-        if saved >= 0:
-            if not nested:
-                os.dup2(saved, 2)
-                if os.fstat(capture.fileno()).st_size:  # most blocks print nothing
-                    capture.seek(0)
-                    text = capture.read().decode("utf-8", "replace")
-                    capture.seek(0)
-                    capture.truncate()
-                    log.extend(line.strip() for line in text.splitlines() if line.strip())
-            os.close(saved)
+        if saved:
+            _flush_c_streams()  # SUNDIALS's stdout is block-buffered when it is not a tty
+            for fd, dup in saved.items():
+                os.dup2(dup, fd)
+                os.close(dup)
+            if os.fstat(capture.fileno()).st_size:  # most blocks print nothing
+                capture.seek(0)
+                text = capture.read().decode("utf-8", "replace")
+                capture.seek(0)
+                capture.truncate()
+                log.extend(line.strip() for line in text.splitlines() if line.strip())
+
+
+#: The C-level streams `quiet` captures: stdout (SUNDIALS's warnings) and stderr (its errors).
+_STREAMS = (1, 2)
+
+
+def _flush_c_streams() -> None:
+    """Flush the C library's buffered streams (``fflush(NULL)``), so that what the engine
+    wrote before a redirect ends up on the side of it where it was written."""
+    try:
+        _libc().fflush(None)
+    except (OSError, AttributeError):  # no C library to reach: nothing buffered there
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(None)
 
 
 #: What each CVODE failure means and what to try, by its flag in libroadrunner's message.
