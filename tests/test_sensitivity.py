@@ -168,6 +168,45 @@ def test_step_is_not_undone_by_a_background_input(model: ms.Model) -> None:
     assert row["value"] == pytest.approx(0.3) and row["sensitivity"] > 0.01
 
 
+def test_step_is_not_undone_by_a_background_drug(model: ms.Model) -> None:
+    """A background dose of the drug whose dose parameter is varied overwrote the step:
+    the sensitivity was 0 with status ok."""
+    s = ms.sensitivity(
+        model, "pS6K1", ["dose_everolimus"], drugs={"everolimus": 10}, progress=False
+    )
+    row = s.to_dataframe().iloc[0]
+    h = 1e-3
+    up, down = (model.steady_state(drugs={"everolimus": 10 * f})["pS6K1"] for f in (1 + h, 1 - h))
+    assert row["value"] == pytest.approx(10.0)
+    assert row["sensitivity"] == pytest.approx(math.log(up / down) / (2 * h), rel=1e-3)
+    assert row["sensitivity"] < -0.1
+
+
+def test_a_drug_that_scales_the_varied_parameter_scales_it_once(tmp_path: Path) -> None:
+    """With ``targets``, a drug scales a parameter by (1 - occupancy): the step was scaled
+    again. y* = a + 2 b, so d ln y / d ln a = a_eff / (a_eff + 2 b)."""
+    path = tmp_path / "lin.ant"
+    path.write_text(
+        "model lin\n  species y = 3\n  a = 1; b = 1\n  J1: -> y; a + 2*b\n  J2: y -> ; y\nend\n"
+    )
+    m = ms.load_model(path, targets={"AKT": ["a"]})
+    drugs = {"MK2206": 100.0}
+    a_eff = m.steady_state(drugs=drugs)["y"] - 2.0
+    assert 0 < a_eff < 0.5  # the drug is at work
+    loc = ms.sensitivity(m, "y", ["a", "b"], drugs=drugs, progress=False).to_dataframe()
+    assert loc["value"].tolist() == pytest.approx([a_eff, 1.0])
+    assert loc["sensitivity"].tolist() == pytest.approx(
+        [a_eff / (a_eff + 2), 2 / (a_eff + 2)], rel=1e-4
+    )
+    # a ~ U(0, 1) and 2 b with b ~ U(0.5, 1) have equal variances: ST = 0.5 each when the
+    # samples run in the stated ranges (a scaled again by 0.107 gave ST_a ~ 0.01)
+    bounds = {"a": (0.0, 1.0), "b": (0.5, 1.0)}
+    sob = ms.sensitivity(
+        m, "y", ["a", "b"], drugs=drugs, method="sobol", n=64, bounds=bounds, progress=False
+    ).to_dataframe()
+    assert sob["ST"].tolist() == pytest.approx([0.5, 0.5], abs=0.15)
+
+
 def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
     s = ms.sensitivity(
         model,

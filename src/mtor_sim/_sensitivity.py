@@ -191,7 +191,10 @@ def sensitivity(
         ``[defaults] readout``; the bundled model's is ``proliferation``).
     vary : list of str, optional
         Parameters to vary (default: every non-zero parameter except drug doses and the
-        reference values that normalise readout indices).
+        reference values that normalise readout indices). Steps, ranges and ``bounds``
+        are in the values the model runs at under the background: a genotype's or a
+        drug's scaling included, and a background input or dose that sets a varied
+        parameter gives way to it.
     parameters : dict, optional
         Background parameter values ``{name: value}``, as in every verb (like the other
         perturbation keywords: ``genotype``, ``drugs``, ``knockouts``, ``cut``,
@@ -330,12 +333,38 @@ def sensitivity(
 
 
 def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Perturbation:
-    """``base`` with parameters set to ``values``. A background input that targets one of
-    them is dropped: inputs are applied after parameters and would undo the step."""
-    params = dict(base.parameters) | dict(values)
-    targets = model._layout.inputs
+    """``base`` with parameters at ``values``, the values the model is to run at.
+
+    The background would otherwise undo or rescale a step, as it is applied after
+    explicit parameters (`resolve`): a background input that targets one of them is
+    dropped; so is a background drug whose dose parameter is one of them (the bundled
+    model), the step then being its dose; and where a background drug scales one of them
+    (an SBML model's ``targets``: ``value * (1 - occupancy)``), the value set is divided
+    by that factor, so the drug brings it to the value asked for.
+    """
+    layout = model._layout
+    params = dict(base.parameters)
+    for p, v in values.items():
+        f = _drug_factor(model, base, p)
+        params[p] = v / f if f > 0 else v  # a drug that zeroes it leaves it at zero
+    targets = layout.inputs
     inputs = tuple((k, v) for k, v in base.inputs if targets[k] not in values)
-    return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs)
+    drugs = tuple((d, v) for d, v in base.drugs if layout.drug_parameters.get(d) not in values)
+    return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs, drugs=drugs)
+
+
+def _drug_factor(model: Model, base: Perturbation, p: str) -> float:
+    """The factor by which ``base``'s drugs scale parameter ``p`` (as `resolve` does)."""
+    from ._catalogue import occupancy
+
+    if model._layout.drug_parameters or not base.drugs:
+        return 1.0
+    doses = dict(base.drugs)
+    factor = 1.0
+    for site, params in model._targets.items():
+        if p in params:
+            factor *= 1.0 - occupancy(site, doses)
+    return factor
 
 
 def _local(
