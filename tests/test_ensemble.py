@@ -498,6 +498,20 @@ def test_dose_response_over_the_ensemble_matches_each_members_own_model(model):
 
 
 @pytestmark_shipped
+def test_ensemble_ic50s_beyond_the_doses_are_counted_not_averaged(model):
+    """Sorafenib up to 100 nM lowers pERK by a few per cent: each member's Hill curve
+    puts its IC50 in the micromolar range, a guess, which was reported as the median."""
+    with pytest.warns(RuntimeWarning, match="5 of 5 members' IC50s lie outside"):
+        q = ms.dose_response(
+            model, "sorafenib", [0, 0.1, 1, 10, 100], readout="pERK", ensemble=True, n_members=5
+        )
+    ic50 = q.attrs["ic50"].iloc[0]
+    assert ic50["n_extrapolated"] == 5 and ic50["n_fitted"] == 0 and np.isnan(ic50["q0.5"])
+    single = ms.dose_response(model, "sorafenib", [0, 0.1, 1, 10, 100], readout="pERK")
+    assert bool(single.fit_table()["ic50_extrapolated"].iloc[0])
+
+
+@pytestmark_shipped
 def test_combination_over_the_ensemble_matches_each_members_own_matrix(model):
     """The everolimus + sorafenib matrix across members, solved as one batch: its
     quantiles equal those of each member's own `combination`, under a genotype preset."""
@@ -521,7 +535,9 @@ def test_combination_over_the_ensemble_matches_each_members_own_matrix(model):
         np.testing.assert_allclose(
             got["q0.5"].to_numpy(), np.quantile(cube, 0.5, axis=0).ravel(), rtol=1e-8, atol=1e-12
         )
-    mean_bliss = [float(c.bliss.to_numpy().mean()) for c in own]
+    # over the combination cells, as each member's own scores: the single-agent row and
+    # column (0 by definition) diluted it by a factor 4 on this 3 x 3 grid
+    mean_bliss = [float(c.bliss.to_numpy()[1:, 1:].mean()) for c in own]
     assert q.attrs["bliss_mean"]["q0.5"] == pytest.approx(np.median(mean_bliss), rel=1e-8)
     at_zero = q[(q["quantity"] == "inhibition") & (q["dose_a"] == 0) & (q["dose_b"] == 0)]
     assert float(at_zero["q0.95"].iloc[0]) == 0.0  # the reference inhibits nothing

@@ -156,3 +156,42 @@ def test_synergy_scores_bundle() -> None:
 def test_bad_inputs_raise(call, match) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_failed_dose_pair_is_nan_and_the_rest_is_scored(monkeypatch) -> None:
+    """One pair without a verified steady state raised ValueError from the Bliss check;
+    it is NaN, with its status, and the other pairs keep their excess."""
+    import mtor_sim as ms
+    import mtor_sim._dose_response as dr
+
+    solved = dr._readouts_at
+
+    def one_fails(*args, **kwargs):
+        out = solved(*args, **kwargs)
+        out[5] = (float("nan"), "solver_failed")  # everolimus 1 nM + sorafenib 100 nM
+        return out
+
+    monkeypatch.setattr(dr, "_readouts_at", one_fails)
+    pair = ("everolimus", "sorafenib")
+    cm = ms.combination(ms.load_model(), pair, [1, 10, 100], [100, 1000, 10000], progress=False)
+    assert cm.settings["status"].iloc[1, 1] == "solver_failed"
+    assert np.isnan(cm.response.iloc[1, 1]) and np.isnan(cm.bliss.iloc[1, 1])
+    assert np.isnan(cm.hsa.iloc[1, 1]) and cm.scores is None  # Loewe and ZIP need it
+    assert np.isfinite(cm.bliss.iloc[2, 2]) and np.isfinite(cm.inhibition.iloc[1, 2])
+
+
+def test_a_zero_drug_free_readout_leaves_inhibition_undefined() -> None:
+    import mtor_sim as ms
+
+    with pytest.warns(RuntimeWarning, match="drug-free pAKT_S473 is 0"):
+        cm = ms.combination(
+            ms.load_model(),
+            ("everolimus", "sorafenib"),
+            [10],
+            [1000],
+            readout="pAKT_S473",
+            knockouts=["AKT"],
+            progress=False,
+        )
+    assert (cm.settings["status"] == "ok").all().all()
+    assert np.isnan(cm.inhibition.to_numpy()).all() and np.isnan(cm.bliss.to_numpy()).all()

@@ -150,7 +150,8 @@ class DoseResponse(BatchResult):
         return self.table.copy()
 
     def fit_table(self) -> pd.DataFrame:
-        """One row per genotype: IC50 (nM), Emax, Hill slope, top, bottom, R^2, fit status."""
+        """One row per genotype: IC50 (nM), Emax, Hill slope, top, bottom, R^2, whether the
+        IC50 lies outside the doses tested, fit status."""
         return pd.DataFrame(
             [
                 {
@@ -161,6 +162,7 @@ class DoseResponse(BatchResult):
                     "top": f.top,
                     "bottom": f.bottom,
                     "r_squared": f.r_squared,
+                    "ic50_extrapolated": f.ic50_extrapolated,
                     "success": f.success,
                     "message": f.message,
                 }
@@ -263,7 +265,9 @@ def dose_response(
         calibrated ensemble) and return quantiles across members instead: a DataFrame
         with one row per genotype and dose (columns ``q0.05``, ``q0.5``, ``q0.95``,
         ``mean``, ``n_members``, ``n_failed``) whose ``attrs["ic50"]`` holds the quantiles
-        of the members' fitted IC50s. Steady states of all members are solved as one batch.
+        of the members' fitted IC50s within the doses tested (``n_fitted``; an IC50 a
+        member's curve places beyond them is counted in ``n_extrapolated``, with a
+        warning). Steady states of all members are solved as one batch.
     n_members : int, optional
         With ``ensemble``: use only the first ``n_members`` members.
     run : RunOptions, optional
@@ -433,20 +437,33 @@ def _dose_response_quantiles(
             {"genotype": label, "dose": dose, **across_members(values[:, j])}
             for j, dose in enumerate(doses)
         ]
-        fitted = []
+        fitted, beyond = [], 0
         for member_values in values:
             keep = np.isfinite(member_values)
             fit = fit_hill(doses[keep], member_values[keep]) if keep.sum() >= 4 else None
-            if fit is not None and fit.success and np.isfinite(fit.ic50):
+            if fit is None or not fit.success or not np.isfinite(fit.ic50):
+                continue
+            if fit.ic50_extrapolated:  # a Hill curve's guess beyond the doses tested
+                beyond += 1
+            else:
                 fitted.append(fit.ic50)
         ic50s.append(
             {
                 "genotype": label,
                 **quantile_columns(fitted),
                 "n_fitted": len(fitted),
+                "n_extrapolated": beyond,
                 "n_members": len(table),
             }
         )
+        if beyond:
+            warnings.warn(
+                f"{label}: {beyond} of {len(table)} members' IC50s lie outside the doses "
+                f"tested ({doses[doses > 0].min():g}-{doses.max():g} nM) and are left out of "
+                "attrs['ic50'] (n_extrapolated); widen the doses to place them",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     out = pd.DataFrame(rows)
     out.attrs["ic50"] = pd.DataFrame(ic50s)
     out.attrs["drug"], out.attrs["readout"] = drug, readout
@@ -525,7 +542,9 @@ def _combination_quantiles(
             for i, j in cells
         ]
     out = pd.DataFrame(rows)
-    bliss = per_member["bliss"].reshape(len(table), -1)
+    # over the combination cells only, as `SynergyScores.bliss_mean`: the single-agent
+    # row and column are 0 by definition and would dilute it
+    bliss = per_member["bliss"][:, 1:, 1:].reshape(len(table), -1)
     means = [float(np.mean(m)) for m in bliss if np.isfinite(m).all()]
     out.attrs["bliss_mean"] = {
         **quantile_columns(means),
@@ -533,6 +552,17 @@ def _combination_quantiles(
         "n_used": len(means),  # members with a whole matrix
     }
     out.attrs["drugs"], out.attrs["readout"] = pair, readout
+    return out
+
+
+def _cellwise(score: Any, effect: np.ndarray) -> np.ndarray:
+    """``score`` (Bliss or HSA excess) of each cell whose effect and single-agent effects
+    are known; NaN where one of them failed."""
+    known = np.isfinite(effect)
+    if known.all():
+        return np.asarray(score(effect))
+    out = np.asarray(score(np.where(known, effect, 0.0)))
+    out[~(known & known[:, :1] & known[:1, :])] = np.nan
     return out
 
 
@@ -658,7 +688,10 @@ def combination(
 
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
-    is NaN in ``response``; ``settings["status"]`` holds every pair's status. ``run`` (or
+    is NaN in ``response``, and so are the inhibition and excesses that need it (all of
+    them when the drug-free pair failed or its readout is 0); Loewe and ZIP, which fit
+    whole rows and columns, are then not computed (``scores`` is None).
+    ``settings["status"]`` holds every pair's status. ``run`` (or
     its shorthand keywords) says where the dose pairs run, as in every batch verb.
 
     With ``ensemble`` (``True``: the bundled calibrated ensemble, ``"verified"``, or a
@@ -669,7 +702,8 @@ def combination(
     (members without a verified steady state at that pair, or at the drug-free
     reference, or for an excess at any pair of the matrix, are left out of its
     quantiles). ``attrs["bliss_mean"]`` holds the quantiles of each member's mean Bliss
-    excess over the matrix (``n_used``: members with a whole matrix).
+    excess over the combination cells, both doses above 0, as ``scores.bliss_mean``
+    (``n_used``: members with a whole matrix).
 
     >>> import mtor_sim as ms
     >>> q = ms.combination(ms.load_model(), ("everolimus", "sorafenib"), [10], [1000],
@@ -739,8 +773,19 @@ def combination(
     for (i, j), (v, st) in zip(cells, found, strict=True):
         mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
         status[i, j] = st
-    effect = fraction_inhibited(mat, mat[0, 0])
-    scores = synergy_scores(da, db, effect) if min(da.size, db.size) >= 4 else None
+    control = mat[0, 0]
+    if np.isfinite(control) and control != 0:
+        effect = fraction_inhibited(mat, control)
+    else:  # no drug-free reference: no inhibition, as for an ensemble member
+        effect = np.full_like(mat, np.nan)
+        if np.isfinite(control):
+            warnings.warn(
+                f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    whole = bool(np.isfinite(effect).all())  # Loewe and ZIP fit whole rows and columns
+    scores = synergy_scores(da, db, effect) if whole and min(da.size, db.size) >= 4 else None
 
     def frame(m: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(
@@ -753,8 +798,8 @@ def combination(
         frame(mat),
         frame(effect),
         scores,
-        frame(bliss_excess(effect)),
-        frame(hsa_excess(effect)),
+        frame(_cellwise(bliss_excess, effect)),
+        frame(_cellwise(hsa_excess, effect)),
         {
             "perturbation": perturbation,
             "background_drugs": background,

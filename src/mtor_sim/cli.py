@@ -584,7 +584,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
         )
         bliss = q.attrs["bliss_mean"]
         note = (
-            f"; mean Bliss excess over the matrix, median {bliss['q0.5']:+.4f} (5-95 %: "
+            f"; mean Bliss excess over the combination cells, median {bliss['q0.5']:+.4f} (5-95 %: "
             f"{bliss['q0.05']:+.4f} to {bliss['q0.95']:+.4f})"
         )
         return _ensemble_table(q, args.out, "a dose pair", note)
