@@ -220,3 +220,9 @@ def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
     lo, hi = s.settings["bounds"]["PTEN_total"]
     pten = 0.1 * model.parameters["PTEN_total"]  # the preset's value, not the wild type's
     assert lo == pytest.approx(pten / 2) and hi == pytest.approx(pten * 2)
+
+
+def test_a_readout_at_zero_warns_that_its_log_sensitivity_is_undefined(model: ms.Model) -> None:
+    with pytest.warns(RuntimeWarning, match="pAKT_S473 is 0 at the reference"):
+        s = ms.sensitivity(model, "pAKT_S473", ["GF"], knockouts=["AKT"], progress=False)
+    assert math.isnan(s.to_dataframe()["sensitivity"].iloc[0])

@@ -394,7 +394,16 @@ def _local(
         desc="sensitivity",
         options=opts,
     )
-    return _local_rows(store.read(), params, reads, h, at)
+    table = store.read()
+    zero = [r for r in reads if table["status"].iloc[0] == "ok" and table[r].iloc[0] == 0]
+    if zero:
+        warnings.warn(
+            f"{', '.join(zero)} is 0 at the reference steady state: its log sensitivity "
+            "d ln(readout) / d ln(parameter) is undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return _local_rows(table, params, reads, h, at)
 
 
 def _local_rows(
