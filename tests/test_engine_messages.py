@@ -124,3 +124,23 @@ def test_a_model_with_factorial_gets_a_status_not_a_crash(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.strip() == "not_reached"  # its rate never vanishes
+
+
+def test_a_rate_that_is_not_finite_fails_at_once(tmp_path: Path) -> None:
+    """k / q with q = 0: NLEQ2 never returned from the infinite residual (the bundled
+    model hung the same way with f_S473_pT308 = 0, in a sweep as in steady_state)."""
+    import faulthandler
+
+    # a hang inside the C solver cannot be interrupted: end the run with a traceback
+    faulthandler.dump_traceback_later(120, exit=True)
+    try:
+        path = tmp_path / "div.ant"
+        path.write_text(
+            "model div\n  species A = 1\n  J1: -> A; k/q\n  J2: A -> ; A\n  k = 1; q = 1\nend\n"
+        )
+        ss = ms.load_model(path).steady_state(parameters={"q": 0.0})
+        assert ss.status == "solver_failed" and "J1 not finite" in ss.message
+        bundled = ms.load_model().steady_state(parameters={"f_S473_pT308": 0.0})
+        assert bundled.status == "solver_failed" and "AKT_S473 not finite" in bundled.message
+    finally:
+        faulthandler.cancel_dump_traceback_later()

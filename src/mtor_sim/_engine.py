@@ -420,6 +420,14 @@ class Solver:
             out[k] = float(self.r[q])
         return out
 
+    def _non_finite_rates(self) -> list[str]:
+        """Reactions whose rate is inf or NaN in the current (initial) state."""
+        rates = np.asarray(self.r.model.getReactionRates(), dtype=float)
+        if np.isfinite(rates).all():
+            return []
+        ids = self.r.model.getReactionIds()
+        return [ids[i] for i in np.flatnonzero(~np.isfinite(rates))]
+
     def _warm(self) -> bool:
         """Newton's method from the reference state carried to the new conserved totals."""
         if self.reference is None or self._newton_unsafe:
@@ -447,6 +455,20 @@ class Solver:
 
     def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         self.apply(values)
+        bad = self._non_finite_rates()
+        if bad:  # NLEQ2 never returns from an infinite or NaN residual
+            return SolveResult(
+                self.state(),
+                np.full(len(self.readouts), math.nan),
+                "solver_failed",
+                f"reaction rate{'s' if len(bad) > 1 else ''} {', '.join(bad[:3])}"
+                f"{' and others' if len(bad) > 3 else ''} not finite at the start (inf or "
+                "NaN): a parameter these values set to 0 divides, or one is out of its "
+                "range",
+                math.nan,
+                math.nan,
+                "none (rates not finite)",
+            )
         if self.warm_start and self.reference is not None:
             if self._warm():
                 res = self._clip_round_off(self._check(tol, "warm-started nleq2", ""), tol)
