@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_ensemble_claims.py [--full] [--prior] [--drivers] [--members N]
 [--set NAME=VALUE ...] [--scale NAME=FACTOR ...] [--akt-gate A] [--erk-rtk-off]
-[--erk-raptor SHARE] [--csv OUT]
+[--erk-raptor SHARE] [--claim5-readings] [--csv OUT]
 
 For each ensemble shipped in ``models/ensemble.csv`` (``all``: calibrated on every
 calibration row of ``models/observations.csv``; ``verified``: rows marked
@@ -46,6 +46,16 @@ ERK carries ``SHARE`` of its own resting activation and ``k_mTORC1_act`` times
 ``1 - SHARE``, which keeps each one's untreated WT (the share is an assumption; no
 measurement of it was found). A what-if, not a calibration: the members were accepted
 without the route.
+
+``--claim5-readings`` reads claim 5 as the review's evidence does (its Predictive role
+section: tumours with mTOR *and* ERK co-activated responded less to lenvatinib than
+those with mTOR activation alone) next to the claim as coded from ``SPEC.md`` (the
+``ERK_coactivation`` genotype against WT): across the members, the share in which the
+fractional fall of proliferation under everolimus 10 nM and vistusertib 1000 nM is
+smaller in PTEN_loss + ERK_coactivation cells than in PTEN_loss cells, alone and
+together with the claim's mTORC1 term, and the same falls under lenvatinib 1000 nM
+(reported, not a term). The terms were written before the numbers were computed; the
+claim itself is not changed by them.
 
 Each table lists the terms of the claims' criteria (``ClaimResult.terms``) that hold in
 fewer than every member, with the fraction in which each holds. The script then measures
@@ -439,6 +449,60 @@ def akt_gate(model, table: pd.DataFrame, gate: float) -> pd.DataFrame:
     return per_member(model, table, lambda member: _gated(member, gate), "--akt-gate")
 
 
+#: claim 5's drugs, and the review's own drug for the co-activation result
+CLAIM5_DRUGS = {"everolimus": 10.0, "vistusertib": 1000.0, "lenvatinib": 1000.0}
+MTOR_HIGH, COACTIVATED = "PTEN_loss", ["PTEN_loss", "ERK_coactivation"]
+
+
+def _claim5_falls(member) -> dict[str, float] | None:
+    """Fractional proliferation falls per drug in mTOR-active and co-activated cells, and
+    the claim's mTORC1 fold; None if a steady state fails."""
+    out: dict[str, float] = {}
+    for label, genotype in (("mTOR", MTOR_HIGH), ("both", COACTIVATED), ("WT", "WT")):
+        base = member.steady_state(genotype=genotype)
+        if not base.success:
+            return None
+        for drug, dose in CLAIM5_DRUGS.items():
+            treated = member.steady_state(genotype=genotype, drugs={drug: dose})
+            if not treated.success:
+                return None
+            out[f"{label} {drug}"] = 1.0 - treated["proliferation"] / base["proliferation"]
+    erk = member.steady_state(genotype="ERK_coactivation")["mTORC1_activity"]
+    out["mTORC1 fold"] = erk / member.steady_state()["mTORC1_activity"]
+    return out
+
+
+def claim5_readings(model, table: pd.DataFrame) -> None:
+    """Claim 5 as coded and as the review's co-activation evidence reads it."""
+    rec = [_claim5_falls(model.with_parameters(v.to_dict())) for _, v in table.iterrows()]
+    df = pd.DataFrame([r for r in rec if r is not None])
+    n_failed = sum(r is None for r in rec)
+    terms = {
+        f"co-activated falls less than mTOR-active ({d})": df[f"both {d}"] < df[f"mTOR {d}"]
+        for d in ("everolimus", "vistusertib")
+    }
+    mtorc1 = df["mTORC1 fold"] >= 1.05
+    response = np.logical_and.reduce(list(terms.values()))
+    print(
+        f"\n## claim 5 read as the review's evidence ({len(df)} members, "
+        f"{n_failed} not solved): mTOR + ERK co-activated vs mTOR-active (PTEN_loss) cells"
+    )
+    for name, holds in terms.items():
+        print(f"  {name}: {holds.mean():.2f}")
+    print(f"  both response terms: {response.mean():.2f}")
+    print(
+        f"  with the claim's mTORC1 term (>= 1.05x, {mtorc1.mean():.2f}): "
+        f"{(response & mtorc1).mean():.2f}"
+    )
+    for d in CLAIM5_DRUGS:
+        q = {k: df[f"{k} {d}"].median() for k in ("WT", "mTOR", "both")}
+        print(
+            f"  {d} {CLAIM5_DRUGS[d]:g} nM, median fall: WT {q['WT']:.4f}, PTEN_loss "
+            f"{q['mTOR']:.4f}, PTEN_loss + ERK_coactivation {q['both']:.4f}"
+        )
+    sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 members of 'all' (default)")
@@ -478,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="SHARE",
         help="add ERK/RSK -> raptor carrying SHARE of resting mTORC1 activation, WT kept",
+    )
+    ap.add_argument(
+        "--claim5-readings",
+        action="store_true",
+        help="claim 5 read as the review's co-activation evidence, across the members",
     )
     ap.add_argument("--csv", type=Path, help="write the summary numbers here")
     args = ap.parse_args(argv)
@@ -551,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         summaries.append(report(f"ensemble '{which}'", model, table, rows))
     members = ms.load_ensemble()
     mechanisms(model, adjusted(members.iloc[:n] if n else members))
+    if args.claim5_readings:
+        claim5_readings(model, adjusted(members.iloc[:n] if n else members))
     if args.akt_gate is not None and (args.drivers or full):
         print(
             "note: under --akt-gate, a_T308_only is constant (no correlation) and the log "

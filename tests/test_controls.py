@@ -12,8 +12,8 @@ import mtor_sim as ms
 from mtor_sim._controls import REMOVED_SHARE, EffectValue
 
 
-def effect(relative: float, control_relative: float) -> EffectValue:
-    return EffectValue("q", relative, relative, control_relative, control_relative)
+def effect(relative: float, control_relative: float, direction: int = 1) -> EffectValue:
+    return EffectValue("q", relative, relative, control_relative, control_relative, direction)
 
 
 @pytest.mark.parametrize(
@@ -23,14 +23,29 @@ def effect(relative: float, control_relative: float) -> EffectValue:
         (0.20, REMOVED_SHARE * 0.20, True),  # exactly the share left
         (0.20, 0.06, False),  # 30 % left
         (0.20, -0.10, True),  # reversed
-        (-0.50, -0.10, True),  # a fall, 20 % left
-        (-0.50, -0.40, False),  # a fall, 80 % left
         (0.20, 0.40, False),  # larger under the control
         (0.20, math.nan, False),  # not measured is not removed
     ],
 )
 def test_the_removal_rule_is_signed_and_fixed(relative, under, removed):
     assert effect(relative, under).removed is removed
+    assert effect(relative, under).verdict == ("yes" if removed else "no")
+
+
+@pytest.mark.parametrize(
+    ("relative", "under", "removed"),
+    [(-0.50, -0.10, True), (-0.50, -0.40, False), (-0.50, 0.10, True)],  # 20 %, 80 %, reversed
+)
+def test_a_claimed_fall_is_removed_by_the_same_rule(relative, under, removed):
+    assert effect(relative, under, direction=-1).removed is removed
+
+
+@pytest.mark.parametrize(("relative", "direction"), [(-0.007, 1), (0.0, 1), (0.3, -1)])
+def test_an_effect_against_the_claim_has_nothing_to_remove(relative, direction):
+    """Claim 12's mTORC2-specific part is -0.007 where the claim wants a rise: its
+    control's 0 was counted as removing it, which read as support."""
+    e = effect(relative, 0.0, direction)
+    assert not e.present and not e.removed and e.verdict == "no effect"
 
 
 @pytest.fixture(scope="module")

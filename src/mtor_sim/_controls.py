@@ -10,9 +10,12 @@ removes them.
 
 The rule is fixed here before any number is computed: a control *removes* an effect when
 at most `REMOVED_SHARE` of the intact relative effect is left in the effect's direction
-(a reversed effect counts as removed). The controls and the expected outcomes follow
-``models/MECHANISMS.md`` (section 3), which also says which claims cannot fail through
-the kinetics and why; `ClaimResult.note` carries that sentence.
+(a reversed effect counts as removed). An effect that the intact model does not show in
+the claim's direction (a rise for every claim but 6 and 13, whose effects are falls) has
+nothing to remove: it is reported as absent, and the control as not removing it. The
+controls and the expected outcomes follow ``models/MECHANISMS.md`` (section 3), which
+also says which claims cannot fail through the kinetics and why; `ClaimResult.note`
+carries that sentence.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ __all__ = ["REMOVED_SHARE", "Control", "ControlResult", "EffectValue", "controls
 #: A control removes an effect when no more than this share of the intact relative effect
 #: is left in the effect's direction (fixed before any number was computed).
 REMOVED_SHARE = 0.25
+
+#: Claims whose effects are falls (energy stress, dactolisib); every other claim's effects
+#: are rises, or differences of falls taken so that the claim's direction is positive.
+FALLS = frozenset({6, 13})
 
 E = {"everolimus": 10.0}
 V = {"vistusertib": 1000.0}
@@ -59,15 +66,27 @@ class EffectValue:
     relative: float
     control_absolute: float
     control_relative: float
+    direction: int = 1  # the claim's: +1 a rise (or a larger fall), -1 a fall
+
+    @property
+    def present(self) -> bool:
+        """The intact model shows the effect in the claim's direction."""
+        return bool(np.isfinite(self.relative) and self.direction * self.relative > 0)
 
     @property
     def removed(self) -> bool:
-        """At most `REMOVED_SHARE` of the intact relative effect left (or reversed)."""
-        if not (np.isfinite(self.relative) and np.isfinite(self.control_relative)):
+        """At most `REMOVED_SHARE` of the intact relative effect left (or reversed); False
+        when there is no effect to remove (`present` is False)."""
+        if not (self.present and np.isfinite(self.control_relative)):
             return False
-        return bool(
-            np.sign(self.relative) * self.control_relative <= REMOVED_SHARE * abs(self.relative)
-        )
+        return bool(self.direction * self.control_relative <= REMOVED_SHARE * abs(self.relative))
+
+    @property
+    def verdict(self) -> str:
+        """``yes``, ``no``, or ``no effect`` when the intact model does not show it."""
+        if not self.present:
+            return "no effect"
+        return "yes" if self.removed else "no"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +95,7 @@ class EffectValue:
             "relative": self.relative,
             "control_absolute": self.control_absolute,
             "control_relative": self.control_relative,
+            "present": self.present,
             "removed": self.removed,
         }
 
@@ -354,12 +374,20 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
     7: (
         _e07,
         (Control("cut AKT -| TSC2", _cut("AKT -| TSC2"), ()),),
-        "cannot fail through the kinetics: the difference is TSC2 saturation by Akt",
+        "cannot fail through the kinetics: about two thirds of the difference is a "
+        "fractional fall against a higher untreated proliferation (sorafenib's absolute "
+        "fall is nearly the same in the three genotypes), the rest a slightly smaller "
+        "absolute fall; cutting AKT -| TSC2 leaves about half of it (models/MECHANISMS.md "
+        "section 3)",
     ),
     8: (
         _e08,
         (Control("4EBP1 rapalog resistance removed", {"parameters": {"rapa_res_4EBP1": 0.0}}, ()),),
-        "the IC50 order is an input: it follows the drugs' binding constants",
+        "the IC50 order is an input: it follows the drugs' binding constants; the spread "
+        "of the maximal falls is small by construction (one binding site, the potencies "
+        "alone differ), and the 40 % ceiling does not bind: even a complete mTORC1 block "
+        "(mTORC1 knocked out, torin1, sirolimus without 4EBP1 resistance) lowers "
+        "proliferation by less than 30 % on the bundled point",
     ),
     9: (
         _e09,
@@ -368,8 +396,22 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
         "S6K1 -| mTORC2 is at strength 0 since revision 1 (models/MECHANISMS.md section "
         "2.1), so cutting it is no control",
     ),
-    10: (_e10, (Control("cut FOXO -> RTK", _cut("FOXO -> RTK"), ()),), ""),
-    11: (_e11, (Control("cut mTORC2 -> AKT", _cut("mTORC2 -> AKT"), ()),), ""),
+    10: (
+        _e10,
+        (Control("cut FOXO -> RTK", _cut("FOXO -> RTK"), ()),),
+        "the control removes the effect by construction (FOXO is the only drug-sensitive "
+        "input to RTK synthesis: RTK_total stays where it was); the rise needs a drug "
+        "that lowers S473 (vistusertib, an Akt or PI3K inhibitor), while rapalogs, which "
+        "raise S473, lower RTK_total",
+    ),
+    11: (
+        _e11,
+        (Control("cut mTORC2 -> AKT", _cut("mTORC2 -> AKT"), ()),),
+        "the S473 half cannot fail (untreated mTORC2_high is already above WT) and the "
+        "control removes the effect by construction (S473 is mTORC2's only output); the "
+        "proliferation half travels through Akt -| FOXO (cutting it removes the "
+        "difference) and is fractional only: treated mTORC2_high ends below treated WT",
+    ),
     12: (
         _e12,
         (
@@ -380,7 +422,9 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
                 ("proliferation fall, vistusertib minus everolimus, mTORC2_high",),
             ),
         ),
-        "",
+        "passes, but not through mTORC2: vistusertib's advantage over everolimus is no "
+        "larger in mTORC2_high than in WT (the mTORC2-specific part points against the "
+        "claim) and comes from its complete block of 4EBP1, whose control removes it",
     ),
     13: (
         _e13,
@@ -418,6 +462,7 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
 def controls_of(model: Model, number: int) -> tuple[tuple[ControlResult, ...], str]:
     """Claim ``number``'s mechanism controls on ``model``, and its can-it-fail note."""
     effects, controls, note = CONTROLS[number]
+    direction = -1 if number in FALLS else 1
     intact = effects(_Cells(model, {}))
     out = []
     for ctl in controls:
@@ -428,7 +473,14 @@ def controls_of(model: Model, number: int) -> tuple[tuple[ControlResult, ...], s
                 ctl.name,
                 dict(ctl.perturbation),
                 tuple(
-                    EffectValue(q, *(float(v) for v in intact[q]), *(float(v) for v in under[q]))
+                    EffectValue(
+                        q,
+                        float(intact[q][0]),
+                        float(intact[q][1]),
+                        float(under[q][0]),
+                        float(under[q][1]),
+                        direction,
+                    )
                     for q in names
                 ),
             )

@@ -607,7 +607,7 @@ def _controls_markdown(r: ClaimResult) -> list[str]:
     lines += [
         f"| {_cell(c.name)} | {_cell(e.quantity)} | {_fmt(e.absolute)} | {_fmt(e.relative)} | "
         f"{_fmt(e.control_absolute)} | {_fmt(e.control_relative)} | "
-        f"{'yes' if e.removed else 'no'} |"
+        f"{e.verdict} |"
         for c in r.controls
         for e in c.effects
     ]
@@ -732,7 +732,7 @@ def _html(results: list[ClaimResult], meta: dict) -> str:
         parts += [
             f"<tr><td>{e(c.name)}</td><td>{e(x.quantity)}</td><td>{_fmt(x.absolute)}</td>"
             f"<td>{_fmt(x.relative)}</td><td>{_fmt(x.control_absolute)}</td>"
-            f"<td>{_fmt(x.control_relative)}</td><td>{'yes' if x.removed else 'no'}</td></tr>"
+            f"<td>{_fmt(x.control_relative)}</td><td>{x.verdict}</td></tr>"
             for c in r.controls
             for x in c.effects
         ]
