@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -242,11 +243,15 @@ class Solver:
             self._fresh = False
             return
         self._fresh = False
+        written = set()
         for name, v in other.items():  # first: setting an init() value resets parameters
             if self._init_now.get(name) != v:
                 self.r[name] = v
                 self._init_now[name] = v
-        self._knock_out(values)  # after inputs: writing an init() may regenerate the model
+                if name.startswith("init("):  # init([S]) or init(S): species S
+                    written.add(name[5:-1].strip("[]"))
+        # after inputs: writing an init() may regenerate the model
+        self._knock_out(values, written)
         if self._events_or_rules:
             self.set_parameters(values)
             if self._evented:
@@ -287,19 +292,23 @@ class Solver:
         idx = np.array(floating, dtype=np.int32)
         m.setFloatingSpeciesAmounts(idx, np.zeros(idx.size))
 
-    def _knock_out(self, values: Mapping[str, float]) -> None:
+    def _knock_out(
+        self, values: Mapping[str, float], written: AbstractSet[str] = frozenset()
+    ) -> None:
         """Start the species of ``values``' knockout keys (``ko(S)``) at zero, and those
         of the previous call back at their initial amounts: set on the compiled model
         (microseconds), not through `RoadRunner`'s ``init([S])`` setter (~0.1 s each,
         as it regenerates the model), so that a knockout screen runs on one compiled
         model. The next reset starts from them: initial assignments that read them and
-        conserved totals are evaluated from them."""
+        conserved totals are evaluated from them. A species whose initial value this
+        call's inputs have just written (``written``) keeps that value."""
         ko = [k[3:-1] for k in values if k.startswith("ko(")]
         if not ko and not self._ko_saved:
             return
         m = self.r.model
         for sid, amount in self._ko_saved.items():  # restore, whatever the last ones were
-            m.setValue(f"init({sid})", amount)
+            if sid not in written:
+                m.setValue(f"init({sid})", amount)
         self._ko_saved = {sid: float(m.getValue(f"init({sid})")) for sid in ko}
         for sid in ko:
             m.setValue(f"init({sid})", 0.0)
@@ -349,6 +358,24 @@ class Solver:
             found = [("r", rpos[q]) if q in rpos else ("s", spos.get(q, -1)) for q in names]
             self._lookups[key] = found
         return found
+
+    def step_species(self, sid: str, level: float, *, concentration: bool) -> None:
+        """Set species ``sid`` to ``level`` (a concentration, or an amount) in the current
+        state, every other species unchanged. Under conserved-moiety analysis libroadrunner
+        keeps the conserved totals when one species is set, moving the difference into
+        a dependent species of the same moiety; a dose changes the total instead."""
+        r, m = self.r, self.r.model
+        before = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        r[f"[{sid}]" if concentration else sid] = level
+        if not self.n_moieties:
+            return
+        i = self.species_ids.index(sid)
+        target = before.copy()
+        target[i] = float(m.getFloatingSpeciesConcentrations()[i])  # its units, converted
+        m.setFloatingSpeciesConcentrations(target)
+        totals = np.array(m.getConservedMoietyValues(), dtype=float)
+        m.setConservedMoietyValues(self._moiety_totals(totals))
+        m.setFloatingSpeciesConcentrations(target)
 
     def state(self) -> np.ndarray:
         """Floating species in the package's convention: concentrations, except species
@@ -416,8 +443,8 @@ class Solver:
                 out[k] = v
         for k, i in self._species_readouts:
             out[k] = x[i]
-        for k, q in self._other_readouts:
-            out[k] = float(self.r[q])
+        for k, q in self._other_readouts:  # a boundary species: its concentration
+            out[k] = float(self.r[self.selection(q)])
         return out
 
     def _non_finite_rates(self) -> list[str]:
@@ -1127,7 +1154,7 @@ def time_course_of(
                 from ._export import input_species
 
                 sid, concentration = input_species(selection)
-                r[f"[{sid}]" if concentration else sid] = float(level)
+                solver.step_species(sid, float(level), concentration=concentration)
     else:  # plain SBML semantics from the initial state: no moiety transformation
         values, clamped = resolve(model, pert)
         solver = model._solver(clamped, moieties=False)
