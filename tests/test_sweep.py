@@ -272,6 +272,12 @@ def test_bad_space_raises(model: ms.Model, space: dict, err: type, match: str) -
         ({"backend": "spark", "space": {"GF": [0.1]}}, "unknown backend 'spark'"),
         ({"chunk_size": 0, "space": {"GF": [0.1]}}, "chunk_size"),
         ({"time": -5, "space": {"GF": [0.1]}}, "`time` must be > 0"),
+        # categories alone have no range to sample: it became n = 1 without a word
+        ({"method": "lhs", "n": 5, "space": {"genotype": ["WT", "PTEN_loss"]}}, "use method="),
+        # the same condition twice ran twice
+        ({"space": {"knockouts": ["RHEB", "RHEB"]}}, "same condition"),
+        ({"space": {"genotype": ["WT", None]}}, "same condition"),
+        ({"space": {"knockouts": [["RHEB", "AKT"], ["AKT", "RHEB"]]}}, "same condition"),
     ],
 )
 def test_bad_options_raise(model: ms.Model, kw: dict, match: str) -> None:
@@ -377,3 +383,18 @@ def test_plots_keep_groups_apart(model: ms.Model, grid: ms.Sweep) -> None:
     assert len(fig.axes) == 2 and fig.axes[1].get_ylabel().startswith("PTEN amount")
     assert fig.axes[0].get_legend() is None
     plt.close(fig)
+
+
+def test_lhs_takes_a_numpy_integer(model: ms.Model) -> None:
+    sw = ms.sweep(
+        model, {"GF": (0.1, 1.0)}, method="lhs", n=np.int64(3), readouts=["pS6K1"], progress=False
+    )
+    assert len(sw.table) == 3
+
+
+def test_cli_refuses_an_axis_given_twice(capsys) -> None:
+    """--grid GF=0.1,0.5 --grid GF=1 ran one point: the last one won."""
+    from mtor_sim.cli import main
+
+    assert main(["sweep", "--grid", "GF=0.1,0.5", "--grid", "GF=1", "-r", "pS6K1"]) == 2
+    assert "GF given twice" in capsys.readouterr().err

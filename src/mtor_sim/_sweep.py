@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,12 +144,20 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         items = tuple(tuple(v) if isinstance(v, list | tuple) else v for v in values)
         if not items:
             raise ValueError(f"sweep axis {name!r} has no values")
-        checked = []
+        checked: list[Any] = []
+        seen: dict[tuple[str, ...], Any] = {}
         for v in items:  # validate every value once, here, not per point
             axis_value: dict[str, Any] = {name: _as_list(v, name=name)}
             pert = make_perturbation(model, **axis_value)
             if name == "knockouts" and v is not None:  # SBML names -> species ids
                 v = pert.knockouts[0] if isinstance(v, str) else tuple(pert.knockouts)
+            key = tuple(sorted(set(getattr(pert, name)) - {"WT"}))  # what the point runs
+            if key in seen:
+                raise ValueError(
+                    f"sweep axis {name!r} (in `space`) gives {seen[key]!r} and {v!r}, the "
+                    "same condition: each value once"
+                )
+            seen[key] = v
             checked.append(v)
         return _Axis(name, name, tuple(checked))
     if name in model.drugs:
@@ -427,13 +436,16 @@ def sweep(
     cont = [a for a in axes.values() if a.bounds is not None]
     n_lhs, lhs_seed = 1, 0  # Latin-hypercube rows (1 for a grid) and seed
     if method == "lhs":
-        if n is None or isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if n is None or isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
             raise ValueError(f"`n` (Latin-hypercube points) must be a positive integer, got {n!r}")
+        n = int(n)
         seed = lhs_seed = _seed(seed)
-        if cont:
-            n_lhs = n
-        else:
-            n = 1
+        if not cont:
+            raise ValueError(
+                "method='lhs' samples (low, high) ranges, and `space` has none: its axes "
+                f"({', '.join(space)}) are categories; use method='grid'"
+            )
+        n_lhs = n
     elif n is not None:
         raise ValueError("`n` applies to method='lhs' only; a grid takes every combination")
     shape = tuple(len(a.values) for a in cat)

@@ -600,6 +600,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ._sweep import CATEGORICAL, sweep
 
     model = _load(args)
+    given = [n for n, _ in (args.lhs or []) + (args.grid or [])]
+    if twice := sorted({n for n in given if given.count(n) > 1}):
+        raise ValueError(
+            f"sweep axis {', '.join(twice)} given twice (--grid/--lhs); give each axis "
+            "once, with all its values"
+        )
     space = dict(args.lhs or []) | dict(args.grid or [])
     if not space:
         raise ValueError("give at least one --grid NAME=VALUES or --lhs NAME=LOW:HIGH")
