@@ -135,3 +135,13 @@ def test_a_grid_whose_names_are_reordered_is_another_run(model, tmp_path) -> Non
     flipped = dict(reversed(list(space.items())))
     with pytest.raises(ms.StoreError, match="changed: order"):
         ms.sweep(model, flipped, ["pS6K1"], out=tmp_path / "parts", progress=False)
+
+
+def test_parts_of_another_release_are_not_resumed(model, tmp_path, monkeypatch) -> None:
+    """The engine's numbers can change between releases: its version is in the run's
+    fingerprint, so an upgraded package refuses the old parts rather than mixing them."""
+    space = {"GF": [0.2, 1.0]}
+    ms.sweep(model, space, ["pS6K1"], out=tmp_path / "parts", progress=False)
+    monkeypatch.setattr(ms, "__version__", "99.0")
+    with pytest.raises(ms.StoreError, match="changed: engine"):
+        ms.sweep(model, space, ["pS6K1"], out=tmp_path / "parts", progress=False)

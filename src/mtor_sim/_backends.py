@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._engine import PRESIM_T, STEADY_TOL
+from ._engine import ATOL, PRESIM_T, RTOL, STEADY_TOL
 from ._errors import MtorSimError
 from ._options import BACKENDS, RunOptions
 from ._perturb import Perturbation
@@ -228,6 +228,12 @@ def conditions_from(
 
 
 # -------------------------------------------------------------------------- running
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def run_conditions(
     model: Model,
     make: Callable[[int, int], list[Condition]],
@@ -264,6 +270,8 @@ def run_conditions(
         "readouts": list(readouts),
         "time": time_point,
         "n": n,
+        # parts made by another release or at other tolerances are not mixed in on resume
+        "engine": {"version": _version(), "tol": STEADY_TOL, "rtol": RTOL, "atol": ATOL},
         **(spec or {}),
     }
     store = Store(out, full_spec, resume=opts.resume)
