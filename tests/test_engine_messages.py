@@ -144,3 +144,16 @@ def test_a_rate_that_is_not_finite_fails_at_once(tmp_path: Path) -> None:
         assert bundled.status == "solver_failed" and "AKT_S473 not finite" in bundled.message
     finally:
         faulthandler.cancel_dump_traceback_later()
+
+
+def test_a_substance_only_species_dependent_in_a_pool(tmp_path: Path) -> None:
+    """A <-> B with B in amounts: under conserved-moiety analysis libroadrunner leaves the
+    dependent B out of its rates, and the residual check raised IndexError."""
+    path = tmp_path / "r01.ant"
+    path.write_text(
+        "model r01\n  compartment C = 2\n  species A in C = 1\n  substanceOnly species B in C = 0\n"
+        "  R1: A -> B; k1*A\n  R2: B -> A; k2*B\n  k1 = 0.3; k2 = 0.1\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok"
+    assert ss["A"] == pytest.approx(0.4, rel=1e-8) and ss["B"] == pytest.approx(1.2, rel=1e-8)

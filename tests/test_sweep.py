@@ -398,3 +398,18 @@ def test_cli_refuses_an_axis_given_twice(capsys) -> None:
 
     assert main(["sweep", "--grid", "GF=0.1,0.5", "--grid", "GF=1", "-r", "pS6K1"]) == 2
     assert "GF given twice" in capsys.readouterr().err
+
+
+def test_a_swept_species_is_not_overwritten_by_its_readout(tmp_path: Path) -> None:
+    """Sweeping input A with A among the readouts put the steady-state A in the column
+    of the swept values, which were then nowhere in the table."""
+    path = tmp_path / "ab.ant"
+    path.write_text(
+        "model ab\n  species A = 1, B = 0\n  R1: A -> B; 0.3*A\n  R2: B -> A; 0.1*B\nend\n"
+    )
+    m = ms.load_model(path)
+    sw = ms.sweep(m, {"A": [1.0, 5.0]}, progress=False)  # every readout but the swept one
+    assert sw.table["A"].tolist() == [1.0, 5.0]
+    assert sw.table["B"].tolist() == pytest.approx([0.75, 3.75], rel=1e-6)
+    with pytest.raises(ValueError, match="both a sweep axis and a readout"):
+        ms.sweep(m, {"A": [1.0, 5.0]}, readouts=["A", "B"], progress=False)

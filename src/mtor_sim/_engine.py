@@ -164,6 +164,8 @@ class Solver:
         fpos = {f: i for i, f in enumerate(fids)}
         self._ko_saved: dict[str, float] = {}  # initial amounts a knockout set to zero
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
+        self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
+        self._settable: np.ndarray | None = None  # species no assignment rule sets
         self.readouts = list(model.readouts)
         self._param_readouts = [
             (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
@@ -392,9 +394,27 @@ class Solver:
         m = self.r.model
         dx = self._concentration_rates()
         if self._amount_idx.size:
+            if dx.size < len(self.species_ids):  # dependent species of conserved pools
+                dx = self._all_concentration_rates(dx)
             vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
             comp = [m.getCompartmentIndexForFloatingSpecies(int(i)) for i in self._amount_idx]
             dx[self._amount_idx] = dx[self._amount_idx] * vols[comp]
+        return dx
+
+    def _all_concentration_rates(self, independent: np.ndarray) -> np.ndarray:
+        """``independent`` (libroadrunner's rates under conserved-moiety analysis, which
+        leave out the dependent species) completed from the reaction rates and the full
+        stoichiometry, so that every species, an amount one included, has its rate."""
+        m = self.r.model
+        if self._full_stoichiometry is None:
+            n = self.r.getFullStoichiometryMatrix()
+            order = [list(n.rownames).index(s) for s in self.species_ids]
+            self._full_stoichiometry = np.asarray(n, dtype=float)[order]
+        amounts = self._full_stoichiometry @ np.asarray(m.getReactionRates(), dtype=float)
+        vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+        comp = [m.getCompartmentIndexForFloatingSpecies(i) for i in range(len(self.species_ids))]
+        dx = amounts / vols[comp]
+        dx[: independent.size] = independent
         return dx
 
     def _concentration_rates(self) -> np.ndarray:
@@ -574,7 +594,7 @@ class Solver:
                 # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
                 # model with accumulating sinks): integrate on from the presimulated
                 # state, never from that iterate
-                self.r.model.setFloatingSpeciesConcentrations(start)
+                self._restore(start)
                 method = "long integration (nleq2 failed)"
                 message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
                 # CVODE's step limit holds per output interval: 100 intervals let an
@@ -592,6 +612,19 @@ class Solver:
                 method,
             )
         return self._check(tol, method, message)
+
+    def _restore(self, start: np.ndarray) -> None:
+        """Set the floating species back to ``start`` (concentrations), except those an
+        assignment rule sets, which libroadrunner refuses to set."""
+        if self._settable is None:
+            ruled = set(self.r.getAssignmentRuleIds())
+            self._settable = np.array(
+                [i for i, s in enumerate(self.species_ids) if s not in ruled], dtype=np.int32
+            )
+        if self._settable.size == len(self.species_ids):
+            self.r.model.setFloatingSpeciesConcentrations(start)
+        else:
+            self.r.model.setFloatingSpeciesConcentrations(self._settable, start[self._settable])
 
     def _check(self, tol: float, method: str, message: str) -> SolveResult:
         x = self.state()
@@ -961,9 +994,10 @@ def simulate(
 
     Parameters
     ----------
-    t_end : float, min, optional
-        End time (> 0). By default the schedule's span (`Schedule.span`) when a
-        ``schedule`` is given, else 1440 (one day).
+    t_end : float, optional
+        End time (> 0), in the model's time unit (`Model.time_unit`: minutes for the
+        bundled model; a user's SBML model in seconds runs ``t_end`` seconds). By default
+        the schedule's span (`Schedule.span`) when a ``schedule`` is given, else 1440.
     n_points : int
         Number of output times, evenly spaced from 0 to ``t_end`` (>= 2).
     pre_equilibrate : bool

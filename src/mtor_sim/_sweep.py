@@ -431,6 +431,16 @@ def sweep(
     }
     base = make_perturbation(model, **perturbation).as_dict()
     _refuse_set_twice(model, axes, base)
+    if readouts is None:  # every readout: those swept are the axis columns already
+        reads = tuple(r for r in reads if r not in axes)
+        if not reads:
+            raise ValueError("every readout of the model is swept: give `readouts`")
+    if both := [r for r in reads if r in axes]:
+        raise ValueError(
+            f"{', '.join(map(repr, both))} is both a sweep axis and a readout, and the table "
+            "has one column per name: the readout would overwrite the swept values. Sweep "
+            "it and read it in a separate run, or read another readout of it"
+        )
     _warn_overridden_presets(axes, base, model.catalogue.genotypes)
     cat = [a for a in axes.values() if a.values]
     cont = [a for a in axes.values() if a.bounds is not None]
