@@ -157,3 +157,25 @@ def test_a_substance_only_species_dependent_in_a_pool(tmp_path: Path) -> None:
     ss = ms.load_model(path).steady_state()
     assert ss.status == "ok"
     assert ss["A"] == pytest.approx(0.4, rel=1e-8) and ss["B"] == pytest.approx(1.2, rel=1e-8)
+
+
+def test_a_non_finite_rate_between_boundary_species_changes_nothing(tmp_path: Path) -> None:
+    """B/C with both boundary species at 0 is NaN but moves no floating species: the
+    steady state of A is as without it (the guard against NLEQ2's hang refused it)."""
+    path = tmp_path / "bnd.ant"
+    path.write_text(
+        "model m\n  species A = 1, $B = 0, $C = 0\n  J1: -> A; k\n  J2: A -> ; kd*A\n"
+        "  J3: $B -> $C; B/C\n  k = 1; kd = 1\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok" and ss["A"] == pytest.approx(1.0)
+
+
+def test_quiet_without_python_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under pythonw or an embedding sys.stdout may be None."""
+    from mtor_sim._roadrunner import quiet
+
+    monkeypatch.setattr(sys, "stdout", None)
+    with quiet() as log:
+        pass
+    assert list(log) == []

@@ -468,12 +468,15 @@ class Solver:
         return out
 
     def _non_finite_rates(self) -> list[str]:
-        """Reactions whose rate is inf or NaN in the current (initial) state."""
+        """Reactions that change a floating species and whose rate is inf or NaN in the
+        current (initial) state (a reaction between boundary species changes nothing)."""
         rates = np.asarray(self.r.model.getReactionRates(), dtype=float)
         if np.isfinite(rates).all():
             return []
+        n = np.asarray(self.r.getFullStoichiometryMatrix(), dtype=float)
+        moves = n.any(axis=0) if n.size else np.zeros(rates.size, dtype=bool)
         ids = self.r.model.getReactionIds()
-        return [ids[i] for i in np.flatnonzero(~np.isfinite(rates))]
+        return [ids[i] for i in np.flatnonzero(~np.isfinite(rates) & moves)]
 
     def _warm(self) -> bool:
         """Newton's method from the reference state carried to the new conserved totals."""

@@ -106,8 +106,9 @@ def quiet() -> Iterator[EngineLog]:
             continue
         saved[fd] = dup
     if saved:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # None under pythonw or an embedding
+            if stream is not None:
+                stream.flush()
         _flush_c_streams()
         for fd in saved:
             os.dup2(capture.fileno(), fd)  # empty: emptied after each block that wrote to it
