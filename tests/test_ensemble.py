@@ -536,7 +536,7 @@ def test_combination_over_the_ensemble_matches_each_members_own_matrix(model):
             got["q0.5"].to_numpy(), np.quantile(cube, 0.5, axis=0).ravel(), rtol=1e-8, atol=1e-12
         )
     # over the combination cells, as each member's own scores: the single-agent row and
-    # column (0 by definition) diluted it by a factor 4 on this 3 x 3 grid
+    # column (0 by definition) diluted it to 4/9 on this 3 x 3 grid
     mean_bliss = [float(c.bliss.to_numpy()[1:, 1:].mean()) for c in own]
     assert q.attrs["bliss_mean"]["q0.5"] == pytest.approx(np.median(mean_bliss), rel=1e-8)
     at_zero = q[(q["quantity"] == "inhibition") & (q["dose_a"] == 0) & (q["dose_b"] == 0)]

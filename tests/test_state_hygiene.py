@@ -137,3 +137,14 @@ def test_a_stepped_species_keeps_the_other_forms_of_its_pool(pool: ms.Model) -> 
     tc = pool.simulate(t_end=1, n_points=2, step_inputs={"A": 0.5})
     assert tc["A"].iloc[0] == pytest.approx(0.5, rel=1e-9)
     assert tc["Ap"].iloc[0] == pytest.approx(ss["Ap"], rel=1e-9)
+
+
+def test_a_stepped_boundary_species_in_a_model_with_a_pool(tmp_path: Path) -> None:
+    path = tmp_path / "lig.ant"
+    path.write_text(
+        "model lig\n  species A = 10, Ap = 0, $L = 1\n  J1: A -> Ap; k1*L*A\n"
+        "  J2: Ap -> A; k2*Ap\n  k1 = 0.1; k2 = 1\nend\n"
+    )
+    tc = ms.load_model(path).simulate(t_end=50, n_points=3, step_inputs={"L": 5.0})
+    assert tc.status == "ok"
+    assert tc["A"].iloc[-1] == pytest.approx(10 / 1.5, rel=1e-4)  # k2 / (k1 L + k2) of 10

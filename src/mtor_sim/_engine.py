@@ -369,7 +369,7 @@ class Solver:
         r, m = self.r, self.r.model
         before = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         r[f"[{sid}]" if concentration else sid] = level
-        if not self.n_moieties:
+        if not self.n_moieties or sid not in self.species_ids:  # a boundary species
             return
         i = self.species_ids.index(sid)
         target = before.copy()
@@ -513,8 +513,8 @@ class Solver:
                 "solver_failed",
                 f"reaction rate{'s' if len(bad) > 1 else ''} {', '.join(bad[:3])}"
                 f"{' and others' if len(bad) > 3 else ''} not finite at the start (inf or "
-                "NaN): a parameter these values set to 0 divides, or one is out of its "
-                "range",
+                "NaN): a rate law undefined in the initial state, e.g. a parameter at 0 "
+                "in a denominator",
                 math.nan,
                 math.nan,
                 "none (rates not finite)",
