@@ -513,14 +513,7 @@ def _combination_quantiles(
         len(table), da.size, db.size
     )
     per_member = {"response": values}
-    effect = np.stack(
-        [  # a member without a usable drug-free reference has no inhibition (NaN)
-            fraction_inhibited(m, m[0, 0])
-            if np.isfinite(m[0, 0]) and m[0, 0] != 0
-            else np.full_like(m, np.nan)
-            for m in values
-        ]
-    )
+    effect = np.stack([_inhibition(m) for m in values])
     per_member["inhibition"] = effect
 
     def excess(score: Any) -> np.ndarray:  # a member with a failed pair has no score
@@ -553,6 +546,15 @@ def _combination_quantiles(
     }
     out.attrs["drugs"], out.attrs["readout"] = pair, readout
     return out
+
+
+def _inhibition(response: np.ndarray) -> np.ndarray:
+    """The fraction inhibited of a dose matrix against its drug-free cell; NaN throughout
+    when that cell has no usable value (it failed, or its readout is 0)."""
+    control = response[0, 0]
+    if np.isfinite(control) and control != 0:
+        return fraction_inhibited(response, control)
+    return np.full_like(response, np.nan)
 
 
 def _cellwise(score: Any, effect: np.ndarray) -> np.ndarray:
@@ -773,17 +775,13 @@ def combination(
     for (i, j), (v, st) in zip(cells, found, strict=True):
         mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
         status[i, j] = st
-    control = mat[0, 0]
-    if np.isfinite(control) and control != 0:
-        effect = fraction_inhibited(mat, control)
-    else:  # no drug-free reference: no inhibition, as for an ensemble member
-        effect = np.full_like(mat, np.nan)
-        if np.isfinite(control):
-            warnings.warn(
-                f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+    effect = _inhibition(mat)
+    if mat[0, 0] == 0:
+        warnings.warn(
+            f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     whole = bool(np.isfinite(effect).all())  # Loewe and ZIP fit whole rows and columns
     scores = synergy_scores(da, db, effect) if whole and min(da.size, db.size) >= 4 else None
 

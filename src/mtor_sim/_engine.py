@@ -285,12 +285,7 @@ class Solver:
         amounts = np.array(m.getFloatingSpeciesAmounts(), dtype=float)
         amounts[floating] = 0.0
         if self.n_moieties:  # totals first: dependent species are computed from them
-            if self._conservation is None:
-                g = self.r.getConservationMatrix()
-                order = [self.species_ids.index(c) for c in g.colnames]
-                self._conservation = np.zeros((len(g), len(self.species_ids)))
-                self._conservation[:, order] = np.asarray(g, dtype=float)
-            m.setConservedMoietyValues(self._conservation @ amounts)
+            m.setConservedMoietyValues(self._conservation_matrix() @ amounts)
         idx = np.array(floating, dtype=np.int32)
         m.setFloatingSpeciesAmounts(idx, np.zeros(idx.size))
 
@@ -374,10 +369,7 @@ class Solver:
         i = self.species_ids.index(sid)
         target = before.copy()
         target[i] = float(m.getFloatingSpeciesConcentrations()[i])  # its units, converted
-        m.setFloatingSpeciesConcentrations(target)
-        totals = np.array(m.getConservedMoietyValues(), dtype=float)
-        m.setConservedMoietyValues(self._moiety_totals(totals))
-        m.setFloatingSpeciesConcentrations(target)
+        self._set_concentrations(target)
 
     def state(self) -> np.ndarray:
         """Floating species in the package's convention: concentrations, except species
@@ -406,16 +398,20 @@ class Solver:
         leave out the dependent species) completed from the reaction rates and the full
         stoichiometry, so that every species, an amount one included, has its rate."""
         m = self.r.model
-        if self._full_stoichiometry is None:
-            n = self.r.getFullStoichiometryMatrix()
-            order = [list(n.rownames).index(s) for s in self.species_ids]
-            self._full_stoichiometry = np.asarray(n, dtype=float)[order]
-        amounts = self._full_stoichiometry @ np.asarray(m.getReactionRates(), dtype=float)
+        amounts = self._stoichiometry() @ np.asarray(m.getReactionRates(), dtype=float)
         vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
         comp = [m.getCompartmentIndexForFloatingSpecies(i) for i in range(len(self.species_ids))]
         dx = amounts / vols[comp]
         dx[: independent.size] = independent
         return dx
+
+    def _stoichiometry(self) -> np.ndarray:
+        """Floating species (in `species_ids` order) x reactions, built on first use."""
+        if self._full_stoichiometry is None:
+            n = self.r.getFullStoichiometryMatrix()
+            order = [list(n.rownames).index(s) for s in self.species_ids]
+            self._full_stoichiometry = np.asarray(n, dtype=float)[order]
+        return self._full_stoichiometry
 
     def _concentration_rates(self) -> np.ndarray:
         """d/dt of every floating species' concentration, rate-rule species included."""
@@ -473,7 +469,9 @@ class Solver:
         rates = np.asarray(self.r.model.getReactionRates(), dtype=float)
         if np.isfinite(rates).all():
             return []
-        n = np.asarray(self.r.getFullStoichiometryMatrix(), dtype=float)
+        if not self.species_ids:  # nothing a rate could move
+            return []
+        n = self._stoichiometry()
         moves = n.any(axis=0) if n.size else np.zeros(rates.size, dtype=bool)
         ids = self.r.model.getReactionIds()
         return [ids[i] for i in np.flatnonzero(~np.isfinite(rates) & moves)]
@@ -542,25 +540,36 @@ class Solver:
         if self._amount_idx.size or x.min() < -CLIP_RTOL * scale:
             return res
         clipped = np.where(x < 0.0, 0.0, x)
-        m = self.r.model
-        m.setFloatingSpeciesConcentrations(clipped)
-        if self.n_moieties:  # totals of the clipped state; dependent species follow them
-            totals = np.array(m.getConservedMoietyValues(), dtype=float)
-            m.setConservedMoietyValues(self._moiety_totals(totals))
-            m.setFloatingSpeciesConcentrations(clipped)
+        self._set_concentrations(clipped)
         if not np.array_equal(self.state(), clipped):
             return res
         return self._check(tol, res.method, "")
 
     def _moiety_totals(self, fallback: np.ndarray) -> np.ndarray:
         """The conserved totals of the model's current amounts."""
+        amounts = np.array(self.r.model.getFloatingSpeciesAmounts(), float)
+        totals = self._conservation_matrix() @ amounts
+        return totals if totals.shape == fallback.shape else fallback
+
+    def _conservation_matrix(self) -> np.ndarray:
+        """Moieties x species (in `species_ids` order), built on first use."""
         if self._conservation is None:
             g = self.r.getConservationMatrix()
             order = [self.species_ids.index(c) for c in g.colnames]
             self._conservation = np.zeros((len(g), len(self.species_ids)))
             self._conservation[:, order] = np.asarray(g, dtype=float)
-        totals = self._conservation @ np.array(self.r.model.getFloatingSpeciesAmounts(), float)
-        return totals if totals.shape == fallback.shape else fallback
+        return self._conservation
+
+    def _set_concentrations(self, x: np.ndarray) -> None:
+        """Set the floating species to ``x`` (concentrations), the conserved totals
+        following them: libroadrunner would otherwise keep the totals and move the
+        difference into the dependent species."""
+        m = self.r.model
+        m.setFloatingSpeciesConcentrations(x)
+        if self.n_moieties:  # totals of the new state; dependent species follow them
+            totals = np.array(m.getConservedMoietyValues(), dtype=float)
+            m.setConservedMoietyValues(self._moiety_totals(totals))
+            m.setFloatingSpeciesConcentrations(x)
 
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
         presimulate *= self.time_factor  # minutes -> the model's time unit

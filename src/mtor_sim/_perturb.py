@@ -315,8 +315,18 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
         for d, dose in doses.items():
             values[layout.drug_parameters[d]] = dose
     elif doses:
-        for site, params in model._targets.items():
-            occ = occupancy(site, doses)  # the bundled catalogue's drugs, mapped by `targets`
-            for p in params:
-                values[p] = current(p) * (1.0 - occ)
+        for p, factor in drug_scaling(model, doses).items():
+            values[p] = current(p) * factor
     return values, frozenset(clamped)
+
+
+def drug_scaling(model: Model, doses: Mapping[str, float]) -> dict[str, float]:
+    """On an SBML model with ``targets``: the factor by which ``doses`` scale each target
+    parameter, ``1 - occupancy`` of its site (the bundled catalogue's drugs, mapped by
+    `targets`), multiplied over the sites it is listed under."""
+    factors: dict[str, float] = {}
+    for site, params in model._targets.items():
+        occ = occupancy(site, doses)
+        for p in params:
+            factors[p] = factors.get(p, 1.0) * (1.0 - occ)
+    return factors

@@ -23,7 +23,7 @@ from ._errors import (
     wants_ensemble,
 )
 from ._options import RunOptions, resolve_run
-from ._perturb import Perturbation, make_perturbation
+from ._perturb import Perturbation, drug_scaling, make_perturbation
 from ._protocol import BatchResult
 from ._sweep import _readouts
 
@@ -344,27 +344,16 @@ def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Pert
     """
     layout = model._layout
     params = dict(base.parameters)
+    scaled = (
+        drug_scaling(model, dict(base.drugs)) if base.drugs and not layout.drug_parameters else {}
+    )
     for p, v in values.items():
-        f = _drug_factor(model, base, p)
+        f = scaled.get(p, 1.0)
         params[p] = v / f if f > 0 else v  # a drug that zeroes it leaves it at zero
     targets = layout.inputs
     inputs = tuple((k, v) for k, v in base.inputs if targets[k] not in values)
     drugs = tuple((d, v) for d, v in base.drugs if layout.drug_parameters.get(d) not in values)
     return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs, drugs=drugs)
-
-
-def _drug_factor(model: Model, base: Perturbation, p: str) -> float:
-    """The factor by which ``base``'s drugs scale parameter ``p`` (as `resolve` does)."""
-    from ._catalogue import occupancy
-
-    if model._layout.drug_parameters or not base.drugs:
-        return 1.0
-    doses = dict(base.drugs)
-    factor = 1.0
-    for site, params in model._targets.items():
-        if p in params:
-            factor *= 1.0 - occupancy(site, doses)
-    return factor
 
 
 def _local(
