@@ -418,6 +418,64 @@ def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     assert h[0] == pytest.approx(30 * np.exp(-3.0), rel=1e-5)
 
 
+def test_a_compartment_computed_from_a_parameter_follows_it(tmp_path):
+    """A volume set by an initial assignment from a parameter (``C = V0``) kept the value
+    compiled with the default V0 when V0 was set: a wrong steady state, reported ok."""
+    path = tmp_path / "volume.xml"
+    path.write_text(VOLUME_SBML)
+    model = ms.load_model(path)
+    # d(amount)/dt = k - k [S] C = 0 at steady state, so [S] = 1 / C
+    for v0 in (2.0, 4.0):
+        result = model.steady_state(parameters={"V0": v0})
+        assert result.status == "ok"
+        assert result["S"] == pytest.approx(1 / v0, rel=1e-6)
+    tc = model.simulate(
+        t_end=50, n_points=2, pre_equilibrate=False, parameters={"V0": 4.0}, outputs=["S"]
+    )
+    assert tc.to_dataframe()["S"].iloc[-1] == pytest.approx(1 / 4, rel=1e-4)
+
+
+VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+  <model id="volume">
+    <listOfCompartments>
+      <compartment id="C" spatialDimensions="3" size="1" constant="true"/>
+    </listOfCompartments>
+    <listOfSpecies>
+      <species id="S" compartment="C" initialConcentration="0" hasOnlySubstanceUnits="false"
+               boundaryCondition="false" constant="false"/>
+    </listOfSpecies>
+    <listOfParameters>
+      <parameter id="V0" value="2" constant="true"/>
+      <parameter id="k" value="1" constant="true"/>
+    </listOfParameters>
+    <listOfInitialAssignments>
+      <initialAssignment symbol="C">
+        <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> V0 </ci></math>
+      </initialAssignment>
+    </listOfInitialAssignments>
+    <listOfReactions>
+      <reaction id="J1" reversible="false">
+        <listOfProducts>
+          <speciesReference species="S" stoichiometry="1" constant="true"/>
+        </listOfProducts>
+        <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><ci> k </ci></math>
+        </kineticLaw>
+      </reaction>
+      <reaction id="J2" reversible="false">
+        <listOfReactants>
+          <speciesReference species="S" stoichiometry="1" constant="true"/>
+        </listOfReactants>
+        <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">
+          <apply><times/><ci> k </ci><ci> S </ci><ci> C </ci></apply></math>
+        </kineticLaw>
+      </reaction>
+    </listOfReactions>
+  </model>
+</sbml>
+"""
+
+
 def test_an_event_model_follows_an_input_its_initial_assignments_read(tmp_path):
     # p = 2*B is computed from the input B; restoring the parameters that events change
     # before each reset must not put p back to its value for the default B

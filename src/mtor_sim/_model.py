@@ -1024,9 +1024,9 @@ def event_targets(model: Any) -> set[str]:
 
 
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
-    """Turn every initial assignment of a constant parameter whose formula reads only
-    constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
-    into an assignment rule; return the parameters' ids.
+    """Turn every initial assignment of a constant parameter or compartment whose formula
+    reads only constant parameters and compartments (a derived constant such as
+    ``kd = koff / kon``, or a volume ``V = V0``) into an assignment rule; return the ids.
 
     The two mean the same, as nothing the formula reads ever changes; but a rule follows
     a parameter that a verb or a fit sets, while an initial assignment keeps the value
@@ -1055,7 +1055,8 @@ def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[
 
     converted = []
     for ia in list(model.getListOfInitialAssignments()):
-        p = model.getParameter(ia.getSymbol())
+        # a compartment's size too: one computed from a parameter follows it
+        p = model.getParameter(ia.getSymbol()) or model.getCompartment(ia.getSymbol())
         math = ia.getMath()
         if p is None or p.getId() not in constant or p.getId() in kept or math is None:
             continue
@@ -1076,7 +1077,7 @@ def derived_constants_back(model: Any, ids: Iterable[str]) -> None:
     conditions may set the parameter, keeps the model's own form)."""
     for pid in ids:
         rule = model.getAssignmentRuleByVariable(pid)
-        p = model.getParameter(pid)
+        p = model.getParameter(pid) or model.getCompartment(pid)
         if rule is None or p is None:
             continue
         ia = model.createInitialAssignment()
