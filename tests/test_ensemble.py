@@ -544,6 +544,32 @@ def test_combination_over_the_ensemble_matches_each_members_own_matrix(model):
 
 
 @pytestmark_shipped
+def test_one_failed_pair_blanks_only_its_cells_in_a_members_excess(model, monkeypatch):
+    """A member with one failed dose pair lost its whole Bliss and HSA matrix; only the
+    cells that need that pair are left out now, as in one model's own matrix."""
+    import numpy as np
+
+    import mtor_sim._dose_response as dr
+
+    solved = dr._readouts_at
+
+    def one_fails(*args, **kwargs):
+        out = solved(*args, **kwargs)
+        out[4] = (float("nan"), "solver_failed")  # member 0: everolimus 1 nM + sorafenib 300
+        return out
+
+    monkeypatch.setattr(dr, "_readouts_at", one_fails)
+    pair, da, db = ("everolimus", "sorafenib"), [1, 10], [300, 3000]
+    q = ms.combination(model, pair, da, db, ensemble=True, n_members=3, progress=False)
+    bliss = q[q["quantity"] == "bliss"].set_index(["dose_a", "dose_b"])
+    assert bliss.loc[(1.0, 300.0), "n_failed"] == 1
+    assert bliss.loc[(10.0, 3000.0), "n_failed"] == 0  # needs neither 1 nM nor 300 nM alone
+    assert bliss.loc[(1.0, 3000.0), "n_failed"] == 0
+    assert q.attrs["bliss_mean"]["n_used"] == 2  # a mean needs the whole matrix
+    assert np.isfinite(bliss["q0.5"]).all()
+
+
+@pytestmark_shipped
 def test_cli_combination_over_the_ensemble(tmp_path, capsys):
     from mtor_sim.cli import main
 

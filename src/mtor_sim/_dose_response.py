@@ -516,13 +516,9 @@ def _combination_quantiles(
     effect = np.stack([_inhibition(m) for m in values])
     per_member["inhibition"] = effect
 
-    def excess(score: Any) -> np.ndarray:  # a member with a failed pair has no score
-        return np.stack(
-            [score(e) if np.isfinite(e).all() else np.full_like(e, np.nan) for e in effect]
-        )
-
-    per_member["bliss"] = excess(bliss_excess)
-    per_member["hsa"] = excess(hsa_excess)
+    # each cell scored where it and its single agents are known, as in one model's matrix
+    per_member["bliss"] = np.stack([_cellwise(bliss_excess, e) for e in effect])
+    per_member["hsa"] = np.stack([_cellwise(hsa_excess, e) for e in effect])
     rows = []
     for quantity, cube in per_member.items():
         rows += [
@@ -701,8 +697,8 @@ def combination(
     and a DataFrame of quantiles across members is returned instead: one row per dose
     pair and ``quantity`` (``response``, ``inhibition``, ``bliss`` and ``hsa`` excess),
     columns ``q0.05``, ``q0.5``, ``q0.95``, ``mean``, ``n_members``, ``n_failed``
-    (members without a verified steady state at that pair, or at the drug-free
-    reference, or for an excess at any pair of the matrix, are left out of its
+    (members without a verified steady state at that pair or at the drug-free
+    reference, or for an excess at that pair's single agents, are left out of its
     quantiles). ``attrs["bliss_mean"]`` holds the quantiles of each member's mean Bliss
     excess over the combination cells, both doses above 0, as ``scores.bliss_mean``
     (``n_used``: members with a whole matrix).
