@@ -86,6 +86,10 @@ def test_loewe_undefined_beyond_weaker_drug_maximum() -> None:
     assert np.all(np.isnan(scores[1:, 1:][:, strong_b]))
     assert np.all(np.isfinite(scores[1:, 1:][:, ~strong_b]))
     assert_allclose(scores[0], 0.0, rtol=0)
+    # the mean says over how many cells it is taken
+    s = synergy_scores(DOSES, DOSES, bliss_matrix(ya, yb))
+    assert s.loewe_cells == (DOSES.size - 1) * int((~strong_b).sum())
+    assert s.loewe_cells < (DOSES.size - 1) ** 2
 
 
 def test_loewe_with_inactive_drug_is_nan() -> None:

@@ -337,6 +337,9 @@ class SynergyScores:
         Loewe combination index (< 1 = synergy).
     bliss_mean, hsa_mean, loewe_mean, zip_mean : float, fraction
         Means over the combination cells (rows and columns > 0), NaN cells ignored.
+    loewe_cells : int
+        How many combination cells have a Loewe score, the cells ``loewe_mean`` averages
+        (Loewe is undefined where an effect lies beyond what a single agent reaches).
     fit_a, fit_b : HillFit
         Single-agent fits used by Loewe and ZIP.
     """
@@ -355,6 +358,7 @@ class SynergyScores:
     zip_mean: float
     fit_a: HillFit
     fit_b: HillFit
+    loewe_cells: int
 
     def to_dataframe(self) -> pd.DataFrame:
         """Tidy table, one row per cell.
@@ -423,4 +427,5 @@ def synergy_scores(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) ->
         zip_mean=_mean_combination(scores["zip"]),
         fit_a=fa,
         fit_b=fb,
+        loewe_cells=int(np.isfinite(scores["loewe"][1:, 1:]).sum()),
     )
