@@ -359,3 +359,26 @@ def test_numpy_integer_seed_is_accepted(model: ms.Model) -> None:
         progress=False,
     )
     assert a.settings["seed"] == 3
+
+
+def test_a_folder_in_use_by_another_run_is_refused(model: ms.Model, folder: Path) -> None:
+    """Two runs into one folder: the second deleted the first's temporary files (making
+    its write fail) or overwrote its manifest. The folder is locked while a run writes."""
+    from mtor_sim._store import Store
+
+    spec = json.loads((folder / MANIFEST).read_text())["spec"]
+    store = Store(folder, spec, resume=True)  # a run of the same sweep, still going
+    try:
+        with pytest.raises(ms.StoreError, match="in use by another run"):
+            ms.sweep(model, SPACE, out=folder, **KW)
+        marker = folder / "part-000001.parquet.tmp99999"
+        marker.write_bytes(b"")  # another run's file being written stays
+        with pytest.raises(ms.StoreError, match="in use by another run"):
+            Store(folder, spec, resume=True)
+        assert marker.exists()
+        marker.unlink()
+    finally:
+        store.close()
+    assert not (folder / ".lock").exists()
+    resumed = ms.sweep(model, SPACE, out=folder, **KW)  # released: the run goes on
+    assert resumed.settings["resumed_points"] == N

@@ -275,32 +275,37 @@ def run_conditions(
         **(spec or {}),
     }
     store = Store(out, full_spec, resume=opts.resume)
-    previous = store.previous_chunk_size
-    if previous is not None and previous != chunk_size:
-        if not auto:
-            raise MtorSimError(
-                f"{str(out)!r} holds parts of {previous} points; resume with "
-                f"chunk_size={previous} (or leave it unset), or use a new folder"
-            )
-        chunk_size = previous  # resume on another backend or machine: keep the parts' cut
-    store.start(n, chunk_size)
-    todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
-    skipped = n - sum(hi - lo for _, lo, hi in todo)
-    bar = progress_bar(
-        total=n, initial=skipped, desc=desc, unit="pt", enabled=opts.progress is not False
-    )
-    t0 = time.perf_counter()
-    try:
-        if backend == "serial" or not todo:
-            for k, lo, hi in todo:
-                store.write(k, lo, hi, _chunk_frame(model, make(lo, hi), readouts, time_point))
-                bar.update(hi - lo)
-        elif backend == "processes":
-            _run_pool(model, make, todo, readouts, time_point, store, bar, workers)
-        else:
-            _run_dask(model, make, todo, readouts, time_point, store, bar, workers, opts.scheduler)
+    try:  # the folder stays locked against other runs until this one ends
+        previous = store.previous_chunk_size
+        if previous is not None and previous != chunk_size:
+            if not auto:
+                raise MtorSimError(
+                    f"{str(out)!r} holds parts of {previous} points; resume with "
+                    f"chunk_size={previous} (or leave it unset), or use a new folder"
+                )
+            chunk_size = previous  # resume on another backend or machine: keep the parts' cut
+        store.start(n, chunk_size)
+        todo = [c for c in chunks(n, chunk_size) if not store.done(c[0])]
+        skipped = n - sum(hi - lo for _, lo, hi in todo)
+        bar = progress_bar(
+            total=n, initial=skipped, desc=desc, unit="pt", enabled=opts.progress is not False
+        )
+        t0 = time.perf_counter()
+        try:
+            if backend == "serial" or not todo:
+                for k, lo, hi in todo:
+                    store.write(k, lo, hi, _chunk_frame(model, make(lo, hi), readouts, time_point))
+                    bar.update(hi - lo)
+            elif backend == "processes":
+                _run_pool(model, make, todo, readouts, time_point, store, bar, workers)
+            else:
+                _run_dask(
+                    model, make, todo, readouts, time_point, store, bar, workers, opts.scheduler
+                )
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        store.close()
     stats = {
         "backend": backend,
         "n_workers": workers,

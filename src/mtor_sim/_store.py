@@ -19,7 +19,11 @@ file name:
   proves which run the parts belong to;
 - parts and the manifest are written atomically (a temporary file, then `os.replace`),
   so a run killed at any moment leaves complete files or none; the manifest is rewritten
-  after each recorded part, so a resumed run keeps every part finished before the kill.
+  after each recorded part, so a resumed run keeps every part finished before the kill;
+- a run holds a lock on its folder (a file ``.lock`` with an advisory ``flock``, where
+  the platform has one, removed when the run ends): a second run into the same folder
+  meanwhile is refused, rather than deleting the first one's temporary files or
+  overwriting its manifest.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from ._errors import MtorSimError, StoreError
 __all__ = ["MANIFEST", "Store", "chunks", "fingerprint", "iter_parts", "write_part"]
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 #: Version of the manifest's layout; manifests of other versions are not trusted.
 FORMAT = 2
 _PART = re.compile(r"part-(\d{6})\.parquet")
@@ -219,6 +224,7 @@ class Store:
         self._previous: dict[int, Record] = {}
         self._resume = resume
         self._head = ""
+        self._lock: Any = None
         if self.path is None:
             return
         try:
@@ -227,6 +233,24 @@ class Store:
             raise StoreError(
                 f"cannot use {str(self.path)!r} as the folder of results: {exc.strerror or exc}"
             ) from None
+        self._lock = _lock_folder(self.path)
+        try:
+            self._open(spec, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the folder for other runs (the results stay readable)."""
+        if self._lock is not None:
+            assert self.path is not None
+            (self.path / LOCK).unlink(missing_ok=True)  # removed while still held
+            self._lock.close()  # closing the file releases its lock
+            self._lock = None
+
+    def _open(self, spec: Mapping[str, Any], resume: bool) -> None:
+        """Check the folder's manifest against this run and note what may be resumed."""
+        assert self.path is not None
         for stale in self.path.glob("*.tmp*"):  # left by a run killed mid-write
             if stale.name.startswith(("part-", MANIFEST)):
                 stale.unlink(missing_ok=True)
@@ -379,6 +403,33 @@ class Store:
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True).sort_values("point", ignore_index=True)
+
+
+def _lock_folder(folder: Path) -> Any:
+    """An open file holding an exclusive lock on ``folder``; StoreError when another
+    run holds it. Without ``fcntl`` (Windows) the file is made but nothing is locked."""
+    try:
+        handle = open(folder / LOCK, "a+")  # noqa: SIM115 (held until `Store.close`)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use {str(folder)!r} as the folder of results: {exc.strerror or exc}"
+        ) from None
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # the file locked must still be the folder's: a run ending meanwhile removes it
+        if os.fstat(handle.fileno()).st_ino != os.stat(folder / LOCK).st_ino:
+            raise OSError
+    except OSError:
+        handle.close()
+        raise StoreError(
+            f"{str(folder)!r} is in use by another run, which is still writing its results; "
+            "wait for it to finish, or use a new folder"
+        ) from None
+    return handle
 
 
 def iter_parts(folder: str | Path) -> Iterator[pd.DataFrame]:
