@@ -896,3 +896,43 @@ def _resized_sbml() -> str:
     r.getReactant(0).setStoichiometry(1.0), r.getReactant(0).setConstant(True)
     r.createKineticLaw().setMath(libsbml.parseL3Formula("k * S * C"))
     return libsbml.writeSBMLToString(doc)
+
+
+def test_to_petab_defaults_leave_out_what_the_data_cannot_separate(decay, tmp_path: Path) -> None:
+    """By default every model parameter was estimated, including the ``cut_J1`` multiplier
+    the loader puts on each rate (so only cut_J1 * k was determined: k came back
+    arbitrary, status ok), and parameters a condition sets (a petablint error). A
+    pre-equilibration condition had no row in the default condition table, and noise
+    parameters given for one observable changed every observable's noise formula."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A", "time": decay["t"], "measurement": decay["y"]})
+    problem = ms.to_petab(decay["folder"] / "decay.ant", data)
+    assert set(problem.parameter_df.index) == {"k", "kb", "A0", "sd_obs_A"}
+    fit = ms.fit(decay["folder"] / "decay.ant", measurements=data, n_starts=2, seed=0)
+    assert fit.best_parameters["k"] == pytest.approx(0.3, rel=0.1)
+
+    conditions = pd.DataFrame({"conditionId": ["pre", "c0"], "kb": [0.2, 0.2]})
+    staged = data.assign(preequilibrationConditionId="pre")
+    problem = ms.to_petab(decay["folder"] / "decay.ant", staged, conditions=conditions)
+    assert "kb" not in problem.parameter_df.index
+    assert np.isfinite(ms.PetabObjective(problem)(ms.PetabObjective(problem).x_nominal))
+    default = ms.to_petab(decay["folder"] / "decay.ant", staged, parameters=["k"])
+    assert list(default.condition_df.index) == ["c0", "pre"]
+
+    two = pd.concat(
+        [
+            data.assign(observableId="a", noiseParameters=0.1),
+            data.assign(observableId="b"),
+        ]
+    )
+    problem = ms.to_petab(
+        decay["folder"] / "decay.ant", two, observables={"a": "A", "b": "A"}, parameters=["k"]
+    )
+    assert problem.observable_df["noiseFormula"].to_dict() == {
+        "a": "noiseParameter1_a",
+        "b": "sd_b",
+    }
+    assert np.isfinite(ms.PetabObjective(problem)(ms.PetabObjective(problem).x_nominal))

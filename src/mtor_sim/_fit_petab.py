@@ -22,10 +22,11 @@ SIGMA_BOUNDS = (1e-3, 1e3)
 _MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "measurement", "time")
 
 
-def _sbml_of(model: Any) -> str:
+def _sbml_of(model: Any) -> tuple[str, tuple[str, ...]]:
     """The model's SBML as the loader made it, with its derived constants back as the
     initial assignments they were (`mtor_sim._model.derived_constants_back`): the
-    problem's conditions may set them, and the objective converts the others again."""
+    problem's conditions may set them, and the objective converts the others again;
+    and the parameters the loader added (the reactions' ``cut_*`` multipliers)."""
     import libsbml
 
     from ._model import Model, derived_constants_back, load_model
@@ -34,11 +35,12 @@ def _sbml_of(model: Any) -> str:
         model = load_model(model)
     if not isinstance(model, Model):
         raise TypeError(f"`model` must be a Model or a model file path, got {type(model).__name__}")
+    generated = model._layout.generated
     if not model._layout.derived:
-        return model.sbml
+        return model.sbml, generated
     doc = libsbml.readSBMLFromString(model.sbml)
     derived_constants_back(doc.getModel(), model._layout.derived)
-    return libsbml.writeSBMLToString(doc)
+    return libsbml.writeSBMLToString(doc), generated
 
 
 def to_petab(
@@ -70,16 +72,18 @@ def to_petab(
         measured ``observableId`` must be a model species; it is observed as
         ``obs_<species>`` (PEtab forbids observable ids that shadow model ids).
         Without a ``noiseFormula``, an observable's noise is ``noiseParameter1_<id>`` when
-        the measurements give ``noiseParameters``, else an estimated standard deviation
+        its measurements give ``noiseParameters``, else an estimated standard deviation
         ``sd_<id>`` (log10 scale, bounds 1e-3 to 1e3, an assumption).
     parameters : sequence of str, dict or pandas.DataFrame, optional
         Model parameters to estimate: ids (bounds: model value / 100 to x 100, log10 scale,
         an assumption), ``{id: (lower, upper)}`` (linear, log10 scale), or a full PEtab
         parameter table. Default: every model parameter with a positive value that no
-        rule or initial assignment computes.
+        rule or initial assignment computes and no condition sets (not the ``cut_*``
+        multipliers a generic model's reactions get when loaded: with them only products
+        such as ``cut_J1 * k`` would be determined).
     conditions : pandas.DataFrame, optional
         Condition table in PEtab columns (default: one empty condition per
-        ``simulationConditionId``).
+        ``simulationConditionId`` and ``preequilibrationConditionId``).
     out : str or pathlib.Path, optional
         Folder to write the problem to: ``model.xml``, the four tables (``.tsv``) and
         ``<name>.yaml``. ``petablint <name>.yaml`` accepts it.
@@ -100,7 +104,7 @@ def to_petab(
     import libsbml
     import petab.v1 as petab
 
-    sbml = _sbml_of(model)
+    sbml, generated = _sbml_of(model)
     doc = libsbml.readSBMLFromString(sbml)
     sm = doc.getModel()
     species = {s.getId() for s in sm.getListOfSpecies()}
@@ -136,7 +140,12 @@ def to_petab(
         )
     else:
         obs = pd.DataFrame(observables).reset_index(drop="observableId" in observables)
-    has_noise = "noiseParameters" in m and m["noiseParameters"].notna().any()
+    # observables whose measurements give their noise parameters
+    noisy = (
+        set(m.loc[m["noiseParameters"].notna(), "observableId"].astype(str))
+        if "noiseParameters" in m
+        else set()
+    )
     extra_params: list[dict[str, Any]] = []
     if "noiseFormula" not in obs:
         obs["noiseFormula"] = pd.Series([None] * len(obs), index=obs.index, dtype=object)
@@ -144,7 +153,7 @@ def to_petab(
     for k, row in obs.iterrows():
         if pd.isna(row["noiseFormula"]):
             oid = row["observableId"]
-            if has_noise:
+            if oid in noisy:
                 obs.loc[k, "noiseFormula"] = f"noiseParameter1_{oid}"
             else:
                 obs.loc[k, "noiseFormula"] = f"sd_{oid}"
@@ -167,8 +176,13 @@ def to_petab(
     else:
         if parameters is None:
             # not what rules or initial assignments compute (a derived constant follows the
-            # parameters it reads; estimated on its own it would not)
+            # parameters it reads; estimated on its own it would not), nor the multipliers
+            # the loader adds (cut_J * k: only the product would be determined), nor what
+            # the conditions set
             computed = rule_targets | {a.getSymbol() for a in sm.getListOfInitialAssignments()}
+            computed |= set(generated)
+            if conditions is not None:
+                computed |= set(pd.DataFrame(conditions).columns)
             parameters = [p for p, v in model_params.items() if v > 0 and p not in computed]
         rows = []
         items = (
@@ -200,9 +214,10 @@ def to_petab(
             )
         par = pd.DataFrame(rows + extra_params)
     if conditions is None:
-        cond = pd.DataFrame(
-            {"conditionId": list(dict.fromkeys(m["simulationConditionId"].astype(str)))}
-        )
+        used = list(m["simulationConditionId"].astype(str))
+        if "preequilibrationConditionId" in m:
+            used += list(m["preequilibrationConditionId"].dropna().astype(str))
+        cond = pd.DataFrame({"conditionId": list(dict.fromkeys(c for c in used if c))})
     else:
         cond = pd.DataFrame(conditions).reset_index(drop="conditionId" in conditions)
 
