@@ -361,6 +361,16 @@ def test_preequilibration_then_a_new_condition(tmp_path: Path) -> None:
     k = 0.5
     np.testing.assert_allclose(h, 3 / k + (1 / k - 3 / k) * np.exp(-k * t), rtol=1e-7)
     np.testing.assert_allclose(sigma, 0.1)
+    # a parameter the simulation condition leaves empty takes the model's value (p = 1
+    # here, p = 0 below), as PEtab's parameter mapping says; it kept the pre-equilibration's
+    cond = pd.DataFrame({"conditionId": ["low", "high"], "p": [1.0, np.nan]})
+    (tmp_path / "decay.ant").write_text(
+        (tmp_path / "prod.ant").read_text().replace("p = 1;", "p = 0;")
+    )
+    problem = ms.to_petab(tmp_path / "decay.ant", data, parameters=["k"], conditions=cond)
+    obj = ms.PetabObjective(problem)
+    h, _ = obj.simulate(obj.x_nominal)
+    np.testing.assert_allclose(h, 1 / k * np.exp(-k * t), rtol=1e-7)
 
 
 @pytest.mark.parametrize(
@@ -936,3 +946,69 @@ def test_to_petab_defaults_leave_out_what_the_data_cannot_separate(decay, tmp_pa
         "b": "sd_b",
     }
     assert np.isfinite(ms.PetabObjective(problem)(ms.PetabObjective(problem).x_nominal))
+
+
+def test_a_screen_keeps_the_callers_start_points(decay, monkeypatch) -> None:
+    """With `screen`, the screened points filled every start and `x0` was dropped."""
+    import mtor_sim as ms
+    import mtor_sim._fit_optimize as fo
+
+    used = {}
+    made = fo.pypesto_problem
+
+    def spy(obj, x_guesses=None):
+        used["starts"] = np.array(x_guesses)
+        return made(obj, x_guesses=x_guesses)
+
+    monkeypatch.setattr(fo, "pypesto_problem", spy)
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    x0 = [[-0.5, 0.3, -1.0, -1.0]]
+    ms.fit(yaml, n_starts=2, seed=0, screen=6, x0=x0, max_iter=1)
+    assert used["starts"].shape[0] == 2
+    np.testing.assert_allclose(used["starts"][0], x0[0])
+
+
+def test_a_fit_above_its_nominal_objective_is_not_reported_converged(decay, monkeypatch) -> None:
+    """Starts that all end in a local optimum reported ok while the parameter table's
+    nominal values, evaluated for the metadata, gave a lower objective."""
+    import mtor_sim as ms
+    import mtor_sim._fit_optimize as fo
+
+    yaml = decay["folder"] / "petab" / "decay.yaml"
+    best = decay["fit"].best_objective
+    monkeypatch.setattr(fo, "_nominal", lambda obj: best - 1.0)
+    res = ms.fit(yaml, n_starts=2, seed=0)
+    assert res.status == "not_converged" and not res.success
+    assert "nominal values give a lower objective" in res.message
+    assert res.metadata["nominal_objective"] == pytest.approx(best - 1.0)
+
+
+def test_a_sharp_profile_places_its_interval(tmp_path: Path) -> None:
+    """Data precise enough that k's 95 % interval is narrower than pyPESTO's minimum
+    profile step: one step from the optimum passed the edge, and the interval, read off
+    the straight line between them, came out 5.5 times too wide (status ok)."""
+    import pandas as pd
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    import mtor_sim as ms
+
+    (tmp_path / "decay.ant").write_text(
+        "model decay\n compartment V = 1; species A in V = 2;\n J1: A -> ; k*A*V\n k = 0.5;\nend\n"
+    )
+    rng = np.random.default_rng(1)
+    t = np.repeat([0, 0.5, 1, 2, 3, 4, 6], 2).astype(float)
+    y = 2 * np.exp(-0.7 * t) + rng.normal(0, 0.005, t.size)
+    data = pd.DataFrame({"observableId": "A", "time": t, "measurement": y})
+    fit = ms.fit(tmp_path / "decay.ant", measurements=data, parameters=["k"], n_starts=2, seed=0)
+    row = ms.profile(fit, ["k"]).intervals.loc["k"]
+
+    def nll(k: float) -> float:  # the noise sd profiled out in closed form
+        r = y - 2 * np.exp(-k * t)
+        return t.size / 2 * (np.log(2 * np.pi * np.mean(r**2)) + 1)
+
+    k = fit.best_parameters["k"]
+    edge = nll(k) + chi2.ppf(0.95, 1) / 2
+    lo, hi = brentq(lambda q: nll(q) - edge, 0.5, k), brentq(lambda q: nll(q) - edge, k, 0.9)
+    assert row["verdict"] == "identifiable"
+    np.testing.assert_allclose([row["lower"] - k, row["upper"] - k], [lo - k, hi - k], rtol=0.02)

@@ -515,6 +515,17 @@ class PetabObjective:
         raise PetabError(f"{v!r} is neither a number nor a parameter of the parameter table")
 
     # ------------------------------------------------------------ simulation
+    def _set_parameters(self, cid: str) -> set[str]:
+        """The model parameters condition ``cid`` gives a value (not NaN)."""
+        if not cid:
+            return set()
+        row = self.condition_df.loc[cid]
+        return {
+            str(k)
+            for k, cell in row.items()
+            if str(k) in self._params and str(k) not in self._rate_targets and not _is_nan(cell)
+        }
+
     def _apply_condition(
         self, rr: Any, cid: str, values: Mapping[str, float], *, fresh: bool
     ) -> None:
@@ -562,10 +573,15 @@ class PetabObjective:
             if pid in self._params:
                 rr[pid] = v
         if pre:
+            # a parameter the pre-equilibration sets and the simulation leaves empty goes
+            # back to its own value (PEtab's parameter mapping); a species keeps its state
+            kept = {t: rr[t] for t in self._set_parameters(pre) - self._set_parameters(sim)}
             self._apply_condition(rr, pre, values, fresh=True)
             if not self._verified_steady_state(rr, pre, values):
                 self._apply_condition(rr, pre, values, fresh=True)  # from the start again
                 self._preequilibrate(rr, pre)
+            for target, v in kept.items():
+                rr[target] = v
             self._apply_condition(rr, sim, values, fresh=False)
             rr.model.setTime(0.0)
         else:

@@ -177,8 +177,9 @@ class FitResult:
     success : bool
         True when ``status == "ok"``: the best start ended at a converged optimum.
     status : str
-        ``"ok"``, ``"not_converged"`` (the best start stopped at an iteration or time limit)
-        or ``"failed"`` (no start reached a finite objective).
+        ``"ok"``, ``"not_converged"`` (the best start stopped at an iteration or time limit,
+        or the parameter table's nominal values give a lower objective than it: a local
+        optimum only) or ``"failed"`` (no start reached a finite objective).
     message : str
         What happened, in words.
     metadata : dict
@@ -375,7 +376,8 @@ def fit(
         Start points (PEtab scale) used before random ones.
     screen : int, optional
         Draw this many uniform points, evaluate the objective at each (on the backend) and
-        start from the ``n_starts`` best: a cheap global stage before the local searches.
+        start from the best of them (after ``x0``'s points): a cheap global stage before
+        the local searches.
 
     Returns
     -------
@@ -409,8 +411,10 @@ def fit(
     if screen:
         if isinstance(screen, bool) or not isinstance(screen, int) or screen < n_starts:
             raise ValueError(f"`screen` must be an integer >= n_starts, got {screen!r}")
-        x0 = list(_screened_points(obj, n_starts, screen, seed, backend, n_workers)) + list(
-            x0 if x0 is not None else []
+        given = [] if x0 is None else list(np.atleast_2d(np.asarray(x0, dtype=float)))
+        # the caller's points first, then the best of the screen for the remaining starts
+        x0 = given + list(
+            _screened_points(obj, max(0, n_starts - len(given)), screen, seed, backend, n_workers)
         )
     guesses, redrawn = _start_points(obj, n_starts, seed, x0)
     pproblem = pypesto_problem(obj, x_guesses=guesses)
@@ -479,6 +483,17 @@ def fit(
                 "try more iterations (`max_iter`) or more starts"
             ),
         )
+    nominal = _nominal(obj)
+    if status == "ok" and nominal is not None and nominal < best["fval"] - CONFIRM_TOL:
+        status, message = (  # the starts found a local optimum only
+            "not_converged",
+            (
+                f"the parameter table's nominal values give a lower objective ({nominal:.6g}) "
+                f"than the best of {n_starts} starts ({best['fval']:.6g}): the starts "
+                "reached a local optimum only; try more starts, or start from the nominal "
+                "values (`x0=[fit.objective.x_nominal]`)"
+            ),
+        )
     meta = {
         "source": obj.source,
         "n_starts": n_starts,
@@ -498,7 +513,7 @@ def fit(
         "x_scales": obj.x_scales,
         "n_measurements": int(len(obj.y)),
         "n_conditions": len(obj.conditions),
-        "nominal_objective": _nominal(obj),
+        "nominal_objective": nominal,
     }
     from . import __version__
 

@@ -82,6 +82,109 @@ class Profile:
         return f"<Profile {len(self.intervals)} parameters: {counts}>"
 
 
+#: A crossing of the threshold between two profile points whose likelihood ratios differ
+#: by more than this is run again with finer steps (the steps aim at a drop of 0.03).
+COARSE_DROP = 0.25
+
+
+def _walk(
+    problem: Any,
+    fit: FitResult,
+    optimizer: Any,
+    opts: RunOptions,
+    index: list[int],
+    threshold: float,
+    whole_path: bool,
+    min_step: float | None,
+) -> dict[int, Any]:
+    """pyPESTO's profiles of the parameters at ``index`` from the fit's best point, by
+    index; steps limited to a likelihood-ratio drop of 0.03, for enough points to see the
+    shape, and at least ``min_step`` on the parameter's scale when given (else pyPESTO's
+    default minimum)."""
+    import pypesto
+    import pypesto.profile as pp
+    from pypesto.result import OptimizerResult
+
+    result = pypesto.Result(problem)
+    result.optimize_result.append(
+        OptimizerResult(
+            id="best",
+            x=fit.best_x,
+            fval=fit.best_objective,
+            grad=None,
+            hess=None,
+            exitflag=1,
+            message="from FitResult",
+        )
+    )
+    steps: dict[str, float] = {}
+    if min_step is not None:  # absolute steps of this size and up
+        steps = {
+            "default_step_size_relative": 0.0,
+            "default_step_size_absolute": 2 * min_step,
+            "min_step_size_absolute": min_step,
+        }
+    options = pp.ProfileOptions(
+        ratio_min=min(threshold * 0.9, 0.145),
+        delta_ratio_max=0.03,
+        whole_path=whole_path,
+        step_size_precheck_mode="off",
+        **steps,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = pp.parameter_profile(
+            problem,
+            result,
+            optimizer,
+            engine=_engine(opts.backend, opts.n_workers, opts.scheduler),
+            profile_index=index,
+            profile_options=options,
+            progress_bar=opts.progress,
+        )
+    return {i: result.profile_result.list[0][i] for i in index}
+
+
+def _coarse_step(path: Any, i: int, threshold: float) -> float | None:
+    """For a profile (pyPESTO's, of parameter ``i``) whose two points around an edge of
+    the interval differ in likelihood ratio by more than `COARSE_DROP`, a step size that
+    places that edge: a thirtieth of the widest such gap. None when every edge is placed
+    well enough, or when the profile rises above its start (the fit was not at the
+    optimum, so no interval is reported)."""
+    xs = np.asarray(path.x_path, dtype=float)[i]
+    ratios = np.asarray(path.ratio_path, dtype=float)
+    fvals = np.asarray(path.fval_path, dtype=float)
+    ok = np.isfinite(xs) & np.isfinite(ratios) & np.isfinite(fvals)
+    xs, ratios = xs[ok], ratios[ok]
+    if xs.size < 2 or ratios.max() > 1.0 + 1e-9:
+        return None
+    order = np.argsort(xs)
+    xs, ratios = xs[order], ratios[order]
+    inside = ratios >= threshold
+    cross = np.flatnonzero(inside[:-1] != inside[1:])  # between cross and cross + 1
+    gaps = [xs[k + 1] - xs[k] for k in cross if abs(ratios[k + 1] - ratios[k]) > COARSE_DROP]
+    return float(max(gaps)) / 30 if gaps else None
+
+
+def _interval(xs: np.ndarray, ratios: np.ndarray, threshold: float) -> tuple[float, float]:
+    """The interval where the profile's likelihood ratio stays at or above ``threshold``:
+    its edges interpolated between the two points around each crossing in the signed root
+    ``sqrt(-2 log ratio)``, which is linear in the parameter where the profile is
+    quadratic (pyPESTO interpolates the ratio itself, whose curvature puts the edges
+    outside the true ones); an end with no crossing is the last point."""
+    root = np.sqrt(-2.0 * np.log(np.clip(ratios, 1e-300, 1.0)))
+    edge = np.sqrt(-2.0 * np.log(threshold))
+    (inside,) = np.where(ratios >= threshold)
+    lo_i, hi_i = inside[0], inside[-1]
+    lo = xs[lo_i]
+    if lo_i > 0:
+        lo = float(np.interp(edge, root[[lo_i, lo_i - 1]], xs[[lo_i, lo_i - 1]]))
+    hi = xs[hi_i]
+    if hi_i < len(xs) - 1:
+        hi = float(np.interp(edge, root[[hi_i, hi_i + 1]], xs[[hi_i, hi_i + 1]]))
+    return float(lo), float(hi)
+
+
 def profile(
     fit: FitResult,
     parameters: Sequence[str] | str | None = None,
@@ -136,9 +239,6 @@ def profile(
     >>> prof = ms.profile(res, ["k_phos"])  # doctest: +SKIP
     >>> prof.intervals                       # doctest: +SKIP
     """
-    import pypesto
-    import pypesto.profile as pp
-    from pypesto.result import OptimizerResult
     from scipy.stats import chi2
 
     opts = fit_run_options(
@@ -161,48 +261,36 @@ def profile(
         if len(set(names)) < len(names):
             raise ValueError(f"`parameters` names a parameter more than once: {names}")
     problem = pypesto_problem(obj)
-    result = pypesto.Result(problem)
-    x = fit.best_x
-    result.optimize_result.append(
-        OptimizerResult(
-            id="best",
-            x=x,
-            fval=fit.best_objective,
-            grad=None,
-            hess=None,
-            exitflag=1,
-            message="from FitResult",
-        )
-    )
     threshold = float(np.exp(-chi2.ppf(level, 1) / 2))  # likelihood ratio at the CI edge
-    # steps limited to a likelihood-ratio drop of 0.03, for enough points to see the shape
-    options = pp.ProfileOptions(
-        ratio_min=min(threshold * 0.9, 0.145),
-        delta_ratio_max=0.03,
-        whole_path=whole_path,
-        step_size_precheck_mode="off",
-    )
     index = [obj.x_ids.index(n) for n in names]
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = pp.parameter_profile(
-            problem,
-            result,
-            _optimizer(optimizer, max_iter, None),
-            engine=_engine(opts.backend, opts.n_workers, opts.scheduler),
-            profile_index=index,
-            profile_options=options,
-            progress_bar=opts.progress,
-        )
+
+    def walk(which: list[int], min_step: float | None = None) -> dict[int, Any]:
+        step_optimizer = _optimizer(optimizer, max_iter, None)
+        return _walk(problem, fit, step_optimizer, opts, which, threshold, whole_path, min_step)
+
+    paths = walk(index)
+    # pyPESTO's minimum step (0.01 on the parameter's scale) overrides the limit on the
+    # ratio's drop per step: for a sharp profile one step from the optimum can pass the
+    # interval's edge, which interpolation then misplaces. Such a profile runs again with
+    # steps small enough to place the edge.
+    for i in index:
+        step = _coarse_step(paths[i], i, threshold)
+        if step is not None:
+            paths.update(walk([i], step))
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
     flat, walled = [], []
     lowest = fit.best_objective
     for name, i in zip(names, index, strict=True):
-        pr = result.profile_result.list[0][i]
+        pr = paths[i]
         xs = np.asarray(pr.x_path)[i]
         ratios = np.asarray(pr.ratio_path, dtype=float)
+        # a step that failed may come back without its parameter value: its place in the
+        # path (before or after the optimum, which it passes through) says which end
+        start = int(np.argmax(ratios >= 1.0 - 1e-12))
+        lost = ~np.isfinite(xs)
+        lost_lo, lost_hi = bool(lost[:start].any()), bool(lost[start:].any())
         order = np.argsort(xs)
         xs, ratios = xs[order], ratios[order]
         fvals = np.asarray(pr.fval_path, dtype=float)[order]
@@ -221,11 +309,11 @@ def profile(
         # pyPESTO reports as a ratio of 0: it is not a point where the likelihood fell
         ok = np.isfinite(ratios) & np.isfinite(fvals)
         lowest = min(lowest, float(fvals[ok].min(initial=np.inf)))
-        lo, hi = pp.calculate_approximate_ci(xs[ok], ratios[ok], threshold)
+        lo, hi = _interval(xs[ok], ratios[ok], threshold)
         # an end is open where the profile stops above the threshold, at a bound or at
         # a wall of points that cannot be simulated
-        wall_lo = bool((~ok & (xs < xs[ok][0])).any())
-        wall_hi = bool((~ok & (xs > xs[ok][-1])).any())
+        wall_lo = bool((~ok & (xs < xs[ok][0])).any()) or lost_lo
+        wall_hi = bool((~ok & (xs > xs[ok][-1])).any()) or lost_hi
         at_lb = bool(ratios[ok][0] >= threshold and (np.isclose(xs[ok][0], obj.lb[i]) or wall_lo))
         at_ub = bool(ratios[ok][-1] >= threshold and (np.isclose(xs[ok][-1], obj.ub[i]) or wall_hi))
         if (at_lb and wall_lo) or (at_ub and wall_hi):

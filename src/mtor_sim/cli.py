@@ -738,7 +738,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         _figure(res.plot_waterfall(), out / "waterfall.png")
         _figure(res.plot_fit(), out / "fit.png")
     print(f"{res.status}: {res.message}", file=sys.stderr)
-    return 3 if res.status == "failed" else 0
+    return 0 if res.status == "ok" else 3
 
 
 def _refit(args: argparse.Namespace):
