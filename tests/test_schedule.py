@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import mtor_sim as ms
+from mtor_sim._schedule import parse_schedule
 from mtor_sim.cli import main
 
 DAY = 1440.0
@@ -118,6 +119,26 @@ def test_pk_course_runs_and_records(model):
         (lambda: ms.Schedule.constant("rictor", 10), "schedule.*unknown drug"),
         (lambda: ms.Schedule.oral("everolimus", fraction_unbound=2), "fraction_unbound"),
         (lambda: ms.Schedule.oral("torin1"), "no published PK"),
+        # a key the plan's form does not take was ignored: 10 nM for "nm": 50, a course
+        # from t = 0 for a start beside "oral", 4 weeks for "week": 1
+        (
+            lambda: ms.Schedule.from_dict({"everolimus": {"on_days": 5, "nm": 50}}),
+            r"unknown key\(s\) \['nm'\]",
+        ),
+        (
+            lambda: ms.Schedule.from_dict({"everolimus": {"oral": {}, "start_h": 24}}),
+            r"unknown key\(s\) \['start_h'\]",
+        ),
+        (
+            lambda: ms.Schedule.from_dict({"everolimus": {"on_days": 5, "week": 1}}),
+            r"unknown key\(s\) \['week'\]",
+        ),
+        (
+            lambda: parse_schedule("everolimus=on:5d,off:2d,weeks:4,stop:3d"),
+            "stop does not apply to an intermittent exposure",
+        ),
+        (lambda: parse_schedule("everolimus=nM:10,weeks:1"), "weeks does not apply"),
+        (lambda: parse_schedule("everolimus=nM:10,cycles:2"), "cycles does not apply"),
     ],
 )
 def test_bad_schedules_raise(make, match):
@@ -138,6 +159,8 @@ def test_schedule_from_dict_and_cli(tmp_path):
     spec = {"everolimus": {"on_days": 1, "off_days": 1, "cycles": 2, "nM": 10}}
     s = ms.Schedule.from_dict(spec)
     assert s["everolimus"].segments == ((0.0, DAY, 10.0), (2 * DAY, 3 * DAY, 10.0))
+    later = ms.Schedule.from_dict({"everolimus": {**spec["everolimus"], "start": DAY}})
+    assert later["everolimus"].segments[0] == (DAY, 2 * DAY, 10.0)
     assert ms.Schedule.from_dict(s.as_dict()) == s
     path = tmp_path / "s.json"
     path.write_text(json.dumps(spec))

@@ -562,8 +562,9 @@ class Schedule:
         """A schedule from `as_dict` output or a JSON/YAML file's content.
 
         Each drug maps to ``{"segments": [[start_min, stop_min_or_null, nM], ...]}``,
-        ``{"on_days": 5, "off_days": 2, "weeks": 4, "nM": 10}`` or
-        ``{"oral": {...OralPK fields, or {} for the defaults...}, "days": 28}``.
+        ``{"on_days": 5, "off_days": 2, "weeks": 4, "nM": 10}`` (or ``"cycles"`` instead
+        of ``"weeks"``; ``"start"``, min) or ``{"oral": {...OralPK fields, or {} for the
+        defaults...}, "days": 28}``. A key the plan's form does not take is refused.
         """
         if not isinstance(d, Mapping):
             raise TypeError(f"`schedule` must be a mapping of drug -> plan, got {d!r}")
@@ -579,11 +580,14 @@ class Schedule:
             if kind == "oral_pk":
                 parts.append(cls({drug: OralPK(**plan)}))
             elif kind == "segments" or "segments" in plan:
+                _check_keys(drug, plan, {"segments"})
                 segs = [(a, math.inf if b is None else b, c) for a, b, c in plan["segments"]]
                 parts.append(cls.segments(drug, segs))
             elif "oral" in plan:
+                _check_keys(drug, plan, {"oral", "days"})
                 parts.append(cls.oral(drug, days=plan.get("days"), **(plan["oral"] or {})))
             elif "on_days" in plan or "off_days" in plan:
+                _check_keys(drug, plan, {"on_days", "off_days", "weeks", "cycles", "nM", "start"})
                 parts.append(
                     cls.intermittent(
                         drug,
@@ -592,6 +596,7 @@ class Schedule:
                         off_days=plan.get("off_days", 2),
                         weeks=plan.get("weeks"),
                         cycles=plan.get("cycles"),
+                        start=_real(plan.get("start", 0.0), name="start"),
                     )
                 )
             else:
@@ -635,6 +640,17 @@ def _cycle(segs: Sequence[tuple[float, float, float]]) -> tuple[float, float] | 
     return None
 
 
+def _check_keys(drug: str, plan: Mapping[str, Any], takes: set[str]) -> None:
+    """Refuse the keys of ``plan`` (a schedule file's plan for ``drug``) its form does not
+    take: they would be ignored (``"nm"`` for ``"nM"``, a ``"start"`` beside ``"oral"``)."""
+    extra = set(plan) - takes
+    if extra:
+        raise ValueError(
+            f"`schedule[{drug!r}]`: unknown key(s) {sorted(extra)} for this plan; it takes "
+            f"{sorted(takes)}"
+        )
+
+
 def _default_nM(drug: str) -> float:
     return float(DRUGS[drug].typical_dose_nM)
 
@@ -660,7 +676,8 @@ def parse_schedule(text: str) -> Schedule:
     - ``nM:10[,start:2h][,stop:24h]`` - one exposure, washed out at ``stop``;
     - ``0-24h:10,48h-72h:5`` - explicit segments START-STOP:nM.
 
-    Durations take a unit: ``min``, ``h``, ``d`` or ``w`` (minutes without one).
+    Durations take a unit: ``min``, ``h``, ``d`` or ``w`` (without one: days for ``on``
+    and ``off``, minutes otherwise). Each form takes only its own keys.
     """
     drug, sep, spec = text.partition("=")
     if not sep or not drug.strip() or not spec.strip():
@@ -695,9 +712,21 @@ def parse_schedule(text: str) -> Schedule:
         raise ValueError(
             f"--schedule {drug}: unknown key(s) {sorted(set(opts) - known)}; known: {sorted(known)}"
         )
+    # each form takes its own keys: another form's key would be ignored
+    intermittent = "on" in opts or "off" in opts
+    form, takes = (
+        ("an intermittent", {"on", "off", "weeks", "cycles", "nm", "start"})
+        if intermittent
+        else ("a constant", {"nm", "start", "stop"})
+    )
+    if set(opts) - takes:
+        raise ValueError(
+            f"--schedule {drug}: {', '.join(sorted(set(opts) - takes))} does not apply to "
+            f"{form} exposure, which takes {', '.join(sorted(takes))}"
+        )
     conc = float(opts["nm"]) if "nm" in opts else (_default_nM(drug) if drug in DRUGS else 0.0)
     start = _duration(opts.get("start", "0"), what=f"--schedule {drug} start")
-    if "on" in opts or "off" in opts:
+    if intermittent:
         return Schedule.intermittent(
             drug,
             conc,
