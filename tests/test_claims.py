@@ -150,6 +150,23 @@ def test_tumour_layer_untreated_doubling_time(model):
     np.testing.assert_allclose(res.control_volume, 2.0 ** (10 / 5), rtol=1e-6)
 
 
+def test_tumour_layer_acts_with_the_models_own_vegfr_potency(model):
+    """A `with_parameters` copy's VEGFR potency was ignored (the catalogue's was used),
+    while the trial on the same copy honoured it."""
+    weak = model.with_parameters(
+        {"K_sorafenib_VEGFR": model.parameters["K_sorafenib_VEGFR"] * 1000}
+    )
+    usual = tumour_response(model, {"sorafenib": 100.0})
+    blunt = tumour_response(weak, {"sorafenib": 100.0})
+    assert blunt.success and blunt.treated_rate > usual.treated_rate + 0.01
+    g = TumourGrowth()
+    ss = weak.steady_state(drugs={"sorafenib": 100.0})
+    occ = 100.0 / (weak.parameters["K_sorafenib_VEGFR"] + 100.0)
+    np.testing.assert_allclose(
+        blunt.treated_rate, g.rate(ss["proliferation"], ss["survival"], occ), rtol=1e-9
+    )
+
+
 def test_tumour_layer_rejects_bad_days(model):
     with pytest.raises(ValueError, match="days"):
         tumour_response(model, {"everolimus": 10}, days=-1)

@@ -140,6 +140,8 @@ def test_outputs_and_figures(result: ms.TrialResult, tmp_path) -> None:
         ({"arms": {"x": {"everolimu": 1}}}, ms.UnknownNameError, "did you mean 'everolimus'"),
         ({"n": 0}, ValueError, r"`n \(patients\)` must be >= 1"),
         ({"weeks": -1}, ValueError, "`weeks` must be > 0"),
+        # the drug-free reference's label: an arm of that name crashed (shapes 10 vs 20)
+        ({"arms": {"untreated": {}}}, ValueError, "may not be named 'untreated'"),
     ],
 )
 def test_bad_input(model: ms.Model, kw: dict, err: type, match: str) -> None:
@@ -234,3 +236,24 @@ def test_empty_stratum_is_no_crash(model: ms.Model) -> None:
     assert not claims["PTEN loss does worse on sorafenib"]  # no PTEN-intact patient
     assert not claims["dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours"]
     res.compare_with_review()
+
+
+def test_trial_command_exits_3_when_a_patient_is_not_evaluable(tmp_path, monkeypatch) -> None:
+    """A patient without a verified steady state (NE) left the command's exit status 0,
+    with no word of it."""
+    import mtor_sim._trial as trial_module
+    from mtor_sim.cli import main
+
+    made = trial_module.virtual_cohort
+
+    def one_broken(model, n, seed=0, **kw):
+        cohort = made(model, n, seed=seed, **kw)
+        table = cohort.table.copy()
+        kinetic = [p for p in cohort.parameters if p.startswith("k_")]
+        table.loc[2, kinetic] = 1e-6  # a singular Jacobian: not_unique
+        return trial_module.Cohort(table, cohort.parameters, cohort.settings)
+
+    monkeypatch.setattr(trial_module, "virtual_cohort", one_broken)
+    code = main(["trial", "--n", "8", "--arms", "everolimus", "--out", str(tmp_path), "-q"])
+    patients = pd.read_csv(tmp_path / "patients.csv")
+    assert (patients["status"] != "ok").sum() == 1 and code == 3

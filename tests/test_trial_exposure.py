@@ -250,3 +250,24 @@ def test_cli_trial_takes_the_serum_share(tmp_path, monkeypatch) -> None:
     assert main([*command, "--out", str(out)]) in (0, 1)  # 1: an ordering not met
     assert seen == [0.2] and (out / "review_comparison.csv").exists()
     assert main(["trial", "--n", "8", "--serum-fraction", "2", "--out", str(tmp_path / "x")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("intervals", "match"),
+    [
+        # rounded to 0 minutes: no phases, and the arm ran with no drug (status ok)
+        ({"everolimus": 0.008}, "not a whole number of minutes"),
+        # 24.01 h beside 12 h: a 17,292-h cycle of ~5,000 phases, its mean off by 0.6 %
+        ({"everolimus": 24.01, "sorafenib": 12.0}, "not a whole number of minutes"),
+        ({"everolimus": 25.0, "sorafenib": 29.0}, "repeat together only every 725 h"),
+    ],
+)
+def test_dosing_intervals_an_arm_cannot_cycle_are_refused(
+    model: ms.Model, intervals: dict, match: str
+) -> None:
+    schedule = None
+    for drug, hours in intervals.items():
+        part = ms.Schedule.oral(drug, days=2, interval_h=hours)
+        schedule = part if schedule is None else schedule | part
+    with pytest.raises(ValueError, match=match):
+        ms.trial(model, {"E": schedule}, n=2, progress=False)

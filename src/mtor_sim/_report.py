@@ -44,6 +44,7 @@ class Report:
     literature: pd.DataFrame | None = None  # validation rows at the model's own point
     trial: pd.DataFrame | None = None  # the virtual trial's arms beside the review's
     trial_orderings: pd.DataFrame | None = None  # the review's orderings, on that trial
+    trial_failed: int = 0  # the trial's patient-arms without a verified steady state (NE)
 
     @property
     def all_passed(self) -> bool:
@@ -208,6 +209,7 @@ def reproduce(
         ens_table.attrs["passed"].to_csv(out / "ensemble_members.csv", index_label="draw")
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")
     literature = trial = orderings = None
+    trial_failed = 0
     if model.is_bundled:
         literature = _literature(model)
         literature.to_csv(out / "validation.csv", index=False)
@@ -219,6 +221,7 @@ def reproduce(
             # every core: the rates do not depend on the backend
             arms = run_trial(model, n=trial_patients, seed=0, backend="processes", progress=False)
             trial = arms.compare_with_review()
+            trial_failed = arms.n_failed
             trial.to_csv(out / "trial.csv", index=False)
             orderings = trial_claims(arms)
             orderings.to_csv(out / "trial_orderings.csv", index=False)
@@ -250,7 +253,7 @@ def reproduce(
     if literature is not None:
         ens_md += _literature_markdown(literature, hits)
     if trial is not None:
-        ens_md += _trial_markdown(trial, trial_patients, orderings)
+        ens_md += _trial_markdown(trial, trial_patients, orderings, trial_failed)
     md.write_text(
         _markdown(results, meta)
         + ens_md
@@ -269,7 +272,18 @@ def reproduce(
         )
     )
     return Report(
-        tuple(results), out, md, page, table, seconds, ens_table, hits, literature, trial, orderings
+        tuple(results),
+        out,
+        md,
+        page,
+        table,
+        seconds,
+        ens_table,
+        hits,
+        literature,
+        trial,
+        orderings,
+        trial_failed,
     )
 
 
@@ -354,7 +368,7 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
 
 
 def _trial_markdown(
-    table: pd.DataFrame, patients: int, orderings: pd.DataFrame | None = None
+    table: pd.DataFrame, patients: int, orderings: pd.DataFrame | None = None, failed: int = 0
 ) -> str:
     lines = [
         "",
@@ -391,6 +405,12 @@ def _trial_markdown(
         )
     if why:
         lines += ["", "Why the gaps remain:", "", *why]
+    if failed:
+        lines += [
+            "",
+            f"**{failed} patient-arm(s) without a verified steady state** are counted as not "
+            "evaluable (NE); their rows in the trial's table carry their status.",
+        ]
     if orderings is not None and len(orderings):
         lines += [
             "",

@@ -405,7 +405,7 @@ class Schedule:
     ) -> Schedule:
         """``concentration`` nM for ``on_days``, none for ``off_days``, repeated for
         ``cycles`` cycles, or for every cycle that starts within ``weeks`` weeks (default
-        4 weeks: 4 cycles of 5 days on / 2 off)."""
+        4 weeks: 4 cycles of 5 days on / 2 off), the first at ``start`` (min)."""
         on = _real(on_days, name="on_days")
         off = _real(off_days, name="off_days")
         if on <= 0 or off < 0:
@@ -740,7 +740,8 @@ def parse_schedule(text: str) -> Schedule:
     return Schedule.constant(drug, conc, start=start, stop=stop)
 
 
-_PK = re.compile(r"^\s*([0-9.]+)\s*mg\s*(?:/\s*([0-9.]+)\s*h)?\s*(?:[x*]\s*([0-9]+))?\s*$")
+_NUMBER = r"([0-9]*\.?[0-9]+)"
+_PK = re.compile(rf"^\s*{_NUMBER}\s*mg\s*(?:/\s*{_NUMBER}\s*h)?\s*(?:[x*]\s*([0-9]+))?\s*$")
 
 
 def parse_pk(text: str, *, days: float | None = None) -> Schedule:

@@ -27,8 +27,9 @@ drug's mean concentration within `CONCENTRATION_TOLERANCE` (or K equal slices wi
 ``phases=K``); on the full model, the adaptive phases give the growth rates of 64 equal
 phases to < 1e-3 per day (``tests/test_trial_exposure.py``, ``benchmarks/
 bench_trial.py``). All patients x arms x phases are one batch of steady states. The
-first cycles, before the drugs accumulate to their steady cycle, are not modelled (for a
-62-h half-life, about 4 % of a 12-week course's exposure). An arm given as constant
+first cycles, before the drugs accumulate to their steady cycle, are not modelled (over a
+12-week course, 1.5 % of sirolimus's exposure, half-life 62 h, dosed weekly; 2.4 % of
+sorafenib's). An arm given as constant
 concentrations (a mapping of drug -> nM, e.g. ``dict(ms.REGIMENS)``) holds them for the
 whole course, as before.
 
@@ -41,10 +42,11 @@ the medium, `medium_unbound_fraction`, from its plasma binding and the catalogue
 catalogue's potencies, as the cell model's verbs do.
 
 Growth. Untreated tumours double in volume in ``doubling_days`` (140 days at the median,
-Nathani et al., Gut 2021) scaled by a log-normal speed factor per tumour. Cell division
-runs at ``turnover_per_day`` in the untreated tumour and death balances it to that
-doubling time; a drug scales division by ``P(t) (1 - a occ_VEGFR(t)) / P0`` and death by
-``S0 / S(t)`` (survival signalling lowers apoptosis). The turnover sets how far a given
+Nathani et al., Gut 2021) scaled by a log-normal speed factor per tumour: the net rate
+``r0``. Cell division and death both run at ``turnover_per_day`` in the untreated tumour;
+a drug scales division by ``P(t) (1 - a occ_VEGFR(t)) / P0`` and death by ``S0 / S(t)``
+(survival signalling lowers apoptosis), and the treated rate is ``r0`` plus the turnover
+times the cycle average of their difference. The turnover sets how far a given
 drop in proliferation shrinks a tumour; it is not known for HCC in vivo and is the single
 fitted number: sorafenib's ORR by p-mTOR status (review: 7.3 % high, 22.6 % low; its
 largest cohort, and the arm whose PK numbers were seen in their sources, its unbound
@@ -327,6 +329,13 @@ def _unbound(
     return drugs, dict(
         zip(moved["parameter"], map(float, moved["unbound_potency_nM"]), strict=True)
     )
+
+
+def model_potencies(model: Model) -> dict[str, Drug]:
+    """The catalogue's drugs with the potencies the model's parameters hold (a
+    `Model.with_parameters` copy's own), unconverted: what a constant concentration acts
+    with."""
+    return dict(_unbound(model.catalogue, 0.0, parameters=_values(model))[0])
 
 
 def _values(model: Model) -> dict[str, float]:
@@ -696,11 +705,32 @@ def _plans(schedule: Schedule) -> dict[str, OralPK]:
     return plans
 
 
+#: Longest common dosing cycle an exposure-driven arm accepts (h): four weeks.
+MAX_PERIOD_H = 28 * 24.0
+
+
 def _period_h(plans: Mapping[str, OralPK]) -> float:
-    """Common period (h) of the drugs' dosing intervals: their least common multiple
-    (on a one-minute grid)."""
-    minutes = [round(p.interval_h * 60) for p in plans.values()]
-    return math.lcm(*minutes) / 60.0
+    """Common period (h) of the drugs' dosing intervals: their least common multiple.
+    Intervals must be whole minutes (rounding one would change the exposure) and their
+    common cycle at most `MAX_PERIOD_H` (24.01 h beside 12 h makes a 2-year cycle)."""
+    minutes = []
+    for d, p in plans.items():
+        m = p.interval_h * 60
+        if round(m) < 1 or abs(m - round(m)) > 1e-6:
+            raise ValueError(
+                f"{d}'s dosing interval ({p.interval_h:g} h) is not a whole number of "
+                "minutes, which the steady dosing cycle of an exposure-driven arm needs"
+            )
+        minutes.append(round(m))
+    period = math.lcm(*minutes) / 60.0
+    if period > MAX_PERIOD_H:
+        shown = ", ".join(f"{d} {p.interval_h:g} h" for d, p in plans.items())
+        raise ValueError(
+            f"the dosing intervals ({shown}) repeat together only every {period:g} h, "
+            f"beyond the {MAX_PERIOD_H:g} h an arm's steady cycle may last; give intervals "
+            "with a shorter common multiple"
+        )
+    return period
 
 
 def _at(plans: Mapping[str, OralPK], t: np.ndarray) -> list[dict[str, float]]:
@@ -780,7 +810,7 @@ def _arms(
     schedule's plasma binding and ``serum_fraction``), a constant one with the model's."""
     cat = model.catalogue
     own = _values(model)
-    drugs = dict(_unbound(cat, 0.0, parameters=own)[0])  # the model's potencies, unconverted
+    drugs = model_potencies(model)
 
     def exposure(name: str, schedule: Schedule) -> Arm:
         plans = _plans(schedule)
@@ -802,6 +832,11 @@ def _arms(
         return [regimen(a) for a in cat.regimens]
     if isinstance(arms, Mapping):
         out = []
+        if "untreated" in arms:  # the label of every patient's own drug-free state
+            raise ValueError(
+                "an arm may not be named 'untreated': the trial uses that name for each "
+                "patient's drug-free reference; name a drug-free arm otherwise ('control')"
+            )
         for k, v in arms.items():
             if isinstance(k, str) and isinstance(v, Schedule):
                 out.append(exposure(k, v))

@@ -101,10 +101,12 @@ def tumour_response(
     trt = model.steady_state(genotype=genotype, drugs=drugs, **perturbation)
     ok = ctrl.success and trt.success
     r0 = growth.rate(ctrl["proliferation"], ctrl["survival"])
+    from ._trial import model_potencies
+
     r1 = growth.rate(
         trt["proliferation"],
         trt["survival"],
-        occupancy("VEGFR", dict(drugs), model.catalogue.drugs),
+        occupancy("VEGFR", dict(drugs), model_potencies(model)),  # a copy's own values
     )
     failed = ctrl if not ctrl.success else trt
     msg = "ok" if ok else f"steady state failed: {failed.message}"

@@ -530,7 +530,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             f"virtual trial, the review's orderings: {int(o['passed'].sum())} of {len(o)} hold"
             + (f"; not met: {missed}" if missed else "")
         )
+    if report.trial_failed:
+        print(
+            f"virtual trial: {report.trial_failed} patient-arm(s) without a verified steady "
+            "state (not evaluable)"
+        )
     print(f"{report.tally}, in {report.seconds:.1f} s; report: {report.markdown} and {report.html}")
+    if report.trial_failed:  # a simulation failed
+        return 1
     if args.strict:
         return 0 if report.all_passed and report.all_as_expected else 1
     return 0 if report.all_as_expected else 1
@@ -899,6 +906,8 @@ def cmd_trial(args: argparse.Namespace) -> int:
         print(f"  {'PASS' if c['passed'] else 'FAIL'}  {c['claim']}: {c['numbers']}")
     if claims.empty:
         print("  no ordering of the review applies to these arms")
+    if res.n_failed:  # patients without a verified steady state (NE): say so, exit 3
+        return _report_failed(res.n_failed, len(res.table), "patient-arms")
     return 0 if claims["passed"].all() else 1
 
 
