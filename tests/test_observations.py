@@ -40,13 +40,52 @@ def test_every_row_is_traceable(rows):
         assert r["source"].strip(), r["id"]
         assert r["verified"] in ("yes", "no"), r["id"]
         assert r["id_checked"] in ("yes", "no"), r["id"]
-        assert r["use"] in ("calibration", "validation"), r["id"]
+        assert r["use"] in ("calibration", "validation", "duplicate"), r["id"]
         assert r["how_obtained"] in (
             "stated in text",
             "read off figure",
             "qualitative statement",
             "read from model file",
         ), r["id"]
+
+
+TEST_COLUMNS = (
+    "model_readout",
+    "model_condition",
+    "model_reference",
+    "model_op",
+    "model_threshold",
+    "model_condition2",
+    "model_reference2",
+)
+
+
+def test_no_model_test_is_counted_twice(rows):
+    """A validation row with a calibration row's test is not held out (V06 and V15 were
+    V68's), and two validation rows with one test count one behaviour twice: such rows
+    are marked `duplicate`, naming the row whose test they repeat."""
+    import re
+
+    def test_of(r):
+        return tuple(r[c].strip() for c in TEST_COLUMNS)
+
+    by_id = {r["id"]: r for r in rows}
+    validation, calibration = {}, set()
+    for r in rows:
+        if not r["model_readout"].strip():
+            continue
+        if r["use"] == "duplicate":
+            twin = re.search(r"the same model test as (?:calibration row )?(V\d+)", r["notes"])
+            assert twin, r["id"]
+            assert test_of(by_id[twin.group(1)]) == test_of(r), r["id"]
+            assert by_id[twin.group(1)]["use"] != "duplicate", r["id"]
+        elif r["use"] == "validation":
+            assert test_of(r) not in validation, (r["id"], validation.get(test_of(r)))
+            validation[test_of(r)] = r["id"]
+        else:  # calibration rows may restate each other (V21, V29, V62; the card says so)
+            calibration.add(test_of(r))
+    held_in = {i for key, i in validation.items() if key in calibration}
+    assert not held_in, f"validation rows with a calibration row's test: {held_in}"
 
 
 def test_enough_validation_beyond_the_claims(rows):
