@@ -183,3 +183,21 @@ def test_one_potency_parameter_has_one_basis_and_the_serum_share_is_a_share() ->
         _parse(two, {"K": 1.0}, source="t.toml", sections=SECTIONS)
     with pytest.raises(ValueError, match="share"):
         _parse(tomllib.loads("[culture]\nserum_fraction = 10\n"), {}, source="t", sections=SECTIONS)
+
+
+def test_no_genotype_asked_for_is_not_the_catalogues_default(tmp_path: Path) -> None:
+    """`dose_response(genotype=[])` (no presets) ran under the catalogue's default
+    genotype, unlike `steady_state(genotype=[])` and `genotypes=[[]]`."""
+    xml = tmp_path / "insulin.xml"
+    xml.write_bytes((REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_bytes())
+    (tmp_path / "insulin.catalogue.toml").write_text(
+        '[genotypes.high]\ndescription = "3x k1a"\nscale = { k1a = 3.0 }\n\n'
+        '[defaults]\ngenotype = "high"\nreadout = "IRp"\n'
+    )
+    m = ms.load_model(xml, targets={"PI3K": ["k1c"]})
+    plain = ms.dose_response(m, "alpelisib", [0, 10], genotype=[], progress=False)
+    default = ms.dose_response(m, "alpelisib", [0, 10], progress=False)
+    assert plain.table["value"].iloc[0] == pytest.approx(m.steady_state()["IRp"], rel=1e-9)
+    high = m.steady_state(genotype="high")["IRp"]
+    assert default.table["value"].iloc[0] == pytest.approx(high, rel=1e-9)
+    assert abs(high / m.steady_state()["IRp"] - 1) > 0.05

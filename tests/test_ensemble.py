@@ -743,3 +743,26 @@ def test_report_html_keeps_lists_and_tables_in_order():
     assert page.index("<table><tr><th>x</th>") < page.index("<ul><li>one</li>")
     assert "<li>two &lt;3</li></ul>" in page
     assert page.index("</ul>") < page.index("<th>y</th>")
+
+
+def test_quantiles_beside_an_infinity_only_change_there():
+    """One member at -inf switched every quantile to the member values (inverted CDF);
+    only those beside the infinity are now, the others interpolate as numpy does."""
+    import numpy as np
+
+    from mtor_sim._ensemble import quantile_columns
+
+    values = np.array([-np.inf, *range(1, 10)], dtype=float)
+    q = quantile_columns(values)
+    assert q["q0.05"] == -np.inf
+    assert q["q0.5"] == pytest.approx(4.5)  # between the 5th and 6th of 10 values
+    assert q["q0.95"] == pytest.approx(8.55)
+    assert quantile_columns(np.arange(1.0, 11.0))["q0.5"] == pytest.approx(5.5)
+
+
+@pytestmark_shipped
+def test_an_unknown_genotype_over_the_ensemble_is_named(model):
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'PTEN_loss'"):
+        ms.dose_response(
+            model, "everolimus", [0, 10], genotype="PTEN_los", ensemble=True, n_members=2
+        )

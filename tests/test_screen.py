@@ -140,3 +140,27 @@ def test_fold_changes_treat_solver_noise_as_zero() -> None:
     assert lfc.loc["A KO", "x"] == -np.inf and lfc.loc["B KO", "x"] == -1.0
     assert lfc.loc["A KO", "y"] == 0.0 and lfc.loc["B KO", "y"] == 0.0
     assert lfc.loc["C KO"].isna().all()
+
+
+def test_a_screen_on_a_knockout_or_cut_background(model: ms.Model) -> None:
+    """The README's "on any background": a background knockout or cut that the screen
+    also targets raised "names 'FOXO' more than once". That target adds nothing there."""
+    ko = ms.knockout_screen(
+        model, ["pS6K1"], nodes=["FOXO", "TSC2"], interactions=[], knockouts=["FOXO"]
+    )
+    t = ko.table.set_index("target")
+    assert (t["status"] == "ok").all()
+    assert t.loc["FOXO KO", "pS6K1"] == pytest.approx(ko.baseline["pS6K1"], rel=1e-12)
+    alone = model.steady_state(knockouts=["FOXO", "TSC2"])["pS6K1"]
+    assert t.loc["TSC2 KO", "pS6K1"] == pytest.approx(alone, rel=1e-6)
+    cut = ms.knockout_screen(
+        model, ["pS6K1"], nodes=[], interactions=["S6K1 -| IRS1"], cut=["S6K1 -| IRS1"]
+    )
+    assert (cut.table["status"] == "ok").all()
+
+
+def test_an_empty_screen_over_the_ensemble_is_refused(model: ms.Model) -> None:
+    # it returned an empty table, on which the CLI's report failed (KeyError); one model's
+    # empty screen still gives its baseline
+    with pytest.raises(ValueError, match="nothing to screen"):
+        ms.knockout_screen(model, ["pS6K1"], nodes=[], interactions=[], ensemble=True, n_members=2)

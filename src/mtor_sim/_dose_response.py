@@ -90,7 +90,7 @@ def _no_fit(n_points: int) -> HillFit:
         nan,
         (nan, nan),
         False,
-        f"only {n_points} doses gave a verified steady state; a Hill fit needs 4",
+        f"a Hill fit needs 4 doses with a verified value, and {n_points} have one",
         n_points,
     )
 
@@ -327,7 +327,9 @@ def dose_response(
     else:
         if genotype is not None and not isinstance(genotype, str):
             genotype = check_names(genotype, name="genotype")
-        groups = [genotype or model.catalogue.defaults.get("genotype") or []]
+        # the catalogue's default only when no genotype is given (`[]` asks for none)
+        default: str | list[str] = model.catalogue.defaults.get("genotype") or []
+        groups = [default if genotype is None else genotype]
     background = dict(perturbation.pop("drugs", None) or {})
     if drug in background:
         # the varied dose would silently replace the background one at every point

@@ -179,10 +179,12 @@ def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     if not len(values):
         return {f"q{q:g}": math.nan for q in QUANTILES}
     arr = np.asarray(values, dtype=float)
-    if np.isinf(arr).any():
-        qs = np.quantile(arr, QUANTILES, method="inverted_cdf")
-    else:
-        qs = np.quantile(arr, QUANTILES)
+    qs = np.quantile(arr, QUANTILES)
+    # interpolating beside an infinity gives NaN (or the infinity): there, and only
+    # there, the member value at the quantile
+    beside = ~np.isfinite(qs)
+    if beside.any():
+        qs[beside] = np.quantile(arr, np.asarray(QUANTILES)[beside], method="inverted_cdf")
     return {f"q{q:g}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
 
 

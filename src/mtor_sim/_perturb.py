@@ -261,6 +261,7 @@ def apply_genotypes(
     value so far (``values``, else ``base``), ``set`` replaces it."""
     presets = model.catalogue.genotypes
     for g in genotypes:
+        check_name(g, presets, kind="genotype")
         for p, factor in presets[g].scale:
             values[p] = values.get(p, base[p]) * factor
         for p, v in presets[g].set:

@@ -251,8 +251,9 @@ def knockout_screen(
             model,
             genotype=list(base.genotype),
             drugs=dict(base.drugs),
-            knockouts=list(base.knockouts) + list(kos),
-            cut=list(base.cut) + list(cuts),
+            # a target already in the background adds nothing (its fold is 0)
+            knockouts=list(dict.fromkeys([*base.knockouts, *kos])),
+            cut=list(dict.fromkeys([*base.cut, *cuts])),
             parameters=dict(base.parameters),
             inputs=dict(base.inputs),
         )
@@ -267,6 +268,8 @@ def knockout_screen(
         progress=progress,
     )
     if wants_ensemble(ensemble, n_members):
+        if not targets:  # quantiles of fold changes need something to change
+            raise ValueError("nothing to screen: `nodes` and `interactions` are both empty")
         return _screen_quantiles(model, perts, reads, base, mode, ensemble, n_members, opts)
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
     store, stats = run_conditions(

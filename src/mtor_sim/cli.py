@@ -1193,8 +1193,10 @@ def build_parser() -> argparse.ArgumentParser:
         "knockout-screen", help="every node knockout and interaction cut, effect on each readout"
     )
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
-    p.add_argument("--nodes", nargs="*", help="nodes to knock out (default all)")
-    p.add_argument("--interactions", nargs="*", help="interactions to cut (default all)")
+    p.add_argument("--nodes", nargs="*", action="extend", help="nodes to knock out (default all)")
+    p.add_argument(
+        "--interactions", nargs="*", action="extend", help="interactions to cut (default all)"
+    )
     p.add_argument("--pairs", action="store_true", help="also every pair")
     p.add_argument(
         "--knockout-mode",
