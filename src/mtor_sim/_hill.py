@@ -24,6 +24,9 @@ __all__ = ["HillFit", "fit_hill", "hill"]
 HILL_BOUNDS = (0.1, 10.0)  # slopes outside this range are not plausible dose-responses
 IC50_RANGE_FACTOR = 1e3  # ic50 may lie up to 1000x beyond the lowest/highest positive dose
 _FLAT_RTOL = 1e-9  # responses within this relative spread count as "no change"
+#: A response that moves against its overall direction by more than this share of its
+#: range (mean per dose, in dose order) is not monotonic: no Hill curve describes it.
+NON_MONOTONIC = 0.2
 _LN10 = np.log(10.0)
 
 
@@ -151,6 +154,16 @@ def _check_inputs(doses: ArrayLike, responses: ArrayLike) -> tuple[np.ndarray, n
     return d, y
 
 
+def _reversal(d: np.ndarray, y: np.ndarray) -> float:
+    """The largest move of the mean response per dose (in dose order) against the
+    direction from the lowest to the highest dose."""
+    doses = np.unique(d)
+    m = np.array([y[d == x].mean() for x in doses])
+    sign = 1.0 if m[-1] >= m[0] else -1.0
+    walk = sign * m  # overall rising
+    return float(np.max(np.maximum.accumulate(walk) - walk))
+
+
 def _check_fixed(value: float | None, name: str) -> float | None:
     if value is None:
         return None
@@ -202,7 +215,9 @@ def fit_hill(
     -------
     HillFit
         ``success`` is False (``ic50`` NaN) when the response does not change over the
-        dose range; ``ic50_extrapolated`` flags an IC50 outside the tested doses.
+        dose range, or is not monotonic (it moves against its overall direction by more
+        than `NON_MONOTONIC` of its range: a bell); ``ic50_extrapolated`` flags an IC50
+        outside the tested doses.
 
     Raises
     ------
@@ -245,6 +260,28 @@ def fit_hill(
             success=False,
             n_points=n,
             message="response does not change over the dose range; no IC50 can be fitted",
+        )
+
+    back = _reversal(d, y) / span
+    if back > NON_MONOTONIC:  # bell-shaped or U-shaped: an IC50 would mean nothing
+        top_y, bottom_y = float(np.mean(y[d == d.min()])), float(np.mean(y[d == d.max()]))
+        return HillFit(
+            bottom=bottom_y,
+            top=top_y,
+            ic50=np.nan,
+            hill=np.nan,
+            emax=(top_y - bottom_y) / top_y if top_y != 0 else np.nan,
+            emax_abs=top_y - bottom_y,
+            r_squared=np.nan,
+            rmse=np.nan,
+            ic50_ci=(np.nan, np.nan),
+            success=False,
+            n_points=n,
+            message=(
+                f"the response is not monotonic in dose: it moves against its overall "
+                f"direction by {back:.0%} of its range, so no Hill curve describes it and "
+                "no IC50 is given"
+            ),
         )
 
     # Work in rescaled responses: yn = (y - c) / s.
