@@ -1012,3 +1012,63 @@ def test_a_sharp_profile_places_its_interval(tmp_path: Path) -> None:
     lo, hi = brentq(lambda q: nll(q) - edge, 0.5, k), brentq(lambda q: nll(q) - edge, k, 0.9)
     assert row["verdict"] == "identifiable"
     np.testing.assert_allclose([row["lower"] - k, row["upper"] - k], [lo - k, hi - k], rtol=0.02)
+
+
+def test_fit_from_a_model_takes_a_condition_table(tmp_path: Path) -> None:
+    """`fit(model, measurements=...)` had no `conditions=`: every condition id simulated
+    the same model, and a fit of drug-treated against untreated data returned a wrong
+    rate with status ok. Conditions now pass through, and ids without a table warn."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "prod.ant").write_text(
+        "model prod\n compartment c = 1; species A in c;\n J0: -> A; p;\n J1: A -> ; k*A;\n"
+        " p = 1; k = 0.5; A = 0;\nend\n"
+    )
+    t = np.array([1.0, 2.0, 4.0, 8.0])
+    k = 0.3
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {"observableId": "A", "time": t, "measurement": p / k * (1 - np.exp(-k * t))}
+            ).assign(simulationConditionId=cid)
+            for cid, p in (("low", 1.0), ("high", 3.0))
+        ]
+    ).assign(noiseParameters=0.01)
+    cond = pd.DataFrame({"conditionId": ["low", "high"], "p": [1.0, 3.0]})
+    fit = ms.fit(
+        tmp_path / "prod.ant", measurements=data, conditions=cond, parameters=["k"], n_starts=2
+    )
+    assert fit.status == "ok" and fit.best_parameters["k"] == pytest.approx(k, rel=1e-4)
+    with pytest.warns(UserWarning, match="2 condition ids .* and no condition table"):
+        ms.to_petab(tmp_path / "prod.ant", data, parameters=["k"])
+
+
+def test_inputs_a_simulation_cannot_honour_are_refused(decay, tmp_path: Path) -> None:
+    """A negative measurement time shifted its condition's clock (the t = 10 row came
+    back as t = 15); a condition setting a rule's target failed every simulation with a
+    message about bounds; an x0 outside the bounds did the same; a readout used as a
+    default observable was answered with the unphosphorylated species' name."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    model = decay["folder"] / "decay.ant"
+    data = pd.DataFrame({"observableId": "A", "time": [-5.0, 10.0], "measurement": [2.0, 0.1]})
+    problem = ms.to_petab(model, data, parameters=["k"])
+    with pytest.raises(ms.PetabError, match="measurement times must be >= 0"):
+        ms.PetabObjective(problem)
+    ok = data.assign(time=[0.0, 10.0])
+    with pytest.raises(ValueError, match="`x0` row 0 puts 'k' at 5"):
+        ms.fit(model, measurements=ok, parameters=["k"], n_starts=1, x0=[[5.0, 0.0]])
+    bundled = ms.load_model()
+    cond = pd.DataFrame({"conditionId": ["c0"], "occ_FRB": [0.5]})
+    reads = pd.DataFrame({"observableId": "o", "time": [0.0], "measurement": [0.3]})
+    problem = ms.to_petab(
+        bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
+    )
+    with pytest.raises(ms.PetabError, match="sets occ_FRB, which an assignment rule"):
+        ms.PetabObjective(problem)
+    with pytest.raises(ms.PetabError, match="observables=\\{'obs_pS6K1': 'pS6K1'\\}"):
+        ms.to_petab(bundled, reads.assign(observableId="pS6K1"), parameters=["k_S6K1_phos"])

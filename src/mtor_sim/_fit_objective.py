@@ -359,6 +359,13 @@ class PetabObjective:
         self._fixed = {i: float(par.loc[i, "nominalValue"]) for i in par.index[~est]}
 
         self.condition_df = problem.condition_df
+        ruled = self._rule_targets - self._rate_targets  # assignment rules' targets
+        computed = sorted(str(c) for c in self.condition_df.columns if c in ruled)
+        if computed:  # libroadrunner refuses to set them, failing every simulation
+            raise PetabError(
+                f"the condition table sets {', '.join(computed)}, which an assignment rule "
+                "of the model computes; set what the rule reads instead"
+            )
         self.observable_df = problem.observable_df
         self._setup_observables()
         self._setup_measurements(problem.measurement_df)
@@ -398,6 +405,12 @@ class PetabObjective:
         m["simulationConditionId"] = m["simulationConditionId"].astype(str)
         if np.isinf(m["time"].astype(float)).any():
             raise PetabError("steady-state measurements (time = inf) are not supported yet")
+        if (m["time"].astype(float) < 0).any():
+            # a simulation starts at 0: an earlier time point would shift its clock
+            raise PetabError(
+                f"measurement times must be >= 0 (the simulation starts at 0); got "
+                f"{float(m['time'].astype(float).min()):g}"
+            )
         self.measurements = m
         self.y = m["measurement"].to_numpy(float)
         pairs = list(

@@ -338,6 +338,7 @@ def fit(
     measurements: pd.DataFrame | str | Path | None = None,
     observables: pd.DataFrame | dict[str, str] | None = None,
     parameters: Sequence[str] | dict[str, tuple[float, float]] | pd.DataFrame | None = None,
+    conditions: pd.DataFrame | None = None,
     rtol: float = 1e-12,
     atol: float = 1e-14,
     x0: Sequence[Sequence[float]] | None = None,
@@ -367,9 +368,10 @@ def fit(
         Iterations per start.
     max_time : float or None, s
         Wall-time cap per start (fides only).
-    measurements, observables, parameters
-        With a model: the measurement table in PEtab columns, observable formulas and the
-        parameters to estimate (see `to_petab`).
+    measurements, observables, parameters, conditions
+        With a model: the measurement table in PEtab columns, observable formulas, the
+        parameters to estimate and the condition table (what each condition id sets, e.g.
+        a drug's ``dose_<drug>`` parameter; see `to_petab`).
     rtol, atol : float
         ODE tolerances of the objective.
     x0 : sequence of sequences, optional
@@ -405,6 +407,7 @@ def fit(
         measurements=measurements,
         observables=observables,
         parameters=parameters,
+        conditions=conditions,
         rtol=rtol,
         atol=atol,
     )
@@ -562,6 +565,13 @@ def _start_points(
         given = np.atleast_2d(np.asarray(x0, dtype=float))
         if given.shape[1] != len(obj.x_ids):
             raise ValueError(f"`x0` rows must have {len(obj.x_ids)} values")
+        outside = ~((given >= obj.lb) & (given <= obj.ub))
+        if outside.any():
+            row, col = map(int, np.argwhere(outside)[0])
+            raise ValueError(
+                f"`x0` row {row} puts {obj.x_ids[col]!r} at {given[row, col]:g} (PEtab scale "
+                f"{obj.x_scales[col]}), outside its bounds [{obj.lb[col]:g}, {obj.ub[col]:g}]"
+            )
         given = given[:n_starts]
         guesses[: len(given)] = given
     redrawn = 0
@@ -589,6 +599,7 @@ def objective_from(
     measurements: Any = None,
     observables: Any = None,
     parameters: Any = None,
+    conditions: Any = None,
     rtol: float = 1e-12,
     atol: float = 1e-14,
 ) -> PetabObjective:
@@ -598,7 +609,13 @@ def objective_from(
     if measurements is not None:
         from ._fit_petab import to_petab
 
-        problem = to_petab(problem, measurements, observables=observables, parameters=parameters)
+        problem = to_petab(
+            problem,
+            measurements,
+            observables=observables,
+            parameters=parameters,
+            conditions=conditions,
+        )
     elif isinstance(problem, str | Path) and Path(problem).suffix.lower() not in (".yaml", ".yml"):
         raise PetabError(
             f"{str(problem)!r} is not a PEtab YAML file; to fit a model, pass "

@@ -128,6 +128,11 @@ def to_petab(
 
     if observables is None:  # PEtab forbids an observable id that shadows a model id
         for o in obs_ids:
+            if o in rule_targets and o not in species:  # a readout the model computes
+                raise PetabError(
+                    f"{o!r} is not a species but a quantity the model computes; observe it "
+                    f"with observables={{'obs_{o}': '{o}'}} (and that id in the measurements)"
+                )
             check_name(o, sorted(species), kind="species (as default observable)")
         observables = {f"obs_{o}": o for o in obs_ids}
         m["observableId"] = "obs_" + m["observableId"].astype(str)
@@ -217,7 +222,18 @@ def to_petab(
         used = list(m["simulationConditionId"].astype(str))
         if "preequilibrationConditionId" in m:
             used += list(m["preequilibrationConditionId"].dropna().astype(str))
-        cond = pd.DataFrame({"conditionId": list(dict.fromkeys(c for c in used if c))})
+        ids = list(dict.fromkeys(c for c in used if c))
+        if len(ids) > 1:
+            import warnings
+
+            warnings.warn(
+                f"{len(ids)} condition ids ({', '.join(ids[:4])}{', ...' if len(ids) > 4 else ''})"
+                " and no condition table: every condition simulates the same model; give "
+                "`conditions=` (what each id sets, e.g. a drug's dose parameter)",
+                UserWarning,
+                stacklevel=2,
+            )
+        cond = pd.DataFrame({"conditionId": ids})
     else:
         cond = pd.DataFrame(conditions).reset_index(drop="conditionId" in conditions)
 

@@ -640,6 +640,11 @@ def _cycle(segs: Sequence[tuple[float, float, float]]) -> tuple[float, float] | 
     return None
 
 
+def _spelled(keys: Iterable[str]) -> list[str]:
+    """``--schedule`` keys (read case-blind) as the documentation spells them, sorted."""
+    return sorted("nM" if k == "nm" else k for k in keys)
+
+
 def _check_keys(drug: str, plan: Mapping[str, Any], takes: set[str]) -> None:
     """Refuse the keys of ``plan`` (a schedule file's plan for ``drug``) its form does not
     take: they would be ignored (``"nm"`` for ``"nM"``, a ``"start"`` beside ``"oral"``)."""
@@ -721,8 +726,8 @@ def parse_schedule(text: str) -> Schedule:
     )
     if set(opts) - takes:
         raise ValueError(
-            f"--schedule {drug}: {', '.join(sorted(set(opts) - takes))} does not apply to "
-            f"{form} exposure, which takes {', '.join(sorted(takes))}"
+            f"--schedule {drug}: {', '.join(_spelled(set(opts) - takes))} does not apply to "
+            f"{form} exposure, which takes {', '.join(_spelled(takes))}"
         )
     conc = float(opts["nm"]) if "nm" in opts else (_default_nM(drug) if drug in DRUGS else 0.0)
     start = _duration(opts.get("start", "0"), what=f"--schedule {drug} start")
