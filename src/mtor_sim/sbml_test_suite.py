@@ -361,13 +361,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in ours:
         if r.status == "skipped":
             skips[r.reason] = skips.get(r.reason, 0) + 1
-    print("skipped, by reason:")
-    for reason, n in sorted(skips.items(), key=lambda kv: -kv[1]):
-        print(f"  {n:4d}  {reason}")
-    if args.verbose:
-        for r in ours:
-            if r.status == "failed":
-                print(f"  FAILED {r.case}: {r.reason}")
+    if skips:
+        print("skipped, by reason:")
+        for reason, n in sorted(skips.items(), key=lambda kv: -kv[1]):
+            print(f"  {n:4d}  {reason}")
+    failed = [r for r in ours if r.status == "failed"]
+    if args.verbose and failed:
+        print("failed:")
+        for r in failed:
+            print(f"  FAILED {r.case}: {r.reason}")
     if args.plain:
         plain = [row.get("libroadrunner") for row in rows.values()]
         both = sum(
