@@ -157,3 +157,31 @@ def test_reproduce_reports_controls(tmp_path):
     rows = (tmp_path / "controls.csv").read_text().splitlines()
     assert rows[0].startswith("claim,control,quantity,absolute,relative")
     assert len(rows) > 15
+
+
+def test_an_unsolved_control_state_does_not_count_as_a_comparison(model, monkeypatch):
+    """Python's `max` skips a NaN that is not first: with one single genotype unsolved
+    under claim 3's control, the "best single" came from the other two and the control
+    reported that it removed the effect."""
+    import math
+
+    import mtor_sim._controls as controls
+
+    solved = controls.prefetched_steady_state
+
+    class Unsolved:
+        success = False
+
+        def __getitem__(self, key):
+            return math.nan
+
+    def one_fails(m, **kw):
+        if kw.get("genotype") == "AKT_overexpression" and kw.get("cut"):
+            return Unsolved()
+        return solved(m, **kw)
+
+    monkeypatch.setattr(controls, "prefetched_steady_state", one_fails)
+    found, _ = controls.controls_of(model, 3)
+    for control in found:
+        assert not control.removes_effect
+        assert all(math.isnan(e.control_relative) for e in control.effects)

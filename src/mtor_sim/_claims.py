@@ -245,6 +245,12 @@ def claim_02_pik3ca_akt(model: Model) -> ClaimResult:
     )
 
 
+def _largest(values: list[float]) -> float:
+    """The largest value; NaN if any is NaN (an unsolved state). Python's `max` skips a
+    NaN that is not first, which would let a term compare with a partial set."""
+    return float(np.max(values))
+
+
 def claim_03_combined_alterations(model: Model) -> ClaimResult:
     run = _Runner(model)
     singles = ("PTEN_loss", "PIK3CA_gain", "AKT_overexpression")
@@ -252,11 +258,11 @@ def claim_03_combined_alterations(model: Model) -> ClaimResult:
     reads = ("pAKT_S473", "pS6K1", "mTORC1_activity")
     nums = {}
     for r in reads:
-        best = max(run.value(r, g) for g in singles)
+        best = _largest([run.value(r, g) for g in singles])
         nums[f"{r}: combined / best single"] = run.value(r, combo) / best
     pair = ["PTEN_loss", "PIK3CA_gain"]
     for r in ("pAKT_T308", "PIP3"):
-        best = max(run.value(r, g) for g in pair)
+        best = _largest([run.value(r, g) for g in pair])
         nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] = run.value(r, pair) / best
     rows = [(_label(g), r, run.value(r, g)) for g in ["WT", *singles, combo] for r in reads]
     return _result(
@@ -410,7 +416,7 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
         nums[f"{drug}: pS6K1 IC50 (nM)"] = fit.ic50
         nums[f"{drug}: max proliferation inhibition"] = max_inh[drug]
         nums[f"{drug}: max pS6K1 inhibition"] = 1.0 - s6k[-1] / s6k[0]
-    spread = max(max_inh.values()) - min(max_inh.values())
+    spread = float(np.ptp(list(max_inh.values())))
     nums["spread of max proliferation inhibition"] = spread
     terms = {
         f"{d}: proliferation falls 5-40 % at 1000 nM": 0.05 <= v <= 0.40 for d, v in max_inh.items()
@@ -666,7 +672,7 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
         "Bliss excess": bliss,
     }
     terms = {
-        "combination >= the better single drug + 0.02": ies >= max(ie, is_) + 0.02,
+        "combination >= the better single drug + 0.02": ies >= _largest([ie, is_]) + 0.02,
         "Bliss excess >= -0.01": bliss >= -0.01,
     }
     rows = [
@@ -702,7 +708,7 @@ def claim_15_emt(model: Model) -> ClaimResult:
     }
     emt = {k: run.value("EMT", g) for k, g in states.items()}
     nums = {f"EMT, {k}": v for k, v in emt.items()}
-    singles = max(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"])
+    singles = _largest([emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]])
     nums["EMT both / best single"] = emt["both"] / singles
     rows = [(k, "EMT", v) for k, v in emt.items()]
     return _result(
@@ -716,7 +722,7 @@ def claim_15_emt(model: Model) -> ClaimResult:
         terms={
             "EMT of both >= 1.10x the higher single state": nums["EMT both / best single"] >= 1.10,
             "each single state above WT": (
-                min(emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]) > 1.0
+                float(np.min([emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]])) > 1.0
             ),
         },
         data=_bars(rows),

@@ -20,6 +20,7 @@ carries that sentence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -206,7 +207,7 @@ def _e03(c: _Cells) -> dict[str, Effect]:
     singles = ("PTEN_loss", "PIK3CA_gain", "AKT_overexpression")
     out = {}
     for r in ("pS6K1", "mTORC1_activity"):
-        best = max(c.value(r, g) for g in singles)
+        best = float(np.max([c.value(r, g) for g in singles]))  # NaN if one is unsolved
         both = c.value(r, list(singles))
         out[f"{r}, combined vs best single"] = (both - best, both / best - 1.0)
     return out
@@ -307,7 +308,8 @@ def _e14(c: _Cells) -> dict[str, Effect]:
     both = c.fall("proliferation", "WT", E | S)
     bliss = ie[1] + is_[1] - ie[1] * is_[1]
     untreated = c.value("proliferation", "WT")
-    better = max(ie, is_, key=lambda x: x[1])
+    unsolved = math.isnan(ie[1]) or math.isnan(is_[1])  # `max` would skip a NaN
+    better = (math.nan, math.nan) if unsolved else max(ie, is_, key=lambda x: x[1])
     return {
         "proliferation fall, combination minus the better single drug": _less(both, better),
         "Bliss excess of the proliferation fall": (
@@ -320,7 +322,7 @@ def _e14(c: _Cells) -> dict[str, Effect]:
 def _e15(c: _Cells) -> dict[str, Effect]:
     emt = {g: c.value("EMT", g) for g in ("PTEN_loss", "BCAT_active")}
     both = c.value("EMT", ["PTEN_loss", "BCAT_active"])
-    best = max(emt.values())
+    best = float(np.max(list(emt.values())))  # NaN if one is unsolved (`max` skips it)
     return {"EMT, both vs best single": (both - best, both / best - 1.0)}
 
 
