@@ -32,7 +32,6 @@ __all__ = ["ClaimResult", "CLAIMS", "check", "check_all"]
 #: doses giving near-complete occupancy of the other drugs' targets in cells.
 # everolimus 10 mg/day gives a trough of ~10-20 nM (O'Donnell 2008 J Clin Oncol)
 RAPALOG_DOSE = 10.0
-RAPALOG_SATURATING = 1000.0  # >100x every rapalog's cellular IC50
 VISTUSERTIB_DOSE = 1000.0  # ~5-13x its cellular IC50s (Pike 2013)
 DACTOLISIB_DOSE = 500.0
 SORAFENIB_DOSE = 3000.0  # in the in-vitro range that lowers pERK in HCC lines (Liu 2006)
@@ -402,6 +401,7 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
     from ._hill import fit_hill
 
     run = _Runner(model)
+    # up to 1000 nM, > 100x every rapalog's cellular IC50: saturating
     doses = np.concatenate([[0.0], np.logspace(-2, 3, 11)])
     rows, nums = [], {}
     max_inh, ic50s = {}, {}
