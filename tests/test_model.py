@@ -418,21 +418,35 @@ def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     assert h[0] == pytest.approx(30 * np.exp(-3.0), rel=1e-5)
 
 
-def test_a_compartment_computed_from_a_parameter_follows_it(tmp_path):
-    """A volume set by an initial assignment from a parameter (``C = V0``) kept the value
-    compiled with the default V0 when V0 was set: a wrong steady state, reported ok."""
+def test_a_parameter_that_sizes_a_compartment_is_refused(tmp_path):
+    """A volume set by an initial assignment from a parameter (``C = V0``) kept the size
+    compiled with the default V0 when V0 was set: a wrong steady state, reported ok.
+    Turning the assignment into a rule moved the volume but left the species' amounts at
+    the compiled size (their concentrations changed). libroadrunner evaluates such an
+    assignment once, at compile time, so setting V0 is refused, in the verbs and in a
+    fit; the model file's own value works."""
+    import pandas as pd
+
     path = tmp_path / "volume.xml"
     path.write_text(VOLUME_SBML)
     model = ms.load_model(path)
-    # d(amount)/dt = k - k [S] C = 0 at steady state, so [S] = 1 / C
-    for v0 in (2.0, 4.0):
-        result = model.steady_state(parameters={"V0": v0})
-        assert result.status == "ok"
-        assert result["S"] == pytest.approx(1 / v0, rel=1e-6)
-    tc = model.simulate(
-        t_end=50, n_points=2, pre_equilibrate=False, parameters={"V0": 4.0}, outputs=["S"]
+    # d(amount)/dt = k - k [S] C = 0 at steady state, so [S] = 1 / C (C = V0 = 2)
+    assert model.steady_state()["S"] == pytest.approx(0.5, rel=1e-6)
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        model.steady_state(parameters={"V0": 4.0})
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        ms.sweep(model, {"V0": [2.0, 4.0]}, ["S"], progress=False)
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        ms.sensitivity(model, ["S"], vary=["V0"], progress=False)
+    assert "V0" not in ms.sensitivity(model, ["S"], progress=False).table["parameter"].to_numpy()
+    four = tmp_path / "four.xml"
+    four.write_text(
+        VOLUME_SBML.replace('<parameter id="V0" value="2"', '<parameter id="V0" value="4"')
     )
-    assert tc.to_dataframe()["S"].iloc[-1] == pytest.approx(1 / 4, rel=1e-4)
+    assert ms.load_model(four).steady_state()["S"] == pytest.approx(0.25, rel=1e-6)
+    data = pd.DataFrame({"observableId": "S", "time": [1.0], "measurement": [0.3]})
+    with pytest.raises(ms.PetabError, match="V0 sets a compartment's size"):
+        ms.PetabObjective(ms.to_petab(path, data, parameters=["V0"]))
 
 
 VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>

@@ -359,6 +359,17 @@ class PetabObjective:
         self._fixed = {i: float(par.loc[i, "nominalValue"]) for i in par.index[~est]}
 
         self.condition_df = problem.condition_df
+        from ._model import volume_parameters
+
+        sized = sorted(
+            volume_parameters(model) & (set(map(str, self.condition_df.columns)) | set(self.x_ids))
+        )
+        if sized:  # evaluated once, at compile time: the compartment would not follow
+            raise PetabError(
+                f"{', '.join(sized)} sets a compartment's size through an initial "
+                "assignment, which libroadrunner evaluates once, when the model is "
+                "compiled; neither a condition nor the estimation can change it"
+            )
         ruled = self._rule_targets - self._rate_targets  # assignment rules' targets
         computed = sorted(str(c) for c in self.condition_df.columns if c in ruled)
         if computed:  # libroadrunner refuses to set them, failing every simulation

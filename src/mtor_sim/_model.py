@@ -126,6 +126,9 @@ class SbmlFacts(NamedTuple):
     rule_targets: frozenset[str]  # ids that assignment rules compute
     time_unit: tuple[str, float | None]  # (name, minutes per unit); see `_time_unit`
     event_targets: frozenset[str] = frozenset()  # ids that event assignments set
+    # parameters a compartment's initial assignment reads (through assignment rules too):
+    # evaluated once, when the model is compiled, so a verb cannot change them
+    volume_parameters: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,27 +136,35 @@ class SbmlFacts(NamedTuple):
             "rule_targets": sorted(self.rule_targets),
             "time_unit": list(self.time_unit),
             "event_targets": sorted(self.event_targets),
+            "volume_parameters": sorted(self.volume_parameters),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> SbmlFacts | None:
         """The inverse of `to_json`; None for anything else (then they are read again)."""
         try:
-            only, ruled, (unit, minutes), evented = (
+            only, ruled, (unit, minutes), evented, volume = (
                 data["substance_only"],
                 data["rule_targets"],
                 data["time_unit"],
                 data["event_targets"],
+                data["volume_parameters"],
             )
         except (KeyError, TypeError, ValueError):
             return None
-        lists = all(isinstance(x, list) for x in (only, ruled, evented))
-        names = [*only, *ruled, *evented, unit] if lists else []
+        lists = all(isinstance(x, list) for x in (only, ruled, evented, volume))
+        names = [*only, *ruled, *evented, *volume, unit] if lists else []
         if not names or not all(isinstance(n, str) for n in names):
             return None
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, float)):
             return None
-        return cls(frozenset(only), frozenset(ruled), (unit, minutes), frozenset(evented))
+        return cls(
+            frozenset(only),
+            frozenset(ruled),
+            (unit, minutes),
+            frozenset(evented),
+            frozenset(volume),
+        )
 
 
 def sbml_facts(sbml: str) -> SbmlFacts:
@@ -173,7 +184,40 @@ def sbml_facts(sbml: str) -> SbmlFacts:
         ),
         _time_unit(doc, model),
         frozenset(event_targets(model)),
+        volume_parameters(model),
     )
+
+
+def volume_parameters(model: Any) -> frozenset[str]:
+    """The parameters that a compartment's initial assignment of ``model`` (a libsbml
+    Model) reads, directly or through assignment rules. libroadrunner evaluates such an
+    assignment once, when the model is compiled: setting one of them later leaves the
+    compartment at its compiled size."""
+    import libsbml
+
+    rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
+    params = {p.getId() for p in model.getListOfParameters()}
+    todo = [
+        ia.getMath()
+        for ia in model.getListOfInitialAssignments()
+        if model.getCompartment(ia.getSymbol()) is not None and ia.getMath() is not None
+    ]
+    found: set[str] = set()
+    seen: set[str] = set()
+    while todo:
+        nodes = [todo.pop()]
+        while nodes:
+            node = nodes.pop()
+            nodes += [node.getChild(i) for i in range(node.getNumChildren())]
+            name = node.getName() if node.getType() == libsbml.AST_NAME else None
+            if name is None or name in seen:
+                continue
+            seen.add(name)
+            if name in rules and rules[name] is not None:
+                todo.append(rules[name])
+            elif name in params:
+                found.add(name)
+    return frozenset(found)
 
 
 def _time_unit(doc: Any, model: Any) -> tuple[str, float | None]:
@@ -1024,9 +1068,11 @@ def event_targets(model: Any) -> set[str]:
 
 
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
-    """Turn every initial assignment of a constant parameter or compartment whose formula
-    reads only constant parameters and compartments (a derived constant such as
-    ``kd = koff / kon``, or a volume ``V = V0``) into an assignment rule; return the ids.
+    """Turn every initial assignment of a constant parameter whose formula reads only
+    constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
+    into an assignment rule; return the parameters' ids. (Not a compartment's: a size that
+    followed a rule would leave its species' initial amounts at the compiled size, so
+    their concentrations would change; see `SbmlFacts.volume_parameters`.)
 
     The two mean the same, as nothing the formula reads ever changes; but a rule follows
     a parameter that a verb or a fit sets, while an initial assignment keeps the value
@@ -1055,8 +1101,7 @@ def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[
 
     converted = []
     for ia in list(model.getListOfInitialAssignments()):
-        # a compartment's size too: one computed from a parameter follows it
-        p = model.getParameter(ia.getSymbol()) or model.getCompartment(ia.getSymbol())
+        p = model.getParameter(ia.getSymbol())
         math = ia.getMath()
         if p is None or p.getId() not in constant or p.getId() in kept or math is None:
             continue
@@ -1077,7 +1122,7 @@ def derived_constants_back(model: Any, ids: Iterable[str]) -> None:
     conditions may set the parameter, keeps the model's own form)."""
     for pid in ids:
         rule = model.getAssignmentRuleByVariable(pid)
-        p = model.getParameter(pid) or model.getCompartment(pid)
+        p = model.getParameter(pid)
         if rule is None or p is None:
             continue
         ia = model.createInitialAssignment()

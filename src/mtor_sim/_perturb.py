@@ -134,6 +134,8 @@ def make_perturbation(
     }
     for p, v in params.items():
         params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
+    if params:
+        check_volume_parameters(model, params)
     ins = {
         aliases.get(k, k) if k not in model._layout.inputs else k: v
         for k, v in _as_mapping(inputs, name="inputs").items()
@@ -252,6 +254,20 @@ def _node_id(model: Model, name: str) -> str:
         + (f"such as {shown} " if shown else "")
         + "work too (`model.catalogue.node_aliases`)"
     )
+
+
+def check_volume_parameters(model: Model, params: Mapping[str, float]) -> None:
+    """Refuse a parameter that sets a compartment's size through an initial assignment
+    (``C = V0``): libroadrunner evaluates the assignment once, at compile time, so the
+    compartment would keep its compiled size, a wrong result with status ok."""
+    sized = sorted(model._facts().volume_parameters & set(params))
+    if sized:
+        raise MtorSimError(
+            f"{', '.join(map(repr, sized))} sets a compartment's size through an initial "
+            "assignment, which is evaluated once, when the model is compiled: the "
+            "compartment would keep its compiled size. Change the value in the model file "
+            "(and load it again) instead."
+        )
 
 
 def apply_genotypes(

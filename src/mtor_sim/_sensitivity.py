@@ -23,7 +23,7 @@ from ._errors import (
     wants_ensemble,
 )
 from ._options import RunOptions, resolve_run
-from ._perturb import Perturbation, drug_scaling, make_perturbation
+from ._perturb import Perturbation, check_volume_parameters, drug_scaling, make_perturbation
 from ._protocol import BatchResult
 from ._sweep import _readouts
 
@@ -103,9 +103,11 @@ class Sensitivity(BatchResult):
 
 
 def _default_parameters(model: Model) -> list[str]:
-    """Non-zero parameters, except drug doses and the reference values that only
-    normalise readout indices (their sensitivity is -1 by construction, not biology)."""
+    """Non-zero parameters, except drug doses, the reference values that only normalise
+    readout indices (their sensitivity is -1 by construction, not biology) and those that
+    size a compartment at compile time (`check_volume_parameters`)."""
     skip = set(model._layout.drug_parameters.values()) | set(model._layout.references)
+    skip |= model._facts().volume_parameters
     return [str(p) for p, v in model.parameters.items() if v > 0 and p not in skip]
 
 
@@ -272,6 +274,7 @@ def sensitivity(
     )
     if not params:
         raise ValueError("`vary`: no parameters to vary")
+    check_volume_parameters(model, dict.fromkeys(params, 1.0))
     # every option is checked, whichever method uses it: garbage is never ignored silently
     h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
     if h >= 0.5:

@@ -21,7 +21,7 @@ import pandas as pd
 from ._backends import Condition, run_conditions
 from ._errors import check_name, check_names, check_nonnegative
 from ._options import RunOptions, resolve_run
-from ._perturb import Perturbation, _as_list, make_perturbation
+from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
 from ._protocol import BatchResult
 from ._store import Store
 
@@ -166,6 +166,7 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         kind = "input"
     elif name in model.parameters.index:
         kind = "parameter"
+        check_volume_parameters(model, {name: 1.0})
     else:
         check_name(
             name,
