@@ -28,6 +28,8 @@ file name:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -242,11 +244,18 @@ class Store:
 
     def close(self) -> None:
         """Release the folder for other runs (the results stay readable)."""
-        if self._lock is not None:
-            assert self.path is not None
+        if self._lock is None:
+            return
+        assert self.path is not None
+        lock, self._lock = self._lock, None
+        try:
             (self.path / LOCK).unlink(missing_ok=True)  # removed while still held
-            self._lock.close()  # closing the file releases its lock
-            self._lock = None
+        except OSError:  # Windows: an open file cannot be removed; nothing is locked there
+            lock.close()
+            with contextlib.suppress(OSError):
+                (self.path / LOCK).unlink(missing_ok=True)
+            return
+        lock.close()  # closing the file releases its lock
 
     def _open(self, spec: Mapping[str, Any], resume: bool) -> None:
         """Check the folder's manifest against this run and note what may be resumed."""
@@ -421,14 +430,17 @@ def _lock_folder(folder: Path) -> Any:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         # the file locked must still be the folder's: a run ending meanwhile removes it
-        if os.fstat(handle.fileno()).st_ino != os.stat(folder / LOCK).st_ino:
-            raise OSError
-    except OSError:
+        held = os.fstat(handle.fileno()).st_ino == os.stat(folder / LOCK).st_ino
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.ENOENT):
+            return handle  # a file system without locks (some network mounts): unlocked
+        held = False
+    if not held:
         handle.close()
         raise StoreError(
             f"{str(folder)!r} is in use by another run, which is still writing its results; "
             "wait for it to finish, or use a new folder"
-        ) from None
+        )
     return handle
 
 
