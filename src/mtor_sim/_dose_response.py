@@ -369,7 +369,9 @@ def dose_response(
         ]
         y = np.asarray(values)
         ok = np.isfinite(y) & (np.asarray(statuses) == "ok")  # fit verified points only
-        fits[label] = fit_hill(d[ok], y[ok]) if ok.sum() >= 4 else _no_fit(int(ok.sum()))
+        # a model's response has no noise: a bell is a bell, not scatter (no IC50)
+        fit = fit_hill(d[ok], y[ok], monotonic=True) if ok.sum() >= 4 else None
+        fits[label] = fit if fit is not None else _no_fit(int(ok.sum()))
     from ._engine import ATOL, RTOL, steady_provenance
     from ._results import provenance
 
@@ -442,7 +444,8 @@ def _dose_response_quantiles(
         fitted, beyond = [], 0
         for member_values in values:
             keep = np.isfinite(member_values)
-            fit = fit_hill(doses[keep], member_values[keep]) if keep.sum() >= 4 else None
+            enough = keep.sum() >= 4
+            fit = fit_hill(doses[keep], member_values[keep], monotonic=True) if enough else None
             if fit is None or not fit.success or not np.isfinite(fit.ic50):
                 continue
             if fit.ic50_extrapolated:  # a Hill curve's guess beyond the doses tested

@@ -191,6 +191,7 @@ def fit_hill(
     *,
     fix_bottom: float | None = None,
     fix_top: float | None = None,
+    monotonic: bool = False,
 ) -> HillFit:
     """Fit a four-parameter Hill curve to dose-response data.
 
@@ -210,14 +211,18 @@ def fit_hill(
         (activation) give ``top < bottom`` with a positive slope.
     fix_bottom, fix_top : float, optional
         Hold ``bottom`` / ``top`` at this value instead of fitting it.
+    monotonic : bool
+        Give no fit for a response that is not monotonic: one whose mean per dose moves
+        against its overall direction by more than `NON_MONOTONIC` of its range (a bell).
+        For noise-free responses (a model's, as `mtor_sim.dose_response` fits them);
+        measured data with noise of that size would be refused too.
 
     Returns
     -------
     HillFit
         ``success`` is False (``ic50`` NaN) when the response does not change over the
-        dose range, or is not monotonic (it moves against its overall direction by more
-        than `NON_MONOTONIC` of its range: a bell); ``ic50_extrapolated`` flags an IC50
-        outside the tested doses.
+        dose range, or, with ``monotonic``, is not monotonic; ``ic50_extrapolated`` flags
+        an IC50 outside the tested doses.
 
     Raises
     ------
@@ -263,7 +268,7 @@ def fit_hill(
         )
 
     back = _reversal(d, y) / span
-    if back > NON_MONOTONIC:  # bell-shaped or U-shaped: an IC50 would mean nothing
+    if monotonic and back > NON_MONOTONIC:  # a bell: an IC50 would mean nothing
         top_y, bottom_y = float(np.mean(y[d == d.min()])), float(np.mean(y[d == d.max()]))
         return HillFit(
             bottom=bottom_y,

@@ -271,7 +271,7 @@ def plot_claim(result: ClaimResult) -> Figure:
             for drug, grp in sub.groupby("condition", sort=False):
                 d = grp["dose"].to_numpy()
                 v = grp["value"].to_numpy()
-                fit = fit_hill(d, v)
+                fit = fit_hill(d, v, monotonic=True)  # a model's curve: no noise
                 name = f"{drug} (IC50 {_sig3(fit.ic50)} nM)" if fit.success else str(drug)
                 (line,) = ax.semilogx(d[d > 0], v[d > 0], "o", ms=4, label=name)
                 if fit.success:  # the fitted curve, not the points joined
