@@ -79,6 +79,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mtor_sim.observations import TEST_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TABLE = HERE / "observations.csv"
@@ -296,18 +298,7 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
 
 #: The columns of a calibration row that decide its margin in a draw (and whether the
 #: ``verified`` ensemble uses it); its notes and provenance do not.
-ROW_TEST = (
-    "id",
-    "use",
-    "verified",
-    "model_readout",
-    "model_condition",
-    "model_reference",
-    "model_op",
-    "model_threshold",
-    "model_condition2",
-    "model_reference2",
-)
+ROW_TEST = ("id", "use", "verified", *TEST_COLUMNS)
 
 
 def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:

@@ -49,22 +49,13 @@ def test_every_row_is_traceable(rows):
         ), r["id"]
 
 
-TEST_COLUMNS = (
-    "model_readout",
-    "model_condition",
-    "model_reference",
-    "model_op",
-    "model_threshold",
-    "model_condition2",
-    "model_reference2",
-)
-
-
 def test_no_model_test_is_counted_twice(rows):
     """A validation row with a calibration row's test is not held out (V06 and V15 were
     V68's), and two validation rows with one test count one behaviour twice: such rows
     are marked `duplicate`, naming the row whose test they repeat."""
     import re
+
+    from mtor_sim.observations import TEST_COLUMNS
 
     def test_of(r):
         return tuple(r[c].strip() for c in TEST_COLUMNS)

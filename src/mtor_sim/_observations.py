@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "TEST_COLUMNS",
     "bundled_observations_path",
     "hit_rate",
     "load_observations",
@@ -37,6 +38,16 @@ OBSERVATIONS_FILE = "observations.csv"
 FINDINGS_FILE = "validation_findings.csv"
 
 SIMILAR = 0.10  # "~": the two folds agree within 10 %
+#: The columns of a row that make its model test (two rows with the same test are one).
+TEST_COLUMNS = (
+    "model_readout",
+    "model_condition",
+    "model_reference",
+    "model_op",
+    "model_threshold",
+    "model_condition2",
+    "model_reference2",
+)
 
 
 def parse_condition(text: str) -> dict[str, Any]:

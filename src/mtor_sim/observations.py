@@ -11,6 +11,7 @@ why each validation row the bundled model fails fails (``load_validation_finding
 from ._ensemble import validation_hits
 from ._observations import (
     SIMILAR,
+    TEST_COLUMNS,
     bundled_observations_path,
     hit_rate,
     load_observations,
@@ -21,6 +22,7 @@ from ._observations import (
 
 __all__ = [
     "SIMILAR",
+    "TEST_COLUMNS",
     "bundled_observations_path",
     "hit_rate",
     "load_observations",
