@@ -447,6 +447,25 @@ def test_a_parameter_that_sizes_a_compartment_is_refused(tmp_path):
     data = pd.DataFrame({"observableId": "S", "time": [1.0], "measurement": [0.3]})
     with pytest.raises(ms.PetabError, match="V0 sets a compartment's size"):
         ms.PetabObjective(ms.to_petab(path, data, parameters=["V0"]))
+    # every other way in: a copy, an ensemble's members (copies), a drug's target, and a
+    # PEtab parameter table that fixes V0 elsewhere than the model (listing it is fine)
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        model.with_parameters({"V0": 4.0})
+    assert model.with_parameters({"V0": 2.0, "k": 2.0}).steady_state()["S"] == pytest.approx(0.5)
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        model.steady_state(ensemble=pd.DataFrame({"V0": [2.0, 4.0]}))
+    with pytest.raises(ms.MtorSimError, match="'V0' sets a compartment's size"):
+        ms.load_model(path, targets={"mTORC1_FRB": ["V0"]})
+    problem = ms.to_petab(path, data, parameters=["k"])
+    table = problem.parameter_df.copy()
+    for value, refused in ((2.0, False), (4.0, True)):
+        table.loc["V0"] = {**table.iloc[0].to_dict(), "nominalValue": value, "estimate": 0}
+        problem.parameter_df = table
+        if refused:
+            with pytest.raises(ms.PetabError, match="V0 sets a compartment's size"):
+                ms.PetabObjective(problem)
+        else:
+            ms.PetabObjective(problem)
 
 
 VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>

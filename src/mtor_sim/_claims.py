@@ -410,7 +410,7 @@ def claim_08_rapalogs_partial(model: Model) -> ClaimResult:
         prol = [run.value("proliferation", drugs={drug: d}) for d in doses]
         rows += [(drug, d, "pS6K1", v) for d, v in zip(doses, s6k, strict=True)]
         rows += [(drug, d, "proliferation", v) for d, v in zip(doses, prol, strict=True)]
-        fit = fit_hill(doses, np.array(s6k))
+        fit = fit_hill(doses, np.array(s6k), monotonic=True)  # a model's curve: no noise
         ic50s[drug] = fit.ic50
         max_inh[drug] = 1.0 - prol[-1] / prol[0]
         nums[f"{drug}: pS6K1 IC50 (nM)"] = fit.ic50

@@ -361,9 +361,15 @@ class PetabObjective:
         self.condition_df = problem.condition_df
         from ._model import volume_parameters
 
-        sized = sorted(
-            volume_parameters(model) & (set(map(str, self.condition_df.columns)) | set(self.x_ids))
-        )
+        volume = volume_parameters(model)
+        # fixed in the parameter table at another value than the model's
+        moved = {
+            i
+            for i in volume & set(self._fixed)
+            if self._fixed[i] != model.getParameter(i).getValue()
+        }
+        set_here = set(map(str, self.condition_df.columns)) | set(self.x_ids) | moved
+        sized = sorted(volume & set_here)
         if sized:  # evaluated once, at compile time: the compartment would not follow
             raise PetabError(
                 f"{', '.join(sized)} sets a compartment's size through an initial "

@@ -566,6 +566,12 @@ class Model:
         for p, v in values.items():
             check_name(p, new, kind="parameter")
             new[p] = check_nonnegative(v, name=f"values[{p!r}]")
+        from ._perturb import check_volume_parameters
+
+        # (an ensemble's members are such copies: a column that sizes a compartment too)
+        check_volume_parameters(
+            self, {p: v for p, v in new.items() if v != self._base_parameters[p]}
+        )
         copy = Model(
             self._compiled_sbml,
             replace(self._layout, parameters=new),
@@ -746,6 +752,10 @@ def load_model(
     model = Model(sbml, layout, name=name, path=path, targets=tg)
     if facts is not None:
         model._forms[" facts"] = facts
+    if tg:  # a drug scales its targets: one that sizes a compartment would not move
+        from ._perturb import check_volume_parameters
+
+        check_volume_parameters(model, {p: 1.0 for ps in tg.values() for p in ps})
     return model
 
 
