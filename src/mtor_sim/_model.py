@@ -569,9 +569,7 @@ class Model:
         from ._perturb import check_volume_parameters
 
         # (an ensemble's members are such copies: a column that sizes a compartment too)
-        check_volume_parameters(
-            self, {p: v for p, v in new.items() if v != self._base_parameters[p]}
-        )
+        check_volume_parameters(self, [p for p, v in new.items() if v != self._base_parameters[p]])
         copy = Model(
             self._compiled_sbml,
             replace(self._layout, parameters=new),
@@ -755,7 +753,7 @@ def load_model(
     if tg:  # a drug scales its targets: one that sizes a compartment would not move
         from ._perturb import check_volume_parameters
 
-        check_volume_parameters(model, {p: 1.0 for ps in tg.values() for p in ps})
+        check_volume_parameters(model, [p for ps in tg.values() for p in ps])
     return model
 
 

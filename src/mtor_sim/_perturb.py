@@ -256,11 +256,12 @@ def _node_id(model: Model, name: str) -> str:
     )
 
 
-def check_volume_parameters(model: Model, params: Mapping[str, float]) -> None:
-    """Refuse a parameter that sets a compartment's size through an initial assignment
-    (``C = V0``): libroadrunner evaluates the assignment once, at compile time, so the
-    compartment would keep its compiled size, a wrong result with status ok."""
-    sized = sorted(model._facts().volume_parameters & set(params))
+def check_volume_parameters(model: Model, names: Iterable[str]) -> None:
+    """Refuse a parameter among ``names`` that sets a compartment's size through an
+    initial assignment (``C = V0``): libroadrunner evaluates the assignment once, at
+    compile time, so the compartment would keep its compiled size, a wrong result with
+    status ok."""
+    sized = sorted(model._facts().volume_parameters.intersection(names))
     if sized:
         raise MtorSimError(
             f"{', '.join(map(repr, sized))} sets a compartment's size through an initial "

@@ -274,7 +274,7 @@ def sensitivity(
     )
     if not params:
         raise ValueError("`vary`: no parameters to vary")
-    check_volume_parameters(model, dict.fromkeys(params, 1.0))
+    check_volume_parameters(model, params)
     # every option is checked, whichever method uses it: garbage is never ignored silently
     h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
     if h >= 0.5:

@@ -166,7 +166,7 @@ def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> 
         kind = "input"
     elif name in model.parameters.index:
         kind = "parameter"
-        check_volume_parameters(model, {name: 1.0})
+        check_volume_parameters(model, [name])
     else:
         check_name(
             name,
