@@ -193,8 +193,6 @@ def volume_parameters(model: Any) -> frozenset[str]:
     Model) reads, directly or through assignment rules. libroadrunner evaluates such an
     assignment once, when the model is compiled: setting one of them later leaves the
     compartment at its compiled size."""
-    import libsbml
-
     rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
     params = {p.getId() for p in model.getListOfParameters()}
     todo = [
@@ -209,7 +207,9 @@ def volume_parameters(model: Any) -> frozenset[str]:
         while nodes:
             node = nodes.pop()
             nodes += [node.getChild(i) for i in range(node.getNumChildren())]
-            name = node.getName() if node.getType() == libsbml.AST_NAME else None
+            # the node's own test, not its type against `libsbml.AST_NAME`: a model read
+            # through another binding (libSEDML carries one) returns a type not comparable
+            name = node.getName() if node.isName() else None
             if name is None or name in seen:
                 continue
             seen.add(name)
