@@ -244,12 +244,6 @@ def claim_02_pik3ca_akt(model: Model) -> ClaimResult:
     )
 
 
-def _largest(values: list[float]) -> float:
-    """The largest value; NaN if any is NaN (an unsolved state). Python's `max` skips a
-    NaN that is not first, which would let a term compare with a partial set."""
-    return float(np.max(values))
-
-
 def claim_03_combined_alterations(model: Model) -> ClaimResult:
     run = _Runner(model)
     singles = ("PTEN_loss", "PIK3CA_gain", "AKT_overexpression")
@@ -257,11 +251,12 @@ def claim_03_combined_alterations(model: Model) -> ClaimResult:
     reads = ("pAKT_S473", "pS6K1", "mTORC1_activity")
     nums = {}
     for r in reads:
-        best = _largest([run.value(r, g) for g in singles])
+        # numpy's max: NaN if a state is unsolved (Python's skips a NaN that is not first)
+        best = float(np.max([run.value(r, g) for g in singles]))
         nums[f"{r}: combined / best single"] = run.value(r, combo) / best
     pair = ["PTEN_loss", "PIK3CA_gain"]
     for r in ("pAKT_T308", "PIP3"):
-        best = _largest([run.value(r, g) for g in pair])
+        best = float(np.max([run.value(r, g) for g in pair]))
         nums[f"{r}: PTEN_loss + PIK3CA_gain / best single"] = run.value(r, pair) / best
     rows = [(_label(g), r, run.value(r, g)) for g in ["WT", *singles, combo] for r in reads]
     return _result(
@@ -672,7 +667,7 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
         "Bliss excess": bliss,
     }
     terms = {
-        "combination >= the better single drug + 0.02": ies >= _largest([ie, is_]) + 0.02,
+        "combination >= the better single drug + 0.02": ies >= float(np.max([ie, is_])) + 0.02,
         "Bliss excess >= -0.01": bliss >= -0.01,
     }
     rows = [
@@ -708,7 +703,7 @@ def claim_15_emt(model: Model) -> ClaimResult:
     }
     emt = {k: run.value("EMT", g) for k, g in states.items()}
     nums = {f"EMT, {k}": v for k, v in emt.items()}
-    singles = _largest([emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]])
+    singles = float(np.max([emt["mTORC1 high (PTEN_loss)"], emt["beta-catenin active"]]))
     nums["EMT both / best single"] = emt["both"] / singles
     rows = [(k, "EMT", v) for k, v in emt.items()]
     return _result(

@@ -267,8 +267,8 @@ def fit_hill(
             message="response does not change over the dose range; no IC50 can be fitted",
         )
 
-    back = _reversal(d, y) / span
-    if monotonic and back > NON_MONOTONIC:  # a bell: an IC50 would mean nothing
+    back = _reversal(d, y) / span if monotonic else 0.0
+    if back > NON_MONOTONIC:  # a bell: an IC50 would mean nothing
         top_y, bottom_y = float(np.mean(y[d == d.min()])), float(np.mean(y[d == d.max()]))
         return HillFit(
             bottom=bottom_y,
