@@ -170,3 +170,27 @@ def test_tumour_layer_acts_with_the_models_own_vegfr_potency(model):
 def test_tumour_layer_rejects_bad_days(model):
     with pytest.raises(ValueError, match="days"):
         tumour_response(model, {"everolimus": 10}, days=-1)
+
+
+def test_no_rise_has_no_half_time(model):
+    """Without FOXO-driven RTK synthesis there is no rise, so no half-time: NaN, not the
+    first time point (which read as 0 h)."""
+    result = _claims.check(model.with_parameters({"k_FOXO_RTK": 0.0}), 10)
+    assert np.isnan(result.numbers["time to half of the 48-h rise (h)"])
+    assert not result.terms["half of the 48-h rise takes >= 2 h"]
+    assert not result.passed
+
+
+def test_prognosis_ordering_is_not_sorted_on_a_failed_state(model, monkeypatch):
+    """A state that did not solve gives NaN; the model's ordering then says so instead of
+    sorting a NaN key into an arbitrary place."""
+    value = _claims._Runner.value
+
+    def failing(self, readout, genotype=None, *args, **kwargs):
+        if genotype == "PTEN_loss" and readout == "proliferation":
+            return float("nan")
+        return value(self, readout, genotype, *args, **kwargs)
+
+    monkeypatch.setattr(_claims._Runner, "value", failing)
+    result = _claims.check(model, 4)
+    assert "not determined" in result.review["model ordering by proliferation, highest first"]

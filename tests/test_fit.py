@@ -1072,3 +1072,37 @@ def test_inputs_a_simulation_cannot_honour_are_refused(decay, tmp_path: Path) ->
         ms.PetabObjective(problem)
     with pytest.raises(ms.PetabError, match="observables=\\{'obs_pS6K1': 'pS6K1'\\}"):
         ms.to_petab(bundled, reads.assign(observableId="pS6K1"), parameters=["k_S6K1_phos"])
+
+
+def test_a_negative_dose_in_a_problem_is_refused() -> None:
+    """A condition table setting dose_everolimus = -5 gave negative occupancy and
+    phosphorylated fractions outside 0..1; the verbs refuse such doses, so does a problem,
+    in its condition table or through an estimated dose's lower bound."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    bundled = ms.load_model()
+    reads = pd.DataFrame({"observableId": "o", "time": [0.0], "measurement": [0.3]})
+    for dose in (-5.0, float("inf")):
+        cond = pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": [dose]})
+        problem = ms.to_petab(
+            bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
+        )
+        with pytest.raises(ms.PetabError, match="dose_everolimus = .* in condition 'c0'"):
+            ms.PetabObjective(problem)
+    cond = pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": [5.0]})
+    problem = ms.to_petab(
+        bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
+    )
+    ms.PetabObjective(problem)  # a dose of 5 nM is fine
+    problem.parameter_df.loc["dose_everolimus"] = {
+        "parameterScale": "lin",
+        "lowerBound": -10.0,
+        "upperBound": 10.0,
+        "nominalValue": 1.0,
+        "estimate": 1,
+    }
+    problem.condition_df = problem.condition_df.drop(columns="dose_everolimus")
+    with pytest.raises(ms.PetabError, match="dose_everolimus lowerBound = -10"):
+        ms.PetabObjective(problem)

@@ -284,7 +284,12 @@ def claim_04_prognosis(model: Model) -> ClaimResult:
     for label, g in states.items():
         nums[f"{label}: proliferation"] = run.value("proliferation", g)
         nums[f"{label}: survival"] = run.value("survival", g)
-    order_model = sorted(states, key=lambda k: -nums[f"{k}: proliferation"])
+    prolif = {k: nums[f"{k}: proliferation"] for k in states}
+    order_model = (
+        ", ".join(sorted(states, key=lambda k: -prolif[k]))
+        if all(np.isfinite(v) for v in prolif.values())
+        else "not determined (a state did not solve)"
+    )
     rows = [
         (_label(g), r, run.value(r, g))
         for g in ["WT", *states.values()]
@@ -303,7 +308,7 @@ def claim_04_prognosis(model: Model) -> ClaimResult:
         data=_bars(rows),
         review={
             "OS ordering, worst first": "p-mTOR high, PTEN loss, PIK3CA mutation",
-            "model ordering by proliferation, highest first": ", ".join(order_model),
+            "model ordering by proliferation, highest first": order_model,
         },
     )
 
@@ -492,7 +497,13 @@ def claim_10_rtk_upregulation(model: Model) -> ClaimResult:
     fold = rtk / rtk.iloc[0]
     at = lambda s, t: float(np.interp(t, s.index, s.to_numpy()) / s.iloc[0])  # noqa: E731
     rise = fold - 1.0
-    half = float(rise.index[np.argmax(rise.to_numpy() >= 0.5 * rise.iloc[-1])]) / 60.0
+    final = float(rise.iloc[-1])
+    # Without a finite rise there is no half-time: NaN, never the first time point.
+    half = (
+        float(rise.index[np.argmax(rise.to_numpy() >= 0.5 * final)]) / 60.0
+        if np.isfinite(final) and final > 0
+        else float("nan")
+    )
     nums = {
         "RTK_total fold at 1 h": at(rtk, 60),
         "RTK_total fold at 24 h": at(rtk, 1440),

@@ -383,6 +383,7 @@ class PetabObjective:
                 f"the condition table sets {', '.join(computed)}, which an assignment rule "
                 "of the model computes; set what the rule reads instead"
             )
+        self._refuse_negative_doses()
         self.observable_df = problem.observable_df
         self._setup_observables()
         self._setup_measurements(problem.measurement_df)
@@ -391,6 +392,32 @@ class PetabObjective:
         self._bundled: Any = None  # the bundled Model if it is this problem's; False if not
 
     # ---------------------------------------------------------------- set-up
+    def _refuse_negative_doses(self) -> None:
+        """A catalogue drug's dose parameter (``dose_<drug>``, nM) below zero, or infinite,
+        gives negative occupancies and phosphorylated fractions outside 0..1; the verbs
+        refuse such doses, and so does a problem that sets them in its condition table or
+        lets the estimation reach them."""
+        from ._catalogue import DRUGS
+
+        doses = {f"dose_{d}" for d in DRUGS} & self._params
+        bad = []
+        for cid, row in self.condition_df.iterrows():
+            for pid in sorted(doses & set(map(str, row.index))):
+                cell = row[pid]
+                if isinstance(cell, str) or _is_nan(cell):  # a parameter id, or the model's
+                    continue
+                if not (0 <= float(cell) < math.inf):
+                    bad.append(f"{pid} = {cell} in condition {cid!r}")
+        par = self.parameter_df
+        for pid in sorted(doses & set(map(str, par.index))):
+            est = int(par.loc[pid, "estimate"]) == 1
+            low = float(par.loc[pid, "lowerBound"] if est else par.loc[pid, "nominalValue"])
+            if not low >= 0:
+                what = "lowerBound" if est else "nominalValue"
+                bad.append(f"{pid} {what} = {low:g} in the parameter table")
+        if bad:
+            raise PetabError("drug doses must be finite and not negative (nM): " + "; ".join(bad))
+
     def _setup_observables(self) -> None:
         obs = self.problem.observable_df
         self.observables: dict[str, dict[str, Any]] = {}

@@ -236,6 +236,7 @@ def reproduce(
             for x in c.effects
         ]
     ).to_csv(out / "controls.csv", index=False)
+    from ._protocol import json_safe
     from ._results import provenance
 
     meta = {
@@ -244,7 +245,9 @@ def reproduce(
     }
     (out / "claims.json").write_text(
         json.dumps(
-            {"metadata": meta, "claims": [r.to_dict() for r in results]}, indent=2, default=str
+            json_safe({"metadata": meta, "claims": [r.to_dict() for r in results]}),
+            indent=2,
+            allow_nan=False,
         )
     )
     md = out / "report.md"
