@@ -199,3 +199,19 @@ def test_a_zero_drug_free_readout_leaves_inhibition_undefined() -> None:
         )
     assert (cm.settings["status"] == "ok").all().all()
     assert np.isnan(cm.inhibition.to_numpy()).all() and np.isnan(cm.bliss.to_numpy()).all()
+
+
+def test_a_bell_shaped_single_agent_gets_no_loewe_fit_on_a_models_matrix() -> None:
+    """Loewe's single-agent Hill fits gave a bell-shaped model curve an IC50, as
+    dose_response did before it took the monotonic rule; with ``monotonic`` (what
+    `combination` asks for) such a drug has no fit and Loewe is NaN. Bliss, HSA and ZIP
+    do not depend on it, and data (the default) keep their fit."""
+    ya = np.array([0.0, 0.3, 0.6, 0.8, 0.5, 0.2, 0.1, 0.05])  # rises, then falls: a bell
+    yb = inhibition(DOSES, emax=0.9, ic50=30.0, slope=1.0)
+    e = bliss_matrix(ya, yb)
+    plain, model = synergy_scores(DOSES, DOSES, e), synergy_scores(DOSES, DOSES, e, monotonic=True)
+    assert plain.fit_a.success and plain.loewe_cells > 0
+    assert not model.fit_a.success and model.fit_b.success
+    assert model.loewe_cells == 0 and np.isnan(model.loewe[1:, 1:]).all()
+    for name in ("bliss", "hsa", "zip"):
+        assert_allclose(getattr(model, name), getattr(plain, name))

@@ -784,7 +784,9 @@ def combination(
             stacklevel=2,
         )
     whole = bool(np.isfinite(effect).all())  # Loewe and ZIP fit whole rows and columns
-    scores = synergy_scores(da, db, effect) if whole and min(da.size, db.size) >= 4 else None
+    # a model's matrix: no noise, so a single agent's bell gets no Loewe fit
+    enough = whole and min(da.size, db.size) >= 4
+    scores = synergy_scores(da, db, effect, monotonic=True) if enough else None
 
     def frame(m: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(

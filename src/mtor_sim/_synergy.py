@@ -154,9 +154,9 @@ def hsa_excess(effect: ArrayLike) -> np.ndarray:
     return _zero_edges(e - np.maximum(e[:, :1], e[:1, :]))
 
 
-def _fit_single(doses: np.ndarray, inhibition: np.ndarray) -> HillFit:
+def _fit_single(doses: np.ndarray, inhibition: np.ndarray, monotonic: bool = False) -> HillFit:
     """Hill fit of one drug alone, inhibition 0 at dose 0 (``top`` fixed at 0)."""
-    return fit_hill(doses, inhibition, fix_top=0.0)
+    return fit_hill(doses, inhibition, fix_top=0.0, monotonic=monotonic)
 
 
 def _dose_for(fit: HillFit, e: float) -> float:
@@ -189,10 +189,11 @@ def _loewe_expected(fa: HillFit, fb: HillFit, da: float, db: float) -> float:
 
 
 def _loewe_parts(
-    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike
+    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike, monotonic: bool = False
 ) -> tuple[np.ndarray, np.ndarray, HillFit, HillFit]:
     da, db, e = _check_matrix(doses_a, doses_b, effect)
-    fa, fb = _fit_single(da, e[:, 0]), _fit_single(db, e[0, :])
+    fa = _fit_single(da, e[:, 0], monotonic)
+    fb = _fit_single(db, e[0, :], monotonic)
     excess = np.full(e.shape, np.nan)
     ci = np.full(e.shape, np.nan)
     if _usable(fa) and _usable(fb):
@@ -380,7 +381,9 @@ class SynergyScores:
         return pd.DataFrame({k: v.ravel() for k, v in columns.items()})
 
 
-def synergy_scores(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) -> SynergyScores:
+def synergy_scores(
+    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike, *, monotonic: bool = False
+) -> SynergyScores:
     """Compute Bliss, HSA, Loewe (with combination index) and ZIP scores at once.
 
     Parameters
@@ -389,6 +392,10 @@ def synergy_scores(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) ->
         Doses; start at 0, strictly increasing, at least 4 values each.
     effect : array_like, fraction
         Inhibition matrix of shape ``(len(doses_a), len(doses_b))``, ``effect[0, 0] == 0``.
+    monotonic : bool
+        Give Loewe no single-agent fit (so NaN scores) for a drug whose response alone is
+        not monotonic (`fit_hill`'s rule). For noise-free matrices, a model's, as
+        `mtor_sim.combination` computes them; Bliss, HSA and ZIP are unchanged.
 
     Returns
     -------
@@ -405,7 +412,7 @@ def synergy_scores(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) ->
     (0.0, 0.0)
     """
     da, db, e = _check_matrix(doses_a, doses_b, effect)
-    loewe, ci, fa, fb = _loewe_parts(da, db, e)
+    loewe, ci, fa, fb = _loewe_parts(da, db, e, monotonic)
     scores = {
         "bliss": bliss_excess(e),
         "hsa": hsa_excess(e),
