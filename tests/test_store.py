@@ -382,3 +382,46 @@ def test_a_folder_in_use_by_another_run_is_refused(model: ms.Model, folder: Path
     assert not (folder / ".lock").exists()
     resumed = ms.sweep(model, SPACE, out=folder, **KW)  # released: the run goes on
     assert resumed.settings["resumed_points"] == N
+
+
+def test_a_lock_file_removed_by_a_run_that_ended_is_taken_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that ended between this run's open and its lock removed the lock file: the
+    folder was free, but "in use by another run" was reported. The new file is locked."""
+    import fcntl
+
+    from mtor_sim._store import _lock_folder
+
+    flock, calls = fcntl.flock, []
+
+    def ended_meanwhile(handle, how):
+        if not calls:
+            (folder / ".lock").unlink()  # the other run closes: its file goes
+        calls.append(how)
+        return flock(handle, how)
+
+    monkeypatch.setattr(fcntl, "flock", ended_meanwhile)
+    handle = _lock_folder(folder)
+    try:
+        assert len(calls) == 2
+        assert os.fstat(handle.fileno()).st_ino == os.stat(folder / ".lock").st_ino
+    finally:
+        handle.close()
+
+
+def test_a_folder_that_cannot_be_locked_says_so(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a file system without locks the run went on unlocked in silence."""
+    import errno
+    import fcntl
+
+    from mtor_sim._store import _lock_folder
+
+    def no_locks(handle, how):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(RuntimeWarning, match="cannot be locked .*No locks available"):
+        _lock_folder(folder).close()

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import stat
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -329,8 +330,6 @@ class Store:
                 discarded.append(path.name)
         self._save()
         if self._resume and (discarded or self.recomputed):  # not asked for: say so
-            import warnings
-
             shown = ", ".join(discarded[:5]) + (", ..." if len(discarded) > 5 else "")
             what = (
                 [
@@ -414,34 +413,47 @@ class Store:
         return pd.concat(frames, ignore_index=True).sort_values("point", ignore_index=True)
 
 
-def _lock_folder(folder: Path) -> Any:
+def _lock_folder(folder: Path, attempts: int = 5) -> Any:
     """An open file holding an exclusive lock on ``folder``; StoreError when another
-    run holds it. Without ``fcntl`` (Windows) the file is made but nothing is locked."""
-    try:
-        handle = open(folder / LOCK, "a+")  # noqa: SIM115 (held until `Store.close`)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot use {str(folder)!r} as the folder of results: {exc.strerror or exc}"
-        ) from None
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover (Windows)
-        return handle
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # the file locked must still be the folder's: a run ending meanwhile removes it
-        held = os.fstat(handle.fileno()).st_ino == os.stat(folder / LOCK).st_ino
-    except OSError as exc:
-        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.ENOENT):
-            return handle  # a file system without locks (some network mounts): unlocked
-        held = False
-    if not held:
+    run holds it. Without ``fcntl`` (Windows) the file is made but nothing is locked; on a
+    file system that refuses locks a warning says the folder is unlocked."""
+    for _ in range(attempts):
+        try:
+            handle = open(folder / LOCK, "a+")  # noqa: SIM115 (held until `Store.close`)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use {str(folder)!r} as the folder of results: {exc.strerror or exc}"
+            ) from None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover (Windows)
+            return handle
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                handle.close()
+                break  # held by another run
+            warnings.warn(  # a file system without locks (some network mounts)
+                f"{str(folder)!r} cannot be locked ({exc.strerror or exc}): another run "
+                "writing into it at the same time would mix its results with these",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return handle
+        # the file locked must still be the folder's: a run that ended meanwhile removed
+        # it, and the folder is free; lock the file that is there now
+        try:
+            held = os.fstat(handle.fileno()).st_ino == os.stat(folder / LOCK).st_ino
+        except FileNotFoundError:
+            held = False
+        if held:
+            return handle
         handle.close()
-        raise StoreError(
-            f"{str(folder)!r} is in use by another run, which is still writing its results; "
-            "wait for it to finish, or use a new folder"
-        )
-    return handle
+    raise StoreError(
+        f"{str(folder)!r} is in use by another run, which is still writing its results; "
+        "wait for it to finish, or use a new folder"
+    )
 
 
 def iter_parts(folder: str | Path) -> Iterator[pd.DataFrame]:
