@@ -468,6 +468,24 @@ def test_a_parameter_that_sizes_a_compartment_is_refused(tmp_path):
             ms.PetabObjective(problem)
 
 
+def test_a_parameter_that_sizes_a_compartment_through_a_rule_is_refused(tmp_path):
+    """A compartment given by an assignment rule (``C := vol0``): setting vol0 moved the
+    size but kept the species' compiled amounts, so [A] started at 2 where the file with
+    vol0 = 4 starts it at 4, and the steady state was wrong with status ok."""
+    path = tmp_path / "rule.ant"
+    path.write_text(
+        "model rc\n  compartment C;\n  C := vol0\n  vol0 = 2\n"
+        "  species A in C = 4; species B in C = 0;\n"
+        "  J1: A -> B; C*0.1*A\n  J2: B -> A; C*0.2*B\nend\n"
+    )
+    model = ms.load_model(path)
+    assert model.steady_state()["A"] == pytest.approx(8 / 3, rel=1e-6)
+    with pytest.raises(ms.MtorSimError, match="'vol0' sets a compartment's size"):
+        model.steady_state(parameters={"vol0": 4.0})
+    with pytest.raises(ms.MtorSimError, match="'vol0' sets a compartment's size"):
+        model.simulate(t_end=10, parameters={"vol0": 4.0}, pre_equilibrate=False)
+
+
 VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>
 <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
   <model id="volume">

@@ -370,10 +370,10 @@ class PetabObjective:
         }
         set_here = set(map(str, self.condition_df.columns)) | set(self.x_ids) | moved
         sized = sorted(volume & set_here)
-        if sized:  # evaluated once, at compile time: the compartment would not follow
+        if sized:  # evaluated on the compiled state: the compartment would not follow
             raise PetabError(
                 f"{', '.join(sized)} sets a compartment's size through an initial "
-                "assignment, which libroadrunner evaluates once, when the model is "
+                "assignment or a rule, which libroadrunner applies to the state it "
                 "compiled; neither a condition nor the estimation can change it"
             )
         ruled = self._rule_targets - self._rate_targets  # assignment rules' targets

@@ -189,16 +189,22 @@ def sbml_facts(sbml: str) -> SbmlFacts:
 
 
 def volume_parameters(model: Any) -> frozenset[str]:
-    """The parameters that a compartment's initial assignment of ``model`` (a libsbml
-    Model) reads, directly or through assignment rules. libroadrunner evaluates such an
-    assignment once, when the model is compiled: setting one of them later leaves the
-    compartment at its compiled size."""
+    """The parameters that a compartment's initial assignment or assignment rule of
+    ``model`` (a libsbml Model) reads, directly or through assignment rules.
+    libroadrunner evaluates an initial assignment once, when the model is compiled, and
+    keeps the species' compiled initial amounts when a rule's compartment changes size:
+    setting one of them later leaves the compartment at its compiled size, or its
+    species at concentrations the file does not give."""
     rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
     params = {p.getId() for p in model.getListOfParameters()}
     todo = [
         ia.getMath()
         for ia in model.getListOfInitialAssignments()
         if model.getCompartment(ia.getSymbol()) is not None and ia.getMath() is not None
+    ] + [
+        math
+        for target, math in rules.items()
+        if model.getCompartment(target) is not None and math is not None
     ]
     found: set[str] = set()
     seen: set[str] = set()
