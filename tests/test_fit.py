@@ -235,6 +235,25 @@ def test_invalid_petab_names_the_file_and_quotes_the_linter(tmp_path: Path) -> N
         ms.fit(src / "Boehm_JProteomeRes2014.yaml", n_starts=0)
 
 
+def test_a_problem_without_a_required_table_is_refused(decay, tmp_path: Path) -> None:
+    """A YAML without condition_files passed the linter and crashed the objective with
+    an AttributeError (a traceback from `mtor-sim fit`)."""
+    import yaml as pyyaml
+
+    import mtor_sim as ms
+
+    folder = decay["folder"] / "petab"
+    doc = pyyaml.safe_load((folder / "decay.yaml").read_text())
+    del doc["problems"][0]["condition_files"]
+    bad = folder / "no_conditions.yaml"
+    bad.write_text(pyyaml.safe_dump(doc))
+    with pytest.raises(
+        ms.PetabError,
+        match="no_conditions.yaml is not a valid PEtab problem: it has no condition table",
+    ):
+        ms.fit(bad, n_starts=1)
+
+
 # ------------------------------------------------------------------------------- CLI
 def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     from mtor_sim.cli import main
@@ -908,6 +927,26 @@ def _resized_sbml() -> str:
     return libsbml.writeSBMLToString(doc)
 
 
+def test_to_petab_bounds_from_zero_search_linearly(decay, tmp_path: Path) -> None:
+    """Bounds (0, 10) gave a log10 parameter with lower bound 0, which the PEtab linter
+    rejects; they now give a linear scale. Bounds that are not an interval are refused."""
+    import pandas as pd
+    import petab.v1 as petab
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A", "time": decay["t"], "measurement": decay["y"]})
+    problem = ms.to_petab(decay["folder"] / "decay.ant", data, parameters={"k": (0, 10)})
+    row = problem.parameter_df.loc["k"]
+    assert row["parameterScale"] == "lin" and row["lowerBound"] == 0
+    assert not petab.lint_problem(problem)
+    positive = ms.to_petab(decay["folder"] / "decay.ant", data, parameters={"k": (0.01, 10)})
+    assert positive.parameter_df.loc["k", "parameterScale"] == "log10"
+    for bad in ((1, 1), (5, 1), (0, float("inf"))):
+        with pytest.raises(ms.PetabError, match="bounds of 'k' must be finite"):
+            ms.to_petab(decay["folder"] / "decay.ant", data, parameters={"k": bad})
+
+
 def test_to_petab_defaults_leave_out_what_the_data_cannot_separate(decay, tmp_path: Path) -> None:
     """By default every model parameter was estimated, including the ``cut_J1`` multiplier
     the loader puts on each rate (so only cut_J1 * k was determined: k came back
@@ -1058,6 +1097,10 @@ def test_inputs_a_simulation_cannot_honour_are_refused(decay, tmp_path: Path) ->
     data = pd.DataFrame({"observableId": "A", "time": [-5.0, 10.0], "measurement": [2.0, 0.1]})
     problem = ms.to_petab(model, data, parameters=["k"])
     with pytest.raises(ms.PetabError, match="measurement times must be >= 0"):
+        ms.PetabObjective(problem)
+    # a missing time was simulated at an arbitrary one, and the fit reported ok
+    problem = ms.to_petab(model, data.assign(time=[float("nan"), 10.0]), parameters=["k"])
+    with pytest.raises(ms.PetabError, match="measurement times must be numbers; row"):
         ms.PetabObjective(problem)
     ok = data.assign(time=[0.0, 10.0])
     with pytest.raises(ValueError, match="`x0` row 0 puts 'k' at 5"):

@@ -91,6 +91,19 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
         raise TypeError(
             f"`problem` must be a PEtab YAML path or a petab.Problem, got {type(problem).__name__}"
         )
+    missing = [
+        name
+        for name, table in (
+            ("model (sbml_files)", problem.model),
+            ("condition table (condition_files)", problem.condition_df),
+            ("measurement table (measurement_files)", problem.measurement_df),
+            ("observable table (observable_files)", problem.observable_df),
+            ("parameter table (parameter_file)", problem.parameter_df),
+        )
+        if table is None
+    ]
+    if missing:  # PEtab v1 requires each; the linter does not check that they are there
+        raise PetabError(f"{where} is not a valid PEtab problem: it has no {', no '.join(missing)}")
     if lint:
         with _captured_petab_log() as log:
             try:
@@ -447,6 +460,12 @@ class PetabObjective:
             lambda v: "" if _is_nan(v) else str(v)
         )
         m["simulationConditionId"] = m["simulationConditionId"].astype(str)
+        if np.isnan(m["time"].astype(float)).any():  # simulated at an arbitrary time
+            rows = np.flatnonzero(np.isnan(m["time"].astype(float)))
+            raise PetabError(
+                f"measurement times must be numbers; row(s) {', '.join(map(str, rows[:5]))} "
+                "of the measurement table have none"
+            )
         if np.isinf(m["time"].astype(float)).any():
             raise PetabError("steady-state measurements (time = inf) are not supported yet")
         if (m["time"].astype(float) < 0).any():

@@ -76,7 +76,8 @@ def to_petab(
         ``sd_<id>`` (log10 scale, bounds 1e-3 to 1e3, an assumption).
     parameters : sequence of str, dict or pandas.DataFrame, optional
         Model parameters to estimate: ids (bounds: model value / 100 to x 100, log10 scale,
-        an assumption), ``{id: (lower, upper)}`` (linear, log10 scale), or a full PEtab
+        an assumption), ``{id: (lower, upper)}`` (bounds in linear units; searched on a log10
+        scale, or a linear one when ``lower`` is 0 or below), or a full PEtab
         parameter table. Default: every model parameter with a positive value that no
         rule or initial assignment computes and no condition sets (not the ``cut_*``
         multipliers a generic model's reactions get when loaded: with them only products
@@ -206,11 +207,17 @@ def to_petab(
                     )
                 bounds = (value / DEFAULT_FACTOR, value * DEFAULT_FACTOR)
             lo, hi = (float(b) for b in bounds)
-            nominal = value if lo <= value <= hi else float(np.sqrt(lo * hi))
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+                raise PetabError(
+                    f"bounds of {pid!r} must be finite with lower < upper; got ({lo:g}, {hi:g})"
+                )
+            log = lo > 0  # a log10 scale needs positive bounds
+            middle = float(np.sqrt(lo * hi)) if log else (lo + hi) / 2
+            nominal = value if lo <= value <= hi else middle
             rows.append(
                 {
                     "parameterId": pid,
-                    "parameterScale": "log10",
+                    "parameterScale": "log10" if log else "lin",
                     "lowerBound": lo,
                     "upperBound": hi,
                     "nominalValue": nominal,
