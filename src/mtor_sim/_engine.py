@@ -213,6 +213,9 @@ class Solver:
         self._newton_unsafe = "<factorial" in model.sbml
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
         self._fresh = True  # nothing has run on `r` since it was compiled or loaded
+        # boundary species set mid-run (`step_species`): a reset leaves them, so the next
+        # `apply` puts them back at their initial values
+        self._stepped: set[str] = set()
         # horizons are given in minutes; the model may count time in other units
         self.time_unit, per_unit = facts.time_unit
         self.time_factor = 1.0 if per_unit is None else 1.0 / per_unit  # units per minute
@@ -245,6 +248,9 @@ class Solver:
             self._fresh = False
             return
         self._fresh = False
+        for sid in self._stepped:  # a reset does not reach boundary species
+            self.r.model.setValue(sid, float(self.r.model.getValue(f"init({sid})")))
+        self._stepped.clear()
         written = set()
         for name, v in other.items():  # first: setting an init() value resets parameters
             if self._init_now.get(name) != v:
@@ -364,7 +370,10 @@ class Solver:
         r, m = self.r, self.r.model
         before = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         r[f"[{sid}]" if concentration else sid] = level
-        if not self.n_moieties or sid not in self.species_ids:  # a boundary species
+        if sid not in self.species_ids:  # a boundary species: put back by the next `apply`
+            self._stepped.add(sid)
+            return
+        if not self.n_moieties:
             return
         i = self.species_ids.index(sid)
         target = before.copy()
