@@ -380,6 +380,23 @@ end
 """
 
 
+def test_a_variable_parameter_that_only_an_assignment_sets_follows_it(tmp_path):
+    """``var kv; kv = kon*10`` (declared variable, but no rule or event changes it) kept
+    the value compiled with the default kon when kon was set: P at steady state 0.5
+    instead of 1.5, status ok. It follows kon like a declared constant; one that an
+    event changes is left to the event (and the full reset that covers it)."""
+    path = tmp_path / "var.ant"
+    path.write_text(
+        "model v\n  species P = 0\n  kon = 0.1\n  var kv = 1\n  kv = kon*10\n"
+        "  J3: -> P; kv*0.1\n  J4: P -> ; 0.2*P\nend\n"
+    )
+    model = ms.load_model(path)
+    assert model.steady_state()["P"] == pytest.approx(0.5, rel=1e-6)
+    assert model.steady_state(parameters={"kon": 0.3})["P"] == pytest.approx(1.5, rel=1e-6)
+    tc = model.simulate(t_end=40, n_points=3, pre_equilibrate=False, parameters={"kon": 0.3})
+    assert tc["P"].iloc[-1] == pytest.approx(1.5 * (1 - np.exp(-0.2 * 40)), rel=1e-4)
+
+
 def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     """p2 = 2*k is an initial assignment: libroadrunner's reset recomputes those of
     species (S = 10*k) but not of parameters, so p2 kept k's old value when k was set."""

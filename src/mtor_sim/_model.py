@@ -1082,8 +1082,9 @@ def event_targets(model: Any) -> set[str]:
 
 
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
-    """Turn every initial assignment of a constant parameter whose formula reads only
-    constant parameters and compartments (a derived constant such as ``kd = koff / kon``)
+    """Turn every initial assignment of a constant parameter (declared constant, or
+    variable but changed by no rule or event) whose formula reads only such parameters
+    and constant compartments (a derived constant such as ``kd = koff / kon``)
     into an assignment rule; return the parameters' ids. (Not a compartment's: a size that
     followed a rule would leave its species' initial amounts at the compiled size, so
     their concentrations would change; see `SbmlFacts.volume_parameters`.)
@@ -1098,7 +1099,9 @@ def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[
     """
     import libsbml
 
-    constant = {p.getId() for p in model.getListOfParameters() if p.getConstant()}
+    # constant: declared so, or a parameter declared variable that no rule or event
+    # changes (its initial assignment is all that sets it)
+    constant = {p.getId() for p in model.getListOfParameters()}
     constant |= {c.getId() for c in model.getListOfCompartments() if c.getConstant()}
     constant -= {r.getVariable() for r in model.getListOfRules()} | event_targets(model)
     kept = set(keep)
