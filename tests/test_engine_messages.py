@@ -104,8 +104,22 @@ def test_a_steady_state_says_when_the_models_events_are_not_in_it(tmp_path: Path
     )
     ss = ms.load_model(path).steady_state()
     assert ss.status == "ok"
-    assert "1 event(s) are not applied" in ss.message
+    assert "1 event(s) are not part of the test" in ss.message
     assert "event" not in ms.load_model().steady_state().message
+
+
+def test_a_steady_state_says_what_an_event_changed_on_the_way(tmp_path: Path) -> None:
+    """An event at t = 50 set kv = 0 during the presimulation, so the steady state is the
+    one without production (P = 0), while the message said the events were not applied."""
+    path = tmp_path / "switch.ant"
+    path.write_text(
+        "model ev\n  species P = 0;\n  kv = 1\n  J3: -> P; kv*0.1\n  J4: P -> ; 0.2*P\n"
+        "  at (time > 50): kv = 0;\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok" and ss["P"] == pytest.approx(0.0, abs=1e-9)
+    assert "not part of the test" not in ss.message
+    assert "with what the model's event(s) set on the way here (kv changed" in ss.message
 
 
 def test_a_model_with_factorial_gets_a_status_not_a_crash(tmp_path: Path) -> None:

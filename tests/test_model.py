@@ -397,6 +397,27 @@ def test_a_variable_parameter_that_only_an_assignment_sets_follows_it(tmp_path):
     assert tc["P"].iloc[-1] == pytest.approx(1.5 * (1 - np.exp(-0.2 * 40)), rel=1e-4)
 
 
+def test_a_parameter_that_a_rate_rule_changes_starts_where_it_is_set(tmp_path):
+    """``T' = -0.1 T + kin``: T is listed among the parameters (its initial value can be
+    set), but the reset before each run put it back at 1, so parameters={"T": 3} was
+    ignored with status ok; the next call without it starts at the file's value again."""
+    path = tmp_path / "rate.ant"
+    path.write_text(
+        "model rrp\n  species A = 5; species B = 1;\n  T' = -0.1*T + kin\n"
+        "  T = 1; kin = 0.05\n  J1: A -> B; kf*T*A\n  J2: B -> A; kb*B\n"
+        "  kf = 1; kb = 0.5\nend\n"
+    )
+    model = ms.load_model(path)
+    assert "T" in model.parameters.index
+    run = dict(t_end=5, n_points=2, pre_equilibrate=False, outputs=["T"])
+    for start in (3.0, 1.0):
+        tc = model.simulate(parameters={"T": start}, **run)
+        # T(t) = 0.5 + (T0 - 0.5) exp(-0.1 t)
+        assert tc["T"].iloc[0] == pytest.approx(start)
+        assert tc["T"].iloc[-1] == pytest.approx(0.5 + (start - 0.5) * np.exp(-0.5), rel=1e-5)
+    assert model.simulate(**run)["T"].iloc[0] == pytest.approx(1.0)
+
+
 def test_a_derived_constant_follows_the_parameter_it_reads(tmp_path):
     """p2 = 2*k is an initial assignment: libroadrunner's reset recomputes those of
     species (S = 10*k) but not of parameters, so p2 kept k's old value when k was set."""

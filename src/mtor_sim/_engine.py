@@ -180,6 +180,9 @@ class Solver:
         # not floating species, so their rates join the residual (`_check`)
         rules = list(m.getRateRuleSymbols())
         self.rule_vars = [v for v in rules if v not in fpos]
+        # of those, the parameters a caller may set: a reset puts a rate rule's variable
+        # back at its initial value, so a value given is written as that initial value
+        self._rate_params = [v for v in self.rule_vars if v in self.position]
         # species that rate rules change: libroadrunner lists them last and leaves them
         # out of its species rates; their rates (amounts per time) are read from the state
         # vector's, as are those of the other rule variables
@@ -204,6 +207,11 @@ class Solver:
         # next call (SBML Test Suite 1699, 1757); read at each reset, after the inputs, on
         # which an initial assignment may depend
         self._evented = [g for g in stale if g in facts.event_targets]
+        # what events can set besides species (whose values move anyway): read after a
+        # steady-state search to say which an event changed on the way there
+        self._event_set = sorted(
+            g for g in facts.event_targets if g in where or g in set(m.getCompartmentIds())
+        )
         self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
@@ -262,6 +270,9 @@ class Solver:
         self._knock_out(values, written)
         if self._events_or_rules:
             self.set_parameters(values)
+            for g in self._rate_params:
+                start = values.get(g, self.defaults[self.position[g]])
+                self.r.model.setValue(f"init({g})", float(start))
             if self._evented:
                 initial = [float(self.r.getValue(f"init({g})")) for g in self._evented]
                 self.r.model.setGlobalParameterValues(self._evented_idx, np.array(initial))
@@ -696,18 +707,31 @@ class Solver:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
                 if self.r.model.getNumEvents():
-                    # what an event does is not part of the residual: say so where the
-                    # answer is read
-                    msg += (
-                        f"; of the continuous dynamics only: the model's "
-                        f"{self.r.model.getNumEvents()} event(s) are not applied"
-                    )
+                    msg += self._event_note()
         if status in ("not_reached", "solver_failed"):
             # no steady state: the last point of a run, or a solver's last iterate, is not
             # one, and must not be read as one (in tables, or as a run's starting state)
             values = values * math.nan
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def _event_note(self) -> str:
+        """What the model's events mean for a verified steady state: the residual tests
+        the continuous dynamics, and events fire in the integration that may lead here
+        (presimulation, a long run), leaving what they set changed."""
+        changed = [
+            g for g in self._event_set if self.r.getValue(g) != self.r.getValue(f"init({g})")
+        ]
+        n = self.r.model.getNumEvents()
+        if changed:
+            shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
+            return (
+                f"; of the continuous dynamics, with what the model's event(s) set on the "
+                f"way here ({shown} changed from the initial value)"
+            )
+        return (
+            f"; of the continuous dynamics only: the model's {n} event(s) are not part of the test"
+        )
 
     def _negative_message(self, i: int, value: float) -> str:
         """Why species ``i`` sits below zero: the model's rates drive it there (its rate
