@@ -146,6 +146,27 @@ def test_damaged_entries_are_rebuilt_and_change_nothing(tmp_path: Path, small: P
     assert len(out) == 20
 
 
+def test_an_edit_to_an_imported_antimony_file_is_seen(tmp_path: Path, monkeypatch) -> None:
+    """The parsed-model cache is keyed on the file's text: with ``import "sub.ant"`` an
+    edit to sub.ant was ignored (the old k1, the old hash, so a streamed sweep would also
+    resume on the old model's parts). A file that imports is parsed afresh."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(cache))
+    monkeypatch.chdir(tmp_path)  # Antimony resolves an import from the working directory
+    sub = tmp_path / "sub.ant"
+    main = tmp_path / "main.ant"
+    main.write_text('import "sub.ant"\nmodel main()\n  A: sub();\nend\n')
+    body = "model sub()\n  J1: -> X; k1\n  J2: X -> ; k2*X\n  k1 = {}; k2 = 1; X = 0\nend\n"
+    sub.write_text(body.format(1))
+    first = ms.load_model(main)
+    assert first.steady_state()["A_X"] == pytest.approx(1.0)
+    sub.write_text(body.format(5))
+    second = ms.load_model(main)
+    assert second.parameters["A_k1"] == 5.0 and second.hash != first.hash
+    assert second.steady_state()["A_X"] == pytest.approx(5.0)
+    assert not list(cache.glob("*.parsed.json"))  # nothing of it is cached
+
+
 def test_one_flipped_bit_cannot_change_a_parameter(tmp_path: Path, monkeypatch) -> None:
     """The review's case: a parsed entry edited to k_PTEN = 1.6 (was 0.8) is refused."""
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))

@@ -43,6 +43,8 @@ _SBML_CHECKS_OFF = (
     "LIBSBML_CAT_MODELING_PRACTICE",
     "LIBSBML_CAT_SBO_CONSISTENCY",
 )
+#: An Antimony statement that reads another file (``import "other.ant"``).
+_ANTIMONY_IMPORT = re.compile(r"^\s*import\s+[\"']", re.MULTILINE)
 _ANNOTATION = re.compile(
     r"@(node|interaction|input|readout|reference)\s+"
     r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?"
@@ -718,7 +720,10 @@ def load_model(
         )
     from ._cache import load_parsed, store_parsed
 
-    cached = load_parsed(text, suffix)
+    # an Antimony file that imports others is parsed afresh: the cache's key is this
+    # file's text, which does not change when an imported file does
+    cacheable = not (suffix == ".ant" and _ANTIMONY_IMPORT.search(text))
+    cached = load_parsed(text, suffix) if cacheable else None
     parsed = _from_cache(cached)
     facts = SbmlFacts.from_json(cached.get("facts")) if parsed and cached else None
     if parsed is None:
@@ -729,16 +734,17 @@ def load_model(
         annotations = _annotations(text) if suffix == ".ant" else {}
         parsed = _layout_from_sbml(sbml, annotations, path, name, max_species=max_species)
         facts = sbml_facts(parsed[0])
-        store_parsed(
-            text,
-            suffix,
-            {
-                "sbml": parsed[0],
-                "layout": parsed[1].to_json(),
-                "name": parsed[2],
-                "facts": facts.to_json(),
-            },
-        )
+        if cacheable:
+            store_parsed(
+                text,
+                suffix,
+                {
+                    "sbml": parsed[0],
+                    "layout": parsed[1].to_json(),
+                    "name": parsed[2],
+                    "facts": facts.to_json(),
+                },
+            )
     sbml, layout, name = parsed
     _check_size(layout, path, max_species, sbml)
     if targets:
