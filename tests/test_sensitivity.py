@@ -79,6 +79,20 @@ def test_sobol_is_seeded(tmp_path: Path, seed: int) -> None:
     assert_allclose(a.table["ST"].iloc[0], a.table["ST"].iloc[1], rtol=0.3)
 
 
+def test_a_sobol_folder_is_not_reused_for_a_range_on_another_scale(tmp_path: Path) -> None:
+    """factor=2 samples ln(k) in [ln(k/2), ln(2k)]; bounds= with those two numbers is a
+    linear range. Both had one fingerprint, so the second run into the same folder took
+    the first's points and reported the linear bounds."""
+    text = RATIO.replace("k_in = 2; k_out = 0.5", "k_in = 20; k_out = 5")
+    m = _load(tmp_path, text, "ratio")
+    out = tmp_path / "sobol"
+    kw = {"method": "sobol", "n": 8, "seed": 1, "progress": False, "out": out}
+    ms.sensitivity(m, "X", ["k_in", "k_out"], factor=2.0, **kw)
+    same = {p: (math.log(v / 2), math.log(v * 2)) for p, v in (("k_in", 20.0), ("k_out", 5.0))}
+    with pytest.raises(ms.StoreError):
+        ms.sensitivity(m, "X", ["k_in", "k_out"], bounds=same, **kw)
+
+
 def test_sobol_warns_when_blocks_are_dropped(tmp_path: Path) -> None:
     m = _load(tmp_path, GROWTH, "growth")
     kw = {
@@ -226,3 +240,5 @@ def test_a_readout_at_zero_warns_that_its_log_sensitivity_is_undefined(model: ms
     with pytest.warns(RuntimeWarning, match="pAKT_S473 is 0 at the reference"):
         s = ms.sensitivity(model, "pAKT_S473", ["GF"], knockouts=["AKT"], progress=False)
     assert math.isnan(s.to_dataframe()["sensitivity"].iloc[0])
+    # the NaN is not reported as ok: the row says why, and the result is not a success
+    assert s.to_dataframe()["status"].iloc[0] == "undefined" and not s.success

@@ -48,8 +48,10 @@ class Sensitivity(BatchResult):
     readouts : tuple of str
     table : DataFrame
         ``local``: parameter, readout, value (default parameter value), sensitivity
-        (d ln readout / d ln parameter), status. ``sobol``: parameter, readout, S1,
-        S1_conf, ST, ST_conf (95 % bootstrap half-widths).
+        (d ln readout / d ln parameter), status (``"undefined"`` where the readout is 0
+        at the reference, so its log sensitivity is NaN). ``sobol``: parameter, readout, S1,
+        S1_conf, ST, ST_conf (95 % bootstrap half-widths), blocks_used and blocks (the
+        Saltelli blocks the indices rest on, of those sampled).
     settings : dict
         Step or sample size, bounds, seed, failed points, model hash and solver.
     """
@@ -408,6 +410,7 @@ def _local_rows(
     for i, p in enumerate(params):
         up, down = t.iloc[1 + 2 * i], t.iloc[2 + 2 * i]
         ok = y0["status"] == up["status"] == down["status"] == "ok"
+        failed = None if ok else next(x["status"] for x in (y0, up, down) if x["status"] != "ok")
         for r in reads:
             with np.errstate(divide="ignore", invalid="ignore"):
                 s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and y0[r] != 0 else math.nan
@@ -417,9 +420,8 @@ def _local_rows(
                     "readout": r,
                     "value": at[p],
                     "sensitivity": s,
-                    "status": "ok"
-                    if ok
-                    else next(x["status"] for x in (y0, up, down) if x["status"] != "ok"),
+                    # solved, but a readout at 0 has no log sensitivity: not an "ok" NaN
+                    "status": failed or ("ok" if y0[r] != 0 else "undefined"),
                 }
             )
     return pd.DataFrame(rows)
@@ -497,6 +499,12 @@ def _local_quantiles(
     return out
 
 
+def _salib_version() -> str:
+    from importlib.metadata import version
+
+    return version("SALib")
+
+
 def _sobol(
     model: Model,
     base: Perturbation,
@@ -555,6 +563,10 @@ def _sobol(
             "n": n,
             "seed": seed,
             "problem": problem,
+            # which ranges are of logarithms (`factor`) and which plain (`bounds`), and
+            # the sampler's version: the same numbers otherwise give other points
+            "log": logs,
+            "salib": _salib_version(),
             "background": base.as_dict(),
         },
         desc="sobol",
@@ -601,6 +613,10 @@ def _sobol(
                     "S1_conf": res["S1_conf"][j],
                     "ST": res["ST"][j],
                     "ST_conf": res["ST_conf"][j],
+                    # in every row, so that a table written to a file says what the
+                    # indices rest on (whole blocks are dropped where a point failed)
+                    "blocks_used": n_ok,
+                    "blocks": n,
                 }
             )
     info = {
