@@ -215,3 +215,23 @@ def test_a_bell_shaped_single_agent_gets_no_loewe_fit_on_a_models_matrix() -> No
     assert model.loewe_cells == 0 and np.isnan(model.loewe[1:, 1:]).all()
     for name in ("bliss", "hsa", "zip"):
         assert_allclose(getattr(model, name), getattr(plain, name))
+
+
+def test_a_combination_on_a_readout_the_drugs_raise_warns() -> None:
+    """pAKT S473 rises under everolimus: its 'inhibition' was negative and the scores
+    reported synergy (ZIP +0.16) with no word that they assume inhibition in 0..1."""
+    import mtor_sim as ms
+
+    model = ms.load_model()
+    pair = ("everolimus", "sorafenib")
+    with pytest.warns(RuntimeWarning, match="everolimus \\(to .*x\\).* raise.* pAKT_S473"):
+        ms.combination(model, pair, [1, 10], [100], readout="pAKT_S473", progress=False)
+    import warnings
+
+    with warnings.catch_warnings():  # proliferation falls under both: no warning
+        warnings.simplefilter("error", RuntimeWarning)
+        ms.combination(model, pair, [1, 10], [100], readouts="proliferation", progress=False)
+    with pytest.raises(ValueError, match="measures one readout per call"):
+        ms.combination(model, pair, [1], [100], readouts=["pS6K1", "proliferation"])
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readouts="pS6K1", progress=False)
+    assert dr.readout == "pS6K1"

@@ -27,6 +27,28 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DoseResponse", "Combination", "dose_response", "combination"]
 
 
+#: A single agent that raises the readout by more than this fraction makes the synergy
+#: scores (defined for inhibition in 0..1) meaningless; `combination` warns.
+RISE = 0.05
+
+
+def _one_readout(readout: str | None, perturbation: dict[str, Any], verb: str) -> str | None:
+    """``readout``, or the one name given as ``readouts=`` (the keyword every other verb
+    takes, and SPEC's spelling here): these verbs measure one readout per call."""
+    if "readouts" not in perturbation:
+        return readout
+    given = perturbation.pop("readouts")
+    if readout is not None:
+        raise TypeError(f"`{verb}` takes `readout` or `readouts`, not both")
+    names = [given] if isinstance(given, str) else list(given)
+    if len(names) != 1 or not isinstance(names[0], str):
+        raise ValueError(
+            f"`{verb}` measures one readout per call; got readouts={given!r}. "
+            "Call it once per readout."
+        )
+    return names[0]
+
+
 def _doses(values: Iterable[float], *, name: str, minimum: int = 2) -> np.ndarray:
     """Doses (nM) in increasing order; a string, a mapping or a dose given twice is refused
     rather than silently read as something else."""
@@ -251,7 +273,8 @@ def dose_response(
         Concentrations (0 is allowed and anchors the untreated top).
     readout : str, optional
         Readout to measure (default: the model's default readout, its catalogue's
-        ``[defaults] readout``; the bundled model's is ``proliferation``).
+        ``[defaults] readout``; the bundled model's is ``proliferation``). ``readouts=``
+        with one name, the other verbs' keyword, means the same.
     genotype : str or list of str, optional
         One genotype (a list combines presets), as in `steady_state` (default: the
         catalogue's ``[defaults] genotype``, the bundled model's ``WT``; else the model
@@ -286,6 +309,7 @@ def dose_response(
     >>> 0.5 < dr.ic50 < 10
     True
     """
+    readout = _one_readout(readout, perturbation, "dose_response")
     readout = check_name(
         default_readout(model.catalogue, readout, verb="dose_response"),
         model.readouts,
@@ -743,6 +767,7 @@ def combination(
         raise ValueError(f"`pair` names {a!r} twice: a combination needs two different drugs")
     for name in pair:
         check_name(name, model.drugs, kind="drug")
+    readout = _one_readout(readout, perturbation, "combination")
     readout = check_name(
         default_readout(model.catalogue, readout, verb="combination"),
         model.readouts,
@@ -780,6 +805,22 @@ def combination(
     if mat[0, 0] == 0:
         warnings.warn(
             f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    # the scores take inhibition in 0..1: a drug that raises the readout (pAKT S473 under
+    # a rapalog) gives "excesses" that say nothing about synergy
+    rises = {
+        name: float(np.nanmin(alone))
+        for name, alone in ((a, effect[1:, 0]), (b, effect[0, 1:]))
+        if np.isfinite(alone).any() and np.nanmin(alone) < -RISE
+    }
+    if rises:
+        shown = ", ".join(f"{k} (to {1 - v:.3g}x)" for k, v in rises.items())
+        warnings.warn(
+            f"alone, {shown} raise{'s' if len(rises) == 1 else ''} {readout}: Bliss, HSA, "
+            "Loewe and ZIP take a fractional inhibition between 0 and 1, so their scores "
+            "here do not measure synergy; read the response matrix instead",
             RuntimeWarning,
             stacklevel=2,
         )
