@@ -198,6 +198,59 @@ def test_copasi_reproduces_export(model: ms.Model, perturb: bool, tmp_path: Path
     assert_allclose(params[ruled].to_numpy(), ss.readouts[ruled].to_numpy(), rtol=0, atol=1e-8)
 
 
+def _sized_by_assignment(path: Path) -> ms.Model:
+    """I -> ; R <-> RP (driven by I), in a compartment C = V = 2 sized by an initial
+    assignment (no size attribute), species given as initial amounts."""
+    doc = libsbml.SBMLDocument(3, 2)
+    m = doc.createModel()
+    for pid, v in (("V", 2.0), ("k1", 1.0), ("k2", 0.2), ("s", 0.05)):
+        p = m.createParameter()
+        p.setId(pid), p.setValue(v), p.setConstant(True)
+    c = m.createCompartment()
+    c.setId("C"), c.setConstant(True), c.setSpatialDimensions(3)
+    m.createInitialAssignment().setSymbol("C")
+    m.getInitialAssignment("C").setMath(libsbml.parseL3Formula("V"))
+    for sid, amount in (("I", 1.0), ("R", 2.0), ("RP", 0.0)):
+        sp = m.createSpecies()
+        sp.setId(sid), sp.setCompartment("C"), sp.setInitialAmount(amount)
+        sp.setHasOnlySubstanceUnits(False), sp.setBoundaryCondition(False), sp.setConstant(False)
+    for rid, reactants, products, law in (
+        ("J0", ["I"], [], "C*0.1*I"),
+        ("J1", ["R"], ["RP"], "C*k1*I*R"),
+        ("J2", ["RP"], ["R"], "C*k2*RP"),
+        ("J3", [], ["I"], "C*s"),
+    ):
+        r = m.createReaction()
+        r.setId(rid), r.setReversible(False)
+        for x in reactants:
+            ref = r.createReactant()
+            ref.setSpecies(x), ref.setStoichiometry(1), ref.setConstant(True)
+        for x in products:
+            ref = r.createProduct()
+            ref.setSpecies(x), ref.setStoichiometry(1), ref.setConstant(True)
+        if rid == "J1":
+            r.createModifier().setSpecies("I")
+        r.createKineticLaw().setMath(libsbml.parseL3Formula(law))
+    path.write_text(libsbml.writeSBMLToString(doc))
+    return ms.load_model(path)
+
+
+def test_an_input_in_a_compartment_sized_by_an_assignment_exports_its_concentration(
+    tmp_path: Path,
+) -> None:
+    """A concentration given as an input was written as amount = c x size with size 1
+    when the compartment's size came from an initial assignment (V = 2): the exported
+    model started at half the concentration and its steady state was half the package's."""
+    model = _sized_by_assignment(tmp_path / "sized.xml")
+    ss = model.steady_state(inputs={"R": 3.0})
+    assert ss.status == "ok"
+    r = roadrunner.RoadRunner(model.to_sbml(inputs={"R": 3.0}))
+    assert r["init([R])"] == pytest.approx(3.0)
+    r.simulate(0, 2000, 2)
+    for sid in ("I", "R", "RP"):
+        assert r[f"[{sid}]"] == pytest.approx(ss[sid], rel=1e-6)
+
+
 def test_to_sbml_checks_names(model: ms.Model) -> None:
     with pytest.raises(ms.UnknownNameError, match="knockout|node"):
         model.to_sbml(knockouts=["NOT_A_NODE"])

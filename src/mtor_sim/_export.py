@@ -136,12 +136,23 @@ def _set_initial(m, sid: str, value: float, *, concentration: bool | None = None
         concentration = not s.getHasOnlySubstanceUnits()
     if not concentration:
         s.setInitialAmount(float(value))
-    elif s.isSetInitialAmount():  # keep the species' own form: amount = c x size
-        comp = m.getCompartment(s.getCompartment())
-        size = comp.getSize() if comp is not None and comp.isSetSize() else 1.0
-        s.setInitialAmount(float(value) * size)
-    else:
+    elif s.isSetInitialAmount() and _fixed_size(m, s.getCompartment()) is not None:
+        # keep the species' own form: amount = c x size
+        s.setInitialAmount(float(value) * _fixed_size(m, s.getCompartment()))
+    else:  # a size only known when the model runs (an initial assignment or a rule)
+        s.unsetInitialAmount()
         s.setInitialConcentration(float(value))
+
+
+def _fixed_size(m, cid: str) -> float | None:
+    """The size of compartment ``cid`` as its attribute gives it, or None when no
+    attribute does: none set, or an initial assignment or rule that decides it."""
+    comp = m.getCompartment(cid)
+    if comp is None or not comp.isSetSize():
+        return None
+    if m.getInitialAssignment(cid) is not None or m.getRule(cid) is not None:
+        return None
+    return float(comp.getSize())
 
 
 def leading_comment(text: str) -> str:
