@@ -134,11 +134,11 @@ def _set_initial(m, sid: str, value: float, *, concentration: bool | None = None
     m.removeInitialAssignment(sid)
     if concentration is None:
         concentration = not s.getHasOnlySubstanceUnits()
+    size = _fixed_size(m, s.getCompartment())
     if not concentration:
         s.setInitialAmount(float(value))
-    elif s.isSetInitialAmount() and _fixed_size(m, s.getCompartment()) is not None:
-        # keep the species' own form: amount = c x size
-        s.setInitialAmount(float(value) * _fixed_size(m, s.getCompartment()))
+    elif s.isSetInitialAmount() and size is not None:
+        s.setInitialAmount(float(value) * size)  # keep the species' own form
     else:  # a size only known when the model runs (an initial assignment or a rule)
         s.unsetInitialAmount()
         s.setInitialConcentration(float(value))
