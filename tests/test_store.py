@@ -425,3 +425,16 @@ def test_a_folder_that_cannot_be_locked_says_so(
     monkeypatch.setattr(fcntl, "flock", no_locks)
     with pytest.warns(RuntimeWarning, match="cannot be locked .*No locks available"):
         _lock_folder(folder).close()
+
+
+def test_a_lock_file_that_is_a_link_is_not_followed(folder: Path, tmp_path: Path) -> None:
+    """A `.lock` symlink planted in a shared folder made the run create (and lock) the
+    file it points to."""
+    from mtor_sim._store import _lock_folder
+
+    target = tmp_path / "victim"
+    (folder / ".lock").unlink(missing_ok=True)
+    (folder / ".lock").symlink_to(target)
+    with pytest.raises(ms.StoreError, match="cannot use"):
+        _lock_folder(folder)
+    assert not target.exists()

@@ -419,7 +419,9 @@ def _lock_folder(folder: Path, attempts: int = 5) -> Any:
     file system that refuses locks a warning says the folder is unlocked."""
     for _ in range(attempts):
         try:
-            handle = open(folder / LOCK, "a+")  # noqa: SIM115 (held until `Store.close`)
+            # never through a link: a planted `.lock` symlink would create or lock its target
+            flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+            handle = os.fdopen(os.open(folder / LOCK, flags, 0o600), "a+")
         except OSError as exc:
             raise StoreError(
                 f"cannot use {str(folder)!r} as the folder of results: {exc.strerror or exc}"
