@@ -166,3 +166,22 @@ def test_a_stepped_boundary_species_goes_back_for_the_next_call(tmp_path: Path) 
     assert model.steady_state()["Ap"] == pytest.approx(before, rel=1e-9)
     tc = model.simulate(t_end=1, n_points=2, outputs=["L", "Ap"])
     assert tc["L"].iloc[0] == pytest.approx(1.0) and tc["Ap"].iloc[0] == pytest.approx(before)
+
+
+def test_a_knockout_that_an_event_undoes_warns(tmp_path: Path) -> None:
+    """``at (time > 5): A = 3`` brought a knocked-out A back (and held a clamped one at
+    3), with status ok and no word of it."""
+    path = tmp_path / "evk.ant"
+    path.write_text(
+        "model evk\n  species A = 5; species B = 0;\n  J1: A -> B; 0.1*A\n"
+        "  J2: B -> A; 0.2*B\n  at (time > 5): A = 3;\nend\n"
+    )
+    model = ms.load_model(path)
+    for ko in (["A"], ["A:clamp"]):
+        with pytest.warns(RuntimeWarning, match="an event of the model assigns A, knocked out"):
+            model.simulate(t_end=10, n_points=3, pre_equilibrate=False, knockouts=ko)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.simulate(t_end=10, n_points=3, pre_equilibrate=False, knockouts=["B"])

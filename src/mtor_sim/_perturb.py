@@ -123,6 +123,7 @@ def make_perturbation(
             )
         drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
     kos = [knockout_name(model, k) for k in _as_list(knockouts, name="knockouts")]
+    _warn_evented_knockouts(model, kos)
     aliases = model._aliases()  # SBML names -> ids
     cuts = [
         check_name(c, model._layout.interactions, kind="interaction", aliases=aliases)
@@ -157,6 +158,31 @@ def make_perturbation(
         tuple(sorted(params.items())),
         tuple(sorted(ins.items())),
     )
+
+
+def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
+    """Warn when an event of the model assigns a knocked-out species: the event puts it
+    back (a dose at t = 5, say), so the run is no longer of cells without it."""
+    targets = model._facts().event_targets
+    if not targets:
+        return
+    hit = sorted(
+        {
+            sid
+            for k in kos
+            for sid in model._layout.nodes.get(k.removesuffix(CLAMP_SUFFIX), ())
+            if sid in targets
+        }
+    )
+    if hit:
+        import warnings
+
+        warnings.warn(
+            f"an event of the model assigns {', '.join(hit)}, knocked out here: when it "
+            "fires it sets the species again, so the knockout holds only until then",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def knockout_key(species: str) -> str:
