@@ -298,6 +298,10 @@ def test_dose_response_command(tmp_path, capsys):
     assert len(df) == 18 and set(df["genotype"]) == {"WT", "PTEN_loss"}
     fits = pd.read_csv(tmp_path / "dr_fits.csv")
     assert fits["success"].all() and fits["ic50_nM"].between(0.5, 20).all()
+    # the fits go beside the table, in its format (a CSV came with -o dr.json)
+    args = ["dose-response", "everolimus", "-r", "pS6K1", "--doses", "log:0.01:1000:5"]
+    assert main([*args, "-o", str(tmp_path / "dr.json"), "-q"]) == 0
+    assert pd.read_json(tmp_path / "dr_fits.json", orient="table")["success"].all()
     assert fig.stat().st_size > 10_000
 
 
@@ -467,6 +471,7 @@ def test_every_subcommand_has_help(cmd, capsys):
         ["sweep", "--grid", "GF=0.1,1", "-o", "out.xlsx"],
         ["sweep", "--grid", "GF=0.1,1", "--log", "GF", "-q"],
         ["simulate", "--plot", "figure.gif"],
+        ["simulate", "--points", "0"],  # was taken as the default, 241 points
     ],
 )
 def test_user_errors_exit_2_in_one_line_before_any_work(argv, capsys):

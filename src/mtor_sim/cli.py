@@ -424,7 +424,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if t_end is None:
         t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
     t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
-    points = args.points or max(241, int(t_end // 60) + 1)  # hourly for long courses
+    default = max(241, int(t_end // 60) + 1)  # hourly for long courses
+    points = default if args.points is None else args.points  # 0 is refused, not default
     tc = model.simulate(
         t_end=t_end,
         n_points=points,
@@ -564,7 +565,8 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     print(fits.to_string(index=False), file=sys.stderr)
     _write(dr, args.out)
     if args.out:
-        _write_table(fits, str(Path(args.out).with_name(Path(args.out).stem + "_fits.csv")))
+        out = Path(args.out)  # beside the table, in its format
+        _write_table(fits, str(out.with_name(f"{out.stem}_fits{out.suffix or '.csv'}")))
     _save_plot(dr.plot(), args.plot)
     _write_omex(dr, args, model)
     return 0 if (dr.table["status"] == "ok").all() and fits["success"].all() else 3
