@@ -24,6 +24,20 @@ def test_archive_contents(model: ms.Model, tmp_path: Path) -> None:
     path = ms.to_omex(tc, tmp_path / "tc.omex")
     names = set(zipfile.ZipFile(path).namelist())
     assert {"manifest.xml", "metadata.rdf", "simulation.sedml", "model_tc.xml"} <= names
+    # the manifest lists the archive itself, as the OMEX specification asks
+    manifest = zipfile.ZipFile(path).read("manifest.xml").decode()
+    assert (
+        '<content location="." format="http://identifiers.org/combine.specifications/omex"'
+        in manifest
+    )
+    # its model passes libSBML's unit checks, as to_sbml's does (the parameters that
+    # carry concentrations had no units)
+    import libsbml
+
+    sbml = libsbml.readSBMLFromString(zipfile.ZipFile(path).read("model_tc.xml").decode())
+    sbml.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    sbml.checkConsistency()
+    assert sbml.getNumErrors() == 0, sbml.getErrorLog().toString()
     import libsedml
 
     doc = libsedml.readSedMLFromString(zipfile.ZipFile(path).read("simulation.sedml").decode())

@@ -512,6 +512,22 @@ def _xpath(sid: str, species: bool | None) -> str:
     return f"/sbml:sbml/sbml:model/sbml:{plural}/sbml:{kind}[@id='{sid}']"
 
 
+def _give_units(m: Any, par: Any, species: Any) -> None:
+    """Give ``par`` the units of ``species``' concentration, where the model declares
+    them (a unit definition of their own: libSBML's unit checks want every parameter's)."""
+    derived = species.getDerivedUnitDefinition()
+    if derived is None or derived.getNumUnits() == 0:
+        return
+    uid = f"{par.getId()}_unit"
+    while m.getElementBySId(uid) is not None:
+        uid += "_"
+    ud = m.createUnitDefinition()
+    ud.setId(uid)
+    for i in range(derived.getNumUnits()):
+        ud.addUnit(derived.getUnit(i))
+    par.setUnits(uid)
+
+
 def _report_concentrations(scans: list[_Scan]) -> None:
     """Give each species output reported as a concentration a parameter that carries it.
 
@@ -542,6 +558,7 @@ def _report_concentrations(scans: list[_Scan]) -> None:
                 par = m.createParameter()
                 par.setId(pid)
                 par.setConstant(False)
+                _give_units(m, par, sp)
                 rule = m.createAssignmentRule()
                 rule.setVariable(pid)
                 rule.setMath(libsbml.parseL3Formula(sid))
@@ -573,6 +590,10 @@ def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
         sed = folder / "simulation.sedml"
         sed.write_text(_sedml(scans, title), encoding="utf-8")
         archive.addFile(str(sed), sed.name, libcombine.KnownFormats.lookupFormat("sedml"), True)
+        # the archive's own entry, as the OMEX specification has every manifest list it
+        itself = archive.getManifest().createContent()
+        itself.setLocation(".")
+        itself.setFormat("http://identifiers.org/combine.specifications/omex")
         desc = libcombine.OmexDescription()
         desc.setAbout(".")
         desc.setDescription(f"{title}; written by mtor_sim {__version__}")
