@@ -263,3 +263,13 @@ def test_cli_export(model: ms.Model, tmp_path: Path) -> None:
     assert main(["export", str(out), "-g", "PTEN_loss", "-d", "everolimus=10"]) == 0
     assert out.read_text() == model.to_sbml(genotype="PTEN_loss", drugs={"everolimus": 10})
     assert main(["export", str(out), "-k", "NOT_A_NODE"]) == 2
+
+
+def test_a_parameter_without_a_value_is_named_not_exported(tmp_path: Path) -> None:
+    """`export` wrote an SBML whose parameter k had no value (exit 0), which no simulator
+    runs; steady-state on the same file refused it, naming the file."""
+    path = tmp_path / "novalue.ant"
+    path.write_text("model x\n J0: A -> B; k*A\n k = \nend\n")
+    model = ms.load_model(path)
+    with pytest.raises(ms.ModelFileError, match="novalue.ant.*parameter\\(s\\) k have no value"):
+        model.to_sbml()

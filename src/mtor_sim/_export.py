@@ -13,8 +13,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ._errors import ModelFileError
 from ._perturb import Perturbation, make_perturbation, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,8 +113,26 @@ def perturbed_sbml(
     for sid, value in (initial_state or {}).items():
         if sid not in clamped:
             _set_initial(m, sid, value)
+    _check_values(model, m)
     _add_notes(model, m, pert)
     return libsbml.writeSBMLToString(doc)
+
+
+def _check_values(model: Model, m: Any) -> None:
+    """Refuse to write a model whose parameter has no value from any source (attribute,
+    initial assignment, rule): every simulator refuses to run it, as the verbs do (they
+    compile it first), so it is named here rather than written."""
+    given = {a.getSymbol() for a in m.getListOfInitialAssignments()}
+    given |= {r.getVariable() for r in m.getListOfRules()}
+    missing = [
+        p.getId() for p in m.getListOfParameters() if not p.isSetValue() and p.getId() not in given
+    ]
+    if missing:
+        where = f"model file {str(model.path)!r}" if model.path else f"model {model.name!r}"
+        raise ModelFileError(
+            f"{where}: parameter(s) {', '.join(missing[:5])} have no value (no value "
+            "attribute, initial assignment or rule); give each one in the model file"
+        )
 
 
 def input_species(selection: str) -> tuple[str, bool]:
