@@ -522,6 +522,16 @@ def test_a_parameter_that_sizes_a_compartment_through_a_rule_is_refused(tmp_path
         model.steady_state(parameters={"vol0": 4.0})
     with pytest.raises(ms.MtorSimError, match="'vol0' sets a compartment's size"):
         model.simulate(t_end=10, parameters={"vol0": 4.0}, pre_equilibrate=False)
+    # species given as amounts keep them, as SBML asks: then setting vol0 is right
+    amounts = tmp_path / "amounts.ant"
+    amounts.write_text(
+        "model ra\n  compartment C;\n  C := vol0\n  vol0 = 2\n"
+        "  substanceOnly species A in C; substanceOnly species B in C;\n  A = 8; B = 0\n"
+        "  J1: A -> B; 0.1*A\n  J2: B -> A; 0.2*B\nend\n"
+    )
+    # a linear exchange: 2/3 of the 8 units of amount as A, whatever the volume
+    moved = ms.load_model(amounts).steady_state(parameters={"vol0": 4.0})
+    assert moved["A"] == pytest.approx(16 / 3, rel=1e-6)
 
 
 VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>

@@ -191,14 +191,23 @@ def sbml_facts(sbml: str) -> SbmlFacts:
 
 
 def volume_parameters(model: Any) -> frozenset[str]:
-    """The parameters that a compartment's initial assignment or assignment rule of
-    ``model`` (a libsbml Model) reads, directly or through assignment rules.
-    libroadrunner evaluates an initial assignment once, when the model is compiled, and
-    keeps the species' compiled initial amounts when a rule's compartment changes size:
-    setting one of them later leaves the compartment at its compiled size, or its
-    species at concentrations the file does not give."""
+    """The parameters that a compartment's initial assignment of ``model`` (a libsbml
+    Model) reads, or its assignment rule where a species in it starts from a
+    concentration, directly or through assignment rules. libroadrunner evaluates an
+    initial assignment once, when the model is compiled, and keeps the species' compiled
+    initial amounts when a rule's compartment changes size: setting one of them later
+    leaves the compartment at its compiled size, or those species at concentrations the
+    file does not give."""
     rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
     params = {p.getId() for p in model.getListOfParameters()}
+    assigned = {a.getSymbol() for a in model.getListOfInitialAssignments()}
+    # species whose initial amount is their concentration times the initial size (those
+    # given as an amount keep it, as SBML asks, and those a rule sets follow it)
+    by_concentration = {
+        s.getCompartment()
+        for s in model.getListOfSpecies()
+        if s.getId() not in rules and (s.isSetInitialConcentration() or s.getId() in assigned)
+    }
     todo = [
         ia.getMath()
         for ia in model.getListOfInitialAssignments()
@@ -206,7 +215,8 @@ def volume_parameters(model: Any) -> frozenset[str]:
     ] + [
         math
         for target, math in rules.items()
-        if model.getCompartment(target) is not None and math is not None
+        if target in by_concentration and model.getCompartment(target) is not None
+        if math is not None
     ]
     found: set[str] = set()
     seen: set[str] = set()
