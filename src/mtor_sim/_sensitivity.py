@@ -48,8 +48,8 @@ class Sensitivity(BatchResult):
     readouts : tuple of str
     table : DataFrame
         ``local``: parameter, readout, value (default parameter value), sensitivity
-        (d ln readout / d ln parameter), status (``"undefined"`` where the readout is 0
-        at the reference, so its log sensitivity is NaN). ``sobol``: parameter, readout, S1,
+        (d ln readout / d ln parameter; NaN where the readout is 0 at the reference),
+        status (of the solves). ``sobol``: parameter, readout, S1,
         S1_conf, ST, ST_conf (95 % bootstrap half-widths), blocks_used and blocks (the
         Saltelli blocks the indices rest on, of those sampled).
     settings : dict
@@ -420,8 +420,9 @@ def _local_rows(
                     "readout": r,
                     "value": at[p],
                     "sensitivity": s,
-                    # solved, but a readout at 0 has no log sensitivity: not an "ok" NaN
-                    "status": failed or ("ok" if y0[r] != 0 else "undefined"),
+                    # the points' status: a readout at 0 solves, but has no log
+                    # sensitivity (NaN, and a warning says why)
+                    "status": failed or "ok",
                 }
             )
     return pd.DataFrame(rows)
