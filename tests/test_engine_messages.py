@@ -120,6 +120,12 @@ def test_a_steady_state_says_what_an_event_changed_on_the_way(tmp_path: Path) ->
     assert ss.status == "ok" and ss["P"] == pytest.approx(0.0, abs=1e-9)
     assert "not part of the test" not in ss.message
     assert "with what the model's event(s) set on the way here (kv changed" in ss.message
+    # a value this call sets is not an event's doing (it was read as one, against init)
+    far = tmp_path / "far.ant"
+    far.write_text(path.read_text().replace("time > 50", "time > 1e12"))
+    ss = ms.load_model(far).steady_state(parameters={"kv": 2.0})
+    assert ss.status == "ok" and ss["P"] == pytest.approx(1.0, rel=1e-6)
+    assert "not part of the test" in ss.message and "kv changed" not in ss.message
 
 
 def test_a_model_with_factorial_gets_a_status_not_a_crash(tmp_path: Path) -> None:

@@ -185,3 +185,36 @@ def test_a_knockout_that_an_event_undoes_warns(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         model.simulate(t_end=10, n_points=3, pre_equilibrate=False, knockouts=["B"])
+
+
+def test_a_boundary_species_knocked_out_comes_back_on_the_next_call(tmp_path: Path) -> None:
+    """A knockout set a boundary species (computed by an initial assignment) to zero on
+    the compiled model; a reset does not reach it, so every later call ran without it."""
+    path = tmp_path / "lig.ant"
+    path.write_text(
+        "model lig\n  species A = 10, Ap = 0, $L\n  L = 2*q\n  q = 0.5\n"
+        "  J1: A -> Ap; k1*L*A\n  J2: Ap -> A; k2*Ap\n  k1 = 0.1; k2 = 1\nend\n"
+    )
+    model = ms.load_model(path)
+    before = model.steady_state()["Ap"]
+    assert before == pytest.approx(10 / 11, rel=1e-6)
+    assert model.steady_state(knockouts=["L"])["Ap"] == pytest.approx(0.0, abs=1e-12)
+    assert model.steady_state()["Ap"] == pytest.approx(before, rel=1e-9)
+
+
+def test_a_pre_equilibrated_run_starts_rate_rule_variables_at_the_baseline(
+    tmp_path: Path,
+) -> None:
+    """T' = -0.1 T + kin rests at T = 0.5; the run after pre-equilibration put T back at
+    its initial value 1 when it set the run's parameters, so a drug-free run moved."""
+    path = tmp_path / "rate.ant"
+    path.write_text(
+        "model rrp\n  species A = 5;\n  T' = -0.1*T + kin\n  T = 1; kin = 0.05\n"
+        "  J0: -> A; ks\n  J1: A -> ; kf*T*A\n  ks = 1; kf = 1\nend\n"
+    )
+    model = ms.load_model(path)
+    ss = model.steady_state()
+    assert ss.status == "ok" and ss["A"] == pytest.approx(2.0, rel=1e-6)  # ks / (kf T)
+    tc = model.simulate(t_end=5, n_points=2, outputs=["T", "A"])
+    assert tc["T"].tolist() == pytest.approx([0.5, 0.5], rel=1e-6)
+    assert tc["A"].tolist() == pytest.approx([2.0, 2.0], rel=1e-6)

@@ -182,7 +182,7 @@ class Solver:
         self.rule_vars = [v for v in rules if v not in fpos]
         # of those, the parameters a caller may set: a reset puts a rate rule's variable
         # back at its initial value, so a value given is written as that initial value
-        self._rate_params = [v for v in self.rule_vars if v in self.position]
+        self.rate_parameters = [v for v in self.rule_vars if v in self.position]
         # species that rate rules change: libroadrunner lists them last and leaves them
         # out of its species rates; their rates (amounts per time) are read from the state
         # vector's, as are those of the other rule variables
@@ -212,6 +212,7 @@ class Solver:
         self._event_set = sorted(
             g for g in facts.event_targets if g in where or g in set(m.getCompartmentIds())
         )
+        self._event_start: dict[str, float] = {}  # their values as the last run started
         self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
@@ -254,6 +255,7 @@ class Solver:
             # reset, which libroadrunner gets wrong on a few models (a delayed event
             # firing at t = 0: SBML Test Suite cases 1699 and 1757)
             self._fresh = False
+            self._mark_event_targets()
             return
         self._fresh = False
         for sid in self._stepped:  # a reset does not reach boundary species
@@ -270,7 +272,7 @@ class Solver:
         self._knock_out(values, written)
         if self._events_or_rules:
             self.set_parameters(values)
-            for g in self._rate_params:
+            for g in self.rate_parameters:
                 start = values.get(g, self.defaults[self.position[g]])
                 self.r.model.setValue(f"init({g})", float(start))
             if self._evented:
@@ -278,6 +280,7 @@ class Solver:
                 self.r.model.setGlobalParameterValues(self._evented_idx, np.array(initial))
             self.r.reset(_reset_all_but_parameters())
             self._zero_now(values)
+            self._mark_event_targets()
             return
         if self._reset_all:  # parameters computed by the engine (moiety totals)
             self.r.resetAll()
@@ -295,8 +298,9 @@ class Solver:
         m = self.r.model
         floating = [self.species_ids.index(s) for s in ids if s in self.species_ids]
         for s in ids:
-            if s not in self.species_ids:  # a boundary species
+            if s not in self.species_ids:  # a boundary species: put back by the next apply
                 m.setValue(s, 0.0)
+                self._stepped.add(s)
         if not floating:
             return
         amounts = np.array(m.getFloatingSpeciesAmounts(), dtype=float)
@@ -715,13 +719,17 @@ class Solver:
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
 
+    def _mark_event_targets(self) -> None:
+        """Note what events can set as a run starts, to tell afterwards what they changed."""
+        self._event_start = {g: float(self.r.getValue(g)) for g in self._event_set}
+
     def _event_note(self) -> str:
         """What the model's events mean for a verified steady state: the residual tests
         the continuous dynamics, and events fire in the integration that may lead here
-        (presimulation, a long run), leaving what they set changed."""
-        changed = [
-            g for g in self._event_set if self.r.getValue(g) != self.r.getValue(f"init({g})")
-        ]
+        (presimulation, a long run), leaving what they set changed since the run started.
+        A rate rule's variable that an event also sets counts as changed whenever it moved."""
+        start = self._event_start
+        changed = [g for g in self._event_set if g in start and self.r.getValue(g) != start[g]]
         n = self.r.model.getNumEvents()
         if changed:
             shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
@@ -1225,8 +1233,12 @@ def time_course_of(
             meta["baseline_inputs"] = dict(pert.inputs)  # what the run was equilibrated at
             pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
         solver, values = solver_for(model, pert)
-        solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
         r = solver.r
+        # rate rules' variables are part of the baseline's state: kept, not reset
+        state = {g: r.model.getValue(g) for g in solver.rate_parameters}
+        solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
+        for g, v in state.items():
+            r.model.setValue(g, v)
         for name, level in (step_inputs or {}).items():
             selection = model._layout.inputs[name]
             if selection.startswith("init("):  # a species' value: set it now, not at reset
