@@ -273,3 +273,8 @@ def test_a_parameter_without_a_value_is_named_not_exported(tmp_path: Path) -> No
     model = ms.load_model(path)
     with pytest.raises(ms.ModelFileError, match="novalue.ant.*parameter\\(s\\) k have no value"):
         model.to_sbml()
+    # a rate rule says how it changes, not where it starts
+    rate = tmp_path / "rate.ant"
+    rate.write_text("model x\n J0: A -> B; k*A\n k = 1\n T' = -0.1*T\n var T\nend\n")
+    with pytest.raises(ms.ModelFileError, match="parameter\\(s\\) T have no value"):
+        ms.load_model(rate).to_sbml()

@@ -1149,3 +1149,20 @@ def test_a_negative_dose_in_a_problem_is_refused() -> None:
     problem.condition_df = problem.condition_df.drop(columns="dose_everolimus")
     with pytest.raises(ms.PetabError, match="dose_everolimus lowerBound = -10"):
         ms.PetabObjective(problem)
+    # a condition cell that names a parameter of the table brings that one's range
+    named = ms.to_petab(
+        bundled,
+        reads,
+        observables={"o": "pS6K1"},
+        parameters=["k_S6K1_phos"],
+        conditions=pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": ["d_ev"]}),
+    )
+    named.parameter_df.loc["d_ev"] = {
+        "parameterScale": "lin",
+        "lowerBound": -10.0,
+        "upperBound": 10.0,
+        "nominalValue": -5.0,
+        "estimate": 1,
+    }
+    with pytest.raises(ms.PetabError, match="d_ev lowerBound = -10"):
+        ms.PetabObjective(named)

@@ -173,8 +173,8 @@ def test_a_knockout_that_an_event_undoes_warns(tmp_path: Path) -> None:
     3), with status ok and no word of it."""
     path = tmp_path / "evk.ant"
     path.write_text(
-        "model evk\n  species A = 5; species B = 0;\n  J1: A -> B; 0.1*A\n"
-        "  J2: B -> A; 0.2*B\n  at (time > 5): A = 3;\nend\n"
+        "model evk\n  species A = 5; species B = 0; species C = 1;\n  J1: A -> B; 0.1*A\n"
+        "  J2: B -> A; 0.2*B\n  J3: C -> ; 0.1*C\n  at (time > 5): A = 3;\nend\n"
     )
     model = ms.load_model(path)
     for ko in (["A"], ["A:clamp"]):
@@ -184,7 +184,18 @@ def test_a_knockout_that_an_event_undoes_warns(tmp_path: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        model.simulate(t_end=10, n_points=3, pre_equilibrate=False, knockouts=["B"])
+        model.simulate(t_end=10, n_points=3, pre_equilibrate=False, knockouts=["C"])
+    # an event that sets another form of the knocked-out protein (its complex) too
+    complexed = tmp_path / "evk2.ant"
+    complexed.write_text(
+        "model evk2\n  species A = 5; species B = 2; species A_B = 0;\n"
+        "  J1: A + B -> A_B; 0.1*A*B\n  J2: A_B -> A + B; 0.2*A_B\n"
+        "  at (time > 5): A_B = 3;\nend\n"
+    )
+    with pytest.warns(RuntimeWarning, match="assigns A_B, knocked out"):
+        ms.load_model(complexed).simulate(
+            t_end=10, n_points=3, pre_equilibrate=False, knockouts=["A"]
+        )
 
 
 def test_a_boundary_species_knocked_out_comes_back_on_the_next_call(tmp_path: Path) -> None:

@@ -204,8 +204,9 @@ def test_a_zero_drug_free_readout_leaves_inhibition_undefined() -> None:
 def test_a_bell_shaped_single_agent_gets_no_loewe_fit_on_a_models_matrix() -> None:
     """Loewe's single-agent Hill fits gave a bell-shaped model curve an IC50, as
     dose_response did before it took the monotonic rule; with ``monotonic`` (what
-    `combination` asks for) such a drug has no fit and Loewe is NaN. Bliss, HSA and ZIP
-    do not depend on it, and data (the default) keep their fit."""
+    `combination` asks for) such a drug has no fit, so Loewe and ZIP (whose reference is
+    built from those fits) are NaN. Bliss and HSA do not depend on them, and data (the
+    default) keep their fits."""
     ya = np.array([0.0, 0.3, 0.6, 0.8, 0.5, 0.2, 0.1, 0.05])  # rises, then falls: a bell
     yb = inhibition(DOSES, emax=0.9, ic50=30.0, slope=1.0)
     e = bliss_matrix(ya, yb)
@@ -213,7 +214,8 @@ def test_a_bell_shaped_single_agent_gets_no_loewe_fit_on_a_models_matrix() -> No
     assert plain.fit_a.success and plain.loewe_cells > 0
     assert not model.fit_a.success and model.fit_b.success
     assert model.loewe_cells == 0 and np.isnan(model.loewe[1:, 1:]).all()
-    for name in ("bliss", "hsa", "zip"):
+    assert np.isnan(model.zip[1:, 1:]).all() and np.isfinite(plain.zip).all()
+    for name in ("bliss", "hsa"):
         assert_allclose(getattr(model, name), getattr(plain, name))
 
 
@@ -235,3 +237,5 @@ def test_a_combination_on_a_readout_the_drugs_raise_warns() -> None:
         ms.combination(model, pair, [1], [100], readouts=["pS6K1", "proliferation"])
     dr = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readouts="pS6K1", progress=False)
     assert dr.readout == "pS6K1"
+    default = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readouts=None, progress=False)
+    assert default.readout == "proliferation"  # None means the default, as elsewhere

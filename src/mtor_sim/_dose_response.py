@@ -38,6 +38,8 @@ def _one_readout(readout: str | None, perturbation: dict[str, Any], verb: str) -
     if "readouts" not in perturbation:
         return readout
     given = perturbation.pop("readouts")
+    if given is None:  # as in the other verbs: the default
+        return readout
     if readout is not None:
         raise TypeError(f"`{verb}` takes `readout` or `readouts`, not both")
     names = [given] if isinstance(given, str) else list(given)

@@ -120,10 +120,11 @@ def perturbed_sbml(
 
 def _check_values(model: Model, m: Any) -> None:
     """Refuse to write a model whose parameter has no value from any source (attribute,
-    initial assignment, rule): every simulator refuses to run it, as the verbs do (they
-    compile it first), so it is named here rather than written."""
+    initial assignment, assignment rule; a rate rule needs a start): every simulator
+    refuses to run it, as the verbs do (they compile it first), so it is named here
+    rather than written."""
     given = {a.getSymbol() for a in m.getListOfInitialAssignments()}
-    given |= {r.getVariable() for r in m.getListOfRules()}
+    given |= {r.getVariable() for r in m.getListOfRules() if r.isAssignment()}
     missing = [
         p.getId() for p in m.getListOfParameters() if not p.isSetValue() and p.getId() not in given
     ]
@@ -131,7 +132,8 @@ def _check_values(model: Model, m: Any) -> None:
         where = f"model file {str(model.path)!r}" if model.path else f"model {model.name!r}"
         raise ModelFileError(
             f"{where}: parameter(s) {', '.join(missing[:5])} have no value (no value "
-            "attribute, initial assignment or rule); give each one in the model file"
+            "attribute, initial assignment or assignment rule); give each one in the model "
+            "file"
         )
 
 
@@ -165,8 +167,11 @@ def _set_initial(m, sid: str, value: float, *, concentration: bool | None = None
 
 def _fixed_size(m, cid: str) -> float | None:
     """The size of compartment ``cid`` as its attribute gives it, or None when no
-    attribute does: none set, or an initial assignment or rule that decides it."""
+    attribute does: none set, or an initial assignment or rule that decides it. A
+    zero-dimensional compartment has no concentrations: 1, so an amount is the value."""
     comp = m.getCompartment(cid)
+    if comp is not None and comp.isSetSpatialDimensions() and comp.getSpatialDimensions() == 0:
+        return 1.0
     if comp is None or not comp.isSetSize():
         return None
     if m.getInitialAssignment(cid) is not None or m.getRule(cid) is not None:

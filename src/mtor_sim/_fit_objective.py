@@ -414,15 +414,19 @@ class PetabObjective:
 
         doses = {f"dose_{d}" for d in DRUGS} & self._params
         bad = []
+        named = set()  # parameter-table rows that a condition puts into a dose
         for cid, row in self.condition_df.iterrows():
             for pid in sorted(doses & set(map(str, row.index))):
                 cell = row[pid]
-                if isinstance(cell, str) or _is_nan(cell):  # a parameter id, or the model's
+                if isinstance(cell, str):  # a parameter of the table: checked below
+                    named.add(cell.strip())
+                    continue
+                if _is_nan(cell):  # the model's own value
                     continue
                 if not (0 <= float(cell) < math.inf):
                     bad.append(f"{pid} = {cell} in condition {cid!r}")
         par = self.parameter_df
-        for pid in sorted(doses & set(map(str, par.index))):
+        for pid in sorted((doses | named) & set(map(str, par.index))):
             est = int(par.loc[pid, "estimate"]) == 1
             low = float(par.loc[pid, "lowerBound"] if est else par.loc[pid, "nominalValue"])
             if not low >= 0:

@@ -164,13 +164,18 @@ def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
     """Warn when an event of the model assigns a knocked-out species: the event puts it
     back (a dose at t = 5, say), so the run is no longer of cells without it."""
     targets = model._facts().event_targets
-    if not targets:
+    if not targets or model.is_bundled:
         return
     hit = sorted(
         {
             sid
             for k in kos
-            for sid in model._layout.nodes.get(k.removesuffix(CLAMP_SUFFIX), ())
+            # every form the knockout removes (a clamp holds the node's species alone)
+            for sid in (
+                (k.removesuffix(CLAMP_SUFFIX),)
+                if k.endswith(CLAMP_SUFFIX)
+                else model.knockout_forms(k).species
+            )
             if sid in targets
         }
     )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ._hill import HillFit, fit_hill
+from ._hill import HillFit, fit_hill, is_bell
 
 __all__ = [
     "SynergyScores",
@@ -263,7 +263,9 @@ def combination_index(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike)
     return _loewe_parts(doses_a, doses_b, effect)[1]
 
 
-def zip_delta(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) -> np.ndarray:
+def zip_delta(
+    doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike, *, monotonic: bool = False
+) -> np.ndarray:
     """ZIP delta scores (Yadav et al. 2015, Comput Struct Biotechnol J 13:504).
 
     1. Fit each drug alone: ``y_a(d_a)``, ``y_b(d_b)`` (Hill, inhibition 0 at dose 0).
@@ -279,6 +281,10 @@ def zip_delta(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) -> np.n
         As in `loewe_excess` (at least 4 distinct doses each).
     effect : array_like, fraction
         Inhibition matrix of shape ``(len(doses_a), len(doses_b))``.
+    monotonic : bool
+        NaN everywhere when a drug's response alone is not monotonic (`fit_hill`'s
+        rule), as `loewe_excess` under the same rule: the ZIP reference rests on the
+        single agents' Hill curves. For noise-free matrices (a model's).
 
     Returns
     -------
@@ -295,6 +301,8 @@ def zip_delta(doses_a: ArrayLike, doses_b: ArrayLike, effect: ArrayLike) -> np.n
     correction or clipping of the input is applied.
     """
     da, db, e = _check_matrix(doses_a, doses_b, effect)
+    if monotonic and (is_bell(da, e[:, 0]) or is_bell(db, e[0, :])):
+        return _zero_edges(np.full(e.shape, np.nan))  # a bell: no Hill reference
     fa, fb = _fit_single(da, e[:, 0]), _fit_single(db, e[0, :])
     ya, yb = fa.predict(da), fb.predict(db)  # a drug with no effect predicts a constant
 
@@ -393,9 +401,10 @@ def synergy_scores(
     effect : array_like, fraction
         Inhibition matrix of shape ``(len(doses_a), len(doses_b))``, ``effect[0, 0] == 0``.
     monotonic : bool
-        Give Loewe no single-agent fit (so NaN scores) for a drug whose response alone is
-        not monotonic (`fit_hill`'s rule). For noise-free matrices, a model's, as
-        `mtor_sim.combination` computes them; Bliss, HSA and ZIP are unchanged.
+        Give Loewe no single-agent fit, and ZIP no reference (so NaN scores), for a drug
+        whose response alone is not monotonic (`fit_hill`'s rule). For noise-free
+        matrices, a model's, as `mtor_sim.combination` computes them; Bliss and HSA are
+        unchanged.
 
     Returns
     -------
@@ -417,7 +426,7 @@ def synergy_scores(
         "bliss": bliss_excess(e),
         "hsa": hsa_excess(e),
         "loewe": loewe,
-        "zip": zip_delta(da, db, e),
+        "zip": zip_delta(da, db, e, monotonic=monotonic),
     }
     return SynergyScores(
         doses_a=_frozen(da),
