@@ -1166,3 +1166,37 @@ def test_a_negative_dose_in_a_problem_is_refused() -> None:
     }
     with pytest.raises(ms.PetabError, match="d_ev lowerBound = -10"):
         ms.PetabObjective(named)
+
+
+def test_a_parameters_initial_assignment_follows_the_estimate(tmp_path: Path) -> None:
+    """``r = k * A`` (an initial assignment that reads a species) kept the value compiled
+    with the model's k whatever k the optimiser tried: the objective was flat in k and a
+    fit returned k = 6.37 (true optimum ln 2) with status ok. A parameter that is an
+    initial assignment and that a condition sets keeps the condition's value; where the
+    condition leaves it empty it is its assignment of the estimate (q = 2 k)."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    model = tmp_path / "ia.ant"
+    model.write_text(
+        "model ia\n  compartment C = 1\n  species A in C; species D in C; species B in C\n"
+        "  A = 1; D = 1; B = 1\n  R2: D -> ; r*D\n  R3: B -> ; q*B\n"
+        "  r = k*A\n  q = 2*k\n  k = 0.5\nend\n"
+    )
+    data = pd.DataFrame(
+        {
+            "observableId": ["D", "B", "B"],
+            "simulationConditionId": ["c0", "c0", "c1"],
+            "time": [1.0, 1.0, 1.0],
+            "measurement": [0.5, 0.2, 0.1],
+        }
+    )
+    conditions = pd.DataFrame({"conditionId": ["c0", "c1"], "q": [np.nan, 5.0]})
+    problem = ms.to_petab(model, data, parameters={"k": (0.01, 10)}, conditions=conditions)
+    objective = ms.PetabObjective(problem)
+    x = objective.x_nominal.copy()
+    i = objective.x_ids.index("k")
+    x[i] = {"lin": 0.9, "log10": np.log10(0.9), "log": np.log(0.9)}[objective.x_scales[i]]
+    h, _ = objective.simulate(x)
+    assert h == pytest.approx([np.exp(-0.9), np.exp(-1.8), np.exp(-5.0)], rel=1e-5)

@@ -397,6 +397,27 @@ def test_a_variable_parameter_that_only_an_assignment_sets_follows_it(tmp_path):
     assert tc["P"].iloc[-1] == pytest.approx(1.5 * (1 - np.exp(-0.2 * 40)), rel=1e-4)
 
 
+def test_a_parameters_initial_assignment_that_reads_a_species_follows_what_it_reads(
+    tmp_path,
+):
+    """``r = k * A`` reads a species, so it stays an initial assignment; libroadrunner's
+    reset recomputes those of species, not of parameters, so r kept the value compiled
+    with the default k when k was set: D(1) = exp(-0.5) instead of exp(-0.9), status
+    ok. The reset now starts from the call's parameter values."""
+    path = tmp_path / "ia.ant"
+    path.write_text(
+        "model f1\n  compartment C = 1\n  species A in C; species D in C\n  A = 1; D = 1\n"
+        "  R2: D -> ; r*D\n  r = k*A\n  k = 0.5\nend\n"
+    )
+    model = ms.load_model(path)
+    run = dict(t_end=1, n_points=2, pre_equilibrate=False, outputs=["D", "r"])
+    for k in (0.9, 0.5, 0.9):  # and back: the initial values follow every call
+        tc = model.simulate(parameters={"k": k}, **run)
+        assert tc["r"].iloc[0] == pytest.approx(k)
+        assert tc["D"].iloc[-1] == pytest.approx(np.exp(-k), rel=1e-5)
+    assert model.simulate(**run)["r"].iloc[0] == pytest.approx(0.5)
+
+
 def test_a_parameter_that_a_rate_rule_changes_starts_where_it_is_set(tmp_path):
     """``T' = -0.1 T + kin``: T is listed among the parameters (its initial value can be
     set), but the reset before each run put it back at 1, so parameters={"T": 3} was

@@ -150,6 +150,7 @@ class Solver:
         self.index = np.array([where[p] for p in self.names], dtype=np.int32)
         self.defaults = np.array([v for _, v in settable], dtype=float)
         self.position = {p: i for i, p in enumerate(self.names)}
+        self._initial_values = self.defaults.copy()  # as compiled (`_set_initial_values`)
         # other settable quantities (initial values of boundary species of SBML models)
         self.other_defaults = {
             q: float(r[q]) for q in model._layout.inputs.values() if q not in self.position
@@ -266,23 +267,22 @@ class Solver:
             if self._init_now.get(name) != v:
                 self.r[name] = v
                 self._init_now[name] = v
+                self._initial_values[:] = np.nan  # a regenerated model: write them all
                 if name.startswith("init("):  # init([S]) or init(S): species S
                     written.add(name[5:-1].strip("[]"))
         # after inputs: writing an init() may regenerate the model
         self._knock_out(values, written)
         if self._events_or_rules:
-            self.set_parameters(values)
-            for g in self.rate_parameters:
-                start = values.get(g, self.defaults[self.position[g]])
-                self.r.model.setValue(f"init({g})", float(start))
-            if self._evented:
-                initial = [float(self.r.getValue(f"init({g})")) for g in self._evented]
-                self.r.model.setGlobalParameterValues(self._evented_idx, np.array(initial))
-            self.r.reset(_reset_all_but_parameters())
+            # one full reset from initial values that are this call's: every parameter
+            # (a rate rule's starts there, one an event changed goes back), and the
+            # initial assignments of parameters that read them are evaluated afresh
+            self._set_initial_values(self._vector(values))
+            self.r.resetAll()
             self._zero_now(values)
             self._mark_event_targets()
             return
-        if self._reset_all:  # parameters computed by the engine (moiety totals)
+        if self._reset_all:  # parameters computed from others (moiety totals, assignments)
+            self._set_initial_values(self._vector(values))
             self.r.resetAll()
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
@@ -337,12 +337,25 @@ class Solver:
 
         Initial values (``init(...)``) are not set here: they apply only at a reset.
         """
+        self.r.model.setGlobalParameterValues(self.index, self._vector(values))
+
+    def _set_initial_values(self, vec: np.ndarray) -> None:
+        """Make ``vec`` the settable parameters' initial values, which a full reset puts
+        back and the initial assignments of other parameters read (those that differ
+        from the last call's only: libroadrunner sets them one by one)."""
+        m = self.r.model
+        for i in np.flatnonzero(vec != self._initial_values):
+            m.setValue(f"init({self.names[i]})", float(vec[i]))
+        self._initial_values = vec
+
+    def _vector(self, values: Mapping[str, float]) -> np.ndarray:
+        """Every settable parameter's value: from ``values``, else its default."""
         vec = self.defaults.copy()
         for name, v in values.items():
             i = self.position.get(name)
             if i is not None:
                 vec[i] = v
-        self.r.model.setGlobalParameterValues(self.index, vec)
+        return vec
 
     def index_of(self, what: str) -> pd.Index:
         """The readouts' or species' names as a pandas Index, built once: building one

@@ -318,6 +318,12 @@ class PetabObjective:
         # what a reset puts back to its initial value: set after it (rate-rule variables),
         # or changed after it with the concentrations of its species kept (compartments)
         self._rate_targets = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
+        # parameters an initial assignment computes: a reset evaluates them again
+        self._ia_params = {
+            a.getSymbol()
+            for a in model.getListOfInitialAssignments()
+            if model.getParameter(a.getSymbol()) is not None
+        }
         # per compartment, its species whose initial concentration a new size keeps: those
         # given by a concentration or an initial assignment, not by an amount (which SBML
         # keeps), nor computed by a rule (which cannot be set)
@@ -623,17 +629,19 @@ class PetabObjective:
                 species[target] = v
             elif target in self._compartments and fresh:
                 volumes[target] = v
-            elif target in self._rate_targets and fresh:
-                late[target] = v
-            elif target in self._params or target in self._compartments:
+            elif (target in self._rate_targets or target in self._ia_params) and fresh:
+                late[target] = v  # the reset would compute it again
+            elif target in self._params:
+                self._set_parameter(rr, target, v, initial=fresh)
+            elif target in self._compartments:
                 rr[target] = v
             else:
                 raise PetabError(
                     f"condition {cid!r} sets {target!r}, which is not a "
                     "parameter, species or compartment of the model"
                 )
-        if fresh:
-            rr.reset()  # initial assignments, evaluated with the new parameter values
+        if fresh:  # initial assignments, of species and parameters, from the new values
+            rr.resetAll()
         for target, v in late.items():
             rr[target] = v
         for comp, v in volumes.items():
@@ -646,12 +654,22 @@ class PetabObjective:
         for sid, v in species.items():
             rr[self._selection(sid)] = v
 
+    def _set_parameter(self, rr: Any, pid: str, value: float, *, initial: bool = True) -> None:
+        """Set parameter ``pid`` on ``rr``, and (``initial``) as its initial value too,
+        which the reset puts back and from which it evaluates the initial assignments of
+        other parameters (``r = k * A``): without it they would keep the values the
+        model was compiled with. A parameter that has an initial assignment itself has
+        no initial value to set."""
+        rr[pid] = value
+        if initial and pid not in self._ia_params:
+            rr.model.setValue(f"init({pid})", value)
+
     def _simulate_condition(self, rr: Any, k: int, values: Mapping[str, float]) -> np.ndarray:
         pre, sim = self.conditions[k]
         rr.resetToOrigin()
         for pid, v in values.items():
             if pid in self._params:
-                rr[pid] = v
+                self._set_parameter(rr, pid, v)
         if pre:
             # a parameter the pre-equilibration sets and the simulation leaves empty goes
             # back to its own value (PEtab's parameter mapping); a species keeps its state
