@@ -1200,3 +1200,18 @@ def test_a_parameters_initial_assignment_follows_the_estimate(tmp_path: Path) ->
     x[i] = {"lin": 0.9, "log10": np.log10(0.9), "log": np.log(0.9)}[objective.x_scales[i]]
     h, _ = objective.simulate(x)
     assert h == pytest.approx([np.exp(-0.9), np.exp(-1.8), np.exp(-5.0)], rel=1e-5)
+
+
+def test_noise_parameters_on_some_rows_of_an_observable_are_refused(decay) -> None:
+    """to_petab wrote such a problem without a word; the linter rejects it, and the
+    objective failed later with a message about overrides."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A", "time": decay["t"], "measurement": decay["y"]})
+    data["noiseParameters"] = [0.1] + [np.nan] * (len(data) - 1)
+    with pytest.raises(
+        ms.PetabError, match="noiseParameters are given for some measurements of obs_A"
+    ):
+        ms.to_petab(decay["folder"] / "decay.ant", data, parameters=["k"])

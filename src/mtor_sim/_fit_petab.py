@@ -152,6 +152,17 @@ def to_petab(
         if "noiseParameters" in m
         else set()
     )
+    partial = sorted(
+        o
+        for o in noisy
+        if m.loc[m["observableId"].astype(str) == o, "noiseParameters"].isna().any()
+    )
+    if partial:  # one noise formula per observable: its placeholder needs a value per row
+        raise PetabError(
+            f"noiseParameters are given for some measurements of {', '.join(partial)} and "
+            "not for others; give them on every row of an observable, or on none (its "
+            "standard deviation is then estimated)"
+        )
     extra_params: list[dict[str, Any]] = []
     if "noiseFormula" not in obs:
         obs["noiseFormula"] = pd.Series([None] * len(obs), index=obs.index, dtype=object)
