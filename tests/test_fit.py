@@ -1215,3 +1215,35 @@ def test_noise_parameters_on_some_rows_of_an_observable_are_refused(decay) -> No
         ms.PetabError, match="noiseParameters are given for some measurements of obs_A"
     ):
         ms.to_petab(decay["folder"] / "decay.ant", data, parameters=["k"])
+
+
+def test_a_condition_sets_initial_values_that_initial_assignments_read(tmp_path: Path) -> None:
+    """A = 2 * C with a condition setting C = 4 gave [A](0) = 4 (the assignment read the
+    model's C = 2); B = 2 * A with a condition setting A = 3 gave B(0) = 2. Conditions
+    are now initial values, read by the initial assignments, as libroadrunner does when
+    the file itself is edited (and AMICI substitutes them). A species given by a
+    concentration keeps it in the new size."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    model = tmp_path / "ia.ant"
+    model.write_text(
+        "model ia\n  compartment C = 2\n  species A in C; species B in C; species S in C\n"
+        "  A = 2*C\n  B = 2*S\n  S = 1.5\n  J: S -> ; k*S\n  k = 0.1\nend\n"
+    )
+    data = pd.DataFrame(
+        {
+            "observableId": ["A", "A", "B", "S"],
+            "simulationConditionId": ["c0", "c1", "c2", "c1"],
+            "time": [0.0, 0.0, 0.0, 0.0],
+            "measurement": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    conditions = pd.DataFrame(
+        {"conditionId": ["c0", "c1", "c2"], "C": [np.nan, 4.0, np.nan], "S": [np.nan, np.nan, 3.0]}
+    )
+    problem = ms.to_petab(model, data, parameters=["k"], conditions=conditions)
+    objective = ms.PetabObjective(problem)
+    h, _ = objective.simulate(objective.x_nominal)
+    assert h == pytest.approx([4.0, 8.0, 6.0, 1.5], rel=1e-9)

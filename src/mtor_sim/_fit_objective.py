@@ -325,18 +325,21 @@ class PetabObjective:
             if model.getParameter(a.getSymbol()) is not None
         }
         # per compartment, its species whose initial concentration a new size keeps: those
-        # given by a concentration or an initial assignment, not by an amount (which SBML
-        # keeps), nor computed by a rule (which cannot be set)
+        # given by a concentration, not by an amount (which SBML keeps), nor computed by
+        # a rule (which cannot be set) or an initial assignment (which the reset evaluates
+        # with the new size)
         assigned = {a.getSymbol() for a in model.getListOfInitialAssignments()}
-        self._species_in = {
-            c: [
-                s.getId()
+        self._ia_species = assigned - self._ia_params
+        self._given_concentration = {
+            c: {
+                s.getId(): float(s.getInitialConcentration())
                 for s in model.getListOfSpecies()
                 if s.getCompartment() == c
                 and not s.getHasOnlySubstanceUnits()
                 and s.getId() not in self._rule_targets
-                and (s.isSetInitialConcentration() or s.getId() in assigned)
-            ]
+                and s.getId() not in assigned
+                and s.isSetInitialConcentration()
+            }
             for c in self._compartments
         }
 
@@ -641,16 +644,21 @@ class PetabObjective:
                     "parameter, species or compartment of the model"
                 )
         if fresh:  # initial assignments, of species and parameters, from the new values
+            m = rr.model
+            for comp, v in volumes.items():
+                m.setValue(f"init({comp})", v)
+            for sid, v in species.items():  # as initial values, which assignments read
+                if sid not in self._ia_species:
+                    m.setValue(f"init({self._selection(sid)})", v)
             rr.resetAll()
         for target, v in late.items():
             rr[target] = v
-        for comp, v in volumes.items():
-            # a new size with the initial concentrations of its species (a reset starts
-            # from their amounts in the model's own size, which the new one would dilute)
-            kept = {s: rr[f"[{s}]"] for s in self._species_in[comp]}
-            rr[comp] = v
-            for s, conc in kept.items():
-                rr[f"[{s}]"] = conc
+        for comp in volumes:
+            # the new size (set as the initial one) with the initial concentrations of
+            # its species: the reset starts from their amounts in the model's own size,
+            # which the new one would dilute
+            for sid, conc in self._given_concentration[comp].items():
+                rr[f"[{sid}]"] = conc
         for sid, v in species.items():
             rr[self._selection(sid)] = v
 
