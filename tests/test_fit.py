@@ -1247,3 +1247,71 @@ def test_a_condition_sets_initial_values_that_initial_assignments_read(tmp_path:
     objective = ms.PetabObjective(problem)
     h, _ = objective.simulate(objective.x_nominal)
     assert h == pytest.approx([4.0, 8.0, 6.0, 1.5], rel=1e-9)
+
+
+def test_a_reset_keeps_estimates_and_evaluates_assignments_from_them(tmp_path: Path) -> None:
+    """From a review of the full reset: an estimated parameter that has its own initial
+    assignment (q = 2 k) was computed again by the reset, so its estimate had no effect;
+    a resized compartment diluted the concentration an assignment reads (B = 2 S);
+    after pre-equilibration, a parameter the simulation leaves empty came back at its
+    compiled value, not its assignment of the estimate."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    def at(objective: ms.PetabObjective, **given: float) -> np.ndarray:
+        x = objective.x_nominal.copy()
+        for pid, v in given.items():
+            i = objective.x_ids.index(pid)
+            x[i] = {"lin": v, "log10": np.log10(v), "log": np.log(v)}[objective.x_scales[i]]
+        return objective.simulate(x)[0]
+
+    model = tmp_path / "q.ant"
+    model.write_text(
+        "model m\n  compartment C = 1\n  species B in C\n  B = 1\n  R0: -> B; 1\n"
+        "  R3: B -> ; q*B\n  q = 2*k\n  k = 0.5\nend\n"
+    )
+    one = pd.DataFrame(
+        {
+            "observableId": ["B"],
+            "simulationConditionId": ["c0"],
+            "time": [1.0],
+            "measurement": [0.1],
+        }
+    )
+    objective = ms.PetabObjective(ms.to_petab(model, one, parameters={"q": (0.01, 10)}))
+    for q in (0.3, 3.0):  # dB/dt = 1 - q B from B = 1
+        expected = 1 / q + (1 - 1 / q) * np.exp(-q)
+        assert at(objective, q=q) == pytest.approx([expected], rel=1e-5)
+
+    staged = pd.DataFrame(
+        {
+            "observableId": ["obs_q"],
+            "simulationConditionId": ["c0"],
+            "preequilibrationConditionId": ["pre"],
+            "time": [0.0],
+            "measurement": [0.1],
+        }
+    )
+    conditions = pd.DataFrame({"conditionId": ["c0", "pre"], "q": [np.nan, 5.0]})
+    problem = ms.to_petab(
+        model,
+        staged,
+        parameters={"k": (0.01, 10)},
+        conditions=conditions,
+        observables={"obs_q": "q"},
+    )
+    assert at(ms.PetabObjective(problem), k=0.9) == pytest.approx([1.8])
+
+    sized = tmp_path / "sized.ant"
+    sized.write_text(
+        "model m\n  compartment C = 2\n  species S in C; species B in C\n  S = 1; B = 2*S\n"
+        "  J: S -> ; k*S\n  k = 0.1\nend\n"
+    )
+    data = pd.DataFrame(
+        {"observableId": ["B", "S"], "simulationConditionId": "c0", "time": 0.0, "measurement": 1.0}
+    )
+    conditions = pd.DataFrame({"conditionId": ["c0"], "C": [4.0]})
+    problem = ms.to_petab(sized, data, parameters={"k": (0.01, 10)}, conditions=conditions)
+    objective = ms.PetabObjective(problem)
+    assert objective.simulate(objective.x_nominal)[0] == pytest.approx([2.0, 1.0])

@@ -229,3 +229,27 @@ def test_a_pre_equilibrated_run_starts_rate_rule_variables_at_the_baseline(
     tc = model.simulate(t_end=5, n_points=2, outputs=["T", "A"])
     assert tc["T"].tolist() == pytest.approx([0.5, 0.5], rel=1e-6)
     assert tc["A"].tolist() == pytest.approx([2.0, 2.0], rel=1e-6)
+
+
+def test_a_copy_with_its_own_parameters_runs_them_on_a_model_with_events(tmp_path: Path) -> None:
+    """A `with_parameters` copy runs its parent's compiled model: on a model with events
+    the full reset put the compiled k back (the copy's k = 0.9 was ignored), and a
+    first call without values skipped the reset; ensemble members (such copies) all
+    gave the parent's steady state."""
+    import pandas as pd
+
+    path = tmp_path / "e.ant"
+    path.write_text(
+        "model e\n  compartment C = 1\n  species A in C\n  A = 1\n  J0: -> A; ks\n"
+        "  J: A -> ; k*A\n  k = 0.5; ks = 0.5; q = 1\n  E1: at (time > 1e9): A = A + 1\nend\n"
+    )
+    model = ms.load_model(path)
+    copy = model.with_parameters({"k": 0.9})
+    run = dict(t_end=1, n_points=2, pre_equilibrate=False, outputs=["A", "k"])
+    for values in ({}, {"q": 2.0}):
+        tc = copy.simulate(parameters=values, **run)
+        assert tc["k"].iloc[0] == pytest.approx(0.9)
+    members = pd.DataFrame({"k": [0.25, 1.0, 2.0]})
+    table = model.steady_state(ensemble=members)
+    # A* = ks / k per member: 2, 0.5 and 0.25
+    assert table.loc["A", "q0.5"] == pytest.approx(0.5, rel=1e-6)

@@ -150,7 +150,9 @@ class Solver:
         self.index = np.array([where[p] for p in self.names], dtype=np.int32)
         self.defaults = np.array([v for _, v in settable], dtype=float)
         self.position = {p: i for i, p in enumerate(self.names)}
-        self._initial_values = self.defaults.copy()  # as compiled (`_set_initial_values`)
+        # the initial values last written (`_set_initial_values`): none yet, since a copy
+        # made by `with_parameters` runs its parent's compiled model with its own defaults
+        self._initial_values = np.full(self.defaults.size, np.nan)
         # other settable quantities (initial values of boundary species of SBML models)
         self.other_defaults = {
             q: float(r[q]) for q in model._layout.inputs.values() if q not in self.position
@@ -223,6 +225,11 @@ class Solver:
         self._newton_unsafe = "<factorial" in model.sbml
         self._init_now = dict(self.other_defaults)  # initial values as set on `r`
         self._fresh = True  # nothing has run on `r` since it was compiled or loaded
+        # whether the compiled model holds this model's defaults (not so for a copy made
+        # by `with_parameters`, which runs its parent's compiled model)
+        # (its initial values: events at t = 0 may already have changed the current ones)
+        compiled = np.array([m.getValue(f"init({p})") for p in self.names], dtype=float)
+        self._compiled_defaults = bool(np.array_equal(compiled, self.defaults))
         # boundary species set mid-run (`step_species`): a reset leaves them, so the next
         # `apply` puts them back at their initial values
         self._stepped: set[str] = set()
@@ -251,7 +258,13 @@ class Solver:
             for k, v in values.items()
             if k not in self.position and not k.startswith(("ko(", "zero("))
         )
-        if self._fresh and self._events_or_rules and not values and other == self._init_now:
+        if (
+            self._fresh
+            and self._events_or_rules
+            and not values
+            and other == self._init_now
+            and self._compiled_defaults
+        ):
             # a just-compiled model with events is in its initial state already: no
             # reset, which libroadrunner gets wrong on a few models (a delayed event
             # firing at t = 0: SBML Test Suite cases 1699 and 1757)

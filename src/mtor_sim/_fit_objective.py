@@ -647,10 +647,12 @@ class PetabObjective:
             m = rr.model
             for comp, v in volumes.items():
                 m.setValue(f"init({comp})", v)
+                for sid, conc in self._given_concentration[comp].items():
+                    m.setValue(f"init([{sid}])", conc)  # not diluted by the new size
             for sid, v in species.items():  # as initial values, which assignments read
                 if sid not in self._ia_species:
                     m.setValue(f"init({self._selection(sid)})", v)
-            rr.resetAll()
+            self._reset(rr, values)
         for target, v in late.items():
             rr[target] = v
         for comp in volumes:
@@ -661,6 +663,14 @@ class PetabObjective:
                 rr[f"[{sid}]"] = conc
         for sid, v in species.items():
             rr[self._selection(sid)] = v
+
+    def _reset(self, rr: Any, values: Mapping[str, float]) -> None:
+        """Reset ``rr`` fully to its initial values, initial assignments evaluated from
+        them; a parameter of the table that has an initial assignment of its own keeps
+        the table's value (the reset would compute it again)."""
+        rr.resetAll()
+        for pid in self._ia_params.intersection(values):
+            rr[pid] = values[pid]
 
     def _set_parameter(self, rr: Any, pid: str, value: float, *, initial: bool = True) -> None:
         """Set parameter ``pid`` on ``rr``, and (``initial``) as its initial value too,
@@ -680,7 +690,9 @@ class PetabObjective:
                 self._set_parameter(rr, pid, v)
         if pre:
             # a parameter the pre-equilibration sets and the simulation leaves empty goes
-            # back to its own value (PEtab's parameter mapping); a species keeps its state
+            # back to its own value (PEtab's parameter mapping: one an initial assignment
+            # computes, from the estimates); a species keeps its state
+            self._reset(rr, values)
             kept = {t: rr[t] for t in self._set_parameters(pre) - self._set_parameters(sim)}
             self._apply_condition(rr, pre, values, fresh=True)
             if not self._verified_steady_state(rr, pre, values):
