@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -116,15 +115,6 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
 SPECIES_UNITS = ("auto", "concentration", "amount")
 
 
-@functools.lru_cache(maxsize=1)
-def _reset_all_but_parameters() -> int:
-    """Reset flags for every variable events and rate rules can change, parameters
-    excepted (`Solver.apply` sets those itself)."""
-    from roadrunner import SelectionRecord as S
-
-    return S.TIME | S.RATE | S.FLOATING | S.BOUNDARY | S.COMPARTMENT | S.STOICHIOMETRY
-
-
 class Solver:
     """A compiled model with what the hot path needs precomputed.
 
@@ -205,18 +195,12 @@ class Solver:
             if g not in self.position and not g.startswith("_CSUM") and g not in ruled
         ]
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
-        # of those, the ones events change: the reset of a model with events restores their
-        # initial values first, which one an event changed would otherwise not have at the
-        # next call (SBML Test Suite 1699, 1757); read at each reset, after the inputs, on
-        # which an initial assignment may depend
-        self._evented = [g for g in stale if g in facts.event_targets]
         # what events can set besides species (whose values move anyway): read after a
         # steady-state search to say which an event changed on the way there
         self._event_set = sorted(
             g for g in facts.event_targets if g in where or g in set(m.getCompartmentIds())
         )
         self._event_start: dict[str, float] = {}  # their values as the last run started
-        self._evented_idx = np.array([where[g] for g in self._evented], dtype=np.int32)
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
         # libroadrunner's Newton solver crashes the process (a segmentation fault) on a

@@ -315,8 +315,7 @@ class PetabObjective:
         self._rule_targets = {
             r.getVariable() for r in model.getListOfRules() if r.isAssignment() or r.isRate()
         }
-        # what a reset puts back to its initial value: set after it (rate-rule variables),
-        # or changed after it with the concentrations of its species kept (compartments)
+        # what a reset puts back to its initial value: set after it (rate-rule variables)
         self._rate_targets = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
         # parameters an initial assignment computes: a reset evaluates them again
         self._ia_params = {
@@ -324,10 +323,10 @@ class PetabObjective:
             for a in model.getListOfInitialAssignments()
             if model.getParameter(a.getSymbol()) is not None
         }
-        # per compartment, its species whose initial concentration a new size keeps: those
-        # given by a concentration, not by an amount (which SBML keeps), nor computed by
-        # a rule (which cannot be set) or an initial assignment (which the reset evaluates
-        # with the new size)
+        # per compartment, its species whose initial concentration a new size keeps (written
+        # as initial values with it): those given by a concentration, not by an amount
+        # (which SBML keeps), nor computed by a rule (which cannot be set) or an initial
+        # assignment (which the reset evaluates with the new size)
         assigned = {a.getSymbol() for a in model.getListOfInitialAssignments()}
         self._ia_species = assigned - self._ia_params
         self._given_concentration = {
@@ -655,12 +654,6 @@ class PetabObjective:
             self._reset(rr, values)
         for target, v in late.items():
             rr[target] = v
-        for comp in volumes:
-            # the new size (set as the initial one) with the initial concentrations of
-            # its species: the reset starts from their amounts in the model's own size,
-            # which the new one would dilute
-            for sid, conc in self._given_concentration[comp].items():
-                rr[f"[{sid}]"] = conc
         for sid, v in species.items():
             rr[self._selection(sid)] = v
 

@@ -512,15 +512,20 @@ def _xpath(sid: str, species: bool | None) -> str:
     return f"/sbml:sbml/sbml:model/sbml:{plural}/sbml:{kind}[@id='{sid}']"
 
 
+def _free_id(m: Any, base: str) -> str:
+    """``base``, with ``_`` appended until no element of model ``m`` has that id."""
+    while m.getElementBySId(base) is not None:
+        base += "_"
+    return base
+
+
 def _give_units(m: Any, par: Any, species: Any) -> None:
     """Give ``par`` the units of ``species``' concentration, where the model declares
     them (a unit definition of their own: libSBML's unit checks want every parameter's)."""
     derived = species.getDerivedUnitDefinition()
     if derived is None or derived.getNumUnits() == 0:
         return
-    uid = f"{par.getId()}_unit"
-    while m.getElementBySId(uid) is not None:
-        uid += "_"
+    uid = _free_id(m, f"{par.getId()}_unit")
     ud = m.createUnitDefinition()
     ud.setId(uid)
     for i in range(derived.getNumUnits()):
@@ -552,9 +557,7 @@ def _report_concentrations(scans: list[_Scan]) -> None:
                     continue
                 if scan.species_units == "auto" and sp.getHasOnlySubstanceUnits():
                     continue
-                pid = f"{sid}_concentration"
-                while m.getElementBySId(pid) is not None:
-                    pid += "_"
+                pid = _free_id(m, f"{sid}_concentration")
                 par = m.createParameter()
                 par.setId(pid)
                 par.setConstant(False)
