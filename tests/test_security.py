@@ -149,10 +149,11 @@ def test_damaged_entries_are_rebuilt_and_change_nothing(tmp_path: Path, small: P
 def test_an_edit_to_an_imported_antimony_file_is_seen(tmp_path: Path, monkeypatch) -> None:
     """The parsed-model cache is keyed on the file's text: with ``import "sub.ant"`` an
     edit to sub.ant was ignored (the old k1, the old hash, so a streamed sweep would also
-    resume on the old model's parts). A file that imports is parsed afresh."""
+    resume on the old model's parts). A file that imports is parsed afresh, and finds
+    the file it imports beside itself (it was looked for in the working directory)."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("MTOR_SIM_CACHE", str(cache))
-    monkeypatch.chdir(tmp_path)  # Antimony resolves an import from the working directory
+    monkeypatch.chdir(tmp_path.parent)  # the import is found beside the file, not here
     sub = tmp_path / "sub.ant"
     main = tmp_path / "main.ant"
     main.write_text('import "sub.ant"\nmodel main()\n  A: sub();\nend\n')

@@ -875,6 +875,9 @@ def _antimony_to_sbml(text: str, path: Path) -> tuple[str, str]:
     import antimony
 
     antimony.clearPreviousLoads()
+    # an `import "other.ant"` is found beside the file, not in the working directory
+    antimony.clearDirectories()
+    antimony.addDirectory(str(path.resolve().parent))
     if antimony.loadAntimonyString(text) < 0:
         raise ModelFileError(
             f"model file {str(path)!r}: Antimony error: {antimony.getLastError().strip()}"
