@@ -139,13 +139,18 @@ def test_a_stepped_species_keeps_the_other_forms_of_its_pool(pool: ms.Model) -> 
     assert tc["Ap"].iloc[0] == pytest.approx(ss["Ap"], rel=1e-9)
 
 
-def test_a_stepped_boundary_species_in_a_model_with_a_pool(tmp_path: Path) -> None:
+def _ligand_model(tmp_path: Path, ligand: str = "$L = 1") -> ms.Model:
+    """A pool A <-> Ap driven by a boundary species L (declared by ``ligand``)."""
     path = tmp_path / "lig.ant"
     path.write_text(
-        "model lig\n  species A = 10, Ap = 0, $L = 1\n  J1: A -> Ap; k1*L*A\n"
+        f"model lig\n  species A = 10, Ap = 0, {ligand}\n  J1: A -> Ap; k1*L*A\n"
         "  J2: Ap -> A; k2*Ap\n  k1 = 0.1; k2 = 1\nend\n"
     )
-    tc = ms.load_model(path).simulate(t_end=50, n_points=3, step_inputs={"L": 5.0})
+    return ms.load_model(path)
+
+
+def test_a_stepped_boundary_species_in_a_model_with_a_pool(tmp_path: Path) -> None:
+    tc = _ligand_model(tmp_path).simulate(t_end=50, n_points=3, step_inputs={"L": 5.0})
     assert tc.status == "ok"
     assert tc["A"].iloc[-1] == pytest.approx(10 / 1.5, rel=1e-4)  # k2 / (k1 L + k2) of 10
 
@@ -154,12 +159,7 @@ def test_a_stepped_boundary_species_goes_back_for_the_next_call(tmp_path: Path) 
     """A boundary species stepped at t = 0 stayed at its new level on the compiled model
     (a reset does not reach boundary species): the next steady state, time course and
     archive of the same model started from the stepped input, with status ok."""
-    path = tmp_path / "lig.ant"
-    path.write_text(
-        "model lig\n  species A = 10, Ap = 0, $L = 1\n  J1: A -> Ap; k1*L*A\n"
-        "  J2: Ap -> A; k2*Ap\n  k1 = 0.1; k2 = 1\nend\n"
-    )
-    model = ms.load_model(path)
+    model = _ligand_model(tmp_path)
     before = model.steady_state()["Ap"]
     assert before == pytest.approx(10 / 11, rel=1e-6)  # k1 L / (k1 L + k2) of 10
     model.simulate(t_end=50, n_points=3, step_inputs={"L": 5.0})
@@ -201,12 +201,7 @@ def test_a_knockout_that_an_event_undoes_warns(tmp_path: Path) -> None:
 def test_a_boundary_species_knocked_out_comes_back_on_the_next_call(tmp_path: Path) -> None:
     """A knockout set a boundary species (computed by an initial assignment) to zero on
     the compiled model; a reset does not reach it, so every later call ran without it."""
-    path = tmp_path / "lig.ant"
-    path.write_text(
-        "model lig\n  species A = 10, Ap = 0, $L\n  L = 2*q\n  q = 0.5\n"
-        "  J1: A -> Ap; k1*L*A\n  J2: Ap -> A; k2*Ap\n  k1 = 0.1; k2 = 1\nend\n"
-    )
-    model = ms.load_model(path)
+    model = _ligand_model(tmp_path, "$L\n  L = 2*q\n  q = 0.5")
     before = model.steady_state()["Ap"]
     assert before == pytest.approx(10 / 11, rel=1e-6)
     assert model.steady_state(knockouts=["L"])["Ap"] == pytest.approx(0.0, abs=1e-12)
