@@ -1315,3 +1315,30 @@ def test_a_reset_keeps_estimates_and_evaluates_assignments_from_them(tmp_path: P
     problem = ms.to_petab(sized, data, parameters={"k": (0.01, 10)}, conditions=conditions)
     objective = ms.PetabObjective(problem)
     assert objective.simulate(objective.x_nominal)[0] == pytest.approx([2.0, 1.0])
+
+
+def test_an_assignment_reads_a_table_parameters_value_not_its_own_assignment(
+    tmp_path: Path,
+) -> None:
+    """B = q with q = 2 k and q estimated: B started at 2 k (the reset computed q's own
+    assignment, which B read, before the estimate was set), so the estimate of q did not
+    reach B. A parameter of the table takes the table's value in place of its assignment,
+    and what reads it reads that value."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    model = tmp_path / "bq.ant"
+    model.write_text(
+        "model m\n  compartment C = 1\n  species B in C; species A in C\n  B = q; A = 1\n"
+        "  R3: A -> ; 0.1*A\n  q = 2*k\n  k = 0.5\nend\n"
+    )
+    data = pd.DataFrame(
+        {"observableId": ["B"], "simulationConditionId": ["c0"], "time": [0.0], "measurement": 1.0}
+    )
+    objective = ms.PetabObjective(ms.to_petab(model, data, parameters={"q": (0.01, 10)}))
+    i = objective.x_ids.index("q")
+    for q in (0.3, 3.0):
+        x = objective.x_nominal.copy()
+        x[i] = {"lin": q, "log10": np.log10(q), "log": np.log(q)}[objective.x_scales[i]]
+        assert objective.simulate(x)[0] == pytest.approx([q], rel=1e-9)

@@ -305,8 +305,18 @@ class PetabObjective:
             map(str, problem.parameter_df.index)
         )
         derived_constants_as_rules(doc.getModel(), keep=sets)
-        self.sbml = libsbml.writeSBMLToString(doc)
         model = doc.getModel()
+        # a parameter of the table takes the table's value in place of its own initial
+        # assignment (PEtab's parameter mapping), and assignments that read it (a species'
+        # B = q) read that value: as a plain parameter its value is an initial value,
+        # which a reset keeps and those assignments are evaluated from
+        for pid in map(str, problem.parameter_df.index):
+            if model.getParameter(pid) is not None and model.getInitialAssignment(pid):
+                model.removeInitialAssignment(pid)
+                model.getParameter(pid).setValue(
+                    float(problem.parameter_df.loc[pid, "nominalValue"])
+                )
+        self.sbml = libsbml.writeSBMLToString(doc)
         self._species_conc = {
             s.getId(): not s.getHasOnlySubstanceUnits() for s in model.getListOfSpecies()
         }
@@ -317,7 +327,8 @@ class PetabObjective:
         }
         # what a reset puts back to its initial value: set after it (rate-rule variables)
         self._rate_targets = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
-        # parameters an initial assignment computes: a reset evaluates them again
+        # parameters an initial assignment computes (none of the table): a reset
+        # evaluates them again
         self._ia_params = {
             a.getSymbol()
             for a in model.getListOfInitialAssignments()
@@ -651,19 +662,11 @@ class PetabObjective:
             for sid, v in species.items():  # as initial values, which assignments read
                 if sid not in self._ia_species:
                     m.setValue(f"init({self._selection(sid)})", v)
-            self._reset(rr, values)
+            rr.resetAll()  # initial assignments from the initial values
         for target, v in late.items():
             rr[target] = v
         for sid, v in species.items():
             rr[self._selection(sid)] = v
-
-    def _reset(self, rr: Any, values: Mapping[str, float]) -> None:
-        """Reset ``rr`` fully to its initial values, initial assignments evaluated from
-        them; a parameter of the table that has an initial assignment of its own keeps
-        the table's value (the reset would compute it again)."""
-        rr.resetAll()
-        for pid in self._ia_params.intersection(values):
-            rr[pid] = values[pid]
 
     def _set_parameter(self, rr: Any, pid: str, value: float, *, initial: bool = True) -> None:
         """Set parameter ``pid`` on ``rr``, and (``initial``) as its initial value too,
@@ -685,7 +688,7 @@ class PetabObjective:
             # a parameter the pre-equilibration sets and the simulation leaves empty goes
             # back to its own value (PEtab's parameter mapping: one an initial assignment
             # computes, from the estimates); a species keeps its state
-            self._reset(rr, values)
+            rr.resetAll()  # initial assignments from the initial values
             kept = {t: rr[t] for t in self._set_parameters(pre) - self._set_parameters(sim)}
             self._apply_condition(rr, pre, values, fresh=True)
             if not self._verified_steady_state(rr, pre, values):
