@@ -109,6 +109,26 @@ def test_species_of_a_compartment_of_size_two(tmp_path: Path, units: str) -> Non
         assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("units", ["concentration", "auto", "amount"])
+def test_a_species_of_substance_units_only(tmp_path: Path, units: str) -> None:
+    """A ``hasOnlySubstanceUnits`` species reported as a concentration came out of the
+    archive as its amount (4 for 2 in a compartment of size 2): its symbol in a rule is
+    its amount."""
+    ant = tmp_path / "amount.ant"
+    ant.write_text(
+        "model h\n  compartment C = 2\n  substanceOnly species S in C\n  species R in C\n"
+        "  S = 4; R = 1\n  J0: S -> ; 0.1*S\n  J1: -> R; 0.05*S\n  J2: R -> ; 0.2*R\n"
+        "  J3: -> S; 0.4\nend\n"
+    )
+    other = ms.load_model(ant)
+    tc = other.simulate(t_end=10.0, n_points=6, outputs=["S", "R"], species_units=units)
+    expected = {"concentration": [2.0, 1.0], "auto": [4.0, 1.0], "amount": [4.0, 2.0]}[units]
+    assert_allclose([tc["S"].to_numpy()[-1], tc["R"].to_numpy()[-1]], expected, rtol=1e-6)
+    dg = _run(ms.to_omex(tc, tmp_path / "amount.omex", model=other))
+    for q in ("S", "R"):
+        assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
+
+
 def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
     sw = ms.sweep(
         model,

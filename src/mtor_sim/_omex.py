@@ -521,8 +521,17 @@ def _free_id(m: Any, base: str) -> str:
 
 def _give_units(m: Any, par: Any, species: Any) -> None:
     """Give ``par`` the units of ``species``' concentration, where the model declares
-    them (a unit definition of their own: libSBML's unit checks want every parameter's)."""
+    them (a unit definition of their own: libSBML's unit checks want every parameter's).
+    A species with ``hasOnlySubstanceUnits`` has its amount's units, divided here by its
+    compartment's."""
+    import libsbml
+
     derived = species.getDerivedUnitDefinition()
+    if derived is not None and species.getHasOnlySubstanceUnits():
+        size = m.getCompartment(species.getCompartment()).getDerivedUnitDefinition()
+        if size is None or size.getNumUnits() == 0:
+            return
+        derived = libsbml.UnitDefinition.divide(derived, size)
     if derived is None or derived.getNumUnits() == 0:
         return
     uid = _free_id(m, f"{par.getId()}_unit")
@@ -538,7 +547,8 @@ def _report_concentrations(scans: list[_Scan]) -> None:
 
     SED-ML tools differ in whether a species variable is its amount or its concentration
     (tellurium reports the amount); an assignment rule ``p = S`` is the concentration in
-    every tool. Species reported as amounts (``species_units="amount"``, or ``"auto"``
+    every tool (``p = S / C`` for a species with ``hasOnlySubstanceUnits``, whose symbol
+    is its amount). Species reported as amounts (``species_units="amount"``, or ``"auto"``
     with ``hasOnlySubstanceUnits``) are left as they are. Scans that share a model file
     get the same parameters."""
     import libsbml
@@ -564,7 +574,10 @@ def _report_concentrations(scans: list[_Scan]) -> None:
                 _give_units(m, par, sp)
                 rule = m.createAssignmentRule()
                 rule.setVariable(pid)
-                rule.setMath(libsbml.parseL3Formula(sid))
+                amount = sp.getHasOnlySubstanceUnits()
+                rule.setMath(
+                    libsbml.parseL3Formula(f"{sid} / {sp.getCompartment()}" if amount else sid)
+                )
                 made[sid] = pid
         if not made:
             continue
