@@ -129,6 +129,25 @@ def test_unknown_target_site(tmp_path) -> None:
         ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k5a"]})
 
 
+def test_a_species_a_rule_sets_is_named_as_such_not_as_unknown(tmp_path) -> None:
+    """A species set by a rule (Dalle Pezze 2016's Insulin) was refused as an "unknown
+    input" among the valid ones, without saying why."""
+    ant = tmp_path / "ruled.ant"
+    ant.write_text(
+        "model ruled\n  compartment C = 1\n  species A in C; species L in C; species T in C\n"
+        "  A = 1; T = 1\n  L := 2*k\n  T' = -0.1*T\n  J: A -> ; L*A\n  J2: -> A; 1\n"
+        "  k = 0.5\nend\n"
+    )
+    other = ms.load_model(ant)
+    assert other.inputs == ("A",)
+    with pytest.raises(ms.UnknownNameError, match="'L' is computed by an assignment rule"):
+        other.steady_state(inputs={"L": 1.0})
+    with pytest.raises(ms.UnknownNameError, match="'T' is changed by a rate rule"):
+        other.simulate(t_end=1.0, inputs={"T": 1.0})
+    with pytest.raises(ms.UnknownNameError, match="unknown input 'B'. Valid inputs: A"):
+        other.steady_state(inputs={"B": 1.0})
+
+
 # ----------------------------------------------------------------- bad numbers
 BAD_NUMBERS = [-1.0, math.nan, math.inf, -math.inf]
 
