@@ -231,6 +231,14 @@ def test_bad_log_range_is_an_error(capsys, doses):
     assert "needs 0 < LOW < HIGH" in capsys.readouterr().err
 
 
+def test_a_grid_axis_given_as_a_range_is_refused(capsys):
+    """--grid k_PTEN=0.1:1 swept the two ends only, as if they were the values."""
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", "--grid", "k_PTEN=0.1:1", "-q"])
+    assert info.value.code == 2
+    assert "LOW:HIGH is a range, which --lhs samples" in capsys.readouterr().err
+
+
 def test_unverified_results_exit_with_status_3(tmp_path, capsys):
     """Varusai 2018 oscillates: its baseline has no verified steady state; with IR knocked
     out every flux through the receptor stops and the fixed point is not isolated."""

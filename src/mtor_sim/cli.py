@@ -138,6 +138,17 @@ def _floats(text: str) -> list[float]:
         ) from None
 
 
+def _grid_axis(text: str) -> tuple[str, list]:
+    """A ``--grid`` axis: values, not a range (``NAME=LOW:HIGH`` would be two points)."""
+    name, _, values = text.partition("=")
+    if ":" in values and not values.strip().startswith("log:"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: --grid takes the values themselves ({name.strip()}=0.1,0.5,1) or "
+            f"log:LOW:HIGH:N; LOW:HIGH is a range, which --lhs samples"
+        )
+    return _axis(text)
+
+
 def _axis(text: str) -> tuple[str, list]:
     """``NAME=v1,v2`` (numbers or names) for sweep axes."""
     if "=" not in text:
@@ -1161,7 +1172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--grid",
         action="append",
-        type=_axis,
+        type=_grid_axis,
         metavar="NAME=VALUES",
         help="grid axis: PTEN_total=0.25,0.5,1 or everolimus=log:0.1:100:7 or "
         "genotype=WT,PTEN_loss",
