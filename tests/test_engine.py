@@ -806,3 +806,23 @@ def test_warm_path_sets_round_off_below_zero_to_zero(model: ms.Model) -> None:
     ref = solver._robust(STEADY_TOL, PRESIM_T)
     assert_allclose(res.readouts, ref.readouts, rtol=1e-8, atol=1e-12)
     assert_allclose(res.species, ref.species, rtol=1e-8, atol=1e-12)
+
+
+def test_a_slow_drift_beside_a_large_species_is_not_a_steady_state(tmp_path: Path) -> None:
+    """S is made at 1e-7 /min and removed at most at 5e-8 /min, so it grows forever; X
+    settles at 100. Newton's method fails, and the long integration's last point passed
+    the residual test, which is relative to the largest species (5e-8 < 1e-8 x 100): the
+    answer was "ok" with S = 0.054, in steady_state and in a sweep. The point of a long
+    integration now has to stop moving over a second run as long."""
+    ant = tmp_path / "drift.ant"
+    ant.write_text(
+        "model drift\n  J0: -> X; 10\n  J1: X -> ; 0.1*X\n  J2: -> S; 1e-7\n"
+        "  J3: S -> ; Vmax*S/(1e-3 + S)\n  Vmax = 5e-8\n  X = 0; S = 0\nend\n"
+    )
+    other = ms.load_model(ant)
+    ss = other.steady_state()
+    assert ss.status == "not_reached"
+    assert "the state has not stopped" in ss.message and "S moved from" in ss.message
+    table = ms.sweep(other, {"Vmax": [5e-8, 2e-7]}).to_dataframe()
+    assert list(table["status"]) == ["not_reached", "ok"]
+    assert table["S"].iloc[1] == pytest.approx(1e-7 * 1e-3 / (2e-7 - 1e-7), rel=1e-6)

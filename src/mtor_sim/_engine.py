@@ -37,6 +37,12 @@ SCALE_FLOOR = ATOL
 # round-off below zero, relative to the state's magnitude, that a steady state found by
 # Newton's method may carry (a knocked-out protein's forms): set to zero, then judged
 CLIP_RTOL = 1e-12
+# a state that a long integration reached (Newton's method having failed) counts as at
+# rest only if a second run as long moves no variable by more than DRIFT_RTOL of its
+# value, plus DRIFT_RTOL * 1e-3 of the state's magnitude or 10 x ATOL, whichever is more
+# (the integrator's own noise): the residual test alone passes a slow drift whose rate is
+# small against the largest variable (a species creeping at 5e-8 /min beside one at 100)
+DRIFT_RTOL = 1e-6
 
 
 #: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
@@ -608,12 +614,13 @@ class Solver:
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
         presimulate *= self.time_factor  # minutes -> the model's time unit
         fallback = FALLBACK_T * self.time_factor
-        method, message = "presimulation + nleq2", ""
+        method, message, drift = "presimulation + nleq2", "", ""
         if not self.species_ids:  # no species (all clamped, or none): no Newton step
             if not self.rule_vars:
                 return self._check(tol, "none (no floating species)", "")
             try:  # only rate rules: integrate them to rest
                 self.r.simulate(0.0, presimulate + fallback, 101)
+                drift = self._drift(presimulate + fallback, fallback)
             except RuntimeError as exc:
                 return SolveResult(
                     np.empty(0),
@@ -624,7 +631,7 @@ class Solver:
                     math.nan,
                     "long integration",
                 )
-            return self._check(tol, "long integration (rate rules only)", "")
+            return self._check(tol, "long integration (rate rules only)", "", drift)
         try:
             if presimulate > 0:
                 self.r.simulate(0.0, presimulate, 2)
@@ -646,6 +653,7 @@ class Solver:
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
                 self.r.simulate(presimulate, presimulate + fallback, 101)
+                drift = self._drift(presimulate + fallback, fallback)
         except RuntimeError as exc:
             n = len(self.species_ids)
             return SolveResult(
@@ -657,7 +665,34 @@ class Solver:
                 math.nan,
                 method,
             )
-        return self._check(tol, method, message)
+        return self._check(tol, method, message, drift)
+
+    def _variables(self) -> np.ndarray:
+        """The state variables: `state`, and the variables of rate rules."""
+        x = self.state()
+        if self.rule_vars:
+            return np.concatenate([x, [self.r[v] for v in self.rule_vars]])
+        return x
+
+    def _drift(self, t0: float, horizon: float) -> str:
+        """Run on from ``t0`` for ``horizon`` (the model's time unit) and say how far the
+        state moved, or "" if no variable moved beyond `DRIFT_RTOL` (see there): the test
+        that a state a long integration ended at has stopped."""
+        before = self._variables()
+        self.r.simulate(t0, t0 + horizon, 101)
+        after = self._variables()
+        moved = np.abs(after - before)
+        magnitude = float(np.abs(after).max(initial=0.0))
+        bound = DRIFT_RTOL * np.maximum(np.abs(before), np.abs(after))
+        bound += max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
+        if not (moved <= bound).all():  # NaN too
+            names = list(self.species_ids) + list(self.rule_vars)
+            i = int(np.nanargmax(moved - bound)) if np.isfinite(moved).any() else 0
+            return (
+                f"the state has not stopped: over a further {horizon / self.time_factor:.3g} "
+                f"min {names[i]} moved from {before[i]:.6g} to {after[i]:.6g}"
+            )
+        return ""
 
     def _restore(self, start: np.ndarray) -> None:
         """Set the floating species back to ``start`` (concentrations), except those an
@@ -672,7 +707,7 @@ class Solver:
         else:
             self.r.model.setFloatingSpeciesConcentrations(self._settable, start[self._settable])
 
-    def _check(self, tol: float, method: str, message: str) -> SolveResult:
+    def _check(self, tol: float, method: str, message: str, drift: str = "") -> SolveResult:
         x = self.state()
         values = self.readout_values(x)
         rates = self.rates()
@@ -694,6 +729,13 @@ class Solver:
             msg = (
                 f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
                 "the system may oscillate or drift. Try simulate() to inspect its dynamics."
+            )
+        elif drift:
+            status = "not_reached"
+            msg = (
+                f"no steady state reached: {drift}, although max |dx/dt| = {rate:.3g} "
+                "passes the residual test; the system drifts slowly or has no steady "
+                "state. Try simulate() to inspect its dynamics."
             )
         elif x.size and x.min() < -1e-9 * scale:
             i = int(np.argmin(x))
