@@ -826,3 +826,29 @@ def test_a_slow_drift_beside_a_large_species_is_not_a_steady_state(tmp_path: Pat
     table = ms.sweep(other, {"Vmax": [5e-8, 2e-7]}).to_dataframe()
     assert list(table["status"]) == ["not_reached", "ok"]
     assert table["S"].iloc[1] == pytest.approx(1e-7 * 1e-3 / (2e-7 - 1e-7), rel=1e-6)
+
+
+@pytest.mark.parametrize("c", [1.0, 1e-9])
+def test_stability_is_judged_alike_at_molar_concentrations(tmp_path: Path, c: float) -> None:
+    """libroadrunner's reduced Jacobian differentiates by an absolute step of 1e-5 where
+    the relative one falls below 1e-12: at c = 1e-9 it missed the switch's saturating
+    term, and the unstable middle root of a bistable switch came back "ok" (eigenvalue
+    -0.5 for +0.14 /min). With a conserved pool (X + Y) its eigenvalues were off too
+    (-1.37 for -0.32 and -1.27)."""
+    ant = tmp_path / "switch.ant"
+    ant.write_text(
+        f"model switch\n  J0: -> X; 0.05*c + c*X^2/(c^2 + X^2)\n  J1: X -> ; 0.5*X\n"
+        f"  c = {c}\n  X = {0.5 * c}\nend\n"
+    )
+    ss = ms.load_model(ant).steady_state()
+    assert ss.status == "unstable"
+    assert ss.max_eigenvalue == pytest.approx(0.14, rel=1e-6)
+
+    pool = tmp_path / "pool.ant"
+    pool.write_text(
+        f"model pool\n  J0: Y -> X; (0.02 + X^4/(c^4 + X^4))*Y\n  J1: X -> Y; 0.35*X\n"
+        f"  c = {c}\n  X = 0; Y = {3 * c}\nend\n"
+    )
+    ss = ms.load_model(pool).steady_state()
+    assert ss.status == "ok" and ss["X"] == pytest.approx(0.168297 * c, rel=1e-4)
+    assert ss.max_eigenvalue == pytest.approx(-0.31690, rel=1e-3)
