@@ -422,6 +422,23 @@ def test_cache_key_follows_the_solver_settings(tmp_path: Path, small: Path, monk
     assert len(list(tmp_path.glob("*.rrstate"))) == 2
 
 
+def test_cache_keys_follow_the_platform_and_the_libraries(
+    tmp_path: Path, small: Path, monkeypatch
+) -> None:
+    """A folder shared between hosts, or kept over an upgrade of libsbml or Antimony,
+    served the parse (and compiled code) one made to the other: the keys held the
+    loader's and libroadrunner's versions only."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
+    m = ms.load_model(small)
+    m._runner()
+    text = small.read_text()
+    assert _cache.load_parsed(text, small.suffix) is not None
+    assert _cache.load_cached(m.sbml, settings=cache_settings()) is not None
+    monkeypatch.setattr(_cache, "_builders", lambda: "linux|aarch64|2.10.0|5.21.2|3.3.0")
+    assert _cache.load_parsed(text, small.suffix) is None
+    assert _cache.load_cached(m.sbml, settings=cache_settings()) is None
+
+
 # ------------------------------------------------------------------ model files
 NO_SPECIES = {
     "empty.ant": "",

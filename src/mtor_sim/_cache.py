@@ -4,7 +4,9 @@ Two kinds of entries: the parsed form of a model file (its SBML text and layout,
 JSON, keyed by a hash of the file's text and the loader's version), which spares
 Antimony and libsbml; and RoadRunner states (``saveStateS``, which embed the compiled
 native code) keyed by a hash of the SBML text, the libroadrunner version and the
-engine's solver settings.
+engine's solver settings. Both keys hold the operating system, the CPU architecture and
+the versions of libroadrunner, libsbml and Antimony too: a folder shared between hosts,
+or kept over an upgrade, never serves one's entries to another.
 
 The folder is ``$MTOR_SIM_CACHE`` if set (``MTOR_SIM_CACHE=off`` disables the cache),
 else ``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. What is guaranteed:
@@ -36,6 +38,7 @@ per process, so the folder cannot be swapped for another after its check.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import hmac
 import json
@@ -43,6 +46,7 @@ import os
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 import time
 import warnings
@@ -350,10 +354,28 @@ def _unlink(dir_fd: int, name: str) -> None:
 
 
 # ----------------------------------------------------------------- the two kinds of entries
+@functools.cache
+def _builders() -> str:
+    """What made an entry besides its text: the platform and the versions of the
+    libraries that parse and compile models (a cache folder may be shared between hosts
+    or outlive an upgrade)."""
+    import importlib.metadata
+    import platform
+
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "-"
+
+    libs = ("libroadrunner", "python-libsbml", "antimony")
+    return "|".join([sys.platform, platform.machine(), *map(version, libs)])
+
+
 def _runner_ident(sbml: str, settings: str) -> str:
     import roadrunner
 
-    text = f"{roadrunner.__version__}|{settings}|{sbml}"
+    text = f"{roadrunner.__version__}|{_builders()}|{settings}|{sbml}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -391,7 +413,7 @@ def store_cached(sbml: str, r: roadrunner.RoadRunner, *, settings: str) -> None:
 
 
 def _parsed_ident(text: str, suffix: str) -> str:
-    return hashlib.sha256(f"{LOADER_VERSION}|{suffix}|{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{LOADER_VERSION}|{_builders()}|{suffix}|{text}".encode()).hexdigest()
 
 
 def load_parsed(text: str, suffix: str) -> dict[str, Any] | None:
