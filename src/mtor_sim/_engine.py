@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,10 +39,11 @@ SCALE_FLOOR = ATOL
 # Newton's method may carry (a knocked-out protein's forms): set to zero, then judged
 CLIP_RTOL = 1e-12
 # a state that a long integration reached (Newton's method having failed) counts as at
-# rest only if a second run as long moves no variable by more than DRIFT_RTOL of its
-# value, plus DRIFT_RTOL * 1e-3 of the state's magnitude or 10 x ATOL, whichever is more
-# (the integrator's own noise): the residual test alone passes a slow drift whose rate is
-# small against the largest variable (a species creeping at 5e-8 /min beside one at 100)
+# rest only if, over a second run as long, no variable has further to go than DRIFT_RTOL
+# of its value, plus DRIFT_RTOL * 1e-3 of the state's magnitude or 10 x ATOL, whichever
+# is more (the integrator's own noise): the residual test alone passes a slow drift whose
+# rate is small against the largest variable (a species creeping at 5e-8 /min beside one
+# at 100). See `Solver._drift` for how far is left to go.
 DRIFT_RTOL = 1e-6
 
 
@@ -615,13 +617,13 @@ class Solver:
     def _robust(self, tol: float, presimulate: float) -> SolveResult:
         presimulate *= self.time_factor  # minutes -> the model's time unit
         fallback = FALLBACK_T * self.time_factor
-        method, message, drift = "presimulation + nleq2", "", ""
+        method, message = "presimulation + nleq2", ""
+        settle: Callable[[], str] | None = None  # the drift test, for long integrations
         if not self.species_ids:  # no species (all clamped, or none): no Newton step
             if not self.rule_vars:
                 return self._check(tol, "none (no floating species)", "")
             try:  # only rate rules: integrate them to rest
                 self.r.simulate(0.0, presimulate + fallback, 101)
-                drift = self._drift(presimulate + fallback, fallback)
             except RuntimeError as exc:
                 return SolveResult(
                     np.empty(0),
@@ -632,7 +634,8 @@ class Solver:
                     math.nan,
                     "long integration",
                 )
-            return self._check(tol, "long integration (rate rules only)", "", drift)
+            settle = functools.partial(self._drift, presimulate + fallback, fallback)
+            return self._check(tol, "long integration (rate rules only)", "", settle)
         try:
             if presimulate > 0:
                 self.r.simulate(0.0, presimulate, 2)
@@ -654,7 +657,7 @@ class Solver:
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
                 self.r.simulate(presimulate, presimulate + fallback, 101)
-                drift = self._drift(presimulate + fallback, fallback)
+                settle = functools.partial(self._drift, presimulate + fallback, fallback)
         except RuntimeError as exc:
             n = len(self.species_ids)
             return SolveResult(
@@ -666,7 +669,7 @@ class Solver:
                 math.nan,
                 method,
             )
-        return self._check(tol, method, message, drift)
+        return self._check(tol, method, message, settle)
 
     def _variables(self) -> np.ndarray:
         """The state variables: `state`, and the variables of rate rules."""
@@ -676,22 +679,31 @@ class Solver:
         return x
 
     def _drift(self, t0: float, horizon: float) -> str:
-        """Run on from ``t0`` for ``horizon`` (the model's time unit) and say how far the
-        state moved, or "" if no variable moved beyond `DRIFT_RTOL` (see there): the test
-        that a state a long integration ended at has stopped."""
-        before = self._variables()
-        self.r.simulate(t0, t0 + horizon, 101)
-        after = self._variables()
-        moved = np.abs(after - before)
-        magnitude = float(np.abs(after).max(initial=0.0))
-        bound = DRIFT_RTOL * np.maximum(np.abs(before), np.abs(after))
-        bound += max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
-        if not (moved <= bound).all():  # NaN too
+        """Run on from ``t0`` for ``horizon`` (the model's time unit), in two halves, and
+        say how far the state still has to go, or "" if no variable has further to go
+        than `DRIFT_RTOL` allows: the test that a long integration has come to rest. A
+        variable that moved by d1 and then d2 < d1 / 2 is relaxing geometrically and has
+        about d2^2 / (d1 - d2) left; one that moved otherwise (a drift, or a relaxation
+        slower than the run) is judged by all it moved."""
+        x0 = self._variables()
+        try:
+            self.r.simulate(t0, t0 + horizon / 2, 51)
+            x1 = self._variables()
+            self.r.simulate(t0 + horizon / 2, t0 + horizon, 51)
+        except RuntimeError as exc:
+            return f"the run on from there failed ({_first_lines(exc)})"
+        x2 = self._variables()
+        d1, d2 = np.abs(x1 - x0), np.abs(x2 - x1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            left = np.where(d2 < d1 / 2, d2 * d2 / (d1 - d2), d1 + d2)
+        magnitude = float(np.abs(x2).max(initial=0.0))
+        bound = DRIFT_RTOL * np.abs(x2) + max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
+        if not (left <= bound).all():  # NaN too
             names = list(self.species_ids) + list(self.rule_vars)
-            i = int(np.nanargmax(moved - bound)) if np.isfinite(moved).any() else 0
+            i = int(np.nanargmax(left - bound)) if np.isfinite(left).any() else 0
             return (
                 f"the state has not stopped: over a further {horizon / self.time_factor:.3g} "
-                f"min {names[i]} moved from {before[i]:.6g} to {after[i]:.6g}"
+                f"min {names[i]} moved from {x0[i]:.6g} to {x2[i]:.6g}"
             )
         return ""
 
@@ -708,7 +720,9 @@ class Solver:
         else:
             self.r.model.setFloatingSpeciesConcentrations(self._settable, start[self._settable])
 
-    def _check(self, tol: float, method: str, message: str, drift: str = "") -> SolveResult:
+    def _measure(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """The state, its readouts, its residual (max |dx/dt| per minute) and the scale
+        the residual is judged against."""
         x = self.state()
         values = self.readout_values(x)
         rates = self.rates()
@@ -722,6 +736,18 @@ class Solver:
         # and relative amounts of 1 alike), floored so that an all-zero state is judged
         # against the integrator's absolute tolerance
         scale = max(SCALE_FLOOR, float(magnitude.max())) if magnitude.size else 1.0
+        return x, values, rate, scale
+
+    def _check(
+        self, tol: float, method: str, message: str, settle: Callable[[], str] | None = None
+    ) -> SolveResult:
+        """Judge the state the solver is at; ``settle`` (the drift test of a long
+        integration, which runs on) once the residual test has passed."""
+        x, values, rate, scale = self._measure()
+        drift = ""
+        if settle is not None and rate <= tol * scale:
+            drift = settle()
+            x, values, rate, scale = self._measure()
         eig = math.nan
         if not (math.isfinite(x.sum()) and math.isfinite(values.sum())):
             status, msg = "solver_failed", "non-finite state"
