@@ -828,13 +828,12 @@ def test_a_slow_drift_beside_a_large_species_is_not_a_steady_state(tmp_path: Pat
     assert table["S"].iloc[1] == pytest.approx(1e-7 * 1e-3 / (2e-7 - 1e-7), rel=1e-6)
 
 
-@pytest.mark.parametrize("c", [1.0, 1e-9])
+@pytest.mark.parametrize("c", [1.0, 1e-5, 1e-9])
 def test_stability_is_judged_alike_at_molar_concentrations(tmp_path: Path, c: float) -> None:
-    """libroadrunner's reduced Jacobian differentiates by an absolute step of 1e-5 where
-    the relative one falls below 1e-12: at c = 1e-9 it missed the switch's saturating
-    term, and the unstable middle root of a bistable switch came back "ok" (eigenvalue
-    -0.5 for +0.14 /min). With a conserved pool (X + Y) its eigenvalues were off too
-    (-1.37 for -0.32 and -1.27)."""
+    """libroadrunner differentiates a species below 0.1 by an absolute step of 1e-5: at
+    c = 1e-9 (and 1e-5) it missed the switch's saturating term, and the unstable middle
+    root of a bistable switch came back "ok" (eigenvalue -0.5 for +0.14 /min). With a
+    conserved pool (X + Y) its eigenvalues were off too (-1.37 for -0.32)."""
     ant = tmp_path / "switch.ant"
     ant.write_text(
         f"model switch\n  J0: -> X; 0.05*c + c*X^2/(c^2 + X^2)\n  J1: X -> ; 0.5*X\n"
@@ -852,6 +851,22 @@ def test_stability_is_judged_alike_at_molar_concentrations(tmp_path: Path, c: fl
     ss = ms.load_model(pool).steady_state()
     assert ss.status == "ok" and ss["X"] == pytest.approx(0.168297 * c, rel=1e-4)
     assert ss.max_eigenvalue == pytest.approx(-0.31690, rel=1e-3)
+
+
+def test_a_species_at_zero_beside_a_larger_one_is_differentiated_at_its_own_scale(
+    tmp_path: Path,
+) -> None:
+    """X = 0 is unstable (its own production has slope 1 against a removal of 0.5 at
+    X = 0, on a scale of 1e-9); beside A = 2e-3, the absolute step of 1e-5 read the
+    saturated production as flat and called it stable (-0.5)."""
+    ant = tmp_path / "zero.ant"
+    ant.write_text(
+        "model z\n  J0: -> X; 1e-9*X/(1e-9 + X)\n  J1: X -> ; 0.5*X\n  J2: -> A; 2e-3\n"
+        "  J3: A -> ; A\n  X = 0; A = 0\nend\n"
+    )
+    ss = ms.load_model(ant).steady_state()
+    assert ss.status == "unstable"
+    assert ss.max_eigenvalue == pytest.approx(0.5, rel=1e-6)
 
 
 def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(

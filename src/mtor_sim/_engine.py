@@ -167,7 +167,7 @@ class Solver:
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
         self._settable: np.ndarray | None = None  # species no assignment rule sets
-        self._independent_idx: np.ndarray | None = None  # of moiety analysis, on first use
+        self._jacobian_idx: np.ndarray | None = None  # the Jacobian's species, on first use
         self.readouts = list(model.readouts)
         self._param_readouts = [
             (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
@@ -869,16 +869,17 @@ class Solver:
         if not self.species_ids:  # every species clamped (libroadrunner segfaults here)
             return -math.inf
         try:
-            # libroadrunner's reduced Jacobian differentiates a species by an absolute step
-            # (1e-5) where the relative one falls below 1e-12: at concentrations of 1e-9 M
-            # it missed a saturating term and called an unstable fixed point stable (-0.5
-            # for +0.14 /min). Where a species is that small, our own differences
-            if not r.conservedMoietyAnalysis:
-                jac = np.asarray(r.getFullJacobian(), dtype=float)
-            elif self._tiny_species():
-                jac = self._reduced_jacobian()
-            else:
-                jac = np.asarray(r.getReducedJacobian(), dtype=float)
+            jac = np.asarray(
+                r.getReducedJacobian() if r.conservedMoietyAnalysis else r.getFullJacobian(),
+                dtype=float,
+            )
+            # libroadrunner differentiates a species below 0.1 by an absolute step of 1e-5:
+            # at concentrations of 1e-9 M it missed a switch's saturating term and called
+            # its unstable middle root stable (-0.5 for +0.14 /min). The columns of species
+            # below 1e-3, where that step is over 1 % of the value, are differenced again
+            # by steps relative to each
+            if jac.size:
+                self._difference_small_columns(jac)
         except RuntimeError:
             return math.nan
         if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
@@ -889,37 +890,32 @@ class Solver:
         wr, _, _, _, info = dgeev(jac, compute_vl=0, compute_vr=0, overwrite_a=1)
         return float(wr.max()) if info == 0 and np.isfinite(wr).all() else math.nan
 
-    def _independent(self) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the independent species (conserved-moiety analysis) among the
-        floating ones, and their concentrations."""
-        if self._independent_idx is None:
-            ids = set(self.r.getIndependentFloatingSpeciesIds())
-            self._independent_idx = np.array(
-                [i for i, f in enumerate(self.species_ids) if f in ids], dtype=np.int32
-            )
-        x = np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
-        return self._independent_idx, x[self._independent_idx]
-
-    def _tiny_species(self) -> bool:
-        """Whether libroadrunner's reduced Jacobian would differentiate an independent
-        species by a step that is large against it: one below 1e-7 but not zero, or zero
-        in a state whose largest species is below 1e-3 (the step is 1e-5 either way)."""
-        _, x = self._independent()
-        scale = float(np.abs(self.state()).max(initial=0.0))
-        size = np.abs(x)
-        return bool(((size > 0) & (size < 1e-7)).any() or ((size == 0).any() and scale < 1e-3))
-
-    def _reduced_jacobian(self) -> np.ndarray:
-        """The Jacobian in the independent species by central differences, each step
-        relative to the species (or to the state's magnitude where it is zero); the
-        dependent species follow their conserved totals."""
+    def _difference_small_columns(self, jac: np.ndarray) -> None:
+        """Replace, in libroadrunner's Jacobian ``jac`` (over the independent species of
+        moiety analysis, or all floating species without it), the columns of species
+        below 1e-3 by central differences with steps relative to each species (or to the
+        state's magnitude where it is zero); the dependent species follow their totals."""
         m = self.r.model
-        idx, x0 = self._independent()
+        if self._jacobian_idx is None:
+            if self.r.conservedMoietyAnalysis:
+                ids = set(self.r.getIndependentFloatingSpeciesIds())
+                self._jacobian_idx = np.array(
+                    [i for i, f in enumerate(self.species_ids) if f in ids], dtype=np.int32
+                )
+            else:
+                self._jacobian_idx = np.arange(len(self.species_ids), dtype=np.int32)
+        idx = self._jacobian_idx
         n = idx.size
-        scale = max(SCALE_FLOOR, float(np.abs(self.state()).max(initial=0.0)))
-        jac = np.empty((n, n))
+        if jac.shape != (n, n):
+            return
+        every = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
+        x0 = every[idx]
+        small = np.flatnonzero(np.abs(x0) < 1e-3)
+        if not small.size:
+            return
+        scale = max(SCALE_FLOOR, float(np.abs(every).max(initial=0.0)))
         try:
-            for j in range(n):
+            for j in small:
                 h = 1e-6 * max(abs(x0[j]), 1e-6 * scale)
                 at = idx[j : j + 1]
                 m.setFloatingSpeciesConcentrations(at, np.array([x0[j] + h]))
@@ -930,7 +926,6 @@ class Solver:
                 jac[:, j] = (up - down) / (2 * h)
         finally:
             m.setFloatingSpeciesConcentrations(idx, x0)
-        return jac
 
     def _max_eigenvalue_with_rules(self) -> float:
         """Largest real part of the eigenvalues of the Jacobian over the species and the
