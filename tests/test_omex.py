@@ -129,6 +129,53 @@ def test_a_species_of_substance_units_only(tmp_path: Path, units: str) -> None:
         assert_allclose(dg[f"dg_tc_{q}"].ravel(), tc[q].to_numpy(), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("compartment", ["pi", "time"])
+def test_a_compartment_named_like_a_constant(tmp_path: Path, compartment: str) -> None:
+    """The concentration rule was parsed from text, so a compartment `pi` read as 3.14
+    (the archive gave 1.27 for 2) and `time` as the time."""
+    import libsbml
+
+    ant = tmp_path / "named.ant"
+    ant.write_text(
+        "model h\n  compartment C = 2\n  substanceOnly species S in C\n  S = 4\n"
+        "  J0: S -> ; 0.1*S\n  J3: -> S; 0.4\nend\n"
+    )
+    doc = libsbml.readSBMLFromString(ms.load_model(ant).sbml)
+    doc.getModel().getCompartment("C").setId(compartment)
+    doc.getModel().getSpecies("S").setCompartment(compartment)
+    xml = tmp_path / "named.xml"
+    xml.write_text(libsbml.writeSBMLToString(doc))
+    other = ms.load_model(xml)
+    tc = other.simulate(t_end=10.0, n_points=6, outputs=["S"], species_units="concentration")
+    assert_allclose(tc["S"].to_numpy(), 2.0, rtol=1e-6)
+    dg = _run(ms.to_omex(tc, tmp_path / "named.omex", model=other))
+    assert_allclose(dg["dg_tc_S"].ravel(), tc["S"].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_a_species_without_units_gets_no_concentration_units(tmp_path: Path) -> None:
+    """A substance-only species without substance units in a compartment in litres was
+    given litre^-1 (its empty units divided by the compartment's)."""
+    import libsbml
+
+    ant = tmp_path / "bare.ant"
+    ant.write_text(
+        "model h\n  compartment C = 2\n  substanceOnly species S in C\n  S = 4\n"
+        "  J0: S -> ; 0.1*S\n  J3: -> S; 0.4\nend\n"
+    )
+    doc = libsbml.readSBMLFromString(ms.load_model(ant).sbml)
+    doc.getModel().getCompartment("C").setUnits("litre")
+    xml = tmp_path / "bare.xml"
+    xml.write_text(libsbml.writeSBMLToString(doc))
+    other = ms.load_model(xml)
+    tc = other.simulate(t_end=10.0, n_points=3, outputs=["S"], species_units="concentration")
+    path = ms.to_omex(tc, tmp_path / "bare.omex", model=other)
+    with zipfile.ZipFile(path) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".xml") and "manifest" not in n]
+        written = libsbml.readSBMLFromString(archive.read(name).decode()).getModel()
+    assert written.getParameter("S_concentration") is not None
+    assert not written.getParameter("S_concentration").isSetUnits()
+
+
 def test_sweep_archive(model: ms.Model, tmp_path: Path) -> None:
     sw = ms.sweep(
         model,

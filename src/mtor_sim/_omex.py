@@ -519,6 +519,15 @@ def _free_id(m: Any, base: str) -> str:
     return base
 
 
+def _name_node(sid: str) -> Any:
+    """A MathML name node for ``sid``."""
+    import libsbml
+
+    node = libsbml.ASTNode(libsbml.AST_NAME)
+    node.setName(sid)
+    return node
+
+
 def _give_units(m: Any, par: Any, species: Any) -> None:
     """Give ``par`` the units of ``species``' concentration, where the model declares
     them (a unit definition of their own: libSBML's unit checks want every parameter's).
@@ -527,7 +536,9 @@ def _give_units(m: Any, par: Any, species: Any) -> None:
     import libsbml
 
     derived = species.getDerivedUnitDefinition()
-    if derived is not None and species.getHasOnlySubstanceUnits():
+    if derived is None or derived.getNumUnits() == 0:
+        return
+    if species.getHasOnlySubstanceUnits():
         size = m.getCompartment(species.getCompartment()).getDerivedUnitDefinition()
         if size is None or size.getNumUnits() == 0:
             return
@@ -574,10 +585,15 @@ def _report_concentrations(scans: list[_Scan]) -> None:
                 _give_units(m, par, sp)
                 rule = m.createAssignmentRule()
                 rule.setVariable(pid)
-                amount = sp.getHasOnlySubstanceUnits()
-                rule.setMath(
-                    libsbml.parseL3Formula(f"{sid} / {sp.getCompartment()}" if amount else sid)
-                )
+                # name nodes, not parsed text: an id such as `pi` or `time` would be
+                # read as the constant or the symbol
+                math = _name_node(sid)
+                if sp.getHasOnlySubstanceUnits():  # its symbol is its amount
+                    ratio = libsbml.ASTNode(libsbml.AST_DIVIDE)
+                    ratio.addChild(math)
+                    ratio.addChild(_name_node(sp.getCompartment()))
+                    math = ratio
+                rule.setMath(math)
                 made[sid] = pid
         if not made:
             continue
