@@ -146,6 +146,14 @@ def test_a_species_a_rule_sets_is_named_as_such_not_as_unknown(tmp_path) -> None
         other.simulate(t_end=1.0, inputs={"T": 1.0})
     with pytest.raises(ms.UnknownNameError, match="unknown input 'B'. Valid inputs: A"):
         other.steady_state(inputs={"B": 1.0})
+    # a compartment a rate rule changes is named as such, not as an assignment's target
+    grown = tmp_path / "grown.ant"
+    grown.write_text(
+        "model grown\n  compartment V = 1\n  V' = 0.01\n  species A in V\n  A = 1\n"
+        "  J: A -> ; A\n  J2: -> A; 1\nend\n"
+    )
+    with pytest.raises(ms.UnknownNameError, match="'V' is changed by a rate rule"):
+        ms.load_model(grown).simulate(t_end=1.0, inputs={"V": 2.0})
 
 
 # ----------------------------------------------------------------- bad numbers

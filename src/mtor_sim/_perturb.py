@@ -148,13 +148,13 @@ def make_perturbation(
                 f"(inputs are species' initial values): set it with "
                 f"parameters={{{k!r}: ...}}"
             )
-        if k not in model.inputs and k in model.readouts:  # a species a rule sets
+        if k not in model.inputs and k in model.readouts:  # a quantity a rule sets
             raise UnknownNameError(
-                f"{k!r} is changed by a rate rule of model {model.name!r}, and its "
+                f"{k!r} is computed by an assignment rule of model {model.name!r}, not "
+                "an input: set the parameters its rule reads"
+                if k in model._facts().rule_targets
+                else f"{k!r} is changed by a rate rule of model {model.name!r}, and its "
                 "initial value is not an input"
-                if k in model.species
-                else f"{k!r} is computed by an assignment rule of model {model.name!r}, "
-                "not an input: set the parameters its rule reads"
             )
         check_name(k, model.inputs, kind="input", aliases=aliases)
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
