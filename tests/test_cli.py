@@ -237,6 +237,12 @@ def test_a_grid_axis_given_as_a_range_is_refused(capsys):
         main(["sweep", "--grid", "k_PTEN=0.1:1", "-q"])
     assert info.value.code == 2
     assert "LOW:HIGH is a range, which --lhs samples" in capsys.readouterr().err
+    # names may hold ':' (an SBML name such as IRS1:p85), and log ranges stay
+    from mtor_sim.cli import _grid_axis
+
+    assert _grid_axis("knockouts=none,IRS1:p85") == ("knockouts", [None, ["IRS1:p85"]])
+    assert _grid_axis("genotype=WT,A:B") == ("genotype", [["WT"], ["A:B"]])
+    assert _grid_axis("k=log:0.1:10:3") == ("k", [0.1, 1.0, 10.0])
 
 
 def test_unverified_results_exit_with_status_3(tmp_path, capsys):

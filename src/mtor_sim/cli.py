@@ -141,7 +141,8 @@ def _floats(text: str) -> list[float]:
 def _grid_axis(text: str) -> tuple[str, list]:
     """A ``--grid`` axis: values, not a range (``NAME=LOW:HIGH`` would be two points)."""
     name, _, values = text.partition("=")
-    if ":" in values and not values.strip().startswith("log:"):
+    numeric = name.strip() not in ("genotype", "knockouts", "cut")  # names may hold ':'
+    if numeric and ":" in values and not values.strip().startswith("log:"):
         raise argparse.ArgumentTypeError(
             f"{text!r}: --grid takes the values themselves ({name.strip()}=0.1,0.5,1) or "
             f"log:LOW:HIGH:N; LOW:HIGH is a range, which --lhs samples"
