@@ -1342,3 +1342,30 @@ def test_an_assignment_reads_a_table_parameters_value_not_its_own_assignment(
         x = objective.x_nominal.copy()
         x[i] = {"lin": q, "log10": np.log10(q), "log": np.log(q)}[objective.x_scales[i]]
         assert objective.simulate(x)[0] == pytest.approx([q], rel=1e-9)
+
+
+def test_a_table_parameter_that_a_rule_computes_is_refused(tmp_path: Path) -> None:
+    """Listed in the parameter table (a problem read without the linter), an assignment
+    rule's target failed every simulation with a libroadrunner error."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    model = tmp_path / "rule.ant"
+    model.write_text(
+        "model m\n  compartment C = 1\n  species B in C\n  B = 1\n  R3: B -> ; q*B\n"
+        "  q := 2*k\n  k = 0.5\nend\n"
+    )
+    data = pd.DataFrame(
+        {"observableId": ["B"], "simulationConditionId": ["c0"], "time": [1.0], "measurement": 0.5}
+    )
+    problem = ms.to_petab(model, data, parameters={"k": (0.01, 10)})
+    problem.parameter_df.loc["q"] = {
+        "parameterScale": "lin",
+        "lowerBound": 0.1,
+        "upperBound": 10.0,
+        "nominalValue": 1.0,
+        "estimate": 1,
+    }
+    with pytest.raises(ms.PetabError, match="the parameter table lists q, which an assignment"):
+        ms.PetabObjective(problem, lint=False)

@@ -415,6 +415,12 @@ class PetabObjective:
                 f"the condition table sets {', '.join(computed)}, which an assignment rule "
                 "of the model computes; set what the rule reads instead"
             )
+        listed = sorted(str(i) for i in par.index if i in ruled)
+        if listed:  # the same, for every simulation
+            raise PetabError(
+                f"the parameter table lists {', '.join(listed)}, which an assignment rule "
+                "of the model computes; list what the rule reads instead"
+            )
         self._refuse_negative_doses()
         self.observable_df = problem.observable_df
         self._setup_observables()
