@@ -1168,6 +1168,16 @@ def test_a_negative_dose_in_a_problem_is_refused() -> None:
         ms.PetabObjective(named)
 
 
+def _simulated_at(objective, **given: float) -> np.ndarray:
+    """The objective's simulated values at its nominal point with ``given`` estimated
+    parameters at these linear values."""
+    x = objective.x_nominal.copy()
+    for pid, v in given.items():
+        i = objective.x_ids.index(pid)
+        x[i] = {"lin": v, "log10": np.log10(v), "log": np.log(v)}[objective.x_scales[i]]
+    return objective.simulate(x)[0]
+
+
 def test_a_parameters_initial_assignment_follows_the_estimate(tmp_path: Path) -> None:
     """``r = k * A`` (an initial assignment that reads a species) kept the value compiled
     with the model's k whatever k the optimiser tried: the objective was flat in k and a
@@ -1194,11 +1204,7 @@ def test_a_parameters_initial_assignment_follows_the_estimate(tmp_path: Path) ->
     )
     conditions = pd.DataFrame({"conditionId": ["c0", "c1"], "q": [np.nan, 5.0]})
     problem = ms.to_petab(model, data, parameters={"k": (0.01, 10)}, conditions=conditions)
-    objective = ms.PetabObjective(problem)
-    x = objective.x_nominal.copy()
-    i = objective.x_ids.index("k")
-    x[i] = {"lin": 0.9, "log10": np.log10(0.9), "log": np.log(0.9)}[objective.x_scales[i]]
-    h, _ = objective.simulate(x)
+    h = _simulated_at(ms.PetabObjective(problem), k=0.9)
     assert h == pytest.approx([np.exp(-0.9), np.exp(-1.8), np.exp(-5.0)], rel=1e-5)
 
 
@@ -1259,13 +1265,6 @@ def test_a_reset_keeps_estimates_and_evaluates_assignments_from_them(tmp_path: P
 
     import mtor_sim as ms
 
-    def at(objective: ms.PetabObjective, **given: float) -> np.ndarray:
-        x = objective.x_nominal.copy()
-        for pid, v in given.items():
-            i = objective.x_ids.index(pid)
-            x[i] = {"lin": v, "log10": np.log10(v), "log": np.log(v)}[objective.x_scales[i]]
-        return objective.simulate(x)[0]
-
     model = tmp_path / "q.ant"
     model.write_text(
         "model m\n  compartment C = 1\n  species B in C\n  B = 1\n  R0: -> B; 1\n"
@@ -1282,7 +1281,7 @@ def test_a_reset_keeps_estimates_and_evaluates_assignments_from_them(tmp_path: P
     objective = ms.PetabObjective(ms.to_petab(model, one, parameters={"q": (0.01, 10)}))
     for q in (0.3, 3.0):  # dB/dt = 1 - q B from B = 1
         expected = 1 / q + (1 - 1 / q) * np.exp(-q)
-        assert at(objective, q=q) == pytest.approx([expected], rel=1e-5)
+        assert _simulated_at(objective, q=q) == pytest.approx([expected], rel=1e-5)
 
     staged = pd.DataFrame(
         {
@@ -1301,7 +1300,7 @@ def test_a_reset_keeps_estimates_and_evaluates_assignments_from_them(tmp_path: P
         conditions=conditions,
         observables={"obs_q": "q"},
     )
-    assert at(ms.PetabObjective(problem), k=0.9) == pytest.approx([1.8])
+    assert _simulated_at(ms.PetabObjective(problem), k=0.9) == pytest.approx([1.8])
 
     sized = tmp_path / "sized.ant"
     sized.write_text(
@@ -1337,11 +1336,8 @@ def test_an_assignment_reads_a_table_parameters_value_not_its_own_assignment(
         {"observableId": ["B"], "simulationConditionId": ["c0"], "time": [0.0], "measurement": 1.0}
     )
     objective = ms.PetabObjective(ms.to_petab(model, data, parameters={"q": (0.01, 10)}))
-    i = objective.x_ids.index("q")
     for q in (0.3, 3.0):
-        x = objective.x_nominal.copy()
-        x[i] = {"lin": q, "log10": np.log10(q), "log": np.log(q)}[objective.x_scales[i]]
-        assert objective.simulate(x)[0] == pytest.approx([q], rel=1e-9)
+        assert _simulated_at(objective, q=q) == pytest.approx([q], rel=1e-9)
 
 
 def test_a_table_parameter_that_a_rule_computes_is_refused(tmp_path: Path) -> None:
