@@ -138,11 +138,15 @@ def _floats(text: str) -> list[float]:
         ) from None
 
 
+# sweep axes whose values are names (`_sweep.CATEGORICAL`, not imported here: the CLI
+# starts without the numerical stack)
+_NAMED_AXES = ("genotype", "knockouts", "cut")
+
+
 def _grid_axis(text: str) -> tuple[str, list]:
     """A ``--grid`` axis: values, not a range (``NAME=LOW:HIGH`` would be two points)."""
     name, _, values = text.partition("=")
-    numeric = name.strip() not in ("genotype", "knockouts", "cut")  # names may hold ':'
-    if numeric and ":" in values and not values.strip().startswith("log:"):
+    if name.strip() not in _NAMED_AXES and ":" in values and not values.strip().startswith("log:"):
         raise argparse.ArgumentTypeError(
             f"{text!r}: --grid takes the values themselves ({name.strip()}=0.1,0.5,1) or "
             f"log:LOW:HIGH:N; LOW:HIGH is a range, which --lhs samples"
@@ -155,7 +159,7 @@ def _axis(text: str) -> tuple[str, list]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUES, got {text!r}")
     name, values = (t.strip() for t in text.split("=", 1))
-    if name in ("genotype", "knockouts", "cut"):
+    if name in _NAMED_AXES:
         return name, [
             None
             if v.strip() in ("none", "")
