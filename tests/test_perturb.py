@@ -154,6 +154,9 @@ def test_a_species_a_rule_sets_is_named_as_such_not_as_unknown(tmp_path) -> None
     )
     with pytest.raises(ms.UnknownNameError, match="'V' is changed by a rate rule"):
         ms.load_model(grown).simulate(t_end=1.0, inputs={"V": 2.0})
+    # a species its reactions change (the bundled model's inputs are named) is no rule's
+    with pytest.raises(ms.UnknownNameError, match="unknown input 'PIP3'"):
+        ms.load_model().steady_state(inputs={"PIP3": 1.0})
 
 
 # ----------------------------------------------------------------- bad numbers

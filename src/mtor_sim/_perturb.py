@@ -92,6 +92,15 @@ def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, fl
     return dict(value)
 
 
+def _rate_rule_targets(model: Model) -> set[str]:
+    """What the rate rules of ``model`` change (read from its SBML: an error path)."""
+    import libsbml
+
+    sbml = libsbml.readSBMLFromString(model.sbml).getModel()
+    rules = sbml.getListOfRules() if sbml is not None else []
+    return {r.getVariable() for r in rules if r.isRate()}
+
+
 def make_perturbation(
     model: Model,
     *,
@@ -148,12 +157,14 @@ def make_perturbation(
                 f"(inputs are species' initial values): set it with "
                 f"parameters={{{k!r}: ...}}"
             )
-        if k not in model.inputs and k in model.readouts:  # a quantity a rule sets
+        if k not in model.inputs and k in model._facts().rule_targets:
             raise UnknownNameError(
                 f"{k!r} is computed by an assignment rule of model {model.name!r}, not "
                 "an input: set the parameters its rule reads"
-                if k in model._facts().rule_targets
-                else f"{k!r} is changed by a rate rule of model {model.name!r}, and its "
+            )
+        if k not in model.inputs and k in _rate_rule_targets(model):
+            raise UnknownNameError(
+                f"{k!r} is changed by a rate rule of model {model.name!r}, and its "
                 "initial value is not an input"
             )
         check_name(k, model.inputs, kind="input", aliases=aliases)
