@@ -873,11 +873,11 @@ class Solver:
                 r.getReducedJacobian() if r.conservedMoietyAnalysis else r.getFullJacobian(),
                 dtype=float,
             )
-            # libroadrunner differentiates a species below 0.1 by an absolute step of 1e-5:
-            # at concentrations of 1e-9 M it missed a switch's saturating term and called
-            # its unstable middle root stable (-0.5 for +0.14 /min). The columns of species
-            # below 1e-3, where that step is over 1 % of the value, are differenced again
-            # by steps relative to each
+            # libroadrunner's reduced Jacobian steps every species by an absolute 1e-5 (its
+            # full Jacobian, a species at 0): at concentrations of 1e-9 M it missed a
+            # switch's saturating term and called its unstable middle root stable (-0.5
+            # for +0.14 /min). The columns of species below 1e-3, where that step is over
+            # 1 % of the value, are differenced again by steps relative to each
             if jac.size:
                 self._difference_small_columns(jac)
         except RuntimeError:
@@ -893,8 +893,9 @@ class Solver:
     def _difference_small_columns(self, jac: np.ndarray) -> None:
         """Replace, in libroadrunner's Jacobian ``jac`` (over the independent species of
         moiety analysis, or all floating species without it), the columns of species
-        below 1e-3 by central differences with steps relative to each species (or to the
-        state's magnitude where it is zero); the dependent species follow their totals."""
+        below 1e-3 by central differences with steps relative to each species (to 1e-6
+        of the state's magnitude where the species is smaller than that, zero included);
+        the dependent species follow their totals."""
         m = self.r.model
         if self._jacobian_idx is None:
             if self.r.conservedMoietyAnalysis:
