@@ -164,12 +164,18 @@ def _reversal(d: np.ndarray, y: np.ndarray) -> float:
     return float(np.max(np.maximum.accumulate(walk) - walk))
 
 
+def _bell_share(d: np.ndarray, y: np.ndarray) -> float:
+    """How far a response moves against its overall direction, as a share of its range
+    (0 for a flat one)."""
+    span = float(np.ptp(y))
+    return _reversal(d, y) / span if span > 0 else 0.0
+
+
 def is_bell(doses: ArrayLike, responses: ArrayLike) -> bool:
     """Whether a response moves against its overall direction by more than
     `NON_MONOTONIC` of its range: the rule of ``fit_hill(..., monotonic=True)``."""
     d, y = np.asarray(doses, dtype=float), np.asarray(responses, dtype=float)
-    span = float(np.ptp(y))
-    return span > 0 and _reversal(d, y) / span > NON_MONOTONIC
+    return _bell_share(d, y) > NON_MONOTONIC
 
 
 def _check_fixed(value: float | None, name: str) -> float | None:
@@ -275,8 +281,8 @@ def fit_hill(
             message="response does not change over the dose range; no IC50 can be fitted",
         )
 
-    if monotonic and is_bell(d, y):  # a bell: an IC50 would mean nothing
-        back = _reversal(d, y) / span
+    back = _bell_share(d, y) if monotonic else 0.0
+    if back > NON_MONOTONIC:  # a bell: an IC50 would mean nothing
         top_y, bottom_y = float(np.mean(y[d == d.min()])), float(np.mean(y[d == d.max()]))
         return HillFit(
             bottom=bottom_y,

@@ -301,9 +301,21 @@ def zip_delta(
     correction or clipping of the input is applied.
     """
     da, db, e = _check_matrix(doses_a, doses_b, effect)
+    return _zip(da, db, e, monotonic)
+
+
+def _zip(
+    da: np.ndarray,
+    db: np.ndarray,
+    e: np.ndarray,
+    monotonic: bool,
+    fits: tuple[HillFit, HillFit] | None = None,
+) -> np.ndarray:
+    """`zip_delta` of a checked matrix; ``fits``, the single agents' Hill fits where the
+    caller has them already (`synergy_scores`: Loewe's)."""
     if monotonic and (is_bell(da, e[:, 0]) or is_bell(db, e[0, :])):
         return _zero_edges(np.full(e.shape, np.nan))  # a bell: no Hill reference
-    fa, fb = _fit_single(da, e[:, 0]), _fit_single(db, e[0, :])
+    fa, fb = fits if fits is not None else (_fit_single(da, e[:, 0]), _fit_single(db, e[0, :]))
     ya, yb = fa.predict(da), fb.predict(db)  # a drug with no effect predicts a constant
 
     by_row = np.full(e.shape, np.nan)  # B's curve along each row, on top of A alone
@@ -426,7 +438,9 @@ def synergy_scores(
         "bliss": bliss_excess(e),
         "hsa": hsa_excess(e),
         "loewe": loewe,
-        "zip": zip_delta(da, db, e, monotonic=monotonic),
+        # ZIP on Loewe's single-agent fits (the same fits; under `monotonic` a bell
+        # gives ZIP no reference before its fit is read)
+        "zip": _zip(da, db, e, monotonic, (fa, fb)),
     }
     return SynergyScores(
         doses_a=_frozen(da),
