@@ -206,9 +206,8 @@ class Solver:
         self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
         # what events can set besides species (whose values move anyway): read after a
         # steady-state search to say which an event changed on the way there
-        self._event_set = sorted(
-            g for g in facts.event_targets if g in where or g in set(m.getCompartmentIds())
-        )
+        can_set = set(where) | set(m.getCompartmentIds())
+        self._event_set = sorted(g for g in facts.event_targets if g in can_set)
         self._event_start: dict[str, float] = {}  # their values as the last run started
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())

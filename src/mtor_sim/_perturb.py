@@ -92,13 +92,30 @@ def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, fl
     return dict(value)
 
 
-def _rate_rule_targets(model: Model) -> set[str]:
-    """What the rate rules of ``model`` change (read from its SBML: an error path)."""
-    import libsbml
+def _why_not_an_input(model: Model, name: str) -> str | None:
+    """Why ``name``, a quantity of ``model`` that is not one of its inputs, cannot be
+    given as one; None for a name the list of valid inputs answers best."""
+    if name in model.parameters.index:
+        return (
+            f"{name!r} is a parameter of model {model.name!r}, not an input (inputs are "
+            f"species' initial values): set it with parameters={{{name!r}: ...}}"
+        )
+    if name in model._facts().rule_targets:
+        return (
+            f"{name!r} is computed by an assignment rule of model {model.name!r}, not an "
+            "input: set the parameters its rule reads"
+        )
+    import libsbml  # the rate rules, from the SBML: an error path
 
     sbml = libsbml.readSBMLFromString(model.sbml).getModel()
-    rules = sbml.getListOfRules() if sbml is not None else []
-    return {r.getVariable() for r in rules if r.isRate()}
+    if sbml is not None and any(
+        r.isRate() and r.getVariable() == name for r in sbml.getListOfRules()
+    ):
+        return (
+            f"{name!r} is changed by a rate rule of model {model.name!r}, and its initial "
+            "value is not an input"
+        )
+    return None
 
 
 def make_perturbation(
@@ -151,22 +168,8 @@ def make_perturbation(
         for k, v in _as_mapping(inputs, name="inputs").items()
     }
     for k, v in ins.items():
-        if k not in model.inputs and k in model.parameters.index:
-            raise UnknownNameError(
-                f"{k!r} is a parameter of model {model.name!r}, not an input "
-                f"(inputs are species' initial values): set it with "
-                f"parameters={{{k!r}: ...}}"
-            )
-        if k not in model.inputs and k in model._facts().rule_targets:
-            raise UnknownNameError(
-                f"{k!r} is computed by an assignment rule of model {model.name!r}, not "
-                "an input: set the parameters its rule reads"
-            )
-        if k not in model.inputs and k in _rate_rule_targets(model):
-            raise UnknownNameError(
-                f"{k!r} is changed by a rate rule of model {model.name!r}, and its "
-                "initial value is not an input"
-            )
+        if k not in model.inputs and (why := _why_not_an_input(model, k)):
+            raise UnknownNameError(why)
         check_name(k, model.inputs, kind="input", aliases=aliases)
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
     return Perturbation(
