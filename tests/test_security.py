@@ -439,6 +439,38 @@ def test_cache_keys_follow_the_platform_and_the_libraries(
     assert _cache.load_cached(m.sbml, settings=cache_settings()) is None
 
 
+def test_cache_keys_ask_the_module_when_no_distribution_has_its_name(
+    tmp_path: Path, small: Path, monkeypatch
+) -> None:
+    """The versions were looked up by distribution name only: libsbml installed under
+    another name (python-libsbml-experimental, or a build from source) gave "-", and
+    upgrading it kept the key."""
+    import importlib.metadata
+
+    import libsbml
+
+    real = importlib.metadata.version
+
+    def version(dist: str) -> str:
+        if dist == "python-libsbml":
+            raise importlib.metadata.PackageNotFoundError(dist)
+        return real(dist)
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
+    text = small.read_text()
+    ms.load_model(small)
+    assert _cache.load_parsed(text, small.suffix) is not None
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(libsbml, "getLibSBMLDottedVersion", lambda: "99.0.0")
+    _cache._builders.cache_clear()
+    try:
+        assert "|99.0.0|" in _cache._builders()
+        assert _cache.load_parsed(text, small.suffix) is None
+    finally:
+        monkeypatch.undo()
+        _cache._builders.cache_clear()
+
+
 # ------------------------------------------------------------------ model files
 NO_SPECIES = {
     "empty.ant": "",

@@ -358,24 +358,30 @@ def _unlink(dir_fd: int, name: str) -> None:
 def _builders() -> str:
     """What made an entry besides its text: the platform and the versions of the
     libraries that parse and compile models (a cache folder may be shared between hosts
-    or outlive an upgrade)."""
+    or outlive an upgrade). Each version is read from the installed distribution's
+    metadata (fast: a cached model imports neither libsbml nor Antimony); where no
+    distribution has the usual name (a build from source, or one installed as, say,
+    python-libsbml-experimental) the module itself is asked."""
+    import importlib
     import importlib.metadata
     import platform
 
-    def version(name: str) -> str:
+    def version(dist: str, module: str, ask: str) -> str:
         try:
-            return importlib.metadata.version(name)
+            return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
-            return "-"
+            return str(getattr(importlib.import_module(module), ask)())
 
-    libs = ("libroadrunner", "python-libsbml", "antimony")
-    return "|".join([sys.platform, platform.machine(), *map(version, libs)])
+    libs = (
+        version("libroadrunner", "roadrunner", "getVersionStr"),
+        version("python-libsbml", "libsbml", "getLibSBMLDottedVersion"),
+        version("antimony", "antimony", "getVersionStr"),
+    )
+    return "|".join([sys.platform, platform.machine(), *libs])
 
 
 def _runner_ident(sbml: str, settings: str) -> str:
-    import roadrunner
-
-    text = f"{roadrunner.__version__}|{_builders()}|{settings}|{sbml}"
+    text = f"{_builders()}|{settings}|{sbml}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
