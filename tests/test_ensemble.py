@@ -610,10 +610,32 @@ def test_knockout_screen_over_the_ensemble_matches_each_members_own_screen(model
         ]
     )
     np.testing.assert_allclose(q["q0.5"], np.quantile(own, 0.5, axis=0).ravel(), rtol=1e-8)
-    lower = (own <= -np.log2(1.05)).mean(axis=0).ravel()
+    # at least 5 %: to 0.95x or below, to 1.05x or above (a fall to 0.952x was counted)
+    lower = (own <= np.log2(0.95)).mean(axis=0).ravel()
+    higher = (own >= np.log2(1.05)).mean(axis=0).ravel()
     np.testing.assert_allclose(q["fraction_lower"], lower)
+    np.testing.assert_allclose(q["fraction_higher"], higher)
     row = q[(q["target"] == "RHEB KO") & (q["readout"] == "proliferation")].iloc[0]
     assert row["fraction_lower"] == 1.0 and row["q0.95"] < 0  # no RHEB, no mTORC1 drive
+
+
+@pytestmark_shipped
+def test_the_screens_share_of_members_counts_falls_of_at_least_5_percent(model):
+    """A fall to 0.952x (log2 1.05 taken both ways) was counted as a 5 % fall: in
+    PTEN-null cells the S6K1 knockout lowered proliferation "by at least 5 %" in 0.20 of
+    the first 80 members, 0.175 by the stated rule."""
+    from mtor_sim._ensemble import members
+
+    kw = {"nodes": ["S6K1"], "interactions": [], "genotype": "PTEN_loss", "progress": False}
+    q = ms.knockout_screen(model, ["proliferation"], ensemble=True, n_members=80, **kw)
+    own = np.array(
+        [
+            2.0 ** ms.knockout_screen(m, ["proliferation"], **kw).log2_fold_change().iloc[0, 0]
+            for m in members(model, True, n=80)
+        ]
+    )
+    assert q["fraction_lower"].iloc[0] == pytest.approx(np.mean(own <= 0.95))
+    assert np.mean(own <= 0.95) != np.mean(own <= 1 / 1.05)  # the case tells them apart
 
 
 @pytestmark_shipped

@@ -345,8 +345,9 @@ def _screen_quantiles(
         cubes.append(KnockoutScreen(one, reads, base.label(), model.name, {}).log2_fold_change())
     targets, readouts = cubes[0].index, cubes[0].columns
     cube = np.stack([c.loc[targets, readouts].to_numpy() for c in cubes])
-    step = float(np.log2(1.0 + CHANGE))
-    shares = {"fraction_lower": lambda v: v <= -step, "fraction_higher": lambda v: v >= step}
+    # a fall to 0.95x and a rise to 1.05x: log2(1.05) both ways counted a fall to 0.952x
+    down, up = float(np.log2(1.0 - CHANGE)), float(np.log2(1.0 + CHANGE))
+    shares = {"fraction_lower": lambda v: v <= down, "fraction_higher": lambda v: v >= up}
     kinds = {dict(labels)["target"]: dict(labels)["kind"] for labels, _ in perts}
     rows = []
     for i, target in enumerate(targets):
