@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -289,6 +290,21 @@ def test_claims_over_the_ensemble(model):
     by_claim = table.set_index("claim")
     assert (by_claim["pass_fraction"] <= weakest + 1e-12).all()
     assert_allclose(by_claim["weakest_term_fraction"], weakest)
+
+
+@pytestmark_shipped
+def test_a_member_without_a_steady_state_fails_its_claims_and_is_counted(model):
+    """Claim 8 fitted a Hill curve through NaN (the member's doses without a steady
+    state) and raised, losing the whole ensemble's table; every other claim already
+    counted such a member as failed and not solved."""
+    table = ms.load_ensemble().iloc[:2].copy()
+    table.iloc[1, table.columns.get_indexer(["kdeg_RTK", "kdeg_RTKa"])] = 0.0  # RTK piles up
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ms.claims.check_all(model, ensemble=table)
+    assert (out["n_not_solved"] == 1).all()
+    assert not out.attrs["passed"].iloc[1].any()
+    assert (out.set_index("claim")["pass_fraction"] <= 0.5).all()
 
 
 def test_report_lists_the_failing_terms_of_weak_claims():
