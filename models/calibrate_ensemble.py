@@ -79,6 +79,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mtor_sim._ensemble import model_digest
 from mtor_sim.observations import TEST_COLUMNS
 
 HERE = Path(__file__).resolve().parent
@@ -319,34 +320,8 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     robust = _robustness()
-    # the model's code without its comments (not its SBML, which the Antimony release
-    # writing it shapes) and what its annotations declare (the layout: nodes, links,
-    # readouts, references), the catalogue that maps drugs to target sites, and every
-    # parameter value (a copy's changes included)
-    text = Path(model.path).read_text() if model.path else model.sbml
-    code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
-    # of the catalogue, what a steady state under a condition depends on: genotype presets,
-    # drug targets and potencies, target sites, names, solver hints and defaults (not the
-    # virtual trial's PK, cohort and growth layer, nor comments)
-    cat = model.catalogue
-    catalogue = {
-        "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
-        "drugs": {d: list(x.targets) for d, x in cat.drugs.items()},
-        "target_sites": cat.target_sites,
-        "node_aliases": cat.node_aliases,
-        "ambiguous_nodes": cat.ambiguous_nodes,
-        "solver": cat.solver,
-        "defaults": cat.defaults,
-    }
     return {
-        "model": digest(
-            {
-                "code": code,
-                "layout": model._layout.to_json(),
-                "catalogue": json.loads(json.dumps(catalogue, sort_keys=True, default=_plain)),
-                "parameters": model.parameters.to_dict(),
-            }
-        ),
+        "model": model_digest(model),
         "calibration_rows": digest([{k: r[k] for k in ROW_TEST} for r in calibration_rows()]),
         "prior": digest(
             {
@@ -372,15 +347,6 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
             for name in ("numpy", "libroadrunner", "antimony")
         ),
     }
-
-
-def _plain(value):
-    """A catalogue entry (read-only mappings, tuples) as JSON."""
-    from collections.abc import Mapping
-
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"not JSON: {value!r}")
 
 
 def _stamp(path: Path) -> Path:

@@ -307,6 +307,38 @@ def test_a_member_without_a_steady_state_fails_its_claims_and_is_counted(model):
     assert (out.set_index("claim")["pass_fraction"] <= 0.5).all()
 
 
+@pytestmark_shipped
+def test_an_ensemble_run_on_another_model_says_so(model, tmp_path):
+    """The bundled ensemble replaced a copy's edited constant without a word (k_PTEN x 4
+    gave the bundled medians exactly), ran on an .ant whose rate law was edited, and a
+    table without its members' references normalised every member by this model's (its
+    proliferation quantiles 0.79-0.97x the right ones)."""
+    edited = model.with_parameters({"k_PTEN": 4 * model.parameters["k_PTEN"]})
+    with pytest.warns(UserWarning, match=r"k_PTEN are replaced by each member's value"):
+        ms.steady_state(edited, ensemble=True, n_members=2)
+    potency = "K_everolimus_FRB"
+    kept = model.with_parameters({potency: 2 * model.parameters[potency]})
+    with pytest.warns(UserWarning, match=rf"{potency} are kept"):
+        ms.steady_state(kept, ensemble=True, n_members=2)
+    text = (REPO / "models" / "mtor_hcc.ant").read_text()
+    rate = "k_PTEN*PTEN_total*PIP3"
+    assert rate in text
+    (tmp_path / "edited.ant").write_text(text.replace(rate, f"2 * {rate}", 1))
+    with pytest.warns(UserWarning, match="in its equations"):
+        ms.steady_state(ms.load_model(tmp_path / "edited.ant"), ensemble=True, n_members=2)
+    no_refs = ms.load_ensemble().iloc[:2]
+    no_refs = no_refs[[c for c in no_refs.columns if c not in model._layout.references]]
+    with pytest.warns(UserWarning, match="carry no value for RTK_ref"):
+        ms.steady_state(model, ensemble=no_refs)
+    potencies = pd.DataFrame({potency: [1.0, 2.0]})  # the untreated WT, hence its references, stay
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ms.steady_state(model, ensemble=potencies)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ms.steady_state(model, ensemble=True, n_members=2)  # the model it was made for
+
+
 def test_report_lists_the_failing_terms_of_weak_claims():
     from mtor_sim._report import _weak_claims
 

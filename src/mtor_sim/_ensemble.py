@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -128,7 +129,12 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
 def check_members(model: Model, table: pd.DataFrame) -> None:
     """Every column of an ensemble table is a parameter of ``model`` (else the error
     names the first that is not, with the closest match), and every value is finite and
-    non-negative (else the error names the member and the parameter)."""
+    non-negative (else the error names the member and the parameter).
+
+    Warns where the answers would be computed but not for the members as made: a table
+    without its members' references (readouts normalised by this model's untreated WT
+    instead of each member's own), and the bundled ensemble run on a model other than
+    the one it was calibrated for (another code, or other parameter values)."""
     unknown = [c for c in table.columns if c not in model._layout.parameters]
     if unknown:
         check_name(str(unknown[0]), model._layout.parameters, kind="parameter")
@@ -140,6 +146,98 @@ def check_members(model: Model, table: pd.DataFrame) -> None:
             f"ensemble member {row}: parameter {table.columns[col]!r} is "
             f"{float(values[row, col])!r}; a parameter value must be finite and >= 0"
         )
+    missing = [r for r in model._layout.references if r not in table.columns]
+    # doses and potencies leave the untreated wild type, hence the references, alone
+    drugs = set(model._layout.drug_parameters.values()) | {
+        p for d in model.catalogue.drugs.values() for p in d.potency_parameters.values()
+    }
+    own = model.parameters.reindex(table.columns).to_numpy(dtype=float)
+    varied = [
+        c
+        for c, moved in zip(table.columns, (values != own).any(axis=0), strict=True)
+        if moved and c not in drugs
+    ]
+    if missing and varied:
+        warnings.warn(
+            f"the ensemble's members carry no value for {', '.join(missing)}: readouts "
+            "normalised by them use this model's reference (its untreated wild type) "
+            "instead of each member's own, so they are off wherever a member's untreated "
+            "wild type differs; add each member's references (its untreated WT steady "
+            "state, as models/calibrate.py computes them)",
+            UserWarning,
+            stacklevel=3,
+        )
+    made_for = table.attrs.get("made_by", {}).get("fingerprint", {}).get("model")
+    if made_for is not None and model_digest(model) != made_for:
+        warnings.warn(_unlike_bundled(model, table), UserWarning, stacklevel=3)
+
+
+def model_digest(model: Model) -> str:
+    """A short hash of what an ensemble's members were calibrated with: the model's code
+    without its comments (not its SBML, which the Antimony release writing it shapes),
+    what its annotations declare (nodes, links, readouts, references), the catalogue's
+    part that a steady state under a condition depends on (genotype presets, drug
+    targets and sites, names, solver hints, defaults; not the trial's PK, cohort and
+    growth layer, nor comments) and every parameter value. ``models/ensemble.json``
+    records it (``fingerprint.model``)."""
+    import hashlib
+
+    text = Path(model.path).read_text() if model.path else model.sbml
+    code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
+    cat = model.catalogue
+    catalogue = {
+        "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
+        "drugs": {d: list(x.targets) for d, x in cat.drugs.items()},
+        "target_sites": cat.target_sites,
+        "node_aliases": cat.node_aliases,
+        "ambiguous_nodes": cat.ambiguous_nodes,
+        "solver": cat.solver,
+        "defaults": cat.defaults,
+    }
+    parts = {
+        "code": code,
+        "layout": model._layout.to_json(),
+        "catalogue": json.loads(json.dumps(catalogue, sort_keys=True, default=_plain)),
+        "parameters": model.parameters.to_dict(),
+    }
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A catalogue entry (read-only mappings, tuples) as JSON."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _unlike_bundled(model: Model, table: pd.DataFrame) -> str:
+    """What differs between ``model`` and the bundled model the ensemble was made for."""
+    from ._model import load_model
+
+    bundled = load_model()
+    head = "the bundled ensemble was calibrated for the bundled model, and this one differs"
+    if set(model.parameters.index) != set(bundled.parameters.index) or model_digest(
+        model.with_parameters({str(k): float(v) for k, v in bundled.parameters.items()})
+    ) != model_digest(bundled):
+        return f"{head} in its equations, annotations or catalogue: its members may not fit it"
+    ours, theirs = model.parameters, bundled.parameters.reindex(model.parameters.index)
+    changed = [str(p) for p in ours.index if not np.isclose(ours[p], theirs[p], rtol=1e-12)]
+    replaced = [p for p in changed if p in table.columns]
+    kept = [p for p in changed if p not in table.columns]
+    said = [head + " in parameter values"]
+    if replaced:
+        said.append(
+            f"{', '.join(replaced[:5])}{' ...' if len(replaced) > 5 else ''} are replaced "
+            "by each member's value (pass `parameters=` to the verb to hold a value in every "
+            "member)"
+        )
+    if kept:
+        said.append(
+            f"{', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''} are kept, though the "
+            "members were accepted with the bundled values"
+        )
+    return "; ".join(said)
 
 
 def member_digest(table: pd.DataFrame) -> str:
