@@ -339,6 +339,25 @@ def test_an_ensemble_run_on_another_model_says_so(model, tmp_path):
         ms.steady_state(model, ensemble=True, n_members=2)  # the model it was made for
 
 
+@pytestmark_shipped
+def test_a_readout_at_zero_says_why_its_sensitivities_are_missing(model):
+    """With Akt knocked out pAKT_S473 is 0: one model's call warns that its log
+    sensitivity is undefined, the ensemble's counted every member as failed in silence."""
+    with pytest.warns(
+        RuntimeWarning, match="pAKT_S473 is 0 at the reference steady state of 3 of 3"
+    ):
+        q = ms.sensitivity(
+            model,
+            ["pAKT_S473"],
+            ["k_T308"],
+            knockouts=["AKT"],
+            ensemble=True,
+            n_members=3,
+            progress=False,
+        )
+    assert q["n_failed"].iloc[0] == 3 and np.isnan(q["q0.5"].iloc[0])
+
+
 def test_report_lists_the_failing_terms_of_weak_claims():
     from mtor_sim._report import _weak_claims
 

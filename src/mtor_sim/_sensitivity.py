@@ -484,6 +484,20 @@ def _local_quantiles(
     )
     raw = store.read()
     per = len(params) * 2 + 1
+    refs = raw.iloc[::per]
+    zero = {r: int(((refs["status"] == "ok") & (refs[r] == 0)).sum()) for r in reads}
+    if any(zero.values()):
+        warnings.warn(
+            "; ".join(
+                f"{r} is 0 at the reference steady state of {n} of {len(table)} members"
+                for r, n in zero.items()
+                if n
+            )
+            + ": its log sensitivity d ln(readout) / d ln(parameter) is undefined there "
+            "(NaN, counted in n_failed)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     cube = np.stack(
         [
             _local_rows(raw.iloc[k * per : (k + 1) * per], params, reads, h, steps_at[k])[
