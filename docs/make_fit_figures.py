@@ -39,7 +39,7 @@ def main() -> None:
     save_figure(prof.plot(), HERE / "fit_profiles.png", formats=["png"])
 
     t = time.perf_counter()
-    ens = ms.sample(fit, n=10_000, seed=0)
+    ens = ms.sample(fit, n=20_000, seed=0)
     print(ens, ens.diagnostics, f"{time.perf_counter() - t:.0f} s")
     band = ens.predict(n=200, backend="processes", n_workers=2)
     save_figure(ens.plot_band(band), HERE / "fit_band.png", formats=["png"])

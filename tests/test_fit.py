@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -294,7 +295,7 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
                 "--starts",
                 "1",
                 "--n",
-                "600",
+                "3000",
                 "--predict",
                 "20",
                 "--out",
@@ -847,6 +848,25 @@ def test_fit_commands_write_into_an_existing_folder(decay, tmp_path: Path) -> No
     out = str(tmp_path / "fit.v1")  # a dot in a folder's name is not a file format
     for _ in range(2):  # a re-run into the same folder
         assert main(["fit", problem, "--starts", "1", "-q", "--out", out]) == 0
+
+
+def test_a_chain_worth_few_independent_samples_is_not_ok(decay) -> None:
+    """A converged chain worth 21 independent samples was "ok": its members' 5 and 95 %
+    quantiles (a prediction band's edges) rest on a handful of draws. Below 100 (the
+    Stan documentation's least per chain) the status says so, the members are kept, and
+    the message says about how long a chain would reach it, which it then does."""
+    import mtor_sim as ms
+    from mtor_sim._fit_sample import MIN_ESS
+
+    short = ms.sample(decay["fit"], n=1000, seed=0)
+    assert short.diagnostics["converged"]
+    assert short.diagnostics["effective_sample_size"] < MIN_ESS
+    assert short.status == "low_ess" and not short.success and len(short) > 0
+    match = re.search(r"`n` of about ([\d,]+)", short.message)
+    assert match is not None, short.message
+    longer = ms.sample(decay["fit"], n=int(match.group(1).replace(",", "")), seed=0)
+    assert longer.status == "ok", longer.message
+    assert longer.diagnostics["effective_sample_size"] >= MIN_ESS
 
 
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:

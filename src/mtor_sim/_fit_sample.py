@@ -27,6 +27,12 @@ __all__ = ["Ensemble", "sample", "SAMPLERS"]
 SAMPLERS = ("parallel_tempering", "adaptive_metropolis", "emcee")
 #: Shortest chain `sample` accepts (the Geweke test cuts it into 20 fragments).
 MIN_SAMPLES = 20
+#: Least effective sample size at which the members' quantiles count as reliable: "Both
+#: bulk-ESS and tail-ESS should be at least 100 (approximately) per Markov Chain"
+#: (rstan's `Rhat` documentation, after Vehtari et al. 2021, Bayesian Anal.
+#: 16(2):667). pyPESTO's estimate is that of the chain at temperature 1; emcee's counts
+#: all walkers together (so this is the lenient reading for emcee).
+MIN_ESS = 100
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,9 @@ class Ensemble:
         ``acceptance`` (share of accepted steps of the chain at temperature 1; None for
         emcee).
     success, status, message, metadata
-        As for every result: ``status`` is ``"ok"`` or ``"not_converged"``.
+        As for every result: ``status`` is ``"ok"``, ``"not_converged"`` or ``"low_ess"``
+        (converged, but worth fewer than `MIN_ESS` independent samples: the members
+        are kept, and their quantiles, above all a band's 5 and 95 % edges, are rough).
     """
 
     parameters: pd.DataFrame
@@ -271,6 +279,13 @@ def _emcee_burn_in(chain: Any) -> tuple[int, bool, float | None]:
     return burn * walkers, steps < 50 * longest, (steps - burn) * walkers / longest
 
 
+def _steps_for_ess(n: int, burn_share: float, ess: float) -> int:
+    """About how many steps (`n`'s unit) reach `MIN_ESS`: the burn-in's share of the
+    chain, then the kept part lengthened by MIN_ESS / ESS (independent samples accrue in
+    proportion to steps once the chain has forgotten its start)."""
+    return int(math.ceil(n * (burn_share + (1 - burn_share) * MIN_ESS / ess) / 1000) * 1000)
+
+
 def sample(
     fit: FitResult,
     n: int = 10_000,
@@ -392,12 +407,28 @@ def sample(
         "acceptance": accepted,
         "seconds": seconds,
     }
-    if converged:
+    if converged and ess is not None and ess >= MIN_ESS:
         status, message = (
             "ok",
             (
                 f"{len(params)} members after a burn-in of {burn_in} "
-                f"({rule}); effective sample size {float(ess or 0):.0f}"
+                f"({rule}); effective sample size {ess:.0f}"
+            ),
+        )
+    elif converged:
+        worth = (
+            "its effective sample size could not be estimated"
+            if ess is None or ess <= 0
+            else f"the chain is worth only {ess:.0f} independent samples (fewer than "
+            f"{MIN_ESS}; `n` of about {_steps_for_ess(n, burn_in / len(trace), ess):,} "
+            "would reach it)"
+        )
+        status, message = (
+            "low_ess",
+            (
+                f"{len(params)} members after a burn-in of {burn_in} ({rule}), but "
+                f"{worth}: quantiles, above all a band's 5 and 95 % edges, are rough; "
+                "sample longer"
             ),
         )
     elif too_short:
