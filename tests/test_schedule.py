@@ -208,6 +208,23 @@ def test_schedule_on_another_model_through_drug_targets():
     assert not np.allclose(c.data.iloc[-1].to_numpy(), a.data.iloc[-1].to_numpy())
 
 
+def test_a_cut_in_the_course_keeps_what_rate_rules_changed(tmp_path):
+    """Every piece of a scheduled course set the drugs' parameters by putting every
+    other parameter back to its default, a rate rule's too: a clock T' = 1 read 0 after
+    a cut at 600 min and S ended at 814 instead of 1641 (oral PK cuts every 30 min)."""
+    (tmp_path / "clock.ant").write_text(
+        "model clock\n  compartment cell = 1; species S in cell = 0;\n"
+        "  J1: -> S; k*T; J2: S -> ; kd*S;\n  k = 1; kd = 0.1; T = 0; T' = 1;\nend\n"
+    )
+    m = ms.load_model(tmp_path / "clock.ant", targets={"mTORC1_FRB": ["k"]})
+    kw = {"t_end": 1200, "n_points": 7, "pre_equilibrate": False, "outputs": ["S", "T"]}
+    constant = m.simulate(drugs={"everolimus": 10}, **kw).to_dataframe()
+    cut = ms.Schedule.segments("everolimus", [(0, 600, 10), (600, None, 10.000001)])
+    pieces = m.simulate(schedule=cut, **kw).to_dataframe()
+    assert_allclose(pieces["T"], constant["T"], rtol=1e-9, atol=1e-9)
+    assert_allclose(pieces["S"], constant["S"], rtol=1e-5)
+
+
 def test_infusion_keeps_the_dose() -> None:
     """An IV infusion's AUC is dose / CL whatever the infusion time."""
     base = dict(

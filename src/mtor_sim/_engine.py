@@ -338,11 +338,16 @@ class Solver:
         self._fresh = False  # the initial state is no longer the compiled one
 
     def set_parameters(self, values: Mapping[str, float]) -> None:
-        """Set parameters (others back to default) without touching the state.
+        """Set parameters (others back to default) without touching the state: the
+        parameters that rate rules change are state, and keep their current values (a
+        scheduled course sets the drugs' parameters at every cut).
 
         Initial values (``init(...)``) are not set here: they apply only at a reset.
         """
-        self.r.model.setGlobalParameterValues(self.index, self._vector(values))
+        vec = self._vector(values)
+        for name in self.rate_parameters:
+            vec[self.position[name]] = self.r.model.getValue(name)
+        self.r.model.setGlobalParameterValues(self.index, vec)
 
     def _set_initial_values(self, vec: np.ndarray) -> None:
         """Make ``vec`` the settable parameters' initial values, which a full reset puts
@@ -1357,11 +1362,9 @@ def time_course_of(
             pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
         solver, values = solver_for(model, pert)
         r = solver.r
-        # rate rules' variables are part of the baseline's state: kept, not reset
-        state = {g: r.model.getValue(g) for g in solver.rate_parameters}
-        solver.set_parameters(values)  # drugs (and stepped inputs) on top of the baseline
-        for g, v in state.items():
-            r.model.setValue(g, v)
+        # drugs (and stepped inputs) on top of the baseline, whose rate rules' variables
+        # are state and keep their values
+        solver.set_parameters(values)
         for name, level in (step_inputs or {}).items():
             selection = model._layout.inputs[name]
             if selection.startswith("init("):  # a species' value: set it now, not at reset
