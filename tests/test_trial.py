@@ -55,8 +55,55 @@ def test_wilson_interval_matches_hand_values() -> None:
 
 
 def test_recist_like_categories() -> None:
-    got = classify(np.array([-100.0, -30.0, -29.9, 0.0, 19.9, 20.0, np.nan]))
-    assert list(got) == ["CR", "PR", "SD", "SD", "SD", "PD", "NE"]
+    got = classify(np.array([-100.0, -30.0, -29.9, 0.0, 19.9, 20.0, np.nan, np.inf]))
+    assert list(got) == ["CR", "PR", "SD", "SD", "SD", "PD", "NE", "PD"]
+
+
+def test_a_tumour_growing_beyond_floats_progresses(model: ms.Model) -> None:
+    """A growth rate of 2,238 /day overflowed the volume to inf, which was "not
+    evaluable" with status ok and left the response rates' denominator (wide spreads,
+    patient 24 of this cohort); a patient with one dosing phase unsolved kept the mean
+    growth rate of the phases that solved."""
+    from mtor_sim._trial import Arm, _outcomes
+
+    wide = ms.virtual_cohort(model, 40, seed=1, expression_sigma=2.5, kinetic_sigma=2.5)
+    res = ms.trial(model, ["sorafenib"], cohort=wide, backend="serial", progress=False)
+    t = res.table
+    huge = t[t["volume_ratio"] == np.inf]
+    assert len(huge) >= 1 and (huge["category"] == "PD").all() and (huge["status"] == "ok").all()
+    assert int(res.response_rates()["n"].iloc[0]) == 40
+    rows = []
+    for p in range(2):
+        rows.append(
+            {
+                "patient": p,
+                "arm": "untreated",
+                "phase": 0,
+                "proliferation": 1.0,
+                "survival": 1.0,
+                "mTORC1_activity": 0.5,
+                "status": "ok",
+            }
+        )
+        for j in range(2):
+            bad = p == 1 and j == 1
+            rows.append(
+                {
+                    "patient": p,
+                    "arm": "x",
+                    "phase": j,
+                    "proliferation": np.nan if bad else 0.5,
+                    "survival": np.nan if bad else 1.0,
+                    "mTORC1_activity": 0.1,
+                    "status": "not_converged" if bad else "ok",
+                }
+            )
+    growth = {"doubling_days": 140.0, "vegfr_growth_share": 0.3, "turnover": 0.085}
+    two = ms.virtual_cohort(model, 2, seed=0)
+    arm = Arm("x", ({"everolimus": 1.0}, {"everolimus": 2.0}), (0.5, 0.5))
+    out = _outcomes(pd.DataFrame(rows), two, [arm], growth, 12, 0.587).set_index("patient")
+    assert np.isfinite(out.loc[0, "growth_rate_treated"])
+    assert np.isnan(out.loc[1, "growth_rate_treated"]) and out.loc[1, "category"] == "NE"
 
 
 @pytest.fixture(scope="module")

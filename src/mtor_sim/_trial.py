@@ -615,13 +615,14 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 
 def classify(diameter_change: np.ndarray) -> np.ndarray:
-    """RECIST-like category from the diameter change (%), NaN -> "NE"."""
+    """RECIST-like category from the diameter change (%), NaN -> "NE" (an unbounded
+    growth, +inf, is progression)."""
     d = np.asarray(diameter_change, dtype=float)
     out = np.full(d.shape, "SD", dtype=object)
     out[d >= 20.0] = "PD"
     out[d <= -30.0] = "PR"
     out[d <= -99.0] = "CR"
-    out[~np.isfinite(d)] = "NE"
+    out[np.isnan(d)] = "NE"
     return out
 
 
@@ -1104,9 +1105,12 @@ def _outcomes(
             * u["proliferation"].to_numpy()
             * u["survival"].to_numpy()
         )
-        r1 = r0 + turnover * net.to_numpy()
+        # a patient with a phase unsolved has no treated growth rate (not the mean of
+        # the phases that solved)
+        r1 = np.where(arm_ok.to_numpy(), r0 + turnover * net.to_numpy(), np.nan)
         ok = arm_ok.to_numpy() & (u["status"] == "ok").to_numpy() & np.isfinite(r1)
-        ratio = np.where(ok, np.exp(np.where(ok, r1, 0.0) * days), np.nan)
+        with np.errstate(over="ignore"):  # a volume beyond floats is growth all the same
+            ratio = np.where(ok, np.exp(np.where(ok, r1, 0.0) * days), np.nan)
         change = 100.0 * (np.cbrt(ratio) - 1.0)
         status = np.where(
             ok,
