@@ -358,6 +358,70 @@ def test_a_readout_at_zero_says_why_its_sensitivities_are_missing(model):
     assert q["n_failed"].iloc[0] == 3 and np.isnan(q["q0.5"].iloc[0])
 
 
+@pytestmark_shipped
+def test_sweep_over_the_ensemble_matches_each_members_own_sweep(model, tmp_path):
+    """Every member runs every point in one batch, in chunks that straddle members, on
+    worker processes, streamed and resumed: the quantiles per point are those of each
+    member's own sweep (a swept parameter holds in every member, genotype presets act
+    on each member's values)."""
+    from mtor_sim._ensemble import members
+
+    space = {"k_PTEN": (0.2, 2.0), "genotype": ["WT", "PIK3CA_gain"]}
+    kw = {"method": "lhs", "n": 3, "seed": 1, "progress": False}
+    q = ms.sweep(
+        model,
+        space,
+        ["pS6K1", "pAKT_S473"],
+        ensemble=True,
+        n_members=4,
+        chunk_size=5,
+        backend="processes",
+        n_workers=2,
+        out=tmp_path / "parts",
+        **kw,
+    )
+    own = [
+        ms.sweep(m, space, ["pS6K1", "pAKT_S473"], **kw).table for m in members(model, True, n=4)
+    ]
+    assert len(q) == 2 * 6 and (q["n_members"] == 4).all() and (q["n_failed"] == 0).all()
+    for r in ("pS6K1", "pAKT_S473"):
+        mine = q[q["readout"] == r]
+        values = np.stack([o[r].to_numpy() for o in own])
+        assert_allclose(mine["q0.5"], np.quantile(values, 0.5, axis=0), rtol=1e-8)
+        assert_allclose(mine["q0.95"], np.quantile(values, 0.95, axis=0), rtol=1e-8)
+        assert (
+            mine[["k_PTEN", "genotype"]].values.tolist()
+            == own[0][["k_PTEN", "genotype"]].values.tolist()
+        )
+    again = ms.sweep(
+        model,
+        space,
+        ["pS6K1", "pAKT_S473"],
+        ensemble=True,
+        n_members=4,
+        chunk_size=5,
+        out=tmp_path / "parts",
+        **kw,
+    )
+    assert again.attrs["settings"]["resumed_points"] == 24
+    assert_allclose(again["q0.5"], q["q0.5"])
+    with pytest.raises(ValueError, match="n_members"):
+        ms.sweep(model, {"GF": [0.5, 1]}, n_members=3)
+
+
+@pytestmark_shipped
+def test_cli_sweep_over_the_ensemble(tmp_path, capsys):
+    from mtor_sim.cli import main
+
+    out = tmp_path / "q.csv"
+    command = ["sweep", "--grid", "everolimus=0,10", "-r", "pAKT_S473", "--quiet"]
+    assert main([*command, "--ensemble", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table["everolimus"]) == [0, 10] and (table["n_members"] == 3).all()
+    assert "3 ensemble members" in capsys.readouterr().err
+    assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
+
+
 def test_report_lists_the_failing_terms_of_weak_claims():
     from mtor_sim._report import _weak_claims
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -319,6 +319,56 @@ class Sweep(BatchResult):
         )
 
 
+@overload
+def sweep(
+    model: Model,
+    space: Mapping[str, Any],
+    readouts: Sequence[str] | None = ...,
+    *,
+    method: str = ...,
+    n: int | None = ...,
+    seed: int | None = ...,
+    log: bool | Sequence[str] = ...,
+    time: float | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    chunk_size: int | None = ...,
+    out: str | Path | None = ...,
+    resume: bool | None = ...,
+    progress: bool | None = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> Sweep: ...
+
+
+@overload
+def sweep(
+    model: Model,
+    space: Mapping[str, Any],
+    readouts: Sequence[str] | None = ...,
+    *,
+    method: str = ...,
+    n: int | None = ...,
+    seed: int | None = ...,
+    log: bool | Sequence[str] = ...,
+    time: float | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    chunk_size: int | None = ...,
+    out: str | Path | None = ...,
+    resume: bool | None = ...,
+    progress: bool | None = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def sweep(
     model: Model,
     space: Mapping[str, Any],
@@ -337,8 +387,10 @@ def sweep(
     out: str | Path | None = None,
     resume: bool | None = None,
     progress: bool | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
     **perturbation: Any,
-) -> Sweep:
+) -> Sweep | pd.DataFrame:
     """Steady states (or time points) over a grid or a Latin hypercube of conditions.
 
     Parameters
@@ -377,13 +429,22 @@ def sweep(
         refused with `StoreError`).
     backend, n_workers, scheduler, chunk_size, out, resume, progress
         Shorthand for the same fields of ``run``.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run every point for every member of a parameter ensemble (``True``: the bundled
+        calibrated ensemble; ``n_members``: the first N), all in one batch (streamed to
+        ``out`` and resumable as any sweep), and return a DataFrame instead: one row per
+        point and readout, the swept values, ``readout``, quantiles across members
+        (``q0.05``, ``q0.5``, ``q0.95``, ``mean``), ``n_members`` and ``n_failed``
+        (members without a verified steady state there). Each member's values replace
+        the model's; swept and background ``parameters`` hold in every member, and
+        genotype presets act on each member's values.
     **perturbation
         Background perturbation for every point (genotype, drugs, knockouts, cut,
         parameters, inputs); swept names override it.
 
     Returns
     -------
-    Sweep
+    Sweep, or a DataFrame of quantiles with ``ensemble``
 
     Examples
     --------
@@ -462,6 +523,7 @@ def sweep(
     shape = tuple(len(a.values) for a in cat)
     n_cat = int(np.prod(shape)) if shape else 1
     total = n_cat * n_lhs
+    members = _members(model, ensemble, n_members)
 
     # Nothing is held per point, so memory stays flat however large the sweep: a grid
     # point's values are decoded from its index (C order, the last axis fastest), and a
@@ -489,6 +551,15 @@ def sweep(
         return {a.name: a.values[t] for a, t in zip(cat, reversed(idx), strict=True)}
 
     def make(lo: int, hi: int) -> list[Condition]:
+        if members is not None:  # every member runs every point: point i of member m
+            return [
+                _for_member(model, c, m, members, total)
+                for m in range(lo // total, (hi - 1) // total + 1)
+                for c in make_points(max(lo - m * total, 0), min(hi - m * total, total))
+            ]
+        return make_points(lo, hi)
+
+    def make_points(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
         first = lo // n_cat
         rows = sample(first, (hi - 1) // n_cat + 1) if cont else None
@@ -512,10 +583,14 @@ def sweep(
     }
     if method == "lhs":  # a new sampler makes other points: their parts are never reused
         spec["sampler"] = LHS_SAMPLER
+    if members is not None:
+        from ._ensemble import member_digest
+
+        spec["members"] = member_digest(members)  # which members, not only how many
     store, stats = run_conditions(
         model,
         make,
-        total,
+        total * (1 if members is None else len(members)),
         reads,
         time_point=time,
         options=opts,
@@ -536,7 +611,74 @@ def sweep(
         **steady_provenance(model),
         **stats,
     }
+    if members is not None:
+        return _quantiles(store.read(), tuple(axes), reads, total, len(members), settings)
     return Sweep(store, tuple(reads), tuple(axes), settings)
+
+
+def _members(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
+    """The ensemble's members a sweep runs (checked against the model), or None."""
+    from ._ensemble import check_members, resolve_ensemble
+    from ._errors import wants_ensemble
+
+    if not wants_ensemble(ensemble, n_members):
+        return None
+    table = resolve_ensemble(ensemble, n=n_members)
+    check_members(model, table)
+    return table
+
+
+def _for_member(
+    model: Model, point: Condition, m: int, members: pd.DataFrame, n_points: int
+) -> Condition:
+    """A sweep point run by member ``m`` (number ``m * n_points + point``): the member's
+    values, under the point's genotype presets, with its explicit parameters on top
+    (`member_parameters`)."""
+    from dataclasses import replace
+
+    from ._ensemble import member_parameters
+
+    pert = point.perturbation
+    values = member_parameters(
+        model, dict(members.iloc[m].items()), list(pert.genotype), dict(pert.parameters)
+    )
+    return Condition(
+        m * n_points + point.point,
+        (("member", m), *point.labels),
+        replace(pert, genotype=(), parameters=tuple(sorted(values.items()))),
+    )
+
+
+def _quantiles(
+    raw: pd.DataFrame,
+    names: tuple[str, ...],
+    reads: tuple[str, ...],
+    n_points: int,
+    n_members: int,
+    settings: dict[str, Any],
+) -> pd.DataFrame:
+    """Quantiles across members per sweep point and readout (a failed member: NaN)."""
+    from ._ensemble import across_members
+
+    raw = raw.sort_values("point", kind="stable")  # member by member, point by point
+    ok = (raw["status"] == "ok").to_numpy()
+    first = raw.iloc[:n_points]
+    rows = []
+    for r in reads:
+        values = np.where(ok, raw[r].to_numpy(dtype=float), np.nan)
+        cube = values.reshape(n_members, n_points)
+        for j in range(n_points):
+            point = first.iloc[j]
+            rows.append(
+                {
+                    **{nm: point[nm] for nm in names},
+                    "readout": r,
+                    **across_members(cube[:, j]),
+                }
+            )
+    out = pd.DataFrame(rows)
+    out.attrs["settings"] = settings
+    return out
 
 
 def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:

@@ -653,18 +653,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "--omex: a COMBINE archive holds a grid sweep over one name; this sweep has "
             f"{'--lhs' if args.lhs else 'a grid'} over {sorted(space)}"
         )
-    sw = sweep(
-        model,
-        space,
-        args.readout or None,
-        method="lhs" if args.lhs else "grid",
-        n=args.n if args.lhs else None,
-        seed=args.seed,
-        log=args.log or False,
-        time=args.time,
+    kw = {
+        "method": "lhs" if args.lhs else "grid",
+        "n": args.n if args.lhs else None,
+        "seed": args.seed,
+        "log": args.log or False,
+        "time": args.time,
         **_batch(args),
         **_perturbation(args),
-    )
+    }
+    if args.ensemble is not None:
+        q = sweep(model, space, args.readout or None, **_over_ensemble(args, "plot", "omex"), **kw)
+        return _ensemble_table(q, args.out, "a point")
+    sw = sweep(model, space, args.readout or None, **kw)
     _write(sw, args.out)
     if args.plot:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
@@ -1202,6 +1203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
     p.add_argument("--time", type=float, help="record TIME min after dosing")
     _add_perturbation(p)
+    _add_ensemble(
+        p,
+        "quantiles across the calibrated ensemble (all members, or the first N) of each "
+        "point's readouts",
+    )
     _add_batch(p)
     _add_outputs(p)
     _add_omex(p)
