@@ -79,7 +79,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mtor_sim._ensemble import model_digest
 from mtor_sim.observations import TEST_COLUMNS
 
 HERE = Path(__file__).resolve().parent
@@ -321,7 +320,7 @@ def fingerprint(model, kinetic: list[str], seed: int) -> dict[str, str]:
 
     robust = _robustness()
     return {
-        "model": model_digest(model),
+        "model": model.digest,
         "calibration_rows": digest([{k: r[k] for k in ROW_TEST} for r in calibration_rows()]),
         "prior": digest(
             {

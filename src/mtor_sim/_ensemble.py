@@ -168,61 +168,21 @@ def check_members(model: Model, table: pd.DataFrame) -> None:
             stacklevel=3,
         )
     made_for = table.attrs.get("made_by", {}).get("fingerprint", {}).get("model")
-    if made_for is not None and model_digest(model) != made_for:
+    if made_for is not None and model.digest != made_for:
         warnings.warn(_unlike_bundled(model, table), UserWarning, stacklevel=3)
 
 
-def model_digest(model: Model) -> str:
-    """A short hash of what an ensemble's members were calibrated with: the model's code
-    without its comments (not its SBML, which the Antimony release writing it shapes),
-    what its annotations declare (nodes, links, readouts, references), the catalogue's
-    part that a steady state under a condition depends on (genotype presets, drug
-    targets and sites, names, solver hints, defaults; not the trial's PK, cohort and
-    growth layer, nor comments) and every parameter value. ``models/ensemble.json``
-    records it (``fingerprint.model``)."""
-    import hashlib
-
-    text = Path(model.path).read_text() if model.path else model.sbml
-    code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
-    cat = model.catalogue
-    catalogue = {
-        "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
-        "drugs": {d: list(x.targets) for d, x in cat.drugs.items()},
-        "target_sites": cat.target_sites,
-        "node_aliases": cat.node_aliases,
-        "ambiguous_nodes": cat.ambiguous_nodes,
-        "solver": cat.solver,
-        "defaults": cat.defaults,
-    }
-    parts = {
-        "code": code,
-        "layout": model._layout.to_json(),
-        "catalogue": json.loads(json.dumps(catalogue, sort_keys=True, default=_plain)),
-        "parameters": model.parameters.to_dict(),
-    }
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    """A catalogue entry (read-only mappings, tuples) as JSON."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"not JSON: {value!r}")
-
-
 def _unlike_bundled(model: Model, table: pd.DataFrame) -> str:
-    """What differs between ``model`` and the bundled model the ensemble was made for."""
-    from ._model import load_model
-
-    bundled = load_model()
+    """What differs between ``model`` and the bundled model the ensemble was made for:
+    its code (the digest of the model at its file's own values differs too) or values
+    set on a copy (`Model.with_parameters`)."""
     head = "the bundled ensemble was calibrated for the bundled model, and this one differs"
-    if set(model.parameters.index) != set(bundled.parameters.index) or model_digest(
-        model.with_parameters({str(k): float(v) for k, v in bundled.parameters.items()})
-    ) != model_digest(bundled):
+    base = model._base_parameters
+    made_for = table.attrs["made_by"]["fingerprint"]["model"]
+    if model.with_parameters(dict(base)).digest != made_for:
         return f"{head} in its equations, annotations or catalogue: its members may not fit it"
-    ours, theirs = model.parameters, bundled.parameters.reindex(model.parameters.index)
-    changed = [str(p) for p in ours.index if not np.isclose(ours[p], theirs[p], rtol=1e-12)]
+    ours = model.parameters
+    changed = [str(p) for p in ours.index if not np.isclose(ours[p], base[p], rtol=1e-12)]
     replaced = [p for p in changed if p in table.columns]
     kept = [p for p in changed if p not in table.columns]
     said = [head + " in parameter values"]

@@ -378,6 +378,47 @@ class Model:
     def is_bundled(self) -> bool:
         return bool(self._layout.drug_parameters)
 
+    @property
+    def digest(self) -> str:
+        """A short hash of the model as it computes: its code without comments (not its
+        SBML, which the Antimony release writing it shapes), what its annotations
+        declare (nodes, links, readouts, references), the part of the catalogue that a
+        steady state under a condition depends on (genotype presets, drug targets and
+        sites, names, solver hints, defaults; not the trial's PK, cohort and growth
+        layer) and every parameter value. An ensemble records the digest of the model it
+        was calibrated for (``models/ensemble.json``, ``fingerprint.model``), and the
+        verbs warn when it runs on a model with another.
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> m = ms.load_model()
+        >>> m.digest == m.with_parameters({"k_PTEN": 1.0}).digest
+        False
+        """
+        import json
+
+        text = Path(self.path).read_text() if self.path else self.sbml
+        code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
+        cat = self.catalogue
+        catalogue = {
+            "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
+            "drugs": {d: list(x.targets) for d, x in cat.drugs.items()},
+            "target_sites": cat.target_sites,
+            "node_aliases": cat.node_aliases,
+            "ambiguous_nodes": cat.ambiguous_nodes,
+            "solver": cat.solver,
+            "defaults": cat.defaults,
+        }
+        parts = {
+            "code": code,
+            "layout": self._layout.to_json(),
+            "catalogue": json.loads(json.dumps(catalogue, sort_keys=True, default=_plain)),
+            "parameters": self.parameters.to_dict(),
+        }
+        text = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def sbml_names(self) -> dict[str, str]:
         """SBML names of species, reactions, parameters and compartments, by id (those
         whose name differs from the id). Verbs accept a unique name wherever they take
@@ -1166,6 +1207,13 @@ def derived_constants_back(model: Any, ids: Iterable[str]) -> None:
         ia.setMath(rule.getMath().deepCopy())
         model.removeRuleByVariable(pid)
         p.setConstant(True)
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A catalogue entry (read-only mappings, tuples) as JSON."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"not JSON: {value!r}")
 
 
 def _fresh_id(base: str, taken: set[str]) -> str:
