@@ -312,7 +312,7 @@ def test_an_ensemble_run_on_another_model_says_so(model, tmp_path):
     """The bundled ensemble replaced a copy's edited constant without a word (k_PTEN x 4
     gave the bundled medians exactly), ran on an .ant whose rate law was edited, and a
     table without its members' references normalised every member by this model's (its
-    proliferation quantiles 0.79-0.97x the right ones)."""
+    proliferation quantiles 0.72x/0.87x/1.06x the right ones over 250 members)."""
     edited = model.with_parameters({"k_PTEN": 4 * model.parameters["k_PTEN"]})
     with pytest.warns(UserWarning, match=r"k_PTEN are replaced by each member's value"):
         ms.steady_state(edited, ensemble=True, n_members=2)
@@ -324,7 +324,7 @@ def test_an_ensemble_run_on_another_model_says_so(model, tmp_path):
     rate = "k_PTEN*PTEN_total*PIP3"
     assert rate in text
     (tmp_path / "edited.ant").write_text(text.replace(rate, f"2 * {rate}", 1))
-    with pytest.warns(UserWarning, match="in its equations"):
+    with pytest.warns(UserWarning, match=r"in its model file \(its equations"):
         ms.steady_state(ms.load_model(tmp_path / "edited.ant"), ensemble=True, n_members=2)
     no_refs = ms.load_ensemble().iloc[:2]
     no_refs = no_refs[[c for c in no_refs.columns if c not in model._layout.references]]
@@ -337,6 +337,14 @@ def test_an_ensemble_run_on_another_model_says_so(model, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ms.steady_state(model, ensemble=True, n_members=2)  # the model it was made for
+        # a drug dose set on a copy: members run under any drug
+        dosed = model.with_parameters({"dose_sirolimus": 10.0})
+        ms.steady_state(dosed, ensemble=True, n_members=2)
+        # the file deleted (or edited) after loading: the model is what was loaded
+        (tmp_path / "copy.ant").write_text(text)
+        copy = ms.load_model(tmp_path / "copy.ant")
+        (tmp_path / "copy.ant").unlink()
+        ms.steady_state(copy, ensemble=True, n_members=2)
 
 
 @pytestmark_shipped
@@ -810,7 +818,7 @@ def test_local_sensitivities_over_the_ensemble_match_each_members_own(model):
 @pytestmark_shipped
 def test_a_parameter_without_effect_has_no_sign_across_the_ensemble(model):
     """Differences that are round-off (+-1e-12: without a drug the rapalog resistance
-    constant moves nothing) were counted as signs: 32 of 270 rows of every parameter in
+    constant moves nothing) were counted as signs: 25 of 270 rows of every parameter in
     PTEN-null cells had a share although |S| < 1e-9 in every member."""
     q = ms.sensitivity(
         model,

@@ -858,7 +858,7 @@ def check_ensemble(
     model: Model, ensemble: Any, *, n_members: int | None = None, run: RunOptions | None = None
 ) -> pd.DataFrame:
     """`check_all` across an ensemble: the table `check_all(..., ensemble=...)` returns."""
-    from ._ensemble import iter_members, resolve_ensemble
+    from ._ensemble import member_models, resolve_ensemble
     from ._prefetch import answers, recording, solve_for_members
 
     table = resolve_ensemble(ensemble, n=n_members)
@@ -867,7 +867,8 @@ def check_ensemble(
     # solved for every member at once; unverified ones take the single-point path
     solved_ahead = solve_for_members(model, table, list(asked.values()), run)
     passed, solved, removes, absolute, relative, terms = [], [], [], [], [], []
-    for m, ahead in zip(iter_members(model, table), solved_ahead, strict=True):
+    # the members were checked by solve_for_members (once: a warning is not repeated)
+    for m, ahead in zip(member_models(model, table), solved_ahead, strict=True):
         with answers(m, ahead):
             results = _check_each(m)
         passed.append([r.passed for r in results])

@@ -165,27 +165,56 @@ def check_members(model: Model, table: pd.DataFrame) -> None:
             "wild type differs; add each member's references (its untreated WT steady "
             "state, as models/calibrate.py computes them)",
             UserWarning,
-            stacklevel=3,
+            stacklevel=_outside_package(),
         )
     made_for = table.attrs.get("made_by", {}).get("fingerprint", {}).get("model")
-    if made_for is not None and model.digest != made_for:
-        warnings.warn(_unlike_bundled(model, table), UserWarning, stacklevel=3)
+    if (
+        made_for is not None
+        and model.digest != made_for
+        and (unlike := _unlike_bundled(model, table))
+    ):
+        warnings.warn(unlike, UserWarning, stacklevel=_outside_package())
+
+
+def _outside_package() -> int:
+    """The ``stacklevel`` at which a warning raised by the caller points at the first
+    frame outside this package (the user's line, however deep the verb's call)."""
+    import sys
+
+    here = Path(__file__).parent
+    frame: Any = sys._getframe(1)
+    level = 1
+    while frame is not None and Path(frame.f_code.co_filename).parent == here:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+#: What each part of `Model.digest` holds, for a message naming the parts that differ.
+_PARTS = {
+    "code": "its model file (its equations, or how they are written)",
+    "layout": "its annotations (nodes, interactions, readouts, references, drug doses)",
+    "catalogue": "its catalogue (genotype presets, drug targets)",
+}
 
 
 def _unlike_bundled(model: Model, table: pd.DataFrame) -> str:
-    """What differs between ``model`` and the bundled model the ensemble was made for:
-    its code (the digest of the model at its file's own values differs too) or values
-    set on a copy (`Model.with_parameters`)."""
+    """What differs between ``model`` and the bundled model the ensemble was made for
+    ("" when only drug doses do: members run under any drug), as a warning's text."""
     head = "the bundled ensemble was calibrated for the bundled model, and this one differs"
-    base = model._base_parameters
-    made_for = table.attrs["made_by"]["fingerprint"]["model"]
-    if model.with_parameters(dict(base)).digest != made_for:
-        return f"{head} in its equations, annotations or catalogue: its members may not fit it"
-    ours = model.parameters
-    changed = [str(p) for p in ours.index if not np.isclose(ours[p], base[p], rtol=1e-12)]
+    ours, theirs = model._digest_parts(), type(model)._bundled()._digest_parts()
+    for layout in (ours["layout"], theirs["layout"]):  # its values are compared below
+        layout.pop("parameters", None)
+    parts = [text for part, text in _PARTS.items() if ours[part] != theirs[part]]
+    if parts:
+        return f"{head} in {' and '.join(parts)}: its members may not fit it"
+    doses = set(model._layout.drug_parameters.values())
+    mine, base = ours["parameters"], theirs["parameters"]
+    changed = [
+        p for p in mine if p not in doses and not np.isclose(mine[p], base.get(p), rtol=1e-12)
+    ]
     replaced = [p for p in changed if p in table.columns]
     kept = [p for p in changed if p not in table.columns]
-    said = [head + " in parameter values"]
+    said = []
     if replaced:
         said.append(
             f"{', '.join(replaced[:5])}{' ...' if len(replaced) > 5 else ''} are replaced "
@@ -197,7 +226,7 @@ def _unlike_bundled(model: Model, table: pd.DataFrame) -> str:
             f"{', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''} are kept, though the "
             "members were accepted with the bundled values"
         )
-    return "; ".join(said)
+    return "; ".join([f"{head} in parameter values", *said]) if said else ""
 
 
 def member_digest(table: pd.DataFrame) -> str:
@@ -275,6 +304,11 @@ def iter_members(model: Model, ensemble: Any, *, n: int | None = None) -> Iterat
     defaults. The table is checked before the first is made."""
     table = resolve_ensemble(ensemble, n=n)
     check_members(model, table)
+    return member_models(model, table)
+
+
+def member_models(model: Model, table: pd.DataFrame) -> Iterator[Model]:
+    """`iter_members` of a table already checked (`check_members`)."""
     return (
         model.with_parameters({str(k): float(v) for k, v in row.items()})
         for _, row in table.iterrows()

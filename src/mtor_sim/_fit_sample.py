@@ -418,7 +418,7 @@ def sample(
     elif converged:
         worth = (
             "its effective sample size could not be estimated"
-            if ess is None or ess <= 0
+            if ess is None or not math.isfinite(ess) or ess <= 0
             else f"the chain is worth only {ess:.0f} independent samples (fewer than "
             f"{MIN_ESS}; `n` of about {_steps_for_ess(n, burn_in / len(trace), ess):,} "
             "would reach it)"

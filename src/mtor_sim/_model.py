@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -380,14 +381,15 @@ class Model:
 
     @property
     def digest(self) -> str:
-        """A short hash of the model as it computes: its code without comments (not its
-        SBML, which the Antimony release writing it shapes), what its annotations
-        declare (nodes, links, readouts, references), the part of the catalogue that a
-        steady state under a condition depends on (genotype presets, drug targets and
-        sites, names, solver hints, defaults; not the trial's PK, cohort and growth
-        layer) and every parameter value. An ensemble records the digest of the model it
-        was calibrated for (``models/ensemble.json``, ``fingerprint.model``), and the
-        verbs warn when it runs on a model with another.
+        """A short hash of the model as it computes: its code without comments (the file
+        it was loaded from, as it was then; not its SBML, which the Antimony release
+        writing it shapes), what its annotations declare (nodes, links, readouts,
+        references), the part of the catalogue that a steady state under a condition
+        depends on (genotype presets, drug targets and sites, names, solver hints,
+        defaults; not the trial's PK, cohort and growth layer) and every parameter
+        value. An ensemble records the digest of the model it was calibrated for
+        (``models/ensemble.json``, ``fingerprint.model``), and the verbs warn when it
+        runs on a model with another.
 
         Examples
         --------
@@ -396,10 +398,15 @@ class Model:
         >>> m.digest == m.with_parameters({"k_PTEN": 1.0}).digest
         False
         """
-        import json
+        text = json.dumps(self._digest_parts(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-        text = Path(self.path).read_text() if self.path else self.sbml
-        code = [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
+    def _digest_parts(self) -> dict[str, Any]:
+        """The parts `digest` hashes, by name: ``code``, ``layout``, ``catalogue``,
+        ``parameters``."""
+        code = self._forms.get(" code")
+        if code is None:  # a model not read from a file (copies share the original's)
+            code = self._forms[" code"] = _code_lines(self.sbml)
         cat = self.catalogue
         catalogue = {
             "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
@@ -410,14 +417,17 @@ class Model:
             "solver": cat.solver,
             "defaults": cat.defaults,
         }
-        parts = {
+        return {
             "code": code,
             "layout": self._layout.to_json(),
             "catalogue": json.loads(json.dumps(catalogue, sort_keys=True, default=_plain)),
             "parameters": self.parameters.to_dict(),
         }
-        text = json.dumps(parts, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @classmethod
+    def _bundled(cls) -> Model:
+        """The bundled model (for modules that may not import this one's `load_model`)."""
+        return load_model()
 
     def sbml_names(self) -> dict[str, str]:
         """SBML names of species, reactions, parameters and compartments, by id (those
@@ -811,6 +821,7 @@ def load_model(
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
     model = Model(sbml, layout, name=name, path=path, targets=tg)
+    model._forms[" code"] = _code_lines(text)  # what `Model.digest` hashes, as loaded
     if facts is not None:
         model._forms[" facts"] = facts
     if tg:  # a drug scales its targets: one that sizes a compartment would not move
@@ -1207,6 +1218,12 @@ def derived_constants_back(model: Any, ids: Iterable[str]) -> None:
         ia.setMath(rule.getMath().deepCopy())
         model.removeRuleByVariable(pid)
         p.setConstant(True)
+
+
+def _code_lines(text: str) -> list[str]:
+    """A model file's lines without ``//`` comments and surrounding blanks, empty ones
+    dropped (the recipe ``models/ensemble.json``'s fingerprint was made with)."""
+    return [c for line in text.splitlines() if (c := line.split("//", 1)[0].strip())]
 
 
 def _plain(value: Any) -> dict[str, Any]:

@@ -225,7 +225,8 @@ def sensitivity(
         one row per parameter and readout: quantiles across members (``q0.05``, ``q0.5``,
         ``q0.95``, ``mean``), the share of members in which the sensitivity is positive
         and negative (``fraction_positive``, ``fraction_negative``; beyond
-        ``rel_step**2``, the central differences' truncation error, else neither),
+        ``rel_step**2 + 1e-12 / rel_step``, the central differences' truncation and
+        round-off error, else neither),
         ``n_members`` and ``n_failed``.
     backend, n_workers, scheduler, out, progress
         As in `sweep`.
@@ -507,9 +508,10 @@ def _local_quantiles(
         ]
     )
     rows = []
-    # a sign within the differences' own error is not resolved (truncation ~h^2; a
-    # parameter without effect gave +-1e-12 and was "positive" in a third of members)
-    floor = h * h
+    # a sign within the differences' own error is not resolved: truncation ~h^2, and
+    # round-off of the readouts (relative ~1e-12) over the step 2h (a parameter without
+    # effect gave +-1e-12 and was "positive" in a third of members)
+    floor = h * h + 1e-12 / h
     signs = {"fraction_positive": lambda v: v > floor, "fraction_negative": lambda v: v < -floor}
     for j, (p, r) in enumerate((p, r) for p in params for r in reads):
         rows.append({"parameter": p, "readout": r, **across_members(cube[:, j], shares=signs)})
