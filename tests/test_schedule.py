@@ -139,6 +139,8 @@ def test_pk_course_runs_and_records(model):
         ),
         (lambda: parse_schedule("everolimus=nM:10,weeks:1"), "weeks does not apply"),
         (lambda: parse_schedule("everolimus=nM:10,cycles:2"), "cycles does not apply"),
+        # a bound without a unit counts in minutes: 12-24h ran from 12 min, not 12 h
+        (lambda: parse_schedule("everolimus=12-24h:10"), "unit on one bound only"),
     ],
 )
 def test_bad_schedules_raise(make, match):

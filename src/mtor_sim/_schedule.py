@@ -694,6 +694,14 @@ def parse_schedule(text: str) -> Schedule:
         for s in items:
             span, _, text_nM = s.partition(":")
             a, _, b = span.partition("-")
+            units = [bool((m := _DURATION.match(x)) and m.group(2)) for x in (a, b)]
+            bare = [x for x, u in zip((a, b), units, strict=True) if not u and x.strip() != "0"]
+            if any(units) and bare:  # "12-24h" would run from 12 min, not 12 h
+                raise ValueError(
+                    f"--schedule {drug}: {span!r} gives a unit on one bound only, and a "
+                    f"bound without one counts in minutes ({bare[0]} min); give both "
+                    "(e.g. 12h-24h)"
+                )
             try:
                 c = float(text_nM)
             except ValueError:
