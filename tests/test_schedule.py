@@ -227,6 +227,39 @@ def test_a_cut_in_the_course_keeps_what_rate_rules_changed(tmp_path):
     assert_allclose(pieces["S"], constant["S"], rtol=1e-5)
 
 
+def test_a_cut_in_the_course_keeps_what_events_changed(tmp_path):
+    """An event's assignment (g = 5 after 300 min) was undone at every cut of a course,
+    and at the start of a run from a baseline that had reached it: g read 1 again."""
+    (tmp_path / "ev.ant").write_text(
+        "model ev\n  compartment cell = 1; species S in cell = 0;\n"
+        "  J1: -> S; k*g; J2: S -> ; kd*S;\n  k = 1; kd = 0.1; g = 1;\n"
+        "  E1: at time > 300: g = 5;\nend\n"
+    )
+    m = ms.load_model(tmp_path / "ev.ant", targets={"mTORC1_FRB": ["k"]})
+    kw = {"t_end": 1200, "n_points": 7, "pre_equilibrate": False, "outputs": ["S", "g"]}
+    constant = m.simulate(drugs={"everolimus": 10}, **kw).to_dataframe()
+    cut = ms.Schedule.segments("everolimus", [(0, 600, 10), (600, None, 10.000001)])
+    pieces = m.simulate(schedule=cut, **kw).to_dataframe()
+    assert list(pieces["g"]) == [1, 1, 5, 5, 5, 5, 5]
+    assert_allclose(pieces["S"], constant["S"], rtol=1e-5)
+    settled = m.simulate(drugs={"everolimus": 10}, t_end=600, n_points=4, outputs=["g"])
+    assert (settled.to_dataframe()["g"] == 5).all()  # from a baseline the event had reached
+
+
+def test_a_drug_may_not_target_what_rules_or_events_change(tmp_path):
+    """A drug on a rate rule's variable acted under constant `drugs=` and was silently
+    ignored under a schedule or after pre-equilibration."""
+    (tmp_path / "rr.ant").write_text(
+        "model rr\n  compartment cell = 1; species S in cell = 0;\n"
+        "  J1: -> S; k*T; J2: S -> ; kd*S;\n  k = 1; kd = 0.1; T = 1; T' = -0.01*T;\n"
+        "  g = 1; E1: at time > 300: g = 5;\nend\n"
+    )
+    for target in ("T", "g"):
+        with pytest.raises(ms.MtorSimError, match=f"'{target}' is changed by a rate rule or an"):
+            ms.load_model(tmp_path / "rr.ant", targets={"mTORC1_FRB": [target]})
+    assert ms.load_model(tmp_path / "rr.ant", targets={"mTORC1_FRB": ["k"]}).is_bundled is False
+
+
 def test_infusion_keeps_the_dose() -> None:
     """An IV infusion's AUC is dose / CL whatever the infusion time."""
     base = dict(

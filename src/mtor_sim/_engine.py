@@ -208,6 +208,11 @@ class Solver:
         # steady-state search to say which an event changed on the way there
         can_set = set(where) | set(m.getCompartmentIds())
         self._event_set = sorted(g for g in facts.event_targets if g in can_set)
+        # settable parameters that rate rules or events change: state, which
+        # `set_parameters` leaves as it is
+        self._state_parameters = sorted(
+            set(self.rate_parameters) | {g for g in self._event_set if g in self.position}
+        )
         self._event_start: dict[str, float] = {}  # their values as the last run started
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
@@ -339,13 +344,14 @@ class Solver:
 
     def set_parameters(self, values: Mapping[str, float]) -> None:
         """Set parameters (others back to default) without touching the state: the
-        parameters that rate rules change are state, and keep their current values (a
-        scheduled course sets the drugs' parameters at every cut).
+        parameters that rate rules or events change are state, and keep their current
+        values (a scheduled course sets the drugs' parameters at every cut; a drug may
+        not target them, `mtor_sim._model.load_model`).
 
         Initial values (``init(...)``) are not set here: they apply only at a reset.
         """
         vec = self._vector(values)
-        for name in self.rate_parameters:
+        for name in self._state_parameters:
             vec[self.position[name]] = self.r.model.getValue(name)
         self.r.model.setGlobalParameterValues(self.index, vec)
 

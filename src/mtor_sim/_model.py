@@ -828,7 +828,25 @@ def load_model(
         from ._perturb import check_volume_parameters
 
         check_volume_parameters(model, [p for ps in tg.values() for p in ps])
+        _refuse_changing_targets(model, [p for ps in tg.values() for p in ps])
     return model
+
+
+def _refuse_changing_targets(model: Model, names: list[str]) -> None:
+    """Refuse a drug target that a rate rule or an event changes: it is part of the
+    state (a time course carries it from piece to piece, a steady state from its
+    baseline), so the drug's value would hold in some runs and not others."""
+    import libsbml
+
+    m = libsbml.readSBMLFromString(model.sbml).getModel()
+    rated = {r.getVariable() for r in m.getListOfRules() if r.isRate()}
+    changing = sorted((rated | set(model._facts().event_targets)).intersection(names))
+    if changing:
+        raise MtorSimError(
+            f"{', '.join(map(repr, changing))} is changed by a rate rule or an event, so it "
+            "is part of the model's state, not a constant a drug can scale: target a "
+            "parameter of the rates it drives instead"
+        )
 
 
 def _read_model_file(path: Path, *, max_bytes: int) -> str:
