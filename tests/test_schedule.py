@@ -141,11 +141,19 @@ def test_pk_course_runs_and_records(model):
         (lambda: parse_schedule("everolimus=nM:10,cycles:2"), "cycles does not apply"),
         # a bound without a unit counts in minutes: 12-24h ran from 12 min, not 12 h
         (lambda: parse_schedule("everolimus=12-24h:10"), "unit on one bound only"),
+        (lambda: parse_schedule("everolimus=nM:10,start:12,stop:24h"), "unit on one bound"),
+        (lambda: parse_schedule("everolimus=12h-:10"), "'' is not a duration"),
     ],
 )
 def test_bad_schedules_raise(make, match):
     with pytest.raises((ValueError, TypeError, ms.MtorSimError), match=match):
         make()
+
+
+def test_bounds_in_minutes_or_at_zero_need_no_unit():
+    # 0 is 0 in any unit, and two bounds in minutes agree
+    assert parse_schedule("everolimus=0.0-24h:10") == parse_schedule("everolimus=0h-24h:10")
+    assert parse_schedule("everolimus=12-24m:10") == parse_schedule("everolimus=12m-24m:10")
 
 
 def test_schedule_and_drugs_conflict(model):

@@ -671,6 +671,26 @@ def _duration(text: str, *, what: str, unit: str | None = None) -> float:
     return float(m.group(1)) * _UNIT_MIN[m.group(2) or unit]
 
 
+def _same_units(a: str, b: str, *, what: str) -> None:
+    """Refuse two bounds of which one has a unit and the other, not 0, has none (which
+    counts in minutes: "12-24h" would run from 12 min, not 12 h); two that parse."""
+    found = [_DURATION.match(x) for x in (a, b)]
+    if not all(found):
+        return  # `_duration` says which is not a duration
+    units = [m.group(2) if m else None for m in found]
+    given = {u for u in units if u}
+    try:
+        bare = [x.strip() for x, u in zip((a, b), units, strict=True) if u is None]
+        bare = [x for x in bare if float(x) != 0]
+    except ValueError:
+        return  # `_duration` says which is not a number
+    if given and bare and not given <= {"min", "m"}:
+        raise ValueError(
+            f"{what}: a unit on one bound only, and a bound without one counts in minutes "
+            f"({bare[0]} min); give both (e.g. 12h-24h)"
+        )
+
+
 def parse_schedule(text: str) -> Schedule:
     """Command-line form ``DRUG=SPEC`` -> `Schedule` (one drug).
 
@@ -694,14 +714,7 @@ def parse_schedule(text: str) -> Schedule:
         for s in items:
             span, _, text_nM = s.partition(":")
             a, _, b = span.partition("-")
-            units = [bool((m := _DURATION.match(x)) and m.group(2)) for x in (a, b)]
-            bare = [x for x, u in zip((a, b), units, strict=True) if not u and x.strip() != "0"]
-            if any(units) and bare:  # "12-24h" would run from 12 min, not 12 h
-                raise ValueError(
-                    f"--schedule {drug}: {span!r} gives a unit on one bound only, and a "
-                    f"bound without one counts in minutes ({bare[0]} min); give both "
-                    "(e.g. 12h-24h)"
-                )
+            _same_units(a, b, what=f"--schedule {drug}: {span!r}")
             try:
                 c = float(text_nM)
             except ValueError:
@@ -738,6 +751,8 @@ def parse_schedule(text: str) -> Schedule:
             f"{form} exposure, which takes {', '.join(_spelled(takes))}"
         )
     conc = float(opts["nm"]) if "nm" in opts else (_default_nM(drug) if drug in DRUGS else 0.0)
+    if "start" in opts and "stop" in opts:
+        _same_units(opts["start"], opts["stop"], what=f"--schedule {drug}: start and stop")
     start = _duration(opts.get("start", "0"), what=f"--schedule {drug} start")
     if intermittent:
         return Schedule.intermittent(
