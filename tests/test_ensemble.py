@@ -430,6 +430,25 @@ def test_cli_sweep_over_the_ensemble(tmp_path, capsys):
     assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
 
 
+def test_the_digest_follows_imported_files_and_small_values(model, tmp_path):
+    """The digest hashed only the top file of an Antimony model that imports another (a
+    changed rate law there kept it), and the check's comparison of values had numpy's
+    absolute tolerance of 1e-8 (an input set to 5e-9 from 0 went unnamed)."""
+    (tmp_path / "sub.ant").write_text(
+        "model sub()\n  compartment c = 1; species S in c = 1;\n"
+        "  J1: -> S; k; J2: S -> ; kd*S;\n  k = 1; kd = 0.1;\nend\n"
+    )
+    (tmp_path / "main.ant").write_text('import "sub.ant"\nmodel main()\n  A: sub();\nend\n')
+    before = ms.load_model(tmp_path / "main.ant").digest
+    (tmp_path / "sub.ant").write_text(
+        (tmp_path / "sub.ant").read_text().replace("kd*S;", "kd*S*S;")
+    )
+    assert ms.load_model(tmp_path / "main.ant").digest != before
+    tiny = model.with_parameters({"ENERGY_STRESS": 5e-9})
+    with pytest.warns(UserWarning, match="ENERGY_STRESS are kept"):
+        ms.steady_state(tiny, ensemble=True, n_members=1)
+
+
 def test_report_lists_the_failing_terms_of_weak_claims():
     from mtor_sim._report import _weak_claims
 

@@ -210,7 +210,10 @@ def _unlike_bundled(model: Model, table: pd.DataFrame) -> str:
     doses = set(model._layout.drug_parameters.values())
     mine, base = ours["parameters"], theirs["parameters"]
     changed = [
-        p for p in mine if p not in doses and not np.isclose(mine[p], base.get(p), rtol=1e-12)
+        p
+        for p in mine
+        if p not in doses
+        and (p not in base or not np.isclose(mine[p], base[p], rtol=1e-12, atol=0.0))
     ]
     replaced = [p for p in changed if p in table.columns]
     kept = [p for p in changed if p not in table.columns]

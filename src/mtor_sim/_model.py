@@ -383,7 +383,8 @@ class Model:
     def digest(self) -> str:
         """A short hash of the model as it computes: its code without comments (the file
         it was loaded from, as it was then; not its SBML, which the Antimony release
-        writing it shapes), what its annotations declare (nodes, links, readouts,
+        writing it shapes, except for an Antimony file that imports others, whose SBML
+        holds theirs), what its annotations declare (nodes, links, readouts,
         references), the part of the catalogue that a steady state under a condition
         depends on (genotype presets, drug targets and sites, names, solver hints,
         defaults; not the trial's PK, cohort and growth layer) and every parameter
@@ -405,8 +406,8 @@ class Model:
         """The parts `digest` hashes, by name: ``code``, ``layout``, ``catalogue``,
         ``parameters``."""
         code = self._forms.get(" code")
-        if code is None:  # a model not read from a file (copies share the original's)
-            code = self._forms[" code"] = _code_lines(self.sbml)
+        if code is None:  # a model not read from a file: the SBML its copies share too
+            code = self._forms[" code"] = _code_lines(self._compiled_sbml)
         cat = self.catalogue
         catalogue = {
             "genotypes": {g: [list(x.scale), list(x.set)] for g, x in cat.genotypes.items()},
@@ -821,7 +822,9 @@ def load_model(
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
     model = Model(sbml, layout, name=name, path=path, targets=tg)
-    model._forms[" code"] = _code_lines(text)  # what `Model.digest` hashes, as loaded
+    # what `Model.digest` hashes, as loaded: the file's code, or the whole model's SBML
+    # where the file imports others (whose code the top file's text does not hold)
+    model._forms[" code"] = _code_lines(sbml if not cacheable else text)
     if facts is not None:
         model._forms[" facts"] = facts
     if tg:  # a drug scales its targets: one that sizes a compartment would not move
