@@ -415,6 +415,12 @@ def test_sweep_over_the_ensemble_matches_each_members_own_sweep(model, tmp_path)
     assert_allclose(again["q0.5"], q["q0.5"])
     with pytest.raises(ValueError, match="n_members"):
         ms.sweep(model, {"GF": [0.5, 1]}, n_members=3)
+    broken = ms.load_ensemble().iloc[:3].copy()
+    broken.iloc[1, broken.columns.get_indexer(["kdeg_RTK", "kdeg_RTKa"])] = 0.0  # no steady state
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        failed = ms.sweep(model, {"everolimus": [0, 10]}, ["pAKT_S473"], ensemble=broken)
+    assert (failed["n_failed"] == 1).all() and failed["q0.5"].notna().all()
 
 
 @pytestmark_shipped

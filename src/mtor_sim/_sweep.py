@@ -435,7 +435,8 @@ def sweep(
         ``out`` and resumable as any sweep), and return a DataFrame instead: one row per
         point and readout, the swept values, ``readout``, quantiles across members
         (``q0.05``, ``q0.5``, ``q0.95``, ``mean``), ``n_members`` and ``n_failed``
-        (members without a verified steady state there). Each member's values replace
+        (members without a verified steady state there; the quantiles are taken once all
+        members' rows are in, read together). Each member's values replace
         the model's; swept and background ``parameters`` hold in every member, and
         genotype presets act on each member's values.
     **perturbation
@@ -657,26 +658,35 @@ def _quantiles(
     n_members: int,
     settings: dict[str, Any],
 ) -> pd.DataFrame:
-    """Quantiles across members per sweep point and readout (a failed member: NaN)."""
-    from ._ensemble import across_members
+    """Quantiles across members per sweep point and readout, as `across_members` gives
+    them (a member without a finite answer there is left out and counted in
+    ``n_failed``), for all points at once."""
+    import warnings
+
+    from ._ensemble import QUANTILES
 
     raw = raw.sort_values("point", kind="stable")  # member by member, point by point
     ok = (raw["status"] == "ok").to_numpy()
-    first = raw.iloc[:n_points]
-    rows = []
+    axes = raw.iloc[:n_points][list(names)].reset_index(drop=True)
+    frames = []
     for r in reads:
-        values = np.where(ok, raw[r].to_numpy(dtype=float), np.nan)
-        cube = values.reshape(n_members, n_points)
-        for j in range(n_points):
-            point = first.iloc[j]
-            rows.append(
-                {
-                    **{nm: point[nm] for nm in names},
-                    "readout": r,
-                    **across_members(cube[:, j]),
-                }
+        cube = np.where(ok, raw[r].to_numpy(dtype=float), np.nan).reshape(n_members, n_points)
+        cube[~np.isfinite(cube)] = np.nan
+        with warnings.catch_warnings():  # a point no member answered: NaN, as documented
+            warnings.simplefilter("ignore", RuntimeWarning)
+            qs = np.nanquantile(cube, QUANTILES, axis=0)
+            mean = np.nanmean(cube, axis=0)
+        failed = np.isnan(cube).sum(axis=0)
+        frames.append(
+            axes.assign(
+                readout=r,
+                **{f"q{q:g}": qs[k] for k, q in enumerate(QUANTILES)},
+                mean=mean,
+                n_members=n_members,
+                n_failed=failed,
             )
-    out = pd.DataFrame(rows)
+        )
+    out = pd.concat(frames, ignore_index=True)
     out.attrs["settings"] = settings
     return out
 
