@@ -65,6 +65,28 @@ def test_bliss_independent_matrix_scores_zero() -> None:
     assert_allclose(bliss_excess(bliss_matrix(ya, yb)), 0.0, rtol=0, atol=1e-12)
 
 
+def test_percentages_are_flagged() -> None:
+    """A Bliss-independent surface given in percent scored a Bliss excess of 2,426 with
+    no word; the scores take fractions."""
+    rng = np.random.default_rng(7)
+    ya = np.r_[0.0, np.sort(rng.uniform(0, 1, 5))]
+    yb = np.r_[0.0, np.sort(rng.uniform(0, 1, 4))]
+    with pytest.warns(UserWarning, match="if these are percentages, divide by 100"):
+        bliss_excess(100 * bliss_matrix(ya, yb))
+
+
+def test_a_fixed_plateau_is_returned_as_given() -> None:
+    """With the top fixed at 0 (Loewe's and ZIP's single-agent fits) top came back as
+    1e-17 through the rescaling, and emax = (top - bottom) / top as 1e16, not NaN."""
+    from mtor_sim._hill import fit_hill
+
+    d = np.array([0.0, 1, 10, 100])
+    fit = fit_hill(d, np.array([0.0, 0.03865, 0.09232, 0.10650]), fix_top=0.0)
+    assert fit.top == 0.0 and np.isnan(fit.emax)
+    fit = fit_hill(d, np.array([1.0, 0.8, 0.5, 0.25]), fix_bottom=0.2)
+    assert fit.bottom == 0.2
+
+
 @pytest.mark.parametrize(
     ("emax", "ic50", "slope"), [(1.0, 30.0, 1.0), (0.8, 10.0, 2.0), (0.95, 100.0, 0.7)]
 )
@@ -239,3 +261,32 @@ def test_a_combination_on_a_readout_the_drugs_raise_warns() -> None:
     assert dr.readout == "pS6K1"
     default = ms.dose_response(model, "everolimus", [0, 1, 10, 100], readouts=None, progress=False)
     assert default.readout == "proliferation"  # None means the default, as elsewhere
+
+
+def test_a_combination_without_loewe_says_why() -> None:
+    """A 4 x 4 grid with a failed cell has no Loewe or ZIP (they fit whole rows and
+    columns); the message blamed the number of doses."""
+    import dataclasses
+
+    import mtor_sim as ms
+
+    doses = [0.0, 1.0, 10.0, 100.0]
+    comb = ms.combination(
+        ms.load_model(),
+        ("everolimus", "sorafenib"),
+        doses_a=doses,
+        doses_b=doses,
+        progress=False,
+    )
+    assert comb.scores is not None
+    with pytest.raises(ValueError, match="a cell of this grid has no verified steady state"):
+        dataclasses.replace(comb, scores=None).score("loewe")
+    small = ms.combination(
+        ms.load_model(),
+        ("everolimus", "sorafenib"),
+        doses_a=doses[:3],
+        doses_b=doses[:3],
+        progress=False,
+    )
+    with pytest.raises(ValueError, match="needs at least 4 doses"):
+        small.score("zip")

@@ -637,7 +637,14 @@ class Combination(BatchResult):
         if name in ("bliss", "hsa"):
             return getattr(self, name).copy()
         if self.scores is None:
-            raise ValueError(f"{name} needs at least 4 doses of each drug (including 0)")
+            n_a, n_b = self.response.shape
+            why = (
+                "needs at least 4 doses of each drug (including 0)"
+                if min(n_a, n_b) < 4
+                else "fits whole rows and columns, and a cell of this grid has no "
+                "verified steady state (see its status)"
+            )
+            raise ValueError(f"{name} {why}")
         return pd.DataFrame(
             getattr(self.scores, name), index=self.response.index, columns=self.response.columns
         )

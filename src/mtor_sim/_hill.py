@@ -374,6 +374,10 @@ def fit_hill(
 
     b_n, t_n, log_ic50, slope = unpack(best.x)
     bottom, top, ic50 = c + s * b_n, c + s * t_n, float(10.0**log_ic50)
+    # a fixed plateau is the value given, not its round trip through the rescaling
+    # (0 came back as 1e-17, and emax = (top - bottom) / top as 1e16)
+    bottom = fix_bottom if fix_bottom is not None else bottom
+    top = fix_top if fix_top is not None else top
     resid = s * best.fun
     ss_res = float(np.sum(resid**2))
     ss_tot = float(np.sum((y - y.mean()) ** 2))

@@ -64,6 +64,11 @@ def fraction_inhibited(response: ArrayLike, control: ArrayLike) -> np.ndarray:
     return 1.0 - r / c
 
 
+#: A fractional inhibition of a non-negative readout is at most 1; well beyond it, the
+#: numbers are likely percentages (Bliss of a surface given in percent came out 2,426).
+PERCENT_LIKE = 1.5
+
+
 def _check_effect(effect: ArrayLike) -> np.ndarray:
     e = np.asarray(effect, dtype=float)
     if e.ndim != 2 or min(e.shape) < 2:
@@ -74,6 +79,16 @@ def _check_effect(effect: ArrayLike) -> np.ndarray:
         raise ValueError(
             f"`effect[0, 0]` must be 0 (untreated), got {e[0, 0]!r}; convert readouts with "
             "fraction_inhibited(response, control=response[0, 0])"
+        )
+    if e.max() > PERCENT_LIKE:
+        import warnings
+
+        warnings.warn(
+            f"`effect` reaches {e.max():.3g}: the scores take a fractional inhibition (1 is "
+            "full inhibition of a readout that cannot fall below 0); if these are "
+            "percentages, divide by 100",
+            UserWarning,
+            stacklevel=3,
         )
     return e
 
