@@ -435,14 +435,12 @@ def _dose_response_quantiles(
     members' IC50s (``attrs["ic50"]``)."""
     from ._ensemble import (
         across_members,
-        check_members,
         member_parameters,
         quantile_columns,
         resolve_ensemble,
     )
 
-    table = resolve_ensemble(ensemble, n=n_members)
-    check_members(model, table)
+    table = resolve_ensemble(ensemble, n=n_members, model=model)
     explicit = dict(perturbation.pop("parameters", None) or {})
     rows, ic50s = [], []
     points = [  # every genotype, member and dose in one batch (and one store folder)
@@ -518,15 +516,13 @@ def _combination_quantiles(
     excess (``attrs["bliss_mean"]``)."""
     from ._ensemble import (
         across_members,
-        check_members,
         member_parameters,
         quantile_columns,
         resolve_ensemble,
     )
 
     a, b = pair
-    table = resolve_ensemble(ensemble, n=n_members)
-    check_members(model, table)
+    table = resolve_ensemble(ensemble, n=n_members, model=model)
     explicit = dict(perturbation.pop("parameters", None) or {})
     genotype = perturbation.pop("genotype", None) or []
     cells = [(i, j) for i in range(da.size) for j in range(db.size)]

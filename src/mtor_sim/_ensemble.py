@@ -98,11 +98,14 @@ def load_ensemble(which: str = "all", *, path: str | Path | None = None) -> pd.D
     return out
 
 
-def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
+def resolve_ensemble(
+    ensemble: Any, *, n: int | None = None, model: Model | None = None
+) -> pd.DataFrame:
     """``True`` (the bundled ensemble), ``"all"``/``"verified"`` or a DataFrame -> members.
 
     ``n`` keeps the first ``n`` members (the file's order is the prior draw order, so any
-    prefix is itself a random subset of the accepted members).
+    prefix is itself a random subset of the accepted members). With ``model``, the
+    members are checked against it (`check_members`).
     """
     if ensemble is True:
         table = load_ensemble()
@@ -123,6 +126,8 @@ def resolve_ensemble(ensemble: Any, *, n: int | None = None) -> pd.DataFrame:
         if n > len(table):
             raise ValueError(f"`n_members` is {n}, more than the ensemble's {len(table)} members")
         table = table.iloc[:n]
+    if model is not None:
+        check_members(model, table)
     return table
 
 
@@ -305,9 +310,7 @@ def iter_members(model: Model, ensemble: Any, *, n: int | None = None) -> Iterat
     """One `Model` per member, made when reached (each holds its own compiled solver, so
     a loop keeps one alive at a time): ``model`` with the member's parameter values as
     defaults. The table is checked before the first is made."""
-    table = resolve_ensemble(ensemble, n=n)
-    check_members(model, table)
-    return member_models(model, table)
+    return member_models(model, resolve_ensemble(ensemble, n=n, model=model))
 
 
 def member_models(model: Model, table: pd.DataFrame) -> Iterator[Model]:

@@ -309,14 +309,12 @@ def _screen_quantiles(
 
     from ._ensemble import (
         across_members,
-        check_members,
         member_digest,
         member_parameters,
         resolve_ensemble,
     )
 
-    table = resolve_ensemble(ensemble, n=n_members)
-    check_members(model, table)
+    table = resolve_ensemble(ensemble, n=n_members, model=model)
     explicit = dict(base.parameters)
     points: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
     for k, (_, member) in enumerate(table.iterrows()):

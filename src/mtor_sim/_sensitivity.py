@@ -444,15 +444,13 @@ def _local_quantiles(
     parameter and readout with the share of members of each sign."""
     from ._ensemble import (
         across_members,
-        check_members,
         member_digest,
         member_parameters,
         resolve_ensemble,
     )
     from ._perturb import resolve
 
-    table = resolve_ensemble(ensemble, n=n_members)
-    check_members(model, table)
+    table = resolve_ensemble(ensemble, n=n_members, model=model)
     perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
     steps_at: list[dict[str, float]] = []
     for k, (_, member) in enumerate(table.iterrows()):

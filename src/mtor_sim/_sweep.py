@@ -619,14 +619,12 @@ def sweep(
 
 def _members(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
     """The ensemble's members a sweep runs (checked against the model), or None."""
-    from ._ensemble import check_members, resolve_ensemble
+    from ._ensemble import resolve_ensemble
     from ._errors import wants_ensemble
 
     if not wants_ensemble(ensemble, n_members):
         return None
-    table = resolve_ensemble(ensemble, n=n_members)
-    check_members(model, table)
-    return table
+    return resolve_ensemble(ensemble, n=n_members, model=model)
 
 
 def _for_member(
