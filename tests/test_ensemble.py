@@ -376,23 +376,12 @@ def test_sweep_over_the_ensemble_matches_each_members_own_sweep(model, tmp_path)
 
     space = {"k_PTEN": (0.2, 2.0), "genotype": ["WT", "PIK3CA_gain"]}
     kw = {"method": "lhs", "n": 3, "seed": 1, "progress": False}
-    q = ms.sweep(
-        model,
-        space,
-        ["pS6K1", "pAKT_S473"],
-        ensemble=True,
-        n_members=4,
-        chunk_size=5,
-        backend="processes",
-        n_workers=2,
-        out=tmp_path / "parts",
-        **kw,
-    )
-    own = [
-        ms.sweep(m, space, ["pS6K1", "pAKT_S473"], **kw).table for m in members(model, True, n=4)
-    ]
+    over = {"ensemble": True, "n_members": 4, "chunk_size": 5, "out": tmp_path / "parts"}
+    reads = ["pS6K1", "pAKT_S473"]
+    q = ms.sweep(model, space, reads, backend="processes", n_workers=2, **over, **kw)
+    own = [ms.sweep(m, space, reads, **kw).table for m in members(model, True, n=4)]
     assert len(q) == 2 * 6 and (q["n_members"] == 4).all() and (q["n_failed"] == 0).all()
-    for r in ("pS6K1", "pAKT_S473"):
+    for r in reads:
         mine = q[q["readout"] == r]
         values = np.stack([o[r].to_numpy() for o in own])
         assert_allclose(mine["q0.5"], np.quantile(values, 0.5, axis=0), rtol=1e-8)
@@ -401,16 +390,7 @@ def test_sweep_over_the_ensemble_matches_each_members_own_sweep(model, tmp_path)
             mine[["k_PTEN", "genotype"]].values.tolist()
             == own[0][["k_PTEN", "genotype"]].values.tolist()
         )
-    again = ms.sweep(
-        model,
-        space,
-        ["pS6K1", "pAKT_S473"],
-        ensemble=True,
-        n_members=4,
-        chunk_size=5,
-        out=tmp_path / "parts",
-        **kw,
-    )
+    again = ms.sweep(model, space, reads, **over, **kw)
     assert again.attrs["settings"]["resumed_points"] == 24
     assert_allclose(again["q0.5"], q["q0.5"])
     with pytest.raises(ValueError, match="n_members"):

@@ -218,6 +218,17 @@ def test_schedule_on_another_model_through_drug_targets():
     assert not np.allclose(c.data.iloc[-1].to_numpy(), a.data.iloc[-1].to_numpy())
 
 
+def _constant_and_cut(path, outputs):
+    """A model's course under everolimus 10 nM from t = 0, given constant and as a
+    schedule cut at 600 min into two pieces (a change of 1e-7 nM), from its initial
+    state; the drug acts on parameter k."""
+    m = ms.load_model(path, targets={"mTORC1_FRB": ["k"]})
+    kw = {"t_end": 1200, "n_points": 7, "pre_equilibrate": False, "outputs": outputs}
+    constant = m.simulate(drugs={"everolimus": 10}, **kw).to_dataframe()
+    cut = ms.Schedule.segments("everolimus", [(0, 600, 10), (600, None, 10.000001)])
+    return constant, m.simulate(schedule=cut, **kw).to_dataframe()
+
+
 def test_a_cut_in_the_course_keeps_what_rate_rules_changed(tmp_path):
     """Every piece of a scheduled course set the drugs' parameters by putting every
     other parameter back to its default, a rate rule's too: a clock T' = 1 read 0 after
@@ -226,11 +237,7 @@ def test_a_cut_in_the_course_keeps_what_rate_rules_changed(tmp_path):
         "model clock\n  compartment cell = 1; species S in cell = 0;\n"
         "  J1: -> S; k*T; J2: S -> ; kd*S;\n  k = 1; kd = 0.1; T = 0; T' = 1;\nend\n"
     )
-    m = ms.load_model(tmp_path / "clock.ant", targets={"mTORC1_FRB": ["k"]})
-    kw = {"t_end": 1200, "n_points": 7, "pre_equilibrate": False, "outputs": ["S", "T"]}
-    constant = m.simulate(drugs={"everolimus": 10}, **kw).to_dataframe()
-    cut = ms.Schedule.segments("everolimus", [(0, 600, 10), (600, None, 10.000001)])
-    pieces = m.simulate(schedule=cut, **kw).to_dataframe()
+    constant, pieces = _constant_and_cut(tmp_path / "clock.ant", ["S", "T"])
     assert_allclose(pieces["T"], constant["T"], rtol=1e-9, atol=1e-9)
     assert_allclose(pieces["S"], constant["S"], rtol=1e-5)
 
@@ -243,13 +250,10 @@ def test_a_cut_in_the_course_keeps_what_events_changed(tmp_path):
         "  J1: -> S; k*g; J2: S -> ; kd*S;\n  k = 1; kd = 0.1; g = 1;\n"
         "  E1: at time > 300: g = 5;\nend\n"
     )
-    m = ms.load_model(tmp_path / "ev.ant", targets={"mTORC1_FRB": ["k"]})
-    kw = {"t_end": 1200, "n_points": 7, "pre_equilibrate": False, "outputs": ["S", "g"]}
-    constant = m.simulate(drugs={"everolimus": 10}, **kw).to_dataframe()
-    cut = ms.Schedule.segments("everolimus", [(0, 600, 10), (600, None, 10.000001)])
-    pieces = m.simulate(schedule=cut, **kw).to_dataframe()
+    constant, pieces = _constant_and_cut(tmp_path / "ev.ant", ["S", "g"])
     assert list(pieces["g"]) == [1, 1, 5, 5, 5, 5, 5]
     assert_allclose(pieces["S"], constant["S"], rtol=1e-5)
+    m = ms.load_model(tmp_path / "ev.ant", targets={"mTORC1_FRB": ["k"]})
     settled = m.simulate(drugs={"everolimus": 10}, t_end=600, n_points=4, outputs=["g"])
     assert (settled.to_dataframe()["g"] == 5).all()  # from a baseline the event had reached
 
