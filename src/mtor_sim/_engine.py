@@ -182,9 +182,6 @@ class Solver:
         # not floating species, so their rates join the residual (`_check`)
         rules = list(m.getRateRuleSymbols())
         self.rule_vars = [v for v in rules if v not in fpos]
-        # of those, the parameters a caller may set: a reset puts a rate rule's variable
-        # back at its initial value, so a value given is written as that initial value
-        self.rate_parameters = [v for v in self.rule_vars if v in self.position]
         # species that rate rules change: libroadrunner lists them last and leaves them
         # out of its species rates; their rates (amounts per time) are read from the state
         # vector's, as are those of the other rule variables
@@ -209,9 +206,9 @@ class Solver:
         can_set = set(where) | set(m.getCompartmentIds())
         self._event_set = sorted(g for g in facts.event_targets if g in can_set)
         # settable parameters that rate rules or events change: state, which
-        # `set_parameters` leaves as it is
+        # `set_parameters` leaves as it is (a reset starts them from a value given)
         self._state_parameters = sorted(
-            set(self.rate_parameters) | {g for g in self._event_set if g in self.position}
+            g for g in {*self.rule_vars, *self._event_set} if g in self.position
         )
         self._event_start: dict[str, float] = {}  # their values as the last run started
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
