@@ -404,6 +404,32 @@ def test_sweep_over_the_ensemble_matches_each_members_own_sweep(model, tmp_path)
 
 
 @pytestmark_shipped
+def test_conditions_over_the_ensemble_match_each_members_own_steady_states(model):
+    """`steady_states(ensemble=...)`: every member runs every condition in one batch
+    (chunks straddle members); the quantiles per condition are those of each member's
+    own conditions, a condition's genotype and parameters acting on each member."""
+    from mtor_sim._ensemble import members
+
+    conditions = {
+        "untreated": {},
+        "everolimus": {"drugs": {"everolimus": 10}},
+        "WT, slower PTEN": {"genotype": "WT", "parameters": {"k_PTEN": 0.5}},
+    }
+    reads = ["pS6K1", "pAKT_S473"]
+    kw = {"genotype": "PTEN_loss", "progress": False}
+    q = ms.steady_states(model, conditions, reads, ensemble=True, n_members=5, **kw)
+    own = [ms.steady_states(m, conditions, reads, **kw).table for m in members(model, True, n=5)]
+    assert list(q["condition"]) == list(conditions) * 2 and (q["n_failed"] == 0).all()
+    for r in reads:
+        values = np.stack([o[r].to_numpy() for o in own])
+        mine = q[q["readout"] == r]
+        assert_allclose(mine["q0.5"], np.median(values, axis=0), rtol=1e-8)
+        assert_allclose(mine["q0.05"], np.quantile(values, 0.05, axis=0), rtol=1e-8)
+    # members differ in every condition, so matching quantiles is not a vacuous check
+    assert np.ptp(values, axis=0).min() > 0
+
+
+@pytestmark_shipped
 def test_cli_sweep_over_the_ensemble(tmp_path, capsys):
     from mtor_sim.cli import main
 
@@ -586,6 +612,7 @@ def _reproduce(model, **kwargs):
     "verb",
     [
         lambda m: ms.steady_state(m, n_members=3),
+        lambda m: ms.steady_states(m, [{}], n_members=3),
         lambda m: m.simulate(t_end=10, n_members=3),
         lambda m: ms.dose_response(m, "everolimus", [0, 10], n_members=3),
         lambda m: ms.combination(m, ("everolimus", "sorafenib"), [10], [1000], n_members=3),
@@ -596,6 +623,7 @@ def _reproduce(model, **kwargs):
     ],
     ids=[
         "steady_state",
+        "steady_states",
         "simulate",
         "dose_response",
         "combination",

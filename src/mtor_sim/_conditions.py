@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import pandas as pd
 
 from ._backends import conditions_from, run_conditions
 from ._errors import check_nonnegative
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, make_perturbation
-from ._sweep import Sweep, _readouts
+from ._sweep import Sweep, _readouts, member_quantiles, members_to_run, over_members
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -67,6 +69,44 @@ def merge_perturbation(
     return out
 
 
+@overload
+def steady_states(
+    model: Model,
+    conditions: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+    readouts: Sequence[str] | str | None = ...,
+    *,
+    time: float | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> Sweep: ...
+
+
+@overload
+def steady_states(
+    model: Model,
+    conditions: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+    readouts: Sequence[str] | str | None = ...,
+    *,
+    time: float | None = ...,
+    run: RunOptions | Mapping[str, Any] | None = ...,
+    backend: str | None = ...,
+    n_workers: int | None = ...,
+    scheduler: str | None = ...,
+    out: str | Path | None = ...,
+    progress: bool | None = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def steady_states(
     model: Model,
     conditions: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
@@ -79,8 +119,10 @@ def steady_states(
     scheduler: str | None = None,
     out: str | Path | None = None,
     progress: bool | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
     **perturbation: Any,
-) -> Sweep:
+) -> Sweep | pd.DataFrame:
     """Steady states (or time points) under each of a list of conditions, as one batch.
 
     Parameters
@@ -99,12 +141,20 @@ def steady_states(
         Where the conditions run, as in every batch verb (no progress bar unless asked).
     backend, n_workers, scheduler, out, progress
         Shorthand for the same fields of ``run``.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run every condition for every member of a parameter ensemble (``True``: the
+        bundled calibrated ensemble; ``n_members``: the first N) in one batch, as
+        `sweep` does, and return a DataFrame of quantiles instead: one row per condition
+        and readout, ``condition``, ``readout``, ``q0.05``, ``q0.5``, ``q0.95``,
+        ``mean``, ``n_members`` and ``n_failed`` (members without a verified answer
+        there, left out of the quantiles). A condition's ``parameters`` hold in every
+        member, and genotype presets act on each member's values.
     **perturbation
         Background of every condition.
 
     Returns
     -------
-    Sweep
+    Sweep, or a DataFrame of quantiles with ``ensemble``
         Over one name, ``condition``: its table has a row per condition, in the order
         given, with the readouts, ``status``, ``max_rate`` and ``message``.
 
@@ -166,10 +216,17 @@ def steady_states(
         "conditions": [[label, p.as_dict()] for (((_, label),), p) in perts],
         "background": base.as_dict(),
     }
+    members = members_to_run(model, ensemble, n_members)
+    make = conditions_from(perts)
+    if members is not None:
+        from ._ensemble import member_digest
+
+        make = over_members(model, make, members, len(perts))
+        spec["members"] = member_digest(members)
     store, stats = run_conditions(
         model,
-        conditions_from(perts),
-        len(perts),
+        make,
+        len(perts) * (1 if members is None else len(members)),
         reads,
         time_point=time,
         options=opts,
@@ -186,4 +243,8 @@ def steady_states(
         **steady_provenance(model),
         **stats,
     }
+    if members is not None:
+        return member_quantiles(
+            store.read(), ("condition",), reads, len(perts), len(members), settings
+        )
     return Sweep(store, tuple(reads), ("condition",), settings)

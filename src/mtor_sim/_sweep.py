@@ -9,7 +9,7 @@ backends of `mtor_sim._backends`, streamed to the verified store of `mtor_sim._s
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
@@ -524,7 +524,7 @@ def sweep(
     shape = tuple(len(a.values) for a in cat)
     n_cat = int(np.prod(shape)) if shape else 1
     total = n_cat * n_lhs
-    members = _members(model, ensemble, n_members)
+    members = members_to_run(model, ensemble, n_members)
 
     # Nothing is held per point, so memory stays flat however large the sweep: a grid
     # point's values are decoded from its index (C order, the last axis fastest), and a
@@ -551,15 +551,6 @@ def sweep(
             idx.append(t)
         return {a.name: a.values[t] for a, t in zip(cat, reversed(idx), strict=True)}
 
-    def make(lo: int, hi: int) -> list[Condition]:
-        if members is not None:  # every member runs every point: point i of member m
-            return [
-                _for_member(model, c, m, members, total)
-                for m in range(lo // total, (hi - 1) // total + 1)
-                for c in make_points(max(lo - m * total, 0), min(hi - m * total, total))
-            ]
-        return make_points(lo, hi)
-
     def make_points(lo: int, hi: int) -> list[Condition]:
         out_: list[Condition] = []
         first = lo // n_cat
@@ -584,6 +575,7 @@ def sweep(
     }
     if method == "lhs":  # a new sampler makes other points: their parts are never reused
         spec["sampler"] = LHS_SAMPLER
+    make = make_points if members is None else over_members(model, make_points, members, total)
     if members is not None:
         from ._ensemble import member_digest
 
@@ -613,18 +605,37 @@ def sweep(
         **stats,
     }
     if members is not None:
-        return _quantiles(store.read(), tuple(axes), reads, total, len(members), settings)
+        return member_quantiles(store.read(), tuple(axes), reads, total, len(members), settings)
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
-def _members(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
-    """The ensemble's members a sweep runs (checked against the model), or None."""
+def members_to_run(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
+    """The ensemble's members a batch verb runs (checked against the model), or None."""
     from ._ensemble import resolve_ensemble
     from ._errors import wants_ensemble
 
     if not wants_ensemble(ensemble, n_members):
         return None
     return resolve_ensemble(ensemble, n=n_members, model=model)
+
+
+def over_members(
+    model: Model,
+    make_points: Callable[[int, int], list[Condition]],
+    members: pd.DataFrame,
+    n_points: int,
+) -> Callable[[int, int], list[Condition]]:
+    """A chunk builder in which every member runs every point of ``make_points``: number
+    ``m * n_points + i`` is point ``i`` of member ``m``, so a chunk may straddle members."""
+
+    def make(lo: int, hi: int) -> list[Condition]:
+        return [
+            _for_member(model, c, m, members, n_points)
+            for m in range(lo // n_points, (hi - 1) // n_points + 1)
+            for c in make_points(max(lo - m * n_points, 0), min(hi - m * n_points, n_points))
+        ]
+
+    return make
 
 
 def _for_member(
@@ -648,7 +659,7 @@ def _for_member(
     )
 
 
-def _quantiles(
+def member_quantiles(
     raw: pd.DataFrame,
     names: tuple[str, ...],
     reads: tuple[str, ...],
