@@ -430,6 +430,28 @@ def test_conditions_over_the_ensemble_match_each_members_own_steady_states(model
 
 
 @pytestmark_shipped
+def test_tumour_response_over_the_ensemble_matches_each_members_own_course(model):
+    """Both arms of every member solved in one batch: the quantiles are those of each
+    member's own course; a member without a steady state is counted, not averaged."""
+    from mtor_sim._ensemble import members
+
+    kw = {"genotype": "PTEN_loss", "days": 14.0}
+    q = ms.tumour_response(model, {"everolimus": 10}, ensemble=True, n_members=6, **kw)
+    own = [ms.tumour_response(m, {"everolimus": 10}, **kw) for m in members(model, True, n=6)]
+    for name in ("reduction_percent", "treated_volume", "control_rate"):
+        values = [getattr(r, name) for r in own]
+        assert_allclose(q.loc[name, "q0.5"], np.median(values), rtol=1e-8)
+        assert_allclose(q.loc[name, "q0.95"], np.quantile(values, 0.95), rtol=1e-8)
+    assert np.ptp([r.reduction_percent for r in own]) > 1.0  # the members differ
+    broken = ms.load_ensemble().iloc[:3].copy()
+    broken.iloc[1, broken.columns.get_indexer(["kdeg_RTK", "kdeg_RTKa"])] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        failed = ms.tumour_response(model, {"everolimus": 10}, ensemble=broken, **kw)
+    assert (failed["n_failed"] == 1).all() and failed["q0.5"].notna().all()
+
+
+@pytestmark_shipped
 def test_cli_sweep_over_the_ensemble(tmp_path, capsys):
     from mtor_sim.cli import main
 
@@ -613,6 +635,7 @@ def _reproduce(model, **kwargs):
     [
         lambda m: ms.steady_state(m, n_members=3),
         lambda m: ms.steady_states(m, [{}], n_members=3),
+        lambda m: ms.tumour_response(m, {"everolimus": 10}, n_members=3),
         lambda m: m.simulate(t_end=10, n_members=3),
         lambda m: ms.dose_response(m, "everolimus", [0, 10], n_members=3),
         lambda m: ms.combination(m, ("everolimus", "sorafenib"), [10], [1000], n_members=3),
@@ -624,6 +647,7 @@ def _reproduce(model, **kwargs):
     ids=[
         "steady_state",
         "steady_states",
+        "tumour_response",
         "simulate",
         "dose_response",
         "combination",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
     from ._perturb import Perturbation
 
-__all__ = ["Answer", "recording", "answers", "steady_state", "solve_for_members"]
+__all__ = ["Answer", "answer_key", "recording", "answers", "steady_state", "solve_for_members"]
 
 _RECORD = " prefetch record"
 _STORE = " prefetch store"
@@ -42,7 +42,8 @@ class Answer:
         return self.readouts[name]
 
 
-def _key(pert: Perturbation) -> str:
+def answer_key(pert: Perturbation) -> str:
+    """The key of a perturbation's answer in what `solve_for_members` returns."""
     return repr(sorted(pert.as_dict().items()))
 
 
@@ -57,8 +58,8 @@ def steady_state(model: Model, **kwargs: Any) -> Any:
 
     pert = make_perturbation(model, **kwargs)
     if record is not None:
-        record.setdefault(_key(pert), pert)
-    found = store.get(_key(pert)) if store else None
+        record.setdefault(answer_key(pert), pert)
+    found = store.get(answer_key(pert)) if store else None
     return found if found is not None else model.steady_state(**kwargs)
 
 
@@ -115,7 +116,7 @@ def solve_for_members(
         desc="ensemble claims",
     )
     frame = store.read()
-    keys = [_key(p) for p in perts]
+    keys = [answer_key(p) for p in perts]
     values = frame[readouts].to_numpy(dtype=float)
     ok = (frame["status"] == "ok").to_numpy()
     out: list[dict[str, Answer]] = []

@@ -20,10 +20,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+import pandas as pd
 
 from ._catalogue import occupancy
-from ._errors import MtorSimError, check_nonnegative
+from ._errors import MtorSimError, check_nonnegative, wants_ensemble
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -69,6 +72,34 @@ class TumourResult:
         return 100.0 * (1.0 - self.treated_volume / self.control_volume)
 
 
+@overload
+def tumour_response(
+    model: Model,
+    drugs: Mapping[str, float],
+    *,
+    days: float = ...,
+    genotype: str | list[str] | None = ...,
+    growth: TumourGrowth | None = ...,
+    ensemble: Literal[False] | None = ...,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> TumourResult: ...
+
+
+@overload
+def tumour_response(
+    model: Model,
+    drugs: Mapping[str, float],
+    *,
+    days: float = ...,
+    genotype: str | list[str] | None = ...,
+    growth: TumourGrowth | None = ...,
+    ensemble: Literal[True] | str | pd.DataFrame,
+    n_members: int | None = ...,
+    **perturbation: Any,
+) -> pd.DataFrame: ...
+
+
 def tumour_response(
     model: Model,
     drugs: Mapping[str, float],
@@ -76,8 +107,10 @@ def tumour_response(
     days: float = 21.0,
     genotype: str | list[str] | None = None,
     growth: TumourGrowth | None = None,
-    **perturbation,
-) -> TumourResult:
+    ensemble: Any = None,
+    n_members: int | None = None,
+    **perturbation: Any,
+) -> TumourResult | pd.DataFrame:
     """Tumour volume after ``days`` of continuous treatment, against an untreated control.
 
     Parameters
@@ -90,6 +123,25 @@ def tumour_response(
         Length of the course.
     genotype, **perturbation
         As in `mtor_sim.steady_state` (applied to control and treated arms alike).
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Run the course for every member of a parameter ensemble (``True``: the bundled
+        calibrated ensemble; ``n_members``: the first N), their steady states solved as
+        one batch, and return a DataFrame instead: one row per quantity
+        (``reduction_percent``, ``control_volume``, ``treated_volume``,
+        ``control_rate``, ``treated_rate``) with quantiles across members (``q0.05``,
+        ``q0.5``, ``q0.95``), ``mean``, ``n_members`` and ``n_failed`` (members without
+        a verified steady state in either arm, left out).
+
+    Returns
+    -------
+    TumourResult, or a DataFrame of quantiles with ``ensemble``
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> res = ms.tumour_response(ms.load_model(), {"everolimus": 10}, genotype="PTEN_loss")
+    >>> 0 < res.reduction_percent < 100
+    True
     """
     if not model.is_bundled:
         raise MtorSimError(
@@ -97,17 +149,62 @@ def tumour_response(
         )
     days = check_nonnegative(days, name="days", allow_zero=False)
     growth = growth or TumourGrowth()
+    from ._trial import model_potencies
+
+    occ = occupancy("VEGFR", dict(drugs), model_potencies(model))  # a copy's own values
+    if wants_ensemble(ensemble, n_members):
+        return _across_members(
+            model, drugs, days, genotype, growth, occ, perturbation, ensemble, n_members
+        )
     ctrl = model.steady_state(genotype=genotype, **perturbation)
     trt = model.steady_state(genotype=genotype, drugs=drugs, **perturbation)
     ok = ctrl.success and trt.success
     r0 = growth.rate(ctrl["proliferation"], ctrl["survival"])
-    from ._trial import model_potencies
-
-    r1 = growth.rate(
-        trt["proliferation"],
-        trt["survival"],
-        occupancy("VEGFR", dict(drugs), model_potencies(model)),  # a copy's own values
-    )
+    r1 = growth.rate(trt["proliferation"], trt["survival"], occ)
     failed = ctrl if not ctrl.success else trt
     msg = "ok" if ok else f"steady state failed: {failed.message}"
     return TumourResult(days, math.exp(r0 * days), math.exp(r1 * days), r0, r1, ok, msg)
+
+
+def _across_members(
+    model: Model,
+    drugs: Mapping[str, float],
+    days: float,
+    genotype: str | list[str] | None,
+    growth: TumourGrowth,
+    occ: float,
+    perturbation: Mapping[str, Any],
+    ensemble: Any,
+    n_members: int | None,
+) -> pd.DataFrame:
+    """`tumour_response` for every member: both arms' steady states of all members in one
+    batch, each member's course from its own, summarised across members."""
+    from ._ensemble import across_members, resolve_ensemble
+    from ._perturb import make_perturbation
+    from ._prefetch import answer_key, solve_for_members
+
+    table = resolve_ensemble(ensemble, n=n_members, model=model)
+    arms = [
+        make_perturbation(model, genotype=genotype, **perturbation),
+        make_perturbation(model, genotype=genotype, drugs=drugs, **perturbation),
+    ]
+    keys = [answer_key(p) for p in arms]
+    rates = np.full((len(table), 2), np.nan)
+    for i, found in enumerate(solve_for_members(model, table, arms)):
+        if all(k in found for k in keys):
+            ctrl, trt = (found[k] for k in keys)
+            rates[i] = (
+                growth.rate(ctrl["proliferation"], ctrl["survival"]),
+                growth.rate(trt["proliferation"], trt["survival"], occ),
+            )
+    with np.errstate(over="ignore"):  # a volume beyond float range is inf: no answer
+        volumes = np.exp(rates * days)
+    quantities = {
+        "reduction_percent": 100.0 * (1.0 - volumes[:, 1] / volumes[:, 0]),
+        "control_volume": volumes[:, 0],
+        "treated_volume": volumes[:, 1],
+        "control_rate": rates[:, 0],
+        "treated_rate": rates[:, 1],
+    }
+    out = pd.DataFrame([{"quantity": q, **across_members(v)} for q, v in quantities.items()])
+    return out.set_index("quantity")
