@@ -47,6 +47,36 @@ def test_patient_perturbation_keeps_the_genotype_effect(model: ms.Model, cohort:
     assert_allclose(pten, expected, rtol=1e-12)  # the preset's 10 % times the patient's own
 
 
+def test_a_cohort_on_the_ensemble_acts_on_each_members_values(model: ms.Model) -> None:
+    """A patient drawn on a member is that member's model with the patient's genotype and
+    multipliers: the same steady state as the plain cohort's patient on the member's own
+    model. The other columns are the plain cohort's of the same seed."""
+    from dataclasses import replace
+
+    from mtor_sim._ensemble import members
+
+    on = ms.virtual_cohort(model, 40, seed=5, ensemble=True, n_members=4)
+    plain = ms.virtual_cohort(model, 40, seed=5)
+    pd.testing.assert_frame_equal(on.table.drop(columns="member"), plain.table)
+    assert set(on.table["member"]) == {0, 1, 2, 3}
+    assert on.settings["ensemble"]["n_members"] == 4
+    own = members(model, True, n=4)
+    for i in (int(np.flatnonzero(on.table["PTEN_loss"])[0]), 0):
+        m = int(on.table.loc[i, "member"])
+        got = model.steady_state(**on.perturbation(model, i, {"everolimus": 5.0}).as_dict())
+        mine = replace(on, members=None).perturbation(own[m], i, {"everolimus": 5.0})
+        want = own[m].steady_state(**mine.as_dict())
+        assert got.success and want.success
+        for r in ("pS6K1", "pAKT_S473", "proliferation"):
+            assert_allclose(got[r], want[r], rtol=1e-7)
+    res = ms.trial(model, ["sorafenib"], cohort=on, progress=False)
+    assert list(res.table["member"]) == list(on.table["member"])
+    with pytest.raises(ValueError, match="draw it with"):
+        ms.trial(model, ["sorafenib"], cohort=plain, ensemble=True, progress=False)
+    with pytest.raises(ValueError, match="needs `ensemble`"):
+        ms.virtual_cohort(model, 5, n_members=3)
+
+
 def test_wilson_interval_matches_hand_values() -> None:
     lo, hi = wilson(5, 50)  # p = 0.1: Wilson 95 % interval 0.0435 to 0.2136
     assert_allclose([lo, hi], [0.04348, 0.21360], atol=1e-4)

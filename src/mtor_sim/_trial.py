@@ -84,6 +84,7 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
+from ._ensemble import member_digest, member_parameters, resolve_ensemble
 from ._errors import (
     MtorSimError,
     check_count,
@@ -91,6 +92,7 @@ from ._errors import (
     check_names,
     check_nonnegative,
     check_share,
+    wants_ensemble,
 )
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
@@ -178,12 +180,14 @@ class Cohort(Immutable):
     `FREQUENCIES`, ``genotype`` (the presets joined by " + ", or "WT"), ``growth_scale``,
     one column per varied parameter holding its multiplier, and ``exposure_<drug>`` per
     drug whose exposure varies between patients (the factor on its unbound profile in
-    exposure-driven arms).
+    exposure-driven arms). A cohort drawn on a parameter ensemble adds ``member``, the
+    row of ``members`` whose values each patient's multipliers act on.
     """
 
     table: pd.DataFrame
     parameters: tuple[str, ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    members: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -196,13 +200,21 @@ class Cohort(Immutable):
     def perturbation(
         self, model: Model, i: int, drugs: Mapping[str, float] | None = None
     ) -> Perturbation:
-        """Patient ``i``'s perturbation: its genotype presets, then its parameter values."""
+        """Patient ``i``'s perturbation: its genotype presets, then its parameter values
+        (its multipliers on the model's values, or on its ensemble member's)."""
         row = self.table.iloc[i]
         genos = [g for g in self.alterations if row[g]]
+        members = self.members
+        if members is not None:  # the member's values, the presets acting on them
+            member = dict(members.iloc[int(row["member"])].items())
+            values = member_parameters(model, member, genos, {})
+            defaults = model._layout.parameters
+            varied = {p: values.get(p, defaults[p]) * float(row[p]) for p in self.parameters}
+            return make_perturbation(model, parameters={**values, **varied}, drugs=drugs)
         base = make_perturbation(model, genotype=genos)
-        values, _ = resolve(model, base)
+        resolved, _ = resolve(model, base)
         defaults = model._layout.parameters
-        params = {p: values.get(p, defaults[p]) * float(row[p]) for p in self.parameters}
+        params = {p: resolved.get(p, defaults[p]) * float(row[p]) for p in self.parameters}
         return make_perturbation(model, genotype=genos, parameters=params, drugs=drugs)
 
     def exposure(self, i: int) -> dict[str, float]:
@@ -370,6 +382,8 @@ def virtual_cohort(
     kinetic_sigma: float | None = None,
     growth_sigma: float | None = None,
     exposure_sigma: Mapping[str, float] | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
 ) -> Cohort:
     """Draw ``n`` virtual HCC tumours (seeded).
 
@@ -391,9 +405,21 @@ def virtual_cohort(
         on the drug's unbound profile in exposure-driven arms); default the catalogue's
         ``[cohort.exposure_sigma]`` (measured spreads, with their sources); ``{}`` varies
         none.
+    ensemble : True, "all", "verified" or DataFrame, optional
+        Draw each patient on a member of a parameter ensemble (``True``: the bundled
+        calibrated ensemble; ``n_members``: the first N), chosen uniformly at random
+        (column ``member``): the patient's multipliers act on the member's values, not
+        the model's. The parameters' uncertainty then reaches the response rates along
+        with the patients' spread. The other columns are those of the same seed
+        without it.
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
+    members = (
+        resolve_ensemble(ensemble, n=n_members, model=model)
+        if wants_ensemble(ensemble, n_members)
+        else None
+    )
     n = check_count(n, name="n (patients)")
     seed = check_count(seed, name="seed", minimum=0)
     if frequencies is not None and not isinstance(frequencies, Mapping):
@@ -439,8 +465,12 @@ def virtual_cohort(
         data[p] = np.exp(rng.normal(0.0, sig["expression_sigma"], n))
     for p in kinetic:
         data[p] = np.exp(rng.normal(0.0, sig["kinetic_sigma"], n))
-    for d in sorted(spread):  # drawn last: the columns above do not depend on them
+    for d in sorted(spread):  # drawn after the above: they do not depend on it
         data[f"exposure_{d}"] = np.exp(rng.normal(0.0, spread[d], n))
+    ens: dict[str, Any] = {}
+    if members is not None:  # drawn last: the columns above do not depend on it
+        data["member"] = rng.integers(len(members), size=n)
+        ens = {"ensemble": {"n_members": len(members), "members": member_digest(members)}}
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
     table.insert(
@@ -451,7 +481,8 @@ def virtual_cohort(
     return Cohort(
         table,
         tuple(expression + kinetic),
-        {"n": n, "seed": seed, "frequencies": freqs, **sig, "exposure_sigma": spread},
+        {"n": n, "seed": seed, "frequencies": freqs, **sig, "exposure_sigma": spread, **ens},
+        members,
     )
 
 
@@ -460,7 +491,8 @@ class TrialResult(BatchResult):
     """Per-patient outcomes of every arm, with rates by arm and by biomarker stratum.
 
     ``table`` has one row per (arm, patient): the biomarkers (``pmtor_high``,
-    ``PTEN_loss``, ``PIK3CA_gain``, ``mTORC2_high``...), the untreated and treated
+    ``PTEN_loss``, ``PIK3CA_gain``, ``mTORC2_high``...), the ensemble ``member`` the
+    patient was drawn on (a cohort drawn on an ensemble only), the untreated and treated
     growth rates (per day), ``volume_ratio`` and ``diameter_change`` (%, end of course
     vs baseline), ``category`` (CR, PR, SD, PD, NE) and the steady-state ``status``
     (an arm's treated growth rate is its average over the phases of the dosing cycle).
@@ -872,6 +904,8 @@ def trial(
     scheduler: str | None = None,
     out: str | Path | None = None,
     progress: bool | None = None,
+    ensemble: Any = None,
+    n_members: int | None = None,
 ) -> TrialResult:
     """An in-silico trial: every virtual patient receives every arm (a crossover in silico).
 
@@ -908,6 +942,9 @@ def trial(
         state is one point of one batch.
     backend, n_workers, scheduler, out, progress
         Shorthand for the same fields of ``run``.
+    ensemble, n_members
+        Draw the cohort's patients on the members of a parameter ensemble
+        (`virtual_cohort`); not with ``cohort`` (draw that one with them instead).
 
     Returns
     -------
@@ -943,7 +980,12 @@ def trial(
     if cohort is None:
         n = check_count(n, name="n (patients)")
         seed = check_count(seed, name="seed", minimum=0)
-    cohort = cohort or virtual_cohort(model, n, seed=seed)
+    elif wants_ensemble(ensemble, n_members):
+        raise ValueError(
+            "`ensemble` draws a new cohort, and `cohort` is given: draw it with "
+            "`virtual_cohort(model, n, ensemble=...)` instead"
+        )
+    cohort = cohort or virtual_cohort(model, n, seed=seed, ensemble=ensemble, n_members=n_members)
     patients = [int(p) for p in cohort.table["patient"]]
     # one patient's points: untreated, then every arm's phases
     points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [
@@ -1128,6 +1170,7 @@ def _outcomes(
                 "genotype": pt.loc[index, "genotype"].to_numpy(),
                 "pmtor_high": (activity.loc[index] > cutoff).to_numpy(),
                 **{g_: pt.loc[index, g_].to_numpy() for g_ in cohort.alterations},
+                **({"member": pt.loc[index, "member"].to_numpy()} if "member" in pt else {}),
                 "mTORC1_activity_untreated": activity.loc[index].to_numpy(),
                 "growth_rate_untreated": r0,
                 "growth_rate_treated": r1,

@@ -892,6 +892,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
         seed=args.seed,
         weeks=args.weeks,
         serum_fraction=args.serum_fraction,
+        **({} if args.ensemble is None else _over_ensemble(args)),
         **_batch(args),
     )
     out = Path(args.out)
@@ -1317,6 +1318,11 @@ def build_parser() -> argparse.ArgumentParser:
         "so add svg or pdf only when needed)",
     )
     p.add_argument("--model", help=argparse.SUPPRESS)
+    _add_ensemble(
+        p,
+        "draw each patient on a member of the calibrated ensemble (all, or the first N), "
+        "so the parameters' uncertainty reaches the response rates",
+    )
     _add_batch(p)
     p.set_defaults(func=cmd_trial)
 
