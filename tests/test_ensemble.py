@@ -563,6 +563,25 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
 
 
 @pytestmark_shipped
+def test_reproduce_sets_the_trial_on_the_ensemble_beside_the_points(model, tmp_path):
+    """With an ensemble the report's trial runs the same patients drawn on its members,
+    beside the bundled point's, in the tables and the report."""
+    report = _reproduce(
+        model, out_dir=tmp_path, experiments=None, ensemble=True, n_members=3, trial_patients=40
+    )
+    own = ms.trial(model, n=40, seed=0, ensemble=True, n_members=3, progress=False)
+    trial = pd.read_csv(tmp_path / "trial.csv").set_index("comparison")
+    theirs = own.compare_with_review().set_index("comparison")
+    assert_allclose(trial["ensemble_simulated"], theirs["simulated"].loc[trial.index])
+    assert not np.allclose(trial["simulated"], trial["ensemble_simulated"])  # not one run twice
+    orderings = pd.read_csv(tmp_path / "trial_orderings.csv")
+    assert list(orderings["ensemble_passed"]) == list(ms.trial_claims(own)["passed"])
+    text = report.markdown.read_text()
+    assert "| on the ensemble (%) | 95 % interval | gap |" in text
+    assert "| ordering | holds | numbers | on the ensemble | numbers |" in text
+
+
+@pytestmark_shipped
 def test_members_are_normalised_to_their_own_wt(model):
     """References are recomputed per member: untreated WT indices are 1 in every member."""
     for _, values in ms.load_ensemble().iloc[:3].iterrows():

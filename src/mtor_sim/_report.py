@@ -128,7 +128,8 @@ def reproduce(
     literature behaviours held out of calibration, ``models/observations.csv``, judged at
     the model's own parameters) and ``trial.csv`` (a virtual trial of
     ``trial_patients`` patients, seed 0, each arm's response rate beside the review's;
-    0 skips it).
+    0 skips it; with ``ensemble``, the same patients drawn on its members beside them,
+    columns ``ensemble_*``).
     """
     from ._claims import CLAIMS, check
     from ._expectations import EXPECTATIONS_FILE, FINDINGS_FILE, expectations_of, findings_of
@@ -222,8 +223,19 @@ def reproduce(
             arms = run_trial(model, n=trial_patients, seed=0, backend="processes", progress=False)
             trial = arms.compare_with_review()
             trial_failed = arms.n_failed
-            trial.to_csv(out / "trial.csv", index=False)
             orderings = trial_claims(arms)
+            if members is not None:  # the same patients, each drawn on a member
+                on = run_trial(
+                    model,
+                    n=trial_patients,
+                    seed=0,
+                    ensemble=members,
+                    backend="processes",
+                    progress=False,
+                )
+                trial, orderings = _beside(trial, orderings, on, trial_claims(on))
+                trial_failed += on.n_failed
+            trial.to_csv(out / "trial.csv", index=False)
             orderings.to_csv(out / "trial_orderings.csv", index=False)
     seconds = time.perf_counter() - start
     table = out / "claims.csv"
@@ -370,6 +382,18 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
     return "\n".join(lines) + "\n"
 
 
+def _beside(
+    trial: pd.DataFrame, orderings: pd.DataFrame, on: Any, on_orderings: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The trial's comparison and orderings with those of its patients drawn on the
+    ensemble's members beside them (columns ``ensemble_*``)."""
+    theirs = on.compare_with_review().set_index("comparison")
+    cols = ["simulated", "simulated_low", "simulated_high", "simulated_95CI", "gap"]
+    trial = trial.join(theirs[cols].add_prefix("ensemble_"), on="comparison")
+    by_claim = on_orderings.set_index("claim")[["passed", "numbers"]].add_prefix("ensemble_")
+    return trial, orderings.join(by_claim, on="claim")
+
+
 def _trial_markdown(
     table: pd.DataFrame, patients: int, orderings: pd.DataFrame | None = None, failed: int = 0
 ) -> str:
@@ -386,9 +410,21 @@ def _trial_markdown(
         "cell turnover was fitted to sorafenib's rates by p-mTOR status alone; no other "
         "rate was fitted. A gap is marked where the review's rate lies outside the "
         "simulated 95 % interval, and explained below the table.",
+    ]
+    ens = "ensemble_simulated" in table.columns
+    if ens:
+        lines += [
+            "",
+            "The last three columns run the same patients drawn on the calibrated "
+            "ensemble's members (`trial(..., ensemble=...)`: each patient's multipliers act "
+            "on a random member's values), so the parameters' uncertainty reaches the "
+            "rates; the turnover stays the one fitted on the bundled point.",
+        ]
+    lines += [
         "",
-        "| comparison | review (%) | simulated (%) | 95 % interval | gap |",
-        "|---|---|---|---|---|",
+        "| comparison | review (%) | simulated (%) | 95 % interval | gap |"
+        + (" on the ensemble (%) | 95 % interval | gap |" if ens else ""),
+        "|---|---|---|---|---|" + ("---|---|---|" if ens else ""),
     ]
     why = []
     for r in table.to_dict("records"):
@@ -402,10 +438,17 @@ def _trial_markdown(
             why.append(
                 f"- {str(r['comparison']).removeprefix('ORR, ')} ({gap}): {r['explanation']}"
             )
-        lines.append(
+        row = (
             f"| {r['comparison']} | {'' if not known else f'{review:g}'} | "
             f"{r['simulated']:.1f} | {r['simulated_95CI']} | {shown} |"
         )
+        if ens:
+            theirs = str(r.get("ensemble_gap") or "")
+            row += (
+                f" {r['ensemble_simulated']:.1f} | {r['ensemble_simulated_95CI']} | "
+                f"{f'**{theirs}**' if theirs in ('above', 'below') else theirs} |"
+            )
+        lines.append(row)
     if why:
         lines += ["", "Why the gaps remain:", "", *why]
     if failed:
@@ -420,14 +463,24 @@ def _trial_markdown(
             "What the trial claims, the review's orderings between arms and strata "
             "(`trial_orderings.csv`; `mtor_sim.trial_claims`):",
             "",
-            "| ordering | holds | numbers |",
-            "|---|---|---|",
-            *(
-                f"| {o['claim']} | {'yes' if o['passed'] else '**no**'} | {o['numbers']} |"
-                for o in orderings.to_dict("records")
-            ),
+            *_orderings_markdown(orderings),
         ]
     return "\n".join(lines) + "\n"
+
+
+def _orderings_markdown(orderings: pd.DataFrame) -> list[str]:
+    """The trial's orderings as a Markdown table (on the ensemble too, when run)."""
+    ens = "ensemble_passed" in orderings.columns
+    holds = lambda x: "yes" if x else "**no**"  # noqa: E731
+    return [
+        "| ordering | holds | numbers |" + (" on the ensemble | numbers |" if ens else ""),
+        "|---|---|---|" + ("---|---|" if ens else ""),
+        *(
+            f"| {o['claim']} | {holds(o['passed'])} | {o['numbers']} |"
+            + (f" {holds(o['ensemble_passed'])} | {o['ensemble_numbers']} |" if ens else "")
+            for o in orderings.to_dict("records")
+        ),
+    ]
 
 
 #: what `reproduce` writes with an ensemble, and with a trial

@@ -539,14 +539,18 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"virtual trial, ORR: {pairs}")
     if report.trial_orderings is not None and len(report.trial_orderings):
         o = report.trial_orderings
-        missed = "; ".join(
-            f"{c} ({n})"
-            for c, n in zip(o["claim"][~o["passed"]], o["numbers"][~o["passed"]], strict=True)
-        )
-        print(
-            f"virtual trial, the review's orderings: {int(o['passed'].sum())} of {len(o)} hold"
-            + (f"; not met: {missed}" if missed else "")
-        )
+        for where, prefix in (("", ""), (" on the ensemble", "ensemble_")):
+            if f"{prefix}passed" not in o:
+                continue
+            held = o[f"{prefix}passed"].astype(bool)
+            missed = "; ".join(
+                f"{c} ({n})"
+                for c, n in zip(o["claim"][~held], o[f"{prefix}numbers"][~held], strict=True)
+            )
+            print(
+                f"virtual trial{where}, the review's orderings: {int(held.sum())} of "
+                f"{len(o)} hold" + (f"; not met: {missed}" if missed else "")
+            )
     if report.trial_failed:
         print(
             f"virtual trial: {report.trial_failed} patient-arm(s) without a verified steady "
