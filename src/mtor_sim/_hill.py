@@ -395,7 +395,8 @@ def fit_hill(
         from scipy.special import stdtrit
 
         half = float(stdtrit(dof, 0.975)) * se
-        ci = (float(10.0 ** (log_ic50 - half)), float(10.0 ** (log_ic50 + half)))
+        with np.errstate(over="ignore"):  # an interval past float range is unbounded: inf
+            ci = (float(10.0 ** (log_ic50 - half)), float(10.0 ** (log_ic50 + half)))
 
     notes = [best.message.rstrip(".")]
     if np.isclose(log_ic50, lg_lo) or np.isclose(log_ic50, lg_hi):
