@@ -266,7 +266,7 @@ def test_unverified_results_exit_with_status_3(tmp_path, capsys):
         )
         == 3
     )
-    assert "2 conditions, 2 not at a verified steady state" in capsys.readouterr().err
+    assert "conditions: 2 of 2 conditions not solved" in capsys.readouterr().err
     statuses = set(pd.read_csv(tmp_path / "ko.csv")["status"])
     assert statuses == {"not_reached", "not_unique"}
 
@@ -549,3 +549,20 @@ def test_dose_response_and_combination_take_the_execution_options(tmp_path, verb
     assert main([*args, *execution, "--quiet", "-o", str(parted)]) == 0
     assert (tmp_path / "parts" / "manifest.json").exists()
     pd.testing.assert_frame_equal(pd.read_csv(plain), pd.read_csv(parted))
+
+
+def test_a_result_without_defined_values_exits_3(tmp_path, capsys) -> None:
+    """Every steady state solved, but with pAKT_S473 at 0 in the drug-free cell (Akt
+    knocked out) no inhibition or log sensitivity is defined: the commands said so in a
+    warning and exited 0."""
+    common = ["-k", "AKT", "-q"]
+    combination = ["combination", "everolimus", "sorafenib", "--doses-a", "1,10", "-r"]
+    with pytest.warns(RuntimeWarning):
+        code = main(
+            [*combination, "pAKT_S473", "--doses-b", "300", *common, "-o", str(tmp_path / "c.csv")]
+        )
+    assert code == 3 and "solved without a defined value" in capsys.readouterr().err
+    sensitivity = ["sensitivity", "pAKT_S473", "--vary", "k_PTEN"]
+    with pytest.warns(RuntimeWarning):
+        code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
+    assert code == 3 and "zero_readout" in capsys.readouterr().err

@@ -238,5 +238,9 @@ def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
 
 def test_a_readout_at_zero_warns_that_its_log_sensitivity_is_undefined(model: ms.Model) -> None:
     with pytest.warns(RuntimeWarning, match="pAKT_S473 is 0 at the reference"):
-        s = ms.sensitivity(model, "pAKT_S473", ["GF"], knockouts=["AKT"], progress=False)
-    assert math.isnan(s.to_dataframe()["sensitivity"].iloc[0])
+        s = ms.sensitivity(model, ["pAKT_S473", "pS6K1"], ["GF"], knockouts=["AKT"], progress=False)
+    table = s.to_dataframe().set_index("readout")
+    assert math.isnan(table.loc["pAKT_S473", "sensitivity"])
+    # the result's status says so too (it said "ok"); the other readout keeps its value
+    assert list(table["status"]) == ["zero_readout", "ok"] and s.status == "partial"
+    assert math.isfinite(table.loc["pS6K1", "sensitivity"])

@@ -637,6 +637,8 @@ class Combination(BatchResult):
             why = (
                 "needs at least 4 doses of each drug (including 0)"
                 if min(n_a, n_b) < 4
+                else f"is undefined: the drug-free {self.readout} is 0"
+                if (self.settings["status"] == "zero_reference").any(axis=None)
                 else "fits whole rows and columns, and a cell of this grid has no "
                 "verified steady state (see its status)"
             )
@@ -807,7 +809,8 @@ def combination(
         mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
         status[i, j] = st
     effect = _inhibition(mat)
-    if mat[0, 0] == 0:
+    if mat[0, 0] == 0:  # every cell solved, none has an inhibition: the status says so
+        status[status == "ok"] = "zero_reference"
         warnings.warn(
             f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
             RuntimeWarning,

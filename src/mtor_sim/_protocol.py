@@ -31,6 +31,10 @@ __all__ = [
 
 #: ``status`` of a batch result: every condition solved, some failed, all failed
 BATCH_STATUSES = ("ok", "partial", "failed")
+#: Statuses of a condition that solved but whose result is undefined: a log sensitivity
+#: of a readout at 0 (``zero_readout``), an inhibition against a drug-free readout at 0
+#: (``zero_reference``). They count as failed, so the result's status says so.
+UNDEFINED = ("zero_readout", "zero_reference")
 FILE_TYPES = (".csv", ".parquet", ".json")
 
 
@@ -253,12 +257,21 @@ class BatchResult(Immutable):
 
     @property
     def message(self) -> str:
-        """How many conditions were solved, or how many were not, and why."""
+        """How many conditions were solved, or how many were not (or solved, but gave no
+        defined value: `UNDEFINED`), and why."""
         n, failed = self._outcomes()
         if not failed:
             return f"all {n} conditions solved"
         why = ", ".join(f"{status}: {count}" for status, count in sorted(failed.items()))
-        return f"{sum(failed.values())} of {n} conditions not solved ({why})"
+        undefined = set(failed) & set(UNDEFINED)
+        what = (
+            "not solved"
+            if not undefined
+            else "solved without a defined value"
+            if undefined == set(failed)
+            else "not solved or without a defined value"
+        )
+        return f"{sum(failed.values())} of {n} conditions {what} ({why})"
 
     @property
     def metadata(self) -> dict[str, Any]:

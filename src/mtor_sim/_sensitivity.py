@@ -422,9 +422,9 @@ def _local_rows(
                     "readout": r,
                     "value": at[p],
                     "sensitivity": s,
-                    # the points' status: a readout at 0 solves, but has no log
+                    # the points' status; a readout at 0 solves, but has no log
                     # sensitivity (NaN, and a warning says why)
-                    "status": failed or "ok",
+                    "status": failed or ("ok" if y0[r] != 0 else "zero_readout"),
                 }
             )
     return pd.DataFrame(rows)

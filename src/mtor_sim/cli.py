@@ -593,7 +593,6 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
 
 
 def cmd_combination(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from ._dose_response import combination
 
@@ -621,8 +620,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
     _write(cm, args.out)
     _save_plot(cm.plot(score=args.score), args.plot)
     _write_omex(cm, args, model)
-    status = np.asarray(cm.settings.get("status", []), dtype=object)
-    return _report_failed(int((status != "ok").sum()), status.size, "dose pairs")
+    return _report_result(cm, "dose pairs")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -695,7 +693,7 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
     ko = knockout_screen(model, args.readout or None, **options)
     _write(ko, args.out)
     _save_plot(ko.plot(), args.plot)
-    return _report_failed(int((ko.table["status"] != "ok").sum()), len(ko.table), "conditions")
+    return _report_result(ko, "conditions")
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -719,9 +717,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     _write(s, args.out)
     _save_plot(s.plot(), args.plot)
     if args.method == "local":
-        return _report_failed(
-            int((s.table["status"] != "ok").sum()), len(s.table), "parameter-readout pairs"
-        )
+        return _report_result(s, "parameter-readout pairs")
     return _report_failed(s.settings["n_failed"], s.settings["n_points"], "Sobol points")
 
 
@@ -874,6 +870,13 @@ def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
     g.add_argument("--workers", type=int, help="worker processes (default: every core)")
     g.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _report_result(res: Any, what: str) -> int:
+    """Say how a batch result's conditions fared (``what``: what they are), naming the
+    statuses of those without a value; exit status 3 if any lack one."""
+    print(f"{what}: {res.message}", file=sys.stderr)
+    return 3 if res.n_failed else 0
 
 
 def _report_failed(failed: int, total: int, what: str, extra: str = "") -> int:
