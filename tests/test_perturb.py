@@ -219,6 +219,22 @@ def test_zero_dose_is_no_drug(model: ms.Model, wt: ms.SteadyState) -> None:
     assert_allclose(ss.readouts.to_numpy(), wt.readouts.to_numpy(), rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"parameters": {"GF": 0.5}, "inputs": {"GF": 2.0}}, "'GF' in both"),
+        (
+            {"parameters": {"dose_everolimus": 3.0}, "drugs": {"everolimus": 10.0}},
+            "as the dose of drug 'everolimus'",
+        ),
+    ],
+)
+def test_a_value_given_two_ways_is_refused(model: ms.Model, kw: dict, match: str) -> None:
+    # inputs and drugs are applied last: the other value was silently ignored
+    with pytest.raises(ValueError, match=match):
+        model.steady_state(**kw)
+
+
 def test_bad_argument_types(model: ms.Model) -> None:
     with pytest.raises(TypeError, match="`drugs` must be a mapping"):
         model.steady_state(drugs=["everolimus"])

@@ -172,6 +172,7 @@ def make_perturbation(
             raise UnknownNameError(why)
         check_name(k, model.inputs, kind="input", aliases=aliases)
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
+    _refuse_set_twice(model, drug_map, params, ins)
     return Perturbation(
         tuple(dict.fromkeys(genos)),
         tuple(sorted(drug_map.items())),
@@ -180,6 +181,26 @@ def make_perturbation(
         tuple(sorted(params.items())),
         tuple(sorted(ins.items())),
     )
+
+
+def _refuse_set_twice(
+    model: Model,
+    drugs: Mapping[str, float],
+    params: Mapping[str, float],
+    ins: Mapping[str, float],
+) -> None:
+    """A value given two ways (an input also as a parameter, a drug's dose parameter also
+    as a drug) would silently lose one of them: inputs and drugs are applied last."""
+    dose_of = model._layout.drug_parameters
+    clashes = [f"{k!r} in both `parameters` and `inputs`" for k in ins if k in params] + [
+        f"{dose_of[d]!r} in `parameters` and as the dose of drug {d!r} in `drugs`"
+        for d in drugs
+        if dose_of.get(d) in params
+    ]
+    if clashes:
+        raise ValueError(
+            f"a value is given twice, and one would be ignored: {'; '.join(clashes)}; give it once"
+        )
 
 
 def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
