@@ -92,17 +92,59 @@ NUMBERS = """
 def test_folder_is_private_and_key_secret(tmp_path: Path, small: Path, monkeypatch) -> None:
     folder = tmp_path / "new" / "cache"
     monkeypatch.setenv("MTOR_SIM_CACHE", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     old = os.umask(0)  # even with a permissive umask
     try:
         small_numbers(small)
     finally:
         os.umask(old)
     assert folder.stat().st_mode & 0o777 == 0o700
-    key = folder / _cache.KEY_FILE
+    # the key lives apart from the cache: a copied cache folder brings none
+    assert _cache.key_dir() == tmp_path / "config" / "mtor_sim"
+    assert _cache.key_dir().stat().st_mode & 0o777 == 0o700
+    key = _cache.key_dir() / _cache.KEY_FILE
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
-    entries = sorted(p.name.split(".", 1)[1] for p in folder.iterdir() if p != key)
+    entries = sorted(p.name.split(".", 1)[1] for p in folder.iterdir())
     assert entries == ["parsed.json", "rrstate"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir())
+
+
+def test_a_cache_folder_made_elsewhere_is_never_trusted(tmp_path: Path, small: Path) -> None:
+    """The security review's case: a folder prepared by someone else and handed over (a
+    CI cache restored, a colleague's archive, unpacked as yours, mode 0700) with its own
+    key inside and entries that carry valid MACs under that key (a parse whose k1 is 50,
+    a compiled model of another model, an old-format pickle with a payload). The key
+    was read from the folder, so the entries were loaded; now every entry is checked
+    against the user's own key, kept elsewhere: none is used, each is rebuilt."""
+    cold = last_json(run(NUMBERS.format(path=str(small)), "off"))
+    marker = tmp_path / "PWNED"
+    folder = tmp_path / "handed_over"
+    _poisoned_folder(folder, small, marker)
+    folder.chmod(0o700)
+    planted = {p: p.read_bytes() for k in ("parsed.json", "rrstate") for p in folder.glob("*." + k)}
+    proc = run(NUMBERS.format(path=str(small)), folder)
+    assert last_json(proc) == cold and "UserWarning" not in proc.stderr
+    assert len(planted) == 2
+    for path, data in planted.items():  # rebuilt under the user's own key
+        assert path.read_bytes() != data, path.name
+    assert not marker.exists()  # the pickle is never read
+
+
+def test_a_symlink_in_place_of_the_cache_folder_is_refused(
+    tmp_path: Path, small: Path, monkeypatch
+) -> None:
+    """Another user who can write where the cache folder is configured could plant a
+    symlink to a folder of yours: entries were written there and its temporary-looking
+    files deleted. The folder is opened without following a symlink."""
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o700)
+    (victim / "report.tmp.docx").write_text("mine")
+    link = tmp_path / "cache"
+    link.symlink_to(victim)
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(link))
+    with pytest.warns(UserWarning, match="is a symbolic link"):
+        assert small_numbers(small)[0] == "ok"
+    assert [p.name for p in victim.iterdir()] == ["report.tmp.docx"]
 
 
 def test_damaged_entries_are_rebuilt_and_change_nothing(tmp_path: Path, small: Path) -> None:
@@ -268,18 +310,24 @@ def _poisoned_folder(folder: Path, small: Path, marker: Path) -> None:
     (folder / f"{old_pkl}.parsed.pkl").write_bytes(evil)
 
 
-REFUSALS = {  # how a folder is made unsafe -> what the warning must say
+REFUSALS = {  # how a folder or the key is made unsafe -> what the warning must say
     "foreign owner": f"owned by uid {OTHER_UID}",
     "world-writable": "writable by group and others",
     "group-writable": "writable by group",
-    "foreign key file": f"key file 'cache.key' is owned by uid {OTHER_UID}",
-    "readable key file": "key file 'cache.key' is readable by others",
-    "symlinked key": "key file 'cache.key' cannot be opened safely",
+    "foreign key file": f"cache.key' is owned by uid {OTHER_UID}",
+    "readable key file": "cache.key' is readable by others",
+    "symlinked key": "cache.key' cannot be opened safely",
+    "writable key folder": "mtor_sim' is writable by group and others",
 }
 
 
-def _make_unsafe(folder: Path, how: str) -> None:
-    key = folder / _cache.KEY_FILE
+def _make_unsafe(folder: Path, config: Path, how: str) -> None:
+    """Make the cache ``folder``, or the key under ``config``, unsafe in one way."""
+    key_dir = config / "mtor_sim"
+    key_dir.mkdir(parents=True, mode=0o700)
+    key = key_dir / _cache.KEY_FILE
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
     folder.chmod(0o700)
     if how == "foreign owner":
         for p in [folder, *folder.iterdir()]:
@@ -294,11 +342,13 @@ def _make_unsafe(folder: Path, how: str) -> None:
         key.chmod(0o600)
     elif how == "readable key file":
         key.chmod(0o644)
-    else:
+    elif how == "symlinked key":
         real = folder.parent / f"{folder.name}.key"
         key.rename(real)
         real.chmod(0o600)
         key.symlink_to(real)
+    else:
+        key_dir.chmod(0o777)
 
 
 @needs_root
@@ -308,11 +358,12 @@ def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path, mo
     folder and the reason; nothing from them is used, nothing is written there."""
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     marker = tmp_path / "PWNED"
-    folders = {}
+    folders, configs = {}, {}
     for i, how in enumerate(REFUSALS):
         folders[how] = folder = tmp_path / f"shared{i}"
+        configs[how] = tmp_path / f"config{i}"
         _poisoned_folder(folder, small, marker)
-        _make_unsafe(folder, how)
+        _make_unsafe(folder, configs[how], how)
     listings = {how: sorted(p.name for p in f.iterdir()) for how, f in folders.items()}
     code = f"""
         import json, os, warnings
@@ -321,8 +372,10 @@ def test_folder_anyone_else_can_write_is_refused(tmp_path: Path, small: Path, mo
             ss = ms.load_model({str(small)!r}).steady_state(parameters={{"k1": 0.5}})
             return [ss.status, *ss.species.tolist()]
         out = {{"cold": numbers()}}  # MTOR_SIM_CACHE=off
+        configs = { ({h: str(c) for h, c in configs.items()})!r}
         for how, folder in { ({h: str(f) for h, f in folders.items()})!r}.items():
             os.environ["MTOR_SIM_CACHE"] = folder
+            os.environ["XDG_CONFIG_HOME"] = configs[how]
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 got = numbers()
@@ -360,7 +413,8 @@ def test_processes_racing_on_an_empty_folder_agree(tmp_path: Path, small: Path) 
     """One key is created however many processes start at once; all get the same numbers
     and no temporary file is left."""
     cache = tmp_path / "cache"
-    env = {**os.environ, "MTOR_SIM_CACHE": str(cache)}
+    config = tmp_path / "config"
+    env = {**os.environ, "MTOR_SIM_CACHE": str(cache), "XDG_CONFIG_HOME": str(config)}
     code = textwrap.dedent(NUMBERS.format(path=str(small)))
     procs = [
         subprocess.Popen(
@@ -377,22 +431,25 @@ def test_processes_racing_on_an_empty_folder_agree(tmp_path: Path, small: Path) 
     results = {out.strip().splitlines()[-1] for out, _ in outs}
     assert len(results) == 1
     names = sorted(p.name for p in cache.iterdir())
-    assert len(names) == 3 and _cache.KEY_FILE in names and not any(".tmp" in n for n in names)
+    assert len(names) == 2 and not any(".tmp" in n for n in names)
+    assert [p.name for p in (config / "mtor_sim").iterdir()] == [_cache.KEY_FILE]
 
 
 def test_temporary_files_are_cleaned(tmp_path: Path, small: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
     small_numbers(small)  # creates the folder and its key
-    stale = tmp_path / "0123.rrstate.tmp999.abcd"
-    fresh = tmp_path / "4567.rrstate.tmp998.abcd"
-    for p in (stale, fresh):
+    stale = tmp_path / f"{'0' * 32}.rrstate.tmp999.abcd0123"
+    fresh = tmp_path / f"{'4' * 32}.rrstate.tmp998.abcd0123"
+    foreign = tmp_path / "notes.tmp.txt"  # not named as the cache names its files
+    for p in (stale, fresh, foreign):
         p.write_bytes(b"half a write")
     hour_ago = time.time() - 3600
-    os.utime(stale, (hour_ago, hour_ago))
+    for p in (stale, foreign):
+        os.utime(p, (hour_ago, hour_ago))
     other = tmp_path / "other.ant"
     other.write_text(SMALL.replace("k2 = 0.1", "k2 = 0.2"))
     small_numbers(other)  # a write: stale temporary files of killed writers go
-    assert not stale.exists() and fresh.exists()
+    assert not stale.exists() and fresh.exists() and foreign.exists()
 
     # a write that fails leaves no temporary file and no entry behind
     def fail(*args, **kwargs):

@@ -438,3 +438,22 @@ def test_a_lock_file_that_is_a_link_is_not_followed(folder: Path, tmp_path: Path
     with pytest.raises(ms.StoreError, match="cannot use"):
         _lock_folder(folder)
     assert not target.exists()
+
+
+def test_a_part_is_never_written_through_a_planted_symlink(tmp_path: Path) -> None:
+    """The temporary file of a part was named ``part-NNNNNN.tmp<pid>`` and opened
+    following symlinks: a link planted under that name during a run had its target
+    overwritten. The name is now unguessable, created exclusively, never followed."""
+    from mtor_sim._store import write_part
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    target = tmp_path / "part-000003.parquet"
+    target.with_suffix(f".tmp{os.getpid()}").symlink_to(victim)  # the old name
+    frame = pd.DataFrame({"point": [0, 1], "x": [1.0, 2.0]})
+    rows, size, _ = write_part(frame, target)
+    assert victim.read_text() == "mine" and rows == 2 and target.stat().st_size == size
+    assert pd.read_parquet(target).equals(frame)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" in p.name) == [
+        f"part-000003.tmp{os.getpid()}"  # only the planted link, nothing left behind
+    ]

@@ -14,19 +14,24 @@ else ``$XDG_CACHE_HOME/mtor_sim`` or ``~/.cache/mtor_sim``. What is guaranteed:
 - Nothing is unpickled. Parsed models are JSON; a RoadRunner state is handed to
   roadrunner only after its authentication code has been checked.
 - Every entry starts with an HMAC-SHA256 of its kind, its full key and its content,
-  made with a secret key (``cache.key``, 32 random bytes, mode 0600) that lives in the
-  folder. Without the key no one can write an entry that will be loaded, nor rename an
-  entry to another key.
-- The folder is created with mode 0700. A folder, or key file, owned by another user or
-  writable by group or others is refused with one `UserWarning` per process naming the
-  folder and the reason; the process then uses a private temporary folder of its own
-  (removed when the interpreter exits).
+  made with the user's secret key (``cache.key``, 32 random bytes, mode 0600), which
+  lives apart from the cache, in ``$XDG_CONFIG_HOME/mtor_sim`` or
+  ``~/.config/mtor_sim`` (`key_dir`). Without the key no one can write an entry that
+  will be loaded, nor rename an entry to another key; and a cache folder made elsewhere
+  (a CI cache restored, a colleague's archive, an image layer) brings no key of its
+  own: its entries fail their check and are rebuilt.
+- The folders are created with mode 0700. A cache folder that is a symbolic link, or a
+  folder or key file owned by another user or writable by group or others, is refused
+  with one `UserWarning` per process naming the folder and the reason; the process then
+  uses a private temporary folder of its own, with a key of its own (both gone when the
+  interpreter exits).
 - An entry that is truncated, altered, of an older format, not a regular file or not
   owned by the user fails its check and is deleted, then rebuilt by the caller: it never
   reaches roadrunner or the JSON parser and never changes a number.
 - Writes go to a temporary file in the same folder, then ``os.replace``; the temporary
   file is removed if the write fails, and temporary files left by killed processes
-  (older than `STALE_TMP_S`) are removed at the next write.
+  (older than `STALE_TMP_S`, named as this module names them) are removed at the next
+  write.
 - A folder that cannot be created or read only turns the cache off: it only ever saves
   time. So does a platform without POSIX owners, modes and descriptor-relative file
   operations (Windows).
@@ -43,6 +48,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -72,8 +78,10 @@ __all__ = [
 LOADER_VERSION = "layout-v16"
 #: First bytes of every entry: the format of this module.
 MAGIC = b"mtor_sim-cache-v2\n"
-#: File holding the folder's secret key.
+#: File holding the user's secret key, in `key_dir`.
 KEY_FILE = "cache.key"
+#: Names of this module's temporary files (an entry's or the key's), for `_remove_stale`.
+_TMP_NAME = re.compile(r"(?:[0-9a-f]{32}\.[a-z.]+|cache\.key)\.tmp\d+\.[0-9a-f]{8}")
 KEY_BYTES = 32
 #: Temporary files older than this (s) belong to a process that was killed mid-write.
 STALE_TMP_S = 600.0
@@ -94,7 +102,7 @@ _O_COMMON = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOC
 class _Folder(NamedTuple):
     path: Path
     fd: int  # descriptor of the checked folder; every access is relative to it
-    key: bytes  # the folder's secret key
+    key: bytes  # the secret key its entries are authenticated with
 
 
 class _Refused(Exception):
@@ -118,6 +126,14 @@ def cache_dir() -> Path | None:
     return Path(base) / "mtor_sim"
 
 
+def key_dir() -> Path:
+    """The folder of the user's cache key: ``$XDG_CONFIG_HOME/mtor_sim``, else
+    ``~/.config/mtor_sim``. Apart from the cache, so that a cache folder copied from
+    elsewhere never carries the key its entries were made with."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "mtor_sim"
+
+
 # ----------------------------------------------------------------- the folder and its key
 def _folder() -> _Folder | None:
     """The checked cache folder of this process, or None when caching is off."""
@@ -128,7 +144,7 @@ def _folder() -> _Folder | None:
     if token in _FOLDERS:
         return _FOLDERS[token]
     try:
-        folder: _Folder | None = _open_folder(configured, create=True)
+        folder: _Folder | None = _open_folder(configured, create=True, key=_user_key())
     except _Refused as exc:
         warnings.warn(
             f"mtor_sim: the model cache folder {token!r} is not used: {exc}. This "
@@ -157,29 +173,57 @@ def _check_private(st: os.stat_result, what: str) -> None:
         raise _Refused(f"{what} is writable by {who} (mode {stat.S_IMODE(st.st_mode):o})")
 
 
-def _open_folder(path: Path, *, create: bool) -> _Folder:
+def _open_folder(path: Path, *, create: bool, key: bytes) -> _Folder:
+    """``path``, checked and held open, with the key its entries are made with."""
+    fd = _open_private_dir(path, create=create, what="the folder")
+    return _Folder(path, fd, key)
+
+
+def _open_private_dir(path: Path, *, create: bool, what: str) -> int:
+    """A descriptor of folder ``path`` (created 0700 when missing), refused unless it is
+    the user's own, writable by no one else, and not a symbolic link (which another user
+    could have planted there, pointing at a folder of yours)."""
     if create:
         try:
             path.mkdir(mode=0o700, parents=True)
             os.chmod(path, 0o700)  # whatever the umask
         except FileExistsError:
             pass
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        st = os.fstat(fd)
-        _check_private(st, "the folder")
-        key = _folder_key(fd)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise _Refused(f"{what} is a symbolic link") from None
+        raise exc
+    try:
+        _check_private(os.fstat(fd), what)
     except BaseException:
         os.close(fd)
         raise
-    return _Folder(path, fd, key)
+    return fd
+
+
+@functools.cache
+def _user_key_at(path: str) -> bytes:
+    """The key in folder ``path`` (created when missing), checked as `_folder_key` does."""
+    fd = _open_private_dir(Path(path), create=True, what=f"the key folder {path!r}")
+    try:
+        return _folder_key(fd, path)
+    finally:
+        os.close(fd)
+
+
+def _user_key() -> bytes:
+    """The user's cache key (`key_dir`), read once per process and location."""
+    return _user_key_at(str(key_dir()))
 
 
 def _private_folder() -> _Folder | None:
-    """A fresh folder only this process knows, removed when the interpreter exits."""
+    """A fresh folder only this process knows, with a key only it knows, removed when
+    the interpreter exits."""
     try:
         path = Path(tempfile.mkdtemp(prefix="mtor_sim-cache-"))  # mode 0700
-        folder = _open_folder(path, create=False)
+        folder = _open_folder(path, create=False, key=secrets.token_bytes(KEY_BYTES))
     except (OSError, _Refused):
         return None
     pid = os.getpid()
@@ -192,8 +236,10 @@ def _remove_private(path: Path, pid: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _folder_key(dir_fd: int) -> bytes:
-    """The folder's secret key, created (0600, atomically) when missing."""
+def _folder_key(dir_fd: int, where: str) -> bytes:
+    """The secret key in the folder ``dir_fd`` (``where``), created (0600, atomically)
+    when missing."""
+    name = repr(os.path.join(where, KEY_FILE))
     for _ in range(3):
         try:
             fd = os.open(KEY_FILE, os.O_RDONLY | _O_COMMON, dir_fd=dir_fd)
@@ -201,16 +247,15 @@ def _folder_key(dir_fd: int) -> bytes:
             _new_key(dir_fd, replace=False)
             continue
         except OSError as exc:  # a symlink (ELOOP) or unreadable
-            raise _Refused(f"its key file {KEY_FILE!r} cannot be opened safely ({exc})") from None
+            raise _Refused(f"the key file {name} cannot be opened safely ({exc})") from None
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise _Refused(f"its key file {KEY_FILE!r} is not a regular file")
-            _check_private(st, f"its key file {KEY_FILE!r}")
+                raise _Refused(f"the key file {name} is not a regular file")
+            _check_private(st, f"the key file {name}")
             if st.st_mode & 0o077:
                 raise _Refused(
-                    f"its key file {KEY_FILE!r} is readable by others "
-                    f"(mode {stat.S_IMODE(st.st_mode):o})"
+                    f"the key file {name} is readable by others (mode {stat.S_IMODE(st.st_mode):o})"
                 )
             key = os.read(fd, KEY_BYTES + 1)
         finally:
@@ -323,7 +368,7 @@ def _remove_stale(dir_fd: int) -> None:
     try:
         with os.scandir(dir_fd) as it:
             for e in it:
-                if ".tmp" in e.name and e.stat(follow_symlinks=False).st_mtime < cutoff:
+                if _TMP_NAME.fullmatch(e.name) and e.stat(follow_symlinks=False).st_mtime < cutoff:
                     _unlink(dir_fd, e.name)
     except OSError:
         pass

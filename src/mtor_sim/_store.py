@@ -75,10 +75,7 @@ def write_part(frame: pd.DataFrame, target: Path) -> tuple[int, int, str]:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     data = buffer.getvalue()
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, target)
+    _write_atomic(target, data)
     return len(frame), len(data), hashlib.sha256(data).hexdigest()
 
 
@@ -102,10 +99,21 @@ def read_regular(path: Path, *, size: int | None = None) -> bytes:
         return fh.read()
 
 
-def _write_atomic(target: Path, text: str) -> None:
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+def _write_atomic(target: Path, data: str | bytes) -> None:
+    """Write ``target`` whole or not at all: to a new temporary file beside it (a name
+    no one can guess, created exclusively, never through a symlink planted in its
+    place), then renamed over it."""
+    import secrets
+
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}.{secrets.token_hex(8)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone already when the rename succeeded
 
 
 #: A verified part as the manifest records it: its first and past-the-end point, its
