@@ -255,6 +255,22 @@ def test_a_problem_without_a_required_table_is_refused(decay, tmp_path: Path) ->
         ms.fit(bad, n_starts=1)
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_problem_naming_a_device_as_a_table_is_refused(decay, tmp_path: Path) -> None:
+    """A measurement table given as /dev/zero made pandas read until memory ran out."""
+    import yaml as pyyaml
+
+    import mtor_sim as ms
+
+    folder = decay["folder"] / "petab"
+    doc = pyyaml.safe_load((folder / "decay.yaml").read_text())
+    doc["problems"][0]["measurement_files"] = ["/dev/zero"]
+    bad = folder / "device.yaml"
+    bad.write_text(pyyaml.safe_dump(doc))
+    with pytest.raises(ms.PetabError, match="'/dev/zero', which is not a regular file"):
+        ms.fit(bad, n_starts=1)
+
+
 # ------------------------------------------------------------------------------- CLI
 def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     from mtor_sim.cli import main

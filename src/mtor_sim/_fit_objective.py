@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,48 @@ CENSORED_TYPES = ("left-censored", "right-censored", "interval-censored")
 
 
 # ------------------------------------------------------------------------------ loading
+#: Keys of a PEtab v1 YAML file that name files (top level, or per entry of ``problems``).
+_PETAB_FILE_KEYS = (
+    "parameter_file",
+    "sbml_files",
+    "condition_files",
+    "measurement_files",
+    "observable_files",
+    "visualization_files",
+)
+
+
+def _refuse_special_files(yaml_path: Path) -> None:
+    """Refuse a problem whose YAML names a device, FIFO or folder as a table or model:
+    ``/dev/zero`` as a measurement table made pandas read until memory ran out, and a
+    FIFO would hang. (Unreadable YAML is left to petab, which reports it.)"""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(yaml_path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    if not isinstance(doc, dict):
+        return
+    entries = [doc, *(p for p in doc.get("problems") or [] if isinstance(p, dict))]
+    for entry in entries:
+        for key in _PETAB_FILE_KEYS:
+            names = entry.get(key) or []
+            for name in [names] if isinstance(names, str) else names:
+                if not isinstance(name, str):
+                    continue
+                target = yaml_path.parent / name
+                try:
+                    mode = target.stat().st_mode
+                except OSError:
+                    continue  # missing: petab says so
+                if not stat.S_ISREG(mode):
+                    raise PetabError(
+                        f"{yaml_path}: `{key}` names {name!r}, which is not a regular file "
+                        "(a device, FIFO or folder)"
+                    )
+
+
 def load_petab(problem: Any, *, lint: bool = True) -> Any:
     """Return a ``petab.v1.Problem`` from a YAML path or a problem, linted.
 
@@ -79,6 +122,7 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
         where = str(path)
         if not path.is_file():
             raise PetabError(f"{where}: no such PEtab YAML file")
+        _refuse_special_files(path)
         try:
             with _captured_petab_log() as log:
                 problem = petab.Problem.from_yaml(str(path))
