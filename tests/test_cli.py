@@ -486,6 +486,11 @@ def test_every_subcommand_has_help(cmd, capsys):
         ["sweep", "--grid", "GF=0.1,1", "--log", "GF", "-q"],
         ["simulate", "--plot", "figure.gif"],
         ["simulate", "--points", "0"],  # was taken as the default, 241 points
+        # each was checked only after the run and its table was written, or never
+        ["simulate", "-r", "pS6", "--plot", "x.png"],
+        ["simulate", "-r", "pS6K1"],  # -r chooses what --plot draws
+        ["combination", "everolimus", "sorafenib", "--doses-a", "1,10", "--score", "loewe"],
+        ["steady-state", "-p", "GF=0.5", "-i", "GF=2"],
     ],
 )
 def test_user_errors_exit_2_in_one_line_before_any_work(argv, capsys):
@@ -566,3 +571,11 @@ def test_a_result_without_defined_values_exits_3(tmp_path, capsys) -> None:
     with pytest.warns(RuntimeWarning):
         code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
     assert code == 3 and "zero_readout" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["dose-response", "everolimus"], ["combination", "a", "b"]])
+def test_a_one_value_option_given_twice_is_refused(command, capsys) -> None:
+    # argparse kept the last: "-r pS6K1 -r pAKT_S473" measured pAKT_S473 alone
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "-r", "pS6K1", "-r", "pAKT_S473"])
+    assert exit_.value.code == 2 and "-r takes one value, given twice" in capsys.readouterr().err

@@ -303,6 +303,19 @@ def _add_outputs(p: argparse.ArgumentParser, *, plot: bool = True) -> None:
         p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
 
 
+class _Once(argparse.Action):
+    """An option that takes one value: given twice, it is refused (argparse keeps the
+    last silently, so ``-r pS6K1 -r pAKT_S473`` measured pAKT_S473 alone)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(
+                f"{option_string} takes one value, given twice; run once per "
+                f"{self.dest.replace('_', ' ')}"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def _add_ensemble(p: argparse.ArgumentParser, help: str) -> None:
     """``--ensemble [N]``: across the calibrated ensemble, all members or the first N."""
     p.add_argument(
@@ -432,9 +445,13 @@ def _schedule(args: argparse.Namespace):
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ._errors import check_nonnegative
+    from ._errors import check_name, check_nonnegative
 
     model = _load(args)
+    if args.readout and not args.plot:
+        raise ValueError("-r/--readout chooses what --plot draws; give --plot, or drop -r")
+    for name in args.readout or []:  # before the run, not after the table is written
+        check_name(name, [*model.readouts, *model.species], kind="readout or species")
     schedule = _schedule(args)
     t_end = args.t_end
     if t_end is None:
@@ -599,6 +616,15 @@ def cmd_combination(args: argparse.Namespace) -> int:
     model = _load(args)
     pert = _perturbation(args)
     pair = (args.drug_a, args.drug_b)
+    if args.score in ("loewe", "zip") and args.ensemble is None:
+        # checked before the grid is solved and its table written (without the score)
+        n_a, n_b = (len({0.0, *doses}) for doses in (args.doses_a, args.doses_b))
+        if min(n_a, n_b) < 4:
+            raise ValueError(
+                f"--score {args.score} needs at least 4 doses of each drug, 0 included "
+                f"(it is added); the grid has {n_a} of {args.drug_a} and {n_b} of "
+                f"{args.drug_b}"
+            )
     if args.ensemble is not None:
         q = combination(
             model,
@@ -1129,6 +1155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--readout",
         "-r",
+        action=_Once,
         help="readout to fit (default: the model's default readout, proliferation for the "
         "bundled model; see `mtor-sim list readouts`)",
     )
@@ -1159,6 +1186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--readout",
         "-r",
+        action=_Once,
         help="readout (default: the model's default readout, proliferation for the bundled model)",
     )
     p.add_argument(
