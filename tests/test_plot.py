@@ -175,3 +175,37 @@ def test_a_three_dimensional_grid_is_drawn_as_facets(model: ms.Model) -> None:
     assert fig.axes[0].get_xlabel() == "dose_everolimus (nM)"  # the model's unit
     assert sum(ax.get_legend() is not None for ax in fig.axes) == 1
     plt.close(fig)
+
+
+def test_every_result_plots_and_takes_one_readout_or_a_list(model: ms.Model) -> None:
+    """SPEC: every result has .plot(), and ``readouts`` is one name or a list. A steady
+    state had no plot; a time course read one name letter by letter ("unknown readout
+    'p'"); a sweep refused a list; a dose-response took the name for its axes."""
+    ss = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10})
+    fig = ss.plot(["pAKT_S473", "pS6K1"])
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["p-Akt S473", "p-S6K1 T389"]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx(sorted([ss["pAKT_S473"], ss["pS6K1"]]))
+    assert "everolimus 10 nM" in ax.get_title()
+    assert len(model.steady_state().plot().axes[0].patches) == len(model.readouts)
+    plt.close("all")
+    tc = model.simulate(t_end=30, n_points=4)
+    assert [line.get_label() for line in tc.plot("pS6K1").axes[0].get_lines()] == ["p-S6K1 T389"]
+    sw = ms.sweep(model, {"GF": [0.1, 1.0]}, ["pS6K1", "PIP3"], progress=False)
+    assert sw.plot(["PIP3"]).axes[0].get_ylabel() == sw.plot("PIP3").axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="draws one readout"):
+        sw.plot(["PIP3", "pS6K1"])
+    dr = ms.dose_response(model, "everolimus", [0, 1, 10], progress=False)
+    with pytest.raises(TypeError, match="measures 'proliferation' only"):
+        dr.plot("pS6K1")
+    plt.close("all")
+
+
+def test_an_unverified_steady_state_is_drawn_as_no_value(varusai: ms.Model) -> None:
+    ss = varusai.steady_state()
+    assert ss.status != "ok"
+    ax = ss.plot().axes[0]
+    assert "not a verified steady state" in ax.get_title()
+    assert all(p.get_hatch() == "///" for p in ax.patches)
+    plt.close("all")

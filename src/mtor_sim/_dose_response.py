@@ -198,6 +198,11 @@ class DoseResponse(BatchResult):
         """Log-dose plot (nM) with points, fitted curves and IC50 markers per genotype."""
         from ._plot import plot_dose_response
 
+        if isinstance(ax, str):  # a readout, as other results' plots take: there is one
+            raise TypeError(
+                f"DoseResponse.plot takes matplotlib axes (`ax`), not a readout name: this "
+                f"dose-response measures {self.readout!r} only"
+            )
         return plot_dose_response(self, ax=ax, label=label)
 
 

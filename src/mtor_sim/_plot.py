@@ -160,7 +160,7 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
 @_styled
 def plot_timecourse(
     tc: TimeCourse,
-    readouts: Sequence[str] | None = None,
+    readouts: Sequence[str] | str | None = None,
     *,
     ax: Any = None,
     hours: bool = True,
@@ -170,6 +170,8 @@ def plot_timecourse(
     those the model's label table marks ``show = timecourse`` (the bundled model: Akt,
     S6K1 and 4E-BP1 phosphorylation), else its first four readouts."""
     plt = _pyplot()
+    if isinstance(readouts, str):  # one name, as every verb takes it (not its letters)
+        readouts = [readouts]
     if readouts is None:
         names = tc.readout_names or tuple(tc.data.columns)
         # the model's own choice, else the bundled model's (its SBML export loaded
@@ -216,6 +218,41 @@ def plot_timecourse(
     (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
+
+
+@_styled
+def plot_steady_state(
+    ss: Any, readouts: Sequence[str] | str | None = None, *, ax: Any = None
+) -> Figure:
+    """A steady state's readouts as horizontal bars (every readout by default), under a
+    title naming its perturbation; a state that is not verified says so in the title and
+    draws its bars hatched grey: they are not values to read."""
+    plt = _pyplot()
+    own = labels_for(ss.metadata)
+    names = list(ss.readouts.index) if readouts is None else _names(readouts)
+    values = np.array([ss[r] for r in names], dtype=float)  # unknown names raise here
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.32 * len(names)))
+    else:
+        fig = ax.figure
+    y = np.arange(len(names))[::-1]
+    ok = ss.status == "ok"
+    style = {"color": PALETTE[0]} if ok else {"color": "0.85", "hatch": "///", "edgecolor": "0.5"}
+    ax.barh(y, np.nan_to_num(values), height=0.7, lw=0, **style)
+    ax.set_yticks(y, [human(r, own) for r in names])
+    ax.set_xlabel(_readouts_axis(names, own))
+    title = _perturbation_label(ss.perturbation, own) if ss.perturbation else ""
+    if not ok:
+        title += f" [{ss.status}: not a verified steady state]"
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def _names(readouts: Sequence[str] | str) -> list[str]:
+    """``readouts=`` as a list: one name or several, as every verb takes them."""
+    return [readouts] if isinstance(readouts, str) else list(readouts)
 
 
 def _readouts_axis(readouts: Sequence[str], names: Labels | bool) -> str:

@@ -138,6 +138,13 @@ class SteadyState(Immutable):
         or ``.json`` (status, metadata and the row). Returns the path."""
         return write_result(self, path)
 
+    def plot(self, readouts: Sequence[str] | str | None = None, *, ax: Any = None) -> Figure:
+        """The readouts (default all; one name or a list) as horizontal bars, under a
+        title naming the perturbation; an unverified state is drawn hatched grey."""
+        from ._plot import plot_steady_state
+
+        return plot_steady_state(self, readouts, ax=ax)
+
     def __repr__(self) -> str:
         head = ", ".join(f"{k}={v:.3g}" for k, v in list(self.readouts.items())[:4])
         return f"<SteadyState {self.status}: {head}, ...>"
@@ -214,7 +221,7 @@ class TimeCourse(Immutable):
 
     def plot(
         self,
-        readouts: Sequence[str] | None = None,
+        readouts: Sequence[str] | str | None = None,
         *,
         hours: bool = True,
         ax: Any = None,

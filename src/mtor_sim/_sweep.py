@@ -304,12 +304,20 @@ class Sweep(BatchResult):
             id_vars=ids, value_vars=list(self.readouts), var_name="readout", value_name="value"
         )
 
-    def plot(self, readout: str | None = None, *, x: str | None = None) -> Figure:
+    def plot(self, readout: str | Sequence[str] | None = None, *, x: str | None = None) -> Figure:
         """Readout against a swept name (default: the first numeric one): a line per
         combination of the other grid values, or a scatter coloured by category or by
-        another swept name (Latin hypercubes, large grids)."""
+        another swept name (Latin hypercubes, large grids). One readout per figure (a
+        list of one is taken too)."""
         from ._plot import plot_sweep
 
+        if readout is not None and not isinstance(readout, str):
+            names = list(readout)
+            if len(names) != 1:
+                raise ValueError(
+                    f"a sweep's figure draws one readout, got {names!r}: plot each in turn"
+                )
+            readout = names[0]
         return plot_sweep(self, readout or self.readouts[0], x=x)
 
     def __repr__(self) -> str:
