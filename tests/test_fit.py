@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -329,6 +330,46 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     assert (tmp_path / "short" / "ensemble.parquet").is_file()
     assert not (tmp_path / "short" / "prediction.csv").exists()
     assert "not_converged" in capsys.readouterr().err
+
+    # a profile that is not one (its fit had not found the optimum) exits 3 and says so
+    import dataclasses
+
+    from mtor_sim import _fit_profile
+
+    real = _fit_profile.profile
+
+    def not_optimal(*args, **kwargs):
+        return dataclasses.replace(
+            real(*args, **kwargs), success=False, status="not_optimal", message="below"
+        )
+
+    again = ["profile", yaml, "--fit", str(tmp_path / "fit"), "--starts", "1", "-p", "k"]
+    _fit_profile.profile = not_optimal
+    try:
+        assert main([*again, "--out", str(tmp_path / "p2"), "-q"]) == 3
+    finally:
+        _fit_profile.profile = real
+    assert "not_optimal: below" in capsys.readouterr().err
+
+    # a --fit folder whose fit.json is damaged, or missing: one clear line, exit 2
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    good = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    cases = {
+        "truncated": (tmp_path / "fit" / "fit.json").read_text()[:50],
+        "no x_ids": json.dumps({**good, "metadata": {}}),
+        "ids and scales differ": json.dumps(
+            {**good, "metadata": {**good["metadata"], "x_scales": []}}
+        ),
+    }
+    for label, text in cases.items():
+        (damaged / "fit.json").write_text(text)
+        assert main([*again, "--fit", str(damaged), "--out", str(tmp_path / "p3")]) == 2, label
+        err = capsys.readouterr().err
+        assert "is not a fit.json written by `mtor-sim fit`" in err and err.count("\n") == 1
+    (damaged / "fit.json").unlink()
+    assert main([*again, "--fit", str(damaged), "--out", str(tmp_path / "p3")]) == 2
+    assert "no fit.json there" in capsys.readouterr().err
 
 
 def test_cli_invalid_petab_exits_2_with_the_linter_messages(tmp_path: Path, capsys) -> None:

@@ -804,16 +804,26 @@ def _refit(args: argparse.Namespace):
 
     x0 = None
     if args.fit:
-        doc = json.loads((Path(args.fit) / "fit.json").read_text())
         from ._fit_objective import scale
 
-        meta = doc["metadata"]
-        x0 = [
-            [
-                float(scale(doc["best_parameters"][p], s))
-                for p, s in zip(meta["x_ids"], meta["x_scales"], strict=True)
+        path = Path(args.fit) / "fit.json"
+        try:
+            doc = json.loads(path.read_text())
+            meta = doc["metadata"]
+            x0 = [
+                [
+                    float(scale(doc["best_parameters"][p], s))
+                    for p, s in zip(meta["x_ids"], meta["x_scales"], strict=True)
+                ]
             ]
-        ]
+        except FileNotFoundError:
+            raise ValueError(f"--fit {args.fit}: no fit.json there (from `mtor-sim fit`)") from None
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            why = f"no {exc} entry" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(
+                f"--fit {args.fit}: {path} is not a fit.json written by `mtor-sim fit` "
+                f"({why}); run the fit again"
+            ) from None
     res = fit(
         args.problem,
         n_starts=args.starts,
@@ -825,6 +835,8 @@ def _refit(args: argparse.Namespace):
     )
     if not np.isfinite(res.best_objective):
         raise _FitFailed(res.message)
+    if res.status != "ok":  # what follows starts from it: say so beside its own verdict
+        print(f"note: the fit this starts from is {res.status}: {res.message}", file=sys.stderr)
     return res
 
 
@@ -855,7 +867,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'intervals.csv'}, {out / 'profiles.csv'}")
     _figure(prof.plot(), out / "profiles.png")
     print(prof.intervals[["best", "lower", "upper", "verdict"]].to_string(), file=sys.stderr)
-    return 0
+    print(f"{prof.status}: {prof.message}", file=sys.stderr)
+    return 0 if prof.success else 3
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
