@@ -235,6 +235,14 @@ def test_a_value_given_two_ways_is_refused(model: ms.Model, kw: dict, match: str
         model.steady_state(**kw)
 
 
+def test_a_misspelt_keyword_of_a_batch_verb_names_the_closest(model: ms.Model) -> None:
+    # it passed through **perturbation and named an internal function
+    with pytest.raises(TypeError, match="'workers'; did you mean 'n_workers'"):
+        ms.sweep(model, {"GF": [1.0]}, workers=2)
+    with pytest.raises(TypeError, match="'genotpye'; did you mean 'genotype'"):
+        ms.dose_response(model, "everolimus", [0, 1], genotpye="PTEN_loss")
+
+
 def test_bad_argument_types(model: ms.Model) -> None:
     with pytest.raises(TypeError, match="`drugs` must be a mapping"):
         model.steady_state(drugs=["everolimus"])

@@ -127,8 +127,13 @@ def make_perturbation(
     cut: Iterable[str] | None = None,
     parameters: Mapping[str, float] | None = None,
     inputs: Mapping[str, float] | None = None,
+    **unknown: Any,
 ) -> Perturbation:
-    """Check every name and value of a perturbation against ``model``."""
+    """Check every name and value of a perturbation against ``model``. A keyword that is
+    none of the six (a verb's misspelt option passes through its ``**perturbation``) is
+    refused naming the closest keyword a verb takes."""
+    if unknown:
+        _refuse_unknown_keywords(unknown)
     genos = _as_list(genotype, name="genotype")
     presets = model.catalogue.genotypes
     if genos and not presets:
@@ -180,6 +185,38 @@ def make_perturbation(
         tuple(dict.fromkeys(cuts)),
         tuple(sorted(params.items())),
         tuple(sorted(ins.items())),
+    )
+
+
+#: Keywords the verbs take besides the six of a perturbation, offered as close matches.
+_VERB_KEYWORDS = (
+    "readouts",
+    "time",
+    "ensemble",
+    "n_members",
+    "run",
+    "backend",
+    "n_workers",
+    "scheduler",
+    "out",
+    "progress",
+    "chunk_size",
+    "resume",
+)
+
+
+def _refuse_unknown_keywords(unknown: Mapping[str, Any]) -> None:
+    import difflib
+
+    known = ("genotype", "drugs", "knockouts", "cut", "parameters", "inputs", *_VERB_KEYWORDS)
+    name = next(iter(unknown))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    raise TypeError(
+        f"unexpected keyword argument {name!r}"
+        + (f"; did you mean {close[0]!r}?" if close else "")
+        + " The perturbation keywords are genotype, drugs, knockouts, cut, parameters and "
+        "inputs; where a batch runs: run=, backend=, n_workers=, scheduler=, out=, "
+        "progress="
     )
 
 
