@@ -491,6 +491,7 @@ def test_every_subcommand_has_help(cmd, capsys):
         ["simulate", "-r", "pS6K1"],  # -r chooses what --plot draws
         ["combination", "everolimus", "sorafenib", "--doses-a", "1,10", "--score", "loewe"],
         ["steady-state", "-p", "GF=0.5", "-i", "GF=2"],
+        ["steady-state", "-g", "PTEN_loss+"],  # a preset meant after '+' was dropped
     ],
 )
 def test_user_errors_exit_2_in_one_line_before_any_work(argv, capsys):
@@ -579,3 +580,16 @@ def test_a_one_value_option_given_twice_is_refused(command, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*command, "-r", "pS6K1", "-r", "pAKT_S473"])
     assert exit_.value.code == 2 and "-r takes one value, given twice" in capsys.readouterr().err
+
+
+def test_an_os_error_without_a_file_name_reads_as_one_sentence(monkeypatch, capsys) -> None:
+    import errno
+
+    import mtor_sim.cli as cli
+
+    def fail(args):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(cli, "cmd_list", fail)
+    assert main(["list", "drugs"]) == 2
+    assert capsys.readouterr().err == "mtor-sim: error: Input/output error\n"  # was "error::"

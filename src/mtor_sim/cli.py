@@ -113,8 +113,12 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
 
 
 def _genotype(text: str) -> list[str]:
-    """``PTEN_loss+mTORC2_high`` -> ``["PTEN_loss", "mTORC2_high"]`` (presets combined)."""
-    return [g.strip() for g in text.split("+") if g.strip()]
+    """``PTEN_loss+mTORC2_high`` -> ``["PTEN_loss", "mTORC2_high"]`` (presets combined).
+    An empty part (``PTEN_loss+``) is refused: a preset meant there would be dropped."""
+    parts = [g.strip() for g in text.split("+")]
+    if not all(parts):
+        raise ValueError(f"genotype {text!r} has an empty part between or after '+'")
+    return parts
 
 
 def _floats(text: str) -> list[float]:
@@ -1493,8 +1497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return 0
     except OSError as exc:  # a file that cannot be read or written: the user's to fix
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"mtor-sim: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mtor-sim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
 
 
