@@ -926,6 +926,21 @@ def test_a_chain_worth_few_independent_samples_is_not_ok(decay) -> None:
     assert longer.diagnostics["effective_sample_size"] >= MIN_ESS
 
 
+@pytest.mark.parametrize("ess", [float("nan"), None, 0.0])
+def test_an_effective_sample_size_that_cannot_be_estimated_is_not_ok(
+    decay, monkeypatch, ess
+) -> None:
+    # the message divided by it (a NaN or 0 would have crashed it, or said "nan samples")
+    import pypesto.sample
+
+    import mtor_sim as ms
+
+    monkeypatch.setattr(pypesto.sample, "effective_sample_size", lambda result: ess)
+    res = ms.sample(decay["fit"], n=1000, seed=0)
+    assert res.diagnostics["converged"] and res.status == "low_ess" and len(res) > 0
+    assert "its effective sample size could not be estimated" in res.message
+
+
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
     # Geweke on pyPESTO's flattened walkers found no burn-in although the walkers start
     # in a tiny ball: the burn-in is two autocorrelation times, and a chain shorter
