@@ -199,6 +199,9 @@ def test_every_result_plots_and_takes_one_readout_or_a_list(model: ms.Model) -> 
     dr = ms.dose_response(model, "everolimus", [0, 1, 10], progress=False)
     with pytest.raises(TypeError, match="measures 'proliferation' only"):
         dr.plot("pS6K1")
+    screen = ms.knockout_screen(model, ["pS6K1", "PIP3"], nodes=["PTEN"], progress=False)
+    assert [t.get_text() for t in screen.plot("PIP3").axes[0].get_xticklabels()] == ["PIP3"]
+    assert len(screen.plot().axes[0].get_xticklabels()) == 2
     plt.close("all")
 
 

@@ -764,11 +764,19 @@ def pd_numeric(series: Any) -> bool:
 
 
 @_styled
-def plot_knockout_screen(screen: Any, *, max_rows: int = 60) -> Figure:
-    """Heatmap of log2 fold changes (rows: knockouts and cuts, columns: readouts); cells
-    that did not reach a verified steady state are hatched grey."""
+def plot_knockout_screen(
+    screen: Any, readouts: Sequence[str] | str | None = None, *, max_rows: int = 60
+) -> Figure:
+    """Heatmap of log2 fold changes (rows: knockouts and cuts, columns: readouts, default
+    every one the screen recorded); cells that did not reach a verified steady state are
+    hatched grey."""
     plt = _pyplot()
     effect = screen.log2_fold_change()
+    if readouts is not None:
+        from ._errors import check_name
+
+        names = [check_name(r, effect.columns, kind="readout") for r in _names(readouts)]
+        effect = effect[names]
     if len(effect) > max_rows:  # keep the strongest effects readable
         order = effect.abs().max(axis=1).sort_values(ascending=False).index[:max_rows]
         effect = effect.loc[[i for i in effect.index if i in set(order)]]

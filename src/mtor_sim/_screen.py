@@ -102,11 +102,12 @@ class KnockoutScreen(BatchResult):
             }
         )
 
-    def plot(self, *, max_rows: int = 60) -> Figure:
-        """Heatmap of log2 fold changes; failed conditions hatched."""
+    def plot(self, readouts: Sequence[str] | str | None = None, *, max_rows: int = 60) -> Figure:
+        """Heatmap of log2 fold changes of ``readouts`` (one name or a list; default all
+        the screen recorded); failed conditions hatched."""
         from ._plot import plot_knockout_screen
 
-        return plot_knockout_screen(self, max_rows=max_rows)
+        return plot_knockout_screen(self, readouts, max_rows=max_rows)
 
 
 @overload
