@@ -593,3 +593,10 @@ def test_an_os_error_without_a_file_name_reads_as_one_sentence(monkeypatch, caps
     monkeypatch.setattr(cli, "cmd_list", fail)
     assert main(["list", "drugs"]) == 2
     assert capsys.readouterr().err == "mtor-sim: error: Input/output error\n"  # was "error::"
+
+
+def test_an_empty_genotype_is_the_wild_type(tmp_path) -> None:
+    # `-g "$G"` with G empty meant WT before empty parts after '+' were refused
+    out = tmp_path / "ss.csv"
+    assert main(["steady-state", "-g", "", "-o", str(out)]) == 0
+    assert pd.read_csv(out)["label"].iloc[0] == "WT"

@@ -241,6 +241,9 @@ def test_a_misspelt_keyword_of_a_batch_verb_names_the_closest(model: ms.Model) -
         ms.sweep(model, {"GF": [1.0]}, workers=2)
     with pytest.raises(TypeError, match="'genotpye'; did you mean 'genotype'"):
         ms.dose_response(model, "everolimus", [0, 1], genotpye="PTEN_loss")
+    # another verb's option: not "did you mean 'resume'?"
+    with pytest.raises(TypeError, match="'resume': this verb does not take it"):
+        ms.dose_response(model, "everolimus", [0, 1], resume=True)
 
 
 def test_bad_argument_types(model: ms.Model) -> None:

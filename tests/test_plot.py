@@ -194,11 +194,15 @@ def test_every_result_plots_and_takes_one_readout_or_a_list(model: ms.Model) -> 
     assert [line.get_label() for line in tc.plot("pS6K1").axes[0].get_lines()] == ["p-S6K1 T389"]
     sw = ms.sweep(model, {"GF": [0.1, 1.0]}, ["pS6K1", "PIP3"], progress=False)
     assert sw.plot(["PIP3"]).axes[0].get_ylabel() == sw.plot("PIP3").axes[0].get_ylabel()
-    with pytest.raises(ValueError, match="draws one readout"):
+    with pytest.raises(ValueError, match="figure draws one; plot each"):
         sw.plot(["PIP3", "pS6K1"])
     dr = ms.dose_response(model, "everolimus", [0, 1, 10], progress=False)
     with pytest.raises(TypeError, match="measures 'proliferation' only"):
         dr.plot("pS6K1")
+    with pytest.raises(ValueError, match="`readouts` is empty"):
+        ss.plot([])
+    sens = ms.sensitivity(model, ["pS6K1", "PIP3"], ["k_PTEN"], progress=False)
+    assert sens.plot(["PIP3"]).axes[0].get_title() == sens.plot("PIP3").axes[0].get_title()
     screen = ms.knockout_screen(model, ["pS6K1", "PIP3"], nodes=["PTEN"], progress=False)
     assert [t.get_text() for t in screen.plot("PIP3").axes[0].get_xticklabels()] == ["PIP3"]
     assert len(screen.plot().axes[0].get_xticklabels()) == 2

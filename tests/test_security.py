@@ -104,8 +104,10 @@ def test_folder_is_private_and_key_secret(tmp_path: Path, small: Path, monkeypat
     assert _cache.key_dir().stat().st_mode & 0o777 == 0o700
     key = _cache.key_dir() / _cache.KEY_FILE
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    # named with the id of the key they are made with, so other keys' entries sit beside
+    kid = _cache._name("x", "0" * 32, key.read_bytes()).split(".")[1]
     entries = sorted(p.name.split(".", 1)[1] for p in folder.iterdir())
-    assert entries == ["parsed.json", "rrstate"]
+    assert entries == [f"{kid}.parsed.json", f"{kid}.rrstate"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir())
 
 
@@ -121,12 +123,13 @@ def test_a_cache_folder_made_elsewhere_is_never_trusted(tmp_path: Path, small: P
     folder = tmp_path / "handed_over"
     _poisoned_folder(folder, small, marker)
     folder.chmod(0o700)
-    planted = {p: p.read_bytes() for k in ("parsed.json", "rrstate") for p in folder.glob("*." + k)}
+    planted = {p.name for k in ("parsed.json", "rrstate") for p in folder.glob("*." + k)}
     proc = run(NUMBERS.format(path=str(small)), folder)
     assert last_json(proc) == cold and "UserWarning" not in proc.stderr
-    assert len(planted) == 2
-    for path, data in planted.items():  # rebuilt under the user's own key
-        assert path.read_bytes() != data, path.name
+    # the user's own entries were built beside them (named with the user's key's id): the
+    # planted ones, under the attacker's key, are never opened
+    own = {p.name for k in ("parsed.json", "rrstate") for p in folder.glob("*." + k)} - planted
+    assert len(planted) == 2 and len(own) == 2
     assert not marker.exists()  # the pickle is never read
 
 
@@ -291,7 +294,7 @@ def _poisoned_folder(folder: Path, small: Path, marker: Path) -> None:
     doc["layout"]["parameters"]["k1"] = 50.0
     ident = _cache._parsed_ident(text, ".ant")
     payload = json.dumps(doc).encode()
-    (folder / _cache._name("parsed.json", ident)).write_bytes(
+    (folder / _cache._name("parsed.json", ident, key)).write_bytes(
         _cache.MAGIC + _cache._mac(key, "parsed.json", ident, payload) + payload
     )
     import roadrunner
@@ -302,7 +305,7 @@ def _poisoned_folder(folder: Path, small: Path, marker: Path) -> None:
     _configure(rr)
     ident = _cache._runner_ident(with_k1.sbml, cache_settings())
     payload = bytes(rr.saveStateS())
-    (folder / _cache._name("rrstate", ident)).write_bytes(
+    (folder / _cache._name("rrstate", ident, key)).write_bytes(
         _cache.MAGIC + _cache._mac(key, "rrstate", ident, payload) + payload
     )
     evil = pickle.dumps(Payload(marker))
@@ -438,8 +441,8 @@ def test_processes_racing_on_an_empty_folder_agree(tmp_path: Path, small: Path) 
 def test_temporary_files_are_cleaned(tmp_path: Path, small: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))
     small_numbers(small)  # creates the folder and its key
-    stale = tmp_path / f"{'0' * 32}.rrstate.tmp999.abcd0123"
-    fresh = tmp_path / f"{'4' * 32}.rrstate.tmp998.abcd0123"
+    stale = tmp_path / f"{'0' * 32}.0123abcd.rrstate.tmp999.abcd0123"
+    fresh = tmp_path / f"{'4' * 32}.0123abcd.rrstate.tmp998.abcd0123"
     foreign = tmp_path / "notes.tmp.txt"  # not named as the cache names its files
     for p in (stale, fresh, foreign):
         p.write_bytes(b"half a write")
@@ -758,3 +761,52 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     assert "is not a regular file" in out[str(fifo)]
     assert "is a folder" in out[str(folder)]
     assert out[str(linked)].startswith("<Model 'small'")
+
+
+def test_without_a_place_for_the_key_the_cache_is_private_and_says_why(
+    tmp_path: Path, small: Path, monkeypatch
+) -> None:
+    """No usable key folder (a home that cannot be written, or no absolute home at all,
+    as for an arbitrary uid in a container): the cache turned off in silence, or the key
+    went to ``./~/.config`` in the working directory. Now one warning says why, the
+    process caches privately, and nothing is written where it runs."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MTOR_SIM_KEY_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for home, xdg in ((str(tmp_path / "file" / "home"), ""), ("~", "relative/config")):
+        (tmp_path / "file").write_text("not a folder")
+        monkeypatch.setenv("HOME", home)
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+        _cache._FOLDERS.clear()
+        with pytest.warns(UserWarning, match="secret key") as caught:
+            assert small_numbers(small)[0] == "ok"
+        assert "MTOR_SIM_KEY_DIR" in str(caught[0].message)
+        private = _cache._FOLDERS[str(tmp_path / "cache")]
+        assert private is not None and private.path != tmp_path / "cache"
+        assert not (tmp_path / "~").exists() and not (tmp_path / "relative").exists()
+    _cache._FOLDERS.clear()
+
+
+def test_processes_with_other_keys_share_a_folder_without_undoing_each_other(
+    tmp_path: Path, small: Path
+) -> None:
+    """Two key folders (the same user on two hosts over a shared folder): each replaced
+    the other's entries at every load. Entries are named with their key's id, so each
+    process finds its own again."""
+    cache = tmp_path / "cache"
+    runs = []
+    for config in ("a", "b", "a"):
+        env = {
+            **os.environ,
+            "MTOR_SIM_CACHE": str(cache),
+            "MTOR_SIM_KEY_DIR": str(tmp_path / config),
+        }
+        subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(NUMBERS.format(path=str(small)))],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        runs.append({p.name: p.stat().st_mtime_ns for p in cache.iterdir()})
+    assert len(runs[1]) == 4  # each key's two entries
+    assert runs[2] == runs[1]  # the third run read its own, rewrote nothing

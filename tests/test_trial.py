@@ -71,6 +71,11 @@ def test_a_cohort_on_the_ensemble_acts_on_each_members_values(model: ms.Model) -
             assert_allclose(got[r], want[r], rtol=1e-7)
     res = ms.trial(model, ["sorafenib"], cohort=on, progress=False)
     assert list(res.table["member"]) == list(on.table["member"])
+    # reused with another model, the members are checked against it: its own values of
+    # their parameters would be replaced by theirs
+    other = model.with_parameters({"k_PTEN": 2 * model.parameters["k_PTEN"]})
+    with pytest.warns(UserWarning, match="k_PTEN"):
+        ms.trial(other, ["sorafenib"], cohort=on, progress=False)
     with pytest.raises(ValueError, match="draw it with"):
         ms.trial(model, ["sorafenib"], cohort=plain, ensemble=True, progress=False)
     with pytest.raises(ValueError, match="needs `ensemble`"):

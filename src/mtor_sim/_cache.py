@@ -81,7 +81,7 @@ MAGIC = b"mtor_sim-cache-v2\n"
 #: File holding the user's secret key, in `key_dir`.
 KEY_FILE = "cache.key"
 #: Names of this module's temporary files (an entry's or the key's), for `_remove_stale`.
-_TMP_NAME = re.compile(r"(?:[0-9a-f]{32}\.[a-z.]+|cache\.key)\.tmp\d+\.[0-9a-f]{8}")
+_TMP_NAME = re.compile(r"[0-9a-f]{32}\.[0-9a-f]{8}\.[a-z.]+\.tmp\d+\.[0-9a-f]{8}")
 KEY_BYTES = 32
 #: Temporary files older than this (s) belong to a process that was killed mid-write.
 STALE_TMP_S = 600.0
@@ -108,6 +108,19 @@ class _Folder(NamedTuple):
 class _Refused(Exception):
     """The configured folder may have been written by someone else: not used."""
 
+    advice = (
+        "fix the folder (`chmod 700`, owned by you) or point MTOR_SIM_CACHE at a folder of your own"
+    )
+
+
+class _KeyRefused(_Refused):
+    """The user's key cannot be kept safely (`key_dir`): no cache folder is used."""
+
+    advice = (
+        "fix the key's folder (`chmod 700`, owned by you) or set MTOR_SIM_KEY_DIR to an "
+        "absolute path of a private folder of yours"
+    )
+
 
 #: Checked folders of this process, by configured path (None: caching off).
 _FOLDERS: dict[str, _Folder | None] = {}
@@ -126,12 +139,20 @@ def cache_dir() -> Path | None:
     return Path(base) / "mtor_sim"
 
 
-def key_dir() -> Path:
-    """The folder of the user's cache key: ``$XDG_CONFIG_HOME/mtor_sim``, else
-    ``~/.config/mtor_sim``. Apart from the cache, so that a cache folder copied from
-    elsewhere never carries the key its entries were made with."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "mtor_sim"
+def key_dir() -> Path | None:
+    """The folder of the user's cache key: ``$MTOR_SIM_KEY_DIR``, else
+    ``$XDG_CONFIG_HOME/mtor_sim``, else ``~/.config/mtor_sim``; None when none of them is
+    an absolute path (a relative one would put the key wherever the process happens to
+    run, a repository or a build context among them). Apart from the cache, so that a
+    cache folder copied from elsewhere never carries the key its entries were made with."""
+    own = os.environ.get("MTOR_SIM_KEY_DIR")
+    if own:
+        return Path(own) if os.path.isabs(own) else None
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg and os.path.isabs(xdg):  # a relative one is ignored, as the XDG spec says
+        return Path(xdg) / "mtor_sim"
+    home = os.path.expanduser("~")
+    return Path(home) / ".config" / "mtor_sim" if os.path.isabs(home) else None
 
 
 # ----------------------------------------------------------------- the folder and its key
@@ -148,9 +169,8 @@ def _folder() -> _Folder | None:
     except _Refused as exc:
         warnings.warn(
             f"mtor_sim: the model cache folder {token!r} is not used: {exc}. This "
-            "process caches compiled models in a private temporary folder instead; "
-            "fix the folder (`chmod 700`, owned by you) or point MTOR_SIM_CACHE at a "
-            "folder of your own",
+            f"process caches compiled models in a private temporary folder instead; "
+            f"{exc.advice}",
             UserWarning,
             stacklevel=4,
         )
@@ -214,8 +234,24 @@ def _user_key_at(path: str) -> bytes:
 
 
 def _user_key() -> bytes:
-    """The user's cache key (`key_dir`), read once per process and location."""
-    return _user_key_at(str(key_dir()))
+    """The user's cache key (`key_dir`), read once per process and location; refused
+    with `_KeyRefused` when it cannot be kept safely (a cache without it is no cache)."""
+    where = key_dir()
+    if where is None:
+        raise _KeyRefused(
+            "there is no folder for its secret key: MTOR_SIM_KEY_DIR, XDG_CONFIG_HOME and "
+            "HOME give no absolute path"
+        )
+    try:
+        return _user_key_at(str(where))
+    except _KeyRefused:
+        raise
+    except _Refused as exc:
+        raise _KeyRefused(str(exc)) from None
+    except OSError as exc:
+        raise _KeyRefused(
+            f"its secret key cannot be kept in {str(where)!r} ({exc.strerror or exc})"
+        ) from None
 
 
 def _private_folder() -> _Folder | None:
@@ -294,8 +330,12 @@ def _mac(key: bytes, kind: str, ident: str, payload: bytes | memoryview) -> byte
     return mac.digest()
 
 
-def _name(kind: str, ident: str) -> str:
-    return f"{ident[:32]}.{kind}"
+def _name(kind: str, ident: str, key: bytes) -> str:
+    """An entry's file name: its key's start, the id of the secret key it is made with
+    (so that processes with other keys sharing a folder keep their entries apart,
+    instead of replacing each other's at every load), and its kind."""
+    kid = hashlib.sha256(b"mtor_sim key id\0" + key).hexdigest()[:8]
+    return f"{ident[:32]}.{kid}.{kind}"
 
 
 def _read_entry(kind: str, ident: str) -> bytes | None:
@@ -303,7 +343,7 @@ def _read_entry(kind: str, ident: str) -> bytes | None:
     folder = _folder()
     if folder is None:
         return None
-    name = _name(kind, ident)
+    name = _name(kind, ident, folder.key)
     try:
         fd = os.open(name, os.O_RDONLY | _O_COMMON, dir_fd=folder.fd)
     except FileNotFoundError:
@@ -342,7 +382,7 @@ def _write_entry(kind: str, ident: str, payload: bytes) -> None:
     if folder is None:
         return
     _remove_stale(folder.fd)
-    name = _name(kind, ident)
+    name = _name(kind, ident, folder.key)
     tmp = f"{name}.tmp{os.getpid()}.{secrets.token_hex(4)}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_COMMON, 0o600, dir_fd=folder.fd)

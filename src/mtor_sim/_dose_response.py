@@ -576,6 +576,11 @@ def _combination_quantiles(
     return out
 
 
+#: Doses of each drug, 0 included, that Loewe and ZIP need: they fit a Hill curve to each
+#: row and column of the grid.
+MIN_SCORE_DOSES = 4
+
+
 def _inhibition(response: np.ndarray) -> np.ndarray:
     """The fraction inhibited of a dose matrix against its drug-free cell; NaN throughout
     when that cell has no usable value (it failed, or its readout is 0)."""
@@ -640,8 +645,8 @@ class Combination(BatchResult):
         if self.scores is None:
             n_a, n_b = self.response.shape
             why = (
-                "needs at least 4 doses of each drug (including 0)"
-                if min(n_a, n_b) < 4
+                f"needs at least {MIN_SCORE_DOSES} doses of each drug (including 0)"
+                if min(n_a, n_b) < MIN_SCORE_DOSES
                 else f"is undefined: the drug-free {self.readout} is 0"
                 if (self.settings["status"] == "zero_reference").any(axis=None)
                 else "fits whole rows and columns, and a cell of this grid has no "
@@ -839,7 +844,7 @@ def combination(
         )
     whole = bool(np.isfinite(effect).all())  # Loewe and ZIP fit whole rows and columns
     # a model's matrix: no noise, so a single agent's bell gets no Loewe fit
-    enough = whole and min(da.size, db.size) >= 4
+    enough = whole and min(da.size, db.size) >= MIN_SCORE_DOSES
     scores = synergy_scores(da, db, effect, monotonic=True) if enough else None
 
     def frame(m: np.ndarray) -> pd.DataFrame:

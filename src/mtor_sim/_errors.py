@@ -173,6 +173,17 @@ def check_flag(value: object, *, name: str) -> bool:
     return bool(value)
 
 
+def one_name(value: object, *, name: str, why: str) -> str | None:
+    """None, a name, or a list of exactly one name (as `check_names` reads them) -> the
+    name; more than one is refused, saying ``why`` one is taken."""
+    if value is None:
+        return None
+    names = check_names(value, name=name)
+    if len(names) != 1:
+        raise ValueError(f"`{name}` takes one name here ({why}), got {names!r}")
+    return names[0]
+
+
 def check_names(value: object, *, name: str, allow_none: bool = True) -> list[str]:
     """A name or a sequence of names as a list, refusing what would be silently misread.
 

@@ -177,7 +177,7 @@ def make_perturbation(
             raise UnknownNameError(why)
         check_name(k, model.inputs, kind="input", aliases=aliases)
         ins[k] = check_nonnegative(v, name=f"inputs[{k!r}]")
-    _refuse_set_twice(model, drug_map, params, ins)
+    _refuse_given_two_ways(model, drug_map, params, ins)
     return Perturbation(
         tuple(dict.fromkeys(genos)),
         tuple(sorted(drug_map.items())),
@@ -210,17 +210,23 @@ def _refuse_unknown_keywords(unknown: Mapping[str, Any]) -> None:
 
     known = ("genotype", "drugs", "knockouts", "cut", "parameters", "inputs", *_VERB_KEYWORDS)
     name = next(iter(unknown))
+    if name in known:  # an option of other verbs, not of this one
+        raise TypeError(
+            f"unexpected keyword argument {name!r}: this verb does not take it (see its "
+            "documentation). The perturbation keywords are genotype, drugs, knockouts, "
+            "cut, parameters and inputs"
+        )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     raise TypeError(
         f"unexpected keyword argument {name!r}"
         + (f"; did you mean {close[0]!r}?" if close else "")
         + " The perturbation keywords are genotype, drugs, knockouts, cut, parameters and "
-        "inputs; where a batch runs: run=, backend=, n_workers=, scheduler=, out=, "
-        "progress="
+        "inputs; batch verbs also take readouts, ensemble, n_members and where they run "
+        "(run, backend, n_workers, scheduler, out, progress)"
     )
 
 
-def _refuse_set_twice(
+def _refuse_given_two_ways(
     model: Model,
     drugs: Mapping[str, float],
     params: Mapping[str, float],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import check_names
 from ._labels import Labels, bundled_labels, labels_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,8 +171,8 @@ def plot_timecourse(
     those the model's label table marks ``show = timecourse`` (the bundled model: Akt,
     S6K1 and 4E-BP1 phosphorylation), else its first four readouts."""
     plt = _pyplot()
-    if isinstance(readouts, str):  # one name, as every verb takes it (not its letters)
-        readouts = [readouts]
+    if readouts is not None:  # one name (not its letters) or a list, as every verb takes
+        readouts = check_names(readouts, name="readouts")
     if readouts is None:
         names = tc.readout_names or tuple(tc.data.columns)
         # the model's own choice, else the bundled model's (its SBML export loaded
@@ -229,7 +230,9 @@ def plot_steady_state(
     draws its bars hatched grey: they are not values to read."""
     plt = _pyplot()
     own = labels_for(ss.metadata)
-    names = list(ss.readouts.index) if readouts is None else _names(readouts)
+    names = list(ss.readouts.index) if readouts is None else check_names(readouts, name="readouts")
+    if not names:
+        raise ValueError("`readouts` is empty: give at least one, or None for all")
     values = np.array([ss[r] for r in names], dtype=float)  # unknown names raise here
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.32 * len(names)))
@@ -248,11 +251,6 @@ def plot_steady_state(
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
-
-
-def _names(readouts: Sequence[str] | str) -> list[str]:
-    """``readouts=`` as a list: one name or several, as every verb takes them."""
-    return [readouts] if isinstance(readouts, str) else list(readouts)
 
 
 def _readouts_axis(readouts: Sequence[str], names: Labels | bool) -> str:
@@ -775,8 +773,8 @@ def plot_knockout_screen(
     if readouts is not None:
         from ._errors import check_name
 
-        names = [check_name(r, effect.columns, kind="readout") for r in _names(readouts)]
-        effect = effect[names]
+        names = check_names(readouts, name="readouts")
+        effect = effect[[check_name(r, effect.columns, kind="readout") for r in names]]
     if len(effect) > max_rows:  # keep the strongest effects readable
         order = effect.abs().max(axis=1).sort_values(ascending=False).index[:max_rows]
         effect = effect.loc[[i for i in effect.index if i in set(order)]]

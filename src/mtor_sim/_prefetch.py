@@ -89,6 +89,7 @@ def solve_for_members(
     members: pd.DataFrame,
     perts: Sequence[Perturbation],
     options: RunOptions | None = None,
+    desc: str = "ensemble claims",
 ) -> list[dict[str, Answer]]:
     """Every perturbation for every member (rows of ``members``: parameter values), as
     one batch on ``model``: each member's values composed as its own model would apply
@@ -113,7 +114,7 @@ def solve_for_members(
         len(points),
         readouts,
         options=options or RunOptions(progress=False),
-        desc="ensemble claims",
+        desc=desc,
     )
     frame = store.read()
     keys = [answer_key(p) for p in perts]

@@ -45,6 +45,7 @@ class Report:
     trial: pd.DataFrame | None = None  # the virtual trial's arms beside the review's
     trial_orderings: pd.DataFrame | None = None  # the review's orderings, on that trial
     trial_failed: int = 0  # the trial's patient-arms without a verified steady state (NE)
+    trial_failed_ensemble: int = 0  # the same, of its patients drawn on the ensemble
 
     @property
     def all_passed(self) -> bool:
@@ -210,7 +211,7 @@ def reproduce(
         ens_table.attrs["passed"].to_csv(out / "ensemble_members.csv", index_label="draw")
         hits.to_csv(out / "ensemble_validation.csv", index_label="draw")
     literature = trial = orderings = None
-    trial_failed = 0
+    trial_failed = trial_failed_ensemble = 0
     if model.is_bundled:
         literature = _literature(model)
         literature.to_csv(out / "validation.csv", index=False)
@@ -234,7 +235,7 @@ def reproduce(
                     progress=False,
                 )
                 trial, orderings = _beside(trial, orderings, on, trial_claims(on))
-                trial_failed += on.n_failed
+                trial_failed_ensemble = on.n_failed
             trial.to_csv(out / "trial.csv", index=False)
             orderings.to_csv(out / "trial_orderings.csv", index=False)
     seconds = time.perf_counter() - start
@@ -268,7 +269,9 @@ def reproduce(
     if literature is not None:
         ens_md += _literature_markdown(literature, hits)
     if trial is not None:
-        ens_md += _trial_markdown(trial, trial_patients, orderings, trial_failed)
+        ens_md += _trial_markdown(
+            trial, trial_patients, orderings, trial_failed, trial_failed_ensemble
+        )
     md.write_text(
         _markdown(results, meta)
         + ens_md
@@ -299,6 +302,7 @@ def reproduce(
         trial,
         orderings,
         trial_failed,
+        trial_failed_ensemble,
     )
 
 
@@ -388,14 +392,18 @@ def _beside(
     """The trial's comparison and orderings with those of its patients drawn on the
     ensemble's members beside them (columns ``ensemble_*``)."""
     theirs = on.compare_with_review().set_index("comparison")
-    cols = ["simulated", "simulated_low", "simulated_high", "simulated_95CI", "gap"]
+    cols = ["simulated", "simulated_low", "simulated_high", "simulated_95CI", "gap", "explanation"]
     trial = trial.join(theirs[cols].add_prefix("ensemble_"), on="comparison")
     by_claim = on_orderings.set_index("claim")[["passed", "numbers"]].add_prefix("ensemble_")
     return trial, orderings.join(by_claim, on="claim")
 
 
 def _trial_markdown(
-    table: pd.DataFrame, patients: int, orderings: pd.DataFrame | None = None, failed: int = 0
+    table: pd.DataFrame,
+    patients: int,
+    orderings: pd.DataFrame | None = None,
+    failed: int = 0,
+    failed_ensemble: int = 0,
 ) -> str:
     lines = [
         "",
@@ -434,16 +442,17 @@ def _trial_markdown(
         if known and not (low == low and high == high):  # no evaluable patient in this arm
             gap = "no data"
         shown = f"**{gap}**" if gap in ("above", "below") else gap
+        name = str(r["comparison"]).removeprefix("ORR, ")
+        theirs = str(r.get("ensemble_gap") or "")
         if gap in ("above", "below") and r.get("explanation"):
-            why.append(
-                f"- {str(r['comparison']).removeprefix('ORR, ')} ({gap}): {r['explanation']}"
-            )
+            why.append(f"- {name} ({gap}): {r['explanation']}")
+        elif theirs in ("above", "below") and r.get("ensemble_explanation"):
+            why.append(f"- {name} (on the ensemble only, {theirs}): {r['ensemble_explanation']}")
         row = (
             f"| {r['comparison']} | {'' if not known else f'{review:g}'} | "
             f"{r['simulated']:.1f} | {r['simulated_95CI']} | {shown} |"
         )
         if ens:
-            theirs = str(r.get("ensemble_gap") or "")
             row += (
                 f" {r['ensemble_simulated']:.1f} | {r['ensemble_simulated_95CI']} | "
                 f"{f'**{theirs}**' if theirs in ('above', 'below') else theirs} |"
@@ -456,6 +465,13 @@ def _trial_markdown(
             "",
             f"**{failed} patient-arm(s) without a verified steady state** are counted as not "
             "evaluable (NE); their rows in the trial's table carry their status.",
+        ]
+    if failed_ensemble:
+        lines += [
+            "",
+            f"**On the ensemble, {failed_ensemble} patient-arm(s) without a verified steady "
+            "state** are counted as not evaluable (NE); that run's patients are not written "
+            "(`trial(..., ensemble=...)` gives them).",
         ]
     if orderings is not None and len(orderings):
         lines += [

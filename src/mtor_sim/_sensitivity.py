@@ -91,13 +91,15 @@ class Sensitivity(BatchResult):
             f"seed {self.settings['seed']}, {self.settings['n_failed']} failed)"
         )
 
-    def plot(self, readout: str | None = None, *, top: int = 20) -> Figure:
-        """Tornado plot for one readout, largest effects first."""
+    def plot(self, readout: str | Sequence[str] | None = None, *, top: int = 20) -> Figure:
+        """Tornado plot for one readout (a name, or a list of one), largest effects first."""
+        from ._errors import one_name
         from ._plot import plot_sensitivity
 
+        name = one_name(readout, name="readout", why="a tornado plot draws one; plot each")
         one = Sensitivity(
             self.method,
-            (check_name(readout or self.readout, self.readouts, kind="readout"),),
+            (check_name(name or self.readout, self.readouts, kind="readout"),),
             self.table,
             self.settings,
         )

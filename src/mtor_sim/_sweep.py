@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._errors import check_name, check_names, check_nonnegative
+from ._errors import check_name, check_names, check_nonnegative, one_name
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
 from ._protocol import BatchResult
@@ -311,14 +311,8 @@ class Sweep(BatchResult):
         list of one is taken too)."""
         from ._plot import plot_sweep
 
-        if readout is not None and not isinstance(readout, str):
-            names = list(readout)
-            if len(names) != 1:
-                raise ValueError(
-                    f"a sweep's figure draws one readout, got {names!r}: plot each in turn"
-                )
-            readout = names[0]
-        return plot_sweep(self, readout or self.readouts[0], x=x)
+        one = one_name(readout, name="readout", why="a sweep's figure draws one; plot each")
+        return plot_sweep(self, one or self.readouts[0], x=x)
 
     def __repr__(self) -> str:
         return (

@@ -84,7 +84,7 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
-from ._ensemble import member_digest, member_parameters, resolve_ensemble
+from ._ensemble import check_members, member_digest, member_parameters, resolve_ensemble
 from ._errors import (
     MtorSimError,
     check_count,
@@ -96,7 +96,7 @@ from ._errors import (
 )
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
-from ._protocol import BatchResult, Immutable
+from ._protocol import BatchResult, Immutable, stored
 from ._schedule import OralPK, Schedule
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -202,9 +202,9 @@ class Cohort(Immutable):
     ) -> Perturbation:
         """Patient ``i``'s perturbation: its genotype presets, then its parameter values
         (its multipliers on the model's values, or on its ensemble member's)."""
-        row = self.table.iloc[i]
+        row = stored(self, "table").iloc[i]
         genos = [g for g in self.alterations if row[g]]
-        members = self.members
+        members = stored(self, "members")  # read, not copied, once per patient
         if members is not None:  # the member's values, the presets acting on them
             member = dict(members.iloc[int(row["member"])].items())
             values = member_parameters(model, member, genos, {})
@@ -986,6 +986,8 @@ def trial(
             "`virtual_cohort(model, n, ensemble=...)` instead"
         )
     cohort = cohort or virtual_cohort(model, n, seed=seed, ensemble=ensemble, n_members=n_members)
+    if cohort.members is not None:  # reused with this model: do its members fit it?
+        check_members(model, stored(cohort, "members"))
     patients = [int(p) for p in cohort.table["patient"]]
     # one patient's points: untreated, then every arm's phases
     points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [

@@ -190,7 +190,7 @@ def _across_members(
     ]
     keys = [answer_key(p) for p in arms]
     rates = np.full((len(table), 2), np.nan)
-    for i, found in enumerate(solve_for_members(model, table, arms)):
+    for i, found in enumerate(solve_for_members(model, table, arms, desc="tumour response")):
         if all(k in found for k in keys):
             ctrl, trt = (found[k] for k in keys)
             rates[i] = (

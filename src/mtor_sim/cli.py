@@ -115,6 +115,8 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
 def _genotype(text: str) -> list[str]:
     """``PTEN_loss+mTORC2_high`` -> ``["PTEN_loss", "mTORC2_high"]`` (presets combined).
     An empty part (``PTEN_loss+``) is refused: a preset meant there would be dropped."""
+    if not text.strip():
+        return []  # no preset: the wild type, as before
     parts = [g.strip() for g in text.split("+")]
     if not all(parts):
         raise ValueError(f"genotype {text!r} has an empty part between or after '+'")
@@ -572,13 +574,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                 f"virtual trial{where}, the review's orderings: {int(held.sum())} of "
                 f"{len(o)} hold" + (f"; not met: {missed}" if missed else "")
             )
-    if report.trial_failed:
-        print(
-            f"virtual trial: {report.trial_failed} patient-arm(s) without a verified steady "
-            "state (not evaluable)"
-        )
+    for where, failed in (
+        ("", report.trial_failed),
+        (" on the ensemble", report.trial_failed_ensemble),
+    ):
+        if failed:
+            print(
+                f"virtual trial{where}: {failed} patient-arm(s) without a verified steady "
+                "state (not evaluable)"
+            )
     print(f"{report.tally}, in {report.seconds:.1f} s; report: {report.markdown} and {report.html}")
-    if report.trial_failed:  # a simulation failed
+    if report.trial_failed or report.trial_failed_ensemble:  # a simulation failed
         return 1
     if args.strict:
         return 0 if report.all_passed and report.all_as_expected else 1
@@ -615,7 +621,7 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
 
 def cmd_combination(args: argparse.Namespace) -> int:
 
-    from ._dose_response import combination
+    from ._dose_response import MIN_SCORE_DOSES, combination
 
     model = _load(args)
     pert = _perturbation(args)
@@ -623,9 +629,10 @@ def cmd_combination(args: argparse.Namespace) -> int:
     if args.score in ("loewe", "zip") and args.ensemble is None:
         # checked before the grid is solved and its table written (without the score)
         n_a, n_b = (len({0.0, *doses}) for doses in (args.doses_a, args.doses_b))
-        if min(n_a, n_b) < 4:
+        if min(n_a, n_b) < MIN_SCORE_DOSES:
             raise ValueError(
-                f"--score {args.score} needs at least 4 doses of each drug, 0 included "
+                f"--score {args.score} needs at least {MIN_SCORE_DOSES} doses of each drug, "
+                "0 included "
                 f"(it is added); the grid has {n_a} of {args.drug_a} and {n_b} of "
                 f"{args.drug_b}"
             )
