@@ -555,6 +555,71 @@ def test_a_parameter_that_sizes_a_compartment_through_a_rule_is_refused(tmp_path
     assert moved["A"] == pytest.approx(16 / 3, rel=1e-6)
 
 
+STOICHIOMETRY_SBML = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+  <model id="stoichiometry">
+    <listOfCompartments>
+      <compartment id="C" size="1" constant="true"/>
+    </listOfCompartments>
+    <listOfSpecies>
+      <species id="A" compartment="C" initialConcentration="0" hasOnlySubstanceUnits="false"
+               boundaryCondition="false" constant="false"/>
+    </listOfSpecies>
+    <listOfParameters>
+      <parameter id="n" value="2" constant="true"/>
+      <parameter id="k" value="1" constant="true"/>
+    </listOfParameters>
+    <listOfInitialAssignments>
+      <initialAssignment symbol="made">
+        <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> n </ci></math>
+      </initialAssignment>
+    </listOfInitialAssignments>
+    <listOfReactions>
+      <reaction id="make" reversible="false">
+        <listOfProducts>
+          <speciesReference id="made" species="A" constant="true"/>
+        </listOfProducts>
+        <kineticLaw>
+          <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> k </ci></math>
+        </kineticLaw>
+      </reaction>
+      <reaction id="decay" reversible="false">
+        <listOfReactants>
+          <speciesReference species="A" stoichiometry="1" constant="true"/>
+        </listOfReactants>
+        <kineticLaw>
+          <math xmlns="http://www.w3.org/1998/Math/MathML">
+            <apply><times/><ci> k </ci><ci> A </ci></apply>
+          </math>
+        </kineticLaw>
+      </reaction>
+    </listOfReactions>
+  </model>
+</sbml>
+"""
+
+
+def test_a_parameter_that_sets_a_stoichiometry_is_refused(tmp_path) -> None:
+    """A reaction making ``n`` A per event, ``n`` a parameter (an initial assignment to
+    the species reference, as SBML Test Suite 01073): libroadrunner fixes the
+    stoichiometry when it compiles, so ``parameters={"n": 4}`` changed nothing, status
+    ok (steady state A = n). It is refused in the verbs and in a fit."""
+    import pandas as pd
+
+    path = tmp_path / "stoichiometry.xml"
+    path.write_text(STOICHIOMETRY_SBML)
+    model = ms.load_model(path)
+    assert model.steady_state()["A"] == pytest.approx(2.0, rel=1e-6)
+    with pytest.raises(ms.MtorSimError, match="'n' sets .* a reaction's stoichiometry"):
+        model.steady_state(parameters={"n": 4.0})
+    with pytest.raises(ms.MtorSimError, match="'n' sets .* a reaction's stoichiometry"):
+        ms.sweep(model, {"n": [2.0, 4.0]}, ["A"], progress=False)
+    data = pd.DataFrame({"observableId": "A", "time": [1.0], "measurement": [0.3]})
+    with pytest.raises(ms.PetabError, match="n sets .* a reaction's stoichiometry"):
+        ms.PetabObjective(ms.to_petab(path, data, parameters=["n"]))
+    assert model.steady_state(parameters={"k": 3.0})["A"] == pytest.approx(2.0, rel=1e-6)
+
+
 VOLUME_SBML = """<?xml version="1.0" encoding="UTF-8"?>
 <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
   <model id="volume">

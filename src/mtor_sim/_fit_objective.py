@@ -448,9 +448,10 @@ class PetabObjective:
         sized = sorted(volume & set_here)
         if sized:  # evaluated on the compiled state: the compartment would not follow
             raise PetabError(
-                f"{', '.join(sized)} sets a compartment's size through an initial "
-                "assignment or a rule, which libroadrunner applies to the state it "
-                "compiled; neither a condition nor the estimation can change it"
+                f"{', '.join(sized)} sets a compartment's size (through an initial "
+                "assignment or a rule) or a reaction's stoichiometry, which libroadrunner "
+                "works out when it compiles the model; neither a condition nor the "
+                "estimation can change it"
             )
         ruled = self._rule_targets - self._rate_targets  # assignment rules' targets
         computed = sorted(str(c) for c in self.condition_df.columns if c in ruled)

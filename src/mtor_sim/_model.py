@@ -129,8 +129,9 @@ class SbmlFacts(NamedTuple):
     rule_targets: frozenset[str]  # ids that assignment rules compute
     time_unit: tuple[str, float | None]  # (name, minutes per unit); see `_time_unit`
     event_targets: frozenset[str] = frozenset()  # ids that event assignments set
-    # parameters a compartment's initial assignment reads (through assignment rules too):
-    # evaluated once, when the model is compiled, so a verb cannot change them
+    # parameters a compartment's initial assignment reads (through assignment rules too),
+    # or a reaction's stoichiometry: evaluated once, when the model is compiled, so a verb
+    # cannot change them
     volume_parameters: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
@@ -219,6 +220,39 @@ def volume_parameters(model: Any) -> frozenset[str]:
         if target in by_concentration and model.getCompartment(target) is not None
         if math is not None
     ]
+    return _read_by(todo, rules, params) | stoichiometry_parameters(model)
+
+
+def stoichiometry_parameters(model: Any) -> frozenset[str]:
+    """The parameters a reaction's stoichiometry reads (``model``: a libsbml Model): its
+    ``stoichiometryMath`` (SBML Level 2) or an initial assignment to its species
+    reference (Level 3), directly or through assignment rules. libroadrunner works the
+    stoichiometry out when it compiles the model, so setting one of them later changes
+    nothing (SBML Test Suite 00609, 00827, 01029, 01073: a wrong result with status ok)."""
+    rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
+    params = {p.getId() for p in model.getListOfParameters()}
+    refs = [
+        ref
+        for rxn in model.getListOfReactions()
+        for listed in (rxn.getListOfReactants(), rxn.getListOfProducts())
+        for ref in listed
+    ]
+    todo = [
+        ref.getStoichiometryMath().getMath()
+        for ref in refs
+        if ref.isSetStoichiometryMath() and ref.getStoichiometryMath().isSetMath()
+    ]
+    ids = {ref.getId() for ref in refs if ref.getId()}
+    todo += [
+        ia.getMath()
+        for ia in model.getListOfInitialAssignments()
+        if ia.getSymbol() in ids and ia.getMath() is not None
+    ]
+    return _read_by(todo, rules, params)
+
+
+def _read_by(todo: list[Any], rules: dict[str, Any], params: set[str]) -> frozenset[str]:
+    """The parameters that the formulas ``todo`` read, directly or through ``rules``."""
     found: set[str] = set()
     seen: set[str] = set()
     while todo:

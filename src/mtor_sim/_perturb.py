@@ -374,18 +374,20 @@ def _node_id(model: Model, name: str) -> str:
 
 
 def check_volume_parameters(model: Model, names: Iterable[str]) -> None:
-    """Refuse a parameter among ``names`` that sets a compartment's size through an
-    initial assignment (``C = V0``) or an assignment rule (``C := V0``): libroadrunner
-    evaluates the assignment once, at compile time, so the compartment would keep its
-    compiled size; under a rule its species would keep their compiled amounts, so not
-    the file's concentrations. Either is a wrong result with status ok."""
+    """Refuse a parameter among ``names`` that libroadrunner reads only when it compiles
+    the model: one that sets a compartment's size through an initial assignment
+    (``C = V0``) or an assignment rule (``C := V0``), where the compartment would keep its
+    compiled size (under a rule its species would keep their compiled amounts, so not the
+    file's concentrations), or one that a reaction's stoichiometry reads, which would
+    keep its compiled value. Either is a wrong result with status ok."""
     sized = sorted(model._facts().volume_parameters.intersection(names))
     if sized:
         raise MtorSimError(
-            f"{', '.join(map(repr, sized))} sets a compartment's size through an initial "
-            "assignment or a rule, which libroadrunner applies to the state it compiled: "
-            "the compartment, or its species' initial concentrations, would not follow. "
-            "Change the value in the model file (and load it again) instead."
+            f"{', '.join(map(repr, sized))} sets a compartment's size (through an initial "
+            "assignment or a rule) or a reaction's stoichiometry, which libroadrunner "
+            "works out when it compiles the model: the compartment, its species' initial "
+            "concentrations or the stoichiometry would not follow. Change the value in the "
+            "model file (and load it again) instead."
         )
 
 
