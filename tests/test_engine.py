@@ -882,3 +882,25 @@ def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(
     ss = ms.load_model(ant).steady_state()
     assert ss.status == "ok" and ss["X"] == pytest.approx(10.0, rel=1e-6)
     assert ss.max_eigenvalue == pytest.approx(-1e-5, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "switch, status",
+    [
+        ("piecewise(1, time < 5, 0)", "not_reached"),  # the input stops at t = 5
+        ("piecewise(0, time < 0, 1)", "ok"),  # Dalle Pezze 2016's form: constant for t >= 0
+    ],
+)
+def test_rates_that_depend_on_time_are_no_steady_state(tmp_path, switch, status) -> None:
+    """An input that stops at t = 5 gave A = 2 (its balance with the input frozen at
+    t = 0), "steady state verified, stable", where a long run goes to 0 (as
+    libroadrunner's own steadyState() also says 2). A model that reads the clock is now
+    judged with the clock moved on too."""
+    path = tmp_path / "clock.ant"
+    path.write_text(
+        f"model clock\n  J1: -> A; k*{switch};\n  J2: A -> ; d*A;\n  k = 1; d = 0.5; A = 0;\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == status, ss.message
+    if status != "ok":
+        assert "rates depend on time" in ss.message

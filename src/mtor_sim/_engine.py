@@ -33,6 +33,10 @@ FALLBACK_T = 1e6  # min; integration horizon when Newton's method fails
 # |Re(eigenvalue)| (per minute) below which a fixed point counts as not isolated: its
 # slowest mode would take over 10^9 min (~1,900 years) to relax, i.e. none in practice
 EIG_TOL = 1e-9
+#: The clock's symbol in SBML MathML: a model that reads it may change with time.
+TIME_SYMBOL = "http://www.sbml.org/sbml/symbols/time"
+#: How far on (model time units) a model that reads the clock is judged again.
+LATER_TIMES = (1e4, 1e8)
 # smallest state magnitude a residual is scaled by (CVODE's absolute tolerance)
 SCALE_FLOOR = ATOL
 # round-off below zero, relative to the state's magnitude, that a steady state found by
@@ -213,6 +217,10 @@ class Solver:
         self._event_start: dict[str, float] = {}  # their values as the last run started
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
+        # a model whose formulas read the clock (rates, rules, triggers): its residual is
+        # also judged with the clock moved on (`_clock_rate`), as rates read at one time
+        # are no steady state of a system that changes with time
+        self._reads_time = TIME_SYMBOL in model.sbml
         # libroadrunner's Newton solver crashes the process (a segmentation fault) on a
         # rate law with factorial (SBML Test Suite 269, plain libroadrunner alike): such
         # models reach their steady states by integration only
@@ -805,6 +813,14 @@ class Solver:
                     "bifurcation, so its value depends on where the solver started. Try "
                     "simulate() from the initial state, or check for an unconserved pool."
                 )
+            elif (later := self._clock_rate(values, tol, scale)) is not None:
+                status = "not_reached"
+                msg = (
+                    f"no steady state: the model's rates depend on time (at this state "
+                    f"max |dx/dt| = {rate:.2g} at t = {self.r.model.getTime():g}, but "
+                    f"{later}), so what the system settles to depends on its time course "
+                    "(a steady state is a state that stays, at any time). Try simulate()."
+                )
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
@@ -816,6 +832,30 @@ class Solver:
             values = values * math.nan
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def _clock_rate(self, values: np.ndarray, tol: float, scale: float) -> str | None:
+        """For a model that reads the clock: how the state the solver is at fails to be
+        steady once the clock moves on (the residual, or a readout an assignment rule
+        computes from time, at `LATER_TIMES` on from now), or None when it stays."""
+        if not self._reads_time:
+            return None
+        m = self.r.model
+        now = float(m.getTime())
+        try:
+            for later in LATER_TIMES:
+                m.setTime(now + later)
+                _, moved, rate, _ = self._measure()
+                if not rate <= tol * scale:
+                    return f"{rate:.2g} at t = {now + later:g}"
+                changed = ~np.isclose(moved, values, rtol=1e-6, atol=tol * scale, equal_nan=True)
+                if changed.any():
+                    name = self.readouts[int(np.flatnonzero(changed)[0])]
+                    return f"readout {name} moves from {values[changed][0]:.3g} to " + (
+                        f"{moved[changed][0]:.3g} by t = {now + later:g}"
+                    )
+        finally:
+            m.setTime(now)
+        return None
 
     def _mark_event_targets(self) -> None:
         """Note what events can set as a run starts, to tell afterwards what they changed."""
