@@ -95,28 +95,23 @@ def solve_for_members(
     one batch on ``model``: each member's values composed as its own model would apply
     them (`mtor_sim._ensemble.member_parameters`), through the batch runner as
     ``options`` say. Only verified answers are kept."""
-    from dataclasses import replace
-
     from ._backends import conditions_from, run_conditions
-    from ._ensemble import check_members, member_parameters
+    from ._ensemble import check_members
+    from ._sweep import over_members
 
     check_members(model, members)
-    points: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
-    for _, member in members.iterrows():
-        row = dict(member.items())
-        for p in perts:  # already validated: only the member's values are composed in
-            params = member_parameters(model, row, list(p.genotype), dict(p.parameters))
-            points.append(((), replace(p, genotype=(), parameters=tuple(sorted(params.items())))))
+    # already validated: only each member's values are composed in, point by point
+    make = over_members(model, conditions_from([((), p) for p in perts]), members, len(perts))
     readouts = list(model.readouts)
     store, _ = run_conditions(
         model,
-        conditions_from(points),
-        len(points),
+        make,
+        len(perts) * len(members),
         readouts,
         options=options or RunOptions(progress=False),
         desc=desc,
     )
-    frame = store.read()
+    frame = store.read().sort_values("point", kind="stable")  # member by member
     keys = [answer_key(p) for p in perts]
     values = frame[readouts].to_numpy(dtype=float)
     ok = (frame["status"] == "ok").to_numpy()
