@@ -76,6 +76,9 @@ def test_a_cohort_on_the_ensemble_acts_on_each_members_values(model: ms.Model) -
     other = model.with_parameters({"k_PTEN": 2 * model.parameters["k_PTEN"]})
     with pytest.warns(UserWarning, match="k_PTEN"):
         ms.trial(other, ["sorafenib"], cohort=on, progress=False)
+    with pytest.warns(UserWarning, match="k_PTEN") as caught:  # drawn here: said once
+        ms.trial(other, ["sorafenib"], n=5, ensemble=True, n_members=2, progress=False)
+    assert len([w for w in caught if "k_PTEN" in str(w.message)]) == 1
     with pytest.raises(ValueError, match="draw it with"):
         ms.trial(model, ["sorafenib"], cohort=plain, ensemble=True, progress=False)
     with pytest.raises(ValueError, match="needs `ensemble`"):

@@ -980,13 +980,13 @@ def trial(
     if cohort is None:
         n = check_count(n, name="n (patients)")
         seed = check_count(seed, name="seed", minimum=0)
+        cohort = virtual_cohort(model, n, seed=seed, ensemble=ensemble, n_members=n_members)
     elif wants_ensemble(ensemble, n_members):
         raise ValueError(
             "`ensemble` draws a new cohort, and `cohort` is given: draw it with "
             "`virtual_cohort(model, n, ensemble=...)` instead"
         )
-    cohort = cohort or virtual_cohort(model, n, seed=seed, ensemble=ensemble, n_members=n_members)
-    if cohort.members is not None:  # reused with this model: do its members fit it?
+    elif cohort.members is not None:  # drawn for another call: do its members fit this model?
         check_members(model, stored(cohort, "members"))
     patients = [int(p) for p in cohort.table["patient"]]
     # one patient's points: untreated, then every arm's phases
