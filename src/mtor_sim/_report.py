@@ -446,8 +446,12 @@ def _trial_markdown(
         theirs = str(r.get("ensemble_gap") or "")
         if gap in ("above", "below") and r.get("explanation"):
             why.append(f"- {name} ({gap}): {r['explanation']}")
-        elif theirs in ("above", "below") and r.get("ensemble_explanation"):
-            why.append(f"- {name} (on the ensemble only, {theirs}): {r['ensemble_explanation']}")
+        elif theirs in ("above", "below"):
+            why.append(
+                f"- {name} (on the ensemble only, {theirs}): the cell turnover was fitted on "
+                "the bundled point's patients and not refitted on the ensemble's; "
+                f"{r.get('ensemble_explanation') or ''}".rstrip("; ")
+            )
         row = (
             f"| {r['comparison']} | {'' if not known else f'{review:g}'} | "
             f"{r['simulated']:.1f} | {r['simulated_95CI']} | {shown} |"
