@@ -45,37 +45,6 @@ def test_knockout_removes_every_form_and_leaves_the_partner(small: ms.Model) -> 
     assert ss.perturbation["knockouts"] == ["R"]
 
 
-def test_a_partner_bound_at_the_start_keeps_its_whole_pool(tmp_path: Path) -> None:
-    """With the complex present at t = 0 (A = B = AB = 1), knocking out A removed AB and
-    B's share in it: B started at 1, not its pool of 2, against the documented "B keeps
-    its whole pool" (as in a cell that never made A). B now starts with AB's share, in
-    time courses, steady states and exported SBML, and the next call is unperturbed."""
-    import roadrunner
-
-    path = tmp_path / "bound.ant"
-    path.write_text(
-        "model bound\n  compartment C = 2;\n  species A in C, B in C, AB in C, pA in C;\n"
-        "  A = 1; B = 1; AB = 1; pA = 0;\n"
-        "  J1: A + B -> AB; kon*A*B;\n  J2: AB -> A + B; koff*AB;\n"
-        "  J3: A -> pA; kp*A;\n  J4: pA -> A; kd*pA;\n"
-        "  kon = 1; koff = 1; kp = 1; kd = 1;\nend\n"
-    )
-    model = ms.load_model(path)
-    assert model.knockout_forms("A").returned == (("AB", "B", 1.0),)
-    start = model.simulate(t_end=1, n_points=2, pre_equilibrate=False, knockouts=["A"])
-    assert_allclose(start.to_dataframe(species=True).iloc[0][["A", "AB", "pA", "B"]], [0, 0, 0, 2])
-    assert_allclose(model.steady_state(knockouts=["A"])["B"], 2.0, rtol=1e-9)
-    exported = roadrunner.RoadRunner(model.to_sbml(knockouts=["A"]))
-    assert_allclose([exported["[B]"], exported["[AB]"]], [2.0, 0.0])
-    untreated = model.simulate(t_end=1, n_points=2, pre_equilibrate=False)
-    assert_allclose(untreated.to_dataframe(species=True).iloc[0][["A", "AB", "B"]], [1, 1, 1])
-    # a partner whose start the call sets itself keeps that value
-    given = model.simulate(
-        t_end=1, n_points=2, pre_equilibrate=False, knockouts=["A"], inputs={"B": 0.5}
-    )
-    assert_allclose(given.to_dataframe(species=True).iloc[0]["B"], 0.5)
-
-
 def test_clamp_by_name_drains_the_pool_through_one_form(small: ms.Model) -> None:
     # removed: the protein is absent from t = 0. Clamped: the one species stays at zero,
     # the others drain through it (A phosphorylated into the clamped pA at rate k_phos)

@@ -258,7 +258,7 @@ class Solver:
         other.update(
             (k, v)
             for k, v in values.items()
-            if k not in self.position and not k.startswith(("ko(", "zero(", "give("))
+            if k not in self.position and not k.startswith(("ko(", "zero("))
         )
         if (
             self._fresh
@@ -342,19 +342,7 @@ class Solver:
         for sid, amount in self._ko_saved.items():  # restore, whatever the last ones were
             if sid not in written:
                 m.setValue(f"init({sid})", amount)
-        # a partner keeps its pool: its share of each knocked-out complex (`give_key`),
-        # unless this call's inputs set the partner's initial value themselves
-        gives: list[tuple[str, str, float]] = []
-        for k, v in values.items():
-            if k.startswith("give("):
-                complex_, partner = k[5:-1].split(">")
-                if partner not in written:
-                    gives.append((complex_, partner, float(v)))
-        touched = dict.fromkeys([*ko, *(partner for _, partner, _ in gives)])
-        self._ko_saved = {sid: float(m.getValue(f"init({sid})")) for sid in touched}
-        for complex_, partner, share in gives:
-            now = float(m.getValue(f"init({partner})"))
-            m.setValue(f"init({partner})", now + share * self._ko_saved[complex_])
+        self._ko_saved = {sid: float(m.getValue(f"init({sid})")) for sid in ko}
         for sid in ko:
             m.setValue(f"init({sid})", 0.0)
         self._fresh = False  # the initial state is no longer the compiled one

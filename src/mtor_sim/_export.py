@@ -99,33 +99,17 @@ def perturbed_sbml(
     sbml = clamp_species(model.sbml, clamped) if clamped else model.sbml
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
-    knocked = []
     for name, value in values.items():
         if name.startswith("init(") and name.endswith(")"):
             sid, concentration = input_species(name)
             _set_initial(m, sid, value, concentration=concentration)
         elif name.startswith(("ko(", "zero(")) and name.endswith(")"):  # knocked out
-            knocked.append(name[name.index("(") + 1 : -1])
-        elif name.startswith("give(") and name.endswith(")"):
-            continue  # below, from the initial amounts the inputs have set
+            _set_initial(m, name[name.index("(") + 1 : -1], 0.0)
         else:
             p = m.getParameter(name)
             if p is None:  # pragma: no cover - names come from the model's own layout
                 raise KeyError(f"parameter {name!r} is not in model {model.name!r}")
             p.setValue(float(value))
-    for name, share in values.items():  # a knocked-out complex's partner keeps its pool
-        if name.startswith("give(") and name.endswith(")"):
-            complex_, partner = name[5:-1].split(">")
-            held, own = _initial_amount(m, complex_), _initial_amount(m, partner)
-            if held is None or own is None:
-                raise ModelFileError(
-                    f"knocking out a form of {complex_!r} gives {partner!r} its share of "
-                    f"{complex_!r}, whose initial amount the file does not fix (a "
-                    "compartment sized by an assignment): export it without that knockout"
-                )
-            _set_initial(m, partner, own + share * held, concentration=False)
-    for sid in knocked:
-        _set_initial(m, sid, 0.0)
     for sid, value in (initial_state or {}).items():
         if sid not in clamped:
             _set_initial(m, sid, value)
@@ -179,16 +163,6 @@ def _set_initial(m, sid: str, value: float, *, concentration: bool | None = None
     else:  # a size only known when the model runs (an initial assignment or a rule)
         s.unsetInitialAmount()
         s.setInitialConcentration(float(value))
-
-
-def _initial_amount(m, sid: str) -> float | None:
-    """A species' initial amount as the file's attributes give it (None when the
-    compartment's size is not fixed there)."""
-    s = m.getSpecies(sid)
-    if s.isSetInitialAmount():
-        return float(s.getInitialAmount())
-    size = _fixed_size(m, s.getCompartment())
-    return None if size is None else float(s.getInitialConcentration()) * size
 
 
 def _fixed_size(m, cid: str) -> float | None:

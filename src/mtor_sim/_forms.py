@@ -13,13 +13,8 @@ program (minimise the sum of the weights ``c`` subject to ``c . N = 0`` over the
 reactions that neither create nor destroy matter, ``c >= 0`` and ``c[S] = 1``), repeated
 with each member of a law found held out, which finds the other laws of a complex: the
 complex ``AB`` is a form of ``A`` and of ``B``, so knocking it out removes both (knock
-out ``A`` to remove one protein). Knocking out ``A`` removes ``AB`` but not ``B``: what
-``AB`` held of ``B`` at the start goes back to ``B`` (its weight in ``B``'s law over
-``B``'s), so that ``B`` keeps its whole pool, as in a cell that never made ``A``. Where
-``B``'s law has several forms left, it goes to the one ``AB`` releases when it
-dissociates (a reaction consuming ``AB`` and producing it), else to the first. A species
-in no such law (e.g. one that is only synthesised and degraded) is its own only form.
-Reactions that
+out ``A`` to remove one protein). A species in no such law (e.g. one that is only
+synthesised and degraded) is its own only form. Reactions that
 create a form from nothing (synthesis: the reaction consumes no floating species of the
 group and produces one) are the protein's synthesis, switched off by the knockout.
 """
@@ -41,9 +36,6 @@ class Forms:
     synthesis: tuple[str, ...]  # reaction ids
     law: tuple[tuple[str, float], ...]  # the conservation law found (species, weight)
     assigned: tuple[str, ...] = ()  # forms whose initial value an initial assignment sets
-    # (complex, partner, weight): a removed complex's share of a protein that stays,
-    # given back to that protein's form at the start (amounts)
-    returned: tuple[tuple[str, str, float], ...] = ()
 
 
 def stoichiometry(sbml: str) -> tuple[list[str], list[str], np.ndarray, frozenset[str]]:
@@ -142,34 +134,9 @@ def forms_of(
     group = np.zeros(len(species), dtype=bool)
     group[members] = True
     inflow = np.asarray(~closed & (n[group] > 0).any(axis=0) & ~(n[group] < 0).any(axis=0))
-    returned = (
-        _returned(members, group, species, n[:, closed])
-        if closed.any() and len(members) > 1
-        else ()
-    )
     return Forms(
         tuple(species[i] for i in members),
         tuple(reactions[j] for j in np.flatnonzero(inflow)),
         tuple((species[i], float(law[i])) for i in members),
         tuple(species[i] for i in members if species[i] in assigned),
-        tuple(r for r in returned if r[0] not in assigned),
     )
-
-
-def _returned(
-    members: list[int], group: np.ndarray, species: list[str], n: np.ndarray
-) -> tuple[tuple[str, str, float], ...]:
-    """For each removed form that lies in the law of a protein that stays (a complex of
-    the knocked-out protein with another): (the form, the other protein's form that gets
-    its share, the share per unit of the form). ``n``: the closed reactions' columns."""
-    out = []
-    for c in members[1:]:
-        for other in _laws_containing(c, n):
-            left = [int(i) for i in np.flatnonzero(other) if not group[i]]
-            if not left:  # a law of the knocked-out protein itself
-                continue
-            # the form the complex releases when it dissociates, else the first left
-            released = [i for i in left if ((n[c] < 0) & (n[i] > 0)).any()]
-            to = (released or left)[0]
-            out.append((species[c], species[to], float(other[c] / other[to])))
-    return tuple(out)

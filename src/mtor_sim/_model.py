@@ -588,11 +588,8 @@ class Model:
         Returns
         -------
         Forms
-            ``species`` (the knocked-out one first), ``synthesis`` (reaction ids),
-            ``law`` (the conservation law found, as (species, weight) pairs) and
-            ``returned`` ((complex, partner, share) triples: what a removed complex held
-            of a protein that stays goes back to it at the start, so ``B`` keeps its
-            whole pool when ``A`` is knocked out).
+            ``species`` (the knocked-out one first), ``synthesis`` (reaction ids) and
+            ``law`` (the conservation law found, as (species, weight) pairs).
 
         Examples
         --------

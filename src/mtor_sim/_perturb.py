@@ -276,12 +276,6 @@ def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
         )
 
 
-def give_key(complex_: str, partner: str) -> str:
-    """The `resolve` key that gives ``partner`` its share of a knocked-out complex's
-    initial amount (the value: the share per unit of the complex)."""
-    return f"give({complex_}>{partner})"
-
-
 def knockout_key(species: str) -> str:
     """The key of `resolve`'s values that starts floating ``species`` at zero: its initial
     value, set on the compiled model without the slow rewrite of an ``init(...)``."""
@@ -415,9 +409,8 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
     """Model values to set, and species to clamp at zero, for ``pert``.
 
     Keys are parameter ids, ``init(...)`` selections (inputs), ``ko(S)`` (`knockout_key`:
-    a species a knockout starts at zero), ``zero(S)`` (the same for a species that an
-    initial assignment sets, zeroed after the reset) and ``give(C>P)`` (`give_key`:
-    species ``P`` starts with its share of knocked-out complex ``C``'s initial amount).
+    a species a knockout starts at zero) and ``zero(S)`` (the same for a species that an
+    initial assignment sets, zeroed after the reset).
 
     Order: genotype presets, explicit parameters, inputs, knockouts, cuts, drugs; a
     later step overrides an earlier one on the same parameter.
@@ -449,9 +442,6 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
                     values[knockout_key(sp)] = 0.0  # the engine's fast path (no rewrite)
                 else:  # pragma: no cover - forms are species no rule sets
                     clamped.add(sp)
-            for complex_, partner, share in forms.returned:  # a partner keeps its pool
-                if partner in layout.inputs:
-                    values[give_key(complex_, partner)] = share
             for rxn in forms.synthesis:
                 for p in layout.interactions.get(rxn, ()):
                     values[p] = 0.0
