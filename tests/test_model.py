@@ -599,6 +599,61 @@ STOICHIOMETRY_SBML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+L2_STOICHIOMETRY = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level2/version4" level="2" version="4">
+  <model id="m">
+    <listOfCompartments><compartment id="C" size="1"/></listOfCompartments>
+    <listOfSpecies><species id="A" compartment="C" initialConcentration="0"/></listOfSpecies>
+    <listOfParameters>
+      <parameter id="n" value="2"/><parameter id="k" value="1"/>
+      <parameter id="q" value="0" constant="false"/>
+    </listOfParameters>
+    <listOfRules>
+      <assignmentRule variable="q">
+        <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> n </ci></math>
+      </assignmentRule>
+    </listOfRules>
+    <listOfReactions>
+      <reaction id="make" reversible="false">
+        <listOfProducts>
+          <speciesReference species="A">
+            <stoichiometryMath>
+              <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> READ </ci></math>
+            </stoichiometryMath>
+          </speciesReference>
+        </listOfProducts>
+        <kineticLaw>
+          <math xmlns="http://www.w3.org/1998/Math/MathML"><ci> k </ci></math>
+        </kineticLaw>
+      </reaction>
+      <reaction id="decay" reversible="false">
+        <listOfReactants><speciesReference species="A"/></listOfReactants>
+        <kineticLaw>
+          <math xmlns="http://www.w3.org/1998/Math/MathML">
+            <apply><times/><ci> k </ci><ci> A </ci></apply>
+          </math>
+        </kineticLaw>
+      </reaction>
+    </listOfReactions>
+  </model>
+</sbml>
+"""
+
+
+def test_level2_stoichiometry_math_is_refused_only_where_it_is_fixed(tmp_path) -> None:
+    """libroadrunner fixes Level 2 stoichiometryMath only when all it reads is constant:
+    through an assignment rule (``q := n``) it follows ``n``, so that is not refused."""
+    fixed, followed = tmp_path / "fixed.xml", tmp_path / "followed.xml"
+    fixed.write_text(L2_STOICHIOMETRY.replace("READ", "n"))
+    followed.write_text(L2_STOICHIOMETRY.replace("READ", "q"))
+    with pytest.raises(ms.MtorSimError, match="'n' sets .* a reaction's stoichiometry"):
+        ms.load_model(fixed).steady_state(parameters={"n": 4.0})
+    tc = ms.load_model(followed).simulate(
+        t_end=50, n_points=3, pre_equilibrate=False, parameters={"n": 4.0}
+    )
+    assert tc["A"].iloc[-1] == pytest.approx(4.0, rel=1e-6)
+
+
 def test_a_parameter_that_sets_a_stoichiometry_is_refused(tmp_path) -> None:
     """A reaction making ``n`` A per event, ``n`` a parameter (an initial assignment to
     the species reference, as SBML Test Suite 01073): libroadrunner fixes the

@@ -237,10 +237,15 @@ def stoichiometry_parameters(model: Any) -> frozenset[str]:
         for listed in (rxn.getListOfReactants(), rxn.getListOfProducts())
         for ref in listed
     ]
+    # Level 2 math is fixed only when all it reads is constant: a species, a rule's
+    # target, a non-constant parameter or the clock makes libroadrunner follow it
+    constant = {p.getId() for p in model.getListOfParameters() if p.getConstant()}
     todo = [
-        ref.getStoichiometryMath().getMath()
+        math
         for ref in refs
         if ref.isSetStoichiometryMath() and ref.getStoichiometryMath().isSetMath()
+        for math in [ref.getStoichiometryMath().getMath()]
+        if _names_read(math) <= constant
     ]
     ids = {ref.getId() for ref in refs if ref.getId()}
     todo += [
@@ -249,6 +254,17 @@ def stoichiometry_parameters(model: Any) -> frozenset[str]:
         if ia.getSymbol() in ids and ia.getMath() is not None
     ]
     return _read_by(todo, rules, params)
+
+
+def _names_read(math: Any) -> set[str]:
+    """Every name a formula reads (the clock and other csymbols included, by name)."""
+    names, nodes = set(), [math]
+    while nodes:
+        node = nodes.pop()
+        nodes += [node.getChild(i) for i in range(node.getNumChildren())]
+        if node.isName():
+            names.add(node.getName() or "time")
+    return names
 
 
 def _read_by(todo: list[Any], rules: dict[str, Any], params: set[str]) -> frozenset[str]:
