@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import pandas as pd
 
 from ._backends import conditions_from, run_conditions
+from ._ensemble import members_to_run
 from ._errors import check_nonnegative
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, make_perturbation
-from ._sweep import Sweep, _readouts, member_quantiles, members_to_run, over_members
+from ._sweep import Sweep, _readouts, member_quantiles, over_members
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model

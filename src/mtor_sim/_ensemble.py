@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name
+from ._errors import MtorSimError, check_name, wants_ensemble
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -129,6 +129,14 @@ def resolve_ensemble(
     if model is not None:
         check_members(model, table)
     return table
+
+
+def members_to_run(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
+    """The members a verb runs when asked for an ensemble (checked against ``model``,
+    `resolve_ensemble`), or None when it is not (`wants_ensemble`)."""
+    if not wants_ensemble(ensemble, n_members):
+        return None
+    return resolve_ensemble(ensemble, n=n_members, model=model)
 
 
 def check_members(model: Model, table: pd.DataFrame) -> None:

@@ -256,14 +256,20 @@ def stoichiometry_parameters(model: Any) -> frozenset[str]:
     return _read_by(todo, rules, params)
 
 
+#: What `_names_read` calls a csymbol without a name (the clock): no SBML id can be it.
+_UNNAMED = " csymbol"
+
+
 def _names_read(math: Any) -> set[str]:
-    """Every name a formula reads (the clock and other csymbols included, by name)."""
+    """Every name a formula reads (a csymbol without a name, the clock, as `_UNNAMED`)."""
     names, nodes = set(), [math]
     while nodes:
         node = nodes.pop()
         nodes += [node.getChild(i) for i in range(node.getNumChildren())]
+        # the node's own test, not its type against `libsbml.AST_NAME`: a model read
+        # through another binding (libSEDML carries one) returns a type not comparable
         if node.isName():
-            names.add(node.getName() or "time")
+            names.add(node.getName() or _UNNAMED)
     return names
 
 
@@ -272,15 +278,7 @@ def _read_by(todo: list[Any], rules: dict[str, Any], params: set[str]) -> frozen
     found: set[str] = set()
     seen: set[str] = set()
     while todo:
-        nodes = [todo.pop()]
-        while nodes:
-            node = nodes.pop()
-            nodes += [node.getChild(i) for i in range(node.getNumChildren())]
-            # the node's own test, not its type against `libsbml.AST_NAME`: a model read
-            # through another binding (libSEDML carries one) returns a type not comparable
-            name = node.getName() if node.isName() else None
-            if name is None or name in seen:
-                continue
+        for name in _names_read(todo.pop()) - seen:
             seen.add(name)
             if name in rules and rules[name] is not None:
                 todo.append(rules[name])

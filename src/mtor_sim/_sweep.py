@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
+from ._ensemble import members_to_run
 from ._errors import check_name, check_names, check_nonnegative, one_name
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
@@ -609,16 +610,6 @@ def sweep(
     if members is not None:
         return member_quantiles(store.read(), tuple(axes), reads, total, len(members), settings)
     return Sweep(store, tuple(reads), tuple(axes), settings)
-
-
-def members_to_run(model: Model, ensemble: Any, n_members: int | None) -> pd.DataFrame | None:
-    """The ensemble's members a batch verb runs (checked against the model), or None."""
-    from ._ensemble import resolve_ensemble
-    from ._errors import wants_ensemble
-
-    if not wants_ensemble(ensemble, n_members):
-        return None
-    return resolve_ensemble(ensemble, n=n_members, model=model)
 
 
 def over_members(

@@ -84,7 +84,7 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
-from ._ensemble import check_members, member_digest, member_parameters, resolve_ensemble
+from ._ensemble import check_members, member_digest, member_parameters, members_to_run
 from ._errors import (
     MtorSimError,
     check_count,
@@ -415,11 +415,7 @@ def virtual_cohort(
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
-    members = (
-        resolve_ensemble(ensemble, n=n_members, model=model)
-        if wants_ensemble(ensemble, n_members)
-        else None
-    )
+    members = members_to_run(model, ensemble, n_members)
     n = check_count(n, name="n (patients)")
     seed = check_count(seed, name="seed", minimum=0)
     if frequencies is not None and not isinstance(frequencies, Mapping):
