@@ -18,7 +18,7 @@ from ._backends import conditions_from, run_conditions
 from ._ensemble import members_to_run
 from ._errors import check_nonnegative
 from ._options import RunOptions, resolve_run
-from ._perturb import Perturbation, _as_list, make_perturbation
+from ._perturb import PERTURBATION_KEYWORDS, Perturbation, _as_list, make_perturbation
 from ._sweep import Sweep, _readouts, member_quantiles, over_members
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["steady_states", "merge_perturbation"]
 
-#: The perturbation keywords every verb accepts, with one meaning.
-PERTURBATION_KEYWORDS = ("genotype", "drugs", "knockouts", "cut", "parameters", "inputs")
 #: Keywords whose values are merged by name with the background's (a condition's dose
 #: of one drug leaves the background's other drugs in place).
 _BY_NAME = ("drugs", "parameters", "inputs")

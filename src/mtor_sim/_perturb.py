@@ -188,6 +188,8 @@ def make_perturbation(
     )
 
 
+#: The perturbation keywords every verb accepts, with one meaning.
+PERTURBATION_KEYWORDS = ("genotype", "drugs", "knockouts", "cut", "parameters", "inputs")
 #: Keywords the verbs take besides the six of a perturbation, offered as close matches.
 _VERB_KEYWORDS = (
     "readouts",
@@ -208,21 +210,20 @@ _VERB_KEYWORDS = (
 def _refuse_unknown_keywords(unknown: Mapping[str, Any]) -> None:
     import difflib
 
-    known = ("genotype", "drugs", "knockouts", "cut", "parameters", "inputs", *_VERB_KEYWORDS)
+    known = (*PERTURBATION_KEYWORDS, *_VERB_KEYWORDS)
     name = next(iter(unknown))
     if name in known:  # an option of other verbs, not of this one
         raise TypeError(
             f"unexpected keyword argument {name!r}: this verb does not take it (see its "
-            "documentation). The perturbation keywords are genotype, drugs, knockouts, "
-            "cut, parameters and inputs"
+            f"documentation). The perturbation keywords are {', '.join(PERTURBATION_KEYWORDS)}"
         )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     raise TypeError(
         f"unexpected keyword argument {name!r}"
         + (f"; did you mean {close[0]!r}?" if close else "")
-        + " The perturbation keywords are genotype, drugs, knockouts, cut, parameters and "
-        "inputs; batch verbs also take readouts, ensemble, n_members and where they run "
-        "(run, backend, n_workers, scheduler, out, progress)"
+        + f" The perturbation keywords are {', '.join(PERTURBATION_KEYWORDS)}; batch verbs "
+        "also take readouts, ensemble, n_members and where they run (run, backend, "
+        "n_workers, scheduler, out, progress)"
     )
 
 
