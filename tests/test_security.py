@@ -807,6 +807,51 @@ def test_processes_with_other_keys_share_a_folder_without_undoing_each_other(
             check=True,
             capture_output=True,
         )
-        runs.append({p.name: p.stat().st_mtime_ns for p in cache.iterdir()})
+        runs.append({p.name: p.stat().st_ino for p in cache.iterdir()})
     assert len(runs[1]) == 4  # each key's two entries
-    assert runs[2] == runs[1]  # the third run read its own, rewrote nothing
+    assert runs[2] == runs[1]  # the third run read its own, rewrote nothing (a write
+    # replaces the file; reading only marks its last use)
+
+
+def test_cache_info_and_clear(tmp_path: Path, small: Path, monkeypatch) -> None:
+    """Entries made with another key are never loaded again and nothing removed them;
+    `clear_cache` removes them, or the entries unused for some days, or all, and the
+    model then compiles again with the same numbers."""
+    from mtor_sim.cli import main
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(cache))
+    monkeypatch.setenv("MTOR_SIM_KEY_DIR", str(tmp_path / "old"))
+    monkeypatch.setattr(_cache, "_FOLDERS", {})
+    before = small_numbers(small)
+    assert ms.cache_info().entries == 2 and ms.cache_info().other_key_entries == 0
+    monkeypatch.setenv("MTOR_SIM_KEY_DIR", str(tmp_path / "new"))  # a new key
+    monkeypatch.setattr(_cache, "_FOLDERS", {})
+    other = tmp_path / "other.ant"
+    other.write_text(SMALL.replace("k2 = 0.1", "k2 = 0.2"))
+    small_numbers(other)
+    info = ms.cache_info()
+    assert (info.entries, info.other_key_entries) == (2, 2) and info.other_key_bytes > 0
+    assert info.folder == cache and "made with another key: 2" in str(info)
+
+    removed = ms.clear_cache(other_keys=True)
+    assert (removed.entries, removed.other_key_entries) == (0, 2)
+    assert ms.cache_info().other_key_entries == 0 and ms.cache_info().entries == 2
+
+    # a read marks an entry used: only the one not read for a day goes
+    month_ago = time.time() - 30 * 86400
+    for p in cache.iterdir():
+        os.utime(p, (month_ago, month_ago))
+    ms.load_model(other)  # reads other.ant's parsed entry
+    assert ms.clear_cache(unused_days=1).entries == 1
+    assert ms.cache_info().entries == 1 and ms.cache_info().unused_days < 1
+
+    assert main(["cache", "clear"]) == 0 and ms.cache_info().entries == 0
+    assert small_numbers(small) == before  # compiled again, the same numbers
+    assert main(["cache", "--unused-days", "3"]) == 2  # an option of `clear` only
+    with pytest.raises(ValueError, match="not both"):
+        ms.clear_cache(other_keys=True, unused_days=1)
+    with pytest.raises(ValueError, match="unused_days"):
+        ms.clear_cache(unused_days=-1)
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    assert ms.cache_info().folder is None and ms.clear_cache().entries == 0

@@ -27,6 +27,7 @@ from ._errors import (
 )
 
 _LAZY = {
+    "._cache": ("CacheInfo", "cache_info", "clear_cache"),
     "._conditions": ("steady_states",),
     "._dose_response": ("Combination", "DoseResponse", "combination", "dose_response"),
     "._engine": ("simulate", "steady_state"),
@@ -76,6 +77,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import claims, observations, plotting
+    from ._cache import CacheInfo, cache_info, clear_cache
     from ._catalogue import REGIMENS
     from ._conditions import steady_states
     from ._dose_response import Combination, DoseResponse, combination, dose_response
@@ -113,6 +115,7 @@ __all__ = [
     "GENOTYPES",
     "NODE_ALIASES",
     "TARGET_SITES",
+    "CacheInfo",
     "Cohort",
     "Combination",
     "DoseResponse",
@@ -143,7 +146,9 @@ __all__ = [
     "UnknownNameError",
     "bundled_ensemble_path",
     "bundled_model_path",
+    "cache_info",
     "claims",
+    "clear_cache",
     "observations",
     "plotting",
     "combination",

@@ -56,6 +56,7 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -65,7 +66,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
 
 __all__ = [
+    "CacheInfo",
     "cache_dir",
+    "cache_info",
+    "clear_cache",
     "load_cached",
     "store_cached",
     "load_parsed",
@@ -82,6 +86,10 @@ MAGIC = b"mtor_sim-cache-v2\n"
 KEY_FILE = "cache.key"
 #: Names of this module's temporary files (an entry's or the key's), for `_remove_stale`.
 _TMP_NAME = re.compile(r"[0-9a-f]{32}\.[0-9a-f]{8}\.[a-z.]+\.tmp\d+\.[0-9a-f]{8}")
+#: Names of entries (`_name`): their key's start, the id of the secret key, their kind.
+_ENTRY_NAME = re.compile(r"[0-9a-f]{32}\.([0-9a-f]{8})\.(?:rrstate|parsed\.json|batch\.json)")
+#: Entries of the format before ``MAGIC`` v2 (pickles), never read by this version.
+_OLD_NAME = re.compile(r"[0-9a-f]+\.parsed\.pkl")
 KEY_BYTES = 32
 #: Temporary files older than this (s) belong to a process that was killed mid-write.
 STALE_TMP_S = 600.0
@@ -334,8 +342,11 @@ def _name(kind: str, ident: str, key: bytes) -> str:
     """An entry's file name: its key's start, the id of the secret key it is made with
     (so that processes with other keys sharing a folder keep their entries apart,
     instead of replacing each other's at every load), and its kind."""
-    kid = hashlib.sha256(b"mtor_sim key id\0" + key).hexdigest()[:8]
-    return f"{ident[:32]}.{kid}.{kind}"
+    return f"{ident[:32]}.{_key_id(key)}.{kind}"
+
+
+def _key_id(key: bytes) -> str:
+    return hashlib.sha256(b"mtor_sim key id\0" + key).hexdigest()[:8]
 
 
 def _read_entry(kind: str, ident: str) -> bytes | None:
@@ -359,6 +370,8 @@ def _read_entry(kind: str, ident: str) -> bytes | None:
             and len(MAGIC) + 32 <= st.st_size <= MAX_ENTRY_BYTES
         )
         data = _read_all(fd, st.st_size) if ok else b""
+        if ok:  # its last use, which `clear_cache(unused_days=...)` reads
+            os.utime(fd)
     except OSError:
         data = b""
     finally:
@@ -412,6 +425,149 @@ def _remove_stale(dir_fd: int) -> None:
                     _unlink(dir_fd, e.name)
     except OSError:
         pass
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the model cache holds (`cache_info`), or what `clear_cache` removed."""
+
+    folder: Path | None  # the folder in use; None when caching is off
+    configured: Path | None  # `cache_dir`: differs from ``folder`` when it was refused
+    key_folder: Path | None  # `key_dir`
+    entries: int  # entries made with this user's key
+    bytes: int
+    other_key_entries: int  # made with another key: never loaded by this one
+    other_key_bytes: int
+    unused_days: float | None  # days since the least recently used entry was last used
+
+    def __str__(self) -> str:
+        if self.folder is None:
+            return (
+                "model cache: off (MTOR_SIM_CACHE=off, or no folder can be created here, or "
+                "a platform without POSIX file modes)"
+            )
+        lines = [f"model cache: {self.folder}"]
+        if self.configured is not None and self.folder != self.configured:
+            lines.append(f"  (a private folder of this process: {self.configured} was refused)")
+        lines += [
+            f"  key folder: {self.key_folder}",
+            f"  entries: {self.entries} ({_size(self.bytes)})",
+            f"  made with another key: {self.other_key_entries} ({_size(self.other_key_bytes)}; "
+            "never loaded with this key)",
+        ]
+        if self.unused_days is not None:
+            lines.append(f"  least recently used entry: {self.unused_days:.1f} days ago")
+        return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.1f} KiB" if n < 1024**2 else f"{n / 1024**2:.1f} MiB"
+
+
+def _scan(folder: _Folder) -> list[tuple[str, bool, int, float]]:
+    """(name, made with this folder's key, size, last use) of the folder's entries, and
+    of old-format entries (counted as another key's: never read)."""
+    own = _key_id(folder.key)
+    found = []
+    with os.scandir(folder.fd) as it:
+        for e in it:
+            m = _ENTRY_NAME.fullmatch(e.name)
+            if m is None and not _OLD_NAME.fullmatch(e.name):
+                continue
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found.append((e.name, m is not None and m[1] == own, st.st_size, st.st_mtime))
+    return found
+
+
+def cache_info() -> CacheInfo:
+    """What the model cache holds: its folder, its entries and their size, and how many
+    were made with another key (after the key or its folder changed: they are never
+    loaded again and only take room; `clear_cache` removes them).
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> info = ms.cache_info()
+    >>> info.entries >= 0
+    True
+    """
+    folder = _folder()
+    if folder is None:
+        return CacheInfo(None, cache_dir(), key_dir(), 0, 0, 0, 0, None)
+    try:
+        found = _scan(folder)
+    except OSError:
+        found = []
+    mine = [f for f in found if f[1]]
+    other = [f for f in found if not f[1]]
+    oldest = min((f[3] for f in mine), default=None)
+    return CacheInfo(
+        folder.path,
+        cache_dir(),
+        key_dir(),
+        len(mine),
+        sum(f[2] for f in mine),
+        len(other),
+        sum(f[2] for f in other),
+        None if oldest is None else max(0.0, (time.time() - oldest) / 86400.0),
+    )
+
+
+def clear_cache(*, other_keys: bool = False, unused_days: float | None = None) -> CacheInfo:
+    """Remove entries from the model cache (it only ever saves time: a removed model is
+    compiled again when next loaded) and return what was removed.
+
+    Parameters
+    ----------
+    other_keys : bool
+        Remove only the entries made with another key (never loaded with this one).
+    unused_days : float, optional
+        Remove only the entries not used for this many days (entries of a library
+        version since upgraded, or of model files no longer used, are never used again);
+        entries made with another key go too.
+
+    Returns
+    -------
+    CacheInfo
+        ``entries``/``bytes``: this key's entries removed; ``other_key_*``: the others'.
+
+    Examples
+    --------
+    >>> import mtor_sim as ms
+    >>> removed = ms.clear_cache(unused_days=3650)  # nothing a decade old
+    >>> removed.entries
+    0
+    """
+    from ._errors import check_flag, check_nonnegative
+
+    other_keys = check_flag(other_keys, name="other_keys")
+    if unused_days is not None:
+        unused_days = check_nonnegative(unused_days, name="unused_days")
+    if other_keys and unused_days is not None:
+        raise ValueError("give `other_keys` or `unused_days`, not both")
+    folder = _folder()
+    if folder is None:
+        return CacheInfo(None, cache_dir(), key_dir(), 0, 0, 0, 0, None)
+    cutoff = None if unused_days is None else time.time() - unused_days * 86400.0
+    removed = {True: [0, 0], False: [0, 0]}
+    for name, mine, size, used in _scan(folder):
+        if mine and (other_keys or (cutoff is not None and used >= cutoff)):
+            continue
+        try:
+            os.unlink(name, dir_fd=folder.fd)
+        except FileNotFoundError:  # another process removed or replaced it first
+            continue
+        removed[mine][0] += 1
+        removed[mine][1] += size
+    _remove_stale(folder.fd)
+    (mine_n, mine_b), (other_n, other_b) = removed[True], removed[False]
+    return CacheInfo(folder.path, cache_dir(), key_dir(), mine_n, mine_b, other_n, other_b, None)
 
 
 def _read_all(fd: int, size: int) -> bytes:

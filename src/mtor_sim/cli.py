@@ -988,6 +988,26 @@ def cmd_trial(args: argparse.Namespace) -> int:
     return 0 if claims["passed"].all() else 1
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from ._cache import cache_info, clear_cache
+
+    if args.action == "info":
+        if args.other_keys or args.unused_days is not None:
+            raise ValueError("--other-keys and --unused-days go with `mtor-sim cache clear`")
+        print(cache_info())
+        return 0
+    removed = clear_cache(other_keys=args.other_keys, unused_days=args.unused_days)
+    if removed.folder is None:
+        print(removed)
+        return 0
+    print(
+        f"removed {removed.entries + removed.other_key_entries} entries "
+        f"({removed.other_key_entries} made with another key) from {removed.folder}, "
+        f"{(removed.bytes + removed.other_key_bytes) / 2**20:.1f} MiB"
+    )
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from ._catalogue import BUNDLED, DRUGS
 
@@ -1481,6 +1501,25 @@ def build_parser() -> argparse.ArgumentParser:
         "scales, e.g. mTORC1_FRB=k5a1 (see `mtor-sim list sites`)",
     )
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "cache",
+        help="show or clear the cache of compiled models (it only saves time: a model "
+        "whose entry is removed is compiled again when next loaded)",
+    )
+    p.add_argument("action", nargs="?", default="info", choices=["info", "clear"])
+    p.add_argument(
+        "--other-keys",
+        action="store_true",
+        help="with clear: only the entries made with another key, never loaded with yours",
+    )
+    p.add_argument(
+        "--unused-days",
+        type=float,
+        metavar="DAYS",
+        help="with clear: only the entries not used for DAYS days (and other keys' entries)",
+    )
+    p.set_defaults(func=cmd_cache)
     return parser
 
 
