@@ -161,6 +161,23 @@ def test_steady_state_to_csv(tmp_path):
     assert df["status"].iloc[0] == "ok" and "everolimus" in df["label"].iloc[0]
 
 
+def test_tumour_response_command(model, tmp_path, capsys):
+    """`tumour_response` had no command; its row, figure and ensemble table now do, as
+    the Python verb gives them."""
+    out, fig = tmp_path / "tumour.csv", tmp_path / "tumour.png"
+    args = ["tumour-response", "-g", "PTEN_loss", "-d", "everolimus=10", "--days", "14"]
+    assert main([*args, "-o", str(out), "--plot", str(fig)]) == 0
+    row = pd.read_csv(out).iloc[0]
+    res = ms.tumour_response(model, {"everolimus": 10}, genotype="PTEN_loss", days=14)
+    assert row["reduction_percent"] == pytest.approx(res.reduction_percent, rel=1e-9)
+    assert row["label"] == "PTEN_loss + everolimus 10 nM" and fig.stat().st_size > 0
+    assert main([*args, "--ensemble=3"]) == 0
+    assert "reduction_percent" in capsys.readouterr().out
+    assert main(["tumour-response", "-g", "PTEN_loss"]) == 2  # no treatment
+    assert "give the treatment with -d" in capsys.readouterr().err
+    assert main([*args, "--ensemble=3", "--plot", str(fig)]) == 2
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_simulate_formats_and_plot(tmp_path, fmt):
     out = tmp_path / f"tc.{fmt}"

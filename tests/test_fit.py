@@ -129,7 +129,7 @@ def test_fit_result_protocol(decay, tmp_path: Path) -> None:
     from mtor_sim.plotting import PALETTE
 
     # the package's colour-blind-safe palette, also once saved (no "C0" resolved late)
-    for fig in (fit.plot_waterfall(), fit.plot_fit()):
+    for fig in (fit.plot_waterfall(), fit.plot_fit(), fit.plot()):  # plot(): SPEC's name
         fig.savefig(tmp_path / "fig.png")
         inks = [
             c.get_facecolor() for ax in fig.axes for c in ax.collections if len(c.get_offsets())
@@ -167,7 +167,7 @@ def test_to_petab_output_passes_petablint(decay) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_profiles_identifiable_and_flat(decay) -> None:
+def test_profiles_identifiable_and_flat(decay, tmp_path: Path) -> None:
     """k is identifiable, with the analytic profile-likelihood interval of a linear
     regression slope; kb never reaches the data, so its profile is flat and warns."""
     import mtor_sim as ms
@@ -193,6 +193,13 @@ def test_profiles_identifiable_and_flat(decay) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(prof.plot())
+    # SPEC: every result writes itself by extension (a profile could not)
+    import json
+
+    for ext in ("csv", "json", "parquet"):
+        assert prof.to_file(tmp_path / f"profile.{ext}").stat().st_size > 0
+    doc = json.loads((tmp_path / "profile.json").read_text())
+    assert doc["status"] == "flat" and [r["verdict"] for r in doc["data"]] == list(iv["verdict"])
 
 
 def test_sample_and_predict(decay, tmp_path: Path) -> None:
@@ -215,6 +222,11 @@ def test_sample_and_predict(decay, tmp_path: Path) -> None:
     )
     k = back.predict(lambda p: p["k"], n=40)
     assert k.loc["q0.05", "value"] < fit["k"] < k.loc["q0.95", "value"]
+    import matplotlib.pyplot as plt
+
+    fig = ens.plot()  # SPEC: every result has .plot(); an ensemble's is its band
+    assert fig.axes and any(ax.collections for ax in fig.axes)
+    plt.close("all")
 
 
 # ------------------------------------------------------------------------- bad input

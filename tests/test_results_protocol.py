@@ -33,6 +33,7 @@ BUILD: dict[str, Callable[[ms.Model], Any]] = {
         m, ["pS6K1", "pAKT_S473"], ["k_PIP3_syn"], progress=False
     ),
     "TrialResult": lambda m: ms.trial(m, ["everolimus"], n=6, seed=1, progress=False),
+    "TumourResult": lambda m: ms.tumour_response(m, {"everolimus": 10}, genotype="PTEN_loss"),
 }
 BATCH = {"DoseResponse", "Combination", "Sweep", "KnockoutScreen", "Sensitivity", "TrialResult"}
 
@@ -43,9 +44,9 @@ def results(model: ms.Model) -> dict[str, Any]:
 
 
 def test_every_public_result_type_is_covered() -> None:
-    # fitting results write their own files; a cohort and a tumour course are not on the
-    # protocol yet
-    elsewhere = {"Cohort", "Ensemble", "FitResult", "Profile", "TumourResult", "TumourGrowth"}
+    # fitting results are built from a PEtab problem (tests/test_fit.py); a cohort and a
+    # tumour-growth law are inputs, not results
+    elsewhere = {"Cohort", "Ensemble", "FitResult", "Profile", "TumourGrowth"}
     results = {
         n
         for n in ms.__all__
@@ -101,6 +102,55 @@ def test_to_file_by_extension(results: dict[str, Any], name: str, suffix: str, t
         rtol=1e-12,
         equal_nan=True,
     )
+
+
+@pytest.mark.parametrize("name", sorted(BUILD))
+def test_every_result_plots(results: dict[str, Any], name: str) -> None:
+    """SPEC: every result has ``.plot()``, which returns a figure (a trial and a tumour
+    course had none)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    fig = results[name].plot()
+    assert isinstance(fig, Figure) and fig.axes
+    plt.close("all")
+
+
+def test_a_tumour_course_without_a_verified_state_has_no_volumes(
+    model: ms.Model, monkeypatch
+) -> None:
+    """A course whose steady state was not verified grew at the rate of an unverified
+    state's readouts and read as a number beside ``success=False``; it has no volumes
+    now, and its status names the arm."""
+    from dataclasses import replace
+
+    import matplotlib.pyplot as plt
+
+    solve = ms.Model.steady_state
+
+    def unverified_when_treated(self, **kw):
+        ss = solve(self, **kw)
+        return (
+            replace(ss, success=False, status="not_reached", message="no") if "drugs" in kw else ss
+        )
+
+    monkeypatch.setattr(ms.Model, "steady_state", unverified_when_treated)
+    r = ms.tumour_response(model, {"everolimus": 10})
+    assert (r.success, r.status) == (False, "treated_not_reached")
+    assert np.isnan([r.control_volume, r.treated_volume, r.control_rate, r.reduction_percent]).all()
+    assert "no verified steady state" in r.plot().axes[0].get_title()
+    plt.close("all")
+    row = r.to_dataframe().iloc[0]
+    assert row["status"] == r.status and np.isnan(row["reduction_percent"])
+
+
+def test_tumour_result_records_its_course(results: dict[str, Any]) -> None:
+    r = results["TumourResult"]
+    row = r.to_dataframe().iloc[0]
+    assert row["label"] == "PTEN_loss + everolimus 10 nM" and row["days"] == 21
+    assert row["reduction_percent"] == pytest.approx(r.reduction_percent)
+    assert r.drugs == {"everolimus": 10.0} and r.perturbation["genotype"] == ["PTEN_loss"]
+    assert r.metadata["growth"]["a_vegf"] == ms.TumourGrowth().a_vegf
 
 
 def test_to_file_refuses_an_unknown_extension(results: dict[str, Any], tmp_path: Path):

@@ -240,6 +240,11 @@ class FitResult:
             )
         return target
 
+    def plot(self) -> Figure:
+        """The fit's summary figure: `plot_fit` (data and best-fit simulation);
+        `plot_waterfall` shows every start's objective."""
+        return self.plot_fit()
+
     def plot_waterfall(self, *, ax: Any = None) -> Figure:
         """Final objective of every start, sorted (a waterfall plot)."""
         from ._fit_plot import plot_waterfall

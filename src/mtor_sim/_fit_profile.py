@@ -6,6 +6,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from ._fit_optimize import (
     pypesto_problem,
 )
 from ._options import RunOptions
+from ._protocol import write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -69,6 +71,12 @@ class Profile:
     def to_dataframe(self) -> pd.DataFrame:
         """The intervals table (a copy)."""
         return self.intervals.copy()
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the intervals (`to_dataframe`): ``.csv``, ``.parquet``, or ``.json`` (with
+        status, metadata and the intervals as ``data``). Returns the path; the profile
+        points are `table` (``mtor-sim profile`` writes both)."""
+        return write_result(self, path)
 
     def plot(self) -> Figure:
         """One panel per parameter: likelihood ratio against value, the confidence threshold

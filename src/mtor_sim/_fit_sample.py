@@ -225,6 +225,10 @@ class Ensemble:
         table.attrs["n_failed"] = int(len(sims) - len(H))
         return table
 
+    def plot(self) -> Figure:
+        """The ensemble's summary figure: `plot_band` (the prediction band with the data)."""
+        return self.plot_band()
+
     def plot_band(self, prediction: pd.DataFrame | None = None, *, data: bool = True) -> Figure:
         """Prediction band (from `predict`, computed here if not given) with the data."""
         from ._fit_plot import plot_band

@@ -923,6 +923,41 @@ def plot_waterfall(result: Any, arms: Sequence[str]) -> Figure:
     return fig
 
 
+@_styled
+def plot_tumour(result: Any, *, ax: Any = None) -> Figure:
+    """A tumour course (`mtor_sim.TumourResult`): both arms' volume over the days on a
+    log scale (exponential growth is a line), the inhibition at the end in the title; a
+    course without verified steady states says so and draws nothing."""
+    plt = _pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    else:
+        fig = ax.figure
+    days = np.linspace(0.0, result.days, 101)
+    treatment = _perturbation_label({"drugs": result.drugs}).removeprefix("WT + ")
+    arms = (
+        ("untreated", result.control_rate, "0.35", "--"),
+        (treatment, result.treated_rate, PALETTE[0], "-"),
+    )
+    for label, rate, colour, style in arms:
+        with np.errstate(over="ignore"):
+            ax.plot(days, np.exp(rate * days), color=colour, ls=style, lw=1.8, label=label)
+    ax.axhline(1.0, color="0.6", lw=0.6)
+    ax.set_yscale("log")
+    ax.set_xlabel("days of treatment")
+    ax.set_ylabel("tumour volume (relative to day 0)")
+    background = _perturbation_label({**result.perturbation, "drugs": {}})
+    if result.success:
+        title = f"{background}: growth inhibition {result.reduction_percent:.1f} %"
+        ax.legend(frameon=False, fontsize=8)
+    else:
+        title = f"{background} [{result.status}: no verified steady state, no course]"
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
 def _negated(label: str) -> str:
     """``high p-mTOR`` -> ``low p-mTOR``; else ``not <label>``."""
     return "low " + label[5:] if label.startswith("high ") else "not " + label

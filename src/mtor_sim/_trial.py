@@ -616,6 +616,11 @@ class TrialResult(BatchResult):
         text = f"{kind} " + ", ".join(parts) if parts else ""
         return text + (f" (occupancy {', '.join(sites)})" if sites else "")
 
+    def plot(self, by: str | None = None) -> Figure:
+        """The trial's summary figure: `plot_response_rates` (ORR per arm, or per arm and
+        stratum ``by``, beside the review's); `plot_waterfall` shows the patients."""
+        return self.plot_response_rates(by)
+
     def plot_waterfall(self, arms: Sequence[str] | None = None) -> Figure:
         """Waterfall plots: each patient's diameter change (%), one panel per arm."""
         from ._plot import plot_waterfall

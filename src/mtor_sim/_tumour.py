@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
@@ -27,8 +28,11 @@ import pandas as pd
 
 from ._catalogue import occupancy
 from ._errors import MtorSimError, check_nonnegative, wants_ensemble
+from ._protocol import Immutable, html_summary, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from ._model import Model
 
 __all__ = ["TumourGrowth", "TumourResult", "tumour_response"]
@@ -55,8 +59,27 @@ class TumourGrowth:
 
 
 @dataclass(frozen=True)
-class TumourResult:
-    """Tumour volumes (relative to the start) after a treatment course."""
+class TumourResult(Immutable):
+    """Tumour volumes (relative to the start) after a treatment course.
+
+    Attributes
+    ----------
+    days : float
+        Length of the course.
+    control_volume, treated_volume : float
+        Volumes at the end of the course, relative to the start; NaN when an arm's
+        steady state was not verified (there is no rate to grow at).
+    control_rate, treated_rate : float
+        Net growth rates (per day), NaN likewise.
+    success, status, message, metadata
+        As for every result: ``status`` is ``"ok"``, or the status of the arm whose
+        steady state failed, prefixed ``control_`` or ``treated_``
+        (``"treated_not_reached"``).
+    drugs : dict
+        The treatment (drug -> nM).
+    perturbation : dict
+        The background both arms share (genotype, knockouts, ...).
+    """
 
     days: float
     control_volume: float
@@ -65,11 +88,57 @@ class TumourResult:
     treated_rate: float
     success: bool
     message: str
+    status: str = "ok"
+    drugs: dict[str, float] = field(default_factory=dict)
+    perturbation: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def reduction_percent(self) -> float:
         """Tumour growth inhibition, ``100 * (1 - V_treated / V_control)``."""
         return 100.0 * (1.0 - self.treated_volume / self.control_volume)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row: the course's length, the inhibition, both arms' volumes and rates,
+        the status and the treatment's label."""
+        from ._perturb import Perturbation
+
+        label = Perturbation.from_dict({**self.perturbation, "drugs": self.drugs}).label()
+        return pd.DataFrame(
+            [
+                {
+                    "days": self.days,
+                    "reduction_percent": self.reduction_percent,
+                    "control_volume": self.control_volume,
+                    "treated_volume": self.treated_volume,
+                    "control_rate": self.control_rate,
+                    "treated_rate": self.treated_rate,
+                    "status": self.status,
+                    "label": label,
+                }
+            ]
+        )
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the result to ``path``: ``.csv``, ``.parquet`` (the row of `to_dataframe`)
+        or ``.json`` (status, metadata and the row). Returns the path."""
+        return write_result(self, path)
+
+    def plot(self, *, ax: Any = None) -> Figure:
+        """Both arms' tumour volume over the course (log scale: exponential growth is a
+        straight line), the inhibition at the end in the title."""
+        from ._plot import plot_tumour
+
+        return plot_tumour(self, ax=ax)
+
+    def __repr__(self) -> str:
+        return (
+            f"<TumourResult {self.status}: {self.days:g} days, "
+            f"reduction {self.reduction_percent:.1f} %>"
+        )
+
+    def _repr_html_(self) -> str:
+        return html_summary(self, self.to_dataframe())
 
 
 @overload
@@ -159,11 +228,31 @@ def tumour_response(
     ctrl = model.steady_state(genotype=genotype, **perturbation)
     trt = model.steady_state(genotype=genotype, drugs=drugs, **perturbation)
     ok = ctrl.success and trt.success
-    r0 = growth.rate(ctrl["proliferation"], ctrl["survival"])
-    r1 = growth.rate(trt["proliferation"], trt["survival"], occ)
-    failed = ctrl if not ctrl.success else trt
-    msg = "ok" if ok else f"steady state failed: {failed.message}"
-    return TumourResult(days, math.exp(r0 * days), math.exp(r1 * days), r0, r1, ok, msg)
+    r0 = growth.rate(ctrl["proliferation"], ctrl["survival"]) if ok else math.nan
+    r1 = growth.rate(trt["proliferation"], trt["survival"], occ) if ok else math.nan
+    if ok:
+        status, msg = "ok", f"{days:g}-day course from the verified steady states of both arms"
+    else:  # no verified state: no rate to grow at, so no volumes (NaN), never a guess
+        arm, failed = ("control", ctrl) if not ctrl.success else ("treated", trt)
+        status, msg = f"{arm}_{failed.status}", f"{arm} arm: {failed.message}"
+    meta = dict(trt.metadata)
+    meta["growth"] = asdict(growth)
+    meta["vegfr_occupancy"] = occ
+    with np.errstate(over="ignore"):  # a volume beyond float range is inf
+        volumes = np.exp(np.array([r0, r1]) * days)
+    return TumourResult(
+        days,
+        float(volumes[0]),
+        float(volumes[1]),
+        r0,
+        r1,
+        ok,
+        msg,
+        status,
+        dict(trt.perturbation["drugs"]),
+        {k: v for k, v in ctrl.perturbation.items() if k != "drugs"},
+        meta,
+    )
 
 
 def _across_members(

@@ -434,6 +434,25 @@ def cmd_steady_state(args: argparse.Namespace) -> int:
     return 0 if ss.success else 3
 
 
+def cmd_tumour_response(args: argparse.Namespace) -> int:
+    from ._tumour import tumour_response
+
+    model = _load(args)
+    given = _perturbation(args)
+    drugs = given.pop("drugs", None)
+    if not drugs:
+        raise ValueError("give the treatment with -d/--drug, e.g. -d everolimus=10")
+    if args.ensemble is not None:
+        q = tumour_response(model, drugs, days=args.days, **given, **_over_ensemble(args, "plot"))
+        return _ensemble_table(q, args.out, "reaching a steady state in an arm")
+    res = tumour_response(model, drugs, days=args.days, **given)
+    print(f"status: {res.status} ({res.message})", file=sys.stderr)
+    _write(res, args.out, shown=res.to_dataframe().T.rename(columns={0: "value"}))
+    if args.plot:
+        _save_plot(res.plot(), args.plot)
+    return 0 if res.success else 3
+
+
 def _schedule(args: argparse.Namespace):
     """The schedule of `simulate`'s --schedule, --schedule-file and --pk options, or None."""
     from ._schedule import load_schedule_file, parse_pk, parse_schedule
@@ -1115,6 +1134,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", "-o", help="output file (.csv, .json or .parquet); default: print")
     p.set_defaults(func=cmd_steady_state)
+
+    p = sub.add_parser(
+        "tumour-response",
+        help="tumour volume after a course of the drugs (-d) against untreated, on the "
+        "bundled model's tumour-growth layer (constant exposure)",
+    )
+    _add_perturbation(p)
+    p.add_argument(
+        "--days", type=float, default=21.0, help="length of the course (default 21 days)"
+    )
+    _add_outputs(p)
+    _add_ensemble(
+        p,
+        "quantiles of the growth inhibition, volumes and rates across the calibrated "
+        "ensemble (all members, or the first N)",
+    )
+    p.set_defaults(func=cmd_tumour_response)
 
     p = sub.add_parser("simulate", help="time course under a perturbation (drugs at t = 0)")
     _add_perturbation(p)
