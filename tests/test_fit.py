@@ -202,6 +202,30 @@ def test_profiles_identifiable_and_flat(decay, tmp_path: Path) -> None:
     assert doc["status"] == "flat" and [r["verdict"] for r in doc["data"]] == list(iv["verdict"])
 
 
+def test_profiles_say_when_they_cannot_be_trusted(decay) -> None:
+    """A profile from a fit that had not converged said "ok", and so did one whose steps
+    stopped at max_iter (Boehm 2014: k_phos [13668, 18312] at max_iter=1 against
+    [12954, 19477]); both are "not_converged" now, and sampling from such a fit warns."""
+    from dataclasses import replace
+
+    import mtor_sim as ms
+
+    fit = decay["fit"]
+    good = ms.profile(fit, ["k"])
+    assert good.status == "ok"
+    with pytest.warns(UserWarning, match="stopped before their optimiser converged"):
+        short = ms.profile(fit, ["k"], max_iter=1)
+    assert (short.status, short.success) == ("not_converged", False)
+    assert "raise max_iter" in short.message
+    unconverged = replace(fit, status="not_converged", message="stopped early")
+    with pytest.warns(UserWarning, match="the fit did not converge"):
+        prof = ms.profile(unconverged, ["k"])
+    assert (prof.status, prof.success) == ("not_converged", False)
+    with pytest.warns(UserWarning, match="started from a fit that did not converge"):
+        ens = ms.sample(unconverged, n=200, seed=0)
+    assert "may explore a local mode only" in ens.message
+
+
 def test_sample_and_predict(decay, tmp_path: Path) -> None:
     import mtor_sim as ms
 

@@ -54,7 +54,10 @@ class Profile:
     level : float
         Confidence level of the intervals (e.g. 0.95).
     success, status, message, metadata
-        As for every result: ``status`` is ``"ok"``, ``"flat"`` (some profile is flat) or
+        As for every result: ``status`` is ``"ok"``, ``"flat"`` (some profile is flat),
+        ``"not_converged"`` (the fit had not converged, or some profile steps stopped at
+        ``max_iter`` before their optimiser converged, which puts those points above the
+        profile and can make the intervals too narrow; ``success`` is False) or
         ``"not_optimal"`` (a profile point beat the fit's best objective: the fit had not
         found the optimum, and the intervals are not confidence intervals; ``success``
         is False).
@@ -151,6 +154,17 @@ def _walk(
             progress_bar=opts.progress,
         )
     return {i: result.profile_result.list[0][i] for i in index}
+
+
+def _out_of_budget(optimizer: str, flag: Any) -> bool:
+    """Whether a profile step's optimiser stopped because it ran out of iterations or time
+    (fides: MAXITER, MAXTIME; scipy's L-BFGS-B: status 1), not because it converged or
+    could go no further (a flat direction stops fides with DELTA_TOO_SMALL)."""
+    try:
+        code = int(flag)
+    except (TypeError, ValueError):
+        return False
+    return code in (-1, -2) if optimizer == "fides" else code == 1
 
 
 def _coarse_step(path: Any, i: int, threshold: float) -> float | None:
@@ -289,6 +303,7 @@ def profile(
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
     flat, walled = [], []
+    early, n_steps = 0, 0  # profile steps whose optimiser stopped before converging
     lowest = fit.best_objective
     for name, i in zip(names, index, strict=True):
         pr = paths[i]
@@ -297,6 +312,11 @@ def profile(
         # a step that failed may come back without its parameter value: its place in the
         # path (before or after the optimum, which it passes through) says which end
         start = int(np.argmax(ratios >= 1.0 - 1e-12))
+        flags = pr.exitflag_path if pr.exitflag_path is not None else [None] * len(ratios)
+        for k, (flag, fv) in enumerate(zip(flags, pr.fval_path, strict=True)):
+            if k != start and np.isfinite(fv):  # the start is the fit's own optimum
+                n_steps += 1
+                early += _out_of_budget(optimizer, flag)
         lost = ~np.isfinite(xs)
         lost_lo, lost_hi = bool(lost[:start].any()), bool(lost[start:].any())
         order = np.argsort(xs)
@@ -363,6 +383,23 @@ def profile(
             f"; {', '.join(walled)}: the model cannot be simulated beyond the last profile "
             "point, before the likelihood falls to the threshold (that end is open, NaN)"
         )
+    if early:
+        status = "not_converged"
+        message = (
+            f"{early} of {n_steps} profile steps stopped before their optimiser converged "
+            f"(max_iter={max_iter}): those points lie above the profile, so the intervals "
+            "may be too narrow; raise max_iter. " + message
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+    if fit.status != "ok":
+        status = "not_converged"
+        message = (
+            f"the fit did not converge (status {fit.status!r}: {fit.message}): the "
+            "profiles start from a point that may not be the optimum, so these intervals "
+            "are at best those of a local optimum; fit again (more starts or iterations) "
+            "and profile that fit. " + message
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
     if lowest < fit.best_objective - CONFIRM_TOL:
         # every ratio is relative to the fit's best objective, which was not the optimum
         status = "not_optimal"
@@ -387,7 +424,7 @@ def profile(
         table=pd.DataFrame(rows),
         intervals=pd.DataFrame(intervals).set_index("parameter"),
         level=level,
-        success=status != "not_optimal",
+        success=status in ("ok", "flat"),
         status=status,
         message=message,
         metadata=meta,

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -452,6 +453,13 @@ def sample(
                 "sample longer (`n`)"
             ),
         )
+    if fit.status != "ok":  # the chain's diagnostics cannot see a mode it never visited
+        message += (
+            f"; the chain started from a fit that did not converge (status {fit.status!r}), "
+            "so it may explore a local mode only: fit again (more starts or iterations) "
+            "and sample from that fit"
+        )
+        warnings.warn(f"mtor_sim.sample: {message}", UserWarning, stacklevel=2)
     meta = {
         "sampler": sampler,
         "n": n,
