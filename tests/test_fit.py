@@ -254,6 +254,59 @@ def test_sample_and_predict(decay, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------- bad input
+def test_to_petab_writes_only_what_the_linter_accepts(decay, tmp_path: Path) -> None:
+    """A measurement table naming its noise parameter (sdA) made a problem that petablint
+    rejected, written without a word, and sdA could not be given bounds ("unknown model
+    parameter"). Noise parameters of the table are now estimated (log10, as sd_<id>),
+    bounds may be given for them, an observable parameter without bounds is refused, and
+    a problem the linter rejects is never returned or written."""
+    import pandas as pd
+    import petab.v1 as petab
+
+    import mtor_sim as ms
+
+    ant = decay["folder"] / "decay.ant"
+    data = pd.DataFrame(
+        {"observableId": "A", "time": [0.0, 1.0, 2.0], "measurement": [2.0, 1.5, 1.1]}
+    ).assign(noiseParameters="sdA")
+    p = ms.to_petab(ant, data, parameters=["k"], out=tmp_path / "a", name="a")
+    assert p.parameter_df.loc["sdA", "parameterScale"] == "log10"
+    assert not petab.lint_problem(petab.Problem.from_yaml(str(tmp_path / "a" / "a.yaml")))
+    p = ms.to_petab(ant, data, parameters={"k": (0.01, 10), "sdA": (0.05, 5)})
+    assert p.parameter_df.loc["sdA", ["lowerBound", "upperBound"]].tolist() == [0.05, 5]
+    scaled = data.assign(observableParameters="scale")
+    obs = {"A_obs": "scale * A"}
+    with pytest.raises(ms.PetabError, match="'scale', which is not a model parameter"):
+        ms.to_petab(ant, scaled.assign(observableId="A_obs"), observables=obs, parameters=["k"])
+    with pytest.raises(ms.PetabError, match="the problem to_petab built.*linter"):
+        ms.to_petab(ant, data, parameters=["k"], conditions=pd.DataFrame({"conditionId": ["x"]}))
+    assert not (tmp_path / "b").exists()
+
+
+def test_bad_measurement_rows_are_named(decay) -> None:
+    """A measurement without a number, a negative or zero noise standard deviation (its
+    square hid the sign; a zero gave an infinite objective and "no start reached a
+    finite objective") and an unknown observable name the rows they are on."""
+    import mtor_sim as ms
+    from mtor_sim._fit_objective import load_petab
+
+    problem = load_petab(decay["folder"] / "petab" / "decay.yaml")
+    m = problem.measurement_df
+    problem.measurement_df = m.copy()
+    problem.measurement_df.loc[3, "measurement"] = float("nan")
+    with pytest.raises(ms.PetabError, match=r"measurement column on row 3 \(line 5\)"):
+        ms.PetabObjective(problem)
+    for sd in (-2.5, 0.0):
+        problem.measurement_df = m.assign(noiseParameters=1.0)
+        problem.measurement_df.loc[7, "noiseParameters"] = sd
+        problem.observable_df.loc["A_obs", "noiseFormula"] = "noiseParameter1_A_obs"
+        with pytest.raises(ms.PetabError, match=r"row 7 \(line 9\).*not a positive standard"):
+            ms.PetabObjective(problem, lint=False)
+    problem.measurement_df = m.assign(observableId=["A_obs"] * 10 + ["B_obs"])
+    with pytest.raises(ms.PetabError, match=r"undefined observables: \['B_obs'\], on row 10"):
+        ms.PetabObjective(problem, lint=False)
+
+
 def test_invalid_petab_names_the_file_and_quotes_the_linter(tmp_path: Path) -> None:
     import shutil
 
@@ -1255,13 +1308,15 @@ def test_a_negative_dose_in_a_problem_is_refused() -> None:
 
     bundled = ms.load_model()
     reads = pd.DataFrame({"observableId": "o", "time": [0.0], "measurement": [0.3]})
-    for dose in (-5.0, float("inf")):
-        cond = pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": [dose]})
-        problem = ms.to_petab(
-            bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
-        )
-        with pytest.raises(ms.PetabError, match="dose_everolimus = .* in condition 'c0'"):
-            ms.PetabObjective(problem)
+    cond = pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": [-5.0]})
+    problem = ms.to_petab(
+        bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
+    )
+    with pytest.raises(ms.PetabError, match="dose_everolimus = .* in condition 'c0'"):
+        ms.PetabObjective(problem)
+    problem.condition_df.loc["c0", "dose_everolimus"] = float("inf")  # (to_petab lints it)
+    with pytest.raises(ms.PetabError, match="dose_everolimus = .* in condition 'c0'"):
+        ms.PetabObjective(problem)
     cond = pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": [5.0]})
     problem = ms.to_petab(
         bundled, reads, observables={"o": "pS6K1"}, parameters=["k_S6K1_phos"], conditions=cond
@@ -1282,16 +1337,10 @@ def test_a_negative_dose_in_a_problem_is_refused() -> None:
         bundled,
         reads,
         observables={"o": "pS6K1"},
-        parameters=["k_S6K1_phos"],
+        parameters={"k_S6K1_phos": None, "d_ev": (-10.0, 10.0)},
         conditions=pd.DataFrame({"conditionId": ["c0"], "dose_everolimus": ["d_ev"]}),
     )
-    named.parameter_df.loc["d_ev"] = {
-        "parameterScale": "lin",
-        "lowerBound": -10.0,
-        "upperBound": 10.0,
-        "nominalValue": -5.0,
-        "estimate": 1,
-    }
+    assert named.parameter_df.loc["d_ev", "parameterScale"] == "lin"
     with pytest.raises(ms.PetabError, match="d_ev lowerBound = -10"):
         ms.PetabObjective(named)
 

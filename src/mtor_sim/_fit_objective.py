@@ -98,7 +98,7 @@ def _refuse_special_files(yaml_path: Path) -> None:
                     )
 
 
-def load_petab(problem: Any, *, lint: bool = True) -> Any:
+def load_petab(problem: Any, *, lint: bool = True, where: str = "the PEtab problem") -> Any:
     """Return a ``petab.v1.Problem`` from a YAML path or a problem, linted.
 
     Parameters
@@ -107,6 +107,8 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
         Path of the problem's YAML file, or a loaded problem.
     lint : bool
         Run the PEtab linter and raise `PetabError` with its messages on failure.
+    where : str
+        What the messages call a problem given as an object (a path names itself).
 
     Raises
     ------
@@ -116,7 +118,6 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
     """
     import petab.v1 as petab
 
-    where = "the PEtab problem"
     if isinstance(problem, str | Path):
         path = Path(problem)
         where = str(path)
@@ -148,6 +149,14 @@ def load_petab(problem: Any, *, lint: bool = True) -> Any:
     ]
     if missing:  # PEtab v1 requires each; the linter does not check that they are there
         raise PetabError(f"{where} is not a valid PEtab problem: it has no {', no '.join(missing)}")
+    m = problem.measurement_df
+    if "measurement" in m:  # the linter says only "Some measurement(s) are null"
+        null = np.flatnonzero(pd.isna(pd.to_numeric(m["measurement"], errors="coerce")))
+        if null.size:
+            raise PetabError(
+                f"{where}: the measurement table has no number in its measurement column "
+                f"on {_rows(null)}; give a value, or drop the row"
+            )
     if lint:
         with _captured_petab_log() as log:
             try:
@@ -187,6 +196,14 @@ class _captured_petab_log:  # noqa: N801 - used as a context manager
     def __exit__(self, *exc: Any) -> None:
         self.logger.removeHandler(self.handler)
         self.logger.propagate = self.propagate
+
+
+def _rows(rows: Sequence[int] | np.ndarray, *, most: int = 5) -> str:
+    """Measurement-table rows as a reader finds them: ``row 3 (line 5 of its file)``."""
+    rows = [int(r) for r in rows]
+    shown = ", ".join(f"{r} (line {r + 2})" for r in rows[:most])
+    more = f" and {len(rows) - most} more" if len(rows) > most else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more} (rows count from 0 after the header)"
 
 
 def _tail(log: Sequence[str]) -> str:
@@ -579,7 +596,19 @@ class PetabObjective:
         self._noise_over = [_split_overrides(v) for v in noise_cell]
         unknown = sorted(set(self._row_obs) - set(self.observables))
         if unknown:
-            raise PetabError(f"measurements name undefined observables: {unknown}")
+            rows = np.flatnonzero(np.isin(self._row_obs, unknown))
+            raise PetabError(
+                f"measurements name undefined observables: {unknown}, on {_rows(rows)}"
+            )
+        for row, values in enumerate(self._noise_over):
+            oid = self._row_obs[row]
+            alone = self.observables[oid]["noise"].text.strip() == f"noiseParameter1_{oid}"
+            sds = [v for v in values if isinstance(v, float) and (v < 0 or (alone and v == 0))]
+            if sds:  # sigma^2 hid the sign; a zero gave an infinite objective, unnamed
+                raise PetabError(
+                    f"measurement table {_rows([row])}: noiseParameters {sds[0]:g} of "
+                    f"observable {oid!r} is not a positive standard deviation"
+                )
         self.censored, self.lower, self.upper = _censoring(m)
         for r in np.flatnonzero(self.censored):
             spec = self.observables[self._row_obs[r]]

@@ -487,8 +487,13 @@ def fit(
         status, message = (
             "not_converged",
             (
-                f"the best start stopped before convergence ({best['message']}); "
-                "try more iterations (`max_iter`) or more starts"
+                f"the best start stopped before convergence ({best['message']}); try more "
+                + (
+                    "iterations (`max_iter`), more time (`max_time`)"
+                    if max_time is not None
+                    else "iterations (`max_iter`)"
+                )
+                + " or more starts"
             ),
         )
     nominal = _nominal(obj)

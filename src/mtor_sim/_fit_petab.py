@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import PetabError, check_name
+from ._fit_objective import _split_overrides, load_petab
 
 __all__ = ["to_petab"]
 
@@ -20,6 +22,11 @@ DEFAULT_FACTOR = 100.0
 SIGMA_BOUNDS = (1e-3, 1e3)
 
 _MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "measurement", "time")
+
+
+def _override_symbols(cells: Iterable[Any]) -> list[str]:
+    """The parameter ids among a measurement column's overrides (numbers left out)."""
+    return [v for cell in cells for v in _split_overrides(cell) if isinstance(v, str)]
 
 
 def _sbml_of(model: Any) -> tuple[str, tuple[str, ...]]:
@@ -76,12 +83,17 @@ def to_petab(
         ``sd_<id>`` (log10 scale, bounds 1e-3 to 1e3, an assumption).
     parameters : sequence of str, dict or pandas.DataFrame, optional
         Model parameters to estimate: ids (bounds: model value / 100 to x 100, log10 scale,
-        an assumption), ``{id: (lower, upper)}`` (bounds in linear units; searched on a log10
-        scale, or a linear one when ``lower`` is 0 or below), or a full PEtab
-        parameter table. Default: every model parameter with a positive value that no
-        rule or initial assignment computes and no condition sets (not the ``cut_*``
-        multipliers a generic model's reactions get when loaded: with them only products
-        such as ``cut_J1 * k`` would be determined).
+        an assumption), ``{id: (lower, upper)}`` (bounds in linear units, or None for the
+        default; searched on a log10 scale, or a linear one when ``lower`` is 0 or below),
+        or a full PEtab parameter table. Default: every model parameter with a positive
+        value that no rule or initial assignment computes and no condition sets (not the
+        ``cut_*`` multipliers a generic model's reactions get when loaded: with them only
+        products such as ``cut_J1 * k`` would be determined). Parameters that the
+        measurement table's ``noiseParameters`` or ``observableParameters``, or a
+        condition cell, name instead of a number are estimated too: give their bounds here
+        (noise parameters left out are standard deviations, as ``sd_<id>``). The problem
+        is linted before it is returned or written: one the PEtab linter rejects raises
+        `PetabError`.
     conditions : pandas.DataFrame, optional
         Condition table in PEtab columns (default: one empty condition per
         ``simulationConditionId`` and ``preequilibrationConditionId``).
@@ -188,6 +200,12 @@ def to_petab(
         if col not in obs:
             obs[col] = default
 
+    # parameters the measurement table names as overrides (``noiseParameters: sdA``):
+    # not model parameters, estimated all the same
+    overrides = {
+        col: list(dict.fromkeys(_override_symbols(m[col]))) if col in m else []
+        for col in ("noiseParameters", "observableParameters")
+    }
     if isinstance(parameters, pd.DataFrame):
         par = parameters.reset_index(drop="parameterId" in parameters)
     else:
@@ -207,9 +225,27 @@ def to_petab(
             if isinstance(parameters, Mapping)
             else [(p, None) for p in parameters]
         )
+        named = set(overrides["noiseParameters"]) | set(overrides["observableParameters"])
+        if conditions is not None:  # a condition cell may name a parameter too
+            named |= set(
+                _override_symbols(
+                    pd.DataFrame(conditions)
+                    .drop(columns=["conditionId", "conditionName"], errors="ignore")
+                    .to_numpy()
+                    .ravel()
+                )
+            )
         for pid, bounds in items:
-            check_name(pid, sorted(model_params), kind="model parameter")
-            value = float(model_params[pid])
+            if pid in named and pid not in model_params:
+                if bounds is None:
+                    raise PetabError(
+                        f"{pid!r} is a parameter of the measurement or condition table, not "
+                        "of the model: give its bounds, parameters={'%s': (low, high)}" % pid
+                    )
+                value = math.nan
+            else:
+                check_name(pid, sorted(model_params), kind="model parameter")
+                value = float(model_params[pid])
             if bounds is None:
                 if value <= 0:
                     raise PetabError(
@@ -224,7 +260,7 @@ def to_petab(
                 )
             log = lo > 0  # a log10 scale needs positive bounds
             middle = float(np.sqrt(lo * hi)) if log else (lo + hi) / 2
-            nominal = value if lo <= value <= hi else middle
+            nominal = value if lo <= value <= hi else middle  # (False for NaN)
             rows.append(
                 {
                     "parameterId": pid,
@@ -234,6 +270,29 @@ def to_petab(
                     "nominalValue": nominal,
                     "estimate": 1,
                 }
+            )
+        listed = {r["parameterId"] for r in rows}
+        for pid in overrides["noiseParameters"]:  # a standard deviation, as sd_<id> is
+            if pid not in listed and pid not in model_params:
+                extra_params.append(
+                    {
+                        "parameterId": pid,
+                        "parameterScale": "log10",
+                        "lowerBound": SIGMA_BOUNDS[0],
+                        "upperBound": SIGMA_BOUNDS[1],
+                        "nominalValue": 1.0,
+                        "estimate": 1,
+                    }
+                )
+        unbounded = [
+            p
+            for p in overrides["observableParameters"]
+            if p not in listed and p not in model_params
+        ]
+        if unbounded:
+            raise PetabError(
+                f"observableParameters name {', '.join(map(repr, unbounded))}, which is not a "
+                "model parameter: give its bounds, parameters={'%s': (low, high)}" % unbounded[0]
             )
         par = pd.DataFrame(rows + extra_params)
     if conditions is None:
@@ -264,6 +323,8 @@ def to_petab(
         parameter_df=petab.get_parameter_df(par),
         observable_df=petab.get_observable_df(obs),
     )
+    # what is written is what `fit` and `petablint` accept: never a problem that fails
+    load_petab(problem, lint=True, where="the problem to_petab built")
     if out is not None:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
