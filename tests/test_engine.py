@@ -661,6 +661,36 @@ def test_rate_rule_variables_are_state_and_judged_in_the_residual(
     assert unstable.steady_state().status == "unstable"
 
 
+def test_rate_rules_beside_a_conserved_pool(tmp_path: Path, monkeypatch) -> None:
+    """A rate rule in a model with a conserved pool gave "Jacobian could not be
+    evaluated" (solver_failed) for every steady state, and libroadrunner's rate vector
+    under moiety analysis gave p' = 0.5 at p = 1 for p' = -0.5 p. With A + B = 1,
+    dA/dt = -k1 A + k2 B (1 + p) and p' = -0.5 p, the state at p = 0 has eigenvalues
+    -(k1 + k2) and -0.5 on the pool's free direction and p (the total adds none)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "pool",
+        """model pool
+        species A = 1, B = 0
+        R1: A -> B; k1*A
+        R2: B -> A; k2*B*(1 + p)
+        k1 = 0.3; k2 = 0.1; p = 1
+        p' = -0.5*p
+    end""",
+    )
+    for k1, eig in ((0.3, -0.4), (1.0, -0.5)):
+        ss = m.steady_state(parameters={"k1": k1})
+        assert ss.status == "ok", ss.message
+        assert ss.max_eigenvalue == pytest.approx(eig, rel=1e-6)
+        assert ss["A"] == pytest.approx(0.1 / (k1 + 0.1), rel=1e-9) and abs(ss["p"]) < 1e-9
+    # a rule variable growing without bound is still no steady state
+    grows = _ant(
+        tmp_path, "grows", "model g; species A = 1, B = 0; R: A -> B; A; p = 1; p' = 0.1*p; end"
+    )
+    assert not grows.steady_state().success
+
+
 def test_events_at_time_zero_fire_once_on_every_call(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     m = _ant(

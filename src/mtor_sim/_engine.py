@@ -491,6 +491,10 @@ class Solver:
         """d/dt of the parameters and compartments that rate rules change."""
         if not self.rule_vars:
             return np.empty(0)
+        if self.n_moieties:  # libroadrunner's rate vector is wrong under moiety analysis
+            # (``A + B`` conserved, ``p' = -0.5 p``: it gave 0.5 for p' at p = 1); the
+            # selection ``p'`` is right
+            return np.array([self.r[f"{v}'"] for v in self.rule_vars], dtype=float)
         roc = np.asarray(self.r.getRatesOfChange(), dtype=float)
         return np.array(
             [
@@ -973,25 +977,32 @@ class Solver:
     def _max_eigenvalue_with_rules(self) -> float:
         """Largest real part of the eigenvalues of the Jacobian over the species and the
         variables of rate rules (libroadrunner's Jacobians cover species only), by central
-        differences. NaN (so: not verified) under moiety analysis, whose reduced
-        coordinates this full-state Jacobian does not respect."""
-        if self.n_moieties:
-            return math.nan
+        differences. Under moiety analysis it is the reduced Jacobian, as libroadrunner's
+        own: over the independent species (their dependent partners following the
+        conserved totals) and the rule variables. NaN (so: not verified) where a species
+        with a rate rule is in a conserved pool, a case this does not cover."""
         r, m = self.r, self.r.model
         species = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
-        rules = np.array([r[v] for v in self.rule_vars], dtype=float)
-        x0 = np.concatenate([species, rules])
         n_s = species.size
+        if self.n_moieties:
+            independent = list(r.getIndependentFloatingSpeciesIds())
+            n_s = len(independent)
+            # libroadrunner orders the independent species first and reports their rates
+            if self._rule_species or self.species_ids[:n_s] != independent:
+                return math.nan
+        rules = np.array([r[v] for v in self.rule_vars], dtype=float)
+        x0 = np.concatenate([species[:n_s], rules])
+        first = np.arange(n_s, dtype=np.int32)
 
         def set_state(x: np.ndarray) -> None:
-            if n_s:
-                m.setFloatingSpeciesConcentrations(x[:n_s])
+            if n_s:  # (under moiety analysis the totals stay, the dependent species follow)
+                m.setFloatingSpeciesConcentrations(first, x[:n_s])
             for v, value in zip(self.rule_vars, x[n_s:], strict=True):
                 r[v] = float(value)
 
         def f(x: np.ndarray) -> np.ndarray:
             set_state(x)
-            return np.concatenate([self._concentration_rates(), self.rule_rates()])
+            return np.concatenate([self._concentration_rates()[:n_s], self.rule_rates()])
 
         jac = np.empty((x0.size, x0.size))
         try:
