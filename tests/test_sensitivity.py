@@ -236,6 +236,54 @@ def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
     assert lo == pytest.approx(pten / 2) and hi == pytest.approx(pten * 2)
 
 
+def test_a_readout_zero_up_to_round_off_has_no_sensitivity(model: ms.Model) -> None:
+    """Readouts of a knocked-out kinase's substrate end at 3e-15 or -4e-17, not 0: their
+    log sensitivities were -3000 (p4EBP1, mTORC1 knocked out) and changed sign with the
+    step, status "ok". Within the solver's absolute tolerance a readout is 0."""
+    with pytest.warns(RuntimeWarning, match="p4EBP1 is 0 at the reference"):
+        s = ms.sensitivity(model, "p4EBP1", ["k_PIP3_syn"], knockouts=["mTORC1"], progress=False)
+    row = s.to_dataframe().iloc[0]
+    assert 0 < abs(model.steady_state(knockouts=["mTORC1"])["p4EBP1"]) < 1e-12
+    assert math.isnan(row["sensitivity"]) and row["status"] == "zero_readout"
+    assert s.status == "failed"
+
+
+def test_sobol_indices_of_a_readout_without_variance_are_undefined(model: ms.Model) -> None:
+    """A readout that does not vary over the sample (no drug, so the drugs' potencies do
+    nothing) gave S1 = ST = 0 with confidence 0, status "ok" (SALib divides by its
+    standard deviation); one at 0 up to round-off (pAKT_T308 with PDK1 knocked out) gave
+    ST of 0.8-1.2. Both are NaN now, with a status and a warning."""
+    with pytest.warns(RuntimeWarning, match="pS6K1 is constant over the sample"):
+        s = ms.sensitivity(
+            model,
+            ["pS6K1"],
+            ["K_everolimus_FRB", "K_sorafenib_RAF"],
+            method="sobol",
+            n=8,
+            progress=False,
+        )
+    assert set(s.to_dataframe()["status"]) == {"constant_readout"} and s.status == "failed"
+    assert s.to_dataframe()[["S1", "ST"]].isna().all().all()
+    assert "solved without a defined value (constant_readout: 32)" in s.message
+    with pytest.warns(RuntimeWarning, match="pAKT_T308 is 0 over the sample"):
+        z = ms.sensitivity(
+            model,
+            ["pAKT_T308", "PIP3"],
+            ["AKT_total", "k_PIP3_syn"],
+            knockouts=["PDK1"],
+            method="sobol",
+            n=8,
+            progress=False,
+        )
+    t = z.to_dataframe().set_index("readout")
+    assert set(t.loc["pAKT_T308", "status"]) == {"zero_readout"}
+    assert set(t.loc["PIP3", "status"]) == {"ok"} and t.loc["PIP3", "ST"].notna().all()
+    assert z.status == "partial"
+    import matplotlib.pyplot as plt
+
+    plt.close(z.plot("PIP3"))
+
+
 def test_a_readout_at_zero_warns_that_its_log_sensitivity_is_undefined(model: ms.Model) -> None:
     with pytest.warns(RuntimeWarning, match="pAKT_S473 is 0 at the reference"):
         s = ms.sensitivity(model, ["pAKT_S473", "pS6K1"], ["GF"], knockouts=["AKT"], progress=False)

@@ -32,9 +32,10 @@ __all__ = [
 #: ``status`` of a batch result: every condition solved, some failed, all failed
 BATCH_STATUSES = ("ok", "partial", "failed")
 #: Statuses of a condition that solved but whose result is undefined: a log sensitivity
-#: of a readout at 0 (``zero_readout``), an inhibition against a drug-free readout at 0
+#: of a readout at 0 (``zero_readout``), Sobol indices of a readout that does not vary
+#: (``constant_readout``), an inhibition against a drug-free readout at 0
 #: (``zero_reference``). They count as failed, so the result's status says so.
-UNDEFINED = ("zero_readout", "zero_reference")
+UNDEFINED = ("zero_readout", "constant_readout", "zero_reference")
 FILE_TYPES = (".csv", ".parquet", ".json")
 
 

@@ -49,9 +49,12 @@ class Sensitivity(BatchResult):
     table : DataFrame
         ``local``: parameter, readout, value (default parameter value), sensitivity
         (d ln readout / d ln parameter; NaN where the readout is 0 at the reference),
-        status (of the solves). ``sobol``: parameter, readout, S1,
-        S1_conf, ST, ST_conf (95 % bootstrap half-widths), blocks_used and blocks (the
-        Saltelli blocks the indices rest on, of those sampled).
+        status (of the solves; ``zero_readout`` where the readout is 0, within the
+        solver's absolute tolerance `ZERO_READOUT`, at the reference). ``sobol``:
+        parameter, readout, S1, S1_conf, ST, ST_conf (95 % bootstrap half-widths), status
+        (``zero_readout`` or ``constant_readout`` where the readout does not vary over the
+        sample, within the solver's accuracy: its indices are NaN), blocks_used and blocks
+        (the Saltelli blocks the indices rest on, of those sampled).
     settings : dict
         Step or sample size, bounds, seed, failed points, model hash and solver.
     """
@@ -67,10 +70,15 @@ class Sensitivity(BatchResult):
 
     def _outcomes(self) -> tuple[int, dict[str, int]]:
         if self.method == "sobol":  # the failed points are counted, not kept
+            # (a condition is a point and a readout: a readout without variance has no
+            # defined index over the points that solved)
+            k = len(self.readouts)
+            n_points = int(self.settings.get("n_points", 0))
             n_failed = int(self.settings.get("n_failed", 0))
-            return int(self.settings.get("n_points", 0)), (
-                {"not_solved": n_failed} if n_failed else {}
-            )
+            failed = {"not_solved": n_failed * k} if n_failed else {}
+            for status in self.settings.get("undefined", {}).values():
+                failed[status] = failed.get(status, 0) + n_points - n_failed
+            return n_points * k, failed
         return self._count(self.table["status"])
 
     def to_dataframe(self, readout: str | None = None) -> pd.DataFrame:
@@ -104,6 +112,20 @@ class Sensitivity(BatchResult):
             self.settings,
         )
         return plot_sensitivity(one, top=top)
+
+
+#: A readout this close to zero is zero: within CVODE's absolute tolerance (the engine's
+#: ATOL, in the model's units), the solver cannot tell it from 0 (a knocked-out kinase's
+#: substrate ends at 3e-15 or -4e-17, whose log sensitivities were -3000 or +6481 by the
+#: step chosen).
+ZERO_READOUT = 1e-12
+#: Sobol outputs varying less than this share of their magnitude (or than ZERO_READOUT)
+#: are constant up to the solver's accuracy: their indices would be those of round-off.
+CONSTANT_RTOL = 1e-9
+
+
+def _is_zero(value: Any) -> Any:
+    return np.abs(value) <= ZERO_READOUT
 
 
 def _default_parameters(model: Model) -> list[str]:
@@ -393,10 +415,11 @@ def _local(
         options=opts,
     )
     table = store.read()
-    zero = [r for r in reads if table["status"].iloc[0] == "ok" and table[r].iloc[0] == 0]
+    zero = [r for r in reads if table["status"].iloc[0] == "ok" and _is_zero(table[r].iloc[0])]
     if zero:
         warnings.warn(
-            f"{', '.join(zero)} is 0 at the reference steady state: its log sensitivity "
+            f"{', '.join(zero)} is 0 at the reference steady state (within the solver's "
+            f"absolute tolerance, {ZERO_READOUT:g}): its log sensitivity "
             "d ln(readout) / d ln(parameter) is undefined (NaN)",
             RuntimeWarning,
             stacklevel=3,
@@ -417,7 +440,8 @@ def _local_rows(
         failed = None if ok else next(x["status"] for x in (y0, up, down) if x["status"] != "ok")
         for r in reads:
             with np.errstate(divide="ignore", invalid="ignore"):
-                s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and y0[r] != 0 else math.nan
+                zero = _is_zero(y0[r])
+                s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and not zero else math.nan
             rows.append(
                 {
                     "parameter": p,
@@ -426,7 +450,7 @@ def _local_rows(
                     "sensitivity": s,
                     # the points' status; a readout at 0 solves, but has no log
                     # sensitivity (NaN, and a warning says why)
-                    "status": failed or ("ok" if y0[r] != 0 else "zero_readout"),
+                    "status": failed or ("zero_readout" if zero else "ok"),
                 }
             )
     return pd.DataFrame(rows)
@@ -486,7 +510,7 @@ def _local_quantiles(
     raw = store.read()
     per = len(params) * 2 + 1
     refs = raw.iloc[::per]
-    zero = {r: int(((refs["status"] == "ok") & (refs[r] == 0)).sum()) for r in reads}
+    zero = {r: int(((refs["status"] == "ok") & _is_zero(refs[r])).sum()) for r in reads}
     if any(zero.values()):
         warnings.warn(
             "; ".join(
@@ -622,9 +646,20 @@ def _sobol(
     # SALib ignores a falsy seed (its bootstrap then draws from the global generator and
     # the intervals change from run to run): hand it a non-zero seed derived from ours
     boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
+    undefined: dict[str, str] = {}
     for r in reads:
         y = t[r].to_numpy(dtype=float)[keep]
-        res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=boot_seed)
+        spread = float(np.ptp(y)) if y.size else 0.0
+        if _is_zero(y).all():
+            undefined[r] = "zero_readout"
+        elif spread <= max(ZERO_READOUT, CONSTANT_RTOL * float(np.abs(y).max())):
+            undefined[r] = "constant_readout"
+        nan = {k: np.full(len(params), math.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        res = (
+            nan
+            if r in undefined
+            else sobol_analyze.analyze(problem, y, calc_second_order=False, seed=boot_seed)
+        )
         for j, p in enumerate(params):
             rows.append(
                 {
@@ -634,15 +669,29 @@ def _sobol(
                     "S1_conf": res["S1_conf"][j],
                     "ST": res["ST"][j],
                     "ST_conf": res["ST_conf"][j],
+                    # indices of a readout with no variance are 0 / 0: undefined (NaN)
+                    "status": undefined.get(r, "ok"),
                     # in every row, so that a table written to a file says what the
                     # indices rest on (whole blocks are dropped where a point failed)
                     "blocks_used": n_ok,
                     "blocks": n,
                 }
             )
+    if undefined:
+        warnings.warn(
+            "; ".join(
+                f"{r} is {'0' if s == 'zero_readout' else 'constant'} over the sample"
+                for r, s in undefined.items()
+            )
+            + " (within the solver's accuracy): Sobol indices divide by its variance, so "
+            "they are undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     info = {
         "n_points": len(t),
         "n_failed": n_failed,
+        "undefined": undefined,
         "blocks_used": n_ok,
         "bounds": {
             p: (float(np.exp(b[0])), float(np.exp(b[1]))) if lg else tuple(b)

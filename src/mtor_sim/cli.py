@@ -1543,7 +1543,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="show or clear the cache of compiled models (it only saves time: a model "
         "whose entry is removed is compiled again when next loaded)",
     )
-    p.add_argument("action", nargs="?", default="info", choices=["info", "clear"])
+    p.add_argument(
+        "action",
+        nargs="?",
+        default="info",
+        choices=["info", "clear"],
+        help="info (default): the folder, its entries and their size; clear: remove entries",
+    )
     p.add_argument(
         "--other-keys",
         action="store_true",
