@@ -81,6 +81,22 @@ def test_a_cut_that_removes_the_only_route_leaves_no_effect(results):
     assert {e.quantity.split(",")[0] for e in irs1.effects} == {"PIP3", "pAKT_T308", "pAKT_S473"}
 
 
+def test_claim_4s_control_measures_both_of_its_readouts(results):
+    """Claim 4's terms test proliferation and survival; its Akt-block control measured
+    proliferation only, and the report said it removed the effect. Survival keeps a
+    third of its relative rise under the block, near its Akt-free floor."""
+    (block,) = next(r for r in results if r.number == 4).controls
+    by = {e.quantity: e for e in block.effects}
+    prolif = [e for q, e in by.items() if q.startswith("proliferation")]
+    survival = [e for q, e in by.items() if q.startswith("survival")]
+    assert len(prolif) == len(survival) == 3
+    assert all(e.removed for e in prolif) and not any(e.removed for e in survival)
+    assert not block.removes_effect
+    # small in absolute terms: under a tenth of the intact gap is left
+    assert all(abs(e.control_absolute) < 0.1 * e.absolute for e in survival)
+    assert all(r.note for r in results if r.number in (1, 2, 3))  # no control for pAKT
+
+
 def test_claim_5s_weaker_response_is_erks_share_not_tsc2(results):
     """The review names ERK -| TSC2: it carries the mTORC1 rise, not the weaker response."""
     tsc2, erk_arm = next(r for r in results if r.number == 5).controls

@@ -696,7 +696,7 @@ def claim_14_everolimus_sorafenib(model: Model) -> ClaimResult:
     return _result(
         14,
         run,
-        title="Everolimus + sorafenib beats either alone (at least Bliss-additive)",
+        title="Everolimus + sorafenib beats either alone (Bliss-additive, within 0.01)",
         source="Combination strategies; Table 3 (ORR 16.7 % vs 9.5 %; OS 10.2 vs 7.8 months)",
         simulated=f"WT steady states, everolimus {RAPALOG_DOSE:g} nM, sorafenib "
         f"{SORAFENIB_DOSE:g} nM, and both",
