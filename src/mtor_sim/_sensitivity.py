@@ -47,7 +47,8 @@ class Sensitivity(BatchResult):
     method : {"local", "sobol"}
     readouts : tuple of str
     table : DataFrame
-        ``local``: parameter, readout, value (default parameter value), sensitivity
+        ``local``: parameter, readout, value (the parameter's value under the background
+        perturbation, e.g. PTEN_total 0.1 under PTEN_loss), sensitivity
         (d ln readout / d ln parameter; NaN where the readout is 0 at the reference),
         status (of the solves; ``zero_readout`` where the readout is 0, within the
         solver's absolute tolerance `ZERO_READOUT`, at the reference). ``sobol``:
@@ -75,7 +76,11 @@ class Sensitivity(BatchResult):
             k = len(self.readouts)
             n_points = int(self.settings.get("n_points", 0))
             n_failed = int(self.settings.get("n_failed", 0))
-            failed = {"not_solved": n_failed * k} if n_failed else {}
+            # why the points failed (older results say only that they did)
+            why = self.settings.get("failed_by_status") or (
+                {"not_solved": n_failed} if n_failed else {}
+            )
+            failed = {status: count * k for status, count in why.items()}
             for status in self.settings.get("undefined", {}).values():
                 failed[status] = failed.get(status, 0) + n_points - n_failed
             return n_points * k, failed
@@ -230,7 +235,8 @@ def sensitivity(
     method : {"local", "sobol"}
         ``local``: d ln(readout) / d ln(parameter) at the (perturbed) steady state by
         central differences. ``sobol``: first-order and total Sobol indices (Saltelli
-        sampling and Jansen estimators, via SALib) over log-uniform ranges.
+        sampling, via SALib: Saltelli 2010's estimator for S1, Jansen's for ST) over
+        log-uniform ranges.
     rel_step : float
         Relative step of the central differences (``local``).
     n : int
@@ -691,6 +697,9 @@ def _sobol(
     info = {
         "n_points": len(t),
         "n_failed": n_failed,
+        "failed_by_status": {
+            str(k): int(v) for k, v in t.loc[t["status"] != "ok", "status"].value_counts().items()
+        },
         "undefined": undefined,
         "blocks_used": n_ok,
         "bounds": {
