@@ -244,6 +244,6 @@ def steady_states(
     }
     if members is not None:
         return member_quantiles(
-            store.read(), ("condition",), reads, len(perts), len(members), settings
+            store.frames(), ("condition",), reads, len(perts), len(members), settings
         )
     return Sweep(store, tuple(reads), ("condition",), settings)

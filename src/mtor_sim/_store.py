@@ -410,12 +410,18 @@ class Store:
         self._record(chunk, (lo, hi, size, sha))
         self._save()
 
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """Every part, in the order of its points, each verified as it is read: one part
+        in memory at a time."""
+        if self.path is None:
+            yield from (self._memory[k] for k in sorted(self._memory))
+            return
+        for k in sorted(self.records):
+            yield _load_part(self.path, k, self.records[k])
+
     def read(self) -> pd.DataFrame:
         """Every row, ordered by point; each part is verified as it is read."""
-        if self.path is None:
-            frames = [self._memory[k] for k in sorted(self._memory)]
-        else:
-            frames = [_load_part(self.path, k, self.records[k]) for k in sorted(self.records)]
+        frames = list(self.frames())
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True).sort_values("point", ignore_index=True)

@@ -608,7 +608,7 @@ def sweep(
         **stats,
     }
     if members is not None:
-        return member_quantiles(store.read(), tuple(axes), reads, total, len(members), settings)
+        return member_quantiles(store.frames(), tuple(axes), reads, total, len(members), settings)
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
@@ -653,7 +653,7 @@ def _for_member(
 
 
 def member_quantiles(
-    raw: pd.DataFrame,
+    parts: Iterable[pd.DataFrame],
     names: tuple[str, ...],
     reads: tuple[str, ...],
     n_points: int,
@@ -662,17 +662,27 @@ def member_quantiles(
 ) -> pd.DataFrame:
     """Quantiles across members per sweep point and readout, as `across_members` gives
     them (a member without a finite answer there is left out and counted in
-    ``n_failed``), for all points at once."""
+    ``n_failed``), for all points at once. ``parts`` are the run's rows, part by part
+    (`Store.frames`): only a members x points array per readout is held, not every row
+    with its labels (250 members x 10^4 points is 2.5 million rows)."""
     import warnings
 
     from ._ensemble import QUANTILES
 
-    raw = raw.sort_values("point", kind="stable")  # member by member, point by point
-    ok = (raw["status"] == "ok").to_numpy()
-    axes = raw.iloc[:n_points][list(names)].reset_index(drop=True)
+    cubes = {r: np.full((n_members, n_points), np.nan) for r in reads}
+    labels = []
+    for part in parts:  # number m * n_points + i is point i of member m
+        member, point = np.divmod(part["point"].to_numpy(dtype=np.int64), n_points)
+        ok = (part["status"] == "ok").to_numpy()
+        for r in reads:
+            cubes[r][member, point] = np.where(ok, part[r].to_numpy(dtype=float), np.nan)
+        first = member == 0
+        if first.any():
+            labels.append(part.loc[first, ["point", *names]])
+    axes = pd.concat(labels).sort_values("point")[list(names)].reset_index(drop=True)
     frames = []
     for r in reads:
-        cube = np.where(ok, raw[r].to_numpy(dtype=float), np.nan).reshape(n_members, n_points)
+        cube = cubes[r]
         cube[~np.isfinite(cube)] = np.nan
         with warnings.catch_warnings():  # a point no member answered: NaN, as documented
             warnings.simplefilter("ignore", RuntimeWarning)
