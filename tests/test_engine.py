@@ -684,6 +684,22 @@ def test_rate_rules_beside_a_conserved_pool(tmp_path: Path, monkeypatch) -> None
         assert ss.status == "ok", ss.message
         assert ss.max_eigenvalue == pytest.approx(eig, rel=1e-6)
         assert ss["A"] == pytest.approx(0.1 / (k1 + 0.1), rel=1e-9) and abs(ss["p"]) < 1e-9
+    # a species that a rate rule changes turns libroadrunner's moiety analysis off: the
+    # pool's zero eigenvalue made every state "not_unique"; the free directions decide
+    ruled = _ant(
+        tmp_path,
+        "ruled",
+        """model ruled
+        species A = 1, B = 0, C = 2
+        R1: A -> B; k1*A
+        R2: B -> A; k2*B
+        k1 = 0.3; k2 = 0.1
+        C' = -0.5*C
+    end""",
+    )
+    ss = ruled.steady_state()
+    assert ss.status == "ok" and ss.max_eigenvalue == pytest.approx(-0.4, rel=1e-6)
+    assert ss["A"] == pytest.approx(0.25, rel=1e-9) and abs(ss["C"]) < 1e-9
     # a rule variable growing without bound is still no steady state
     grows = _ant(
         tmp_path, "grows", "model g; species A = 1, B = 0; R: A -> B; A; p = 1; p' = 0.1*p; end"

@@ -979,8 +979,10 @@ class Solver:
         variables of rate rules (libroadrunner's Jacobians cover species only), by central
         differences. Under moiety analysis it is the reduced Jacobian, as libroadrunner's
         own: over the independent species (their dependent partners following the
-        conserved totals) and the rule variables. NaN (so: not verified) where a species
-        with a rate rule is in a conserved pool, a case this does not cover."""
+        conserved totals) and the rule variables. Where moiety analysis is off (libroadrunner
+        refuses it beside a species that a rate rule changes) the full Jacobian is taken on
+        the directions the model's conserved pools leave free (`_free_directions`): each
+        pool would otherwise add an eigenvalue 0 and make every state "not unique"."""
         r, m = self.r, self.r.model
         species = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         n_s = species.size
@@ -1018,7 +1020,41 @@ class Solver:
             set_state(x0)
         if not np.isfinite(jac).all():
             return math.nan
+        if not self.n_moieties:
+            free = self._free_directions(jac.shape[0])
+            if free.shape[1] == 0:
+                return -math.inf
+            jac = free.T @ jac @ free
         return float(np.linalg.eigvals(jac).real.max())
+
+    def _free_directions(self, n: int) -> np.ndarray:
+        """An orthonormal basis (columns) of the state directions (species concentrations,
+        then rule variables; ``n`` in all) along which no conserved pool changes: the null
+        space of the conservation laws of the reactions' stoichiometry, over the species
+        that no rate rule governs, weighted by their compartments' volumes (the laws hold
+        for amounts)."""
+        from scipy.linalg import null_space
+
+        m = self.r.model
+        try:
+            stoich = self.r.getFullStoichiometryMatrix()
+        except RuntimeError:  # no reactions: no pools
+            return np.eye(n)
+        ruled = {i for i, _ in self._rule_species}
+        rows = [i for i in range(len(self.species_ids)) if i not in ruled]
+        where = {s: k for k, s in enumerate(stoich.rownames)}
+        sub = np.zeros((len(rows), len(stoich.colnames)))
+        for k, i in enumerate(rows):
+            if self.species_ids[i] in where:
+                sub[k] = np.asarray(stoich, dtype=float)[where[self.species_ids[i]]]
+        laws = null_space(sub.T).T if sub.size else np.zeros((0, len(rows)))
+        if not laws.shape[0]:
+            return np.eye(n)
+        vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+        full = np.zeros((laws.shape[0], n))
+        for k, i in enumerate(rows):
+            full[:, i] = laws[:, k] * vols[m.getCompartmentIndexForFloatingSpecies(i)]
+        return null_space(full)
 
 
 def _first_lines(exc: BaseException) -> str:
