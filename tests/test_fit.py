@@ -213,6 +213,9 @@ def test_profiles_say_when_they_cannot_be_trusted(decay) -> None:
     fit = decay["fit"]
     good = ms.profile(fit, ["k"])
     assert good.status == "ok"
+    # the start is in the path twice, with the flag it was given: L-BFGS-B read it as
+    # "out of iterations" and called every such profile not_converged
+    assert ms.profile(fit, ["k"], optimizer="lbfgsb").status == "ok"
     with pytest.warns(UserWarning, match="stopped before their optimiser converged"):
         short = ms.profile(fit, ["k"], max_iter=1)
     assert (short.status, short.success) == ("not_converged", False)
@@ -278,6 +281,11 @@ def test_to_petab_writes_only_what_the_linter_accepts(decay, tmp_path: Path) -> 
     obs = {"A_obs": "scale * A"}
     with pytest.raises(ms.PetabError, match="'scale', which is not a model parameter"):
         ms.to_petab(ant, scaled.assign(observableId="A_obs"), observables=obs, parameters=["k"])
+    # a model parameter the table names but that is not estimated keeps its model value
+    fixed = ms.to_petab(ant, data.assign(noiseParameters="k"), parameters=["A0"])
+    assert fixed.parameter_df.loc["k", "estimate"] == 0
+    with pytest.raises(ms.PetabError, match="row 1 .*not a positive standard deviation"):
+        ms.to_petab(ant, data.assign(noiseParameters=[1.0, -1.0, 1.0]), parameters=["k"])
     with pytest.raises(ms.PetabError, match="the problem to_petab built.*linter"):
         ms.to_petab(ant, data, parameters=["k"], conditions=pd.DataFrame({"conditionId": ["x"]}))
     assert not (tmp_path / "b").exists()
@@ -302,6 +310,9 @@ def test_bad_measurement_rows_are_named(decay) -> None:
         problem.observable_df.loc["A_obs", "noiseFormula"] = "noiseParameter1_A_obs"
         with pytest.raises(ms.PetabError, match=r"row 7 \(line 9\).*not a positive standard"):
             ms.PetabObjective(problem, lint=False)
+    # under another noise formula a negative number is a fine value (sigma = 0.1)
+    problem.observable_df.loc["A_obs", "noiseFormula"] = "10^noiseParameter1_A_obs"
+    ms.PetabObjective(problem, lint=False)
     problem.measurement_df = m.assign(observableId=["A_obs"] * 10 + ["B_obs"])
     with pytest.raises(ms.PetabError, match=r"undefined observables: \['B_obs'\], on row 10"):
         ms.PetabObjective(problem, lint=False)

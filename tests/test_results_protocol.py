@@ -144,6 +144,17 @@ def test_a_tumour_course_without_a_verified_state_has_no_volumes(
     assert row["status"] == r.status and np.isnan(row["reduction_percent"])
 
 
+def test_a_long_tumour_course_keeps_its_inhibition(model: ms.Model) -> None:
+    """Over 1e5 days both volumes overflow; the inhibition came out NaN with status ok.
+    It is taken from the rates now."""
+    r = ms.tumour_response(model, {"everolimus": 10}, days=1e5)
+    assert r.status == "ok" and np.isinf(r.control_volume)
+    assert r.reduction_percent == pytest.approx(100.0)
+    short = ms.tumour_response(model, {"everolimus": 10}, days=21)
+    ratio = short.treated_volume / short.control_volume
+    assert short.reduction_percent == pytest.approx(100 * (1 - ratio), rel=1e-12)
+
+
 def test_tumour_result_records_its_course(results: dict[str, Any]) -> None:
     r = results["TumourResult"]
     row = r.to_dataframe().iloc[0]

@@ -846,6 +846,15 @@ def test_cache_info_and_clear(tmp_path: Path, small: Path, monkeypatch) -> None:
     assert ms.clear_cache(unused_days=1).entries == 1
     assert ms.cache_info().entries == 1 and ms.cache_info().unused_days < 1
 
+    # a read that cannot record its use (a read-only folder) keeps the good entry
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    before_read = sorted(p.name for p in cache.iterdir())
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "utime", refuse)
+        assert ms.load_model(other).parameters["k2"] == 0.2
+    assert sorted(p.name for p in cache.iterdir()) == before_read
     assert main(["cache", "clear"]) == 0 and ms.cache_info().entries == 0
     assert small_numbers(small) == before  # compiled again, the same numbers
     assert main(["cache", "--unused-days", "3"]) == 2  # an option of `clear` only

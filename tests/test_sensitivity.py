@@ -248,6 +248,23 @@ def test_a_readout_zero_up_to_round_off_has_no_sensitivity(model: ms.Model) -> N
     assert s.status == "failed"
 
 
+def test_a_model_in_molar_units_keeps_its_sensitivities(tmp_path) -> None:
+    """Round-off is relative to the state's size: with species of 1e-13 the analytic
+    elasticities (1, -1, 0) came back NaN and zero_readout under an absolute 1e-12."""
+    path = tmp_path / "molar.ant"
+    path.write_text(
+        "model molar\n  species A = 0, B = 0\n  J0: -> A; ks\n  J1: A -> B; kd*A\n"
+        "  J2: B -> ; 0.1*B\n  ks = 1e-13; kd = 0.5\nend\n"
+    )
+    m = ms.load_model(path)
+    s = ms.sensitivity(m, ["A", "B"], ["ks", "kd"], progress=False)
+    t = s.to_dataframe().set_index(["parameter", "readout"])["sensitivity"]
+    assert s.status == "ok"
+    assert t.to_numpy() == pytest.approx([1.0, 1.0, -1.0, 0.0], abs=1e-5)
+    sobol = ms.sensitivity(m, ["A"], ["ks", "kd"], method="sobol", n=8, progress=False)
+    assert sobol.status == "ok"
+
+
 def test_sobol_indices_of_a_readout_without_variance_are_undefined(model: ms.Model) -> None:
     """A readout that does not vary over the sample (no drug, so the drugs' potencies do
     nothing) gave S1 = ST = 0 with confidence 0, status "ok" (SALib divides by its

@@ -370,10 +370,13 @@ def _read_entry(kind: str, ident: str) -> bytes | None:
             and len(MAGIC) + 32 <= st.st_size <= MAX_ENTRY_BYTES
         )
         data = _read_all(fd, st.st_size) if ok else b""
-        if ok:  # its last use, which `clear_cache(unused_days=...)` reads
-            os.utime(fd)
     except OSError:
         data = b""
+    else:
+        try:  # its last use, which `clear_cache(unused_days=...)` reads; a folder that
+            os.utime(fd)  # cannot record it (read-only) keeps a good entry all the same
+        except OSError:
+            pass
     finally:
         os.close(fd)
     head = len(MAGIC) + 32
@@ -461,6 +464,7 @@ class CacheInfo:
 
 
 def _size(n: int) -> str:
+    """A size in bytes as people read it (``474.4 KiB``)."""
     if n < 1024:
         return f"{n} bytes"
     return f"{n / 1024:.1f} KiB" if n < 1024**2 else f"{n / 1024**2:.1f} MiB"
@@ -487,8 +491,9 @@ def _scan(folder: _Folder) -> list[tuple[str, bool, int, float]]:
 
 def cache_info() -> CacheInfo:
     """What the model cache holds: its folder, its entries and their size, and how many
-    were made with another key (after the key or its folder changed: they are never
-    loaded again and only take room; `clear_cache` removes them).
+    were made with another key: never loaded with this one. They are left over after the
+    key or its folder changed, or, in a folder shared with other keys (another host's
+    home), the live entries of those processes, which rebuild what is removed.
 
     Examples
     --------
@@ -526,11 +531,13 @@ def clear_cache(*, other_keys: bool = False, unused_days: float | None = None) -
     Parameters
     ----------
     other_keys : bool
-        Remove only the entries made with another key (never loaded with this one).
+        Remove only the entries made with another key (never loaded with this one; in a
+        folder shared with other keys, theirs, which they then rebuild), and entries of
+        the format before this version's.
     unused_days : float, optional
-        Remove only the entries not used for this many days (entries of a library
-        version since upgraded, or of model files no longer used, are never used again);
-        entries made with another key go too.
+        Remove only the entries, of any key, not used for this many days (entries of a
+        library version since upgraded, or of model files no longer used, are never used
+        again).
 
     Returns
     -------
@@ -557,7 +564,7 @@ def clear_cache(*, other_keys: bool = False, unused_days: float | None = None) -
     cutoff = None if unused_days is None else time.time() - unused_days * 86400.0
     removed = {True: [0, 0], False: [0, 0]}
     for name, mine, size, used in _scan(folder):
-        if mine and (other_keys or (cutoff is not None and used >= cutoff)):
+        if (other_keys and mine) or (cutoff is not None and used >= cutoff):
             continue
         try:
             os.unlink(name, dir_fd=folder.fd)

@@ -199,11 +199,33 @@ class _captured_petab_log:  # noqa: N801 - used as a context manager
 
 
 def _rows(rows: Sequence[int] | np.ndarray, *, most: int = 5) -> str:
-    """Measurement-table rows as a reader finds them: ``row 3 (line 5 of its file)``."""
+    """Measurement-table rows as a reader finds them: ``row 3 (line 5 in a TSV file)``."""
     rows = [int(r) for r in rows]
     shown = ", ".join(f"{r} (line {r + 2})" for r in rows[:most])
     more = f" and {len(rows) - most} more" if len(rows) > most else ""
-    return f"row{'s' if len(rows) > 1 else ''} {shown}{more} (rows count from 0 after the header)"
+    plural = "s" if len(rows) > 1 else ""
+    return f"row{plural} {shown}{more} (rows count from 0 after the header; lines in a TSV file)"
+
+
+def refuse_bad_noise(measurements: pd.DataFrame, noise_formulas: Mapping[str, str]) -> None:
+    """Refuse a number in ``noiseParameters`` that cannot be a standard deviation: 0 or
+    below where the observable's noise formula is that number itself
+    (``noiseParameter1_<id>``). Its square hid a negative one; a zero one gave an
+    infinite objective that named neither the row nor the value. (Under another formula,
+    ``10^noiseParameter1_<id>`` say, a negative number is fine.)"""
+    if "noiseParameters" not in measurements:
+        return
+    ids = measurements["observableId"].astype(str)
+    cells = zip(ids, measurements["noiseParameters"], strict=True)
+    for row, (oid, cell) in enumerate(cells):
+        if str(noise_formulas.get(oid, "")).strip() != f"noiseParameter1_{oid}":
+            continue
+        sds = [v for v in _split_overrides(cell) if isinstance(v, float) and v <= 0]
+        if sds:
+            raise PetabError(
+                f"measurement table {_rows([row])}: noiseParameters {sds[0]:g} of "
+                f"observable {oid!r} is not a positive standard deviation"
+            )
 
 
 def _tail(log: Sequence[str]) -> str:
@@ -600,15 +622,7 @@ class PetabObjective:
             raise PetabError(
                 f"measurements name undefined observables: {unknown}, on {_rows(rows)}"
             )
-        for row, values in enumerate(self._noise_over):
-            oid = self._row_obs[row]
-            alone = self.observables[oid]["noise"].text.strip() == f"noiseParameter1_{oid}"
-            sds = [v for v in values if isinstance(v, float) and (v < 0 or (alone and v == 0))]
-            if sds:  # sigma^2 hid the sign; a zero gave an infinite objective, unnamed
-                raise PetabError(
-                    f"measurement table {_rows([row])}: noiseParameters {sds[0]:g} of "
-                    f"observable {oid!r} is not a positive standard deviation"
-                )
+        refuse_bad_noise(m, {o: spec["noise"].text for o, spec in self.observables.items()})
         self.censored, self.lower, self.upper = _censoring(m)
         for r in np.flatnonzero(self.censored):
             spec = self.observables[self._row_obs[r]]

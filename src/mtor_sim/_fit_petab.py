@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import PetabError, check_name
-from ._fit_objective import _split_overrides, load_petab
+from ._fit_objective import _split_overrides, load_petab, refuse_bad_noise
 
 __all__ = ["to_petab"]
 
@@ -284,6 +284,20 @@ def to_petab(
                         "estimate": 1,
                     }
                 )
+        for pid in overrides["noiseParameters"] + overrides["observableParameters"]:
+            if pid not in listed and pid in model_params:  # named, not estimated: fixed
+                value = float(model_params[pid])
+                extra_params.append(
+                    {
+                        "parameterId": pid,
+                        "parameterScale": "lin",
+                        "lowerBound": value,
+                        "upperBound": value,
+                        "nominalValue": value,
+                        "estimate": 0,
+                    }
+                )
+                listed.add(pid)
         unbounded = [
             p
             for p in overrides["observableParameters"]
@@ -324,6 +338,9 @@ def to_petab(
         observable_df=petab.get_observable_df(obs),
     )
     # what is written is what `fit` and `petablint` accept: never a problem that fails
+    table = problem.observable_df  # (indexed by observableId)
+    noise = dict(zip(table.index.astype(str), table["noiseFormula"], strict=True))
+    refuse_bad_noise(problem.measurement_df, noise)
     load_petab(problem, lint=True, where="the problem to_petab built")
     if out is not None:
         folder = Path(out)

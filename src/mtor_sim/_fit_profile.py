@@ -313,8 +313,10 @@ def profile(
         # path (before or after the optimum, which it passes through) says which end
         start = int(np.argmax(ratios >= 1.0 - 1e-12))
         flags = pr.exitflag_path if pr.exitflag_path is not None else [None] * len(ratios)
-        for k, (flag, fv) in enumerate(zip(flags, pr.fval_path, strict=True)):
-            if k != start and np.isfinite(fv):  # the start is the fit's own optimum
+        for flag, fv, rv in zip(flags, pr.fval_path, ratios, strict=True):
+            # not the start, the fit's own optimum with the flag it was given (pyPESTO
+            # joins the two halves of a profile there, so it is in the path twice)
+            if np.isfinite(fv) and rv < 1.0 - 1e-12:
                 n_steps += 1
                 early += _out_of_budget(optimizer, flag)
         lost = ~np.isfinite(xs)

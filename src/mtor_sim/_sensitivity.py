@@ -51,7 +51,7 @@ class Sensitivity(BatchResult):
         perturbation, e.g. PTEN_total 0.1 under PTEN_loss), sensitivity
         (d ln readout / d ln parameter; NaN where the readout is 0 at the reference),
         status (of the solves; ``zero_readout`` where the readout is 0, within the
-        solver's absolute tolerance `ZERO_READOUT`, at the reference). ``sobol``:
+        solver's round-off, relative to the state's size, at the reference). ``sobol``:
         parameter, readout, S1, S1_conf, ST, ST_conf (95 % bootstrap half-widths), status
         (``zero_readout`` or ``constant_readout`` where the readout does not vary over the
         sample, within the solver's accuracy: its indices are NaN), blocks_used and blocks
@@ -119,18 +119,23 @@ class Sensitivity(BatchResult):
         return plot_sensitivity(one, top=top)
 
 
-#: A readout this close to zero is zero: within CVODE's absolute tolerance (the engine's
-#: ATOL, in the model's units), the solver cannot tell it from 0 (a knocked-out kinase's
-#: substrate ends at 3e-15 or -4e-17, whose log sensitivities were -3000 or +6481 by the
-#: step chosen).
-ZERO_READOUT = 1e-12
-#: Sobol outputs varying less than this share of their magnitude (or than ZERO_READOUT)
-#: are constant up to the solver's accuracy: their indices would be those of round-off.
+#: Sobol outputs varying less than this share of their magnitude (or than the round-off
+#: level, `_round_off`) are constant up to the solver's accuracy: their indices would be
+#: those of round-off.
 CONSTANT_RTOL = 1e-9
 
 
-def _is_zero(value: Any) -> Any:
-    return np.abs(value) <= ZERO_READOUT
+def _round_off(model: Model, base: Perturbation) -> float:
+    """The size below which a readout is 0 to the solver: the round-off the engine clips
+    (`CLIP_RTOL`) of the background's steady state's largest species (a knocked-out
+    kinase's substrate ends at 3e-15 or -4e-17 of states of order 1, and its log
+    sensitivities were -3000 or +6481 by the step chosen). Relative, as the engine's own
+    tests: a model in molar units, whose species are 1e-13, keeps its readouts."""
+    from ._engine import CLIP_RTOL, SCALE_FLOOR, steady_state_of
+
+    x = np.abs(steady_state_of(model, base).species.to_numpy(dtype=float))
+    largest = float(x[np.isfinite(x)].max(initial=0.0))
+    return CLIP_RTOL * max(SCALE_FLOOR, largest)
 
 
 def _default_parameters(model: Model) -> list[str]:
@@ -421,23 +426,30 @@ def _local(
         options=opts,
     )
     table = store.read()
-    zero = [r for r in reads if table["status"].iloc[0] == "ok" and _is_zero(table[r].iloc[0])]
+    level = _round_off(model, base)
+    zero = [r for r in reads if table["status"].iloc[0] == "ok" and abs(table[r].iloc[0]) <= level]
     if zero:
         warnings.warn(
-            f"{', '.join(zero)} is 0 at the reference steady state (within the solver's "
-            f"absolute tolerance, {ZERO_READOUT:g}): its log sensitivity "
+            f"{', '.join(zero)} is 0 at the reference steady state (within round-off, "
+            f"{level:.2g}): its log sensitivity "
             "d ln(readout) / d ln(parameter) is undefined (NaN)",
             RuntimeWarning,
             stacklevel=3,
         )
-    return _local_rows(table, params, reads, h, at)
+    return _local_rows(table, params, reads, h, at, level)
 
 
 def _local_rows(
-    t: pd.DataFrame, params: list[str], reads: tuple[str, ...], h: float, at: Mapping[str, float]
+    t: pd.DataFrame,
+    params: list[str],
+    reads: tuple[str, ...],
+    h: float,
+    at: Mapping[str, float],
+    level: float,
 ) -> pd.DataFrame:
     """Central differences from one point's solves: the reference, then each parameter's
-    step up and down (the rows of ``t`` in that order)."""
+    step up and down (the rows of ``t`` in that order); a reference readout within
+    ``level`` of 0 (`_round_off`) has none."""
     y0 = t.iloc[0]
     rows = []
     for i, p in enumerate(params):
@@ -446,7 +458,7 @@ def _local_rows(
         failed = None if ok else next(x["status"] for x in (y0, up, down) if x["status"] != "ok")
         for r in reads:
             with np.errstate(divide="ignore", invalid="ignore"):
-                zero = _is_zero(y0[r])
+                zero = abs(y0[r]) <= level
                 s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and not zero else math.nan
             rows.append(
                 {
@@ -516,7 +528,8 @@ def _local_quantiles(
     raw = store.read()
     per = len(params) * 2 + 1
     refs = raw.iloc[::per]
-    zero = {r: int(((refs["status"] == "ok") & _is_zero(refs[r])).sum()) for r in reads}
+    level = _round_off(model, base)  # the members' states are of the bundled point's size
+    zero = {r: int(((refs["status"] == "ok") & (refs[r].abs() <= level)).sum()) for r in reads}
     if any(zero.values()):
         warnings.warn(
             "; ".join(
@@ -531,7 +544,7 @@ def _local_quantiles(
         )
     cube = np.stack(
         [
-            _local_rows(raw.iloc[k * per : (k + 1) * per], params, reads, h, steps_at[k])[
+            _local_rows(raw.iloc[k * per : (k + 1) * per], params, reads, h, steps_at[k], level)[
                 "sensitivity"
             ].to_numpy(dtype=float)
             for k in range(len(table))
@@ -653,12 +666,13 @@ def _sobol(
     # the intervals change from run to run): hand it a non-zero seed derived from ours
     boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
     undefined: dict[str, str] = {}
+    level = _round_off(model, base)
     for r in reads:
         y = t[r].to_numpy(dtype=float)[keep]
         spread = float(np.ptp(y)) if y.size else 0.0
-        if _is_zero(y).all():
+        if (np.abs(y) <= level).all():
             undefined[r] = "zero_readout"
-        elif spread <= max(ZERO_READOUT, CONSTANT_RTOL * float(np.abs(y).max())):
+        elif spread <= max(level, CONSTANT_RTOL * float(np.abs(y).max())):
             undefined[r] = "constant_readout"
         nan = {k: np.full(len(params), math.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         res = (

@@ -95,8 +95,9 @@ class TumourResult(Immutable):
 
     @property
     def reduction_percent(self) -> float:
-        """Tumour growth inhibition, ``100 * (1 - V_treated / V_control)``."""
-        return 100.0 * (1.0 - self.treated_volume / self.control_volume)
+        """Tumour growth inhibition, ``100 * (1 - V_treated / V_control)``, from the rates
+        (finite where both volumes are beyond float range, over a long course)."""
+        return float(_inhibition(self.control_rate, self.treated_rate, self.days))
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row: the course's length, the inhibition, both arms' volumes and rates,
@@ -255,6 +256,13 @@ def tumour_response(
     )
 
 
+def _inhibition(control_rate: Any, treated_rate: Any, days: float) -> Any:
+    """``100 * (1 - exp(r1 d) / exp(r0 d))`` without forming the volumes (1e5 days
+    overflowed both, and the inhibition came out NaN)."""
+    with np.errstate(over="ignore"):
+        return -100.0 * np.expm1((np.asarray(treated_rate) - np.asarray(control_rate)) * days)
+
+
 def _across_members(
     model: Model,
     drugs: Mapping[str, float],
@@ -289,7 +297,7 @@ def _across_members(
     with np.errstate(over="ignore"):  # a volume beyond float range is inf: no answer
         volumes = np.exp(rates * days)
     quantities = {
-        "reduction_percent": 100.0 * (1.0 - volumes[:, 1] / volumes[:, 0]),
+        "reduction_percent": _inhibition(rates[:, 0], rates[:, 1], days),
         "control_volume": volumes[:, 0],
         "treated_volume": volumes[:, 1],
         "control_rate": rates[:, 0],

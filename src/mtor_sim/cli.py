@@ -1008,7 +1008,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    from ._cache import cache_info, clear_cache
+    from ._cache import _size, cache_info, clear_cache
 
     if args.action == "info":
         if args.other_keys or args.unused_days is not None:
@@ -1022,7 +1022,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
     print(
         f"removed {removed.entries + removed.other_key_entries} entries "
         f"({removed.other_key_entries} made with another key) from {removed.folder}, "
-        f"{(removed.bytes + removed.other_key_bytes) / 2**20:.1f} MiB"
+        f"{_size(removed.bytes + removed.other_key_bytes)}"
     )
     return 0
 
@@ -1553,13 +1553,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--other-keys",
         action="store_true",
-        help="with clear: only the entries made with another key, never loaded with yours",
+        help="with clear: only the entries made with another key, never loaded with yours "
+        "(in a folder shared with other keys, theirs: they rebuild them)",
     )
     p.add_argument(
         "--unused-days",
         type=float,
         metavar="DAYS",
-        help="with clear: only the entries not used for DAYS days (and other keys' entries)",
+        help="with clear: only the entries, of any key, not used for DAYS days",
     )
     p.set_defaults(func=cmd_cache)
     return parser
