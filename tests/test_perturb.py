@@ -122,6 +122,21 @@ def test_unknown_readout_in_time_course(model: ms.Model) -> None:
         tc["proliferaton"]
 
 
+def test_a_drug_on_some_of_its_sites_says_so_once() -> None:
+    """Dactolisib mapped on mTORC1_ATP alone acted there in silence, its PI3K and
+    mTORC2_ATP sites skipped."""
+    import warnings
+
+    m = ms.load_model(BRANNMARK, targets={"mTORC1_ATP": ["k9f1"]})
+    with pytest.warns(UserWarning, match="dactolisib acts on .* at mTORC1_ATP only: its site"):
+        m.steady_state(drugs={"dactolisib": 10})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m.steady_state(drugs={"dactolisib": 20})  # once per model and drug
+        rapalogs = ms.load_model(BRANNMARK, targets={"mTORC1_FRB": ["k9f1"]})
+        rapalogs.steady_state(drugs={"everolimus": 10})  # its one site mapped: no warning
+
+
 def test_unknown_target_site(tmp_path) -> None:
     with pytest.raises(ms.UnknownNameError, match=r"did you mean 'mTORC1_FRB'\?"):
         ms.load_model(BRANNMARK, targets={"mTORC1_FRBB": ["k5a1"]})
@@ -140,8 +155,14 @@ def test_a_species_a_rule_sets_is_named_as_such_not_as_unknown(tmp_path) -> None
     )
     other = ms.load_model(ant)
     assert other.inputs == ("A",)
-    with pytest.raises(ms.UnknownNameError, match="'L' is computed by an assignment rule"):
+    with pytest.raises(ms.UnknownNameError, match=r"assignment rule.*reads \(k\)"):
         other.steady_state(inputs={"L": 1.0})
+    # a rule that reads no parameter (Dalle Pezze 2016: Insulin := piecewise(0, time < 0,
+    # 0)) was given the same advice, which no one could follow
+    fixed = tmp_path / "fixed.ant"
+    fixed.write_text(ant.read_text().replace("L := 2*k", "L := piecewise(0, time < 0, 0)"))
+    with pytest.raises(ms.UnknownNameError, match=r"reads no parameter, so no verb can"):
+        ms.load_model(fixed).steady_state(inputs={"L": 1.0})
     with pytest.raises(ms.UnknownNameError, match="'T' is changed by a rate rule"):
         other.simulate(t_end=1.0, inputs={"T": 1.0})
     with pytest.raises(ms.UnknownNameError, match="unknown input 'B'. Valid inputs: A"):

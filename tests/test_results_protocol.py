@@ -144,6 +144,19 @@ def test_a_tumour_course_without_a_verified_state_has_no_volumes(
     assert row["status"] == r.status and np.isnan(row["reduction_percent"])
 
 
+def test_a_dose_response_without_a_fit_says_so(model: ms.Model, tmp_path: Path) -> None:
+    """A flat curve (S6K1 knocked out) read "all 4 conditions solved", status ok, in its
+    JSON, while its IC50 was NaN and the command exited 3; the message names the genotype
+    without a Hill fit and why."""
+    dr = ms.dose_response(
+        model, "everolimus", [0, 1, 10, 100], readout="pS6K1", knockouts=["S6K1"], progress=False
+    )
+    assert np.isnan(dr.ic50)
+    assert "no Hill fit for WT (response does not change" in dr.message
+    doc = json.loads(dr.to_file(tmp_path / "dr.json").read_text())
+    assert "no Hill fit for WT" in doc["message"]
+
+
 def test_a_long_tumour_course_keeps_its_inhibition(model: ms.Model) -> None:
     """Over 1e5 days both volumes overflow; the inhibition came out NaN with status ok.
     It is taken from the rates now."""

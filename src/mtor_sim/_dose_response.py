@@ -144,6 +144,15 @@ class DoseResponse(BatchResult):
         return self._count(self.table["status"])
 
     @property
+    def message(self) -> str:
+        """How many conditions were solved, and which genotypes' curves have no Hill fit
+        (their IC50 is NaN: `fits[genotype].message` says why; `mtor-sim dose-response`
+        exits 3 for them)."""
+        text = super().message
+        unfitted = [f"{g} ({f.message})" for g, f in self.fits.items() if not f.success]
+        return text + ("; no Hill fit for " + "; ".join(unfitted) if unfitted else "")
+
+    @property
     def _only(self) -> HillFit:
         """The fit of a one-genotype curve; with several, which one is meant is unclear."""
         if len(self.fits) != 1:

@@ -583,6 +583,18 @@ class Model:
             self._forms[" aliases"] = {n: i for i, n in names.items() if counts[n] == 1}
         return self._forms[" aliases"]
 
+    def _rule_reads(self, name: str) -> tuple[str, frozenset[str]]:
+        """The formula of ``name``'s assignment rule and the parameters it reads, directly
+        or through other rules (for an error message: read from the SBML each time)."""
+        import libsbml
+
+        sbml = libsbml.readSBMLFromString(self.sbml).getModel()
+        rules = {r.getVariable(): r.getMath() for r in sbml.getListOfRules() if r.isAssignment()}
+        if name not in rules or rules[name] is None:
+            return "", frozenset()
+        params = set(self.parameters.index)
+        return libsbml.formulaToL3String(rules[name]), _read_by([rules[name]], rules, params)
+
     def knockout_forms(self, node: str):
         """What knocking out ``node`` removes from an SBML model: its forms and synthesis.
 

@@ -92,6 +92,29 @@ def _as_mapping(value: Mapping[str, float] | None, *, name: str) -> dict[str, fl
     return dict(value)
 
 
+def _warn_unmapped_sites(model: Model, drug: str) -> None:
+    """Warn, once per model and drug, where a drug acts on some of its target sites only
+    because ``targets=`` maps the others to nothing (dactolisib on mTORC1_ATP, its PI3K
+    and mTORC2_ATP sites skipped in silence)."""
+    if not model._targets:
+        return
+    warned: set[str] = model._forms.setdefault(" unmapped", set())
+    sites = [s for s, _ in DRUGS[drug].targets]
+    missing = [s for s in sites if s not in model._targets]
+    if missing and drug not in warned:
+        import warnings
+
+        warned.add(drug)
+        mapped = ", ".join(s for s in sites if s in model._targets)
+        warnings.warn(
+            f"{drug} acts on model {model.name!r} at {mapped} only: its site(s) "
+            f"{', '.join(missing)} are not mapped by `targets=` (map them "
+            "to the parameters they scale, or accept the partial action)",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _why_not_an_input(model: Model, name: str) -> str | None:
     """Why ``name``, a quantity of ``model`` that is not one of its inputs, cannot be
     given as one; None for a name the list of valid inputs answers best."""
@@ -101,9 +124,16 @@ def _why_not_an_input(model: Model, name: str) -> str | None:
             f"species' initial values): set it with parameters={{{name!r}: ...}}"
         )
     if name in model._facts().rule_targets:
+        formula, reads = model._rule_reads(name)
+        advice = (
+            f"set the parameters its rule reads ({', '.join(sorted(reads))})"
+            if reads
+            else f"its rule ({name} := {formula}) reads no parameter, so no verb can change "
+            "it; edit the rule in the model file (make it read a parameter)"
+        )
         return (
             f"{name!r} is computed by an assignment rule of model {model.name!r}, not an "
-            "input: set the parameters its rule reads"
+            f"input: {advice}"
         )
     import libsbml  # the rate rules, from the SBML: an error path
 
@@ -153,6 +183,7 @@ def make_perturbation(
                 "`targets=` to load_model to map drug target sites to parameters"
             )
         drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
+        _warn_unmapped_sites(model, d)
     kos = [knockout_name(model, k) for k in _as_list(knockouts, name="knockouts")]
     _warn_evented_knockouts(model, kos)
     aliases = model._aliases()  # SBML names -> ids
