@@ -836,6 +836,31 @@ def test_step_inputs_dose_a_species_of_an_sbml_model(tmp_path: Path, monkeypatch
     assert df["RP"].iloc[-1] > 0.1
 
 
+def test_step_parameters_stimulate_a_model_whose_stimulus_is_a_parameter(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Brännmark 2013's insulin is a parameter: a starved-then-stimulated course was not
+    possible (step_inputs takes inputs only, and parameters= moves the baseline too).
+    A <-> made at rate s, lost at 0.5 A: at s = 0.1 it rests at 0.2, and after the step to
+    s = 1, A(t) = 2 - 1.8 exp(-0.5 t)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path, "made", "model made; species A = 0; J0: -> A; s; J1: A -> ; 0.5*A; s = 0.1; end"
+    )
+    tc = m.simulate(t_end=4.0, n_points=5, step_parameters={"s": 1.0})
+    t = tc.to_dataframe().index.to_numpy()
+    assert tc.success and tc.metadata["step_parameters"] == {"s": 1.0}
+    assert tc.metadata["baseline_parameters"] == {}
+    assert_allclose(tc["A"].to_numpy(), 2 - 1.8 * np.exp(-0.5 * t), rtol=1e-6)
+    # the baseline is equilibrated at `parameters`, the step is on top of it
+    from_zero = m.simulate(t_end=4.0, n_points=5, parameters={"s": 0.0}, step_parameters={"s": 1})
+    assert_allclose(from_zero["A"].to_numpy(), 2 - 2 * np.exp(-0.5 * t), rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match="needs pre_equilibrate=True"):
+        m.simulate(t_end=1.0, pre_equilibrate=False, step_parameters={"s": 1.0})
+    with pytest.raises(ms.UnknownNameError, match="unknown parameter 'q'"):
+        m.simulate(t_end=1.0, step_parameters={"q": 1.0})
+
+
 def test_warm_path_sets_round_off_below_zero_to_zero(model: ms.Model) -> None:
     """A knockout's forms end at round-off below zero on the warm path: set to zero
     and judged again, the point is answered there, as the robust path answers it."""

@@ -71,8 +71,14 @@ def test_time_course_archive(model: ms.Model, tmp_path: Path) -> None:
             | ms.Schedule.oral("sorafenib", days=2),
         },
         {"t_end": 120, "n_points": 13, "inputs": {"GF": 0.05}, "step_inputs": {"GF": 1.0}},
+        {
+            "t_end": 120,
+            "n_points": 13,
+            "parameters": {"k_PIP3_syn": 0.5},
+            "step_parameters": {"k_PIP3_syn": 2.0},
+        },
     ],
-    ids=["washout", "oral", "step-inputs"],
+    ids=["washout", "oral", "step-inputs", "step-parameters"],
 )
 def test_scheduled_time_course_archive(model: ms.Model, tmp_path: Path, kwargs) -> None:
     """A schedule travels as SBML events (one per piece), stepped inputs over the steady

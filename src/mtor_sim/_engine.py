@@ -1249,6 +1249,7 @@ def simulate(
     schedule: Schedule | Mapping[str, Any] | None = None,
     pk_step: float = 30.0,
     step_inputs: Mapping[str, float] | None = None,
+    step_parameters: Mapping[str, float] | None = None,
     ensemble: Any = None,
     n_members: int | None = None,
 ) -> TimeCourse | pd.DataFrame:
@@ -1291,6 +1292,11 @@ def simulate(
         (whose inputs are ``inputs``): a starved-then-stimulated protocol such as
         ``inputs={"GF": 0.05}, step_inputs={"GF": 1.0}``, or a dose of a species of an
         SBML model (its concentration set at t = 0). Needs ``pre_equilibrate=True``.
+    step_parameters : dict, optional
+        Parameters changed at t = 0 in the same way, on top of the state pre-equilibrated
+        with ``parameters``: the stimulus of a model whose stimulus is a parameter
+        (Brännmark 2013's ``insulin``: ``parameters={"insulin": 0},
+        step_parameters={"insulin": 10}``). Needs ``pre_equilibrate=True``.
     ensemble : True, "all", "verified" or DataFrame, optional
         Run once per member of a parameter ensemble (see `steady_state`) and return
         quantiles of the recorded outputs at each time (species are not recorded).
@@ -1332,6 +1338,7 @@ def simulate(
             schedule=schedule,
             pk_step=pk_step,
             step_inputs=step_inputs,
+            step_parameters=step_parameters,
         )
     if t_end is not None:
         t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
@@ -1373,6 +1380,17 @@ def simulate(
         step = dict(make_perturbation(model, inputs=step_inputs).inputs)
         if not step:
             raise ValueError("`step_inputs` is empty; give at least one input, or None")
+    stepped = None
+    if step_parameters is not None:
+        if not pre_equilibrate:
+            raise ValueError(
+                "`step_parameters` changes parameters at t = 0 from the pre-equilibrated "
+                "state: it needs pre_equilibrate=True (from the initial state, give them "
+                "in `parameters`)"
+            )
+        stepped = dict(make_perturbation(model, parameters=step_parameters).parameters)
+        if not stepped:
+            raise ValueError("`step_parameters` is empty; give at least one, or None")
     return time_course_of(
         model,
         pert,
@@ -1385,6 +1403,7 @@ def simulate(
         schedule=sched,
         pk_step=pk_step,
         step_inputs=step,
+        step_parameters=stepped,
     )
 
 
@@ -1401,9 +1420,10 @@ def time_course_of(
     schedule: Schedule | None = None,
     pk_step: float = 30.0,
     step_inputs: Mapping[str, float] | None = None,
+    step_parameters: Mapping[str, float] | None = None,
 ) -> TimeCourse:
-    """Time course for an already-validated perturbation (and schedule, and inputs
-    stepped at t = 0)."""
+    """Time course for an already-validated perturbation (and schedule, and inputs and
+    parameters stepped at t = 0)."""
     meta = provenance(
         model,
         method="cvode",
@@ -1445,6 +1465,11 @@ def time_course_of(
             meta["step_inputs"] = dict(step_inputs)
             meta["baseline_inputs"] = dict(pert.inputs)  # what the run was equilibrated at
             pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
+        if step_parameters:  # the same for parameters: set with the drugs, state untouched
+            meta["step_parameters"] = dict(step_parameters)
+            meta["baseline_parameters"] = dict(pert.parameters)
+            merged = {**dict(pert.parameters), **step_parameters}
+            pert = replace(pert, parameters=tuple(sorted(merged.items())))
         solver, values = solver_for(model, pert)
         r = solver.r
         # drugs (and stepped inputs) on top of the baseline, whose rate rules' variables

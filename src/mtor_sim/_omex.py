@@ -152,6 +152,8 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
                     "the inputs it was equilibrated at; compute it again with this version"
                 )
             base = replace(base, inputs=tuple(sorted(meta["baseline_inputs"].items())))
+        if meta.get("step_parameters"):  # equilibrated at the parameters before the step
+            base = replace(base, parameters=tuple(sorted(meta["baseline_parameters"].items())))
         found = steady_state_of(model, base)
         if not found.success:
             raise MtorSimError(
