@@ -1369,28 +1369,6 @@ def simulate(
         pk_step = check_nonnegative(pk_step, name="pk_step", allow_zero=False)
     if t_end is None:  # a schedule runs its whole course, not just its first day
         t_end = sched.span() if sched is not None else 1440.0
-    step = None
-    if step_inputs is not None:
-        if not pre_equilibrate:
-            raise ValueError(
-                "`step_inputs` changes inputs at t = 0 from the pre-equilibrated "
-                "state: it needs pre_equilibrate=True (from the initial state, "
-                "give them in `inputs`)"
-            )
-        step = dict(make_perturbation(model, inputs=step_inputs).inputs)
-        if not step:
-            raise ValueError("`step_inputs` is empty; give at least one input, or None")
-    stepped = None
-    if step_parameters is not None:
-        if not pre_equilibrate:
-            raise ValueError(
-                "`step_parameters` changes parameters at t = 0 from the pre-equilibrated "
-                "state: it needs pre_equilibrate=True (from the initial state, give them "
-                "in `parameters`)"
-            )
-        stepped = dict(make_perturbation(model, parameters=step_parameters).parameters)
-        if not stepped:
-            raise ValueError("`step_parameters` is empty; give at least one, or None")
     return time_course_of(
         model,
         pert,
@@ -1402,9 +1380,34 @@ def simulate(
         species_units=species_units,
         schedule=sched,
         pk_step=pk_step,
-        step_inputs=step,
-        step_parameters=stepped,
+        step_inputs=_steps(model, "inputs", step_inputs, pre_equilibrate),
+        step_parameters=_steps(model, "parameters", step_parameters, pre_equilibrate),
     )
+
+
+def _merged(
+    pairs: tuple[tuple[str, float], ...], step: Mapping[str, float]
+) -> tuple[tuple[str, float], ...]:
+    """A perturbation's (name, value) pairs with ``step``'s values on top."""
+    return tuple(sorted({**dict(pairs), **step}.items()))
+
+
+def _steps(
+    model: Model, what: str, given: Mapping[str, float] | None, pre_equilibrate: bool
+) -> dict[str, float] | None:
+    """The ``step_<what>`` of `simulate` (``what``: inputs or parameters), validated as
+    the keyword ``what`` is: values changed at t = 0 from the pre-equilibrated state."""
+    if given is None:
+        return None
+    if not pre_equilibrate:
+        raise ValueError(
+            f"`step_{what}` changes {what} at t = 0 from the pre-equilibrated state: it "
+            f"needs pre_equilibrate=True (from the initial state, give them in `{what}`)"
+        )
+    found = dict(getattr(make_perturbation(model, **{what: given}), what))
+    if not found:
+        raise ValueError(f"`step_{what}` is empty; give at least one, or None")
+    return found
 
 
 def time_course_of(
@@ -1461,15 +1464,15 @@ def time_course_of(
                 meta,
                 readout_names,
             )
-        if step_inputs:  # the run's own inputs from t = 0; the baseline keeps `inputs`
-            meta["step_inputs"] = dict(step_inputs)
-            meta["baseline_inputs"] = dict(pert.inputs)  # what the run was equilibrated at
-            pert = replace(pert, inputs=tuple(sorted({**dict(pert.inputs), **step_inputs}.items())))
-        if step_parameters:  # the same for parameters: set with the drugs, state untouched
+        # the run's own inputs and parameters from t = 0; the baseline keeps the call's
+        # (recorded: what the run was equilibrated at), the state stays
+        if step_inputs:
+            meta["step_inputs"], meta["baseline_inputs"] = dict(step_inputs), dict(pert.inputs)
+            pert = replace(pert, inputs=_merged(pert.inputs, step_inputs))
+        if step_parameters:
             meta["step_parameters"] = dict(step_parameters)
             meta["baseline_parameters"] = dict(pert.parameters)
-            merged = {**dict(pert.parameters), **step_parameters}
-            pert = replace(pert, parameters=tuple(sorted(merged.items())))
+            pert = replace(pert, parameters=_merged(pert.parameters, step_parameters))
         solver, values = solver_for(model, pert)
         r = solver.r
         # drugs (and stepped inputs) on top of the baseline, whose rate rules' variables
