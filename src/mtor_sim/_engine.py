@@ -1043,10 +1043,11 @@ class Solver:
         ruled = {i for i, _ in self._rule_species}
         rows = [i for i in range(len(self.species_ids)) if i not in ruled]
         where = {s: k for k, s in enumerate(stoich.rownames)}
-        sub = np.zeros((len(rows), len(stoich.colnames)))
+        matrix = np.asarray(stoich, dtype=float)
+        sub = np.zeros((len(rows), matrix.shape[1]))
         for k, i in enumerate(rows):
             if self.species_ids[i] in where:
-                sub[k] = np.asarray(stoich, dtype=float)[where[self.species_ids[i]]]
+                sub[k] = matrix[where[self.species_ids[i]]]
         laws = null_space(sub.T).T if sub.size else np.zeros((0, len(rows)))
         if not laws.shape[0]:
             return np.eye(n)

@@ -99,9 +99,11 @@ def _warn_unmapped_sites(model: Model, drug: str) -> None:
     if not model._targets:
         return
     warned: set[str] = model._forms.setdefault(" unmapped", set())
+    if drug in warned:  # (every condition of a sweep passes here)
+        return
     sites = [s for s, _ in DRUGS[drug].targets]
     missing = [s for s in sites if s not in model._targets]
-    if missing and drug not in warned:
+    if missing:
         import warnings
 
         warned.add(drug)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._ensemble import members_to_run
+from ._ensemble import QUANTILES, member_digest, member_parameters, members_to_run
 from ._errors import check_name, check_names, check_nonnegative, one_name
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
@@ -580,8 +580,6 @@ def sweep(
         spec["sampler"] = LHS_SAMPLER
     make = make_points if members is None else over_members(model, make_points, members, total)
     if members is not None:
-        from ._ensemble import member_digest
-
         spec["members"] = member_digest(members)  # which members, not only how many
     store, stats = run_conditions(
         model,
@@ -639,8 +637,6 @@ def _for_member(
     (`member_parameters`)."""
     from dataclasses import replace
 
-    from ._ensemble import member_parameters
-
     pert = point.perturbation
     values = member_parameters(
         model, dict(members.iloc[m].items()), list(pert.genotype), dict(pert.parameters)
@@ -666,8 +662,6 @@ def member_quantiles(
     (`Store.frames`): only a members x points array per readout is held, not every row
     with its labels (250 members x 10^4 points is 2.5 million rows)."""
     import warnings
-
-    from ._ensemble import QUANTILES
 
     cubes = {r: np.full((n_members, n_points), np.nan) for r in reads}
     labels = []
