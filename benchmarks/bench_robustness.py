@@ -29,9 +29,9 @@ list of names. A constant global parameter of the model is perturbed when
    (``FRB_adapt``, the rapalog-bound mTORC1 whose activity toward 4EBP1 has recovered,
    revision 6) and is held at 0 there, as it is without a drug.
 
-A few constants have a bound that their meaning sets (``BOUNDS``): a fraction of a
-maximum cannot exceed 1, and a coupling factor whose direction the source gives cannot
-cross 1. A drawn value beyond its bound is reflected back across it in log space
+A few constants have a bound that their meaning sets (``BOUNDS``, the catalogue's
+``[limits]``): a fraction of a maximum cannot exceed 1, and a coupling factor whose
+direction the source gives cannot cross 1. A drawn value beyond its bound is reflected back across it in log space
 (``bounded``): a draw a log-distance d beyond the bound lands d inside it. For a bundled
 value on the bound (``a_T308_only`` = 1) that gives a half-log-normal spread; for one
 inside it (``WNT_inhib`` = 0.9) the reflected draws crowd the bound's side.
@@ -60,6 +60,7 @@ import re
 import sys
 import tempfile
 import time
+import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -126,20 +127,16 @@ def classify_parameters(model) -> dict[str, list[str]]:
     return out
 
 
-# Bounds set by a constant's meaning (lower, upper; either may be None). Without them a
-# log-normal factor of 1.35 at one SD would let, e.g., Wnt inhibit the destruction
-# complex by more than 100 % (WNT_inhib 0.9 exceeds 1 in 36 % of draws at sigma 0.3).
+# Bounds set by a constant's meaning (lower, upper; either may be None): the catalogue's
+# [limits], where each has its source. Without them a log-normal factor of 1.35 at one SD
+# would let, e.g., Wnt inhibit the destruction complex by more than 100 % (WNT_inhib 0.9
+# exceeds 1 in 36 % of draws at sigma 0.3). Only the kinetic constants among them are
+# drawn here.
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    # activity of pT308-only Akt relative to pT308+pS473 Akt: S473 does not lower it
-    # (Guertin 2006 Dev Cell: rictor/mLST8 loss spares TSC2, GSK3beta; Alessi 1996)
-    "a_T308_only": (None, 1.0),
-    "a_T308_only_FOXO": (None, 1.0),
-    # the largest fraction of destruction-complex activity Wnt removes
-    "WNT_inhib": (None, 1.0),
-    # pS473 speeds T308 phosphorylation (direction: Sarbassov 2005 Science), and pT308
-    # speeds S473 phosphorylation (Dalle Pezze 2016 fit): neither factor below 1
-    "f_T308_pS473": (1.0, None),
-    "f_S473_pT308": (1.0, None),
+    name: (entry.get("lower"), entry.get("upper"))
+    for name, entry in tomllib.loads((HERE.parent / "models" / "catalogue.toml").read_text())[
+        "limits"
+    ].items()
 }
 
 

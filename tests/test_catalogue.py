@@ -78,6 +78,21 @@ def test_a_users_model_gets_genotypes_and_node_aliases_from_its_catalogue(
     assert m.knockout_forms("insr") == m.knockout_forms("IR")  # the sidecar's alias
 
 
+def test_a_users_limits_show_in_its_parameter_table(tmp_path: Path) -> None:
+    m = _user_model(tmp_path, "[limits]\nk1a = { lower = 0.0, upper = 1e6 }\n")
+    info = m.parameter_info()
+    assert tuple(info.loc["k1a", ["lower", "upper"]]) == (0.0, 1e6)
+    assert info.drop("k1a")[["lower", "upper"]].isna().all().all()
+
+
+def test_the_bundled_limits_hold_the_models_fractions(model: ms.Model) -> None:
+    info = model.parameter_info()
+    assert info.loc["rapa_res_4EBP1", "upper"] == 1.0
+    assert info.loc["f_T308_pS473", "lower"] == 1.0
+    shares = info[info.index.str.startswith("w_")]
+    assert (shares["upper"] == 1.0).all()
+
+
 def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
     m = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
     assert not m.catalogue.genotypes
@@ -95,6 +110,11 @@ def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
         ("[genotypes.x]\nset = { k1z = 3 }\n", "no parameter 'k1z'"),
         ("[genotypes.x]\nscale = 3\n", "expected a table"),
         ("[genotypes.x\n", "insulin.catalogue.toml: not valid TOML"),
+        ("[limits]\nk1z = { upper = 1 }\n", "no parameter 'k1z'"),
+        ("[limits]\nk1a = { max = 1 }\n", "expected `lower` and/or `upper`"),
+        ("[limits]\nk1a = { lower = 2, upper = 1 }\n", "lower 2.0 is not below upper 1.0"),
+        ("[limits]\nk1a = { upper = 1e-30 }\n", "the model's value .* lies outside"),
+        ('[limits]\nk1a = { upper = "one" }\n', "expected a number"),
     ],
 )
 def test_a_broken_catalogue_names_the_entry(tmp_path: Path, text: str, message: str) -> None:

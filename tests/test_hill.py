@@ -87,6 +87,17 @@ def test_flat_response_is_reported_not_raised() -> None:
     assert_allclose(fit.predict([0.0, 1e3]), [42.0, 42.0], rtol=0)
 
 
+def test_a_response_within_zero_of_0_has_no_fit() -> None:
+    doses = [0.0, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4]
+    noise = np.array([-2.7e-17, 6.3e-15, 1e-16, -1e-17, 2e-15, 4e-16, 3e-15])
+    assert "not monotonic" in fit_hill(doses, noise, monotonic=True).message
+    fit = fit_hill(doses, noise, monotonic=True, zero=1e-12)
+    assert not fit.success and np.isnan(fit.emax) and fit.bottom == fit.top == 0.0
+    assert "response is 0 (within the solver's accuracy) at every dose" in fit.message
+    curve = hill(DOSES, bottom=1e-13, top=1e-11, ic50=40.0, hill=1.0)  # beyond `zero`: fitted
+    assert fit_hill(DOSES, curve, zero=1e-12).ic50 == pytest.approx(40.0, rel=1e-6)
+
+
 def test_ic50_beyond_tested_doses_is_flagged() -> None:
     doses = [0.0, 1.0, 10.0, 100.0, 1000.0]
     fit = fit_hill(doses, hill(doses, bottom=0.0, top=1.0, ic50=5000.0, hill=1.0))

@@ -236,6 +236,23 @@ def test_sobol_ranges_centre_on_the_genotype(model: ms.Model) -> None:
     assert lo == pytest.approx(pten / 2) and hi == pytest.approx(pten * 2)
 
 
+def test_sobol_default_ranges_stop_at_the_limits_a_parameters_meaning_sets(
+    model: ms.Model,
+) -> None:
+    """A fraction's default range ran past 1 (rapalog-resistant 4EBP1 share 0.6 over
+    [0.3, 1.2], a_T308_only 1 over [0.5, 2]): values with no meaning. The range stops at
+    the catalogue's limits; an explicit range past them warns."""
+    kw = {"method": "sobol", "n": 8, "progress": False, "drugs": {"everolimus": 10.0}}
+    vary = ["rapa_res_4EBP1", "a_T308_only", "k_T308"]
+    s = ms.sensitivity(model, "p4EBP1", vary, **kw)
+    assert s.settings["bounds"]["rapa_res_4EBP1"] == pytest.approx((0.3, 1.0))
+    assert s.settings["bounds"]["a_T308_only"] == pytest.approx((0.5, 1.0))
+    k = model.parameters["k_T308"]  # no limit: the whole factor
+    assert s.settings["bounds"]["k_T308"] == pytest.approx((k / 2, k * 2))
+    with pytest.warns(RuntimeWarning, match=r"rapa_res_4EBP1 over \[0.3, 1.5\].*<= 1"):
+        ms.sensitivity(model, "p4EBP1", vary, bounds={"rapa_res_4EBP1": (0.3, 1.5)}, **kw)
+
+
 def test_a_readout_zero_up_to_round_off_has_no_sensitivity(model: ms.Model) -> None:
     """Readouts of a knocked-out kinase's substrate end at 3e-15 or -4e-17, not 0: their
     log sensitivities were -3000 (p4EBP1, mTORC1 knocked out) and changed sign with the

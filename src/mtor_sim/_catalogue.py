@@ -164,6 +164,12 @@ class Catalogue:
     #: The cell-culture assays behind ``"culture"`` potencies (``serum_fraction``), used to
     #: express them as unbound concentrations for exposure in patients.
     culture: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
+    #: Bounds a parameter's meaning sets: name -> (lower, upper), either may be None (a
+    #: fraction of a maximum is at most 1, a speed-up factor at least 1). Sobol's default
+    #: ranges stay within them; `Model.parameter_info` shows them.
+    limits: Mapping[str, tuple[float | None, float | None]] = field(
+        default_factory=lambda: FrozenMap()
+    )
     source: str = ""
 
     def __repr__(self) -> str:
@@ -210,11 +216,14 @@ SECTIONS = frozenset(
         "dosing",
         "tumour",
         "culture",
+        "limits",
     }
 )
 #: Sections a user's model may carry beside it. Drugs act on another model through the
 #: bundled catalogue's target sites, mapped with ``load_model(..., targets=...)``.
-USER_SECTIONS = frozenset({"genotypes", "node_aliases", "ambiguous_nodes", "solver", "defaults"})
+USER_SECTIONS = frozenset(
+    {"genotypes", "node_aliases", "ambiguous_nodes", "solver", "defaults", "limits"}
+)
 
 
 def load_catalogue(
@@ -226,7 +235,8 @@ def load_catalogue(
 ) -> Catalogue:
     """Read a user model's catalogue file (TOML, the format of ``models/catalogue.toml``):
     its ``genotypes`` (``scale``/``set`` of the model's ``parameters``), ``node_aliases``,
-    ``ambiguous_nodes``, ``solver`` hints and ``defaults`` (``readout``, ``genotype``).
+    ``ambiguous_nodes``, ``solver`` hints, ``defaults`` (``readout``, ``genotype``) and
+    ``limits`` (the bounds a parameter's meaning sets: ``{lower = ..., upper = ...}``).
     A syntax error, an unknown section, a
     parameter the model lacks or a value of the wrong type is a ``ValueError`` naming the
     file and the entry.
@@ -347,8 +357,38 @@ def _parse(
         dosing=_frozen(dosing),
         tumour=_deep_frozen(doc.get("tumour", {})),
         culture=_deep_frozen(doc.get("culture", {})),
+        limits=_frozen(_limits(doc.get("limits", {}), parameters, source)),
         source=source,
     )
+
+
+def _limits(
+    values: Mapping[str, Any], parameters: Mapping[str, float], source: str
+) -> dict[str, tuple[float | None, float | None]]:
+    """``[limits]``: parameter -> ``{lower = ..., upper = ...}`` (either may be left out),
+    checked against the model's own value."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for name, entry in values.items():
+        where = f"{source}: limits.{name}"
+        entry = _table(entry, where)
+        unknown = set(entry) - {"lower", "upper"}
+        if unknown or not entry:
+            raise ValueError(f"{where}: expected `lower` and/or `upper`, got {dict(entry)!r}")
+        if parameters and name not in parameters:
+            raise ValueError(f"{where}: the model has no parameter {name!r}")
+        low, high = (
+            None if entry.get(k) is None else _number(entry[k], f"{where}.{k}")
+            for k in ("lower", "upper")
+        )
+        if low is not None and high is not None and not low < high:
+            raise ValueError(f"{where}: lower {low!r} is not below upper {high!r}")
+        value = parameters.get(name)
+        if value is not None and not (
+            (low is None or value >= low) and (high is None or value <= high)
+        ):
+            raise ValueError(f"{where}: the model's value {value!r} lies outside {entry!r}")
+        out[name] = (low, high)
+    return out
 
 
 def _defaults(

@@ -398,6 +398,7 @@ def dose_response(
         for dose in d
     ]
     solved = _readouts_at(model, readout, points, time, opts, "dose_response")
+    zero = _round_off(model, perturbation)
     for k, g in enumerate(groups):
         label = _curve_label(g)
         found = solved[k * d.size : (k + 1) * d.size]
@@ -410,7 +411,7 @@ def dose_response(
         y = np.asarray(values)
         ok = np.isfinite(y) & (np.asarray(statuses) == "ok")  # fit verified points only
         # a model's response has no noise: a bell is a bell, not scatter (no IC50)
-        fit = fit_hill(d[ok], y[ok], monotonic=True) if ok.sum() >= 4 else None
+        fit = fit_hill(d[ok], y[ok], monotonic=True, zero=zero) if ok.sum() >= 4 else None
         fits[label] = fit if fit is not None else _no_fit(int(ok.sum()))
     from ._engine import ATOL, RTOL, steady_provenance
     from ._results import provenance
@@ -424,6 +425,15 @@ def dose_response(
     )
     settings = {"time": time, "perturbation": perturbation, "background_drugs": background, **meta}
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
+
+
+def _round_off(model: Model, perturbation: Mapping[str, Any]) -> float:
+    """The solver's round-off for readouts of the untreated ``perturbation``
+    (`round_off`): a response within it of 0 at every dose is 0, not a curve."""
+    from ._engine import round_off
+    from ._perturb import make_perturbation
+
+    return round_off(model, make_perturbation(model, **perturbation))
 
 
 def _curve_label(genotype: str | Sequence[str]) -> str:
@@ -468,6 +478,7 @@ def _dose_response_quantiles(
         for dose in doses
     ]
     solved = _readouts_at(model, readout, points, time, opts, "dose_response")
+    zero = _round_off(model, perturbation)  # the members' states are of the point's size
     per_group = len(table) * doses.size
     for k, g in enumerate(groups):
         label = _curve_label(g)
@@ -483,7 +494,11 @@ def _dose_response_quantiles(
         for member_values in values:
             keep = np.isfinite(member_values)
             enough = keep.sum() >= 4
-            fit = fit_hill(doses[keep], member_values[keep], monotonic=True) if enough else None
+            fit = (
+                fit_hill(doses[keep], member_values[keep], monotonic=True, zero=zero)
+                if enough
+                else None
+            )
             if fit is None or not fit.success or not np.isfinite(fit.ic50):
                 continue
             if fit.ic50_extrapolated:  # a Hill curve's guess beyond the doses tested

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._errors import check_nonnegative
+
 __all__ = ["HillFit", "fit_hill", "hill"]
 
 HILL_BOUNDS = (0.1, 10.0)  # slopes outside this range are not plausible dose-responses
@@ -206,6 +208,7 @@ def fit_hill(
     fix_bottom: float | None = None,
     fix_top: float | None = None,
     monotonic: bool = False,
+    zero: float = 0.0,
 ) -> HillFit:
     """Fit a four-parameter Hill curve to dose-response data.
 
@@ -230,6 +233,9 @@ def fit_hill(
         against its overall direction by more than `NON_MONOTONIC` of its range (a bell).
         For noise-free responses (a model's, as `mtor_sim.dose_response` fits them);
         measured data with noise of that size would be refused too.
+    zero : float
+        Responses within this distance of 0 are 0 (a solver's round-off): a response
+        that stays within it has no fit, as one that does not change.
 
     Returns
     -------
@@ -263,9 +269,11 @@ def fit_hill(
     pos = d[d > 0]
     d_lo, d_hi = float(pos.min()), float(pos.max())
 
+    zero = check_nonnegative(zero, name="zero")
     span = float(np.ptp(y))
-    if span <= _FLAT_RTOL * float(np.max(np.abs(y))):
-        level = float(np.mean(y))
+    at_zero = float(np.max(np.abs(y))) <= zero
+    if at_zero or span <= _FLAT_RTOL * float(np.max(np.abs(y))):
+        level = 0.0 if at_zero else float(np.mean(y))
         return HillFit(
             bottom=level,
             top=level,
@@ -278,7 +286,12 @@ def fit_hill(
             ic50_ci=(np.nan, np.nan),
             success=False,
             n_points=n,
-            message="response does not change over the dose range; no IC50 can be fitted",
+            message=(
+                "response is 0 (within the solver's accuracy) at every dose"
+                if at_zero
+                else "response does not change over the dose range"
+            )
+            + "; no IC50 can be fitted",
         )
 
     back = _bell_share(d, y) if monotonic else 0.0

@@ -391,11 +391,13 @@ class Model:
         return pd.Series(self._layout.parameters, name="value", dtype=float)
 
     def parameter_info(self) -> pd.DataFrame:
-        """Parameters with their value, unit and a one-line description.
+        """Parameters with their value, unit, a one-line description, and the ``lower``
+        and ``upper`` bounds their meaning sets (a fraction is at most 1).
 
         Units are read from the SBML when it declares them, else from the parameter's
         comment in the Antimony source (``.ant`` beside the model file); descriptions
-        from that comment. Empty strings where the model says nothing.
+        from that comment. Empty strings where the model says nothing. Bounds come from
+        the catalogue's ``[limits]`` (NaN where none).
 
         Examples
         --------
@@ -405,7 +407,7 @@ class Model:
         """
         from ._paraminfo import parameter_info
 
-        return parameter_info(self.sbml, self.parameters, self.path)
+        return parameter_info(self.sbml, self.parameters, self.path, self.catalogue.limits)
 
     @property
     def drugs(self) -> tuple[str, ...]:

@@ -11,7 +11,9 @@ that state none.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -79,8 +81,16 @@ def _comments(text: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def parameter_info(sbml: str, parameters: pd.Series, source: Path | None) -> pd.DataFrame:
-    """Table of ``parameters`` (index: name) with value, unit and description columns."""
+def parameter_info(
+    sbml: str,
+    parameters: pd.Series,
+    source: Path | None,
+    limits: Mapping[str, tuple[float | None, float | None]] | None = None,
+) -> pd.DataFrame:
+    """Table of ``parameters`` (index: name) with value, unit, description, and the
+    ``lower`` and ``upper`` bounds the parameter's meaning sets (``limits``; NaN where
+    none)."""
+    limits = limits or {}
     units, names = _sbml_units(sbml)
     notes: dict[str, tuple[str, str]] = {}
     ant = None
@@ -92,12 +102,15 @@ def parameter_info(sbml: str, parameters: pd.Series, source: Path | None) -> pd.
     for key, value in parameters.items():
         name = str(key)
         unit, text = notes.get(name, ("", ""))
+        low, high = limits.get(name, (None, None))
         rows.append(
             {
                 "name": name,
                 "value": float(value),
                 "unit": units.get(name) or unit,
                 "description": text or names.get(name, ""),
+                "lower": math.nan if low is None else low,
+                "upper": math.nan if high is None else high,
             }
         )
     return pd.DataFrame(rows).set_index("name")

@@ -120,22 +120,9 @@ class Sensitivity(BatchResult):
 
 
 #: Sobol outputs varying less than this share of their magnitude (or than the round-off
-#: level, `_round_off`) are constant up to the solver's accuracy: their indices would be
+#: level, `round_off`) are constant up to the solver's accuracy: their indices would be
 #: those of round-off.
 CONSTANT_RTOL = 1e-9
-
-
-def _round_off(model: Model, base: Perturbation) -> float:
-    """The size below which a readout is 0 to the solver: the round-off the engine clips
-    (`CLIP_RTOL`) of the background's steady state's largest species (a knocked-out
-    kinase's substrate ends at 3e-15 or -4e-17 of states of order 1, and its log
-    sensitivities were -3000 or +6481 by the step chosen). Relative, as the engine's own
-    tests: a model in molar units, whose species are 1e-13, keeps its readouts."""
-    from ._engine import CLIP_RTOL, SCALE_FLOOR, steady_state_of
-
-    x = np.abs(steady_state_of(model, base).species.to_numpy(dtype=float))
-    largest = float(x[np.isfinite(x)].max(initial=0.0))
-    return CLIP_RTOL * max(SCALE_FLOOR, largest)
 
 
 def _default_parameters(model: Model) -> list[str]:
@@ -248,9 +235,13 @@ def sensitivity(
         Sobol base sample size; the model runs ``n * (len(parameters) + 2)`` times.
         A power of 2 keeps the Sobol sequence balanced.
     factor : float
-        Sobol ranges are ``[value / factor, value * factor]``, sampled in log space.
+        Sobol ranges are ``[value / factor, value * factor]``, sampled in log space,
+        cut at the bounds a parameter's meaning sets (the catalogue's ``[limits]``,
+        shown by `Model.parameter_info`: a fraction at most 1), where the value lies
+        within them. The ranges used are in ``settings["bounds"]``.
     bounds : dict, optional
-        Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``.
+        Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``. A
+        range, or a value the background sets, past a parameter's limits warns.
     seed : int
         Seed of the Sobol sample and of the bootstrap confidence intervals.
     ensemble : True, "all", "verified" or DataFrame, optional
@@ -374,6 +365,16 @@ def sensitivity(
     )
 
 
+def _within(value: float, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _limit_text(low: float | None, high: float | None) -> str:
+    return " and ".join(
+        f"{sign} {bound:g}" for sign, bound in ((">=", low), ("<=", high)) if bound is not None
+    )
+
+
 def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Perturbation:
     """``base`` with parameters at ``values``, the values the model is to run at.
 
@@ -426,7 +427,9 @@ def _local(
         options=opts,
     )
     table = store.read()
-    level = _round_off(model, base)
+    from ._engine import round_off
+
+    level = round_off(model, base)
     zero = [r for r in reads if table["status"].iloc[0] == "ok" and abs(table[r].iloc[0]) <= level]
     if zero:
         warnings.warn(
@@ -449,7 +452,7 @@ def _local_rows(
 ) -> pd.DataFrame:
     """Central differences from one point's solves: the reference, then each parameter's
     step up and down (the rows of ``t`` in that order); a reference readout within
-    ``level`` of 0 (`_round_off`) has none."""
+    ``level`` of 0 (`round_off`) has none."""
     y0 = t.iloc[0]
     rows = []
     for i, p in enumerate(params):
@@ -528,7 +531,9 @@ def _local_quantiles(
     raw = store.read()
     per = len(params) * 2 + 1
     refs = raw.iloc[::per]
-    level = _round_off(model, base)  # the members' states are of the bundled point's size
+    from ._engine import round_off
+
+    level = round_off(model, base)  # the members' states are of the bundled point's size
     zero = {r: int(((refs["status"] == "ok") & (refs[r].abs() <= level)).sum()) for r in reads}
     if any(zero.values()):
         warnings.warn(
@@ -592,8 +597,10 @@ def _sobol(
         raise MtorSimError("method='sobol' needs SALib: pip install SALib") from None
     for name in bounds:
         check_name(name, params, kind="parameter in `bounds`")
-    ranges, logs = [], []
+    limits = model.catalogue.limits
+    ranges, logs, past = [], [], []
     for p in params:
+        low, high = limits.get(p, (None, None))
         if p in bounds:
             lo, hi = (check_nonnegative(v, name=f"bounds[{p!r}]") for v in bounds[p])
             if not lo < hi:
@@ -606,8 +613,22 @@ def _sobol(
                     f"parameter {p!r} is {current[p]!r}: give it `bounds`, a "
                     "log range around zero is empty"
                 )
-            ranges.append([math.log(current[p] / factor), math.log(current[p] * factor)])
+            lo, hi = current[p] / factor, current[p] * factor
+            if _within(current[p], low, high):  # the default range stops at the limits
+                lo = lo if low is None else max(lo, low)
+                hi = hi if high is None else min(hi, high)
+            ranges.append([math.log(lo), math.log(hi)])
             logs.append(True)
+        if not (_within(lo, low, high) and _within(hi, low, high)):
+            past.append(f"{p} over [{lo:g}, {hi:g}] (limits: {_limit_text(low, high)})")
+    if past:
+        warnings.warn(
+            "Sobol ranges pass the bounds the parameters' meaning sets (the catalogue's "
+            f"[limits]): {'; '.join(past)}. The indices then describe values the model's "
+            "equations allow but its parameters' meanings do not.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     problem = {"num_vars": len(params), "names": list(params), "bounds": ranges}
     with warnings.catch_warnings():  # SALib warns on non-powers of 2; the doc says so
         warnings.simplefilter("ignore", UserWarning)
@@ -666,7 +687,9 @@ def _sobol(
     # the intervals change from run to run): hand it a non-zero seed derived from ours
     boot_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
     undefined: dict[str, str] = {}
-    level = _round_off(model, base)
+    from ._engine import round_off
+
+    level = round_off(model, base)
     for r in reads:
         y = t[r].to_numpy(dtype=float)[keep]
         spread = float(np.ptp(y)) if y.size else 0.0

@@ -1062,13 +1062,18 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{name:12s} {text}; drugs: {drugs}")
         return 0
     model = _load(args)
-    if args.what == "parameters":  # name, value, unit, description
+    if args.what == "parameters":  # name, value, unit, description (and its limits)
         info = model.parameter_info()
         print(f"{'name':22s} {'value':>10s} {'unit':20s} description")
         for name, row in info.iterrows():
+            limits = ", ".join(
+                f"{sign} {row[side]:g}"
+                for side, sign in (("lower", ">="), ("upper", "<="))
+                if row[side] == row[side]  # not NaN
+            )
             print(
                 f"{name:22s} {row['value']:>10g} {row['unit'] or '-':20s} "
-                f"{row['description']}".rstrip()
+                f"{row['description']}{f' [{limits}]' if limits else ''}".rstrip()
             )
         return 0
     names = model.sbml_names() if args.what in ("nodes", "species", "interactions") else {}
