@@ -284,7 +284,7 @@ def test_trial_command_with_no_checkable_ordering(tmp_path, capsys) -> None:
         == 0
     )
     assert "no ordering of the review applies" in capsys.readouterr().out
-    assert list(pd.read_csv(out / "claims.csv").columns) == ["claim", "passed", "numbers"]
+    assert list(pd.read_csv(out / "trial_orderings.csv").columns) == ["claim", "passed", "numbers"]
 
 
 def test_trial_is_the_same_on_worker_processes(model: ms.Model) -> None:

@@ -984,7 +984,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     _write_table(rates, str(out / "response_rates.csv"))
     _write_table(res.compare_with_review(), str(out / "review_comparison.csv"))
     claims = trial_claims(res)
-    _write_table(claims, str(out / "claims.csv"))
+    _write_table(claims, str(out / "trial_orderings.csv"))  # as `reproduce` names it
     for name, fig in (
         ("waterfall", res.plot_waterfall()),
         ("response_rates", res.plot_response_rates()),
