@@ -50,6 +50,16 @@ def test_a_models_label_table_picks_its_time_course_curves(tmp_path) -> None:
     plt.close(fig)
 
 
+def test_other_models_tables_say_baseline_not_wt(brannmark: ms.Model) -> None:
+    """A model without a wild type the catalogue defines: its tables called the model as
+    it is "WT" ("WT + IR KO"), as its figures no longer did."""
+    assert brannmark.steady_state().to_dataframe()["label"].item() == "baseline"
+    ko = brannmark.steady_state(knockouts=["IR"]).to_dataframe()["label"].item()
+    assert ko == "baseline + IR KO"
+    screen = ms.knockout_screen(brannmark, nodes=["S6K"], progress=False)
+    assert screen.baseline_label == "baseline"
+
+
 def test_other_models_are_in_model_units(brannmark: ms.Model) -> None:
     tc = brannmark.simulate(t_end=30, n_points=31)
     fig = tc.plot(hours=False)
@@ -84,6 +94,17 @@ def test_knockout_screen_title_says_when_the_baseline_is_unverified(varusai: ms.
     title = fig.axes[0].get_title()
     assert "the baseline itself is not_reached: no fold change is defined" in title
     assert len(title.splitlines()[0]) < 70  # a long SBML name is shortened
+    plt.close(fig)
+
+
+def test_knockout_screen_rows_use_the_models_names_as_its_columns() -> None:
+    """Dalle Pezze 2012's columns read IR_beta, its rows species_20 KO."""
+    from conftest import REFERENCE_DIR
+
+    m = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
+    screen = ms.knockout_screen(m, m.readouts[:2], nodes=["species_20"], interactions=[])
+    fig = screen.plot()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["IR_beta KO"]
     plt.close(fig)
 
 

@@ -65,13 +65,21 @@ class Perturbation:
     def without_drugs(self) -> Perturbation:
         return self.with_drugs({})
 
-    def label(self) -> str:
-        """Short human-readable description, e.g. ``PTEN_loss + everolimus 10 nM``."""
-        parts = [g for g in self.genotype if g != "WT"] or ["WT"]
+    def label(self, base: str = "WT") -> str:
+        """Short human-readable description, e.g. ``PTEN_loss + everolimus 10 nM``;
+        ``base`` names no genotype (``"baseline"`` for a model without a wild type: the
+        model as it is, `baseline_name`)."""
+        parts = [g for g in self.genotype if g != "WT"] or [base]
         parts += [f"{d} {c:g} nM" for d, c in self.drugs if c > 0]
         parts += [knockout_label(k) for k in self.knockouts] + [f"cut {c}" for c in self.cut]
         parts += [f"{k}={v:g}" for k, v in self.parameters + self.inputs]
         return " + ".join(parts)
+
+
+def baseline_name(bundled: bool) -> str:
+    """What a label calls no genotype: ``WT`` on the bundled model, ``baseline`` (the
+    model as it is) on another, which has no wild type the catalogue defines."""
+    return "WT" if bundled else "baseline"
 
 
 def _as_list(value: str | Iterable[str] | None, *, name: str) -> list[str]:

@@ -109,12 +109,9 @@ def readout_label(readout: str, names: Labels | bool = True) -> str:
 
 def _perturbation_label(pert: dict[str, Any], names: Labels | bool = True) -> str:
     """A result's perturbation dict as ``PTEN_loss + everolimus 10 nM``."""
-    from ._perturb import Perturbation
+    from ._perturb import Perturbation, baseline_name
 
-    label = Perturbation.from_dict(pert).label()
-    if not _is_bundled(names) and label.startswith("WT"):  # no genotypes: the model as it is
-        label = "baseline" + label[2:]
-    return human(label, names)
+    return human(Perturbation.from_dict(pert).label(baseline_name(_is_bundled(names))), names)
 
 
 def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -795,11 +792,12 @@ def plot_knockout_screen(
     own = labels_for(screen.metadata)
     columns = [human(c, own) for c in effect.columns]
     ax.set_xticks(range(m.shape[1]), columns, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(m.shape[0]), list(effect.index), fontsize=MIN_FONT)
+    ax.set_yticks(range(m.shape[0]), [human(i, own) for i in effect.index], fontsize=MIN_FONT)
     fig.colorbar(
         im,
         ax=ax,
-        label=f"log2 fold change vs {human(screen.baseline_label, own)} (clipped at ±{lim:.2g})",
+        label=f"log2 fold change vs {human(screen.baseline_label, own)}",
+        extend="both" if finite.size and finite.max() > lim else "neither",  # arrows: clipped
         shrink=0.6,
     )
     base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
@@ -810,9 +808,9 @@ def plot_knockout_screen(
     )
     name = human(screen.model_name, own)
     name = name if len(name) <= 40 else name[:38] + "..."
-    ax.set_title(
-        f"knockout screen of the {name} ({human(screen.baseline_label, own)})\n{note}", fontsize=9
-    )
+    # a background beyond the model as it is ("baseline") is named
+    bg = "" if screen.baseline_label == "baseline" else f" ({human(screen.baseline_label, own)})"
+    ax.set_title(f"knockout screen of the {name}{bg}\n{note}", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -126,11 +126,12 @@ class SteadyState(Immutable):
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row: readouts, status and the perturbation's label."""
-        from ._perturb import Perturbation
+        from ._perturb import Perturbation, baseline_name
 
         row = self.readouts.to_dict()
         row.update(status=self.status, max_rate=self.max_rate, stable=self.stable)
-        row["label"] = Perturbation.from_dict(self.perturbation).label()
+        base = baseline_name(self.metadata.get("bundled", True))
+        row["label"] = Perturbation.from_dict(self.perturbation).label(base)
         return pd.DataFrame([row])
 
     def to_file(self, path: str | Path) -> Path:

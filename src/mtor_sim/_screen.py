@@ -14,7 +14,14 @@ import pandas as pd
 from ._backends import conditions_from, run_conditions
 from ._errors import check_flag, check_name, check_names, wants_ensemble
 from ._options import RunOptions, resolve_run
-from ._perturb import KNOCKOUT_MODES, Perturbation, knockout_label, knockout_name, make_perturbation
+from ._perturb import (
+    KNOCKOUT_MODES,
+    Perturbation,
+    baseline_name,
+    knockout_label,
+    knockout_name,
+    make_perturbation,
+)
 from ._protocol import BatchResult
 from ._sweep import _readouts
 
@@ -286,7 +293,8 @@ def knockout_screen(
         **steady_provenance(model),
         **stats,
     }
-    return KnockoutScreen(store.read(), reads, base.label(), model.name, settings)
+    label = base.label(baseline_name(model.is_bundled))
+    return KnockoutScreen(store.read(), reads, label, model.name, settings)
 
 
 #: A change, for `knockout_screen(ensemble=...)`'s shares: at least 5 % either way (the
