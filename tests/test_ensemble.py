@@ -620,6 +620,42 @@ def test_cli_steady_state_over_the_ensemble(tmp_path):
     assert {"q0.05", "q0.5", "q0.95"} <= set(table.columns) and (table["n_members"] == 3).all()
 
 
+@pytestmark_shipped
+def test_cli_dose_response_and_simulate_over_the_ensemble(model, tmp_path, capsys):
+    """README listed both verbs among those whose commands take --ensemble; neither did.
+    Each writes the quantiles the Python verb gives (and the IC50s beside them)."""
+    from mtor_sim.cli import main
+
+    out = tmp_path / "dr.csv"
+    command = ["dose-response", "everolimus", "--doses", "0,1,10,100", "-r", "pS6K1", "-q"]
+    assert main([*command, "--ensemble", "3", "-o", str(out)]) == 0
+    q = ms.dose_response(
+        model,
+        "everolimus",
+        [0, 1, 10, 100],
+        readout="pS6K1",
+        ensemble=True,
+        n_members=3,
+        progress=False,
+    )
+    assert_allclose(pd.read_csv(out)["q0.5"], q["q0.5"], rtol=1e-9)
+    ic50 = pd.read_csv(tmp_path / "dr_ic50.csv")
+    assert_allclose(ic50["q0.5"], q.attrs["ic50"]["q0.5"], rtol=1e-9)
+    assert "3 ensemble members" in capsys.readouterr().err
+    assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
+
+    out = tmp_path / "tc.csv"
+    command = ["simulate", "-d", "everolimus=10", "--t-end", "60", "--points", "4"]
+    assert main([*command, "--ensemble", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    q = model.simulate(t_end=60, n_points=4, drugs={"everolimus": 10}, ensemble=True, n_members=3)
+    got = table.set_index(["time", "output"])["q0.5"]
+    for t in (0.0, 60.0):
+        assert got.loc[(t, "pAKT_S473")] == pytest.approx(q.loc[t, ("pAKT_S473", "q0.5")])
+    assert (table["n_members"] == 3).all() and (table["n_failed"] == 0).all()
+    assert main([*command, "--ensemble", "3", "--plot", str(tmp_path / "x.png")]) == 2
+
+
 @pytest.mark.parametrize("given", ["0", "-3", "two"])
 def test_cli_refuses_a_member_count_that_is_not_positive(given, capsys):
     """``--ensemble 0`` is refused, as ``n_members=0`` is, not read as the bare flag."""

@@ -484,6 +484,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
     default = max(241, int(t_end // 60) + 1)  # hourly for long courses
     points = default if args.points is None else args.points  # 0 is refused, not default
+    if args.ensemble is not None:
+        q = model.simulate(
+            t_end=t_end,
+            n_points=points,
+            pre_equilibrate=not args.from_initial,
+            schedule=schedule,
+            pk_step=args.pk_step,
+            **_perturbation(args),
+            **_over_ensemble(args, "plot", "omex"),
+        )
+        long = q.stack(level="output", future_stack=True).reset_index()
+        long.columns.name = None
+        long = long.assign(n_members=q.attrs["n_members"], n_failed=q.attrs["n_failed"])
+        return _ensemble_table(long, args.out, "the time course")
     tc = model.simulate(
         t_end=t_end,
         n_points=points,
@@ -617,6 +631,24 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     pert = _perturbation(args)
     pert.pop("genotype", None)  # each -g is a curve of its own here
     curves = [_genotype(g) for g in args.genotype]
+    if args.ensemble is not None:
+        q = dose_response(
+            model,
+            args.drug_name,
+            args.doses,
+            args.readout,
+            time=args.time,
+            genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
+            **_over_ensemble(args, "plot", "omex"),
+            **_batch(args),
+            **pert,
+        )
+        ic50 = q.attrs["ic50"]
+        print(f"IC50 (nM) across members:\n{ic50.to_string(index=False)}", file=sys.stderr)
+        if args.out:
+            out = Path(args.out)  # beside the table, in its format
+            _write_table(ic50, str(out.with_name(f"{out.stem}_ic50{out.suffix or '.csv'}")))
+        return _ensemble_table(q, args.out, "a dose")
     dr = dose_response(
         model,
         args.drug_name,
@@ -1216,6 +1248,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", help="figure file (.png, .svg or .pdf)")
     p.add_argument("--readout", "-r", action="append", help="readout(s) to plot")
     _add_omex(p)
+    _add_ensemble(
+        p,
+        "quantiles of every readout at each time across the calibrated ensemble (all "
+        "members, or the first N); a long table: time, output, q0.05, q0.5, q0.95",
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser(
@@ -1249,6 +1286,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_outputs(p)
     _add_omex(p)
     _add_batch(p)
+    _add_ensemble(
+        p,
+        "quantiles of the readout at each dose across the calibrated ensemble (all members, "
+        "or the first N), and of the members' IC50s (written beside the table as _ic50)",
+    )
     p.set_defaults(func=cmd_dose_response)
 
     p = sub.add_parser(
