@@ -31,10 +31,11 @@ list of names. A constant global parameter of the model is perturbed when
 
 A few constants have a bound that their meaning sets (``BOUNDS``, the catalogue's
 ``[limits]``): a fraction of a maximum cannot exceed 1, and a coupling factor whose
-direction the source gives cannot cross 1. A drawn value beyond its bound is reflected back across it in log space
-(``bounded``): a draw a log-distance d beyond the bound lands d inside it. For a bundled
-value on the bound (``a_T308_only`` = 1) that gives a half-log-normal spread; for one
-inside it (``WNT_inhib`` = 0.9) the reflected draws crowd the bound's side.
+direction the source gives cannot cross 1. A drawn value beyond its bound is reflected
+back across it in log space (``bounded``): a draw a log-distance d beyond the bound
+lands d inside it. For a bundled value on the bound (``a_T308_only`` = 1) that gives a
+half-log-normal spread; for one inside it (``WNT_inhib`` = 0.9) the reflected draws crowd
+the bound's side.
 
 Rule 4 leaves out the drug potencies and drug-action constants (``K_*`` of drugs,
 ``rapa_res_*``, ``f_FGFR``), which act only when a drug is present, and the phenotype
