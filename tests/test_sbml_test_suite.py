@@ -116,3 +116,26 @@ def test_a_cached_event_model_starts_as_a_compiled_one(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     assert runs == ["ok [3.0, 3.0, 3.0]"] * 2, runs
+
+
+def test_an_omex_export_earlier_in_the_process_changes_no_result() -> None:
+    """libsedml imported after libsbml (an OMEX export does so) makes libsbml's
+    ASTNode.getType() return a pointer for the rest of the process: every AST type test
+    was False, a csymbol time was taken for a constant and case 01821's ``d = time``
+    became a rule that follows time. Run in a fresh process, where the import order is
+    known."""
+    import subprocess
+    import sys
+
+    script = f"""
+import libsbml, libsedml
+assert not isinstance(libsbml.parseL3Formula("x").getType(), int)  # the clash is there
+from pathlib import Path
+from mtor_sim import sbml_test_suite as sts
+print(sts.run_case(Path({str(DATA / "01821")!r})).status)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "passed", out.stdout + out.stderr
+

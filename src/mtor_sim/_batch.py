@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._engine import CLIP_RTOL, EIG_TOL, SCALE_FLOOR, SolveResult
+from ._model import ast_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Solver
@@ -114,7 +115,7 @@ def _to_sympy(node: Any, symbols: Mapping[str, Any], local: Mapping[str, float])
     import libsbml
     import sympy as sp
 
-    t = node.getType()
+    t = ast_type(node)
     kids = [_to_sympy(node.getChild(i), symbols, local) for i in range(node.getNumChildren())]
     if t == libsbml.AST_PLUS:
         return sp.Add(*kids) if kids else sp.Integer(0)

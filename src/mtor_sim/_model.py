@@ -1235,6 +1235,24 @@ def event_targets(model: Any) -> set[str]:
     return {a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()}
 
 
+def ast_type(node: Any) -> int:
+    """A libsbml AST node's type (``libsbml.AST_*``).
+
+    Once ``libsedml`` has been imported after ``libsbml`` in a process (an OMEX export
+    does), SWIG's shared type table makes ``ASTNode.getType()`` return a pointer to the
+    value instead of the value, for the rest of the process; every comparison with an
+    ``AST_*`` constant is then False. (A csymbol ``time`` read as a constant turned an
+    initial assignment ``d = time`` into a rule ``d := time`` in SBML Test Suite case 01821,
+    run after an export.) The pointer's value is read where that happened.
+    """
+    t = node.getType()
+    if isinstance(t, int):
+        return t
+    import ctypes
+
+    return int(ctypes.c_int.from_address(int(t)).value)
+
+
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:
     """Turn every initial assignment of a constant parameter (declared constant, or
     variable but changed by no rule or event) whose formula reads only such parameters
@@ -1262,11 +1280,12 @@ def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[
     functions = {f.getId() for f in model.getListOfFunctionDefinitions()}
 
     def reads_only_constants(node: Any) -> bool:
-        if node.getType() == libsbml.AST_NAME and node.getName() not in constant:
+        kind = ast_type(node)
+        if kind == libsbml.AST_NAME and node.getName() not in constant:
             return False
-        if node.getType() in (libsbml.AST_NAME_TIME, libsbml.AST_FUNCTION_DELAY):
+        if kind in (libsbml.AST_NAME_TIME, libsbml.AST_FUNCTION_DELAY):
             return False
-        if node.getType() == libsbml.AST_FUNCTION and node.getName() not in functions:
+        if kind == libsbml.AST_FUNCTION and node.getName() not in functions:
             return False
         return all(reads_only_constants(node.getChild(i)) for i in range(node.getNumChildren()))
 
