@@ -138,4 +138,3 @@ print(sts.run_case(Path({str(DATA / "01821")!r})).status)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "passed", out.stdout + out.stderr
-
