@@ -484,20 +484,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
     default = max(241, int(t_end // 60) + 1)  # hourly for long courses
     points = default if args.points is None else args.points  # 0 is refused, not default
-    if args.ensemble is not None:
-        q = model.simulate(
-            t_end=t_end,
-            n_points=points,
-            pre_equilibrate=not args.from_initial,
-            schedule=schedule,
-            pk_step=args.pk_step,
-            **_perturbation(args),
-            **_over_ensemble(args, "plot", "omex"),
-        )
-        long = q.stack(level="output", future_stack=True).reset_index()
-        long.columns.name = None
-        long = long.assign(n_members=q.attrs["n_members"], n_failed=q.attrs["n_failed"])
-        return _ensemble_table(long, args.out, "the time course")
+    over = {} if args.ensemble is None else _over_ensemble(args, "plot", "omex")
     tc = model.simulate(
         t_end=t_end,
         n_points=points,
@@ -505,7 +492,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         schedule=schedule,
         pk_step=args.pk_step,
         **_perturbation(args),
+        **over,
     )
+    if over:  # quantiles per output and time, as a long table
+        long = tc.stack(level="output", future_stack=True).reset_index()
+        long.columns.name = None
+        long = long.assign(n_members=tc.attrs["n_members"], n_failed=tc.attrs["n_failed"])
+        return _ensemble_table(long, args.out, "the time course")
     print(f"status: {tc.status} ({tc.message})", file=sys.stderr)
     _write(tc, args.out)
     if args.plot:
@@ -631,34 +624,27 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     pert = _perturbation(args)
     pert.pop("genotype", None)  # each -g is a curve of its own here
     curves = [_genotype(g) for g in args.genotype]
-    if args.ensemble is not None:
-        q = dose_response(
-            model,
-            args.drug_name,
-            args.doses,
-            args.readout,
-            time=args.time,
-            genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
-            **_over_ensemble(args, "plot", "omex"),
-            **_batch(args),
-            **pert,
-        )
-        ic50 = q.attrs["ic50"]
-        print(f"IC50 (nM) across members:\n{ic50.to_string(index=False)}", file=sys.stderr)
-        if args.out:
-            out = Path(args.out)  # beside the table, in its format
-            _write_table(ic50, str(out.with_name(f"{out.stem}_ic50{out.suffix or '.csv'}")))
-        return _ensemble_table(q, args.out, "a dose")
-    dr = dose_response(
+    over = {} if args.ensemble is None else _over_ensemble(args, "plot", "omex")
+    result = dose_response(
         model,
         args.drug_name,
         args.doses,
         args.readout,
         time=args.time,
         genotypes=[c[0] if len(c) == 1 else c for c in curves] or None,
+        **over,
         **_batch(args),
         **pert,
     )
+    if over:  # a table of quantiles, and the members' IC50s
+        q = result
+        ic50 = q.attrs["ic50"]
+        print(f"IC50 (nM) across members:\n{ic50.to_string(index=False)}", file=sys.stderr)
+        if args.out:
+            out = Path(args.out)  # beside the table, in its format
+            _write_table(ic50, str(out.with_name(f"{out.stem}_ic50{out.suffix or '.csv'}")))
+        return _ensemble_table(q, args.out, "a dose")
+    dr = result
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
     _write(dr, args.out)
