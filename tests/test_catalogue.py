@@ -115,6 +115,10 @@ def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
         ("[limits]\nk1a = { lower = 2, upper = 1 }\n", "lower 2.0 is not below upper 1.0"),
         ("[limits]\nk1a = { upper = 1e-30 }\n", "the model's value .* lies outside"),
         ('[limits]\nk1a = { upper = "one" }\n', "expected a number"),
+        (
+            "[limits]\nk1a = { upper = 1e6 }\n[genotypes.x]\nset = { k1a = 2e6 }\n",
+            "genotypes.x takes k1a to 2000000.0, outside its limits",
+        ),
     ],
 )
 def test_a_broken_catalogue_names_the_entry(tmp_path: Path, text: str, message: str) -> None:

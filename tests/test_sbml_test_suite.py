@@ -129,7 +129,8 @@ def test_an_omex_export_earlier_in_the_process_changes_no_result() -> None:
 
     script = f"""
 import libsbml, libsedml
-assert not isinstance(libsbml.parseL3Formula("x").getType(), int)  # the clash is there
+libsedml.parseL3Formula("a + 1")  # as an OMEX export's data generators do
+assert type(libsbml.parseL3Formula("x")).__module__ == "libsedml"  # the clash is there
 from pathlib import Path
 from mtor_sim import sbml_test_suite as sts
 print(sts.run_case(Path({str(DATA / "01821")!r})).status)
@@ -138,3 +139,4 @@ print(sts.run_case(Path({str(DATA / "01821")!r})).status)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "passed", out.stdout + out.stderr
+    assert "memory leak" not in out.stdout + out.stderr  # SWIG's note on each misread type

@@ -204,16 +204,17 @@ def test_a_drug_that_scales_the_varied_parameter_scales_it_once(tmp_path: Path) 
         "model lin\n  species y = 3\n  a = 1; b = 1\n  J1: -> y; a + 2*b\n  J2: y -> ; y\nend\n"
     )
     m = ms.load_model(path, targets={"AKT": ["a"]})
-    drugs = {"MK2206": 100.0}
+    drugs = {"MK2206": 1000.0}
     a_eff = m.steady_state(drugs=drugs)["y"] - 2.0
-    assert 0 < a_eff < 0.5  # the drug is at work
+    k = ms.load_model().parameters["K_MK2206_AKT"]  # the catalogue's potency
+    assert a_eff == pytest.approx(k / (k + 1000.0), rel=1e-6)  # a scaled once by 1 - occupancy
     loc = ms.sensitivity(m, "y", ["a", "b"], drugs=drugs, progress=False).to_dataframe()
     assert loc["value"].tolist() == pytest.approx([a_eff, 1.0])
     assert loc["sensitivity"].tolist() == pytest.approx(
         [a_eff / (a_eff + 2), 2 / (a_eff + 2)], rel=1e-4
     )
     # a ~ U(0, 1) and 2 b with b ~ U(0.5, 1) have equal variances: ST = 0.5 each when the
-    # samples run in the stated ranges (a scaled again by 0.107 gave ST_a ~ 0.01)
+    # samples run in the stated ranges (a scaled again by 1 - occupancy gave ST_a ~ 0.01)
     bounds = {"a": (0.0, 1.0), "b": (0.5, 1.0)}
     sob = ms.sensitivity(
         m, "y", ["a", "b"], drugs=drugs, method="sobol", n=64, bounds=bounds, progress=False

@@ -339,6 +339,16 @@ def _parse(
                 raise ValueError(f"{where}: unknown drug {drug!r}")
             _table(pk, f"{where}.{drug}")
         dosing[regimen] = _deep_frozen(plan)
+    limits = _limits(doc.get("limits", {}), parameters, source)
+    for g in genotypes.values():  # a preset may not carry a parameter past its limits
+        values = {p: v * parameters[p] for p, v in g.scale if p in parameters} | dict(g.set)
+        for p, v in values.items():
+            low, high = limits.get(p, (None, None))
+            if (low is not None and v < low) or (high is not None and v > high):
+                raise ValueError(
+                    f"{source}: genotypes.{g.name} takes {p} to {v!r}, outside its limits "
+                    f"(lower {low}, upper {high})"
+                )
     culture = _table(doc.get("culture", {}), f"{source}: [culture]")
     if "serum_fraction" in culture:
         where = f"{source}: culture.serum_fraction"
@@ -357,7 +367,7 @@ def _parse(
         dosing=_frozen(dosing),
         tumour=_deep_frozen(doc.get("tumour", {})),
         culture=_deep_frozen(doc.get("culture", {})),
-        limits=_frozen(_limits(doc.get("limits", {}), parameters, source)),
+        limits=_frozen(limits),
         source=source,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -398,7 +399,7 @@ def dose_response(
         for dose in d
     ]
     solved = _readouts_at(model, readout, points, time, opts, "dose_response")
-    zero = _round_off(model, perturbation)
+    zero = _round_off(model, readout, perturbation)
     for k, g in enumerate(groups):
         label = _curve_label(g)
         found = solved[k * d.size : (k + 1) * d.size]
@@ -427,12 +428,20 @@ def dose_response(
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 
-def _round_off(model: Model, perturbation: Mapping[str, Any]) -> float:
-    """The solver's round-off for readouts of the untreated ``perturbation``
-    (`round_off`): a response within it of 0 at every dose is 0, not a curve."""
-    from ._engine import round_off
-    from ._perturb import make_perturbation
+def _round_off(model: Model, readout: str, perturbation: Mapping[str, Any]) -> float:
+    """The solver's round-off for ``readout``: `CLIP_RTOL` of its size in the model as it
+    is (a fraction of a protein, an index, a species in its model's own units), or, where
+    that is 0, of the largest species under the untreated ``perturbation`` (`round_off`).
+    A response within it of 0 at every dose is 0, not a curve (a knocked-out kinase's
+    substrate: -3e-17 to 6e-15 of a fraction)."""
+    from ._engine import CLIP_RTOL, round_off, steady_state_of
+    from ._perturb import Perturbation, make_perturbation
 
+    base = steady_state_of(model, Perturbation())
+    values = base.readouts if readout in base.readouts.index else base.species
+    size = abs(float(values.get(readout, math.nan)))
+    if math.isfinite(size) and size > 0:
+        return CLIP_RTOL * size
     return round_off(model, make_perturbation(model, **perturbation))
 
 
@@ -478,7 +487,7 @@ def _dose_response_quantiles(
         for dose in doses
     ]
     solved = _readouts_at(model, readout, points, time, opts, "dose_response")
-    zero = _round_off(model, perturbation)  # the members' states are of the point's size
+    zero = _round_off(model, readout, perturbation)  # members' sizes are the point's
     per_group = len(table) * doses.size
     for k, g in enumerate(groups):
         label = _curve_label(g)

@@ -271,7 +271,7 @@ def fit_hill(
 
     zero = check_nonnegative(zero, name="zero")
     span = float(np.ptp(y))
-    at_zero = float(np.max(np.abs(y))) <= zero
+    at_zero = zero > 0 and float(np.max(np.abs(y))) <= zero
     if at_zero or span <= _FLAT_RTOL * float(np.max(np.abs(y))):
         level = 0.0 if at_zero else float(np.mean(y))
         return HillFit(

@@ -1236,21 +1236,18 @@ def event_targets(model: Any) -> set[str]:
 
 
 def ast_type(node: Any) -> int:
-    """A libsbml AST node's type (``libsbml.AST_*``).
+    """A libsbml AST node's type (``libsbml.AST_*``), read with libsbml's own method.
 
     Once ``libsedml`` has been imported after ``libsbml`` in a process (an OMEX export
-    does), SWIG's shared type table makes ``ASTNode.getType()`` return a pointer to the
-    value instead of the value, for the rest of the process; every comparison with an
-    ``AST_*`` constant is then False. (A csymbol ``time`` read as a constant turned an
-    initial assignment ``d = time`` into a rule ``d := time`` in SBML Test Suite case 01821,
-    run after an export.) The pointer's value is read where that happened.
+    does), SWIG's shared type table hands libsbml's AST nodes out as ``libsedml.ASTNode``
+    objects, whose ``getType()`` returns a pointer instead of the value, for the rest of
+    the process: every comparison with an ``AST_*`` constant was then False (a csymbol
+    ``time`` read as a constant turned an initial assignment ``d = time`` into a rule
+    ``d := time`` in SBML Test Suite case 01821, run after an export).
     """
-    t = node.getType()
-    if isinstance(t, int):
-        return t
-    import ctypes
+    import libsbml
 
-    return int(ctypes.c_int.from_address(int(t)).value)
+    return int(libsbml.ASTNode.getType(node))
 
 
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:

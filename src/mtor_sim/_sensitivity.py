@@ -238,7 +238,8 @@ def sensitivity(
         Sobol ranges are ``[value / factor, value * factor]``, sampled in log space,
         cut at the bounds a parameter's meaning sets (the catalogue's ``[limits]``,
         shown by `Model.parameter_info`: a fraction at most 1), where the value lies
-        within them. The ranges used are in ``settings["bounds"]``.
+        within them; a value on its limit is varied on one side of it only
+        (``a_T308_only`` = 1 over [0.5, 1]). The ranges used are in ``settings["bounds"]``.
     bounds : dict, optional
         Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``. A
         range, or a value the background sets, past a parameter's limits warns.
