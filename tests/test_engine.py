@@ -550,6 +550,40 @@ def test_unverified_baseline_gives_no_time_course(varusai: ms.Model) -> None:
     assert "pre_equilibrate=False" in tc.message
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # made and removed, beside a species an assignment rule sets: one stable state
+        ("J0: -> A; 1\n  J1: A -> ; 50*A\n  B := 2 + A", {"A": 0.02, "B": 2.02}),
+        # decaying to 0 (the small-column differencing restored B and was refused)
+        ("J1: A -> ; 50*A\n  B := 2 + A", {"A": 0.0, "B": 2.0}),
+        # a conserved pool and a species no reaction changes, beside the rule
+        ("J1: A -> C; 2*A\n  J2: C -> A; C\n  B := A + C + D", {"A": 1 / 3, "C": 2 / 3}),
+    ],
+)
+def test_species_set_by_an_assignment_rule_leave_a_unique_state_unique(
+    tmp_path: Path, body: str, expected: dict
+) -> None:
+    """libroadrunner refuses moiety analysis beside a species an assignment rule sets; its
+    full Jacobian then has a zero row and column for that species and for each conserved
+    pool, and every such model's state read "not_unique" or "solver_failed"."""
+    path = tmp_path / "ruled.ant"
+    path.write_text(f"model ruled\n  species A = 1, B, C = 0, D = 1\n  {body}\nend\n")
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok", ss.message
+    for name, value in expected.items():
+        assert ss.species[name] == pytest.approx(value, abs=1e-9)
+
+
+def test_a_continuum_beside_an_assignment_rule_is_still_not_unique(tmp_path: Path) -> None:
+    path = tmp_path / "flat.ant"
+    path.write_text(
+        "model flat\n  species A = 1, C = 0, B\n  J1: A -> C; k*A - k*A\n  k = 1\n"
+        "  B := A + C\nend\n"
+    )
+    assert ms.load_model(path).steady_state().status == "not_unique"
+
+
 def test_a_knockout_at_round_off_below_zero_integrates_on(varusai: ms.Model) -> None:
     """DEPTOR knocked out of Varusai 2018: its forms end the presimulation at -5e-16, and
     CVODE, started again from there under moiety analysis, failed for too much work

@@ -604,8 +604,11 @@ class Solver:
 
     def _clipped(self, x: np.ndarray) -> np.ndarray | None:
         """``x`` with its round-off below zero (no lower than ``CLIP_RTOL`` of its
-        magnitude) set to 0, or None where there is none (or species in amounts)."""
+        magnitude) set to 0, or None where there is none, or where it cannot be set
+        (species in amounts, or set by an assignment rule)."""
         if x.size == 0 or x.min() >= 0.0 or self._amount_idx.size:
+            return None
+        if self._settable_idx().size != len(self.species_ids):
             return None
         if x.min() < -CLIP_RTOL * max(SCALE_FLOOR, float(np.abs(x).max())):
             return None
@@ -739,15 +742,21 @@ class Solver:
     def _restore(self, start: np.ndarray) -> None:
         """Set the floating species back to ``start`` (concentrations), except those an
         assignment rule sets, which libroadrunner refuses to set."""
+        settable = self._settable_idx()
+        if settable.size == len(self.species_ids):
+            self.r.model.setFloatingSpeciesConcentrations(start)
+        else:
+            self.r.model.setFloatingSpeciesConcentrations(settable, start[settable])
+
+    def _settable_idx(self) -> np.ndarray:
+        """Indices of the species no assignment rule sets (libroadrunner refuses to set
+        the others)."""
         if self._settable is None:
             ruled = set(self.r.getAssignmentRuleIds())
             self._settable = np.array(
                 [i for i, s in enumerate(self.species_ids) if s not in ruled], dtype=np.int32
             )
-        if self._settable.size == len(self.species_ids):
-            self.r.model.setFloatingSpeciesConcentrations(start)
-        else:
-            self.r.model.setFloatingSpeciesConcentrations(self._settable, start[self._settable])
+        return self._settable
 
     def _measure(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """The state, its readouts, its residual (max |dx/dt| per minute) and the scale
@@ -940,6 +949,16 @@ class Solver:
             return math.nan
         if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
             return 0.0 if self.species_ids else -math.inf
+        if not r.conservedMoietyAnalysis and jac.shape[0] == len(self.species_ids):
+            # libroadrunner refuses moiety analysis beside a species an assignment rule
+            # sets: the full Jacobian then has a zero row and column for it, and for each
+            # conserved pool (a species no reaction changes included) an eigenvalue 0,
+            # and every state read "not unique" (a -> A -> with B := 2 + A). On the
+            # directions the pools leave free, as with rate rules
+            free = self._free_directions(jac.shape[0])
+            if free.shape[1] == 0:
+                return -math.inf
+            jac = free.T @ jac @ free
         from scipy.linalg.lapack import dgeev
 
         # LAPACK directly, eigenvalues only: a third cheaper than numpy.linalg.eigvals
@@ -964,6 +983,10 @@ class Solver:
         idx = self._jacobian_idx
         n = idx.size
         if jac.shape != (n, n):
+            return
+        if self._settable_idx().size != len(self.species_ids):
+            # a species an assignment rule sets cannot be set, and the rates leave it out:
+            # libroadrunner's own columns are kept
             return
         every = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         x0 = every[idx]
