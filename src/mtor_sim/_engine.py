@@ -606,9 +606,7 @@ class Solver:
         """``x`` with its round-off below zero (no lower than ``CLIP_RTOL`` of its
         magnitude) set to 0, or None where there is none, or where it cannot be set
         (species in amounts, or set by an assignment rule)."""
-        if x.size == 0 or x.min() >= 0.0 or self._amount_idx.size:
-            return None
-        if self._settable_idx().size != len(self.species_ids):
+        if x.size == 0 or x.min() >= 0.0 or self._amount_idx.size or self._model_ruled():
             return None
         if x.min() < -CLIP_RTOL * max(SCALE_FLOOR, float(np.abs(x).max())):
             return None
@@ -747,6 +745,14 @@ class Solver:
             self.r.model.setFloatingSpeciesConcentrations(start)
         else:
             self.r.model.setFloatingSpeciesConcentrations(settable, start[settable])
+
+    def _model_ruled(self) -> bool:
+        """Whether the model's own assignment rules set species (libroadrunner then runs
+        without moiety analysis; under it, the rules it lists are its dependent species',
+        which the conserved totals set)."""
+        return not self.r.conservedMoietyAnalysis and self._settable_idx().size != len(
+            self.species_ids
+        )
 
     def _settable_idx(self) -> np.ndarray:
         """Indices of the species no assignment rule sets (libroadrunner refuses to set
@@ -984,7 +990,7 @@ class Solver:
         n = idx.size
         if jac.shape != (n, n):
             return
-        if self._settable_idx().size != len(self.species_ids):
+        if self._model_ruled():
             # a species an assignment rule sets cannot be set, and the rates leave it out:
             # libroadrunner's own columns are kept
             return
