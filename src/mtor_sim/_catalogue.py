@@ -344,7 +344,7 @@ def _parse(
         values = {p: v * parameters[p] for p, v in g.scale if p in parameters} | dict(g.set)
         for p, v in values.items():
             low, high = limits.get(p, (None, None))
-            if (low is not None and v < low) or (high is not None and v > high):
+            if not within(v, low, high):
                 raise ValueError(
                     f"{source}: genotypes.{g.name} takes {p} to {v!r}, outside its limits "
                     f"(lower {low}, upper {high})"
@@ -372,6 +372,11 @@ def _parse(
     )
 
 
+def within(value: float, low: float | None, high: float | None) -> bool:
+    """Whether ``value`` lies within the limits ``low`` and ``high`` (None: no limit)."""
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def _limits(
     values: Mapping[str, Any], parameters: Mapping[str, float], source: str
 ) -> dict[str, tuple[float | None, float | None]]:
@@ -393,9 +398,7 @@ def _limits(
         if low is not None and high is not None and not low < high:
             raise ValueError(f"{where}: lower {low!r} is not below upper {high!r}")
         value = parameters.get(name)
-        if value is not None and not (
-            (low is None or value >= low) and (high is None or value <= high)
-        ):
+        if value is not None and not within(value, low, high):
             raise ValueError(f"{where}: the model's value {value!r} lies outside {entry!r}")
         out[name] = (low, high)
     return out

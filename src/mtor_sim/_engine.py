@@ -629,7 +629,7 @@ class Solver:
     def _clipped(self, x: np.ndarray) -> np.ndarray | None:
         """``x`` with its round-off below zero (no lower than ``CLIP_RTOL`` of its
         magnitude) set to 0, or None where there is none, or where it cannot be set
-        (species in amounts, or set by an assignment rule)."""
+        (species in amounts, or set by the model's own assignment rules)."""
         if x.size == 0 or x.min() >= 0.0 or self._amount_idx.size or self._model_ruled():
             return None
         if x.min() < -CLIP_RTOL * max(SCALE_FLOOR, float(np.abs(x).max())):
@@ -980,10 +980,11 @@ class Solver:
         if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
             return 0.0 if self.species_ids else -math.inf
         if not r.conservedMoietyAnalysis and jac.shape[0] == len(self.species_ids):
-            # libroadrunner refuses moiety analysis beside a species an assignment rule
-            # sets: the full Jacobian then has a zero row and column for it, and for each
-            # conserved pool (a species no reaction changes included) an eigenvalue 0,
-            # and every state read "not unique" (a -> A -> with B := 2 + A). On the
+            # without moiety analysis (libroadrunner refuses it beside a species an
+            # assignment rule sets; a model with conversion factors runs without it) the
+            # full Jacobian has an eigenvalue 0 for each conserved pool (a species no
+            # reaction changes included, and a rule's species, whose row and column are
+            # 0), and every state read "not unique" (-> A -> with B := 2 + A). On the
             # directions the pools leave free, as with rate rules
             free = self._free_directions(jac.shape[0])
             if free.shape[1] == 0:
@@ -1179,9 +1180,8 @@ def round_off(model: Model, pert: Perturbation) -> float:
     """The size below which a readout is 0 to the solver: the round-off the engine clips
     (`CLIP_RTOL`) of ``pert``'s steady state's largest species (a knocked-out kinase's
     substrate ends at 3e-15 or -4e-17 of states of order 1: its log sensitivities were
-    -3000 or +6481 by the step chosen, its dose-response a "bell"). Relative, as the
-    engine's own tests: a model in molar units, whose species are 1e-13, keeps its
-    readouts."""
+    -3000 or +6481 by the step chosen). Relative, as the engine's own tests: a model in
+    molar units, whose species are 1e-13, keeps its readouts."""
     x = np.abs(steady_state_of(model, pert).species.to_numpy(dtype=float))
     largest = float(x[np.isfinite(x)].max(initial=0.0))
     return CLIP_RTOL * max(SCALE_FLOOR, largest)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import conditions_from, run_conditions
-from ._catalogue import default_readout
+from ._catalogue import default_readout, within
 from ._errors import (
     MtorSimError,
     check_count,
@@ -366,10 +366,6 @@ def sensitivity(
     )
 
 
-def _within(value: float, low: float | None, high: float | None) -> bool:
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
 def _limit_text(low: float | None, high: float | None) -> str:
     return " and ".join(
         f"{sign} {bound:g}" for sign, bound in ((">=", low), ("<=", high)) if bound is not None
@@ -615,12 +611,12 @@ def _sobol(
                     "log range around zero is empty"
                 )
             lo, hi = current[p] / factor, current[p] * factor
-            if _within(current[p], low, high):  # the default range stops at the limits
+            if within(current[p], low, high):  # the default range stops at the limits
                 lo = lo if low is None else max(lo, low)
                 hi = hi if high is None else min(hi, high)
             ranges.append([math.log(lo), math.log(hi)])
             logs.append(True)
-        if not (_within(lo, low, high) and _within(hi, low, high)):
+        if not (within(lo, low, high) and within(hi, low, high)):
             past.append(f"{p} over [{lo:g}, {hi:g}] (limits: {_limit_text(low, high)})")
     if past:
         warnings.warn(
