@@ -575,6 +575,20 @@ def test_species_set_by_an_assignment_rule_leave_a_unique_state_unique(
         assert ss.species[name] == pytest.approx(value, abs=1e-9)
 
 
+def test_a_rate_rule_species_beside_an_assignment_rule_species(tmp_path: Path) -> None:
+    """The species an assignment rule sets had a NaN rate beside a species a rate rule
+    changes, so every residual was NaN ("not_reached", SBML Test Suite 00093 and eight
+    more); its eigenvalue differencing then set it and was refused."""
+    path = tmp_path / "both.ant"
+    path.write_text(
+        "model both\n  species A = 0, S2 = 0.5, S4\n  J0: -> A; 1\n  J1: A -> ; A\n"
+        "  S2' = 1 - S2\n  S4 := 2*A\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "ok", ss.message
+    assert ss.species[["A", "S2", "S4"]].tolist() == pytest.approx([1.0, 1.0, 2.0], abs=1e-9)
+
+
 def test_a_continuum_beside_an_assignment_rule_is_still_not_unique(tmp_path: Path) -> None:
     path = tmp_path / "flat.ant"
     path.write_text(

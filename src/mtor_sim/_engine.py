@@ -509,6 +509,10 @@ class Solver:
             pos = self._rule_pos[v]
             if pos >= 0:  # an amount rate, as the state vector holds amounts
                 dx[i] = roc[pos] / vols[m.getCompartmentIndexForFloatingSpecies(i)]
+        if self._model_ruled():  # a species an assignment rule sets is not a state: its
+            # rate was NaN here, and so every residual (SBML Test Suite 00093)
+            ruled = np.setdiff1d(np.arange(len(self.species_ids)), self._settable_idx())
+            dx[ruled] = 0.0
         return dx
 
     def rule_rates(self) -> np.ndarray:
@@ -1057,18 +1061,21 @@ class Solver:
             if self._rule_species or self.species_ids[:n_s] != independent:
                 return math.nan
         rules = np.array([r[v] for v in self.rule_vars], dtype=float)
-        x0 = np.concatenate([species[:n_s], rules])
         first = np.arange(n_s, dtype=np.int32)
+        if self._model_ruled():  # a species an assignment rule sets is not a state (and
+            first = self._settable_idx()  # libroadrunner refuses to set it: SBML 00093)
+        k = first.size
+        x0 = np.concatenate([species[first], rules])
 
         def set_state(x: np.ndarray) -> None:
-            if n_s:  # (under moiety analysis the totals stay, the dependent species follow)
-                m.setFloatingSpeciesConcentrations(first, x[:n_s])
-            for v, value in zip(self.rule_vars, x[n_s:], strict=True):
+            if k:  # (under moiety analysis the totals stay, the dependent species follow)
+                m.setFloatingSpeciesConcentrations(first, x[:k])
+            for v, value in zip(self.rule_vars, x[k:], strict=True):
                 r[v] = float(value)
 
         def f(x: np.ndarray) -> np.ndarray:
             set_state(x)
-            return np.concatenate([self._concentration_rates()[:n_s], self.rule_rates()])
+            return np.concatenate([self._concentration_rates()[first], self.rule_rates()])
 
         jac = np.empty((x0.size, x0.size))
         try:
@@ -1085,7 +1092,10 @@ class Solver:
         if not np.isfinite(jac).all():
             return math.nan
         if not self.n_moieties:
-            free = self._free_directions(jac.shape[0])
+            # the rows of the kept coordinates (a rule's species is a pool of its own: its
+            # row of the basis is 0)
+            kept = np.concatenate([first, n_s + np.arange(len(self.rule_vars))])
+            free = self._free_directions(n_s + len(self.rule_vars))[kept]
             if free.shape[1] == 0:
                 return -math.inf
             jac = free.T @ jac @ free
