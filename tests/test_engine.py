@@ -589,6 +589,64 @@ def test_a_rate_rule_species_beside_an_assignment_rule_species(tmp_path: Path) -
     assert ss.species[["A", "S2", "S4"]].tolist() == pytest.approx([1.0, 1.0, 2.0], abs=1e-9)
 
 
+def _with_conversion_factor(antimony_text: str, species: str, factor: float) -> str:
+    """The SBML of ``antimony_text`` with ``species``' conversion factor set."""
+    import antimony
+    import libsbml
+
+    antimony.clearPreviousLoads()
+    antimony.loadAntimonyString(antimony_text)
+    doc = libsbml.readSBMLFromString(antimony.getSBMLString(antimony.getMainModuleName()))
+    m = doc.getModel()
+    p = m.createParameter()
+    p.setId("cf")
+    p.setValue(factor)
+    p.setConstant(True)
+    m.getSpecies(species).setConversionFactor("cf")
+    return libsbml.writeSBMLToString(doc)
+
+
+@pytest.mark.parametrize(
+    ("rate", "start", "status", "expected"),
+    [
+        # the pool is S1 + 2 S2: eigenvalue +0.5 here (libroadrunner's Jacobian, without
+        # the factor, gave 0 and -0.5: "ok, stable")
+        ("10 - S1 - 1.5*S2", (4.0, 4.0), "unstable", (4.0, 4.0)),
+        # and -0.5 here, where the factor-free Jacobian read +0.5 ("unstable")
+        ("S1 + 1.5*S2 - 10", (4.5, 4.0), "ok", (2.5, 5.0)),
+    ],
+)
+def test_stability_keeps_a_conversion_factor(
+    tmp_path: Path, rate: str, start: tuple, status: str, expected: tuple
+) -> None:
+    text = (
+        f"model factored\n  compartment C = 1\n  species S1 in C, S2 in C\n  S1 = {start[0]}; "
+        f"S2 = {start[1]}\n  J1: S1 -> S2; {rate}\nend\n"
+    )
+    path = tmp_path / "cf.xml"
+    path.write_text(_with_conversion_factor(text, "S1", 2.0))
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == status, ss.message
+    assert ss.species[["S1", "S2"]].tolist() == pytest.approx(list(expected), abs=1e-9)
+
+
+def test_a_small_species_column_is_differenced_beside_an_assignment_rule(
+    tmp_path: Path,
+) -> None:
+    """At A = 0 the nM-scale switch's saturating term has slope Vmax/K = 10 (eigenvalue
+    +9): libroadrunner's step (1e-5) misses it, and its columns were kept whenever a
+    species was set by an assignment rule ("ok, stable"); without the rule the same
+    state was found unstable."""
+    path = tmp_path / "switch.ant"
+    path.write_text(
+        "model switch\n  compartment C = 1\n  species A in C, X in C, B in C\n"
+        "  A = 0; X = 1e-9\n  B := 2*A\n  J1: -> A; Vmax*A/(K + A)\n  J2: A -> ; d*A\n"
+        "  J3: -> X; k*1e-9\n  J4: X -> ; k*X\n  Vmax = 1e-8; K = 1e-9; d = 1; k = 1\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "unstable", ss.message
+
+
 def test_a_continuum_beside_an_assignment_rule_is_still_not_unique(tmp_path: Path) -> None:
     path = tmp_path / "flat.ant"
     path.write_text(

@@ -195,6 +195,9 @@ class Solver:
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
         self._settable: np.ndarray | None = None  # species no assignment rule sets
+        # species -> the parameter that scales its rate (SBML conversion factors): the
+        # rates include them, libroadrunner's Jacobian and stoichiometry do not
+        self._factors = _conversion_factors(model._compiled_sbml, fids)
         self._jacobian_idx: np.ndarray | None = None  # the Jacobian's species, on first use
         self.readouts = list(model.readouts)
         self._param_readouts = [
@@ -499,7 +502,7 @@ class Solver:
         """d/dt of every floating species' concentration, rate-rule species included."""
         m = self.r.model
         raw = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
-        if not self._rule_species:
+        if not self._rule_species and not self._model_ruled():
             return raw
         dx = np.full(len(self.species_ids), math.nan)
         dx[: raw.size] = raw
@@ -510,9 +513,11 @@ class Solver:
             if pos >= 0:  # an amount rate, as the state vector holds amounts
                 dx[i] = roc[pos] / vols[m.getCompartmentIndexForFloatingSpecies(i)]
         if self._model_ruled():  # a species an assignment rule sets is not a state: its
-            # rate was NaN here, and so every residual (SBML Test Suite 00093)
+            # rate was NaN here, and so every residual (SBML Test Suite 00093). libroadrunner
+            # lists such species last and leaves them out of its rates; if not, NaN stays
             ruled = np.setdiff1d(np.arange(len(self.species_ids)), self._settable_idx())
-            dx[ruled] = 0.0
+            if ruled.size and ruled.min() >= raw.size:
+                dx[ruled] = 0.0
         return dx
 
     def rule_rates(self) -> np.ndarray:
@@ -963,7 +968,9 @@ class Solver:
 
     def max_eigenvalue(self) -> float:
         r = self.r
-        if self.rule_vars or self._rule_species:
+        if self.rule_vars or self._rule_species or self._factors:
+            # (conversion factors: libroadrunner's Jacobian leaves them out, and read a
+            # point whose pool S1 + 2 S2 is unstable as stable; the rates keep them)
             return self._max_eigenvalue_with_rules()
         if not self.species_ids:  # every species clamped (libroadrunner segfaults here)
             return -math.inf
@@ -1019,13 +1026,11 @@ class Solver:
         n = idx.size
         if jac.shape != (n, n):
             return
-        if self._model_ruled():
-            # a species an assignment rule sets cannot be set, and the rates leave it out:
-            # libroadrunner's own columns are kept
-            return
         every = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         x0 = every[idx]
-        small = np.flatnonzero(np.abs(x0) < 1e-3)
+        # a species an assignment rule sets cannot be set: its column stays libroadrunner's
+        settable = np.isin(idx, self._settable_idx())
+        small = np.flatnonzero((np.abs(x0) < 1e-3) & settable)
         if not small.size:
             return
         scale = max(SCALE_FLOOR, float(np.abs(every).max(initial=0.0)))
@@ -1040,7 +1045,7 @@ class Solver:
                 m.setFloatingSpeciesConcentrations(at, x0[j : j + 1])
                 jac[:, j] = (up - down) / (2 * h)
         finally:
-            m.setFloatingSpeciesConcentrations(idx, x0)
+            m.setFloatingSpeciesConcentrations(idx[settable], x0[settable])
 
     def _max_eigenvalue_with_rules(self) -> float:
         """Largest real part of the eigenvalues of the Jacobian over the species and the
@@ -1124,6 +1129,8 @@ class Solver:
         for k, i in enumerate(rows):
             if self.species_ids[i] in where:
                 sub[k] = matrix[where[self.species_ids[i]]]
+                if i in self._factors:  # the species' rate is scaled, its pools with it
+                    sub[k] *= float(self.r[self._factors[i]])
         laws = null_space(sub.T).T if sub.size else np.zeros((0, len(rows)))
         if not laws.shape[0]:
             return np.eye(n)
@@ -1184,6 +1191,25 @@ def steady_provenance(model: Model) -> dict:
         atol=ATOL,
         presimulation_min=PRESIM_T,
     )
+
+
+def _conversion_factors(sbml: str, species: Sequence[str]) -> dict[int, str]:
+    """Species index -> the id of its conversion factor (its own, or the model's)."""
+    if "conversionFactor" not in sbml:
+        return {}
+    import libsbml
+
+    model = libsbml.readSBMLFromString(sbml).getModel()
+    if model is None:
+        return {}
+    default = model.getConversionFactor() if model.isSetConversionFactor() else ""
+    out = {}
+    for i, sid in enumerate(species):
+        s = model.getSpecies(sid)
+        factor = s.getConversionFactor() if s is not None and s.isSetConversionFactor() else ""
+        if factor or default:
+            out[i] = factor or default
+    return out
 
 
 def round_off(model: Model, pert: Perturbation) -> float:
