@@ -70,21 +70,28 @@ def moieties_apply(sbml: str) -> bool:
     """Whether libroadrunner's conserved-moiety analysis describes ``sbml``'s pools. It
     reads them from the bare stoichiometry matrix, without conversion factors: SBML Test
     Suite 01405 (``S1 -> S2``, S1's factor 2, so S1 + 2 S2 is conserved, not S1 + S2) had
-    a verified steady state with S2 = 6 for 3.5. Checked on the text first: most models
-    have none. (A stoichiometry that a rule or an initial assignment sets also defeats it,
-    but without it the steady states of those models were wrong silently, 00069: they
-    keep it, and fail with a status.)"""
+    a verified steady state with S2 = 6 for 3.5. (A stoichiometry that a rule or an
+    initial assignment sets also defeats it, but without it the steady states of those
+    models were wrong silently, 00069: they keep it, and fail with a status.)"""
+    return not conversion_factors(sbml)
+
+
+def conversion_factors(sbml: str) -> dict[str, str]:
+    """Species id -> the id of its conversion factor (its own, or the model's); checked
+    on the text first: most models have none."""
     if "conversionFactor" not in sbml:
-        return True
+        return {}
     import libsbml
 
     model = libsbml.readSBMLFromString(sbml).getModel()
     if model is None:
-        return True
-    return not (
-        model.isSetConversionFactor()
-        or any(s.isSetConversionFactor() for s in model.getListOfSpecies())
-    )
+        return {}
+    default = model.getConversionFactor() if model.isSetConversionFactor() else ""
+    factors = {
+        s.getId(): s.getConversionFactor() if s.isSetConversionFactor() else default
+        for s in model.getListOfSpecies()
+    }
+    return {sid: factor for sid, factor in factors.items() if factor}
 
 
 def cache_settings(moieties: bool = True) -> str:
@@ -195,9 +202,11 @@ class Solver:
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
         self._settable: np.ndarray | None = None  # species no assignment rule sets
+        self._ruled: np.ndarray | None = None  # species the model's own rules set
         # species -> the parameter that scales its rate (SBML conversion factors): the
         # rates include them, libroadrunner's Jacobian and stoichiometry do not
-        self._factors = _conversion_factors(model._compiled_sbml, fids)
+        factors = conversion_factors(model._compiled_sbml)
+        self._factors = {i: factors[f] for i, f in enumerate(fids) if f in factors}
         self._jacobian_idx: np.ndarray | None = None  # the Jacobian's species, on first use
         self.readouts = list(model.readouts)
         self._param_readouts = [
@@ -515,8 +524,8 @@ class Solver:
         if self._model_ruled():  # a species an assignment rule sets is not a state: its
             # rate was NaN here, and so every residual (SBML Test Suite 00093). libroadrunner
             # lists such species last and leaves them out of its rates; if not, NaN stays
-            ruled = np.setdiff1d(np.arange(len(self.species_ids)), self._settable_idx())
-            if ruled.size and ruled.min() >= raw.size:
+            ruled = self._ruled_idx()
+            if ruled.min() >= raw.size:
                 dx[ruled] = 0.0
         return dx
 
@@ -780,12 +789,21 @@ class Solver:
             self.r.model.setFloatingSpeciesConcentrations(settable, start[settable])
 
     def _model_ruled(self) -> bool:
-        """Whether the model's own assignment rules set species (libroadrunner then runs
-        without moiety analysis; under it, the rules it lists are its dependent species',
-        which the conserved totals set)."""
-        return not self.r.conservedMoietyAnalysis and self._settable_idx().size != len(
-            self.species_ids
-        )
+        """Whether the model's own assignment rules set species."""
+        return self._ruled_idx().size > 0
+
+    def _ruled_idx(self) -> np.ndarray:
+        """Indices of the species the model's own assignment rules set (libroadrunner then
+        runs without moiety analysis; under it, the rules it lists are its dependent
+        species', which the conserved totals set: none here)."""
+        if self._ruled is None:
+            every = np.arange(len(self.species_ids))
+            self._ruled = (
+                np.empty(0, dtype=every.dtype)
+                if self.r.conservedMoietyAnalysis
+                else np.setdiff1d(every, self._settable_idx())
+            )
+        return self._ruled
 
     def _settable_idx(self) -> np.ndarray:
         """Indices of the species no assignment rule sets (libroadrunner refuses to set
@@ -1191,25 +1209,6 @@ def steady_provenance(model: Model) -> dict:
         atol=ATOL,
         presimulation_min=PRESIM_T,
     )
-
-
-def _conversion_factors(sbml: str, species: Sequence[str]) -> dict[int, str]:
-    """Species index -> the id of its conversion factor (its own, or the model's)."""
-    if "conversionFactor" not in sbml:
-        return {}
-    import libsbml
-
-    model = libsbml.readSBMLFromString(sbml).getModel()
-    if model is None:
-        return {}
-    default = model.getConversionFactor() if model.isSetConversionFactor() else ""
-    out = {}
-    for i, sid in enumerate(species):
-        s = model.getSpecies(sid)
-        factor = s.getConversionFactor() if s is not None and s.isSetConversionFactor() else ""
-        if factor or default:
-            out[i] = factor or default
-    return out
 
 
 def round_off(model: Model, pert: Perturbation) -> float:
