@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -830,6 +831,45 @@ def test_rate_rules_beside_a_conserved_pool(tmp_path: Path, monkeypatch) -> None
         tmp_path, "grows", "model g; species A = 1, B = 0; R: A -> B; A; p = 1; p' = 0.1*p; end"
     )
     assert not grows.steady_state().success
+
+
+def test_a_changing_compartment_dilutes_its_concentrations(tmp_path: Path, monkeypatch) -> None:
+    """libroadrunner's concentration rates are amount rates over the volume, without the
+    dilution -[S] V'/V. In SBML Test Suite 00051 (S1 -> S2, the compartment shrinking at
+    0.1 a second) S2's amount settles at 1.5 while its concentration grows without bound;
+    the state was verified "ok" at [S2] = 1e42, its residual read as 1e-31."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    shrinks = _ant(
+        tmp_path,
+        "shrinks",
+        """model shrinks
+        compartment C = 1; C' = -p1*C; p1 = 0.1
+        species S1 in C = 1.5, S2 in C = 0
+        R: S1 -> S2; k1*S1*C; k1 = 0.9
+    end""",
+    )
+    # the dilution is in the rates a residual is judged by, a dependent species' too: at the
+    # start d[S1]/dt = -1.35 + 1.5 * 0.1 and d[S2]/dt = 1.35 - 0 * 0.1
+    assert shrinks._solver().rates() == pytest.approx([-1.2, 1.35])
+    ss = shrinks.steady_state()
+    assert not ss.success and math.isnan(ss["S2"]), ss.message
+    # a compartment that settles leaves a steady state to find: V -> 2, and
+    # d[S]/dt = k1 - k2 [S] - [S] V'/V -> [S] = k1/k2
+    settles = _ant(
+        tmp_path,
+        "settles",
+        """model settles
+        compartment V = 1; V' = g*(2 - V); g = 0.5
+        species S in V = 0
+        make: -> S; k1*V; k1 = 1
+        decay: S -> ; k2*S*V; k2 = 0.25
+    end""",
+    )
+    ss = settles.steady_state()
+    assert ss.status == "ok", ss.message
+    assert ss["S"] == pytest.approx(4.0, rel=1e-8) and ss["V"] == pytest.approx(2.0, rel=1e-8)
+    tc = settles.simulate(t_end=1.0, n_points=2, pre_equilibrate=False)
+    assert tc.to_dataframe()["S"].iloc[-1] > 0
 
 
 def test_events_at_time_zero_fire_once_on_every_call(tmp_path: Path, monkeypatch) -> None:

@@ -230,6 +230,18 @@ class Solver:
             [m.getStateVectorId(i) for i in range(len(r.getRatesOfChange()))] if rules else []
         )
         self._rule_pos = {v: state_ids.index(v) if v in state_ids else -1 for v in rules}
+        # species whose compartment a rate rule changes: (species, compartment, position
+        # in `rule_vars`). libroadrunner's concentration rates are amount rates over the
+        # volume and leave out the dilution -[S] V'/V (SBML Test Suite 00051: a shrinking
+        # compartment read as a steady state at [S2] = 1e42 while it still rose 10 % a
+        # second); `_dilute` adds it
+        comp_ids = list(m.getCompartmentIds())
+        self._diluted = [
+            (i, c, self.rule_vars.index(comp_ids[c]))
+            for i in range(len(fids))
+            if fids[i] not in rules
+            and comp_ids[c := m.getCompartmentIndexForFloatingSpecies(i)] in self.rule_vars
+        ]
         # events and rules can change parameters during a run, and reset() leaves those
         # changes in place: such models need the full reset before every call
         # parameters that a reset() would leave stale: those with initial assignments
@@ -479,13 +491,30 @@ class Solver:
         unit of the model): the residual a steady state is judged by."""
         m = self.r.model
         dx = self._concentration_rates()
+        if dx.size < len(self.species_ids) and (self._amount_idx.size or self._diluted):
+            # dependent species of conserved pools: an amount's rate, or a concentration
+            # that a changing volume dilutes although its pool's amount stays
+            dx = self._all_concentration_rates(dx)
         if self._amount_idx.size:
-            if dx.size < len(self.species_ids):  # dependent species of conserved pools
-                dx = self._all_concentration_rates(dx)
             vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
             comp = [m.getCompartmentIndexForFloatingSpecies(int(i)) for i in self._amount_idx]
-            dx[self._amount_idx] = dx[self._amount_idx] * vols[comp]
+            # an amount's rate has no dilution: d(n)/dt = V d[S]/dt + [S] V'
+            dx[self._amount_idx] = (dx + self._dilution(dx.size))[self._amount_idx] * vols[comp]
         return dx
+
+    def _dilution(self, n: int) -> np.ndarray:
+        """[S] V'/V of the first ``n`` species (0 where no rate rule changes the volume):
+        what a changing compartment takes from a concentration's rate."""
+        out = np.zeros(n)
+        if self._diluted:
+            m = self.r.model
+            conc = np.asarray(m.getFloatingSpeciesConcentrations(), dtype=float)
+            vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+            vrates = self.rule_rates()
+            for i, c, k in self._diluted:
+                if i < n:
+                    out[i] = conc[i] * vrates[k] / vols[c]
+        return out
 
     def _all_concentration_rates(self, independent: np.ndarray) -> np.ndarray:
         """``independent`` (libroadrunner's rates under conserved-moiety analysis, which
@@ -495,7 +524,7 @@ class Solver:
         amounts = self._stoichiometry() @ np.asarray(m.getReactionRates(), dtype=float)
         vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
         comp = [m.getCompartmentIndexForFloatingSpecies(i) for i in range(len(self.species_ids))]
-        dx = amounts / vols[comp]
+        dx = amounts / vols[comp] - self._dilution(len(self.species_ids))
         dx[: independent.size] = independent
         return dx
 
@@ -511,6 +540,7 @@ class Solver:
         """d/dt of every floating species' concentration, rate-rule species included."""
         m = self.r.model
         raw = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
+        raw -= self._dilution(raw.size)
         if not self._rule_species and not self._model_ruled():
             return raw
         dx = np.full(len(self.species_ids), math.nan)
