@@ -1035,7 +1035,10 @@ class Solver:
             if jac.size:
                 self._difference_small_columns(jac)
         except RuntimeError:
-            return math.nan
+            # libroadrunner's full Jacobian throws a bare std::exception on some models
+            # whose reduced one it gives (SBML Test Suite 00755: an event assigning a
+            # species through a function definition): difference the rates instead
+            return self._max_eigenvalue_with_rules()
         if jac.size == 0:  # no reaction (constant species: neutral, 0) or no species
             return 0.0 if self.species_ids else -math.inf
         if not r.conservedMoietyAnalysis and jac.shape[0] == len(self.species_ids):
