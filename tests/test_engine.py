@@ -870,6 +870,71 @@ def test_a_changing_compartment_dilutes_its_concentrations(tmp_path: Path, monke
     assert ss["S"] == pytest.approx(4.0, rel=1e-8) and ss["V"] == pytest.approx(2.0, rel=1e-8)
     tc = settles.simulate(t_end=1.0, n_points=2, pre_equilibrate=False)
     assert tc.to_dataframe()["S"].iloc[-1] > 0
+    # the volume follows the species: d[S]/dt = k1 - k2 [S] - [S] V'/V, V' = g ([S] - V).
+    # At S = V = 1 the Jacobian over ([S], V) is [[-k2 - g, g], [g, -g]]: eigenvalues
+    # -0.3704 and -2.4296 (libroadrunner keeps amounts when a volume is set, so setting
+    # the volume after the concentrations moved them: -0.230 before)
+    follows = _ant(
+        tmp_path,
+        "follows",
+        """model follows
+        compartment V = 1.5; V' = g*(S - V); g = 0.9
+        species S in V = 0.5
+        make: -> S; k1*V; k1 = 1
+        decay: S -> ; k2*S*V; k2 = 1
+    end""",
+    )
+    ss = follows.steady_state()
+    assert ss.status == "ok" and ss["S"] == pytest.approx(1.0, rel=1e-8), ss.message
+    assert ss.max_eigenvalue == pytest.approx((-2.8 + math.sqrt(2.8**2 - 3.6)) / 2, rel=1e-5)
+    # a species a rate rule changes, in a shrinking compartment: S' = 1 - S is its
+    # concentration's rate; its amount rate carries [S] V' besides (-1.2 before)
+    ruled = _ant(
+        tmp_path,
+        "ruled_in_shrinking",
+        """model ruled_in_shrinking
+        compartment C = 1; C' = -0.1*C
+        species S in C = 2
+        S' = 1 - S
+    end""",
+    )
+    assert ruled._solver().rates() == pytest.approx([-1.0])
+
+
+def test_events_of_a_model_without_species(tmp_path: Path, monkeypatch) -> None:
+    """A model whose only variables are parameters its events set (SBML Test Suite
+    00979) had no readout, and its steady state was its initial state, read before the
+    events fired; one whose events keep firing (00953: a counter raised every 0.01 time
+    units) read "ok". The parameters are readouts; the search integrates, so the events
+    fire on the way, and events still changing them are no steady state."""
+    from mtor_sim import _engine
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    once = _ant(
+        tmp_path,
+        "once",
+        """model once
+        x = 0; y = 0
+        E0: at (time >= 0.98): x = 2
+        E1: at (time >= 0.99): y = x + 1
+    end""",
+    )
+    assert set(once.readouts) == {"x", "y"}
+    ss = once.steady_state()
+    assert ss.status == "ok", ss.message
+    assert (ss["x"], ss["y"]) == (2.0, 3.0)
+    monkeypatch.setattr(_engine, "EVENTS_WALL_S", 1.0)  # the counter's run would take minutes
+    counter = _ant(
+        tmp_path,
+        "counter",
+        """model counter
+        Q = 0; reset = 0
+        Qinc: at (time - reset >= 0.01), persistent = false: reset = time, Q = Q + 0.01
+    end""",
+    )
+    ss = counter.steady_state()
+    assert ss.status == "not_reached" and math.isnan(ss["Q"]), ss.message
+    assert "1 s a search may take" in ss.message
 
 
 def test_events_at_time_zero_fire_once_on_every_call(tmp_path: Path, monkeypatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -49,6 +50,14 @@ CLIP_RTOL = 1e-12
 # rate is small against the largest variable (a species creeping at 5e-8 /min beside one
 # at 100). See `Solver._drift` for how far is left to go.
 DRIFT_RTOL = 1e-6
+# wall-clock seconds one steady-state search may spend integrating a model with events:
+# events that fire every 0.01 s (SBML Test Suite 00953) would take some 10 minutes over
+# the presimulation's 2e4 min, and the search would seem to hang
+EVENTS_WALL_S = 30.0
+
+
+class _EventsTooSlow(RuntimeError):
+    """An integration of a model with events stopped at its wall-clock budget."""
 
 
 #: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
@@ -235,11 +244,14 @@ class Solver:
         # volume and leave out the dilution -[S] V'/V (SBML Test Suite 00051: a shrinking
         # compartment read as a steady state at [S2] = 1e42 while it still rose 10 % a
         # second); `_dilute` adds it
+        # (a species that a rate rule changes too: its amount rate carries [S] V' as well;
+        # not one an assignment rule sets, which is no state)
         comp_ids = list(m.getCompartmentIds())
         self._diluted = [
             (i, c, self.rule_vars.index(comp_ids[c]))
             for i in range(len(fids))
-            if fids[i] not in rules
+            if fids[i] not in facts.rule_targets  # (the model's rules: libroadrunner's
+            # also list the dependent species of its conserved pools)
             and comp_ids[c := m.getCompartmentIndexForFloatingSpecies(i)] in self.rule_vars
         ]
         # events and rules can change parameters during a run, and reset() leaves those
@@ -265,6 +277,8 @@ class Solver:
         self._event_start: dict[str, float] = {}  # their values as the last run started
         self.n_moieties = m.getNumConservedMoieties() if r.conservedMoietyAnalysis else 0
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
+        self._has_events = bool(m.getNumEvents())
+        self._deadline = math.inf  # of the integrations of one steady-state search
         # a model whose formulas read the clock (rates, rules, triggers): its residual is
         # also judged with the clock moved on (`_clock_rate`), as rates read at one time
         # are no steady state of a system that changes with time
@@ -540,7 +554,8 @@ class Solver:
         """d/dt of every floating species' concentration, rate-rule species included."""
         m = self.r.model
         raw = np.array(m.getFloatingSpeciesConcentrationRates(), dtype=float)
-        raw -= self._dilution(raw.size)
+        dilution = self._dilution(len(self.species_ids))
+        raw -= dilution[: raw.size]
         if not self._rule_species and not self._model_ruled():
             return raw
         dx = np.full(len(self.species_ids), math.nan)
@@ -550,7 +565,7 @@ class Solver:
         for i, v in self._rule_species:
             pos = self._rule_pos[v]
             if pos >= 0:  # an amount rate, as the state vector holds amounts
-                dx[i] = roc[pos] / vols[m.getCompartmentIndexForFloatingSpecies(i)]
+                dx[i] = roc[pos] / vols[m.getCompartmentIndexForFloatingSpecies(i)] - dilution[i]
         if self._model_ruled():  # a species an assignment rule sets is not a state: its
             # rate was NaN here, and so every residual (SBML Test Suite 00093). libroadrunner
             # lists such species last and leaves them out of its rates; if not, NaN stays
@@ -714,27 +729,23 @@ class Solver:
         presimulate *= self.time_factor  # minutes -> the model's time unit
         fallback = FALLBACK_T * self.time_factor
         method, message = "presimulation + nleq2", ""
+        self._deadline = time.perf_counter() + EVENTS_WALL_S
         settle: Callable[[], str] | None = None  # the drift test, for long integrations
         if not self.species_ids:  # no species (all clamped, or none): no Newton step
-            if not self.rule_vars:
+            if not self.rule_vars and not self.r.model.getNumEvents():
                 return self._check(tol, "none (no floating species)", "")
-            try:  # only rate rules: integrate them to rest
-                self.r.simulate(0.0, presimulate + fallback, 101)
+            # only rate rules or events: integrate them to rest, and the events fire on
+            # the way there as they do for species (SBML Test Suite 00979 read its
+            # initial parameters as the steady state, before its events at t = 0.98)
+            try:
+                self._simulate(0.0, presimulate + fallback, 101)
             except RuntimeError as exc:
-                return SolveResult(
-                    np.empty(0),
-                    np.full(len(self.readouts), math.nan),
-                    "solver_failed",
-                    cvode_hint(f"integration failed: {_first_lines(exc)}"),
-                    math.nan,
-                    math.nan,
-                    "long integration",
-                )
+                return self._integration_failed(exc, np.empty(0), "long integration")
             settle = functools.partial(self._drift, presimulate + fallback, fallback)
-            return self._check(tol, "long integration (rate rules only)", "", settle)
+            return self._check(tol, "long integration (no floating species)", "", settle)
         try:
             if presimulate > 0:
-                self.r.simulate(0.0, presimulate, 2)
+                self._simulate(0.0, presimulate, 2)
             # concentrations, as setFloatingSpeciesConcentrations takes them back
             start = np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
             # a knocked-out protein's forms at -1e-16 under moiety analysis: CVODE, started
@@ -758,26 +769,54 @@ class Solver:
                 message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
-                self.r.simulate(presimulate, presimulate + fallback, 101)
+                self._simulate(presimulate, presimulate + fallback, 101)
                 settle = functools.partial(self._drift, presimulate + fallback, fallback)
         except RuntimeError as exc:
-            n = len(self.species_ids)
-            return SolveResult(
-                np.full(n, math.nan),
-                np.full(len(self.readouts), math.nan),
-                "solver_failed",
-                cvode_hint(f"integration failed: {_first_lines(exc)}"),
-                math.nan,
-                math.nan,
-                method,
-            )
+            return self._integration_failed(exc, np.full(len(self.species_ids), math.nan), method)
         return self._check(tol, method, message, settle)
 
+    def _integration_failed(self, exc: RuntimeError, x: np.ndarray, method: str) -> SolveResult:
+        """The result of a search whose integration failed, or ran out of its time."""
+        if isinstance(exc, _EventsTooSlow):
+            status, msg = "not_reached", f"no steady state verified: {exc}"
+        else:
+            status, msg = "solver_failed", cvode_hint(f"integration failed: {_first_lines(exc)}")
+        nan = np.full(len(self.readouts), math.nan)
+        return SolveResult(x, nan, status, msg, math.nan, math.nan, method)
+
+    def _simulate(self, t0: float, t1: float, points: int) -> None:
+        """Integrate from ``t0`` to ``t1`` (the model's time unit). A model with events is
+        run in stages ten times longer each (the first a minute) and stopped, by
+        `_EventsTooSlow`, where the next stage would overrun the search's wall-clock
+        budget (`EVENTS_WALL_S`); other models in one run of ``points`` points."""
+        if not self._has_events:
+            self.r.simulate(t0, t1, points)
+            return
+        t, step = t0, self.time_factor
+        while t < t1:
+            began = time.perf_counter()
+            if t == t0:
+                self.r.simulate(t, min(t1, t + step), 2)
+            else:  # on, without restarting CVODE: a restart at t = 6e7 with a small first
+                # step asks for more accuracy than the clock's round-off leaves
+                self.r.oneStep(t, min(t1, t + step) - t, False)
+            t, step = min(t1, t + step), step * 10
+            if t < t1 and time.perf_counter() + 10 * (time.perf_counter() - began) > self._deadline:
+                raise _EventsTooSlow(
+                    f"the run reached t = {t / self.time_factor:.3g} of "
+                    f"{t1 / self.time_factor:.3g} min within the {EVENTS_WALL_S:g} s a search "
+                    "may take (events that fire often make a run slow). Try simulate() to "
+                    "see what they do"
+                )
+
     def _variables(self) -> np.ndarray:
-        """The state variables: `state`, and the variables of rate rules."""
+        """The state variables: `state`, the variables of rate rules, and the parameters
+        and compartments events set (events that keep firing are no steady state: SBML
+        Test Suite 00953's counters read "ok" while they rose without end)."""
         x = self.state()
-        if self.rule_vars:
-            return np.concatenate([x, [self.r[v] for v in self.rule_vars]])
+        extra = [*self.rule_vars, *self._event_set]
+        if extra:
+            return np.concatenate([x, [self.r[v] for v in extra]])
         return x
 
     def _drift(self, t0: float, horizon: float) -> str:
@@ -789,9 +828,9 @@ class Solver:
         slower than the run) is judged by all it moved."""
         x0 = self._variables()
         try:
-            self.r.simulate(t0, t0 + horizon / 2, 51)
+            self._simulate(t0, t0 + horizon / 2, 51)
             x1 = self._variables()
-            self.r.simulate(t0 + horizon / 2, t0 + horizon, 51)
+            self._simulate(t0 + horizon / 2, t0 + horizon, 51)
         except RuntimeError as exc:
             return f"the run on from there failed ({_first_lines(exc)})"
         x2 = self._variables()
@@ -801,7 +840,7 @@ class Solver:
         magnitude = float(np.abs(x2).max(initial=0.0))
         bound = DRIFT_RTOL * np.abs(x2) + max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
         if not (left <= bound).all():  # NaN too
-            names = list(self.species_ids) + list(self.rule_vars)
+            names = [*self.species_ids, *self.rule_vars, *self._event_set]
             i = int(np.nanargmax(left - bound)) if np.isfinite(left).any() else 0
             return (
                 f"the state has not stopped: over a further {horizon / self.time_factor:.3g} "
@@ -1124,10 +1163,13 @@ class Solver:
         x0 = np.concatenate([species[first], rules])
 
         def set_state(x: np.ndarray) -> None:
-            if k:  # (under moiety analysis the totals stay, the dependent species follow)
-                m.setFloatingSpeciesConcentrations(first, x[:k])
+            # the rule variables first: libroadrunner keeps amounts when a volume is set,
+            # so a volume set after the concentrations moved them (and the volume columns
+            # of the Jacobian with them)
             for v, value in zip(self.rule_vars, x[k:], strict=True):
                 r[v] = float(value)
+            if k:  # (under moiety analysis the totals stay, the dependent species follow)
+                m.setFloatingSpeciesConcentrations(first, x[:k])
 
         def f(x: np.ndarray) -> np.ndarray:
             set_state(x)

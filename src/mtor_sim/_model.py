@@ -1166,8 +1166,17 @@ def _layout_from_sbml(
             if model.getRule(i).isAssignment() and model.getRule(i).getVariable() not in derived
         )  # (a derived constant is a rule only so that it follows: not a readout)
         # species, what assignment rules compute, and parameters or compartments that
-        # rate rules change (state variables too)
-        readouts = tuple(dict.fromkeys(floating + assigned + rate_ruled))
+        # rate rules or events change (state variables too: a model whose only variables
+        # are parameters its events set, SBML Test Suite 00979, had no readout at all)
+        evented = tuple(
+            sorted(
+                t
+                for t in event_targets(model)
+                if (q := model.getParameter(t) or model.getCompartment(t)) is not None
+                and not q.getConstant()
+            )
+        )
+        readouts = tuple(dict.fromkeys(floating + assigned + rate_ruled + evented))
         counts: dict[str, int] = {}
         for s in species_all:
             counts[s.getName()] = counts.get(s.getName(), 0) + 1
