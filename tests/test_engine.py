@@ -899,6 +899,32 @@ def test_a_changing_compartment_dilutes_its_concentrations(tmp_path: Path, monke
     end""",
     )
     assert ruled._solver().rates() == pytest.approx([-1.0])
+    # a compartment an assignment rule sets: libroadrunner gives no rate for it, so the
+    # state and the volume must stay over a long run. V := 1 + 0.5 time grows without end
+    # (it read "ok" while [B] fell); V := 2 - exp(-0.01 time) settles, [S] = k1/k2
+    grows = _ant(
+        tmp_path,
+        "grows_by_rule",
+        """model grows_by_rule
+        compartment V; V := 1 + 0.5*time
+        species S in V = 2, B in V = 0
+        R: S -> B; k*S*V; k = 1
+    end""",
+    )
+    ss = grows.steady_state()
+    assert ss.status == "not_reached" and "V moved" in ss.message, ss.message
+    levels = _ant(
+        tmp_path,
+        "levels_by_rule",
+        """model levels_by_rule
+        compartment V; V := 2 - exp(-0.01*time)
+        species S in V = 1
+        make: -> S; k1*V; k1 = 1
+        decay: S -> ; k2*S*V; k2 = 0.5
+    end""",
+    )
+    ss = levels.steady_state()
+    assert ss.status == "ok" and ss["S"] == pytest.approx(2.0, rel=1e-8), ss.message
 
 
 def test_events_of_a_model_without_species(tmp_path: Path, monkeypatch) -> None:
