@@ -60,7 +60,7 @@ EVENT_CHUNKS = 200  # pieces per integration of a model with events (see `_simul
 
 
 class _EventsTooSlow(RuntimeError):
-    """An integration of a model with events stopped at its wall-clock budget."""
+    """An integration of a model with events stopped at its budget of processor time."""
 
 
 #: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
@@ -246,9 +246,8 @@ class Solver:
         # in `rule_vars`). libroadrunner's concentration rates are amount rates over the
         # volume and leave out the dilution -[S] V'/V (SBML Test Suite 00051: a shrinking
         # compartment read as a steady state at [S2] = 1e42 while it still rose 10 % a
-        # second); `_dilute` adds it
-        # (a species that a rate rule changes too: its amount rate carries [S] V' as well;
-        # not one an assignment rule sets, which is no state)
+        # second); `_dilution` gives it. A species that a rate rule changes is one too
+        # (its amount rate carries [S] V' as well); one an assignment rule sets is no state
         comp_ids = list(m.getCompartmentIds())
         self._diluted = [
             (i, c, self.rule_vars.index(comp_ids[c]))
@@ -744,7 +743,7 @@ class Solver:
         method, message = "presimulation + nleq2", ""
         settle: Callable[[], str] | None = None  # the drift test, for long integrations
         if not self.species_ids:  # no species (all clamped, or none): no Newton step
-            if not self.rule_vars and not self.r.model.getNumEvents():
+            if not self.rule_vars and not self._has_events:
                 return self._check(tol, "none (no floating species)", "")
             # only rate rules or events: integrate them to rest, and the events fire on
             # the way there as they do for species (SBML Test Suite 00979 read its
@@ -806,7 +805,7 @@ class Solver:
 
     def _simulate(self, t0: float, t1: float, points: int) -> None:
         """Integrate from ``t0`` to ``t1`` (the model's time unit). A model with events is
-        run in pieces that double from one minute up to `EVENT_CHUNKS` per run, without
+        run in pieces that double from one minute up to 1/`EVENT_CHUNKS` of the run, without
         restarting CVODE except at t = 0: a restart drops the delayed events in flight
         and an event whose trigger is already true (SBML Test Suite 00071, whose event
         resets S1 whenever it falls below 0.1, read "ok" at S1 = 0 after the restart
