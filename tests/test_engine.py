@@ -949,7 +949,7 @@ def test_events_of_a_model_without_species(tmp_path: Path, monkeypatch) -> None:
     ss = once.steady_state()
     assert ss.status == "ok", ss.message
     assert (ss["x"], ss["y"]) == (2.0, 3.0)
-    monkeypatch.setattr(_engine, "EVENTS_WALL_S", 1.0)  # the counter's run would take minutes
+    monkeypatch.setattr(_engine, "EVENTS_CPU_S", 1.0)  # the counter's run would take minutes
     counter = _ant(
         tmp_path,
         "counter",
@@ -964,7 +964,7 @@ def test_events_of_a_model_without_species(tmp_path: Path, monkeypatch) -> None:
     # a model with events is run in pieces; CVODE's step limit holds per piece, as per
     # output interval of one run: a slowly damped oscillator beside a harmless event ran
     # out of steps (solver_failed) in one 9e5-min piece, where it is still swinging
-    monkeypatch.setattr(_engine, "EVENTS_WALL_S", 30.0)
+    monkeypatch.setattr(_engine, "EVENTS_CPU_S", 30.0)
     swings = _ant(
         tmp_path,
         "swings",

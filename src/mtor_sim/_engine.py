@@ -55,7 +55,7 @@ DRIFT_RTOL = 1e-6
 # fire every 0.01 s (SBML Test Suite 00953) would take some 10 minutes over the
 # presimulation's 2e4 min, and the search would seem to hang. A model near the budget
 # may therefore get a different verdict on a slower machine
-EVENTS_WALL_S = 30.0
+EVENTS_CPU_S = 30.0
 EVENT_CHUNKS = 200  # pieces per integration of a model with events (see `_simulate`)
 
 
@@ -662,7 +662,7 @@ class Solver:
         return res
 
     def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
-        self._deadline = time.process_time() + EVENTS_WALL_S  # (see `_simulate`)
+        self._deadline = time.process_time() + EVENTS_CPU_S  # (see `_simulate`)
         self.apply(values)
         bad = self._non_finite_rates()
         if bad:  # NLEQ2 never returns from an infinite or NaN residual
@@ -765,27 +765,28 @@ class Solver:
             if (clipped := self._clipped(start)) is not None:
                 self._set_concentrations(clipped)
                 start = clipped
-            if self._has_events:
+            run_on = self._has_events
+            if run_on:
                 # libroadrunner's Newton solver refuses a model with events, and the
                 # attempt broke the run on from there (SBML Test Suite 00071: its event,
-                # due after the presimulation, never fired, and S1 read 0): integrate on
+                # due after the presimulation, never fired, and S1 read 0)
                 method = "long integration (a model with events)"
-                self._simulate(presimulate, presimulate + fallback, 101)
-                settle = functools.partial(self._drift, presimulate + fallback, fallback)
-                return self._check(tol, method, message, settle)
-            try:
-                if self._newton_unsafe:
-                    raise RuntimeError(
-                        "not run: the model's math has factorial, on which it crashes"
-                    )
-                self.r.steadyState()
-            except RuntimeError as exc:
-                # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
-                # model with accumulating sinks): integrate on from the presimulated
-                # state, never from that iterate
-                self._restore(start)
-                method = "long integration (nleq2 failed)"
-                message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
+            else:
+                try:
+                    if self._newton_unsafe:
+                        raise RuntimeError(
+                            "not run: the model's math has factorial, on which it crashes"
+                        )
+                    self.r.steadyState()
+                except RuntimeError as exc:
+                    # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
+                    # model with accumulating sinks): integrate on from the presimulated
+                    # state, never from that iterate
+                    self._restore(start)
+                    method = "long integration (nleq2 failed)"
+                    message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
+                    run_on = True
+            if run_on:
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
                 self._simulate(presimulate, presimulate + fallback, 101)
@@ -813,7 +814,7 @@ class Solver:
         asks for more accuracy than the clock's round-off leaves. CVODE's step limit
         holds per piece, as it does per output interval of one run. The run is stopped,
         by `_EventsTooSlow`, at the first piece that ends past the search's budget of
-        processor time (`EVENTS_WALL_S`). Other models run in one run of ``points``
+        processor time (`EVENTS_CPU_S`). Other models run in one run of ``points``
         points."""
         if not self._has_events:
             self.r.simulate(t0, t1, points)
@@ -827,7 +828,7 @@ class Solver:
             if time.process_time() > self._deadline:
                 raise _EventsTooSlow(
                     f"the run reached t = {t / self.time_factor:.3g} of "
-                    f"{t1 / self.time_factor:.3g} min within the {EVENTS_WALL_S:g} s of "
+                    f"{t1 / self.time_factor:.3g} min within the {EVENTS_CPU_S:g} s of "
                     "computing a search may take (events that fire often make a run "
                     "slow). Try simulate() to see what they do"
                 )
@@ -841,10 +842,13 @@ class Solver:
         and compartments events set (events that keep firing are no steady state: SBML
         Test Suite 00953's counters read "ok" while they rose without end)."""
         x = self.state()
-        extra = [*self.rule_vars, *self._event_set, *self._ruled_volumes]
-        if extra:
+        if extra := self._other_variables():
             return np.concatenate([x, [self.r[v] for v in extra]])
         return x
+
+    def _other_variables(self) -> list[str]:
+        """The names `_variables` reads after the species, in its order."""
+        return [*self.rule_vars, *self._event_set, *self._ruled_volumes]
 
     def _drift(self, t0: float, horizon: float) -> str:
         """Run on from ``t0`` for ``horizon`` (the model's time unit), in two halves, and
@@ -867,7 +871,7 @@ class Solver:
         magnitude = float(np.abs(x2).max(initial=0.0))
         bound = DRIFT_RTOL * np.abs(x2) + max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
         if not (left <= bound).all():  # NaN too
-            names = [*self.species_ids, *self.rule_vars, *self._event_set, *self._ruled_volumes]
+            names = [*self.species_ids, *self._other_variables()]
             i = int(np.nanargmax(left - bound)) if np.isfinite(left).any() else 0
             return (
                 f"the state has not stopped: over a further {horizon / self.time_factor:.3g} "
