@@ -46,6 +46,7 @@ def test_every_row_is_traceable(rows):
             "read off figure",
             "qualitative statement",
             "read from model file",
+            "read from data file",
         ), r["id"]
 
 
@@ -98,6 +99,42 @@ def test_conditions_parse(runner):
     }
     with pytest.raises(ValueError, match="unknown condition key"):
         runner.parse_condition("dose=3")
+    stimulated = runner.parse_condition("inputs=GF:0.01; step_inputs=GF:1; t=30")
+    assert stimulated == {"inputs": {"GF": 0.01}, "step_inputs": {"GF": 1.0}, "t": 30.0}
+    with pytest.raises(ValueError, match="step_inputs needs a time course"):
+        runner.parse_condition("step_inputs=GF:1")
+
+
+def test_a_stimulus_steps_up_during_the_time_course(model):
+    """``step_inputs`` starts from the starved steady state (V82's design): at 30 min the
+    stimulated cells' pERK is above it, and after two days at the stimulated steady state;
+    a drug in the same condition acts from the same t = 0 (alpelisib lowers S473)."""
+    from mtor_sim.observations import validate
+
+    def row(condition, reference, op=">", threshold="1.05"):
+        return {
+            "id": "X",
+            "value_or_relation": "",
+            "verified": "yes",
+            "use": "validation",
+            "model_readout": "pERK",
+            "model_condition": condition,
+            "model_reference": reference,
+            "model_op": op,
+            "model_threshold": threshold,
+        }
+
+    starved, stimulated = "inputs=GF:0.01", "inputs=GF:1"
+    early = "inputs=GF:0.01; step_inputs=GF:1; t=30"
+    late = "inputs=GF:0.01; step_inputs=GF:1; t=2880"
+    with_drug = "inputs=GF:0.01; step_inputs=GF:1; drugs=alpelisib:1000; t=30"
+    blocked = {**row(with_drug, early, "<", "0.5"), "model_readout": "pAKT_S473"}
+    up, settled, s473 = validate(
+        model, [row(early, starved), row(late, stimulated, "~", "1"), blocked]
+    )
+    assert up["status"] == "pass" and up["fold"] > 1.5, up
+    assert settled["status"] == "pass", settled
+    assert s473["status"] == "pass", s473
 
 
 def test_every_expressible_row_is_judged(model, rows, runner):
