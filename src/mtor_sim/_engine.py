@@ -249,21 +249,21 @@ class Solver:
         # second); `_dilution` gives it. A species that a rate rule changes is one too
         # (its amount rate carries [S] V' as well); one an assignment rule sets is no state
         comp_ids = list(m.getCompartmentIds())
+        # (species, its compartment's index) of the species no rule sets (the model's
+        # rules: libroadrunner's also list the dependent species of its conserved pools)
+        states = [
+            (i, m.getCompartmentIndexForFloatingSpecies(i))
+            for i in range(len(fids))
+            if fids[i] not in facts.rule_targets
+        ]
         self._diluted = [
             (i, c, self.rule_vars.index(comp_ids[c]))
-            for i in range(len(fids))
-            if fids[i] not in facts.rule_targets  # (the model's rules: libroadrunner's
-            # also list the dependent species of its conserved pools)
-            and comp_ids[c := m.getCompartmentIndexForFloatingSpecies(i)] in self.rule_vars
+            for i, c in states
+            if comp_ids[c] in self.rule_vars
         ]
         # compartments of species that an assignment rule sets (see `_check`)
         self._ruled_volumes = sorted(
-            {
-                comp_ids[c]
-                for i in range(len(fids))
-                if fids[i] not in facts.rule_targets
-                and comp_ids[c := m.getCompartmentIndexForFloatingSpecies(i)] in facts.rule_targets
-            }
+            {comp_ids[c] for _, c in states if comp_ids[c] in facts.rule_targets}
         )
         # events and rules can change parameters during a run, and reset() leaves those
         # changes in place: such models need the full reset before every call
