@@ -864,3 +864,32 @@ def test_cache_info_and_clear(tmp_path: Path, small: Path, monkeypatch) -> None:
         ms.clear_cache(unused_days=-1)
     monkeypatch.setenv("MTOR_SIM_CACHE", "off")
     assert ms.cache_info().folder is None and ms.clear_cache().entries == 0
+
+
+def test_without_a_cache_folder_a_models_copies_compile_once(small: Path, monkeypatch) -> None:
+    """With the cache off, an ensemble's members (copies of one model, each with its own
+    runner) load the compiled state the first one left in this process's memory instead
+    of compiling again (0.3 s each for the bundled model), with the same numbers; the
+    memory keeps a bounded number of states."""
+    import roadrunner
+
+    from mtor_sim import _cache
+
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    monkeypatch.setattr(_cache, "_STATES", {})
+    real, compiled = roadrunner.RoadRunner, []
+
+    def counting(*args, **kwargs):
+        if args:  # RoadRunner(sbml) compiles; RoadRunner() then loadStateS does not
+            compiled.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(roadrunner, "RoadRunner", counting)
+    m = ms.load_model(small)
+    members = [m.with_parameters({"k1": k}) for k in (0.2, 0.5, 0.9)]
+    for member, k in zip(members, (0.2, 0.5, 0.9), strict=True):
+        ss = member.steady_state()
+        assert ss.status == "ok"
+        np.testing.assert_allclose(ss.species.tolist(), [0.1 / (k + 0.1), k / (k + 0.1)], rtol=1e-7)
+    assert len(compiled) == 1
+    assert 1 <= len(_cache._STATES) <= _cache.MEMORY_STATES
