@@ -10,9 +10,11 @@ the runner was first run (``models/OBSERVATIONS.md``)::
 
 A condition is ``key=value`` parts joined by ``;``: ``genotype=A,B``,
 ``drugs=name:nM,name:nM``, ``inputs=GF:0.1``, ``knockouts=RTK``, ``cut=S6K1 -| IRS1``
-(several interactions joined by ``,``), ``t=minutes`` (a time course: the cells sit
-at their drug-free steady state and the drugs start at t = 0; without ``t`` the steady
-state under continuous exposure is used) and, with ``t``, ``step_inputs=GF:1`` (inputs
+(several interactions joined by ``,``), ``parameters=PI3K_cat:0`` (parameter values for
+the condition, as a verb's ``parameters=``: they win over a genotype preset),
+``t=minutes`` (a time course: the cells sit at their drug-free steady state and the
+drugs start at t = 0; without ``t`` the steady state under continuous exposure is used)
+and, with ``t``, ``step_inputs=GF:1`` (inputs
 changed at t = 0 with the drugs: starved cells stimulated, as `simulate`'s
 ``step_inputs``).
 """
@@ -61,7 +63,7 @@ def parse_condition(text: str) -> dict[str, Any]:
         key, _, value = part.partition("=")
         key, value = key.strip(), value.strip()
         items = [v.strip() for v in value.split(",") if v.strip()]
-        if key in ("drugs", "inputs", "step_inputs"):
+        if key in ("drugs", "inputs", "step_inputs", "parameters"):
             out[key] = {k.strip(): float(v) for k, v in (i.split(":") for i in items)}
         elif key in ("genotype", "knockouts", "cut"):
             out[key] = items
