@@ -169,7 +169,8 @@ def main() -> None:
 
     print("13. dactolisib 500 nM: fold over untreated, target sites removed one at a time")
     d500 = {"dactolisib": 500.0}
-    for p in ({}, {"K_dactolisib_PI3K": 1e12}, {"K_dactolisib_mTOR": 1e12}):
+    no_pi3k = {"K_dactolisib_PI3K": 1e12, "K_dactolisib_PI3Kb": 1e12}
+    for p in ({}, no_pi3k, {"K_dactolisib_mTOR": 1e12}):
         line(
             f"parameters {p or '-'}",
             {r: val(r, drugs=d500, parameters=p) / val(r, parameters=p) for r in reads},
