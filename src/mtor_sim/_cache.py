@@ -56,6 +56,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -639,8 +640,10 @@ def _runner_ident(sbml: str, settings: str) -> str:
 #: cache is off, or its folder cannot be used): an ensemble's members are copies of one
 #: model, each compiling its own runner, which would otherwise cost a full compile each
 #: (~0.5 s for the bundled model instead of ~20 ms). Only this process writes them, so
-#: they need no authentication; the oldest goes first.
+#: they need no authentication; the oldest goes first. (A lock: a dask worker may compile
+#: in several threads.)
 _STATES: dict[str, bytes] = {}
+_STATES_LOCK = threading.Lock()
 MEMORY_STATES = 8
 
 
@@ -653,9 +656,10 @@ def load_cached(sbml: str, *, settings: str) -> roadrunner.RoadRunner | None:
     """
     ident = _runner_ident(sbml, settings)
     if _folder() is None:
-        payload = _STATES.pop(ident, None)
-        if payload is not None:
-            _STATES[ident] = payload  # most recently used last
+        with _STATES_LOCK:
+            payload = _STATES.pop(ident, None)
+            if payload is not None:
+                _STATES[ident] = payload  # most recently used last
     else:
         payload = _read_entry("rrstate", ident)
     if payload is None:
@@ -680,10 +684,11 @@ def store_cached(sbml: str, r: roadrunner.RoadRunner, *, settings: str) -> None:
         return
     ident = _runner_ident(sbml, settings)
     if _folder() is None:
-        _STATES.pop(ident, None)
-        _STATES[ident] = payload
-        while len(_STATES) > MEMORY_STATES:
-            del _STATES[next(iter(_STATES))]
+        with _STATES_LOCK:
+            _STATES.pop(ident, None)
+            _STATES[ident] = payload
+            while len(_STATES) > MEMORY_STATES:
+                del _STATES[next(iter(_STATES))]
     else:
         _write_entry("rrstate", ident, payload)
 
