@@ -12,16 +12,9 @@ readout, with thresholds written in the table before this runner was run::
           = model_threshold                                               otherwise
     pass  = fold > rhs  (">"),  fold < rhs  ("<"),  |fold / rhs - 1| <= 0.1  ("~")
 
-A condition is ``key=value`` parts joined by ``;``: ``genotype=A,B``,
-``drugs=name:nM,name:nM``, ``inputs=GF:0.1``, ``knockouts=RTK``, ``cut=S6K1 -| IRS1``
-(several interactions joined by ``,``), ``parameters=PI3K_cat:0`` (values that win over
-a genotype preset), ``t=minutes`` (a time course: the cells sit at their drug-free steady
-state and the drugs start at t = 0; without ``t`` the steady state under continuous
-exposure is used) and, with ``t``, ``step_inputs=GF:1`` (inputs changed at t = 0 with the
-drugs: starved cells stimulated).
-
 The runner itself (``parse_condition``, ``validate``) lives in the package
-(``mtor_sim.observations``), where `mtor-sim reproduce --ensemble` uses it too.
+(``mtor_sim.observations``; the grammar of a condition is documented at the top of
+``src/mtor_sim/_observations.py``), where `mtor-sim reproduce --ensemble` uses it too.
 """
 
 from __future__ import annotations

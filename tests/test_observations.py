@@ -107,22 +107,29 @@ def test_conditions_parse(runner):
     assert depleted == {"genotype": ["PTEN_loss"], "parameters": {"PI3K_cat": 0.0}}
 
 
+def _row(readout, condition, reference, op=">", threshold="1.05"):
+    """An observation row with only what `validate` reads."""
+    return {
+        "id": "X",
+        "value_or_relation": "",
+        "verified": "yes",
+        "use": "validation",
+        "model_readout": readout,
+        "model_condition": condition,
+        "model_reference": reference,
+        "model_op": op,
+        "model_threshold": threshold,
+    }
+
+
 def test_a_condition_sets_parameters_over_the_genotype(model):
     """``parameters=`` wins over a genotype preset that scales the same parameter (V92's
     design: p110alpha depleted in PIK3CA-mutant cells)."""
     from mtor_sim.observations import validate
 
-    row = {
-        "id": "X",
-        "value_or_relation": "",
-        "verified": "yes",
-        "use": "validation",
-        "model_readout": "PIP3",
-        "model_condition": "genotype=PIK3CA_gain; parameters=PI3K_cat:0",
-        "model_reference": "genotype=PIK3CA_gain",
-        "model_op": "<",
-        "model_threshold": "0.5",
-    }
+    row = _row(
+        "PIP3", "genotype=PIK3CA_gain; parameters=PI3K_cat:0", "genotype=PIK3CA_gain", "<", "0.5"
+    )
     (res,) = validate(model, [row])
     assert res["status"] == "pass", res
     depleted = model.steady_state(genotype="PIK3CA_gain", parameters={"PI3K_cat": 0.0})
@@ -131,11 +138,14 @@ def test_a_condition_sets_parameters_over_the_genotype(model):
     )
     # a value the preset's scaling would change (x 3): the condition's value is used as is,
     # so PIK3CA gain with p110alpha's activity set back to 1 keeps only its other change
-    row = {**row, "model_condition": "genotype=PIK3CA_gain; parameters=PI3K_cat:1"}
-    row["model_reference"] = "parameters=k_PI3K_basal:" + repr(
-        10 * float(model.parameters["k_PI3K_basal"])
+    basal = 10 * float(model.parameters["k_PI3K_basal"])
+    row = _row(
+        "PIP3",
+        "genotype=PIK3CA_gain; parameters=PI3K_cat:1",
+        f"parameters=k_PI3K_basal:{basal!r}",
+        "~",
+        "1",
     )
-    row["model_op"], row["model_threshold"] = "~", "1"
     (same,) = validate(model, [row])
     assert same["fold"] == pytest.approx(1.0, rel=1e-7), same
 
@@ -147,17 +157,7 @@ def test_a_stimulus_steps_up_during_the_time_course(model):
     from mtor_sim.observations import validate
 
     def row(condition, reference, op=">", threshold="1.05"):
-        return {
-            "id": "X",
-            "value_or_relation": "",
-            "verified": "yes",
-            "use": "validation",
-            "model_readout": "pERK",
-            "model_condition": condition,
-            "model_reference": reference,
-            "model_op": op,
-            "model_threshold": threshold,
-        }
+        return _row("pERK", condition, reference, op, threshold)
 
     starved, stimulated = "inputs=GF:0.01", "inputs=GF:1"
     early = "inputs=GF:0.01; step_inputs=GF:1; t=30"

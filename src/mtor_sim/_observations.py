@@ -14,9 +14,8 @@ A condition is ``key=value`` parts joined by ``;``: ``genotype=A,B``,
 the condition, as a verb's ``parameters=``: they win over a genotype preset),
 ``t=minutes`` (a time course: the cells sit at their drug-free steady state and the
 drugs start at t = 0; without ``t`` the steady state under continuous exposure is used)
-and, with ``t``, ``step_inputs=GF:1`` (inputs
-changed at t = 0 with the drugs: starved cells stimulated, as `simulate`'s
-``step_inputs``).
+and, with ``t``, ``step_inputs=GF:1`` (inputs changed at t = 0 with the drugs: starved
+cells stimulated, as `simulate`'s ``step_inputs``).
 """
 
 from __future__ import annotations
