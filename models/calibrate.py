@@ -30,12 +30,30 @@ REFERENCES = {
 }
 
 
-def main() -> int:
+def _antimony_export(text: str) -> str | None:
+    """The SBML Antimony makes of ``text``, or None (with the error printed)."""
     import antimony
+
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(text) < 0:
+        print(antimony.getLastError(), file=sys.stderr)
+        return None
+    return str(antimony.getSBMLString())
+
+
+def main() -> int:
+    text = ANT.read_text()
+    # Importing the package checks models/catalogue.toml against the parameters of
+    # mtor_hcc.xml, so an export that predates an edit of the .ant file (a new parameter
+    # the catalogue already names) would stop the import. Write a plain Antimony export
+    # first; the package's own export (with notes) replaces it below.
+    plain = _antimony_export(text)
+    if plain is None:
+        return 1
+    XML.write_text(plain)
 
     import mtor_sim as ms
 
-    text = ANT.read_text()
     for name in REFERENCES:  # neutral references first, so the run is independent of them
         text = re.sub(rf"(\n\s*{name} = )[^;]+;", r"\g<1>1;", text)
     ANT.write_text(text)
@@ -53,9 +71,7 @@ def main() -> int:
         text = re.sub(rf"(\n\s*{name} = )[^;]+;", rf"\g<1>{value:.12g};", text)
         print(f"{name} = {value:.12g}")
     ANT.write_text(text)
-    antimony.clearPreviousLoads()
-    if antimony.loadAntimonyString(text) < 0:
-        print(antimony.getLastError(), file=sys.stderr)
+    if _antimony_export(text) is None:
         return 1
     # the export adds the file's opening comment as model notes
     XML.write_text(ms.load_model(ANT).to_sbml())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import libsbml
@@ -244,6 +247,39 @@ def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None
     assert diffs == [], (
         "models/mtor_hcc.xml is out of date; run models/calibrate.py:\n" + "\n".join(diffs)
     )
+
+
+def test_calibrate_script_rewrites_a_stale_export_before_importing_the_package(
+    tmp_path: Path,
+) -> None:
+    """``models/calibrate.py`` must run after an edit of the .ant file that the export
+    does not have yet. The package's import checks the catalogue against the export, so
+    a parameter the catalogue names and the stale export lacks stopped the script."""
+    repo = Path(__file__).resolve().parents[1]
+    skip = shutil.ignore_patterns("__pycache__")
+    pkg = tmp_path / "mtor_sim"
+    shutil.copytree(repo / "src" / "mtor_sim", pkg, ignore=skip)
+    shutil.copytree(repo / "models", pkg / "models", ignore=skip)
+    shutil.copytree(repo / "experiments", pkg / "experiments", ignore=skip)
+    xml = pkg / "models" / "mtor_hcc.xml"
+    ant = (pkg / "models" / "mtor_hcc.ant").read_text()
+    # the export as it was before revision 10 named this parameter of the catalogue
+    stale = re.sub(r'\s*<parameter [^>]*id="K_pictilisib_PI3Kb"[^>]*/>', "", xml.read_text())
+    assert 'id="K_pictilisib_PI3Kb"' not in stale
+    xml.write_text(stale)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "MTOR_SIM_CACHE": "off"}
+    done = subprocess.run(
+        [sys.executable, str(pkg / "models" / "calibrate.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'id="K_pictilisib_PI3Kb"' in xml.read_text()
+    # the references it recomputes are the shipped ones: the .ant file comes back unchanged
+    assert (pkg / "models" / "mtor_hcc.ant").read_text() == ant
+    assert sbml_differences(xml.read_text(), (repo / "models" / "mtor_hcc.xml").read_text()) == []
 
 
 def test_sync_summary_is_not_empty(xml_text: str) -> None:
