@@ -85,6 +85,29 @@ def test_a_cohort_on_the_ensemble_acts_on_each_members_values(model: ms.Model) -
         ms.virtual_cohort(model, 5, n_members=3)
 
 
+def test_a_rebuilt_ensemble_moves_only_the_patients_of_its_replaced_members(
+    model: ms.Model,
+) -> None:
+    """Patients are drawn on members by the members' labels (the bundled ensemble's
+    draw numbers), uniformly: replacing one of 20 members (one dropped from the middle,
+    another appended) moves only the patients that had the dropped one or that the new
+    one takes, about a tenth. Drawing by position moved every patient whose member came
+    after the dropped one, about half."""
+    table = ms.load_ensemble()
+    first, rebuilt = (
+        table.iloc[:20],
+        pd.concat([table.iloc[:20].drop(table.index[7]), table.iloc[[20]]]),
+    )
+    a = ms.virtual_cohort(model, 4000, seed=3, ensemble=first).table["member"]
+    b = ms.virtual_cohort(model, 4000, seed=3, ensemble=rebuilt).table["member"]
+    was, now = first.index.to_numpy()[a], rebuilt.index.to_numpy()[b]
+    moved = was != now
+    assert np.all((was[moved] == table.index[7]) | (now[moved] == table.index[20]))
+    assert 0.05 < moved.mean() < 0.15
+    counts = np.bincount(a, minlength=20)  # uniform: 200 expected, SD about 14
+    assert counts.min() > 140 and counts.max() < 260
+
+
 def test_wilson_interval_matches_hand_values() -> None:
     lo, hi = wilson(5, 50)  # p = 0.1: Wilson 95 % interval 0.0435 to 0.2136
     assert_allclose([lo, hi], [0.04348, 0.21360], atol=1e-4)

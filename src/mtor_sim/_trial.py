@@ -73,6 +73,7 @@ spreads, and resistance that emerges during treatment are not in the model.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -372,6 +373,44 @@ def _exposed(
     )
 
 
+def _draw_members(rng: np.random.Generator, n: int, members: pd.DataFrame) -> np.ndarray:
+    """Each of ``n`` patients' member (its position in ``members``), uniform over them.
+
+    Highest random weight (rendezvous hashing): patient ``i`` gets a random key and
+    takes the member whose mixed hash of that key and of the member's label is largest.
+    Every member is equally likely, and the choice depends on a member's label, not on
+    its position, so removing one member moves only the patients that had it (to the
+    member of their next highest weight) and adding one takes only the patients whose
+    weight it tops; drawing by position instead moved every patient whose member came
+    after a replaced one. A label repeated in the index is told apart by its occurrence.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for label in members.index:
+        text = str(label)
+        seen[text] = seen.get(text, 0) + 1
+        digest = hashlib.blake2b(f"{text}#{seen[text]}".encode(), digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "little"))
+    labels = np.array(keys, dtype=np.uint64)
+    patients = rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64)
+    out = np.empty(n, dtype=np.int64)
+    step = max(1, 2**22 // len(labels))  # ~32 MB of weights at a time
+    for start in range(0, n, step):
+        out[start : start + step] = np.argmax(
+            _mix64(patients[start : start + step, None] ^ labels[None, :]), axis=1
+        )
+    return out
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on uint64 arrays (wrapping arithmetic): a well-spread hash."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def virtual_cohort(
     model: Model,
     n: int,
@@ -408,10 +447,13 @@ def virtual_cohort(
     ensemble : True, "all", "verified" or DataFrame, optional
         Draw each patient on a member of a parameter ensemble (``True``: the bundled
         calibrated ensemble; ``n_members``: the first N), chosen uniformly at random
-        (column ``member``): the patient's multipliers act on the member's values, not
-        the model's. The parameters' uncertainty then reaches the response rates along
-        with the patients' spread. The other columns are those of the same seed
-        without it.
+        (column ``member``, the member's position in the table): the patient's
+        multipliers act on the member's values, not the model's. The parameters'
+        uncertainty then reaches the response rates along with the patients' spread.
+        The other columns are those of the same seed without it. The choice is keyed on
+        the members' labels (the table's index; the bundled ensemble's is each member's
+        prior draw), not their positions: an ensemble rebuilt with a few members
+        replaced moves only the patients drawn on those (`_draw_members`).
     """
     if not model.is_bundled:
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
@@ -465,7 +507,7 @@ def virtual_cohort(
         data[f"exposure_{d}"] = np.exp(rng.normal(0.0, spread[d], n))
     ens: dict[str, Any] = {}
     if members is not None:  # drawn last: the columns above do not depend on it
-        data["member"] = rng.integers(len(members), size=n)
+        data["member"] = _draw_members(rng, n, members)
         ens = {"ensemble": {"n_members": len(members), "members": member_digest(members)}}
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
