@@ -83,7 +83,7 @@ import pandas as pd
 from _common import COMPENSATED, load_script
 
 import mtor_sim as ms
-from mtor_sim.observations import validation_hits
+from mtor_sim.observations import member_hit_rates, validation_hits
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -127,11 +127,14 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
         ("verified rows", verified),
         ("beyond the 15 claims", beyond),
     ):
-        per = hits[ids].mean(axis=1)
+        per = member_hit_rates(hits[ids])
         q = np.quantile(per, [0.05, 0.95])
         print(f"    {name:<24} {per.mean():.2f} ({q[0]:.2f}-{q[1]:.2f}) of {len(ids)} rows")
         summary[f"hit rate, {name}"] = float(per.mean())
-    rowfrac = hits.mean().sort_values()
+    missing = int(hits.isna().to_numpy().sum())
+    if missing:
+        print(f"    ({missing} member-row(s) not judged: not solved or a zero reference; misses)")
+    rowfrac = hits.fillna(0.0).mean().sort_values()
     weak = rowfrac[rowfrac < 0.5]
     if len(weak):
         print(

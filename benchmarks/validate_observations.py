@@ -28,17 +28,16 @@ from pathlib import Path
 from typing import Any
 
 import mtor_sim as ms
-from mtor_sim.observations import SIMILAR, parse_condition, validate  # noqa: F401
+from mtor_sim.observations import SIMILAR, hit_rate, parse_condition, validate  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE.parent / "models" / "observations.csv"
 
 
 def _summary(label: str, results: list[dict[str, Any]]) -> str:
-    judged = [r for r in results if r["status"] in ("pass", "fail", "not solved")]
-    hits = sum(r["status"] == "pass" for r in judged)
-    rate = hits / len(judged) if judged else math.nan
-    return f"  {label:<52} {hits:>3} / {len(judged):<3} = {rate:.2f}"
+    hits, judged = hit_rate(results)
+    rate = hits / judged if judged else math.nan
+    return f"  {label:<52} {hits:>3} / {judged:<3} = {rate:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,14 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     skipped = [r["id"] for r in results if r["status"] == "not expressible"]
     if skipped:
         print(f"not expressible on model readouts: {', '.join(skipped)}")
-    bad = [r for r in results if r["status"] in ("fail", "not solved")]
+    bad = [r for r in results if r["status"] not in ("pass", "not expressible")]
     if bad:
-        print("\nfailures (fold = condition / reference; rhs = threshold):")
+        print(
+            "\nmisses (fold = condition / reference; rhs = threshold, times the second "
+            "condition's fold where the row has one):"
+        )
         for r in bad:
             flag = "" if r["verified"] == "yes" else "  [unverified]"
+            verdict = "is false" if r["status"] == "fail" else f"cannot be judged: {r['status']}"
             print(
                 f"  {r['id']}: {r['readout']} {r['condition']} vs {r['reference']}: "
-                f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} is false{flag}\n"
+                f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} {verdict}{flag}\n"
                 f"       literature: {r['relation']}"
             )
     if args.csv:

@@ -373,23 +373,34 @@ def steady_state_quantiles(
 def validation_hits(
     model: Model, ensemble: Any, *, n: int | None = None, rows: list[dict[str, str]] | None = None
 ) -> pd.DataFrame:
-    """Member x observation table of the validation rows: 1.0 pass, 0.0 fail or not solved.
+    """Member x observation table of the validation rows: 1.0 pass, 0.0 fail, NaN where
+    the row could not be judged on that member (a steady state not solved, or a zero
+    reference: `validate`'s "not solved" and "undefined").
 
-    ``rows`` default to the ``validation`` rows of the bundled observation table (held
-    out of the calibration); rows no readout expresses are left out.
+    A NaN is a miss, as in `hit_rate`: `member_hit_rates` counts it so (a plain
+    ``mean`` would leave it out of the denominator). ``rows`` default to the ``validation``
+    rows of the bundled observation table (held out of the calibration); rows no readout
+    expresses are left out.
     """
     from ._observations import load_observations, validate
 
     table = resolve_ensemble(ensemble, n=n)
     rows = load_observations("validation") if rows is None else rows
+    score = {"pass": 1.0, "fail": 0.0}
     out = {}
     for draw, member in zip(table.index, iter_members(model, table), strict=True):
         out[draw] = {
-            r["id"]: float(r["status"] == "pass")
+            r["id"]: score.get(r["status"], math.nan)
             for r in validate(member, rows)
             if r["status"] != "not expressible"
         }
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+def member_hit_rates(hits: pd.DataFrame) -> pd.Series:
+    """Each member's hit rate in a `validation_hits` table, a row not judged on that
+    member (NaN) counted as a miss."""
+    return hits.fillna(0.0).mean(axis=1)
 
 
 def timecourse_quantiles(

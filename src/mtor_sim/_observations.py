@@ -8,6 +8,11 @@ the runner was first run (``models/OBSERVATIONS.md``)::
           = model_threshold                                               otherwise
     pass  = fold > rhs  (">"),  fold < rhs  ("<"),  |fold / rhs - 1| <= 0.1  ("~")
 
+A row is "not solved" when a steady state or time course it needs failed, and
+"undefined" when a ratio's denominator is zero (a reference value, or a "~" row's rhs,
+within `ZERO` of 0: a knocked-out node's readout, whose fold no threshold can judge).
+Both count as misses in a hit rate; neither is ever a pass.
+
 A condition is ``key=value`` parts joined by ``;``: ``genotype=A,B``,
 ``drugs=name:nM,name:nM``, ``inputs=GF:0.1``, ``knockouts=RTK``, ``cut=S6K1 -| IRS1``
 (several interactions joined by ``,``), ``parameters=PI3K_cat:0`` (parameter values for
@@ -41,6 +46,13 @@ OBSERVATIONS_FILE = "observations.csv"
 FINDINGS_FILE = "validation_findings.csv"
 
 SIMILAR = 0.10  # "~": the two folds agree within 10 %
+#: A reference value (or a "~" rhs) at or below this magnitude makes a row "undefined":
+#: readouts are fractions or indices of order 0.01-1, and a value of 1e-12 is the solver's
+#: round-off of 0, whose ratios are noise.
+ZERO = 1e-12
+OPS = (">", "<", "~")
+#: statuses of `validate`, and those a hit rate counts (as misses, but for "pass")
+JUDGED = ("pass", "fail", "not solved", "undefined")
 #: The columns of a row that make its model test (two rows with the same test are one).
 TEST_COLUMNS = (
     "model_readout",
@@ -97,21 +109,46 @@ class _Values:
         return self.cache[key]
 
 
-def _ratio(a: float, b: float) -> float:
-    if not (math.isfinite(a) and math.isfinite(b)) or b == 0.0:
-        return math.nan
-    return a / b
+def _ratio(a: float, b: float) -> tuple[float, str]:
+    """``a / b`` and "" when both are finite and ``b`` is not ~0; else NaN and the status."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.nan, "not solved"
+    if abs(b) <= ZERO:
+        return math.nan, "undefined"
+    return a / b, ""
+
+
+def _check_row(row: Mapping[str, str]) -> tuple[str, float]:
+    """The op and threshold of an expressible row, checked before anything is solved."""
+    op = (row.get("model_op") or "").strip()
+    if op not in OPS:
+        raise ValueError(f"row {row['id']}: model_op must be one of {list(OPS)}, got {op!r}")
+    text = (row.get("model_threshold") or "").strip()
+    try:
+        threshold = float(text)
+    except ValueError:
+        raise ValueError(
+            f"row {row['id']}: model_threshold must be a number, got {text!r}"
+        ) from None
+    if not math.isfinite(threshold) or threshold <= 0:
+        raise ValueError(f"row {row['id']}: model_threshold must be > 0, got {threshold!r}")
+    return op, threshold
 
 
 def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Evaluate every expressible row; returns one result dict per row.
 
     Each result has ``id``, ``status`` ("pass", "fail", "not expressible",
-    "not solved"), ``fold``, ``rhs`` and the row's relation.
+    "not solved", "undefined": see the module's docstring), ``fold``, ``rhs`` and the
+    row's relation. Every expressible row's op and threshold are checked before any
+    model is solved (a ValueError names the row).
     """
+    checked = [
+        _check_row(row) if (row.get("model_readout") or "").strip() else None for row in rows
+    ]
     value = _Values(model)
     results = []
-    for row in rows:
+    for row, coded in zip(rows, checked, strict=True):
         res: dict[str, Any] = {
             "id": row["id"],
             "relation": row["value_or_relation"],
@@ -121,31 +158,32 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             "fold": math.nan,
             "rhs": math.nan,
         }
-        readout = row.get("model_readout", "").strip()
-        if not readout:
+        if coded is None:
             res["status"] = "not expressible"
             results.append(res)
             continue
-        fold = _ratio(
+        readout = row["model_readout"].strip()
+        op, rhs = coded
+        fold, why = _ratio(
             value(readout, row["model_condition"]), value(readout, row.get("model_reference", ""))
         )
-        rhs = float(row["model_threshold"] or 1.0)
         if row.get("model_condition2", "").strip():
-            rhs *= _ratio(
+            fold2, why2 = _ratio(
                 value(readout, row["model_condition2"]),
                 value(readout, row.get("model_reference2", "")),
             )
-        op = row["model_op"].strip()
-        if not (math.isfinite(fold) and math.isfinite(rhs)):
-            status = "not solved"
+            rhs *= fold2
+            why = why or why2
+        if not why and op == "~" and abs(rhs) <= ZERO:
+            why = "undefined"
+        if why:
+            status = why
         elif op == ">":
             status = "pass" if fold > rhs else "fail"
         elif op == "<":
             status = "pass" if fold < rhs else "fail"
-        elif op == "~":
-            status = "pass" if abs(fold / rhs - 1.0) <= SIMILAR else "fail"
         else:
-            raise ValueError(f"row {row['id']}: unknown model_op {op!r}")
+            status = "pass" if abs(fold / rhs - 1.0) <= SIMILAR else "fail"
         res.update(
             status=status,
             fold=fold,
@@ -206,11 +244,11 @@ def load_observations(
     p = Path(path) if path is not None else bundled_observations_path()
     with p.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return [r for r in rows if use is None or r["use"] == use]
+    return [r for r in rows if use is None or (r.get("use") or "").strip() == use]
 
 
 def hit_rate(results: Sequence[Mapping[Any, Any]]) -> tuple[int, int]:
     """(passes, judged rows) of `validate` results; rows not expressible are not judged,
-    rows not solved count as misses."""
-    judged = [r for r in results if r["status"] in ("pass", "fail", "not solved")]
+    rows not solved or undefined count as misses."""
+    judged = [r for r in results if r["status"] in JUDGED]
     return sum(r["status"] == "pass" for r in judged), len(judged)

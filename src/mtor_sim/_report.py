@@ -40,7 +40,7 @@ class Report:
     table: Path
     seconds: float
     ensemble: pd.DataFrame | None = None  # claims across the ensemble (with ``ensemble=``)
-    validation: pd.DataFrame | None = None  # member x validation row, 1 = hit
+    validation: pd.DataFrame | None = None  # member x validation row, 1 = hit, NaN not judged
     literature: pd.DataFrame | None = None  # validation rows at the model's own point
     trial: pd.DataFrame | None = None  # the virtual trial's arms beside the review's
     trial_orderings: pd.DataFrame | None = None  # the review's orderings, on that trial
@@ -366,7 +366,9 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
         why = f"{why} ({r['why_source']})" if why else "*not explained*"
         share = ""
         if members is not None:
-            share = f" {_fmt(members[r['id']].mean())} |" if r["id"] in members else " - |"
+            share = (
+                f" {_fmt(members[r['id']].fillna(0.0).mean())} |" if r["id"] in members else " - |"
+            )
         lines.append(
             f"| {r['id']} | {r['source']} | {_cell(str(r['relation']))} | {_fmt(r['fold'])} "
             f"| {r.get('op', '')} {_fmt(r['rhs'])} | {r['status']} |{share} {_cell(why)} |"
@@ -565,19 +567,44 @@ def _ensemble_markdown(
             f"{absolute} | {relative} |"
         )
     lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
+    unsolved = claims[claims["n_not_solved"] > 0]
+    if len(unsolved):
+        lines += [
+            "",
+            "Members in which a claim's steady states or time courses were not all solved "
+            "(counted as fails; left out of its effect quantiles): "
+            + ", ".join(
+                f"claim {c} {k}"
+                for c, k in zip(unsolved["claim"], unsolved["n_not_solved"], strict=True)
+            )
+            + ".",
+        ]
     shipped = None
     if made_by and made_by.get("made_by") and not whole_default:
         shipped = made_by.get("keep")  # the findings are for the `all` ensemble's members
     lines += _weak_claims(claims, findings, shipped)
     if hits is not None and not hits.empty:
-        per = hits.mean(axis=1)
+        from ._ensemble import member_hit_rates
+
+        per = member_hit_rates(hits)
         lines += [
             "",
             f"Validation rows held out of the calibration ({hits.shape[1]} rows): "
             f"hit rate {per.mean():.2f} across members (5-95 %: "
-            f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}).",
+            f"{per.quantile(0.05):.2f}-{per.quantile(0.95):.2f}){not_judged(hits)}.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def not_judged(hits: pd.DataFrame) -> str:
+    """What a hit rate across members says of the member-rows it could not judge."""
+    k = int(hits.isna().to_numpy().sum())
+    if not k:
+        return ""
+    return (
+        f"; {k} member-row(s) not judged (a steady state not solved, or a zero reference), "
+        "counted as misses"
+    )
 
 
 def _weak_claims(

@@ -556,6 +556,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         if across_members is not None:
             row = across_members.loc[r.number]
             across = f"  ensemble pass fraction {row['pass_fraction']:.2f}"
+            if row["n_not_solved"]:
+                across += f" ({int(row['n_not_solved'])} member(s) not solved, counted as fails)"
             if row["pass_fraction"] < WEAK_PASS_FRACTION:
                 across += (
                     f" (weakest term: {row['weakest_term']}, {row['weakest_term_fraction']:.2f})"
@@ -569,10 +571,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             f"{int(report.ensemble['n_members'].iloc[0])} ensemble members"
         )
         if report.validation is not None and not report.validation.empty:
+            from ._ensemble import member_hit_rates
+            from ._report import not_judged
+
             print(
                 f"validation hit rate across members: "
-                f"{report.validation.mean(axis=1).mean():.2f} "
-                f"({report.validation.shape[1]} held-out rows)"
+                f"{member_hit_rates(report.validation).mean():.2f} "
+                f"({report.validation.shape[1]} held-out rows{not_judged(report.validation)})"
             )
     if report.literature_hits is not None:
         hits, judged = report.literature_hits
