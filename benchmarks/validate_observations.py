@@ -85,14 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(
             "\nmisses (fold = condition / reference; rhs = threshold, times the second "
-            "condition's fold where the row has one):"
+            "comparison's fold where the row has one):"
         )
         for r in bad:
             flag = "" if r["verified"] == "yes" else "  [unverified]"
             verdict = "is false" if r["status"] == "fail" else f"cannot be judged: {r['status']}"
+            second = (
+                f"\n       rhs = {r['threshold']:g} x fold {r['fold2']:.3g} of "
+                f"{r['condition2']} vs {r['reference2']}"
+                if "condition2" in r
+                else ""
+            )
             print(
                 f"  {r['id']}: {r['readout']} {r['condition']} vs {r['reference']}: "
-                f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} {verdict}{flag}\n"
+                f"fold {r['fold']:.3g} {r['op']} {r['rhs']:.3g} {verdict}{flag}{second}\n"
                 f"       literature: {r['relation']}"
             )
     if args.csv:

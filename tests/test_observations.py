@@ -189,6 +189,26 @@ def test_a_zero_reference_is_undefined_not_a_pass_nor_a_crash(model):
     assert hit_rate(results) == (0, 2)
 
 
+def test_a_two_condition_row_reports_its_second_fold(model):
+    """``rhs`` of a row with a second comparison is its threshold times that fold, and
+    the result carries what it was computed from."""
+    from mtor_sim.observations import validate
+
+    row = _row("pS6K1", "drugs=everolimus:10", "", "<", "0.95")
+    row.update(model_condition2="genotype=PTEN_loss; drugs=everolimus:10")
+    row.update(model_reference2="genotype=PTEN_loss")
+    (res,) = validate(model, [row])
+    wt = model.steady_state()["pS6K1"]
+    pten = model.steady_state(genotype="PTEN_loss")["pS6K1"]
+    treated = model.steady_state(genotype="PTEN_loss", drugs={"everolimus": 10.0})["pS6K1"]
+    assert res["fold2"] == pytest.approx(treated / pten, rel=1e-9)
+    assert res["rhs"] == pytest.approx(0.95 * res["fold2"], rel=1e-12)
+    assert res["threshold"] == 0.95 and res["reference2"] == "genotype=PTEN_loss"
+    assert res["fold"] == pytest.approx(
+        model.steady_state(drugs={"everolimus": 10.0})["pS6K1"] / wt, rel=1e-9
+    )
+
+
 def test_a_miscoded_row_is_refused_before_anything_is_solved(model, tmp_path):
     """An unknown op or a missing threshold raises, naming the column, even on a row
     whose condition cannot be solved; a ``use`` padded with spaces still selects."""

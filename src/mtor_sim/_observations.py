@@ -140,8 +140,11 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
 
     Each result has ``id``, ``status`` ("pass", "fail", "not expressible",
     "not solved", "undefined": see the module's docstring), ``fold``, ``rhs`` and the
-    row's relation. Every expressible row's op and threshold are checked before any
-    model is solved (a ValueError names the row).
+    row's relation; an expressible row also its ``op``, ``threshold``, ``readout``,
+    ``condition`` and ``reference``, and a two-condition row ``condition2``,
+    ``reference2`` and ``fold2`` (``rhs`` = ``threshold`` x ``fold2``). Every
+    expressible row's op and threshold are checked before any model is solved (a
+    ValueError names the row).
     """
     checked = [
         _check_row(row) if (row.get("model_readout") or "").strip() else None for row in rows
@@ -163,14 +166,15 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             results.append(res)
             continue
         readout = row["model_readout"].strip()
-        op, rhs = coded
+        op, threshold = coded
         fold, why = _ratio(
             value(readout, row["model_condition"]), value(readout, row.get("model_reference", ""))
         )
-        if row.get("model_condition2", "").strip():
+        condition2 = (row.get("model_condition2") or "").strip()
+        fold2, rhs = math.nan, threshold
+        if condition2:
             fold2, why2 = _ratio(
-                value(readout, row["model_condition2"]),
-                value(readout, row.get("model_reference2", "")),
+                value(readout, condition2), value(readout, row.get("model_reference2", ""))
             )
             rhs *= fold2
             why = why or why2
@@ -192,7 +196,14 @@ def validate(model, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             readout=readout,
             condition=row["model_condition"],
             reference=row.get("model_reference", "") or "untreated WT",
+            threshold=threshold,
         )
+        if condition2:  # rhs = threshold x fold2, the second comparison's fold
+            res.update(
+                condition2=condition2,
+                reference2=row.get("model_reference2", "") or "untreated WT",
+                fold2=fold2,
+            )
         results.append(res)
     return results
 
