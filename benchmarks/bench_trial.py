@@ -89,9 +89,11 @@ def main() -> None:
             "< 1 point",
         ),
     ]
+    sites = ms.DRUGS["dactolisib"].potency_parameters  # target site -> potency parameter
     for k_pi3k, k_mtor in ((200.0, 10.0), (500.0, 10.0)):  # assumptions, see the docstring
         what_if = model.with_parameters(
-            {"K_dactolisib_PI3K": k_pi3k, "K_dactolisib_PI3Kb": k_pi3k, "K_dactolisib_mTOR": k_mtor}
+            {sites[s]: k_pi3k for s in ("PI3K", "PI3K_beta")}
+            | {sites[s]: k_mtor for s in ("mTORC1_ATP", "mTORC2_ATP")}
         )
         res = ms.trial(what_if, ["dactolisib"], cohort=cohort, backend="processes", progress=False)
         orr = res.response_rates().set_index("arm").loc["dactolisib", "ORR"]

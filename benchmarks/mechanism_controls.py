@@ -169,8 +169,9 @@ def main() -> None:
 
     print("13. dactolisib 500 nM: fold over untreated, target sites removed one at a time")
     d500 = {"dactolisib": 500.0}
-    no_pi3k = {"K_dactolisib_PI3K": 1e12, "K_dactolisib_PI3Kb": 1e12}
-    for p in ({}, no_pi3k, {"K_dactolisib_mTOR": 1e12}):
+    sites = ms.DRUGS["dactolisib"].potency_parameters  # target site -> potency parameter
+    no_pi3k = {sites[s]: 1e12 for s in ("PI3K", "PI3K_beta")}
+    for p in ({}, no_pi3k, {sites["mTORC1_ATP"]: 1e12}):
         line(
             f"parameters {p or '-'}",
             {r: val(r, drugs=d500, parameters=p) / val(r, parameters=p) for r in reads},

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._catalogue import BUNDLED
 from ._prefetch import steady_state as prefetched_steady_state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +48,13 @@ V = {"vistusertib": 1000.0}
 S = {"sorafenib": 3000.0}
 SIROLIMUS_MAX = {"sirolimus": 1000.0}
 DACTOLISIB = {"dactolisib": 500.0}
+
+
+def _sites_removed(drug: str, *sites: str) -> dict[str, float]:
+    """Parameter values that take ``drug`` off its target ``sites`` in the bundled model:
+    each site's potency parameter (from the catalogue) at 1e12 nM."""
+    named = BUNDLED.drugs[drug].potency_parameters
+    return {named[site]: 1e12 for site in sites}
 
 
 @dataclass(frozen=True)
@@ -438,12 +446,12 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
         (
             Control(
                 "dactolisib's PI3K sites removed",
-                {"parameters": {"K_dactolisib_PI3K": 1e12, "K_dactolisib_PI3Kb": 1e12}},
+                {"parameters": _sites_removed("dactolisib", "PI3K", "PI3K_beta")},
                 ("pAKT_T308, dactolisib vs untreated",),
             ),
             Control(
                 "dactolisib's mTOR site removed",
-                {"parameters": {"K_dactolisib_mTOR": 1e12}},
+                {"parameters": _sites_removed("dactolisib", "mTORC1_ATP", "mTORC2_ATP")},
                 ("pS6K1, dactolisib vs untreated",),
             ),
         ),
