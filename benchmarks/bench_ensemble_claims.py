@@ -71,7 +71,6 @@ member of both ensembles and the prior (~10 min on one core).
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 import tempfile
@@ -83,7 +82,7 @@ import pandas as pd
 from _common import COMPENSATED, load_script
 
 import mtor_sim as ms
-from mtor_sim.observations import member_hit_rates, validation_hits
+from mtor_sim.observations import load_observations, member_hit_rates, validation_hits
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -91,8 +90,7 @@ TABLE = REPO / "models" / "observations.csv"
 
 
 def validation_rows() -> list[dict[str, str]]:
-    with TABLE.open(newline="") as fh:
-        return [r for r in csv.DictReader(fh) if r["use"] == "validation"]
+    return load_observations("validation", path=TABLE)
 
 
 def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -> dict:

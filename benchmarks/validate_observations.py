@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import mtor_sim as ms
-from mtor_sim.observations import SIMILAR, hit_rate, parse_condition, validate  # noqa: F401
+from mtor_sim.observations import (  # noqa: F401
+    SIMILAR,
+    hit_rate,
+    load_observations,
+    parse_condition,
+    validate,
+)
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE.parent / "models" / "observations.csv"
@@ -52,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--csv", type=Path, help="write per-row results here")
     args = ap.parse_args(argv)
-    with args.table.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if args.use != "all":
-        rows = [r for r in rows if r["use"] == args.use]
+    rows = load_observations(None if args.use == "all" else args.use, path=args.table)
     if args.verified_only:
         rows = [r for r in rows if r["verified"] == "yes"]
     if args.no_overlaps:

@@ -64,7 +64,6 @@ are constraints that every member meets.
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
 import hashlib
 import importlib.metadata
@@ -158,12 +157,9 @@ def helpers():
 
 def calibration_rows(*, verified_only: bool = False) -> list[dict[str, str]]:
     """The calibration rows of the observation table that have a model test."""
-    with TABLE.open(newline="") as fh:
-        rows = [
-            r
-            for r in csv.DictReader(fh)
-            if r["use"] == "calibration" and r["model_readout"].strip()
-        ]
+    from mtor_sim.observations import load_observations
+
+    rows = [r for r in load_observations("calibration", path=TABLE) if r["model_readout"].strip()]
     return [r for r in rows if r["verified"] == "yes"] if verified_only else rows
 
 

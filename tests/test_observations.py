@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 
+import pandas as pd
 import pytest
 from conftest import REPO
 
@@ -187,6 +188,12 @@ def test_a_zero_reference_is_undefined_not_a_pass_nor_a_crash(model):
     results = validate(model, [over_zero, zero_rhs])
     assert [r["status"] for r in results] == ["undefined", "undefined"], results
     assert hit_rate(results) == (0, 2)
+    # the report lists it among the misses, as the hit rate counts it
+    from mtor_sim._report import _literature_markdown
+
+    table = pd.DataFrame(results[:1]).assign(source="S", why="", why_source="")
+    text = _literature_markdown(table)
+    assert "0 of 1 hold" in text and "| undefined |" in text and "stale" not in text
 
 
 def test_a_two_condition_row_reports_its_second_fold(model):

@@ -51,8 +51,9 @@ SIMILAR = 0.10  # "~": the two folds agree within 10 %
 #: round-off of 0, whose ratios are noise.
 ZERO = 1e-12
 OPS = (">", "<", "~")
-#: statuses of `validate`, and those a hit rate counts (as misses, but for "pass")
-JUDGED = ("pass", "fail", "not solved", "undefined")
+#: statuses of `validate` that are misses, and those a hit rate counts
+MISSES = ("fail", "not solved", "undefined")
+JUDGED = ("pass", *MISSES)
 #: The columns of a row that make its model test (two rows with the same test are one).
 TEST_COLUMNS = (
     "model_readout",
@@ -130,7 +131,9 @@ def _check_row(row: Mapping[str, str]) -> tuple[str, float]:
         raise ValueError(
             f"row {row['id']}: model_threshold must be a number, got {text!r}"
         ) from None
-    if not math.isfinite(threshold) or threshold <= 0:
+    if not math.isfinite(threshold):
+        raise ValueError(f"row {row['id']}: model_threshold must be finite, got {text!r}")
+    if threshold <= 0:
         raise ValueError(f"row {row['id']}: model_threshold must be > 0, got {threshold!r}")
     return op, threshold
 

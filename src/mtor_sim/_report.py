@@ -332,10 +332,12 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
     its fold, threshold, why it fails (``models/validation_findings.csv``; "not
     explained" where the table has no row) and, given the ensemble's ``members`` (member
     x row, 1 = hit), the share of members in which it holds."""
+    from ._observations import MISSES
+
     hits, n_judged = _hits(table)
     if not n_judged:
         return "\n## Literature behaviours held out of calibration\n\nNo row can be judged.\n"
-    misses = table[table["status"].isin(["fail", "not solved"])]
+    misses = table[table["status"].isin(MISSES)]
     lines = [
         "",
         "## Literature behaviours held out of calibration",
@@ -376,7 +378,7 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
     stale = [
         r["id"]
         for r in table.to_dict("records")
-        if r["status"] not in ("fail", "not solved") and isinstance(r.get("why"), str) and r["why"]
+        if r["status"] not in MISSES and isinstance(r.get("why"), str) and r["why"]
     ]
     if stale:
         lines += [
