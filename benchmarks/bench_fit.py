@@ -14,7 +14,8 @@ The problems are read from tests/data/petab (copies of the PEtab benchmark colle
 Reference objectives at the published parameters: Boehm 138.221998, Fujita -53.083767.
 
 Recorded on the project's 2-core machine (shared with other work; the README's Speed table):
-- Boehm, 20 starts, serial: best 138.222373, 2 of 20 within +0.1 of the nominal objective;
+- Boehm, 20 starts, serial: best 138.222263, 1 of 20 within +0.1 of the nominal objective
+  (the next 145.76; an earlier recording: 138.222373, 2 of 20);
   median 0.97 s per start, 23.2 s in all (31.9-58.0 s in runs on a busier machine).
 - Boehm, 20 starts, 2 processes: the same starts and results; 19.8-24.4 s in all.
 - Fujita, 20 starts, 2 processes, 120 s cap: best 911.11, none within +1.0 of -53.08;

@@ -227,6 +227,31 @@ def test_profiles_say_when_they_cannot_be_trusted(decay) -> None:
     with pytest.warns(UserWarning, match="started from a fit that did not converge"):
         ens = ms.sample(unconverged, n=200, seed=0)
     assert "may explore a local mode only" in ens.message
+    assert not ens.success
+
+
+def test_a_sample_from_an_unconverged_fit_is_not_ok(tmp_path: Path) -> None:
+    """A chain whose own diagnostics pass, started from a fit that had not converged, was
+    "ok" (and `mtor-sim sample` exited 0): it may explore a local mode only."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.5, 5.0, 10)
+    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
+    )
+    model = "model decay\n  species A = 2\n  k = 0.5\n  J: A -> ; k*A\nend\n"
+    fit = ms.fit(_problem(tmp_path, model, meas, "A", _par("k", 0.01, 10, 0.5)), n_starts=2)
+    assert ms.sample(fit, n=1000, seed=0).status == "ok"  # the chain itself passes
+    unconverged = replace(fit, status="not_converged", message="stopped early")
+    with pytest.warns(UserWarning, match="started from a fit that did not converge"):
+        ens = ms.sample(unconverged, n=1000, seed=0)
+    assert (ens.status, ens.success) == ("not_converged", False)
 
 
 def test_sample_and_predict(decay, tmp_path: Path) -> None:
@@ -980,11 +1005,60 @@ def test_a_profile_that_meets_a_wall_leaves_that_end_open(tmp_path: Path) -> Non
     model = "model decay\n  species A = 2\n  k = 0.5\n  J: A -> ; k*A\nend\n"
     problem = _problem(tmp_path, model, meas, "A + 1e-9*sqrt(0.6 - k)", _par("k", 0.01, 10, 0.5))
     fit = ms.fit(problem, n_starts=2, seed=0)
-    prof = ms.profile(fit)
+    with pytest.warns(UserWarning, match="not determined: k"):
+        prof = ms.profile(fit)
     row = prof.intervals.loc["k"]
     assert np.isnan(row["upper"]) and row["lower"] < row["best"]
-    assert row["verdict"] == "practically non-identifiable"
+    # not a finding about the data (it was "practically non-identifiable", success True)
+    assert row["verdict"] == "not determined"
+    assert (prof.status, prof.success) == ("not_determined", False)
     assert "cannot be simulated beyond" in prof.message
+
+
+def _walled(tmp_path: Path, wall: float):
+    """Decay data (k = 0.5, s = 1, noise 0.1) with an observable that cannot be computed
+    for k > ``wall``, k and a scale s estimated."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.5, 5.0, 10)
+    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
+    )
+    model = "model decay\n  species A = 2\n  k = 0.5\n  s = 1\n  J: A -> ; k*A\nend\n"
+    pars = {
+        key: _par("k", 0.01, 10, 0.5)[key] + _par("s", 0.1, 10, 1)[key]
+        for key in _par("k", 0, 0, 0)
+    }
+    return _problem(tmp_path, model, meas, f"s*A + 1e-9*sqrt({wall} - k)", pars)
+
+
+def test_a_fides_start_stalled_at_a_wall_is_not_converged(tmp_path: Path) -> None:
+    """Beside parameters where the model cannot be simulated, fides stops with 'converged
+    according to fval difference' while the gradient still points downhill (-60 in s
+    here): every start was 'converged' and the fit 'ok'."""
+    import mtor_sim as ms
+
+    fit = ms.fit(_walled(tmp_path, 0.3), n_starts=4, seed=0)
+    assert not fit.starts["success"].any()
+    assert (fit.status, fit.success) == ("not_converged", False)
+    assert "gradient still points to a lower objective" in fit.message
+
+
+def test_a_profile_that_cannot_be_walked_is_not_determined(tmp_path: Path) -> None:
+    """With two estimated parameters pyPESTO raised a RuntimeError for a profile step it
+    could not re-optimise, which lost every profile; now that profile is 'not
+    determined' and the others are kept."""
+    import mtor_sim as ms
+
+    fit = ms.fit(_walled(tmp_path, 0.6), n_starts=3, seed=0)
+    assert fit.status == "ok"
+    with pytest.warns(UserWarning, match="not determined"):
+        prof = ms.profile(fit)
+    assert (prof.status, prof.success) == ("not_determined", False)
+    assert prof.intervals.loc["k", "verdict"] == "not determined"
+    assert prof.intervals.loc["s", "verdict"] in ("identifiable", "not determined")
 
 
 def test_a_profile_from_a_fit_short_of_the_optimum_says_so(decay) -> None:

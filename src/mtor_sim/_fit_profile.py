@@ -48,8 +48,10 @@ class Profile:
         One row per parameter: ``best`` (linear), ``lower`` and ``upper`` (the confidence
         interval, linear scale; NaN where the profile reaches a bound, or points where the
         model cannot be simulated, first), ``verdict`` (``identifiable``, ``practically
-        non-identifiable``, ``flat``, or ``not determined`` when the fit was not at the
-        optimum) and ``bound_lower``,
+        non-identifiable`` (a bound reached above the threshold), ``flat`` (the ratio stays
+        up across both bounds), or ``not determined`` when the fit was not at the optimum
+        or the profile stopped at points where the model cannot be simulated) and
+        ``bound_lower``,
         ``bound_upper`` (the parameter's bounds).
     level : float
         Confidence level of the intervals (e.g. 0.95).
@@ -58,9 +60,11 @@ class Profile:
         ``"not_converged"`` (the fit had not converged, or some profile steps stopped at
         ``max_iter`` before their optimiser converged, which puts those points above the
         profile and can make the intervals too narrow; ``success`` is False) or
-        ``"not_optimal"`` (a profile point beat the fit's best objective: the fit had not
-        found the optimum, and the intervals are not confidence intervals; ``success``
-        is False).
+        ``"not_determined"`` (some profile stopped at points where the model cannot be
+        simulated, or could not be walked at all: its verdict is ``not determined``;
+        ``success`` is False) or ``"not_optimal"`` (a profile point beat the fit's best
+        objective: the fit had not found the optimum, and the intervals are not
+        confidence intervals; ``success`` is False).
     """
 
     table: pd.DataFrame
@@ -291,21 +295,46 @@ def profile(
         step_optimizer = _optimizer(optimizer, max_iter, None)
         return _walk(problem, fit, step_optimizer, opts, which, threshold, whole_path, min_step)
 
-    paths = walk(index)
+    failed: dict[int, str] = {}
+    try:
+        paths = walk(index)
+    except RuntimeError:  # pyPESTO gives up on a step it cannot re-optimise: one at a time
+        paths = {}
+        for i in index:
+            try:
+                paths.update(walk([i]))
+            except RuntimeError as err:
+                failed[i] = str(err)
     # pyPESTO's minimum step (0.01 on the parameter's scale) overrides the limit on the
     # ratio's drop per step: for a sharp profile one step from the optimum can pass the
     # interval's edge, which interpolation then misplaces. Such a profile runs again with
     # steps small enough to place the edge.
-    for i in index:
+    for i in paths:
         step = _coarse_step(paths[i], i, threshold)
         if step is not None:
             paths.update(walk([i], step))
     seconds = time.perf_counter() - t0
     rows, intervals = [], []
-    flat, walled = [], []
+    flat, walled, undetermined = [], [], []
     early, n_steps = 0, 0  # profile steps whose optimiser stopped before converging
     lowest = fit.best_objective
     for name, i in zip(names, index, strict=True):
+        if i in failed:
+            undetermined.append(name)
+            intervals.append(
+                {
+                    "parameter": name,
+                    "best": float(fit.best_parameters[name]),
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "verdict": "not determined",
+                    "bound_lower": float(unscale(obj.lb[i], obj.x_scales[i])),
+                    "bound_upper": float(unscale(obj.ub[i], obj.x_scales[i])),
+                    "scale": obj.x_scales[i],
+                    "n_points": 0,
+                }
+            )
+            continue
         pr = paths[i]
         xs = np.asarray(pr.x_path)[i]
         ratios = np.asarray(pr.ratio_path, dtype=float)
@@ -346,9 +375,20 @@ def profile(
         wall_hi = bool((~ok & (xs > xs[ok][-1])).any()) or lost_hi
         at_lb = bool(ratios[ok][0] >= threshold and (np.isclose(xs[ok][0], obj.lb[i]) or wall_lo))
         at_ub = bool(ratios[ok][-1] >= threshold and (np.isclose(xs[ok][-1], obj.ub[i]) or wall_hi))
+        # flat only when it spans the bounds: one that stopped short could not be simulated
+        spans = bool(np.isclose(xs[ok][0], obj.lb[i]) and np.isclose(xs[ok][-1], obj.ub[i]))
         if (at_lb and wall_lo) or (at_ub and wall_hi):
             walled.append(name)
-        if ratios[ok].min() >= FLAT_RATIO:
+        if (
+            (at_lb and wall_lo)
+            or (at_ub and wall_hi)
+            or (ratios[ok].min() >= FLAT_RATIO and not spans)
+        ):
+            # open at a wall of points that cannot be simulated: not a finding about the
+            # data, which may well bound the parameter beyond it
+            verdict = "not determined"
+            undetermined.append(name)
+        elif ratios[ok].min() >= FLAT_RATIO:
             verdict = "flat"
             flat.append(name)
         elif at_lb or at_ub:
@@ -385,6 +425,21 @@ def profile(
             f"; {', '.join(walled)}: the model cannot be simulated beyond the last profile "
             "point, before the likelihood falls to the threshold (that end is open, NaN)"
         )
+    stopped = [n for n in undetermined if n not in walled]
+    if stopped:
+        message += (
+            f"; {', '.join(stopped)}: the profile could not be walked (no step beside the "
+            "optimum could be simulated and re-optimised"
+            + (f"; pyPESTO: {next(iter(failed.values()))}" if failed else "")
+            + ")"
+        )
+    if undetermined:
+        status = "not_determined"
+        message = (
+            f"not determined: {', '.join(undetermined)} (verdict 'not determined'; narrow "
+            "the bounds to where the model can be simulated, or check the model there). " + message
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
     if early:
         status = "not_converged"
         message = (

@@ -454,6 +454,7 @@ def sample(
             ),
         )
     if fit.status != "ok":  # the chain's diagnostics cannot see a mode it never visited
+        status = "not_converged" if status == "ok" else status
         message += (
             f"; the chain started from a fit that did not converge (status {fit.status!r}), "
             "so it may explore a local mode only: fit again (more starts or iterations) "
