@@ -235,16 +235,9 @@ def test_a_sample_from_an_unconverged_fit_is_not_ok(tmp_path: Path) -> None:
     "ok" (and `mtor-sim sample` exited 0): it may explore a local mode only."""
     from dataclasses import replace
 
-    import pandas as pd
-
     import mtor_sim as ms
 
-    rng = np.random.default_rng(1)
-    t = np.linspace(0.5, 5.0, 10)
-    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
-    meas = pd.DataFrame(
-        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
-    )
+    meas = _decay_data()
     model = "model decay\n  species A = 2\n  k = 0.5\n  J: A -> ; k*A\nend\n"
     fit = ms.fit(_problem(tmp_path, model, meas, "A", _par("k", 0.01, 10, 0.5)), n_starts=2)
     assert ms.sample(fit, n=1000, seed=0).status == "ok"  # the chain itself passes
@@ -895,6 +888,18 @@ def test_petab_test_suite_case(case: str) -> None:
     )
 
 
+def _decay_data():
+    """Ten noisy points (sd 0.1) of 2 exp(-0.5 t), observable ``obsA``, condition ``c0``."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.5, 5.0, 10)
+    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
+    return pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
+    )
+
+
 def _problem(tmp_path: Path, antimony: str, measurements, observable: str, parameters, **kw):
     import pandas as pd
 
@@ -992,16 +997,10 @@ def test_profile_and_sample_refuse_a_failed_fit(
 def test_a_profile_that_meets_a_wall_leaves_that_end_open(tmp_path: Path) -> None:
     # the observable cannot be computed for k > 0.6, before the likelihood falls to the
     # threshold (which it would at k = 2.03): the upper end is unknown, not 0.60
-    import pandas as pd
 
     import mtor_sim as ms
 
-    rng = np.random.default_rng(1)
-    t = np.linspace(0.5, 5.0, 10)
-    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
-    meas = pd.DataFrame(
-        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
-    )
+    meas = _decay_data()
     model = "model decay\n  species A = 2\n  k = 0.5\n  J: A -> ; k*A\nend\n"
     problem = _problem(tmp_path, model, meas, "A + 1e-9*sqrt(0.6 - k)", _par("k", 0.01, 10, 0.5))
     fit = ms.fit(problem, n_starts=2, seed=0)
@@ -1018,14 +1017,8 @@ def test_a_profile_that_meets_a_wall_leaves_that_end_open(tmp_path: Path) -> Non
 def _walled(tmp_path: Path, wall: float):
     """Decay data (k = 0.5, s = 1, noise 0.1) with an observable that cannot be computed
     for k > ``wall``, k and a scale s estimated."""
-    import pandas as pd
 
-    rng = np.random.default_rng(1)
-    t = np.linspace(0.5, 5.0, 10)
-    y = 2.0 * np.exp(-0.5 * t) + rng.normal(0.0, 0.1, t.size)
-    meas = pd.DataFrame(
-        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": y}
-    )
+    meas = _decay_data()
     model = "model decay\n  species A = 2\n  k = 0.5\n  s = 1\n  J: A -> ; k*A\nend\n"
     pars = {
         key: _par("k", 0.01, 10, 0.5)[key] + _par("s", 0.1, 10, 1)[key]
