@@ -377,13 +377,10 @@ def profile(
         at_ub = bool(ratios[ok][-1] >= threshold and (np.isclose(xs[ok][-1], obj.ub[i]) or wall_hi))
         # flat only when it spans the bounds: one that stopped short could not be simulated
         spans = bool(np.isclose(xs[ok][0], obj.lb[i]) and np.isclose(xs[ok][-1], obj.ub[i]))
-        if (at_lb and wall_lo) or (at_ub and wall_hi):
+        open_at_wall = (at_lb and wall_lo) or (at_ub and wall_hi)
+        if open_at_wall:
             walled.append(name)
-        if (
-            (at_lb and wall_lo)
-            or (at_ub and wall_hi)
-            or (ratios[ok].min() >= FLAT_RATIO and not spans)
-        ):
+        if open_at_wall or (ratios[ok].min() >= FLAT_RATIO and not spans):
             # open at a wall of points that cannot be simulated: not a finding about the
             # data, which may well bound the parameter beyond it
             verdict = "not determined"
