@@ -843,27 +843,6 @@ def test_fit_figure_draws_inequalities_as_bounds(tmp_path: Path) -> None:
     plt.close(fig)
 
 
-def test_priors_in_the_parameter_table_are_refused(decay, tmp_path: Path) -> None:
-    import shutil
-
-    import pandas as pd
-
-    import mtor_sim as ms
-
-    folder = shutil.copytree(decay["folder"] / "petab", tmp_path / "petab")
-    (table,) = [p for p in folder.glob("*.tsv") if "parameter" in p.name.lower()]
-    par = pd.read_csv(table, sep="\t")
-    par["objectivePriorType"] = ""
-    par.to_csv(table, sep="\t", index=False)
-    ms.PetabObjective(folder / "decay.yaml")  # an empty prior column asks for nothing
-    par.loc[par["parameterId"] == "k", "objectivePriorType"] = "normal"
-    par.loc[par["parameterId"] == "k", "objectivePriorParameters"] = "0.3;0.1"
-    par.to_csv(table, sep="\t", index=False)
-    # ignored, the fit would be of the likelihood alone while the problem asks for more
-    with pytest.raises(ms.PetabError, match="objectivePriorType, on k"):
-        ms.PetabObjective(folder / "decay.yaml")
-
-
 PETAB_SUITE = Path(__file__).parent / "data" / "petab-test-suite"
 
 

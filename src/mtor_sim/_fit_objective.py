@@ -439,18 +439,6 @@ class PetabObjective:
         par = problem.parameter_df
         self.parameter_df = par
         est = par["estimate"].astype(int) == 1
-        if "objectivePriorType" in par:
-            with_prior = [
-                str(i) for i in par.index[est] if not _is_nan(par.loc[i, "objectivePriorType"])
-            ]
-            if with_prior:
-                # ignored, the fit would be of the likelihood alone while the problem asks
-                # for a posterior
-                raise PetabError(
-                    "priors in the parameter table (objectivePriorType, on "
-                    f"{', '.join(with_prior)}) are not supported yet; remove them to fit "
-                    "the likelihood alone"
-                )
         self.x_ids: list[str] = list(par.index[est])
         self.x_scales: list[str] = [str(par.loc[i, "parameterScale"]) for i in self.x_ids]
         self.lb = np.array(
@@ -472,6 +460,12 @@ class PetabObjective:
             ]
         )
         self._fixed = {i: float(par.loc[i, "nominalValue"]) for i in par.index[~est]}
+        from ._fit_prior import has_initialization_priors, objective_priors
+
+        #: the parameter table's objective priors: the objective is then a negative
+        #: log-posterior (`_fit_prior`)
+        self.priors = objective_priors(par, self.x_ids, self.x_scales)
+        self._initialization_priors = has_initialization_priors(par, self.x_ids)
 
         self.condition_df = problem.condition_df
         from ._model import volume_parameters
@@ -991,18 +985,67 @@ class PetabObjective:
         total = float(np.sum(self._terms(h, sigma)))
         return total if math.isfinite(total) else math.inf
 
-    __call__ = nllh
+    def neglogprior(self, x: ArrayLike) -> float:
+        """Sum of the objective priors' negative log densities at ``x`` (0 without priors;
+        ``inf`` outside a uniform prior's range)."""
+        x = np.asarray(x, dtype=float)
+        return float(sum(p.terms(float(x[p.index]))[0] for p in self.priors))
+
+    def __call__(self, x: ArrayLike) -> float:
+        """The objective at ``x``: the negative log-likelihood, plus `neglogprior` where the
+        parameter table gives objective priors (a negative log-posterior)."""
+        prior = self.neglogprior(x) if self.priors else 0.0
+        return self.nllh(x) + prior if math.isfinite(prior) else math.inf
+
+    def log_jacobian(self, x: ArrayLike) -> float:
+        """``sum log |d value / d x|`` over the parameters with a prior on their linear value
+        (not ``parameterScale*``) and a log scale: what the posterior density on the PEtab
+        scale adds to ``-objective``."""
+        x = np.asarray(x, dtype=float)
+        return float(
+            sum(
+                p.log_jacobian(float(x[p.index]))
+                for p in self.priors
+                if not p.kind.startswith("parameterScale") and p.scale != "lin"
+            )
+        )
+
+    def start_draws(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` start points (rows, PEtab scale): uniform within the bounds, or from the
+        parameter table's initialization priors where it gives them."""
+        if self._initialization_priors:
+            from ._fit_prior import initialization_draws
+
+            return initialization_draws(self.parameter_df, self.x_ids, rng, n)
+        return rng.uniform(self.lb, self.ub, size=(n, len(self.x_ids)))
 
     def derivatives(self, x: ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:
-        """``(nllh, gradient, fisher_information)`` at ``x`` by forward differences.
+        """``(objective, gradient, fisher_information)`` at ``x``: the likelihood's by
+        forward differences, plus the priors' exact terms.
 
         The gradient is the forward difference of the negative log-likelihood; the Fisher
         information is the Gauss-Newton matrix of the measurements' residuals and noise
         (exact for normal noise, an approximation for Laplace noise), plus, for censored
         measurements, the outer product of the gradients of their terms (the BHHH
-        approximation: positive semi-definite, as the optimiser needs). ``inf`` and NaN
-        arrays where a simulation fails.
+        approximation: positive semi-definite, as the optimiser needs). A prior adds its
+        gradient and, on the diagonal, its second derivative where that is positive.
+        ``inf`` and NaN arrays where a simulation fails or ``x`` is outside a prior's
+        range.
         """
+        f, grad, fim = self._likelihood_derivatives(x)
+        if self.priors and math.isfinite(f):
+            x = np.asarray(x, dtype=float)
+            for p in self.priors:
+                fp, gp, hp = p.terms(float(x[p.index]))
+                if not math.isfinite(fp):
+                    n = len(x)
+                    return math.inf, np.full(n, np.nan), np.full((n, n), np.nan)
+                f += fp
+                grad[p.index] += gp
+                fim[p.index, p.index] += max(hp, 0.0)
+        return f, grad, fim
+
+    def _likelihood_derivatives(self, x: ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:
         x = np.asarray(x, dtype=float)
         n = len(x)
         nan = (math.inf, np.full(n, np.nan), np.full((n, n), np.nan))

@@ -39,8 +39,10 @@ CONFIRM_TOL = 0.01
 
 
 # ------------------------------------------------------------- the pyPESTO objective
-def _pypesto_objective(obj: PetabObjective) -> Any:
-    """``obj`` as a ``pypesto.objective.ObjectiveBase`` (fval, gradient, Hessian)."""
+def _pypesto_objective(obj: PetabObjective, *, density: bool = False) -> Any:
+    """``obj`` as a ``pypesto.objective.ObjectiveBase`` (fval, gradient, Hessian); with
+    ``density``, its value only, less `PetabObjective.log_jacobian`: the negative log of the
+    posterior density on the PEtab scale, which MCMC samples."""
     from pypesto.C import FVAL, GRAD, HESS, MODE_FUN
     from pypesto.objective import ObjectiveBase
 
@@ -66,7 +68,10 @@ def _pypesto_objective(obj: PetabObjective) -> Any:
         ) -> dict[str, Any]:
             x = np.asarray(x, dtype=float)
             if max(sensi_orders, default=0) == 0:
-                return {FVAL: self.petab_objective(x)}
+                f = self.petab_objective(x)
+                if density and math.isfinite(f):
+                    f -= self.petab_objective.log_jacobian(x)
+                return {FVAL: f}
             key = x.tobytes()
             if self._cache is None or self._cache[0] != key:
                 self._cache = (key, self.petab_objective.derivatives(x))
@@ -81,12 +86,15 @@ def _pypesto_objective(obj: PetabObjective) -> Any:
     return _Objective(obj)
 
 
-def pypesto_problem(obj: PetabObjective, x_guesses: np.ndarray | None = None) -> Any:
-    """A ``pypesto.Problem`` over the estimated parameters, in their PEtab scale."""
+def pypesto_problem(
+    obj: PetabObjective, x_guesses: np.ndarray | None = None, *, density: bool = False
+) -> Any:
+    """A ``pypesto.Problem`` over the estimated parameters, in their PEtab scale (with
+    ``density``, for sampling: see `_pypesto_objective`)."""
     import pypesto
 
     return pypesto.Problem(
-        _pypesto_objective(obj),
+        _pypesto_objective(obj, density=density),
         lb=obj.lb,
         ub=obj.ub,
         x_names=obj.x_ids,
@@ -167,7 +175,9 @@ class FitResult:
     Attributes
     ----------
     best_objective : float
-        Smallest negative log-likelihood found (PEtab's convention; pyPESTO's ``fval``).
+        Smallest objective found (pyPESTO's ``fval``): the negative log-likelihood (PEtab's
+        convention), plus the negative log-prior where the parameter table gives objective
+        priors (``metadata["objective"]`` says which).
     best_parameters : pandas.Series
         Estimated parameters of the best start, linear scale, by parameter id.
     starts : pandas.DataFrame
@@ -394,7 +404,11 @@ def fit(
     screen: int | None = None,
     progress: bool | None = None,
 ) -> FitResult:
-    """Maximum-likelihood estimation of a PEtab problem by multi-start optimisation.
+    """Maximum-likelihood (or, with priors, maximum a posteriori) estimation of a PEtab
+    problem by multi-start optimisation.
+
+    Objective priors of the parameter table (``objectivePriorType``, PEtab v1's eight
+    types) add their negative log densities to the objective, as pyPESTO does.
 
     Parameters
     ----------
@@ -402,7 +416,8 @@ def fit(
         A PEtab problem (its YAML file or loaded), or a model (`Model`, or an SBML/Antimony
         path) together with ``measurements``: then `to_petab` builds the problem.
     n_starts : int
-        Number of starts, drawn uniformly in the bounds (PEtab scale).
+        Number of starts, drawn uniformly in the bounds (PEtab scale), or from the parameter
+        table's initialization priors (``initializationPriorType``) where it gives them.
     seed : int or None
         Seed of the start points.
     run : RunOptions, optional
@@ -426,9 +441,9 @@ def fit(
     x0 : sequence of sequences, optional
         Start points (PEtab scale) used before random ones.
     screen : int, optional
-        Draw this many uniform points, evaluate the objective at each (on the backend) and
-        start from the best of them (after ``x0``'s points): a cheap global stage before
-        the local searches.
+        Draw this many points (as the starts are drawn), evaluate the objective at each
+        (on the backend) and start from the best of them (after ``x0``'s points): a cheap
+        global stage before the local searches.
 
     Returns
     -------
@@ -508,7 +523,7 @@ def fit(
         index=pd.Index(obj.x_ids, name="parameterId"),
         name="value",
     )
-    finite = np.isfinite(starts["fval"]).sum()
+    finite = int(np.isfinite(starts["fval"]).sum())
     if not finite:
         status, message = (
             "failed",
@@ -526,7 +541,9 @@ def fit(
                 f"best of {n_starts} starts: {best['fval']:.6g} "
                 f"({best['message']}; reached by "
                 f"{int((starts['fval'] <= best['fval'] + CONFIRM_TOL).sum())}"
-                f" start(s) within {CONFIRM_TOL})"
+                f" start(s) within {CONFIRM_TOL}"
+                + (f"; {n_starts - finite} start(s) failed" if finite < n_starts else "")
+                + ")"
             ),
         )
     else:
@@ -575,6 +592,8 @@ def fit(
         "n_measurements": int(len(obj.y)),
         "n_conditions": len(obj.conditions),
         "nominal_objective": nominal,
+        "objective": "negative log-posterior" if obj.priors else "negative log-likelihood",
+        "priors": {p.parameter: f"{p.kind}({p.a:g}; {p.b:g})" for p in obj.priors},
     }
     from . import __version__
 
@@ -603,9 +622,10 @@ def _screened_points(
     backend: str,
     n_workers: int | None,
 ) -> np.ndarray:
-    """The ``n_starts`` best of ``screen`` uniform draws (PEtab scale) by objective value."""
+    """The ``n_starts`` best of ``screen`` draws (PEtab scale; uniform, or from the
+    initialization priors) by objective value."""
     rng = np.random.default_rng(seed)
-    cands = rng.uniform(obj.lb, obj.ub, size=(screen, len(obj.x_ids)))
+    cands = obj.start_draws(rng, screen)
     fvals = np.asarray(map_tasks(obj, list(cands), backend=backend, n_workers=n_workers))
     order = np.argsort(np.where(np.isfinite(fvals), fvals, np.inf), kind="stable")
     return cands[order[:n_starts]]
@@ -614,8 +634,10 @@ def _screened_points(
 def _start_points(
     obj: PetabObjective, n_starts: int, seed: int | None, x0: Sequence[Sequence[float]] | None
 ) -> tuple[np.ndarray, int]:
-    """Start points uniform in the bounds (PEtab scale), redrawn where the model cannot be
-    simulated; returns them and the number of redraws."""
+    """Start points uniform in the bounds (PEtab scale), or drawn from the parameter
+    table's initialization priors, redrawn where the objective is not finite (the model
+    cannot be simulated, or a point is outside a uniform prior); returns them and the
+    number of redraws."""
     rng = np.random.default_rng(seed)
     guesses = np.empty((n_starts, len(obj.x_ids)))
     given = np.empty((0, len(obj.x_ids)))
@@ -635,7 +657,7 @@ def _start_points(
     redrawn = 0
     for k in range(len(given), n_starts):
         for _ in range(MAX_DRAWS):
-            guesses[k] = rng.uniform(obj.lb, obj.ub)
+            guesses[k] = obj.start_draws(rng, 1)[0]
             # the optimiser's first call asks for derivatives: they must exist too
             if math.isfinite(obj(guesses[k])) and math.isfinite(obj.derivatives(guesses[k])[0]):
                 break

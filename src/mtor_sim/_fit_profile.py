@@ -230,6 +230,9 @@ def profile(
     Each parameter is stepped away from its optimum in both directions, the others
     re-optimised at every step, until the likelihood ratio falls below the confidence
     threshold (chi-squared, 1 degree of freedom) or the parameter's bound is reached.
+    With objective priors in the parameter table the objective is a negative
+    log-posterior, and the profiles and intervals are those of the posterior (as in
+    pyPESTO).
 
     Parameters
     ----------

@@ -46,7 +46,8 @@ class Ensemble:
         One row per member (after burn-in and thinning), one column per estimated
         parameter, linear scale.
     neglogpost : numpy.ndarray
-        Negative log-posterior of each member (the objective, for uniform priors).
+        Negative log of each member's posterior density on the PEtab scale: the fit's
+        objective, less the Jacobian term of priors on log-scaled parameters' linear values.
     diagnostics : dict
         ``burn_in`` (Geweke test, samples), ``converged`` (the Geweke test found a
         burn-in shorter than the chain), ``effective_sample_size``, ``n_samples``,
@@ -304,8 +305,11 @@ def sample(
 ) -> Ensemble:
     """Sample the posterior of a fit's parameters by MCMC (pyPESTO), from its best start.
 
-    The posterior is the likelihood with uniform priors inside the bounds, in the
-    parameters' PEtab scale. Burn-in is found by the Geweke test; the effective sample
+    The posterior is the likelihood times the parameter table's objective priors, and
+    uniform within the bounds on the PEtab scale for a parameter without one (PEtab's
+    default). The chain runs on the PEtab scale; a prior on a log-scaled parameter's
+    linear value is taken to that scale with its Jacobian, so the samples follow that
+    parameter's posterior. Burn-in is found by the Geweke test; the effective sample
     size says how many independent samples the chain is worth.
 
     Parameters
@@ -348,7 +352,7 @@ def sample(
             "from; fix the problem or its bounds and fit again"
         )
     obj = fit._objective()
-    problem = pypesto_problem(obj)
+    problem = pypesto_problem(obj, density=True)
     result = pypesto.Result(problem)
     result.optimize_result.append(
         OptimizerResult(id="best", x=fit.best_x, fval=fit.best_objective, exitflag=1)

@@ -1,0 +1,192 @@
+"""The priors of a PEtab v1 parameter table: the objective's prior terms and start points.
+
+``objectivePriorType`` / ``objectivePriorParameters`` add, for each estimated parameter
+that has them, the negative log of the prior density to the objective, which becomes a
+negative log-posterior (maximum a posteriori estimation). As in PEtab v1 and pyPESTO, the
+density of ``parameterScale*`` types is that of the parameter on its PEtab scale, and that
+of every other type is that of its linear value, with no change-of-variables term; the
+densities are not renormalised to the bounds (a constant, which moves no optimum). A
+parameter without a prior has PEtab's default, uniform on its PEtab scale within its
+bounds (a constant too). `log_jacobian` gives the term that turns the objective into the
+posterior density on the PEtab scale, which the MCMC sampler needs: with it the samples of
+a parameter with a linear-scale prior follow that parameter's posterior.
+
+``initializationPriorType`` / ``initializationPriorParameters`` set the distribution the
+multi-start optimisation draws its start points from, truncated to the bounds (petab's
+own `Prior`, with this package's random generator).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import PetabError
+
+#: The objective prior types of PEtab v1.
+PRIOR_TYPES = (
+    "uniform",
+    "normal",
+    "laplace",
+    "logNormal",
+    "logLaplace",
+    "parameterScaleUniform",
+    "parameterScaleNormal",
+    "parameterScaleLaplace",
+)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One estimated parameter's objective prior (PEtab v1 type and its two numbers)."""
+
+    parameter: str
+    index: int  # position among the estimated parameters
+    kind: str
+    a: float  # lower bound, mean or location (of the log value for the log types)
+    b: float  # upper bound, standard deviation or scale
+    scale: str  # the parameter's PEtab scale: lin, log or log10
+
+    def _value(self, x: float) -> tuple[float, float, float]:
+        """The value the density is of, and its first and second derivatives in ``x``."""
+        if self.kind.startswith("parameterScale") or self.scale == "lin":
+            return x, 1.0, 0.0
+        if self.scale == "log":
+            v = math.exp(x)
+            return v, v, v
+        v = 10.0**x
+        ln10 = math.log(10.0)
+        return v, v * ln10, v * ln10 * ln10
+
+    def terms(self, x: float) -> tuple[float, float, float]:
+        """``-log p`` at ``x`` (PEtab scale) and its first and second derivatives in ``x``."""
+        v, dv, d2v = self._value(x)
+        a, b = self.a, self.b
+        inf = (math.inf, math.nan, math.nan)
+        kind = self.kind.removeprefix("parameterScale").lower()
+        if kind == "uniform":
+            return (math.log(b - a), 0.0, 0.0) if a <= v <= b else inf
+        if kind == "normal":
+            f, df, d2f = (
+                0.5 * math.log(2 * math.pi * b * b) + (v - a) ** 2 / (2 * b * b),
+                (v - a) / (b * b),
+                1.0 / (b * b),
+            )
+        elif kind == "laplace":
+            f, df, d2f = math.log(2 * b) + abs(v - a) / b, math.copysign(1.0, v - a) / b, 0.0
+        else:  # lognormal, loglaplace: the density of v whose log is normal or Laplace
+            if v <= 0:
+                return inf
+            u = math.log(v) - a
+            if kind == "lognormal":
+                f = 0.5 * math.log(2 * math.pi * b * b) + math.log(v) + u * u / (2 * b * b)
+                df = (1.0 + u / (b * b)) / v
+                d2f = (-1.0 + (1.0 - u) / (b * b)) / (v * v)
+            else:
+                s = math.copysign(1.0, u)
+                f = math.log(2 * b * v) + abs(u) / b
+                df = (1.0 + s / b) / v
+                d2f = -(1.0 + s / b) / (v * v)
+        return f, df * dv, d2f * dv * dv + df * d2v
+
+    def log_jacobian(self, x: float) -> float:
+        """``log |d value / d x|``: the density of the linear value taken to the PEtab scale."""
+        return math.log(self._value(x)[1])
+
+
+def objective_priors(
+    par: pd.DataFrame, x_ids: Sequence[str], x_scales: Sequence[str]
+) -> list[Prior]:
+    """The objective priors of the estimated parameters ``x_ids`` of a parameter table.
+
+    Raises `PetabError` for an unknown type, missing or non-numeric parameters, a standard
+    deviation or scale that is not positive, or a uniform prior that is empty.
+    """
+    if "objectivePriorType" not in par:
+        return []
+    out = []
+    for j, (pid, sc) in enumerate(zip(x_ids, x_scales, strict=True)):
+        kind = par.loc[pid, "objectivePriorType"]
+        if _missing(kind):
+            continue
+        kind = str(kind).strip()
+        if kind not in PRIOR_TYPES:
+            raise PetabError(
+                f"parameter {pid!r} has objectivePriorType {kind!r}; PEtab v1 knows "
+                f"{', '.join(PRIOR_TYPES)}"
+            )
+        cell = par.loc[pid].get("objectivePriorParameters")
+        if _missing(cell) and kind == "parameterScaleUniform":
+            continue  # PEtab's default: uniform within the bounds, a constant
+        try:
+            a, b = (float(s) for s in str(cell).split(";"))
+        except ValueError:
+            raise PetabError(
+                f"parameter {pid!r}: objectivePriorParameters {cell!r} must be two numbers "
+                f"separated by ';' for a {kind} prior"
+            ) from None
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise PetabError(f"parameter {pid!r}: prior parameters {cell!r} must be finite")
+        uniform = kind.lower().endswith("uniform")
+        if uniform and not a < b:
+            raise PetabError(f"parameter {pid!r}: a {kind} prior needs lower < upper, got {cell!r}")
+        if not uniform and b <= 0:
+            what = "standard deviation" if kind.lower().endswith("normal") else "scale"
+            raise PetabError(
+                f"parameter {pid!r}: the {what} of its {kind} prior must be positive, got {b:g}"
+            )
+        out.append(Prior(str(pid), j, kind, a, b, str(sc)))
+    return out
+
+
+def has_initialization_priors(par: pd.DataFrame, x_ids: Sequence[str]) -> bool:
+    """Whether any estimated parameter has a start distribution other than PEtab's default
+    (uniform on its PEtab scale within its bounds)."""
+    if "initializationPriorType" not in par:
+        return False
+    for pid in x_ids:
+        kind = par.loc[pid, "initializationPriorType"]
+        cell = par.loc[pid].get("initializationPriorParameters")
+        default = _missing(kind) or str(kind).strip() == "parameterScaleUniform"
+        if not (default and _missing(cell)):
+            return True
+    return False
+
+
+def initialization_draws(
+    par: pd.DataFrame, x_ids: Sequence[str], rng: np.random.Generator, n: int
+) -> np.ndarray:
+    """``n`` start points (rows, PEtab scale) drawn from the parameter table's
+    initialization priors, truncated to the bounds, by inverse transform of ``rng``'s
+    uniform numbers."""
+    from petab.v1.core import is_empty
+    from petab.v1.parameters import scale
+    from petab.v1.priors import Prior as PetabPrior
+
+    u = rng.uniform(size=(n, len(x_ids)))
+    out = np.empty_like(u)
+    for j, pid in enumerate(x_ids):
+        row = par.loc[pid].to_dict()
+        if "initializationPriorParameters" in row and is_empty(
+            row["initializationPriorParameters"]
+        ):
+            row["initializationPriorParameters"] = np.nan
+        try:
+            prior = PetabPrior.from_par_dict(row, type_="initialization")
+        except (ValueError, TypeError, AttributeError) as e:
+            raise PetabError(
+                f"parameter {pid!r}: initializationPriorType "
+                f"{row.get('initializationPriorType')!r} with initializationPriorParameters "
+                f"{row.get('initializationPriorParameters')!r}: {e}"
+            ) from None
+        out[:, j] = scale(prior.distribution.ppf(u[:, j]), prior.transformation)
+    return out
