@@ -460,11 +460,12 @@ class PetabObjective:
             ]
         )
         self._fixed = {i: float(par.loc[i, "nominalValue"]) for i in par.index[~est]}
-        from ._fit_prior import has_initialization_priors, objective_priors
+        from ._fit_prior import has_initialization_priors, objective_priors, prior_bounds
 
         #: the parameter table's objective priors: the objective is then a negative
-        #: log-posterior (`_fit_prior`)
+        #: log-posterior (`_fit_prior`); the bounds end where a prior's density does
         self.priors = objective_priors(par, self.x_ids, self.x_scales)
+        self.lb, self.ub = prior_bounds(self.priors, self.x_ids, self.lb, self.ub)
         self._initialization_priors = has_initialization_priors(par, self.x_ids)
 
         self.condition_df = problem.condition_df
@@ -1009,6 +1010,25 @@ class PetabObjective:
                 if not p.kind.startswith("parameterScale") and p.scale != "lin"
             )
         )
+
+    def stationarity_gradient(self, x: ArrayLike, grad: ArrayLike) -> np.ndarray:
+        """``grad`` (the objective's at ``x``) with the least-norm subgradient of each
+        Laplace-type prior whose kink is so near ``x`` that its term changes the objective
+        there by less than 1e-3: at a kink the gradient never vanishes, so an optimum there
+        is where the rest of the gradient is within the jump."""
+        x = np.asarray(x, dtype=float)
+        g = np.array(grad, dtype=float)
+        for p in self.priors:
+            at = p.kink()
+            j = p.index
+            if at is None or not math.isfinite(at):
+                continue
+            slope = p.kink_slope(float(x[j]))
+            if slope * abs(float(x[j]) - at) > 1e-3:
+                continue
+            rest = g[j] - slope * p.kink_side(float(x[j]))  # the side the gradient took
+            g[j] = 0.0 if abs(rest) <= slope else rest - math.copysign(slope, rest)
+        return g
 
     def start_draws(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` start points (rows, PEtab scale): uniform within the bounds, or from the

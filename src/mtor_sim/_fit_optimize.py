@@ -483,7 +483,7 @@ def fit(
         x0 = given + list(
             _screened_points(obj, max(0, n_starts - len(given)), screen, seed, backend, n_workers)
         )
-    guesses, redrawn = _start_points(obj, n_starts, seed, x0)
+    guesses, redrawn, unplaced = _start_points(obj, n_starts, seed, x0)
     pproblem = pypesto_problem(obj, x_guesses=guesses)
     t0 = time.perf_counter()
     result = po.minimize(
@@ -504,7 +504,14 @@ def fit(
                 "start": int(str(r.id)),
                 "fval": fval,
                 "success": _converged(
-                    optimizer, r.exitflag, fval, x, r.grad, obj.lb, obj.ub, r.hess
+                    optimizer,
+                    r.exitflag,
+                    fval,
+                    x,
+                    None if r.grad is None else obj.stationarity_gradient(x, r.grad),
+                    obj.lb,
+                    obj.ub,
+                    r.hess,
                 ),
                 "exitflag": r.exitflag if r.exitflag is None else int(r.exitflag),
                 "message": str(r.message),
@@ -561,6 +568,18 @@ def fit(
             else "iterations (`max_iter`)"
         )
         status, message = "not_converged", f"{why}; try more {more} or more starts"
+        kinked = [p.parameter for p in obj.priors if p.kink() is not None]
+        if stalled and kinked:
+            message += (
+                f"; the objective has a kink at the location of the Laplace-type prior of "
+                f"{', '.join(kinked)}, where fides' trust region can stall: "
+                "optimizer='lbfgsb' handles it better"
+            )
+    if unplaced:
+        message += (
+            f"; {unplaced} start(s) found no point with a finite objective in {MAX_DRAWS} "
+            "draws (the model cannot be simulated there, or a prior rules it out)"
+        )
     nominal = _nominal(obj)
     if status == "ok" and nominal is not None and nominal < best["fval"] - CONFIRM_TOL:
         status, message = (  # the starts found a local optimum only
@@ -586,6 +605,7 @@ def fit(
         "fd_step": obj.fd_step,
         "seconds": seconds,
         "redrawn_start_points": redrawn,
+        "unplaced_start_points": unplaced,
         "screen": screen,
         "x_ids": obj.x_ids,
         "x_scales": obj.x_scales,
@@ -633,11 +653,11 @@ def _screened_points(
 
 def _start_points(
     obj: PetabObjective, n_starts: int, seed: int | None, x0: Sequence[Sequence[float]] | None
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, int]:
     """Start points uniform in the bounds (PEtab scale), or drawn from the parameter
     table's initialization priors, redrawn where the objective is not finite (the model
     cannot be simulated, or a point is outside a uniform prior); returns them and the
-    number of redraws."""
+    number of redraws and of starts that found no finite point in `MAX_DRAWS` draws."""
     rng = np.random.default_rng(seed)
     guesses = np.empty((n_starts, len(obj.x_ids)))
     given = np.empty((0, len(obj.x_ids)))
@@ -654,7 +674,7 @@ def _start_points(
             )
         given = given[:n_starts]
         guesses[: len(given)] = given
-    redrawn = 0
+    redrawn = unplaced = 0
     for k in range(len(given), n_starts):
         for _ in range(MAX_DRAWS):
             guesses[k] = obj.start_draws(rng, 1)[0]
@@ -662,7 +682,9 @@ def _start_points(
             if math.isfinite(obj(guesses[k])) and math.isfinite(obj.derivatives(guesses[k])[0]):
                 break
             redrawn += 1
-    return guesses, redrawn
+        else:
+            unplaced += 1  # the start keeps its last draw, and fails
+    return guesses, redrawn, unplaced
 
 
 def _nominal(obj: PetabObjective) -> float | None:

@@ -164,6 +164,8 @@ def plot_profiles(prof: Any) -> Any:
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
     thr = prof.metadata["threshold_ratio"]
+    posterior = prof.metadata.get("objective") == "negative log-posterior"
+    what = "posterior" if posterior else "likelihood"
     for ax, name in zip(axes.flat, names, strict=False):
         iv = prof.intervals.loc[name]
         part = prof.table[prof.table["parameter"] == name].sort_values("value")
@@ -181,10 +183,11 @@ def plot_profiles(prof: Any) -> Any:
         ax.set_ylim(0, 1.05)
         ax.set_title(f"{name}\n{iv['verdict']}", fontsize=9, color=colour)
         ax.set_xlabel(f"{name} (linear value)", fontsize=8)
-        ax.set_ylabel("likelihood ratio", fontsize=8)
+        ax.set_ylabel(f"{what} ratio", fontsize=8)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Profile likelihoods; dashed: {prof.level:.0%} confidence threshold", fontsize=10)
+    title = "Profile posteriors" if posterior else "Profile likelihoods"
+    fig.suptitle(f"{title}; dashed: {prof.level:.0%} confidence threshold", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 

@@ -41,6 +41,15 @@ PRIOR_TYPES = (
 )
 
 
+def _to_scale(v: float, scale: str) -> float:
+    """``v`` on a PEtab scale; ``-inf`` for 0 and below on a log scale."""
+    if scale == "lin":
+        return v
+    if v <= 0:
+        return -math.inf
+    return math.log(v) if scale == "log" else math.log10(v)
+
+
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
 
@@ -102,6 +111,74 @@ class Prior:
         """``log |d value / d x|``: the density of the linear value taken to the PEtab scale."""
         return math.log(self._value(x)[1])
 
+    def support(self) -> tuple[float, float]:
+        """Where the density is positive, on the PEtab scale (``-inf``/``inf``: open)."""
+        kind = self.kind
+        if kind == "parameterScaleUniform":
+            return self.a, self.b
+        if kind == "uniform":
+            return _to_scale(self.a, self.scale), _to_scale(self.b, self.scale)
+        if kind in ("logNormal", "logLaplace"):
+            return _to_scale(0.0, self.scale), math.inf
+        return -math.inf, math.inf
+
+    def kink(self) -> float | None:
+        """Where a Laplace-type density has its kink, on the PEtab scale (None otherwise,
+        or where the scale cannot reach it)."""
+        if self.kind == "parameterScaleLaplace":
+            return self.a
+        if self.kind == "laplace":
+            return None if self.scale != "lin" and self.a <= 0 else _to_scale(self.a, self.scale)
+        if self.kind == "logLaplace":
+            return _to_scale(math.exp(self.a), self.scale)
+        return None
+
+    def kink_side(self, x: float) -> float:
+        """The sign `terms` gives the ``|.| / b`` term's slope at ``x`` (which side of the
+        kink it takes ``x`` to be on)."""
+        v = self._value(x)[0]
+        return math.copysign(1.0, (math.log(v) if self.kind == "logLaplace" else v) - self.a)
+
+    def kink_slope(self, x: float) -> float:
+        """The size of the jump's half in the gradient at a Laplace kink near ``x``: the
+        slope of the ``|.| / b`` term, on the PEtab scale."""
+        v, dv, _ = self._value(x)
+        return abs(dv) / (self.b * (v if self.kind == "logLaplace" else 1.0))
+
+
+def _parse(pid: str, kind: Any, cell: Any, which: str) -> tuple[str, float, float] | None:
+    """A prior's type and two numbers from the table's cells, checked; None for PEtab's
+    default (no type, or ``parameterScaleUniform`` without numbers: uniform within the
+    bounds). Raises `PetabError` naming the parameter."""
+    if _missing(kind) and _missing(cell):
+        return None
+    kind = "parameterScaleUniform" if _missing(kind) else str(kind).strip()
+    if kind not in PRIOR_TYPES:
+        raise PetabError(
+            f"parameter {pid!r} has {which}PriorType {kind!r}; PEtab v1 knows "
+            f"{', '.join(PRIOR_TYPES)}"
+        )
+    if _missing(cell) and kind == "parameterScaleUniform":
+        return None
+    try:
+        a, b = (float(s) for s in str(cell).split(";"))
+    except ValueError:
+        raise PetabError(
+            f"parameter {pid!r}: {which}PriorParameters {cell!r} must be two numbers "
+            f"separated by ';' for a {kind} prior"
+        ) from None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise PetabError(f"parameter {pid!r}: {which}PriorParameters {cell!r} must be finite")
+    uniform = kind.lower().endswith("uniform")
+    if uniform and not a < b:
+        raise PetabError(f"parameter {pid!r}: a {kind} prior needs lower < upper, got {cell!r}")
+    if not uniform and b <= 0:
+        what = "standard deviation" if kind.lower().endswith("normal") else "scale"
+        raise PetabError(
+            f"parameter {pid!r}: the {what} of its {kind} prior must be positive, got {b:g}"
+        )
+    return kind, a, b
+
 
 def objective_priors(
     par: pd.DataFrame, x_ids: Sequence[str], x_scales: Sequence[str]
@@ -115,51 +192,61 @@ def objective_priors(
         return []
     out = []
     for j, (pid, sc) in enumerate(zip(x_ids, x_scales, strict=True)):
-        kind = par.loc[pid, "objectivePriorType"]
-        if _missing(kind):
-            continue
-        kind = str(kind).strip()
-        if kind not in PRIOR_TYPES:
-            raise PetabError(
-                f"parameter {pid!r} has objectivePriorType {kind!r}; PEtab v1 knows "
-                f"{', '.join(PRIOR_TYPES)}"
-            )
-        cell = par.loc[pid].get("objectivePriorParameters")
-        if _missing(cell) and kind == "parameterScaleUniform":
-            continue  # PEtab's default: uniform within the bounds, a constant
-        try:
-            a, b = (float(s) for s in str(cell).split(";"))
-        except ValueError:
-            raise PetabError(
-                f"parameter {pid!r}: objectivePriorParameters {cell!r} must be two numbers "
-                f"separated by ';' for a {kind} prior"
-            ) from None
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise PetabError(f"parameter {pid!r}: prior parameters {cell!r} must be finite")
-        uniform = kind.lower().endswith("uniform")
-        if uniform and not a < b:
-            raise PetabError(f"parameter {pid!r}: a {kind} prior needs lower < upper, got {cell!r}")
-        if not uniform and b <= 0:
-            what = "standard deviation" if kind.lower().endswith("normal") else "scale"
-            raise PetabError(
-                f"parameter {pid!r}: the {what} of its {kind} prior must be positive, got {b:g}"
-            )
-        out.append(Prior(str(pid), j, kind, a, b, str(sc)))
+        parsed = _parse(
+            str(pid),
+            par.loc[pid, "objectivePriorType"],
+            par.loc[pid].get("objectivePriorParameters"),
+            "objective",
+        )
+        if parsed is not None:
+            out.append(Prior(str(pid), j, *parsed, str(sc)))
     return out
+
+
+def prior_bounds(
+    priors: Sequence[Prior], x_ids: Sequence[str], lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds (PEtab scale) narrowed to where each prior's density is positive, so that
+    the optimisers, profiles and start points see a prior's edge as a bound and not as
+    points where the model cannot be simulated. Raises `PetabError` where nothing is left,
+    or where a log-type prior's open edge at 0 would be a bound (a linear-scale parameter
+    whose lower bound is 0 or below)."""
+    lb, ub = lb.copy(), ub.copy()
+    for p in priors:
+        lo, hi = p.support()
+        j = p.index
+        if p.kind in ("logNormal", "logLaplace") and p.scale == "lin" and lb[j] <= 0:
+            raise PetabError(
+                f"parameter {p.parameter!r}: its {p.kind} prior is a density of positive "
+                f"values, but its lower bound is {lb[j]:g}; give it a positive lower bound "
+                "or a log scale"
+            )
+        if max(lb[j], lo) >= min(ub[j], hi):
+            raise PetabError(
+                f"parameter {x_ids[j]!r}: its {p.kind} prior ({p.a:g}; {p.b:g}) puts no "
+                f"mass within its bounds [{lb[j]:g}, {ub[j]:g}] (PEtab scale {p.scale})"
+            )
+        lb[j], ub[j] = max(lb[j], lo), min(ub[j], hi)
+    return lb, ub
 
 
 def has_initialization_priors(par: pd.DataFrame, x_ids: Sequence[str]) -> bool:
     """Whether any estimated parameter has a start distribution other than PEtab's default
-    (uniform on its PEtab scale within its bounds)."""
-    if "initializationPriorType" not in par:
+    (uniform on its PEtab scale within its bounds); every one given is checked as the
+    objective priors are (`PetabError` naming the parameter)."""
+    if "initializationPriorType" not in par and "initializationPriorParameters" not in par:
         return False
+    given = False
     for pid in x_ids:
-        kind = par.loc[pid, "initializationPriorType"]
-        cell = par.loc[pid].get("initializationPriorParameters")
-        default = _missing(kind) or str(kind).strip() == "parameterScaleUniform"
-        if not (default and _missing(cell)):
-            return True
-    return False
+        row = par.loc[pid]
+        parsed = _parse(
+            str(pid),
+            row.get("initializationPriorType"),
+            row.get("initializationPriorParameters"),
+            "initialization",
+        )
+        given = given or parsed is not None
+    return given
 
 
 def initialization_draws(
@@ -167,7 +254,7 @@ def initialization_draws(
 ) -> np.ndarray:
     """``n`` start points (rows, PEtab scale) drawn from the parameter table's
     initialization priors, truncated to the bounds, by inverse transform of ``rng``'s
-    uniform numbers."""
+    uniform numbers. Raises `PetabError` for a prior with no mass within the bounds."""
     from petab.v1.core import is_empty
     from petab.v1.parameters import scale
     from petab.v1.priors import Prior as PetabPrior
@@ -176,17 +263,26 @@ def initialization_draws(
     out = np.empty_like(u)
     for j, pid in enumerate(x_ids):
         row = par.loc[pid].to_dict()
-        if "initializationPriorParameters" in row and is_empty(
-            row["initializationPriorParameters"]
-        ):
-            row["initializationPriorParameters"] = np.nan
+        for col in ("initializationPriorType", "initializationPriorParameters"):
+            if col in row and is_empty(row[col]):
+                row[col] = np.nan
         try:
             prior = PetabPrior.from_par_dict(row, type_="initialization")
+            with np.errstate(all="ignore"):
+                out[:, j] = scale(prior.distribution.ppf(u[:, j]), prior.transformation)
         except (ValueError, TypeError, AttributeError) as e:
             raise PetabError(
                 f"parameter {pid!r}: initializationPriorType "
                 f"{row.get('initializationPriorType')!r} with initializationPriorParameters "
                 f"{row.get('initializationPriorParameters')!r}: {e}"
             ) from None
-        out[:, j] = scale(prior.distribution.ppf(u[:, j]), prior.transformation)
+        lo, hi = (scale(float(row[k]), prior.transformation) for k in ("lowerBound", "upperBound"))
+        tol = 1e-9 * (1.0 + np.abs(out[:, j]))
+        inside = (out[:, j] >= lo - tol) & (out[:, j] <= hi + tol)
+        if not np.all(np.isfinite(out[:, j]) & inside):
+            raise PetabError(
+                f"parameter {pid!r}: its initialization prior {prior.type}"
+                f"{tuple(prior.parameters)} puts no mass within its bounds "
+                f"[{row['lowerBound']:g}, {row['upperBound']:g}]: no start point can be drawn"
+            )
     return out

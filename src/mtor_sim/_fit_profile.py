@@ -417,13 +417,14 @@ def profile(
             stacklevel=2,
         )
     status = "flat" if flat else "ok"
+    what = "posterior" if obj.priors else "likelihood"
     message = f"{len(names)} profiles at {level:.0%} confidence" + (
         f"; flat: {', '.join(flat)}" if flat else ""
     )
     if walled:
         message += (
             f"; {', '.join(walled)}: the model cannot be simulated beyond the last profile "
-            "point, before the likelihood falls to the threshold (that end is open, NaN)"
+            f"point, before the {what} falls to the threshold (that end is open, NaN)"
         )
     stopped = [n for n in undetermined if n not in walled]
     if stopped:
@@ -475,6 +476,7 @@ def profile(
         "optimizer": optimizer,
         "backend": opts.backend,
         "seconds": seconds,
+        "objective": "negative log-posterior" if obj.priors else "negative log-likelihood",
         "fit": dict(fit.metadata),
     }
     return Profile(

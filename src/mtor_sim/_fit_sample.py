@@ -38,7 +38,8 @@ MIN_ESS = 100
 
 @dataclass(frozen=True)
 class Ensemble:
-    """Parameter samples from the posterior of a fit (uniform priors within the bounds).
+    """Parameter samples from the posterior of a fit (the parameter table's objective
+    priors; uniform within the bounds on the PEtab scale where it gives none).
 
     Attributes
     ----------
