@@ -358,7 +358,7 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
         # 10 uM: 99 % of the Akt site at MK-2206's cellular potency (110 nM); 1 uM, 90 %,
         # leaves a tripled Akt 30 % of the WT's activity (MECHANISMS.md section 3)
         (Control("Akt blocked (MK2206 10000 nM)", {"drugs": {"MK2206": 10000.0}}, ()),),
-        "rarely fails through the kinetics (0.97 of draws at sigma 0.3): any rise of "
+        "rarely fails through the kinetics (0.96 of draws at sigma 0.3): any rise of "
         "pathway activity raises a positive additive index; the review's survival "
         "ordering is not tested by any number",
     ),
