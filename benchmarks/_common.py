@@ -47,6 +47,25 @@ def load_script(name: str, path: Path) -> ModuleType:
     return mod
 
 
+def edited_model(name: str, edits: list[tuple[str, str]]):
+    """The bundled model's Antimony text with each ``(old, new)`` edit made, as a what-if
+    ``Model`` (loaded from a temporary file). Each ``old`` must occur exactly once: a
+    model that changed under the edit stops the script instead of being silently left
+    as it was."""
+    import tempfile
+
+    import mtor_sim as ms
+
+    text = ms.bundled_model_path(".ant").read_text()
+    for old, new in edits:
+        if text.count(old) != 1:
+            raise SystemExit(f"{name}: {old.strip()!r} is not once in the model; it has changed")
+        text = text.replace(old, new)
+    path = Path(tempfile.mkdtemp(prefix=f"{name}_")) / f"mtor_hcc_{name}.ant"
+    path.write_text(text)
+    return ms.load_model(path)
+
+
 def _rtk_out(p: Mapping, sp: Mapping) -> float:
     return float(sp["RTKa"]) / (1.0 + p["k_RTK_ERK"] * float(sp["ERKp"]))
 

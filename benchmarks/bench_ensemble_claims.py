@@ -73,16 +73,20 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import COMPENSATED, load_script
+from _common import COMPENSATED, edited_model, load_script
 
 import mtor_sim as ms
-from mtor_sim.observations import load_observations, member_hit_rates, validation_hits
+from mtor_sim.observations import (
+    load_observations,
+    member_hit_rates,
+    row_hit_rates,
+    validation_hits,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -132,7 +136,7 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
     missing = int(hits.isna().to_numpy().sum())
     if missing:
         print(f"    ({missing} member-row(s) not judged: not solved or a zero reference; misses)")
-    rowfrac = hits.fillna(0.0).mean().sort_values()
+    rowfrac = row_hit_rates(hits).sort_values()
     weak = rowfrac[rowfrac < 0.5]
     if len(weak):
         print(
@@ -389,17 +393,16 @@ ACTIVATION = "k_mTORC1_act*AMINO_ACIDS*RHEB_GTP*mTORC1/"
 def erk_raptor_model():
     """The bundled model with ERK/RSK -> raptor added at strength 0: mTORC1 activation
     times ``1 + k_mTORC1_ERK*ERKp`` (``_raptor`` sets the strength)."""
-    text = ms.bundled_model_path(".ant").read_text()
-    if text.count(ACTIVATION) != 1:
-        raise SystemExit("--erk-raptor: the model's mTORC1 activation rate law has changed")
-    text = text.replace(
-        ACTIVATION,
-        "k_mTORC1_act*AMINO_ACIDS*RHEB_GTP*(1 dimensionless + k_mTORC1_ERK*ERKp)*mTORC1/",
+    return edited_model(
+        "erk_raptor",
+        [
+            (
+                ACTIVATION,
+                "k_mTORC1_act*AMINO_ACIDS*RHEB_GTP*(1 dimensionless + k_mTORC1_ERK*ERKp)*mTORC1/",
+            ),
+            ("  k_mTORC1_act = ", "  k_mTORC1_ERK = 0;\n  k_mTORC1_act = "),
+        ],
     )
-    text = text.replace("  k_mTORC1_act = ", "  k_mTORC1_ERK = 0;\n  k_mTORC1_act = ", 1)
-    path = Path(tempfile.mkdtemp(prefix="erk_raptor_")) / "mtor_hcc_erk_raptor.ant"
-    path.write_text(text)
-    return ms.load_model(path)
 
 
 def _raptor(member, share: float) -> dict[str, float] | None:

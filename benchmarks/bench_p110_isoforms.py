@@ -26,10 +26,9 @@ V92's relation is a fold within 10 % of 1 (``~``, the rule table's "unaffected")
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
 import numpy as np
+from _common import edited_model
 
 import mtor_sim as ms
 from mtor_sim.observations import load_observations, validate
@@ -52,14 +51,13 @@ WITH_DRIVE = (
 
 def drive_model() -> ms.Model:
     """The bundled model with p110beta's receptor-independent drive at ``s`` = 0."""
-    text = ms.bundled_model_path(".ant").read_text()
-    if text.count(SYNTHESIS) != 1:
-        raise SystemExit("the model's PIP3 synthesis rate law has changed")
-    text = text.replace(SYNTHESIS, WITH_DRIVE)
-    text = text.replace("  f_p110b = ", "  s_p110b_own = 0;\n  PI3Ka_rest = 1;\n  f_p110b = ", 1)
-    path = Path(tempfile.mkdtemp(prefix="p110b_drive_")) / "mtor_hcc_p110b_drive.ant"
-    path.write_text(text)
-    return ms.load_model(path)
+    return edited_model(
+        "p110b_drive",
+        [
+            (SYNTHESIS, WITH_DRIVE),
+            ("  f_p110b = ", "  s_p110b_own = 0;\n  PI3Ka_rest = 1;\n  f_p110b = "),
+        ],
+    )
 
 
 def verdicts(model: ms.Model, rows: list[dict[str, str]]) -> dict[str, tuple[float, str]]:
