@@ -239,7 +239,12 @@ def test_an_unsolvable_member_is_a_miss_that_is_said(model):
     """A member whose steady states fail is NaN in `validation_hits`, a miss in
     `member_hit_rates`, and the report says how many member-rows were not judged."""
     from mtor_sim._report import not_judged
-    from mtor_sim.observations import load_observations, member_hit_rates, validation_hits
+    from mtor_sim.observations import (
+        load_observations,
+        member_hit_rates,
+        row_hit_rates,
+        validation_hits,
+    )
 
     table = ms.load_ensemble().head(2).copy()
     # the second member's sirolimus potency 0: occupancy 0/0, no steady state anywhere
@@ -249,6 +254,8 @@ def test_an_unsolvable_member_is_a_miss_that_is_said(model):
     assert hits.iloc[1].isna().all() and not hits.iloc[0].isna().any()
     rates = member_hit_rates(hits)
     assert rates.iloc[1] == 0.0 and rates.iloc[0] == hits.iloc[0].mean()
+    # each row's share of members: the unsolved member is a miss there too
+    assert list(row_hit_rates(hits)) == list(hits.iloc[0] / 2)
     assert "2 member-row(s) not judged" in not_judged(hits)
     assert not_judged(hits.iloc[:1]) == ""
 

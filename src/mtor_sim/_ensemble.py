@@ -377,7 +377,8 @@ def validation_hits(
     the row could not be judged on that member (a steady state not solved, or a zero
     reference: `validate`'s "not solved" and "undefined").
 
-    A NaN is a miss, as in `hit_rate`: `member_hit_rates` counts it so (a plain
+    A NaN is a miss, as in `hit_rate`: `member_hit_rates` and `row_hit_rates` count it
+    so (a plain
     ``mean`` would leave it out of the denominator). ``rows`` default to the ``validation``
     rows of the bundled observation table (held out of the calibration); rows no readout
     expresses are left out.
@@ -401,6 +402,12 @@ def member_hit_rates(hits: pd.DataFrame) -> pd.Series:
     """Each member's hit rate in a `validation_hits` table, a row not judged on that
     member (NaN) counted as a miss."""
     return hits.fillna(0.0).mean(axis=1)
+
+
+def row_hit_rates(hits: pd.DataFrame) -> pd.Series:
+    """Each row's share of members in which it holds in a `validation_hits` table, a
+    member on which it was not judged (NaN) counted as a miss."""
+    return hits.fillna(0.0).mean(axis=0)
 
 
 def timecourse_quantiles(

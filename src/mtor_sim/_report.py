@@ -332,8 +332,10 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
     its fold, threshold, why it fails (``models/validation_findings.csv``; "not
     explained" where the table has no row) and, given the ensemble's ``members`` (member
     x row, 1 = hit), the share of members in which it holds."""
+    from ._ensemble import row_hit_rates
     from ._observations import MISSES
 
+    held = row_hit_rates(members) if members is not None else pd.Series(dtype=float)
     hits, n_judged = _hits(table)
     if not n_judged:
         return "\n## Literature behaviours held out of calibration\n\nNo row can be judged.\n"
@@ -368,9 +370,7 @@ def _literature_markdown(table: pd.DataFrame, members: pd.DataFrame | None = Non
         why = f"{why} ({r['why_source']})" if why else "*not explained*"
         share = ""
         if members is not None:
-            share = (
-                f" {_fmt(members[r['id']].fillna(0.0).mean())} |" if r["id"] in members else " - |"
-            )
+            share = f" {_fmt(held[r['id']])} |" if r["id"] in held else " - |"
         lines.append(
             f"| {r['id']} | {r['source']} | {_cell(str(r['relation']))} | {_fmt(r['fold'])} "
             f"| {r.get('op', '')} {_fmt(r['rhs'])} | {r['status']} |{share} {_cell(why)} |"

@@ -8,7 +8,7 @@ judged only). See ``models/OBSERVATIONS.md``. ``models/validation_findings.csv``
 why each validation row the bundled model fails fails (``load_validation_findings``).
 """
 
-from ._ensemble import member_hit_rates, validation_hits
+from ._ensemble import member_hit_rates, row_hit_rates, validation_hits
 from ._observations import (
     SIMILAR,
     TEST_COLUMNS,
@@ -29,6 +29,7 @@ __all__ = [
     "load_validation_findings",
     "member_hit_rates",
     "parse_condition",
+    "row_hit_rates",
     "validate",
     "validation_hits",
 ]
