@@ -317,6 +317,24 @@ def profile(
         if step is not None:
             paths.update(walk([i], step))
     seconds = time.perf_counter() - t0
+
+    def interval(
+        name: str, i: int, lower: float, upper: float, verdict: str, n_points: int
+    ) -> dict[str, Any]:
+        """One row of the intervals table (linear values)."""
+        sc = obj.x_scales[i]
+        return {
+            "parameter": name,
+            "best": float(fit.best_parameters[name]),
+            "lower": lower,
+            "upper": upper,
+            "verdict": verdict,
+            "bound_lower": float(unscale(obj.lb[i], sc)),
+            "bound_upper": float(unscale(obj.ub[i], sc)),
+            "scale": sc,
+            "n_points": n_points,
+        }
+
     rows, intervals = [], []
     flat, walled, undetermined = [], [], []
     early, n_steps = 0, 0  # profile steps whose optimiser stopped before converging
@@ -324,19 +342,7 @@ def profile(
     for name, i in zip(names, index, strict=True):
         if i in failed:
             undetermined.append(name)
-            intervals.append(
-                {
-                    "parameter": name,
-                    "best": float(fit.best_parameters[name]),
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "verdict": "not determined",
-                    "bound_lower": float(unscale(obj.lb[i], obj.x_scales[i])),
-                    "bound_upper": float(unscale(obj.ub[i], obj.x_scales[i])),
-                    "scale": obj.x_scales[i],
-                    "n_points": 0,
-                }
-            )
+            intervals.append(interval(name, i, np.nan, np.nan, "not determined", 0))
             continue
         pr = paths[i]
         xs = np.asarray(pr.x_path)[i]
@@ -395,19 +401,9 @@ def profile(
             verdict = "practically non-identifiable"
         else:
             verdict = "identifiable"
-        intervals.append(
-            {
-                "parameter": name,
-                "best": float(fit.best_parameters[name]),
-                "lower": np.nan if at_lb else float(unscale(lo, s)),
-                "upper": np.nan if at_ub else float(unscale(hi, s)),
-                "verdict": verdict,
-                "bound_lower": float(unscale(obj.lb[i], s)),
-                "bound_upper": float(unscale(obj.ub[i], s)),
-                "scale": s,
-                "n_points": int(ok.sum()),
-            }
-        )
+        lower = np.nan if at_lb else float(unscale(lo, s))
+        upper = np.nan if at_ub else float(unscale(hi, s))
+        intervals.append(interval(name, i, lower, upper, verdict, int(ok.sum())))
     for name in flat:
         warnings.warn(
             f"the profile of {name!r} is flat: the objective does not change over "
