@@ -42,6 +42,24 @@ def _antimony_export(text: str) -> str | None:
 
 
 def main() -> int:
+    """Recalibrate; on any failure put mtor_hcc.ant and mtor_hcc.xml back as they were
+    (the run rewrites both along the way: neutral references, a plain export)."""
+    before = ANT.read_text(), XML.read_bytes() if XML.exists() else None
+    ok = False
+    try:
+        ok = _calibrate() == 0
+    finally:
+        if not ok:
+            ANT.write_text(before[0])
+            if before[1] is None:
+                XML.unlink(missing_ok=True)
+            else:
+                XML.write_bytes(before[1])
+            print("failed: mtor_hcc.ant and mtor_hcc.xml are unchanged", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _calibrate() -> int:
     text = ANT.read_text()
     # Importing the package checks models/catalogue.toml against the parameters of
     # mtor_hcc.xml, so an export that predates an edit of the .ant file (a new parameter

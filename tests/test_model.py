@@ -249,6 +249,46 @@ def test_sbml_export_in_sync_with_antimony(ant_text: str, xml_text: str) -> None
     )
 
 
+def _package_copy(tmp_path: Path) -> Path:
+    """The package with its models/ and experiments/ beside it, under ``tmp_path``."""
+    repo = Path(__file__).resolve().parents[1]
+    skip = shutil.ignore_patterns("__pycache__")
+    pkg = tmp_path / "mtor_sim"
+    shutil.copytree(repo / "src" / "mtor_sim", pkg, ignore=skip)
+    shutil.copytree(repo / "models", pkg / "models", ignore=skip)
+    shutil.copytree(repo / "experiments", pkg / "experiments", ignore=skip)
+    return pkg
+
+
+def _run_calibrate(pkg: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(pkg.parent), "MTOR_SIM_CACHE": "off"}
+    return subprocess.run(
+        [sys.executable, str(pkg / "models" / "calibrate.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_failed_calibration_leaves_the_model_files_as_they_were(tmp_path: Path) -> None:
+    """The script rewrites the .ant file (neutral references) and the export along the
+    way; a model without a steady state used to leave both so."""
+    pkg = _package_copy(tmp_path)
+    ant_path, xml = pkg / "models" / "mtor_hcc.ant", pkg / "models" / "mtor_hcc.xml"
+    # a species made at a constant rate and never removed: no steady state
+    ant = re.sub(
+        r"\nend\b", "\n  species Xgrow = 0;\n  J_grow: -> Xgrow; 1;\nend", ant_path.read_text()
+    )
+    ant_path.write_text(ant)
+    export = xml.read_bytes()
+    done = _run_calibrate(pkg)
+    assert done.returncode == 1
+    assert "unchanged" in done.stderr
+    assert ant_path.read_text() == ant
+    assert xml.read_bytes() == export
+
+
 def test_calibrate_script_rewrites_a_stale_export_before_importing_the_package(
     tmp_path: Path,
 ) -> None:
@@ -256,25 +296,14 @@ def test_calibrate_script_rewrites_a_stale_export_before_importing_the_package(
     does not have yet. The package's import checks the catalogue against the export, so
     a parameter the catalogue names and the stale export lacks stopped the script."""
     repo = Path(__file__).resolve().parents[1]
-    skip = shutil.ignore_patterns("__pycache__")
-    pkg = tmp_path / "mtor_sim"
-    shutil.copytree(repo / "src" / "mtor_sim", pkg, ignore=skip)
-    shutil.copytree(repo / "models", pkg / "models", ignore=skip)
-    shutil.copytree(repo / "experiments", pkg / "experiments", ignore=skip)
+    pkg = _package_copy(tmp_path)
     xml = pkg / "models" / "mtor_hcc.xml"
     ant = (pkg / "models" / "mtor_hcc.ant").read_text()
     # the export as it was before revision 10 named this parameter of the catalogue
     stale = re.sub(r'\s*<parameter [^>]*id="K_pictilisib_PI3Kb"[^>]*/>', "", xml.read_text())
     assert 'id="K_pictilisib_PI3Kb"' not in stale
     xml.write_text(stale)
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "MTOR_SIM_CACHE": "off"}
-    done = subprocess.run(
-        [sys.executable, str(pkg / "models" / "calibrate.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _run_calibrate(pkg)
     assert done.returncode == 0, done.stderr[-2000:]
     assert 'id="K_pictilisib_PI3Kb"' in xml.read_text()
     # the references it recomputes are the shipped ones: the .ant file comes back unchanged
