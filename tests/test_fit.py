@@ -1599,3 +1599,39 @@ def test_a_table_parameter_that_a_rule_computes_is_refused(tmp_path: Path) -> No
     }
     with pytest.raises(ms.PetabError, match="the parameter table lists q, which an assignment"):
         ms.PetabObjective(problem, lint=False)
+
+
+def test_a_noise_formula_giving_no_positive_sd_has_no_likelihood(tmp_path: Path) -> None:
+    """A standard deviation of 0 or below from a noise formula: the normal term squares
+    it, so a negative one gave the likelihood of its absolute value."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    (tmp_path / "m.ant").write_text("model m\n  species A = 1\n  a = 1\n  s = 0.3\nend\n")
+    meas = pd.DataFrame(
+        {
+            "observableId": "obsY",
+            "simulationConditionId": "c0",
+            "time": [0.0, 1.0, 2.0],
+            "measurement": [1.0, 1.1, 0.9],
+        }
+    )
+    obs = pd.DataFrame(
+        {"observableId": ["obsY"], "observableFormula": ["a"], "noiseFormula": ["s"]}
+    ).set_index("observableId")
+    par = pd.DataFrame(
+        {
+            "parameterId": ["a", "s"],
+            "parameterScale": ["lin", "lin"],
+            "lowerBound": [-5.0, -1.0],
+            "upperBound": [5.0, 1.0],
+            "nominalValue": [1.0, 0.3],
+            "estimate": [1, 1],
+        }
+    ).set_index("parameterId")
+    obj = ms.PetabObjective(
+        ms.to_petab(tmp_path / "m.ant", meas, observables=obs, parameters=par, out=tmp_path / "p")
+    )
+    assert np.isfinite(obj([1.0, 0.3]))
+    assert obj([1.0, -0.3]) == np.inf and obj([1.0, 0.0]) == np.inf

@@ -958,6 +958,9 @@ class PetabObjective:
                     out[r] = np.log(2 * sd * jac) + np.abs(res / sd)
         if self.censored.any():
             out[self.censored] = self._censored_terms(h, sigma)
+        # a noise formula that gives a standard deviation of 0 or below there (the squared
+        # normal term would take a negative one as its absolute value): no likelihood
+        out[~(sigma > 0)] = np.inf
         return out
 
     def _censored_terms(self, h: np.ndarray, sigma: np.ndarray) -> np.ndarray:
