@@ -230,6 +230,26 @@ def test_profiles_say_when_they_cannot_be_trusted(decay) -> None:
     assert not ens.success
 
 
+def test_a_profile_point_from_a_random_restart_is_not_trusted(decay, monkeypatch) -> None:
+    """After a failed step pyPESTO re-optimises from random start points and keeps the
+    first finite local optimum (a green point): the profile said "ok" over it."""
+    import mtor_sim as ms
+    from mtor_sim import _fit_profile
+
+    walk = _fit_profile._walk
+
+    def one_resampled(*args, **kwargs):
+        paths = walk(*args, **kwargs)
+        for pr in paths.values():
+            pr.color_path[1] = _fit_profile.RESAMPLED
+        return paths
+
+    monkeypatch.setattr(_fit_profile, "_walk", one_resampled)
+    with pytest.warns(UserWarning, match="1 profile point.*random start points"):
+        prof = ms.profile(decay["fit"], ["k"])
+    assert (prof.status, prof.success) == ("not_converged", False)
+
+
 def test_a_sample_from_an_unconverged_fit_is_not_ok(tmp_path: Path) -> None:
     """A chain whose own diagnostics pass, started from a fit that had not converged, was
     "ok" (and `mtor-sim sample` exited 0): it may explore a local mode only."""

@@ -58,8 +58,9 @@ class Profile:
     success, status, message, metadata
         As for every result: ``status`` is ``"ok"``, ``"flat"`` (some profile is flat),
         ``"not_converged"`` (the fit had not converged, or some profile steps stopped at
-        ``max_iter`` before their optimiser converged, which puts those points above the
-        profile and can make the intervals too narrow; ``success`` is False) or
+        ``max_iter`` before their optimiser converged, or were optimised from random start
+        points after the step failed, which puts those points on or above the profile and
+        can make the intervals too narrow; ``success`` is False) or
         ``"not_determined"`` (some profile stopped at points where the model cannot be
         simulated, or could not be walked at all: its verdict is ``not determined``;
         ``success`` is False) or ``"not_optimal"`` (a profile point beat the fit's best
@@ -158,6 +159,11 @@ def _walk(
             progress_bar=opts.progress,
         )
     return {i: result.profile_result.list[0][i] for i in index}
+
+
+#: The colour pyPESTO gives a profile point optimised from a random start after its step
+#: failed (``ProfilerResult.color_path``).
+RESAMPLED = (0.0, 1.0, 0.0, 1.0)
 
 
 def _out_of_budget(optimizer: str, flag: Any) -> bool:
@@ -338,6 +344,7 @@ def profile(
     rows, intervals = [], []
     flat, walled, undetermined = [], [], []
     early, n_steps = 0, 0  # profile steps whose optimiser stopped before converging
+    resampled = 0  # profile points pyPESTO re-optimised from a random start
     lowest = fit.best_objective
     for name, i in zip(names, index, strict=True):
         if i in failed:
@@ -357,6 +364,11 @@ def profile(
             if np.isfinite(fv) and rv < 1.0 - 1e-12:
                 n_steps += 1
                 early += _out_of_budget(optimizer, flag)
+        # after a step failed, pyPESTO optimises from random start points and keeps the
+        # first finite result (and colours the point green): a local optimum only
+        colours = np.asarray(pr.color_path, dtype=float).reshape(-1, 4)
+        finite = np.isfinite(np.asarray(pr.fval_path, dtype=float))
+        resampled += int((np.all(np.isclose(colours, RESAMPLED), axis=1) & finite).sum())
         lost = ~np.isfinite(xs)
         lost_lo, lost_hi = bool(lost[:start].any()), bool(lost[start:].any())
         order = np.argsort(xs)
@@ -443,6 +455,15 @@ def profile(
             f"{early} of {n_steps} profile steps stopped before their optimiser converged "
             f"(max_iter={max_iter}): those points lie above the profile, so the intervals "
             "may be too narrow; raise max_iter. " + message
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+    if resampled:
+        status = "not_converged"
+        message = (
+            f"{resampled} profile point(s) were optimised from random start points after "
+            "their step failed: each is the first finite local optimum found, on or above "
+            "the profile, so the intervals may be too narrow (the points are green in "
+            "pyPESTO's own profile plots). " + message
         )
         warnings.warn(message, UserWarning, stacklevel=2)
     if fit.status != "ok":
