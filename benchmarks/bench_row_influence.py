@@ -31,7 +31,7 @@ with no acceptance step: the claims before any row is used.
 
 ``--full``: the 4,000 draws and 250 members of the shipped ensemble (about 10 min for the
 draws, or none with ``--draws-csv`` pointing to a table this script wrote before, and
-about 5 min for the claims on 1,266 draws on two workers). Without it (CI): 60 draws,
+about 5 min for the claims on about 1,270 draws on two workers). Without it (CI): 60 draws,
 5 kept (~1 min).
 ``models/MODEL_CARD.md`` section 11 quotes the ``--full`` output.
 """

@@ -1277,6 +1277,7 @@ def test_a_fit_above_its_nominal_objective_is_not_reported_converged(decay, monk
     res = ms.fit(yaml, n_starts=2, seed=0)
     assert res.status == "not_converged" and not res.success
     assert "nominal values give a lower objective" in res.message
+    assert "best of 2 starts" in res.message  # what the starts did is kept
     assert res.metadata["nominal_objective"] == pytest.approx(best - 1.0)
 
 

@@ -192,10 +192,10 @@ def test_without_priors_the_fit_is_the_likelihood_s(tmp_path: Path) -> None:
 
 def test_sample_follows_the_closed_form_posterior(line) -> None:
     """b is sampled on its log10 scale under a prior on its linear value: the chain must
-    carry the Jacobian for b's samples to follow b's posterior (without it their mean falls
-    by about 0.8 posterior standard deviations). The posterior is the Gaussian of
-    `_posterior` cut at b's lower bound, so b's marginal is a truncated normal and a's
-    follows from its linear regression on b."""
+    carry the Jacobian for b's samples to follow b's posterior (without it their mean
+    falls by about one posterior standard deviation, and a's rises by about 0.7). The
+    posterior is the Gaussian of `_posterior` cut at b's lower bound, so b's marginal is a
+    truncated normal and a's follows from its linear regression on b."""
     from scipy import stats
 
     import mtor_sim as ms
@@ -290,6 +290,54 @@ def test_a_uniform_prior_narrower_than_the_bounds_is_a_bound(tmp_path: Path) -> 
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+@pytest.mark.parametrize("optimizer", ["fides", "lbfgsb"])
+def test_a_uniform_prior_on_a_log_scale_holds_at_its_own_edge(tmp_path: Path, optimizer) -> None:
+    """The bound a uniform prior on a log10-scaled parameter sets, log10(0.3), must be
+    inside the prior: 10**log10(0.3) rounds outside 0.3 about half the time."""
+    import mtor_sim as ms
+
+    problem = _line_problem(
+        tmp_path, objectivePriorType=["", "uniform"], objectivePriorParameters=["", "0.3;5"]
+    )
+    fit = ms.fit(problem, n_starts=3, seed=0, optimizer=optimizer)
+    obj = fit.objective
+    assert np.isfinite(obj([0.1, obj.lb[1]])) and np.isfinite(obj([0.1, obj.ub[1]]))
+    assert fit.status == "ok", fit.message
+    np.testing.assert_allclose(fit.best_parameters["b"], 0.3, rtol=1e-9)  # data: b ~ 0.28
+    if optimizer == "fides":
+        prof = ms.profile(fit, ["b"])
+        assert prof.intervals.loc["b", "verdict"] == "practically non-identifiable"
+
+
+def test_start_points_stay_within_the_bounds_the_priors_narrowed(tmp_path: Path) -> None:
+    """With a start distribution on b, a is drawn within its uniform objective prior, not
+    over its table bounds (where every draw outside the prior was wasted)."""
+    from mtor_sim._fit_objective import PetabObjective
+    from mtor_sim._fit_optimize import _start_points
+
+    obj = PetabObjective(
+        _line_problem(
+            tmp_path,
+            objectivePriorType=["uniform", ""],
+            objectivePriorParameters=["0;0.1", ""],
+            initializationPriorType=["", "parameterScaleNormal"],
+            initializationPriorParameters=["", "-0.3;0.2"],
+        )
+    )
+    x, redrawn, unplaced = _start_points(obj, 200, seed=0, x0=None)
+    assert redrawn == unplaced == 0
+    assert (x[:, 0] >= 0.0).all() and (x[:, 0] <= 0.1).all()
+
+
+def test_prior_numbers_without_a_type_are_a_parameter_scale_uniform_prior(tmp_path: Path) -> None:
+    """PEtab's default type, with the numbers given: the bounds narrow to them."""
+    from mtor_sim._fit_objective import PetabObjective
+
+    obj = PetabObjective(_line_problem(tmp_path, objectivePriorParameters=["0;0.1", ""]))
+    assert [p.kind for p in obj.priors] == ["parameterScaleUniform"]
+    np.testing.assert_allclose([obj.lb[0], obj.ub[0]], [0.0, 0.1])
 
 
 # ---------------------------------------------------------------------- bad input

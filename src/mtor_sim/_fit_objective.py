@@ -1039,7 +1039,7 @@ class PetabObjective:
         if self._initialization_priors:
             from ._fit_prior import initialization_draws
 
-            return initialization_draws(self.parameter_df, self.x_ids, rng, n)
+            return initialization_draws(self.parameter_df, self.x_ids, self.lb, self.ub, rng, n)
         return rng.uniform(self.lb, self.ub, size=(n, len(self.x_ids)))
 
     def derivatives(self, x: ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:

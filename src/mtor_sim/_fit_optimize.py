@@ -588,7 +588,7 @@ def fit(
                 f"the parameter table's nominal values give a lower objective ({nominal:.6g}) "
                 f"than the best of {n_starts} starts ({best['fval']:.6g}): the starts "
                 "reached a local optimum only; try more starts, or start from the nominal "
-                "values (`x0=[fit.objective.x_nominal]`)"
+                f"values (`x0=[fit.objective.x_nominal]`); {message}"
             ),
         )
     meta = {

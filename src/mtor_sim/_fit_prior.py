@@ -82,8 +82,9 @@ class Prior:
         a, b = self.a, self.b
         inf = (math.inf, math.nan, math.nan)
         kind = self.kind.removeprefix("parameterScale").lower()
-        if kind == "uniform":
-            return (math.log(b - a), 0.0, 0.0) if a <= v <= b else inf
+        if kind == "uniform":  # on the PEtab scale, as `support` (and so the bounds) has it
+            lo, hi = self.support()
+            return (math.log(b - a), 0.0, 0.0) if lo <= x <= hi else inf
         if kind == "normal":
             f, df, d2f = (
                 0.5 * math.log(2 * math.pi * b * b) + (v - a) ** 2 / (2 * b * b),
@@ -188,14 +189,15 @@ def objective_priors(
     Raises `PetabError` for an unknown type, missing or non-numeric parameters, a standard
     deviation or scale that is not positive, or a uniform prior that is empty.
     """
-    if "objectivePriorType" not in par:
+    if "objectivePriorType" not in par and "objectivePriorParameters" not in par:
         return []
     out = []
     for j, (pid, sc) in enumerate(zip(x_ids, x_scales, strict=True)):
+        row = par.loc[pid]
         parsed = _parse(
             str(pid),
-            par.loc[pid, "objectivePriorType"],
-            par.loc[pid].get("objectivePriorParameters"),
+            row.get("objectivePriorType"),
+            row.get("objectivePriorParameters"),
             "objective",
         )
         if parsed is not None:
@@ -250,19 +252,28 @@ def has_initialization_priors(par: pd.DataFrame, x_ids: Sequence[str]) -> bool:
 
 
 def initialization_draws(
-    par: pd.DataFrame, x_ids: Sequence[str], rng: np.random.Generator, n: int
+    par: pd.DataFrame,
+    x_ids: Sequence[str],
+    lb: np.ndarray,
+    ub: np.ndarray,
+    rng: np.random.Generator,
+    n: int,
 ) -> np.ndarray:
     """``n`` start points (rows, PEtab scale) drawn from the parameter table's
-    initialization priors, truncated to the bounds, by inverse transform of ``rng``'s
-    uniform numbers. Raises `PetabError` for a prior with no mass within the bounds."""
+    initialization priors (uniform on the PEtab scale where it gives none), truncated to
+    the bounds ``lb``, ``ub`` (PEtab scale: the table's, narrowed by the objective priors),
+    by inverse transform of ``rng``'s uniform numbers. Raises `PetabError` for a prior with
+    no mass within the bounds."""
     from petab.v1.core import is_empty
-    from petab.v1.parameters import scale
+    from petab.v1.parameters import scale, unscale
     from petab.v1.priors import Prior as PetabPrior
 
     u = rng.uniform(size=(n, len(x_ids)))
     out = np.empty_like(u)
     for j, pid in enumerate(x_ids):
         row = par.loc[pid].to_dict()
+        sc = str(row.get("parameterScale", "lin"))
+        row["lowerBound"], row["upperBound"] = (float(unscale(v, sc)) for v in (lb[j], ub[j]))
         for col in ("initializationPriorType", "initializationPriorParameters"):
             if col in row and is_empty(row[col]):
                 row[col] = np.nan
@@ -285,4 +296,4 @@ def initialization_draws(
                 f"{tuple(prior.parameters)} puts no mass within its bounds "
                 f"[{row['lowerBound']:g}, {row['upperBound']:g}]: no start point can be drawn"
             )
-    return out
+    return np.clip(out, lb, ub)  # the scale's rounding stays within them
