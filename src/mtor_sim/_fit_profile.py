@@ -368,7 +368,7 @@ def profile(
         # first finite result (and colours the point green): a local optimum only
         colours = np.asarray(pr.color_path, dtype=float).reshape(-1, 4)
         finite = np.isfinite(np.asarray(pr.fval_path, dtype=float))
-        resampled += int((np.all(np.isclose(colours, RESAMPLED), axis=1) & finite).sum())
+        restarted = int((np.all(np.isclose(colours, RESAMPLED), axis=1) & finite).sum())
         lost = ~np.isfinite(xs)
         lost_lo, lost_hi = bool(lost[:start].any()), bool(lost[start:].any())
         order = np.argsort(xs)
@@ -413,6 +413,8 @@ def profile(
             verdict = "practically non-identifiable"
         else:
             verdict = "identifiable"
+        if verdict != "not determined":  # (beside a wall they are the wall's story)
+            resampled += restarted
         lower = np.nan if at_lb else float(unscale(lo, s))
         upper = np.nan if at_ub else float(unscale(hi, s))
         intervals.append(interval(name, i, lower, upper, verdict, int(ok.sum())))
@@ -457,8 +459,8 @@ def profile(
             "may be too narrow; raise max_iter. " + message
         )
         warnings.warn(message, UserWarning, stacklevel=2)
-    if resampled:
-        status = "not_converged"
+    if resampled:  # a profile that could not be determined says more than this
+        status = "not_converged" if status in ("ok", "flat") else status
         message = (
             f"{resampled} profile point(s) were optimised from random start points after "
             "their step failed: each is the first finite local optimum found, on or above "
