@@ -189,19 +189,27 @@ def objective_priors(
     Raises `PetabError` for an unknown type, missing or non-numeric parameters, a standard
     deviation or scale that is not positive, or a uniform prior that is empty.
     """
-    if "objectivePriorType" not in par and "objectivePriorParameters" not in par:
-        return []
-    out = []
-    for j, (pid, sc) in enumerate(zip(x_ids, x_scales, strict=True)):
+    return [
+        Prior(str(x_ids[j]), j, *parsed, str(x_scales[j]))
+        for j, parsed in _table_priors(par, x_ids, "objective").items()
+    ]
+
+
+def _table_priors(
+    par: pd.DataFrame, x_ids: Sequence[str], which: str
+) -> dict[int, tuple[str, float, float]]:
+    """The ``which`` ("objective" or "initialization") priors the table gives the
+    estimated parameters ``x_ids``, checked (`_parse`), by position."""
+    if f"{which}PriorType" not in par and f"{which}PriorParameters" not in par:
+        return {}
+    out = {}
+    for j, pid in enumerate(x_ids):
         row = par.loc[pid]
         parsed = _parse(
-            str(pid),
-            row.get("objectivePriorType"),
-            row.get("objectivePriorParameters"),
-            "objective",
+            str(pid), row.get(f"{which}PriorType"), row.get(f"{which}PriorParameters"), which
         )
         if parsed is not None:
-            out.append(Prior(str(pid), j, *parsed, str(sc)))
+            out[j] = parsed
     return out
 
 
@@ -236,19 +244,7 @@ def has_initialization_priors(par: pd.DataFrame, x_ids: Sequence[str]) -> bool:
     """Whether any estimated parameter has a start distribution other than PEtab's default
     (uniform on its PEtab scale within its bounds); every one given is checked as the
     objective priors are (`PetabError` naming the parameter)."""
-    if "initializationPriorType" not in par and "initializationPriorParameters" not in par:
-        return False
-    given = False
-    for pid in x_ids:
-        row = par.loc[pid]
-        parsed = _parse(
-            str(pid),
-            row.get("initializationPriorType"),
-            row.get("initializationPriorParameters"),
-            "initialization",
-        )
-        given = given or parsed is not None
-    return given
+    return bool(_table_priors(par, x_ids, "initialization"))
 
 
 def initialization_draws(
