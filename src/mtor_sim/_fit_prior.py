@@ -283,9 +283,8 @@ def initialization_draws(
                 f"{row.get('initializationPriorType')!r} with initializationPriorParameters "
                 f"{row.get('initializationPriorParameters')!r}: {e}"
             ) from None
-        lo, hi = (scale(float(row[k]), prior.transformation) for k in ("lowerBound", "upperBound"))
         tol = 1e-9 * (1.0 + np.abs(out[:, j]))
-        inside = (out[:, j] >= lo - tol) & (out[:, j] <= hi + tol)
+        inside = (out[:, j] >= lb[j] - tol) & (out[:, j] <= ub[j] + tol)
         if not np.all(np.isfinite(out[:, j]) & inside):
             raise PetabError(
                 f"parameter {pid!r}: its initialization prior {prior.type}"
