@@ -378,10 +378,9 @@ def validation_hits(
     reference: `validate`'s "not solved" and "undefined").
 
     A NaN is a miss, as in `hit_rate`: `member_hit_rates` and `row_hit_rates` count it
-    so (a plain
-    ``mean`` would leave it out of the denominator). ``rows`` default to the ``validation``
-    rows of the bundled observation table (held out of the calibration); rows no readout
-    expresses are left out.
+    so (a plain ``mean`` would leave it out of the denominator). ``rows`` default to the
+    ``validation`` rows of the bundled observation table (held out of the calibration);
+    rows no readout expresses are left out.
     """
     from ._observations import load_observations, validate
 
