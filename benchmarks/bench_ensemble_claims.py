@@ -81,7 +81,6 @@ import pandas as pd
 from _common import COMPENSATED, edited_model, load_script
 
 import mtor_sim as ms
-from mtor_sim._report import not_judged
 from mtor_sim.observations import (
     load_observations,
     member_hit_rates,
@@ -134,8 +133,9 @@ def report(label: str, model, table: pd.DataFrame, rows: list[dict[str, str]]) -
         q = np.quantile(per, [0.05, 0.95])
         print(f"    {name:<24} {per.mean():.2f} ({q[0]:.2f}-{q[1]:.2f}) of {len(ids)} rows")
         summary[f"hit rate, {name}"] = float(per.mean())
-    if said := not_judged(hits):
-        print(f"    ({said.removeprefix('; ')})")
+    missing = int(hits.isna().to_numpy().sum())
+    if missing:
+        print(f"    ({missing} member-row(s) not judged: not solved or a zero reference; misses)")
     rowfrac = row_hit_rates(hits).sort_values()
     weak = rowfrac[rowfrac < 0.5]
     if len(weak):

@@ -12,7 +12,6 @@ checks nothing and sets no thresholds.
 from __future__ import annotations
 
 import mtor_sim as ms
-from mtor_sim._controls import _sites_removed
 
 E = {"everolimus": 10.0}
 V = {"vistusertib": 1000.0}
@@ -170,8 +169,9 @@ def main() -> None:
 
     print("13. dactolisib 500 nM: fold over untreated, target sites removed one at a time")
     d500 = {"dactolisib": 500.0}
-    no_pi3k = _sites_removed("dactolisib", "PI3K", "PI3K_beta")
-    for p in ({}, no_pi3k, _sites_removed("dactolisib", "mTORC1_ATP")):
+    sites = ms.DRUGS["dactolisib"].potency_parameters  # target site -> potency parameter
+    no_pi3k = {sites[s]: 1e12 for s in ("PI3K", "PI3K_beta")}
+    for p in ({}, no_pi3k, {sites["mTORC1_ATP"]: 1e12}):
         line(
             f"parameters {p or '-'}",
             {r: val(r, drugs=d500, parameters=p) / val(r, parameters=p) for r in reads},
