@@ -1656,3 +1656,22 @@ def test_a_noise_formula_giving_no_positive_sd_has_no_likelihood(tmp_path: Path)
     )
     assert np.isfinite(obj([1.0, 0.3]))
     assert obj([1.0, -0.3]) == np.inf and obj([1.0, 0.0]) == np.inf
+
+
+def test_a_profile_with_random_restarts_is_reproducible(tmp_path: Path) -> None:
+    """pyPESTO re-optimises a failed profile step from random start points drawn from
+    numpy's global generator: the same fit profiled twice gave different profiles. The
+    restarts now come from the profile's seed, drawn as the fit's starts are."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    fit = ms.fit(_walled(tmp_path, 0.6), n_starts=3, seed=0)
+    tables = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)  # noqa: NPY002  (what pyPESTO drew from)
+        with pytest.warns(UserWarning):
+            prof = ms.profile(fit, ["s"], seed=5)
+        tables.append(prof.table)
+    assert prof.metadata["seed"] == 5
+    pd.testing.assert_frame_equal(tables[0], tables[1])

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import MtorSimError, check_name
-from ._fit_objective import unscale
+from ._fit_objective import PetabObjective, unscale
 from ._fit_optimize import (
     CONFIRM_TOL,
     FitResult,
@@ -166,6 +166,27 @@ def _walk(
 RESAMPLED = (0.0, 1.0, 0.0, 1.0)
 
 
+class _RestartPoints:
+    """The random start points pyPESTO re-optimises a failed profile step from
+    (``Problem.startpoint_method``): drawn as the fit's starts are (uniform within the
+    bounds, or from the initialization priors), from a generator seeded by ``seed`` and
+    the profiled parameter. pyPESTO's own method draws from numpy's global generator, so
+    a profile with restarts changed from run to run, and with the backend."""
+
+    def __init__(self, obj: PetabObjective, seed: int | None) -> None:
+        self.obj = obj
+        self.seed = seed
+        self.streams: dict[tuple[int, ...], np.random.Generator] = {}
+
+    def __call__(self, n_starts: int, problem: Any) -> np.ndarray:
+        fixed = tuple(int(i) for i in problem.x_fixed_indices)
+        if fixed not in self.streams:
+            entropy = None if self.seed is None else [self.seed, *fixed]
+            self.streams[fixed] = np.random.default_rng(entropy)
+        draws = self.obj.start_draws(self.streams[fixed], n_starts)
+        return draws[:, problem.x_free_indices]
+
+
 def _out_of_budget(optimizer: str, flag: Any) -> bool:
     """Whether a profile step's optimiser stopped because it ran out of iterations or time
     (fides: MAXITER, MAXTIME; scipy's L-BFGS-B: status 1), not because it converged or
@@ -229,6 +250,7 @@ def profile(
     optimizer: str = "fides",
     max_iter: int = 200,
     whole_path: bool = False,
+    seed: int | None = 0,
     progress: bool | None = None,
 ) -> Profile:
     """Profile likelihoods from the best start of ``fit``.
@@ -259,6 +281,10 @@ def profile(
         Iterations per profile step.
     whole_path : bool
         Continue to the bounds even past the threshold.
+    seed : int or None
+        Seeds the random start points a profile step is re-optimised from after it
+        fails (drawn as `fit` draws its starts): the same seed gives the same profiles.
+        None draws fresh ones.
 
     Returns
     -------
@@ -302,6 +328,8 @@ def profile(
 
     def walk(which: list[int], min_step: float | None = None) -> dict[int, Any]:
         step_optimizer = _optimizer(optimizer, max_iter, None)
+        # new streams for every walk: the same draws whichever backend runs the profiles
+        problem.startpoint_method = _RestartPoints(obj, seed)
         return _walk(problem, fit, step_optimizer, opts, which, threshold, whole_path, min_step)
 
     failed: dict[int, str] = {}
@@ -493,6 +521,7 @@ def profile(
         "level": level,
         "threshold_ratio": threshold,
         "optimizer": optimizer,
+        "seed": seed,
         "backend": opts.backend,
         "seconds": seconds,
         "objective": "negative log-posterior" if obj.priors else "negative log-likelihood",

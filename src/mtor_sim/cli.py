@@ -910,6 +910,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         res,
         args.parameter or None,
         level=args.level,
+        seed=args.seed,
         backend=args.backend,
         n_workers=args.workers,
         scheduler=args.scheduler,
@@ -950,7 +951,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("problem", metavar="PROBLEM.yaml", help="PEtab problem (YAML file)")
-    p.add_argument("--seed", type=int, default=0, help="seed of start points and chains")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of start points, profile restarts and chains"
+    )
     p.add_argument("--out", "-o", default=out, help=f"output folder (default {out})")
     g = p.add_argument_group("execution")
     g.add_argument(
