@@ -199,3 +199,30 @@ def test_quiet_without_python_streams(monkeypatch: pytest.MonkeyPatch) -> None:
     with quiet() as log:
         pass
     assert list(log) == []
+
+
+def test_a_limit_cycle_is_named_with_its_period(varusai: ms.Model) -> None:
+    """Varusai 2018 oscillates for ever (its Newton step fails, and a long run does not
+    come to rest); the message said "may oscillate or drift". The state is followed on,
+    and a steady cycle is named, with its period and range."""
+    ss = varusai.steady_state()
+    assert ss.status == "not_reached" and not ss.success
+    assert "sustained oscillation" in ss.message, ss.message
+    name = ss.message.split("oscillation (a limit cycle, not a steady state): ")[1].split()[0]
+    period = float(ss.message.split("period of about ")[1].split(" ")[0])
+    # measured on the time course itself: the distance between its late maxima
+    tc = varusai.simulate(t_end=20000, n_points=20001, pre_equilibrate=False)
+    late = tc.to_dataframe()[name].loc[10000:]
+    v, t = late.to_numpy(), late.index.to_numpy()
+    peaks = np.flatnonzero((v[1:-1] > v[:-2]) & (v[1:-1] >= v[2:])) + 1
+    peaks = peaks[v[peaks] > v.min() + (v.max() - v.min()) / 2]
+    assert period == pytest.approx(np.diff(t[peaks]).mean(), rel=0.01)
+
+
+def test_a_drift_is_not_called_a_cycle(tmp_path: Path) -> None:
+    path = tmp_path / "drift.ant"
+    path.write_text("model drift\n  species A = 0\n  J: -> A; 1\nend\n")
+    m = ms.load_model(path)
+    ss = m.steady_state()
+    assert ss.status == "not_reached"
+    assert "may oscillate or drift" in ss.message and "cycle" not in ss.message

@@ -50,6 +50,10 @@ CLIP_RTOL = 1e-12
 # rate is small against the largest variable (a species creeping at 5e-8 /min beside one
 # at 100). See `Solver._drift` for how far is left to go.
 DRIFT_RTOL = 1e-6
+#: A state that did not come to rest is followed for this many of its own timescales
+#: (size over rate, of the species furthest from rest) to tell a cycle from a drift:
+#: several periods of an oscillator whose fastest phase sets that timescale.
+CYCLE_TIMESCALES = 200.0
 # seconds of processor time one steady-state search may spend integrating a model with
 # events (checked between pieces of the run, so a piece may overrun it): events that
 # fire every 0.01 s (SBML Test Suite 00953) would take some 10 minutes over the
@@ -954,9 +958,11 @@ class Solver:
             status, msg = "solver_failed", "non-finite state"
         elif not rate <= tol * scale:  # NaN too: a rate that cannot be evaluated
             status = "not_reached"
+            cycle = self._cycle() if method.startswith("long integration") else ""
             msg = (
                 f"no steady state reached: max |dx/dt| = {rate:.3g} > {tol * scale:.3g}; "
-                "the system may oscillate or drift. Try simulate() to inspect its dynamics."
+                + (cycle or "the system may oscillate or drift")
+                + ". Try simulate() to inspect its dynamics."
             )
         elif drift:
             status = "not_reached"
@@ -1006,6 +1012,59 @@ class Solver:
             values = values * math.nan
             x = x * math.nan
         return SolveResult(x, values, status, message + msg, rate, eig, method)
+
+    def _cycle(self) -> str:
+        """After a long integration that did not come to rest: whether the species
+        furthest from rest (its rate over its size) rises and falls with a steady period,
+        followed over `CYCLE_TIMESCALES` of its timescale; a phrase saying so (sustained,
+        damped or growing, the period and the range), or "" for anything else (a drift, an
+        irregular course, or a model with events). The state is put back afterwards."""
+        if self._has_events or not self.species_ids:
+            return ""
+        x = self.state()
+        dx = self.rates()  # the independent species first (dependent ones follow them)
+        with np.errstate(invalid="ignore"):
+            speed = np.abs(dx) / np.maximum(np.abs(x[: dx.size]), SCALE_FLOOR)
+        speed = np.nan_to_num(speed, nan=0.0, posinf=0.0)
+        if not speed.size or not speed.max() > 0:
+            return ""
+        i = int(np.argmax(speed))
+        sid = self.species_ids[i]
+        t0 = self.r.model.getTime()
+        window = min(CYCLE_TIMESCALES / float(speed[i]), FALLBACK_T * self.time_factor)
+        selections = list(self.r.timeCourseSelections)
+        try:
+            run = np.asarray(self.r.simulate(t0, t0 + window, 4001, ["time", f"[{sid}]"]))
+        except RuntimeError:
+            return ""
+        finally:
+            self.r.timeCourseSelections = selections
+            self._set_concentrations(x)
+            self.r.model.setTime(t0)
+        t, v = run[:, 0], run[:, 1]
+        low, high = float(v.min()), float(v.max())
+        span = high - low
+        if not span > 1e-3 * max(abs(high), abs(low), SCALE_FLOOR):
+            return ""
+        peaks = np.flatnonzero((v[1:-1] > v[:-2]) & (v[1:-1] >= v[2:])) + 1
+        peaks = peaks[v[peaks] > low + span / 2]  # the cycle's own maxima, not ripples
+        if peaks.size < 4:
+            return ""
+        periods = np.diff(t[peaks])
+        if periods.std() > 0.05 * periods.mean():
+            return ""  # irregular: no single period to report
+        period = float(np.median(periods)) / self.time_factor
+        change = float(v[peaks[-1]] - v[peaks[0]]) / span
+        if abs(change) <= 0.02:
+            kind = "a sustained oscillation (a limit cycle, not a steady state)"
+        elif change < 0:
+            kind = "an oscillation still decaying (a slow spiral; a steady state may lie ahead)"
+        else:
+            kind = "an oscillation of growing amplitude"
+        return (
+            f"it runs in {kind}: {sid} cycles between {low:.3g} and {high:.3g} with a "
+            f"period of about {period:.3g} min"
+        )
 
     def _clock_rate(self, tol: float, scale: float) -> str | None:
         """For a model that reads the clock: the residual of the state the solver is at
