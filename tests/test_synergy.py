@@ -227,6 +227,41 @@ def test_a_zero_drug_free_readout_leaves_inhibition_undefined() -> None:
     assert np.isnan(cm.inhibition.to_numpy()).all() and np.isnan(cm.bliss.to_numpy()).all()
 
 
+def test_a_drug_free_readout_at_round_off_is_zero_not_a_denominator() -> None:
+    """A knocked-out kinase's own output is solver round-off (mTORC2 knocked out,
+    pAKT_S473 7.7e-21): it was taken as the control, for inhibitions of -8e4 and Bliss
+    excesses of -1.5e3 with status "ok", blamed on a drug "raising" the readout."""
+    import mtor_sim as ms
+
+    with pytest.warns(RuntimeWarning, match="drug-free pAKT_S473 is 0 .within the solver"):
+        cm = ms.combination(
+            ms.load_model(),
+            ("everolimus", "alpelisib"),
+            [1, 10, 100],
+            [10, 100, 1000],
+            readout="pAKT_S473",
+            knockouts=["mTORC2"],
+            progress=False,
+        )
+    assert abs(cm.response.iloc[0, 0]) < 1e-15
+    assert (cm.settings["status"] == "zero_reference").all().all()
+    assert cm.status == "failed"
+    assert np.isnan(cm.inhibition.to_numpy()).all() and np.isnan(cm.bliss.to_numpy()).all()
+    q = ms.combination(
+        ms.load_model(),
+        ("everolimus", "alpelisib"),
+        [10],
+        [100],
+        readout="pAKT_S473",
+        knockouts=["mTORC2"],
+        ensemble=True,
+        n_members=3,
+        progress=False,
+    )
+    inhibition = q[q["quantity"] == "inhibition"]
+    assert inhibition["q0.5"].isna().all() and (inhibition["n_failed"] == 3).all()
+
+
 def test_a_bell_shaped_single_agent_gets_no_loewe_fit_on_a_models_matrix() -> None:
     """Loewe's single-agent Hill fits gave a bell-shaped model curve an IC50, as
     dose_response did before it took the monotonic rule; with ``monotonic`` (what

@@ -578,7 +578,8 @@ def _combination_quantiles(
         len(table), da.size, db.size
     )
     per_member = {"response": values}
-    effect = np.stack([_inhibition(m) for m in values])
+    zero = _round_off(model, readout, perturbation)
+    effect = np.stack([_inhibition(m, zero) for m in values])
     per_member["inhibition"] = effect
 
     # each cell scored where it and its single agents are known, as in one model's matrix
@@ -614,11 +615,13 @@ def _combination_quantiles(
 MIN_SCORE_DOSES = 4
 
 
-def _inhibition(response: np.ndarray) -> np.ndarray:
+def _inhibition(response: np.ndarray, zero: float) -> np.ndarray:
     """The fraction inhibited of a dose matrix against its drug-free cell; NaN throughout
-    when that cell has no usable value (it failed, or its readout is 0)."""
+    when that cell has no usable value (it failed, or its readout is 0 within the
+    solver's round-off ``zero``: a knocked-out kinase's own output, 8e-21 or -4e-17,
+    made inhibitions of -8e4 and flipped their signs)."""
     control = response[0, 0]
-    if np.isfinite(control) and control != 0:
+    if np.isfinite(control) and abs(control) > zero:
         return fraction_inhibited(response, control)
     return np.full_like(response, np.nan)
 
@@ -766,7 +769,8 @@ def combination(
     Loewe and ZIP need at least 4 doses of each drug including 0; with fewer, only Bliss
     and HSA are computed (``scores`` is None). A dose pair without a verified steady state
     is NaN in ``response``, and so are the inhibition and excesses that need it (all of
-    them when the drug-free pair failed or its readout is 0); Loewe and ZIP, which fit
+    them when the drug-free pair failed or its readout is 0 within the solver's
+    round-off); Loewe and ZIP, which fit
     whole rows and columns, are then not computed (``scores`` is None).
     ``settings["status"]`` holds every pair's status. ``run`` (or
     its shorthand keywords) says where the dose pairs run, as in every batch verb.
@@ -851,11 +855,13 @@ def combination(
     for (i, j), (v, st) in zip(cells, found, strict=True):
         mat[i, j] = v if st == "ok" else np.nan  # a failed point is no number
         status[i, j] = st
-    effect = _inhibition(mat)
-    if mat[0, 0] == 0:  # every cell solved, none has an inhibition: the status says so
+    zero = _round_off(model, readout, perturbation | ({"drugs": background} if background else {}))
+    effect = _inhibition(mat, zero)
+    if abs(mat[0, 0]) <= zero:  # every cell solved, none has an inhibition: the status says so
         status[status == "ok"] = "zero_reference"
         warnings.warn(
-            f"the drug-free {readout} is 0: inhibition and synergy are undefined (NaN)",
+            f"the drug-free {readout} is 0 (within the solver's round-off, {zero:.2g}): "
+            "inhibition and synergy are undefined (NaN)",
             RuntimeWarning,
             stacklevel=2,
         )
