@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
@@ -144,3 +145,40 @@ def test_a_bell_shaped_response_gets_no_ic50() -> None:
         warnings.simplefilter("error", RuntimeWarning)
         fitted = fit_hill(d, y)
     assert fitted.success and fitted.ic50_ci[1] > fitted.ic50
+
+
+def test_an_ic50_interval_says_only_what_the_doses_say() -> None:
+    """The Wald interval was given where it does not hold. A switch steeper than the Hill
+    slope's bound (10) between 10 and 30 nM, true IC50 12 nM, got 15.4-18.2 nM; a
+    response saturated at the first dose (1 nM) got 0.0054-0.0085 nM. Now the interval is
+    what the tested doses say: between the two doses around the switch, below the first
+    dose, above the last."""
+    d = np.array([0, 1, 3, 10, 30, 100, 300, 1000.0])
+    for true in (12.0, 25.0):
+        f = fit_hill(d, hill(d, bottom=0.0, top=1.0, ic50=true, hill=30.0), monotonic=True)
+        assert f.hill == pytest.approx(10.0)
+        assert f.ic50_ci == (10.0, 30.0) and f.ic50_ci[0] <= true <= f.ic50_ci[1]
+    saturated = fit_hill(d, np.array([1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]))
+    assert saturated.ic50_extrapolated and saturated.ic50_ci == (0.0, 1.0)
+    linear = fit_hill(d, 1 - d / 2000, monotonic=True)
+    assert linear.ic50_extrapolated and linear.ic50_ci == (1000.0, math.inf)
+    interior = fit_hill(d, hill(d, bottom=0.1, top=1.0, ic50=20.0, hill=1.2) + 1e-3 * np.sin(d))
+    lo, hi = interior.ic50_ci
+    assert lo < 20.0 < hi and hi / lo < 1.5  # the Wald interval, where it holds
+
+
+def test_a_dose_response_says_when_the_doses_do_not_place_the_ic50() -> None:
+    """Everolimus on pS6K1 tested to 0.003 nM only: dr.ic50 was 2.4 nM, 800-fold beyond
+    the doses, and the message said only "all 5 conditions solved"."""
+    import mtor_sim as ms
+
+    dr = ms.dose_response(
+        ms.load_model(),
+        "everolimus",
+        [0.0001, 0.0003, 0.001, 0.003],
+        readout="pS6K1",
+        progress=False,
+    )
+    assert dr.fit_table()["ic50_extrapolated"].all()
+    assert "IC50 beyond the tested doses (extrapolated) for WT" in dr.message
+    assert dr.fits["WT"].ic50_ci == (0.003, math.inf)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._catalogue import default_readout
 from ._errors import MtorSimError, check_name, check_names, check_nonnegative, wants_ensemble
-from ._hill import HillFit, fit_hill
+from ._hill import HILL_BOUNDS, HillFit, fit_hill
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
 from ._store import fingerprint
@@ -146,12 +146,30 @@ class DoseResponse(BatchResult):
 
     @property
     def message(self) -> str:
-        """How many conditions were solved, and which genotypes' curves have no Hill fit
+        """How many conditions were solved, which genotypes' curves have no Hill fit
         (their IC50 is NaN: `fits[genotype].message` says why; `mtor-sim dose-response`
-        exits 3 for them)."""
+        exits 3 for them), and which IC50s the tested doses do not place: beyond them
+        (extrapolated), or with the Hill slope at a bound (`HillFit.ic50_ci` gives what
+        the doses do say)."""
         text = super().message
         unfitted = [f"{g} ({f.message})" for g, f in self.fits.items() if not f.success]
-        return text + ("; no Hill fit for " + "; ".join(unfitted) if unfitted else "")
+        if unfitted:
+            text += "; no Hill fit for " + "; ".join(unfitted)
+        fitted = {g: f for g, f in self.fits.items() if f.success}
+        beyond = [f"{g} ({f.ic50:.3g} nM)" for g, f in fitted.items() if f.ic50_extrapolated]
+        if beyond:
+            text += "; IC50 beyond the tested doses (extrapolated) for " + ", ".join(beyond)
+        steep = [
+            f"{g} ({f.hill:.3g})"
+            for g, f in fitted.items()
+            if not f.ic50_extrapolated and min(abs(f.hill - b) for b in HILL_BOUNDS) < 1e-6
+        ]
+        if steep:
+            text += (
+                "; Hill slope at its bound for " + ", ".join(steep) + ": the doses place the "
+                "IC50 only within `fits[genotype].ic50_ci`"
+            )
+        return text
 
     @property
     def _only(self) -> HillFit:

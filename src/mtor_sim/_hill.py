@@ -14,6 +14,7 @@ slope, so one parametrisation serves both directions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +95,11 @@ class HillFit:
         Root-mean-square residual.
     ic50_ci : tuple of float, nM
         95 % Wald interval on ``log10(ic50)`` (Student t, ``n - p`` degrees of freedom)
-        mapped back to nM; NaN when there are no residual degrees of freedom.
+        mapped back to nM; NaN when there are no residual degrees of freedom. Where that
+        interval does not hold, what the data say instead: for an IC50 beyond the tested
+        doses, ``(0, lowest dose)`` or ``(highest dose, inf)``; with the Hill slope at
+        its upper bound (a switch steeper than the doses resolve), the two tested doses
+        around the IC50; at its lower bound, NaN.
     success : bool
         True when the optimiser converged to finite parameters on a responsive curve.
     message : str
@@ -422,6 +427,21 @@ def fit_hill(
             f"IC50 {ic50:.3g} nM lies outside the tested doses [{d_lo:.3g}, {d_hi:.3g}] "
             "nM (extrapolated)"
         )
+    # The Wald interval holds for an interior optimum only. Beyond the tested doses the
+    # data place the IC50 only on one side of them (a saturated first dose gave 0.0054-
+    # 0.0085 nM below a first dose of 1 nM); with the slope at its upper bound, only
+    # between the two doses where the response switches (a true IC50 of 12 nM got
+    # 15.4-18.2 nM).
+    pos = np.unique(d[d > 0])
+    if extrapolated:
+        ci = (0.0, d_lo) if ic50 < d_lo else (d_hi, math.inf)
+        notes.append("its interval is the side of the tested doses it lies on")
+    elif np.isclose(slope, HILL_BOUNDS[1]):
+        ci = (float(pos[pos <= ic50].max()), float(pos[pos >= ic50].min()))
+        notes.append("its interval is the two tested doses around it (a free slope gives none)")
+    elif np.isclose(slope, HILL_BOUNDS[0]):
+        ci = (np.nan, np.nan)
+        notes.append("no interval (a free slope gives one)")
     success = bool(best.status > 0 and np.all(np.isfinite(best.x)))
     return HillFit(
         bottom=float(bottom),
