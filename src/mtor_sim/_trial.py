@@ -344,6 +344,22 @@ def _unbound(
     )
 
 
+def oral_potencies(
+    cat: Catalogue,
+    plans: Mapping[str, OralPK],
+    parameters: Mapping[str, float],
+    serum_fraction: float | None = None,
+) -> tuple[dict[str, Drug], dict[str, float]]:
+    """How drugs dosed by ``plans`` act on cells: their unbound plasma concentration (what
+    an `OralPK` plan gives) with unbound potencies (`unbound_potencies`, each plan's own
+    plasma binding). The catalogue's drugs with their unbound potencies, and the model
+    parameters (of ``plans``' drugs only; their values converted from ``parameters``,
+    the potencies in force) that carry the converted ones."""
+    potencies, moved = _unbound(cat, serum_fraction, _fractions(plans), parameters)
+    mine = {q for d in plans for q in cat.drugs[d].potency_parameters.values()}
+    return potencies, {q: k for q, k in moved.items() if q in mine}
+
+
 def model_potencies(model: Model) -> dict[str, Drug]:
     """The catalogue's drugs with the potencies the model's parameters hold (a
     `Model.with_parameters` copy's own), unconverted: what a constant concentration acts
@@ -890,9 +906,7 @@ def _arms(
 
     def exposure(name: str, schedule: Schedule) -> Arm:
         plans = _plans(schedule)
-        potencies, moved = _unbound(cat, serum_fraction, _fractions(plans), own)
-        mine = {q for d in plans for q in cat.drugs[d].potency_parameters.values()}
-        moved = {q: k for q, k in moved.items() if q in mine}  # this arm's drugs only
+        potencies, moved = oral_potencies(cat, plans, own, serum_fraction)
         period, conc, weights = steady_phases(schedule, phases, drugs=potencies)
         return Arm(name, tuple(conc), tuple(weights), "exposure", plans, period, potencies, moved)
 
