@@ -365,3 +365,19 @@ def test_trial_command_exits_3_when_a_patient_is_not_evaluable(tmp_path, monkeyp
     code = main(["trial", "--n", "8", "--arms", "everolimus", "--out", str(tmp_path), "-q"])
     patients = pd.read_csv(tmp_path / "patients.csv")
     assert (patients["status"] != "ok").sum() == 1 and code == 3
+
+
+def test_a_trial_does_not_resume_from_another_cohorts_results(model, tmp_path) -> None:
+    """The store was keyed on how a cohort was drawn, not on its patients: an edited
+    cohort of the same size and settings resumed the first cohort's steady states,
+    labelled with its own genotypes (growth 0.0187/day instead of 0.0291)."""
+    arms = {"everolimus 10 nM": {"everolimus": 10.0}}
+    first = ms.virtual_cohort(model, 6, seed=0)
+    edited = first.table
+    edited["growth_scale"] = 3.0
+    second = ms.Cohort(edited, first.parameters, first.settings)
+    ms.trial(model, arms, cohort=first, out=tmp_path / "t", progress=False)
+    with pytest.raises(ms.StoreError, match="different sweep .changed: cohort"):
+        ms.trial(model, arms, cohort=second, out=tmp_path / "t", progress=False)
+    again = ms.trial(model, arms, cohort=first, out=tmp_path / "t", progress=False)
+    assert again.settings["resumed_points"] == 12  # 6 patients, untreated and treated

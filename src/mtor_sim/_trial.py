@@ -784,6 +784,14 @@ def regimen_schedule(model: Model, regimen: str) -> Schedule:
     return Schedule(plans)
 
 
+def _cohort_digest(cohort: Cohort) -> str:
+    """A digest of a cohort's patients and, if drawn on an ensemble, its members."""
+    from ._ensemble import member_digest
+
+    members = "" if cohort.members is None else member_digest(cohort.members)
+    return member_digest(stored(cohort, "table")) + members
+
+
 def _plans(schedule: Schedule) -> dict[str, OralPK]:
     plans = {}
     for d in schedule.drugs:
@@ -1083,7 +1091,9 @@ def trial(
             if serum_fraction is None
             else serum_fraction
         ),
-        "cohort": cohort.settings,
+        # the patients themselves, not only how they were drawn: a resumed run must never
+        # take another cohort's rows (an edited table of the same size and settings did)
+        "cohort": {**cohort.settings, "digest": _cohort_digest(cohort)},
         "weeks": weeks,
         "turnover": turnover,
     }
