@@ -381,3 +381,23 @@ def test_a_trial_does_not_resume_from_another_cohorts_results(model, tmp_path) -
         ms.trial(model, arms, cohort=second, out=tmp_path / "t", progress=False)
     again = ms.trial(model, arms, cohort=first, out=tmp_path / "t", progress=False)
     assert again.settings["resumed_points"] == 12  # 6 patients, untreated and treated
+
+
+def test_a_schedule_arm_doses_for_the_whole_course_and_says_so(model) -> None:
+    """A trial arm doses its plans' steady cycle for the whole course: one week of
+    everolimus, a single dose and twelve weeks gave the same arm, and the result's
+    record kept the plan's own 7 doses. The record now says what was given (84 doses of
+    a 12-week course), and a plan that starts late (day 80) is refused."""
+    late = ms.Schedule.oral("everolimus", days=84, start_h=24 * 80)
+    with pytest.raises(ValueError, match="starts at 1920 h"):
+        ms.trial(model, {"late": late}, n=4, progress=False)
+    arms = {
+        "week": ms.Schedule.oral("everolimus", days=7),
+        "course": ms.Schedule.oral("everolimus", days=84),
+    }
+    res = ms.trial(model, arms, n=4, phases=2, progress=False)
+    for arm in arms:
+        plan = res.settings["dosing"][arm]["schedule"]["everolimus"]
+        assert plan["n_doses"] == 84
+    rates = res.response_rates().set_index("arm")
+    assert rates.loc["week", "DCR"] == rates.loc["course", "DCR"]

@@ -98,7 +98,7 @@ from ._errors import (
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._protocol import BatchResult, Immutable, stored
-from ._schedule import OralPK, Schedule
+from ._schedule import Exposure, OralPK, Schedule
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -898,11 +898,32 @@ def steady_phases(
     return period, _at(plans, t), [(b - a) / P for a, b in slices]
 
 
+def _over_course(arm: str, schedule: Schedule, weeks: float) -> Schedule:
+    """A `Schedule` arm's plans dosed every interval for the whole course, as the trial
+    doses them (their steady cycle): ``n_doses`` set to cover it, so the result's record
+    says what was given (it kept a plan's own count, e.g. 7 doses of a 12-week course).
+    A plan that starts late is refused: the course starts with its first dose."""
+    course_h = weeks * 7 * 24
+    plans: dict[str, Exposure | OralPK] = {}
+    for d in schedule.drugs:
+        plan = schedule[d]
+        if isinstance(plan, OralPK):
+            if plan.start_h > 0:
+                raise ValueError(
+                    f"arm {arm!r}: {d}'s plan starts at {plan.start_h:g} h; a trial arm "
+                    "doses from the start of the course (start_h=0)"
+                )
+            plan = replace(plan, n_doses=max(1, math.ceil(course_h / plan.interval_h - 1e-9)))
+        plans[d] = plan  # segments: `_plans` refuses them, saying why
+    return Schedule(plans)
+
+
 def _arms(
     model: Model,
     arms: Mapping[str, Any] | Sequence[str] | None,
     phases: int | None,
     serum_fraction: float | None = None,
+    weeks: float = 12.0,
 ) -> list[Arm]:
     """The trial's arms: bundled regimens by name as their dose schedules; a mapping's
     values as constant concentrations (drug -> nM) or as `Schedule` objects. An
@@ -923,7 +944,7 @@ def _arms(
 
     def regimen(name: str) -> Arm:
         if name in cat.dosing:
-            return exposure(name, regimen_schedule(model, name))
+            return exposure(name, _over_course(name, regimen_schedule(model, name), weeks))
         return constant(name, cat.regimens[name])
 
     if arms is None:
@@ -937,7 +958,7 @@ def _arms(
             )
         for k, v in arms.items():
             if isinstance(k, str) and isinstance(v, Schedule):
-                out.append(exposure(k, v))
+                out.append(exposure(k, _over_course(k, v, weeks)))
                 continue
             if not isinstance(k, str) or not isinstance(v, Mapping):
                 raise TypeError(
@@ -982,7 +1003,10 @@ def trial(
         Names of `REGIMENS` (default: all), each given as its dose schedule (the
         catalogue's ``[dosing]``: published clinical PK, unbound concentrations over the
         steady dosing cycle); or a mapping of arm name -> drugs (nM, held constant for
-        the course) or -> `Schedule` of `OralPK` plans (exposure-driven).
+        the course) or -> `Schedule` of `OralPK` plans (exposure-driven: each plan's
+        dose every interval for the whole course, its steady cycle, whatever its
+        ``n_doses``, which the result's ``settings["dosing"]`` records as the course's;
+        a plan that starts late is refused).
     n, seed : int
         Cohort size and seed (ignored when ``cohort`` is given).
     weeks : float
@@ -1029,13 +1053,13 @@ def trial(
         serum_fraction = check_share(serum_fraction, name="serum_fraction")
     if not model.is_bundled:  # the cohort's genotypes, readouts and PK are the bundled model's
         raise MtorSimError("virtual cohorts need the bundled model's genotypes and readouts")
-    arm_list = _arms(model, arms, phases, serum_fraction)
+    weeks = check_nonnegative(weeks, name="weeks", allow_zero=False)
+    arm_list = _arms(model, arms, phases, serum_fraction, weeks)
     if not arm_list:
         raise ValueError("`arms` is empty")
     for arm in arm_list:
         for conc in arm.phases:
             make_perturbation(model, drugs=conc)  # validates names and doses
-    weeks = check_nonnegative(weeks, name="weeks", allow_zero=False)
     tumour = model.catalogue.tumour
     turnover = check_nonnegative(
         float(tumour["turnover_per_day"]) if turnover is None else turnover,
