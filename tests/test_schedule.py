@@ -314,3 +314,54 @@ def test_a_course_runs_its_whole_length_by_default(model):
     tc = model.simulate(schedule=ms.Schedule.intermittent("everolimus", 10, weeks=2), n_points=15)
     assert tc["pS6K1"].index[-1] == pytest.approx(14 * DAY)
     assert model.simulate(n_points=3)["pS6K1"].index[-1] == pytest.approx(DAY)
+
+
+SECONDS_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="seconds" timeUnits="second">
+  <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
+  <listOfSpecies>
+   <species id="A" compartment="c" initialConcentration="1" hasOnlySubstanceUnits="false"
+    boundaryCondition="false" constant="false"/>
+   <species id="Ap" compartment="c" initialConcentration="0" hasOnlySubstanceUnits="false"
+    boundaryCondition="false" constant="false"/>
+  </listOfSpecies>
+  <listOfParameters>
+   <parameter id="k1" value="0.01" constant="true"/>
+   <parameter id="k2" value="0.01" constant="true"/>
+  </listOfParameters>
+  <listOfReactions>
+   <reaction id="R1" reversible="false">
+    <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+    <listOfProducts><speciesReference species="Ap" stoichiometry="1" constant="true"/></listOfProducts>
+    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k1</ci><ci>A</ci></apply></math></kineticLaw>
+   </reaction>
+   <reaction id="R2" reversible="false">
+    <listOfReactants><speciesReference species="Ap" stoichiometry="1" constant="true"/></listOfReactants>
+    <listOfProducts><speciesReference species="A" stoichiometry="1" constant="true"/></listOfProducts>
+    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k2</ci><ci>Ap</ci></apply></math></kineticLaw>
+   </reaction>
+  </listOfReactions>
+ </model>
+</sbml>
+"""
+
+
+def test_a_schedule_counts_minutes_on_a_model_that_counts_seconds(tmp_path) -> None:
+    """Schedules are in minutes; on a model whose time unit is the second they ran as
+    seconds: an hour of drug lasted 60 s, and the default course (a day) 1440 s."""
+    path = tmp_path / "seconds.xml"
+    path.write_text(SECONDS_MODEL)
+    m = ms.load_model(path, targets={"mTORC1_ATP": ["k1"]})
+    assert m.time_unit == "second"
+    hour = ms.Schedule.constant("torin1", 1000, start=0, stop=60)
+    tc = m.simulate(schedule=hour, n_points=25)
+    assert tc.time[-1] == pytest.approx(86400.0)  # the schedule's day, in seconds
+    exposure = tc.exposure()["torin1"]
+    assert exposure.loc[0.0] == 1000 and exposure.loc[3600.0] == 0
+    # the first hour is the same run as the drug held constant for 3600 s
+    held = m.simulate(t_end=3600, n_points=2, drugs={"torin1": 1000})
+    at_hour = tc.to_dataframe().loc[3600.0]
+    assert at_hour["Ap"] == pytest.approx(held.to_dataframe()["Ap"].iloc[-1], rel=1e-6)
+    untreated = m.simulate(t_end=3600, n_points=2)
+    assert held.to_dataframe()["Ap"].iloc[-1] < 0.9 * untreated.to_dataframe()["Ap"].iloc[-1]

@@ -1656,7 +1656,7 @@ def simulate(
         sched = check_schedule(model, schedule, drugs=dict(pert.drugs))
         pk_step = check_nonnegative(pk_step, name="pk_step", allow_zero=False)
     if t_end is None:  # a schedule runs its whole course, not just its first day
-        t_end = sched.span() if sched is not None else 1440.0
+        t_end = sched.span() * units_per_minute(model) if sched is not None else 1440.0
     return time_course_of(
         model,
         pert,
@@ -1671,6 +1671,13 @@ def simulate(
         step_inputs=_steps(model, "inputs", step_inputs, pre_equilibrate),
         step_parameters=_steps(model, "parameters", step_parameters, pre_equilibrate),
     )
+
+
+def units_per_minute(model: Model) -> float:
+    """The model's time units per minute (1 for the minute, and for a model that does
+    not declare its unit); schedules and horizons are given in minutes."""
+    per_unit = model._facts().time_unit[1]
+    return 1.0 if per_unit is None else 1.0 / per_unit
 
 
 def _merged(
@@ -1727,6 +1734,8 @@ def time_course_of(
     if schedule is not None:
         meta["schedule"] = schedule.as_dict()
         meta["solver"]["pk_step_min"] = pk_step
+        # a schedule counts minutes; the run counts the model's own unit
+        meta["minutes_per_unit"] = 1.0 / units_per_minute(model)
         meta["unbound_potencies"] = _oral_potencies(model, pert, schedule)
     status, message = "ok", "integration finished"
     if outputs is not None:
@@ -1862,7 +1871,12 @@ def _simulate_pieces(
     r = solver.r
     t_end = float(times[-1])
     rows = []
-    pieces = schedule.pieces(t_end, pk_step=pk_step)
+    per_min = solver.time_factor  # the schedule's minutes, in the model's time unit
+    pieces = [
+        (a * per_min, b * per_min, conc)
+        for a, b, conc in schedule.pieces(t_end / per_min, pk_step=pk_step)
+    ]
+    pieces[-1] = (pieces[-1][0], t_end, pieces[-1][2])  # exactly the last output time
     for k, (a, b, conc) in enumerate(pieces):
         _, values = solver_for(model, pert.with_drugs({**dict(pert.drugs), **conc}))
         solver.set_parameters(values)

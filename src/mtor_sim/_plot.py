@@ -131,7 +131,7 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
     """Drug concentrations of a scheduled course (nM, log axis); 0 nM drawn at the floor."""
     t_fine = np.linspace(0.0, float(tc.time[-1]), 2001)
     sched = tc.schedule
-    conc = sched.concentrations(t_fine) if sched is not None else {}
+    conc = sched.concentrations(tc.schedule_minutes(t_fine)) if sched is not None else {}
     for d, c in (tc.perturbation or {}).get("drugs", {}).items():
         conc[d] = np.full_like(t_fine, float(c))
     positive = [v[v > 0] for v in conc.values() if np.any(v > 0)]

@@ -217,8 +217,13 @@ class TimeCourse(Immutable):
         }
         sched = self.schedule
         if sched is not None:
-            conc.update(sched.concentrations(t))
+            conc.update(sched.concentrations(self.schedule_minutes(t)))
         return pd.DataFrame(conc, index=pd.Index(t, name="time"))
+
+    def schedule_minutes(self, t: Any) -> np.ndarray:
+        """Times ``t`` of this course (the model's time unit) as the minutes its schedule
+        counts."""
+        return np.asarray(t, dtype=float) * float(self.metadata.get("minutes_per_unit", 1.0))
 
     def plot(
         self,

@@ -480,7 +480,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     schedule = _schedule(args)
     t_end = args.t_end
     if t_end is None:
-        t_end = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
+        from ._engine import units_per_minute
+
+        minutes = (args.days * 1440.0 if args.days else schedule.span()) if schedule else 1440.0
+        t_end = minutes * (units_per_minute(model) if schedule or args.days else 1.0)
     t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
     default = max(241, int(t_end // 60) + 1)  # hourly for long courses
     points = default if args.points is None else args.points  # 0 is refused, not default
