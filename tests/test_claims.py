@@ -194,3 +194,20 @@ def test_prognosis_ordering_is_not_sorted_on_a_failed_state(model, monkeypatch):
     monkeypatch.setattr(_claims._Runner, "value", failing)
     result = _claims.check(model, 4)
     assert "not determined" in result.review["model ordering by proliferation, highest first"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("k_death", float("nan"), ValueError),
+        ("a_vegf", 2.0, ValueError),
+        ("k_prolif", -0.1, ValueError),
+        ("k_prolif", 0.0, ValueError),
+        ("k_prolif", "0.3", TypeError),
+    ],
+)
+def test_tumour_growth_refuses_values_without_meaning(field, value, error) -> None:
+    """A NaN death rate gave a NaN reduction with status "ok", a VEGFR share of 2 a
+    reduction of 100 %, a negative division rate -66 %."""
+    with pytest.raises(error, match=field):
+        TumourGrowth(**{field: value})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 import mtor_sim as ms
+from mtor_sim._schedule import parse_pk as parse_schedule_pk
 from mtor_sim._schedule import parse_schedule
 from mtor_sim.cli import main
 
@@ -316,43 +318,13 @@ def test_a_course_runs_its_whole_length_by_default(model):
     assert model.simulate(n_points=3)["pS6K1"].index[-1] == pytest.approx(DAY)
 
 
-SECONDS_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
-<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
- <model id="seconds" timeUnits="second">
-  <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
-  <listOfSpecies>
-   <species id="A" compartment="c" initialConcentration="1" hasOnlySubstanceUnits="false"
-    boundaryCondition="false" constant="false"/>
-   <species id="Ap" compartment="c" initialConcentration="0" hasOnlySubstanceUnits="false"
-    boundaryCondition="false" constant="false"/>
-  </listOfSpecies>
-  <listOfParameters>
-   <parameter id="k1" value="0.01" constant="true"/>
-   <parameter id="k2" value="0.01" constant="true"/>
-  </listOfParameters>
-  <listOfReactions>
-   <reaction id="R1" reversible="false">
-    <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
-    <listOfProducts><speciesReference species="Ap" stoichiometry="1" constant="true"/></listOfProducts>
-    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k1</ci><ci>A</ci></apply></math></kineticLaw>
-   </reaction>
-   <reaction id="R2" reversible="false">
-    <listOfReactants><speciesReference species="Ap" stoichiometry="1" constant="true"/></listOfReactants>
-    <listOfProducts><speciesReference species="A" stoichiometry="1" constant="true"/></listOfProducts>
-    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k2</ci><ci>Ap</ci></apply></math></kineticLaw>
-   </reaction>
-  </listOfReactions>
- </model>
-</sbml>
-"""
+SECONDS_MODEL = Path(__file__).parent / "data" / "seconds_model.xml"
 
 
-def test_a_schedule_counts_minutes_on_a_model_that_counts_seconds(tmp_path) -> None:
+def test_a_schedule_counts_minutes_on_a_model_that_counts_seconds() -> None:
     """Schedules are in minutes; on a model whose time unit is the second they ran as
     seconds: an hour of drug lasted 60 s, and the default course (a day) 1440 s."""
-    path = tmp_path / "seconds.xml"
-    path.write_text(SECONDS_MODEL)
-    m = ms.load_model(path, targets={"mTORC1_ATP": ["k1"]})
+    m = ms.load_model(SECONDS_MODEL, targets={"mTORC1_ATP": ["k1"]})
     assert m.time_unit == "second"
     hour = ms.Schedule.constant("torin1", 1000, start=0, stop=60)
     tc = m.simulate(schedule=hour, n_points=25)
@@ -365,3 +337,26 @@ def test_a_schedule_counts_minutes_on_a_model_that_counts_seconds(tmp_path) -> N
     assert at_hour["Ap"] == pytest.approx(held.to_dataframe()["Ap"].iloc[-1], rel=1e-6)
     untreated = m.simulate(t_end=3600, n_points=2)
     assert held.to_dataframe()["Ap"].iloc[-1] < 0.9 * untreated.to_dataframe()["Ap"].iloc[-1]
+
+
+def test_a_schedule_that_never_doses_within_the_run_says_so(model) -> None:
+    """A dose after the run's end was dropped without a word: status "ok", exposure 0
+    throughout (a start at 24 h, given in minutes, in a 10-h run)."""
+    late = ms.Schedule.constant("everolimus", 10, start=24 * 60)
+    with pytest.warns(UserWarning, match="no exposure to everolimus within the run"):
+        tc = model.simulate(t_end=600, schedule=late, n_points=3)
+    assert "no exposure to everolimus within the run (0-600 min)" in tc.message
+    oral = ms.Schedule.oral("everolimus", n_doses=3, start_h=48)
+    with pytest.warns(UserWarning, match="no exposure to everolimus"):
+        model.simulate(t_end=1440, schedule=oral, n_points=3)
+    within = ms.Schedule.constant("everolimus", 10, start=300)
+    assert "no exposure" not in model.simulate(t_end=600, schedule=within, n_points=3).message
+
+
+def test_oral_days_and_n_doses_together_are_refused() -> None:
+    """``days`` sets the number of doses; with ``n_doses`` too it was ignored."""
+    with pytest.raises(ValueError, match="give `days` or `n_doses`"):
+        ms.Schedule.oral("everolimus", days=28, n_doses=3)
+    with pytest.raises(ValueError, match="give `days` or `n_doses`"):
+        parse_schedule_pk("everolimus=10mg/24h x3", days=28)
+    assert parse_schedule_pk("everolimus=10mg/24h x3")["everolimus"].n_doses == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -1820,6 +1821,8 @@ def time_course_of(
             readout_names,
         )
     message = with_log(message, log)
+    if schedule is not None:
+        message += _idle_note(schedule, t_end / units_per_minute(model))
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():
@@ -1831,6 +1834,28 @@ def time_course_of(
         else:
             message += f"; {', '.join(from_start)} non-finite from t = 0, as the model defines them"
     return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta, readout_names)
+
+
+def _idle_note(schedule: Schedule, minutes: float) -> str:
+    """A note (and a warning) naming the scheduled drugs that never reach the cells
+    within the run's ``minutes`` (a first dose after its end: their exposure is 0
+    throughout, which the run's status cannot show); "" when every drug does."""
+    from ._schedule import OralPK
+
+    def reaches(plan: Any) -> bool:
+        if isinstance(plan, OralPK):
+            return bool(plan.dose_times()[0] < minutes)
+        return any(a < minutes and c > 0 for a, _, c in plan.segments)
+
+    idle = [d for d in schedule.drugs if not reaches(schedule[d])]
+    if not idle:
+        return ""
+    note = (
+        f"; no exposure to {', '.join(idle)} within the run (0-{minutes:g} min): "
+        "its schedule starts after the run ends"
+    )
+    warnings.warn(note[2:], UserWarning, stacklevel=4)
+    return note
 
 
 def _oral_potencies(model: Model, pert: Perturbation, schedule: Schedule) -> dict[str, float]:

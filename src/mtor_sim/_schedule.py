@@ -443,6 +443,11 @@ class Schedule:
                 f"unknown PK field(s) {sorted(unknown)}; known: "
                 f"{sorted(OralPK.__dataclass_fields__)}"
             )
+        if days is not None and "n_doses" in pk:
+            raise ValueError(
+                f"give `days` or `n_doses` for {drug!r}, not both (`days` sets the number "
+                f"of doses: {days!r} days and {pk['n_doses']!r} doses disagree, or repeat it)"
+            )
         base.update(pk)
         if base.get("route") == "iv":
             base.setdefault("t_half_abs_h", 0.0)  # not used by an infusion

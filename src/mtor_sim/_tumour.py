@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._catalogue import occupancy
-from ._errors import MtorSimError, check_nonnegative, wants_ensemble
+from ._errors import MtorSimError, check_nonnegative, check_share, wants_ensemble
 from ._protocol import Immutable, html_summary, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +50,15 @@ class TumourGrowth:
     k_prolif: float = math.log(2) / 2.0
     k_death: float = math.log(2) / 2.0 - math.log(2) / 5.0
     a_vegf: float = 0.3
+
+    def __post_init__(self) -> None:
+        # checked once, here: a NaN rate or a share above 1 gave NaN or 100 % reductions
+        # with status "ok"
+        object.__setattr__(
+            self, "k_prolif", check_nonnegative(self.k_prolif, name="k_prolif", allow_zero=False)
+        )
+        object.__setattr__(self, "k_death", check_nonnegative(self.k_death, name="k_death"))
+        object.__setattr__(self, "a_vegf", check_share(self.a_vegf, name="a_vegf"))
 
     def rate(self, proliferation: float, survival: float, occ_vegfr: float = 0.0) -> float:
         """Net growth rate (per day) for the given indices and VEGFR occupancy."""
