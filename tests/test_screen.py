@@ -164,3 +164,13 @@ def test_an_empty_screen_over_the_ensemble_is_refused(model: ms.Model) -> None:
     # empty screen still gives its baseline
     with pytest.raises(ValueError, match="nothing to screen"):
         ms.knockout_screen(model, ["pS6K1"], nodes=[], interactions=[], ensemble=True, n_members=2)
+
+
+def test_a_target_named_twice_is_screened_once(model: ms.Model) -> None:
+    """ "raptor" and "mTORC1" are one complex: its knockout was screened and ranked twice
+    (top 3 held it twice)."""
+    with pytest.warns(UserWarning, match="'mTORC1' and 'raptor' are 'mTORC1'"):
+        ko = ms.knockout_screen(
+            model, ["pS6K1"], nodes=["mTORC1", "raptor", "TSC2"], interactions=[], progress=False
+        )
+    assert ko.table["target"].tolist() == ["baseline", "mTORC1 KO", "TSC2 KO"]

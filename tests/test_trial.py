@@ -401,3 +401,12 @@ def test_a_schedule_arm_doses_for_the_whole_course_and_says_so(model) -> None:
         assert plan["n_doses"] == 84
     rates = res.response_rates().set_index("arm")
     assert rates.loc["week", "DCR"] == rates.loc["course", "DCR"]
+
+
+def test_a_cohort_with_repeated_patients_is_refused_plainly(model) -> None:
+    """Two cohorts joined repeat patient ids: the trial failed with "operands could not
+    be broadcast together with shapes (80,) (160,)"."""
+    a = ms.virtual_cohort(model, 3, seed=0)
+    joined = ms.Cohort(pd.concat([a.table, a.table], ignore_index=True), a.parameters, a.settings)
+    with pytest.raises(ValueError, match="repeats patient ids"):
+        ms.trial(model, {"e": {"everolimus": 10.0}}, cohort=joined, progress=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,26 @@ class KnockoutScreen(BatchResult):
         return plot_knockout_screen(self, readouts, max_rows=max_rows)
 
 
+def _once(resolved: list[str], given: list[str], what: str) -> list[str]:
+    """``resolved`` (the targets ``given`` name) with each target once, in first-named
+    order; a warning names the ones given twice ("raptor" and "mTORC1" are one complex:
+    its knockout was screened, and ranked, twice)."""
+    seen: dict[str, list[str]] = {}
+    for target, name in zip(resolved, given, strict=True):
+        seen.setdefault(target, []).append(name)
+    twice = {t: names for t, names in seen.items() if len(names) > 1}
+    if twice:
+        said = "; ".join(
+            f"{' and '.join(map(repr, names))} are {t!r}" for t, names in twice.items()
+        )
+        warnings.warn(
+            f"`{what}` names a target more than once ({said}): screened once",
+            UserWarning,
+            stacklevel=3,
+        )
+    return list(seen)
+
+
 @overload
 def knockout_screen(
     model: Model,
@@ -227,17 +248,21 @@ def knockout_screen(
     """
     reads = _readouts(model, readouts)
     mode = check_name(knockout_mode, KNOCKOUT_MODES, kind="knockout mode")
-    node_list = [
-        knockout_name(model, n, mode)  # ids, SBML names, gene and protein names
-        for n in (list(model.nodes) if nodes is None else check_names(nodes, name="nodes"))
-    ]
-    cut_list = (
+    given = list(model.nodes) if nodes is None else check_names(nodes, name="nodes")
+    node_list = _once(
+        [knockout_name(model, n, mode) for n in given],  # ids, SBML, gene, protein names
+        given,
+        "nodes",
+    )
+    given = (
         list(model.interactions)
         if interactions is None
-        else [
-            check_name(c, model.interactions, kind="interaction")
-            for c in check_names(interactions, name="interactions")
-        ]
+        else check_names(interactions, name="interactions")
+    )
+    cut_list = _once(
+        [check_name(c, model.interactions, kind="interaction") for c in given],
+        given,
+        "interactions",
     )
     pairs = check_flag(pairs, name="pairs")
     base = make_perturbation(model, **perturbation)

@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1078,6 +1079,13 @@ def trial(
     elif cohort.members is not None:  # drawn for another call: do its members fit this model?
         check_members(model, stored(cohort, "members"))
     patients = [int(p) for p in cohort.table["patient"]]
+    if len(set(patients)) < len(patients):
+        twice = sorted(p for p, k in Counter(patients).items() if k > 1)
+        raise ValueError(
+            f"`cohort` repeats patient ids ({', '.join(map(str, twice[:5]))}"
+            f"{' ...' if len(twice) > 5 else ''}): each row must be its own patient; "
+            "renumber the `patient` column (e.g. after joining two cohorts)"
+        )
     # one patient's points: untreated, then every arm's phases
     points: list[tuple[str, int, dict[str, float]]] = [("untreated", 0, {})] + [
         (arm.name, j, conc) for arm in arm_list for j, conc in enumerate(arm.phases)
