@@ -11,6 +11,8 @@ from numpy.testing import assert_allclose
 
 import mtor_sim as ms
 
+DATA = Path(__file__).parent / "data"
+
 
 def _run(path: Path) -> dict[str, np.ndarray]:
     te = pytest.importorskip("tellurium")
@@ -287,3 +289,31 @@ def test_cli_refuses_an_archive_of_a_sweep_over_two_names_before_solving(
     assert main([*command, "--out", str(out), "--omex", str(tmp_path / "x.omex")]) == 2
     assert "one name" in capsys.readouterr().err
     assert not out.exists()  # nothing was computed or written
+
+
+def test_a_scheduled_archive_of_a_model_that_counts_seconds(tmp_path: Path) -> None:
+    """The archive wrote the schedule's minutes as the model's seconds: ten minutes of
+    drug became ten seconds (0.61 off)."""
+    m = ms.load_model(DATA / "seconds_model.xml", targets={"mTORC1_ATP": ["k1"]})
+    schedule = ms.Schedule.constant("torin1", 1000, stop=10)
+    tc = m.simulate(t_end=1800, n_points=31, schedule=schedule, outputs=["Ap"])
+    dg = _run(ms.to_omex(tc, tmp_path / "seconds.omex", model=m))
+    assert_allclose(dg["dg_tc_Ap"].ravel(), tc["Ap"].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_a_pre_equilibrated_archive_of_a_rate_rule_model_is_refused(tmp_path: Path) -> None:
+    """The run starts from every state variable's steady value; the archive carried the
+    species' only, so a rate-rule parameter started from its initial value (0.1, not
+    0.5): the archive's numbers were 0.4 off, silently."""
+    ant = tmp_path / "rule.ant"
+    ant.write_text(
+        "model rule\n  species R = 1, RP = 0\n  J1: R -> RP; k1*A*R\n  J2: RP -> R; 0.2*RP\n"
+        "  A' = 0.1*(1 - A) - 0.1*RP*A\n  A = 0.1\n  k1 = 0.3\nend\n"
+    )
+    m = ms.load_model(ant)
+    tc = m.simulate(t_end=30, n_points=4, outputs=["RP", "A"])
+    with pytest.raises(ms.MtorSimError, match="rate rules on parameters or compartments .A."):
+        ms.to_omex(tc, tmp_path / "rule.omex", model=m)
+    start = m.simulate(t_end=30, n_points=4, outputs=["RP", "A"], pre_equilibrate=False)
+    dg = _run(ms.to_omex(start, tmp_path / "start.omex", model=m))
+    assert_allclose(dg["dg_tc_A"].ravel(), start["A"].to_numpy(), rtol=0, atol=1e-6)

@@ -1674,6 +1674,12 @@ def simulate(
     )
 
 
+def with_potencies(pert: Perturbation, potencies: Mapping[str, float]) -> Perturbation:
+    """``pert`` with the drug potency parameters ``potencies`` (a scheduled run's
+    unbound ones, `_oral_potencies`) on top of its own parameters."""
+    return replace(pert, parameters=_merged(pert.parameters, potencies)) if potencies else pert
+
+
 def units_per_minute(model: Model) -> float:
     """The model's time units per minute (1 for the minute, and for a model that does
     not declare its unit); schedules and horizons are given in minutes."""
@@ -1803,9 +1809,7 @@ def time_course_of(
                 out = np.asarray(r.simulate(0.0, t_end, n_points), dtype=float)
             else:
                 # the drugs on oral plans act with unbound potencies in every piece
-                dosed = replace(
-                    pert, parameters=_merged(pert.parameters, meta["unbound_potencies"])
-                )
+                dosed = with_potencies(pert, meta["unbound_potencies"])
                 out = _simulate_pieces(
                     model, dosed, solver, schedule, times.to_numpy(), pk_step=pk_step
                 )

@@ -44,7 +44,11 @@ def to_sbml(
     start at zero with its synthesis reactions cut, and a clamped species (``"S:clamp"``)
     becomes a constant boundary species at zero, as the engine runs them. The result
     simulates to the same numbers as the package's verbs called with the same
-    perturbation (tested against plain libroadrunner, tellurium and COPASI to 1e-8).
+    perturbation (tested against plain libroadrunner, tellurium and COPASI to 1e-8):
+    the same steady states, and the same time courses as ``simulate(...,
+    pre_equilibrate=False)``. The file starts from the model's initial values, not from
+    the drug-free steady state a default `simulate` starts from (its notes say so); for
+    that run, write an archive of the time course (`to_omex`), which starts from it.
     For a model other than the bundled one this is the model as the package runs it:
     reaction-local parameters promoted to global ones, and each rate multiplied by a
     ``cut_<reaction>`` parameter (1 unless that reaction is cut).

@@ -155,6 +155,17 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
         if meta.get("step_parameters"):  # equilibrated at the parameters before the step
             base = replace(base, parameters=tuple(sorted(meta["baseline_parameters"].items())))
         found = steady_state_of(model, base)
+        ruled = _rate_rule_variables(model)
+        if ruled:
+            # the run starts from every state variable's steady value, and an archive
+            # can carry only the species': the rate-rule variables would start from their
+            # initial values (A at 0.1 instead of 0.5 read 0.40 off)
+            raise MtorSimError(
+                "the model has rate rules on parameters or compartments "
+                f"({', '.join(ruled[:3])}), whose steady values "
+                "an archive of a pre-equilibrated time course cannot carry yet; archive a run "
+                "with pre_equilibrate=False instead"
+            )
         if not found.success:
             raise MtorSimError(
                 f"the time course's drug-free baseline is not at a verified steady state "
@@ -185,6 +196,17 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
     ]
 
 
+def _rate_rule_variables(model: Model) -> list[str]:
+    """Parameters and compartments the model's rate rules change (state variables an
+    archive's initial species values do not carry)."""
+    import libsbml
+
+    m = libsbml.readSBMLFromString(model.sbml).getModel()
+    species = {s.getId() for s in m.getListOfSpecies()}
+    rules = (m.getRule(i) for i in range(m.getNumRules()))
+    return [r.getVariable() for r in rules if r.isRate() and r.getVariable() not in species]
+
+
 def _scheduled_sbml(
     model: Model,
     pert: Perturbation,
@@ -196,13 +218,18 @@ def _scheduled_sbml(
     parameters' values, and an event at the start of every later piece that sets them."""
     import libsbml
 
+    from ._engine import with_potencies
     from ._export import perturbed_sbml
     from ._perturb import resolve
     from ._schedule import Schedule
 
     schedule = Schedule.from_dict(meta["schedule"])
     pk_step = float(meta.get("solver", {}).get("pk_step_min", 30.0))
-    pieces = schedule.pieces(t_end, pk_step=pk_step)
+    # the schedule counts minutes, the model its own unit; drugs on oral plans act with
+    # unbound potencies: as the run did (`_engine.time_course_of`)
+    per_unit = float(meta.get("minutes_per_unit", 1.0))
+    pieces = schedule.pieces(t_end * per_unit, pk_step=pk_step)
+    pert = with_potencies(pert, meta.get("unbound_potencies") or {})
     runs = [pert.with_drugs({**dict(pert.drugs), **conc}) for _, _, conc in pieces]
     values = [resolve(model, run)[0] for run in runs]
     changing = sorted(k for k in values[0] if any(v[k] != values[0][k] for v in values[1:]))
@@ -219,7 +246,7 @@ def _scheduled_sbml(
         trigger = event.createTrigger()
         trigger.setInitialValue(False)
         trigger.setPersistent(True)
-        trigger.setMath(libsbml.parseL3Formula(f"time >= {start!r}"))
+        trigger.setMath(libsbml.parseL3Formula(f"time >= {start / per_unit!r}"))
         for name in changing:
             assignment = event.createEventAssignment()
             assignment.setVariable(name)
