@@ -278,3 +278,12 @@ def test_a_parameter_without_a_value_is_named_not_exported(tmp_path: Path) -> No
     rate.write_text("model x\n J0: A -> B; k*A\n k = 1\n T' = -0.1*T\n var T\nend\n")
     with pytest.raises(ms.ModelFileError, match="parameter\\(s\\) T have no value"):
         ms.load_model(rate).to_sbml()
+
+
+def test_an_export_says_where_a_run_starts(model: ms.Model) -> None:
+    """A default `simulate` starts from the drug-free steady state; the exported file
+    from the model's initial values, and its notes did not say so (a time course of it
+    was 1.0 off a default one)."""
+    text = model.to_sbml(drugs={"everolimus": 10})
+    assert "A run starts from the model" in text and "initial values" in text
+    assert "pre_equilibrate=False" in text

@@ -118,7 +118,7 @@ def perturbed_sbml(
         if sid not in clamped:
             _set_initial(m, sid, value)
     _check_values(model, m)
-    _add_notes(model, m, pert)
+    _add_notes(model, m, pert, from_state=initial_state is not None)
     return libsbml.writeSBMLToString(doc)
 
 
@@ -194,8 +194,9 @@ def leading_comment(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _add_notes(model: Model, m, pert: Perturbation) -> None:
-    """Model notes: the model file's own description, then what this export applied."""
+def _add_notes(model: Model, m, pert: Perturbation, *, from_state: bool = False) -> None:
+    """Model notes: the model file's own description, then what this export applied and
+    where a run of it starts (``from_state``: a state the package computed)."""
     from . import __version__
 
     paragraphs: list[str] = []
@@ -207,9 +208,15 @@ def _add_notes(model: Model, m, pert: Perturbation) -> None:
         # the header's own paragraphs (blank comment lines) stay paragraphs
         paragraphs += [p.replace("\n", " ") for p in header.split("\n\n") if p.strip()]
     label = pert.label()
+    start = (
+        "A run starts from the drug-free steady state mtor_sim computed."
+        if from_state
+        else "A run starts from the model's initial values (mtor_sim's simulate() starts "
+        "from the drug-free steady state unless pre_equilibrate=False)."
+    )
     if label != "WT" or pert != Perturbation():
         paragraphs.append(
-            f"Exported by mtor_sim {__version__} with this perturbation applied: {label}."
+            f"Exported by mtor_sim {__version__} with this perturbation applied: {label}. " + start
         )
         if m.isSetName():
             m.setName(f"{m.getName()} [{label}]")
