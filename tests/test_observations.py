@@ -299,3 +299,14 @@ def test_validation_findings_refuse_bad_rows(tmp_path):
         load_validation_findings(table)
     with pytest.raises(MtorSimError, match="no validation findings table"):
         load_validation_findings(tmp_path / "absent.csv")
+
+
+def test_a_condition_can_step_a_parameter_at_t0() -> None:
+    """V79/V88 (a MEK inhibitor with the TGFA stimulus, read at 180 min) could only be
+    coded as steady states with MEK knocked out: the grammar had no parameter step."""
+    from mtor_sim.observations import parse_condition
+
+    kw = parse_condition("inputs=GF:0.01; step_inputs=GF:1; step_parameters=k_ERK_phos:0; t=180")
+    assert kw["step_parameters"] == {"k_ERK_phos": 0.0} and kw["t"] == 180.0
+    with pytest.raises(ValueError, match="step_parameters needs a time course"):
+        parse_condition("step_parameters=k_ERK_phos:0")

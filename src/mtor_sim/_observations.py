@@ -20,7 +20,9 @@ the condition, as a verb's ``parameters=``: they win over a genotype preset),
 ``t=minutes`` (a time course: the cells sit at their drug-free steady state and the
 drugs start at t = 0; without ``t`` the steady state under continuous exposure is used)
 and, with ``t``, ``step_inputs=GF:1`` (inputs changed at t = 0 with the drugs: starved
-cells stimulated, as `simulate`'s ``step_inputs``).
+cells stimulated, as `simulate`'s ``step_inputs``) and ``step_parameters=k_ERK_phos:0``
+(parameters changed at t = 0 in the same way: an inhibitor the model has no drug for,
+as `simulate`'s ``step_parameters``).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def parse_condition(text: str) -> dict[str, Any]:
         key, _, value = part.partition("=")
         key, value = key.strip(), value.strip()
         items = [v.strip() for v in value.split(",") if v.strip()]
-        if key in ("drugs", "inputs", "step_inputs", "parameters"):
+        if key in ("drugs", "inputs", "step_inputs", "parameters", "step_parameters"):
             out[key] = {k.strip(): float(v) for k, v in (i.split(":") for i in items)}
         elif key in ("genotype", "knockouts", "cut"):
             out[key] = items
@@ -83,8 +85,9 @@ def parse_condition(text: str) -> dict[str, Any]:
             out["t"] = float(value)
         else:
             raise ValueError(f"unknown condition key {key!r} in {text!r}")
-    if "step_inputs" in out and "t" not in out:
-        raise ValueError(f"step_inputs needs a time course (t=minutes) in {text!r}")
+    for step in ("step_inputs", "step_parameters"):
+        if step in out and "t" not in out:
+            raise ValueError(f"{step} needs a time course (t=minutes) in {text!r}")
     return out
 
 
