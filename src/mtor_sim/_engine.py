@@ -1868,8 +1868,8 @@ def _oral_potencies(model: Model, pert: Perturbation, schedule: Schedule) -> dic
     potencies were mostly measured in culture medium with serum, where part of the drug
     is bound), as in `trial`'s exposure-driven arms. Segments give the concentration in
     the medium, and keep the model's potencies."""
+    from ._potency import oral_potencies
     from ._schedule import OralPK
-    from ._trial import oral_potencies
 
     plans = {d: schedule[d] for d in schedule.drugs if isinstance(schedule[d], OralPK)}
     if not plans:

@@ -85,7 +85,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import Condition, run_conditions
-from ._catalogue import BUNDLED, REGIMENS, Catalogue, Drug, occupancy
+from ._catalogue import BUNDLED, REGIMENS, Drug, occupancy
 from ._ensemble import check_members, member_digest, member_parameters, members_to_run
 from ._errors import (
     MtorSimError,
@@ -98,6 +98,13 @@ from ._errors import (
 )
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, make_perturbation, resolve
+from ._potency import (
+    _fractions,
+    _potency_table,
+    _unbound,
+    medium_unbound_fraction,
+    oral_potencies,
+)
 from ._protocol import BatchResult, Immutable, stored
 from ._schedule import Exposure, OralPK, Schedule
 
@@ -231,24 +238,6 @@ def _scaled(conc: Mapping[str, float], factor: Mapping[str, float]) -> dict[str,
     return {d: c * factor.get(d, 1.0) for d, c in conc.items()}
 
 
-def medium_unbound_fraction(fraction_unbound: float, serum_fraction: float) -> float:
-    """A drug's unbound fraction in culture medium holding ``serum_fraction`` serum, from
-    its unbound fraction in plasma: ``1 / (1 + serum_fraction (1 - fu) / fu)``.
-
-    This holds when the bound-to-unbound ratio is proportional to the protein
-    concentration (binding far from saturation) and the medium's serum binds the drug as
-    human plasma does; both are assumptions (``[culture]`` of the bundled catalogue).
-
-    >>> round(medium_unbound_fraction(0.003, 0.10), 4)  # sorafenib, 99.7 % bound
-    0.0292
-    """
-    fu = float(fraction_unbound)
-    if not 0.0 < fu <= 1.0:
-        raise ValueError(f"fraction_unbound must be in (0, 1], got {fu:g}")
-    s = check_share(serum_fraction, name="serum_fraction")
-    return 1.0 / (1.0 + s * (1.0 - fu) / fu)
-
-
 def unbound_potencies(
     model: Model,
     serum_fraction: float | None = None,
@@ -276,91 +265,6 @@ def unbound_potencies(
     return _potency_table(model.catalogue, serum_fraction, fraction_unbound, _values(model))
 
 
-#: Columns of `unbound_potencies` (also of its empty table, for a model without drugs).
-POTENCY_COLUMNS = (
-    "drug",
-    "site",
-    "parameter",
-    "basis",
-    "potency_nM",
-    "fraction_unbound",
-    "medium_unbound_fraction",
-    "unbound_potency_nM",
-    "converted",
-)
-
-
-def _potency_table(
-    cat: Catalogue,
-    serum_fraction: float | None = None,
-    fraction_unbound: Mapping[str, float] | None = None,
-    parameters: Mapping[str, float] | None = None,
-) -> pd.DataFrame:
-    serum = cat.culture.get("serum_fraction") if serum_fraction is None else serum_fraction
-    rows = []
-    for name, drug in cat.drugs.items():
-        fu = (fraction_unbound or {}).get(name, drug.oral_pk.get("fraction_unbound"))
-        for site, potency in drug.targets:
-            parameter = drug.potency_parameters.get(site, "")
-            if parameters is not None and parameter in parameters:
-                potency = float(parameters[parameter])
-            basis = drug.potency_basis.get(site, "unstated")
-            fm = math.nan
-            if basis == "culture" and fu is not None and serum is not None:
-                fm = medium_unbound_fraction(float(fu), float(serum))
-            converted = not math.isnan(fm)
-            rows.append(
-                {
-                    "drug": name,
-                    "site": site,
-                    "parameter": parameter,
-                    "basis": basis,
-                    "potency_nM": potency,
-                    "fraction_unbound": math.nan if fu is None else float(fu),
-                    "medium_unbound_fraction": fm,
-                    "unbound_potency_nM": potency * fm if converted else potency,
-                    "converted": converted,
-                }
-            )
-    return pd.DataFrame(rows, columns=list(POTENCY_COLUMNS))
-
-
-def _unbound(
-    cat: Catalogue,
-    serum_fraction: float | None = None,
-    fraction_unbound: Mapping[str, float] | None = None,
-    parameters: Mapping[str, float] | None = None,
-) -> tuple[dict[str, Drug], dict[str, float]]:
-    """The catalogue's drugs with their unbound potencies (`unbound_potencies`), and the
-    model parameters that carry the converted ones."""
-    table = _potency_table(cat, serum_fraction, fraction_unbound, parameters)
-    drugs = {}
-    for name, drug in cat.drugs.items():
-        rows = table[table["drug"] == name]
-        potencies = map(float, rows["unbound_potency_nM"])
-        drugs[name] = replace(drug, targets=tuple(zip(rows["site"], potencies, strict=True)))
-    moved = table[table["converted"] & (table["parameter"] != "")]
-    return drugs, dict(
-        zip(moved["parameter"], map(float, moved["unbound_potency_nM"]), strict=True)
-    )
-
-
-def oral_potencies(
-    cat: Catalogue,
-    plans: Mapping[str, OralPK],
-    parameters: Mapping[str, float],
-    serum_fraction: float | None = None,
-) -> tuple[dict[str, Drug], dict[str, float]]:
-    """How drugs dosed by ``plans`` act on cells: their unbound plasma concentration (what
-    an `OralPK` plan gives) with unbound potencies (`unbound_potencies`, each plan's own
-    plasma binding). The catalogue's drugs with their unbound potencies, and the model
-    parameters (of ``plans``' drugs only; their values converted from ``parameters``,
-    the potencies in force) that carry the converted ones."""
-    potencies, moved = _unbound(cat, serum_fraction, _fractions(plans), parameters)
-    mine = {q for d in plans for q in cat.drugs[d].potency_parameters.values()}
-    return potencies, {q: k for q, k in moved.items() if q in mine}
-
-
 def model_potencies(model: Model) -> dict[str, Drug]:
     """The catalogue's drugs with the potencies the model's parameters hold (a
     `Model.with_parameters` copy's own), unconverted: what a constant concentration acts
@@ -371,11 +275,6 @@ def model_potencies(model: Model) -> dict[str, Drug]:
 def _values(model: Model) -> dict[str, float]:
     """The model's parameter values (a `Model.with_parameters` copy's own)."""
     return {str(k): float(v) for k, v in model.parameters.items()}
-
-
-def _fractions(plans: Mapping[str, OralPK]) -> dict[str, float]:
-    """Each dosed drug's plasma unbound fraction, as its schedule gives it."""
-    return {d: plan.fraction_unbound for d, plan in plans.items()}
 
 
 def _exposed(
