@@ -57,7 +57,8 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "virtual trial, ORR: everolimus " in captured.out
     # ... and the orderings the trial claims, as the report states them
     orderings = pd.read_csv(out / "trial_orderings.csv")
-    assert len(orderings) == 4 and set(orderings.columns) == {"claim", "passed", "numbers"}
+    assert len(orderings) == 4
+    assert set(orderings.columns) == {"claim", "passed", "verdict", "p_value", "numbers"}
     held = int(orderings["passed"].sum())
     assert f"virtual trial, the review's orderings: {held} of 4 hold" in captured.out
     assert all(f"| {c} |" in md for c in orderings["claim"])

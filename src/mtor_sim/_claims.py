@@ -822,8 +822,10 @@ def check_all(
     list of ClaimResult
         Or, with ``ensemble``, a DataFrame with one row per claim: ``claim``, ``title``,
         ``pass_fraction`` (fraction of members passing), ``n_members``, ``n_not_solved``,
-        ``passed_bundled`` (the claim on ``model`` itself), ``control_removes_fraction``
-        (members whose mechanism controls remove the claim's effects), ``effect`` (the
+        ``passed_bundled`` (the claim on ``model`` itself), ``effect_present_fraction``
+        (members that show every effect a control is checked on, in the claim's
+        direction), ``control_removes_fraction`` (of those members, the share whose
+        mechanism controls remove the effects; NaN when none shows them), ``effect`` (the
         claim's first effect) and its 5 / 50 / 95 % quantiles across members,
         ``absolute_q05`` ... ``relative_q95``, and ``weakest_term``: the term of the
         claim's criterion that holds in the fewest members, with that fraction
@@ -866,7 +868,7 @@ def check_ensemble(
         base = {r.number: r for r in _check_each(model)}
     # solved for every member at once; unverified ones take the single-point path
     solved_ahead = solve_for_members(model, table, list(asked.values()), run)
-    passed, solved, removes, absolute, relative, terms = [], [], [], [], [], []
+    passed, solved, removes, present, absolute, relative, terms = [], [], [], [], [], [], []
     # the members were checked by solve_for_members (once: a warning is not repeated)
     for m, ahead in zip(member_models(model, table), solved_ahead, strict=True):
         with answers(m, ahead):
@@ -874,6 +876,8 @@ def check_ensemble(
         passed.append([r.passed for r in results])
         solved.append([r.all_solved for r in results])
         removes.append([r.controls_remove_effect for r in results])
+        # a member without the effect has nothing for a control to remove
+        present.append([all(e.present for c in r.controls for e in c.effects) for r in results])
         terms.append(
             {(r.number, k): v and r.all_solved for r in results for k, v in r.terms.items()}
         )
@@ -883,6 +887,7 @@ def check_ensemble(
     flags = pd.DataFrame(passed, index=table.index, columns=list(CLAIMS))
     unsolved = ~pd.DataFrame(solved, index=table.index, columns=list(CLAIMS))
     removed = pd.DataFrame(removes, index=table.index, columns=list(CLAIMS))
+    shown = pd.DataFrame(present, index=table.index, columns=list(CLAIMS))
     out = pd.DataFrame(
         {
             "claim": list(CLAIMS),
@@ -891,7 +896,10 @@ def check_ensemble(
             "n_members": len(flags),
             "n_not_solved": unsolved.sum().to_numpy(),
             "passed_bundled": [base[n].passed for n in CLAIMS],
-            "control_removes_fraction": removed.mean().to_numpy(),
+            "effect_present_fraction": shown.mean().to_numpy(),
+            # among the members that show the effect (counting those without it as
+            # "not removed" repeated the pass fraction: claim 11's 0.85)
+            "control_removes_fraction": removed.astype(float).where(shown).mean().to_numpy(),
             "effect": [base[n].controls[0].effects[0].quantity for n in CLAIMS],
         }
     )

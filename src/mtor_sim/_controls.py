@@ -456,7 +456,10 @@ CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, 
             ),
         ),
         "cannot fail through the kinetics: at 500 nM p110alpha (0.99) and mTOR (0.96) are "
-        "occupied > 95 %, p110beta 0.87 (input binding constants)",
+        "occupied > 95 %, p110beta 0.87 (input binding constants). The mTOR-site control "
+        "cannot remove the pS6K1 fall: the PI3K block still reaches mTORC1 through Akt "
+        "(pS6K1 falls by 0.46 instead of 0.97), so its 'no' says the drug acts on mTORC1 "
+        "two ways, not that the fall travels another route",
     ),
     14: (
         _e14,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -398,7 +399,9 @@ def _beside(
     theirs = on.compare_with_review().set_index("comparison")
     cols = ["simulated", "simulated_low", "simulated_high", "simulated_95CI", "gap", "explanation"]
     trial = trial.join(theirs[cols].add_prefix("ensemble_"), on="comparison")
-    by_claim = on_orderings.set_index("claim")[["passed", "numbers"]].add_prefix("ensemble_")
+    by_claim = on_orderings.set_index("claim")[["passed", "verdict", "numbers"]].add_prefix(
+        "ensemble_"
+    )
     return trial, orderings.join(by_claim, on="claim")
 
 
@@ -452,8 +455,9 @@ def _trial_markdown(
             why.append(f"- {name} ({gap}): {r['explanation']}")
         elif theirs in ("above", "below"):
             why.append(
-                f"- {name} (on the ensemble only, {theirs}): the cell turnover was fitted on "
-                "the bundled point's patients and not refitted on the ensemble's; "
+                f"- {name} (on the ensemble only, {theirs}): not analysed; the cell turnover "
+                "was fitted on the bundled point's patients and not refitted on the "
+                "ensemble's, which may account for it; "
                 f"{r.get('ensemble_explanation') or ''}".rstrip("; ")
             )
         row = (
@@ -494,16 +498,24 @@ def _trial_markdown(
 
 def _orderings_markdown(orderings: pd.DataFrame) -> list[str]:
     """The trial's orderings as a Markdown table (on the ensemble too, when run)."""
-    ens = "ensemble_passed" in orderings.columns
-    holds = lambda x: "yes" if x else "**no**"  # noqa: E731
+    from ._trial import ORDERING_ALPHA
+
+    ens = "ensemble_verdict" in orderings.columns
+    shown = lambda v: v if v == "holds" else f"**{v}**"  # noqa: E731
     return [
-        "| ordering | holds | numbers |" + (" on the ensemble | numbers |" if ens else ""),
+        "| ordering | verdict | numbers |" + (" on the ensemble | numbers |" if ens else ""),
         "|---|---|---|" + ("---|---|" if ens else ""),
         *(
-            f"| {o['claim']} | {holds(o['passed'])} | {o['numbers']} |"
-            + (f" {holds(o['ensemble_passed'])} | {o['ensemble_numbers']} |" if ens else "")
+            f"| {o['claim']} | {shown(o['verdict'])} | {o['numbers']} |"
+            + (f" {shown(o['ensemble_verdict'])} | {o['ensemble_numbers']} |" if ens else "")
             for o in orderings.to_dict("records")
         ),
+        "",
+        "An ordering holds when the trial separates it from no difference (one-sided exact "
+        f"tests at {ORDERING_ALPHA:g}: McNemar's between arms, which share their patients, "
+        "Fisher's between strata); \"not resolved\": the trial's size cannot tell. The "
+        "sorafenib rates by p-mTOR status are the growth layer's fitted target "
+        "(`models/calibrate_trial.py`), so that ordering is not a test.",
     ]
 
 
@@ -555,20 +567,21 @@ def _ensemble_markdown(
         "",
         f"{n} parameter sets ({source}); thresholds as above.",
         "",
-        "| # | claim | pass fraction | bundled point | controls remove the effect "
-        "| effect | absolute, 5-50-95 % | relative, 5-50-95 % |",
-        "|---|---|---|---|---|---|---|---|",
+        "| # | claim | pass fraction | bundled point | effect shown | controls remove it "
+        "(of those) | effect | absolute, 5-50-95 % | relative, 5-50-95 % |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in claims.to_dict("records"):
         absolute = ", ".join(_fmt(c[f"absolute_q{q}"]) for q in ("05", "50", "95"))
         relative = ", ".join(_fmt(c[f"relative_q{q}"]) for q in ("05", "50", "95"))
         lines.append(
-            f"| {c['claim']} | {_cell(c['title'])} | {c['pass_fraction']:.2f} | "
+            f"| {c['claim']} | {_cell(c['title'])} | {fraction(c['pass_fraction'])} | "
             f"{'PASS' if c['passed_bundled'] else 'FAIL'} | "
-            f"{c['control_removes_fraction']:.2f} | {_cell(c['effect'])} | "
+            f"{fraction(c['effect_present_fraction'])} | "
+            f"{fraction(c['control_removes_fraction'])} | {_cell(c['effect'])} | "
             f"{absolute} | {relative} |"
         )
-    lines += ["", f"All 15 together: {claims.attrs['all_pass_fraction']:.2f} of members."]
+    lines += ["", f"All 15 together: {fraction(claims.attrs['all_pass_fraction'])} of members."]
     unsolved = claims[claims["n_not_solved"] > 0]
     if len(unsolved):
         lines += [
@@ -646,7 +659,7 @@ def _weak_claims(
         )
         finding, source = findings.get(int(c["claim"]), ("", ""))
         lines.append(
-            f"- claim {c['claim']} ({c['pass_fraction']:.2f}): "
+            f"- claim {c['claim']} ({fraction(c['pass_fraction'])}): "
             + (failing or "no single term below; the terms fail in different members")
             + (f". **Found:** {finding} ({source})" if finding else ". No finding documented")
         )
@@ -709,6 +722,17 @@ def _sections_html(md: str) -> str:
             parts.append(f"<p>{_inline_html(line)}</p>")
     flush()
     return "\n".join(parts)
+
+
+def fraction(x: float) -> str:
+    """A share as the report shows it: two decimals, three where two would round it onto
+    1.00 or 0.90 from below (one member of 250 failing claim 4 read 1.00), or NaN."""
+    if x != x:  # NaN
+        return "NaN"
+    shown = f"{x:.2f}"
+    if shown in ("1.00", "0.90") and x < float(shown):
+        return f"{math.floor(x * 1000) / 1000:.3f}"  # 0.9996 is 0.999, not 1.000
+    return shown
 
 
 def _cell(text: str) -> str:
@@ -801,10 +825,10 @@ def _markdown(results: list[ClaimResult], meta: dict) -> str:
             "| quantity | model |",
             "|---|---|",
         ]
-        lines += [f"| {k} | {_fmt(v)} |" for k, v in r.numbers.items()]
+        lines += [f"| {_cell(k)} | {_fmt(v)} |" for k, v in r.numbers.items()]
         if r.review:
             lines += ["", "| the review reports | value |", "|---|---|"]
-            lines += [f"| {k} | {v} |" for k, v in r.review.items()]
+            lines += [f"| {_cell(k)} | {_cell(str(v))} |" for k, v in r.review.items()]
         lines += _controls_markdown(r)
         lines += ["", f"![claim {r.number}](figures/claim_{r.number:02d}.png)"]
     return "\n".join(lines) + "\n"

@@ -1184,48 +1184,128 @@ def _outcomes(
     return pd.concat(frames, ignore_index=True)
 
 
-def trial_claims(result: TrialResult) -> pd.DataFrame:
-    """The review's orderings, checked on a trial: one row per claim with its numbers.
+#: An ordering of the review holds on a trial when the trial separates it from no
+#: difference at this one-sided level, with exact tests: McNemar's (the discordant
+#: patients) for two arms given to the same patients, Fisher's for two strata of
+#: different patients. The opposite separation is a reversal; anything else the trial's
+#: size does not resolve (vistusertib over everolimus in mTORC2-high tumours read "holds"
+#: on 2 responders of 214 against none).
+ORDERING_ALPHA = 0.05
 
-    Only orderings whose arms were run are checked; with none, the table is empty."""
-    rates = result.response_rates().set_index("arm")["ORR"]
+#: Columns of `trial_claims`.
+ORDERING_COLUMNS = ("claim", "passed", "verdict", "p_value", "numbers")
+
+
+def _responders(result: TrialResult, arm: str, column: str | None = None, flag: bool = True):
+    """Patient -> responded (CR or PR) in ``arm``, the evaluable patients only (those of
+    one stratum with ``column``)."""
+    t = stored(result, "table")
+    rows = t[(t["arm"] == arm) & (t["status"] == "ok")]
+    if column is not None:
+        rows = rows[rows[column].astype(bool) == flag]
+    return rows.set_index("patient")["category"].isin(["CR", "PR"])
+
+
+def _paired(a: pd.Series, b: pd.Series) -> tuple[float, float, str]:
+    """One-sided exact McNemar p-values (``a`` responds more, less) over the patients
+    evaluable in both arms, and the counts."""
+    from scipy.stats import binomtest
+
+    both = a.index.intersection(b.index)
+    a, b = a[both], b[both]
+    more, less = int((a & ~b).sum()), int((~a & b).sum())
+    n = more + less
+    if n == 0:
+        return 1.0, 1.0, f"no discordant patient of {len(both)}"
+    p_more = float(binomtest(more, n, 0.5, alternative="greater").pvalue)
+    p_less = float(binomtest(more, n, 0.5, alternative="less").pvalue)
+    return p_more, p_less, f"{more} vs {less} discordant of {len(both)}"
+
+
+def _unpaired(a: pd.Series, b: pd.Series) -> tuple[float, float]:
+    """One-sided Fisher exact p-values that stratum ``a`` responds less, and more, than
+    stratum ``b``."""
+    from scipy.stats import fisher_exact
+
+    table = [[int(a.sum()), int((~a).sum())], [int(b.sum()), int((~b).sum())]]
+    if not (len(a) and len(b)):
+        return 1.0, 1.0
+    less = float(fisher_exact(table, alternative="less").pvalue)
+    more = float(fisher_exact(table, alternative="greater").pvalue)
+    return less, more
+
+
+def _verdict(p_holds: float, p_reversed: float) -> str:
+    if p_holds < ORDERING_ALPHA:
+        return "holds"
+    return "reversed" if p_reversed < ORDERING_ALPHA else "not resolved"
+
+
+def _rate(r: pd.Series) -> str:
+    return f"{100 * r.mean():.1f} % ({int(r.sum())}/{len(r)})" if len(r) else "no patient"
+
+
+def trial_claims(result: TrialResult) -> pd.DataFrame:
+    """The review's orderings, checked on a trial: one row per claim with its verdict.
+
+    ``verdict`` is ``"holds"`` when the trial separates the ordering from no difference
+    (one-sided exact tests at `ORDERING_ALPHA`: McNemar's between arms, which share their
+    patients, Fisher's between strata), ``"reversed"`` when it separates the opposite,
+    else ``"not resolved"`` (the trial's size, or an empty stratum, cannot tell);
+    ``passed`` is ``verdict == "holds"``; ``p_value`` is the test's (the larger of two,
+    for an ordering over both monotherapies); ``numbers`` gives the response rates with
+    their counts. Only orderings whose arms were run are checked; with none, the table
+    is empty."""
+    arms = set(stored(result, "table")["arm"])
     rows = []
 
-    def add(claim: str, passed: bool, numbers: str) -> None:
-        rows.append({"claim": claim, "passed": bool(passed), "numbers": numbers})
+    def add(claim: str, p_holds: float, p_reversed: float, numbers: str) -> None:
+        verdict = _verdict(p_holds, p_reversed)
+        rows.append(
+            {
+                "claim": claim,
+                "passed": verdict == "holds",
+                "verdict": verdict,
+                "p_value": p_holds,
+                "numbers": numbers,
+            }
+        )
 
-    if {"everolimus + sorafenib", "everolimus", "sorafenib"} <= set(rates.index):
-        c, e, s = (rates[a] for a in ("everolimus + sorafenib", "everolimus", "sorafenib"))
+    if {"everolimus + sorafenib", "everolimus", "sorafenib"} <= arms:
+        combo = _responders(result, "everolimus + sorafenib")
+        tests = [(m, _paired(combo, _responders(result, m))) for m in ("everolimus", "sorafenib")]
         add(
             "everolimus + sorafenib above either monotherapy",
-            c > e and c > s,
-            f"ORR {c:.1f} % vs everolimus {e:.1f} %, sorafenib {s:.1f} %",
+            max(p for _, (p, _, _) in tests),
+            min(q for _, (_, q, _) in tests),
+            f"ORR {_rate(combo)} vs "
+            + ", ".join(
+                f"{m} {_rate(_responders(result, m))} ({said}, p = {p:.2g})"
+                for m, (p, _, said) in tests
+            ),
         )
-
-    def orr(by: str, col: str, arm: str, flag: bool) -> float:
-        if col not in result.table.columns:
-            return math.nan
-        r = result.response_rates(by).set_index(["arm", col])
-        return float(_row(r, (arm, flag), ["ORR"])[0]) if (arm, flag) in r.index else math.nan
-
-    if "sorafenib" in rates.index:
-        for by, col, worse in (
-            ("pmtor", "pmtor_high", "p-mTOR high"),
-            ("PTEN", "PTEN_loss", "PTEN loss"),
-        ):
-            hi, lo = orr(by, col, "sorafenib", True), orr(by, col, "sorafenib", False)
+    if "sorafenib" in arms:
+        for column, worse in (("pmtor_high", "p-mTOR high"), ("PTEN_loss", "PTEN loss")):
+            if column not in stored(result, "table").columns:
+                continue
+            hi = _responders(result, "sorafenib", column, True)
+            lo = _responders(result, "sorafenib", column, False)
+            p_less, p_more = _unpaired(hi, lo)
             add(
                 f"{worse} does worse on sorafenib",
-                hi < lo,  # False if a stratum is empty
-                f"ORR {hi:.1f} % vs {lo:.1f} %",
+                p_less,
+                p_more,
+                f"ORR {_rate(hi)} vs {_rate(lo)} (Fisher p = {p_less:.2g})",
             )
-    if {"vistusertib", "everolimus"} <= set(rates.index):
-        v = orr("mTORC2_high", "mTORC2_high", "vistusertib", True)
-        e = orr("mTORC2_high", "mTORC2_high", "everolimus", True)
+    if {"vistusertib", "everolimus"} <= arms:
+        v = _responders(result, "vistusertib", "mTORC2_high", True)
+        e = _responders(result, "everolimus", "mTORC2_high", True)
+        p_more, p_less, said = _paired(v, e)
         add(
             "dual mTORC1/2 inhibitor above rapalog in mTORC2-high tumours",
-            v > e,
-            f"ORR {v:.1f} % vs {e:.1f} %",
+            p_more,
+            p_less,
+            f"ORR {_rate(v)} vs {_rate(e)} ({said}, p = {p_more:.2g})",
         )
     # the columns stay when no ordering applies to the arms run (an empty table)
-    return pd.DataFrame(rows, columns=["claim", "passed", "numbers"])
+    return pd.DataFrame(rows, columns=list(ORDERING_COLUMNS))

@@ -526,7 +526,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from ._progress import progress_bar
-    from ._report import WEAK_PASS_FRACTION, reproduce
+    from ._report import WEAK_PASS_FRACTION, fraction, reproduce
 
     model = _load(args)
     bar = progress_bar(
@@ -554,11 +554,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     )
     bar.close()
     across_members = None if report.ensemble is None else report.ensemble.set_index("claim")
+    shares: dict[int, float] = (
+        {}
+        if report.ensemble is None
+        else dict(zip(report.ensemble["claim"], report.ensemble["pass_fraction"], strict=True))
+    )
     for r in report.results:
         across = ""
         if across_members is not None:
             row = across_members.loc[r.number]
-            across = f"  ensemble pass fraction {row['pass_fraction']:.2f}"
+            share = shares[r.number]
+            across = f"  ensemble pass fraction {fraction(share)}"
             if row["n_not_solved"]:
                 across += f" ({int(row['n_not_solved'])} member(s) not solved, counted as fails)"
             if row["pass_fraction"] < WEAK_PASS_FRACTION:
@@ -570,7 +576,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if report.ensemble is not None:
         print(
             f"all {len(report.results)} claims together in "
-            f"{report.ensemble.attrs['all_pass_fraction']:.2f} of "
+            f"{fraction(report.ensemble.attrs['all_pass_fraction'])} of "
             f"{int(report.ensemble['n_members'].iloc[0])} ensemble members"
         )
         if report.validation is not None and not report.validation.empty:
@@ -597,16 +603,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if report.trial_orderings is not None and len(report.trial_orderings):
         o = report.trial_orderings
         for where, prefix in (("", ""), (" on the ensemble", "ensemble_")):
-            if f"{prefix}passed" not in o:
+            if f"{prefix}verdict" not in o:
                 continue
-            held = o[f"{prefix}passed"].astype(bool)
+            verdicts = o[f"{prefix}verdict"]
+            held = verdicts == "holds"
             missed = "; ".join(
-                f"{c} ({n})"
-                for c, n in zip(o["claim"][~held], o[f"{prefix}numbers"][~held], strict=True)
+                f"{c}: {v} ({n})"
+                for c, v, n in zip(
+                    o["claim"][~held], verdicts[~held], o[f"{prefix}numbers"][~held], strict=True
+                )
             )
             print(
                 f"virtual trial{where}, the review's orderings: {int(held.sum())} of "
-                f"{len(o)} hold" + (f"; not met: {missed}" if missed else "")
+                f"{len(o)} hold" + (f"; {missed}" if missed else "")
             )
     for where, failed in (
         ("", report.trial_failed),
