@@ -688,8 +688,9 @@ def _cohort_digest(cohort: Cohort) -> str:
     """A digest of a cohort's patients and, if drawn on an ensemble, its members."""
     from ._ensemble import member_digest
 
-    members = "" if cohort.members is None else member_digest(cohort.members)
-    return member_digest(stored(cohort, "table")) + members
+    members = stored(cohort, "members")
+    tail = "" if members is None else member_digest(members)
+    return member_digest(stored(cohort, "table")) + tail
 
 
 def _plans(schedule: Schedule) -> dict[str, OralPK]:
@@ -834,6 +835,7 @@ def _arms(
     drugs = model_potencies(model)
 
     def exposure(name: str, schedule: Schedule) -> Arm:
+        schedule = _over_course(name, schedule, weeks)
         plans = _plans(schedule)
         potencies, moved = oral_potencies(cat, plans, own, serum_fraction)
         period, conc, weights = steady_phases(schedule, phases, drugs=potencies)
@@ -844,7 +846,7 @@ def _arms(
 
     def regimen(name: str) -> Arm:
         if name in cat.dosing:
-            return exposure(name, _over_course(name, regimen_schedule(model, name), weeks))
+            return exposure(name, regimen_schedule(model, name))
         return constant(name, cat.regimens[name])
 
     if arms is None:
@@ -858,7 +860,7 @@ def _arms(
             )
         for k, v in arms.items():
             if isinstance(k, str) and isinstance(v, Schedule):
-                out.append(exposure(k, _over_course(k, v, weeks)))
+                out.append(exposure(k, v))
                 continue
             if not isinstance(k, str) or not isinstance(v, Mapping):
                 raise TypeError(
