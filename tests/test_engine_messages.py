@@ -226,3 +226,19 @@ def test_a_drift_is_not_called_a_cycle(tmp_path: Path) -> None:
     ss = m.steady_state()
     assert ss.status == "not_reached"
     assert "may oscillate or drift" in ss.message and "cycle" not in ss.message
+
+
+def test_a_cycle_beside_a_drifting_species_is_named_with_it(tmp_path: Path) -> None:
+    """A slowed Brusselator beside a species made at a constant rate: the cycle was
+    labelled "still decaying" or "sustained" by where the samples fell on its maxima,
+    and the species growing without end went unmentioned."""
+    path = tmp_path / "cycle_drift.ant"
+    path.write_text(
+        "model cycle_drift\n species X = 1, Y = 1, Z = 1\n J1: -> X; s*1\n"
+        " J2: X -> Y; s*2.5*X\n J3: 2X + Y -> 3X; s*X*X*Y\n J4: X -> ; s*X\n s = 0.02\n"
+        " J5: -> Z; 0.001\nend\n"
+    )
+    ss = ms.load_model(path).steady_state()
+    assert ss.status == "not_reached"
+    assert "sustained oscillation" in ss.message, ss.message
+    assert "while Z also drifts" in ss.message and "Y also" not in ss.message

@@ -335,6 +335,13 @@ def test_a_schedule_counts_minutes_on_a_model_that_counts_seconds() -> None:
     held = m.simulate(t_end=3600, n_points=2, drugs={"torin1": 1000})
     at_hour = tc.to_dataframe().loc[3600.0]
     assert at_hour["Ap"] == pytest.approx(held.to_dataframe()["Ap"].iloc[-1], rel=1e-6)
+    # the exposure panel shares the readouts' axis, in the model's unit (it was 60x short)
+    import matplotlib.pyplot as plt
+
+    fig = tc.plot(["Ap"])
+    top, bottom = fig.axes[0], fig.axes[1]
+    assert top.lines[0].get_xdata().max() == pytest.approx(bottom.lines[0].get_xdata().max())
+    plt.close(fig)
     untreated = m.simulate(t_end=3600, n_points=2)
     assert held.to_dataframe()["Ap"].iloc[-1] < 0.9 * untreated.to_dataframe()["Ap"].iloc[-1]
 
@@ -357,6 +364,6 @@ def test_oral_days_and_n_doses_together_are_refused() -> None:
     """``days`` sets the number of doses; with ``n_doses`` too it was ignored."""
     with pytest.raises(ValueError, match="give `days` or `n_doses`"):
         ms.Schedule.oral("everolimus", days=28, n_doses=3)
-    with pytest.raises(ValueError, match="give `days` or `n_doses`"):
-        parse_schedule_pk("everolimus=10mg/24h x3", days=28)
-    assert parse_schedule_pk("everolimus=10mg/24h x3")["everolimus"].n_doses == 3
+    # the command line's xN counts the doses; --days then sets only the course's length
+    assert parse_schedule_pk("everolimus=10mg/24h x3", days=28)["everolimus"].n_doses == 3
+    assert parse_schedule_pk("everolimus=10mg/24h", days=2)["everolimus"].n_doses == 2

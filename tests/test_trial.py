@@ -281,7 +281,9 @@ def test_trial_command(tmp_path) -> None:
             "-q",
         ]
     )
-    assert code in (0, 1)  # 1 only if an ordering fails on so few patients
+    # 60 patients resolve few orderings: "not resolved" is printed, not a failure (it was
+    # "FAIL" and exit status 1); 1 only for a reversed ordering
+    assert code == 0
     rates = pd.read_csv(out / "response_rates.csv")
     assert set(rates["stratum"]) == {"all", "pmtor", "PTEN", "PIK3CA", "mTORC2_high"}
     assert (out / "waterfall.png").stat().st_size > 10_000

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._catalogue import default_readout
 from ._errors import MtorSimError, check_name, check_names, check_nonnegative, wants_ensemble
-from ._hill import HILL_BOUNDS, HillFit, fit_hill
+from ._hill import HillFit, fit_hill, slope_at_bound
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
 from ._store import fingerprint
@@ -159,15 +159,18 @@ class DoseResponse(BatchResult):
         beyond = [f"{g} ({f.ic50:.3g} nM)" for g, f in fitted.items() if f.ic50_extrapolated]
         if beyond:
             text += "; IC50 beyond the tested doses (extrapolated) for " + ", ".join(beyond)
-        steep = [
-            f"{g} ({f.hill:.3g})"
-            for g, f in fitted.items()
-            if not f.ic50_extrapolated and min(abs(f.hill - b) for b in HILL_BOUNDS) < 1e-6
-        ]
+        placed = {g: f for g, f in fitted.items() if not f.ic50_extrapolated}
+        steep = [f"{g} ({f.hill:.3g})" for g, f in placed.items() if slope_at_bound(f.hill) > 0]
         if steep:
             text += (
-                "; Hill slope at its bound for " + ", ".join(steep) + ": the doses place the "
-                "IC50 only within `fits[genotype].ic50_ci`"
+                "; Hill slope at its upper bound for " + ", ".join(steep) + ": the doses place "
+                "the IC50 only between the two around it (`fits[genotype].ic50_ci`)"
+            )
+        shallow = [f"{g} ({f.hill:.3g})" for g, f in placed.items() if slope_at_bound(f.hill) < 0]
+        if shallow:
+            text += (
+                "; Hill slope at its lower bound for " + ", ".join(shallow) + ": the curve "
+                "is too shallow for the doses to give the IC50 an interval"
             )
         return text
 

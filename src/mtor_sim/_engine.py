@@ -1018,8 +1018,9 @@ class Solver:
         """After a long integration that did not come to rest: whether the species
         furthest from rest (its rate over its size) rises and falls with a steady period,
         followed over `CYCLE_TIMESCALES` of its timescale; a phrase saying so (sustained,
-        damped or growing, the period and the range), or "" for anything else (a drift, an
-        irregular course, or a model with events). The state is put back afterwards."""
+        damped or growing, the period and the range, and any species that drifts across
+        the cycles), or "" for anything else (a drift, an irregular course, or a model
+        with events). The state is put back afterwards."""
         if self._has_events or not self.species_ids:
             return ""
         x = self.state()
@@ -1030,42 +1031,60 @@ class Solver:
         if not speed.size or not speed.max() > 0:
             return ""
         i = int(np.argmax(speed))
-        sid = self.species_ids[i]
         t0 = self.r.model.getTime()
         window = min(CYCLE_TIMESCALES / float(speed[i]), FALLBACK_T * self.time_factor)
         selections = list(self.r.timeCourseSelections)
+        columns = ["time", *(f"[{s}]" for s in self.species_ids)]
         try:
-            run = np.asarray(self.r.simulate(t0, t0 + window, 4001, ["time", f"[{sid}]"]))
+            run = np.asarray(self.r.simulate(t0, t0 + window, 4001, columns))
         except RuntimeError:
             return ""
         finally:
             self.r.timeCourseSelections = selections
             self._set_concentrations(x)
             self.r.model.setTime(t0)
-        t, v = run[:, 0], run[:, 1]
+        t, v = run[:, 0], run[:, 1 + i]
         low, high = float(v.min()), float(v.max())
         span = high - low
         if not span > 1e-3 * max(abs(high), abs(low), SCALE_FLOOR):
             return ""
         peaks = np.flatnonzero((v[1:-1] > v[:-2]) & (v[1:-1] >= v[2:])) + 1
         peaks = peaks[v[peaks] > low + span / 2]  # the cycle's own maxima, not ripples
-        if peaks.size < 4:
+        if peaks.size < 6:
             return ""
         periods = np.diff(t[peaks])
         if periods.std() > 0.05 * periods.mean():
             return ""  # irregular: no single period to report
+        # the heights between samples (a parabola through each maximum and its
+        # neighbours): sampled maxima alone vary by a few % of the span on a steady cycle
+        a, b, c = v[peaks - 1], v[peaks], v[peaks + 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            heights = np.where(a - 2 * b + c < 0, b - (c - a) ** 2 / (8 * (a - 2 * b + c)), b)
+        change = float(heights[-3:].mean() - heights[:3].mean()) / span
         period = float(np.median(periods)) / self.time_factor
-        change = float(v[peaks[-1]] - v[peaks[0]]) / span
-        if abs(change) <= 0.02:
+        # a species whose mean over a whole cycle moves from the first cycle to the last
+        # drifts (the window's other variables are not on the cycle)
+        first = run[peaks[0] : peaks[1], 1:].mean(axis=0)
+        last = run[peaks[-2] : peaks[-1], 1:].mean(axis=0)
+        reach = np.ptp(run[:, 1:], axis=0)
+        moved = np.abs(last - first) > 0.05 * np.maximum(reach, ATOL) + 10 * ATOL
+        drifting = [s for s, m in zip(self.species_ids, moved, strict=True) if m]
+        if abs(change) <= 0.05:
             kind = "a sustained oscillation (a limit cycle, not a steady state)"
         elif change < 0:
-            kind = "an oscillation still decaying (a slow spiral; a steady state may lie ahead)"
+            kind = "an oscillation still decaying (a slow spiral toward a state not reached)"
         else:
             kind = "an oscillation of growing amplitude"
-        return (
-            f"it runs in {kind}: {sid} cycles between {low:.3g} and {high:.3g} with a "
-            f"period of about {period:.3g} min"
+        said = (
+            f"it runs in {kind}: {self.species_ids[i]} cycles between {low:.3g} and "
+            f"{high:.3g} with a period of about {period:.3g} min"
         )
+        if drifting:
+            names = f"{', '.join(drifting[:3])}{' and others' if len(drifting) > 3 else ''}"
+            said += (
+                f", while {names} also drift{'s' if len(drifting) == 1 else ''} from cycle to cycle"
+            )
+        return said
 
     def _clock_rate(self, tol: float, scale: float) -> str | None:
         """For a model that reads the clock: the residual of the state the solver is at
@@ -1827,6 +1846,7 @@ def time_course_of(
     message = with_log(message, log)
     if schedule is not None:
         message += _idle_note(schedule, t_end / units_per_minute(model))
+        message += _unconverted_note(model, schedule)
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():
@@ -1856,10 +1876,29 @@ def _idle_note(schedule: Schedule, minutes: float) -> str:
         return ""
     note = (
         f"; no exposure to {', '.join(idle)} within the run (0-{minutes:g} min): "
-        "its schedule starts after the run ends"
+        "none of its doses falls within it"
     )
     warnings.warn(note[2:], UserWarning, stacklevel=4)
     return note
+
+
+def _unconverted_note(model: Model, schedule: Schedule) -> str:
+    """A note naming the drugs on oral plans that act with the potencies the model was
+    given (a model whose drugs are mapped by `targets=`), not unbound ones; "" else."""
+    from ._schedule import OralPK
+
+    kept = [
+        d
+        for d in schedule.drugs
+        if isinstance(schedule[d], OralPK) and d not in model.catalogue.drugs
+    ]
+    if not kept:
+        return ""
+    return (
+        f"; {', '.join(kept)} on oral plans act with the potencies this model maps "
+        "(`targets=`), not with unbound ones, so their effect may be underrated where a "
+        "potency was measured in serum"
+    )
 
 
 def _oral_potencies(model: Model, pert: Perturbation, schedule: Schedule) -> dict[str, float]:
@@ -1871,7 +1910,12 @@ def _oral_potencies(model: Model, pert: Perturbation, schedule: Schedule) -> dic
     from ._potency import oral_potencies
     from ._schedule import OralPK
 
-    plans = {d: schedule[d] for d in schedule.drugs if isinstance(schedule[d], OralPK)}
+    # a model given its drugs by `targets=` holds no potency parameters of its own: its
+    # drugs act with the catalogue's potencies as they are (the message says so)
+    known = model.catalogue.drugs
+    plans = {
+        d: schedule[d] for d in schedule.drugs if isinstance(schedule[d], OralPK) and d in known
+    }
     if not plans:
         return {}
     in_force = {**{str(k): float(v) for k, v in model.parameters.items()}, **dict(pert.parameters)}

@@ -169,21 +169,29 @@ RESAMPLED = (0.0, 1.0, 0.0, 1.0)
 class _RestartPoints:
     """The random start points pyPESTO re-optimises a failed profile step from
     (``Problem.startpoint_method``): drawn as the fit's starts are (uniform within the
-    bounds, or from the initialization priors), from a generator seeded by ``seed`` and
-    the profiled parameter. pyPESTO's own method draws from numpy's global generator, so
-    a profile with restarts changed from run to run, and with the backend."""
+    bounds, or from the initialization priors), from a generator seeded by ``seed``, the
+    profiled parameter and the value it is fixed at. pyPESTO's own method draws from
+    numpy's global generator, so a profile with restarts changed from run to run, and
+    with the backend."""
 
     def __init__(self, obj: PetabObjective, seed: int | None) -> None:
         self.obj = obj
         self.seed = seed
-        self.streams: dict[tuple[int, ...], np.random.Generator] = {}
+        self.streams: dict[tuple[tuple[int, ...], bytes], np.random.Generator] = {}
 
     def __call__(self, n_starts: int, problem: Any) -> np.ndarray:
+        # one stream per profile step (the parameter and the value it is fixed at), so
+        # the draws do not depend on which task or process reaches the step first: the
+        # two halves of a profile share one copy of the problem in a serial run and
+        # not in a parallel one; retries at one step go on along its stream
         fixed = tuple(int(i) for i in problem.x_fixed_indices)
-        if fixed not in self.streams:
-            entropy = None if self.seed is None else [self.seed, *fixed]
-            self.streams[fixed] = np.random.default_rng(entropy)
-        draws = self.obj.start_draws(self.streams[fixed], n_starts)
+        at = np.asarray(problem.x_fixed_vals, dtype=float)
+        key = (fixed, at.tobytes())
+        if key not in self.streams:
+            bits = at.view(np.uint64).tolist()
+            entropy = None if self.seed is None else [self.seed, *fixed, *bits]
+            self.streams[key] = np.random.default_rng(entropy)
+        draws = self.obj.start_draws(self.streams[key], n_starts)
         return draws[:, problem.x_free_indices]
 
 

@@ -206,6 +206,14 @@ def _ic50_guess(d: np.ndarray, y: np.ndarray, top0: float, bottom0: float) -> fl
     return float(np.mean(np.log10(pos)))
 
 
+def slope_at_bound(slope: float) -> int:
+    """+1 where a fitted Hill slope sits at its upper bound (`HILL_BOUNDS`: a switch
+    steeper than the doses resolve), -1 at its lower one, else 0."""
+    if np.isclose(slope, HILL_BOUNDS[1]):
+        return 1
+    return -1 if np.isclose(slope, HILL_BOUNDS[0]) else 0
+
+
 def fit_hill(
     doses: ArrayLike,
     responses: ArrayLike,
@@ -417,9 +425,10 @@ def fit_hill(
             ci = (float(10.0 ** (log_ic50 - half)), float(10.0 ** (log_ic50 + half)))
 
     notes = [best.message.rstrip(".")]
+    bound = slope_at_bound(slope)
     if np.isclose(log_ic50, lg_lo) or np.isclose(log_ic50, lg_hi):
         notes.append("IC50 is at its fitting bound; the data do not constrain it")
-    if np.isclose(slope, HILL_BOUNDS[0]) or np.isclose(slope, HILL_BOUNDS[1]):
+    if bound:
         notes.append(f"Hill slope is at its bound {HILL_BOUNDS}")
     extrapolated = not (d_lo <= ic50 <= d_hi)
     if extrapolated:
@@ -436,10 +445,10 @@ def fit_hill(
     if extrapolated:
         ci = (0.0, d_lo) if ic50 < d_lo else (d_hi, math.inf)
         notes.append("its interval is the side of the tested doses it lies on")
-    elif np.isclose(slope, HILL_BOUNDS[1]):
+    elif bound > 0:
         ci = (float(pos[pos <= ic50].max()), float(pos[pos >= ic50].min()))
         notes.append("its interval is the two tested doses around it (a free slope gives none)")
-    elif np.isclose(slope, HILL_BOUNDS[0]):
+    elif bound < 0:
         ci = (np.nan, np.nan)
         notes.append("no interval (a free slope gives one)")
     success = bool(best.status > 0 and np.all(np.isfinite(best.x)))

@@ -161,7 +161,7 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
             # can carry only the species': the rate-rule variables would start from their
             # initial values (A at 0.1 instead of 0.5 read 0.40 off)
             raise MtorSimError(
-                "the model has rate rules on parameters or compartments "
+                "the model has rate rules on parameters, compartments or boundary species "
                 f"({', '.join(ruled[:3])}), whose steady values "
                 "an archive of a pre-equilibrated time course cannot carry yet; archive a run "
                 "with pre_equilibrate=False instead"
@@ -202,7 +202,9 @@ def _rate_rule_variables(model: Model) -> list[str]:
     import libsbml
 
     m = libsbml.readSBMLFromString(model.sbml).getModel()
-    species = {s.getId() for s in m.getListOfSpecies()}
+    # a boundary species a rate rule changes is such a variable too (the engine's
+    # `Solver.rule_vars`): only floating species are carried
+    species = {s.getId() for s in m.getListOfSpecies() if not s.getBoundaryCondition()}
     rules = (m.getRule(i) for i in range(m.getNumRules()))
     return [r.getVariable() for r in rules if r.isRate() and r.getVariable() not in species]
 

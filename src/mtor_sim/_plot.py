@@ -181,6 +181,9 @@ def plot_timecourse(
     for r in readouts:
         tc[r]  # an unknown name raises UnknownNameError with the closest match
     scheduled = tc.metadata.get("schedule") is not None
+    unit = tc.metadata.get("time_unit", "minute")
+    if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
+        hours = False  # (decided before the exposure panel, which shares the axis)
     if ax is not None:
         fig = ax.figure
     elif scheduled:  # exposure above the response, one time axis
@@ -192,9 +195,6 @@ def plot_timecourse(
         fig, ax = plt.subplots(figsize=(6.4, 4))
     df = tc.to_dataframe(species=True)
     own = labels_for(tc.metadata)
-    unit = tc.metadata.get("time_unit", "minute")
-    if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
-        hours = False
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=human(r, own), lw=2)

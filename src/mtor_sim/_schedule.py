@@ -779,7 +779,8 @@ _PK = re.compile(rf"^\s*{_NUMBER}\s*mg\s*(?:/\s*{_NUMBER}\s*h)?\s*(?:[x*]\s*([0-
 
 def parse_pk(text: str, *, days: float | None = None) -> Schedule:
     """Command-line form ``DRUG=10mg/24h`` (or ``DRUG=400mg/12h x56``, ``DRUG=default``) ->
-    oral `Schedule` with the drug's published PK; ``days`` sets the number of doses."""
+    oral `Schedule` with the drug's published PK; ``days`` sets the number of doses,
+    unless ``xN`` gives it."""
     drug, sep, spec = text.partition("=")
     if not sep or not drug.strip():
         raise ValueError(f"--pk: expected DRUG=DOSEmg/INTERVALh, got {text!r}")
@@ -794,7 +795,9 @@ def parse_pk(text: str, *, days: float | None = None) -> Schedule:
             over["interval_h"] = float(m.group(2))
         if m.group(3):
             over["n_doses"] = int(m.group(3))
-    return Schedule.oral(drug, days=days, **over)
+    # with xN the doses are counted; `days` (the command's --days) then sets only how
+    # long the course runs
+    return Schedule.oral(drug, days=None if "n_doses" in over else days, **over)
 
 
 def check_schedule(model: Any, schedule: Any, *, drugs: Mapping[str, float]) -> Schedule:

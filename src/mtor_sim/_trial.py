@@ -1299,7 +1299,7 @@ def trial_claims(result: TrialResult) -> pd.DataFrame:
                 p_more,
                 f"ORR {_rate(hi)} vs {_rate(lo)} (Fisher p = {p_less:.2g})",
             )
-    if {"vistusertib", "everolimus"} <= arms:
+    if {"vistusertib", "everolimus"} <= arms and "mTORC2_high" in stored(result, "table"):
         v = _responders(result, "vistusertib", "mTORC2_high", True)
         e = _responders(result, "everolimus", "mTORC2_high", True)
         p_more, p_less, said = _paired(v, e)
