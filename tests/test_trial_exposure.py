@@ -291,3 +291,15 @@ def test_an_oral_schedule_acts_with_unbound_potencies_in_simulate(model: ms.Mode
     medium = model.simulate(schedule=ms.Schedule.constant("sorafenib", conc), n_points=3)
     assert medium.metadata["unbound_potencies"] == {}
     assert medium.to_dataframe()["pERK"].iloc[-1] / untreated > 0.95
+
+
+def test_an_oral_schedule_on_a_model_mapped_by_targets_runs_and_says_so() -> None:
+    """A model given its drugs by `targets=` holds no potency parameters of its own: an
+    oral schedule there raised KeyError once oral plans took unbound potencies."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "seconds_model.xml"
+    m = ms.load_model(path, targets={"RAF": ["k1"]})
+    tc = m.simulate(schedule=ms.Schedule.oral("sorafenib", n_doses=2), n_points=5)
+    assert tc.status == "ok" and tc.metadata["unbound_potencies"] == {}
+    assert "sorafenib on oral plans act with the potencies this model maps" in tc.message
