@@ -314,8 +314,8 @@ class Solver:
         # `apply` puts them back at their initial values
         self._stepped: set[str] = set()
         # horizons are given in minutes; the model may count time in other units
-        self.time_unit, per_unit = facts.time_unit
-        self.time_factor = 1.0 if per_unit is None else 1.0 / per_unit  # units per minute
+        self.time_unit = facts.time_unit[0]
+        self.time_factor = units_per_minute(model)
         self.warm_start = warm_start
         self.reference: np.ndarray | None = None
         self.reference_tried = False
@@ -1762,7 +1762,7 @@ def time_course_of(
         meta["solver"]["pk_step_min"] = pk_step
         # a schedule counts minutes; the run counts the model's own unit
         meta["minutes_per_unit"] = 1.0 / units_per_minute(model)
-        meta["unbound_potencies"] = _oral_potencies(model, pert, schedule)
+        meta["unbound_potencies"], unconverted = _oral_potencies(model, pert, schedule)
     status, message = "ok", "integration finished"
     if outputs is not None:
         cols = list(outputs)
@@ -1845,8 +1845,7 @@ def time_course_of(
         )
     message = with_log(message, log)
     if schedule is not None:
-        message += _idle_note(schedule, t_end / units_per_minute(model))
-        message += _unconverted_note(model, schedule)
+        message += _idle_note(schedule, t_end / units_per_minute(model)) + unconverted
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
     finite = np.isfinite(out[:, 1:])
     if not finite.all():
@@ -1882,44 +1881,35 @@ def _idle_note(schedule: Schedule, minutes: float) -> str:
     return note
 
 
-def _unconverted_note(model: Model, schedule: Schedule) -> str:
-    """A note naming the drugs on oral plans that act with the potencies the model was
-    given (a model whose drugs are mapped by `targets=`), not unbound ones; "" else."""
-    from ._schedule import OralPK
-
-    kept = [
-        d
-        for d in schedule.drugs
-        if isinstance(schedule[d], OralPK) and d not in model.catalogue.drugs
-    ]
-    if not kept:
-        return ""
-    return (
-        f"; {', '.join(kept)} on oral plans act with the potencies this model maps "
-        "(`targets=`), not with unbound ones, so their effect may be underrated where a "
-        "potency was measured in serum"
-    )
-
-
-def _oral_potencies(model: Model, pert: Perturbation, schedule: Schedule) -> dict[str, float]:
+def _oral_potencies(
+    model: Model, pert: Perturbation, schedule: Schedule
+) -> tuple[dict[str, float], str]:
     """The potency parameters with which the drugs on oral PK plans act: their unbound
     potencies (an `OralPK` plan gives the unbound plasma concentration; the catalogue's
     potencies were mostly measured in culture medium with serum, where part of the drug
     is bound), as in `trial`'s exposure-driven arms. Segments give the concentration in
-    the medium, and keep the model's potencies."""
+    the medium, and keep the model's potencies. With them a note for the run's message
+    naming the oral drugs left unconverted ("" when none is)."""
     from ._potency import oral_potencies
     from ._schedule import OralPK
 
+    oral = {d: schedule[d] for d in schedule.drugs if isinstance(schedule[d], OralPK)}
     # a model given its drugs by `targets=` holds no potency parameters of its own: its
-    # drugs act with the catalogue's potencies as they are (the message says so)
+    # drugs act with the catalogue's potencies as they are, and the message says so
     known = model.catalogue.drugs
-    plans = {
-        d: schedule[d] for d in schedule.drugs if isinstance(schedule[d], OralPK) and d in known
-    }
+    kept = [d for d in oral if d not in known]
+    note = (
+        f"; {', '.join(kept)} on oral plans act with the potencies this model maps "
+        "(`targets=`), not with unbound ones, so their effect may be underrated where a "
+        "potency was measured in serum"
+        if kept
+        else ""
+    )
+    plans = {d: plan for d, plan in oral.items() if d in known}
     if not plans:
-        return {}
+        return {}, note
     in_force = {**{str(k): float(v) for k, v in model.parameters.items()}, **dict(pert.parameters)}
-    return oral_potencies(model.catalogue, plans, in_force)[1]  # type: ignore[arg-type]
+    return oral_potencies(model.catalogue, plans, in_force)[1], note  # type: ignore[arg-type]
 
 
 def _simulate_pieces(
