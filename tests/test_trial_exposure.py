@@ -293,6 +293,25 @@ def test_an_oral_schedule_acts_with_unbound_potencies_in_simulate(model: ms.Mode
     assert medium.to_dataframe()["pERK"].iloc[-1] / untreated > 0.95
 
 
+def test_an_oral_schedule_converts_a_potency_stepped_at_t0(model: ms.Model) -> None:
+    """A potency given in ``step_parameters`` is the one in force during the run: an oral
+    plan converts it to its unbound value. It was replaced by the baseline's converted
+    value, so the step did nothing."""
+    table = ms.unbound_potencies(model).set_index(["drug", "site"])
+    row = table.loc[("sorafenib", "RAF")]
+    ratio = float(row["unbound_potency_nM"]) / float(row["potency_nM"])
+    plan = ms.Schedule.oral("sorafenib", days=2)
+    base = model.simulate(schedule=plan, n_points=3)
+    stepped = model.simulate(
+        schedule=plan,
+        n_points=3,
+        step_parameters={"K_sorafenib_RAF": 10 * float(row["potency_nM"])},
+    )
+    k = stepped.metadata["unbound_potencies"]["K_sorafenib_RAF"]
+    assert k == pytest.approx(10 * float(row["potency_nM"]) * ratio)
+    assert stepped.to_dataframe()["pERK"].iloc[-1] > base.to_dataframe()["pERK"].iloc[-1]
+
+
 def test_an_oral_schedule_on_a_model_mapped_by_targets_runs_and_says_so() -> None:
     """A model given its drugs by `targets=` holds no potency parameters of its own: an
     oral schedule there raised KeyError once oral plans took unbound potencies."""

@@ -1762,7 +1762,9 @@ def time_course_of(
         meta["solver"]["pk_step_min"] = pk_step
         # a schedule counts minutes; the run counts the model's own unit
         meta["minutes_per_unit"] = 1.0 / units_per_minute(model)
-        meta["unbound_potencies"], unconverted = _oral_potencies(model, pert, schedule)
+        # converted from the potencies in force during the run: a step's too
+        in_run = replace(pert, parameters=_merged(pert.parameters, step_parameters or {}))
+        meta["unbound_potencies"], unconverted = _oral_potencies(model, in_run, schedule)
     status, message = "ok", "integration finished"
     if outputs is not None:
         cols = list(outputs)
