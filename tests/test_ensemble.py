@@ -1048,11 +1048,30 @@ def test_quantiles_beside_an_infinity_only_change_there():
     from mtor_sim._ensemble import quantile_columns
 
     values = np.array([-np.inf, *range(1, 10)], dtype=float)
-    q = quantile_columns(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's warning beside the infinity stays inside
+        q = quantile_columns(values)
     assert q["q0.05"] == -np.inf
     assert q["q0.5"] == pytest.approx(4.5)  # between the 5th and 6th of 10 values
     assert q["q0.95"] == pytest.approx(8.55)
     assert quantile_columns(np.arange(1.0, 11.0))["q0.5"] == pytest.approx(5.5)
+
+
+@pytestmark_shipped
+def test_numpy_scalars_select_the_ensemble_and_its_size(model):
+    """``n_members=np.int64(2)`` (e.g. ``array.size // 2``) and ``ensemble=np.True_``
+    were refused; ``np.False_`` asked for no ensemble but was taken for one."""
+    plain = model.steady_state(ensemble=True, n_members=2)
+    numpy = model.steady_state(ensemble=np.True_, n_members=np.int64(2))
+    pd.testing.assert_frame_equal(plain, numpy)
+    assert isinstance(model.steady_state(ensemble=np.False_), ms.SteadyState)
+    with pytest.raises(ValueError, match="positive integer"):
+        model.steady_state(ensemble=True, n_members=np.bool_(True))
+
+
+def test_members_without_parameters_are_named_so(model):
+    with pytest.raises(ValueError, match="2 members but no parameter columns"):
+        model.steady_state(ensemble=pd.DataFrame(index=[0, 1]))
 
 
 @pytestmark_shipped

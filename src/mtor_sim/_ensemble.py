@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +108,7 @@ def resolve_ensemble(
     prefix is itself a random subset of the accepted members). With ``model``, the
     members are checked against it (`check_members`).
     """
-    if ensemble is True:
+    if isinstance(ensemble, bool | np.bool_) and ensemble:
         table = load_ensemble()
     elif isinstance(ensemble, str):
         table = load_ensemble(ensemble)
@@ -118,10 +119,12 @@ def resolve_ensemble(
             "`ensemble` must be True, 'all', 'verified' or a DataFrame of "
             f"parameter sets (one row per member), got {type(ensemble).__name__}"
         )
-    if table.empty:
+    if not len(table):
         raise ValueError("`ensemble` has no members")
+    if not len(table.columns):
+        raise ValueError(f"`ensemble` has {len(table)} members but no parameter columns")
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if isinstance(n, bool | np.bool_) or not isinstance(n, Integral) or n < 1:
             raise ValueError(f"`n_members` must be a positive integer, got {n!r}")
         if n > len(table):
             raise ValueError(f"`n_members` is {n}, more than the ensemble's {len(table)} members")
@@ -282,7 +285,8 @@ def quantile_columns(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     if not len(values):
         return {f"q{q:g}": math.nan for q in QUANTILES}
     arr = np.asarray(values, dtype=float)
-    qs = np.quantile(arr, QUANTILES)
+    with np.errstate(invalid="ignore"):  # beside an infinity: replaced below
+        qs = np.quantile(arr, QUANTILES)
     # interpolating beside an infinity gives NaN (or the infinity): there, and only
     # there, the member value at the quantile
     beside = ~np.isfinite(qs)

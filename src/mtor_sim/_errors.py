@@ -6,6 +6,8 @@ import difflib
 import numbers
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 __all__ = [
     "MtorSimError",
     "UnknownNameError",
@@ -153,7 +155,7 @@ def wants_ensemble(ensemble: object, n_members: object) -> bool:
     """Whether a verb runs over a parameter ensemble (``ensemble`` neither None nor
     False). ``n_members`` without an ensemble is refused: it would be ignored silently,
     and the answer would be one model's, not the first members' quantiles."""
-    if ensemble is None or ensemble is False:
+    if ensemble is None or (isinstance(ensemble, bool | np.bool_) and not ensemble):
         if n_members is not None:
             raise ValueError(
                 f"`n_members` ({n_members!r}) needs `ensemble` (True, 'all', 'verified' "
