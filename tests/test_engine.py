@@ -1265,3 +1265,112 @@ def test_rates_that_depend_on_time_are_no_steady_state(tmp_path, switch, status)
     assert ss.status == status, ss.message
     if status != "ok":
         assert "rates depend on time" in ss.message
+
+
+# ------------------------------------------------- initial assignments, clocks, cycles
+def test_a_boundary_species_set_by_an_initial_assignment_follows_its_parameter(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """libroadrunner's reset() leaves a boundary species at its compiled initial
+    assignment: ``parameters={"q": 5}`` read "ok" with Xb = 2 and A = 2 (both 10)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "bnd_ia",
+        """model bnd_ia
+        compartment C = 1; species $Xb in C; Xb = 2*q; q = 1; species A in C = 0
+        J0: $Xb -> A; k*Xb; J1: A -> ; d*A; k = 1; d = 1
+        end""",
+    )
+    ss = m.steady_state(parameters={"q": 5})
+    assert ss.status == "ok" and ss["A"] == pytest.approx(10.0, rel=1e-8)
+    tc = m.simulate(
+        t_end=50, n_points=2, pre_equilibrate=False, parameters={"q": 5}, outputs=["Xb", "A"]
+    )
+    assert tc.to_dataframe()["Xb"].tolist() == pytest.approx([10.0, 10.0])
+    assert m.steady_state()["A"] == pytest.approx(2.0, rel=1e-8)  # and back
+
+
+def test_an_input_on_a_species_set_by_an_initial_assignment_leaves_the_assignment(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Setting ``inputs={"A": 3}`` wrote A's initial value, which libroadrunner keeps for
+    good in place of the assignment A = 2 p: every later call on the model started A at
+    2 whatever p ("ok" with B = 2 for p = 5, not 10)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "initassign",
+        """model initassign
+        compartment C = 1; species A in C; species B in C = 0; A = p*2; p = 1
+        J1: A -> B; k1*A; k1 = 0.1
+        end""",
+    )
+    assert m.steady_state(inputs={"A": 3})["B"] == pytest.approx(3.0, rel=1e-8)
+    assert m.steady_state(parameters={"p": 5})["B"] == pytest.approx(10.0, rel=1e-8)
+    start = m.simulate(t_end=1, n_points=2, pre_equilibrate=False, inputs={"A": 3})
+    assert start.to_dataframe()["A"].iloc[0] == pytest.approx(3.0)
+    again = m.simulate(t_end=1, n_points=2, pre_equilibrate=False, parameters={"p": 5})
+    assert again.to_dataframe()["A"].iloc[0] == pytest.approx(10.0)
+
+
+def test_a_drift_beside_a_species_an_assignment_rule_sets_is_reported(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The cycle check after a long integration put every species back, including R,
+    which an assignment rule sets and libroadrunner refuses to set: RuntimeError (also
+    SBML Test Suite 00691)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "ruled_drift",
+        "model d; compartment C = 1; species A in C = 0; species R in C; R := 2*A\n"
+        "J0: -> A; 1; end",
+    )
+    ss = m.steady_state()
+    assert ss.status == "not_reached" and "no steady state reached" in ss.message
+
+
+def test_a_fast_oscillator_is_named_when_the_integration_runs_out_of_steps(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A Brusselator (A = 1, B = 3: a limit cycle of period ~7 min) exhausts CVODE's
+    steps within the presimulation's one output interval, and read "solver_failed";
+    its cycle is now found from where the run stopped."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "bruss",
+        """model bruss
+        X = 1; Y = 1; A = 1; B = 3
+        J1: -> X; A; J2: X -> ; B*X; J3: 2X + Y -> 3X; X^2*Y; J5: -> Y; B*X; J6: X -> ; X
+        end""",
+    )
+    ss = m.steady_state()
+    assert ss.status == "not_reached", ss.message
+    assert "sustained oscillation" in ss.message
+    period = float(ss.message.split("period of about ")[1].split(" min")[0])
+    assert 6.0 < period < 8.5
+
+
+def test_a_readout_that_reads_the_clock_is_given_as_it_settles(tmp_path: Path, monkeypatch) -> None:
+    """The state of A' = 1 - A stays at A = 1, but ``obs := A (1 - exp(-time/100))``
+    was reported at the state's own time (t = 0 after Newton's method): "ok" with
+    obs = 0, where a run gives 1 (also SBML Test Suite 01343, ``tanh(time)``). A readout
+    that never settles (``elapsed := time``) has no steady value: NaN, and said."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "timeobs",
+        """model t
+        species A = 0; J0: -> A; 1; J1: A -> ; A
+        obs := A*(1 - exp(-time/100)); elapsed := time
+        end""",
+    )
+    ss = m.steady_state()
+    assert ss.status == "ok" and ss["A"] == pytest.approx(1.0)
+    assert ss["obs"] == pytest.approx(1.0, rel=1e-6)
+    assert math.isnan(ss["elapsed"])
+    assert "obs reads the clock" in ss.message and "elapsed reads the clock" in ss.message
+    run = m.simulate(t_end=2000, n_points=2, pre_equilibrate=False)
+    assert run.to_dataframe()["obs"].iloc[-1] == pytest.approx(ss["obs"], rel=1e-6)

@@ -992,7 +992,12 @@ def _build(model: Model, clamped: frozenset[str]) -> BatchEngine | None:
     solver = model._solver(clamped)
     if not solver.warm_start or solver.rule_vars or solver._rule_species:
         return None
-    if solver._events_or_rules or solver.other_defaults or solver.substance_only:
+    if (
+        solver._events_or_rules
+        or solver.other_defaults
+        or solver._assigned_inputs
+        or solver.substance_only
+    ):
         return None
     if solver.reference is None and not solver.reference_tried:
         solver.reference_tried = True

@@ -203,13 +203,25 @@ class Solver:
         # the initial values last written (`_set_initial_values`): none yet, since a copy
         # made by `with_parameters` runs its parent's compiled model with its own defaults
         self._initial_values = np.full(self.defaults.size, np.nan)
+        facts = model._facts()  # read from the SBML once per model, or from the cache
+        # inputs on species that an initial assignment sets: writing their initial value
+        # would drop the assignment for good (libroadrunner keeps no way back), so they
+        # are set in the reset state instead (`_set_now`), as knockouts of such species are
+        from ._export import input_species
+
+        self._assigned_inputs = {
+            q: input_species(q)
+            for q in model._layout.inputs.values()
+            if q.startswith("init(") and input_species(q)[0] in facts.assigned_species
+        }
         # other settable quantities (initial values of boundary species of SBML models)
         self.other_defaults = {
-            q: float(r[q]) for q in model._layout.inputs.values() if q not in self.position
+            q: float(r[q])
+            for q in model._layout.inputs.values()
+            if q not in self.position and q not in self._assigned_inputs
         }
         fids = list(m.getFloatingSpeciesIds())
         self.species_ids = fids
-        facts = model._facts()  # read from the SBML once per model, or from the cache
         only = facts.substance_only
         # floating species reported as amounts (hasOnlySubstanceUnits), by state index
         self._amount_idx = np.array([i for i, f in enumerate(fids) if f in only], dtype=np.int64)
@@ -280,7 +292,10 @@ class Solver:
             for g in gids
             if g not in self.position and not g.startswith("_CSUM") and g not in ruled
         ]
-        self._reset_all = bool(m.getNumEvents() or m.getNumRateRules() or stale)
+        assigned_boundary = facts.assigned_species & set(m.getBoundarySpeciesIds())
+        self._reset_all = bool(
+            m.getNumEvents() or m.getNumRateRules() or stale or assigned_boundary
+        )
         # what events can set besides species (whose values move anyway): read after a
         # steady-state search to say which an event changed on the way there
         can_set = set(where) | set(m.getCompartmentIds())
@@ -336,7 +351,9 @@ class Solver:
         other.update(
             (k, v)
             for k, v in values.items()
-            if k not in self.position and not k.startswith(("ko(", "zero("))
+            if k not in self.position
+            and not k.startswith(("ko(", "zero("))
+            and k not in self._assigned_inputs
         )
         if (
             self._fresh
@@ -372,6 +389,7 @@ class Solver:
             self._set_initial_values(self._vector(values))
             self.r.resetAll()
             self._zero_now(values)
+            self._set_now(values)
             self._mark_event_targets()
             return
         if self._reset_all:  # parameters computed from others (moiety totals, assignments)
@@ -380,6 +398,15 @@ class Solver:
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
         self._zero_now(values)
+        self._set_now(values)
+
+    def _set_now(self, values: Mapping[str, float]) -> None:
+        """Set ``values``' inputs on species that an initial assignment sets, in the reset
+        state (`_assigned_inputs`); the next call's reset computes them afresh."""
+        for name, v in values.items():
+            if (species := self._assigned_inputs.get(name)) is not None:
+                sid, concentration = species
+                self.step_species(sid, float(v), concentration=concentration)
 
     def _zero_now(self, values: Mapping[str, float]) -> None:
         """Set the species of ``values``' ``zero(S)`` keys to zero in the reset state:
@@ -804,6 +831,14 @@ class Solver:
         """The result of a search whose integration failed, or ran out of its time."""
         if isinstance(exc, _EventsTooSlow):
             status, msg = "not_reached", f"no steady state verified: {exc}"
+        elif "CV_TOO_MUCH_WORK" in str(exc) and (cycle := self._cycle()):
+            # an oscillator fast against the run's output interval exhausts CVODE's steps
+            # (a Brusselator, period ~7 min, within the presimulation's one interval)
+            status = "not_reached"
+            msg = (
+                f"no steady state reached: {cycle} (the integration ran out of steps "
+                "over its cycles). Try simulate() to inspect its dynamics."
+            )
         else:
             status, msg = "solver_failed", cvode_hint(f"integration failed: {_first_lines(exc)}")
         nan = np.full(len(self.readouts), math.nan)
@@ -1005,6 +1040,8 @@ class Solver:
             else:
                 status = "ok"
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
+                values, clock = self._clock_readouts(x, values)
+                msg += clock
                 if self.r.model.getNumEvents():
                     msg += self._event_note()
         if status in ("not_reached", "solver_failed"):
@@ -1032,6 +1069,7 @@ class Solver:
             return ""
         i = int(np.argmax(speed))
         t0 = self.r.model.getTime()
+        saved = np.array(self.r.model.getFloatingSpeciesConcentrations(), dtype=float)
         window = min(CYCLE_TIMESCALES / float(speed[i]), FALLBACK_T * self.time_factor)
         selections = list(self.r.timeCourseSelections)
         columns = ["time", *(f"[{s}]" for s in self.species_ids)]
@@ -1041,7 +1079,8 @@ class Solver:
             return ""
         finally:
             self.r.timeCourseSelections = selections
-            self._set_concentrations(x)
+            # species an assignment rule sets cannot be set (libroadrunner refuses)
+            (self._restore if self._model_ruled() else self._set_concentrations)(saved)
             self.r.model.setTime(t0)
         t, v = run[:, 0], run[:, 1 + i]
         low, high = float(v.min()), float(v.max())
@@ -1104,6 +1143,57 @@ class Solver:
         finally:
             m.setTime(now)
         return None
+
+    def _clock_readouts(self, x: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, str]:
+        """A verified state's readouts where some read the clock (``obs := A (1 -
+        exp(-time/100))``): the state stays, but such a readout moves as time runs on,
+        and its value at the state's own time (0 after Newton's method) is no steady
+        value. Where it settles (the same at `LATER_TIMES` on, to `DRIFT_RTOL`) its value
+        there; where it does not (``elapsed := time``) NaN. With a note naming them ("" and
+        ``values`` unchanged when no readout moves)."""
+        if not self._reads_time or not values.size:
+            return values, ""
+        m = self.r.model
+        now = float(m.getTime())
+        try:
+            later = []
+            for dt in LATER_TIMES:
+                m.setTime(now + dt)
+                later.append(self.readout_values(x))
+        finally:
+            m.setTime(now)
+
+        def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            with np.errstate(invalid="ignore"):
+                return np.abs(a - b) <= DRIFT_RTOL * np.maximum(np.abs(b), 1.0)
+
+        moves = ~near(values, later[-1])
+        if not moves.any():
+            return values, ""
+        settles = moves & near(later[0], later[-1])
+        out = values.copy()
+        out[settles] = later[-1][settles]
+        out[moves & ~settles] = math.nan
+        note = ""
+
+        def named(mask: np.ndarray) -> tuple[str, bool]:
+            names = [q for q, k in zip(self.readouts, mask, strict=True) if k]
+            return ", ".join(names), len(names) == 1
+
+        if settles.any():
+            names, one = named(settles)
+            note += (
+                f"; {names} read{'s' if one else ''} the clock: shown as "
+                f"{'it settles' if one else 'they settle'} while the state stays (at t = "
+                f"{now + LATER_TIMES[-1]:g}; not at the state's own time t = {now:g})"
+            )
+        if (moves & ~settles).any():
+            names, one = named(moves & ~settles)
+            note += (
+                f"; {names} read{'s' if one else ''} the clock and "
+                f"keep{'s' if one else ''} moving while the state stays: NaN"
+            )
+        return out, note
 
     def _mark_event_targets(self) -> None:
         """Note what events can set as a run starts, to tell afterwards what they changed."""

@@ -133,6 +133,9 @@ class SbmlFacts(NamedTuple):
     # or a reaction's stoichiometry: evaluated once, when the model is compiled, so a verb
     # cannot change them
     volume_parameters: frozenset[str] = frozenset()
+    # species an initial assignment sets: libroadrunner's reset() leaves boundary ones at
+    # their compiled values, and setting an initial value drops the assignment for good
+    assigned_species: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,23 +144,25 @@ class SbmlFacts(NamedTuple):
             "time_unit": list(self.time_unit),
             "event_targets": sorted(self.event_targets),
             "volume_parameters": sorted(self.volume_parameters),
+            "assigned_species": sorted(self.assigned_species),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> SbmlFacts | None:
         """The inverse of `to_json`; None for anything else (then they are read again)."""
         try:
-            only, ruled, (unit, minutes), evented, volume = (
+            only, ruled, (unit, minutes), evented, volume, assigned = (
                 data["substance_only"],
                 data["rule_targets"],
                 data["time_unit"],
                 data["event_targets"],
                 data["volume_parameters"],
+                data["assigned_species"],
             )
         except (KeyError, TypeError, ValueError):
             return None
-        lists = all(isinstance(x, list) for x in (only, ruled, evented, volume))
-        names = [*only, *ruled, *evented, *volume, unit] if lists else []
+        lists = all(isinstance(x, list) for x in (only, ruled, evented, volume, assigned))
+        names = [*only, *ruled, *evented, *volume, *assigned, unit] if lists else []
         if not names or not all(isinstance(n, str) for n in names):
             return None
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, float)):
@@ -168,6 +173,7 @@ class SbmlFacts(NamedTuple):
             (unit, minutes),
             frozenset(evented),
             frozenset(volume),
+            frozenset(assigned),
         )
 
 
@@ -189,6 +195,11 @@ def sbml_facts(sbml: str) -> SbmlFacts:
         _time_unit(doc, model),
         frozenset(event_targets(model)),
         volume_parameters(model),
+        frozenset(
+            a.getSymbol()
+            for a in model.getListOfInitialAssignments()
+            if model.getSpecies(a.getSymbol()) is not None
+        ),
     )
 
 
