@@ -356,6 +356,59 @@ def test_bad_measurement_rows_are_named(decay) -> None:
         ms.PetabObjective(problem, lint=False)
 
 
+def test_a_noise_formula_may_read_the_observables_placeholders(decay) -> None:
+    """PEtab lets a noise formula read ``observableParameter<n>_<id>`` (libpetab PR 231,
+    for noise that scales with the observable); it was refused as "no model quantity"."""
+    import mtor_sim as ms
+    from mtor_sim._fit_objective import load_petab
+
+    problem = load_petab(decay["folder"] / "petab" / "decay.yaml")
+    problem.measurement_df = problem.measurement_df.assign(
+        observableParameters=2.0, noiseParameters=0.5
+    )
+    obs = problem.observable_df
+    obs.loc["A_obs", "observableFormula"] = "observableParameter1_A_obs * A"
+    obs.loc["A_obs", "noiseFormula"] = (
+        "noiseParameter1_A_obs + 0.1 * observableParameter1_A_obs * A"
+    )
+    objective = ms.PetabObjective(problem, lint=False)
+    h, sigma = objective.simulate(objective.x_nominal)
+    np.testing.assert_allclose(sigma, 0.5 + 0.1 * h, rtol=1e-12)
+    assert np.isfinite(objective(objective.x_nominal))
+
+
+def test_a_fides_start_is_judged_with_the_objectives_own_hessian(decay, monkeypatch) -> None:
+    """fides returns the matrix it last used, which pyPESTO's default update turns into
+    BFGS's after 20 stalled iterations; the convergence test is documented, and meant, to
+    use the objective's Gauss-Newton matrix at the start's end."""
+    import mtor_sim as ms
+    import mtor_sim._fit_optimize as fo
+
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    judge = fo._converged
+
+    def spy(optimizer, exitflag, fval, x=None, grad=None, lb=None, ub=None, hess=None):
+        if optimizer == "fides" and exitflag is not None and int(exitflag) > 0:
+            seen.append((np.array(x, float), np.array(hess, float)))
+        return judge(optimizer, exitflag, fval, x, grad, lb, ub, hess)
+
+    def bfgs(name, max_iter, max_time):  # fides on BFGS throughout, as after a switch
+        import fides
+        import pypesto.optimize as po
+
+        return po.FidesOptimizer(
+            options={fides.Options.MAXITER: max_iter}, hessian_update=fides.BFGS()
+        )
+
+    monkeypatch.setattr(fo, "_converged", spy)
+    monkeypatch.setattr(fo, "_optimizer", bfgs)
+    ms.fit(decay["folder"] / "petab" / "decay.yaml", n_starts=2, seed=1)
+    assert seen
+    objective = ms.PetabObjective(decay["folder"] / "petab" / "decay.yaml")
+    for x, hess in seen:
+        np.testing.assert_allclose(hess, objective.derivatives(x)[2], rtol=1e-9, atol=1e-12)
+
+
 def test_invalid_petab_names_the_file_and_quotes_the_linter(tmp_path: Path) -> None:
     import shutil
 
@@ -943,6 +996,24 @@ def test_a_condition_may_set_a_derived_constant(tmp_path: Path) -> None:
     objective = ms.PetabObjective(problem)
     h, _ = objective.simulate(objective.x_nominal)
     np.testing.assert_allclose(h, np.exp(-0.1 * t), rtol=1e-6)
+
+
+def test_an_observable_may_read_a_reactions_rate(tmp_path: Path) -> None:
+    """A reaction's id in an observable formula is its rate (SBML's meaning, and
+    petablint's): it was refused as "no model quantity or parameter"."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    t = np.array([0.0, 1.0, 2.0])
+    meas = pd.DataFrame(
+        {"observableId": "obsA", "simulationConditionId": "c0", "time": t, "measurement": 1.0}
+    )
+    model = "model flux\n  species A = 2\n  k = 0.1\n  J: A -> ; k*A\nend\n"
+    problem = _problem(tmp_path, model, meas, "J", _par("k", 0.01, 10, 0.3))
+    objective = ms.PetabObjective(problem)
+    h, _ = objective.simulate(objective.x_nominal)
+    np.testing.assert_allclose(h, 0.3 * 2 * np.exp(-0.3 * t), rtol=1e-6)
 
 
 def test_pre_equilibration_of_large_states(tmp_path: Path) -> None:

@@ -405,6 +405,8 @@ class PetabObjective:
         }
         self._params = {p.getId() for p in model.getListOfParameters()}
         self._compartments = {c.getId() for c in model.getListOfCompartments()}
+        # a reaction's id in a formula is its rate (SBML's meaning; libroadrunner's too)
+        self._reactions = {r.getId() for r in model.getListOfReactions()}
         self._rule_targets = {
             r.getVariable() for r in model.getListOfRules() if r.isAssignment() or r.isRate()
         }
@@ -650,7 +652,12 @@ class PetabObjective:
         self._sel_index = {s: k for k, s in enumerate(needed)}
 
     def _is_model_symbol(self, s: str) -> bool:
-        return s in self._species_conc or s in self._params or s in self._compartments
+        return (
+            s in self._species_conc
+            or s in self._params
+            or s in self._compartments
+            or s in self._reactions
+        )
 
     def _selection(self, s: str) -> str:
         return f"[{s}]" if self._species_conc.get(s, False) else s
@@ -891,19 +898,11 @@ class PetabObjective:
             rows = np.flatnonzero(self._row_obs == oid)
             if not rows.size:
                 continue
-            h[rows] = self._evaluate(
-                spec["formula"],
-                rows,
-                table,
-                gidx,
-                values,
-                oid,
-                "observableParameter",
-                self._obs_over,
-            )
-            sigma[rows] = self._evaluate(
-                spec["noise"], rows, table, gidx, values, oid, "noiseParameter", self._noise_over
-            )
+            observable = ("observableParameter", self._obs_over)
+            h[rows] = self._evaluate(spec["formula"], rows, table, gidx, values, oid, [observable])
+            # a noise formula may read the observable's placeholders too (libpetab PR 231)
+            noise = [("noiseParameter", self._noise_over), observable]
+            sigma[rows] = self._evaluate(spec["noise"], rows, table, gidx, values, oid, noise)
         return h, sigma
 
     def _evaluate(
@@ -914,16 +913,19 @@ class PetabObjective:
         gidx: np.ndarray,
         values: Mapping[str, float],
         oid: str,
-        prefix: str,
-        overrides: list[list[float | str]],
+        placeholders: Sequence[tuple[str, list[list[float | str]]]],
     ) -> np.ndarray:
+        """``formula`` on ``rows``; ``placeholders``: (prefix, each row's overrides) of the
+        placeholders it may read (``observableParameter1_<oid>``, ...)."""
         args = []
         for s in formula.symbols:
+            held = [(p, o) for p, o in placeholders if s.startswith(p) and s.endswith("_" + oid)]
             if s in self._sel_index:
                 args.append(table[gidx[rows], self._sel_index[s]])
             elif s in values:
                 args.append(np.full(rows.size, values[s]))
-            elif s.startswith(prefix) and s.endswith("_" + oid):
+            elif held:
+                prefix, overrides = held[0]
                 k = int(s[len(prefix) : -len(oid) - 1]) - 1
                 args.append(np.array([self._value(overrides[r][k], values) for r in rows]))
             elif s == "time":
