@@ -402,8 +402,8 @@ def test_antimony_file_loads(tmp_path: Path) -> None:
 def test_malformed_sbml_raises_naming_the_file(tmp_path: Path) -> None:
     src = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
     bad = tmp_path / "truncated_model.xml"
-    text = src.read_text()
-    bad.write_text(text[: len(text) // 2])
+    text = src.read_text(encoding="utf-8")
+    bad.write_text(text[: len(text) // 2], encoding="utf-8")
     with pytest.raises(ms.ModelFileError, match=re.escape("truncated_model.xml")):
         ms.load_model(bad)
 
@@ -797,3 +797,17 @@ def test_an_event_model_follows_an_input_its_initial_assignments_read(tmp_path):
         assert tc["S"].iloc[-1] == pytest.approx(100.0)
     tc = model.simulate(t_end=10, n_points=3, pre_equilibrate=False, outputs=["S"])
     assert tc["S"].iloc[-1] == pytest.approx(20.0)
+
+
+def test_an_sbml_model_is_named_by_its_own_file_when_its_parse_is_cached(
+    tmp_path: Path,
+) -> None:
+    """The parse cache is keyed on the file's text, and served the first file's name to
+    a copy of it saved under another name."""
+    from conftest import REFERENCE_DIR
+
+    text = (REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_text(encoding="utf-8")
+    (tmp_path / "alpha.xml").write_text(text, encoding="utf-8")
+    (tmp_path / "beta.xml").write_text(text, encoding="utf-8")
+    assert ms.load_model(tmp_path / "alpha.xml").name == "alpha"
+    assert ms.load_model(tmp_path / "beta.xml").name == "beta"

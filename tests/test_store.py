@@ -166,6 +166,25 @@ def test_a_foreign_sweeps_part_is_never_adopted(
         ms.sweep(model, SPACE, out=other, **KW)
 
 
+def test_a_folder_of_a_model_with_other_solver_hints_is_refused(tmp_path: Path) -> None:
+    """A catalogue's ``[solver] warm_start`` picks a bistable switch's branch, and the
+    fingerprint left it out: a resume with the other hint kept the first run's parts
+    (X 0.34 where a fresh run gives 3.27, all "ok")."""
+    ant = tmp_path / "switch.ant"
+    ant.write_text(
+        "model switch\n  compartment cell = 1; species X in cell; X = 0\n"
+        "  J0: -> X; k0 + k1*X^4/(1 + X^4); J1: X -> ; kd*X\n"
+        "  k0 = 0.6; k1 = 3; kd = 1\nend\n"
+    )
+    space = {"k0": [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]}
+    kw = {"readouts": ["X"], "progress": False, "out": tmp_path / "parts", "chunk_size": 3}
+    (tmp_path / "switch.catalogue.toml").write_text("[solver]\nwarm_start = false\n")
+    ms.sweep(ms.load_model(ant), space, **kw)
+    (tmp_path / "switch.catalogue.toml").write_text("[solver]\nwarm_start = true\n")
+    with pytest.raises(ms.StoreError, match="different sweep"):
+        ms.sweep(ms.load_model(ant), space, **kw)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -161,6 +161,43 @@ def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(serial, dask)
 
 
+def test_each_thread_of_a_worker_runs_its_own_model(model: ms.Model) -> None:
+    """A Dask worker ran one deserialised model in all its threads (``dask worker`` runs
+    one per core): threads sharing its solver gave wrong numbers with status ok, or
+    crashed. Each thread now runs its own copy, kept per model digest (the hash missed
+    the catalogue, and a long-lived worker ran an edited preset with the model it kept)."""
+    import pickle
+    import threading
+
+    from mtor_sim import _backends as backends
+    from mtor_sim._perturb import make_perturbation
+
+    received = pickle.loads(pickle.dumps(model))  # as a worker receives it
+    conditions = [
+        backends.Condition(i, (), make_perturbation(model, drugs={"everolimus": 10.0**i}))
+        for i in range(-1, 3)
+    ]
+    serial = backends._chunk_frame(model, conditions, ["pS6K1"], None)
+    seen: dict[int, tuple[ms.Model, ms.Model, pd.DataFrame]] = {}
+
+    def work(k: int) -> None:
+        first = backends._worker_model(received)
+        out = backends._worker_chunk(received, conditions, ["pS6K1"], None)
+        seen[k] = (first, backends._worker_model(received), out)  # type: ignore[assignment]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (a, a_again, out_a), (b, _, out_b) = seen[0], seen[1]
+    assert a is a_again and a is not b and a is not received
+    pd.testing.assert_frame_equal(out_a, serial)
+    pd.testing.assert_frame_equal(out_b, serial)
+    edited = received.with_parameters({"k_PTEN": 2.0})
+    assert backends._worker_model(edited).digest == edited.digest
+
+
 def test_spawned_workers_match_forked_ones(
     model: ms.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

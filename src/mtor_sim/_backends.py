@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -132,9 +133,9 @@ def _batch_steady_states(
     return out
 
 
-#: Per-process cache of models received by worker processes, keyed by model hash, so
-#: that each worker compiles a model once rather than once per chunk.
-_WORKER_MODELS: dict[str, Model] = {}
+#: Per-thread copies of the models a worker received (`_worker_model`), so that a worker
+#: compiles a model once rather than once per chunk, and no two threads share one.
+_WORKER_MODELS = threading.local()
 
 #: In a pool worker, the id of the process that started it (None elsewhere).
 _PARENT: int | None = None
@@ -188,8 +189,23 @@ def _worker_chunk(
     checksum (the parent then has nothing to unpickle or write, and keeps its core for
     workers)."""
     _check_parent()
-    cached = _WORKER_MODELS.setdefault(model.hash, model)
-    return _deliver(_chunk_frame(cached, conditions, readouts, time_point), part)
+    return _deliver(_chunk_frame(_worker_model(model), conditions, readouts, time_point), part)
+
+
+def _worker_model(model: Model) -> Model:
+    """This thread's own copy of ``model``, kept for the next chunks of the same model.
+
+    A Dask worker runs one deserialised object for all its threads (``dask worker`` runs
+    one per core by default) and a model's compiled solver is not thread-safe: threads
+    sharing it gave wrong numbers with status ok, or crashed the process. The copy is
+    keyed on the model's `digest` (its equations, parameters and catalogue): `hash`
+    misses the catalogue, and a long-lived worker ran an edited genotype preset with the
+    one it had kept. Only the last model is kept."""
+    kept = getattr(_WORKER_MODELS, "model", None)
+    if kept is None or kept[0] != model.digest:
+        kept = (model.digest, pickle.loads(pickle.dumps(model)))
+        _WORKER_MODELS.model = kept
+    return kept[1]
 
 
 #: Jobs of the running process pools, by token. Forked workers inherit this table with
@@ -265,6 +281,9 @@ def run_conditions(
         )
     full_spec = {
         "model_hash": model.hash,
+        # and what else of the model shapes a steady state: its catalogue's solver hints
+        # (a warm start picks the branch of a bistable switch), presets, defaults
+        "model_digest": model.digest,
         # the model hash covers its equations, not the presets of its catalogue
         "genotypes": {name: [g.scale, g.set] for name, g in model.catalogue.genotypes.items()},
         "readouts": list(readouts),

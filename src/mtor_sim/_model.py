@@ -881,6 +881,8 @@ def load_model(
                 },
             )
     sbml, layout, name = parsed
+    if suffix != ".ant":  # an SBML model is named by its file; the cache's key is its text
+        name = path.stem
     _check_size(layout, path, max_species, sbml)
     if targets:
         targets = dict(targets)  # the caller's mapping stays as it was
