@@ -581,15 +581,17 @@ def test_a_result_without_defined_values_exits_3(tmp_path, capsys) -> None:
     warning and exited 0."""
     common = ["-k", "AKT", "-q"]
     combination = ["combination", "everolimus", "sorafenib", "--doses-a", "1,10", "-r"]
-    with pytest.warns(RuntimeWarning):
-        code = main(
-            [*combination, "pAKT_S473", "--doses-b", "300", *common, "-o", str(tmp_path / "c.csv")]
-        )
-    assert code == 3 and "solved without a defined value" in capsys.readouterr().err
+    code = main(
+        [*combination, "pAKT_S473", "--doses-b", "300", *common, "-o", str(tmp_path / "c.csv")]
+    )
+    err = capsys.readouterr().err
+    assert code == 3 and "solved without a defined value" in err
+    assert "mtor-sim: warning: " in err  # the warning on one line, no source path
     sensitivity = ["sensitivity", "pAKT_S473", "--vary", "k_PTEN"]
-    with pytest.warns(RuntimeWarning):
-        code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
-    assert code == 3 and "zero_readout" in capsys.readouterr().err
+    code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
+    err = capsys.readouterr().err
+    assert code == 3 and "zero_readout" in err
+    assert "mtor-sim: warning: " in err and ".py:" not in err and "sensitivity(" not in err
 
 
 @pytest.mark.parametrize("command", [["dose-response", "everolimus"], ["combination", "a", "b"]])
@@ -618,3 +620,76 @@ def test_an_empty_genotype_is_the_wild_type(tmp_path) -> None:
     out = tmp_path / "ss.csv"
     assert main(["steady-state", "-g", "", "-o", str(out)]) == 0
     assert pd.read_csv(out)["label"].iloc[0] == "WT"
+
+
+def test_simulate_caps_its_default_output_times(tmp_path) -> None:
+    """`--t-end 1e9` asked for an hourly grid of 16.7 million rows by default, and the
+    process was killed for its memory with no message."""
+    out = tmp_path / "tc.csv"
+    assert main(["simulate", "--t-end", "1e9", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 10_001 and table["time"].iloc[-1] == pytest.approx(1e9)
+
+
+def test_simulate_days_sets_the_course_without_a_schedule(tmp_path, capsys) -> None:
+    # --days was ignored without --pk/--schedule (the course stayed one day); bad values
+    # of --days and --pk-step were accepted when no schedule used them
+    out = tmp_path / "tc.csv"
+    assert main(["simulate", "--days", "2", "-o", str(out)]) == 0
+    assert pd.read_csv(out)["time"].iloc[-1] == pytest.approx(2880.0)
+    for bad in (["--days", "-1"], ["--pk-step", "0"]):
+        assert main(["simulate", *bad, "-o", str(out)]) == 2
+        assert "must be > 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["sweep", "--grid", "GF=0.1,1", "--n", "50"], "Latin hypercube (--lhs)"),
+        (["sweep", "--grid", "GF=0.1,1", "--seed", "5"], "Latin hypercube (--lhs)"),
+        (["sensitivity", "proliferation", "--vary", "PTEN_total", "--n", "64"], "Sobol"),
+        (["sensitivity", "proliferation", "--vary", "PTEN_total", "--factor", "3"], "Sobol"),
+        (["export", "model.ant"], "name the file .xml or .sbml"),
+    ],
+)
+def test_options_that_would_do_nothing_are_refused(command, says, tmp_path, capsys) -> None:
+    """Options of another mode (a Latin hypercube's size on a grid, a Sobol sample's on
+    local sensitivities) were accepted and ignored; `export` wrote SBML into a .ant file,
+    which `--model` then misread."""
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(command) == 2
+    finally:
+        os.chdir(here)
+    assert says in capsys.readouterr().err
+
+
+def test_profile_and_sample_check_their_options_before_fitting(tmp_path, capsys) -> None:
+    """`profile --level 1.5`, `-p` with a typo, `sample --predict 0` and a `--fit`
+    folder of another problem were refused only after a multi-start fit (or, for
+    --predict, after the chain, with a numpy message)."""
+    boehm = str(
+        Path(__file__).parent
+        / "data"
+        / "petab"
+        / "Boehm_JProteomeRes2014"
+        / "Boehm_JProteomeRes2014.yaml"
+    )
+    out = str(tmp_path / "o")
+    assert main(["profile", boehm, "--level", "1.5", "-o", out]) == 2
+    assert "--level must be in (0, 1)" in capsys.readouterr().err
+    assert main(["profile", boehm, "-p", "k_phs", "-o", out]) == 2
+    assert "did you mean 'k_phos'" in capsys.readouterr().err
+    assert main(["sample", boehm, "--predict", "0", "-o", out]) == 2
+    assert "--predict must be a positive integer" in capsys.readouterr().err
+    other = tmp_path / "other_fit"
+    other.mkdir()
+    meta = {"x_ids": ["a", "b"], "x_scales": ["lin", "lin"]}
+    (other / "fit.json").write_text(
+        json.dumps({"metadata": meta, "best_parameters": {"a": 1.0, "b": 1.0}})
+    )
+    assert main(["profile", boehm, "--fit", str(other), "-o", out]) == 2
+    assert "it is another problem's fit" in capsys.readouterr().err

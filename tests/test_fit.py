@@ -1746,3 +1746,14 @@ def test_a_profile_with_random_restarts_is_reproducible(tmp_path: Path) -> None:
         tables.append(prof.table)
     assert prof.metadata["seed"] == 5
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_fit_refuses_iterations_or_time_it_could_not_use(decay) -> None:
+    # max_iter=0 and max_time=-1 ran and ended "not_converged" (exit 3 on the CLI)
+    import mtor_sim as ms
+
+    problem = decay["folder"] / "petab" / "decay.yaml"
+    with pytest.raises(ValueError, match="max_iter"):
+        ms.fit(problem, n_starts=1, max_iter=0)
+    with pytest.raises(ValueError, match="max_time"):
+        ms.fit(problem, n_starts=1, max_time=-1.0)

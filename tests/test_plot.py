@@ -237,3 +237,15 @@ def test_an_unverified_steady_state_is_drawn_as_no_value(varusai: ms.Model) -> N
     assert "not a verified steady state" in ax.get_title()
     assert all(p.get_hatch() == "///" for p in ax.patches)
     plt.close("all")
+
+
+def test_a_flat_curve_is_not_zoomed_onto_its_round_off() -> None:
+    """A readout constant to round-off got an axis of 1e-12 labelled with an offset
+    ("1e-12+2.95081607"), so that the round-off looked like dynamics."""
+    m = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
+    tc = m.simulate(t_end=100, n_points=11)
+    value = float(tc.to_dataframe()["measuredS6Kp"].iloc[0])
+    fig = tc.plot(["measuredS6Kp"])
+    low, high = fig.axes[0].get_ylim()
+    assert low == pytest.approx(0.95 * value, rel=1e-6)
+    assert high == pytest.approx(1.05 * value, rel=1e-6)

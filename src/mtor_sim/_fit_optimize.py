@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, PetabError, check_name
+from ._errors import MtorSimError, PetabError, check_count, check_name, check_nonnegative
 from ._fit_objective import PetabObjective, unscale
 from ._options import BACKENDS, RunOptions, resolve_run
 
@@ -483,6 +483,9 @@ def fit(
     check_name(optimizer, OPTIMIZERS, kind="optimizer")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
+    check_count(max_iter, name="max_iter", minimum=1)
+    if max_time is not None:  # a start given no time would end not converged, at once
+        check_nonnegative(max_time, name="max_time", allow_zero=False)
     obj = objective_from(
         problem,
         measurements=measurements,

@@ -190,7 +190,8 @@ def make_perturbation(
         if d not in model.drugs:
             raise MtorSimError(
                 f"drug {d!r} has no target in model {model.name!r}; pass "
-                "`targets=` to load_model to map drug target sites to parameters"
+                "`targets=` to load_model to map drug target sites to parameters "
+                "(`--target SITE=PARAM` on the command line)"
             )
         drug_map[d] = check_nonnegative(dose, name=f"drugs[{d!r}] (dose, nM)")
         _warn_unmapped_sites(model, d)

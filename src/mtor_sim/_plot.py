@@ -198,6 +198,7 @@ def plot_timecourse(
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=human(r, own), lw=2)
+    _flat_axis(ax, df[list(readouts)].to_numpy(dtype=float))
     drugs = (tc.perturbation or {}).get("drugs")
     started = "after the first dose " if scheduled else "after treatment " if drugs else ""
     shown = "h" if hours else "min" if unit in ("minute", "unknown") else unit
@@ -216,6 +217,19 @@ def plot_timecourse(
     (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _flat_axis(ax: Any, values: np.ndarray) -> None:
+    """Curves that do not move (beyond round-off) drawn on an axis of ±5 % around them:
+    matplotlib otherwise zooms onto the round-off and labels its ticks with an offset
+    ("1e-12+2.95"), so that round-off looks like dynamics."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    size = max(abs(low), abs(high))
+    if size > 0 and high - low <= 1e-9 * size:
+        ax.set_ylim(low - 0.05 * size, high + 0.05 * size)
 
 
 @_styled

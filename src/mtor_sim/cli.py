@@ -469,6 +469,10 @@ def _schedule(args: argparse.Namespace):
     return out
 
 
+#: Most output times `simulate` takes by default (hourly beyond 10 days, up to this many).
+MAX_DEFAULT_POINTS = 10_001
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ._errors import check_name, check_nonnegative
 
@@ -477,19 +481,25 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise ValueError("-r/--readout chooses what --plot draws; give --plot, or drop -r")
     for name in args.readout or []:  # before the run, not after the table is written
         check_name(name, [*model.readouts, *model.species], kind="readout or species")
+    # checked whether or not a schedule uses them: never accepted and ignored
+    if args.days is not None:
+        check_nonnegative(args.days, name="--days", allow_zero=False)
+    check_nonnegative(args.pk_step, name="--pk-step", allow_zero=False)
     schedule = _schedule(args)
     t_end = args.t_end
     from ._engine import units_per_minute
 
     per_minute = units_per_minute(model)  # the model's time units per minute
-    if t_end is None:  # a schedule's course (or --days) counts minutes; else a day of units
-        t_end = (
-            (args.days * 1440.0 if args.days else schedule.span()) * per_minute
-            if schedule
-            else 1440.0
-        )
+    if t_end is None:  # --days or a schedule's course count minutes; else a day of units
+        if args.days:
+            t_end = args.days * 1440.0 * per_minute
+        else:
+            t_end = schedule.span() * per_minute if schedule else 1440.0
     t_end = check_nonnegative(t_end, name="--t-end", allow_zero=False)
-    default = max(241, int(t_end / per_minute // 60) + 1)  # hourly for long courses
+    # hourly for long courses, up to MAX_DEFAULT_POINTS (a --t-end of 1e9 min asked for
+    # 16.7 million rows, and the process was killed for its memory)
+    hourly = int(min(t_end / per_minute // 60, MAX_DEFAULT_POINTS)) + 1
+    default = min(max(241, hourly), MAX_DEFAULT_POINTS)
     points = default if args.points is None else args.points  # 0 is refused, not default
     over = {} if args.ensemble is None else _over_ensemble(args, "plot", "omex")
     tc = model.simulate(
@@ -522,6 +532,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if Path(args.path).suffix.lower() not in (".xml", ".sbml"):  # `--model x.ant` misreads it
+        raise ValueError(f"export writes SBML: name the file .xml or .sbml, got {args.path!r}")
     model = _load(args)
     model.to_sbml(args.path, **_perturbation(args))
     print(f"wrote {args.path}")
@@ -750,10 +762,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "--omex: a COMBINE archive holds a grid sweep over one name; this sweep has "
             f"{'--lhs' if args.lhs else 'a grid'} over {sorted(space)}"
         )
+    if not args.lhs and (args.n is not None or args.seed is not None):
+        raise ValueError(
+            "--n and --seed size and seed a Latin hypercube (--lhs); a --grid sweep runs "
+            "every combination of its values"
+        )
     kw = {
         "method": "lhs" if args.lhs else "grid",
-        "n": args.n if args.lhs else None,
-        "seed": args.seed,
+        "n": (100 if args.n is None else args.n) if args.lhs else None,
+        "seed": 0 if args.seed is None else args.seed,
         "log": args.log or False,
         "time": args.time,
         **_batch(args),
@@ -794,12 +811,18 @@ def cmd_knockout_screen(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from ._sensitivity import sensitivity
 
+    sobol_only = {"--n": args.n, "--factor": args.factor, "--seed": args.seed}
+    if args.method != "sobol" and (given := [k for k, v in sobol_only.items() if v is not None]):
+        raise ValueError(
+            f"{', '.join(given)} set the Sobol sample (--method sobol); local sensitivities "
+            "are central differences at the steady state"
+        )
     model = _load(args)
     options = {
         "method": args.method,
-        "n": args.n,
-        "factor": args.factor,
-        "seed": args.seed,
+        "n": 256 if args.n is None else args.n,
+        "factor": 2.0 if args.factor is None else args.factor,
+        "seed": 0 if args.seed is None else args.seed,
         **_batch(args),
         **_perturbation(args),
     }
@@ -871,6 +894,7 @@ def _refit(args: argparse.Namespace):
 
     import numpy as np
 
+    from ._errors import MtorSimError
     from ._fit_optimize import fit
 
     x0 = None
@@ -881,6 +905,12 @@ def _refit(args: argparse.Namespace):
         try:
             doc = json.loads(path.read_text())
             meta = doc["metadata"]
+            if list(meta["x_ids"]) != (ids := _estimated(args)):
+                raise MtorSimError(
+                    f"--fit {args.fit}: that fit estimated {len(meta['x_ids'])} parameters "
+                    f"({', '.join(meta['x_ids'][:3])}, ...), this problem estimates "
+                    f"{len(ids)} ({', '.join(ids[:3])}, ...): it is another problem's fit"
+                )
             x0 = [
                 [
                     float(scale(doc["best_parameters"][p], s))
@@ -915,9 +945,25 @@ class _FitFailed(Exception):
     pass
 
 
+def _estimated(args: argparse.Namespace) -> list[str]:
+    """The problem's estimated parameters (from its parameter table), to check the
+    command's own arguments before a fit is run for it."""
+    from ._fit_objective import load_petab
+
+    table = load_petab(args.problem).parameter_df
+    return [str(p) for p in table.index[table["estimate"].astype(int) == 1]]
+
+
 def cmd_profile(args: argparse.Namespace) -> int:
+    from ._errors import check_name
     from ._fit_profile import profile
 
+    if not 0 < args.level < 1:  # checked before the fit this starts from, not after
+        raise ValueError(f"--level must be in (0, 1), got {args.level!r}")
+    if args.parameter:
+        ids = _estimated(args)
+        for name in args.parameter:
+            check_name(name, ids, kind="estimated parameter")
     out = _fit_out(args)
     try:
         res = _refit(args)
@@ -944,8 +990,12 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ._fit_sample import sample
+    from ._fit_sample import MIN_SAMPLES, sample
 
+    if args.n < MIN_SAMPLES:  # checked before the fit this starts from, not after
+        raise ValueError(f"--n must be an integer >= {MIN_SAMPLES}, got {args.n}")
+    if args.predict < 1:
+        raise ValueError(f"--predict must be a positive integer, got {args.predict}")
     out = _fit_out(args)
     try:
         res = _refit(args)
@@ -1214,7 +1264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--points",
         type=int,
-        help="number of output times (default 241, or hourly for longer courses)",
+        help="number of output times (default 241, or hourly for longer courses, up to 10,001)",
     )
     g = p.add_argument_group("drug schedules (instead of constant --drug)")
     g.add_argument(
@@ -1367,11 +1417,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=LOW:HIGH",
         help="Latin-hypercube range, e.g. GF=0.1:1",
     )
-    p.add_argument("--n", type=int, default=100, help="Latin-hypercube points")
+    p.add_argument("--n", type=int, help="Latin-hypercube points (default 100)")
     p.add_argument(
         "--seed",
         type=int,
-        default=0,
         help="random seed of the Latin hypercube (default 0; same seed, same points)",
     )
     p.add_argument(
@@ -1433,12 +1482,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="parameter to vary (default: every non-zero parameter but doses "
         "and readout reference values)",
     )
-    p.add_argument("--n", type=int, default=256, help="Sobol base sample size")
-    p.add_argument("--factor", type=float, default=2.0, help="Sobol range: value/F to value*F")
+    p.add_argument("--n", type=int, help="Sobol base sample size (default 256)")
+    p.add_argument("--factor", type=float, help="Sobol range: value/F to value*F (default 2)")
     p.add_argument(
         "--seed",
         type=int,
-        default=0,
         help="random seed of the Sobol sample and bootstrap (default 0)",
     )
     _add_perturbation(p)
@@ -1627,16 +1675,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
+    """Warnings as one line on stderr, as errors are: no file path or source line."""
+    print(f"mtor-sim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
     from ._errors import MtorSimError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _check_outputs(args)
-        status = int(args.func(args))
-        sys.stdout.flush()  # inside the try: a reader that has gone is seen here
-        return status
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _run(args)
     except (MtorSimError, ValueError, TypeError) as exc:
         print(f"mtor-sim: error: {exc}", file=sys.stderr)
         return 2
@@ -1650,6 +1704,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"mtor-sim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command (errors are `main`'s to report)."""
+    _check_outputs(args)
+    status = int(args.func(args))
+    sys.stdout.flush()  # inside `main`'s try: a reader that has gone is seen there
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
