@@ -581,17 +581,32 @@ def test_a_result_without_defined_values_exits_3(tmp_path, capsys) -> None:
     warning and exited 0."""
     common = ["-k", "AKT", "-q"]
     combination = ["combination", "everolimus", "sorafenib", "--doses-a", "1,10", "-r"]
-    code = main(
-        [*combination, "pAKT_S473", "--doses-b", "300", *common, "-o", str(tmp_path / "c.csv")]
-    )
-    err = capsys.readouterr().err
-    assert code == 3 and "solved without a defined value" in err
-    assert "mtor-sim: warning: " in err  # the warning on one line, no source path
+    with pytest.warns(RuntimeWarning):  # a caller recording warnings still gets them
+        code = main(
+            [*combination, "pAKT_S473", "--doses-b", "300", *common, "-o", str(tmp_path / "c.csv")]
+        )
+    assert code == 3 and "solved without a defined value" in capsys.readouterr().err
     sensitivity = ["sensitivity", "pAKT_S473", "--vary", "k_PTEN"]
-    code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
-    err = capsys.readouterr().err
-    assert code == 3 and "zero_readout" in err
-    assert "mtor-sim: warning: " in err and ".py:" not in err and "sensitivity(" not in err
+    with pytest.warns(RuntimeWarning):
+        code = main([*sensitivity, *common, "-o", str(tmp_path / "s.csv")])
+    assert code == 3 and "zero_readout" in capsys.readouterr().err
+
+
+def test_warnings_print_as_one_line(tmp_path) -> None:
+    """A warning printed its source file, line number and the line of code."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "s.csv"
+    command = "from mtor_sim.cli import main; raise SystemExit(main())"
+    args = ["sensitivity", "pAKT_S473", "--vary", "k_PTEN", "-k", "AKT", "-q", "-o", str(out)]
+    run = subprocess.run(
+        [sys.executable, "-c", command, *args], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 3
+    warned = [line for line in run.stderr.splitlines() if "warning" in line.lower()]
+    assert warned and all(line.startswith("mtor-sim: warning: ") for line in warned)
+    assert ".py:" not in run.stderr and "sensitivity(" not in run.stderr
 
 
 @pytest.mark.parametrize("command", [["dose-response", "everolimus"], ["combination", "a", "b"]])

@@ -1314,6 +1314,34 @@ def test_an_input_on_a_species_set_by_an_initial_assignment_leaves_the_assignmen
     assert again.to_dataframe()["A"].iloc[0] == pytest.approx(10.0)
 
 
+def test_an_input_replaces_an_initial_assignment_for_everything_at_t0(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The input is the species' value at t = 0 as SBML means it: other initial
+    assignments that read it and events at t = 0 see it, and a knockout still wins (set
+    after the reset instead, B = 2 A read 4 for A = 3, an event on A > 2.5 never fired,
+    and the input undid the knockout)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "iab",
+        """model iab
+        compartment C = 1; species A in C; species B in C; species D in C = 0
+        A = p*2; B = A*2; p = 1
+        J1: A -> ; k1*A; k1 = 0.01; J2: B -> ; k1*B
+        E1: at (A > 2.5), t0 = false: D = 100
+        end""",
+    )
+    start = m.simulate(t_end=1, n_points=2, pre_equilibrate=False, inputs={"A": 3})
+    first = start.to_dataframe().iloc[0]
+    assert (first["A"], first["B"]) == pytest.approx((3.0, 6.0))
+    assert start.to_dataframe()["D"].iloc[-1] == pytest.approx(100.0)
+    gone = m.simulate(t_end=1, n_points=2, pre_equilibrate=False, inputs={"A": 3}, knockouts=["A"])
+    assert gone.to_dataframe()["A"].iloc[0] == 0.0
+    plain = m.simulate(t_end=1, n_points=2, pre_equilibrate=False).to_dataframe().iloc[0]
+    assert (plain["A"], plain["B"], plain["D"]) == pytest.approx((2.0, 4.0, 0.0))
+
+
 def test_a_drift_beside_a_species_an_assignment_rule_sets_is_reported(
     tmp_path: Path, monkeypatch
 ) -> None:
@@ -1374,3 +1402,76 @@ def test_a_readout_that_reads_the_clock_is_given_as_it_settles(tmp_path: Path, m
     assert "obs reads the clock" in ss.message and "elapsed reads the clock" in ss.message
     run = m.simulate(t_end=2000, n_points=2, pre_equilibrate=False)
     assert run.to_dataframe()["obs"].iloc[-1] == pytest.approx(ss["obs"], rel=1e-6)
+
+
+def test_a_stepped_parameter_that_events_or_rules_can_change_is_stepped(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``step_parameters`` on a parameter an event can assign (even one that never
+    fires) or a rate rule drives was kept at its baseline value, with status ok and the
+    step recorded in the metadata."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "m4",
+        """model m4
+        compartment C = 1; species S in C = 10; species P in C = 0
+        J1: S -> P; k1*S; J2: P -> S; k2*P; k1 = 0.1; k2 = 0.05
+        q = 1; q' = -0.1*q
+        E1: at S > 100: k2 = 0.05
+        end""",
+    )
+    tc = m.simulate(
+        t_end=20, n_points=3, step_parameters={"k2": 1.0, "q": 5.0}, outputs=["S", "k2", "q"]
+    )
+    table = tc.to_dataframe()
+    assert tc.status == "ok" and table["k2"].tolist() == [1.0, 1.0, 1.0]
+    assert table["S"].iloc[-1] == pytest.approx(10 / 1.1, rel=1e-4)  # S/P = k2/k1 = 10
+    assert table["q"].iloc[0] == 5.0 and table["q"].iloc[-1] == pytest.approx(5 * math.exp(-2))
+
+
+def test_a_dose_change_in_a_model_counting_hours_meets_its_output_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """36 min is 0.6000000000000001 h against the grid's 0.6: CVODE refused the piece
+    between them (CV_TOO_CLOSE) and the course read solver_failed; so did a course whose
+    end, converted to minutes and back, left a piece of no length."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    path = tmp_path / "mh.ant"
+    path.write_text(
+        "model mh\n  unit time_unit = 3600 second\n  compartment C = 1\n"
+        "  species R in C = 0; species A in C = 1\n"
+        "  J1: -> R; ksyn*A; J2: R -> ; kdeg*R; ksyn = 1; kdeg = 0.5\nend\n"
+    )
+    m = ms.load_model(path, targets={"mTORC1_FRB": ["ksyn"]})
+    tc = m.simulate(
+        schedule=ms.Schedule.segments("everolimus", [(0, 36, 10)]), t_end=1.0, n_points=6
+    )
+    assert tc.status == "ok", tc.message
+    # the row at the cut shows the piece that starts there (drug gone), as documented
+    assert tc.exposure()["everolimus"].tolist() == [10.0, 10.0, 10.0, 0.0, 0.0, 0.0]
+    end = m.simulate(
+        schedule=ms.Schedule.segments("everolimus", [(0, 498, 10)]), t_end=8.3, n_points=3
+    )
+    assert end.status == "ok", end.message
+
+
+def test_a_course_says_when_the_models_events_shaped_its_baseline(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A stimulus switched on by an event at t = 10 had run during pre-equilibration:
+    the course started stimulated, "ok", without a word."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    m = _ant(
+        tmp_path,
+        "m8",
+        """model m8
+        compartment C = 1; species R in C = 0; J1: -> R; stim; J2: R -> ; kdeg*R
+        stim = 0; kdeg = 0.1; E1: at time > 10: stim = 1
+        end""",
+    )
+    with pytest.warns(UserWarning, match="stim changed by them"):
+        tc = m.simulate(t_end=40, n_points=5, outputs=["R", "stim"])
+    assert "pre_equilibrate=False runs the model's own protocol" in tc.message
+    own = m.simulate(t_end=40, n_points=5, pre_equilibrate=False, outputs=["R"])
+    assert own.to_dataframe()["R"].iloc[0] == 0.0 and "events helped" not in own.message

@@ -803,11 +803,15 @@ def test_an_sbml_model_is_named_by_its_own_file_when_its_parse_is_cached(
     tmp_path: Path,
 ) -> None:
     """The parse cache is keyed on the file's text, and served the first file's name to
-    a copy of it saved under another name."""
+    a copy of it saved under another name (a model without an id is named by its file;
+    one with an id by its id)."""
     from conftest import REFERENCE_DIR
 
-    text = (REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_text(encoding="utf-8")
-    (tmp_path / "alpha.xml").write_text(text, encoding="utf-8")
-    (tmp_path / "beta.xml").write_text(text, encoding="utf-8")
+    source = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
+    assert ms.load_model(source).name == "MODEL1304190000"
+    text = source.read_text(encoding="utf-8")
+    no_id = re.sub(r'(<model\b[^>]*?)\sid="[^"]*"', r"\1", text, count=1)
+    (tmp_path / "alpha.xml").write_text(no_id, encoding="utf-8")
+    (tmp_path / "beta.xml").write_text(no_id, encoding="utf-8")
     assert ms.load_model(tmp_path / "alpha.xml").name == "alpha"
     assert ms.load_model(tmp_path / "beta.xml").name == "beta"

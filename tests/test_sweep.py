@@ -196,6 +196,14 @@ def test_each_thread_of_a_worker_runs_its_own_model(model: ms.Model) -> None:
     pd.testing.assert_frame_equal(out_b, serial)
     edited = received.with_parameters({"k_PTEN": 2.0})
     assert backends._worker_model(edited).digest == edited.digest
+    # models that differ only in their drug targets (the digest does not hold them)
+    from conftest import REFERENCE_DIR
+
+    path = REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml"
+    a = ms.load_model(path, targets={"mTORC1_FRB": "k5a1"})
+    b = ms.load_model(path, targets={"mTORC1_FRB": "k4a"})
+    backends._worker_model(a)
+    assert backends._worker_model(b)._targets == b._targets
 
 
 def test_spawned_workers_match_forked_ones(

@@ -198,12 +198,13 @@ def _worker_model(model: Model) -> Model:
     A Dask worker runs one deserialised object for all its threads (``dask worker`` runs
     one per core by default) and a model's compiled solver is not thread-safe: threads
     sharing it gave wrong numbers with status ok, or crashed the process. The copy is
-    keyed on the model's `digest` (its equations, parameters and catalogue): `hash`
-    misses the catalogue, and a long-lived worker ran an edited genotype preset with the
-    one it had kept. Only the last model is kept."""
+    keyed on the model's `hash` (its SBML, drug targets and edits) and `digest` (its
+    catalogue besides): with the hash alone a long-lived worker ran an edited genotype
+    preset with the model it had kept. Only the last model is kept."""
+    key = (model.hash, model.digest)
     kept = getattr(_WORKER_MODELS, "model", None)
-    if kept is None or kept[0] != model.digest:
-        kept = (model.digest, pickle.loads(pickle.dumps(model)))
+    if kept is None or kept[0] != key:
+        kept = (key, pickle.loads(pickle.dumps(model)))
         _WORKER_MODELS.model = kept
     return kept[1]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -184,8 +185,18 @@ class Solver:
     fails its checks.
     """
 
-    def __init__(self, r: roadrunner.RoadRunner, model: Model, *, warm_start: bool) -> None:
+    def __init__(
+        self,
+        r: roadrunner.RoadRunner,
+        model: Model,
+        *,
+        warm_start: bool,
+        recompile: Callable[[], roadrunner.RoadRunner] | None = None,
+    ) -> None:
         self.r = r
+        # a fresh runner of the same SBML: writing a species' initial value drops its
+        # initial assignment from `r` for good, and only a new runner has it back
+        self._recompile = recompile
         m = r.model
         gids = list(m.getGlobalParameterIds())
         where = {g: i for i, g in enumerate(gids)}
@@ -204,16 +215,18 @@ class Solver:
         # made by `with_parameters` runs its parent's compiled model with its own defaults
         self._initial_values = np.full(self.defaults.size, np.nan)
         facts = model._facts()  # read from the SBML once per model, or from the cache
-        # inputs on species that an initial assignment sets: writing their initial value
-        # would drop the assignment for good (libroadrunner keeps no way back), so they
-        # are set in the reset state instead (`_set_now`), as knockouts of such species are
+        # inputs on species that an initial assignment sets: writing one's initial value
+        # drops the assignment from `r` (as SBML means: the value given replaces it, for
+        # other assignments and events at t = 0 too); a call that does not set it needs
+        # a runner with the assignment back (`apply`). Never written as defaults.
         from ._export import input_species
 
         self._assigned_inputs = {
-            q: input_species(q)
+            q
             for q in model._layout.inputs.values()
             if q.startswith("init(") and input_species(q)[0] in facts.assigned_species
         }
+        self._dropped: set[str] = set()  # those written into `r` since it was compiled
         # other settable quantities (initial values of boundary species of SBML models)
         self.other_defaults = {
             q: float(r[q])
@@ -347,13 +360,13 @@ class Solver:
         covers every variable those can change, in one reset, so that events at t = 0
         fire once (a second reset would fire them again, on values the first changed).
         """
+        if self._dropped - values.keys():  # assignments this call needs back
+            self._renew()
         other = dict(self.other_defaults)
         other.update(
             (k, v)
             for k, v in values.items()
-            if k not in self.position
-            and not k.startswith(("ko(", "zero("))
-            and k not in self._assigned_inputs
+            if k not in self.position and not k.startswith(("ko(", "zero("))
         )
         if (
             self._fresh
@@ -377,6 +390,8 @@ class Solver:
             if self._init_now.get(name) != v:
                 self.r[name] = v
                 self._init_now[name] = v
+                if name in self._assigned_inputs:
+                    self._dropped.add(name)
                 self._initial_values[:] = np.nan  # a regenerated model: write them all
                 if name.startswith("init("):  # init([S]) or init(S): species S
                     written.add(name[5:-1].strip("[]"))
@@ -389,7 +404,6 @@ class Solver:
             self._set_initial_values(self._vector(values))
             self.r.resetAll()
             self._zero_now(values)
-            self._set_now(values)
             self._mark_event_targets()
             return
         if self._reset_all:  # parameters computed from others (moiety totals, assignments)
@@ -398,15 +412,20 @@ class Solver:
         self.set_parameters(values)
         self.r.reset()  # species from initial assignments, with the new totals
         self._zero_now(values)
-        self._set_now(values)
 
-    def _set_now(self, values: Mapping[str, float]) -> None:
-        """Set ``values``' inputs on species that an initial assignment sets, in the reset
-        state (`_assigned_inputs`); the next call's reset computes them afresh."""
-        for name, v in values.items():
-            if (species := self._assigned_inputs.get(name)) is not None:
-                sid, concentration = species
-                self.step_species(sid, float(v), concentration=concentration)
+    def _renew(self) -> None:
+        """Run a fresh runner of the model: the initial assignments of species whose
+        initial value an earlier call's inputs wrote are back (`_dropped`), and nothing
+        written into the old runner survives."""
+        if self._recompile is None:  # pragma: no cover - every Solver is given one
+            raise RuntimeError("this solver cannot restore its initial assignments")
+        self.r = self._recompile()
+        self._dropped.clear()
+        self._init_now = dict(self.other_defaults)
+        self._initial_values[:] = np.nan
+        self._ko_saved = {}
+        self._stepped.clear()
+        self._fresh = True
 
     def _zero_now(self, values: Mapping[str, float]) -> None:
         """Set the species of ``values``' ``zero(S)`` keys to zero in the reset state:
@@ -1658,7 +1677,8 @@ def simulate(
     t_end : float, optional
         End time (> 0), in the model's time unit (`Model.time_unit`: minutes for the
         bundled model; a user's SBML model in seconds runs ``t_end`` seconds). By default
-        the schedule's span (`Schedule.span`) when a ``schedule`` is given, else 1440.
+        the schedule's span (`Schedule.span`) when a ``schedule`` is given, else 1440
+        of the model's units (a day for the bundled model).
     n_points : int
         Number of output times, evenly spaced from 0 to ``t_end`` (>= 2).
     pre_equilibrate : bool
@@ -1880,6 +1900,7 @@ def time_course_of(
                 meta,
                 readout_names,
             )
+        baseline_note = _baseline_events(base.message)
         # the run's own inputs and parameters from t = 0; the baseline keeps the call's
         # (recorded: what the run was equilibrated at), the state stays
         if step_inputs:
@@ -1892,8 +1913,12 @@ def time_course_of(
         solver, values = solver_for(model, pert)
         r = solver.r
         # drugs (and stepped inputs) on top of the baseline, whose rate rules' variables
-        # are state and keep their values
+        # are state and keep their values, unless this call steps them: a parameter that
+        # a rate rule or an event can change is set as state (set_parameters keeps it)
         solver.set_parameters(values)
+        for name, level in (step_parameters or {}).items():
+            if name in solver._state_parameters:
+                r.model.setValue(name, float(level))
         for name, level in (step_inputs or {}).items():
             selection = model._layout.inputs[name]
             if selection.startswith("init("):  # a species' value: set it now, not at reset
@@ -1902,6 +1927,7 @@ def time_course_of(
                 sid, concentration = input_species(selection)
                 solver.step_species(sid, float(level), concentration=concentration)
     else:  # plain SBML semantics from the initial state: no moiety transformation
+        baseline_note = ""
         values, clamped = resolve(model, pert)
         solver = model._solver(clamped, moieties=False)
         solver.apply(values)
@@ -1935,7 +1961,7 @@ def time_course_of(
             meta,
             readout_names,
         )
-    message = with_log(message, log)
+    message = with_log(message, log) + baseline_note
     if schedule is not None:
         message += _idle_note(schedule, t_end / units_per_minute(model)) + unconverted
     data = pd.DataFrame(out[:, 1:], index=pd.Index(out[:, 0], name="time"), columns=cols)
@@ -1949,6 +1975,26 @@ def time_course_of(
         else:
             message += f"; {', '.join(from_start)} non-finite from t = 0, as the model defines them"
     return TimeCourse(data, status == "ok", status, message, pert.as_dict(), meta, readout_names)
+
+
+def _baseline_events(baseline_message: str) -> str:
+    """A note (and, where the events changed something, a warning) for a course started
+    from a drug-free steady state that a model's events helped reach: a protocol the
+    model encodes in time-triggered events (a stimulus switched on at t = 10) has run
+    before t = 0, and its triggers run again on the course's own clock. "" for a model
+    without events (read from the baseline's message, `Solver._event_note`)."""
+    if "of the continuous dynamics" not in baseline_message:
+        return ""
+    changed = re.search(r"on the way here \(([^)]*) changed from", baseline_message)
+    note = (
+        "; started from the drug-free steady state, which the model's events helped reach"
+        + (f" ({changed.group(1)} changed by them)" if changed else "")
+        + ", and their triggers run again on this course's clock from t = 0: "
+        "pre_equilibrate=False runs the model's own protocol from its initial state"
+    )
+    if changed:
+        warnings.warn(note[2:], UserWarning, stacklevel=4)
+    return note
 
 
 def _idle_note(schedule: Schedule, minutes: float) -> str:
@@ -2027,11 +2073,24 @@ def _simulate_pieces(
     t_end = float(times[-1])
     rows = []
     per_min = solver.time_factor  # the schedule's minutes, in the model's time unit
+    # a cut converted to the model's unit misses an output time at it by round-off (a
+    # model in hours: 36 min -> 0.6000000000000001 h against the grid's 0.6), and CVODE
+    # refused the piece between them ("tout too close to t0"): cuts within round-off of
+    # an output time are put on it, and pieces left without length dropped
+    tol = 1e-9 * t_end
+
+    def snap(x: float) -> float:
+        i = int(np.clip(np.searchsorted(times, x), 1, len(times) - 1))
+        near = min(times[i - 1], times[i], key=lambda t: abs(t - x))
+        return float(near) if abs(near - x) <= tol else x
+
     pieces = [
-        (a * per_min, b * per_min, conc)
+        (snap(a * per_min), snap(b * per_min), conc)
         for a, b, conc in schedule.pieces(t_end / per_min, pk_step=pk_step)
     ]
     pieces[-1] = (pieces[-1][0], t_end, pieces[-1][2])  # exactly the last output time
+    pieces = [p for p in pieces if p[1] - p[0] > tol] or pieces[-1:]
+    pieces[-1] = (pieces[-1][0], t_end, pieces[-1][2])
     for k, (a, b, conc) in enumerate(pieces):
         _, values = solver_for(model, pert.with_drugs({**dict(pert.drugs), **conc}))
         solver.set_parameters(values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -749,13 +750,15 @@ class Model:
 
             base = self._compiled_sbml
             sbml = base if not clamped else clamp_species(base, clamped)
-            r = compile_runner(sbml, source=str(self.path or self.name), moieties=moieties)
+            compile_it = functools.partial(
+                compile_runner, sbml, source=str(self.path or self.name), moieties=moieties
+            )
             # Newton from a reference state only where the model's catalogue says it is
             # validated (the bundled model's [solver] warm_start): other models may be
             # multistable, so their steady state is the one their dynamics reach from
             # their initial state.
             warm = bool(self.catalogue.solver.get("warm_start", False))
-            solver = Solver(r, self, warm_start=warm)
+            solver = Solver(compile_it(), self, warm_start=warm, recompile=compile_it)
             clamped_sets = [k for k in self._runners if k != (frozenset(), True)]
             if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
                 del self._runners[clamped_sets[0]]
@@ -881,8 +884,8 @@ def load_model(
                 },
             )
     sbml, layout, name = parsed
-    if suffix != ".ant":  # an SBML model is named by its file; the cache's key is its text
-        name = path.stem
+    if suffix != ".ant" and not _SBML_MODEL_ID.search(sbml):
+        name = path.stem  # no id of its own: named by its file, not by the cached parse's
     _check_size(layout, path, max_species, sbml)
     if targets:
         targets = dict(targets)  # the caller's mapping stays as it was
@@ -973,6 +976,10 @@ def _read_model_file(path: Path, *, max_bytes: int) -> str:
     except UnicodeDecodeError as exc:
         raise ModelFileError(f"cannot read {where}: not UTF-8 text ({exc})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines
+
+
+#: An SBML model element's id (a model is named by it, else by its file).
+_SBML_MODEL_ID = re.compile(r"<(?:\w+:)?model\b[^>]*?\sid\s*=\s*[\"'][^\"']+[\"']")
 
 
 def _from_cache(data: dict[str, Any] | None) -> tuple[str, _Layout, str] | None:

@@ -156,9 +156,10 @@ class SteadyState(Immutable):
 
 @dataclass(frozen=True)
 class TimeCourse(Immutable):
-    """A time course (time in minutes) of readouts and species under one perturbation.
+    """A time course of readouts and species under one perturbation; time in the model's
+    unit (minutes for the bundled model; ``metadata["time_unit"]``).
 
-    ``tc["pAKT_S473"]`` is that readout over time, a Series indexed by time (min).
+    ``tc["pAKT_S473"]`` is that readout over time, a Series indexed by time.
     """
 
     data: pd.DataFrame
@@ -181,7 +182,7 @@ class TimeCourse(Immutable):
         return self.data[name]
 
     def to_dataframe(self, *, species: bool = False) -> pd.DataFrame:
-        """Time course with a ``time`` index (min) and one column per readout.
+        """Time course with a ``time`` index (the model's unit) and one column per readout.
 
         Parameters
         ----------
@@ -242,8 +243,11 @@ class TimeCourse(Immutable):
         return plot_timecourse(self, readouts, ax=ax, hours=hours, title=title)
 
     def __repr__(self) -> str:
+        unit = self.metadata.get("time_unit", "minute")
+        shown = "min" if unit in ("minute", "unknown") else unit
         return (
-            f"<TimeCourse {self.status}: {len(self.data)} points to t={self.data.index[-1]:g} min>"
+            f"<TimeCourse {self.status}: {len(self.data)} points to "
+            f"t={self.data.index[-1]:g} {shown}>"
         )
 
     def _repr_html_(self) -> str:

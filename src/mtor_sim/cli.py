@@ -947,11 +947,13 @@ class _FitFailed(Exception):
 
 def _estimated(args: argparse.Namespace) -> list[str]:
     """The problem's estimated parameters (from its parameter table), to check the
-    command's own arguments before a fit is run for it."""
-    from ._fit_objective import load_petab
+    command's own arguments before a fit is run for it (read once per command)."""
+    if getattr(args, "estimated_ids", None) is None:
+        from ._fit_objective import load_petab
 
-    table = load_petab(args.problem).parameter_df
-    return [str(p) for p in table.index[table["estimate"].astype(int) == 1]]
+        table = load_petab(args.problem).parameter_df
+        args.estimated_ids = [str(p) for p in table.index[table["estimate"].astype(int) == 1]]
+    return list(args.estimated_ids)
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
@@ -1675,9 +1677,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show_warning(message: Any, category: Any, *_: Any, **__: Any) -> None:
-    """Warnings as one line on stderr, as errors are: no file path or source line."""
-    print(f"mtor-sim: warning: {message}", file=sys.stderr)
+def _format_warning(message: Any, *_: Any, **__: Any) -> str:
+    """Warnings as one line, as errors are: no file path or source line. (The format,
+    not the display: a caller recording warnings still records them.)"""
+    return f"mtor-sim: warning: {message}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1687,10 +1690,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    shown = warnings.formatwarning
     try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            return _run(args)
+        warnings.formatwarning = _format_warning
+        return _run(args)
     except (MtorSimError, ValueError, TypeError) as exc:
         print(f"mtor-sim: error: {exc}", file=sys.stderr)
         return 2
@@ -1704,6 +1707,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"mtor-sim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        warnings.formatwarning = shown
 
 
 def _run(args: argparse.Namespace) -> int:
