@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -1475,3 +1476,17 @@ def test_a_course_says_when_the_models_events_shaped_its_baseline(
     assert "pre_equilibrate=False runs the model's own protocol" in tc.message
     own = m.simulate(t_end=40, n_points=5, pre_equilibrate=False, outputs=["R"])
     assert own.to_dataframe()["R"].iloc[0] == 0.0 and "events helped" not in own.message
+    # an event that never fires changes nothing: no warning, and the note says "may"
+    never = _ant(
+        tmp_path,
+        "never",
+        """model never
+        compartment C = 1; species R in C = 0; J1: -> R; ks; J2: R -> ; 0.1*R; ks = 1
+        E1: at R > 1000: ks = 0
+        end""",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = never.simulate(t_end=40, n_points=5)
+    assert "any of the model's events that fired on the way there" in quiet.message
+    assert "helped reach" not in quiet.message

@@ -416,7 +416,12 @@ class Solver:
     def _renew(self) -> None:
         """Run a fresh runner of the model: the initial assignments of species whose
         initial value an earlier call's inputs wrote are back (`_dropped`), and nothing
-        written into the old runner survives."""
+        written into the old runner survives.
+
+        Known limit: libroadrunner's first full reset of a fresh (or regenerated) runner
+        fires delayed events due at t = 0 wrongly (SBML Test Suite 1757: P1 625, not 25),
+        so on such a model the first call with values after a renewal, or after an
+        input's write, inherits that, as the first such call on a just-loaded model does."""
         if self._recompile is None:  # pragma: no cover - every Solver is given one
             raise RuntimeError("this solver cannot restore its initial assignments")
         self.r = self._recompile()
@@ -1978,22 +1983,30 @@ def time_course_of(
 
 
 def _baseline_events(baseline_message: str) -> str:
-    """A note (and, where the events changed something, a warning) for a course started
-    from a drug-free steady state that a model's events helped reach: a protocol the
-    model encodes in time-triggered events (a stimulus switched on at t = 10) has run
-    before t = 0, and its triggers run again on the course's own clock. "" for a model
-    without events (read from the baseline's message, `Solver._event_note`)."""
+    """A note for a course of a model with events started from its drug-free steady
+    state: a protocol the model encodes in time-triggered events (a stimulus switched on
+    at t = 10) may have run on the way there, and its triggers run again on the course's
+    own clock. Where the events are known to have changed a parameter or a compartment
+    (`Solver._event_note`, read from the baseline's message) the note names them and
+    warns; events that set only species are not tracked, so otherwise the note says
+    what may have happened. "" for a model without events."""
     if "of the continuous dynamics" not in baseline_message:
         return ""
     changed = re.search(r"on the way here \(([^)]*) changed from", baseline_message)
-    note = (
-        "; started from the drug-free steady state, which the model's events helped reach"
-        + (f" ({changed.group(1)} changed by them)" if changed else "")
-        + ", and their triggers run again on this course's clock from t = 0: "
-        "pre_equilibrate=False runs the model's own protocol from its initial state"
+    rerun = (
+        "their triggers run again on this course's clock from t = 0: pre_equilibrate=False "
+        "runs the model's own protocol from its initial state"
     )
-    if changed:
-        warnings.warn(note[2:], UserWarning, stacklevel=4)
+    if not changed:
+        return (
+            "; started from the drug-free steady state, which any of the model's events "
+            f"that fired on the way there (none set a parameter) helped shape; {rerun}"
+        )
+    note = (
+        "; started from the drug-free steady state, which the model's events helped reach "
+        f"({changed.group(1)} changed by them), and {rerun}"
+    )
+    warnings.warn(note[2:], UserWarning, stacklevel=4)
     return note
 
 
