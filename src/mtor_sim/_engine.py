@@ -65,6 +65,11 @@ EVENTS_CPU_S = 30.0
 EVENT_CHUNKS = 200  # pieces per integration of a model with events (see `_simulate`)
 
 
+#: The phrases by which a steady state's message tells how the model's events took part
+#: (`Solver._event_note`); a course started from it reads them (`_baseline_events`).
+EVENT_NOTE, EVENT_CHANGED = "of the continuous dynamics", "changed from"
+
+
 class _EventsTooSlow(RuntimeError):
     """An integration of a model with events stopped at its budget of processor time."""
 
@@ -1189,7 +1194,7 @@ class Solver:
 
         def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             with np.errstate(invalid="ignore"):
-                return np.abs(a - b) <= DRIFT_RTOL * np.maximum(np.abs(b), 1.0)
+                return np.abs(a - b) <= DRIFT_RTOL * np.maximum(np.abs(b), ATOL)
 
         moves = ~near(values, later[-1])
         if not moves.any():
@@ -1234,12 +1239,10 @@ class Solver:
         if changed:
             shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
             return (
-                f"; of the continuous dynamics, with what the model's event(s) set on the "
-                f"way here ({shown} changed from the initial value)"
+                f"; {EVENT_NOTE}, with what the model's event(s) set on the "
+                f"way here ({shown} {EVENT_CHANGED} the initial value)"
             )
-        return (
-            f"; of the continuous dynamics only: the model's {n} event(s) are not part of the test"
-        )
+        return f"; {EVENT_NOTE} only: the model's {n} event(s) are not part of the test"
 
     def _negative_message(self, i: int, value: float) -> str:
         """Why species ``i`` sits below zero: the model's rates drive it there (its rate
@@ -1990,9 +1993,9 @@ def _baseline_events(baseline_message: str) -> str:
     (`Solver._event_note`, read from the baseline's message) the note names them and
     warns; events that set only species are not tracked, so otherwise the note says
     what may have happened. "" for a model without events."""
-    if "of the continuous dynamics" not in baseline_message:
+    if EVENT_NOTE not in baseline_message:
         return ""
-    changed = re.search(r"on the way here \(([^)]*) changed from", baseline_message)
+    changed = re.search(rf"way here \(([^)]*) {EVENT_CHANGED}", baseline_message)
     rerun = (
         "their triggers run again on this course's clock from t = 0: pre_equilibrate=False "
         "runs the model's own protocol from its initial state"
