@@ -639,13 +639,14 @@ def test_a_small_species_column_is_differenced_beside_an_assignment_rule(
     +9): libroadrunner's step (1e-5) misses it, and its columns were kept whenever a
     species was set by an assignment rule ("ok, stable"); without the rule the same
     state was found unstable."""
-    path = tmp_path / "switch.ant"
-    path.write_text(
+    switch = _ant(
+        tmp_path,
+        "switch",
         "model switch\n  compartment C = 1\n  species A in C, X in C, B in C\n"
         "  A = 0; X = 1e-9\n  B := 2*A\n  J1: -> A; Vmax*A/(K + A)\n  J2: A -> ; d*A\n"
-        "  J3: -> X; k*1e-9\n  J4: X -> ; k*X\n  Vmax = 1e-8; K = 1e-9; d = 1; k = 1\nend\n"
+        "  J3: -> X; k*1e-9\n  J4: X -> ; k*X\n  Vmax = 1e-8; K = 1e-9; d = 1; k = 1\nend\n",
     )
-    ss = ms.load_model(path).steady_state()
+    ss = switch.steady_state()
     assert ss.status == "unstable", ss.message
 
 
