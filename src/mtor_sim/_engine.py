@@ -423,10 +423,13 @@ class Solver:
         initial value an earlier call's inputs wrote are back (`_dropped`), and nothing
         written into the old runner survives.
 
-        Known limit: libroadrunner's first full reset of a fresh (or regenerated) runner
-        fires delayed events due at t = 0 wrongly (SBML Test Suite 1757: P1 625, not 25),
-        so on such a model the first call with values after a renewal, or after an
-        input's write, inherits that, as the first such call on a just-loaded model does."""
+        Known limit: libroadrunner's reset does not empty its queue of delayed events, so
+        an event still pending when the runner is reset fires on the next run as well as
+        the one the reset queues (SBML Test Suite 1757: P1 625, not 25). A fresh (or
+        regenerated) runner holds its t = 0 events, so on such a model the first call with
+        values after a renewal, or after an input's write, inherits that, as the first such
+        call on a just-loaded model does; so does any call after a run that ended before
+        a delayed event was due (`simulate(t_end=1)`, then a longer course)."""
         if self._recompile is None:  # pragma: no cover - every Solver is given one
             raise RuntimeError("this solver cannot restore its initial assignments")
         self.r = self._recompile()
