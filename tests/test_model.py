@@ -815,3 +815,47 @@ def test_an_sbml_model_is_named_by_its_own_file_when_its_parse_is_cached(
     (tmp_path / "beta.xml").write_text(no_id, encoding="utf-8")
     assert ms.load_model(tmp_path / "alpha.xml").name == "alpha"
     assert ms.load_model(tmp_path / "beta.xml").name == "beta"
+
+
+_COMP_MAIN = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core"
+      xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1"
+      level="3" version="2" comp:required="true">
+  <model id="main">
+    <comp:listOfSubmodels>
+      <comp:submodel comp:id="sub1" comp:modelRef="decay"/>
+    </comp:listOfSubmodels>
+  </model>
+  <comp:listOfExternalModelDefinitions>
+    <comp:externalModelDefinition comp:id="decay" comp:source="decay.xml" comp:modelRef="decay"/>
+  </comp:listOfExternalModelDefinitions>
+</sbml>
+"""
+
+
+def test_a_comp_external_model_is_read_beside_its_model_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `comp` external model's source is relative to the model's file, as libroadrunner
+    reads it: not to the working folder (where a file of the same name was simulated in
+    its place, status "ok"); and an edit of that file is seen on the next load (the
+    parse cache's key is the main file's text only)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
+    here, elsewhere = tmp_path / "model", tmp_path / "elsewhere"
+    here.mkdir()
+    elsewhere.mkdir()
+    decay = "model decay\n compartment C = 1; species S in C = 10; S -> ; k*S; k = {k}\nend"
+    (here / "main.xml").write_text(_COMP_MAIN, encoding="utf-8")
+    (here / "decay.xml").write_text(_ant_to_sbml(decay.format(k=0.1)), encoding="utf-8")
+    (elsewhere / "decay.xml").write_text(_ant_to_sbml(decay.format(k=5)), encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+
+    def end_value() -> float:
+        model = ms.load_model(here / "main.xml")
+        tc = model.simulate(t_end=10, n_points=3, pre_equilibrate=False)
+        assert tc.success, tc.message
+        return float(tc.to_dataframe()["sub1__S"].iloc[-1])
+
+    assert end_value() == pytest.approx(10 * np.exp(-1.0), rel=1e-4)
+    (here / "decay.xml").write_text(_ant_to_sbml(decay.format(k=0.2)), encoding="utf-8")
+    assert end_value() == pytest.approx(10 * np.exp(-2.0), rel=1e-4)

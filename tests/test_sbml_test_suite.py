@@ -165,3 +165,19 @@ def test_a_conversion_factor_is_kept_in_a_steady_state() -> None:
     assert ss.status == "ok", ss.message
     assert ss.species["S2"] == pytest.approx(3.5, rel=1e-8)
     assert ss.species["S1"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_case_with_unreadable_files_fails_with_its_reason(tmp_path: Path) -> None:
+    """An error in the case's own files is the case's failure, named as such, in the
+    caller's process and through a worker (which reported it as a timeout)."""
+    case = tmp_path / "00001"
+    case.mkdir()
+    for f in (DATA / "00001").iterdir():
+        (case / f.name).write_bytes(f.read_bytes())
+    results = case / "00001-results.csv"
+    header, *rows = results.read_text(encoding="utf-8").splitlines()
+    results.write_text("\n".join([header.rsplit(",", 1)[0], *rows]) + "\n", encoding="utf-8")
+    direct = sts.run_case(case)
+    assert direct.status == "failed" and direct.reason.startswith("ValueError"), direct
+    (worker,) = sts.run_suite(tmp_path, workers=1, timeout=60)
+    assert worker.status == "failed" and worker.reason == direct.reason, worker

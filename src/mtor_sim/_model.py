@@ -47,6 +47,7 @@ _SBML_CHECKS_OFF = (
 )
 #: An Antimony statement that reads another file (``import "other.ant"``).
 _ANTIMONY_IMPORT = re.compile(r"^\s*import\s+[\"']", re.MULTILINE)
+_SBML_EXTERNAL = re.compile(r"<(?:\w+:)?externalModelDefinition\b")  # comp: other files
 _ANNOTATION = re.compile(
     r"@(node|interaction|input|readout|reference)\s+"
     r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?"
@@ -858,9 +859,11 @@ def load_model(
         )
     from ._cache import load_parsed, store_parsed
 
-    # an Antimony file that imports others is parsed afresh: the cache's key is this
-    # file's text, which does not change when an imported file does
-    cacheable = not (suffix == ".ant" and _ANTIMONY_IMPORT.search(text))
+    # a file that reads others (an Antimony import, an SBML `comp` external model) is
+    # parsed afresh: the cache's key is this file's text, which does not change when
+    # the file it reads does
+    reads_others = _ANTIMONY_IMPORT if suffix == ".ant" else _SBML_EXTERNAL
+    cacheable = not reads_others.search(text)
     cached = load_parsed(text, suffix) if cacheable else None
     parsed = _from_cache(cached)
     facts = SbmlFacts.from_json(cached.get("facts")) if parsed and cached else None
@@ -1067,6 +1070,8 @@ def _layout_from_sbml(
 
     where = f"model file {str(path)!r}"
     doc = libsbml.readSBMLFromString(sbml)
+    # a `comp` external model's source is relative to this file, not to the working folder
+    doc.setLocationURI(path.resolve().as_uri())
     model = doc.getModel()
     if model is not None and model.getNumSpecies() > max_species:  # before the costly parts
         raise ModelFileError(

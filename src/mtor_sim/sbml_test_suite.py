@@ -12,7 +12,8 @@ on the unmodified file, so that the two pass counts can be compared::
 
 A case is skipped, with its reason, when it asks for something no time-course engine of
 this package can do (flux-balance cases) or uses an SBML feature libroadrunner does not
-simulate (algebraic rules, fast reactions, delays, the ``comp`` package, ...).
+simulate (algebraic rules, fast reactions, delays). ``comp`` models are flattened and
+run; their external model files are read relative to the case's model file.
 """
 
 from __future__ import annotations
@@ -82,10 +83,19 @@ def _names(value: str) -> list[str]:
 
 
 def run_case(folder: str | Path, *, plain: bool = False) -> CaseResult:
-    """Run one case folder through the public API (or plain libroadrunner)."""
+    """Run one case folder through the public API (or plain libroadrunner). Any error,
+    in the case's files or in its run, is the case's failure, with its reason."""
+    folder = Path(folder)
+    try:
+        return _run_case(folder, plain)
+    except Exception as exc:  # noqa: BLE001 - every failure of a case is its result
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return CaseResult(folder.name, "failed", f"{type(exc).__name__}: {first[:200]}")
+
+
+def _run_case(folder: Path, plain: bool) -> CaseResult:
     import numpy as np
 
-    folder = Path(folder)
     kind, tags = _tags(folder)
     if kind != "TimeCourse":
         return CaseResult(folder.name, "skipped", f"{kind} case: only time courses are run")
@@ -98,15 +108,11 @@ def run_case(folder: str | Path, *, plain: bool = False) -> CaseResult:
     amounts = set(_names(s.get("amount", "")))
     atol, rtol = float(s["absolute"]), float(s["relative"])
     expected = _expected(folder / f"{folder.name}-results.csv", variables)
-    try:
-        if plain:
-            got = _plain(folder, start, duration, steps, variables, amounts)
-        else:
-            got = _public(folder, start, duration, steps, variables, amounts)
-    except Exception as exc:  # noqa: BLE001 - every failure of a case is its result
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return CaseResult(folder.name, "failed", f"{type(exc).__name__}: {first[:200]}")
     want = expected[variables].to_numpy(dtype=float)
+    if plain:
+        got = _plain(folder, start, duration, steps, variables, amounts)
+    else:
+        got = _public(folder, start, duration, steps, variables, amounts)
     if got.shape != want.shape:
         return CaseResult(folder.name, "failed", f"shape {got.shape} != expected {want.shape}")
     bound = atol + rtol * np.abs(want)
