@@ -1491,3 +1491,33 @@ def test_a_course_says_when_the_models_events_shaped_its_baseline(
         quiet = never.simulate(t_end=40, n_points=5)
     assert "any of the model's events that fired on the way there" in quiet.message
     assert "helped reach" not in quiet.message
+
+
+def test_repeated_calls_on_a_model_refusing_moiety_analysis_keep_their_perturbation(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A rate rule on a species makes libroadrunner refuse moiety analysis, and its
+    Newton solver then regenerates the model, putting the initial values set on it back
+    to the SBML's: a second identical call read them as set and started from the
+    defaults ("ok", the unperturbed steady state)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", "off")
+    model = _ant(
+        tmp_path,
+        "ruled",
+        """model ruled
+  compartment C = 3; species A in C, pA in C, R in C; A = 4; pA = 0; R = 1
+  syn: -> A; ks
+  deg: A -> ; kd*A
+  ph: A -> pA; k1*A
+  dph: pA -> A; k2*pA
+  R' = kr*(pA - R)
+  ks = 0.5; kd = 0.1; k1 = 1; k2 = 1; kr = 1
+end""",
+    )
+    for kwargs in ({"parameters": {"ks": 0}}, {"cut": ["syn"]}, {"knockouts": ["A"]}):
+        first, second = model.steady_state(**kwargs), model.steady_state(**kwargs)
+        assert first.success and second.success, (first.message, second.message)
+        assert_allclose(second.species.to_numpy(), 0.0, atol=1e-9, err_msg=str(kwargs))
+        assert_allclose(first.species.to_numpy(), 0.0, atol=1e-9, err_msg=str(kwargs))
+    # the wild type in between and after: ks / kd = 5 in each species
+    assert_allclose(model.steady_state().species.to_numpy(), 5.0, rtol=1e-6)

@@ -712,10 +712,23 @@ class Solver:
         else:
             m.setFloatingSpeciesConcentrations(self.reference)
         try:
-            self.r.steadyState()
+            self._newton()
         except RuntimeError:
             return False
         return True
+
+    def _newton(self) -> None:
+        """libroadrunner's Newton solver from the current state. On a runner without
+        moiety analysis (a model that refuses it: a rate rule on a species) its
+        `steadyState` ends by regenerating the model, which puts the initial values set
+        on the compiled model (parameters', knocked-out species') back to the SBML's: they
+        are all written again at the next reset (a repeated call read them as already
+        set, and its reset started from the defaults: "ok", the unperturbed state)."""
+        try:
+            self.r.steadyState()
+        finally:
+            if not self.r.conservedMoietyAnalysis:
+                self._initial_values[:] = np.nan
 
     def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
@@ -841,7 +854,7 @@ class Solver:
                         raise RuntimeError(
                             "not run: the model's math has factorial, on which it crashes"
                         )
-                    self.r.steadyState()
+                    self._newton()
                 except RuntimeError as exc:
                     # a failed Newton leaves its last iterate in the model (e.g. +-1e8 on a
                     # model with accumulating sinks): integrate on from the presimulated
