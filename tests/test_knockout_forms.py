@@ -143,3 +143,28 @@ def test_a_parameter_is_varied_by_its_sbml_name(small: ms.Model) -> None:
     assert_allclose(by_name.table["sensitivity"], by_id.table["sensitivity"])
     with pytest.raises(ms.UnknownNameError, match="did you mean 'binding rate'"):
         ms.sensitivity(small, "Out", vary=["binding rat"], progress=False)
+
+
+def test_a_shared_sink_does_not_join_two_proteins(tmp_path: Path) -> None:
+    """Two proteins degraded into one floating "Sink" species (common in published
+    models) shared one conservation law through it, so knocking out A removed B too
+    ("ok", B = 0 where 1.1); a protein's own inactive pool stays its form."""
+    path = tmp_path / "sink.ant"
+    path.write_text(
+        "model sink\n  species A = 1, pA = 0, B = 1, pB = 0, Sink = 0, Out = 0, R = 1, iR = 1\n"
+        "  asyn: -> A; 0.1\n  ph: A -> pA; A\n  dph: pA -> A; pA\n  adeg: pA -> Sink; 0.1*pA\n"
+        "  bsyn: -> B; 0.1\n  bph: B -> pB; B\n  bdph: pB -> B; pB\n  bdeg: pB -> Sink; 0.1*pB\n"
+        "  outp: -> Out; pB\n  outd: Out -> ; Out\n  sinkd: Sink -> ; Sink\n"
+        "  rsyn: -> R; 0.1\n  rin: R -> iR; 0.1*R\n  rdeg: iR -> ; 0.1*iR\nend\n"
+    )
+    m = ms.load_model(path)
+    assert m.knockout_forms("A").species == ("A", "pA")
+    assert m.knockout_forms("A").synthesis == ("asyn",)
+    assert set(m.knockout_forms("R").species) == {"R", "iR"}  # fed by R only: R's form
+    ss = m.steady_state(knockouts=["A"])
+    assert ss.success, ss.message
+    assert_allclose(ss.species[["A", "pA"]], 0.0, atol=1e-12)
+    # B's cycle as in the wild type: synthesis 0.1 = degradation 0.1 pB, B = pB + 0.1
+    assert_allclose(ss.species[["B", "pB", "Out", "Sink"]], [1.1, 1.0, 1.0, 0.1], rtol=1e-6)
+    ss = m.steady_state(knockouts=["R"])
+    assert_allclose(ss.species[["R", "iR"]], 0.0, atol=1e-12)

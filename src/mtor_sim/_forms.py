@@ -14,7 +14,11 @@ reactions that neither create nor destroy matter, ``c >= 0`` and ``c[S] = 1``), 
 with each member of a law found held out, which finds the other laws of a complex: the
 complex ``AB`` is a form of ``A`` and of ``B``, so knocking it out removes both (knock
 out ``A`` to remove one protein). A species in no such law (e.g. one that is only
-synthesised and degraded) is its own only form. Reactions that
+synthesised and degraded) is its own only form. An end product (a species that
+conversions only flow into, with no rate law making it that reads it: a degradation
+product) is left out of the laws and joins a protein's forms only where every species
+turning into it is one: a ``Sink`` that two proteins drain into would otherwise make
+them one protein. Reactions that
 create a form from nothing (synthesis: the reaction consumes no floating species of the
 group and produces one) are the protein's synthesis, switched off by the knockout.
 """
@@ -22,10 +26,27 @@ group and produces one) are the protein's synthesis, switched off by the knockou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 __all__ = ["Forms", "forms_of"]
+
+#: What `_names_read` calls a csymbol without a name (the clock): no SBML id can be it.
+_UNNAMED = " csymbol"
+
+
+def _names_read(math: Any) -> set[str]:
+    """Every name a formula reads (a csymbol without a name, the clock, as `_UNNAMED`)."""
+    names, nodes = set(), [math]
+    while nodes:
+        node = nodes.pop()
+        nodes += [node.getChild(i) for i in range(node.getNumChildren())]
+        # the node's own test, not its type against `libsbml.AST_NAME`: a model read
+        # through another binding (libSEDML carries one) returns a type not comparable
+        if node.isName():
+            names.add(node.getName() or _UNNAMED)
+    return names
 
 
 @dataclass(frozen=True)
@@ -38,9 +59,13 @@ class Forms:
     assigned: tuple[str, ...] = ()  # forms whose initial value an initial assignment sets
 
 
-def stoichiometry(sbml: str) -> tuple[list[str], list[str], np.ndarray, frozenset[str]]:
+def stoichiometry(
+    sbml: str,
+) -> tuple[list[str], list[str], np.ndarray, frozenset[str], frozenset[str]]:
     """(floating species ids, reaction ids, net stoichiometry matrix species x reactions,
-    species with initial assignments).
+    species with initial assignments, products a reaction may also consume: those its
+    rate law reads, which may run it backwards; its ``reversible`` flag is not read, as
+    Antimony's ``->`` sets it on every reaction).
 
     Species that rules set are left out (no conservation law holds for them); a
     stoichiometry given by math rather than a number counts as 1.
@@ -70,7 +95,14 @@ def stoichiometry(sbml: str) -> tuple[list[str], list[str], np.ndarray, frozense
     assigned = frozenset(
         model.getInitialAssignment(i).getSymbol() for i in range(model.getNumInitialAssignments())
     )
-    return species, reactions, n, assigned
+    backward = set()
+    for rxn in model.getListOfReactions():
+        law = rxn.getKineticLaw()
+        read = _names_read(law.getMath()) if law is not None and law.getMath() else set()
+        backward |= {
+            ref.getSpecies() for ref in rxn.getListOfProducts() if ref.getSpecies() in read
+        }
+    return species, reactions, n, assigned, frozenset(backward)
 
 
 #: Most linear programs solved per knocked-out species (each a few milliseconds).
@@ -112,6 +144,7 @@ def forms_of(
     reactions: list[str],
     n: np.ndarray,
     assigned: frozenset[str] = frozenset(),
+    backward: frozenset[str] = frozenset(),
 ) -> Forms:
     """The forms of ``species_id`` (see the module's docstring)."""
     if species_id not in species:  # boundary or rule-set species: itself only
@@ -122,14 +155,30 @@ def forms_of(
     # reactions that neither create nor destroy matter: each consumes and produces a
     # floating species (synthesis, degradation and exchange with boundary species do not)
     closed = (n < 0).any(axis=0) & (n > 0).any(axis=0)
+    # an end product (a species that conversions only flow into: no reaction turns it
+    # into another species or may run backwards from it) is left out of the laws, and is
+    # a form only where every species turning into it is one (a protein's inactive or
+    # degraded pool); one that several proteins drain into (a model's shared "Sink") is
+    # none of theirs, so that knocking out one protein does not reach the others through
+    # it. Knocked out itself, it is a form of whatever drains into it.
+    feeds = closed & (n < 0)  # species x reactions: consumed by a conversion
+    end = ~feeds.any(axis=1) & ~np.isin(species, list(backward))
+    end[k] = False
+    kept = np.where(end[:, None], 0.0, n)
+    inner = (kept < 0).any(axis=0) & (kept > 0).any(axis=0)
     law = np.zeros(len(species))
     law[k] = 1.0
-    if closed.any():
-        laws = _laws_containing(k, n[:, closed])
+    if inner.any():
+        laws = _laws_containing(k, kept[:, inner])
         if laws:
             law = laws[0].copy()
             for other in laws[1:]:  # a complex: a form of each protein in it
                 law = np.where(law > 0, law, other)
+    for e in np.flatnonzero(end):
+        into = closed & (n[e] > 0)
+        fed_by = feeds[:, into].any(axis=1)
+        if fed_by.any() and (law[fed_by] > 0).all():
+            law[e] = float(law[fed_by].max())
     members = [k] + [int(i) for i in np.flatnonzero(law) if i != k]
     group = np.zeros(len(species), dtype=bool)
     group[members] = True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pandas as pd
 
 from ._errors import ModelFileError, MtorSimError
+from ._forms import _names_read
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -267,23 +268,6 @@ def stoichiometry_parameters(model: Any) -> frozenset[str]:
         if ia.getSymbol() in ids and ia.getMath() is not None
     ]
     return _read_by(todo, rules, params)
-
-
-#: What `_names_read` calls a csymbol without a name (the clock): no SBML id can be it.
-_UNNAMED = " csymbol"
-
-
-def _names_read(math: Any) -> set[str]:
-    """Every name a formula reads (a csymbol without a name, the clock, as `_UNNAMED`)."""
-    names, nodes = set(), [math]
-    while nodes:
-        node = nodes.pop()
-        nodes += [node.getChild(i) for i in range(node.getNumChildren())]
-        # the node's own test, not its type against `libsbml.AST_NAME`: a model read
-        # through another binding (libSEDML carries one) returns a type not comparable
-        if node.isName():
-            names.add(node.getName() or _UNNAMED)
-    return names
 
 
 def _read_by(todo: list[Any], rules: dict[str, Any], params: set[str]) -> frozenset[str]:
