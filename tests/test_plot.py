@@ -249,3 +249,43 @@ def test_a_flat_curve_is_not_zoomed_onto_its_round_off() -> None:
     low, high = fig.axes[0].get_ylim()
     assert low == pytest.approx(0.95 * value, rel=1e-6)
     assert high == pytest.approx(1.05 * value, rel=1e-6)
+
+
+def test_failed_and_unverified_points_are_marked_not_drawn_as_valid(model: ms.Model) -> None:
+    """A dose-response point whose state is not verified was a filled dot like any other;
+    a knockout screen cut to its strongest rows dropped the failed ones first (all NaN),
+    under a title promising hatched cells; a tornado drew a failed parameter as a zero
+    bar."""
+    import dataclasses
+
+    import numpy as np
+
+    dr = ms.dose_response(model, "everolimus", [0, 0.1, 1, 10, 100, 1000], readout="pS6K1")
+    table = dr.table.copy()
+    table.loc[4, ["status", "value"]] = ["unstable", 0.3]
+    ax = dataclasses.replace(dr, table=table).plot().axes[0]
+    hollow = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "none"]
+    assert [list(ln.get_ydata()) for ln in hollow] == [[0.3]]
+    assert "hollow: 1 point not verified" in ax.get_title()
+
+    screen = ms.knockout_screen(
+        model, ["pS6K1"], nodes=["RTK", "IRS1", "PTEN", "AKT"], interactions=[], progress=False
+    )
+    effect = screen.log2_fold_change()["pS6K1"].drop(screen.baseline_label, errors="ignore")
+    weakest = effect.abs().idxmin()
+    table = screen.table.copy()
+    row = table["target"] == weakest
+    table.loc[row, "pS6K1"] = np.nan
+    table.loc[row, "status"] = "not_reached"
+    ax = dataclasses.replace(screen, table=table).plot(max_rows=2).axes[0]
+    assert weakest in [t.get_text() for t in ax.get_yticklabels()]
+    assert "hatched: no verified steady state" in ax.get_title()
+    assert "2 rows of weakest effect not shown" in ax.get_title()
+
+    sens = ms.sensitivity(model, "pS6K1", parameters=["k_S6K1_phos", "k_IRS1_S6K1"])
+    table = sens.table.copy()
+    table.loc[1, ["sensitivity", "status"]] = [np.nan, "not_reached"]
+    ax = dataclasses.replace(sens, table=table).plot().axes[0]
+    assert "1 of 2 parameters without a verified answer" in ax.get_title()
+    assert "not_reached" in [t.get_text().strip() for t in ax.texts]
+    plt.close("all")

@@ -445,7 +445,13 @@ def dose_response(
             model, method="cvode time course from the drug-free steady state", rtol=RTOL, atol=ATOL
         )
     )
-    settings = {"time": time, "perturbation": perturbation, "background_drugs": background, **meta}
+    settings = {
+        "time": time,
+        "time_unit": model.time_unit,
+        "perturbation": perturbation,
+        "background_drugs": background,
+        **meta,
+    }
     return DoseResponse(drug, readout, pd.DataFrame(rows), fits, settings)
 
 

@@ -407,7 +407,14 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
     own = labels_for(dr.settings)
+    unverified = 0
     for g, grp in table.groupby("genotype", sort=False):
+        # a point whose steady state was not verified (unstable, negative, not unique)
+        # keeps its value but is drawn hollow, and the fit leaves it out
+        checked = grp["status"] == "ok" if "status" in grp else grp["dose"].notna()
+        doubtful = grp[~checked & np.isfinite(grp["value"].to_numpy(dtype=float))]
+        unverified += len(doubtful)
+        grp = grp[checked]
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
         name = label or human(str(g), own)
@@ -423,6 +430,9 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
         untreated = grp[grp["dose"] == 0]["value"]
         if zero_at is not None and len(untreated):
             ax.plot([zero_at], [float(untreated.iloc[0])], "o", ms=4, color=pts.get_color())
+        if len(doubtful):
+            at = np.where(doubtful["dose"] > 0, doubtful["dose"], zero_at or np.nan)
+            ax.plot(at, doubtful["value"], "o", ms=5, mfc="none", color=pts.get_color())
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
             if lo <= fit.ic50 <= hi:
@@ -443,11 +453,23 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     shown = dr.drug if len(drugs) == 1 else "drug"
     ax.set_xlabel(f"{shown} concentration (nM, log scale)")
     ax.set_ylabel(readout_label(dr.readout, own))
-    when = "steady state" if dr.settings.get("time") is None else f"{dr.settings['time']:g} min"
-    marks = "EC50s" if rising and all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
+    time, unit = dr.settings.get("time"), dr.settings.get("time_unit", "minute")
+    shown = "min" if unit in ("minute", "unknown") else unit
+    when = "steady state" if time is None else f"{time:g} {shown}"
+    background = {
+        **(dr.settings.get("perturbation") or {}),
+        "drugs": dict(dr.settings.get("background_drugs") or {}),
+    }
+    on = _background_label(background, own)
+    on = f" on {on}" if on else ""
+    notes = []
+    if rising:
+        marks = "EC50s" if all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
+        notes.append(f"triangles mark relative {marks} (half-way between the fitted plateaus)")
+    if unverified:
+        notes.append(f"hollow: {unverified} point{'s' if unverified > 1 else ''} not verified")
     ax.set_title(
-        f"{' and '.join(drugs)}: {human(dr.readout, own)} ({when})\ntriangles mark relative "
-        f"{marks} (half-way between the fitted plateaus)",
+        "\n".join([f"{' and '.join(drugs)}: {human(dr.readout, own)} ({when}){on}", *notes]),
         fontsize=9,
     )
     ax.grid(alpha=0.3, which="both")
@@ -632,13 +654,20 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
 
 def _held_fixed(settings: dict[str, Any]) -> str:
     """``held fixed: PTEN loss + sorafenib 100 nM``: what a sweep did not vary."""
-    background = {k: v for k, v in (settings.get("background") or {}).items() if v}
+    label = _background_label(settings.get("background") or {}, labels_for(settings))
+    return f"held fixed: {label}" if label else "everything not varied at the model's defaults"
+
+
+def _background_label(background: dict[str, Any], names: Labels | bool) -> str:
+    """``PTEN loss + sorafenib 100 nM``: the conditions a figure's runs shared ("" when
+    none), without the default genotype's leading ``WT + ``."""
+    background = {k: v for k, v in background.items() if v}
     if not background:
-        return "everything not varied at the model's defaults"
-    label = _perturbation_label(background, labels_for(settings))
+        return ""
+    label = _perturbation_label(background, names)
     if "genotype" not in background:  # the label's leading WT is only the default
         label = label.removeprefix("WT + ").removeprefix("baseline + ")
-    return f"held fixed: {label}"
+    return label
 
 
 #: Most panels a faceted sweep figure draws (one per value of the facet name).
@@ -786,9 +815,12 @@ def plot_knockout_screen(
 
         names = check_names(readouts, name="readouts")
         effect = effect[[check_name(r, effect.columns, kind="readout") for r in names]]
-    if len(effect) > max_rows:  # keep the strongest effects readable
-        order = effect.abs().max(axis=1).sort_values(ascending=False).index[:max_rows]
-        effect = effect.loc[[i for i in effect.index if i in set(order)]]
+    dropped = max(0, len(effect) - max_rows)
+    if dropped:  # keep the strongest effects readable, and every row that failed
+        strength = effect.abs().max(axis=1)
+        strength[effect.isna().any(axis=1)] = np.inf
+        order = set(strength.sort_values(ascending=False, kind="stable").index[:max_rows])
+        effect = effect.loc[[i for i in effect.index if i in order]]
     m = effect.to_numpy(dtype=float)
     finite = np.abs(m[np.isfinite(m)])
     lim = max(0.1, float(finite.max()) if finite.size else 1.0)
@@ -815,8 +847,17 @@ def plot_knockout_screen(
         shrink=0.6,
     )
     base_status = screen.table.loc[screen.table["kind"] == "baseline", "status"].iloc[0]
+    marks = [
+        text
+        for text, shown in (
+            ("0: readout falls to zero", np.isneginf(m).any()),
+            ("hatched: no verified steady state", np.isnan(m).any()),
+            (f"{dropped} rows of weakest effect not shown", dropped),
+        )
+        if shown
+    ]
     note = (
-        "0: readout falls to zero; hatched: no verified steady state"
+        "\n".join(marks)
         if base_status == "ok"
         else f"the baseline itself is {base_status}: no fold change is defined"
     )
@@ -824,7 +865,9 @@ def plot_knockout_screen(
     name = name if len(name) <= 40 else name[:38] + "..."
     # a background beyond the model as it is ("baseline") is named
     bg = "" if screen.baseline_label == "baseline" else f" ({human(screen.baseline_label, own)})"
-    ax.set_title(f"knockout screen of the {name}{bg}\n{note}", fontsize=9)
+    ax.set_title(
+        "\n".join([f"knockout screen of the {name}{bg}", *([note] if note else [])]), fontsize=9
+    )
     fig.tight_layout()
     return fig
 
@@ -836,13 +879,23 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     plt = _pyplot()
     df = sens.to_dataframe()
     shown = human(sens.readout, labels_for(sens.metadata))
+    failed = 0
     if sens.method == "local":
-        df = df.reindex(df["sensitivity"].abs().sort_values(ascending=False).index).head(top)
+        # a parameter without a verified answer is shown (first), marked, not a zero bar
+        strength = df["sensitivity"].abs().fillna(np.inf)
+        df = df.reindex(strength.sort_values(ascending=False, kind="stable").index).head(top)
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * len(df)))
         y = np.arange(len(df))[::-1]
         colours = np.where(df["sensitivity"] >= 0, "#D55E00", "#0072B2")
-        ax.barh(y, df["sensitivity"], color=colours)
+        ax.barh(y, df["sensitivity"].fillna(0.0), color=colours)
         ax.axvline(0, color="black", lw=0.8)
+        for yi, st in zip(
+            y[df["sensitivity"].isna().to_numpy()],
+            df["status"][df["sensitivity"].isna()],
+            strict=True,
+        ):
+            ax.text(0, yi, f" {st}", va="center", fontsize=MIN_FONT, color="0.3")
+        failed = int(sens.to_dataframe()["sensitivity"].isna().sum())
         ax.set_xlabel(f"scaled sensitivity d ln({shown}) / d ln(parameter)")
     else:
         df = df.sort_values("ST", ascending=False).head(top)
@@ -871,7 +924,10 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     ax.set_yticks(
         y, [human(str(p), labels_for(sens.metadata)) for p in df["parameter"]], fontsize=8
     )
-    ax.set_title(human(sens.title(), labels_for(sens.metadata)), fontsize=9)
+    title = human(sens.title(), labels_for(sens.metadata))
+    if failed:
+        title += f"\n{failed} of {len(sens.to_dataframe())} parameters without a verified answer"
+    ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig
