@@ -289,3 +289,37 @@ def test_failed_and_unverified_points_are_marked_not_drawn_as_valid(model: ms.Mo
     assert "1 of 2 parameters without a verified answer" in ax.get_title()
     assert "not_reached" in [t.get_text().strip() for t in ax.texts]
     plt.close("all")
+
+
+def test_a_combination_figure_names_its_background_and_when_scores_are_not_synergy(
+    model: ms.Model,
+) -> None:
+    """The synergy panel said "> 0: synergy" where a drug alone raises the readout (the
+    computation warned, on stderr only), and the title named neither genotype nor
+    inputs; a genotype given as one name was spelled out letter by letter."""
+    with pytest.warns(RuntimeWarning, match="do not measure synergy"):
+        raised = ms.combination(
+            model, ("everolimus", "dactolisib"), [0, 1, 10, 100], [0, 1, 10], "pAKT_S473"
+        )
+    fig = raised.plot()
+    assert "not synergy: everolimus alone raises" in fig.axes[-1].get_ylabel()
+    plain = ms.combination(
+        model,
+        ("everolimus", "sorafenib"),
+        [0, 1, 10],
+        [0, 100, 1000],
+        "pS6K1",
+        genotype="PTEN_loss",
+        inputs={"GF": 2},
+    )
+    fig = plain.plot()
+    assert "on PTEN loss + growth factors=2" in fig._suptitle.get_text()
+    assert "> 0: synergy" in fig.axes[-1].get_ylabel()
+    plt.close("all")
+
+
+def test_a_species_of_the_bundled_model_is_not_labelled_a_fraction(model: ms.Model) -> None:
+    """GRB10 runs from 2.0 to 1.2 under everolimus; its axis said "fraction of total (0-1)"."""
+    fig = model.simulate(t_end=60, drugs={"everolimus": 10}).plot("GRB10")
+    assert "relative to the WT total" in fig.axes[0].get_ylabel()
+    plt.close(fig)

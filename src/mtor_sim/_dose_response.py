@@ -930,6 +930,7 @@ def combination(
             "perturbation": perturbation,
             "background_drugs": background,
             "status": frame(status),
+            "raised_by": sorted(rises),  # drugs that alone raise the readout: no synergy score
             **steady_provenance(model),
         },
     )

@@ -49,11 +49,16 @@ class Perturbation:
     def from_dict(cls, d: Mapping[str, Any]) -> Perturbation:
         """The inverse of `as_dict` (names are taken as valid: a result's own record)."""
         items = lambda key: tuple(sorted((d.get(key) or {}).items()))  # noqa: E731
+
+        def names(key: str) -> tuple[str, ...]:  # one name, as a caller may have given it
+            given = d.get(key) or ()
+            return (given,) if isinstance(given, str) else tuple(given)
+
         return cls(
-            tuple(d.get("genotype") or ()),
+            names("genotype"),
             items("drugs"),
-            tuple(d.get("knockouts") or ()),
-            tuple(d.get("cut") or ()),
+            names("knockouts"),
+            names("cut"),
             items("parameters"),
             items("inputs"),
         )

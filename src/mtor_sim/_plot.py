@@ -96,10 +96,11 @@ def human(text: str, names: Labels | bool = True) -> str:
 
 def unit_of(readout: str, names: Labels | bool = True) -> str:
     """Axis label unit of a readout, from the model's label table (another model without
-    one: model units)."""
+    one: model units; a species of the bundled model the table does not list: an amount
+    relative to the wild-type total of its protein, which a genotype can raise above 1)."""
     if not _is_bundled(names):
         return _labels(names).unit(readout) or "model units"
-    return _labels().unit(readout) or "fraction of total (0-1)"
+    return _labels().unit(readout) or "relative to the WT total"
 
 
 def readout_label(readout: str, names: Labels | bool = True) -> str:
@@ -518,9 +519,16 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     a, b = cm.drugs
     own = labels_for(cm.settings)
+    raised_by = cm.settings.get("raised_by") or []
+    meaning = (
+        f"not synergy: {' and '.join(raised_by)} alone raise{'s' if len(raised_by) == 1 else ''}"
+        f" {human(cm.readout, own)}"
+        if raised_by
+        else "> 0: synergy"
+    )
     panels = (
         (cm.response, readout_label(cm.readout, own), "viridis", None),
-        (synergy, f"{_SCORE_NAMES[score]} excess (> 0: synergy)", "RdBu_r", "sym"),
+        (synergy, f"{_SCORE_NAMES[score]} excess ({meaning})", "RdBu_r", "sym"),
     )
     for ax, (frame, label, cmap, sym) in zip(axes, panels, strict=True):
         m = frame.to_numpy()
@@ -555,7 +563,15 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
         if not np.isfinite(synergy.to_numpy()).all()
         else ""
     )
-    fig.suptitle(f"{a} + {b}: {human(cm.readout, own)}{undefined}", fontsize=10)
+    on = _background_label(
+        {
+            **(cm.settings.get("perturbation") or {}),
+            "drugs": dict(cm.settings.get("background_drugs") or {}),
+        },
+        own,
+    )
+    on = f" on {on}" if on else ""
+    fig.suptitle(f"{a} + {b}: {human(cm.readout, own)}{on}{undefined}", fontsize=10)
     fig.tight_layout()
     return fig
 
