@@ -28,7 +28,13 @@ def main(out=None, formats=("png", "svg")):
     ).table
     table = pd.DataFrame(
         [
-            {"condition": c, "treatment": t, "readout": r, "value": solved[r].iloc[i]}
+            {
+                "condition": c,
+                "treatment": t,
+                "readout": r,
+                "value": solved[r].iloc[i],
+                "status": solved["status"].iloc[i],
+            }
             for i, (c, t) in enumerate(pairs)
             for r in readouts
         ]

@@ -32,6 +32,8 @@ def main(out=None, formats=("png", "svg")):
                 "tumour_reduction_percent": res.reduction_percent,
                 "pAKT_S473": solved["pAKT_S473"].iloc[i],
                 "proliferation": solved["proliferation"].iloc[i],
+                "steady_state_status": solved["status"].iloc[i],
+                "tumour_status": res.status,
             }
         )
     table = pd.DataFrame(rows)

@@ -25,7 +25,12 @@ def main(out=None, formats=("png", "svg")):
     ).table
     table = pd.DataFrame(
         [
-            {"state": s, "treatment": t, "EMT": solved["EMT"].iloc[i]}
+            {
+                "state": s,
+                "treatment": t,
+                "EMT": solved["EMT"].iloc[i],
+                "status": solved["status"].iloc[i],
+            }
             for i, (s, t) in enumerate(pairs)
         ]
     )

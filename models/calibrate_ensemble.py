@@ -81,6 +81,7 @@ import pandas as pd
 from mtor_sim.observations import TEST_COLUMNS
 
 HERE = Path(__file__).resolve().parent
+ANT = HERE / "mtor_hcc.ant"  # the model beside this script, whichever copy is installed
 REPO = HERE.parent
 TABLE = HERE / "observations.csv"
 OUT = HERE / "ensemble.csv"
@@ -279,7 +280,7 @@ def run(draws: int, seed: int, *, progress: bool = True) -> tuple[pd.DataFrame, 
     import mtor_sim as ms
 
     runner, robust, references = helpers()
-    model = ms.load_model()
+    model = ms.load_model(ANT)
     kinetic = robust.classify_parameters(model)["kinetic"]
     rows = calibration_rows()
     sigmas = prior_sigmas(kinetic)
@@ -351,7 +352,7 @@ def _stamp(path: Path) -> Path:
 def _bundled_fingerprint(seed: int) -> dict[str, str]:
     import mtor_sim as ms
 
-    model = ms.load_model()
+    model = ms.load_model(ANT)
     return fingerprint(model, _robustness().classify_parameters(model)["kinetic"], seed)
 
 
@@ -388,7 +389,7 @@ def read_draws(path: Path, draws: int, seed: int) -> tuple[pd.DataFrame, list[st
 
     if (why := unlike(path, seed)) is not None:
         raise SystemExit(why)
-    model = ms.load_model()
+    model = ms.load_model(ANT)
     kinetic = _robustness().classify_parameters(model)["kinetic"]
     table = pd.read_csv(path)
     if len(table) != draws or list(table["draw"]) != list(range(draws)):
@@ -411,7 +412,7 @@ def base_margins() -> dict[str, float]:
 
     runner, _, _ = helpers()
     rows = calibration_rows()
-    res = runner.validate(ms.load_model(), rows)
+    res = runner.validate(ms.load_model(ANT), rows)
     return {r["id"]: margin(x) for r, x in zip(rows, res, strict=True)}
 
 
