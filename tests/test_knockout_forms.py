@@ -4,6 +4,7 @@ wherever ids do."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +169,25 @@ def test_a_shared_sink_does_not_join_two_proteins(tmp_path: Path) -> None:
     assert_allclose(ss.species[["B", "pB", "Out", "Sink"]], [1.1, 1.0, 1.0, 0.1], rtol=1e-6)
     ss = m.steady_state(knockouts=["R"])
     assert_allclose(ss.species[["R", "iR"]], 0.0, atol=1e-12)
+
+
+def test_a_knockout_of_what_is_not_a_node_says_what_it_is(tmp_path: Path) -> None:
+    """A species a rule sets, a parameter and a reaction each got "unknown node", as if
+    misspelt; each now says what it is and what to use instead."""
+    path = tmp_path / "ruled.ant"
+    path.write_text(
+        "model ruled\n  species A = 1, pA = 0, R = 1, Y\n  syn: -> A; ks\n  deg: A -> ; kd*A\n"
+        "  ph: A -> pA; A\n  dph: pA -> A; pA\n  R' = pA - R\n  Y := 2*pA\n"
+        "  ks = 0.5; kd = 0.1\nend\n"
+    )
+    m = ms.load_model(path)
+    for name, said in (
+        ("R", "is set by a rule"),
+        ("Y", "is set by a rule"),
+        ("ks", "set it with parameters={'ks': 0}"),
+        ("syn", "cut=['syn']"),
+    ):
+        with pytest.raises(ms.UnknownNameError, match=re.escape(said)):
+            m.steady_state(knockouts=[name])
+    with pytest.raises(ms.UnknownNameError, match="unknown node 'Zz'"):
+        m.steady_state(knockouts=["Zz"])

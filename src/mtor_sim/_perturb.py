@@ -150,15 +150,42 @@ def _why_not_an_input(model: Model, name: str) -> str | None:
             f"{name!r} is computed by an assignment rule of model {model.name!r}, not an "
             f"input: {advice}"
         )
-    import libsbml  # the rate rules, from the SBML: an error path
-
-    sbml = libsbml.readSBMLFromString(model.sbml).getModel()
-    if sbml is not None and any(
-        r.isRate() and r.getVariable() == name for r in sbml.getListOfRules()
-    ):
+    if _rate_ruled(model, name):
         return (
             f"{name!r} is changed by a rate rule of model {model.name!r}, and its initial "
             "value is not an input"
+        )
+    return None
+
+
+def _rate_ruled(model: Model, name: str) -> bool:
+    """Whether a rate rule of ``model`` changes ``name`` (read from the SBML: an error
+    path)."""
+    import libsbml
+
+    sbml = libsbml.readSBMLFromString(model.sbml).getModel()
+    return sbml is not None and any(
+        r.isRate() and r.getVariable() == name for r in sbml.getListOfRules()
+    )
+
+
+def _why_not_a_node(model: Model, name: str) -> str | None:
+    """Why ``name``, a quantity of another SBML model that is not one of its nodes,
+    cannot be knocked out, and what does instead; None for a name the list of valid
+    nodes answers best."""
+    if name in model.parameters.index:
+        return (
+            f"{name!r} is a parameter of model {model.name!r}, not a node (knockouts take "
+            f"species): set it with parameters={{{name!r}: 0}}"
+        )
+    if name in model.interactions:
+        return f"{name!r} is a reaction of model {model.name!r}, not a node: cut={[name]!r}"
+    ruled = name in model._facts().rule_targets or _rate_ruled(model, name)
+    if ruled:
+        return (
+            f"{name!r} is set by a rule of model {model.name!r}, not by reactions, so a "
+            "knockout cannot hold it at zero: set the parameters its rule reads, or knock "
+            "out the species it reads"
         )
     return None
 
@@ -381,6 +408,8 @@ def _node_id(model: Model, name: str) -> str:
     cat = model.catalogue
     sbml_names = model._aliases()
     if not cat.node_aliases:
+        if name not in sbml_names and (why := _why_not_a_node(model, name)):
+            raise UnknownNameError(why)
         return check_name(name, model._layout.nodes, kind="node", aliases=sbml_names)
     if name in sbml_names and sbml_names[name] in model.nodes:  # an SBML name
         return sbml_names[name]
