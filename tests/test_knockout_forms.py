@@ -191,3 +191,22 @@ def test_a_knockout_of_what_is_not_a_node_says_what_it_is(tmp_path: Path) -> Non
             m.steady_state(knockouts=[name])
     with pytest.raises(ms.UnknownNameError, match="unknown node 'Zz'"):
         m.steady_state(knockouts=["Zz"])
+
+
+def test_a_clamped_species_stays_at_zero_when_an_event_assigns_it(tmp_path: Path) -> None:
+    """`A:clamp` made A a constant boundary species, but the model's event (A = A + 3 at
+    t > 5) still wrote it: "ok", A = 3 at steady state. A clamp holds for the whole run."""
+    path = tmp_path / "evented.ant"
+    path.write_text(
+        "model evented\n  species A = 1, pA = 0, B = 0\n  syn: -> A; 0.1\n  deg: A -> ; 0.1*A\n"
+        "  ph: A -> pA; A\n  dph: pA -> A; pA\n  mk: -> B; pA\n  bd: B -> ; 0.5*B\n"
+        "  at time > 5: A = A + 3\nend\n"
+    )
+    m = ms.load_model(path)
+    ss = m.steady_state(knockouts=["A:clamp"])
+    assert ss.success, ss.message
+    assert_allclose(ss.species[["pA", "B"]], 0.0, atol=1e-12)
+    tc = m.simulate(t_end=20, n_points=21, knockouts=["A:clamp"], pre_equilibrate=False)
+    assert_allclose(tc.to_dataframe()[["A", "pA", "B"]].to_numpy(), 0.0, atol=1e-12)
+    with pytest.warns(RuntimeWarning, match="an event of the model assigns A"):
+        m.steady_state(knockouts=["A"])  # removed, not clamped: the event may put it back

@@ -231,7 +231,9 @@ def _add_notes(model: Model, m, pert: Perturbation, *, from_state: bool = False)
 
 
 def clamp_species(sbml: str, species: frozenset[str]) -> str:
-    """SBML with ``species`` fixed at zero (boundary, constant): a knockout of any model."""
+    """SBML with ``species`` fixed at zero (boundary, constant): a knockout of any model.
+    Held for the whole run: the model's events no longer assign them (a constant cannot
+    be assigned; an event that did, at t = 5, put the clamped species back)."""
     import libsbml
 
     doc = libsbml.readSBMLFromString(sbml)
@@ -246,6 +248,8 @@ def clamp_species(sbml: str, species: frozenset[str]) -> str:
             s.setInitialConcentration(0.0)
         model.removeInitialAssignment(sid)
         model.removeRuleByVariable(sid)
+        for event in model.getListOfEvents():
+            event.removeEventAssignment(sid)
         for rxn in model.getListOfReactions():
             for ref in list(rxn.getListOfReactants()) + list(rxn.getListOfProducts()):
                 if ref.getSpecies() == sid and ref.isSetConstant() is False:

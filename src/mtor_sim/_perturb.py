@@ -323,7 +323,8 @@ def _refuse_given_two_ways(
 
 def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
     """Warn when an event of the model assigns a knocked-out species: the event puts it
-    back (a dose at t = 5, say), so the run is no longer of cells without it."""
+    back (a dose at t = 5, say), so the run is no longer of cells without it. A clamped
+    species is held at zero whatever the events (`mtor_sim._export.clamp_species`)."""
     targets = model._facts().event_targets
     if not targets or model.is_bundled:
         return
@@ -331,12 +332,8 @@ def _warn_evented_knockouts(model: Model, kos: Iterable[str]) -> None:
         {
             sid
             for k in kos
-            # every form the knockout removes (a clamp holds the node's species alone)
-            for sid in (
-                (k.removesuffix(CLAMP_SUFFIX),)
-                if k.endswith(CLAMP_SUFFIX)
-                else model.knockout_forms(k).species
-            )
+            if not k.endswith(CLAMP_SUFFIX)
+            for sid in model.knockout_forms(k).species  # every form the knockout removes
             if sid in targets
         }
     )
