@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REFERENCE_DIR, REPO
 from numpy.testing import assert_allclose
 
 import mtor_sim as ms
@@ -1090,3 +1090,10 @@ def test_a_control_is_judged_on_the_members_that_show_the_effect(model) -> None:
     eleven = table.loc[11]
     assert eleven["effect_present_fraction"] < 1.0
     assert eleven["control_removes_fraction"] == 1.0
+
+
+def test_the_bundled_ensemble_on_another_model_says_whose_it_is() -> None:
+    """It failed on its first column, "unknown parameter 'ksyn_RTK'", as if misspelt."""
+    other = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
+    with pytest.raises(ValueError, match="holds parameter sets of the bundled model"):
+        other.steady_state(ensemble=True)

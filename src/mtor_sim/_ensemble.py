@@ -152,6 +152,13 @@ def check_members(model: Model, table: pd.DataFrame) -> None:
     instead of each member's own), and the bundled ensemble run on a model other than
     the one it was calibrated for (another code, or other parameter values)."""
     unknown = [c for c in table.columns if c not in model._layout.parameters]
+    if unknown and not model.is_bundled and table.attrs.get("made_by"):
+        raise ValueError(
+            f"the bundled ensemble holds parameter sets of the bundled model, not of model "
+            f"{model.name!r} ({unknown[0]!r} is not one of its parameters): pass a table "
+            "of this model's own parameter sets as `ensemble=` (one row per member, a "
+            "column per parameter id)"
+        )
     if unknown:
         check_name(str(unknown[0]), model._layout.parameters, kind="parameter")
     values = table.to_numpy(dtype=float)
