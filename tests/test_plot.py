@@ -65,7 +65,8 @@ def test_other_models_are_in_model_units(brannmark: ms.Model) -> None:
     fig = tc.plot(hours=False)
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == list(brannmark.readouts[:4])
-    assert ax.get_ylabel() == "model units" and ax.get_xlabel() == "time (min)"
+    assert ax.get_ylabel() == "model units"
+    assert ax.get_xlabel() == "time (min; no unit declared)"  # read as minutes
     assert ax.get_title() == "baseline"  # no genotypes there: not "WT"
     plt.close(fig)
     dr = ms.dose_response(brannmark, "everolimus", [0, 1, 10, 100, 1000], readout="S6Kp")
@@ -323,3 +324,19 @@ def test_a_species_of_the_bundled_model_is_not_labelled_a_fraction(model: ms.Mod
     fig = model.simulate(t_end=60, drugs={"everolimus": 10}).plot("GRB10")
     assert "relative to the WT total" in fig.axes[0].get_ylabel()
     plt.close(fig)
+
+
+def test_empty_and_drug_free_stretches_are_said_not_drawn_as_values(
+    model: ms.Model, varusai: ms.Model
+) -> None:
+    """A run without values drew an empty ±0.04 axis, like a flat curve at zero; an
+    exposure panel drew its drug holidays at a floor whose tick read 1 nM."""
+    fig = varusai.simulate().plot()
+    assert any(t.get_text().startswith("no values (") for t in fig.axes[0].texts)
+    schedule = ms.Schedule.intermittent("everolimus", 10, on_days=5, off_days=2, weeks=1)
+    fig = model.simulate(schedule=schedule).plot()
+    fig.canvas.draw()
+    exposure = fig.axes[0]
+    floor = exposure.get_ylim()[0]
+    assert floor < 10 and exposure.yaxis.get_major_formatter()(floor, 0) == "0"
+    plt.close("all")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,7 +137,9 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
     for d, c in (tc.perturbation or {}).get("drugs", {}).items():
         conc[d] = np.full_like(t_fine, float(c))
     positive = [v[v > 0] for v in conc.values() if np.any(v > 0)]
-    floor = min(float(v.min()) for v in positive) / 10 if positive else 1e-3
+    # 0 nM is drawn at the floor, a decade below the lowest exposure, whose tick reads 0
+    lowest = min(float(v.min()) for v in positive) if positive else 1e-2
+    floor = 10.0 ** (math.floor(math.log10(lowest)) - 1)
     x = t_fine / (60.0 if hours else 1.0)
     styles = ("-", "--", ":", "-.")
     inks = ("#000000", "#CC79A7", "#56B4E9", "#999999")  # apart from the readouts' colours
@@ -149,8 +152,13 @@ def _plot_exposure(tc: TimeCourse, ax: Any, *, hours: bool) -> None:
             ls=styles[i % len(styles)],
             color=inks[i % len(inks)],
         )
+    from matplotlib.ticker import FuncFormatter
+
     ax.set_yscale("log")
     ax.set_ylim(bottom=floor)
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda v, _: "0" if v <= floor * (1 + 1e-9) else f"{v:g}")
+    )
     ax.set_ylabel("drug (nM, unbound)")
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3)
@@ -199,12 +207,17 @@ def plot_timecourse(
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
     for r in readouts:
         ax.plot(t, df[r].to_numpy(), label=human(r, own), lw=2)
-    _flat_axis(ax, df[list(readouts)].to_numpy(dtype=float))
+    values = df[list(readouts)].to_numpy(dtype=float)
+    _flat_axis(ax, values)
+    if not np.isfinite(values).any():  # an empty axis is not a flat curve
+        ax.text(0.5, 0.5, f"no values ({tc.status})", transform=ax.transAxes, ha="center")
     drugs = (tc.perturbation or {}).get("drugs")
     started = "after the first dose " if scheduled else "after treatment " if drugs else ""
     shown = "h" if hours else "min" if unit in ("minute", "unknown") else unit
+    if unit == "unknown":  # the SBML declares none: read as minutes (`Model.time_unit`)
+        shown += "; no unit declared, read as min" if hours else "; no unit declared"
     ax.set_xlabel(f"time {started}({shown})")
-    ax.set_ylabel(_readouts_axis(readouts, own))
+    ax.set_ylabel(textwrap.fill(_readouts_axis(readouts, own), 45))
     if scheduled:  # beside the panel: a schedule's curves fill the whole width
         ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     else:
@@ -254,6 +267,8 @@ def plot_steady_state(
     ok = ss.status == "ok"
     style = {"color": PALETTE[0]} if ok else {"color": "0.85", "hatch": "///", "edgecolor": "0.5"}
     ax.barh(y, np.nan_to_num(values), height=0.7, lw=0, **style)
+    if not np.isfinite(values).any():
+        ax.text(0.5, 0.5, f"no values ({ss.status})", transform=ax.transAxes, ha="center")
     ax.set_yticks(y, [human(r, own) for r in names])
     ax.set_xlabel(_readouts_axis(names, own))
     title = _perturbation_label(ss.perturbation, own) if ss.perturbation else ""
@@ -781,7 +796,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
         fig.colorbar(sc, ax=ax, label=label)
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
-    if vals is not None and pos.size and pos.max() / pos.min() > 100:  # doses: log axis
+    if vals is not None and pos.size and pos.max() / pos.min() >= 100:  # doses: log axis
         if np.nanmin(vals) > 0:
             ax.set_xscale("log")
         else:
