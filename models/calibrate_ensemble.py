@@ -78,7 +78,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mtor_sim.observations import TEST_COLUMNS
+from mtor_sim.observations import SIMILAR, TEST_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 ANT = HERE / "mtor_hcc.ant"  # the model beside this script, whichever copy is installed
@@ -171,8 +171,6 @@ def margin(result: dict) -> float:
         return math.nan
     d = math.log(fold) - math.log(rhs)
     if op == "~":  # holds where the runner passes it: 1 - SIMILAR <= fold / rhs <= 1 + SIMILAR
-        from mtor_sim.observations import SIMILAR
-
         return min(d - math.log(1.0 - SIMILAR), math.log(1.0 + SIMILAR) - d)
     return {">": d, "<": -d}[op]
 
@@ -501,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": "those of constraints",
             "term": "log sigmoid(margin / scale), margin in log fold units",
             "scale": SCALE,
-            "similar_tolerance": "log(1.1)",
+            "similar_tolerance": f"{1 - SIMILAR:g} <= fold / rhs <= {1 + SIMILAR:g}",
             "assumption": "scale is not from data",
             "use": "recorded per member (loglik_all, loglik_verified); not used to accept",
         },
