@@ -169,6 +169,30 @@ def test_a_shared_sink_does_not_join_two_proteins(tmp_path: Path) -> None:
     assert_allclose(ss.species[["B", "pB", "Out", "Sink"]], [1.1, 1.0, 1.0, 0.1], rtol=1e-6)
     ss = m.steady_state(knockouts=["R"])
     assert_allclose(ss.species[["R", "iR"]], 0.0, atol=1e-12)
+    assert m.knockout_forms("Sink").species == ("Sink",)  # shared: neither protein's
+
+
+def test_an_enzymes_product_and_an_irreversible_complex_keep_their_meaning(
+    tmp_path: Path,
+) -> None:
+    """What the sink rule must leave alone (a first version of it made an enzyme's
+    product a form of the enzyme, and dropped a complex nothing dissociates)."""
+    path = tmp_path / "enzyme.ant"
+    path.write_text(
+        "model enzyme\n  species E = 1, S = 10, ES = 0, P = 0, A = 1, B = 1, AB = 2\n"
+        "  ssyn: -> S; 1\n  sdeg: S -> ; 0.1*S\n  bind: E + S -> ES; E*S - ES\n"
+        "  cat: ES -> E + P; ES\n  psyn: -> P; 0.5\n  pdeg: P -> ; P\n"
+        "  ab: A + B -> AB; A*B\n  abdeg: AB -> ; 0.1*AB\n  asyn: -> A; 0.1\n"
+        "  adeg: A -> ; 0.1*A\n  bsyn: -> B; 0.1\n  bdeg: B -> ; 0.1*B\nend\n"
+    )
+    m = ms.load_model(path)
+    enzyme = m.knockout_forms("E")
+    assert set(enzyme.species) == {"E", "ES"} and enzyme.synthesis == ()
+    ss = m.steady_state(knockouts=["E"])
+    assert ss.success, ss.message
+    assert_allclose(ss.species[["P", "S"]], [0.5, 10.0], rtol=1e-6)  # P: its own synthesis
+    assert set(m.knockout_forms("A").species) == {"A", "AB"}
+    assert set(m.knockout_forms("B").species) == {"B", "AB"}
 
 
 def test_a_knockout_of_what_is_not_a_node_says_what_it_is(tmp_path: Path) -> None:

@@ -14,11 +14,11 @@ reactions that neither create nor destroy matter, ``c >= 0`` and ``c[S] = 1``), 
 with each member of a law found held out, which finds the other laws of a complex: the
 complex ``AB`` is a form of ``A`` and of ``B``, so knocking it out removes both (knock
 out ``A`` to remove one protein). A species in no such law (e.g. one that is only
-synthesised and degraded) is its own only form. An end product (a species that
-conversions only flow into, with no rate law making it that reads it: a degradation
-product) is left out of the laws and joins a protein's forms only where every species
-turning into it is one: a ``Sink`` that two proteins drain into would otherwise make
-them one protein. Reactions that
+synthesised and degraded) is its own only form. A sink (a species that single species
+only turn into, one reaction each, ``pA -> Sink``: a degradation product or an inactive
+pool; not a complex, not an enzyme's product) is left out of the laws and joins a
+protein's forms only where every species turning into it is one: a ``Sink`` that two
+proteins drain into would otherwise make them one protein. Reactions that
 create a form from nothing (synthesis: the reaction consumes no floating species of the
 group and produces one) are the protein's synthesis, switched off by the knockout.
 """
@@ -155,30 +155,50 @@ def forms_of(
     # reactions that neither create nor destroy matter: each consumes and produces a
     # floating species (synthesis, degradation and exchange with boundary species do not)
     closed = (n < 0).any(axis=0) & (n > 0).any(axis=0)
-    # an end product (a species that conversions only flow into: no reaction turns it
-    # into another species or may run backwards from it) is left out of the laws, and is
+    # a sink (a species that single species only turn into, one at a time: `pA -> Sink`,
+    # never a complex's formation, never a reaction that also makes another species; none
+    # turning it into another or whose rate law reads it) is left out of the laws, and is
     # a form only where every species turning into it is one (a protein's inactive or
-    # degraded pool); one that several proteins drain into (a model's shared "Sink") is
-    # none of theirs, so that knocking out one protein does not reach the others through
-    # it. Knocked out itself, it is a form of whatever drains into it.
+    # degraded pool, with that protein's forms); one that several proteins drain into (a
+    # model's shared "Sink") is none of theirs, so that knocking out one protein does not
+    # reach the others through it, and knocked out itself it is its own only form.
     feeds = closed & (n < 0)  # species x reactions: consumed by a conversion
-    end = ~feeds.any(axis=1) & ~np.isin(species, list(backward))
-    end[k] = False
-    kept = np.where(end[:, None], 0.0, n)
+    into_one = closed & ((n < 0).sum(axis=0) == 1) & ((n > 0).sum(axis=0) == 1)
+    makes = closed & (n > 0)
+    sink = (
+        ~feeds.any(axis=1)
+        & makes.any(axis=1)
+        & ~(makes & ~into_one).any(axis=1)
+        & ~np.isin(species, list(backward))
+    )
+    kept = np.where(sink[:, None], 0.0, n)
     inner = (kept < 0).any(axis=0) & (kept > 0).any(axis=0)
-    law = np.zeros(len(species))
-    law[k] = 1.0
-    if inner.any():
-        laws = _laws_containing(k, kept[:, inner])
-        if laws:
-            law = laws[0].copy()
-            for other in laws[1:]:  # a complex: a form of each protein in it
-                law = np.where(law > 0, law, other)
-    for e in np.flatnonzero(end):
-        into = closed & (n[e] > 0)
-        fed_by = feeds[:, into].any(axis=1)
-        if fed_by.any() and (law[fed_by] > 0).all():
-            law[e] = float(law[fed_by].max())
+
+    def law_of(i: int) -> np.ndarray:
+        law = np.zeros(len(species))
+        law[i] = 1.0
+        if inner.any() and not sink[i]:
+            laws = _laws_containing(i, kept[:, inner])
+            if laws:
+                law = laws[0].copy()
+                for other in laws[1:]:  # a complex: a form of each protein in it
+                    law = np.where(law > 0, law, other)
+        return law
+
+    def fed_by(e: int) -> np.ndarray:
+        return feeds[:, makes[e]].any(axis=1)
+
+    if sink[k]:
+        first = int(np.flatnonzero(fed_by(k))[0])
+        law = law_of(first)
+        if not (law[fed_by(k)] > 0).all():  # a shared sink
+            law = np.zeros(len(species))
+        law[k] = 1.0
+    else:
+        law = law_of(k)
+    for e in np.flatnonzero(sink & (law == 0)):
+        if law[fed_by(e)].all():
+            law[e] = float(law[fed_by(e)].max())
     members = [k] + [int(i) for i in np.flatnonzero(law) if i != k]
     group = np.zeros(len(species), dtype=bool)
     group[members] = True
