@@ -186,7 +186,7 @@ def forms_of(
         return law
 
     def fed_by(e: int) -> np.ndarray:
-        return feeds[:, makes[e]].any(axis=1)
+        return np.asarray(feeds[:, makes[e]].any(axis=1))
 
     if sink[k]:
         first = int(np.flatnonzero(fed_by(k))[0])
@@ -196,7 +196,7 @@ def forms_of(
         law[k] = 1.0
     else:
         law = law_of(k)
-    for e in np.flatnonzero(sink & (law == 0)):
+    for e in (int(i) for i in np.flatnonzero(sink & (law == 0))):
         if law[fed_by(e)].all():
             law[e] = float(law[fed_by(e)].max())
     members = [k] + [int(i) for i in np.flatnonzero(law) if i != k]
