@@ -841,7 +841,7 @@ def test_a_comp_external_model_is_read_beside_its_model_file(
     its place, status "ok"); and an edit of that file is seen on the next load (the
     parse cache's key is the main file's text only)."""
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
-    here, elsewhere = tmp_path / "model", tmp_path / "elsewhere"
+    here, elsewhere = tmp_path / "my model", tmp_path / "elsewhere"  # a space: not %20
     here.mkdir()
     elsewhere.mkdir()
     decay = "model decay\n compartment C = 1; species S in C = 10; S -> ; k*S; k = {k}\nend"

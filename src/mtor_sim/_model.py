@@ -1054,8 +1054,9 @@ def _layout_from_sbml(
 
     where = f"model file {str(path)!r}"
     doc = libsbml.readSBMLFromString(sbml)
-    # a `comp` external model's source is relative to this file, not to the working folder
-    doc.setLocationURI(path.resolve().as_uri())
+    # a `comp` external model's source is relative to this file, not to the working
+    # folder; the path as it is (libsbml does not decode a %-encoded one)
+    doc.setLocationURI("file://" + path.resolve().as_posix())
     model = doc.getModel()
     if model is not None and model.getNumSpecies() > max_species:  # before the costly parts
         raise ModelFileError(
