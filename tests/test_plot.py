@@ -268,6 +268,9 @@ def test_failed_and_unverified_points_are_marked_not_drawn_as_valid(model: ms.Mo
     hollow = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "none"]
     assert [list(ln.get_ydata()) for ln in hollow] == [[0.3]]
     assert "hollow: 1 point not verified" in ax.get_title()
+    table.loc[3, ["status", "value"]] = ["not_reached", np.nan]
+    ax = dataclasses.replace(dr, table=table).plot().axes[0]
+    assert "1 point without a value, not drawn" in ax.get_title()
 
     screen = ms.knockout_screen(
         model, ["pS6K1"], nodes=["RTK", "IRS1", "PTEN", "AKT"], interactions=[], progress=False

@@ -423,13 +423,15 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
     rising = []
     own = labels_for(dr.settings)
-    unverified = 0
+    unverified = missing = 0
     for g, grp in table.groupby("genotype", sort=False):
         # a point whose steady state was not verified (unstable, negative, not unique)
         # keeps its value but is drawn hollow, and the fit leaves it out
         checked = grp["status"] == "ok" if "status" in grp else grp["dose"].notna()
-        doubtful = grp[~checked & np.isfinite(grp["value"].to_numpy(dtype=float))]
+        finite = np.isfinite(grp["value"].to_numpy(dtype=float))
+        doubtful = grp[~checked & finite]
         unverified += len(doubtful)
+        missing += int((~finite).sum())
         grp = grp[checked]
         p = grp[grp["dose"] > 0]
         fit = dr.fits[g]
@@ -484,6 +486,10 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
         notes.append(f"triangles mark relative {marks} (half-way between the fitted plateaus)")
     if unverified:
         notes.append(f"hollow: {unverified} point{'s' if unverified > 1 else ''} not verified")
+    if missing:
+        notes.append(f"{missing} point{'s' if missing > 1 else ''} without a value, not drawn")
+    if missing == len(table):
+        ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center")
     ax.set_title(
         "\n".join([f"{' and '.join(drugs)}: {human(dr.readout, own)} ({when}){on}", *notes]),
         fontsize=9,
@@ -847,10 +853,13 @@ def plot_knockout_screen(
         names = check_names(readouts, name="readouts")
         effect = effect[[check_name(r, effect.columns, kind="readout") for r in names]]
     dropped = max(0, len(effect) - max_rows)
-    if dropped:  # keep the strongest effects readable, and every row that failed
-        strength = effect.abs().max(axis=1)
-        strength[effect.isna().any(axis=1)] = np.inf
-        order = set(strength.sort_values(ascending=False, kind="stable").index[:max_rows])
+    failed_dropped = 0
+    if dropped:  # keep the strongest effects readable, and the rows that failed first
+        failed = effect.isna().any(axis=1)
+        strength = effect.abs().max(axis=1).fillna(0.0)
+        ranked = sorted(effect.index, key=lambda i: (not failed[i], -strength[i]))
+        order = set(ranked[:max_rows])
+        failed_dropped = int(failed[[i for i in effect.index if i not in order]].sum())
         effect = effect.loc[[i for i in effect.index if i in order]]
     m = effect.to_numpy(dtype=float)
     finite = np.abs(m[np.isfinite(m)])
@@ -883,7 +892,8 @@ def plot_knockout_screen(
         for text, shown in (
             ("0: readout falls to zero", np.isneginf(m).any()),
             ("hatched: no verified steady state", np.isnan(m).any()),
-            (f"{dropped} rows of weakest effect not shown", dropped),
+            (f"{dropped} rows of weakest effect not shown", dropped and not failed_dropped),
+            (f"{dropped} rows not shown, {failed_dropped} of them failed", failed_dropped),
         )
         if shown
     ]
@@ -908,10 +918,11 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     """Tornado plot: bars of local scaled sensitivities, or Sobol S1 and ST with their
     confidence intervals, largest first."""
     plt = _pyplot()
-    df = sens.to_dataframe()
+    df = sens.to_dataframe(sens.readout)  # the table holds every readout's rows
     shown = human(sens.readout, labels_for(sens.metadata))
-    failed = 0
+    failed, total = 0, len(df)
     if sens.method == "local":
+        failed = int(df["sensitivity"].isna().sum())
         # a parameter without a verified answer is shown (first), marked, not a zero bar
         strength = df["sensitivity"].abs().fillna(np.inf)
         df = df.reindex(strength.sort_values(ascending=False, kind="stable").index).head(top)
@@ -926,7 +937,6 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
             strict=True,
         ):
             ax.text(0, yi, f" {st}", va="center", fontsize=MIN_FONT, color="0.3")
-        failed = int(sens.to_dataframe()["sensitivity"].isna().sum())
         ax.set_xlabel(f"scaled sensitivity d ln({shown}) / d ln(parameter)")
     else:
         df = df.sort_values("ST", ascending=False).head(top)
@@ -957,7 +967,7 @@ def plot_sensitivity(sens: Any, *, top: int = 20) -> Figure:
     )
     title = human(sens.title(), labels_for(sens.metadata))
     if failed:
-        title += f"\n{failed} of {len(sens.to_dataframe())} parameters without a verified answer"
+        title += f"\n{failed} of {total} parameters without a verified answer"
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
