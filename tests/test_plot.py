@@ -343,3 +343,12 @@ def test_empty_and_drug_free_stretches_are_said_not_drawn_as_values(
     floor = exposure.get_ylim()[0]
     assert floor < 10 and exposure.yaxis.get_major_formatter()(floor, 0) == "0"
     plt.close("all")
+
+
+def test_a_tornado_of_one_readout_draws_that_readouts_rows(model: ms.Model) -> None:
+    """A table of two readouts drew both readouts' rows under the first one's name."""
+    sens = ms.sensitivity(model, ["pS6K1", "pAKT_S473"], parameters=["k_S6K1_phos", "k_IRS1_S6K1"])
+    for readout in ("pS6K1", "pAKT_S473"):
+        ax = sens.plot(readout).axes[0]
+        assert len(ax.get_yticklabels()) == 2, readout
+    plt.close("all")
