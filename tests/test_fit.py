@@ -1757,3 +1757,17 @@ def test_fit_refuses_iterations_or_time_it_could_not_use(decay) -> None:
         ms.fit(problem, n_starts=1, max_iter=0)
     with pytest.raises(ValueError, match="max_time"):
         ms.fit(problem, n_starts=1, max_time=-1.0)
+
+
+def test_a_bad_seed_or_a_non_fit_is_refused_by_name(decay) -> None:
+    """numpy's own errors leaked out of `fit`'s seed ("SeedSequence expects int"; seed=True
+    was taken as 1), and `profile`/`sample` given a file name failed on `.status`."""
+    import mtor_sim as ms
+
+    for seed, error in (("a", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match="`seed`"):
+            ms.fit(decay["folder"] / "petab" / "decay.yaml", n_starts=1, seed=seed)
+    with pytest.raises(TypeError, match="takes the FitResult"):
+        ms.profile("problem.yaml")
+    with pytest.raises(TypeError, match="takes the FitResult"):
+        ms.sample(None, n=100)

@@ -476,3 +476,20 @@ def test_a_part_is_never_written_through_a_planted_symlink(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" in p.name) == [
         f"part-000003.tmp{os.getpid()}"  # only the planted link, nothing left behind
     ]
+
+
+def test_parts_from_the_millionth_on_are_kept_on_resume(tmp_path) -> None:
+    """Part names have six digits, more from part 1,000,000 on; the resume's check read
+    six only, took a seven-digit part for a stray file and deleted it (rows lost)."""
+    import pandas as pd
+
+    from mtor_sim._store import Store
+
+    first = Store(tmp_path / "s", {"x": 1}, resume=False)
+    first.start(1_000_002, 1)
+    for k in (5, 1_000_001):
+        first.write(k, k, k + 1, pd.DataFrame({"point": [k], "v": [1.0]}))
+    first.close()
+    again = Store(tmp_path / "s", {"x": 1}, resume=True)
+    again.start(1_000_002, 1)
+    assert again.done(1_000_001) and (tmp_path / "s" / "part-1000001.parquet").exists()

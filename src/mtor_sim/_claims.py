@@ -767,6 +767,10 @@ CLAIMS: dict[int, Callable[[Model], ClaimResult]] = {
 
 def check(model: Model, number: int) -> ClaimResult:
     """Run the check of claim ``number`` (1-15) on ``model``."""
+    if not isinstance(getattr(model, "is_bundled", None), bool):  # a file name, None, ...
+        raise TypeError(
+            f"the claims are checked on a Model (ms.load_model()), got {type(model).__name__}"
+        )
     if not model.is_bundled:
         raise MtorSimError("the review's claims are checks of the bundled HCC model")
     if number not in CLAIMS:

@@ -167,6 +167,21 @@ def _execute_task(task: Any) -> Any:
     return task.execute()
 
 
+def check_seed(seed: object) -> int | None:
+    """A random seed: None, or an integer >= 0 (not a bool, not a float)."""
+    return None if seed is None else check_count(seed, name="seed", minimum=0)
+
+
+def check_fit(fit: object, *, verb: str) -> None:
+    """Refuse what is not a `FitResult` (a problem's file name, None), which otherwise
+    failed on one of its missing attributes."""
+    if not isinstance(fit, FitResult):
+        raise TypeError(
+            f"`{verb}` takes the FitResult that ms.fit returns, got "
+            f"{type(fit).__name__} {str(fit)[:60]!r}"
+        )
+
+
 # -------------------------------------------------------------------------- result
 @dataclass(frozen=True)
 class FitResult:
@@ -483,6 +498,7 @@ def fit(
     check_name(optimizer, OPTIMIZERS, kind="optimizer")
     if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
         raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
+    seed = check_seed(seed)
     check_count(max_iter, name="max_iter", minimum=1)
     if max_time is not None:  # a start given no time would end not converged, at once
         check_nonnegative(max_time, name="max_time", allow_zero=False)

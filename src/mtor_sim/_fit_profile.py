@@ -19,6 +19,8 @@ from ._fit_optimize import (
     FitResult,
     _engine,
     _optimizer,
+    check_fit,
+    check_seed,
     fit_run_options,
     pypesto_problem,
 )
@@ -313,6 +315,8 @@ def profile(
     opts = fit_run_options(
         run, "profile", backend=backend, n_workers=n_workers, scheduler=scheduler, progress=progress
     )
+    check_fit(fit, verb="profile")
+    seed = check_seed(seed)
     if fit.status == "failed":
         raise MtorSimError(
             f"the fit failed ({fit.message}): there is no optimum to profile from; "

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._errors import MtorSimError, check_name
 from ._fit_objective import PetabObjective, scale, unscale
-from ._fit_optimize import FitResult, map_tasks, pypesto_problem
+from ._fit_optimize import FitResult, check_fit, check_seed, map_tasks, pypesto_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -347,6 +347,8 @@ def sample(
     # pyPESTO's Geweke test splits the chain into 20 fragments: fewer samples divide by zero
     if isinstance(n, bool) or not isinstance(n, int) or n < MIN_SAMPLES:
         raise ValueError(f"`n` must be an integer >= {MIN_SAMPLES}, got {n!r}")
+    check_fit(fit, verb="sample")
+    seed = check_seed(seed)
     if fit.status == "failed":
         raise MtorSimError(
             f"the fit failed ({fit.message}): there is no finite point to start the chain "

@@ -51,7 +51,7 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 #: Version of the manifest's layout; manifests of other versions are not trusted.
 FORMAT = 2
-_PART = re.compile(r"part-(\d{6})\.parquet")
+_PART = re.compile(r"part-(\d{6,})\.parquet")  # 6 digits, more from part 1,000,000 on
 
 
 def chunks(n: int, size: int) -> list[tuple[int, int, int]]:
