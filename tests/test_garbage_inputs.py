@@ -351,3 +351,9 @@ def test_an_exposure_without_a_segment_is_refused() -> None:
 def test_intermittent_cycles_are_checked(cycles: float) -> None:
     with pytest.raises((ValueError, TypeError), match="cycles"):
         ms.Schedule.intermittent("everolimus", 10, cycles=cycles)
+
+
+def test_an_absurd_number_of_output_times_is_refused_by_name(model: ms.Model) -> None:
+    """`n_points=10**12` ended in numpy's MemoryError (a traceback on the command line)."""
+    with pytest.raises(ValueError, match="`n_points` is 1,000,000,000,000, over the limit"):
+        model.simulate(t_end=10, n_points=10**12)

@@ -1668,6 +1668,11 @@ def steady_state(
     return steady_state_of(model, pert, tol=tol)
 
 
+#: Most output times a time course takes (`simulate`'s ``n_points``): 10 million rows of
+#: a model's ~50 outputs are 4 GB of floats.
+MAX_POINTS = 10_000_000
+
+
 def simulate(
     model: Model,
     *,
@@ -1785,6 +1790,11 @@ def simulate(
     if t_end is not None:
         t_end = check_nonnegative(t_end, name="t_end", allow_zero=False)
     n_points = check_count(n_points, name="n_points", minimum=2)
+    if n_points > MAX_POINTS:  # numpy's MemoryError, or the machine's memory, otherwise
+        raise ValueError(
+            f"`n_points` is {n_points:,}, over the limit of {MAX_POINTS:,} output times "
+            "(each a row of every output): ask for fewer, or run the course in pieces"
+        )
     pre_equilibrate = check_flag(pre_equilibrate, name="pre_equilibrate")
     species = check_flag(species, name="species")
     from ._errors import check_name, check_names
