@@ -1771,3 +1771,16 @@ def test_a_bad_seed_or_a_non_fit_is_refused_by_name(decay) -> None:
         ms.profile("problem.yaml")
     with pytest.raises(TypeError, match="takes the FitResult"):
         ms.sample(None, n=100)
+
+
+def test_an_infinite_measurement_is_refused_by_name(decay) -> None:
+    """It made every start's objective infinite: status "failed", with a hint to check
+    the bounds and the model's simulations."""
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    data = pd.DataFrame({"observableId": "A", "time": [0.0, 10.0], "measurement": [2.0, np.inf]})
+    problem = ms.to_petab(decay["folder"] / "decay.ant", data, parameters=["k"])
+    with pytest.raises(ms.PetabError, match="measurements must be finite; row.s. 1 "):
+        ms.PetabObjective(problem)

@@ -586,6 +586,12 @@ class PetabObjective:
             )
         self.measurements = m
         self.y = m["measurement"].to_numpy(float)
+        if np.isinf(self.y).any():  # every start's objective infinite: "failed", wrongly hinted
+            rows = np.flatnonzero(np.isinf(self.y))
+            raise PetabError(
+                f"measurements must be finite; row(s) {', '.join(map(str, rows[:5]))} of the "
+                "measurement table are infinite"
+            )
         pairs = list(
             dict.fromkeys(
                 zip(m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)
