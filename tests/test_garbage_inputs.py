@@ -357,3 +357,16 @@ def test_an_absurd_number_of_output_times_is_refused_by_name(model: ms.Model) ->
     """`n_points=10**12` ended in numpy's MemoryError (a traceback on the command line)."""
     with pytest.raises(ValueError, match="`n_points` is 1,000,000,000,000, over the limit"):
         model.simulate(t_end=10, n_points=10**12)
+
+
+def test_a_model_path_that_is_not_a_path_is_refused_by_name() -> None:
+    """`load_model(3)` raised pathlib's "expected str, bytes or os.PathLike object"."""
+    with pytest.raises(TypeError, match="`path` must be a model file's path"):
+        ms.load_model(3)
+
+
+def test_a_schedule_segment_of_the_wrong_shape_says_so() -> None:
+    """`{"segments": [[0, 50]]}` said "not enough values to unpack"."""
+    for segments in ([[0, 50]], [5]):
+        with pytest.raises(ValueError, match="must be \\(start, stop, concentration\\)"):
+            ms.Schedule.from_dict({"everolimus": {"segments": segments}})

@@ -134,8 +134,9 @@ def steady_states(
         ``parameters`` and ``inputs`` merge by name, ``knockouts`` and ``cut`` add to it.
     readouts : list of str, optional
         Readouts (or species) to record; default all readouts.
-    time : float, min, optional
-        Record readouts ``time`` minutes after the drugs are added, not at steady state.
+    time : float, optional
+        Record readouts ``time`` after the drugs are added, not at steady state, in the
+        model's time unit (`Model.time_unit`: minutes for the bundled model).
     run : RunOptions, optional
         Where the conditions run, as in every batch verb (no progress bar unless asked).
     backend, n_workers, scheduler, out, progress

@@ -319,8 +319,9 @@ def dose_response(
         as it is).
     genotypes : list, optional
         Several genotypes, one curve each (overrides ``genotype``).
-    time : float, min, optional
-        Measure ``time`` minutes after adding the drug instead of at steady state.
+    time : float, optional
+        Measure ``time`` after adding the drug instead of at steady state, in the model's
+        time unit (`Model.time_unit`: minutes for the bundled model).
     ensemble : True, "all", "verified" or DataFrame, optional
         Run the curve once per member of a parameter ensemble (``True``: the bundled
         calibrated ensemble) and return quantiles across members instead: a DataFrame

@@ -833,6 +833,11 @@ def load_model(
             raise ValueError(f"`{arg}` must be >= 1, got {value!r}")
     if path is None:
         path = bundled_model_path(".ant")
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"`path` must be a model file's path (str or Path), got {type(path).__name__} "
+            f"{path!r:.60}"
+        )
     path = Path(path)
     text = _read_model_file(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()

@@ -381,7 +381,13 @@ class Schedule:
     @classmethod
     def segments(cls, drug: str, segments: Iterable[Sequence[float]]) -> Schedule:
         """Concentration segments ``[(start_min, stop_min, nM), ...]`` of one drug."""
-        return cls({drug: Exposure(tuple(tuple(s) for s in segments))})  # type: ignore[misc]
+        return cls(
+            {
+                drug: Exposure(
+                    tuple(tuple(s) if isinstance(s, list | tuple) else (s,) for s in segments)
+                )
+            }
+        )
 
     @classmethod
     def constant(
@@ -586,7 +592,13 @@ class Schedule:
                 parts.append(cls({drug: OralPK(**plan)}))
             elif kind == "segments" or "segments" in plan:
                 _check_keys(drug, plan, {"segments"})
-                segs = [(a, math.inf if b is None else b, c) for a, b, c in plan["segments"]]
+                # a stop of None runs to the end; the segments' shapes are checked there
+                segs = [
+                    (seg[0], math.inf, *seg[2:])
+                    if isinstance(seg, list | tuple) and len(seg) > 1 and seg[1] is None
+                    else seg
+                    for seg in plan["segments"]
+                ]
                 parts.append(cls.segments(drug, segs))
             elif "oral" in plan:
                 _check_keys(drug, plan, {"oral", "days"})

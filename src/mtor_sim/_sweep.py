@@ -420,8 +420,9 @@ def sweep(
         sample that versions before the chunked sampler drew for the same seed.
     log : bool or list of str
         Sample these names (all if True) uniformly in log space (``method="lhs"``).
-    time : float, min, optional
-        Record readouts ``time`` minutes after the drugs are added, not at steady state.
+    time : float, optional
+        Record readouts ``time`` after the drugs are added, not at steady state, in the
+        model's time unit (`Model.time_unit`: minutes for the bundled model).
     run : RunOptions, optional
         Where points run (``backend``: this process, a pool of local processes, or a
         Dask cluster), in chunks of how many points, and the folder ``out`` to stream
