@@ -352,3 +352,17 @@ def test_a_tornado_of_one_readout_draws_that_readouts_rows(model: ms.Model) -> N
         ax = sens.plot(readout).axes[0]
         assert len(ax.get_yticklabels()) == 2, readout
     plt.close("all")
+
+
+def test_a_claim_bar_without_a_value_is_marked_not_drawn_at_zero(model: ms.Model) -> None:
+    """A missing value was summed to 0 and drawn as a bar of height 0."""
+    import dataclasses
+
+    import numpy as np
+
+    result = ms.claims.check(model, 1)
+    data = result.data.copy()
+    data.loc[data.index[1], "value"] = np.nan
+    fig = dataclasses.replace(result, data=data).plot()
+    assert [t.get_text() for t in fig.axes[0].texts] == ["n/a"]
+    plt.close(fig)

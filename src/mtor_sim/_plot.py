@@ -361,11 +361,18 @@ def plot_claim(result: ClaimResult) -> Figure:
             width = 0.8 / len(members)
             x = np.arange(len(conds))
             for i, r in enumerate(members):
+                # a condition without a value (its state not verified) is no bar, not 0
                 vals = [
-                    data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum()
+                    data[(data["condition"] == c) & (data["readout"] == r)]["value"].sum(
+                        min_count=1
+                    )
                     for c in conds
                 ]
-                ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=human(r))
+                at = x + i * width - 0.4 + width / 2
+                ax.bar(at, vals, width, label=human(r))
+                for xi, v in zip(at, vals, strict=True):
+                    if not np.isfinite(v):
+                        ax.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=MIN_FONT)
             ax.set_xticks(x, [human(c) for c in conds], rotation=15, ha="right")
             names = ", ".join(dict.fromkeys(human(_short(r)) for r in members))
             ax.set_ylabel(human(unit) if unit in own else f"{names} ({unit})")
