@@ -370,3 +370,10 @@ def test_a_schedule_segment_of_the_wrong_shape_says_so() -> None:
     for segments in ([[0, 50]], [5]):
         with pytest.raises(ValueError, match="must be \\(start, stop, concentration\\)"):
             ms.Schedule.from_dict({"everolimus": {"segments": segments}})
+
+
+def test_a_catalogue_entry_misspelt_gets_the_closest_name() -> None:
+    """`ms.GENOTYPES["PTEN_los"]` was a bare KeyError."""
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'PTEN_loss'"):
+        ms.GENOTYPES["PTEN_los"]
+    assert ms.GENOTYPES.get("PTEN_los") is None and "PTEN_loss" in ms.GENOTYPES

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._errors import check_share
+from ._errors import check_name, check_share
 
 __all__ = [
     "Catalogue",
@@ -49,7 +49,17 @@ class FrozenMap(Mapping[str, Any]):
         object.__setattr__(self, "_data", dict(data or {}))
 
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        try:
+            return self._data[key]
+        except KeyError:  # a KeyError naming the entries and the closest one
+            check_name(key, self._data, kind="name")
+            raise
+
+    def __contains__(self, key: object) -> bool:  # not through __getitem__'s message
+        return key in self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
