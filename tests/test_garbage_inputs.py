@@ -377,3 +377,9 @@ def test_a_catalogue_entry_misspelt_gets_the_closest_name() -> None:
     with pytest.raises(ms.UnknownNameError, match="did you mean 'PTEN_loss'"):
         ms.GENOTYPES["PTEN_los"]
     assert ms.GENOTYPES.get("PTEN_los") is None and "PTEN_loss" in ms.GENOTYPES
+
+
+def test_a_sweep_of_absurd_size_is_refused_before_it_fills_the_memory(model: ms.Model) -> None:
+    """`n=10**12` built the list of its chunks first: memory grew with no output."""
+    with pytest.raises(ValueError, match="points in one run, over the limit"):
+        ms.sweep(model, **{**VALID["sweep"], **LHS["sweep"], "n": 10**12})
