@@ -34,6 +34,7 @@ BUILD: dict[str, Callable[[ms.Model], Any]] = {
     ),
     "TrialResult": lambda m: ms.trial(m, ["everolimus"], n=6, seed=1, progress=False),
     "TumourResult": lambda m: ms.tumour_response(m, {"everolimus": 10}, genotype="PTEN_loss"),
+    "ClaimResult": lambda m: ms.claims.check(m, 3),  # the simulations' status, not the verdict
 }
 BATCH = {"DoseResponse", "Combination", "Sweep", "KnockoutScreen", "Sensitivity", "TrialResult"}
 

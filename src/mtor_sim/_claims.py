@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from ._errors import MtorSimError, check_name, wants_ensemble
 from ._expectations import Expectation, expectations_of
 from ._options import RunOptions, resolve_run
 from ._prefetch import steady_state as prefetched_steady_state
+from ._protocol import Immutable, html_summary, write_result
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -41,7 +43,7 @@ INHIBITION = "fractional inhibition of proliferation"
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(Immutable):
     """Outcome of one claim check.
 
     Attributes
@@ -82,6 +84,7 @@ class ClaimResult:
     note: str = ""
     expected_pass: bool = True
     expected_reason: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)  # package, model, solver
     #: axis label (quantity and unit) of each time-course column or bar ``readout`` of
     #: ``data`` that is not a plain readout; those that share a label share a panel
     axis_labels: dict[str, str] = field(default_factory=dict)
@@ -127,6 +130,38 @@ class ClaimResult:
             "mechanism_note": self.note,
             "controls": [c.to_dict() for c in self.controls],
         }
+
+    # the result protocol (`mtor_sim._protocol`): the status is the simulations', the
+    # verdict the claim's; a claim that fails on verified numbers is a success
+    @property
+    def success(self) -> bool:
+        """True when every simulation of the check solved (whatever the verdict)."""
+        return self.all_solved
+
+    @property
+    def status(self) -> str:
+        """``"ok"`` (every simulation solved) or ``"failed"``."""
+        return "ok" if self.all_solved else "failed"
+
+    @property
+    def message(self) -> str:
+        return f"claim {self.number}: {self.verdict}"
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The model's provenance and everything of `to_dict` but the figure's data."""
+        return {**self.provenance, **self.to_dict()}
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The tidy data behind the figure."""
+        return self.data.copy()
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the data (``.csv``, ``.parquet``) or the whole check (``.json``)."""
+        return write_result(self, path)
+
+    def _repr_html_(self) -> str:
+        return html_summary(self, self.to_dataframe())
 
     def plot(self) -> Figure:
         """The claim's figure, as `mtor-sim reproduce` draws it: one quantity per panel,
@@ -778,12 +813,15 @@ def check(model: Model, number: int) -> ClaimResult:
     result = CLAIMS[number](model)
     controls, note = controls_of(model, number)
     expected = expectations_of(model).get(number)
+    from ._engine import steady_provenance
+
     return replace(
         result,
         controls=controls,
         note=note,
         expected_pass=True if expected is None else expected.passes,
         expected_reason="" if expected is None else _because(expected),
+        provenance=steady_provenance(model),
     )
 
 
