@@ -366,3 +366,16 @@ def test_a_claim_bar_without_a_value_is_marked_not_drawn_at_zero(model: ms.Model
     fig = dataclasses.replace(result, data=data).plot()
     assert [t.get_text() for t in fig.axes[0].texts] == ["n/a"]
     plt.close(fig)
+
+
+def test_sweep_and_tornado_plots_take_readouts_as_every_plot_does(model: ms.Model) -> None:
+    """`Sweep.plot(readouts=...)` and `Sensitivity.plot(readouts=...)` were TypeErrors,
+    though every other result's plot takes `readouts=`."""
+    sw = ms.sweep(model, {"everolimus": [0, 10, 100]}, readouts=["pS6K1"], progress=False)
+    sens = ms.sensitivity(model, "pS6K1", parameters=["k_S6K1_phos"], progress=False)
+    for result in (sw, sens):
+        assert result.plot(readouts="pS6K1").axes
+        assert result.plot(readouts=["pS6K1"]).axes
+        with pytest.raises(TypeError, match="give one of `readout` or `readouts`, not both"):
+            result.plot("pS6K1", readouts="pS6K1")
+    plt.close("all")

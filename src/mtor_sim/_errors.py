@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import numbers
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -140,6 +141,15 @@ def check_share(value: object, *, name: str) -> float:
     if x > 1:
         raise ValueError(f"`{name}` is a share (0-1), got {value!r}")
     return x
+
+
+def one_of(**given: Any) -> Any:
+    """The one of two spellings of an argument that was given (``readout=`` or
+    ``readouts=``), None for neither; both is refused rather than one ignored."""
+    named = [k for k, v in given.items() if v is not None]
+    if len(named) > 1:
+        raise TypeError(f"give one of {' or '.join(f'`{k}`' for k in given)}, not both")
+    return given[named[0]] if named else None
 
 
 def check_count(value: object, *, name: str, minimum: int = 1) -> int:

@@ -141,11 +141,19 @@ class Sensitivity(BatchResult):
             f"seed {self.settings['seed']}, {self.settings['n_failed']} failed)"
         )
 
-    def plot(self, readout: str | Sequence[str] | None = None, *, top: int = 20) -> Figure:
-        """Tornado plot for one readout (a name, or a list of one), largest effects first."""
-        from ._errors import one_name
+    def plot(
+        self,
+        readout: str | Sequence[str] | None = None,
+        *,
+        top: int = 20,
+        readouts: str | Sequence[str] | None = None,
+    ) -> Figure:
+        """Tornado plot for one readout (a name, or a list of one; ``readouts=`` as every
+        other result's plot names it), largest effects first."""
+        from ._errors import one_name, one_of
         from ._plot import plot_sensitivity
 
+        readout = one_of(readout=readout, readouts=readouts)
         name = one_name(readout, name="readout", why="a tornado plot draws one; plot each")
         one = Sensitivity(
             self.method,

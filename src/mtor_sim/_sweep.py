@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._ensemble import QUANTILES, member_digest, member_parameters, members_to_run
-from ._errors import check_name, check_names, check_nonnegative, one_name
+from ._errors import check_name, check_names, check_nonnegative, one_name, one_of
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
 from ._protocol import BatchResult
@@ -305,13 +305,20 @@ class Sweep(BatchResult):
             id_vars=ids, value_vars=list(self.readouts), var_name="readout", value_name="value"
         )
 
-    def plot(self, readout: str | Sequence[str] | None = None, *, x: str | None = None) -> Figure:
+    def plot(
+        self,
+        readout: str | Sequence[str] | None = None,
+        *,
+        x: str | None = None,
+        readouts: str | Sequence[str] | None = None,
+    ) -> Figure:
         """Readout against a swept name (default: the first numeric one): a line per
         combination of the other grid values, or a scatter coloured by category or by
         another swept name (Latin hypercubes, large grids). One readout per figure (a
-        list of one is taken too)."""
+        list of one is taken too; ``readouts=`` as every other result's plot names it)."""
         from ._plot import plot_sweep
 
+        readout = one_of(readout=readout, readouts=readouts)
         one = one_name(readout, name="readout", why="a sweep's figure draws one; plot each")
         return plot_sweep(self, one or self.readouts[0], x=x)
 
