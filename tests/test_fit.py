@@ -1773,7 +1773,7 @@ def test_a_bad_seed_or_a_non_fit_is_refused_by_name(decay) -> None:
         ms.sample(None, n=100)
 
 
-def test_an_infinite_measurement_is_refused_by_name(decay) -> None:
+def test_an_infinite_measurement_is_refused_by_name(decay, tmp_path: Path) -> None:
     """It made every start's objective infinite: status "failed", with a hint to check
     the bounds and the model's simulations."""
     import pandas as pd
@@ -1784,3 +1784,7 @@ def test_an_infinite_measurement_is_refused_by_name(decay) -> None:
     problem = ms.to_petab(decay["folder"] / "decay.ant", data, parameters=["k"])
     with pytest.raises(ms.PetabError, match="measurements must be finite; row.s. 1 "):
         ms.PetabObjective(problem)
+    # a censored row's value is not used: infinite there is no error
+    censored = [(1.0, np.inf, "right-censored", "1.6"), (2.0, 1.0, "", "")]
+    obj = ms.PetabObjective(_censored_problem(tmp_path / "censored", censored))
+    assert np.isfinite(obj(np.array([0.3])))

@@ -381,5 +381,5 @@ def test_a_catalogue_entry_misspelt_gets_the_closest_name() -> None:
 
 def test_a_sweep_of_absurd_size_is_refused_before_it_fills_the_memory(model: ms.Model) -> None:
     """`n=10**12` built the list of its chunks first: memory grew with no output."""
-    with pytest.raises(ValueError, match="points in one run, over the limit"):
+    with pytest.raises(ValueError, match="parts, over the limit of 2,000,000"):
         ms.sweep(model, **{**VALID["sweep"], **LHS["sweep"], "n": 10**12})

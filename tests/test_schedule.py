@@ -367,3 +367,12 @@ def test_oral_days_and_n_doses_together_are_refused() -> None:
     # the command line's xN counts the doses; --days then sets only the course's length
     assert parse_schedule_pk("everolimus=10mg/24h x3", days=28)["everolimus"].n_doses == 3
     assert parse_schedule_pk("everolimus=10mg/24h", days=2)["everolimus"].n_doses == 2
+
+
+def test_segments_given_as_numpy_rows_are_taken() -> None:
+    """A shape check for misshapen segments refused numpy rows, which were valid."""
+    import numpy as np
+
+    for rows in (np.array([[0, 60, 10.0]]), [np.array([0, 60, 10.0])], [range(0, 3)]):
+        schedule = ms.Schedule.segments("everolimus", rows)
+        assert len(schedule.as_dict()["everolimus"]["segments"]) == 1

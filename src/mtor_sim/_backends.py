@@ -251,9 +251,10 @@ def _version() -> str:
     return __version__
 
 
-#: Most points one run takes (a sweep, a screen, an ensemble's conditions): at the
-#: fastest measured pace, ~0.1 ms a point, a day of one core for each 10^9.
-MAX_CONDITIONS = 10**9
+#: Most chunks one run is cut into (a sweep, a screen, an ensemble's conditions): the
+#: store and the backends list them before any work (~300 MB at this size); with the
+#: default chunks, 10^9 points on one core, 4 x 10^9 on several.
+MAX_PARTS = 2_000_000
 
 
 def run_conditions(
@@ -273,11 +274,6 @@ def run_conditions(
     Returns the store of results (``.read()``: one row per condition, ordered by
     ``point``) and run statistics.
     """
-    if n > MAX_CONDITIONS:  # its chunks alone would fill the memory before any result
-        raise ValueError(
-            f"{n:,} points in one run, over the limit of {MAX_CONDITIONS:,}: split it into "
-            "several runs (slices of a grid, or Latin hypercubes of other seeds)"
-        )
     opts = options or RunOptions()
     backend, out, workers = opts.backend, opts.out, opts.workers
     chunk_size = opts.chunk_size
@@ -289,6 +285,13 @@ def run_conditions(
             max(1, min(2000, math.ceil(n / (16 * workers))))
             if backend != "serial"
             else max(1, min(500, n))
+        )
+    parts = -(-n // chunk_size)
+    if parts > MAX_PARTS:  # the list of its chunks alone would fill the memory
+        raise ValueError(
+            f"{n:,} points in chunks of {chunk_size:,} are {parts:,} parts, over the limit "
+            f"of {MAX_PARTS:,}: give a larger chunk_size, or split the run (slices of a "
+            "grid, Latin hypercubes of other seeds, fewer ensemble members per run)"
         )
     full_spec = {
         "model_hash": model.hash,

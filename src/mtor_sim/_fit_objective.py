@@ -586,12 +586,6 @@ class PetabObjective:
             )
         self.measurements = m
         self.y = m["measurement"].to_numpy(float)
-        if np.isinf(self.y).any():  # every start's objective infinite: "failed", wrongly hinted
-            rows = np.flatnonzero(np.isinf(self.y))
-            raise PetabError(
-                f"measurements must be finite; row(s) {', '.join(map(str, rows[:5]))} of the "
-                "measurement table are infinite"
-            )
         pairs = list(
             dict.fromkeys(
                 zip(m["preequilibrationConditionId"], m["simulationConditionId"], strict=True)
@@ -627,6 +621,14 @@ class PetabObjective:
             )
         refuse_bad_noise(m, {o: spec["noise"].text for o, spec in self.observables.items()})
         self.censored, self.lower, self.upper = _censoring(m)
+        # every start's objective was infinite ("failed", wrongly hinted); a censored row's
+        # value is not used
+        if (infinite := np.isinf(self.y) & ~self.censored).any():
+            rows = np.flatnonzero(infinite)
+            raise PetabError(
+                f"measurements must be finite; row(s) {', '.join(map(str, rows[:5]))} of the "
+                "measurement table are infinite"
+            )
         for r in np.flatnonzero(self.censored):
             spec = self.observables[self._row_obs[r]]
             bad = -np.inf < self.lower[r] < 0 or self.upper[r] <= 0

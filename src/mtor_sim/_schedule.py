@@ -381,13 +381,13 @@ class Schedule:
     @classmethod
     def segments(cls, drug: str, segments: Iterable[Sequence[float]]) -> Schedule:
         """Concentration segments ``[(start_min, stop_min, nM), ...]`` of one drug."""
-        return cls(
-            {
-                drug: Exposure(
-                    tuple(tuple(s) if isinstance(s, list | tuple) else (s,) for s in segments)
-                )
-            }
+        # rows of any sequence (lists, tuples, numpy rows); a scalar or a string is one
+        # field, which the segment check then names as a wrong shape
+        rows = tuple(
+            (s,) if isinstance(s, str | bytes) or not hasattr(s, "__iter__") else tuple(s)
+            for s in segments
         )
+        return cls({drug: Exposure(rows)})  # type: ignore[arg-type]
 
     @classmethod
     def constant(
@@ -595,7 +595,7 @@ class Schedule:
                 # a stop of None runs to the end; the segments' shapes are checked there
                 segs = [
                     (seg[0], math.inf, *seg[2:])
-                    if isinstance(seg, list | tuple) and len(seg) > 1 and seg[1] is None
+                    if isinstance(seg, Sequence) and len(seg) > 1 and seg[1] is None
                     else seg
                     for seg in plan["segments"]
                 ]

@@ -433,7 +433,8 @@ def sweep(
     run : RunOptions, optional
         Where points run (``backend``: this process, a pool of local processes, or a
         Dask cluster), in chunks of how many points, and the folder ``out`` to stream
-        them into. With ``out``, memory stays flat however large the sweep; run again
+        them into. With ``out``, memory stays flat however large the sweep (up to
+        2,000,000 chunks); run again
         with the same arguments and a killed sweep resumes where it stopped (parts that
         fail their check are computed again, reading a damaged part raises `StoreError`,
         and a folder of another sweep, or with parts but no readable manifest, is
