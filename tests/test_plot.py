@@ -286,7 +286,7 @@ def test_failed_and_unverified_points_are_marked_not_drawn_as_valid(model: ms.Mo
     assert "hatched: no verified steady state" in ax.get_title()
     assert "2 rows of weakest effect not shown" in ax.get_title()
 
-    sens = ms.sensitivity(model, "pS6K1", parameters=["k_S6K1_phos", "k_IRS1_S6K1"])
+    sens = ms.sensitivity(model, "pS6K1", vary=["k_S6K1_phos", "k_IRS1_S6K1"])
     table = sens.table.copy()
     table.loc[1, ["sensitivity", "status"]] = [np.nan, "not_reached"]
     ax = dataclasses.replace(sens, table=table).plot().axes[0]
@@ -347,7 +347,7 @@ def test_empty_and_drug_free_stretches_are_said_not_drawn_as_values(
 
 def test_a_tornado_of_one_readout_draws_that_readouts_rows(model: ms.Model) -> None:
     """A table of two readouts drew both readouts' rows under the first one's name."""
-    sens = ms.sensitivity(model, ["pS6K1", "pAKT_S473"], parameters=["k_S6K1_phos", "k_IRS1_S6K1"])
+    sens = ms.sensitivity(model, ["pS6K1", "pAKT_S473"], vary=["k_S6K1_phos", "k_IRS1_S6K1"])
     for readout in ("pS6K1", "pAKT_S473"):
         ax = sens.plot(readout).axes[0]
         assert len(ax.get_yticklabels()) == 2, readout
@@ -372,7 +372,7 @@ def test_sweep_and_tornado_plots_take_readouts_as_every_plot_does(model: ms.Mode
     """`Sweep.plot(readouts=...)` and `Sensitivity.plot(readouts=...)` were TypeErrors,
     though every other result's plot takes `readouts=`."""
     sw = ms.sweep(model, {"everolimus": [0, 10, 100]}, readouts=["pS6K1"], progress=False)
-    sens = ms.sensitivity(model, "pS6K1", parameters=["k_S6K1_phos"], progress=False)
+    sens = ms.sensitivity(model, "pS6K1", vary=["k_S6K1_phos"], progress=False)
     for result in (sw, sens):
         assert result.plot(readouts="pS6K1").axes
         assert result.plot(readouts=["pS6K1"]).axes
