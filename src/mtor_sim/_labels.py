@@ -168,3 +168,9 @@ def bundled_labels() -> Labels:
 def read_labels(path: str | Path) -> Labels:
     """A label table file (a user's ``<model>.labels.csv``)."""
     return Labels.from_csv(Path(path).read_text(encoding="utf-8"), source=str(path))
+
+
+def time_unit_short(unit: str) -> str:
+    """A model's time unit as an axis or a repr writes it: ``min`` for minutes and for a
+    model that declares none (read as minutes), else the unit's own name."""
+    return "min" if unit in ("minute", "unknown") else unit

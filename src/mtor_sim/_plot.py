@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import check_names
-from ._labels import Labels, bundled_labels, labels_for
+from ._labels import Labels, bundled_labels, labels_for, time_unit_short
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -213,7 +213,7 @@ def plot_timecourse(
         ax.text(0.5, 0.5, f"no values ({tc.status})", transform=ax.transAxes, ha="center")
     drugs = (tc.perturbation or {}).get("drugs")
     started = "after the first dose " if scheduled else "after treatment " if drugs else ""
-    shown = "h" if hours else "min" if unit in ("minute", "unknown") else unit
+    shown = "h" if hours else time_unit_short(unit)
     if unit == "unknown":  # the SBML declares none: read as minutes (`Model.time_unit`)
         shown += "; no unit declared, read as min" if hours else "; no unit declared"
     ax.set_xlabel(f"time {started}({shown})")
@@ -478,15 +478,10 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     shown = dr.drug if len(drugs) == 1 else "drug"
     ax.set_xlabel(f"{shown} concentration (nM, log scale)")
     ax.set_ylabel(readout_label(dr.readout, own))
-    time, unit = dr.settings.get("time"), dr.settings.get("time_unit", "minute")
-    shown = "min" if unit in ("minute", "unknown") else unit
-    when = "steady state" if time is None else f"{time:g} {shown}"
-    background = {
-        **(dr.settings.get("perturbation") or {}),
-        "drugs": dict(dr.settings.get("background_drugs") or {}),
-    }
-    on = _background_label(background, own)
-    on = f" on {on}" if on else ""
+    time = dr.settings.get("time")
+    unit = time_unit_short(dr.settings.get("time_unit", "minute"))
+    when = "steady state" if time is None else f"{time:g} {unit}"
+    on = _shared_conditions(dr.settings, own)
     notes = []
     if rising:
         marks = "EC50s" if all(rising) else "IC50s / EC50s" if any(rising) else "IC50s"
@@ -591,14 +586,7 @@ def plot_combination(cm: Any, *, score: str = "bliss") -> Figure:
         if not np.isfinite(synergy.to_numpy()).all()
         else ""
     )
-    on = _background_label(
-        {
-            **(cm.settings.get("perturbation") or {}),
-            "drugs": dict(cm.settings.get("background_drugs") or {}),
-        },
-        own,
-    )
-    on = f" on {on}" if on else ""
+    on = _shared_conditions(cm.settings, own)
     fig.suptitle(f"{a} + {b}: {human(cm.readout, own)}{on}{undefined}", fontsize=10)
     fig.tight_layout()
     return fig
@@ -700,6 +688,19 @@ def _held_fixed(settings: dict[str, Any]) -> str:
     """``held fixed: PTEN loss + sorafenib 100 nM``: what a sweep did not vary."""
     label = _background_label(settings.get("background") or {}, labels_for(settings))
     return f"held fixed: {label}" if label else "everything not varied at the model's defaults"
+
+
+def _shared_conditions(settings: dict[str, Any], names: Labels | bool) -> str:
+    """`` on PTEN loss + sorafenib 100 nM``: what every point of a dose-response or a
+    combination shared (its ``perturbation`` and ``background_drugs``), "" for nothing."""
+    label = _background_label(
+        {
+            **(settings.get("perturbation") or {}),
+            "drugs": dict(settings.get("background_drugs") or {}),
+        },
+        names,
+    )
+    return f" on {label}" if label else ""
 
 
 def _background_label(background: dict[str, Any], names: Labels | bool) -> str:

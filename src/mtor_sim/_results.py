@@ -243,8 +243,9 @@ class TimeCourse(Immutable):
         return plot_timecourse(self, readouts, ax=ax, hours=hours, title=title)
 
     def __repr__(self) -> str:
-        unit = self.metadata.get("time_unit", "minute")
-        shown = "min" if unit in ("minute", "unknown") else unit
+        from ._labels import time_unit_short
+
+        shown = time_unit_short(self.metadata.get("time_unit", "minute"))
         return (
             f"<TimeCourse {self.status}: {len(self.data)} points to "
             f"t={self.data.index[-1]:g} {shown}>"
