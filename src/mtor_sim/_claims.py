@@ -153,8 +153,8 @@ class ClaimResult(Immutable):
         return {**self.provenance, **self.to_dict()}
 
     def to_dataframe(self) -> pd.DataFrame:
-        """The tidy data behind the figure."""
-        return self.data.copy()
+        """The tidy data behind the figure (a copy: `Immutable` gives one)."""
+        return self.data
 
     def to_file(self, path: str | Path) -> Path:
         """Write the data (``.csv``, ``.parquet``) or the whole check (``.json``)."""
