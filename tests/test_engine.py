@@ -1521,3 +1521,39 @@ end""",
         assert_allclose(first.species.to_numpy(), 0.0, atol=1e-9, err_msg=str(kwargs))
     # the wild type in between and after: ks / kd = 5 in each species
     assert_allclose(model.steady_state().species.to_numpy(), 5.0, rtol=1e-6)
+
+
+DELAYED = """
+model delayed
+  compartment c = 1; species S in c; species A in c
+  S = 1.5; k = 1; A = 1; kd = 0.1
+  R1: A -> ; kd*A
+  E0: at 2.5 after (S > k), t0=false, fromTrigger=false: S = S^2
+  E1: at 1.3 after (S > k), t0=false: S = 5
+end
+"""
+
+
+def test_delayed_events_follow_each_calls_values(tmp_path: Path) -> None:
+    """libroadrunner's reset keeps pending delayed events, and a just-compiled runner
+    holds its t = 0 events triggered on the compiled values: a first call with k = 2
+    (trigger false at t = 0) fired them anyway (S 25, "ok"), and a run cut short fired
+    the next course's events twice. Expected: S = 1.5 -> 5 at t = 1.3 -> 25 at 2.5."""
+    model = _ant(tmp_path, "delayed", DELAYED)
+
+    def s(**kw) -> list[float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tc = model.simulate(t_end=10, n_points=11, pre_equilibrate=False, **kw)
+        assert tc.status == "ok", tc.message
+        return tc.to_dataframe()["S"].tolist()
+
+    fires = [1.5, 1.5, 5.0, 25.0] + [25.0] * 7
+    assert s(parameters={"k": 2.0}) == pytest.approx([1.5] * 11)
+    assert s() == pytest.approx(fires)
+    assert s(inputs={"S": 0.5}) == pytest.approx([0.5] * 11)
+    short = model.simulate(t_end=1, n_points=3, pre_equilibrate=False)
+    assert short.status == "ok"
+    assert s() == pytest.approx(fires)
+    assert s(knockouts=["S"]) == pytest.approx([0.0] * 11)
+    assert s(parameters={"k": 0.5}) == pytest.approx(fires)

@@ -95,6 +95,29 @@ def test_every_run_of_an_event_model_starts_from_its_initial_state(case: str) ->
         np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
 
 
+def test_a_run_cut_short_leaves_no_delayed_event_behind() -> None:
+    """libroadrunner's reset keeps the delayed events still pending: after a run that
+    ended before one was due, the next course fired it twice (P1 625, not 25, "ok")."""
+    import numpy as np
+
+    import mtor_sim as ms
+
+    case = "01757"
+    names, expected, settings = _expected(case)
+    model = ms.load_model(DATA / case / f"{case}-sbml-l3v2.xml")
+    for t_end in (1.0, 2.0, float(settings["duration"])):
+        short = model.simulate(t_end=t_end, n_points=3, pre_equilibrate=False, outputs=names)
+        assert short.status == "ok"
+        tc = model.simulate(
+            t_end=float(settings["duration"]),
+            n_points=int(settings["steps"]) + 1,
+            pre_equilibrate=False,
+            outputs=names,
+        )
+        got = tc.to_dataframe()[names].to_numpy(float)
+        np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
+
+
 def test_a_cached_event_model_starts_as_a_compiled_one(tmp_path: Path) -> None:
     """A compiled model's saved state, loaded in a second process, fired an event at
     t = 0 again: event models are compiled in every process instead."""

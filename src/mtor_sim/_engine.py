@@ -197,11 +197,18 @@ class Solver:
         *,
         warm_start: bool,
         recompile: Callable[[], roadrunner.RoadRunner] | None = None,
+        sbml: str | None = None,
     ) -> None:
         self.r = r
         # a fresh runner of the same SBML: writing a species' initial value drops its
         # initial assignment from `r` for good, and only a new runner has it back
         self._recompile = recompile
+        # the SBML `r` was compiled from, and a model whose events have delays: on such a
+        # model every call but a just-compiled runner's first runs a runner compiled with
+        # the call's values written into that SBML (`_compile_with`), not a reset
+        self._sbml = sbml
+        self._source = str(model.path or model.name)
+        self._delayed = sbml is not None and "<delay" in sbml
         m = r.model
         gids = list(m.getGlobalParameterIds())
         where = {g: i for i, g in enumerate(gids)}
@@ -386,6 +393,9 @@ class Solver:
             self._fresh = False
             self._mark_event_targets()
             return
+        if self._delayed:
+            self._compile_with(values, other)
+            return
         self._fresh = False
         for sid in self._stepped:  # a reset does not reach boundary species
             self.r.model.setValue(sid, float(self.r.model.getValue(f"init({sid})")))
@@ -421,15 +431,8 @@ class Solver:
     def _renew(self) -> None:
         """Run a fresh runner of the model: the initial assignments of species whose
         initial value an earlier call's inputs wrote are back (`_dropped`), and nothing
-        written into the old runner survives.
-
-        Known limit: libroadrunner's reset does not empty its queue of delayed events, so
-        an event still pending when the runner is reset fires on the next run as well as
-        the one the reset queues (SBML Test Suite 1757: P1 625, not 25). A fresh (or
-        regenerated) runner holds its t = 0 events, so on such a model the first call with
-        values after a renewal, or after an input's write, inherits that, as the first such
-        call on a just-loaded model does; so does any call after a run that ended before
-        a delayed event was due (`simulate(t_end=1)`, then a longer course)."""
+        written into the old runner survives. (Models with delayed events are never
+        reset: `_compile_with`.)"""
         if self._recompile is None:  # pragma: no cover - every Solver is given one
             raise RuntimeError("this solver cannot restore its initial assignments")
         self.r = self._recompile()
@@ -439,6 +442,40 @@ class Solver:
         self._ko_saved = {}
         self._stepped.clear()
         self._fresh = True
+
+    def _compile_with(self, values: Mapping[str, float], other: dict[str, float]) -> None:
+        """Run a runner compiled from the model's SBML with this call's values written in
+        (``other``: the initial values set besides parameters), in its initial state.
+
+        For models whose events have delays: libroadrunner's reset does not empty its
+        queue of delayed events, so an event pending when the runner is reset fires on
+        the next run as well as the one the reset queues (SBML Test Suite 1757: P1 625,
+        not 25, after a run that ended before a delayed event was due), and a compiled
+        runner already holds its t = 0 events, triggered on the compiled values (a
+        parameter that makes a trigger false at t = 0 still fired it). A runner compiled
+        with the values is in the state a reset would give, with its queue as SBML
+        means it. This costs a compilation per call (~20 ms on a small model)."""
+        import libsbml
+
+        from ._export import write_values
+
+        assert self._sbml is not None  # `_delayed` says it is set
+        doc = libsbml.readSBMLFromString(self._sbml)
+        given = dict(zip(self.names, self._vector(values).tolist(), strict=True))
+        given.update((k, v) for k, v in values.items() if k not in self.position)
+        given.update((k, v) for k, v in other.items() if v != self.other_defaults.get(k))
+        write_values(doc.getModel(), given)
+        moieties = bool(self.r.conservedMoietyAnalysis)
+        self.r = compile_runner(
+            libsbml.writeSBMLToString(doc), source=self._source, moieties=moieties
+        )
+        self._init_now = dict(other)
+        self._initial_values = self._vector(values)
+        self._ko_saved = {}
+        self._stepped.clear()
+        self._dropped.clear()
+        self._fresh = False
+        self._mark_event_targets()
 
     def _zero_now(self, values: Mapping[str, float]) -> None:
         """Set the species of ``values``' ``zero(S)`` keys to zero in the reset state:

@@ -103,6 +103,19 @@ def perturbed_sbml(
     sbml = clamp_species(model.sbml, clamped) if clamped else model.sbml
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
+    write_values(m, values)
+    for sid, value in (initial_state or {}).items():
+        if sid not in clamped:
+            _set_initial(m, sid, value)
+    _check_values(model, m)
+    _add_notes(model, m, pert, from_state=initial_state is not None)
+    return libsbml.writeSBMLToString(doc)
+
+
+def write_values(m: Any, values: Mapping[str, float]) -> None:
+    """Write an engine's resolved input values into ``m`` (a libsbml Model): parameters'
+    values, species' initial values (``init(S)``, ``init([S])``, dropping their initial
+    assignments) and knocked-out species (``ko(S)``, ``zero(S)``) at zero."""
     for name, value in values.items():
         if name.startswith("init(") and name.endswith(")"):
             sid, concentration = input_species(name)
@@ -112,14 +125,8 @@ def perturbed_sbml(
         else:
             p = m.getParameter(name)
             if p is None:  # pragma: no cover - names come from the model's own layout
-                raise KeyError(f"parameter {name!r} is not in model {model.name!r}")
+                raise KeyError(f"parameter {name!r} is not in the model")
             p.setValue(float(value))
-    for sid, value in (initial_state or {}).items():
-        if sid not in clamped:
-            _set_initial(m, sid, value)
-    _check_values(model, m)
-    _add_notes(model, m, pert, from_state=initial_state is not None)
-    return libsbml.writeSBMLToString(doc)
 
 
 def _check_values(model: Model, m: Any) -> None:
