@@ -100,6 +100,28 @@ def test_knockout_of_a_form_an_initial_assignment_sets(tmp_path: Path) -> None:
     assert_allclose(tc.to_dataframe()[["A", "pA"]].to_numpy(), 0.0, atol=1e-12)
 
 
+def test_an_initial_assignment_reading_a_knocked_out_species_sees_zero(tmp_path: Path) -> None:
+    """B = 2*A at t = 0. A knocked out: B starts at 0, as in the model written with the
+    knockout, whether or not A's own start is an initial assignment (it was 2*1.5 = 3
+    when one set A, and 0 when none did)."""
+    for a_start in ("A = 1.5", "a0 = 1.5; A = a0"):
+        path = tmp_path / "reads.ant"
+        path.write_text(
+            f"model reads\n  species A, B\n  {a_start}\n  B = 2*A\n"
+            "  J1: A -> ; kd*A\n  J2: B -> ; kd*B\n  kd = 0.1\nend\n"
+        )
+        m = ms.load_model(path)
+        for knockouts, start in ((["A"], [0.0, 0.0]), ([], [1.5, 3.0]), (["A"], [0.0, 0.0])):
+            tc = m.simulate(t_end=1, n_points=2, pre_equilibrate=False, knockouts=knockouts)
+            assert tc.status == "ok", tc.message
+            assert_allclose(tc.to_dataframe()[["A", "B"]].iloc[0], start, atol=1e-12)
+        ms.load_model(path).to_sbml(tmp_path / "written.xml", knockouts=["A"])
+        tc = ms.load_model(tmp_path / "written.xml").simulate(
+            t_end=1, n_points=2, pre_equilibrate=False
+        )
+        assert_allclose(tc.to_dataframe()[["A", "B"]].iloc[0], 0.0, atol=1e-12)
+
+
 def test_removal_equals_clamping_at_steady_state_on_dalle_pezze_2012() -> None:
     # every form drains through the clamped one, so at steady state both meanings agree
     # on this model; the removal reuses the compiled model, the clamp compiles one each

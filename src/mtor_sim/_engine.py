@@ -239,6 +239,9 @@ class Solver:
             if q.startswith("init(") and input_species(q)[0] in facts.assigned_species
         }
         self._dropped: set[str] = set()  # those written into `r` since it was compiled
+        # species other initial assignments read: one knocked out has its initial value
+        # written, though that regenerates the model (`apply`)
+        self._initially_read = facts.initially_read
         # other settable quantities (initial values of boundary species of SBML models)
         self.other_defaults = {
             q: float(r[q])
@@ -410,6 +413,20 @@ class Solver:
                 self._initial_values[:] = np.nan  # a regenerated model: write them all
                 if name.startswith("init("):  # init([S]) or init(S): species S
                     written.add(name[5:-1].strip("[]"))
+        for key in values:  # knocked out, though an initial assignment sets it
+            sid = key[5:-1]
+            if (
+                key.startswith("zero(")
+                and sid in self._initially_read
+                and (key not in self._dropped or self.r.model.getValue(f"init({sid})") != 0.0)
+            ):
+                # its initial value written (which drops the assignment, as SBML means a
+                # value given to do): the initial assignments that read it see zero, as
+                # in the model written with the knockout (B = 2*A: B = 0, not 2*A's value)
+                self.r[f"init({sid})"] = 0.0
+                self._dropped.add(key)
+                self._initial_values[:] = np.nan
+                written.add(sid)
         # after inputs: writing an init() may regenerate the model
         self._knock_out(values, written)
         if self._events_or_rules:

@@ -139,6 +139,8 @@ class SbmlFacts(NamedTuple):
     # species an initial assignment sets: libroadrunner's reset() leaves boundary ones at
     # their compiled values, and setting an initial value drops the assignment for good
     assigned_species: frozenset[str] = frozenset()
+    # species that initial assignments read (directly or through assignment rules)
+    initially_read: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,24 +150,26 @@ class SbmlFacts(NamedTuple):
             "event_targets": sorted(self.event_targets),
             "volume_parameters": sorted(self.volume_parameters),
             "assigned_species": sorted(self.assigned_species),
+            "initially_read": sorted(self.initially_read),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> SbmlFacts | None:
         """The inverse of `to_json`; None for anything else (then they are read again)."""
         try:
-            only, ruled, (unit, minutes), evented, volume, assigned = (
+            only, ruled, (unit, minutes), evented, volume, assigned, read = (
                 data["substance_only"],
                 data["rule_targets"],
                 data["time_unit"],
                 data["event_targets"],
                 data["volume_parameters"],
                 data["assigned_species"],
+                data["initially_read"],
             )
         except (KeyError, TypeError, ValueError):
             return None
-        lists = all(isinstance(x, list) for x in (only, ruled, evented, volume, assigned))
-        names = [*only, *ruled, *evented, *volume, *assigned, unit] if lists else []
+        lists = all(isinstance(x, list) for x in (only, ruled, evented, volume, assigned, read))
+        names = [*only, *ruled, *evented, *volume, *assigned, *read, unit] if lists else []
         if not names or not all(isinstance(n, str) for n in names):
             return None
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, float)):
@@ -177,6 +181,7 @@ class SbmlFacts(NamedTuple):
             frozenset(evented),
             frozenset(volume),
             frozenset(assigned),
+            frozenset(read),
         )
 
 
@@ -202,6 +207,11 @@ def sbml_facts(sbml: str) -> SbmlFacts:
             a.getSymbol()
             for a in model.getListOfInitialAssignments()
             if model.getSpecies(a.getSymbol()) is not None
+        ),
+        _read_by(
+            [a.getMath() for a in model.getListOfInitialAssignments() if a.getMath() is not None],
+            {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()},
+            {sp.getId() for sp in model.getListOfSpecies()},
         ),
     )
 
@@ -271,7 +281,8 @@ def stoichiometry_parameters(model: Any) -> frozenset[str]:
 
 
 def _read_by(todo: list[Any], rules: dict[str, Any], params: set[str]) -> frozenset[str]:
-    """The parameters that the formulas ``todo`` read, directly or through ``rules``."""
+    """The ids of ``params`` (parameters, or other names) that the formulas ``todo``
+    read, directly or through ``rules``."""
     found: set[str] = set()
     seen: set[str] = set()
     while todo:
