@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -1534,12 +1535,25 @@ end
 """
 
 
-def test_delayed_events_follow_each_calls_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_delayed_events_follow_each_calls_values(tmp_path: Path, prefixed: bool) -> None:
     """libroadrunner's reset keeps pending delayed events, and a just-compiled runner
     holds its t = 0 events triggered on the compiled values: a first call with k = 2
     (trigger false at t = 0) fired them anyway (S 25, "ok"), and a run cut short fired
-    the next course's events twice. Expected: S = 1.5 -> 5 at t = 1.3 -> 25 at 2.5."""
+    the next course's events twice. Expected: S = 1.5 -> 5 at t = 1.3 -> 25 at 2.5.
+    The same model with its SBML elements written with a namespace prefix
+    (``<sbml:delay>``) is the same model."""
     model = _ant(tmp_path, "delayed", DELAYED)
+    if prefixed:
+        text = model.sbml
+        core = re.search(r'xmlns="([^"]+/core)"', text)
+        assert core is not None
+        text = text.replace(f'xmlns="{core.group(1)}"', f'xmlns:sbml="{core.group(1)}"')
+        mathml = "math|ci|cn|apply|gt|lt|power|times|plus|minus|csymbol"
+        text = re.sub(rf"<(/?)(?!\?|(?:{mathml})\b)([A-Za-z])", r"<\1sbml:\2", text)
+        assert "<sbml:delay>" in text
+        (tmp_path / "prefixed.xml").write_text(text)
+        model = ms.load_model(tmp_path / "prefixed.xml")
 
     def s(**kw) -> list[float]:
         with warnings.catch_warnings():
@@ -1557,3 +1571,5 @@ def test_delayed_events_follow_each_calls_values(tmp_path: Path) -> None:
     assert s() == pytest.approx(fires)
     assert s(knockouts=["S"]) == pytest.approx([0.0] * 11)
     assert s(parameters={"k": 0.5}) == pytest.approx(fires)
+    # a subnormal value, which libroadrunner cannot read back from the SBML text
+    assert s(parameters={"kd": 1e-320}) == pytest.approx(fires)

@@ -141,6 +141,7 @@ class SbmlFacts(NamedTuple):
     assigned_species: frozenset[str] = frozenset()
     # species that initial assignments read (directly or through assignment rules)
     initially_read: frozenset[str] = frozenset()
+    delayed_events: bool = False  # an event has a delay
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,13 +152,14 @@ class SbmlFacts(NamedTuple):
             "volume_parameters": sorted(self.volume_parameters),
             "assigned_species": sorted(self.assigned_species),
             "initially_read": sorted(self.initially_read),
+            "delayed_events": self.delayed_events,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> SbmlFacts | None:
         """The inverse of `to_json`; None for anything else (then they are read again)."""
         try:
-            only, ruled, (unit, minutes), evented, volume, assigned, read = (
+            only, ruled, (unit, minutes), evented, volume, assigned, read, delayed = (
                 data["substance_only"],
                 data["rule_targets"],
                 data["time_unit"],
@@ -165,8 +167,11 @@ class SbmlFacts(NamedTuple):
                 data["volume_parameters"],
                 data["assigned_species"],
                 data["initially_read"],
+                data["delayed_events"],
             )
         except (KeyError, TypeError, ValueError):
+            return None
+        if not isinstance(delayed, bool):
             return None
         lists = all(isinstance(x, list) for x in (only, ruled, evented, volume, assigned, read))
         names = [*only, *ruled, *evented, *volume, *assigned, *read, unit] if lists else []
@@ -182,6 +187,7 @@ class SbmlFacts(NamedTuple):
             frozenset(volume),
             frozenset(assigned),
             frozenset(read),
+            delayed,
         )
 
 
@@ -213,6 +219,7 @@ def sbml_facts(sbml: str) -> SbmlFacts:
             {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()},
             {sp.getId() for sp in model.getListOfSpecies()},
         ),
+        any(e.isSetDelay() for e in model.getListOfEvents()),
     )
 
 
