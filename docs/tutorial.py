@@ -16,7 +16,8 @@
 #     pip install .                # the package and the `mtor-sim` command
 #     pip install ".[test]"        # and what the tests use (pytest, tellurium, COPASI)
 #
-# Times are in minutes and drug concentrations in nM everywhere.
+# Times are in minutes (the bundled model's unit; a model loaded from a file runs in its
+# own) and drug concentrations in nM everywhere.
 
 # %%
 import sys

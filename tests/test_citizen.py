@@ -153,6 +153,18 @@ def test_list_parameters_has_units_and_descriptions(capsys):
     assert info.loc["dose_everolimus", "unit"] == "nM"
 
 
+def test_every_rate_constant_says_what_it_is():
+    """A comment's "/min per active RTK (assumption; ...)" was read as one unit up to the
+    first ";", leaving the description the section header ("kinetics") or a fragment."""
+    info = ms.load_model().parameter_info()
+    row = info.loc["k_IRS1_act"]
+    assert row["unit"] == "per_min per active RTK"
+    assert row["description"].startswith("IRS1 tyrosine phosphorylation by active RTK (")
+    assert info.loc["k_PI3K_deact", "unit"] == "per_min"
+    vague = info.index[info["description"].str.match(r"^(kinetics|\(|assumption)")]
+    assert list(vague) == []
+
+
 def test_parameter_info_of_a_model_with_changed_parameters_keeps_units():
     """A model made by with_parameters writes its SBML lazily; its units must not vanish."""
     base = ms.load_model()

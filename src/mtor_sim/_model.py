@@ -807,8 +807,9 @@ def load_model(
     """Load the bundled HCC model, or any SBML (``.xml``/``.sbml``) or Antimony (``.ant``) file.
 
     The model is checked before it is accepted: libsbml's consistency checks (units,
-    modelling practice and SBO terms aside) must find no error, it must have at least
-    one floating species, and it must stay within the size limits below.
+    modelling practice and SBO terms aside) must find no error, it must have something
+    to simulate (a floating species, or a variable a rate rule changes), and it must
+    stay within the size limits below.
 
     Parameters
     ----------

@@ -23,8 +23,8 @@ __all__ = ["parameter_info"]
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*[^;]*;\s*//\s*(.*?)\s*$")
 _HEADER = re.compile(r"^\s*//\s*-{3,}\s*(.*?)\s*$")
 _UNIT = re.compile(
-    r"^(/(?:min|h|s)(?: per [^;]+)?|1/min|per min|nM|uM|µM|mM|min|h|s|%)"
-    r"\s*(?:;|$)\s*"
+    r"^(/(?:min|h|s)(?: per [^;(]+?)?|1/min|per min|nM|uM|µM|mM|min|h|s|%)"
+    r"\s*(?:;|$|(?=\())\s*"
 )
 _UNIT_WORDS = re.compile(r"\((nM|uM|µM|/min|min|h)\b")
 _TAG = re.compile(r"^@(node|input|reference|readout)\s+([^:;\s]+)\s*:?\s*(?:[A-Za-z_0-9 ]+;)?\s*")
@@ -81,6 +81,15 @@ def _comments(text: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _unit(declared: str | None, commented: str) -> str:
+    """The SBML's unit where declared, with what a comment's rate is per
+    (``/min per active PI3K``: ``per_min per active PI3K``); else the comment's."""
+    if not declared:
+        return commented
+    per = commented.find(" per ")
+    return declared + commented[per:] if per >= 0 else declared
+
+
 def parameter_info(
     sbml: str,
     parameters: pd.Series,
@@ -107,7 +116,7 @@ def parameter_info(
             {
                 "name": name,
                 "value": float(value),
-                "unit": units.get(name) or unit,
+                "unit": _unit(units.get(name), unit),
                 "description": text or names.get(name, ""),
                 "lower": math.nan if low is None else low,
                 "upper": math.nan if high is None else high,

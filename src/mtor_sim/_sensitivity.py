@@ -284,7 +284,7 @@ def sensitivity(
     rel_step : float
         Relative step of the central differences (``local``).
     n : int
-        Sobol base sample size; the model runs ``n * (len(parameters) + 2)`` times.
+        Sobol base sample size; the model runs ``n * (len(vary) + 2)`` times.
         A power of 2 keeps the Sobol sequence balanced.
     factor : float
         Sobol ranges are ``[value / factor, value * factor]``, sampled in log space,

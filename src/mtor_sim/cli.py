@@ -1187,7 +1187,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mtor-sim",
         description="Mechanistic simulation of PI3K/Akt/mTOR signalling in hepatocellular "
-        "carcinoma. Times in minutes, drug concentrations in nM.",
+        "carcinoma. Times in minutes (another model's: in its own time unit), drug "
+        "concentrations in nM.",
     )
     from . import __version__
 
@@ -1260,7 +1261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--t-end",
         type=float,
-        help="end time (min); default 1440, or the "
+        help="end time (the model's time unit; min for the bundled model); default 1440, "
+        "or the "
         "length of the schedule (--days, or its last stop or dose)",
     )
     p.add_argument(
@@ -1347,7 +1349,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="readout to fit (default: the model's default readout, proliferation for the "
         "bundled model; see `mtor-sim list readouts`)",
     )
-    p.add_argument("--time", type=float, help="measure TIME min after dosing, not at steady state")
+    p.add_argument(
+        "--time",
+        type=float,
+        help="measure TIME (the model's time unit; min for the bundled model) after dosing, "
+        "not at steady state",
+    )
     _add_perturbation(p)
     _add_outputs(p)
     _add_omex(p)
@@ -1429,7 +1436,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--log", action="append", metavar="NAME", help="sample NAME in log space (--lhs)"
     )
     p.add_argument("--readout", "-r", action="append", help="readout(s); default all")
-    p.add_argument("--time", type=float, help="record TIME min after dosing")
+    p.add_argument(
+        "--time",
+        type=float,
+        help="record TIME (the model's time unit; min for the bundled model) after dosing",
+    )
     _add_perturbation(p)
     _add_ensemble(
         p,
