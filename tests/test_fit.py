@@ -520,6 +520,8 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
     assert main(["sample", yaml, "--fit", str(tmp_path / "fit"), *short]) == 3
     assert (tmp_path / "short" / "ensemble.parquet").is_file()
     assert not (tmp_path / "short" / "prediction.csv").exists()
+    side = json.loads((tmp_path / "short" / "ensemble.parquet.json").read_text())
+    assert side["diagnostics"]["n_samples"] == 20  # --n 20: 20 samples, not 21
     assert "not_converged" in capsys.readouterr().err
 
     # a profile that is not one (its fit had not found the optimum) exits 3 and says so
@@ -1176,6 +1178,18 @@ def test_an_effective_sample_size_that_cannot_be_estimated_is_not_ok(
     res = ms.sample(decay["fit"], n=1000, seed=0)
     assert res.diagnostics["converged"] and res.status == "low_ess" and len(res) > 0
     assert "its effective sample size could not be estimated" in res.message
+
+
+@pytest.mark.parametrize("sampler", ["adaptive_metropolis", "parallel_tempering", "emcee"])
+def test_n_steps_give_n_samples(decay, sampler: str) -> None:
+    # pyPESTO's Metropolis chains put their start (the fit's optimum, not a draw) at the
+    # head of the trace: n steps gave n + 1 samples, and emcee's walkers n each
+    import mtor_sim as ms
+
+    ens = ms.sample(decay["fit"], n=40, sampler=sampler, seed=0, thin=1)
+    walkers = 2 * 4 + 2 if sampler == "emcee" else 1  # 4 estimated parameters
+    assert ens.diagnostics["n_samples"] == 40 * walkers
+    assert len(ens) == 40 * walkers - ens.diagnostics["burn_in"]
 
 
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:

@@ -51,8 +51,9 @@ class Ensemble:
         objective, less the Jacobian term of priors on log-scaled parameters' linear values.
     diagnostics : dict
         ``burn_in`` (Geweke test, samples), ``converged`` (the Geweke test found a
-        burn-in shorter than the chain), ``effective_sample_size``, ``n_samples``,
-        ``acceptance`` (share of accepted steps of the chain at temperature 1; None for
+        burn-in shorter than the chain), ``effective_sample_size``, ``n_samples`` (the
+        chain's length before burn-in and thinning: `sample`'s ``n``, times the walkers
+        for emcee), ``acceptance`` (share of accepted steps of the chain at temperature 1; None for
         emcee).
     success, status, message, metadata
         As for every result: ``status`` is ``"ok"``, ``"not_converged"`` or ``"low_ess"``
@@ -318,7 +319,9 @@ def sample(
     fit : FitResult
         The result of `fit`.
     n : int
-        MCMC steps (each one objective evaluation per chain).
+        MCMC steps (each one objective evaluation per chain), one sample each: the chain
+        holds ``n`` samples (emcee: ``n`` per walker), its start (the fit's best point)
+        not among them.
     sampler : {"parallel_tempering", "adaptive_metropolis", "emcee"}
         Adaptive parallel tempering (``n_chains`` temperatures), one adaptive Metropolis
         chain, or emcee's affine-invariant ensemble (2 x parameters + 2 walkers; ``n``
@@ -381,6 +384,19 @@ def sample(
     try:
         result = ps.sample(problem, n_samples=n, sampler=smp, x0=fit.best_x, result=result)
         seconds = time.perf_counter() - t0
+        sr = result.sample_result
+        # share of steps that moved (not defined for emcee, whose trace interleaves walkers)
+        accepted = (
+            None
+            if sampler == "emcee"
+            else float(np.mean(np.any(np.diff(sr.trace_x[0], axis=0) != 0, axis=1)))
+        )
+        if sampler != "emcee":
+            # pyPESTO's Metropolis chains begin their trace with the start (the fit's
+            # optimum, not a draw): n steps give n samples, as emcee's walkers do
+            sr.trace_x = sr.trace_x[:, 1:]
+            sr.trace_neglogpost = sr.trace_neglogpost[:, 1:]
+            sr.trace_neglogprior = sr.trace_neglogprior[:, 1:]
         burn_in = int(ps.geweke_test(result))
         ess = ps.effective_sample_size(result)
         rule, too_short = "Geweke", False
@@ -391,13 +407,8 @@ def sample(
         quiet.setLevel(level)
         if seed is not None:
             np.random.set_state(state)  # noqa: NPY002
-    sr = result.sample_result
     trace = np.asarray(sr.trace_x)[0]
     post = np.asarray(sr.trace_neglogpost)[0]
-    # share of steps that moved (not defined for emcee, whose trace interleaves walkers)
-    accepted = (
-        None if sampler == "emcee" else float(np.mean(np.any(np.diff(trace, axis=0) != 0, axis=1)))
-    )
     kept = trace[burn_in:]
     kept_post = post[burn_in:]
     step = thin or max(1, len(kept) // 1000)

@@ -1614,7 +1614,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--level", type=float, default=0.95, help="confidence level")
             p.set_defaults(func=cmd_profile)
         else:
-            p.add_argument("--n", type=int, default=10000, help="MCMC steps (default 10000)")
+            p.add_argument(
+                "--n",
+                type=int,
+                default=10000,
+                help="MCMC steps, one sample each; the start is not a sample (default 10000)",
+            )
             p.add_argument(
                 "--predict",
                 type=int,
