@@ -294,6 +294,24 @@ def test_negative_dose_is_an_error(capsys):
     assert "must be >= 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["dose-response", "everolimus", "--doses", "-1,0.1,1"],
+            "`doses[0] (dose, nM)` must be >= 0",
+        ),
+        (["combination", "everolimus", "alpelisib", "--doses-b", "-1,1"], "`doses_b[0]"),
+        (["dose-response", "everolimus", "--time", "-1e3"], "`time` must be > 0"),
+    ],
+)
+def test_a_negative_value_list_is_refused_by_name(argv, says, capsys) -> None:
+    # argparse took "-1,0.1,1" for an option: "argument --doses: expected one argument"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mtor-sim: error: ") and says in err and "-1" in err
+
+
 def test_list(capsys):
     assert main(["list", "genotypes"]) == 0
     assert "PTEN_loss" in capsys.readouterr().out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -1699,13 +1700,37 @@ def _format_warning(message: Any, *_: Any, **__: Any) -> str:
     return f"mtor-sim: warning: {message}\n"
 
 
+_OPTION = re.compile(r"--?[A-Za-z][\w-]*")
+_NEGATIVE = re.compile(r"-\.?\d")
+
+
+def _attach_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--doses -1,0.1,1`` -> ``--doses=-1,0.1,1``.
+
+    argparse reads a value that begins with '-' as an option unless it is one plain
+    number (``-5``), so a negative list or ``-1e3`` ended in "argument --doses: expected
+    one argument". Attached, the value reaches the check that names it ("doses[0] must
+    be >= 0"). No option of mtor-sim begins with a digit, so nothing else is attached.
+    """
+    out: list[str] = []
+    rest = list(argv)
+    while rest:
+        token = rest.pop(0)
+        if token == "--":  # what follows is positional, as argparse reads it
+            return [*out, token, *rest]
+        if rest and _OPTION.fullmatch(token) and _NEGATIVE.match(rest[0]):
+            token = f"{token}={rest.pop(0)}"
+        out.append(token)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
     from ._errors import MtorSimError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
     shown = warnings.formatwarning
     try:
         warnings.formatwarning = _format_warning
