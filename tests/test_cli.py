@@ -648,11 +648,15 @@ def test_an_os_error_without_a_file_name_reads_as_one_sentence(monkeypatch, caps
     assert capsys.readouterr().err == "mtor-sim: error: Input/output error\n"  # was "error::"
 
 
-def test_an_empty_genotype_is_the_wild_type(tmp_path) -> None:
-    # `-g "$G"` with G empty meant WT before empty parts after '+' were refused
-    out = tmp_path / "ss.csv"
-    assert main(["steady-state", "-g", "", "-o", str(out)]) == 0
-    assert pd.read_csv(out)["label"].iloc[0] == "WT"
+@pytest.mark.parametrize("command", [["steady-state"], ["dose-response", "everolimus"]])
+@pytest.mark.parametrize("genotype", ["", " "])
+def test_an_empty_genotype_is_refused_by_name(command, genotype, tmp_path, capsys) -> None:
+    # `-g "$G"` with G unset ran the wild type silently, as if -g had been left out
+    out = tmp_path / "out.csv"
+    assert main([*command, "-g", genotype, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mtor-sim: error: -g {genotype!r} names no genotype")
+    assert "WT is the wild type" in err and not out.exists()
 
 
 def test_simulate_caps_its_default_output_times(tmp_path) -> None:

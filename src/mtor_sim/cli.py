@@ -115,9 +115,13 @@ def _add_perturbation(p: argparse.ArgumentParser) -> None:
 
 def _genotype(text: str) -> list[str]:
     """``PTEN_loss+mTORC2_high`` -> ``["PTEN_loss", "mTORC2_high"]`` (presets combined).
-    An empty part (``PTEN_loss+``) is refused: a preset meant there would be dropped."""
+    An empty part (``PTEN_loss+``) is refused: a preset meant there would be dropped. So
+    is an empty genotype (``-g "$G"`` with G unset): it would run the wild type silently."""
     if not text.strip():
-        return []  # no preset: the wild type, as before
+        raise ValueError(
+            f"-g {text!r} names no genotype (an unset shell variable?); give a preset "
+            "(see `mtor-sim list genotypes`; WT is the wild type) or leave -g out"
+        )
     parts = [g.strip() for g in text.split("+")]
     if not all(parts):
         raise ValueError(f"genotype {text!r} has an empty part between or after '+'")
