@@ -256,6 +256,29 @@ def test_to_sbml_checks_names(model: ms.Model) -> None:
         model.to_sbml(knockouts=["NOT_A_NODE"])
 
 
+@pytest.mark.parametrize(
+    ("verb", "name"), [("to_sbml", "out.xml"), ("to_file", "out.csv"), ("to_omex", "out.omex")]
+)
+def test_a_folder_given_as_the_file_to_write_is_refused_by_name(
+    model: ms.Model, tmp_path: Path, verb: str, name: str
+) -> None:
+    # open() raised IsADirectoryError (to_sbml and to_omex after the work was done)
+    folder = tmp_path / name  # with a file's suffix: to_file went by the suffix alone
+    folder.mkdir()
+    write = {
+        "to_sbml": lambda: model.to_sbml(folder, genotype="PTEN_loss"),
+        "to_file": lambda: model.steady_state().to_file(folder),
+        "to_omex": lambda: ms.to_omex(model.simulate(t_end=10), folder),
+    }[verb]
+    with pytest.raises(ValueError, match=f"`path` '.*{name}' is a folder; give a file name"):
+        write()
+
+
+def test_a_path_that_is_not_a_path_is_refused_by_name(model: ms.Model) -> None:
+    with pytest.raises(TypeError, match="`path` must be a file path, got int 3"):
+        model.to_sbml(3)  # type: ignore[arg-type]
+
+
 def test_cli_export(model: ms.Model, tmp_path: Path) -> None:
     from mtor_sim.cli import main
 

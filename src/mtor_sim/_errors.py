@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ __all__ = [
     "check_nonnegative",
     "check_count",
     "check_flag",
+    "check_output_file",
 ]
 
 
@@ -141,6 +144,18 @@ def check_share(value: object, *, name: str) -> float:
     if x > 1:
         raise ValueError(f"`{name}` is a share (0-1), got {value!r}")
     return x
+
+
+def check_output_file(path: object, *, name: str = "path") -> Path:
+    """``path`` as a `pathlib.Path` of a file to write, checked before any work: not a
+    path (``3``) is a `TypeError`, an existing folder a `ValueError`, each naming it
+    (open() raised IsADirectoryError, after the work was done)."""
+    if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"`{name}` must be a file path, got {type(path).__name__} {path!r}")
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"`{name}` {str(path)!r} is a folder; give a file name")
+    return target
 
 
 def one_of(**given: Any) -> Any:

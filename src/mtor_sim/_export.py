@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ModelFileError
+from ._errors import ModelFileError, check_output_file
 from ._perturb import Perturbation, make_perturbation, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +57,8 @@ def to_sbml(
     ----------
     model : Model
     path : str or Path, optional
-        File to write (UTF-8). The SBML text is returned either way.
+        File to write (UTF-8; an existing folder is refused). The SBML text is returned
+        either way.
     genotype, drugs, knockouts, cut, parameters, inputs
         As in `mtor_sim.steady_state`; drug concentrations in nM.
 
@@ -73,6 +74,7 @@ def to_sbml(
     >>> 'id="dose_everolimus"' in text
     True
     """
+    target = None if path is None else check_output_file(path)
     pert = make_perturbation(
         model,
         genotype=genotype,
@@ -83,8 +85,8 @@ def to_sbml(
         inputs=inputs,
     )
     text = perturbed_sbml(model, pert)
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+    if target is not None:
+        target.write_text(text, encoding="utf-8")
     return text
 
 

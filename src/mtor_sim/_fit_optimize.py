@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, PetabError, check_count, check_name, check_nonnegative
+from ._errors import (
+    MtorSimError,
+    PetabError,
+    check_count,
+    check_name,
+    check_nonnegative,
+    check_output_file,
+)
 from ._fit_objective import PetabObjective, unscale
 from ._options import BACKENDS, RunOptions, resolve_run
 
@@ -242,7 +249,7 @@ class FitResult:
     def to_file(self, path: str | Path) -> Path:
         """Write the starts table (.csv, .parquet or .json by extension); the JSON file also
         holds the best parameters and the metadata. Returns the path."""
-        target = Path(path)
+        target = check_output_file(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fmt = target.suffix.lstrip(".").lower()
         if fmt == "csv":

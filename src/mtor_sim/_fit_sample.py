@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name
+from ._errors import MtorSimError, check_name, check_output_file
 from ._fit_objective import PetabObjective, scale, unscale
 from ._fit_optimize import FitResult, check_fit, check_seed, map_tasks, pypesto_problem
 
@@ -80,7 +80,7 @@ class Ensemble:
     def to_file(self, path: str | Path) -> Path:
         """Write the members (.parquet or .csv) and, beside them, ``<path>.json`` with the
         diagnostics and metadata. Returns the table's path."""
-        target = Path(path)
+        target = check_output_file(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fmt = target.suffix.lstrip(".").lower()
         df = self.to_dataframe()

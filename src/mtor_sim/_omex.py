@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import MtorSimError
+from ._errors import MtorSimError, check_output_file
 from ._perturb import Perturbation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,6 +108,7 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
     from ._results import TimeCourse
     from ._sweep import Sweep
 
+    target = check_output_file(path)
     model = model if model is not None else load_model()
     kinds = {
         TimeCourse: ("time course", _time_course),
@@ -131,7 +132,7 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
         )
     what, build = kinds[kind]
     scans = build(model, result)
-    return _write_archive(Path(path), scans, title=f"mtor_sim {what} of model {model.name}")
+    return _write_archive(target, scans, title=f"mtor_sim {what} of model {model.name}")
 
 
 # ------------------------------------------------------------------ result -> scans

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._errors import check_output_file
+
 __all__ = [
     "BatchResult",
     "DeferredSeries",
@@ -78,7 +80,7 @@ def write_result(result: Any, path: str | Path) -> Path:
     (a named index becomes a column); ``.json`` holds ``success``, ``status``, ``message``,
     ``n_failed`` (batch results), ``metadata`` and the table's rows as ``data``. Returns
     the path written."""
-    target = Path(path)
+    target = check_output_file(path)
     suffix = target.suffix.lower()
     if suffix not in FILE_TYPES:
         raise ValueError(
