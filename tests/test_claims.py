@@ -137,6 +137,17 @@ def test_claims_need_bundled_model():
         _claims.check(other, 1)
 
 
+@pytest.mark.parametrize("given", ["x", None])
+@pytest.mark.parametrize(
+    "options", [{}, {"ensemble": True}, {"ensemble": True, "n_members": 2}, {"n_members": 2}]
+)
+def test_check_all_checks_the_model_before_its_options(given, options):
+    # ensemble=True on a file name failed on a missing attribute ("'str' object has no
+    # attribute '_forms'"), and n_members alone was refused as needing an ensemble
+    with pytest.raises(TypeError, match="checked on a Model .*got (str|NoneType)"):
+        ms.claims.check_all(given, **options)
+
+
 def test_unknown_claim_number(model):
     with pytest.raises(ms.UnknownNameError, match="claim number"):
         _claims.check(model, 16)

@@ -800,14 +800,20 @@ CLAIMS: dict[int, Callable[[Model], ClaimResult]] = {
 }
 
 
-def check(model: Model, number: int) -> ClaimResult:
-    """Run the check of claim ``number`` (1-15) on ``model``."""
-    if not isinstance(getattr(model, "is_bundled", None), bool):  # a file name, None, ...
+def _check_model(model: Model) -> None:
+    """Refuse what the claims cannot be checked on: not a Model (a file name, None, ...),
+    or a model other than the bundled one."""
+    if not isinstance(getattr(model, "is_bundled", None), bool):
         raise TypeError(
             f"the claims are checked on a Model (ms.load_model()), got {type(model).__name__}"
         )
     if not model.is_bundled:
         raise MtorSimError("the review's claims are checks of the bundled HCC model")
+
+
+def check(model: Model, number: int) -> ClaimResult:
+    """Run the check of claim ``number`` (1-15) on ``model``."""
+    _check_model(model)
     if number not in CLAIMS:
         check_name(str(number), [str(k) for k in CLAIMS], kind="claim number")
     result = CLAIMS[number](model)
@@ -883,6 +889,7 @@ def check_all(
     >>> list(table.columns[:3])
     ['claim', 'title', 'pass_fraction']
     """
+    _check_model(model)  # before the options: they would be judged for a run never made
     opts = resolve_run(
         run,
         verb="check_all",
