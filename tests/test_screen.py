@@ -160,10 +160,20 @@ def test_a_screen_on_a_knockout_or_cut_background(model: ms.Model) -> None:
 
 
 def test_an_empty_screen_over_the_ensemble_is_refused(model: ms.Model) -> None:
-    # it returned an empty table, on which the CLI's report failed (KeyError); one model's
-    # empty screen still gives its baseline
+    # it returned an empty table, on which the CLI's report failed (KeyError)
     with pytest.raises(ValueError, match="nothing to screen"):
         ms.knockout_screen(model, ["pS6K1"], nodes=[], interactions=[], ensemble=True, n_members=2)
+
+
+def test_an_empty_screen_is_refused_by_name(model: ms.Model, tmp_path: Path) -> None:
+    # one model's screen of nothing returned its baseline alone, with status "ok"
+    with pytest.raises(ValueError, match="nothing to screen: `nodes` is empty and "):
+        ms.knockout_screen(model, ["pS6K1"], nodes=[], interactions=[], progress=False)
+    from mtor_sim.cli import main
+
+    out = tmp_path / "ko.csv"
+    assert main(["knockout-screen", "--nodes", "--interactions", "-q", "-o", str(out)]) == 2
+    assert not out.exists()
 
 
 def test_a_target_named_twice_is_screened_once(model: ms.Model) -> None:

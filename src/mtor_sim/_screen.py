@@ -208,7 +208,8 @@ def knockout_screen(
     readouts : list of str, optional
         Readouts to record (default: all).
     nodes, interactions : list of str, optional
-        Restrict the screen to these (default: all of the model's; ``[]`` for none).
+        Restrict the screen to these (default: all of the model's; ``[]`` for none, but
+        not both: a screen of no target is refused).
     pairs : bool
         Also every pair of the selected knockouts and cuts.
     knockout_mode : {"remove", "clamp"}
@@ -264,6 +265,15 @@ def knockout_screen(
         given,
         "interactions",
     )
+    if not node_list and not cut_list:  # the baseline alone, "ok": a screen of nothing
+        said = [
+            f"the model has no {name}" if value is None else f"`{name}` is empty"
+            for name, value in (("nodes", nodes), ("interactions", interactions))
+        ]
+        raise ValueError(
+            f"nothing to screen: {' and '.join(said)}; give at least one node or "
+            "interaction, or leave `nodes` and `interactions` out for all of the model's"
+        )
     pairs = check_flag(pairs, name="pairs")
     base = make_perturbation(model, **perturbation)
     targets: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
@@ -301,8 +311,6 @@ def knockout_screen(
         progress=progress,
     )
     if wants_ensemble(ensemble, n_members):
-        if not targets:  # quantiles of fold changes need something to change
-            raise ValueError("nothing to screen: `nodes` and `interactions` are both empty")
         return _screen_quantiles(model, perts, reads, base, mode, ensemble, n_members, opts)
     spec = {"screen": [t[0] for t in targets], "background": base.as_dict()}
     store, stats = run_conditions(
