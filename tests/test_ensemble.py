@@ -1065,7 +1065,7 @@ def test_numpy_scalars_select_the_ensemble_and_its_size(model):
     numpy = model.steady_state(ensemble=np.True_, n_members=np.int64(2))
     pd.testing.assert_frame_equal(plain, numpy)
     assert isinstance(model.steady_state(ensemble=np.False_), ms.SteadyState)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(TypeError, match="`n_members` must be an integer"):
         model.steady_state(ensemble=True, n_members=np.bool_(True))
 
 

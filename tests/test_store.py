@@ -361,9 +361,20 @@ def test_latin_hypercube_memory_does_not_grow_with_n(
     assert peak < 6 * 2**20, f"{peak / 2**20:.1f} MB"
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "1", True])
-def test_latin_hypercube_seed_must_be_a_non_negative_integer(model: ms.Model, seed) -> None:
-    with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+@pytest.mark.parametrize(
+    "seed, error, match",
+    [
+        (-1, ValueError, "`seed` must be >= 0"),
+        # a wrong kind is a TypeError, as for every count and number (README)
+        (1.5, TypeError, "`seed` must be an integer"),
+        ("1", TypeError, "`seed` must be an integer"),
+        (True, TypeError, "`seed` must be an integer"),
+    ],
+)
+def test_latin_hypercube_seed_must_be_a_non_negative_integer(
+    model: ms.Model, seed, error, match
+) -> None:
+    with pytest.raises(error, match=match):
         ms.sweep(model, {"GF": (0.1, 1.0)}, method="lhs", n=2, seed=seed, progress=False)
 
 

@@ -312,7 +312,7 @@ def test_bad_space_raises(model: ms.Model, space: dict, err: type, match: str) -
         ({"method": "lhs", "n": 4, "space": {"GF": (1.0, 0.5)}}, "low < high"),
         ({"method": "lhs", "n": 4, "space": {"GF": (0.0, 1.0)}, "log": True}, "> 0 on a log scale"),
         ({"method": "lhs", "n": 4, "space": {"GF": (0.0, float("inf"))}}, "must be finite"),
-        ({"method": "lhs", "space": {"GF": (0.1, 1.0)}}, "positive integer"),
+        ({"method": "lhs", "space": {"GF": (0.1, 1.0)}}, "needs `n`"),
         ({"method": "grid", "n": 3, "space": {"GF": [0.1]}}, "applies to method='lhs'"),
         ({"backend": "spark", "space": {"GF": [0.1]}}, "unknown backend 'spark'"),
         ({"chunk_size": 0, "space": {"GF": [0.1]}}, "chunk_size"),

@@ -13,14 +13,13 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
-from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name, wants_ensemble
+from ._errors import MtorSimError, check_count, check_name, wants_ensemble
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -124,8 +123,7 @@ def resolve_ensemble(
     if not len(table.columns):
         raise ValueError(f"`ensemble` has {len(table)} members but no parameter columns")
     if n is not None:
-        if isinstance(n, bool | np.bool_) or not isinstance(n, Integral) or n < 1:
-            raise ValueError(f"`n_members` must be a positive integer, got {n!r}")
+        n = check_count(n, name="n_members", minimum=1)
         if n > len(table):
             raise ValueError(f"`n_members` is {n}, more than the ensemble's {len(table)} members")
         table = table.iloc[:n]

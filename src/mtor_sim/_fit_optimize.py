@@ -503,8 +503,7 @@ def fit(
     backend, n_workers, scheduler = opts.backend, opts.n_workers, opts.scheduler
     progress = opts.progress
     check_name(optimizer, OPTIMIZERS, kind="optimizer")
-    if isinstance(n_starts, bool) or not isinstance(n_starts, int) or n_starts < 1:
-        raise ValueError(f"`n_starts` must be a positive integer, got {n_starts!r}")
+    n_starts = check_count(n_starts, name="n_starts", minimum=1)
     seed = check_seed(seed)
     check_count(max_iter, name="max_iter", minimum=1)
     if max_time is not None:  # a start given no time would end not converged, at once
@@ -519,8 +518,7 @@ def fit(
         atol=atol,
     )
     if screen:
-        if isinstance(screen, bool) or not isinstance(screen, int) or screen < n_starts:
-            raise ValueError(f"`screen` must be an integer >= n_starts, got {screen!r}")
+        screen = check_count(screen, name="screen (at least n_starts)", minimum=n_starts)
         given = [] if x0 is None else list(np.atleast_2d(np.asarray(x0, dtype=float)))
         # the caller's points first, then the best of the screen for the remaining starts
         x0 = given + list(

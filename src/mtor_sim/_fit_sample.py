@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name, check_output_file
+from ._errors import MtorSimError, check_count, check_name, check_output_file
 from ._fit_objective import PetabObjective, scale, unscale
 from ._fit_optimize import FitResult, check_fit, check_seed, map_tasks, pypesto_problem
 
@@ -348,8 +348,7 @@ def sample(
 
     check_name(sampler, SAMPLERS, kind="sampler")
     # pyPESTO's Geweke test splits the chain into 20 fragments: fewer samples divide by zero
-    if isinstance(n, bool) or not isinstance(n, int) or n < MIN_SAMPLES:
-        raise ValueError(f"`n` must be an integer >= {MIN_SAMPLES}, got {n!r}")
+    n = check_count(n, name="n", minimum=MIN_SAMPLES)
     check_fit(fit, verb="sample")
     seed = check_seed(seed)
     if fit.status == "failed":

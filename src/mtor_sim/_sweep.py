@@ -8,10 +8,8 @@ backends of `mtor_sim._backends`, streamed to the verified store of `mtor_sim._s
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -20,7 +18,7 @@ import pandas as pd
 
 from ._backends import Condition, run_conditions
 from ._ensemble import QUANTILES, member_digest, member_parameters, members_to_run
-from ._errors import check_name, check_names, check_nonnegative, one_name, one_of
+from ._errors import check_count, check_name, check_names, check_nonnegative, one_name, one_of
 from ._options import RunOptions, resolve_run
 from ._perturb import Perturbation, _as_list, check_volume_parameters, make_perturbation
 from ._protocol import BatchResult
@@ -127,15 +125,7 @@ class _Axis:
 
 def _seed(seed: object) -> int:
     """The Latin hypercube's seed: a non-negative integer (default 0)."""
-    if seed is None:
-        return 0
-    try:
-        value = operator.index(seed)  # type: ignore[arg-type]
-    except TypeError:
-        value = -1
-    if isinstance(seed, bool) or value < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
-    return value
+    return 0 if seed is None else check_count(seed, name="seed", minimum=0)
 
 
 def _axis(model: Model, name: str, values: Any, *, sampled: bool, log: bool) -> _Axis:
@@ -521,9 +511,9 @@ def sweep(
     cont = [a for a in axes.values() if a.bounds is not None]
     n_lhs, lhs_seed = 1, 0  # Latin-hypercube rows (1 for a grid) and seed
     if method == "lhs":
-        if n is None or isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-            raise ValueError(f"`n` (Latin-hypercube points) must be a positive integer, got {n!r}")
-        n = int(n)
+        if n is None:
+            raise ValueError("method='lhs' needs `n`, the number of Latin-hypercube points")
+        n = check_count(n, name="n (Latin-hypercube points)", minimum=1)
         seed = lhs_seed = _seed(seed)
         if not cont:
             raise ValueError(
