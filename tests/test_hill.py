@@ -182,3 +182,29 @@ def test_a_dose_response_says_when_the_doses_do_not_place_the_ic50() -> None:
     assert dr.fit_table()["ic50_extrapolated"].all()
     assert "IC50 beyond the tested doses (extrapolated) for WT" in dr.message
     assert dr.fits["WT"].ic50_ci == (0.003, math.inf)
+
+
+@pytest.mark.parametrize(
+    "drug, readout, says",
+    [
+        # the readout rises: the "IC50" is the dose of half a rise
+        ("MK2206", "pERK", ["pERK rises with the dose for WT", "(an EC50)"]),
+        # a 4 % fall: "IC50 3.1 uM" read as sorafenib's potency on pS6K1
+        ("sorafenib", "pS6K1", ["under 5% of the drug-free level for WT", "small effect"]),
+        ("everolimus", "pS6K1", []),
+    ],
+)
+def test_a_dose_response_says_when_its_ic50_is_not_a_potency(
+    drug: str, readout: str, says: list[str]
+) -> None:
+    """An IC50 was given with status "ok" and no word for a readout that rises with the
+    dose, or one the drug moves by 1-4 %."""
+    import mtor_sim as ms
+
+    doses = np.logspace(-1, 4, 9)
+    dr = ms.dose_response(ms.load_model(), drug, doses, readout=readout, progress=False)
+    assert dr.status == "ok" and dr.fits["WT"].success
+    for text in says:
+        assert text in dr.message
+    if not says:
+        assert dr.message == "all 9 conditions solved"

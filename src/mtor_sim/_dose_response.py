@@ -17,6 +17,7 @@ from ._errors import MtorSimError, check_name, check_names, check_nonnegative, w
 from ._hill import HillFit, fit_hill, slope_at_bound
 from ._options import RunOptions, resolve_run
 from ._protocol import BatchResult
+from ._screen import CHANGE
 from ._store import fingerprint
 from ._synergy import SynergyScores, bliss_excess, fraction_inhibited, hsa_excess, synergy_scores
 
@@ -150,12 +151,27 @@ class DoseResponse(BatchResult):
         (their IC50 is NaN: `fits[genotype].message` says why; `mtor-sim dose-response`
         exits 3 for them), and which IC50s the tested doses do not place: beyond them
         (extrapolated), or with the Hill slope at a bound (`HillFit.ic50_ci` gives what
-        the doses do say)."""
+        the doses do say). Also where the IC50 is not a potency's: the readout rises with
+        the dose (the IC50 column holds the dose of half that rise, an EC50), or its
+        largest change is under the 5 % that counts as a change (`_screen.CHANGE`)."""
         text = super().message
         unfitted = [f"{g} ({f.message})" for g, f in self.fits.items() if not f.success]
         if unfitted:
             text += "; no Hill fit for " + "; ".join(unfitted)
         fitted = {g: f for g, f in self.fits.items() if f.success}
+        rises = [f"{g} ({-f.emax:.1%})" for g, f in fitted.items() if f.emax < 0]
+        if rises:
+            text += (
+                f"; {self.readout} rises with the dose for " + ", ".join(rises) + ": the IC50 "
+                "is the dose of half that rise (an EC50)"
+            )
+        small = [f"{g} ({abs(f.emax):.1%})" for g, f in fitted.items() if abs(f.emax) < CHANGE]
+        if small:
+            text += (
+                f"; the largest change is under {CHANGE:.0%} of the drug-free level for "
+                + ", ".join(small)
+                + ": its IC50 places a small effect, not a potency"
+            )
         beyond = [f"{g} ({f.ic50:.3g} nM)" for g, f in fitted.items() if f.ic50_extrapolated]
         if beyond:
             text += "; IC50 beyond the tested doses (extrapolated) for " + ", ".join(beyond)
