@@ -368,6 +368,7 @@ def test_a_readout_at_zero_says_why_its_sensitivities_are_missing(model):
             progress=False,
         )
     assert q["n_failed"].iloc[0] == 3 and np.isnan(q["q0.5"].iloc[0])
+    assert q.attrs["status"] == "failed"
 
 
 @pytestmark_shipped
@@ -601,7 +602,7 @@ def test_simulate_over_the_ensemble_returns_quantiles_in_time(model):
     assert list(s6k.columns) == ["q0.05", "q0.5", "q0.95"]
     assert (s6k["q0.05"] <= s6k["q0.95"]).all()
     assert s6k["q0.5"].iloc[-1] < s6k["q0.5"].iloc[0]  # the rapalog lowers pS6K1
-    assert q.attrs == {"n_members": 3, "n_failed": 0}
+    assert q.attrs == {"n_members": 3, "n_failed": 0, "status": "ok"}
 
 
 def test_a_member_pickles_with_its_values(model):
@@ -815,7 +816,9 @@ def test_one_failed_pair_blanks_only_its_cells_in_a_members_excess(model, monkey
 
     monkeypatch.setattr(dr, "_readouts_at", one_fails)
     pair, da, db = ("everolimus", "sorafenib"), [1, 10], [300, 3000]
-    q = ms.combination(model, pair, da, db, ensemble=True, n_members=3, progress=False)
+    with pytest.warns(RuntimeWarning, match=r"up to 1 of 3 members gave no answer"):
+        q = ms.combination(model, pair, da, db, ensemble=True, n_members=3, progress=False)
+    assert q.attrs["status"] == "partial"
     bliss = q[q["quantity"] == "bliss"].set_index(["dose_a", "dose_b"])
     assert bliss.loc[(1.0, 300.0), "n_failed"] == 1
     assert bliss.loc[(10.0, 3000.0), "n_failed"] == 0  # needs neither 1 nM nor 300 nM alone
@@ -974,10 +977,18 @@ def test_ensemble_verbs_count_what_they_cannot_use_and_refuse_bad_members(model,
 
     table = resolve_ensemble(True, n=3).copy()
     table.loc[table.index[1], ["kdeg_RTK", "kdeg_RTKa"]] = 0.0  # no receptor steady state
-    q = ms.combination(
-        model, ("everolimus", "sorafenib"), [10], [1000], "pS6K1", ensemble=table, progress=False
-    )
+    with pytest.warns(RuntimeWarning, match="members gave no answer"):
+        q = ms.combination(
+            model,
+            ("everolimus", "sorafenib"),
+            [10],
+            [1000],
+            "pS6K1",
+            ensemble=table,
+            progress=False,
+        )
     assert (q["n_failed"] == 1).all() and np.isfinite(q["q0.5"]).all()
+    assert q.attrs["status"] == "partial"
     assert q.attrs["bliss_mean"]["n_used"] == 2
     ko = ms.knockout_screen(
         model,
@@ -1097,3 +1108,22 @@ def test_the_bundled_ensemble_on_another_model_says_whose_it_is() -> None:
     other = ms.load_model(REFERENCE_DIR / "dalle_pezze_2012_BIOMD0000000581.xml")
     with pytest.raises(ValueError, match="holds parameter sets of the bundled model"):
         other.steady_state(ensemble=True)
+
+
+def test_members_without_an_answer_mark_the_table_and_warn(tmp_path):
+    """Quantiles over the members that answered came back with no status and no word
+    (only the n_failed column said that a member had been left out)."""
+    path = tmp_path / "grow.ant"  # a steady state 0.1 / (d - k) for k < d; growth beyond
+    path.write_text(
+        "model grow\n  species A = 1\n  J0: -> A; 0.1\n  J1: -> A; k*A\n  J2: A -> ; d*A\n"
+        "  k = 0.1; d = 0.2\nend\n"
+    )
+    model = ms.load_model(path)
+    members = pd.DataFrame({"k": [0.1, 0.15, 0.5]})
+    with pytest.warns(RuntimeWarning, match=r"1 of 3 members gave no answer.*'partial'"):
+        q = model.steady_state(ensemble=members)
+    assert q.attrs["status"] == "partial" and q.loc["A", "n_failed"] == 1
+    assert q.loc["A", "q0.5"] == pytest.approx(1.5)  # 0.1/0.1 and 0.1/0.05, median 1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.steady_state(ensemble=members.iloc[:2]).attrs["status"] == "ok"

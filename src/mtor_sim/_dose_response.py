@@ -514,6 +514,7 @@ def _dose_response_quantiles(
         across_members,
         member_parameters,
         quantile_columns,
+        report_failed,
         resolve_ensemble,
     )
 
@@ -578,7 +579,7 @@ def _dose_response_quantiles(
     out = pd.DataFrame(rows)
     out.attrs["ic50"] = pd.DataFrame(ic50s)
     out.attrs["drug"], out.attrs["readout"] = drug, readout
-    return out
+    return report_failed(out, "dose_response(ensemble=...)")
 
 
 def _combination_quantiles(
@@ -600,6 +601,7 @@ def _combination_quantiles(
         across_members,
         member_parameters,
         quantile_columns,
+        report_failed,
         resolve_ensemble,
     )
 
@@ -651,7 +653,7 @@ def _combination_quantiles(
         "n_used": len(means),  # members with a whole matrix
     }
     out.attrs["drugs"], out.attrs["readout"] = pair, readout
-    return out
+    return report_failed(out, "combination(ensemble=...)")
 
 
 #: Doses of each drug, 0 included, that Loewe and ZIP need: they fit a Hill curve to each

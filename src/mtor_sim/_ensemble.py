@@ -323,6 +323,36 @@ def across_members(
     }
 
 
+def report_failed(table: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Mark an ensemble's table of quantiles as a batch result marks its failures:
+    ``attrs["status"]`` is ``"ok"`` when every member answered everywhere, ``"failed"``
+    when no member answered anywhere, else ``"partial"``, with a warning saying how
+    many members the quantiles left out (its ``n_failed`` column, or ``attrs``)."""
+    if "n_failed" in table.columns:
+        failed = table["n_failed"].to_numpy(dtype=float)
+        members = table["n_members"].to_numpy(dtype=float)
+    else:
+        failed = np.array([table.attrs["n_failed"]], dtype=float)
+        members = np.array([table.attrs["n_members"]], dtype=float)
+    status = "ok" if not failed.any() else "failed" if (failed >= members).all() else "partial"
+    table.attrs["status"] = status
+    if status != "ok":
+        count = f"{int(failed.max())} of {int(members.max())} members"
+        where = (
+            f"{count} gave no answer"
+            if failed.size == 1
+            else f"in {np.count_nonzero(failed)} of {failed.size} rows, up to {count} gave "
+            "no answer"
+        )
+        warnings.warn(
+            f"{what}: {where}; they are left out of the quantiles (column n_failed), and "
+            f'attrs["status"] is {status!r}',
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return table
+
+
 def iter_members(model: Model, ensemble: Any, *, n: int | None = None) -> Iterator[Model]:
     """One `Model` per member, made when reached (each holds its own compiled solver, so
     a loop keeps one alive at a time): ``model`` with the member's parameter values as
@@ -376,7 +406,7 @@ def steady_state_quantiles(
     out["mean"] = values.mean(axis=0)
     out["n_members"] = len(rows) + failed
     out["n_failed"] = failed
-    return out
+    return report_failed(out, "steady_state(ensemble=...)")
 
 
 def validation_hits(
@@ -456,4 +486,4 @@ def timecourse_quantiles(
         columns=pd.MultiIndex.from_product([cols, names], names=["output", "quantile"])
     )
     out.attrs.update(n_members=n_members, n_failed=failed)
-    return out
+    return report_failed(out, "simulate(ensemble=...)")

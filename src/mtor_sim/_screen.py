@@ -353,6 +353,7 @@ def _screen_quantiles(
         across_members,
         member_digest,
         member_parameters,
+        report_failed,
         resolve_ensemble,
     )
 
@@ -405,4 +406,4 @@ def _screen_quantiles(
         ]
     result = pd.DataFrame(rows)
     result.attrs["knockout_mode"], result.attrs["background"] = mode, base.label()
-    return result
+    return report_failed(result, "knockout_screen(ensemble=...)")

@@ -542,6 +542,7 @@ def _local_quantiles(
         across_members,
         member_digest,
         member_parameters,
+        report_failed,
         resolve_ensemble,
     )
     from ._perturb import resolve
@@ -614,7 +615,7 @@ def _local_quantiles(
         rows.append({"parameter": p, "readout": r, **across_members(cube[:, j], shares=signs)})
     out = pd.DataFrame(rows)
     out.attrs["rel_step"], out.attrs["background"] = h, base.label()
-    return out
+    return report_failed(out, "sensitivity(ensemble=...)")
 
 
 def _salib_version() -> str:

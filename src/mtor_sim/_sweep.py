@@ -693,7 +693,9 @@ def member_quantiles(
         )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["settings"] = settings
-    return out
+    from ._ensemble import report_failed
+
+    return report_failed(out, "sweep(ensemble=...)")
 
 
 def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:

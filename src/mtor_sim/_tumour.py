@@ -285,7 +285,7 @@ def _across_members(
 ) -> pd.DataFrame:
     """`tumour_response` for every member: both arms' steady states of all members in one
     batch, each member's course from its own, summarised across members."""
-    from ._ensemble import across_members, resolve_ensemble
+    from ._ensemble import across_members, report_failed, resolve_ensemble
     from ._perturb import make_perturbation
     from ._prefetch import answer_key, solve_for_members
 
@@ -313,4 +313,4 @@ def _across_members(
         "treated_rate": rates[:, 1],
     }
     out = pd.DataFrame([{"quantity": q, **across_members(v)} for q, v in quantities.items()])
-    return out.set_index("quantity")
+    return report_failed(out.set_index("quantity"), "tumour_response(ensemble=...)")
