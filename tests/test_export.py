@@ -274,6 +274,23 @@ def test_a_folder_given_as_the_file_to_write_is_refused_by_name(
         write()
 
 
+def test_output_paths_are_read_as_a_user_means_them(
+    model: ms.Model, tmp_path: Path, monkeypatch
+) -> None:
+    """'new.xml/' wrote a file named new.xml (the separator dropped); '~/x.xml' wrote
+    into a folder literally named '~'; to_sbml into a folder not made yet failed after
+    the work, where to_file and to_omex make it."""
+    with pytest.raises(ValueError, match="'.*new.xml/' is a folder"):
+        model.to_sbml(f"{tmp_path}/new.xml/")
+    assert not (tmp_path / "new.xml").exists()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    model.to_sbml("~/home.xml")
+    assert (tmp_path / "home.xml").exists() and not (tmp_path / "~").exists()
+    model.to_sbml(tmp_path / "sub" / "a.xml")
+    assert (tmp_path / "sub" / "a.xml").exists()
+
+
 def test_a_path_that_is_not_a_path_is_refused_by_name(model: ms.Model) -> None:
     with pytest.raises(TypeError, match="`path` must be a file path, got int 3"):
         model.to_sbml(3)  # type: ignore[arg-type]

@@ -1192,6 +1192,24 @@ def test_n_steps_give_n_samples(decay, sampler: str) -> None:
     assert len(ens) == 40 * walkers - ens.diagnostics["burn_in"]
 
 
+def test_counts_of_the_wrong_kind_are_a_type_error(decay) -> None:
+    # n_starts, screen and sample's n raised ValueError for "2" or 1.5 (README: a wrong
+    # kind is a TypeError) and refused numpy integers
+    import numpy as np
+
+    import mtor_sim as ms
+
+    for kwargs in ({"n_starts": 1.5}, {"n_starts": "2"}, {"n_starts": 2, "screen": "5"}):
+        with pytest.raises(TypeError, match="must be an integer"):
+            ms.fit(decay["folder"] / "petab" / "decay.yaml", **kwargs)
+    with pytest.raises(ValueError, match="`n_starts` must be >= 1"):
+        ms.fit(decay["folder"] / "petab" / "decay.yaml", n_starts=0)
+    with pytest.raises(TypeError, match="`n` must be an integer"):
+        ms.sample(decay["fit"], n=20.0)
+    ens = ms.sample(decay["fit"], n=np.int64(20), sampler="adaptive_metropolis", seed=0)
+    assert ens.diagnostics["n_samples"] == 20
+
+
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
     # Geweke on pyPESTO's flattened walkers found no burn-in although the walkers start
     # in a tiny ball: the burn-in is two autocorrelation times, and a chain shorter

@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 #: Bump when the loader's output (`_model._Layout`, `_model.SbmlFacts`, SBML edits) changes.
-LOADER_VERSION = "layout-v19"
+LOADER_VERSION = "layout-v20"
 #: First bytes of every entry: the format of this module.
 MAGIC = b"mtor_sim-cache-v2\n"
 #: File holding the user's secret key, in `key_dir`.

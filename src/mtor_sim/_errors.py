@@ -147,14 +147,16 @@ def check_share(value: object, *, name: str) -> float:
 
 
 def check_output_file(path: object, *, name: str = "path") -> Path:
-    """``path`` as a `pathlib.Path` of a file to write, checked before any work: not a
-    path (``3``) is a `TypeError`, an existing folder a `ValueError`, each naming it
-    (open() raised IsADirectoryError, after the work was done)."""
+    """``path`` as a `pathlib.Path` of a file to write (``~`` expanded, as pandas does),
+    checked before any work: not a path (``3``) is a `TypeError`, an existing folder or
+    one written as such (``out.csv/``) a `ValueError`, each naming it (open() raised
+    IsADirectoryError after the work was done, and a trailing separator was dropped)."""
     if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
         raise TypeError(f"`{name}` must be a file path, got {type(path).__name__} {path!r}")
-    target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"`{name}` {str(path)!r} is a folder; give a file name")
+    text = os.fspath(path)
+    target = Path(text).expanduser()
+    if target.is_dir() or str(text).endswith(("/", os.sep)):
+        raise ValueError(f"`{name}` {str(text)!r} is a folder; give a file name")
     return target
 
 

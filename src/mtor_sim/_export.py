@@ -86,6 +86,7 @@ def to_sbml(
     )
     text = perturbed_sbml(model, pert)
     if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)  # as `to_file` and `to_omex` do
         target.write_text(text, encoding="utf-8")
     return text
 

@@ -81,6 +81,7 @@ class Ensemble:
         """Write the members (.parquet or .csv) and, beside them, ``<path>.json`` with the
         diagnostics and metadata. Returns the table's path."""
         target = check_output_file(path)
+        side = check_output_file(target.with_suffix(target.suffix + ".json"))
         target.parent.mkdir(parents=True, exist_ok=True)
         fmt = target.suffix.lstrip(".").lower()
         df = self.to_dataframe()
@@ -90,7 +91,6 @@ class Ensemble:
             df.to_csv(target, index=False)
         else:
             raise ValueError(f"unsupported file type {target.suffix!r}; use .parquet or .csv")
-        side = target.with_suffix(target.suffix + ".json")
         side.write_text(
             json.dumps(
                 {
@@ -320,8 +320,8 @@ def sample(
         The result of `fit`.
     n : int
         MCMC steps (each one objective evaluation per chain), one sample each: the chain
-        holds ``n`` samples (emcee: ``n`` per walker), its start (the fit's best point)
-        not among them.
+        holds ``n`` samples (emcee: ``n`` per walker), its start not among them (the
+        fit's best point; for parallel tempering, 0.9 of it and 0.1 of a prior draw).
     sampler : {"parallel_tempering", "adaptive_metropolis", "emcee"}
         Adaptive parallel tempering (``n_chains`` temperatures), one adaptive Metropolis
         chain, or emcee's affine-invariant ensemble (2 x parameters + 2 walkers; ``n``

@@ -1704,25 +1704,42 @@ def _format_warning(message: Any, *_: Any, **__: Any) -> str:
     return f"mtor-sim: warning: {message}\n"
 
 
-_OPTION = re.compile(r"--?[A-Za-z][\w-]*")
 _NEGATIVE = re.compile(r"-\.?\d")
 
 
-def _attach_negative_values(argv: Sequence[str]) -> list[str]:
+def _valued_options(parser: argparse.ArgumentParser) -> set[str]:
+    """The option strings, of ``parser`` and its subcommands, that take a value."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _valued_options(sub)
+        elif action.option_strings and action.nargs != 0:
+            found.update(action.option_strings)
+    return found
+
+
+def _attach_negative_values(argv: Sequence[str], valued: set[str]) -> list[str]:
     """``--doses -1,0.1,1`` -> ``--doses=-1,0.1,1``.
 
     argparse reads a value that begins with '-' as an option unless it is one plain
     number (``-5``), so a negative list or ``-1e3`` ended in "argument --doses: expected
     one argument". Attached, the value reaches the check that names it ("doses[0] must
-    be >= 0"). No option of mtor-sim begins with a digit, so nothing else is attached.
+    be >= 0"). Only an option that takes a value (``valued``; a long one may be
+    abbreviated, as argparse allows) and has none attached gets it; no option of
+    mtor-sim begins with a digit, so nothing else is attached.
     """
+    long = [o for o in valued if o.startswith("--")]
     out: list[str] = []
     rest = list(argv)
     while rest:
         token = rest.pop(0)
         if token == "--":  # what follows is positional, as argparse reads it
             return [*out, token, *rest]
-        if rest and _OPTION.fullmatch(token) and _NEGATIVE.match(rest[0]):
+        takes = token in valued or (
+            token.startswith("--") and "=" not in token and any(o.startswith(token) for o in long)
+        )
+        if rest and takes and _NEGATIVE.match(rest[0]):
             token = f"{token}={rest.pop(0)}"
         out.append(token)
     return out
@@ -1734,7 +1751,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._errors import MtorSimError
 
     parser = build_parser()
-    args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
+    given = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(_attach_negative_values(given, _valued_options(parser)))
     shown = warnings.formatwarning
     try:
         warnings.formatwarning = _format_warning
