@@ -78,44 +78,40 @@ def _expected(case: str) -> tuple[list[str], pd.DataFrame, dict[str, str]]:
 def test_every_run_of_an_event_model_starts_from_its_initial_state(case: str) -> None:
     """An event changes a parameter at t = 0; the next run of the same loaded model
     used to start from where the last one ended (the parameter was not reset)."""
-    import numpy as np
 
     import mtor_sim as ms
 
-    names, expected, settings = _expected(case)
     model = ms.load_model(DATA / case / f"{case}-sbml-l3v2.xml")
     for _ in range(3):
-        tc = model.simulate(
-            t_end=float(settings["duration"]),
-            n_points=int(settings["steps"]) + 1,
-            pre_equilibrate=False,
-            outputs=names,
-        )
-        got = tc.to_dataframe()[names].to_numpy(float)
-        np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
+        _assert_the_expected_course(model, case)
+
+
+def _assert_the_expected_course(model, case: str) -> None:
+    """``model`` runs case ``case``'s course as its results file gives it."""
+    import numpy as np
+
+    names, expected, settings = _expected(case)
+    tc = model.simulate(
+        t_end=float(settings["duration"]),
+        n_points=int(settings["steps"]) + 1,
+        pre_equilibrate=False,
+        outputs=names,
+    )
+    got = tc.to_dataframe()[names].to_numpy(float)
+    np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
 
 
 def test_a_run_cut_short_leaves_no_delayed_event_behind() -> None:
     """libroadrunner's reset keeps the delayed events still pending: after a run that
     ended before one was due, the next course fired it twice (P1 625, not 25, "ok")."""
-    import numpy as np
-
     import mtor_sim as ms
 
     case = "01757"
-    names, expected, settings = _expected(case)
     model = ms.load_model(DATA / case / f"{case}-sbml-l3v2.xml")
-    for t_end in (1.0, 2.0, float(settings["duration"])):
-        short = model.simulate(t_end=t_end, n_points=3, pre_equilibrate=False, outputs=names)
+    for t_end in (1.0, 2.0, 10.0):  # 10: the case's whole course
+        short = model.simulate(t_end=t_end, n_points=3, pre_equilibrate=False)
         assert short.status == "ok"
-        tc = model.simulate(
-            t_end=float(settings["duration"]),
-            n_points=int(settings["steps"]) + 1,
-            pre_equilibrate=False,
-            outputs=names,
-        )
-        got = tc.to_dataframe()[names].to_numpy(float)
-        np.testing.assert_allclose(got, expected[names].to_numpy(float), rtol=1e-4, atol=1e-4)
+        _assert_the_expected_course(model, case)
 
 
 def test_a_cached_event_model_starts_as_a_compiled_one(tmp_path: Path) -> None:
