@@ -414,12 +414,11 @@ class Solver:
                 self._initial_values[:] = np.nan  # a regenerated model: write them all
                 if name.startswith("init("):  # init([S]) or init(S): species S
                     written.add(name[5:-1].strip("[]"))
-        for key in values:  # knocked out, though an initial assignment sets it
-            sid = key[5:-1]
-            if (
-                key.startswith("zero(")
-                and sid in self._initially_read
-                and (key not in self._dropped or self.r.model.getValue(f"init({sid})") != 0.0)
+        for sid in (k[5:-1] for k in values if k.startswith("zero(")):
+            # knocked out, though an initial assignment sets it
+            key = f"zero({sid})"
+            if sid in self._initially_read and (
+                key not in self._dropped or self.r.model.getValue(f"init({sid})") != 0.0
             ):
                 # its initial value written (which drops the assignment, as SBML means a
                 # value given to do): the initial assignments that read it see zero, as
@@ -462,8 +461,9 @@ class Solver:
         self._fresh = True
 
     def _compile_with(self, values: Mapping[str, float], other: dict[str, float]) -> None:
-        """Run a runner compiled from the model's SBML with this call's values written in
-        (``other``: the initial values set besides parameters), in its initial state.
+        """Run a runner compiled from the model's SBML with this call's values written in,
+        in its initial state (``other``: the initial values set besides parameters, as
+        `apply` keeps them).
 
         For models whose events have delays: libroadrunner's reset does not empty its
         queue of delayed events, so an event pending when the runner is reset fires on
@@ -488,7 +488,6 @@ class Solver:
         vec = self._vector(values)
         given = dict(zip(self.names, vec.tolist(), strict=True))
         given.update((k, v) for k, v in values.items() if k not in self.position)
-        given.update((k, v) for k, v in other.items() if v != self.other_defaults.get(k))
         tiny = sys.float_info.min
         write_values(doc.getModel(), {k: v if abs(v) >= tiny else 0.0 for k, v in given.items()})
         moieties = bool(self.r.conservedMoietyAnalysis)
