@@ -233,6 +233,16 @@ def test_n_points_must_be_an_integer(model: ms.Model, n_points: object) -> None:
         model.simulate(t_end=10, n_points=n_points)
 
 
+def test_a_time_course_too_large_for_memory_is_refused_before_it_runs(model: ms.Model) -> None:
+    # 10 million times of a 2,000-species model asked for 160 GB: the process was killed
+    n = len(model.readouts) + len([s for s in model.species if s not in model.readouts])
+    with pytest.raises(ValueError, match=rf"10,000,000 x {n} outputs .* over the limit"):
+        model.simulate(t_end=10, n_points=10_000_000, pre_equilibrate=False)
+    names = [*model.readouts, *(s for s in model.species if s not in model.readouts)]
+    with pytest.raises(ValueError, match="over the limit"):  # outputs named one by one
+        model.simulate(t_end=10, n_points=9_000_000, outputs=names)
+
+
 def test_two_points_is_enough(model: ms.Model) -> None:
     assert len(model.simulate(t_end=10, n_points=2).to_dataframe()) == 2
 

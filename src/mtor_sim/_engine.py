@@ -1734,6 +1734,9 @@ def steady_state(
 #: Most output times a time course takes (`simulate`'s ``n_points``): 10 million rows of
 #: a model's ~50 outputs are 4 GB of floats.
 MAX_POINTS = 10_000_000
+#: Most values (output times x outputs) a time course holds: 4 GB of floats. A model of
+#: 2,000 species at 10 million times asked for 160 GB, and the process was killed.
+MAX_VALUES = 500_000_000
 
 
 def simulate(
@@ -1981,6 +1984,12 @@ def time_course_of(
             [s for s in model.species if s not in model.readouts] if species else []
         )
         readout_names = tuple(model.readouts)
+    if n_points * len(cols) > MAX_VALUES:
+        raise ValueError(
+            f"`n_points` {n_points:,} x {len(cols):,} outputs is {n_points * len(cols):,} "
+            f"values, over the limit of {MAX_VALUES:,} ({MAX_VALUES * 8 / 1e9:.0f} GB): ask "
+            "for fewer times, fewer `outputs`, or species=False"
+        )
     times = pd.Index(np.linspace(0, t_end, n_points), name="time")
     if pre_equilibrate:
         base = steady_state_of(model, pert.without_drugs())
