@@ -139,6 +139,11 @@ def test_fit_result_protocol(decay, tmp_path: Path) -> None:
         shown = {to_hex(c) for c in rgba if not c[0] == c[1] == c[2]}  # greys are neutral
         assert shown and shown <= {p.lower() for p in PALETTE}, shown
         plt.close(fig)
+    # the data panel had no y label; a log-normal observable is drawn on a log axis
+    panel = fit.plot_fit().axes[0]
+    assert panel.get_ylabel() == "measured value (log-scale noise)"
+    assert panel.get_yscale() == "log"
+    plt.close("all")
 
 
 def test_fit_from_a_model_and_a_measurement_table(decay) -> None:

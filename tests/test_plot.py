@@ -379,3 +379,38 @@ def test_sweep_and_tornado_plots_take_readouts_as_every_plot_does(model: ms.Mode
         with pytest.raises(TypeError, match="give one of `readout` or `readouts`, not both"):
             result.plot("pS6K1", readouts="pS6K1")
     plt.close("all")
+
+
+def test_a_time_course_legend_sits_beside_its_curves_inside_the_figure(model) -> None:
+    """The legend, at matplotlib's "best" place, hid p-4E-BP1's jump at t = 0; and a
+    schedule's legends beside the panels were cut off by a plain savefig."""
+    import matplotlib.pyplot as plt
+
+    for tc in (
+        model.simulate(drugs={"everolimus": 10}, t_end=1440),
+        model.simulate(schedule=ms.Schedule.oral("everolimus", days=2)),
+    ):
+        fig = tc.plot()
+        fig.canvas.draw()
+        for ax in fig.axes:
+            box = ax.get_legend().get_window_extent()
+            assert box.x0 >= ax.get_window_extent().x1  # beside the curves, not on them
+            assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1  # and in the figure
+        plt.close(fig)
+
+
+def test_a_knockout_screen_of_another_model_names_it_as_it_is(tmp_path) -> None:
+    # "knockout screen of the MODEL1506230001": an SBML id took the bundled model's article
+    import matplotlib.pyplot as plt
+
+    path = tmp_path / "tiny.ant"
+    path.write_text(
+        "model tiny\n  species A = 1, B = 0\n  J1: A -> B; k*A\n  J2: B -> ; B\n  k = 1\nend\n"
+    )
+    screen = ms.knockout_screen(ms.load_model(path), progress=False)
+    fig = screen.plot()
+    assert fig.axes[0].get_title().startswith("knockout screen of tiny")
+    plt.close(fig)
+    fig = ms.knockout_screen(ms.load_model(), ["pS6K1"], nodes=["RHEB"], progress=False).plot()
+    assert fig.axes[0].get_title().startswith("knockout screen of the HCC mTOR network model")
+    plt.close(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ._plot import MIN_FONT, PALETTE, _styled
 
@@ -109,6 +110,10 @@ def plot_fit(fit: Any) -> Any:
             ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
+        ax.set_ylabel(_observable_label(obj, oid))
+        values = part["measurement"].to_numpy(dtype=float)
+        if obj.observables[oid]["transform"] != "lin" and (values[np.isfinite(values)] > 0).all():
+            ax.set_yscale("log")  # the noise model's own scale
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -129,6 +134,17 @@ def plot_fit(fit: Any) -> Any:
     bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
     fig.tight_layout(rect=(0, bottom, 1, 0.9 if obj.censored.any() else 0.95))
     return fig
+
+
+def _observable_label(obj: Any, oid: str) -> str:
+    """A panel's y label (its title is the id): the observable's name in the PEtab
+    table, else "measured value", and the scale its noise is on (a log-normal
+    observable is drawn on a log axis)."""
+    table = obj.problem.observable_df
+    name = table.loc[oid].get("observableName") if "observableName" in table else None
+    shown = "measured value" if name is None or pd.isna(name) or not str(name).strip() else name
+    transform = obj.observables[oid]["transform"]
+    return str(shown) + (f" ({transform}-scale noise)" if transform != "lin" else "")
 
 
 def _plot_bounds(ax: Any, rows: Any, colour: str) -> None:

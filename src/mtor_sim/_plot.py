@@ -193,6 +193,7 @@ def plot_timecourse(
     unit = tc.metadata.get("time_unit", "minute")
     if unit not in ("minute", "unknown"):  # a model that counts time in its own unit
         hours = False  # (decided before the exposure panel, which shares the axis)
+    given_ax = ax is not None  # the caller's axes: the legend stays inside them
     if ax is not None:
         fig = ax.figure
     elif scheduled:  # exposure above the response, one time axis
@@ -201,7 +202,7 @@ def plot_timecourse(
         )
         _plot_exposure(tc, top, hours=hours)
     else:
-        fig, ax = plt.subplots(figsize=(6.4, 4))
+        fig, ax = plt.subplots(figsize=(7.6, 4))
     df = tc.to_dataframe(species=True)
     own = labels_for(tc.metadata)
     t = df.index.to_numpy() / (60.0 if hours else 1.0)
@@ -218,10 +219,10 @@ def plot_timecourse(
         shown += "; no unit declared, read as min" if hours else "; no unit declared"
     ax.set_xlabel(f"time {started}({shown})")
     ax.set_ylabel(textwrap.fill(_readouts_axis(readouts, own), 45))
-    if scheduled:  # beside the panel: a schedule's curves fill the whole width
-        ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    else:
+    if given_ax:
         ax.legend(frameon=False)
+    else:  # beside the panel: curves fill the whole width (a legend inside hid the jump at t = 0)
+        ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if title is None:
         title = _perturbation_label(tc.perturbation, own) if tc.perturbation else ""
         if scheduled and tc.schedule is not None:
@@ -230,6 +231,8 @@ def plot_timecourse(
             title += f" [{tc.status}]"
     (fig.axes[0] if scheduled and len(fig.axes) > 1 else ax).set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
+    if not given_ax:  # room for the legends beside the panels (a plain savefig cut them)
+        fig.tight_layout()
     return fig
 
 
@@ -914,8 +917,9 @@ def plot_knockout_screen(
     name = name if len(name) <= 40 else name[:38] + "..."
     # a background beyond the model as it is ("baseline") is named
     bg = "" if screen.baseline_label == "baseline" else f" ({human(screen.baseline_label, own)})"
+    the = "the " if " " in name else ""  # "the HCC mTOR network model"; an SBML id as it is
     ax.set_title(
-        "\n".join([f"knockout screen of the {name}{bg}", *([note] if note else [])]), fontsize=9
+        "\n".join([f"knockout screen of {the}{name}{bg}", *([note] if note else [])]), fontsize=9
     )
     fig.tight_layout()
     return fig
