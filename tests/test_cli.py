@@ -738,3 +738,22 @@ def test_profile_and_sample_check_their_options_before_fitting(tmp_path, capsys)
     )
     assert main(["profile", boehm, "--fit", str(other), "-o", out]) == 2
     assert "it is another problem's fit" in capsys.readouterr().err
+
+
+def test_dose_response_prints_its_status_and_message(tmp_path, capsys) -> None:
+    # the notes of DoseResponse.message (a rise, a small effect, an extrapolated IC50)
+    # never reached the command line, which printed only the fit table
+    out = tmp_path / "dr.csv"
+    argv = ["dose-response", "MK2206", "-r", "pERK", "--doses", "0.1,1,10,100,1000,10000"]
+    assert main([*argv, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "status: ok (all " in err and "pERK rises with the dose for WT" in err
+
+
+def test_an_ensemble_table_warns_once_on_the_command_line(tmp_path, capsys) -> None:
+    # the verb's warning, report_failed's and the command's own line said it three times
+    out = tmp_path / "s.csv"
+    argv = ["sensitivity", "pS6K1", "--knockout", "S6K1", "--vary", "PTEN_total"]
+    assert main([*argv, "--ensemble", "2", "-q", "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "had no value" not in err and "at most 2 failed at a parameter" in err

@@ -816,7 +816,7 @@ def test_one_failed_pair_blanks_only_its_cells_in_a_members_excess(model, monkey
 
     monkeypatch.setattr(dr, "_readouts_at", one_fails)
     pair, da, db = ("everolimus", "sorafenib"), [1, 10], [300, 3000]
-    with pytest.warns(RuntimeWarning, match=r"up to 1 of 3 members gave no answer"):
+    with pytest.warns(RuntimeWarning, match=r"up to 1 of 3 members had no value"):
         q = ms.combination(model, pair, da, db, ensemble=True, n_members=3, progress=False)
     assert q.attrs["status"] == "partial"
     bliss = q[q["quantity"] == "bliss"].set_index(["dose_a", "dose_b"])
@@ -977,7 +977,7 @@ def test_ensemble_verbs_count_what_they_cannot_use_and_refuse_bad_members(model,
 
     table = resolve_ensemble(True, n=3).copy()
     table.loc[table.index[1], ["kdeg_RTK", "kdeg_RTKa"]] = 0.0  # no receptor steady state
-    with pytest.warns(RuntimeWarning, match="members gave no answer"):
+    with pytest.warns(RuntimeWarning, match="members had no value"):
         q = ms.combination(
             model,
             ("everolimus", "sorafenib"),
@@ -1120,7 +1120,7 @@ def test_members_without_an_answer_mark_the_table_and_warn(tmp_path):
     )
     model = ms.load_model(path)
     members = pd.DataFrame({"k": [0.1, 0.15, 0.5]})
-    with pytest.warns(RuntimeWarning, match=r"1 of 3 members gave no answer.*'partial'"):
+    with pytest.warns(RuntimeWarning, match=r"1 of 3 members had no value.*'partial'"):
         q = model.steady_state(ensemble=members)
     assert q.attrs["status"] == "partial" and q.loc["A", "n_failed"] == 1
     assert q.loc["A", "q0.5"] == pytest.approx(1.5)  # 0.1/0.1 and 0.1/0.05, median 1.5

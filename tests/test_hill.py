@@ -208,3 +208,39 @@ def test_a_dose_response_says_when_its_ic50_is_not_a_potency(
         assert text in dr.message
     if not says:
         assert dr.message == "all 9 conditions solved"
+
+
+def test_the_rise_note_reads_the_curve_not_the_sign_of_emax() -> None:
+    """emax = (top - bottom) / top changes sign with top: a curve rising from 0 got no
+    note (emax +9e15), a negative readout that falls was said to rise."""
+    import pandas as pd
+
+    from mtor_sim._dose_response import DoseResponse
+
+    doses = np.array([0.0, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0])
+    table = pd.DataFrame({"genotype": "WT", "dose": doses, "value": 0.0, "status": "ok"})
+
+    def note(top: float, bottom: float) -> str:
+        fit = fit_hill(doses, hill(doses, top=top, bottom=bottom, ic50=10.0, hill=1.0))
+        return DoseResponse("drugX", "R", table, {"WT": fit}, {}).message
+
+    assert "R rises with the dose for WT:" in note(0.0, 1.0)  # from 0: no share to give
+    assert "R rises with the dose for WT (50.0%)" in note(-1.0, -0.5)
+    assert "rises" not in note(-0.5, -1.0) and "rises" not in note(1.0, 0.5)
+
+
+def test_an_ensemble_dose_response_says_when_its_ic50s_are_not_potencies() -> None:
+    import mtor_sim as ms
+
+    with pytest.warns(RuntimeWarning, match=r"rises with the dose in 3 \(their IC50s are EC50s"):
+        q = ms.dose_response(
+            ms.load_model(),
+            "MK2206",
+            np.logspace(-1, 4, 7),
+            readout="pERK",
+            ensemble=True,
+            n_members=3,
+            progress=False,
+        )
+    row = q.attrs["ic50"].iloc[0]
+    assert row["n_rising"] == 3 and row["n_small_effect"] == 0

@@ -245,6 +245,12 @@ def steady_states(
     }
     if members is not None:
         return member_quantiles(
-            store.frames(), ("condition",), reads, len(perts), len(members), settings
+            store.frames(),
+            ("condition",),
+            reads,
+            len(perts),
+            len(members),
+            settings,
+            verb="steady_states",
         )
     return Sweep(store, tuple(reads), ("condition",), settings)

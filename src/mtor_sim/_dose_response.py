@@ -121,6 +121,19 @@ def _no_fit(n_points: int) -> HillFit:
     )
 
 
+def _small_effect(fit: HillFit) -> bool:
+    """Whether a fitted curve changes by under `CHANGE` of its drug-free level (a level
+    of 0 has no share: not judged)."""
+    return bool(np.isfinite(fit.emax) and abs(fit.emax) < CHANGE)
+
+
+def _with_share(genotype: str, fit: HillFit) -> str:
+    """``WT (16.6%)``: the change as a share of the drug-free level, where that level is
+    not 0 (a curve rising from 0 has no share)."""
+    share = abs(fit.emax)
+    return f"{genotype} ({share:.1%})" if np.isfinite(share) and share < 10 else genotype
+
+
 @dataclass(frozen=True)
 class DoseResponse(BatchResult):
     """A readout over drug doses, per genotype, with Hill fits.
@@ -159,13 +172,13 @@ class DoseResponse(BatchResult):
         if unfitted:
             text += "; no Hill fit for " + "; ".join(unfitted)
         fitted = {g: f for g, f in self.fits.items() if f.success}
-        rises = [f"{g} ({-f.emax:.1%})" for g, f in fitted.items() if f.emax < 0]
+        rises = [_with_share(g, f) for g, f in fitted.items() if f.top < f.bottom]
         if rises:
             text += (
                 f"; {self.readout} rises with the dose for " + ", ".join(rises) + ": the IC50 "
                 "is the dose of half that rise (an EC50)"
             )
-        small = [f"{g} ({abs(f.emax):.1%})" for g, f in fitted.items() if abs(f.emax) < CHANGE]
+        small = [_with_share(g, f) for g, f in fitted.items() if _small_effect(f)]
         if small:
             text += (
                 f"; the largest change is under {CHANGE:.0%} of the drug-free level for "
@@ -544,7 +557,7 @@ def _dose_response_quantiles(
             {"genotype": label, "dose": dose, **across_members(values[:, j])}
             for j, dose in enumerate(doses)
         ]
-        fitted, beyond = [], 0
+        fitted, beyond, rising, small = [], 0, 0, 0
         for member_values in values:
             keep = np.isfinite(member_values)
             enough = keep.sum() >= 4
@@ -555,6 +568,8 @@ def _dose_response_quantiles(
             )
             if fit is None or not fit.success or not np.isfinite(fit.ic50):
                 continue
+            rising += bool(fit.top < fit.bottom)
+            small += _small_effect(fit)
             if fit.ic50_extrapolated:  # a Hill curve's guess beyond the doses tested
                 beyond += 1
             else:
@@ -565,9 +580,26 @@ def _dose_response_quantiles(
                 **quantile_columns(fitted),
                 "n_fitted": len(fitted),
                 "n_extrapolated": beyond,
+                "n_rising": rising,  # their IC50 is the dose of half a rise (an EC50)
+                "n_small_effect": small,  # a change under CHANGE: not a potency
                 "n_members": len(table),
             }
         )
+        if rising or small:
+            said = [
+                *(
+                    [f"the readout rises with the dose in {rising} (their IC50s are EC50s)"]
+                    if rising
+                    else []
+                ),
+                *([f"it changes by under {CHANGE:.0%} in {small}"] if small else []),
+            ]
+            warnings.warn(
+                f"{label}: of {len(table)} members, " + "; ".join(said) + " (attrs['ic50'] "
+                "n_rising, n_small_effect): those IC50s are not potencies",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if beyond:
             warnings.warn(
                 f"{label}: {beyond} of {len(table)} members' IC50s lie outside the doses "

@@ -323,6 +323,11 @@ def across_members(
     }
 
 
+class MembersLeftOut(RuntimeWarning):
+    """Members without a value were left out of an ensemble table's quantiles (the
+    command line says so in its own summary line)."""
+
+
 def report_failed(table: pd.DataFrame, what: str) -> pd.DataFrame:
     """Mark an ensemble's table of quantiles as a batch result marks its failures:
     ``attrs["status"]`` is ``"ok"`` when every member answered everywhere, ``"failed"``
@@ -339,15 +344,14 @@ def report_failed(table: pd.DataFrame, what: str) -> pd.DataFrame:
     if status != "ok":
         count = f"{int(failed.max())} of {int(members.max())} members"
         where = (
-            f"{count} gave no answer"
+            f"{count} had no value"
             if failed.size == 1
-            else f"in {np.count_nonzero(failed)} of {failed.size} rows, up to {count} gave "
-            "no answer"
+            else f"in {np.count_nonzero(failed)} of {failed.size} rows, up to {count} had no value"
         )
         warnings.warn(
-            f"{what}: {where}; they are left out of the quantiles (column n_failed), and "
-            f'attrs["status"] is {status!r}',
-            RuntimeWarning,
+            f"{what}: {where} (not solved, or undefined there); they are left out of the "
+            f'quantiles (column n_failed), and attrs["status"] is {status!r}',
+            MembersLeftOut,
             stacklevel=3,
         )
     return table

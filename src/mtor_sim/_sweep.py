@@ -605,7 +605,9 @@ def sweep(
         **stats,
     }
     if members is not None:
-        return member_quantiles(store.frames(), tuple(axes), reads, total, len(members), settings)
+        return member_quantiles(
+            store.frames(), tuple(axes), reads, total, len(members), settings, verb="sweep"
+        )
     return Sweep(store, tuple(reads), tuple(axes), settings)
 
 
@@ -654,8 +656,11 @@ def member_quantiles(
     n_points: int,
     n_members: int,
     settings: dict[str, Any],
+    *,
+    verb: str,
 ) -> pd.DataFrame:
-    """Quantiles across members per sweep point and readout, as `across_members` gives
+    """Quantiles across members per sweep point and readout (``verb``: whose, for the
+    warning of `report_failed`), as `across_members` gives
     them (a member without a finite answer there is left out and counted in
     ``n_failed``), for all points at once. ``parts`` are the run's rows, part by part
     (`Store.frames`): only a members x points array per readout is held, not every row
@@ -695,7 +700,7 @@ def member_quantiles(
     out.attrs["settings"] = settings
     from ._ensemble import report_failed
 
-    return report_failed(out, "sweep(ensemble=...)")
+    return report_failed(out, f"{verb}(ensemble=...)")
 
 
 def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:

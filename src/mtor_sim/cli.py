@@ -685,6 +685,7 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     dr = result
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
+    print(f"status: {dr.status} ({dr.message})", file=sys.stderr)
     _write(dr, args.out)
     if args.out:
         out = Path(args.out)  # beside the table, in its format
@@ -1753,10 +1754,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     given = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(_attach_negative_values(given, _valued_options(parser)))
+    from ._ensemble import MembersLeftOut
+
     shown = warnings.formatwarning
     try:
         warnings.formatwarning = _format_warning
-        return _run(args)
+        with warnings.catch_warnings():  # an ensemble table's own summary line says it
+            warnings.simplefilter("ignore", MembersLeftOut)
+            return _run(args)
     except (MtorSimError, ValueError, TypeError) as exc:
         print(f"mtor-sim: error: {exc}", file=sys.stderr)
         return 2
