@@ -748,6 +748,12 @@ def test_dose_response_prints_its_status_and_message(tmp_path, capsys) -> None:
     assert main([*argv, "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "status: ok (all " in err and "pERK rises with the dose for WT" in err
+    # two doses give no Hill fit: the line does not say "ok" beside exit status 3
+    two = ["dose-response", "everolimus", "-r", "pS6K1", "--doses", "0.5,1", "-o", str(out)]
+    assert main(two) == 3
+    assert "status: ok solving, no_fit (all 2 conditions solved; no Hill fit for WT" in (
+        capsys.readouterr().err
+    )
 
 
 def test_an_ensemble_table_warns_once_on_the_command_line(tmp_path, capsys) -> None:

@@ -1825,3 +1825,22 @@ def test_an_infinite_measurement_is_refused_by_name(decay, tmp_path: Path) -> No
     censored = [(1.0, np.inf, "right-censored", "1.6"), (2.0, 1.0, "", "")]
     obj = ms.PetabObjective(_censored_problem(tmp_path / "censored", censored))
     assert np.isfinite(obj(np.array([0.3])))
+
+
+def test_a_fit_figure_keeps_a_bound_at_zero_on_a_linear_axis(tmp_path: Path) -> None:
+    # a log-normal observable is drawn on a log axis, but a censoring bound of 0 (which
+    # the objective accepts) vanished there: the axis reads the bounds, not placeholders
+    import numpy as np
+
+    import mtor_sim as ms
+
+    rows = [
+        (0.5, 1.7, "", np.nan),
+        (2, 1.1, "", np.nan),
+        (4, 0.6, "", np.nan),
+        (6, 1.0, "interval-censored", "0;0.5"),
+    ]
+    fit = ms.fit(_censored_problem(tmp_path / "zero", rows, transform="log10"), n_starts=1)
+    panel = fit.plot_fit().axes[0]
+    assert panel.get_yscale() == "linear"
+    assert panel.get_ylabel().replace("\n", " ") == "measured value (log10-scale noise)"

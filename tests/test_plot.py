@@ -397,6 +397,13 @@ def test_a_time_course_legend_sits_beside_its_curves_inside_the_figure(model) ->
             assert box.x0 >= ax.get_window_extent().x1  # beside the curves, not on them
             assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1  # and in the figure
         plt.close(fig)
+    # 30 curves: one column was taller than the figure and cut at both ends
+    tc = model.simulate(drugs={"everolimus": 10}, t_end=600)
+    fig = tc.plot(readouts=list(tc.to_dataframe(species=True).columns)[:30])
+    fig.canvas.draw()
+    box = fig.axes[0].get_legend().get_window_extent()
+    assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1 and box.x1 <= fig.bbox.x1
+    plt.close(fig)
 
 
 def test_a_knockout_screen_of_another_model_names_it_as_it_is(tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -110,9 +111,18 @@ def plot_fit(fit: Any) -> Any:
             ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
-        ax.set_ylabel(_observable_label(obj, oid))
-        values = part["measurement"].to_numpy(dtype=float)
-        if obj.observables[oid]["transform"] != "lin" and (values[np.isfinite(values)] > 0).all():
+        ax.set_ylabel(textwrap.fill(_observable_label(obj, oid), 36))
+        # what is drawn: the numbers, and the bounds of censored rows (their measurement
+        # column holds a placeholder); a bound at 0 has no place on a log axis
+        drawn = np.concatenate(
+            [
+                part.loc[~part["_censored"], "measurement"].to_numpy(dtype=float),
+                part.loc[part["_censored"], "_lower"].to_numpy(dtype=float),
+                part.loc[part["_censored"], "_upper"].to_numpy(dtype=float),
+            ]
+        )
+        drawn = drawn[np.isfinite(drawn)]
+        if obj.observables[oid]["transform"] != "lin" and drawn.size and (drawn > 0).all():
             ax.set_yscale("log")  # the noise model's own scale
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)

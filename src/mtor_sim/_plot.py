@@ -31,6 +31,8 @@ LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.", ":")
 DPI = 300
 #: Smallest text size (pt) of any figure, at the size it is saved.
 MIN_FONT = 8
+#: Most entries in one column of a legend beside a 4-inch panel; more wrap into columns.
+LEGEND_ROWS = 16
 
 
 def style() -> dict[str, Any]:
@@ -222,7 +224,12 @@ def plot_timecourse(
     if given_ax:
         ax.legend(frameon=False)
     else:  # beside the panel: curves fill the whole width (a legend inside hid the jump at t = 0)
-        ax.legend(frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.legend(
+            frameon=False,
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+            ncol=math.ceil(len(readouts) / LEGEND_ROWS),  # taller than the figure otherwise
+        )
     if title is None:
         title = _perturbation_label(tc.perturbation, own) if tc.perturbation else ""
         if scheduled and tc.schedule is not None:

@@ -685,7 +685,9 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
     dr = result
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
-    print(f"status: {dr.status} ({dr.message})", file=sys.stderr)
+    # "ok" says that every dose was solved; a curve without a Hill fit exits 3 (below)
+    status = dr.status if fits["success"].all() else f"{dr.status} solving, no_fit"
+    print(f"status: {status} ({dr.message})", file=sys.stderr)
     _write(dr, args.out)
     if args.out:
         out = Path(args.out)  # beside the table, in its format
