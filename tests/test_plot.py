@@ -421,3 +421,15 @@ def test_a_knockout_screen_of_another_model_names_it_as_it_is(tmp_path) -> None:
     fig = ms.knockout_screen(ms.load_model(), ["pS6K1"], nodes=["RHEB"], progress=False).plot()
     assert fig.axes[0].get_title().startswith("knockout screen of the HCC mTOR network model")
     plt.close(fig)
+
+
+def test_no_two_of_many_curves_look_alike(model) -> None:
+    # the cycle of 8 colours and 8 dash patterns drew the ninth line as the first
+    # (mTORC1 activity exactly as PIP3)
+    import matplotlib.pyplot as plt
+
+    tc = model.simulate(drugs={"everolimus": 10}, t_end=600)
+    fig = tc.plot(readouts=list(tc.to_dataframe(species=True).columns)[:20])
+    looks = [(ln.get_color(), ln.get_linestyle()) for ln in fig.axes[0].get_lines()]
+    assert len(looks) == 20 and len(set(looks)) == 20
+    plt.close(fig)

@@ -35,12 +35,23 @@ MIN_FONT = 8
 LEGEND_ROWS = 16
 
 
-def style() -> dict[str, Any]:
-    """The rcParams our figures are drawn with (applied per figure, never globally)."""
+def _line_cycle() -> Any:
+    """Colours and dash patterns of successive lines: `PALETTE` with `LINESTYLES` for the
+    first eight, then each colour again with the next dash pattern, so that no two of
+    the first 32 lines look alike (the ninth line was drawn exactly as the first)."""
     from cycler import cycler
 
+    dashes = LINESTYLES[:4]
+    rounds = range(len(PALETTE) * len(dashes))
+    return cycler(color=[PALETTE[k % len(PALETTE)] for k in rounds]) + cycler(
+        linestyle=[dashes[(k + k // len(PALETTE)) % len(dashes)] for k in rounds]
+    )
+
+
+def style() -> dict[str, Any]:
+    """The rcParams our figures are drawn with (applied per figure, never globally)."""
     return {
-        "axes.prop_cycle": cycler(color=list(PALETTE)) + cycler(linestyle=list(LINESTYLES)),
+        "axes.prop_cycle": _line_cycle(),
         "font.size": 9,
         "axes.titlesize": 9,
         "axes.labelsize": 9,
