@@ -111,7 +111,7 @@ def plot_fit(fit: Any) -> Any:
             ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
-        ax.set_ylabel(textwrap.fill(_observable_label(obj, oid), 36))
+        ax.set_ylabel(textwrap.fill(_observable_label(obj, oid), 28))  # a 3.2-inch panel
         # what is drawn: the numbers, and the bounds of censored rows (their measurement
         # column holds a placeholder); a bound at 0 has no place on a log axis
         drawn = np.concatenate(
@@ -138,11 +138,16 @@ def plot_fit(fit: Any) -> Any:
             bbox_to_anchor=(0.5, 0.0),
         )
     what = "points data, lines simulation"
-    if obj.censored.any():  # on a second line: one panel is too narrow for all of it
-        what = f"\n{what}, triangles and bars inequalities"
-    fig.suptitle(f"Best fit (objective {fit.best_objective:.6g}): {what}", fontsize=10)
+    if obj.censored.any():
+        what += ", triangles and bars inequalities"
+    # wrapped to the figure's width: one panel is too narrow for all of it on one line
+    title = textwrap.fill(
+        f"Best fit (objective {fit.best_objective:.6g}): {what}", int(fig.get_figwidth() * 13)
+    )
+    fig.suptitle(title, fontsize=10)
     bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
-    fig.tight_layout(rect=(0, bottom, 1, 0.9 if obj.censored.any() else 0.95))
+    top = 1.0 - 0.05 * (title.count("\n") + 1) * 3.2 / fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
 
 
