@@ -760,7 +760,7 @@ def test_an_ensemble_table_warns_once_on_the_command_line(tmp_path, capsys) -> N
     # the verb's warning, report_failed's and the command's own line said it three times
     import warnings
 
-    from mtor_sim._ensemble import MembersLeftOut
+    from mtor_sim._errors import MembersLeftOut
 
     out = tmp_path / "s.csv"
     argv = ["sensitivity", "pS6K1", "--knockout", "S6K1", "--vary", "PTEN_total"]

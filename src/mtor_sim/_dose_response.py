@@ -172,7 +172,7 @@ class DoseResponse(BatchResult):
         if unfitted:
             text += "; no Hill fit for " + "; ".join(unfitted)
         fitted = {g: f for g, f in self.fits.items() if f.success}
-        rises = [_with_share(g, f) for g, f in fitted.items() if f.top < f.bottom]
+        rises = [_with_share(g, f) for g, f in fitted.items() if f.rises]
         if rises:
             text += (
                 f"; {self.readout} rises with the dose for " + ", ".join(rises) + ": the IC50 "
@@ -568,7 +568,7 @@ def _dose_response_quantiles(
             )
             if fit is None or not fit.success or not np.isfinite(fit.ic50):
                 continue
-            rising += bool(fit.top < fit.bottom)
+            rising += fit.rises
             small += _small_effect(fit)
             if fit.ic50_extrapolated:  # a Hill curve's guess beyond the doses tested
                 beyond += 1
@@ -585,15 +585,12 @@ def _dose_response_quantiles(
                 "n_members": len(table),
             }
         )
-        if rising or small:
-            said = [
-                *(
-                    [f"the readout rises with the dose in {rising} (their IC50s are EC50s)"]
-                    if rising
-                    else []
-                ),
-                *([f"it changes by under {CHANGE:.0%} in {small}"] if small else []),
-            ]
+        said = []
+        if rising:
+            said.append(f"the readout rises with the dose in {rising} (their IC50s are EC50s)")
+        if small:
+            said.append(f"it changes by under {CHANGE:.0%} in {small}")
+        if said:
             warnings.warn(
                 f"{label}: of {len(table)} members, " + "; ".join(said) + " (attrs['ic50'] "
                 "n_rising, n_small_effect): those IC50s are not potencies",

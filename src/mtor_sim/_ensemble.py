@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_count, check_name, wants_ensemble
+from ._errors import MembersLeftOut, MtorSimError, check_count, check_name, wants_ensemble
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -321,11 +321,6 @@ def across_members(
         "n_members": int(values.size),
         "n_failed": int(values.size - ok.size),
     }
-
-
-class MembersLeftOut(RuntimeWarning):
-    """Members without a value were left out of an ensemble table's quantiles (the
-    command line says so in its own summary line)."""
 
 
 def report_failed(table: pd.DataFrame, what: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ __all__ = [
     "SolverError",
     "StoreError",
     "PetabError",
+    "MembersLeftOut",
     "check_name",
     "check_names",
     "check_real",
@@ -54,6 +55,11 @@ class StoreError(MtorSimError, ValueError):
 class PetabError(MtorSimError, ValueError):
     """A PEtab problem is invalid (the message quotes the PEtab linter and names the file)
     or uses a feature this package does not support."""
+
+
+class MembersLeftOut(RuntimeWarning):
+    """Members without a value were left out of an ensemble table's quantiles (the
+    command line says so in its own summary line)."""
 
 
 def check_name(

@@ -124,6 +124,12 @@ class HillFit:
     n_points: int
     ic50_extrapolated: bool = False
 
+    @property
+    def rises(self) -> bool:
+        """Whether the response rises with the dose (``top < bottom``, whatever the signs
+        of the plateaus): its ``ic50`` is then the dose of half the rise, an EC50."""
+        return bool(self.top < self.bottom)
+
     def predict(self, dose: ArrayLike) -> np.ndarray:
         """Response predicted at ``dose`` (nM); constant ``top`` when no curve was fitted.
 

@@ -468,7 +468,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
             # a readout the drug raises (feedback relief) has a half-maximal dose too, but
             # it is an EC50, not an inhibitory concentration; both are relative (half-way
             # between the fitted plateaus), so a shallow effect says how deep it is
-            rising.append(fit.top < fit.bottom)
+            rising.append(fit.rises)
             depth = abs(fit.top - fit.bottom) / abs(fit.top) if fit.top else math.inf
             shallow = f", max effect {100 * depth:.0f} %" if depth < 0.5 else ""
             name += f" ({'EC50' if rising[-1] else 'IC50'} {_sig3(fit.ic50)} nM{shallow})"

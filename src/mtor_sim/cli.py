@@ -1751,13 +1751,11 @@ def _attach_negative_values(argv: Sequence[str], valued: set[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
-    from ._errors import MtorSimError
+    from ._errors import MembersLeftOut, MtorSimError
 
     parser = build_parser()
     given = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(_attach_negative_values(given, _valued_options(parser)))
-    from ._ensemble import MembersLeftOut
-
     shown = warnings.formatwarning
     try:
         warnings.formatwarning = _format_warning
