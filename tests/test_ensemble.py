@@ -1127,3 +1127,10 @@ def test_members_without_an_answer_mark_the_table_and_warn(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert model.steady_state(ensemble=members.iloc[:2]).attrs["status"] == "ok"
+
+
+def test_an_ensemble_time_course_too_large_for_memory_is_refused(model):
+    # each member's course is under the limit, the members' courses held together are not
+    n_points = ms._errors.MAX_VALUES // (250 * len(model.readouts)) + 1
+    with pytest.raises(ValueError, match=r"250 members x .* over the limit"):
+        model.simulate(t_end=10, n_points=n_points, ensemble=True)

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._errors import ModelFileError, check_count, check_flag, check_nonnegative, wants_ensemble
+from ._errors import (
+    MAX_VALUES,
+    ModelFileError,
+    check_count,
+    check_flag,
+    check_nonnegative,
+    wants_ensemble,
+)
 from ._perturb import Perturbation, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
 from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
@@ -1734,9 +1741,6 @@ def steady_state(
 #: Most output times a time course takes (`simulate`'s ``n_points``): 10 million rows of
 #: a model's ~50 outputs are 4 GB of floats.
 MAX_POINTS = 10_000_000
-#: Most values (output times x outputs) a time course holds: 4 GB of floats. A model of
-#: 2,000 species at 10 million times asked for 160 GB, and the process was killed.
-MAX_VALUES = 500_000_000
 
 
 def simulate(

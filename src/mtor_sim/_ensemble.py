@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MembersLeftOut, MtorSimError, check_count, check_name, wants_ensemble
+from ._errors import (
+    MAX_VALUES,
+    MembersLeftOut,
+    MtorSimError,
+    check_count,
+    check_name,
+    wants_ensemble,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Model
@@ -464,13 +471,20 @@ def timecourse_quantiles(
     cols: list[str] = []
     times: pd.Index | None = None
     n_members = 0
-    for m in iter_members(model, ensemble, n=n):
+    table = resolve_ensemble(ensemble, n=n, model=model)
+    for m in member_models(model, table):
         n_members += 1
         tc = m.simulate(**kwargs)
         if not tc.success:
             failed += 1
             continue
         data = tc.to_dataframe()
+        if data.size * len(table) > MAX_VALUES:  # the members' courses are held together
+            raise ValueError(
+                f"{len(table):,} members x {len(data):,} times x {data.shape[1]:,} outputs "
+                f"is {data.size * len(table):,} values, over the limit of {MAX_VALUES:,}: "
+                "ask for fewer times (`n_points`), fewer `outputs` or fewer members (`n`)"
+            )
         cols, times = [str(c) for c in data.columns], data.index
         runs.append(data.to_numpy(dtype=float))
     if not runs:

@@ -28,6 +28,11 @@ __all__ = [
     "check_output_file",
 ]
 
+#: Most values (output times x outputs, and members for an ensemble) a time course holds:
+#: 4 GB of floats. A model of 2,000 species at 10 million times asked for 160 GB, and the
+#: process was killed.
+MAX_VALUES = 500_000_000
+
 
 class MtorSimError(Exception):
     """Base class of every error raised by mtor_sim."""
