@@ -39,6 +39,27 @@ def test_cohorts_are_seeded(model: ms.Model) -> None:
     assert not a.equals(ms.virtual_cohort(model, 50, seed=4).table)
 
 
+def test_an_added_alteration_or_exposure_spread_keeps_the_seed_s_patients(
+    model: ms.Model,
+) -> None:
+    a = ms.virtual_cohort(model, 200, seed=3, ensemble=True, n_members=20).table
+    b = ms.virtual_cohort(
+        model,
+        200,
+        seed=3,
+        ensemble=True,
+        n_members=20,
+        frequencies={"BCAT_active": 0.0},  # no tumour has it
+        exposure_sigma={"everolimus": 0.69, "sorafenib": 0.55, "dactolisib": 0.3},
+    ).table
+    assert not b["BCAT_active"].any()
+    assert b["exposure_dactolisib"].std() > 0
+    pd.testing.assert_frame_equal(b[a.columns], a)  # every other column as drawn without
+    c = ms.virtual_cohort(model, 200, seed=3, ensemble=True, n_members=20, exposure_sigma={})
+    measured = ["exposure_everolimus", "exposure_sorafenib"]
+    pd.testing.assert_frame_equal(c.table, a.drop(columns=measured))
+
+
 def test_patient_perturbation_keeps_the_genotype_effect(model: ms.Model, cohort: ms.Cohort) -> None:
     i = int(np.flatnonzero(cohort.table["PTEN_loss"])[0])
     pert = cohort.perturbation(model, i)

@@ -349,7 +349,9 @@ def virtual_cohort(
     n : int
         Number of patients.
     seed : int
-        Seed of every random draw; recorded in ``settings``.
+        Seed of every random draw; recorded in ``settings``. An alteration or an exposure
+        spread the catalogue does not list is drawn after every other column, so adding
+        one keeps the seed's patients as they were.
     frequencies : dict, optional
         Alteration -> probability (default `FREQUENCIES`, from the review).
     expression_sigma, kinetic_sigma, growth_sigma : float, optional
@@ -411,20 +413,32 @@ def virtual_cohort(
         spread[d] = float(check_nonnegative(s, name=f"exposure_sigma[{d!r}]"))
     rng = np.random.default_rng(seed)
     expression, kinetic = _varied(model)
-    data: dict[str, Any] = {"patient": np.arange(n)}
-    for g in freqs:  # the defaults' order first, so a seed always means the same cohort
-        data[g] = rng.random(n) < freqs[g]
-    data["growth_scale"] = np.exp(rng.normal(0.0, sig["growth_sigma"], n))
+    # every draw the catalogue's defaults make comes first, in the same order whatever
+    # else is asked for, so one seed means the same patients: an alteration or an
+    # exposure spread that the defaults do not have is drawn after all of them (drawn in
+    # line, an alteration at frequency 0 redrew every patient's growth speed, levels
+    # and exposure)
+    usual_spread = sorted(cat.cohort.get("exposure_sigma", {}))
+    drawn = {g: rng.random(n) < freqs[g] for g in cat.cohort["frequencies"]}
+    data: dict[str, Any] = {"growth_scale": np.exp(rng.normal(0.0, sig["growth_sigma"], n))}
     for p in expression:
         data[p] = np.exp(rng.normal(0.0, sig["expression_sigma"], n))
     for p in kinetic:
         data[p] = np.exp(rng.normal(0.0, sig["kinetic_sigma"], n))
-    for d in sorted(spread):  # drawn after the above: they do not depend on it
-        data[f"exposure_{d}"] = np.exp(rng.normal(0.0, spread[d], n))
+    for d in usual_spread:  # drawn even when not varied, so the draws after keep their place
+        z = rng.standard_normal(n)
+        if d in spread:
+            data[f"exposure_{d}"] = np.exp(spread[d] * z)
     ens: dict[str, Any] = {}
-    if members is not None:  # drawn last: the columns above do not depend on it
+    if members is not None:  # the columns above do not depend on it
         data["member"] = _draw_members(rng, n, members)
         ens = {"ensemble": {"n_members": len(members), "members": member_digest(members)}}
+    for d in sorted(set(spread) - set(usual_spread)):
+        data[f"exposure_{d}"] = np.exp(spread[d] * rng.standard_normal(n))
+    for g in freqs:
+        if g not in drawn:
+            drawn[g] = rng.random(n) < freqs[g]
+    data = {"patient": np.arange(n), **{g: drawn[g] for g in freqs}, **data}
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
     table.insert(
