@@ -365,6 +365,12 @@ def test_subset_cohort_keeps_patient_identity(model: ms.Model, cohort: ms.Cohort
     assert res.table["PTEN_loss"].all()
 
 
+def test_an_empty_cohort_is_refused_plainly(model: ms.Model, cohort: ms.Cohort) -> None:
+    none = ms.Cohort(cohort.table[cohort.table["patient"] < 0], cohort.parameters, cohort.settings)
+    with pytest.raises(ValueError, match="`cohort` has no patient"):  # was KeyError: 'arm'
+        ms.trial(model, ["everolimus"], cohort=none, progress=False)
+
+
 def test_empty_stratum_is_no_crash(model: ms.Model) -> None:
     res = ms.trial(
         model,

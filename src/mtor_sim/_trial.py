@@ -994,6 +994,11 @@ def trial(
     elif cohort.members is not None:  # drawn for another call: do its members fit this model?
         check_members(model, stored(cohort, "members"))
     patients = [int(p) for p in cohort.table["patient"]]
+    if not patients:  # a stratum no patient fell in: it failed on a missing column
+        raise ValueError(
+            "`cohort` has no patient (its table has no row): a stratum of a cohort may be "
+            "empty; draw a larger cohort, or check the rows selected"
+        )
     if len(set(patients)) < len(patients):
         twice = sorted(p for p, k in Counter(patients).items() if k > 1)
         raise ValueError(
