@@ -376,3 +376,17 @@ def test_segments_given_as_numpy_rows_are_taken() -> None:
     for rows in (np.array([[0, 60, 10.0]]), [np.array([0, 60, 10.0])], [range(0, 3)]):
         schedule = ms.Schedule.segments("everolimus", rows)
         assert len(schedule.as_dict()["everolimus"]["segments"]) == 1
+
+
+def test_an_infusion_time_on_an_oral_plan_is_refused() -> None:
+    """An oral dose has no infusion: ``infusion_h`` without ``route="iv"`` was kept in
+    the record and ignored, so the plan dosed orally while it said 2 h."""
+    with pytest.raises(ValueError, match="applies to intravenous dosing only"):
+        ms.Schedule.oral("everolimus", days=1, infusion_h=2.0)
+    with pytest.raises(ValueError, match="applies to intravenous dosing only"):
+        ms.Schedule.from_dict({"everolimus": {"oral": {"infusion_h": 1}, "days": 2}})
+    iv = ms.Schedule.oral("everolimus", days=1, route="iv", infusion_h=2.0)["everolimus"]
+    assert iv.route == "iv" and iv.infusion_h == 2.0
+    # temsirolimus's published plan is an infusion; dosed orally it drops the infusion
+    oral = ms.Schedule.oral("temsirolimus", days=7, route="oral", t_half_abs_h=0.5)
+    assert oral["temsirolimus"].infusion_h == 0.0

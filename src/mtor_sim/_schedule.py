@@ -212,7 +212,13 @@ class OralPK:
                 )
             return
         object.__setattr__(self, "t_half_abs_h", float(self.t_half_abs_h))
-        object.__setattr__(self, "infusion_h", float(self.infusion_h))
+        infusion = _real(self.infusion_h, name="pk infusion_h")
+        if infusion != 0:  # an oral dose has no infusion: it was ignored, and recorded
+            raise ValueError(
+                f"pk `infusion_h` ({infusion:g} h) applies to intravenous dosing only: "
+                "give route='iv' for an infusion, or leave infusion_h out of an oral plan"
+            )
+        object.__setattr__(self, "infusion_h", infusion)
         if math.isclose(self.t_half_abs_h, self.t_half_el_h):
             raise ValueError(
                 "pk absorption and elimination half-lives must differ "
@@ -454,6 +460,8 @@ class Schedule:
                 f"give `days` or `n_doses` for {drug!r}, not both (`days` sets the number "
                 f"of doses: {days!r} days and {pk['n_doses']!r} doses disagree, or repeat it)"
             )
+        if pk.get("route") == "oral" and "infusion_h" not in pk:
+            base.pop("infusion_h", None)  # an intravenous default's, not the oral plan's
         base.update(pk)
         if base.get("route") == "iv":
             base.setdefault("t_half_abs_h", 0.0)  # not used by an infusion
