@@ -390,3 +390,13 @@ def test_an_infusion_time_on_an_oral_plan_is_refused() -> None:
     # temsirolimus's published plan is an infusion; dosed orally it drops the infusion
     oral = ms.Schedule.oral("temsirolimus", days=7, route="oral", t_half_abs_h=0.5)
     assert oral["temsirolimus"].infusion_h == 0.0
+
+
+def test_oral_days_dose_within_the_course_only() -> None:
+    """``days`` doses every interval that starts within the course: 7 days of 11.2 h is
+    15 doses (168 / 11.2 is 15.000000000000002 in floats, and a 16th fell at 168 h)."""
+    for interval, doses in ((11.2, 15), (1.4, 120), (12.0, 14), (10.0, 17)):
+        plan = ms.Schedule.oral("everolimus", days=7, interval_h=interval)["everolimus"]
+        assert plan.n_doses == doses, interval
+        assert plan.dose_times()[-1] < 7 * DAY
+    assert parse_schedule_pk("everolimus=10mg/11.2h", days=7)["everolimus"].n_doses == 15

@@ -473,7 +473,10 @@ class Schedule:
             # an interval that is not a positive number is refused by OralPK, by name
             ok = isinstance(interval, numbers.Real) and not isinstance(interval, bool)
             ok = ok and math.isfinite(interval) and interval > 0
-            base["n_doses"] = max(1, math.ceil(d * 24 / float(interval))) if ok else 1
+            # the doses that fall within the course: 7 days of 11.2 h is 15.000000000000002
+            # intervals in floats, and ceil gave a 16th dose at the course's end
+            count = math.ceil(d * 24 / float(interval) - 1e-9) if ok else 1
+            base["n_doses"] = max(1, count)
         optional = ("start_h", "source", "route", "infusion_h")
         missing = {f for f in OralPK.__dataclass_fields__ if f not in optional} - set(base)
         if missing:
