@@ -35,9 +35,13 @@ CHILD = textwrap.dedent("""
                        - cpu0.children_user - cpu0.children_system)}
     rss = [resource.getrusage(w).ru_maxrss / 1024 for w in
            (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    rows = sum(len(part) for part in ms.iter_parts(out))
+    parts = [part[["point", "status"]] for part in ms.iter_parts(out)]
+    rows = sum(len(part) for part in parts)
+    points = set().union(*(part["point"] for part in parts))
+    ok = sum(int((part["status"] == "ok").sum()) for part in parts)
     print(json.dumps({"seconds": seconds, "rss_parent_MB": rss[0], "rss_worker_MB": rss[1],
-                      "rows": rows, "cpu_parent": cpu["parent"], "cpu_workers": cpu["workers"]}))
+                      "rows": rows, "points": len(points), "ok": ok,
+                      "cpu_parent": cpu["parent"], "cpu_workers": cpu["workers"]}))
 """)
 
 
@@ -74,8 +78,11 @@ def main() -> None:
     pairs.sort(key=lambda pair: pair[0]["seconds"] / pair[1]["seconds"])
     ratios = [s["seconds"] / p["seconds"] for s, p in pairs]
     serial, procs = pairs[len(pairs) // 2]  # the pair with the median ratio
-    cpu_parallel = procs["cpu_parent"] + procs["cpu_workers"]
     big = run(n_big, "processes")
+    for r, n in ((serial, n_speed), (procs, n_speed), (big, n_big)):
+        if r["ok"] == 0:  # a sweep of failed points times the failures, not steady states
+            raise SystemExit(f"a sweep of {n} points verified none of them")
+    cpu_parallel = procs["cpu_parent"] + procs["cpu_workers"]
     per_point = lambda r, n: r["seconds"] / n * 1e3  # noqa: E731
     report(
         "sweeps (Latin hypercube x 2 genotypes, streamed to Parquet)",
@@ -96,7 +103,16 @@ def main() -> None:
             ("  of which the parent", f"{procs['cpu_parent']:.2f} s", "small: its core is free"),
             (f"{n_big} steady states, 2 processes", f"{big['seconds']:.1f} s", "10^5 < 60 s"),
             ("  per point", f"{per_point(big, n_big):.3f} ms", "-"),
-            ("  rows on disk", f"{big['rows']}", f"{n_big}, each once"),
+            (
+                "  rows on disk / distinct points",
+                f"{big['rows']} / {big['points']}",
+                f"{n_big}, each once",
+            ),
+            (
+                "  verified (status ok): serial / 2 processes / big",
+                f"{serial['ok']} / {procs['ok']} of {n_speed}; {big['ok']} of {n_big}",
+                "all",
+            ),
             (
                 f"peak memory, parent, {n_speed} / {n_big} points",
                 f"{procs['rss_parent_MB']:.0f} / {big['rss_parent_MB']:.0f} MB",
