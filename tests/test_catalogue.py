@@ -109,6 +109,11 @@ def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
         ("[genotypes.x]\nscale = { k1z = 3 }\n", "no parameter 'k1z'"),
         ("[genotypes.x]\nset = { k1z = 3 }\n", "no parameter 'k1z'"),
         ("[genotypes.x]\nscale = 3\n", "expected a table"),
+        # a misspelt key left a preset that changed nothing
+        (
+            "[genotypes.x]\nscales = { k1a = 3 }\n",
+            "genotypes.x: unknown key 'scales'; did you mean 'scale'",
+        ),
         ("[genotypes.x\n", "insulin.catalogue.toml: not valid TOML"),
         ("[limits]\nk1z = { upper = 1 }\n", "no parameter 'k1z'"),
         ("[limits]\nk1a = { max = 1 }\n", "expected `lower` and/or `upper`"),
@@ -194,6 +199,18 @@ def test_a_potency_basis_must_name_a_target_and_a_known_kind(basis: str, message
     assert dict(_parse(ok, {}, source="t.toml", sections=SECTIONS).drugs["x"].potency_basis) == {
         "PI3K": "culture"
     }
+
+
+def test_a_drug_with_an_unknown_key_or_targets_not_a_table_is_refused() -> None:
+    """A misspelt key (``target``) left a drug without targets, silently."""
+    from mtor_sim._catalogue import SECTIONS, _parse
+
+    for text, message in [
+        ("[drugs.x]\ntarget = { PI3K = 4.0 }\n", "drugs.x: unknown key 'target'; did you mean"),
+        ('[drugs.x]\ntargets = "K"\n', "drugs.x.targets: expected a table"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _parse(tomllib.loads(text), {"K": 1.0}, source="t.toml", sections=SECTIONS)
 
 
 def test_one_potency_parameter_has_one_basis_and_the_serum_share_is_a_share() -> None:

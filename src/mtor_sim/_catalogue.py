@@ -265,6 +265,23 @@ def _table(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
+#: The keys a genotype preset and a drug may carry: any other (``scales`` for ``scale``)
+#: would be ignored, leaving a preset that changes nothing or a drug without its targets.
+GENOTYPE_KEYS = frozenset({"description", "source", "scale", "set"})
+DRUG_KEYS = frozenset(
+    {"class", "description", "source", "typical_dose_nM", "targets", "potency_basis", "oral_pk"}
+)
+
+
+def _known_keys(entry: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    import difflib
+
+    for key in sorted(set(entry) - known):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "."
+        raise ValueError(f"{where}: unknown key {key!r}{hint} Known: {sorted(known)}")
+
+
 def _parse(
     doc: dict[str, Any],
     parameters: Mapping[str, float],
@@ -283,6 +300,7 @@ def _parse(
     for name, g in doc.get("genotypes", {}).items():
         where = f"{source}: genotypes.{name}"
         g = _table(g, where)
+        _known_keys(g, GENOTYPE_KEYS, where)
         for part in ("scale", "set"):
             for p in _table(g.get(part, {}), f"{where}.{part}"):
                 if parameters and p not in parameters:
@@ -300,9 +318,11 @@ def _parse(
     measured: dict[str, tuple[str, str]] = {}  # potency parameter -> (basis, where)
     for name, d in doc.get("drugs", {}).items():
         where = f"{source}: drugs.{name}"
+        d = _table(d, where)
+        _known_keys(d, DRUG_KEYS, where)
         targets = []
         named = {}
-        for site, potency in d.get("targets", {}).items():
+        for site, potency in _table(d.get("targets", {}), f"{where}.targets").items():
             if isinstance(potency, str):
                 if potency not in parameters:
                     raise ValueError(f"{where}.targets.{site}: no model parameter {potency!r}")
