@@ -115,6 +115,9 @@ def test_a_model_without_a_catalogue_says_how_to_add_genotypes() -> None:
             "genotypes.x: unknown key 'scales'; did you mean 'scale'",
         ),
         ("[genotypes.x\n", "insulin.catalogue.toml: not valid TOML"),
+        # a string was taken apart into its letters: "knock out 'I' or 'R'"
+        ('[ambiguous_nodes]\n"ir" = "IR"\n', "ambiguous_nodes.ir: expected a list of two or more"),
+        ('[node_aliases]\n"insr" = ["IR"]\n', "node_aliases.insr: expected a node name"),
         ("[limits]\nk1z = { upper = 1 }\n", "no parameter 'k1z'"),
         ("[limits]\nk1a = { max = 1 }\n", "expected `lower` and/or `upper`"),
         ("[limits]\nk1a = { lower = 2, upper = 1 }\n", "lower 2.0 is not below upper 1.0"),

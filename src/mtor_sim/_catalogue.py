@@ -388,8 +388,8 @@ def _parse(
         drugs=_frozen(drugs),
         target_sites=_frozen(doc.get("target_sites", {})),
         regimens=_frozen(regimens),
-        node_aliases=_frozen({k.lower(): v for k, v in doc.get("node_aliases", {}).items()}),
-        ambiguous_nodes=_frozen({k: tuple(v) for k, v in doc.get("ambiguous_nodes", {}).items()}),
+        node_aliases=_frozen(_node_aliases(doc.get("node_aliases", {}), source)),
+        ambiguous_nodes=_frozen(_ambiguous_nodes(doc.get("ambiguous_nodes", {}), source)),
         review=_frozen(review),
         cohort=_deep_frozen(doc.get("cohort", {})),
         solver=_frozen(_solver_hints(doc.get("solver", {}), source)),
@@ -400,6 +400,30 @@ def _parse(
         limits=_frozen(limits),
         source=source,
     )
+
+
+def _node_aliases(values: Mapping[str, Any], source: str) -> dict[str, str]:
+    """``[node_aliases]``: a gene or protein name -> the node it means (lower-case keys)."""
+    for alias, node in values.items():
+        if not isinstance(node, str) or not node:
+            raise ValueError(f"{source}: node_aliases.{alias}: expected a node name, got {node!r}")
+    return {k.lower(): v for k, v in values.items()}
+
+
+def _ambiguous_nodes(values: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    """``[ambiguous_nodes]``: a name -> the two or more nodes it could mean, as a list (a
+    single string names one node, which is not ambiguous)."""
+    for name, nodes in values.items():
+        if (
+            not isinstance(nodes, list)
+            or len(nodes) < 2
+            or not all(isinstance(n, str) and n for n in nodes)
+        ):
+            raise ValueError(
+                f"{source}: ambiguous_nodes.{name}: expected a list of two or more node "
+                f"names, got {nodes!r}"
+            )
+    return {k: tuple(v) for k, v in values.items()}
 
 
 def within(value: float, low: float | None, high: float | None) -> bool:
