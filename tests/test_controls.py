@@ -164,9 +164,15 @@ def test_reproduce_reports_controls(tmp_path):
     from mtor_sim._report import reproduce
 
     model = ms.load_model()
-    reproduce(model, tmp_path, formats=("png",), experiments=None)
+    report = reproduce(model, tmp_path, formats=("png",), experiments=None)
     text = (tmp_path / "report.md").read_text()
     assert text.count("**Mechanism controls**") == 15
+    # the headline names the passes whose effect survives their control
+    elsewhere = [r.number for r in report.results if r.passed and not r.controls_remove_effect]
+    assert 12 in elsewhere and 9 not in elsewhere
+    listed = "claims " + ", ".join(map(str, elsewhere))
+    assert report.tally.endswith(f"; in {listed} the mechanism control does not remove the effect")
+    assert report.tally in text
     assert "controls remove the effect" in text
     data = json.loads((tmp_path / "claims.json").read_text())
     assert all(c["controls"] for c in data["claims"])

@@ -283,6 +283,9 @@ def test_claims_over_the_ensemble(model):
     removes, shown = table["control_removes_fraction"], table["effect_present_fraction"]
     assert (removes.between(0, 1) | (removes.isna() & (shown == 0))).all()
     assert shown.between(0, 1).all()
+    # passing through the mechanism: passing, and the control removing the effect
+    assert (table["mechanism_pass_fraction"] <= table["pass_fraction"]).all()
+    assert (table.set_index("claim").loc[[5, 12], "mechanism_pass_fraction"] == 0).all()
     for kind in ("absolute", "relative"):
         q = table[[f"{kind}_q05", f"{kind}_q50", f"{kind}_q95"]].to_numpy()
         assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
@@ -533,6 +536,7 @@ def test_reproduce_reports_the_ensemble(model, tmp_path):
     assert (tmp_path / "ensemble_terms.csv").exists()
     text = report.markdown.read_text()
     assert "Across the calibrated ensemble" in text and "Validation rows held out" in text
+    assert "passes, control removing it" in text
     # the bundled ensemble's recipe is named; a caller's own table is not passed off as it
     assert "rejection ABC with zero tolerance" in text
     own = ms.load_ensemble().iloc[:2].copy()

@@ -873,7 +873,9 @@ def check_all(
         ``passed_bundled`` (the claim on ``model`` itself), ``effect_present_fraction``
         (members that show every effect a control is checked on, in the claim's
         direction), ``control_removes_fraction`` (of those members, the share whose
-        mechanism controls remove the effects; NaN when none shows them), ``effect`` (the
+        mechanism controls remove the effects; NaN when none shows them),
+        ``mechanism_pass_fraction`` (members in which the claim passes and its controls
+        remove the effects: it passes through the mechanism the review names), ``effect`` (the
         claim's first effect) and its 5 / 50 / 95 % quantiles across members,
         ``absolute_q05`` ... ``relative_q95``, and ``weakest_term``: the term of the
         claim's criterion that holds in the fewest members, with that fraction
@@ -949,6 +951,8 @@ def check_ensemble(
             # among the members that show the effect (counting those without it as
             # "not removed" repeated the pass fraction: claim 11's 0.85)
             "control_removes_fraction": removed.astype(float).where(shown).mean().to_numpy(),
+            # a pass whose effect the control leaves is a pass for another reason
+            "mechanism_pass_fraction": (flags & removed).mean().to_numpy(),
             "effect": [base[n].controls[0].effects[0].quantity for n in CLAIMS],
         }
     )

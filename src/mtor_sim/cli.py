@@ -580,6 +580,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         if report.ensemble is None
         else dict(zip(report.ensemble["claim"], report.ensemble["pass_fraction"], strict=True))
     )
+    by_mechanism: dict[int, float] = (
+        {}
+        if report.ensemble is None
+        else dict(
+            zip(report.ensemble["claim"], report.ensemble["mechanism_pass_fraction"], strict=True)
+        )
+    )
     for r in report.results:
         across = ""
         if across_members is not None:
@@ -593,6 +600,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                     f" (weakest term: {row['weakest_term']}, {row['weakest_term_fraction']:.2f})"
                 )
         control = "control removes it" if r.controls_remove_effect else "control does NOT remove it"
+        if across_members is not None:
+            control += (
+                f"; passes with its control removing it in {fraction(by_mechanism[r.number])}"
+            )
         print(f"  claim {r.number:2d} {r.verdict}{across}  {r.title}  [{control}]")
     if report.ensemble is not None:
         print(
@@ -647,7 +658,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                 f"virtual trial{where}: {failed} patient-arm(s) without a verified steady "
                 "state (not evaluable)"
             )
-    print(f"{report.tally}, in {report.seconds:.1f} s; report: {report.markdown} and {report.html}")
+    print(f"{report.tally} ({report.seconds:.1f} s); report: {report.markdown} and {report.html}")
     if report.trial_failed or report.trial_failed_ensemble:  # a simulation failed
         return 1
     if args.strict:
