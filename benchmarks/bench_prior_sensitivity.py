@@ -7,11 +7,11 @@ Run: python benchmarks/bench_prior_sensitivity.py [--full] [--draws N] [--member
 
 ``models/calibrate_ensemble.py`` draws each kinetic constant as its bundled value times
 ``exp(sigma * N(0, 1))`` with ``sigma = 0.3`` (an assumption: no constant was estimated;
-seven constants whose sources give a range have their own spread, ``PRIOR_SIGMA``, which
-stays as it is here), and accepts a draw when every calibration relation holds, a change
-meaning 5 % (thresholds 1.05 for ">" and 0.95 for "<" rows, fixed before any draw was
-run). Neither number comes from data. This script redoes the calibration on a grid of
-both and reports, for each cell:
+seven constants have their own spread, ``PRIOR_SIGMA``, one from a source's fit and six
+assumed ranges, which stays as it is here), and accepts a draw when every calibration
+relation holds, a change meaning 5 % (thresholds 1.05 for ">" and 0.95 for "<" rows,
+fixed before any draw was run). Neither number comes from data. This script redoes the
+calibration on a grid of both and reports, for each cell:
 
 - how many prior draws meet every relation (the acceptance rate, the structure's
   marginal likelihood under that prior and convention), and the binding rows' shares;
@@ -38,7 +38,7 @@ others drawn from the same normal vectors, so still paired): what the claims wou
 those constants were measured, at the value the model has (their ``--csv`` draws are
 kept apart from the others').
 
-``--scale-all`` scales the seven source-set spreads with the base one (each times
+``--scale-all`` scales the seven per-constant spreads with the base one (each times
 sigma / 0.3), so that sigma narrows the whole prior around the bundled point.
 
 ``--full``: 2,000 draws at each of sigma 0.15, 0.2, 0.3, 0.4 (the robustness benchmark's
@@ -67,7 +67,7 @@ PERMUTATIONS = 1000  # shuffles of the pass flags for the chance level of a driv
 
 def evaluate(task: tuple[tuple[float, tuple[str, ...], int], int, int, int]) -> list[dict]:
     """Prior draws ``start``..``stop`` - 1 (seed ``seed``) at base spread ``sigma``, the
-    constants ``known`` at their bundled values, and with ``scaled`` the source-set
+    constants ``known`` at their bundled values, and with ``scaled`` the per-constant
     spreads (``PRIOR_SIGMA``) scaled by ``sigma / SIGMA`` too: each draw's parameter
     values and its margin on every calibration row."""
     (sigma, known, scaled), seed, start, stop = task
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--scale-all",
         action="store_true",
-        help="scale the source-set spreads (PRIOR_SIGMA) with sigma too",
+        help="scale the per-constant spreads (PRIOR_SIGMA) with sigma too",
     )
     ap.add_argument("--n-workers", type=int, default=2)
     ap.add_argument("--csv", type=Path, help="read every draw's margins from here, or write them")
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if known:
         print(f"  taken as known (their bundled value in every draw): {', '.join(known)}")
     if scaled:
-        print(f"  the source-set spreads scaled with sigma too (x sigma / {cal.SIGMA:g})")
+        print(f"  the per-constant spreads scaled with sigma too (x sigma / {cal.SIGMA:g})")
     print(
         "  accepted: draws meeting all 15 rows (rate; 13 verified rows); rows: the rows held"
         "\n  by fewer than 97 % of draws, with their share"

@@ -92,7 +92,7 @@ KEEP = 250
 SIGMA = 0.3  # prior: log-normal spread of each kinetic constant (assumption, see above)
 CONVENTION = 0.05  # observations.csv: a change means 5 % (thresholds 1.05 and 0.95)
 SCALE = 0.05  # likelihood: log-fold scale of a relation's uncertainty (assumption)
-# Per-constant spreads where the source sets a range (each an assumption about that range):
+# Per-constant spreads: one from a source's fit (f_S473_pT308), the others assumed ranges:
 PRIOR_SIGMA = {
     # Dalle Pezze 2016 fit (another cell type): 1.2e4; MECHANISMS.md 2.2 asks for a wide
     # prior down to 10, which is put at two standard deviations below the fitted value
