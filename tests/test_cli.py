@@ -55,6 +55,8 @@ def test_reproduce_writes_report(tmp_path, capsys):
     assert "ORR, everolimus" in set(trial["comparison"]) and trial["review"].notna().sum() >= 5
     assert "## Virtual trial beside the review" in md and "Why the gaps remain" in md
     assert "virtual trial, ORR: everolimus " in captured.out
+    assert "(review 9.5 %, EVOLVE-1 2.2 %)" in captured.out  # a randomized trial beside it
+    assert "randomized trial (%) |" in md and "2.2: EVOLVE-1 (" in md
     # ... and the orderings the trial claims, as the report states them
     orderings = pd.read_csv(out / "trial_orderings.csv")
     assert len(orderings) == 4

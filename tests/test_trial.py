@@ -261,6 +261,13 @@ def test_outputs_and_figures(result: ms.TrialResult, tmp_path) -> None:
     cmp = result.compare_with_review()
     assert "ORR, everolimus + sorafenib" in set(cmp["comparison"])
     assert cmp.loc[cmp["comparison"] == "ORR, sorafenib, p-mTOR high", "review"].item() == 7.3
+    # randomized trials of the arm's drugs beside it, on the arm's own row only
+    rct = cmp.set_index("comparison")[["trial", "trial_rate"]]
+    assert rct.loc["ORR, everolimus", "trial_rate"] == 2.2
+    assert rct.loc["ORR, everolimus", "trial"].startswith("EVOLVE-1 (")
+    assert rct.loc["ORR, everolimus + sorafenib", "trial_rate"] == 10.0
+    assert math.isnan(rct.loc["ORR, sorafenib, p-mTOR high", "trial_rate"])
+    assert rct.loc["ORR, dactolisib", "trial"] == ""
     for name, fig in (("w", result.plot_waterfall()), ("r", result.plot_response_rates("PTEN"))):
         fig.savefig(tmp_path / f"{name}.png")
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000

@@ -438,8 +438,9 @@ def _trial_markdown(
     lines += [
         "",
         "| comparison | review (%) | simulated (%) | 95 % interval | gap |"
-        + (" on the ensemble (%) | 95 % interval | gap |" if ens else ""),
-        "|---|---|---|---|---|" + ("---|---|---|" if ens else ""),
+        + (" on the ensemble (%) | 95 % interval | gap |" if ens else "")
+        + " randomized trial (%) |",
+        "|---|---|---|---|---|" + ("---|---|---|" if ens else "") + "---|",
     ]
     why = []
     for r in table.to_dict("records"):
@@ -469,7 +470,16 @@ def _trial_markdown(
                 f" {r['ensemble_simulated']:.1f} | {r['ensemble_simulated_95CI']} | "
                 f"{f'**{theirs}**' if theirs in ('above', 'below') else theirs} |"
             )
+        rate = r.get("trial_rate", math.nan)
+        row += f" {f'{rate:g}: ' + _cell(str(r['trial'])) if rate == rate else ''} |"
         lines.append(row)
+    if table.get("trial_rate") is not None and table["trial_rate"].notna().any():
+        lines += [
+            "",
+            "Randomized trials of the same drugs (the catalogue's "
+            "`[review.randomized_trials]`, with sources) are shown for scale: their "
+            "regimens and settings differ from the arms'.",
+        ]
     if why:
         lines += ["", "Why the gaps remain:", "", *why]
     if failed:

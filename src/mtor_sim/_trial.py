@@ -537,7 +537,10 @@ class TrialResult(BatchResult):
         text), ``gap`` (``"within"`` the interval, ``"above"`` or ``"below"`` it, empty
         without a published rate) and ``explanation`` of a gap: the arm's exposure (mean
         unbound concentration and target occupancy over the dosing cycle) and the
-        model's note on that arm (``[review.trial_notes]`` of its catalogue)."""
+        model's note on that arm (``[review.trial_notes]`` of its catalogue); ``trial``
+        and ``trial_rate``: a randomized trial of the arm's drugs and its response rate
+        (%), where the catalogue gives one (``[review.randomized_trials]``; its regimen
+        and setting, in ``trial``, differ from the arm's)."""
         review = self.review()
         by_arm = review.get("objective_response_rate", {})
         rates = self.response_rates().set_index("arm")
@@ -556,6 +559,11 @@ class TrialResult(BatchResult):
                 found = _row(strata, (arm, flag), columns)
                 row = _compared(f"ORR, {arm}, p-mTOR {label}", published[label], *found)
                 rows.append(row | {"arm": arm})
+        trials = review.get("randomized_trials", {})
+        for row in rows:  # a randomized trial of the arm's drugs, beside the review's rate
+            rct = trials.get(row["arm"]) if row["comparison"] == f"ORR, {row['arm']}" else None
+            row["trial"] = rct["trial"] if rct else ""
+            row["trial_rate"] = float(rct["rate"]) if rct else math.nan
         notes = review.get("trial_notes", {})
         for row in rows:
             rev, lo, hi = row["review"], row["simulated_low"], row["simulated_high"]

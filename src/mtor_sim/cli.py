@@ -624,12 +624,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         hits, judged = report.literature_hits
         print(f"literature behaviours held out of calibration: {hits} of {judged} hold")
     if report.trial is not None:
-        rows = report.trial.dropna(subset=["review"])
+        rows = report.trial.dropna(subset=["review", "trial_rate"], how="all")
         pairs = "; ".join(
-            f"{str(c).removeprefix('ORR, ')} {sim:.0f} % (review {rev:g} %)"
-            for c, sim, rev in zip(
-                rows["comparison"], rows["simulated"], rows["review"], strict=True
+            f"{str(r['comparison']).removeprefix('ORR, ')} {r['simulated']:.0f} % ("
+            + ", ".join(
+                ([f"review {r['review']:g} %"] if r["review"] == r["review"] else [])
+                + (
+                    [f"{r['trial'].split(' (')[0]} {r['trial_rate']:g} %"]
+                    if r["trial_rate"] == r["trial_rate"]
+                    else []
+                )
             )
+            + ")"
+            for r in rows.to_dict("records")
         )
         print(f"virtual trial, ORR: {pairs}")
     if report.trial_orderings is not None and len(report.trial_orderings):
