@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ClaimResult", "CLAIMS", "check", "check_all"]
 
-#: Doses used by the checks (nM): clinical-range rapalog, saturating rapalog, and
-#: doses giving near-complete occupancy of the other drugs' targets in cells.
-# everolimus 10 mg/day gives a trough of ~10-20 nM (O'Donnell 2008 J Clin Oncol)
+#: Doses used by the checks (nM): a culture concentration of rapalog, saturating rapalog,
+#: and doses giving near-complete occupancy of the other drugs' targets in cells.
+# everolimus 10 mg/day gives a whole-blood trough of ~10-20 nM (O'Donnell 2008 J Clin
+# Oncol); the unbound level in plasma is far lower (~1.7 nM over the dosing cycle, the
+# model card's trial section), so 10 nM in culture is not a clinical exposure
 RAPALOG_DOSE = 10.0
 VISTUSERTIB_DOSE = 1000.0  # ~5-13x its cellular IC50s (Pike 2013)
 DACTOLISIB_DOSE = 500.0
@@ -336,7 +338,7 @@ def claim_04_prognosis(model: Model) -> ClaimResult:
         title="p-mTOR high, PTEN loss and PIK3CA states proliferate and survive more than WT",
         source="Table 2 (5-year OS: p-mTOR 22.4 %, PTEN loss 25.6 %, PIK3CA 29.3 % vs ~49-51 %)",
         simulated="untreated steady states; p-mTOR high represented by Akt "
-        "overexpression (Akt phosphorylates mTOR S2448)",
+        "overexpression (it raises mTORC1 and S6K1, the main kinase of mTOR S2448)",
         criterion="proliferation and survival indices >= 1.05 (WT = 1) in each state",
         numbers=nums,
         terms={f"{k} >= 1.05": v >= 1.05 for k, v in nums.items()},
