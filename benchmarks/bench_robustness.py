@@ -7,7 +7,7 @@ so that its untreated WT indices are 1); then ``ms.claims.check_all`` runs on th
 perturbed model. The figure is the fraction of draws in which each claim passes, and
 in which all 15 pass together, with each claim's margin (distance from its threshold).
 
-Run: python benchmarks/bench_robustness.py [--full] [--draws N] [--seed S]
+Run: python benchmarks/bench_robustness.py [--full] [--draws N] [--seed S] [--also ...]
 
 Without ``--full`` (as CI runs it; ``--quick`` says the same) it runs
 10 draws at sigma 0.3 in one process (~10 s). ``--full`` draws 200 parameter sets at
@@ -40,7 +40,13 @@ the bound's side.
 Rule 4 leaves out the drug potencies and drug-action constants (``K_*`` of drugs,
 ``rapa_res_*``, ``f_FGFR``), which act only when a drug is present, and the phenotype
 index weights (``w_*``, ``K_arm``, ``K_4E``), which map states to indices without
-entering any rate. Both are listed in the output.
+entering any rate. Both are listed in the output. ``--also assumptions`` perturbs the
+second group too (rapalog resistance and its recovery, index weights and
+half-saturations, the p110beta share: assumptions that decide some claims, e.g. claim
+12's dual-inhibitor advantage through ``rapa_res_4EBP1``), ``--also potencies`` the
+first (the drugs' binding constants, most from a source), at the same sigma; the shares
+of one index are scaled back to sum to 1 (``SHARES``), and each draw's kinetic factors
+are those of a run without them.
 
 How the perturbed model is built: ``Model`` has no public way to carry changed
 defaults into ``ms.claims.check_all`` (which calls the verbs without ``parameters=``),
@@ -151,21 +157,46 @@ def bounded(name: str, value: float) -> float:
     return value
 
 
+#: Index weights that are shares of one index (each index is 1 at the untreated WT only
+#: while its shares sum to 1): drawn together, they are scaled back to their bundled sum.
+SHARES = (("w_P_TL", "w_P_ERK", "w_P_AKT", "w_P_FOXO"), ("w_S_AKT", "w_S_ERK", "w_S_FOXO"))
+
+
+def extra_constants(drug_or_index: list[str], groups: list[str]) -> list[str]:
+    """The constants of rule 4's class that ``--also`` adds: ``potencies`` (the drugs'
+    binding constants ``K_<drug>_<site>``, most from a source) and ``assumptions`` (the
+    rest: rapalog resistance and its recovery, index weights and half-saturations, the
+    p110beta share; assumptions, MECHANISMS.md)."""
+    drugs = tuple(f"K_{d}_" for d in ms.DRUGS)
+    potency = [p for p in drug_or_index if p.startswith(drugs)]
+    chosen = {"potencies": potency, "assumptions": [p for p in drug_or_index if p not in potency]}
+    return [p for g in groups for p in chosen[g]]
+
+
 def drawn_values(model, kinetic: list[str], factors: np.ndarray) -> dict[str, float]:
-    """Each kinetic constant times its factor, kept within its bound (``bounded``)."""
-    return {
+    """Each constant times its factor, kept within its bound (``bounded``); the shares of
+    one index (``SHARES``), when drawn, scaled back to their bundled sum."""
+    values = {
         p: bounded(p, float(model.parameters[p] * f)) for p, f in zip(kinetic, factors, strict=True)
     }
+    for group in SHARES:
+        if all(p in values for p in group):
+            scale = sum(model.parameters[p] for p in group) / sum(values[p] for p in group)
+            values.update({p: values[p] * scale for p in group})
+    return values
 
 
 # --------------------------------------------------------------------- one draw
 _STATE: dict = {}
 
 
-def _init() -> None:
+def _init(also: tuple[str, ...] = ()) -> None:
     model = ms.load_model()
     _STATE["model"] = model
-    _STATE["kinetic"] = classify_parameters(model)["kinetic"]
+    classes = classify_parameters(model)
+    # the extra constants come after the kinetic ones, so each draw's kinetic factors are
+    # those of a run without them
+    _STATE["kinetic"] = classes["kinetic"] + extra_constants(classes["drug_or_index"], list(also))
     _STATE["refs"] = _references()
     _STATE["text"] = _ant_text()
     _STATE["tmp"] = tempfile.mkdtemp(prefix="mtor_robust_")
@@ -207,10 +238,10 @@ def _set_value(text: str, name: str, value: float) -> str:
     return new
 
 
-def run_draw(sigma: float, seed: int, draw: int) -> dict:
+def run_draw(sigma: float, seed: int, draw: int, also: tuple[str, ...] = ()) -> dict:
     """Perturb, recompute references, check all claims. Returns pass flags and margins."""
     if not _STATE:
-        _init()
+        _init(also)
     model, kinetic = _STATE["model"], _STATE["kinetic"]
     rng = np.random.default_rng([seed, int(round(sigma * 1000)), draw])
     factors = np.exp(sigma * rng.standard_normal(len(kinetic)))
@@ -341,7 +372,7 @@ MARGIN_UNITS = {
 
 
 # ------------------------------------------------------------------------- main
-def _worker(args: tuple[float, int, int]) -> dict:
+def _worker(args: tuple[float, int, int, tuple[str, ...]]) -> dict:
     return run_draw(*args)
 
 
@@ -383,7 +414,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sigmas", type=float, nargs="+", default=None)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument(
+        "--also",
+        nargs="+",
+        choices=("assumptions", "potencies"),
+        default=[],
+        help="perturb these constants of rule 4's class too, at the same sigma",
+    )
     args = ap.parse_args(argv)
+    also = tuple(args.also)
     full = args.full and not args.quick
     draws = args.draws or (200 if full else 10)
     sigmas = args.sigmas or ([0.15, 0.3] if full else [0.3])
@@ -397,6 +436,9 @@ def main(argv: list[str] | None = None) -> None:
         f"left alone, act only with a drug or only in an index ({len(classes['drug_or_index'])})"
         ": " + ", ".join(classes["drug_or_index"])
     )
+    extra = extra_constants(classes["drug_or_index"], list(also))
+    if extra:
+        print(f"perturbed too (--also {' '.join(also)}; {len(extra)}): " + ", ".join(extra))
     print(f"left alone, totals/inputs/doses/references/zero ({len(classes['structural'])})")
     base = ms.claims.check_all(model)
     print(
@@ -404,12 +446,12 @@ def main(argv: list[str] | None = None) -> None:
         + f"{sum(r.passed for r in base)}/15; margins "
         + ", ".join(f"{r.number}: {margin(r):.3g}" for r in base)
     )
-    tasks = [(s, args.seed, d) for s in sigmas for d in range(draws)]
+    tasks = [(s, args.seed, d, also) for s in sigmas for d in range(draws)]
     t = time.perf_counter()
     if procs == 1:
         results = [run_draw(*task) for task in tasks]
     else:
-        with ProcessPoolExecutor(procs, initializer=_init) as pool:
+        with ProcessPoolExecutor(procs, initializer=_init, initargs=(also,)) as pool:
             results = list(pool.map(_worker, tasks, chunksize=4))
     wall = time.perf_counter() - t
     print(f"\n{len(tasks)} draws in {wall:.1f} s on {procs} process(es) (seed {args.seed})")
