@@ -345,14 +345,25 @@ _AKT_TO_MTORC1 = Control(
     "cut AKT -| TSC2 and AKT -| PRAS40", _cut("AKT -| TSC2", "AKT -| PRAS40"), ()
 )
 
+#: why claims 1-3's control can hardly fail to remove their mTORC1 effects
+_ONLY_ROUTE = (
+    "the control removes the mTORC1 effects nearly by construction: with Akt -| TSC2 and "
+    "Akt -| PRAS40 cut, Akt reaches mTORC1 only through FOXO -> RTK -> RAS -> ERK, which "
+    "acts against the effect (the IRS1 -> RAS route starts above PI3K)"
+)
+
 _S6K_PIP3 = ("PIP3, everolimus vs untreated", "pAKT_T308, everolimus vs untreated")
 
 #: claim -> (its effects, its controls, what the control can and cannot show). From
 #: models/MECHANISMS.md section 3.
 CONTROLS: dict[int, tuple[Callable[[_Cells], dict[str, Effect]], tuple[Control, ...], str]] = {
-    1: (_e01, (_AKT_TO_MTORC1,), "the pAKT half has no control coded"),
-    2: (_e02, (_AKT_TO_MTORC1,), "the pAKT half (PIK3CA_gain) has no control coded"),
-    3: (_e03, (_AKT_TO_MTORC1,), "the pAKT and PIP3 terms have no control coded"),
+    1: (_e01, (_AKT_TO_MTORC1,), f"the pAKT half has no control coded; {_ONLY_ROUTE}"),
+    2: (
+        _e02,
+        (_AKT_TO_MTORC1,),
+        f"the pAKT half (PIK3CA_gain) has no control coded; {_ONLY_ROUTE}",
+    ),
+    3: (_e03, (_AKT_TO_MTORC1,), f"the pAKT and PIP3 terms have no control coded; {_ONLY_ROUTE}"),
     4: (
         _e04,
         # 10 uM: 99 % of the Akt site at MK-2206's cellular potency (110 nM); 1 uM, 90 %,
