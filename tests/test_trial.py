@@ -60,6 +60,22 @@ def test_an_added_alteration_or_exposure_spread_keeps_the_seed_s_patients(
     pd.testing.assert_frame_equal(c.table, a.drop(columns=measured))
 
 
+def test_an_added_alteration_is_drawn_alike_with_and_without_an_ensemble(
+    model: ms.Model,
+) -> None:
+    """Drawn after the members, an added alteration or exposure spread differed between
+    the same seed's cohorts with and without an ensemble."""
+    kw: dict = {
+        "frequencies": {"BCAT_active": 0.3},
+        "exposure_sigma": {"everolimus": 0.69, "sorafenib": 0.55, "dactolisib": 0.3},
+    }
+    alone = ms.virtual_cohort(model, 200, seed=3, **kw).table
+    on = ms.virtual_cohort(model, 200, seed=3, ensemble=True, n_members=20, **kw).table
+    pd.testing.assert_frame_equal(on[alone.columns], alone)
+    plain = ms.virtual_cohort(model, 200, seed=3, ensemble=True, n_members=20).table
+    assert on["member"].equals(plain["member"])  # the members do not move either
+
+
 def test_patient_perturbation_keeps_the_genotype_effect(model: ms.Model, cohort: ms.Cohort) -> None:
     i = int(np.flatnonzero(cohort.table["PTEN_loss"])[0])
     pert = cohort.perturbation(model, i)

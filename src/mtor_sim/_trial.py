@@ -350,8 +350,8 @@ def virtual_cohort(
         Number of patients.
     seed : int
         Seed of every random draw; recorded in ``settings``. An alteration or an exposure
-        spread the catalogue does not list is drawn after every other column, so adding
-        one keeps the seed's patients as they were.
+        spread the catalogue does not list is drawn from a stream of its own, so adding
+        one keeps the seed's patients (and their ensemble members) as they were.
     frequencies : dict, optional
         Alteration -> probability (default `FREQUENCIES`, from the review).
     expression_sigma, kinetic_sigma, growth_sigma : float, optional
@@ -433,11 +433,14 @@ def virtual_cohort(
     if members is not None:  # the columns above do not depend on it
         data["member"] = _draw_members(rng, n, members)
         ens = {"ensemble": {"n_members": len(members), "members": member_digest(members)}}
+    # the rest from a stream of their own: drawn after the members, they differed with
+    # and without an ensemble, and drawn before, they would move the members
+    extra = np.random.default_rng([seed, 1])
     for d in sorted(set(spread) - set(usual_spread)):
-        data[f"exposure_{d}"] = np.exp(spread[d] * rng.standard_normal(n))
+        data[f"exposure_{d}"] = np.exp(spread[d] * extra.standard_normal(n))
     for g in freqs:
         if g not in drawn:
-            drawn[g] = rng.random(n) < freqs[g]
+            drawn[g] = extra.random(n) < freqs[g]
     data = {"patient": np.arange(n), **{g: drawn[g] for g in freqs}, **data}
     table = pd.DataFrame(data)
     flags = table[list(freqs)].to_numpy()
