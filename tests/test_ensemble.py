@@ -1138,3 +1138,33 @@ def test_an_ensemble_time_course_too_large_for_memory_is_refused(model):
     n_points = ms._errors.MAX_VALUES // (250 * len(model.readouts)) + 1
     with pytest.raises(ValueError, match=r"250 members x .* over the limit"):
         model.simulate(t_end=10, n_points=n_points, ensemble=True)
+
+
+def test_the_trial_table_names_its_ensemble_columns_where_they_are() -> None:
+    """The randomized trials' column comes last: "the last three columns" named it and
+    the ensemble's interval, not the ensemble's three."""
+    from mtor_sim._report import _trial_markdown
+
+    row = {
+        "comparison": "ORR, everolimus",
+        "arm": "everolimus",
+        "review": 9.5,
+        "simulated": 0.0,
+        "simulated_low": 0.0,
+        "simulated_high": 0.4,
+        "simulated_95CI": "0.0-0.4",
+        "gap": "below",
+        "explanation": "",
+        "trial": "EVOLVE-1 (everolimus)",
+        "trial_rate": 2.2,
+        "ensemble_simulated": 0.1,
+        "ensemble_simulated_95CI": "0.0-0.5",
+        "ensemble_gap": "below",
+        "ensemble_explanation": "",
+    }
+    text = _trial_markdown(pd.DataFrame([row]), 10)
+    header = next(line for line in text.splitlines() if line.startswith("| comparison"))
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert cells[-1] == "randomized trial (%)" and cells[5] == "on the ensemble (%)"
+    assert "The last three columns" not in text
+    assert 'The three columns from "on the ensemble" run the same patients' in text

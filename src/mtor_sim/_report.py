@@ -430,10 +430,10 @@ def _trial_markdown(
     if ens:
         lines += [
             "",
-            "The last three columns run the same patients drawn on the calibrated "
-            "ensemble's members (`trial(..., ensemble=...)`: each patient's multipliers act "
-            "on a random member's values), so the parameters' uncertainty reaches the "
-            "rates; the turnover stays the one fitted on the bundled point.",
+            'The three columns from "on the ensemble" run the same patients drawn on '
+            "the calibrated ensemble's members (`trial(..., ensemble=...)`: each patient's "
+            "multipliers act on a random member's values), so the parameters' uncertainty "
+            "reaches the rates; the turnover stays the one fitted on the bundled point.",
         ]
     lines += [
         "",
