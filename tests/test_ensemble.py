@@ -1136,8 +1136,10 @@ def test_members_without_an_answer_mark_the_table_and_warn(tmp_path):
 def test_an_ensemble_time_course_too_large_for_memory_is_refused(model):
     # each member's course is under the limit, the members' courses held together are not
     n_points = ms._errors.MAX_VALUES // (250 * len(model.readouts)) + 1
-    with pytest.raises(ValueError, match=r"250 members x .* over the limit"):
+    with pytest.raises(ValueError, match=r"250 members x .* over the limit") as caught:
         model.simulate(t_end=10, n_points=n_points, ensemble=True)
+    # the way out it names is simulate's own argument (`n` is refused there)
+    assert "fewer members (`n_members`)" in str(caught.value)
 
 
 def test_the_trial_table_names_its_ensemble_columns_where_they_are() -> None:

@@ -483,7 +483,8 @@ def timecourse_quantiles(
             raise ValueError(
                 f"{len(table):,} members x {len(data):,} times x {data.shape[1]:,} outputs "
                 f"is {data.size * len(table):,} values, over the limit of {MAX_VALUES:,}: "
-                "ask for fewer times (`n_points`), fewer `outputs` or fewer members (`n`)"
+                "ask for fewer times (`n_points`), fewer `outputs` (or species=False) or "
+                "fewer members (`n_members`)"
             )
         cols, times = [str(c) for c in data.columns], data.index
         runs.append(data.to_numpy(dtype=float))
