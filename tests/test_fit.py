@@ -509,7 +509,7 @@ def test_cli_fit_profile_sample(decay, tmp_path: Path, capsys) -> None:
                 "--starts",
                 "1",
                 "--n",
-                "3000",
+                "5000",  # 3,000 gave an effective size of 97 (pyPESTO 0.7), short of 100
                 "--predict",
                 "20",
                 "--out",
@@ -1115,6 +1115,20 @@ def test_a_fides_start_stalled_at_a_wall_is_not_converged(tmp_path: Path) -> Non
     assert not fit.starts["success"].any()
     assert (fit.status, fit.success) == ("not_converged", False)
     assert "gradient still points to a lower objective" in fit.message
+
+
+def test_a_fides_start_at_the_optimum_is_converged(decay) -> None:
+    """Started at the optimum (as the CLI's profile and sample refit a fit's best point),
+    fides 0.8 ends with its trust region collapsed ('Trust Region Radius too small to
+    proceed'), not with a convergence flag: the fit read 'not_converged' and `mtor-sim
+    profile --fit` exited 3. Such an end is judged as a convergence flag's is."""
+    import mtor_sim as ms
+
+    fit = decay["fit"]
+    best = fit.starts.iloc[0][fit.objective.x_ids].to_numpy(float)
+    again = ms.fit(decay["folder"] / "petab" / "decay.yaml", n_starts=1, seed=0, x0=[best])
+    assert (again.status, again.success) == ("ok", True), again.message
+    assert again.best_objective == pytest.approx(fit.best_objective, abs=1e-6)
 
 
 def test_a_profile_that_cannot_be_walked_is_not_determined(tmp_path: Path) -> None:

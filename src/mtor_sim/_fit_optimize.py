@@ -43,6 +43,11 @@ OPTIMIZERS = ("fides", "lbfgsb")
 #: converged start ends within this of it (negative log-likelihood units; a 95% profile
 #: interval spans 1.92).
 CONFIRM_TOL = 0.01
+#: fides' exit flag when its trust region shrinks below round-off
+#: (``fides.constants.ExitFlag.DELTA_TOO_SMALL``): at a stall, and since fides 0.8 also
+#: when a start begins at an optimum (the CLI's profile and sample refit from a fit's best
+#: point), so such an end is judged by the same test as a convergence flag's.
+FIDES_DELTA_TOO_SMALL = -5
 
 
 # ------------------------------------------------------------- the pyPESTO objective
@@ -361,7 +366,9 @@ def _converged(
 
     fides stops on a small change of the objective or of the parameters (exit flags 1, 2)
     as well as of the gradient (3), and stalls so next to parameters where the model cannot
-    be simulated (its trust region collapses). So a fides start counts only when the
+    be simulated (its trust region collapses, `FIDES_DELTA_TOO_SMALL`, as it also does
+    when a start begins at an optimum). So a fides start (with one of those flags or a
+    collapsed trust region) counts only when the
     quadratic model at its end (its gradient and the objective's Gauss-Newton Hessian
     there, `_end_hessian`, projected on the bounds) predicts no decrease above
     `CONFIRM_TOL` along the gradient within `TRUST_RADIUS`: about 1e-6 at the local
@@ -376,10 +383,10 @@ def _converged(
     except (TypeError, ValueError):
         return False
     if optimizer == "fides":  # 1 ftol, 2 xtol, 3 gtol
-        if flag <= 0:
+        if flag <= 0 and flag != FIDES_DELTA_TOO_SMALL:
             return False
         if grad is None or x is None or lb is None or ub is None or hess is None:
-            return True
+            return flag > 0  # a collapsed trust region counts only where it is confirmed
         g, free = _projected(x, grad, lb, ub)
         h = np.asarray(hess, dtype=float)[np.ix_(free, free)]
         if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
@@ -403,7 +410,8 @@ def _end_hessian(
     optimisers, and starts that did not end or end at no finite value, keep ``hess``."""
     if optimizer != "fides" or not math.isfinite(fval) or exitflag is None:
         return hess
-    if int(exitflag) <= 0 or not np.all(np.isfinite(x)):
+    flag = int(exitflag)
+    if (flag <= 0 and flag != FIDES_DELTA_TOO_SMALL) or not np.all(np.isfinite(x)):
         return hess
     return obj.derivatives(x)[2]
 
@@ -595,7 +603,11 @@ def fit(
             ),
         )
     else:
-        stalled = optimizer == "fides" and pd.notna(best["exitflag"]) and int(best["exitflag"]) > 0
+        stalled = (
+            optimizer == "fides"
+            and pd.notna(best["exitflag"])
+            and (int(best["exitflag"]) > 0 or int(best["exitflag"]) == FIDES_DELTA_TOO_SMALL)
+        )
         why = (
             f"the best start stopped ({best['message']}) where its gradient still points to "
             "a lower objective: a stall, e.g. beside parameters where the model cannot be "
