@@ -1404,6 +1404,27 @@ def test_a_fit_above_its_nominal_objective_is_not_reported_converged(decay, monk
     assert res.metadata["nominal_objective"] == pytest.approx(best - 1.0)
 
 
+def test_nominal_values_outside_the_bounds_do_not_fail_a_fit(decay, tmp_path: Path) -> None:
+    """k's nominal value 0.3 (its MLE) below a lower bound of 0.5, which the linter
+    allows: the objective there is lower than at the bounded optimum, and the converged
+    fit was "not_converged", told to start from the nominal values, which `x0` refuses."""
+    import shutil
+
+    import pandas as pd
+
+    import mtor_sim as ms
+
+    folder = tmp_path / "petab"
+    shutil.copytree(decay["folder"] / "petab", folder)
+    table = pd.read_csv(folder / "parameters.tsv", sep="\t")
+    table.loc[table["parameterId"] == "k", "lowerBound"] = 0.5
+    table.to_csv(folder / "parameters.tsv", sep="\t", index=False)
+    res = ms.fit(folder / "decay.yaml", n_starts=2, seed=0)
+    assert res.metadata["nominal_objective"] < res.best_objective - 0.1
+    np.testing.assert_allclose(res.best_parameters["k"], 0.5, rtol=1e-6)
+    assert (res.status, res.success) == ("ok", True), res.message
+
+
 def test_a_sharp_profile_places_its_interval(tmp_path: Path) -> None:
     """Data precise enough that k's 95 % interval is narrower than pyPESTO's minimum
     profile step: one step from the optimum passed the edge, and the interval, read off

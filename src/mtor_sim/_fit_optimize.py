@@ -215,8 +215,9 @@ class FitResult:
         True when ``status == "ok"``: the best start ended at a converged optimum.
     status : str
         ``"ok"``, ``"not_converged"`` (the best start stopped at an iteration or time limit,
-        or the parameter table's nominal values give a lower objective than it: a local
-        optimum only) or ``"failed"`` (no start reached a finite objective).
+        or the parameter table's nominal values, where they lie within the bounds, give a
+        lower objective than it: a local optimum only) or ``"failed"`` (no start reached a
+        finite objective).
     message : str
         What happened, in words.
     metadata : dict
@@ -634,7 +635,15 @@ def fit(
             "draws (the model cannot be simulated there, or a prior rules it out)"
         )
     nominal = _nominal(obj)
-    if status == "ok" and nominal is not None and nominal < best["fval"] - CONFIRM_TOL:
+    # nominal values outside the bounds (the linter allows them) are no point the starts
+    # could reach: a lower objective there says nothing of the fit
+    reachable = bool(np.all((obj.x_nominal >= obj.lb) & (obj.x_nominal <= obj.ub)))
+    if (
+        status == "ok"
+        and reachable
+        and nominal is not None
+        and nominal < best["fval"] - CONFIRM_TOL
+    ):
         status, message = (  # the starts found a local optimum only
             "not_converged",
             (
