@@ -1230,6 +1230,26 @@ def test_counts_of_the_wrong_kind_are_a_type_error(decay) -> None:
     assert ens.diagnostics["n_samples"] == 20
 
 
+@pytest.mark.parametrize(
+    ("kw", "error", "match"),
+    [
+        ({"thin": 0}, ValueError, "`thin` must be >= 1"),
+        ({"thin": -2}, ValueError, "`thin` must be >= 1"),
+        ({"thin": 2.5}, TypeError, "`thin` must be an integer"),
+        ({"n_chains": 0}, ValueError, "`n_chains` must be >= 1"),
+    ],
+)
+def test_a_thinning_or_chain_count_that_is_no_positive_integer_is_refused(
+    decay, kw: dict, error: type, match: str
+) -> None:
+    """thin=0 fell back to the default, thin=-2 kept every second sample of the chain
+    reversed (and recorded thin -2), and n_chains=0 failed inside pyPESTO on an index."""
+    import mtor_sim as ms
+
+    with pytest.raises(error, match=match):
+        ms.sample(decay["fit"], n=100, seed=0, **kw)
+
+
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
     # Geweke on pyPESTO's flattened walkers found no burn-in although the walkers start
     # in a tiny ball: the burn-in is two autocorrelation times, and a chain shorter

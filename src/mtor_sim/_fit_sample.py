@@ -326,10 +326,14 @@ def sample(
         Adaptive parallel tempering (``n_chains`` temperatures), one adaptive Metropolis
         chain, or emcee's affine-invariant ensemble (2 x parameters + 2 walkers; ``n``
         steps of every walker).
+    n_chains : int
+        Temperatures of parallel tempering (at least 1); emcee runs at least twice as many
+        walkers; the adaptive Metropolis sampler runs one chain.
     seed : int or None
         Seed of the chain (numpy's global generator, which pyPESTO uses).
     thin : int, optional
-        Keep every ``thin``-th sample after burn-in (default: about 1000 members).
+        Keep every ``thin``-th sample after burn-in (at least 1; default: about 1000
+        members).
     out : str or pathlib.Path, optional
         Write the ensemble there (.parquet or .csv, plus a .json sidecar).
 
@@ -349,6 +353,10 @@ def sample(
     check_name(sampler, SAMPLERS, kind="sampler")
     # pyPESTO's Geweke test splits the chain into 20 fragments: fewer samples divide by zero
     n = check_count(n, name="n", minimum=MIN_SAMPLES)
+    # a thin of 0 fell back to the default and a negative one reversed the chain; no
+    # chain at all failed inside pyPESTO on an index
+    n_chains = check_count(n_chains, name="n_chains", minimum=1)
+    thin = None if thin is None else check_count(thin, name="thin", minimum=1)
     check_fit(fit, verb="sample")
     seed = check_seed(seed)
     if fit.status == "failed":
