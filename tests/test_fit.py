@@ -1822,6 +1822,26 @@ def test_a_noise_formula_giving_no_positive_sd_has_no_likelihood(tmp_path: Path)
     assert obj([1.0, -0.3]) == np.inf and obj([1.0, 0.0]) == np.inf
 
 
+@pytest.mark.parametrize(
+    ("kw", "error", "match"),
+    [
+        ({"optimizer": "Nelder-Mead"}, "UnknownNameError", "optimizer"),
+        ({"max_iter": 0}, ValueError, "`max_iter` must be >= 1"),
+        ({"max_iter": 2.5}, TypeError, "`max_iter` must be an integer"),
+    ],
+)
+def test_a_profile_refuses_an_optimiser_or_iterations_it_cannot_use(
+    decay, kw: dict, error: type | str, match: str
+) -> None:
+    """An unknown optimiser ran L-BFGS-B and was recorded under the name given; max_iter 0
+    ran every step without an iteration."""
+    import mtor_sim as ms
+
+    expected = getattr(ms, error) if isinstance(error, str) else error
+    with pytest.raises(expected, match=match):
+        ms.profile(decay["fit"], ["k"], **kw)
+
+
 def test_a_profile_with_random_restarts_is_reproducible(tmp_path: Path) -> None:
     """pyPESTO re-optimises a failed profile step from random start points drawn from
     numpy's global generator: the same fit profiled twice gave different profiles. The

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._errors import MtorSimError, check_name
+from ._errors import MtorSimError, check_count, check_name
 from ._fit_objective import PetabObjective, unscale
 from ._fit_optimize import (
     CONFIRM_TOL,
+    OPTIMIZERS,
     FitResult,
     _engine,
     _optimizer,
@@ -317,6 +318,10 @@ def profile(
     )
     check_fit(fit, verb="profile")
     seed = check_seed(seed)
+    # any other name ran L-BFGS-B and was recorded as the optimiser; no iterations made
+    # every step "stopped before converging"
+    check_name(optimizer, OPTIMIZERS, kind="optimizer")
+    max_iter = check_count(max_iter, name="max_iter", minimum=1)
     if fit.status == "failed":
         raise MtorSimError(
             f"the fit failed ({fit.message}): there is no optimum to profile from; "
