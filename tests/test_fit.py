@@ -1842,6 +1842,14 @@ def test_a_profile_refuses_an_optimiser_or_iterations_it_cannot_use(
         ms.profile(decay["fit"], ["k"], **kw)
 
 
+def test_a_profile_of_no_parameter_is_refused(decay) -> None:
+    """An empty list ran pyPESTO, then failed with a KeyError on the intervals table."""
+    import mtor_sim as ms
+
+    with pytest.raises(ValueError, match="`parameters` names no parameter"):
+        ms.profile(decay["fit"], [])
+
+
 def test_a_profile_with_random_restarts_is_reproducible(tmp_path: Path) -> None:
     """pyPESTO re-optimises a failed profile step from random start points drawn from
     numpy's global generator: the same fit profiled twice gave different profiles. The

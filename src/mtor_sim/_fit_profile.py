@@ -334,6 +334,10 @@ def profile(
         names = list(obj.x_ids)
     else:
         names = [parameters] if isinstance(parameters, str) else list(parameters)
+        if not names:  # (pyPESTO ran, and the intervals table failed on a missing column)
+            raise ValueError(
+                "`parameters` names no parameter; give ids, or None for every estimated one"
+            )
         for n in names:
             check_name(n, obj.x_ids, kind="estimated parameter")
         if len(set(names)) < len(names):
