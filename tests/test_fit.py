@@ -301,6 +301,17 @@ def test_sample_and_predict(decay, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(("n", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_a_prediction_from_no_members_is_refused(decay, n: object, error: type) -> None:
+    """n=0 reported that no member of the ensemble could be simulated, although none had
+    been tried; n=-1 failed inside numpy."""
+    import mtor_sim as ms
+
+    ens = ms.sample(decay["fit"], n=100, seed=0)
+    with pytest.raises(error, match="`n` must be"):
+        ens.predict(n=n)
+
+
 def test_to_petab_writes_only_what_the_linter_accepts(decay, tmp_path: Path) -> None:
     """A measurement table naming its noise parameter (sdA) made a problem that petablint
     rejected, written without a word, and sdA could not be given bounds ("unknown model

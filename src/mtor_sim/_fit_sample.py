@@ -163,7 +163,7 @@ class Ensemble:
         times : sequence of float, optional
             Output times of the observables.
         n : int, optional
-            Members used (a random subset, drawn with ``seed``; default all).
+            Members used, at least 1 (a random subset, drawn with ``seed``; default all).
         quantiles : sequence of float
             Quantiles in [0, 1].
         backend : {"serial", "processes", "dask"}
@@ -177,6 +177,8 @@ class Ensemble:
             raise MtorSimError(
                 f"the ensemble has no members to predict with ({self.status}: {self.message})"
             )
+        if n is not None:  # 0 said "no member could be simulated"; -1 failed in numpy
+            n = check_count(n, name="n", minimum=1)
         if n is not None and n < len(members):
             rng = np.random.default_rng(seed)
             members = members.iloc[np.sort(rng.choice(len(members), n, replace=False))]
