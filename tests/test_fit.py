@@ -698,6 +698,44 @@ def test_noise_models_agree_with_petab(decay, transform: str, noise: str) -> Non
     np.testing.assert_allclose(obj(x), -llh, rtol=1e-10)
 
 
+def test_a_band_draws_pre_equilibrated_data_in_their_conditions_colour() -> None:
+    """The band names a condition "pre->sim" after a pre-equilibration and the data were
+    grouped by the simulation condition alone: they were drawn black, and two
+    pre-equilibrations of one condition in one colour."""
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mtor_sim._fit_plot import plot_band
+
+    t = [0.0, 1.0]
+    pred = pd.DataFrame(
+        {
+            "observableId": "A",
+            "condition": ["low->high"] * 2 + ["mid->high"] * 2,
+            "time": t * 2,
+            "q0.05": [0.5, 0.6, 0.7, 0.8],
+            "q0.5": [1.0, 1.1, 1.2, 1.3],
+            "q0.95": [1.5, 1.6, 1.7, 1.8],
+        }
+    )
+    data = pd.DataFrame(
+        {
+            "observableId": "A",
+            "preequilibrationConditionId": ["low", "mid"],
+            "simulationConditionId": "high",
+            "time": [1.0, 1.0],
+            "measurement": [1.05, 1.25],
+        }
+    )
+    fig = plot_band(pred, data=data)
+    lines = fig.axes[0].get_lines()
+    band = {ln.get_label(): mcolors.to_hex(ln.get_color()) for ln in lines[:2]}
+    points = {float(ln.get_ydata()[0]): mcolors.to_hex(ln.get_color()) for ln in lines[2:]}
+    assert points == {1.05: band["low->high"], 1.25: band["mid->high"]}
+    plt.close(fig)
+
+
 def test_fit_with_a_screening_stage(decay) -> None:
     import mtor_sim as ms
 

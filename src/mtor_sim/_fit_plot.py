@@ -244,7 +244,16 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
             ax.plot(g["time"], g[mid], color=colours[cond], lw=1.2, label=cond)
         if data is not None:
             d = data[data["observableId"] == oid]
-            for cond, g in d.groupby("simulationConditionId", sort=False):
+            # named as the prediction names its conditions: "pre->sim" after a
+            # pre-equilibration (by the simulation condition alone they were drawn black)
+            pre = (
+                d["preequilibrationConditionId"].fillna("").astype(str)
+                if "preequilibrationConditionId" in d
+                else pd.Series("", index=d.index)
+            )
+            sim = d["simulationConditionId"].astype(str)
+            key = [f"{a}->{b}" if a else b for a, b in zip(pre, sim, strict=True)]
+            for cond, g in d.groupby(pd.Series(key, index=d.index), sort=False):
                 ax.plot(
                     g["time"],
                     g["measurement"],
