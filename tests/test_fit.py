@@ -736,6 +736,31 @@ def test_a_band_draws_pre_equilibrated_data_in_their_conditions_colour() -> None
     plt.close(fig)
 
 
+@pytest.mark.parametrize("quantiles", [(0.5, 0.05, 0.95), (0.1, 0.9)])
+def test_a_band_is_drawn_between_its_outer_quantiles(quantiles: tuple) -> None:
+    """The first, middle and last quantile columns were the band's edges and its median,
+    in the order `predict` was given them: (0.5, 0.05, 0.95) shaded 0.5 to 0.95 around
+    a "median" at 0.05, and (0.1, 0.9) drew the 0.9 quantile as the median."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mtor_sim._fit_plot import plot_band
+
+    values = {0.05: 1.0, 0.1: 1.5, 0.5: 2.0, 0.9: 2.5, 0.95: 3.0}
+    pred = pd.DataFrame({"observableId": "A", "condition": "c0", "time": [0.0, 1.0]})
+    for q in quantiles:
+        pred[f"q{q:g}"] = values[q]
+    fig = plot_band(pred)
+    ax = fig.axes[0]
+    (band,) = ax.collections
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert (ys.min(), ys.max()) == (values[min(quantiles)], values[max(quantiles)])
+    medians = [float(ln.get_ydata()[0]) for ln in ax.get_lines()]
+    assert medians == ([2.0] if 0.5 in quantiles else [])
+    assert ("median" in fig._suptitle.get_text()) == (0.5 in quantiles)
+    plt.close(fig)
+
+
 def test_fit_with_a_screening_stage(decay) -> None:
     import mtor_sim as ms
 

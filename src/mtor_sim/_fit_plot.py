@@ -225,12 +225,17 @@ def plot_profiles(prof: Any) -> Any:
 
 @_styled
 def plot_band(pred: Any, *, data: Any = None) -> Any:
-    """Prediction bands of an ensemble: median line and the outer quantiles shaded, one
+    """Prediction bands of an ensemble: the median as a line (where the prediction has
+    the 0.5 quantile) and the band between the lowest and highest quantiles shaded, one
     panel per observable, one colour per condition; measurements as points if given."""
     import matplotlib.pyplot as plt
 
-    qcols = [c for c in pred.columns if c.startswith("q")]
-    lo, mid, hi = qcols[0], qcols[len(qcols) // 2], qcols[-1]
+    # by value, not by the order `predict` was given them in; the line is the median's,
+    # and there is none where the prediction has no median (its middle column was drawn
+    # and called the median, the upper edge of a (0.1, 0.9) band)
+    qcols = sorted((c for c in pred.columns if c.startswith("q")), key=lambda c: float(c[1:]))
+    lo, hi = qcols[0], qcols[-1]
+    mid = next((c for c in qcols if float(c[1:]) == 0.5), None)
     obs_ids = list(dict.fromkeys(pred["observableId"]))
     cols = min(3, len(obs_ids))
     rows = int(np.ceil(len(obs_ids) / cols))
@@ -241,7 +246,8 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
         part = pred[pred["observableId"] == oid]
         for cond, g in part.groupby("condition", sort=False):
             ax.fill_between(g["time"], g[lo], g[hi], color=colours[cond], alpha=0.25, lw=0)
-            ax.plot(g["time"], g[mid], color=colours[cond], lw=1.2, label=cond)
+            if mid is not None:
+                ax.plot(g["time"], g[mid], color=colours[cond], lw=1.2, label=cond)
         if data is not None:
             d = data[data["observableId"] == oid]
             # named as the prediction names its conditions: "pre->sim" after a
@@ -266,6 +272,7 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
         ax.set_xlabel("time (model units)")
     for ax in list(axes.flat)[len(obs_ids) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Ensemble prediction: median, {lo[1:]}-{hi[1:]} quantile band", fontsize=10)
+    median = "median, " if mid is not None else ""
+    fig.suptitle(f"Ensemble prediction: {median}{lo[1:]}-{hi[1:]} quantile band", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
