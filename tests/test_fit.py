@@ -1324,6 +1324,21 @@ def test_a_thinning_or_chain_count_that_is_no_positive_integer_is_refused(
         ms.sample(decay["fit"], n=100, seed=0, **kw)
 
 
+def test_an_ensemble_file_it_cannot_write_is_refused_before_the_chain(decay, monkeypatch) -> None:
+    """out="ensemble.txt" was refused only when the finished chain was written, so the
+    chain was lost."""
+    import pypesto.sample
+
+    import mtor_sim as ms
+
+    def no_chain(*args, **kwargs):
+        raise AssertionError("the chain ran")
+
+    monkeypatch.setattr(pypesto.sample, "sample", no_chain)
+    with pytest.raises(ValueError, match="unsupported file type '.txt'"):
+        ms.sample(decay["fit"], n=100, seed=0, out="ensemble.txt")
+
+
 def test_emcee_burn_in_comes_from_its_walkers_autocorrelation(decay) -> None:
     # Geweke on pyPESTO's flattened walkers found no burn-in although the walkers start
     # in a tiny ball: the burn-in is two autocorrelation times, and a chain shorter

@@ -80,17 +80,13 @@ class Ensemble:
     def to_file(self, path: str | Path) -> Path:
         """Write the members (.parquet or .csv) and, beside them, ``<path>.json`` with the
         diagnostics and metadata. Returns the table's path."""
-        target = check_output_file(path)
-        side = check_output_file(target.with_suffix(target.suffix + ".json"))
+        target, side = _ensemble_paths(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fmt = target.suffix.lstrip(".").lower()
         df = self.to_dataframe()
-        if fmt == "parquet":
+        if target.suffix.lower() == ".parquet":
             df.to_parquet(target, index=False)
-        elif fmt == "csv":
-            df.to_csv(target, index=False)
         else:
-            raise ValueError(f"unsupported file type {target.suffix!r}; use .parquet or .csv")
+            df.to_csv(target, index=False)
         side.write_text(
             json.dumps(
                 {
@@ -260,6 +256,15 @@ class Ensemble:
         )
 
 
+def _ensemble_paths(path: object, *, name: str = "path") -> tuple[Path, Path]:
+    """The members' table (``.parquet`` or ``.csv``) and its ``.json`` sidecar, checked."""
+    target = check_output_file(path, name=name)
+    side = check_output_file(target.with_suffix(target.suffix + ".json"), name=name)
+    if target.suffix.lower() not in (".parquet", ".csv"):
+        raise ValueError(f"unsupported file type {target.suffix!r}; use .parquet or .csv")
+    return target, side
+
+
 def _simulate_h(obj: PetabObjective, x: np.ndarray) -> np.ndarray | None:
     try:
         return obj.simulate(x)[0]
@@ -361,6 +366,8 @@ def sample(
     thin = None if thin is None else check_count(thin, name="thin", minimum=1)
     check_fit(fit, verb="sample")
     seed = check_seed(seed)
+    if out is not None:  # before the chain: a bad name was refused only after it ran
+        _ensemble_paths(out, name="out")
     if fit.status == "failed":
         raise MtorSimError(
             f"the fit failed ({fit.message}): there is no finite point to start the chain "
