@@ -1967,6 +1967,10 @@ def test_fit_refuses_iterations_or_time_it_could_not_use(decay) -> None:
         ms.fit(problem, n_starts=1, max_iter=0)
     with pytest.raises(ValueError, match="max_time"):
         ms.fit(problem, n_starts=1, max_time=-1.0)
+    # L-BFGS-B has no time limit: the cap was ignored, and a start that ran out of
+    # iterations was told to take "more time (`max_time`)"
+    with pytest.raises(ValueError, match="`max_time` applies to optimizer='fides' only"):
+        ms.fit(problem, n_starts=1, optimizer="lbfgsb", max_time=1.0)
 
 
 def test_a_bad_seed_or_a_non_fit_is_refused_by_name(decay) -> None:

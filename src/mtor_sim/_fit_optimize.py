@@ -517,6 +517,11 @@ def fit(
     check_count(max_iter, name="max_iter", minimum=1)
     if max_time is not None:  # a start given no time would end not converged, at once
         check_nonnegative(max_time, name="max_time", allow_zero=False)
+        if optimizer != "fides":  # scipy's L-BFGS-B has no time limit: it was ignored
+            raise ValueError(
+                f"`max_time` applies to optimizer='fides' only; {optimizer!r} has no time "
+                "limit (bound it with `max_iter`)"
+            )
     obj = objective_from(
         problem,
         measurements=measurements,
