@@ -1205,6 +1205,18 @@ def test_a_fides_start_at_the_optimum_is_converged(decay) -> None:
     assert again.best_objective == pytest.approx(fit.best_objective, abs=1e-6)
 
 
+def test_a_screen_starts_only_where_the_model_can_be_simulated(tmp_path: Path) -> None:
+    """With screen=n_starts, the screen's draws where the model cannot be simulated (k
+    above 0.3 here) were starts that failed at once (3 of 4), where the starts without a
+    screen are drawn again until their objective is finite."""
+    import mtor_sim as ms
+
+    fit = ms.fit(_walled(tmp_path, 0.3), n_starts=4, seed=0, screen=4)
+    assert np.isfinite(fit.starts["fval"]).all(), fit.starts
+    assert (fit.starts["k"] <= np.log10(0.3)).all()
+    assert len({tuple(row) for row in fit.starts[["k", "s"]].to_numpy()}) == 4
+
+
 def test_a_profile_that_cannot_be_walked_is_not_determined(tmp_path: Path) -> None:
     """With two estimated parameters pyPESTO raised a RuntimeError for a profile step it
     could not re-optimise, which lost every profile; now that profile is 'not

@@ -491,7 +491,8 @@ def fit(
     screen : int, optional
         Draw this many points (as the starts are drawn), evaluate the objective at each
         (on the backend) and start from the best of them (after ``x0``'s points): a cheap
-        global stage before the local searches.
+        global stage before the local searches. Only points with a finite objective are
+        kept; starts left without one are drawn as without a screen.
 
     Returns
     -------
@@ -534,11 +535,15 @@ def fit(
     if screen:
         screen = check_count(screen, name="screen (at least n_starts)", minimum=n_starts)
         given = [] if x0 is None else list(np.atleast_2d(np.asarray(x0, dtype=float)))
-        # the caller's points first, then the best of the screen for the remaining starts
-        x0 = given + list(
-            _screened_points(obj, max(0, n_starts - len(given)), screen, seed, backend, n_workers)
+        # the caller's points first, then the best of the screen for the remaining starts;
+        # starts the screen found no finite point for are drawn on from its stream
+        screened, rng = _screened_points(
+            obj, max(0, n_starts - len(given)), screen, seed, backend, n_workers
         )
-    guesses, redrawn, unplaced = _start_points(obj, n_starts, seed, x0)
+        x0 = (given + list(screened)) or None
+    else:
+        rng = np.random.default_rng(seed)
+    guesses, redrawn, unplaced = _start_points(obj, n_starts, seed, x0, rng=rng)
     pproblem = pypesto_problem(obj, x_guesses=guesses)
     t0 = time.perf_counter()
     result = po.minimize(
@@ -708,24 +713,33 @@ def _screened_points(
     seed: int | None,
     backend: str,
     n_workers: int | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.random.Generator]:
     """The ``n_starts`` best of ``screen`` draws (PEtab scale; uniform, or from the
-    initialization priors) by objective value."""
+    initialization priors) by objective value, those with a finite objective only (a
+    point where the model cannot be simulated was a start that failed at once, where
+    `_start_points` draws again), and the generator they were drawn from."""
     rng = np.random.default_rng(seed)
     cands = obj.start_draws(rng, screen)
     fvals = np.asarray(map_tasks(obj, list(cands), backend=backend, n_workers=n_workers))
     order = np.argsort(np.where(np.isfinite(fvals), fvals, np.inf), kind="stable")
-    return cands[order[:n_starts]]
+    best = order[:n_starts]
+    return cands[best[np.isfinite(fvals[best])]], rng
 
 
 def _start_points(
-    obj: PetabObjective, n_starts: int, seed: int | None, x0: Sequence[Sequence[float]] | None
+    obj: PetabObjective,
+    n_starts: int,
+    seed: int | None,
+    x0: Sequence[Sequence[float]] | None,
+    *,
+    rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Start points uniform in the bounds (PEtab scale), or drawn from the parameter
     table's initialization priors, redrawn where the objective is not finite (the model
     cannot be simulated, or a point is outside a uniform prior); returns them and the
-    number of redraws and of starts that found no finite point in `MAX_DRAWS` draws."""
-    rng = np.random.default_rng(seed)
+    number of redraws and of starts that found no finite point in `MAX_DRAWS` draws.
+    ``rng`` (default: one seeded with ``seed``) draws them."""
+    rng = np.random.default_rng(seed) if rng is None else rng
     guesses = np.empty((n_starts, len(obj.x_ids)))
     given = np.empty((0, len(obj.x_ids)))
     if x0 is not None:
