@@ -352,3 +352,12 @@ def test_imprecise_sobol_indices_are_not_ok(model: ms.Model) -> None:
     assert again.to_dataframe()[["S1_conf", "ST_conf"]].max().max() <= 0.1
     # the indices themselves: TSC2 carries most of pS6K1's variance over these ranges
     assert again.to_dataframe()["ST"].tolist() == pytest.approx([0.849, 0.15, 0.002], abs=0.02)
+
+
+def test_a_parameter_named_twice_by_id_and_sbml_name_is_refused(tmp_path: Path) -> None:
+    """``vary=["k_out", "decay"]`` named one parameter twice: local sensitivities listed
+    it twice and Sobol ended in an IndexError (SALib took the two as one group)."""
+    m = _load(tmp_path, RATIO.replace("end", '  k_out is "decay"\nend'), "named")
+    for method in ("local", "sobol"):
+        with pytest.raises(ValueError, match="'k_out' and 'decay' are 'k_out'"):
+            ms.sensitivity(m, "X", ["k_in", "k_out", "decay"], method=method, progress=False)

@@ -357,6 +357,8 @@ def sensitivity(
     )
     if not params:
         raise ValueError("`vary`: no parameters to vary")
+    if vary is not None:
+        _check_distinct(params, check_names(vary, name="vary"))
     check_volume_parameters(model, params)
     # every option is checked, whichever method uses it: garbage is never ignored silently
     h = check_nonnegative(rel_step, name="rel_step", allow_zero=False)
@@ -416,6 +418,18 @@ def sensitivity(
             **meta,
         },
     )
+
+
+def _check_distinct(params: list[str], given: list[str]) -> None:
+    """Refuse a parameter that ``vary`` names twice, by its id and its SBML name: local
+    sensitivities listed it twice, and SALib took the two names as one group, so the
+    Sobol table had fewer indices than parameters (an IndexError)."""
+    seen: dict[str, list[str]] = {}
+    for p, name in zip(params, given, strict=True):
+        seen.setdefault(p, []).append(name)
+    twice = [f"{' and '.join(map(repr, n))} are {p!r}" for p, n in seen.items() if len(n) > 1]
+    if twice:
+        raise ValueError(f"`vary` names a parameter more than once: {'; '.join(twice)}")
 
 
 def _limit_text(low: float | None, high: float | None) -> str:
