@@ -184,3 +184,15 @@ def test_a_target_named_twice_is_screened_once(model: ms.Model) -> None:
             model, ["pS6K1"], nodes=["mTORC1", "raptor", "TSC2"], interactions=[], progress=False
         )
     assert ko.table["target"].tolist() == ["baseline", "mTORC1 KO", "TSC2 KO"]
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_a_count_below_one_or_not_an_integer_is_refused(
+    screen: ms.KnockoutScreen, n: object
+) -> None:
+    """``top("pS6K1", -1)`` gave every target but the last, and ``plot(max_rows=-1)``
+    dropped a row, with no word."""
+    with pytest.raises((ValueError, TypeError), match="`n` must be"):
+        screen.top("pS6K1", n)  # type: ignore[arg-type]
+    with pytest.raises((ValueError, TypeError), match="`max_rows` must be"):
+        screen.plot(max_rows=n)  # type: ignore[arg-type]

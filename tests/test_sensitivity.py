@@ -153,6 +153,9 @@ def test_tornado_plot(model: ms.Model, tmp_path: Path) -> None:
     )
     s.plot().savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 5_000
+    # top=-1 drew every bar but the last, with no word
+    with pytest.raises(ValueError, match="`top` must be >= 1"):
+        s.plot(top=-1)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._backends import conditions_from, run_conditions
-from ._errors import check_flag, check_name, check_names, wants_ensemble
+from ._errors import check_count, check_flag, check_name, check_names, wants_ensemble
 from ._options import RunOptions, resolve_run
 from ._perturb import (
     KNOCKOUT_MODES,
@@ -101,6 +101,7 @@ class KnockoutScreen(BatchResult):
     def top(self, readout: str, n: int = 10) -> pd.DataFrame:
         """The ``n`` targets that change ``readout`` most (by |log2 fold change|)."""
         check_name(readout, self.readouts, kind="readout")
+        n = check_count(n, name="n")  # a negative n sliced off the last targets instead
         lfc = self.log2_fold_change()[readout]
         order = lfc.abs().sort_values(ascending=False, na_position="last").index[:n]
         return pd.DataFrame(
@@ -115,6 +116,7 @@ class KnockoutScreen(BatchResult):
         the screen recorded); failed conditions hatched."""
         from ._plot import plot_knockout_screen
 
+        max_rows = check_count(max_rows, name="max_rows")
         return plot_knockout_screen(self, readouts, max_rows=max_rows)
 
 

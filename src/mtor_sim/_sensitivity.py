@@ -153,6 +153,7 @@ class Sensitivity(BatchResult):
         from ._errors import one_name, one_of
         from ._plot import plot_sensitivity
 
+        top = check_count(top, name="top")  # a negative top dropped the last bars instead
         readout = one_of(readout=readout, readouts=readouts)
         name = one_name(readout, name="readout", why="a tornado plot draws one; plot each")
         one = Sensitivity(
