@@ -204,6 +204,18 @@ def test_a_failed_dose_pair_is_nan_and_the_rest_is_scored(monkeypatch) -> None:
     assert np.isnan(cm.response.iloc[1, 1]) and np.isnan(cm.bliss.iloc[1, 1])
     assert np.isnan(cm.hsa.iloc[1, 1]) and cm.scores is None  # Loewe and ZIP need it
     assert np.isfinite(cm.bliss.iloc[2, 2]) and np.isfinite(cm.inhibition.iloc[1, 2])
+    # the table keeps the failed pair as a row (pandas 2's `stack` dropped it, and the
+    # other columns no longer fitted the rows: ValueError)
+    df = cm.to_dataframe()
+    assert len(df) == cm.response.size
+    row = df.iloc[5]
+    assert (row["dose_everolimus"], row["dose_sorafenib"], row["status"]) == (
+        1.0,
+        100.0,
+        "solver_failed",
+    )
+    assert np.isnan(row["response"]) and np.isnan(row["bliss"])
+    assert_allclose(df["response"], cm.response.to_numpy().ravel(), rtol=0, atol=0)
 
 
 def test_a_zero_drug_free_readout_leaves_inhibition_undefined() -> None:

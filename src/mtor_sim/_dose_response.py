@@ -736,8 +736,16 @@ class Combination(BatchResult):
     def to_dataframe(self) -> pd.DataFrame:
         """Tidy table: dose_a, dose_b, response, inhibition and the synergy scores."""
         a, b = self.drugs
-        df = self.response.stack().reset_index()
-        df.columns = [f"dose_{a}", f"dose_{b}", "response"]
+        # one row per cell, read from the arrays: `DataFrame.stack` of pandas 2 drops NaN
+        # cells (a failed pair), and the other columns no longer matched the rows
+        ga, gb = np.meshgrid(self.response.index, self.response.columns, indexing="ij")
+        df = pd.DataFrame(
+            {
+                f"dose_{a}": ga.ravel().astype(float),
+                f"dose_{b}": gb.ravel().astype(float),
+                "response": self.response.to_numpy(dtype=float).ravel(),
+            }
+        )
         df["inhibition"] = self.inhibition.to_numpy().ravel()
         df["bliss"] = self.bliss.to_numpy().ravel()
         df["hsa"] = self.hsa.to_numpy().ravel()
