@@ -364,3 +364,30 @@ def test_a_parameter_named_twice_by_id_and_sbml_name_is_refused(tmp_path: Path) 
     for method in ("local", "sobol"):
         with pytest.raises(ValueError, match="'k_out' and 'decay' are 'k_out'"):
             ms.sensitivity(m, "X", ["k_in", "k_out", "decay"], method=method, progress=False)
+
+
+def test_bounds_take_the_sbml_names_vary_takes(tmp_path: Path) -> None:
+    """``vary=["decay"]`` worked, but ``bounds={"decay": ...}`` was refused as unknown."""
+    m = _load(tmp_path, RATIO.replace("end", '  k_out is "decay"\nend'), "named")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # imprecise at this small n
+        s = ms.sensitivity(
+            m,
+            "X",
+            ["k_in", "decay"],
+            method="sobol",
+            n=8,
+            bounds={"decay": (0.2, 0.8)},
+            progress=False,
+        )
+    assert s.settings["bounds"]["k_out"] == (0.2, 0.8)
+    with pytest.raises(ValueError, match="`bounds` gives parameter 'k_out' twice"):
+        ms.sensitivity(
+            m,
+            "X",
+            ["k_out"],
+            method="sobol",
+            n=8,
+            bounds={"k_out": (0.2, 0.8), "decay": (0.1, 0.9)},
+            progress=False,
+        )

@@ -294,7 +294,8 @@ def sensitivity(
         within them; a value on its limit is varied on one side of it only
         (``a_T308_only`` = 1 over [0.5, 1]). The ranges used are in ``settings["bounds"]``.
     bounds : dict, optional
-        Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``. A
+        Explicit ``(low, high)`` ranges (sampled uniformly), overriding ``factor``, keyed
+        by the names ``vary`` takes (ids or unique SBML names). A
         range, or a value the background sets, past a parameter's limits warns.
     seed : int
         Seed of the Sobol sample and of the bootstrap confidence intervals.
@@ -660,8 +661,13 @@ def _sobol(
         from SALib.sample import sobol as sobol_sample
     except ImportError:  # pragma: no cover - SALib is a dependency
         raise MtorSimError("method='sobol' needs SALib: pip install SALib") from None
-    for name in bounds:
-        check_name(name, params, kind="parameter in `bounds`")
+    # keyed by id or SBML name, as `vary` takes them (an SBML name was refused here)
+    given, bounds = bounds, {}
+    for name, span in given.items():
+        p = check_name(name, params, kind="parameter in `bounds`", aliases=model._aliases())
+        if p in bounds:
+            raise ValueError(f"`bounds` gives parameter {p!r} twice (by id and SBML name)")
+        bounds[p] = span
     limits = model.catalogue.limits
     ranges, logs, past = [], [], []
     for p in params:
