@@ -6,7 +6,7 @@ import argparse
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -545,6 +545,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _published_beside(row: Mapping[Any, Any]) -> str:
+    """One row of the trial's comparison as the summary line gives it: 'everolimus 0 %
+    (review 9.5 %, EVOLVE-1 2.2 %)', the randomized trial named by its name alone."""
+    published = []
+    if row["review"] == row["review"]:  # not NaN
+        published.append(f"review {row['review']:g} %")
+    if row["trial_rate"] == row["trial_rate"]:
+        published.append(f"{str(row['trial']).split(' (')[0]} {row['trial_rate']:g} %")
+    arm = str(row["comparison"]).removeprefix("ORR, ")
+    return f"{arm} {row['simulated']:.0f} % ({', '.join(published)})"
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from ._progress import progress_bar
     from ._report import WEAK_PASS_FRACTION, fraction, reproduce
@@ -625,19 +637,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"literature behaviours held out of calibration: {hits} of {judged} hold")
     if report.trial is not None:
         rows = report.trial.dropna(subset=["review", "trial_rate"], how="all")
-        pairs = "; ".join(
-            f"{str(r['comparison']).removeprefix('ORR, ')} {r['simulated']:.0f} % ("
-            + ", ".join(
-                ([f"review {r['review']:g} %"] if r["review"] == r["review"] else [])
-                + (
-                    [f"{r['trial'].split(' (')[0]} {r['trial_rate']:g} %"]
-                    if r["trial_rate"] == r["trial_rate"]
-                    else []
-                )
-            )
-            + ")"
-            for r in rows.to_dict("records")
-        )
+        pairs = "; ".join(_published_beside(r) for r in rows.to_dict("records"))
         print(f"virtual trial, ORR: {pairs}")
     if report.trial_orderings is not None and len(report.trial_orderings):
         o = report.trial_orderings
