@@ -146,6 +146,23 @@ def test_a_grid_whose_names_are_reordered_is_another_run(model, tmp_path) -> Non
         ms.sweep(model, flipped, ["pS6K1"], out=tmp_path / "parts", progress=False)
 
 
+def test_a_grid_resumes_whatever_seed_it_was_given(model, tmp_path, capsys) -> None:
+    """A grid draws nothing, so a seed does not shape it: the folder of a grid started
+    from Python resumes from the command line (which passes its default seed) and with
+    any ``seed=``, rather than being refused as another sweep."""
+    from mtor_sim.cli import main
+
+    out = tmp_path / "parts"
+    first = ms.sweep(model, {"GF": [0.2, 1.0]}, ["pS6K1"], out=out, progress=False)
+    again = ms.sweep(model, {"GF": [0.2, 1.0]}, ["pS6K1"], out=out, seed=5, progress=False)
+    assert again.settings["resumed_points"] == 2
+    assert again.settings["seed"] is None
+    args = ["sweep", "--grid", "GF=0.2,1.0", "-r", "pS6K1", "--parts", str(out), "-q"]
+    assert main([*args, "-o", str(tmp_path / "t.csv")]) == 0, capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "t.csv")
+    pd.testing.assert_frame_equal(table[first.table.columns[:3]], first.table.iloc[:, :3])
+
+
 def test_parts_of_another_release_are_not_resumed(model, tmp_path, monkeypatch) -> None:
     """The engine's numbers can change between releases: its version is in the run's
     fingerprint, so an upgraded package refuses the old parts rather than mixing them."""

@@ -572,7 +572,8 @@ def sweep(
         "order": list(axes),  # the grid's point numbering follows the names' order
         "log": sorted(lognames),
         "n": n,
-        "seed": seed,
+        # a grid takes no seed: one given, or the CLI's default, must not make it another run
+        "seed": lhs_seed if method == "lhs" else None,
         "background": base,
     }
     if method == "lhs":  # a new sampler makes other points: their parts are never reused

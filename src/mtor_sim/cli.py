@@ -796,7 +796,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     kw = {
         "method": "lhs" if args.lhs else "grid",
         "n": (100 if args.n is None else args.n) if args.lhs else None,
-        "seed": 0 if args.seed is None else args.seed,
+        "seed": (0 if args.seed is None else args.seed) if args.lhs else None,
         "log": args.log or False,
         "time": args.time,
         **_batch(args),
