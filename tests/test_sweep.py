@@ -458,3 +458,23 @@ def test_a_swept_species_is_not_overwritten_by_its_readout(tmp_path: Path) -> No
     assert sw.table["B"].tolist() == pytest.approx([0.75, 3.75], rel=1e-6)
     with pytest.raises(ValueError, match="both a sweep axis and a readout"):
         ms.sweep(m, {"A": [1.0, 5.0]}, readouts=["A", "B"], progress=False)
+
+
+def test_a_species_named_like_a_column_of_the_table_is_refused(tmp_path: Path) -> None:
+    """A species called ``point`` or ``status`` was written over the table's own column of
+    that name: rows numbered by a concentration, a readout replaced by "ok"."""
+    path = tmp_path / "named.ant"
+    path.write_text(
+        "model named\n  species point = 0, status = 0, A = 0\n  k1 = 1; k2 = 2\n"
+        "  R1: -> point; k1\n  R2: point -> ; k2*point\n  R3: -> status; k1\n"
+        "  R4: status -> ; k2*status\n  R5: -> A; k1\n  R6: A -> ; k2*A\nend\n"
+    )
+    m = ms.load_model(path)
+    for reads in (["point"], ["status", "A"]):
+        with pytest.raises(ValueError, match="two columns of the results table"):
+            ms.sweep(m, {"k1": [1.0, 2.0, 3.0]}, readouts=reads, progress=False)
+    with pytest.raises(ValueError, match=r"'status' would be two columns"):
+        ms.steady_states(m, {"one": {}}, ["status"])
+    sw = ms.sweep(m, {"k1": [1.0, 2.0, 3.0]}, readouts=["A"], progress=False)
+    assert sw.table["point"].tolist() == [0, 1, 2]
+    assert sw.table["A"].tolist() == pytest.approx([0.5, 1.0, 1.5], rel=1e-6)

@@ -71,6 +71,25 @@ def evaluate(
     return final, tc.status, ("" if tc.success else tc.message), math.nan
 
 
+#: Columns of every batch table besides a condition's labels and the readouts.
+OWN_COLUMNS = ("point", "status", "max_rate", "message")
+
+
+def _check_columns(labels: Sequence[str], readouts: Sequence[str]) -> None:
+    """Refuse a readout or label that would land in a column another name already has
+    (a species called ``status``, say): a row holds one value per column, so one of the
+    two would be lost, or, for ``point``, the row numbered with a readout's value."""
+    names = [*OWN_COLUMNS, *labels, *readouts]
+    twice = sorted({x for x in names if names.count(x) > 1}, key=names.index)
+    if twice:
+        raise ValueError(
+            f"{', '.join(map(repr, twice))} would be two columns of the results table "
+            f"at once (its own columns are {', '.join(OWN_COLUMNS)}, then those that "
+            "describe each point, then one per readout); the readout or name would "
+            "overwrite the other: rename it in the model, or leave it out of `readouts`"
+        )
+
+
 def _chunk_frame(
     model: Model, conditions: Sequence[Condition], readouts: Sequence[str], time_point: float | None
 ) -> pd.DataFrame:
@@ -274,6 +293,8 @@ def run_conditions(
     Returns the store of results (``.read()``: one row per condition, ordered by
     ``point``) and run statistics.
     """
+    if n:  # every condition has the labels of the first
+        _check_columns([name for name, _ in make(0, 1)[0].labels], readouts)
     opts = options or RunOptions()
     backend, out, workers = opts.backend, opts.out, opts.workers
     chunk_size = opts.chunk_size
