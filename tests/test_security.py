@@ -213,6 +213,27 @@ def test_an_edit_to_an_imported_antimony_file_is_seen(tmp_path: Path, monkeypatc
     assert not list(cache.glob("*.parsed.json"))  # nothing of it is cached
 
 
+@pytest.mark.parametrize(
+    "line",
+    ['import"sub.ant"', '/* the part */ import "sub.ant"', 'model top(); end; import "sub.ant"'],
+)
+def test_an_import_anywhere_on_its_line_is_seen(tmp_path: Path, monkeypatch, line: str) -> None:
+    """Antimony takes an import without a space before its file name, or after a comment
+    or another statement on its line: such a file was cached on its own text, and an
+    edit to the file it imports was ignored (the old parameters, the old hash)."""
+    monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
+    sub = tmp_path / "sub.ant"
+    main = tmp_path / "main.ant"
+    main.write_text(f"{line}\nmodel main()\n  A: sub();\nend\n")
+    body = "model sub()\n  J1: -> X; k1\n  J2: X -> ; k2*X\n  k1 = {}; k2 = 1; X = 0\nend\n"
+    sub.write_text(body.format(1))
+    first = ms.load_model(main)
+    sub.write_text(body.format(5))
+    second = ms.load_model(main)
+    assert second.parameters["A_k1"] == 5.0 and second.hash != first.hash
+    assert second.steady_state()["A_X"] == pytest.approx(5.0)
+
+
 def test_one_flipped_bit_cannot_change_a_parameter(tmp_path: Path, monkeypatch) -> None:
     """The review's case: a parsed entry edited to k_PTEN = 1.6 (was 0.8) is refused."""
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path))

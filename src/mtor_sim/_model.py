@@ -47,7 +47,10 @@ _SBML_CHECKS_OFF = (
     "LIBSBML_CAT_SBO_CONSISTENCY",
 )
 #: An Antimony statement that reads another file (``import "other.ant"``).
-_ANTIMONY_IMPORT = re.compile(r"^\s*import\s+[\"']", re.MULTILINE)
+# anywhere, not only at a line's start: Antimony also takes `import"sub.ant"`, and an
+# import after a comment or after another statement on its line (a file taken for one
+# that imports is only parsed afresh, never wrongly)
+_ANTIMONY_IMPORT = re.compile(r"\bimport\s*[\"']")
 _SBML_EXTERNAL = re.compile(r"<(?:\w+:)?externalModelDefinition\b")  # comp: other files
 _ANNOTATION = re.compile(
     r"@(node|interaction|input|readout|reference)\s+"
