@@ -478,3 +478,19 @@ def test_a_species_named_like_a_column_of_the_table_is_refused(tmp_path: Path) -
     sw = ms.sweep(m, {"k1": [1.0, 2.0, 3.0]}, readouts=["A"], progress=False)
     assert sw.table["point"].tolist() == [0, 1, 2]
     assert sw.table["A"].tolist() == pytest.approx([0.5, 1.0, 1.5], rel=1e-6)
+
+
+def test_an_axis_named_like_a_quantile_column_is_refused(tmp_path: Path) -> None:
+    """Across an ensemble, a swept parameter called ``readout`` was overwritten by the
+    quantile table's column of readout names: the swept values were nowhere."""
+    path = tmp_path / "named.ant"
+    path.write_text(
+        "model named\n  species A = 0\n  readout = 1; k2 = 2\n"
+        "  R1: -> A; readout\n  R2: A -> ; k2*A\nend\n"
+    )
+    m = ms.load_model(path)
+    members = pd.DataFrame({"k2": [2.0, 4.0]})
+    with pytest.raises(ValueError, match="'readout' is swept"):
+        ms.sweep(m, {"readout": [1.0, 3.0]}, ["A"], ensemble=members, progress=False)
+    plain = ms.sweep(m, {"readout": [1.0, 3.0]}, ["A"], progress=False)  # one model: fine
+    assert plain.table["readout"].tolist() == [1.0, 3.0]

@@ -527,6 +527,8 @@ def sweep(
     n_cat = int(np.prod(shape)) if shape else 1
     total = n_cat * n_lhs
     members = members_to_run(model, ensemble, n_members)
+    if members is not None:
+        _refuse_quantile_columns(axes)
 
     # Nothing is held per point, so memory stays flat however large the sweep: a grid
     # point's values are decoded from its index (C order, the last axis fastest), and a
@@ -702,6 +704,19 @@ def member_quantiles(
     from ._ensemble import report_failed
 
     return report_failed(out, f"{verb}(ensemble=...)")
+
+
+def _refuse_quantile_columns(names: Iterable[str]) -> None:
+    """A swept name that is also a column of `member_quantiles`' table (a parameter called
+    ``readout`` or ``mean``) would be overwritten there, its values lost."""
+    own = ("readout", *(f"q{q:g}" for q in QUANTILES), "mean", "n_members", "n_failed")
+    if clash := [name for name in names if name in own]:
+        raise ValueError(
+            f"{', '.join(map(repr, clash))} is swept, and the table of quantiles across "
+            f"members has a column of that name ({', '.join(own)}): its values would be "
+            "overwritten. Run the members without `ensemble` (steady_states or a sweep "
+            "per member), or rename it in the model"
+        )
 
 
 def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str, Any]) -> None:
