@@ -63,7 +63,7 @@ which feedback carries the rapalog-induced pAKT S473 rise: the rise with S6K1 -|
 cut and with S6K1 -| IRS1 cut, and the share of the rise each cut removes.
 ``models/MODEL_CARD.md`` section 11 quotes the ``--full`` output.
 
-Without ``--full`` (CI runs every benchmark without arguments, with ``CI`` set) it
+Without ``--full`` (CI runs every benchmark without arguments) it
 uses the first 20 members of the ``all`` ensemble (~10 s). ``--full`` uses every
 member of both ensembles and the prior (~10 min on one core).
 """
