@@ -1629,6 +1629,12 @@ def test_inputs_a_simulation_cannot_honour_are_refused(decay, tmp_path: Path) ->
     ok = data.assign(time=[0.0, 10.0])
     with pytest.raises(ValueError, match="`x0` row 0 puts 'k' at 5"):
         ms.fit(model, measurements=ok, parameters=["k"], n_starts=1, x0=[[5.0, 0.0]])
+    # more start points than starts: the rows beyond were dropped without a word
+    with pytest.raises(ValueError, match="`x0` has 2 start points but `n_starts` is 1"):
+        ms.fit(model, measurements=ok, parameters=["k"], n_starts=1, x0=[[-0.5, 0.0]] * 2)
+    # ... and checked before a screen is run for them
+    with pytest.raises(ValueError, match="`x0` row 0 puts 'k' at 5"):
+        ms.fit(model, measurements=ok, parameters=["k"], n_starts=2, x0=[[5.0, 0.0]], screen=50)
     bundled = ms.load_model()
     cond = pd.DataFrame({"conditionId": ["c0"], "occ_FRB": [0.5]})
     reads = pd.DataFrame({"observableId": "o", "time": [0.0], "measurement": [0.3]})

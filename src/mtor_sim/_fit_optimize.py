@@ -487,7 +487,7 @@ def fit(
     rtol, atol : float
         ODE tolerances of the objective.
     x0 : sequence of sequences, optional
-        Start points (PEtab scale) used before random ones.
+        Start points (PEtab scale) used before random ones, at most ``n_starts`` of them.
     screen : int, optional
         Draw this many points (as the starts are drawn), evaluate the objective at each
         (on the backend) and start from the best of them (after ``x0``'s points): a cheap
@@ -532,9 +532,10 @@ def fit(
         rtol=rtol,
         atol=atol,
     )
+    # checked before the screen, which would run for a refused point
+    given = [] if x0 is None else list(_checked_x0(obj, x0, n_starts))
     if screen:
         screen = check_count(screen, name="screen (at least n_starts)", minimum=n_starts)
-        given = [] if x0 is None else list(np.atleast_2d(np.asarray(x0, dtype=float)))
         # the caller's points first, then the best of the screen for the remaining starts;
         # starts the screen found no finite point for are drawn on from its stream
         screened, rng = _screened_points(
@@ -726,6 +727,27 @@ def _screened_points(
     return cands[best[np.isfinite(fvals[best])]], rng
 
 
+def _checked_x0(obj: PetabObjective, x0: Any, n_starts: int) -> np.ndarray:
+    """``x0`` as rows of start points (PEtab scale), each inside the bounds, no more of
+    them than ``n_starts`` (the rows beyond were dropped without a word)."""
+    given = np.atleast_2d(np.asarray(x0, dtype=float))
+    if given.ndim != 2 or given.shape[1] != len(obj.x_ids):
+        raise ValueError(f"`x0` rows must have {len(obj.x_ids)} values")
+    if len(given) > n_starts:
+        raise ValueError(
+            f"`x0` has {len(given)} start points but `n_starts` is {n_starts}: ask for at "
+            "least as many starts as points"
+        )
+    outside = ~((given >= obj.lb) & (given <= obj.ub))
+    if outside.any():
+        row, col = map(int, np.argwhere(outside)[0])
+        raise ValueError(
+            f"`x0` row {row} puts {obj.x_ids[col]!r} at {given[row, col]:g} (PEtab scale "
+            f"{obj.x_scales[col]}), outside its bounds [{obj.lb[col]:g}, {obj.ub[col]:g}]"
+        )
+    return given
+
+
 def _start_points(
     obj: PetabObjective,
     n_starts: int,
@@ -743,17 +765,7 @@ def _start_points(
     guesses = np.empty((n_starts, len(obj.x_ids)))
     given = np.empty((0, len(obj.x_ids)))
     if x0 is not None:
-        given = np.atleast_2d(np.asarray(x0, dtype=float))
-        if given.shape[1] != len(obj.x_ids):
-            raise ValueError(f"`x0` rows must have {len(obj.x_ids)} values")
-        outside = ~((given >= obj.lb) & (given <= obj.ub))
-        if outside.any():
-            row, col = map(int, np.argwhere(outside)[0])
-            raise ValueError(
-                f"`x0` row {row} puts {obj.x_ids[col]!r} at {given[row, col]:g} (PEtab scale "
-                f"{obj.x_scales[col]}), outside its bounds [{obj.lb[col]:g}, {obj.ub[col]:g}]"
-            )
-        given = given[:n_starts]
+        given = _checked_x0(obj, x0, n_starts)
         guesses[: len(given)] = given
     redrawn = unplaced = 0
     for k in range(len(given), n_starts):
