@@ -178,6 +178,24 @@ def test_tumour_layer_acts_with_the_models_own_vegfr_potency(model):
     )
 
 
+def test_tumour_layer_acts_with_the_calls_own_vegfr_potency(model):
+    """A VEGFR potency given to the call (``parameters=``) was ignored by the growth
+    layer, though a `with_parameters` copy with the same value was honoured."""
+    weak = {"K_sorafenib_VEGFR": model.parameters["K_sorafenib_VEGFR"] * 1000}
+    given = tumour_response(model, {"sorafenib": 100.0}, parameters=weak)
+    copy = tumour_response(model.with_parameters(weak), {"sorafenib": 100.0})
+    np.testing.assert_allclose(given.treated_rate, copy.treated_rate, rtol=1e-9)
+    np.testing.assert_allclose(
+        given.metadata["vegfr_occupancy"], 100.0 / (weak["K_sorafenib_VEGFR"] + 100.0)
+    )
+
+
+def test_tumour_layer_names_a_misspelt_drug(model):
+    """A misspelt drug was a bare KeyError from the occupancy, without the hint."""
+    with pytest.raises(ms.UnknownNameError, match="did you mean 'sorafenib'"):
+        tumour_response(model, {"Sorafenib": 100.0})
+
+
 def test_tumour_layer_rejects_bad_days(model):
     with pytest.raises(ValueError, match="days"):
         tumour_response(model, {"everolimus": 10}, days=-1)

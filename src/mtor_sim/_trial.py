@@ -265,11 +265,12 @@ def unbound_potencies(
     return _potency_table(model.catalogue, serum_fraction, fraction_unbound, _values(model))
 
 
-def model_potencies(model: Model) -> dict[str, Drug]:
+def model_potencies(model: Model, overrides: Mapping[str, float] | None = None) -> dict[str, Drug]:
     """The catalogue's drugs with the potencies the model's parameters hold (a
-    `Model.with_parameters` copy's own), unconverted: what a constant concentration acts
-    with."""
-    return dict(_unbound(model.catalogue, 0.0, parameters=_values(model))[0])
+    `Model.with_parameters` copy's own, then ``overrides``: one call's parameter values),
+    unconverted: what a constant concentration acts with."""
+    values = {**_values(model), **(overrides or {})}
+    return dict(_unbound(model.catalogue, 0.0, parameters=values)[0])
 
 
 def _values(model: Model) -> dict[str, float]:

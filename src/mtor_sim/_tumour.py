@@ -228,9 +228,15 @@ def tumour_response(
         )
     days = check_nonnegative(days, name="days", allow_zero=False)
     growth = growth or TumourGrowth()
+    from ._perturb import make_perturbation, resolve
     from ._trial import model_potencies
 
-    occ = occupancy("VEGFR", dict(drugs), model_potencies(model))  # a copy's own values
+    # the names checked first (a misspelt drug read as a bare KeyError), and the VEGFR
+    # potency the treated arm acts with: a copy's own value, or this call's `parameters=`
+    # (it was ignored, while the cell model honoured it at every other site)
+    treated = make_perturbation(model, genotype=genotype, drugs=drugs, **perturbation)
+    values, _ = resolve(model, treated)
+    occ = occupancy("VEGFR", dict(treated.drugs), model_potencies(model, values))
     if wants_ensemble(ensemble, n_members):
         return _across_members(
             model, drugs, days, genotype, growth, occ, perturbation, ensemble, n_members
