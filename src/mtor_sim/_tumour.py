@@ -44,7 +44,8 @@ class TumourGrowth:
 
     Defaults (assumptions): cell division every ~2 days in the untreated tumour
     (k_prolif = ln 2 / 2) and a net volume doubling time of ~5 days, typical of HCC
-    xenografts; VEGFR blockade removes up to 30 % of growth (assumption).
+    xenografts; VEGFR blockade removes up to 30 % of cell division (assumption), which at
+    these defaults is 75 % of the untreated wild type's net growth rate.
     """
 
     k_prolif: float = math.log(2) / 2.0
