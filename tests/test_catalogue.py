@@ -245,3 +245,25 @@ def test_no_genotype_asked_for_is_not_the_catalogues_default(tmp_path: Path) -> 
     high = m.steady_state(genotype="high")["IRp"]
     assert default.table["value"].iloc[0] == pytest.approx(high, rel=1e-9)
     assert abs(high / m.steady_state()["IRp"] - 1) > 0.05
+
+
+def test_a_models_sidecars_stay_its_own_after_the_working_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalogue and labels beside a model loaded by a relative path are read on first
+    use: after a change of working folder they were looked for there, so the model's own
+    went unread, or another folder's files of the same name took their place."""
+    text = "model m\n  species A = 1;\n  R: A -> ; k*A;\n  R0: -> A; ks;\n  k = 1; ks = 1;\nend\n"
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    for folder, factor, label in ((mine, 3.0, "own"), (other, 5.0, "other")):
+        folder.mkdir()
+        (folder / "m.ant").write_text(text)
+        (folder / "m.catalogue.toml").write_text(f"[genotypes.high]\nscale = {{ ks = {factor} }}\n")
+        (folder / "m.labels.csv").write_text(f"kind,name,label\nreadout,A,{label} A\n")
+    monkeypatch.chdir(mine)
+    m = ms.load_model("m.ant")
+    monkeypatch.chdir(other)
+    assert m.path == mine / "m.ant"
+    assert dict(m.catalogue.genotypes["high"].scale) == {"ks": 3.0}
+    assert m.labels.label("A") == "own A"
+    assert m.steady_state(genotype="high")["A"] == pytest.approx(3.0, rel=1e-6)

@@ -341,7 +341,7 @@ class Model:
     name : str
         Model id.
     path : pathlib.Path or None
-        File the model came from.
+        File the model came from (absolute; its sidecar files are found beside it).
     nodes, interactions, readouts, inputs : tuple of str
         Public names accepted by ``knockouts``, ``cut``, result indexing and ``inputs``.
     parameters : pandas.Series
@@ -913,7 +913,10 @@ def load_model(
             for p in targets[site]:
                 check_name(p, layout.parameters, kind="parameter")
     tg = {k: tuple(v) for k, v in (targets or {}).items()}
-    model = Model(sbml, layout, name=name, path=path, targets=tg)
+    # absolute: the sidecars beside the file (catalogue, labels, the Antimony source of
+    # its parameter notes, claim tables) are read on first use, perhaps after the working
+    # folder has changed, where a relative path would find none or another model's
+    model = Model(sbml, layout, name=name, path=path.absolute(), targets=tg)
     # what `Model.digest` hashes, as loaded: the file's code, or the whole model's SBML
     # where the file imports others (whose code the top file's text does not hold)
     model._forms[" code"] = _code_lines(sbml if not cacheable else text)
