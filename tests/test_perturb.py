@@ -182,6 +182,27 @@ def test_a_species_a_rule_sets_is_named_as_such_not_as_unknown(tmp_path) -> None
         ms.load_model().steady_state(inputs={"PIP3": 1.0})
 
 
+def test_a_knockout_by_the_name_of_a_species_a_rule_sets_is_refused(tmp_path) -> None:
+    """An SBML name led to its species without asking whether that is a node: a species a
+    rule sets came back as one, which `knockout_forms` described as a protein and a
+    clamp (``"Name:clamp"``) failed with a bare ``KeyError``."""
+    ant = tmp_path / "named.ant"
+    ant.write_text(
+        'model named\n  species A = 1; species B = 1; species X\n  X is "Total"\n'
+        '  A is "Kinase"\n  X := 2*B\n  J: -> B; 1\n  J2: B -> ; B\n  J3: A -> ; A\n'
+        "  J4: -> A; 1\nend\n"
+    )
+    m = ms.load_model(ant)
+    assert m.knockout_forms("Kinase") == m.knockout_forms("A")  # a node's name still works
+    for ko in ("Total", "Total:clamp"):
+        with pytest.raises(
+            ms.UnknownNameError, match=r"'Total' is the SBML name of species 'X'.*set by a rule"
+        ):
+            m.steady_state(knockouts=[ko])
+    with pytest.raises(ms.UnknownNameError, match="set by a rule"):
+        m.knockout_forms("Total")
+
+
 # ----------------------------------------------------------------- bad numbers
 BAD_NUMBERS = [-1.0, math.nan, math.inf, -math.inf]
 

@@ -400,8 +400,11 @@ def _node_id(model: Model, name: str) -> str:
     if name in model.nodes:
         return name
     alias = model._layout.species_names.get(name)
-    if alias is not None:
-        return alias
+    if alias is not None:  # a species' SBML name: a node, or one a rule sets
+        if alias in model._layout.nodes:
+            return alias
+        if why := _why_not_a_node(model, alias):
+            raise UnknownNameError(f"{name!r} is the SBML name of species {alias!r}: {why}")
     cat = model.catalogue
     sbml_names = model._aliases()
     if not cat.node_aliases:
