@@ -203,6 +203,22 @@ def test_a_knockout_by_the_name_of_a_species_a_rule_sets_is_refused(tmp_path) ->
         m.knockout_forms("Total")
 
 
+def test_a_name_matching_two_nodes_but_for_case_is_refused(tmp_path) -> None:
+    """With a catalogue's gene names, a name is matched to nodes in any case: where two
+    ids differ only in case (`Akt`, `AKT`), `akt` silently knocked out the first."""
+    ant = tmp_path / "cased.ant"
+    ant.write_text(
+        "model cased\n  species Akt = 1; species AKT = 1\n  J1: Akt -> ; Akt\n"
+        "  J2: -> Akt; 1\n  J3: AKT -> ; AKT\n  J4: -> AKT; 2\nend\n"
+    )
+    (tmp_path / "cased.catalogue.toml").write_text('[node_aliases]\n"pkb" = "AKT"\n')
+    m = ms.load_model(ant)
+    with pytest.raises(ms.UnknownNameError, match="'Akt' or 'AKT'"):
+        m.steady_state(knockouts=["akt"])
+    assert m.steady_state(knockouts=["Akt"])["AKT"] == pytest.approx(2.0, rel=1e-6)
+    assert m.steady_state(knockouts=["PKB"])["Akt"] == pytest.approx(1.0, rel=1e-6)
+
+
 # ----------------------------------------------------------------- bad numbers
 BAD_NUMBERS = [-1.0, math.nan, math.inf, -math.inf]
 

@@ -416,6 +416,9 @@ def _node_id(model: Model, name: str) -> str:
     NODE_ALIASES, AMBIGUOUS_NODES = cat.node_aliases, cat.ambiguous_nodes  # noqa: N806
     key = name.lower()
     same_case = [n for n in model.nodes if n.lower() == key]
+    if len(same_case) > 1:  # ids differ in case only (`Akt`, `AKT`): not ours to choose
+        both = " or ".join(map(repr, same_case))
+        raise UnknownNameError(f"{name!r} matches more than one node but for case: write {both}")
     if same_case:
         return same_case[0]
     if key in NODE_ALIASES and NODE_ALIASES[key] in model.nodes:
