@@ -256,3 +256,18 @@ def test_a_clamped_species_stays_at_zero_when_an_event_assigns_it(tmp_path: Path
     assert_allclose(tc.to_dataframe()[["A", "pA", "B"]].to_numpy(), 0.0, atol=1e-12)
     with pytest.warns(RuntimeWarning, match="an event of the model assigns A"):
         m.steady_state(knockouts=["A"])  # removed, not clamped: the event may put it back
+
+
+def test_a_clamp_wins_over_an_input_of_the_same_species(small: ms.Model) -> None:
+    """Knockouts come after inputs, so the knockout wins; a clamp made the species a
+    constant and the input then set that constant: `inputs={"pA": 3}` (or a step to 3 at
+    t = 0) with `pA:clamp` held pA at 3, not 0, and reported "ok"."""
+    removed = small.steady_state(inputs={"pA": 3.0}, knockouts=["pA"])
+    clamped = small.steady_state(inputs={"pA": 3.0}, knockouts=["pA:clamp"])
+    assert removed.success and clamped.success, clamped.message
+    assert_allclose(removed.species[["A", "pA", "AB"]], 0.0, atol=1e-12)
+    assert_allclose([clamped["pA"], clamped["Out"]], 0.0, atol=1e-12)
+    for given in ({"inputs": {"pA": 3.0}}, {"step_inputs": {"pA": 3.0}}):
+        tc = small.simulate(t_end=1, n_points=3, knockouts=["pA:clamp"], **given)
+        assert tc.success, tc.message
+        assert_allclose(tc.to_dataframe()[["pA", "Out"]].to_numpy(), 0.0, atol=1e-12)

@@ -24,7 +24,7 @@ from ._errors import (
     check_nonnegative,
     wants_ensemble,
 )
-from ._perturb import Perturbation, make_perturbation, resolve
+from ._perturb import Perturbation, clamped_species, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
 from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
 
@@ -2029,9 +2029,11 @@ def time_course_of(
         for name, level in (step_parameters or {}).items():
             if name in solver._state_parameters:
                 r.model.setValue(name, float(level))
+        held = clamped_species(model, pert)  # a clamp holds its species at zero
         for name, level in (step_inputs or {}).items():
             selection = model._layout.inputs[name]
-            if selection.startswith("init("):  # a species' value: set it now, not at reset
+            # a species' value: set it now, not at reset
+            if selection.startswith("init(") and name not in held:
                 from ._export import input_species
 
                 sid, concentration = input_species(selection)

@@ -506,11 +506,11 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
     values.update(pert.parameters)
     for k, v in pert.inputs:
         values[layout.inputs[k]] = v
-    clamped: set[str] = set()
+    clamped = set(clamped_species(model, pert))  # the old behaviour of SBML models, by name
     for node in pert.knockouts:
-        if node.endswith(CLAMP_SUFFIX):  # the old behaviour of SBML models, by name
-            clamped.update(layout.nodes[node[: -len(CLAMP_SUFFIX)]])
-        elif not layout.clamp_knockouts:  # the bundled model: totals and synthesis to 0
+        if node.endswith(CLAMP_SUFFIX):
+            continue
+        if not layout.clamp_knockouts:  # the bundled model: totals and synthesis to 0
             for p in layout.nodes[node]:
                 values[p] = 0.0
         else:  # SBML models: every form at zero from the start, synthesis off
@@ -525,6 +525,8 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
             for rxn in forms.synthesis:
                 for p in layout.interactions.get(rxn, ()):
                     values[p] = 0.0
+    for sp in clamped:  # held at zero: its input would set the constant to that value
+        values.pop(layout.inputs.get(sp, ""), None)
     for link in pert.cut:
         for p in layout.interactions[link]:
             values[p] = 0.0
@@ -536,6 +538,18 @@ def resolve(model: Model, pert: Perturbation) -> tuple[dict[str, float], frozens
         for p, factor in drug_scaling(model, doses).items():
             values[p] = current(p) * factor
     return values, frozenset(clamped)
+
+
+def clamped_species(model: Model, pert: Perturbation) -> frozenset[str]:
+    """The species that ``pert``'s clamping knockouts (``"S:clamp"``) hold at zero for
+    the whole run: no input, at the start or stepped at t = 0, sets them."""
+    nodes = model._layout.nodes
+    return frozenset(
+        sp
+        for node in pert.knockouts
+        if node.endswith(CLAMP_SUFFIX)
+        for sp in nodes[node[: -len(CLAMP_SUFFIX)]]
+    )
 
 
 def drug_scaling(model: Model, doses: Mapping[str, float]) -> dict[str, float]:
