@@ -211,6 +211,28 @@ def test_parameter_units_prefer_the_sbml(tmp_path):
     assert info.loc["K", "description"] == "half-saturation" and info.loc["K", "unit"] == ""
 
 
+def test_parameter_notes_come_from_the_main_module(tmp_path):
+    """A submodule's `k1 = 5;  // /h; ...` described the main module's own `k1` (another
+    parameter, whose line has no comment), and the submodule's instance got nothing."""
+    ant = tmp_path / "two.ant"
+    ant.write_text(
+        "model sub()\n  species X = 1;\n  J: X -> ; k1*X;\n"
+        "  k1 = 5;  // /h; the sub's rate\nend\n\n"
+        "model main\n  s: sub();\n  species A = 1;\n  R: A -> ; k1*A;\n  R0: -> A; ks;\n"
+        "  k1 = 0.1;\n  ks = 1;  // nM; synthesis\nend\n"
+    )
+    info = ms.load_model(ant).parameter_info()
+    assert tuple(info.loc["k1", ["unit", "description"]]) == ("", "")
+    assert tuple(info.loc["ks", ["unit", "description"]]) == ("nM", "synthesis")
+    marked = tmp_path / "marked.ant"  # `*` marks the main module, wherever it stands
+    marked.write_text(
+        "model *main\n  A = 1;\n  R: A -> ; k1*A;\n  R0: -> A; 1;\n  k1 = 0.1;  // /min; main's\n"
+        "end\n\nmodel other\n  B = 1;\n  Q: B -> ; k1*B;\n  k1 = 5;  // /h; other's\nend\n"
+    )
+    info = ms.load_model(marked).parameter_info()
+    assert tuple(info.loc["k1", ["unit", "description"]]) == ("/min", "main's")
+
+
 def test_readme_documents_the_dask_guard():
     from conftest import REPO
 

@@ -27,6 +27,10 @@ _UNIT = re.compile(
     r"\s*(?:;|$|(?=\())\s*"
 )
 _UNIT_WORDS = re.compile(r"\((nM|uM|µM|/min|min|h)\b")
+#: Where an Antimony module (``model m``, ``module *main()``) or function starts and ends.
+_MODULE = re.compile(r"^\s*(?:model|module)\s+(\*?)")
+_FUNCTION = re.compile(r"^\s*function\s")
+_END = re.compile(r"^\s*end\b")
 _TAG = re.compile(r"^@(node|input|reference|readout)\s+([^:;\s]+)\s*:?\s*(?:[A-Za-z_0-9 ]+;)?\s*")
 
 
@@ -50,11 +54,41 @@ def _sbml_units(sbml: str) -> tuple[dict[str, str], dict[str, str]]:
     return units, names
 
 
+def _main_module(text: str) -> list[str]:
+    """The lines of an Antimony source that its main module reads: those of the module
+    marked ``*``, else of the last one (as Antimony chooses), and those outside any
+    module. Another module's ``k1`` is another parameter (``s_k1`` once instantiated),
+    whose comment must not describe the main module's ``k1``."""
+    outside: list[str] = []
+    modules: list[list[str]] = []
+    marked: list[str] | None = None
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if current is not None:
+            if _END.match(line):
+                current = None
+            else:
+                current.append(line)
+            continue
+        if m := _MODULE.match(line):
+            current = []
+            modules.append(current)
+            if m.group(1):
+                marked = current
+        elif _FUNCTION.match(line):
+            current = []  # a function's lines are no parameter's
+        else:
+            outside.append(line)
+    main = marked if marked is not None else (modules[-1] if modules else [])
+    return outside + main
+
+
 def _comments(text: str) -> dict[str, tuple[str, str]]:
-    """Parameter -> (unit or "", description) from an Antimony source's comments."""
+    """Parameter -> (unit or "", description) from the comments of an Antimony source's
+    main module."""
     out: dict[str, tuple[str, str]] = {}
     section, section_unit = "", ""
-    for line in text.splitlines():
+    for line in _main_module(text):
         h = _HEADER.match(line)
         if h:
             section = h.group(1)
