@@ -267,3 +267,13 @@ def test_a_models_sidecars_stay_its_own_after_the_working_folder_changes(
     assert dict(m.catalogue.genotypes["high"].scale) == {"ks": 3.0}
     assert m.labels.label("A") == "own A"
     assert m.steady_state(genotype="high")["A"] == pytest.approx(3.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("aliases", ["", '[node_aliases]\n"insr" = "IR"\n'])
+def test_a_users_ambiguous_name_is_refused_in_any_case(tmp_path: Path, aliases: str) -> None:
+    """`[ambiguous_nodes]` keys were kept as written and looked up in lower case, so an
+    entry such as "IRS" never matched; nor was any entry read without `[node_aliases]`."""
+    m = _user_model(tmp_path, aliases + '[ambiguous_nodes]\n"IRS" = ["IRS1", "IRS1p"]\n')
+    for name in ("IRS", "irs"):
+        with pytest.raises(ms.UnknownNameError, match="'IRS1' or 'IRS1p'"):
+            m.steady_state(knockouts=[name])

@@ -412,7 +412,8 @@ def _node_aliases(values: Mapping[str, Any], source: str) -> dict[str, str]:
 
 def _ambiguous_nodes(values: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
     """``[ambiguous_nodes]``: a name -> the two or more nodes it could mean, as a list (a
-    single string names one node, which is not ambiguous)."""
+    single string names one node, which is not ambiguous); lower-case keys, as names are
+    matched in any case."""
     for name, nodes in values.items():
         if (
             not isinstance(nodes, list)
@@ -423,7 +424,7 @@ def _ambiguous_nodes(values: Mapping[str, Any], source: str) -> dict[str, tuple[
                 f"{source}: ambiguous_nodes.{name}: expected a list of two or more node "
                 f"names, got {nodes!r}"
             )
-    return {k: tuple(v) for k, v in values.items()}
+    return {k.lower(): tuple(v) for k, v in values.items()}
 
 
 def within(value: float, low: float | None, high: float | None) -> bool:

@@ -408,6 +408,8 @@ def _node_id(model: Model, name: str) -> str:
     cat = model.catalogue
     sbml_names = model._aliases()
     if not cat.node_aliases:
+        if name not in sbml_names and name.lower() in cat.ambiguous_nodes:
+            _refuse_ambiguous(name, cat.ambiguous_nodes[name.lower()])
         if name not in sbml_names and (why := _why_not_a_node(model, name)):
             raise UnknownNameError(why)
         return check_name(name, model._layout.nodes, kind="node", aliases=sbml_names)
@@ -424,8 +426,7 @@ def _node_id(model: Model, name: str) -> str:
     if key in NODE_ALIASES and NODE_ALIASES[key] in model.nodes:
         return NODE_ALIASES[key]
     if key in AMBIGUOUS_NODES:
-        both = " or ".join(repr(n) for n in AMBIGUOUS_NODES[key])
-        raise UnknownNameError(f"{name!r} is in more than one node: knock out {both} (or both)")
+        _refuse_ambiguous(name, AMBIGUOUS_NODES[key])
     import difflib
 
     close = difflib.get_close_matches(
@@ -451,6 +452,12 @@ def _node_id(model: Model, name: str) -> str:
         + (f"such as {shown} " if shown else "")
         + "work too (`model.catalogue.node_aliases`)"
     )
+
+
+def _refuse_ambiguous(name: str, nodes: Iterable[str]) -> None:
+    """Refuse ``name``, which the catalogue's ``[ambiguous_nodes]`` says means ``nodes``."""
+    both = " or ".join(repr(n) for n in nodes)
+    raise UnknownNameError(f"{name!r} is in more than one node: knock out {both} (or both)")
 
 
 def check_volume_parameters(model: Model, names: Iterable[str]) -> None:
