@@ -277,3 +277,21 @@ def test_a_users_ambiguous_name_is_refused_in_any_case(tmp_path: Path, aliases: 
     for name in ("IRS", "irs"):
         with pytest.raises(ms.UnknownNameError, match="'IRS1' or 'IRS1p'"):
             m.steady_state(knockouts=[name])
+
+
+def test_a_copy_of_the_bundled_model_reads_its_own_catalogue(
+    model: ms.Model, tmp_path: Path
+) -> None:
+    """An edited copy of the bundled model (`mymodel.ant`) took the bundled catalogue
+    whatever `mymodel.catalogue.toml` beside it said: its genotypes were unknown and its
+    changes to the bundled ones had no effect."""
+    ant = tmp_path / "mymodel.ant"
+    ant.write_text(model.path.read_text())
+    (tmp_path / "mymodel.catalogue.toml").write_text(
+        '[genotypes.PTEN_loss]\ndescription = "PTEN null"\nscale = { PTEN_total = 0.0 }\n'
+    )
+    copy = ms.load_model(ant)
+    assert copy.is_bundled and list(copy.catalogue.genotypes) == ["PTEN_loss"]
+    assert dict(copy.catalogue.genotypes["PTEN_loss"].scale) == {"PTEN_total": 0.0}
+    (tmp_path / "mymodel.catalogue.toml").unlink()
+    assert ms.load_model(ant).catalogue.genotypes is ms.GENOTYPES  # none: the bundled one

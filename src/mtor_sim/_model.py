@@ -559,7 +559,9 @@ class Model:
         ``<model>.catalogue.toml`` beside its file, in the same format, with the sections
         ``genotypes``, ``node_aliases``, ``ambiguous_nodes`` and ``solver`` (drugs act on
         it through the catalogue's target sites, mapped with ``load_model(targets=...)``),
-        or empty when there is none.
+        or empty when there is none. A copy of the bundled model's file (an edited
+        ``mymodel.ant``) takes a ``mymodel.catalogue.toml`` beside it, with any section of
+        ``models/catalogue.toml``, in place of the bundled one.
 
         Examples
         --------
@@ -568,13 +570,14 @@ class Model:
         ['AKT_overexpression', 'BCAT_active', 'ERK_coactivation']
         """
         if " catalogue" not in self._forms:
-            from ._catalogue import BUNDLED, Catalogue, load_catalogue
+            from ._catalogue import BUNDLED, SECTIONS, USER_SECTIONS, Catalogue, load_catalogue
 
-            file = None if self.is_bundled else self._sidecar("catalogue.toml")
-            if self.is_bundled:
+            file = self._sidecar("catalogue.toml")  # a copy of the bundled model's too
+            if file is not None:
+                sections = SECTIONS if self.is_bundled else USER_SECTIONS
+                cat = load_catalogue(file, self._layout.parameters, sections=sections)
+            elif self.is_bundled:
                 cat = BUNDLED
-            elif file is not None:
-                cat = load_catalogue(file, self._layout.parameters)
             else:
                 cat = Catalogue()
             self._forms[" catalogue"] = cat
