@@ -231,3 +231,23 @@ def test_a_users_model_figures_show_its_own_labels(tmp_path: Path) -> None:
     plain = ms.load_model(REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml")
     other = plain.simulate(t_end=10, n_points=5).plot(readouts=["IRp"], hours=False).axes[0]
     assert other.get_ylabel() == "IRp (model units)"
+
+
+def test_two_copies_of_a_model_keep_their_own_labels(tmp_path: Path) -> None:
+    """Figures found a user's labels by the model's hash, which two files with the same
+    SBML share: the first copy's results were drawn with the labels and units of the
+    copy run last."""
+    from conftest import REFERENCE_DIR
+
+    runs = []
+    for folder, label in (("a", "receptor (a.u.)"), ("b", "IR-P (nM)")):
+        (tmp_path / folder).mkdir()
+        xml = tmp_path / folder / "insulin.xml"
+        xml.write_bytes((REFERENCE_DIR / "brannmark_2013_BIOMD0000000448.xml").read_bytes())
+        name, unit = label[:-1].split(" (")
+        (tmp_path / folder / "insulin.labels.csv").write_text(
+            f"kind,name,label,unit\nreadout,IRp,{name},{unit}\n"
+        )
+        runs.append(ms.load_model(xml).simulate(t_end=10, n_points=5))
+    first, second = (tc.plot(readouts=["IRp"], hours=False).axes[0] for tc in runs)
+    assert (first.get_ylabel(), second.get_ylabel()) == ("receptor (a.u.)", "IR-P (nM)")

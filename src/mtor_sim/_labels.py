@@ -140,14 +140,23 @@ class Labels(Mapping[str, Label]):
         return self._pattern.sub(lambda m: self._rows[m.group(1)].label, text)
 
 
-#: Label tables of the other models this process made results with, by model hash: a
-#: result carries its model's hash, so its figures find the model's labels here.
+#: Label tables of the other models this process made results with, by the key a
+#: result's provenance records (``labels``; older results: the model hash), so its
+#: figures find the model's labels here.
 _BY_HASH: dict[str, Labels] = {}
 
 
-def register(model_hash: str, labels: Labels) -> None:
-    """Remember a model's labels for the figures of its results."""
-    _BY_HASH[model_hash] = labels
+def register(model_hash: str, labels: Labels) -> str:
+    """Remember a model's labels for the figures of its results; return their key, the
+    model hash and a digest of the table. Two files with the same SBML (one model in two
+    folders) may carry different label tables: keyed by the hash alone, the results of
+    the one loaded first were drawn with the other's labels and units."""
+    import hashlib
+
+    rows = sorted((r.kind, r.name, r.label, r.unit, r.quantity, r.show) for r in labels.values())
+    key = f"{model_hash}:{hashlib.sha256(repr(rows).encode()).hexdigest()[:16]}"
+    _BY_HASH[key] = _BY_HASH[model_hash] = labels
+    return key
 
 
 def labels_for(meta: Mapping[str, object]) -> Labels:
@@ -155,7 +164,8 @@ def labels_for(meta: Mapping[str, object]) -> Labels:
     names: the bundled one, a registered one, or an empty table (names as they are)."""
     if meta.get("bundled", True):
         return bundled_labels()
-    return _BY_HASH.get(str(meta.get("model_hash", "")), Labels())
+    key = meta.get("labels") or meta.get("model_hash", "")
+    return _BY_HASH.get(str(key), Labels())
 
 
 @functools.cache

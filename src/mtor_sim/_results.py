@@ -22,17 +22,18 @@ def provenance(model: Any, **solver: Any) -> dict[str, Any]:
     """What a result needs to be reproduced: package version, model hash, solver settings."""
     from . import __version__
 
-    if not model.is_bundled:  # its figures will want its labels
-        from ._labels import register
-
-        register(model.hash, model.labels)
-    return {
+    out = {
         "package_version": __version__,
         "model": model.name,
         "model_hash": model.hash,
         "bundled": model.is_bundled,
         "solver": dict(solver),
     }
+    if not model.is_bundled:  # its figures will want its labels
+        from ._labels import register
+
+        out["labels"] = register(model.hash, model.labels)
+    return out
 
 
 @dataclass(frozen=True)
