@@ -271,3 +271,17 @@ def test_a_clamp_wins_over_an_input_of_the_same_species(small: ms.Model) -> None
         tc = small.simulate(t_end=1, n_points=3, knockouts=["pA:clamp"], **given)
         assert tc.success, tc.message
         assert_allclose(tc.to_dataframe()[["pA", "Out"]].to_numpy(), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"parameters": {"k_on": 1.0, "binding rate": 5.0}},
+        {"inputs": {"B": 1.0, "partner": 4.0}},
+    ],
+)
+def test_an_id_and_its_sbml_name_together_are_refused(small: ms.Model, kw: dict) -> None:
+    """Both keys meant one quantity: the value given last won and the other was dropped
+    without a word (`parameters={"k_on": 1, "binding rate": 5}` ran with k_on = 5)."""
+    with pytest.raises(ValueError, match="twice, as"):
+        small.steady_state(**kw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -234,18 +234,20 @@ def make_perturbation(
         check_name(c, model._layout.interactions, kind="interaction", aliases=aliases)
         for c in _as_list(cut, name="cut")
     ]
-    params = {
-        check_name(p, model._layout.parameters, kind="parameter", aliases=aliases): v
-        for p, v in _as_mapping(parameters, name="parameters").items()
-    }
+    params = _by_id(
+        _as_mapping(parameters, name="parameters"),
+        lambda p: check_name(p, model._layout.parameters, kind="parameter", aliases=aliases),
+        name="parameters",
+    )
     for p, v in params.items():
         params[p] = check_nonnegative(v, name=f"parameters[{p!r}]")
     if params:
         check_volume_parameters(model, params)
-    ins = {
-        aliases.get(k, k) if k not in model._layout.inputs else k: v
-        for k, v in _as_mapping(inputs, name="inputs").items()
-    }
+    ins = _by_id(
+        _as_mapping(inputs, name="inputs"),
+        lambda k: aliases.get(k, k) if k not in model._layout.inputs else k,
+        name="inputs",
+    )
     for k, v in ins.items():
         if k not in model.inputs and (why := _why_not_an_input(model, k)):
             raise UnknownNameError(why)
@@ -260,6 +262,25 @@ def make_perturbation(
         tuple(sorted(params.items())),
         tuple(sorted(ins.items())),
     )
+
+
+def _by_id(
+    given: Mapping[str, float], to_id: Callable[[str], str], *, name: str
+) -> dict[str, float]:
+    """``given`` with each name replaced by its id (``to_id``), refusing two names of one
+    id (an id and its SBML name): one of their values would be dropped in silence."""
+    out: dict[str, float] = {}
+    named: dict[str, str] = {}
+    for key, value in given.items():
+        ident = to_id(key)
+        if ident in named:
+            raise ValueError(
+                f"`{name}` gives {ident!r} twice, as {named[ident]!r} and {key!r} (an id "
+                "and its SBML name mean one quantity), and one would be ignored: give it once"
+            )
+        named[ident] = key
+        out[ident] = value
+    return out
 
 
 #: The perturbation keywords every verb accepts, with one meaning.
