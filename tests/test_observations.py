@@ -175,6 +175,22 @@ def test_a_stimulus_steps_up_during_the_time_course(model):
     assert s473["status"] == "pass", s473
 
 
+def test_a_duplicate_row_is_not_counted_in_a_hit_rate(model, runner, capsys):
+    """A ``duplicate`` row repeats another row's model test and is "not counted"
+    (OBSERVATIONS.md); the runner's ``--use all`` counted V06, V15, V45 and V67 again."""
+    from mtor_sim.observations import hit_rate, validate
+
+    row = _row("pAKT_S473", "drugs=everolimus:10", "")
+    twin = dict(row, id="Y", use="duplicate")
+    results = validate(model, [row, twin])
+    assert [r["status"] for r in results] == ["pass", "pass"], results
+    assert hit_rate(results) == (1, 1)
+    everything = runner.load_observations(path=TABLE)
+    load_all = [r for r in everything if r["use"] != "duplicate"]
+    assert len(load_all) < len(everything)
+    assert hit_rate(validate(model, everything)) == hit_rate(validate(model, load_all))
+
+
 def test_a_zero_reference_is_undefined_not_a_pass_nor_a_crash(model):
     """A knocked-out node's readout is 0: a fold over it is "undefined" (a miss), never
     "not solved" (every state solved) and never a ZeroDivisionError ("~" over a zero

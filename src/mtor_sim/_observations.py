@@ -266,6 +266,10 @@ def load_observations(
 
 def hit_rate(results: Sequence[Mapping[Any, Any]]) -> tuple[int, int]:
     """(passes, judged rows) of `validate` results; rows not expressible are not judged,
-    rows not solved or undefined count as misses."""
-    judged = [r for r in results if r["status"] in JUDGED]
+    rows not solved or undefined count as misses. A ``duplicate`` row (its model test is
+    another row's) is not counted, so a table read whole (``load_observations()``) counts
+    each behaviour once, as ``models/OBSERVATIONS.md`` says."""
+    judged = [
+        r for r in results if r["status"] in JUDGED and (r.get("use") or "").strip() != "duplicate"
+    ]
     return sum(r["status"] == "pass" for r in judged), len(judged)
