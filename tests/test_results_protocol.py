@@ -196,6 +196,23 @@ def test_tumour_result_records_its_course(results: dict[str, Any]) -> None:
     assert r.metadata["growth"]["a_vegf"] == ms.TumourGrowth().a_vegf
 
 
+def test_a_time_course_file_says_what_it_was_run_under(model: ms.Model, tmp_path: Path):
+    """A time course's JSON held its solver and step inputs but not its drugs, genotype or
+    parameters (its table has no label, its metadata no perturbation)."""
+    kw: dict[str, Any] = {
+        "genotype": ["PTEN_loss"],
+        "drugs": {"everolimus": 10.0},
+        "parameters": {"PI3K_cat": 0.5},
+    }
+    tc = model.simulate(t_end=60, n_points=3, species=False, **kw)
+    doc = json.loads(tc.to_file(tmp_path / "tc.json").read_text())
+    for key, value in kw.items():
+        assert doc["perturbation"][key] == value, key
+    ss = model.steady_state(**kw)
+    doc = json.loads(ss.to_file(tmp_path / "ss.json").read_text())
+    assert doc["perturbation"] == json.loads(json.dumps(ss.perturbation))
+
+
 def test_to_file_refuses_an_unknown_extension(results: dict[str, Any], tmp_path: Path):
     with pytest.raises(ValueError, match=r"\.xlsx.*\.csv, \.parquet, \.json"):
         results["DoseResponse"].to_file(tmp_path / "r.xlsx")

@@ -78,8 +78,9 @@ def json_safe(value: Any) -> Any:
 def write_result(result: Any, path: str | Path) -> Path:
     """Write ``result.to_dataframe()`` to ``path``: ``.csv`` or ``.parquet`` hold the table
     (a named index becomes a column); ``.json`` holds ``success``, ``status``, ``message``,
-    ``n_failed`` (batch results), ``metadata`` and the table's rows as ``data``. Returns
-    the path written."""
+    ``n_failed`` (batch results), ``metadata``, the ``perturbation`` of a result of one
+    (a steady state, a time course: their metadata does not hold it) and the table's rows
+    as ``data``. Returns the path written."""
     target = check_output_file(path)
     suffix = target.suffix.lower()
     if suffix not in FILE_TYPES:
@@ -104,6 +105,9 @@ def write_result(result: Any, path: str | Path) -> Path:
         if isinstance(result, BatchResult):
             doc["n_failed"] = int(result.n_failed)
         doc["metadata"] = json_safe(result.metadata)
+        perturbation = getattr(result, "perturbation", None)
+        if isinstance(perturbation, Mapping):  # what the run was made under
+            doc["perturbation"] = json_safe(perturbation)
         doc["data"] = json_safe(table.to_dict(orient="records"))  # floats to full precision
         target.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     return target
