@@ -373,6 +373,8 @@ def _scan_over(
             "a scan at a time point starts from the drug-free steady state, "
             "which only a drug axis leaves unchanged; scan at steady state"
         )
+    if kind != "drug":
+        _refuse_held(model, pert, name, kind, target, values)
     state = None
     if time is not None:
         base = steady_state_of(model, pert.without_drugs()).species
@@ -397,6 +399,47 @@ def _scan_over(
         name,
         _dependents(sbml, target),
     )
+
+
+def _refuse_held(
+    model: Model,
+    pert: Perturbation,
+    name: str,
+    kind: str,
+    target: str,
+    values: tuple[float, ...],
+) -> None:
+    """Refuse a scan of a parameter or input that the background perturbation holds
+    (a cut or a knockout zeroes it after the explicit values): the package's points keep
+    it held, while a SED-ML SetValue would set each scanned value over the hold."""
+    from ._perturb import resolve
+
+    for value in values:
+        if kind == "parameter":
+            point = replace(pert, parameters=_merged(pert.parameters, name, value))
+        else:
+            point = replace(pert, inputs=_merged(pert.inputs, name, value))
+        found, clamped = resolve(model, point)
+        held = False
+        if target.startswith("init("):  # a species' initial value: a knockout holds it
+            from ._export import input_species
+
+            sid = input_species(target)[0]
+            held = sid in clamped or any(k in found for k in (f"ko({sid})", f"zero({sid})"))
+        if held or found.get(target, value) != value:
+            raise MtorSimError(
+                f"the sweep's background ({pert.label()}) holds {name!r} at "
+                f"{0.0 if held else found[target]:g} whatever its value, so every point "
+                "of the sweep has that value; a SED-ML scan would set the scanned values "
+                "over it: sweep without the cut or knockout that holds it"
+            )
+
+
+def _merged(
+    given: tuple[tuple[str, float], ...], name: str, value: float
+) -> tuple[tuple[str, float], ...]:
+    """``given`` (name, value) pairs with ``name`` set to ``value``."""
+    return tuple(sorted((dict(given) | {name: value}).items()))
 
 
 def _dependents(sbml: str, target: str) -> tuple[tuple[str, bool, str], ...]:
