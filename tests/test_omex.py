@@ -349,3 +349,24 @@ def test_a_pre_equilibrated_archive_of_a_rate_rule_model_is_refused(
         start = m.simulate(t_end=30, n_points=4, outputs=["RP", "A"], pre_equilibrate=False)
         dg = _run(ms.to_omex(start, tmp_path / "start.omex", model=m))
         assert_allclose(dg["dg_tc_A"].ravel(), start["A"].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_a_pre_equilibrated_archive_of_events_that_set_a_parameter_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The event set k1 to 0.1 on the way to the baseline, and the run kept it (RP at
+    1/3 throughout); the archive started k1 from the file's 1: RP rose to 0.83 before
+    the event fired again, silently. A run from the initial state is archived as before."""
+    ant = tmp_path / "ev.ant"
+    ant.write_text(
+        "model ev\n  species R = 1, RP = 0\n  J1: R -> RP; k1*R\n  J2: RP -> R; 0.2*RP\n"
+        "  k1 = 1\n  E1: at time >= 5: k1 = 0.1\nend\n"
+    )
+    m = ms.load_model(ant)
+    with pytest.warns(UserWarning, match="k1 changed"):
+        tc = m.simulate(t_end=20, n_points=5, outputs=["RP"])
+    with pytest.raises(ms.MtorSimError, match="events changed k1"):
+        ms.to_omex(tc, tmp_path / "ev.omex", model=m)
+    start = m.simulate(t_end=20, n_points=5, outputs=["RP"], pre_equilibrate=False)
+    dg = _run(ms.to_omex(start, tmp_path / "start.omex", model=m))
+    assert_allclose(dg["dg_tc_RP"].ravel(), start["RP"].to_numpy(), rtol=0, atol=1e-6)
