@@ -370,3 +370,17 @@ def test_a_pre_equilibrated_archive_of_events_that_set_a_parameter_is_refused(
     start = m.simulate(t_end=20, n_points=5, outputs=["RP"], pre_equilibrate=False)
     dg = _run(ms.to_omex(start, tmp_path / "start.omex", model=m))
     assert_allclose(dg["dg_tc_RP"].ravel(), start["RP"].to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_the_sedml_names_the_level_of_the_sbml_it_runs(tmp_path: Path) -> None:
+    """A model loaded from SBML Level 2 Version 4 is archived as Level 2 Version 4; the
+    SED-ML said Level 3 Version 2 of every model."""
+    import libsedml
+
+    m = ms.load_model(DATA / "reference-models" / "brannmark_2013_BIOMD0000000448.xml")
+    tc = m.simulate(t_end=5, n_points=3, pre_equilibrate=False, species=False)
+    with zipfile.ZipFile(ms.to_omex(tc, tmp_path / "l2.omex", model=m)) as archive:
+        head = archive.read("model_tc.xml").decode()[:300]
+        sed = libsedml.readSedMLFromString(archive.read("simulation.sedml").decode())
+    assert 'level="2" version="4"' in head
+    assert sed.getModel(0).getLanguage() == "urn:sedml:language:sbml.level-2.version-4"

@@ -500,7 +500,7 @@ def _sedml(scans: list[_Scan], title: str) -> str:
             m = doc.createModel()
             m.setId(mid)
             m.setName(scan.label)
-            m.setLanguage("urn:sedml:language:sbml.level-3.version-2")
+            m.setLanguage(_sbml_language(scan.sbml))
             m.setSource(f"{mid}.xml")
         sim = doc.createUniformTimeCourse()
         sim.setId(f"sim_{scan.key}")
@@ -587,6 +587,15 @@ def _sedml(scans: list[_Scan], title: str) -> str:
             curve.setYDataReference(f"dg_{scan.key}_{col}")
     doc.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{title}</p></body>')
     return libsedml.writeSedMLToString(doc)
+
+
+def _sbml_language(sbml: str) -> str:
+    """The SED-ML language URN of an SBML document, with its own level and version (a
+    model loaded from SBML Level 2 is written as Level 2)."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    return f"urn:sedml:language:sbml.level-{doc.getLevel()}.version-{doc.getVersion()}"
 
 
 def _xpath(sid: str, species: bool | None) -> str:
