@@ -384,3 +384,16 @@ def test_the_sedml_names_the_level_of_the_sbml_it_runs(tmp_path: Path) -> None:
         sed = libsedml.readSedMLFromString(archive.read("simulation.sedml").decode())
     assert 'level="2" version="4"' in head
     assert sed.getModel(0).getLanguage() == "urn:sedml:language:sbml.level-2.version-4"
+
+
+def test_an_archive_of_a_failed_time_course_is_refused(tmp_path: Path) -> None:
+    """The run failed (NaN throughout), and its archive was written as of any result."""
+    ant = tmp_path / "blow.ant"
+    ant.write_text("model blow\n  species X = 1\n  J1: -> X; k*X^2\n  k = 1\nend\n")
+    m = ms.load_model(ant)
+    tc = m.simulate(t_end=5, n_points=6, outputs=["X"], pre_equilibrate=False)
+    assert tc.status == "solver_failed"
+    path = tmp_path / "blow.omex"
+    with pytest.raises(ms.MtorSimError, match="time course failed .solver_failed"):
+        ms.to_omex(tc, path, model=m)
+    assert not path.exists()

@@ -83,7 +83,8 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
     result : TimeCourse, DoseResponse, Combination or Sweep
         A time course from `simulate`, a dose-response from `dose_response`, a two-drug
         matrix from `combination` (one scan of the second drug per dose of the first), or
-        a sweep over one drug, input or parameter (grid) from `sweep`.
+        a sweep over one drug, input or parameter (grid) from `sweep`. A time course
+        that failed is refused: it has no numbers to reproduce.
     path : str or Path
         Archive to write (``.omex``).
     model : Model, optional
@@ -130,6 +131,13 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
             f"the result was computed with model {meta.get('model')!r} (hash "
             f"{recorded}), not with {model.name!r} ({model.hash}); pass the "
             "model it came from as `model=`"
+        )
+    if isinstance(result, TimeCourse) and not result.success:
+        # its table is NaN: an archive written as of a result would stand for numbers the
+        # package never computed
+        raise MtorSimError(
+            f"the time course failed ({result.status}: {result.message}); there are no "
+            "numbers for an archive to reproduce: compute a time course that succeeds"
         )
     what, build = kinds[kind]
     scans = build(model, result)
