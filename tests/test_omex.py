@@ -397,3 +397,17 @@ def test_an_archive_of_a_failed_time_course_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ms.MtorSimError, match="time course failed .solver_failed"):
         ms.to_omex(tc, path, model=m)
     assert not path.exists()
+
+
+def test_the_command_line_archives_no_failed_run_and_exits_3(tmp_path: Path, capsys) -> None:
+    """`simulate --omex` on a failed run: the table is written, the archive is not, and
+    the exit status is the failed run's (3), not a usage error's (2)."""
+    from mtor_sim.cli import main
+
+    ant = tmp_path / "blow.ant"
+    ant.write_text("model blow\n  species X = 1\n  J1: -> X; k*X^2\n  k = 1\nend\n")
+    argv = ["simulate", "--model", str(ant), "--t-end", "5", "--points", "6"]
+    argv += ["--from-initial", "-o", str(tmp_path / "tc.csv")]
+    assert main([*argv, "--omex", str(tmp_path / "blow.omex")]) == 3
+    assert "no archive written: the run failed (solver_failed)" in capsys.readouterr().err
+    assert (tmp_path / "tc.csv").exists() and not (tmp_path / "blow.omex").exists()

@@ -532,7 +532,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             formats=[Path(args.plot).suffix.lstrip(".") or "png"],
         )
         print("wrote " + ", ".join(map(str, paths)))
-    _write_omex(tc, args, model)
+    if tc.success:
+        _write_omex(tc, args, model)
+    elif getattr(args, "omex", None):  # an archive reruns a run; this one failed (exit 3)
+        print(f"--omex: no archive written: the run failed ({tc.status})", file=sys.stderr)
     return 0 if tc.success else 3
 
 
