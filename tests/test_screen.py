@@ -107,9 +107,12 @@ def test_knockout_screen_on_reference_models(path: Path) -> None:
     """Species knockouts on any SBML model: clamped species read zero; every row has a status."""
     m = ms.load_model(path)
     nodes = list(m.nodes[:4])
-    ko = ms.knockout_screen(m, nodes=nodes, interactions=list(m.interactions[:4]), progress=False)
+    # from the second interaction: Dalle Pezze 2016 with its first cut runs CVODE to its
+    # step limit for 160 s before failing, a sixth of the whole suite's time
+    cuts = list(m.interactions[1:5])
+    ko = ms.knockout_screen(m, nodes=nodes, interactions=cuts, progress=False)
     t = ko.table.set_index("target")
-    assert len(t) == 1 + len(nodes) + min(4, len(m.interactions))
+    assert len(t) == 1 + len(nodes) + len(cuts)
     assert t["status"].notna().all()
     for n in nodes:
         row = t.loc[f"{n} KO"]
