@@ -121,6 +121,13 @@ class Exposure:
         }
 
 
+def periods_within(span: float, period: float) -> int:
+    """How many periods (doses, cycles) start within ``span`` (same unit), at least one:
+    the periods that start before its end. 7 days of 11.2 h is 15.000000000000002
+    periods in floats, and a plain ceil gave a 16th dose at the course's end."""
+    return max(1, math.ceil(span / period - 1e-9))
+
+
 @dataclass(frozen=True)
 class OralPK:
     """Repeated doses in a one-compartment PK model with first-order elimination.
@@ -426,7 +433,7 @@ class Schedule:
             w = 4.0 if weeks is None else _real(weeks, name="weeks")
             if w <= 0:
                 raise ValueError(f"`weeks` must be > 0, got {w:g}")
-            cycles = max(1, math.ceil(w * 7 / (on + off) - 1e-9))
+            cycles = periods_within(w * 7, on + off)
         elif weeks is not None:
             raise TypeError("give `weeks` or `cycles`, not both")
         else:
@@ -473,10 +480,7 @@ class Schedule:
             # an interval that is not a positive number is refused by OralPK, by name
             ok = isinstance(interval, numbers.Real) and not isinstance(interval, bool)
             ok = ok and math.isfinite(interval) and interval > 0
-            # the doses that fall within the course: 7 days of 11.2 h is 15.000000000000002
-            # intervals in floats, and ceil gave a 16th dose at the course's end
-            count = math.ceil(d * 24 / float(interval) - 1e-9) if ok else 1
-            base["n_doses"] = max(1, count)
+            base["n_doses"] = periods_within(d * 24, float(interval)) if ok else 1
         optional = ("start_h", "source", "route", "infusion_h")
         missing = {f for f in OralPK.__dataclass_fields__ if f not in optional} - set(base)
         if missing:

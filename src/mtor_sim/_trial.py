@@ -106,7 +106,7 @@ from ._potency import (
     oral_potencies,
 )
 from ._protocol import BatchResult, Immutable, stored
-from ._schedule import Exposure, OralPK, Schedule
+from ._schedule import Exposure, OralPK, Schedule, periods_within
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -840,7 +840,7 @@ def _over_course(arm: str, schedule: Schedule, weeks: float) -> Schedule:
                     f"arm {arm!r}: {d}'s plan starts at {plan.start_h:g} h; a trial arm "
                     "doses from the start of the course (start_h=0)"
                 )
-            plan = replace(plan, n_doses=max(1, math.ceil(course_h / plan.interval_h - 1e-9)))
+            plan = replace(plan, n_doses=periods_within(course_h, plan.interval_h))
         plans[d] = plan  # segments: `_plans` refuses them, saying why
     return Schedule(plans)
 
