@@ -2099,7 +2099,7 @@ def _baseline_events(baseline_message: str) -> str:
     what may have happened. "" for a model without events."""
     if EVENT_NOTE not in baseline_message:
         return ""
-    changed = re.search(rf"way here \(([^)]*) {EVENT_CHANGED}", baseline_message)
+    changed = event_changed(baseline_message)
     rerun = (
         "their triggers run again on this course's clock from t = 0: pre_equilibrate=False "
         "runs the model's own protocol from its initial state"
@@ -2111,10 +2111,17 @@ def _baseline_events(baseline_message: str) -> str:
         )
     note = (
         "; started from the drug-free steady state, which the model's events helped reach "
-        f"({changed.group(1)} changed by them), and {rerun}"
+        f"({changed} changed by them), and {rerun}"
     )
     warnings.warn(note[2:], UserWarning, stacklevel=4)
     return note
+
+
+def event_changed(message: str) -> str | None:
+    """The parameters and compartments a steady state's events changed on the way to it,
+    as its message names them (`Solver._event_note`), or None."""
+    found = re.search(rf"way here \(([^)]*) {EVENT_CHANGED}", message)
+    return found.group(1) if found else None
 
 
 def _idle_note(schedule: Schedule, minutes: float) -> str:

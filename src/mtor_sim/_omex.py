@@ -27,7 +27,6 @@ Each archive holds a report (every data generator) and a plot of the readouts.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -146,7 +145,7 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
 
 # ------------------------------------------------------------------ result -> scans
 def _time_course(model: Model, tc: Any) -> list[_Scan]:
-    from ._engine import EVENT_CHANGED, steady_state_of
+    from ._engine import event_changed, steady_state_of
     from ._export import input_species, perturbed_sbml
 
     pert = Perturbation.from_dict(tc.perturbation)
@@ -181,12 +180,12 @@ def _time_course(model: Model, tc: Any) -> list[_Scan]:
                 f"the time course's drug-free baseline is not at a verified steady state "
                 f"({found.message}); there is no state to write into the archive"
             )
-        changed = re.search(rf"way here \(([^)]*) {EVENT_CHANGED}", found.message)
+        changed = event_changed(found.message)
         if changed:
             # the run keeps what the events set on the way to the baseline; an archive
             # carries the species' values only, so those would start from the file's
             raise MtorSimError(
-                f"the model's events changed {changed.group(1)} on the way to the "
+                f"the model's events changed {changed} on the way to the "
                 "drug-free steady state the time course starts from, values an archive "
                 "of a pre-equilibrated time course cannot carry; archive a run with "
                 "pre_equilibrate=False instead"
