@@ -411,3 +411,47 @@ def test_the_command_line_archives_no_failed_run_and_exits_3(tmp_path: Path, cap
     assert main([*argv, "--omex", str(tmp_path / "blow.omex")]) == 3
     assert "no archive written: the run failed (solver_failed)" in capsys.readouterr().err
     assert (tmp_path / "tc.csv").exists() and not (tmp_path / "blow.omex").exists()
+
+
+def test_an_archive_that_fails_to_write_leaves_the_previous_one(
+    model: ms.Model, tmp_path: Path, monkeypatch
+) -> None:
+    """The previous archive was deleted before the new one was written, so a write that
+    failed left nothing; it is now replaced only once the new one is written."""
+    import libcombine
+
+    tc = model.simulate(t_end=60, n_points=7, drugs={"everolimus": 10})
+    path = ms.to_omex(tc, tmp_path / "tc.omex")
+    before = path.read_bytes()
+    monkeypatch.setattr(libcombine.CombineArchive, "writeToFile", lambda self, name: False)
+    with pytest.raises(OSError, match="could not write COMBINE archive"):
+        ms.to_omex(tc, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tc.omex"]  # nothing left behind
+    monkeypatch.undo()
+    longer = model.simulate(t_end=120, n_points=13, drugs={"everolimus": 10})
+    ms.to_omex(longer, path)  # an existing archive is replaced
+    assert "model_tc.xml" in zipfile.ZipFile(path).namelist() and path.read_bytes() != before
+
+
+def test_an_archive_of_a_scan_with_unsolved_points_is_refused(tmp_path: Path, capsys) -> None:
+    """At d = 0 the model has no steady state: the sweep's table is NaN there, and its
+    archive was written in full, where a SED-ML tool gives a number the package never
+    computed. Refused; the command line writes the table, no archive, and exits 3."""
+    from mtor_sim.cli import main
+
+    ant = tmp_path / "grow.ant"
+    ant.write_text(
+        "model grow\n  species X = 1\n  J1: -> X; k\n  J2: X -> ; d*X\n  k = 1; d = 1\nend\n"
+    )
+    m = ms.load_model(ant)
+    sw = ms.sweep(m, {"d": [1, 0.5, 0]}, readouts=["X"], progress=False)
+    assert sw.n_failed == 1
+    path = tmp_path / "grow.omex"
+    with pytest.raises(ms.MtorSimError, match="1 of the steady-state scan's 3 points were not"):
+        ms.to_omex(sw, path, model=m)
+    assert not path.exists()
+    argv = ["sweep", "--model", str(ant), "--grid", "d=1,0.5,0", "--readout", "X", "--quiet"]
+    assert main([*argv, "-o", str(tmp_path / "sw.csv"), "--omex", str(path)]) == 3
+    assert "no archive written: 1 of 3 points failed" in capsys.readouterr().err
+    assert (tmp_path / "sw.csv").exists() and not path.exists()

@@ -27,7 +27,9 @@ Each archive holds a report (every data generator) and a plot of the readouts.
 
 from __future__ import annotations
 
+import os
 import tempfile
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,7 +85,8 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
         A time course from `simulate`, a dose-response from `dose_response`, a two-drug
         matrix from `combination` (one scan of the second drug per dose of the first), or
         a sweep over one drug, input or parameter (grid) from `sweep`. A time course
-        that failed is refused: it has no numbers to reproduce.
+        that failed is refused: it has no numbers to reproduce; so is a scan with points
+        that were not solved (the archive would give numbers for them).
     path : str or Path
         Archive to write (``.omex``).
     model : Model, optional
@@ -139,8 +142,29 @@ def to_omex(result: Any, path: str | Path, *, model: Model | None = None) -> Pat
             "numbers for an archive to reproduce: compute a time course that succeeds"
         )
     what, build = kinds[kind]
+    unsolved, points = unsolved_points(result)
+    if unsolved:
+        # the archive reruns every point, and tools would give numbers at the ones the
+        # package could not solve (NaN in its table): the archive would not reproduce it
+        raise MtorSimError(
+            f"{unsolved} of the {what}'s {points} points were not solved (see "
+            "its status); an archive would stand for numbers the package never computed: "
+            "archive a result whose points all solved (drop or narrow the failed ones)"
+        )
     scans = build(model, result)
     return _write_archive(target, scans, title=f"mtor_sim {what} of model {model.name}")
+
+
+def unsolved_points(result: Any) -> tuple[int, int]:
+    """The points of a dose-response, combination or sweep without a solution (each
+    status but ``ok`` and ``zero_reference``: a combination whose every pair solved and
+    none inhibits has its readouts, not its inhibition), and all its points; (0, 0) for
+    a time course."""
+    if not hasattr(result, "_outcomes"):
+        return 0, 0
+    points, failed = result._outcomes()
+    failed.pop("zero_reference", None)
+    return sum(failed.values()), points
 
 
 # ------------------------------------------------------------------ result -> scans
@@ -733,9 +757,14 @@ def _write_archive(path: Path, scans: list[_Scan], *, title: str) -> Path:
         desc.setDescription(f"{title}; written by mtor_sim {__version__}")
         desc.setCreated(libcombine.OmexDescription.getCurrentDateAndTime())
         archive.addMetadata(".", desc)
-        if path.exists():
-            path.unlink()
-        if not archive.writeToFile(str(path)):
-            raise OSError(f"could not write COMBINE archive {str(path)!r}")
-        archive.cleanUp()
+        # written under a new name beside the target, then moved over it: an archive that
+        # fails to write leaves the previous one in place (it was deleted first)
+        staged = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        try:
+            if not archive.writeToFile(str(staged)):
+                raise OSError(f"could not write COMBINE archive {str(path)!r}")
+            archive.cleanUp()
+            os.replace(staged, path)
+        finally:
+            staged.unlink(missing_ok=True)
     return path

@@ -372,8 +372,15 @@ def _add_omex(p: argparse.ArgumentParser) -> None:
 
 def _write_omex(result, args: argparse.Namespace, model) -> None:
     if getattr(args, "omex", None):
-        from ._omex import to_omex
+        from ._omex import to_omex, unsolved_points
 
+        unsolved, points = unsolved_points(result)
+        if unsolved:  # an archive reruns every point; the command exits 3 for these
+            print(
+                f"--omex: no archive written: {unsolved} of {points} points failed",
+                file=sys.stderr,
+            )
+            return
         print(f"wrote {to_omex(result, args.omex, model=model)}")
 
 
