@@ -833,19 +833,23 @@ _COMP_MAIN = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+@pytest.mark.parametrize("prefix", ["comp", "comp-1"])
 def test_a_comp_external_model_is_read_beside_its_model_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str
 ) -> None:
     """A `comp` external model's source is relative to the model's file, as libroadrunner
     reads it: not to the working folder (where a file of the same name was simulated in
     its place, status "ok"); and an edit of that file is seen on the next load (the
-    parse cache's key is the main file's text only)."""
+    parse cache's key is the main file's text only). Under another namespace prefix
+    (valid XML) libsbml crashed the process checking the model, and the cache did not
+    see the external file (its pattern took no '-' in a prefix)."""
     monkeypatch.setenv("MTOR_SIM_CACHE", str(tmp_path / "cache"))
     here, elsewhere = tmp_path / "my model", tmp_path / "elsewhere"  # a space: not %20
     here.mkdir()
     elsewhere.mkdir()
     decay = "model decay\n compartment C = 1; species S in C = 10; S -> ; k*S; k = {k}\nend"
-    (here / "main.xml").write_text(_COMP_MAIN, encoding="utf-8")
+    main = re.sub(r"\bcomp:", f"{prefix}:", _COMP_MAIN).replace("xmlns:comp=", f"xmlns:{prefix}=")
+    (here / "main.xml").write_text(main, encoding="utf-8")
     (here / "decay.xml").write_text(_ant_to_sbml(decay.format(k=0.1)), encoding="utf-8")
     (elsewhere / "decay.xml").write_text(_ant_to_sbml(decay.format(k=5)), encoding="utf-8")
     monkeypatch.chdir(elsewhere)

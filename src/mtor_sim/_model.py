@@ -51,7 +51,9 @@ _SBML_CHECKS_OFF = (
 # import after a comment or after another statement on its line (a file taken for one
 # that imports is only parsed afresh, never wrongly)
 _ANTIMONY_IMPORT = re.compile(r"\bimport\s*[\"']")
-_SBML_EXTERNAL = re.compile(r"<(?:\w+:)?externalModelDefinition\b")  # comp: other files
+# comp: other files (a namespace prefix may hold '-' and '.': `<comp-1:externalModel...`)
+_COMP_URI = re.compile(r"http://www\.sbml\.org/sbml/level3/version\d+/comp/version\d+$")
+_SBML_EXTERNAL = re.compile(r"<(?:[\w.-]+:)?externalModelDefinition\b")
 _ANNOTATION = re.compile(
     r"@(node|interaction|input|readout|reference)\s+"
     r"([^:\s]+(?:\s+-[>|]\s+[^:\s]+)?)\s*(?::\s*([^/;\n]*))?"
@@ -1086,7 +1088,7 @@ def _layout_from_sbml(
     import libsbml
 
     where = f"model file {str(path)!r}"
-    doc = libsbml.readSBMLFromString(sbml)
+    doc = _comp_prefix_renamed(libsbml.readSBMLFromString(sbml))
     # a `comp` external model's source is relative to this file, not to the working
     # folder; the path as it is (libsbml does not decode a %-encoded one)
     doc.setLocationURI("file://" + path.resolve().as_posix())
@@ -1253,6 +1255,28 @@ def _layout_from_sbml(
     )
     _check_size(layout, path, max_species, sbml)
     return sbml, layout, name
+
+
+def _comp_prefix_renamed(doc: Any) -> Any:
+    """``doc`` with its `comp` namespace's prefix renamed ``comp``, read again, where it
+    was another (``xmlns:c="http://www.sbml.org/sbml/level3/version1/comp/version1"``,
+    valid XML): libsbml 5.21 crashes the process (segmentation fault) checking or
+    flattening such a model. ``doc`` itself where the prefix is ``comp`` already, or
+    ``comp`` names another namespace."""
+    import libsbml
+
+    ns = doc.getNamespaces()
+    declared = {ns.getPrefix(i): ns.getURI(i) for i in range(ns.getNumNamespaces())}
+    other = [p for p, uri in declared.items() if p and _COMP_URI.match(uri) and p != "comp"]
+    if not other or "comp" in declared:
+        return doc
+    old = other[0]
+    ns.remove(old)
+    ns.add(declared[old], "comp")  # the elements are written under it; the root's
+    text = libsbml.writeSBMLToString(doc)  # `required` keeps the old prefix: renamed here
+    root = text.index(">", text.index("<sbml"))
+    head = re.sub(rf"(\s){re.escape(old)}:required=", r"\1comp:required=", text[:root])
+    return libsbml.readSBMLFromString(head + text[root:])
 
 
 def _flatten(doc: Any, where: str) -> None:
