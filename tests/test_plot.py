@@ -433,3 +433,31 @@ def test_no_two_of_many_curves_look_alike(model) -> None:
     looks = [(ln.get_color(), ln.get_linestyle()) for ln in fig.axes[0].get_lines()]
     assert len(looks) == 20 and len(set(looks)) == 20
     plt.close(fig)
+
+
+def test_a_grid_line_breaks_at_a_failed_point_rather_than_joining_across_it(
+    model: ms.Model,
+) -> None:
+    """A grid's lines were drawn through the verified points only, so a line ran straight
+    from the point before a failed one to the point after it: a value where none is."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from mtor_sim._plot import plot_sweep
+
+    sw = ms.sweep(
+        model, {"PTEN_total": [0.3, 1.0, 3.0], "GF": [0.2, 1.0]}, ["pAKT_S473"], progress=False
+    )
+    table = sw.table.copy()
+    failed = (table["PTEN_total"] == 1.0) & (table["GF"] == 0.2)
+    table.loc[failed, "status"] = "unstable"  # its value is kept, and is not to be read
+    stand_in = SimpleNamespace(
+        table=table, readouts=sw.readouts, names=sw.names, settings=sw.settings
+    )
+    ax = plot_sweep(stand_in, "pAKT_S473").axes[0]
+    line = next(ln for ln in ax.get_lines() if ln.get_label().endswith("= 0.2"))
+    assert list(line.get_xdata()) == [0.3, 1.0, 3.0]
+    assert np.isnan(line.get_ydata()[1]) and np.isfinite(line.get_ydata()[[0, 2]]).all()
+    assert "1 not at a verified steady state, not drawn" in ax.get_title()
+    plt.close("all")

@@ -795,6 +795,10 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
     own = labels_for(sw.settings)
     groups = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     lines = sw.settings.get("method") == "grid" and len(groups) <= 12
+    if lines:  # a failed point is a gap in its line: joining its neighbours drew a value
+        gapped = table.assign(**{readout: table[readout].where(table["status"] == "ok")})
+        whole = dict(list(gapped.groupby(others, sort=False))) if others else {(): gapped}
+        groups = [(key, whole[key]) for key, _ in groups]
     legend = lines and bool(others)
     if not lines:  # a scatter: colour by category, else by a numeric name
         cats = [n for n in others if n not in numeric]
