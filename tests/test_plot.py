@@ -461,3 +461,27 @@ def test_a_grid_line_breaks_at_a_failed_point_rather_than_joining_across_it(
     assert np.isnan(line.get_ydata()[1]) and np.isfinite(line.get_ydata()[[0, 2]]).all()
     assert "1 not at a verified steady state, not drawn" in ax.get_title()
     plt.close("all")
+
+
+def test_names_sampled_on_a_log_scale_are_drawn_on_one(model: ms.Model) -> None:
+    """A Latin hypercube sampled in log was drawn on linear axes unless its values spanned
+    two decades: a range of 0.1-10 crowded half its points into the leftmost tenth, and a
+    colour bar over 0.01-10 gave every point below 1 the same dark colour."""
+    from matplotlib.colors import LogNorm
+
+    sw = ms.sweep(
+        model,
+        {"PTEN_total": (0.2, 5.0), "GF": (0.01, 10.0)},
+        ["pAKT_S473"],
+        method="lhs",
+        n=20,
+        seed=0,
+        log=True,
+        progress=False,
+    )
+    fig = sw.plot()
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert isinstance(ax.collections[-1].norm, LogNorm)  # the points coloured by GF
+    assert sw.plot(x="GF").axes[0].get_xscale() == "log"
+    plt.close("all")

@@ -806,6 +806,7 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
         legend = bool(cats) and len(groups) <= 12
         others = cats
     nums = [n for n in sw.names if n != x and n in numeric]
+    logs = set(sw.settings.get("log") or ())  # names a Latin hypercube sampled in log
     for key, grp in groups:
         key = key if isinstance(key, tuple) else (key,)
         label = (
@@ -830,12 +831,18 @@ def _sweep_panel(sw: Any, readout: str, *, x: str | None = None, ax: Any = None)
             )
     if not lines and not legend and nums:
         colour = nums[0]
-        sc = ax.scatter(ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis")
+        # a name sampled on a log scale is coloured on one: linearly, its decades below the
+        # top one shared the darkest colour
+        norm = "log" if colour in logs and (ok[colour] > 0).all() else None
+        sc = ax.scatter(
+            ok[x], ok[readout], c=ok[colour], s=5, alpha=0.7, lw=0, cmap="viridis", norm=norm
+        )
         label = _axis_label(colour, kinds.get(colour, "parameter"), own, units.get(colour, ""))
         fig.colorbar(sc, ax=ax, label=label)
     vals = table[x].to_numpy(dtype=float) if x in numeric else None
     pos = vals[vals > 0] if vals is not None else np.array([])
-    if vals is not None and pos.size and pos.max() / pos.min() >= 100:  # doses: log axis
+    # doses, and a name sampled on a log scale (its points crowded the left end linearly)
+    if vals is not None and pos.size and (x in logs or pos.max() / pos.min() >= 100):
         if np.nanmin(vals) > 0:
             ax.set_xscale("log")
         else:
