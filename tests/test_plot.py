@@ -485,3 +485,34 @@ def test_names_sampled_on_a_log_scale_are_drawn_on_one(model: ms.Model) -> None:
     assert isinstance(ax.collections[-1].norm, LogNorm)  # the points coloured by GF
     assert sw.plot(x="GF").axes[0].get_xscale() == "log"
     plt.close("all")
+
+
+def test_dose_responses_on_one_axis_keep_every_drugs_doses_in_view(model: ms.Model) -> None:
+    """The second drug drawn on the first one's axes set the limits and the break before
+    dose 0 from its own doses alone: the first drug's low doses and its untreated point
+    fell off the axis, or were drawn left of the break, read as 0 nM; both legends read
+    "WT"; and a note on the first drug's unverified points left the title."""
+    import dataclasses
+
+    a = ms.dose_response(model, "everolimus", [0, 0.01, 0.1, 1, 10], readout="pS6K1")
+    b = ms.dose_response(model, "vistusertib", [0, 10, 100, 1000], readout="pS6K1")
+    table = a.table.copy()
+    table.loc[table["dose"] == 0.1, "status"] = "unstable"
+    fig = dataclasses.replace(a, table=table).plot()
+    ax = fig.axes[0]
+    b.plot(ax=ax)
+    low, high = ax.get_xlim()
+    zero_at = ax.get_xticks()[0]
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "0"
+    assert low < zero_at < 0.01 and high > 1000
+    untreated = [
+        x
+        for line in ax.get_lines()
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+        if y == float(a.table.loc[a.table["dose"] == 0, "value"].iloc[0])
+    ]
+    assert len(untreated) >= 2 and set(untreated) == {zero_at}
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("everolimus: WT") and legend[1].startswith("vistusertib: WT")
+    assert "hollow: 1 point not verified" in ax.get_title()
+    plt.close("all")

@@ -438,7 +438,9 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
 
     ``label`` replaces the genotype in the legend (e.g. the drug, when several drugs'
     curves share one axis). Drawn into a given ``ax``, the figure's layout is left to
-    its owner (laying it out on each call cost more than drawing the curves).
+    its owner (laying it out on each call cost more than drawing the curves); curves
+    drawn there before keep their doses in view, their untreated points beside this
+    one's, left of a break before the lowest dose of all, and their notes in the title.
     """
     plt = _pyplot()
     own_figure = ax is None
@@ -447,9 +449,26 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     pos = table[table["dose"] > 0]
     lo, hi = pos["dose"].min(), pos["dose"].max()
     grid = np.logspace(np.log10(lo), np.log10(hi), 200)
+    # what earlier calls drew on this axis (several drugs' curves on one ``ax=``)
+    shared = getattr(ax, "_mtor_sim_doses", None) or {
+        "drugs": [],
+        "lo": lo,
+        "hi": hi,
+        "zero": [],
+        "break": [],
+        "named": [],
+        "rising": [],
+        "unverified": 0,
+        "missing": 0,
+        "rows": 0,
+    }
+    ax._mtor_sim_doses = shared
+    shared["lo"], shared["hi"] = min(shared["lo"], lo), max(shared["hi"], hi)
+    drugs = shared["drugs"] = list(dict.fromkeys([*shared["drugs"], dr.drug]))
     # the untreated point sits left of a break in the log axis, not dropped
-    zero_at = lo / 10**0.9 if (table["dose"] == 0).any() else None
-    rising = []
+    has_zero = bool((table["dose"] == 0).any()) or bool(shared["zero"])
+    zero_at = shared["lo"] / 10**0.9 if has_zero else None
+    rising = shared["rising"]
     own = labels_for(dr.settings)
     unverified = missing = 0
     for g, grp in table.groupby("genotype", sort=False):
@@ -473,12 +492,21 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
             shallow = f", max effect {100 * depth:.0f} %" if depth < 0.5 else ""
             name += f" ({'EC50' if rising[-1] else 'IC50'} {_sig3(fit.ic50)} nM{shallow})"
         (pts,) = ax.semilogx(p["dose"], p["value"], "o", ms=4, label=name)
+        if label is None:  # named by its genotype: by its drug too once drugs share the axis
+            shared["named"].append((pts, dr.drug))
         untreated = grp[grp["dose"] == 0]["value"]
         if zero_at is not None and len(untreated):
-            ax.plot([zero_at], [float(untreated.iloc[0])], "o", ms=4, color=pts.get_color())
-        if len(doubtful):
-            at = np.where(doubtful["dose"] > 0, doubtful["dose"], zero_at or np.nan)
-            ax.plot(at, doubtful["value"], "o", ms=5, mfc="none", color=pts.get_color())
+            (dot,) = ax.plot(
+                [zero_at], [float(untreated.iloc[0])], "o", ms=4, color=pts.get_color()
+            )
+            shared["zero"].append(dot)
+        for at_zero in (False, True):
+            some = doubtful[(doubtful["dose"] == 0) == at_zero]
+            if len(some) and (not at_zero or zero_at is not None):
+                at = np.full(len(some), zero_at) if at_zero else some["dose"]
+                (hollow,) = ax.plot(at, some["value"], "o", ms=5, mfc="none", color=pts.get_color())
+                if at_zero:
+                    shared["zero"].append(hollow)
         if fit.success:
             ax.semilogx(grid, fit.predict(grid), "-", color=pts.get_color(), lw=1.8)
             if lo <= fit.ic50 <= hi:
@@ -491,11 +519,22 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
                     mec="black",
                     mew=0.6,
                 )
-    if zero_at is not None:
-        _zero_dose_break(ax, zero_at, lo, hi)
-    # several drugs' curves on one axis (``ax=``): name them all, not the last one
-    drugs = list(dict.fromkeys([*getattr(ax, "_mtor_sim_drugs", []), dr.drug]))
-    ax._mtor_sim_drugs = drugs
+    if zero_at is not None:  # earlier untreated points move beside these, left of the break
+        for dot in shared["zero"]:
+            dot.set_xdata(np.full(len(dot.get_xdata()), zero_at))
+        for artist in shared["break"]:
+            artist.remove()
+        shared["break"] = _zero_dose_break(ax, zero_at, shared["lo"], shared["hi"])
+    elif len(drugs) > 1:
+        ax.set_xlim(shared["lo"] / 10**0.2, shared["hi"] * 10**0.2)
+    if len(drugs) > 1:  # two drugs' "WT" would be told apart by colour alone
+        for line, drug in shared["named"]:
+            if not line.get_label().startswith(f"{drug}: "):
+                line.set_label(f"{drug}: {line.get_label()}")
+    shared["unverified"] += unverified
+    shared["missing"] += missing
+    shared["rows"] += len(table)
+    unverified, missing = shared["unverified"], shared["missing"]
     shown = dr.drug if len(drugs) == 1 else "drug"
     ax.set_xlabel(f"{shown} concentration (nM, log scale)")
     ax.set_ylabel(readout_label(dr.readout, own))
@@ -511,7 +550,7 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
         notes.append(f"hollow: {unverified} point{'s' if unverified > 1 else ''} not verified")
     if missing:
         notes.append(f"{missing} point{'s' if missing > 1 else ''} without a value, not drawn")
-    if missing == len(table):
+    if missing == shared["rows"]:
         ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center")
     ax.set_title(
         "\n".join([f"{' and '.join(drugs)}: {human(dr.readout, own)} ({when}){on}", *notes]),
@@ -524,8 +563,9 @@ def plot_dose_response(dr: Any, *, ax: Any = None, label: str | None = None) -> 
     return fig
 
 
-def _zero_dose_break(ax: Any, zero_at: float, lo: float, hi: float) -> None:
-    """Label ``zero_at`` as dose 0 and mark the break between it and the lowest dose."""
+def _zero_dose_break(ax: Any, zero_at: float, lo: float, hi: float) -> list[Any]:
+    """Label ``zero_at`` as dose 0 and mark the break between it and the lowest dose;
+    returns the break's line and marks."""
     from matplotlib.transforms import blended_transform_factory
 
     decades = np.arange(np.ceil(np.log10(lo)), np.floor(np.log10(hi)) + 1)
@@ -539,10 +579,10 @@ def _zero_dose_break(ax: Any, zero_at: float, lo: float, hi: float) -> None:
     ax.set_xticks([t for t in minor if lo <= t <= hi], minor=True)  # none left of the break
     ax.set_xlim(zero_at / 10**0.3, hi * 10**0.2)
     at = float(np.sqrt(zero_at * lo))  # half-way (in log) between 0 and the lowest dose
-    ax.axvline(at, color="0.6", lw=0.8, ls=(0, (2, 2)))
+    drawn = [ax.axvline(at, color="0.6", lw=0.8, ls=(0, (2, 2)))]
     mark = blended_transform_factory(ax.transData, ax.transAxes)
     for dx in (0.93, 1.07):
-        ax.plot(
+        (tick,) = ax.plot(
             [at * dx / 1.04, at * dx * 1.04],
             [-0.02, 0.02],
             color="black",
@@ -550,6 +590,8 @@ def _zero_dose_break(ax: Any, zero_at: float, lo: float, hi: float) -> None:
             transform=mark,
             clip_on=False,
         )
+        drawn.append(tick)
+    return drawn
 
 
 _SCORE_NAMES = {"bliss": "Bliss", "hsa": "HSA", "loewe": "Loewe", "zip": "ZIP"}
