@@ -761,6 +761,41 @@ def test_a_band_is_drawn_between_its_outer_quantiles(quantiles: tuple) -> None:
     plt.close(fig)
 
 
+def test_a_band_names_every_condition_in_one_style_across_panels() -> None:
+    """Each condition has its own colour, and no legend said which: a band of two
+    conditions could not be read; the first panel's legend alone (as the fit's figure
+    had it) left out a condition only another panel draws; and a condition's dash
+    pattern followed its line's order in each panel."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from mtor_sim._fit_plot import plot_band
+
+    t = [0.0, 1.0]
+    pred = pd.DataFrame(
+        {
+            "observableId": ["A"] * 4 + ["B"] * 2,
+            "condition": ["ctl"] * 2 + ["drug"] * 2 + ["late"] * 2,
+            "time": t * 3,
+            "q0.05": 0.5,
+            "q0.5": 1.0,
+            "q0.95": 1.5,
+        }
+    )
+    pred.loc[pred["condition"] == "late", "observableId"] = "B"
+    pred = pd.concat([pred, pred[pred["condition"] == "drug"].assign(observableId="B")])
+    fig = plot_band(pred)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["ctl", "drug", "late"]
+    dashes = {
+        (ax.get_title(), ln.get_label()): ln.get_linestyle()
+        for ax in fig.axes
+        for ln in ax.get_lines()
+    }
+    assert dashes[("A", "drug")] == dashes[("B", "drug")]
+    plt.close(fig)
+
+
 def test_fit_with_a_screening_stage(decay) -> None:
     import mtor_sim as ms
 

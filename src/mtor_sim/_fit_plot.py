@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._plot import MIN_FONT, PALETTE, _styled
+from ._plot import LINESTYLES, MIN_FONT, PALETTE, _styled
 
 __all__ = ["plot_waterfall", "plot_fit", "plot_profiles", "plot_band"]
 
@@ -82,7 +82,8 @@ def plot_fit(fit: Any) -> Any:
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     conds = [f"{a}->{b}" if a else b for a, b in obj.conditions]
-    colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(conds)}
+    styles = _condition_styles(conds)
+    colours = {c: style["color"] for c, style in styles.items()}
     sim = sim.assign(
         _censored=obj.censored,
         _lower=obj.lower,
@@ -108,7 +109,7 @@ def plot_fit(fit: Any) -> Any:
             ax.plot(number["time"], number["measurement"], "o", ms=3.5, color=colours[cond])
             _plot_bounds(ax, g[g["_censored"]], colours[cond])
             line = fm[(fm["observableId"] == oid) & (fm["_cond"] == cond)]
-            ax.plot(line["time"], line["simulation"], "-", lw=1.2, color=colours[cond], label=cond)
+            ax.plot(line["time"], line["simulation"], lw=1.2, label=cond, **styles[cond])
         ax.set_title(oid, fontsize=10)
         ax.set_xlabel("time (model units)")
         ax.set_ylabel(textwrap.fill(_observable_label(obj, oid), 28))  # a 3.2-inch panel
@@ -126,17 +127,7 @@ def plot_fit(fit: Any) -> Any:
             ax.set_yscale("log")  # the noise model's own scale
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if len(labels) > 1:
-        fig.legend(
-            handles,
-            labels,
-            fontsize=MIN_FONT,
-            frameon=False,
-            loc="lower center",
-            ncol=min(4, len(labels)),
-            bbox_to_anchor=(0.5, 0.0),
-        )
+    labels = _legend_of_conditions(fig, axes)
     what = "points data, lines simulation"
     if obj.censored.any():
         what += ", triangles and bars inequalities"
@@ -149,6 +140,36 @@ def plot_fit(fit: Any) -> Any:
     top = 1.0 - 0.05 * (title.count("\n") + 1) * 3.2 / fig.get_figheight()
     fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
+
+
+def _condition_styles(conds: list[str]) -> dict[str, dict[str, str]]:
+    """Colour and dash pattern of each condition, the same in every panel (the dash
+    pattern otherwise followed the order of the lines in each panel)."""
+    return {
+        c: {"color": PALETTE[k % len(PALETTE)], "ls": LINESTYLES[k % len(LINESTYLES)]}
+        for k, c in enumerate(conds)
+    }
+
+
+def _legend_of_conditions(fig: Any, axes: Any) -> list[str]:
+    """One legend under the panels naming every condition drawn in any of them (the
+    first panel's alone left out those it does not show); returns its labels."""
+    handles: dict[str, Any] = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    labels = list(handles)
+    if len(labels) > 1:
+        fig.legend(
+            list(handles.values()),
+            labels,
+            fontsize=MIN_FONT,
+            frameon=False,
+            loc="lower center",
+            ncol=min(4, len(labels)),
+            bbox_to_anchor=(0.5, 0.0),
+        )
+    return labels
 
 
 def _observable_label(obj: Any, oid: str) -> str:
@@ -241,13 +262,22 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
     rows = int(np.ceil(len(obs_ids) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     conds = list(dict.fromkeys(pred["condition"]))
-    colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(conds)}
+    styles = _condition_styles(conds)
+    colours = {c: style["color"] for c, style in styles.items()}
     for ax, oid in zip(axes.flat, obs_ids, strict=False):
         part = pred[pred["observableId"] == oid]
         for cond, g in part.groupby("condition", sort=False):
-            ax.fill_between(g["time"], g[lo], g[hi], color=colours[cond], alpha=0.25, lw=0)
+            ax.fill_between(
+                g["time"],
+                g[lo],
+                g[hi],
+                color=colours[cond],
+                alpha=0.25,
+                lw=0,
+                label=cond if mid is None else None,  # without a median, the band is named
+            )
             if mid is not None:
-                ax.plot(g["time"], g[mid], color=colours[cond], lw=1.2, label=cond)
+                ax.plot(g["time"], g[mid], lw=1.2, label=cond, **styles[cond])
         if data is not None:
             d = data[data["observableId"] == oid]
             # named as the prediction names its conditions: "pre->sim" after a
@@ -272,7 +302,9 @@ def plot_band(pred: Any, *, data: Any = None) -> Any:
         ax.set_xlabel("time (model units)")
     for ax in list(axes.flat)[len(obs_ids) :]:
         ax.set_visible(False)
+    labels = _legend_of_conditions(fig, axes)  # one colour per condition: say which
     median = "median, " if mid is not None else ""
     fig.suptitle(f"Ensemble prediction: {median}{lo[1:]}-{hi[1:]} quantile band", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    bottom = 0.06 + 0.03 * ((len(labels) - 1) // 4) if len(labels) > 1 else 0.0
+    fig.tight_layout(rect=(0, bottom, 1, 0.94))
     return fig
