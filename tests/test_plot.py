@@ -199,6 +199,28 @@ def test_a_three_dimensional_grid_is_drawn_as_facets(model: ms.Model) -> None:
     plt.close(fig)
 
 
+def test_facets_keep_the_names_their_panels_do_not_encode(model: ms.Model) -> None:
+    """A facet panel's title was replaced by its facet value, dropping the panel's note
+    that a swept name is varied but neither drawn nor coloured (Akt amount here: 4 x 4
+    values of the middle names are too many lines, so the panels are scatters coloured
+    by PTEN)."""
+    sw = ms.sweep(
+        model,
+        {
+            "GF": [0.3, 3],
+            "PTEN_total": [0.5, 1, 2, 4],
+            "AKT_total": [0.5, 1, 2, 4],
+            "IRS1_total": [1, 2],
+        },
+        progress=False,
+    )
+    fig = sw.plot("pAKT_S473")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 2
+    assert all(t.endswith("\nalso varied, not encoded: Akt amount") for t in titles), titles
+    plt.close(fig)
+
+
 def test_every_result_plots_and_takes_one_readout_or_a_list(model: ms.Model) -> None:
     """SPEC: every result has .plot(), and ``readouts`` is one name or a list. A steady
     state had no plot; a time course read one name letter by letter ("unknown readout

@@ -731,7 +731,9 @@ def plot_sweep(sw: Any, readout: str, *, x: str | None = None) -> Figure:
         )
         _sweep_panel(part, readout, x=x, ax=ax)
         shown = _value_label(facet, value, kinds.get(facet, "parameter"), own)
-        ax.set_title(shown, fontsize=9)
+        # the panel's own title goes, but not its note of the names it could not encode
+        hidden = [t for t in ax.get_title().splitlines() if t.startswith("also varied")]
+        ax.set_title("\n".join([shown, *hidden]), fontsize=9)
         if ax is not axes[0][0]:  # one legend and one y label for the row
             ax.set_ylabel("")
             if ax.get_legend() is not None:
