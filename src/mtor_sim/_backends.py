@@ -324,8 +324,15 @@ def run_conditions(
         "readouts": list(readouts),
         "time": time_point,
         "n": n,
-        # parts made by another release or at other tolerances are not mixed in on resume
-        "engine": {"version": _version(), "tol": STEADY_TOL, "rtol": RTOL, "atol": ATOL},
+        # parts made by another release, at other tolerances or within another budget
+        # of time (whose "timed_out" rows another would have solved) are not mixed in
+        "engine": {
+            "version": _version(),
+            "tol": STEADY_TOL,
+            "rtol": RTOL,
+            "atol": ATOL,
+            "solve_budget": model.solve_budget,
+        },
         **(spec or {}),
     }
     store = Store(out, full_spec, resume=opts.resume)

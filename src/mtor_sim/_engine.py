@@ -71,6 +71,10 @@ CYCLE_TIMESCALES = 200.0
 # may therefore get a different verdict on a slower machine
 EVENTS_CPU_S = 30.0
 EVENT_CHUNKS = 200  # pieces per integration of a model with events (see `_simulate`)
+#: CVODE steps per call of a search that has a budget: the clock is read between calls,
+#: and a call stopped at this limit goes on from where it stopped (the same steps as one
+#: call) until the output interval's own step limit (`INTEGRATOR_SETTINGS`) is spent.
+BUDGET_STEPS = 1_000
 
 
 #: The phrases by which a steady state's message tells how the model's events took part
@@ -80,6 +84,14 @@ EVENT_NOTE, EVENT_CHANGED = "of the continuous dynamics", "changed from"
 
 class _EventsTooSlow(RuntimeError):
     """An integration of a model with events stopped at its budget of processor time."""
+
+
+class _OutOfTime(RuntimeError):
+    """A steady-state search stopped at its budget of wall-clock time (`Model.solve_budget`)."""
+
+
+#: A line SUNDIALS prints when a call of CVODE stops at its step limit, and the time there.
+_MXSTEP_LINE = re.compile(r"At t = ([-+0-9.eE]+), mxstep steps taken before reaching tout")
 
 
 #: Integrator settings of every compiled runner. The compiled-model cache is keyed on them
@@ -346,6 +358,12 @@ class Solver:
         self._events_or_rules = bool(m.getNumEvents() or m.getNumRateRules())
         self._has_events = bool(m.getNumEvents())
         self._deadline = math.inf  # of the integrations of one steady-state search
+        # wall-clock seconds one search may take (None: no limit), the time.monotonic()
+        # at which the current one runs out, and the times at which a call of CVODE was
+        # stopped to read the clock (`_advance`), whose log lines are no failure
+        self.budget: float | None = model.solve_budget
+        self._out_at = math.inf
+        self._stops: list[float] = []
         # a model whose formulas read the clock (rates, rules, triggers): its residual is
         # also judged with the clock moved on (`_clock_rate`), as rates read at one time
         # are no steady state of a system that changes with time
@@ -802,15 +820,38 @@ class Solver:
 
     def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         """Guarded steady state for parameter ``values``: fast path, then robust path."""
+        self._stops = []
         with quiet() as log:
-            res = self._solve(values, tol=tol, presimulate=presimulate)
+            try:
+                res = self._solve(values, tol=tol, presimulate=presimulate)
+            except _OutOfTime as exc:  # from a test run on after the integration
+                res = self._integration_failed(exc, self.state() * math.nan, "out of time")
+            finally:
+                self._out_at = math.inf
+        if self._stops:  # the clock's pauses, not failures: out of the message
+            log[:] = [line for line in log if not self._paused_at(line)]
         if log:  # what the engine printed: into the message, not onto the terminal
             res = res._replace(message=with_log(res.message, log))
         return res
 
+    def _paused_at(self, line: str) -> bool:
+        """Whether ``line`` is SUNDIALS's note of a call of CVODE that `_advance` stopped
+        at `BUDGET_STEPS` to read the clock (and then continued)."""
+        m = _MXSTEP_LINE.search(line)
+        if m is None:
+            return False
+        try:
+            t = float(m.group(1))
+        except ValueError:
+            return False
+        return any(math.isclose(t, s, rel_tol=1e-12, abs_tol=1e-300) for s in self._stops)
+
     def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
         self._deadline = time.process_time() + EVENTS_CPU_S  # (see `_simulate`)
         self.apply(values)
+        # the budget counts from here: compiling a runner for these values is no search
+        if self.budget is not None:
+            self._out_at = time.monotonic() + self.budget
         bad = self._non_finite_rates()
         if bad:  # NLEQ2 never returns from an infinite or NaN residual
             return SolveResult(
@@ -944,9 +985,15 @@ class Solver:
 
     def _integration_failed(self, exc: RuntimeError, x: np.ndarray, method: str) -> SolveResult:
         """The result of a search whose integration failed, or ran out of its time."""
-        if isinstance(exc, _EventsTooSlow):
+        if isinstance(exc, _OutOfTime):
+            status, msg = "timed_out", str(exc)
+        elif isinstance(exc, _EventsTooSlow):
             status, msg = "not_reached", f"no steady state verified: {exc}"
-        elif "CV_TOO_MUCH_WORK" in str(exc) and (cycle := self._cycle()):
+        elif (
+            "CV_TOO_MUCH_WORK" in str(exc)
+            and time.monotonic() < self._out_at
+            and (cycle := self._cycle())
+        ):
             # an oscillator fast against the run's output interval exhausts CVODE's steps
             # (a Brusselator, period ~7 min, within the presimulation's one interval)
             status = "not_reached"
@@ -970,15 +1017,27 @@ class Solver:
         holds per piece, as it does per output interval of one run. The run is stopped,
         by `_EventsTooSlow`, at the first piece that ends past the search's budget of
         processor time (`EVENTS_CPU_S`). Other models run in one run of ``points``
-        points."""
+        points. A search with a budget of wall-clock time (`Model.solve_budget`) runs each
+        piece, and each output interval, through `_advance`, which reads the clock
+        between calls of at most `BUDGET_STEPS` steps: the same steps, and the same
+        state at ``t1``, as one run."""
+        budgeted = self._out_at < math.inf
         if not self._has_events:
-            self.r.simulate(t0, t1, points)
+            if not budgeted:
+                self.r.simulate(t0, t1, points)
+                return
+            h = (t1 - t0) / max(points - 1, 1)
+            for i in range(max(points - 1, 1)):  # the output times of one run
+                self._advance(t0 + i * h, h, t1, restart=i == 0)
             return
         cap = min((t1 - t0) / max(points - 1, 1), (t1 - t0) / EVENT_CHUNKS)
         t, piece = t0, self.time_factor
         if t0 == 0.0:  # from the initial state: events at t = 0 as in one run
             t = min(t1, piece)
-            self.r.simulate(0.0, t, 2)
+            if budgeted:
+                self._advance(0.0, t, t1, restart=True)
+            else:
+                self.r.simulate(0.0, t, 2)
         while t < t1:
             if time.process_time() > self._deadline:
                 raise _EventsTooSlow(
@@ -988,9 +1047,71 @@ class Solver:
                     "slow). Try simulate() to see what they do"
                 )
             step = min(piece, cap, t1 - t)
-            self.r.oneStep(t, step, False)
+            if budgeted:
+                self._advance(t, step, t1)
+            else:
+                self.r.oneStep(t, step, False)
             t = t + step if t1 - t > step else t1
             piece *= 2
+
+    def _advance(self, t: float, h: float, end: float, *, restart: bool = False) -> None:
+        """Integrate from ``t`` over ``h`` (one output interval of a run to ``end``, the
+        model's time unit) in calls of CVODE of at most `BUDGET_STEPS` steps, each going on
+        from where the last stopped, until the interval's step limit is spent; between
+        calls, stop with `_OutOfTime` once the search's budget has run out. ``restart``:
+        start CVODE afresh at ``t``, as a run does."""
+        integrator = self.r.getIntegrator()
+        limit = int(integrator.getValue("maximum_num_steps"))
+        taken = 0
+        try:
+            while True:
+                if time.monotonic() > self._out_at:
+                    raise _OutOfTime(self._out_of_time(t, end))
+                steps = min(BUDGET_STEPS, limit - taken)
+                integrator.setValue("maximum_num_steps", steps)
+                try:
+                    if restart:  # as a run starts: CVODE afresh, events at t = 0
+                        self.r.simulate(t, t + h, 2)
+                    else:
+                        self.r.oneStep(t, h, False)
+                    return
+                except RuntimeError as exc:
+                    taken += steps
+                    if "CV_TOO_MUCH_WORK" not in str(exc) or taken >= limit:
+                        # the interval's own limit, as one call would have reported it
+                        raise RuntimeError(
+                            str(exc).replace(f"mxstep ({steps})", f"mxstep ({limit})")
+                        ) from None
+                    restart = False
+                    now = float(self.r.model.getTime())
+                    t, h = now, t + h - now
+                    self._stops.append(now)
+        finally:
+            integrator.setValue("maximum_num_steps", limit)
+
+    def _sampled(self, t0: float, t1: float, points: int) -> np.ndarray:
+        """Time and floating-species concentrations at ``points`` times from ``t0`` to
+        ``t1``, as ``simulate(t0, t1, points, ["time", "[S1]", ...])`` gives them, each
+        output interval run through `_advance`."""
+        m = self.r.model
+        h = (t1 - t0) / (points - 1)
+        run = np.empty((points, 1 + len(self.species_ids)))
+        run[0] = [t0, *m.getFloatingSpeciesConcentrations()]
+        for i in range(points - 1):
+            self._advance(t0 + i * h, h, t1, restart=i == 0)
+            run[i + 1] = [m.getTime(), *m.getFloatingSpeciesConcentrations()]
+        return run
+
+    def _out_of_time(self, t: float, end: float) -> str:
+        """What a search stopped at its budget says: how far it got, and what to do."""
+        return (
+            f"no steady state within the solve budget of {self.budget:g} s of wall-clock "
+            f"time: the integration had reached t = {t / self.time_factor:.3g} of "
+            f"{end / self.time_factor:.3g} min (CVODE's steps had become very small: a "
+            "stiff or fast system, or an oscillation being followed). Allow more with "
+            "load_model(..., solve_budget=seconds) or model.with_solve_budget(seconds), "
+            "or no limit with solve_budget=None; simulate() shows the dynamics"
+        )
 
     def _variables(self) -> np.ndarray:
         """The state variables: `state`, the variables of rate rules, and the parameters
@@ -1017,6 +1138,8 @@ class Solver:
             self._simulate(t0, t0 + horizon / 2, 51)
             x1 = self._variables()
             self._simulate(t0 + horizon / 2, t0 + horizon, 51)
+        except _OutOfTime:
+            raise
         except RuntimeError as exc:
             return f"the run on from there failed ({_first_lines(exc)})"
         x2 = self._variables()
@@ -1189,7 +1312,12 @@ class Solver:
         selections = list(self.r.timeCourseSelections)
         columns = ["time", *(f"[{s}]" for s in self.species_ids)]
         try:
-            run = np.asarray(self.r.simulate(t0, t0 + window, 4001, columns))
+            if self._out_at < math.inf:  # sampled interval by interval, the clock read
+                run = self._sampled(t0, t0 + window, 4001)
+            else:
+                run = np.asarray(self.r.simulate(t0, t0 + window, 4001, columns))
+        except _OutOfTime:
+            raise
         except RuntimeError:
             return ""
         finally:

@@ -37,6 +37,13 @@ MAX_CLAMPED_RUNNERS = 8
 #: model past them takes minutes to compile and solve, or is not a model file at all.
 MAX_BYTES = 50_000_000
 MAX_SPECIES = 2_000
+#: Seconds of wall-clock time one steady-state search may take by default
+#: (`Model.solve_budget`). A search on the bundled model takes under 1 s, the slowest on
+#: the reference models about 5 s (Varusai 2018 with DEPTOR knocked out: a long
+#: integration), which leaves room for a machine several times slower or busier; one that
+#: CVODE cannot finish (Dalle Pezze 2016 with ``reaction_1`` cut ran its 200,000 steps for
+#: some 190 s before failing) ends here with status ``"timed_out"``.
+SOLVE_BUDGET_S = 30.0
 #: libsbml consistency checks not run at load: unit consistency (the engine ignores units
 #: and published models often mix them) and modelling practice / SBO terms (advice and
 #: annotations that do not change the equations). The other checks (general and
@@ -364,6 +371,7 @@ class Model:
         self.name = name
         self.path = path
         self._targets = dict(targets or {})
+        self._solve_budget: float | None = SOLVE_BUDGET_S  # see `solve_budget`
         self._runners: dict[tuple[frozenset[str], bool], Any] = {}
         # the SBML compiled to native code; a `with_parameters` copy compiles its parent's
         # (the engine sets every parameter from the layout's defaults on each call)
@@ -444,6 +452,40 @@ class Model:
                 found = tuple(d.name for d in DRUGS.values() if sites & {t for t, _ in d.targets})
             self._forms[" drugs"] = found
         return found
+
+    @property
+    def solve_budget(self) -> float | None:
+        """Seconds of wall-clock time one steady-state search may take (None: no limit).
+
+        Every steady state honours it: those of ``steady_state``, of pre-equilibrated time
+        courses, and of each point of sweeps, screens, dose-responses, sensitivities, fits
+        and trials, in worker processes too. A search that runs out of it (CVODE taking
+        ever smaller steps, as on a stiff knockout) ends with status ``"timed_out"`` and
+        NaN values. Set it with ``load_model(..., solve_budget=...)`` or
+        `with_solve_budget`.
+        """
+        return self._solve_budget
+
+    def with_solve_budget(self, seconds: float | None) -> Model:
+        """This model with another `solve_budget` (``None``: no limit).
+
+        Parameters
+        ----------
+        seconds : float or None, s
+            Wall-clock time one steady-state search may take (> 0).
+
+        Examples
+        --------
+        >>> import mtor_sim as ms
+        >>> ms.load_model().with_solve_budget(60).solve_budget
+        60.0
+        """
+        copy = Model.__new__(Model)
+        copy.__dict__.update(self.__getstate__())  # compiled runners: its own
+        copy._forms = self._forms
+        copy._edits = dict(self._edits)
+        copy._solve_budget = check_budget(seconds)
+        return copy
 
     @property
     def is_bundled(self) -> bool:
@@ -734,6 +776,7 @@ class Model:
         )
         changed = {p: v for p, v in new.items() if v != self._base_parameters[p]}
         copy._base_parameters = self._base_parameters
+        copy._solve_budget = self._solve_budget
         copy._forms = self._forms  # the same reactions and names: computed once for all
         copy._sbml = None  # written on first use of `sbml` (libsbml takes ~0.1 s)
         copy._edits = changed
@@ -811,6 +854,7 @@ def load_model(
     targets: dict[str, list[str] | tuple[str, ...]] | None = None,
     max_bytes: int = MAX_BYTES,
     max_species: int = MAX_SPECIES,
+    solve_budget: float | None = SOLVE_BUDGET_S,
 ) -> Model:
     """Load the bundled HCC model, or any SBML (``.xml``/``.sbml``) or Antimony (``.ant``) file.
 
@@ -834,6 +878,10 @@ def load_model(
     max_species : int
         Most floating species accepted (default 2,000): compiling and solving grow
         quickly with the number of species.
+    solve_budget : float or None, s
+        Wall-clock time one steady-state search may take (default 30 s; `None`: no
+        limit). A search that runs out of it ends with status ``"timed_out"``: see
+        `Model.solve_budget`.
 
     Returns
     -------
@@ -858,6 +906,7 @@ def load_model(
             raise TypeError(f"`{arg}` must be an integer, got {value!r} ({type(value).__name__})")
         if value < 1:
             raise ValueError(f"`{arg}` must be >= 1, got {value!r}")
+    solve_budget = check_budget(solve_budget)
     if path is None:
         path = bundled_model_path(".ant")
     if not isinstance(path, str | os.PathLike):
@@ -922,6 +971,7 @@ def load_model(
     # its parameter notes, claim tables) are read on first use, perhaps after the working
     # folder has changed, where a relative path would find none or another model's
     model = Model(sbml, layout, name=name, path=path.absolute(), targets=tg)
+    model._solve_budget = solve_budget
     # what `Model.digest` hashes, as loaded: the file's code, or the whole model's SBML
     # where the file imports others (whose code the top file's text does not hold)
     model._forms[" code"] = _code_lines(sbml if not cacheable else text)
@@ -1015,6 +1065,15 @@ def _from_cache(data: dict[str, Any] | None) -> tuple[str, _Layout, str] | None:
         return sbml, _Layout.from_json(data["layout"]), name
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def check_budget(seconds: object) -> float | None:
+    """``seconds`` as a `Model.solve_budget`: None, or a finite number of seconds > 0."""
+    if seconds is None:
+        return None
+    from ._errors import check_nonnegative
+
+    return check_nonnegative(seconds, name="solve_budget", allow_zero=False)
 
 
 def _check_size(layout: _Layout, path: Path, max_species: int, sbml: str) -> None:

@@ -56,7 +56,8 @@ class SteadyState(Immutable):
         ``"unstable"`` (a fixed point with a Jacobian eigenvalue of positive real part),
         ``"negative"`` (a state went below zero), ``"not_unique"`` (the Jacobian is
         singular within tolerance: a continuum of steady states, so the value depends on
-        the solver's path) or ``"solver_failed"``.
+        the solver's path), ``"solver_failed"`` or ``"timed_out"`` (the search ran out of
+        its budget of wall-clock time, `Model.solve_budget`).
     message : str
         What happened, in words, with what to try next where that helps.
     max_rate : float
