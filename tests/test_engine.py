@@ -1246,6 +1246,29 @@ def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(
     assert ss.max_eigenvalue == pytest.approx(-1e-5, rel=1e-3)
 
 
+def test_newton_does_not_end_a_slow_run_at_an_unstable_point_it_was_passing(
+    tmp_path: Path,
+) -> None:
+    """x' = -1e-5 x (x - 1) (x - 2) from 1.4 crawls toward the stable 2 (the
+    presimulation moves it by less than 0.1); Newton's method from there went to the
+    unstable 1, and the search said "unstable ... likely oscillates". The run goes on
+    from where it was instead."""
+    slow = _ant(
+        tmp_path,
+        "slow_switch",
+        "model s\n  species x = 1.4\n  J: -> x; k*(-x*(x - 1)*(x - 2))\n  k = 1e-5\nend\n",
+    )
+    ss = slow.steady_state()
+    assert ss.status == "ok" and ss["x"] == pytest.approx(2.0, rel=1e-8), ss.message
+    # one that starts at its unstable point stays there: still "unstable"
+    still = _ant(
+        tmp_path,
+        "still_switch",
+        "model s\n  species x = 1\n  J: -> x; k*(-x*(x - 1)*(x - 2))\n  k = 1e-5\nend\n",
+    )
+    assert still.steady_state().status == "unstable"
+
+
 @pytest.mark.parametrize(
     "switch, status",
     [

@@ -960,6 +960,10 @@ class Solver:
                 # due after the presimulation, never fired, and S1 read 0)
                 method = "long integration (a model with events)"
             else:
+                # whether the presimulation came to rest: if not, a fixed point Newton's
+                # method finds may be one the run was only passing (x' = -1e-5 x (x - 1)
+                # (x - 2) from 1.4 crawls toward 2, and Newton went to the unstable 1)
+                _, _, moving_rate, moving_scale = self._measure()
                 try:
                     if self._newton_unsafe:
                         raise RuntimeError(
@@ -974,6 +978,19 @@ class Solver:
                     method = "long integration (nleq2 failed)"
                     message = f"Newton solver failed ({str(exc).splitlines()[0]}); "
                     run_on = True
+                else:
+                    if not moving_rate <= tol * moving_scale:
+                        res = self._check(tol, method, message)
+                        if res.status != "unstable":
+                            return res
+                        # the run goes on from where it was, not from that point
+                        self._restore(start)
+                        method = "long integration (nleq2 found an unstable point)"
+                        message = (
+                            "Newton's method went to an unstable fixed point while the "
+                            "presimulation was still moving; "
+                        )
+                        run_on = True
             if run_on:
                 # CVODE's step limit holds per output interval: 100 intervals let an
                 # oscillator run the whole horizon instead of failing for too much work
