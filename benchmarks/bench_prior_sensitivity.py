@@ -180,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = {
         cell: ms.claims.check_all(
-            model, ensemble=t.set_index("draw")[params], n_workers=args.n_workers
+            model,
+            ensemble=t.set_index("draw")[params],
+            backend="processes",
+            n_workers=args.n_workers,
         )
         for cell, t in cells.items()
         if not t.empty

@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     params = [c for c in table.columns if c in model.parameters.index]
     members = table.set_index("draw").loc[union, params]
     t0 = time.perf_counter()
-    claims = ms.claims.check_all(model, ensemble=members, n_workers=args.n_workers)
+    claims = ms.claims.check_all(
+        model, ensemble=members, backend="processes", n_workers=args.n_workers
+    )
     passed = claims.attrs["passed"]
     print(
         f"claims checked on {len(union)} draws (the union of {len(chosen)} selections of "

@@ -238,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         members = t.drop(columns=["structure", *[f"m_{i}" for i in ids]]).set_index("draw")
         model = structure(s["model"], None if name == "shipped" else name)
-        claims = ms.claims.check_all(model, ensemble=members, n_workers=args.n_workers)
+        claims = ms.claims.check_all(
+            model, ensemble=members, backend="processes", n_workers=args.n_workers
+        )
         results[name] = (len(t), claims)
     head = "".join(f"{c:>6}" for c in range(1, 16))
     print(f"  {'structure':<32} {'n':>4} {head}   all")

@@ -28,7 +28,7 @@ CHILD = textwrap.dedent("""
     t, cpu0 = time.perf_counter(), os.times()
     sw = ms.sweep(model, space, readouts=["pAKT_S473", "pS6K1", "proliferation"],
                   method="lhs", n=n // 2, seed=0, log=["everolimus"], backend=backend,
-                  n_workers=2, out=out, progress=False)
+                  n_workers=None if backend == "serial" else 2, out=out, progress=False)
     seconds, cpu1 = time.perf_counter() - t, os.times()
     cpu = {"parent": cpu1.user + cpu1.system - cpu0.user - cpu0.system,
            "workers": (cpu1.children_user + cpu1.children_system

@@ -47,6 +47,23 @@ def test_the_options_are_checked_when_made() -> None:
     assert run.as_dict()["out"] == "parts"
 
 
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"n_workers": 4}, "serial backend runs in this process"),
+        ({"backend": "processes", "scheduler": "tcp://host:8786"}, "Dask scheduler"),
+        ({"backend": "dask", "scheduler": "tcp://host:8786", "n_workers": 2}, "own workers"),
+    ],
+)
+def test_options_of_another_backend_are_refused(options, says) -> None:
+    """`n_workers` on the serial backend and a scheduler address on any but Dask were
+    accepted and ignored: the run went on in one process, or on a local pool."""
+    with pytest.raises(ValueError, match=says):
+        ms.RunOptions(**options)
+    with pytest.raises(ValueError, match=says):
+        ms.RunOptions().replace(**options)
+
+
 def test_dose_response_and_combination_take_the_same_options(model: ms.Model) -> None:
     doses = [0, 1, 10, 100]
     serial = ms.dose_response(model, "everolimus", doses, "pS6K1")

@@ -73,6 +73,25 @@ class RunOptions:
             check_count(self.chunk_size, name="chunk_size")
         if self.scheduler is not None and not isinstance(self.scheduler, str):
             raise TypeError(f"`scheduler` must be an address string, got {self.scheduler!r}")
+        # options of another backend would be accepted and ignored: `--workers 8` on the
+        # serial default ran in this one process
+        if self.n_workers is not None and self.backend == "serial":
+            raise ValueError(
+                f"`n_workers` ({self.n_workers}) sizes a pool of processes; the serial "
+                "backend runs in this process: give backend='processes' or 'dask' "
+                "(--backend on the command line)"
+            )
+        if self.scheduler is not None and self.backend != "dask":
+            raise ValueError(
+                f"`scheduler` ({self.scheduler!r}) is the address of a Dask scheduler; "
+                f"the {self.backend} backend has none: give backend='dask' "
+                "(--backend dask on the command line)"
+            )
+        if self.n_workers is not None and self.scheduler is not None:
+            raise ValueError(
+                f"`n_workers` ({self.n_workers}) sizes the local Dask cluster started when "
+                f"no `scheduler` is given; the cluster at {self.scheduler!r} has its own workers"
+            )
         if self.out is not None and not isinstance(self.out, str | os.PathLike):
             raise TypeError(f"`out` must be a folder path, got {type(self.out).__name__}")
         if self.out is not None and not str(self.out).strip():
