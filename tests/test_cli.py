@@ -773,3 +773,15 @@ def test_an_ensemble_table_warns_once_on_the_command_line(tmp_path, capsys) -> N
         assert main([*argv, "--ensemble", "2", "-q", "-o", str(out)]) == 3
     assert not [w for w in caught if issubclass(w.category, MembersLeftOut)]
     assert "at most 2 failed at a parameter" in capsys.readouterr().err
+
+
+def test_ensemble_dose_response_counts_members_without_a_hill_fit(tmp_path, capsys) -> None:
+    """Members whose curve had no Hill fit were left out of the IC50 quantiles unsaid,
+    and the command exited 0 with no IC50 at all; one curve without a fit exits 3."""
+    out = tmp_path / "dr.csv"
+    argv = ["dose-response", "everolimus", "--doses", "0,1,10", "-q", "-o", str(out)]
+    with pytest.warns(RuntimeWarning, match="3 of 3 members' curves have no Hill fit"):
+        assert main([*argv, "--ensemble", "3"]) == 3
+    ic50 = pd.read_csv(tmp_path / "dr_ic50.csv").iloc[0]
+    assert ic50["n_no_fit"] == 3 and ic50["n_fitted"] == 0
+    assert main(argv) == 3  # the same curve of the bundled point

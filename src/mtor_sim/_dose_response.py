@@ -357,8 +357,9 @@ def dose_response(
         with one row per genotype and dose (columns ``q0.05``, ``q0.5``, ``q0.95``,
         ``mean``, ``n_members``, ``n_failed``) whose ``attrs["ic50"]`` holds the quantiles
         of the members' fitted IC50s within the doses tested (``n_fitted``; an IC50 a
-        member's curve places beyond them is counted in ``n_extrapolated``, with a
-        warning). Steady states of all members are solved as one batch.
+        member's curve places beyond them is counted in ``n_extrapolated``, and one
+        without a Hill fit in ``n_no_fit``, each with a warning). Steady states of all
+        members are solved as one batch.
     n_members : int, optional
         With ``ensemble``: use only the first ``n_members`` members.
     run : RunOptions, optional
@@ -557,7 +558,7 @@ def _dose_response_quantiles(
             {"genotype": label, "dose": dose, **across_members(values[:, j])}
             for j, dose in enumerate(doses)
         ]
-        fitted, beyond, rising, small = [], 0, 0, 0
+        fitted, beyond, rising, small, no_fit = [], 0, 0, 0, 0
         for member_values in values:
             keep = np.isfinite(member_values)
             enough = keep.sum() >= 4
@@ -567,6 +568,7 @@ def _dose_response_quantiles(
                 else None
             )
             if fit is None or not fit.success or not np.isfinite(fit.ic50):
+                no_fit += 1
                 continue
             rising += fit.rises
             small += _small_effect(fit)
@@ -582,6 +584,7 @@ def _dose_response_quantiles(
                 "n_extrapolated": beyond,
                 "n_rising": rising,  # their IC50 is the dose of half a rise (an EC50)
                 "n_small_effect": small,  # a change under CHANGE: not a potency
+                "n_no_fit": no_fit,  # no Hill fit (too few verified doses, or it failed)
                 "n_members": len(table),
             }
         )
@@ -594,6 +597,14 @@ def _dose_response_quantiles(
             warnings.warn(
                 f"{label}: of {len(table)} members, " + "; ".join(said) + " (attrs['ic50'] "
                 "n_rising, n_small_effect): those IC50s are not potencies",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        if no_fit:
+            warnings.warn(
+                f"{label}: {no_fit} of {len(table)} members' curves have no Hill fit (fewer "
+                "than 4 doses with a verified value, or the fit failed) and are left out of "
+                "attrs['ic50'] (n_no_fit)",
                 RuntimeWarning,
                 stacklevel=3,
             )

@@ -709,7 +709,9 @@ def cmd_dose_response(args: argparse.Namespace) -> int:
         if args.out:
             out = Path(args.out)  # beside the table, in its format
             _write_table(ic50, str(out.with_name(f"{out.stem}_ic50{out.suffix or '.csv'}")))
-        return _ensemble_table(q, args.out, "a dose")
+        exit_status = _ensemble_table(q, args.out, "a dose")
+        # as a curve without a Hill fit exits 3 (below), so does a member's
+        return 3 if (ic50["n_no_fit"] > 0).any() else exit_status
     dr = result
     fits = dr.fit_table()
     print(fits.to_string(index=False), file=sys.stderr)
