@@ -785,3 +785,13 @@ def test_ensemble_dose_response_counts_members_without_a_hill_fit(tmp_path, caps
     ic50 = pd.read_csv(tmp_path / "dr_ic50.csv").iloc[0]
     assert ic50["n_no_fit"] == 3 and ic50["n_fitted"] == 0
     assert main(argv) == 3  # the same curve of the bundled point
+
+
+@pytest.mark.parametrize("verb", ["fit", "profile", "sample"])
+def test_a_missing_problem_leaves_no_output_folder(verb, tmp_path, capsys) -> None:
+    """The --out folder was made before the PEtab problem was read: a typo in its path
+    exited 2 and left an empty fit_out (profile_out, sample_out) behind."""
+    out = tmp_path / "out"
+    assert main([verb, str(tmp_path / "missing.yaml"), "--out", str(out), "-q"]) == 2
+    assert "no such PEtab YAML file" in capsys.readouterr().err
+    assert not out.exists()

@@ -896,7 +896,6 @@ def _figure(fig, path: Path) -> None:
 def cmd_fit(args: argparse.Namespace) -> int:
     from ._fit_optimize import fit
 
-    out = _fit_out(args)
     print(
         f"fitting {args.problem}: {args.starts} starts ({args.optimizer}, {args.backend})",
         file=sys.stderr,
@@ -914,6 +913,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         screen=args.screen,
         progress=not args.quiet,
     )
+    out = _fit_out(args)  # once the problem is read: a bad one leaves no empty folder
     res.to_file(out / "starts.csv")
     res.to_file(out / "fit.json")
     res.best_parameters.to_frame().to_csv(out / "best_parameters.csv")
@@ -1004,12 +1004,12 @@ def cmd_profile(args: argparse.Namespace) -> int:
         ids = _estimated(args)
         for name in args.parameter:
             check_name(name, ids, kind="estimated parameter")
-    out = _fit_out(args)
     try:
         res = _refit(args)
     except _FitFailed as exc:
         print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
         return 3
+    out = _fit_out(args)
     prof = profile(
         res,
         args.parameter or None,
@@ -1036,12 +1036,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise ValueError(f"--n must be an integer >= {MIN_SAMPLES}, got {args.n}")
     if args.predict < 1:
         raise ValueError(f"--predict must be a positive integer, got {args.predict}")
-    out = _fit_out(args)
     try:
         res = _refit(args)
     except _FitFailed as exc:
         print(f"mtor-sim: fit failed: {exc}", file=sys.stderr)
         return 3
+    out = _fit_out(args)
     ens = sample(res, args.n, seed=args.seed, out=out / "ensemble.parquet", progress=not args.quiet)
     print(f"wrote {out / 'ensemble.parquet'} (+ .json)")
     if len(ens):
