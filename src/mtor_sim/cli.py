@@ -1166,6 +1166,10 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from ._catalogue import BUNDLED, DRUGS
 
+    if args.target and (args.what != "drugs" or not args.model):  # else read by no one
+        raise ValueError(
+            "--target maps drugs onto another model: it goes with --model and `list drugs`"
+        )
     if args.what == "genotypes" or (args.what == "drugs" and not args.model):
         cat = _load(args).catalogue if args.model else BUNDLED
         table = cat.genotypes if args.what == "genotypes" else cat.drugs
