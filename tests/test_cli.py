@@ -698,6 +698,7 @@ def test_simulate_days_sets_the_course_without_a_schedule(tmp_path, capsys) -> N
         (["sensitivity", "proliferation", "--vary", "PTEN_total", "--factor", "3"], "Sobol"),
         (["export", "model.ant"], "name the file .xml or .sbml"),
         (["list", "drugs", "--target", "mTORC1_FRB=k5a1"], "goes with --model"),
+        (["combination", "everolimus", "sorafenib", "--score", "zip", "--ensemble=2"], "Bliss"),
         (["list", "sites", "--target", "mTORC1_FRB=k5a1"], "goes with --model"),
         (["sweep", "--grid", "GF=0.1,1", "--workers", "4"], "--backend"),
         (["fit", "problem.yaml", "--scheduler", "tcp://host:8786"], "--backend dask"),

@@ -734,7 +734,12 @@ def cmd_combination(args: argparse.Namespace) -> int:
     model = _load(args)
     pert = _perturbation(args)
     pair = (args.drug_a, args.drug_b)
-    if args.score in ("loewe", "zip") and args.ensemble is None:
+    if args.score in ("loewe", "zip") and args.ensemble is not None:
+        raise ValueError(
+            f"--score {args.score}: --ensemble writes quantiles of the Bliss and HSA "
+            "excess only; run without --ensemble for the Loewe and ZIP scores"
+        )
+    if args.score in ("loewe", "zip"):
         # checked before the grid is solved and its table written (without the score)
         n_a, n_b = (len({0.0, *doses}) for doses in (args.doses_a, args.doses_b))
         if min(n_a, n_b) < MIN_SCORE_DOSES:
