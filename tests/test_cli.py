@@ -687,6 +687,12 @@ def test_simulate_days_sets_the_course_without_a_schedule(tmp_path, capsys) -> N
     for bad in (["--days", "-1"], ["--pk-step", "0"]):
         assert main(["simulate", *bad, "-o", str(out)]) == 2
         assert "must be > 0" in capsys.readouterr().err
+    # beside --t-end and without --pk doses, --days ran a course of --t-end unsaid
+    assert main(["simulate", "--days", "2", "--t-end", "100", "-o", str(out)]) == 2
+    assert "give --t-end or --days, not both" in capsys.readouterr().err
+    pk = ["--pk", "everolimus=10mg/24h", "--days", "1", "--t-end", "2880", "--points", "3"]
+    assert main(["simulate", *pk, "-o", str(out)]) == 0  # a washout after the doses
+    assert pd.read_csv(out)["time"].iloc[-1] == pytest.approx(2880.0)
 
 
 @pytest.mark.parametrize(

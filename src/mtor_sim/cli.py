@@ -496,6 +496,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     # checked whether or not a schedule uses them: never accepted and ignored
     if args.days is not None:
         check_nonnegative(args.days, name="--days", allow_zero=False)
+        if args.t_end is not None and not args.pk:  # it sets --pk doses or the default end
+            raise ValueError(
+                "--days sets how long --pk doses last, or the course's end when --t-end "
+                "is not given: give --t-end or --days, not both"
+            )
     check_nonnegative(args.pk_step, name="--pk-step", allow_zero=False)
     schedule = _schedule(args)
     t_end = args.t_end
