@@ -805,6 +805,8 @@ def test_fit_with_a_screening_stage(decay) -> None:
     assert res.metadata["screen"] == 20
     with pytest.raises(ValueError, match="screen"):
         ms.fit(yaml, n_starts=3, screen=2)
+    with pytest.raises(ValueError, match="screen"):  # was a fit without a screen
+        ms.fit(yaml, n_starts=3, screen=0)
 
 
 def test_preequilibration_of_the_bundled_model_takes_its_verified_steady_state(

@@ -534,7 +534,7 @@ def fit(
     )
     # checked before the screen, which would run for a refused point
     given = [] if x0 is None else list(_checked_x0(obj, x0, n_starts))
-    if screen:
+    if screen is not None:  # 0 is refused, not read as no screen
         screen = check_count(screen, name="screen (at least n_starts)", minimum=n_starts)
         # the caller's points first, then the best of the screen for the remaining starts;
         # starts the screen found no finite point for are drawn on from its stream
