@@ -804,3 +804,24 @@ def test_a_missing_problem_leaves_no_output_folder(verb, tmp_path, capsys) -> No
     assert main([verb, str(tmp_path / "missing.yaml"), "--out", str(out), "-q"]) == 2
     assert "no such PEtab YAML file" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["steady-state", "--model", ""], "--model"),  # ran the bundled model
+        (["steady-state", "-o", ""], "--out/-o"),  # solved, then "'.': Is a directory"
+        (["simulate", "--plot", " "], "--plot"),  # drew nothing, exit 0
+        (["trial", "--n", "3", "--out", ""], "--out"),  # wrote into the current folder
+        (["profile", "problem.yaml", "--fit", ""], "--fit"),  # fitted afresh
+    ],
+)
+def test_an_empty_value_is_refused_by_name(argv, option, tmp_path, monkeypatch, capsys) -> None:
+    """An empty value (``-o "$OUT"`` with OUT unset) was read as the option not given,
+    or as the current folder."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert f"argument {option}: empty value" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

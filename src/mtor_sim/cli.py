@@ -1792,6 +1792,20 @@ def _attach_negative_values(argv: Sequence[str], valued: set[str]) -> list[str]:
     return out
 
 
+def _refuse_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An option given an empty value (``-o "$OUT"`` with OUT unset) is an error: read as
+    not given, ``--model ""`` ran the bundled model, ``--plot ""`` drew nothing and
+    ``--out ""`` wrote a trial into the current folder."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            _refuse_empty_values(action.choices[args.command], args)
+            continue
+        value = getattr(args, action.dest, None)
+        if isinstance(value, str) and not value.strip():
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            parser.error(f"argument {name}: empty value {value!r} (an unset shell variable?)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
@@ -1800,6 +1814,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     given = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(_attach_negative_values(given, _valued_options(parser)))
+    _refuse_empty_values(parser, args)
     shown = warnings.formatwarning
     try:
         warnings.formatwarning = _format_warning
