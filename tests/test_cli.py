@@ -825,3 +825,11 @@ def test_an_empty_value_is_refused_by_name(argv, option, tmp_path, monkeypatch, 
     assert exit_.value.code == 2
     assert f"argument {option}: empty value" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_sweep_at_a_time_does_not_speak_of_steady_states(capsys) -> None:
+    """`sweep --time` records a time course's point, yet its summary counted the points
+    "not at a verified steady state"; it now gives the result's own message."""
+    assert main(["sweep", "--grid", "GF=0.1,1", "--time", "5", "-r", "pS6K1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "points: all 2 conditions solved" in err and "steady state" not in err
