@@ -693,6 +693,10 @@ def test_simulate_days_sets_the_course_without_a_schedule(tmp_path, capsys) -> N
     pk = ["--pk", "everolimus=10mg/24h", "--days", "1", "--t-end", "2880", "--points", "3"]
     assert main(["simulate", *pk, "-o", str(out)]) == 0  # a washout after the doses
     assert pd.read_csv(out)["time"].iloc[-1] == pytest.approx(2880.0)
+    # --pk-step steps PK curves: on a course without one it was accepted and ignored
+    assert main(["simulate", "--pk-step", "5", "-o", str(out)]) == 2
+    assert "this course has none" in capsys.readouterr().err
+    assert main(["simulate", *pk, "--pk-step", "5", "-o", str(out)]) == 0
 
 
 @pytest.mark.parametrize(

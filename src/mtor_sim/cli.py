@@ -481,6 +481,13 @@ def _schedule(args: argparse.Namespace):
     return out
 
 
+def _has_pk(schedule) -> bool:
+    """Whether a schedule doses a drug by PK (whose curve --pk-step cuts into steps)."""
+    from ._schedule import OralPK
+
+    return schedule is not None and any(isinstance(schedule[d], OralPK) for d in schedule.drugs)
+
+
 #: Most output times `simulate` takes by default (hourly beyond 10 days, up to this many).
 MAX_DEFAULT_POINTS = 10_001
 
@@ -501,8 +508,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 "--days sets how long --pk doses last, or the course's end when --t-end "
                 "is not given: give --t-end or --days, not both"
             )
-    check_nonnegative(args.pk_step, name="--pk-step", allow_zero=False)
+    if args.pk_step is not None:
+        check_nonnegative(args.pk_step, name="--pk-step", allow_zero=False)
     schedule = _schedule(args)
+    if args.pk_step is not None and not _has_pk(schedule):  # it steps PK curves only
+        raise ValueError(
+            "--pk-step sets the steps of a PK curve (--pk, or an oral plan in "
+            "--schedule-file); this course has none"
+        )
     t_end = args.t_end
     from ._engine import units_per_minute
 
@@ -524,7 +537,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         n_points=points,
         pre_equilibrate=not args.from_initial,
         schedule=schedule,
-        pk_step=args.pk_step,
+        pk_step=30.0 if args.pk_step is None else args.pk_step,
         **_perturbation(args),
         **over,
     )
@@ -1358,7 +1371,6 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--pk-step",
         type=float,
-        default=30.0,
         help="minutes over which a PK concentration is held at its mean (default 30)",
     )
     p.add_argument(
