@@ -151,6 +151,19 @@ def test_sweeping_what_a_preset_changes_warns(model: ms.Model) -> None:
         )
 
 
+def test_a_knockout_or_cut_both_swept_and_in_the_background_is_refused(model) -> None:
+    """The background's knockouts and cuts are added to each point's: one also on the
+    axis made its "none" point the knockout, labelled none."""
+    kw = {"readouts": ["pS6K1"], "progress": False}
+    with pytest.raises(ValueError, match="'mTORC2' is both in the sweep axis 'knockouts'"):
+        ms.sweep(model, {"knockouts": ["RICTOR", None]}, knockouts=["mTORC2"], **kw)
+    with pytest.raises(ValueError, match="both in the sweep axis 'cut'"):
+        ms.sweep(model, {"cut": ["S6K1 -| IRS1", None]}, cut=["S6K1 -| IRS1"], **kw)
+    # another node in the background is a background, as before
+    t = ms.sweep(model, {"knockouts": ["mTORC2", None]}, knockouts=["PTEN"], **kw).table
+    assert t["pS6K1"].iloc[0] != t["pS6K1"].iloc[1]
+
+
 def test_backends_give_identical_results(model: ms.Model, tmp_path: Path) -> None:
     space = {"PTEN_total": [0.3, 1.0], "GF": [0.2, 0.6, 1.0], "sorafenib": [0.0, 3000.0]}
     kw = {"readouts": ["pAKT_S473", "pERK", "proliferation"], "progress": False}

@@ -741,6 +741,22 @@ def _refuse_set_twice(model: Model, axes: Mapping[str, _Axis], base: Mapping[str
             "`genotype` is both swept (in `space`) and given as the background; "
             "give it in one place only"
         )
+    for kind in ("knockouts", "cut"):  # added to the background's: a name in both is
+        if kind not in axes or not base[kind]:  # one point run twice, one mislabelled
+            continue
+        for value in axes[kind].values:
+            names = _as_list(value, name=kind)
+            pert = (
+                make_perturbation(model, knockouts=names)
+                if kind == "knockouts"
+                else make_perturbation(model, cut=names)
+            )
+            if both := sorted(set(getattr(pert, kind)) & set(base[kind])):
+                raise ValueError(
+                    f"{', '.join(map(repr, both))} is both in the sweep axis {kind!r} (in "
+                    f"`space`) and in the background `{kind}`, which every point adds to "
+                    "its own; give it in one place only"
+                )
 
 
 def _warn_overridden_presets(
