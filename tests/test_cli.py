@@ -837,3 +837,15 @@ def test_a_sweep_at_a_time_does_not_speak_of_steady_states(capsys) -> None:
     assert main(["sweep", "--grid", "GF=0.1,1", "--time", "5", "-r", "pS6K1", "-q"]) == 0
     err = capsys.readouterr().err
     assert "points: all 2 conditions solved" in err and "steady state" not in err
+
+
+def test_trial_table_format_says_which_table_it_sets(tmp_path, capsys) -> None:
+    """--table-format's help spoke of "the tables", but only the patients table follows
+    it; the summary tables stay CSV."""
+    out = tmp_path / "t"
+    argv = ["trial", "--n", "3", "--arms", "everolimus", "-q", "--out", str(out)]
+    assert main([*argv, "--table-format", "parquet"]) == 0
+    assert (out / "patients.parquet").exists() and (out / "response_rates.csv").exists()
+    with pytest.raises(SystemExit):
+        main(["trial", "--help"])
+    assert "format of the patients table" in " ".join(capsys.readouterr().out.split())

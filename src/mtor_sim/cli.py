@@ -1610,7 +1610,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--table-format",
         choices=["csv", "parquet"],
         default="csv",
-        help="format of the tables (default csv)",
+        help="format of the patients table, patients.csv or .parquet (default csv; the "
+        "response rates, review comparison and orderings are small CSV tables)",
     )
     p.add_argument(
         "--format",
