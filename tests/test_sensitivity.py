@@ -53,6 +53,22 @@ def test_local_matches_analytic(tmp_path: Path) -> None:
     assert (s["status"] == "ok").all()
 
 
+def test_a_parameter_at_zero_has_no_local_sensitivity(tmp_path: Path) -> None:
+    """Both steps of a parameter at 0 are 0, so its scaled sensitivity came out 0, "ok",
+    as if it had no effect (``-k mTORC2`` did it to mTORC2_total in the default list)."""
+    m = _load(tmp_path, GROWTH, "growth")  # X* = k_in / (1 - a): 1 at a = 0, d ln X / d ln a = 0
+    with pytest.warns(RuntimeWarning, match="a is 0 here"):
+        s = ms.sensitivity(
+            m, "X", ["a", "k_in"], parameters={"a": 0.0}, progress=False
+        ).to_dataframe()
+    assert list(s["status"]) == ["zero_parameter", "ok"] and math.isnan(s["sensitivity"][0])
+    # the default varies the parameters non-zero where they are evaluated
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        s = ms.sensitivity(m, "X", parameters={"a": 0.0}, progress=False).to_dataframe()
+    assert list(s["parameter"]) == ["k_in"] and (s["status"] == "ok").all()
+
+
 def test_sobol_matches_ishigami(tmp_path: Path) -> None:
     """Analytic Ishigami indices (a = 7, b = 0.1): S1 = .314, .442, 0; ST = .558, .442, .244."""
     m = _load(tmp_path, ISHIGAMI, "ishigami")

@@ -51,7 +51,8 @@ class Sensitivity(BatchResult):
         perturbation, e.g. PTEN_total 0.1 under PTEN_loss), sensitivity
         (d ln readout / d ln parameter; NaN where the readout is 0 at the reference),
         status (of the solves; ``zero_readout`` where the readout is 0, within the
-        solver's round-off, relative to the state's size, at the reference). ``sobol``:
+        solver's round-off, relative to the state's size, at the reference;
+        ``zero_parameter``, with NaN, where the parameter is 0 there). ``sobol``:
         parameter, readout, S1, S1_conf, ST, ST_conf (95 % bootstrap half-widths), status
         (``zero_readout`` or ``constant_readout`` where the readout does not vary over the
         sample, within the solver's accuracy: its indices are NaN; ``imprecise`` where
@@ -268,11 +269,11 @@ def sensitivity(
         Readouts to analyse (default: the model's default readout, its catalogue's
         ``[defaults] readout``; the bundled model's is ``proliferation``).
     vary : list of str, optional
-        Parameters to vary (default: every non-zero parameter except drug doses and the
-        reference values that normalise readout indices). Steps, ranges and ``bounds``
-        are in the values the model runs at under the background: a genotype's or a
-        drug's scaling included, and a background input or dose that sets a varied
-        parameter gives way to it.
+        Parameters to vary (default: every parameter non-zero under the background,
+        except drug doses and the reference values that normalise readout indices).
+        Steps, ranges and ``bounds`` are in the values the model runs at under the
+        background: a genotype's or a drug's scaling included, and a background input or
+        dose that sets a varied parameter gives way to it.
     parameters : dict, optional
         Background parameter values ``{name: value}``, as in every verb (like the other
         perturbation keywords: ``genotype``, ``drugs``, ``knockouts``, ``cut``,
@@ -396,7 +397,7 @@ def sensitivity(
             )
         return _local_quantiles(model, base, params, reads, h, opts, ensemble, n_members)
     if method == "local":
-        table = _local(model, base, params, current, reads, h, opts)
+        table = _local(model, base, params, current, reads, h, opts, chosen=vary is not None)
         return Sensitivity(
             "local",
             reads,
@@ -472,12 +473,29 @@ def _local(
     reads: tuple[str, ...],
     h: float,
     opts: RunOptions,
+    *,
+    chosen: bool,
 ) -> pd.DataFrame:
     from ._perturb import resolve
 
     # the genotype may scale a parameter: differentiate around the value it really has
     resolved, _ = resolve(model, base)
     at = {p: resolved.get(p, current[p]) for p in params}
+    # a step of a parameter at 0 is no step: its scaled sensitivity is not 0 but undefined
+    if zero := [p for p in params if at[p] == 0]:
+        if not chosen:  # the default varies the non-zero parameters, as they are here
+            params = [p for p in params if at[p] != 0]
+            at = {p: at[p] for p in params}
+            if not params:
+                raise ValueError("`vary`: every parameter to vary is 0 here")
+        else:
+            warnings.warn(
+                f"{', '.join(zero)} is 0 here (a knockout, genotype or value given may set "
+                "it): its log sensitivity d ln(readout) / d ln(parameter) is undefined "
+                "(NaN, status zero_parameter)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     perts = [((("parameter", ""), ("step", 0.0)), base)]
     for p in params:
         for s in (1 + h, 1 - h):
@@ -527,7 +545,11 @@ def _local_rows(
         for r in reads:
             with np.errstate(divide="ignore", invalid="ignore"):
                 zero = abs(y0[r]) <= level
-                s = (up[r] - down[r]) / (2 * h * y0[r]) if ok and not zero else math.nan
+                s = (
+                    (up[r] - down[r]) / (2 * h * y0[r])
+                    if ok and not zero and at[p] != 0
+                    else math.nan
+                )
             rows.append(
                 {
                     "parameter": p,
@@ -536,7 +558,8 @@ def _local_rows(
                     "sensitivity": s,
                     # the points' status; a readout at 0 solves, but has no log
                     # sensitivity (NaN, and a warning says why)
-                    "status": failed or ("zero_readout" if zero else "ok"),
+                    "status": failed
+                    or ("zero_readout" if zero else "zero_parameter" if at[p] == 0 else "ok"),
                 }
             )
     return pd.DataFrame(rows)
