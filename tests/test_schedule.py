@@ -400,3 +400,16 @@ def test_oral_days_dose_within_the_course_only() -> None:
         assert plan.n_doses == doses, interval
         assert plan.dose_times()[-1] < 7 * DAY
     assert parse_schedule_pk("everolimus=10mg/11.2h", days=7)["everolimus"].n_doses == 15
+
+
+def test_a_malformed_yaml_schedule_file_is_one_line_exit_2(tmp_path, capsys) -> None:
+    """A YAML syntax error ended in PyYAML's traceback (exit 1); a JSON one was already
+    a one-line error."""
+    from mtor_sim.cli import main
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text("everolimus: [on_days: 5\n")
+    assert main(["simulate", "--schedule-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mtor-sim: error: --schedule-file {path}: not valid YAML (line ")
+    assert err.count("\n") == 1

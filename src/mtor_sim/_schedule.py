@@ -860,7 +860,14 @@ def load_schedule_file(path: str) -> Schedule:
                 "reading a YAML schedule needs PyYAML (pip install pyyaml); "
                 "or write the schedule as JSON"
             ) from None
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:  # as a JSON file's: one line, not a traceback
+            mark = getattr(exc, "problem_mark", None)
+            why = getattr(exc, "problem", None) or " ".join(str(exc).split())
+            if mark is not None:
+                why = f"line {mark.line + 1}, column {mark.column + 1}: {why}"
+            raise ValueError(f"--schedule-file {path}: not valid YAML ({why})") from None
     else:
         try:
             data = json.loads(text)
