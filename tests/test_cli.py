@@ -849,3 +849,18 @@ def test_trial_table_format_says_which_table_it_sets(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["trial", "--help"])
     assert "format of the patients table" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "{missing}/model.xml"],
+        ["simulate", "--t-end", "10", "--points", "3", "--omex", "{missing}/run.omex"],
+    ],
+)
+def test_export_and_omex_refuse_a_missing_folder(argv, tmp_path, capsys) -> None:
+    """-o refused a missing folder, but `export` and --omex made it (a mistyped path
+    became a new folder; as root, anywhere), after the run."""
+    missing = tmp_path / "no_such_folder"
+    assert main([a.format(missing=missing) for a in argv]) == 2
+    assert "does not exist" in capsys.readouterr().err and not missing.exists()

@@ -217,16 +217,16 @@ TABLE_FORMATS = ("csv", "json", "parquet")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
-def _check_output(path: str | None, formats: Sequence[str], *, option: str) -> None:
-    """Refuse an output path before any work is done: an unknown format, a folder, a
-    missing parent folder or one that cannot be written."""
+def _check_output(path: str | None, formats: Sequence[str] | None, *, option: str) -> None:
+    """Refuse an output path before any work is done: an unknown format (of ``formats``;
+    None: any), a folder, a missing parent folder or one that cannot be written."""
     import os
 
     if not path:
         return
     target = Path(path)
-    fmt = target.suffix.lstrip(".").lower() or formats[0]
-    if fmt not in formats:
+    fmt = target.suffix.lstrip(".").lower() or (formats[0] if formats else "")
+    if formats is not None and fmt not in formats:
         raise ValueError(
             f"{option} {path}: unsupported format {fmt!r}; use "
             + ", ".join(f".{f}" for f in formats)
@@ -264,6 +264,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
         _check_output(args.plot, FIGURE_FORMATS, option="--plot")
     if getattr(args, "parts", None):
         _check_folder(args.parts, option="--parts")
+    # the library makes a missing folder for these; a mistyped one is the user's to fix
+    if getattr(args, "omex", None):
+        _check_output(args.omex, None, option="--omex")
+    if args.command == "export":
+        _check_output(args.path, None, option="export")
 
 
 def _write_table(df, path: str | None, fmt: str | None = None) -> None:
