@@ -1596,3 +1596,44 @@ def test_delayed_events_follow_each_calls_values(tmp_path: Path, prefixed: bool)
     assert s(parameters={"k": 0.5}) == pytest.approx(fires)
     # a subnormal value, which libroadrunner cannot read back from the SBML text
     assert s(parameters={"kd": 1e-320}) == pytest.approx(fires)
+
+
+def test_an_event_whose_trigger_is_true_between_two_crossings_fires(tmp_path: Path) -> None:
+    """x > 0.45 && x < 0.475 is true for 0.025 min; CVODE's steps between output points
+    are longer, and libroadrunner locates a trigger as one root function, its truth: the
+    event never fired and y stayed 0 with status ok (SBML Test Suite 01511)."""
+    model = _ant(
+        tmp_path,
+        "window",
+        "model window\n  x = 0; y = 0\n  x' = 1\n  E0: at (x > 0.45 && x < 0.475): y = 1\nend\n",
+    )
+    tc = model.simulate(t_end=1, n_points=11, pre_equilibrate=False)
+    assert tc.status == "ok", tc.message
+    assert tc.to_dataframe()["y"].tolist() == pytest.approx([0.0] * 5 + [1.0] * 6)
+    assert model.steady_state().message.count("event(s)") <= 1  # its sentinels not counted
+
+
+@pytest.mark.parametrize(
+    ("jump", "x0"),
+    [("ceiling(4*x)", 1.0), ("floor(4*x) + 1", 0.9), ("floor(4*x) + 1", 1.0)],
+)
+def test_a_rate_that_jumps_with_a_rounded_state_follows_each_jump(
+    tmp_path: Path, jump: str, x0: float
+) -> None:
+    """dx/dt = -k! / 25 for x in the k-th quarter: the exact course is piecewise linear.
+    CVODE kept a Jacobian from across a jump of `ceiling`/`floor`, and the steps after it
+    took the old slope: x ended up to 0.018 off with status ok (as S1 in Test Suite 00173)."""
+    model = _ant(
+        tmp_path, "jumps", f"model jumps\n  x = {x0}\n  x' = -factorial({jump}) / 25\nend\n"
+    )
+    tc = model.simulate(t_end=2, n_points=51, pre_equilibrate=False)
+    assert tc.status == "ok", tc.message
+    corners, times = [x0], [0.0]
+    for k in (4, 3, 2, 1):
+        low = (k - 1) / 4
+        if corners[-1] > low:
+            times.append(times[-1] + (corners[-1] - low) / (math.factorial(k) / 25))
+            corners.append(low)
+    course = tc.to_dataframe()["x"]
+    exact = np.interp(course.index.to_numpy(dtype=float), times, corners)
+    assert_allclose(course.to_numpy(), exact, rtol=1e-6, atol=1e-9)

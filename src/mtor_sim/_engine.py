@@ -8,7 +8,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -179,6 +179,7 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
 
     from ._cache import load_cached, store_cached
 
+    sbml = with_root_sentinels(sbml)
     moieties = moieties and moieties_apply(sbml)
     settings = cache_settings(moieties)
     r = load_cached(sbml, settings=settings)
@@ -196,6 +197,145 @@ def compile_runner(sbml: str, *, source: str, moieties: bool = True) -> roadrunn
     if not r.model.getNumEvents():
         store_cached(sbml, r, settings=settings)
     return r
+
+
+#: id prefix of the events `with_root_sentinels` adds (they assign nothing)
+SENTINEL_PREFIX = "root_sentinel_"
+
+#: how far before and after a jump of ``ceiling(u)``/``floor(u)``, in units of ``u``, the
+#: integrator stops (see `with_root_sentinels`)
+JUMP_OFFSET = 1e-9
+_ROUNDING = ("ceiling", "floor")
+_LOGICAL = re.compile(r"<(?:and|or|xor|not)[\s/>]")  # MathML's logical operators
+
+
+def with_root_sentinels(sbml: str) -> str:
+    """``sbml`` with an event that assigns nothing at each point libroadrunner steps over
+    unseen, so that CVODE stops there; ``sbml`` itself when there is none (most models).
+
+    libroadrunner locates an event's trigger as one root function, the trigger's truth,
+    and a piecewise condition in a rate, but not the jumps of ``ceiling``/``floor``:
+    - a trigger that is true only between two crossings (``S1 > 0.18 && S1 < 0.19``)
+      opens and closes within one step, and its event never fired (SBML Test Suite
+      01511: x 0.24 for 0.22, with status ok). Each relation under ``and``/``or``/
+      ``xor``/``not`` gets a sentinel ``a > b``, which stops the step where it flips.
+    - a rate that jumps where ``ceiling(u)`` or ``floor(u)`` does kept CVODE's Jacobian
+      from across the jump: the next steps took the old slope (00173 and 00269: 0.7 %
+      off the exact solution, with status ok). Each such ``u`` gets two sentinels,
+      ``sin(pi (u -+ JUMP_OFFSET)) > 0``, which flip just before and just after every
+      integer ``u``: the integrator restarts on the far side of each jump, whichever
+      way ``u`` crosses it. (One stop at the jump itself can land on its near side, as
+      the floor of a falling ``u`` does, and a start on a jump, ``floor(4 x)`` from
+      x = 1, has none: both stayed 1e-2 off.)
+    """
+    if not any(f"<{op}" in sbml for op in _ROUNDING) and not (
+        "<event" in sbml and _LOGICAL.search(sbml)
+    ):
+        return sbml
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    # an L2 event needs an assignment: as L3 (where that conversion loses nothing)
+    if doc.getModel() is None or not (doc.getLevel() >= 3 or doc.setLevelAndVersion(3, 2, True)):
+        return sbml
+    model = doc.getModel()
+    expanded = doc.clone()  # rounding inside function definitions, in the model's names
+    props = libsbml.ConversionProperties()
+    props.addOption("expandFunctionDefinitions", True)
+    expanded.convert(props)
+    flat = expanded.getModel()
+    triggers: dict[str, Any] = {}
+    maths = [r.getKineticLaw().getMath() for r in flat.getListOfReactions() if r.getKineticLaw()]
+    maths += [r.getMath() for r in flat.getListOfRules() if not r.isAlgebraic()]
+    for math_ in maths:
+        for node in _nodes(math_):
+            kind = node.getType()
+            if kind in (libsbml.AST_FUNCTION_CEILING, libsbml.AST_FUNCTION_FLOOR):
+                arg = node.getChild(0)
+                if arg is None or not _varies(arg, flat):
+                    continue
+                for offset in (-JUMP_OFFSET, JUMP_OFFSET):
+                    shifted = libsbml.ASTNode(libsbml.AST_PLUS)
+                    shifted.addChild(arg.deepCopy())
+                    shift = libsbml.ASTNode(libsbml.AST_REAL)
+                    shift.setValue(offset)
+                    shifted.addChild(shift)
+                    scaled = libsbml.ASTNode(libsbml.AST_TIMES)
+                    scaled.addChild(libsbml.ASTNode(libsbml.AST_CONSTANT_PI))
+                    scaled.addChild(shifted)
+                    sine = libsbml.ASTNode(libsbml.AST_FUNCTION_SIN)
+                    sine.addChild(scaled)
+                    zero = libsbml.ASTNode(libsbml.AST_INTEGER)
+                    zero.setValue(0)
+                    _add_relation(triggers, sine, zero)
+    logical = {getattr(libsbml, f"AST_LOGICAL_{op}") for op in ("AND", "OR", "XOR", "NOT")}
+    relational = {
+        getattr(libsbml, f"AST_RELATIONAL_{op}") for op in ("EQ", "NEQ", "GT", "GEQ", "LT", "LEQ")
+    }
+    for event in flat.getListOfEvents():
+        trigger = event.getTrigger()
+        top = trigger.getMath() if trigger is not None else None
+        if top is None or not any(n.getType() in logical for n in _nodes(top)):
+            continue
+        for node in _nodes(top):
+            if node.getType() in relational and node.getNumChildren() == 2:
+                _add_relation(triggers, node.getChild(0), node.getChild(1))
+    if not triggers:
+        return sbml
+    taken = {e.getId() for e in model.getListOfEvents()}
+    taken |= {p.getId() for p in model.getListOfParameters()}
+    taken |= {s.getId() for s in model.getListOfSpecies()}
+    taken |= {c.getId() for c in model.getListOfCompartments()}
+    taken |= {r.getId() for r in model.getListOfReactions()}
+    k = 0
+    for relation in triggers.values():
+        while f"{SENTINEL_PREFIX}{k}" in taken:
+            k += 1
+        event = model.createEvent()
+        event.setId(f"{SENTINEL_PREFIX}{k}")
+        event.setUseValuesFromTriggerTime(True)
+        trigger = event.createTrigger()
+        trigger.setMath(relation)
+        trigger.setInitialValue(True)  # never at the start: only where it flips
+        trigger.setPersistent(True)
+        k += 1
+    return libsbml.writeSBMLToString(doc)
+
+
+def model_events(r: roadrunner.RoadRunner) -> int:
+    """How many events the model has, without those `with_root_sentinels` added."""
+    return sum(not e.startswith(SENTINEL_PREFIX) for e in r.model.getEventIds())
+
+
+def _nodes(node: Any) -> Iterator[Any]:
+    """``node`` and every node below it."""
+    yield node
+    for i in range(node.getNumChildren()):
+        yield from _nodes(node.getChild(i))
+
+
+def _varies(node: Any, model: Any) -> bool:
+    """Whether ``node`` reads time or a name that is not a constant of ``model``."""
+    import libsbml
+
+    for n in _nodes(node):
+        if n.getType() == libsbml.AST_NAME_TIME:
+            return True
+        if n.getType() == libsbml.AST_NAME:
+            q = model.getElementBySId(n.getName())
+            if not (hasattr(q, "getConstant") and q.getConstant()):
+                return True
+    return False
+
+
+def _add_relation(triggers: dict[str, Any], left: Any, right: Any) -> None:
+    """``left > right`` into ``triggers``, keyed by its text (each relation once)."""
+    import libsbml
+
+    relation = libsbml.ASTNode(libsbml.AST_RELATIONAL_GT)
+    relation.addChild(left.deepCopy())
+    relation.addChild(right.deepCopy())
+    triggers.setdefault(libsbml.formulaToL3String(relation), relation)
 
 
 SPECIES_UNITS = ("auto", "concentration", "amount")
@@ -1297,7 +1437,7 @@ class Solver:
                 msg = f"steady state verified (max |dx/dt| = {rate:.2g}, stable)"
                 values, clock = self._clock_readouts(x, values)
                 msg += clock
-                if self.r.model.getNumEvents():
+                if model_events(self.r):
                     msg += self._event_note()
         if status in ("not_reached", "solver_failed"):
             # no steady state: the last point of a run, or a solver's last iterate, is not
@@ -1466,7 +1606,7 @@ class Solver:
         A rate rule's variable that an event also sets counts as changed whenever it moved."""
         start = self._event_start
         changed = [g for g in self._event_set if g in start and self.r.getValue(g) != start[g]]
-        n = self.r.model.getNumEvents()
+        n = model_events(self.r)
         if changed:
             shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
             return (
