@@ -1231,6 +1231,25 @@ def test_a_species_at_zero_beside_a_larger_one_is_differentiated_at_its_own_scal
     assert ss.max_eigenvalue == pytest.approx(0.5, rel=1e-6)
 
 
+def test_a_step_that_takes_a_dependent_species_below_zero_is_not_libroadrunners(
+    tmp_path: Path,
+) -> None:
+    """In the pool A + B = 1, B (dependent under moiety analysis) sits at 1e-6 beside a
+    saturation constant of 5e-6; libroadrunner steps A by 1e-5, which takes B below
+    zero, across the pole of B / (Km + B): the stable state (eigenvalue -8.3e5 /min) read
+    "unstable" at +4.7e5. The column is differenced at B's own scale."""
+    ant = tmp_path / "dependent.ant"
+    ant.write_text(
+        "model dependent\n  J1: A -> B; A\n  J2: B -> A; 6*B/(Km + B)\n  Km = 5e-6\n"
+        "  A = 0.5; B = 0.5\nend\n"
+    )
+    ss = ms.load_model(ant).steady_state()
+    assert ss.status == "ok"
+    assert ss["B"] == pytest.approx(1e-6, rel=1e-3)
+    slope = -1.0 - 6 * 5e-6 / (5e-6 + ss["B"]) ** 2  # d(dA/dt)/dA, B = 1 - A
+    assert ss.max_eigenvalue == pytest.approx(slope, rel=1e-4)
+
+
 def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(
     tmp_path: Path,
 ) -> None:

@@ -425,6 +425,7 @@ class Solver:
         factors = conversion_factors(model._compiled_sbml)
         self._factors = {i: factors[f] for i, f in enumerate(fids) if f in factors}
         self._jacobian_idx: np.ndarray | None = None  # the Jacobian's species, on first use
+        self._jacobian_link: np.ndarray | None = None  # species x those: how each moves
         self.readouts = list(model.readouts)
         self._param_readouts = [
             (k, where[q]) for k, q in enumerate(self.readouts) if q in where and q not in fpos
@@ -1703,34 +1704,47 @@ class Solver:
 
     def _difference_small_columns(self, jac: np.ndarray) -> None:
         """Replace, in libroadrunner's Jacobian ``jac`` (over the independent species of
-        moiety analysis, or all floating species without it), the columns of species
-        below 1e-3 by central differences with steps relative to each species (to 1e-6
-        of the state's magnitude where the species is smaller than that, zero included);
-        the dependent species follow their totals."""
+        moiety analysis, or all floating species without it), the columns whose step of
+        1e-5 moves a species below 1e-3 (the column's own, or under moiety analysis a
+        dependent species of its pool, which follows the totals) by central differences
+        with steps relative to the smallest species moved (to 1e-6 of the state's
+        magnitude where it is smaller than that, zero included)."""
         m = self.r.model
-        if self._jacobian_idx is None:
+        if self._jacobian_idx is None or self._jacobian_link is None:
             if self.r.conservedMoietyAnalysis:
-                ids = set(self.r.getIndependentFloatingSpeciesIds())
+                ids = list(self.r.getIndependentFloatingSpeciesIds())
                 self._jacobian_idx = np.array(
-                    [i for i, f in enumerate(self.species_ids) if f in ids], dtype=np.int32
+                    [self.species_ids.index(f) for f in ids], dtype=np.int32
                 )
+                # species x columns: how each species moves with a column's species
+                link = self.r.getLinkMatrix()
+                rows = [list(link.rownames).index(f) for f in self.species_ids]
+                cols = [list(link.colnames).index(f) for f in ids]
+                self._jacobian_link = np.asarray(link, dtype=float)[np.ix_(rows, cols)]
             else:
                 self._jacobian_idx = np.arange(len(self.species_ids), dtype=np.int32)
-        idx = self._jacobian_idx
+                self._jacobian_link = np.eye(len(self.species_ids))
+        idx, link = self._jacobian_idx, self._jacobian_link
         n = idx.size
-        if jac.shape != (n, n):
+        if jac.shape != (n, n) or link.shape != (len(self.species_ids), n):
             return
         every = np.array(m.getFloatingSpeciesConcentrations(), dtype=float)
         x0 = every[idx]
+        # the smallest species a column's step moves, in units of that step: a dependent
+        # species at 1e-6 went below zero when libroadrunner stepped its partner at 0.01
+        # by 1e-5 (a stable state of a saturating pool read unstable at +4.7e5 /min)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.where(link != 0.0, np.abs(every)[:, None] / np.abs(link), np.inf)
+        reach = reach.min(axis=0, initial=np.inf)
         # a species an assignment rule sets cannot be set: its column stays libroadrunner's
         settable = np.isin(idx, self._settable_idx())
-        small = np.flatnonzero((np.abs(x0) < 1e-3) & settable)
+        small = np.flatnonzero((reach < 1e-3) & settable)
         if not small.size:
             return
         scale = max(SCALE_FLOOR, float(np.abs(every).max(initial=0.0)))
         try:
             for j in small:
-                h = 1e-6 * max(abs(x0[j]), 1e-6 * scale)
+                h = 1e-6 * max(reach[j], 1e-6 * scale)
                 at = idx[j : j + 1]
                 m.setFloatingSpeciesConcentrations(at, np.array([x0[j] + h]))
                 up = self._concentration_rates()[:n]
