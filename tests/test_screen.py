@@ -145,6 +145,25 @@ def test_fold_changes_treat_solver_noise_as_zero() -> None:
     assert lfc.loc["C KO"].isna().all()
 
 
+def test_a_readout_below_zero_at_the_baseline_has_no_fold_change() -> None:
+    """``gap := X - 2`` at -1: unchanged, or doubled to -2, it read -inf ("falls to
+    zero"), ranked first by `top`."""
+    from mtor_sim._screen import KnockoutScreen
+
+    table = pd.DataFrame(
+        {
+            "target": ["baseline", "A KO", "B KO"],
+            "kind": ["baseline", "node", "node"],
+            "x": [1.0, 0.0, 1.0],
+            "gap": [-1.0, -2.0, -1.0],
+            "status": ["ok", "ok", "ok"],
+        }
+    )
+    lfc = KnockoutScreen(table, ("x", "gap"), "WT", "toy").log2_fold_change()
+    assert lfc["gap"].isna().all()
+    assert lfc.loc["A KO", "x"] == -np.inf and lfc.loc["B KO", "x"] == 0.0
+
+
 def test_a_screen_on_a_knockout_or_cut_background(model: ms.Model) -> None:
     """The README's "on any background": a background knockout or cut that the screen
     also targets raised "names 'FOXO' more than once". That target adds nothing there."""

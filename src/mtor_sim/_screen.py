@@ -77,7 +77,9 @@ class KnockoutScreen(BatchResult):
         -inf where a readout falls to zero (a knocked-out protein's fraction), +inf where
         it rises from a zero baseline, 0 where it is zero in both. Values below the
         integrator's absolute tolerance (1e-12) count as zero: a species at 1e-33 is zero
-        to the solver, not a fold change of 2^-100.
+        to the solver, not a fold change of 2^-100. NaN for a readout below zero at the
+        baseline (a rule such as ``X - 2``): a fold change of a signed quantity is not
+        defined (it read -inf, "falls to zero", where it did not change).
         """
         from ._engine import ATOL
 
@@ -93,6 +95,7 @@ class KnockoutScreen(BatchResult):
             & (base > 0)
         ] = -np.inf
         lfc[(values.to_numpy() == 0) & (base == 0)] = 0.0  # zero before and after: no change
+        lfc[:, base < 0] = np.nan
         lfc[(t["status"] != "ok").to_numpy()] = np.nan
         if (self.table.loc[self.table["kind"] == BASELINE, "status"] != "ok").any():
             lfc[:] = np.nan  # no verified baseline: no fold change is meaningful
