@@ -84,6 +84,17 @@ def test_the_budget_travels_with_the_model() -> None:
     assert pickle.loads(pickle.dumps(copy)).solve_budget == 3.0
 
 
+def test_a_long_lived_worker_runs_each_model_within_its_own_budget() -> None:
+    """A Dask worker keeps the last model it was sent; a copy with another budget (same
+    SBML, catalogue and parameters) was run with the kept copy's."""
+    from mtor_sim import _backends
+
+    m = ms.load_model(DATA / "fast_oscillator.ant")
+    assert _backends._worker_model(m).solve_budget == ms._model.SOLVE_BUDGET_S
+    assert _backends._worker_model(m.with_solve_budget(None)).solve_budget is None
+    assert _backends._worker_model(m.with_solve_budget(7)).solve_budget == 7.0
+
+
 @pytest.mark.parametrize(
     ("bad", "error"),
     [(0, ValueError), (-1, ValueError), (math.inf, ValueError), ("10", TypeError)],

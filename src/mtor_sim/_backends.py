@@ -217,10 +217,11 @@ def _worker_model(model: Model) -> Model:
     A Dask worker runs one deserialised object for all its threads (``dask worker`` runs
     one per core by default) and a model's compiled solver is not thread-safe: threads
     sharing it gave wrong numbers with status ok, or crashed the process. The copy is
-    keyed on the model's `hash` (its SBML, drug targets and edits) and `digest` (its
-    catalogue besides): with the hash alone a long-lived worker ran an edited genotype
-    preset with the model it had kept. Only the last model is kept."""
-    key = (model.hash, model.digest)
+    keyed on the model's `hash` (its SBML, drug targets and edits), `digest` (its
+    catalogue besides: with the hash alone a long-lived worker ran an edited genotype
+    preset with the model it had kept) and `solve_budget` (which neither holds: a copy
+    given more time was run within the kept one's budget). Only the last model is kept."""
+    key = (model.hash, model.digest, model.solve_budget)
     kept = getattr(_WORKER_MODELS, "model", None)
     if kept is None or kept[0] != key:
         kept = (key, pickle.loads(pickle.dumps(model)))
