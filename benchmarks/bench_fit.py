@@ -42,7 +42,12 @@ def run(name: str, n: int, backend: str, **kw: object) -> tuple[str, str, str]:
 
     t = time.perf_counter()
     res = ms.fit(
-        PETAB / name / f"{name}.yaml", n_starts=n, seed=0, backend=backend, n_workers=2, **kw
+        PETAB / name / f"{name}.yaml",
+        n_starts=n,
+        seed=0,
+        backend=backend,
+        n_workers=None if backend == "serial" else 2,  # the serial backend takes none
+        **kw,
     )
     wall = time.perf_counter() - t
     nominal = res.metadata["nominal_objective"]

@@ -64,6 +64,19 @@ def test_options_of_another_backend_are_refused(options, says) -> None:
         ms.RunOptions().replace(**options)
 
 
+def test_the_fit_benchmark_runs_serially_as_ci_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/bench_fit.py gave every fit n_workers=2, which the serial backend (its
+    default run) now refuses: the benchmark stopped before its first start."""
+    import importlib
+
+    from conftest import REPO
+
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    bench = importlib.import_module("bench_fit")
+    label, _, _ = bench.run("Boehm_JProteomeRes2014", 1, "serial", max_iter=1)
+    assert label == "Boehm 1 starts serial"
+
+
 def test_dose_response_and_combination_take_the_same_options(model: ms.Model) -> None:
     doses = [0, 1, 10, 100]
     serial = ms.dose_response(model, "everolimus", doses, "pS6K1")
