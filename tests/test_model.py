@@ -863,3 +863,33 @@ def test_a_comp_external_model_is_read_beside_its_model_file(
     assert end_value() == pytest.approx(10 * np.exp(-1.0), rel=1e-4)
     (here / "decay.xml").write_text(_ant_to_sbml(decay.format(k=0.2)), encoding="utf-8")
     assert end_value() == pytest.approx(10 * np.exp(-2.0), rel=1e-4)
+
+
+def test_a_comp_model_whose_comp_prefix_names_another_namespace_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The comp package under ``c`` with ``comp`` bound to another namespace (valid XML):
+    the prefix could not be renamed, and libsbml crashed the process checking the model.
+    Loaded in a child process, which a crash would end with a signal."""
+    decay = "model decay\n compartment C = 1; species S in C = 10; S -> ; k*S; k = 0.1\nend"
+    (tmp_path / "decay.xml").write_text(_ant_to_sbml(decay), encoding="utf-8")
+    main = re.sub(r"\bcomp:", "c:", _COMP_MAIN).replace(
+        "xmlns:comp=", 'xmlns:comp="http://example.org/other" xmlns:c='
+    )
+    (tmp_path / "main.xml").write_text(main, encoding="utf-8")
+    code = (
+        "import sys, mtor_sim as ms\n"
+        "try:\n"
+        "    ms.load_model(sys.argv[1])\n"
+        "except ms.ModelFileError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "main.xml")],
+        env={**os.environ, "MTOR_SIM_CACHE": "off"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "prefix 'comp' for another namespace" in done.stdout

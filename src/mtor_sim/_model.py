@@ -1147,7 +1147,7 @@ def _layout_from_sbml(
     import libsbml
 
     where = f"model file {str(path)!r}"
-    doc = _comp_prefix_renamed(libsbml.readSBMLFromString(sbml))
+    doc = _comp_prefix_renamed(libsbml.readSBMLFromString(sbml), where)
     # a `comp` external model's source is relative to this file, not to the working
     # folder; the path as it is (libsbml does not decode a %-encoded one)
     doc.setLocationURI("file://" + path.resolve().as_posix())
@@ -1316,19 +1316,27 @@ def _layout_from_sbml(
     return sbml, layout, name
 
 
-def _comp_prefix_renamed(doc: Any) -> Any:
+def _comp_prefix_renamed(doc: Any, where: str) -> Any:
     """``doc`` with its `comp` namespace's prefix renamed ``comp``, read again, where it
     was another (``xmlns:c="http://www.sbml.org/sbml/level3/version1/comp/version1"``,
     valid XML): libsbml 5.21 crashes the process (segmentation fault) checking or
     flattening such a model. ``doc`` itself where the prefix is ``comp`` already, or
-    ``comp`` names another namespace."""
+    also declared for the `comp` namespace. `ModelFileError` where ``comp`` names another
+    namespace: it cannot be renamed, and libsbml crashed on it as on the others."""
     import libsbml
 
     ns = doc.getNamespaces()
     declared = {ns.getPrefix(i): ns.getURI(i) for i in range(ns.getNumNamespaces())}
     other = [p for p, uri in declared.items() if p and _COMP_URI.match(uri) and p != "comp"]
-    if not other or "comp" in declared:
+    if not other or ("comp" in declared and _COMP_URI.match(declared["comp"])):
         return doc
+    if "comp" in declared:
+        raise ModelFileError(
+            f"{where} declares the SBML comp package under the prefix {other[0]!r} and the "
+            f"prefix 'comp' for another namespace ({declared['comp']!r}); libsbml crashes "
+            "checking such a file: declare comp as xmlns:comp and give the other namespace "
+            "another prefix"
+        )
     old = other[0]
     ns.remove(old)
     ns.add(declared[old], "comp")  # the elements are written under it; the root's
