@@ -458,10 +458,11 @@ class Model:
         """Seconds of wall-clock time one steady-state search may take (None: no limit).
 
         Every steady state honours it: those of ``steady_state``, of pre-equilibrated time
-        courses, and of each point of sweeps, screens, dose-responses, sensitivities, fits
-        and trials, in worker processes too. A search that runs out of it (CVODE taking
-        ever smaller steps, as on a stiff knockout) ends with status ``"timed_out"`` and
-        NaN values. Set it with ``load_model(..., solve_budget=...)`` or
+        courses, and of each point of sweeps, screens, dose-responses, sensitivities and
+        trials, in worker processes too (not a fit's pre-equilibration, which the PEtab
+        objective does on its own copy of the model, with no budget). A search that runs
+        out of it (CVODE taking ever smaller steps, as on a stiff knockout) ends with
+        status ``"timed_out"`` and NaN values. Set it with ``load_model(..., solve_budget=...)`` or
         `with_solve_budget`.
         """
         return self._solve_budget
