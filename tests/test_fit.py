@@ -312,6 +312,17 @@ def test_a_prediction_from_no_members_is_refused(decay, n: object, error: type) 
         ens.predict(n=n)
 
 
+def test_a_prediction_refuses_workers_on_the_serial_backend(decay) -> None:
+    """`n_workers` sized no pool on the serial default and was ignored, where every batch
+    verb refuses it."""
+    import mtor_sim as ms
+
+    ens = ms.sample(decay["fit"], n=100, seed=0)
+    with pytest.raises(ValueError, match="`n_workers` .2. sizes a pool of processes"):
+        ens.predict(lambda p: p["k"], n=5, n_workers=2)
+    assert "q0.5" in ens.predict(lambda p: p["k"], n=5).index  # serial: no workers
+
+
 def test_to_petab_writes_only_what_the_linter_accepts(decay, tmp_path: Path) -> None:
     """A measurement table naming its noise parameter (sdA) made a problem that petablint
     rejected, written without a word, and sdA could not be given bounds ("unknown model

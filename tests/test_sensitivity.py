@@ -407,3 +407,23 @@ def test_bounds_take_the_sbml_names_vary_takes(tmp_path: Path) -> None:
             bounds={"k_out": (0.2, 0.8), "decay": (0.1, 0.9)},
             progress=False,
         )
+
+
+def test_an_ensembles_default_list_leaves_out_parameters_at_zero() -> None:
+    """Across an ensemble the default list kept a parameter a knockout sets to 0 (NaN in
+    every member, counted as failed, without the warning one point gives); now left out,
+    as for one point, and named in a warning when chosen."""
+    m = ms.load_model()
+    s = ms.sensitivity(m, "pS6K1", knockouts=["mTORC2"], ensemble=True, n_members=2, progress=False)
+    assert "mTORC2_total" not in set(s["parameter"]) and "TSC2_total" in set(s["parameter"])
+    with pytest.warns(RuntimeWarning, match="mTORC2_total is 0 here in every member"):
+        s = ms.sensitivity(
+            m,
+            "pS6K1",
+            ["mTORC2_total", "TSC2_total"],
+            knockouts=["mTORC2"],
+            ensemble=True,
+            n_members=2,
+            progress=False,
+        )
+    assert list(s["n_failed"]) == [2, 0]

@@ -30,7 +30,7 @@ from ._errors import (
     check_output_file,
 )
 from ._fit_objective import PetabObjective, unscale
-from ._options import BACKENDS, RunOptions, resolve_run
+from ._options import RunOptions, resolve_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -845,7 +845,9 @@ def map_tasks(
     """
     import os
 
-    check_name(backend, BACKENDS, kind="backend")
+    # checked as a batch verb checks them: `n_workers` on the serial backend is refused,
+    # not ignored (`Ensemble.predict(n_workers=8)` ran in this one process)
+    RunOptions(backend=backend, n_workers=n_workers, scheduler=scheduler)
     items = list(items)
     if backend == "serial" or len(items) <= 1:
         return [fn(i) for i in items]

@@ -395,7 +395,9 @@ def sensitivity(
                 "`ensemble` works with method='local' (Sobol indices per member "
                 "would cost n * (parameters + 2) solves each)"
             )
-        return _local_quantiles(model, base, params, reads, h, opts, ensemble, n_members)
+        return _local_quantiles(
+            model, base, params, reads, h, opts, ensemble, n_members, chosen=vary is not None
+        )
     if method == "local":
         table = _local(model, base, params, current, reads, h, opts, chosen=vary is not None)
         return Sensitivity(
@@ -574,9 +576,13 @@ def _local_quantiles(
     opts: RunOptions,
     ensemble: Any,
     n_members: int | None,
+    *,
+    chosen: bool,
 ) -> pd.DataFrame:
     """Local sensitivities of every member of an ensemble, in one batch, as quantiles per
-    parameter and readout with the share of members of each sign."""
+    parameter and readout with the share of members of each sign. Parameters at 0 in
+    every member are left out of the default list and named in a warning when chosen,
+    as for one point (`_local`)."""
     from ._ensemble import (
         across_members,
         member_digest,
@@ -587,16 +593,32 @@ def _local_quantiles(
     from ._perturb import resolve
 
     table = resolve_ensemble(ensemble, n=n_members, model=model)
-    perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
+    backgrounds: list[Perturbation] = []
     steps_at: list[dict[str, float]] = []
-    for k, (_, member) in enumerate(table.iterrows()):
+    for _, member in table.iterrows():
         values = member_parameters(
             model, dict(member.items()), list(base.genotype), dict(base.parameters)
         )
         mine = replace(base, genotype=(), parameters=tuple(sorted(values.items())))
         resolved, _ = resolve(model, mine)
-        at = {p: resolved.get(p, float(model.parameters[p])) for p in params}
-        steps_at.append(at)
+        backgrounds.append(mine)
+        steps_at.append({p: resolved.get(p, float(model.parameters[p])) for p in params})
+    # a knockout or value given sets a parameter to 0 in every member: no step there
+    if nil := [p for p in params if all(at[p] == 0 for at in steps_at)]:
+        if not chosen:
+            params = [p for p in params if p not in nil]
+            if not params:
+                raise ValueError("`vary`: every parameter to vary is 0 here")
+        else:
+            warnings.warn(
+                f"{', '.join(nil)} is 0 here in every member (a knockout, genotype or value "
+                "given may set it): its log sensitivity d ln(readout) / d ln(parameter) "
+                "is undefined (NaN, counted in n_failed)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
+    for k, (mine, at) in enumerate(zip(backgrounds, steps_at, strict=True)):
         perts.append(((("member", k), ("parameter", ""), ("step", 0.0)), mine))
         for p in params:
             for s in (1 + h, 1 - h):
