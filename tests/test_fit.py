@@ -276,7 +276,9 @@ def test_a_sample_from_an_unconverged_fit_is_not_ok(tmp_path: Path) -> None:
 def test_sample_and_predict(decay, tmp_path: Path) -> None:
     import mtor_sim as ms
 
-    ens = ms.sample(decay["fit"], n=1000, seed=0, out=tmp_path / "ens.parquet")
+    # 1,000 steps of the adaptive Metropolis chain left Geweke's burn-in at the chain's end
+    # in one of six seeds (which one moves with the fit's last digits); 3,000 in none of 8
+    ens = ms.sample(decay["fit"], n=3000, seed=0, out=tmp_path / "ens.parquet")
     assert ens.diagnostics["effective_sample_size"] > 0
     assert {"burn_in", "converged"} <= set(ens.diagnostics)
     back = ms.Ensemble.from_file(
@@ -1308,13 +1310,15 @@ def test_a_chain_worth_few_independent_samples_is_not_ok(decay) -> None:
     import mtor_sim as ms
     from mtor_sim._fit_sample import MIN_ESS
 
-    short = ms.sample(decay["fit"], n=1000, seed=0)
+    # seed 2: Geweke's burn-in at 50 of 1,000 (seed 0's sits at the chain's end in some
+    # environments: which seeds converge moves with the fit's last digits)
+    short = ms.sample(decay["fit"], n=1000, seed=2)
     assert short.diagnostics["converged"]
     assert short.diagnostics["effective_sample_size"] < MIN_ESS
     assert short.status == "low_ess" and not short.success and len(short) > 0
     match = re.search(r"`n` of about ([\d,]+)", short.message)
     assert match is not None, short.message
-    longer = ms.sample(decay["fit"], n=int(match.group(1).replace(",", "")), seed=0)
+    longer = ms.sample(decay["fit"], n=int(match.group(1).replace(",", "")), seed=2)
     assert longer.status == "ok", longer.message
     assert longer.diagnostics["effective_sample_size"] >= MIN_ESS
 
@@ -1329,7 +1333,7 @@ def test_an_effective_sample_size_that_cannot_be_estimated_is_not_ok(
     import mtor_sim as ms
 
     monkeypatch.setattr(pypesto.sample, "effective_sample_size", lambda result: ess)
-    res = ms.sample(decay["fit"], n=1000, seed=0)
+    res = ms.sample(decay["fit"], n=1000, seed=2)  # a converged chain (see above)
     assert res.diagnostics["converged"] and res.status == "low_ess" and len(res) > 0
     assert "its effective sample size could not be estimated" in res.message
 
