@@ -1265,6 +1265,44 @@ def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(
     assert ss.max_eigenvalue == pytest.approx(-1e-5, rel=1e-3)
 
 
+def test_a_small_species_far_from_rest_beside_a_large_one_is_not_a_steady_state(
+    tmp_path: Path,
+) -> None:
+    """S relaxes to 1e-6 over 1e6 min beside B = 1e4 (factorial keeps Newton's method
+    off). The drift test's floor was 1e-9 of the largest variable, 1e-5, more than S's
+    whole range, and the residual test is scaled by B too: "ok" with S = 8.7e-7, 13 %
+    short. Each variable is now judged by its own size."""
+    small = _ant(
+        tmp_path,
+        "small",
+        "model small\n  species B = 0, S = 0\n  J0: -> B; 10*factorial(1)\n"
+        "  J1: B -> ; 1e-3*B\n  J2: -> S; 1e-12\n  J3: S -> ; 1e-6*S\nend\n",
+    )
+    ss = small.steady_state()
+    assert ss.status == "not_reached", ss.message
+    assert "the state has not stopped" in ss.message and "S moved from" in ss.message
+
+
+def test_a_small_dependent_species_of_a_large_pool_is_judged_by_the_pool(
+    tmp_path: Path,
+) -> None:
+    """D = 5e-5 shares the conserved pool A + B + D = 1e6, and libroadrunner computes it
+    as the total minus A and B: it carries their round-off (1e-10 over the run on, from
+    a total of 1e6), more than 1e-6 of its own value. Judged by the pool's size, the
+    state, right to 1e-6, stays "ok"."""
+    pool = _ant(
+        tmp_path,
+        "pool",
+        "model pool\n  species D = 0, A = 1e6, B = 0\n  J0: A -> B; k*A*factorial(1)\n"
+        "  J1: B -> A; k*B\n  J2: B -> D; 1e-10*B\n  J3: D -> B; D\n  k = 1e-4\nend\n",
+    )
+    ss = pool.steady_state()
+    assert ss.status == "ok", ss.message
+    assert ss.message.startswith("Newton solver failed")  # the long integration decided
+    assert ss["D"] == pytest.approx(5e-5, rel=1e-5)
+    assert ss["A"] == pytest.approx(5e5, rel=1e-9)
+
+
 def test_newton_does_not_end_a_slow_run_at_an_unstable_point_it_was_passing(
     tmp_path: Path,
 ) -> None:

@@ -55,10 +55,13 @@ SCALE_FLOOR = ATOL
 CLIP_RTOL = 1e-12
 # a state that a long integration reached (Newton's method having failed) counts as at
 # rest only if, over a second run as long, no variable has further to go than DRIFT_RTOL
-# of its value, plus DRIFT_RTOL * 1e-3 of the state's magnitude or 10 x ATOL, whichever
-# is more (the integrator's own noise): the residual test alone passes a slow drift whose
+# of its value, plus DRIFT_RTOL * 1e-3 of its noise scale or 10 x ATOL, whichever is
+# more (the integrator's own noise): the residual test alone passes a slow drift whose
 # rate is small against the largest variable (a species creeping at 5e-8 /min beside one
-# at 100). See `Solver._drift` for how far is left to go.
+# at 100). Each variable is judged by its own size, as CVODE's error test weighs it, and
+# a dependent species of a conserved pool by its pool's (see `Solver._noise_scale`): a
+# floor from the largest variable passed S = 8.7e-7 still rising to 1e-6 beside B = 1e4.
+# See `Solver._drift` for how far is left to go.
 DRIFT_RTOL = 1e-6
 #: A state that did not come to rest is followed for this many of its own timescales
 #: (size over rate, of the species furthest from rest) to tell a cycle from a drift:
@@ -417,6 +420,7 @@ class Solver:
         fpos = {f: i for i, f in enumerate(fids)}
         self._ko_saved: dict[str, float] = {}  # initial amounts a knockout set to zero
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
+        self._dependent_idx: np.ndarray | None = None  # their dependent species, likewise
         self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
         self._settable: np.ndarray | None = None  # species no assignment rule sets
         self._ruled: np.ndarray | None = None  # species the model's own rules set
@@ -1304,16 +1308,45 @@ class Solver:
         d1, d2 = np.abs(x1 - x0), np.abs(x2 - x1)
         with np.errstate(divide="ignore", invalid="ignore"):
             left = np.where(d2 < d1 / 2, d2 * d2 / (d1 - d2), d1 + d2)
-        magnitude = float(np.abs(x2).max(initial=0.0))
-        bound = DRIFT_RTOL * np.abs(x2) + max(DRIFT_RTOL * 1e-3 * magnitude, 10 * ATOL)
+        floor = np.maximum(DRIFT_RTOL * 1e-3 * self._noise_scale(x2), 10 * ATOL)
+        bound = DRIFT_RTOL * np.abs(x2) + floor
         if not (left <= bound).all():  # NaN too
             names = [*self.species_ids, *self._other_variables()]
-            i = int(np.nanargmax(left - bound)) if np.isfinite(left).any() else 0
+            i = int(np.nanargmax(left / bound)) if np.isfinite(left).any() else 0
             return (
                 f"the state has not stopped: over a further {horizon / self.time_factor:.3g} "
                 f"min {names[i]} moved from {x0[i]:.6g} to {x2[i]:.6g}"
             )
         return ""
+
+    def _noise_scale(self, x: np.ndarray) -> np.ndarray:
+        """Per variable of ``x`` (`_variables`), the size its integration noise scales
+        with: its own magnitude (CVODE weighs each variable's error by its own size,
+        whatever the others'), except for a dependent species of a conserved pool, which
+        libroadrunner computes as the pool's total minus the other species in it, and
+        which carries their noise: the sum of their magnitudes, in its own unit (C = T +
+        A + B with A = 1e4 is no more precise than A, however small C is)."""
+        scale = np.abs(x)
+        if not self.n_moieties:
+            return scale
+        if self._dependent_idx is None:
+            dependent = set(self.r.getDependentFloatingSpeciesIds())
+            self._dependent_idx = np.array(
+                [i for i, s in enumerate(self.species_ids) if s in dependent], dtype=np.int64
+            )
+        if not self._dependent_idx.size:
+            return scale
+        m = self.r.model
+        g = np.abs(self._conservation_matrix())
+        pools = g @ np.abs(np.asarray(m.getFloatingSpeciesAmounts(), dtype=float))
+        vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+        for i in self._dependent_idx:
+            rows = np.flatnonzero(g[:, i])
+            size = float((pools[rows] / g[rows, i]).max(initial=0.0))  # an amount
+            if i not in self._amount_idx:
+                size /= abs(vols[m.getCompartmentIndexForFloatingSpecies(int(i))])
+            scale[i] = max(scale[i], size)
+        return scale
 
     def _restore(self, start: np.ndarray) -> None:
         """Set the floating species back to ``start`` (concentrations), except those an
