@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._engine import CLIP_RTOL, EIG_TOL, SCALE_FLOOR, SolveResult
-from ._model import ast_type
+from ._roadrunner import ast_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Solver

@@ -26,7 +26,14 @@ from ._errors import (
 )
 from ._perturb import Perturbation, clamped_species, make_perturbation, resolve
 from ._results import SteadyState, TimeCourse, provenance
-from ._roadrunner import EngineLog, cvode_hint, no_dynamic_properties, quiet, with_log
+from ._roadrunner import (
+    EngineLog,
+    ast_type,
+    cvode_hint,
+    no_dynamic_properties,
+    quiet,
+    with_log,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -252,7 +259,7 @@ def with_root_sentinels(sbml: str) -> str:
     maths += [r.getMath() for r in flat.getListOfRules() if not r.isAlgebraic()]
     for math_ in maths:
         for node in _nodes(math_):
-            kind = node.getType()
+            kind = ast_type(node)
             if kind in (libsbml.AST_FUNCTION_CEILING, libsbml.AST_FUNCTION_FLOOR):
                 arg = node.getChild(0)
                 if arg is None or not _varies(arg, flat):
@@ -278,10 +285,10 @@ def with_root_sentinels(sbml: str) -> str:
     for event in flat.getListOfEvents():
         trigger = event.getTrigger()
         top = trigger.getMath() if trigger is not None else None
-        if top is None or not any(n.getType() in logical for n in _nodes(top)):
+        if top is None or not any(ast_type(n) in logical for n in _nodes(top)):
             continue
         for node in _nodes(top):
-            if node.getType() in relational and node.getNumChildren() == 2:
+            if ast_type(node) in relational and node.getNumChildren() == 2:
                 _add_relation(triggers, node.getChild(0), node.getChild(1))
     if not triggers:
         return sbml
@@ -322,9 +329,9 @@ def _varies(node: Any, model: Any) -> bool:
     import libsbml
 
     for n in _nodes(node):
-        if n.getType() == libsbml.AST_NAME_TIME:
+        if ast_type(n) == libsbml.AST_NAME_TIME:
             return True
-        if n.getType() == libsbml.AST_NAME:
+        if ast_type(n) == libsbml.AST_NAME:
             q = model.getElementBySId(n.getName())
             if not (hasattr(q, "getConstant") and q.getConstant()):
                 return True

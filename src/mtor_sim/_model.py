@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._errors import ModelFileError, MtorSimError
 from ._forms import _names_read
+from ._roadrunner import ast_type
 
 if TYPE_CHECKING:  # pragma: no cover
     import roadrunner
@@ -1377,21 +1378,6 @@ def _errors_of(doc: Any) -> list:
 def event_targets(model: Any) -> set[str]:
     """The ids that the event assignments of ``model`` (a libsbml Model) set."""
     return {a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()}
-
-
-def ast_type(node: Any) -> int:
-    """A libsbml AST node's type (``libsbml.AST_*``), read with libsbml's own method.
-
-    Once ``libsedml`` has been imported after ``libsbml`` in a process (an OMEX export
-    does), SWIG's shared type table hands libsbml's AST nodes out as ``libsedml.ASTNode``
-    objects, whose ``getType()`` returns a pointer instead of the value, for the rest of
-    the process: every comparison with an ``AST_*`` constant was then False (a csymbol
-    ``time`` read as a constant turned an initial assignment ``d = time`` into a rule
-    ``d := time`` in SBML Test Suite case 01821, run after an export).
-    """
-    import libsbml
-
-    return int(libsbml.ASTNode.getType(node))
 
 
 def derived_constants_as_rules(model: Any, *, keep: Iterable[str] = ()) -> list[str]:

@@ -196,3 +196,18 @@ def cvode_hint(message: str) -> str:
         if any(f in message for f in ((flags,) if isinstance(flags, str) else flags)):
             return f"{message.rstrip('.; ')}. {hint}."
     return message
+
+
+def ast_type(node: Any) -> int:
+    """A libsbml AST node's type (``libsbml.AST_*``), read with libsbml's own method.
+
+    Once ``libsedml`` has been imported after ``libsbml`` in a process (an OMEX export
+    does), SWIG's shared type table hands libsbml's AST nodes out as ``libsedml.ASTNode``
+    objects, whose ``getType()`` returns a pointer instead of the value, for the rest of
+    the process: every comparison with an ``AST_*`` constant was then False (a csymbol
+    ``time`` read as a constant turned an initial assignment ``d = time`` into a rule
+    ``d := time`` in SBML Test Suite case 01821, run after an export).
+    """
+    import libsbml
+
+    return int(libsbml.ASTNode.getType(node))
