@@ -851,8 +851,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _save_plot(sw.plot(args.readout[0] if args.readout else None), args.plot)
     _write_omex(sw, args, model)
     # its own message: a point of a --time sweep is a time course, not a steady state
-    print(f"points: {sw.message}; {sw.settings['seconds']:.1f} s", file=sys.stderr)
-    return 3 if sw.n_failed else 0
+    return _report_result(sw, "points", f"; {sw.settings['seconds']:.1f} s")
 
 
 def cmd_knockout_screen(args: argparse.Namespace) -> int:
@@ -1105,10 +1104,10 @@ def _add_fit_common(p: argparse.ArgumentParser, out: str) -> None:
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
-def _report_result(res: Any, what: str) -> int:
+def _report_result(res: Any, what: str, extra: str = "") -> int:
     """Say how a batch result's conditions fared (``what``: what they are), naming the
     statuses of those without a value; exit status 3 if any lack one."""
-    print(f"{what}: {res.message}", file=sys.stderr)
+    print(f"{what}: {res.message}{extra}", file=sys.stderr)
     return 3 if res.n_failed else 0
 
 
