@@ -1250,6 +1250,51 @@ def test_a_step_that_takes_a_dependent_species_below_zero_is_not_libroadrunners(
     assert ss.max_eigenvalue == pytest.approx(slope, rel=1e-4)
 
 
+_MIXED_POOL = (
+    "model pool\n  J0: A -> B; k1*A\n  J1: B -> A; k2*B\n  J2: B + C -> D; k3*B*C\n"
+    "  J3: D -> B + C; k4*D\n  k1 = 1e-5; k2 = 2e-5; k3 = 1e-6; k4 = 1\n"
+    "  A = {a}; B = 0; C = {c}; D = 0\nend\n"
+)
+
+
+def test_a_pool_that_moiety_analysis_cannot_resolve_is_solved_without_it(
+    tmp_path: Path,
+) -> None:
+    """libroadrunner's conservation rows were C = T0 + A + B and D = T1 - A - B, with A + B
+    = 1e6 and C + D = 1e-9: C, the difference of terms a 1e15 times larger, read "ok" at
+    1.5e-7 for 6.7e-10 (k2 = k1). The state is solved again without moiety analysis (by
+    integration, which keeps the pool), and a time course from it runs on from there."""
+    ant = tmp_path / "pool.ant"
+    ant.write_text(_MIXED_POOL.format(a="1e6", c="1e-9"))
+    model = ms.load_model(ant)
+    ss = model.steady_state()
+    # at rest A = 2 B = 2e6 / 3 (in species' order under moiety analysis, B first), and
+    # k3 B C = k4 D gives D = C / 3
+    assert ss.status == "ok", ss.message
+    assert ss["A"] == pytest.approx(2e6 / 3, rel=1e-6)
+    assert ss["C"] == pytest.approx(0.75e-9, rel=1e-6)
+    assert ss["D"] == pytest.approx(0.25e-9, rel=1e-6)
+    assert "without conserved-moiety analysis" in ss.message and " C " in ss.message
+    tc = model.simulate(1e5, n_points=3)
+    assert tc.status == "ok"
+    assert tc.data["C"].to_numpy() == pytest.approx(np.full(3, 0.75e-9), rel=1e-6)
+    assert tc.data["A"].to_numpy() == pytest.approx(np.full(3, 2e6 / 3), rel=1e-6)
+
+
+def test_a_pool_that_moiety_analysis_resolves_keeps_it(tmp_path: Path) -> None:
+    """The same rows of mixed signs with all species of order 1: C is no small difference,
+    and the steady state is moiety analysis's own (Newton's method)."""
+    ant = tmp_path / "pool.ant"
+    ant.write_text(_MIXED_POOL.format(a="1", c="1"))
+    ss = ms.load_model(ant).steady_state()
+    assert ss.status == "ok" and "moiety" not in ss.message
+    # A = 2 B, k3 B C = k4 D, and the pools C + D = A + B + D = 1: D ~ 3e-7
+    assert ss["A"] == pytest.approx(2 * ss["B"], rel=1e-9)
+    assert ss["D"] == pytest.approx(1e-6 * ss["B"] * ss["C"], rel=1e-6)
+    assert ss["C"] + ss["D"] == pytest.approx(1.0, rel=1e-12)
+    assert ss["A"] + ss["B"] + ss["D"] == pytest.approx(1.0, rel=1e-12)
+
+
 def test_a_slow_relaxation_that_a_long_integration_completes_is_a_steady_state(
     tmp_path: Path,
 ) -> None:

@@ -70,6 +70,12 @@ CLIP_RTOL = 1e-12
 # floor from the largest variable passed S = 8.7e-7 still rising to 1e-6 beside B = 1e4.
 # See `Solver._drift` for how far is left to go.
 DRIFT_RTOL = 1e-6
+# a dependent species of a conserved pool whose row mixes signs (libroadrunner's C = T0 +
+# A + B) is computed as the difference of large terms: where the row's terms of the
+# species' own sign (its true pool) are below RESOLVE_RTOL of the others, an error of RTOL
+# in those others would be over 1e-5 of that pool, and the model is solved without moiety
+# analysis (`Solver._unresolved`): C = 1.5e-7 read "ok" for 6.7e-10 beside A + B = 1e6
+RESOLVE_RTOL = 1e-3
 #: A state that did not come to rest is followed for this many of its own timescales
 #: (size over rate, of the species furthest from rest) to tell a cycle from a drift:
 #: several periods of an oscillator whose fastest phase sets that timescale.
@@ -368,8 +374,14 @@ class Solver:
         warm_start: bool,
         recompile: Callable[[], roadrunner.RoadRunner] | None = None,
         sbml: str | None = None,
+        plain: Callable[[], Solver] | None = None,
     ) -> None:
         self.r = r
+        # the same model's solver without moiety analysis, for the states that moiety
+        # analysis cannot resolve (`_unresolved`), and the one that solved the last call
+        # in its place (a time course from that state runs on it)
+        self._plain = plain
+        self.handed_to: Solver | None = None
         # a fresh runner of the same SBML: writing a species' initial value drops its
         # initial assignment from `r` for good, and only a new runner has it back
         self._recompile = recompile
@@ -428,6 +440,7 @@ class Solver:
         self._ko_saved: dict[str, float] = {}  # initial amounts a knockout set to zero
         self._conservation: np.ndarray | None = None  # moieties x species, on first use
         self._dependent_idx: np.ndarray | None = None  # their dependent species, likewise
+        self._mixed: list[tuple[int, int]] | None = None  # see `_unresolved`, likewise
         self._full_stoichiometry: np.ndarray | None = None  # species x reactions, on first use
         self._settable: np.ndarray | None = None  # species no assignment rule sets
         self._ruled: np.ndarray | None = None  # species the model's own rules set
@@ -970,12 +983,39 @@ class Solver:
             if not self.r.conservedMoietyAnalysis:
                 self._initial_values[:] = np.nan
 
-    def solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
-        """Guarded steady state for parameter ``values``: fast path, then robust path."""
+    def solve(
+        self,
+        values: Mapping[str, float],
+        *,
+        tol: float,
+        presimulate: float,
+        newton: bool = True,
+    ) -> SolveResult:
+        """Guarded steady state for parameter ``values``: fast path, then robust path (by
+        integration alone, without Newton's method, where ``newton`` is false). A state
+        whose conserved pools moiety analysis cannot resolve is solved again without it
+        (see `_unresolved`), and `handed_to` is then the solver that holds it."""
+        self.handed_to = None
+        res = self._solve_logged(values, tol=tol, presimulate=presimulate, newton=newton)
+        if self._plain is None or not (why := self._unresolved(res.species)):
+            return res
+        plain = self._plain()
+        # integration only: Newton's method without moiety analysis does not keep the
+        # conserved totals (nleq2 moved a pool of 1e-9 beside 1e6 by 7 %), CVODE does
+        res = plain.solve(values, tol=tol, presimulate=presimulate, newton=False)
+        self.handed_to = plain
+        note = f"solved without conserved-moiety analysis: {why}; "
+        # in this solver's order of species (moiety analysis puts the independent first)
+        order = [plain.species_ids.index(s) for s in self.species_ids]
+        return res._replace(species=res.species[order], message=note + res.message)
+
+    def _solve_logged(
+        self, values: Mapping[str, float], *, tol: float, presimulate: float, newton: bool
+    ) -> SolveResult:
         self._stops = []
         with quiet() as log:
             try:
-                res = self._solve(values, tol=tol, presimulate=presimulate)
+                res = self._solve(values, tol=tol, presimulate=presimulate, newton=newton)
             except _OutOfTime as exc:  # from a test run on after the integration
                 res = self._integration_failed(exc, self.state() * math.nan, "out of time")
             finally:
@@ -998,7 +1038,55 @@ class Solver:
             return False
         return any(math.isclose(t, s, rel_tol=1e-12, abs_tol=1e-300) for s in self._stops)
 
-    def _solve(self, values: Mapping[str, float], *, tol: float, presimulate: float) -> SolveResult:
+    def _unresolved(self, x: np.ndarray) -> str:
+        """Why moiety analysis cannot resolve state ``x`` (concentrations), or "": a
+        dependent species in a conservation row of mixed signs whose terms of the
+        species' own sign (its pool: C + D in libroadrunner's C = T0 + A + B, with D = T1
+        - A - B) are below `RESOLVE_RTOL` of the others (A + B), from which libroadrunner
+        computes it as the difference. A row of one sign (a protein's forms) loses no
+        more than its own total's round-off."""
+        if not self.n_moieties or not x.size or not np.isfinite(x).all():
+            return ""
+        if self._mixed is None:  # (dependent species, row) pairs of mixed signs
+            g = self._conservation_matrix()
+            self._mixed = [
+                (int(i), int(row))
+                for i in self._dependent()
+                for row in np.flatnonzero(g[:, i])
+                if (g[row] * g[row, i] < 0).any()
+            ]
+        if not self._mixed:
+            return ""
+        g = self._conservation_matrix()
+        m = self.r.model
+        vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
+        amounts = np.abs(x)
+        for k in range(x.size):
+            if k not in self._amount_idx:
+                amounts[k] *= abs(vols[m.getCompartmentIndexForFloatingSpecies(k)])
+        for i, row in self._mixed:
+            terms = g[row] * np.sign(g[row, i]) * amounts
+            own, other = float(terms[terms > 0].sum()), float(-terms[terms < 0].sum())
+            if not own >= RESOLVE_RTOL * other:
+                return (
+                    f"libroadrunner computes {self.species_ids[i]} from a conserved total "
+                    f"as a difference of terms of {other:.3g}, over {1 / RESOLVE_RTOL:.0e} "
+                    f"times its own pool's {own:.3g}, which it cannot resolve"
+                )
+        return ""
+
+    def _dependent(self) -> np.ndarray:
+        """Indices of the dependent species of moiety analysis, found on first use."""
+        if self._dependent_idx is None:
+            dependent = set(self.r.getDependentFloatingSpeciesIds())
+            self._dependent_idx = np.array(
+                [i for i, s in enumerate(self.species_ids) if s in dependent], dtype=np.int64
+            )
+        return self._dependent_idx
+
+    def _solve(
+        self, values: Mapping[str, float], *, tol: float, presimulate: float, newton: bool = True
+    ) -> SolveResult:
         self._deadline = time.process_time() + EVENTS_CPU_S  # (see `_simulate`)
         self.apply(values)
         # the budget counts from here: compiling a runner for these values is no search
@@ -1026,7 +1114,7 @@ class Solver:
                 if lowest >= 0.0:
                     return res
             self.apply(values)  # no verified fast answer: start again, carefully
-        return self._clip_round_off(self._robust(tol, presimulate), tol)
+        return self._clip_round_off(self._robust(tol, presimulate, newton), tol)
 
     def _clip_round_off(self, res: SolveResult, tol: float) -> SolveResult:
         """A steady state with round-off below zero (the forms of a knocked-out protein,
@@ -1077,7 +1165,7 @@ class Solver:
             m.setConservedMoietyValues(self._moiety_totals(totals))
             m.setFloatingSpeciesConcentrations(x)
 
-    def _robust(self, tol: float, presimulate: float) -> SolveResult:
+    def _robust(self, tol: float, presimulate: float, newton: bool = True) -> SolveResult:
         presimulate *= self.time_factor  # minutes -> the model's time unit
         fallback = FALLBACK_T * self.time_factor
         method, message = "presimulation + nleq2", ""
@@ -1111,6 +1199,9 @@ class Solver:
                 # attempt broke the run on from there (SBML Test Suite 00071: its event,
                 # due after the presimulation, never fired, and S1 read 0)
                 method = "long integration (a model with events)"
+            elif not newton:
+                run_on = True
+                method = "long integration (without moiety analysis)"
             else:
                 # whether the presimulation came to rest: if not, a fixed point Newton's
                 # method finds may be one the run was only passing (x' = -1e-5 x (x - 1)
@@ -1336,18 +1427,13 @@ class Solver:
         scale = np.abs(x)
         if not self.n_moieties:
             return scale
-        if self._dependent_idx is None:
-            dependent = set(self.r.getDependentFloatingSpeciesIds())
-            self._dependent_idx = np.array(
-                [i for i, s in enumerate(self.species_ids) if s in dependent], dtype=np.int64
-            )
-        if not self._dependent_idx.size:
+        if not self._dependent().size:
             return scale
         m = self.r.model
         g = np.abs(self._conservation_matrix())
         pools = g @ np.abs(np.asarray(m.getFloatingSpeciesAmounts(), dtype=float))
         vols = np.asarray(m.getCompartmentVolumes(), dtype=float)
-        for i in self._dependent_idx:
+        for i in self._dependent():
             rows = np.flatnonzero(g[:, i])
             size = float((pools[rows] / g[rows, i]).max(initial=0.0))  # an amount
             if i not in self._amount_idx:
@@ -2360,6 +2446,9 @@ def time_course_of(
             meta["baseline_parameters"] = dict(pert.parameters)
             pert = replace(pert, parameters=_merged(pert.parameters, step_parameters))
         solver, values = solver_for(model, pert)
+        # a baseline that moiety analysis could not resolve was solved without it: the run
+        # goes on from there, on that runner
+        solver = solver.handed_to or solver
         r = solver.r
         # drugs (and stepped inputs) on top of the baseline, whose rate rules' variables
         # are state and keep their values, unless this call steps them: a parameter that

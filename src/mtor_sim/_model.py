@@ -814,7 +814,11 @@ class Model:
             # multistable, so their steady state is the one their dynamics reach from
             # their initial state.
             warm = bool(self.catalogue.solver.get("warm_start", False))
-            solver = Solver(compile_it(), self, warm_start=warm, recompile=compile_it, sbml=sbml)
+            # the same model without moiety analysis, for states it cannot resolve
+            plain = functools.partial(self._solver, clamped, moieties=False) if moieties else None
+            solver = Solver(
+                compile_it(), self, warm_start=warm, recompile=compile_it, sbml=sbml, plain=plain
+            )
             clamped_sets = [k for k in self._runners if k != (frozenset(), True)]
             if len(clamped_sets) >= MAX_CLAMPED_RUNNERS:  # least recently used goes
                 del self._runners[clamped_sets[0]]
