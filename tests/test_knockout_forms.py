@@ -72,7 +72,10 @@ def test_knockout_screen_reuses_one_compiled_model() -> None:
     m = ms.load_model(KO_FORMS)
     screen = ms.knockout_screen(m, ["Out", "B"], interactions=[], progress=False)
     assert (screen.table["status"] == "ok").all()
-    assert list(m._runners) == [(frozenset(), True)]  # no model compiled per knockout
+    # no model compiled per knockout: one runner, and one without moiety analysis for a
+    # knockout that leaves a pool moiety analysis cannot resolve (B's: its row holds A's
+    # forms too, and B's own terms are round-off beside them), solved again on it
+    assert set(m._runners) <= {(frozenset(), True), (frozenset(), False)}
     # and each row equals the same knockout alone on a fresh model (no state carried)
     fresh = ms.load_model(KO_FORMS)
     for node in ("AB", "R"):
