@@ -467,6 +467,30 @@ def _with(model: Model, base: Perturbation, values: Mapping[str, float]) -> Pert
     return replace(base, parameters=tuple(sorted(params.items())), inputs=inputs, drugs=drugs)
 
 
+def _without_zeros(
+    params: list[str], zero: list[str], *, chosen: bool, why: str, where: str = ""
+) -> list[str]:
+    """``params`` without those at 0 (``zero``) where the default list was taken, which
+    varies the non-zero parameters as they are here; a step of a parameter at 0 is no
+    step (its scaled sensitivity is not 0 but undefined), so those ``chosen`` are kept
+    with a warning (their value NaN, ``why``)."""
+    if not zero:
+        return params
+    if chosen:
+        warnings.warn(
+            f"{', '.join(zero)} is 0 here{where} (a knockout, genotype or value given may "
+            "set it): its log sensitivity d ln(readout) / d ln(parameter) is undefined "
+            f"(NaN, {why})",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return params
+    kept = [p for p in params if p not in zero]
+    if not kept:
+        raise ValueError("`vary`: every parameter to vary is 0 here")
+    return kept
+
+
 def _local(
     model: Model,
     base: Perturbation,
@@ -483,21 +507,10 @@ def _local(
     # the genotype may scale a parameter: differentiate around the value it really has
     resolved, _ = resolve(model, base)
     at = {p: resolved.get(p, current[p]) for p in params}
-    # a step of a parameter at 0 is no step: its scaled sensitivity is not 0 but undefined
-    if zero := [p for p in params if at[p] == 0]:
-        if not chosen:  # the default varies the non-zero parameters, as they are here
-            params = [p for p in params if at[p] != 0]
-            at = {p: at[p] for p in params}
-            if not params:
-                raise ValueError("`vary`: every parameter to vary is 0 here")
-        else:
-            warnings.warn(
-                f"{', '.join(zero)} is 0 here (a knockout, genotype or value given may set "
-                "it): its log sensitivity d ln(readout) / d ln(parameter) is undefined "
-                "(NaN, status zero_parameter)",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    params = _without_zeros(
+        params, [p for p in params if at[p] == 0], chosen=chosen, why="status zero_parameter"
+    )
+    at = {p: at[p] for p in params}
     perts = [((("parameter", ""), ("step", 0.0)), base)]
     for p in params:
         for s in (1 + h, 1 - h):
@@ -603,20 +616,13 @@ def _local_quantiles(
         resolved, _ = resolve(model, mine)
         backgrounds.append(mine)
         steps_at.append({p: resolved.get(p, float(model.parameters[p])) for p in params})
-    # a knockout or value given sets a parameter to 0 in every member: no step there
-    if nil := [p for p in params if all(at[p] == 0 for at in steps_at)]:
-        if not chosen:
-            params = [p for p in params if p not in nil]
-            if not params:
-                raise ValueError("`vary`: every parameter to vary is 0 here")
-        else:
-            warnings.warn(
-                f"{', '.join(nil)} is 0 here in every member (a knockout, genotype or value "
-                "given may set it): its log sensitivity d ln(readout) / d ln(parameter) "
-                "is undefined (NaN, counted in n_failed)",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    params = _without_zeros(
+        params,
+        [p for p in params if all(at[p] == 0 for at in steps_at)],
+        chosen=chosen,
+        why="counted in n_failed",
+        where=" in every member",
+    )
     perts: list[tuple[tuple[tuple[str, Any], ...], Perturbation]] = []
     for k, (mine, at) in enumerate(zip(backgrounds, steps_at, strict=True)):
         perts.append(((("member", k), ("parameter", ""), ("step", 0.0)), mine))
